@@ -1,0 +1,4 @@
+import { Command } from 'commander';
+
+const program = new Command('webpig').description('Payment webhooks made boring.');
+program.parse();

@@ -1,0 +1,145 @@
+import { ConfigError } from './errors.js';
+import type { EventRecord, EventSummary, JsonObject, JsonValue, LogLevel } from './types.js';
+
+export interface RetryPolicy {
+  /**
+   * Delays before each retry of a retriable error, in ms. The number of entries is the number
+   * of retries; when they run out the event is dead.
+   * (Default: [0, 60_000, 300_000, 900_000]: immediately, +1 min, +5 min, +15 min)
+   */
+  delaysMs?: number[];
+}
+
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [0, 60_000, 300_000, 900_000];
+/** (Default: 30 s) */
+export const DEFAULT_STAGE_TIMEOUT_MS = 30_000;
+
+export interface StageLogger {
+  debug(message: string, fields?: JsonObject): void;
+  info(message: string, fields?: JsonObject): void;
+  warn(message: string, fields?: JsonObject): void;
+  error(message: string, fields?: JsonObject): void;
+  log(level: LogLevel, message: string, fields?: JsonObject): void;
+}
+
+export interface StageContext {
+  event: EventRecord;
+  /** The event's payload (same as event.payload). */
+  payload: JsonValue;
+  /** The event's summary as of this stage's start, including earlier annotate() calls. */
+  summary: EventSummary;
+  /** Checkpoint data of every stage that has succeeded so far for this event, by stage name. */
+  outputs: Readonly<Record<string, JsonValue | null>>;
+  /** Stable for this event and stage: the same on every attempt, after a crash or a manual retry. */
+  idempotencyKey: string;
+  /** 1 for the first run of this stage, 2 for the next... */
+  attempt: number;
+  /** Fires on timeout or worker shutdown; pass it to fetch(). */
+  signal: AbortSignal;
+  log: StageLogger;
+  /** Sets structured summary fields on the event (customer, product, amount...). */
+  annotate(patch: EventSummary): void;
+  /** Current value of a flag, read from the store (for stages that branch on a flag). */
+  flag(key: string): Promise<boolean>;
+}
+
+export interface StageDefinition {
+  /** Unique within its pipeline; part of the checkpoint key and the idempotency key. */
+  name: string;
+  /** Stages that must have succeeded first. (Default: none; stages run in list order.) */
+  dependsOn?: string[];
+  /** When this flag is off the stage is skipped, with the flag and its value recorded. */
+  flag?: string;
+  /** Dashboard column this stage belongs to. */
+  column?: string;
+  retry?: RetryPolicy;
+  /** (Default: 30_000 ms) */
+  timeoutMs?: number;
+  /** Return false (or a string saying why) to skip the stage for this event. */
+  when?: (ctx: StageContext) => boolean | string | Promise<boolean | string>;
+  /**
+   * Called instead of `run` when a previous attempt was interrupted (left `processing`):
+   * look the effect up (e.g. find the invoice by reference). Return its data if it exists,
+   * or undefined to run the stage again with the same idempotency key.
+   */
+  reconcile?: (ctx: StageContext) => Promise<JsonValue | undefined>;
+  /** The effect. Its return value is the checkpoint data. */
+  run: (ctx: StageContext) => Promise<JsonValue | void>;
+}
+
+export interface EntityStateMachine {
+  /** Every state the entity may be in. */
+  states: string[];
+  /** Allowed moves: from state → states it may go to. The first event may set any state. */
+  transitions: Record<string, string[]>;
+  /** The state this event moves the entity to, or undefined if it does not touch the state. */
+  targetState: (event: EventRecord) => string | undefined;
+}
+
+export interface PipelineDefinition {
+  name: string;
+  /** Which events this pipeline handles. The first matching pipeline wins. */
+  match: (event: EventRecord) => boolean;
+  /**
+   * When present and returning a string, the event is recorded as `ignored` (not applicable)
+   * with that reason and no stage runs, e.g. a rejected payment.
+   */
+  notApplicable?: (event: EventRecord) => string | undefined;
+  entity?: EntityStateMachine;
+  stages: StageDefinition[];
+}
+
+/** Validates a pipeline definition; throws ConfigError naming the stage at fault. */
+export function definePipeline(definition: PipelineDefinition): PipelineDefinition {
+  const where = `pipeline "${definition.name}"`;
+  if (!definition.name) throw new ConfigError('a pipeline needs a name');
+  if (definition.stages.length === 0) throw new ConfigError(`${where} has no stages`);
+  const names = new Set<string>();
+  for (const stage of definition.stages) {
+    if (!/^[a-z0-9_.-]+$/i.test(stage.name)) {
+      throw new ConfigError(`${where}: stage name "${stage.name}" may only hold letters, digits, _ . -`);
+    }
+    if (names.has(stage.name)) throw new ConfigError(`${where}: duplicate stage name "${stage.name}"`);
+    names.add(stage.name);
+    if (stage.timeoutMs !== undefined && !(stage.timeoutMs > 0)) {
+      throw new ConfigError(`${where}: stage "${stage.name}" has a timeoutMs that is not positive`);
+    }
+    for (const delay of stage.retry?.delaysMs ?? []) {
+      if (!(delay >= 0)) throw new ConfigError(`${where}: stage "${stage.name}" has a negative retry delay`);
+    }
+  }
+  for (const stage of definition.stages) {
+    for (const dep of stage.dependsOn ?? []) {
+      if (!names.has(dep)) {
+        throw new ConfigError(`${where}: stage "${stage.name}" depends on unknown stage "${dep}"`);
+      }
+    }
+  }
+  const cycle = findCycle(definition.stages);
+  if (cycle) throw new ConfigError(`${where}: dependency cycle ${cycle.join(' → ')}`);
+  return definition;
+}
+
+function findCycle(stages: StageDefinition[]): string[] | null {
+  const deps = new Map(stages.map((s) => [s.name, s.dependsOn ?? []]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (name: string): string[] | null => {
+    if (state.get(name) === 'done') return null;
+    if (state.get(name) === 'visiting') return [...path.slice(path.indexOf(name)), name];
+    state.set(name, 'visiting');
+    path.push(name);
+    for (const dep of deps.get(name) ?? []) {
+      const found = visit(dep);
+      if (found) return found;
+    }
+    path.pop();
+    state.set(name, 'done');
+    return null;
+  };
+  for (const stage of stages) {
+    const found = visit(stage.name);
+    if (found) return found;
+  }
+  return null;
+}

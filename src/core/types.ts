@@ -1,0 +1,241 @@
+/**
+ * Terminology
+ *
+ * - delivery:   one HTTP request from a provider to `POST /webhooks/<source>`. Authentic
+ *               deliveries become events; the same delivery twice is one event.
+ * - event:      a stored delivery (the inbox row): exact raw bytes, parsed payload, identity
+ *               (source + provider event id), entity key, status, lease and summary.
+ * - pipeline:   a named list of stages, chosen for an event by its match rule.
+ * - stage:      one async step of a pipeline (an invoice in the ERP, a WhatsApp message...).
+ * - checkpoint: the durable record of one stage of one event, keyed by (event id, stage).
+ * - attempt:    one run (or recovery) of a stage; a checkpoint keeps the history of them.
+ * - lease:      a worker's time-bounded claim on an event; it is renewed while the worker runs
+ *               and, once expired, another worker may resume the event from its checkpoints.
+ * - entity:     the business object an event is about (a payment, an order, a subscription),
+ *               named by its entity key; events of one entity run one at a time, in order.
+ * - flag:       a named boolean that can switch a stage off (the stage is `skipped`, with why).
+ * - column:     a dashboard grouping of stages (FRAPP, CRM, WO, Factura, DIAN, Cartera, Ventas).
+ */
+
+export type EventStatus = 'queued' | 'processing' | 'succeeded' | 'retrying' | 'dead' | 'ignored';
+export const EVENT_STATUSES: readonly EventStatus[] = [
+  'queued',
+  'processing',
+  'succeeded',
+  'retrying',
+  'dead',
+  'ignored',
+];
+
+/** Normalised outcome of the payment the event reports, whatever the provider calls it. */
+export type TransactionStatus = 'accepted' | 'rejected' | 'pending' | 'reversed';
+export const TRANSACTION_STATUSES: readonly TransactionStatus[] = ['accepted', 'rejected', 'pending', 'reversed'];
+
+export type CheckpointStatus = 'pending' | 'processing' | 'success' | 'error' | 'skipped';
+export const CHECKPOINT_STATUSES: readonly CheckpointStatus[] = [
+  'pending',
+  'processing',
+  'success',
+  'error',
+  'skipped',
+];
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Structured facts about an event, shown on the dashboard. Never parsed out of log strings. */
+export interface EventSummary {
+  customer?: {
+    name?: string;
+    /** The customer's document id (in Colombia the "cédula", shown as CC). */
+    documentId?: string;
+    email?: string;
+    phone?: string;
+  };
+  product?: string;
+  /** Amount in the currency's major unit, as the provider reported it. */
+  amount?: number;
+  currency?: string;
+  /** Business references: invoice id, order id, payment reference, external reference... */
+  references?: Record<string, string>;
+}
+
+export interface ErrorInfo {
+  message: string;
+  code?: string;
+  retriable: boolean;
+  /** HTTP status of the failed call, when the error came from one. */
+  httpStatus?: number;
+}
+
+/** Why a stage did not run. */
+export type SkipReason =
+  | { kind: 'flag'; flag: string; value: boolean }
+  | { kind: 'dependency'; stage: string; status: CheckpointStatus }
+  | { kind: 'condition'; detail: string };
+
+/** Why an event was not (or no longer) processed. */
+export interface IgnoreReason {
+  kind: 'no_pipeline' | 'not_applicable' | 'stale_transition' | 'invalid_transition';
+  detail: string;
+}
+
+export interface EventRecord {
+  /** webpig's own id: a positive integer, returned to the provider in the 200 reply. */
+  id: number;
+  source: string;
+  /** The provider's id of this delivery; unique per source (the dedupe key). */
+  providerEventId: string;
+  /** The business entity this event is about; events of one key are processed in order. */
+  entityKey: string | null;
+  type: string;
+  transactionStatus: TransactionStatus | null;
+  /** When the provider says the event happened (the ordering key within an entity). */
+  occurredAt: Date;
+  receivedAt: Date;
+  /** The exact bytes the provider sent (signatures are computed over them). */
+  rawBody: Buffer;
+  /** Content type the delivery came with. */
+  contentType: string | null;
+  payload: JsonValue;
+  summary: EventSummary;
+  status: EventStatus;
+  /** Name of the pipeline that handles this event, once chosen. */
+  pipeline: string | null;
+  /** How many times a worker has started processing this event. */
+  attempts: number;
+  /** How many times an operator has put it back in the queue by hand. */
+  manualRetries: number;
+  nextAttemptAt: Date | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  lastError: ErrorInfo | null;
+  ignoreReason: IgnoreReason | null;
+  updatedAt: Date;
+}
+
+export interface AttemptRecord {
+  attempt: number;
+  status: CheckpointStatus;
+  startedAt: Date;
+  completedAt: Date | null;
+  durationMs: number | null;
+  error: ErrorInfo | null;
+  /** e.g. 'recovered by reconcile', 'resumed after lease expiry', 'manual re-run by ana@…'. */
+  note: string | null;
+}
+
+export interface CheckpointRecord {
+  eventId: number;
+  stage: string;
+  status: CheckpointStatus;
+  attempts: number;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  durationMs: number | null;
+  data: JsonValue | null;
+  error: ErrorInfo | null;
+  skipReason: SkipReason | null;
+  history: AttemptRecord[];
+  updatedAt: Date;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface EventLogEntry {
+  at: Date;
+  level: LogLevel;
+  stage: string | null;
+  message: string;
+  fields: JsonObject | null;
+}
+
+export interface EntityState {
+  entityKey: string;
+  state: string;
+  /** The event that set this state and when that event occurred. */
+  eventId: number;
+  occurredAt: Date;
+  updatedAt: Date;
+}
+
+export interface FlagRecord {
+  key: string;
+  value: boolean;
+  description: string;
+  updatedAt: Date;
+  updatedBy: string | null;
+}
+
+export interface FlagChange {
+  id: number;
+  key: string;
+  oldValue: boolean | null;
+  newValue: boolean;
+  actor: string;
+  reason: string | null;
+  at: Date;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: Date;
+  actor: string;
+  /** e.g. 'flag.set', 'event.retry', 'stage.rerun', 'token.create', 'token.revoke'. */
+  action: string;
+  target: string;
+  details: JsonObject | null;
+  remoteAddress: string | null;
+}
+
+export interface ApiTokenRecord {
+  id: number;
+  name: string;
+  /** sha256 of the secret token, hex; the token itself is shown once and never stored. */
+  tokenHash: string;
+  scopes: string[];
+  createdAt: Date;
+  createdBy: string;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+export interface SessionRecord {
+  id: string;
+  email: string;
+  name: string | null;
+  roles: string[];
+  csrfToken: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface RejectedDelivery {
+  id: number;
+  at: Date;
+  source: string;
+  httpStatus: number;
+  reason: string;
+  remoteAddress: string | null;
+  /** The first bytes of the body (at most 256), as text, for diagnosis. */
+  firstBytes: string;
+}
+
+export type AlertKind = 'retried' | 'dead' | 'stuck' | 'stage_error_rate' | 'oversold' | 'custom';
+
+export interface AlertRecord {
+  id: number;
+  at: Date;
+  kind: AlertKind;
+  eventId: number | null;
+  stage: string | null;
+  message: string;
+  details: JsonObject | null;
+  resolvedAt: Date | null;
+}
+
+/** A page of results and the cursor for the next one (null at the end). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}

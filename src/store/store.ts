@@ -1,0 +1,300 @@
+import type {
+  AlertKind,
+  AlertRecord,
+  ApiTokenRecord,
+  AuditEntry,
+  CheckpointRecord,
+  CheckpointStatus,
+  EntityState,
+  ErrorInfo,
+  EventLogEntry,
+  EventRecord,
+  EventStatus,
+  EventSummary,
+  FlagChange,
+  FlagRecord,
+  IgnoreReason,
+  JsonObject,
+  JsonValue,
+  Page,
+  RejectedDelivery,
+  SessionRecord,
+  SkipReason,
+  TransactionStatus,
+} from '../core/types.js';
+
+/**
+ * Everything webpig persists goes through this interface. It is named by what each call
+ * does (`claimNextEvent`, `recordStageOutcome`), not by SQL; the two implementations
+ * (`sqlite/`, `postgres/`) pass one shared contract suite (test/store/contract.ts).
+ *
+ * Times are passed in by the caller (`now`) wherever they decide something, so tests and
+ * workers on several machines agree on what "expired" means without hidden clocks.
+ */
+
+export interface NewEvent {
+  source: string;
+  providerEventId: string;
+  entityKey: string | null;
+  type: string;
+  transactionStatus: TransactionStatus | null;
+  occurredAt: Date;
+  receivedAt: Date;
+  rawBody: Buffer;
+  contentType: string | null;
+  payload: JsonValue;
+  summary: EventSummary;
+}
+
+export interface InsertEventResult {
+  event: EventRecord;
+  /** True when (source, providerEventId) was already stored: nothing was changed. */
+  duplicate: boolean;
+}
+
+export interface EventFilter {
+  status?: EventStatus | EventStatus[];
+  source?: string;
+  type?: string;
+  transactionStatus?: TransactionStatus;
+  entityKey?: string;
+  pipeline?: string;
+  /** receivedAt >= since */
+  since?: Date;
+  /** receivedAt < until */
+  until?: Date;
+  /** Case-insensitive substring over customer name/email/document id, references, provider id. */
+  text?: string;
+  /** Only events having at least one checkpoint in this status, optionally among these stages. */
+  checkpoint?: { status: CheckpointStatus; stages?: string[] };
+  /** Only events retried by hand more than this many times, or attempted more than this. */
+  minAttempts?: number;
+}
+
+export interface ListOptions {
+  /** Opaque cursor from a previous page. */
+  cursor?: string | null;
+  /** (Default: 50, at most 500) */
+  limit?: number;
+}
+
+export interface ClaimOptions {
+  workerId: string;
+  leaseMs: number;
+  now: Date;
+}
+
+export interface StageStart {
+  eventId: number;
+  stage: string;
+  leaseOwner: string;
+  attempt: number;
+  startedAt: Date;
+  /** Written into the attempt history, e.g. 'recovered: stage was left processing'. */
+  note?: string | null;
+}
+
+export type StageOutcome =
+  | { status: 'success'; data: JsonValue | null }
+  | { status: 'error'; error: ErrorInfo }
+  | { status: 'skipped'; skipReason: SkipReason };
+
+export interface StageOutcomeWrite {
+  eventId: number;
+  stage: string;
+  leaseOwner: string;
+  outcome: StageOutcome;
+  /** Attempt number for the history row; a skip that never started writes attempt 0. */
+  attempt: number;
+  startedAt: Date | null;
+  completedAt: Date;
+  note?: string | null;
+  /** Summary fields set by the stage through `annotate()`, merged into the event summary. */
+  summaryPatch?: EventSummary;
+  /** Log lines the stage wrote, stored with the outcome in the same transaction. */
+  logs?: EventLogEntry[];
+}
+
+export interface EventFinish {
+  eventId: number;
+  leaseOwner: string;
+  status: Extract<EventStatus, 'succeeded' | 'retrying' | 'dead' | 'ignored' | 'queued'>;
+  /** For 'retrying': when to try again. */
+  nextAttemptAt?: Date | null;
+  lastError?: ErrorInfo | null;
+  ignoreReason?: IgnoreReason | null;
+  pipeline?: string | null;
+  now: Date;
+}
+
+export interface EntityTransition {
+  entityKey: string;
+  state: string;
+  eventId: number;
+  occurredAt: Date;
+  /** Compare-and-set: the write happens only if the current state is this (null: no row yet). */
+  expectedState: string | null;
+  now: Date;
+}
+
+export interface FlagDefinition {
+  key: string;
+  description: string;
+  /** Value used when the flag is first created. */
+  defaultValue: boolean;
+}
+
+export interface SetFlagInput {
+  key: string;
+  value: boolean;
+  actor: string;
+  reason?: string | null;
+  now: Date;
+}
+
+export interface NewAuditEntry {
+  actor: string;
+  action: string;
+  target: string;
+  details?: JsonObject | null;
+  remoteAddress?: string | null;
+  at: Date;
+}
+
+export interface NewApiToken {
+  name: string;
+  tokenHash: string;
+  scopes: string[];
+  createdBy: string;
+  now: Date;
+}
+
+export interface NewRejection {
+  at: Date;
+  source: string;
+  httpStatus: number;
+  reason: string;
+  remoteAddress: string | null;
+  firstBytes: string;
+}
+
+export interface NewAlert {
+  at: Date;
+  kind: AlertKind;
+  eventId?: number | null;
+  stage?: string | null;
+  message: string;
+  details?: JsonObject | null;
+}
+
+/** One finished stage attempt, for metrics (success rate, p50/p95 duration). */
+export interface AttemptSample {
+  stage: string;
+  status: CheckpointStatus;
+  completedAt: Date;
+  durationMs: number | null;
+}
+
+/** Called when events become claimable (a new insert, a retry): lets idle workers wake up. */
+export type WakeListener = () => void;
+
+export interface Store {
+  /** 'sqlite' or 'postgres': what the store is, for messages and dialect-specific tests. */
+  readonly dialect: 'sqlite' | 'postgres';
+
+  /** Applies pending migrations; refuses a database newer than this code (MigrationError). */
+  migrate(): Promise<{ applied: string[]; current: number }>;
+  close(): Promise<void>;
+
+  // ── Inbox ────────────────────────────────────────────────────────────────────────────
+  /** Stores the event durably, or returns the existing one for (source, providerEventId). */
+  insertEvent(event: NewEvent): Promise<InsertEventResult>;
+  /**
+   * Stores many deliveries in one transaction (group commit). Results are in input order;
+   * a delivery repeated inside the batch is stored once and reported as a duplicate after
+   * its first occurrence.
+   */
+  insertEvents(events: NewEvent[]): Promise<InsertEventResult[]>;
+  getEvent(id: number): Promise<EventRecord | null>;
+  findEventByProviderId(source: string, providerEventId: string): Promise<EventRecord | null>;
+  listEvents(filter: EventFilter, options?: ListOptions): Promise<Page<EventRecord>>;
+  countEvents(filter: EventFilter): Promise<number>;
+
+  // ── Claims and leases ────────────────────────────────────────────────────────────────
+  /**
+   * Claims the next runnable event and leases it to `workerId` until now + leaseMs.
+   * Runnable: queued or retrying with nextAttemptAt <= now, or processing with an expired
+   * lease. Per entity key, only the earliest unfinished event (by occurredAt, receivedAt, id)
+   * may be claimed and never while another event of that key holds a live lease.
+   * Increments `attempts`. Returns null when nothing is runnable.
+   */
+  claimNextEvent(options: ClaimOptions): Promise<EventRecord | null>;
+  /** Extends the lease; false if the worker no longer holds it (it must stop writing). */
+  renewLease(eventId: number, workerId: string, leaseMs: number, now: Date): Promise<boolean>;
+  /** Gives the event back without finishing it (shutdown): it is runnable again at once. */
+  releaseLease(eventId: number, workerId: string, now: Date): Promise<void>;
+  /** Moves a held event to its next status and drops the lease. Throws LeaseLostError. */
+  finishEvent(finish: EventFinish): Promise<EventRecord>;
+  /**
+   * Operator retry: a dead or retrying event (or an ignored one, with `force`) goes back to
+   * queued with nextAttemptAt = now. Returns null when the event does not exist; throws a
+   * StoreError with code 'NOT_RETRIABLE' for other statuses.
+   */
+  requeueEvent(eventId: number, now: Date): Promise<EventRecord | null>;
+  /** Earliest nextAttemptAt among retrying/queued events, to know how long a worker may sleep. */
+  nextWakeAt(): Promise<Date | null>;
+  /** Subscribes to "work may be available" signals (PostgreSQL: LISTEN/NOTIFY). */
+  onWake(listener: WakeListener): () => void;
+
+  // ── Checkpoints ──────────────────────────────────────────────────────────────────────
+  /** Durably marks the stage `processing` (attempt, start time) before it runs. Fenced by lease. */
+  recordStageStart(start: StageStart): Promise<void>;
+  /** Writes the stage's outcome, its attempt history row, summary patch and logs, atomically. */
+  recordStageOutcome(write: StageOutcomeWrite): Promise<void>;
+  getCheckpoints(eventId: number): Promise<CheckpointRecord[]>;
+  /** Checkpoints of many events at once, for list views (no N+1). */
+  getCheckpointsForEvents(eventIds: number[]): Promise<Map<number, CheckpointRecord[]>>;
+  /**
+   * Deliberate re-run of one stage: its checkpoint goes back to `pending` (history kept) and
+   * the event back to queued. Not fenced: the caller checks permissions and audits.
+   */
+  resetStage(eventId: number, stage: string, now: Date): Promise<void>;
+  getEventLogs(eventId: number): Promise<EventLogEntry[]>;
+  appendEventLogs(eventId: number, logs: EventLogEntry[]): Promise<void>;
+  attemptSamples(since: Date, limit?: number): Promise<AttemptSample[]>;
+
+  // ── Entity state ─────────────────────────────────────────────────────────────────────
+  getEntityState(entityKey: string): Promise<EntityState | null>;
+  /** Compare-and-set; returns false (and writes nothing) if the current state differs. */
+  setEntityState(transition: EntityTransition): Promise<boolean>;
+
+  // ── Flags ────────────────────────────────────────────────────────────────────────────
+  /** Creates flags that do not exist yet; existing values are left alone. */
+  ensureFlags(definitions: FlagDefinition[], now: Date): Promise<void>;
+  listFlags(): Promise<FlagRecord[]>;
+  getFlag(key: string): Promise<FlagRecord | null>;
+  /** Changes a flag and appends its history in one transaction. Throws code 'FLAG_UNKNOWN'. */
+  setFlag(input: SetFlagInput): Promise<{ flag: FlagRecord; change: FlagChange }>;
+  flagHistory(key: string | null, options?: ListOptions): Promise<Page<FlagChange>>;
+
+  // ── Audit, tokens, sessions ──────────────────────────────────────────────────────────
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
+  listAudit(filter: { action?: string; actor?: string }, options?: ListOptions): Promise<Page<AuditEntry>>;
+  createApiToken(token: NewApiToken): Promise<ApiTokenRecord>;
+  findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | null>;
+  listApiTokens(): Promise<ApiTokenRecord[]>;
+  /** Returns false if no active token has this id. */
+  revokeApiToken(id: number, now: Date): Promise<boolean>;
+  touchApiToken(id: number, now: Date): Promise<void>;
+  createSession(session: SessionRecord): Promise<void>;
+  getSession(id: string, now: Date): Promise<SessionRecord | null>;
+  deleteSession(id: string): Promise<void>;
+
+  // ── Rejections and alerts ────────────────────────────────────────────────────────────
+  /** Appends to the bounded log of rejected deliveries, trimming it to `keep` rows. */
+  recordRejection(rejection: NewRejection, keep?: number): Promise<void>;
+  listRejections(limit?: number): Promise<RejectedDelivery[]>;
+  recordAlert(alert: NewAlert): Promise<AlertRecord>;
+  listAlerts(options?: ListOptions & { unresolvedOnly?: boolean }): Promise<Page<AlertRecord>>;
+  resolveAlert(id: number, now: Date): Promise<boolean>;
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { definePipeline } from '../../src/core/pipeline.js';
+import { ConfigError } from '../../src/core/errors.js';
+
+const noop = async () => undefined;
+
+describe('definePipeline', () => {
+  it('accepts a valid pipeline', () => {
+    const p = definePipeline({
+      name: 'p',
+      match: () => true,
+      stages: [
+        { name: 'a', run: noop },
+        { name: 'b', dependsOn: ['a'], run: noop },
+      ],
+    });
+    assert.equal(p.stages.length, 2);
+  });
+
+  it('names the stage with an unknown dependency', () => {
+    assert.throws(
+      () => definePipeline({ name: 'p', match: () => true, stages: [{ name: 'a', dependsOn: ['zz'], run: noop }] }),
+      (err: unknown) => err instanceof ConfigError && /stage "a" depends on unknown stage "zz"/.test(err.message),
+    );
+  });
+
+  it('names a duplicate stage', () => {
+    assert.throws(
+      () => definePipeline({ name: 'p', match: () => true, stages: [{ name: 'a', run: noop }, { name: 'a', run: noop }] }),
+      /duplicate stage name "a"/,
+    );
+  });
+
+  it('finds a cycle and prints it', () => {
+    assert.throws(
+      () =>
+        definePipeline({
+          name: 'p',
+          match: () => true,
+          stages: [
+            { name: 'a', dependsOn: ['c'], run: noop },
+            { name: 'b', dependsOn: ['a'], run: noop },
+            { name: 'c', dependsOn: ['b'], run: noop },
+          ],
+        }),
+      /dependency cycle a → c → b → a/,
+    );
+  });
+});
