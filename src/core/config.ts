@@ -1,0 +1,66 @@
+import type { AuthConfig } from '../server/auth/config.js';
+import type { SourceConfig } from '../sources/config.js';
+import type { PipelineDefinition } from './pipeline.js';
+
+/** A dashboard column: a grouping of stages with one icon per event. */
+export interface ColumnConfig {
+  key: string;
+  label: string;
+}
+
+export interface FlagConfig {
+  key: string;
+  description: string;
+  /** Value the flag gets when it is first created. (Default: true) */
+  default?: boolean;
+  /**
+   * Who may change it: role names (see auth.roles) and/or e-mail addresses. The server
+   * enforces this for every change. (Default: only the `admin` role)
+   */
+  allowed?: string[];
+}
+
+/** What `webpig.config.ts` exports (default export). Validated once, at start. */
+export interface WebpigConfig {
+  /** (Default: $WEBPIG_DATABASE_URL, else `sqlite:./webpig.db`) */
+  database?: string;
+  sources: SourceConfig[];
+  pipelines: PipelineDefinition[];
+  columns?: ColumnConfig[];
+  flags?: FlagConfig[];
+  auth?: AuthConfig;
+  server?: {
+    /** (Default: 3000) */
+    port?: number;
+    /** (Default: 127.0.0.1) */
+    host?: string;
+    /** Largest webhook body accepted, in bytes. (Default: 1 MiB) */
+    bodyLimitBytes?: number;
+    /** The URL people use to reach the server (OIDC redirects, links in alerts). */
+    publicUrl?: string;
+  };
+  worker?: {
+    /** Events processed at once by one worker process. (Default: 4) */
+    concurrency?: number;
+    /** (Default: 30_000 ms) */
+    leaseMs?: number;
+  };
+  alerts?: {
+    /** Alerts are POSTed here as JSON when set. */
+    webhookUrl?: string;
+    /** Error rate of a stage, over the last hour, that raises an alert. (Default: 0.2) */
+    stageErrorRate?: number;
+  };
+  dashboard?: {
+    /** (Default: from the browser, Spanish when unsure) */
+    locale?: 'es' | 'en';
+    /** (Default: America/Bogota) */
+    timeZone?: string;
+    /** (Default: COP) */
+    currency?: string;
+  };
+}
+
+export function defineConfig(config: WebpigConfig): WebpigConfig {
+  return config;
+}
