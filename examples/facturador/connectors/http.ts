@@ -1,28 +1,8 @@
 import type { z } from 'zod';
-import { RetriableError, WebpigError } from '../../../src/core/errors.js';
+import { RetriableError } from '../../../src/core/errors.js';
+import { HttpCallError } from '../../../src/engine/errors.js';
 import type { JsonValue } from '../../../src/core/types.js';
 import type { ServiceEndpoint } from '../config.js';
-
-/**
- * A call to an external service answered with a non-2xx status. `retriable` says whether
- * trying again can help: 5xx, 408, 409 (a lock) and 429 can; other 4xx cannot (the request
- * itself is wrong, so the event should go dead rather than retry forever).
- *
- * TODO(engine): the engine branch defines its own HttpCallError with `status`; once it lands,
- * throw that one instead so the engine reads status and retriability from one type.
- */
-export class HttpCallError extends WebpigError {
-  readonly status: number;
-  readonly retriable: boolean;
-  readonly retryAfterMs: number | undefined;
-
-  constructor(service: string, what: string, status: number, detail: string, retryAfterMs?: number) {
-    super(`HTTP_${status}`, `${service}: ${what} answered ${status}${detail ? `: ${detail}` : ''}`);
-    this.status = status;
-    this.retriable = status >= 500 || status === 408 || status === 409 || status === 429;
-    this.retryAfterMs = retryAfterMs;
-  }
-}
 
 export interface CallOptions<S extends z.ZodType> {
   service: string;
@@ -67,13 +47,11 @@ export async function callService<S extends z.ZodType>(options: CallOptions<S>):
   const text = await response.text();
   if (!response.ok && !options.accept?.includes(response.status)) {
     const retryAfter = Number(response.headers.get('retry-after'));
-    throw new HttpCallError(
-      options.service,
-      what,
-      response.status,
-      errorDetail(text),
-      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
-    );
+    // The engine classifies it: 5xx, 408, 409, 429 are retriable; other 4xx are permanent.
+    const detail = errorDetail(text);
+    throw new HttpCallError(response.status, `${options.service}: ${what} answered ${response.status}${detail ? `: ${detail}` : ''}`, {
+      ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+    });
   }
   let json: unknown;
   try {
