@@ -31,6 +31,8 @@ export interface FacturadorHarness {
   sendConfirmation(input: Omit<ConfirmationInput, 'customerId'>): Promise<number>;
   /** Waits until the event is in one of these statuses (fails after 15 s, naming its state). */
   waitForStatus(eventId: number, statuses: EventStatus[]): Promise<EventRecord>;
+  /** Waits until no event is queued, processing or retrying (fails after 15 s). */
+  waitForIdle(): Promise<void>;
   checkpoint(eventId: number, stage: string): Promise<CheckpointRecord | undefined>;
   records(service: SandboxService, collection: string): SandboxRecord[];
   fault(spec: FaultSpec): void;
@@ -84,6 +86,13 @@ export async function startFacturadorHarness(): Promise<FacturadorHarness> {
           const checkpoints = (await store.getCheckpoints(eventId)).map((c) => `${c.stage}=${c.status}${c.error ? `(${c.error.message})` : ''}`);
           throw new Error(`event ${eventId} is ${event?.status}, not ${statuses.join('|')}; checkpoints: ${checkpoints.join(', ')}`);
         }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async waitForIdle() {
+      const deadline = Date.now() + 15_000;
+      while ((await store.countEvents({ status: ['queued', 'processing', 'retrying'] })) > 0) {
+        if (Date.now() > deadline) throw new Error('events are still being processed after 15 s');
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
