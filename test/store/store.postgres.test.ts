@@ -333,4 +333,36 @@ describe('PostgresStore: concurrency across separate stores', { skip }, () => {
       await Promise.all([listening.close(), inserting.close()]);
     }
   });
+
+  it('the listening connection comes back after the server drops it', { timeout: 30_000 }, async () => {
+    const { url, schema } = await schemas.create();
+    const listening = await openMigrated(url);
+    const inserting = await openMigrated(url);
+    const appName = `webpig-listen:${schema}`;
+    try {
+      let wake: () => void = () => undefined;
+      const unsubscribe = listening.onWake(() => wake());
+      await listening.wakeReady();
+      const [before] = await queryIn<{ pid: number }>(schema, 'SELECT pid FROM pg_stat_activity WHERE application_name = $1', [appName]);
+      assert.ok(before, 'a LISTEN connection is open');
+      await queryIn(schema, 'SELECT pg_terminate_backend($1)', [before.pid]);
+      // Wait for a new LISTEN connection (polling, no deadline but the test's own timeout).
+      let after: { pid: number } | undefined;
+      while (!after || after.pid === before.pid) {
+        await sleep(50);
+        [after] = await queryIn<{ pid: number }>(
+          schema,
+          "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE 'LISTEN%'",
+          [appName],
+        );
+      }
+      await listening.wakeReady();
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      await inserting.insertEvent(newEvent('after-reconnect'));
+      await woken;
+      unsubscribe();
+    } finally {
+      await Promise.all([listening.close(), inserting.close()]);
+    }
+  });
 });

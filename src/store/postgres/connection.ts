@@ -74,6 +74,7 @@ export function clientConfig(target: PostgresTarget): pg.ClientConfig {
     // Every connection resolves unqualified table names in webpig's schema, from its first query.
     options: `-c search_path=${target.schema}`,
     types: typeParsers,
+    application_name: 'webpig',
   };
 }
 

@@ -69,7 +69,8 @@ export class PostgresStore implements Store {
     this.schema = target.schema;
     this.pool = createPool(target);
     this.channel = wakeChannel(target.schema);
-    this.wake = new WakeHub(clientConfig(target), this.channel);
+    // Named, so an operator (or a test) can find the LISTEN connection in pg_stat_activity.
+    this.wake = new WakeHub({ ...clientConfig(target), application_name: `webpig-listen:${target.schema}` }, this.channel);
   }
 
   /**

@@ -47,7 +47,7 @@ export class WakeHub {
     await this.listening.catch(() => undefined);
   }
 
-  private start(): void {
+  private start(reconnecting = false): void {
     if (this.closed || this.client !== null) return;
     const client = new pg.Client(this.config);
     this.client = client;
@@ -58,8 +58,7 @@ export class WakeHub {
       if (this.closed || this.listeners.size === 0) return;
       this.reconnectTimer = setTimeout(() => {
         this.reconnectTimer = null;
-        this.start();
-        this.listening.then(() => this.emit()).catch(() => undefined);
+        this.start(true);
       }, RECONNECT_DELAY_MS);
       this.reconnectTimer.unref();
     };
@@ -71,7 +70,10 @@ export class WakeHub {
     this.listening = client
       .connect()
       .then(() => client.query(`LISTEN ${quoteIdent(this.channel)}`))
-      .then(() => undefined)
+      .then(() => {
+        // Before `listening` resolves, so whoever awaits it sees this wake-up already delivered.
+        if (reconnecting) this.emit();
+      })
       .catch((err: unknown) => {
         dropped();
         throw err;
