@@ -164,7 +164,7 @@ function StageSection({ eventId, stage, checkpoint, onNotice }: StageSectionProp
     <section class="stage" data-stage={stage}>
       <h3>
         {stage}{' '}
-        <span class={`status cp-${checkpoint?.status ?? 'none'}`}>{checkpoint ? checkpoint.status : t('notRun')}</span>
+        <span class={`status cp-${checkpoint?.status ?? 'none'}`}>{checkpoint ? t(`cp_${checkpoint.status}` as const) : t('notRun')}</span>
       </h3>
       {checkpoint && (
         <dl class="facts">
@@ -210,7 +210,7 @@ function StageSection({ eventId, stage, checkpoint, onNotice }: StageSectionProp
               {checkpoint.history.map((attempt, index) => (
                 <tr key={index}>
                   <td>{attempt.attempt}</td>
-                  <td>{attempt.status}</td>
+                  <td>{t(`cp_${attempt.status}` as const)}</td>
                   <td>{formats.dateTime(attempt.startedAt)}</td>
                   <td>{formats.duration(attempt.durationMs)}</td>
                   <td class="error-text">

@@ -74,6 +74,7 @@ export function EventsTable({ rows, onOpenCell, onOpenEvent, onRetry, busy }: Ev
                   {transaction ? `${TRANSACTION_ICONS[transaction]} ${t(transaction as MessageKey)}` : '—'}
                 </td>
                 <td class="status-cell">
+                  <div class="status-stack">
                   <span class={`status status-${event.status}`}>{t(`status_${event.status}` as const)}</span>
                   {retries > 1 && (
                     <span class="badge" title={`${t('attempts')}: ${event.attempts}`} data-testid="retry-badge">
@@ -91,9 +92,10 @@ export function EventsTable({ rows, onOpenCell, onOpenEvent, onRetry, busy }: Ev
                       {t('retry')}
                     </button>
                   )}
+                  </div>
                 </td>
                 {config.columns.map((column) => (
-                  <StageCell key={column.key} t={t} event={event} columnKey={column.key} onOpen={onOpenCell} />
+                  <StageCell key={column.key} t={t} event={event} column={column} onOpen={onOpenCell} />
                 ))}
               </tr>
             );

@@ -1,5 +1,5 @@
 import type { Translate } from '../i18n.js';
-import type { CellState, Checkpoint, ColumnCell, EventRow } from '../types.js';
+import type { CellState, Checkpoint, ColumnCell, ColumnInfo, EventRow } from '../types.js';
 
 const ICONS: Record<CellState, string> = {
   success: '✓',
@@ -31,20 +31,21 @@ export function skipText(t: Translate, checkpoint: Checkpoint): string {
 interface StageCellProps {
   t: Translate;
   event: EventRow;
-  columnKey: string;
+  column: ColumnInfo;
   onOpen: (eventId: number, columnKey: string) => void;
 }
 
-export function StageCell({ t, event, columnKey, onOpen }: StageCellProps) {
+export function StageCell({ t, event, column, onOpen }: StageCellProps) {
+  const columnKey = column.key;
   const cell: ColumnCell = event.columns[columnKey] ?? { state: 'not_run', stages: [] };
   const title = cellTitle(t, cell, event.checkpoints);
   return (
-    <td class="stage-cell" data-column={columnKey}>
+    <td class="stage-cell" data-column={columnKey} data-label={column.label}>
       <button
         type="button"
         class={`cell cell-${cell.state}`}
         title={title}
-        aria-label={`${columnKey}: ${title}`}
+        aria-label={`${column.label}: ${title}`}
         data-state={cell.state}
         onClick={() => onOpen(event.id, columnKey)}
       >
