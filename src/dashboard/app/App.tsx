@@ -24,17 +24,20 @@ export function App() {
   const t = useMemo(() => translator(language), [language]);
 
   const load = async () => {
-    // The configuration is public (the sign-in screen needs `devLogin`); read it either way.
-    const configLoad = api.config().then((loaded) => setConfig({ ...DEFAULT_CONFIG, ...loaded }), () => undefined);
     try {
       const me = await api.me();
       setCsrfToken(me.csrfToken);
-      await configLoad;
+      setConfig({ ...DEFAULT_CONFIG, ...(await api.config()) });
       setAuth({ kind: 'signed-in', me });
     } catch (error) {
-      await configLoad;
-      if (error instanceof ApiError && error.status === 401) setAuth({ kind: 'signed-out' });
-      else setAuth({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
+      if (error instanceof ApiError && error.status === 401) {
+        // /api/config needs a session too, so ask the server directly whether dev sign-in exists.
+        const devLogin = await api.devLoginAvailable();
+        setConfig((current) => ({ ...current, devLogin }));
+        setAuth({ kind: 'signed-out' });
+      } else {
+        setAuth({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
+      }
     }
   };
 
@@ -54,7 +57,7 @@ export function App() {
       config,
       t,
       formats: makeFormats(config.locale, config.timeZone, config.currency),
-      can: (scope) => scopes.has(scope) || scopes.has('*'),
+      can: (scope) => scopes.has(scope) || scopes.has('admin'),
     };
   }, [auth, config, t]);
 

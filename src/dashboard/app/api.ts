@@ -103,6 +103,15 @@ export const api = {
     request<FlagView>('PUT', `/api/flags/${encodeURIComponent(key)}`, { value }),
   alerts: () => request<Page<AlertView>>('GET', '/api/alerts'),
   metrics: (since: string) => request<Metrics>('GET', `/api/metrics${query({ since })}`),
+  /**
+   * Whether `POST /auth/dev-login` exists (demo mode): an empty body is refused with 400 when
+   * it does, 404 when it does not. Used on the sign-in screen, before /api/config is readable.
+   */
+  devLoginAvailable: () =>
+    request<unknown>('POST', '/auth/dev-login', {}).then(
+      () => true,
+      (error: unknown) => error instanceof ApiError && error.status === 400,
+    ),
   devLogin: (email: string) => request<unknown>('POST', '/auth/dev-login', { email }),
   logout: () => request<unknown>('POST', '/auth/logout', {}),
 };
