@@ -3,5 +3,5 @@ import { cpSync, existsSync } from 'node:fs';
 
 for (const dialect of ['sqlite', 'postgres']) {
   const from = `src/store/${dialect}/migrations`;
-  if (existsSync(from)) cpSync(from, `dist/store/${dialect}/migrations`, { recursive: true });
+  if (existsSync(from)) cpSync(from, `dist/src/store/${dialect}/migrations`, { recursive: true });
 }

@@ -1,4 +1,35 @@
-import { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { WebpigError, errorMessage } from '../core/errors.js';
+import { createCliDeps, type GlobalOptions } from './context.js';
+import { registerCommands } from './commands/index.js';
 
-const program = new Command('webpig').description('Payment webhooks made boring.');
-program.parse();
+// src/cli/main.ts runs from source (tests) and from dist/src/cli (installed): find package.json upwards.
+const pkgUrl = ['../../package.json', '../../../package.json']
+  .map((relative) => new URL(relative, import.meta.url))
+  .find((url) => existsSync(url));
+const pkg = (pkgUrl ? JSON.parse(readFileSync(pkgUrl, 'utf8')) : { version: 'unknown' }) as { version: string };
+
+const program = new Command('webpig')
+  .description('Payment webhooks made boring: every delivery kept, every side effect once, every payment visible.')
+  .version(pkg.version, '-v, --version')
+  .option('-c, --config <file>', 'config file (Default: ./webpig.config.ts or .js)')
+  .option('--db <url>', 'database URL: sqlite:./webpig.db, sqlite::memory:, postgres://… (Default: $WEBPIG_DATABASE_URL)')
+  .showHelpAfterError('(run webpig --help for usage)')
+  .exitOverride();
+
+registerCommands(program, createCliDeps(() => program.opts<GlobalOptions>()));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Commander already printed its one-line message (or the help / version text).
+    process.exitCode = err.exitCode;
+  } else {
+    // A user's mistake (bad URL, bad config, unreachable database) is one line, no stack.
+    process.stderr.write(`webpig: ${errorMessage(err)}\n`);
+    if (process.env.WEBPIG_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = err instanceof WebpigError ? 2 : 1;
+  }
+}

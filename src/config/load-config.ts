@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, errorMessage } from '../core/errors.js';
+import type { WebpigConfig } from '../core/config.js';
+import { validateConfig } from './schema.js';
+
+export const CONFIG_FILE_NAMES = ['webpig.config.ts', 'webpig.config.mts', 'webpig.config.js', 'webpig.config.mjs'];
+export const DEFAULT_DATABASE_URL = 'sqlite:./webpig.db';
+
+/** Finds `webpig.config.*` in `cwd`, or returns the explicit path; null when there is none. */
+export function findConfigFile(cwd: string, explicit?: string): string | null {
+  if (explicit) {
+    const resolved = path.resolve(cwd, explicit);
+    if (!existsSync(resolved)) throw new ConfigError(`config file not found: ${resolved}`, { code: 'CONFIG_NOT_FOUND' });
+    return resolved;
+  }
+  for (const candidate of CONFIG_FILE_NAMES) {
+    const file = path.join(cwd, candidate);
+    if (existsSync(file)) return file;
+  }
+  return null;
+}
+
+/**
+ * Imports and validates a config file. TypeScript files are loaded through tsx, so users need
+ * no build step for their config.
+ */
+export async function loadConfigFile(file: string): Promise<WebpigConfig> {
+  let module: { default?: unknown };
+  try {
+    if (/\.m?ts$/.test(file)) {
+      const { tsImport } = await import('tsx/esm/api');
+      module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
+    } else {
+      module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    }
+  } catch (err) {
+    throw new ConfigError(`could not load ${file}: ${errorMessage(err)}`, { cause: err, code: 'CONFIG_LOAD_FAILED' });
+  }
+  let exported = module.default;
+  // tsx may wrap a TypeScript module's default export once more.
+  if (exported && typeof exported === 'object' && 'default' in exported && !('sources' in exported)) {
+    exported = (exported as { default: unknown }).default;
+  }
+  if (exported === undefined) throw new ConfigError(`${file} has no default export (export default defineConfig({...}))`);
+  return validateConfig(exported, path.basename(file));
+}
+
+/** The database URL: flag, then $WEBPIG_DATABASE_URL, then the config, then the default. */
+export function resolveDatabaseUrl(options: { flag?: string; env?: NodeJS.ProcessEnv; config?: WebpigConfig | null }): string {
+  return options.flag ?? options.env?.WEBPIG_DATABASE_URL ?? options.config?.database ?? DEFAULT_DATABASE_URL;
+}
