@@ -1,0 +1,37 @@
+import { ConfigError } from '../core/errors.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+import type { Store } from './store.js';
+
+/** The PostgreSQL store's module, loaded only when a postgres:// URL asks for it. */
+interface PostgresStoreModule {
+  PostgresStore: { open(url: string, options?: { schema?: string }): Promise<Store> };
+}
+
+// A variable specifier keeps `pg` out of SQLite-only installs' start-up path and lets this
+// compile while the PostgreSQL store lives on its own branch.
+const POSTGRES_STORE_MODULE: string = './postgres/postgres-store.js';
+
+/**
+ * Opens the store a database URL names: `sqlite:./file.db`, `sqlite:/abs/file.db`,
+ * `sqlite::memory:`, or `postgres://…` / `postgresql://…`. The store is not migrated yet.
+ */
+export async function openStore(url: string): Promise<Store> {
+  const trimmed = url.trim();
+  if (trimmed.startsWith('sqlite:')) return SqliteStore.open(trimmed);
+  if (/^postgres(ql)?:\/\//i.test(trimmed)) {
+    const module = (await import(POSTGRES_STORE_MODULE)) as PostgresStoreModule;
+    return module.PostgresStore.open(trimmed);
+  }
+  throw new ConfigError(
+    `unsupported database URL "${redactDatabaseUrl(trimmed)}": use sqlite:./file.db, sqlite::memory: or postgres://…`,
+    { code: 'DATABASE_URL_INVALID' },
+  );
+}
+
+/** The URL with any password replaced by `***`, safe for messages and logs. */
+export function redactDatabaseUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@?#]*)@/i, (_match, scheme: string, userInfo: string) => {
+    const colon = userInfo.indexOf(':');
+    return `${scheme}${colon === -1 ? userInfo : `${userInfo.slice(0, colon)}:***`}@`;
+  });
+}

@@ -1,0 +1,210 @@
+import type { AlertKind, AlertRecord, ApiTokenRecord, JsonObject, Page, RejectedDelivery, SessionRecord } from '../../core/types.js';
+import { decodeCursor, pageLimit, toPage } from '../cursor.js';
+import type { ListOptions, NewAlert, NewApiToken, NewRejection } from '../store.js';
+import type { SqliteContext } from './connection.js';
+import { fromJson, optionalDate, toDate, toJson, toMs } from './rows.js';
+
+/** API tokens, dashboard sessions, the bounded log of rejected deliveries, and alerts. */
+
+interface TokenRow {
+  id: number;
+  name: string;
+  token_hash: string;
+  scopes: string;
+  created_at: number;
+  created_by: string;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+const TOKEN_COLUMNS = 'id, name, token_hash, scopes, created_at, created_by, revoked_at, last_used_at';
+
+const toToken = (row: TokenRow): ApiTokenRecord => ({
+  id: row.id,
+  name: row.name,
+  tokenHash: row.token_hash,
+  scopes: JSON.parse(row.scopes) as string[],
+  createdAt: toDate(row.created_at),
+  createdBy: row.created_by,
+  revokedAt: optionalDate(row.revoked_at),
+  lastUsedAt: optionalDate(row.last_used_at),
+});
+
+export function createApiToken(ctx: SqliteContext, token: NewApiToken): ApiTokenRecord {
+  const row = ctx.get<TokenRow>(
+    `INSERT INTO api_tokens (name, token_hash, scopes, created_at, created_by) VALUES (?, ?, ?, ?, ?)
+      RETURNING ${TOKEN_COLUMNS}`,
+    token.name,
+    token.tokenHash,
+    JSON.stringify(token.scopes),
+    toMs(token.now),
+    token.createdBy,
+  );
+  if (row === undefined) throw new Error('unreachable: INSERT … RETURNING gave no row');
+  return toToken(row);
+}
+
+/** Only active tokens: a revoked token must not authenticate, whoever forgets to check. */
+export function findApiTokenByHash(ctx: SqliteContext, tokenHash: string): ApiTokenRecord | null {
+  const row = ctx.get<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`, tokenHash);
+  return row === undefined ? null : toToken(row);
+}
+
+export function listApiTokens(ctx: SqliteContext): ApiTokenRecord[] {
+  return ctx.all<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens ORDER BY id`).map(toToken);
+}
+
+export function revokeApiToken(ctx: SqliteContext, id: number, now: Date): boolean {
+  return ctx.run('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', toMs(now), id).changes === 1;
+}
+
+export function touchApiToken(ctx: SqliteContext, id: number, now: Date): void {
+  ctx.run('UPDATE api_tokens SET last_used_at = ? WHERE id = ?', toMs(now), id);
+}
+
+interface SessionRow {
+  id: string;
+  email: string;
+  name: string | null;
+  roles: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export function createSession(ctx: SqliteContext, session: SessionRecord): void {
+  ctx.run(
+    `INSERT INTO sessions (id, email, name, roles, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    session.id,
+    session.email,
+    session.name,
+    JSON.stringify(session.roles),
+    session.csrfToken,
+    toMs(session.createdAt),
+    toMs(session.expiresAt),
+  );
+}
+
+export function getSession(ctx: SqliteContext, id: string, now: Date): SessionRecord | null {
+  const row = ctx.get<SessionRow>(
+    'SELECT id, email, name, roles, csrf_token, created_at, expires_at FROM sessions WHERE id = ? AND expires_at > ?',
+    id,
+    toMs(now),
+  );
+  if (row === undefined) return null;
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    roles: JSON.parse(row.roles) as string[],
+    csrfToken: row.csrf_token,
+    createdAt: toDate(row.created_at),
+    expiresAt: toDate(row.expires_at),
+  };
+}
+
+export function deleteSession(ctx: SqliteContext, id: string): void {
+  ctx.run('DELETE FROM sessions WHERE id = ?', id);
+}
+
+interface RejectionRow {
+  id: number;
+  at: number;
+  source: string;
+  http_status: number;
+  reason: string;
+  remote_address: string | null;
+  first_bytes: string;
+}
+
+/** (Default keep: 1000 rows) */
+export function recordRejection(ctx: SqliteContext, rejection: NewRejection, keep = 1_000): void {
+  ctx.immediate(() => {
+    ctx.run(
+      `INSERT INTO rejected_deliveries (at, source, http_status, reason, remote_address, first_bytes) VALUES (?, ?, ?, ?, ?, ?)`,
+      toMs(rejection.at),
+      rejection.source,
+      rejection.httpStatus,
+      rejection.reason,
+      rejection.remoteAddress,
+      rejection.firstBytes,
+    );
+    ctx.run(
+      `DELETE FROM rejected_deliveries
+        WHERE id <= (SELECT id FROM rejected_deliveries ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+      Math.max(0, Math.trunc(keep)),
+    );
+  });
+}
+
+/** Newest first. (Default limit: 100) */
+export function listRejections(ctx: SqliteContext, limit = 100): RejectedDelivery[] {
+  return ctx
+    .all<RejectionRow>(
+      `SELECT id, at, source, http_status, reason, remote_address, first_bytes FROM rejected_deliveries
+        ORDER BY id DESC LIMIT ?`,
+      Math.max(0, Math.trunc(limit)),
+    )
+    .map((row) => ({
+      id: row.id,
+      at: toDate(row.at),
+      source: row.source,
+      httpStatus: row.http_status,
+      reason: row.reason,
+      remoteAddress: row.remote_address,
+      firstBytes: row.first_bytes,
+    }));
+}
+
+interface AlertRow {
+  id: number;
+  at: number;
+  kind: string;
+  event_id: number | null;
+  stage: string | null;
+  message: string;
+  details: string | null;
+  resolved_at: number | null;
+}
+
+const ALERT_COLUMNS = 'id, at, kind, event_id, stage, message, details, resolved_at';
+
+const toAlert = (row: AlertRow): AlertRecord => ({
+  id: row.id,
+  at: toDate(row.at),
+  kind: row.kind as AlertKind,
+  eventId: row.event_id,
+  stage: row.stage,
+  message: row.message,
+  details: fromJson<JsonObject>(row.details),
+  resolvedAt: optionalDate(row.resolved_at),
+});
+
+export function recordAlert(ctx: SqliteContext, alert: NewAlert): AlertRecord {
+  const row = ctx.get<AlertRow>(
+    `INSERT INTO alerts (at, kind, event_id, stage, message, details) VALUES (?, ?, ?, ?, ?, ?) RETURNING ${ALERT_COLUMNS}`,
+    toMs(alert.at),
+    alert.kind,
+    alert.eventId ?? null,
+    alert.stage ?? null,
+    alert.message,
+    toJson(alert.details),
+  );
+  if (row === undefined) throw new Error('unreachable: INSERT … RETURNING gave no row');
+  return toAlert(row);
+}
+
+export function listAlerts(ctx: SqliteContext, options: ListOptions & { unresolvedOnly?: boolean } = {}): Page<AlertRecord> {
+  const limit = pageLimit(options.limit);
+  const rows = ctx.all<AlertRow>(
+    `SELECT ${ALERT_COLUMNS} FROM alerts
+      WHERE (@unresolved_only = 0 OR resolved_at IS NULL) AND (@after IS NULL OR id < @after)
+      ORDER BY id DESC LIMIT @limit`,
+    { unresolved_only: options.unresolvedOnly ? 1 : 0, after: decodeCursor(options.cursor), limit: limit + 1 },
+  );
+  return toPage(rows.map(toAlert), limit, (alert) => alert.id);
+}
+
+export function resolveAlert(ctx: SqliteContext, id: number, now: Date): boolean {
+  return ctx.run('UPDATE alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL', toMs(now), id).changes === 1;
+}

@@ -1,0 +1,210 @@
+import { StoreError } from '../../core/errors.js';
+import type { CheckpointRecord, EventLogEntry, EventSummary, LogLevel } from '../../core/types.js';
+import type { AttemptSample, StageOutcomeWrite, StageStart } from '../store.js';
+import type { SqliteContext } from './connection.js';
+import { assertLeaseHeld } from './claims.js';
+import {
+  fromJson,
+  mergeSummary,
+  searchText,
+  toAttemptRecord,
+  toCheckpointRecord,
+  toDate,
+  toJson,
+  toMs,
+  type AttemptRow,
+  type CheckpointRow,
+} from './rows.js';
+
+/** Checkpoints, their attempt history, event logs and the samples metrics are built from. */
+
+const START_CHECKPOINT = `INSERT INTO checkpoints
+    (event_id, stage, status, attempts, started_at, completed_at, duration_ms, error, skip_reason, updated_at)
+  VALUES (@event_id, @stage, 'processing', @attempt, @started_at, NULL, NULL, NULL, NULL, @started_at)
+  ON CONFLICT (event_id, stage) DO UPDATE SET
+    status = 'processing', attempts = excluded.attempts, started_at = excluded.started_at,
+    completed_at = NULL, duration_ms = NULL, error = NULL, skip_reason = NULL, updated_at = excluded.updated_at`;
+
+const INSERT_ATTEMPT = `INSERT INTO checkpoint_attempts
+    (event_id, stage, attempt, status, started_at, completed_at, duration_ms, error, note)
+  VALUES (@event_id, @stage, @attempt, @status, @started_at, @completed_at, @duration_ms, @error, @note)`;
+
+export function recordStageStart(ctx: SqliteContext, start: StageStart): void {
+  const startedAt = toMs(start.startedAt);
+  ctx.immediate(() => {
+    assertLeaseHeld(ctx, start.eventId, start.leaseOwner, startedAt);
+    ctx.run(START_CHECKPOINT, { event_id: start.eventId, stage: start.stage, attempt: start.attempt, started_at: startedAt });
+    ctx.run(INSERT_ATTEMPT, {
+      event_id: start.eventId,
+      stage: start.stage,
+      attempt: start.attempt,
+      status: 'processing',
+      started_at: startedAt,
+      completed_at: null,
+      duration_ms: null,
+      error: null,
+      note: start.note ?? null,
+    });
+  });
+}
+
+const FINISH_CHECKPOINT = `INSERT INTO checkpoints
+    (event_id, stage, status, attempts, started_at, completed_at, duration_ms, data, error, skip_reason, updated_at)
+  VALUES (@event_id, @stage, @status, @attempt, @started_at, @completed_at, @duration_ms, @data, @error, @skip_reason, @completed_at)
+  ON CONFLICT (event_id, stage) DO UPDATE SET
+    status = excluded.status, attempts = max(checkpoints.attempts, excluded.attempts),
+    started_at = excluded.started_at, completed_at = excluded.completed_at, duration_ms = excluded.duration_ms,
+    data = excluded.data, error = excluded.error, skip_reason = excluded.skip_reason, updated_at = excluded.updated_at`;
+
+// The attempt's row opened by recordStageStart, if any (a skip never started has none).
+const CLOSE_ATTEMPT = `UPDATE checkpoint_attempts
+  SET status = @status, completed_at = @completed_at, duration_ms = @duration_ms, error = @error,
+      note = coalesce(@note, note)
+  WHERE id = (SELECT max(id) FROM checkpoint_attempts
+              WHERE event_id = @event_id AND stage = @stage AND attempt = @attempt AND status = 'processing')`;
+
+const INSERT_LOG = `INSERT INTO event_logs (event_id, at, level, stage, message, fields)
+  VALUES (?, ?, ?, ?, ?, ?)`;
+
+export function recordStageOutcome(ctx: SqliteContext, write: StageOutcomeWrite): void {
+  const completedAt = toMs(write.completedAt);
+  const startedAt = write.startedAt === null ? null : toMs(write.startedAt);
+  const { outcome } = write;
+  const error = outcome.status === 'error' ? toJson(outcome.error) : null;
+  const durationMs = startedAt === null ? null : completedAt - startedAt;
+  ctx.immediate(() => {
+    assertLeaseHeld(ctx, write.eventId, write.leaseOwner, completedAt);
+    ctx.run(FINISH_CHECKPOINT, {
+      event_id: write.eventId,
+      stage: write.stage,
+      status: outcome.status,
+      attempt: write.attempt,
+      started_at: startedAt,
+      completed_at: completedAt,
+      duration_ms: durationMs,
+      data: outcome.status === 'success' ? toJson(outcome.data) : null,
+      error,
+      skip_reason: outcome.status === 'skipped' ? toJson(outcome.skipReason) : null,
+    });
+    const attemptRow = {
+      event_id: write.eventId,
+      stage: write.stage,
+      attempt: write.attempt,
+      status: outcome.status,
+      completed_at: completedAt,
+      duration_ms: durationMs,
+      error,
+      note: write.note ?? null,
+    };
+    if (ctx.run(CLOSE_ATTEMPT, attemptRow).changes === 0) {
+      ctx.run(INSERT_ATTEMPT, { ...attemptRow, started_at: startedAt ?? completedAt });
+    }
+    if (write.summaryPatch !== undefined && Object.keys(write.summaryPatch).length > 0) {
+      patchSummary(ctx, write.eventId, write.summaryPatch);
+    }
+    insertLogs(ctx, write.eventId, write.logs ?? []);
+  });
+}
+
+function patchSummary(ctx: SqliteContext, eventId: number, patch: EventSummary): void {
+  const row = ctx.get<{ summary: string; provider_event_id: string }>(
+    'SELECT summary, provider_event_id FROM events WHERE id = ?',
+    eventId,
+  );
+  if (row === undefined) return;
+  const merged = mergeSummary(JSON.parse(row.summary) as EventSummary, patch);
+  ctx.run('UPDATE events SET summary = ?, search_text = ? WHERE id = ?', JSON.stringify(merged), searchText(row.provider_event_id, merged), eventId);
+}
+
+function insertLogs(ctx: SqliteContext, eventId: number, logs: EventLogEntry[]): void {
+  for (const log of logs) {
+    ctx.run(INSERT_LOG, eventId, toMs(log.at), log.level, log.stage, log.message, toJson(log.fields));
+  }
+}
+
+const SELECT_CHECKPOINTS = `SELECT event_id, stage, status, attempts, started_at, completed_at, duration_ms, data, error,
+    skip_reason, updated_at
+  FROM checkpoints WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY event_id, rowid`;
+const SELECT_ATTEMPTS = `SELECT event_id, stage, attempt, status, started_at, completed_at, duration_ms, error, note
+  FROM checkpoint_attempts WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY id`;
+
+export function getCheckpointsForEvents(ctx: SqliteContext, eventIds: number[]): Map<number, CheckpointRecord[]> {
+  const result = new Map<number, CheckpointRecord[]>();
+  if (eventIds.length === 0) return result;
+  const ids = JSON.stringify(eventIds);
+  const histories = new Map<string, ReturnType<typeof toAttemptRecord>[]>();
+  for (const row of ctx.all<AttemptRow>(SELECT_ATTEMPTS, ids)) {
+    const key = `${row.event_id}\u0000${row.stage}`;
+    const list = histories.get(key) ?? [];
+    list.push(toAttemptRecord(row));
+    histories.set(key, list);
+  }
+  for (const row of ctx.all<CheckpointRow>(SELECT_CHECKPOINTS, ids)) {
+    const list = result.get(row.event_id) ?? [];
+    list.push(toCheckpointRecord(row, histories.get(`${row.event_id}\u0000${row.stage}`) ?? []));
+    result.set(row.event_id, list);
+  }
+  return result;
+}
+
+export function getCheckpoints(ctx: SqliteContext, eventId: number): CheckpointRecord[] {
+  return getCheckpointsForEvents(ctx, [eventId]).get(eventId) ?? [];
+}
+
+export function resetStage(ctx: SqliteContext, eventId: number, stage: string, now: Date): void {
+  const at = toMs(now);
+  ctx.immediate(() => {
+    const queued = ctx.run(
+      `UPDATE events
+        SET status = 'queued', next_attempt_at = @now, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
+        WHERE id = @id`,
+      { id: eventId, now: at },
+    );
+    if (queued.changes === 0) throw new StoreError('EVENT_NOT_FOUND', `event ${eventId} does not exist`);
+    ctx.run(
+      `UPDATE checkpoints
+        SET status = 'pending', started_at = NULL, completed_at = NULL, duration_ms = NULL, data = NULL,
+            error = NULL, skip_reason = NULL, updated_at = @now
+        WHERE event_id = @id AND stage = @stage`,
+      { id: eventId, stage, now: at },
+    );
+  });
+  ctx.wake();
+}
+
+interface LogRow {
+  at: number;
+  level: string;
+  stage: string | null;
+  message: string;
+  fields: string | null;
+}
+
+export function getEventLogs(ctx: SqliteContext, eventId: number): EventLogEntry[] {
+  return ctx
+    .all<LogRow>('SELECT at, level, stage, message, fields FROM event_logs WHERE event_id = ? ORDER BY id', eventId)
+    .map((row) => ({
+      at: toDate(row.at),
+      level: row.level as LogLevel,
+      stage: row.stage,
+      message: row.message,
+      fields: fromJson(row.fields),
+    }));
+}
+
+export function appendEventLogs(ctx: SqliteContext, eventId: number, logs: EventLogEntry[]): void {
+  if (logs.length === 0) return;
+  ctx.immediate(() => insertLogs(ctx, eventId, logs));
+}
+
+/** (Default limit: 10 000 samples, newest first) */
+export function attemptSamples(ctx: SqliteContext, since: Date, limit = 10_000): AttemptSample[] {
+  return ctx
+    .all<{ stage: string; status: AttemptSample['status']; completed_at: number; duration_ms: number | null }>(
+      `SELECT stage, status, completed_at, duration_ms FROM checkpoint_attempts
+        WHERE completed_at >= ? ORDER BY completed_at DESC, id DESC LIMIT ?`,
+      toMs(since),
+      limit,
+    )
+    .map((row) => ({ stage: row.stage, status: row.status, completedAt: toDate(row.completed_at), durationMs: row.duration_ms }));
+}

@@ -1,0 +1,146 @@
+import { LeaseLostError, StoreError } from '../../core/errors.js';
+import type { EventRecord } from '../../core/types.js';
+import type { ClaimOptions, EventFinish } from '../store.js';
+import type { SqliteContext } from './connection.js';
+import { EVENT_COLUMNS, toEventRecord, toJson, toMs, type EventRow } from './rows.js';
+
+/** Claims, leases and the moves between event statuses. */
+
+// Runnable rows come from the events_claim index (runnable_at is the next attempt while
+// waiting and the lease expiry while held). An event with an entity key also has to be the
+// earliest unfinished one of its entity, and no other event of the entity may hold a live
+// lease: that covers an older event that arrives late while a newer one is running.
+const CLAIM_NEXT = `UPDATE events
+  SET status = 'processing', lease_owner = @worker, lease_expires_at = @lease_expires_at,
+      attempts = attempts + 1, updated_at = @now
+  WHERE id = (
+    SELECT e.id FROM events e
+    WHERE e.runnable_at <= @now
+      AND (e.entity_key IS NULL OR (
+        NOT EXISTS (
+          SELECT 1 FROM events o
+          WHERE o.entity_key = e.entity_key
+            AND o.status IN ('queued', 'retrying', 'processing')
+            AND (o.occurred_at, o.received_at, o.id) < (e.occurred_at, e.received_at, e.id))
+        AND NOT EXISTS (
+          SELECT 1 FROM events o
+          WHERE o.entity_key = e.entity_key AND o.id <> e.id
+            AND o.status = 'processing' AND o.lease_expires_at > @now)))
+    ORDER BY e.runnable_at, e.received_at, e.id
+    LIMIT 1)
+  RETURNING ${EVENT_COLUMNS}`;
+
+const SELECT_EVENT = `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`;
+
+export function claimNextEvent(ctx: SqliteContext, options: ClaimOptions): EventRecord | null {
+  const now = toMs(options.now);
+  const row = ctx.immediate(() =>
+    ctx.get<EventRow>(CLAIM_NEXT, { worker: options.workerId, lease_expires_at: now + options.leaseMs, now }),
+  );
+  return row === undefined ? null : toEventRecord(row);
+}
+
+/**
+ * The fence: the event must still be processing, leased to `owner`, with the lease unexpired
+ * at `now`. Call inside the write's transaction, before writing anything.
+ */
+export function assertLeaseHeld(ctx: SqliteContext, eventId: number, owner: string, now: number): EventRow {
+  const row = ctx.get<EventRow>(SELECT_EVENT, eventId);
+  if (
+    row === undefined ||
+    row.status !== 'processing' ||
+    row.lease_owner !== owner ||
+    row.lease_expires_at === null ||
+    row.lease_expires_at <= now
+  ) {
+    throw new LeaseLostError(eventId, owner);
+  }
+  return row;
+}
+
+export function renewLease(ctx: SqliteContext, eventId: number, workerId: string, leaseMs: number, now: Date): boolean {
+  const at = toMs(now);
+  const result = ctx.immediate(() =>
+    ctx.run(
+      `UPDATE events SET lease_expires_at = @expires
+        WHERE id = @id AND status = 'processing' AND lease_owner = @worker AND lease_expires_at > @now`,
+      { id: eventId, worker: workerId, expires: at + leaseMs, now: at },
+    ),
+  );
+  return result.changes === 1;
+}
+
+export function releaseLease(ctx: SqliteContext, eventId: number, workerId: string, now: Date): void {
+  const at = toMs(now);
+  const result = ctx.immediate(() =>
+    ctx.run(
+      `UPDATE events
+        SET status = 'queued', next_attempt_at = @now, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
+        WHERE id = @id AND status = 'processing' AND lease_owner = @worker`,
+      { id: eventId, worker: workerId, now: at },
+    ),
+  );
+  if (result.changes === 1) ctx.wake();
+}
+
+const FINISH_EVENT = `UPDATE events
+  SET status = @status, next_attempt_at = @next_attempt_at, lease_owner = NULL, lease_expires_at = NULL,
+      last_error = @last_error, ignore_reason = @ignore_reason, pipeline = @pipeline, updated_at = @now
+  WHERE id = @id
+  RETURNING ${EVENT_COLUMNS}`;
+
+export function finishEvent(ctx: SqliteContext, finish: EventFinish): EventRecord {
+  const now = toMs(finish.now);
+  const row = ctx.immediate(() => {
+    const held = assertLeaseHeld(ctx, finish.eventId, finish.leaseOwner, now);
+    let nextAttemptAt: number | null = null;
+    if (finish.status === 'retrying') nextAttemptAt = finish.nextAttemptAt ? toMs(finish.nextAttemptAt) : now;
+    if (finish.status === 'queued') nextAttemptAt = now;
+    return ctx.get<EventRow>(FINISH_EVENT, {
+      id: finish.eventId,
+      status: finish.status,
+      next_attempt_at: nextAttemptAt,
+      // Fields left undefined keep what the event had; null clears them.
+      last_error: finish.lastError === undefined ? held.last_error : toJson(finish.lastError),
+      ignore_reason: finish.ignoreReason === undefined ? held.ignore_reason : toJson(finish.ignoreReason),
+      pipeline: finish.pipeline === undefined ? held.pipeline : finish.pipeline,
+      now,
+    });
+  });
+  if (row === undefined) throw new LeaseLostError(finish.eventId, finish.leaseOwner);
+  if (finish.status === 'retrying' || finish.status === 'queued') ctx.wake();
+  return toEventRecord(row);
+}
+
+const RETRIABLE_BY_HAND = new Set(['dead', 'retrying', 'ignored']);
+
+export function requeueEvent(ctx: SqliteContext, eventId: number, now: Date): EventRecord | null {
+  const at = toMs(now);
+  const row = ctx.immediate(() => {
+    const current = ctx.get<EventRow>(SELECT_EVENT, eventId);
+    if (current === undefined) return undefined;
+    if (!RETRIABLE_BY_HAND.has(current.status)) {
+      throw new StoreError(
+        'NOT_RETRIABLE',
+        `event ${eventId} is ${current.status}: only dead, retrying or ignored events can be retried`,
+      );
+    }
+    return ctx.get<EventRow>(
+      `UPDATE events
+        SET status = 'queued', next_attempt_at = @now, manual_retries = manual_retries + 1, updated_at = @now
+        WHERE id = @id
+        RETURNING ${EVENT_COLUMNS}`,
+      { id: eventId, now: at },
+    );
+  });
+  if (row === undefined) return null;
+  ctx.wake();
+  return toEventRecord(row);
+}
+
+export function nextWakeAt(ctx: SqliteContext): Date | null {
+  const row = ctx.get<{ at: number | null }>(
+    `SELECT min(next_attempt_at) AS at FROM events WHERE status IN ('queued', 'retrying')`,
+  );
+  return row?.at === null || row?.at === undefined ? null : new Date(row.at);
+}

@@ -1,0 +1,114 @@
+import Database from 'better-sqlite3';
+import { ConfigError, StoreError } from '../../core/errors.js';
+import type { WakeListener } from '../store.js';
+
+/** Parameters bound to a statement: positional values or one object of named ones. */
+export type SqlValue = string | number | bigint | Buffer | null;
+export type SqlParams = SqlValue[] | [Record<string, SqlValue>];
+
+/** How long a writer waits for another process's write lock before failing. (Default: 5 s) */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * `sqlite:./file.db` (relative to the working directory), `sqlite:/abs/file.db` or
+ * `sqlite::memory:` → the filename better-sqlite3 expects.
+ */
+export function sqliteFilename(url: string): string {
+  if (!url.startsWith('sqlite:')) {
+    throw new ConfigError(`not a SQLite URL "${url}": use sqlite:./file.db or sqlite::memory:`, { code: 'DATABASE_URL_INVALID' });
+  }
+  const path = url.slice('sqlite:'.length);
+  if (path === ':memory:') return ':memory:';
+  if (path === '' || path.startsWith('//') || path.includes('\0')) {
+    throw new ConfigError(`SQLite URL "${url}" names no file: use sqlite:./file.db, sqlite:/abs/file.db or sqlite::memory:`, {
+      code: 'DATABASE_URL_INVALID',
+    });
+  }
+  return path;
+}
+
+export function openSqliteDatabase(filename: string): Database.Database {
+  let db: Database.Database;
+  try {
+    db = new Database(filename);
+  } catch (err) {
+    throw new StoreError('DATABASE_OPEN_FAILED', `cannot open SQLite database ${filename}: ${(err as Error).message}`, { cause: err });
+  }
+  // WAL lets readers (the dashboard) run while a worker writes; FULL makes a commit durable
+  // before ingestion replies 2xx (promise 1: no webhook is lost).
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+/**
+ * One open database plus what every query module needs: statements prepared once and
+ * reused, write transactions that take the lock up front, and the wake-up signal.
+ */
+export class SqliteContext {
+  private readonly statements = new Map<string, Database.Statement<SqlValue[]>>();
+  private readonly wakeListeners = new Set<WakeListener>();
+
+  constructor(readonly db: Database.Database) {}
+
+  /** The prepared statement for `sql`, compiled on first use and cached for this database. */
+  stmt(sql: string): Database.Statement<SqlValue[]> {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare<SqlValue[]>(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  get<Row>(sql: string, ...params: SqlParams): Row | undefined {
+    return this.stmt(sql).get(...(params as SqlValue[])) as Row | undefined;
+  }
+
+  all<Row>(sql: string, ...params: SqlParams): Row[] {
+    return this.stmt(sql).all(...(params as SqlValue[])) as Row[];
+  }
+
+  run(sql: string, ...params: SqlParams): Database.RunResult {
+    return this.stmt(sql).run(...(params as SqlValue[]));
+  }
+
+  /**
+   * Runs `work` in a BEGIN IMMEDIATE transaction: the write lock is taken before anything is
+   * read, so a decision (claim, fence check) cannot be based on a snapshot another process
+   * has already changed (which WAL would report as SQLITE_BUSY_SNAPSHOT mid-transaction).
+   */
+  immediate<T>(work: () => T): T {
+    if (this.db.inTransaction) return work();
+    return this.db.transaction(work).immediate();
+  }
+
+  onWake(listener: WakeListener): () => void {
+    this.wakeListeners.add(listener);
+    return () => {
+      this.wakeListeners.delete(listener);
+    };
+  }
+
+  /** Tells idle workers in this process that work may be available (after the commit). */
+  wake(): void {
+    if (this.wakeListeners.size === 0) return;
+    queueMicrotask(() => {
+      for (const listener of [...this.wakeListeners]) {
+        try {
+          listener();
+        } catch {
+          // A listener's failure is its own; the write that woke it has already committed.
+        }
+      }
+    });
+  }
+
+  close(): void {
+    this.statements.clear();
+    this.wakeListeners.clear();
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,131 @@
+import type { EventRecord, EventStatus, Page } from '../../core/types.js';
+import { decodeCursor, pageLimit, toPage } from '../cursor.js';
+import type { EventFilter, InsertEventResult, ListOptions, NewEvent } from '../store.js';
+import type { SqliteContext, SqlValue } from './connection.js';
+import { EVENT_COLUMNS, normalizeSearch, searchText, toEventRecord, toMs, type EventRow } from './rows.js';
+
+/** The inbox: storing deliveries once, reading and listing them. */
+
+const INSERT_EVENT = `INSERT INTO events (source, provider_event_id, entity_key, type, transaction_status,
+    occurred_at, received_at, raw_body, content_type, payload, summary, search_text, status,
+    next_attempt_at, updated_at)
+  VALUES (@source, @provider_event_id, @entity_key, @type, @transaction_status, @occurred_at,
+    @received_at, @raw_body, @content_type, @payload, @summary, @search_text, 'queued',
+    @received_at, @received_at)
+  ON CONFLICT (source, provider_event_id) DO NOTHING
+  RETURNING ${EVENT_COLUMNS}`;
+
+const SELECT_BY_PROVIDER_ID = `SELECT ${EVENT_COLUMNS} FROM events WHERE source = ? AND provider_event_id = ?`;
+const SELECT_BY_ID = `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`;
+
+function insertOne(ctx: SqliteContext, event: NewEvent): InsertEventResult {
+  const row = ctx.get<EventRow>(INSERT_EVENT, {
+    source: event.source,
+    provider_event_id: event.providerEventId,
+    entity_key: event.entityKey,
+    type: event.type,
+    transaction_status: event.transactionStatus,
+    occurred_at: toMs(event.occurredAt),
+    received_at: toMs(event.receivedAt),
+    raw_body: event.rawBody,
+    content_type: event.contentType,
+    payload: JSON.stringify(event.payload),
+    summary: JSON.stringify(event.summary),
+    search_text: searchText(event.providerEventId, event.summary),
+  });
+  if (row !== undefined) return { event: toEventRecord(row), duplicate: false };
+  const existing = ctx.get<EventRow>(SELECT_BY_PROVIDER_ID, event.source, event.providerEventId);
+  if (existing === undefined) throw new Error('unreachable: the insert conflicted but no row matches');
+  return { event: toEventRecord(existing), duplicate: true };
+}
+
+export function insertEvent(ctx: SqliteContext, event: NewEvent): InsertEventResult {
+  const result = ctx.immediate(() => insertOne(ctx, event));
+  if (!result.duplicate) ctx.wake();
+  return result;
+}
+
+/** One transaction for the whole batch: one fsync for many deliveries (group commit). */
+export function insertEvents(ctx: SqliteContext, events: NewEvent[]): InsertEventResult[] {
+  if (events.length === 0) return [];
+  const results = ctx.immediate(() => events.map((event) => insertOne(ctx, event)));
+  if (results.some((r) => !r.duplicate)) ctx.wake();
+  return results;
+}
+
+export function getEvent(ctx: SqliteContext, id: number): EventRecord | null {
+  const row = ctx.get<EventRow>(SELECT_BY_ID, id);
+  return row === undefined ? null : toEventRecord(row);
+}
+
+export function findEventByProviderId(ctx: SqliteContext, source: string, providerEventId: string): EventRecord | null {
+  const row = ctx.get<EventRow>(SELECT_BY_PROVIDER_ID, source, providerEventId);
+  return row === undefined ? null : toEventRecord(row);
+}
+
+/** WHERE clause (without the keyword) and its positional parameters for an EventFilter. */
+export function eventFilterSql(filter: EventFilter): { where: string; params: SqlValue[] } {
+  const clauses: string[] = [];
+  const params: SqlValue[] = [];
+  if (filter.status !== undefined) {
+    const statuses: EventStatus[] = Array.isArray(filter.status) ? filter.status : [filter.status];
+    if (statuses.length === 0) {
+      clauses.push('0');
+    } else {
+      clauses.push(`status IN (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(statuses));
+    }
+  }
+  const equal = (column: string, value: string | undefined) => {
+    if (value === undefined) return;
+    clauses.push(`${column} = ?`);
+    params.push(value);
+  };
+  equal('source', filter.source);
+  equal('type', filter.type);
+  equal('transaction_status', filter.transactionStatus);
+  equal('entity_key', filter.entityKey);
+  equal('pipeline', filter.pipeline);
+  if (filter.since !== undefined) {
+    clauses.push('received_at >= ?');
+    params.push(toMs(filter.since));
+  }
+  if (filter.until !== undefined) {
+    clauses.push('received_at < ?');
+    params.push(toMs(filter.until));
+  }
+  if (filter.text !== undefined && filter.text.trim() !== '') {
+    // instr(), not LIKE: the user's % and _ are plain characters.
+    clauses.push('instr(search_text, ?) > 0');
+    params.push(normalizeSearch(filter.text.trim()));
+  }
+  if (filter.checkpoint !== undefined) {
+    const stages = filter.checkpoint.stages;
+    clauses.push(
+      `EXISTS (SELECT 1 FROM checkpoints c WHERE c.event_id = events.id AND c.status = ?` +
+        (stages === undefined ? ')' : ' AND c.stage IN (SELECT value FROM json_each(?)))'),
+    );
+    params.push(filter.checkpoint.status);
+    if (stages !== undefined) params.push(JSON.stringify(stages));
+  }
+  if (filter.minAttempts !== undefined) {
+    clauses.push('(attempts > ? OR manual_retries > ?)');
+    params.push(filter.minAttempts, filter.minAttempts);
+  }
+  return { where: clauses.length === 0 ? '1' : clauses.join(' AND '), params };
+}
+
+export function listEvents(ctx: SqliteContext, filter: EventFilter, options: ListOptions = {}): Page<EventRecord> {
+  const limit = pageLimit(options.limit);
+  const after = decodeCursor(options.cursor);
+  const { where, params } = eventFilterSql(filter);
+  const cursorClause = after === null ? '' : ' AND id < ?';
+  const sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where}${cursorClause} ORDER BY id DESC LIMIT ?`;
+  const rows = ctx.all<EventRow>(sql, ...params, ...(after === null ? [] : [after]), limit + 1);
+  return toPage(rows.map(toEventRecord), limit, (event) => event.id);
+}
+
+export function countEvents(ctx: SqliteContext, filter: EventFilter): number {
+  const { where, params } = eventFilterSql(filter);
+  return ctx.get<{ n: number }>(`SELECT count(*) AS n FROM events WHERE ${where}`, ...params)?.n ?? 0;
+}

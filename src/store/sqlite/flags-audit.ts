@@ -1,0 +1,213 @@
+import { StoreError } from '../../core/errors.js';
+import type { AuditEntry, EntityState, FlagChange, FlagRecord, JsonObject, Page } from '../../core/types.js';
+import { decodeCursor, pageLimit, toPage } from '../cursor.js';
+import type { EntityTransition, FlagDefinition, ListOptions, NewAuditEntry, SetFlagInput } from '../store.js';
+import type { SqliteContext } from './connection.js';
+import { fromJson, toDate, toJson, toMs } from './rows.js';
+
+/** Entity state, feature flags with their history, and the audit log. */
+
+interface EntityStateRow {
+  entity_key: string;
+  state: string;
+  event_id: number;
+  occurred_at: number;
+  updated_at: number;
+}
+
+export function getEntityState(ctx: SqliteContext, entityKey: string): EntityState | null {
+  const row = ctx.get<EntityStateRow>(
+    'SELECT entity_key, state, event_id, occurred_at, updated_at FROM entity_states WHERE entity_key = ?',
+    entityKey,
+  );
+  if (row === undefined) return null;
+  return {
+    entityKey: row.entity_key,
+    state: row.state,
+    eventId: row.event_id,
+    occurredAt: toDate(row.occurred_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+export function setEntityState(ctx: SqliteContext, transition: EntityTransition): boolean {
+  const params = {
+    entity_key: transition.entityKey,
+    state: transition.state,
+    event_id: transition.eventId,
+    occurred_at: toMs(transition.occurredAt),
+    now: toMs(transition.now),
+    expected: transition.expectedState,
+  };
+  const result = ctx.immediate(() =>
+    transition.expectedState === null
+      ? ctx.run(
+          `INSERT INTO entity_states (entity_key, state, event_id, occurred_at, updated_at)
+            VALUES (@entity_key, @state, @event_id, @occurred_at, @now)
+            ON CONFLICT (entity_key) DO NOTHING`,
+          params,
+        )
+      : ctx.run(
+          `UPDATE entity_states SET state = @state, event_id = @event_id, occurred_at = @occurred_at, updated_at = @now
+            WHERE entity_key = @entity_key AND state = @expected`,
+          params,
+        ),
+  );
+  return result.changes === 1;
+}
+
+interface FlagRow {
+  key: string;
+  value: number;
+  description: string;
+  updated_at: number;
+  updated_by: string | null;
+}
+
+const toFlag = (row: FlagRow): FlagRecord => ({
+  key: row.key,
+  value: row.value === 1,
+  description: row.description,
+  updatedAt: toDate(row.updated_at),
+  updatedBy: row.updated_by,
+});
+
+const FLAG_COLUMNS = 'key, value, description, updated_at, updated_by';
+
+export function ensureFlags(ctx: SqliteContext, definitions: FlagDefinition[], now: Date): void {
+  ctx.immediate(() => {
+    for (const definition of definitions) {
+      // The description follows the code; the value stays whatever operators set.
+      ctx.run(
+        `INSERT INTO flags (key, value, description, updated_at, updated_by) VALUES (?, ?, ?, ?, NULL)
+          ON CONFLICT (key) DO UPDATE SET description = excluded.description`,
+        definition.key,
+        definition.defaultValue ? 1 : 0,
+        definition.description,
+        toMs(now),
+      );
+    }
+  });
+}
+
+export function listFlags(ctx: SqliteContext): FlagRecord[] {
+  return ctx.all<FlagRow>(`SELECT ${FLAG_COLUMNS} FROM flags ORDER BY key`).map(toFlag);
+}
+
+export function getFlag(ctx: SqliteContext, key: string): FlagRecord | null {
+  const row = ctx.get<FlagRow>(`SELECT ${FLAG_COLUMNS} FROM flags WHERE key = ?`, key);
+  return row === undefined ? null : toFlag(row);
+}
+
+interface FlagChangeRow {
+  id: number;
+  key: string;
+  old_value: number | null;
+  new_value: number;
+  actor: string;
+  reason: string | null;
+  at: number;
+}
+
+const toFlagChange = (row: FlagChangeRow): FlagChange => ({
+  id: row.id,
+  key: row.key,
+  oldValue: row.old_value === null ? null : row.old_value === 1,
+  newValue: row.new_value === 1,
+  actor: row.actor,
+  reason: row.reason,
+  at: toDate(row.at),
+});
+
+const FLAG_CHANGE_COLUMNS = 'id, key, old_value, new_value, actor, reason, at';
+
+export function setFlag(ctx: SqliteContext, input: SetFlagInput): { flag: FlagRecord; change: FlagChange } {
+  const now = toMs(input.now);
+  return ctx.immediate(() => {
+    const current = ctx.get<FlagRow>(`SELECT ${FLAG_COLUMNS} FROM flags WHERE key = ?`, input.key);
+    if (current === undefined) throw new StoreError('FLAG_UNKNOWN', `there is no flag "${input.key}"`);
+    const flag = ctx.get<FlagRow>(
+      `UPDATE flags SET value = ?, updated_at = ?, updated_by = ? WHERE key = ? RETURNING ${FLAG_COLUMNS}`,
+      input.value ? 1 : 0,
+      now,
+      input.actor,
+      input.key,
+    );
+    const change = ctx.get<FlagChangeRow>(
+      `INSERT INTO flag_changes (key, old_value, new_value, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?)
+        RETURNING ${FLAG_CHANGE_COLUMNS}`,
+      input.key,
+      current.value,
+      input.value ? 1 : 0,
+      input.actor,
+      input.reason ?? null,
+      now,
+    );
+    if (flag === undefined || change === undefined) throw new Error('unreachable: UPDATE/INSERT … RETURNING gave no row');
+    return { flag: toFlag(flag), change: toFlagChange(change) };
+  });
+}
+
+export function flagHistory(ctx: SqliteContext, key: string | null, options: ListOptions = {}): Page<FlagChange> {
+  const limit = pageLimit(options.limit);
+  const rows = ctx.all<FlagChangeRow>(
+    `SELECT ${FLAG_CHANGE_COLUMNS} FROM flag_changes
+      WHERE (@key IS NULL OR key = @key) AND (@after IS NULL OR id < @after)
+      ORDER BY id DESC LIMIT @limit`,
+    { key, after: decodeCursor(options.cursor), limit: limit + 1 },
+  );
+  return toPage(rows.map(toFlagChange), limit, (change) => change.id);
+}
+
+interface AuditRow {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  details: string | null;
+  remote_address: string | null;
+}
+
+const toAudit = (row: AuditRow): AuditEntry => ({
+  id: row.id,
+  at: toDate(row.at),
+  actor: row.actor,
+  action: row.action,
+  target: row.target,
+  details: fromJson<JsonObject>(row.details),
+  remoteAddress: row.remote_address,
+});
+
+const AUDIT_COLUMNS = 'id, at, actor, action, target, details, remote_address';
+
+export function appendAudit(ctx: SqliteContext, entry: NewAuditEntry): AuditEntry {
+  const row = ctx.get<AuditRow>(
+    `INSERT INTO audit_log (at, actor, action, target, details, remote_address) VALUES (?, ?, ?, ?, ?, ?)
+      RETURNING ${AUDIT_COLUMNS}`,
+    toMs(entry.at),
+    entry.actor,
+    entry.action,
+    entry.target,
+    toJson(entry.details),
+    entry.remoteAddress ?? null,
+  );
+  if (row === undefined) throw new Error('unreachable: INSERT … RETURNING gave no row');
+  return toAudit(row);
+}
+
+export function listAudit(
+  ctx: SqliteContext,
+  filter: { action?: string; actor?: string },
+  options: ListOptions = {},
+): Page<AuditEntry> {
+  const limit = pageLimit(options.limit);
+  const rows = ctx.all<AuditRow>(
+    `SELECT ${AUDIT_COLUMNS} FROM audit_log
+      WHERE (@action IS NULL OR action = @action) AND (@actor IS NULL OR actor = @actor)
+        AND (@after IS NULL OR id < @after)
+      ORDER BY id DESC LIMIT @limit`,
+    { action: filter.action ?? null, actor: filter.actor ?? null, after: decodeCursor(options.cursor), limit: limit + 1 },
+  );
+  return toPage(rows.map(toAudit), limit, (entry) => entry.id);
+}

@@ -1,0 +1,175 @@
+import type {
+  AttemptRecord,
+  CheckpointRecord,
+  CheckpointStatus,
+  ErrorInfo,
+  EventRecord,
+  EventStatus,
+  EventSummary,
+  IgnoreReason,
+  JsonValue,
+  SkipReason,
+  TransactionStatus,
+} from '../../core/types.js';
+
+/**
+ * Rows as SQLite returns them and their mapping to the records of src/core/types.ts.
+ * Times are epoch milliseconds; JSON columns are TEXT written only by this store, so parsing
+ * them back into their declared types is trusted.
+ */
+
+export const toMs = (date: Date): number => date.getTime();
+export const optionalMs = (date: Date | null | undefined): number | null => (date ? date.getTime() : null);
+export const toDate = (ms: number): Date => new Date(ms);
+export const optionalDate = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+export function toJson(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+export function fromJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+/** Columns of `events` that make an EventRecord (not the derived search/claim columns). */
+export const EVENT_COLUMNS = `id, source, provider_event_id, entity_key, type, transaction_status, occurred_at,
+  received_at, raw_body, content_type, payload, summary, status, pipeline, attempts, manual_retries,
+  next_attempt_at, lease_owner, lease_expires_at, last_error, ignore_reason, updated_at`;
+
+export interface EventRow {
+  id: number;
+  source: string;
+  provider_event_id: string;
+  entity_key: string | null;
+  type: string;
+  transaction_status: string | null;
+  occurred_at: number;
+  received_at: number;
+  raw_body: Buffer;
+  content_type: string | null;
+  payload: string;
+  summary: string;
+  status: string;
+  pipeline: string | null;
+  attempts: number;
+  manual_retries: number;
+  next_attempt_at: number | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_error: string | null;
+  ignore_reason: string | null;
+  updated_at: number;
+}
+
+export function toEventRecord(row: EventRow): EventRecord {
+  return {
+    id: row.id,
+    source: row.source,
+    providerEventId: row.provider_event_id,
+    entityKey: row.entity_key,
+    type: row.type,
+    transactionStatus: row.transaction_status as TransactionStatus | null,
+    occurredAt: toDate(row.occurred_at),
+    receivedAt: toDate(row.received_at),
+    rawBody: row.raw_body,
+    contentType: row.content_type,
+    payload: JSON.parse(row.payload) as JsonValue,
+    summary: JSON.parse(row.summary) as EventSummary,
+    status: row.status as EventStatus,
+    pipeline: row.pipeline,
+    attempts: row.attempts,
+    manualRetries: row.manual_retries,
+    nextAttemptAt: optionalDate(row.next_attempt_at),
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: optionalDate(row.lease_expires_at),
+    lastError: fromJson<ErrorInfo>(row.last_error),
+    ignoreReason: fromJson<IgnoreReason>(row.ignore_reason),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+export interface CheckpointRow {
+  event_id: number;
+  stage: string;
+  status: string;
+  attempts: number;
+  started_at: number | null;
+  completed_at: number | null;
+  duration_ms: number | null;
+  data: string | null;
+  error: string | null;
+  skip_reason: string | null;
+  updated_at: number;
+}
+
+export interface AttemptRow {
+  event_id: number;
+  stage: string;
+  attempt: number;
+  status: string;
+  started_at: number;
+  completed_at: number | null;
+  duration_ms: number | null;
+  error: string | null;
+  note: string | null;
+}
+
+export function toAttemptRecord(row: AttemptRow): AttemptRecord {
+  return {
+    attempt: row.attempt,
+    status: row.status as CheckpointStatus,
+    startedAt: toDate(row.started_at),
+    completedAt: optionalDate(row.completed_at),
+    durationMs: row.duration_ms,
+    error: fromJson<ErrorInfo>(row.error),
+    note: row.note,
+  };
+}
+
+export function toCheckpointRecord(row: CheckpointRow, history: AttemptRecord[]): CheckpointRecord {
+  return {
+    eventId: row.event_id,
+    stage: row.stage,
+    status: row.status as CheckpointStatus,
+    attempts: row.attempts,
+    startedAt: optionalDate(row.started_at),
+    completedAt: optionalDate(row.completed_at),
+    durationMs: row.duration_ms,
+    data: fromJson<JsonValue>(row.data),
+    error: fromJson<ErrorInfo>(row.error),
+    skipReason: fromJson<SkipReason>(row.skip_reason),
+    history,
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+/** Merges a stage's annotations into the summary: customer and references field by field. */
+export function mergeSummary(current: EventSummary, patch: EventSummary): EventSummary {
+  const merged: EventSummary = { ...current, ...patch };
+  if (current.customer !== undefined || patch.customer !== undefined) {
+    merged.customer = { ...current.customer, ...patch.customer };
+  }
+  if (current.references !== undefined || patch.references !== undefined) {
+    merged.references = { ...current.references, ...patch.references };
+  }
+  return merged;
+}
+
+/**
+ * What the dashboard's free-text search looks through, lower-cased once at write time:
+ * the provider's event id, the customer's name, e-mail and document id, and every reference.
+ */
+export function searchText(providerEventId: string, summary: EventSummary): string {
+  const parts = [
+    providerEventId,
+    summary.customer?.name,
+    summary.customer?.email,
+    summary.customer?.documentId,
+    ...Object.values(summary.references ?? {}),
+  ];
+  return normalizeSearch(parts.filter((part): part is string => typeof part === 'string' && part !== '').join('\n'));
+}
+
+export function normalizeSearch(text: string): string {
+  return text.normalize('NFC').toLowerCase();
+}

@@ -1,0 +1,249 @@
+import type {
+  AlertRecord,
+  ApiTokenRecord,
+  AuditEntry,
+  CheckpointRecord,
+  EntityState,
+  EventLogEntry,
+  EventRecord,
+  FlagChange,
+  FlagRecord,
+  Page,
+  RejectedDelivery,
+  SessionRecord,
+} from '../../core/types.js';
+import type {
+  AttemptSample,
+  ClaimOptions,
+  EntityTransition,
+  EventFilter,
+  EventFinish,
+  FlagDefinition,
+  InsertEventResult,
+  ListOptions,
+  NewAlert,
+  NewApiToken,
+  NewAuditEntry,
+  NewEvent,
+  NewRejection,
+  SetFlagInput,
+  StageOutcomeWrite,
+  StageStart,
+  Store,
+  WakeListener,
+} from '../store.js';
+import * as access from './access-alerts.js';
+import * as checkpoints from './checkpoints.js';
+import * as claims from './claims.js';
+import { openSqliteDatabase, SqliteContext, sqliteFilename } from './connection.js';
+import * as events from './events.js';
+import * as flags from './flags-audit.js';
+import { migrateSqlite } from './migrate.js';
+
+/**
+ * The embedded Store: one SQLite file (WAL) shared by the server and workers of one machine.
+ * better-sqlite3 is synchronous, so every call runs to completion before the next starts in
+ * this process; other processes are kept apart by BEGIN IMMEDIATE write transactions.
+ */
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+
+  private constructor(private readonly ctx: SqliteContext) {}
+
+  /** Opens `sqlite:./path.db`, `sqlite:/abs/path.db` or `sqlite::memory:` (not migrated yet). */
+  static open(url: string): SqliteStore {
+    return new SqliteStore(new SqliteContext(openSqliteDatabase(sqliteFilename(url))));
+  }
+
+  /** The connection itself, for tests and diagnostics; all writes belong in this module. */
+  get database(): SqliteContext['db'] {
+    return this.ctx.db;
+  }
+
+  async migrate(): Promise<{ applied: string[]; current: number }> {
+    return migrateSqlite(this.ctx);
+  }
+
+  async close(): Promise<void> {
+    this.ctx.close();
+  }
+
+  // ── Inbox ──────────────────────────────────────────────────────────────────────────
+  async insertEvent(event: NewEvent): Promise<InsertEventResult> {
+    return events.insertEvent(this.ctx, event);
+  }
+
+  async insertEvents(batch: NewEvent[]): Promise<InsertEventResult[]> {
+    return events.insertEvents(this.ctx, batch);
+  }
+
+  async getEvent(id: number): Promise<EventRecord | null> {
+    return events.getEvent(this.ctx, id);
+  }
+
+  async findEventByProviderId(source: string, providerEventId: string): Promise<EventRecord | null> {
+    return events.findEventByProviderId(this.ctx, source, providerEventId);
+  }
+
+  async listEvents(filter: EventFilter, options?: ListOptions): Promise<Page<EventRecord>> {
+    return events.listEvents(this.ctx, filter, options);
+  }
+
+  async countEvents(filter: EventFilter): Promise<number> {
+    return events.countEvents(this.ctx, filter);
+  }
+
+  // ── Claims and leases ──────────────────────────────────────────────────────────────
+  async claimNextEvent(options: ClaimOptions): Promise<EventRecord | null> {
+    return claims.claimNextEvent(this.ctx, options);
+  }
+
+  async renewLease(eventId: number, workerId: string, leaseMs: number, now: Date): Promise<boolean> {
+    return claims.renewLease(this.ctx, eventId, workerId, leaseMs, now);
+  }
+
+  async releaseLease(eventId: number, workerId: string, now: Date): Promise<void> {
+    claims.releaseLease(this.ctx, eventId, workerId, now);
+  }
+
+  async finishEvent(finish: EventFinish): Promise<EventRecord> {
+    return claims.finishEvent(this.ctx, finish);
+  }
+
+  async requeueEvent(eventId: number, now: Date): Promise<EventRecord | null> {
+    return claims.requeueEvent(this.ctx, eventId, now);
+  }
+
+  async nextWakeAt(): Promise<Date | null> {
+    return claims.nextWakeAt(this.ctx);
+  }
+
+  onWake(listener: WakeListener): () => void {
+    return this.ctx.onWake(listener);
+  }
+
+  // ── Checkpoints ────────────────────────────────────────────────────────────────────
+  async recordStageStart(start: StageStart): Promise<void> {
+    checkpoints.recordStageStart(this.ctx, start);
+  }
+
+  async recordStageOutcome(write: StageOutcomeWrite): Promise<void> {
+    checkpoints.recordStageOutcome(this.ctx, write);
+  }
+
+  async getCheckpoints(eventId: number): Promise<CheckpointRecord[]> {
+    return checkpoints.getCheckpoints(this.ctx, eventId);
+  }
+
+  async getCheckpointsForEvents(eventIds: number[]): Promise<Map<number, CheckpointRecord[]>> {
+    return checkpoints.getCheckpointsForEvents(this.ctx, eventIds);
+  }
+
+  async resetStage(eventId: number, stage: string, now: Date): Promise<void> {
+    checkpoints.resetStage(this.ctx, eventId, stage, now);
+  }
+
+  async getEventLogs(eventId: number): Promise<EventLogEntry[]> {
+    return checkpoints.getEventLogs(this.ctx, eventId);
+  }
+
+  async appendEventLogs(eventId: number, logs: EventLogEntry[]): Promise<void> {
+    checkpoints.appendEventLogs(this.ctx, eventId, logs);
+  }
+
+  async attemptSamples(since: Date, limit?: number): Promise<AttemptSample[]> {
+    return checkpoints.attemptSamples(this.ctx, since, limit);
+  }
+
+  // ── Entity state ───────────────────────────────────────────────────────────────────
+  async getEntityState(entityKey: string): Promise<EntityState | null> {
+    return flags.getEntityState(this.ctx, entityKey);
+  }
+
+  async setEntityState(transition: EntityTransition): Promise<boolean> {
+    return flags.setEntityState(this.ctx, transition);
+  }
+
+  // ── Flags ──────────────────────────────────────────────────────────────────────────
+  async ensureFlags(definitions: FlagDefinition[], now: Date): Promise<void> {
+    flags.ensureFlags(this.ctx, definitions, now);
+  }
+
+  async listFlags(): Promise<FlagRecord[]> {
+    return flags.listFlags(this.ctx);
+  }
+
+  async getFlag(key: string): Promise<FlagRecord | null> {
+    return flags.getFlag(this.ctx, key);
+  }
+
+  async setFlag(input: SetFlagInput): Promise<{ flag: FlagRecord; change: FlagChange }> {
+    return flags.setFlag(this.ctx, input);
+  }
+
+  async flagHistory(key: string | null, options?: ListOptions): Promise<Page<FlagChange>> {
+    return flags.flagHistory(this.ctx, key, options);
+  }
+
+  // ── Audit, tokens, sessions ────────────────────────────────────────────────────────
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    return flags.appendAudit(this.ctx, entry);
+  }
+
+  async listAudit(filter: { action?: string; actor?: string }, options?: ListOptions): Promise<Page<AuditEntry>> {
+    return flags.listAudit(this.ctx, filter, options);
+  }
+
+  async createApiToken(token: NewApiToken): Promise<ApiTokenRecord> {
+    return access.createApiToken(this.ctx, token);
+  }
+
+  async findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | null> {
+    return access.findApiTokenByHash(this.ctx, tokenHash);
+  }
+
+  async listApiTokens(): Promise<ApiTokenRecord[]> {
+    return access.listApiTokens(this.ctx);
+  }
+
+  async revokeApiToken(id: number, now: Date): Promise<boolean> {
+    return access.revokeApiToken(this.ctx, id, now);
+  }
+
+  async touchApiToken(id: number, now: Date): Promise<void> {
+    access.touchApiToken(this.ctx, id, now);
+  }
+
+  async createSession(session: SessionRecord): Promise<void> {
+    access.createSession(this.ctx, session);
+  }
+
+  async getSession(id: string, now: Date): Promise<SessionRecord | null> {
+    return access.getSession(this.ctx, id, now);
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    access.deleteSession(this.ctx, id);
+  }
+
+  // ── Rejections and alerts ──────────────────────────────────────────────────────────
+  async recordRejection(rejection: NewRejection, keep?: number): Promise<void> {
+    access.recordRejection(this.ctx, rejection, keep);
+  }
+
+  async listRejections(limit?: number): Promise<RejectedDelivery[]> {
+    return access.listRejections(this.ctx, limit);
+  }
+
+  async recordAlert(alert: NewAlert): Promise<AlertRecord> {
+    return access.recordAlert(this.ctx, alert);
+  }
+
+  async listAlerts(options?: ListOptions & { unresolvedOnly?: boolean }): Promise<Page<AlertRecord>> {
+    return access.listAlerts(this.ctx, options);
+  }
+
+  async resolveAlert(id: number, now: Date): Promise<boolean> {
+    return access.resolveAlert(this.ctx, id, now);
+  }
+}

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MigrationError } from '../../src/core/errors.js';
+import { at, newEvent, type ContractContext } from './contract-fixtures.js';
+
+export function inboxContract(ctx: ContractContext): void {
+  describe('migrations', () => {
+    it('the first migrate applies the schema and a second one changes nothing', async () => {
+      assert.ok(ctx.firstMigration.applied.length >= 1, 'the first migrate applies at least one migration');
+      assert.ok(ctx.firstMigration.current >= 1);
+      const inserted = await ctx.store.insertEvent(newEvent());
+      const again = await ctx.store.migrate();
+      assert.deepEqual(again, { applied: [], current: ctx.firstMigration.current });
+      assert.deepEqual(await ctx.store.getEvent(inserted.event.id), inserted.event);
+    });
+
+    it('refuses a database whose schema is newer than this code (SCHEMA_TOO_NEW)', async () => {
+      const future = ctx.firstMigration.current + 1;
+      await ctx.fixture.recordAppliedMigration(future, 'from_the_future');
+      await assert.rejects(ctx.store.migrate(), (err: unknown) => {
+        assert.ok(err instanceof MigrationError);
+        assert.equal(err.code, 'SCHEMA_TOO_NEW');
+        assert.match(err.message, new RegExp(`version ${future}\\b.*up to ${ctx.firstMigration.current}\\b.*upgrade webpig`));
+        return true;
+      });
+    });
+  });
+
+  describe('inbox', () => {
+    it('stores every field of a delivery and reads it back exactly', async () => {
+      const input = newEvent({
+        entityKey: 'epayco:payment:77',
+        occurredAt: at(-5_000),
+        receivedAt: at(1),
+        // Not valid UTF-8: the raw body must come back byte for byte (signatures depend on it).
+        rawBody: Buffer.from([0x7b, 0xff, 0x00, 0xfe, 0x7d]),
+        contentType: 'application/x-www-form-urlencoded',
+        payload: { nested: { list: [1, 'dos', null, true] }, 'ñandú': 'sí' },
+      });
+      const { event, duplicate } = await ctx.store.insertEvent(input);
+      assert.equal(duplicate, false);
+      assert.ok(Number.isInteger(event.id) && event.id > 0);
+      assert.equal(event.source, input.source);
+      assert.equal(event.providerEventId, input.providerEventId);
+      assert.equal(event.entityKey, 'epayco:payment:77');
+      assert.equal(event.type, input.type);
+      assert.equal(event.transactionStatus, 'accepted');
+      assert.deepEqual(event.occurredAt, at(-5_000));
+      assert.deepEqual(event.receivedAt, at(1));
+      assert.ok(event.rawBody.equals(input.rawBody));
+      assert.equal(event.contentType, 'application/x-www-form-urlencoded');
+      assert.deepEqual(event.payload, input.payload);
+      assert.deepEqual(event.summary, input.summary);
+      assert.equal(event.status, 'queued');
+      assert.equal(event.pipeline, null);
+      assert.equal(event.attempts, 0);
+      assert.equal(event.manualRetries, 0);
+      assert.deepEqual(event.nextAttemptAt, at(1), 'a new event is runnable from the moment it was received');
+      assert.equal(event.leaseOwner, null);
+      assert.equal(event.leaseExpiresAt, null);
+      assert.equal(event.lastError, null);
+      assert.equal(event.ignoreReason, null);
+      assert.deepEqual(await ctx.store.getEvent(event.id), event);
+    });
+
+    it('a repeated delivery returns the stored event, marked duplicate, and changes nothing', async () => {
+      const first = await ctx.store.insertEvent(newEvent({ providerEventId: 'dup-1' }));
+      const repeat = await ctx.store.insertEvent(
+        newEvent({ providerEventId: 'dup-1', payload: { changed: true }, rawBody: Buffer.from('other'), receivedAt: at(9_000) }),
+      );
+      assert.equal(repeat.duplicate, true);
+      assert.deepEqual(repeat.event, first.event);
+      assert.equal(await ctx.store.countEvents({}), 1);
+      assert.deepEqual(await ctx.store.getEvent(first.event.id), first.event);
+    });
+
+    it('the same provider id under another source is another event', async () => {
+      const a = await ctx.store.insertEvent(newEvent({ source: 'epayco', providerEventId: 'same' }));
+      const b = await ctx.store.insertEvent(newEvent({ source: 'stripe', providerEventId: 'same' }));
+      assert.equal(b.duplicate, false);
+      assert.notEqual(a.event.id, b.event.id);
+      assert.equal((await ctx.store.findEventByProviderId('stripe', 'same'))?.id, b.event.id);
+      assert.equal((await ctx.store.findEventByProviderId('epayco', 'same'))?.id, a.event.id);
+      assert.equal(await ctx.store.findEventByProviderId('mercadopago', 'same'), null);
+    });
+
+    it('insertEvents stores a batch in input order; repeats inside the batch are duplicates after the first', async () => {
+      const stored = await ctx.store.insertEvent(newEvent({ providerEventId: 'already' }));
+      const batch = [
+        newEvent({ providerEventId: 'b1' }),
+        newEvent({ providerEventId: 'b2' }),
+        newEvent({ providerEventId: 'b1', payload: { second: true } }),
+        newEvent({ providerEventId: 'already' }),
+        newEvent({ providerEventId: 'b3' }),
+      ];
+      const results = await ctx.store.insertEvents(batch);
+      assert.deepEqual(
+        results.map((r) => [r.event.providerEventId, r.duplicate]),
+        [
+          ['b1', false],
+          ['b2', false],
+          ['b1', true],
+          ['already', true],
+          ['b3', false],
+        ],
+      );
+      assert.equal(results[2]?.event.id, results[0]?.event.id);
+      assert.deepEqual(results[2]?.event.payload, batch[0]?.payload, 'the in-batch repeat changed nothing');
+      assert.deepEqual(results[3]?.event, stored.event);
+      assert.equal(await ctx.store.countEvents({}), 4);
+      assert.deepEqual(await ctx.store.insertEvents([]), []);
+    });
+
+    it('unknown ids read as null', async () => {
+      assert.equal(await ctx.store.getEvent(987_654), null);
+      assert.equal(await ctx.store.findEventByProviderId('epayco', 'nope'), null);
+      assert.deepEqual(await ctx.store.getCheckpoints(987_654), []);
+      assert.deepEqual(await ctx.store.getEventLogs(987_654), []);
+    });
+  });
+}
