@@ -43,6 +43,9 @@ export function createStripeAdapter(config: StripeSourceConfig): SourceAdapter {
 
 function constructWithAnySecret(config: StripeSourceConfig, rawBody: Buffer, header: string, now: Date): JsonObject {
   let lastError: unknown;
+  // stripe-node checks the MAC before the timestamp: a tolerance error means this secret
+  // matched, so it wins over the "no match" errors of the other secrets.
+  let toleranceError: unknown;
   for (const secret of config.secrets) {
     try {
       const event: unknown = Stripe.webhooks.constructEvent(
@@ -61,15 +64,16 @@ function constructWithAnySecret(config: StripeSourceConfig, rawBody: Buffer, hea
         throw new SourceError('MALFORMED_BODY', `the body is not valid JSON: ${err.message}`);
       }
       if (err instanceof SourceError) throw err;
-      lastError = err;
+      if (err instanceof Error && /tolerance/i.test(err.message)) toleranceError = err;
+      else lastError = err;
     }
   }
-  const message = lastError instanceof Error ? lastError.message : 'no signature matched';
-  if (/tolerance/i.test(message)) {
+  if (toleranceError) {
     throw new SourceError('TIMESTAMP_OUT_OF_TOLERANCE', 'the Stripe-Signature timestamp is outside the tolerance', {
-      cause: lastError,
+      cause: toleranceError,
     });
   }
+  const message = lastError instanceof Error ? lastError.message : 'no signature matched';
   if (/extract timestamp/i.test(message)) {
     throw new SourceError('SIGNATURE_INVALID', 'the Stripe-Signature header is not t=…,v1=…', { cause: lastError });
   }
