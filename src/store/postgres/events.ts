@@ -2,7 +2,7 @@ import { StoreError } from '../../core/errors.js';
 import type { EventRecord } from '../../core/types.js';
 import type { EventFilter, InsertEventResult, ListOptions, NewEvent } from '../store.js';
 import type { Queryable } from './connection.js';
-import { decodeIdCursor, pageLimit, toPage } from './page.js';
+import { decodeCursor, pageLimit, toPage } from '../cursor.js';
 import { type EventRow, jsonParam, toEvent } from './rows.js';
 
 /** Columns a new event is inserted with, in order (the rest take their defaults). */
@@ -170,7 +170,7 @@ export async function listEventRows(
   options: ListOptions = {},
 ): Promise<{ items: EventRecord[]; nextCursor: string | null }> {
   const limit = pageLimit(options.limit);
-  const after = decodeIdCursor(options.cursor);
+  const after = decodeCursor(options.cursor);
   const params: unknown[] = [];
   let where = eventFilterSql(filter, params);
   if (after !== null) {
@@ -182,7 +182,8 @@ export async function listEventRows(
     `SELECT e.* FROM events e WHERE ${where} ORDER BY e.id DESC LIMIT $${params.length}`,
     params,
   );
-  return toPage(result.rows, limit, toEvent);
+  const page = toPage(result.rows, limit, (row) => row.id);
+  return { items: page.items.map(toEvent), nextCursor: page.nextCursor };
 }
 
 export async function countEventRows(db: Queryable, filter: EventFilter): Promise<number> {
