@@ -123,9 +123,9 @@ export async function finishEventRow(client: pg.PoolClient, finish: EventFinish)
   const current = await lockLeasedEvent(client, finish.eventId, finish.leaseOwner, finish.now);
   let nextAttemptAt: Date | null = null;
   if (finish.status === 'retrying') nextAttemptAt = finish.nextAttemptAt ?? finish.now;
-  if (finish.status === 'queued') nextAttemptAt = finish.nextAttemptAt ?? finish.now;
-  // Not given: a success clears the last error; other outcomes keep what is known.
-  const lastError = finish.lastError !== undefined ? finish.lastError : finish.status === 'succeeded' ? null : current.last_error;
+  if (finish.status === 'queued') nextAttemptAt = finish.now;
+  // Fields left undefined keep what the event had; null clears them.
+  const lastError = finish.lastError !== undefined ? finish.lastError : current.last_error;
   const ignoreReason = finish.ignoreReason !== undefined ? finish.ignoreReason : current.ignore_reason;
   const pipeline = finish.pipeline !== undefined ? finish.pipeline : current.pipeline;
   const result = await client.query<EventRow>(

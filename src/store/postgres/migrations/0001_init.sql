@@ -15,6 +15,8 @@ CREATE TABLE events (
   content_type       text,
   payload            jsonb       NOT NULL,
   summary            jsonb       NOT NULL DEFAULT '{}'::jsonb,
+  -- Lower-cased text the free-text filter looks in (provider id, customer, references).
+  search_text        text        NOT NULL DEFAULT '',
   status             text        NOT NULL DEFAULT 'queued'
     CHECK (status IN ('queued', 'processing', 'succeeded', 'retrying', 'dead', 'ignored')),
   pipeline           text,
