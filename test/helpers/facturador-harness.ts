@@ -40,14 +40,25 @@ export interface FacturadorHarness {
   close(): Promise<void>;
 }
 
-export async function startFacturadorHarness(): Promise<FacturadorHarness> {
-  const store = SqliteStore.open('sqlite::memory:');
+export interface HarnessOptions {
+  /** SQLite file for webpig. (Default: in memory) */
+  dbPath?: string;
+  /** SQLite file for the sandbox. (Default: in memory) */
+  sandboxDbPath?: string;
+  /** Run a worker in this process. (Default: true; crash tests run theirs in a child process) */
+  startWorker?: boolean;
+  /** (Default: the engine's 30 s) */
+  stageTimeoutMs?: number;
+}
+
+export async function startFacturadorHarness(options: HarnessOptions = {}): Promise<FacturadorHarness> {
+  const store = SqliteStore.open(options.dbPath ? `sqlite:${options.dbPath}` : 'sqlite::memory:');
   await store.migrate();
   await store.ensureFlags(
     facturadorFlags.map((flag) => ({ key: flag.key, description: flag.description, defaultValue: flag.default ?? true })),
     new Date(),
   );
-  const sandbox = SandboxStore.open(':memory:');
+  const sandbox = SandboxStore.open(options.sandboxDbPath ?? ':memory:');
   const app = Fastify({ logger: false });
   installErrorHandler(app);
   await app.register(ingestPlugin, {
@@ -59,9 +70,11 @@ export async function startFacturadorHarness(): Promise<FacturadorHarness> {
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('not listening on TCP');
   const baseUrl = `http://127.0.0.1:${address.port}`;
-  const pipelines = [facturadorPipeline(sandboxFacturadorConfig(baseUrl))];
+  const config = sandboxFacturadorConfig(baseUrl);
+  if (options.stageTimeoutMs !== undefined) config.stageTimeoutMs = options.stageTimeoutMs;
+  const pipelines = [facturadorPipeline(config)];
   const worker = createWorker({ store, pipelines, concurrency: 2, leaseMs: 5_000, pollMs: 20, logger: pino({ level: 'silent' }) });
-  worker.start();
+  if (options.startWorker ?? true) worker.start();
 
   return {
     baseUrl,
