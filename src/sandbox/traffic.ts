@@ -1,6 +1,6 @@
 import type { FaultSpec } from './sandbox-store.js';
 import { UNKNOWN_INVOICE_PREFIX } from './fake-data.js';
-import { signedConfirmation, type EpaycoCredentials, type EpaycoStateCode } from './epayco-confirmations.js';
+import { confirmationFields, signedConfirmation, type EpaycoCredentials, type EpaycoStateCode } from './epayco-confirmations.js';
 
 /**
  * The demo's stream of sample webhooks: signed ePayco confirmations POSTed to
@@ -71,6 +71,12 @@ export interface TrafficOptions {
   rng?: () => number;
   /** Scenario weights. (Default: DEFAULT_SCENARIO_WEIGHTS) */
   weights?: Partial<Record<TrafficScenario, number>>;
+  /**
+   * Register each payment's final state in the sandbox's ePayco first, so an ePayco source
+   * configured with `validation: { baseUrl: '<baseUrl>/sandbox/epayco' }` can check it.
+   * (Default: false)
+   */
+  registerWithSandbox?: boolean;
   /** Stops the traffic, like the returned function. */
   signal?: AbortSignal;
   /** Called after every delivery. */
@@ -129,10 +135,29 @@ export function startTraffic(options: TrafficOptions): StopTraffic {
     if (!res.ok) throw new Error(`setting a sandbox fault failed: ${res.status} ${await res.text()}`);
   };
 
+  /** What ePayco's validation endpoint will answer for this payment: its final state. */
+  const register = async (payment: { invoiceId: string; refPayco: string; state: EpaycoStateCode; at: Date }): Promise<void> => {
+    const res = await fetch(`${base}/sandbox/epayco/transactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(confirmationFields({ ...payment, customerId: options.epayco.customerId })),
+      signal: stopper.signal,
+    });
+    if (!res.ok) throw new Error(`registering a payment in the sandbox failed: ${res.status} ${await res.text()}`);
+  };
+
   const runScenario = async (scenario: TrafficScenario): Promise<void> => {
     const refPayco = String(10_000_000 + Math.floor(rng() * 89_999_999));
     const invoiceId = scenario === 'dead' ? `${UNKNOWN_INVOICE_PREFIX}${refPayco}` : `INV-${refPayco}`;
     const at = new Date();
+    if (options.registerWithSandbox) {
+      try {
+        await register({ invoiceId, refPayco, state: scenario === 'rejected' ? '2' : '1', at });
+      } catch (err) {
+        if (stopper.signal.aborted) return;
+        options.onError?.(err);
+      }
+    }
     switch (scenario) {
       case 'accepted':
       case 'dead':
