@@ -106,8 +106,8 @@ describe('subscriptions: one record per (user, external reference), activated on
   }
 
   /** Delivers a notification through the adapter and waits for the worker; returns the outcome. */
-  async function notify(preapprovalId: string, expectedFetchAttempts = 1): Promise<string | undefined> {
-    const stored = await deliver(engine.store, adapter, signedNotification(preapprovalId));
+  async function notify(dataId: string, expectedFetchAttempts = 1, type = 'subscription_preapproval'): Promise<string | undefined> {
+    const stored = await deliver(engine.store, adapter, signedNotification(dataId, notificationSeq++, type));
     const event = await waitForEvent(engine.store, stored.event.id);
     assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
     const checkpoints = await engine.store.getCheckpoints(event.id);
@@ -176,6 +176,22 @@ describe('subscriptions: one record per (user, external reference), activated on
     failures--;
   });
 
+  it('redirect and webhook at the same moment: exactly one of them activates', async () => {
+    failures++;
+    for (let i = 0; i < 5; i++) {
+      const user = `user-race-${i}`;
+      await checkout(user);
+      await preapprovalAtMercadoPago(`pre-race-${i}`, user, 'authorized');
+      const [back, webhookOutcome] = await Promise.all([
+        get(returnUrl({ status: 'approved', preapproval_id: `pre-race-${i}`, external_reference: subscriptionReference(user, 'plan-mensual') })),
+        notify(`pre-race-${i}`),
+      ]);
+      assert.deepEqual([back.body.outcome, webhookOutcome].sort(), ['activated', 'already_active'], `race ${i}`);
+      exactlyOneActive(user);
+    }
+    failures--;
+  });
+
   it('a notification that comes before the checkout record still ends with one record', async () => {
     failures++;
     await preapprovalAtMercadoPago('pre-early', 'user-early', 'authorized');
@@ -239,6 +255,39 @@ describe('subscriptions: one record per (user, external reference), activated on
     const rows = subscriptions.list({ userId: 'user-forged' });
     assert.equal(rows.length, 1);
     assert.equal(rows[0]?.status, 'pending', 'not activated on the word of a URL');
+    failures--;
+  });
+
+  it('payment notifications: a charge naming its preapproval, a charge known by reference, a foreign charge', async () => {
+    failures++;
+    const sandboxUrl = baseUrlOf(sandbox.app);
+    await checkout('user-paid');
+    await preapprovalAtMercadoPago('pre-paid', 'user-paid', 'authorized');
+    await post(`${sandboxUrl}/sandbox/mercadopago/payments`, {
+      id: 7001, status: 'approved', external_reference: subscriptionReference('user-paid', 'plan-mensual'), metadata: { preapproval_id: 'pre-paid' },
+    });
+    assert.equal(await notify('7001', 1, 'payment'), 'activated');
+    assert.equal(await notify('pre-paid'), 'already_active');
+    const row = exactlyOneActive('user-paid');
+    assert.equal(row.mercadopagoPreapprovalId, 'pre-paid');
+    assert.equal(row.lastPaymentId, '7001');
+
+    await checkout('user-charge');
+    await post(`${sandboxUrl}/sandbox/mercadopago/payments`, {
+      id: 7002, status: 'approved', external_reference: subscriptionReference('user-charge', 'plan-mensual'),
+    });
+    assert.equal(await notify('7002', 1, 'payment'), 'activated');
+    assert.equal(exactlyOneActive('user-charge').lastPaymentId, '7002');
+
+    const rowsBefore = subscriptions.list().length;
+    await post(`${sandboxUrl}/sandbox/mercadopago/payments`, { id: 7003, status: 'approved', external_reference: 'ORDER-123' });
+    const stored = await deliver(engine.store, adapter, signedNotification('7003', notificationSeq++, 'payment'));
+    const event = await waitForEvent(engine.store, stored.event.id);
+    assert.equal(event.status, 'succeeded');
+    const skipped = (await engine.store.getCheckpoints(event.id)).find((c) => c.stage === 'activate_subscription');
+    assert.equal(skipped?.status, 'skipped');
+    assert.deepEqual(skipped?.skipReason, { kind: 'condition', detail: 'payment 7003 is not a subscription of this shop' });
+    assert.equal(subscriptions.list().length, rowsBefore, 'a foreign payment creates no subscription');
     failures--;
   });
 
