@@ -29,8 +29,8 @@ export async function retryEvent(
   eventId: number,
   actor: string,
   remoteAddress: string | null = null,
+  at: Date = new Date(),
 ): Promise<EventRecord> {
-  const at = new Date();
   const before = await store.getEvent(eventId);
   if (!before) throw new EventNotFoundError(eventId);
   const event = await store.requeueEvent(eventId, at);
@@ -57,7 +57,12 @@ export async function retryEvent(
 }
 
 /** Retries every dead event. Returns the ids put back in the queue. */
-export async function retryDead(store: Store, actor: string, remoteAddress: string | null = null): Promise<number[]> {
+export async function retryDead(
+  store: Store,
+  actor: string,
+  remoteAddress: string | null = null,
+  at: Date = new Date(),
+): Promise<number[]> {
   const ids: number[] = [];
   let cursor: string | null = null;
   // Collect first, then requeue: requeued events leave the 'dead' filter and would shift pages.
@@ -66,7 +71,7 @@ export async function retryDead(store: Store, actor: string, remoteAddress: stri
     ids.push(...page.items.map((e) => e.id));
     cursor = page.nextCursor;
   } while (cursor);
-  for (const id of ids) await retryEvent(store, id, actor, remoteAddress);
+  for (const id of ids) await retryEvent(store, id, actor, remoteAddress, at);
   return ids;
 }
 
@@ -82,8 +87,8 @@ export async function rerunStage(
   stage: string,
   actor: string,
   remoteAddress: string | null = null,
+  at: Date = new Date(),
 ): Promise<EventRecord> {
-  const at = new Date();
   const event = await store.getEvent(eventId);
   if (!event) throw new EventNotFoundError(eventId);
   const pipeline = choosePipeline(pipelines, event);
