@@ -55,6 +55,18 @@ describe('SqliteStore', () => {
     await store.close();
   });
 
+  it('refuses invalid dates and leases with INVALID_ARGUMENT, and calls after close with STORE_CLOSED', async () => {
+    const store = SqliteStore.open('sqlite::memory:');
+    await store.migrate();
+    const isCode = (code: string) => (err: unknown) => err instanceof StoreError && err.code === code;
+    await assert.rejects(store.claimNextEvent({ workerId: 'w', leaseMs: 0, now: new Date(0) }), isCode('INVALID_ARGUMENT'));
+    await assert.rejects(store.claimNextEvent({ workerId: 'w', leaseMs: 1_000, now: new Date('nope') }), isCode('INVALID_ARGUMENT'));
+    await assert.rejects(store.appendAudit({ actor: 'a', action: 'x', target: 't', at: new Date(Number.NaN) }), isCode('INVALID_ARGUMENT'));
+    assert.deepEqual((await store.listAudit({})).items, []);
+    await store.close();
+    await assert.rejects(store.getEvent(1), isCode('STORE_CLOSED'));
+  });
+
   it('claims through the runnable index, not a scan of the inbox', async () => {
     const store = SqliteStore.open('sqlite::memory:');
     await store.migrate();

@@ -36,10 +36,17 @@ const SELECT_EVENT = `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`;
 
 export function claimNextEvent(ctx: SqliteContext, options: ClaimOptions): EventRecord | null {
   const now = toMs(options.now);
+  assertLeaseMs(options.leaseMs);
   const row = ctx.immediate(() =>
     ctx.get<EventRow>(CLAIM_NEXT, { worker: options.workerId, lease_expires_at: now + options.leaseMs, now }),
   );
   return row === undefined ? null : toEventRecord(row);
+}
+
+function assertLeaseMs(leaseMs: number): void {
+  if (!Number.isSafeInteger(leaseMs) || leaseMs <= 0) {
+    throw new StoreError('INVALID_ARGUMENT', `a lease must last a positive whole number of milliseconds, got ${leaseMs}`);
+  }
 }
 
 /**
@@ -62,6 +69,7 @@ export function assertLeaseHeld(ctx: SqliteContext, eventId: number, owner: stri
 
 export function renewLease(ctx: SqliteContext, eventId: number, workerId: string, leaseMs: number, now: Date): boolean {
   const at = toMs(now);
+  assertLeaseMs(leaseMs);
   const result = ctx.immediate(() =>
     ctx.run(
       `UPDATE events SET lease_expires_at = @expires

@@ -55,6 +55,7 @@ export class SqliteContext {
 
   /** The prepared statement for `sql`, compiled on first use and cached for this database. */
   stmt(sql: string): Database.Statement<SqlValue[]> {
+    if (!this.db.open) throw new StoreError('STORE_CLOSED', 'the SQLite store is closed');
     let statement = this.statements.get(sql);
     if (statement === undefined) {
       statement = this.db.prepare<SqlValue[]>(sql);
