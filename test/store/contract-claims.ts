@@ -198,6 +198,20 @@ export function claimContract(ctx: ContractContext): void {
         assert.equal((await claim(ctx.store, 'w', at(3_000)))?.id, arrivedFirst);
       });
 
+      it('breaks ties in occurrence by arrival, then by id', async () => {
+        const [second = 0, first = 0, third = 0] = await insertAll(ctx.store, [
+          newEvent({ entityKey: 'pay:10', occurredAt: at(100), receivedAt: at(2_000) }),
+          newEvent({ entityKey: 'pay:10', occurredAt: at(100), receivedAt: at(1_000) }),
+          newEvent({ entityKey: 'pay:10', occurredAt: at(100), receivedAt: at(2_000) }),
+        ]);
+        for (const expected of [first, second, third]) {
+          const claimed = await claim(ctx.store, 'w', at(3_000));
+          assert.equal(claimed?.id, expected);
+          assert.equal(await claim(ctx.store, 'w2', at(3_000)), null, 'one event of the entity at a time');
+          await ctx.store.finishEvent({ eventId: expected, leaseOwner: 'w', status: 'succeeded', now: at(3_000) });
+        }
+      });
+
       it('a late arrival that occurred earlier waits while another event of the entity is leased', async () => {
         const [current = 0] = await insertAll(ctx.store, [newEvent({ entityKey: 'sub:3', occurredAt: at(500) })]);
         assert.equal((await claim(ctx.store, 'w1', at(1_000)))?.id, current);

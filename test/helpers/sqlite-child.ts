@@ -1,0 +1,30 @@
+/**
+ * A separate process working on one SQLite file, for tests of what happens between
+ * processes (the only real concurrency SQLite has). Usage:
+ *   node --import tsx test/helpers/sqlite-child.ts migrate <file>
+ *   node --import tsx test/helpers/sqlite-child.ts drain <file> <workerId>
+ * Prints one JSON line with its result.
+ */
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+const [mode, file, workerId = 'child'] = process.argv.slice(2);
+if (file === undefined) throw new Error('usage: sqlite-child.ts migrate|drain <file> [workerId]');
+const store = SqliteStore.open(`sqlite:${file}`);
+
+if (mode === 'migrate') {
+  console.log(JSON.stringify(await store.migrate()));
+} else if (mode === 'drain') {
+  // Claims and finishes events until none is runnable; reports the ids it held.
+  const claimed: number[] = [];
+  for (;;) {
+    const now = new Date();
+    const event = await store.claimNextEvent({ workerId, leaseMs: 600_000, now });
+    if (event === null) break;
+    claimed.push(event.id);
+    await store.finishEvent({ eventId: event.id, leaseOwner: workerId, status: 'succeeded', now: new Date() });
+  }
+  console.log(JSON.stringify({ claimed }));
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
+await store.close();
