@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { PipelineDefinition } from '../../src/core/pipeline.js';
@@ -101,4 +102,21 @@ export async function startFacturadorHarness(): Promise<FacturadorHarness> {
       sandbox.close();
     },
   };
+}
+
+/** Every side effect of one accepted payment exists exactly once in the sandbox. */
+export function assertExactlyOnce(h: FacturadorHarness, invoiceId: string, amount: number): void {
+  const invoices = h.records('worldoffice', 'invoices');
+  assert.equal(invoices.length, 1, 'one WorldOffice invoice');
+  assert.equal(invoices[0]?.reference, invoiceId);
+  assert.equal(h.records('worldoffice', 'customers').length, 1, 'one WorldOffice customer');
+  assert.equal(h.records('worldoffice', 'accountings').length, 1, 'one accounting entry');
+  assert.equal(h.records('strapi', 'facturacions').length, 1, 'one facturación record');
+  assert.equal(h.records('callbell', 'messages').length, 1, 'one WhatsApp message');
+  assert.equal(h.records('frapp', 'memberships').length, 1, 'one membership');
+  assert.equal(h.records('clientify', 'contacts').length, 1, 'one CRM contact');
+  const carteras = h.records('strapi', 'carteras');
+  assert.equal(carteras.length, 1, 'one cartera');
+  assert.equal(carteras[0]?.totalPaid, amount, 'the cartera counted the payment once');
+  assert.equal((carteras[0]?.payments as unknown[]).length, 1, 'one payment in the cartera');
 }
