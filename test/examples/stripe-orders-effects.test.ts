@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { stripeOrdersPipeline } from '../../examples/stripe-orders/pipeline.js';
-import type { SourceAdapter } from '../../src/sources/source.js';
 import { startEngine, waitForEvent, type EngineHarness } from '../helpers/example-pipelines.js';
 import {
   chargeObject,
@@ -16,7 +15,7 @@ import {
   paymentIntentObject,
   sessionObject,
   startShop,
-  stripeAdapter,
+  STRIPE_SOURCES,
   type OrderFixture,
   type ShopApp,
   type StripeEventSpec,
@@ -27,13 +26,11 @@ const T0 = 1_763_950_000;
 describe('stripe-orders: effects', () => {
   let engine: EngineHarness;
   let shop: ShopApp;
-  let adapter: SourceAdapter;
   let failures = 0;
 
   before(async () => {
     shop = await startShop();
-    engine = await startEngine({ pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store })] });
-    adapter = stripeAdapter();
+    engine = await startEngine({ sources: STRIPE_SOURCES, pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store })] });
   });
 
   after(async () => {
@@ -43,8 +40,8 @@ describe('stripe-orders: effects', () => {
 
   /** Delivers one event and waits until the worker has finished with it. */
   async function send(spec: StripeEventSpec) {
-    const stored = await deliverStripe(engine.store, adapter, spec);
-    return waitForEvent(engine.store, stored.event.id);
+    const stored = await deliverStripe(engine, spec);
+    return waitForEvent(engine.store, stored.id);
   }
 
   const pi = (order: OrderFixture, type: string, status: string, created: number, nextAction: unknown = null): StripeEventSpec => ({
