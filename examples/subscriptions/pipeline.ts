@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ColumnConfig } from '../../src/core/config.js';
 import { PermanentError, RetriableError } from '../../src/core/errors.js';
 import { definePipeline, type PipelineDefinition, type StageContext } from '../../src/core/pipeline.js';
 import type { EventRecord, JsonObject, JsonValue } from '../../src/core/types.js';
@@ -19,7 +20,7 @@ export interface SubscriptionsConfig {
   name?: string;
 }
 
-export const SUBSCRIPTIONS_COLUMNS = [
+export const SUBSCRIPTIONS_COLUMNS: ColumnConfig[] = [
   { key: 'mercadopago', label: 'MercadoPago' },
   { key: 'subscription', label: 'Suscripción' },
 ];

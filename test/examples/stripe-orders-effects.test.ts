@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { stripeOrdersPipeline } from '../../examples/stripe-orders/pipeline.js';
+import { sampleOrderEvents, seedDemoStock, type SampleOrderKind } from '../../examples/stripe-orders/sample-events.js';
 import { startEngine, waitForEvent, type EngineHarness } from '../helpers/example-pipelines.js';
 import {
   chargeObject,
@@ -188,6 +189,22 @@ describe('stripe-orders: effects', () => {
     assert.deepEqual({ ...counts(order.paymentIntent), stock: shop.backend.stockOf('TSHIRT-M') }, {
       sales: 1, restores: 0, fulfilments: 1, emails: ['oxxo_voucher', 'order_confirmation'], stock: 9,
     });
+    failures--;
+  });
+
+  it("the demo's sample orders, delivered backwards and all at once, end where they should", async () => {
+    failures++;
+    seedDemoStock(shop.backend);
+    const expected: Record<SampleOrderKind, string> = { card: 'paid', oxxo: 'paid', refunded: 'refunded', oversold: 'paid' };
+    for (const kind of Object.keys(expected) as SampleOrderKind[]) {
+      const events = sampleOrderEvents({ name: `sample_${kind}`, kind, start: new Date(T0 * 1000) }).reverse();
+      const stored = await Promise.all(events.map((e) => deliverStripe(engine, { id: e.id, type: e.type, created: e.created, object: e.data.object })));
+      await Promise.all(stored.map((s) => waitForEvent(engine.store, s.id)));
+      assert.equal(shop.backend.getOrder(`pi_demo_sample_${kind}`)?.state, expected[kind], kind);
+    }
+    assert.equal(shop.backend.stockOf('CAMISETA-M'), 49, 'card took one; the refunded order gave its two back');
+    assert.equal(shop.backend.stockOf('SUDADERA-L'), 19);
+    assert.equal(shop.backend.stockOf('TAZA-EDICION'), 0);
     failures--;
   });
 });
