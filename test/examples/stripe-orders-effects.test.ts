@@ -208,3 +208,47 @@ describe('stripe-orders: effects', () => {
     failures--;
   });
 });
+
+/**
+ * The second line of defence: even with the state machine switched off (every event runs every
+ * stage), the per-order idempotency keys keep each effect to once per order.
+ */
+describe('stripe-orders: effects keyed per order, without the state machine', () => {
+  let engine: EngineHarness;
+  let shop: ShopApp;
+  let failures = 0;
+
+  before(async () => {
+    shop = await startShop();
+    engine = await startEngine({
+      sources: STRIPE_SOURCES,
+      pipelines: (store) => [{ ...stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store }), entity: undefined }],
+    });
+  });
+
+  after(async () => {
+    await engine.close({ keep: failures > 0 });
+    await shop.close();
+  });
+
+  it('two "paid" events both run their stages, and still stock moves once and one e-mail is sent', async () => {
+    failures++;
+    const order = orderFixture('no_machine');
+    shop.backend.setStock('TSHIRT-M', 10);
+    const specs: StripeEventSpec[] = [
+      { id: 'evt_nm_succeeded', type: 'payment_intent.succeeded', created: T0, object: paymentIntentObject(order, 'succeeded') },
+      { id: 'evt_nm_completed', type: 'checkout.session.completed', created: T0 + 1, object: sessionObject(order, 'paid') },
+    ];
+    for (const spec of specs) {
+      const event = await waitForEvent(engine.store, (await deliverStripe(engine, spec)).id);
+      assert.equal(event.status, 'succeeded');
+      const stock = (await engine.store.getCheckpoints(event.id)).find((c) => c.stage === 'stock');
+      assert.equal(stock?.status, 'success', `${spec.type} ran the stock stage`);
+    }
+    assert.equal(shop.backend.stockOf('TSHIRT-M'), 9);
+    assert.equal(shop.backend.listAdjustments({ orderId: order.paymentIntent }).length, 1);
+    assert.equal(shop.backend.fulfilments.length, 1);
+    assert.deepEqual(shop.backend.emails.map((e) => e.template), ['order_confirmation']);
+    failures--;
+  });
+});
