@@ -45,3 +45,27 @@ describe('Facturador: "effect then fail the reply" at every side-effecting stage
     });
   }
 });
+
+describe('Facturador: a call that hangs until the stage times out', () => {
+  const TIMEOUT_CASES: Array<{ stage: string; service: SandboxService; operation: string }> = [
+    { stage: 'worldoffice_invoice_creation', service: 'worldoffice', operation: 'create_invoice' },
+    { stage: 'callbell_notification', service: 'callbell', operation: 'send_message' },
+  ];
+  for (const { stage, service, operation } of TIMEOUT_CASES) {
+    it(`${stage} (${service}.${operation}): times out, is retried, the record exists once`, async () => {
+      const h = await startFacturadorHarness({ stageTimeoutMs: 300 });
+      try {
+        h.fault({ service, operation, mode: 'timeout', count: 1 });
+        const id = await h.sendConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '1' });
+        const event = await h.waitForStatus(id, ['succeeded', 'dead']);
+        assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
+        const checkpoint = await h.checkpoint(id, stage);
+        assert.equal(checkpoint?.history[0]?.error?.code, 'STAGE_TIMEOUT');
+        assert.equal(checkpoint?.status, 'success');
+        assertExactlyOnce(h, 'INV-373', 403125);
+      } finally {
+        await h.close();
+      }
+    });
+  }
+});

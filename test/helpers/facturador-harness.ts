@@ -31,6 +31,8 @@ export interface FacturadorHarness {
   sendConfirmation(input: Omit<ConfirmationInput, 'customerId'>): Promise<number>;
   /** Waits until the event is in one of these statuses (fails after 15 s, naming its state). */
   waitForStatus(eventId: number, statuses: EventStatus[]): Promise<EventRecord>;
+  /** Waits until no event is queued, processing or retrying (fails after 15 s). */
+  waitForIdle(): Promise<void>;
   checkpoint(eventId: number, stage: string): Promise<CheckpointRecord | undefined>;
   records(service: SandboxService, collection: string): SandboxRecord[];
   fault(spec: FaultSpec): void;
@@ -38,14 +40,25 @@ export interface FacturadorHarness {
   close(): Promise<void>;
 }
 
-export async function startFacturadorHarness(): Promise<FacturadorHarness> {
-  const store = SqliteStore.open('sqlite::memory:');
+export interface HarnessOptions {
+  /** SQLite file for webpig. (Default: in memory) */
+  dbPath?: string;
+  /** SQLite file for the sandbox. (Default: in memory) */
+  sandboxDbPath?: string;
+  /** Run a worker in this process. (Default: true; crash tests run theirs in a child process) */
+  startWorker?: boolean;
+  /** (Default: the engine's 30 s) */
+  stageTimeoutMs?: number;
+}
+
+export async function startFacturadorHarness(options: HarnessOptions = {}): Promise<FacturadorHarness> {
+  const store = SqliteStore.open(options.dbPath ? `sqlite:${options.dbPath}` : 'sqlite::memory:');
   await store.migrate();
   await store.ensureFlags(
     facturadorFlags.map((flag) => ({ key: flag.key, description: flag.description, defaultValue: flag.default ?? true })),
     new Date(),
   );
-  const sandbox = SandboxStore.open(':memory:');
+  const sandbox = SandboxStore.open(options.sandboxDbPath ?? ':memory:');
   const app = Fastify({ logger: false });
   installErrorHandler(app);
   await app.register(ingestPlugin, {
@@ -57,9 +70,11 @@ export async function startFacturadorHarness(): Promise<FacturadorHarness> {
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('not listening on TCP');
   const baseUrl = `http://127.0.0.1:${address.port}`;
-  const pipelines = [facturadorPipeline(sandboxFacturadorConfig(baseUrl))];
+  const config = sandboxFacturadorConfig(baseUrl);
+  if (options.stageTimeoutMs !== undefined) config.stageTimeoutMs = options.stageTimeoutMs;
+  const pipelines = [facturadorPipeline(config)];
   const worker = createWorker({ store, pipelines, concurrency: 2, leaseMs: 5_000, pollMs: 20, logger: pino({ level: 'silent' }) });
-  worker.start();
+  if (options.startWorker ?? true) worker.start();
 
   return {
     baseUrl,
@@ -84,6 +99,13 @@ export async function startFacturadorHarness(): Promise<FacturadorHarness> {
           const checkpoints = (await store.getCheckpoints(eventId)).map((c) => `${c.stage}=${c.status}${c.error ? `(${c.error.message})` : ''}`);
           throw new Error(`event ${eventId} is ${event?.status}, not ${statuses.join('|')}; checkpoints: ${checkpoints.join(', ')}`);
         }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async waitForIdle() {
+      const deadline = Date.now() + 15_000;
+      while ((await store.countEvents({ status: ['queued', 'processing', 'retrying'] })) > 0) {
+        if (Date.now() > deadline) throw new Error('events are still being processed after 15 s');
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
