@@ -21,6 +21,9 @@ if (mode === 'migrate') {
     const event = await store.claimNextEvent({ workerId, leaseMs: 600_000, now });
     if (event === null) break;
     claimed.push(event.id);
+    // Written while the lease is held: the audit log's ids then give the order in which
+    // events were claimed across all processes, for the per-entity ordering check.
+    await store.appendAudit({ actor: workerId, action: 'test.claimed', target: String(event.id), at: now });
     await store.finishEvent({ eventId: event.id, leaseOwner: workerId, status: 'succeeded', now: new Date() });
   }
   console.log(JSON.stringify({ claimed }));

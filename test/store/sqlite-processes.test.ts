@@ -78,6 +78,23 @@ describe('SqliteStore across processes', () => {
         [...all].sort((a, b) => a - b),
         inserted.map((r) => r.event.id),
       );
+      // Per entity, claims happened in occurrence order (ids ascend with occurrence here).
+      const entityOf = new Map(inserted.map((r) => [r.event.id, r.event.entityKey]));
+      const claimOrder: number[] = [];
+      for (let cursor: string | null = null, first = true; first || cursor !== null; first = false) {
+        const page = await store.listAudit({ action: 'test.claimed' }, { limit: 500, cursor });
+        claimOrder.push(...page.items.map((entry) => Number(entry.target)));
+        cursor = page.nextCursor;
+      }
+      claimOrder.reverse();
+      assert.equal(claimOrder.length, 300);
+      const lastOfEntity = new Map<string, number>();
+      for (const id of claimOrder) {
+        const entity = entityOf.get(id);
+        if (entity === null || entity === undefined) continue;
+        assert.ok((lastOfEntity.get(entity) ?? 0) < id, `entity ${entity}: event ${id} claimed after a later one`);
+        lastOfEntity.set(entity, id);
+      }
       const attempts = store.database.prepare("SELECT count(*) AS n FROM events WHERE attempts <> 1 OR status <> 'succeeded'").get() as { n: number };
       assert.equal(attempts.n, 0, 'every event was attempted exactly once and succeeded');
       await store.close();
