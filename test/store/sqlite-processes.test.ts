@@ -102,4 +102,45 @@ describe('SqliteStore across processes', () => {
       temp.remove();
     }
   });
+
+  it('a process killed (SIGKILL) while storing batches loses no acknowledged batch and leaves no partial one', { timeout: 120_000 }, async () => {
+    const temp = tempDatabaseDir();
+    try {
+      const file = join(temp.dir, 'crash.db');
+      const setup = SqliteStore.open(`sqlite:${file}`);
+      await setup.migrate();
+      await setup.close();
+
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'ingest', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let acknowledged = 0;
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      await new Promise<void>((resolve, reject) => {
+        let buffered = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString();
+          const lines = buffered.split('\n');
+          buffered = lines.pop() ?? '';
+          for (const line of lines) acknowledged = Math.max(acknowledged, Number(line.replace('stored ', '')));
+          // Killed at an arbitrary point in a later batch, not between batches on purpose.
+          if (acknowledged >= 1_000) {
+            child.kill('SIGKILL');
+            resolve();
+          }
+        });
+        child.on('exit', () => reject(new Error(`the ingest child stopped by itself: ${stderr}`)));
+      });
+      assert.equal(await exited, 'SIGKILL');
+
+      const store = SqliteStore.open(`sqlite:${file}`);
+      assert.equal(store.database.pragma('integrity_check', { simple: true }), 'ok');
+      const stored = await store.countEvents({});
+      assert.ok(stored >= acknowledged, `every acknowledged delivery is there (${stored} >= ${acknowledged})`);
+      assert.equal(stored % 100, 0, 'batches are all or nothing');
+      await store.close();
+    } finally {
+      temp.remove();
+    }
+  });
 });
