@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/core/errors.js';
@@ -46,6 +47,28 @@ describe('openStore', () => {
   it('refuses a SQLite URL that names no file', async () => {
     for (const url of ['sqlite:', 'sqlite://host/x']) {
       await assert.rejects(openStore(url), (err: unknown) => err instanceof ConfigError && err.code === 'DATABASE_URL_INVALID');
+    }
+  });
+
+  it('names the file and the reason when a SQLite file cannot be opened', async () => {
+    const temp = tempDatabaseDir();
+    try {
+      const notADatabase = join(temp.dir, 'notes.txt');
+      writeFileSync(notADatabase, 'these are not the pages you are looking for '.repeat(200));
+      for (const [file, reason] of [
+        [join(temp.dir, 'missing-folder', 'webpig.db'), /directory does not exist/],
+        [notADatabase, /not a database/],
+      ] as const) {
+        await assert.rejects(openStore(`sqlite:${file}`), (err: unknown) => {
+          assert.ok(err instanceof ConfigError);
+          assert.equal(err.code, 'DATABASE_OPEN_FAILED');
+          assert.ok(err.message.includes(file));
+          assert.match(err.message, reason);
+          return true;
+        });
+      }
+    } finally {
+      temp.remove();
     }
   });
 

@@ -78,8 +78,66 @@ describe('SqliteStore across processes', () => {
         [...all].sort((a, b) => a - b),
         inserted.map((r) => r.event.id),
       );
+      // Per entity, claims happened in occurrence order (ids ascend with occurrence here).
+      const entityOf = new Map(inserted.map((r) => [r.event.id, r.event.entityKey]));
+      const claimOrder: number[] = [];
+      for (let cursor: string | null = null, first = true; first || cursor !== null; first = false) {
+        const page = await store.listAudit({ action: 'test.claimed' }, { limit: 500, cursor });
+        claimOrder.push(...page.items.map((entry) => Number(entry.target)));
+        cursor = page.nextCursor;
+      }
+      claimOrder.reverse();
+      assert.equal(claimOrder.length, 300);
+      const lastOfEntity = new Map<string, number>();
+      for (const id of claimOrder) {
+        const entity = entityOf.get(id);
+        if (entity === null || entity === undefined) continue;
+        assert.ok((lastOfEntity.get(entity) ?? 0) < id, `entity ${entity}: event ${id} claimed after a later one`);
+        lastOfEntity.set(entity, id);
+      }
       const attempts = store.database.prepare("SELECT count(*) AS n FROM events WHERE attempts <> 1 OR status <> 'succeeded'").get() as { n: number };
       assert.equal(attempts.n, 0, 'every event was attempted exactly once and succeeded');
+      await store.close();
+    } finally {
+      temp.remove();
+    }
+  });
+
+  it('a process killed (SIGKILL) while storing batches loses no acknowledged batch and leaves no partial one', { timeout: 120_000 }, async () => {
+    const temp = tempDatabaseDir();
+    try {
+      const file = join(temp.dir, 'crash.db');
+      const setup = SqliteStore.open(`sqlite:${file}`);
+      await setup.migrate();
+      await setup.close();
+
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'ingest', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let acknowledged = 0;
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      await new Promise<void>((resolve, reject) => {
+        let buffered = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString();
+          const lines = buffered.split('\n');
+          buffered = lines.pop() ?? '';
+          for (const line of lines) acknowledged = Math.max(acknowledged, Number(line.replace('stored ', '')));
+          // Killed at an arbitrary point in a later batch, not between batches on purpose.
+          if (acknowledged >= 1_000) {
+            child.kill('SIGKILL');
+            resolve();
+          }
+        });
+        child.on('exit', () => reject(new Error(`the ingest child stopped by itself: ${stderr}`)));
+      });
+      assert.equal(await exited, 'SIGKILL');
+
+      const store = SqliteStore.open(`sqlite:${file}`);
+      assert.equal(store.database.pragma('integrity_check', { simple: true }), 'ok');
+      const stored = await store.countEvents({});
+      assert.ok(stored >= acknowledged, `every acknowledged delivery is there (${stored} >= ${acknowledged})`);
+      assert.equal(stored % 100, 0, 'batches are all or nothing');
       await store.close();
     } finally {
       temp.remove();

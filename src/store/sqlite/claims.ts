@@ -18,7 +18,8 @@ const CLAIM_NEXT = `UPDATE events
     WHERE e.runnable_at <= @now
       AND (e.entity_key IS NULL OR (
         -- Each check is a seek in a small partial index holding only unfinished (or only
-        -- leased) events, so an entity's long history never slows a claim down.
+        -- leased) events, so an entity's long history never slows a claim down. INDEXED BY
+        -- makes SQLite fail loudly, not scan silently, if an edit stops the index fitting.
         NOT EXISTS (
           SELECT 1 FROM events o INDEXED BY events_entity_unfinished
           WHERE o.entity_key = e.entity_key

@@ -27,20 +27,28 @@ export function sqliteFilename(url: string): string {
   return path;
 }
 
+/**
+ * Opens the file and sets it up. A file that cannot be opened (missing folder, no
+ * permission, not a SQLite database) is the URL's mistake: a one-line ConfigError.
+ */
 export function openSqliteDatabase(filename: string): Database.Database {
-  let db: Database.Database;
+  let db: Database.Database | undefined;
   try {
     db = new Database(filename);
+    // WAL lets readers (the dashboard) run while a worker writes; FULL makes a commit durable
+    // before ingestion replies 2xx (promise 1: no webhook is lost).
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('foreign_keys = ON');
+    return db;
   } catch (err) {
-    throw new StoreError('DATABASE_OPEN_FAILED', `cannot open SQLite database ${filename}: ${(err as Error).message}`, { cause: err });
+    db?.close();
+    throw new ConfigError(`cannot open SQLite database ${filename}: ${(err as Error).message}`, {
+      code: 'DATABASE_OPEN_FAILED',
+      cause: err,
+    });
   }
-  // WAL lets readers (the dashboard) run while a worker writes; FULL makes a commit durable
-  // before ingestion replies 2xx (promise 1: no webhook is lost).
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  db.pragma('foreign_keys = ON');
-  return db;
 }
 
 /**
