@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -179,6 +179,9 @@ async function main(): Promise<void> {
   const dbFile = join(dir, 'bench.db');
   try {
     console.log(`ingest benchmark: ${connections} connections, no pipelining, ${duration} s each, ~1.5 KB signed bodies`);
+    // Both servers and the load generator share these CPUs: a busy machine lowers both figures.
+    const loadAverage = () => loadavg().map((value) => value.toFixed(1)).join(' ');
+    console.log(`machine: ${availableParallelism()} CPUs, load average ${loadAverage()}`);
     const bare = await startChild(['serve-bare']);
     const bareResult = await load(bare.info.port, connections, duration);
     await stopChild(bare);
@@ -199,6 +202,7 @@ async function main(): Promise<void> {
         `group-commit window ${windowMs} ms)`,
     );
     console.log(`events stored: ${stored}; 2xx replies: ${webpigResult['2xx']} (every 2xx is a stored event)`);
+    console.log(`load average after the run: ${loadAverage()}`);
     if (stored < webpigResult['2xx']) throw new Error('fewer events stored than acknowledged');
   } finally {
     rmSync(dir, { recursive: true, force: true });
