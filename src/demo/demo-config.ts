@@ -1,6 +1,9 @@
 import { facturadorColumns, facturadorFlags, facturadorPipeline } from '../../examples/facturador/pipeline.js';
 import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
-import type { WebpigConfig } from '../core/config.js';
+import { STRIPE_ORDERS_COLUMNS, stripeOrdersPipeline } from '../../examples/stripe-orders/index.js';
+import { SUBSCRIPTIONS_COLUMNS, subscriptionsPipeline, type SubscriptionStore } from '../../examples/subscriptions/index.js';
+import type { ColumnConfig, WebpigConfig } from '../core/config.js';
+import type { Store } from '../store/store.js';
 import { sourcesFromEnv } from '../sources/env.js';
 import type { SourceConfig } from '../sources/config.js';
 
@@ -25,6 +28,9 @@ export interface DemoSources {
   /** Which providers use the demo's own secrets (the others come from the environment). */
   demoSecretsFor: string[];
   epayco: { customerId: string; pKey: string };
+  /** The secrets the example traffic signs with (null: that source is not Stripe/MercadoPago-shaped). */
+  stripeSecret: string | null;
+  mercadopagoSecret: string | null;
 }
 
 /** Sources from WEBPIG_* variables where set, else the demo's printed secrets. */
@@ -38,19 +44,47 @@ export function demoSources(env: Readonly<Record<string, string | undefined>>): 
   const sources = demo.map((s) => fromEnv.get(s.name) ?? s);
   const epayco = sources.find((s) => s.kind === 'epayco');
   if (epayco?.kind !== 'epayco') throw new Error('the demo always has an epayco source');
+  const stripe = sources.find((s) => s.name === 'stripe');
+  const mercadopago = sources.find((s) => s.name === 'mercadopago');
   return {
+    stripeSecret: stripe?.kind === 'stripe' ? (stripe.secrets[0] ?? null) : null,
+    mercadopagoSecret: mercadopago?.kind === 'mercadopago' ? (mercadopago.secrets?.[0] ?? null) : null,
     sources,
     demoSecretsFor: demo.filter((s) => !fromEnv.has(s.name)).map((s) => s.name),
     epayco: { customerId: epayco.customerId, pKey: epayco.pKeys[0] ?? '' },
   };
 }
 
-/** The demo's whole configuration, with every connector pointed at the sandbox on `baseUrl`. */
-export function demoConfig(baseUrl: string, sources: SourceConfig[]): WebpigConfig {
+/** The stateful objects the examples' pipelines work with (opened and closed by the demo). */
+export interface DemoApps {
+  /** Where the Stripe orders pipeline reports oversold items: webpig's store. */
+  alerts: Pick<Store, 'recordAlert'>;
+  /** The subscriptions example's own database. */
+  subscriptions: SubscriptionStore;
+}
+
+/** Columns of several pipelines, each key once (the first label wins). */
+export function mergeColumns(...groups: ColumnConfig[][]): ColumnConfig[] {
+  const byKey = new Map<string, ColumnConfig>();
+  for (const column of groups.flat()) if (!byKey.has(column.key)) byKey.set(column.key, column);
+  return [...byKey.values()];
+}
+
+/**
+ * The demo's whole configuration, with every connector pointed at the sandbox on `baseUrl`.
+ * Pipeline order matters (the first match wins): Facturador takes source epayco, the Stripe
+ * orders shop source stripe, the subscriptions app source mercadopago.
+ */
+export function demoConfig(baseUrl: string, sources: SourceConfig[], apps: DemoApps): WebpigConfig {
+  const mercadopagoApiUrl = `${baseUrl}/sandbox/mercadopago`;
   return {
     sources,
-    pipelines: [facturadorPipeline({ ...sandboxFacturadorConfig(baseUrl), stageTimeoutMs: 10_000 })],
-    columns: facturadorColumns,
+    pipelines: [
+      facturadorPipeline({ ...sandboxFacturadorConfig(baseUrl), stageTimeoutMs: 10_000 }),
+      stripeOrdersPipeline({ shopBaseUrl: baseUrl, alerts: apps.alerts }),
+      subscriptionsPipeline({ subscriptions: apps.subscriptions, mercadopagoApiUrl }),
+    ],
+    columns: mergeColumns(facturadorColumns, STRIPE_ORDERS_COLUMNS, SUBSCRIPTIONS_COLUMNS),
     flags: facturadorFlags,
     auth: {
       devLogin: true,

@@ -5,7 +5,10 @@ import { SandboxStore, sandboxDbPathFor } from '../sandbox/sandbox-store.js';
 import { startTraffic, type StopTraffic } from '../sandbox/traffic.js';
 import { openStore } from '../store/open.js';
 import { startService, type RunningService } from '../cli/service.js';
+import { seedDemoStock, ShopBackend, shopServicePlugin } from '../../examples/stripe-orders/index.js';
+import { MercadoPagoClient, SubscriptionStore, subscriptionsWebPlugin } from '../../examples/subscriptions/index.js';
 import { demoConfig, demoSources, DEMO_PEOPLE, DEMO_SECRETS } from './demo-config.js';
+import { startExampleTraffic, type StopExampleTraffic } from './example-traffic.js';
 
 export interface DemoOptions {
   /** (Default: 3000; 0 picks a free port) */
@@ -14,8 +17,12 @@ export interface DemoOptions {
   /** SQLite file. (Default: ./webpig-demo.db) */
   dbFile: string;
   traffic: boolean;
-  /** Pause between two traffic scenarios. (Default: 3000 ms) */
+  /** Pause between two ePayco traffic scenarios. (Default: 3000 ms) */
   trafficIntervalMs?: number;
+  /** Pause between two Stripe order stories of the examples' traffic. (Default: 4000 ms) */
+  exampleTrafficIntervalMs?: number;
+  /** A subscription story every this many order stories. (Default: 3) */
+  subscriptionEvery?: number;
   env: Readonly<Record<string, string | undefined>>;
   print: (line: string) => void;
 }
@@ -23,6 +30,12 @@ export interface DemoOptions {
 export interface RunningDemo {
   url: string;
   service: RunningService;
+  /** The Stripe orders example's shop (in memory; also served under /sandbox/shop). */
+  shop: ShopBackend;
+  /** The subscriptions example's own database (`<db>.subscriptions.db`). */
+  subscriptions: SubscriptionStore;
+  /** Stops the sample traffic only (the server and worker go on); resolves when none is in flight. */
+  stopTraffic(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,31 +57,57 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const dbFile = path.resolve(options.dbFile);
   const port = await resolvePort(options.port, options.host);
   const baseUrl = `http://${options.host}:${port}`;
-  const { sources, demoSecretsFor, epayco } = demoSources(options.env);
-  const config = demoConfig(baseUrl, sources);
+  const { sources, demoSecretsFor, epayco, stripeSecret, mercadopagoSecret } = demoSources(options.env);
   const store = await openStore(`sqlite:${dbFile}`);
   await store.migrate();
   const sandboxStore = SandboxStore.open(sandboxDbPathFor(dbFile));
-  const service = await startService({
-    store,
-    config,
-    http: true,
-    worker: true,
-    mode: 'demo',
-    port,
-    host: options.host,
-    logLevel: options.env.WEBPIG_LOG_LEVEL ?? 'warn',
-    extraPlugins: async (app) => {
-      await app.register(sandboxPlugin, { store: sandboxStore });
-    },
-  });
+  // The examples' own applications: the shop (in memory) and the subscriptions app's database.
+  const shop = new ShopBackend();
+  seedDemoStock(shop);
+  const subscriptions = new SubscriptionStore(`${dbFile}.subscriptions.db`);
+  const config = demoConfig(baseUrl, sources, { alerts: store, subscriptions });
+  let service: RunningService;
+  try {
+    service = await startService({
+      store,
+      config,
+      http: true,
+      worker: true,
+      mode: 'demo',
+      port,
+      host: options.host,
+      logLevel: options.env.WEBPIG_LOG_LEVEL ?? 'warn',
+      extraPlugins: async (app) => {
+        await app.register(sandboxPlugin, { store: sandboxStore });
+        await app.register(shopServicePlugin, { backend: shop });
+        await app.register(subscriptionsWebPlugin, {
+          subscriptions,
+          mercadopago: new MercadoPagoClient({ baseUrl: `${baseUrl}/sandbox/mercadopago` }),
+        });
+      },
+    });
+  } catch (err) {
+    // The server did not start: the demo's own files are closed again (the store is the service's).
+    subscriptions.close();
+    sandboxStore.close();
+    throw err;
+  }
   const url = service.url ?? baseUrl;
   let stopTraffic: StopTraffic | null = null;
+  let stopExampleTraffic: StopExampleTraffic | null = null;
   if (options.traffic) {
     stopTraffic = startTraffic({
       baseUrl: url,
       epayco,
       intervalMs: options.trafficIntervalMs ?? 3000,
+      onError: () => undefined,
+    });
+    stopExampleTraffic = startExampleTraffic({
+      baseUrl: url,
+      stripeSecret,
+      mercadopagoSecret,
+      intervalMs: options.exampleTrafficIntervalMs ?? 4000,
+      subscriptionEvery: options.subscriptionEvery ?? 3,
       onError: () => undefined,
     });
   }
@@ -77,6 +116,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   print(`  Web Pig dashboard:  ${url}/`);
   print(`  Webhooks:           ${url}/webhooks/epayco | /webhooks/mercadopago | /webhooks/stripe`);
   print(`  Sandbox records:    ${url}/sandbox/worldoffice/invoices (and the other services)`);
+  print(`  Examples:           shop ${url}/sandbox/shop/orders (fulfilments, stock, emails) | subscriptions ${url}/shop/subscriptions`);
   print(`  Database:           sqlite:${dbFile}   (try: npx webpig --db sqlite:${dbFile} events)`);
   print(`  Development sign-in (demo only): ${Object.values(DEMO_PEOPLE).join(', ')}`);
   if (demoSecretsFor.length > 0) {
@@ -90,15 +130,24 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   print(options.traffic ? '  Sample webhooks are arriving. Ctrl-C stops.' : '  No sample traffic (--no-traffic). Ctrl-C stops.');
   print('');
 
+  let trafficStopping: Promise<void> | null = null;
+  const stopAllTraffic = (): Promise<void> => {
+    trafficStopping ??= Promise.all([stopTraffic?.(), stopExampleTraffic?.()]).then(() => undefined);
+    return trafficStopping;
+  };
   let stopping: Promise<void> | null = null;
   return {
     url,
     service,
+    shop,
+    subscriptions,
+    stopTraffic: stopAllTraffic,
     stop() {
       stopping ??= (async () => {
-        await stopTraffic?.();
+        await stopAllTraffic();
         await service.stop();
         sandboxStore.close();
+        subscriptions.close();
       })();
       return stopping;
     },

@@ -1,0 +1,154 @@
+import { sampleOrderEvents, type SampleOrderKind } from '../../examples/stripe-orders/index.js';
+import { signMercadopago, signStripe, type SignedDelivery } from '../sources/signing.js';
+
+/**
+ * The demo's traffic for the reference pipelines of the examples: Stripe order stories
+ * (shuffled, now and then a duplicate: disorder is harmless) and, every few ticks, a
+ * MercadoPago subscription story (checkout, a preapproval at the sandbox's MercadoPago, a
+ * signed notification, sometimes the return redirect too, sometimes the notification twice).
+ *
+ *   const stop = startExampleTraffic({ baseUrl, stripeSecret, mercadopagoSecret });
+ *   ...
+ *   await stop();
+ *
+ * Errors are swallowed (reported to `onError`): the server may be stopping.
+ */
+
+export const ORDER_KINDS: readonly SampleOrderKind[] = ['card', 'oxxo', 'refunded', 'oversold'];
+const PLANS = ['plan-mensual', 'plan-trimestral', 'plan-anual'] as const;
+
+export interface ExampleTrafficOptions {
+  /** Where webpig serves `/webhooks/<source>`, the shop and the sandbox, e.g. `http://127.0.0.1:3000`. */
+  baseUrl: string;
+  /** The Stripe source's endpoint secret (null: no order stories). */
+  stripeSecret: string | null;
+  /** The MercadoPago source's secret signature (null: no subscription stories). */
+  mercadopagoSecret: string | null;
+  /** Pause between two ticks; each tick plays one order story. (Default: 4000 ms) */
+  intervalMs?: number;
+  /** A subscription story every this many ticks. (Default: 3) */
+  subscriptionEvery?: number;
+  /** Random numbers in [0, 1). (Default: Math.random) */
+  rng?: () => number;
+  onError?: (err: unknown) => void;
+}
+
+/** Stops the traffic and resolves once no request of it is in flight. */
+export type StopExampleTraffic = () => Promise<void>;
+
+class TrafficRequestError extends Error {
+  readonly code = 'DEMO_TRAFFIC_REQUEST_FAILED';
+}
+
+export function startExampleTraffic(options: ExampleTrafficOptions): StopExampleTraffic {
+  const rng = options.rng ?? Math.random;
+  const base = options.baseUrl.replace(/\/$/, '');
+  const intervalMs = options.intervalMs ?? 4000;
+  const subscriptionEvery = Math.max(1, options.subscriptionEvery ?? 3);
+  const stopper = new AbortController();
+  // Unique across restarts on one database: a story's event ids must not collide with an old one's.
+  const runId = Date.now().toString(36);
+  let seq = 0;
+  let notificationSeq = Date.now();
+  const chance = (p: number): boolean => rng() < p;
+
+  const request = async (path: string, init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }): Promise<unknown> => {
+    const res = await fetch(`${base}${path}`, { ...init, signal: stopper.signal });
+    const body: unknown = await res.json().catch(() => null);
+    if (res.status >= 400) throw new TrafficRequestError(`${init.method} ${path} answered ${res.status}: ${JSON.stringify(body)}`);
+    return body;
+  };
+  const postJson = (path: string, body: unknown): Promise<unknown> =>
+    request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const deliver = (source: string, signed: SignedDelivery): Promise<unknown> =>
+    request(`/webhooks/${source}${signed.query}`, {
+      method: signed.method,
+      headers: signed.headers,
+      ...(signed.method === 'POST' ? { body: signed.body } : {}),
+    });
+
+  const orderStory = async (secret: string): Promise<void> => {
+    const kind = ORDER_KINDS[Math.floor(rng() * ORDER_KINDS.length)] ?? 'card';
+    const events = sampleOrderEvents({ name: `${runId}_${++seq}`, kind, start: new Date() });
+    const shuffled = shuffle(events, rng);
+    // Now and then Stripe delivers one event twice: stored once, the second reply says duplicate.
+    const again = shuffled[Math.floor(rng() * shuffled.length)];
+    if (again && chance(0.3)) shuffled.splice(Math.floor(rng() * (shuffled.length + 1)), 0, again);
+    for (const event of shuffled) await deliver('stripe', signStripe({ payload: event, secret }));
+  };
+
+  const subscriptionStory = async (secret: string): Promise<void> => {
+    const n = ++seq;
+    const userId = `demo-user-${runId}-${n}`;
+    const planId = PLANS[Math.floor(rng() * PLANS.length)] ?? PLANS[0];
+    const checkout = { userId, planId };
+    const created = (await postJson('/shop/subscriptions/checkout', checkout)) as { subscription?: { externalReference?: unknown } } | null;
+    // A double click on the checkout button: the same record comes back.
+    if (chance(0.3)) await postJson('/shop/subscriptions/checkout', checkout);
+    const reference = created?.subscription?.externalReference;
+    if (typeof reference !== 'string') throw new TrafficRequestError('the checkout answered no external reference');
+    const preapprovalId = `pre-demo-${runId}-${n}`;
+    await postJson('/sandbox/mercadopago/preapprovals', {
+      id: preapprovalId,
+      status: 'authorized',
+      external_reference: reference,
+      payer_email: `${userId}@cliente.example`,
+    });
+    const notification = (): Promise<unknown> =>
+      deliver(
+        'mercadopago',
+        signMercadopago({
+          secret,
+          dataId: preapprovalId,
+          body: { id: ++notificationSeq, live_mode: false, type: 'subscription_preapproval', action: 'updated', date_created: new Date().toISOString(), data: { id: preapprovalId } },
+        }),
+      );
+    const redirect = (): Promise<unknown> =>
+      request(`/shop/subscriptions/return?${new URLSearchParams({ status: 'approved', preapproval_id: preapprovalId, external_reference: reference }).toString()}`, { method: 'GET' });
+    const steps = [notification];
+    if (chance(0.5)) steps.push(redirect);
+    if (chance(0.3)) steps.push(notification);
+    // Redirect and webhooks race, as they do in production: exactly one of them activates.
+    await Promise.all(shuffle(steps, rng).map((step) => step()));
+  };
+
+  const loop = (async () => {
+    for (let tick = 0; !stopper.signal.aborted; tick++) {
+      const stories: Promise<void>[] = [];
+      if (options.stripeSecret !== null) stories.push(orderStory(options.stripeSecret));
+      if (options.mercadopagoSecret !== null && tick % subscriptionEvery === 0) stories.push(subscriptionStory(options.mercadopagoSecret));
+      for (const result of await Promise.allSettled(stories)) {
+        if (result.status === 'rejected' && !stopper.signal.aborted) options.onError?.(result.reason);
+      }
+      await sleep(intervalMs, stopper.signal);
+    }
+  })();
+
+  return async () => {
+    stopper.abort();
+    await loop;
+  };
+}
+
+/** A shuffled copy (Fisher–Yates). */
+function shuffle<T>(items: readonly T[], rng: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
