@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { sandboxPlugin } from '../sandbox/plugin.js';
 import { SandboxStore, sandboxDbPathFor } from '../sandbox/sandbox-store.js';
@@ -52,6 +52,23 @@ async function resolvePort(port: number, host: string): Promise<number> {
   });
 }
 
+/**
+ * The server's connections that have not sent a byte yet: a browser's speculative pre-connect,
+ * or one a sample-traffic request opened and abandoned when the traffic stopped.
+ */
+function trackSilentConnections(service: RunningService): { destroy(): void } {
+  const open = new Set<Socket>();
+  service.app?.server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+  return {
+    destroy() {
+      for (const socket of open) if (socket.bytesRead === 0) socket.destroy();
+    },
+  };
+}
+
 /** `webpig demo`: SQLite file, server, worker, sandbox and signed sample traffic in one process. */
 export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const dbFile = path.resolve(options.dbFile);
@@ -93,6 +110,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     throw err;
   }
   const url = service.url ?? baseUrl;
+  const silentConnections = trackSilentConnections(service);
   let stopTraffic: StopTraffic | null = null;
   let stopExampleTraffic: StopExampleTraffic | null = null;
   if (options.traffic) {
@@ -145,6 +163,11 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     stop() {
       stopping ??= (async () => {
         await stopAllTraffic();
+        // Running stages finish first (they call the sandbox and the shop on this server)...
+        await service.worker?.stop();
+        // ...then connections that never sent a request are closed: nothing is in flight on them,
+        // and the server's close would otherwise wait for them until Node's headersTimeout (60 s).
+        silentConnections.destroy();
         await service.stop();
         sandboxStore.close();
         subscriptions.close();

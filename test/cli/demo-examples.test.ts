@@ -80,7 +80,11 @@ describe('webpig demo: the reference pipelines of the examples', () => {
       const succeeded = (source: string) => store.countEvents({ source, status: 'succeeded' });
       await waitUntil(
         'events of all three sources succeeded',
-        async () => (await succeeded('epayco')) >= 2 && (await succeeded('stripe')) >= 12 && (await succeeded('mercadopago')) >= 3,
+        async () =>
+          (await succeeded('epayco')) >= 2 &&
+          (await succeeded('stripe')) >= 12 &&
+          (await succeeded('mercadopago')) >= 3 &&
+          demo.subscriptions.list().filter((r) => r.status === 'active').length >= 3,
         40_000,
       );
       await demo.stopTraffic();
@@ -125,7 +129,7 @@ describe('webpig demo: the reference pipelines of the examples', () => {
         rows.filter((r) => r.activatedBy === 'webhook').length,
       );
       const withPreapproval = rows.filter((r) => r.mercadopagoPreapprovalId !== null);
-      assert.ok(withPreapproval.length >= 3);
+      assert.ok(withPreapproval.length >= 3, `${withPreapproval.length} subscriptions have a preapproval`);
       assert.ok(withPreapproval.every((r) => r.status === 'active' && r.activatedAt !== null), JSON.stringify(withPreapproval));
 
       // Facturador's ePayco traffic goes on beside them.
