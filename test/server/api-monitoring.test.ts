@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import cookie from '@fastify/cookie';
 import Fastify from 'fastify';
 import type { EventRecord } from '../../src/core/types.js';
 import { OPENAPI_DOCUMENT } from '../../src/server/api/openapi.js';
@@ -134,12 +135,14 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
   });
 });
 
-test('the OpenAPI document describes every /api route the plugin registers, and nothing else', async () => {
+test('the OpenAPI document describes every /api route the plugin registers, and nothing else (beside a host app cookie plugin)', async () => {
   const { SqliteStore } = await import('../../src/store/sqlite/sqlite-store.js');
   const store = SqliteStore.open('sqlite::memory:');
   await store.migrate();
   const app = Fastify();
   installErrorHandler(app);
+  // The host app may use cookies itself: the plugin must not register @fastify/cookie twice.
+  await app.register(cookie);
   const registered = new Set<string>();
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api')) return;

@@ -74,7 +74,8 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     now(),
   );
 
-  await app.register(cookie);
+  // The host app may have registered @fastify/cookie already; registering it twice throws.
+  if (!app.hasDecorator('parseCookie')) await app.register(cookie);
   registerAuthRoutes(app, runtime, config.publicUrl ?? null);
 
   app.addHook('onRequest', async (request) => {
