@@ -152,11 +152,47 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
   test('the server refuses a forbidden change even if the page is tampered with, and the page shows why', async () => {
     await page.evaluate(() => document.getElementById('flag-MEMBERSHIPS_ENABLED')?.removeAttribute('disabled'));
     await page.locator('#flag-MEMBERSHIPS_ENABLED').click({ force: true });
-    const notice = page.getByTestId('notice');
+    const notice = page.locator('[data-testid="notice"][role="alert"]');
     await notice.waitFor();
     assert.match((await notice.textContent()) ?? '', /may not change MEMBERSHIPS_ENABLED/);
     assert.equal((await server.store.getFlag('MEMBERSHIPS_ENABLED'))?.value, true, 'unchanged');
     await screenshot(page, '09-flag-refused-by-server');
+  });
+
+  test('alerts list the dead event; metrics show the stages', async () => {
+    await page.locator('a[href="#/alerts"]').click();
+    const alerts = page.getByTestId('alerts');
+    await alerts.waitFor();
+    const deadAlert = alerts.locator('li.alert-dead');
+    assert.match((await deadAlert.first().textContent()) ?? '', new RegExp(`event ${deadEventId} is dead`));
+    assert.match((await alerts.locator('li.alert-retried').first().textContent()) ?? '', /retried 2 times/);
+    await screenshot(page, '10-alerts');
+
+    await page.locator('a[href="#/metrics"]').click();
+    const metrics = page.getByTestId('metrics');
+    await metrics.waitFor();
+    const crm = metrics.locator('tr', { hasText: 'crm_upsert' });
+    assert.match((await crm.textContent()) ?? '', /crm_upsert\s*3\s*0\s*%/, 'three attempts, none succeeded');
+    await screenshot(page, '11-metrics');
+  });
+
+  test('filters by "any error" and searches by customer', async () => {
+    await page.locator('a[href="#/events"]').click();
+    const rows = page.locator('table.events tbody tr');
+    await page.locator(`tr[data-event-id="${deadEventId}"]`).waitFor();
+    assert.equal(await rows.count(), 2);
+    await page.getByLabel('Con algún error').check();
+    await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 1);
+    assert.equal(await rows.first().getAttribute('data-event-id'), String(deadEventId));
+    await page.getByLabel('Con algún error').uncheck();
+    await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 2);
+
+    await page.getByRole('searchbox').fill('Pérez');
+    await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 1);
+    assert.notEqual(await rows.first().getAttribute('data-event-id'), String(deadEventId));
+    await screenshot(page, '12-search');
+    await page.getByRole('button', { name: 'Limpiar' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 2);
   });
 
   test('retries a dead event', async () => {
@@ -168,7 +204,15 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     assert.equal(stored?.status, 'queued');
     assert.equal(stored?.manualRetries, 1);
     assert.equal(await row.getByTestId(`retry-${deadEventId}`).count(), 0, 'a queued event has no retry button');
-    await screenshot(page, '10-retried');
+    await screenshot(page, '13-retried');
+  });
+
+  test('switches to English', async () => {
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.locator('a[href="#/events"]', { hasText: 'Events' }).waitFor();
+    assert.match((await page.locator(`tr[data-event-id="${deadEventId}"]`).textContent()) ?? '', /Queued/);
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    await page.getByRole('button', { name: 'Español' }).click();
   });
 
   test('fits a phone: events become cards, nothing ran from a payload', async () => {
@@ -176,7 +220,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.locator(`tr[data-event-id="${deadEventId}"]`).waitFor();
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `no horizontal scrolling on a phone (page is ${width}px wide)`);
-    await screenshot(page, '11-phone');
+    await screenshot(page, '14-phone');
     assert.deepEqual(seen.dialogs, []);
     assert.deepEqual(seen.errors, []);
   });

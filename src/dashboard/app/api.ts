@@ -101,7 +101,8 @@ export const api = {
   flags: () => request<{ items: FlagView[] }>('GET', '/api/flags'),
   setFlag: (key: string, value: boolean) =>
     request<FlagView>('PUT', `/api/flags/${encodeURIComponent(key)}`, { value }),
-  alerts: () => request<Page<AlertView>>('GET', '/api/alerts'),
+  /** Stored alerts, plus those computed now (dead, retried more than once, stuck, error rates). */
+  alerts: () => request<Page<AlertView> & { computed?: AlertView[] }>('GET', '/api/alerts'),
   metrics: (since: string) => request<Metrics>('GET', `/api/metrics${query({ since })}`),
   /**
    * Whether `POST /auth/dev-login` exists (demo mode): an empty body is refused with 400 when

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { Logo } from './Logo.js';
 import { api, ApiError } from '../api.js';
 import { useSession } from '../context.js';
 import { useLiveChanges, type Changes } from '../live.js';
@@ -135,7 +136,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
   return (
     <div class="app">
       <header class="top">
-        <h1>🐷 {t('title')}</h1>
+        <h1><Logo /> {t('title')}</h1>
         <nav aria-label="views">
           {VIEWS.map((name) => (
             <a key={name} href={`#/${name}`} class={view === name ? 'tab active' : 'tab'} aria-current={view === name ? 'page' : undefined}>

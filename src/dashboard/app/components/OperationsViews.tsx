@@ -11,15 +11,15 @@ export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpen
   useEffect(() => {
     api
       .alerts()
-      .then((page) => setAlerts(page.items))
+      .then((page) => setAlerts([...(page.computed ?? []), ...page.items]))
       .catch((error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true));
   }, []);
   if (!alerts) return <p class="muted">{t('loading')}</p>;
   if (alerts.length === 0) return <p class="muted">{t('noAlerts')}</p>;
   return (
     <ul class="alerts" data-testid="alerts">
-      {alerts.map((alert) => (
-        <li key={`${alert.kind}-${alert.id}`} class={`alert alert-${alert.kind}`}>
+      {alerts.map((alert, index) => (
+        <li key={`${alert.kind}-${alert.id ?? ''}-${alert.eventId ?? ''}-${index}`} class={`alert alert-${alert.kind}`}>
           <span class="badge">{alert.kind}</span> <span class="muted small">{formats.dateTime(alert.at)}</span>
           <div>{alert.message}</div>
           {alert.stage && <div class="small">{alert.stage}</div>}
