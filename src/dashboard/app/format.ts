@@ -2,6 +2,8 @@
 
 export interface Formats {
   dateTime(iso: string | null): string;
+  /** Day and time without seconds or year, for compact lists. */
+  shortDateTime(iso: string): string;
   money(amount: number | undefined, currency: string | undefined): string;
   duration(ms: number | null): string;
   percent(ratio: number | null): string;
@@ -16,6 +18,13 @@ export function makeFormats(locale: string, timeZone: string, defaultCurrency: s
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
+  });
+  const shortDateTime = new Intl.DateTimeFormat(locale, {
+    timeZone,
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
   });
   const moneyFormats = new Map<string, Intl.NumberFormat>();
   const moneyFormat = (currency: string): Intl.NumberFormat => {
@@ -33,6 +42,7 @@ export function makeFormats(locale: string, timeZone: string, defaultCurrency: s
   const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
   return {
     dateTime: (iso) => (iso ? dateTime.format(new Date(iso)) : '—'),
+    shortDateTime: (iso) => shortDateTime.format(new Date(iso)),
     money: (amount, currency) => (amount === undefined ? '—' : moneyFormat(currency ?? defaultCurrency).format(amount)),
     duration: (ms) => {
       if (ms === null || ms === undefined) return '—';

@@ -158,7 +158,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
         </div>
       </header>
       {notice && (
-        <div class={notice.isError ? 'notice notice-error' : 'notice'} role={notice.isError ? 'alert' : 'status'} data-testid="notice">
+        <div class={notice.isError ? 'notice notice-error' : 'notice'} role={notice.isError ? 'alert' : 'status'} data-testid="notice" onClick={() => setNotice(null)}>
           {notice.message}
         </div>
       )}

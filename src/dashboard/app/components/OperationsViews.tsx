@@ -65,7 +65,7 @@ export function MetricsView({ onNotice }: { onNotice: Notice }) {
               <tr key={stage.stage}>
                 <td>{stage.stage}</td>
                 <td>{stage.total}</td>
-                <td>
+                <td class="rate">
                   <meter min={0} max={1} low={0.8} high={0.95} optimum={1} value={stage.successRate ?? 0} />{' '}
                   {formats.percent(stage.successRate)}
                 </td>
@@ -80,7 +80,7 @@ export function MetricsView({ onNotice }: { onNotice: Notice }) {
       <ul class="throughput">
         {metrics.throughput.map((bucket) => (
           <li key={bucket.at}>
-            <span class="muted small">{formats.dateTime(bucket.at)}</span>
+            <span class="muted small">{formats.shortDateTime(bucket.at)}</span>
             <progress max={peak} value={bucket.received} />
             <span class="small">
               {t('received')} {bucket.received} · {t('succeeded')} {bucket.succeeded} · {t('failed')} {bucket.failed}
