@@ -11,7 +11,7 @@ import {
   type DashboardServer,
 } from '../helpers/browser.js';
 import { epaycoFields, sendDelivery, signEpayco, TEST_SECRETS } from '../helpers/signing.js';
-import { ADMIN, AUTH, COLUMNS, FLAGS, OPERATOR, PIPELINES, seedDeadEvent, SOURCES } from './fixtures.js';
+import { ADMIN, AUTH, COLUMNS, FLAGS, OPERATOR, PIPELINES, runFirstStage, seedDeadEvent, SOURCES } from './fixtures.js';
 
 /**
  * The dashboard in real headless Chromium against the real server (API, ingestion, SQLite,
@@ -29,6 +29,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
   let page: Page;
   let seen: ReturnType<typeof watchPage>;
   let deadEventId: number;
+  let liveEventId: number;
 
   before(async () => {
     server = await startDashboardServer({
@@ -80,7 +81,11 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     assert.match(text, /Fallido/, 'Spanish by default');
     assert.equal(await row.locator('td[data-column="frapp"] button').getAttribute('data-state'), 'success');
     assert.equal(await row.locator('td[data-column="crm"] button').getAttribute('data-state'), 'error');
-    assert.equal(await row.locator('td[data-column="dian"] button').getAttribute('data-state'), 'not_run');
+    assert.equal(await row.locator('td[data-column="factura"] button').getAttribute('data-state'), 'not_run');
+    const dian = row.locator('td[data-column="dian"] button');
+    assert.equal(await dian.getAttribute('data-state'), 'skipped');
+    assert.equal(await dian.textContent(), '⚠');
+    assert.match((await dian.getAttribute('title')) ?? '', /WORLDOFFICE_DIAN_ENABLED=false/, 'the flag is named in the tooltip');
     assert.match((await row.getByTestId('retry-badge').textContent()) ?? '', /2/, 'three runs: retried twice');
   });
 
@@ -96,6 +101,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     const reply = await sendDelivery(server.baseUrl, 'epayco', signed);
     assert.equal(reply.status, 200);
     const id = reply.body.id as number;
+    liveEventId = id;
     const row = page.locator(`tr[data-event-id="${id}"]`);
     await row.waitFor({ timeout: 10_000 });
     assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
@@ -113,6 +119,16 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     assert.deepEqual(seen.dialogs, []);
     await screenshot(page, '05-event-details-script-as-text');
     await page.keyboard.press('Escape');
+  });
+
+  test('the live row changes as a worker records its stages', async () => {
+    const row = page.locator(`tr[data-event-id="${liveEventId}"]`);
+    assert.equal(await row.locator('td[data-column="frapp"] button').getAttribute('data-state'), 'not_run');
+    await runFirstStage(server.store, liveEventId);
+    await row.locator('td[data-column="frapp"] button[data-state="success"]').waitFor({ timeout: 10_000 });
+    await row.locator('.status-succeeded').waitFor();
+    assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
+    await screenshot(page, '05b-live-row-changed');
   });
 
   test("opens a stage's details: status, attempts and their errors, duration", async () => {
