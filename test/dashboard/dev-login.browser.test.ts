@@ -37,6 +37,23 @@ describe('Web Pig in Chromium (demo mode, dev sign-in, permissions)', { skip }, 
       signIn: { kind: 'dev' },
     });
     deadEventId = (await seedDeadEvent(server.store, 'seed-dead-demo', 'Carlos Ruiz')).id;
+    // More events than one page holds (50), stored after the dead one: it is on page two.
+    const yesterday = Date.now() - 24 * 3600_000;
+    await server.store.insertEvents(
+      Array.from({ length: 55 }, (_, index) => ({
+        source: 'epayco',
+        providerEventId: `old-${index}`,
+        entityKey: `old-${index}`,
+        type: 'transaction.accepted',
+        transactionStatus: 'accepted' as const,
+        occurredAt: new Date(yesterday + index * 1000),
+        receivedAt: new Date(yesterday + index * 1000),
+        rawBody: Buffer.from('{}'),
+        contentType: 'application/json',
+        payload: {},
+        summary: { customer: { name: `Cliente ${index}` }, amount: 1000 * index },
+      })),
+    );
     browser = await launchBrowser();
     const context = await browser.newContext({ locale: 'es-CO', viewport: { width: 1280, height: 800 } });
     await confineToLocalhost(context);
@@ -64,8 +81,19 @@ describe('Web Pig in Chromium (demo mode, dev sign-in, permissions)', { skip }, 
     assert.match((await form.textContent()) ?? '', /Inicio de sesión de desarrollo \(solo demo\)/);
     await screenshot(page, 'demo-01-dev-sign-in');
     await devSignIn(VIEWER);
-    await page.locator(`tr[data-event-id="${deadEventId}"]`).waitFor();
+    await page.locator('table.events tbody tr').first().waitFor();
     await screenshot(page, 'demo-02-viewer');
+  });
+
+  test('pages through older events with "load more"', async () => {
+    const rows = page.locator('table.events tbody tr');
+    assert.equal(await rows.count(), 50);
+    assert.match((await rows.first().textContent()) ?? '', /Cliente 54/, 'newest first');
+    assert.equal(await page.locator(`tr[data-event-id="${deadEventId}"]`).count(), 0, 'the oldest is on page two');
+    await page.getByRole('button', { name: 'Cargar más' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 56);
+    assert.equal(await page.getByRole('button', { name: 'Cargar más' }).count(), 0, 'no more pages');
+    assert.equal(await rows.last().getAttribute('data-event-id'), String(deadEventId), 'oldest last');
   });
 
   test('a viewer gets no retry or re-run buttons', async () => {
@@ -94,6 +122,7 @@ describe('Web Pig in Chromium (demo mode, dev sign-in, permissions)', { skip }, 
     await page.getByRole('button', { name: 'Cerrar sesión' }).click();
     await devSignIn(OPERATOR);
     await page.locator('a[href="#/events"]').click();
+    await page.getByRole('button', { name: 'Cargar más' }).click();
     const row = page.locator(`tr[data-event-id="${deadEventId}"]`);
     await row.getByTestId(`retry-${deadEventId}`).waitFor();
     await row.locator('td[data-column="crm"] button').click();

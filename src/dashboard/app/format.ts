@@ -58,3 +58,32 @@ export function makeFormats(locale: string, timeZone: string, defaultCurrency: s
 export function jsonText(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? 'null';
 }
+
+/** Minutes the zone is ahead of UTC at this instant (Bogotá: -300). */
+function zoneOffsetMinutes(instant: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(instant);
+  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const asUtc = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+  return Math.round((asUtc - instant.getTime()) / 60_000);
+}
+
+/**
+ * The instant a day (YYYY-MM-DD, from a date input) starts in the dashboard's time zone, plus
+ * `days` days: "from 23/11" in Bogotá means from 23/11 00:00 in Bogotá, 05:00 UTC.
+ */
+export function dayStartIn(day: string, timeZone: string, days = 0): string | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) return undefined;
+  const midnightUtc = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + days);
+  const offset = zoneOffsetMinutes(new Date(midnightUtc), timeZone);
+  return new Date(midnightUtc - offset * 60_000).toISOString();
+}

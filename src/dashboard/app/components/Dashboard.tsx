@@ -18,8 +18,9 @@ function viewFromHash(): View {
   return (VIEWS as string[]).includes(name) ? (name as View) : 'events';
 }
 
+/** The API's order: newest stored first (ids grow with every insert). */
 function newestFirst(a: EventRow, b: EventRow): number {
-  return b.receivedAt.localeCompare(a.receivedAt) || b.id - a.id;
+  return b.id - a.id;
 }
 
 function hasFilters(filters: EventFilters): boolean {
@@ -32,7 +33,7 @@ interface Notice {
 }
 
 export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => void; onToggleLanguage: () => void }) {
-  const { t, me } = useSession();
+  const { t, me, config } = useSession();
   const [view, setView] = useState<View>(viewFromHash);
   const [filters, setFilters] = useState<EventFilters>(NO_FILTERS);
   const [rows, setRows] = useState<EventRow[] | null>(null);
@@ -64,7 +65,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
 
   const loadFirstPage = useCallback(async (current: EventFilters) => {
     try {
-      const page = await api.events(current, null);
+      const page = await api.events(current, config.timeZone, null);
       if (filtersRef.current !== current) return;
       setRows(page.items);
       setNextCursor(page.nextCursor);
@@ -80,7 +81,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
   const loadMore = async () => {
     if (!nextCursor) return;
     try {
-      const page = await api.events(filters, nextCursor);
+      const page = await api.events(filters, config.timeZone, nextCursor);
       setRows((current) => [...(current ?? []), ...page.items.filter((row) => !current?.some((old) => old.id === row.id))]);
       setNextCursor(page.nextCursor);
     } catch (error) {
