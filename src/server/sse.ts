@@ -99,12 +99,16 @@ export class ChangeFeed {
       const event = await this.store.getEvent(id);
       if (event) candidates.set(id, event);
     }
-    const changed = [...candidates.values()].filter((e) => this.seenEvents.get(e.id) !== e.updatedAt.getTime());
+    const changed = new Set([...candidates.values()].filter((e) => this.seenEvents.get(e.id) !== e.updatedAt.getTime()));
+    // A stage can finish without touching its event's row: unfinished events are always looked at.
+    const watched = [...candidates.values()].filter((e) => changed.has(e) || ACTIVE.includes(e.status) || this.unfinished.has(e.id));
     const messages: ChangeMessage[] = [];
-    const checkpoints = await this.store.getCheckpointsForEvents(changed.map((e) => e.id));
-    for (const event of changed) {
-      this.seenEvents.set(event.id, event.updatedAt.getTime());
-      messages.push({ type: 'event', data: { id: event.id, status: event.status } });
+    const checkpoints = await this.store.getCheckpointsForEvents(watched.map((e) => e.id));
+    for (const event of watched) {
+      if (changed.has(event)) {
+        this.seenEvents.set(event.id, event.updatedAt.getTime());
+        messages.push({ type: 'event', data: { id: event.id, status: event.status } });
+      }
       for (const checkpoint of checkpoints.get(event.id) ?? []) {
         const key = `${event.id}/${checkpoint.stage}`;
         const version = `${checkpoint.status}@${checkpoint.updatedAt.getTime()}`;

@@ -22,18 +22,22 @@ export interface EventOperations {
   rerunStage(action: OperatorAction & { stage: string }): Promise<EventRecord>;
 }
 
+function notRetriable(eventId: number, status: string): HttpError {
+  return new HttpError(409, 'NOT_RETRIABLE', `event ${eventId} is ${status}; only dead or retrying events can be retried`);
+}
+
 export function storeOperations(store: Store, stagesOf: (pipeline: string) => string[] | null): EventOperations {
   return {
     async retryEvent({ eventId, actor, remoteAddress, now }) {
       const before = await store.getEvent(eventId);
       if (!before) throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${eventId}`);
+      if (before.status !== 'dead' && before.status !== 'retrying') throw notRetriable(eventId, before.status);
       let event: EventRecord | null;
       try {
         event = await store.requeueEvent(eventId, now);
       } catch (err) {
-        if (err instanceof StoreError && err.code === 'NOT_RETRIABLE') {
-          throw new HttpError(409, 'NOT_RETRIABLE', `event ${eventId} is ${before.status}; only dead or retrying events can be retried`);
-        }
+        // Raced with a worker that moved the event on since we read it.
+        if (err instanceof StoreError && err.code === 'NOT_RETRIABLE') throw notRetriable(eventId, before.status);
         throw err;
       }
       if (!event) throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${eventId}`);

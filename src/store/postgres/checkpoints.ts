@@ -1,0 +1,193 @@
+import type pg from 'pg';
+import { StoreError } from '../../core/errors.js';
+import type { CheckpointRecord, EventLogEntry, EventSummary } from '../../core/types.js';
+import type { AttemptSample, StageOutcomeWrite, StageStart } from '../store.js';
+import type { Queryable } from './connection.js';
+import { lockLeasedEvent } from './claims.js';
+import {
+  type AttemptRow,
+  type CheckpointRow,
+  type EventLogRow,
+  jsonParam,
+  searchText,
+  toAttempt,
+  toCheckpoint,
+  toEventLog,
+} from './rows.js';
+
+export async function recordStageStartRows(client: pg.PoolClient, start: StageStart): Promise<void> {
+  await lockLeasedEvent(client, start.eventId, start.leaseOwner, start.startedAt);
+  await client.query(
+    `INSERT INTO checkpoints (event_id, stage, status, attempts, started_at, updated_at)
+     VALUES ($1, $2, 'processing', $3, $4, $4)
+     ON CONFLICT (event_id, stage) DO UPDATE SET
+       status = 'processing', attempts = excluded.attempts,
+       started_at = excluded.started_at, completed_at = NULL, duration_ms = NULL,
+       error = NULL, skip_reason = NULL, updated_at = excluded.updated_at`,
+    [start.eventId, start.stage, start.attempt, start.startedAt],
+  );
+  await client.query(
+    `INSERT INTO checkpoint_attempts (event_id, stage, attempt, status, started_at, note)
+     VALUES ($1, $2, $3, 'processing', $4, $5)`,
+    [start.eventId, start.stage, start.attempt, start.startedAt, start.note ?? null],
+  );
+}
+
+export async function recordStageOutcomeRows(client: pg.PoolClient, write: StageOutcomeWrite): Promise<void> {
+  const event = await lockLeasedEvent(client, write.eventId, write.leaseOwner, write.completedAt);
+  const { startedAt, outcome } = write;
+  const durationMs = startedAt ? write.completedAt.getTime() - startedAt.getTime() : null;
+  const data = outcome.status === 'success' ? outcome.data : null;
+  const error = outcome.status === 'error' ? outcome.error : null;
+  const skipReason = outcome.status === 'skipped' ? outcome.skipReason : null;
+
+  await client.query(
+    `INSERT INTO checkpoints (event_id, stage, status, attempts, started_at, completed_at, duration_ms, data, error, skip_reason, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $6)
+     ON CONFLICT (event_id, stage) DO UPDATE SET
+       status = excluded.status, attempts = GREATEST(checkpoints.attempts, excluded.attempts),
+       started_at = excluded.started_at, completed_at = excluded.completed_at, duration_ms = excluded.duration_ms,
+       data = excluded.data, error = excluded.error, skip_reason = excluded.skip_reason, updated_at = excluded.updated_at`,
+    [
+      write.eventId,
+      write.stage,
+      outcome.status,
+      write.attempt,
+      startedAt,
+      write.completedAt,
+      durationMs,
+      jsonParam(data),
+      jsonParam(error),
+      jsonParam(skipReason),
+    ],
+  );
+
+  // Close the attempt recordStageStart opened; a skip (or a recovery) that never started adds one.
+  const closed = await client.query(
+    `UPDATE checkpoint_attempts SET status = $4, completed_at = $5, duration_ms = $6, error = $7::jsonb,
+       note = COALESCE($8, note)
+     WHERE id = (SELECT id FROM checkpoint_attempts
+                 WHERE event_id = $1 AND stage = $2 AND attempt = $3 AND status = 'processing'
+                 ORDER BY id DESC LIMIT 1)`,
+    [write.eventId, write.stage, write.attempt, outcome.status, write.completedAt, durationMs, jsonParam(error), write.note ?? null],
+  );
+  if (closed.rowCount === 0) {
+    await client.query(
+      `INSERT INTO checkpoint_attempts (event_id, stage, attempt, status, started_at, completed_at, duration_ms, error, note)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)`,
+      [
+        write.eventId,
+        write.stage,
+        write.attempt,
+        outcome.status,
+        startedAt ?? write.completedAt,
+        write.completedAt,
+        durationMs,
+        jsonParam(error),
+        write.note ?? null,
+      ],
+    );
+  }
+
+  if (write.summaryPatch !== undefined && Object.keys(write.summaryPatch).length > 0) {
+    const summary = mergeSummary(event.summary ?? {}, write.summaryPatch);
+    await client.query('UPDATE events SET summary = $2::jsonb, search_text = $3 WHERE id = $1', [
+      write.eventId,
+      jsonParam(summary),
+      searchText(event.provider_event_id, summary),
+    ]);
+  }
+  if (write.logs !== undefined && write.logs.length > 0) await insertLogs(client, write.eventId, write.logs);
+}
+
+/** Patch fields win; `customer` and `references` are merged key by key rather than replaced. */
+export function mergeSummary(base: EventSummary, patch: EventSummary): EventSummary {
+  const merged: EventSummary = { ...base, ...patch };
+  if (base.customer !== undefined || patch.customer !== undefined) merged.customer = { ...base.customer, ...patch.customer };
+  if (base.references !== undefined || patch.references !== undefined) {
+    merged.references = { ...base.references, ...patch.references };
+  }
+  return merged;
+}
+
+export async function insertLogs(db: Queryable, eventId: number, logs: EventLogEntry[]): Promise<void> {
+  if (logs.length === 0) return;
+  await db.query(
+    `INSERT INTO event_logs (event_id, at, level, stage, message, fields)
+     SELECT $1, l.at, l.level, l.stage, l.message, l.fields
+     FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY
+       AS l(at, level, stage, message, fields, n)
+     ORDER BY l.n`,
+    [
+      eventId,
+      logs.map((l) => l.at),
+      logs.map((l) => l.level),
+      logs.map((l) => l.stage),
+      logs.map((l) => l.message),
+      logs.map((l) => jsonParam(l.fields)),
+    ],
+  );
+}
+
+export async function getEventLogRows(db: Queryable, eventId: number): Promise<EventLogEntry[]> {
+  const result = await db.query<EventLogRow>(
+    'SELECT at, level, stage, message, fields FROM event_logs WHERE event_id = $1 ORDER BY id',
+    [eventId],
+  );
+  return result.rows.map(toEventLog);
+}
+
+export async function getCheckpointRows(db: Queryable, eventIds: number[]): Promise<Map<number, CheckpointRecord[]>> {
+  const byEvent = new Map<number, CheckpointRecord[]>(eventIds.map((id) => [id, []]));
+  const ids = eventIds.filter((id) => Number.isSafeInteger(id));
+  if (ids.length === 0) return byEvent;
+  const [checkpoints, attempts] = await Promise.all([
+    db.query<CheckpointRow>('SELECT * FROM checkpoints WHERE event_id = ANY($1::bigint[]) ORDER BY event_id, seq', [ids]),
+    db.query<AttemptRow>('SELECT * FROM checkpoint_attempts WHERE event_id = ANY($1::bigint[]) ORDER BY id', [ids]),
+  ]);
+  const history = new Map<string, AttemptRow[]>();
+  for (const row of attempts.rows) {
+    const key = `${row.event_id}\u0000${row.stage}`;
+    const list = history.get(key) ?? [];
+    list.push(row);
+    history.set(key, list);
+  }
+  for (const row of checkpoints.rows) {
+    const rows = history.get(`${row.event_id}\u0000${row.stage}`) ?? [];
+    byEvent.get(row.event_id)?.push(toCheckpoint(row, rows.map(toAttempt)));
+  }
+  return byEvent;
+}
+
+export async function resetStageRows(client: pg.PoolClient, eventId: number, stage: string, now: Date): Promise<void> {
+  const queued = await client.query(
+    `UPDATE events SET status = 'queued', next_attempt_at = $2, lease_owner = NULL, lease_expires_at = NULL,
+       updated_at = $2
+     WHERE id = $1`,
+    [eventId, now],
+  );
+  if (queued.rowCount === 0) throw new StoreError('EVENT_NOT_FOUND', `event ${eventId} does not exist`);
+  // The history stays: only the checkpoint's current state goes back to pending.
+  await client.query(
+    `UPDATE checkpoints SET status = 'pending', started_at = NULL, completed_at = NULL, duration_ms = NULL,
+       data = NULL, error = NULL, skip_reason = NULL, updated_at = $3
+     WHERE event_id = $1 AND stage = $2`,
+    [eventId, stage, now],
+  );
+}
+
+/** (Default limit: 10,000) */
+export async function attemptSampleRows(db: Queryable, since: Date, limit = 10_000): Promise<AttemptSample[]> {
+  const result = await db.query<{ stage: string; status: AttemptSample['status']; completed_at: Date; duration_ms: number | null }>(
+    `SELECT stage, status, completed_at, duration_ms FROM checkpoint_attempts
+     WHERE completed_at >= $1 AND status <> 'processing'
+     ORDER BY completed_at DESC, id DESC LIMIT $2`,
+    [since, limit],
+  );
+  return result.rows.map((row) => ({
+    stage: row.stage,
+    status: row.status,
+    completedAt: row.completed_at,
+    durationMs: row.duration_ms,
+  }));
+}

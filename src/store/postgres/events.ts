@@ -1,0 +1,185 @@
+import { StoreError } from '../../core/errors.js';
+import type { EventRecord } from '../../core/types.js';
+import type { EventFilter, InsertEventResult, ListOptions, NewEvent } from '../store.js';
+import type { Queryable } from './connection.js';
+import { decodeCursor, pageLimit, toPage } from '../cursor.js';
+import { type EventRow, jsonParam, normalizeSearch, searchText, toEvent } from './rows.js';
+
+/** Columns a new event is inserted with, in order (the rest take their defaults). */
+const INSERT_COLUMNS = [
+  'source',
+  'provider_event_id',
+  'entity_key',
+  'type',
+  'transaction_status',
+  'occurred_at',
+  'received_at',
+  'raw_body',
+  'content_type',
+  'payload',
+  'summary',
+  'search_text',
+  'next_attempt_at',
+  'updated_at',
+] as const;
+
+/** Rows per INSERT statement: far below PostgreSQL's 65,535 parameters per statement. */
+const INSERT_CHUNK = 1000;
+
+function insertValues(event: NewEvent): unknown[] {
+  return [
+    event.source,
+    event.providerEventId,
+    event.entityKey,
+    event.type,
+    event.transactionStatus,
+    event.occurredAt,
+    event.receivedAt,
+    event.rawBody,
+    event.contentType,
+    jsonParam(event.payload),
+    jsonParam(event.summary ?? {}),
+    searchText(event.providerEventId, event.summary ?? {}),
+    // A new event is runnable from the moment it was received.
+    event.receivedAt,
+    event.receivedAt,
+  ];
+}
+
+function dedupeKey(source: string, providerEventId: string): string {
+  return JSON.stringify([source, providerEventId]);
+}
+
+/**
+ * Inserts events (ON CONFLICT DO NOTHING on the dedupe key), then reads every one back, so
+ * a duplicate returns the row stored first. Must run inside a transaction for group commit.
+ * Returns the results in input order and whether anything new was stored.
+ */
+export async function insertEventRows(db: Queryable, events: NewEvent[]): Promise<{ results: InsertEventResult[]; inserted: number }> {
+  const firstIndex = new Map<string, number>();
+  events.forEach((event, index) => {
+    const key = dedupeKey(event.source, event.providerEventId);
+    if (!firstIndex.has(key)) firstIndex.set(key, index);
+  });
+  const unique = [...firstIndex.values()].map((index) => events[index] as NewEvent);
+
+  const insertedKeys = new Set<string>();
+  for (let start = 0; start < unique.length; start += INSERT_CHUNK) {
+    const chunk = unique.slice(start, start + INSERT_CHUNK);
+    const params: unknown[] = [];
+    const tuples = chunk.map((event) => {
+      const values = insertValues(event);
+      const placeholders = values.map((value, i) => {
+        params.push(value);
+        const column = INSERT_COLUMNS[i];
+        return column === 'payload' || column === 'summary' ? `$${params.length}::jsonb` : `$${params.length}`;
+      });
+      return `(${placeholders.join(', ')})`;
+    });
+    const result = await db.query<{ source: string; provider_event_id: string }>(
+      `INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}
+       ON CONFLICT (source, provider_event_id) DO NOTHING
+       RETURNING source, provider_event_id`,
+      params,
+    );
+    for (const row of result.rows) insertedKeys.add(dedupeKey(row.source, row.provider_event_id));
+  }
+
+  // Read back in a new statement: it also sees rows a concurrent inserter committed meanwhile.
+  const stored = await db.query<EventRow>(
+    `SELECT e.* FROM events e
+     JOIN unnest($1::text[], $2::text[]) AS k(source, provider_event_id)
+       ON e.source = k.source AND e.provider_event_id = k.provider_event_id`,
+    [unique.map((e) => e.source), unique.map((e) => e.providerEventId)],
+  );
+  const byKey = new Map(stored.rows.map((row) => [dedupeKey(row.source, row.provider_event_id), toEvent(row)]));
+
+  const results = events.map((event, index): InsertEventResult => {
+    const key = dedupeKey(event.source, event.providerEventId);
+    const record = byKey.get(key);
+    if (!record) throw new StoreError('EVENT_VANISHED', `event ${key} vanished between insert and read-back`);
+    return { event: record, duplicate: !(insertedKeys.has(key) && firstIndex.get(key) === index) };
+  });
+  return { results, inserted: insertedKeys.size };
+}
+
+export async function getEventRow(db: Queryable, id: number): Promise<EventRecord | null> {
+  if (!Number.isSafeInteger(id)) return null;
+  const result = await db.query<EventRow>('SELECT * FROM events WHERE id = $1', [id]);
+  const row = result.rows[0];
+  return row ? toEvent(row) : null;
+}
+
+export async function findEventRow(db: Queryable, source: string, providerEventId: string): Promise<EventRecord | null> {
+  const result = await db.query<EventRow>('SELECT * FROM events WHERE source = $1 AND provider_event_id = $2', [
+    source,
+    providerEventId,
+  ]);
+  const row = result.rows[0];
+  return row ? toEvent(row) : null;
+}
+
+/** The WHERE clause for a filter, with its parameters appended to `params`. */
+export function eventFilterSql(filter: EventFilter, params: unknown[]): string {
+  const where: string[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (filter.status !== undefined) {
+    const statuses = Array.isArray(filter.status) ? filter.status : [filter.status];
+    where.push(`e.status = ANY(${param(statuses)}::text[])`);
+  }
+  if (filter.source !== undefined) where.push(`e.source = ${param(filter.source)}`);
+  if (filter.type !== undefined) where.push(`e.type = ${param(filter.type)}`);
+  if (filter.transactionStatus !== undefined) where.push(`e.transaction_status = ${param(filter.transactionStatus)}`);
+  if (filter.entityKey !== undefined) where.push(`e.entity_key = ${param(filter.entityKey)}`);
+  if (filter.pipeline !== undefined) where.push(`e.pipeline = ${param(filter.pipeline)}`);
+  if (filter.since !== undefined) where.push(`e.received_at >= ${param(filter.since)}`);
+  if (filter.until !== undefined) where.push(`e.received_at < ${param(filter.until)}`);
+  if (filter.text !== undefined && filter.text.trim() !== '') {
+    // strpos(), not LIKE: the user's % and _ are plain characters.
+    where.push(`strpos(e.search_text, ${param(normalizeSearch(filter.text.trim()))}) > 0`);
+  }
+  if (filter.checkpoint !== undefined) {
+    const stages = filter.checkpoint.stages;
+    const stageClause = stages !== undefined ? ` AND c.stage = ANY(${param(stages)}::text[])` : '';
+    where.push(
+      `EXISTS (SELECT 1 FROM checkpoints c WHERE c.event_id = e.id AND c.status = ${param(filter.checkpoint.status)}${stageClause})`,
+    );
+  }
+  if (filter.minAttempts !== undefined) {
+    const p = param(filter.minAttempts);
+    where.push(`(e.manual_retries > ${p} OR e.attempts > ${p})`);
+  }
+  return where.length === 0 ? 'TRUE' : where.join(' AND ');
+}
+
+export async function listEventRows(
+  db: Queryable,
+  filter: EventFilter,
+  options: ListOptions = {},
+): Promise<{ items: EventRecord[]; nextCursor: string | null }> {
+  const limit = pageLimit(options.limit);
+  const after = decodeCursor(options.cursor);
+  const params: unknown[] = [];
+  let where = eventFilterSql(filter, params);
+  if (after !== null) {
+    params.push(after);
+    where += ` AND e.id < $${params.length}`;
+  }
+  params.push(limit + 1);
+  const result = await db.query<EventRow>(
+    `SELECT e.* FROM events e WHERE ${where} ORDER BY e.id DESC LIMIT $${params.length}`,
+    params,
+  );
+  const page = toPage(result.rows, limit, (row) => row.id);
+  return { items: page.items.map(toEvent), nextCursor: page.nextCursor };
+}
+
+export async function countEventRows(db: Queryable, filter: EventFilter): Promise<number> {
+  const params: unknown[] = [];
+  const where = eventFilterSql(filter, params);
+  const result = await db.query<{ count: number }>(`SELECT count(*) AS count FROM events e WHERE ${where}`, params);
+  return result.rows[0]?.count ?? 0;
+}

@@ -1,0 +1,69 @@
+import type pg from 'pg';
+import { type Migration, assertSchemaNotTooNew, readMigrations } from '../migrations.js';
+import { MigrationError } from '../../core/errors.js';
+import { inTransaction, quoteIdent } from './connection.js';
+
+const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+
+/** This dialect's numbered files `NNNN_name.sql`; npm run build copies them next to the compiled code. */
+export function postgresMigrations(): Migration[] {
+  return readMigrations(MIGRATIONS_DIR);
+}
+
+/**
+ * Applies pending migrations to `schema`.
+ *
+ * Each file runs in its own transaction that first takes an advisory lock for the schema and
+ * inserts its version row, then runs the file: two processes migrating at once serialise on
+ * the lock, and even without it would collide on the version's primary key, so a file is
+ * never applied twice. A database whose newest version is unknown to this code is refused.
+ */
+export async function migrateSchema(
+  pool: pg.Pool,
+  schema: string,
+  files: Migration[],
+): Promise<{ applied: string[]; current: number }> {
+  const lockKey = `webpig:migrate:${schema}`;
+  await inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.webpig_migrations (
+         version    integer     PRIMARY KEY,
+         name       text        NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+  });
+
+  const applied: string[] = [];
+  for (const file of files) {
+    const didApply = await inTransaction(pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey]);
+      await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
+      assertSchemaNotTooNew(await currentVersion(client), files);
+      const exists = await client.query('SELECT 1 FROM webpig_migrations WHERE version = $1', [file.version]);
+      if (exists.rowCount !== 0) return false;
+      await client.query('INSERT INTO webpig_migrations (version, name) VALUES ($1, $2)', [file.version, file.name]);
+      try {
+        await client.query(file.sql);
+      } catch (err) {
+        throw new MigrationError('MIGRATION_FAILED', `migration ${file.name} failed: ${(err as Error).message}`, { cause: err });
+      }
+      return true;
+    });
+    if (didApply) applied.push(file.name);
+  }
+
+  const current = await inTransaction(pool, async (client) => {
+    await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
+    return currentVersion(client);
+  });
+  assertSchemaNotTooNew(current, files);
+  return { applied, current };
+}
+
+async function currentVersion(client: pg.PoolClient): Promise<number> {
+  const result = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM webpig_migrations');
+  return result.rows[0]?.version ?? 0;
+}

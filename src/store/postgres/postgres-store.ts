@@ -1,0 +1,309 @@
+import type pg from 'pg';
+import type {
+  AlertRecord,
+  ApiTokenRecord,
+  AuditEntry,
+  CheckpointRecord,
+  EntityState,
+  EventLogEntry,
+  EventRecord,
+  FlagChange,
+  FlagRecord,
+  Page,
+  RejectedDelivery,
+  SessionRecord,
+} from '../../core/types.js';
+import type {
+  AttemptSample,
+  ClaimOptions,
+  EntityTransition,
+  EventFilter,
+  EventFinish,
+  FlagDefinition,
+  InsertEventResult,
+  ListOptions,
+  NewAlert,
+  NewApiToken,
+  NewAuditEntry,
+  NewEvent,
+  NewRejection,
+  SetFlagInput,
+  StageOutcomeWrite,
+  StageStart,
+  Store,
+  WakeListener,
+} from '../store.js';
+import * as checkpoints from './checkpoints.js';
+import * as claims from './claims.js';
+import {
+  type PostgresOpenOptions,
+  type PostgresTarget,
+  clientConfig,
+  createPool,
+  inTransaction,
+  resolveTarget,
+  wakeChannel,
+} from './connection.js';
+import * as events from './events.js';
+import * as flags from './flags.js';
+import { migrateSchema, postgresMigrations } from './migrate.js';
+import * as records from './records.js';
+import { WakeHub, notifyWake } from './wake.js';
+
+/**
+ * The Store on PostgreSQL (node-postgres): for many servers and workers sharing one database.
+ * Claims use FOR UPDATE SKIP LOCKED plus a per-entity advisory lock (see ARCHITECTURE.md);
+ * wake-ups travel over LISTEN/NOTIFY on a channel named after the schema.
+ * The SQL lives in the modules beside this one, one per concern; this class only wires
+ * transactions and notifications around them.
+ */
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres' as const;
+  /** The schema holding webpig's tables. */
+  readonly schema: string;
+  private readonly pool: pg.Pool;
+  private readonly channel: string;
+  private readonly wake: WakeHub;
+
+  private constructor(target: PostgresTarget) {
+    this.schema = target.schema;
+    this.pool = createPool(target);
+    this.channel = wakeChannel(target.schema);
+    // Named, so an operator (or a test) can find the LISTEN connection in pg_stat_activity.
+    this.wake = new WakeHub({ ...clientConfig(target), application_name: `webpig-listen:${target.schema}` }, this.channel);
+  }
+
+  /**
+   * Connects (checking the server answers) without migrating: call `migrate()` next.
+   * The schema comes from `options.schema`, else `?schema=` in the URL, else `public`.
+   */
+  static async open(url: string, options: PostgresOpenOptions = {}): Promise<PostgresStore> {
+    const store = new PostgresStore(resolveTarget(url, options));
+    try {
+      await store.pool.query('SELECT 1');
+    } catch (err) {
+      await store.pool.end().catch(() => undefined);
+      throw err;
+    }
+    return store;
+  }
+
+  async migrate(): Promise<{ applied: string[]; current: number }> {
+    return migrateSchema(this.pool, this.schema, postgresMigrations());
+  }
+
+  async close(): Promise<void> {
+    await this.wake.close();
+    await this.pool.end();
+  }
+
+  // ── Inbox ──────────────────────────────────────────────────────────────────────────────
+
+  async insertEvent(event: NewEvent): Promise<InsertEventResult> {
+    const [result] = await this.insertEvents([event]);
+    return result as InsertEventResult;
+  }
+
+  async insertEvents(batch: NewEvent[]): Promise<InsertEventResult[]> {
+    if (batch.length === 0) return [];
+    return inTransaction(this.pool, async (client) => {
+      const { results, inserted } = await events.insertEventRows(client, batch);
+      if (inserted > 0) await notifyWake(client, this.channel);
+      return results;
+    });
+  }
+
+  getEvent(id: number): Promise<EventRecord | null> {
+    return events.getEventRow(this.pool, id);
+  }
+
+  findEventByProviderId(source: string, providerEventId: string): Promise<EventRecord | null> {
+    return events.findEventRow(this.pool, source, providerEventId);
+  }
+
+  listEvents(filter: EventFilter, options?: ListOptions): Promise<Page<EventRecord>> {
+    return events.listEventRows(this.pool, filter, options);
+  }
+
+  countEvents(filter: EventFilter): Promise<number> {
+    return events.countEventRows(this.pool, filter);
+  }
+
+  // ── Claims and leases ──────────────────────────────────────────────────────────────────
+
+  claimNextEvent(options: ClaimOptions): Promise<EventRecord | null> {
+    return inTransaction(this.pool, (client) => claims.claimNextEventRow(client, options));
+  }
+
+  renewLease(eventId: number, workerId: string, leaseMs: number, now: Date): Promise<boolean> {
+    return claims.renewLeaseRow(this.pool, eventId, workerId, leaseMs, now);
+  }
+
+  async releaseLease(eventId: number, workerId: string, now: Date): Promise<void> {
+    await inTransaction(this.pool, async (client) => {
+      if (await claims.releaseLeaseRow(client, eventId, workerId, now)) await notifyWake(client, this.channel);
+    });
+  }
+
+  finishEvent(finish: EventFinish): Promise<EventRecord> {
+    return inTransaction(this.pool, async (client) => {
+      const event = await claims.finishEventRow(client, finish);
+      if (event.status === 'retrying' || event.status === 'queued') await notifyWake(client, this.channel);
+      return event;
+    });
+  }
+
+  requeueEvent(eventId: number, now: Date): Promise<EventRecord | null> {
+    return inTransaction(this.pool, async (client) => {
+      const event = await claims.requeueEventRow(client, eventId, now);
+      if (event) await notifyWake(client, this.channel);
+      return event;
+    });
+  }
+
+  nextWakeAt(): Promise<Date | null> {
+    return claims.nextWakeAtRow(this.pool);
+  }
+
+  onWake(listener: WakeListener): () => void {
+    return this.wake.subscribe(listener);
+  }
+
+  /** Resolves once the LISTEN connection is in place (tests use it to not miss a NOTIFY). */
+  wakeReady(): Promise<void> {
+    return this.wake.listening;
+  }
+
+  // ── Checkpoints ────────────────────────────────────────────────────────────────────────
+
+  async recordStageStart(start: StageStart): Promise<void> {
+    await inTransaction(this.pool, (client) => checkpoints.recordStageStartRows(client, start));
+  }
+
+  async recordStageOutcome(write: StageOutcomeWrite): Promise<void> {
+    await inTransaction(this.pool, (client) => checkpoints.recordStageOutcomeRows(client, write));
+  }
+
+  async getCheckpoints(eventId: number): Promise<CheckpointRecord[]> {
+    return (await checkpoints.getCheckpointRows(this.pool, [eventId])).get(eventId) ?? [];
+  }
+
+  getCheckpointsForEvents(eventIds: number[]): Promise<Map<number, CheckpointRecord[]>> {
+    return checkpoints.getCheckpointRows(this.pool, eventIds);
+  }
+
+  async resetStage(eventId: number, stage: string, now: Date): Promise<void> {
+    await inTransaction(this.pool, async (client) => {
+      await checkpoints.resetStageRows(client, eventId, stage, now);
+      await notifyWake(client, this.channel);
+    });
+  }
+
+  getEventLogs(eventId: number): Promise<EventLogEntry[]> {
+    return checkpoints.getEventLogRows(this.pool, eventId);
+  }
+
+  appendEventLogs(eventId: number, logs: EventLogEntry[]): Promise<void> {
+    return checkpoints.insertLogs(this.pool, eventId, logs);
+  }
+
+  attemptSamples(since: Date, limit?: number): Promise<AttemptSample[]> {
+    return checkpoints.attemptSampleRows(this.pool, since, limit);
+  }
+
+  // ── Entity state ───────────────────────────────────────────────────────────────────────
+
+  getEntityState(entityKey: string): Promise<EntityState | null> {
+    return records.getEntityStateRow(this.pool, entityKey);
+  }
+
+  setEntityState(transition: EntityTransition): Promise<boolean> {
+    return records.setEntityStateRow(this.pool, transition);
+  }
+
+  // ── Flags ──────────────────────────────────────────────────────────────────────────────
+
+  ensureFlags(definitions: FlagDefinition[], now: Date): Promise<void> {
+    return flags.ensureFlagRows(this.pool, definitions, now);
+  }
+
+  listFlags(): Promise<FlagRecord[]> {
+    return flags.listFlagRows(this.pool);
+  }
+
+  getFlag(key: string): Promise<FlagRecord | null> {
+    return flags.getFlagRow(this.pool, key);
+  }
+
+  setFlag(input: SetFlagInput): Promise<{ flag: FlagRecord; change: FlagChange }> {
+    return inTransaction(this.pool, (client) => flags.setFlagRow(client, input));
+  }
+
+  flagHistory(key: string | null, options?: ListOptions): Promise<Page<FlagChange>> {
+    return flags.flagHistoryRows(this.pool, key, options);
+  }
+
+  // ── Audit, tokens, sessions ────────────────────────────────────────────────────────────
+
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    return records.appendAuditRow(this.pool, entry);
+  }
+
+  listAudit(filter: { action?: string; actor?: string }, options?: ListOptions): Promise<Page<AuditEntry>> {
+    return records.listAuditRows(this.pool, filter, options);
+  }
+
+  createApiToken(token: NewApiToken): Promise<ApiTokenRecord> {
+    return records.createApiTokenRow(this.pool, token);
+  }
+
+  findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | null> {
+    return records.findApiTokenRow(this.pool, tokenHash);
+  }
+
+  listApiTokens(): Promise<ApiTokenRecord[]> {
+    return records.listApiTokenRows(this.pool);
+  }
+
+  revokeApiToken(id: number, now: Date): Promise<boolean> {
+    return records.revokeApiTokenRow(this.pool, id, now);
+  }
+
+  touchApiToken(id: number, now: Date): Promise<void> {
+    return records.touchApiTokenRow(this.pool, id, now);
+  }
+
+  createSession(session: SessionRecord): Promise<void> {
+    return records.createSessionRow(this.pool, session);
+  }
+
+  getSession(id: string, now: Date): Promise<SessionRecord | null> {
+    return records.getSessionRow(this.pool, id, now);
+  }
+
+  deleteSession(id: string): Promise<void> {
+    return records.deleteSessionRow(this.pool, id);
+  }
+
+  // ── Rejections and alerts ──────────────────────────────────────────────────────────────
+
+  recordRejection(rejection: NewRejection, keep?: number): Promise<void> {
+    return records.recordRejectionRow(this.pool, rejection, keep);
+  }
+
+  listRejections(limit?: number): Promise<RejectedDelivery[]> {
+    return records.listRejectionRows(this.pool, limit);
+  }
+
+  recordAlert(alert: NewAlert): Promise<AlertRecord> {
+    return records.recordAlertRow(this.pool, alert);
+  }
+
+  listAlerts(options?: ListOptions & { unresolvedOnly?: boolean }): Promise<Page<AlertRecord>> {
+    return records.listAlertRows(this.pool, options);
+  }
+
+  resolveAlert(id: number, now: Date): Promise<boolean> {
+    return records.resolveAlertRow(this.pool, id, now);
+  }
+}

@@ -1,0 +1,101 @@
+import pg from 'pg';
+import type { WakeListener } from '../store.js';
+import type { Queryable } from './connection.js';
+import { quoteIdent } from './connection.js';
+
+/** Delay before reconnecting a dropped LISTEN connection. (Default: 1 s) */
+const RECONNECT_DELAY_MS = 1000;
+
+/** Sends the wake-up; inside a transaction it is delivered only if (and when) that commits. */
+export async function notifyWake(db: Queryable, channel: string): Promise<void> {
+  await db.query('SELECT pg_notify($1, $2)', [channel, '']);
+}
+
+/**
+ * One dedicated connection per store that LISTENs on the schema's wake channel and calls the
+ * store's listeners. Started by the first listener, stopped with the last one. If the
+ * connection drops it is re-established, and listeners are called once on reconnect because
+ * notifications sent while it was down are lost.
+ */
+export class WakeHub {
+  private readonly listeners = new Set<WakeListener>();
+  private client: pg.Client | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly config: pg.ClientConfig,
+    private readonly channel: string,
+  ) {}
+
+  subscribe(listener: WakeListener): () => void {
+    this.listeners.add(listener);
+    if (this.listeners.size === 1) this.start();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stop();
+    };
+  }
+
+  /** Resolves when the LISTEN is in place (for tests that must not miss the first NOTIFY). */
+  listening: Promise<void> = Promise.resolve();
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+    this.stop();
+    await this.listening.catch(() => undefined);
+  }
+
+  private start(reconnecting = false): void {
+    if (this.closed || this.client !== null) return;
+    const client = new pg.Client(this.config);
+    this.client = client;
+    const dropped = (): void => {
+      if (this.client !== client) return;
+      this.client = null;
+      client.end().catch(() => undefined);
+      if (this.closed || this.listeners.size === 0) return;
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = null;
+        this.start(true);
+      }, RECONNECT_DELAY_MS);
+      this.reconnectTimer.unref();
+    };
+    client.on('error', dropped);
+    client.on('end', dropped);
+    client.on('notification', (message) => {
+      if (message.channel === this.channel) this.emit();
+    });
+    this.listening = client
+      .connect()
+      .then(() => client.query(`LISTEN ${quoteIdent(this.channel)}`))
+      .then(() => {
+        // Before `listening` resolves, so whoever awaits it sees this wake-up already delivered.
+        if (reconnecting) this.emit();
+      })
+      .catch((err: unknown) => {
+        dropped();
+        throw err;
+      });
+    this.listening.catch(() => undefined);
+  }
+
+  private stop(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const client = this.client;
+    this.client = null;
+    client?.end().catch(() => undefined);
+  }
+
+  private emit(): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure is its own; the others still get woken.
+      }
+    }
+  }
+}

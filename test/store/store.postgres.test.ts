@@ -1,0 +1,389 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import pg from 'pg';
+import { LeaseLostError, MigrationError, StoreError } from '../../src/core/errors.js';
+import type { EventRecord } from '../../src/core/types.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { NewEvent } from '../../src/store/store.js';
+import { postgresSkip, postgresUrl, schemaUrl, withTestSchema } from '../helpers/postgres.js';
+import { storeContract } from './contract.js';
+
+const skip = await postgresSkip();
+
+if (skip === false) {
+  // One fresh schema per contract test; all dropped after the file, or all kept if a test failed.
+  const contractSchemas = withTestSchema();
+  storeContract('postgres', async () => {
+    const { url, schema } = await contractSchemas.create();
+    const store = await PostgresStore.open(url, { poolSize: 4 });
+    return {
+      store,
+      cleanup: () => store.close(),
+      recordAppliedMigration: async (version, name) => {
+        await queryIn(schema, 'INSERT INTO webpig_migrations (version, name) VALUES ($1, $2)', [version, name]);
+      },
+    };
+  });
+} else {
+  describe('Store contract: postgres', { skip }, () => {
+    it('runs the shared Store contract on PostgreSQL', () => undefined);
+  });
+}
+
+const T0 = new Date('2026-01-01T00:00:00.000Z');
+const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
+
+function newEvent(providerEventId: string, fields: Partial<NewEvent> = {}): NewEvent {
+  return {
+    source: 'stripe',
+    providerEventId,
+    entityKey: null,
+    type: 'payment.accepted',
+    transactionStatus: 'accepted',
+    occurredAt: T0,
+    receivedAt: T0,
+    rawBody: Buffer.from(`{"id":"${providerEventId}"}`),
+    contentType: 'application/json',
+    payload: { id: providerEventId },
+    summary: {},
+    ...fields,
+  };
+}
+
+async function openMigrated(url: string, poolSize?: number): Promise<PostgresStore> {
+  const store = await PostgresStore.open(url, poolSize === undefined ? {} : { poolSize });
+  await store.migrate();
+  return store;
+}
+
+async function queryIn<R extends pg.QueryResultRow>(schema: string, sql: string, values: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: postgresUrl(), options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('PostgresStore: migrations', { skip }, () => {
+  const schemas = withTestSchema();
+
+  it('migrating twice is a no-op the second time', async () => {
+    const { url, schema } = await schemas.create();
+    const store = await PostgresStore.open(url);
+    try {
+      assert.deepEqual(await store.migrate(), { applied: ['0001_init'], current: 1 });
+      await store.insertEvent(newEvent('kept'));
+      assert.deepEqual(await store.migrate(), { applied: [], current: 1 });
+      const versions = await queryIn<{ version: number }>(schema, 'SELECT version FROM webpig_migrations');
+      assert.deepEqual(versions, [{ version: 1 }]);
+      assert.ok(await store.findEventByProviderId('stripe', 'kept'), 'the second migrate kept the data');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('two stores migrating the same empty schema at once both succeed and create it once', async () => {
+    // The schema does not exist yet: creating it is part of what races.
+    const schema = schemas.name();
+    const stores = await Promise.all([0, 1, 2].map(() => PostgresStore.open(schemaUrl(schema))));
+    try {
+      const results = await Promise.all(stores.map((s) => s.migrate()));
+      assert.deepEqual(
+        results.map((r) => r.applied).sort((a, b) => b.length - a.length),
+        [['0001_init'], [], []],
+        'exactly one migrator applied the file',
+      );
+      assert.ok(results.every((r) => r.current === 1));
+      const versions = await queryIn<{ version: number }>(schema, 'SELECT version FROM webpig_migrations');
+      assert.deepEqual(versions, [{ version: 1 }]);
+      const stored = await stores[1]!.insertEvent(newEvent('after-race'));
+      assert.equal(stored.duplicate, false);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('refuses a database newer than the code with SCHEMA_TOO_NEW', async () => {
+    const { url, schema } = await schemas.create();
+    const store = await openMigrated(url);
+    try {
+      await queryIn(schema, "INSERT INTO webpig_migrations (version, name) VALUES (9999, '9999_future')");
+      await assert.rejects(store.migrate(), (err: unknown) => err instanceof MigrationError && err.code === 'SCHEMA_TOO_NEW');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('takes the schema from ?schema= in the URL and rejects an unsafe one', async () => {
+    const { url, schema } = await schemas.create();
+    const store = await openMigrated(url);
+    try {
+      assert.equal(store.schema, schema);
+      const tables = await queryIn<{ n: number }>(
+        schema,
+        "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'events'",
+        [schema],
+      );
+      assert.deepEqual(tables, [{ n: 1 }]);
+    } finally {
+      await store.close();
+    }
+    await assert.rejects(PostgresStore.open(postgresUrl(), { schema: 'x"; DROP TABLE y; --' }), {
+      code: 'DATABASE_SCHEMA_INVALID',
+    });
+  });
+});
+
+describe('PostgresStore: events, claims and leases', { skip }, () => {
+  const schemas = withTestSchema();
+
+  it('stores exact bytes and types, and dedupes inside and across batches', async () => {
+    const store = await openMigrated((await schemas.create()).url);
+    try {
+      const raw = Buffer.from([0x7b, 0x00, 0xff, 0xfe, 0x7d]);
+      const [first, again, other] = await store.insertEvents([
+        newEvent('a', { rawBody: raw, payload: [1, 'two', { three: null }], entityKey: 'order-1' }),
+        newEvent('a'),
+        newEvent('b'),
+      ]);
+      assert.equal(first!.duplicate, false);
+      assert.equal(again!.duplicate, true);
+      assert.equal(again!.event.id, first!.event.id);
+      assert.equal(other!.duplicate, false);
+      assert.equal(typeof first!.event.id, 'number');
+      assert.deepEqual(first!.event.rawBody, raw);
+      assert.deepEqual(first!.event.payload, [1, 'two', { three: null }]);
+      assert.ok(first!.event.occurredAt instanceof Date);
+      assert.equal(first!.event.status, 'queued');
+      const repeat = await store.insertEvent(newEvent('b'));
+      assert.equal(repeat.duplicate, true);
+      assert.equal(repeat.event.id, other!.event.id);
+      assert.equal(await store.countEvents({}), 2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('claims one entity in occurrence order and never while another of its events is leased', async () => {
+    const store = await openMigrated((await schemas.create()).url);
+    try {
+      // Received in the opposite order to what happened.
+      await store.insertEvent(newEvent('later', { entityKey: 'pay-1', occurredAt: at(10) }));
+      await store.insertEvent(newEvent('earlier', { entityKey: 'pay-1', occurredAt: at(5) }));
+      const now = at(100);
+      const first = await store.claimNextEvent({ workerId: 'w1', leaseMs: 30_000, now });
+      assert.equal(first?.providerEventId, 'earlier');
+      assert.equal(first?.attempts, 1);
+      assert.equal(await store.claimNextEvent({ workerId: 'w2', leaseMs: 30_000, now }), null);
+      await store.finishEvent({ eventId: first!.id, leaseOwner: 'w1', status: 'succeeded', now });
+      const second = await store.claimNextEvent({ workerId: 'w2', leaseMs: 30_000, now });
+      assert.equal(second?.providerEventId, 'later');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses fenced writes after the lease is lost, writing nothing', async () => {
+    const store = await openMigrated((await schemas.create()).url);
+    try {
+      const { event } = await store.insertEvent(newEvent('e1', { entityKey: 'k' }));
+      const claimed = await store.claimNextEvent({ workerId: 'w1', leaseMs: 1000, now: at(0) });
+      assert.equal(claimed?.id, event.id);
+      // The lease expired; another worker took the event over.
+      const stolen = await store.claimNextEvent({ workerId: 'w2', leaseMs: 1000, now: at(5) });
+      assert.equal(stolen?.id, event.id);
+      assert.equal(stolen?.attempts, 2);
+      await assert.rejects(
+        store.recordStageStart({ eventId: event.id, stage: 'invoice', leaseOwner: 'w1', attempt: 1, startedAt: at(5.1) }),
+        LeaseLostError,
+      );
+      await assert.rejects(
+        store.finishEvent({ eventId: event.id, leaseOwner: 'w1', status: 'succeeded', now: at(5.2) }),
+        LeaseLostError,
+      );
+      assert.equal(await store.renewLease(event.id, 'w1', 1000, at(5.3)), false);
+      assert.deepEqual(await store.getCheckpoints(event.id), []);
+      assert.equal((await store.getEvent(event.id))?.leaseOwner, 'w2');
+      assert.equal(await store.renewLease(event.id, 'w2', 1000, at(5.4)), true);
+      await store.recordStageStart({ eventId: event.id, stage: 'invoice', leaseOwner: 'w2', attempt: 1, startedAt: at(5.5) });
+      await store.recordStageOutcome({
+        eventId: event.id,
+        stage: 'invoice',
+        leaseOwner: 'w2',
+        outcome: { status: 'success', data: { invoice: 'FV-1' } },
+        attempt: 1,
+        startedAt: at(5.5),
+        completedAt: at(6),
+        summaryPatch: { customer: { name: 'Ana' } },
+        logs: [{ at: at(5.9), level: 'info', stage: 'invoice', message: 'created', fields: { id: 'FV-1' } }],
+      });
+      const [checkpoint] = await store.getCheckpoints(event.id);
+      assert.equal(checkpoint?.status, 'success');
+      assert.deepEqual(checkpoint?.data, { invoice: 'FV-1' });
+      assert.equal(checkpoint?.durationMs, 500);
+      assert.deepEqual(checkpoint?.history.map((h) => [h.attempt, h.status]), [[1, 'success']]);
+      assert.deepEqual((await store.getEvent(event.id))?.summary, { customer: { name: 'Ana' } });
+      assert.equal((await store.getEventLogs(event.id))[0]?.message, 'created');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('requeues only dead or retrying events', async () => {
+    const store = await openMigrated((await schemas.create()).url);
+    try {
+      const { event } = await store.insertEvent(newEvent('r1'));
+      await assert.rejects(store.requeueEvent(event.id, at(1)), (err: unknown) => err instanceof StoreError && err.code === 'NOT_RETRIABLE');
+      assert.equal(await store.requeueEvent(999_999, at(1)), null);
+      const claimed = await store.claimNextEvent({ workerId: 'w', leaseMs: 10_000, now: at(1) });
+      await store.finishEvent({ eventId: claimed!.id, leaseOwner: 'w', status: 'dead', now: at(2), lastError: { message: 'no', retriable: false } });
+      const requeued = await store.requeueEvent(event.id, at(3));
+      assert.equal(requeued?.status, 'queued');
+      assert.equal(requeued?.manualRetries, 1);
+      assert.deepEqual(await store.nextWakeAt(), at(3));
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('PostgresStore: concurrency across separate stores', { skip }, () => {
+  const schemas = withTestSchema();
+
+  it('several stores claiming one queue while late events arrive: each event once, one live lease per entity', { timeout: 120_000 }, async () => {
+    const { url } = await schemas.create();
+    const SEEDED = 200;
+    const LATE = 100;
+    const KEYS = 8;
+    const STORES = 6;
+    const WORKERS_PER_STORE = 3;
+    const seeder = await openMigrated(url);
+    // Inserted in a shuffled order so that id order is not occurrence order.
+    const order = Array.from({ length: SEEDED }, (_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    await seeder.insertEvents(
+      order.map((i) => newEvent(`seeded-${i}`, { entityKey: `order-${i % KEYS}`, occurredAt: at(i), receivedAt: new Date() })),
+    );
+
+    const stores = await Promise.all(Array.from({ length: STORES }, () => PostgresStore.open(url, { poolSize: WORKERS_PER_STORE })));
+    const claims = new Map<number, number>();
+    /** Per entity: which event holds it now (in this process's view), and the order seeded ones were held in. */
+    const holder = new Map<string, number>();
+    const seededOrder = new Map<string, number[]>();
+    const overlaps: string[] = [];
+    let finished = 0;
+
+    // Late deliveries of events that happened before everything seeded: they become the
+    // earliest unfinished event of their entity while other events of it are being claimed.
+    const produce = async (): Promise<void> => {
+      for (let i = 0; i < LATE; i++) {
+        await seeder.insertEvent(newEvent(`late-${i}`, { entityKey: `order-${i % KEYS}`, occurredAt: at(-1 - i), receivedAt: new Date() }));
+        if (i % 4 === 0) await sleep(1);
+      }
+    };
+    const work = async (store: PostgresStore, workerId: string): Promise<void> => {
+      while (finished < SEEDED + LATE) {
+        const event: EventRecord | null = await store.claimNextEvent({ workerId, leaseMs: 60_000, now: new Date() });
+        if (!event) {
+          await sleep(1);
+          continue;
+        }
+        claims.set(event.id, (claims.get(event.id) ?? 0) + 1);
+        const key = event.entityKey!;
+        const current = holder.get(key);
+        if (current !== undefined) overlaps.push(`${key}: event ${event.id} claimed while ${current} was held`);
+        holder.set(key, event.id);
+        if (event.providerEventId.startsWith('seeded-')) {
+          seededOrder.set(key, [...(seededOrder.get(key) ?? []), event.occurredAt.getTime()]);
+        }
+        // Hold the lease a moment, so an overlapping claim would have time to happen.
+        await sleep(Math.random() * 3);
+        holder.delete(key);
+        await store.finishEvent({ eventId: event.id, leaseOwner: workerId, status: 'succeeded', now: new Date() });
+        finished++;
+      }
+    };
+    try {
+      await Promise.all([
+        produce(),
+        ...stores.flatMap((store, s) => Array.from({ length: WORKERS_PER_STORE }, (_, w) => work(store, `store${s}-worker${w}`))),
+      ]);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+
+    try {
+      assert.deepEqual(overlaps, [], 'never two live leases on one entity');
+      assert.equal(claims.size, SEEDED + LATE, 'every event was claimed');
+      assert.deepEqual([...claims.values()].filter((n) => n !== 1), [], 'no event was claimed twice');
+      assert.equal(await seeder.countEvents({ status: 'succeeded' }), SEEDED + LATE);
+      for (const [key, times] of seededOrder) {
+        assert.deepEqual(times, [...times].sort((a, b) => a - b), `${key}: seeded events ran in occurrence order`);
+      }
+      const attempts = await seeder.listEvents({ minAttempts: 1 }, { limit: 500 });
+      assert.deepEqual(attempts.items.map((e) => e.id), [], 'no event was attempted twice');
+    } finally {
+      await seeder.close();
+    }
+  });
+
+  it('an insert through one store wakes a listener of another store on the same schema', { timeout: 20_000 }, async () => {
+    const { url } = await schemas.create();
+    const listening = await openMigrated(url);
+    const inserting = await openMigrated(url);
+    try {
+      let wakes = 0;
+      let woken!: () => void;
+      const wokenUp = new Promise<void>((resolve) => (woken = resolve));
+      const unsubscribe = listening.onWake(() => {
+        wakes++;
+        woken();
+      });
+      await listening.wakeReady();
+      await inserting.insertEvent(newEvent('wake-me'));
+      await wokenUp;
+      assert.ok(wakes >= 1);
+      unsubscribe();
+    } finally {
+      await Promise.all([listening.close(), inserting.close()]);
+    }
+  });
+
+  it('the listening connection comes back after the server drops it', { timeout: 30_000 }, async () => {
+    const { url, schema } = await schemas.create();
+    const listening = await openMigrated(url);
+    const inserting = await openMigrated(url);
+    const appName = `webpig-listen:${schema}`;
+    try {
+      let wake: () => void = () => undefined;
+      const unsubscribe = listening.onWake(() => wake());
+      await listening.wakeReady();
+      const [before] = await queryIn<{ pid: number }>(schema, 'SELECT pid FROM pg_stat_activity WHERE application_name = $1', [appName]);
+      assert.ok(before, 'a LISTEN connection is open');
+      await queryIn(schema, 'SELECT pg_terminate_backend($1)', [before.pid]);
+      // Wait for a new LISTEN connection (polling, no deadline but the test's own timeout).
+      let after: { pid: number } | undefined;
+      while (!after || after.pid === before.pid) {
+        await sleep(50);
+        [after] = await queryIn<{ pid: number }>(
+          schema,
+          "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE 'LISTEN%'",
+          [appName],
+        );
+      }
+      await listening.wakeReady();
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      await inserting.insertEvent(newEvent('after-reconnect'));
+      await woken;
+      unsubscribe();
+    } finally {
+      await Promise.all([listening.close(), inserting.close()]);
+    }
+  });
+});
