@@ -48,6 +48,18 @@ describe('/api without credentials', () => {
     assert.equal((await h.request('GET', '/api/me', { headers })).statusCode, 401);
   });
 
+  test('an expired session is refused', async () => {
+    const viewer = await h.session(PEOPLE.viewer);
+    assert.equal((await h.request('GET', '/api/me', viewer)).statusCode, 200);
+    const saved = h.clock.now;
+    h.clock.now = new Date(saved.getTime() + 2 * 3_600_000);
+    try {
+      assert.equal((await h.request('GET', '/api/me', viewer)).statusCode, 401);
+    } finally {
+      h.clock.now = saved;
+    }
+  });
+
   test('a session of someone whose domain is no longer allowed is refused', async () => {
     const outsider = await h.session('mallory@evil.example');
     assert.equal((await h.request('GET', '/api/me', outsider)).statusCode, 401);

@@ -8,6 +8,8 @@ import { installErrorHandler } from '../../src/server/http-errors.js';
 import { at, json, MINUTE, PEOPLE, PIPELINE, seedEvent, startApi, withCsrf, type Harness } from './api-harness.js';
 
 interface Computed {
+  id: number;
+  computed: boolean;
   kind: string;
   eventId: number | null;
   stage: string | null;
@@ -51,9 +53,15 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
   test('alerts: stored ones, plus computed dead, retried > 1, stuck past its lease and stage error rate', async () => {
     const response = await h.request('GET', '/api/alerts', await h.session(PEOPLE.viewer));
     assert.equal(response.statusCode, 200, response.body);
-    const body = json<{ items: Array<{ message: string }>; nextCursor: string | null; computed: Computed[] }>(response);
-    assert.equal(body.items[0]?.message, 'stored alert');
-    const find = (kind: string) => body.computed.filter((a) => a.kind === kind);
+    const body = json<{ items: Computed[]; nextCursor: string | null }>(response);
+    const stored = body.items.filter((a) => !a.computed);
+    assert.deepEqual(stored.map((a) => a.message), ['stored alert']);
+    assert.ok(stored[0]?.id && stored[0].id > 0);
+    const computed = body.items.filter((a) => a.computed);
+    assert.equal(body.items.indexOf(computed[0]!), 0, 'computed alerts come first');
+    assert.equal(new Set(computed.map((a) => a.id)).size, computed.length);
+    assert.ok(computed.every((a) => a.id < 0));
+    const find = (kind: string) => computed.filter((a) => a.kind === kind);
     assert.deepEqual(find('dead').map((a) => a.eventId), [dead.id]);
     assert.deepEqual(find('retried').map((a) => a.eventId), [retried.id]);
     assert.deepEqual(find('stuck').map((a) => a.eventId), [stuck.id]);

@@ -15,7 +15,7 @@ import { registerEventRoutes } from './events.js';
 import { registerFlagRoutes } from './flags.js';
 import { registerMonitoringRoutes } from './monitoring.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
-import { storeOperations, type EventOperations } from './operations.js';
+import { engineOperations, type EventOperations } from './operations.js';
 
 /**
  * The JSON API under /api (docs/api.md) and sign-in under /auth. Register it with
@@ -39,7 +39,7 @@ export interface ApiPluginOptions {
   };
   mode: 'production' | 'demo';
   now?: () => Date;
-  /** (Default: store-backed operations; the engine's once wired) */
+  /** (Default: the engine's operations, src/engine/operations.ts) */
   operations?: EventOperations;
   /** Poll interval of /api/stream. (Default: 500 ms) */
   streamPollMs?: number;
@@ -56,7 +56,6 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     secureCookies: config.publicUrl?.startsWith('https:') ?? false,
     now,
   };
-  const stagesByPipeline = new Map(config.pipelines.map((p) => [p.name, p.stages.map((s) => s.name)]));
   const ctx: ApiContext = {
     store,
     columns: resolveColumns(config.columns, config.pipelines),
@@ -66,7 +65,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     mode,
     dashboard: config.dashboard ?? {},
     devLogin: devLoginEnabled(runtime),
-    operations: options.operations ?? storeOperations(store, (name) => stagesByPipeline.get(name) ?? null),
+    operations: options.operations ?? engineOperations(store, config.pipelines),
     stageErrorRate: config.stageErrorRate ?? 0.2,
     now,
   };
