@@ -3,7 +3,7 @@ import { Logo } from './Logo.js';
 import { api, ApiError } from '../api.js';
 import { useSession } from '../context.js';
 import { useLiveChanges, type Changes } from '../live.js';
-import { NO_FILTERS, type EventFilters, type EventRow } from '../types.js';
+import { NO_FILTERS, type EventFilters, type EventRow, type Page } from '../types.js';
 import { DetailsPanel, type Selection } from './DetailsPanel.js';
 import { EventsTable } from './EventsTable.js';
 import { Filters } from './Filters.js';
@@ -25,6 +25,24 @@ function newestFirst(a: EventRow, b: EventRow): number {
 
 function hasFilters(filters: EventFilters): boolean {
   return Object.values(filters).some((value) => value !== '');
+}
+
+/** Rows to gather before showing a page when the server's pages come back short. */
+const PAGE_TARGET = 25;
+/** Requests one "page" may take: column-state filters can leave server pages nearly empty. */
+const MAX_REQUESTS_PER_PAGE = 10;
+
+/** One page of rows, following `nextCursor` while the server's pages are short (docs/api.md). */
+async function fetchEvents(filters: EventFilters, timeZone: string, cursor: string | null): Promise<Page<EventRow>> {
+  const items: EventRow[] = [];
+  let next = cursor;
+  for (let request = 0; request < MAX_REQUESTS_PER_PAGE; request++) {
+    const page = await api.events(filters, timeZone, next);
+    items.push(...page.items);
+    next = page.nextCursor;
+    if (!next || items.length >= PAGE_TARGET || filters.columnState === '') break;
+  }
+  return { items, nextCursor: next };
 }
 
 interface Notice {
@@ -65,7 +83,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
 
   const loadFirstPage = useCallback(async (current: EventFilters) => {
     try {
-      const page = await api.events(current, config.timeZone, null);
+      const page = await fetchEvents(current, config.timeZone, null);
       if (filtersRef.current !== current) return;
       setRows(page.items);
       setNextCursor(page.nextCursor);
@@ -81,7 +99,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
   const loadMore = async () => {
     if (!nextCursor) return;
     try {
-      const page = await api.events(filters, config.timeZone, nextCursor);
+      const page = await fetchEvents(filters, config.timeZone, nextCursor);
       setRows((current) => [...(current ?? []), ...page.items.filter((row) => !current?.some((old) => old.id === row.id))]);
       setNextCursor(page.nextCursor);
     } catch (error) {
