@@ -4,7 +4,6 @@ import type { WebpigConfig } from '../core/config.js';
 import type { Store } from '../store/store.js';
 import { dashboardPlugin } from '../dashboard/plugin.js';
 import { apiPlugin } from './api/plugin.js';
-import { engineOperations } from './engine-operations.js';
 import { installErrorHandler } from './http-errors.js';
 import { ingestPlugin } from './ingest/plugin.js';
 
@@ -54,7 +53,6 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(apiPlugin, {
     store,
     mode: options.mode ?? 'production',
-    operations: engineOperations(store, config.pipelines),
     config: {
       columns: config.columns,
       flags: config.flags,
