@@ -53,6 +53,7 @@ export const configSchema = z
         host: z.string().min(1).optional(),
         bodyLimitBytes: z.number().int().positive().optional(),
         publicUrl: z.url().optional(),
+        trustProxy: z.boolean().optional(),
       })
       .strict()
       .optional(),

@@ -35,7 +35,9 @@ const REDACTED_PATHS = [
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { store, config } = options;
   const logger = options.logger === false ? false : { level: 'info', ...(options.logger === true ? {} : options.logger), redact: REDACTED_PATHS };
-  const app = Fastify({ logger, trustProxy: true });
+  // X-Forwarded-For is believed only when a proxy is really in front (config server.trustProxy),
+  // otherwise a client could forge the address written to the audit and rejection logs.
+  const app = Fastify({ logger, trustProxy: config.server?.trustProxy ?? false });
   installErrorHandler(app);
 
   const metrics = new Registry();
