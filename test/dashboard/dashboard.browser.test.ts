@@ -131,6 +131,24 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await screenshot(page, '05b-live-row-changed');
   });
 
+  test('live updates survive a dropped stream connection', async () => {
+    server.dropConnections();
+    const signed = signEpayco({
+      customerId: TEST_SECRETS.epaycoCustomerId,
+      pKey: TEST_SECRETS.epaycoPKey,
+      fields: epaycoFields({ x_ref_payco: '5550002', x_customer_name: 'Luisa', x_customer_lastname: 'Mora' }),
+    });
+    // Node's fetch may pick a pooled connection that was just cut: send again, as a provider
+    // would (the same delivery twice is stored once).
+    const reply = await sendDelivery(server.baseUrl, 'epayco', signed).catch(() => sendDelivery(server.baseUrl, 'epayco', signed));
+    assert.equal(reply.status, 200);
+    const row = page.locator(`tr[data-event-id="${reply.body.id as number}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    assert.match((await row.textContent()) ?? '', /Luisa Mora/);
+    await page.locator('[data-testid="live"][data-live="true"]').waitFor();
+    assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
+  });
+
   test("opens a stage's details: status, attempts and their errors, duration", async () => {
     await page.locator(`tr[data-event-id="${deadEventId}"] td[data-column="crm"] button`).click();
     const panel = page.getByTestId('details-panel');
@@ -196,19 +214,19 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.locator('a[href="#/events"]').click();
     const rows = page.locator('table.events tbody tr');
     await page.locator(`tr[data-event-id="${deadEventId}"]`).waitFor();
-    assert.equal(await rows.count(), 2);
+    assert.equal(await rows.count(), 3);
     await page.getByLabel('Con algún error').check();
     await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 1);
     assert.equal(await rows.first().getAttribute('data-event-id'), String(deadEventId));
     await page.getByLabel('Con algún error').uncheck();
-    await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 2);
+    await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 3);
 
     await page.getByRole('searchbox').fill('Pérez');
     await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 1);
     assert.notEqual(await rows.first().getAttribute('data-event-id'), String(deadEventId));
     await screenshot(page, '12-search');
     await page.getByRole('button', { name: 'Limpiar' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 2);
+    await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 3);
   });
 
   test('retries a dead event', async () => {
