@@ -136,7 +136,14 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     const signed = signEpayco({
       customerId: TEST_SECRETS.epaycoCustomerId,
       pKey: TEST_SECRETS.epaycoPKey,
-      fields: epaycoFields({ x_ref_payco: '5550002', x_customer_name: 'Luisa', x_customer_lastname: 'Mora' }),
+      fields: epaycoFields({
+        x_ref_payco: '5550002',
+        x_customer_name: 'Luisa',
+        x_customer_lastname: 'Mora',
+        x_cod_transaction_state: '2',
+        x_cod_response: '2',
+        x_response: 'Rechazada',
+      }),
     });
     // Node's fetch may pick a pooled connection that was just cut: send again, as a provider
     // would (the same delivery twice is stored once).
@@ -145,6 +152,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     const row = page.locator(`tr[data-event-id="${reply.body.id as number}"]`);
     await row.waitFor({ timeout: 15_000 });
     assert.match((await row.textContent()) ?? '', /Luisa Mora/);
+    assert.match((await row.locator('td.transaction').textContent()) ?? '', /Rechazada/);
     await page.locator('[data-testid="live"][data-live="true"]').waitFor();
     assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
   });
@@ -245,7 +253,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.getByRole('button', { name: 'English' }).click();
     await page.locator('a[href="#/events"]', { hasText: 'Events' }).waitFor();
     assert.match((await page.locator(`tr[data-event-id="${deadEventId}"]`).textContent()) ?? '', /Queued/);
-    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
     await page.getByRole('button', { name: 'Español' }).click();
   });
 
