@@ -6,7 +6,6 @@
  * `ledger` effect, whose receiver has no idempotency key and is protected only by reconcile.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { CRASH_STAGES } from '../helpers/crash-pipeline.js';
 import { delivery } from '../helpers/engine-fixtures.js';
 import { startEffectsServer } from '../helpers/effects-server.js';
+import { runWorkerProcess, type WorkerExit } from '../helpers/worker-process.js';
 
 const EVENTS = 3;
 const FAILPOINTS = [
@@ -23,27 +23,6 @@ const FAILPOINTS = [
   ),
   'event:before-finish',
 ];
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-function runWorker(env: Record<string, string>): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/crash-worker.ts'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    // A safety net only (a hung worker would otherwise hang the suite), not an assertion.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(guard);
-      resolve({ code, signal });
-    });
-  });
-}
 
 describe('crash test: SIGKILL at every stage boundary and mid-effect', () => {
   for (const failpoint of FAILPOINTS) {
@@ -60,9 +39,9 @@ describe('crash test: SIGKILL at every stage boundary and mid-effect', () => {
 
         const marker = join(dir, 'crashed');
         const env = { WEBPIG_DB: db, EFFECTS_URL: effects.url, WEBPIG_CRASH_AT: failpoint, WEBPIG_CRASH_MARKER: marker };
-        const exits: Exit[] = [];
+        const exits: WorkerExit[] = [];
         do {
-          exits.push(await runWorker(env));
+          exits.push(await runWorkerProcess(env));
         } while (exits.at(-1)?.code !== 0 && exits.length < 6);
 
         assert.equal(exits[0]?.signal, 'SIGKILL', 'the first worker was killed at the failpoint');

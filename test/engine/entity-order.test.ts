@@ -8,6 +8,8 @@ import { definePipeline, type PipelineDefinition } from '../../src/core/pipeline
 import { decideTransition } from '../../src/core/state-machine.js';
 import type { EventRecord } from '../../src/core/types.js';
 import { createWorker } from '../../src/engine/worker.js';
+import { retryEvent } from '../../src/engine/operations.js';
+import { PermanentError } from '../../src/core/errors.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { claimAndRun, delivery, insert, memoryStore, silentLogger, T0, TestClock } from '../helpers/engine-fixtures.js';
 
@@ -96,6 +98,34 @@ describe('entity order', () => {
     await claimAndRun(store, [pipeline], clock);
     assert.equal((await store.getEvent(invalid))?.ignoreReason?.kind, 'invalid_transition');
     assert.equal((await store.getEntityState('pi_1'))?.state, 'succeeded');
+  });
+
+  it('a dead event retried after newer events of its entity finishes its own stages (the gate is passed once)', async () => {
+    let failInvoice = true;
+    const ran: string[] = [];
+    const pipeline = definePipeline({
+      name: 'payments',
+      match: () => true,
+      entity: machine,
+      stages: [
+        {
+          name: 'invoice',
+          run: async (ctx) => {
+            if (failInvoice && ctx.event.type === 'succeeded') throw new PermanentError('ERP rejected');
+            ran.push(ctx.event.type);
+          },
+        },
+      ],
+    });
+    const succeeded = await insert(store, { entityKey: 'pi_9', type: 'succeeded', occurredAt: new Date(T0 + 1000) });
+    assert.equal((await claimAndRun(store, [pipeline], clock))?.status, 'dead');
+    await insert(store, { entityKey: 'pi_9', type: 'refunded', occurredAt: new Date(T0 + 2000) });
+    assert.equal((await claimAndRun(store, [pipeline], clock))?.status, 'succeeded');
+    failInvoice = false;
+    await retryEvent(store, succeeded, 'ops', null, clock.now());
+    assert.equal((await claimAndRun(store, [pipeline], clock))?.status, 'succeeded');
+    assert.deepEqual(ran, ['refunded', 'succeeded']);
+    assert.equal((await store.getEntityState('pi_9'))?.state, 'refunded', 'the retry does not move the entity back');
   });
 
   it('events of many entities, delivered shuffled to three concurrent workers, end in the right state', async () => {

@@ -184,6 +184,7 @@ describe('GET /api/events', () => {
     assert.deepEqual(idsOf(await list('?column=CRM&columnState=success')), [ids.ok]);
     assert.deepEqual(idsOf(await list('?column=DIAN&columnState=not_run')), [ids.ok, ids.factura, ids.retrying, ids.queued].sort((a, b) => a! - b!));
     assert.deepEqual(idsOf(await list('?columnState=not_applicable')), [ids.rejected]);
+    assert.deepEqual(idsOf(await list('?columnState=not_applicable&status=dead')), [], 'filters intersect');
     assert.deepEqual(idsOf(await list(`?since=${at(3_600_000).toISOString()}`)), [ids.retrying, ids.queued].sort((a, b) => a! - b!));
     assert.deepEqual(idsOf(await list(`?since=${at(3_600_000).toISOString()}&until=${at(3_600_001).toISOString()}`)), [ids.retrying]);
     assert.deepEqual(idsOf(await list('?q=laura')), [ids.factura]);

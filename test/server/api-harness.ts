@@ -101,11 +101,13 @@ export interface HarnessOptions {
   streamPollMs?: number;
   /** Listen on 127.0.0.1:0 (for SSE and OIDC tests). */
   listen?: boolean;
+  /** A store to use instead of a fresh SQLite file (it is migrated and closed by the harness). */
+  openStore?: () => Promise<Store>;
 }
 
 export async function startApi(options: HarnessOptions = {}): Promise<Harness & { baseUrl: string }> {
   const { dir, remove } = tempDatabaseDir('webpig-api-');
-  const store = SqliteStore.open(`sqlite:${join(dir, 'api.db')}`);
+  const store = options.openStore ? await options.openStore() : SqliteStore.open(`sqlite:${join(dir, 'api.db')}`);
   await store.migrate();
   const clock = { now: at(0) };
   // Listening first, so the base URL is known before the plugin (and its OIDC client) exists.

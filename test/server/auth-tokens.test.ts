@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { register } from '../../src/cli/commands/tokens.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { parseAuthConfig } from '../../src/server/auth/config.js';
-import { flagPermission, rolesFor, scopesForRoles, type Principal } from '../../src/server/auth/principal.js';
+import { checkFlagLists, flagPermission, rolesFor, scopesForRoles, type Principal } from '../../src/server/auth/principal.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
 import { AUTH, json, startApi, type Harness } from './api-harness.js';
@@ -158,5 +158,11 @@ describe('auth configuration', () => {
     assert.equal(flagPermission(person('x@sentiretaller.com', ['finance']), { key: 'F', description: '', allowed: ['finance'] }, 'F').canChange, true);
     const refused = flagPermission(person('x@sentiretaller.com', ['operator']), { key: 'F', description: '' }, 'F');
     assert.deepEqual(refused, { canChange: false, reason: 'only admin may change F' });
+  });
+
+  test('a flag list naming a role that does not exist is refused at start, naming the flag', () => {
+    const auth = parseAuthConfig(AUTH, {});
+    assert.doesNotThrow(() => checkFlagLists(auth, [{ key: 'A', description: '', allowed: ['finance', 'x@y.co', 'token:bot', 'admin'] }]));
+    assert.throws(() => checkFlagLists(auth, [{ key: 'DIAN', description: '', allowed: ['finanse'] }]), /flags\.DIAN\.allowed: "finanse"/);
   });
 });

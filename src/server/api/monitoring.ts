@@ -42,7 +42,11 @@ export async function computeAlerts(ctx: ApiContext): Promise<ComputedAlert[]> {
       details: { attempts: event.attempts, source: event.source },
     });
   }
-  const retried = await ctx.store.listEvents({ minAttempts: 2 }, { limit: COMPUTED_LIMIT });
+  // Still unfinished: once it succeeds (or dies, listed above) the alert has served its purpose.
+  const retried = await ctx.store.listEvents(
+    { minAttempts: 2, status: ['queued', 'processing', 'retrying'] },
+    { limit: COMPUTED_LIMIT },
+  );
   for (const event of retried.items) {
     if (event.attempts <= 2 && event.manualRetries <= 1) continue;
     alerts.push({

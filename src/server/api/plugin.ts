@@ -5,6 +5,7 @@ import type { PipelineDefinition } from '../../core/pipeline.js';
 import type { Store } from '../../store/store.js';
 import { isResolvedAuthConfig, parseAuthConfig, type AuthConfig, type ResolvedAuthConfig } from '../auth/config.js';
 import { devLoginEnabled, registerAuthRoutes } from '../auth/routes.js';
+import { checkFlagLists } from '../auth/principal.js';
 import { authenticate, type AuthRuntime } from '../auth/session.js';
 import { HttpError } from '../http-errors.js';
 import { ChangeFeed, registerStreamRoute } from '../sse.js';
@@ -49,6 +50,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   const { store, config, mode } = options;
   const now = options.now ?? (() => new Date());
   const auth = config.auth && isResolvedAuthConfig(config.auth) ? config.auth : parseAuthConfig(config.auth ?? {});
+  checkFlagLists(auth, config.flags ?? []);
   const runtime: AuthRuntime = {
     store,
     auth,
@@ -74,7 +76,8 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     now(),
   );
 
-  await app.register(cookie);
+  // The host app may have registered @fastify/cookie already; registering it twice throws.
+  if (!app.hasDecorator('parseCookie')) await app.register(cookie);
   registerAuthRoutes(app, runtime, config.publicUrl ?? null);
 
   app.addHook('onRequest', async (request) => {
