@@ -89,7 +89,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     assert.match((await row.getByTestId('retry-badge').textContent()) ?? '', /2/, 'three runs: retried twice');
   });
 
-  test('a webhook arriving shows up as a live row without reloading, its <script> as text', async () => {
+  test('a webhook arriving shows up as a live row without reloading, its <script> as text', async (t) => {
     await page.evaluate(() => {
       (window as unknown as { notReloaded: boolean }).notReloaded = true;
     });
@@ -100,10 +100,13 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     });
     const reply = await sendDelivery(server.baseUrl, 'epayco', signed);
     assert.equal(reply.status, 200);
+    const acknowledgedAt = performance.now();
     const id = reply.body.id as number;
     liveEventId = id;
     const row = page.locator(`tr[data-event-id="${id}"]`);
     await row.waitFor({ timeout: 10_000 });
+    // A figure for the report, not an assertion: how long after the 200 the row was on screen.
+    t.diagnostic(`live row visible ${Math.round(performance.now() - acknowledgedAt)} ms after the webhook's 200`);
     assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
     assert.equal(await row.locator('.customer-name').textContent(), `${XSS_NAME} Pérez`);
     assert.match((await row.textContent()) ?? '', /Plan Pro/);
@@ -129,6 +132,32 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await row.locator('.status-succeeded').waitFor();
     assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
     await screenshot(page, '05b-live-row-changed');
+  });
+
+  test('live updates survive a dropped stream connection', async () => {
+    server.dropConnections();
+    const signed = signEpayco({
+      customerId: TEST_SECRETS.epaycoCustomerId,
+      pKey: TEST_SECRETS.epaycoPKey,
+      fields: epaycoFields({
+        x_ref_payco: '5550002',
+        x_customer_name: 'Luisa',
+        x_customer_lastname: 'Mora',
+        x_cod_transaction_state: '2',
+        x_cod_response: '2',
+        x_response: 'Rechazada',
+      }),
+    });
+    // Node's fetch may pick a pooled connection that was just cut: send again, as a provider
+    // would (the same delivery twice is stored once).
+    const reply = await sendDelivery(server.baseUrl, 'epayco', signed).catch(() => sendDelivery(server.baseUrl, 'epayco', signed));
+    assert.equal(reply.status, 200);
+    const row = page.locator(`tr[data-event-id="${reply.body.id as number}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    assert.match((await row.textContent()) ?? '', /Luisa Mora/);
+    assert.match((await row.locator('td.transaction').textContent()) ?? '', /Rechazada/);
+    await page.locator('[data-testid="live"][data-live="true"]').waitFor();
+    assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
   });
 
   test("opens a stage's details: status, attempts and their errors, duration", async () => {
@@ -181,7 +210,6 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await alerts.waitFor();
     const deadAlert = alerts.locator('li.alert-dead');
     assert.match((await deadAlert.first().textContent()) ?? '', new RegExp(`event ${deadEventId} is dead`));
-    assert.match((await alerts.locator('li.alert-retried').first().textContent()) ?? '', /retried 2 times/);
     await screenshot(page, '10-alerts');
 
     await page.locator('a[href="#/metrics"]').click();
@@ -196,19 +224,19 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.locator('a[href="#/events"]').click();
     const rows = page.locator('table.events tbody tr');
     await page.locator(`tr[data-event-id="${deadEventId}"]`).waitFor();
-    assert.equal(await rows.count(), 2);
+    assert.equal(await rows.count(), 3);
     await page.getByLabel('Con algún error').check();
     await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 1);
     assert.equal(await rows.first().getAttribute('data-event-id'), String(deadEventId));
     await page.getByLabel('Con algún error').uncheck();
-    await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 2);
+    await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 3);
 
     await page.getByRole('searchbox').fill('Pérez');
     await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 1);
     assert.notEqual(await rows.first().getAttribute('data-event-id'), String(deadEventId));
     await screenshot(page, '12-search');
     await page.getByRole('button', { name: 'Limpiar' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 2);
+    await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 3);
   });
 
   test('retries a dead event', async () => {
@@ -227,7 +255,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.getByRole('button', { name: 'English' }).click();
     await page.locator('a[href="#/events"]', { hasText: 'Events' }).waitFor();
     assert.match((await page.locator(`tr[data-event-id="${deadEventId}"]`).textContent()) ?? '', /Queued/);
-    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
     await page.getByRole('button', { name: 'Español' }).click();
   });
 

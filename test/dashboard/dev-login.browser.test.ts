@@ -134,6 +134,16 @@ describe('Web Pig in Chromium (demo mode, dev sign-in, permissions)', { skip }, 
     const checkpoint = (await server.store.getCheckpoints(deadEventId)).find((c) => c.stage === 'crm_upsert');
     assert.equal(checkpoint?.status, 'pending', 're-run puts the stage back to pending');
     assert.equal((await server.store.getEvent(deadEventId))?.status, 'queued');
+  });
+
+  test('a session ended on the server brings back the sign-in screen', async () => {
+    await page.keyboard.press('Escape');
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'webpig_session');
+    assert.ok(cookie, 'signed in with a session cookie');
+    await server.store.deleteSession(cookie.value);
+    await page.locator('a[href="#/alerts"]').click();
+    await page.getByTestId('dev-login').waitFor();
+    await screenshot(page, 'demo-05-session-ended');
     assert.deepEqual(seen.dialogs, []);
     assert.deepEqual(seen.errors, []);
   });

@@ -30,6 +30,13 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+// Called when an /api call answers 401 (the session expired or was signed out elsewhere).
+let onUnauthorized: (() => void) | null = null;
+
+export function setUnauthorizedHandler(handler: (() => void) | null): void {
+  onUnauthorized = handler;
+}
+
 function parseJson(text: string): unknown {
   try {
     return text ? JSON.parse(text) : null;
@@ -52,6 +59,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   const parsed = parseJson(text);
   if (!response.ok) {
     const error = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
+    if (response.status === 401 && path.startsWith('/api/') && path !== '/api/me') onUnauthorized?.();
     throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText);
   }
   return parsed as T;

@@ -82,7 +82,7 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
           ))}
         {details && !column && (
           <section>
-            <h3>{t('logs')}</h3>
+            {details.logs.length > 0 && <h3>{t('logs')}</h3>}
             <ul class="logs">
               {details.logs.map((entry, index) => (
                 <li key={index} class={`log-${entry.level}`}>
