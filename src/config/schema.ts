@@ -65,7 +65,7 @@ export const configSchema = z
       .strict()
       .optional(),
     alerts: z
-      .object({ webhookUrl: z.url().optional(), stageErrorRate: z.number().min(0).max(1).optional() })
+      .object({ stageErrorRate: z.number().min(0).max(1).optional() })
       .strict()
       .optional(),
     dashboard: z

@@ -48,8 +48,6 @@ export interface WebpigConfig {
     leaseMs?: number;
   };
   alerts?: {
-    /** Alerts are POSTed here as JSON when set. */
-    webhookUrl?: string;
     /** Error rate of a stage, over the last hour, that raises an alert. (Default: 0.2) */
     stageErrorRate?: number;
   };
