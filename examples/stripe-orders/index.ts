@@ -5,3 +5,4 @@ export { orderStateMachine, orderTargetState, ORDER_STATES, ORDER_TRANSITIONS, O
 export { orderIdOf, readStripeOrderEvent } from './stripe-objects.js';
 export { ShopBackend } from './shop-backend.js';
 export { shopServicePlugin, type ShopServiceOptions } from './shop-service.js';
+export { sampleOrderEvents, seedDemoStock, DEMO_STOCK, type SampleOrderKind, type SampleStripeEvent } from './sample-events.js';

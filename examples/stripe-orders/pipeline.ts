@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { ColumnConfig } from '../../src/core/config.js';
 import { PermanentError } from '../../src/core/errors.js';
 import { definePipeline, type PipelineDefinition, type StageContext } from '../../src/core/pipeline.js';
 import type { EventRecord, JsonValue } from '../../src/core/types.js';
@@ -28,7 +29,7 @@ export interface StripeOrdersConfig {
   name?: string;
 }
 
-export const STRIPE_ORDERS_COLUMNS = [
+export const STRIPE_ORDERS_COLUMNS: ColumnConfig[] = [
   { key: 'order', label: 'Pedido' },
   { key: 'stock', label: 'Inventario' },
   { key: 'fulfilment', label: 'Envío' },

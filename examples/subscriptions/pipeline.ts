@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ColumnConfig } from '../../src/core/config.js';
 import { PermanentError, RetriableError } from '../../src/core/errors.js';
 import { definePipeline, type PipelineDefinition, type StageContext } from '../../src/core/pipeline.js';
 import type { EventRecord, JsonObject, JsonValue } from '../../src/core/types.js';
@@ -19,7 +20,7 @@ export interface SubscriptionsConfig {
   name?: string;
 }
 
-export const SUBSCRIPTIONS_COLUMNS = [
+export const SUBSCRIPTIONS_COLUMNS: ColumnConfig[] = [
   { key: 'mercadopago', label: 'MercadoPago' },
   { key: 'subscription', label: 'Suscripción' },
 ];
@@ -95,28 +96,30 @@ export function subscriptionsPipeline(config: SubscriptionsConfig): PipelineDefi
   const mercadopago = new MercadoPagoClient({ baseUrl: config.mercadopagoApiUrl, accessToken: config.mercadopagoAccessToken });
 
   async function fetchNotified(ctx: StageContext, topic: Topic, id: string): Promise<Fetched> {
-    const irrelevant = (reason: string): Fetched => ({ topic, relevant: false, reason, preapproval: null, paymentId: null, externalReference: null });
-    if (topic === 'subscription_preapproval') {
-      const preapproval = await mercadopago.getPreapproval(id, ctx.signal);
-      return { topic, relevant: true, reason: null, preapproval: slim(preapproval), paymentId: null, externalReference: null };
-    }
+    const found = (preapproval: Preapproval | null, paymentId: string | null, externalReference: string | null = null): Fetched => ({
+      topic,
+      relevant: true,
+      reason: null,
+      preapproval: preapproval ? slim(preapproval) : null,
+      paymentId,
+      externalReference,
+    });
+    const irrelevant = (reason: string): Fetched => ({ ...found(null, null), relevant: false, reason });
+    if (topic === 'subscription_preapproval') return found(await mercadopago.getPreapproval(id, ctx.signal), null);
     if (topic === 'subscription_authorized_payment') {
       const authorized = await mercadopago.getAuthorizedPayment(id, ctx.signal);
       const preapproval = await mercadopago.getPreapproval(authorized.preapproval_id, ctx.signal);
-      return { topic, relevant: true, reason: null, preapproval: slim(preapproval), paymentId: authorized.payment?.id ?? null, externalReference: null };
+      return found(preapproval, authorized.payment?.id ?? null);
     }
     const payment = await mercadopago.getPayment(id, ctx.signal);
     const preapprovalId = payment.metadata?.preapproval_id;
-    if (preapprovalId) {
-      const preapproval = await mercadopago.getPreapproval(preapprovalId, ctx.signal);
-      return { topic, relevant: true, reason: null, preapproval: slim(preapproval), paymentId: payment.id, externalReference: null };
-    }
+    if (preapprovalId) return found(await mercadopago.getPreapproval(preapprovalId, ctx.signal), payment.id);
     // A payment that names no preapproval may still be a subscription's first charge, known by
     // its external reference; an approved one activates.
     const reference = payment.external_reference ?? '';
     if (!parseSubscriptionReference(reference)) return irrelevant(`payment ${payment.id} is not a subscription of this shop`);
     if (payment.status !== 'approved') return irrelevant(`payment ${payment.id} is ${payment.status}, not approved`);
-    return { topic, relevant: true, reason: null, preapproval: null, paymentId: payment.id, externalReference: reference };
+    return found(null, payment.id, reference);
   }
 
   return definePipeline({

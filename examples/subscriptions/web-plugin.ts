@@ -15,6 +15,9 @@ import { SubscriptionStoreError, type SubscriptionStore } from './subscription-s
  *        once; `already_active` when the webhook got there first. Missing parameters are a
  *        400 that names them — never the seed's silent `return`.
  *   GET  /shop/subscriptions?userId=…                     the rows, for the page and the tests.
+ *
+ * The example has no sign-in: a real shop takes the user from its session and checks, on the
+ * return, that the signed-in user owns the external reference before showing the result.
  */
 export interface SubscriptionsWebOptions {
   subscriptions: SubscriptionStore;

@@ -27,7 +27,10 @@ export type TransitionDecision =
  * Decides what `event` does to its entity, given the state stored now.
  * - older than the event that set the current state → stale_transition;
  * - a move the machine does not allow (including to the same state again, e.g. a second
- *   "succeeded" for one payment) → invalid_transition;
+ *   "succeeded" for one payment) → invalid_transition. A move is allowed when the declared
+ *   transitions lead from the current state to the target, directly or through states whose
+ *   events have not arrived yet: providers deliver out of order, and a refund that arrives
+ *   before the "succeeded" it follows must not be lost (the late "succeeded" is then stale);
  * - the first event of an entity may set any declared state.
  */
 export function decideTransition(
@@ -56,14 +59,30 @@ export function decideTransition(
       },
     };
   }
-  const allowed = machine.transitions[current.state] ?? [];
-  if (!allowed.includes(target)) {
+  if (!reachable(machine, current.state, target)) {
     return {
       kind: 'ignore',
-      reason: { kind: 'invalid_transition', detail: `"${current.state}" → "${target}" is not an allowed transition` },
+      reason: {
+        kind: 'invalid_transition',
+        detail: `"${current.state}" → "${target}" is not an allowed transition (the entity is "${current.state}" since event ${current.eventId})`,
+      },
     };
   }
   return { kind: 'apply', target, expectedState: current.state };
+}
+
+/** True when the transitions lead from `from` to `to` in one or more steps. */
+function reachable(machine: EntityStateMachine, from: string, to: string): boolean {
+  const seen = new Set<string>();
+  const queue = [...(machine.transitions[from] ?? [])];
+  while (queue.length > 0) {
+    const state = queue.shift()!;
+    if (state === to) return true;
+    if (seen.has(state)) continue;
+    seen.add(state);
+    queue.push(...(machine.transitions[state] ?? []));
+  }
+  return false;
 }
 
 /** Checks a machine's declaration once, at start; throws ConfigError naming the fault. */

@@ -100,14 +100,15 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
   const notApplicable = pipeline.notApplicable?.(event);
   if (typeof notApplicable === 'string') return ignore({ kind: 'not_applicable', detail: notApplicable }, pipeline.name);
 
-  if (pipeline.entity && event.entityKey) {
-    const rejected = await applyEntityTransition(store, pipeline, event, now);
-    if (rejected) return ignore(rejected, pipeline.name);
-  }
-
   const checkpoints = new Map<string, CheckpointRecord>(
     (await store.getCheckpoints(event.id)).map((c) => [c.stage, c]),
   );
+  // The gate is passed once: an event that has begun its stages is never gated again, so a
+  // dead event retried by hand after newer events of its entity still completes its own work.
+  if (pipeline.entity && event.entityKey && checkpoints.size === 0) {
+    const rejected = await applyEntityTransition(store, pipeline, event, now);
+    if (rejected) return ignore(rejected, pipeline.name);
+  }
   const statusNow = new Map<string, CheckpointStatus>();
   const outputs: Record<string, JsonValue | null> = {};
   for (const c of checkpoints.values()) {
@@ -133,6 +134,8 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
   for (const stage of stageOrder(pipeline.stages)) {
     if (DONE.has(statusNow.get(stage.name) ?? 'pending')) continue;
     if (isStopping()) {
+      // With a failure in this pass, finish as retrying/dead below so its backoff holds.
+      if (failures.length > 0) break;
       await store.releaseLease(event.id, workerId, now());
       logger.info('worker stopping: event released between stages');
       return { status: 'released', stagesRun };

@@ -79,6 +79,22 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
   const { note, uncertain } = attemptNote(input.checkpoint);
   const startedAt = input.now();
 
+  const previous = input.checkpoint;
+  if (previous?.status === 'processing' && retryDelayMs(stage.retry, previous.attempts, undefined) === null) {
+    // Interrupted as many times as the policy allows attempts (a stage that kills its worker,
+    // or never finishes within a lease): stop here instead of crashing workers forever.
+    const error: ErrorInfo = {
+      message: `stage "${stage.name}" was interrupted on each of its ${previous.attempts} attempts (worker died or lost its lease)`,
+      code: 'INTERRUPTED_TOO_OFTEN',
+      retriable: true,
+    };
+    await store.recordStageOutcome({
+      eventId: event.id, stage: stage.name, leaseOwner: input.workerId, outcome: { status: 'error', error },
+      attempt: previous.attempts, startedAt: previous.startedAt, completedAt: input.now(), note: 'interrupted too often',
+    });
+    return { status: 'error', error, retryDelayMs: null };
+  }
+
   await failpoint(`${stage.name}:before-start`);
   await store.recordStageStart({ eventId: event.id, stage: stage.name, leaseOwner: input.workerId, attempt, startedAt, note });
   await failpoint(`${stage.name}:before-run`);

@@ -105,6 +105,24 @@ describe('checkpoint protocol', () => {
     assert.ok(cp?.history.some((h) => h.note === 'resumed after interruption'), JSON.stringify(cp?.history));
   });
 
+  it('a stage interrupted on every attempt its policy allows ends dead, not in an endless crash loop', async () => {
+    const stages = new CountingStages();
+    const pipeline = definePipeline({ name: 'p', match: () => true, stages: [stages.stage('oom', { retry: { delaysMs: [0] } })] });
+    const id = await insert(store);
+    const dies = { failpoint: (name: string) => { if (name === 'oom:before-run') throw new Error('worker died'); } };
+    for (let i = 0; i < 2; i++) {
+      await claimAndRun(store, [pipeline], clock, dies).catch(() => undefined);
+      clock.advance(2 * MINUTE);
+    }
+    const result = await claimAndRun(store, [pipeline], clock, dies);
+    assert.equal(result?.status, 'dead');
+    const [cp] = await store.getCheckpoints(id);
+    assert.equal(cp?.status, 'error');
+    assert.equal(cp?.error?.code, 'INTERRUPTED_TOO_OFTEN');
+    assert.equal(cp?.attempts, 2);
+    assert.equal((await store.listAlerts()).items[0]?.kind, 'dead');
+  });
+
   it('after a retriable error ("effect done, reply failed") reconcile runs before the stage again', async () => {
     let created = 0;
     let reconciled = 0;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { stripeOrdersPipeline } from '../../examples/stripe-orders/pipeline.js';
-import type { SourceAdapter } from '../../src/sources/source.js';
+import { sampleOrderEvents, seedDemoStock, type SampleOrderKind } from '../../examples/stripe-orders/sample-events.js';
 import { startEngine, waitForEvent, type EngineHarness } from '../helpers/example-pipelines.js';
 import {
   chargeObject,
@@ -16,7 +16,7 @@ import {
   paymentIntentObject,
   sessionObject,
   startShop,
-  stripeAdapter,
+  STRIPE_SOURCES,
   type OrderFixture,
   type ShopApp,
   type StripeEventSpec,
@@ -27,13 +27,11 @@ const T0 = 1_763_950_000;
 describe('stripe-orders: effects', () => {
   let engine: EngineHarness;
   let shop: ShopApp;
-  let adapter: SourceAdapter;
   let failures = 0;
 
   before(async () => {
     shop = await startShop();
-    engine = await startEngine({ pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store })] });
-    adapter = stripeAdapter();
+    engine = await startEngine({ sources: STRIPE_SOURCES, pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store })] });
   });
 
   after(async () => {
@@ -43,8 +41,8 @@ describe('stripe-orders: effects', () => {
 
   /** Delivers one event and waits until the worker has finished with it. */
   async function send(spec: StripeEventSpec) {
-    const stored = await deliverStripe(engine.store, adapter, spec);
-    return waitForEvent(engine.store, stored.event.id);
+    const stored = await deliverStripe(engine, spec);
+    return waitForEvent(engine.store, stored.id);
   }
 
   const pi = (order: OrderFixture, type: string, status: string, created: number, nextAction: unknown = null): StripeEventSpec => ({
@@ -191,6 +189,66 @@ describe('stripe-orders: effects', () => {
     assert.deepEqual({ ...counts(order.paymentIntent), stock: shop.backend.stockOf('TSHIRT-M') }, {
       sales: 1, restores: 0, fulfilments: 1, emails: ['oxxo_voucher', 'order_confirmation'], stock: 9,
     });
+    failures--;
+  });
+
+  it("the demo's sample orders, delivered backwards and all at once, end where they should", async () => {
+    failures++;
+    seedDemoStock(shop.backend);
+    const expected: Record<SampleOrderKind, string> = { card: 'paid', oxxo: 'paid', refunded: 'refunded', oversold: 'paid' };
+    for (const kind of Object.keys(expected) as SampleOrderKind[]) {
+      const events = sampleOrderEvents({ name: `sample_${kind}`, kind, start: new Date(T0 * 1000) }).reverse();
+      const stored = await Promise.all(events.map((e) => deliverStripe(engine, { id: e.id, type: e.type, created: e.created, object: e.data.object })));
+      await Promise.all(stored.map((s) => waitForEvent(engine.store, s.id)));
+      assert.equal(shop.backend.getOrder(`pi_demo_sample_${kind}`)?.state, expected[kind], kind);
+    }
+    assert.equal(shop.backend.stockOf('CAMISETA-M'), 49, 'card took one; the refunded order gave its two back');
+    assert.equal(shop.backend.stockOf('SUDADERA-L'), 19);
+    assert.equal(shop.backend.stockOf('TAZA-EDICION'), 0);
+    failures--;
+  });
+});
+
+/**
+ * The second line of defence: even with the state machine switched off (every event runs every
+ * stage), the per-order idempotency keys keep each effect to once per order.
+ */
+describe('stripe-orders: effects keyed per order, without the state machine', () => {
+  let engine: EngineHarness;
+  let shop: ShopApp;
+  let failures = 0;
+
+  before(async () => {
+    shop = await startShop();
+    engine = await startEngine({
+      sources: STRIPE_SOURCES,
+      pipelines: (store) => [{ ...stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store }), entity: undefined }],
+    });
+  });
+
+  after(async () => {
+    await engine.close({ keep: failures > 0 });
+    await shop.close();
+  });
+
+  it('two "paid" events both run their stages, and still stock moves once and one e-mail is sent', async () => {
+    failures++;
+    const order = orderFixture('no_machine');
+    shop.backend.setStock('TSHIRT-M', 10);
+    const specs: StripeEventSpec[] = [
+      { id: 'evt_nm_succeeded', type: 'payment_intent.succeeded', created: T0, object: paymentIntentObject(order, 'succeeded') },
+      { id: 'evt_nm_completed', type: 'checkout.session.completed', created: T0 + 1, object: sessionObject(order, 'paid') },
+    ];
+    for (const spec of specs) {
+      const event = await waitForEvent(engine.store, (await deliverStripe(engine, spec)).id);
+      assert.equal(event.status, 'succeeded');
+      const stock = (await engine.store.getCheckpoints(event.id)).find((c) => c.stage === 'stock');
+      assert.equal(stock?.status, 'success', `${spec.type} ran the stock stage`);
+    }
+    assert.equal(shop.backend.stockOf('TSHIRT-M'), 9);
+    assert.equal(shop.backend.listAdjustments({ orderId: order.paymentIntent }).length, 1);
+    assert.equal(shop.backend.fulfilments.length, 1);
+    assert.deepEqual(shop.backend.emails.map((e) => e.template), ['order_confirmation']);
     failures--;
   });
 });

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { stripeOrdersPipeline } from '../../examples/stripe-orders/pipeline.js';
 import type { EventRecord } from '../../src/core/types.js';
-import type { SourceAdapter } from '../../src/sources/source.js';
 import { startEngine, waitForEvent, type EngineHarness } from '../helpers/example-pipelines.js';
 import {
   deliverStripe,
@@ -15,7 +14,7 @@ import {
   paymentIntentObject,
   sessionObject,
   startShop,
-  stripeAdapter,
+  STRIPE_SOURCES,
   type OrderFixture,
   type ShopApp,
   type StripeEventSpec,
@@ -45,15 +44,13 @@ const PAID_TYPES = new Set(['payment_intent.succeeded', 'checkout.session.comple
 describe('stripe-orders: every delivery order of one payment', () => {
   let engine: EngineHarness;
   let shop: ShopApp;
-  let adapter: SourceAdapter;
   // Set to false at the very end of a passing test: a failure keeps the database for evidence.
   let failed = true;
 
   before(async () => {
     shop = await startShop();
     shop.backend.setStock('TSHIRT-M', INITIAL_STOCK);
-    engine = await startEngine({ pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store })] });
-    adapter = stripeAdapter();
+    engine = await startEngine({ sources: STRIPE_SOURCES, pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store })] });
   });
 
   after(async () => {
@@ -74,8 +71,8 @@ describe('stripe-orders: every delivery order of one payment', () => {
         const late: number[] = [];
         let paidFinished = false;
         const run = async (batch: StripeEventSpec[]): Promise<EventRecord[]> => {
-          const stored = await Promise.all(batch.map((spec) => deliverStripe(engine.store, adapter, spec)));
-          const finished = await Promise.all(stored.map((s) => waitForEvent(engine.store, s.event.id)));
+          const stored = await Promise.all(batch.map((spec) => deliverStripe(engine, spec)));
+          const finished = await Promise.all(stored.map((s) => waitForEvent(engine.store, s.id)));
           // Events of one batch are ordered by the engine (by occurrence), so only a batch
           // delivered after a paid event had finished counts as arriving late.
           if (paidFinished) late.push(...finished.map((event) => event.id));
@@ -91,7 +88,7 @@ describe('stripe-orders: every delivery order of one payment', () => {
         // Stripe redelivers: the last event again, and for some orders the first one, late.
         const again = k % 2 === 0 ? [events[3]] : k % 4 === 1 ? [events[0]] : [];
         for (const spec of again) {
-          const repeat = await deliverStripe(engine.store, adapter, spec as StripeEventSpec);
+          const repeat = await deliverStripe(engine, spec as StripeEventSpec);
           assert.equal(repeat.duplicate, true, `${spec?.id} delivered twice is stored once`);
         }
         lateAfterPaid.set(order.paymentIntent, late);

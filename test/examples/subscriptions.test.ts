@@ -2,8 +2,8 @@
  * The PetGourmet report's scenarios, replayed: the checkout button, MercadoPago's return
  * redirect and its notifications race for one subscription. Whatever comes first and however
  * often, each story ends with exactly one row for (user, external reference), active once.
- * Real HTTP on 127.0.0.1 for the shop's endpoints and the sandbox's MercadoPago API; real
- * signed notifications through the MercadoPago adapter into a SQLite store; the real worker.
+ * Real HTTP on 127.0.0.1 for the shop's endpoints, the sandbox's MercadoPago API and the
+ * webhook route (signed notifications); a real SQLite store; the real worker.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -14,9 +14,6 @@ import { MercadoPagoClient } from '../../examples/subscriptions/mercadopago-clie
 import { subscriptionsPipeline } from '../../examples/subscriptions/pipeline.js';
 import { SubscriptionStore, type SubscriptionRecord } from '../../examples/subscriptions/subscription-store.js';
 import { subscriptionsWebPlugin } from '../../examples/subscriptions/web-plugin.js';
-import { createSourceAdapter } from '../../src/sources/adapters.js';
-import { parseSourceConfigs } from '../../src/sources/config.js';
-import type { SourceAdapter } from '../../src/sources/source.js';
 import { deliver, startEngine, waitForEvent, type EngineHarness } from '../helpers/example-pipelines.js';
 import { baseUrlOf, startSandboxApp, type SandboxApp } from '../helpers/sandbox-app.js';
 import { signMercadopago, TEST_SECRETS } from '../helpers/signing.js';
@@ -35,7 +32,6 @@ describe('subscriptions: one record per (user, external reference), activated on
   let web: FastifyInstance;
   let webUrl: string;
   let engine: EngineHarness;
-  let adapter: SourceAdapter;
   let failures = 0;
   let notificationSeq = 1000;
 
@@ -52,12 +48,11 @@ describe('subscriptions: one record per (user, external reference), activated on
     // The application's own database: its own file, apart from webpig's store.
     appDb = tempDatabaseDir('petgourmet-');
     subscriptions = new SubscriptionStore(join(appDb.dir, 'petgourmet.db'));
-    engine = await startEngine({ pipelines: [subscriptionsPipeline({ subscriptions, mercadopagoApiUrl: mercadopagoUrl })] });
+    engine = await startEngine({
+      sources: [{ name: 'mercadopago', kind: 'mercadopago', secrets: [TEST_SECRETS.mercadopago] }],
+      pipelines: [subscriptionsPipeline({ subscriptions, mercadopagoApiUrl: mercadopagoUrl })] });
     web = await startWeb(subscriptions);
     webUrl = baseUrlOf(web);
-    const [config] = parseSourceConfigs([{ name: 'mercadopago', kind: 'mercadopago', secrets: [TEST_SECRETS.mercadopago] }]);
-    if (!config) throw new Error('no MercadoPago config');
-    adapter = createSourceAdapter(config);
   });
 
   after(async () => {
@@ -106,9 +101,9 @@ describe('subscriptions: one record per (user, external reference), activated on
   }
 
   /** Delivers a notification through the adapter and waits for the worker; returns the outcome. */
-  async function notify(preapprovalId: string, expectedFetchAttempts = 1): Promise<string | undefined> {
-    const stored = await deliver(engine.store, adapter, signedNotification(preapprovalId));
-    const event = await waitForEvent(engine.store, stored.event.id);
+  async function notify(dataId: string, expectedFetchAttempts = 1, type = 'subscription_preapproval'): Promise<string | undefined> {
+    const stored = await deliver(engine, 'mercadopago', signedNotification(dataId, notificationSeq++, type));
+    const event = await waitForEvent(engine.store, stored.id);
     assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
     const checkpoints = await engine.store.getCheckpoints(event.id);
     assert.equal(checkpoints.find((c) => c.stage === 'fetch_mercadopago')?.attempts, expectedFetchAttempts);
@@ -176,6 +171,22 @@ describe('subscriptions: one record per (user, external reference), activated on
     failures--;
   });
 
+  it('redirect and webhook at the same moment: exactly one of them activates', async () => {
+    failures++;
+    for (let i = 0; i < 5; i++) {
+      const user = `user-race-${i}`;
+      await checkout(user);
+      await preapprovalAtMercadoPago(`pre-race-${i}`, user, 'authorized');
+      const [back, webhookOutcome] = await Promise.all([
+        get(returnUrl({ status: 'approved', preapproval_id: `pre-race-${i}`, external_reference: subscriptionReference(user, 'plan-mensual') })),
+        notify(`pre-race-${i}`),
+      ]);
+      assert.deepEqual([back.body.outcome, webhookOutcome].sort(), ['activated', 'already_active'], `race ${i}`);
+      exactlyOneActive(user);
+    }
+    failures--;
+  });
+
   it('a notification that comes before the checkout record still ends with one record', async () => {
     failures++;
     await preapprovalAtMercadoPago('pre-early', 'user-early', 'authorized');
@@ -193,9 +204,9 @@ describe('subscriptions: one record per (user, external reference), activated on
     await checkout('user-dupes');
     await preapprovalAtMercadoPago('pre-dupes', 'user-dupes', 'authorized');
     const signed = signedNotification('pre-dupes');
-    const stored = await Promise.all([1, 2, 3].map(() => deliver(engine.store, adapter, signed)));
+    const stored = await Promise.all([1, 2, 3].map(() => deliver(engine, 'mercadopago', signed)));
     assert.deepEqual(stored.map((s) => s.duplicate).sort(), [false, true, true]);
-    await waitForEvent(engine.store, stored[0]!.event.id);
+    await waitForEvent(engine.store, stored[0]!.id);
     const outcomes = await Promise.all([notify('pre-dupes'), notify('pre-dupes')]);
     assert.deepEqual(outcomes, ['already_active', 'already_active']);
     const events = await engine.store.countEvents({ source: 'mercadopago', entityKey: 'subscription_preapproval:pre-dupes' });
@@ -239,6 +250,39 @@ describe('subscriptions: one record per (user, external reference), activated on
     const rows = subscriptions.list({ userId: 'user-forged' });
     assert.equal(rows.length, 1);
     assert.equal(rows[0]?.status, 'pending', 'not activated on the word of a URL');
+    failures--;
+  });
+
+  it('payment notifications: a charge naming its preapproval, a charge known by reference, a foreign charge', async () => {
+    failures++;
+    const sandboxUrl = baseUrlOf(sandbox.app);
+    await checkout('user-paid');
+    await preapprovalAtMercadoPago('pre-paid', 'user-paid', 'authorized');
+    await post(`${sandboxUrl}/sandbox/mercadopago/payments`, {
+      id: 7001, status: 'approved', external_reference: subscriptionReference('user-paid', 'plan-mensual'), metadata: { preapproval_id: 'pre-paid' },
+    });
+    assert.equal(await notify('7001', 1, 'payment'), 'activated');
+    assert.equal(await notify('pre-paid'), 'already_active');
+    const row = exactlyOneActive('user-paid');
+    assert.equal(row.mercadopagoPreapprovalId, 'pre-paid');
+    assert.equal(row.lastPaymentId, '7001');
+
+    await checkout('user-charge');
+    await post(`${sandboxUrl}/sandbox/mercadopago/payments`, {
+      id: 7002, status: 'approved', external_reference: subscriptionReference('user-charge', 'plan-mensual'),
+    });
+    assert.equal(await notify('7002', 1, 'payment'), 'activated');
+    assert.equal(exactlyOneActive('user-charge').lastPaymentId, '7002');
+
+    const rowsBefore = subscriptions.list().length;
+    await post(`${sandboxUrl}/sandbox/mercadopago/payments`, { id: 7003, status: 'approved', external_reference: 'ORDER-123' });
+    const stored = await deliver(engine, 'mercadopago', signedNotification('7003', notificationSeq++, 'payment'));
+    const event = await waitForEvent(engine.store, stored.id);
+    assert.equal(event.status, 'succeeded');
+    const skipped = (await engine.store.getCheckpoints(event.id)).find((c) => c.stage === 'activate_subscription');
+    assert.equal(skipped?.status, 'skipped');
+    assert.deepEqual(skipped?.skipReason, { kind: 'condition', detail: 'payment 7003 is not a subscription of this shop' });
+    assert.equal(subscriptions.list().length, rowsBefore, 'a foreign payment creates no subscription');
     failures--;
   });
 

@@ -19,14 +19,24 @@ async function call(url: string, init: RequestInit): Promise<JsonValue> {
   return body;
 }
 
-export function crashPipeline(effectsUrl: string, duringEffect: DuringEffect = () => undefined): PipelineDefinition {
-  const post = (path: string, body: JsonValue, signal: AbortSignal, key?: string): Promise<JsonValue> =>
-    call(`${effectsUrl}${path}`, {
+/**
+ * `stageDelayMs` makes each effect take a while (multi-worker tests), so that runs overlap.
+ * Every effect's body carries the worker's pid, so a test can see who did what.
+ */
+export function crashPipeline(
+  effectsUrl: string,
+  duringEffect: DuringEffect = () => undefined,
+  stageDelayMs = 0,
+): PipelineDefinition {
+  const post = async (path: string, body: JsonValue, signal: AbortSignal, key?: string): Promise<JsonValue> => {
+    if (stageDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, stageDelayMs));
+    return call(`${effectsUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
-      body: JSON.stringify(body),
+      body: JSON.stringify({ ...(body as object), pid: process.pid }),
       signal,
     });
+  };
   return definePipeline({
     name: 'crash',
     match: () => true,

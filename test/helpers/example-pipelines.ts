@@ -1,29 +1,34 @@
 /**
  * What the reference-pipeline tests (test/examples/) share: a real SQLite store in a temporary
- * directory, the engine's real worker, and deliveries that go through the real source adapter
- * (signature verified, identity read) into the store, exactly as the webhook route stores them.
+ * directory, the real webhook route (`POST /webhooks/:source` on 127.0.0.1, signatures
+ * verified by the source adapters, committed before the reply) and the engine's real worker.
  */
 import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { PipelineDefinition } from '../../src/core/pipeline.js';
 import type { EventRecord, EventStatus } from '../../src/core/types.js';
 import { createWorker, type Worker } from '../../src/engine/worker.js';
+import { installErrorHandler } from '../../src/server/http-errors.js';
+import { ingestPlugin } from '../../src/server/ingest/plugin.js';
+import type { SourceConfig } from '../../src/sources/config.js';
 import type { SignedDelivery } from '../../src/sources/signing.js';
-import type { SourceAdapter } from '../../src/sources/source.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { InsertEventResult } from '../../src/store/store.js';
+import { sendDelivery } from './signing.js';
 import { tempDatabaseDir } from './sqlite.js';
-import { toIncoming } from './signing.js';
 
 export interface EngineHarness {
   store: SqliteStore;
   worker: Worker;
+  /** The server with the webhook route, e.g. http://127.0.0.1:PORT. */
+  ingestUrl: string;
   dir: string;
   /** Stops the worker, closes the store; removes the directory unless the test failed. */
   close(options?: { keep?: boolean }): Promise<void>;
 }
 
 export async function startEngine(options: {
+  sources: SourceConfig[];
   /** The pipelines, or a function that builds them with the store (for alerts). */
   pipelines: PipelineDefinition[] | ((store: SqliteStore) => PipelineDefinition[]);
   concurrency?: number;
@@ -39,11 +44,19 @@ export async function startEngine(options: {
     logger: pino({ level: 'silent' }),
   });
   worker.start();
+  const server: FastifyInstance = Fastify({ logger: false });
+  installErrorHandler(server);
+  await server.register(ingestPlugin, { store, sources: options.sources });
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  const address = server.server.address();
+  if (!address || typeof address === 'string') throw new Error('the ingest server is not listening on TCP');
   return {
     store,
     worker,
+    ingestUrl: `http://127.0.0.1:${address.port}`,
     dir,
     async close(closeOptions) {
+      await server.close();
       await worker.stop();
       await store.close();
       if (!closeOptions?.keep) remove();
@@ -52,22 +65,19 @@ export async function startEngine(options: {
   };
 }
 
-/** Verifies a signed delivery with the source's adapter and stores it, as the webhook route does. */
-export async function deliver(
-  store: SqliteStore,
-  adapter: SourceAdapter,
-  signed: SignedDelivery,
-  receivedAt = new Date(),
-): Promise<InsertEventResult> {
-  const incoming = toIncoming(signed);
-  const normalized = await adapter.verify(incoming, receivedAt);
-  return store.insertEvent({
-    source: adapter.name,
-    ...normalized,
-    receivedAt,
-    rawBody: incoming.rawBody,
-    contentType: signed.headers['content-type'] ?? null,
-  });
+export interface Delivered {
+  /** webpig's id of the stored event (the same for a duplicate). */
+  id: number;
+  duplicate: boolean;
+}
+
+/** Sends a signed delivery to the webhook route over HTTP; fails unless it is acknowledged. */
+export async function deliver(harness: EngineHarness, source: string, signed: SignedDelivery): Promise<Delivered> {
+  const reply = await sendDelivery(harness.ingestUrl, source, signed);
+  if (reply.status !== 200 || typeof reply.body.id !== 'number') {
+    throw new Error(`POST /webhooks/${source} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+  }
+  return { id: reply.body.id, duplicate: reply.body.status === 'duplicate' };
 }
 
 const FINAL: ReadonlySet<EventStatus> = new Set(['succeeded', 'ignored', 'dead']);

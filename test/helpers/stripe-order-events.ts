@@ -1,24 +1,16 @@
 /**
  * Stripe-shaped events about one shop order, for the stripe-orders tests: real field names
  * (`payment_intent`, `payment_status`, `next_action.oxxo_display_details`, `refunded`), signed
- * with the stripe package's own test helper and stored through the real Stripe adapter.
+ * with the stripe package's own test helper and POSTed to the real webhook route.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ShopBackend } from '../../examples/stripe-orders/shop-backend.js';
 import { shopServicePlugin } from '../../examples/stripe-orders/shop-service.js';
-import { createSourceAdapter } from '../../src/sources/adapters.js';
-import { parseSourceConfigs } from '../../src/sources/config.js';
-import type { SourceAdapter } from '../../src/sources/source.js';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { InsertEventResult } from '../../src/store/store.js';
-import { deliver } from './example-pipelines.js';
+import type { SourceConfig } from '../../src/sources/config.js';
+import { deliver, type Delivered, type EngineHarness } from './example-pipelines.js';
 import { signStripe, stripeEvent, TEST_SECRETS } from './signing.js';
 
-export function stripeAdapter(): SourceAdapter {
-  const [config] = parseSourceConfigs([{ name: 'stripe', kind: 'stripe', secrets: [TEST_SECRETS.stripe] }]);
-  if (!config) throw new Error('no Stripe source config');
-  return createSourceAdapter(config);
-}
+export const STRIPE_SOURCES: SourceConfig[] = [{ name: 'stripe', kind: 'stripe', secrets: [TEST_SECRETS.stripe] }];
 
 export interface OrderFixture {
   paymentIntent: string;
@@ -96,10 +88,10 @@ export interface StripeEventSpec {
   object: Record<string, unknown>;
 }
 
-/** Signs the event as Stripe would and stores it through the Stripe adapter. */
-export function deliverStripe(store: SqliteStore, adapter: SourceAdapter, spec: StripeEventSpec): Promise<InsertEventResult> {
+/** Signs the event as Stripe would and POSTs it to the webhook route. */
+export function deliverStripe(harness: EngineHarness, spec: StripeEventSpec): Promise<Delivered> {
   const payload = stripeEvent({ id: spec.id, type: spec.type, created: spec.created, object: spec.object });
-  return deliver(store, adapter, signStripe({ payload, secret: TEST_SECRETS.stripe }));
+  return deliver(harness, 'stripe', signStripe({ payload, secret: TEST_SECRETS.stripe }));
 }
 
 export interface ShopApp {

@@ -7,8 +7,29 @@ import type { EventRecord } from '../../src/core/types.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { NewEvent } from '../../src/store/store.js';
 import { postgresSkip, postgresUrl, schemaUrl, withTestSchema } from '../helpers/postgres.js';
+import { storeContract } from './contract.js';
 
 const skip = await postgresSkip();
+
+if (skip === false) {
+  // One fresh schema per contract test; all dropped after the file, or all kept if a test failed.
+  const contractSchemas = withTestSchema();
+  storeContract('postgres', async () => {
+    const { url, schema } = await contractSchemas.create();
+    const store = await PostgresStore.open(url, { poolSize: 4 });
+    return {
+      store,
+      cleanup: () => store.close(),
+      recordAppliedMigration: async (version, name) => {
+        await queryIn(schema, 'INSERT INTO webpig_migrations (version, name) VALUES ($1, $2)', [version, name]);
+      },
+    };
+  });
+} else {
+  describe('Store contract: postgres', { skip }, () => {
+    it('runs the shared Store contract on PostgreSQL', () => undefined);
+  });
+}
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
 const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);

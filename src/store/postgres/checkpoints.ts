@@ -4,7 +4,16 @@ import type { CheckpointRecord, EventLogEntry, EventSummary } from '../../core/t
 import type { AttemptSample, StageOutcomeWrite, StageStart } from '../store.js';
 import type { Queryable } from './connection.js';
 import { lockLeasedEvent } from './claims.js';
-import { type AttemptRow, type CheckpointRow, type EventLogRow, jsonParam, toAttempt, toCheckpoint, toEventLog } from './rows.js';
+import {
+  type AttemptRow,
+  type CheckpointRow,
+  type EventLogRow,
+  jsonParam,
+  searchText,
+  toAttempt,
+  toCheckpoint,
+  toEventLog,
+} from './rows.js';
 
 export async function recordStageStartRows(client: pg.PoolClient, start: StageStart): Promise<void> {
   await lockLeasedEvent(client, start.eventId, start.leaseOwner, start.startedAt);
@@ -12,7 +21,7 @@ export async function recordStageStartRows(client: pg.PoolClient, start: StageSt
     `INSERT INTO checkpoints (event_id, stage, status, attempts, started_at, updated_at)
      VALUES ($1, $2, 'processing', $3, $4, $4)
      ON CONFLICT (event_id, stage) DO UPDATE SET
-       status = 'processing', attempts = GREATEST(checkpoints.attempts, excluded.attempts),
+       status = 'processing', attempts = excluded.attempts,
        started_at = excluded.started_at, completed_at = NULL, duration_ms = NULL,
        error = NULL, skip_reason = NULL, updated_at = excluded.updated_at`,
     [start.eventId, start.stage, start.attempt, start.startedAt],
@@ -26,16 +35,9 @@ export async function recordStageStartRows(client: pg.PoolClient, start: StageSt
 
 export async function recordStageOutcomeRows(client: pg.PoolClient, write: StageOutcomeWrite): Promise<void> {
   const event = await lockLeasedEvent(client, write.eventId, write.leaseOwner, write.completedAt);
-  const existing = await client.query<CheckpointRow>(
-    'SELECT * FROM checkpoints WHERE event_id = $1 AND stage = $2 FOR UPDATE',
-    [write.eventId, write.stage],
-  );
-  const before = existing.rows[0];
-  // The start of this attempt: given, or the one recordStageStart wrote.
-  const startedAt = write.startedAt ?? (before?.status === 'processing' ? before.started_at : null);
+  const { startedAt, outcome } = write;
   const durationMs = startedAt ? write.completedAt.getTime() - startedAt.getTime() : null;
-  const { outcome } = write;
-  const data = outcome.status === 'success' ? outcome.data : (before?.data ?? null);
+  const data = outcome.status === 'success' ? outcome.data : null;
   const error = outcome.status === 'error' ? outcome.error : null;
   const skipReason = outcome.status === 'skipped' ? outcome.skipReason : null;
 
@@ -87,10 +89,12 @@ export async function recordStageOutcomeRows(client: pg.PoolClient, write: Stage
     );
   }
 
-  if (write.summaryPatch !== undefined) {
-    await client.query('UPDATE events SET summary = $2::jsonb WHERE id = $1', [
+  if (write.summaryPatch !== undefined && Object.keys(write.summaryPatch).length > 0) {
+    const summary = mergeSummary(event.summary ?? {}, write.summaryPatch);
+    await client.query('UPDATE events SET summary = $2::jsonb, search_text = $3 WHERE id = $1', [
       write.eventId,
-      jsonParam(mergeSummary(event.summary ?? {}, write.summaryPatch)),
+      jsonParam(summary),
+      searchText(event.provider_event_id, summary),
     ]);
   }
   if (write.logs !== undefined && write.logs.length > 0) await insertLogs(client, write.eventId, write.logs);
@@ -156,20 +160,19 @@ export async function getCheckpointRows(db: Queryable, eventIds: number[]): Prom
 }
 
 export async function resetStageRows(client: pg.PoolClient, eventId: number, stage: string, now: Date): Promise<void> {
-  const event = await client.query('SELECT id FROM events WHERE id = $1 FOR UPDATE', [eventId]);
-  if (event.rowCount === 0) throw new StoreError('EVENT_NOT_FOUND', `event ${eventId} does not exist`);
-  await client.query(
-    `INSERT INTO checkpoints (event_id, stage, status, updated_at) VALUES ($1, $2, 'pending', $3)
-     ON CONFLICT (event_id, stage) DO UPDATE SET
-       status = 'pending', completed_at = NULL, duration_ms = NULL, data = NULL, error = NULL,
-       skip_reason = NULL, updated_at = excluded.updated_at`,
-    [eventId, stage, now],
-  );
-  await client.query(
+  const queued = await client.query(
     `UPDATE events SET status = 'queued', next_attempt_at = $2, lease_owner = NULL, lease_expires_at = NULL,
        updated_at = $2
      WHERE id = $1`,
     [eventId, now],
+  );
+  if (queued.rowCount === 0) throw new StoreError('EVENT_NOT_FOUND', `event ${eventId} does not exist`);
+  // The history stays: only the checkpoint's current state goes back to pending.
+  await client.query(
+    `UPDATE checkpoints SET status = 'pending', started_at = NULL, completed_at = NULL, duration_ms = NULL,
+       data = NULL, error = NULL, skip_reason = NULL, updated_at = $3
+     WHERE event_id = $1 AND stage = $2`,
+    [eventId, stage, now],
   );
 }
 

@@ -25,9 +25,11 @@ const BLOCKERS = `
     AND ((o.occurred_at, o.received_at, o.id) < (e.occurred_at, e.received_at, e.id)
          OR (o.status = 'processing' AND o.lease_expires_at > $1))`;
 
-const RUNNABLE = `
-  ((e.status IN ('queued', 'retrying') AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= $1))
-   OR (e.status = 'processing' AND e.lease_expires_at <= $1))`;
+/**
+ * `runnable_at` is a generated column: the next attempt while queued or retrying, the lease
+ * expiry while processing, null otherwise (see 0001_init.sql).
+ */
+const RUNNABLE = `e.runnable_at <= $1`;
 
 /** Lock key of an entity for claims: the same expression in every claimer. */
 const ENTITY_LOCK = `pg_try_advisory_xact_lock(hashtextextended('webpig:' || $1, 0))`;
@@ -40,7 +42,7 @@ export async function claimNextEventRow(client: Queryable, options: ClaimOptions
       `SELECT e.id, e.entity_key FROM events e
        WHERE ${RUNNABLE}
          AND (e.entity_key IS NULL OR (NOT e.entity_key = ANY($2::text[]) AND NOT EXISTS (${BLOCKERS})))
-       ORDER BY e.id
+       ORDER BY e.runnable_at, e.received_at, e.id
        LIMIT 1
        FOR UPDATE OF e SKIP LOCKED`,
       [options.now, skippedKeys],
@@ -67,7 +69,7 @@ export async function claimNextEventRow(client: Queryable, options: ClaimOptions
     }
     const claimed = await client.query<EventRow>(
       `UPDATE events SET status = 'processing', lease_owner = $2, lease_expires_at = $3,
-         attempts = attempts + 1, next_attempt_at = NULL, updated_at = $4
+         attempts = attempts + 1, updated_at = $4
        WHERE id = $1 RETURNING *`,
       [row.id, options.workerId, new Date(options.now.getTime() + options.leaseMs), options.now],
     );
@@ -121,9 +123,9 @@ export async function finishEventRow(client: pg.PoolClient, finish: EventFinish)
   const current = await lockLeasedEvent(client, finish.eventId, finish.leaseOwner, finish.now);
   let nextAttemptAt: Date | null = null;
   if (finish.status === 'retrying') nextAttemptAt = finish.nextAttemptAt ?? finish.now;
-  if (finish.status === 'queued') nextAttemptAt = finish.nextAttemptAt ?? finish.now;
-  // Not given: a success clears the last error; other outcomes keep what is known.
-  const lastError = finish.lastError !== undefined ? finish.lastError : finish.status === 'succeeded' ? null : current.last_error;
+  if (finish.status === 'queued') nextAttemptAt = finish.now;
+  // Fields left undefined keep what the event had; null clears them.
+  const lastError = finish.lastError !== undefined ? finish.lastError : current.last_error;
   const ignoreReason = finish.ignoreReason !== undefined ? finish.ignoreReason : current.ignore_reason;
   const pipeline = finish.pipeline !== undefined ? finish.pipeline : current.pipeline;
   const result = await client.query<EventRow>(
@@ -135,14 +137,14 @@ export async function finishEventRow(client: pg.PoolClient, finish: EventFinish)
   return toEvent(result.rows[0] as EventRow);
 }
 
-const REQUEUEABLE = new Set(['dead', 'retrying']);
+const REQUEUEABLE = new Set(['dead', 'retrying', 'ignored']);
 
 export async function requeueEventRow(client: pg.PoolClient, eventId: number, now: Date): Promise<EventRecord | null> {
   const found = await client.query<EventRow>('SELECT * FROM events WHERE id = $1 FOR UPDATE', [eventId]);
   const row = found.rows[0];
   if (!row) return null;
   if (!REQUEUEABLE.has(row.status)) {
-    throw new StoreError('NOT_RETRIABLE', `event ${eventId} is ${row.status}; only dead or retrying events can be retried`);
+    throw new StoreError('NOT_RETRIABLE', `event ${eventId} is ${row.status}; only dead, retrying or ignored events can be retried`);
   }
   const result = await client.query<EventRow>(
     `UPDATE events SET status = 'queued', next_attempt_at = $2, manual_retries = manual_retries + 1,

@@ -2,8 +2,8 @@ import { StoreError } from '../../core/errors.js';
 import type { EventRecord } from '../../core/types.js';
 import type { EventFilter, InsertEventResult, ListOptions, NewEvent } from '../store.js';
 import type { Queryable } from './connection.js';
-import { decodeIdCursor, pageLimit, toPage } from './page.js';
-import { type EventRow, jsonParam, toEvent } from './rows.js';
+import { decodeCursor, pageLimit, toPage } from '../cursor.js';
+import { type EventRow, jsonParam, normalizeSearch, searchText, toEvent } from './rows.js';
 
 /** Columns a new event is inserted with, in order (the rest take their defaults). */
 const INSERT_COLUMNS = [
@@ -18,6 +18,7 @@ const INSERT_COLUMNS = [
   'content_type',
   'payload',
   'summary',
+  'search_text',
   'next_attempt_at',
   'updated_at',
 ] as const;
@@ -38,6 +39,7 @@ function insertValues(event: NewEvent): unknown[] {
     event.contentType,
     jsonParam(event.payload),
     jsonParam(event.summary ?? {}),
+    searchText(event.providerEventId, event.summary ?? {}),
     // A new event is runnable from the moment it was received.
     event.receivedAt,
     event.receivedAt,
@@ -117,11 +119,6 @@ export async function findEventRow(db: Queryable, source: string, providerEventI
   return row ? toEvent(row) : null;
 }
 
-/** `%`, `_` and `\` typed by a user are literal characters, not LIKE wildcards. */
-function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /** The WHERE clause for a filter, with its parameters appended to `params`. */
 export function eventFilterSql(filter: EventFilter, params: unknown[]): string {
   const where: string[] = [];
@@ -140,15 +137,9 @@ export function eventFilterSql(filter: EventFilter, params: unknown[]): string {
   if (filter.pipeline !== undefined) where.push(`e.pipeline = ${param(filter.pipeline)}`);
   if (filter.since !== undefined) where.push(`e.received_at >= ${param(filter.since)}`);
   if (filter.until !== undefined) where.push(`e.received_at < ${param(filter.until)}`);
-  if (filter.text !== undefined && filter.text !== '') {
-    const p = param(likePattern(filter.text));
-    where.push(`(e.summary #>> '{customer,name}' ILIKE ${p}
-      OR e.summary #>> '{customer,email}' ILIKE ${p}
-      OR e.summary #>> '{customer,documentId}' ILIKE ${p}
-      OR e.provider_event_id ILIKE ${p}
-      OR EXISTS (SELECT 1 FROM jsonb_each_text(CASE WHEN jsonb_typeof(e.summary -> 'references') = 'object'
-                                                    THEN e.summary -> 'references' ELSE '{}'::jsonb END) AS r
-                 WHERE r.value ILIKE ${p}))`);
+  if (filter.text !== undefined && filter.text.trim() !== '') {
+    // strpos(), not LIKE: the user's % and _ are plain characters.
+    where.push(`strpos(e.search_text, ${param(normalizeSearch(filter.text.trim()))}) > 0`);
   }
   if (filter.checkpoint !== undefined) {
     const stages = filter.checkpoint.stages;
@@ -170,7 +161,7 @@ export async function listEventRows(
   options: ListOptions = {},
 ): Promise<{ items: EventRecord[]; nextCursor: string | null }> {
   const limit = pageLimit(options.limit);
-  const after = decodeIdCursor(options.cursor);
+  const after = decodeCursor(options.cursor);
   const params: unknown[] = [];
   let where = eventFilterSql(filter, params);
   if (after !== null) {
@@ -182,7 +173,8 @@ export async function listEventRows(
     `SELECT e.* FROM events e WHERE ${where} ORDER BY e.id DESC LIMIT $${params.length}`,
     params,
   );
-  return toPage(result.rows, limit, toEvent);
+  const page = toPage(result.rows, limit, (row) => row.id);
+  return { items: page.items.map(toEvent), nextCursor: page.nextCursor };
 }
 
 export async function countEventRows(db: Queryable, filter: EventFilter): Promise<number> {

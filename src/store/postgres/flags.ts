@@ -3,7 +3,7 @@ import { StoreError } from '../../core/errors.js';
 import type { FlagChange, FlagRecord, Page } from '../../core/types.js';
 import type { FlagDefinition, ListOptions, SetFlagInput } from '../store.js';
 import type { Queryable } from './connection.js';
-import { decodeIdCursor, pageLimit, toPage } from './page.js';
+import { decodeCursor, pageLimit, toPage } from '../cursor.js';
 import { type FlagChangeRow, type FlagRow, toFlag, toFlagChange } from './rows.js';
 
 /** New flags get their default; an existing flag keeps its value (its description is refreshed). */
@@ -46,12 +46,13 @@ export async function setFlagRow(client: pg.PoolClient, input: SetFlagInput): Pr
 /** Newest first; all flags when `key` is null. */
 export async function flagHistoryRows(db: Queryable, key: string | null, options: ListOptions = {}): Promise<Page<FlagChange>> {
   const limit = pageLimit(options.limit);
-  const before = decodeIdCursor(options.cursor);
+  const before = decodeCursor(options.cursor);
   const result = await db.query<FlagChangeRow>(
     `SELECT * FROM flag_changes
      WHERE ($1::text IS NULL OR key = $1) AND ($2::bigint IS NULL OR id < $2)
      ORDER BY id DESC LIMIT $3`,
     [key, before, limit + 1],
   );
-  return toPage(result.rows, limit, toFlagChange);
+  const page = toPage(result.rows, limit, (row) => row.id);
+  return { items: page.items.map(toFlagChange), nextCursor: page.nextCursor };
 }

@@ -1,32 +1,13 @@
-import { readdir, readFile } from 'node:fs/promises';
 import type pg from 'pg';
+import { type Migration, assertSchemaNotTooNew, readMigrations } from '../migrations.js';
 import { MigrationError } from '../../core/errors.js';
 import { inTransaction, quoteIdent } from './connection.js';
 
-export interface MigrationFile {
-  version: number;
-  /** File name without `.sql`, e.g. `0001_init`. */
-  name: string;
-  sql: string;
-}
-
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
-const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
-/** Numbered files `NNNN_name.sql`, in order. npm run build copies them next to the compiled code. */
-export async function readMigrationFiles(dir: URL = MIGRATIONS_DIR): Promise<MigrationFile[]> {
-  const names = (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort();
-  const files: MigrationFile[] = [];
-  for (const fileName of names) {
-    const match = FILE_NAME.exec(fileName);
-    if (!match) throw new MigrationError('MIGRATION_FILE_INVALID', `migration file ${fileName} is not named NNNN_name.sql`);
-    const version = Number(match[1]);
-    if (files.some((f) => f.version === version)) {
-      throw new MigrationError('MIGRATION_FILE_INVALID', `two migration files have version ${version}`);
-    }
-    files.push({ version, name: fileName.slice(0, -'.sql'.length), sql: await readFile(new URL(fileName, dir), 'utf8') });
-  }
-  return files;
+/** This dialect's numbered files `NNNN_name.sql`; npm run build copies them next to the compiled code. */
+export function postgresMigrations(): Migration[] {
+  return readMigrations(MIGRATIONS_DIR);
 }
 
 /**
@@ -40,7 +21,7 @@ export async function readMigrationFiles(dir: URL = MIGRATIONS_DIR): Promise<Mig
 export async function migrateSchema(
   pool: pg.Pool,
   schema: string,
-  files: MigrationFile[],
+  files: Migration[],
 ): Promise<{ applied: string[]; current: number }> {
   const lockKey = `webpig:migrate:${schema}`;
   await inTransaction(pool, async (client) => {
@@ -55,19 +36,12 @@ export async function migrateSchema(
     );
   });
 
-  const known = files.length === 0 ? 0 : Math.max(...files.map((f) => f.version));
   const applied: string[] = [];
   for (const file of files) {
     const didApply = await inTransaction(pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey]);
       await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
-      const current = await currentVersion(client);
-      if (current > known) {
-        throw new MigrationError(
-          'SCHEMA_TOO_NEW',
-          `database schema "${schema}" is at version ${current}, newer than this webpig (${known}); upgrade webpig`,
-        );
-      }
+      assertSchemaNotTooNew(await currentVersion(client), files);
       const exists = await client.query('SELECT 1 FROM webpig_migrations WHERE version = $1', [file.version]);
       if (exists.rowCount !== 0) return false;
       await client.query('INSERT INTO webpig_migrations (version, name) VALUES ($1, $2)', [file.version, file.name]);
@@ -85,12 +59,7 @@ export async function migrateSchema(
     await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
     return currentVersion(client);
   });
-  if (current > known) {
-    throw new MigrationError(
-      'SCHEMA_TOO_NEW',
-      `database schema "${schema}" is at version ${current}, newer than this webpig (${known}); upgrade webpig`,
-    );
-  }
+  assertSchemaNotTooNew(current, files);
   return { applied, current };
 }
 

@@ -46,7 +46,7 @@ import {
 } from './connection.js';
 import * as events from './events.js';
 import * as flags from './flags.js';
-import { migrateSchema, readMigrationFiles } from './migrate.js';
+import { migrateSchema, postgresMigrations } from './migrate.js';
 import * as records from './records.js';
 import { WakeHub, notifyWake } from './wake.js';
 
@@ -89,7 +89,7 @@ export class PostgresStore implements Store {
   }
 
   async migrate(): Promise<{ applied: string[]; current: number }> {
-    return migrateSchema(this.pool, this.schema, await readMigrationFiles());
+    return migrateSchema(this.pool, this.schema, postgresMigrations());
   }
 
   async close(): Promise<void> {

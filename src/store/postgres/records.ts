@@ -9,7 +9,7 @@ import type {
 } from '../../core/types.js';
 import type { EntityTransition, ListOptions, NewAlert, NewApiToken, NewAuditEntry, NewRejection } from '../store.js';
 import type { Queryable } from './connection.js';
-import { decodeIdCursor, pageLimit, toPage } from './page.js';
+import { decodeCursor, pageLimit, toPage } from '../cursor.js';
 import {
   type AlertRow,
   type ApiTokenRow,
@@ -70,14 +70,15 @@ export async function listAuditRows(
   options: ListOptions = {},
 ): Promise<Page<AuditEntry>> {
   const limit = pageLimit(options.limit);
-  const before = decodeIdCursor(options.cursor);
+  const before = decodeCursor(options.cursor);
   const result = await db.query<AuditRow>(
     `SELECT * FROM audit_log
      WHERE ($1::text IS NULL OR action = $1) AND ($2::text IS NULL OR actor = $2) AND ($3::bigint IS NULL OR id < $3)
      ORDER BY id DESC LIMIT $4`,
     [filter.action ?? null, filter.actor ?? null, before, limit + 1],
   );
-  return toPage(result.rows, limit, toAudit);
+  const page = toPage(result.rows, limit, (row) => row.id);
+  return { items: page.items.map(toAudit), nextCursor: page.nextCursor };
 }
 
 // ── API tokens ───────────────────────────────────────────────────────────────────────────
@@ -90,9 +91,11 @@ export async function createApiTokenRow(db: Queryable, token: NewApiToken): Prom
   return toApiToken(result.rows[0] as ApiTokenRow);
 }
 
-/** Revoked tokens are returned too: the caller says "revoked" rather than "unknown". */
+/** Only an active token: a revoked one no longer authenticates. */
 export async function findApiTokenRow(db: Queryable, tokenHash: string): Promise<ApiTokenRecord | null> {
-  const result = await db.query<ApiTokenRow>('SELECT * FROM api_tokens WHERE token_hash = $1', [tokenHash]);
+  const result = await db.query<ApiTokenRow>('SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [
+    tokenHash,
+  ]);
   const row = result.rows[0];
   return row ? toApiToken(row) : null;
 }
@@ -172,14 +175,15 @@ export async function listAlertRows(
   options: ListOptions & { unresolvedOnly?: boolean } = {},
 ): Promise<Page<AlertRecord>> {
   const limit = pageLimit(options.limit);
-  const before = decodeIdCursor(options.cursor);
+  const before = decodeCursor(options.cursor);
   const result = await db.query<AlertRow>(
     `SELECT * FROM alerts
      WHERE ($1::bigint IS NULL OR id < $1) AND (NOT $2::boolean OR resolved_at IS NULL)
      ORDER BY id DESC LIMIT $3`,
     [before, options.unresolvedOnly === true, limit + 1],
   );
-  return toPage(result.rows, limit, toAlert);
+  const page = toPage(result.rows, limit, (row) => row.id);
+  return { items: page.items.map(toAlert), nextCursor: page.nextCursor };
 }
 
 export async function resolveAlertRow(db: Queryable, id: number, now: Date): Promise<boolean> {

@@ -324,3 +324,23 @@ export function toAlert(row: AlertRow): AlertRecord {
 export function jsonParam(value: JsonValue | object | null | undefined): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
+
+/**
+ * What the free-text filter searches, lower-cased once at write time (in JavaScript, so the
+ * result does not depend on the database's locale): the provider's event id, the customer's
+ * name, e-mail and document id, and every reference. The same rule as the SQLite store.
+ */
+export function searchText(providerEventId: string, summary: EventSummary): string {
+  const parts = [
+    providerEventId,
+    summary.customer?.name,
+    summary.customer?.email,
+    summary.customer?.documentId,
+    ...Object.values(summary.references ?? {}),
+  ];
+  return normalizeSearch(parts.filter((part): part is string => typeof part === 'string' && part !== '').join('\n'));
+}
+
+export function normalizeSearch(text: string): string {
+  return text.normalize('NFC').toLowerCase();
+}

@@ -15,6 +15,8 @@ CREATE TABLE events (
   content_type       text,
   payload            jsonb       NOT NULL,
   summary            jsonb       NOT NULL DEFAULT '{}'::jsonb,
+  -- Lower-cased text the free-text filter looks in (provider id, customer, references).
+  search_text        text        NOT NULL DEFAULT '',
   status             text        NOT NULL DEFAULT 'queued'
     CHECK (status IN ('queued', 'processing', 'succeeded', 'retrying', 'dead', 'ignored')),
   pipeline           text,
@@ -26,14 +28,15 @@ CREATE TABLE events (
   last_error         jsonb,
   ignore_reason      jsonb,
   updated_at         timestamptz NOT NULL,
+  -- When a claim may take the event: its next attempt while waiting, its lease expiry while
+  -- held, never once finished. Claims read it in this order.
+  runnable_at        timestamptz GENERATED ALWAYS AS (
+                       CASE WHEN status IN ('queued', 'retrying') THEN next_attempt_at
+                            WHEN status = 'processing' THEN lease_expires_at END) STORED,
   UNIQUE (source, provider_event_id)
 );
 
--- Claims: runnable events in queue order.
-CREATE INDEX events_runnable_idx ON events (next_attempt_at, id)
-  WHERE status IN ('queued', 'retrying');
-CREATE INDEX events_leased_idx ON events (lease_expires_at)
-  WHERE status = 'processing';
+CREATE INDEX events_claim_idx ON events (runnable_at, received_at, id) WHERE runnable_at IS NOT NULL;
 -- Per-entity ordering: the earliest unfinished event of a key.
 CREATE INDEX events_entity_unfinished_idx ON events (entity_key, occurred_at, received_at, id)
   WHERE status IN ('queued', 'processing', 'retrying') AND entity_key IS NOT NULL;
