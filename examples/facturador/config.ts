@@ -13,6 +13,8 @@ export interface ServiceEndpoint {
 export interface FacturadorConfig {
   /** Name of the ePayco source whose events this pipeline handles. (Default: 'epayco') */
   source?: string;
+  /** Longest a stage may take, calls included; then it is retried. (Default: the engine's, 30_000 ms) */
+  stageTimeoutMs?: number;
   fr360: ServiceEndpoint;
   frapp: ServiceEndpoint;
   clientify: ServiceEndpoint;

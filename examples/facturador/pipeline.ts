@@ -57,7 +57,7 @@ export const facturadorFlags: FlagConfig[] = [
 
 export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition {
   const source = config.source ?? 'epayco';
-  return definePipeline({
+  const pipeline = definePipeline({
     name: 'facturador',
     match: (event) => event.source === source,
     notApplicable: (event) => {
@@ -223,6 +223,9 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
       },
     ],
   });
+  if (config.stageTimeoutMs === undefined) return pipeline;
+  const timeoutMs = config.stageTimeoutMs;
+  return definePipeline({ ...pipeline, stages: pipeline.stages.map((stage) => ({ ...stage, timeoutMs })) });
 }
 
 function invoiceData(invoice: WorldOfficeInvoice, how: 'created' | 'found'): JsonObject {

@@ -113,6 +113,22 @@ export const customSourceSchema = z.object({
     /** Value must be accepted | rejected | pending | reversed. */
     transactionStatus: jsonPath.optional(),
   }),
+  /** Where the dashboard's summary fields are in the body. (Default: none) */
+  summaryPaths: z
+    .object({
+      customerName: jsonPath,
+      customerEmail: jsonPath,
+      customerDocumentId: jsonPath,
+      customerPhone: jsonPath,
+      product: jsonPath,
+      /** In the currency's major unit; a number or a numeric string. */
+      amount: jsonPath,
+      currency: jsonPath,
+      /** Reference name → path, e.g. `{ invoice: 'invoice.id' }`. */
+      references: z.record(z.string().min(1), jsonPath),
+    })
+    .partial()
+    .default({}),
   /** Event type when `paths.type` is not set or absent. (Default: 'event') */
   defaultType: z.string().min(1).default('event'),
 });

@@ -1,7 +1,8 @@
-import { TRANSACTION_STATUSES, type TransactionStatus } from '../core/types.js';
+import { TRANSACTION_STATUSES, type EventSummary, type JsonObject, type TransactionStatus } from '../core/types.js';
 import type { CustomSourceConfig } from './config.js';
 import {
   asText,
+  compact,
   hmacSha256,
   macMatches,
   parseJsonObject,
@@ -71,13 +72,37 @@ export function createCustomAdapter(config: CustomSourceConfig): SourceAdapter {
         transactionStatus: readStatus(config, body),
         occurredAt,
         payload: body,
-        summary: {},
+        summary: customSummary(config, body),
       };
     },
   };
 }
 
-function readStatus(config: CustomSourceConfig, body: ReturnType<typeof parseJsonObject>): TransactionStatus | null {
+function customSummary(config: CustomSourceConfig, body: JsonObject): EventSummary {
+  const paths = config.summaryPaths;
+  const text = (path: string | undefined) => (path ? asText(valueAtPath(body, path)) : undefined);
+  const summary: EventSummary = {};
+  const customer = compact({
+    name: text(paths.customerName),
+    email: text(paths.customerEmail),
+    documentId: text(paths.customerDocumentId),
+    phone: text(paths.customerPhone),
+  });
+  if (Object.keys(customer).length > 0) summary.customer = customer;
+  const product = text(paths.product);
+  if (product) summary.product = product;
+  const amount = Number(text(paths.amount) ?? Number.NaN);
+  if (Number.isFinite(amount)) summary.amount = amount;
+  const currency = text(paths.currency);
+  if (currency) summary.currency = currency;
+  const references = compact(
+    Object.fromEntries(Object.entries(paths.references ?? {}).map(([name, path]) => [name, text(path)])),
+  );
+  if (Object.keys(references).length > 0) summary.references = references as Record<string, string>;
+  return summary;
+}
+
+function readStatus(config: CustomSourceConfig, body: JsonObject): TransactionStatus | null {
   if (!config.paths.transactionStatus) return null;
   const value = asText(valueAtPath(body, config.paths.transactionStatus));
   if (value === undefined) return null;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { retryEvent, rerunStage } from '../../src/engine/operations.js';
-import { startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
+import { assertExactlyOnce, startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
 
 /**
  * The Facturador end to end over real HTTP: signed ePayco confirmations into the ingestion
@@ -26,20 +26,6 @@ const SIDE_EFFECT_STAGES = [
   'strapi_cartera_update',
   'strapi_facturacion_creation',
 ];
-
-function assertExactlyOnce(h: FacturadorHarness, invoiceId: string, amount: number): void {
-  assert.equal(h.records('worldoffice', 'invoices').length, 1, 'one WorldOffice invoice');
-  assert.equal(h.records('worldoffice', 'invoices')[0]?.reference, invoiceId);
-  assert.equal(h.records('worldoffice', 'accountings').length, 1, 'one accounting entry');
-  assert.equal(h.records('strapi', 'facturacions').length, 1, 'one facturación record');
-  assert.equal(h.records('callbell', 'messages').length, 1, 'one WhatsApp message');
-  assert.equal(h.records('frapp', 'memberships').length, 1, 'one membership');
-  assert.equal(h.records('clientify', 'contacts').length, 1, 'one CRM contact');
-  const carteras = h.records('strapi', 'carteras');
-  assert.equal(carteras.length, 1, 'one cartera');
-  assert.equal(carteras[0]?.totalPaid, amount, 'the cartera counted the payment once');
-  assert.equal((carteras[0]?.payments as unknown[]).length, 1);
-}
 
 describe('Facturador pipeline, end to end', () => {
   it('runs all 11 stages for an accepted payment and puts customer and product in the summary', async () => {

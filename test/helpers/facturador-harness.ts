@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { PipelineDefinition } from '../../src/core/pipeline.js';
@@ -30,6 +31,8 @@ export interface FacturadorHarness {
   sendConfirmation(input: Omit<ConfirmationInput, 'customerId'>): Promise<number>;
   /** Waits until the event is in one of these statuses (fails after 15 s, naming its state). */
   waitForStatus(eventId: number, statuses: EventStatus[]): Promise<EventRecord>;
+  /** Waits until no event is queued, processing or retrying (fails after 15 s). */
+  waitForIdle(): Promise<void>;
   checkpoint(eventId: number, stage: string): Promise<CheckpointRecord | undefined>;
   records(service: SandboxService, collection: string): SandboxRecord[];
   fault(spec: FaultSpec): void;
@@ -37,14 +40,25 @@ export interface FacturadorHarness {
   close(): Promise<void>;
 }
 
-export async function startFacturadorHarness(): Promise<FacturadorHarness> {
-  const store = SqliteStore.open('sqlite::memory:');
+export interface HarnessOptions {
+  /** SQLite file for webpig. (Default: in memory) */
+  dbPath?: string;
+  /** SQLite file for the sandbox. (Default: in memory) */
+  sandboxDbPath?: string;
+  /** Run a worker in this process. (Default: true; crash tests run theirs in a child process) */
+  startWorker?: boolean;
+  /** (Default: the engine's 30 s) */
+  stageTimeoutMs?: number;
+}
+
+export async function startFacturadorHarness(options: HarnessOptions = {}): Promise<FacturadorHarness> {
+  const store = SqliteStore.open(options.dbPath ? `sqlite:${options.dbPath}` : 'sqlite::memory:');
   await store.migrate();
   await store.ensureFlags(
     facturadorFlags.map((flag) => ({ key: flag.key, description: flag.description, defaultValue: flag.default ?? true })),
     new Date(),
   );
-  const sandbox = SandboxStore.open(':memory:');
+  const sandbox = SandboxStore.open(options.sandboxDbPath ?? ':memory:');
   const app = Fastify({ logger: false });
   installErrorHandler(app);
   await app.register(ingestPlugin, {
@@ -56,9 +70,11 @@ export async function startFacturadorHarness(): Promise<FacturadorHarness> {
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('not listening on TCP');
   const baseUrl = `http://127.0.0.1:${address.port}`;
-  const pipelines = [facturadorPipeline(sandboxFacturadorConfig(baseUrl))];
+  const config = sandboxFacturadorConfig(baseUrl);
+  if (options.stageTimeoutMs !== undefined) config.stageTimeoutMs = options.stageTimeoutMs;
+  const pipelines = [facturadorPipeline(config)];
   const worker = createWorker({ store, pipelines, concurrency: 2, leaseMs: 5_000, pollMs: 20, logger: pino({ level: 'silent' }) });
-  worker.start();
+  if (options.startWorker ?? true) worker.start();
 
   return {
     baseUrl,
@@ -86,6 +102,13 @@ export async function startFacturadorHarness(): Promise<FacturadorHarness> {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
+    async waitForIdle() {
+      const deadline = Date.now() + 15_000;
+      while ((await store.countEvents({ status: ['queued', 'processing', 'retrying'] })) > 0) {
+        if (Date.now() > deadline) throw new Error('events are still being processed after 15 s');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
     async checkpoint(eventId, stage) {
       return (await store.getCheckpoints(eventId)).find((c) => c.stage === stage);
     },
@@ -101,4 +124,21 @@ export async function startFacturadorHarness(): Promise<FacturadorHarness> {
       sandbox.close();
     },
   };
+}
+
+/** Every side effect of one accepted payment exists exactly once in the sandbox. */
+export function assertExactlyOnce(h: FacturadorHarness, invoiceId: string, amount: number): void {
+  const invoices = h.records('worldoffice', 'invoices');
+  assert.equal(invoices.length, 1, 'one WorldOffice invoice');
+  assert.equal(invoices[0]?.reference, invoiceId);
+  assert.equal(h.records('worldoffice', 'customers').length, 1, 'one WorldOffice customer');
+  assert.equal(h.records('worldoffice', 'accountings').length, 1, 'one accounting entry');
+  assert.equal(h.records('strapi', 'facturacions').length, 1, 'one facturación record');
+  assert.equal(h.records('callbell', 'messages').length, 1, 'one WhatsApp message');
+  assert.equal(h.records('frapp', 'memberships').length, 1, 'one membership');
+  assert.equal(h.records('clientify', 'contacts').length, 1, 'one CRM contact');
+  const carteras = h.records('strapi', 'carteras');
+  assert.equal(carteras.length, 1, 'one cartera');
+  assert.equal(carteras[0]?.totalPaid, amount, 'the cartera counted the payment once');
+  assert.equal((carteras[0]?.payments as unknown[]).length, 1, 'one payment in the cartera');
 }

@@ -63,8 +63,12 @@ export async function startIngestServer(options: IngestServerOptions = {}): Prom
   const registry = options.metricsRegistry ?? new Registry();
   const app = Fastify({ logger: false });
   installErrorHandler(app);
+  // A route outside the plugin: its JSON parsing must be untouched by the plugin's raw parser.
+  app.post('/echo', async (request) => ({ body: request.body as unknown }));
+  // Tests check that each rejection is logged, faster than the production rate limit.
   await app.register(ingestPlugin, {
     sources: testSources(),
+    rejectionLogPerSecond: 1_000_000,
     ...options,
     store,
     metricsRegistry: registry,

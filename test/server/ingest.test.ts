@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startIngestServer, type IngestServer } from '../helpers/ingest-server.js';
 import {
@@ -234,6 +235,33 @@ describe('ingestion over HTTP', () => {
     assert.match(metrics, /webpig_webhook_rejections_total\{source="shop",reason="SIGNATURE_INVALID"\} \d+/);
   });
 
+  it('a body without a content type is 415; routes outside the plugin still parse JSON', async () => {
+    // fetch() would add text/plain to a string body: node:http sends exactly what we say.
+    const signed = providers[0]!.valid();
+    const before = await countEvents();
+    const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const url = new URL(`${server.baseUrl}/webhooks/stripe`);
+      const request = httpRequest(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'stripe-signature': signed.headers['stripe-signature'], 'content-length': Buffer.byteLength(signed.body) } },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        },
+      );
+      request.on('error', reject);
+      request.end(signed.body);
+    });
+    assert.equal(reply.status, 415, reply.text);
+    assert.equal(await countEvents(), before);
+    const echo = await fetch(`${server.baseUrl}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":1}',
+    });
+    assert.deepEqual(await echo.json(), { body: { a: 1 } });
+  });
+
   it('stores exactly one event for 50 concurrent copies of one delivery', async () => {
     const signed = providers[0]!.valid();
     const before = await countEvents();
@@ -243,5 +271,24 @@ describe('ingestion over HTTP', () => {
     assert.equal(replies.filter((r) => r.body.status === 'accepted').length, 1);
     assert.equal(replies.filter((r) => r.body.status === 'duplicate').length, 49);
     assert.equal(await countEvents(), before + 1);
+  });
+});
+
+describe('the rejection log under a flood', () => {
+  let server: IngestServer;
+  before(async () => {
+    server = await startIngestServer({ rejectionLogPerSecond: 1 });
+  });
+  after(async () => server.close());
+
+  it('logs at most the configured rows per second and still counts every rejection', async () => {
+    for (let i = 0; i < 10; i++) {
+      const reply = await sendDelivery(server.baseUrl, 'stripe', signStripe({ payload: stripeEvent(), secret: 'whsec_wrong' }));
+      assert.equal(reply.status, 401);
+    }
+    const logged = (await server.store.listRejections(100)).length;
+    assert.ok(logged >= 1 && logged < 10, `logged ${logged} of 10`);
+    const metrics = await server.registry.getSingleMetricAsString('webpig_webhook_rejections_total');
+    assert.match(metrics, /webpig_webhook_rejections_total\{source="stripe",reason="SIGNATURE_INVALID"\} 10/);
   });
 });

@@ -37,6 +37,37 @@ describe('custom adapter', () => {
     assert.equal(delivery.occurredAt.toISOString(), '2025-01-27T15:30:00.000Z');
   });
 
+  it('fills the summary from the configured paths', async () => {
+    const withSummary = createCustomAdapter(
+      customConfig({
+        summaryPaths: {
+          customerName: 'customer.name',
+          customerEmail: 'customer.email',
+          product: 'item',
+          amount: 'total',
+          currency: 'currency',
+          references: { invoice: 'invoice.id', missing: 'nowhere' },
+        },
+      }),
+    );
+    const body = {
+      id: 'e-2',
+      customer: { name: 'Ana', email: 'ana@example.com' },
+      item: 'Plan anual',
+      total: '99000.50',
+      currency: 'COP',
+      invoice: { id: 'INV-9' },
+    };
+    const delivery = await withSummary.verify(toIncoming(signCustom({ secret: TEST_SECRETS.custom, body })), now);
+    assert.deepEqual(delivery.summary, {
+      customer: { name: 'Ana', email: 'ana@example.com' },
+      product: 'Plan anual',
+      amount: 99000.5,
+      currency: 'COP',
+      references: { invoice: 'INV-9' },
+    });
+  });
+
   it('supports a prefix, base64 and other header names', async () => {
     const configured = createCustomAdapter(
       customConfig({ signatureHeader: 'X-Hub-Signature-256', signaturePrefix: 'sha256=', signatureEncoding: 'base64' }),

@@ -83,6 +83,24 @@ describe('stripe adapter', () => {
     assert.equal((await adapter.verify(toIncoming(both), now)).providerEventId, 'evt_rot');
   });
 
+  it('ignores a test-mode v0 signature and accepts only v1 (no downgrade)', async () => {
+    const signed = signStripe({ payload: stripeEvent({ id: 'evt_v0' }), secret: TEST_SECRETS.stripe, timestamp: now });
+    const withV0 = `${signed.headers['stripe-signature']},v0=${'0'.repeat(64)}`;
+    const delivery = await adapter.verify(toIncoming({ ...signed, headers: { ...signed.headers, 'stripe-signature': withV0 } }), now);
+    assert.equal(delivery.providerEventId, 'evt_v0');
+    const v0Only = Stripe.webhooks.generateTestHeaderString({
+      payload: signed.body,
+      secret: TEST_SECRETS.stripe,
+      timestamp: Math.floor(now.getTime() / 1000),
+      scheme: 'v0',
+    });
+    await rejectsWith(
+      adapter.verify(toIncoming({ ...signed, headers: { ...signed.headers, 'stripe-signature': v0Only } }), now),
+      'SIGNATURE_INVALID',
+      401,
+    );
+  });
+
   it('refuses a wrong secret, a forged signature and a body changed by one byte (401)', async () => {
     const event = stripeEvent();
     const wrong = signStripe({ payload: event, secret: 'whsec_wrong', timestamp: now });

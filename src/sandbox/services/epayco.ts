@@ -6,7 +6,9 @@ import { fieldsOf, parseInput, runOperation, type OperationReply, type SandboxCo
 /**
  * ePayco's server-side check: `GET /epayco/validation/v1/reference/:ref` returns the `x_*`
  * fields of a transaction, as `https://secure.epayco.co/validation/v1/reference/{ref}` does.
- * Tests and the traffic generator register transactions with `POST /epayco/transactions`.
+ * Tests and the traffic generator register transactions with `POST /epayco/transactions`
+ * (upsert by x_ref_payco: a later POST is the payment's new state, as ePayco reports the
+ * current state of a reference).
  *
  * Operations: `validate_reference`.
  */
@@ -17,6 +19,8 @@ const transactionBody = z
 export function registerEpayco(app: FastifyInstance, ctx: SandboxContext): void {
   app.post('/epayco/transactions', async (request, reply) => {
     const body = parseInput(transactionBody, request.body);
+    const [existing] = ctx.store.findBy('epayco', 'transactions', 'x_ref_payco', body.x_ref_payco);
+    if (existing) return reply.status(200).send(ctx.store.update('epayco', 'transactions', existing.id, body));
     return reply.status(201).send(ctx.store.insert('epayco', 'transactions', body));
   });
 

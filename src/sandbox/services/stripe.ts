@@ -21,7 +21,8 @@ export function registerStripe(app: FastifyInstance, ctx: SandboxContext): void 
     app.post(`/stripe/${collection}`, async (request, reply) => {
       const body = parseInput(objectBody, request.body);
       const objectId = body.id ?? `${prefix}${randomBytes(12).toString('hex')}`;
-      const record = ctx.store.insert('stripe', collection, { ...JSON.parse(JSON.stringify(body)), id: objectId, object });
+      // `objectId` keeps Stripe's id visible in the listing, where `id` is the sandbox's row number.
+      const record = ctx.store.insert('stripe', collection, { ...JSON.parse(JSON.stringify(body)), id: objectId, objectId, object });
       return reply.status(201).send({ ...record, id: objectId });
     });
 
@@ -31,9 +32,9 @@ export function registerStripe(app: FastifyInstance, ctx: SandboxContext): void 
         service: 'stripe',
         operation,
         effect: () => {
-          const [found] = ctx.store.findBy('stripe', collection, 'id', objectId);
+          const [found] = ctx.store.findBy('stripe', collection, 'objectId', objectId);
           if (!found) throw notFound(`${object} ${objectId}`);
-          const { createdAt: _c, updatedAt: _u, ...data } = found;
+          const { createdAt: _c, updatedAt: _u, objectId: _o, ...data } = found;
           return { status: 200, body: { ...data, id: objectId } };
         },
       });

@@ -33,6 +33,12 @@ export interface IngestPluginOptions {
   groupCommit?: GroupCommitOptions;
   /** Rows kept in the log of rejected deliveries. (Default: 1000) */
   rejectionLogSize?: number;
+  /**
+   * Rejections written to the log per second, at most; the rest are only counted in metrics.
+   * Each row is a durable write, so a flood of junk must not become a flood of fsyncs that
+   * slows authentic deliveries down. (Default: 20)
+   */
+  rejectionLogPerSecond?: number;
 }
 
 export interface IngestReply {
@@ -68,6 +74,7 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
     },
   });
   app.addHook('onClose', async () => committer.close());
+  const rejectionLogAllowed = perSecondLimiter(opts.rejectionLogPerSecond ?? 20);
 
   // Signatures are computed over bytes: every body, whatever its type, arrives as a Buffer and
   // the adapter decides whether its type is acceptable (415).
@@ -82,6 +89,7 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
     const known = adapters.has(requested);
     const reason = reasonOf(error);
     metrics.rejections.inc({ source: known ? requested : '_unknown', reason });
+    if (!rejectionLogAllowed(Date.now())) return;
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.from(queryOf(request));
     try {
       await opts.store.recordRejection(
@@ -141,6 +149,21 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
 
   app.post('/webhooks/:source', { bodyLimit }, handler);
   app.get('/webhooks/:source', { exposeHeadRoute: false }, handler);
+}
+
+/** True for at most `limit` calls per wall-clock second. */
+function perSecondLimiter(limit: number): (nowMs: number) => boolean {
+  let second = -1;
+  let used = 0;
+  return (nowMs) => {
+    const current = Math.floor(nowMs / 1000);
+    if (current !== second) {
+      second = current;
+      used = 0;
+    }
+    used++;
+    return used <= limit;
+  };
 }
 
 function queryOf(request: FastifyRequest): string {

@@ -47,7 +47,7 @@ export class WakeHub {
     await this.listening.catch(() => undefined);
   }
 
-  private start(reconnecting = false): void {
+  private start(): void {
     if (this.closed || this.client !== null) return;
     const client = new pg.Client(this.config);
     this.client = client;
@@ -58,7 +58,7 @@ export class WakeHub {
       if (this.closed || this.listeners.size === 0) return;
       this.reconnectTimer = setTimeout(() => {
         this.reconnectTimer = null;
-        this.start(true);
+        this.start();
       }, RECONNECT_DELAY_MS);
       this.reconnectTimer.unref();
     };
@@ -71,8 +71,10 @@ export class WakeHub {
       .connect()
       .then(() => client.query(`LISTEN ${quoteIdent(this.channel)}`))
       .then(() => {
-        // Before `listening` resolves, so whoever awaits it sees this wake-up already delivered.
-        if (reconnecting) this.emit();
+        // NOTIFYs sent before the LISTEN was in place (after a drop, or between subscribe() and
+        // the first connect) were missed: wake everyone once. A spurious wake-up only costs a
+        // claim attempt. Done before `listening` resolves, so whoever awaits it has seen it.
+        this.emit();
       })
       .catch((err: unknown) => {
         dropped();
