@@ -8,6 +8,16 @@ export type {
   RetryPolicy,
   EntityStateMachine,
 } from './core/pipeline.js';
+export { defineConfig } from './core/config.js';
+export type { WebpigConfig, ColumnConfig, FlagConfig } from './core/config.js';
 export { WebpigError, ConfigError, PermanentError, RetriableError, LeaseLostError } from './core/errors.js';
+export { HttpCallError } from './engine/errors.js';
 export type * from './core/types.js';
 export type { Store } from './store/store.js';
+export { openStore } from './store/open.js';
+export { createWorker } from './engine/worker.js';
+export type { Worker, WorkerOptions } from './engine/worker.js';
+export { retryEvent, retryDead, rerunStage } from './engine/operations.js';
+export { buildServer } from './server/app.js';
+export type { BuildServerOptions } from './server/app.js';
+export type { SourceConfig } from './sources/config.js';

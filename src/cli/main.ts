@@ -15,6 +15,8 @@ const program = new Command('webpig')
   .version(pkg.version, '-v, --version')
   .option('-c, --config <file>', 'config file (Default: ./webpig.config.ts or .js)')
   .option('--db <url>', 'database URL: sqlite:./webpig.db, sqlite::memory:, postgres://… (Default: $WEBPIG_DATABASE_URL)')
+  // Global options go before the command (`webpig --db URL events`), so `demo --db FILE` is the demo's.
+  .enablePositionalOptions()
   .showHelpAfterError('(run webpig --help for usage)')
   .exitOverride();
 

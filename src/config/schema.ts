@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { definePipeline, type PipelineDefinition } from '../core/pipeline.js';
 import type { WebpigConfig } from '../core/config.js';
+import { authConfigSchema } from '../server/auth/config.js';
+import { sourceConfigSchema } from '../sources/config.js';
 
 /**
  * The structural check of `webpig.config.ts`, done once at start. Pipelines hold functions,
@@ -27,15 +29,11 @@ const pipelineSchema = z.looseObject({
   stages: z.array(stageSchema).min(1),
 });
 
-const sourceSchema = z.looseObject({
-  name,
-  kind: z.enum(['epayco', 'mercadopago', 'stripe', 'custom']),
-});
 
 export const configSchema = z
   .object({
     database: z.string().min(1).optional(),
-    sources: z.array(sourceSchema),
+    sources: z.array(sourceConfigSchema),
     pipelines: z.array(pipelineSchema),
     columns: z.array(z.object({ key: name, label: z.string().min(1) })).optional(),
     flags: z
@@ -48,13 +46,14 @@ export const configSchema = z
         }),
       )
       .optional(),
-    auth: z.record(z.string(), z.unknown()).optional(),
+    auth: authConfigSchema.optional(),
     server: z
       .object({
         port: z.number().int().min(0).max(65535).optional(),
         host: z.string().min(1).optional(),
         bodyLimitBytes: z.number().int().positive().optional(),
         publicUrl: z.url().optional(),
+        trustProxy: z.boolean().optional(),
       })
       .strict()
       .optional(),
@@ -66,7 +65,7 @@ export const configSchema = z
       .strict()
       .optional(),
     alerts: z
-      .object({ webhookUrl: z.url().optional(), stageErrorRate: z.number().min(0).max(1).optional() })
+      .object({ stageErrorRate: z.number().min(0).max(1).optional() })
       .strict()
       .optional(),
     dashboard: z

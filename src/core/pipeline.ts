@@ -1,4 +1,6 @@
 import { ConfigError } from './errors.js';
+import { validateStateMachine, type EntityStateMachine } from './state-machine.js';
+export type { EntityStateMachine } from './state-machine.js';
 import type { EventRecord, EventSummary, JsonObject, JsonValue, LogLevel } from './types.js';
 
 export interface RetryPolicy {
@@ -67,14 +69,6 @@ export interface StageDefinition {
   run: (ctx: StageContext) => Promise<JsonValue | void>;
 }
 
-export interface EntityStateMachine {
-  /** Every state the entity may be in. */
-  states: string[];
-  /** Allowed moves: from state → states it may go to. The first event may set any state. */
-  transitions: Record<string, string[]>;
-  /** The state this event moves the entity to, or undefined if it does not touch the state. */
-  targetState: (event: EventRecord) => string | undefined;
-}
 
 export interface PipelineDefinition {
   name: string;
@@ -117,6 +111,7 @@ export function definePipeline(definition: PipelineDefinition): PipelineDefiniti
   }
   const cycle = findCycle(definition.stages);
   if (cycle) throw new ConfigError(`${where}: dependency cycle ${cycle.join(' → ')}`);
+  if (definition.entity) validateStateMachine(definition.name, definition.entity);
   return definition;
 }
 

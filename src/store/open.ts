@@ -19,7 +19,18 @@ export async function openStore(url: string): Promise<Store> {
   const trimmed = url.trim();
   if (trimmed.startsWith('sqlite:')) return SqliteStore.open(trimmed);
   if (/^postgres(ql)?:\/\//i.test(trimmed)) {
-    const module = (await import(POSTGRES_STORE_MODULE)) as PostgresStoreModule;
+    let module: PostgresStoreModule;
+    try {
+      module = (await import(POSTGRES_STORE_MODULE)) as PostgresStoreModule;
+    } catch (err) {
+      // Only "the module is not there"; a broken PostgreSQL store must show its own error.
+      const missing = (err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && /postgres-store/.test(String(err));
+      if (!missing) throw err;
+      throw new ConfigError('this webpig build has no PostgreSQL store: use sqlite:./file.db or sqlite::memory:', {
+        code: 'DATABASE_URL_INVALID',
+        cause: err,
+      });
+    }
     return module.PostgresStore.open(trimmed);
   }
   throw new ConfigError(
@@ -30,7 +41,7 @@ export async function openStore(url: string): Promise<Store> {
 
 /** The URL with any password replaced by `***`, safe for messages and logs. */
 export function redactDatabaseUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@?#]*)@/i, (_match, scheme: string, userInfo: string) => {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i, (_match, scheme: string, userInfo: string) => {
     const colon = userInfo.indexOf(':');
     return `${scheme}${colon === -1 ? userInfo : `${userInfo.slice(0, colon)}:***`}@`;
   });

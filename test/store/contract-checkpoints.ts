@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { StoreError } from '../../src/core/errors.js';
 import type { CheckpointRecord } from '../../src/core/types.js';
 import { at, claim, insertAll, MINUTE, newEvent, type ContractContext } from './contract-fixtures.js';
 
@@ -206,6 +207,13 @@ export function checkpointContract(ctx: ContractContext): void {
       assert.equal(event?.status, 'queued');
       assert.deepEqual(event?.nextAttemptAt, at(MINUTE));
       assert.equal((await claim(ctx.store, 'w2', at(MINUTE)))?.id, id);
+    });
+
+    it('resetStage of an unknown event fails with EVENT_NOT_FOUND', async () => {
+      await assert.rejects(
+        ctx.store.resetStage(424_242, 'crm', at(0)),
+        (err: unknown) => err instanceof StoreError && err.code === 'EVENT_NOT_FOUND',
+      );
     });
 
     it('appends logs in order and reads them back', async () => {

@@ -168,6 +168,18 @@ export function claimContract(ctx: ContractContext): void {
       assert.equal(await claim(ctx.store, 'w', at(10 * MINUTE)), null, 'finished events are never claimed');
     });
 
+    it('finishing as queued gives the event back at once; a finished event cannot be renewed', async () => {
+      const [id = 0] = await insertAll(ctx.store, [newEvent()]);
+      await claim(ctx.store, 'w1', at(0));
+      const queued = await ctx.store.finishEvent({ eventId: id, leaseOwner: 'w1', status: 'queued', now: at(10) });
+      assert.equal(queued.status, 'queued');
+      assert.deepEqual(queued.nextAttemptAt, at(10));
+      assert.equal(await ctx.store.renewLease(id, 'w1', MINUTE, at(11)), false);
+      const again = await claim(ctx.store, 'w2', at(10));
+      assert.equal(again?.id, id);
+      assert.equal(again?.attempts, 2);
+    });
+
     describe('per entity', () => {
       it('a later event of an entity waits while an earlier one is unfinished', async () => {
         const [first = 0, second = 0, other = 0] = await insertAll(ctx.store, [
@@ -196,6 +208,20 @@ export function claimContract(ctx: ContractContext): void {
         assert.equal(await claim(ctx.store, 'w', at(3_000)), null);
         await ctx.store.finishEvent({ eventId: occurredFirst, leaseOwner: 'w', status: 'succeeded', now: at(3_000) });
         assert.equal((await claim(ctx.store, 'w', at(3_000)))?.id, arrivedFirst);
+      });
+
+      it('breaks ties in occurrence by arrival, then by id', async () => {
+        const [second = 0, first = 0, third = 0] = await insertAll(ctx.store, [
+          newEvent({ entityKey: 'pay:10', occurredAt: at(100), receivedAt: at(2_000) }),
+          newEvent({ entityKey: 'pay:10', occurredAt: at(100), receivedAt: at(1_000) }),
+          newEvent({ entityKey: 'pay:10', occurredAt: at(100), receivedAt: at(2_000) }),
+        ]);
+        for (const expected of [first, second, third]) {
+          const claimed = await claim(ctx.store, 'w', at(3_000));
+          assert.equal(claimed?.id, expected);
+          assert.equal(await claim(ctx.store, 'w2', at(3_000)), null, 'one event of the entity at a time');
+          await ctx.store.finishEvent({ eventId: expected, leaseOwner: 'w', status: 'succeeded', now: at(3_000) });
+        }
       });
 
       it('a late arrival that occurred earlier waits while another event of the entity is leased', async () => {
@@ -282,6 +308,7 @@ export function claimContract(ctx: ContractContext): void {
           notify?.();
         });
         try {
+          await ctx.fixture.wakeListening?.();
           let woke = nextWake();
           const [id = 0] = await insertAll(ctx.store, [newEvent()]);
           await woke;

@@ -74,6 +74,14 @@ export function inboxContract(ctx: ContractContext): void {
       assert.deepEqual(await ctx.store.getEvent(first.event.id), first.event);
     });
 
+    it('the same delivery arriving many times at once is stored once', async () => {
+      const copies = Array.from({ length: 12 }, () => newEvent({ providerEventId: 'storm-1' }));
+      const results = await Promise.all(copies.map((copy) => ctx.store.insertEvent(copy)));
+      assert.equal(results.filter((r) => !r.duplicate).length, 1, 'exactly one insert stored it');
+      assert.equal(new Set(results.map((r) => r.event.id)).size, 1, 'every reply names the same event');
+      assert.equal(await ctx.store.countEvents({}), 1);
+    });
+
     it('the same provider id under another source is another event', async () => {
       const a = await ctx.store.insertEvent(newEvent({ source: 'epayco', providerEventId: 'same' }));
       const b = await ctx.store.insertEvent(newEvent({ source: 'stripe', providerEventId: 'same' }));

@@ -31,6 +31,16 @@ export function listContract(ctx: ContractContext): void {
       assert.equal(await ctx.store.countEvents({}), 23);
     });
 
+    it('gives at most 500 events a page, whatever the limit asked', async () => {
+      await ctx.store.insertEvents(Array.from({ length: 501 }, () => newEvent()));
+      const page = await ctx.store.listEvents({}, { limit: 10_000 });
+      assert.equal(page.items.length, 500);
+      assert.ok(page.nextCursor);
+      const rest = await ctx.store.listEvents({}, { limit: 10_000, cursor: page.nextCursor });
+      assert.equal(rest.items.length, 1);
+      assert.equal(rest.nextCursor, null);
+    });
+
     it('pages keep their place when new events arrive between pages', async () => {
       const ids = await insertAll(ctx.store, Array.from({ length: 6 }, () => newEvent()));
       const page1 = await ctx.store.listEvents({}, { limit: 3 });

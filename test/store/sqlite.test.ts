@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { StoreError } from '../../src/core/errors.js';
+import type { TransactionStatus } from '../../src/core/types.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { recordAppliedMigration, tempDatabaseDir } from '../helpers/sqlite.js';
 import { storeContract } from './contract.js';
@@ -25,6 +27,58 @@ storeContract('sqlite (file)', async () => {
     },
     recordAppliedMigration: async (version, name) => recordAppliedMigration(store, version, name),
   };
+});
+
+describe('SqliteStore', () => {
+  it('stores a batch all or nothing: one bad delivery stores none and names the failure', async () => {
+    const store = SqliteStore.open('sqlite::memory:');
+    await store.migrate();
+    const delivery = (providerEventId: string, transactionStatus: TransactionStatus) => ({
+      source: 'epayco',
+      providerEventId,
+      entityKey: null,
+      type: 'payment.updated',
+      transactionStatus,
+      occurredAt: new Date(0),
+      receivedAt: new Date(0),
+      rawBody: Buffer.from('{}'),
+      contentType: 'application/json',
+      payload: {},
+      summary: {},
+    });
+    await assert.rejects(
+      store.insertEvents([delivery('ok-1', 'accepted'), delivery('bad', 'approved' as TransactionStatus)]),
+      (err: unknown) => err instanceof StoreError && err.code === 'CONSTRAINT_VIOLATED',
+    );
+    assert.equal(await store.countEvents({}), 0);
+    assert.equal(await store.findEventByProviderId('epayco', 'ok-1'), null);
+    await store.close();
+  });
+
+  it('refuses invalid dates and leases with INVALID_ARGUMENT, and calls after close with STORE_CLOSED', async () => {
+    const store = SqliteStore.open('sqlite::memory:');
+    await store.migrate();
+    const isCode = (code: string) => (err: unknown) => err instanceof StoreError && err.code === code;
+    await assert.rejects(store.claimNextEvent({ workerId: 'w', leaseMs: 0, now: new Date(0) }), isCode('INVALID_ARGUMENT'));
+    await assert.rejects(store.claimNextEvent({ workerId: 'w', leaseMs: 1_000, now: new Date('nope') }), isCode('INVALID_ARGUMENT'));
+    await assert.rejects(store.appendAudit({ actor: 'a', action: 'x', target: 't', at: new Date(Number.NaN) }), isCode('INVALID_ARGUMENT'));
+    assert.deepEqual((await store.listAudit({})).items, []);
+    await store.close();
+    await assert.rejects(store.getEvent(1), isCode('STORE_CLOSED'));
+  });
+
+  it('claims through the runnable index, not a scan of the inbox', async () => {
+    const store = SqliteStore.open('sqlite::memory:');
+    await store.migrate();
+    const plan = store.database
+      .prepare("EXPLAIN QUERY PLAN SELECT id FROM events WHERE runnable_at <= 0 ORDER BY runnable_at, received_at, id LIMIT 1")
+      .all() as { detail: string }[];
+    assert.ok(
+      plan.some((step) => /USING INDEX events_claim/.test(step.detail)),
+      JSON.stringify(plan),
+    );
+    await store.close();
+  });
 });
 
 describe('SqliteStore on a file', () => {

@@ -17,6 +17,7 @@ if (skip === false) {
     return {
       store,
       cleanup: () => store.close(),
+      wakeListening: () => store.wakeReady(),
       recordAppliedMigration: async (version, name) => {
         await queryIn(schema, 'INSERT INTO webpig_migrations (version, name) VALUES ($1, $2)', [version, name]);
       },

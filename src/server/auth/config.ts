@@ -1,4 +1,146 @@
-// PLACEHOLDER owned by the API/auth work: sign-in, roles and tokens configuration. Replace wholesale.
-export interface AuthConfig {
-  [option: string]: unknown;
+import { z } from 'zod';
+import { ConfigError } from '../../core/errors.js';
+
+/**
+ * Sign-in, roles and API-token configuration (`auth` in webpig.config.ts), validated once at
+ * start by `parseAuthConfig`, whose messages name the field at fault.
+ */
+
+/** What an API token or a role may do. `admin` includes every other scope. */
+export const API_SCOPES = ['events:read', 'events:retry', 'stages:rerun', 'flags:write', 'audit:read', 'admin'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+export const apiScopeSchema = z.enum(API_SCOPES);
+
+/** Scopes of the well-known roles, used when a role in the config does not list its own. */
+export const DEFAULT_ROLE_SCOPES: Readonly<Record<string, readonly ApiScope[]>> = {
+  admin: ['admin'],
+  operator: ['events:read', 'events:retry', 'stages:rerun', 'flags:write', 'audit:read'],
+  viewer: ['events:read'],
+};
+
+const DEFAULT_CLIENT_SECRET_ENV = 'WEBPIG_OIDC_CLIENT_SECRET';
+
+const roleSchema = z.object({
+  /** E-mail addresses of the people in this role (compared case-insensitively). */
+  members: z.array(z.string().min(3)).default([]),
+  /** (Default: admin → all; operator → everything but admin; viewer → events:read) */
+  scopes: z.array(apiScopeSchema).optional(),
+});
+
+const oidcSchema = z.object({
+  /** The provider's issuer URL, e.g. https://accounts.google.com */
+  issuer: z.url(),
+  clientId: z.string().min(1),
+  /**
+   * The client secret. Read it from the environment in webpig.config.ts; when absent it is
+   * taken from the variable named by `clientSecretEnv`.
+   */
+  clientSecret: z.string().min(1).optional(),
+  /** (Default: WEBPIG_OIDC_CLIENT_SECRET) */
+  clientSecretEnv: z.string().min(1).default(DEFAULT_CLIENT_SECRET_ENV),
+  /** (Default: `<server.publicUrl>/auth/callback`) */
+  redirectUrl: z.url().optional(),
+  /** (Default: "openid email profile") */
+  scope: z.string().default('openid email profile'),
+});
+
+export const authConfigSchema = z.object({
+  oidc: oidcSchema.optional(),
+  /** E-mail domains allowed to sign in, e.g. ["sentiretaller.com"]. Empty: nobody may sign in. */
+  allowedDomains: z.array(z.string().min(1)).default([]),
+  /** Role name → its members and scopes. */
+  roles: z.record(z.string().min(1), roleSchema).default({}),
+  /** Role of a signed-in person who is in no role; null refuses them. (Default: "viewer") */
+  defaultRole: z.string().min(1).nullable().default('viewer'),
+  /** (Default: 12 hours) */
+  sessionTtlMs: z.number().int().positive().default(12 * 60 * 60 * 1000),
+  /**
+   * The demo's development sign-in (`POST /auth/dev-login`). Honoured only when the server
+   * runs in demo mode; in production the route does not exist whatever this says. (Default: false)
+   */
+  devLogin: z.boolean().default(false),
+});
+
+/** What webpig.config.ts writes under `auth` (before defaults; see `parseAuthConfig`). */
+export type AuthConfig = z.input<typeof authConfigSchema>;
+
+export interface ResolvedRole {
+  members: string[];
+  scopes: ApiScope[];
+}
+
+export interface ResolvedOidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUrl: string | null;
+  scope: string;
+}
+
+/** The validated auth configuration, with defaults applied and the client secret resolved. */
+export interface ResolvedAuthConfig {
+  oidc: ResolvedOidcConfig | null;
+  allowedDomains: string[];
+  roles: Record<string, ResolvedRole>;
+  defaultRole: string | null;
+  sessionTtlMs: number;
+  devLogin: boolean;
+}
+
+const resolvedConfigs = new WeakSet<object>();
+
+/** True for what parseAuthConfig returned (so it is not parsed twice). */
+export function isResolvedAuthConfig(value: AuthConfig | ResolvedAuthConfig): value is ResolvedAuthConfig {
+  return resolvedConfigs.has(value);
+}
+
+export function parseAuthConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): ResolvedAuthConfig {
+  const parsed = authConfigSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = ['auth', ...(issue?.path ?? [])].join('.');
+    throw new ConfigError(`${field}: ${issue?.message ?? 'invalid'}`);
+  }
+  const value = parsed.data;
+  const roles: Record<string, ResolvedRole> = {};
+  for (const [name, role] of Object.entries(value.roles)) {
+    const scopes = role.scopes ?? DEFAULT_ROLE_SCOPES[name];
+    if (!scopes) {
+      throw new ConfigError(`auth.roles.${name}.scopes: a role other than admin, operator or viewer must list its scopes`);
+    }
+    roles[name] = { members: role.members.map((m) => m.toLowerCase()), scopes: [...scopes] };
+  }
+  for (const name of ['admin', 'operator', 'viewer']) {
+    roles[name] ??= { members: [], scopes: [...(DEFAULT_ROLE_SCOPES[name] ?? [])] };
+  }
+  if (value.defaultRole !== null && !roles[value.defaultRole]) {
+    throw new ConfigError(`auth.defaultRole: "${value.defaultRole}" is not a configured role`);
+  }
+  let oidc: ResolvedOidcConfig | null = null;
+  if (value.oidc) {
+    const clientSecret = value.oidc.clientSecret ?? env[value.oidc.clientSecretEnv];
+    if (!clientSecret) {
+      throw new ConfigError(
+        `auth.oidc.clientSecret: not set; put it in the environment variable ${value.oidc.clientSecretEnv}`,
+      );
+    }
+    oidc = {
+      issuer: value.oidc.issuer,
+      clientId: value.oidc.clientId,
+      clientSecret,
+      redirectUrl: value.oidc.redirectUrl ?? null,
+      scope: value.oidc.scope,
+    };
+  }
+  const resolved: ResolvedAuthConfig = {
+    oidc,
+    allowedDomains: value.allowedDomains.map((d) => d.toLowerCase().replace(/^@/, '')),
+    roles,
+    defaultRole: value.defaultRole,
+    sessionTtlMs: value.sessionTtlMs,
+    devLogin: value.devLogin,
+  };
+  resolvedConfigs.add(resolved);
+  return resolved;
 }

@@ -71,8 +71,9 @@ export class WakeHub {
       .connect()
       .then(() => client.query(`LISTEN ${quoteIdent(this.channel)}`))
       .then(() => {
-        // Notifications sent before the LISTEN was in place are lost: wake everyone once, and
-        // before `listening` resolves, so whoever awaits it sees this wake-up already delivered.
+        // NOTIFYs sent before the LISTEN was in place (after a drop, or between subscribe() and
+        // the first connect) were missed: wake everyone once. A spurious wake-up only costs a
+        // claim attempt. Done before `listening` resolves, so whoever awaits it has seen it.
         this.emit();
       })
       .catch((err: unknown) => {

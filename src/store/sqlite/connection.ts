@@ -27,20 +27,29 @@ export function sqliteFilename(url: string): string {
   return path;
 }
 
+/**
+ * Opens the file and sets it up. A file that cannot be opened (missing folder, no
+ * permission, not a SQLite database) is the URL's mistake: a one-line ConfigError.
+ */
 export function openSqliteDatabase(filename: string): Database.Database {
-  let db: Database.Database;
+  let db: Database.Database | undefined;
   try {
     db = new Database(filename);
+    // WAL lets readers (the dashboard) run while a worker writes; FULL makes a commit durable
+    // before ingestion replies 2xx (promise 1: no webhook is lost).
+    // The busy timeout first: switching to WAL needs a lock another process may hold.
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    return db;
   } catch (err) {
-    throw new StoreError('DATABASE_OPEN_FAILED', `cannot open SQLite database ${filename}: ${(err as Error).message}`, { cause: err });
+    db?.close();
+    throw new ConfigError(`cannot open SQLite database ${filename}: ${(err as Error).message}`, {
+      code: 'DATABASE_OPEN_FAILED',
+      cause: err,
+    });
   }
-  // WAL lets readers (the dashboard) run while a worker writes; FULL makes a commit durable
-  // before ingestion replies 2xx (promise 1: no webhook is lost).
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  db.pragma('foreign_keys = ON');
-  return db;
 }
 
 /**
@@ -55,6 +64,7 @@ export class SqliteContext {
 
   /** The prepared statement for `sql`, compiled on first use and cached for this database. */
   stmt(sql: string): Database.Statement<SqlValue[]> {
+    if (!this.db.open) throw new StoreError('STORE_CLOSED', 'the SQLite store is closed');
     let statement = this.statements.get(sql);
     if (statement === undefined) {
       statement = this.db.prepare<SqlValue[]>(sql);
@@ -64,15 +74,15 @@ export class SqliteContext {
   }
 
   get<Row>(sql: string, ...params: SqlParams): Row | undefined {
-    return this.stmt(sql).get(...(params as SqlValue[])) as Row | undefined;
+    return translated(() => this.stmt(sql).get(...(params as SqlValue[])) as Row | undefined);
   }
 
   all<Row>(sql: string, ...params: SqlParams): Row[] {
-    return this.stmt(sql).all(...(params as SqlValue[])) as Row[];
+    return translated(() => this.stmt(sql).all(...(params as SqlValue[])) as Row[]);
   }
 
   run(sql: string, ...params: SqlParams): Database.RunResult {
-    return this.stmt(sql).run(...(params as SqlValue[]));
+    return translated(() => this.stmt(sql).run(...(params as SqlValue[])));
   }
 
   /**
@@ -82,7 +92,7 @@ export class SqliteContext {
    */
   immediate<T>(work: () => T): T {
     if (this.db.inTransaction) return work();
-    return this.db.transaction(work).immediate();
+    return translated(() => this.db.transaction(work).immediate());
   }
 
   onWake(listener: WakeListener): () => void {
@@ -110,5 +120,23 @@ export class SqliteContext {
     this.statements.clear();
     this.wakeListeners.clear();
     if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * SQLite's own errors become StoreErrors with a stable code (the SQLite code stays in the
+ * message and `cause`); webpig's typed errors thrown inside a transaction pass through.
+ */
+function translated<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (!(err instanceof Database.SqliteError)) throw err;
+    const code = err.code.startsWith('SQLITE_BUSY')
+      ? 'DATABASE_BUSY'
+      : err.code.startsWith('SQLITE_CONSTRAINT')
+        ? 'CONSTRAINT_VIOLATED'
+        : 'DATABASE_ERROR';
+    throw new StoreError(code, `SQLite refused the operation (${err.code}): ${err.message}`, { cause: err });
   }
 }

@@ -1,3 +1,4 @@
+import { StoreError } from '../../core/errors.js';
 import type {
   AttemptRecord,
   CheckpointRecord,
@@ -18,8 +19,12 @@ import type {
  * them back into their declared types is trusted.
  */
 
-export const toMs = (date: Date): number => date.getTime();
-export const optionalMs = (date: Date | null | undefined): number | null => (date ? date.getTime() : null);
+/** Epoch ms of a caller's Date; an Invalid Date is refused rather than stored as NULL. */
+export function toMs(date: Date): number {
+  const ms = date instanceof Date ? date.getTime() : Number.NaN;
+  if (!Number.isFinite(ms)) throw new StoreError('INVALID_ARGUMENT', `expected a valid Date, got ${String(date)}`);
+  return ms;
+}
 export const toDate = (ms: number): Date => new Date(ms);
 export const optionalDate = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 

@@ -47,7 +47,12 @@ CREATE TABLE events (
 );
 
 CREATE INDEX events_claim ON events (runnable_at, received_at, id) WHERE runnable_at IS NOT NULL;
-CREATE INDEX events_entity ON events (entity_key, occurred_at, received_at, id) WHERE entity_key IS NOT NULL;
+-- Only unfinished events: the per-entity check in a claim never wades through an entity's history.
+CREATE INDEX events_entity_unfinished ON events (entity_key, occurred_at, received_at, id)
+  WHERE entity_key IS NOT NULL AND status IN ('queued', 'retrying', 'processing');
+CREATE INDEX events_entity_leased ON events (entity_key, lease_expires_at)
+  WHERE entity_key IS NOT NULL AND status = 'processing';
+CREATE INDEX events_entity ON events (entity_key, id) WHERE entity_key IS NOT NULL;
 CREATE INDEX events_status ON events (status, id);
 CREATE INDEX events_received ON events (received_at);
 CREATE INDEX events_source ON events (source, id);

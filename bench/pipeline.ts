@@ -1,0 +1,189 @@
+/**
+ * Pipeline benchmark: `node --import tsx bench/pipeline.ts [--events N] [--only sqlite|postgres]
+ * [--concurrency C]`.
+ *
+ * N events (Default: 10_000) go through a 10-stage pipeline of no-op stages with the real
+ * worker, on SQLite (a file; WAL, synchronous=FULL: every commit is fsync'ed) and on PostgreSQL
+ * ($WEBPIG_TEST_POSTGRES_URL, a fresh schema; synchronous_commit as the server has it, on by
+ * default). Printed: events/s and stage checkpoints/s, and beside them, in the same run and the
+ * same database, a baseline: N plain single-row inserts, each its own durable commit, issued
+ * with the same concurrency (a table of the benchmark's own, through a raw connection).
+ *
+ * What one event costs: a claim, then per stage a `processing` write and an outcome write (the
+ * protocol: 2 commits a stage), then the finish: 22 commits for 10 stages. So the best possible
+ * ratio of events/s to baseline inserts/s is about 1/22, and of checkpoints/s about 1/2.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { pino } from 'pino';
+import { definePipeline } from '../src/core/pipeline.js';
+import { createWorker } from '../src/engine/worker.js';
+import { PostgresStore } from '../src/store/postgres/postgres-store.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { NewEvent, Store } from '../src/store/store.js';
+
+const STAGES = 10;
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+const events = Number(arg('events') ?? 10_000);
+const only = arg('only');
+const concurrency = Number(arg('concurrency') ?? 4);
+if (!Number.isInteger(events) || events < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
+  console.error('usage: bench/pipeline.ts [--events N] [--only sqlite|postgres] [--concurrency C]');
+  process.exit(2);
+}
+
+const pipeline = definePipeline({
+  name: 'bench',
+  match: () => true,
+  stages: Array.from({ length: STAGES }, (_, i) => ({
+    name: `stage_${i + 1}`,
+    dependsOn: i === 0 ? [] : [`stage_${i}`],
+    run: async () => ({ ok: true }),
+  })),
+});
+
+function deliveries(n: number): NewEvent[] {
+  const at = new Date();
+  return Array.from({ length: n }, (_, i) => ({
+    source: 'bench',
+    providerEventId: `bench-${i}`,
+    entityKey: null,
+    type: 'payment.updated',
+    transactionStatus: 'accepted',
+    occurredAt: at,
+    receivedAt: at,
+    rawBody: Buffer.from(`{"i":${i}}`),
+    contentType: 'application/json',
+    payload: { i },
+    summary: {},
+  }));
+}
+
+interface Figures {
+  seconds: number;
+  eventsPerSecond: number;
+  checkpointsPerSecond: number;
+}
+
+/** Inserts the events (not timed), then times the worker until every event has succeeded. */
+async function runPipeline(store: Store): Promise<Figures> {
+  const all = deliveries(events);
+  for (let i = 0; i < all.length; i += 1000) await store.insertEvents(all.slice(i, i + 1000));
+  let finished = 0;
+  let done: () => void = () => undefined;
+  const allDone = new Promise<void>((resolve) => (done = resolve));
+  const worker = createWorker({
+    store,
+    pipelines: [pipeline],
+    concurrency,
+    logger: pino({ level: 'silent' }),
+    onResult: (_event, result) => {
+      if (result.status !== 'succeeded') throw new Error(`bench event ended ${result.status}`);
+      finished += 1;
+      if (finished === events) done();
+    },
+  });
+  const started = performance.now();
+  worker.start();
+  await allDone;
+  const seconds = (performance.now() - started) / 1000;
+  await worker.stop();
+  const succeeded = await store.countEvents({ status: 'succeeded' });
+  if (succeeded !== events) throw new Error(`expected ${events} succeeded events, found ${succeeded}`);
+  return { seconds, eventsPerSecond: events / seconds, checkpointsPerSecond: (events * STAGES) / seconds };
+}
+
+function report(name: string, durability: string, figures: Figures, baselinePerSecond: number): void {
+  const f = (n: number): string => n.toFixed(0).padStart(8);
+  console.log(`\n${name} (${durability}), ${events} events × ${STAGES} stages, concurrency ${concurrency}`);
+  console.log(`  pipeline:  ${f(figures.eventsPerSecond)} events/s   ${f(figures.checkpointsPerSecond)} checkpoints/s   (${figures.seconds.toFixed(1)} s)`);
+  console.log(`  baseline:  ${f(baselinePerSecond)} single-row durable inserts/s`);
+  console.log(
+    `  ratio:     events/s ÷ inserts/s = ${(figures.eventsPerSecond / baselinePerSecond).toFixed(3)}` +
+      `   checkpoints/s ÷ inserts/s = ${(figures.checkpointsPerSecond / baselinePerSecond).toFixed(3)}` +
+      `   (ideal for 22 commits an event: 0.045 and 0.455)`,
+  );
+}
+
+async function benchSqlite(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'webpig-bench-'));
+  try {
+    const file = join(dir, 'bench.db');
+    const store = SqliteStore.open(`sqlite:${file}`);
+    await store.migrate();
+    const figures = await runPipeline(store);
+    await store.close();
+
+    // Baseline: the same file and the same pragmas as the store; one commit per row.
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec('CREATE TABLE bench_baseline (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)');
+    const insert = db.prepare('INSERT INTO bench_baseline (payload) VALUES (?)');
+    const started = performance.now();
+    for (let i = 0; i < events; i++) insert.run(`{"i":${i}}`);
+    const baseline = events / ((performance.now() - started) / 1000);
+    db.close();
+    report('SQLite', 'file, WAL, synchronous=FULL', figures, baseline);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchPostgres(): Promise<void> {
+  const url = process.env.WEBPIG_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const schema = `webpig_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  try {
+    await admin.connect();
+  } catch (err) {
+    console.log(`\nPostgreSQL: skipped, not reachable at ${url.replace(/:[^:@/]*@/, ':***@')} (${String(err)})`);
+    return;
+  }
+  try {
+    const sync = (await admin.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]?.synchronous_commit;
+    const fsync = (await admin.query<{ fsync: string }>('SHOW fsync')).rows[0]?.fsync;
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    const store = await PostgresStore.open(url, { schema });
+    await store.migrate();
+    const figures = await runPipeline(store);
+    await store.close();
+
+    // Baseline: the same database, `concurrency` connections, one autocommitted insert each.
+    await admin.query(`CREATE TABLE "${schema}".bench_baseline (id bigserial PRIMARY KEY, payload text NOT NULL)`);
+    const clients = await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        return client;
+      }),
+    );
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      clients.map(async (client) => {
+        while (next < events) {
+          const i = next++;
+          await client.query(`INSERT INTO "${schema}".bench_baseline (payload) VALUES ($1)`, [`{"i":${i}}`]);
+        }
+      }),
+    );
+    const baseline = events / ((performance.now() - started) / 1000);
+    await Promise.all(clients.map((c) => c.end()));
+    report('PostgreSQL', `synchronous_commit=${sync}, fsync=${fsync}`, figures, baseline);
+  } finally {
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  }
+}
+
+if (only !== 'postgres') await benchSqlite();
+if (only !== 'sqlite') await benchPostgres();

@@ -1,0 +1,38 @@
+/**
+ * Where the Facturador's external systems are and how to authenticate. The same pipeline runs
+ * against the sandbox (`sandboxFacturadorConfig`) or the real services (URLs and tokens from
+ * the environment, in the user's webpig.config.ts).
+ */
+export interface ServiceEndpoint {
+  /** Base URL without a trailing slash, e.g. `https://api.worldoffice.example/api`. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <token>` when set. Never logged. */
+  token?: string;
+}
+
+export interface FacturadorConfig {
+  /** Name of the ePayco source whose events this pipeline handles. (Default: 'epayco') */
+  source?: string;
+  /** Longest a stage may take, calls included; then it is retried. (Default: the engine's, 30_000 ms) */
+  stageTimeoutMs?: number;
+  fr360: ServiceEndpoint;
+  frapp: ServiceEndpoint;
+  clientify: ServiceEndpoint;
+  worldoffice: ServiceEndpoint;
+  strapi: ServiceEndpoint;
+  callbell: ServiceEndpoint;
+}
+
+/** Every service pointed at the sandbox served by `baseUrl` (e.g. `http://127.0.0.1:3000`). */
+export function sandboxFacturadorConfig(baseUrl: string, source = 'epayco'): FacturadorConfig {
+  const at = (service: string): ServiceEndpoint => ({ baseUrl: `${baseUrl.replace(/\/$/, '')}/sandbox/${service}`, token: 'sandbox' });
+  return {
+    source,
+    fr360: at('fr360'),
+    frapp: at('frapp'),
+    clientify: at('clientify'),
+    worldoffice: at('worldoffice'),
+    strapi: at('strapi'),
+    callbell: at('callbell'),
+  };
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import type { ServiceEndpoint } from '../config.js';
+import { callService } from './http.js';
+
+const upsertSchema = z.object({
+  action: z.enum(['created', 'updated']),
+  contact: z.object({ id: z.number() }),
+});
+
+export interface Contact {
+  email: string;
+  name: string;
+  phone: string;
+  documentId: string;
+  tags: string[];
+}
+
+/** Clientify matches the e-mail case-insensitively, so an upsert never makes a second contact. */
+export async function upsertContact(
+  endpoint: ServiceEndpoint,
+  contact: Contact,
+  signal: AbortSignal,
+): Promise<{ contactId: number; action: 'created' | 'updated' }> {
+  const { body } = await callService({
+    service: 'Clientify',
+    endpoint,
+    method: 'POST',
+    path: '/contacts',
+    body: { ...contact, tags: [...contact.tags] },
+    signal,
+    schema: upsertSchema,
+  });
+  return { contactId: body.contact.id, action: body.action };
+}

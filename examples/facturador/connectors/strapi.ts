@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import type { ServiceEndpoint } from '../config.js';
+import { callService } from './http.js';
+
+/**
+ * Strapi has no idempotency key and no upsert. A cartera payment is applied only after
+ * checking that the cartera does not already list a payment with our reference; a
+ * facturación record is found by reference and updated, or created when missing.
+ */
+
+const paymentSchema = z.object({ reference: z.string(), amount: z.number() });
+const carteraSchema = z.object({
+  id: z.number(),
+  acuerdo: z.string(),
+  totalPaid: z.number(),
+  balance: z.number(),
+  payments: z.array(paymentSchema),
+});
+export type Cartera = z.infer<typeof carteraSchema>;
+const facturacionSchema = z.object({ id: z.number(), reference: z.string() });
+
+export async function findCartera(endpoint: ServiceEndpoint, acuerdo: string, signal: AbortSignal): Promise<Cartera | undefined> {
+  const { body } = await callService({
+    service: 'Strapi',
+    endpoint,
+    method: 'GET',
+    path: `/carteras?acuerdo=${encodeURIComponent(acuerdo)}`,
+    signal,
+    schema: z.object({ items: z.array(carteraSchema) }),
+  });
+  return body.items[0];
+}
+
+export async function createCartera(
+  endpoint: ServiceEndpoint,
+  cartera: { acuerdo: string; documentId: string; customerName: string; total: number },
+  signal: AbortSignal,
+): Promise<Cartera> {
+  const { body } = await callService({ service: 'Strapi', endpoint, method: 'POST', path: '/carteras', body: { ...cartera }, signal, schema: carteraSchema });
+  return body;
+}
+
+export async function applyPayment(
+  endpoint: ServiceEndpoint,
+  carteraId: number,
+  payment: { reference: string; amount: number },
+  signal: AbortSignal,
+): Promise<Cartera> {
+  const { body } = await callService({
+    service: 'Strapi',
+    endpoint,
+    method: 'POST',
+    path: `/carteras/${carteraId}/payments`,
+    body: { ...payment },
+    signal,
+    schema: carteraSchema,
+  });
+  return body;
+}
+
+export interface Facturacion {
+  reference: string;
+  documentId: string;
+  customerName: string;
+  product: string;
+  amount: number;
+  currency: string;
+  invoiceNumber: number | null;
+}
+
+/** Find by reference, then update it or create it: one record per reference. */
+export async function upsertFacturacion(
+  endpoint: ServiceEndpoint,
+  record: Facturacion,
+  signal: AbortSignal,
+): Promise<{ facturacionId: number; action: 'created' | 'updated' }> {
+  const { body: found } = await callService({
+    service: 'Strapi',
+    endpoint,
+    method: 'GET',
+    path: `/facturacions?reference=${encodeURIComponent(record.reference)}`,
+    signal,
+    schema: z.object({ items: z.array(facturacionSchema) }),
+  });
+  const existing = found.items[0];
+  if (existing) {
+    await callService({ service: 'Strapi', endpoint, method: 'PUT', path: `/facturacions/${existing.id}`, body: { ...record }, signal, schema: facturacionSchema });
+    return { facturacionId: existing.id, action: 'updated' };
+  }
+  const { body } = await callService({ service: 'Strapi', endpoint, method: 'POST', path: '/facturacions', body: { ...record }, signal, schema: facturacionSchema });
+  return { facturacionId: body.id, action: 'created' };
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import type { ServiceEndpoint } from '../config.js';
+import { PermanentError } from '../../../src/core/errors.js';
+import { callService } from './http.js';
+
+/**
+ * WorldOffice has NO idempotency key: POSTing an invoice twice makes two invoices. The only
+ * protection is to look the invoice up by our reference before creating it, and again when
+ * an attempt was interrupted (the stage's `reconcile`).
+ */
+
+const customerSchema = z.object({ id: z.number() });
+const invoiceSchema = z.object({ id: z.number(), number: z.number(), reference: z.string(), amount: z.number() });
+export type WorldOfficeInvoice = z.infer<typeof invoiceSchema>;
+const invoiceListSchema = z.object({ items: z.array(invoiceSchema) });
+const accountingSchema = z.object({ accountingId: z.number() });
+const emissionSchema = z.object({ cufe: z.string() });
+
+export async function findOrCreateCustomer(
+  endpoint: ServiceEndpoint,
+  customer: { documentId: string; name: string; email: string; phone: string },
+  signal: AbortSignal,
+): Promise<{ customerId: number }> {
+  const { body } = await callService({
+    service: 'WorldOffice',
+    endpoint,
+    method: 'POST',
+    path: '/customers',
+    body: { ...customer },
+    signal,
+    schema: customerSchema,
+  });
+  return { customerId: body.id };
+}
+
+export async function findInvoiceByReference(
+  endpoint: ServiceEndpoint,
+  reference: string,
+  signal: AbortSignal,
+): Promise<WorldOfficeInvoice | undefined> {
+  const { body } = await callService({
+    service: 'WorldOffice',
+    endpoint,
+    method: 'GET',
+    path: `/invoices?reference=${encodeURIComponent(reference)}`,
+    signal,
+    schema: invoiceListSchema,
+  });
+  // Should there ever be two (created before webpig), the first is the one that counts.
+  return body.items[0];
+}
+
+export async function createInvoice(
+  endpoint: ServiceEndpoint,
+  invoice: { customerId: number; reference: string; amount: number; currency: string; description: string },
+  signal: AbortSignal,
+): Promise<WorldOfficeInvoice> {
+  const { body } = await callService({
+    service: 'WorldOffice',
+    endpoint,
+    method: 'POST',
+    path: '/invoices',
+    body: { ...invoice },
+    signal,
+    schema: invoiceSchema,
+  });
+  return body;
+}
+
+/** Accounting twice is refused with 409 ALREADY_ACCOUNTED and the existing entry: both are success. */
+export async function accountInvoice(
+  endpoint: ServiceEndpoint,
+  invoiceId: number,
+  signal: AbortSignal,
+): Promise<{ accountingId: number; alreadyAccounted: boolean }> {
+  const { status, body } = await callService({
+    service: 'WorldOffice',
+    endpoint,
+    method: 'POST',
+    path: `/invoices/${invoiceId}/accounting`,
+    body: {},
+    accept: [409],
+    signal,
+    schema: z.union([accountingSchema, z.object({ error: z.object({ code: z.string(), message: z.string() }) })]),
+  });
+  if ('accountingId' in body) return { accountingId: body.accountingId, alreadyAccounted: status === 409 };
+  throw conflict(body.error);
+}
+
+/** Emitting twice is refused with 409 ALREADY_EMITTED and the existing CUFE: both are success. */
+export async function emitToDian(
+  endpoint: ServiceEndpoint,
+  invoiceId: number,
+  signal: AbortSignal,
+): Promise<{ cufe: string; alreadyEmitted: boolean }> {
+  const { status, body } = await callService({
+    service: 'WorldOffice',
+    endpoint,
+    method: 'POST',
+    path: `/invoices/${invoiceId}/dian`,
+    body: {},
+    accept: [409],
+    signal,
+    schema: z.union([emissionSchema, z.object({ error: z.object({ code: z.string(), message: z.string() }) })]),
+  });
+  if ('cufe' in body) return { cufe: body.cufe, alreadyEmitted: status === 409 };
+  throw conflict(body.error);
+}
+
+function conflict(error: { code: string; message: string }): Error {
+  return new PermanentError(`WorldOffice: ${error.message}`, { code: error.code });
+}

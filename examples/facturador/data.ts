@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { PermanentError } from '../../src/core/errors.js';
+import type { StageContext } from '../../src/core/pipeline.js';
+import type { EventRecord, JsonValue } from '../../src/core/types.js';
+import { fr360InvoiceSchema, type Fr360Invoice } from './connectors/fr360.js';
+
+/** What the `invoice_extraction` stage reads out of an ePayco confirmation. */
+export const extractionSchema = z.object({
+  invoiceId: z.string(),
+  amount: z.number(),
+  currency: z.string(),
+  refPayco: z.string(),
+  transactionId: z.string(),
+});
+export type Extraction = z.infer<typeof extractionSchema>;
+
+/** The ePayco confirmation's `x_*` fields (form-encoded, so every value is a string). */
+export function epaycoFields(payload: JsonValue): Record<string, string> {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return {};
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(payload)) {
+    if (typeof value === 'string') fields[key] = value;
+    else if (typeof value === 'number') fields[key] = String(value);
+  }
+  return fields;
+}
+
+/** ePayco's state code: x_cod_transaction_state, falling back to x_cod_response (PROVIDERS §3.2). */
+export function epaycoStateCode(event: EventRecord): string | undefined {
+  const fields = epaycoFields(event.payload);
+  return fields.x_cod_transaction_state ?? fields.x_cod_response;
+}
+
+export function extractInvoice(payload: JsonValue): Extraction {
+  const fields = epaycoFields(payload);
+  // ePayco sends the merchant's invoice as x_id_invoice (x_id_factura in older accounts);
+  // some shop plugins put it in x_extra1.
+  const invoiceId = fields.x_id_invoice ?? fields.x_id_factura ?? fields.x_extra1;
+  if (!invoiceId) {
+    throw new PermanentError('the confirmation carries no invoice id (x_id_invoice, x_id_factura or x_extra1)', { code: 'NO_INVOICE_ID' });
+  }
+  const amount = Number(fields.x_amount);
+  if (!fields.x_amount || !Number.isFinite(amount)) {
+    throw new PermanentError(`the confirmation's x_amount is not a number: "${(fields.x_amount ?? '').slice(0, 40)}"`, { code: 'BAD_AMOUNT' });
+  }
+  return {
+    invoiceId,
+    amount,
+    currency: fields.x_currency_code ?? 'COP',
+    refPayco: fields.x_ref_payco ?? '',
+    transactionId: fields.x_transaction_id ?? '',
+  };
+}
+
+/** The checkpoint data of an earlier stage, checked against its shape. */
+function output<S extends z.ZodType>(ctx: StageContext, stage: string, schema: S): z.infer<S> {
+  const parsed = schema.safeParse(ctx.outputs[stage]);
+  if (!parsed.success) {
+    throw new PermanentError(`stage ${stage} has no usable output: ${parsed.error.issues[0]?.message ?? ''}`, { code: 'MISSING_OUTPUT' });
+  }
+  return parsed.data;
+}
+
+export function extractionOf(ctx: StageContext): Extraction {
+  return output(ctx, 'invoice_extraction', extractionSchema);
+}
+
+export function fr360Of(ctx: StageContext): Fr360Invoice {
+  return output(ctx, 'fr360_query', fr360InvoiceSchema);
+}
+
+/** The invoice number from worldoffice_invoice_creation, if that stage ran. */
+export function invoiceNumberOf(ctx: StageContext): number | null {
+  const parsed = z.object({ number: z.number() }).safeParse(ctx.outputs.worldoffice_invoice_creation);
+  return parsed.success ? parsed.data.number : null;
+}
+
+export function customerIdOf(ctx: StageContext): number {
+  return output(ctx, 'worldoffice_customer', z.object({ customerId: z.number() })).customerId;
+}
+
+export function invoiceIdOf(ctx: StageContext): number {
+  return output(ctx, 'worldoffice_invoice_creation', z.object({ invoiceId: z.number() })).invoiceId;
+}

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import type { CliDeps } from '../context.js';
+import { stopOnSignals } from '../service.js';
+import { parsePort } from './serve.js';
+
+interface DemoFlags {
+  port: string;
+  host: string;
+  db: string;
+  traffic: boolean;
+}
+
+export function register(program: Command, deps: CliDeps): void {
+  program
+    .command('demo')
+    .description('everything on SQLite with a sandbox of external systems and signed sample webhooks')
+    .option('-p, --port <port>', 'port (0 picks a free one)', '3000')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--db <file>', 'SQLite file for the demo (the sandbox keeps <file>.sandbox.db beside it)', './webpig-demo.db')
+    .option('--no-traffic', 'do not send sample webhooks')
+    .action(async (flags: DemoFlags) => {
+      const port = parsePort(flags.port);
+      const { runDemo } = await import('../../demo/run-demo.js');
+      const demo = await runDemo({ port, host: flags.host, dbFile: flags.db, traffic: flags.traffic, env: process.env, print: deps.print });
+      await stopOnSignals(() => demo.stop());
+      deps.print('webpig demo stopped');
+    });
+}

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import type { CliDeps } from '../context.js';
+import { parsePositiveInt, UsageError } from './cli-deps.js';
+import { startService, stopOnSignals } from '../service.js';
+
+interface ServeOptions {
+  port?: string;
+  host?: string;
+  concurrency?: string;
+}
+
+async function run(deps: CliDeps, options: ServeOptions, parts: { http: boolean; worker: boolean }): Promise<void> {
+  const port = options.port === undefined ? undefined : parsePort(options.port);
+  const concurrency = options.concurrency === undefined ? undefined : parsePositiveInt(options.concurrency, '--concurrency');
+  const config = await deps.loadConfig();
+  const store = await deps.openStore();
+  const service = await startService({ store, config, ...parts, port, host: options.host, concurrency });
+  if (service.url) deps.print(`webpig listening on ${service.url} (webhooks at ${service.url}/webhooks/<source>)`);
+  await stopOnSignals(() => service.stop());
+}
+
+export function parsePort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) {
+    throw new UsageError(`--port must be a number from 0 to 65535, got "${value}"`);
+  }
+  return Number(value);
+}
+
+export function register(program: Command, deps: CliDeps): void {
+  program
+    .command('start')
+    .description('run the HTTP server and a worker in one process')
+    .option('-p, --port <port>', 'port (Default: config server.port, else 3000)')
+    .option('--host <host>', 'interface to listen on (Default: 127.0.0.1)')
+    .option('--concurrency <n>', 'events processed at once (Default: 4)')
+    .action((options: ServeOptions) => run(deps, options, { http: true, worker: true }));
+  program
+    .command('serve')
+    .description('run only the HTTP server (ingestion, API, dashboard); run workers separately')
+    .option('-p, --port <port>', 'port (Default: config server.port, else 3000)')
+    .option('--host <host>', 'interface to listen on (Default: 127.0.0.1)')
+    .action((options: ServeOptions) => run(deps, options, { http: true, worker: false }));
+}

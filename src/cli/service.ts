@@ -1,0 +1,86 @@
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import type { WebpigConfig } from '../core/config.js';
+import { createWorker, type Worker } from '../engine/worker.js';
+import { buildServer } from '../server/app.js';
+import type { Store } from '../store/store.js';
+
+export interface RunningService {
+  url: string | null;
+  app: FastifyInstance | null;
+  worker: Worker | null;
+  /** Stops claiming, lets running stages finish, closes the server and the store. */
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  store: Store;
+  config: WebpigConfig;
+  http: boolean;
+  worker: boolean;
+  mode?: 'production' | 'demo';
+  port?: number;
+  host?: string;
+  concurrency?: number;
+  extraPlugins?: (app: FastifyInstance) => Promise<void>;
+  logLevel?: string;
+}
+
+/** Starts the HTTP server, the worker, or both (`webpig start`) on one store. */
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const { store, config } = options;
+  const level = options.logLevel ?? process.env.WEBPIG_LOG_LEVEL ?? 'info';
+  await store.ensureFlags(
+    (config.flags ?? []).map((f) => ({ key: f.key, description: f.description, defaultValue: f.default ?? true })),
+    new Date(),
+  );
+  let app: FastifyInstance | null = null;
+  let url: string | null = null;
+  if (options.http) {
+    app = await buildServer({ store, config, mode: options.mode, logger: { level }, extraPlugins: options.extraPlugins });
+    url = await app.listen({ port: options.port ?? config.server?.port ?? 3000, host: options.host ?? config.server?.host ?? '127.0.0.1' });
+  }
+  let worker: Worker | null = null;
+  if (options.worker) {
+    worker = createWorker({
+      store,
+      pipelines: config.pipelines,
+      concurrency: options.concurrency ?? config.worker?.concurrency,
+      leaseMs: config.worker?.leaseMs,
+      logger: pino({ name: 'webpig-worker', level }),
+    });
+    worker.start();
+  }
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    app,
+    worker,
+    stop() {
+      stopping ??= (async () => {
+        await worker?.stop();
+        await app?.close();
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Runs until SIGINT/SIGTERM, then calls `stop`; a second signal exits at once. */
+export function stopOnSignals(stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    let signalled = false;
+    const handler = (signal: NodeJS.Signals) => {
+      if (signalled) process.exit(130);
+      signalled = true;
+      process.stderr.write(`\nwebpig: ${signal} received, stopping (running stages finish first; press again to exit now)\n`);
+      stop().then(resolve, (err: unknown) => {
+        process.stderr.write(`webpig: error while stopping: ${String(err)}\n`);
+        resolve();
+      });
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}

@@ -1,0 +1,88 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { api, ApiError, setCsrfToken, setUnauthorizedHandler } from './api.js';
+import { Dashboard } from './components/Dashboard.js';
+import { SignIn } from './components/SignIn.js';
+import { SessionContext, type Session } from './context.js';
+import { makeFormats } from './format.js';
+import { languageFromBrowser, translator, type Language } from './i18n.js';
+import type { DashboardConfig, Me } from './types.js';
+
+const DEFAULT_CONFIG: DashboardConfig = {
+  columns: [],
+  locale: 'es-CO',
+  timeZone: 'America/Bogota',
+  currency: 'COP',
+  devLogin: false,
+};
+
+type AuthState = { kind: 'loading' } | { kind: 'signed-out' } | { kind: 'signed-in'; me: Me } | { kind: 'failed'; message: string };
+
+export function App() {
+  const [language, setLanguage] = useState<Language>(() => languageFromBrowser(navigator.languages ?? [navigator.language]));
+  const [auth, setAuth] = useState<AuthState>({ kind: 'loading' });
+  const [config, setConfig] = useState<DashboardConfig>(DEFAULT_CONFIG);
+  const t = useMemo(() => translator(language), [language]);
+
+  const load = async () => {
+    try {
+      const me = await api.me();
+      setCsrfToken(me.csrfToken);
+      setConfig({ ...DEFAULT_CONFIG, ...(await api.config()) });
+      setAuth({ kind: 'signed-in', me });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        // /api/config needs a session too, so ask the server directly whether dev sign-in exists.
+        const devLogin = await api.devLoginAvailable();
+        setConfig((current) => ({ ...current, devLogin }));
+        setAuth({ kind: 'signed-out' });
+      } else {
+        setAuth({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  };
+
+  useEffect(() => {
+    // A session that ends while the page is open (expired, signed out in another tab) brings
+    // back the sign-in screen instead of a row of errors.
+    setUnauthorizedHandler(() => {
+      setCsrfToken(null);
+      void load();
+    });
+    void load();
+    return () => setUnauthorizedHandler(null);
+  }, []);
+
+  useEffect(() => {
+    document.documentElement.lang = language;
+  }, [language]);
+
+  const session = useMemo<Session | null>(() => {
+    if (auth.kind !== 'signed-in') return null;
+    const scopes = new Set(auth.me.scopes);
+    return {
+      me: auth.me,
+      config,
+      t,
+      formats: makeFormats(config.locale, config.timeZone, config.currency),
+      can: (scope) => scopes.has(scope) || scopes.has('admin'),
+    };
+  }, [auth, config, t]);
+
+  const signOut = async () => {
+    try {
+      await api.logout();
+    } finally {
+      setCsrfToken(null);
+      setAuth({ kind: 'signed-out' });
+    }
+  };
+
+  if (auth.kind === 'loading') return <p class="muted center">{t('loading')}</p>;
+  if (auth.kind === 'failed') return <p class="error-text center">{auth.message}</p>;
+  if (!session) return <SignIn t={t} devLogin={config.devLogin} onSignedIn={() => void load()} />;
+  return (
+    <SessionContext.Provider value={session}>
+      <Dashboard onSignOut={() => void signOut()} onToggleLanguage={() => setLanguage(language === 'es' ? 'en' : 'es')} />
+    </SessionContext.Provider>
+  );
+}

@@ -1,0 +1,115 @@
+import type {
+  AlertView,
+  DashboardConfig,
+  EventDetails,
+  EventFilters,
+  EventRow,
+  FlagView,
+  Me,
+  Metrics,
+  Page,
+} from './types.js';
+import { dayStartIn } from './format.js';
+
+/** An error reply from the server, with its `{ error: { code, message } }` body kept. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+// The CSRF token comes from /api/me and goes back on every change made with the session cookie.
+let csrfToken: string | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+// Called when an /api call answers 401 (the session expired or was signed out elsewhere).
+let onUnauthorized: (() => void) | null = null;
+
+export function setUnauthorizedHandler(handler: (() => void) | null): void {
+  onUnauthorized = handler;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const parsed = parseJson(text);
+  if (!response.ok) {
+    const error = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
+    if (response.status === 401 && path.startsWith('/api/') && path !== '/api/me') onUnauthorized?.();
+    throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText);
+  }
+  return parsed as T;
+}
+
+function query(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+export const api = {
+  me: () => request<Me>('GET', '/api/me'),
+  config: () => request<DashboardConfig>('GET', '/api/config'),
+  events: (filters: EventFilters, timeZone: string, cursor: string | null, limit = 50) =>
+    request<Page<EventRow>>(
+      'GET',
+      `/api/events${query({
+        status: filters.status,
+        source: filters.source.trim(),
+        columnState: filters.columnState,
+        since: dayStartIn(filters.since, timeZone),
+        until: dayStartIn(filters.until, timeZone, 1),
+        q: filters.q.trim(),
+        cursor,
+        limit,
+      })}`,
+    ),
+  event: (id: number) => request<EventDetails>('GET', `/api/events/${id}`),
+  retry: (id: number) => request<{ event: EventRow }>('POST', `/api/events/${id}/retry`, {}),
+  rerunStage: (id: number, stage: string) =>
+    request<{ event: EventRow }>('POST', `/api/events/${id}/stages/${encodeURIComponent(stage)}/rerun`, {}),
+  flags: () => request<{ items: FlagView[] }>('GET', '/api/flags'),
+  setFlag: (key: string, value: boolean) =>
+    request<FlagView>('PUT', `/api/flags/${encodeURIComponent(key)}`, { value }),
+  /** Stored alerts, plus those computed now (dead, retried more than once, stuck, error rates). */
+  alerts: () => request<Page<AlertView> & { computed?: AlertView[] }>('GET', '/api/alerts'),
+  metrics: (since: string) => request<Metrics>('GET', `/api/metrics${query({ since })}`),
+  /**
+   * Whether `POST /auth/dev-login` exists (demo mode): an empty body is refused with 400 when
+   * it does, 404 when it does not. Used on the sign-in screen, before /api/config is readable.
+   */
+  devLoginAvailable: () =>
+    request<unknown>('POST', '/auth/dev-login', {}).then(
+      () => true,
+      (error: unknown) => error instanceof ApiError && error.status === 400,
+    ),
+  devLogin: (email: string) => request<unknown>('POST', '/auth/dev-login', { email }),
+  logout: () => request<unknown>('POST', '/auth/logout', {}),
+};

@@ -1,0 +1,243 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError } from '../api.js';
+import { useSession } from '../context.js';
+import { jsonText } from '../format.js';
+import type { Checkpoint, EventDetails } from '../types.js';
+import { skipText } from './cells.js';
+import { isRetriable } from './EventsTable.js';
+
+export interface Selection {
+  eventId: number;
+  /** A column's stages, or null for the whole event (summary, raw payload, logs). */
+  columnKey: string | null;
+}
+
+interface DetailsPanelProps {
+  selection: Selection;
+  /** Bumped by live updates of this event, so the panel refetches. */
+  version: number;
+  onClose: () => void;
+  onRetry: (eventId: number) => Promise<void>;
+  onNotice: (message: string, isError?: boolean) => void;
+}
+
+/**
+ * The details of one column's stages (or of the whole event). Everything from the payload is
+ * rendered as text nodes: JSON goes through `jsonText` into a <pre>, never as HTML.
+ */
+export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }: DetailsPanelProps) {
+  const { t, config, formats } = useSession();
+  const closeButton = useRef<HTMLButtonElement>(null);
+  const [details, setDetails] = useState<EventDetails | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+
+  useEffect(() => {
+    let current = true;
+    api
+      .event(selection.eventId)
+      .then((loaded) => current && (setDetails(loaded), setFailure(null)))
+      .catch((error: unknown) => current && setFailure(error instanceof Error ? error.message : String(error)));
+    return () => {
+      current = false;
+    };
+  }, [selection.eventId, version]);
+
+  // Keyboard users land in the panel; Escape or the button closes it.
+  useEffect(() => closeButton.current?.focus(), [selection.eventId, selection.columnKey]);
+
+  useEffect(() => {
+    const onKey = (keyboard: KeyboardEvent) => keyboard.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+
+  const column = config.columns.find((candidate) => candidate.key === selection.columnKey) ?? null;
+  const heading = column ? `${column.label} — #${selection.eventId}` : `${t('details')} — #${selection.eventId}`;
+  const event = details?.event;
+  const stageNames = column
+    ? unique([...column.stages, ...(event?.columns[column.key]?.stages ?? [])])
+    : (event?.checkpoints.map((checkpoint) => checkpoint.stage) ?? []);
+
+  return (
+    <div class="overlay" onClick={(click) => click.target === click.currentTarget && onClose()}>
+      <div class="panel" role="dialog" aria-modal="true" aria-label={heading} data-testid="details-panel">
+        <header class="panel-head">
+          <h2>{heading}</h2>
+          <button type="button" class="icon-button" ref={closeButton} onClick={onClose} aria-label={t('close')}>
+            ✕
+          </button>
+        </header>
+        {failure && <p class="error-text">{failure}</p>}
+        {!details && !failure && <p class="muted">{t('loading')}</p>}
+        {details && !column && <EventSection details={details} onRetry={onRetry} />}
+        {event &&
+          stageNames.map((stage) => (
+            <StageSection
+              key={stage}
+              eventId={event.id}
+              stage={stage}
+              checkpoint={event.checkpoints.find((checkpoint) => checkpoint.stage === stage) ?? null}
+              onNotice={onNotice}
+            />
+          ))}
+        {details && !column && (
+          <section>
+            {details.logs.length > 0 && <h3>{t('logs')}</h3>}
+            <ul class="logs">
+              {details.logs.map((entry, index) => (
+                <li key={index} class={`log-${entry.level}`}>
+                  <span class="muted small">{formats.dateTime(entry.at)}</span> {entry.stage && <b>{entry.stage}</b>} {entry.message}
+                  {entry.fields && <pre class="json">{jsonText(entry.fields)}</pre>}
+                </li>
+              ))}
+            </ul>
+            <h3>{t('raw')}</h3>
+            <pre class="json" data-testid="raw-payload">{details.raw}</pre>
+          </section>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function unique(names: string[]): string[] {
+  return [...new Set(names)];
+}
+
+function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (eventId: number) => Promise<void> }) {
+  const { t, formats, can } = useSession();
+  const event = details.event;
+  return (
+    <section>
+      <dl class="facts">
+        <dt>{t('status')}</dt>
+        <dd>
+          <span class={`status status-${event.status}`}>{t(`status_${event.status}` as const)}</span>
+        </dd>
+        <dt>{t('attempts')}</dt>
+        <dd>{event.attempts}</dd>
+        <dt>{t('time')}</dt>
+        <dd>{formats.dateTime(event.receivedAt)}</dd>
+        <dt>ID</dt>
+        <dd>
+          {event.source} · {event.providerEventId} · {event.type}
+        </dd>
+        {event.lastError && (
+          <>
+            <dt>{t('error')}</dt>
+            <dd class="error-text">
+              {event.lastError.code ? `${event.lastError.code}: ` : ''}
+              {event.lastError.message}
+            </dd>
+          </>
+        )}
+      </dl>
+      <h3>{t('summary')}</h3>
+      <pre class="json" data-testid="summary-json">{jsonText(event.summary)}</pre>
+      {can('events:retry') && isRetriable(event) && (
+        <button type="button" onClick={() => void onRetry(event.id)} data-testid="panel-retry">
+          {t('retry')}
+        </button>
+      )}
+    </section>
+  );
+}
+
+interface StageSectionProps {
+  eventId: number;
+  stage: string;
+  checkpoint: Checkpoint | null;
+  onNotice: (message: string, isError?: boolean) => void;
+}
+
+function StageSection({ eventId, stage, checkpoint, onNotice }: StageSectionProps) {
+  const { t, formats, can } = useSession();
+  const [busy, setBusy] = useState(false);
+  const rerun = async () => {
+    setBusy(true);
+    try {
+      await api.rerunStage(eventId, stage);
+      onNotice(t('rerunDone'));
+    } catch (error) {
+      onNotice(error instanceof ApiError ? error.message : t('unknownError'), true);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="stage" data-stage={stage}>
+      <h3>
+        {stage}{' '}
+        <span class={`status cp-${checkpoint?.status ?? 'none'}`}>{checkpoint ? t(`cp_${checkpoint.status}` as const) : t('notRun')}</span>
+      </h3>
+      {checkpoint && (
+        <dl class="facts">
+          <dt>{t('startedAt')}</dt>
+          <dd>{formats.dateTime(checkpoint.startedAt)}</dd>
+          <dt>{t('completedAt')}</dt>
+          <dd>{formats.dateTime(checkpoint.completedAt)}</dd>
+          <dt>{t('duration')}</dt>
+          <dd>{formats.duration(checkpoint.durationMs)}</dd>
+          <dt>{t('attempts')}</dt>
+          <dd>{checkpoint.attempts}</dd>
+          {checkpoint.skipReason && (
+            <>
+              <dt>{t('skipReason')}</dt>
+              <dd class="warn-text">{skipText(t, checkpoint)}</dd>
+            </>
+          )}
+          {checkpoint.error && (
+            <>
+              <dt>{t('error')}</dt>
+              <dd class="error-text">
+                {checkpoint.error.code ? `${checkpoint.error.code}: ` : ''}
+                {checkpoint.error.message} ({checkpoint.error.retriable ? t('retriable') : t('permanent')})
+              </dd>
+            </>
+          )}
+        </dl>
+      )}
+      {checkpoint && checkpoint.history.length > 0 && (
+        <details open={checkpoint.history.some((attempt) => attempt.error)}>
+          <summary>{t('history')}</summary>
+          <table class="history">
+            <thead>
+              <tr>
+                <th>{t('attempt')}</th>
+                <th>{t('status')}</th>
+                <th>{t('startedAt')}</th>
+                <th>{t('duration')}</th>
+                <th>{t('error')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {checkpoint.history.map((attempt, index) => (
+                <tr key={index}>
+                  <td>{attempt.attempt}</td>
+                  <td>{t(`cp_${attempt.status}` as const)}</td>
+                  <td>{formats.dateTime(attempt.startedAt)}</td>
+                  <td>{formats.duration(attempt.durationMs)}</td>
+                  <td class="error-text">
+                    {attempt.error ? attempt.error.message : ''}
+                    {attempt.note ? <span class="muted"> {attempt.note}</span> : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
+      {checkpoint && checkpoint.data !== null && (
+        <>
+          <h4>{t('data')}</h4>
+          <pre class="json">{jsonText(checkpoint.data)}</pre>
+        </>
+      )}
+      {can('stages:rerun') && checkpoint && (
+        <button type="button" class="small-button" disabled={busy} onClick={() => void rerun()}>
+          {t('rerun')} {stage}
+        </button>
+      )}
+    </section>
+  );
+}

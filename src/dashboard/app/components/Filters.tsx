@@ -1,0 +1,65 @@
+import { useEffect, useState } from 'preact/hooks';
+import { useSession } from '../context.js';
+import { EVENT_STATUSES, NO_FILTERS, type EventFilters, type EventStatus } from '../types.js';
+
+/** Filters of the events view; free text is applied after a short pause in typing. */
+export function Filters({ value, onChange }: { value: EventFilters; onChange: (filters: EventFilters) => void }) {
+  const { t } = useSession();
+  const [text, setText] = useState(value.q);
+  useEffect(() => {
+    if (text === value.q) return;
+    const timer = setTimeout(() => onChange({ ...value, q: text }), 300);
+    return () => clearTimeout(timer);
+  }, [text]);
+  const set = (patch: Partial<EventFilters>) => onChange({ ...value, ...patch });
+  const input = (change: Event) => (change.currentTarget as HTMLInputElement).value;
+  return (
+    <form class="filters" role="search" onSubmit={(submit) => (submit.preventDefault(), set({ q: text }))}>
+      <input
+        type="search"
+        class="search"
+        placeholder={t('search')}
+        aria-label={t('search')}
+        value={text}
+        onInput={(change) => setText(input(change))}
+      />
+      <label>
+        {t('filterStatus')}
+        <select
+          value={value.status}
+          onChange={(change) => set({ status: (change.currentTarget as HTMLSelectElement).value as EventStatus | '' })}
+        >
+          <option value="">{t('any')}</option>
+          {EVENT_STATUSES.map((status) => (
+            <option key={status} value={status}>
+              {t(`status_${status}` as const)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('filterSource')}
+        <input type="text" size={10} value={value.source} onChange={(change) => set({ source: input(change) })} />
+      </label>
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={value.columnState === 'error'}
+          onChange={(change) => set({ columnState: (change.currentTarget as HTMLInputElement).checked ? 'error' : '' })}
+        />
+        {t('filterAnyError')}
+      </label>
+      <label>
+        {t('filterSince')}
+        <input type="date" value={value.since} onChange={(change) => set({ since: input(change) })} />
+      </label>
+      <label>
+        {t('filterUntil')}
+        <input type="date" value={value.until} onChange={(change) => set({ until: input(change) })} />
+      </label>
+      <button type="button" class="small-button" onClick={() => (setText(''), onChange(NO_FILTERS))}>
+        {t('clear')}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,174 @@
+/**
+ * The JSON the dashboard receives, as docs/api.md describes it. These mirror the records of
+ * src/core/types.ts with Dates as ISO strings; the page is compiled apart from the server.
+ */
+
+export type EventStatus = 'queued' | 'processing' | 'succeeded' | 'retrying' | 'dead' | 'ignored';
+export const EVENT_STATUSES: readonly EventStatus[] = ['queued', 'processing', 'succeeded', 'retrying', 'dead', 'ignored'];
+export type TransactionStatus = 'accepted' | 'rejected' | 'pending' | 'reversed';
+export type CheckpointStatus = 'pending' | 'processing' | 'success' | 'error' | 'skipped';
+export type CellState = 'success' | 'error' | 'processing' | 'skipped' | 'not_run' | 'not_applicable';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface Me {
+  email: string;
+  name: string | null;
+  roles: string[];
+  scopes: string[];
+  kind: 'session' | 'token' | 'dev';
+  csrfToken: string | null;
+}
+
+export interface ColumnInfo {
+  key: string;
+  label: string;
+  stages: string[];
+}
+
+export interface DashboardConfig {
+  columns: ColumnInfo[];
+  locale: string;
+  timeZone: string;
+  currency: string;
+  devLogin: boolean;
+}
+
+export interface EventSummary {
+  customer?: { name?: string; documentId?: string; email?: string; phone?: string };
+  product?: string;
+  amount?: number;
+  currency?: string;
+  references?: Record<string, string>;
+}
+
+export interface ErrorInfo {
+  message: string;
+  code?: string;
+  retriable: boolean;
+  httpStatus?: number;
+}
+
+export type SkipReason =
+  | { kind: 'flag'; flag: string; value: boolean }
+  | { kind: 'dependency'; stage: string; status: CheckpointStatus }
+  | { kind: 'condition'; detail: string };
+
+export interface AttemptRecord {
+  attempt: number;
+  status: CheckpointStatus;
+  startedAt: string;
+  completedAt: string | null;
+  durationMs: number | null;
+  error: ErrorInfo | null;
+  note: string | null;
+}
+
+export interface Checkpoint {
+  eventId: number;
+  stage: string;
+  status: CheckpointStatus;
+  attempts: number;
+  startedAt: string | null;
+  completedAt: string | null;
+  durationMs: number | null;
+  data: JsonValue | null;
+  error: ErrorInfo | null;
+  skipReason: SkipReason | null;
+  history: AttemptRecord[];
+  updatedAt: string;
+}
+
+export interface ColumnCell {
+  state: CellState;
+  stages: string[];
+}
+
+export interface EventRow {
+  id: number;
+  source: string;
+  providerEventId: string;
+  entityKey: string | null;
+  type: string;
+  transactionStatus: TransactionStatus | null;
+  occurredAt: string;
+  receivedAt: string;
+  status: EventStatus;
+  pipeline: string | null;
+  attempts: number;
+  manualRetries: number;
+  nextAttemptAt: string | null;
+  lastError: ErrorInfo | null;
+  ignoreReason: { kind: string; detail: string } | null;
+  summary: EventSummary;
+  columns: Record<string, ColumnCell>;
+  checkpoints: Checkpoint[];
+}
+
+export interface EventLogEntry {
+  at: string;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  stage: string | null;
+  message: string;
+  fields: Record<string, JsonValue> | null;
+}
+
+export interface EventDetails {
+  event: EventRow;
+  logs: EventLogEntry[];
+  raw: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface FlagView {
+  key: string;
+  value: boolean;
+  description: string;
+  updatedAt: string;
+  updatedBy: string | null;
+  canChange: boolean;
+  reason: string | null;
+}
+
+export interface AlertView {
+  /** Stored alerts have an id; alerts computed on the fly (dead, retried, stuck) do not. */
+  id?: number;
+  at: string;
+  kind: string;
+  eventId: number | null;
+  stage: string | null;
+  message: string;
+  details: Record<string, JsonValue> | null;
+  resolvedAt: string | null;
+}
+
+export interface StageMetrics {
+  stage: string;
+  total: number;
+  success: number;
+  error: number;
+  successRate: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+export interface Metrics {
+  stages: StageMetrics[];
+  throughput: { at: string; received: number; succeeded: number; failed: number }[];
+}
+
+/** The filters of the events view, as sent to `GET /api/events`. */
+export interface EventFilters {
+  status: EventStatus | '';
+  source: string;
+  columnState: '' | 'error';
+  since: string;
+  until: string;
+  q: string;
+}
+
+export const NO_FILTERS: EventFilters = { status: '', source: '', columnState: '', since: '', until: '', q: '' };

@@ -1,0 +1,96 @@
+/**
+ * How the engine decides whether a failed stage is worth another attempt.
+ *
+ * Retriable: `RetriableError`, network failures (connection refused/reset, DNS, `fetch failed`),
+ * a stage timeout, HTTP 5xx, 429 (rate limit) and 409 (the receiver holds a lock). Anything
+ * unknown is retriable too: a bug fixed by a deploy should not have killed the event for good,
+ * and the retry budget still ends in `dead`.
+ * Permanent: `PermanentError` and every other HTTP 4xx (the request itself is wrong).
+ */
+import { PermanentError, RetriableError, WebpigError } from '../core/errors.js';
+import type { ErrorInfo } from '../core/types.js';
+
+/**
+ * Thrown by connectors when an HTTP call answers with a non-2xx status. The engine reads
+ * `status` (and `retryAfterMs`, from a Retry-After header) to classify it.
+ */
+export class HttpCallError extends WebpigError {
+  readonly status: number;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    status: number,
+    message: string,
+    options?: { cause?: unknown; code?: string; retryAfterMs?: number },
+  ) {
+    super(options?.code ?? `HTTP_${status}`, message, options);
+    this.status = status;
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+}
+
+/** The stage ran longer than its `timeoutMs`; its signal was aborted. Retriable. */
+export class StageTimeoutError extends WebpigError {
+  constructor(stage: string, timeoutMs: number) {
+    super('STAGE_TIMEOUT', `stage "${stage}" did not finish within ${timeoutMs} ms`);
+  }
+}
+
+/** The worker is shutting down and aborted the stage. Retriable (another run resumes it). */
+export class ShutdownError extends WebpigError {
+  constructor() {
+    super('WORKER_SHUTDOWN', 'the worker was stopped while the stage ran');
+  }
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+export function isRetriableHttpStatus(status: number): boolean {
+  return status >= 500 || status === 429 || status === 409 || status === 408;
+}
+
+/** The network code of an error or of any error in its `cause` chain (fetch wraps them). */
+function networkCode(err: unknown, depth = 0): string | undefined {
+  if (depth > 4 || typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+  return networkCode((err as { cause?: unknown }).cause, depth + 1);
+}
+
+/** Turns whatever a stage threw into the structured error stored in its checkpoint. */
+export function classifyError(err: unknown): ErrorInfo {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof HttpCallError) {
+    return { message, code: err.code, retriable: isRetriableHttpStatus(err.status), httpStatus: err.status };
+  }
+  if (err instanceof PermanentError) return { message, code: err.code, retriable: false };
+  if (err instanceof WebpigError) return { message, code: err.code, retriable: true };
+  const net = networkCode(err);
+  if (net) return { message, code: net, retriable: true };
+  if (err instanceof Error && err.name === 'AbortError') return { message, code: 'ABORTED', retriable: true };
+  if (err instanceof TypeError && message === 'fetch failed') return { message, code: 'FETCH_FAILED', retriable: true };
+  const code = err instanceof Error && typeof (err as { code?: unknown }).code === 'string'
+    ? String((err as { code?: unknown }).code)
+    : 'UNKNOWN';
+  return { message, code, retriable: true };
+}
+
+/** The smallest delay the error itself asks for (Retry-After), if any. */
+export function requestedRetryDelayMs(err: unknown): number | undefined {
+  if (err instanceof RetriableError || err instanceof HttpCallError) return err.retryAfterMs;
+  return undefined;
+}

@@ -1,0 +1,256 @@
+/**
+ * Runs one claimed event through its pipeline. The protocol is explained in ARCHITECTURE.md;
+ * in short: choose the pipeline, gate on the entity state machine, then every stage in
+ * dependency order under the checkpoint protocol, then finish the event.
+ */
+import type { Logger } from 'pino';
+import { LeaseLostError, StoreError } from '../core/errors.js';
+import type { PipelineDefinition, StageDefinition } from '../core/pipeline.js';
+import { decideTransition } from '../core/state-machine.js';
+import type {
+  CheckpointRecord,
+  CheckpointStatus,
+  ErrorInfo,
+  EventRecord,
+  EventSummary,
+  IgnoreReason,
+  JsonValue,
+  SkipReason,
+} from '../core/types.js';
+import type { EventFinish, Store } from '../store/store.js';
+import { runStageAttempt, type Failpoint } from './stage-attempt.js';
+import { idempotencyKeyFor, mergeSummary } from './stage-context.js';
+import { stageOrder } from './stage-order.js';
+
+export interface RunEventOptions {
+  store: Store;
+  pipelines: readonly PipelineDefinition[];
+  /** An event this worker has just claimed (it holds the lease). */
+  event: EventRecord;
+  workerId: string;
+  logger: Logger;
+  /** Fires when the worker is told to abort running stages. (Default: never) */
+  shutdownSignal?: AbortSignal;
+  /** Fires, with a LeaseLostError, when the lease could not be renewed. (Default: never) */
+  leaseSignal?: AbortSignal;
+  /** True once the worker is stopping: no further stage starts and the lease is released. */
+  isStopping?: () => boolean;
+  /** (Default: () => new Date()) */
+  now?: () => Date;
+  /** Named crash points for tests. (Default: none) */
+  failpoint?: Failpoint;
+}
+
+export type RunEventResult =
+  | { status: 'succeeded' | 'retrying' | 'dead' | 'ignored'; event: EventRecord; stagesRun: string[] }
+  /** The worker stopped between stages and gave the event back to the queue. */
+  | { status: 'released'; stagesRun: string[] }
+  /** Another worker owns the event now; this one wrote nothing more. */
+  | { status: 'lease_lost'; stagesRun: string[] };
+
+/** The event's pipeline: the one it was first handled by, else the first whose match is true. */
+export function choosePipeline(
+  pipelines: readonly PipelineDefinition[],
+  event: EventRecord,
+): PipelineDefinition | undefined {
+  if (event.pipeline) {
+    const chosen = pipelines.find((p) => p.name === event.pipeline);
+    if (chosen) return chosen;
+  }
+  return pipelines.find((p) => p.match(event));
+}
+
+const DONE: ReadonlySet<CheckpointStatus> = new Set(['success', 'skipped']);
+const never = new AbortController().signal;
+
+export async function runEvent(options: RunEventOptions): Promise<RunEventResult> {
+  const stagesRun: string[] = [];
+  try {
+    return await runClaimedEvent(options, stagesRun);
+  } catch (err) {
+    if (err instanceof LeaseLostError) {
+      options.logger.warn({ eventId: options.event.id, err: err.message }, 'lease lost; leaving the event to its new owner');
+      return { status: 'lease_lost', stagesRun };
+    }
+    throw err;
+  }
+}
+
+async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): Promise<RunEventResult> {
+  const { store, event, workerId } = options;
+  const now = options.now ?? (() => new Date());
+  const failpoint = options.failpoint ?? (() => undefined);
+  const isStopping = options.isStopping ?? (() => false);
+  const logger = options.logger.child({ eventId: event.id });
+
+  const finish = async (f: Omit<EventFinish, 'eventId' | 'leaseOwner' | 'now'>): Promise<EventRecord> => {
+    await failpoint('event:before-finish');
+    return store.finishEvent({ eventId: event.id, leaseOwner: workerId, now: now(), ...f });
+  };
+  const ignore = async (reason: IgnoreReason, pipeline: string | null): Promise<RunEventResult> => {
+    logger.info({ reason: reason.kind }, 'event ignored: %s', reason.detail);
+    const finished = await finish({ status: 'ignored', ignoreReason: reason, pipeline });
+    return { status: 'ignored', event: finished, stagesRun };
+  };
+
+  const pipeline = choosePipeline(options.pipelines, event);
+  if (!pipeline) {
+    return ignore({ kind: 'no_pipeline', detail: `no pipeline matches ${event.source} event "${event.type}"` }, null);
+  }
+  const notApplicable = pipeline.notApplicable?.(event);
+  if (typeof notApplicable === 'string') return ignore({ kind: 'not_applicable', detail: notApplicable }, pipeline.name);
+
+  const checkpoints = new Map<string, CheckpointRecord>(
+    (await store.getCheckpoints(event.id)).map((c) => [c.stage, c]),
+  );
+  // The gate is passed once: an event that has begun its stages is never gated again, so a
+  // dead event retried by hand after newer events of its entity still completes its own work.
+  if (pipeline.entity && event.entityKey && checkpoints.size === 0) {
+    const rejected = await applyEntityTransition(store, pipeline, event, now);
+    if (rejected) return ignore(rejected, pipeline.name);
+  }
+  const statusNow = new Map<string, CheckpointStatus>();
+  const outputs: Record<string, JsonValue | null> = {};
+  for (const c of checkpoints.values()) {
+    statusNow.set(c.stage, c.status);
+    if (c.status === 'success') outputs[c.stage] = c.data;
+  }
+  let summary: EventSummary = event.summary;
+  const failures: { stage: string; error: ErrorInfo; retryDelayMs: number | null }[] = [];
+
+  const skip = (stage: StageDefinition, skipReason: SkipReason): Promise<void> => {
+    statusNow.set(stage.name, 'skipped');
+    return store.recordStageOutcome({
+      eventId: event.id,
+      stage: stage.name,
+      leaseOwner: workerId,
+      outcome: { status: 'skipped', skipReason },
+      attempt: 0,
+      startedAt: null,
+      completedAt: now(),
+    });
+  };
+
+  for (const stage of stageOrder(pipeline.stages)) {
+    if (DONE.has(statusNow.get(stage.name) ?? 'pending')) continue;
+    if (isStopping()) {
+      // With a failure in this pass, finish as retrying/dead below so its backoff holds.
+      if (failures.length > 0) break;
+      await store.releaseLease(event.id, workerId, now());
+      logger.info('worker stopping: event released between stages');
+      return { status: 'released', stagesRun };
+    }
+
+    const blockedBy = (stage.dependsOn ?? []).find((dep) => !DONE.has(statusNow.get(dep) ?? 'pending'));
+    if (blockedBy !== undefined) {
+      // Not run, and not skipped either: once the dependency succeeds on a retry, this runs.
+      const depStatus = statusNow.get(blockedBy) ?? 'pending';
+      logger.info({ stage: stage.name }, 'not run: dependency "%s" is %s', blockedBy, depStatus);
+      await store.appendEventLogs(event.id, [
+        { at: now(), level: 'warn', stage: stage.name, message: `not run: dependency "${blockedBy}" is ${depStatus}`, fields: { dependency: blockedBy, status: depStatus } },
+      ]);
+      continue;
+    }
+    const skippedDep = (stage.dependsOn ?? []).find((dep) => statusNow.get(dep) === 'skipped');
+    if (skippedDep !== undefined) {
+      await skip(stage, { kind: 'dependency', stage: skippedDep, status: 'skipped' });
+      continue;
+    }
+    if (stage.flag) {
+      const flag = await store.getFlag(stage.flag);
+      if (flag && !flag.value) {
+        await skip(stage, { kind: 'flag', flag: stage.flag, value: false });
+        continue;
+      }
+    }
+    if (stage.when) {
+      const verdict = await stage.when({
+        event, payload: event.payload, summary, outputs, idempotencyKey: idempotencyKeyFor(event, stage.name), attempt: 0, signal: never,
+        log: noopStageLogger, annotate: () => undefined, flag: async (key) => (await store.getFlag(key))?.value ?? true,
+      });
+      if (verdict !== true) {
+        await skip(stage, { kind: 'condition', detail: typeof verdict === 'string' ? verdict : 'when() returned false' });
+        continue;
+      }
+    }
+
+    stagesRun.push(stage.name);
+    const result = await runStageAttempt({
+      store, event, stage, checkpoint: checkpoints.get(stage.name), outputs, summary, workerId, logger,
+      shutdownSignal: options.shutdownSignal ?? never, leaseSignal: options.leaseSignal ?? never, now, failpoint,
+    });
+    if (result.status === 'success') {
+      statusNow.set(stage.name, 'success');
+      outputs[stage.name] = result.data;
+      if (result.summaryPatch) summary = mergeSummary(summary, result.summaryPatch);
+    } else {
+      statusNow.set(stage.name, 'error');
+      failures.push({ stage: stage.name, ...result });
+    }
+  }
+
+  if (failures.length === 0) {
+    const finished = await finish({ status: 'succeeded', pipeline: pipeline.name, lastError: null });
+    return { status: 'succeeded', event: finished, stagesRun };
+  }
+  const first = failures[0]!;
+  const lastError: ErrorInfo = { ...first.error, message: `${first.stage}: ${first.error.message}` };
+  const terminal = failures.find((f) => f.retryDelayMs === null);
+  if (terminal) {
+    const finished = await finish({ status: 'dead', pipeline: pipeline.name, lastError });
+    await store.recordAlert({
+      at: now(),
+      kind: 'dead',
+      eventId: event.id,
+      stage: terminal.stage,
+      message: terminal.error.retriable
+        ? `event ${event.id} is dead: stage "${terminal.stage}" failed and has no retries left`
+        : `event ${event.id} is dead: stage "${terminal.stage}" failed permanently`,
+      details: { code: terminal.error.code ?? null, error: terminal.error.message },
+    });
+    logger.warn({ stage: terminal.stage }, 'event dead');
+    return { status: 'dead', event: finished, stagesRun };
+  }
+  // The latest of the stages' delays: no failed stage is retried sooner than its policy says.
+  const delay = Math.max(...failures.map((f) => f.retryDelayMs ?? 0));
+  const finished = await finish({
+    status: 'retrying',
+    pipeline: pipeline.name,
+    lastError,
+    nextAttemptAt: new Date(now().getTime() + delay),
+  });
+  return { status: 'retrying', event: finished, stagesRun };
+}
+
+const noopStageLogger = { debug() {}, info() {}, warn() {}, error() {}, log() {} };
+
+/**
+ * Checks the event against its entity's state and, if it is a valid and newer move, writes
+ * the new state (compare-and-set) before any stage runs. Returns the reason when it must be
+ * ignored. A lost compare-and-set means someone else moved the entity in between: re-read
+ * and decide again.
+ */
+async function applyEntityTransition(
+  store: Store,
+  pipeline: PipelineDefinition,
+  event: EventRecord,
+  now: () => Date,
+): Promise<IgnoreReason | null> {
+  const machine = pipeline.entity!;
+  const entityKey = event.entityKey!;
+  for (let round = 0; round < 5; round++) {
+    const decision = decideTransition(machine, event, await store.getEntityState(entityKey));
+    if (decision.kind === 'ignore') return decision.reason;
+    if (decision.kind !== 'apply') return null;
+    const written = await store.setEntityState({
+      entityKey,
+      state: decision.target,
+      eventId: event.id,
+      occurredAt: event.occurredAt,
+      expectedState: decision.expectedState,
+      now: now(),
+    });
+    if (written) return null;
+  }
+  throw new StoreError('ENTITY_CONTENTION', `entity "${entityKey}" kept changing while event ${event.id} tried to move it`);
+}

@@ -1,0 +1,182 @@
+/**
+ * One attempt of one stage, under the checkpoint protocol (see ARCHITECTURE.md):
+ * durable `processing` first, then reconcile-or-run, then the outcome in one write.
+ */
+import type { Logger } from 'pino';
+import { LeaseLostError } from '../core/errors.js';
+import { DEFAULT_STAGE_TIMEOUT_MS, type StageDefinition } from '../core/pipeline.js';
+import type { CheckpointRecord, ErrorInfo, EventRecord, EventSummary, JsonValue } from '../core/types.js';
+import type { Store } from '../store/store.js';
+import { retryDelayMs } from './backoff.js';
+import { classifyError, requestedRetryDelayMs, ShutdownError, StageTimeoutError } from './errors.js';
+import { createStageContext, idempotencyKeyFor } from './stage-context.js';
+
+/** A named point where a test may crash the process (see test/helpers/crash-worker.ts). */
+export type Failpoint = (name: string) => void | Promise<void>;
+
+export interface StageAttemptInput {
+  store: Store;
+  event: EventRecord;
+  stage: StageDefinition;
+  /** The stage's checkpoint as stored before this attempt (undefined: never touched). */
+  checkpoint: CheckpointRecord | undefined;
+  outputs: Readonly<Record<string, JsonValue | null>>;
+  summary: EventSummary;
+  workerId: string;
+  logger: Logger;
+  /** Fires when the worker shuts down. */
+  shutdownSignal: AbortSignal;
+  /** Fires (with a LeaseLostError) when the worker could not renew the event's lease. */
+  leaseSignal: AbortSignal;
+  now: () => Date;
+  failpoint: Failpoint;
+}
+
+export type StageAttemptResult =
+  | { status: 'success'; data: JsonValue | null; summaryPatch: EventSummary | undefined; recovered: boolean }
+  /** retryDelayMs null: permanent, or no retries left. */
+  | { status: 'error'; error: ErrorInfo; retryDelayMs: number | null };
+
+/** Why the previous attempt needs care before this one, written into the attempt history. */
+function attemptNote(checkpoint: CheckpointRecord | undefined): { note: string | null; uncertain: boolean } {
+  if (!checkpoint || checkpoint.attempts === 0) return { note: null, uncertain: false };
+  switch (checkpoint.status) {
+    case 'processing':
+      // A worker died (or lost its lease) while the stage ran: the effect may have happened.
+      return { note: 'resumed after interruption', uncertain: true };
+    case 'error':
+      // A retriable failure (timeout, 5xx, reset) may come after the receiver did the effect.
+      return { note: 'retry after error', uncertain: checkpoint.error?.retriable ?? true };
+    case 'pending':
+      return { note: 'manual re-run', uncertain: false };
+    default:
+      return { note: null, uncertain: false };
+  }
+}
+
+/** Resolves with the promise, or rejects with the signal's reason as soon as it fires. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+export async function runStageAttempt(input: StageAttemptInput): Promise<StageAttemptResult> {
+  const { store, event, stage, failpoint } = input;
+  const attempt = (input.checkpoint?.attempts ?? 0) + 1;
+  const { note, uncertain } = attemptNote(input.checkpoint);
+  const startedAt = input.now();
+
+  const previous = input.checkpoint;
+  if (previous?.status === 'processing' && retryDelayMs(stage.retry, previous.attempts, undefined) === null) {
+    // Interrupted as many times as the policy allows attempts (a stage that kills its worker,
+    // or never finishes within a lease): stop here instead of crashing workers forever.
+    const error: ErrorInfo = {
+      message: `stage "${stage.name}" was interrupted on each of its ${previous.attempts} attempts (worker died or lost its lease)`,
+      code: 'INTERRUPTED_TOO_OFTEN',
+      retriable: true,
+    };
+    await store.recordStageOutcome({
+      eventId: event.id, stage: stage.name, leaseOwner: input.workerId, outcome: { status: 'error', error },
+      attempt: previous.attempts, startedAt: previous.startedAt, completedAt: input.now(), note: 'interrupted too often',
+    });
+    return { status: 'error', error, retryDelayMs: null };
+  }
+
+  await failpoint(`${stage.name}:before-start`);
+  await store.recordStageStart({ eventId: event.id, stage: stage.name, leaseOwner: input.workerId, attempt, startedAt, note });
+  await failpoint(`${stage.name}:before-run`);
+
+  const timeoutMs = stage.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS;
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new StageTimeoutError(stage.name, timeoutMs)), timeoutMs);
+  const shutdown = new AbortController();
+  const onShutdown = (): void => shutdown.abort(new ShutdownError());
+  if (input.shutdownSignal.aborted) onShutdown();
+  else input.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
+  const signal = AbortSignal.any([timeout.signal, shutdown.signal, input.leaseSignal]);
+
+  const handle = createStageContext({
+    store,
+    event,
+    stage: stage.name,
+    summary: input.summary,
+    outputs: input.outputs,
+    idempotencyKey: idempotencyKeyFor(event, stage.name),
+    attempt,
+    signal,
+    logger: input.logger,
+    now: input.now,
+  });
+
+  let data: JsonValue | null;
+  let recovered = false;
+  try {
+    let found: JsonValue | undefined;
+    if (uncertain && stage.reconcile) {
+      found = await untilAborted(stage.reconcile(handle.context), signal);
+    }
+    if (found !== undefined) {
+      recovered = true;
+      data = found;
+      handle.context.log.info('effect found by reconcile; the stage was not run again');
+    } else {
+      const returned = await untilAborted(stage.run(handle.context), signal);
+      data = returned === undefined ? null : returned;
+    }
+  } catch (err) {
+    if (input.leaseSignal.aborted) throw input.leaseSignal.reason;
+    if (err instanceof LeaseLostError) throw err;
+    const error = classifyError(err);
+    handle.context.log.warn('stage failed', { code: error.code ?? null, retriable: error.retriable });
+    await store.recordStageOutcome({
+      eventId: event.id,
+      stage: stage.name,
+      leaseOwner: input.workerId,
+      outcome: { status: 'error', error },
+      attempt,
+      startedAt,
+      completedAt: input.now(),
+      note,
+      summaryPatch: handle.summaryPatch(),
+      logs: handle.logs(),
+    });
+    return {
+      status: 'error',
+      error,
+      retryDelayMs: error.retriable ? retryDelayMs(stage.retry, attempt, requestedRetryDelayMs(err)) : null,
+    };
+  } finally {
+    clearTimeout(timer);
+    input.shutdownSignal.removeEventListener('abort', onShutdown);
+  }
+
+  if (input.leaseSignal.aborted) throw input.leaseSignal.reason;
+  await failpoint(`${stage.name}:after-run`);
+  await store.recordStageOutcome({
+    eventId: event.id,
+    stage: stage.name,
+    leaseOwner: input.workerId,
+    outcome: { status: 'success', data },
+    attempt,
+    startedAt,
+    completedAt: input.now(),
+    note: recovered ? 'recovered by reconcile' : note,
+    summaryPatch: handle.summaryPatch(),
+    logs: handle.logs(),
+  });
+  await failpoint(`${stage.name}:after-outcome`);
+  return { status: 'success', data, summaryPatch: handle.summaryPatch(), recovered };
+}

@@ -1,0 +1,82 @@
+/**
+ * The context a stage function receives, and the buffers that collect what it reports
+ * (summary annotations, log lines) until the engine writes them with the stage's outcome.
+ */
+import type { Logger } from 'pino';
+import type { StageContext, StageLogger } from '../core/pipeline.js';
+import type { EventLogEntry, EventRecord, EventSummary, JsonObject, JsonValue, LogLevel } from '../core/types.js';
+import type { Store } from '../store/store.js';
+
+/** Merges a summary patch into a summary; nested customer/references are merged field by field. */
+export function mergeSummary(base: EventSummary, patch: EventSummary): EventSummary {
+  const merged: EventSummary = { ...base, ...patch };
+  if (base.customer || patch.customer) merged.customer = { ...base.customer, ...patch.customer };
+  if (base.references || patch.references) merged.references = { ...base.references, ...patch.references };
+  return merged;
+}
+
+export interface StageContextInput {
+  store: Store;
+  event: EventRecord;
+  stage: string;
+  summary: EventSummary;
+  outputs: Readonly<Record<string, JsonValue | null>>;
+  idempotencyKey: string;
+  attempt: number;
+  signal: AbortSignal;
+  logger: Logger;
+  now: () => Date;
+}
+
+export interface StageContextHandle {
+  context: StageContext;
+  /** Everything passed to annotate(), merged; undefined when the stage annotated nothing. */
+  summaryPatch(): EventSummary | undefined;
+  /** Log lines the stage wrote, in order. */
+  logs(): EventLogEntry[];
+}
+
+export function createStageContext(input: StageContextInput): StageContextHandle {
+  let patch: EventSummary | undefined;
+  const buffered: EventLogEntry[] = [];
+  const pinoLogger = input.logger.child({ eventId: input.event.id, stage: input.stage });
+  const log = (level: LogLevel, message: string, fields?: JsonObject): void => {
+    buffered.push({ at: input.now(), level, stage: input.stage, message, fields: fields ?? null });
+    pinoLogger[level](fields ?? {}, message);
+  };
+  const stageLogger: StageLogger = {
+    debug: (message, fields) => log('debug', message, fields),
+    info: (message, fields) => log('info', message, fields),
+    warn: (message, fields) => log('warn', message, fields),
+    error: (message, fields) => log('error', message, fields),
+    log,
+  };
+  const context: StageContext = {
+    event: input.event,
+    payload: input.event.payload,
+    summary: input.summary,
+    outputs: input.outputs,
+    idempotencyKey: input.idempotencyKey,
+    attempt: input.attempt,
+    signal: input.signal,
+    log: stageLogger,
+    annotate(summaryPatch) {
+      patch = mergeSummary(patch ?? {}, summaryPatch);
+    },
+    async flag(key) {
+      const flag = await input.store.getFlag(key);
+      return flag?.value ?? true;
+    },
+  };
+  return { context, summaryPatch: () => patch, logs: () => buffered };
+}
+
+/**
+ * The idempotency key of one stage of one event. It is built from the provider's identity of
+ * the delivery (source + provider event id, unique and immutable), not from attempt numbers,
+ * worker ids or times, so every attempt — after a crash, a manual retry or a deliberate
+ * re-run — sends the same key and a deduplicating receiver performs the effect once.
+ */
+export function idempotencyKeyFor(event: EventRecord, stage: string): string {
+  return `webpig:${event.source}:${event.providerEventId}:${stage}`;
+}

@@ -1,0 +1,200 @@
+/**
+ * The worker: claims runnable events (up to `concurrency` at once), keeps their leases alive
+ * while they run, and runs each through its pipeline. See ARCHITECTURE.md.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { pino, type Logger } from 'pino';
+import { LeaseLostError } from '../core/errors.js';
+import type { PipelineDefinition } from '../core/pipeline.js';
+import type { EventRecord } from '../core/types.js';
+import type { Store } from '../store/store.js';
+import { runEvent, type RunEventResult } from './runner.js';
+import type { Failpoint } from './stage-attempt.js';
+
+export interface WorkerOptions {
+  store: Store;
+  pipelines: readonly PipelineDefinition[];
+  /** Written as the lease owner. (Default: host:pid:random) */
+  workerId?: string;
+  /** Events processed at once. (Default: 4) */
+  concurrency?: number;
+  /** How long a claim lasts without renewal; renewed every leaseMs/3. (Default: 30_000) */
+  leaseMs?: number;
+  /** Longest sleep between claim attempts when nothing wakes the worker. (Default: 1_000) */
+  pollMs?: number;
+  /** (Default: a pino logger at level info) */
+  logger?: Logger;
+  /** (Default: () => new Date()) */
+  now?: () => Date;
+  /** Named crash points, for the crash tests only. (Default: none) */
+  failpoint?: Failpoint;
+  /** Called after each event run, for tests and metrics. (Default: none) */
+  onResult?: (event: EventRecord, result: RunEventResult) => void;
+}
+
+export interface Worker {
+  readonly id: string;
+  /** Starts claiming. Calling it twice does nothing. */
+  start(): void;
+  /**
+   * Stops claiming and waits for the running events: each finishes its current stage (or
+   * that stage hits its timeout), then gives the event back. With `abort`, running stages
+   * are aborted at once (their signal fires) and recorded as retriable errors.
+   */
+  stop(options?: { abort?: boolean }): Promise<void>;
+}
+
+export function defaultWorkerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+export function createWorker(options: WorkerOptions): Worker {
+  const { store, pipelines } = options;
+  const id = options.workerId ?? defaultWorkerId();
+  const concurrency = options.concurrency ?? 4;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const pollMs = options.pollMs ?? 1_000;
+  const now = options.now ?? (() => new Date());
+  const logger = (options.logger ?? pino({ name: 'webpig-worker' })).child({ worker: id });
+  const shutdown = new AbortController();
+  const active = new Set<Promise<void>>();
+  let started = false;
+  let stopping = false;
+  let loopDone: Promise<void> = Promise.resolve();
+  let unsubscribe: () => void = () => undefined;
+  let wakeUp: (() => void) | null = null;
+  // A wake-up that came while the loop was busy claiming: the next sleep returns at once.
+  let wokenWhileBusy = false;
+
+  const wake = (): void => {
+    const resolve = wakeUp;
+    wakeUp = null;
+    if (resolve) resolve();
+    else wokenWhileBusy = true;
+  };
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (wokenWhileBusy) {
+        wokenWhileBusy = false;
+        resolve();
+        return;
+      }
+      const timer = setTimeout(() => {
+        wakeUp = null;
+        resolve();
+      }, ms);
+      wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  async function process(event: EventRecord): Promise<void> {
+    const lease = new AbortController();
+    let lastRenewal = Date.now();
+    let renewing = false;
+    const renew = setInterval(() => {
+      if (renewing || lease.signal.aborted) return;
+      renewing = true;
+      store
+        .renewLease(event.id, id, leaseMs, now())
+        .then(
+          (held) => {
+            if (held) lastRenewal = Date.now();
+            else lease.abort(new LeaseLostError(event.id, id));
+          },
+          (err: unknown) => {
+            // A database hiccup is not a lost lease yet; it is once the lease has run out.
+            logger.warn({ eventId: event.id, err: String(err) }, 'lease renewal failed');
+            if (Date.now() - lastRenewal >= leaseMs) lease.abort(new LeaseLostError(event.id, id));
+          },
+        )
+        .finally(() => {
+          renewing = false;
+        });
+    }, Math.max(1, Math.floor(leaseMs / 3)));
+    try {
+      const result = await runEvent({
+        store,
+        pipelines,
+        event,
+        workerId: id,
+        logger,
+        shutdownSignal: shutdown.signal,
+        leaseSignal: lease.signal,
+        isStopping: () => stopping,
+        now,
+        failpoint: options.failpoint,
+      });
+      options.onResult?.(event, result);
+    } catch (err) {
+      // Left as is: the lease runs out and the event is resumed from its checkpoints. Releasing
+      // it now could spin on a persistent failure.
+      logger.error({ eventId: event.id, err: err instanceof Error ? err.message : String(err) }, 'event run failed');
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  function track(event: EventRecord): void {
+    const task = process(event).finally(() => {
+      active.delete(task);
+      wake();
+    });
+    active.add(task);
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopping) {
+      wokenWhileBusy = false;
+      while (!stopping && active.size < concurrency) {
+        let event: EventRecord | null;
+        try {
+          event = await store.claimNextEvent({ workerId: id, leaseMs, now: now() });
+        } catch (err) {
+          logger.error({ err: err instanceof Error ? err.message : String(err) }, 'claim failed');
+          break;
+        }
+        if (!event) break;
+        track(event);
+      }
+      if (stopping) break;
+      await sleep(active.size >= concurrency ? pollMs : await idleDelay());
+    }
+  }
+
+  /** How long to sleep with nothing claimable: until the next scheduled retry, at most pollMs. */
+  async function idleDelay(): Promise<number> {
+    try {
+      const next = await store.nextWakeAt();
+      // A due time in the past belongs to an event we could not claim (its entity is busy):
+      // only a future time may shorten the sleep.
+      const untilNext = next ? next.getTime() - now().getTime() : Infinity;
+      return untilNext > 0 ? Math.min(pollMs, untilNext) : pollMs;
+    } catch {
+      return pollMs;
+    }
+  }
+
+  return {
+    id,
+    start() {
+      if (started) return;
+      started = true;
+      unsubscribe = store.onWake(wake);
+      loopDone = loop();
+      logger.info({ concurrency, leaseMs }, 'worker started');
+    },
+    async stop(stopOptions) {
+      stopping = true;
+      if (stopOptions?.abort) shutdown.abort();
+      wake();
+      await loopDone;
+      await Promise.all([...active]);
+      unsubscribe();
+      logger.info('worker stopped');
+    },
+  };
+}

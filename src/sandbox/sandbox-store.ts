@@ -1,0 +1,285 @@
+import Database from 'better-sqlite3';
+import type { JsonObject } from '../core/types.js';
+import { WebpigError } from '../core/errors.js';
+
+/**
+ * The sandbox's own persistence: the records the simulated services were asked to create,
+ * the replies they gave to each Idempotency-Key, and the faults waiting to be injected.
+ *
+ * This is the one place outside `src/store/` that holds SQL. It is deliberately NOT part of
+ * the webpig Store: it stands in for other companies' databases (WorldOffice, Strapi...),
+ * so it lives in its own file (`<db>.sandbox.db`) and survives a restart of the process, which
+ * lets crash tests count what the "outside world" holds after killing a worker.
+ */
+
+export type SandboxService =
+  | 'fr360'
+  | 'frapp'
+  | 'clientify'
+  | 'worldoffice'
+  | 'strapi'
+  | 'callbell'
+  | 'epayco'
+  | 'mercadopago'
+  | 'stripe';
+
+export const SANDBOX_SERVICES: readonly SandboxService[] = [
+  'fr360',
+  'frapp',
+  'clientify',
+  'worldoffice',
+  'strapi',
+  'callbell',
+  'epayco',
+  'mercadopago',
+  'stripe',
+];
+
+/** A stored record: its fields plus the id and times the sandbox gave it. */
+export type SandboxRecord = JsonObject & { id: number; createdAt: string; updatedAt: string };
+
+export type FaultMode = 'error' | 'timeout' | 'effect-then-fail';
+export const FAULT_MODES: readonly FaultMode[] = ['error', 'timeout', 'effect-then-fail'];
+
+export interface FaultSpec {
+  service: SandboxService;
+  /** Operation name, e.g. `create_invoice`; listed per service in src/sandbox/README.md. */
+  operation: string;
+  mode: FaultMode;
+  /** How many of the next calls fail. */
+  count: number;
+  /** HTTP status of the failed reply. (Default: 503 for `error`, 502 for `effect-then-fail`) */
+  status?: number;
+}
+
+export interface PendingFault extends FaultSpec {
+  id: number;
+  /** Calls still to fail. */
+  remaining: number;
+}
+
+export interface StoredReply {
+  status: number;
+  body: JsonObject;
+}
+
+export class SandboxStoreError extends WebpigError {}
+
+/** `<db>.sandbox.db` next to the webpig database; `:memory:` stays in memory. */
+export function sandboxDbPathFor(webpigDbPath: string): string {
+  return webpigDbPath === ':memory:' ? ':memory:' : `${webpigDbPath}.sandbox.db`;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sandbox_records (
+  service    TEXT    NOT NULL,
+  collection TEXT    NOT NULL,
+  id         INTEGER NOT NULL,
+  data       TEXT    NOT NULL,
+  created_at TEXT    NOT NULL,
+  updated_at TEXT    NOT NULL,
+  PRIMARY KEY (service, collection, id)
+);
+CREATE TABLE IF NOT EXISTS sandbox_idempotency_keys (
+  service   TEXT    NOT NULL,
+  operation TEXT    NOT NULL,
+  key       TEXT    NOT NULL,
+  status    INTEGER NOT NULL,
+  body      TEXT    NOT NULL,
+  PRIMARY KEY (service, operation, key)
+);
+CREATE TABLE IF NOT EXISTS sandbox_faults (
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  service   TEXT    NOT NULL,
+  operation TEXT    NOT NULL,
+  mode      TEXT    NOT NULL,
+  remaining INTEGER NOT NULL,
+  status    INTEGER
+);
+`;
+
+interface RecordRow {
+  id: number;
+  data: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface FaultRow {
+  id: number;
+  service: string;
+  operation: string;
+  mode: string;
+  remaining: number;
+  status: number | null;
+}
+
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export class SandboxStore {
+  private readonly db: Database.Database;
+  private readonly now: () => Date;
+
+  private constructor(db: Database.Database, now: () => Date) {
+    this.db = db;
+    this.now = now;
+  }
+
+  /** Opens (creating if needed) the sandbox database at `path`, or in memory for `:memory:`. */
+  static open(path: string, options: { now?: () => Date } = {}): SandboxStore {
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    return new SandboxStore(db, options.now ?? (() => new Date()));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs `fn` in one transaction: an effect and its idempotency reply commit together. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** Stores a new record; ids count up per collection from `firstId`. (Default firstId: 1) */
+  insert(service: SandboxService, collection: string, data: JsonObject, firstId = 1): SandboxRecord {
+    const at = this.now().toISOString();
+    const max = this.db
+      .prepare('SELECT MAX(id) AS max FROM sandbox_records WHERE service = ? AND collection = ?')
+      .get(service, collection) as { max: number | null };
+    const id = max.max === null ? firstId : max.max + 1;
+    this.db
+      .prepare(
+        'INSERT INTO sandbox_records (service, collection, id, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(service, collection, id, JSON.stringify(data), at, at);
+    return toRecord({ id, data: JSON.stringify(data), created_at: at, updated_at: at });
+  }
+
+  /** Replaces the fields of a record (the id and creation time stay). */
+  update(service: SandboxService, collection: string, id: number, data: JsonObject): SandboxRecord {
+    const at = this.now().toISOString();
+    const result = this.db
+      .prepare('UPDATE sandbox_records SET data = ?, updated_at = ? WHERE service = ? AND collection = ? AND id = ?')
+      .run(JSON.stringify(data), at, service, collection, id);
+    if (result.changes === 0) {
+      throw new SandboxStoreError('SANDBOX_NOT_FOUND', `no ${service} ${collection} record ${id}`);
+    }
+    const record = this.get(service, collection, id);
+    if (!record) throw new SandboxStoreError('SANDBOX_NOT_FOUND', `no ${service} ${collection} record ${id}`);
+    return record;
+  }
+
+  get(service: SandboxService, collection: string, id: number): SandboxRecord | undefined {
+    const row = this.db
+      .prepare(
+        'SELECT id, data, created_at, updated_at FROM sandbox_records WHERE service = ? AND collection = ? AND id = ?',
+      )
+      .get(service, collection, id) as RecordRow | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** Every record of a collection, oldest first. */
+  list(service: SandboxService, collection: string): SandboxRecord[] {
+    const rows = this.db
+      .prepare(
+        'SELECT id, data, created_at, updated_at FROM sandbox_records WHERE service = ? AND collection = ? ORDER BY id',
+      )
+      .all(service, collection) as RecordRow[];
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Records whose top-level string field equals `value`. With `caseInsensitive`, compares
+   * ASCII-lowercased (SQLite's lower()), which is what e-mail matching needs.
+   */
+  findBy(
+    service: SandboxService,
+    collection: string,
+    field: string,
+    value: string,
+    options: { caseInsensitive?: boolean } = {},
+  ): SandboxRecord[] {
+    if (!FIELD_NAME.test(field)) throw new SandboxStoreError('SANDBOX_BAD_FIELD', `bad field name "${field}"`);
+    const path = `$.${field}`;
+    const sql = options.caseInsensitive
+      ? `SELECT id, data, created_at, updated_at FROM sandbox_records
+           WHERE service = ? AND collection = ? AND lower(json_extract(data, ?)) = lower(?) ORDER BY id`
+      : `SELECT id, data, created_at, updated_at FROM sandbox_records
+           WHERE service = ? AND collection = ? AND json_extract(data, ?) = ? ORDER BY id`;
+    const rows = this.db.prepare(sql).all(service, collection, path, value) as RecordRow[];
+    return rows.map(toRecord);
+  }
+
+  /** The reply given earlier to this Idempotency-Key, if any. */
+  storedReply(service: SandboxService, operation: string, key: string): StoredReply | undefined {
+    const row = this.db
+      .prepare('SELECT status, body FROM sandbox_idempotency_keys WHERE service = ? AND operation = ? AND key = ?')
+      .get(service, operation, key) as { status: number; body: string } | undefined;
+    return row ? { status: row.status, body: JSON.parse(row.body) as JsonObject } : undefined;
+  }
+
+  storeReply(service: SandboxService, operation: string, key: string, reply: StoredReply): void {
+    this.db
+      .prepare(
+        'INSERT INTO sandbox_idempotency_keys (service, operation, key, status, body) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run(service, operation, key, reply.status, JSON.stringify(reply.body));
+  }
+
+  addFault(spec: FaultSpec): PendingFault {
+    const result = this.db
+      .prepare('INSERT INTO sandbox_faults (service, operation, mode, remaining, status) VALUES (?, ?, ?, ?, ?)')
+      .run(spec.service, spec.operation, spec.mode, spec.count, spec.status ?? null);
+    return { ...spec, id: Number(result.lastInsertRowid), remaining: spec.count };
+  }
+
+  /**
+   * Consumes one call of the oldest pending fault for this service and operation, if any.
+   * Done in one transaction so two concurrent calls never both take the last one.
+   */
+  takeFault(service: SandboxService, operation: string): PendingFault | undefined {
+    return this.transaction(() => {
+      const row = this.db
+        .prepare(
+          `SELECT id, service, operation, mode, remaining, status FROM sandbox_faults
+             WHERE service = ? AND operation = ? AND remaining > 0 ORDER BY id LIMIT 1`,
+        )
+        .get(service, operation) as FaultRow | undefined;
+      if (!row) return undefined;
+      this.db.prepare('UPDATE sandbox_faults SET remaining = remaining - 1 WHERE id = ?').run(row.id);
+      this.db.prepare('DELETE FROM sandbox_faults WHERE remaining <= 0').run();
+      return toFault(row);
+    });
+  }
+
+  listFaults(): PendingFault[] {
+    const rows = this.db
+      .prepare('SELECT id, service, operation, mode, remaining, status FROM sandbox_faults ORDER BY id')
+      .all() as FaultRow[];
+    return rows.map(toFault);
+  }
+
+  clearFaults(): number {
+    return this.db.prepare('DELETE FROM sandbox_faults').run().changes;
+  }
+}
+
+function toRecord(row: RecordRow): SandboxRecord {
+  const data = JSON.parse(row.data) as JsonObject;
+  return { ...data, id: row.id, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+function toFault(row: FaultRow): PendingFault {
+  return {
+    id: row.id,
+    service: row.service as SandboxService,
+    operation: row.operation,
+    mode: row.mode as FaultMode,
+    count: row.remaining,
+    remaining: row.remaining,
+    ...(row.status === null ? {} : { status: row.status }),
+  };
+}

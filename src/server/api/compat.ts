@@ -1,0 +1,116 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { CheckpointRecord, EventLogEntry, EventRecord } from '../../core/types.js';
+import { parseInput, requireScope, type ApiContext } from './context.js';
+import { changeFlag } from './flags.js';
+
+/**
+ * Compatibility with clients of the seeds' Facturador API: `GET /api/webhooks/recent` in the
+ * "proposed checkpoint structure" of webpig-architecture.md, and the flag endpoints as a
+ * key → boolean map. Same authentication and the same server-side flag permission check.
+ */
+
+const recentQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(50) });
+
+function overall(event: EventRecord, counts: { completed: number; failed: number }): string {
+  if (event.status === 'ignored') return 'ignored';
+  if (event.status === 'succeeded') return counts.failed > 0 ? 'partial_success' : 'success';
+  if (event.status === 'dead') return counts.completed > 0 ? 'partial_success' : 'failed';
+  return 'processing';
+}
+
+function compatCheckpoint(checkpoint: CheckpointRecord): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    status: checkpoint.status,
+    started_at: checkpoint.startedAt,
+    completed_at: checkpoint.completedAt,
+    duration_ms: checkpoint.durationMs,
+    attempts: checkpoint.history.map((attempt) => ({
+      attempt: attempt.attempt,
+      timestamp: attempt.startedAt,
+      status: attempt.status,
+      error: attempt.error?.message ?? null,
+      duration_ms: attempt.durationMs,
+    })),
+    retry_count: Math.max(0, checkpoint.attempts - 1),
+    data: checkpoint.data,
+    error: checkpoint.error
+      ? { message: checkpoint.error.message, code: checkpoint.error.code ?? null, recoverable: checkpoint.error.retriable }
+      : null,
+  };
+  const skip = checkpoint.skipReason;
+  if (checkpoint.status === 'skipped' && skip) {
+    view.skipped_at = checkpoint.completedAt;
+    view.reason =
+      skip.kind === 'flag'
+        ? { type: 'feature_flag', flag_name: skip.flag, flag_value: skip.value }
+        : skip.kind === 'dependency'
+          ? { type: 'dependency', stage: skip.stage, status: skip.status }
+          : { type: 'condition', detail: skip.detail };
+  }
+  return view;
+}
+
+export function toCompatWebhook(event: EventRecord, checkpoints: CheckpointRecord[], logs: EventLogEntry[]) {
+  const completed = checkpoints.filter((c) => c.status === 'success').length;
+  const failed = checkpoints.filter((c) => c.status === 'error').length;
+  const skipped = checkpoints.filter((c) => c.status === 'skipped').length;
+  const started = checkpoints.map((c) => c.startedAt).filter((d): d is Date => d !== null);
+  const ended = checkpoints.map((c) => c.completedAt).filter((d): d is Date => d !== null);
+  const startedAt = started.length ? new Date(Math.min(...started.map((d) => d.getTime()))) : null;
+  const completedAt = ended.length ? new Date(Math.max(...ended.map((d) => d.getTime()))) : null;
+  const customer = event.summary.customer ?? {};
+  return {
+    id: event.id,
+    invoice_id: event.summary.references?.invoice ?? event.summary.references?.invoiceId ?? null,
+    transaction_status: event.transactionStatus,
+    created_at: event.receivedAt,
+    updated_at: event.updatedAt,
+    customer: {
+      name: customer.name ?? null,
+      cedula: customer.documentId ?? null,
+      email: customer.email ?? null,
+      phone: customer.phone ?? null,
+    },
+    product: { name: event.summary.product ?? null, price: event.summary.amount ?? null, currency: event.summary.currency ?? null },
+    pipeline_status: {
+      overall: overall(event, { completed, failed }),
+      completed_stages: completed,
+      failed_stages: failed,
+      skipped_stages: skipped,
+      total_stages: checkpoints.length,
+      started_at: startedAt,
+      completed_at: event.status === 'succeeded' || event.status === 'dead' ? completedAt : null,
+      duration_ms: startedAt && completedAt ? completedAt.getTime() - startedAt.getTime() : null,
+    },
+    checkpoints: Object.fromEntries(checkpoints.map((c) => [c.stage, compatCheckpoint(c)])),
+    logs: logs.map((log) => ({ timestamp: log.at, level: log.level, stage: log.stage, message: log.message })),
+  };
+}
+
+export function registerCompatRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get('/api/webhooks/recent', async (request) => {
+    requireScope(request, 'events:read');
+    const { limit } = parseInput(recentQuery, request.query, 'query');
+    const page = await ctx.store.listEvents({}, { limit });
+    const checkpoints = await ctx.store.getCheckpointsForEvents(page.items.map((e) => e.id));
+    const webhooks = [];
+    for (const event of page.items) {
+      const logs = await ctx.store.getEventLogs(event.id);
+      webhooks.push(toCompatWebhook(event, checkpoints.get(event.id) ?? [], logs));
+    }
+    return { success: true, webhooks };
+  });
+
+  app.get('/api/feature-flags', async (request) => {
+    requireScope(request, 'events:read');
+    const flags = await ctx.store.listFlags();
+    return { success: true, flags: Object.fromEntries(flags.map((f) => [f.key, f.value])) };
+  });
+
+  app.put('/api/feature-flags/:key', async (request) => {
+    const key = (request.params as { key: string }).key;
+    const flag = await changeFlag(ctx, request, key, request.body);
+    return { success: true, flag: { key: flag.key, value: flag.value } };
+  });
+}

@@ -1,0 +1,62 @@
+import type { FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { FlagConfig, WebpigConfig } from '../../core/config.js';
+import type { PipelineDefinition } from '../../core/pipeline.js';
+import type { Store } from '../../store/store.js';
+import type { ApiScope, ResolvedAuthConfig } from '../auth/config.js';
+import { hasScope, type Principal } from '../auth/principal.js';
+import { HttpError } from '../http-errors.js';
+import type { ResolvedColumn } from './event-view.js';
+import type { EventOperations } from './operations.js';
+
+/** What every /api route module receives from the plugin. */
+export interface ApiContext {
+  store: Store;
+  columns: ResolvedColumn[];
+  flags: FlagConfig[];
+  pipelines: PipelineDefinition[];
+  auth: ResolvedAuthConfig;
+  mode: 'production' | 'demo';
+  dashboard: NonNullable<WebpigConfig['dashboard']>;
+  devLogin: boolean;
+  operations: EventOperations;
+  /** (Default: 0.2) */
+  stageErrorRate: number;
+  now: () => Date;
+}
+
+const principals = new WeakMap<FastifyRequest, Principal>();
+
+export function setPrincipal(request: FastifyRequest, principal: Principal): void {
+  principals.set(request, principal);
+}
+
+/** The caller of an /api route; the authentication hook guarantees there is one. */
+export function principalOf(request: FastifyRequest): Principal {
+  const principal = principals.get(request);
+  if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'sign in or send an API token');
+  return principal;
+}
+
+export function requireScope(request: FastifyRequest, scope: ApiScope): Principal {
+  const principal = principalOf(request);
+  if (!hasScope(principal, scope)) {
+    throw new HttpError(403, 'FORBIDDEN', `this needs the ${scope} scope, which ${principal.email} does not have`);
+  }
+  return principal;
+}
+
+/** Validates a query string or body; the 400 message names the field at fault. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.length ? issue.path.join('.') : what;
+  throw new HttpError(400, 'INVALID_REQUEST', `${field}: ${issue?.message ?? 'invalid'}`);
+}
+
+export function eventIdParam(value: unknown): number {
+  const id = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(id) || id <= 0) throw new HttpError(400, 'INVALID_REQUEST', 'id: must be a positive integer');
+  return id;
+}

@@ -1,0 +1,105 @@
+import type { ColumnConfig } from '../../core/config.js';
+import type { PipelineDefinition } from '../../core/pipeline.js';
+import type { CheckpointRecord, EventRecord } from '../../core/types.js';
+
+/** How the API shows events: rows with one cell per dashboard column (docs/api.md, EventRow). */
+
+export type ColumnState = 'success' | 'error' | 'processing' | 'skipped' | 'not_run' | 'not_applicable';
+export const COLUMN_STATES: readonly ColumnState[] = ['success', 'error', 'processing', 'skipped', 'not_run', 'not_applicable'];
+
+export interface ColumnCell {
+  state: ColumnState;
+  stages: string[];
+}
+
+export interface ResolvedColumn {
+  key: string;
+  label: string;
+  stages: string[];
+}
+
+/**
+ * Columns with their stages, gathered from every pipeline's `stage.column`. Configured
+ * columns keep their order and labels; a column used by a stage but not configured is
+ * appended with its key as label.
+ */
+export function resolveColumns(columns: ColumnConfig[] | undefined, pipelines: PipelineDefinition[]): ResolvedColumn[] {
+  const resolved = new Map<string, ResolvedColumn>();
+  for (const column of columns ?? []) resolved.set(column.key, { key: column.key, label: column.label, stages: [] });
+  for (const pipeline of pipelines) {
+    for (const stage of pipeline.stages) {
+      if (!stage.column) continue;
+      let column = resolved.get(stage.column);
+      if (!column) {
+        column = { key: stage.column, label: stage.column, stages: [] };
+        resolved.set(stage.column, column);
+      }
+      if (!column.stages.includes(stage.name)) column.stages.push(stage.name);
+    }
+  }
+  return [...resolved.values()];
+}
+
+/** Error beats processing beats skipped beats success: an error is never hidden behind a warning. */
+const PRECEDENCE: Array<[CheckpointRecord['status'], ColumnState]> = [
+  ['error', 'error'],
+  ['processing', 'processing'],
+  ['skipped', 'skipped'],
+  ['success', 'success'],
+];
+
+export function columnCell(event: EventRecord, checkpoints: CheckpointRecord[], column: ResolvedColumn): ColumnCell {
+  if (event.status === 'ignored') return { state: 'not_applicable', stages: column.stages };
+  const statuses = new Set(checkpoints.filter((c) => column.stages.includes(c.stage)).map((c) => c.status));
+  for (const [status, state] of PRECEDENCE) if (statuses.has(status)) return { state, stages: column.stages };
+  return { state: 'not_run', stages: column.stages };
+}
+
+export interface EventRow {
+  id: number;
+  source: string;
+  providerEventId: string;
+  entityKey: string | null;
+  type: string;
+  transactionStatus: EventRecord['transactionStatus'];
+  occurredAt: Date;
+  receivedAt: Date;
+  status: EventRecord['status'];
+  pipeline: string | null;
+  attempts: number;
+  manualRetries: number;
+  nextAttemptAt: Date | null;
+  lastError: EventRecord['lastError'];
+  ignoreReason: EventRecord['ignoreReason'];
+  summary: EventRecord['summary'];
+  updatedAt: Date;
+  columns: Record<string, ColumnCell>;
+  checkpoints: CheckpointRecord[];
+}
+
+/** Never includes rawBody or payload: the raw view is served, redacted, by GET /api/events/:id. */
+export function toEventRow(event: EventRecord, checkpoints: CheckpointRecord[], columns: ResolvedColumn[]): EventRow {
+  const cells: Record<string, ColumnCell> = {};
+  for (const column of columns) cells[column.key] = columnCell(event, checkpoints, column);
+  return {
+    id: event.id,
+    source: event.source,
+    providerEventId: event.providerEventId,
+    entityKey: event.entityKey,
+    type: event.type,
+    transactionStatus: event.transactionStatus,
+    occurredAt: event.occurredAt,
+    receivedAt: event.receivedAt,
+    status: event.status,
+    pipeline: event.pipeline,
+    attempts: event.attempts,
+    manualRetries: event.manualRetries,
+    nextAttemptAt: event.nextAttemptAt,
+    lastError: event.lastError,
+    ignoreReason: event.ignoreReason,
+    summary: event.summary,
+    updatedAt: event.updatedAt,
+    columns: cells,
+    checkpoints,
+  };
+}

@@ -1,0 +1,124 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { EVENT_STATUSES, TRANSACTION_STATUSES, type EventRecord, type EventStatus } from '../../core/types.js';
+import type { EventFilter } from '../../store/store.js';
+import { HttpError } from '../http-errors.js';
+import { eventIdParam, parseInput, requireScope, type ApiContext } from './context.js';
+import { COLUMN_STATES, toEventRow, type ColumnState, type EventRow } from './event-view.js';
+import { redactRawBody } from './redact.js';
+
+/** GET /api/events, GET /api/events/:id, retry and stage re-run. */
+
+const listQuery = z.object({
+  status: z
+    .string()
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(z.enum(EVENT_STATUSES as [EventStatus, ...EventStatus[]])))
+    .optional(),
+  source: z.string().min(1).max(100).optional(),
+  type: z.string().min(1).max(200).optional(),
+  transactionStatus: z.enum(TRANSACTION_STATUSES as [string, ...string[]]).optional(),
+  column: z.string().min(1).max(100).optional(),
+  columnState: z.enum(COLUMN_STATES as [ColumnState, ...ColumnState[]]).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  q: z.string().max(200).optional(),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+type ListQuery = z.output<typeof listQuery>;
+
+/** Post-filter pages are fetched until `limit` rows match or this many pages were read. */
+const MAX_PAGES_PER_REQUEST = 20;
+
+/** Rows with their checkpoints, read in one query for the whole page (no N+1). */
+export async function loadRows(ctx: ApiContext, events: EventRecord[]): Promise<EventRow[]> {
+  const checkpoints = await ctx.store.getCheckpointsForEvents(events.map((e) => e.id));
+  return events.map((event) => toEventRow(event, checkpoints.get(event.id) ?? [], ctx.columns));
+}
+
+/** The store filter for a query, or null when the query cannot match anything. */
+function storeFilter(ctx: ApiContext, query: ListQuery): EventFilter | null {
+  const filter: EventFilter = {};
+  if (query.status?.length) filter.status = query.status;
+  if (query.source) filter.source = query.source;
+  if (query.type) filter.type = query.type;
+  if (query.transactionStatus) filter.transactionStatus = query.transactionStatus as EventFilter['transactionStatus'];
+  if (query.since) filter.since = new Date(query.since);
+  if (query.until) filter.until = new Date(query.until);
+  if (query.q?.trim()) filter.text = query.q.trim();
+  let stages: string[] | null = null;
+  if (query.column) {
+    const column = ctx.columns.find((c) => c.key === query.column);
+    if (!column) throw new HttpError(400, 'INVALID_REQUEST', `column: unknown column "${query.column}"`);
+    stages = column.stages;
+  }
+  // The store narrows what it can; the exact cell state is checked on the rows afterwards.
+  const state = query.columnState;
+  if (state === 'error' || state === 'processing' || state === 'skipped' || state === 'success') {
+    filter.checkpoint = stages ? { status: state, stages } : { status: state };
+  } else if (state === 'not_applicable') {
+    // Only ignored events are not applicable: intersect with the statuses asked for.
+    const statuses = query.status?.length ? query.status.filter((s) => s === 'ignored') : ['ignored' as const];
+    if (statuses.length === 0) return null;
+    filter.status = statuses;
+  }
+  return filter;
+}
+
+function matchesState(ctx: ApiContext, row: EventRow, column: string | undefined, state: ColumnState | undefined): boolean {
+  if (!state) return true;
+  const keys = column ? [column] : ctx.columns.map((c) => c.key);
+  return keys.some((key) => row.columns[key]?.state === state);
+}
+
+export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get('/api/events', async (request) => {
+    requireScope(request, 'events:read');
+    const query = parseInput(listQuery, request.query, 'query');
+    const filter = storeFilter(ctx, query);
+    if (!filter) return { items: [], nextCursor: null };
+    const items: EventRow[] = [];
+    let cursor: string | null = query.cursor ?? null;
+    for (let page = 0; page < MAX_PAGES_PER_REQUEST; page++) {
+      const result = await ctx.store.listEvents(filter, { cursor, limit: query.limit - items.length });
+      const rows = await loadRows(ctx, result.items);
+      items.push(...rows.filter((row) => matchesState(ctx, row, query.column, query.columnState)));
+      cursor = result.nextCursor;
+      if (!cursor || items.length >= query.limit) break;
+    }
+    return { items, nextCursor: cursor };
+  });
+
+  app.get('/api/events/:id', async (request) => {
+    requireScope(request, 'events:read');
+    const id = eventIdParam((request.params as { id: string }).id);
+    const event = await ctx.store.getEvent(id);
+    if (!event) throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${id}`);
+    const [rows, logs] = await Promise.all([loadRows(ctx, [event]), ctx.store.getEventLogs(id)]);
+    return { event: rows[0], logs, raw: redactRawBody(event.rawBody, event.contentType) };
+  });
+
+  app.post('/api/events/:id/retry', async (request) => {
+    const principal = requireScope(request, 'events:retry');
+    const eventId = eventIdParam((request.params as { id: string }).id);
+    const event = await ctx.operations.retryEvent({ eventId, actor: principal.email, remoteAddress: request.ip, now: ctx.now() });
+    const [row] = await loadRows(ctx, [event]);
+    return { event: row };
+  });
+
+  app.post('/api/events/:id/stages/:stage/rerun', async (request) => {
+    const principal = requireScope(request, 'stages:rerun');
+    const params = request.params as { id: string; stage: string };
+    const eventId = eventIdParam(params.id);
+    const event = await ctx.operations.rerunStage({
+      eventId,
+      stage: params.stage,
+      actor: principal.email,
+      remoteAddress: request.ip,
+      now: ctx.now(),
+    });
+    const [row] = await loadRows(ctx, [event]);
+    return { event: row };
+  });
+}

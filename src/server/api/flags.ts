@@ -1,0 +1,82 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { FlagConfig } from '../../core/config.js';
+import type { FlagRecord } from '../../core/types.js';
+import { flagPermission, type Principal } from '../auth/principal.js';
+import { HttpError } from '../http-errors.js';
+import { parseInput, principalOf, requireScope, type ApiContext } from './context.js';
+
+/**
+ * Flags: list (with whether the caller may change each), change, history. The permission
+ * check happens here, on the server, for every change — the hole in the seeds' Web Pig was
+ * that only the page checked FLAG_PERMISSIONS.
+ */
+
+export interface FlagView extends FlagRecord {
+  canChange: boolean;
+  reason: string | null;
+}
+
+const changeBody = z.object({ value: z.boolean(), reason: z.string().max(500).optional() }).strict();
+const historyQuery = z.object({
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export function flagView(ctx: ApiContext, principal: Principal, flag: FlagRecord): FlagView {
+  const permission = flagPermission(principal, flagConfig(ctx, flag.key), flag.key);
+  return { ...flag, canChange: permission.canChange, reason: permission.reason };
+}
+
+function flagConfig(ctx: ApiContext, key: string): FlagConfig | undefined {
+  return ctx.flags.find((f) => f.key === key);
+}
+
+/** Changes a flag after the permission check, and audits it. Shared with the compat route. */
+export async function changeFlag(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  key: string,
+  body: unknown,
+): Promise<FlagView> {
+  const principal = principalOf(request);
+  const input = parseInput(changeBody, body, 'body');
+  const current = await ctx.store.getFlag(key);
+  if (!current) throw new HttpError(404, 'FLAG_NOT_FOUND', `no flag ${key}`);
+  const permission = flagPermission(principal, flagConfig(ctx, key), key);
+  if (!permission.canChange) {
+    request.log.warn({ actor: principal.email, flag: key }, 'flag change refused');
+    throw new HttpError(403, 'FORBIDDEN', `${principal.email} may not change ${key}: ${permission.reason ?? 'not allowed'}`);
+  }
+  const now = ctx.now();
+  const { flag } = await ctx.store.setFlag({ key, value: input.value, actor: principal.email, reason: input.reason ?? null, now });
+  await ctx.store.appendAudit({
+    actor: principal.email,
+    action: 'flag.set',
+    target: `flag:${key}`,
+    details: { from: current.value, to: input.value, reason: input.reason ?? null },
+    remoteAddress: request.ip,
+    at: now,
+  });
+  return flagView(ctx, principal, flag);
+}
+
+export function registerFlagRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get('/api/flags', async (request) => {
+    const principal = requireScope(request, 'events:read');
+    const flags = await ctx.store.listFlags();
+    return { items: flags.map((flag) => flagView(ctx, principal, flag)) };
+  });
+
+  app.put('/api/flags/:key', async (request) => {
+    return changeFlag(ctx, request, (request.params as { key: string }).key, request.body);
+  });
+
+  app.get('/api/flags/:key/history', async (request) => {
+    requireScope(request, 'events:read');
+    const key = (request.params as { key: string }).key;
+    const query = parseInput(historyQuery, request.query, 'query');
+    if (!(await ctx.store.getFlag(key))) throw new HttpError(404, 'FLAG_NOT_FOUND', `no flag ${key}`);
+    return ctx.store.flagHistory(key, { cursor: query.cursor ?? null, limit: query.limit });
+  });
+}

@@ -1,0 +1,193 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AlertKind, JsonObject } from '../../core/types.js';
+import type { AttemptSample } from '../../store/store.js';
+import { parseInput, requireScope, type ApiContext } from './context.js';
+
+/** Alerts (stored and computed), metrics, the audit log and rejected deliveries. */
+
+export interface ComputedAlert {
+  kind: AlertKind;
+  at: Date;
+  eventId: number | null;
+  stage: string | null;
+  message: string;
+  details: JsonObject | null;
+}
+
+const pageQuery = z.object({
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+const auditQuery = pageQuery.extend({ action: z.string().max(100).optional(), actor: z.string().max(200).optional() });
+const metricsQuery = z.object({ since: z.iso.datetime({ offset: true }).optional() });
+const rejectionsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+
+const COMPUTED_LIMIT = 50;
+const ERROR_RATE_WINDOW_MS = 60 * 60 * 1000;
+/** Fewer finished attempts than this in the window is too little to call a rate. */
+const ERROR_RATE_MIN_SAMPLES = 5;
+
+export async function computeAlerts(ctx: ApiContext): Promise<ComputedAlert[]> {
+  const now = ctx.now();
+  const alerts: ComputedAlert[] = [];
+  const dead = await ctx.store.listEvents({ status: 'dead' }, { limit: COMPUTED_LIMIT });
+  for (const event of dead.items) {
+    alerts.push({
+      kind: 'dead',
+      at: event.updatedAt,
+      eventId: event.id,
+      stage: null,
+      message: `event ${event.id} is dead${event.lastError ? `: ${event.lastError.message}` : ''}`,
+      details: { attempts: event.attempts, source: event.source },
+    });
+  }
+  // Still unfinished: once it succeeds (or dies, listed above) the alert has served its purpose.
+  const retried = await ctx.store.listEvents(
+    { minAttempts: 2, status: ['queued', 'processing', 'retrying'] },
+    { limit: COMPUTED_LIMIT },
+  );
+  for (const event of retried.items) {
+    if (event.attempts <= 2 && event.manualRetries <= 1) continue;
+    alerts.push({
+      kind: 'retried',
+      at: event.updatedAt,
+      eventId: event.id,
+      stage: null,
+      message: `event ${event.id} was retried ${Math.max(event.attempts - 1, event.manualRetries)} times`,
+      details: { attempts: event.attempts, manualRetries: event.manualRetries, status: event.status },
+    });
+  }
+  const processing = await ctx.store.listEvents({ status: 'processing' }, { limit: 500 });
+  for (const event of processing.items) {
+    if (!event.leaseExpiresAt || event.leaseExpiresAt >= now) continue;
+    alerts.push({
+      kind: 'stuck',
+      at: event.leaseExpiresAt,
+      eventId: event.id,
+      stage: null,
+      message: `event ${event.id} is stuck in processing: its lease expired at ${event.leaseExpiresAt.toISOString()}`,
+      details: { leaseOwner: event.leaseOwner },
+    });
+  }
+  const samples = await ctx.store.attemptSamples(new Date(now.getTime() - ERROR_RATE_WINDOW_MS), 10_000);
+  for (const stat of stageStats(samples)) {
+    const finished = stat.success + stat.error;
+    if (finished < ERROR_RATE_MIN_SAMPLES || stat.error / finished <= ctx.stageErrorRate) continue;
+    alerts.push({
+      kind: 'stage_error_rate',
+      at: now,
+      eventId: null,
+      stage: stat.stage,
+      message: `stage ${stat.stage} failed ${stat.error} of ${finished} attempts in the last hour`,
+      details: { errorRate: stat.error / finished, threshold: ctx.stageErrorRate },
+    });
+  }
+  return alerts;
+}
+
+export interface StageStat {
+  stage: string;
+  total: number;
+  success: number;
+  error: number;
+  successRate: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1] ?? null;
+}
+
+export function stageStats(samples: AttemptSample[]): StageStat[] {
+  const byStage = new Map<string, { success: number; error: number; total: number; durations: number[] }>();
+  for (const sample of samples) {
+    let stat = byStage.get(sample.stage);
+    if (!stat) byStage.set(sample.stage, (stat = { success: 0, error: 0, total: 0, durations: [] }));
+    stat.total++;
+    if (sample.status === 'success') stat.success++;
+    if (sample.status === 'error') stat.error++;
+    if (sample.durationMs !== null && sample.status !== 'skipped') stat.durations.push(sample.durationMs);
+  }
+  return [...byStage.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([stage, stat]) => {
+      const sorted = stat.durations.sort((a, b) => a - b);
+      const finished = stat.success + stat.error;
+      return {
+        stage,
+        total: stat.total,
+        success: stat.success,
+        error: stat.error,
+        successRate: finished === 0 ? null : stat.success / finished,
+        p50Ms: percentile(sorted, 50),
+        p95Ms: percentile(sorted, 95),
+      };
+    });
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+
+async function throughput(ctx: ApiContext, since: Date, now: Date) {
+  // Hourly buckets up to two days, daily beyond; at most 90 buckets either way.
+  const span = now.getTime() - since.getTime();
+  const bucketMs = span <= 2 * DAY_MS ? HOUR_MS : DAY_MS;
+  const first = Math.floor(since.getTime() / bucketMs) * bucketMs;
+  const start = Math.max(first, now.getTime() - 90 * bucketMs);
+  const buckets = [];
+  for (let at = start; at <= now.getTime(); at += bucketMs) {
+    const window = { since: new Date(at), until: new Date(at + bucketMs) };
+    const [received, succeeded, failed] = await Promise.all([
+      ctx.store.countEvents(window),
+      ctx.store.countEvents({ ...window, status: 'succeeded' }),
+      ctx.store.countEvents({ ...window, status: 'dead' }),
+    ]);
+    buckets.push({ at: window.since, received, succeeded, failed });
+  }
+  return buckets;
+}
+
+export function registerMonitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get('/api/alerts', async (request) => {
+    requireScope(request, 'events:read');
+    const query = parseInput(pageQuery, request.query, 'query');
+    const stored = await ctx.store.listAlerts({ cursor: query.cursor ?? null, limit: query.limit });
+    // Computed alerts describe the present, so they come first on the first page only. They
+    // have no stored row: a negative id (unique in this reply, not stable) and `computed: true`.
+    const computed = query.cursor ? [] : await computeAlerts(ctx);
+    const items = [
+      ...computed.map((alert, index) => ({ id: -(index + 1), ...alert, resolvedAt: null, computed: true })),
+      ...stored.items.map((alert) => ({ ...alert, computed: false })),
+    ];
+    return { items, nextCursor: stored.nextCursor };
+  });
+
+  app.get('/api/metrics', async (request) => {
+    requireScope(request, 'events:read');
+    const query = parseInput(metricsQuery, request.query, 'query');
+    const now = ctx.now();
+    const since = query.since ? new Date(query.since) : new Date(now.getTime() - DAY_MS);
+    const samples = await ctx.store.attemptSamples(since, 50_000);
+    return { since, stages: stageStats(samples), throughput: await throughput(ctx, since, now) };
+  });
+
+  app.get('/api/audit', async (request) => {
+    requireScope(request, 'audit:read');
+    const query = parseInput(auditQuery, request.query, 'query');
+    const filter: { action?: string; actor?: string } = {};
+    if (query.action) filter.action = query.action;
+    if (query.actor) filter.actor = query.actor;
+    return ctx.store.listAudit(filter, { cursor: query.cursor ?? null, limit: query.limit });
+  });
+
+  app.get('/api/rejections', async (request) => {
+    requireScope(request, 'events:read');
+    const query = parseInput(rejectionsQuery, request.query, 'query');
+    return { items: await ctx.store.listRejections(query.limit) };
+  });
+}

@@ -1,0 +1,281 @@
+/**
+ * The OpenAPI 3.1 description of /api, served at GET /api/openapi.json. Hand-written to
+ * mirror docs/api.md; test/server/api-openapi.test.ts checks that every registered /api route
+ * is described here, so the two cannot drift apart silently.
+ */
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Schema, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const page = (item: string): Schema => ({
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: { items: { type: 'array', items: ref(item) }, nextCursor: { type: ['string', 'null'] } },
+});
+const query = (name: string, schema: Schema, description?: string) => ({ name, in: 'query', required: false, schema, description });
+const pathParam = (name: string, schema: Schema = { type: 'string' }) => ({ name, in: 'path', required: true, schema });
+const cursorParams = [query('cursor', { type: 'string' }), query('limit', { type: 'integer', minimum: 1, maximum: 500, default: 50 })];
+
+const errors = {
+  '400': json(ref('Error'), 'Bad input'),
+  '401': json(ref('Error'), 'No or bad credentials'),
+  '403': json(ref('Error'), 'Not allowed (scope, flag list or CSRF token)'),
+};
+
+function op(summary: string, scope: string | null, response: Schema, extra: Schema = {}): Schema {
+  return {
+    summary,
+    description: scope ? `Needs scope \`${scope}\`.` : 'Any signed-in caller.',
+    responses: { '200': json(response), ...errors, ...((extra.responses as Schema | undefined) ?? {}) },
+    ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'responses')),
+  };
+}
+
+const nullableDate = { type: ['string', 'null'], format: 'date-time' };
+const date = { type: 'string', format: 'date-time' };
+const eventStatuses = ['queued', 'processing', 'succeeded', 'retrying', 'dead', 'ignored'];
+const columnStates = ['success', 'error', 'processing', 'skipped', 'not_run', 'not_applicable'];
+
+export const OPENAPI_DOCUMENT = {
+  openapi: '3.1.0',
+  info: {
+    title: 'webpig API',
+    version: '0.1.0',
+    description:
+      'The JSON API of webpig, used by the Web Pig dashboard. Authenticate with the `webpig_session` cookie (send `x-csrf-token` on changes) or `Authorization: Bearer wp_…`.',
+  },
+  security: [{ session: [] }, { bearer: [] }],
+  paths: {
+    '/api/me': { get: op('Who is calling', null, ref('Me')) },
+    '/api/config': { get: op('Dashboard configuration: columns, locale, time zone, currency', null, ref('DashboardConfig')) },
+    '/api/openapi.json': { get: op('This document', null, { type: 'object' }) },
+    '/api/events': {
+      get: op('List events, newest first', 'events:read', page('EventRow'), {
+        parameters: [
+          query('status', { type: 'string' }, `Comma-separated: ${eventStatuses.join(', ')}`),
+          query('source', { type: 'string' }),
+          query('type', { type: 'string' }),
+          query('transactionStatus', { type: 'string', enum: ['accepted', 'rejected', 'pending', 'reversed'] }),
+          query('column', { type: 'string' }, 'A column key; with columnState, that column must be in that state'),
+          query('columnState', { type: 'string', enum: columnStates }, 'Without column: any column in that state'),
+          query('since', date, 'receivedAt >= since'),
+          query('until', date, 'receivedAt < until'),
+          query('q', { type: 'string' }, 'Free text over customer name, e-mail, document id, references'),
+          ...cursorParams,
+        ],
+      }),
+    },
+    '/api/events/{id}': {
+      get: op('One event with checkpoints, logs and its raw payload (redacted) as text', 'events:read', ref('EventDetail'), {
+        parameters: [pathParam('id', { type: 'integer' })],
+        responses: { '404': json(ref('Error'), 'No such event') },
+      }),
+    },
+    '/api/events/{id}/retry': {
+      post: op('Put a dead or retrying event back in the queue', 'events:retry', { type: 'object', properties: { event: ref('EventRow') } }, {
+        parameters: [pathParam('id', { type: 'integer' })],
+        responses: { '404': json(ref('Error'), 'No such event'), '409': json(ref('Error'), 'Not dead or retrying') },
+      }),
+    },
+    '/api/events/{id}/stages/{stage}/rerun': {
+      post: op('Re-run one stage of an event', 'stages:rerun', { type: 'object', properties: { event: ref('EventRow') } }, {
+        parameters: [pathParam('id', { type: 'integer' }), pathParam('stage')],
+        responses: { '404': json(ref('Error'), 'No such event or stage'), '409': json(ref('Error'), 'Event busy or without pipeline') },
+      }),
+    },
+    '/api/flags': {
+      get: op('Flags, with whether the caller may change each', 'events:read', {
+        type: 'object',
+        properties: { items: { type: 'array', items: ref('Flag') } },
+      }),
+    },
+    '/api/flags/{key}': {
+      put: op('Change a flag (the caller must be on its list)', null, ref('Flag'), {
+        parameters: [pathParam('key')],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('FlagChangeRequest') } } },
+        responses: { '404': json(ref('Error'), 'No such flag') },
+      }),
+    },
+    '/api/flags/{key}/history': {
+      get: op('Changes of one flag, newest first', 'events:read', page('FlagChange'), {
+        parameters: [pathParam('key'), ...cursorParams],
+        responses: { '404': json(ref('Error'), 'No such flag') },
+      }),
+    },
+    '/api/alerts': {
+      get: op('Alerts computed now (first page only, `computed: true`, negative ids), then stored alerts', 'events:read', page('Alert'), {
+        parameters: cursorParams,
+      }),
+    },
+    '/api/metrics': {
+      get: op('Per-stage success rate and durations; throughput over time', 'events:read', ref('Metrics'), {
+        parameters: [query('since', date, '(Default: 24 hours ago)')],
+      }),
+    },
+    '/api/audit': {
+      get: op('Audit log: flag changes, retries, re-runs, tokens', 'audit:read', page('AuditEntry'), {
+        parameters: [query('action', { type: 'string' }), query('actor', { type: 'string' }), ...cursorParams],
+      }),
+    },
+    '/api/rejections': {
+      get: op('Deliveries refused at the door (bad signature, malformed...)', 'events:read', {
+        type: 'object',
+        properties: { items: { type: 'array', items: ref('Rejection') } },
+      }, { parameters: [query('limit', { type: 'integer', minimum: 1, maximum: 500, default: 100 })] }),
+    },
+    '/api/stream': {
+      get: {
+        summary: 'Server-Sent Events: `event: event` {id, status} and `event: checkpoint` {eventId, stage, status}',
+        description: 'Needs scope `events:read`.',
+        responses: { '200': { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors },
+      },
+    },
+    '/api/webhooks/recent': {
+      get: op("Recent events in the seeds' proposed checkpoint structure (compatibility)", 'events:read', {
+        type: 'object',
+        properties: { success: { type: 'boolean' }, webhooks: { type: 'array', items: { type: 'object' } } },
+      }, { parameters: [query('limit', { type: 'integer', minimum: 1, maximum: 100, default: 50 })] }),
+    },
+    '/api/feature-flags': {
+      get: op('Flags as a key → value map (compatibility)', 'events:read', {
+        type: 'object',
+        properties: { success: { type: 'boolean' }, flags: { type: 'object', additionalProperties: { type: 'boolean' } } },
+      }),
+    },
+    '/api/feature-flags/{key}': {
+      put: op('Change a flag (compatibility; same permission check)', null, { type: 'object' }, {
+        parameters: [pathParam('key')],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('FlagChangeRequest') } } },
+        responses: { '404': json(ref('Error'), 'No such flag') },
+      }),
+    },
+  },
+  components: {
+    securitySchemes: {
+      session: { type: 'apiKey', in: 'cookie', name: 'webpig_session' },
+      bearer: { type: 'http', scheme: 'bearer', description: 'API token `wp_…` (webpig tokens create)' },
+    },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+      },
+      Me: {
+        type: 'object',
+        properties: {
+          email: { type: 'string' },
+          name: { type: ['string', 'null'] },
+          roles: { type: 'array', items: { type: 'string' } },
+          scopes: { type: 'array', items: { type: 'string' } },
+          kind: { type: 'string', enum: ['session', 'token', 'dev'] },
+          csrfToken: { type: ['string', 'null'] },
+        },
+      },
+      DashboardConfig: {
+        type: 'object',
+        properties: {
+          columns: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' }, label: { type: 'string' }, stages: { type: 'array', items: { type: 'string' } } } } },
+          locale: { type: 'string' },
+          timeZone: { type: 'string' },
+          currency: { type: 'string' },
+          devLogin: { type: 'boolean' },
+        },
+      },
+      ColumnCell: {
+        type: 'object',
+        properties: { state: { type: 'string', enum: columnStates }, stages: { type: 'array', items: { type: 'string' } } },
+      },
+      Checkpoint: {
+        type: 'object',
+        properties: {
+          eventId: { type: 'integer' }, stage: { type: 'string' },
+          status: { type: 'string', enum: ['pending', 'processing', 'success', 'error', 'skipped'] },
+          attempts: { type: 'integer' }, startedAt: nullableDate, completedAt: nullableDate,
+          durationMs: { type: ['integer', 'null'] }, data: {}, error: { type: ['object', 'null'] },
+          skipReason: { type: ['object', 'null'] }, history: { type: 'array', items: { type: 'object' } }, updatedAt: date,
+        },
+      },
+      EventRow: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' }, source: { type: 'string' }, providerEventId: { type: 'string' },
+          entityKey: { type: ['string', 'null'] }, type: { type: 'string' }, transactionStatus: { type: ['string', 'null'] },
+          occurredAt: date, receivedAt: date, status: { type: 'string', enum: eventStatuses },
+          pipeline: { type: ['string', 'null'] }, attempts: { type: 'integer' }, manualRetries: { type: 'integer' },
+          nextAttemptAt: nullableDate, lastError: { type: ['object', 'null'] }, ignoreReason: { type: ['object', 'null'] },
+          summary: { type: 'object' }, updatedAt: date,
+          columns: { type: 'object', additionalProperties: ref('ColumnCell') },
+          checkpoints: { type: 'array', items: ref('Checkpoint') },
+        },
+      },
+      EventDetail: {
+        type: 'object',
+        properties: { event: ref('EventRow'), logs: { type: 'array', items: { type: 'object' } }, raw: { type: 'string', description: 'The body as text, secrets redacted' } },
+      },
+      Flag: {
+        type: 'object',
+        properties: {
+          key: { type: 'string' }, value: { type: 'boolean' }, description: { type: 'string' }, updatedAt: date,
+          updatedBy: { type: ['string', 'null'] }, canChange: { type: 'boolean' }, reason: { type: ['string', 'null'] },
+        },
+      },
+      FlagChangeRequest: {
+        type: 'object',
+        required: ['value'],
+        additionalProperties: false,
+        properties: { value: { type: 'boolean' }, reason: { type: 'string', maxLength: 500 } },
+      },
+      FlagChange: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' }, key: { type: 'string' }, oldValue: { type: ['boolean', 'null'] }, newValue: { type: 'boolean' },
+          actor: { type: 'string' }, reason: { type: ['string', 'null'] }, at: date,
+        },
+      },
+      Alert: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' }, at: date, kind: { type: 'string' }, eventId: { type: ['integer', 'null'] },
+          stage: { type: ['string', 'null'] }, message: { type: 'string' }, details: { type: ['object', 'null'] }, resolvedAt: nullableDate,
+          computed: { type: 'boolean', description: 'true: derived from the events now (dead, retried, stuck, stage_error_rate), not stored' },
+        },
+      },
+      Metrics: {
+        type: 'object',
+        properties: {
+          since: date,
+          stages: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                stage: { type: 'string' }, total: { type: 'integer' }, success: { type: 'integer' }, error: { type: 'integer' },
+                successRate: { type: ['number', 'null'] }, p50Ms: { type: ['number', 'null'] }, p95Ms: { type: ['number', 'null'] },
+              },
+            },
+          },
+          throughput: {
+            type: 'array',
+            items: { type: 'object', properties: { at: date, received: { type: 'integer' }, succeeded: { type: 'integer' }, failed: { type: 'integer' } } },
+          },
+        },
+      },
+      AuditEntry: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' }, at: date, actor: { type: 'string' }, action: { type: 'string' }, target: { type: 'string' },
+          details: { type: ['object', 'null'] }, remoteAddress: { type: ['string', 'null'] },
+        },
+      },
+      Rejection: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' }, at: date, source: { type: 'string' }, httpStatus: { type: 'integer' }, reason: { type: 'string' },
+          remoteAddress: { type: ['string', 'null'] }, firstBytes: { type: 'string' },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,64 @@
+import { StoreError } from '../../core/errors.js';
+import type { PipelineDefinition } from '../../core/pipeline.js';
+import type { EventRecord } from '../../core/types.js';
+import { EventNotFoundError, OperationRefusedError, rerunStage, retryEvent } from '../../engine/operations.js';
+import type { Store } from '../../store/store.js';
+import { HttpError } from '../http-errors.js';
+
+/**
+ * Operator actions on events, as the API needs them: the engine's operations (which audit
+ * who, what and from where), with their typed errors turned into HTTP errors. The API
+ * depends only on this interface, so a test or another deployment can pass its own.
+ */
+export interface OperatorAction {
+  eventId: number;
+  actor: string;
+  remoteAddress: string | null;
+  now: Date;
+}
+
+export interface EventOperations {
+  /** Puts a dead or retrying event back in the queue; audits it. 404/409 as HttpError. */
+  retryEvent(action: OperatorAction): Promise<EventRecord>;
+  /** Resets one stage's checkpoint and queues the event; audits it. 404/409 as HttpError. */
+  rerunStage(action: OperatorAction & { stage: string }): Promise<EventRecord>;
+}
+
+function notRetriable(eventId: number, status: string): HttpError {
+  return new HttpError(409, 'NOT_RETRIABLE', `event ${eventId} is ${status}; only dead or retrying events can be retried`);
+}
+
+function toHttpError(err: unknown): unknown {
+  if (err instanceof EventNotFoundError) return new HttpError(404, err.code, err.message, { cause: err });
+  if (err instanceof OperationRefusedError) {
+    return new HttpError(err.code === 'STAGE_UNKNOWN' ? 404 : 409, err.code, err.message, { cause: err });
+  }
+  if (err instanceof StoreError && err.code === 'NOT_RETRIABLE') {
+    return new HttpError(409, err.code, err.message, { cause: err });
+  }
+  return err;
+}
+
+export function engineOperations(store: Store, pipelines: readonly PipelineDefinition[]): EventOperations {
+  return {
+    async retryEvent({ eventId, actor, remoteAddress, now }) {
+      const before = await store.getEvent(eventId);
+      if (!before) throw new HttpError(404, 'EVENT_NOT_FOUND', `event ${eventId} does not exist`);
+      // The store would also requeue an ignored event; the API promises dead or retrying only.
+      if (before.status !== 'dead' && before.status !== 'retrying') throw notRetriable(eventId, before.status);
+      try {
+        return await retryEvent(store, eventId, actor, remoteAddress, now);
+      } catch (err) {
+        throw toHttpError(err);
+      }
+    },
+
+    async rerunStage({ eventId, stage, actor, remoteAddress, now }) {
+      try {
+        return await rerunStage(store, pipelines, eventId, stage, actor, remoteAddress, now);
+      } catch (err) {
+        throw toHttpError(err);
+      }
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import cookie from '@fastify/cookie';
+import type { FastifyInstance } from 'fastify';
+import type { ColumnConfig, FlagConfig, WebpigConfig } from '../../core/config.js';
+import type { PipelineDefinition } from '../../core/pipeline.js';
+import type { Store } from '../../store/store.js';
+import { isResolvedAuthConfig, parseAuthConfig, type AuthConfig, type ResolvedAuthConfig } from '../auth/config.js';
+import { devLoginEnabled, registerAuthRoutes } from '../auth/routes.js';
+import { checkFlagLists } from '../auth/principal.js';
+import { authenticate, type AuthRuntime } from '../auth/session.js';
+import { HttpError } from '../http-errors.js';
+import { ChangeFeed, registerStreamRoute } from '../sse.js';
+import { registerCompatRoutes } from './compat.js';
+import { principalOf, requireScope, setPrincipal, type ApiContext } from './context.js';
+import { resolveColumns } from './event-view.js';
+import { registerEventRoutes } from './events.js';
+import { registerFlagRoutes } from './flags.js';
+import { registerMonitoringRoutes } from './monitoring.js';
+import { OPENAPI_DOCUMENT } from './openapi.js';
+import { engineOperations, type EventOperations } from './operations.js';
+
+/**
+ * The JSON API under /api (docs/api.md) and sign-in under /auth. Register it with
+ * `app.register(apiPlugin, options)` on an app that has `installErrorHandler` installed.
+ * Every /api route needs credentials (401 otherwise); scopes and flag lists are checked
+ * per route.
+ */
+export interface ApiPluginOptions {
+  store: Store;
+  config: {
+    columns?: ColumnConfig[];
+    flags?: FlagConfig[];
+    /** Raw (from webpig.config.ts) or already parsed with parseAuthConfig. */
+    auth?: AuthConfig | ResolvedAuthConfig;
+    pipelines: PipelineDefinition[];
+    dashboard?: WebpigConfig['dashboard'];
+    /** The URL people use to reach the server: the OIDC callback and `Secure` cookies follow it. */
+    publicUrl?: string;
+    /** (Default: 0.2) */
+    stageErrorRate?: number;
+  };
+  mode: 'production' | 'demo';
+  now?: () => Date;
+  /** (Default: the engine's operations, src/engine/operations.ts) */
+  operations?: EventOperations;
+  /** Poll interval of /api/stream. (Default: 500 ms) */
+  streamPollMs?: number;
+}
+
+export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions): Promise<void> {
+  const { store, config, mode } = options;
+  const now = options.now ?? (() => new Date());
+  const auth = config.auth && isResolvedAuthConfig(config.auth) ? config.auth : parseAuthConfig(config.auth ?? {});
+  checkFlagLists(auth, config.flags ?? []);
+  const runtime: AuthRuntime = {
+    store,
+    auth,
+    mode,
+    secureCookies: config.publicUrl?.startsWith('https:') ?? false,
+    now,
+  };
+  const ctx: ApiContext = {
+    store,
+    columns: resolveColumns(config.columns, config.pipelines),
+    flags: config.flags ?? [],
+    pipelines: config.pipelines,
+    auth,
+    mode,
+    dashboard: config.dashboard ?? {},
+    devLogin: devLoginEnabled(runtime),
+    operations: options.operations ?? engineOperations(store, config.pipelines),
+    stageErrorRate: config.stageErrorRate ?? 0.2,
+    now,
+  };
+  await store.ensureFlags(
+    ctx.flags.map((f) => ({ key: f.key, description: f.description, defaultValue: f.default ?? true })),
+    now(),
+  );
+
+  // The host app may have registered @fastify/cookie already; registering it twice throws.
+  if (!app.hasDecorator('parseCookie')) await app.register(cookie);
+  registerAuthRoutes(app, runtime, config.publicUrl ?? null);
+
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (path !== '/api' && !path.startsWith('/api/')) return;
+    const principal = await authenticate(runtime, request);
+    if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'sign in or send an API token');
+    setPrincipal(request, principal);
+  });
+
+  app.get('/api/me', async (request) => {
+    const principal = principalOf(request);
+    return {
+      email: principal.email,
+      name: principal.name,
+      roles: principal.roles,
+      scopes: principal.scopes,
+      kind: principal.kind,
+      csrfToken: principal.csrfToken,
+    };
+  });
+
+  app.get('/api/config', async (request) => {
+    principalOf(request);
+    return {
+      columns: ctx.columns,
+      locale: ctx.dashboard.locale === 'en' ? 'en-CO' : 'es-CO',
+      timeZone: ctx.dashboard.timeZone ?? 'America/Bogota',
+      currency: ctx.dashboard.currency ?? 'COP',
+      devLogin: ctx.devLogin,
+    };
+  });
+
+  app.get('/api/openapi.json', async (request) => {
+    principalOf(request);
+    return OPENAPI_DOCUMENT;
+  });
+
+  registerEventRoutes(app, ctx);
+  registerFlagRoutes(app, ctx);
+  registerMonitoringRoutes(app, ctx);
+  registerCompatRoutes(app, ctx);
+  const feed = new ChangeFeed(store, {
+    ...(options.streamPollMs !== undefined ? { pollMs: options.streamPollMs } : {}),
+    onError: (err) => app.log.error({ err }, 'change feed poll failed'),
+  });
+  registerStreamRoute(app, feed, (request) => requireScope(request, 'events:read'));
+}

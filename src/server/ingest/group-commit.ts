@@ -1,0 +1,119 @@
+import type { InsertEventResult, NewEvent, Store } from '../../store/store.js';
+
+/**
+ * Group commit: deliveries that arrive close together are written by one
+ * `store.insertEvents` call — one transaction, one fsync — and each caller's promise settles
+ * only when its own batch is committed (or failed). That is what lets the HTTP reply wait for
+ * durability without paying one fsync per request.
+ *
+ * Protocol: the first submission opens a batch and schedules its flush `windowMs` later
+ * (0, the default: at the end of the current turn of the event loop). Submissions before the flush join
+ * the batch; a batch reaching `maxBatch` flushes at once. Only one batch is committed at a
+ * time: deliveries arriving meanwhile form the next batch, so a slow disk yields bigger
+ * batches instead of more transactions. If the commit fails, every caller of that batch gets
+ * the error (the HTTP layer answers 503 and the provider retries).
+ */
+export interface GroupCommitOptions {
+  /** Largest number of deliveries in one transaction. (Default: 256) */
+  maxBatch?: number;
+  /**
+   * How long a batch waits for company before it is written, in ms. 0 means "until the end of
+   * this turn of the event loop", which already gathers every request read in that turn, and
+   * deliveries arriving during a commit form the next batch anyway; bench/ingest.ts measured
+   * 0 ahead of 1 ms and 2 ms with SQLite (a timer only adds latency to a synchronous store).
+   * (Default: 0)
+   */
+  windowMs?: number;
+  /** Told the size of each batch committed (metrics). */
+  onBatch?: (size: number, durationMs: number, failed: boolean) => void;
+}
+
+interface Waiter {
+  event: NewEvent;
+  resolve: (result: InsertEventResult) => void;
+  reject: (error: unknown) => void;
+}
+
+export class GroupCommitter {
+  readonly #store: Store;
+  readonly #maxBatch: number;
+  readonly #windowMs: number;
+  readonly #onBatch: GroupCommitOptions['onBatch'];
+  #pending: Waiter[] = [];
+  #timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  #committing: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(store: Store, options: GroupCommitOptions = {}) {
+    this.#store = store;
+    this.#maxBatch = Math.max(1, options.maxBatch ?? 256);
+    this.#windowMs = Math.max(0, options.windowMs ?? 0);
+    this.#onBatch = options.onBatch;
+  }
+
+  /** Resolves once the event is committed (or found already stored); rejects if the commit failed. */
+  submit(event: NewEvent): Promise<InsertEventResult> {
+    if (this.#closed) return Promise.reject(new Error('the group committer is closed'));
+    return new Promise<InsertEventResult>((resolve, reject) => {
+      this.#pending.push({ event, resolve, reject });
+      if (this.#pending.length >= this.#maxBatch) this.#flushSoon(true);
+      else this.#flushSoon(false);
+    });
+  }
+
+  /** Commits what is pending and refuses new submissions. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#pending.length > 0 || this.#committing) {
+      if (this.#committing) await this.#committing;
+      else await this.#flush();
+    }
+  }
+
+  #flushSoon(now: boolean): void {
+    if (this.#committing) return; // the running commit flushes the next batch when it ends
+    if (now) {
+      this.#clearTimer();
+      void this.#flush();
+      return;
+    }
+    if (this.#timer) return;
+    this.#timer =
+      this.#windowMs === 0
+        ? setImmediate(() => void this.#flush())
+        : setTimeout(() => void this.#flush(), this.#windowMs);
+  }
+
+  #clearTimer(): void {
+    if (!this.#timer) return;
+    clearTimeout(this.#timer as NodeJS.Timeout);
+    clearImmediate(this.#timer as NodeJS.Immediate);
+    this.#timer = null;
+  }
+
+  async #flush(): Promise<void> {
+    this.#clearTimer();
+    if (this.#committing || this.#pending.length === 0) return;
+    const batch = this.#pending.splice(0, this.#maxBatch);
+    this.#committing = this.#commit(batch);
+    await this.#committing;
+    this.#committing = null;
+    // Whatever arrived during the commit has waited long enough: it is the next batch.
+    if (this.#pending.length > 0) this.#flushSoon(true);
+  }
+
+  async #commit(batch: Waiter[]): Promise<void> {
+    const started = performance.now();
+    try {
+      const results = await this.#store.insertEvents(batch.map((waiter) => waiter.event));
+      if (results.length !== batch.length) {
+        throw new Error(`insertEvents returned ${results.length} results for ${batch.length} events`);
+      }
+      this.#onBatch?.(batch.length, performance.now() - started, false);
+      batch.forEach((waiter, index) => waiter.resolve(results[index] as InsertEventResult));
+    } catch (err) {
+      this.#onBatch?.(batch.length, performance.now() - started, true);
+      for (const waiter of batch) waiter.reject(err);
+    }
+  }
+}

@@ -1,0 +1,184 @@
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
+import { errorMessage } from '../../core/errors.js';
+import type { Store } from '../../store/store.js';
+import { createSourceAdapter } from '../../sources/adapters.js';
+import { parseSourceConfigs, type SourceConfig } from '../../sources/config.js';
+import { SourceError, type SourceAdapter } from '../../sources/source.js';
+import { HttpError } from '../http-errors.js';
+import { GroupCommitter, type GroupCommitOptions } from './group-commit.js';
+import { createIngestMetrics } from './metrics.js';
+
+/**
+ * `POST /webhooks/:source` (and `GET` for sources that take query confirmations): read the
+ * exact body bytes, let the source's adapter verify them, commit the event (group commit),
+ * and only then reply. Nothing is processed here; the worker picks the event up.
+ *
+ * Register it inside an app that has `installErrorHandler` (http-errors.ts), which turns the
+ * HttpErrors thrown here into `{ error: { code, message } }` replies. The plugin is
+ * encapsulated: its catch-all body parser does not affect the rest of the app.
+ */
+export interface IngestPluginOptions {
+  store: Store;
+  /** Validated here, once; a bad entry throws ConfigError naming the field. */
+  sources: readonly SourceConfig[];
+  /** Largest body accepted; larger ones get 413. (Default: 1 MiB) */
+  bodyLimitBytes?: number;
+  /** (Default: () => new Date()) */
+  now?: () => Date;
+  /** (Default: the app's logger) */
+  logger?: FastifyBaseLogger;
+  /** Where the ingestion metrics are registered. (Default: a new registry) */
+  metricsRegistry?: Registry;
+  groupCommit?: GroupCommitOptions;
+  /** Rows kept in the log of rejected deliveries. (Default: 1000) */
+  rejectionLogSize?: number;
+  /**
+   * Rejections written to the log per second, at most; the rest are only counted in metrics.
+   * Each row is a durable write, so a flood of junk must not become a flood of fsyncs that
+   * slows authentic deliveries down. (Default: 20)
+   */
+  rejectionLogPerSecond?: number;
+}
+
+export interface IngestReply {
+  id: number;
+  status: 'accepted' | 'duplicate';
+}
+
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+const FIRST_BYTES = 256;
+
+/** Error codes for the framework's own refusals (body parsing happens before our handler). */
+const FRAMEWORK_REASONS: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_BODY',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+type WebhookRequest = FastifyRequest<{ Params: { source: string } }>;
+
+export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptions): Promise<void> {
+  const adapters = new Map<string, SourceAdapter>(
+    parseSourceConfigs(opts.sources).map((config) => [config.name, createSourceAdapter(config)]),
+  );
+  const bodyLimit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+  const clock = opts.now ?? (() => new Date());
+  const log = opts.logger ?? app.log;
+  const metrics = createIngestMetrics(opts.metricsRegistry);
+  const committer = new GroupCommitter(opts.store, {
+    ...opts.groupCommit,
+    onBatch: (size, durationMs, failed) => {
+      metrics.batchSize.observe(size);
+      opts.groupCommit?.onBatch?.(size, durationMs, failed);
+    },
+  });
+  app.addHook('onClose', async () => committer.close());
+  const rejectionLogAllowed = perSecondLimiter(opts.rejectionLogPerSecond ?? 20);
+
+  // Signatures are computed over bytes: every body, whatever its type, arrives as a Buffer and
+  // the adapter decides whether its type is acceptable (415).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
+
+  // Runs for every error of these routes, before the app's error handler writes the reply.
+  app.addHook('onError', async (request: WebhookRequest, _reply: FastifyReply, error: FastifyError) => {
+    const status = httpStatusOf(error);
+    if (status < 400 || status >= 500) return;
+    const requested = String(request.params?.source ?? '').slice(0, 64);
+    const known = adapters.has(requested);
+    const reason = reasonOf(error);
+    metrics.rejections.inc({ source: known ? requested : '_unknown', reason });
+    if (!rejectionLogAllowed(Date.now())) return;
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.from(queryOf(request));
+    try {
+      await opts.store.recordRejection(
+        {
+          at: clock(),
+          source: requested,
+          httpStatus: status,
+          reason: `${reason}: ${error.message}`.slice(0, 500),
+          remoteAddress: request.ip ?? null,
+          firstBytes: body.subarray(0, FIRST_BYTES).toString('utf8'),
+        },
+        opts.rejectionLogSize ?? 1000,
+      );
+    } catch (err) {
+      log.warn({ source: requested, error: errorMessage(err) }, 'could not record a rejected delivery');
+    }
+  });
+
+  const handler = async (request: WebhookRequest): Promise<IngestReply> => {
+    const name = request.params.source;
+    const adapter = adapters.get(name);
+    if (!adapter) throw new HttpError(404, 'UNKNOWN_SOURCE', `no webhook source named "${name.slice(0, 64)}"`);
+    if (request.method === 'GET' && !adapter.acceptsGet) {
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `source "${name}" takes deliveries by POST`);
+    }
+    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const receivedAt = clock();
+    let delivery;
+    try {
+      delivery = await adapter.verify(
+        {
+          method: request.method === 'GET' ? 'GET' : 'POST',
+          headers: request.headers,
+          rawQuery: queryOf(request),
+          rawBody,
+          remoteAddress: request.ip ?? null,
+        },
+        receivedAt,
+      );
+    } catch (err) {
+      if (err instanceof SourceError) throw new HttpError(err.statusCode, err.code, err.message, { cause: err });
+      throw err;
+    }
+    const contentType = request.headers['content-type'] ?? null;
+    let result;
+    try {
+      result = await committer.submit({ ...delivery, source: name, receivedAt, rawBody, contentType });
+    } catch (err) {
+      metrics.commitFailures.inc({ source: name });
+      log.error({ source: name, providerEventId: delivery.providerEventId, error: errorMessage(err) }, 'could not commit a delivery');
+      throw new HttpError(503, 'COMMIT_FAILED', 'the delivery could not be stored; please retry', { cause: err });
+    }
+    const status = result.duplicate ? 'duplicate' : 'accepted';
+    metrics.deliveries.inc({ source: name, outcome: status });
+    return { id: result.event.id, status };
+  };
+
+  app.post('/webhooks/:source', { bodyLimit }, handler);
+  app.get('/webhooks/:source', { exposeHeadRoute: false }, handler);
+}
+
+/** True for at most `limit` calls per wall-clock second. */
+function perSecondLimiter(limit: number): (nowMs: number) => boolean {
+  let second = -1;
+  let used = 0;
+  return (nowMs) => {
+    const current = Math.floor(nowMs / 1000);
+    if (current !== second) {
+      second = current;
+      used = 0;
+    }
+    used++;
+    return used <= limit;
+  };
+}
+
+function queryOf(request: FastifyRequest): string {
+  const url = request.raw.url ?? '';
+  const mark = url.indexOf('?');
+  return mark < 0 ? '' : url.slice(mark + 1);
+}
+
+function httpStatusOf(error: FastifyError | Error): number {
+  if (error instanceof HttpError) return error.statusCode;
+  return 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
+}
+
+function reasonOf(error: FastifyError | Error): string {
+  if (error instanceof HttpError) return error.code;
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : '';
+  return FRAMEWORK_REASONS[code] ?? 'BAD_REQUEST';
+}

@@ -1,0 +1,117 @@
+import { TRANSACTION_STATUSES, type EventSummary, type JsonObject, type TransactionStatus } from '../core/types.js';
+import type { CustomSourceConfig } from './config.js';
+import {
+  asText,
+  compact,
+  hmacSha256,
+  macMatches,
+  parseJsonObject,
+  parseTime,
+  parseUnixTimestamp,
+  requireMediaType,
+  requireWithinTolerance,
+  singleHeader,
+  valueAtPath,
+} from './delivery-reading.js';
+import { SourceError, type IncomingDelivery, type NormalizedDelivery, type SourceAdapter } from './source.js';
+
+/**
+ * Any JSON sender with a shared secret: the signature header holds HMAC-SHA256 of the raw
+ * body (or of `${timestamp}.${rawBody}` when a timestamp header is configured), hex or
+ * base64, optionally after a prefix such as `sha256=`. Identity and facts come from
+ * configured JSON paths.
+ */
+
+/** The string a custom sender signs. */
+export function customSignedContent(rawBody: Buffer, timestamp?: string): Buffer {
+  return timestamp === undefined ? rawBody : Buffer.concat([Buffer.from(`${timestamp}.`), rawBody]);
+}
+
+export function createCustomAdapter(config: CustomSourceConfig): SourceAdapter {
+  return {
+    name: config.name,
+    kind: 'custom',
+    acceptsGet: false,
+    async verify(delivery: IncomingDelivery, now: Date): Promise<NormalizedDelivery> {
+      if (delivery.method !== 'POST') throw new SourceError('METHOD_NOT_ALLOWED', 'deliveries are POSTed');
+      requireMediaType(delivery, ['application/json']);
+      const header = singleHeader(delivery, config.signatureHeader);
+      if (header === undefined || header.trim() === '') {
+        throw new SourceError('SIGNATURE_MISSING', `the ${config.signatureHeader} header is missing`);
+      }
+      let timestamp: string | undefined;
+      if (config.timestampHeader) {
+        timestamp = singleHeader(delivery, config.timestampHeader);
+        if (timestamp === undefined || timestamp.trim() === '') {
+          throw new SourceError('SIGNATURE_MISSING', `the ${config.timestampHeader} header is missing`);
+        }
+      }
+      const sent = header.trim().startsWith(config.signaturePrefix)
+        ? header.trim().slice(config.signaturePrefix.length)
+        : null;
+      const content = customSignedContent(delivery.rawBody, timestamp);
+      const authentic =
+        sent !== null &&
+        config.secrets.some((secret) => macMatches(hmacSha256(secret, content), sent, config.signatureEncoding));
+      if (!authentic) throw new SourceError('SIGNATURE_INVALID', `the ${config.signatureHeader} signature does not match`);
+      // Checked after the MAC so the tolerance error is only ever about an authentic request.
+      if (timestamp !== undefined) {
+        requireWithinTolerance(parseUnixTimestamp(timestamp, config.timestampHeader ?? 'timestamp'), now, config.toleranceSeconds);
+      }
+
+      const body = parseJsonObject(delivery.rawBody);
+      const eventId = asText(valueAtPath(body, config.paths.eventId));
+      if (!eventId) throw new SourceError('MISSING_FIELD', `${config.paths.eventId} (the event id) is missing`);
+      const entityKey = config.paths.entityKey ? (asText(valueAtPath(body, config.paths.entityKey)) ?? null) : null;
+      const type = (config.paths.type && asText(valueAtPath(body, config.paths.type))) || config.defaultType;
+      const occurredAt = (config.paths.occurredAt && parseTime(valueAtPath(body, config.paths.occurredAt))) || now;
+      return {
+        providerEventId: eventId,
+        entityKey,
+        type,
+        transactionStatus: readStatus(config, body),
+        occurredAt,
+        payload: body,
+        summary: customSummary(config, body),
+      };
+    },
+  };
+}
+
+function customSummary(config: CustomSourceConfig, body: JsonObject): EventSummary {
+  const paths = config.summaryPaths;
+  const text = (path: string | undefined) => (path ? asText(valueAtPath(body, path)) : undefined);
+  const summary: EventSummary = {};
+  const customer = compact({
+    name: text(paths.customerName),
+    email: text(paths.customerEmail),
+    documentId: text(paths.customerDocumentId),
+    phone: text(paths.customerPhone),
+  });
+  if (Object.keys(customer).length > 0) summary.customer = customer;
+  const product = text(paths.product);
+  if (product) summary.product = product;
+  const amount = Number(text(paths.amount) ?? Number.NaN);
+  if (Number.isFinite(amount)) summary.amount = amount;
+  const currency = text(paths.currency);
+  if (currency) summary.currency = currency;
+  const references = compact(
+    Object.fromEntries(Object.entries(paths.references ?? {}).map(([name, path]) => [name, text(path)])),
+  );
+  if (Object.keys(references).length > 0) summary.references = references as Record<string, string>;
+  return summary;
+}
+
+function readStatus(config: CustomSourceConfig, body: JsonObject): TransactionStatus | null {
+  if (!config.paths.transactionStatus) return null;
+  const value = asText(valueAtPath(body, config.paths.transactionStatus));
+  if (value === undefined) return null;
+  const status = TRANSACTION_STATUSES.find((candidate) => candidate === value);
+  if (!status) {
+    throw new SourceError(
+      'MALFORMED_BODY',
+      `${config.paths.transactionStatus} must be one of ${TRANSACTION_STATUSES.join(', ')}, got "${value.slice(0, 40)}"`,
+    );
+  }
+  return status;
+}

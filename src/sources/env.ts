@@ -1,0 +1,36 @@
+import type { SourceConfig } from './config.js';
+
+/**
+ * Default sources from environment variables (documented in the README):
+ *
+ * - `WEBPIG_STRIPE_WEBHOOK_SECRET`: Stripe endpoint secret(s) `whsec_…`; several, comma-separated,
+ *   while a secret is being rotated (current first). → source `stripe`
+ * - `WEBPIG_MERCADOPAGO_WEBHOOK_SECRET`: the application's secret signature (comma-separated
+ *   for rotation). → source `mercadopago`
+ * - `WEBPIG_EPAYCO_CUSTOMER_ID` and `WEBPIG_EPAYCO_P_KEY` (P_KEY comma-separated for rotation):
+ *   both needed. → source `epayco`
+ *
+ * A provider whose variables are not set gets no source. Values are never logged.
+ */
+export function sourcesFromEnv(env: Readonly<Record<string, string | undefined>>): SourceConfig[] {
+  const sources: SourceConfig[] = [];
+  const epaycoCustomerId = env.WEBPIG_EPAYCO_CUSTOMER_ID?.trim();
+  const epaycoKeys = list(env.WEBPIG_EPAYCO_P_KEY);
+  if (epaycoCustomerId && epaycoKeys.length > 0) {
+    sources.push({ name: 'epayco', kind: 'epayco', customerId: epaycoCustomerId, pKeys: epaycoKeys });
+  }
+  const mercadopagoSecrets = list(env.WEBPIG_MERCADOPAGO_WEBHOOK_SECRET);
+  if (mercadopagoSecrets.length > 0) {
+    sources.push({ name: 'mercadopago', kind: 'mercadopago', secrets: mercadopagoSecrets });
+  }
+  const stripeSecrets = list(env.WEBPIG_STRIPE_WEBHOOK_SECRET);
+  if (stripeSecrets.length > 0) sources.push({ name: 'stripe', kind: 'stripe', secrets: stripeSecrets });
+  return sources;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}

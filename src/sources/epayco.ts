@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import type { EventSummary, TransactionStatus } from '../core/types.js';
+import type { EpaycoSourceConfig } from './config.js';
+import { compact, decodeUtf8, isJsonObject, macMatches, mediaType, parseFormFields } from './delivery-reading.js';
+import { SourceError, type IncomingDelivery, type NormalizedDelivery, type SourceAdapter } from './source.js';
+
+/**
+ * ePayco confirmations (the server-to-server "URL de confirmación"): `x_*` fields in a
+ * form-encoded POST body or in a GET query string. Authenticity is `x_signature` =
+ * sha256(p_cust_id_cliente^p_key^x_ref_payco^x_transaction_id^x_amount^x_currency_code), a
+ * plain hash (not an HMAC) over the fields exactly as received (see PROVIDERS.md §3).
+ *
+ * Identity: one event per (x_ref_payco, state code) — a payment going pending → accepted is
+ * two events about the entity `x_ref_payco`; the same confirmation resent is a duplicate.
+ */
+
+const FORM = 'application/x-www-form-urlencoded';
+const SIGNED_FIELDS = ['x_ref_payco', 'x_transaction_id', 'x_amount', 'x_currency_code'] as const;
+
+/** ePayco's state codes (x_cod_transaction_state, else x_cod_response). Others are unknown. */
+const STATUS_BY_CODE: Record<string, TransactionStatus> = {
+  '1': 'accepted',
+  '2': 'rejected',
+  '4': 'rejected', // failed
+  '10': 'rejected', // abandoned
+  '11': 'rejected', // cancelled (grouped with 2/4/10 in ePayco's own plugin)
+  '3': 'pending',
+  '7': 'pending', // held for review ("retenido")
+  '6': 'reversed',
+};
+
+export function epaycoStatus(code: string): TransactionStatus | null {
+  return STATUS_BY_CODE[code] ?? null;
+}
+
+/** The x_signature ePayco computes for these fields (lower-case hex). */
+export function epaycoSignature(customerId: string, pKey: string, fields: Record<string, string>): string {
+  const parts = [customerId, pKey, ...SIGNED_FIELDS.map((name) => fields[name] ?? '')];
+  return createHash('sha256').update(parts.join('^')).digest('hex');
+}
+
+export function createEpaycoAdapter(config: EpaycoSourceConfig): SourceAdapter {
+  return {
+    name: config.name,
+    kind: 'epayco',
+    acceptsGet: config.acceptGet,
+    async verify(delivery: IncomingDelivery, now: Date): Promise<NormalizedDelivery> {
+      const fields = readFields(delivery, config.acceptGet);
+      const sent = fields.x_signature;
+      if (sent === undefined || sent === '') throw new SourceError('SIGNATURE_MISSING', 'x_signature is missing');
+      for (const name of SIGNED_FIELDS) {
+        if (!fields[name]) throw new SourceError('MISSING_FIELD', `${name} is missing`);
+      }
+      const stateCode = fields.x_cod_transaction_state || fields.x_cod_response;
+      if (!stateCode) throw new SourceError('MISSING_FIELD', 'x_cod_transaction_state and x_cod_response are missing');
+
+      const authentic = config.pKeys.some((pKey) =>
+        macMatches(Buffer.from(epaycoSignature(config.customerId, pKey, fields), 'hex'), sent, 'hex'),
+      );
+      if (!authentic) throw new SourceError('SIGNATURE_INVALID', 'x_signature does not match');
+
+      const refPayco = fields.x_ref_payco as string;
+      const amountText = fields.x_amount as string;
+      const amount = Number(amountText);
+      if (!Number.isFinite(amount)) throw new SourceError('MALFORMED_BODY', `x_amount "${amountText}" is not a number`);
+      if (config.validation) await validateWithEpayco(config.validation, refPayco, stateCode, amount);
+
+      const transactionStatus = epaycoStatus(stateCode);
+      return {
+        providerEventId: `${refPayco}:${stateCode}`,
+        entityKey: refPayco,
+        type: `transaction.${transactionStatus ?? `state-${stateCode}`}`,
+        transactionStatus,
+        occurredAt: transactionTime(fields) ?? now,
+        payload: fields,
+        summary: epaycoSummary(fields, amount),
+      };
+    },
+  };
+}
+
+/**
+ * The confirmation's fields: from a form body on POST (or the query when the body is empty,
+ * as some integrations send them), from the query on GET.
+ */
+function readFields(delivery: IncomingDelivery, acceptGet: boolean): Record<string, string> {
+  if (delivery.method === 'GET') {
+    if (!acceptGet) throw new SourceError('METHOD_NOT_ALLOWED', 'this source does not accept GET confirmations');
+    return parseFormFields(decodeUtf8(Buffer.from(delivery.rawQuery), 'the query string'), 'the query string');
+  }
+  if (delivery.rawBody.length === 0 && delivery.rawQuery !== '') {
+    return parseFormFields(decodeUtf8(Buffer.from(delivery.rawQuery), 'the query string'), 'the query string');
+  }
+  if (mediaType(delivery) !== FORM) {
+    const got = mediaType(delivery) || 'no content type';
+    throw new SourceError('UNSUPPORTED_MEDIA_TYPE', `expected ${FORM}, got ${got}`);
+  }
+  const text = decodeUtf8(delivery.rawBody, 'the body');
+  if (text.trim() === '') throw new SourceError('MALFORMED_BODY', 'the body is empty');
+  if (!/^[^=&]+=/.test(text)) throw new SourceError('MALFORMED_BODY', 'the body is not form-encoded (key=value&…)');
+  return parseFormFields(text, 'the body');
+}
+
+/** x_fecha_transaccion is "YYYY-MM-DD HH:mm:ss" in Colombia's time (UTC−5, no DST). */
+function transactionTime(fields: Record<string, string>): Date | undefined {
+  const text = fields.x_fecha_transaccion ?? fields.x_transaction_date;
+  const match = text?.trim().match(/^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})$/);
+  if (!match) return undefined;
+  const date = new Date(`${match[1]}T${match[2]}-05:00`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/**
+ * Customer fields: ePayco's plugins do not read them, so the names (`x_customer_*`) come from
+ * the user's own stored confirmations in the seeds; absent ones are simply left out.
+ */
+function epaycoSummary(fields: Record<string, string>, amount: number): EventSummary {
+  const fullName = [fields.x_customer_name, fields.x_customer_lastname].filter(Boolean).join(' ');
+  const customer = compact({
+    name: fullName,
+    documentId: fields.x_customer_document,
+    email: fields.x_customer_email,
+    phone: fields.x_customer_movil || fields.x_customer_phone,
+  });
+  const extras: Record<string, string | undefined> = {};
+  for (let i = 1; i <= 10; i++) extras[`extra${i}`] = fields[`x_extra${i}`];
+  const references = compact({
+    refPayco: fields.x_ref_payco,
+    transactionId: fields.x_transaction_id,
+    invoice: fields.x_id_invoice || fields.x_id_factura,
+    approvalCode: fields.x_approval_code,
+    franchise: fields.x_franchise,
+    ...extras,
+  });
+  const summary: EventSummary = { amount, currency: fields.x_currency_code, references };
+  if (Object.keys(customer).length > 0) summary.customer = customer;
+  if (fields.x_description) summary.product = fields.x_description;
+  return summary;
+}
+
+/**
+ * Defence in depth (a leaked P_KEY): asks ePayco what it knows about the reference and
+ * requires the same state and amount. Unreachable → 503, so ePayco retries later.
+ */
+async function validateWithEpayco(
+  validation: NonNullable<EpaycoSourceConfig['validation']>,
+  refPayco: string,
+  stateCode: string,
+  amount: number,
+): Promise<void> {
+  const url = `${validation.baseUrl.replace(/\/+$/, '')}/validation/v1/reference/${encodeURIComponent(refPayco)}`;
+  let body: unknown;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(validation.timeoutMs) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    body = await response.json();
+  } catch (err) {
+    throw new SourceError('VALIDATION_UNAVAILABLE', `could not validate ${refPayco} with ePayco: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const data = isJsonObject(body) && isJsonObject(body.data) ? body.data : body;
+  if (!isJsonObject(data)) throw new SourceError('VALIDATION_UNAVAILABLE', 'ePayco validation reply has no data');
+  const knownState = String(data.x_cod_transaction_state ?? data.x_cod_response ?? '');
+  const knownAmount = Number(data.x_amount);
+  if (String(data.x_ref_payco ?? '') !== refPayco || knownState !== stateCode || knownAmount !== amount) {
+    throw new SourceError(
+      'VALIDATION_MISMATCH',
+      `ePayco reports reference ${refPayco} with state ${knownState || '?'} and amount ${String(data.x_amount ?? '?')}`,
+    );
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The engine's CLI commands, called in-process through commander with a real SQLite file:
+ * listing, showing, retrying, and one-line errors with exit code 2 for bad input.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Command } from 'commander';
+import type { WebpigConfig } from '../../src/core/config.js';
+import { definePipeline } from '../../src/core/pipeline.js';
+import { PermanentError } from '../../src/core/errors.js';
+import { register as registerEvents } from '../../src/cli/commands/events.js';
+import { register as registerRetry } from '../../src/cli/commands/retry.js';
+import type { EngineCliDeps } from '../../src/cli/commands/cli-deps.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { claimAndRun, insert, TestClock } from '../helpers/engine-fixtures.js';
+
+const pipeline = definePipeline({
+  name: 'facturador',
+  match: () => true,
+  stages: [
+    { name: 'invoice', run: async (ctx) => void ctx.annotate({ customer: { name: 'Ana\u001b[31m' }, amount: 403125, currency: 'COP' }) },
+    {
+      name: 'dian',
+      run: async () => {
+        throw new PermanentError('NIT inválido', { code: 'DIAN_REJECTED' });
+      },
+    },
+    { name: 'whatsapp', dependsOn: ['dian'], run: async () => undefined },
+  ],
+});
+
+interface Outcome {
+  out: string;
+  err: string;
+  exitCode: number;
+}
+
+describe('engine CLI commands', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'webpig-cli-'));
+  const url = `sqlite:${join(dir, 'cli.db')}`;
+  const deps: EngineCliDeps = {
+    async openStore() {
+      const store = SqliteStore.open(url);
+      await store.migrate();
+      return store;
+    },
+    loadConfig: async (): Promise<WebpigConfig> => ({ sources: [], pipelines: [pipeline] }),
+  };
+  let deadId = 0;
+
+  async function cli(...args: string[]): Promise<Outcome> {
+    const program = new Command('webpig').exitOverride();
+    registerEvents(program, deps);
+    registerRetry(program, deps);
+    const out: string[] = [];
+    const err: string[] = [];
+    const { log, error } = console;
+    console.log = (...parts: unknown[]) => void out.push(parts.join(' '));
+    console.error = (...parts: unknown[]) => void err.push(parts.join(' '));
+    try {
+      await program.parseAsync(['node', 'webpig', ...args]);
+    } finally {
+      console.log = log;
+      console.error = error;
+    }
+    const exitCode = Number(process.exitCode ?? 0);
+    process.exitCode = 0;
+    return { out: out.join('\n'), err: err.join('\n'), exitCode };
+  }
+
+  before(async () => {
+    const store = await deps.openStore();
+    deadId = await insert(store, { summary: { product: 'Curso UDEA' } });
+    await claimAndRun(store, [pipeline], new TestClock(Date.now()));
+    await store.close();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lists events, filtered by status, as a table or JSON', async () => {
+    const table = await cli('events', '--status', 'dead');
+    assert.equal(table.exitCode, 0);
+    assert.match(table.out, new RegExp(`^${deadId}\\s+dead\\s+epayco`, 'm'));
+    const json = await cli('events', '--json');
+    const parsed = JSON.parse(json.out) as { id: number; status: string; rawBodyBytes: number }[];
+    assert.equal(parsed[0]?.id, deadId);
+    assert.equal(parsed[0]?.status, 'dead');
+    assert.ok(parsed[0]!.rawBodyBytes > 0);
+    assert.equal((await cli('events', '--status', 'succeeded')).out, 'no events');
+  });
+
+  it('shows every stage with status, attempts, error and why a stage did not run', async () => {
+    const shown = await cli('events', 'show', String(deadId));
+    assert.equal(shown.exitCode, 0);
+    assert.match(shown.out, /invoice\s+success\s+\d+ ms\s+1/);
+    assert.match(shown.out, /dian\s+error\s+\d+ ms\s+1\s+DIAN_REJECTED NIT inválido \(permanent\)/);
+    assert.match(shown.out, /whatsapp\s+pending\s+0/);
+    assert.match(shown.out, /amount 403125 COP/);
+    assert.ok(!shown.out.includes('\u001b'), 'control characters from data never reach the terminal');
+  });
+
+  it('retries a dead event, then refuses to retry it again while queued (exit 2, one line)', async () => {
+    const retried = await cli('retry', String(deadId));
+    assert.equal(retried.exitCode, 0);
+    assert.match(retried.out, new RegExp(`event ${deadId} queued again`));
+    const again = await cli('retry', String(deadId));
+    assert.equal(again.exitCode, 2);
+    assert.match(again.err, /^webpig: event \d+ is queued: only dead, retrying or ignored events can be retried \(NOT_RETRIABLE\)$/);
+  });
+
+  it('bad input: one clear line, exit code 2, no stack', async () => {
+    for (const args of [
+      ['events', '--status', 'exploded'],
+      ['events', '--limit', '0'],
+      ['events', 'show', 'abc'],
+      ['events', 'show', '424242'],
+      ['retry'],
+      ['retry', '1', '--status', 'dead'],
+      ['retry', '--status', 'succeeded'],
+    ]) {
+      const result = await cli(...args);
+      assert.equal(result.exitCode, 2, args.join(' '));
+      assert.equal(result.err.split('\n').length, 1, args.join(' '));
+      assert.match(result.err, /^webpig: .+ \([A-Z_]+\)$/, args.join(' '));
+      assert.ok(!/\n\s+at /.test(result.err));
+    }
+  });
+
+  it('retry --status dead requeues every dead event', async () => {
+    const none = await cli('retry', '--status', 'dead');
+    assert.equal(none.out, 'no dead events');
+  });
+});

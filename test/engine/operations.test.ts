@@ -1,0 +1,80 @@
+/**
+ * Operator actions: re-run one stage on purpose (same idempotency key, audited, nothing else
+ * re-runs), refusals, and retrying every dead event.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { definePipeline } from '../../src/core/pipeline.js';
+import { PermanentError, WebpigError } from '../../src/core/errors.js';
+import { rerunStage, retryDead, retryEvent } from '../../src/engine/operations.js';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { claimAndRun, CountingStages, insert, memoryStore, TestClock } from '../helpers/engine-fixtures.js';
+
+describe('operations', () => {
+  let store: SqliteStore;
+  let clock: TestClock;
+  beforeEach(async () => {
+    store = await memoryStore();
+    clock = new TestClock();
+  });
+  afterEach(() => store.close());
+
+  it('rerunStage runs that one stage again with the same idempotency key and audits who did it', async () => {
+    const stages = new CountingStages();
+    const pipeline = definePipeline({
+      name: 'p',
+      match: () => true,
+      stages: [stages.stage('invoice'), stages.stage('dian', { dependsOn: ['invoice'] }), stages.stage('cartera')],
+    });
+    const id = await insert(store);
+    await claimAndRun(store, [pipeline], clock);
+    const event = await rerunStage(store, [pipeline], id, 'dian', 'ana@example.com', '10.0.0.1', clock.now());
+    assert.equal(event.status, 'queued');
+    const again = await claimAndRun(store, [pipeline], clock);
+    assert.deepEqual(again?.stagesRun, ['dian']);
+    assert.deepEqual(['invoice', 'dian', 'cartera'].map((s) => stages.count(s)), [1, 2, 1]);
+    const keys = stages.keys.get('dian')!;
+    assert.equal(keys[0], keys[1]);
+    assert.match(keys[0]!, /^webpig:epayco:evt-\d+:dian$/);
+    const dian = (await store.getCheckpoints(id)).find((c) => c.stage === 'dian');
+    assert.equal(dian?.attempts, 2);
+    assert.ok(dian?.history.some((h) => h.note === 'manual re-run'));
+    const [audit] = (await store.listAudit({ action: 'stage.rerun' })).items;
+    assert.equal(audit?.actor, 'ana@example.com');
+    assert.equal(audit?.remoteAddress, '10.0.0.1');
+    assert.deepEqual(audit?.details, { stage: 'dian', previousStatus: 'succeeded' });
+  });
+
+  it('refuses an unknown stage, a missing event, and an event a worker is running', async () => {
+    const stages = new CountingStages();
+    const pipeline = definePipeline({ name: 'p', match: () => true, stages: [stages.stage('invoice')] });
+    const id = await insert(store);
+    const code = (c: string) => (err: unknown) => err instanceof WebpigError && err.code === c;
+    await assert.rejects(rerunStage(store, [pipeline], id, 'nope', 'ops', null, clock.now()), code('STAGE_UNKNOWN'));
+    await assert.rejects(rerunStage(store, [pipeline], 999, 'invoice', 'ops', null, clock.now()), code('EVENT_NOT_FOUND'));
+    await assert.rejects(retryEvent(store, 999, 'ops', null, clock.now()), code('EVENT_NOT_FOUND'));
+    await store.claimNextEvent({ workerId: 'w', leaseMs: 60_000, now: clock.now() });
+    await assert.rejects(rerunStage(store, [pipeline], id, 'invoice', 'ops', null, clock.now()), code('EVENT_BUSY'));
+    assert.equal((await store.listAudit({})).items.length, 0, 'refused actions are not audited as done');
+  });
+
+  it('retryDead requeues every dead event, and only those', async () => {
+    const stages = new CountingStages();
+    const pipeline = definePipeline({
+      name: 'p',
+      match: (e) => e.type !== 'fine',
+      stages: [
+        stages.stage('x', {}, () => {
+          throw new PermanentError('broken');
+        }),
+      ],
+    });
+    const dead = [await insert(store), await insert(store)];
+    await insert(store, { type: 'fine' }); // no pipeline → ignored, not dead
+    for (let i = 0; i < 3; i++) await claimAndRun(store, [pipeline], clock);
+    const ids = await retryDead(store, 'ops', null, clock.now());
+    assert.deepEqual(ids.sort(), dead.sort());
+    assert.equal(await store.countEvents({ status: 'queued' }), 2);
+    assert.equal((await store.listAudit({ action: 'event.retry' })).items.length, 2);
+  });
+});

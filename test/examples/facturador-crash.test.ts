@@ -1,0 +1,83 @@
+/**
+ * CRASH TEST for the Facturador: a real worker process is SIGKILLed right after a stage's
+ * effect reached the sandbox and before its checkpoint was written (`<stage>:after-run`), then
+ * restarted. The restarted worker finds the checkpoint `processing`, reconciles or re-runs with
+ * the same idempotency key, and every record in the sandbox exists exactly once — including
+ * WorldOffice's invoice and Strapi's cartera payment, whose services have no idempotency key.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { assertExactlyOnce, startFacturadorHarness } from '../helpers/facturador-harness.js';
+import { tempDatabaseDir } from '../helpers/sqlite.js';
+
+const STAGES = [
+  'callbell_notification',
+  'membership_creation',
+  'crm_upsert',
+  'worldoffice_customer',
+  'worldoffice_invoice_creation',
+  'worldoffice_invoice_accounting',
+  'worldoffice_dian_emission',
+  'strapi_cartera_update',
+  'strapi_facturacion_creation',
+];
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+function runWorker(env: Record<string, string>): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/facturador-crash-worker.ts'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    // A safety net only (a hung worker would otherwise hang the suite), not an assertion.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal });
+    });
+  });
+}
+
+describe('Facturador crash test: SIGKILL after each effect, before its checkpoint', () => {
+  for (const stage of STAGES) {
+    it(`${stage}:after-run`, async () => {
+      const { dir, remove } = tempDatabaseDir('webpig-facturador-crash-');
+      const dbPath = join(dir, 'webpig.db');
+      const h = await startFacturadorHarness({ dbPath, sandboxDbPath: `${dbPath}.sandbox.db`, startWorker: false });
+      let failed = true;
+      try {
+        const id = await h.sendConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '1' });
+        const marker = join(dir, 'crashed');
+        const env = { WEBPIG_DB: dbPath, SANDBOX_BASE_URL: h.baseUrl, WEBPIG_CRASH_AT: `${stage}:after-run`, WEBPIG_CRASH_MARKER: marker };
+        const first = await runWorker(env);
+        assert.equal(first.signal, 'SIGKILL', 'the first worker was killed at the failpoint');
+        assert.ok(existsSync(marker) && readFileSync(marker, 'utf8') === `${stage}:after-run`);
+        assert.equal((await h.checkpoint(id, stage))?.status, 'processing', 'the effect happened, the checkpoint did not');
+
+        const second = await runWorker(env);
+        assert.equal(second.code, 0, `the restarted worker finished: ${JSON.stringify(second)}`);
+        const event = await h.store.getEvent(id);
+        assert.equal(event?.status, 'succeeded', JSON.stringify(event?.lastError));
+        const checkpoint = await h.checkpoint(id, stage);
+        assert.equal(checkpoint?.status, 'success');
+        assert.equal(checkpoint?.attempts, 2, 'the interrupted attempt and the recovery');
+        assertExactlyOnce(h, 'INV-373', 403125);
+        assert.equal(h.records('worldoffice', 'emissions').length, 1);
+        failed = false;
+      } finally {
+        await h.close();
+        // Kept on failure, for the evidence.
+        if (!failed) remove();
+        else console.error(`crash test databases kept in ${dir}`);
+      }
+    });
+  }
+});

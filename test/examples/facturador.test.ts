@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { retryEvent, rerunStage } from '../../src/engine/operations.js';
+import { assertExactlyOnce, startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
+
+/**
+ * The Facturador end to end over real HTTP: signed ePayco confirmations into the ingestion
+ * plugin, a worker running the 11 stages against the sandbox, and the sandbox's records
+ * counted afterwards.
+ */
+
+let h: FacturadorHarness;
+beforeEach(async () => {
+  h = await startFacturadorHarness();
+});
+afterEach(async () => h.close());
+
+const SIDE_EFFECT_STAGES = [
+  'callbell_notification',
+  'membership_creation',
+  'crm_upsert',
+  'worldoffice_customer',
+  'worldoffice_invoice_creation',
+  'worldoffice_invoice_accounting',
+  'worldoffice_dian_emission',
+  'strapi_cartera_update',
+  'strapi_facturacion_creation',
+];
+
+describe('Facturador pipeline, end to end', () => {
+  it('runs all 11 stages for an accepted payment and puts customer and product in the summary', async () => {
+    const id = await h.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '555001', state: '1' });
+    const event = await h.waitForStatus(id, ['succeeded', 'dead']);
+    assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
+    const checkpoints = await h.store.getCheckpoints(id);
+    assert.equal(checkpoints.length, 11);
+    assert.ok(checkpoints.every((c) => c.status === 'success'), checkpoints.map((c) => `${c.stage}:${c.status}`).join(' '));
+    assert.equal(event.summary.customer?.name, 'Juan Pérez');
+    assert.equal(event.summary.customer?.documentId, '1234567890');
+    assert.equal(event.summary.customer?.email, 'juan@example.com');
+    assert.equal(event.summary.product, 'Membresía Elite');
+    assert.equal(event.summary.amount, 250000);
+    assert.equal(event.summary.references?.invoiceId, 'INV-ELITE-001');
+    assertExactlyOnce(h, 'INV-ELITE-001', 250000);
+    assert.equal(h.records('worldoffice', 'emissions').length, 1);
+  });
+
+  it('runs no stage for a rejected payment and says why', async () => {
+    const id = await h.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '555002', state: '2' });
+    const event = await h.waitForStatus(id, ['ignored', 'succeeded', 'dead']);
+    assert.equal(event.status, 'ignored');
+    assert.equal(event.ignoreReason?.kind, 'not_applicable');
+    assert.match(event.ignoreReason?.detail ?? '', /rejected/);
+    assert.deepEqual(await h.store.getCheckpoints(id), []);
+    assert.equal(h.records('fr360', 'queries').length, 0);
+  });
+
+  it('goes dead, without retrying, when FR360 does not know the invoice (permanent 404)', async () => {
+    const id = await h.sendConfirmation({ invoiceId: 'UNKNOWN-1', refPayco: '555003', state: '1' });
+    const event = await h.waitForStatus(id, ['dead', 'succeeded']);
+    assert.equal(event.status, 'dead');
+    assert.equal((await h.checkpoint(id, 'fr360_query'))?.error?.httpStatus, 404);
+    assert.equal(h.records('fr360', 'queries').length, 1, 'a permanent error is not retried');
+    assert.equal(h.records('callbell', 'messages').length, 0);
+  });
+
+  it('replays the incident of webhook 373: fail at crm_upsert, retry, retry again, every effect once', async () => {
+    // The original failure: the CRM refused the contact (a 4xx: permanent, the event goes dead).
+    h.fault({ service: 'clientify', operation: 'upsert_contact', mode: 'error', count: 1, status: 422 });
+    const id = await h.sendConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '1' });
+    let event = await h.waitForStatus(id, ['dead', 'succeeded']);
+    assert.equal(event.status, 'dead');
+    assert.equal((await h.checkpoint(id, 'crm_upsert'))?.status, 'error');
+    for (const stage of ['invoice_extraction', 'fr360_query', 'callbell_notification', 'membership_creation']) {
+      assert.equal((await h.checkpoint(id, stage))?.status, 'success', stage);
+    }
+
+    // First retry: resumes at crm_upsert and completes.
+    await retryEvent(h.store, id, 'ops@example.com');
+    event = await h.waitForStatus(id, ['succeeded', 'dead']);
+    assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
+    assertExactlyOnce(h, 'INV-373', 403125);
+
+    // Second retry of a completed event: refused, nothing runs.
+    await assert.rejects(retryEvent(h.store, id, 'ops@example.com'), (err: Error & { code?: string }) => err.code === 'NOT_RETRIABLE');
+
+    // What the second retry did in the incident (re-ran CRM, WorldOffice and Strapi), forced on
+    // purpose stage by stage: the look-ups by reference and idempotency keys keep every effect single.
+    for (const stage of SIDE_EFFECT_STAGES) {
+      const attemptsBefore = (await h.checkpoint(id, stage))?.attempts ?? 0;
+      await rerunStage(h.store, h.pipelines, id, stage, 'ops@example.com');
+      event = await h.waitForStatus(id, ['succeeded', 'dead']);
+      assert.equal(event.status, 'succeeded', `${stage}: ${JSON.stringify(event.lastError)}`);
+      const after = await h.checkpoint(id, stage);
+      assert.equal(after?.status, 'success', stage);
+      assert.equal(after?.attempts, attemptsBefore + 1, `${stage} really ran again`);
+    }
+    assertExactlyOnce(h, 'INV-373', 403125);
+    assert.equal(h.records('worldoffice', 'emissions').length, 1);
+    assert.equal(h.records('clientify', 'contacts')[0]?.email, 'Cliente@Example.com');
+  });
+
+  it('skips DIAN emission naming the flag while it is off; turned on, a re-run emits once', async () => {
+    await h.setFlag('WORLDOFFICE_DIAN_ENABLED', false);
+    const id = await h.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '555004', state: '1' });
+    await h.waitForStatus(id, ['succeeded', 'dead']);
+    const skipped = await h.checkpoint(id, 'worldoffice_dian_emission');
+    assert.equal(skipped?.status, 'skipped');
+    assert.deepEqual(skipped?.skipReason, { kind: 'flag', flag: 'WORLDOFFICE_DIAN_ENABLED', value: false });
+    assert.equal(h.records('worldoffice', 'emissions').length, 0);
+
+    await h.setFlag('WORLDOFFICE_DIAN_ENABLED', true);
+    await rerunStage(h.store, h.pipelines, id, 'worldoffice_dian_emission', 'finance1@example.com');
+    await h.waitForStatus(id, ['succeeded', 'dead']);
+    assert.equal((await h.checkpoint(id, 'worldoffice_dian_emission'))?.status, 'success');
+    assert.equal(h.records('worldoffice', 'emissions').length, 1);
+
+    // Re-running it once more still emits once (WorldOffice answers ALREADY_EMITTED).
+    await rerunStage(h.store, h.pipelines, id, 'worldoffice_dian_emission', 'finance1@example.com');
+    await h.waitForStatus(id, ['succeeded', 'dead']);
+    assert.equal(h.records('worldoffice', 'emissions').length, 1);
+    assert.equal((await h.checkpoint(id, 'worldoffice_dian_emission'))?.status, 'success');
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * The subscriptions example's own database: the unique key, and what each MercadoPago status
+ * does to the one row (a cancelled preapproval is final; a pause and a resume; a second
+ * preapproval for one reference is refused, not silently attached).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseSubscriptionReference, subscriptionReference } from '../../examples/subscriptions/activation.js';
+import { SubscriptionStore, SubscriptionStoreError, type ProviderStatus } from '../../examples/subscriptions/subscription-store.js';
+import { tempDatabaseDir } from '../helpers/sqlite.js';
+
+describe('subscriptions store', () => {
+  let dir: { dir: string; remove: () => void };
+  let store: SubscriptionStore;
+  const now = new Date('2026-01-05T12:00:00Z');
+
+  before(() => {
+    dir = tempDatabaseDir('subscriptions-store-');
+    store = new SubscriptionStore(join(dir.dir, 'app.db'));
+  });
+
+  after(() => {
+    store.close();
+    dir.remove();
+  });
+
+  const apply = (userId: string, status: ProviderStatus, preapprovalId: string | null = `pre-${userId}`) =>
+    store.applyProviderStatus({
+      userId,
+      planId: 'plan',
+      externalReference: subscriptionReference(userId, 'plan'),
+      preapprovalId,
+      paymentId: null,
+      status,
+      via: 'webhook',
+      now,
+    });
+
+  it('keeps one row per (user, reference) whoever inserts it, and a second store on the file agrees', () => {
+    const input = { userId: 'u1', planId: 'plan', externalReference: subscriptionReference('u1', 'plan'), createdBy: 'checkout' as const, now };
+    const first = store.ensure(input);
+    const other = new SubscriptionStore(join(dir.dir, 'app.db'));
+    try {
+      const second = other.ensure(input);
+      assert.equal(first.created, true);
+      assert.equal(second.created, false);
+      assert.equal(second.record.id, first.record.id);
+    } finally {
+      other.close();
+    }
+    assert.equal(store.list({ userId: 'u1' }).length, 1);
+  });
+
+  it('moves pending → active once; pending news after that does not deactivate', () => {
+    assert.equal(apply('u2', 'pending').outcome, 'still_pending');
+    assert.equal(apply('u2', 'authorized').outcome, 'activated');
+    assert.equal(apply('u2', 'authorized').outcome, 'already_active');
+    assert.equal(apply('u2', 'pending').outcome, 'already_active');
+    assert.equal(store.list({ userId: 'u2' })[0]?.status, 'active');
+  });
+
+  it('pauses and resumes an active subscription; a cancelled one stays cancelled', () => {
+    apply('u3', 'authorized');
+    assert.equal(apply('u3', 'paused').outcome, 'paused');
+    assert.equal(apply('u3', 'authorized').outcome, 'resumed');
+    assert.equal(apply('u3', 'cancelled').outcome, 'cancelled');
+    assert.equal(apply('u3', 'authorized').outcome, 'already_cancelled');
+    const [row] = store.list({ userId: 'u3' });
+    assert.equal(row?.status, 'cancelled');
+    assert.equal(row?.activatedBy, 'webhook');
+  });
+
+  it('refuses a second preapproval for one reference and changes nothing', () => {
+    apply('u4', 'pending', 'pre-first');
+    assert.throws(() => apply('u4', 'authorized', 'pre-second'), (err: unknown) => err instanceof SubscriptionStoreError && err.code === 'PREAPPROVAL_MISMATCH');
+    const [row] = store.list({ userId: 'u4' });
+    assert.equal(row?.status, 'pending');
+    assert.equal(row?.mercadopagoPreapprovalId, 'pre-first');
+  });
+
+  it('reads back only its own references', () => {
+    assert.deepEqual(parseSubscriptionReference('pgsub:user-1:plan.anual'), { userId: 'user-1', planId: 'plan.anual' });
+    for (const foreign of ['PG-SUB-1700000000-user-plan', 'pgsub:a:b:c', 'pgsub::plan', 'order-123', '']) {
+      assert.equal(parseSubscriptionReference(foreign), null, foreign);
+    }
+  });
+});

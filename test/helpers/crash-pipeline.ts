@@ -1,0 +1,82 @@
+/**
+ * The pipeline the crash tests run: three stages with countable effects on the effects
+ * server. `invoice` and `notify` send an Idempotency-Key; `ledger`'s receiver has none, so
+ * only its `reconcile` (find the record by reference) keeps it from being written twice.
+ */
+import { definePipeline, type PipelineDefinition } from '../../src/core/pipeline.js';
+import type { JsonValue } from '../../src/core/types.js';
+import { HttpCallError } from '../../src/engine/errors.js';
+
+export const CRASH_STAGES = ['invoice', 'ledger', 'notify'] as const;
+
+/** Called inside each stage right after its effect happened, before the stage returns. */
+export type DuringEffect = (stage: string) => void;
+
+async function call(url: string, init: RequestInit): Promise<JsonValue> {
+  const res = await fetch(url, init);
+  const body = (await res.json()) as JsonValue;
+  if (!res.ok) throw new HttpCallError(res.status, `${init.method ?? 'GET'} ${url} answered ${res.status}`);
+  return body;
+}
+
+/**
+ * `stageDelayMs` makes each effect take a while (multi-worker tests), so that runs overlap.
+ * Every effect's body carries the worker's pid, so a test can see who did what.
+ */
+export function crashPipeline(
+  effectsUrl: string,
+  duringEffect: DuringEffect = () => undefined,
+  stageDelayMs = 0,
+): PipelineDefinition {
+  const post = async (path: string, body: JsonValue, signal: AbortSignal, key?: string): Promise<JsonValue> => {
+    if (stageDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, stageDelayMs));
+    return call(`${effectsUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+      body: JSON.stringify({ ...(body as object), pid: process.pid }),
+      signal,
+    });
+  };
+  return definePipeline({
+    name: 'crash',
+    match: () => true,
+    stages: [
+      {
+        name: 'invoice',
+        retry: { delaysMs: [0, 0, 0] },
+        async run(ctx) {
+          const record = await post('/effects/invoice', { event: ctx.event.providerEventId }, ctx.signal, ctx.idempotencyKey);
+          duringEffect('invoice');
+          return record;
+        },
+      },
+      {
+        name: 'ledger',
+        dependsOn: ['invoice'],
+        retry: { delaysMs: [0, 0, 0] },
+        async reconcile(ctx) {
+          const found = await call(
+            `${effectsUrl}/ledger/cartera?reference=${encodeURIComponent(ctx.event.providerEventId)}`,
+            { signal: ctx.signal },
+          );
+          return Array.isArray(found) && found.length > 0 ? found[0] : undefined;
+        },
+        async run(ctx) {
+          const record = await post('/ledger/cartera', { reference: ctx.event.providerEventId }, ctx.signal);
+          duringEffect('ledger');
+          return record;
+        },
+      },
+      {
+        name: 'notify',
+        dependsOn: ['ledger'],
+        retry: { delaysMs: [0, 0, 0] },
+        async run(ctx) {
+          const record = await post('/effects/whatsapp', { event: ctx.event.providerEventId }, ctx.signal, ctx.idempotencyKey);
+          duringEffect('notify');
+          return record;
+        },
+      },
+    ],
+  });
+}

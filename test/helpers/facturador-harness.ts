@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import type { PipelineDefinition } from '../../src/core/pipeline.js';
+import type { CheckpointRecord, EventRecord, EventStatus, JsonObject } from '../../src/core/types.js';
+import { createWorker, type Worker } from '../../src/engine/worker.js';
+import { sandboxPlugin } from '../../src/sandbox/plugin.js';
+import { signedConfirmation, type ConfirmationInput } from '../../src/sandbox/epayco-confirmations.js';
+import { SandboxStore, type FaultSpec, type SandboxRecord, type SandboxService } from '../../src/sandbox/sandbox-store.js';
+import { installErrorHandler } from '../../src/server/http-errors.js';
+import { ingestPlugin } from '../../src/server/ingest/plugin.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
+import { facturadorFlags, facturadorPipeline } from '../../examples/facturador/pipeline.js';
+
+export const EPAYCO = { customerId: '1234567', pKey: 'facturador-test-p-key' } as const;
+
+/**
+ * Everything the Facturador needs, for real, on 127.0.0.1: one Fastify app with the ingestion
+ * plugin (ePayco source) and the sandbox, a SQLite webpig store and a sandbox store (both in
+ * memory), and a worker running the Facturador pipeline against the sandbox over HTTP.
+ */
+export interface FacturadorHarness {
+  baseUrl: string;
+  app: FastifyInstance;
+  store: SqliteStore;
+  sandbox: SandboxStore;
+  pipelines: PipelineDefinition[];
+  worker: Worker;
+  /** POSTs a signed confirmation to /webhooks/epayco; returns webpig's event id. */
+  sendConfirmation(input: Omit<ConfirmationInput, 'customerId'>): Promise<number>;
+  /** Waits until the event is in one of these statuses (fails after 15 s, naming its state). */
+  waitForStatus(eventId: number, statuses: EventStatus[]): Promise<EventRecord>;
+  /** Waits until no event is queued, processing or retrying (fails after 15 s). */
+  waitForIdle(): Promise<void>;
+  checkpoint(eventId: number, stage: string): Promise<CheckpointRecord | undefined>;
+  records(service: SandboxService, collection: string): SandboxRecord[];
+  fault(spec: FaultSpec): void;
+  setFlag(key: string, value: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** SQLite file for webpig. (Default: in memory) */
+  dbPath?: string;
+  /** SQLite file for the sandbox. (Default: in memory) */
+  sandboxDbPath?: string;
+  /** Run a worker in this process. (Default: true; crash tests run theirs in a child process) */
+  startWorker?: boolean;
+  /** (Default: the engine's 30 s) */
+  stageTimeoutMs?: number;
+}
+
+export async function startFacturadorHarness(options: HarnessOptions = {}): Promise<FacturadorHarness> {
+  const store = SqliteStore.open(options.dbPath ? `sqlite:${options.dbPath}` : 'sqlite::memory:');
+  await store.migrate();
+  await store.ensureFlags(
+    facturadorFlags.map((flag) => ({ key: flag.key, description: flag.description, defaultValue: flag.default ?? true })),
+    new Date(),
+  );
+  const sandbox = SandboxStore.open(options.sandboxDbPath ?? ':memory:');
+  const app = Fastify({ logger: false });
+  installErrorHandler(app);
+  await app.register(ingestPlugin, {
+    store,
+    sources: [{ name: 'epayco', kind: 'epayco', customerId: EPAYCO.customerId, pKeys: [EPAYCO.pKey] }],
+  });
+  await app.register(sandboxPlugin, { store: sandbox });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('not listening on TCP');
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  const config = sandboxFacturadorConfig(baseUrl);
+  if (options.stageTimeoutMs !== undefined) config.stageTimeoutMs = options.stageTimeoutMs;
+  const pipelines = [facturadorPipeline(config)];
+  const worker = createWorker({ store, pipelines, concurrency: 2, leaseMs: 5_000, pollMs: 20, logger: pino({ level: 'silent' }) });
+  if (options.startWorker ?? true) worker.start();
+
+  return {
+    baseUrl,
+    app,
+    store,
+    sandbox,
+    pipelines,
+    worker,
+    async sendConfirmation(input) {
+      const signed = signedConfirmation(input, EPAYCO);
+      const res = await fetch(`${baseUrl}/webhooks/epayco${signed.query}`, { method: signed.method, headers: signed.headers, body: signed.body });
+      const body = (await res.json()) as JsonObject;
+      if (res.status !== 200 || typeof body.id !== 'number') throw new Error(`webhook refused: ${res.status} ${JSON.stringify(body)}`);
+      return body.id;
+    },
+    async waitForStatus(eventId, statuses) {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const event = await store.getEvent(eventId);
+        if (event && statuses.includes(event.status)) return event;
+        if (Date.now() > deadline) {
+          const checkpoints = (await store.getCheckpoints(eventId)).map((c) => `${c.stage}=${c.status}${c.error ? `(${c.error.message})` : ''}`);
+          throw new Error(`event ${eventId} is ${event?.status}, not ${statuses.join('|')}; checkpoints: ${checkpoints.join(', ')}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async waitForIdle() {
+      const deadline = Date.now() + 15_000;
+      while ((await store.countEvents({ status: ['queued', 'processing', 'retrying'] })) > 0) {
+        if (Date.now() > deadline) throw new Error('events are still being processed after 15 s');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async checkpoint(eventId, stage) {
+      return (await store.getCheckpoints(eventId)).find((c) => c.stage === stage);
+    },
+    records: (service, collection) => sandbox.list(service, collection),
+    fault: (spec) => void sandbox.addFault(spec),
+    async setFlag(key, value) {
+      await store.setFlag({ key, value, actor: 'test', now: new Date() });
+    },
+    async close() {
+      await worker.stop({ abort: true });
+      await app.close();
+      await store.close();
+      sandbox.close();
+    },
+  };
+}
+
+/** Every side effect of one accepted payment exists exactly once in the sandbox. */
+export function assertExactlyOnce(h: FacturadorHarness, invoiceId: string, amount: number): void {
+  const invoices = h.records('worldoffice', 'invoices');
+  assert.equal(invoices.length, 1, 'one WorldOffice invoice');
+  assert.equal(invoices[0]?.reference, invoiceId);
+  assert.equal(h.records('worldoffice', 'customers').length, 1, 'one WorldOffice customer');
+  assert.equal(h.records('worldoffice', 'accountings').length, 1, 'one accounting entry');
+  assert.equal(h.records('strapi', 'facturacions').length, 1, 'one facturación record');
+  assert.equal(h.records('callbell', 'messages').length, 1, 'one WhatsApp message');
+  assert.equal(h.records('frapp', 'memberships').length, 1, 'one membership');
+  assert.equal(h.records('clientify', 'contacts').length, 1, 'one CRM contact');
+  const carteras = h.records('strapi', 'carteras');
+  assert.equal(carteras.length, 1, 'one cartera');
+  assert.equal(carteras[0]?.totalPaid, amount, 'the cartera counted the payment once');
+  assert.equal((carteras[0]?.payments as unknown[]).length, 1, 'one payment in the cartera');
+}

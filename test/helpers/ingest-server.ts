@@ -1,0 +1,103 @@
+/**
+ * A real ingestion server for tests: Fastify + installErrorHandler + ingestPlugin on a real
+ * SQLite store, listening on 127.0.0.1 with a free port.
+ *
+ * Imported: `startIngestServer()`. Run as a script (the crash test's child process):
+ *   node --import tsx test/helpers/ingest-server.ts <sqlite file>
+ * prints one line `{"port":…}` on stdout once it listens, and runs until killed.
+ */
+import { pathToFileURL } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
+import type { SourceConfig } from '../../src/sources/config.js';
+import { installErrorHandler } from '../../src/server/http-errors.js';
+import { ingestPlugin, type IngestPluginOptions } from '../../src/server/ingest/plugin.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+import { TEST_SECRETS } from './signing.js';
+
+/** One source of each kind, with the secrets of TEST_SECRETS (current + previous). */
+export function testSources(): SourceConfig[] {
+  return [
+    { name: 'stripe', kind: 'stripe', secrets: [TEST_SECRETS.stripe, TEST_SECRETS.stripeOld] },
+    {
+      name: 'mercadopago',
+      kind: 'mercadopago',
+      secrets: [TEST_SECRETS.mercadopago, TEST_SECRETS.mercadopagoOld],
+      toleranceSeconds: 300,
+    },
+    {
+      name: 'epayco',
+      kind: 'epayco',
+      customerId: TEST_SECRETS.epaycoCustomerId,
+      pKeys: [TEST_SECRETS.epaycoPKey, TEST_SECRETS.epaycoPKeyOld],
+    },
+    {
+      name: 'shop',
+      kind: 'custom',
+      secrets: [TEST_SECRETS.custom, TEST_SECRETS.customOld],
+      timestampHeader: 'x-webpig-timestamp',
+      paths: { eventId: 'id', entityKey: 'order.id', type: 'type', occurredAt: 'occurred_at', transactionStatus: 'order.status' },
+    },
+  ];
+}
+
+export interface IngestServer {
+  app: FastifyInstance;
+  store: Store;
+  baseUrl: string;
+  registry: Registry;
+  close: () => Promise<void>;
+}
+
+export interface IngestServerOptions extends Partial<Omit<IngestPluginOptions, 'store'>> {
+  /** (Default: a fresh in-memory SQLite store, migrated) */
+  store?: Store;
+  /** Close the store with the server. (Default: true) */
+  closeStore?: boolean;
+}
+
+export async function startIngestServer(options: IngestServerOptions = {}): Promise<IngestServer> {
+  const store = options.store ?? SqliteStore.open('sqlite::memory:');
+  await store.migrate();
+  const registry = options.metricsRegistry ?? new Registry();
+  const app = Fastify({ logger: false });
+  installErrorHandler(app);
+  // A route outside the plugin: its JSON parsing must be untouched by the plugin's raw parser.
+  app.post('/echo', async (request) => ({ body: request.body as unknown }));
+  // Tests check that each rejection is logged, faster than the production rate limit.
+  await app.register(ingestPlugin, {
+    sources: testSources(),
+    rejectionLogPerSecond: 1_000_000,
+    ...options,
+    store,
+    metricsRegistry: registry,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  return {
+    app,
+    store,
+    registry,
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    close: async () => {
+      await app.close();
+      if (options.closeStore !== false) await store.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const file = process.argv[2];
+  if (!file) throw new Error('usage: ingest-server.ts <sqlite file>');
+  const server = await startIngestServer({ store: SqliteStore.open(`sqlite:${file}`) });
+  process.stdout.write(`${JSON.stringify({ port: Number(new URL(server.baseUrl).port) })}\n`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

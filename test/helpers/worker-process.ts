@@ -1,0 +1,23 @@
+import { spawn } from 'node:child_process';
+
+export interface WorkerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Runs test/helpers/crash-worker.ts as a child process with `env` and resolves on its exit. */
+export function runWorkerProcess(env: Record<string, string>): Promise<WorkerExit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/crash-worker.ts'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    // A safety net only (a hung worker would otherwise hang the suite), not an assertion.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal });
+    });
+  });
+}

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import cookie from '@fastify/cookie';
+import Fastify from 'fastify';
+import type { EventRecord } from '../../src/core/types.js';
+import { OPENAPI_DOCUMENT } from '../../src/server/api/openapi.js';
+import { apiPlugin } from '../../src/server/api/plugin.js';
+import { installErrorHandler } from '../../src/server/http-errors.js';
+import { at, json, MINUTE, PEOPLE, PIPELINE, seedEvent, startApi, withCsrf, type Harness } from './api-harness.js';
+
+interface Computed {
+  id: number;
+  computed: boolean;
+  kind: string;
+  eventId: number | null;
+  stage: string | null;
+  message: string;
+}
+
+describe('alerts, metrics, audit, rejections, compatibility', () => {
+  let h: Harness;
+  let dead: EventRecord, retried: EventRecord, stuck: EventRecord, ok: EventRecord;
+  before(async () => {
+    h = await startApi();
+    // Six WorldOffice attempts, five failing: an error rate far over the 0.2 threshold.
+    for (let i = 0; i < 5; i++) {
+      await seedEvent(h.store, { stages: [{ stage: 'worldoffice_invoice_creation', status: 'error', durationMs: 30_000 }], finalStatus: 'retrying' });
+    }
+    ok = await seedEvent(h.store, {
+      summary: {
+        customer: { name: 'Juan Pérez', documentId: '1234567890', email: 'juan@example.com', phone: '573001234567' },
+        product: 'Membresía Elite',
+        amount: 250_000,
+        currency: 'COP',
+        references: { invoice: 'INV-20250127-001' },
+      },
+      stages: [
+        { stage: 'membership_creation', status: 'success', durationMs: 100, data: { membership_id: 'MEMB-1' } },
+        { stage: 'crm_upsert', status: 'success', durationMs: 200 },
+        { stage: 'worldoffice_invoice_creation', status: 'success', durationMs: 300 },
+        { stage: 'worldoffice_dian_emission', status: 'skipped' },
+      ],
+    });
+    dead = await seedEvent(h.store, { stages: [{ stage: 'crm_upsert', status: 'error', durationMs: 400 }], finalStatus: 'dead' });
+    retried = await seedEvent(h.store, { extraAttempts: 2, finalStatus: 'retrying' });
+    // Took three attempts but succeeded: no longer an alert.
+    await seedEvent(h.store, { extraAttempts: 2 });
+    // Last: its lease (one minute from its claim) stays live while the others are seeded.
+    stuck = await seedEvent(h.store, { finalStatus: 'processing' });
+    h.clock.now = new Date(stuck.receivedAt.getTime() + 10 * MINUTE);
+    await h.store.recordAlert({ at: at(0), kind: 'custom', message: 'stored alert', eventId: ok.id });
+    await h.store.recordRejection({ at: at(0), source: 'epayco', httpStatus: 401, reason: 'bad signature', remoteAddress: '127.0.0.1', firstBytes: 'x_ref=1' });
+  });
+  after(() => h.close());
+
+  test('alerts: stored ones, plus computed dead, retried > 1, stuck past its lease and stage error rate', async () => {
+    const response = await h.request('GET', '/api/alerts', await h.session(PEOPLE.viewer));
+    assert.equal(response.statusCode, 200, response.body);
+    const body = json<{ items: Computed[]; nextCursor: string | null }>(response);
+    const stored = body.items.filter((a) => !a.computed);
+    assert.deepEqual(stored.map((a) => a.message), ['stored alert']);
+    assert.ok(stored[0]?.id && stored[0].id > 0);
+    const computed = body.items.filter((a) => a.computed);
+    assert.equal(body.items.indexOf(computed[0]!), 0, 'computed alerts come first');
+    assert.equal(new Set(computed.map((a) => a.id)).size, computed.length);
+    assert.ok(computed.every((a) => a.id < 0));
+    const find = (kind: string) => computed.filter((a) => a.kind === kind);
+    assert.deepEqual(find('dead').map((a) => a.eventId), [dead.id]);
+    assert.deepEqual(find('retried').map((a) => a.eventId), [retried.id]);
+    assert.deepEqual(find('stuck').map((a) => a.eventId), [stuck.id]);
+    assert.deepEqual(find('stage_error_rate').map((a) => a.stage), ['worldoffice_invoice_creation']);
+    assert.ok(!find('stage_error_rate').some((a) => a.stage === 'crm_upsert'), 'two finished attempts are too few to call a rate');
+  });
+
+  test('metrics: per-stage success rate and p50/p95 from attempt samples; throughput buckets', async () => {
+    const response = await h.request('GET', `/api/metrics?since=${at(-MINUTE).toISOString()}`, await h.session(PEOPLE.viewer));
+    assert.equal(response.statusCode, 200, response.body);
+    const body = json<{
+      stages: Array<{ stage: string; total: number; success: number; error: number; successRate: number; p50Ms: number; p95Ms: number }>;
+      throughput: Array<{ at: string; received: number; succeeded: number; failed: number }>;
+    }>(response);
+    const wo = body.stages.find((s) => s.stage === 'worldoffice_invoice_creation');
+    assert.deepEqual(
+      { total: wo?.total, success: wo?.success, error: wo?.error, p50: wo?.p50Ms, p95: wo?.p95Ms },
+      { total: 6, success: 1, error: 5, p50: 30_000, p95: 30_000 },
+    );
+    assert.ok(Math.abs((wo?.successRate ?? 0) - 1 / 6) < 1e-9);
+    const crm = body.stages.find((s) => s.stage === 'crm_upsert');
+    assert.deepEqual({ successRate: crm?.successRate, p50: crm?.p50Ms, p95: crm?.p95Ms }, { successRate: 0.5, p50: 200, p95: 400 });
+    const totals = body.throughput.reduce(
+      (sum, b) => ({ received: sum.received + b.received, succeeded: sum.succeeded + b.succeeded, failed: sum.failed + b.failed }),
+      { received: 0, succeeded: 0, failed: 0 },
+    );
+    assert.deepEqual(totals, { received: 10, succeeded: 2, failed: 1 });
+    assert.equal((await h.request('GET', '/api/metrics?since=soon', await h.session(PEOPLE.viewer))).statusCode, 400);
+  });
+
+  test('audit log needs audit:read; it lists retries with actor and address, filterable by action', async () => {
+    const operator = withCsrf(await h.session(PEOPLE.operator));
+    assert.equal((await h.request('POST', `/api/events/${dead.id}/retry`, operator)).statusCode, 200);
+    assert.equal((await h.request('GET', '/api/audit', await h.session(PEOPLE.viewer))).statusCode, 403);
+    const response = await h.request('GET', '/api/audit?action=event.retry', operator);
+    assert.equal(response.statusCode, 200);
+    const body = json<{ items: Array<{ actor: string; action: string; target: string; remoteAddress: string }>; nextCursor: null }>(response);
+    assert.deepEqual(
+      body.items.map((e) => [e.actor, e.action, e.target, e.remoteAddress]),
+      [[PEOPLE.operator, 'event.retry', `event:${dead.id}`, '127.0.0.1']],
+    );
+  });
+
+  test('rejections list what was refused at the door', async () => {
+    const body = json<{ items: Array<{ reason: string; httpStatus: number }> }>(
+      await h.request('GET', '/api/rejections', await h.session(PEOPLE.viewer)),
+    );
+    assert.deepEqual(body.items.map((r) => [r.httpStatus, r.reason]), [[401, 'bad signature']]);
+  });
+
+  test("GET /api/webhooks/recent answers in the seeds' proposed checkpoint structure", async () => {
+    const response = await h.request('GET', '/api/webhooks/recent?limit=20', await h.token(['events:read']));
+    assert.equal(response.statusCode, 200);
+    const body = json<{ webhooks: Array<Record<string, unknown> & { id: number }> }>(response);
+    const webhook = body.webhooks.find((w) => w.id === ok.id) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.deepEqual(webhook.customer, { name: 'Juan Pérez', cedula: '1234567890', email: 'juan@example.com', phone: '573001234567' });
+    assert.equal(webhook.product.name, 'Membresía Elite');
+    assert.equal(webhook.invoice_id, 'INV-20250127-001');
+    assert.equal(webhook.pipeline_status.overall, 'success');
+    assert.equal(webhook.pipeline_status.completed_stages, 3);
+    assert.equal(webhook.pipeline_status.skipped_stages, 1);
+    assert.equal(webhook.checkpoints.membership_creation.status, 'success');
+    assert.equal(webhook.checkpoints.membership_creation.duration_ms, 100);
+    assert.deepEqual(webhook.checkpoints.membership_creation.data, { membership_id: 'MEMB-1' });
+    assert.deepEqual(webhook.checkpoints.worldoffice_dian_emission.reason, { type: 'feature_flag', flag_name: 'MEMBERSHIPS_ENABLED', flag_value: false });
+    assert.ok(Array.isArray(webhook.logs) && webhook.logs.length === 4);
+    const deadHook = body.webhooks.find((w) => w.id === dead.id) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.equal(deadHook.checkpoints.crm_upsert.error.message, 'boom');
+    assert.equal(deadHook.checkpoints.crm_upsert.attempts.length, 1);
+  });
+});
+
+test('the OpenAPI document describes every /api route the plugin registers, and nothing else (beside a host app cookie plugin)', async () => {
+  const { SqliteStore } = await import('../../src/store/sqlite/sqlite-store.js');
+  const store = SqliteStore.open('sqlite::memory:');
+  await store.migrate();
+  const app = Fastify();
+  installErrorHandler(app);
+  // The host app may use cookies itself: the plugin must not register @fastify/cookie twice.
+  await app.register(cookie);
+  const registered = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api')) return;
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      registered.add(`${method.toLowerCase()} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
+    }
+  });
+  await app.register(apiPlugin, { store, config: { pipelines: [PIPELINE] }, mode: 'production' });
+  await app.ready();
+  const documented = new Set<string>();
+  for (const [path, methods] of Object.entries(OPENAPI_DOCUMENT.paths)) {
+    for (const method of Object.keys(methods)) documented.add(`${method} ${path}`);
+  }
+  assert.deepEqual([...registered].sort(), [...documented].sort());
+  const served = await app.inject({ method: 'GET', url: '/api/openapi.json', headers: { authorization: 'Bearer wp_x' } });
+  assert.equal(served.statusCode, 401);
+  await app.close();
+  await store.close();
+});
+
+describe('GET /api/openapi.json', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startApi();
+  });
+  after(() => h.close());
+  test('serves an OpenAPI 3.1 document to a signed-in caller', async () => {
+    const response = await h.request('GET', '/api/openapi.json', await h.session(PEOPLE.viewer));
+    assert.equal(response.statusCode, 200);
+    const doc = json<{ openapi: string; paths: Record<string, unknown> }>(response);
+    assert.equal(doc.openapi, '3.1.0');
+    assert.ok(doc.paths['/api/events/{id}/stages/{stage}/rerun']);
+  });
+});

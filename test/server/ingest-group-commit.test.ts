@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { GroupCommitter } from '../../src/server/ingest/group-commit.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { NewEvent } from '../../src/store/store.js';
+import { startIngestServer, type IngestServer } from '../helpers/ingest-server.js';
+import { customBody, sendDelivery, signCustom, TEST_SECRETS } from '../helpers/signing.js';
+
+function newEvent(providerEventId: string): NewEvent {
+  const now = new Date();
+  return {
+    source: 'shop',
+    providerEventId,
+    entityKey: null,
+    type: 'order.paid',
+    transactionStatus: null,
+    occurredAt: now,
+    receivedAt: now,
+    rawBody: Buffer.from('{}'),
+    contentType: 'application/json',
+    payload: {},
+    summary: {},
+  };
+}
+
+describe('group commit', () => {
+  let store: SqliteStore;
+  before(async () => {
+    store = SqliteStore.open('sqlite::memory:');
+    await store.migrate();
+  });
+  after(async () => store.close());
+
+  it('writes deliveries submitted together in one transaction, bounded by maxBatch', async () => {
+    const batches: number[] = [];
+    const committer = new GroupCommitter(store, { maxBatch: 8, onBatch: (size) => batches.push(size) });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => committer.submit(newEvent(`gc-${i}`))));
+    assert.deepEqual(batches, [8, 8, 4]);
+    assert.deepEqual(
+      results.map((r) => r.event.providerEventId),
+      Array.from({ length: 20 }, (_, i) => `gc-${i}`),
+      'each caller gets its own event',
+    );
+    assert.ok(results.every((r) => !r.duplicate));
+    await committer.close();
+  });
+
+  it('reports a repeat inside one batch as a duplicate of the first', async () => {
+    const committer = new GroupCommitter(store, { windowMs: 0 });
+    const [first, second] = await Promise.all([committer.submit(newEvent('same')), committer.submit(newEvent('same'))]);
+    assert.equal(first?.duplicate, false);
+    assert.equal(second?.duplicate, true);
+    assert.equal(second?.event.id, first?.event.id);
+    await committer.close();
+  });
+
+  it('fails every waiter of a batch whose transaction fails, and recovers for the next one', async () => {
+    const batches: Array<[number, boolean]> = [];
+    const committer = new GroupCommitter(store, { onBatch: (size, _ms, failed) => batches.push([size, failed]) });
+    store.database.pragma('query_only = ON'); // a real SQLite write failure (SQLITE_READONLY)
+    const outcomes = await Promise.allSettled([1, 2, 3].map((i) => committer.submit(newEvent(`fail-${i}`))));
+    store.database.pragma('query_only = OFF');
+    assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected', 'rejected']);
+    assert.deepEqual(batches, [[3, true]]);
+    assert.equal(await store.findEventByProviderId('shop', 'fail-1'), null);
+    const later = await committer.submit(newEvent('after-failure'));
+    assert.equal(later.duplicate, false);
+    await committer.close();
+  });
+
+  it('close() commits what is pending', async () => {
+    const committer = new GroupCommitter(store, { windowMs: 50 });
+    const pending = committer.submit(newEvent('at-close'));
+    await committer.close();
+    assert.equal((await pending).duplicate, false);
+    await assert.rejects(committer.submit(newEvent('after-close')));
+  });
+});
+
+describe('ingestion when the commit fails', () => {
+  let server: IngestServer;
+  let store: SqliteStore;
+  let logged = '';
+  before(async () => {
+    store = SqliteStore.open('sqlite::memory:');
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged += chunk.toString();
+        done();
+      },
+    });
+    server = await startIngestServer({ store, logger: pino({ level: 'debug' }, sink) });
+  });
+  after(async () => server.close());
+
+  it('answers 503 (never 200) to every delivery of a failed batch; the provider retry then succeeds', async () => {
+    const deliveries = [1, 2, 3].map(() =>
+      signCustom({ secret: TEST_SECRETS.custom, body: customBody(), timestampHeader: 'x-webpig-timestamp' }),
+    );
+    store.database.pragma('query_only = ON');
+    const failed = await Promise.all(deliveries.map((d) => sendDelivery(server.baseUrl, 'shop', d)));
+    store.database.pragma('query_only = OFF');
+    for (const reply of failed) {
+      assert.equal(reply.status, 503);
+      assert.equal((reply.body.error as { code: string }).code, 'COMMIT_FAILED');
+    }
+    assert.equal(await store.countEvents({}), 0);
+    const retried = await Promise.all(deliveries.map((d) => sendDelivery(server.baseUrl, 'shop', d)));
+    assert.deepEqual(retried.map((r) => r.body.status), ['accepted', 'accepted', 'accepted']);
+    assert.equal(await store.countEvents({}), 3);
+    const metrics = await server.registry.getSingleMetricAsString('webpig_webhook_commit_failures_total');
+    assert.match(metrics, /webpig_webhook_commit_failures_total\{source="shop"\} 3/);
+    assert.match(logged, /could not commit a delivery/);
+    // (The ePayco customer id is public and short enough to appear by chance in a timestamp.)
+    const secrets = Object.entries(TEST_SECRETS).filter(([name]) => name !== 'epaycoCustomerId');
+    for (const [name, secret] of secrets) assert.ok(!logged.includes(secret), `${name} is not in the logs`);
+  });
+});

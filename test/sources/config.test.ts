@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../src/core/errors.js';
+import { parseSourceConfigs } from '../../src/sources/config.js';
+import { sourcesFromEnv } from '../../src/sources/env.js';
+
+describe('source configuration', () => {
+  it('applies the documented defaults', () => {
+    const [stripe, epayco, mp] = parseSourceConfigs([
+      { name: 'stripe', kind: 'stripe', secrets: ['whsec_1'] },
+      { name: 'epayco', kind: 'epayco', customerId: '1', pKeys: ['k'] },
+      { name: 'mp', kind: 'mercadopago', secrets: ['s'] },
+    ]);
+    assert.equal(stripe?.kind === 'stripe' && stripe.toleranceSeconds, 300);
+    assert.equal(epayco?.kind === 'epayco' && epayco.acceptGet, true);
+    assert.equal(epayco?.kind === 'epayco' && epayco.validation, undefined);
+    assert.equal(mp?.kind === 'mercadopago' && mp.dataIdCase, 'either');
+  });
+
+  it('names the source and field at fault', () => {
+    assert.throws(
+      () => parseSourceConfigs([{ name: 'stripe', kind: 'stripe', secrets: [] }]),
+      (err: unknown) => err instanceof ConfigError && /sources\[0\] \("stripe"\): secrets/.test(err.message),
+    );
+    assert.throws(
+      () => parseSourceConfigs([{ name: 'Bad Name', kind: 'stripe', secrets: ['x'] }]),
+      (err: unknown) => err instanceof ConfigError && /name/.test(err.message),
+    );
+    assert.throws(
+      () => parseSourceConfigs([{ name: 'mp', kind: 'mercadopago' }]),
+      (err: unknown) => err instanceof ConfigError && /verifyByFetching/.test(err.message),
+    );
+    assert.throws(
+      () =>
+        parseSourceConfigs([
+          { name: 'a', kind: 'stripe', secrets: ['x'] },
+          { name: 'a', kind: 'stripe', secrets: ['y'] },
+        ]),
+      (err: unknown) => err instanceof ConfigError && /used twice/.test(err.message),
+    );
+  });
+
+  it('sourcesFromEnv builds epayco, mercadopago and stripe from the documented variables', () => {
+    const sources = parseSourceConfigs(
+      sourcesFromEnv({
+        WEBPIG_STRIPE_WEBHOOK_SECRET: 'whsec_new, whsec_old',
+        WEBPIG_MERCADOPAGO_WEBHOOK_SECRET: 'mp-secret',
+        WEBPIG_EPAYCO_CUSTOMER_ID: '12345',
+        WEBPIG_EPAYCO_P_KEY: 'pkey',
+      }),
+    );
+    assert.deepEqual(
+      sources.map((s) => s.name),
+      ['epayco', 'mercadopago', 'stripe'],
+    );
+    const stripe = sources.find((s) => s.kind === 'stripe');
+    assert.deepEqual(stripe?.kind === 'stripe' && stripe.secrets, ['whsec_new', 'whsec_old']);
+    assert.deepEqual(sourcesFromEnv({ WEBPIG_EPAYCO_P_KEY: 'only-the-key' }), []);
+  });
+});
