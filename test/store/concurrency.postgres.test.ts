@@ -158,4 +158,19 @@ describe('PostgresStore: concurrency across separate stores', { skip }, () => {
       await Promise.all([listening.close(), inserting.close()]);
     }
   });
+
+  it('the same delivery stored at once through several stores is stored once', async () => {
+    const { url } = await schemas.create();
+    const stores = await Promise.all([0, 1, 2, 3].map(() => openMigrated(url)));
+    try {
+      for (let round = 0; round < 20; round++) {
+        const results = await Promise.all(stores.map((store) => store.insertEvent(newEvent(`same-${round}`))));
+        assert.equal(results.filter((r) => !r.duplicate).length, 1, 'exactly one store inserted it');
+        assert.equal(new Set(results.map((r) => r.event.id)).size, 1, 'all got the same event');
+      }
+      assert.equal(await stores[0]!.countEvents({}), 20);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
 });

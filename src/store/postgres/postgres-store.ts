@@ -100,8 +100,9 @@ export class PostgresStore implements Store {
   // ── Inbox ──────────────────────────────────────────────────────────────────────────────
 
   async insertEvent(event: NewEvent): Promise<InsertEventResult> {
-    const [result] = await this.insertEvents([event]);
-    return result as InsertEventResult;
+    const result = await events.insertOneEvent(this.pool, event, this.channel);
+    if (!result.duplicate) this.wake.emit();
+    return result;
   }
 
   async insertEvents(batch: NewEvent[]): Promise<InsertEventResult[]> {
