@@ -14,8 +14,8 @@ export async function notifyWake(db: Queryable, channel: string): Promise<void> 
 /**
  * One dedicated connection per store that LISTENs on the schema's wake channel and calls the
  * store's listeners. Started by the first listener, stopped with the last one. If the
- * connection drops it is re-established, and listeners are called once on reconnect because
- * notifications sent while it was down are lost.
+ * connection drops it is re-established. Each time the LISTEN is (re-)established listeners
+ * are called once, because notifications sent while it was not in place are lost.
  */
 export class WakeHub {
   private readonly listeners = new Set<WakeListener>();
@@ -91,7 +91,8 @@ export class WakeHub {
     client?.end().catch(() => undefined);
   }
 
-  private emit(): void {
+  /** Calls every listener now (the store does this after its own wake-worthy commits). */
+  emit(): void {
     for (const listener of [...this.listeners]) {
       try {
         listener();
