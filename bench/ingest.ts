@@ -4,7 +4,7 @@
  * handler that reads the same body and answers 200 without verifying or storing — in the
  * same run, on the same machine, with the same load.
  *
- *   node --import tsx bench/ingest.ts [--duration 10] [--connections 64] [--window-ms 1]
+ *   node --import tsx bench/ingest.ts [--duration 10] [--rounds 5] [--connections 64] [--window-ms 0]
  *
  * Each server runs in its own child process; autocannon runs here and signs a distinct
  * ~1.5 KB custom-source delivery for every request (so none is a duplicate).
@@ -152,11 +152,40 @@ async function load(port: number, connections: number, duration: number): Promis
   });
 }
 
-function describeRun(name: string, result: AutocannonResult): string {
+interface Summary {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  notOk: number;
+  errors: number;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+/** All rounds of one server: requests/s over the whole time; latency percentiles as the median round's. */
+function summarize(rounds: AutocannonResult[]): Summary {
+  const seconds = rounds.reduce((sum, r) => sum + r.duration, 0);
+  const ok = rounds.reduce((sum, r) => sum + r['2xx'], 0);
+  return {
+    requestsPerSecond: ok / seconds,
+    p50: median(rounds.map((r) => r.latency.p50)),
+    p99: median(rounds.map((r) => r.latency.p99)),
+    ok,
+    notOk: rounds.reduce((sum, r) => sum + r.non2xx, 0),
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+  };
+}
+
+function describeRun(name: string, summary: Summary): string {
   return (
-    `${name.padEnd(34)} ${result.requests.average.toFixed(0).padStart(7)} req/s   ` +
-    `p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(4)} ms   ` +
-    `2xx ${result['2xx']}  non-2xx ${result.non2xx}  errors ${result.errors}`
+    `${name.padEnd(38)} ${summary.requestsPerSecond.toFixed(0).padStart(7)} req/s   ` +
+    `p50 ${String(summary.p50).padStart(4)} ms   p99 ${String(summary.p99).padStart(4)} ms   ` +
+    `2xx ${summary.ok}  non-2xx ${summary.notOk}  errors ${summary.errors}`
   );
 }
 
@@ -165,8 +194,9 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: {
       duration: { type: 'string', default: '10' },
+      rounds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '64' },
-      'window-ms': { type: 'string', default: '1' },
+      'window-ms': { type: 'string', default: '0' },
     },
   });
   const windowMs = Number(values['window-ms']);
@@ -174,36 +204,58 @@ async function main(): Promise<void> {
   if (positionals[0] === 'serve-bare') return serveBare();
 
   const duration = Number(values.duration);
+  const rounds = Math.max(1, Number(values.rounds));
+  const roundSeconds = Math.max(1, Math.round(duration / rounds));
   const connections = Number(values.connections);
   const dir = mkdtempSync(join(tmpdir(), 'webpig-bench-ingest-'));
   const dbFile = join(dir, 'bench.db');
+  const loadAverage = () => loadavg().map((value) => value.toFixed(1)).join(' ');
   try {
-    console.log(`ingest benchmark: ${connections} connections, no pipelining, ${duration} s each, ~1.5 KB signed bodies`);
-    // Both servers and the load generator share these CPUs: a busy machine lowers both figures.
-    const loadAverage = () => loadavg().map((value) => value.toFixed(1)).join(' ');
+    console.log(
+      `ingest benchmark: ${connections} connections, no pipelining, ${rounds} alternating rounds of ${roundSeconds} s ` +
+        `per server, ~1.5 KB signed bodies, each request a new event`,
+    );
+    // Both servers and the load generator share these CPUs, and other work on the machine
+    // moves both figures: alternating short rounds exposes both servers to the same conditions.
     console.log(`machine: ${availableParallelism()} CPUs, load average ${loadAverage()}`);
     const bare = await startChild(['serve-bare']);
-    const bareResult = await load(bare.info.port, connections, duration);
-    await stopChild(bare);
-
     const webpig = await startChild(['serve-webpig', dbFile, '--window-ms', String(windowMs)]);
-    const webpigResult = await load(webpig.info.port, connections, duration);
+    // One discarded second each: the children compile TypeScript and warm up their JIT first.
+    await load(bare.info.port, connections, 1);
+    await load(webpig.info.port, connections, 1);
+    const bareRounds: AutocannonResult[] = [];
+    const webpigRounds: AutocannonResult[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const bareRound = await load(bare.info.port, connections, roundSeconds);
+      const webpigRound = await load(webpig.info.port, connections, roundSeconds);
+      bareRounds.push(bareRound);
+      webpigRounds.push(webpigRound);
+      console.log(
+        `  round ${round}: bare ${bareRound.requests.average.toFixed(0)} req/s, webpig ${webpigRound.requests.average.toFixed(0)} req/s ` +
+          `(ratio ${(webpigRound.requests.average / bareRound.requests.average).toFixed(2)})`,
+      );
+    }
+    await stopChild(bare);
     await stopChild(webpig);
 
     const store = SqliteStore.open(`sqlite:${dbFile}`);
     const stored = await store.countEvents({});
     await store.close();
 
-    console.log(describeRun('bare node:http (read body, 200)', bareResult));
-    console.log(describeRun('webpig POST /webhooks (verify+commit)', webpigResult));
+    const bareSummary = summarize(bareRounds);
+    const webpigSummary = summarize(webpigRounds);
+    console.log(describeRun('bare node:http (read body, 200)', bareSummary));
+    console.log(describeRun('webpig POST /webhooks (verify + commit)', webpigSummary));
+    const ratios = webpigRounds.map((r, i) => r.requests.average / (bareRounds[i]?.requests.average ?? Number.NaN));
     console.log(
-      `ratio webpig/bare: ${(webpigResult.requests.average / bareResult.requests.average).toFixed(2)} ` +
+      `ratio webpig/bare: ${(webpigSummary.requestsPerSecond / bareSummary.requestsPerSecond).toFixed(2)} overall, ` +
+        `${median(ratios).toFixed(2)} median of rounds ` +
         `(SQLite journal=${webpig.info.journal}, synchronous=${webpig.info.synchronous === 2 ? 'FULL' : String(webpig.info.synchronous)}, ` +
         `group-commit window ${windowMs} ms)`,
     );
-    console.log(`events stored: ${stored}; 2xx replies: ${webpigResult['2xx']} (every 2xx is a stored event)`);
+    console.log(`events stored: ${stored}; 2xx replies: ${webpigSummary.ok} (every 2xx is a stored event)`);
     console.log(`load average after the run: ${loadAverage()}`);
-    if (stored < webpigResult['2xx']) throw new Error('fewer events stored than acknowledged');
+    if (stored < webpigSummary.ok) throw new Error('fewer events stored than acknowledged');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

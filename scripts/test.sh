@@ -11,6 +11,7 @@ echo "== type-check"
 npx tsc -p tsconfig.check.json
 echo "== lint"
 npx eslint --max-warnings=0 .
+node scripts/check-import-cycles.mjs
 echo "== build (the CLI tests and the dashboard tests run the built package)"
 npm run --silent build
 echo "== tests"

@@ -3,6 +3,7 @@ import pino from 'pino';
 import type { WebpigConfig } from '../core/config.js';
 import { createWorker, type Worker } from '../engine/worker.js';
 import { buildServer } from '../server/app.js';
+import { ensureConfigFlags } from './commands/worker.js';
 import type { Store } from '../store/store.js';
 
 export interface RunningService {
@@ -30,10 +31,7 @@ export interface ServiceOptions {
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { store, config } = options;
   const level = options.logLevel ?? process.env.WEBPIG_LOG_LEVEL ?? 'info';
-  await store.ensureFlags(
-    (config.flags ?? []).map((f) => ({ key: f.key, description: f.description, defaultValue: f.default ?? true })),
-    new Date(),
-  );
+  await ensureConfigFlags(store, config);
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (options.http) {

@@ -53,6 +53,7 @@ export const configSchema = z
         host: z.string().min(1).optional(),
         bodyLimitBytes: z.number().int().positive().optional(),
         publicUrl: z.url().optional(),
+        trustProxy: z.boolean().optional(),
       })
       .strict()
       .optional(),
@@ -64,7 +65,7 @@ export const configSchema = z
       .strict()
       .optional(),
     alerts: z
-      .object({ webhookUrl: z.url().optional(), stageErrorRate: z.number().min(0).max(1).optional() })
+      .object({ stageErrorRate: z.number().min(0).max(1).optional() })
       .strict()
       .optional(),
     dashboard: z

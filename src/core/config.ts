@@ -38,6 +38,8 @@ export interface WebpigConfig {
     bodyLimitBytes?: number;
     /** The URL people use to reach the server (OIDC redirects, links in alerts). */
     publicUrl?: string;
+    /** Believe X-Forwarded-For (set when a reverse proxy is in front). (Default: false) */
+    trustProxy?: boolean;
   };
   worker?: {
     /** Events processed at once by one worker process. (Default: 4) */
@@ -46,8 +48,6 @@ export interface WebpigConfig {
     leaseMs?: number;
   };
   alerts?: {
-    /** Alerts are POSTed here as JSON when set. */
-    webhookUrl?: string;
     /** Error rate of a stage, over the last hour, that raises an alert. (Default: 0.2) */
     stageErrorRate?: number;
   };

@@ -4,7 +4,7 @@
  * dependency order under the checkpoint protocol, then finish the event.
  */
 import type { Logger } from 'pino';
-import { LeaseLostError, StoreError } from '../core/errors.js';
+import { errorMessage, LeaseLostError, StoreError, WebpigError } from '../core/errors.js';
 import type { PipelineDefinition, StageDefinition } from '../core/pipeline.js';
 import { decideTransition } from '../core/state-machine.js';
 import type {
@@ -18,6 +18,8 @@ import type {
   SkipReason,
 } from '../core/types.js';
 import type { EventFinish, Store } from '../store/store.js';
+import { retryDelayMs } from './backoff.js';
+import { classifyError, requestedRetryDelayMs } from './errors.js';
 import { runStageAttempt, type Failpoint } from './stage-attempt.js';
 import { idempotencyKeyFor, mergeSummary } from './stage-context.js';
 import { stageOrder } from './stage-order.js';
@@ -60,6 +62,21 @@ export function choosePipeline(
   return pipelines.find((p) => p.match(event));
 }
 
+/** A pipeline's own code (match, notApplicable, the entity's targetState) threw. */
+class PipelineCodeError extends WebpigError {
+  constructor(what: string, cause: unknown) {
+    super('PIPELINE_CODE_ERROR', `${what} threw: ${errorMessage(cause)}`, { cause });
+  }
+}
+
+function userCode<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new PipelineCodeError(what, err);
+  }
+}
+
 const DONE: ReadonlySet<CheckpointStatus> = new Set(['success', 'skipped']);
 const never = new AbortController().signal;
 
@@ -72,6 +89,7 @@ export async function runEvent(options: RunEventOptions): Promise<RunEventResult
       options.logger.warn({ eventId: options.event.id, err: err.message }, 'lease lost; leaving the event to its new owner');
       return { status: 'lease_lost', stagesRun };
     }
+    if (err instanceof PipelineCodeError) return deadByPipelineCode(options, err, stagesRun);
     throw err;
   }
 }
@@ -93,11 +111,11 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
     return { status: 'ignored', event: finished, stagesRun };
   };
 
-  const pipeline = choosePipeline(options.pipelines, event);
+  const pipeline = userCode('a pipeline match()', () => choosePipeline(options.pipelines, event));
   if (!pipeline) {
     return ignore({ kind: 'no_pipeline', detail: `no pipeline matches ${event.source} event "${event.type}"` }, null);
   }
-  const notApplicable = pipeline.notApplicable?.(event);
+  const notApplicable = userCode(`pipeline "${pipeline.name}" notApplicable()`, () => pipeline.notApplicable?.(event));
   if (typeof notApplicable === 'string') return ignore({ kind: 'not_applicable', detail: notApplicable }, pipeline.name);
 
   const checkpoints = new Map<string, CheckpointRecord>(
@@ -164,10 +182,21 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
       }
     }
     if (stage.when) {
-      const verdict = await stage.when({
-        event, payload: event.payload, summary, outputs, idempotencyKey: idempotencyKeyFor(event, stage.name), attempt: 0, signal: never,
-        log: noopStageLogger, annotate: () => undefined, flag: async (key) => (await store.getFlag(key))?.value ?? true,
-      });
+      let verdict: boolean | string;
+      try {
+        verdict = await stage.when({
+          event, payload: event.payload, summary, outputs, idempotencyKey: idempotencyKeyFor(event, stage.name), attempt: 0,
+          signal: never, log: noopStageLogger, annotate: () => undefined,
+          flag: async (key) => (await store.getFlag(key))?.value ?? true,
+        });
+      } catch (err) {
+        // A throwing condition is this stage's failure, recorded like one (else the event would
+        // be claimed, throw and be abandoned forever).
+        const failure = await recordConditionError(store, event, stage, checkpoints.get(stage.name), workerId, now, err);
+        statusNow.set(stage.name, 'error');
+        failures.push(failure);
+        continue;
+      }
       if (verdict !== true) {
         await skip(stage, { kind: 'condition', detail: typeof verdict === 'string' ? verdict : 'when() returned false' });
         continue;
@@ -222,6 +251,49 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
   return { status: 'retrying', event: finished, stagesRun };
 }
 
+/** The pipeline's own code failed before any stage: retrying cannot help until a deploy. */
+async function deadByPipelineCode(
+  options: RunEventOptions,
+  err: PipelineCodeError,
+  stagesRun: string[],
+): Promise<RunEventResult> {
+  const at = (options.now ?? (() => new Date()))();
+  const lastError: ErrorInfo = { message: err.message, code: err.code, retriable: false };
+  const finished = await options.store.finishEvent({
+    eventId: options.event.id, leaseOwner: options.workerId, status: 'dead', lastError, now: at,
+  });
+  await options.store.recordAlert({
+    at, kind: 'dead', eventId: options.event.id, stage: null, message: `event ${options.event.id} is dead: ${err.message}`,
+    details: { code: err.code },
+  });
+  options.logger.error({ eventId: options.event.id, err: err.message }, 'pipeline code failed');
+  return { status: 'dead', event: finished, stagesRun };
+}
+
+async function recordConditionError(
+  store: Store,
+  event: EventRecord,
+  stage: StageDefinition,
+  checkpoint: CheckpointRecord | undefined,
+  workerId: string,
+  now: () => Date,
+  err: unknown,
+): Promise<{ stage: string; error: ErrorInfo; retryDelayMs: number | null }> {
+  const attempt = (checkpoint?.attempts ?? 0) + 1;
+  const error: ErrorInfo = { ...classifyError(err), message: `when() threw: ${errorMessage(err)}` };
+  const at = now();
+  await store.recordStageStart({ eventId: event.id, stage: stage.name, leaseOwner: workerId, attempt, startedAt: at });
+  await store.recordStageOutcome({
+    eventId: event.id, stage: stage.name, leaseOwner: workerId, outcome: { status: 'error', error },
+    attempt, startedAt: at, completedAt: now(),
+  });
+  return {
+    stage: stage.name,
+    error,
+    retryDelayMs: error.retriable ? retryDelayMs(stage.retry, attempt, requestedRetryDelayMs(err)) : null,
+  };
+}
+
 const noopStageLogger = { debug() {}, info() {}, warn() {}, error() {}, log() {} };
 
 /**
@@ -239,7 +311,8 @@ async function applyEntityTransition(
   const machine = pipeline.entity!;
   const entityKey = event.entityKey!;
   for (let round = 0; round < 5; round++) {
-    const decision = decideTransition(machine, event, await store.getEntityState(entityKey));
+    const current = await store.getEntityState(entityKey);
+    const decision = userCode(`pipeline "${pipeline.name}" entity targetState()`, () => decideTransition(machine, event, current));
     if (decision.kind === 'ignore') return decision.reason;
     if (decision.kind !== 'apply') return null;
     const written = await store.setEntityState({

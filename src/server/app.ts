@@ -4,7 +4,6 @@ import type { WebpigConfig } from '../core/config.js';
 import type { Store } from '../store/store.js';
 import { dashboardPlugin } from '../dashboard/plugin.js';
 import { apiPlugin } from './api/plugin.js';
-import { engineOperations } from './engine-operations.js';
 import { installErrorHandler } from './http-errors.js';
 import { ingestPlugin } from './ingest/plugin.js';
 
@@ -36,7 +35,9 @@ const REDACTED_PATHS = [
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { store, config } = options;
   const logger = options.logger === false ? false : { level: 'info', ...(options.logger === true ? {} : options.logger), redact: REDACTED_PATHS };
-  const app = Fastify({ logger, trustProxy: true });
+  // X-Forwarded-For is believed only when a proxy is really in front (config server.trustProxy),
+  // otherwise a client could forge the address written to the audit and rejection logs.
+  const app = Fastify({ logger, trustProxy: config.server?.trustProxy ?? false });
   installErrorHandler(app);
 
   const metrics = new Registry();
@@ -54,7 +55,6 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(apiPlugin, {
     store,
     mode: options.mode ?? 'production',
-    operations: engineOperations(store, config.pipelines),
     config: {
       columns: config.columns,
       flags: config.flags,

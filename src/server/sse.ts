@@ -65,6 +65,11 @@ export class ChangeFeed {
     };
   }
 
+  /** True while it polls (it has listeners). */
+  get running(): boolean {
+    return this.timer !== null;
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;

@@ -51,10 +51,29 @@ export const AUTH = {
 const TIMEOUT: ErrorInfo = { message: 'Timeout after 30s calling CRM', code: 'TIMEOUT', retriable: true };
 
 /**
- * A dead event as a worker would leave it after three failed runs: FRAPP done, CRM failing
- * each time, the rest not run. Written through the store's own calls (claim, stage start and
+ * A dead event as a worker would leave it after three failed runs: FRAPP done, DIAN skipped
+ * by its flag, CRM failing each time, the invoice not run. Written through the store's own calls (claim, stage start and
  * outcome, finish), with the clock moved forward a second per step.
  */
+/** What a worker does with a fresh event whose stages all succeed (membership only, here). */
+export async function runFirstStage(store: Store, eventId: number): Promise<void> {
+  const worker = 'test-worker';
+  const now = new Date();
+  const claimed = await store.claimNextEvent({ workerId: worker, leaseMs: 60_000, now });
+  if (claimed?.id !== eventId) throw new Error(`expected to claim event ${eventId}, got ${claimed?.id ?? 'none'}`);
+  await store.recordStageStart({ eventId, stage: 'membership_creation', leaseOwner: worker, attempt: 1, startedAt: now });
+  await store.recordStageOutcome({
+    eventId,
+    stage: 'membership_creation',
+    leaseOwner: worker,
+    outcome: { status: 'success', data: { membershipId: 'M-88' } },
+    attempt: 1,
+    startedAt: now,
+    completedAt: new Date(now.getTime() + 250),
+  });
+  await store.finishEvent({ eventId, leaseOwner: worker, status: 'succeeded', pipeline: 'sale', now: new Date() });
+}
+
 export async function seedDeadEvent(store: Store, providerEventId: string, customerName: string): Promise<EventRecord> {
   let now = new Date(Date.now() - 60_000);
   const tick = () => (now = new Date(now.getTime() + 1000));
@@ -85,7 +104,19 @@ export async function seedDeadEvent(store: Store, providerEventId: string, custo
       await store.recordStageStart({ eventId: event.id, stage: name, leaseOwner: worker, attempt, startedAt });
       await store.recordStageOutcome({ eventId: event.id, stage: name, leaseOwner: worker, outcome, attempt, startedAt, completedAt: tick() });
     };
-    if (attempt === 1) await stage('membership_creation', { status: 'success', data: { membershipId: 'M-77' } });
+    if (attempt === 1) {
+      await stage('membership_creation', { status: 'success', data: { membershipId: 'M-77' } });
+      // A flag-skipped stage never starts: its outcome is written alone, as attempt 0.
+      await store.recordStageOutcome({
+        eventId: event.id,
+        stage: 'worldoffice_dian_emission',
+        leaseOwner: worker,
+        outcome: { status: 'skipped', skipReason: { kind: 'flag', flag: 'WORLDOFFICE_DIAN_ENABLED', value: false } },
+        attempt: 0,
+        startedAt: null,
+        completedAt: tick(),
+      });
+    }
     await stage('crm_upsert', { status: 'error', error: TIMEOUT });
     await store.finishEvent({
       eventId: event.id,

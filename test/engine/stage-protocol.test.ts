@@ -245,6 +245,33 @@ describe('checkpoint protocol', () => {
     assert.ok(logs.some((l) => l.stage === 'extract' && l.message === 'extracted' && l.fields?.invoiceId === 'FV-1'));
   });
 
+  it('a throwing when() is that stage\'s error; a throwing match() makes the event dead, not abandoned', async () => {
+    const stages = new CountingStages();
+    const conditional = definePipeline({
+      name: 'p',
+      match: (e) => e.type !== 'boom',
+      stages: [
+        stages.stage('x', { retry: { delaysMs: [] }, when: () => { throw new Error('bad condition'); } }),
+        stages.stage('y'),
+      ],
+    });
+    const broken = definePipeline({ name: 'broken', match: (e) => { if (e.type === 'boom') throw new Error('match bug'); return false; }, stages: [stages.stage('z')] });
+    const id = await insert(store);
+    const result = await claimAndRun(store, [conditional], clock);
+    assert.equal(result?.status, 'dead');
+    const x = (await store.getCheckpoints(id)).find((c) => c.stage === 'x');
+    assert.equal(x?.status, 'error');
+    assert.match(x?.error?.message ?? '', /when\(\) threw: bad condition/);
+    assert.equal(stages.count('x'), 0);
+    assert.equal(stages.count('y'), 1);
+
+    const boom = await insert(store, { type: 'boom' });
+    const dead = await claimAndRun(store, [broken, conditional], clock);
+    assert.equal(dead?.status, 'dead');
+    assert.equal((await store.getEvent(boom))?.lastError?.code, 'PIPELINE_CODE_ERROR');
+    assert.equal((await store.getEvent(boom))?.leaseOwner, null);
+  });
+
   it('no matching pipeline, or notApplicable, ignores the event with the reason and runs nothing', async () => {
     const stages = new CountingStages();
     const pipeline = definePipeline({

@@ -126,6 +126,8 @@ export interface DashboardServer {
   baseUrl: string;
   store: SqliteStore;
   oidc: TestOidcProvider | null;
+  /** Cuts every open connection (the live stream included), as a restarting proxy would. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -182,6 +184,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     baseUrl,
     store,
     oidc,
+    dropConnections: () => server.closeAllConnections(),
     async close() {
       server.closeAllConnections();
       await app.close();

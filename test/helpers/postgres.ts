@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
 import pg from 'pg';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { NewEvent } from '../../src/store/store.js';
 
 /**
  * PostgreSQL for tests. Every test file works in schemas of its own, named
@@ -118,4 +120,46 @@ export function schemaUrl(schema: string): string {
   const url = new URL(postgresUrl());
   url.searchParams.set('schema', schema);
   return url.toString();
+}
+
+// ── Fixtures for PostgreSQL-only tests ───────────────────────────────────────────────────
+
+/** A fixed clock for PostgreSQL-only tests: `at(seconds)` after T0. */
+export const T0 = new Date('2026-01-01T00:00:00.000Z');
+export const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
+
+/** A valid delivery with the given provider id. */
+export function newEvent(providerEventId: string, fields: Partial<NewEvent> = {}): NewEvent {
+  return {
+    source: 'stripe',
+    providerEventId,
+    entityKey: null,
+    type: 'payment.accepted',
+    transactionStatus: 'accepted',
+    occurredAt: T0,
+    receivedAt: T0,
+    rawBody: Buffer.from(`{"id":"${providerEventId}"}`),
+    contentType: 'application/json',
+    payload: { id: providerEventId },
+    summary: {},
+    ...fields,
+  };
+}
+
+/** A PostgresStore on `url`, migrated. The caller closes it. */
+export async function openMigrated(url: string, poolSize?: number): Promise<PostgresStore> {
+  const store = await PostgresStore.open(url, poolSize === undefined ? {} : { poolSize });
+  await store.migrate();
+  return store;
+}
+
+/** Runs SQL in `schema` on a connection of its own, for checks behind the store's back. */
+export async function queryIn<R extends pg.QueryResultRow>(schema: string, sql: string, values: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: postgresUrl(), options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
 }

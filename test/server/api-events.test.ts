@@ -48,6 +48,18 @@ describe('/api without credentials', () => {
     assert.equal((await h.request('GET', '/api/me', { headers })).statusCode, 401);
   });
 
+  test('an expired session is refused', async () => {
+    const viewer = await h.session(PEOPLE.viewer);
+    assert.equal((await h.request('GET', '/api/me', viewer)).statusCode, 200);
+    const saved = h.clock.now;
+    h.clock.now = new Date(saved.getTime() + 2 * 3_600_000);
+    try {
+      assert.equal((await h.request('GET', '/api/me', viewer)).statusCode, 401);
+    } finally {
+      h.clock.now = saved;
+    }
+  });
+
   test('a session of someone whose domain is no longer allowed is refused', async () => {
     const outsider = await h.session('mallory@evil.example');
     assert.equal((await h.request('GET', '/api/me', outsider)).statusCode, 401);
@@ -172,6 +184,7 @@ describe('GET /api/events', () => {
     assert.deepEqual(idsOf(await list('?column=CRM&columnState=success')), [ids.ok]);
     assert.deepEqual(idsOf(await list('?column=DIAN&columnState=not_run')), [ids.ok, ids.factura, ids.retrying, ids.queued].sort((a, b) => a! - b!));
     assert.deepEqual(idsOf(await list('?columnState=not_applicable')), [ids.rejected]);
+    assert.deepEqual(idsOf(await list('?columnState=not_applicable&status=dead')), [], 'filters intersect');
     assert.deepEqual(idsOf(await list(`?since=${at(3_600_000).toISOString()}`)), [ids.retrying, ids.queued].sort((a, b) => a! - b!));
     assert.deepEqual(idsOf(await list(`?since=${at(3_600_000).toISOString()}&until=${at(3_600_001).toISOString()}`)), [ids.retrying]);
     assert.deepEqual(idsOf(await list('?q=laura')), [ids.factura]);

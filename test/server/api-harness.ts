@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { definePipeline } from '../../src/core/pipeline.js';
@@ -92,20 +95,42 @@ export interface Harness {
 
 export interface HarnessOptions {
   mode?: 'production' | 'demo';
-  auth?: AuthConfig;
+  /** A function receives the server's base URL (for OIDC redirect URIs). (Default: AUTH) */
+  auth?: AuthConfig | ((baseUrl: string) => Promise<AuthConfig> | AuthConfig);
   publicUrl?: string;
   streamPollMs?: number;
   /** Listen on 127.0.0.1:0 (for SSE and OIDC tests). */
   listen?: boolean;
+  /** A store to use instead of a fresh SQLite file (it is migrated and closed by the harness). */
+  openStore?: () => Promise<Store>;
 }
 
 export async function startApi(options: HarnessOptions = {}): Promise<Harness & { baseUrl: string }> {
   const { dir, remove } = tempDatabaseDir('webpig-api-');
-  const store = SqliteStore.open(`sqlite:${join(dir, 'api.db')}`);
+  const store = options.openStore ? await options.openStore() : SqliteStore.open(`sqlite:${join(dir, 'api.db')}`);
   await store.migrate();
   const clock = { now: at(0) };
-  const auth = parseAuthConfig(options.auth ?? AUTH, {});
-  const app = Fastify({ logger: false });
+  // Listening first, so the base URL is known before the plugin (and its OIDC client) exists.
+  let server: Server | null = null;
+  let baseUrl = '';
+  if (options.listen) {
+    const listening = createServer();
+    server = listening;
+    listening.listen(0, '127.0.0.1');
+    await once(listening, 'listening');
+    baseUrl = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
+  }
+  const authInput = typeof options.auth === 'function' ? await options.auth(baseUrl) : (options.auth ?? AUTH);
+  const auth = parseAuthConfig(authInput, {});
+  const app = server
+    ? Fastify({
+        logger: false,
+        serverFactory: (handler) => {
+          server.on('request', handler);
+          return server;
+        },
+      })
+    : Fastify({ logger: false });
   installErrorHandler(app);
   await app.register(apiPlugin, {
     store,
@@ -114,15 +139,13 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness & 
       flags: FLAGS,
       auth,
       pipelines: [PIPELINE],
-      ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+      ...(options.publicUrl || baseUrl ? { publicUrl: options.publicUrl ?? baseUrl } : {}),
     },
     mode: options.mode ?? 'production',
     now: () => clock.now,
     ...(options.streamPollMs !== undefined ? { streamPollMs: options.streamPollMs } : {}),
   });
-  let baseUrl = '';
-  if (options.listen) baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  else await app.ready();
+  await app.ready();
 
   return {
     app,
@@ -158,6 +181,10 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness & 
     },
     async close() {
       await app.close();
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
       await store.close();
       remove();
     },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import cookie from '@fastify/cookie';
 import Fastify from 'fastify';
 import type { EventRecord } from '../../src/core/types.js';
 import { OPENAPI_DOCUMENT } from '../../src/server/api/openapi.js';
@@ -8,6 +9,8 @@ import { installErrorHandler } from '../../src/server/http-errors.js';
 import { at, json, MINUTE, PEOPLE, PIPELINE, seedEvent, startApi, withCsrf, type Harness } from './api-harness.js';
 
 interface Computed {
+  id: number;
+  computed: boolean;
   kind: string;
   eventId: number | null;
   stage: string | null;
@@ -40,6 +43,8 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     });
     dead = await seedEvent(h.store, { stages: [{ stage: 'crm_upsert', status: 'error', durationMs: 400 }], finalStatus: 'dead' });
     retried = await seedEvent(h.store, { extraAttempts: 2, finalStatus: 'retrying' });
+    // Took three attempts but succeeded: no longer an alert.
+    await seedEvent(h.store, { extraAttempts: 2 });
     // Last: its lease (one minute from its claim) stays live while the others are seeded.
     stuck = await seedEvent(h.store, { finalStatus: 'processing' });
     h.clock.now = new Date(stuck.receivedAt.getTime() + 10 * MINUTE);
@@ -51,9 +56,15 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
   test('alerts: stored ones, plus computed dead, retried > 1, stuck past its lease and stage error rate', async () => {
     const response = await h.request('GET', '/api/alerts', await h.session(PEOPLE.viewer));
     assert.equal(response.statusCode, 200, response.body);
-    const body = json<{ items: Array<{ message: string }>; nextCursor: string | null; computed: Computed[] }>(response);
-    assert.equal(body.items[0]?.message, 'stored alert');
-    const find = (kind: string) => body.computed.filter((a) => a.kind === kind);
+    const body = json<{ items: Computed[]; nextCursor: string | null }>(response);
+    const stored = body.items.filter((a) => !a.computed);
+    assert.deepEqual(stored.map((a) => a.message), ['stored alert']);
+    assert.ok(stored[0]?.id && stored[0].id > 0);
+    const computed = body.items.filter((a) => a.computed);
+    assert.equal(body.items.indexOf(computed[0]!), 0, 'computed alerts come first');
+    assert.equal(new Set(computed.map((a) => a.id)).size, computed.length);
+    assert.ok(computed.every((a) => a.id < 0));
+    const find = (kind: string) => computed.filter((a) => a.kind === kind);
     assert.deepEqual(find('dead').map((a) => a.eventId), [dead.id]);
     assert.deepEqual(find('retried').map((a) => a.eventId), [retried.id]);
     assert.deepEqual(find('stuck').map((a) => a.eventId), [stuck.id]);
@@ -80,7 +91,7 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
       (sum, b) => ({ received: sum.received + b.received, succeeded: sum.succeeded + b.succeeded, failed: sum.failed + b.failed }),
       { received: 0, succeeded: 0, failed: 0 },
     );
-    assert.deepEqual(totals, { received: 9, succeeded: 1, failed: 1 });
+    assert.deepEqual(totals, { received: 10, succeeded: 2, failed: 1 });
     assert.equal((await h.request('GET', '/api/metrics?since=soon', await h.session(PEOPLE.viewer))).statusCode, 400);
   });
 
@@ -126,12 +137,14 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
   });
 });
 
-test('the OpenAPI document describes every /api route the plugin registers, and nothing else', async () => {
+test('the OpenAPI document describes every /api route the plugin registers, and nothing else (beside a host app cookie plugin)', async () => {
   const { SqliteStore } = await import('../../src/store/sqlite/sqlite-store.js');
   const store = SqliteStore.open('sqlite::memory:');
   await store.migrate();
   const app = Fastify();
   installErrorHandler(app);
+  // The host app may use cookies itself: the plugin must not register @fastify/cookie twice.
+  await app.register(cookie);
   const registered = new Set<string>();
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api')) return;

@@ -79,3 +79,33 @@ describe('GET /api/stream (Server-Sent Events over a real socket)', () => {
     controller.abort();
   });
 });
+
+describe('ChangeFeed', () => {
+  test('reports changes after its first look, to every listener, and stops when the last one leaves', async () => {
+    const h = await startApi();
+    try {
+      const { ChangeFeed } = await import('../../src/server/sse.js');
+      const before = await seedEvent(h.store, {});
+      // A long interval: the test drives the ticks itself.
+      const feed = new ChangeFeed(h.store, { pollMs: 3_600_000 });
+      const a: unknown[] = [];
+      const b: unknown[] = [];
+      const stopA = await feed.subscribe((messages) => a.push(...messages));
+      const stopB = await feed.subscribe((messages) => b.push(...messages));
+      assert.equal(feed.running, true);
+      await feed.tick();
+      assert.deepEqual(a, [], 'what existed at subscription is not reported');
+      const queued = await seedEvent(h.store, { finalStatus: 'queued' });
+      await feed.tick();
+      assert.deepEqual(a, [{ type: 'event', data: { id: queued.id, status: 'queued' } }]);
+      assert.deepEqual(b, a);
+      assert.ok(!JSON.stringify(a).includes(`"id":${before.id},`));
+      stopA();
+      assert.equal(feed.running, true);
+      stopB();
+      assert.equal(feed.running, false, 'no listener: no polling');
+    } finally {
+      await h.close();
+    }
+  });
+});

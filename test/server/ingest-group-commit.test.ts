@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { GroupCommitter } from '../../src/server/ingest/group-commit.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { NewEvent } from '../../src/store/store.js';
@@ -80,9 +82,16 @@ describe('group commit', () => {
 describe('ingestion when the commit fails', () => {
   let server: IngestServer;
   let store: SqliteStore;
+  let logged = '';
   before(async () => {
     store = SqliteStore.open('sqlite::memory:');
-    server = await startIngestServer({ store });
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged += chunk.toString();
+        done();
+      },
+    });
+    server = await startIngestServer({ store, logger: pino({ level: 'debug' }, sink) });
   });
   after(async () => server.close());
 
@@ -103,5 +112,9 @@ describe('ingestion when the commit fails', () => {
     assert.equal(await store.countEvents({}), 3);
     const metrics = await server.registry.getSingleMetricAsString('webpig_webhook_commit_failures_total');
     assert.match(metrics, /webpig_webhook_commit_failures_total\{source="shop"\} 3/);
+    assert.match(logged, /could not commit a delivery/);
+    // (The ePayco customer id is public and short enough to appear by chance in a timestamp.)
+    const secrets = Object.entries(TEST_SECRETS).filter(([name]) => name !== 'epaycoCustomerId');
+    for (const [name, secret] of secrets) assert.ok(!logged.includes(secret), `${name} is not in the logs`);
   });
 });

@@ -308,6 +308,7 @@ export function claimContract(ctx: ContractContext): void {
           notify?.();
         });
         try {
+          await ctx.fixture.wakeListening?.();
           let woke = nextWake();
           const [id = 0] = await insertAll(ctx.store, [newEvent()]);
           await woke;

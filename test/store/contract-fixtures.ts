@@ -12,6 +12,13 @@ export interface StoreFixture {
    * it to check that the store refuses a schema it does not know (SCHEMA_TOO_NEW).
    */
   recordAppliedMigration: (version: number, name: string) => Promise<void>;
+  /**
+   * Resolves once listeners subscribed with `onWake` hear every later wake-up. Stores that
+   * deliver wake-ups over the network (PostgreSQL: LISTEN on its own connection) start
+   * listening asynchronously; a wake-up sent before that is lost. Omit when subscribing is
+   * immediate (SQLite).
+   */
+  wakeListening?: () => Promise<void>;
 }
 
 export type MakeStore = () => Promise<StoreFixture>;

@@ -10,7 +10,7 @@ export type { MakeStore, StoreFixture } from './contract-fixtures.js';
 
 /**
  * The behaviour every Store must have, written once and run against each dialect
- * (test/store/sqlite.test.ts, test/store/postgres.postgres.test.ts). Each test gets a fresh,
+ * (test/store/sqlite.test.ts, test/store/store.postgres.test.ts). Each test gets a fresh,
  * empty store from `makeStore`, migrated here, and cleaned up after it.
  */
 export function storeContract(name: string, makeStore: MakeStore): void {

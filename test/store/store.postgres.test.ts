@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import pg from 'pg';
 import { LeaseLostError, MigrationError, StoreError } from '../../src/core/errors.js';
-import type { EventRecord } from '../../src/core/types.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import type { NewEvent } from '../../src/store/store.js';
-import { postgresSkip, postgresUrl, schemaUrl, withTestSchema } from '../helpers/postgres.js';
+import { openStore } from '../../src/store/open.js';
+import { at, newEvent, openMigrated, postgresSkip, postgresUrl, queryIn, schemaUrl, withTestSchema } from '../helpers/postgres.js';
 import { storeContract } from './contract.js';
 
 const skip = await postgresSkip();
@@ -20,6 +17,7 @@ if (skip === false) {
     return {
       store,
       cleanup: () => store.close(),
+      wakeListening: () => store.wakeReady(),
       recordAppliedMigration: async (version, name) => {
         await queryIn(schema, 'INSERT INTO webpig_migrations (version, name) VALUES ($1, $2)', [version, name]);
       },
@@ -29,42 +27,6 @@ if (skip === false) {
   describe('Store contract: postgres', { skip }, () => {
     it('runs the shared Store contract on PostgreSQL', () => undefined);
   });
-}
-
-const T0 = new Date('2026-01-01T00:00:00.000Z');
-const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
-
-function newEvent(providerEventId: string, fields: Partial<NewEvent> = {}): NewEvent {
-  return {
-    source: 'stripe',
-    providerEventId,
-    entityKey: null,
-    type: 'payment.accepted',
-    transactionStatus: 'accepted',
-    occurredAt: T0,
-    receivedAt: T0,
-    rawBody: Buffer.from(`{"id":"${providerEventId}"}`),
-    contentType: 'application/json',
-    payload: { id: providerEventId },
-    summary: {},
-    ...fields,
-  };
-}
-
-async function openMigrated(url: string, poolSize?: number): Promise<PostgresStore> {
-  const store = await PostgresStore.open(url, poolSize === undefined ? {} : { poolSize });
-  await store.migrate();
-  return store;
-}
-
-async function queryIn<R extends pg.QueryResultRow>(schema: string, sql: string, values: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString: postgresUrl(), options: `-c search_path=${schema}` });
-  await client.connect();
-  try {
-    return (await client.query<R>(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 describe('PostgresStore: migrations', { skip }, () => {
@@ -134,6 +96,19 @@ describe('PostgresStore: migrations', { skip }, () => {
     await assert.rejects(PostgresStore.open(postgresUrl(), { schema: 'x"; DROP TABLE y; --' }), {
       code: 'DATABASE_SCHEMA_INVALID',
     });
+  });
+
+  it('is what openStore() opens for a postgres:// URL', async () => {
+    const { url, schema } = await schemas.create();
+    const store = await openStore(url);
+    try {
+      assert.equal(store.dialect, 'postgres');
+      assert.ok(store instanceof PostgresStore);
+      assert.equal(store.schema, schema);
+      assert.deepEqual(await store.migrate(), { applied: ['0001_init'], current: 1 });
+    } finally {
+      await store.close();
+    }
   });
 });
 
@@ -246,144 +221,6 @@ describe('PostgresStore: events, claims and leases', { skip }, () => {
       assert.deepEqual(await store.nextWakeAt(), at(3));
     } finally {
       await store.close();
-    }
-  });
-});
-
-describe('PostgresStore: concurrency across separate stores', { skip }, () => {
-  const schemas = withTestSchema();
-
-  it('several stores claiming one queue while late events arrive: each event once, one live lease per entity', { timeout: 120_000 }, async () => {
-    const { url } = await schemas.create();
-    const SEEDED = 200;
-    const LATE = 100;
-    const KEYS = 8;
-    const STORES = 6;
-    const WORKERS_PER_STORE = 3;
-    const seeder = await openMigrated(url);
-    // Inserted in a shuffled order so that id order is not occurrence order.
-    const order = Array.from({ length: SEEDED }, (_, i) => i);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    await seeder.insertEvents(
-      order.map((i) => newEvent(`seeded-${i}`, { entityKey: `order-${i % KEYS}`, occurredAt: at(i), receivedAt: new Date() })),
-    );
-
-    const stores = await Promise.all(Array.from({ length: STORES }, () => PostgresStore.open(url, { poolSize: WORKERS_PER_STORE })));
-    const claims = new Map<number, number>();
-    /** Per entity: which event holds it now (in this process's view), and the order seeded ones were held in. */
-    const holder = new Map<string, number>();
-    const seededOrder = new Map<string, number[]>();
-    const overlaps: string[] = [];
-    let finished = 0;
-
-    // Late deliveries of events that happened before everything seeded: they become the
-    // earliest unfinished event of their entity while other events of it are being claimed.
-    const produce = async (): Promise<void> => {
-      for (let i = 0; i < LATE; i++) {
-        await seeder.insertEvent(newEvent(`late-${i}`, { entityKey: `order-${i % KEYS}`, occurredAt: at(-1 - i), receivedAt: new Date() }));
-        if (i % 4 === 0) await sleep(1);
-      }
-    };
-    const work = async (store: PostgresStore, workerId: string): Promise<void> => {
-      while (finished < SEEDED + LATE) {
-        const event: EventRecord | null = await store.claimNextEvent({ workerId, leaseMs: 60_000, now: new Date() });
-        if (!event) {
-          await sleep(1);
-          continue;
-        }
-        claims.set(event.id, (claims.get(event.id) ?? 0) + 1);
-        const key = event.entityKey!;
-        const current = holder.get(key);
-        if (current !== undefined) overlaps.push(`${key}: event ${event.id} claimed while ${current} was held`);
-        holder.set(key, event.id);
-        if (event.providerEventId.startsWith('seeded-')) {
-          seededOrder.set(key, [...(seededOrder.get(key) ?? []), event.occurredAt.getTime()]);
-        }
-        // Hold the lease a moment, so an overlapping claim would have time to happen.
-        await sleep(Math.random() * 3);
-        holder.delete(key);
-        await store.finishEvent({ eventId: event.id, leaseOwner: workerId, status: 'succeeded', now: new Date() });
-        finished++;
-      }
-    };
-    try {
-      await Promise.all([
-        produce(),
-        ...stores.flatMap((store, s) => Array.from({ length: WORKERS_PER_STORE }, (_, w) => work(store, `store${s}-worker${w}`))),
-      ]);
-    } finally {
-      await Promise.all(stores.map((s) => s.close()));
-    }
-
-    try {
-      assert.deepEqual(overlaps, [], 'never two live leases on one entity');
-      assert.equal(claims.size, SEEDED + LATE, 'every event was claimed');
-      assert.deepEqual([...claims.values()].filter((n) => n !== 1), [], 'no event was claimed twice');
-      assert.equal(await seeder.countEvents({ status: 'succeeded' }), SEEDED + LATE);
-      for (const [key, times] of seededOrder) {
-        assert.deepEqual(times, [...times].sort((a, b) => a - b), `${key}: seeded events ran in occurrence order`);
-      }
-      const attempts = await seeder.listEvents({ minAttempts: 1 }, { limit: 500 });
-      assert.deepEqual(attempts.items.map((e) => e.id), [], 'no event was attempted twice');
-    } finally {
-      await seeder.close();
-    }
-  });
-
-  it('an insert through one store wakes a listener of another store on the same schema', { timeout: 20_000 }, async () => {
-    const { url } = await schemas.create();
-    const listening = await openMigrated(url);
-    const inserting = await openMigrated(url);
-    try {
-      let wakes = 0;
-      let woken!: () => void;
-      const wokenUp = new Promise<void>((resolve) => (woken = resolve));
-      const unsubscribe = listening.onWake(() => {
-        wakes++;
-        woken();
-      });
-      await listening.wakeReady();
-      await inserting.insertEvent(newEvent('wake-me'));
-      await wokenUp;
-      assert.ok(wakes >= 1);
-      unsubscribe();
-    } finally {
-      await Promise.all([listening.close(), inserting.close()]);
-    }
-  });
-
-  it('the listening connection comes back after the server drops it', { timeout: 30_000 }, async () => {
-    const { url, schema } = await schemas.create();
-    const listening = await openMigrated(url);
-    const inserting = await openMigrated(url);
-    const appName = `webpig-listen:${schema}`;
-    try {
-      let wake: () => void = () => undefined;
-      const unsubscribe = listening.onWake(() => wake());
-      await listening.wakeReady();
-      const [before] = await queryIn<{ pid: number }>(schema, 'SELECT pid FROM pg_stat_activity WHERE application_name = $1', [appName]);
-      assert.ok(before, 'a LISTEN connection is open');
-      await queryIn(schema, 'SELECT pg_terminate_backend($1)', [before.pid]);
-      // Wait for a new LISTEN connection (polling, no deadline but the test's own timeout).
-      let after: { pid: number } | undefined;
-      while (!after || after.pid === before.pid) {
-        await sleep(50);
-        [after] = await queryIn<{ pid: number }>(
-          schema,
-          "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE 'LISTEN%'",
-          [appName],
-        );
-      }
-      await listening.wakeReady();
-      const woken = new Promise<void>((resolve) => (wake = resolve));
-      await inserting.insertEvent(newEvent('after-reconnect'));
-      await woken;
-      unsubscribe();
-    } finally {
-      await Promise.all([listening.close(), inserting.close()]);
     }
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
 import type { CliDeps } from '../context.js';
+import { ensureConfigFlags } from './worker.js';
 
 function parseBoolean(value: string): boolean {
   if (/^(on|true|1|yes)$/i.test(value)) return true;
@@ -18,12 +19,7 @@ export function register(program: Command, deps: CliDeps): void {
       const store = await deps.openStore();
       try {
         const config = await deps.loadConfigIfAny();
-        if (config?.flags) {
-          await store.ensureFlags(
-            config.flags.map((f) => ({ key: f.key, description: f.description, defaultValue: f.default ?? true })),
-            new Date(),
-          );
-        }
+        if (config) await ensureConfigFlags(store, config);
         const all = await store.listFlags();
         if (options.json) return deps.print(JSON.stringify(all, null, 2));
         if (all.length === 0) return deps.print('no flags');

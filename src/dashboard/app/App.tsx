@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, ApiError, setCsrfToken } from './api.js';
+import { api, ApiError, setCsrfToken, setUnauthorizedHandler } from './api.js';
 import { Dashboard } from './components/Dashboard.js';
 import { SignIn } from './components/SignIn.js';
 import { SessionContext, type Session } from './context.js';
@@ -42,7 +42,14 @@ export function App() {
   };
 
   useEffect(() => {
+    // A session that ends while the page is open (expired, signed out in another tab) brings
+    // back the sign-in screen instead of a row of errors.
+    setUnauthorizedHandler(() => {
+      setCsrfToken(null);
+      void load();
+    });
     void load();
+    return () => setUnauthorizedHandler(null);
   }, []);
 
   useEffect(() => {

@@ -9,6 +9,7 @@ import type {
   Metrics,
   Page,
 } from './types.js';
+import { dayStartIn } from './format.js';
 
 /** An error reply from the server, with its `{ error: { code, message } }` body kept. */
 export class ApiError extends Error {
@@ -27,6 +28,13 @@ let csrfToken: string | null = null;
 
 export function setCsrfToken(token: string | null): void {
   csrfToken = token;
+}
+
+// Called when an /api call answers 401 (the session expired or was signed out elsewhere).
+let onUnauthorized: (() => void) | null = null;
+
+export function setUnauthorizedHandler(handler: (() => void) | null): void {
+  onUnauthorized = handler;
 }
 
 function parseJson(text: string): unknown {
@@ -51,6 +59,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   const parsed = parseJson(text);
   if (!response.ok) {
     const error = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
+    if (response.status === 401 && path.startsWith('/api/') && path !== '/api/me') onUnauthorized?.();
     throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText);
   }
   return parsed as T;
@@ -65,30 +74,18 @@ function query(params: Record<string, string | number | null | undefined>): stri
   return text ? `?${text}` : '';
 }
 
-/** Date inputs give a day (YYYY-MM-DD); the filter uses that day's bounds in UTC. */
-function dayStart(day: string): string | undefined {
-  return day ? new Date(`${day}T00:00:00Z`).toISOString() : undefined;
-}
-
-function dayEnd(day: string): string | undefined {
-  if (!day) return undefined;
-  const end = new Date(`${day}T00:00:00Z`);
-  end.setUTCDate(end.getUTCDate() + 1);
-  return end.toISOString();
-}
-
 export const api = {
   me: () => request<Me>('GET', '/api/me'),
   config: () => request<DashboardConfig>('GET', '/api/config'),
-  events: (filters: EventFilters, cursor: string | null, limit = 50) =>
+  events: (filters: EventFilters, timeZone: string, cursor: string | null, limit = 50) =>
     request<Page<EventRow>>(
       'GET',
       `/api/events${query({
         status: filters.status,
         source: filters.source.trim(),
         columnState: filters.columnState,
-        since: dayStart(filters.since),
-        until: dayEnd(filters.until),
+        since: dayStartIn(filters.since, timeZone),
+        until: dayStartIn(filters.until, timeZone, 1),
         q: filters.q.trim(),
         cursor,
         limit,
@@ -101,7 +98,8 @@ export const api = {
   flags: () => request<{ items: FlagView[] }>('GET', '/api/flags'),
   setFlag: (key: string, value: boolean) =>
     request<FlagView>('PUT', `/api/flags/${encodeURIComponent(key)}`, { value }),
-  alerts: () => request<Page<AlertView>>('GET', '/api/alerts'),
+  /** Stored alerts, plus those computed now (dead, retried more than once, stuck, error rates). */
+  alerts: () => request<Page<AlertView> & { computed?: AlertView[] }>('GET', '/api/alerts'),
   metrics: (since: string) => request<Metrics>('GET', `/api/metrics${query({ since })}`),
   /**
    * Whether `POST /auth/dev-login` exists (demo mode): an empty body is refused with 400 when

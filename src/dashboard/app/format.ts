@@ -2,6 +2,8 @@
 
 export interface Formats {
   dateTime(iso: string | null): string;
+  /** Day and time without seconds or year, for compact lists. */
+  shortDateTime(iso: string): string;
   money(amount: number | undefined, currency: string | undefined): string;
   duration(ms: number | null): string;
   percent(ratio: number | null): string;
@@ -16,6 +18,13 @@ export function makeFormats(locale: string, timeZone: string, defaultCurrency: s
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
+  });
+  const shortDateTime = new Intl.DateTimeFormat(locale, {
+    timeZone,
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
   });
   const moneyFormats = new Map<string, Intl.NumberFormat>();
   const moneyFormat = (currency: string): Intl.NumberFormat => {
@@ -33,6 +42,7 @@ export function makeFormats(locale: string, timeZone: string, defaultCurrency: s
   const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
   return {
     dateTime: (iso) => (iso ? dateTime.format(new Date(iso)) : '—'),
+    shortDateTime: (iso) => shortDateTime.format(new Date(iso)),
     money: (amount, currency) => (amount === undefined ? '—' : moneyFormat(currency ?? defaultCurrency).format(amount)),
     duration: (ms) => {
       if (ms === null || ms === undefined) return '—';
@@ -47,4 +57,33 @@ export function makeFormats(locale: string, timeZone: string, defaultCurrency: s
 /** JSON as indented text; rendered through Preact as a text node, so markup in it stays text. */
 export function jsonText(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? 'null';
+}
+
+/** Minutes the zone is ahead of UTC at this instant (Bogotá: -300). */
+function zoneOffsetMinutes(instant: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(instant);
+  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const asUtc = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+  return Math.round((asUtc - instant.getTime()) / 60_000);
+}
+
+/**
+ * The instant a day (YYYY-MM-DD, from a date input) starts in the dashboard's time zone, plus
+ * `days` days: "from 23/11" in Bogotá means from 23/11 00:00 in Bogotá, 05:00 UTC.
+ */
+export function dayStartIn(day: string, timeZone: string, days = 0): string | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) return undefined;
+  const midnightUtc = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + days);
+  const offset = zoneOffsetMinutes(new Date(midnightUtc), timeZone);
+  return new Date(midnightUtc - offset * 60_000).toISOString();
 }

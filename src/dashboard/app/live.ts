@@ -7,6 +7,8 @@ export interface Changes {
   reconnected: boolean;
 }
 
+const RECONNECT_MS = 5000;
+
 /**
  * Subscribes to `/api/stream` and reports changed event ids in small batches (one refetch per
  * event however many checkpoint messages arrive together). Returns whether the stream is open.
@@ -17,7 +19,8 @@ export function useLiveChanges(onChanges: (changes: Changes) => void): boolean {
   handler.current = onChanges;
 
   useEffect(() => {
-    const stream = new EventSource('/api/stream', { withCredentials: true });
+    let stream: EventSource | null = null;
+    let reopen: ReturnType<typeof setTimeout> | null = null;
     const pending = new Set<number>();
     let timer: ReturnType<typeof setTimeout> | null = null;
     let wasOpen = false;
@@ -44,20 +47,36 @@ export function useLiveChanges(onChanges: (changes: Changes) => void): boolean {
         return {};
       }
     };
-    stream.addEventListener('event', (message) => note(read(message).id));
-    stream.addEventListener('checkpoint', (message) => note(read(message).eventId));
-    stream.addEventListener('open', () => {
-      setOpen(true);
-      if (wasOpen) {
-        reconnected = true;
-        schedule();
-      }
-      wasOpen = true;
-    });
-    stream.addEventListener('error', () => setOpen(stream.readyState === EventSource.OPEN));
+    const connect = () => {
+      const current = new EventSource('/api/stream', { withCredentials: true });
+      stream = current;
+      current.addEventListener('event', (message) => note(read(message).id));
+      current.addEventListener('checkpoint', (message) => note(read(message).eventId));
+      current.addEventListener('open', () => {
+        setOpen(true);
+        if (wasOpen) {
+          reconnected = true;
+          schedule();
+        }
+        wasOpen = true;
+      });
+      current.addEventListener('error', () => {
+        setOpen(current.readyState === EventSource.OPEN);
+        // The browser retries dropped connections itself, but gives up after an error reply
+        // (a restarting server, a 5xx): try again a little later.
+        if (current.readyState === EventSource.CLOSED && reopen === null) {
+          reopen = setTimeout(() => {
+            reopen = null;
+            connect();
+          }, RECONNECT_MS);
+        }
+      });
+    };
+    connect();
     return () => {
       if (timer !== null) clearTimeout(timer);
-      stream.close();
+      if (reopen !== null) clearTimeout(reopen);
+      stream?.close();
     };
   }, []);
   return open;

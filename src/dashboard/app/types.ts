@@ -135,7 +135,8 @@ export interface FlagView {
 }
 
 export interface AlertView {
-  id: number;
+  /** Stored alerts have an id; alerts computed on the fly (dead, retried, stuck) do not. */
+  id?: number;
   at: string;
   kind: string;
   eventId: number | null;

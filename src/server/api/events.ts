@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { EVENT_STATUSES, TRANSACTION_STATUSES, type EventStatus } from '../../core/types.js';
+import { EVENT_STATUSES, TRANSACTION_STATUSES, type EventRecord, type EventStatus } from '../../core/types.js';
 import type { EventFilter } from '../../store/store.js';
 import { HttpError } from '../http-errors.js';
 import { eventIdParam, parseInput, requireScope, type ApiContext } from './context.js';
@@ -31,13 +31,14 @@ type ListQuery = z.output<typeof listQuery>;
 /** Post-filter pages are fetched until `limit` rows match or this many pages were read. */
 const MAX_PAGES_PER_REQUEST = 20;
 
-export async function loadRows(ctx: ApiContext, events: Awaited<ReturnType<ApiContext['store']['getEvent']>>[]): Promise<EventRow[]> {
-  const present = events.filter((e): e is NonNullable<typeof e> => e !== null);
-  const checkpoints = await ctx.store.getCheckpointsForEvents(present.map((e) => e.id));
-  return present.map((event) => toEventRow(event, checkpoints.get(event.id) ?? [], ctx.columns));
+/** Rows with their checkpoints, read in one query for the whole page (no N+1). */
+export async function loadRows(ctx: ApiContext, events: EventRecord[]): Promise<EventRow[]> {
+  const checkpoints = await ctx.store.getCheckpointsForEvents(events.map((e) => e.id));
+  return events.map((event) => toEventRow(event, checkpoints.get(event.id) ?? [], ctx.columns));
 }
 
-function storeFilter(ctx: ApiContext, query: ListQuery): { filter: EventFilter; stages: string[] | null } {
+/** The store filter for a query, or null when the query cannot match anything. */
+function storeFilter(ctx: ApiContext, query: ListQuery): EventFilter | null {
   const filter: EventFilter = {};
   if (query.status?.length) filter.status = query.status;
   if (query.source) filter.source = query.source;
@@ -57,9 +58,12 @@ function storeFilter(ctx: ApiContext, query: ListQuery): { filter: EventFilter; 
   if (state === 'error' || state === 'processing' || state === 'skipped' || state === 'success') {
     filter.checkpoint = stages ? { status: state, stages } : { status: state };
   } else if (state === 'not_applicable') {
-    filter.status = 'ignored';
+    // Only ignored events are not applicable: intersect with the statuses asked for.
+    const statuses = query.status?.length ? query.status.filter((s) => s === 'ignored') : ['ignored' as const];
+    if (statuses.length === 0) return null;
+    filter.status = statuses;
   }
-  return { filter, stages };
+  return filter;
 }
 
 function matchesState(ctx: ApiContext, row: EventRow, column: string | undefined, state: ColumnState | undefined): boolean {
@@ -72,7 +76,8 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
   app.get('/api/events', async (request) => {
     requireScope(request, 'events:read');
     const query = parseInput(listQuery, request.query, 'query');
-    const { filter } = storeFilter(ctx, query);
+    const filter = storeFilter(ctx, query);
+    if (!filter) return { items: [], nextCursor: null };
     const items: EventRow[] = [];
     let cursor: string | null = query.cursor ?? null;
     for (let page = 0; page < MAX_PAGES_PER_REQUEST; page++) {

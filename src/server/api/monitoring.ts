@@ -42,7 +42,11 @@ export async function computeAlerts(ctx: ApiContext): Promise<ComputedAlert[]> {
       details: { attempts: event.attempts, source: event.source },
     });
   }
-  const retried = await ctx.store.listEvents({ minAttempts: 2 }, { limit: COMPUTED_LIMIT });
+  // Still unfinished: once it succeeds (or dies, listed above) the alert has served its purpose.
+  const retried = await ctx.store.listEvents(
+    { minAttempts: 2, status: ['queued', 'processing', 'retrying'] },
+    { limit: COMPUTED_LIMIT },
+  );
   for (const event of retried.items) {
     if (event.attempts <= 2 && event.manualRetries <= 1) continue;
     alerts.push({
@@ -153,9 +157,14 @@ export function registerMonitoringRoutes(app: FastifyInstance, ctx: ApiContext):
     requireScope(request, 'events:read');
     const query = parseInput(pageQuery, request.query, 'query');
     const stored = await ctx.store.listAlerts({ cursor: query.cursor ?? null, limit: query.limit });
-    // Computed alerts describe the present, so they come with the first page only.
+    // Computed alerts describe the present, so they come first on the first page only. They
+    // have no stored row: a negative id (unique in this reply, not stable) and `computed: true`.
     const computed = query.cursor ? [] : await computeAlerts(ctx);
-    return { items: stored.items, nextCursor: stored.nextCursor, computed };
+    const items = [
+      ...computed.map((alert, index) => ({ id: -(index + 1), ...alert, resolvedAt: null, computed: true })),
+      ...stored.items.map((alert) => ({ ...alert, computed: false })),
+    ];
+    return { items, nextCursor: stored.nextCursor };
   });
 
   app.get('/api/metrics', async (request) => {

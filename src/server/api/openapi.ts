@@ -104,14 +104,9 @@ export const OPENAPI_DOCUMENT = {
       }),
     },
     '/api/alerts': {
-      get: op('Stored alerts, plus alerts computed now (first page only)', 'events:read', {
-        type: 'object',
-        properties: {
-          items: { type: 'array', items: ref('Alert') },
-          nextCursor: { type: ['string', 'null'] },
-          computed: { type: 'array', items: ref('ComputedAlert') },
-        },
-      }, { parameters: cursorParams }),
+      get: op('Alerts computed now (first page only, `computed: true`, negative ids), then stored alerts', 'events:read', page('Alert'), {
+        parameters: cursorParams,
+      }),
     },
     '/api/metrics': {
       get: op('Per-stage success rate and durations; throughput over time', 'events:read', ref('Metrics'), {
@@ -244,13 +239,7 @@ export const OPENAPI_DOCUMENT = {
         properties: {
           id: { type: 'integer' }, at: date, kind: { type: 'string' }, eventId: { type: ['integer', 'null'] },
           stage: { type: ['string', 'null'] }, message: { type: 'string' }, details: { type: ['object', 'null'] }, resolvedAt: nullableDate,
-        },
-      },
-      ComputedAlert: {
-        type: 'object',
-        properties: {
-          kind: { type: 'string', enum: ['dead', 'retried', 'stuck', 'stage_error_rate'] }, at: date,
-          eventId: { type: ['integer', 'null'] }, stage: { type: ['string', 'null'] }, message: { type: 'string' }, details: { type: ['object', 'null'] },
+          computed: { type: 'boolean', description: 'true: derived from the events now (dead, retried, stuck, stage_error_rate), not stored' },
         },
       },
       Metrics: {

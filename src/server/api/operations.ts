@@ -1,12 +1,14 @@
 import { StoreError } from '../../core/errors.js';
+import type { PipelineDefinition } from '../../core/pipeline.js';
 import type { EventRecord } from '../../core/types.js';
+import { EventNotFoundError, OperationRefusedError, rerunStage, retryEvent } from '../../engine/operations.js';
 import type { Store } from '../../store/store.js';
 import { HttpError } from '../http-errors.js';
 
 /**
- * Operator actions on events. Until the engine's operations (src/engine/operations.ts) land
- * these call the store directly; the API depends only on this interface, so swapping in the
- * engine's implementation is a one-line change in plugin.ts.
+ * Operator actions on events, as the API needs them: the engine's operations (which audit
+ * who, what and from where), with their typed errors turned into HTTP errors. The API
+ * depends only on this interface, so a test or another deployment can pass its own.
  */
 export interface OperatorAction {
   eventId: number;
@@ -18,7 +20,7 @@ export interface OperatorAction {
 export interface EventOperations {
   /** Puts a dead or retrying event back in the queue; audits it. 404/409 as HttpError. */
   retryEvent(action: OperatorAction): Promise<EventRecord>;
-  /** Resets one stage's checkpoint and queues the event; audits it. */
+  /** Resets one stage's checkpoint and queues the event; audits it. 404/409 as HttpError. */
   rerunStage(action: OperatorAction & { stage: string }): Promise<EventRecord>;
 }
 
@@ -26,56 +28,37 @@ function notRetriable(eventId: number, status: string): HttpError {
   return new HttpError(409, 'NOT_RETRIABLE', `event ${eventId} is ${status}; only dead or retrying events can be retried`);
 }
 
-export function storeOperations(store: Store, stagesOf: (pipeline: string) => string[] | null): EventOperations {
+function toHttpError(err: unknown): unknown {
+  if (err instanceof EventNotFoundError) return new HttpError(404, err.code, err.message, { cause: err });
+  if (err instanceof OperationRefusedError) {
+    return new HttpError(err.code === 'STAGE_UNKNOWN' ? 404 : 409, err.code, err.message, { cause: err });
+  }
+  if (err instanceof StoreError && err.code === 'NOT_RETRIABLE') {
+    return new HttpError(409, err.code, err.message, { cause: err });
+  }
+  return err;
+}
+
+export function engineOperations(store: Store, pipelines: readonly PipelineDefinition[]): EventOperations {
   return {
     async retryEvent({ eventId, actor, remoteAddress, now }) {
       const before = await store.getEvent(eventId);
-      if (!before) throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${eventId}`);
+      if (!before) throw new HttpError(404, 'EVENT_NOT_FOUND', `event ${eventId} does not exist`);
+      // The store would also requeue an ignored event; the API promises dead or retrying only.
       if (before.status !== 'dead' && before.status !== 'retrying') throw notRetriable(eventId, before.status);
-      let event: EventRecord | null;
       try {
-        event = await store.requeueEvent(eventId, now);
+        return await retryEvent(store, eventId, actor, remoteAddress, now);
       } catch (err) {
-        // Raced with a worker that moved the event on since we read it.
-        if (err instanceof StoreError && err.code === 'NOT_RETRIABLE') throw notRetriable(eventId, before.status);
-        throw err;
+        throw toHttpError(err);
       }
-      if (!event) throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${eventId}`);
-      await store.appendAudit({
-        actor,
-        action: 'event.retry',
-        target: `event:${eventId}`,
-        details: { from: before.status, to: event.status },
-        remoteAddress,
-        at: now,
-      });
-      return event;
     },
 
     async rerunStage({ eventId, stage, actor, remoteAddress, now }) {
-      const before = await store.getEvent(eventId);
-      if (!before) throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${eventId}`);
-      if (!before.pipeline) throw new HttpError(409, 'NO_PIPELINE', `event ${eventId} has no pipeline, so no stage to re-run`);
-      const stages = stagesOf(before.pipeline);
-      if (!stages?.includes(stage)) {
-        throw new HttpError(404, 'STAGE_NOT_FOUND', `pipeline ${before.pipeline} has no stage "${stage}"`);
+      try {
+        return await rerunStage(store, pipelines, eventId, stage, actor, remoteAddress, now);
+      } catch (err) {
+        throw toHttpError(err);
       }
-      // Re-running under a live lease would let the API and a worker both move the event.
-      if (before.status === 'processing' && before.leaseExpiresAt && before.leaseExpiresAt > now) {
-        throw new HttpError(409, 'EVENT_BUSY', `event ${eventId} is being processed right now; try again when it finishes`);
-      }
-      await store.resetStage(eventId, stage, now);
-      await store.appendAudit({
-        actor,
-        action: 'stage.rerun',
-        target: `event:${eventId}`,
-        details: { stage, previousStatus: before.status },
-        remoteAddress,
-        at: now,
-      });
-      const event = await store.getEvent(eventId);
-      if (!event) throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${eventId}`);
-      return event;
     },
   };
 }

@@ -5,6 +5,7 @@ import type { PipelineDefinition } from '../../core/pipeline.js';
 import type { Store } from '../../store/store.js';
 import { isResolvedAuthConfig, parseAuthConfig, type AuthConfig, type ResolvedAuthConfig } from '../auth/config.js';
 import { devLoginEnabled, registerAuthRoutes } from '../auth/routes.js';
+import { checkFlagLists } from '../auth/principal.js';
 import { authenticate, type AuthRuntime } from '../auth/session.js';
 import { HttpError } from '../http-errors.js';
 import { ChangeFeed, registerStreamRoute } from '../sse.js';
@@ -15,7 +16,7 @@ import { registerEventRoutes } from './events.js';
 import { registerFlagRoutes } from './flags.js';
 import { registerMonitoringRoutes } from './monitoring.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
-import { storeOperations, type EventOperations } from './operations.js';
+import { engineOperations, type EventOperations } from './operations.js';
 
 /**
  * The JSON API under /api (docs/api.md) and sign-in under /auth. Register it with
@@ -39,7 +40,7 @@ export interface ApiPluginOptions {
   };
   mode: 'production' | 'demo';
   now?: () => Date;
-  /** (Default: store-backed operations; the engine's once wired) */
+  /** (Default: the engine's operations, src/engine/operations.ts) */
   operations?: EventOperations;
   /** Poll interval of /api/stream. (Default: 500 ms) */
   streamPollMs?: number;
@@ -49,6 +50,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   const { store, config, mode } = options;
   const now = options.now ?? (() => new Date());
   const auth = config.auth && isResolvedAuthConfig(config.auth) ? config.auth : parseAuthConfig(config.auth ?? {});
+  checkFlagLists(auth, config.flags ?? []);
   const runtime: AuthRuntime = {
     store,
     auth,
@@ -56,7 +58,6 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     secureCookies: config.publicUrl?.startsWith('https:') ?? false,
     now,
   };
-  const stagesByPipeline = new Map(config.pipelines.map((p) => [p.name, p.stages.map((s) => s.name)]));
   const ctx: ApiContext = {
     store,
     columns: resolveColumns(config.columns, config.pipelines),
@@ -66,7 +67,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     mode,
     dashboard: config.dashboard ?? {},
     devLogin: devLoginEnabled(runtime),
-    operations: options.operations ?? storeOperations(store, (name) => stagesByPipeline.get(name) ?? null),
+    operations: options.operations ?? engineOperations(store, config.pipelines),
     stageErrorRate: config.stageErrorRate ?? 0.2,
     now,
   };
@@ -75,7 +76,8 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     now(),
   );
 
-  await app.register(cookie);
+  // The host app may have registered @fastify/cookie already; registering it twice throws.
+  if (!app.hasDecorator('parseCookie')) await app.register(cookie);
   registerAuthRoutes(app, runtime, config.publicUrl ?? null);
 
   app.addHook('onRequest', async (request) => {

@@ -116,7 +116,8 @@ export class OidcSignIn {
     return {
       identity: {
         email,
-        emailVerified: source.email_verified === true,
+        // Some providers send the claim as the string "true".
+        emailVerified: source.email_verified === true || source.email_verified === 'true',
         name: typeof source.name === 'string' ? source.name : null,
       },
       returnTo: transaction.returnTo,

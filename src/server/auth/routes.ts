@@ -12,7 +12,7 @@ import { authenticate, checkPersonAllowed, clearSessionCookie, SESSION_COOKIE, s
 
 /** Only same-site paths: an open redirect after sign-in would hand sessions to phishers. */
 function safeReturnTo(value: unknown): string {
-  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
+  return typeof value === 'string' && value.length <= 2000 && /^\/(?![/\\])[^\s\\]*$/.test(value) ? value : '/';
 }
 
 export function devLoginEnabled(runtime: AuthRuntime): boolean {

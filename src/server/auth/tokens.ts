@@ -11,6 +11,7 @@ import { ConfigError } from '../../core/errors.js';
  */
 
 export const TOKEN_PREFIX = 'wp_';
+const TOUCH_EVERY_MS = 60_000;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -62,7 +63,10 @@ export async function principalForToken(store: Store, token: string, now: Date):
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
   const record = await store.findApiTokenByHash(hashToken(token));
   if (!record || record.revokedAt) return null;
-  await store.touchApiToken(record.id, now);
+  // At most one write a minute per token: "last used" does not need every request's time.
+  if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() >= TOUCH_EVERY_MS) {
+    await store.touchApiToken(record.id, now);
+  }
   const scopes = expandScopes(record.scopes.filter((s): s is ApiScope => apiScopeSchema.safeParse(s).success));
   return {
     kind: 'token',

@@ -7,7 +7,7 @@ import type { InsertEventResult, NewEvent, Store } from '../../store/store.js';
  * durability without paying one fsync per request.
  *
  * Protocol: the first submission opens a batch and schedules its flush `windowMs` later
- * (0: at the end of the current turn of the event loop). Submissions before the flush join
+ * (0, the default: at the end of the current turn of the event loop). Submissions before the flush join
  * the batch; a batch reaching `maxBatch` flushes at once. Only one batch is committed at a
  * time: deliveries arriving meanwhile form the next batch, so a slow disk yields bigger
  * batches instead of more transactions. If the commit fails, every caller of that batch gets
@@ -17,9 +17,11 @@ export interface GroupCommitOptions {
   /** Largest number of deliveries in one transaction. (Default: 256) */
   maxBatch?: number;
   /**
-   * How long a batch waits for company before it is written, in ms; 0 means "until the end of
-   * this turn of the event loop", which already gathers every request read in that turn.
-   * (Default: 1)
+   * How long a batch waits for company before it is written, in ms. 0 means "until the end of
+   * this turn of the event loop", which already gathers every request read in that turn, and
+   * deliveries arriving during a commit form the next batch anyway; bench/ingest.ts measured
+   * 0 ahead of 1 ms and 2 ms with SQLite (a timer only adds latency to a synchronous store).
+   * (Default: 0)
    */
   windowMs?: number;
   /** Told the size of each batch committed (metrics). */
@@ -45,7 +47,7 @@ export class GroupCommitter {
   constructor(store: Store, options: GroupCommitOptions = {}) {
     this.#store = store;
     this.#maxBatch = Math.max(1, options.maxBatch ?? 256);
-    this.#windowMs = Math.max(0, options.windowMs ?? 1);
+    this.#windowMs = Math.max(0, options.windowMs ?? 0);
     this.#onBatch = options.onBatch;
   }
 

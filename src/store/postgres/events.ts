@@ -103,6 +103,38 @@ export async function insertEventRows(db: Queryable, events: NewEvent[]): Promis
   return { results, inserted: insertedKeys.size };
 }
 
+/**
+ * One delivery in one autocommitted statement (the ingestion hot path: one round trip and one
+ * commit instead of five): insert unless already stored, and NOTIFY `channel` only if a row
+ * was inserted. A duplicate is read back by a second statement, which also sees a row that a
+ * concurrent inserter committed while this one waited on the conflict.
+ */
+export async function insertOneEvent(db: Queryable, event: NewEvent, channel: string): Promise<InsertEventResult> {
+  const values = insertValues(event);
+  const placeholders = values.map((_, i) => {
+    const column = INSERT_COLUMNS[i];
+    return column === 'payload' || column === 'summary' ? `$${i + 1}::jsonb` : `$${i + 1}`;
+  });
+  const inserted = await db.query<EventRow>(
+    `WITH ins AS (
+       INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES (${placeholders.join(', ')})
+       ON CONFLICT (source, provider_event_id) DO NOTHING
+       RETURNING *
+     ), wake AS (
+       SELECT pg_notify($${values.length + 1}, '') FROM ins
+     )
+     SELECT ins.*, (SELECT count(*) FROM wake) AS notified FROM ins`,
+    [...values, channel],
+  );
+  const row = inserted.rows[0];
+  if (row) return { event: toEvent(row), duplicate: false };
+  const existing = await findEventRow(db, event.source, event.providerEventId);
+  if (!existing) {
+    throw new StoreError('EVENT_VANISHED', `event ${dedupeKey(event.source, event.providerEventId)} vanished between insert and read-back`);
+  }
+  return { event: existing, duplicate: true };
+}
+
 export async function getEventRow(db: Queryable, id: number): Promise<EventRecord | null> {
   if (!Number.isSafeInteger(id)) return null;
   const result = await db.query<EventRow>('SELECT * FROM events WHERE id = $1', [id]);

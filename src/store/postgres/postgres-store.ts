@@ -100,15 +100,16 @@ export class PostgresStore implements Store {
   // ── Inbox ──────────────────────────────────────────────────────────────────────────────
 
   async insertEvent(event: NewEvent): Promise<InsertEventResult> {
-    const [result] = await this.insertEvents([event]);
-    return result as InsertEventResult;
+    const result = await events.insertOneEvent(this.pool, event, this.channel);
+    if (!result.duplicate) this.wake.emit();
+    return result;
   }
 
   async insertEvents(batch: NewEvent[]): Promise<InsertEventResult[]> {
     if (batch.length === 0) return [];
-    return inTransaction(this.pool, async (client) => {
+    return this.transactionThatMayWake(async (client, wake) => {
       const { results, inserted } = await events.insertEventRows(client, batch);
-      if (inserted > 0) await notifyWake(client, this.channel);
+      if (inserted > 0) await wake();
       return results;
     });
   }
@@ -140,23 +141,23 @@ export class PostgresStore implements Store {
   }
 
   async releaseLease(eventId: number, workerId: string, now: Date): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
-      if (await claims.releaseLeaseRow(client, eventId, workerId, now)) await notifyWake(client, this.channel);
+    await this.transactionThatMayWake(async (client, wake) => {
+      if (await claims.releaseLeaseRow(client, eventId, workerId, now)) await wake();
     });
   }
 
   finishEvent(finish: EventFinish): Promise<EventRecord> {
-    return inTransaction(this.pool, async (client) => {
+    return this.transactionThatMayWake(async (client, wake) => {
       const event = await claims.finishEventRow(client, finish);
-      if (event.status === 'retrying' || event.status === 'queued') await notifyWake(client, this.channel);
+      if (event.status === 'retrying' || event.status === 'queued') await wake();
       return event;
     });
   }
 
   requeueEvent(eventId: number, now: Date): Promise<EventRecord | null> {
-    return inTransaction(this.pool, async (client) => {
+    return this.transactionThatMayWake(async (client, wake) => {
       const event = await claims.requeueEventRow(client, eventId, now);
-      if (event) await notifyWake(client, this.channel);
+      if (event) await wake();
       return event;
     });
   }
@@ -172,6 +173,25 @@ export class PostgresStore implements Store {
   /** Resolves once the LISTEN connection is in place (tests use it to not miss a NOTIFY). */
   wakeReady(): Promise<void> {
     return this.wake.listening;
+  }
+
+  /**
+   * Runs `work` in a transaction; if it calls `wake()`, a NOTIFY goes out with the commit (for
+   * other stores) and, once committed, this store's own listeners are called directly: they
+   * must not depend on the LISTEN connection being up yet.
+   */
+  private async transactionThatMayWake<T>(
+    work: (client: pg.PoolClient, wake: () => Promise<void>) => Promise<T>,
+  ): Promise<T> {
+    let woke = false;
+    const result = await inTransaction(this.pool, (client) =>
+      work(client, async () => {
+        woke = true;
+        await notifyWake(client, this.channel);
+      }),
+    );
+    if (woke) this.wake.emit();
+    return result;
   }
 
   // ── Checkpoints ────────────────────────────────────────────────────────────────────────
@@ -193,9 +213,9 @@ export class PostgresStore implements Store {
   }
 
   async resetStage(eventId: number, stage: string, now: Date): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
+    await this.transactionThatMayWake(async (client, wake) => {
       await checkpoints.resetStageRows(client, eventId, stage, now);
-      await notifyWake(client, this.channel);
+      await wake();
     });
   }
 

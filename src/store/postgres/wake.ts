@@ -14,8 +14,8 @@ export async function notifyWake(db: Queryable, channel: string): Promise<void> 
 /**
  * One dedicated connection per store that LISTENs on the schema's wake channel and calls the
  * store's listeners. Started by the first listener, stopped with the last one. If the
- * connection drops it is re-established, and listeners are called once on reconnect because
- * notifications sent while it was down are lost.
+ * connection drops it is re-established. Each time the LISTEN is (re-)established listeners
+ * are called once, because notifications sent while it was not in place are lost.
  */
 export class WakeHub {
   private readonly listeners = new Set<WakeListener>();
@@ -47,7 +47,7 @@ export class WakeHub {
     await this.listening.catch(() => undefined);
   }
 
-  private start(reconnecting = false): void {
+  private start(): void {
     if (this.closed || this.client !== null) return;
     const client = new pg.Client(this.config);
     this.client = client;
@@ -58,7 +58,7 @@ export class WakeHub {
       if (this.closed || this.listeners.size === 0) return;
       this.reconnectTimer = setTimeout(() => {
         this.reconnectTimer = null;
-        this.start(true);
+        this.start();
       }, RECONNECT_DELAY_MS);
       this.reconnectTimer.unref();
     };
@@ -71,8 +71,10 @@ export class WakeHub {
       .connect()
       .then(() => client.query(`LISTEN ${quoteIdent(this.channel)}`))
       .then(() => {
-        // Before `listening` resolves, so whoever awaits it sees this wake-up already delivered.
-        if (reconnecting) this.emit();
+        // NOTIFYs sent before the LISTEN was in place (after a drop, or between subscribe() and
+        // the first connect) were missed: wake everyone once. A spurious wake-up only costs a
+        // claim attempt. Done before `listening` resolves, so whoever awaits it has seen it.
+        this.emit();
       })
       .catch((err: unknown) => {
         dropped();
@@ -89,7 +91,8 @@ export class WakeHub {
     client?.end().catch(() => undefined);
   }
 
-  private emit(): void {
+  /** Calls every listener now (the store does this after its own wake-worthy commits). */
+  emit(): void {
     for (const listener of [...this.listeners]) {
       try {
         listener();

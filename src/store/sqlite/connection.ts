@@ -37,9 +37,10 @@ export function openSqliteDatabase(filename: string): Database.Database {
     db = new Database(filename);
     // WAL lets readers (the dashboard) run while a worker writes; FULL makes a commit durable
     // before ingestion replies 2xx (promise 1: no webhook is lost).
+    // The busy timeout first: switching to WAL needs a lock another process may hold.
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma('foreign_keys = ON');
     return db;
   } catch (err) {

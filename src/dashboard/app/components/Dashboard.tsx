@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { Logo } from './Logo.js';
 import { api, ApiError } from '../api.js';
 import { useSession } from '../context.js';
 import { useLiveChanges, type Changes } from '../live.js';
-import { NO_FILTERS, type EventFilters, type EventRow } from '../types.js';
+import { NO_FILTERS, type EventFilters, type EventRow, type Page } from '../types.js';
 import { DetailsPanel, type Selection } from './DetailsPanel.js';
 import { EventsTable } from './EventsTable.js';
 import { Filters } from './Filters.js';
@@ -17,12 +18,31 @@ function viewFromHash(): View {
   return (VIEWS as string[]).includes(name) ? (name as View) : 'events';
 }
 
+/** The API's order: newest stored first (ids grow with every insert). */
 function newestFirst(a: EventRow, b: EventRow): number {
-  return b.receivedAt.localeCompare(a.receivedAt) || b.id - a.id;
+  return b.id - a.id;
 }
 
 function hasFilters(filters: EventFilters): boolean {
   return Object.values(filters).some((value) => value !== '');
+}
+
+/** Rows to gather before showing a page when the server's pages come back short. */
+const PAGE_TARGET = 25;
+/** Requests one "page" may take: column-state filters can leave server pages nearly empty. */
+const MAX_REQUESTS_PER_PAGE = 10;
+
+/** One page of rows, following `nextCursor` while the server's pages are short (docs/api.md). */
+async function fetchEvents(filters: EventFilters, timeZone: string, cursor: string | null): Promise<Page<EventRow>> {
+  const items: EventRow[] = [];
+  let next = cursor;
+  for (let request = 0; request < MAX_REQUESTS_PER_PAGE; request++) {
+    const page = await api.events(filters, timeZone, next);
+    items.push(...page.items);
+    next = page.nextCursor;
+    if (!next || items.length >= PAGE_TARGET || filters.columnState === '') break;
+  }
+  return { items, nextCursor: next };
 }
 
 interface Notice {
@@ -31,7 +51,7 @@ interface Notice {
 }
 
 export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => void; onToggleLanguage: () => void }) {
-  const { t, me } = useSession();
+  const { t, me, config } = useSession();
   const [view, setView] = useState<View>(viewFromHash);
   const [filters, setFilters] = useState<EventFilters>(NO_FILTERS);
   const [rows, setRows] = useState<EventRow[] | null>(null);
@@ -63,7 +83,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
 
   const loadFirstPage = useCallback(async (current: EventFilters) => {
     try {
-      const page = await api.events(current, null);
+      const page = await fetchEvents(current, config.timeZone, null);
       if (filtersRef.current !== current) return;
       setRows(page.items);
       setNextCursor(page.nextCursor);
@@ -79,7 +99,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
   const loadMore = async () => {
     if (!nextCursor) return;
     try {
-      const page = await api.events(filters, nextCursor);
+      const page = await fetchEvents(filters, config.timeZone, nextCursor);
       setRows((current) => [...(current ?? []), ...page.items.filter((row) => !current?.some((old) => old.id === row.id))]);
       setNextCursor(page.nextCursor);
     } catch (error) {
@@ -135,7 +155,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
   return (
     <div class="app">
       <header class="top">
-        <h1>🐷 {t('title')}</h1>
+        <h1><Logo /> {t('title')}</h1>
         <nav aria-label="views">
           {VIEWS.map((name) => (
             <a key={name} href={`#/${name}`} class={view === name ? 'tab active' : 'tab'} aria-current={view === name ? 'page' : undefined}>
@@ -157,7 +177,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
         </div>
       </header>
       {notice && (
-        <div class={notice.isError ? 'notice notice-error' : 'notice'} role={notice.isError ? 'alert' : 'status'} data-testid="notice">
+        <div class={notice.isError ? 'notice notice-error' : 'notice'} role={notice.isError ? 'alert' : 'status'} data-testid="notice" onClick={() => setNotice(null)}>
           {notice.message}
         </div>
       )}

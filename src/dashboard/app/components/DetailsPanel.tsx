@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { useSession } from '../context.js';
 import { jsonText } from '../format.js';
@@ -26,7 +26,8 @@ interface DetailsPanelProps {
  * rendered as text nodes: JSON goes through `jsonText` into a <pre>, never as HTML.
  */
 export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }: DetailsPanelProps) {
-  const { t, config } = useSession();
+  const { t, config, formats } = useSession();
+  const closeButton = useRef<HTMLButtonElement>(null);
   const [details, setDetails] = useState<EventDetails | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
 
@@ -40,6 +41,9 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
       current = false;
     };
   }, [selection.eventId, version]);
+
+  // Keyboard users land in the panel; Escape or the button closes it.
+  useEffect(() => closeButton.current?.focus(), [selection.eventId, selection.columnKey]);
 
   useEffect(() => {
     const onKey = (keyboard: KeyboardEvent) => keyboard.key === 'Escape' && onClose();
@@ -59,7 +63,7 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
       <div class="panel" role="dialog" aria-modal="true" aria-label={heading} data-testid="details-panel">
         <header class="panel-head">
           <h2>{heading}</h2>
-          <button type="button" class="icon-button" onClick={onClose} aria-label={t('close')}>
+          <button type="button" class="icon-button" ref={closeButton} onClick={onClose} aria-label={t('close')}>
             ✕
           </button>
         </header>
@@ -78,11 +82,11 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
           ))}
         {details && !column && (
           <section>
-            <h3>{t('logs')}</h3>
+            {details.logs.length > 0 && <h3>{t('logs')}</h3>}
             <ul class="logs">
               {details.logs.map((entry, index) => (
                 <li key={index} class={`log-${entry.level}`}>
-                  <span class="muted small">{entry.at}</span> {entry.stage && <b>{entry.stage}</b>} {entry.message}
+                  <span class="muted small">{formats.dateTime(entry.at)}</span> {entry.stage && <b>{entry.stage}</b>} {entry.message}
                   {entry.fields && <pre class="json">{jsonText(entry.fields)}</pre>}
                 </li>
               ))}

@@ -66,7 +66,7 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
               <div>{flag.description}</div>
               {!flag.canChange && flag.reason && (
                 <div class="warn-text small" data-testid="flag-reason">
-                  🔒 {flag.reason}
+                  {flag.reason}
                 </div>
               )}
               {refusals[flag.key] && <div class="error-text small">{refusals[flag.key]}</div>}

@@ -11,15 +11,15 @@ export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpen
   useEffect(() => {
     api
       .alerts()
-      .then((page) => setAlerts(page.items))
+      .then((page) => setAlerts([...(page.computed ?? []), ...page.items]))
       .catch((error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true));
   }, []);
   if (!alerts) return <p class="muted">{t('loading')}</p>;
   if (alerts.length === 0) return <p class="muted">{t('noAlerts')}</p>;
   return (
     <ul class="alerts" data-testid="alerts">
-      {alerts.map((alert) => (
-        <li key={`${alert.kind}-${alert.id}`} class={`alert alert-${alert.kind}`}>
+      {alerts.map((alert, index) => (
+        <li key={`${alert.kind}-${alert.id ?? ''}-${alert.eventId ?? ''}-${index}`} class={`alert alert-${alert.kind}`}>
           <span class="badge">{alert.kind}</span> <span class="muted small">{formats.dateTime(alert.at)}</span>
           <div>{alert.message}</div>
           {alert.stage && <div class="small">{alert.stage}</div>}
@@ -65,7 +65,7 @@ export function MetricsView({ onNotice }: { onNotice: Notice }) {
               <tr key={stage.stage}>
                 <td>{stage.stage}</td>
                 <td>{stage.total}</td>
-                <td>
+                <td class="rate">
                   <meter min={0} max={1} low={0.8} high={0.95} optimum={1} value={stage.successRate ?? 0} />{' '}
                   {formats.percent(stage.successRate)}
                 </td>
@@ -80,7 +80,7 @@ export function MetricsView({ onNotice }: { onNotice: Notice }) {
       <ul class="throughput">
         {metrics.throughput.map((bucket) => (
           <li key={bucket.at}>
-            <span class="muted small">{formats.dateTime(bucket.at)}</span>
+            <span class="muted small">{formats.shortDateTime(bucket.at)}</span>
             <progress max={peak} value={bucket.received} />
             <span class="small">
               {t('received')} {bucket.received} · {t('succeeded')} {bucket.succeeded} · {t('failed')} {bucket.failed}

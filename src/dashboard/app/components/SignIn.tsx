@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { Logo } from './Logo.js';
 import { api, ApiError } from '../api.js';
 import type { Translate } from '../i18n.js';
 
@@ -24,7 +25,7 @@ export function SignIn({ t, devLogin, onSignedIn }: SignInProps) {
   };
   return (
     <main class="sign-in">
-      <h1>🐷 {t('signInTitle')}</h1>
+      <h1><Logo /> {t('signInTitle')}</h1>
       <a class="button primary" href="/auth/login" data-testid="sign-in">
         {t('signIn')}
       </a>

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ConfigError } from '../../src/core/errors.js';
+import { findConfigFile, loadConfigFile, resolveDatabaseUrl } from '../../src/config/load-config.js';
+import { validateConfig } from '../../src/config/schema.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'webpig-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const pipelineImport = JSON.stringify(new URL('../../src/core/pipeline.ts', import.meta.url).href);
+
+const validTs = `
+import { definePipeline } from ${pipelineImport};
+const secret: string = process.env.TEST_STRIPE_SECRET ?? 'whsec_test';
+export default {
+  sources: [{ name: 'stripe', kind: 'stripe', secrets: [secret] }],
+  pipelines: [definePipeline({ name: 'p', match: () => true, stages: [{ name: 'a', flag: 'A_ON', run: async () => ({ ok: true }) }] })],
+  flags: [{ key: 'A_ON', description: 'a', allowed: ['admin'] }],
+  server: { port: 4000 },
+};
+`;
+
+function rejects(candidate: unknown, pattern: RegExp): void {
+  assert.throws(() => validateConfig(candidate, 'webpig.config.ts'), (err: unknown) => {
+    assert.ok(err instanceof ConfigError, 'a ConfigError');
+    assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+describe('webpig.config.ts loading', () => {
+  it('finds webpig.config.ts in the working directory and loads it through tsx, typed', async () => {
+    writeFileSync(path.join(dir, 'webpig.config.ts'), validTs);
+    const file = findConfigFile(dir);
+    assert.equal(file, path.join(dir, 'webpig.config.ts'));
+    const config = await loadConfigFile(file!);
+    assert.equal(config.sources[0]?.name, 'stripe');
+    assert.equal(config.pipelines[0]?.stages[0]?.name, 'a');
+    assert.equal(config.server?.port, 4000);
+  });
+
+  it('--config names a file; a missing one is a clear error', () => {
+    assert.throws(() => findConfigFile(dir, 'nope.ts'), /config file not found: .*nope\.ts/);
+  });
+
+  it('a config that does not compile or throws is reported with its file name', async () => {
+    const file = path.join(dir, 'broken.config.ts');
+    writeFileSync(file, 'export default { sources: [, };\n');
+    await assert.rejects(loadConfigFile(file), /could not load .*broken\.config\.ts/);
+  });
+
+  it('every message names the field at fault', () => {
+    const base = { sources: [], pipelines: [] };
+    rejects({ ...base, server: { port: 'eighty' } }, /server\.port: /);
+    rejects({ ...base, worker: { concurrency: 0 } }, /worker\.concurrency: /);
+    rejects({ ...base, sources: [{ name: 'stripe', kind: 'stripe', secrets: [] }] }, /sources\.0\.secrets: /);
+    rejects({ ...base, sources: [{ name: 'x', kind: 'paypal' }] }, /sources\.0\.kind/);
+    rejects({ ...base, flags: [{ key: 'lower', description: '' }] }, /flags\.0\.key: UPPER_SNAKE_CASE/);
+    rejects({ ...base, unknownTop: 1 }, /unknownTop/);
+    rejects({ ...base, pipelines: [{ name: 'p', match: 'yes', stages: [] }] }, /pipelines\.0\.match: expected a function/);
+  });
+
+  it('cross-checks stages against declared flags and columns, and source names for duplicates', () => {
+    const stage = { name: 'a', run: async () => undefined };
+    rejects(
+      { sources: [], pipelines: [{ name: 'p', match: () => true, stages: [{ ...stage, flag: 'NOT_DECLARED' }] }] },
+      /stage "a" uses flag "NOT_DECLARED", which is not declared/,
+    );
+    rejects(
+      {
+        sources: [],
+        columns: [{ key: 'CRM', label: 'CRM' }],
+        pipelines: [{ name: 'p', match: () => true, stages: [{ ...stage, column: 'ERP' }] }],
+      },
+      /stage "a" names column "ERP"/,
+    );
+    const source = { name: 's', kind: 'stripe', secrets: ['whsec_x'] };
+    rejects({ sources: [source, source], pipelines: [] }, /duplicate source "s"/);
+    rejects({ sources: [], pipelines: [{ name: 'p', match: () => true, stages: [{ ...stage, dependsOn: ['zz'] }] }] }, /depends on unknown stage "zz"/);
+  });
+
+  it('the database URL comes from the flag, then WEBPIG_DATABASE_URL, then the config, then the default', () => {
+    const config = { sources: [], pipelines: [], database: 'sqlite:./from-config.db' };
+    assert.equal(resolveDatabaseUrl({ flag: 'sqlite::memory:', env: { WEBPIG_DATABASE_URL: 'x' }, config }), 'sqlite::memory:');
+    assert.equal(resolveDatabaseUrl({ env: { WEBPIG_DATABASE_URL: 'postgres://h/db' }, config }), 'postgres://h/db');
+    assert.equal(resolveDatabaseUrl({ env: {}, config }), 'sqlite:./from-config.db');
+    assert.equal(resolveDatabaseUrl({ env: {} }), 'sqlite:./webpig.db');
+  });
+});

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { dayStartIn, jsonText, makeFormats } from '../../src/dashboard/app/format.js';
+import { languageFromBrowser, translator } from '../../src/dashboard/app/i18n.js';
+
+describe('dashboard formats and words', () => {
+  const formats = makeFormats('es-CO', 'America/Bogota', 'COP');
+
+  test('money is in Colombian pesos by default, in the currency the event names otherwise', () => {
+    assert.match(formats.money(1250000, undefined), /^\$\s?1\.250\.000$/);
+    assert.match(formats.money(250000, 'COP'), /^\$\s?250\.000$/);
+    assert.match(formats.money(99.5, 'USD'), /US\$\s?99,50/);
+    assert.equal(formats.money(undefined, 'COP'), '—');
+  });
+
+  test('dates are shown in Bogotá time, day first', () => {
+    assert.match(formats.dateTime('2025-01-27T15:30:00.000Z'), /^27\/01\/2025, 10:30:00\s?a\.\s?m\.$/);
+    assert.equal(formats.dateTime(null), '—');
+    assert.equal(formats.duration(250), '250 ms');
+    assert.equal(formats.duration(1500), '1.5 s');
+    assert.equal(formats.duration(null), '—');
+  });
+
+  test('a day filter starts at midnight in the dashboard time zone', () => {
+    assert.equal(dayStartIn('2025-11-23', 'America/Bogota'), '2025-11-23T05:00:00.000Z');
+    assert.equal(dayStartIn('2025-11-23', 'America/Bogota', 1), '2025-11-24T05:00:00.000Z');
+    assert.equal(dayStartIn('2025-07-01', 'Europe/Madrid'), '2025-06-30T22:00:00.000Z');
+    assert.equal(dayStartIn('not a day', 'America/Bogota'), undefined);
+  });
+
+  test('JSON is indented text; markup in it stays characters', () => {
+    assert.equal(jsonText({ name: '<script>x</script>' }), '{\n  "name": "<script>x</script>"\n}');
+  });
+
+  test('Spanish unless the browser prefers English', () => {
+    assert.equal(languageFromBrowser(['es-CO', 'en']), 'es');
+    assert.equal(languageFromBrowser(['en-US']), 'en');
+    assert.equal(languageFromBrowser(['pt-BR']), 'es');
+    assert.equal(languageFromBrowser([]), 'es');
+    assert.equal(translator('es')('retry'), 'Reintentar');
+    assert.equal(translator('en')('retry'), 'Retry');
+  });
+});

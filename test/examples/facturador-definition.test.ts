@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PermanentError } from '../../src/core/errors.js';
+import type { EventRecord, TransactionStatus } from '../../src/core/types.js';
+import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
+import { extractInvoice } from '../../examples/facturador/data.js';
+import { facturadorColumns, facturadorFlags, facturadorPipeline } from '../../examples/facturador/pipeline.js';
+
+const pipeline = facturadorPipeline(sandboxFacturadorConfig('http://127.0.0.1:1'));
+
+function eventOf(source: string, transactionStatus: TransactionStatus | null, payload: Record<string, string> = {}): EventRecord {
+  const at = new Date(0);
+  return {
+    id: 1, source, providerEventId: 'p', entityKey: null, type: 't', transactionStatus, occurredAt: at, receivedAt: at,
+    rawBody: Buffer.from(''), contentType: null, payload, summary: {}, status: 'queued', pipeline: null, attempts: 0,
+    manualRetries: 0, nextAttemptAt: null, leaseOwner: null, leaseExpiresAt: null, lastError: null, ignoreReason: null, updatedAt: at,
+  };
+}
+
+describe('Facturador definition', () => {
+  it('has the seeds 11 stages in order, with their columns and flags', () => {
+    assert.deepEqual(
+      pipeline.stages.map((s) => [s.name, s.column ?? null, s.flag ?? null]),
+      [
+        ['invoice_extraction', null, null],
+        ['fr360_query', null, null],
+        ['callbell_notification', null, null],
+        ['membership_creation', 'FRAPP', 'MEMBERSHIPS_ENABLED'],
+        ['crm_upsert', 'CRM', null],
+        ['worldoffice_customer', 'WO', null],
+        ['worldoffice_invoice_creation', 'Factura', 'WORLDOFFICE_INVOICE_ENABLED'],
+        ['worldoffice_invoice_accounting', 'Factura', null],
+        ['worldoffice_dian_emission', 'DIAN', 'WORLDOFFICE_DIAN_ENABLED'],
+        ['strapi_cartera_update', 'Cartera', null],
+        ['strapi_facturacion_creation', 'Ventas', null],
+      ],
+    );
+    assert.deepEqual(facturadorColumns.map((c) => c.key), ['FRAPP', 'CRM', 'WO', 'Factura', 'DIAN', 'Cartera', 'Ventas']);
+    const columnsUsed = new Set(pipeline.stages.flatMap((s) => (s.column ? [s.column] : [])));
+    assert.deepEqual([...columnsUsed].sort(), facturadorColumns.map((c) => c.key).sort());
+  });
+
+  it('gives every stage flag a description and the seeds permission list', () => {
+    const flagsUsed = pipeline.stages.flatMap((s) => (s.flag ? [s.flag] : []));
+    assert.deepEqual(facturadorFlags.map((f) => f.key).sort(), flagsUsed.sort());
+    const allowed = Object.fromEntries(facturadorFlags.map((f) => [f.key, f.allowed]));
+    assert.deepEqual(allowed, {
+      MEMBERSHIPS_ENABLED: ['admin'],
+      WORLDOFFICE_INVOICE_ENABLED: ['admin', 'finance'],
+      WORLDOFFICE_DIAN_ENABLED: ['admin', 'finance'],
+    });
+    assert.ok(facturadorFlags.every((f) => f.description.length > 10));
+  });
+
+  it('reconciles the two stages whose services have no idempotency key', () => {
+    const reconciled = pipeline.stages.filter((s) => s.reconcile).map((s) => s.name);
+    assert.deepEqual(reconciled, ['worldoffice_invoice_creation', 'strapi_cartera_update']);
+  });
+
+  it('handles its own ePayco source, and only accepted payments', () => {
+    assert.equal(pipeline.match(eventOf('epayco', 'accepted')), true);
+    assert.equal(pipeline.match(eventOf('stripe', 'accepted')), false);
+    assert.equal(pipeline.notApplicable?.(eventOf('epayco', 'accepted')), undefined);
+    assert.match(pipeline.notApplicable?.(eventOf('epayco', 'rejected')) ?? '', /rejected/);
+    assert.match(pipeline.notApplicable?.(eventOf('epayco', 'pending')) ?? '', /pending/);
+    assert.equal(pipeline.notApplicable?.(eventOf('epayco', null, { x_cod_transaction_state: '1' })), undefined);
+    assert.match(pipeline.notApplicable?.(eventOf('epayco', null, { x_cod_response: '99' })) ?? '', /state 99/);
+    const other = facturadorPipeline({ ...sandboxFacturadorConfig('http://127.0.0.1:1'), source: 'epayco-co' });
+    assert.equal(other.match(eventOf('epayco-co', 'accepted')), true);
+  });
+
+  it('applies a configured stage timeout to every stage', () => {
+    const timed = facturadorPipeline({ ...sandboxFacturadorConfig('http://127.0.0.1:1'), stageTimeoutMs: 1234 });
+    assert.ok(timed.stages.every((s) => s.timeoutMs === 1234));
+    assert.ok(pipeline.stages.every((s) => s.timeoutMs === undefined));
+  });
+
+  it('refuses, permanently, a confirmation without an invoice id or with a bad amount', () => {
+    assert.deepEqual(extractInvoice({ x_id_invoice: 'INV-1', x_amount: '403125.00', x_currency_code: 'COP', x_ref_payco: '9', x_transaction_id: '8' }), {
+      invoiceId: 'INV-1', amount: 403125, currency: 'COP', refPayco: '9', transactionId: '8',
+    });
+    assert.equal(extractInvoice({ x_extra1: 'ORDER-7', x_amount: '1' }).invoiceId, 'ORDER-7');
+    assert.throws(() => extractInvoice({ x_amount: '1' }), (err: unknown) => err instanceof PermanentError && err.code === 'NO_INVOICE_ID');
+    assert.throws(() => extractInvoice({ x_id_invoice: 'I', x_amount: 'abc' }), (err: unknown) => err instanceof PermanentError && err.code === 'BAD_AMOUNT');
+  });
+});
