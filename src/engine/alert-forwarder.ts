@@ -101,8 +101,10 @@ export function createAlertForwarder(options: AlertForwarderOptions): AlertForwa
       await reply.body?.cancel();
       return reply.ok ? null : `HTTP ${reply.status}`;
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      return (err as Error).name === 'TimeoutError' ? `no reply within ${timeoutMs} ms` : `request failed${cause ? `: ${cause}` : ''}`;
+      if ((err as Error).name === 'TimeoutError') return `no reply within ${timeoutMs} ms`;
+      // fetch wraps the socket error; its code (ECONNREFUSED, ENOTFOUND) is what helps an operator.
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      return `request failed: ${cause?.code ?? cause?.message ?? (err as Error).message}`;
     }
   };
 
