@@ -66,11 +66,14 @@ describe('alert forwarding', () => {
     const oversold = await store.recordAlert({ at: new Date(), kind: 'oversold', message: 'SKU-9 oversold' });
     const secret = 'alert-secret-0123456789';
     const { logger, lines } = captureLogs();
-    const forwarder = createAlertForwarder({ store, url: receiver.url, secret, retryDelaysMs: [0], logger });
+    let clock = Date.now();
+    const forwarder = createAlertForwarder({ store, url: receiver.url, secret, retryDelaysMs: [0], logger, now: () => new Date(clock) });
 
     assert.equal(await forwarder.forwardDue(), 1, 'first round: the 503 is a failure, the second alert goes through');
     assert.equal(await forwarder.forwardDue(), 1, 'second round: the refused alert is sent again');
     assert.equal(await forwarder.forwardDue(), 0, 'nothing left');
+    clock += 60 * 60_000; // long after every claim has expired
+    assert.equal(await forwarder.forwardDue(), 0, 'a delivered alert is never sent again');
     assert.equal(receiver.received.length, 3);
 
     const bodies = receiver.received.map((r) => JSON.parse(r.body) as { text: string; alert: { id: number; kind: string; eventId: number | null; stage: string | null; details: unknown } });
