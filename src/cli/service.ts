@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { WebpigConfig } from '../core/config.js';
+import { alertForwarderFromConfig, type AlertForwarder } from '../engine/alert-forwarder.js';
 import { createWorker, type Worker } from '../engine/worker.js';
 import { buildServer } from '../server/app.js';
 import { ensureConfigFlags } from './commands/worker.js';
@@ -39,6 +40,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     url = await app.listen({ port: options.port ?? config.server?.port ?? 3000, host: options.host ?? config.server?.host ?? '127.0.0.1' });
   }
   let worker: Worker | null = null;
+  let forwarder: AlertForwarder | null = null;
   if (options.worker) {
     worker = createWorker({
       store,
@@ -48,6 +50,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       logger: pino({ name: 'webpig-worker', level }),
     });
     worker.start();
+    forwarder = alertForwarderFromConfig(store, config.alerts, pino({ name: 'webpig-alerts', level }));
+    forwarder?.start();
   }
   let stopping: Promise<void> | null = null;
   return {
@@ -57,6 +61,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     stop() {
       stopping ??= (async () => {
         await worker?.stop();
+        await forwarder?.stop();
         await app?.close();
         await store.close();
       })();

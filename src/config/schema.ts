@@ -65,7 +65,11 @@ export const configSchema = z
       .strict()
       .optional(),
     alerts: z
-      .object({ stageErrorRate: z.number().min(0).max(1).optional() })
+      .object({
+        webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+        webhookSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+        stageErrorRate: z.number().min(0).max(1).optional(),
+      })
       .strict()
       .optional(),
     dashboard: z

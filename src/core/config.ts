@@ -48,6 +48,14 @@ export interface WebpigConfig {
     leaseMs?: number;
   };
   alerts?: {
+    /**
+     * Stored alerts (dead events, oversold stock, custom) are POSTed here as JSON by every
+     * worker process, at least once each. Keep a token-bearing URL in an environment variable.
+     * (Default: not forwarded; they are still shown on the dashboard and in /api/alerts)
+     */
+    webhookUrl?: string;
+    /** HMAC-SHA256 key for the `webpig-signature: t=…,v1=…` header. (Default: unsigned) */
+    webhookSecret?: string;
     /** Error rate of a stage, over the last hour, that raises an alert. (Default: 0.2) */
     stageErrorRate?: number;
   };

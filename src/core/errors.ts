@@ -3,6 +3,9 @@
  * callers (HTTP layer, CLI, tests) branch on codes, never on message text.
  */
 
+// Shared by every copy of webpig in a process (Symbol.for), unlike the classes themselves.
+const WEBPIG_ERROR = Symbol.for('webpig.error');
+
 export class WebpigError extends Error {
   readonly code: string;
 
@@ -10,7 +13,24 @@ export class WebpigError extends Error {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+    Object.defineProperty(this, WEBPIG_ERROR, { value: true });
   }
+}
+
+/**
+ * Whether `err` is a webpig error, of class `className` or a subclass of it when given.
+ * `instanceof` is not enough: a stage in webpig.config.ts throws the PermanentError of the
+ * copy of webpig that the config imported, and the CLI loads the config in its own module
+ * namespace (tsx), so that class is not the CLI's class even when the file is the same.
+ */
+export function isWebpigError(err: unknown, className?: string): err is WebpigError {
+  if (typeof err !== 'object' || err === null) return false;
+  if (!(err instanceof WebpigError) && (err as { [WEBPIG_ERROR]?: unknown })[WEBPIG_ERROR] !== true) return false;
+  if (className === undefined) return true;
+  for (let proto: unknown = Object.getPrototypeOf(err); proto !== null && proto !== undefined; proto = Object.getPrototypeOf(proto)) {
+    if ((proto as { constructor?: { name?: string } }).constructor?.name === className) return true;
+  }
+  return false;
 }
 
 /** A user mistake in configuration, a CLI argument or a URL: printed as one line, no stack. */

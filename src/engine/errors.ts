@@ -7,7 +7,7 @@
  * and the retry budget still ends in `dead`.
  * Permanent: `PermanentError` and every other HTTP 4xx (the request itself is wrong).
  */
-import { PermanentError, RetriableError, WebpigError } from '../core/errors.js';
+import { isWebpigError, type RetriableError, WebpigError } from '../core/errors.js';
 import type { ErrorInfo } from '../core/types.js';
 
 /**
@@ -74,11 +74,13 @@ function networkCode(err: unknown, depth = 0): string | undefined {
 /** Turns whatever a stage threw into the structured error stored in its checkpoint. */
 export function classifyError(err: unknown): ErrorInfo {
   const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof HttpCallError) {
-    return { message, code: err.code, retriable: isRetriableHttpStatus(err.status), httpStatus: err.status };
+  // By brand and class name, not instanceof: see isWebpigError.
+  if (isWebpigError(err, 'HttpCallError')) {
+    const { status } = err as HttpCallError;
+    return { message, code: err.code, retriable: isRetriableHttpStatus(status), httpStatus: status };
   }
-  if (err instanceof PermanentError) return { message, code: err.code, retriable: false };
-  if (err instanceof WebpigError) return { message, code: err.code, retriable: true };
+  if (isWebpigError(err, 'PermanentError')) return { message, code: err.code, retriable: false };
+  if (isWebpigError(err)) return { message, code: err.code, retriable: true };
   const net = networkCode(err);
   if (net) return { message, code: net, retriable: true };
   if (err instanceof Error && err.name === 'AbortError') return { message, code: 'ABORTED', retriable: true };
@@ -91,6 +93,8 @@ export function classifyError(err: unknown): ErrorInfo {
 
 /** The smallest delay the error itself asks for (Retry-After), if any. */
 export function requestedRetryDelayMs(err: unknown): number | undefined {
-  if (err instanceof RetriableError || err instanceof HttpCallError) return err.retryAfterMs;
+  if (isWebpigError(err, 'RetriableError') || isWebpigError(err, 'HttpCallError')) {
+    return (err as RetriableError | HttpCallError).retryAfterMs;
+  }
   return undefined;
 }

@@ -187,6 +187,21 @@ export interface NewAlert {
   details?: JsonObject | null;
 }
 
+/** An alert claimed for forwarding to the configured alerts webhook. */
+export interface AlertToForward extends AlertRecord {
+  /** Tries so far, this claim included. */
+  forwardAttempts: number;
+}
+
+export interface ClaimAlertsToForward {
+  now: Date;
+  /** Alerts recorded before this are never forwarded (a URL set today does not replay last year). */
+  recordedSince: Date;
+  /** Until then the claimed alerts are not claimable again (the claim's lease). */
+  claimUntil: Date;
+  limit: number;
+}
+
 /** One finished stage attempt, for metrics (success rate, p50/p95 duration). */
 export interface AttemptSample {
   stage: string;
@@ -297,4 +312,13 @@ export interface Store {
   recordAlert(alert: NewAlert): Promise<AlertRecord>;
   listAlerts(options?: ListOptions & { unresolvedOnly?: boolean }): Promise<Page<AlertRecord>>;
   resolveAlert(id: number, now: Date): Promise<boolean>;
+  /**
+   * Claims unforwarded alerts due now, oldest first, pushing each one's next try to
+   * `claimUntil`: concurrent forwarders never get the same alert while the claim lasts.
+   */
+  claimAlertsToForward(options: ClaimAlertsToForward): Promise<AlertToForward[]>;
+  /** The alert reached the webhook: it is never claimed again. */
+  markAlertForwarded(id: number, at: Date): Promise<void>;
+  /** The webhook refused or failed: try again at `nextAt`, keeping the error for operators. */
+  markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string }): Promise<void>;
 }

@@ -59,6 +59,8 @@ describe('webpig.config.ts loading', () => {
     rejects({ ...base, sources: [{ name: 'x', kind: 'paypal' }] }, /sources\.0\.kind/);
     rejects({ ...base, flags: [{ key: 'lower', description: '' }] }, /flags\.0\.key: UPPER_SNAKE_CASE/);
     rejects({ ...base, unknownTop: 1 }, /unknownTop/);
+    rejects({ ...base, alerts: { webhookUrl: 'ftp://hooks.example.com/x' } }, /alerts\.webhookUrl: must be an http:\/\/ or https:\/\/ URL/);
+    rejects({ ...base, alerts: { webhookUrl: 'https://hooks.example.com/x', webhookSecret: 'short' } }, /alerts\.webhookSecret: must be at least 16 characters/);
     rejects({ ...base, pipelines: [{ name: 'p', match: 'yes', stages: [] }] }, /pipelines\.0\.match: expected a function/);
   });
 

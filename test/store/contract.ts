@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from 'node:test';
 import type { ContractContext, MakeStore, StoreFixture } from './contract-fixtures.js';
 import { adminContract } from './contract-admin.js';
+import { alertOutboxContract } from './contract-alert-outbox.js';
 import { checkpointContract } from './contract-checkpoints.js';
 import { claimContract } from './contract-claims.js';
 import { inboxContract } from './contract-inbox.js';
@@ -50,5 +51,6 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     claimContract(context);
     checkpointContract(context);
     adminContract(context);
+    alertOutboxContract(context);
   });
 }

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/core/errors.js';
 import { openStore, redactDatabaseUrl } from '../../src/store/open.js';
+import { sqliteMigrations } from '../../src/store/sqlite/migrate.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
 
 describe('openStore', () => {
   it('opens SQLite in memory and on a file (relative or absolute path)', async () => {
     const memory = await openStore('sqlite::memory:');
     assert.equal(memory.dialect, 'sqlite');
-    assert.deepEqual(await memory.migrate(), { applied: ['0001_init'], current: 1 });
+    assert.deepEqual(await memory.migrate(), { applied: sqliteMigrations().map((m) => m.name), current: sqliteMigrations().length });
     await memory.close();
 
     const temp = tempDatabaseDir();
@@ -24,7 +25,7 @@ describe('openStore', () => {
       await relative.migrate();
       await relative.close();
       const again = await openStore(`sqlite:${join(temp.dir, 'rel.db')}`);
-      assert.deepEqual(await again.migrate(), { applied: [], current: 1 }, 'the relative path was the working directory');
+      assert.deepEqual(await again.migrate(), { applied: [], current: sqliteMigrations().length }, 'the relative path was the working directory');
       await again.close();
     } finally {
       process.chdir(previous);

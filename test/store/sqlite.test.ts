@@ -4,8 +4,12 @@ import { describe, it } from 'node:test';
 import { StoreError } from '../../src/core/errors.js';
 import type { TransactionStatus } from '../../src/core/types.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { sqliteMigrations } from '../../src/store/sqlite/migrate.js';
 import { recordAppliedMigration, tempDatabaseDir } from '../helpers/sqlite.js';
 import { storeContract } from './contract.js';
+
+const ALL = sqliteMigrations().map((m) => m.name);
+const LATEST = sqliteMigrations().length;
 
 storeContract('sqlite (in memory)', async () => {
   const store = SqliteStore.open('sqlite::memory:');
@@ -88,7 +92,7 @@ describe('SqliteStore on a file', () => {
       const url = `sqlite:${join(temp.dir, 'fresh.db')}`;
       const first = SqliteStore.open(url);
       const result = await first.migrate();
-      assert.deepEqual(result, { applied: ['0001_init'], current: 1 });
+      assert.deepEqual(result, { applied: ALL, current: LATEST });
       const tables = (first.database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
         (t) => t.name,
       );
@@ -111,9 +115,9 @@ describe('SqliteStore on a file', () => {
       }
       const schemaBefore = first.database.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all();
       const versionsBefore = first.database.prepare('SELECT * FROM webpig_migrations').all();
-      assert.deepEqual(await first.migrate(), { applied: [], current: 1 });
+      assert.deepEqual(await first.migrate(), { applied: [], current: LATEST });
       const second = SqliteStore.open(url);
-      assert.deepEqual(await second.migrate(), { applied: [], current: 1 });
+      assert.deepEqual(await second.migrate(), { applied: [], current: LATEST });
       assert.deepEqual(second.database.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all(), schemaBefore);
       assert.deepEqual(second.database.prepare('SELECT * FROM webpig_migrations').all(), versionsBefore);
       assert.equal(first.database.pragma('journal_mode', { simple: true }), 'wal');

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import type { WebpigConfig } from '../../core/config.js';
 import type { Store } from '../../store/store.js';
+import { alertForwarderFromConfig } from '../../engine/alert-forwarder.js';
 import { createWorker, type Worker } from '../../engine/worker.js';
 import { parsePositiveInt, runAction, type EngineCliDeps } from './cli-deps.js';
 
@@ -45,7 +46,9 @@ export function register(program: Command, deps: EngineCliDeps): void {
         const store = await deps.openStore();
         await ensureConfigFlags(store, config);
         const worker = workerFromConfig(store, config, concurrency);
+        const forwarder = alertForwarderFromConfig(store, config.alerts);
         worker.start();
+        forwarder?.start();
         await new Promise<void>((resolve) => {
           let signals = 0;
           const onSignal = (): void => {
@@ -59,6 +62,7 @@ export function register(program: Command, deps: EngineCliDeps): void {
           process.on('SIGTERM', onSignal);
           process.on('SIGINT', onSignal);
         });
+        await forwarder?.stop();
         await store.close();
       }),
     );

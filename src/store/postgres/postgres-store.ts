@@ -14,7 +14,9 @@ import type {
   SessionRecord,
 } from '../../core/types.js';
 import type {
+  AlertToForward,
   AttemptSample,
+  ClaimAlertsToForward,
   ClaimOptions,
   EntityTransition,
   EventFilter,
@@ -325,5 +327,17 @@ export class PostgresStore implements Store {
 
   resolveAlert(id: number, now: Date): Promise<boolean> {
     return records.resolveAlertRow(this.pool, id, now);
+  }
+
+  claimAlertsToForward(options: ClaimAlertsToForward): Promise<AlertToForward[]> {
+    return records.claimAlertsToForwardRows(this.pool, options);
+  }
+
+  async markAlertForwarded(id: number, at: Date): Promise<void> {
+    await records.markAlertForwardedRow(this.pool, id, at);
+  }
+
+  async markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string }): Promise<void> {
+    await records.markAlertForwardFailedRow(this.pool, id, failure);
   }
 }

@@ -7,7 +7,16 @@ import type {
   RejectedDelivery,
   SessionRecord,
 } from '../../core/types.js';
-import type { EntityTransition, ListOptions, NewAlert, NewApiToken, NewAuditEntry, NewRejection } from '../store.js';
+import type {
+  AlertToForward,
+  ClaimAlertsToForward,
+  EntityTransition,
+  ListOptions,
+  NewAlert,
+  NewApiToken,
+  NewAuditEntry,
+  NewRejection,
+} from '../store.js';
 import type { Queryable } from './connection.js';
 import { decodeCursor, pageLimit, toPage } from '../cursor.js';
 import {
@@ -184,6 +193,35 @@ export async function listAlertRows(
   );
   const page = toPage(result.rows, limit, (row) => row.id);
   return { items: page.items.map(toAlert), nextCursor: page.nextCursor };
+}
+
+/** See Store.claimAlertsToForward: SKIP LOCKED keeps concurrent forwarders on disjoint alerts. */
+export async function claimAlertsToForwardRows(db: Queryable, options: ClaimAlertsToForward): Promise<AlertToForward[]> {
+  const result = await db.query<AlertRow & { forward_attempts: number }>(
+    `UPDATE alerts SET forward_next_at = $1, forward_attempts = forward_attempts + 1
+     WHERE id IN (
+       SELECT id FROM alerts
+       WHERE forwarded_at IS NULL AND at >= $2 AND (forward_next_at IS NULL OR forward_next_at <= $3)
+       ORDER BY id LIMIT $4
+       FOR UPDATE SKIP LOCKED)
+     RETURNING *`,
+    [options.claimUntil, options.recordedSince, options.now, Math.max(0, Math.floor(options.limit))],
+  );
+  return result.rows
+    .sort((a, b) => a.id - b.id)
+    .map((row) => ({ ...toAlert(row), forwardAttempts: row.forward_attempts }));
+}
+
+export async function markAlertForwardedRow(db: Queryable, id: number, at: Date): Promise<void> {
+  await db.query('UPDATE alerts SET forwarded_at = $2, forward_error = NULL WHERE id = $1', [id, at]);
+}
+
+export async function markAlertForwardFailedRow(db: Queryable, id: number, failure: { nextAt: Date; error: string }): Promise<void> {
+  await db.query('UPDATE alerts SET forward_next_at = $2, forward_error = $3 WHERE id = $1 AND forwarded_at IS NULL', [
+    id,
+    failure.nextAt,
+    failure.error.slice(0, 1000),
+  ]);
 }
 
 export async function resolveAlertRow(db: Queryable, id: number, now: Date): Promise<boolean> {

@@ -156,7 +156,7 @@ export function listRejections(ctx: SqliteContext, limit = 100): RejectedDeliver
     }));
 }
 
-interface AlertRow {
+export interface AlertRow {
   id: number;
   at: number;
   kind: string;
@@ -167,9 +167,9 @@ interface AlertRow {
   resolved_at: number | null;
 }
 
-const ALERT_COLUMNS = 'id, at, kind, event_id, stage, message, details, resolved_at';
+export const ALERT_COLUMNS = 'id, at, kind, event_id, stage, message, details, resolved_at';
 
-const toAlert = (row: AlertRow): AlertRecord => ({
+export const toAlert = (row: AlertRow): AlertRecord => ({
   id: row.id,
   at: toDate(row.at),
   kind: row.kind as AlertKind,

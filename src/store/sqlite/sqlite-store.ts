@@ -13,7 +13,9 @@ import type {
   SessionRecord,
 } from '../../core/types.js';
 import type {
+  AlertToForward,
   AttemptSample,
+  ClaimAlertsToForward,
   ClaimOptions,
   EntityTransition,
   EventFilter,
@@ -33,6 +35,7 @@ import type {
   WakeListener,
 } from '../store.js';
 import * as access from './access-alerts.js';
+import * as outbox from './alert-outbox.js';
 import * as checkpoints from './checkpoints.js';
 import * as claims from './claims.js';
 import { openSqliteDatabase, SqliteContext, sqliteFilename } from './connection.js';
@@ -245,5 +248,17 @@ export class SqliteStore implements Store {
 
   async resolveAlert(id: number, now: Date): Promise<boolean> {
     return access.resolveAlert(this.ctx, id, now);
+  }
+
+  async claimAlertsToForward(options: ClaimAlertsToForward): Promise<AlertToForward[]> {
+    return outbox.claimAlertsToForward(this.ctx, options);
+  }
+
+  async markAlertForwarded(id: number, at: Date): Promise<void> {
+    outbox.markAlertForwarded(this.ctx, id, at);
+  }
+
+  async markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string }): Promise<void> {
+    outbox.markAlertForwardFailed(this.ctx, id, failure);
   }
 }

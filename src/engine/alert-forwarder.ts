@@ -1,0 +1,160 @@
+/**
+ * Forwards stored alerts (dead events, oversold stock, custom ones) to the configured
+ * `alerts.webhookUrl` as signed JSON POSTs, at least once each.
+ *
+ * The alerts table is the outbox: an alert is committed by whoever raises it, and this loop
+ * claims unforwarded ones (`claimAlertsToForward`, safe across processes), POSTs them, and
+ * marks them forwarded on a 2xx or schedules another try. A forwarder killed mid-send leaves
+ * its claim to expire, so the receiver may see one alert twice (it carries a stable `id` to
+ * dedupe on) but never misses one. Computed alerts (stuck events, stage error rates, events
+ * retried more than once) are views over current state, not records, and are not forwarded.
+ */
+import { createHmac } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import type { WebpigConfig } from '../core/config.js';
+import type { AlertToForward, Store } from '../store/store.js';
+
+export interface AlertForwarderOptions {
+  store: Store;
+  /** Where alerts are POSTed. It is never logged whole: such URLs often embed a token. */
+  url: string;
+  /** Signs each POST in a `webpig-signature: t=…,v1=…` header when set. (Default: unsigned) */
+  secret?: string;
+  /** Sleep between rounds when nothing is due. (Default: 2_000 ms) */
+  pollMs?: number;
+  /** One POST's time limit. (Default: 10_000 ms) */
+  timeoutMs?: number;
+  /** Alerts older than this when first seen are never sent. (Default: 24 h) */
+  maxAgeMs?: number;
+  /** Waits after the n-th failed try; the last one repeats. (Default: 30 s, 1, 5, 15 min) */
+  retryDelaysMs?: readonly number[];
+  /** (Default: a pino logger at level info) */
+  logger?: Logger;
+  /** (Default: () => new Date()) */
+  now?: () => Date;
+}
+
+export interface AlertForwarder {
+  start(): void;
+  /** Stops after the POST in flight, if any. */
+  stop(): Promise<void>;
+  /** One round now: claims what is due and sends it. Returns how many were delivered. */
+  forwardDue(): Promise<number>;
+}
+
+const CLAIM_BATCH = 20;
+const DEFAULT_RETRY_DELAYS_MS = [30_000, 60_000, 5 * 60_000, 15 * 60_000] as const;
+
+/** The header value for `body` signed at `timestampSeconds`: HMAC-SHA256 of `${t}.${body}`. */
+export function signAlertBody(secret: string, body: string, timestampSeconds: number): string {
+  const v1 = createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex');
+  return `t=${timestampSeconds},v1=${v1}`;
+}
+
+/** The JSON body of one alert. `text` is a one-line summary for chat-style incoming webhooks. */
+export function alertPayload(alert: AlertToForward): string {
+  return JSON.stringify({
+    text: `[webpig] ${alert.kind}: ${alert.message}`,
+    alert: {
+      id: alert.id,
+      kind: alert.kind,
+      at: alert.at.toISOString(),
+      eventId: alert.eventId,
+      stage: alert.stage,
+      message: alert.message,
+      details: alert.details,
+    },
+  });
+}
+
+/** The forwarder `alerts` in the config asks for, or null when it names no webhook. */
+export function alertForwarderFromConfig(
+  store: Store,
+  alerts: WebpigConfig['alerts'],
+  logger?: Logger,
+): AlertForwarder | null {
+  if (!alerts?.webhookUrl) return null;
+  return createAlertForwarder({ store, url: alerts.webhookUrl, secret: alerts.webhookSecret, logger });
+}
+
+export function createAlertForwarder(options: AlertForwarderOptions): AlertForwarder {
+  const { store } = options;
+  const pollMs = options.pollMs ?? 2_000;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxAgeMs = options.maxAgeMs ?? 24 * 60 * 60_000;
+  const delays = options.retryDelaysMs?.length ? options.retryDelaysMs : DEFAULT_RETRY_DELAYS_MS;
+  const now = options.now ?? (() => new Date());
+  const target = new URL(options.url).origin; // what the logs may say about the URL
+  const logger = (options.logger ?? pino({ name: 'webpig-alerts' })).child({ alertWebhook: target });
+  // A claim outlives one POST's time limit, so a slow receiver is not sent the alert twice.
+  const claimMs = timeoutMs * 3;
+  let timer: NodeJS.Timeout | null = null;
+  let round: Promise<number> | null = null;
+  let stopped = false;
+
+  const send = async (alert: AlertToForward): Promise<string | null> => {
+    const body = alertPayload(alert);
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'webpig-alerts' };
+    if (options.secret) headers['webpig-signature'] = signAlertBody(options.secret, body, Math.floor(now().getTime() / 1000));
+    try {
+      const reply = await fetch(options.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      await reply.body?.cancel();
+      return reply.ok ? null : `HTTP ${reply.status}`;
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError') return `no reply within ${timeoutMs} ms`;
+      // fetch wraps the socket error; its code (ECONNREFUSED, ENOTFOUND) is what helps an operator.
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      return `request failed: ${cause?.code ?? cause?.message ?? (err as Error).message}`;
+    }
+  };
+
+  const forwardDue = async (): Promise<number> => {
+    const at = now();
+    const claimed = await store.claimAlertsToForward({
+      now: at,
+      recordedSince: new Date(at.getTime() - maxAgeMs),
+      claimUntil: new Date(at.getTime() + claimMs),
+      limit: CLAIM_BATCH,
+    });
+    let delivered = 0;
+    for (const alert of claimed) {
+      const failure = await send(alert);
+      if (failure === null) {
+        await store.markAlertForwarded(alert.id, now());
+        delivered += 1;
+        continue;
+      }
+      const delay = delays[Math.min(alert.forwardAttempts, delays.length) - 1] ?? 0;
+      await store.markAlertForwardFailed(alert.id, { nextAt: new Date(now().getTime() + delay), error: failure });
+      logger.warn({ alertId: alert.id, attempt: alert.forwardAttempts, error: failure, retryInMs: delay }, 'alert not forwarded');
+    }
+    return delivered;
+  };
+
+  const tick = (): void => {
+    if (stopped) return;
+    round = forwardDue()
+      .catch((err: unknown) => {
+        logger.error({ err }, 'alert forwarding round failed');
+        return 0;
+      })
+      .finally(() => {
+        round = null;
+        if (!stopped) timer = setTimeout(tick, pollMs);
+      });
+  };
+
+  return {
+    forwardDue,
+    start() {
+      if (timer !== null || round !== null || stopped) return;
+      tick();
+    },
+    async stop() {
+      stopped = true;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      await round;
+    },
+  };
+}
