@@ -30,7 +30,7 @@ export interface DemoOptions {
 export interface RunningDemo {
   url: string;
   service: RunningService;
-  /** The Stripe orders example's shop (in memory; also served under /sandbox/shop). */
+  /** The Stripe orders example's shop (served under /sandbox/shop; its records in the sandbox database). */
   shop: ShopBackend;
   /** The subscriptions example's own database (`<db>.subscriptions.db`). */
   subscriptions: SubscriptionStore;
@@ -78,8 +78,8 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const store = await openStore(`sqlite:${dbFile}`);
   await store.migrate();
   const sandboxStore = SandboxStore.open(sandboxDbPathFor(dbFile));
-  // The examples' own applications: the shop (in memory) and the subscriptions app's database.
-  const shop = new ShopBackend();
+  // The examples' own applications: the shop (in the sandbox's database) and the subscriptions app's database.
+  const shop = new ShopBackend(sandboxStore);
   seedDemoStock(shop);
   const subscriptions = new SubscriptionStore(`${dbFile}.subscriptions.db`);
   const config = demoConfig(baseUrl, sources, { alerts: store, subscriptions });
