@@ -134,7 +134,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   print(`  Web Pig dashboard:  ${url}/`);
   print(`  Webhooks:           ${url}/webhooks/epayco | /webhooks/mercadopago | /webhooks/stripe`);
   print(`  Sandbox records:    ${url}/sandbox/worldoffice/invoices (and the other services)`);
-  print(`  Examples:           shop ${url}/sandbox/shop/orders (fulfilments, stock, emails) | subscriptions ${url}/shop/subscriptions`);
+  print(`  Examples:           shop ${url}/sandbox/shop/orders (fulfilments, stock, emails) | subscriptions ${url}/shop/subscriptions/page`);
   print(`  Database:           sqlite:${dbFile}   (try: npx webpig --db sqlite:${dbFile} events)`);
   print(`  Development sign-in (demo only): ${Object.values(DEMO_PEOPLE).join(', ')}`);
   if (demoSecretsFor.length > 0) {
