@@ -121,4 +121,20 @@ describe('Facturador pipeline, end to end', () => {
     assert.equal(h.records('worldoffice', 'emissions').length, 1);
     assert.equal((await h.checkpoint(id, 'worldoffice_dian_emission'))?.status, 'success');
   });
+
+  it('with WORLDOFFICE_INVOICE_ENABLED off: no invoice, accounting and DIAN skipped by dependency, the ledgers still updated', async () => {
+    await h.setFlag('WORLDOFFICE_INVOICE_ENABLED', false);
+    const id = await h.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '555005', state: '1' });
+    const event = await h.waitForStatus(id, ['succeeded', 'dead']);
+    assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
+    assert.deepEqual((await h.checkpoint(id, 'worldoffice_invoice_creation'))?.skipReason, { kind: 'flag', flag: 'WORLDOFFICE_INVOICE_ENABLED', value: false });
+    for (const stage of ['worldoffice_invoice_accounting', 'worldoffice_dian_emission']) {
+      const checkpoint = await h.checkpoint(id, stage);
+      assert.equal(checkpoint?.status, 'skipped', stage);
+      assert.equal(checkpoint?.skipReason?.kind, 'dependency', stage);
+    }
+    assert.equal(h.records('worldoffice', 'invoices').length, 0);
+    assert.equal(h.records('strapi', 'carteras')[0]?.totalPaid, 250000);
+    assert.equal(h.records('strapi', 'facturacions')[0]?.invoiceNumber, null);
+  });
 });
