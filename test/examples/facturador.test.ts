@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { facturadorColumns } from '../../examples/facturador/pipeline.js';
 import { retryEvent, rerunStage } from '../../src/engine/operations.js';
+import { columnCell, resolveColumns } from '../../src/server/api/event-view.js';
 import { assertExactlyOnce, startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
 
 /**
@@ -53,6 +55,9 @@ describe('Facturador pipeline, end to end', () => {
     assert.match(event.ignoreReason?.detail ?? '', /rejected/);
     assert.deepEqual(await h.store.getCheckpoints(id), []);
     assert.equal(h.records('fr360', 'queries').length, 0);
+    // The dashboard's columns for it: every one "not applicable", as the seeds' getStageStatus.
+    const cells = resolveColumns(facturadorColumns, h.pipelines).map((column) => [column.key, columnCell(event, [], column).state]);
+    assert.deepEqual(cells, facturadorColumns.map((c) => [c.key, 'not_applicable']));
   });
 
   it('goes dead, without retrying, when FR360 does not know the invoice (permanent 404)', async () => {
