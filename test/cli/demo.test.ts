@@ -32,7 +32,8 @@ async function startDemo(cwd: string, args: string[], env: Record<string, string
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`demo printed no URL in 60 s:\n${out}`)), 60_000);
     const check = () => {
-      const match = /Web Pig dashboard:\s+(http:\/\/\S+?)\/?\s/.exec(out);
+      // The banner's last line: everything above it (URL, secrets) is printed, and Ctrl-C is handled.
+      const match = /Web Pig dashboard:\s+(http:\/\/\S+?)\/?\s[\s\S]*Ctrl-C stops\./.exec(out);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
