@@ -27,8 +27,9 @@ export const DEMO_STOCK: readonly { sku: string; quantity: number }[] = [
   { sku: 'TAZA-EDICION', quantity: 1 },
 ];
 
+/** Gives the demo's SKUs their starting stock; a SKU the shop already knows keeps its level (a restarted demo). */
 export function seedDemoStock(backend: ShopBackend): void {
-  for (const { sku, quantity } of DEMO_STOCK) backend.setStock(sku, quantity);
+  for (const { sku, quantity } of DEMO_STOCK) if (!backend.knowsSku(sku)) backend.setStock(sku, quantity);
 }
 
 const LINES: Record<SampleOrderKind, { sku: string; quantity: number }[]> = {

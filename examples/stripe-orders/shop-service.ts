@@ -69,8 +69,9 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 
 /**
  * Runs one effect at most once per Idempotency-Key: a retry with the same key and body gets
- * the first reply back without the effect running again. Handlers are synchronous, so two
- * concurrent requests with one key cannot both run the effect.
+ * the first reply back without the effect running again. The look-up, the effect and the kept
+ * reply are one synchronous database transaction, so two concurrent requests with one key cannot
+ * both run the effect, and the reply survives a restart.
  */
 function idempotent(
   backend: ShopBackend,
@@ -83,23 +84,30 @@ function idempotent(
   if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
     throw new HttpError(400, 'IDEMPOTENCY_KEY_REQUIRED', `${operation} needs an Idempotency-Key header (1–255 characters)`);
   }
-  const scopedKey = `${operation}:${key}`;
   const fingerprint = JSON.stringify(request.body ?? null) + request.url;
-  const stored = backend.idempotentReplies.get(scopedKey);
-  if (stored) {
-    if (stored.fingerprint !== fingerprint) {
+  // One transaction: the kept reply and the effect commit together, so a crash cannot leave an
+  // effect without its reply (which would let a retry repeat it).
+  const outcome = backend.transaction(() => {
+    const stored = backend.storedReply(operation, key);
+    if (stored) return { kind: 'replay' as const, stored };
+    const fault = backend.takeFault(operation);
+    if (fault === 'fail') return { kind: 'failed' as const };
+    const result = effect();
+    backend.storeReply(operation, key, { fingerprint, ...result });
+    return { kind: fault === 'effect_then_fail' ? ('done-then-fail' as const) : ('done' as const), result };
+  });
+  if (outcome.kind === 'replay') {
+    if (outcome.stored.fingerprint !== fingerprint) {
       throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${key}" was used with a different request`);
     }
     reply.header('idempotent-replayed', 'true');
-    return reply.status(stored.statusCode).send(stored.body);
+    return reply.status(outcome.stored.statusCode).send(outcome.stored.body);
   }
-  const fault = backend.takeFault(operation);
-  if (fault === 'fail') throw new HttpError(503, 'FAULT_INJECTED', `${operation}: injected failure, nothing done`);
-  const result = effect();
-  backend.idempotentReplies.set(scopedKey, { fingerprint, ...result });
-  if (fault === 'effect_then_fail') {
+  if (outcome.kind === 'failed') throw new HttpError(503, 'FAULT_INJECTED', `${operation}: injected failure, nothing done`);
+  if (outcome.kind === 'done-then-fail') {
     throw new HttpError(503, 'FAULT_INJECTED', `${operation}: injected failure after the effect`);
   }
+  const { result } = outcome;
   return reply.status(result.statusCode).send(result.body);
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { errorBody, HttpError } from '../../src/server/http-errors.js';
 import { ActivationError, activateFromPreapproval, isValidId, subscriptionReference } from './activation.js';
+import { registerCheckoutPage } from './checkout-page.js';
 import { MercadoPagoApiError, type MercadoPagoClient } from './mercadopago-client.js';
 import { SubscriptionStoreError, type SubscriptionStore } from './subscription-store.js';
 
@@ -15,6 +16,7 @@ import { SubscriptionStoreError, type SubscriptionStore } from './subscription-s
  *        once; `already_active` when the webhook got there first. Missing parameters are a
  *        400 that names them — never the seed's silent `return`.
  *   GET  /shop/subscriptions?userId=…                     the rows, for the page and the tests.
+ *   GET  /shop/subscriptions/page                         the page with the button (checkout-page.ts).
  *
  * The example has no sign-in: a real shop takes the user from its session and checks, on the
  * return, that the signed-in user owns the external reference before showing the result.
@@ -116,6 +118,8 @@ export const subscriptionsWebPlugin: FastifyPluginAsync<SubscriptionsWebOptions>
       }
     },
   );
+
+  registerCheckoutPage(app);
 
   app.get<{ Querystring: { userId?: string } }>('/shop/subscriptions', async (request) => {
     const userId = request.query.userId;

@@ -30,7 +30,7 @@ export interface DemoOptions {
 export interface RunningDemo {
   url: string;
   service: RunningService;
-  /** The Stripe orders example's shop (in memory; also served under /sandbox/shop). */
+  /** The Stripe orders example's shop (served under /sandbox/shop; its records in the sandbox database). */
   shop: ShopBackend;
   /** The subscriptions example's own database (`<db>.subscriptions.db`). */
   subscriptions: SubscriptionStore;
@@ -78,8 +78,8 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const store = await openStore(`sqlite:${dbFile}`);
   await store.migrate();
   const sandboxStore = SandboxStore.open(sandboxDbPathFor(dbFile));
-  // The examples' own applications: the shop (in memory) and the subscriptions app's database.
-  const shop = new ShopBackend();
+  // The examples' own applications: the shop (in the sandbox's database) and the subscriptions app's database.
+  const shop = new ShopBackend(sandboxStore);
   seedDemoStock(shop);
   const subscriptions = new SubscriptionStore(`${dbFile}.subscriptions.db`);
   const config = demoConfig(baseUrl, sources, { alerts: store, subscriptions });
@@ -134,7 +134,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   print(`  Web Pig dashboard:  ${url}/`);
   print(`  Webhooks:           ${url}/webhooks/epayco | /webhooks/mercadopago | /webhooks/stripe`);
   print(`  Sandbox records:    ${url}/sandbox/worldoffice/invoices (and the other services)`);
-  print(`  Examples:           shop ${url}/sandbox/shop/orders (fulfilments, stock, emails) | subscriptions ${url}/shop/subscriptions`);
+  print(`  Examples:           shop ${url}/sandbox/shop/orders (fulfilments, stock, emails) | subscriptions ${url}/shop/subscriptions/page`);
   print(`  Database:           sqlite:${dbFile}   (try: npx webpig --db sqlite:${dbFile} events)`);
   print(`  Development sign-in (demo only): ${Object.values(DEMO_PEOPLE).join(', ')}`);
   if (demoSecretsFor.length > 0) {

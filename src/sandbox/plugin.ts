@@ -30,7 +30,7 @@ export const SANDBOX_COLLECTIONS: Readonly<Record<SandboxService, readonly strin
   strapi: ['carteras', 'facturacions'],
   callbell: ['messages'],
   epayco: ['transactions'],
-  mercadopago: ['payments', 'preapprovals'],
+  mercadopago: ['payments', 'preapprovals', 'authorized_payments'],
   stripe: ['payment_intents', 'checkout_sessions'],
 };
 

@@ -35,6 +35,14 @@ export const SANDBOX_SERVICES: readonly SandboxService[] = [
   'stripe',
 ];
 
+/**
+ * Who keeps records here: the simulated services, and the example shop of
+ * `examples/stripe-orders` (the user's own backend there), so its orders, stock and e-mails
+ * survive a restart of the demo like every other sandbox record. The shop serves its own routes
+ * (`/sandbox/shop/...`), so it is not one of SANDBOX_SERVICES.
+ */
+export type SandboxOwner = SandboxService | 'shop';
+
 /** A stored record: its fields plus the id and times the sandbox gave it. */
 export type SandboxRecord = JsonObject & { id: number; createdAt: string; updatedAt: string };
 
@@ -42,7 +50,7 @@ export type FaultMode = 'error' | 'timeout' | 'effect-then-fail';
 export const FAULT_MODES: readonly FaultMode[] = ['error', 'timeout', 'effect-then-fail'];
 
 export interface FaultSpec {
-  service: SandboxService;
+  service: SandboxOwner;
   /** Operation name, e.g. `create_invoice`; listed per service in src/sandbox/README.md. */
   operation: string;
   mode: FaultMode;
@@ -144,7 +152,7 @@ export class SandboxStore {
   }
 
   /** Stores a new record; ids count up per collection from `firstId`. (Default firstId: 1) */
-  insert(service: SandboxService, collection: string, data: JsonObject, firstId = 1): SandboxRecord {
+  insert(service: SandboxOwner, collection: string, data: JsonObject, firstId = 1): SandboxRecord {
     const at = this.now().toISOString();
     const max = this.db
       .prepare('SELECT MAX(id) AS max FROM sandbox_records WHERE service = ? AND collection = ?')
@@ -159,7 +167,7 @@ export class SandboxStore {
   }
 
   /** Replaces the fields of a record (the id and creation time stay). */
-  update(service: SandboxService, collection: string, id: number, data: JsonObject): SandboxRecord {
+  update(service: SandboxOwner, collection: string, id: number, data: JsonObject): SandboxRecord {
     const at = this.now().toISOString();
     const result = this.db
       .prepare('UPDATE sandbox_records SET data = ?, updated_at = ? WHERE service = ? AND collection = ? AND id = ?')
@@ -172,7 +180,7 @@ export class SandboxStore {
     return record;
   }
 
-  get(service: SandboxService, collection: string, id: number): SandboxRecord | undefined {
+  get(service: SandboxOwner, collection: string, id: number): SandboxRecord | undefined {
     const row = this.db
       .prepare(
         'SELECT id, data, created_at, updated_at FROM sandbox_records WHERE service = ? AND collection = ? AND id = ?',
@@ -182,7 +190,7 @@ export class SandboxStore {
   }
 
   /** Every record of a collection, oldest first. */
-  list(service: SandboxService, collection: string): SandboxRecord[] {
+  list(service: SandboxOwner, collection: string): SandboxRecord[] {
     const rows = this.db
       .prepare(
         'SELECT id, data, created_at, updated_at FROM sandbox_records WHERE service = ? AND collection = ? ORDER BY id',
@@ -196,7 +204,7 @@ export class SandboxStore {
    * ASCII-lowercased (SQLite's lower()), which is what e-mail matching needs.
    */
   findBy(
-    service: SandboxService,
+    service: SandboxOwner,
     collection: string,
     field: string,
     value: string,
@@ -214,14 +222,14 @@ export class SandboxStore {
   }
 
   /** The reply given earlier to this Idempotency-Key, if any. */
-  storedReply(service: SandboxService, operation: string, key: string): StoredReply | undefined {
+  storedReply(service: SandboxOwner, operation: string, key: string): StoredReply | undefined {
     const row = this.db
       .prepare('SELECT status, body FROM sandbox_idempotency_keys WHERE service = ? AND operation = ? AND key = ?')
       .get(service, operation, key) as { status: number; body: string } | undefined;
     return row ? { status: row.status, body: JSON.parse(row.body) as JsonObject } : undefined;
   }
 
-  storeReply(service: SandboxService, operation: string, key: string, reply: StoredReply): void {
+  storeReply(service: SandboxOwner, operation: string, key: string, reply: StoredReply): void {
     this.db
       .prepare(
         'INSERT INTO sandbox_idempotency_keys (service, operation, key, status, body) VALUES (?, ?, ?, ?, ?)',
@@ -240,7 +248,7 @@ export class SandboxStore {
    * Consumes one call of the oldest pending fault for this service and operation, if any.
    * Done in one transaction so two concurrent calls never both take the last one.
    */
-  takeFault(service: SandboxService, operation: string): PendingFault | undefined {
+  takeFault(service: SandboxOwner, operation: string): PendingFault | undefined {
     return this.transaction(() => {
       const row = this.db
         .prepare(
@@ -275,7 +283,7 @@ function toRecord(row: RecordRow): SandboxRecord {
 function toFault(row: FaultRow): PendingFault {
   return {
     id: row.id,
-    service: row.service as SandboxService,
+    service: row.service as SandboxOwner,
     operation: row.operation,
     mode: row.mode as FaultMode,
     count: row.remaining,

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import type { EventStatus } from '../../src/core/types.js';
 import { DEMO_SECRETS } from '../../src/demo/demo-config.js';
 import { signedConfirmation } from '../../src/sandbox/epayco-confirmations.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { runCli } from '../helpers/cli.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -19,10 +21,10 @@ interface DemoProcess {
 }
 
 /** Starts `webpig demo` in an empty directory, as a newcomer would, and waits for its URL. */
-async function startDemo(cwd: string, args: string[]): Promise<DemoProcess> {
+async function startDemo(cwd: string, args: string[], env: Record<string, string> = {}): Promise<DemoProcess> {
   const child = spawn(process.execPath, ['--import', TSX, MAIN, 'demo', '--port', '0', ...args], {
     cwd,
-    env: { ...process.env, WEBPIG_DATABASE_URL: '' },
+    env: { ...process.env, WEBPIG_DATABASE_URL: '', ...env },
   });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -30,7 +32,8 @@ async function startDemo(cwd: string, args: string[]): Promise<DemoProcess> {
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`demo printed no URL in 60 s:\n${out}`)), 60_000);
     const check = () => {
-      const match = /Web Pig dashboard:\s+(http:\/\/\S+?)\/?\s/.exec(out);
+      // The banner's last line: everything above it (URL, secrets) is printed, and Ctrl-C is handled.
+      const match = /Web Pig dashboard:\s+(http:\/\/\S+?)\/?\s[\s\S]*Ctrl-C stops\./.exec(out);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
@@ -40,6 +43,28 @@ async function startDemo(cwd: string, args: string[]): Promise<DemoProcess> {
     child.once('exit', (code) => reject(new Error(`demo exited early (${code}):\n${out}`)));
   });
   return { child, url, output: () => out };
+}
+
+/** Waits until the demo's worker has put the event in one of these statuses (read from the shared file). */
+async function waitForStatus(dbFile: string, id: number, statuses: EventStatus[]): Promise<EventStatus> {
+  const store = SqliteStore.open(`sqlite:${dbFile}`);
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const status = (await store.getEvent(id))?.status;
+      if (status && statuses.includes(status)) return status;
+      if (Date.now() > deadline) throw new Error(`event ${id} is ${status ?? 'missing'}, not ${statuses.join('|')}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function sandboxList(url: string, path: string): Promise<Array<Record<string, unknown>>> {
+  const res = await fetch(`${url}/sandbox/${path}`);
+  assert.equal(res.status, 200, path);
+  return (await res.json()) as Array<Record<string, unknown>>;
 }
 
 function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
@@ -103,6 +128,76 @@ describe('webpig demo', () => {
 
       const invoices = (await (await fetch(`${demo.url}/sandbox/worldoffice/invoices`)).json()) as unknown[];
       assert.equal(invoices.length, 1);
+    } finally {
+      const exited = exitOf(demo.child);
+      demo.child.kill('SIGINT');
+      assert.equal(await exited, 0, demo.output());
+    }
+  });
+
+  it('uses WEBPIG_* secrets when set; the incident through HTTP and the CLI: fails at crm_upsert, `webpig retry` resumes it, a second retry is refused, every effect once', async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'webpig-demo-'));
+    dirs.push(cwd);
+    const own = { customerId: 'own-cust-77', pKey: 'own-p-key-from-env' };
+    const demo = await startDemo(cwd, ['--no-traffic', '--db', 'demo.db'], {
+      WEBPIG_EPAYCO_CUSTOMER_ID: own.customerId,
+      WEBPIG_EPAYCO_P_KEY: own.pKey,
+    });
+    const dbFile = path.join(cwd, 'demo.db');
+    const db = `sqlite:${dbFile}`;
+    try {
+      // The demo prints the secrets it made up, and only those.
+      assert.match(demo.output(), /Demo secrets .* for mercadopago, stripe:/);
+      assert.doesNotMatch(demo.output(), new RegExp(DEMO_SECRETS.epaycoPKey));
+      assert.doesNotMatch(demo.output(), new RegExp(own.pKey), 'a secret from the environment is never printed');
+
+      const post = async (credentials: { customerId: string; pKey: string }) => {
+        const delivery = signedConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '1', amount: 403125 }, credentials);
+        return fetch(`${demo.url}/webhooks/epayco${delivery.query}`, { method: delivery.method, headers: delivery.headers, body: delivery.body });
+      };
+      const withDemoSecret = await post({ customerId: DEMO_SECRETS.epaycoCustomerId, pKey: DEMO_SECRETS.epaycoPKey });
+      assert.equal(withDemoSecret.status, 401, 'the demo secret is not accepted once the environment sets one');
+
+      // The incident of webhook 373: the CRM refuses the contact (a permanent 4xx).
+      const fault = await fetch(`${demo.url}/sandbox/_faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ service: 'clientify', operation: 'upsert_contact', mode: 'error', status: 422 }),
+      });
+      assert.equal(fault.status, 201);
+      const reply = await post(own);
+      assert.equal(reply.status, 200);
+      const { id } = (await reply.json()) as { id: number };
+      assert.equal(await waitForStatus(dbFile, id, ['dead', 'succeeded']), 'dead');
+      const shownDead = runCli(['--db', db, 'events', 'show', String(id)], { cwd });
+      assert.equal(shownDead.status, 0, shownDead.stderr);
+      assert.match(shownDead.stdout, /crm_upsert\s+error/);
+
+      // First retry, from another process on the same database: the running demo resumes it.
+      const retry = runCli(['--db', db, 'retry', String(id)], { cwd });
+      assert.equal(retry.status, 0, retry.stderr);
+      assert.match(retry.stdout, new RegExp(`event ${id} queued again`));
+      assert.equal(await waitForStatus(dbFile, id, ['succeeded', 'dead']), 'succeeded');
+
+      // Second retry of the completed event: refused, nothing runs.
+      const again = runCli(['--db', db, 'retry', String(id)], { cwd });
+      assert.notEqual(again.status, 0, 'a succeeded event is not retriable');
+      assert.match(again.stderr, /succeeded/);
+
+      // What the outside world holds, read over HTTP: every effect once, the payment counted once.
+      for (const [collection, count] of [
+        ['worldoffice/invoices', 1],
+        ['strapi/facturacions', 1],
+        ['callbell/messages', 1],
+        ['frapp/memberships', 1],
+        ['clientify/contacts', 1],
+      ] as const) {
+        assert.equal((await sandboxList(demo.url, collection)).length, count, collection);
+      }
+      const carteras = await sandboxList(demo.url, 'strapi/carteras');
+      assert.equal(carteras.length, 1);
+      assert.equal(carteras[0]?.totalPaid, 403125, 'the cartera counted the payment once');
+      assert.equal((carteras[0]?.payments as unknown[]).length, 1);
     } finally {
       const exited = exitOf(demo.child);
       demo.child.kill('SIGINT');

@@ -9,21 +9,26 @@ import { assertExactlyOnce, startFacturadorHarness } from '../helpers/facturador
  * exactly once. Services with an Idempotency-Key replay it; WorldOffice and Strapi, which have
  * none, are protected by the stages' look-ups by reference (and `reconcile`).
  */
-const CASES: Array<{ stage: string; service: SandboxService; operation: string }> = [
+/**
+ * `reconciled`: the stage declares `reconcile` and the effect is complete after the failed reply,
+ * so the retry must find it by reference and never call `run` (whose own look-up is the second
+ * line of defence, and would hide a broken `reconcile`).
+ */
+const CASES: Array<{ stage: string; service: SandboxService; operation: string; reconciled?: true }> = [
   { stage: 'callbell_notification', service: 'callbell', operation: 'send_message' },
   { stage: 'membership_creation', service: 'frapp', operation: 'create_membership' },
   { stage: 'crm_upsert', service: 'clientify', operation: 'upsert_contact' },
   { stage: 'worldoffice_customer', service: 'worldoffice', operation: 'find_or_create_customer' },
-  { stage: 'worldoffice_invoice_creation', service: 'worldoffice', operation: 'create_invoice' },
+  { stage: 'worldoffice_invoice_creation', service: 'worldoffice', operation: 'create_invoice', reconciled: true },
   { stage: 'worldoffice_invoice_accounting', service: 'worldoffice', operation: 'account_invoice' },
   { stage: 'worldoffice_dian_emission', service: 'worldoffice', operation: 'emit_dian' },
   { stage: 'strapi_cartera_update', service: 'strapi', operation: 'create_cartera' },
-  { stage: 'strapi_cartera_update', service: 'strapi', operation: 'apply_payment' },
+  { stage: 'strapi_cartera_update', service: 'strapi', operation: 'apply_payment', reconciled: true },
   { stage: 'strapi_facturacion_creation', service: 'strapi', operation: 'create_facturacion' },
 ];
 
 describe('Facturador: "effect then fail the reply" at every side-effecting stage', () => {
-  for (const { stage, service, operation } of CASES) {
+  for (const { stage, service, operation, reconciled } of CASES) {
     it(`${stage} (${service}.${operation}): retried, the record exists once`, async () => {
       const h = await startFacturadorHarness();
       try {
@@ -36,6 +41,11 @@ describe('Facturador: "effect then fail the reply" at every side-effecting stage
         assert.equal(checkpoint?.history[0]?.status, 'error', 'the first attempt saw the failed reply');
         assert.equal(checkpoint?.history[0]?.error?.httpStatus, 502);
         assert.equal(checkpoint?.attempts, 2);
+        assert.equal(
+          checkpoint?.history[1]?.note === 'recovered by reconcile',
+          reconciled === true,
+          `second attempt: ${checkpoint?.history[1]?.note ?? '(no note)'}`,
+        );
         assert.equal(h.sandbox.listFaults().length, 0, 'the fault was used');
         assertExactlyOnce(h, 'INV-373', 403125);
         assert.equal(h.records('worldoffice', 'emissions').length, 1);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { facturadorColumns } from '../../examples/facturador/pipeline.js';
 import { retryEvent, rerunStage } from '../../src/engine/operations.js';
+import { columnCell, resolveColumns } from '../../src/server/api/event-view.js';
 import { assertExactlyOnce, startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
 
 /**
@@ -53,6 +55,9 @@ describe('Facturador pipeline, end to end', () => {
     assert.match(event.ignoreReason?.detail ?? '', /rejected/);
     assert.deepEqual(await h.store.getCheckpoints(id), []);
     assert.equal(h.records('fr360', 'queries').length, 0);
+    // The dashboard's columns for it: every one "not applicable", as the seeds' getStageStatus.
+    const cells = resolveColumns(facturadorColumns, h.pipelines).map((column) => [column.key, columnCell(event, [], column).state]);
+    assert.deepEqual(cells, facturadorColumns.map((c) => [c.key, 'not_applicable']));
   });
 
   it('goes dead, without retrying, when FR360 does not know the invoice (permanent 404)', async () => {
@@ -120,5 +125,21 @@ describe('Facturador pipeline, end to end', () => {
     await h.waitForStatus(id, ['succeeded', 'dead']);
     assert.equal(h.records('worldoffice', 'emissions').length, 1);
     assert.equal((await h.checkpoint(id, 'worldoffice_dian_emission'))?.status, 'success');
+  });
+
+  it('with WORLDOFFICE_INVOICE_ENABLED off: no invoice, accounting and DIAN skipped by dependency, the ledgers still updated', async () => {
+    await h.setFlag('WORLDOFFICE_INVOICE_ENABLED', false);
+    const id = await h.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '555005', state: '1' });
+    const event = await h.waitForStatus(id, ['succeeded', 'dead']);
+    assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
+    assert.deepEqual((await h.checkpoint(id, 'worldoffice_invoice_creation'))?.skipReason, { kind: 'flag', flag: 'WORLDOFFICE_INVOICE_ENABLED', value: false });
+    for (const stage of ['worldoffice_invoice_accounting', 'worldoffice_dian_emission']) {
+      const checkpoint = await h.checkpoint(id, stage);
+      assert.equal(checkpoint?.status, 'skipped', stage);
+      assert.equal(checkpoint?.skipReason?.kind, 'dependency', stage);
+    }
+    assert.equal(h.records('worldoffice', 'invoices').length, 0);
+    assert.equal(h.records('strapi', 'carteras')[0]?.totalPaid, 250000);
+    assert.equal(h.records('strapi', 'facturacions')[0]?.invoiceNumber, null);
   });
 });

@@ -4,8 +4,18 @@
  * different body is refused, stock never goes below zero, and bad input is a clear 400.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { tempDatabaseDir } from '../helpers/sqlite.js';
 import { startShop, type ShopApp } from '../helpers/stripe-order-events.js';
+
+async function callShop(shop: ShopApp, method: string, path: string, body?: unknown, key?: string) {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (key) headers['idempotency-key'] = key;
+  const response = await fetch(`${shop.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: response.status, replayed: response.headers.get('idempotent-replayed'), body: (await response.json()) as Record<string, unknown> };
+}
 
 describe('stripe-orders shop service', () => {
   let shop: ShopApp;
@@ -18,13 +28,7 @@ describe('stripe-orders shop service', () => {
     await shop.close();
   });
 
-  async function call(method: string, path: string, body?: unknown, key?: string) {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (key) headers['idempotency-key'] = key;
-    const response = await fetch(`${shop.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: response.status, replayed: response.headers.get('idempotent-replayed'), body: (await response.json()) as Record<string, unknown> };
-  }
+  const call = (method: string, path: string, body?: unknown, key?: string) => callShop(shop, method, path, body, key);
 
   it('runs an effect once per Idempotency-Key, also for concurrent requests, and replays the reply', async () => {
     shop.backend.setStock('SKU-A', 10);
@@ -88,5 +92,44 @@ describe('stripe-orders shop service', () => {
     assert.equal(retry.status, 201);
     assert.equal(retry.replayed, 'true');
     assert.equal(shop.backend.fulfilments.filter((f) => f.orderId === 'pi_6').length, 1);
+  });
+});
+
+describe('stripe-orders shop: its records live in the sandbox database', () => {
+  it('keeps orders, stock, e-mails, kept replies and pending faults across a restart on the same file', async () => {
+    const dir = tempDatabaseDir('webpig-shop-');
+    const dbPath = join(dir.dir, 'webpig.db.sandbox.db');
+    const sale = { orderId: 'pi_r', reason: 'sale', lines: [{ sku: 'SKU-R', delta: -2 }] };
+    try {
+      const first = await startShop({ dbPath });
+      try {
+        first.backend.setStock('SKU-R', 10);
+        await callShop(first, 'PUT', '/sandbox/shop/orders/pi_r', { eventId: 'evt_r', state: 'paid', stateOccurredAt: 100, email: 'r@example.com' });
+        assert.equal((await callShop(first, 'POST', '/sandbox/shop/stock/adjustments', sale, 'k-r')).status, 201);
+        await callShop(first, 'POST', '/sandbox/shop/emails', { orderId: 'pi_r', to: 'r@example.com', template: 'order_confirmation', data: {} }, 'k-r-mail');
+        await callShop(first, 'POST', '/sandbox/shop/faults', { operation: 'fulfil', mode: 'fail', count: 2 });
+      } finally {
+        await first.close();
+      }
+
+      const second = await startShop({ dbPath });
+      try {
+        assert.equal(second.backend.getOrder('pi_r')?.state, 'paid');
+        assert.equal(second.backend.getOrder('pi_r')?.email, 'r@example.com');
+        assert.equal(second.backend.stockOf('SKU-R'), 8);
+        assert.equal(second.backend.emails.length, 1);
+        // A stage resumed after the restart sends the same key: it gets the kept reply, no second sale.
+        const again = await callShop(second, 'POST', '/sandbox/shop/stock/adjustments', sale, 'k-r');
+        assert.equal(again.status, 201);
+        assert.equal(again.replayed, 'true');
+        assert.equal(second.backend.stockOf('SKU-R'), 8);
+        assert.equal(second.backend.listAdjustments({ orderId: 'pi_r' }).length, 1);
+        assert.deepEqual(second.backend.listFaults(), [{ operation: 'fulfil', mode: 'fail', remaining: 2 }]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      dir.remove();
+    }
   });
 });

@@ -1,25 +1,21 @@
 /**
  * The subscription's later life through notifications: a recurring charge
- * (`subscription_authorized_payment`, read at `/authorized_payments/{id}`, which the sandbox does
- * not serve — so a small local MercadoPago stand-in on 127.0.0.1 does), then a cancellation.
- * Still one row, and a cancelled subscription is never reactivated.
+ * (`subscription_authorized_payment`, read at the sandbox's `/authorized_payments/{id}`), then a
+ * cancellation. Still one row, and a cancelled subscription is never reactivated.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { subscriptionReference } from '../../examples/subscriptions/activation.js';
 import { subscriptionsPipeline } from '../../examples/subscriptions/pipeline.js';
 import { SubscriptionStore } from '../../examples/subscriptions/subscription-store.js';
 import { deliver, startEngine, waitForEvent, type EngineHarness } from '../helpers/example-pipelines.js';
-import { baseUrlOf } from '../helpers/sandbox-app.js';
+import { baseUrlOf, startSandboxApp, type SandboxApp } from '../helpers/sandbox-app.js';
 import { signMercadopago, TEST_SECRETS } from '../helpers/signing.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
 
 describe('subscriptions: recurring charges and cancellation', () => {
-  const preapprovals = new Map<string, Record<string, unknown>>();
-  const authorizedPayments = new Map<string, Record<string, unknown>>();
-  let api: FastifyInstance;
+  let api: SandboxApp;
   let engine: EngineHarness;
   let appDb: { dir: string; remove: () => void };
   let subscriptions: SubscriptionStore;
@@ -27,19 +23,12 @@ describe('subscriptions: recurring charges and cancellation', () => {
   let seq = 1;
 
   before(async () => {
-    api = Fastify({ logger: false });
-    for (const [path, objects] of [['/preapproval/:id', preapprovals], ['/authorized_payments/:id', authorizedPayments]] as const) {
-      api.get<{ Params: { id: string } }>(path, async (request, reply) => {
-        const found = objects.get(request.params.id);
-        return found ?? reply.status(404).send({ message: 'not found' });
-      });
-    }
-    await api.listen({ host: '127.0.0.1', port: 0 });
+    api = await startSandboxApp({ listen: true });
     appDb = tempDatabaseDir('petgourmet-recurring-');
     subscriptions = new SubscriptionStore(join(appDb.dir, 'app.db'));
     engine = await startEngine({
       sources: [{ name: 'mercadopago', kind: 'mercadopago', secrets: [TEST_SECRETS.mercadopago] }],
-      pipelines: [subscriptionsPipeline({ subscriptions, mercadopagoApiUrl: baseUrlOf(api), mercadopagoAccessToken: 'TEST-token' })],
+      pipelines: [subscriptionsPipeline({ subscriptions, mercadopagoApiUrl: `${baseUrlOf(api.app)}/sandbox/mercadopago`, mercadopagoAccessToken: 'TEST-token' })],
     });
   });
 
@@ -49,6 +38,12 @@ describe('subscriptions: recurring charges and cancellation', () => {
     if (failures === 0) appDb.remove();
     await api.close();
   });
+
+  /** Sets an object's current state at the sandbox's MercadoPago. */
+  async function atMercadoPago(collection: 'preapprovals' | 'authorized_payments', object: Record<string, unknown>): Promise<void> {
+    const res = await api.app.inject({ method: 'POST', url: `/sandbox/mercadopago/${collection}`, payload: object });
+    assert.ok(res.statusCode === 200 || res.statusCode === 201, res.body);
+  }
 
   async function notify(type: string, dataId: string): Promise<{ outcome?: string; status?: string }> {
     const id = seq++;
@@ -68,18 +63,19 @@ describe('subscriptions: recurring charges and cancellation', () => {
     failures++;
     const reference = subscriptionReference('user-recurring', 'plan-trimestral');
     subscriptions.ensure({ userId: 'user-recurring', planId: 'plan-trimestral', externalReference: reference, createdBy: 'checkout', now: new Date() });
-    preapprovals.set('pre-rec', { id: 'pre-rec', status: 'authorized', external_reference: reference, payer_email: 'rec@example.com' });
-    authorizedPayments.set('6114264375', { id: 6114264375, preapproval_id: 'pre-rec', status: 'processed', payment: { id: 90001, status: 'approved' } });
+    const preapproval = { id: 'pre-rec', status: 'authorized', external_reference: reference, payer_email: 'rec@example.com' };
+    await atMercadoPago('preapprovals', preapproval);
+    await atMercadoPago('authorized_payments', { id: 6114264375, preapproval_id: 'pre-rec', status: 'processed', payment: { id: 90001, status: 'approved' } });
 
     assert.deepEqual(await notify('subscription_authorized_payment', '6114264375'), { subscriptionId: 1, outcome: 'activated', status: 'active' });
     let [row] = subscriptions.list({ userId: 'user-recurring' });
     assert.equal(row?.lastPaymentId, '90001');
     assert.equal(row?.mercadopagoPreapprovalId, 'pre-rec');
 
-    preapprovals.set('pre-rec', { ...preapprovals.get('pre-rec'), status: 'cancelled' });
+    await atMercadoPago('preapprovals', { ...preapproval, status: 'cancelled' });
     assert.equal((await notify('subscription_preapproval', 'pre-rec')).outcome, 'cancelled');
     // A late "authorized" (MercadoPago's state changed back? it cannot: cancelled is final).
-    preapprovals.set('pre-rec', { ...preapprovals.get('pre-rec'), status: 'authorized' });
+    await atMercadoPago('preapprovals', { ...preapproval, status: 'authorized' });
     assert.equal((await notify('subscription_preapproval', 'pre-rec')).outcome, 'already_cancelled');
     const rows = subscriptions.list({ userId: 'user-recurring' });
     assert.equal(rows.length, 1);

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
 import { parseSubscriptionReference, subscriptionReference } from '../../examples/subscriptions/activation.js';
 import { SubscriptionStore, SubscriptionStoreError, type ProviderStatus } from '../../examples/subscriptions/subscription-store.js';
@@ -50,6 +51,28 @@ describe('subscriptions store', () => {
       other.close();
     }
     assert.equal(store.list({ userId: 'u1' }).length, 1);
+  });
+
+  it('the database itself refuses a second row for (user, reference), whoever writes it', () => {
+    store.ensure({ userId: 'u-db', planId: 'plan', externalReference: subscriptionReference('u-db', 'plan'), createdBy: 'checkout', now });
+    // A writer that bypasses the store (a script, the seed's plain INSERT) meets the constraint.
+    const raw = new Database(join(dir.dir, 'app.db'));
+    try {
+      const insert = raw.prepare(
+        `INSERT INTO subscriptions (user_id, plan_id, external_reference, status, created_by, created_at, updated_at)
+         VALUES (?, 'plan', ?, 'pending', 'checkout', ?, ?)`,
+      );
+      const at = now.toISOString();
+      assert.throws(
+        () => insert.run('u-db', subscriptionReference('u-db', 'plan'), at, at),
+        (err: unknown) => err instanceof Error && (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE',
+      );
+      // The same reference for another user is another subscription.
+      insert.run('u-db-2', subscriptionReference('u-db', 'plan'), at, at);
+    } finally {
+      raw.close();
+    }
+    assert.equal(store.list({ userId: 'u-db' }).length, 1);
   });
 
   it('moves pending → active once; pending news after that does not deactivate', () => {

@@ -10,7 +10,7 @@ import { SandboxStore, type FaultSpec, type SandboxRecord, type SandboxService }
 import { installErrorHandler } from '../../src/server/http-errors.js';
 import { ingestPlugin } from '../../src/server/ingest/plugin.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
+import { sandboxFacturadorConfig, type FacturadorConfig } from '../../examples/facturador/config.js';
 import { facturadorFlags, facturadorPipeline } from '../../examples/facturador/pipeline.js';
 
 export const EPAYCO = { customerId: '1234567', pKey: 'facturador-test-p-key' } as const;
@@ -27,6 +27,8 @@ export interface FacturadorHarness {
   sandbox: SandboxStore;
   pipelines: PipelineDefinition[];
   worker: Worker;
+  /** Every request the server received, oldest first. */
+  received: ReceivedRequest[];
   /** POSTs a signed confirmation to /webhooks/epayco; returns webpig's event id. */
   sendConfirmation(input: Omit<ConfirmationInput, 'customerId'>): Promise<number>;
   /** Waits until the event is in one of these statuses (fails after 15 s, naming its state). */
@@ -49,6 +51,15 @@ export interface HarnessOptions {
   startWorker?: boolean;
   /** (Default: the engine's 30 s) */
   stageTimeoutMs?: number;
+  /** Changes the sandbox configuration before the pipeline is built (other URLs, tokens). */
+  configure?: (config: FacturadorConfig) => FacturadorConfig;
+}
+
+/** A request the server received: what the connectors sent. */
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  authorization: string | undefined;
 }
 
 export async function startFacturadorHarness(options: HarnessOptions = {}): Promise<FacturadorHarness> {
@@ -61,6 +72,10 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
   const sandbox = SandboxStore.open(options.sandboxDbPath ?? ':memory:');
   const app = Fastify({ logger: false });
   installErrorHandler(app);
+  const received: ReceivedRequest[] = [];
+  app.addHook('onRequest', async (request) => {
+    received.push({ method: request.method, url: request.url, authorization: request.headers.authorization });
+  });
   await app.register(ingestPlugin, {
     store,
     sources: [{ name: 'epayco', kind: 'epayco', customerId: EPAYCO.customerId, pKeys: [EPAYCO.pKey] }],
@@ -70,7 +85,7 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('not listening on TCP');
   const baseUrl = `http://127.0.0.1:${address.port}`;
-  const config = sandboxFacturadorConfig(baseUrl);
+  const config = (options.configure ?? ((c) => c))(sandboxFacturadorConfig(baseUrl));
   if (options.stageTimeoutMs !== undefined) config.stageTimeoutMs = options.stageTimeoutMs;
   const pipelines = [facturadorPipeline(config)];
   const worker = createWorker({ store, pipelines, concurrency: 2, leaseMs: 5_000, pollMs: 20, logger: pino({ level: 'silent' }) });
@@ -83,6 +98,7 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
     sandbox,
     pipelines,
     worker,
+    received,
     async sendConfirmation(input) {
       const signed = signedConfirmation(input, EPAYCO);
       const res = await fetch(`${baseUrl}/webhooks/epayco${signed.query}`, { method: signed.method, headers: signed.headers, body: signed.body });

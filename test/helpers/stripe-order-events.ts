@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ShopBackend } from '../../examples/stripe-orders/shop-backend.js';
+import { SandboxStore } from '../../src/sandbox/sandbox-store.js';
 import { shopServicePlugin } from '../../examples/stripe-orders/shop-service.js';
 import type { SourceConfig } from '../../src/sources/config.js';
 import { deliver, type Delivered, type EngineHarness } from './example-pipelines.js';
@@ -101,13 +102,22 @@ export interface ShopApp {
   close(): Promise<void>;
 }
 
-/** The example shop, served over real HTTP on 127.0.0.1. */
-export async function startShop(): Promise<ShopApp> {
-  const backend = new ShopBackend();
+/** The example shop, served over real HTTP on 127.0.0.1, its records in a sandbox database (in memory unless `dbPath`). */
+export async function startShop(options: { dbPath?: string } = {}): Promise<ShopApp> {
+  const store = SandboxStore.open(options.dbPath ?? ':memory:');
+  const backend = new ShopBackend(store);
   const app = Fastify({ logger: false });
   await app.register(shopServicePlugin, { backend });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('shop is not listening on TCP');
-  return { backend, app, baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+  return {
+    backend,
+    app,
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    async close() {
+      await app.close();
+      store.close();
+    },
+  };
 }

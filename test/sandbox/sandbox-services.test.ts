@@ -190,6 +190,18 @@ describe('payment provider APIs', () => {
     assert.equal(missing.statusCode, 404);
   });
 
+  it('MercadoPago serves authorized payments, and a POST with a known id is that object\'s new state', async () => {
+    await post('/sandbox/mercadopago/authorized_payments', { id: 6114264375, preapproval_id: 'pre-x', payment: { id: 90001, status: 'approved' } });
+    const charge = await getJson<{ id: number; preapproval_id: string }>('/sandbox/mercadopago/authorized_payments/6114264375');
+    assert.deepEqual([charge.id, charge.preapproval_id], [6114264375, 'pre-x']);
+    const created = await post('/sandbox/mercadopago/preapprovals', { id: 'pre-state', status: 'authorized' });
+    const cancelled = await post('/sandbox/mercadopago/preapprovals', { id: 'pre-state', status: 'cancelled' });
+    assert.deepEqual([created.statusCode, cancelled.statusCode], [201, 200]);
+    assert.equal((await getJson<{ status: string }>('/sandbox/mercadopago/preapproval/pre-state')).status, 'cancelled');
+    const listed = await getJson<Array<{ objectId: string }>>('/sandbox/mercadopago/preapprovals');
+    assert.equal(listed.filter((p) => p.objectId === 'pre-state').length, 1);
+  });
+
   it('Stripe retrieves a payment intent and a checkout session', async () => {
     const pi = (await post('/sandbox/stripe/payment_intents', { amount: 2000, currency: 'usd', status: 'succeeded' })).json();
     assert.match(pi.id, /^pi_/);
