@@ -64,9 +64,9 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
             </label>
             <div id={`${id}-about`} class="flag-about">
               <div>{flag.description}</div>
-              {!flag.canChange && flag.reason && (
+              {!flag.canChange && (
                 <div class="warn-text small" data-testid="flag-reason">
-                  {flag.reason}
+                  {t('flagOnlyAllowed')} {flag.allowed.join(', ')}
                 </div>
               )}
               {refusals[flag.key] && <div class="error-text small">{refusals[flag.key]}</div>}
