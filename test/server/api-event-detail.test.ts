@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ConfigError } from '../../src/core/errors.js';
+import { checkDashboardConfig } from '../../src/server/api/plugin.js';
 import { at, json, MINUTE, PEOPLE, seedEvent, startApi, withCsrf, type Harness } from './api-harness.js';
 
 /**
@@ -162,5 +164,27 @@ describe('free text and stage re-run by machines', () => {
     assert.equal((await h.store.getCheckpoints(event.id)).find((c) => c.stage === 'crm_upsert')?.status, 'success');
     const allowed = await h.request('POST', `/api/events/${event.id}/stages/crm_upsert/rerun`, withCsrf(operator));
     assert.equal(allowed.statusCode, 200, allowed.body);
+  });
+});
+
+describe('dashboard settings', () => {
+  test('a configured time zone, currency and language reach the page through /api/config', async () => {
+    const h = await startApi({ dashboard: { timeZone: 'Europe/Madrid', currency: 'USD', locale: 'en' } });
+    try {
+      const config = json<{ locale: string; timeZone: string; currency: string }>(
+        await h.request('GET', '/api/config', await h.session(PEOPLE.viewer)),
+      );
+      assert.deepEqual([config.locale, config.timeZone, config.currency], ['en-CO', 'Europe/Madrid', 'USD']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a misspelt time zone or currency is refused at start, naming the field', () => {
+    const refused = (field: string) => (err: unknown) => err instanceof ConfigError && err.message.startsWith(field);
+    assert.throws(() => checkDashboardConfig({ timeZone: 'America/Bogta' }), refused('dashboard.timeZone'));
+    assert.throws(() => checkDashboardConfig({ currency: 'pesos' }), refused('dashboard.currency'));
+    assert.doesNotThrow(() => checkDashboardConfig(undefined));
+    assert.doesNotThrow(() => checkDashboardConfig({ timeZone: 'America/Bogota', currency: 'COP' }));
   });
 });
