@@ -285,7 +285,11 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.locator('a[href="#/events"]', { hasText: 'Events' }).waitFor();
     assert.match((await page.locator(`tr[data-event-id="${deadEventId}"]`).textContent()) ?? '', /Queued/);
     await page.waitForFunction(() => document.documentElement.lang === 'en');
+    // The choice outlives a reload.
+    await page.reload();
+    await page.locator('a[href="#/events"]', { hasText: 'Events' }).waitFor();
     await page.getByRole('button', { name: 'Español' }).click();
+    await page.waitForFunction(() => document.documentElement.lang === 'es');
   });
 
   test('fits a phone: events become cards, nothing ran from a payload', async () => {
