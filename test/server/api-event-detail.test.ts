@@ -188,3 +188,19 @@ describe('dashboard settings', () => {
     assert.doesNotThrow(() => checkDashboardConfig({ timeZone: 'America/Bogota', currency: 'COP' }));
   });
 });
+
+test("GET /api/webhooks/recent carries the seeds' raw_webhook, secrets redacted", async () => {
+  const h = await startApi();
+  try {
+    const payload = { x_ref_payco: 'REF-RAW', x_signature: 'deadbeefsig', x_customer_name: '<script>x</script>' };
+    const event = await seedEvent(h.store, { payload, rawBody: JSON.stringify(payload) });
+    const response = await h.request('GET', '/api/webhooks/recent', await h.token(['events:read']));
+    assert.equal(response.statusCode, 200, response.body);
+    const hook = json<{ webhooks: Array<{ id: number; raw_webhook: Record<string, unknown> }> }>(response).webhooks.find((w) => w.id === event.id);
+    assert.deepEqual(hook?.raw_webhook, { x_ref_payco: 'REF-RAW', x_signature: '[redacted]', x_customer_name: '<script>x</script>' });
+    assert.ok(!response.body.includes('deadbeefsig'));
+    assert.match(String(response.headers['content-type']), /^application\/json/);
+  } finally {
+    await h.close();
+  }
+});
