@@ -81,6 +81,8 @@ describe('GET /api/events/:id: checkpoints, attempts, data, skip reason, logs', 
   test('every checkpoint comes with its times, attempts and their errors, data and skip reason; logs in order', async () => {
     const response = await h.request('GET', `/api/events/${eventId}`, await h.session(PEOPLE.viewer));
     assert.equal(response.statusCode, 200, response.body);
+    assert.equal(response.headers['x-content-type-options'], 'nosniff');
+    assert.equal(response.headers['cache-control'], 'no-store', 'personal data is not kept by caches');
     const body = json<Details>(response);
     assert.equal(body.event.status, 'dead');
     const byStage = new Map(body.event.checkpoints.map((c) => [c.stage, c]));
@@ -118,6 +120,9 @@ describe('GET /api/events/:id: checkpoints, attempts, data, skip reason, logs', 
   test('a token without events:read may not read it', async () => {
     const retrier = await h.token(['events:retry']);
     assert.equal((await h.request('GET', `/api/events/${eventId}`, retrier)).statusCode, 403);
+    const anonymous = await h.request('GET', `/api/events/${eventId}`);
+    assert.equal(anonymous.statusCode, 401);
+    assert.equal(anonymous.headers['x-content-type-options'], 'nosniff');
   });
 });
 

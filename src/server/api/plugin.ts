@@ -106,6 +106,15 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     setPrincipal(request, principal);
   });
 
+  // Replies carry personal data and stored payloads: never cached by a shared cache, never
+  // sniffed by a browser into something other than JSON (also the 401/403 error replies).
+  app.addHook('onSend', async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (path !== '/api' && !path.startsWith('/api/')) return;
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('cache-control', 'no-store');
+  });
+
   app.get('/api/me', async (request) => {
     const principal = principalOf(request);
     return {
