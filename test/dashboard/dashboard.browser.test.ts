@@ -220,7 +220,10 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.locator('#flag-MEMBERSHIPS_ENABLED').click({ force: true });
     const notice = page.locator('[data-testid="notice"][role="alert"]');
     await notice.waitFor();
-    assert.match((await notice.textContent()) ?? '', /may not change MEMBERSHIPS_ENABLED/);
+    assert.equal(
+      await notice.textContent(),
+      'El servidor no le permite cambiar MEMBERSHIPS_ENABLED. Solo pueden cambiarlo: admin1@sentiretaller.com',
+    );
     assert.equal((await server.store.getFlag('MEMBERSHIPS_ENABLED'))?.value, true, 'unchanged');
     await screenshot(page, '09-flag-refused-by-server');
   });
