@@ -11,7 +11,7 @@ import {
   type DashboardServer,
 } from '../helpers/browser.js';
 import { epaycoFields, sendDelivery, signEpayco, TEST_SECRETS } from '../helpers/signing.js';
-import { ADMIN, AUTH, COLUMNS, FLAGS, OPERATOR, PIPELINES, runFirstStage, seedDeadEvent, SOURCES } from './fixtures.js';
+import { ADMIN, AUTH, COLUMNS, DATA_MARKUP, FLAGS, OPERATOR, PIPELINES, runFirstStage, seedDeadEvent, SOURCES } from './fixtures.js';
 
 /**
  * The dashboard in real headless Chromium against the real server (API, ingestion, SQLite,
@@ -173,6 +173,27 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await screenshot(page, '06-stage-details');
     await page.keyboard.press('Escape');
     await panel.waitFor({ state: 'detached' });
+
+    // FRAPP: the stage's data, markup in it shown as characters and never run.
+    await page.locator(`tr[data-event-id="${deadEventId}"] td[data-column="frapp"] button`).click();
+    const frapp = panel.locator('section[data-stage="membership_creation"]');
+    await frapp.waitFor();
+    const data = frapp.locator('pre.json');
+    assert.match((await data.textContent()) ?? '', /"membershipId": "M-77"/);
+    assert.ok(((await data.textContent()) ?? '').includes(JSON.stringify(DATA_MARKUP)), 'the markup is text');
+    assert.equal(await data.locator('img').count(), 0, 'no element was made from the data');
+    assert.deepEqual(seen.dialogs, []);
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+
+    // DIAN: skipped, and why.
+    await page.locator(`tr[data-event-id="${deadEventId}"] td[data-column="dian"] button`).click();
+    const dian = panel.locator('section[data-stage="worldoffice_dian_emission"]');
+    await dian.waitFor();
+    assert.match((await dian.textContent()) ?? '', /Motivo de omisión.*WORLDOFFICE_DIAN_ENABLED=false/);
+    await screenshot(page, '06b-stage-skipped');
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
   });
 
   test('toggles a permitted flag; a forbidden one is disabled with its reason', async () => {
@@ -183,7 +204,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     assert.equal(await permitted.isChecked(), false);
     assert.equal(await forbidden.isDisabled(), true);
     const reason = page.locator('li[data-flag="MEMBERSHIPS_ENABLED"] [data-testid="flag-reason"]');
-    assert.match((await reason.textContent()) ?? '', /admin1@sentiretaller\.com/);
+    assert.match((await reason.textContent()) ?? '', /^Solo pueden cambiarlo: admin1@sentiretaller\.com$/, 'in Spanish');
     await screenshot(page, '07-flags-before');
 
     await permitted.click();
@@ -199,7 +220,10 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.locator('#flag-MEMBERSHIPS_ENABLED').click({ force: true });
     const notice = page.locator('[data-testid="notice"][role="alert"]');
     await notice.waitFor();
-    assert.match((await notice.textContent()) ?? '', /may not change MEMBERSHIPS_ENABLED/);
+    assert.equal(
+      await notice.textContent(),
+      'El servidor no le permite cambiar MEMBERSHIPS_ENABLED. Solo pueden cambiarlo: admin1@sentiretaller.com',
+    );
     assert.equal((await server.store.getFlag('MEMBERSHIPS_ENABLED'))?.value, true, 'unchanged');
     await screenshot(page, '09-flag-refused-by-server');
   });
@@ -209,7 +233,9 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     const alerts = page.getByTestId('alerts');
     await alerts.waitFor();
     const deadAlert = alerts.locator('li.alert-dead');
-    assert.match((await deadAlert.first().textContent()) ?? '', new RegExp(`event ${deadEventId} is dead`));
+    const alertText = (await deadAlert.first().textContent()) ?? '';
+    assert.match(alertText, new RegExp(`Evento #${deadEventId} falló definitivamente \\(intentos: 3\\): Timeout after 30s calling CRM`));
+    assert.match(alertText, /^Fallido/, 'the kind in Spanish too');
     await screenshot(page, '10-alerts');
 
     await page.locator('a[href="#/metrics"]').click();
@@ -229,6 +255,12 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 1);
     assert.equal(await rows.first().getAttribute('data-event-id'), String(deadEventId));
     await page.getByLabel('Con algún error').uncheck();
+    await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 3);
+
+    await page.getByLabel('Transacción').selectOption('rejected');
+    await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 1);
+    assert.match((await rows.first().textContent()) ?? '', /Luisa Mora/);
+    await page.getByLabel('Transacción').selectOption('');
     await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 3);
 
     await page.getByRole('searchbox').fill('Pérez');
@@ -256,7 +288,11 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.locator('a[href="#/events"]', { hasText: 'Events' }).waitFor();
     assert.match((await page.locator(`tr[data-event-id="${deadEventId}"]`).textContent()) ?? '', /Queued/);
     await page.waitForFunction(() => document.documentElement.lang === 'en');
+    // The choice outlives a reload.
+    await page.reload();
+    await page.locator('a[href="#/events"]', { hasText: 'Events' }).waitFor();
     await page.getByRole('button', { name: 'Español' }).click();
+    await page.waitForFunction(() => document.documentElement.lang === 'es');
   });
 
   test('fits a phone: events become cards, nothing ran from a payload', async () => {
@@ -265,6 +301,13 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `no horizontal scrolling on a phone (page is ${width}px wide)`);
     await screenshot(page, '14-phone');
+    // The per-stage metrics fit too: p50 and p95 are on screen, not behind a sideways scroll.
+    await page.locator('a[href="#/metrics"]').click();
+    const table = page.locator('[data-testid="metrics"] .table-scroll');
+    await table.waitFor();
+    const fits = await table.evaluate((element) => element.scrollWidth <= element.clientWidth);
+    assert.ok(fits, 'the metrics table is not wider than a phone');
+    await screenshot(page, '15-phone-metrics');
     assert.deepEqual(seen.dialogs, []);
     assert.deepEqual(seen.errors, []);
   });

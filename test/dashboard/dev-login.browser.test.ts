@@ -113,7 +113,8 @@ describe('Web Pig in Chromium (demo mode, dev sign-in, permissions)', { skip }, 
     for (const key of ['MEMBERSHIPS_ENABLED', 'WORLDOFFICE_DIAN_ENABLED']) {
       assert.equal(await page.locator(`#flag-${key}`).isDisabled(), true, key);
       const reason = page.locator(`li[data-flag="${key}"] [data-testid="flag-reason"]`);
-      assert.match((await reason.textContent()) ?? '', new RegExp(`may change ${key}`));
+      const expected = key === 'MEMBERSHIPS_ENABLED' ? 'admin1@sentiretaller\\.com' : 'operator';
+      assert.match((await reason.textContent()) ?? '', new RegExp(`^Solo pueden cambiarlo: ${expected}$`));
     }
     await screenshot(page, 'demo-03-viewer-flags');
   });

@@ -48,6 +48,8 @@ export const AUTH = {
   defaultRole: 'viewer',
 };
 
+export const DATA_MARKUP = '<img src=x onerror=alert("data")>';
+
 const TIMEOUT: ErrorInfo = { message: 'Timeout after 30s calling CRM', code: 'TIMEOUT', retriable: true };
 
 /**
@@ -105,7 +107,8 @@ export async function seedDeadEvent(store: Store, providerEventId: string, custo
       await store.recordStageOutcome({ eventId: event.id, stage: name, leaseOwner: worker, outcome, attempt, startedAt, completedAt: tick() });
     };
     if (attempt === 1) {
-      await stage('membership_creation', { status: 'success', data: { membershipId: 'M-77' } });
+      // Markup in stage data (the seeds' modal put it in innerHTML): the page must show it as text.
+      await stage('membership_creation', { status: 'success', data: { membershipId: 'M-77', note: DATA_MARKUP } });
       // A flag-skipped stage never starts: its outcome is written alone, as attempt 0.
       await store.recordStageOutcome({
         eventId: event.id,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { dayStartIn, jsonText, makeFormats } from '../../src/dashboard/app/format.js';
+import { alertKindLabel, alertText } from '../../src/dashboard/app/alerts.js';
 import { languageFromBrowser, translator } from '../../src/dashboard/app/i18n.js';
 
 describe('dashboard formats and words', () => {
@@ -17,7 +18,8 @@ describe('dashboard formats and words', () => {
     assert.match(formats.dateTime('2025-01-27T15:30:00.000Z'), /^27\/01\/2025, 10:30:00\s?a\.\s?m\.$/);
     assert.equal(formats.dateTime(null), '—');
     assert.equal(formats.duration(250), '250 ms');
-    assert.equal(formats.duration(1500), '1.5 s');
+    assert.equal(formats.duration(1500), '1,5 s', 'the Colombian decimal comma');
+    assert.equal(makeFormats('en-CO', 'America/Bogota', 'COP').duration(1500), '1.5 s');
     assert.equal(formats.duration(null), '—');
   });
 
@@ -39,5 +41,23 @@ describe('dashboard formats and words', () => {
     assert.equal(languageFromBrowser([]), 'es');
     assert.equal(translator('es')('retry'), 'Reintentar');
     assert.equal(translator('en')('retry'), 'Retry');
+  });
+
+  test('alerts the server computes are worded in the page language from their details', () => {
+    const es = translator('es');
+    const base = { at: '2025-01-27T15:30:00.000Z', eventId: 7, stage: null, message: 'event 7 is dead', resolvedAt: null };
+    const dead = { ...base, kind: 'dead', details: { attempts: 3, source: 'epayco', error: 'Timeout' } };
+    assert.equal(alertText(es, formats, dead), 'Evento #7 falló definitivamente (intentos: 3): Timeout');
+    assert.equal(alertKindLabel(es, 'dead'), 'Fallido');
+    assert.equal(alertText(translator('en'), formats, dead), 'Event #7 is dead (attempts: 3): Timeout');
+    const retried = { ...base, kind: 'retried', details: { attempts: 4, manualRetries: 1 } };
+    assert.equal(alertText(es, formats, retried), 'Evento #7 lleva 3 reintentos');
+    const rate = { ...base, eventId: null, stage: 'crm_upsert', kind: 'stage_error_rate', details: { errors: 3, finished: 5, errorRate: 0.6 } };
+    assert.match(alertText(es, formats, rate), /^La etapa crm_upsert falló en la última hora: 3 de 5 \(60\s?%\)$/);
+    const stuck = { ...base, kind: 'stuck', details: { leaseExpiresAt: '2025-01-27T15:30:00.000Z' } };
+    assert.match(alertText(es, formats, stuck), /^Evento #7 está atascado en proceso desde 27\/01\/2025, 10:30:00/);
+    const custom = { ...base, kind: 'oversold', details: null, message: 'order 9 oversold' };
+    assert.equal(alertText(es, formats, custom), 'order 9 oversold', 'kinds written by pipelines keep their message');
+    assert.equal(alertKindLabel(es, 'oversold'), 'oversold');
   });
 });

@@ -9,6 +9,7 @@ interface FlagView {
   updatedBy: string | null;
   canChange: boolean;
   reason: string | null;
+  allowed: string[];
 }
 interface ErrorBody {
   error: { code: string; message: string };
@@ -43,6 +44,8 @@ describe('flags: the server enforces FLAG_PERMISSIONS (the hole in the seeds)', 
     assert.equal(finance.MEMBERSHIPS_ENABLED?.canChange, false);
     assert.match(finance.MEMBERSHIPS_ENABLED?.reason ?? '', /only admin1@sentiretaller\.com may change MEMBERSHIPS_ENABLED/);
     assert.equal(finance.CRM_ENABLED?.canChange, false, 'a flag without a list: admins only');
+    assert.deepEqual(finance.MEMBERSHIPS_ENABLED?.allowed, [PEOPLE.admin], 'who may, for the page to word in its language');
+    assert.deepEqual(finance.CRM_ENABLED?.allowed, ['admin']);
     const admin = await flags(await h.session(PEOPLE.admin));
     assert.ok(Object.values(admin).every((f) => f.canChange));
     const operator = await flags(await h.session(PEOPLE.operator));

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { definePipeline } from '../../src/core/pipeline.js';
-import type { FlagConfig } from '../../src/core/config.js';
+import type { FlagConfig, WebpigConfig } from '../../src/core/config.js';
 import type { CheckpointStatus, EventRecord, EventSummary, JsonValue } from '../../src/core/types.js';
 import type { Store, StageOutcome } from '../../src/store/store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -101,6 +101,8 @@ export interface HarnessOptions {
   streamPollMs?: number;
   /** Listen on 127.0.0.1:0 (for SSE and OIDC tests). */
   listen?: boolean;
+  /** The `dashboard` section of webpig.config.ts. */
+  dashboard?: WebpigConfig['dashboard'];
   /** A store to use instead of a fresh SQLite file (it is migrated and closed by the harness). */
   openStore?: () => Promise<Store>;
 }
@@ -139,6 +141,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness & 
       flags: FLAGS,
       auth,
       pipelines: [PIPELINE],
+      ...(options.dashboard ? { dashboard: options.dashboard } : {}),
       ...(options.publicUrl || baseUrl ? { publicUrl: options.publicUrl ?? baseUrl } : {}),
     },
     mode: options.mode ?? 'production',

@@ -15,6 +15,7 @@ interface Computed {
   eventId: number | null;
   stage: string | null;
   message: string;
+  details: Record<string, unknown> | null;
 }
 
 describe('alerts, metrics, audit, rejections, compatibility', () => {
@@ -69,6 +70,14 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     assert.deepEqual(find('retried').map((a) => a.eventId), [retried.id]);
     assert.deepEqual(find('stuck').map((a) => a.eventId), [stuck.id]);
     assert.deepEqual(find('stage_error_rate').map((a) => a.stage), ['worldoffice_invoice_creation']);
+    // The facts a page needs to word them in its own language.
+    assert.deepEqual(find('dead')[0]?.details, { attempts: 1, source: 'epayco', error: 'WorldOffice timeout' });
+    assert.equal(find('retried')[0]?.details?.attempts, 3);
+    assert.equal(find('stuck')[0]?.details?.leaseExpiresAt, new Date(stuck.receivedAt.getTime() + MINUTE).toISOString());
+    assert.deepEqual(
+      [find('stage_error_rate')[0]?.details?.errors, find('stage_error_rate')[0]?.details?.finished],
+      [5, 6],
+    );
     assert.ok(!find('stage_error_rate').some((a) => a.stage === 'crm_upsert'), 'two finished attempts are too few to call a rate');
   });
 

@@ -15,10 +15,31 @@ const DEFAULT_CONFIG: DashboardConfig = {
   devLogin: false,
 };
 
+const LANGUAGE_KEY = 'webpig.language';
+
+/** The language chosen with the button, kept across reloads; else the browser's. */
+function initialLanguage(): Language {
+  try {
+    const saved = localStorage.getItem(LANGUAGE_KEY);
+    if (saved === 'es' || saved === 'en') return saved;
+  } catch {
+    // Storage can be disabled (privacy settings): the browser's language it is.
+  }
+  return languageFromBrowser(navigator.languages ?? [navigator.language]);
+}
+
+function rememberLanguage(language: Language): void {
+  try {
+    localStorage.setItem(LANGUAGE_KEY, language);
+  } catch {
+    // Not remembered; nothing else depends on it.
+  }
+}
+
 type AuthState = { kind: 'loading' } | { kind: 'signed-out' } | { kind: 'signed-in'; me: Me } | { kind: 'failed'; message: string };
 
 export function App() {
-  const [language, setLanguage] = useState<Language>(() => languageFromBrowser(navigator.languages ?? [navigator.language]));
+  const [language, setLanguage] = useState<Language>(initialLanguage);
   const [auth, setAuth] = useState<AuthState>({ kind: 'loading' });
   const [config, setConfig] = useState<DashboardConfig>(DEFAULT_CONFIG);
   const t = useMemo(() => translator(language), [language]);
@@ -82,7 +103,11 @@ export function App() {
   if (!session) return <SignIn t={t} devLogin={config.devLogin} onSignedIn={() => void load()} />;
   return (
     <SessionContext.Provider value={session}>
-      <Dashboard onSignOut={() => void signOut()} onToggleLanguage={() => setLanguage(language === 'es' ? 'en' : 'es')} />
+      <Dashboard onSignOut={() => void signOut()} onToggleLanguage={() => {
+          const next = language === 'es' ? 'en' : 'es';
+          rememberLanguage(next);
+          setLanguage(next);
+        }} />
     </SessionContext.Provider>
   );
 }

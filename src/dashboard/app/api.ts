@@ -82,6 +82,7 @@ export const api = {
       'GET',
       `/api/events${query({
         status: filters.status,
+        transactionStatus: filters.transactionStatus,
         source: filters.source.trim(),
         columnState: filters.columnState,
         since: dayStartIn(filters.since, timeZone),

@@ -40,6 +40,8 @@ export function makeFormats(locale: string, timeZone: string, defaultCurrency: s
     return format;
   };
   const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
+  // Seconds with the locale's decimal mark: 1,5 s in Colombia.
+  const seconds = new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   return {
     dateTime: (iso) => (iso ? dateTime.format(new Date(iso)) : '—'),
     shortDateTime: (iso) => shortDateTime.format(new Date(iso)),
@@ -47,7 +49,7 @@ export function makeFormats(locale: string, timeZone: string, defaultCurrency: s
     duration: (ms) => {
       if (ms === null || ms === undefined) return '—';
       if (ms < 1000) return `${Math.round(ms)} ms`;
-      if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+      if (ms < 60_000) return `${seconds.format(ms / 1000)} s`;
       return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
     },
     percent: (ratio) => (ratio === null || ratio === undefined ? '—' : percent.format(ratio)),

@@ -5,7 +5,8 @@
 
 export type EventStatus = 'queued' | 'processing' | 'succeeded' | 'retrying' | 'dead' | 'ignored';
 export const EVENT_STATUSES: readonly EventStatus[] = ['queued', 'processing', 'succeeded', 'retrying', 'dead', 'ignored'];
-export type TransactionStatus = 'accepted' | 'rejected' | 'pending' | 'reversed';
+export const TRANSACTION_STATUSES = ['accepted', 'rejected', 'pending', 'reversed'] as const;
+export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
 export type CheckpointStatus = 'pending' | 'processing' | 'success' | 'error' | 'skipped';
 export type CellState = 'success' | 'error' | 'processing' | 'skipped' | 'not_run' | 'not_applicable';
 
@@ -132,6 +133,8 @@ export interface FlagView {
   updatedBy: string | null;
   canChange: boolean;
   reason: string | null;
+  /** Who may change it: roles, e-mails, token:<name>. */
+  allowed: string[];
 }
 
 export interface AlertView {
@@ -164,6 +167,7 @@ export interface Metrics {
 /** The filters of the events view, as sent to `GET /api/events`. */
 export interface EventFilters {
   status: EventStatus | '';
+  transactionStatus: TransactionStatus | '';
   source: string;
   columnState: '' | 'error';
   since: string;
@@ -171,4 +175,4 @@ export interface EventFilters {
   q: string;
 }
 
-export const NO_FILTERS: EventFilters = { status: '', source: '', columnState: '', since: '', until: '', q: '' };
+export const NO_FILTERS: EventFilters = { status: '', transactionStatus: '', source: '', columnState: '', since: '', until: '', q: '' };

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CheckpointRecord, EventLogEntry, EventRecord } from '../../core/types.js';
 import { parseInput, requireScope, type ApiContext } from './context.js';
+import { redactJson } from './redact.js';
 import { changeFlag } from './flags.js';
 
 /**
@@ -85,6 +86,8 @@ export function toCompatWebhook(event: EventRecord, checkpoints: CheckpointRecor
     },
     checkpoints: Object.fromEntries(checkpoints.map((c) => [c.stage, compatCheckpoint(c)])),
     logs: logs.map((log) => ({ timestamp: log.at, level: log.level, stage: log.stage, message: log.message })),
+    // The seeds' "raw_webhook": the provider's fields, with signatures, keys and card data redacted.
+    raw_webhook: redactJson(event.payload),
   };
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FlagConfig } from '../../core/config.js';
 import type { FlagRecord } from '../../core/types.js';
-import { flagPermission, type Principal } from '../auth/principal.js';
+import { DEFAULT_FLAG_ALLOWED, flagPermission, type Principal } from '../auth/principal.js';
 import { HttpError } from '../http-errors.js';
 import { parseInput, principalOf, requireScope, type ApiContext } from './context.js';
 
@@ -15,6 +15,8 @@ import { parseInput, principalOf, requireScope, type ApiContext } from './contex
 export interface FlagView extends FlagRecord {
   canChange: boolean;
   reason: string | null;
+  /** Who may change it (roles, e-mails, token:<name>): the page says so in its own language. */
+  allowed: string[];
 }
 
 const changeBody = z.object({ value: z.boolean(), reason: z.string().max(500).optional() }).strict();
@@ -24,8 +26,9 @@ const historyQuery = z.object({
 });
 
 export function flagView(ctx: ApiContext, principal: Principal, flag: FlagRecord): FlagView {
-  const permission = flagPermission(principal, flagConfig(ctx, flag.key), flag.key);
-  return { ...flag, canChange: permission.canChange, reason: permission.reason };
+  const config = flagConfig(ctx, flag.key);
+  const permission = flagPermission(principal, config, flag.key);
+  return { ...flag, canChange: permission.canChange, reason: permission.reason, allowed: [...(config?.allowed ?? DEFAULT_FLAG_ALLOWED)] };
 }
 
 function flagConfig(ctx: ApiContext, key: string): FlagConfig | undefined {

@@ -39,7 +39,7 @@ export async function computeAlerts(ctx: ApiContext): Promise<ComputedAlert[]> {
       eventId: event.id,
       stage: null,
       message: `event ${event.id} is dead${event.lastError ? `: ${event.lastError.message}` : ''}`,
-      details: { attempts: event.attempts, source: event.source },
+      details: { attempts: event.attempts, source: event.source, error: event.lastError?.message ?? null },
     });
   }
   // Still unfinished: once it succeeds (or dies, listed above) the alert has served its purpose.
@@ -67,7 +67,7 @@ export async function computeAlerts(ctx: ApiContext): Promise<ComputedAlert[]> {
       eventId: event.id,
       stage: null,
       message: `event ${event.id} is stuck in processing: its lease expired at ${event.leaseExpiresAt.toISOString()}`,
-      details: { leaseOwner: event.leaseOwner },
+      details: { leaseOwner: event.leaseOwner, leaseExpiresAt: event.leaseExpiresAt.toISOString() },
     });
   }
   const samples = await ctx.store.attemptSamples(new Date(now.getTime() - ERROR_RATE_WINDOW_MS), 10_000);
@@ -80,7 +80,7 @@ export async function computeAlerts(ctx: ApiContext): Promise<ComputedAlert[]> {
       eventId: null,
       stage: stat.stage,
       message: `stage ${stat.stage} failed ${stat.error} of ${finished} attempts in the last hour`,
-      details: { errorRate: stat.error / finished, threshold: ctx.stageErrorRate },
+      details: { errorRate: stat.error / finished, threshold: ctx.stageErrorRate, errors: stat.error, finished },
     });
   }
   return alerts;

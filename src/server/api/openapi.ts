@@ -219,6 +219,7 @@ export const OPENAPI_DOCUMENT = {
         properties: {
           key: { type: 'string' }, value: { type: 'boolean' }, description: { type: 'string' }, updatedAt: date,
           updatedBy: { type: ['string', 'null'] }, canChange: { type: 'boolean' }, reason: { type: ['string', 'null'] },
+          allowed: { type: 'array', items: { type: 'string' }, description: 'Who may change it: roles, e-mails, token:<name>' },
         },
       },
       FlagChangeRequest: {

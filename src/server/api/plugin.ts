@@ -2,6 +2,7 @@ import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { ColumnConfig, FlagConfig, WebpigConfig } from '../../core/config.js';
 import type { PipelineDefinition } from '../../core/pipeline.js';
+import { ConfigError } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
 import { isResolvedAuthConfig, parseAuthConfig, type AuthConfig, type ResolvedAuthConfig } from '../auth/config.js';
 import { devLoginEnabled, registerAuthRoutes } from '../auth/routes.js';
@@ -46,8 +47,25 @@ export interface ApiPluginOptions {
   streamPollMs?: number;
 }
 
+/**
+ * The page formats every date and amount with these: a typo would break it in each browser,
+ * so it is refused at start, naming the field.
+ */
+export function checkDashboardConfig(dashboard: WebpigConfig['dashboard']): void {
+  try {
+    new Intl.DateTimeFormat('es-CO', { timeZone: dashboard?.timeZone ?? 'America/Bogota' });
+  } catch (err) {
+    throw new ConfigError(`dashboard.timeZone: "${dashboard?.timeZone}" is not an IANA time zone (e.g. America/Bogota)`, { cause: err });
+  }
+  const currency = dashboard?.currency ?? 'COP';
+  if (!/^[A-Z]{3}$/.test(currency)) {
+    throw new ConfigError(`dashboard.currency: "${currency}" is not an ISO 4217 code (e.g. COP)`);
+  }
+}
+
 export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions): Promise<void> {
   const { store, config, mode } = options;
+  checkDashboardConfig(config.dashboard);
   const now = options.now ?? (() => new Date());
   const auth = config.auth && isResolvedAuthConfig(config.auth) ? config.auth : parseAuthConfig(config.auth ?? {});
   checkFlagLists(auth, config.flags ?? []);
@@ -86,6 +104,15 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     const principal = await authenticate(runtime, request);
     if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'sign in or send an API token');
     setPrincipal(request, principal);
+  });
+
+  // Replies carry personal data and stored payloads: never cached by a shared cache, never
+  // sniffed by a browser into something other than JSON (also the 401/403 error replies).
+  app.addHook('onSend', async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (path !== '/api' && !path.startsWith('/api/')) return;
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('cache-control', 'no-store');
   });
 
   app.get('/api/me', async (request) => {

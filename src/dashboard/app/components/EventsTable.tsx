@@ -5,7 +5,8 @@ import { StageCell } from './cells.js';
 
 const TRANSACTION_ICONS: Record<TransactionStatus, string> = {
   accepted: '✓',
-  rejected: '🚫',
+  // Plain symbols, not emoji: they render on machines without an emoji font.
+  rejected: '✗',
   pending: '…',
   reversed: '↩',
 };

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useSession } from '../context.js';
-import { EVENT_STATUSES, NO_FILTERS, type EventFilters, type EventStatus } from '../types.js';
+import { EVENT_STATUSES, NO_FILTERS, TRANSACTION_STATUSES, type EventFilters, type EventStatus, type TransactionStatus } from '../types.js';
 
 /** Filters of the events view; free text is applied after a short pause in typing. */
 export function Filters({ value, onChange }: { value: EventFilters; onChange: (filters: EventFilters) => void }) {
@@ -33,6 +33,22 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
           {EVENT_STATUSES.map((status) => (
             <option key={status} value={status}>
               {t(`status_${status}` as const)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('filterTransaction')}
+        <select
+          value={value.transactionStatus}
+          onChange={(change) =>
+            set({ transactionStatus: (change.currentTarget as HTMLSelectElement).value as TransactionStatus | '' })
+          }
+        >
+          <option value="">{t('any')}</option>
+          {TRANSACTION_STATUSES.map((status) => (
+            <option key={status} value={status}>
+              {t(status)}
             </option>
           ))}
         </select>

@@ -30,7 +30,13 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
       setRefusals(({ [flag.key]: _dropped, ...rest }) => rest);
       onNotice(`${t('flagChanged')} ${flag.key}`);
     } catch (error) {
-      const message = error instanceof ApiError ? error.message : t('unknownError');
+      // The server's words are English; a refusal is said in the page's language, with who may.
+      const message =
+        error instanceof ApiError && error.status === 403 && error.code === 'FORBIDDEN'
+          ? `${t('flagRefused')} ${flag.key}. ${t('flagOnlyAllowed')} ${flag.allowed.join(', ')}`
+          : error instanceof ApiError
+            ? error.message
+            : t('unknownError');
       setRefusals((current) => ({ ...current, [flag.key]: message }));
       onNotice(message, true);
     } finally {
@@ -64,9 +70,9 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
             </label>
             <div id={`${id}-about`} class="flag-about">
               <div>{flag.description}</div>
-              {!flag.canChange && flag.reason && (
+              {!flag.canChange && (
                 <div class="warn-text small" data-testid="flag-reason">
-                  {flag.reason}
+                  {t('flagOnlyAllowed')} {flag.allowed.join(', ')}
                 </div>
               )}
               {refusals[flag.key] && <div class="error-text small">{refusals[flag.key]}</div>}

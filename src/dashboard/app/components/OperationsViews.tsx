@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useSession } from '../context.js';
+import { alertKindLabel, alertText } from '../alerts.js';
 import type { AlertView, Metrics } from '../types.js';
 
 type Notice = (message: string, isError?: boolean) => void;
@@ -20,9 +21,9 @@ export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpen
     <ul class="alerts" data-testid="alerts">
       {alerts.map((alert, index) => (
         <li key={`${alert.kind}-${alert.id ?? ''}-${alert.eventId ?? ''}-${index}`} class={`alert alert-${alert.kind}`}>
-          <span class="badge">{alert.kind}</span> <span class="muted small">{formats.dateTime(alert.at)}</span>
-          <div>{alert.message}</div>
-          {alert.stage && <div class="small">{alert.stage}</div>}
+          <span class="badge">{alertKindLabel(t, alert.kind)}</span> <span class="muted small">{formats.dateTime(alert.at)}</span>
+          <div>{alertText(t, formats, alert)}</div>
+          {alert.stage && alert.kind !== 'dead' && alert.kind !== 'stage_error_rate' && <div class="small">{alert.stage}</div>}
           {alert.eventId !== null && (
             <button type="button" class="link" onClick={() => onOpenEvent(alert.eventId as number)}>
               #{alert.eventId}
