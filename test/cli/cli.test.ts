@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openStore } from '../../src/store/open.js';
+import { postgresMigrations } from '../../src/store/postgres/migrate.js';
+import { sqliteMigrations } from '../../src/store/sqlite/migrate.js';
 import { runCli } from '../helpers/cli.js';
 import { postgresSkip, withTestSchema } from '../helpers/postgres.js';
 
@@ -65,15 +67,22 @@ describe('webpig CLI basics', () => {
   });
 });
 
+/** What `webpig migrate` prints after applying every bundled migration to an empty database. */
+function appliedLine(names: string[]): RegExp {
+  return new RegExp(`applied ${names.length} migration\\(s\\): ${names.join(', ')}; schema is at version ${names.length}\n`);
+}
+const sqliteNames = sqliteMigrations().map((m) => m.name);
+const postgresNames = postgresMigrations().map((m) => m.name);
+
 describe('webpig migrate on SQLite', () => {
   it('creates the schema on an empty file; running it twice changes nothing', async () => {
     const file = path.join(dir, 'migrate.db');
     const first = runCli(['--db', `sqlite:${file}`, 'migrate'], { cwd: dir });
     assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stdout, /applied 1 migration\(s\): 0001_init; schema is at version 1/);
+    assert.match(first.stdout, appliedLine(sqliteNames));
     const second = runCli(['--db', `sqlite:${file}`, 'migrate'], { cwd: dir });
     assert.equal(second.status, 0, second.stderr);
-    assert.match(second.stdout, /nothing to apply; schema is at version 1/);
+    assert.match(second.stdout, new RegExp(`nothing to apply; schema is at version ${sqliteNames.length}`));
     const store = await openStore(`sqlite:${file}`);
     try {
       assert.deepEqual((await store.migrate()).applied, []);
@@ -87,7 +96,7 @@ describe('webpig migrate on SQLite', () => {
     const file = path.join(dir, 'env.db');
     const result = runCli(['migrate'], { cwd: dir, env: { WEBPIG_DATABASE_URL: `sqlite:${file}` } });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /applied 1 migration/);
+    assert.match(result.stdout, appliedLine(sqliteNames));
   });
 });
 
@@ -97,7 +106,7 @@ describe('webpig migrate on PostgreSQL', { skip: pgSkip }, () => {
     const { url } = await schemas.create();
     const first = runCli(['--db', url, 'migrate'], { cwd: dir });
     assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stdout, /applied 1 migration\(s\): 0001_init/);
+    assert.match(first.stdout, appliedLine(postgresNames));
     const second = runCli(['--db', url, 'migrate'], { cwd: dir });
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stdout, /nothing to apply/);
