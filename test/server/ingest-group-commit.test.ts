@@ -5,6 +5,7 @@ import pino from 'pino';
 import { GroupCommitter } from '../../src/server/ingest/group-commit.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { NewEvent } from '../../src/store/store.js';
+import { commitGate, storeWithCommitHook } from '../helpers/gated-store.js';
 import { startIngestServer, type IngestServer } from '../helpers/ingest-server.js';
 import { customBody, sendDelivery, signCustom, TEST_SECRETS } from '../helpers/signing.js';
 
@@ -116,5 +117,53 @@ describe('ingestion when the commit fails', () => {
     // (The ePayco customer id is public and short enough to appear by chance in a timestamp.)
     const secrets = Object.entries(TEST_SECRETS).filter(([name]) => name !== 'epaycoCustomerId');
     for (const [name, secret] of secrets) assert.ok(!logged.includes(secret), `${name} is not in the logs`);
+  });
+});
+
+describe('the reply waits for the commit', () => {
+  /** Sends one delivery; `settled()` tells whether its reply has arrived yet. */
+  function send(server: IngestServer) {
+    let replied = false;
+    const signed = signCustom({ secret: TEST_SECRETS.custom, body: customBody(), timestampHeader: 'x-webpig-timestamp' });
+    const reply = sendDelivery(server.baseUrl, 'shop', signed).finally(() => (replied = true));
+    return { reply, settled: () => replied };
+  }
+
+  it('no reply while the transaction is open; 200 once it has committed', async () => {
+    const real = SqliteStore.open('sqlite::memory:');
+    const gate = commitGate();
+    const server = await startIngestServer({ store: storeWithCommitHook(real, gate.hook) });
+    try {
+      const delivery = send(server);
+      await gate.entered;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(delivery.settled(), false, 'no reply before the commit');
+      assert.equal(await real.countEvents({}), 0);
+      gate.open();
+      const reply = await delivery.reply;
+      assert.equal(reply.status, 200);
+      assert.equal(reply.body.status, 'accepted');
+      assert.equal((await real.getEvent(reply.body.id as number))?.source, 'shop', 'what was acknowledged is stored');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a commit that fails after a wait is a 503, not a 200', async () => {
+    const real = SqliteStore.open('sqlite::memory:');
+    const gate = commitGate();
+    const server = await startIngestServer({ store: storeWithCommitHook(real, gate.hook) });
+    try {
+      const delivery = send(server);
+      await gate.entered;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(delivery.settled(), false);
+      gate.fail(new Error('disk full'));
+      const reply = await delivery.reply;
+      assert.equal(reply.status, 503);
+      assert.equal(await real.countEvents({}), 0);
+    } finally {
+      await server.close();
+    }
   });
 });
