@@ -33,6 +33,7 @@ import type {
   Store,
   WakeListener,
 } from '../store.js';
+import { ConfigError, errorMessage } from '../../core/errors.js';
 import * as checkpoints from './checkpoints.js';
 import * as claims from './claims.js';
 import {
@@ -40,6 +41,7 @@ import {
   type PostgresTarget,
   clientConfig,
   createPool,
+  describeTarget,
   inTransaction,
   resolveTarget,
   wakeChannel,
@@ -78,12 +80,18 @@ export class PostgresStore implements Store {
    * The schema comes from `options.schema`, else `?schema=` in the URL, else `public`.
    */
   static async open(url: string, options: PostgresOpenOptions = {}): Promise<PostgresStore> {
-    const store = new PostgresStore(resolveTarget(url, options));
+    const target = resolveTarget(url, options);
+    const store = new PostgresStore(target);
     try {
       await store.pool.query('SELECT 1');
     } catch (err) {
       await store.pool.end().catch(() => undefined);
-      throw err;
+      // pg's own message ("connect ECONNREFUSED …", "role … does not exist") does not say
+      // which database was meant: name it, without the password.
+      throw new ConfigError(`cannot connect to PostgreSQL at ${describeTarget(target)}: ${errorMessage(err)}`, {
+        code: 'DATABASE_OPEN_FAILED',
+        cause: err,
+      });
     }
     return store;
   }
