@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openStore } from '../../src/store/open.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { sendDelivery, signStripe, stripeEvent } from '../helpers/signing.js';
 import { postgresSkip, queryIn, withTestSchema } from '../helpers/postgres.js';
 
 // Probed before any test is registered: a top-level await between describes would let the
@@ -205,6 +206,29 @@ describe('webpig flags', () => {
       assert.equal(audit.items.length, 1);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('webpig serve', () => {
+  it('takes a source from WEBPIG_STRIPE_WEBHOOK_SECRET when the config defines none', { timeout: 60_000 }, async () => {
+    const cfgDir = mkdtempSync(path.join(dir, 'serve-'));
+    writeFileSync(path.join(cfgDir, 'webpig.config.js'), 'export default { sources: [], pipelines: [] };\n');
+    const secret = 'whsec_from_the_environment';
+    const server = startCli(['--db', `sqlite:${path.join(cfgDir, 'serve.db')}`, 'serve', '--port', '0'], {
+      cwd: cfgDir,
+      env: { WEBPIG_STRIPE_WEBHOOK_SECRET: secret },
+    });
+    try {
+      const line = await server.waitForLine(/listening on /);
+      const baseUrl = /listening on (http:\/\/\S+)/.exec(line)?.[1] ?? '';
+      const accepted = await sendDelivery(baseUrl, 'stripe', signStripe({ payload: stripeEvent(), secret }));
+      assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+      assert.equal(accepted.body.status, 'accepted');
+      const refused = await sendDelivery(baseUrl, 'stripe', signStripe({ payload: stripeEvent(), secret: 'whsec_other' }));
+      assert.equal(refused.status, 401);
+    } finally {
+      await server.stop();
     }
   });
 });
