@@ -1,10 +1,10 @@
 import type { InsertEventResult, NewEvent, Store } from '../../src/store/store.js';
 
 /**
- * The same store, with a hook around `insertEvents` (the group commit's only write): it runs
- * `before(batch)` and waits for it before the real commit. Tests use it to hold a commit
- * open ("the reply must wait") or to widen the gap between a request and its commit (the
- * crash test), without touching the store itself.
+ * The same store, with a hook around `insertEvent` and `insertEvents` (the group commit's only
+ * writes): it runs `before(batch)` and waits for it before the real commit. Tests use it to
+ * hold a commit open ("the reply must wait") or to widen the gap between a request and its
+ * commit (the crash test), without touching the store itself.
  */
 export function storeWithCommitHook(store: Store, before: (batch: NewEvent[]) => Promise<void>): Store {
   return new Proxy(store, {
@@ -13,6 +13,12 @@ export function storeWithCommitHook(store: Store, before: (batch: NewEvent[]) =>
         return async (batch: NewEvent[]): Promise<InsertEventResult[]> => {
           await before(batch);
           return target.insertEvents(batch);
+        };
+      }
+      if (property === 'insertEvent') {
+        return async (event: NewEvent): Promise<InsertEventResult> => {
+          await before([event]);
+          return target.insertEvent(event);
         };
       }
       const value: unknown = Reflect.get(target, property, target);

@@ -2,9 +2,9 @@ import type { InsertEventResult, NewEvent, Store } from '../../store/store.js';
 
 /**
  * Group commit: deliveries that arrive close together are written by one
- * `store.insertEvents` call — one transaction, one fsync — and each caller's promise settles
- * only when its own batch is committed (or failed). That is what lets the HTTP reply wait for
- * durability without paying one fsync per request.
+ * `store.insertEvents` call — one transaction, one fsync (a lone delivery: `insertEvent`) —
+ * and each caller's promise settles only when its own batch is committed (or failed). That is
+ * what lets the HTTP reply wait for durability without paying one fsync per request.
  *
  * Protocol: the first submission opens a batch and schedules its flush `windowMs` later
  * (0, the default: at the end of the current turn of the event loop). Submissions before the flush join
@@ -105,7 +105,13 @@ export class GroupCommitter {
   async #commit(batch: Waiter[]): Promise<void> {
     const started = performance.now();
     try {
-      const results = await this.#store.insertEvents(batch.map((waiter) => waiter.event));
+      // A batch of one (quiet traffic) takes the store's single-delivery path: on PostgreSQL
+      // one autocommitted statement instead of a transaction, about half the latency.
+      const [only] = batch;
+      const results =
+        batch.length === 1 && only
+          ? [await this.#store.insertEvent(only.event)]
+          : await this.#store.insertEvents(batch.map((waiter) => waiter.event));
       if (results.length !== batch.length) {
         throw new Error(`insertEvents returned ${results.length} results for ${batch.length} events`);
       }
