@@ -46,6 +46,19 @@ describe('ingestion on PostgreSQL, two servers on one database', { skip }, () =>
     });
   }
 
+  it('a signed delivery with U+0000 in its JSON is stored with its exact bytes, not refused 503 on every retry', async () => {
+    const event = stripeEvent({
+      object: { id: 'pi_nul', object: 'payment_intent', amount: 100, currency: 'usd', description: 'Plan\u0000anual', metadata: { note: '\ud800' } },
+    });
+    const signed = signStripe({ payload: event, secret: TEST_SECRETS.stripe });
+    assert.match(signed.body, /\\u0000/, 'the body carries the escape');
+    const reply = await sendDelivery(servers[0]!.baseUrl, 'stripe', signed);
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    const stored = await servers[0]!.store.getEvent(reply.body.id as number);
+    assert.ok(stored?.rawBody.equals(Buffer.from(signed.body)), 'the exact bytes, for any later verification');
+    assert.equal(stored?.summary.product, 'Plan\uFFFDanual');
+  });
+
   it('different deliveries racing through both servers are each stored once', async () => {
     const batch = Array.from({ length: 40 }, () => deliveries.stripe());
     // Each delivery twice, once to each server, in opposite orders.

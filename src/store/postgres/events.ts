@@ -3,7 +3,8 @@ import type { EventRecord } from '../../core/types.js';
 import type { EventFilter, InsertEventResult, ListOptions, NewEvent } from '../store.js';
 import type { Queryable } from './connection.js';
 import { decodeCursor, pageLimit, toPage } from '../cursor.js';
-import { type EventRow, jsonParam, normalizeSearch, searchText, toEvent } from './rows.js';
+import { normalizeSearch, searchText } from '../search-text.js';
+import { type EventRow, jsonParam, toEvent } from './rows.js';
 
 /** Columns a new event is inserted with, in order (the rest take their defaults). */
 const INSERT_COLUMNS = [

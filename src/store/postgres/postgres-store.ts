@@ -34,6 +34,7 @@ import type {
   WakeListener,
 } from '../store.js';
 import { ConfigError, errorMessage } from '../../core/errors.js';
+import { storableEvent, storableText } from '../storable.js';
 import * as checkpoints from './checkpoints.js';
 import * as claims from './claims.js';
 import {
@@ -108,7 +109,7 @@ export class PostgresStore implements Store {
   // ── Inbox ──────────────────────────────────────────────────────────────────────────────
 
   async insertEvent(event: NewEvent): Promise<InsertEventResult> {
-    const result = await events.insertOneEvent(this.pool, event, this.channel);
+    const result = await events.insertOneEvent(this.pool, storableEvent(event), this.channel);
     if (!result.duplicate) this.wake.emit();
     return result;
   }
@@ -116,7 +117,7 @@ export class PostgresStore implements Store {
   async insertEvents(batch: NewEvent[]): Promise<InsertEventResult[]> {
     if (batch.length === 0) return [];
     return this.transactionThatMayWake(async (client, wake) => {
-      const { results, inserted } = await events.insertEventRows(client, batch);
+      const { results, inserted } = await events.insertEventRows(client, batch.map(storableEvent));
       if (inserted > 0) await wake();
       return results;
     });
@@ -127,7 +128,7 @@ export class PostgresStore implements Store {
   }
 
   findEventByProviderId(source: string, providerEventId: string): Promise<EventRecord | null> {
-    return events.findEventRow(this.pool, source, providerEventId);
+    return events.findEventRow(this.pool, storableText(source), storableText(providerEventId));
   }
 
   listEvents(filter: EventFilter, options?: ListOptions): Promise<Page<EventRecord>> {
