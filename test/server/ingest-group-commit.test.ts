@@ -167,3 +167,44 @@ describe('the reply waits for the commit', () => {
     }
   });
 });
+
+describe('a delivery the database refuses', () => {
+  it('fails alone: the deliveries committed beside it are stored', async () => {
+    const real = SqliteStore.open('sqlite::memory:');
+    await real.migrate();
+    // The store refuses any commit holding the poisoned delivery, as a database would.
+    const store = storeWithCommitHook(real, async (batch) => {
+      if (batch.some((event) => event.providerEventId === 'poison')) throw new Error('value too long for the index');
+    });
+    const batches: Array<[number, boolean]> = [];
+    const committer = new GroupCommitter(store, { onBatch: (size, _ms, failed) => batches.push([size, failed]) });
+    try {
+      const outcomes = await Promise.allSettled(['a', 'poison', 'b'].map((id) => committer.submit(newEvent(id))));
+      assert.deepEqual(batches, [[3, true]], 'they were one batch');
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.ok((await real.findEventByProviderId('shop', 'a')) && (await real.findEventByProviderId('shop', 'b')));
+      assert.equal(await real.findEventByProviderId('shop', 'poison'), null);
+    } finally {
+      await committer.close();
+      await real.close();
+    }
+  });
+
+  it('an identity too long to index is refused with 400 and stores nothing', async () => {
+    const server = await startIngestServer();
+    try {
+      const signed = signCustom({ secret: TEST_SECRETS.custom, body: customBody({ id: 'x'.repeat(3000) }), timestampHeader: 'x-webpig-timestamp' });
+      const reply = await sendDelivery(server.baseUrl, 'shop', signed);
+      assert.equal(reply.status, 400);
+      assert.match((reply.body.error as { message: string }).message, /event id is longer than 1024 bytes/);
+      assert.equal(await server.store.countEvents({}), 0);
+      const [logged] = await server.store.listRejections(1);
+      assert.match(logged?.reason ?? '', /^MALFORMED_BODY/);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -10,8 +10,9 @@ import type { InsertEventResult, NewEvent, Store } from '../../store/store.js';
  * (0, the default: at the end of the current turn of the event loop). Submissions before the flush join
  * the batch; a batch reaching `maxBatch` flushes at once. Only one batch is committed at a
  * time: deliveries arriving meanwhile form the next batch, so a slow disk yields bigger
- * batches instead of more transactions. If the commit fails, every caller of that batch gets
- * the error (the HTTP layer answers 503 and the provider retries).
+ * batches instead of more transactions. If a batch's commit fails, each of its deliveries is
+ * committed on its own, and only those that fail again get the error (the HTTP layer answers
+ * 503 and the provider retries).
  */
 export interface GroupCommitOptions {
   /** Largest number of deliveries in one transaction. (Default: 256) */
@@ -119,7 +120,21 @@ export class GroupCommitter {
       batch.forEach((waiter, index) => waiter.resolve(results[index] as InsertEventResult));
     } catch (err) {
       this.#onBatch?.(batch.length, performance.now() - started, true);
-      for (const waiter of batch) waiter.reject(err);
+      if (batch.length === 1) {
+        batch[0]?.reject(err);
+        return;
+      }
+      // One delivery the database refuses must not take the others down with it (they would
+      // all get 503, and come back batched with it again): each is tried on its own.
+      await Promise.all(
+        batch.map(async (waiter) => {
+          try {
+            waiter.resolve(await this.#store.insertEvent(waiter.event));
+          } catch (error) {
+            waiter.reject(error);
+          }
+        }),
+      );
     }
   }
 }
