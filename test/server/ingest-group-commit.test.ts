@@ -121,26 +121,29 @@ describe('ingestion when the commit fails', () => {
 });
 
 describe('the reply waits for the commit', () => {
-  /** Sends one delivery; `settled()` tells whether its reply has arrived yet. */
-  function send(server: IngestServer) {
-    let replied = false;
-    const signed = signCustom({ secret: TEST_SECRETS.custom, body: customBody(), timestampHeader: 'x-webpig-timestamp' });
-    const reply = sendDelivery(server.baseUrl, 'shop', signed).finally(() => (replied = true));
-    return { reply, settled: () => replied };
-  }
-
-  it('no reply while the transaction is open; 200 once it has committed', async () => {
+  /**
+   * A server whose commits wait at a gate, and one delivery sent to it: resolves once that
+   * delivery's commit is waiting. `settled()` tells whether its reply has arrived yet.
+   */
+  async function deliveryHeldAtCommit() {
     const real = SqliteStore.open('sqlite::memory:');
     const gate = commitGate();
     const server = await startIngestServer({ store: storeWithCommitHook(real, gate.hook) });
+    let replied = false;
+    const signed = signCustom({ secret: TEST_SECRETS.custom, body: customBody(), timestampHeader: 'x-webpig-timestamp' });
+    const reply = sendDelivery(server.baseUrl, 'shop', signed).finally(() => (replied = true));
+    await gate.entered;
+    return { real, gate, server, reply, settled: () => replied };
+  }
+
+  it('no reply while the transaction is open; 200 once it has committed', async () => {
+    const { real, gate, server, reply: replied, settled } = await deliveryHeldAtCommit();
     try {
-      const delivery = send(server);
-      await gate.entered;
       await new Promise((resolve) => setTimeout(resolve, 200));
-      assert.equal(delivery.settled(), false, 'no reply before the commit');
+      assert.equal(settled(), false, 'no reply before the commit');
       assert.equal(await real.countEvents({}), 0);
       gate.open();
-      const reply = await delivery.reply;
+      const reply = await replied;
       assert.equal(reply.status, 200);
       assert.equal(reply.body.status, 'accepted');
       assert.equal((await real.getEvent(reply.body.id as number))?.source, 'shop', 'what was acknowledged is stored');
@@ -150,16 +153,12 @@ describe('the reply waits for the commit', () => {
   });
 
   it('a commit that fails after a wait is a 503, not a 200', async () => {
-    const real = SqliteStore.open('sqlite::memory:');
-    const gate = commitGate();
-    const server = await startIngestServer({ store: storeWithCommitHook(real, gate.hook) });
+    const { real, gate, server, reply: replied, settled } = await deliveryHeldAtCommit();
     try {
-      const delivery = send(server);
-      await gate.entered;
       await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.equal(delivery.settled(), false);
+      assert.equal(settled(), false);
       gate.fail(new Error('disk full'));
-      const reply = await delivery.reply;
+      const reply = await replied;
       assert.equal(reply.status, 503);
       assert.equal(await real.countEvents({}), 0);
     } finally {

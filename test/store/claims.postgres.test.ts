@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pg from 'pg';
 import { claimNextEventRow } from '../../src/store/postgres/claims.js';
+import type { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { clientConfig, resolveTarget, type Queryable } from '../../src/store/postgres/connection.js';
 import { at, newEvent, openMigrated, postgresSkip, withTestSchema } from '../helpers/postgres.js';
 
@@ -33,17 +34,29 @@ function pausedBefore(client: pg.Client, pattern: RegExp): { db: Queryable; reac
   return { db, reached, go };
 }
 
+/** A migrated store on the schema, for inserts and checks, and two connections claiming by hand. */
+async function withTwoClaimers(
+  { url }: { url: string },
+  test: (parts: { store: PostgresStore; a: pg.Client; b: pg.Client }) => Promise<void>,
+): Promise<void> {
+  const store = await openMigrated(url);
+  const config = clientConfig(resolveTarget(url));
+  const a = new pg.Client(config);
+  const b = new pg.Client(config);
+  await Promise.all([a.connect(), b.connect()]);
+  try {
+    await test({ store, a, b });
+  } finally {
+    await Promise.all([a.end(), b.end()]);
+    await store.close();
+  }
+}
+
 describe('PostgreSQL claims: the entity guard under a forced interleaving', { skip }, () => {
   const schemas = withTestSchema();
 
   it("a claimer that decided on an old snapshot re-checks the entity once it holds the entity's lock", async () => {
-    const { url } = await schemas.create();
-    const store = await openMigrated(url);
-    const config = clientConfig(resolveTarget(url));
-    const a = new pg.Client(config);
-    const b = new pg.Client(config);
-    await Promise.all([a.connect(), b.connect()]);
-    try {
+    await withTwoClaimers(await schemas.create(), async ({ store, a, b }) => {
       const later = (await store.insertEvent(newEvent('later', { entityKey: 'order-1', occurredAt: at(100), receivedAt: at(0) }))).event;
 
       // A claims `later`, the only event of order-1 it can see, and has not committed yet.
@@ -74,20 +87,11 @@ describe('PostgreSQL claims: the entity guard under a forced interleaving', { sk
         [[later.id, 'A']],
         'one live lease on the entity',
       );
-    } finally {
-      await Promise.all([a.end(), b.end()]);
-      await store.close();
-    }
+    });
   });
 
   it('while another claimer is still deciding about an entity, the entity is skipped, not decided twice', async () => {
-    const { url } = await schemas.create();
-    const store = await openMigrated(url);
-    const config = clientConfig(resolveTarget(url));
-    const a = new pg.Client(config);
-    const b = new pg.Client(config);
-    await Promise.all([a.connect(), b.connect()]);
-    try {
+    await withTwoClaimers(await schemas.create(), async ({ store, a, b }) => {
       const later = (await store.insertEvent(newEvent('later', { entityKey: 'order-2', occurredAt: at(100), receivedAt: at(0) }))).event;
       await a.query('BEGIN');
       assert.equal((await claimNextEventRow(a, { workerId: 'A', leaseMs: 60_000, now: at(1) }))?.id, later.id);
@@ -103,9 +107,6 @@ describe('PostgreSQL claims: the entity guard under a forced interleaving', { sk
       assert.equal(claimedByB, null, `B must not claim event ${earlier.id} while A is claiming ${later.id} of the same entity`);
       const held = await store.listEvents({ entityKey: 'order-2', status: 'processing' });
       assert.deepEqual(held.items.map((e) => e.id), [later.id]);
-    } finally {
-      await Promise.all([a.end(), b.end()]);
-      await store.close();
-    }
+    });
   });
 });

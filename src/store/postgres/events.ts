@@ -53,9 +53,9 @@ function dedupeKey(source: string, providerEventId: string): string {
 
 /**
  * Inserts events (ON CONFLICT DO NOTHING on the dedupe key), then reads every one back, so
- * a duplicate returns the row stored first. Ids follow the dedupe key's order within a batch,
- * not arrival order (deliveries of one batch arrived within the same few milliseconds). Must run inside a transaction for group commit.
- * Returns the results in input order and whether anything new was stored.
+ * a duplicate returns the row stored first. Must run inside a transaction for group commit.
+ * Returns the results in input order and whether anything new was stored. Ids follow the
+ * dedupe key's order within a batch, not arrival order (a batch arrived within milliseconds).
  */
 export async function insertEventRows(db: Queryable, events: NewEvent[]): Promise<{ results: InsertEventResult[]; inserted: number }> {
   const firstIndex = new Map<string, number>();
