@@ -236,6 +236,11 @@ describe('ingestion over HTTP', () => {
     await expectRefused('stripe', { method: 'GET', query: '', headers: {}, body: '' }, 405, 'METHOD_NOT_ALLOWED');
   });
 
+  it('an unsigned MercadoPago IPN is refused (401) by a source that does not verify by fetching', async () => {
+    const ipn: SignedDelivery = { method: 'POST', query: '?topic=payment&id=555', headers: {}, body: '' };
+    await expectRefused('mercadopago', ipn, 401, 'SIGNATURE_MISSING');
+  });
+
   it('an unknown source is 404 and is logged as a rejection', async () => {
     await expectRefused('nope', signCustom({ secret: TEST_SECRETS.custom, body: customBody() }), 404, 'UNKNOWN_SOURCE');
     const [latest] = await server.store.listRejections(1);
@@ -296,6 +301,33 @@ describe('ingestion over HTTP', () => {
       assert.equal(await countEvents(), before + 1);
     });
   }
+});
+
+describe('MercadoPago IPN on a source that verifies by fetching', () => {
+  let server: IngestServer;
+  before(async () => {
+    server = await startIngestServer({
+      sources: [{ name: 'mp-ipn', kind: 'mercadopago', secrets: [], verifyByFetching: { apiBaseUrl: 'http://127.0.0.1:9/mp' } }],
+    });
+  });
+  after(async () => server.close());
+
+  it('stores the unsigned IPN marked for verification by the API read; a signed-looking webhook without a secret is refused', async () => {
+    const reply = await sendDelivery(server.baseUrl, 'mp-ipn', {
+      method: 'POST',
+      query: '?topic=payment&id=555',
+      headers: { 'x-request-id': 'req-ipn-1' },
+      body: '',
+    });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    const event = await server.store.getEvent(reply.body.id as number);
+    assert.deepEqual(event?.payload, { topic: 'payment', id: '555', verification: 'fetch', apiBaseUrl: 'http://127.0.0.1:9/mp' });
+    assert.equal(event?.entityKey, 'payment:555');
+    const webhook = signMercadopago({ secret: 'anything', body: mercadopagoBody(), dataId: '123456789', query: { type: 'payment' } });
+    const refused = await sendDelivery(server.baseUrl, 'mp-ipn', webhook);
+    assert.equal(refused.status, 401);
+    assert.equal(await server.store.countEvents({}), 1);
+  });
 });
 
 describe('the rejection log under a flood', () => {
