@@ -17,7 +17,10 @@ const program = new Command('webpig')
   .option('--db <url>', 'database URL: sqlite:./webpig.db, sqlite::memory:, postgres://… (Default: $WEBPIG_DATABASE_URL)')
   // Global options go before the command (`webpig --db URL events`), so `demo --db FILE` is the demo's.
   .enablePositionalOptions()
-  .showHelpAfterError('(run webpig --help for usage)')
+  // A usage mistake is one line on stderr (commander's own message, webpig's prefix).
+  .configureOutput({
+    outputError: (message, write) => write(`webpig: ${message.replace(/^error: /, '').trim()} (see webpig --help)\n`),
+  })
   .exitOverride();
 
 registerCommands(program, createCliDeps(() => program.opts<GlobalOptions>()));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, errorMessage } from '../core/errors.js';
 import type { WebpigConfig } from '../core/config.js';
+import { sourcesFromEnv } from '../sources/env.js';
 import { validateConfig } from './schema.js';
 
 export const CONFIG_FILE_NAMES = ['webpig.config.ts', 'webpig.config.mts', 'webpig.config.js', 'webpig.config.mjs'];
@@ -24,9 +25,10 @@ export function findConfigFile(cwd: string, explicit?: string): string | null {
 
 /**
  * Imports and validates a config file. TypeScript files are loaded through tsx, so users need
- * no build step for their config.
+ * no build step for their config. The documented WEBPIG_* secret variables then add their
+ * sources (see `withEnvironmentSources`).
  */
-export async function loadConfigFile(file: string): Promise<WebpigConfig> {
+export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<WebpigConfig> {
   let module: { default?: unknown };
   try {
     if (/\.m?ts$/.test(file)) {
@@ -44,7 +46,18 @@ export async function loadConfigFile(file: string): Promise<WebpigConfig> {
     exported = (exported as { default: unknown }).default;
   }
   if (exported === undefined) throw new ConfigError(`${file} has no default export (export default defineConfig({...}))`);
-  return validateConfig(exported, path.basename(file));
+  return withEnvironmentSources(validateConfig(exported, path.basename(file)), env);
+}
+
+/**
+ * Adds the sources that `WEBPIG_STRIPE_WEBHOOK_SECRET`, `WEBPIG_MERCADOPAGO_WEBHOOK_SECRET` and
+ * `WEBPIG_EPAYCO_CUSTOMER_ID` + `WEBPIG_EPAYCO_P_KEY` define (named stripe, mercadopago,
+ * epayco), except where the config already has a source of that name: what the file says wins.
+ */
+export function withEnvironmentSources(config: WebpigConfig, env: NodeJS.ProcessEnv): WebpigConfig {
+  const configured = new Set(config.sources.map((source) => source.name));
+  const added = sourcesFromEnv(env).filter((source) => !configured.has(source.name));
+  return added.length === 0 ? config : { ...config, sources: [...config.sources, ...added] };
 }
 
 /** The database URL: flag, then $WEBPIG_DATABASE_URL, then the config, then the default. */

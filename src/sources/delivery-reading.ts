@@ -99,10 +99,19 @@ export function hmacSha256(secret: string, content: string | Buffer): Buffer {
  * Constant-time comparison of a MAC we computed with the one that was sent (as text in
  * `encoding`). Lengths are compared first because timingSafeEqual needs equal lengths; the
  * length of a MAC is public, so that early return leaks nothing.
+ *
+ * The text must be the MAC's exact encoding: Buffer.from() silently drops a trailing odd hex
+ * digit or stray base64 bits, which would let a signature with extra characters pass.
  */
 export function macMatches(expected: Buffer, sentText: string, encoding: 'hex' | 'base64'): boolean {
-  const wellFormed = encoding === 'hex' ? /^[0-9a-fA-F]+$/ : /^[A-Za-z0-9+/]+={0,2}$/;
-  if (!wellFormed.test(sentText)) return false;
+  if (encoding === 'hex') {
+    if (sentText.length !== expected.length * 2 || !/^[0-9a-fA-F]+$/.test(sentText)) return false;
+  } else {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(sentText)) return false;
+    // Padding is optional; anything else must be the canonical encoding of the decoded bytes.
+    const canonical = Buffer.from(sentText, 'base64').toString('base64');
+    if (sentText !== canonical && sentText !== canonical.replace(/=+$/, '')) return false;
+  }
   const sent = Buffer.from(sentText, encoding);
   return sent.length === expected.length && timingSafeEqual(sent, expected);
 }

@@ -7,8 +7,8 @@ interface PostgresStoreModule {
   PostgresStore: { open(url: string, options?: { schema?: string }): Promise<Store> };
 }
 
-// A variable specifier keeps `pg` out of SQLite-only installs' start-up path and lets this
-// compile while the PostgreSQL store lives on its own branch.
+// Loaded on demand, through a variable specifier, so `pg` stays out of the start-up path of
+// everyone on SQLite.
 const POSTGRES_STORE_MODULE: string = './postgres/postgres-store.js';
 
 /**

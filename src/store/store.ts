@@ -30,6 +30,9 @@ import type {
  *
  * Times are passed in by the caller (`now`) wherever they decide something, so tests and
  * workers on several machines agree on what "expired" means without hidden clocks.
+ *
+ * Text and JSON are stored with U+0000 and unpaired surrogates replaced by U+FFFD, which
+ * PostgreSQL cannot hold (storable.ts); an event's raw body keeps its exact bytes.
  */
 
 export interface NewEvent {

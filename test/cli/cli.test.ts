@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,8 +7,9 @@ import { after, describe, it } from 'node:test';
 import { openStore } from '../../src/store/open.js';
 import { postgresMigrations } from '../../src/store/postgres/migrate.js';
 import { sqliteMigrations } from '../../src/store/sqlite/migrate.js';
-import { runCli } from '../helpers/cli.js';
-import { postgresSkip, withTestSchema } from '../helpers/postgres.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { sendDelivery, signStripe, stripeEvent } from '../helpers/signing.js';
+import { postgresSkip, queryIn, withTestSchema } from '../helpers/postgres.js';
 
 // Probed before any test is registered: a top-level await between describes would let the
 // root test (and its after hook) finish early.
@@ -27,11 +29,20 @@ describe('webpig CLI basics', () => {
     assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
   });
 
-  it('a wrong flag is one clear line and a non-zero exit, no stack', () => {
-    const result = runCli(['--bogus'], { cwd: dir });
-    assert.notEqual(result.status, 0);
-    assert.match(result.stderr, /unknown option '--bogus'/);
-    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  it('a wrong flag, command or missing argument is one clear line and a non-zero exit, no stack', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--bogus'], /^webpig: unknown option '--bogus' \(see webpig --help\)$/],
+      [['migrate', '--bogus'], /^webpig: unknown option '--bogus'/],
+      [['frobnicate'], /^webpig: unknown command 'frobnicate'/],
+      [['--db'], /^webpig: option '--db <url>' argument missing/],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = runCli(args, { cwd: dir });
+      assert.notEqual(result.status, 0, args.join(' '));
+      assert.equal(result.stdout, '', 'nothing on stdout');
+      assert.equal(result.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr.trim(), pattern);
+    }
   });
 
   it('a bad database URL is one clear line, exit 2, and never echoes a password', () => {
@@ -42,11 +53,12 @@ describe('webpig CLI basics', () => {
     assert.equal(result.stderr.trim().split('\n').length, 1);
   });
 
-  it('an unreachable PostgreSQL is one line, not a stack', () => {
-    const result = runCli(['--db', 'postgres://postgres@127.0.0.1:1/test', 'migrate'], { cwd: dir });
+  it('an unreachable PostgreSQL is one line naming where, never the password', () => {
+    const result = runCli(['--db', 'postgres://ana:hunter2@127.0.0.1:1/test', 'migrate'], { cwd: dir });
     assert.notEqual(result.status, 0);
-    assert.match(result.stderr, /^webpig: /);
-    assert.doesNotMatch(result.stderr, /\n\s+at /);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.match(result.stderr, /^webpig: cannot connect to PostgreSQL at postgres:\/\/ana:\*\*\*@127\.0\.0\.1:1\/test .*ECONNREFUSED/);
+    assert.doesNotMatch(result.stderr, /hunter2/);
   });
 
   it('commands that need a config say so when there is none', () => {
@@ -67,6 +79,24 @@ describe('webpig CLI basics', () => {
   });
 });
 
+/** Every table, index and trigger of a SQLite file, with the SQL that made it, and each table's row count. */
+function sqliteSchema(file: string): { objects: unknown[]; rows: Record<string, number> } {
+  const db = new Database(file, { readonly: true });
+  try {
+    const objects = db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name').all() as Array<{
+      type: string;
+      name: string;
+    }>;
+    const rows: Record<string, number> = {};
+    for (const { name } of objects.filter((o) => o.type === 'table' && !o.name.startsWith('sqlite_'))) {
+      rows[name] = (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n;
+    }
+    return { objects, rows };
+  } finally {
+    db.close();
+  }
+}
+
 /** What `webpig migrate` prints after applying every bundled migration to an empty database. */
 function appliedLine(names: string[]): RegExp {
   return new RegExp(`applied ${names.length} migration\\(s\\): ${names.join(', ')}; schema is at version ${names.length}\n`);
@@ -75,21 +105,32 @@ const sqliteNames = sqliteMigrations().map((m) => m.name);
 const postgresNames = postgresMigrations().map((m) => m.name);
 
 describe('webpig migrate on SQLite', () => {
-  it('creates the schema on an empty file; running it twice changes nothing', async () => {
+  it('creates the schema on an empty file; running it twice changes nothing', () => {
     const file = path.join(dir, 'migrate.db');
+    writeFileSync(file, ''); // an empty file, as `touch` would leave it
     const first = runCli(['--db', `sqlite:${file}`, 'migrate'], { cwd: dir });
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, appliedLine(sqliteNames));
+    const created = sqliteSchema(file);
+    assert.ok(created.objects.some((o) => (o as { name: string }).name === 'events'), 'the events table exists');
+    assert.deepEqual(created.rows.webpig_migrations, sqliteNames.length);
     const second = runCli(['--db', `sqlite:${file}`, 'migrate'], { cwd: dir });
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stdout, new RegExp(`nothing to apply; schema is at version ${sqliteNames.length}`));
-    const store = await openStore(`sqlite:${file}`);
-    try {
-      assert.deepEqual((await store.migrate()).applied, []);
-      assert.equal((await store.listEvents({})).items.length, 0);
-    } finally {
-      await store.close();
-    }
+    assert.deepEqual(sqliteSchema(file), created, 'the second run changed no table, index, trigger or row');
+  });
+
+  it('refuses a database migrated by a newer webpig with one clear line, and leaves it alone', () => {
+    const file = path.join(dir, 'newer.db');
+    assert.equal(runCli(['--db', `sqlite:${file}`, 'migrate'], { cwd: dir }).status, 0);
+    const db = new Database(file);
+    db.prepare("INSERT INTO webpig_migrations (version, name, applied_at) VALUES (99, '0099_future', 0)").run();
+    db.close();
+    const before = sqliteSchema(file);
+    const result = runCli(['--db', `sqlite:${file}`, 'migrate'], { cwd: dir });
+    assert.notEqual(result.status, 0);
+    assert.equal(result.stderr.trim(), `webpig: database schema is at version 99 but this webpig only knows up to ${sqliteNames.length}; upgrade webpig`);
+    assert.deepEqual(sqliteSchema(file), before);
   });
 
   it('WEBPIG_DATABASE_URL is used when no --db is given', () => {
@@ -100,16 +141,48 @@ describe('webpig migrate on SQLite', () => {
   });
 });
 
+/** Every column, index and constraint of a PostgreSQL schema, and the migrations recorded in it. */
+async function postgresSchema(schema: string): Promise<unknown> {
+  return {
+    columns: await queryIn(
+      schema,
+      `SELECT table_name, column_name, data_type, is_nullable, column_default, is_generated, generation_expression
+         FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, column_name`,
+      [schema],
+    ),
+    indexes: await queryIn(schema, 'SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname', [schema]),
+    constraints: await queryIn(
+      schema,
+      `SELECT conname, pg_get_constraintdef(c.oid) AS def FROM pg_constraint c
+         JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = $1 ORDER BY conname`,
+      [schema],
+    ),
+    migrations: await queryIn(schema, 'SELECT version, name FROM webpig_migrations ORDER BY version'),
+  };
+}
+
 describe('webpig migrate on PostgreSQL', { skip: pgSkip }, () => {
   const schemas = withTestSchema();
   it('creates the schema in an empty PostgreSQL schema; running it twice changes nothing', async () => {
-    const { url } = await schemas.create();
+    const { url, schema } = await schemas.create();
     const first = runCli(['--db', url, 'migrate'], { cwd: dir });
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, appliedLine(postgresNames));
+    const created = await postgresSchema(schema);
+    assert.ok(JSON.stringify(created).includes('"table_name":"events"'), 'the events table exists');
     const second = runCli(['--db', url, 'migrate'], { cwd: dir });
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stdout, /nothing to apply/);
+    assert.deepEqual(await postgresSchema(schema), created, 'the second run changed no column, index, constraint or version');
+  });
+
+  it('refuses a schema migrated by a newer webpig with one clear line', async () => {
+    const { url, schema } = await schemas.create();
+    assert.equal(runCli(['--db', url, 'migrate'], { cwd: dir }).status, 0);
+    await queryIn(schema, "INSERT INTO webpig_migrations (version, name) VALUES (99, '0099_future')");
+    const result = runCli(['--db', url, 'migrate'], { cwd: dir });
+    assert.notEqual(result.status, 0);
+    assert.equal(result.stderr.trim(), `webpig: database schema is at version 99 but this webpig only knows up to ${postgresNames.length}; upgrade webpig`);
   });
 });
 
@@ -142,6 +215,29 @@ describe('webpig flags', () => {
       assert.equal(audit.items.length, 1);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('webpig serve', () => {
+  it('takes a source from WEBPIG_STRIPE_WEBHOOK_SECRET when the config defines none', { timeout: 60_000 }, async () => {
+    const cfgDir = mkdtempSync(path.join(dir, 'serve-'));
+    writeFileSync(path.join(cfgDir, 'webpig.config.js'), 'export default { sources: [], pipelines: [] };\n');
+    const secret = 'whsec_from_the_environment';
+    const server = startCli(['--db', `sqlite:${path.join(cfgDir, 'serve.db')}`, 'serve', '--port', '0'], {
+      cwd: cfgDir,
+      env: { WEBPIG_STRIPE_WEBHOOK_SECRET: secret },
+    });
+    try {
+      const line = await server.waitForLine(/listening on /);
+      const baseUrl = /listening on (http:\/\/\S+)/.exec(line)?.[1] ?? '';
+      const accepted = await sendDelivery(baseUrl, 'stripe', signStripe({ payload: stripeEvent(), secret }));
+      assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+      assert.equal(accepted.body.status, 'accepted');
+      const refused = await sendDelivery(baseUrl, 'stripe', signStripe({ payload: stripeEvent(), secret: 'whsec_other' }));
+      assert.equal(refused.status, 401);
+    } finally {
+      await server.stop();
     }
   });
 });

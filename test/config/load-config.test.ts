@@ -91,3 +91,39 @@ describe('webpig.config.ts loading', () => {
     assert.equal(resolveDatabaseUrl({ env: {} }), 'sqlite:./webpig.db');
   });
 });
+
+describe('sources from the documented environment variables', () => {
+  const stripeOnly = `export default { sources: [{ name: 'stripe', kind: 'stripe', secrets: ['whsec_from_file'] }], pipelines: [] };\n`;
+
+  it('adds a source for each provider whose WEBPIG_* variables are set, beside the configured ones', async () => {
+    const file = path.join(dir, 'env-sources.config.js');
+    writeFileSync(file, `export default { sources: [], pipelines: [] };\n`);
+    const config = await loadConfigFile(file, {
+      WEBPIG_STRIPE_WEBHOOK_SECRET: 'whsec_new,whsec_old',
+      WEBPIG_MERCADOPAGO_WEBHOOK_SECRET: 'mp-secret',
+      WEBPIG_EPAYCO_CUSTOMER_ID: '12345',
+      WEBPIG_EPAYCO_P_KEY: 'p-key',
+    });
+    assert.deepEqual(
+      config.sources.map((s) => s.name),
+      ['epayco', 'mercadopago', 'stripe'],
+    );
+    const stripe = config.sources.find((s) => s.name === 'stripe');
+    assert.deepEqual(stripe?.kind === 'stripe' && stripe.secrets, ['whsec_new', 'whsec_old']);
+  });
+
+  it('a source the file defines wins over the variable of the same name', async () => {
+    const file = path.join(dir, 'file-wins.config.js');
+    writeFileSync(file, stripeOnly);
+    const config = await loadConfigFile(file, { WEBPIG_STRIPE_WEBHOOK_SECRET: 'whsec_from_env' });
+    assert.equal(config.sources.length, 1);
+    const stripe = config.sources[0];
+    assert.deepEqual(stripe?.kind === 'stripe' && stripe.secrets, ['whsec_from_file']);
+  });
+
+  it('no variables, no extra sources', async () => {
+    const file = path.join(dir, 'no-env.config.js');
+    writeFileSync(file, stripeOnly);
+    assert.deepEqual((await loadConfigFile(file, {})).sources.map((s) => s.name), ['stripe']);
+  });
+});

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -23,4 +23,45 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
     timeout: 60_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface RunningCli {
+  child: ChildProcessWithoutNullStreams;
+  /** Resolves with the first stdout line matching `pattern` (rejects if the process exits first). */
+  waitForLine(pattern: RegExp): Promise<string>;
+  /** Sends SIGTERM and waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts a long-running CLI command (serve, start, worker) from source in a child process. */
+export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningCli {
+  const env = { ...process.env };
+  delete env.WEBPIG_DATABASE_URL;
+  Object.assign(env, options.env);
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: options.cwd, env, stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    waitForLine: (pattern) =>
+      new Promise<string>((resolve, reject) => {
+        const check = () => {
+          const line = stdout.split('\n').find((candidate) => pattern.test(candidate));
+          if (line === undefined) return false;
+          child.stdout.off('data', check);
+          resolve(line);
+          return true;
+        };
+        if (check()) return;
+        child.stdout.on('data', check);
+        void exited.then(() => reject(new Error(`the CLI exited before printing ${pattern}: ${stderr}`)));
+      }),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

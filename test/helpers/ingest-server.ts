@@ -3,9 +3,12 @@
  * SQLite store, listening on 127.0.0.1 with a free port.
  *
  * Imported: `startIngestServer()`. Run as a script (the crash test's child process):
- *   node --import tsx test/helpers/ingest-server.ts <sqlite file>
- * prints one line `{"port":…}` on stdout once it listens, and runs until killed.
+ *   node --import tsx test/helpers/ingest-server.ts <sqlite file> [commit delay ms]
+ * prints one line `{"port":…}` on stdout once it listens, and runs until killed. The delay
+ * holds each group commit that long before it is written, so a server that replied before
+ * committing would be caught with acknowledged deliveries still unwritten.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
@@ -14,6 +17,7 @@ import { installErrorHandler } from '../../src/server/http-errors.js';
 import { ingestPlugin, type IngestPluginOptions } from '../../src/server/ingest/plugin.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
+import { storeWithCommitHook } from './gated-store.js';
 import { TEST_SECRETS } from './signing.js';
 
 /** One source of each kind, with the secrets of TEST_SECRETS (current + previous). */
@@ -90,8 +94,11 @@ export async function startIngestServer(options: IngestServerOptions = {}): Prom
 
 async function main(): Promise<void> {
   const file = process.argv[2];
-  if (!file) throw new Error('usage: ingest-server.ts <sqlite file>');
-  const server = await startIngestServer({ store: SqliteStore.open(`sqlite:${file}`) });
+  if (!file) throw new Error('usage: ingest-server.ts <sqlite file> [commit delay ms]');
+  const delayMs = Number(process.argv[3] ?? 0);
+  const sqlite = SqliteStore.open(`sqlite:${file}`);
+  const store = delayMs > 0 ? storeWithCommitHook(sqlite, () => sleep(delayMs)) : sqlite;
+  const server = await startIngestServer({ store });
   process.stdout.write(`${JSON.stringify({ port: Number(new URL(server.baseUrl).port) })}\n`);
 }
 

@@ -17,6 +17,12 @@ const SERVER_SCRIPT = fileURLToPath(new URL('../helpers/ingest-server.ts', impor
 const BURST = 400;
 const IN_FLIGHT = 32;
 const KILL_AFTER_ACKS = 60;
+/**
+ * Each group commit is held this long before it is written (the child's store hook). With it,
+ * a server that acknowledged before committing would be killed with acknowledged deliveries
+ * still unwritten, which this test then finds missing (tried: it fails that way).
+ */
+const COMMIT_DELAY_MS = 5;
 
 interface RunningServer {
   child: ChildProcessWithoutNullStreams;
@@ -25,7 +31,7 @@ interface RunningServer {
 }
 
 async function startServer(dbFile: string): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT, dbFile], { stdio: 'pipe' });
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT, dbFile, String(COMMIT_DELAY_MS)], { stdio: 'pipe' });
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? code)),
   );

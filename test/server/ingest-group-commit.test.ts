@@ -5,6 +5,7 @@ import pino from 'pino';
 import { GroupCommitter } from '../../src/server/ingest/group-commit.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { NewEvent } from '../../src/store/store.js';
+import { commitGate, storeWithCommitHook } from '../helpers/gated-store.js';
 import { startIngestServer, type IngestServer } from '../helpers/ingest-server.js';
 import { customBody, sendDelivery, signCustom, TEST_SECRETS } from '../helpers/signing.js';
 
@@ -116,5 +117,93 @@ describe('ingestion when the commit fails', () => {
     // (The ePayco customer id is public and short enough to appear by chance in a timestamp.)
     const secrets = Object.entries(TEST_SECRETS).filter(([name]) => name !== 'epaycoCustomerId');
     for (const [name, secret] of secrets) assert.ok(!logged.includes(secret), `${name} is not in the logs`);
+  });
+});
+
+describe('the reply waits for the commit', () => {
+  /**
+   * A server whose commits wait at a gate, and one delivery sent to it: resolves once that
+   * delivery's commit is waiting. `settled()` tells whether its reply has arrived yet.
+   */
+  async function deliveryHeldAtCommit() {
+    const real = SqliteStore.open('sqlite::memory:');
+    const gate = commitGate();
+    const server = await startIngestServer({ store: storeWithCommitHook(real, gate.hook) });
+    let replied = false;
+    const signed = signCustom({ secret: TEST_SECRETS.custom, body: customBody(), timestampHeader: 'x-webpig-timestamp' });
+    const reply = sendDelivery(server.baseUrl, 'shop', signed).finally(() => (replied = true));
+    await gate.entered;
+    return { real, gate, server, reply, settled: () => replied };
+  }
+
+  it('no reply while the transaction is open; 200 once it has committed', async () => {
+    const { real, gate, server, reply: replied, settled } = await deliveryHeldAtCommit();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(settled(), false, 'no reply before the commit');
+      assert.equal(await real.countEvents({}), 0);
+      gate.open();
+      const reply = await replied;
+      assert.equal(reply.status, 200);
+      assert.equal(reply.body.status, 'accepted');
+      assert.equal((await real.getEvent(reply.body.id as number))?.source, 'shop', 'what was acknowledged is stored');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a commit that fails after a wait is a 503, not a 200', async () => {
+    const { real, gate, server, reply: replied, settled } = await deliveryHeldAtCommit();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(settled(), false);
+      gate.fail(new Error('disk full'));
+      const reply = await replied;
+      assert.equal(reply.status, 503);
+      assert.equal(await real.countEvents({}), 0);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a delivery the database refuses', () => {
+  it('fails alone: the deliveries committed beside it are stored', async () => {
+    const real = SqliteStore.open('sqlite::memory:');
+    await real.migrate();
+    // The store refuses any commit holding the poisoned delivery, as a database would.
+    const store = storeWithCommitHook(real, async (batch) => {
+      if (batch.some((event) => event.providerEventId === 'poison')) throw new Error('value too long for the index');
+    });
+    const batches: Array<[number, boolean]> = [];
+    const committer = new GroupCommitter(store, { onBatch: (size, _ms, failed) => batches.push([size, failed]) });
+    try {
+      const outcomes = await Promise.allSettled(['a', 'poison', 'b'].map((id) => committer.submit(newEvent(id))));
+      assert.deepEqual(batches, [[3, true]], 'they were one batch');
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.ok((await real.findEventByProviderId('shop', 'a')) && (await real.findEventByProviderId('shop', 'b')));
+      assert.equal(await real.findEventByProviderId('shop', 'poison'), null);
+    } finally {
+      await committer.close();
+      await real.close();
+    }
+  });
+
+  it('an identity too long to index is refused with 400 and stores nothing', async () => {
+    const server = await startIngestServer();
+    try {
+      const signed = signCustom({ secret: TEST_SECRETS.custom, body: customBody({ id: 'x'.repeat(3000) }), timestampHeader: 'x-webpig-timestamp' });
+      const reply = await sendDelivery(server.baseUrl, 'shop', signed);
+      assert.equal(reply.status, 400);
+      assert.match((reply.body.error as { message: string }).message, /event id is longer than 1024 bytes/);
+      assert.equal(await server.store.countEvents({}), 0);
+      const [logged] = await server.store.listRejections(1);
+      assert.match(logged?.reason ?? '', /^MALFORMED_BODY/);
+    } finally {
+      await server.close();
+    }
   });
 });

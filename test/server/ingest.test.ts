@@ -28,12 +28,14 @@ interface ProviderCase {
   valid: (options?: { secret?: 'current' | 'previous' | 'wrong'; at?: Date }) => SignedDelivery;
   /** Same delivery with one hex digit of the signature changed. */
   forge: (signed: SignedDelivery) => SignedDelivery;
+  /** Same delivery with one hex digit appended to the signature (it must match exactly). */
+  extend: (signed: SignedDelivery) => SignedDelivery;
   /** Same delivery without the signature (header or field). */
   unsign: (signed: SignedDelivery) => SignedDelivery;
   /** Same delivery with one byte of a signed part of the body changed. */
   changeOneByte: (signed: SignedDelivery) => SignedDelivery;
-  /** A correctly signed delivery whose body is malformed. */
-  malformed: () => SignedDelivery;
+  /** Correctly signed deliveries whose bodies are malformed (bad syntax, wrong shape). */
+  malformed: () => SignedDelivery[];
   /** Whether the scheme carries a timestamp (stale/future refused). */
   timestamped: boolean;
 }
@@ -63,9 +65,14 @@ const providers: ProviderCase[] = [
         timestamp: o.at,
       }),
     forge: (s) => flipLastHexOfHeader(s, 'stripe-signature'),
+    extend: (s) => withHeader(s, 'stripe-signature', `${s.headers['stripe-signature']}0`),
     unsign: (s) => withHeader(s, 'stripe-signature', undefined),
     changeOneByte: (s) => ({ ...s, body: s.body.replace('"livemode":false', '"livemode":falsE') }),
-    malformed: () => signStripe({ payload: '{"id":"evt_broken",', secret: TEST_SECRETS.stripe }),
+    malformed: () => [
+      signStripe({ payload: '{"id":"evt_broken",', secret: TEST_SECRETS.stripe }),
+      signStripe({ payload: '["not","an","event"]', secret: TEST_SECRETS.stripe }),
+      signStripe({ payload: '{"object":"event","type":"payment_intent.succeeded"}', secret: TEST_SECRETS.stripe }),
+    ],
   },
   {
     source: 'mercadopago',
@@ -84,12 +91,15 @@ const providers: ProviderCase[] = [
       const header = s.headers['x-signature'] ?? '';
       return withHeader(s, 'x-signature', flipHexDigit(header, header.length - 1));
     },
+    extend: (s) => withHeader(s, 'x-signature', `${s.headers['x-signature']}0`),
     unsign: (s) => withHeader(s, 'x-signature', undefined),
     // MercadoPago signs data.id (query), the request id and ts — not the body: a body whose
     // data.id differs from the signed one is refused.
     changeOneByte: (s) => ({ ...s, body: s.body.replace(/"data":\{"id":"(\d+)(\d)"/, (_m, head: string, last: string) => `"data":{"id":"${head}${last === '0' ? '1' : '0'}"`) }),
-    malformed: () =>
+    malformed: () => [
       signMercadopago({ secret: TEST_SECRETS.mercadopago, body: '{"type":"payment",', dataId: '1', query: { type: 'payment' } }),
+      signMercadopago({ secret: TEST_SECRETS.mercadopago, body: '[]', dataId: '1', query: { type: 'payment' } }),
+    ],
   },
   {
     source: 'epayco',
@@ -101,14 +111,20 @@ const providers: ProviderCase[] = [
         fields: epaycoFields({ x_ref_payco: String(Math.floor(Math.random() * 1e9)) }),
       }),
     forge: (s) => ({ ...s, body: s.body.replace(/x_signature=([0-9a-f]+)/, (_m, sig: string) => `x_signature=${flipHexDigit(sig, 0)}`) }),
+    extend: (s) => ({ ...s, body: s.body.replace(/x_signature=([0-9a-f]+)/, (_m, sig: string) => `x_signature=${sig}0`) }),
     unsign: (s) => ({ ...s, body: s.body.replace(/&?x_signature=[0-9a-f]+/, '') }),
     changeOneByte: (s) => ({ ...s, body: s.body.replace('x_amount=250000.00', 'x_amount=250000.01') }),
-    malformed: () =>
-      signEpayco({
-        customerId: TEST_SECRETS.epaycoCustomerId,
-        pKey: TEST_SECRETS.epaycoPKey,
-        fields: epaycoFields({ x_amount: 'doscientos' }),
-      }),
+    malformed: () => {
+      const signed = (fields: Record<string, string>) =>
+        signEpayco({ customerId: TEST_SECRETS.epaycoCustomerId, pKey: TEST_SECRETS.epaycoPKey, fields: epaycoFields(fields) });
+      const valid = signed({ x_ref_payco: String(Math.floor(Math.random() * 1e9)) });
+      return [
+        signed({ x_amount: 'doscientos' }),
+        // JSON sent as a form, and a signed field sent twice (which value was signed?).
+        { ...valid, body: JSON.stringify(Object.fromEntries(new URLSearchParams(valid.body))) },
+        { ...valid, body: `${valid.body}&x_ref_payco=1` },
+      ];
+    },
   },
   {
     source: 'shop',
@@ -121,9 +137,14 @@ const providers: ProviderCase[] = [
         timestamp: o.at,
       }),
     forge: (s) => flipLastHexOfHeader(s, 'x-webpig-signature'),
+    extend: (s) => withHeader(s, 'x-webpig-signature', `${s.headers['x-webpig-signature']}0`),
     unsign: (s) => withHeader(s, 'x-webpig-signature', undefined),
     changeOneByte: (s) => ({ ...s, body: s.body.replace('order.paid', 'order.pain') }),
-    malformed: () => signCustom({ secret: TEST_SECRETS.custom, body: '{"id":', timestampHeader: 'x-webpig-timestamp' }),
+    malformed: () => [
+      signCustom({ secret: TEST_SECRETS.custom, body: '{"id":', timestampHeader: 'x-webpig-timestamp' }),
+      signCustom({ secret: TEST_SECRETS.custom, body: '"order.paid"', timestampHeader: 'x-webpig-timestamp' }),
+      signCustom({ secret: TEST_SECRETS.custom, body: { type: 'order.paid' }, timestampHeader: 'x-webpig-timestamp' }),
+    ],
   },
 ];
 
@@ -176,6 +197,7 @@ describe('ingestion over HTTP', () => {
 
       it('refuses a forged signature, a wrong secret, a missing signature and a changed byte (401)', async () => {
         await expectRefused(provider.source, provider.forge(provider.valid()), 401, 'SIGNATURE_INVALID');
+        await expectRefused(provider.source, provider.extend(provider.valid()), 401, 'SIGNATURE_INVALID');
         await expectRefused(provider.source, provider.valid({ secret: 'wrong' }), 401, 'SIGNATURE_INVALID');
         await expectRefused(provider.source, provider.unsign(provider.valid()), 401, 'SIGNATURE_MISSING');
         await expectRefused(provider.source, provider.changeOneByte(provider.valid()), 401, 'SIGNATURE_INVALID');
@@ -191,7 +213,7 @@ describe('ingestion over HTTP', () => {
       }
 
       it('refuses a malformed body (400), a wrong content type (415) and a huge body (413)', async () => {
-        await expectRefused(provider.source, provider.malformed(), 400);
+        for (const malformed of provider.malformed()) await expectRefused(provider.source, malformed, 400);
         await expectRefused(provider.source, withHeader(provider.valid(), 'content-type', 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE');
         const valid = provider.valid();
         const huge = { ...valid, body: valid.body + ' '.repeat(1024 * 1024) };
@@ -212,6 +234,11 @@ describe('ingestion over HTTP', () => {
     const event = await server.store.getEvent(reply.body.id as number);
     assert.equal(event?.entityKey, 'get-1');
     await expectRefused('stripe', { method: 'GET', query: '', headers: {}, body: '' }, 405, 'METHOD_NOT_ALLOWED');
+  });
+
+  it('an unsigned MercadoPago IPN is refused (401) by a source that does not verify by fetching', async () => {
+    const ipn: SignedDelivery = { method: 'POST', query: '?topic=payment&id=555', headers: {}, body: '' };
+    await expectRefused('mercadopago', ipn, 401, 'SIGNATURE_MISSING');
   });
 
   it('an unknown source is 404 and is logged as a rejection', async () => {
@@ -262,15 +289,44 @@ describe('ingestion over HTTP', () => {
     assert.deepEqual(await echo.json(), { body: { a: 1 } });
   });
 
-  it('stores exactly one event for 50 concurrent copies of one delivery', async () => {
-    const signed = providers[0]!.valid();
-    const before = await countEvents();
-    const replies = await Promise.all(Array.from({ length: 50 }, () => sendDelivery(server.baseUrl, 'stripe', signed)));
-    assert.deepEqual(new Set(replies.map((r) => r.status)), new Set([200]));
-    assert.equal(new Set(replies.map((r) => r.body.id)).size, 1, 'every copy names the same event');
-    assert.equal(replies.filter((r) => r.body.status === 'accepted').length, 1);
-    assert.equal(replies.filter((r) => r.body.status === 'duplicate').length, 49);
-    assert.equal(await countEvents(), before + 1);
+  for (const provider of providers) {
+    it(`stores exactly one event for 50 concurrent copies of one ${provider.source} delivery`, async () => {
+      const signed = provider.valid();
+      const before = await countEvents();
+      const replies = await Promise.all(Array.from({ length: 50 }, () => sendDelivery(server.baseUrl, provider.source, signed)));
+      assert.deepEqual(new Set(replies.map((r) => r.status)), new Set([200]));
+      assert.equal(new Set(replies.map((r) => r.body.id)).size, 1, 'every copy names the same event');
+      assert.equal(replies.filter((r) => r.body.status === 'accepted').length, 1);
+      assert.equal(replies.filter((r) => r.body.status === 'duplicate').length, 49);
+      assert.equal(await countEvents(), before + 1);
+    });
+  }
+});
+
+describe('MercadoPago IPN on a source that verifies by fetching', () => {
+  let server: IngestServer;
+  before(async () => {
+    server = await startIngestServer({
+      sources: [{ name: 'mp-ipn', kind: 'mercadopago', secrets: [], verifyByFetching: { apiBaseUrl: 'http://127.0.0.1:9/mp' } }],
+    });
+  });
+  after(async () => server.close());
+
+  it('stores the unsigned IPN marked for verification by the API read; a signed-looking webhook without a secret is refused', async () => {
+    const reply = await sendDelivery(server.baseUrl, 'mp-ipn', {
+      method: 'POST',
+      query: '?topic=payment&id=555',
+      headers: { 'x-request-id': 'req-ipn-1' },
+      body: '',
+    });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    const event = await server.store.getEvent(reply.body.id as number);
+    assert.deepEqual(event?.payload, { topic: 'payment', id: '555', verification: 'fetch', apiBaseUrl: 'http://127.0.0.1:9/mp' });
+    assert.equal(event?.entityKey, 'payment:555');
+    const webhook = signMercadopago({ secret: 'anything', body: mercadopagoBody(), dataId: '123456789', query: { type: 'payment' } });
+    const refused = await sendDelivery(server.baseUrl, 'mp-ipn', webhook);
+    assert.equal(refused.status, 401);
+    assert.equal(await server.store.countEvents({}), 1);
   });
 });
 

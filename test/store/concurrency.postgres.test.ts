@@ -159,6 +159,31 @@ describe('PostgresStore: concurrency across separate stores', { skip }, () => {
     }
   });
 
+  it('group commits of the same deliveries in different orders on two stores never deadlock', { timeout: 60_000 }, async () => {
+    // Two servers receiving one burst (a provider's retries) each commit a batch holding the
+    // same deliveries in their own arrival order. Each waits on the other's uncommitted rows;
+    // unless both insert in one agreed order, PostgreSQL breaks the cycle by failing one
+    // batch, and every delivery in it would be answered 503.
+    const { url } = await schemas.create();
+    const [a, b] = await Promise.all([openMigrated(url), openMigrated(url)]);
+    try {
+      for (let round = 0; round < 10; round++) {
+        const batch = Array.from({ length: 400 }, (_, i) => newEvent(`r${round}-${i}`));
+        const [fromA, fromB] = await Promise.all([a!.insertEvents(batch), b!.insertEvents([...batch].reverse())]);
+        const inserted = [...fromA, ...fromB].filter((r) => !r.duplicate).length;
+        assert.equal(inserted, batch.length, `round ${round}: each delivery stored exactly once`);
+        assert.deepEqual(
+          fromA.map((r) => r.event.id),
+          [...fromB].reverse().map((r) => r.event.id),
+          'both stores report the same event for each delivery',
+        );
+      }
+      assert.equal(await a!.countEvents({}), 4000);
+    } finally {
+      await Promise.all([a!.close(), b!.close()]);
+    }
+  });
+
   it('the same delivery stored at once through several stores is stored once', async () => {
     const { url } = await schemas.create();
     const stores = await Promise.all([0, 1, 2, 3].map(() => openMigrated(url)));

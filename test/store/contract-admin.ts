@@ -213,6 +213,14 @@ export function adminContract(ctx: ContractContext): void {
       assert.equal((await ctx.store.listRejections(2)).length, 2);
     });
 
+    it('keeps the first 256 characters of a body, junk included (U+0000 is kept as U+FFFD)', async () => {
+      const junk = `\u0000\u0001\ud800${'x'.repeat(300)}`;
+      await ctx.store.recordRejection({ at: at(1), source: 'stripe', httpStatus: 400, reason: 'bad \u0000', remoteAddress: null, firstBytes: junk });
+      const [logged] = await ctx.store.listRejections(1);
+      assert.equal(logged?.firstBytes, `\uFFFD\u0001\uFFFD${'x'.repeat(253)}`);
+      assert.equal(logged?.reason, 'bad \uFFFD');
+    });
+
     it('keeps 1000 rejections by default', async () => {
       for (let i = 0; i < 1_003; i++) {
         await ctx.store.recordRejection({ at: at(i), source: 's', httpStatus: 400, reason: `r${i}`, remoteAddress: null, firstBytes: '' });

@@ -224,14 +224,18 @@ export function checkpointContract(ctx: ContractContext): void {
         { at: at(2), level: 'debug', stage: 'crm', message: 'same instant, written after', fields: null },
       ]);
       await ctx.store.appendEventLogs(id, []);
+      // A stage may log what a service answered, junk included.
+      await ctx.store.appendEventLogs(id, [{ at: at(3), level: 'warn', stage: 'crm', message: 'body: \u0000\ud800', fields: { raw: '\u0000' } }]);
       assert.deepEqual(
         (await ctx.store.getEventLogs(id)).map((l) => [l.message, l.level, l.stage]),
         [
           ['received', 'info', null],
           ['CRM 500', 'error', 'crm'],
           ['same instant, written after', 'debug', 'crm'],
+          ['body: \uFFFD\uFFFD', 'warn', 'crm'],
         ],
       );
+      assert.deepEqual((await ctx.store.getEventLogs(id)).at(-1)?.fields, { raw: '\uFFFD' });
     });
 
     it('attemptSamples lists finished attempts since a time, for metrics', async () => {

@@ -119,6 +119,34 @@ export function inboxContract(ctx: ContractContext): void {
       assert.deepEqual(await ctx.store.insertEvents([]), []);
     });
 
+    it('stores strings PostgreSQL cannot hold (U+0000, unpaired surrogates) as U+FFFD, the raw body exactly', async () => {
+      // One such delivery in a group commit must not fail the batch (every delivery in it 503).
+      const rawBody = Buffer.from('{"name":"Ana\\u0000","bytes":"\x00\xff"}', 'latin1');
+      const odd = newEvent({
+        providerEventId: 'evt\u0000zero',
+        entityKey: 'order\u0000:1',
+        type: 'payment\ud800',
+        rawBody,
+        payload: { name: 'Ana\u0000', lone: '\ud800x', pair: '😀', text: 'a literal \\u0000 stays', list: ['\udfff'] },
+        summary: { customer: { name: 'Ana\u0000 Pérez' }, product: 'Plan\u0000', references: { invoice: 'FV\ud800-1' } },
+      });
+      const innocent = newEvent();
+      const [stored, beside] = await ctx.store.insertEvents([odd, innocent]);
+      assert.equal(stored?.duplicate, false);
+      assert.equal(beside?.duplicate, false, 'the delivery committed beside it is stored too');
+      const event = await ctx.store.getEvent(stored?.event.id ?? 0);
+      assert.ok(event?.rawBody.equals(rawBody), 'the raw body keeps its exact bytes');
+      assert.equal(event?.providerEventId, 'evt\uFFFDzero');
+      assert.equal(event?.entityKey, 'order\uFFFD:1');
+      assert.equal(event?.type, 'payment\uFFFD');
+      assert.deepEqual(event?.payload, { name: 'Ana\uFFFD', lone: '\uFFFDx', pair: '😀', text: 'a literal \\u0000 stays', list: ['\uFFFD'] });
+      assert.deepEqual(event?.summary, { customer: { name: 'Ana\uFFFD Pérez' }, product: 'Plan\uFFFD', references: { invoice: 'FV\uFFFD-1' } });
+      const again = await ctx.store.insertEvent(odd);
+      assert.deepEqual([again.duplicate, again.event.id], [true, event?.id], 'the same delivery again is a duplicate');
+      assert.equal((await ctx.store.findEventByProviderId(odd.source, odd.providerEventId))?.id, event?.id);
+      assert.deepEqual((await ctx.store.listEvents({ text: 'ana\u0000 pé' })).items.map((e) => e.id), [event?.id]);
+    });
+
     it('unknown ids read as null', async () => {
       assert.equal(await ctx.store.getEvent(987_654), null);
       assert.equal(await ctx.store.findEventByProviderId('epayco', 'nope'), null);

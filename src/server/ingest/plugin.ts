@@ -4,7 +4,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
 import { createSourceAdapter } from '../../sources/adapters.js';
 import { parseSourceConfigs, type SourceConfig } from '../../sources/config.js';
-import { SourceError, type SourceAdapter } from '../../sources/source.js';
+import { SourceError, type NormalizedDelivery, type SourceAdapter } from '../../sources/source.js';
 import { HttpError } from '../http-errors.js';
 import { GroupCommitter, type GroupCommitOptions } from './group-commit.js';
 import { createIngestMetrics } from './metrics.js';
@@ -133,6 +133,7 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
       if (err instanceof SourceError) throw new HttpError(err.statusCode, err.code, err.message, { cause: err });
       throw err;
     }
+    checkIdentitySize(delivery);
     const contentType = request.headers['content-type'] ?? null;
     let result;
     try {
@@ -149,6 +150,25 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
 
   app.post('/webhooks/:source', { bodyLimit }, handler);
   app.get('/webhooks/:source', { exposeHeadRoute: false }, handler);
+}
+
+/**
+ * Largest identity field, in UTF-8 bytes. They are indexed, and a PostgreSQL index entry over
+ * ~2.7 KB fails the insert: a delivery with a longer id would be answered 503 on every retry.
+ */
+const MAX_IDENTITY_BYTES = 1024;
+
+function checkIdentitySize(delivery: NormalizedDelivery): void {
+  const fields: Array<[string, string | null]> = [
+    ['event id', delivery.providerEventId],
+    ['entity key', delivery.entityKey],
+    ['event type', delivery.type],
+  ];
+  for (const [what, value] of fields) {
+    if (value !== null && Buffer.byteLength(value) > MAX_IDENTITY_BYTES) {
+      throw new HttpError(400, 'MALFORMED_BODY', `the ${what} is longer than ${MAX_IDENTITY_BYTES} bytes`);
+    }
+  }
 }
 
 /** True for at most `limit` calls per wall-clock second. */

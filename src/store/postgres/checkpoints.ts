@@ -3,13 +3,14 @@ import { StoreError } from '../../core/errors.js';
 import type { CheckpointRecord, EventLogEntry, EventSummary } from '../../core/types.js';
 import type { AttemptSample, StageOutcomeWrite, StageStart } from '../store.js';
 import type { Queryable } from './connection.js';
+import { searchText } from '../search-text.js';
+import { storableText, storableTextOrNull } from '../storable.js';
 import { lockLeasedEvent } from './claims.js';
 import {
   type AttemptRow,
   type CheckpointRow,
   type EventLogRow,
   jsonParam,
-  searchText,
   toAttempt,
   toCheckpoint,
   toEventLog,
@@ -122,8 +123,8 @@ export async function insertLogs(db: Queryable, eventId: number, logs: EventLogE
       eventId,
       logs.map((l) => l.at),
       logs.map((l) => l.level),
-      logs.map((l) => l.stage),
-      logs.map((l) => l.message),
+      logs.map((l) => storableTextOrNull(l.stage)),
+      logs.map((l) => storableText(l.message)),
       logs.map((l) => jsonParam(l.fields)),
     ],
   );

@@ -56,6 +56,13 @@ export function resolveTarget(url: string, options: PostgresOpenOptions = {}): P
   return { connectionString: parsed.toString(), schema, poolSize };
 }
 
+/** Where a target connects, without its password: for messages. */
+export function describeTarget(target: PostgresTarget): string {
+  const url = new URL(target.connectionString);
+  if (url.password !== '') url.password = '***';
+  return `${url.toString()} (schema ${target.schema})`;
+}
+
 /**
  * bigint (int8) arrives as a string by default; webpig's ids and counts fit in a double, so
  * they are numbers here. Scoped to webpig's own connections, not set globally on `pg`.

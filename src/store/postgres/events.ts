@@ -3,7 +3,8 @@ import type { EventRecord } from '../../core/types.js';
 import type { EventFilter, InsertEventResult, ListOptions, NewEvent } from '../store.js';
 import type { Queryable } from './connection.js';
 import { decodeCursor, pageLimit, toPage } from '../cursor.js';
-import { type EventRow, jsonParam, normalizeSearch, searchText, toEvent } from './rows.js';
+import { normalizeSearch, searchText } from '../search-text.js';
+import { type EventRow, jsonParam, toEvent } from './rows.js';
 
 /** Columns a new event is inserted with, in order (the rest take their defaults). */
 const INSERT_COLUMNS = [
@@ -53,7 +54,8 @@ function dedupeKey(source: string, providerEventId: string): string {
 /**
  * Inserts events (ON CONFLICT DO NOTHING on the dedupe key), then reads every one back, so
  * a duplicate returns the row stored first. Must run inside a transaction for group commit.
- * Returns the results in input order and whether anything new was stored.
+ * Returns the results in input order and whether anything new was stored. Ids follow the
+ * dedupe key's order within a batch, not arrival order (a batch arrived within milliseconds).
  */
 export async function insertEventRows(db: Queryable, events: NewEvent[]): Promise<{ results: InsertEventResult[]; inserted: number }> {
   const firstIndex = new Map<string, number>();
@@ -61,7 +63,12 @@ export async function insertEventRows(db: Queryable, events: NewEvent[]): Promis
     const key = dedupeKey(event.source, event.providerEventId);
     if (!firstIndex.has(key)) firstIndex.set(key, index);
   });
-  const unique = [...firstIndex.values()].map((index) => events[index] as NewEvent);
+  // Inserted in key order, the same in every process: two batches holding the same deliveries
+  // then wait on each other's rows in one direction only. In arrival order they could each hold
+  // a row the other needs, and PostgreSQL would fail one batch as a deadlock (all of it a 503).
+  const unique = [...firstIndex.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, index]) => events[index] as NewEvent);
 
   const insertedKeys = new Set<string>();
   for (let start = 0; start < unique.length; start += INSERT_CHUNK) {

@@ -35,6 +35,8 @@ import type {
   Store,
   WakeListener,
 } from '../store.js';
+import { ConfigError, errorMessage } from '../../core/errors.js';
+import { storableEvent, storableText } from '../storable.js';
 import * as checkpoints from './checkpoints.js';
 import * as claims from './claims.js';
 import {
@@ -42,6 +44,7 @@ import {
   type PostgresTarget,
   clientConfig,
   createPool,
+  describeTarget,
   inTransaction,
   resolveTarget,
   wakeChannel,
@@ -80,12 +83,18 @@ export class PostgresStore implements Store {
    * The schema comes from `options.schema`, else `?schema=` in the URL, else `public`.
    */
   static async open(url: string, options: PostgresOpenOptions = {}): Promise<PostgresStore> {
-    const store = new PostgresStore(resolveTarget(url, options));
+    const target = resolveTarget(url, options);
+    const store = new PostgresStore(target);
     try {
       await store.pool.query('SELECT 1');
     } catch (err) {
       await store.pool.end().catch(() => undefined);
-      throw err;
+      // pg's own message ("connect ECONNREFUSED …", "role … does not exist") does not say
+      // which database was meant: name it, without the password.
+      throw new ConfigError(`cannot connect to PostgreSQL at ${describeTarget(target)}: ${errorMessage(err)}`, {
+        code: 'DATABASE_OPEN_FAILED',
+        cause: err,
+      });
     }
     return store;
   }
@@ -102,7 +111,7 @@ export class PostgresStore implements Store {
   // ── Inbox ──────────────────────────────────────────────────────────────────────────────
 
   async insertEvent(event: NewEvent): Promise<InsertEventResult> {
-    const result = await events.insertOneEvent(this.pool, event, this.channel);
+    const result = await events.insertOneEvent(this.pool, storableEvent(event), this.channel);
     if (!result.duplicate) this.wake.emit();
     return result;
   }
@@ -110,7 +119,7 @@ export class PostgresStore implements Store {
   async insertEvents(batch: NewEvent[]): Promise<InsertEventResult[]> {
     if (batch.length === 0) return [];
     return this.transactionThatMayWake(async (client, wake) => {
-      const { results, inserted } = await events.insertEventRows(client, batch);
+      const { results, inserted } = await events.insertEventRows(client, batch.map(storableEvent));
       if (inserted > 0) await wake();
       return results;
     });
@@ -121,7 +130,7 @@ export class PostgresStore implements Store {
   }
 
   findEventByProviderId(source: string, providerEventId: string): Promise<EventRecord | null> {
-    return events.findEventRow(this.pool, source, providerEventId);
+    return events.findEventRow(this.pool, storableText(source), storableText(providerEventId));
   }
 
   listEvents(filter: EventFilter, options?: ListOptions): Promise<Page<EventRecord>> {

@@ -34,6 +34,7 @@ import {
   toRejection,
   toSession,
 } from './rows.js';
+import { storableText, storableTextOrNull } from '../storable.js';
 
 // ── Entity state ─────────────────────────────────────────────────────────────────────────
 
@@ -153,7 +154,7 @@ export async function recordRejectionRow(db: Queryable, r: NewRejection, keep = 
   await db.query(
     `INSERT INTO rejected_deliveries (at, source, http_status, reason, remote_address, first_bytes)
      VALUES ($1, $2, $3, $4, $5, $6)`,
-    [r.at, r.source, r.httpStatus, r.reason, r.remoteAddress, r.firstBytes.slice(0, 256)],
+    [r.at, storableText(r.source), r.httpStatus, storableText(r.reason), storableTextOrNull(r.remoteAddress), storableText(r.firstBytes.slice(0, 256))],
   );
   await db.query(
     `DELETE FROM rejected_deliveries

@@ -23,6 +23,7 @@ import type {
   SkipReason,
   TransactionStatus,
 } from '../../core/types.js';
+import { storableJson } from '../storable.js';
 
 /*
  * Rows as node-postgres returns them (int8 already parsed to number by connection.ts,
@@ -320,27 +321,10 @@ export function toAlert(row: AlertRow): AlertRecord {
   };
 }
 
-/** A JSON value as a jsonb parameter. Always stringified: pg would send a JS array as a SQL array. */
-export function jsonParam(value: JsonValue | object | null | undefined): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
-}
-
 /**
- * What the free-text filter searches, lower-cased once at write time (in JavaScript, so the
- * result does not depend on the database's locale): the provider's event id, the customer's
- * name, e-mail and document id, and every reference. The same rule as the SQLite store.
+ * A JSON value as a jsonb parameter. Always stringified: pg would send a JS array as a SQL
+ * array. U+0000 and unpaired surrogates, which jsonb refuses, become U+FFFD (storable.ts).
  */
-export function searchText(providerEventId: string, summary: EventSummary): string {
-  const parts = [
-    providerEventId,
-    summary.customer?.name,
-    summary.customer?.email,
-    summary.customer?.documentId,
-    ...Object.values(summary.references ?? {}),
-  ];
-  return normalizeSearch(parts.filter((part): part is string => typeof part === 'string' && part !== '').join('\n'));
-}
-
-export function normalizeSearch(text: string): string {
-  return text.normalize('NFC').toLowerCase();
+export function jsonParam(value: JsonValue | object | null | undefined): string | null {
+  return value === null || value === undefined ? null : storableJson(value);
 }

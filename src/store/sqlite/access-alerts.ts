@@ -3,6 +3,7 @@ import { decodeCursor, pageLimit, toPage } from '../cursor.js';
 import type { ListOptions, NewAlert, NewApiToken, NewRejection } from '../store.js';
 import type { SqliteContext } from './connection.js';
 import { fromJson, optionalDate, toDate, toJson, toMs } from './rows.js';
+import { storableText, storableTextOrNull } from '../storable.js';
 
 /** API tokens, dashboard sessions, the bounded log of rejected deliveries, and alerts. */
 
@@ -123,11 +124,11 @@ export function recordRejection(ctx: SqliteContext, rejection: NewRejection, kee
     ctx.run(
       `INSERT INTO rejected_deliveries (at, source, http_status, reason, remote_address, first_bytes) VALUES (?, ?, ?, ?, ?, ?)`,
       toMs(rejection.at),
-      rejection.source,
+      storableText(rejection.source),
       rejection.httpStatus,
-      rejection.reason,
-      rejection.remoteAddress,
-      rejection.firstBytes,
+      storableText(rejection.reason),
+      storableTextOrNull(rejection.remoteAddress),
+      storableText(rejection.firstBytes.slice(0, 256)),
     );
     ctx.run(
       `DELETE FROM rejected_deliveries

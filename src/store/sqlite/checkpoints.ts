@@ -6,7 +6,6 @@ import { assertLeaseHeld } from './claims.js';
 import {
   fromJson,
   mergeSummary,
-  searchText,
   toAttemptRecord,
   toCheckpointRecord,
   toDate,
@@ -15,6 +14,8 @@ import {
   type AttemptRow,
   type CheckpointRow,
 } from './rows.js';
+import { searchText } from '../search-text.js';
+import { storableText, storableTextOrNull } from '../storable.js';
 
 /** Checkpoints, their attempt history, event logs and the samples metrics are built from. */
 
@@ -113,12 +114,12 @@ function patchSummary(ctx: SqliteContext, eventId: number, patch: EventSummary):
   );
   if (row === undefined) return;
   const merged = mergeSummary(JSON.parse(row.summary) as EventSummary, patch);
-  ctx.run('UPDATE events SET summary = ?, search_text = ? WHERE id = ?', JSON.stringify(merged), searchText(row.provider_event_id, merged), eventId);
+  ctx.run('UPDATE events SET summary = ?, search_text = ? WHERE id = ?', toJson(merged), searchText(row.provider_event_id, merged), eventId);
 }
 
 function insertLogs(ctx: SqliteContext, eventId: number, logs: EventLogEntry[]): void {
   for (const log of logs) {
-    ctx.run(INSERT_LOG, eventId, toMs(log.at), log.level, log.stage, log.message, toJson(log.fields));
+    ctx.run(INSERT_LOG, eventId, toMs(log.at), log.level, storableTextOrNull(log.stage), storableText(log.message), toJson(log.fields));
   }
 }
 

@@ -2,7 +2,9 @@ import type { EventRecord, EventStatus, Page } from '../../core/types.js';
 import { decodeCursor, pageLimit, toPage } from '../cursor.js';
 import type { EventFilter, InsertEventResult, ListOptions, NewEvent } from '../store.js';
 import type { SqliteContext, SqlValue } from './connection.js';
-import { EVENT_COLUMNS, normalizeSearch, searchText, toEventRecord, toMs, type EventRow } from './rows.js';
+import { normalizeSearch, searchText } from '../search-text.js';
+import { storableEvent, storableText } from '../storable.js';
+import { EVENT_COLUMNS, toEventRecord, toJson, toMs, type EventRow } from './rows.js';
 
 /** The inbox: storing deliveries once, reading and listing them. */
 
@@ -18,7 +20,8 @@ const INSERT_EVENT = `INSERT INTO events (source, provider_event_id, entity_key,
 const SELECT_BY_PROVIDER_ID = `SELECT ${EVENT_COLUMNS} FROM events WHERE source = ? AND provider_event_id = ?`;
 const SELECT_BY_ID = `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`;
 
-function insertOne(ctx: SqliteContext, event: NewEvent): InsertEventResult {
+function insertOne(ctx: SqliteContext, delivery: NewEvent): InsertEventResult {
+  const event = storableEvent(delivery);
   const row = ctx.get<EventRow>(INSERT_EVENT, {
     source: event.source,
     provider_event_id: event.providerEventId,
@@ -29,8 +32,8 @@ function insertOne(ctx: SqliteContext, event: NewEvent): InsertEventResult {
     received_at: toMs(event.receivedAt),
     raw_body: event.rawBody,
     content_type: event.contentType,
-    payload: JSON.stringify(event.payload),
-    summary: JSON.stringify(event.summary),
+    payload: toJson(event.payload),
+    summary: toJson(event.summary),
     search_text: searchText(event.providerEventId, event.summary),
   });
   if (row !== undefined) return { event: toEventRecord(row), duplicate: false };
@@ -59,7 +62,7 @@ export function getEvent(ctx: SqliteContext, id: number): EventRecord | null {
 }
 
 export function findEventByProviderId(ctx: SqliteContext, source: string, providerEventId: string): EventRecord | null {
-  const row = ctx.get<EventRow>(SELECT_BY_PROVIDER_ID, source, providerEventId);
+  const row = ctx.get<EventRow>(SELECT_BY_PROVIDER_ID, storableText(source), storableText(providerEventId));
   return row === undefined ? null : toEventRecord(row);
 }
 

@@ -12,6 +12,7 @@ import type {
   SkipReason,
   TransactionStatus,
 } from '../../core/types.js';
+import { storableJson } from '../storable.js';
 
 /**
  * Rows as SQLite returns them and their mapping to the records of src/core/types.ts.
@@ -28,8 +29,9 @@ export function toMs(date: Date): number {
 export const toDate = (ms: number): Date => new Date(ms);
 export const optionalDate = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
+/** JSON text for a column, written as the PostgreSQL store writes it (storable.ts). */
 export function toJson(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
+  return value === null || value === undefined ? null : storableJson(value);
 }
 
 export function fromJson<T>(text: string | null): T | null {
@@ -158,23 +160,4 @@ export function mergeSummary(current: EventSummary, patch: EventSummary): EventS
     merged.references = { ...current.references, ...patch.references };
   }
   return merged;
-}
-
-/**
- * What the dashboard's free-text search looks through, lower-cased once at write time:
- * the provider's event id, the customer's name, e-mail and document id, and every reference.
- */
-export function searchText(providerEventId: string, summary: EventSummary): string {
-  const parts = [
-    providerEventId,
-    summary.customer?.name,
-    summary.customer?.email,
-    summary.customer?.documentId,
-    ...Object.values(summary.references ?? {}),
-  ];
-  return normalizeSearch(parts.filter((part): part is string => typeof part === 'string' && part !== '').join('\n'));
-}
-
-export function normalizeSearch(text: string): string {
-  return text.normalize('NFC').toLowerCase();
 }
