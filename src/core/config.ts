@@ -22,7 +22,7 @@ export interface FlagConfig {
 
 /** What `webpig.config.ts` exports (default export). Validated once, at start. */
 export interface WebpigConfig {
-  /** (Default: $WEBPIG_DATABASE_URL, else `sqlite:./webpig.db`) */
+  /** Used when neither `--db` nor $WEBPIG_DATABASE_URL is given, which win over it. (Default: `sqlite:./webpig.db`) */
   database?: string;
   sources: SourceConfig[];
   pipelines: PipelineDefinition[];
