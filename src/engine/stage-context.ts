@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { StageContext, StageLogger } from '../core/pipeline.js';
+import { checkSummaryPatch } from '../core/summary.js';
 import type { EventLogEntry, EventRecord, EventSummary, JsonObject, JsonValue, LogLevel } from '../core/types.js';
 import type { Store } from '../store/store.js';
 
@@ -61,7 +62,8 @@ export function createStageContext(input: StageContextInput): StageContextHandle
     signal: input.signal,
     log: stageLogger,
     annotate(summaryPatch) {
-      patch = mergeSummary(patch ?? {}, summaryPatch);
+      // Checked before merging: a refused patch changes nothing.
+      patch = mergeSummary(patch ?? {}, checkSummaryPatch(summaryPatch));
     },
     async flag(key) {
       const flag = await input.store.getFlag(key);
