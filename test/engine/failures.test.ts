@@ -113,6 +113,8 @@ describe('retries, dead events and alerts', () => {
     assert.equal(calls, 1);
     const [cp] = await store.getCheckpoints(id);
     assert.deepEqual(cp?.error, { message: 'NIT inválido', code: 'HTTP_422', retriable: false, httpStatus: 422 });
+    assert.deepEqual(cp?.history.map((h) => [h.attempt, h.status, h.error]), [[1, 'error', cp?.error]], 'and in its attempt history');
+    assert.ok(cp?.completedAt && cp.durationMs !== null);
     assert.equal((await store.listAlerts()).items[0]?.kind, 'dead');
   });
 

@@ -36,9 +36,16 @@ describe('checkpoint protocol', () => {
         },
       ],
     });
-    await insert(store);
+    const id = await insert(store);
     await claimAndRun(store, [pipeline], clock);
     assert.equal(seen, `processing/1/${clock.ms}`);
+    // On return: success with the data, completion time and duration, and a history row.
+    const [cp] = await store.getCheckpoints(id);
+    assert.equal(cp?.status, 'success');
+    assert.deepEqual(cp?.data, { ok: true });
+    assert.equal(cp?.completedAt?.getTime(), clock.ms);
+    assert.equal(cp?.durationMs, 0);
+    assert.deepEqual(cp?.history.map((h) => [h.attempt, h.status]), [[1, 'success']]);
   });
 
   it('a stage left processing by a dead worker is reconciled: the effect is found and run is not called', async () => {
