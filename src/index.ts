@@ -11,7 +11,7 @@ export type {
 export { defineConfig } from './core/config.js';
 export type { WebpigConfig, ColumnConfig, FlagConfig } from './core/config.js';
 export { WebpigError, ConfigError, PermanentError, RetriableError, LeaseLostError } from './core/errors.js';
-export { HttpCallError } from './engine/errors.js';
+export { HttpCallError, parseRetryAfter } from './engine/errors.js';
 export type * from './core/types.js';
 export type { Store } from './store/store.js';
 export { openStore } from './store/open.js';

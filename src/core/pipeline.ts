@@ -39,7 +39,10 @@ export interface StageContext {
   /** Fires on timeout or worker shutdown; pass it to fetch(). */
   signal: AbortSignal;
   log: StageLogger;
-  /** Sets structured summary fields on the event (customer, product, amount...). */
+  /**
+   * Sets structured summary fields on the event (customer, product, amount...), written with
+   * the stage's outcome. An unknown field or a wrong type throws SUMMARY_INVALID naming it.
+   */
   annotate(patch: EventSummary): void;
   /** Current value of a flag, read from the store (for stages that branch on a flag). */
   flag(key: string): Promise<boolean>;

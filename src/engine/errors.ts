@@ -29,6 +29,24 @@ export class HttpCallError extends WebpigError {
   }
 }
 
+/**
+ * A Retry-After header as milliseconds to wait: delta-seconds (`120`) or an HTTP date. Undefined
+ * for a missing, malformed or past value. For connectors building an HttpCallError:
+ * `new HttpCallError(res.status, msg, { retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) })`.
+ */
+export function parseRetryAfter(header: string | null | undefined, now: Date = new Date()): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) {
+    const ms = Number(value) * 1000;
+    return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined;
+  }
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return undefined;
+  const ms = at - now.getTime();
+  return ms > 0 ? ms : undefined;
+}
+
 /** The stage ran longer than its `timeoutMs`; its signal was aborted. Retriable. */
 export class StageTimeoutError extends WebpigError {
   constructor(stage: string, timeoutMs: number) {

@@ -47,8 +47,14 @@ function attemptNote(checkpoint: CheckpointRecord | undefined): { note: string |
     case 'error':
       // A retriable failure (timeout, 5xx, reset) may come after the receiver did the effect.
       return { note: 'retry after error', uncertain: checkpoint.error?.retriable ?? true };
-    case 'pending':
-      return { note: 'manual re-run', uncertain: false };
+    case 'pending': {
+      // An operator reset the stage. If its last attempt was cut off (or failed retriably) the
+      // effect may exist all the same, so the re-run reconciles first; after a success or a
+      // permanent error it is a deliberate run.
+      const last = checkpoint.history.at(-1);
+      const uncertain = last?.status === 'processing' || (last?.status === 'error' && (last.error?.retriable ?? true));
+      return { note: 'manual re-run', uncertain };
+    }
     default:
       return { note: null, uncertain: false };
   }

@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { StageContext, StageLogger } from '../core/pipeline.js';
+import { checkSummaryPatch } from '../core/summary.js';
 import type { EventLogEntry, EventRecord, EventSummary, JsonObject, JsonValue, LogLevel } from '../core/types.js';
 import type { Store } from '../store/store.js';
 
@@ -39,10 +40,10 @@ export interface StageContextHandle {
 export function createStageContext(input: StageContextInput): StageContextHandle {
   let patch: EventSummary | undefined;
   const buffered: EventLogEntry[] = [];
-  const pinoLogger = input.logger.child({ eventId: input.event.id, stage: input.stage });
+  const pinoLogger = boundTo(input.logger, { eventId: input.event.id, stage: input.stage });
   const log = (level: LogLevel, message: string, fields?: JsonObject): void => {
     buffered.push({ at: input.now(), level, stage: input.stage, message, fields: fields ?? null });
-    pinoLogger[level](fields ?? {}, message);
+    pinoLogger[level](withoutKeys(fields, BOUND_KEYS), message);
   };
   const stageLogger: StageLogger = {
     debug: (message, fields) => log('debug', message, fields),
@@ -61,7 +62,8 @@ export function createStageContext(input: StageContextInput): StageContextHandle
     signal: input.signal,
     log: stageLogger,
     annotate(summaryPatch) {
-      patch = mergeSummary(patch ?? {}, summaryPatch);
+      // Checked before merging: a refused patch changes nothing.
+      patch = mergeSummary(patch ?? {}, checkSummaryPatch(summaryPatch));
     },
     async flag(key) {
       const flag = await input.store.getFlag(key);
@@ -69,6 +71,25 @@ export function createStageContext(input: StageContextInput): StageContextHandle
     },
   };
   return { context, summaryPatch: () => patch, logs: () => buffered };
+}
+
+const BOUND_KEYS = ['eventId', 'stage'] as const;
+
+/**
+ * A child logger with `bindings`, minus those the parent already carries: pino writes a key
+ * once per binding, so binding eventId again (the runner's logger has it) printed
+ * `{"eventId":30,"eventId":30,...}` — a line many JSON tools reject or read ambiguously.
+ */
+function boundTo(logger: Logger, bindings: Record<string, string | number>): Logger {
+  const existing = logger.bindings();
+  const missing = Object.fromEntries(Object.entries(bindings).filter(([key]) => !(key in existing)));
+  return Object.keys(missing).length > 0 ? logger.child(missing) : logger;
+}
+
+/** A stage's own fields, without keys the logger binds (they would be printed twice). */
+function withoutKeys(fields: JsonObject | undefined, keys: readonly string[]): JsonObject {
+  if (!fields) return {};
+  return Object.fromEntries(Object.entries(fields).filter(([key]) => !keys.includes(key)));
 }
 
 /**

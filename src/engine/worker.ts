@@ -15,7 +15,7 @@ import type { Failpoint } from './stage-attempt.js';
 export interface WorkerOptions {
   store: Store;
   pipelines: readonly PipelineDefinition[];
-  /** Written as the lease owner. (Default: host:pid:random) */
+  /** Names the worker; each claim's lease owner is `<workerId>#<n>`. (Default: host:pid:random) */
   workerId?: string;
   /** Events processed at once. (Default: 4) */
   concurrency?: number;
@@ -91,7 +91,14 @@ export function createWorker(options: WorkerOptions): Worker {
       };
     });
 
-  async function process(event: EventRecord): Promise<void> {
+  // Each claim writes its own lease owner, `<worker id>#<n>`. If this worker oversleeps a
+  // lease (a blocked event loop, a paused VM) its claim loop may take the same event again;
+  // with one name for both runs, the first run's renewals and fenced writes would still pass
+  // and two runs of one event would interleave. With a name per claim the first run is
+  // fenced out exactly as if another worker had taken over.
+  let claims = 0;
+
+  async function process(event: EventRecord, owner: string): Promise<void> {
     const lease = new AbortController();
     let lastRenewal = Date.now();
     let renewing = false;
@@ -99,16 +106,16 @@ export function createWorker(options: WorkerOptions): Worker {
       if (renewing || lease.signal.aborted) return;
       renewing = true;
       store
-        .renewLease(event.id, id, leaseMs, now())
+        .renewLease(event.id, owner, leaseMs, now())
         .then(
           (held) => {
             if (held) lastRenewal = Date.now();
-            else lease.abort(new LeaseLostError(event.id, id));
+            else lease.abort(new LeaseLostError(event.id, owner));
           },
           (err: unknown) => {
             // A database hiccup is not a lost lease yet; it is once the lease has run out.
             logger.warn({ eventId: event.id, err: String(err) }, 'lease renewal failed');
-            if (Date.now() - lastRenewal >= leaseMs) lease.abort(new LeaseLostError(event.id, id));
+            if (Date.now() - lastRenewal >= leaseMs) lease.abort(new LeaseLostError(event.id, owner));
           },
         )
         .finally(() => {
@@ -120,7 +127,7 @@ export function createWorker(options: WorkerOptions): Worker {
         store,
         pipelines,
         event,
-        workerId: id,
+        workerId: owner,
         logger,
         shutdownSignal: shutdown.signal,
         leaseSignal: lease.signal,
@@ -138,8 +145,8 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
-  function track(event: EventRecord): void {
-    const task = process(event).finally(() => {
+  function track(event: EventRecord, owner: string): void {
+    const task = process(event, owner).finally(() => {
       active.delete(task);
       wake();
     });
@@ -151,14 +158,15 @@ export function createWorker(options: WorkerOptions): Worker {
       wokenWhileBusy = false;
       while (!stopping && active.size < concurrency) {
         let event: EventRecord | null;
+        const owner = `${id}#${++claims}`;
         try {
-          event = await store.claimNextEvent({ workerId: id, leaseMs, now: now() });
+          event = await store.claimNextEvent({ workerId: owner, leaseMs, now: now() });
         } catch (err) {
           logger.error({ err: err instanceof Error ? err.message : String(err) }, 'claim failed');
           break;
         }
         if (!event) break;
-        track(event);
+        track(event, owner);
       }
       if (stopping) break;
       await sleep(active.size >= concurrency ? pollMs : await idleDelay());

@@ -89,6 +89,8 @@ describe('engine CLI commands', () => {
     assert.equal(parsed[0]?.status, 'dead');
     assert.ok(parsed[0]!.rawBodyBytes > 0);
     assert.equal((await cli('events', '--status', 'succeeded')).out, 'no events');
+    assert.match((await cli('events', '--source', 'epayco')).out, new RegExp(`^${deadId}\\s+dead\\s+epayco`, 'm'));
+    assert.equal((await cli('events', '--source', 'stripe')).out, 'no events');
   });
 
   it('shows every stage with status, attempts, error and why a stage did not run', async () => {
@@ -129,6 +131,17 @@ describe('engine CLI commands', () => {
   });
 
   it('retry --status dead requeues every dead event', async () => {
+    // The event retried above fails again at `dian` and is dead once more.
+    const store = await deps.openStore();
+    try {
+      assert.equal((await claimAndRun(store, [pipeline], new TestClock(Date.now())))?.status, 'dead');
+    } finally {
+      await store.close();
+    }
+    const requeued = await cli('retry', '--status', 'dead');
+    assert.equal(requeued.exitCode, 0);
+    assert.equal(requeued.out, `1 dead events queued again: ${deadId}`);
+    assert.match((await cli('events', '--status', 'queued')).out, new RegExp(`^${deadId}\\s+queued`, 'm'));
     const none = await cli('retry', '--status', 'dead');
     assert.equal(none.out, 'no dead events');
   });

@@ -10,7 +10,10 @@ import type { EventRecord } from '../../src/core/types.js';
 import { createWorker } from '../../src/engine/worker.js';
 import { retryEvent } from '../../src/engine/operations.js';
 import { PermanentError } from '../../src/core/errors.js';
+import { openStore } from '../../src/store/open.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+import { postgresSkip, withTestSchema } from '../helpers/postgres.js';
 import { claimAndRun, delivery, insert, memoryStore, silentLogger, T0, TestClock } from '../helpers/engine-fixtures.js';
 
 const STATES = ['pending', 'processing', 'succeeded', 'refunded'];
@@ -129,55 +132,90 @@ describe('entity order', () => {
   });
 
   it('events of many entities, delivered shuffled to three concurrent workers, end in the right state', async () => {
-    const track = { ran: new Map<string, string[]>(), inFlight: new Map<string, number>(), overlaps: 0 };
-    const pipeline = trackingPipeline(track);
-    const lifecycle = ['pending', 'processing', 'succeeded', 'refunded'];
-    const entities = Array.from({ length: 12 }, (_, i) => `pi_${i}`);
-    const workers = [1, 2, 3].map((n) =>
-      createWorker({ store, pipelines: [pipeline], workerId: `w${n}`, concurrency: 4, pollMs: 5, logger: silentLogger }),
-    );
-    workers.forEach((w) => w.start());
-    const drained = async (): Promise<void> => {
-      while ((await store.countEvents({ status: ['queued', 'processing', 'retrying'] })) > 0) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    };
-    const all = entities.flatMap((entityKey) =>
-      lifecycle.map((type, i) => delivery({ entityKey, type, occurredAt: new Date(T0 + i * 1000), providerEventId: `${entityKey}-${type}` })),
-    );
+    await scrambledLifecycles(store, [store, store, store]);
+  });
+});
+
+describe('entity order on PostgreSQL, three workers with their own connections', { skip: await postgresSkip() }, () => {
+  const schemas = withTestSchema();
+
+  it('events of many entities, delivered shuffled, end in the right state', async () => {
+    const { url } = await schemas.create();
+    const stores = await Promise.all([0, 1, 2, 3].map(() => openStore(url)));
+    try {
+      await stores[0]!.migrate();
+      await scrambledLifecycles(stores[0]!, stores.slice(1));
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+});
+
+/**
+ * Twelve payments' four-step lifecycles: three waiting whole (newest first) when the workers
+ * start, then half of the others with `succeeded` processed first, the rest delivered
+ * scrambled while three workers (each with its own store: its own connections) run. Every payment ends `refunded`; what ran, ran in the provider's order and never two at
+ * once; every other event is recorded as a stale transition.
+ */
+async function scrambledLifecycles(store: Store, workerStores: Store[]): Promise<void> {
+  const track = { ran: new Map<string, string[]>(), inFlight: new Map<string, number>(), overlaps: 0 };
+  const pipeline = trackingPipeline(track);
+  const lifecycle = ['pending', 'processing', 'succeeded', 'refunded'];
+  const entities = Array.from({ length: 12 }, (_, i) => `pi_${i}`);
+  const drained = async (): Promise<void> => {
+    while ((await store.countEvents({ status: ['queued', 'processing', 'retrying'] })) > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  const all = entities.flatMap((entityKey) =>
+    lifecycle.map((type, i) => delivery({ entityKey, type, occurredAt: new Date(T0 + i * 1000), providerEventId: `${entityKey}-${type}` })),
+  );
+  // Three payments' whole lifecycles are already waiting, newest first, when the workers
+  // start: claimed in occurrence order one at a time, all four of each run, none is stale.
+  const together = ['pi_1', 'pi_3', 'pi_5'];
+  await store.insertEvents(all.filter((d) => together.includes(d.entityKey!)).reverse());
+  const workers = [1, 2, 3].map((n) =>
+    createWorker({ store: workerStores[n - 1]!, pipelines: [pipeline], workerId: `w${n}`, concurrency: 4, pollMs: 5, logger: silentLogger }),
+  );
+  const early = all.filter((d) => d.type === 'succeeded' && Number(d.entityKey!.slice(3)) % 2 === 0);
+  workers.forEach((w) => w.start());
+  try {
+    await drained();
+    for (const entityKey of together) assert.deepEqual(track.ran.get(entityKey), lifecycle, entityKey);
     // Half the payments' "succeeded" arrives first and is processed: their pending and
     // processing events, delivered later, must be ignored as stale.
-    const early = all.filter((d) => d.type === 'succeeded' && Number(d.entityKey!.slice(3)) % 2 === 0);
     await store.insertEvents(early);
     await drained();
     // The rest arrive in a scrambled order, a few at a time, while the workers run.
-    const rest = all.filter((d) => !early.includes(d));
+    const rest = all.filter((d) => !early.includes(d) && !together.includes(d.entityKey!));
     const order = rest.map((d, i) => ({ d, k: (i * 7919) % rest.length })).sort((a, b) => a.k - b.k).map((x) => x.d);
     for (let i = 0; i < order.length; i += 5) {
       await store.insertEvents(order.slice(i, i + 5));
       await new Promise((resolve) => setTimeout(resolve, 3));
     }
     await drained();
+  } finally {
+    // Also when an assertion failed: running workers would keep the test process alive.
     await Promise.all(workers.map((w) => w.stop()));
+  }
 
-    assert.equal(track.overlaps, 0, 'two events of one entity never ran at once');
-    for (const entityKey of entities) {
-      assert.equal((await store.getEntityState(entityKey))?.state, 'refunded', entityKey);
-      const ran = track.ran.get(entityKey) ?? [];
-      // Whatever was applied, was applied in the provider's order.
-      assert.deepEqual(ran, lifecycle.filter((s) => ran.includes(s)), `${entityKey} ran ${ran.join(',')}`);
-      const events = (await store.listEvents({ entityKey }, { limit: 10 })).items;
-      for (const e of events) {
-        if (ran.includes(e.type)) assert.equal(e.status, 'succeeded');
-        else {
-          assert.equal(e.status, 'ignored', `${e.providerEventId} neither ran nor was ignored`);
-          assert.equal(e.ignoreReason?.kind, 'stale_transition');
-        }
+  assert.equal(track.overlaps, 0, 'two events of one entity never ran at once');
+  for (const entityKey of entities) {
+    assert.equal((await store.getEntityState(entityKey))?.state, 'refunded', entityKey);
+    const ran = track.ran.get(entityKey) ?? [];
+    // Whatever was applied, was applied in the provider's order.
+    assert.deepEqual(ran, lifecycle.filter((s) => ran.includes(s)), `${entityKey} ran ${ran.join(',')}`);
+    const events = (await store.listEvents({ entityKey }, { limit: 10 })).items;
+    for (const e of events) {
+      if (ran.includes(e.type)) assert.equal(e.status, 'succeeded');
+      else {
+        assert.equal(e.status, 'ignored', `${e.providerEventId} neither ran nor was ignored`);
+        assert.equal(e.ignoreReason?.kind, 'stale_transition');
       }
     }
-    const ignored = await store.countEvents({ status: 'ignored' });
-    const succeeded = await store.countEvents({ status: 'succeeded' });
-    assert.equal(ignored + succeeded, all.length);
-    assert.ok(ignored >= early.length * 2, 'every early-succeeded payment had two stale events ignored');
-  });
-});
+  }
+  const ignored = await store.countEvents({ status: 'ignored' });
+  const succeeded = await store.countEvents({ status: 'succeeded' });
+  assert.equal(ignored + succeeded, all.length);
+  assert.ok(ignored >= early.length * 2, 'every early-succeeded payment had two stale events ignored');
+}

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { definePipeline, type StageDefinition } from '../../src/core/pipeline.js';
 import { PermanentError, RetriableError } from '../../src/core/errors.js';
 import { retryDelayMs } from '../../src/engine/backoff.js';
-import { classifyError, HttpCallError } from '../../src/engine/errors.js';
+import { classifyError, HttpCallError, parseRetryAfter, requestedRetryDelayMs } from '../../src/engine/errors.js';
 import { retryEvent } from '../../src/engine/operations.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { claimAndRun, insert, memoryStore, MINUTE, TestClock } from '../helpers/engine-fixtures.js';
@@ -42,6 +42,25 @@ describe('classifyError', () => {
     });
   }
   it('keeps the HTTP status', () => assert.equal(classifyError(new HttpCallError(503, 'x')).httpStatus, 503));
+});
+
+describe('parseRetryAfter', () => {
+  const now = new Date('2026-01-15T12:00:00Z');
+  it('reads delta-seconds and HTTP dates', () => {
+    assert.equal(parseRetryAfter('120', now), 120_000);
+    assert.equal(parseRetryAfter(' 5 ', now), 5_000);
+    assert.equal(parseRetryAfter('Thu, 15 Jan 2026 12:01:30 GMT', now), 90_000);
+  });
+  it('ignores what asks for no wait or is not a Retry-After value', () => {
+    for (const value of [null, undefined, '', '0', '-5', '1.5', 'soon', 'Thu, 15 Jan 2026 11:00:00 GMT']) {
+      assert.equal(parseRetryAfter(value, now), undefined, String(value));
+    }
+  });
+  it('a 429 with Retry-After delays the next attempt beyond the policy', () => {
+    const err = new HttpCallError(429, 'slow down', { retryAfterMs: parseRetryAfter('600', now) });
+    assert.equal(classifyError(err).retriable, true);
+    assert.equal(retryDelayMs(undefined, 2, requestedRetryDelayMs(err)), 600_000);
+  });
 });
 
 describe('retryDelayMs', () => {
@@ -113,6 +132,8 @@ describe('retries, dead events and alerts', () => {
     assert.equal(calls, 1);
     const [cp] = await store.getCheckpoints(id);
     assert.deepEqual(cp?.error, { message: 'NIT inválido', code: 'HTTP_422', retriable: false, httpStatus: 422 });
+    assert.deepEqual(cp?.history.map((h) => [h.attempt, h.status, h.error]), [[1, 'error', cp?.error]], 'and in its attempt history');
+    assert.ok(cp?.completedAt && cp.durationMs !== null);
     assert.equal((await store.listAlerts()).items[0]?.kind, 'dead');
   });
 

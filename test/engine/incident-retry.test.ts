@@ -120,4 +120,28 @@ describe('retries resume from checkpoints (incident webhook 373)', () => {
     assert.deepEqual((await claimAndRun(store, [pipeline], clock))?.stagesRun, ['b']);
     assert.deepEqual(['a', 'b', 'c'].map((s) => stages.count(s)), [1, 2, 1]);
   });
+  it('a skipped stage is final: a retry after the flag is back on does not run it', async () => {
+    await store.ensureFlags([{ key: 'whatsapp', description: 'send WhatsApp', defaultValue: false }], clock.now());
+    const stages = new CountingStages();
+    const pipeline = definePipeline({
+      name: 'p',
+      match: () => true,
+      stages: [
+        stages.stage('notify', { flag: 'whatsapp' }),
+        stages.stage('invoice', {}, (call) => {
+          if (call === 1) throw new PermanentError('ERP down for maintenance');
+        }),
+      ],
+    });
+    const id = await insert(store);
+    assert.equal((await claimAndRun(store, [pipeline], clock))?.status, 'dead');
+    await store.setFlag({ key: 'whatsapp', value: true, actor: 'ops', now: clock.now() });
+    await retryEvent(store, id, 'ops', null, clock.now());
+    const retried = await claimAndRun(store, [pipeline], clock);
+    assert.equal(retried?.status, 'succeeded');
+    assert.deepEqual(retried?.stagesRun, ['invoice']);
+    assert.equal(stages.count('notify'), 0);
+    const notify = (await store.getCheckpoints(id)).find((c) => c.stage === 'notify');
+    assert.deepEqual(notify?.skipReason, { kind: 'flag', flag: 'whatsapp', value: false }, 'the reason of the moment is kept');
+  });
 });

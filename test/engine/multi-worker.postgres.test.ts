@@ -4,7 +4,7 @@
  * and another worker resumes the event from its checkpoints.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -60,6 +60,13 @@ describe('worker processes on PostgreSQL', { skip: await postgresSkip() }, () =>
         assert.equal(effects.calls.get(kind), ids.length, `${kind} calls`);
         assert.deepEqual([...effects.countsBy(kind).values()], ids.map(() => 1), `${kind} records`);
       }
+      // The events sharing an entity key ran one at a time, in occurrence order, across the
+      // processes: all three effects of one before any effect of the next.
+      const shared = ids.map((_, i) => `shared-${i}`).filter((_, i) => i % 5 === 0);
+      const sequence = effects.records
+        .map((r) => { const body = r.body as { event?: string; reference?: string }; return body.event ?? body.reference ?? ''; })
+        .filter((ref) => shared.includes(ref));
+      assert.deepEqual(sequence, shared.flatMap((ref) => [ref, ref, ref]));
       const pids = new Set(effects.records.map((r) => (r.body as { pid: number }).pid));
       console.log(`effects made by ${pids.size} worker processes`);
     } finally {
@@ -67,21 +74,29 @@ describe('worker processes on PostgreSQL', { skip: await postgresSkip() }, () =>
     }
   });
 
-  it('a worker killed inside a stage loses nothing: another resumes its events after the lease', async () => {
+  it('a worker killed inside a stage while others run loses nothing: another resumes its events after the lease', async () => {
     const { url } = await schemas.create();
-    const ids = await seed(url, 20, 'killed');
+    const ids = await seed(url, 30, 'killed');
     const effects = await startEffectsServer();
     const dir = mkdtempSync(join(tmpdir(), 'webpig-multi-'));
     try {
       const marker = join(dir, 'crashed');
+      const arm = join(dir, 'arm');
       const base = { WEBPIG_DATABASE_URL: url, EFFECTS_URL: effects.url, WEBPIG_STAGE_DELAY_MS: '10', WEBPIG_LEASE_MS: '1000' };
-      // The first worker is killed in the middle of a `ledger` effect (the receiver with no
-      // idempotency key: only reconcile prevents a second record).
-      const killed = await runWorkerProcess({ ...base, WEBPIG_CRASH_AT: 'ledger:during', WEBPIG_CRASH_MARKER: marker });
-      assert.equal(killed.signal, 'SIGKILL');
+      // The doomed worker stops in the middle of a `ledger` effect (the receiver with no
+      // idempotency key: only reconcile prevents a second record), holding its lease...
+      const doomed = runWorkerProcess({ ...base, WEBPIG_CRASH_AT: 'ledger:during', WEBPIG_CRASH_MARKER: marker, WEBPIG_CRASH_ARM: arm });
+      while (!existsSync(marker)) await new Promise((resolve) => setTimeout(resolve, 10));
+      const doomedPid = (effects.records.find((r) => r.kind === 'cartera')?.body as { pid: number }).pid;
+      // ...two more workers join and start working, and only then is it killed.
+      const survivors = Promise.all([runWorkerProcess(base), runWorkerProcess(base)]);
+      while (!effects.records.some((r) => (r.body as { pid: number }).pid !== doomedPid)) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      writeFileSync(arm, '');
+      assert.equal((await doomed).signal, 'SIGKILL');
       assert.equal(readFileSync(marker, 'utf8'), 'ledger:during');
-      const survivors = await Promise.all([runWorkerProcess(base), runWorkerProcess(base)]);
-      assert.deepEqual(survivors.map((e) => e.code), [0, 0]);
+      assert.deepEqual((await survivors).map((e) => e.code), [0, 0]);
       await assertAllOnce(url, ids);
       for (const kind of EFFECT_KINDS) {
         assert.deepEqual([...effects.countsBy(kind).values()], ids.map(() => 1), `${kind}: each effect once`);

@@ -5,10 +5,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { definePipeline } from '../../src/core/pipeline.js';
-import { PermanentError, WebpigError } from '../../src/core/errors.js';
+import { PermanentError, RetriableError, WebpigError } from '../../src/core/errors.js';
 import { rerunStage, retryDead, retryEvent } from '../../src/engine/operations.js';
+import type { JsonValue } from '../../src/core/types.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { claimAndRun, CountingStages, insert, memoryStore, TestClock } from '../helpers/engine-fixtures.js';
+import { claimAndRun, CountingStages, insert, memoryStore, MINUTE, TestClock } from '../helpers/engine-fixtures.js';
 
 describe('operations', () => {
   let store: SqliteStore;
@@ -76,5 +77,60 @@ describe('operations', () => {
     assert.deepEqual(ids.sort(), dead.sort());
     assert.equal(await store.countEvents({ status: 'queued' }), 2);
     assert.equal((await store.listAudit({ action: 'event.retry' })).items.length, 2);
+  });
+  it('retryEvent puts a retrying event back in the queue now, not at its scheduled time', async () => {
+    const stages = new CountingStages();
+    const pipeline = definePipeline({
+      name: 'p',
+      match: () => true,
+      stages: [
+        stages.stage('erp', { retry: { delaysMs: [15 * MINUTE] } }, (call) => {
+          if (call === 1) throw new RetriableError('ERP busy');
+        }),
+      ],
+    });
+    const id = await insert(store);
+    assert.equal((await claimAndRun(store, [pipeline], clock))?.status, 'retrying');
+    assert.equal(await claimAndRun(store, [pipeline], clock), null, 'not due for 15 minutes');
+    const queued = await retryEvent(store, id, 'ops', null, clock.now());
+    assert.equal(queued.status, 'queued');
+    const run = await claimAndRun(store, [pipeline], clock);
+    assert.equal(run?.eventId, id);
+    assert.equal(run?.status, 'succeeded');
+    assert.equal(stages.count('erp'), 2);
+    const [audit] = (await store.listAudit({ action: 'event.retry' })).items;
+    assert.deepEqual(audit?.details, { previousStatus: 'retrying', manualRetries: 1 });
+  });
+  it('rerunStage of a stage cut off mid-effect reconciles first: the effect found is not made again', async () => {
+    const effects = new Map<string, JsonValue>();
+    let runs = 0;
+    const pipeline = definePipeline({
+      name: 'p',
+      match: () => true,
+      stages: [
+        {
+          name: 'ledger',
+          reconcile: async (ctx) => effects.get(ctx.idempotencyKey),
+          run: async (ctx) => {
+            runs += 1;
+            effects.set(ctx.idempotencyKey, { entry: runs });
+            return { entry: runs };
+          },
+        },
+      ],
+    });
+    const id = await insert(store);
+    await claimAndRun(store, [pipeline], clock, {
+      failpoint: (name) => {
+        if (name === 'ledger:after-run') throw new Error('worker died');
+      },
+    }).catch(() => undefined);
+    clock.advance(2 * MINUTE); // the dead worker's lease is over: the operator may act
+    await rerunStage(store, [pipeline], id, 'ledger', 'ops', null, clock.now());
+    assert.equal((await claimAndRun(store, [pipeline], clock))?.status, 'succeeded');
+    assert.equal(runs, 1, 'the effect was found, not made twice');
+    const [cp] = await store.getCheckpoints(id);
+    assert.deepEqual(cp?.data, { entry: 1 });
+    assert.ok(cp?.history.some((h) => h.note === 'recovered by reconcile'), JSON.stringify(cp?.history));
   });
 });

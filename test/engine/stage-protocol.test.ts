@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { definePipeline, type StageContext } from '../../src/core/pipeline.js';
 import { PermanentError } from '../../src/core/errors.js';
-import type { JsonValue } from '../../src/core/types.js';
+import type { EventSummary, JsonValue } from '../../src/core/types.js';
 import { HttpCallError } from '../../src/engine/errors.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { claimAndRun, CountingStages, insert, memoryStore, MINUTE, TestClock } from '../helpers/engine-fixtures.js';
@@ -36,9 +36,16 @@ describe('checkpoint protocol', () => {
         },
       ],
     });
-    await insert(store);
+    const id = await insert(store);
     await claimAndRun(store, [pipeline], clock);
     assert.equal(seen, `processing/1/${clock.ms}`);
+    // On return: success with the data, completion time and duration, and a history row.
+    const [cp] = await store.getCheckpoints(id);
+    assert.equal(cp?.status, 'success');
+    assert.deepEqual(cp?.data, { ok: true });
+    assert.equal(cp?.completedAt?.getTime(), clock.ms);
+    assert.equal(cp?.durationMs, 0);
+    assert.deepEqual(cp?.history.map((h) => [h.attempt, h.status]), [[1, 'success']]);
   });
 
   it('a stage left processing by a dead worker is reconciled: the effect is found and run is not called', async () => {
@@ -243,6 +250,31 @@ describe('checkpoint protocol', () => {
     assert.deepEqual((await store.getCheckpoints(id)).find((c) => c.stage === 'after')?.data, { sawName: 'Ana' });
     const logs = await store.getEventLogs(id);
     assert.ok(logs.some((l) => l.stage === 'extract' && l.message === 'extracted' && l.fields?.invoiceId === 'FV-1'));
+  });
+
+  it('a bad annotate() fails the stage with the field named and changes no summary field', async () => {
+    const pipeline = definePipeline({
+      name: 'p',
+      match: () => true,
+      stages: [
+        {
+          name: 'extract',
+          retry: { delaysMs: [] },
+          run: async (ctx) => {
+            ctx.annotate({ product: 'Curso' });
+            ctx.annotate({ customer: { email: undefined }, amount: '403125' } as unknown as EventSummary);
+          },
+        },
+      ],
+    });
+    const id = await insert(store, { summary: { customer: { email: 'ana@example.com' } } });
+    assert.equal((await claimAndRun(store, [pipeline], clock))?.status, 'dead');
+    const [cp] = await store.getCheckpoints(id);
+    assert.equal(cp?.error?.code, 'SUMMARY_INVALID');
+    assert.match(cp?.error?.message ?? '', /amount must be a finite number, got string/);
+    const summary = (await store.getEvent(id))?.summary;
+    assert.equal(summary?.amount, undefined);
+    assert.equal(summary?.customer?.email, 'ana@example.com');
   });
 
   it('a throwing when() is that stage\'s error; a throwing match() makes the event dead, not abandoned', async () => {

@@ -141,4 +141,81 @@ describe('worker', () => {
     const [cp] = await store.getCheckpoints(id);
     assert.equal(cp?.status, 'processing', 'the old worker wrote no outcome');
   });
+  it('a stage running longer than the lease keeps it: the worker renews it and no other worker can claim the event', async () => {
+    const release = gate();
+    let started = false;
+    const pipeline = definePipeline({
+      name: 'p',
+      match: () => true,
+      stages: [{ name: 'slow', timeoutMs: 10 * MINUTE, run: async () => { started = true; await release.wait; } }],
+    });
+    const id = await insert(store);
+    const worker = createWorker({ store, pipelines: [pipeline], workerId: 'busy', leaseMs: 150, pollMs: 5, logger: silentLogger });
+    worker.start();
+    try {
+      await until(async () => started);
+      const claimed = (await store.getEvent(id))!;
+      const firstExpiry = claimed.leaseExpiresAt!.getTime();
+      // Wait (for the condition, not a time) until the first lease would have run out.
+      await until(async () => Date.now() > firstExpiry + 20);
+      assert.equal(await store.claimNextEvent({ workerId: 'thief', leaseMs: MINUTE, now: new Date() }), null);
+      const event = await store.getEvent(id);
+      assert.match(claimed.leaseOwner ?? '', /^busy#\d+$/);
+      assert.equal(event?.leaseOwner, claimed.leaseOwner, 'still the first claim (not a fresh one)');
+      assert.ok(event!.leaseExpiresAt!.getTime() > firstExpiry, 'the lease was renewed');
+    } finally {
+      release.open();
+      await worker.stop();
+    }
+    assert.equal((await store.getEvent(id))?.status, 'succeeded');
+  });
+  it('a worker that overslept its own lease and claims the event again fences its first run out', async () => {
+    // The event loop was blocked (or the clock jumped) past the lease: the claim loop finds the
+    // event claimable and takes it again. The first run must then stop writing, as if another
+    // worker had taken over; with one owner name for both runs, both would go on writing.
+    const clock = new TestClock(Date.now());
+    const firstCall = gate();
+    const secondCall = gate();
+    const signals: AbortSignal[] = [];
+    const pipeline = definePipeline({
+      name: 'p',
+      match: () => true,
+      stages: [
+        {
+          name: 'erp',
+          timeoutMs: 10 * MINUTE,
+          run: async (ctx) => {
+            signals.push(ctx.signal);
+            await (signals.length === 1 ? firstCall.wait : secondCall.wait);
+            return { call: signals.length };
+          },
+        },
+      ],
+    });
+    const id = await insert(store);
+    const results: RunEventResult[] = [];
+    const worker = createWorker({
+      store, pipelines: [pipeline], workerId: 'sleepy', leaseMs: 300, pollMs: 5, now: clock.now,
+      logger: silentLogger, onResult: (_e, r) => results.push(r),
+    });
+    worker.start();
+    try {
+      await until(async () => signals.length === 1);
+      clock.advance(MINUTE);
+      await until(async () => signals.length === 2);
+      // A safety net, not a timing assertion: the first run learns at its next renewal.
+      const deadline = Date.now() + 10_000;
+      await until(async () => signals[0]!.aborted || Date.now() > deadline);
+      assert.ok(signals[0]!.reason instanceof LeaseLostError, `first run's signal: ${String(signals[0]!.reason)}`);
+      assert.equal(signals[1]!.aborted, false);
+    } finally {
+      firstCall.open();
+      secondCall.open();
+      await until(async () => results.length === 2);
+      await worker.stop();
+    }
+    assert.deepEqual(results.map((r) => r.status).sort(), ['lease_lost', 'succeeded']);
+    const [cp] = await store.getCheckpoints(id);
+    assert.deepEqual(cp?.data, { call: 2 });
+  });
 });

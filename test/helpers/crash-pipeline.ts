@@ -10,7 +10,7 @@ import { HttpCallError } from '../../src/engine/errors.js';
 export const CRASH_STAGES = ['invoice', 'ledger', 'notify'] as const;
 
 /** Called inside each stage right after its effect happened, before the stage returns. */
-export type DuringEffect = (stage: string) => void;
+export type DuringEffect = (stage: string) => void | Promise<void>;
 
 async function call(url: string, init: RequestInit): Promise<JsonValue> {
   const res = await fetch(url, init);
@@ -46,7 +46,7 @@ export function crashPipeline(
         retry: { delaysMs: [0, 0, 0] },
         async run(ctx) {
           const record = await post('/effects/invoice', { event: ctx.event.providerEventId }, ctx.signal, ctx.idempotencyKey);
-          duringEffect('invoice');
+          await duringEffect('invoice');
           return record;
         },
       },
@@ -63,7 +63,7 @@ export function crashPipeline(
         },
         async run(ctx) {
           const record = await post('/ledger/cartera', { reference: ctx.event.providerEventId }, ctx.signal);
-          duringEffect('ledger');
+          await duringEffect('ledger');
           return record;
         },
       },
@@ -73,7 +73,7 @@ export function crashPipeline(
         retry: { delaysMs: [0, 0, 0] },
         async run(ctx) {
           const record = await post('/effects/whatsapp', { event: ctx.event.providerEventId }, ctx.signal, ctx.idempotencyKey);
-          duringEffect('notify');
+          await duringEffect('notify');
           return record;
         },
       },

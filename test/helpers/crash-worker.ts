@@ -6,7 +6,8 @@
  * WEBPIG_CRASH_AT (a failpoint name such as `ledger:during`, `invoice:after-outcome`,
  * `event:before-finish`; optional), WEBPIG_CRASH_MARKER (a file: the process SIGKILLs itself
  * at the failpoint only if the file does not exist yet, and creates it first, so the next
- * process gets past that point), WEBPIG_LEASE_MS (Default: 400), WEBPIG_STAGE_DELAY_MS
+ * process gets past that point), WEBPIG_CRASH_ARM (a file: when set, the process waits at the
+ * failpoint, lease still renewed, until the file exists, then SIGKILLs itself), WEBPIG_LEASE_MS (Default: 400), WEBPIG_STAGE_DELAY_MS
  * (Default: 0), WEBPIG_CONCURRENCY (Default: 2).
  * Runs until no event is queued, processing or retrying, then exits 0.
  */
@@ -19,9 +20,19 @@ import { crashPipeline } from './crash-pipeline.js';
 const crashAt = process.env.WEBPIG_CRASH_AT ?? '';
 const marker = process.env.WEBPIG_CRASH_MARKER ?? '';
 
-function failpoint(name: string): void {
-  if (name !== crashAt || !marker || existsSync(marker)) return;
-  writeFileSync(marker, name);
+const arm = process.env.WEBPIG_CRASH_ARM ?? '';
+
+async function failpoint(name: string): Promise<void> {
+  if (name !== crashAt || !marker) return;
+  try {
+    // 'wx': of several processes reaching the point at once, exactly one creates the marker.
+    writeFileSync(marker, name, { flag: 'wx' });
+  } catch {
+    return;
+  }
+  // Held here (lease still renewed) until the test arms the crash, so it can kill this
+  // worker while others are running.
+  while (arm && !existsSync(arm)) await new Promise((resolve) => setTimeout(resolve, 10));
   process.kill(process.pid, 'SIGKILL');
 }
 

@@ -51,11 +51,13 @@ export function register(program: Command, deps: EngineCliDeps): void {
         forwarder?.start();
         await new Promise<void>((resolve) => {
           let signals = 0;
-          const onSignal = (): void => {
+          const onSignal = (signal: NodeJS.Signals): void => {
             signals += 1;
             if (signals === 1) {
+              process.stderr.write(`webpig: ${signal} received, stopping (running stages finish first; send it again to abort them)\n`);
               worker.stop().then(resolve, resolve);
             } else {
+              process.stderr.write(`webpig: ${signal} received again, aborting running stages\n`);
               void worker.stop({ abort: true });
             }
           };

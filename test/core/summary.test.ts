@@ -1,0 +1,47 @@
+/**
+ * annotate()'s patch check: known fields with the right types pass; anything else is refused
+ * with the field named.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { checkSummaryPatch, SummaryInvalidError } from '../../src/core/summary.js';
+
+describe('checkSummaryPatch', () => {
+  it('accepts every documented field, and drops undefined values', () => {
+    const patch = {
+      customer: { name: 'Ana', documentId: '1020', email: 'ana@example.com', phone: '+57 300', extra: undefined },
+      product: 'Curso',
+      amount: 403125.5,
+      currency: 'COP',
+      references: { invoiceId: 'FV-1' },
+      currencyHint: undefined,
+    };
+    assert.deepEqual(checkSummaryPatch(patch), {
+      customer: { name: 'Ana', documentId: '1020', email: 'ana@example.com', phone: '+57 300' },
+      product: 'Curso',
+      amount: 403125.5,
+      currency: 'COP',
+      references: { invoiceId: 'FV-1' },
+    });
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ['not an object', 'Ana', /expected an object, got string/],
+    ['unknown top field', { customerName: 'Ana' }, /unknown field "customerName"/],
+    ['unknown customer field', { customer: { cedula: '1' } }, /unknown field "customer.cedula"/],
+    ['amount as a string', { amount: '403125' }, /amount must be a finite number, got string/],
+    ['amount NaN', { amount: Number.NaN }, /amount must be a finite number, got NaN/],
+    ['customer as a string', { customer: 'Ana' }, /customer must be an object, got string/],
+    ['a number as document id', { customer: { documentId: 1020 } }, /customer.documentId must be a string, got number/],
+    ['references as an array', { references: ['FV-1'] }, /references must be an object, got an array/],
+    ['a null reference', { references: { order: null } }, /references.order must be a string, got null/],
+  ];
+  for (const [name, patch, message] of bad) {
+    it(`refuses ${name}, naming the field`, () => {
+      assert.throws(
+        () => checkSummaryPatch(patch),
+        (err: unknown) => err instanceof SummaryInvalidError && err.code === 'SUMMARY_INVALID' && message.test(err.message),
+      );
+    });
+  }
+});
