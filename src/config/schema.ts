@@ -104,6 +104,14 @@ export function validateConfig(candidate: unknown, origin: string): WebpigConfig
     seen.add(source.name);
   }
   const pipelines: PipelineDefinition[] = config.pipelines.map((p) => definePipeline(p));
+  // An event stores the name of the pipeline that took it; two of one name would be ambiguous.
+  const pipelineNames = new Set<string>();
+  for (const [index, pipeline] of pipelines.entries()) {
+    if (pipelineNames.has(pipeline.name)) {
+      throw new ConfigError(`invalid configuration in ${origin}: pipelines.${index}.name: duplicate pipeline "${pipeline.name}"`);
+    }
+    pipelineNames.add(pipeline.name);
+  }
   const flagKeys = new Set((config.flags ?? []).map((f) => f.key));
   const columnKeys = new Set((config.columns ?? []).map((c) => c.key));
   for (const pipeline of pipelines) {

@@ -2,7 +2,7 @@
  * Operator actions on events, shared by the CLI and the HTTP API. Each one is audited with
  * who did it. Permission checks belong to the caller (the server checks roles first).
  */
-import { WebpigError } from '../core/errors.js';
+import { StoreError, WebpigError } from '../core/errors.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
 import type { EventRecord } from '../core/types.js';
 import type { Store } from '../store/store.js';
@@ -98,10 +98,13 @@ export async function rerunStage(
       `event ${eventId} has no stage "${stage}"${pipeline ? ` (pipeline "${pipeline.name}")` : ''}`,
     );
   }
-  if (event.status === 'processing' && event.leaseExpiresAt && event.leaseExpiresAt > at) {
-    throw new OperationRefusedError('EVENT_BUSY', `event ${eventId} is being processed right now; try again when it finishes`);
+  try {
+    await store.resetStage(eventId, stage, at);
+  } catch (err) {
+    // The store checks the lease atomically with the reset (a worker may claim meanwhile).
+    if (err instanceof StoreError && err.code === 'EVENT_BUSY') throw new OperationRefusedError('EVENT_BUSY', err.message);
+    throw err;
   }
-  await store.resetStage(eventId, stage, at);
   await store.appendAudit({
     actor,
     action: 'stage.rerun',

@@ -235,7 +235,7 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
       message: terminal.error.retriable
         ? `event ${event.id} is dead: stage "${terminal.stage}" failed and has no retries left`
         : `event ${event.id} is dead: stage "${terminal.stage}" failed permanently`,
-      details: { code: terminal.error.code ?? null, error: terminal.error.message },
+      details: { code: terminal.error.code ?? null, error: terminal.error.message, attempts: event.attempts },
     });
     logger.warn({ stage: terminal.stage }, 'event dead');
     return { status: 'dead', event: finished, stagesRun };
@@ -264,7 +264,7 @@ async function deadByPipelineCode(
   });
   await options.store.recordAlert({
     at, kind: 'dead', eventId: options.event.id, stage: null, message: `event ${options.event.id} is dead: ${err.message}`,
-    details: { code: err.code },
+    details: { code: err.code, attempts: options.event.attempts },
   });
   options.logger.error({ eventId: options.event.id, err: err.message }, 'pipeline code failed');
   return { status: 'dead', event: finished, stagesRun };

@@ -274,7 +274,9 @@ export interface Store {
   getCheckpointsForEvents(eventIds: number[]): Promise<Map<number, CheckpointRecord[]>>;
   /**
    * Deliberate re-run of one stage: its checkpoint goes back to `pending` (history kept) and
-   * the event back to queued. Not fenced: the caller checks permissions and audits.
+   * the event back to queued. Refused with EVENT_BUSY, changing nothing, while a worker holds a
+   * live lease on the event (checked atomically with the reset). The caller checks permissions
+   * and audits.
    */
   resetStage(eventId: number, stage: string, now: Date): Promise<void>;
   getEventLogs(eventId: number): Promise<EventLogEntry[]>;

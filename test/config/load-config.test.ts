@@ -80,6 +80,8 @@ describe('webpig.config.ts loading', () => {
     );
     const source = { name: 's', kind: 'stripe', secrets: ['whsec_x'] };
     rejects({ sources: [source, source], pipelines: [] }, /duplicate source "s"/);
+    const pipeline = { name: 'orders', match: () => true, stages: [stage] };
+    rejects({ sources: [], pipelines: [pipeline, { ...pipeline }] }, /pipelines\.1\.name: duplicate pipeline "orders"/);
     rejects({ sources: [], pipelines: [{ name: 'p', match: () => true, stages: [{ ...stage, dependsOn: ['zz'] }] }] }, /depends on unknown stage "zz"/);
   });
 

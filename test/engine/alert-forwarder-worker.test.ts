@@ -71,7 +71,7 @@ export default {
       assert.equal(alert.kind, 'dead');
       assert.equal(alert.eventId, event.id);
       assert.equal(alert.stage, 'erp');
-      assert.deepEqual(alert.details, { code: 'ERP_REJECTED', error: 'NIT inválido' });
+      assert.deepEqual(alert.details, { code: 'ERP_REJECTED', error: 'NIT inválido', attempts: 1 });
     } finally {
       child.kill('SIGTERM');
       const code = await exited;

@@ -113,6 +113,7 @@ describe('retries, dead events and alerts', () => {
     assert.equal(alerts[0]?.kind, 'dead');
     assert.equal(alerts[0]?.eventId, id);
     assert.equal(alerts[0]?.stage, 'erp');
+    assert.deepEqual(alerts[0]?.details, { code: 'HTTP_503', error: 'ERP unavailable', attempts: 3 }, 'the alert says how often it was tried');
     const [cp] = await store.getCheckpoints(id);
     assert.equal(cp?.attempts, 3);
     assert.deepEqual(cp?.history.map((h) => h.status), ['error', 'error', 'error']);

@@ -209,6 +209,27 @@ export function checkpointContract(ctx: ContractContext): void {
       assert.equal((await claim(ctx.store, 'w2', at(MINUTE)))?.id, id);
     });
 
+    it('resetStage refuses an event a worker holds a live lease on, and changes nothing', async () => {
+      const id = await heldEvent();
+      await ctx.store.recordStageStart({ eventId: id, stage: 'crm', leaseOwner: 'w', attempt: 1, startedAt: at(0) });
+      const before = { event: await ctx.store.getEvent(id), checkpoints: await ctx.store.getCheckpoints(id) };
+      await assert.rejects(
+        ctx.store.resetStage(id, 'crm', at(MINUTE)),
+        (err: unknown) => err instanceof StoreError && err.code === 'EVENT_BUSY',
+      );
+      assert.deepEqual({ event: await ctx.store.getEvent(id), checkpoints: await ctx.store.getCheckpoints(id) }, before);
+      // The worker's writes still go through: its lease was not taken away.
+      await ctx.store.recordStageOutcome({
+        eventId: id,
+        stage: 'crm',
+        leaseOwner: 'w',
+        attempt: 1,
+        startedAt: at(0),
+        completedAt: at(2 * MINUTE),
+        outcome: { status: 'success', data: null },
+      });
+    });
+
     it('resetStage of an unknown event fails with EVENT_NOT_FOUND', async () => {
       await assert.rejects(
         ctx.store.resetStage(424_242, 'crm', at(0)),

@@ -161,13 +161,22 @@ export async function getCheckpointRows(db: Queryable, eventIds: number[]): Prom
 }
 
 export async function resetStageRows(client: pg.PoolClient, eventId: number, stage: string, now: Date): Promise<void> {
-  const queued = await client.query(
+  // The row lock holds off a claim until this transaction ends, so the lease seen here stands.
+  const current = await client.query<{ status: string; lease_expires_at: Date | null }>(
+    'SELECT status, lease_expires_at FROM events WHERE id = $1 FOR UPDATE',
+    [eventId],
+  );
+  const row = current.rows[0];
+  if (row === undefined) throw new StoreError('EVENT_NOT_FOUND', `event ${eventId} does not exist`);
+  if (row.status === 'processing' && row.lease_expires_at !== null && row.lease_expires_at > now) {
+    throw new StoreError('EVENT_BUSY', `event ${eventId} is being processed right now; try again when it finishes`);
+  }
+  await client.query(
     `UPDATE events SET status = 'queued', next_attempt_at = $2, lease_owner = NULL, lease_expires_at = NULL,
        updated_at = $2
      WHERE id = $1`,
     [eventId, now],
   );
-  if (queued.rowCount === 0) throw new StoreError('EVENT_NOT_FOUND', `event ${eventId} does not exist`);
   // The history stays: only the checkpoint's current state goes back to pending.
   await client.query(
     `UPDATE checkpoints SET status = 'pending', started_at = NULL, completed_at = NULL, duration_ms = NULL,

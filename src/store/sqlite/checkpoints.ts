@@ -155,13 +155,21 @@ export function getCheckpoints(ctx: SqliteContext, eventId: number): CheckpointR
 export function resetStage(ctx: SqliteContext, eventId: number, stage: string, now: Date): void {
   const at = toMs(now);
   ctx.immediate(() => {
-    const queued = ctx.run(
+    // Checked in the same IMMEDIATE transaction as the reset: a worker cannot claim in between.
+    const current = ctx.get<{ status: string; lease_expires_at: number | null }>(
+      'SELECT status, lease_expires_at FROM events WHERE id = ?',
+      eventId,
+    );
+    if (current === undefined) throw new StoreError('EVENT_NOT_FOUND', `event ${eventId} does not exist`);
+    if (current.status === 'processing' && current.lease_expires_at !== null && current.lease_expires_at > at) {
+      throw new StoreError('EVENT_BUSY', `event ${eventId} is being processed right now; try again when it finishes`);
+    }
+    ctx.run(
       `UPDATE events
         SET status = 'queued', next_attempt_at = @now, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
         WHERE id = @id`,
       { id: eventId, now: at },
     );
-    if (queued.changes === 0) throw new StoreError('EVENT_NOT_FOUND', `event ${eventId} does not exist`);
     ctx.run(
       `UPDATE checkpoints
         SET status = 'pending', started_at = NULL, completed_at = NULL, duration_ms = NULL, data = NULL,
