@@ -90,7 +90,10 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         dependsOn: ['invoice_extraction'],
         run: async (ctx) => {
           const found = await lookUpInvoice(config.fr360, extractionOf(ctx).invoiceId, ctx.signal);
-          ctx.annotate({ customer: { ...found.customer }, product: found.product.name });
+          ctx.annotate({
+            customer: { ...found.customer },
+            product: { name: found.product.name, id: found.product.id, price: found.product.price },
+          });
           return { ...found, customer: { ...found.customer }, product: { ...found.product } };
         },
       },

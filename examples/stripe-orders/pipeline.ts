@@ -109,7 +109,7 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
           const email = customerEmailOf(event);
           ctx.annotate({
             ...(email ? { customer: { email } } : {}),
-            ...(lines ? { product: lines.map((l) => `${l.quantity}× ${l.sku}`).join(', ') } : {}),
+            ...(lines ? { product: { name: lines.map((l) => `${l.quantity}× ${l.sku}`).join(', ') } } : {}),
             ...(amount ? { amount: amount.amountMinor / 100, currency: amount.currency } : {}),
             references: { order: orderId, stripeEvent: event.id },
           });

@@ -41,7 +41,8 @@ export interface StageContext {
   log: StageLogger;
   /**
    * Sets structured summary fields on the event (customer, product, amount...), written with
-   * the stage's outcome. An unknown field or a wrong type throws SUMMARY_INVALID naming it.
+   * the stage's outcome. `customer`, `product` and `references` merge field by field with what
+   * is already there. An unknown field or a wrong type throws SUMMARY_INVALID naming it.
    */
   annotate(patch: EventSummary): void;
   /** Current value of a flag, read from the store (for stages that branch on a flag). */

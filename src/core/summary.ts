@@ -14,6 +14,7 @@ export class SummaryInvalidError extends WebpigError {
 }
 
 const CUSTOMER_FIELDS = ['name', 'documentId', 'email', 'phone'] as const;
+const PRODUCT_FIELDS = ['name', 'id', 'category', 'price'] as const;
 const TOP_FIELDS = ['customer', 'product', 'amount', 'currency', 'references'] as const;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -28,6 +29,26 @@ function describe(value: unknown): string {
 
 function checkString(path: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'string') throw new SummaryInvalidError(`${path} must be a string, got ${describe(value)}`);
+}
+
+function checkNumber(path: string, value: unknown): void {
+  if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value))) {
+    throw new SummaryInvalidError(`${path} must be a finite number, got ${describe(value)}`);
+  }
+}
+
+function checkProduct(product: unknown): void {
+  if (product === undefined) return;
+  // The field was a bare name before it became an object; say how to port such a call.
+  if (typeof product === 'string') throw new SummaryInvalidError('product must be an object, got string (pass { name: "..." })');
+  if (!isPlainObject(product)) throw new SummaryInvalidError(`product must be an object, got ${describe(product)}`);
+  for (const [key, value] of Object.entries(product)) {
+    if (value !== undefined && !(PRODUCT_FIELDS as readonly string[]).includes(key)) {
+      throw new SummaryInvalidError(`unknown field "product.${key}" (known: ${PRODUCT_FIELDS.join(', ')})`);
+    }
+    if (key === 'price') checkNumber('product.price', value);
+    else checkString(`product.${key}`, value);
+  }
 }
 
 /**
@@ -52,11 +73,9 @@ export function checkSummaryPatch(patch: unknown): EventSummary {
       checkString(`customer.${key}`, value);
     }
   }
-  checkString('product', product);
+  checkProduct(product);
   checkString('currency', currency);
-  if (amount !== undefined && !(typeof amount === 'number' && Number.isFinite(amount))) {
-    throw new SummaryInvalidError(`amount must be a finite number, got ${describe(amount)}`);
-  }
+  checkNumber('amount', amount);
   if (references !== undefined) {
     if (!isPlainObject(references)) throw new SummaryInvalidError(`references must be an object, got ${describe(references)}`);
     for (const [key, value] of Object.entries(references)) checkString(`references.${key}`, value);
@@ -72,4 +91,19 @@ function withoutUndefined(value: Record<string, unknown>): Record<string, unknow
     copy[key] = isPlainObject(inner) ? withoutUndefined(inner) : inner;
   }
   return copy;
+}
+
+/**
+ * Merges a summary patch into a summary: top-level fields in the patch win, while `customer`,
+ * `product` and `references` are merged field by field, so stages can fill them in turn (the
+ * source gives the product's name, a later look-up its id and price). Engine and stores share it.
+ */
+export function mergeSummary(base: EventSummary, patch: EventSummary): EventSummary {
+  const merged: EventSummary = { ...base, ...patch };
+  if (base.customer !== undefined || patch.customer !== undefined) merged.customer = { ...base.customer, ...patch.customer };
+  if (base.product !== undefined || patch.product !== undefined) merged.product = { ...base.product, ...patch.product };
+  if (base.references !== undefined || patch.references !== undefined) {
+    merged.references = { ...base.references, ...patch.references };
+  }
+  return merged;
 }

@@ -43,6 +43,17 @@ export const CHECKPOINT_STATUSES: readonly CheckpointStatus[] = [
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
+/** What the payment was for, as far as the provider or a stage knows it. */
+export interface ProductSummary {
+  /** The product's name as shown to people (the provider's description, or FR360's name). */
+  name?: string;
+  /** The product's id in the system that sells it (a SKU, a plan id); not an invoice or order id. */
+  id?: string;
+  category?: string;
+  /** The product's price in the currency's major unit, like `amount` (what was paid is `amount`). */
+  price?: number;
+}
+
 /** Structured facts about an event, shown on the dashboard. Never parsed out of log strings. */
 export interface EventSummary {
   customer?: {
@@ -52,7 +63,7 @@ export interface EventSummary {
     email?: string;
     phone?: string;
   };
-  product?: string;
+  product?: ProductSummary;
   /** Amount in the currency's major unit, as the provider reported it. */
   amount?: number;
   currency?: string;

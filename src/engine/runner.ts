@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { errorMessage, LeaseLostError, StoreError, WebpigError } from '../core/errors.js';
 import type { PipelineDefinition, StageDefinition } from '../core/pipeline.js';
 import { decideTransition } from '../core/state-machine.js';
+import { mergeSummary } from '../core/summary.js';
 import type {
   CheckpointRecord,
   CheckpointStatus,
@@ -21,7 +22,7 @@ import type { EventFinish, Store } from '../store/store.js';
 import { retryDelayMs } from './backoff.js';
 import { classifyError, requestedRetryDelayMs } from './errors.js';
 import { runStageAttempt, type Failpoint } from './stage-attempt.js';
-import { idempotencyKeyFor, mergeSummary } from './stage-context.js';
+import { idempotencyKeyFor } from './stage-context.js';
 import { stageOrder } from './stage-order.js';
 
 export interface RunEventOptions {

@@ -4,17 +4,9 @@
  */
 import type { Logger } from 'pino';
 import type { StageContext, StageLogger } from '../core/pipeline.js';
-import { checkSummaryPatch } from '../core/summary.js';
+import { checkSummaryPatch, mergeSummary } from '../core/summary.js';
 import type { EventLogEntry, EventRecord, EventSummary, JsonObject, JsonValue, LogLevel } from '../core/types.js';
 import type { Store } from '../store/store.js';
-
-/** Merges a summary patch into a summary; nested customer/references are merged field by field. */
-export function mergeSummary(base: EventSummary, patch: EventSummary): EventSummary {
-  const merged: EventSummary = { ...base, ...patch };
-  if (base.customer || patch.customer) merged.customer = { ...base.customer, ...patch.customer };
-  if (base.references || patch.references) merged.references = { ...base.references, ...patch.references };
-  return merged;
-}
 
 export interface StageContextInput {
   store: Store;

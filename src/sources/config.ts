@@ -120,7 +120,13 @@ export const customSourceSchema = z.object({
       customerEmail: jsonPath,
       customerDocumentId: jsonPath,
       customerPhone: jsonPath,
+      /** The product's name. */
       product: jsonPath,
+      /** The product's id (a SKU, a plan id), not an order or invoice id. */
+      productId: jsonPath,
+      productCategory: jsonPath,
+      /** The product's price, in the currency's major unit; a number or a numeric string. */
+      productPrice: jsonPath,
       /** In the currency's major unit; a number or a numeric string. */
       amount: jsonPath,
       currency: jsonPath,

@@ -1,4 +1,4 @@
-import { TRANSACTION_STATUSES, type EventSummary, type JsonObject, type TransactionStatus } from '../core/types.js';
+import { TRANSACTION_STATUSES, type EventSummary, type JsonObject, type ProductSummary, type TransactionStatus } from '../core/types.js';
 import type { CustomSourceConfig } from './config.js';
 import {
   asText,
@@ -81,6 +81,10 @@ export function createCustomAdapter(config: CustomSourceConfig): SourceAdapter {
 function customSummary(config: CustomSourceConfig, body: JsonObject): EventSummary {
   const paths = config.summaryPaths;
   const text = (path: string | undefined) => (path ? asText(valueAtPath(body, path)) : undefined);
+  const number = (path: string | undefined) => {
+    const value = Number(text(path) ?? Number.NaN);
+    return Number.isFinite(value) ? value : undefined;
+  };
   const summary: EventSummary = {};
   const customer = compact({
     name: text(paths.customerName),
@@ -89,10 +93,16 @@ function customSummary(config: CustomSourceConfig, body: JsonObject): EventSumma
     phone: text(paths.customerPhone),
   });
   if (Object.keys(customer).length > 0) summary.customer = customer;
-  const product = text(paths.product);
-  if (product) summary.product = product;
-  const amount = Number(text(paths.amount) ?? Number.NaN);
-  if (Number.isFinite(amount)) summary.amount = amount;
+  const product: ProductSummary = compact({
+    name: text(paths.product),
+    id: text(paths.productId),
+    category: text(paths.productCategory),
+  });
+  const price = number(paths.productPrice);
+  if (price !== undefined) product.price = price;
+  if (Object.keys(product).length > 0) summary.product = product;
+  const amount = number(paths.amount);
+  if (amount !== undefined) summary.amount = amount;
   const currency = text(paths.currency);
   if (currency) summary.currency = currency;
   const references = compact(

@@ -134,7 +134,8 @@ function epaycoSummary(fields: Record<string, string>, amount: number): EventSum
   });
   const summary: EventSummary = { amount, currency: fields.x_currency_code, references };
   if (Object.keys(customer).length > 0) summary.customer = customer;
-  if (fields.x_description) summary.product = fields.x_description;
+  // Only the name: ePayco sends no product id (x_id_invoice is the invoice, x_extra1 an order).
+  if (fields.x_description) summary.product = { name: fields.x_description };
   return summary;
 }
 

@@ -178,7 +178,7 @@ function stripeSummary(object: JsonObject): EventSummary {
     summary.amount = currency && ZERO_DECIMAL.has(currency.toLowerCase()) ? minorUnits : minorUnits / 100;
   }
   const description = asText(object.description);
-  if (description) summary.product = description;
+  if (description) summary.product = { name: description };
   const metadata = isJsonObject(object.metadata) ? object.metadata : {};
   const references: Record<string, string> = {};
   for (const [key, value] of Object.entries(metadata)) {

@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkSummaryPatch, SummaryInvalidError } from '../../src/core/summary.js';
+import { checkSummaryPatch, mergeSummary, SummaryInvalidError } from '../../src/core/summary.js';
 
 describe('checkSummaryPatch', () => {
   it('accepts every documented field, and drops undefined values', () => {
     const patch = {
       customer: { name: 'Ana', documentId: '1020', email: 'ana@example.com', phone: '+57 300', extra: undefined },
-      product: 'Curso',
+      product: { name: 'Curso', id: 'PROD-1', category: 'Cursos', price: 403125, extra: undefined },
       amount: 403125.5,
       currency: 'COP',
       references: { invoiceId: 'FV-1' },
@@ -18,7 +18,7 @@ describe('checkSummaryPatch', () => {
     };
     assert.deepEqual(checkSummaryPatch(patch), {
       customer: { name: 'Ana', documentId: '1020', email: 'ana@example.com', phone: '+57 300' },
-      product: 'Curso',
+      product: { name: 'Curso', id: 'PROD-1', category: 'Cursos', price: 403125 },
       amount: 403125.5,
       currency: 'COP',
       references: { invoiceId: 'FV-1' },
@@ -35,6 +35,13 @@ describe('checkSummaryPatch', () => {
     ['a number as document id', { customer: { documentId: 1020 } }, /customer.documentId must be a string, got number/],
     ['references as an array', { references: ['FV-1'] }, /references must be an object, got an array/],
     ['a null reference', { references: { order: null } }, /references.order must be a string, got null/],
+    ['product as a bare name', { product: 'Curso' }, /product must be an object, got string \(pass \{ name: "\.\.\." \}\)/],
+    ['product as an array', { product: ['Curso'] }, /product must be an object, got an array/],
+    ['unknown product field', { product: { sku: 'C-1' } }, /unknown field "product.sku" \(known: name, id, category, price\)/],
+    ['product price as a string', { product: { price: '403125' } }, /product.price must be a finite number, got string/],
+    ['product price Infinity', { product: { price: Infinity } }, /product.price must be a finite number, got Infinity/],
+    ['a number as product id', { product: { id: 7 } }, /product.id must be a string, got number/],
+    ['a null product name', { product: { name: null } }, /product.name must be a string, got null/],
   ];
   for (const [name, patch, message] of bad) {
     it(`refuses ${name}, naming the field`, () => {
@@ -44,4 +51,23 @@ describe('checkSummaryPatch', () => {
       );
     });
   }
+});
+
+describe('mergeSummary', () => {
+  it('merges customer, product and references field by field; other fields are replaced', () => {
+    const base = {
+      customer: { name: 'Ana', email: 'ana@example.com' },
+      product: { name: 'Membresía Elite', category: 'Membresías' },
+      amount: 1,
+      references: { invoice: 'FV-1' },
+    };
+    const patch = { customer: { phone: '+57 300' }, product: { id: 'PROD-ELITE', price: 250000 }, amount: 2, references: { order: 'O-1' } };
+    assert.deepEqual(mergeSummary(base, patch), {
+      customer: { name: 'Ana', email: 'ana@example.com', phone: '+57 300' },
+      product: { name: 'Membresía Elite', category: 'Membresías', id: 'PROD-ELITE', price: 250000 },
+      amount: 2,
+      references: { invoice: 'FV-1', order: 'O-1' },
+    });
+    assert.deepEqual(base.product, { name: 'Membresía Elite', category: 'Membresías' }, 'the base is not changed');
+  });
 });

@@ -77,6 +77,8 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     const text = (await row.textContent()) ?? '';
     assert.match(text, /Ana Gómez/);
     assert.match(text, /CC 1020304050/);
+    assert.equal(await row.locator('.product-name').textContent(), 'Membresía Elite');
+    assert.equal(await row.locator('td.product .small').textContent(), 'PROD-ELITE', "the product's id beneath its name");
     assert.match(text, /\$\s?1\.250\.000/, 'Colombian peso format');
     assert.match(text, /Fallido/, 'Spanish by default');
     assert.equal(await row.locator('td[data-column="frapp"] button').getAttribute('data-state'), 'success');
@@ -96,7 +98,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     const signed = signEpayco({
       customerId: TEST_SECRETS.epaycoCustomerId,
       pKey: TEST_SECRETS.epaycoPKey,
-      fields: epaycoFields({ x_ref_payco: '5550001', x_customer_name: XSS_NAME, x_customer_lastname: 'Pérez', x_description: 'Plan Pro' }),
+      fields: epaycoFields({ x_ref_payco: '5550001', x_customer_name: XSS_NAME, x_customer_lastname: 'Pérez', x_description: '<b>Plan Pro</b>' }),
     });
     const reply = await sendDelivery(server.baseUrl, 'epayco', signed);
     assert.equal(reply.status, 200);
@@ -109,7 +111,9 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     t.diagnostic(`live row visible ${Math.round(performance.now() - acknowledgedAt)} ms after the webhook's 200`);
     assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
     assert.equal(await row.locator('.customer-name').textContent(), `${XSS_NAME} Pérez`);
-    assert.match((await row.textContent()) ?? '', /Plan Pro/);
+    assert.equal(await row.locator('.product-name').textContent(), '<b>Plan Pro</b>', 'the product name as text');
+    assert.equal(await row.locator('td.product b').count(), 0, 'its markup made no element');
+    assert.equal(await row.locator('td.product .small').count(), 0, 'ePayco sends no product id: nothing beneath');
     assert.equal(await page.locator('script').count(), 1, 'only the page bundle is a script element');
     assert.deepEqual(seen.dialogs, [], 'no alert() ran');
     await screenshot(page, '04-live-row');

@@ -92,7 +92,7 @@ export async function seedDeadEvent(store: Store, providerEventId: string, custo
     payload: { ref: providerEventId, customer: customerName },
     summary: {
       customer: { name: customerName, documentId: '1020304050', email: 'ana@example.com', phone: '3001234567' },
-      product: 'Membresía Elite',
+      product: { name: 'Membresía Elite', id: 'PROD-ELITE' },
       amount: 1250000,
       currency: 'COP',
     },

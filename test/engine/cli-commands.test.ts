@@ -73,7 +73,7 @@ describe('engine CLI commands', () => {
 
   before(async () => {
     const store = await deps.openStore();
-    deadId = await insert(store, { summary: { product: 'Curso UDEA' } });
+    deadId = await insert(store, { summary: { product: { name: 'Curso UDEA', id: 'PROD-UDEA' } } });
     await claimAndRun(store, [pipeline], new TestClock(Date.now()));
     await store.close();
   });
@@ -99,7 +99,7 @@ describe('engine CLI commands', () => {
     assert.match(shown.out, /invoice\s+success\s+\d+ ms\s+1/);
     assert.match(shown.out, /dian\s+error\s+\d+ ms\s+1\s+DIAN_REJECTED NIT inválido \(permanent\)/);
     assert.match(shown.out, /whatsapp\s+pending\s+0/);
-    assert.match(shown.out, /amount 403125 COP/);
+    assert.match(shown.out, /product Curso UDEA \(PROD-UDEA\)\s+amount 403125 COP/);
     assert.ok(!shown.out.includes('\u001b'), 'control characters from data never reach the terminal');
   });
 

@@ -261,7 +261,7 @@ describe('checkpoint protocol', () => {
           name: 'extract',
           retry: { delaysMs: [] },
           run: async (ctx) => {
-            ctx.annotate({ product: 'Curso' });
+            ctx.annotate({ product: { name: 'Curso' } });
             ctx.annotate({ customer: { email: undefined }, amount: '403125' } as unknown as EventSummary);
           },
         },

@@ -40,7 +40,8 @@ describe('Facturador pipeline, end to end', () => {
     assert.equal(event.summary.customer?.name, 'Juan Pérez');
     assert.equal(event.summary.customer?.documentId, '1234567890');
     assert.equal(event.summary.customer?.email, 'juan@example.com');
-    assert.equal(event.summary.product, 'Membresía Elite');
+    // ePayco's x_description gave the name; FR360's look-up added the product's id and price.
+    assert.deepEqual(event.summary.product, { name: 'Membresía Elite', id: 'PROD-ELITE', price: 250000 });
     assert.equal(event.summary.amount, 250000);
     assert.equal(event.summary.references?.invoiceId, 'INV-ELITE-001');
     assertExactlyOnce(h, 'INV-ELITE-001', 250000);

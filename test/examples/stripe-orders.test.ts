@@ -110,6 +110,8 @@ describe('stripe-orders: every delivery order of one payment', () => {
 
       const events = (await engine.store.listEvents({ entityKey: id }, { limit: 50 })).items;
       assert.equal(events.length, 4, `${where}: four events stored, duplicates not`);
+      const annotated = events.find((event) => event.status === 'succeeded');
+      assert.deepEqual(annotated?.summary.product, { name: '1× TSHIRT-M' }, `${where}: the order lines are the product's name`);
       for (const event of events) {
         assert.ok(event.status === 'succeeded' || event.status === 'ignored', `${where}: event ${event.type} is ${event.status}`);
         if (event.status === 'ignored') {

@@ -30,7 +30,7 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     ok = await seedEvent(h.store, {
       summary: {
         customer: { name: 'Juan Pérez', documentId: '1234567890', email: 'juan@example.com', phone: '573001234567' },
-        product: 'Membresía Elite',
+        product: { name: 'Membresía Elite', id: 'PROD-123', category: 'Membresías', price: 240_000 },
         amount: 250_000,
         currency: 'COP',
         references: { invoice: 'INV-20250127-001' },
@@ -42,7 +42,11 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
         { stage: 'worldoffice_dian_emission', status: 'skipped' },
       ],
     });
-    dead = await seedEvent(h.store, { stages: [{ stage: 'crm_upsert', status: 'error', durationMs: 400 }], finalStatus: 'dead' });
+    dead = await seedEvent(h.store, {
+      summary: { customer: { name: 'Ana' }, product: { name: 'Curso' }, amount: 99_000, currency: 'COP' },
+      stages: [{ stage: 'crm_upsert', status: 'error', durationMs: 400 }],
+      finalStatus: 'dead',
+    });
     retried = await seedEvent(h.store, { extraAttempts: 2, finalStatus: 'retrying' });
     // Took three attempts but succeeded: no longer an alert.
     await seedEvent(h.store, { extraAttempts: 2 });
@@ -130,7 +134,8 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     const body = json<{ webhooks: Array<Record<string, unknown> & { id: number }> }>(response);
     const webhook = body.webhooks.find((w) => w.id === ok.id) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     assert.deepEqual(webhook.customer, { name: 'Juan Pérez', cedula: '1234567890', email: 'juan@example.com', phone: '573001234567' });
-    assert.equal(webhook.product.name, 'Membresía Elite');
+    // The product's own price (not the amount paid), its id and category, as the summary holds them.
+    assert.deepEqual(webhook.product, { name: 'Membresía Elite', id: 'PROD-123', category: 'Membresías', price: 240_000, currency: 'COP' });
     assert.equal(webhook.invoice_id, 'INV-20250127-001');
     assert.equal(webhook.pipeline_status.overall, 'success');
     assert.equal(webhook.pipeline_status.completed_stages, 3);
@@ -143,6 +148,8 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     const deadHook = body.webhooks.find((w) => w.id === dead.id) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     assert.equal(deadHook.checkpoints.crm_upsert.error.message, 'boom');
     assert.equal(deadHook.checkpoints.crm_upsert.attempts.length, 1);
+    // No stage knew this product's price: the amount paid stands in, as the field always held it.
+    assert.deepEqual(deadHook.product, { name: 'Curso', id: null, category: null, price: 99_000, currency: 'COP' });
   });
 });
 

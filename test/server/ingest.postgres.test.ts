@@ -56,7 +56,7 @@ describe('ingestion on PostgreSQL, two servers on one database', { skip }, () =>
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
     const stored = await servers[0]!.store.getEvent(reply.body.id as number);
     assert.ok(stored?.rawBody.equals(Buffer.from(signed.body)), 'the exact bytes, for any later verification');
-    assert.equal(stored?.summary.product, 'Plan\uFFFDanual');
+    assert.equal(stored?.summary.product?.name, 'Plan\uFFFDanual');
   });
 
   it('different deliveries racing through both servers are each stored once', async () => {

@@ -43,7 +43,10 @@ describe('custom adapter', () => {
         summaryPaths: {
           customerName: 'customer.name',
           customerEmail: 'customer.email',
-          product: 'item',
+          product: 'item.name',
+          productId: 'item.sku',
+          productCategory: 'item.kind',
+          productPrice: 'item.price',
           amount: 'total',
           currency: 'currency',
           references: { invoice: 'invoice.id', missing: 'nowhere' },
@@ -53,7 +56,7 @@ describe('custom adapter', () => {
     const body = {
       id: 'e-2',
       customer: { name: 'Ana', email: 'ana@example.com' },
-      item: 'Plan anual',
+      item: { name: 'Plan anual', sku: 'PLAN-12', kind: 'Planes', price: '120000' },
       total: '99000.50',
       currency: 'COP',
       invoice: { id: 'INV-9' },
@@ -61,7 +64,7 @@ describe('custom adapter', () => {
     const delivery = await withSummary.verify(toIncoming(signCustom({ secret: TEST_SECRETS.custom, body })), now);
     assert.deepEqual(delivery.summary, {
       customer: { name: 'Ana', email: 'ana@example.com' },
-      product: 'Plan anual',
+      product: { name: 'Plan anual', id: 'PLAN-12', category: 'Planes', price: 120000 },
       amount: 99000.5,
       currency: 'COP',
       references: { invoice: 'INV-9' },

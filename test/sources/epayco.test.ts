@@ -38,7 +38,7 @@ describe('epayco adapter', () => {
       email: 'juan@example.com',
       phone: '3001234567',
     });
-    assert.equal(delivery.summary.product, 'Membresía Elite');
+    assert.deepEqual(delivery.summary.product, { name: 'Membresía Elite' });
     assert.equal(delivery.summary.amount, 250000);
     assert.equal(delivery.summary.currency, 'COP');
     assert.equal(delivery.summary.references?.invoice, 'INV-20250127-001');

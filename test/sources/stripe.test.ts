@@ -25,7 +25,7 @@ describe('stripe adapter', () => {
     assert.deepEqual(delivery.summary.customer, { email: 'juan@example.com' });
     assert.equal(delivery.summary.amount, 1500);
     assert.equal(delivery.summary.currency, 'COP');
-    assert.equal(delivery.summary.product, 'Membresía Elite');
+    assert.deepEqual(delivery.summary.product, { name: 'Membresía Elite' });
     assert.equal(delivery.summary.references?.invoice, 'INV-1');
   });
 

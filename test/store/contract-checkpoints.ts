@@ -44,7 +44,7 @@ export function checkpointContract(ctx: ContractContext): void {
         startedAt: at(10),
         completedAt: at(260),
         outcome: { status: 'success', data: { invoiceId: 'FV-1001', lines: [1, 2] } },
-        summaryPatch: { customer: { documentId: '123' }, references: { invoice: 'FV-1001' }, product: 'Plan' },
+        summaryPatch: { customer: { documentId: '123' }, references: { invoice: 'FV-1001' }, product: { name: 'Plan' } },
         logs: [
           { at: at(100), level: 'info', stage: 'invoice', message: 'creating invoice', fields: { reference: 'P-1' } },
           { at: at(250), level: 'warn', stage: 'invoice', message: 'slow ERP', fields: null },
@@ -66,7 +66,7 @@ export function checkpointContract(ctx: ContractContext): void {
       assert.deepEqual(event?.summary, {
         customer: { name: 'Ana', email: 'ana@example.com', documentId: '123' },
         amount: 10,
-        product: 'Plan',
+        product: { name: 'Plan' },
         references: { payment: 'P-1', invoice: 'FV-1001' },
       });
       const logs = await ctx.store.getEventLogs(id);
@@ -80,6 +80,30 @@ export function checkpointContract(ctx: ContractContext): void {
         [id],
         'a reference added by a stage is searchable',
       );
+    });
+
+    it('merges product fields across patches: a later stage adds id and price, keeping the name', async () => {
+      const id = await heldEvent({ summary: { product: { name: 'Membresía Elite', category: 'Membresías' }, amount: 250000 } });
+      const outcome = async (stage: string, product: { name?: string; id?: string; price?: number }) => {
+        await ctx.store.recordStageStart({ eventId: id, stage, leaseOwner: 'w', attempt: 1, startedAt: at(10) });
+        await ctx.store.recordStageOutcome({
+          eventId: id,
+          stage,
+          leaseOwner: 'w',
+          attempt: 1,
+          startedAt: at(10),
+          completedAt: at(20),
+          outcome: { status: 'success', data: null },
+          summaryPatch: { product },
+        });
+      };
+      await outcome('lookup', { id: 'PROD-ELITE', price: 250000 });
+      await outcome('rename', { name: 'Membresía Elite (anual)' });
+      const event = await ctx.store.getEvent(id);
+      assert.deepEqual(event?.summary, {
+        product: { name: 'Membresía Elite (anual)', category: 'Membresías', id: 'PROD-ELITE', price: 250000 },
+        amount: 250000,
+      });
     });
 
     it('keeps one history row per attempt: errors, a recovery note, then success', async () => {

@@ -93,7 +93,7 @@ export function claimContract(ctx: ContractContext): void {
           startedAt: at(10),
           completedAt: at(2_100),
           outcome: { status: 'success', data: { invoice: 'FV-1' } },
-          summaryPatch: { product: 'should not be written' },
+          summaryPatch: { product: { name: 'should not be written' } },
           logs: [{ at: at(2_100), level: 'info', stage: 'invoice', message: 'should not be written', fields: null }],
         }),
         isLeaseLost,
@@ -109,7 +109,7 @@ export function claimContract(ctx: ContractContext): void {
       assert.equal(after?.status, 'processing');
       assert.equal(after?.leaseOwner, 'w2');
       assert.deepEqual(after?.leaseExpiresAt, at(2_000 + MINUTE));
-      assert.notEqual(after?.summary.product, 'should not be written');
+      assert.notEqual(after?.summary.product?.name, 'should not be written');
       assert.deepEqual(await ctx.store.getCheckpoints(id), before);
       assert.deepEqual(await ctx.store.getEventLogs(id), []);
     });

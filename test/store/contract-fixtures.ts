@@ -43,7 +43,7 @@ export function newEvent(overrides: Partial<NewEvent> = {}): NewEvent {
   counter += 1;
   const summary: EventSummary = {
     customer: { name: 'Ana María Pérez', documentId: '1020304050', email: 'ana@example.com' },
-    product: 'Plan anual',
+    product: { name: 'Plan anual' },
     amount: 1_200_000,
     currency: 'COP',
     references: { payment: `REF-${counter}` },

@@ -128,7 +128,7 @@ export function inboxContract(ctx: ContractContext): void {
         type: 'payment\ud800',
         rawBody,
         payload: { name: 'Ana\u0000', lone: '\ud800x', pair: '😀', text: 'a literal \\u0000 stays', list: ['\udfff'] },
-        summary: { customer: { name: 'Ana\u0000 Pérez' }, product: 'Plan\u0000', references: { invoice: 'FV\ud800-1' } },
+        summary: { customer: { name: 'Ana\u0000 Pérez' }, product: { name: 'Plan\u0000', id: 'P\ud800' }, references: { invoice: 'FV\ud800-1' } },
       });
       const innocent = newEvent();
       const [stored, beside] = await ctx.store.insertEvents([odd, innocent]);
@@ -140,7 +140,7 @@ export function inboxContract(ctx: ContractContext): void {
       assert.equal(event?.entityKey, 'order\uFFFD:1');
       assert.equal(event?.type, 'payment\uFFFD');
       assert.deepEqual(event?.payload, { name: 'Ana\uFFFD', lone: '\uFFFDx', pair: '😀', text: 'a literal \\u0000 stays', list: ['\uFFFD'] });
-      assert.deepEqual(event?.summary, { customer: { name: 'Ana\uFFFD Pérez' }, product: 'Plan\uFFFD', references: { invoice: 'FV\uFFFD-1' } });
+      assert.deepEqual(event?.summary, { customer: { name: 'Ana\uFFFD Pérez' }, product: { name: 'Plan\uFFFD', id: 'P\uFFFD' }, references: { invoice: 'FV\uFFFD-1' } });
       const again = await ctx.store.insertEvent(odd);
       assert.deepEqual([again.duplicate, again.event.id], [true, event?.id], 'the same delivery again is a duplicate');
       assert.equal((await ctx.store.findEventByProviderId(odd.source, odd.providerEventId))?.id, event?.id);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { StoreError } from '../../src/core/errors.js';
-import type { TransactionStatus } from '../../src/core/types.js';
+import type { EventSummary, TransactionStatus } from '../../src/core/types.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { sqliteMigrations } from '../../src/store/sqlite/migrate.js';
 import { recordAppliedMigration, tempDatabaseDir } from '../helpers/sqlite.js';
@@ -82,6 +82,31 @@ describe('SqliteStore', () => {
       JSON.stringify(plan),
     );
     await store.close();
+  });
+});
+
+describe('SqliteStore migration 0003', () => {
+  it('turns a product stored as a bare name into { name }, leaving other summaries alone', async () => {
+    const store = SqliteStore.open('sqlite::memory:');
+    await store.migrate();
+    try {
+      const event = (providerEventId: string, summary: EventSummary) => ({
+        source: 'epayco', providerEventId, entityKey: null, type: 'payment.updated', transactionStatus: null,
+        occurredAt: new Date(0), receivedAt: new Date(0), rawBody: Buffer.from('{}'), contentType: 'application/json', payload: {}, summary,
+      });
+      const legacy = await store.insertEvent(event('legacy', { amount: 5 }));
+      const current = await store.insertEvent(event('current', { product: { name: 'Curso', id: 'C-1' } }));
+      const none = await store.insertEvent(event('none', { amount: 7 }));
+      // What an older webpig wrote, then the database as it was before 0003.
+      store.database.prepare('UPDATE events SET summary = ? WHERE id = ?').run('{"product":"Plan añual","amount":5}', legacy.event.id);
+      store.database.prepare('DELETE FROM webpig_migrations WHERE version = 3').run();
+      assert.deepEqual(await store.migrate(), { applied: ['0003_product_object'], current: LATEST });
+      assert.deepEqual((await store.getEvent(legacy.event.id))?.summary, { product: { name: 'Plan añual' }, amount: 5 });
+      assert.deepEqual((await store.getEvent(current.event.id))?.summary, { product: { name: 'Curso', id: 'C-1' } });
+      assert.deepEqual((await store.getEvent(none.event.id))?.summary, { amount: 7 });
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -102,6 +102,25 @@ describe('PostgresStore: migrations', { skip }, () => {
     });
   });
 
+  it('0003 turns a product stored as a bare name into { name }, leaving other summaries alone', async () => {
+    const { url, schema } = await schemas.create();
+    const store = await openMigrated(url);
+    try {
+      const legacy = await store.insertEvent(newEvent('legacy', { summary: { amount: 5 } }));
+      const current = await store.insertEvent(newEvent('current', { summary: { product: { name: 'Curso', id: 'C-1' } } }));
+      const none = await store.insertEvent(newEvent('none', { summary: { amount: 7 } }));
+      // What an older webpig wrote, then the database as it was before 0003.
+      await queryIn(schema, `UPDATE events SET summary = '{"product":"Plan anual","amount":5}'::jsonb WHERE id = $1`, [legacy.event.id]);
+      await queryIn(schema, 'DELETE FROM webpig_migrations WHERE version = 3');
+      assert.deepEqual(await store.migrate(), { applied: ['0003_product_object'], current: LATEST });
+      assert.deepEqual((await store.getEvent(legacy.event.id))?.summary, { product: { name: 'Plan anual' }, amount: 5 });
+      assert.deepEqual((await store.getEvent(current.event.id))?.summary, { product: { name: 'Curso', id: 'C-1' } });
+      assert.deepEqual((await store.getEvent(none.event.id))?.summary, { amount: 7 });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('is what openStore() opens for a postgres:// URL', async () => {
     const { url, schema } = await schemas.create();
     const store = await openStore(url);

@@ -124,7 +124,10 @@ function showEvent(e: EventRecord, checkpoints: CheckpointRecord[]): string[] {
       (e.nextAttemptAt ? `  next attempt ${e.nextAttemptAt.toISOString()}` : ''),
   ];
   if (s.customer) lines.push(`  customer ${[s.customer.name, s.customer.documentId, s.customer.email, s.customer.phone].filter(Boolean).join(' · ')}`);
-  if (s.product || s.amount !== undefined) lines.push(`  product ${s.product ?? '-'}  amount ${s.amount ?? '-'} ${s.currency ?? ''}`);
+  if (s.product || s.amount !== undefined) {
+    const product = oneLine(`${s.product?.name ?? '-'}${s.product?.id ? ` (${s.product.id})` : ''}`);
+    lines.push(`  product ${product}  amount ${s.amount ?? '-'} ${s.currency ?? ''}`);
+  }
   if (s.references) lines.push(`  references ${Object.entries(s.references).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   if (e.lastError) lines.push(`  last error ${e.lastError.code ?? ''} ${e.lastError.message}`);
   if (e.ignoreReason) lines.push(`  ignored (${e.ignoreReason.kind}) ${e.ignoreReason.detail}`);

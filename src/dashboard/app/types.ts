@@ -35,9 +35,17 @@ export interface DashboardConfig {
   devLogin: boolean;
 }
 
+/** Prices in the currency's major unit, like amount. */
+export interface ProductSummary {
+  name?: string;
+  id?: string;
+  category?: string;
+  price?: number;
+}
+
 export interface EventSummary {
   customer?: { name?: string; documentId?: string; email?: string; phone?: string };
-  product?: string;
+  product?: ProductSummary;
   amount?: number;
   currency?: string;
   references?: Record<string, string>;

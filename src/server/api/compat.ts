@@ -61,6 +61,7 @@ export function toCompatWebhook(event: EventRecord, checkpoints: CheckpointRecor
   const startedAt = started.length ? new Date(Math.min(...started.map((d) => d.getTime()))) : null;
   const completedAt = ended.length ? new Date(Math.max(...ended.map((d) => d.getTime()))) : null;
   const customer = event.summary.customer ?? {};
+  const product = event.summary.product ?? {};
   return {
     id: event.id,
     invoice_id: event.summary.references?.invoice ?? event.summary.references?.invoiceId ?? null,
@@ -73,7 +74,15 @@ export function toCompatWebhook(event: EventRecord, checkpoints: CheckpointRecor
       email: customer.email ?? null,
       phone: customer.phone ?? null,
     },
-    product: { name: event.summary.product ?? null, price: event.summary.amount ?? null, currency: event.summary.currency ?? null },
+    product: {
+      name: product.name ?? null,
+      id: product.id ?? null,
+      category: product.category ?? null,
+      // Falls back to the amount paid only when no stage knew the product's price: this field
+      // always held the amount before products had a price, and its readers expect a figure.
+      price: product.price ?? event.summary.amount ?? null,
+      currency: event.summary.currency ?? null,
+    },
     pipeline_status: {
       overall: overall(event, { completed, failed }),
       completed_stages: completed,

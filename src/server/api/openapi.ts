@@ -134,7 +134,7 @@ export const OPENAPI_DOCUMENT = {
     '/api/webhooks/recent': {
       get: op("Recent events in the seeds' proposed checkpoint structure (compatibility)", 'events:read', {
         type: 'object',
-        properties: { success: { type: 'boolean' }, webhooks: { type: 'array', items: { type: 'object' } } },
+        properties: { success: { type: 'boolean' }, webhooks: { type: 'array', items: ref('CompatWebhook') } },
       }, { parameters: [query('limit', { type: 'integer', minimum: 1, maximum: 100, default: 50 })] }),
     },
     '/api/feature-flags': {
@@ -197,6 +197,49 @@ export const OPENAPI_DOCUMENT = {
           skipReason: { type: ['object', 'null'] }, history: { type: 'array', items: { type: 'object' } }, updatedAt: date,
         },
       },
+      Summary: {
+        type: 'object',
+        description: 'What stages and the source know about the event; every field may be absent',
+        properties: {
+          customer: {
+            type: 'object',
+            properties: { name: { type: 'string' }, documentId: { type: 'string' }, email: { type: 'string' }, phone: { type: 'string' } },
+          },
+          product: ref('ProductSummary'),
+          amount: { type: 'number', description: "In the currency's major unit" },
+          currency: { type: 'string' },
+          references: { type: 'object', additionalProperties: { type: 'string' } },
+        },
+      },
+      ProductSummary: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' }, id: { type: 'string' }, category: { type: 'string' },
+          price: { type: 'number', description: "List price in the currency's major unit (what was paid is the summary's amount)" },
+        },
+      },
+      CompatWebhook: {
+        type: 'object',
+        description: "An event in the seeds' proposed structure; only the product and customer are detailed here",
+        properties: {
+          id: { type: 'integer' },
+          customer: {
+            type: 'object',
+            properties: {
+              name: { type: ['string', 'null'] }, cedula: { type: ['string', 'null'] },
+              email: { type: ['string', 'null'] }, phone: { type: ['string', 'null'] },
+            },
+          },
+          product: {
+            type: 'object',
+            properties: {
+              name: { type: ['string', 'null'] }, id: { type: ['string', 'null'] }, category: { type: ['string', 'null'] },
+              price: { type: ['number', 'null'], description: "The product's price; the event's amount when no stage knew it" },
+              currency: { type: ['string', 'null'] },
+            },
+          },
+        },
+      },
       EventRow: {
         type: 'object',
         properties: {
@@ -205,7 +248,7 @@ export const OPENAPI_DOCUMENT = {
           occurredAt: date, receivedAt: date, status: { type: 'string', enum: eventStatuses },
           pipeline: { type: ['string', 'null'] }, attempts: { type: 'integer' }, manualRetries: { type: 'integer' },
           nextAttemptAt: nullableDate, lastError: { type: ['object', 'null'] }, ignoreReason: { type: ['object', 'null'] },
-          summary: { type: 'object' }, updatedAt: date,
+          summary: ref('Summary'), updatedAt: date,
           columns: { type: 'object', additionalProperties: ref('ColumnCell') },
           checkpoints: { type: 'array', items: ref('Checkpoint') },
         },

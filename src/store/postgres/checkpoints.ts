@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { StoreError } from '../../core/errors.js';
-import type { CheckpointRecord, EventLogEntry, EventSummary } from '../../core/types.js';
+import { mergeSummary } from '../../core/summary.js';
+import type { CheckpointRecord, EventLogEntry } from '../../core/types.js';
 import type { AttemptSample, StageOutcomeWrite, StageStart } from '../store.js';
 import type { Queryable } from './connection.js';
 import { searchText } from '../search-text.js';
@@ -99,16 +100,6 @@ export async function recordStageOutcomeRows(client: pg.PoolClient, write: Stage
     ]);
   }
   if (write.logs !== undefined && write.logs.length > 0) await insertLogs(client, write.eventId, write.logs);
-}
-
-/** Patch fields win; `customer` and `references` are merged key by key rather than replaced. */
-export function mergeSummary(base: EventSummary, patch: EventSummary): EventSummary {
-  const merged: EventSummary = { ...base, ...patch };
-  if (base.customer !== undefined || patch.customer !== undefined) merged.customer = { ...base.customer, ...patch.customer };
-  if (base.references !== undefined || patch.references !== undefined) {
-    merged.references = { ...base.references, ...patch.references };
-  }
-  return merged;
 }
 
 export async function insertLogs(db: Queryable, eventId: number, logs: EventLogEntry[]): Promise<void> {

@@ -1,11 +1,11 @@
 import { StoreError } from '../../core/errors.js';
+import { mergeSummary } from '../../core/summary.js';
 import type { CheckpointRecord, EventLogEntry, EventSummary, LogLevel } from '../../core/types.js';
 import type { AttemptSample, StageOutcomeWrite, StageStart } from '../store.js';
 import type { SqliteContext } from './connection.js';
 import { assertLeaseHeld } from './claims.js';
 import {
   fromJson,
-  mergeSummary,
   toAttemptRecord,
   toCheckpointRecord,
   toDate,

@@ -149,15 +149,3 @@ export function toCheckpointRecord(row: CheckpointRow, history: AttemptRecord[])
     updatedAt: toDate(row.updated_at),
   };
 }
-
-/** Merges a stage's annotations into the summary: customer and references field by field. */
-export function mergeSummary(current: EventSummary, patch: EventSummary): EventSummary {
-  const merged: EventSummary = { ...current, ...patch };
-  if (current.customer !== undefined || patch.customer !== undefined) {
-    merged.customer = { ...current.customer, ...patch.customer };
-  }
-  if (current.references !== undefined || patch.references !== undefined) {
-    merged.references = { ...current.references, ...patch.references };
-  }
-  return merged;
-}

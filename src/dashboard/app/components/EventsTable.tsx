@@ -52,6 +52,7 @@ export function EventsTable({ rows, onOpenCell, onOpenEvent, onRetry, busy }: Ev
         <tbody>
           {rows.map((event) => {
             const customer = event.summary.customer ?? {};
+            const product = event.summary.product ?? {};
             const retries = retryCount(event);
             const transaction = event.transactionStatus;
             return (
@@ -69,7 +70,10 @@ export function EventsTable({ rows, onOpenCell, onOpenEvent, onRetry, busy }: Ev
                   {customer.email && <div class="small muted">{customer.email}</div>}
                   {customer.phone && <div class="small muted">{customer.phone}</div>}
                 </td>
-                <td>{event.summary.product ?? '—'}</td>
+                <td class="product">
+                  <div class="product-name">{product.name ?? '—'}</div>
+                  {product.id && <div class="small muted">{product.id}</div>}
+                </td>
                 <td class="amount">{formats.money(event.summary.amount, event.summary.currency)}</td>
                 <td class={`transaction transaction-${transaction ?? 'none'}`}>
                   {transaction ? `${TRANSACTION_ICONS[transaction]} ${t(transaction as MessageKey)}` : '—'}
