@@ -11,8 +11,12 @@ export interface RunningService {
   url: string | null;
   app: FastifyInstance | null;
   worker: Worker | null;
-  /** Stops claiming, lets running stages finish, closes the server and the store. */
-  stop(): Promise<void>;
+  /**
+   * Stops claiming, lets running stages finish, closes the server and the store. With `abort`
+   * (also while a first stop is under way) running stages are aborted at once, kept as
+   * retriable WORKER_SHUTDOWN errors, and their leases given back.
+   */
+  stop(options?: { abort?: boolean }): Promise<void>;
 }
 
 export interface ServiceOptions {
@@ -58,7 +62,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     url,
     app,
     worker,
-    stop() {
+    stop(options) {
+      if (options?.abort) void worker?.stop({ abort: true });
       stopping ??= (async () => {
         await worker?.stop();
         await forwarder?.stop();
@@ -70,15 +75,23 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   };
 }
 
-/** Runs until SIGINT/SIGTERM, then calls `stop`; a second signal exits at once. */
-export function stopOnSignals(stop: () => Promise<void>): Promise<void> {
+/**
+ * Runs until SIGINT/SIGTERM, then calls `stop`: running stages finish first. A second signal
+ * asks `stop` to abort them (as `webpig worker` does); a third exits at once.
+ */
+export function stopOnSignals(stop: (options: { abort: boolean }) => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
-    let signalled = false;
+    let signals = 0;
     const handler = (signal: NodeJS.Signals) => {
-      if (signalled) process.exit(130);
-      signalled = true;
-      process.stderr.write(`\nwebpig: ${signal} received, stopping (running stages finish first; press again to exit now)\n`);
-      stop().then(resolve, (err: unknown) => {
+      signals += 1;
+      if (signals === 2) {
+        process.stderr.write(`webpig: ${signal} received again, aborting running stages (once more exits at once)\n`);
+        void stop({ abort: true });
+        return;
+      }
+      if (signals > 2) process.exit(130);
+      process.stderr.write(`\nwebpig: ${signal} received, stopping (running stages finish first; send it again to abort them)\n`);
+      stop({ abort: false }).then(resolve, (err: unknown) => {
         process.stderr.write(`webpig: error while stopping: ${String(err)}\n`);
         resolve();
       });

@@ -36,7 +36,8 @@ export interface RunningDemo {
   subscriptions: SubscriptionStore;
   /** Stops the sample traffic only (the server and worker go on); resolves when none is in flight. */
   stopTraffic(): Promise<void>;
-  stop(): Promise<void>;
+  /** Traffic first, then running stages finish (with `abort`: are aborted), then everything closes. */
+  stop(options?: { abort?: boolean }): Promise<void>;
 }
 
 /** A free port, when the user asked for 0: the connectors need the URL before the server listens. */
@@ -160,7 +161,8 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     shop,
     subscriptions,
     stopTraffic: stopAllTraffic,
-    stop() {
+    stop(options) {
+      if (options?.abort) void service.worker?.stop({ abort: true });
       stopping ??= (async () => {
         await stopAllTraffic();
         // Running stages finish first (they call the sandbox and the shop on this server)...

@@ -1,7 +1,7 @@
 /**
  * `webpig worker` and `webpig start` as real processes, stopped with SIGTERM/SIGINT: they stop
  * claiming, let the running stage finish, give the lease back and exit 0. A second signal
- * to `webpig worker` aborts the running stage (its signal fires; a retriable error is kept).
+ * to either aborts the running stage (its signal fires; a retriable error is kept).
  * The stages are gated by files the test creates, so nothing here depends on timing.
  */
 import assert from 'node:assert/strict';
@@ -143,25 +143,27 @@ describe('stopping worker processes with signals', () => {
     });
   }
 
-  it('webpig worker, a second SIGTERM: the running stage is aborted and kept as a retriable error', async () => {
-    const { dir, ids } = await setup();
-    try {
-      const proc = spawnCli(dir, ['worker', '--concurrency', '1']);
-      await untilFile(join(dir, `started-${ids[0]}`));
-      proc.child.kill('SIGTERM');
-      // Two signals sent at once may arrive as one: send the second once the first was seen.
-      await untilText(proc.stderr, 'SIGTERM received');
-      proc.child.kill('SIGTERM');
-      assert.deepEqual(await proc.exit, { code: 0, signal: null });
-      const [first] = await readBack(dir, ids);
-      const cp = first?.checkpoints.find((c) => c.stage === 'first');
-      assert.equal(cp?.status, 'error');
-      assert.equal(cp?.error?.code, 'WORKER_SHUTDOWN');
-      assert.equal(cp?.error?.retriable, true);
-      assert.equal(first?.event?.status, 'retrying');
-      assert.equal(first?.event?.leaseOwner, null);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  for (const args of [['worker', '--concurrency', '1'], ['start', '--port', '0', '--concurrency', '1']]) {
+    it(`webpig ${args[0]}, a second SIGTERM: the running stage is aborted and kept as a retriable error`, async () => {
+      const { dir, ids } = await setup();
+      try {
+        const proc = spawnCli(dir, args);
+        await untilFile(join(dir, `started-${ids[0]}`));
+        proc.child.kill('SIGTERM');
+        // Two signals sent at once may arrive as one: send the second once the first was seen.
+        await untilText(proc.stderr, 'SIGTERM received');
+        proc.child.kill('SIGTERM');
+        assert.deepEqual(await proc.exit, { code: 0, signal: null });
+        const [first] = await readBack(dir, ids);
+        const cp = first?.checkpoints.find((c) => c.stage === 'first');
+        assert.equal(cp?.status, 'error');
+        assert.equal(cp?.error?.code, 'WORKER_SHUTDOWN');
+        assert.equal(cp?.error?.retriable, true);
+        assert.equal(first?.event?.status, 'retrying');
+        assert.equal(first?.event?.leaseOwner, null);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

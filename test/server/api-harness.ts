@@ -58,7 +58,7 @@ export const PIPELINE = definePipeline({
   stages: [
     { name: 'invoice_extraction', run: noop },
     { name: 'membership_creation', column: 'FRAPP', flag: 'MEMBERSHIPS_ENABLED', run: noop },
-    { name: 'crm_upsert', column: 'CRM', run: noop },
+    { name: 'crm_upsert', column: 'CRM', retry: { delaysMs: [0, 60_000] }, run: noop },
     { name: 'worldoffice_invoice_creation', column: 'Factura', run: noop },
     { name: 'worldoffice_invoice_accounting', column: 'Factura', run: noop },
     { name: 'worldoffice_dian_emission', column: 'DIAN', run: noop },

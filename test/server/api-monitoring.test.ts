@@ -148,6 +148,9 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     const deadHook = body.webhooks.find((w) => w.id === dead.id) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     assert.equal(deadHook.checkpoints.crm_upsert.error.message, 'boom');
     assert.equal(deadHook.checkpoints.crm_upsert.attempts.length, 1);
+    // The seeds' "Reintentos: retry_count/max_retries": from each stage's own retry policy.
+    assert.deepEqual([deadHook.checkpoints.crm_upsert.retry_count, deadHook.checkpoints.crm_upsert.max_retries], [0, 2]);
+    assert.equal(webhook.checkpoints.membership_creation.max_retries, 4, 'the default policy: now, +1, +5, +15 min');
     // No stage knew this product's price: the amount paid stands in, as the field always held it.
     assert.deepEqual(deadHook.product, { name: 'Curso', id: null, category: null, price: 99_000, currency: 'COP' });
   });

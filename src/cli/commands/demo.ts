@@ -22,7 +22,7 @@ export function register(program: Command, deps: CliDeps): void {
       const port = parsePort(flags.port);
       const { runDemo } = await import('../../demo/run-demo.js');
       const demo = await runDemo({ port, host: flags.host, dbFile: flags.db, traffic: flags.traffic, env: process.env, print: deps.print });
-      await stopOnSignals(() => demo.stop());
+      await stopOnSignals((options) => demo.stop(options));
       deps.print('webpig demo stopped');
     });
 }

@@ -16,7 +16,7 @@ async function run(deps: CliDeps, options: ServeOptions, parts: { http: boolean;
   const store = await deps.openStore();
   const service = await startService({ store, config, ...parts, port, host: options.host, concurrency });
   if (service.url) deps.print(`webpig listening on ${service.url} (webhooks at ${service.url}/webhooks/<source>)`);
-  await stopOnSignals(() => service.stop());
+  await stopOnSignals((options) => service.stop(options));
 }
 
 export function parsePort(value: string): number {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { DEFAULT_RETRY_DELAYS_MS, type PipelineDefinition } from '../../core/pipeline.js';
 import type { CheckpointRecord, EventLogEntry, EventRecord } from '../../core/types.js';
 import { parseInput, requireScope, type ApiContext } from './context.js';
 import { redactJson } from './redact.js';
@@ -20,7 +21,13 @@ function overall(event: EventRecord, counts: { completed: number; failed: number
   return 'processing';
 }
 
-function compatCheckpoint(checkpoint: CheckpointRecord): Record<string, unknown> {
+/** Retries a stage's policy allows after its first attempt; null when the stage is not configured (any more). */
+function maxRetries(pipelines: readonly PipelineDefinition[], pipelineName: string | null, stageName: string): number | null {
+  const stage = pipelines.find((p) => p.name === pipelineName)?.stages.find((s) => s.name === stageName);
+  return stage ? (stage.retry?.delaysMs ?? DEFAULT_RETRY_DELAYS_MS).length : null;
+}
+
+function compatCheckpoint(checkpoint: CheckpointRecord, maxRetriesOfStage: number | null): Record<string, unknown> {
   const view: Record<string, unknown> = {
     status: checkpoint.status,
     started_at: checkpoint.startedAt,
@@ -34,6 +41,7 @@ function compatCheckpoint(checkpoint: CheckpointRecord): Record<string, unknown>
       duration_ms: attempt.durationMs,
     })),
     retry_count: Math.max(0, checkpoint.attempts - 1),
+    max_retries: maxRetriesOfStage,
     data: checkpoint.data,
     error: checkpoint.error
       ? { message: checkpoint.error.message, code: checkpoint.error.code ?? null, recoverable: checkpoint.error.retriable }
@@ -52,7 +60,12 @@ function compatCheckpoint(checkpoint: CheckpointRecord): Record<string, unknown>
   return view;
 }
 
-export function toCompatWebhook(event: EventRecord, checkpoints: CheckpointRecord[], logs: EventLogEntry[]) {
+export function toCompatWebhook(
+  event: EventRecord,
+  checkpoints: CheckpointRecord[],
+  logs: EventLogEntry[],
+  pipelines: readonly PipelineDefinition[],
+) {
   const completed = checkpoints.filter((c) => c.status === 'success').length;
   const failed = checkpoints.filter((c) => c.status === 'error').length;
   const skipped = checkpoints.filter((c) => c.status === 'skipped').length;
@@ -93,7 +106,7 @@ export function toCompatWebhook(event: EventRecord, checkpoints: CheckpointRecor
       completed_at: event.status === 'succeeded' || event.status === 'dead' ? completedAt : null,
       duration_ms: startedAt && completedAt ? completedAt.getTime() - startedAt.getTime() : null,
     },
-    checkpoints: Object.fromEntries(checkpoints.map((c) => [c.stage, compatCheckpoint(c)])),
+    checkpoints: Object.fromEntries(checkpoints.map((c) => [c.stage, compatCheckpoint(c, maxRetries(pipelines, event.pipeline, c.stage))])),
     logs: logs.map((log) => ({ timestamp: log.at, level: log.level, stage: log.stage, message: log.message })),
     // The seeds' "raw_webhook": the provider's fields, with signatures, keys and card data redacted.
     raw_webhook: redactJson(event.payload),
@@ -109,7 +122,7 @@ export function registerCompatRoutes(app: FastifyInstance, ctx: ApiContext): voi
     const webhooks = [];
     for (const event of page.items) {
       const logs = await ctx.store.getEventLogs(event.id);
-      webhooks.push(toCompatWebhook(event, checkpoints.get(event.id) ?? [], logs));
+      webhooks.push(toCompatWebhook(event, checkpoints.get(event.id) ?? [], logs, ctx.pipelines));
     }
     return { success: true, webhooks };
   });
