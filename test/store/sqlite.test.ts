@@ -111,6 +111,25 @@ describe('SqliteStore migration 0003', () => {
 });
 
 describe('SqliteStore on a file', () => {
+  it('opens with WAL and synchronous=FULL (every commit synced before a webhook is acknowledged)', async () => {
+    // The SIGKILL crash test cannot tell FULL from NORMAL (the OS keeps the page cache); this can.
+    const temp = tempDatabaseDir();
+    try {
+      const store = SqliteStore.open(`sqlite:${join(temp.dir, 'settings.db')}`);
+      try {
+        const setting = (name: string): unknown => store.database.pragma(name, { simple: true });
+        assert.equal(setting('journal_mode'), 'wal');
+        assert.equal(setting('synchronous'), 2, '2 is FULL');
+        assert.equal(setting('foreign_keys'), 1);
+        assert.equal(setting('wal_autocheckpoint'), 10_000);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      temp.remove();
+    }
+  });
+
   it('migrates an empty file, and migrating again (even from another connection) changes nothing', async () => {
     const temp = tempDatabaseDir();
     try {

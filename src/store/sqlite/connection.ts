@@ -42,6 +42,11 @@ export function openSqliteDatabase(filename: string): Database.Database {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // Checkpoint the WAL every ~40 MB instead of every ~4 MB: under FULL each checkpoint is an
+    // fsync of the database file, and at webhook rates the default ran one every half second.
+    // bench/ingest.ts, A/B twice: ratio to bare node:http 0.26–0.28 instead of 0.22, and the
+    // rate no longer sags as the file grows. Durability is unchanged (every commit is synced).
+    db.pragma('wal_autocheckpoint = 10000');
     return db;
   } catch (err) {
     db?.close();
