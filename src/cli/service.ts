@@ -3,9 +3,16 @@ import pino from 'pino';
 import type { WebpigConfig } from '../core/config.js';
 import { alertForwarderFromConfig, type AlertForwarder } from '../engine/alert-forwarder.js';
 import { createWorker, type Worker } from '../engine/worker.js';
-import { buildServer } from '../server/app.js';
-import { ensureConfigFlags } from './commands/worker.js';
 import type { Store } from '../store/store.js';
+
+/**
+ * Creates the config's flags that do not exist yet (with their default), so a stage's flag
+ * reads a stored value in every worker. For `webpig start`, `serve`, `worker` and `flags`.
+ */
+export async function ensureConfigFlags(store: Store, config: WebpigConfig): Promise<void> {
+  const flags = (config.flags ?? []).map((f) => ({ key: f.key, description: f.description, defaultValue: f.default ?? true }));
+  if (flags.length > 0) await store.ensureFlags(flags, new Date());
+}
 
 export interface RunningService {
   url: string | null;
@@ -40,6 +47,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (options.http) {
+    // Loaded only here: `webpig worker` (no HTTP) does not need the server's modules.
+    const { buildServer } = await import('../server/app.js');
     app = await buildServer({ store, config, mode: options.mode, logger: { level }, extraPlugins: options.extraPlugins });
     url = await app.listen({ port: options.port ?? config.server?.port ?? 3000, host: options.host ?? config.server?.host ?? '127.0.0.1' });
   }

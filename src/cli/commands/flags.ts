@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
 import type { CliDeps } from '../context.js';
-import { ensureConfigFlags } from './worker.js';
+import { ensureConfigFlags } from '../service.js';
 
 function parseBoolean(value: string): boolean {
   if (/^(on|true|1|yes)$/i.test(value)) return true;
