@@ -5,14 +5,22 @@ import type { EventRecord, EventSummary, JsonObject, JsonValue, LogLevel } from 
 
 export interface RetryPolicy {
   /**
-   * Delays before each retry of a retriable error, in ms. The number of entries is the number
-   * of retries; when they run out the event is dead.
-   * (Default: [0, 60_000, 300_000, 900_000]: immediately, +1 min, +5 min, +15 min)
+   * Delays before each retry of a retriable error, in ms: the n-th entry is the wait after the
+   * n-th failed attempt. The number of entries is the number of retries; when they run out the
+   * event is dead. `[]` means no retry at all.
+   * (Default: [60_000, 300_000, 900_000]: the seeds' retry guide — attempt 1 at once, attempt 2
+   * one minute after it fails, attempt 3 five minutes after that, attempt 4 fifteen minutes
+   * after that; four attempts, then dead.)
    */
   delaysMs?: number[];
 }
 
-export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [0, 60_000, 300_000, 900_000];
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [60_000, 300_000, 900_000];
+
+/** The policy a stage runs under: its own, else its pipeline's, else the default. */
+export function stageRetryPolicy(pipeline: Pick<PipelineDefinition, 'retry'>, stage: Pick<StageDefinition, 'retry'>): RetryPolicy {
+  return stage.retry ?? pipeline.retry ?? { delaysMs: [...DEFAULT_RETRY_DELAYS_MS] };
+}
 /** (Default: 30 s) */
 export const DEFAULT_STAGE_TIMEOUT_MS = 30_000;
 
@@ -58,6 +66,7 @@ export interface StageDefinition {
   flag?: string;
   /** Dashboard column this stage belongs to. */
   column?: string;
+  /** (Default: the pipeline's `retry`, else DEFAULT_RETRY_DELAYS_MS) */
   retry?: RetryPolicy;
   /** (Default: 30_000 ms) */
   timeoutMs?: number;
@@ -84,6 +93,8 @@ export interface PipelineDefinition {
    */
   notApplicable?: (event: EventRecord) => string | undefined;
   entity?: EntityStateMachine;
+  /** Retry policy of every stage that has none of its own. (Default: DEFAULT_RETRY_DELAYS_MS) */
+  retry?: RetryPolicy;
   stages: StageDefinition[];
 }
 
@@ -92,6 +103,7 @@ export function definePipeline(definition: PipelineDefinition): PipelineDefiniti
   const where = `pipeline "${definition.name}"`;
   if (!definition.name) throw new ConfigError('a pipeline needs a name');
   if (definition.stages.length === 0) throw new ConfigError(`${where} has no stages`);
+  checkRetryPolicy(`${where}`, definition.retry);
   const names = new Set<string>();
   for (const stage of definition.stages) {
     if (!/^[a-z0-9_.-]+$/i.test(stage.name)) {
@@ -102,9 +114,7 @@ export function definePipeline(definition: PipelineDefinition): PipelineDefiniti
     if (stage.timeoutMs !== undefined && !(stage.timeoutMs > 0)) {
       throw new ConfigError(`${where}: stage "${stage.name}" has a timeoutMs that is not positive`);
     }
-    for (const delay of stage.retry?.delaysMs ?? []) {
-      if (!(delay >= 0)) throw new ConfigError(`${where}: stage "${stage.name}" has a negative retry delay`);
-    }
+    checkRetryPolicy(`${where}: stage "${stage.name}"`, stage.retry);
   }
   for (const stage of definition.stages) {
     for (const dep of stage.dependsOn ?? []) {
@@ -141,4 +151,12 @@ function findCycle(stages: StageDefinition[]): string[] | null {
     if (found) return found;
   }
   return null;
+}
+
+function checkRetryPolicy(where: string, policy: RetryPolicy | undefined): void {
+  for (const delay of policy?.delaysMs ?? []) {
+    if (!(typeof delay === 'number' && delay >= 0 && Number.isFinite(delay))) {
+      throw new ConfigError(`${where} has a retry delay that is not a finite number of ms ≥ 0 (${String(delay)})`);
+    }
+  }
 }

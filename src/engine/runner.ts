@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { errorMessage, LeaseLostError, StoreError, WebpigError } from '../core/errors.js';
-import type { PipelineDefinition, StageDefinition } from '../core/pipeline.js';
+import { stageRetryPolicy, type PipelineDefinition, type RetryPolicy, type StageDefinition } from '../core/pipeline.js';
 import { decideTransition } from '../core/state-machine.js';
 import { mergeSummary } from '../core/summary.js';
 import type {
@@ -193,7 +193,7 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
       } catch (err) {
         // A throwing condition is this stage's failure, recorded like one (else the event would
         // be claimed, throw and be abandoned forever).
-        const failure = await recordConditionError(store, event, stage, checkpoints.get(stage.name), workerId, now, err);
+        const failure = await recordConditionError(store, event, stage, stageRetryPolicy(pipeline, stage), checkpoints.get(stage.name), workerId, now, err);
         statusNow.set(stage.name, 'error');
         failures.push(failure);
         continue;
@@ -206,7 +206,7 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
 
     stagesRun.push(stage.name);
     const result = await runStageAttempt({
-      store, event, stage, checkpoint: checkpoints.get(stage.name), outputs, summary, workerId, logger,
+      store, event, stage, retryPolicy: stageRetryPolicy(pipeline, stage), checkpoint: checkpoints.get(stage.name), outputs, summary, workerId, logger,
       shutdownSignal: options.shutdownSignal ?? never, leaseSignal: options.leaseSignal ?? never, now, failpoint,
     });
     if (result.status === 'success') {
@@ -275,6 +275,7 @@ async function recordConditionError(
   store: Store,
   event: EventRecord,
   stage: StageDefinition,
+  retryPolicy: RetryPolicy,
   checkpoint: CheckpointRecord | undefined,
   workerId: string,
   now: () => Date,
@@ -291,7 +292,7 @@ async function recordConditionError(
   return {
     stage: stage.name,
     error,
-    retryDelayMs: error.retriable ? retryDelayMs(stage.retry, attempt, requestedRetryDelayMs(err)) : null,
+    retryDelayMs: error.retriable ? retryDelayMs(retryPolicy, attempt, requestedRetryDelayMs(err)) : null,
   };
 }
 

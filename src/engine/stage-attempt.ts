@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { LeaseLostError } from '../core/errors.js';
-import { DEFAULT_STAGE_TIMEOUT_MS, type StageDefinition } from '../core/pipeline.js';
+import { DEFAULT_STAGE_TIMEOUT_MS, type RetryPolicy, type StageDefinition } from '../core/pipeline.js';
 import type { CheckpointRecord, ErrorInfo, EventRecord, EventSummary, JsonValue } from '../core/types.js';
 import type { Store } from '../store/store.js';
 import { retryDelayMs } from './backoff.js';
@@ -18,6 +18,8 @@ export interface StageAttemptInput {
   store: Store;
   event: EventRecord;
   stage: StageDefinition;
+  /** The stage's effective policy (its own, else its pipeline's, else the default). */
+  retryPolicy: RetryPolicy;
   /** The stage's checkpoint as stored before this attempt (undefined: never touched). */
   checkpoint: CheckpointRecord | undefined;
   outputs: Readonly<Record<string, JsonValue | null>>;
@@ -86,7 +88,7 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
   const startedAt = input.now();
 
   const previous = input.checkpoint;
-  if (previous?.status === 'processing' && retryDelayMs(stage.retry, previous.attempts, undefined) === null) {
+  if (previous?.status === 'processing' && retryDelayMs(input.retryPolicy, previous.attempts, undefined) === null) {
     // Interrupted as many times as the policy allows attempts (a stage that kills its worker,
     // or never finishes within a lease): stop here instead of crashing workers forever.
     const error: ErrorInfo = {
@@ -162,7 +164,7 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
     return {
       status: 'error',
       error,
-      retryDelayMs: error.retriable ? retryDelayMs(stage.retry, attempt, requestedRetryDelayMs(err)) : null,
+      retryDelayMs: error.retriable ? retryDelayMs(input.retryPolicy, attempt, requestedRetryDelayMs(err)) : null,
     };
   } finally {
     clearTimeout(timer);

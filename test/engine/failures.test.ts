@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { definePipeline, type StageDefinition } from '../../src/core/pipeline.js';
+import { DEFAULT_RETRY_DELAYS_MS, definePipeline, type StageDefinition } from '../../src/core/pipeline.js';
 import { PermanentError, RetriableError } from '../../src/core/errors.js';
 import { retryDelayMs } from '../../src/engine/backoff.js';
 import { classifyError, HttpCallError, parseRetryAfter, requestedRetryDelayMs } from '../../src/engine/errors.js';
@@ -59,14 +59,16 @@ describe('parseRetryAfter', () => {
   it('a 429 with Retry-After delays the next attempt beyond the policy', () => {
     const err = new HttpCallError(429, 'slow down', { retryAfterMs: parseRetryAfter('600', now) });
     assert.equal(classifyError(err).retriable, true);
-    assert.equal(retryDelayMs(undefined, 2, requestedRetryDelayMs(err)), 600_000);
+    assert.equal(retryDelayMs({ delaysMs: [...DEFAULT_RETRY_DELAYS_MS] }, 2, requestedRetryDelayMs(err)), 600_000);
   });
 });
 
 describe('retryDelayMs', () => {
-  it('follows the default policy: now, +1 min, +5 min, +15 min, then none', () => {
-    assert.deepEqual([1, 2, 3, 4, 5].map((n) => retryDelayMs(undefined, n, undefined)), [0, 60_000, 300_000, 900_000, null]);
+  it("follows the retry guide's default: +1 min, +5 min, +15 min after the first three failures, then none", () => {
+    const policy = { delaysMs: [...DEFAULT_RETRY_DELAYS_MS] };
+    assert.deepEqual([1, 2, 3, 4].map((n) => retryDelayMs(policy, n, undefined)), [60_000, 300_000, 900_000, null]);
   });
+  it('an empty policy means no retry', () => assert.equal(retryDelayMs({ delaysMs: [] }, 1, undefined), null));
   it('a Retry-After raises the delay, never lowers it', () => {
     assert.equal(retryDelayMs({ delaysMs: [1000] }, 1, 5000), 5000);
     assert.equal(retryDelayMs({ delaysMs: [1000] }, 1, 10), 1000);

@@ -38,7 +38,12 @@ export async function startEngine(options: {
   await store.migrate();
   const worker = createWorker({
     store,
-    pipelines: typeof options.pipelines === 'function' ? options.pipelines(store) : options.pipelines,
+    // Retries at once (unless a pipeline says otherwise), so a fault costs milliseconds, not
+    // the guide's minutes; the default schedule itself is tested in test/engine/retry-schedule.test.ts.
+    pipelines: (typeof options.pipelines === 'function' ? options.pipelines(store) : options.pipelines).map((pipeline) => ({
+      retry: { delaysMs: [0, 0, 0] },
+      ...pipeline,
+    })),
     concurrency: options.concurrency ?? 8,
     pollMs: 25,
     logger: pino({ level: 'silent' }),

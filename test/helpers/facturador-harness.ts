@@ -87,7 +87,9 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
   const baseUrl = `http://127.0.0.1:${address.port}`;
   const config = (options.configure ?? ((c) => c))(sandboxFacturadorConfig(baseUrl));
   if (options.stageTimeoutMs !== undefined) config.stageTimeoutMs = options.stageTimeoutMs;
-  const pipelines = [facturadorPipeline(config)];
+  // Retries at once, so a fault costs milliseconds, not the guide's minutes; the default
+  // schedule itself is tested in test/engine/retry-schedule.test.ts.
+  const pipelines = [{ ...facturadorPipeline(config), retry: { delaysMs: [0, 0, 0] } }];
   const worker = createWorker({ store, pipelines, concurrency: 2, leaseMs: 5_000, pollMs: 20, logger: pino({ level: 'silent' }) });
   if (options.startWorker ?? true) worker.start();
 

@@ -150,7 +150,7 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     assert.equal(deadHook.checkpoints.crm_upsert.attempts.length, 1);
     // The seeds' "Reintentos: retry_count/max_retries": from each stage's own retry policy.
     assert.deepEqual([deadHook.checkpoints.crm_upsert.retry_count, deadHook.checkpoints.crm_upsert.max_retries], [0, 2]);
-    assert.equal(webhook.checkpoints.membership_creation.max_retries, 4, 'the default policy: now, +1, +5, +15 min');
+    assert.equal(webhook.checkpoints.membership_creation.max_retries, 3, "the default policy (the retry guide): +1, +5, +15 min, four attempts");
     // No stage knew this product's price: the amount paid stands in, as the field always held it.
     assert.deepEqual(deadHook.product, { name: 'Curso', id: null, category: null, price: 99_000, currency: 'COP' });
   });

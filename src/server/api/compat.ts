@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { DEFAULT_RETRY_DELAYS_MS, type PipelineDefinition } from '../../core/pipeline.js';
+import { stageRetryPolicy, type PipelineDefinition } from '../../core/pipeline.js';
 import type { CheckpointRecord, EventLogEntry, EventRecord } from '../../core/types.js';
 import { parseInput, requireScope, type ApiContext } from './context.js';
 import { redactJson } from './redact.js';
@@ -23,8 +23,9 @@ function overall(event: EventRecord, counts: { completed: number; failed: number
 
 /** Retries a stage's policy allows after its first attempt; null when the stage is not configured (any more). */
 function maxRetries(pipelines: readonly PipelineDefinition[], pipelineName: string | null, stageName: string): number | null {
-  const stage = pipelines.find((p) => p.name === pipelineName)?.stages.find((s) => s.name === stageName);
-  return stage ? (stage.retry?.delaysMs ?? DEFAULT_RETRY_DELAYS_MS).length : null;
+  const pipeline = pipelines.find((p) => p.name === pipelineName);
+  const stage = pipeline?.stages.find((s) => s.name === stageName);
+  return pipeline && stage ? (stageRetryPolicy(pipeline, stage).delaysMs ?? []).length : null;
 }
 
 function compatCheckpoint(checkpoint: CheckpointRecord, maxRetriesOfStage: number | null): Record<string, unknown> {
