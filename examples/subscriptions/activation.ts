@@ -22,20 +22,35 @@ const PREFIX = 'pgsub';
  * the seed's `PG-SUB-${Date.now()}-…`), so a second click computes the same reference and lands
  * on the same row, and readable back into (user, plan) so a notification that arrives before
  * the checkout row exists can still create THE row.
+ *
+ * `generation` counts the user's subscriptions to the plan: a cancelled preapproval is final at
+ * MercadoPago, so subscribing again after a cancellation is a new subscription with a new
+ * reference (`pgsub:<user>:<plan>:2`, …); the first keeps the plain form, as before.
  */
-export function subscriptionReference(userId: string, planId: string): string {
-  return `${PREFIX}:${userId}:${planId}`;
+export function subscriptionReference(userId: string, planId: string, generation = 1): string {
+  return generation > 1 ? `${PREFIX}:${userId}:${planId}:${generation}` : `${PREFIX}:${userId}:${planId}`;
 }
 
 export function isValidId(value: string): boolean {
   return ID_PATTERN.test(value);
 }
 
-export function parseSubscriptionReference(reference: string): { userId: string; planId: string } | null {
+export interface SubscriptionOwner {
+  userId: string;
+  planId: string;
+  /** 1 for the user's first subscription to the plan, 2 after one was cancelled, … */
+  generation: number;
+}
+
+export function parseSubscriptionReference(reference: string): SubscriptionOwner | null {
   const parts = reference.split(':');
-  if (parts.length !== 3 || parts[0] !== PREFIX) return null;
-  const [, userId, planId] = parts as [string, string, string];
-  return isValidId(userId) && isValidId(planId) ? { userId, planId } : null;
+  if ((parts.length !== 3 && parts.length !== 4) || parts[0] !== PREFIX) return null;
+  const [, userId, planId, generationText] = parts as [string, string, string, string | undefined];
+  // The plain form is generation 1; a written generation is 2 or more, without leading zeros,
+  // so every subscription has exactly one reference.
+  const generation = generationText === undefined ? 1 : /^[1-9][0-9]{0,5}$/.test(generationText) ? Number(generationText) : 0;
+  if (generation < 1 || (generationText !== undefined && generation < 2)) return null;
+  return isValidId(userId) && isValidId(planId) ? { userId, planId, generation } : null;
 }
 
 export class ActivationError extends Error {
@@ -54,22 +69,56 @@ export interface ActivationResult {
   preapproval: Preapproval;
 }
 
+/**
+ * The reference "Continuar al pago" opens: the user's current subscription to the plan while it
+ * is not cancelled (a second click lands on the same row), else the next one — a cancelled
+ * preapproval is final at MercadoPago, and the customer must be able to subscribe again.
+ * Deterministic, so two clicks racing after a cancellation open the same new row.
+ */
+export function checkoutReference(subscriptions: SubscriptionStore, userId: string, planId: string): string {
+  let latest: SubscriptionOwner & { cancelled: boolean } = { userId, planId, generation: 0, cancelled: true };
+  for (const row of subscriptions.list({ userId })) {
+    const owner = parseSubscriptionReference(row.externalReference);
+    if (owner?.planId === planId && owner.generation > latest.generation) latest = { ...owner, cancelled: row.status === 'cancelled' };
+  }
+  return subscriptionReference(userId, planId, latest.cancelled ? latest.generation + 1 : latest.generation);
+}
+
+/**
+ * The row a preapproval belongs to. Normally the one its external reference names; but when
+ * that row is cancelled and belongs to another preapproval, this live preapproval is the
+ * customer subscribing again under the old reference (a checkout that computed it the old way):
+ * it goes to the next generation's row instead of being refused forever (report's Error #2).
+ */
+function ownerOf(subscriptions: SubscriptionStore, preapproval: Preapproval, owner: SubscriptionOwner): string {
+  let { generation } = owner;
+  for (;;) {
+    const reference = subscriptionReference(owner.userId, owner.planId, generation);
+    const row = subscriptions.findByReference(owner.userId, reference);
+    const subscribingAgain =
+      row?.status === 'cancelled' && row.mercadopagoPreapprovalId !== preapproval.id && preapproval.status !== 'cancelled';
+    if (!subscribingAgain) return reference;
+    generation += 1;
+  }
+}
+
 /** Applies what MercadoPago says about an already fetched preapproval. */
 export function applyPreapproval(
   subscriptions: SubscriptionStore,
   preapproval: Preapproval,
   options: { via: ActivationChannel; paymentId?: string | null; now: Date },
 ): ActivationResult {
-  const reference = preapproval.external_reference ?? '';
-  const owner = parseSubscriptionReference(reference);
+  const owner = parseSubscriptionReference(preapproval.external_reference ?? '');
   if (!owner) {
     throw new ActivationError(
       'EXTERNAL_REFERENCE_INVALID',
-      `preapproval ${preapproval.id} has external_reference "${reference}", which is not one of this shop's subscriptions`,
+      `preapproval ${preapproval.id} has external_reference "${preapproval.external_reference ?? ''}", which is not one of this shop's subscriptions`,
     );
   }
+  const reference = ownerOf(subscriptions, preapproval, owner);
   const { record, outcome } = subscriptions.applyProviderStatus({
-    ...owner,
+    userId: owner.userId,
+    planId: owner.planId,
     externalReference: reference,
     preapprovalId: preapproval.id,
     paymentId: options.paymentId ?? null,

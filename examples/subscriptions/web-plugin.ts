@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { errorBody, HttpError } from '../../src/server/http-errors.js';
-import { ActivationError, activateFromPreapproval, isValidId, subscriptionReference } from './activation.js';
+import { ActivationError, activateFromPreapproval, checkoutReference, isValidId } from './activation.js';
 import { registerCheckoutPage } from './checkout-page.js';
 import { MercadoPagoApiError, type MercadoPagoClient } from './mercadopago-client.js';
 import { SubscriptionStoreError, type SubscriptionStore } from './subscription-store.js';
@@ -10,7 +10,8 @@ import { SubscriptionStoreError, type SubscriptionStore } from './subscription-s
  * The shop's own web endpoints for subscriptions (what the demo page calls):
  *
  *   POST /shop/subscriptions/checkout {userId, planId}   "Continuar al pago": creates or returns
- *        the one row for (user, reference) — 201 when created, 200 when it already existed.
+ *        the one row for (user, reference) — 201 when created, 200 when it already existed; after
+ *        a cancellation, a new row with the next reference (subscribing again).
  *   GET  /shop/subscriptions/return?status=approved&preapproval_id=…&external_reference=…
  *        MercadoPago's return redirect: verifies the preapproval with the API and activates
  *        once; `already_active` when the webhook got there first. Missing parameters are a
@@ -78,7 +79,7 @@ export const subscriptionsWebPlugin: FastifyPluginAsync<SubscriptionsWebOptions>
     const { record, created } = subscriptions.ensure({
       userId,
       planId,
-      externalReference: subscriptionReference(userId, planId),
+      externalReference: checkoutReference(subscriptions, userId, planId),
       createdBy: 'checkout',
       now: now(),
     });

@@ -103,8 +103,12 @@ describe('subscriptions store', () => {
   });
 
   it('reads back only its own references', () => {
-    assert.deepEqual(parseSubscriptionReference('pgsub:user-1:plan.anual'), { userId: 'user-1', planId: 'plan.anual' });
-    for (const foreign of ['PG-SUB-1700000000-user-plan', 'pgsub:a:b:c', 'pgsub::plan', 'order-123', '']) {
+    assert.deepEqual(parseSubscriptionReference('pgsub:user-1:plan.anual'), { userId: 'user-1', planId: 'plan.anual', generation: 1 });
+    assert.deepEqual(parseSubscriptionReference('pgsub:user-1:plan.anual:2'), { userId: 'user-1', planId: 'plan.anual', generation: 2 });
+    assert.equal(subscriptionReference('user-1', 'plan.anual', 1), 'pgsub:user-1:plan.anual', 'the first keeps the plain form');
+    assert.equal(subscriptionReference('user-1', 'plan.anual', 3), 'pgsub:user-1:plan.anual:3');
+    // One reference per subscription: no written generation 1, no leading zeros, no junk.
+    for (const foreign of ['PG-SUB-1700000000-user-plan', 'pgsub:a:b:c', 'pgsub:a:b:1', 'pgsub:a:b:02', 'pgsub:a:b:0', 'pgsub:a:b:2:3', 'pgsub::plan', 'order-123', '']) {
       assert.equal(parseSubscriptionReference(foreign), null, foreign);
     }
   });
