@@ -21,3 +21,7 @@ export { retryEvent, retryDead, rerunStage } from './engine/operations.js';
 export { buildServer } from './server/app.js';
 export type { BuildServerOptions } from './server/app.js';
 export type { SourceConfig } from './sources/config.js';
+// Signed deliveries exactly as each provider sends them: for your tests and `webpig verify`.
+export { signStripe, signEpayco, signMercadopago, signCustom } from './sources/signing.js';
+export type { SignedDelivery } from './sources/signing.js';
+export type { VerifyDelivery } from './verify/run-verify.js';

@@ -78,6 +78,13 @@ export interface StageDefinition {
    * or undefined to run the stage again with the same idempotency key.
    */
   reconcile?: (ctx: StageContext) => Promise<JsonValue | undefined>;
+  /**
+   * How many times this event's effect exists in the external system (e.g. invoices with this
+   * event's reference). Used only by `webpig verify`, which crashes workers on purpose and then
+   * expects exactly 1 for every event whose stage succeeded. (Default: none; verify then
+   * checks existence with `reconcile`, or reports the stage as not checkable)
+   */
+  countEffects?: (ctx: StageContext) => Promise<number>;
   /** The effect. Its return value is the checkpoint data. */
   run: (ctx: StageContext) => Promise<JsonValue | void>;
 }

@@ -7,6 +7,7 @@ import { register as registerMigrate } from './migrate.js';
 import { register as registerRetry } from './retry.js';
 import { register as registerServe } from './serve.js';
 import { register as registerTokens } from './tokens.js';
+import { register as registerVerify } from './verify.js';
 import { register as registerWorker } from './worker.js';
 
 /** Every CLI command, in the order `webpig --help` lists them. */
@@ -19,4 +20,5 @@ export function registerCommands(program: Command, deps: CliDeps): void {
   registerRetry(program, deps);
   registerFlags(program, deps);
   registerTokens(program, { openStore: deps.openStore, print: deps.print });
+  registerVerify(program, deps);
 }
