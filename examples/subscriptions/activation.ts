@@ -123,6 +123,12 @@ export function applyPreapproval(
     preapprovalId: preapproval.id,
     paymentId: options.paymentId ?? null,
     status: preapproval.status satisfies ProviderStatus,
+    details: {
+      productName: preapproval.reason ?? null,
+      basePrice: typeof preapproval.auto_recurring?.transaction_amount === 'number' ? String(preapproval.auto_recurring.transaction_amount) : null,
+      nextBillingDate: preapproval.next_payment_date ?? null,
+      payerEmail: preapproval.payer_email ?? null,
+    },
     via: options.via,
     now: options.now,
   });

@@ -27,6 +27,9 @@ const preapprovalSchema = z.looseObject({
   external_reference: z.string().nullable().optional(),
   payer_email: z.string().nullable().optional(),
   next_payment_date: z.string().nullable().optional(),
+  /** What the subscription is for (the plan's name at MercadoPago). */
+  reason: z.string().nullable().optional(),
+  auto_recurring: z.looseObject({ transaction_amount: z.number().nullable().optional(), currency_id: z.string().optional() }).nullable().optional(),
 });
 
 const authorizedPaymentSchema = z.looseObject({

@@ -25,8 +25,26 @@ export interface SubscriptionRecord {
   activatedAt: string | null;
   activatedBy: ActivationChannel | null;
   lastPaymentId: string | null;
+  /** What the customer bought, for the shop's pages and reports (the report asks for complete rows). */
+  productName: string | null;
+  /** The plan's price as decimal text, as the report's `base_price`. */
+  basePrice: string | null;
+  /** The cart at checkout (JSON), as the report's `cart_items`. */
+  cartItems: unknown;
+  /** MercadoPago's next charge date (`next_payment_date`), refreshed by every notification. */
+  nextBillingDate: string | null;
+  payerEmail: string | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** The descriptive fields of a row; a missing one is filled by whoever knows it, never erased. */
+export interface SubscriptionDetails {
+  productName?: string | null;
+  basePrice?: string | null;
+  cartItems?: unknown;
+  nextBillingDate?: string | null;
+  payerEmail?: string | null;
 }
 
 /** What a redirect or a notification did to the subscription. */
@@ -51,6 +69,8 @@ export interface ProviderUpdate {
   status: ProviderStatus;
   via: ActivationChannel;
   now: Date;
+  /** What MercadoPago says about the subscription (reason, amount, next charge, payer). */
+  details?: SubscriptionDetails;
 }
 
 export class SubscriptionStoreError extends Error {
@@ -74,9 +94,16 @@ interface Row {
   activated_at: string | null;
   activated_by: ActivationChannel | null;
   last_payment_id: string | null;
+  product_name: string | null;
+  base_price: string | null;
+  cart_items: string | null;
+  next_billing_date: string | null;
+  payer_email: string | null;
   created_at: string;
   updated_at: string;
 }
+
+const DETAIL_COLUMNS = ['product_name', 'base_price', 'cart_items', 'next_billing_date', 'payer_email'] as const;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS subscriptions (
@@ -90,6 +117,11 @@ CREATE TABLE IF NOT EXISTS subscriptions (
   activated_at TEXT,
   activated_by TEXT,
   last_payment_id TEXT,
+  product_name TEXT,
+  base_price TEXT,
+  cart_items TEXT,
+  next_billing_date TEXT,
+  payer_email TEXT,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
   CONSTRAINT unique_user_external_ref UNIQUE (user_id, external_reference)
@@ -107,6 +139,11 @@ function toRecord(row: Row): SubscriptionRecord {
     activatedAt: row.activated_at,
     activatedBy: row.activated_by,
     lastPaymentId: row.last_payment_id,
+    productName: row.product_name,
+    basePrice: row.base_price,
+    cartItems: row.cart_items === null ? null : (JSON.parse(row.cart_items) as unknown),
+    nextBillingDate: row.next_billing_date,
+    payerEmail: row.payer_email,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -121,6 +158,33 @@ export class SubscriptionStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    this.addMissingColumns();
+  }
+
+  /** A database made by an earlier version of the example gets the detail columns in place. */
+  private addMissingColumns(): void {
+    const present = new Set((this.db.prepare('PRAGMA table_info(subscriptions)').all() as { name: string }[]).map((c) => c.name));
+    for (const column of DETAIL_COLUMNS) {
+      if (!present.has(column)) this.db.exec(`ALTER TABLE subscriptions ADD COLUMN ${column} TEXT`);
+    }
+  }
+
+  /**
+   * Fills the detail columns that are still empty (checkout data is never overwritten), except
+   * the next billing date, which MercadoPago moves forward after each charge.
+   */
+  fillDetails(id: number, details: SubscriptionDetails | undefined, at: string, refreshNextBilling = true): void {
+    if (!details) return;
+    const nextBilling = refreshNextBilling ? 'COALESCE(?, next_billing_date)' : 'COALESCE(next_billing_date, ?)';
+    const cart = details.cartItems === undefined || details.cartItems === null ? null : JSON.stringify(details.cartItems);
+    this.db
+      .prepare(
+        `UPDATE subscriptions SET product_name = COALESCE(product_name, ?), base_price = COALESCE(base_price, ?),
+           cart_items = COALESCE(cart_items, ?), payer_email = COALESCE(payer_email, ?),
+           next_billing_date = ${nextBilling}, updated_at = ?
+         WHERE id = ?`,
+      )
+      .run(details.productName ?? null, details.basePrice ?? null, cart, details.payerEmail ?? null, details.nextBillingDate ?? null, at, id);
   }
 
   close(): void {
@@ -137,6 +201,7 @@ export class SubscriptionStore {
     externalReference: string;
     createdBy: SubscriptionRecord['createdBy'];
     now: Date;
+    details?: SubscriptionDetails;
   }): { record: SubscriptionRecord; created: boolean } {
     const at = input.now.toISOString();
     const info = this.db
@@ -146,9 +211,38 @@ export class SubscriptionStore {
          ON CONFLICT (user_id, external_reference) DO NOTHING`,
       )
       .run(input.userId, input.planId, input.externalReference, input.createdBy, at, at);
-    const record = this.findByReference(input.userId, input.externalReference);
-    if (!record) throw new SubscriptionStoreError('SUBSCRIPTION_NOT_FOUND', 'the subscription vanished after its insert');
-    return { record, created: info.changes === 1 };
+    const found = this.findByReference(input.userId, input.externalReference);
+    if (!found) throw new SubscriptionStoreError('SUBSCRIPTION_NOT_FOUND', 'the subscription vanished after its insert');
+    if (!input.details) return { record: found, created: info.changes === 1 };
+    this.fillDetails(found.id, input.details, at);
+    return { record: this.findByReference(input.userId, input.externalReference) ?? found, created: info.changes === 1 };
+  }
+
+  /**
+   * Merges duplicate rows into `keepId` in one transaction: the kept row takes the details and
+   * the preapproval id it lacks from the others, then the others are deleted.
+   */
+  mergeInto(keepId: number, removeIds: number[], now: Date): SubscriptionRecord {
+    const merge = this.db.transaction(() => {
+      const at = now.toISOString();
+      for (const id of removeIds) {
+        const row = this.db.prepare('SELECT * FROM subscriptions WHERE id = ?').get(id) as Row | undefined;
+        if (!row) continue;
+        this.db.prepare('DELETE FROM subscriptions WHERE id = ?').run(id);
+        this.fillDetails(keepId, toRecord(row), at, false);
+        // After the delete: the preapproval id is UNIQUE.
+        this.db
+          .prepare('UPDATE subscriptions SET mercadopago_preapproval_id = COALESCE(mercadopago_preapproval_id, ?), last_payment_id = COALESCE(last_payment_id, ?) WHERE id = ?')
+          .run(row.mercadopago_preapproval_id, row.last_payment_id, keepId);
+      }
+      return toRecord(this.db.prepare('SELECT * FROM subscriptions WHERE id = ?').get(keepId) as Row);
+    });
+    return merge.immediate();
+  }
+
+  /** A copy of the database file, taken online (SQLite's backup API), before a clean-up. */
+  backup(file: string): Promise<unknown> {
+    return this.db.backup(file);
   }
 
   findByReference(userId: string, externalReference: string): SubscriptionRecord | null {
@@ -176,6 +270,7 @@ export class SubscriptionStore {
   applyProviderStatus(update: ProviderUpdate): { record: SubscriptionRecord; outcome: ActivationOutcome } {
     const apply = this.db.transaction((u: ProviderUpdate) => {
       const at = u.now.toISOString();
+      // The details (product, price, next charge, payer) are filled by ensure.
       const { record } = this.ensure({ ...u, createdBy: u.via, now: u.now });
       if (u.preapprovalId) {
         if (record.mercadopagoPreapprovalId && record.mercadopagoPreapprovalId !== u.preapprovalId) {

@@ -30,7 +30,16 @@ export interface SubscriptionsWebOptions {
 }
 
 const idSchema = z.string().refine(isValidId, 'must be 1–64 letters, digits, _ . or -');
-const checkoutSchema = z.object({ userId: idSchema, planId: idSchema });
+const cartItemSchema = z.object({ id: z.string().min(1).max(64), name: z.string().min(1).max(200), price: z.number().nonnegative(), quantity: z.number().int().positive() });
+/** The shop knows what is being bought: kept on the row (the report's complete rows). */
+const checkoutSchema = z.object({
+  userId: idSchema,
+  planId: idSchema,
+  productName: z.string().min(1).max(200).optional(),
+  basePrice: z.number().positive().optional(),
+  cartItems: z.array(cartItemSchema).max(50).optional(),
+  payerEmail: z.email().optional(),
+});
 const RETURN_PARAMS = ['status', 'preapproval_id', 'external_reference'] as const;
 
 function toHttpError(err: unknown): unknown {
@@ -75,13 +84,14 @@ export const subscriptionsWebPlugin: FastifyPluginAsync<SubscriptionsWebOptions>
       const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
       throw new HttpError(400, 'INVALID_REQUEST', detail);
     }
-    const { userId, planId } = parsed.data;
+    const { userId, planId, productName, basePrice, cartItems, payerEmail } = parsed.data;
     const { record, created } = subscriptions.ensure({
       userId,
       planId,
       externalReference: checkoutReference(subscriptions, userId, planId),
       createdBy: 'checkout',
       now: now(),
+      details: { productName, basePrice: basePrice === undefined ? undefined : String(basePrice), cartItems, payerEmail },
     });
     return reply.status(created ? 201 : 200).send({ subscription: record, created });
   });
