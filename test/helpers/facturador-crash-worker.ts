@@ -28,7 +28,7 @@ const store = SqliteStore.open(`sqlite:${process.env.WEBPIG_DB}`);
 await store.migrate();
 const worker = createWorker({
   store,
-  pipelines: [facturadorPipeline(sandboxFacturadorConfig(process.env.SANDBOX_BASE_URL ?? ''))],
+  pipelines: [facturadorPipeline({ ...sandboxFacturadorConfig(process.env.SANDBOX_BASE_URL ?? ''), store })],
   concurrency: 1,
   leaseMs: 400,
   pollMs: 50,

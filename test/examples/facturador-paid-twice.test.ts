@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import type { AlertRecord, JsonObject } from '../../src/core/types.js';
+import { startFacturadorHarness, type FacturadorHarness, type HarnessOptions } from '../helpers/facturador-harness.js';
+
+/**
+ * Issue 17 item 2: one invoice paid by two ePayco transactions (two `x_ref_payco`, both
+ * accepted). The Facturador invoices it once — one invoice, one Ventas record, one
+ * membership, one WhatsApp message, one payment in the cartera — and the second payment is
+ * recorded on its event and raised as a "paid twice" alert naming both references and amounts.
+ * Real HTTP ingestion, real workers with concurrency > 1, the sandbox counted afterwards.
+ */
+
+let h: FacturadorHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function start(options: HarnessOptions = {}): Promise<FacturadorHarness> {
+  h = await startFacturadorHarness(options);
+  return h;
+}
+
+function paidTwiceAlerts(alerts: AlertRecord[]): AlertRecord[] {
+  return alerts.filter((a) => a.kind === 'custom' && a.details?.alert === 'paid_twice');
+}
+
+async function allAlerts(harness: FacturadorHarness): Promise<AlertRecord[]> {
+  return (await harness.store.listAlerts({ limit: 500 })).items;
+}
+
+const INVOICES = Array.from({ length: 20 }, (_, i) => `INV-TWICE-${String(i + 1).padStart(2, '0')}`);
+const refsOf = (i: number): [string, string] => [String(700_000 + i), String(800_000 + i)];
+
+/** Both payments of every invoice, all sent at once. */
+async function payEveryInvoiceTwiceAtOnce(harness: FacturadorHarness): Promise<void> {
+  const at = new Date();
+  await Promise.all(
+    INVOICES.flatMap((invoiceId, i) => refsOf(i).map((refPayco) => harness.sendConfirmation({ invoiceId, refPayco, state: '1', at }))),
+  );
+  await harness.waitForIdle(90_000);
+}
+
+/** Exactly one of each effect per invoice, and one "paid twice" alert per invoice naming both payments. */
+async function assertOncePerInvoice(harness: FacturadorHarness): Promise<void> {
+  const count = (service: Parameters<FacturadorHarness['records']>[0], collection: string): number => harness.records(service, collection).length;
+  assert.equal(count('worldoffice', 'invoices'), 20, 'one WorldOffice invoice per invoice');
+  assert.deepEqual(new Set(harness.records('worldoffice', 'invoices').map((r) => r.reference)), new Set(INVOICES));
+  assert.equal(count('strapi', 'facturacions'), 20, 'one Ventas record per invoice');
+  assert.equal(count('frapp', 'memberships'), 20, 'one membership per invoice');
+  assert.equal(count('callbell', 'messages'), 20, 'one WhatsApp message per invoice');
+  assert.equal(count('worldoffice', 'accountings'), 20);
+  assert.equal(count('worldoffice', 'emissions'), 20);
+  const payments = harness.records('strapi', 'carteras').flatMap((c) => c.payments as JsonObject[]);
+  assert.equal(payments.length, 20, 'one cartera payment per invoice');
+
+  const alerts = paidTwiceAlerts(await allAlerts(harness));
+  assert.equal(alerts.length, 20, 'one "paid twice" alert per invoice');
+  for (const [i, invoiceId] of INVOICES.entries()) {
+    const mine = alerts.filter((a) => a.details?.invoiceId === invoiceId);
+    assert.equal(mine.length, 1, `one alert for ${invoiceId}`);
+    const details = mine[0]!.details as { first: JsonObject; second: JsonObject };
+    assert.deepEqual(new Set([details.first.refPayco, details.second.refPayco]), new Set(refsOf(i)), 'both references');
+    assert.ok(details.first.amount === details.second.amount && typeof details.first.amount === 'number' && details.first.amount > 0, 'both amounts');
+    assert.match(mine[0]!.message, new RegExp(`paid twice: invoice ${invoiceId} .*${details.first.refPayco}.*${details.second.refPayco}`));
+  }
+  // Every event finished; the second payer's effect stages are skipped, naming the payer.
+  const events = (await harness.store.listEvents({}, { limit: 500 })).items;
+  assert.equal(events.length, 40);
+  assert.ok(events.every((e) => e.status === 'succeeded'), events.map((e) => `${e.id}:${e.status}`).join(' '));
+  const skipped = await Promise.all(events.map(async (e) => (await harness.checkpoint(e.id, 'fr360_query'))?.skipReason));
+  const notInvoiced = skipped.filter((reason) => reason?.kind === 'condition');
+  assert.equal(notInvoiced.length, 20);
+  assert.ok(notInvoiced.every((r) => r?.kind === 'condition' && /already paid by ref_payco \d+ \(event \d+\)/.test(r.detail)));
+}
+
+describe('Facturador: one invoice paid twice', () => {
+  it('20 invoices each paid twice at the same moment (serialised by invoice): 20 invoices, 20 Ventas, 20 memberships, 20 alerts', async () => {
+    await payEveryInvoiceTwiceAtOnce(await start({ concurrency: 4 }));
+    await assertOncePerInvoice(h!);
+  });
+
+  it('the same with events keyed per x_ref_payco (both payments of an invoice run at once): the invoice claim alone holds', async () => {
+    await payEveryInvoiceTwiceAtOnce(await start({ concurrency: 4, entityKey: 'source' }));
+    await assertOncePerInvoice(h!);
+  });
+
+  it('a second payment after the first was fully processed makes no second membership, message or invoice, and one alert', async () => {
+    const harness = await start();
+    const first = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '910001', state: '1' });
+    assert.equal((await harness.waitForStatus(first, ['succeeded', 'dead'])).status, 'succeeded');
+    const second = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '910002', state: '1' });
+    assert.equal((await harness.waitForStatus(second, ['succeeded', 'dead'])).status, 'succeeded');
+
+    assert.equal(harness.records('frapp', 'memberships').length, 1, 'one membership');
+    assert.equal(harness.records('callbell', 'messages').length, 1, 'one WhatsApp message');
+    assert.equal(harness.records('worldoffice', 'invoices').length, 1, 'one invoice');
+    assert.equal(harness.records('strapi', 'facturacions').length, 1, 'one Ventas record');
+    assert.equal(harness.records('strapi', 'carteras')[0]?.totalPaid, 250000, 'the cartera counted one payment');
+    const recorded = (await harness.checkpoint(second, 'invoice_payment'))?.data as JsonObject;
+    assert.deepEqual(recorded, {
+      role: 'paid_twice',
+      invoiceId: 'INV-ELITE-001',
+      paidBy: { eventId: first, refPayco: '910001', amount: 250000, currency: 'COP' },
+    });
+    const [alert, ...more] = paidTwiceAlerts(await allAlerts(harness));
+    assert.equal(more.length, 0);
+    assert.equal(alert?.eventId, second);
+    assert.deepEqual(alert?.details, {
+      alert: 'paid_twice',
+      invoiceId: 'INV-ELITE-001',
+      first: { eventId: first, refPayco: '910001', amount: 250000, currency: 'COP' },
+      second: { eventId: second, refPayco: '910002', amount: 250000, currency: 'COP' },
+    });
+  });
+
+  it('a rejected and a pending transaction, then another one accepted: invoiced once, no alert', async () => {
+    const harness = await start();
+    const t0 = Date.now() - 60_000;
+    await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '920001', state: '3', at: new Date(t0) });
+    await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '920001', state: '2', at: new Date(t0 + 10_000) });
+    await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '920002', state: '3', at: new Date(t0 + 20_000) });
+    const accepted = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '920002', state: '1', at: new Date(t0 + 30_000) });
+    assert.equal((await harness.waitForStatus(accepted, ['succeeded', 'dead'])).status, 'succeeded');
+    await harness.waitForIdle();
+    assert.equal(harness.records('worldoffice', 'invoices').length, 1);
+    assert.equal(harness.records('frapp', 'memberships').length, 1);
+    assert.equal(paidTwiceAlerts(await allAlerts(harness)).length, 0);
+    assert.equal(((await harness.checkpoint(accepted, 'invoice_payment'))?.data as JsonObject).role, 'payer');
+  });
+
+  it('without the store, a second payment of the invoice is ignored by the entity gate: one membership', async () => {
+    const harness = await start({ withStore: false });
+    const first = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '930001', state: '1' });
+    await harness.waitForStatus(first, ['succeeded', 'dead']);
+    const second = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '930002', state: '1' });
+    const event = await harness.waitForStatus(second, ['ignored', 'succeeded', 'dead']);
+    assert.equal(event.status, 'ignored');
+    assert.equal(event.ignoreReason?.kind, 'invalid_transition');
+    assert.equal(harness.records('frapp', 'memberships').length, 1);
+    assert.equal(harness.records('worldoffice', 'invoices').length, 1);
+  });
+});
