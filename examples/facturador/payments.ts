@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StageContext, StageDefinition } from '../../src/core/pipeline.js';
 import type { EntityState, JsonObject } from '../../src/core/types.js';
+import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { extractInvoice, extractionOf, type Extraction } from './data.js';
 
@@ -22,6 +23,27 @@ import { extractInvoice, extractionOf, type Extraction } from './data.js';
 
 /** What the Facturador needs from webpig's store: the invoice claim and the alert. */
 export type FacturadorStore = Pick<Store, 'getEntityState' | 'setEntityState' | 'getEvent' | 'recordAlert' | 'listAlerts'>;
+
+/**
+ * The store at a database URL (the one the worker uses), for a `webpig.config.ts`, which is
+ * loaded before webpig opens its store: opened on the first call, not when the config is
+ * read, so `webpig serve` (no worker) never opens it. Its own connection, closed with the process.
+ */
+export function facturadorStoreAt(databaseUrl: string): FacturadorStore {
+  let opened: Promise<Store> | undefined;
+  const store = (): Promise<Store> =>
+    (opened ??= openStore(databaseUrl).catch((err: unknown) => {
+      opened = undefined; // not opened: the next call (the stage's retry) tries again
+      throw err;
+    }));
+  return {
+    getEntityState: async (key) => (await store()).getEntityState(key),
+    setEntityState: async (transition) => (await store()).setEntityState(transition),
+    getEvent: async (id) => (await store()).getEvent(id),
+    recordAlert: async (alert) => (await store()).recordAlert(alert),
+    listAlerts: async (options) => (await store()).listAlerts(options),
+  };
+}
 
 export const PAYMENT_STAGE = 'invoice_payment';
 

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { AlertRecord, JsonObject } from '../../src/core/types.js';
+import { join } from 'node:path';
+import { facturadorStoreAt } from '../../examples/facturador/payments.js';
+import { tempDatabaseDir } from '../helpers/sqlite.js';
 import { startFacturadorHarness, type FacturadorHarness, type HarnessOptions } from '../helpers/facturador-harness.js';
 
 /**
@@ -128,6 +131,26 @@ describe('Facturador: one invoice paid twice', () => {
     assert.equal(harness.records('frapp', 'memberships').length, 1);
     assert.equal(paidTwiceAlerts(await allAlerts(harness)).length, 0);
     assert.equal(((await harness.checkpoint(accepted, 'invoice_payment'))?.data as JsonObject).role, 'payer');
+  });
+
+  it('in a webpig.config.ts: facturadorStoreAt(the database URL) opens its own connection on first use, and alerts there', async () => {
+    const { dir, remove } = tempDatabaseDir('webpig-facturador-store-at-');
+    try {
+      const dbPath = join(dir, 'webpig.db');
+      const store = facturadorStoreAt(`sqlite:${dbPath}`);
+      const harness = await start({ dbPath, withStore: false, configure: (config) => ({ ...config, store }) });
+      const first = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '940001', state: '1' });
+      await harness.waitForStatus(first, ['succeeded', 'dead']);
+      const second = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '940002', state: '1' });
+      assert.equal((await harness.waitForStatus(second, ['succeeded', 'dead'])).status, 'succeeded');
+      assert.equal(harness.records('frapp', 'memberships').length, 1);
+      const alerts = paidTwiceAlerts(await allAlerts(harness));
+      assert.deepEqual(alerts.map((a) => a.eventId), [second]);
+      await harness.close();
+      h = undefined;
+    } finally {
+      remove();
+    }
   });
 
   it('without the store, a second payment of the invoice is ignored by the entity gate: one membership', async () => {
