@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { StageContext, StageDefinition } from '../../src/core/pipeline.js';
-import type { EntityState, JsonObject } from '../../src/core/types.js';
+import type { EntityState, EventRecord, JsonObject } from '../../src/core/types.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
-import { extractInvoice, extractionOf, type Extraction } from './data.js';
+import { epaycoFields, extractInvoice, extractionOf, type Extraction } from './data.js';
 
 /**
  * One invoice, one payer. ePayco may confirm several transactions for one invoice (a rejected
@@ -22,7 +22,7 @@ import { extractInvoice, extractionOf, type Extraction } from './data.js';
  */
 
 /** What the Facturador needs from webpig's store: the invoice claim and the alert. */
-export type FacturadorStore = Pick<Store, 'getEntityState' | 'setEntityState' | 'getEvent' | 'recordAlert' | 'listAlerts'>;
+export type FacturadorStore = Pick<Store, 'getEntityState' | 'setEntityState' | 'getEvent' | 'listEvents' | 'recordAlert' | 'listAlerts'>;
 
 /**
  * The store at a database URL (the one the worker uses), for a `webpig.config.ts`, which is
@@ -40,6 +40,7 @@ export function facturadorStoreAt(databaseUrl: string): FacturadorStore {
     getEntityState: async (key) => (await store()).getEntityState(key),
     setEntityState: async (transition) => (await store()).setEntityState(transition),
     getEvent: async (id) => (await store()).getEvent(id),
+    listEvents: async (filter, options) => (await store()).listEvents(filter, options),
     recordAlert: async (alert) => (await store()).recordAlert(alert),
     listAlerts: async (options) => (await store()).listAlerts(options),
   };
@@ -47,11 +48,16 @@ export function facturadorStoreAt(databaseUrl: string): FacturadorStore {
 
 export const PAYMENT_STAGE = 'invoice_payment';
 
-/** `payer`: this event claimed the invoice; `repeat`: its payment is the payer's, confirmed again; `paid_twice`. */
+/**
+ * `payer`: this event claimed the invoice; `repeat`: its payment is the payer's, confirmed
+ * again; `paid_twice`; `reversed`: ePayco had already reversed this payment when its
+ * acceptance was processed (delivered late): nothing to invoice, the invoice stays unclaimed.
+ */
 const paymentSchema = z.object({
-  role: z.enum(['payer', 'repeat', 'paid_twice']),
+  role: z.enum(['payer', 'repeat', 'paid_twice', 'reversed']),
   invoiceId: z.string(),
-  paidBy: z.object({ eventId: z.number(), refPayco: z.string(), amount: z.number(), currency: z.string() }),
+  paidBy: z.object({ eventId: z.number(), refPayco: z.string(), amount: z.number(), currency: z.string() }).nullable(),
+  reversedBy: z.number().nullable(),
 });
 export type InvoicePayment = z.infer<typeof paymentSchema>;
 
@@ -65,8 +71,9 @@ export function notThePayer(ctx: StageContext): string | undefined {
   const parsed = paymentSchema.safeParse(ctx.outputs[PAYMENT_STAGE]);
   // No claim stage output means the pipeline runs without a store (the entity gate decides).
   if (!parsed.success || parsed.data.role === 'payer') return undefined;
-  const { paidBy, invoiceId } = parsed.data;
-  return parsed.data.role === 'repeat'
+  const { paidBy, invoiceId, reversedBy, role } = parsed.data;
+  if (role === 'reversed' || !paidBy) return `this payment was reversed by ePayco (event ${reversedBy ?? '?'}) before it was processed: nothing to invoice`;
+  return role === 'repeat'
     ? `payment ${paidBy.refPayco} of invoice ${invoiceId} was already processed by event ${paidBy.eventId}`
     : `invoice ${invoiceId} was already paid by ref_payco ${paidBy.refPayco} (event ${paidBy.eventId}): not invoiced again, see the "paid twice" alert`;
 }
@@ -83,8 +90,8 @@ export function paymentStage(store: FacturadorStore): StageDefinition {
     },
     run: async (ctx) => {
       const decided = await decide(store, ctx);
-      if (decided.role === 'paid_twice') {
-        await store.recordAlert(paidTwiceAlert(ctx, decided, extractionOf(ctx)));
+      if (decided.role === 'paid_twice' && decided.paidBy) {
+        await store.recordAlert(paidTwiceAlert(ctx, decided.invoiceId, decided.paidBy, extractionOf(ctx)));
         ctx.log.warn('invoice paid twice: this payment is not invoiced', { invoiceId: decided.invoiceId, paidBy: decided.paidBy.refPayco });
       }
       return decided;
@@ -96,16 +103,19 @@ async function decide(store: FacturadorStore, ctx: StageContext): Promise<Invoic
   const mine = extractionOf(ctx);
   const key = invoiceClaimKey(mine.invoiceId);
   let current = await store.getEntityState(key);
+  // A resumed run (crash after the claim) finds its own claim.
+  if (current?.eventId === ctx.event.id) return result('payer', mine, ctx.event.id, mine);
+  const reversal = await reversalOf(store, ctx.event, mine.refPayco);
+  if (reversal !== null) return { role: 'reversed', invoiceId: mine.invoiceId, paidBy: null, reversedBy: reversal };
   if (current === null) {
     const written = await store.setEntityState({
       entityKey: key, state: 'paid', eventId: ctx.event.id, occurredAt: ctx.event.occurredAt, expectedState: null, now: new Date(),
     });
     if (written) return result('payer', mine, ctx.event.id, mine);
+    // Lost the race: another payment of this invoice claimed it a moment ago.
     current = await store.getEntityState(key);
     if (current === null) throw new Error(`the claim of invoice ${mine.invoiceId} was neither written nor found`);
   }
-  // A resumed run (crash after the claim) finds its own claim.
-  if (current.eventId === ctx.event.id) return result('payer', mine, ctx.event.id, mine);
   const payer = await payerOf(store, current);
   const samePayment = payer.refPayco !== '' && payer.refPayco === mine.refPayco;
   return result(samePayment ? 'repeat' : 'paid_twice', mine, current.eventId, payer);
@@ -116,7 +126,19 @@ function result(role: InvoicePayment['role'], mine: Extraction, payerEventId: nu
     role,
     invoiceId: mine.invoiceId,
     paidBy: { eventId: payerEventId, refPayco: payer.refPayco, amount: payer.amount, currency: payer.currency },
+    reversedBy: null,
   };
+}
+
+/**
+ * A reversal of this very payment already stored (it is not applicable itself, so it ran
+ * nothing): the acceptance arrived after it and must not be invoiced. Events of one payment
+ * share the entity key (per invoice, or per x_ref_payco on older sources).
+ */
+async function reversalOf(store: FacturadorStore, event: EventRecord, refPayco: string): Promise<number | null> {
+  if (!event.entityKey || !refPayco) return null;
+  const page = await store.listEvents({ source: event.source, entityKey: event.entityKey, transactionStatus: 'reversed' }, { limit: 100 });
+  return page.items.find((e) => epaycoFields(e.payload).x_ref_payco === refPayco)?.id ?? null;
 }
 
 async function payerOf(store: FacturadorStore, claim: EntityState): Promise<Extraction> {
@@ -125,8 +147,12 @@ async function payerOf(store: FacturadorStore, claim: EntityState): Promise<Extr
   return extractInvoice(event.payload);
 }
 
-function paidTwiceAlert(ctx: StageContext, decided: InvoicePayment, mine: Extraction): Parameters<Store['recordAlert']>[0] {
-  const { paidBy, invoiceId } = decided;
+function paidTwiceAlert(
+  ctx: StageContext,
+  invoiceId: string,
+  paidBy: NonNullable<InvoicePayment['paidBy']>,
+  mine: Extraction,
+): Parameters<Store['recordAlert']>[0] {
   return {
     at: new Date(),
     kind: 'custom',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { AlertRecord, JsonObject } from '../../src/core/types.js';
 import { join } from 'node:path';
-import { facturadorStoreAt } from '../../examples/facturador/payments.js';
+import { facturadorStoreAt, invoiceClaimKey } from '../../examples/facturador/payments.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
 import { startFacturadorHarness, type FacturadorHarness, type HarnessOptions } from '../helpers/facturador-harness.js';
 
@@ -106,6 +106,7 @@ describe('Facturador: one invoice paid twice', () => {
       role: 'paid_twice',
       invoiceId: 'INV-ELITE-001',
       paidBy: { eventId: first, refPayco: '910001', amount: 250000, currency: 'COP' },
+      reversedBy: null,
     });
     const [alert, ...more] = paidTwiceAlerts(await allAlerts(harness));
     assert.equal(more.length, 0);
@@ -116,6 +117,41 @@ describe('Facturador: one invoice paid twice', () => {
       first: { eventId: first, refPayco: '910001', amount: 250000, currency: 'COP' },
       second: { eventId: second, refPayco: '910002', amount: 250000, currency: 'COP' },
     });
+  });
+
+  it('the refund of the second payment (its reversal) leaves the invoice paid by the first', async () => {
+    const harness = await start();
+    const first = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '960001', state: '1' });
+    await harness.waitForStatus(first, ['succeeded', 'dead']);
+    const second = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '960002', state: '1' });
+    await harness.waitForStatus(second, ['succeeded', 'dead']);
+    const refund = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '960002', state: '6' });
+    assert.equal((await harness.waitForStatus(refund, ['ignored', 'succeeded', 'dead'])).status, 'ignored');
+    const claim = await harness.store.getEntityState(invoiceClaimKey('INV-ELITE-001'));
+    assert.deepEqual([claim?.state, claim?.eventId], ['paid', first]);
+    assert.equal(harness.records('worldoffice', 'invoices').length, 1);
+  });
+
+  it('an acceptance delivered after its own reversal is not invoiced, and the invoice waits for its next payment', async () => {
+    const harness = await start();
+    const t0 = Date.now() - 60_000;
+    const reversal = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '950001', state: '6', at: new Date(t0 + 10_000) });
+    await harness.waitForStatus(reversal, ['ignored', 'succeeded', 'dead']);
+    const late = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '950001', state: '1', at: new Date(t0) });
+    assert.equal((await harness.waitForStatus(late, ['succeeded', 'dead'])).status, 'succeeded');
+    assert.deepEqual((await harness.checkpoint(late, 'invoice_payment'))?.data, {
+      role: 'reversed', invoiceId: 'INV-ELITE-001', paidBy: null, reversedBy: reversal,
+    });
+    assert.equal((await harness.checkpoint(late, 'fr360_query'))?.skipReason?.kind, 'condition');
+    assert.equal(harness.records('worldoffice', 'invoices').length, 0);
+    assert.equal(harness.records('frapp', 'memberships').length, 0);
+    assert.equal(paidTwiceAlerts(await allAlerts(harness)).length, 0);
+
+    const next = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '950002', state: '1', at: new Date(t0 + 20_000) });
+    assert.equal((await harness.waitForStatus(next, ['succeeded', 'dead'])).status, 'succeeded');
+    assert.equal(((await harness.checkpoint(next, 'invoice_payment'))?.data as JsonObject).role, 'payer');
+    assert.equal(harness.records('worldoffice', 'invoices').length, 1);
+    assert.equal(harness.records('frapp', 'memberships').length, 1);
   });
 
   it('a rejected and a pending transaction, then another one accepted: invoiced once, no alert', async () => {
