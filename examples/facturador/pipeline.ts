@@ -19,8 +19,9 @@ import { customerIdOf, epaycoStateCode, extractInvoice, extractionOf, fr360Of, i
 import { notThePayer, PAYMENT_STAGE, paymentStage } from './payments.js';
 
 /**
- * The seeds' Facturador: what happens after ePayco confirms a payment. Eleven stages, each
- * checkpointed by the engine; the ones that talk to systems without idempotency keys
+ * The seeds' Facturador: what happens after ePayco confirms a payment. The seeds' eleven
+ * stages (and the invoice claim), each checkpointed by the engine; the ones that talk to
+ * systems without idempotency keys
  * (WorldOffice, Strapi) look their effect up by reference before making it, so a retry, a
  * crash or a reply lost after the effect never makes a second invoice or counts a payment
  * twice (the incident of webhook 373).

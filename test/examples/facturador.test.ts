@@ -7,8 +7,8 @@ import { assertExactlyOnce, startFacturadorHarness, type FacturadorHarness } fro
 
 /**
  * The Facturador end to end over real HTTP: signed ePayco confirmations into the ingestion
- * plugin, a worker running the 11 stages against the sandbox, and the sandbox's records
- * counted afterwards.
+ * plugin, a worker running the 12 stages (the seeds' 11 and the invoice claim) against the
+ * sandbox, and the sandbox's records counted afterwards.
  */
 
 let h: FacturadorHarness;
