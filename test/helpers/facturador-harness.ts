@@ -18,13 +18,13 @@ export const EPAYCO = { customerId: '1234567', pKey: 'facturador-test-p-key' } a
 
 /**
  * Everything the Facturador needs, for real, on 127.0.0.1: one Fastify app with the ingestion
- * plugin (ePayco source) and the sandbox, a SQLite webpig store and a sandbox store (both in
- * memory), and a worker running the Facturador pipeline against the sandbox over HTTP.
+ * plugin (ePayco source) and the sandbox, a SQLite webpig store (or the one given) and a
+ * sandbox store (both in memory by default), and a worker running the Facturador pipeline against the sandbox over HTTP.
  */
 export interface FacturadorHarness {
   baseUrl: string;
   app: FastifyInstance;
-  store: SqliteStore;
+  store: Store;
   sandbox: SandboxStore;
   pipelines: PipelineDefinition[];
   worker: Worker;
@@ -46,6 +46,8 @@ export interface FacturadorHarness {
 export interface HarnessOptions {
   /** SQLite file for webpig. (Default: in memory) */
   dbPath?: string;
+  /** Use this webpig store instead (e.g. PostgreSQL); migrated here, closed by close(). */
+  store?: Store;
   /** SQLite file for the sandbox. (Default: in memory) */
   sandboxDbPath?: string;
   /** Run a worker in this process. (Default: true; crash tests run theirs in a child process) */
@@ -73,7 +75,7 @@ export interface ReceivedRequest {
 }
 
 export async function startFacturadorHarness(options: HarnessOptions = {}): Promise<FacturadorHarness> {
-  const store = SqliteStore.open(options.dbPath ? `sqlite:${options.dbPath}` : 'sqlite::memory:');
+  const store: Store = options.store ?? SqliteStore.open(options.dbPath ? `sqlite:${options.dbPath}` : 'sqlite::memory:');
   await store.migrate();
   await store.ensureFlags(
     facturadorFlags.map((flag) => ({ key: flag.key, description: flag.description, defaultValue: flag.default ?? true })),
@@ -160,7 +162,7 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
  * the harness sets it here, on the real ingestion path (HTTP, signature check, group commit).
  * A key that already says `invoice:` is left as it is.
  */
-function keyedByInvoice(store: SqliteStore): Store {
+function keyedByInvoice(store: Store): Store {
   const rekey = (event: NewEvent): NewEvent => {
     const payload = event.payload;
     const invoice = payload && typeof payload === 'object' && !Array.isArray(payload) ? payload.x_id_invoice : undefined;
