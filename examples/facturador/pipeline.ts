@@ -21,10 +21,9 @@ import { notThePayer, PAYMENT_STAGE, paymentStage } from './payments.js';
 /**
  * The seeds' Facturador: what happens after ePayco confirms a payment. The seeds' eleven
  * stages (and the invoice claim), each checkpointed by the engine; the ones that talk to
- * systems without idempotency keys
- * (WorldOffice, Strapi) look their effect up by reference before making it, so a retry, a
- * crash or a reply lost after the effect never makes a second invoice or counts a payment
- * twice (the incident of webhook 373).
+ * systems without idempotency keys (WorldOffice, Strapi) look their effect up by reference
+ * before making it, so a retry, a crash or a reply lost after the effect never makes a second
+ * invoice or counts a payment twice (the incident of webhook 373).
  *
  * Every effect is keyed by the invoice (`x_id_invoice`), not by the ePayco transaction: with
  * `config.store`, the `invoice_payment` stage lets only the invoice's first accepted payment
