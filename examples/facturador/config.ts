@@ -10,9 +10,18 @@ export interface ServiceEndpoint {
   token?: string;
 }
 
+import type { FacturadorStore } from './payments.js';
+
 export interface FacturadorConfig {
   /** Name of the ePayco source whose events this pipeline handles. (Default: 'epayco') */
   source?: string;
+  /**
+   * webpig's store (the one the worker uses). With it, the first accepted payment of an invoice
+   * claims it and a second payment by another transaction raises a "paid twice" alert instead
+   * of being invoiced (`invoice_payment` stage). Without it, the engine's entity gate ignores a
+   * second accepted payment of the same entity, silently. (Default: none)
+   */
+  store?: FacturadorStore;
   /** Longest a stage may take, calls included; then it is retried. (Default: the engine's, 30_000 ms) */
   stageTimeoutMs?: number;
   fr360: ServiceEndpoint;

@@ -75,6 +75,14 @@ export function invoiceNumberOf(ctx: StageContext): number | null {
   return parsed.success ? parsed.data.number : null;
 }
 
+/**
+ * The Idempotency-Key of an effect made once per invoice, whichever ePayco transaction (and so
+ * whichever event) asks for it: two payments of one invoice never make two memberships.
+ */
+export function invoiceEffectKey(ctx: StageContext, effect: string): string {
+  return `webpig:${ctx.event.source}:invoice:${extractionOf(ctx).invoiceId}:${effect}`;
+}
+
 export function customerIdOf(ctx: StageContext): number {
   return output(ctx, 'worldoffice_customer', z.object({ customerId: z.number() })).customerId;
 }

@@ -1,12 +1,12 @@
 import { definePipeline, type PipelineDefinition, type StageContext } from '../../src/core/pipeline.js';
 import type { ColumnConfig, FlagConfig } from '../../src/core/config.js';
-import type { JsonObject } from '../../src/core/types.js';
+import type { EventRecord, JsonObject } from '../../src/core/types.js';
 import type { FacturadorConfig } from './config.js';
 import { sendWhatsApp } from './connectors/callbell.js';
 import { upsertContact } from './connectors/clientify.js';
 import { lookUpInvoice } from './connectors/fr360.js';
 import { createMembership } from './connectors/frapp.js';
-import { applyPayment, createCartera, findCartera, upsertFacturacion, type Cartera } from './connectors/strapi.js';
+import { applyPayment, createCartera, findCartera, setFacturacionInvoiceNumber, upsertFacturacion, type Cartera } from './connectors/strapi.js';
 import {
   accountInvoice,
   createInvoice,
@@ -15,14 +15,20 @@ import {
   findOrCreateCustomer,
   type WorldOfficeInvoice,
 } from './connectors/worldoffice.js';
-import { customerIdOf, epaycoStateCode, extractInvoice, extractionOf, fr360Of, invoiceIdOf, invoiceNumberOf } from './data.js';
+import { customerIdOf, epaycoStateCode, extractInvoice, extractionOf, fr360Of, invoiceEffectKey, invoiceIdOf, invoiceNumberOf } from './data.js';
+import { notThePayer, PAYMENT_STAGE, paymentStage } from './payments.js';
 
 /**
- * The seeds' Facturador: what happens after ePayco confirms a payment. Eleven stages, each
- * checkpointed by the engine; the ones that talk to systems without idempotency keys
- * (WorldOffice, Strapi) look their effect up by reference before making it, so a retry, a
- * crash or a reply lost after the effect never makes a second invoice or counts a payment
- * twice (the incident of webhook 373).
+ * The seeds' Facturador: what happens after ePayco confirms a payment. The seeds' eleven
+ * stages (and the invoice claim), each checkpointed by the engine; the ones that talk to
+ * systems without idempotency keys (WorldOffice, Strapi) look their effect up by reference
+ * before making it, so a retry, a crash or a reply lost after the effect never makes a second
+ * invoice or counts a payment twice (the incident of webhook 373).
+ *
+ * Every effect is keyed by the invoice (`x_id_invoice`), not by the ePayco transaction: with
+ * `config.store`, the `invoice_payment` stage lets only the invoice's first accepted payment
+ * run them and reports a second one as "paid twice" (payments.ts); the keys make a second
+ * run of any effect for one invoice a no-op even so.
  */
 
 export const facturadorColumns: ColumnConfig[] = [
@@ -66,12 +72,10 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
       if (status === null && epaycoStateCode(event) === '1') return undefined;
       return `transaction ${status ?? `with ePayco state ${epaycoStateCode(event) ?? 'unknown'}`}: only accepted payments are invoiced`;
     },
-    entity: {
-      states: ['pending', 'accepted', 'rejected', 'reversed'],
-      // A pending payment may still be accepted or rejected; an accepted one may be reversed.
-      transitions: { pending: ['accepted', 'rejected'], accepted: ['reversed'], rejected: [], reversed: [] },
-      targetState: (event) => event.transactionStatus ?? undefined,
-    },
+    // With the store, the invoice_payment stage decides who pays an invoice (and alerts a second
+    // payer), so the engine's gate must let every accepted payment through to it. Without it,
+    // the gate is the guard: a second accepted payment of the entity is ignored, silently.
+    ...(config.store ? {} : { entity: paymentStateMachine }),
     stages: [
       {
         name: 'invoice_extraction',
@@ -85,9 +89,12 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
           return { ...extraction };
         },
       },
+      ...(config.store ? [paymentStage(config.store)] : []),
       {
         name: 'fr360_query',
-        dependsOn: ['invoice_extraction'],
+        dependsOn: [config.store ? PAYMENT_STAGE : 'invoice_extraction'],
+        // Every later stage depends on this one: skipped here, skipped all (by dependency).
+        when: (ctx) => notThePayer(ctx) ?? true,
         run: async (ctx) => {
           const found = await lookUpInvoice(config.fr360, extractionOf(ctx).invoiceId, ctx.signal);
           ctx.annotate({
@@ -104,7 +111,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
           const { customer, product } = fr360Of(ctx);
           const { amount, currency } = extractionOf(ctx);
           const text = `Hola ${customer.name}, recibimos tu pago de ${formatMoney(amount, currency)} por ${product.name}. ¡Gracias!`;
-          return sendWhatsApp(config.callbell, { to: customer.phone, text }, ctx.idempotencyKey, ctx.signal);
+          return sendWhatsApp(config.callbell, { to: customer.phone, text }, invoiceEffectKey(ctx, 'callbell_notification'), ctx.signal);
         },
       },
       {
@@ -117,7 +124,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
           const membership = await createMembership(
             config.frapp,
             { email: customer.email, documentId: customer.documentId, name: customer.name, plan: product.plan, months: product.months, reference: invoiceId },
-            ctx.idempotencyKey,
+            invoiceEffectKey(ctx, 'membership_creation'),
             ctx.signal,
           );
           return { ...membership };
@@ -146,21 +153,21 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         // WorldOffice has no idempotency key: look the invoice up by our reference first.
         reconcile: async (ctx) => {
           const existing = await findInvoiceByReference(config.worldoffice, extractionOf(ctx).invoiceId, ctx.signal);
-          return existing ? invoiceData(existing, 'found') : undefined;
+          return existing ? withVentasNumber(ctx, existing, 'found') : undefined;
         },
         run: async (ctx) => {
           const { invoiceId, amount, currency } = extractionOf(ctx);
           const existing = await findInvoiceByReference(config.worldoffice, invoiceId, ctx.signal);
           if (existing) {
             ctx.log.warn('invoice already exists in WorldOffice: not creating another', { number: existing.number, reference: invoiceId });
-            return invoiceData(existing, 'found');
+            return withVentasNumber(ctx, existing, 'found');
           }
           const created = await createInvoice(
             config.worldoffice,
             { customerId: customerIdOf(ctx), reference: invoiceId, amount, currency, description: fr360Of(ctx).product.name },
             ctx.signal,
           );
-          return invoiceData(created, 'created');
+          return withVentasNumber(ctx, created, 'created');
         },
       },
       {
@@ -190,7 +197,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         // reference among the cartera's payments before applying it (here and in run).
         reconcile: async (ctx) => {
           const cartera = await findCartera(config.strapi, fr360Of(ctx).agreementId, ctx.signal);
-          return cartera && hasPayment(cartera, paymentReference(ctx)) ? carteraData(cartera, false) : undefined;
+          return cartera && hasPayment(cartera, ctx) ? carteraData(cartera, false) : undefined;
         },
         run: async (ctx) => {
           const { agreementId, customer, product } = fr360Of(ctx);
@@ -202,7 +209,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
               { acuerdo: agreementId, documentId: customer.documentId, customerName: customer.name, total: product.price * product.installments },
               ctx.signal,
             ));
-          if (hasPayment(cartera, reference)) {
+          if (hasPayment(cartera, ctx)) {
             ctx.log.warn('payment already applied to the cartera: not applying it again', { carteraId: cartera.id, reference });
             return carteraData(cartera, false);
           }
@@ -214,6 +221,9 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         name: 'strapi_facturacion_creation',
         column: 'Ventas',
         dependsOn: ['fr360_query'],
+        // Not on the invoice: Ventas is recorded even with the invoice flag off. The number is
+        // read here when the invoice came first, and written by the invoice stage when it comes
+        // later (a lost reply retried after this stage, or a manual re-run with the flag on).
         run: async (ctx) => {
           const { customer, product } = fr360Of(ctx);
           const { invoiceId, amount, currency } = extractionOf(ctx);
@@ -229,20 +239,46 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
   if (config.stageTimeoutMs === undefined) return pipeline;
   const timeoutMs = config.stageTimeoutMs;
   return definePipeline({ ...pipeline, stages: pipeline.stages.map((stage) => ({ ...stage, timeoutMs })) });
+
+  /**
+   * The invoice's data, once Ventas (if it was recorded before the invoice existed) carries the
+   * invoice's number: the invoice stage is done only then, so a crash or a failed Strapi call
+   * in between is retried (by `reconcile`, which finds the invoice and comes back here).
+   */
+  async function withVentasNumber(ctx: StageContext, invoice: WorldOfficeInvoice, how: 'created' | 'found'): Promise<JsonObject> {
+    const ventas = await setFacturacionInvoiceNumber(config.strapi, invoice.reference, invoice.number, ctx.signal);
+    return { invoiceId: invoice.id, number: invoice.number, reference: invoice.reference, amount: invoice.amount, how, ventas };
+  }
 }
 
-function invoiceData(invoice: WorldOfficeInvoice, how: 'created' | 'found'): JsonObject {
-  return { invoiceId: invoice.id, number: invoice.number, reference: invoice.reference, amount: invoice.amount, how };
-}
+/**
+ * Without a store: one payment state per entity (the source's entity key). A pending payment
+ * may still be accepted or rejected; an accepted one may be reversed; a second "accepted" of
+ * one entity is an invalid transition, ignored by the engine before any stage.
+ */
+const paymentStateMachine = {
+  states: ['pending', 'accepted', 'rejected', 'reversed'],
+  transitions: { pending: ['accepted', 'rejected'], accepted: ['reversed'], rejected: [], reversed: [] },
+  targetState: (event: EventRecord) => event.transactionStatus ?? undefined,
+};
 
-/** The payment's own id at ePayco: what the cartera records against each applied payment. */
+/**
+ * What the cartera records against the applied payment: the invoice, so a second payment of
+ * one invoice is never counted by a second run. (Before, the ePayco reference of the payment:
+ * `epayco:<x_ref_payco>`; a cartera holding that one for this payment counts as applied.)
+ */
 function paymentReference(ctx: StageContext): string {
+  return `epayco-invoice:${extractionOf(ctx).invoiceId}`;
+}
+
+function legacyPaymentReference(ctx: StageContext): string {
   const { refPayco, transactionId, invoiceId } = extractionOf(ctx);
   return `epayco:${refPayco || transactionId || invoiceId}`;
 }
 
-function hasPayment(cartera: Cartera, reference: string): boolean {
-  return cartera.payments.some((payment) => payment.reference === reference);
+function hasPayment(cartera: Cartera, ctx: StageContext): boolean {
+  const references = new Set([paymentReference(ctx), legacyPaymentReference(ctx)]);
+  return cartera.payments.some((payment) => references.has(payment.reference));
 }
 
 function carteraData(cartera: Cartera, applied: boolean): JsonObject {

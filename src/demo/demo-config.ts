@@ -1,5 +1,6 @@
 import { facturadorColumns, facturadorFlags, facturadorPipeline } from '../../examples/facturador/pipeline.js';
 import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
+import type { FacturadorStore } from '../../examples/facturador/payments.js';
 import { STRIPE_ORDERS_COLUMNS, stripeOrdersPipeline } from '../../examples/stripe-orders/index.js';
 import { SUBSCRIPTIONS_COLUMNS, subscriptionsPipeline, type SubscriptionStore } from '../../examples/subscriptions/index.js';
 import type { ColumnConfig, WebpigConfig } from '../core/config.js';
@@ -57,8 +58,11 @@ export function demoSources(env: Readonly<Record<string, string | undefined>>): 
 
 /** The stateful objects the examples' pipelines work with (opened and closed by the demo). */
 export interface DemoApps {
-  /** Where the Stripe orders pipeline reports oversold items: webpig's store. */
-  alerts: Pick<Store, 'recordAlert'>;
+  /**
+   * webpig's store: where the Stripe orders pipeline reports oversold items, and where the
+   * Facturador claims each invoice for its first payer and reports a second one ("paid twice").
+   */
+  alerts: Pick<Store, 'recordAlert'> & FacturadorStore;
   /** The subscriptions example's own database. */
   subscriptions: SubscriptionStore;
 }
@@ -80,7 +84,7 @@ export function demoConfig(baseUrl: string, sources: SourceConfig[], apps: DemoA
   return {
     sources,
     pipelines: [
-      facturadorPipeline({ ...sandboxFacturadorConfig(baseUrl), stageTimeoutMs: 10_000 }),
+      facturadorPipeline({ ...sandboxFacturadorConfig(baseUrl), stageTimeoutMs: 10_000, store: apps.alerts }),
       stripeOrdersPipeline({ shopBaseUrl: baseUrl, alerts: apps.alerts }),
       subscriptionsPipeline({ subscriptions: apps.subscriptions, mercadopagoApiUrl }),
     ],

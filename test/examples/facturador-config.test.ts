@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import type { FacturadorConfig } from '../../examples/facturador/config.js';
+import { loadConfigFile } from '../../src/config/load-config.js';
 import { startFacturadorHarness } from '../helpers/facturador-harness.js';
+import { tempDatabaseDir } from '../helpers/sqlite.js';
 
 /**
  * The connectors take each service's base URL and credentials from the configuration, so the
@@ -39,6 +43,34 @@ describe('Facturador configuration', () => {
       }
     } finally {
       await h.close();
+    }
+  });
+});
+
+describe('Facturador README', () => {
+  it("its webpig.config.ts example loads, validates and gives the pipeline its store (the invoice claim)", async () => {
+    const readme = readFileSync('examples/facturador/README.md', 'utf8');
+    const example = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(example, 'the README has a ts example');
+    const { dir, remove } = tempDatabaseDir('webpig-facturador-readme-');
+    try {
+      const root = resolve('.');
+      const file = join(dir, 'webpig.config.ts');
+      // The example as a user writes it at the root of their project, with the env it reads.
+      const source = [
+        `import { defineConfig } from '${root}/src/index.js';`,
+        `const env = { EPAYCO_CUST_ID: '1234567', EPAYCO_P_KEY: 'readme-p-key' };`,
+        example.replaceAll("'./examples/", `'${root}/examples/`).replaceAll('sqlite:./webpig.db', `sqlite:${join(dir, 'webpig.db')}`),
+      ].join('\n');
+      writeFileSync(file, source);
+      const config = await loadConfigFile(file, {});
+      const [pipeline] = config.pipelines;
+      assert.equal(pipeline?.name, 'facturador');
+      assert.equal(pipeline?.stages[1]?.name, 'invoice_payment', 'the store was given: the invoice claim runs');
+      assert.equal(pipeline?.entity, undefined);
+      assert.deepEqual(config.flags?.map((f) => f.key), ['MEMBERSHIPS_ENABLED', 'WORLDOFFICE_INVOICE_ENABLED', 'WORLDOFFICE_DIAN_ENABLED']);
+    } finally {
+      remove();
     }
   });
 });

@@ -4,6 +4,7 @@ import { PermanentError } from '../../src/core/errors.js';
 import type { EventRecord, TransactionStatus } from '../../src/core/types.js';
 import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
 import { extractInvoice } from '../../examples/facturador/data.js';
+import type { FacturadorStore } from '../../examples/facturador/payments.js';
 import { facturadorColumns, facturadorFlags, facturadorPipeline } from '../../examples/facturador/pipeline.js';
 
 const pipeline = facturadorPipeline(sandboxFacturadorConfig('http://127.0.0.1:1'));
@@ -38,6 +39,22 @@ describe('Facturador definition', () => {
     assert.deepEqual(facturadorColumns.map((c) => c.key), ['FRAPP', 'CRM', 'WO', 'Factura', 'DIAN', 'Cartera', 'Ventas']);
     const columnsUsed = new Set(pipeline.stages.flatMap((s) => (s.column ? [s.column] : [])));
     assert.deepEqual([...columnsUsed].sort(), facturadorColumns.map((c) => c.key).sort());
+  });
+
+  it('with the store: the invoice claim second, fr360_query behind it, and no entity gate (the claim decides)', () => {
+    const store = {} as FacturadorStore; // never called while defining
+    const withStore = facturadorPipeline({ ...sandboxFacturadorConfig('http://127.0.0.1:1'), store });
+    assert.deepEqual(withStore.stages.slice(0, 3).map((s) => [s.name, s.dependsOn ?? []]), [
+      ['invoice_extraction', []],
+      ['invoice_payment', ['invoice_extraction']],
+      ['fr360_query', ['invoice_payment']],
+    ]);
+    assert.equal(withStore.stages.length, 12);
+    assert.equal(withStore.entity, undefined);
+    assert.ok(pipeline.entity, 'without the store the entity gate stays');
+    assert.deepEqual(withStore.stages.filter((s) => s.reconcile).map((s) => s.name), [
+      'invoice_payment', 'worldoffice_invoice_creation', 'strapi_cartera_update',
+    ]);
   });
 
   it('gives every stage flag a description and the seeds permission list', () => {

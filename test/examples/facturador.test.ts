@@ -7,8 +7,8 @@ import { assertExactlyOnce, startFacturadorHarness, type FacturadorHarness } fro
 
 /**
  * The Facturador end to end over real HTTP: signed ePayco confirmations into the ingestion
- * plugin, a worker running the 11 stages against the sandbox, and the sandbox's records
- * counted afterwards.
+ * plugin, a worker running the 12 stages (the seeds' 11 and the invoice claim) against the
+ * sandbox, and the sandbox's records counted afterwards.
  */
 
 let h: FacturadorHarness;
@@ -30,12 +30,12 @@ const SIDE_EFFECT_STAGES = [
 ];
 
 describe('Facturador pipeline, end to end', () => {
-  it('runs all 11 stages for an accepted payment and puts customer and product in the summary', async () => {
+  it('runs all 12 stages for an accepted payment and puts customer and product in the summary', async () => {
     const id = await h.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '555001', state: '1' });
     const event = await h.waitForStatus(id, ['succeeded', 'dead']);
     assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
     const checkpoints = await h.store.getCheckpoints(id);
-    assert.equal(checkpoints.length, 11);
+    assert.equal(checkpoints.length, 12);
     assert.ok(checkpoints.every((c) => c.status === 'success'), checkpoints.map((c) => `${c.stage}:${c.status}`).join(' '));
     assert.equal(event.summary.customer?.name, 'Juan Pérez');
     assert.equal(event.summary.customer?.documentId, '1234567890');

@@ -28,9 +28,11 @@ const store = SqliteStore.open(`sqlite:${process.env.WEBPIG_DB}`);
 await store.migrate();
 const worker = createWorker({
   store,
-  pipelines: [facturadorPipeline(sandboxFacturadorConfig(process.env.SANDBOX_BASE_URL ?? ''))],
+  pipelines: [facturadorPipeline({ ...sandboxFacturadorConfig(process.env.SANDBOX_BASE_URL ?? ''), store })],
   concurrency: 1,
-  leaseMs: 400,
+  // Long enough that a worker starved of CPU (2 cores, many processes) keeps its lease between
+  // renewals: a lost lease is an extra "resumed" attempt, which the crash test counts.
+  leaseMs: 1_500,
   pollMs: 50,
   logger: pino({ level: 'silent' }),
   failpoint,

@@ -10,6 +10,7 @@ import { SandboxStore, type FaultSpec, type SandboxRecord, type SandboxService }
 import { installErrorHandler } from '../../src/server/http-errors.js';
 import { ingestPlugin } from '../../src/server/ingest/plugin.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { NewEvent, Store } from '../../src/store/store.js';
 import { sandboxFacturadorConfig, type FacturadorConfig } from '../../examples/facturador/config.js';
 import { facturadorFlags, facturadorPipeline } from '../../examples/facturador/pipeline.js';
 
@@ -17,13 +18,13 @@ export const EPAYCO = { customerId: '1234567', pKey: 'facturador-test-p-key' } a
 
 /**
  * Everything the Facturador needs, for real, on 127.0.0.1: one Fastify app with the ingestion
- * plugin (ePayco source) and the sandbox, a SQLite webpig store and a sandbox store (both in
- * memory), and a worker running the Facturador pipeline against the sandbox over HTTP.
+ * plugin (ePayco source) and the sandbox, a SQLite webpig store (or the one given) and a
+ * sandbox store (both in memory by default), and a worker running the Facturador pipeline against the sandbox over HTTP.
  */
 export interface FacturadorHarness {
   baseUrl: string;
   app: FastifyInstance;
-  store: SqliteStore;
+  store: Store;
   sandbox: SandboxStore;
   pipelines: PipelineDefinition[];
   worker: Worker;
@@ -33,8 +34,8 @@ export interface FacturadorHarness {
   sendConfirmation(input: Omit<ConfirmationInput, 'customerId'>): Promise<number>;
   /** Waits until the event is in one of these statuses (fails after 15 s, naming its state). */
   waitForStatus(eventId: number, statuses: EventStatus[]): Promise<EventRecord>;
-  /** Waits until no event is queued, processing or retrying (fails after 15 s). */
-  waitForIdle(): Promise<void>;
+  /** Waits until no event is queued, processing or retrying (fails after `timeoutMs`, default 15 s). */
+  waitForIdle(timeoutMs?: number): Promise<void>;
   checkpoint(eventId: number, stage: string): Promise<CheckpointRecord | undefined>;
   records(service: SandboxService, collection: string): SandboxRecord[];
   fault(spec: FaultSpec): void;
@@ -45,12 +46,23 @@ export interface FacturadorHarness {
 export interface HarnessOptions {
   /** SQLite file for webpig. (Default: in memory) */
   dbPath?: string;
+  /** Use this webpig store instead (e.g. PostgreSQL); migrated here, closed by close(). */
+  store?: Store;
   /** SQLite file for the sandbox. (Default: in memory) */
   sandboxDbPath?: string;
   /** Run a worker in this process. (Default: true; crash tests run theirs in a child process) */
   startWorker?: boolean;
   /** (Default: the engine's 30 s) */
   stageTimeoutMs?: number;
+  /** Worker concurrency. (Default: 2) */
+  concurrency?: number;
+  /**
+   * The entity key ePayco events are stored with: `invoice` (`invoice:<x_id_invoice>`, what the
+   * ePayco source is changing to) or `source` (whatever the source gives today). (Default: 'invoice')
+   */
+  entityKey?: 'invoice' | 'source';
+  /** Give the pipeline webpig's store (the invoice claim and "paid twice" alert). (Default: true) */
+  withStore?: boolean;
   /** Changes the sandbox configuration before the pipeline is built (other URLs, tokens). */
   configure?: (config: FacturadorConfig) => FacturadorConfig;
 }
@@ -63,7 +75,7 @@ export interface ReceivedRequest {
 }
 
 export async function startFacturadorHarness(options: HarnessOptions = {}): Promise<FacturadorHarness> {
-  const store = SqliteStore.open(options.dbPath ? `sqlite:${options.dbPath}` : 'sqlite::memory:');
+  const store: Store = options.store ?? SqliteStore.open(options.dbPath ? `sqlite:${options.dbPath}` : 'sqlite::memory:');
   await store.migrate();
   await store.ensureFlags(
     facturadorFlags.map((flag) => ({ key: flag.key, description: flag.description, defaultValue: flag.default ?? true })),
@@ -77,7 +89,7 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
     received.push({ method: request.method, url: request.url, authorization: request.headers.authorization });
   });
   await app.register(ingestPlugin, {
-    store,
+    store: (options.entityKey ?? 'invoice') === 'invoice' ? keyedByInvoice(store) : store,
     sources: [{ name: 'epayco', kind: 'epayco', customerId: EPAYCO.customerId, pKeys: [EPAYCO.pKey] }],
   });
   await app.register(sandboxPlugin, { store: sandbox });
@@ -87,10 +99,11 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
   const baseUrl = `http://127.0.0.1:${address.port}`;
   const config = (options.configure ?? ((c) => c))(sandboxFacturadorConfig(baseUrl));
   if (options.stageTimeoutMs !== undefined) config.stageTimeoutMs = options.stageTimeoutMs;
+  if (options.withStore ?? true) config.store = store;
   // Retries at once, so a fault costs milliseconds, not the guide's minutes; the default
   // schedule itself is tested in test/engine/retry-schedule.test.ts.
   const pipelines = [{ ...facturadorPipeline(config), retry: { delaysMs: [0, 0, 0] } }];
-  const worker = createWorker({ store, pipelines, concurrency: 2, leaseMs: 5_000, pollMs: 20, logger: pino({ level: 'silent' }) });
+  const worker = createWorker({ store, pipelines, concurrency: options.concurrency ?? 2, leaseMs: 5_000, pollMs: 20, logger: pino({ level: 'silent' }) });
   if (options.startWorker ?? true) worker.start();
 
   return {
@@ -120,10 +133,10 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
-    async waitForIdle() {
-      const deadline = Date.now() + 15_000;
+    async waitForIdle(timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
       while ((await store.countEvents({ status: ['queued', 'processing', 'retrying'] })) > 0) {
-        if (Date.now() > deadline) throw new Error('events are still being processed after 15 s');
+        if (Date.now() > deadline) throw new Error(`events are still being processed after ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
@@ -142,6 +155,30 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
       sandbox.close();
     },
   };
+}
+
+/**
+ * The store as the ingestion plugin sees it, storing ePayco events with the entity key
+ * `invoice:<x_id_invoice>` (the invoice the payment pays). The ePayco source is being changed
+ * to give that key itself (from the invoice ePayco's server-side check confirms); until then
+ * the harness sets it here, on the real ingestion path (HTTP, signature check, group commit).
+ * A key that already says `invoice:` is left as it is.
+ */
+function keyedByInvoice(store: Store): Store {
+  const rekey = (event: NewEvent): NewEvent => {
+    const payload = event.payload;
+    const invoice = payload && typeof payload === 'object' && !Array.isArray(payload) ? payload.x_id_invoice : undefined;
+    if (event.source !== 'epayco' || typeof invoice !== 'string' || event.entityKey?.startsWith('invoice:')) return event;
+    return { ...event, entityKey: `invoice:${invoice}` };
+  };
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'insertEvent') return (event: NewEvent) => target.insertEvent(rekey(event));
+      if (property === 'insertEvents') return (events: NewEvent[]) => target.insertEvents(events.map(rekey));
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** Every side effect of one accepted payment exists exactly once in the sandbox. */

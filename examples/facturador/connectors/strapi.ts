@@ -18,6 +18,14 @@ const carteraSchema = z.object({
 });
 export type Cartera = z.infer<typeof carteraSchema>;
 const facturacionSchema = z.object({ id: z.number(), reference: z.string() });
+const storedFacturacionSchema = facturacionSchema.extend({
+  documentId: z.string().nullable(),
+  customerName: z.string().nullable(),
+  product: z.string().nullable(),
+  amount: z.number(),
+  currency: z.string().nullable(),
+  invoiceNumber: z.number().nullable(),
+});
 
 export async function findCartera(endpoint: ServiceEndpoint, acuerdo: string, signal: AbortSignal): Promise<Cartera | undefined> {
   const { body } = await callService({
@@ -89,4 +97,33 @@ export async function upsertFacturacion(
   }
   const { body } = await callService({ service: 'Strapi', endpoint, method: 'POST', path: '/facturacions', body: { ...record }, signal, schema: facturacionSchema });
   return { facturacionId: body.id, action: 'created' };
+}
+
+/**
+ * Writes the invoice number into the facturación record of `reference`, if there is one and it
+ * lacks that number (Strapi's PUT replaces the record: the other fields are sent back as read).
+ * No record yet: nothing to do, the facturación stage will read the number when it creates it.
+ */
+export async function setFacturacionInvoiceNumber(
+  endpoint: ServiceEndpoint,
+  reference: string,
+  invoiceNumber: number,
+  signal: AbortSignal,
+): Promise<'none' | 'already' | 'updated'> {
+  const { body: found } = await callService({
+    service: 'Strapi',
+    endpoint,
+    method: 'GET',
+    path: `/facturacions?reference=${encodeURIComponent(reference)}`,
+    signal,
+    schema: z.object({ items: z.array(storedFacturacionSchema) }),
+  });
+  const existing = found.items[0];
+  if (!existing) return 'none';
+  if (existing.invoiceNumber === invoiceNumber) return 'already';
+  const { id, ...fields } = existing;
+  const record: Record<string, string | number | null> = { ...fields, invoiceNumber };
+  for (const key of Object.keys(record)) if (record[key] === null) delete record[key];
+  await callService({ service: 'Strapi', endpoint, method: 'PUT', path: `/facturacions/${id}`, body: record, signal, schema: facturacionSchema });
+  return 'updated';
 }
