@@ -20,6 +20,7 @@ const WORDS = {
     expired: 'Este enlace venció (dura 15 minutos).',
     unknown: 'Este enlace no es válido.',
     again: 'Pide a un administrador un enlace nuevo:',
+    you: 'tu@correo…',
     refused: 'No se pudo iniciar sesión:',
     removed: 'esta persona ya no está en la configuración de webpig.',
   },
@@ -32,14 +33,15 @@ const WORDS = {
     expired: 'This link has expired (it lasts 15 minutes).',
     unknown: 'This link is not valid.',
     again: 'Ask an admin for a new link:',
+    you: 'you@…',
     refused: 'Could not sign in:',
     removed: 'this person is no longer in webpig’s config.',
   },
 } as const;
 
-const STYLE = `body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2433}
-main{max-width:26rem;margin:12vh auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px #0002}
-h1{font-size:1.4rem;margin:0 0 1rem}code{background:#eef1f5;padding:.1rem .3rem;border-radius:4px;word-break:break-all}
+const STYLE = `body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:0 .75rem;background:#f6f7f9;color:#1d2433}
+main{max-width:26rem;margin:12vh auto;padding:1.5rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px #0002}
+h1{font-size:1.4rem;margin:0 0 1rem}code{display:block;margin-top:.4rem;background:#eef1f5;padding:.4rem .6rem;border-radius:6px;overflow-wrap:anywhere}
 button{font:inherit;font-weight:600;width:100%;padding:.75rem;border:0;border-radius:8px;background:#c2185b;color:#fff;cursor:pointer}
 button:focus-visible{outline:3px solid #1d2433;outline-offset:2px}.muted{color:#5a6475;font-size:.9rem}`;
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
@@ -102,7 +104,7 @@ export function sendLinkRefusal(reply: FastifyReply, language: Language, status:
   return send(
     reply,
     status,
-    layout(language, `<p data-testid="link-refused">${escapeHtml(message)}</p><p class="muted">${w.again} <code>webpig login-link you@…</code></p>`),
+    layout(language, `<p data-testid="link-refused">${escapeHtml(message)}</p><p class="muted">${w.again} <code>webpig login-link ${w.you}</code></p>`),
   );
 }
 
