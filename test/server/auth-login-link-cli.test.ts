@@ -77,6 +77,14 @@ describe('webpig login-link', () => {
     assert.ok(Math.abs(Date.parse(printed.expiresAt) - Date.now() - 15 * 60_000) < 60_000);
   });
 
+  test('server.publicUrl wins over --base-url (the URL people really use)', () => {
+    const withPublicUrl = join(dir, 'public.config.js');
+    writeFileSync(withPublicUrl, CONFIG.replace("server: { port: 4999 }", "server: { port: 4999, publicUrl: 'https://webpig.example.com' }"));
+    const result = cli(['login-link', 'ana@example.com', '--config', withPublicUrl, '--db', db, '--base-url', 'http://10.0.0.1:3000']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout.trim(), /^https:\/\/webpig\.example\.com\/auth\/link\?token=wpl_/);
+  });
+
   test('an e-mail the config does not know: exit 1, a message naming the fields, and no database touched', () => {
     const fresh = join(dir, 'untouched.db');
     for (const email of ['mallory@evil.example', 'someone@example.com']) {
