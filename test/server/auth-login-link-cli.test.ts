@@ -7,7 +7,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import { buildServer } from '../../src/server/app.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { listenLocal } from '../helpers/browser.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
 
 /**
@@ -133,5 +133,39 @@ describe('auth.oidc without server.publicUrl', () => {
     } finally {
       remove();
     }
+  });
+});
+
+describe('`webpig start` logs', () => {
+  test('request logs show the link’s path but never its token', async () => {
+    const { dir, remove } = tempDatabaseDir('webpig-link-logs-');
+    const db = `sqlite:${join(dir, 'webpig.db')}`;
+    writeFileSync(join(dir, 'webpig.config.js'), CONFIG);
+    const server = startCli(['--db', db, 'start', '--port', '0'], { cwd: dir });
+    let output = '';
+    const printed = { token: '' };
+    server.child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    server.child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      const line = await server.waitForLine(/listening on http/);
+      const baseUrl = /(http:\/\/[^ ]+) /.exec(line)?.[1] ?? '';
+      const url = runCli(['login-link', 'ana@example.com', '--db', db, '--base-url', baseUrl], { cwd: dir }).stdout.trim();
+      const token = new URL(url).searchParams.get('token') ?? '';
+      printed.token = token;
+      assert.match(token, /^wpl_/);
+      assert.equal((await fetch(url)).status, 200);
+      const posted = await fetch(new URL('/auth/link', baseUrl), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token }).toString(),
+      });
+      assert.equal(posted.status, 303);
+    } finally {
+      await server.stop();
+      remove();
+    }
+    assert.match(output, /\/auth\/link\?token=\[redacted\]/, 'the request was logged');
+    assert.ok(!output.includes(printed.token.slice(4)), 'no token in the log');
   });
 });
