@@ -16,6 +16,9 @@ import { tempDatabaseDir } from '../helpers/sqlite.js';
  * OpenID Connect but no public URL refuses to start.
  */
 
+/** Hermetic: the caller's WEBPIG_* variables never reach the CLI (undefined drops them). */
+const ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('WEBPIG_')).map((k) => [k, undefined]));
+
 const CONFIG = `export default {
   sources: [],
   pipelines: [],
@@ -31,7 +34,7 @@ describe('webpig login-link', () => {
   let store: SqliteStore;
   let app: FastifyInstance;
   let baseUrl: string;
-  const cli = (args: string[]) => runCli(args, { cwd: dir });
+  const cli = (args: string[]) => runCli(args, { cwd: dir, env: ENV });
 
   before(async () => {
     writeFileSync(config, CONFIG);
@@ -127,7 +130,7 @@ describe('auth.oidc without server.publicUrl', () => {
     const { dir, remove } = tempDatabaseDir('webpig-oidc-start-');
     try {
       writeFileSync(join(dir, 'webpig.config.js'), `export default { sources: [], pipelines: [], auth: { oidc: ${JSON.stringify(oidc)} } };\n`);
-      const result = runCli(['--db', `sqlite:${join(dir, 'w.db')}`, 'start', '--port', '0'], { cwd: dir });
+      const result = runCli(['--db', `sqlite:${join(dir, 'w.db')}`, 'start', '--port', '0'], { cwd: dir, env: ENV });
       assert.notEqual(result.status, 0);
       assert.match(result.stderr, /auth\.oidc is set but server\.publicUrl is not/);
     } finally {
@@ -141,7 +144,7 @@ describe('`webpig start` logs', () => {
     const { dir, remove } = tempDatabaseDir('webpig-link-logs-');
     const db = `sqlite:${join(dir, 'webpig.db')}`;
     writeFileSync(join(dir, 'webpig.config.js'), CONFIG);
-    const server = startCli(['--db', db, 'start', '--port', '0'], { cwd: dir });
+    const server = startCli(['--db', db, 'start', '--port', '0'], { cwd: dir, env: ENV });
     let output = '';
     const printed = { token: '' };
     server.child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -149,7 +152,7 @@ describe('`webpig start` logs', () => {
     try {
       const line = await server.waitForLine(/listening on http/);
       const baseUrl = /(http:\/\/[^ ]+) /.exec(line)?.[1] ?? '';
-      const url = runCli(['login-link', 'ana@example.com', '--db', db, '--base-url', baseUrl], { cwd: dir }).stdout.trim();
+      const url = runCli(['login-link', 'ana@example.com', '--db', db, '--base-url', baseUrl], { cwd: dir, env: ENV }).stdout.trim();
       const token = new URL(url).searchParams.get('token') ?? '';
       printed.token = token;
       assert.match(token, /^wpl_/);
