@@ -29,13 +29,13 @@ export function SignIn({ t, methods, onToggleLanguage, onSignedIn }: SignInProps
           {t('signInOidc')}
         </a>
       )}
-      {methods && <LinkHelp t={t} primary={!methods.oidc} />}
       {methods?.devLogin && <DevLogin t={t} onSignedIn={onSignedIn} />}
+      {methods && <LinkHelp t={t} primary={!methods.oidc && !methods.devLogin} />}
     </main>
   );
 }
 
-/** How to get a one-time link: the main text without a provider, a footnote with one. */
+/** How to get a one-time link: the main text when it is the only way, else a footnote. */
 function LinkHelp({ t, primary }: { t: Translate; primary: boolean }) {
   return (
     <section class={primary ? 'link-help' : 'link-help small muted'} data-testid="link-help">
