@@ -1,9 +1,10 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { WebpigConfig } from '../core/config.js';
 import type { Store } from '../store/store.js';
 import { dashboardPlugin } from '../dashboard/plugin.js';
 import { apiPlugin } from './api/plugin.js';
+import { redactLinkToken } from './auth/login-links.js';
 import { installErrorHandler } from './http-errors.js';
 import { ingestPlugin } from './ingest/plugin.js';
 
@@ -31,10 +32,18 @@ const REDACTED_PATHS = [
   'req.headers["x-csrf-token"]',
 ];
 
+/** Fastify's request serializer, except that a sign-in link's token never reaches the log. */
+function serializeRequest(request: FastifyRequest): Record<string, unknown> {
+  return { method: request.method, url: redactLinkToken(request.url), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort };
+}
+
 /** The HTTP server: webhook ingestion, the JSON API and sign-in, the dashboard, /metrics. */
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { store, config } = options;
-  const logger = options.logger === false ? false : { level: 'info', ...(options.logger === true ? {} : options.logger), redact: REDACTED_PATHS };
+  const logger =
+    options.logger === false
+      ? false
+      : { level: 'info', ...(options.logger === true ? {} : options.logger), redact: REDACTED_PATHS, serializers: { req: serializeRequest } };
   // X-Forwarded-For is believed only when a proxy is really in front (config server.trustProxy),
   // otherwise a client could forge the address written to the audit and rejection logs.
   const app = Fastify({ logger, trustProxy: config.server?.trustProxy ?? false });

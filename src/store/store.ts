@@ -172,6 +172,19 @@ export interface NewApiToken {
   now: Date;
 }
 
+/** A one-time sign-in link (`webpig login-link`); only the sha256 of its token is stored. */
+export interface LoginLinkRecord {
+  id: number;
+  tokenHash: string;
+  email: string;
+  createdBy: string;
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+export type NewLoginLink = Omit<LoginLinkRecord, 'id' | 'usedAt'>;
+
 export interface NewRejection {
   at: Date;
   source: string;
@@ -309,6 +322,14 @@ export interface Store {
   createSession(session: SessionRecord): Promise<void>;
   getSession(id: string, now: Date): Promise<SessionRecord | null>;
   deleteSession(id: string): Promise<void>;
+  createLoginLink(link: NewLoginLink): Promise<LoginLinkRecord>;
+  /** The link with this token hash, used or not, expired or not (null when there is none). */
+  findLoginLink(tokenHash: string): Promise<LoginLinkRecord | null>;
+  /**
+   * Marks the link used and returns it, in one statement, only if it is unused and unexpired
+   * at `now`; otherwise null. Two simultaneous uses: exactly one gets the link.
+   */
+  useLoginLink(tokenHash: string, now: Date): Promise<LoginLinkRecord | null>;
 
   // ── Rejections and alerts ────────────────────────────────────────────────────────────
   /** Appends to the bounded log of rejected deliveries, trimming it to `keep` rows. */

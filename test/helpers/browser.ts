@@ -118,8 +118,11 @@ export interface DashboardServerOptions {
   sources: SourceConfig[];
   /** Roles, domains…; `oidc` is filled in when `signIn` is 'oidc'. */
   auth: AuthConfig;
-  /** 'oidc': a real local OpenID Connect provider with these accounts; 'dev': demo mode's dev sign-in. */
-  signIn: { kind: 'oidc'; accounts: TestAccount[] } | { kind: 'dev' };
+  /**
+   * 'oidc': a real local OpenID Connect provider with these accounts; 'dev': demo mode's dev
+   * sign-in; 'link': production with no provider, one-time links only (`webpig login-link`).
+   */
+  signIn: { kind: 'oidc'; accounts: TestAccount[] } | { kind: 'dev' } | { kind: 'link' };
 }
 
 export interface DashboardServer {
@@ -153,7 +156,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         ...options.auth,
         oidc: { issuer: oidc.issuer, clientId: oidc.clientId, clientSecret: oidc.clientSecret, redirectUrl: `${baseUrl}/auth/callback` },
       }
-    : { ...options.auth, devLogin: true };
+    : { ...options.auth, devLogin: options.signIn.kind === 'dev' };
 
   const dir = mkdtempSync(join(tmpdir(), 'webpig-dashboard-'));
   const store = SqliteStore.open(`sqlite:${join(dir, 'webpig.db')}`);

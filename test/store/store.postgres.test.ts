@@ -111,8 +111,9 @@ describe('PostgresStore: migrations', { skip }, () => {
       const none = await store.insertEvent(newEvent('none', { summary: { amount: 7 } }));
       // What an older webpig wrote, then the database as it was before 0003.
       await queryIn(schema, `UPDATE events SET summary = '{"product":"Plan anual","amount":5}'::jsonb WHERE id = $1`, [legacy.event.id]);
-      await queryIn(schema, 'DELETE FROM webpig_migrations WHERE version = 3');
-      assert.deepEqual(await store.migrate(), { applied: ['0003_product_object'], current: LATEST });
+      await queryIn(schema, 'DELETE FROM webpig_migrations WHERE version >= 3');
+      await queryIn(schema, 'DROP TABLE login_links'); // made by 0004, which runs again after 0003
+      assert.deepEqual(await store.migrate(), { applied: ['0003_product_object', '0004_login_links'], current: LATEST });
       assert.deepEqual((await store.getEvent(legacy.event.id))?.summary, { product: { name: 'Plan anual' }, amount: 5 });
       assert.deepEqual((await store.getEvent(current.event.id))?.summary, { product: { name: 'Curso', id: 'C-1' } });
       assert.deepEqual((await store.getEvent(none.event.id))?.summary, { amount: 7 });

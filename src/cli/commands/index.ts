@@ -3,6 +3,7 @@ import type { CliDeps } from '../context.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerEvents } from './events.js';
 import { register as registerFlags } from './flags.js';
+import { register as registerLoginLink } from './login-link.js';
 import { register as registerMigrate } from './migrate.js';
 import { register as registerRetry } from './retry.js';
 import { register as registerServe } from './serve.js';
@@ -21,4 +22,5 @@ export function registerCommands(program: Command, deps: CliDeps): void {
   registerFlags(program, deps);
   registerTokens(program, { openStore: deps.openStore, print: deps.print });
   registerVerify(program, deps);
+  registerLoginLink(program, deps);
 }

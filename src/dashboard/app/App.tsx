@@ -5,7 +5,7 @@ import { SignIn } from './components/SignIn.js';
 import { SessionContext, type Session } from './context.js';
 import { makeFormats } from './format.js';
 import { languageFromBrowser, translator, type Language } from './i18n.js';
-import type { DashboardConfig, Me } from './types.js';
+import type { DashboardConfig, Me, SignInMethods } from './types.js';
 
 const DEFAULT_CONFIG: DashboardConfig = {
   columns: [],
@@ -42,6 +42,7 @@ export function App() {
   const [language, setLanguage] = useState<Language>(initialLanguage);
   const [auth, setAuth] = useState<AuthState>({ kind: 'loading' });
   const [config, setConfig] = useState<DashboardConfig>(DEFAULT_CONFIG);
+  const [methods, setMethods] = useState<SignInMethods | null>(null);
   const t = useMemo(() => translator(language), [language]);
 
   const load = async () => {
@@ -52,9 +53,8 @@ export function App() {
       setAuth({ kind: 'signed-in', me });
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
-        // /api/config needs a session too, so ask the server directly whether dev sign-in exists.
-        const devLogin = await api.devLoginAvailable();
-        setConfig((current) => ({ ...current, devLogin }));
+        // /api/config needs a session; /auth/methods says which sign-in buttons to show.
+        setMethods(await api.signInMethods());
         setAuth({ kind: 'signed-out' });
       } else {
         setAuth({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
@@ -94,20 +94,22 @@ export function App() {
       await api.logout();
     } finally {
       setCsrfToken(null);
-      setAuth({ kind: 'signed-out' });
+      // Back to the sign-in screen through load(), which asks which sign-ins exist.
+      void load();
     }
   };
 
   if (auth.kind === 'loading') return <p class="muted center">{t('loading')}</p>;
   if (auth.kind === 'failed') return <p class="error-text center">{auth.message}</p>;
-  if (!session) return <SignIn t={t} devLogin={config.devLogin} onSignedIn={() => void load()} />;
+  const toggleLanguage = () => {
+    const next = language === 'es' ? 'en' : 'es';
+    rememberLanguage(next);
+    setLanguage(next);
+  };
+  if (!session) return <SignIn t={t} methods={methods} onToggleLanguage={toggleLanguage} onSignedIn={() => void load()} />;
   return (
     <SessionContext.Provider value={session}>
-      <Dashboard onSignOut={() => void signOut()} onToggleLanguage={() => {
-          const next = language === 'es' ? 'en' : 'es';
-          rememberLanguage(next);
-          setLanguage(next);
-        }} />
+      <Dashboard onSignOut={() => void signOut()} onToggleLanguage={toggleLanguage} />
     </SessionContext.Provider>
   );
 }

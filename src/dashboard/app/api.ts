@@ -8,6 +8,7 @@ import type {
   Me,
   Metrics,
   Page,
+  SignInMethods,
 } from './types.js';
 import { dayStartIn } from './format.js';
 
@@ -102,15 +103,8 @@ export const api = {
   /** Stored alerts, plus those computed now (dead, retried more than once, stuck, error rates). */
   alerts: () => request<Page<AlertView> & { computed?: AlertView[] }>('GET', '/api/alerts'),
   metrics: (since: string) => request<Metrics>('GET', `/api/metrics${query({ since })}`),
-  /**
-   * Whether `POST /auth/dev-login` exists (demo mode): an empty body is refused with 400 when
-   * it does, 404 when it does not. Used on the sign-in screen, before /api/config is readable.
-   */
-  devLoginAvailable: () =>
-    request<unknown>('POST', '/auth/dev-login', {}).then(
-      () => true,
-      (error: unknown) => error instanceof ApiError && error.status === 400,
-    ),
+  /** Which sign-ins the server offers; readable before anyone is signed in. */
+  signInMethods: () => request<SignInMethods>('GET', '/auth/methods'),
   devLogin: (email: string) => request<unknown>('POST', '/auth/dev-login', { email }),
   logout: () => request<unknown>('POST', '/auth/logout', {}),
 };

@@ -184,3 +184,10 @@ export interface EventFilters {
 }
 
 export const NO_FILTERS: EventFilters = { status: '', transactionStatus: '', source: '', columnState: '', since: '', until: '', q: '' };
+
+/** GET /auth/methods: the sign-in ways this server offers (readable without a session). */
+export interface SignInMethods {
+  oidc: boolean;
+  devLogin: boolean;
+  loginLink: boolean;
+}

@@ -47,7 +47,10 @@ const oidcSchema = z.object({
 
 export const authConfigSchema = z.object({
   oidc: oidcSchema.optional(),
-  /** E-mail domains allowed to sign in, e.g. ["sentiretaller.com"]. Empty: nobody may sign in. */
+  /**
+   * E-mail domains allowed to sign in, e.g. ["sentiretaller.com"]. People named in a role's
+   * members may sign in whatever their domain. (Default: none)
+   */
   allowedDomains: z.array(z.string().min(1)).default([]),
   /** Role name → its members and scopes. */
   roles: z.record(z.string().min(1), roleSchema).default({}),

@@ -24,8 +24,13 @@ export function emailDomain(email: string): string {
   return at < 0 ? '' : email.slice(at + 1).toLowerCase();
 }
 
+/**
+ * In an allowed domain, or named in a role's members: naming someone is a deliberate grant,
+ * so a team without its own domain (gmail addresses) can still list its people.
+ */
 export function isAllowedEmail(config: ResolvedAuthConfig, email: string): boolean {
-  return config.allowedDomains.includes(emailDomain(email));
+  const lower = email.toLowerCase();
+  return config.allowedDomains.includes(emailDomain(lower)) || Object.values(config.roles).some((role) => role.members.includes(lower));
 }
 
 /** The roles of a person: those listing their e-mail, else the default role (maybe none). */

@@ -1,13 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { ConfigError } from '../../core/errors.js';
 import { HttpError } from '../http-errors.js';
+import { pageLanguage, refusedMessage, sendLinkPage, sendLinkRefusal, stateMessage } from './link-page.js';
+import { inspectLoginLink, LOGIN_LINK_PATH, redeemLoginLink, whyNotAllowed } from './login-links.js';
 import { LOGIN_COOKIE, LOGIN_TTL_MS, OidcSignIn } from './oidc.js';
 import { authenticate, checkPersonAllowed, clearSessionCookie, SESSION_COOKIE, startSession, type AuthRuntime } from './session.js';
 
 /**
- * `/auth/*`: sign-in with OpenID Connect, sign-out, and — in demo mode only — the
- * development sign-in. Outside demo mode `/auth/dev-login` is never registered, so no
- * configuration mistake can switch it on in production.
+ * `/auth/*`: sign-in with OpenID Connect or a one-time link, sign-out, which of them this
+ * server offers, and — in demo mode only — the development sign-in. Outside demo mode
+ * `/auth/dev-login` is never registered, so no configuration mistake can switch it on in
+ * production.
  */
 
 /** Only same-site paths: an open redirect after sign-in would hand sessions to phishers. */
@@ -23,6 +27,15 @@ const devLoginBody = z.object({ email: z.email(), name: z.string().max(200).opti
 
 export function registerAuthRoutes(app: FastifyInstance, runtime: AuthRuntime, publicUrl: string | null): void {
   const oidcConfig = runtime.auth.oidc;
+  if (oidcConfig && !publicUrl) {
+    // Without it there is no callback URL to give the provider and no way to know whether
+    // cookies must be Secure: refuse at start rather than serve a sign-in that cannot work.
+    throw new ConfigError(
+      'auth.oidc is set but server.publicUrl is not: set server.publicUrl to the URL people open webpig at ' +
+        '(e.g. https://webpig.example.com); OpenID Connect returns to <server.publicUrl>/auth/callback',
+      { code: 'OIDC_NEEDS_PUBLIC_URL' },
+    );
+  }
   const redirectUrl = oidcConfig?.redirectUrl ?? (publicUrl ? new URL('/auth/callback', publicUrl).href : null);
   const signIn = oidcConfig && redirectUrl ? new OidcSignIn(oidcConfig, redirectUrl) : null;
   const loginCookieOptions = {
@@ -52,6 +65,11 @@ export function registerAuthRoutes(app: FastifyInstance, runtime: AuthRuntime, p
     return reply.redirect(returnTo, 302);
   });
 
+  // Public: the sign-in page asks which buttons to show before anyone is signed in.
+  app.get('/auth/methods', async () => ({ oidc: signIn !== null, devLogin: devLoginEnabled(runtime), loginLink: true }));
+
+  registerLoginLinkRoutes(app, runtime);
+
   app.post('/auth/logout', async (request, reply) => {
     // authenticate() enforces the CSRF token for a live session.
     const principal = await authenticate(runtime, request);
@@ -72,4 +90,46 @@ export function registerAuthRoutes(app: FastifyInstance, runtime: AuthRuntime, p
       return { email: session.email, roles: session.roles, csrfToken: session.csrfToken, kind: 'dev' };
     });
   }
+}
+
+/**
+ * GET shows the link's page (changing nothing, so a link scanner cannot use it up); the page's
+ * button POSTs the token, which uses the link once and starts a session.
+ */
+function registerLoginLinkRoutes(app: FastifyInstance, runtime: AuthRuntime): void {
+  app.get(LOGIN_LINK_PATH, async (request, reply) => {
+    const language = pageLanguage(request);
+    const token = (request.query as Record<string, unknown>).token;
+    const now = runtime.now();
+    const { state, link } = await inspectLoginLink(runtime.store, token, now);
+    const minutesLeft = link ? Math.max(1, Math.ceil((link.expiresAt.getTime() - now.getTime()) / 60_000)) : 0;
+    return sendLinkPage(reply, language, { state, email: link?.email ?? null, token: typeof token === 'string' ? token : '', minutesLeft });
+  });
+
+  // The form posts application/x-www-form-urlencoded; only this route (its own scope) reads it.
+  void app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    });
+    scope.post(LOGIN_LINK_PATH, async (request, reply) => {
+      const language = pageLanguage(request);
+      // A form posted from another site would sign this browser in as someone else (login CSRF).
+      if (request.headers['sec-fetch-site'] === 'cross-site') {
+        return sendLinkRefusal(reply, language, 403, refusedMessage(language, 'crossSite'));
+      }
+      const body = request.body as Record<string, unknown> | undefined;
+      const now = runtime.now();
+      const token = body?.token;
+      const link = await redeemLoginLink(runtime.store, token, { now, remoteAddress: request.ip });
+      if (!link) {
+        const { state } = await inspectLoginLink(runtime.store, token, now);
+        const status = state === 'unknown' ? 404 : 410;
+        return sendLinkRefusal(reply, language, status, stateMessage(language, state === 'valid' ? 'used' : state));
+      }
+      // The config may have changed since the link was printed: the person must still be in it.
+      if (whyNotAllowed(runtime.auth, link.email)) return sendLinkRefusal(reply, language, 403, refusedMessage(language, 'removed'));
+      await startSession(runtime, reply, { email: link.email, name: null, kind: 'session' });
+      return reply.redirect('/', 303);
+    });
+  });
 }

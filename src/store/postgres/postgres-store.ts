@@ -24,10 +24,12 @@ import type {
   FlagDefinition,
   InsertEventResult,
   ListOptions,
+  LoginLinkRecord,
   NewAlert,
   NewApiToken,
   NewAuditEntry,
   NewEvent,
+  NewLoginLink,
   NewRejection,
   SetFlagInput,
   StageOutcomeWrite,
@@ -39,6 +41,7 @@ import { ConfigError, errorMessage } from '../../core/errors.js';
 import { storableEvent, storableText } from '../storable.js';
 import * as checkpoints from './checkpoints.js';
 import * as claims from './claims.js';
+import * as loginLinks from './login-links.js';
 import {
   type PostgresOpenOptions,
   type PostgresTarget,
@@ -314,6 +317,18 @@ export class PostgresStore implements Store {
 
   deleteSession(id: string): Promise<void> {
     return records.deleteSessionRow(this.pool, id);
+  }
+
+  createLoginLink(link: NewLoginLink): Promise<LoginLinkRecord> {
+    return loginLinks.createLoginLinkRow(this.pool, link);
+  }
+
+  findLoginLink(tokenHash: string): Promise<LoginLinkRecord | null> {
+    return loginLinks.findLoginLinkRow(this.pool, tokenHash);
+  }
+
+  useLoginLink(tokenHash: string, now: Date): Promise<LoginLinkRecord | null> {
+    return loginLinks.useLoginLinkRow(this.pool, tokenHash, now);
   }
 
   // ── Rejections and alerts ──────────────────────────────────────────────────────────────

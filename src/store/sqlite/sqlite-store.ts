@@ -23,10 +23,12 @@ import type {
   FlagDefinition,
   InsertEventResult,
   ListOptions,
+  LoginLinkRecord,
   NewAlert,
   NewApiToken,
   NewAuditEntry,
   NewEvent,
+  NewLoginLink,
   NewRejection,
   SetFlagInput,
   StageOutcomeWrite,
@@ -41,6 +43,7 @@ import * as claims from './claims.js';
 import { openSqliteDatabase, SqliteContext, sqliteFilename } from './connection.js';
 import * as events from './events.js';
 import * as flags from './flags-audit.js';
+import * as loginLinks from './login-links.js';
 import { migrateSqlite } from './migrate.js';
 
 /**
@@ -227,6 +230,18 @@ export class SqliteStore implements Store {
 
   async deleteSession(id: string): Promise<void> {
     access.deleteSession(this.ctx, id);
+  }
+
+  async createLoginLink(link: NewLoginLink): Promise<LoginLinkRecord> {
+    return loginLinks.createLoginLink(this.ctx, link);
+  }
+
+  async findLoginLink(tokenHash: string): Promise<LoginLinkRecord | null> {
+    return loginLinks.findLoginLink(this.ctx, tokenHash);
+  }
+
+  async useLoginLink(tokenHash: string, now: Date): Promise<LoginLinkRecord | null> {
+    return loginLinks.useLoginLink(this.ctx, tokenHash, now);
   }
 
   // ── Rejections and alerts ──────────────────────────────────────────────────────────

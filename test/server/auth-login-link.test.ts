@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { createLoginLink, UnknownPersonError } from '../../src/server/auth/login-links.js';
+import { AUTH, MINUTE, PEOPLE, startApi, type Harness } from './api-harness.js';
+
+/**
+ * One-time sign-in links over real HTTP: the GET landing changes nothing (link scanners),
+ * the POST uses the link once and opens a session with the config's roles, links expire
+ * after 15 minutes (the server's clock is moved, nobody sleeps), and everything is audited.
+ */
+
+type Browser = { cookie: string | null };
+
+describe('login links', () => {
+  let h: Harness & { baseUrl: string };
+  before(async () => {
+    h = await startApi({ listen: true, auth: { ...AUTH, roles: { ...AUTH.roles, viewer: { members: ['outside@gmail.com'] } } } });
+  });
+  after(async () => h.close());
+
+  const link = (email: string) => createLoginLink(h.store, h.auth, { email, baseUrl: h.baseUrl, createdBy: 'cli:test', now: h.clock.now });
+  const tokenOf = (url: string) => new URL(url).searchParams.get('token') ?? '';
+
+  /** What the page's button does: POST the token as a form, from the same site. */
+  async function pressSignIn(url: string, headers: Record<string, string> = {}): Promise<Response> {
+    return fetch(new URL('/auth/link', h.baseUrl), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', ...headers },
+      body: new URLSearchParams({ token: tokenOf(url) }).toString(),
+    });
+  }
+
+  function sessionOf(response: Response): Browser {
+    const cookie = response.headers.getSetCookie().find((c) => c.startsWith('webpig_session='));
+    return { cookie: cookie ? (cookie.split(';')[0] ?? null) : null };
+  }
+
+  async function api(browser: Browser, method: string, path: string, body?: unknown, csrf?: string): Promise<Response> {
+    return fetch(new URL(path, h.baseUrl), {
+      method,
+      headers: {
+        ...(browser.cookie ? { cookie: browser.cookie } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(csrf ? { 'x-csrf-token': csrf } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  }
+
+  test('the link opens a page whose button signs in; the session has the config’s roles on /api', async () => {
+    const created = await link(PEOPLE.finance);
+    assert.match(created.url, new RegExp(`^${h.baseUrl}/auth/link\\?token=wpl_[A-Za-z0-9_-]{43}$`));
+    assert.deepEqual(created.roles, ['finance']);
+
+    // A link scanner (or the person) GETs the page twice: the link stays unused.
+    for (let i = 0; i < 2; i++) {
+      const page = await fetch(created.url, { headers: { 'accept-language': 'en-US,en;q=0.9' } });
+      assert.equal(page.status, 200);
+      assert.equal(page.headers.get('set-cookie'), null, 'GET signs nobody in');
+      assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
+      assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+      const html = await page.text();
+      assert.match(html, /<form method="post" action="\/auth\/link">/);
+      assert.ok(html.includes(PEOPLE.finance));
+    }
+    const stored = await h.store.findLoginLink(createHash('sha256').update(tokenOf(created.url)).digest('hex'));
+    assert.equal(stored?.usedAt, null, 'stored by the sha256 of its token, and still unused');
+
+    const signedIn = await pressSignIn(created.url);
+    assert.equal(signedIn.status, 303);
+    assert.equal(signedIn.headers.get('location'), '/');
+    const finance = sessionOf(signedIn);
+    assert.ok(finance.cookie, 'the POST sets the session cookie');
+    assert.match(signedIn.headers.getSetCookie().join(), /HttpOnly/i);
+
+    const me = (await (await api(finance, 'GET', '/api/me')).json()) as { email: string; roles: string[]; kind: string; csrfToken: string };
+    assert.deepEqual([me.email, me.roles, me.kind], [PEOPLE.finance, ['finance'], 'session']);
+    assert.equal((await api(finance, 'GET', '/api/events')).status, 200);
+    // FLAG_PERMISSIONS apply as for any sign-in: finance may flip the invoice flag, not memberships.
+    assert.equal((await api(finance, 'PUT', '/api/flags/WORLDOFFICE_INVOICE_ENABLED', { value: false, reason: 'ERP down' }, me.csrfToken)).status, 200);
+    assert.equal((await api(finance, 'PUT', '/api/flags/MEMBERSHIPS_ENABLED', { value: false, reason: 'x' }, me.csrfToken)).status, 403);
+  });
+
+  test('a viewer’s link gives a viewer’s session: reading yes, flipping the finance flag no', async () => {
+    const viewer = sessionOf(await pressSignIn((await link(PEOPLE.viewer)).url));
+    const me = (await (await api(viewer, 'GET', '/api/me')).json()) as { roles: string[]; csrfToken: string };
+    assert.deepEqual(me.roles, ['viewer']);
+    assert.equal((await api(viewer, 'GET', '/api/events')).status, 200);
+    const refused = await api(viewer, 'PUT', '/api/flags/WORLDOFFICE_INVOICE_ENABLED', { value: true, reason: 'x' }, me.csrfToken);
+    assert.equal(refused.status, 403);
+  });
+
+  test('single use: the second press is refused, signs nobody in, and the page says why', async () => {
+    const created = await link(PEOPLE.operator);
+    assert.equal((await pressSignIn(created.url)).status, 303);
+    const again = await pressSignIn(created.url, { 'accept-language': 'es-CO' });
+    assert.equal(again.status, 410);
+    assert.equal(sessionOf(again).cookie, null);
+    assert.match(await again.text(), /ya se usó/);
+    const page = await fetch(created.url, { headers: { 'accept-language': 'en' } });
+    assert.equal(page.status, 410);
+    assert.match(await page.text(), /already used[\s\S]*webpig login-link/);
+  });
+
+  test('expiry: works at 14 min 59 s, refused from 15 min on (the server’s clock is moved)', async () => {
+    const start = h.clock.now;
+    try {
+      const late = await link(PEOPLE.operator);
+      const justInTime = await link(PEOPLE.operator);
+      h.clock.now = new Date(start.getTime() + 15 * MINUTE - 1000);
+      assert.equal((await pressSignIn(justInTime.url)).status, 303);
+      h.clock.now = new Date(start.getTime() + 15 * MINUTE);
+      const refused = await pressSignIn(late.url, { 'accept-language': 'en' });
+      assert.equal(refused.status, 410);
+      assert.equal(sessionOf(refused).cookie, null);
+      assert.match(await refused.text(), /expired/);
+      assert.equal((await fetch(late.url)).status, 410);
+      assert.equal((await h.store.findLoginLink(createHash('sha256').update(tokenOf(late.url)).digest('hex')))?.usedAt, null);
+    } finally {
+      h.clock.now = start;
+    }
+  });
+
+  test('an e-mail the config does not know gets no link, no row, no audit entry', async () => {
+    const before = (await h.store.listAudit({ action: 'login_link.create' })).items.length;
+    await assert.rejects(link('mallory@evil.example'), (err: unknown) => err instanceof UnknownPersonError && /mallory@evil\.example is not in the config.*auth\.roles.*auth\.allowedDomains/.test(err.message));
+    assert.equal((await h.store.listAudit({ action: 'login_link.create' })).items.length, before);
+    // Someone named in a role signs in whatever their domain.
+    assert.deepEqual((await link('Outside@Gmail.com')).roles, ['viewer']);
+  });
+
+  test('creation and use are audited with the e-mail; the token itself is in no audit entry', async () => {
+    const created = await link(PEOPLE.admin);
+    await pressSignIn(created.url);
+    const token = tokenOf(created.url);
+    const made = (await h.store.listAudit({ action: 'login_link.create' })).items.find((e) => e.details?.email === PEOPLE.admin);
+    assert.ok(made);
+    assert.equal(made.actor, 'cli:test');
+    const used = (await h.store.listAudit({ action: 'login_link.use', actor: PEOPLE.admin })).items[0];
+    assert.ok(used);
+    assert.equal(used.target, made.target, 'both entries name the same link');
+    assert.equal(used.remoteAddress, '127.0.0.1');
+    assert.ok(!JSON.stringify([made, used]).includes(token));
+  });
+
+  test('bad tokens, a cross-site form and a person removed from the config are refused', async () => {
+    for (const token of ['', 'wpl_short', 'x'.repeat(5000)]) {
+      const response = await fetch(new URL('/auth/link', h.baseUrl), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token }).toString(),
+      });
+      assert.ok([404, 413].includes(response.status), `${token.slice(0, 10)} → ${response.status}`);
+      assert.equal(sessionOf(response).cookie, null);
+    }
+    const created = await link(PEOPLE.admin);
+    const crossSite = await pressSignIn(created.url, { 'sec-fetch-site': 'cross-site' });
+    assert.equal(crossSite.status, 403);
+    assert.equal(sessionOf(crossSite).cookie, null);
+    // Removed after the link was printed: the link is spent, nobody is signed in.
+    const removed = await createLoginLink(h.store, h.auth, { email: 'outside@gmail.com', baseUrl: h.baseUrl, createdBy: 'cli:test', now: h.clock.now });
+    const members = h.auth.roles.viewer?.members ?? [];
+    const saved = [...members];
+    members.length = 0;
+    try {
+      const refused = await pressSignIn(removed.url);
+      assert.equal(refused.status, 403);
+      assert.equal(sessionOf(refused).cookie, null);
+    } finally {
+      members.push(...saved);
+    }
+  });
+
+  test('/auth/methods tells the sign-in page what exists, without a session', async () => {
+    const response = await fetch(new URL('/auth/methods', h.baseUrl));
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { oidc: false, devLogin: false, loginLink: true });
+  });
+});
