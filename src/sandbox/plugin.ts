@@ -8,6 +8,7 @@ import { registerClientify } from './services/clientify.js';
 import { registerEpayco } from './services/epayco.js';
 import { registerFr360 } from './services/fr360.js';
 import { registerFrapp } from './services/frapp.js';
+import { registerGoHighLevel } from './services/gohighlevel.js';
 import { registerMercadoPago } from './services/mercadopago.js';
 import { registerStrapi } from './services/strapi.js';
 import { registerStripe } from './services/stripe.js';
@@ -32,6 +33,7 @@ export const SANDBOX_COLLECTIONS: Readonly<Record<SandboxService, readonly strin
   epayco: ['transactions'],
   mercadopago: ['payments', 'preapprovals', 'authorized_payments'],
   stripe: ['payment_intents', 'checkout_sessions'],
+  gohighlevel: ['contacts'],
 };
 
 const faultBody = z.object({
@@ -65,6 +67,7 @@ export async function sandboxPlugin(app: FastifyInstance, options: SandboxPlugin
       registerEpayco(sandbox, ctx);
       registerMercadoPago(sandbox, ctx);
       registerStripe(sandbox, ctx);
+      registerGoHighLevel(sandbox, ctx);
       registerCollectionRoutes(sandbox, ctx);
     },
     { prefix: '/sandbox' },

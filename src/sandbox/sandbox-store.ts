@@ -21,7 +21,8 @@ export type SandboxService =
   | 'callbell'
   | 'epayco'
   | 'mercadopago'
-  | 'stripe';
+  | 'stripe'
+  | 'gohighlevel';
 
 export const SANDBOX_SERVICES: readonly SandboxService[] = [
   'fr360',
@@ -33,6 +34,7 @@ export const SANDBOX_SERVICES: readonly SandboxService[] = [
   'epayco',
   'mercadopago',
   'stripe',
+  'gohighlevel',
 ];
 
 /**
