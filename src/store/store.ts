@@ -213,6 +213,14 @@ export interface AttemptSample {
   durationMs: number | null;
 }
 
+/** How much work is waiting, for /metrics: computed at scrape time from the events table. */
+export interface QueueStats {
+  /** Events by status; every status is present (0 when none). */
+  byStatus: Record<EventStatus, number>;
+  /** When the longest-waiting queued event became runnable (received or re-queued); null: none. */
+  oldestQueuedAt: Date | null;
+}
+
 /** Called when events become claimable (a new insert, a retry): lets idle workers wake up. */
 export type WakeListener = () => void;
 
@@ -223,6 +231,14 @@ export interface Store {
   /** Applies pending migrations; refuses a database newer than this code (MigrationError). */
   migrate(): Promise<{ applied: string[]; current: number }>;
   close(): Promise<void>;
+  /**
+   * Resolves when the database answers within `timeoutMs` (SQLite: the write lock can be
+   * taken; PostgreSQL: the events table can be read), else throws a StoreError with code
+   * DATABASE_UNAVAILABLE. For `/readyz`; never blocks the event loop for longer than a query.
+   */
+  ping(timeoutMs: number): Promise<void>;
+  /** Events by status and the oldest queued event (see QueueStats): for /metrics. */
+  queueStats(): Promise<QueueStats>;
 
   // ── Inbox ────────────────────────────────────────────────────────────────────────────
   /** Stores the event durably, or returns the existing one for (source, providerEventId). */

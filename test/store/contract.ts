@@ -3,6 +3,7 @@ import type { ContractContext, MakeStore, StoreFixture } from './contract-fixtur
 import { adminContract } from './contract-admin.js';
 import { alertOutboxContract } from './contract-alert-outbox.js';
 import { checkpointContract } from './contract-checkpoints.js';
+import { healthContract } from './contract-health.js';
 import { claimContract } from './contract-claims.js';
 import { inboxContract } from './contract-inbox.js';
 import { listContract } from './contract-list.js';
@@ -52,5 +53,6 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     checkpointContract(context);
     adminContract(context);
     alertOutboxContract(context);
+    healthContract(context);
   });
 }

@@ -29,6 +29,7 @@ import type {
   NewAuditEntry,
   NewEvent,
   NewRejection,
+  QueueStats,
   SetFlagInput,
   StageOutcomeWrite,
   StageStart,
@@ -51,6 +52,7 @@ import {
 } from './connection.js';
 import * as events from './events.js';
 import * as flags from './flags.js';
+import * as health from './health.js';
 import { migrateSchema, postgresMigrations } from './migrate.js';
 import * as records from './records.js';
 import { WakeHub, notifyWake } from './wake.js';
@@ -106,6 +108,14 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.wake.close();
     await this.pool.end();
+  }
+
+  ping(timeoutMs: number): Promise<void> {
+    return health.ping(this.pool, timeoutMs);
+  }
+
+  queueStats(): Promise<QueueStats> {
+    return health.queueStats(this.pool);
   }
 
   // ── Inbox ──────────────────────────────────────────────────────────────────────────────

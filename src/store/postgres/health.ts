@@ -1,0 +1,61 @@
+import type pg from 'pg';
+import { errorMessage, StoreError } from '../../core/errors.js';
+import { EVENT_STATUSES, type EventStatus } from '../../core/types.js';
+import type { QueueStats } from '../store.js';
+import type { Queryable } from './connection.js';
+
+/** Rejects with `what` once `ms` have passed; the caller cleans up whatever was still running. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(what)), Math.max(1, ms));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Readiness: a read of the events table within `timeoutMs`, counting the wait for a pooled
+ * connection. The server ends the statement too (statement_timeout), so a probe stuck behind
+ * a lock does not leave a backend waiting; a client that timed out is destroyed, not reused.
+ */
+export async function ping(pool: pg.Pool, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const connecting = pool.connect();
+  let client: pg.PoolClient;
+  try {
+    client = await within(connecting, timeoutMs, `no connection within ${timeoutMs} ms`);
+  } catch (err) {
+    // A connection that arrives after we gave up goes straight back.
+    connecting.then((late) => late.release(), () => undefined);
+    throw unavailable(err);
+  }
+  try {
+    await within(
+      (async () => {
+        await client.query('BEGIN');
+        await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(Math.max(1, deadline - Date.now()))]);
+        await client.query('SELECT 1 FROM events LIMIT 1');
+        await client.query('COMMIT');
+      })(),
+      deadline - Date.now(),
+      `no answer within ${timeoutMs} ms`,
+    );
+    client.release();
+  } catch (err) {
+    client.release(true);
+    throw unavailable(err);
+  }
+}
+
+function unavailable(err: unknown): StoreError {
+  return new StoreError('DATABASE_UNAVAILABLE', `PostgreSQL did not answer: ${errorMessage(err)}`, { cause: err });
+}
+
+/** Events by status (one pass over events_status_idx) and the oldest queued event. */
+export async function queueStats(db: Queryable): Promise<QueueStats> {
+  const byStatus = Object.fromEntries(EVENT_STATUSES.map((s) => [s, 0])) as Record<EventStatus, number>;
+  const counts = await db.query<{ status: EventStatus; n: number }>('SELECT status, count(*) AS n FROM events GROUP BY status');
+  for (const row of counts.rows) byStatus[row.status] = row.n;
+  const oldest = await db.query<{ at: Date | null }>(`SELECT min(next_attempt_at) AS at FROM events WHERE status = 'queued'`);
+  return { byStatus, oldestQueuedAt: oldest.rows[0]?.at ?? null };
+}
