@@ -6,6 +6,8 @@ import { dashboardPlugin } from '../dashboard/plugin.js';
 import { apiPlugin } from './api/plugin.js';
 import { installErrorHandler } from './http-errors.js';
 import { ingestPlugin } from './ingest/plugin.js';
+import { registerOpsRoutes } from './ops-routes.js';
+import { registerQueueGauges } from './queue-metrics.js';
 
 export interface BuildServerOptions {
   store: Store;
@@ -14,6 +16,13 @@ export interface BuildServerOptions {
   mode?: 'production' | 'demo';
   /** (Default: pino at level info; false silences it) */
   logger?: boolean | { level: string };
+  /**
+   * Registry served at /metrics; pass the worker's (createWorkerMetrics) to show its figures
+   * beside the server's. (Default: a new one)
+   */
+  metricsRegistry?: Registry;
+  /** Overrides config server.metricsToken (the CLI passes WEBPIG_METRICS_TOKEN here). */
+  metricsToken?: string;
   /** Extra routes mounted on the same server (the demo's sandbox and example shops). */
   extraPlugins?: (app: FastifyInstance) => Promise<void>;
   now?: () => Date;
@@ -40,10 +49,10 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const app = Fastify({ logger, trustProxy: config.server?.trustProxy ?? false });
   installErrorHandler(app);
 
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics, prefix: 'webpig_' });
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
+  const metrics = options.metricsRegistry ?? new Registry();
+  if (!metrics.getSingleMetric('webpig_process_cpu_seconds_total')) collectDefaultMetrics({ register: metrics, prefix: 'webpig_' });
+  registerQueueGauges(metrics, store, options.now ?? (() => new Date()), app.log);
+  registerOpsRoutes(app, { store, registry: metrics, metricsToken: options.metricsToken ?? config.server?.metricsToken });
 
   await app.register(ingestPlugin, {
     store,
