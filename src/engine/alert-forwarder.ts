@@ -13,6 +13,7 @@ import { createHmac } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import type { WebpigConfig } from '../core/config.js';
 import type { AlertToForward, Store } from '../store/store.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface AlertForwarderOptions {
   store: Store;
@@ -32,6 +33,8 @@ export interface AlertForwarderOptions {
   logger?: Logger;
   /** (Default: () => new Date()) */
   now?: () => Date;
+  /** Where forwarded and failed tries are counted. (Default: not counted) */
+  metrics?: WorkerMetrics;
 }
 
 export interface AlertForwarder {
@@ -72,9 +75,10 @@ export function alertForwarderFromConfig(
   store: Store,
   alerts: WebpigConfig['alerts'],
   logger?: Logger,
+  metrics?: WorkerMetrics,
 ): AlertForwarder | null {
   if (!alerts?.webhookUrl) return null;
-  return createAlertForwarder({ store, url: alerts.webhookUrl, secret: alerts.webhookSecret, logger });
+  return createAlertForwarder({ store, url: alerts.webhookUrl, secret: alerts.webhookSecret, logger, metrics });
 }
 
 export function createAlertForwarder(options: AlertForwarderOptions): AlertForwarder {
@@ -119,6 +123,7 @@ export function createAlertForwarder(options: AlertForwarderOptions): AlertForwa
     let delivered = 0;
     for (const alert of claimed) {
       const failure = await send(alert);
+      options.metrics?.alertForwarded(failure === null ? 'forwarded' : 'failed');
       if (failure === null) {
         await store.markAlertForwarded(alert.id, now());
         delivered += 1;

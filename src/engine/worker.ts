@@ -11,6 +11,7 @@ import type { EventRecord } from '../core/types.js';
 import type { Store } from '../store/store.js';
 import { runEvent, type RunEventResult } from './runner.js';
 import type { Failpoint } from './stage-attempt.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface WorkerOptions {
   store: Store;
@@ -29,8 +30,10 @@ export interface WorkerOptions {
   now?: () => Date;
   /** Named crash points, for the crash tests only. (Default: none) */
   failpoint?: Failpoint;
-  /** Called after each event run, for tests and metrics. (Default: none) */
+  /** Called after each event run, for tests. (Default: none) */
   onResult?: (event: EventRecord, result: RunEventResult) => void;
+  /** Where stage durations, failures and dead events are counted. (Default: not counted) */
+  metrics?: WorkerMetrics;
 }
 
 export interface Worker {
@@ -134,7 +137,9 @@ export function createWorker(options: WorkerOptions): Worker {
         isStopping: () => stopping,
         now,
         failpoint: options.failpoint,
+        onStageFinished: options.metrics ? (o) => options.metrics?.observeStage(o) : undefined,
       });
+      if (result.status === 'dead') options.metrics?.eventDead(result.event.pipeline);
       options.onResult?.(event, result);
     } catch (err) {
       // Left as is: the lease runs out and the event is resumed from its checkpoints. Releasing
