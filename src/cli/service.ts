@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { WebpigConfig } from '../core/config.js';
+import { loggerOptions } from '../core/logging.js';
 import { alertForwarderFromConfig, type AlertForwarder } from '../engine/alert-forwarder.js';
 import { createWorker, type Worker } from '../engine/worker.js';
 import { createWorkerMetrics } from '../engine/worker-metrics.js';
@@ -79,11 +80,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       pipelines: config.pipelines,
       concurrency: options.concurrency ?? config.worker?.concurrency,
       leaseMs: config.worker?.leaseMs,
-      logger: pino({ name: 'webpig-worker', level }),
+      logger: pino(loggerOptions(level, 'webpig-worker')),
       metrics: workerMetrics,
     });
     worker.start();
-    forwarder = alertForwarderFromConfig(store, config.alerts, pino({ name: 'webpig-alerts', level }), workerMetrics);
+    forwarder = alertForwarderFromConfig(store, config.alerts, pino(loggerOptions(level, 'webpig-alerts')), workerMetrics);
     forwarder?.start();
   }
   const metricsPort = options.metricsPort ?? config.worker?.metricsPort;

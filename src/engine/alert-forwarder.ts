@@ -11,6 +11,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { pino, type Logger } from 'pino';
+import { loggerOptions } from '../core/logging.js';
 import type { WebpigConfig } from '../core/config.js';
 import type { AlertToForward, Store } from '../store/store.js';
 import type { WorkerMetrics } from './worker-metrics.js';
@@ -89,7 +90,7 @@ export function createAlertForwarder(options: AlertForwarderOptions): AlertForwa
   const delays = options.retryDelaysMs?.length ? options.retryDelaysMs : DEFAULT_RETRY_DELAYS_MS;
   const now = options.now ?? (() => new Date());
   const target = new URL(options.url).origin; // what the logs may say about the URL
-  const logger = (options.logger ?? pino({ name: 'webpig-alerts' })).child({ alertWebhook: target });
+  const logger = (options.logger ?? pino(loggerOptions('info', 'webpig-alerts'))).child({ alertWebhook: target });
   // A claim outlives one POST's time limit, so a slow receiver is not sent the alert twice.
   const claimMs = timeoutMs * 3;
   let timer: NodeJS.Timeout | null = null;

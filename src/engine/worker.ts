@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
+import { loggerOptions } from '../core/logging.js';
 import { LeaseLostError } from '../core/errors.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
 import type { EventRecord } from '../core/types.js';
@@ -59,7 +60,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 1_000;
   const now = options.now ?? (() => new Date());
-  const logger = (options.logger ?? pino({ name: 'webpig-worker' })).child({ worker: id });
+  const logger = (options.logger ?? pino(loggerOptions('info', 'webpig-worker'))).child({ worker: id });
   const shutdown = new AbortController();
   const active = new Set<Promise<void>>();
   let started = false;

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { WebpigConfig } from '../core/config.js';
+import { loggerOptions } from '../core/logging.js';
 import type { Store } from '../store/store.js';
 import { dashboardPlugin } from '../dashboard/plugin.js';
 import { apiPlugin } from './api/plugin.js';
@@ -28,22 +29,12 @@ export interface BuildServerOptions {
   now?: () => Date;
 }
 
-/**
- * Secrets never reach logs: request headers that carry them are redacted by pino, and the
- * ingestion and API layers never log bodies.
- */
-const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["stripe-signature"]',
-  'req.headers["x-signature"]',
-  'req.headers["x-csrf-token"]',
-];
-
 /** The HTTP server: webhook ingestion, the JSON API and sign-in, the dashboard, /metrics. */
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { store, config } = options;
-  const logger = options.logger === false ? false : { level: 'info', ...(options.logger === true ? {} : options.logger), redact: REDACTED_PATHS };
+  // Secrets and personal data never reach the log: see src/core/logging.ts.
+  const level = options.logger === false || options.logger === true || options.logger === undefined ? 'info' : options.logger.level;
+  const logger = options.logger === false ? false : loggerOptions(level);
   // X-Forwarded-For is believed only when a proxy is really in front (config server.trustProxy),
   // otherwise a client could forge the address written to the audit and rejection logs.
   const app = Fastify({ logger, trustProxy: config.server?.trustProxy ?? false });
