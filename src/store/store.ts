@@ -213,10 +213,13 @@ export interface AttemptSample {
   durationMs: number | null;
 }
 
-/** How much work is waiting, for /metrics: computed at scrape time from the events table. */
+/** Statuses an operator acts on; their rows are few, so counting them is cheap at any size. */
+export type ActiveStatus = Extract<EventStatus, 'queued' | 'processing' | 'retrying' | 'dead'>;
+
+/** How much work is waiting, for /metrics: computed at scrape time from indexes only. */
 export interface QueueStats {
-  /** Events by status; every status is present (0 when none). */
-  byStatus: Record<EventStatus, number>;
+  /** Events in each active status (0 when none). Succeeded and ignored: use countEvents. */
+  byStatus: Record<ActiveStatus, number>;
   /** When the longest-waiting queued event became runnable (received or re-queued); null: none. */
   oldestQueuedAt: Date | null;
 }
@@ -237,7 +240,7 @@ export interface Store {
    * DATABASE_UNAVAILABLE. For `/readyz`; never blocks the event loop for longer than a query.
    */
   ping(timeoutMs: number): Promise<void>;
-  /** Events by status and the oldest queued event (see QueueStats): for /metrics. */
+  /** Events waiting, running, retrying and dead, and the oldest queued one (see QueueStats). */
   queueStats(): Promise<QueueStats>;
 
   // ── Inbox ────────────────────────────────────────────────────────────────────────────

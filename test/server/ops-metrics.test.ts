@@ -154,6 +154,7 @@ describe('/metrics figures', () => {
       });
       assert.equal(sample(text, 'webpig_events{status="dead"}'), 1);
       assert.equal(sample(text, 'webpig_events{status="queued"}'), 0);
+      assert.equal(sample(text, 'webpig_events{status="succeeded"}'), 0, 'history statuses are there too');
       assert.equal(sample(text, 'webpig_oldest_queued_event_age_seconds'), 0);
       assert.equal(sample(text, 'webpig_stage_duration_seconds_count{pipeline="orders",stage="invoice",outcome="success"}'), 1);
       assert.equal(sample(text, 'webpig_stage_duration_seconds_count{pipeline="orders",stage="notify",outcome="error"}'), 1);
