@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import type { WebpigConfig } from '../../src/core/config.js';
 import { PermanentError } from '../../src/core/errors.js';
@@ -18,6 +21,10 @@ import { tempDatabaseDir } from '../helpers/sqlite.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 const EMAIL = 'ana.perez@example.com';
+
+const DOCS = fileURLToPath(new URL('../../docs/operations.md', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
 
 const shop = testSources().filter((s) => s.name === 'shop');
 
@@ -163,6 +170,10 @@ describe('/metrics figures', () => {
       assert.equal(sample(text, 'webpig_webhook_deliveries_total{source="shop",outcome="accepted"}'), 1, 'ingestion figures too');
       assert.ok((sample(text, 'webpig_process_resident_memory_bytes') ?? 0) > 0, 'process figures too');
       assert.ok(!text.includes(EMAIL) && !text.includes('order-7') && !text.includes(TEST_SECRETS.custom), 'no payload value or secret');
+      // Every metric docs/operations.md lists is served (the docs cannot drift from the code).
+      const documented = [...readFileSync(DOCS, 'utf8').matchAll(/^\| `(webpig_[a-z_]+)` \|/gm)].map((m) => m[1]);
+      assert.ok(documented.length >= 10, `docs list ${documented.length} metrics`);
+      for (const name of documented) assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), `${name} is documented but not served`);
 
       // Queue gauges come from the database at scrape time, whoever inserted the events.
       await service.worker?.stop();
@@ -209,6 +220,37 @@ describe('/metrics figures', () => {
       assert.equal((await fetch(service.metricsUrl.replace('/metrics', '/nope'))).status, 404);
     } finally {
       await service.stop();
+    }
+  });
+
+  test('the CLI: webpig worker --metrics-port prints where, serves loopback without a token; a bad port is a usage error', async () => {
+    const dir = temp.dir;
+    writeFileSync(join(dir, 'webpig.config.mjs'), `export default { sources: [], pipelines: [{ name: 'p', match: () => true, stages: [{ name: 's', async run() {} }] }] };`);
+    // Only what this test sets: never the caller's WEBPIG_* variables (a token there would change the answer).
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, WEBPIG_LOG_LEVEL: 'warn' };
+    const args = ['--import', TSX, MAIN, '--config', join(dir, 'webpig.config.mjs'), '--db', `sqlite:${join(dir, 'cli.db')}`, 'worker'];
+
+    const bad = spawn(process.execPath, [...args, '--metrics-port', 'nine'], { cwd: dir, env });
+    let badErr = '';
+    bad.stderr.on('data', (chunk: Buffer) => (badErr += chunk.toString()));
+    const [badCode] = (await once(bad, 'exit')) as [number | null];
+    assert.equal(badCode, 2, badErr);
+    assert.match(badErr, /--metrics-port must be a number from 0 to 65535, got "nine"/);
+
+    const child = spawn(process.execPath, [...args, '--metrics-port', '0'], { cwd: dir, env });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = once(child, 'exit');
+    try {
+      const url = await until('the metrics line', async () => /webpig worker metrics at (http:\S+)/.exec(out)?.[1], 60_000);
+      const reply = await fetch(url);
+      assert.equal(reply.status, 200);
+      assert.match(await reply.text(), /^# TYPE webpig_stage_duration_seconds histogram/m);
+    } finally {
+      child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      assert.equal(code, 0, out);
     }
   });
 });
