@@ -5,7 +5,7 @@
  *
  * - Requests are logged as method + path: never the query string (ePayco confirmations and
  *   MercadoPago notifications arrive as GET parameters), never headers or bodies.
- * - Fields named like payloads, bodies or personal data are censored wherever they appear.
+ * - Fields named like payloads, bodies or personal data are censored (top level and one object down).
  * - Every string that reaches a log line (message, fields, error messages and stacks) has
  *   e-mail addresses, long digit runs (document ids, phones, card numbers) and the input
  *   snippet of JSON parse errors masked, since an error can echo the payload that caused it.
@@ -14,20 +14,15 @@ import type { LoggerOptions } from 'pino';
 
 const CENSOR = '[redacted]';
 
-/** pino `redact` paths: at the top level and one object down (a stage's fields, `err`, `req`). */
-const SENSITIVE_KEYS = [
+/**
+ * Keys whose values are written as `[redacted]`, at the top level of a log line and one plain
+ * object down (a stage's fields). Checked in `formatters.log` rather than with pino's wildcard
+ * `redact` paths, which cost three times as much per line.
+ */
+const SENSITIVE_KEYS = new Set([
   'authorization', 'cookie', 'headers', 'query', 'body', 'rawBody', 'payload', 'summary', 'customer',
   'email', 'phone', 'documentId', 'document', 'signature', 'secret', 'password', 'token',
-];
-export const REDACTED_LOG_PATHS: string[] = [
-  ...SENSITIVE_KEYS,
-  ...SENSITIVE_KEYS.map((key) => `*.${key}`),
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["stripe-signature"]',
-  'req.headers["x-signature"]',
-  'req.headers["x-csrf-token"]',
-];
+]);
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 // Cédulas, NITs, phones and cards: seven digits or more in a row, dotted thousands
@@ -76,9 +71,27 @@ function serializeError(err: ErrorLike | string): Record<string, unknown> | stri
   return out;
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function scrubValue(key: string, value: unknown, depth: number): unknown {
+  if (SENSITIVE_KEYS.has(key)) return CENSOR;
+  if (typeof value === 'string') return scrubLogText(value);
+  // Class instances (a request, an Error) are left to their serializers.
+  if (depth > 0 && isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = scrubValue(k, v, depth - 1);
+    return out;
+  }
+  return value;
+}
+
 function scrubFields(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) out[key] = typeof value === 'string' ? scrubLogText(value) : value;
+  for (const [key, value] of Object.entries(fields)) out[key] = scrubValue(key, value, 1);
   return out;
 }
 
@@ -90,7 +103,6 @@ export function loggerOptions(level: string, name?: string): LoggerOptions {
   return {
     level,
     ...(name ? { name } : {}),
-    redact: { paths: REDACTED_LOG_PATHS, censor: CENSOR },
     serializers: { req: serializeRequest, err: serializeError, error: serializeError },
     formatters: { log: scrubFields },
     hooks: {

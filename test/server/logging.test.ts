@@ -49,11 +49,13 @@ test('fields named like personal data or payloads are censored; error messages a
   logger.warn({ email: EMAIL, customer: { documentId: CEDULA }, payload: { x: 1 }, orderId: 'pi_1', note: `sent to ${EMAIL}` }, 'stage note');
   logger.info('customer %s with cédula %s, phone +57 300 123 4567, paid at 2026-01-15T12:00:00Z', EMAIL, '1.020.304.050');
   logger.warn({ error: `refused: ${CEDULA} is blocked` }, 'alert not forwarded');
+  logger.info({ contact: { email: 'x@y.co', city: 'Medellín', signature: 'f00dfeed' } }, 'nested');
   const out = text();
   for (const secret of ['ana.perez', CEDULA, '1.020.304.050', '300 123 4567']) assert.ok(!out.includes(secret), `${secret} in ${out}`);
   // What an operator needs stays: ids, codes, times, the shape of the message.
   assert.match(out, /"eventId":42/);
   assert.match(out, /"orderId":"pi_1"/);
+  assert.match(out, /"contact":\{"email":"\[redacted\]","city":"Medellín","signature":"\[redacted\]"\}/);
   assert.match(out, /paid at 2026-01-15T12:00:00Z/);
   assert.match(out, /is not valid JSON/);
 });
