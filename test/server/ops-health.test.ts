@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -125,6 +126,72 @@ describe('/readyz on PostgreSQL', async () => {
       await locker.end();
       await app.close();
       await store.close();
+    }
+  });
+});
+
+/** A TCP relay to PostgreSQL that can be cut (server gone, connections reset) and restored on the same port. */
+async function cuttableRelay(): Promise<{ port: number; cut: () => Promise<void>; restore: () => Promise<void> }> {
+  const target = new URL(postgresUrl());
+  const sockets = new Set<Socket>();
+  let server: Server | null = null;
+  let port = 0;
+  const listen = async (): Promise<void> => {
+    server = createServer((client) => {
+      const upstream = connect(Number(target.port || 5432), target.hostname);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
+    port = (server!.address() as { port: number }).port;
+  };
+  await listen();
+  return {
+    port,
+    cut: async () => {
+      const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+    restore: listen,
+  };
+}
+
+describe('/readyz with the PostgreSQL server gone', async () => {
+  const skip = await postgresSkip();
+  const schemas = withTestSchema();
+
+  test('503 while connections are refused, 200 again once the server is back (the pool reconnects)', { skip }, async () => {
+    const { schema } = await schemas.create();
+    const relay = await cuttableRelay();
+    const url = new URL(postgresUrl());
+    url.host = `127.0.0.1:${relay.port}`;
+    url.searchParams.set('schema', schema);
+    const store = await PostgresStore.open(url.toString());
+    await store.migrate();
+    const app = await server(store);
+    try {
+      assert.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+      await relay.cut();
+      const started = Date.now();
+      const down = await app.inject({ method: 'GET', url: '/readyz' });
+      assert.equal(down.statusCode, 503, down.body);
+      assert.equal(down.json<Readiness>().database.code, 'DATABASE_UNAVAILABLE');
+      assert.ok(Date.now() - started < 1500, 'refused connections are reported at once, within the second');
+      assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'the process itself is alive');
+      await relay.restore();
+      const back = await app.inject({ method: 'GET', url: '/readyz' });
+      assert.equal(back.statusCode, 200, back.body);
+    } finally {
+      await app.close();
+      await store.close();
+      await relay.cut().catch(() => undefined);
     }
   });
 });

@@ -28,6 +28,10 @@ export async function ping(pool: pg.Pool, timeoutMs: number): Promise<void> {
     connecting.then((late) => late.release(), () => undefined);
     throw unavailable(err);
   }
+  // A connection lost while checked out emits 'error' on the client: without a listener that
+  // is an uncaught exception that kills the process, the opposite of reporting "not ready".
+  const ignore = (): void => undefined;
+  client.on('error', ignore);
   try {
     await within(
       (async () => {
@@ -39,8 +43,10 @@ export async function ping(pool: pg.Pool, timeoutMs: number): Promise<void> {
       deadline - Date.now(),
       `no answer within ${timeoutMs} ms`,
     );
+    client.off('error', ignore);
     client.release();
   } catch (err) {
+    // Destroyed, not reused: a query may still be running on it. The listener stays until then.
     client.release(true);
     throw unavailable(err);
   }
