@@ -72,6 +72,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     });
     url = await app.listen({ port: options.port ?? config.server?.port ?? 3000, host: options.host ?? config.server?.host ?? '127.0.0.1' });
   }
+  // Before the worker starts: a port already in use stops the command before it claims anything.
+  const metricsPort = options.metricsPort ?? config.worker?.metricsPort;
+  let metricsServer: WorkerMetricsServer | null = null;
+  if (!options.http && options.worker && metricsPort !== undefined) {
+    collectDefaultMetrics({ register: registry, prefix: 'webpig_' });
+    metricsServer = await serveWorkerMetrics({ registry, port: metricsPort, host: config.worker?.metricsHost ?? '127.0.0.1', token: metricsToken });
+  }
   let worker: Worker | null = null;
   let forwarder: AlertForwarder | null = null;
   if (options.worker) {
@@ -86,12 +93,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     worker.start();
     forwarder = alertForwarderFromConfig(store, config.alerts, pino(loggerOptions(level, 'webpig-alerts')), workerMetrics);
     forwarder?.start();
-  }
-  const metricsPort = options.metricsPort ?? config.worker?.metricsPort;
-  let metricsServer: WorkerMetricsServer | null = null;
-  if (!options.http && options.worker && metricsPort !== undefined) {
-    collectDefaultMetrics({ register: registry, prefix: 'webpig_' });
-    metricsServer = await serveWorkerMetrics({ registry, port: metricsPort, host: config.worker?.metricsHost ?? '127.0.0.1', token: metricsToken });
   }
   let stopping: Promise<void> | null = null;
   return {

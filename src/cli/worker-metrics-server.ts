@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { WebpigError } from '../core/errors.js';
 import { isProxied, metricsVerdict } from '../server/metrics-access.js';
 
 export interface WorkerMetricsServer {
@@ -39,7 +40,16 @@ export async function serveWorkerMetrics(options: {
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        new WebpigError(
+          'METRICS_PORT_UNAVAILABLE',
+          `cannot serve the worker's /metrics on ${options.host}:${options.port} (${err.code ?? err.message}): ` +
+            'choose another --metrics-port / worker.metricsPort, or leave it unset',
+          { cause: err },
+        ),
+      );
+    });
     server.listen(options.port, options.host, () => resolve());
   });
   const address = server.address() as AddressInfo;

@@ -237,6 +237,19 @@ describe('/metrics figures', () => {
     assert.equal(badCode, 2, badErr);
     assert.match(badErr, /--metrics-port must be a number from 0 to 65535, got "nine"/);
 
+    // A port already in use: the command says which and stops (before claiming anything).
+    const taken = createServer();
+    taken.listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const takenPort = (taken.address() as AddressInfo).port;
+    const busy = spawn(process.execPath, [...args, '--metrics-port', String(takenPort)], { cwd: dir, env });
+    let busyErr = '';
+    busy.stderr.on('data', (chunk: Buffer) => (busyErr += chunk.toString()));
+    const [busyCode] = (await once(busy, 'exit')) as [number | null];
+    taken.close();
+    assert.equal(busyCode, 1, busyErr);
+    assert.match(busyErr, new RegExp(`cannot serve the worker's /metrics on 127\\.0\\.0\\.1:${takenPort} \\(EADDRINUSE\\)`));
+
     const child = spawn(process.execPath, [...args, '--metrics-port', '0'], { cwd: dir, env });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
