@@ -1,9 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { WebpigConfig } from '../core/config.js';
+import { loggerOptions } from '../core/logging.js';
 import { alertForwarderFromConfig, type AlertForwarder } from '../engine/alert-forwarder.js';
 import { createWorker, type Worker } from '../engine/worker.js';
+import { createWorkerMetrics } from '../engine/worker-metrics.js';
 import type { Store } from '../store/store.js';
+import { serveWorkerMetrics, type WorkerMetricsServer } from './worker-metrics-server.js';
 
 /**
  * Creates the config's flags that do not exist yet (with their default), so a stage's flag
@@ -18,6 +22,8 @@ export interface RunningService {
   url: string | null;
   app: FastifyInstance | null;
   worker: Worker | null;
+  /** Where a separate worker serves its /metrics (null: not served, or it is the server's). */
+  metricsUrl: string | null;
   /**
    * Stops claiming, lets running stages finish, closes the server and the store. With `abort`
    * (also while a first stop is under way) running stages are aborted at once, kept as
@@ -37,20 +43,41 @@ export interface ServiceOptions {
   concurrency?: number;
   extraPlugins?: (app: FastifyInstance) => Promise<void>;
   logLevel?: string;
+  /**
+   * Without HTTP (`webpig worker`): serve the worker's /metrics on this port.
+   * (Default: config worker.metricsPort, else not served)
+   */
+  metricsPort?: number;
+  /** Read for WEBPIG_METRICS_TOKEN and WEBPIG_LOG_LEVEL. (Default: process.env) */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Starts the HTTP server, the worker, or both (`webpig start`) on one store. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { store, config } = options;
-  const level = options.logLevel ?? process.env.WEBPIG_LOG_LEVEL ?? 'info';
+  const env = options.env ?? process.env;
+  const level = options.logLevel ?? env.WEBPIG_LOG_LEVEL ?? 'info';
+  const metricsToken = config.server?.metricsToken ?? (env.WEBPIG_METRICS_TOKEN || undefined);
+  // One registry per process: under `webpig start` the server's /metrics shows the worker's figures.
+  const registry = new Registry();
+  const workerMetrics = options.worker ? createWorkerMetrics(registry) : undefined;
   await ensureConfigFlags(store, config);
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (options.http) {
     // Loaded only here: `webpig worker` (no HTTP) does not need the server's modules.
     const { buildServer } = await import('../server/app.js');
-    app = await buildServer({ store, config, mode: options.mode, logger: { level }, extraPlugins: options.extraPlugins });
+    app = await buildServer({
+      store, config, mode: options.mode, logger: { level }, extraPlugins: options.extraPlugins, metricsRegistry: registry, metricsToken,
+    });
     url = await app.listen({ port: options.port ?? config.server?.port ?? 3000, host: options.host ?? config.server?.host ?? '127.0.0.1' });
+  }
+  // Before the worker starts: a port already in use stops the command before it claims anything.
+  const metricsPort = options.metricsPort ?? config.worker?.metricsPort;
+  let metricsServer: WorkerMetricsServer | null = null;
+  if (!options.http && options.worker && metricsPort !== undefined) {
+    collectDefaultMetrics({ register: registry, prefix: 'webpig_' });
+    metricsServer = await serveWorkerMetrics({ registry, port: metricsPort, host: config.worker?.metricsHost ?? '127.0.0.1', token: metricsToken });
   }
   let worker: Worker | null = null;
   let forwarder: AlertForwarder | null = null;
@@ -60,10 +87,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       pipelines: config.pipelines,
       concurrency: options.concurrency ?? config.worker?.concurrency,
       leaseMs: config.worker?.leaseMs,
-      logger: pino({ name: 'webpig-worker', level }),
+      logger: pino(loggerOptions(level, 'webpig-worker')),
+      metrics: workerMetrics,
     });
     worker.start();
-    forwarder = alertForwarderFromConfig(store, config.alerts, pino({ name: 'webpig-alerts', level }));
+    forwarder = alertForwarderFromConfig(store, config.alerts, pino(loggerOptions(level, 'webpig-alerts')), workerMetrics);
     forwarder?.start();
   }
   let stopping: Promise<void> | null = null;
@@ -71,11 +99,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     url,
     app,
     worker,
+    metricsUrl: metricsServer ? `${metricsServer.url}/metrics` : null,
     stop(options) {
       if (options?.abort) void worker?.stop({ abort: true });
       stopping ??= (async () => {
         await worker?.stop();
         await forwarder?.stop();
+        await metricsServer?.close();
         await app?.close();
         await store.close();
       })();

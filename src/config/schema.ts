@@ -54,6 +54,7 @@ export const configSchema = z
         bodyLimitBytes: z.number().int().positive().optional(),
         publicUrl: z.url().optional(),
         trustProxy: z.boolean().optional(),
+        metricsToken: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 24`)').optional(),
       })
       .strict()
       .optional(),
@@ -61,6 +62,8 @@ export const configSchema = z
       .object({
         concurrency: z.number().int().min(1).max(256).optional(),
         leaseMs: z.number().int().min(1000).optional(),
+        metricsPort: z.number().int().min(0).max(65535).optional(),
+        metricsHost: z.string().min(1).optional(),
       })
       .strict()
       .optional(),

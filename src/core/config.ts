@@ -40,12 +40,26 @@ export interface WebpigConfig {
     publicUrl?: string;
     /** Believe X-Forwarded-For (set when a reverse proxy is in front). (Default: false) */
     trustProxy?: boolean;
+    /**
+     * Bearer token `/metrics` asks for (`Authorization: Bearer <token>`); the CLI also reads
+     * WEBPIG_METRICS_TOKEN. (Default: none — then /metrics answers only loopback clients that
+     * did not come through a proxy)
+     */
+    metricsToken?: string;
   };
   worker?: {
     /** Events processed at once by one worker process. (Default: 4) */
     concurrency?: number;
     /** (Default: 30_000 ms) */
     leaseMs?: number;
+    /**
+     * Where a separate `webpig worker` serves its own /metrics (same access rule as the
+     * server's). Under `webpig start` the worker's figures are on the server's /metrics.
+     * (Default: not served)
+     */
+    metricsPort?: number;
+    /** (Default: 127.0.0.1) */
+    metricsHost?: string;
   };
   alerts?: {
     /**

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { errorBody, HttpError } from '../server/http-errors.js';
+import { errorBody } from '../server/http-errors.js';
 
 export interface DashboardPluginOptions {
   /**
@@ -29,8 +29,13 @@ export const DASHBOARD_CSP = [
   "form-action 'self'",
 ].join('; ');
 
-/** Paths that belong to the server, never to the page: unknown ones get a JSON 404. */
-const SERVER_PREFIXES = ['/api', '/webhooks', '/auth', '/metrics', '/healthz'];
+/**
+ * The page's own routes: a reload or a shared link on one of these gets the page. Everything
+ * else that is not an API, webhook, sign-in or built-asset route answers a JSON 404, so a typo
+ * or a probe is not told "200, here is the dashboard". Add a route here when the page gains one
+ * (Fastify route syntax: `:name` matches one path segment).
+ */
+export const DASHBOARD_PAGE_ROUTES: readonly string[] = ['/', '/events/:id'];
 /** Vite names built assets by content hash, so they can be cached for a year. */
 const HASHED_ASSET = /\/assets\/[^/]+-[A-Za-z0-9_-]{6,}\.[a-z0-9]+$/;
 
@@ -45,10 +50,6 @@ export function findDashboardRoot(explicit?: string): string | null {
   return candidates.find((candidate) => existsSync(`${candidate.replace(/\/$/, '')}/index.html`)) ?? null;
 }
 
-function belongsToServer(path: string): boolean {
-  return SERVER_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
-}
-
 function pageHeaders(reply: FastifyReply): void {
   reply
     .header('cache-control', 'no-cache')
@@ -58,24 +59,25 @@ function pageHeaders(reply: FastifyReply): void {
 }
 
 /**
- * Serves the built dashboard at `/`: hashed assets with a long cache, `index.html` (never
- * cached, with a strict CSP) for every other GET that is not an API, webhook or auth path, so
- * the page's own routes survive a reload.
+ * Serves the built dashboard: hashed assets with a long cache, and `index.html` (never cached,
+ * with a strict CSP) on each of DASHBOARD_PAGE_ROUTES, so the page's own routes survive a reload.
  */
 export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async (app, options) => {
   const root = findDashboardRoot(options.root);
   if (!root) {
     app.log.warn('dashboard not built (run `npm run build`): / answers 503 until it is');
-    app.get('/', async (_request, reply) =>
-      reply.status(503).send(errorBody('DASHBOARD_NOT_BUILT', 'the dashboard was not built: run `npm run build`')),
-    );
+    for (const route of DASHBOARD_PAGE_ROUTES) {
+      app.get(route, async (_request, reply) =>
+        reply.status(503).send(errorBody('DASHBOARD_NOT_BUILT', 'the dashboard was not built: run `npm run build`')),
+      );
+    }
     return;
   }
 
   await app.register(fastifyStatic, {
     root,
     prefix: '/',
-    // One route per built file, found at start; everything else falls through to the page.
+    // One route per built file, found at start; anything else is a page route or a 404.
     wildcard: false,
     index: false,
     cacheControl: false,
@@ -89,13 +91,10 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     },
   });
 
-  const sendPage = async (path: string, reply: FastifyReply) => {
-    if (belongsToServer(path) || path.startsWith('/assets/')) {
-      throw new HttpError(404, 'NOT_FOUND', `no route for GET ${path}`);
-    }
-    pageHeaders(reply);
-    return reply.sendFile('index.html', root, { cacheControl: false });
-  };
-  app.get('/', async (_request, reply) => sendPage('/', reply));
-  app.get('/*', async (request, reply) => sendPage(request.url.split('?')[0] ?? '/', reply));
+  for (const route of DASHBOARD_PAGE_ROUTES) {
+    app.get(route, async (_request, reply) => {
+      pageHeaders(reply);
+      return reply.sendFile('index.html', root, { cacheControl: false });
+    });
+  }
 };

@@ -11,8 +11,10 @@
  */
 import { createHmac } from 'node:crypto';
 import { pino, type Logger } from 'pino';
+import { loggerOptions } from '../core/logging.js';
 import type { WebpigConfig } from '../core/config.js';
 import type { AlertToForward, Store } from '../store/store.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface AlertForwarderOptions {
   store: Store;
@@ -32,6 +34,8 @@ export interface AlertForwarderOptions {
   logger?: Logger;
   /** (Default: () => new Date()) */
   now?: () => Date;
+  /** Where forwarded and failed tries are counted. (Default: not counted) */
+  metrics?: WorkerMetrics;
 }
 
 export interface AlertForwarder {
@@ -72,9 +76,10 @@ export function alertForwarderFromConfig(
   store: Store,
   alerts: WebpigConfig['alerts'],
   logger?: Logger,
+  metrics?: WorkerMetrics,
 ): AlertForwarder | null {
   if (!alerts?.webhookUrl) return null;
-  return createAlertForwarder({ store, url: alerts.webhookUrl, secret: alerts.webhookSecret, logger });
+  return createAlertForwarder({ store, url: alerts.webhookUrl, secret: alerts.webhookSecret, logger, metrics });
 }
 
 export function createAlertForwarder(options: AlertForwarderOptions): AlertForwarder {
@@ -85,7 +90,7 @@ export function createAlertForwarder(options: AlertForwarderOptions): AlertForwa
   const delays = options.retryDelaysMs?.length ? options.retryDelaysMs : DEFAULT_RETRY_DELAYS_MS;
   const now = options.now ?? (() => new Date());
   const target = new URL(options.url).origin; // what the logs may say about the URL
-  const logger = (options.logger ?? pino({ name: 'webpig-alerts' })).child({ alertWebhook: target });
+  const logger = (options.logger ?? pino(loggerOptions('info', 'webpig-alerts'))).child({ alertWebhook: target });
   // A claim outlives one POST's time limit, so a slow receiver is not sent the alert twice.
   const claimMs = timeoutMs * 3;
   let timer: NodeJS.Timeout | null = null;
@@ -119,6 +124,7 @@ export function createAlertForwarder(options: AlertForwarderOptions): AlertForwa
     let delivered = 0;
     for (const alert of claimed) {
       const failure = await send(alert);
+      options.metrics?.alertForwarded(failure === null ? 'forwarded' : 'failed');
       if (failure === null) {
         await store.markAlertForwarded(alert.id, now());
         delivered += 1;

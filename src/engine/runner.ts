@@ -24,6 +24,7 @@ import { classifyError, requestedRetryDelayMs } from './errors.js';
 import { runStageAttempt, type Failpoint } from './stage-attempt.js';
 import { idempotencyKeyFor } from './stage-context.js';
 import { stageOrder } from './stage-order.js';
+import type { StageObservation } from './worker-metrics.js';
 
 export interface RunEventOptions {
   store: Store;
@@ -42,6 +43,8 @@ export interface RunEventOptions {
   now?: () => Date;
   /** Named crash points for tests. (Default: none) */
   failpoint?: Failpoint;
+  /** Told of each stage attempt that ran to an outcome, for metrics. (Default: none) */
+  onStageFinished?: (observation: StageObservation) => void;
 }
 
 export type RunEventResult =
@@ -205,9 +208,14 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
     }
 
     stagesRun.push(stage.name);
+    const startedAt = performance.now();
     const result = await runStageAttempt({
       store, event, stage, retryPolicy: stageRetryPolicy(pipeline, stage), checkpoint: checkpoints.get(stage.name), outputs, summary, workerId, logger,
       shutdownSignal: options.shutdownSignal ?? never, leaseSignal: options.leaseSignal ?? never, now, failpoint,
+    });
+    options.onStageFinished?.({
+      pipeline: pipeline.name, stage: stage.name, status: result.status, durationMs: performance.now() - startedAt,
+      errorCode: result.status === 'error' ? (result.error.code ?? null) : null,
     });
     if (result.status === 'success') {
       statusNow.set(stage.name, 'success');

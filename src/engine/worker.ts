@@ -5,12 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
+import { loggerOptions } from '../core/logging.js';
 import { LeaseLostError } from '../core/errors.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
 import type { EventRecord } from '../core/types.js';
 import type { Store } from '../store/store.js';
 import { runEvent, type RunEventResult } from './runner.js';
 import type { Failpoint } from './stage-attempt.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface WorkerOptions {
   store: Store;
@@ -29,8 +31,10 @@ export interface WorkerOptions {
   now?: () => Date;
   /** Named crash points, for the crash tests only. (Default: none) */
   failpoint?: Failpoint;
-  /** Called after each event run, for tests and metrics. (Default: none) */
+  /** Called after each event run, for tests. (Default: none) */
   onResult?: (event: EventRecord, result: RunEventResult) => void;
+  /** Where stage durations, failures and dead events are counted. (Default: not counted) */
+  metrics?: WorkerMetrics;
 }
 
 export interface Worker {
@@ -56,7 +60,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 1_000;
   const now = options.now ?? (() => new Date());
-  const logger = (options.logger ?? pino({ name: 'webpig-worker' })).child({ worker: id });
+  const logger = (options.logger ?? pino(loggerOptions('info', 'webpig-worker'))).child({ worker: id });
   const shutdown = new AbortController();
   const active = new Set<Promise<void>>();
   let started = false;
@@ -134,7 +138,9 @@ export function createWorker(options: WorkerOptions): Worker {
         isStopping: () => stopping,
         now,
         failpoint: options.failpoint,
+        onStageFinished: options.metrics ? (o) => options.metrics?.observeStage(o) : undefined,
       });
+      if (result.status === 'dead') options.metrics?.eventDead(result.event.pipeline);
       options.onResult?.(event, result);
     } catch (err) {
       // Left as is: the lease runs out and the event is resumed from its checkpoints. Releasing

@@ -1,12 +1,14 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { WebpigConfig } from '../core/config.js';
+import { loggerOptions } from '../core/logging.js';
 import type { Store } from '../store/store.js';
 import { dashboardPlugin } from '../dashboard/plugin.js';
 import { apiPlugin } from './api/plugin.js';
-import { redactLinkToken } from './auth/login-links.js';
 import { installErrorHandler } from './http-errors.js';
 import { ingestPlugin } from './ingest/plugin.js';
+import { registerOpsRoutes } from './ops-routes.js';
+import { registerQueueGauges } from './queue-metrics.js';
 
 export interface BuildServerOptions {
   store: Store;
@@ -15,44 +17,33 @@ export interface BuildServerOptions {
   mode?: 'production' | 'demo';
   /** (Default: pino at level info; false silences it) */
   logger?: boolean | { level: string };
+  /**
+   * Registry served at /metrics; pass the worker's (createWorkerMetrics) to show its figures
+   * beside the server's. (Default: a new one)
+   */
+  metricsRegistry?: Registry;
+  /** Overrides config server.metricsToken (the CLI passes WEBPIG_METRICS_TOKEN here). */
+  metricsToken?: string;
   /** Extra routes mounted on the same server (the demo's sandbox and example shops). */
   extraPlugins?: (app: FastifyInstance) => Promise<void>;
   now?: () => Date;
 }
 
-/**
- * Secrets never reach logs: request headers that carry them are redacted by pino, and the
- * ingestion and API layers never log bodies.
- */
-const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["stripe-signature"]',
-  'req.headers["x-signature"]',
-  'req.headers["x-csrf-token"]',
-];
-
-/** Fastify's request serializer, except that a sign-in link's token never reaches the log. */
-function serializeRequest(request: FastifyRequest): Record<string, unknown> {
-  return { method: request.method, url: redactLinkToken(request.url), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort };
-}
-
 /** The HTTP server: webhook ingestion, the JSON API and sign-in, the dashboard, /metrics. */
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { store, config } = options;
-  const logger =
-    options.logger === false
-      ? false
-      : { level: 'info', ...(options.logger === true ? {} : options.logger), redact: REDACTED_PATHS, serializers: { req: serializeRequest } };
+  // Secrets and personal data never reach the log: see src/core/logging.ts.
+  const level = options.logger === false || options.logger === true || options.logger === undefined ? 'info' : options.logger.level;
+  const logger = options.logger === false ? false : loggerOptions(level);
   // X-Forwarded-For is believed only when a proxy is really in front (config server.trustProxy),
   // otherwise a client could forge the address written to the audit and rejection logs.
   const app = Fastify({ logger, trustProxy: config.server?.trustProxy ?? false });
   installErrorHandler(app);
 
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics, prefix: 'webpig_' });
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
+  const metrics = options.metricsRegistry ?? new Registry();
+  if (!metrics.getSingleMetric('webpig_process_cpu_seconds_total')) collectDefaultMetrics({ register: metrics, prefix: 'webpig_' });
+  registerQueueGauges(metrics, store, options.now ?? (() => new Date()), app.log);
+  registerOpsRoutes(app, { store, registry: metrics, metricsToken: options.metricsToken ?? config.server?.metricsToken });
 
   await app.register(ingestPlugin, {
     store,

@@ -226,6 +226,17 @@ export interface AttemptSample {
   durationMs: number | null;
 }
 
+/** Statuses an operator acts on; their rows are few, so counting them is cheap at any size. */
+export type ActiveStatus = Extract<EventStatus, 'queued' | 'processing' | 'retrying' | 'dead'>;
+
+/** How much work is waiting, for /metrics: computed at scrape time from indexes only. */
+export interface QueueStats {
+  /** Events in each active status (0 when none). Succeeded and ignored: use countEvents. */
+  byStatus: Record<ActiveStatus, number>;
+  /** When the longest-waiting queued event became runnable (received or re-queued); null: none. */
+  oldestQueuedAt: Date | null;
+}
+
 /** Called when events become claimable (a new insert, a retry): lets idle workers wake up. */
 export type WakeListener = () => void;
 
@@ -236,6 +247,14 @@ export interface Store {
   /** Applies pending migrations; refuses a database newer than this code (MigrationError). */
   migrate(): Promise<{ applied: string[]; current: number }>;
   close(): Promise<void>;
+  /**
+   * Resolves when the database answers within `timeoutMs` (SQLite: the write lock can be
+   * taken; PostgreSQL: the events table can be read), else throws a StoreError with code
+   * DATABASE_UNAVAILABLE. For `/readyz`; never blocks the event loop for longer than a query.
+   */
+  ping(timeoutMs: number): Promise<void>;
+  /** Events waiting, running, retrying and dead, and the oldest queued one (see QueueStats). */
+  queueStats(): Promise<QueueStats>;
 
   // ── Inbox ────────────────────────────────────────────────────────────────────────────
   /** Stores the event durably, or returns the existing one for (source, providerEventId). */

@@ -3,6 +3,7 @@ import type { ContractContext, MakeStore, StoreFixture } from './contract-fixtur
 import { adminContract } from './contract-admin.js';
 import { alertOutboxContract } from './contract-alert-outbox.js';
 import { checkpointContract } from './contract-checkpoints.js';
+import { healthContract } from './contract-health.js';
 import { claimContract } from './contract-claims.js';
 import { inboxContract } from './contract-inbox.js';
 import { listContract } from './contract-list.js';
@@ -54,5 +55,6 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     adminContract(context);
     alertOutboxContract(context);
     loginLinkContract(context);
+    healthContract(context);
   });
 }

@@ -19,9 +19,9 @@ async function run(deps: CliDeps, options: ServeOptions, parts: { http: boolean;
   await stopOnSignals((options) => service.stop(options));
 }
 
-export function parsePort(value: string): number {
+export function parsePort(value: string, flag = '--port'): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) {
-    throw new UsageError(`--port must be a number from 0 to 65535, got "${value}"`);
+    throw new UsageError(`${flag} must be a number from 0 to 65535, got "${value}"`);
   }
   return Number(value);
 }

@@ -31,6 +31,7 @@ import type {
   NewEvent,
   NewLoginLink,
   NewRejection,
+  QueueStats,
   SetFlagInput,
   StageOutcomeWrite,
   StageStart,
@@ -54,6 +55,7 @@ import {
 } from './connection.js';
 import * as events from './events.js';
 import * as flags from './flags.js';
+import * as health from './health.js';
 import { migrateSchema, postgresMigrations } from './migrate.js';
 import * as records from './records.js';
 import { WakeHub, notifyWake } from './wake.js';
@@ -109,6 +111,14 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.wake.close();
     await this.pool.end();
+  }
+
+  ping(timeoutMs: number): Promise<void> {
+    return health.ping(this.pool, timeoutMs);
+  }
+
+  queueStats(): Promise<QueueStats> {
+    return health.queueStats(this.pool);
   }
 
   // ── Inbox ──────────────────────────────────────────────────────────────────────────────

@@ -7,7 +7,7 @@ export type SqlValue = string | number | bigint | Buffer | null;
 export type SqlParams = SqlValue[] | [Record<string, SqlValue>];
 
 /** How long a writer waits for another process's write lock before failing. (Default: 5 s) */
-const BUSY_TIMEOUT_MS = 5_000;
+export const BUSY_TIMEOUT_MS = 5_000;
 
 /**
  * `sqlite:./file.db` (relative to the working directory), `sqlite:/abs/file.db` or

@@ -30,6 +30,7 @@ import type {
   NewEvent,
   NewLoginLink,
   NewRejection,
+  QueueStats,
   SetFlagInput,
   StageOutcomeWrite,
   StageStart,
@@ -40,10 +41,11 @@ import * as access from './access-alerts.js';
 import * as outbox from './alert-outbox.js';
 import * as checkpoints from './checkpoints.js';
 import * as claims from './claims.js';
-import { openSqliteDatabase, SqliteContext, sqliteFilename } from './connection.js';
+import { BUSY_TIMEOUT_MS, openSqliteDatabase, SqliteContext, sqliteFilename } from './connection.js';
 import * as events from './events.js';
 import * as flags from './flags-audit.js';
 import * as loginLinks from './login-links.js';
+import * as health from './health.js';
 import { migrateSqlite } from './migrate.js';
 
 /**
@@ -72,6 +74,14 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.ctx.close();
+  }
+
+  ping(timeoutMs: number): Promise<void> {
+    return health.ping(this.ctx, timeoutMs, BUSY_TIMEOUT_MS);
+  }
+
+  async queueStats(): Promise<QueueStats> {
+    return health.queueStats(this.ctx);
   }
 
   // ── Inbox ──────────────────────────────────────────────────────────────────────────
