@@ -33,6 +33,8 @@ export interface EpaycoSandbox {
   store: SandboxStore;
   /** Makes the payment (or moves it to the state these fields say). */
   pay(fields: Record<string, string>): Promise<void>;
+  /** The same, written straight into the sandbox's store (for code that cannot await). */
+  payNow(fields: Record<string, string>): void;
   /** The next `count` reference checks fail this way (an HTTP status, or never answering). */
   fail(mode: 'error' | 'timeout', status?: number, count?: number): void;
   /** How many times ePayco was asked about a reference. */
@@ -62,6 +64,11 @@ export async function startEpaycoSandbox(): Promise<EpaycoSandbox> {
         body: JSON.stringify(fields),
       });
       if (!res.ok) throw new Error(`the sandbox's ePayco refused the payment: ${res.status} ${await res.text()}`);
+    },
+    payNow(fields) {
+      const [known] = store.findBy('epayco', 'transactions', 'x_ref_payco', fields.x_ref_payco ?? '');
+      if (known) store.update('epayco', 'transactions', known.id, fields);
+      else store.insert('epayco', 'transactions', fields);
     },
     fail(mode, status, count = 1) {
       store.addFault({ service: 'epayco', operation: 'validate_reference', mode, count, ...(status ? { status } : {}) });

@@ -5,7 +5,7 @@ import type { PipelineDefinition } from '../../src/core/pipeline.js';
 import type { CheckpointRecord, EventRecord, EventStatus, JsonObject } from '../../src/core/types.js';
 import { createWorker, type Worker } from '../../src/engine/worker.js';
 import { sandboxPlugin } from '../../src/sandbox/plugin.js';
-import { signedConfirmation, type ConfirmationInput } from '../../src/sandbox/epayco-confirmations.js';
+import { confirmationFields, signedConfirmation, type ConfirmationInput } from '../../src/sandbox/epayco-confirmations.js';
 import { SandboxStore, type FaultSpec, type SandboxRecord, type SandboxService } from '../../src/sandbox/sandbox-store.js';
 import { installErrorHandler } from '../../src/server/http-errors.js';
 import { ingestPlugin } from '../../src/server/ingest/plugin.js';
@@ -29,8 +29,13 @@ export interface FacturadorHarness {
   worker: Worker;
   /** Every request the server received, oldest first. */
   received: ReceivedRequest[];
-  /** POSTs a signed confirmation to /webhooks/epayco; returns webpig's event id. */
+  /**
+   * Makes the payment in the sandbox's ePayco (in this state), then POSTs its signed
+   * confirmation to /webhooks/epayco; returns webpig's event id.
+   */
   sendConfirmation(input: Omit<ConfirmationInput, 'customerId'>): Promise<number>;
+  /** Makes (or moves) the payment in the sandbox's ePayco only, which the source validates against. */
+  makePayment(input: Omit<ConfirmationInput, 'customerId'>): void;
   /** Waits until the event is in one of these statuses (fails after 15 s, naming its state). */
   waitForStatus(eventId: number, statuses: EventStatus[]): Promise<EventRecord>;
   /** Waits until no event is queued, processing or retrying (fails after 15 s). */
@@ -72,13 +77,21 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
   const sandbox = SandboxStore.open(options.sandboxDbPath ?? ':memory:');
   const app = Fastify({ logger: false });
   installErrorHandler(app);
+  // ePayco's reference endpoint (the sandbox's, on the same sandbox store) on its own port: the
+  // source must know its URL before the main app listens. Its requests are not in `received`.
+  const epaycoApp = Fastify({ logger: false });
+  await epaycoApp.register(sandboxPlugin, { store: sandbox });
+  await epaycoApp.listen({ host: '127.0.0.1', port: 0 });
+  const epaycoAddress = epaycoApp.server.address();
+  if (!epaycoAddress || typeof epaycoAddress === 'string') throw new Error('not listening on TCP');
+  const validation = { baseUrl: `http://127.0.0.1:${epaycoAddress.port}/sandbox/epayco` };
   const received: ReceivedRequest[] = [];
   app.addHook('onRequest', async (request) => {
     received.push({ method: request.method, url: request.url, authorization: request.headers.authorization });
   });
   await app.register(ingestPlugin, {
     store,
-    sources: [{ name: 'epayco', kind: 'epayco', customerId: EPAYCO.customerId, pKeys: [EPAYCO.pKey] }],
+    sources: [{ name: 'epayco', kind: 'epayco', customerId: EPAYCO.customerId, pKeys: [EPAYCO.pKey], validation }],
   });
   await app.register(sandboxPlugin, { store: sandbox });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -91,6 +104,13 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
   const worker = createWorker({ store, pipelines, concurrency: 2, leaseMs: 5_000, pollMs: 20, logger: pino({ level: 'silent' }) });
   if (options.startWorker ?? true) worker.start();
 
+  function makePayment(input: Omit<ConfirmationInput, 'customerId'>): void {
+    const fields = confirmationFields({ ...input, customerId: EPAYCO.customerId });
+    const [known] = sandbox.findBy('epayco', 'transactions', 'x_ref_payco', input.refPayco);
+    if (known) sandbox.update('epayco', 'transactions', known.id, fields);
+    else sandbox.insert('epayco', 'transactions', fields);
+  }
+
   return {
     baseUrl,
     app,
@@ -99,7 +119,9 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
     pipelines,
     worker,
     received,
+    makePayment,
     async sendConfirmation(input) {
+      makePayment(input);
       const signed = signedConfirmation(input, EPAYCO);
       const res = await fetch(`${baseUrl}/webhooks/epayco${signed.query}`, { method: signed.method, headers: signed.headers, body: signed.body });
       const body = (await res.json()) as JsonObject;
@@ -136,6 +158,7 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
     async close() {
       await worker.stop({ abort: true });
       await app.close();
+      await epaycoApp.close();
       await store.close();
       sandbox.close();
     },

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { signEpayco } from '../../src/sources/signing.js';
+import { confirmationFields } from '../../src/sandbox/epayco-confirmations.js';
+import { EPAYCO, startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
+import { sendDelivery } from '../helpers/signing.js';
+
+/**
+ * Issue 17 item 1, as an attacker does it: a customer holds the signed confirmation of their
+ * own pending payment (the response page carries the same parameters) and re-sends it with
+ * `x_cod_transaction_state=1` — and another x_id_invoice. x_signature does not cover either,
+ * so before webpig validated every confirmation with ePayco, each forgery was a new accepted
+ * event: invoiced, emitted to the DIAN, a membership created. Over real HTTP, against the
+ * sandbox's ePayco (which knows the payment is pending) and the Facturador's worker.
+ */
+
+let h: FacturadorHarness;
+before(async () => {
+  h = await startFacturadorHarness();
+});
+after(() => h.close());
+
+const pendingPayment = (refPayco: string) => ({ invoiceId: 'INV-ELITE-001', refPayco, state: '3' as const });
+
+/** The customer's copy of their pending confirmation, with the fields they choose changed. */
+function forged(refPayco: string, changes: Record<string, string>) {
+  const fields = { ...confirmationFields({ ...pendingPayment(refPayco), customerId: EPAYCO.customerId }), ...changes };
+  return signEpayco({ customerId: EPAYCO.customerId, pKey: EPAYCO.pKey, fields });
+}
+
+describe('a forged ePayco state over HTTP', () => {
+  it('ten signed pending confirmations re-sent as accepted, for other invoices, make no event, no invoice, no membership', async () => {
+    const pendingIds: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const refPayco = String(661000 + i);
+      pendingIds.push(await h.sendConfirmation(pendingPayment(refPayco)));
+      const reply = await sendDelivery(
+        h.baseUrl,
+        'epayco',
+        forged(refPayco, { x_cod_transaction_state: '1', x_cod_response: '1', x_response: 'Aceptada', x_id_invoice: `INV-ELITE-00${i % 3}` }),
+      );
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      assert.deepEqual(reply.body, { id: pendingIds[i], status: 'duplicate' }, 'it is the pending event again');
+    }
+    await h.waitForIdle();
+    assert.equal(await h.store.countEvents({}), 10, 'one event per payment: the pending one');
+    assert.equal(await h.store.countEvents({ transactionStatus: 'accepted' }), 0);
+    assert.equal(await h.store.countEvents({ status: ['ignored'] }), 10, 'pending payments are not invoiced');
+    for (const id of pendingIds) {
+      const event = await h.store.getEvent(id);
+      assert.equal(event?.transactionStatus, 'pending');
+      assert.equal(event?.entityKey, 'invoice:INV-ELITE-001', 'the invoice ePayco reports, not the forged one');
+      assert.equal(event?.summary.references?.validated, 'true');
+    }
+    assert.equal(h.records('worldoffice', 'invoices').length, 0, 'no invoice');
+    assert.equal(h.records('worldoffice', 'emissions').length, 0, 'nothing sent to the DIAN');
+    assert.equal(h.records('frapp', 'memberships').length, 0, 'no membership');
+  });
+
+  it('a forgery that arrives first is stored as the pending payment ePayco reports, and once the payment really is accepted it is invoiced once', async () => {
+    h.makePayment(pendingPayment('662000'));
+    const first = await sendDelivery(h.baseUrl, 'epayco', forged('662000', { x_cod_transaction_state: '1', x_cod_response: '1' }));
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const stored = await h.waitForStatus(first.body.id as number, ['ignored', 'succeeded', 'dead']);
+    assert.equal(stored.transactionStatus, 'pending');
+    assert.equal(stored.providerEventId, '662000:3');
+    const accepted = await h.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '662000', state: '1' });
+    const event = await h.waitForStatus(accepted, ['succeeded', 'dead']);
+    assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
+    assert.equal(h.records('worldoffice', 'invoices').length, 1, 'the real payment is invoiced, once');
+  });
+
+  it('a confirmation ePayco does not know is refused (401) and stores nothing', async () => {
+    const before = await h.store.countEvents({});
+    const reply = await sendDelivery(h.baseUrl, 'epayco', forged('663000', {}));
+    assert.equal(reply.status, 401);
+    assert.equal((reply.body.error as { code?: string } | undefined)?.code, 'VALIDATION_MISMATCH');
+    assert.equal(await h.store.countEvents({}), before);
+  });
+});
