@@ -56,6 +56,8 @@ export interface HarnessOptions {
   startWorker?: boolean;
   /** (Default: the engine's 30 s) */
   stageTimeoutMs?: number;
+  /** `false`: the ePayco source does not validate with the sandbox's ePayco. (Default: it does) */
+  epaycoValidation?: false;
   /** Changes the sandbox configuration before the pipeline is built (other URLs, tokens). */
   configure?: (config: FacturadorConfig) => FacturadorConfig;
 }
@@ -84,7 +86,7 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
   await epaycoApp.listen({ host: '127.0.0.1', port: 0 });
   const epaycoAddress = epaycoApp.server.address();
   if (!epaycoAddress || typeof epaycoAddress === 'string') throw new Error('not listening on TCP');
-  const validation = { baseUrl: `http://127.0.0.1:${epaycoAddress.port}/sandbox/epayco` };
+  const validation = options.epaycoValidation ?? { baseUrl: `http://127.0.0.1:${epaycoAddress.port}/sandbox/epayco` };
   const received: ReceivedRequest[] = [];
   app.addHook('onRequest', async (request) => {
     received.push({ method: request.method, url: request.url, authorization: request.headers.authorization });

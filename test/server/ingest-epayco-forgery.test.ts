@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
 import { signEpayco } from '../../src/sources/signing.js';
 import { confirmationFields } from '../../src/sandbox/epayco-confirmations.js';
 import { EPAYCO, startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
+import { startIngestServer } from '../helpers/ingest-server.js';
 import { sendDelivery } from '../helpers/signing.js';
 
 /**
@@ -76,5 +79,41 @@ describe('a forged ePayco state over HTTP', () => {
     assert.equal(reply.status, 401);
     assert.equal((reply.body.error as { code?: string } | undefined)?.code, 'VALIDATION_MISMATCH');
     assert.equal(await h.store.countEvents({}), before);
+  });
+});
+
+describe('ePayco validation turned off', () => {
+  let off: FacturadorHarness;
+  before(async () => {
+    off = await startFacturadorHarness({ epaycoValidation: false });
+  });
+  after(() => off.close());
+
+  it('a signed "accepted" confirmation decides nothing: stored without a transaction status, not invoiced', async () => {
+    const reply = await sendDelivery(off.baseUrl, 'epayco', forged('664000', { x_cod_transaction_state: '1', x_cod_response: '1' }));
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    const event = await off.waitForStatus(reply.body.id as number, ['ignored', 'succeeded', 'dead']);
+    assert.equal(event.transactionStatus, null);
+    assert.equal(event.type, 'transaction.unverified');
+    assert.equal(event.status, 'ignored', 'the Facturador finds no accepted state to invoice');
+    assert.equal(off.records('worldoffice', 'invoices').length, 0);
+    assert.equal(off.records('frapp', 'memberships').length, 0);
+  });
+
+  it('is announced at start by a warning in the log, which names no secret', async () => {
+    let logged = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged += chunk.toString();
+        done();
+      },
+    });
+    const server = await startIngestServer({
+      logger: pino({ level: 'info' }, sink),
+      sources: [{ name: 'epayco', kind: 'epayco', customerId: EPAYCO.customerId, pKeys: [EPAYCO.pKey], validation: false }],
+    });
+    await server.close();
+    assert.match(logged, /"level":40.*source \\"epayco\\": ePayco validation is off/);
+    assert.doesNotMatch(logged, new RegExp(EPAYCO.pKey));
   });
 });
