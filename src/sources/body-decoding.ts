@@ -44,9 +44,10 @@ export function scanJson(bytes: Buffer): JsonScan {
   while (i < bytes.length) {
     const byte = bytes[i] as number;
     if (byte === QUOTE) {
-      i++;
-      while (i < bytes.length && bytes[i] !== QUOTE) i += bytes[i] === BACKSLASH ? 2 : 1;
-      i++;
+      // Jump from quote to quote (indexOf is native); a quote after an odd run of backslashes is escaped.
+      let end = bytes.indexOf(QUOTE, i + 1);
+      while (end !== -1 && isEscaped(bytes, end)) end = bytes.indexOf(QUOTE, end + 1);
+      i = end === -1 ? bytes.length : end + 1;
     } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
       depth++;
       if (depth > MAX_JSON_DEPTH) {
@@ -65,6 +66,12 @@ export function scanJson(bytes: Buffer): JsonScan {
     }
   }
   return { inexactNumbers };
+}
+
+function isEscaped(bytes: Buffer, at: number): boolean {
+  let backslashes = 0;
+  while (bytes[at - 1 - backslashes] === BACKSLASH) backslashes++;
+  return backslashes % 2 === 1;
 }
 
 function isNumberByte(byte: number): boolean {

@@ -24,7 +24,7 @@ interface DemoProcess {
 async function startDemo(cwd: string, args: string[], env: Record<string, string> = {}): Promise<DemoProcess> {
   const child = spawn(process.execPath, ['--import', TSX, MAIN, 'demo', '--port', '0', ...args], {
     cwd,
-    env: { ...process.env, WEBPIG_DATABASE_URL: '', ...env },
+    env: { ...process.env, WEBPIG_DATABASE_URL: '', WEBPIG_EPAYCO_VALIDATION: '', ...env },
   });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -63,6 +63,11 @@ describe('deeply nested JSON', () => {
   it(`accepts ${MAX_JSON_DEPTH} levels, brackets inside strings, and a Stripe event`, async () => {
     const ok = await custom.verify(signedCustom(`{"id":"x","deep":${nested(MAX_JSON_DEPTH - 1)},"s":"${'{['.repeat(200)}\\"{"}`), now);
     assert.equal(ok.providerEventId, 'x');
+    // A string ending in an escaped backslash closes at its quote: the nesting after it still counts.
+    const backslash = '"a":"x\\\\"';
+    assert.deepEqual(parseExactJsonObject(Buffer.from(`{${backslash},"b":[[1]]}`)), { a: 'x\\', b: [[1]] });
+    assert.ok(parseExactJsonObject(Buffer.from(`{${backslash},"deep":${nested(MAX_JSON_DEPTH - 1)}}`)));
+    assert.throws(() => parseExactJsonObject(Buffer.from(`{${backslash},"deep":${nested(MAX_JSON_DEPTH)}}`)), /deeper than/);
     await stripe.verify(toIncoming(signStripe({ payload: stripeEvent({ id: 'evt_1' }), secret: TEST_SECRETS.stripe })), now);
   });
 });
