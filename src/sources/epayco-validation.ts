@@ -44,7 +44,9 @@ export async function fetchEpaycoReference(validation: EpaycoValidation, refPayc
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(validation.timeoutMs) });
     status = response.status;
-    body = status === 404 ? null : await response.json();
+    // Only a 2xx answer is read: an error page need not be JSON, and its status says enough.
+    if (status >= 200 && status <= 299) body = await response.json();
+    else await response.body?.cancel();
   } catch (err) {
     throw new SourceError('VALIDATION_UNAVAILABLE', `could not validate ${refPayco} with ePayco: ${(err as Error).message}`, { cause: err });
   }

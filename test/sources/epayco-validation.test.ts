@@ -40,7 +40,8 @@ describe('ePayco validation failures', () => {
   it('ePayco failing, hanging or unreachable is a 503, so ePayco retries', async () => {
     await epayco.pay(epaycoFields({ x_ref_payco: '803' }));
     epayco.fail('error', 500);
-    await rejectsWith(adapter.verify(toIncoming(sign(epaycoFields({ x_ref_payco: '803' }))), now), 'VALIDATION_UNAVAILABLE', 503);
+    const failed = await rejectsWith(adapter.verify(toIncoming(sign(epaycoFields({ x_ref_payco: '803' }))), now), 'VALIDATION_UNAVAILABLE', 503);
+    assert.match(failed.message, /HTTP 500/);
     epayco.fail('timeout');
     await rejectsWith(adapter.verify(toIncoming(sign(epaycoFields({ x_ref_payco: '803' }))), now), 'VALIDATION_UNAVAILABLE', 503);
     // The faults are used up: the same confirmation is accepted on ePayco's next try.
