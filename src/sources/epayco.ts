@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { EventSummary, TransactionStatus } from '../core/types.js';
+import type { EventSummary, JsonObject, TransactionStatus } from '../core/types.js';
 import type { EpaycoSourceConfig } from './config.js';
-import type { JsonObject } from '../core/types.js';
 import { declaredCharset, parseFormBytes } from './body-decoding.js';
 import { compact, macMatches, mediaType, singleHeader } from './delivery-reading.js';
 import {
@@ -102,11 +101,12 @@ export function createEpaycoAdapter(config: EpaycoSourceConfig): SourceAdapter {
  * nothing about money (no transaction status, type `transaction.unverified`) and its payload
  * keeps them only under `unverified`; a pipeline that wants them must ask ePayco itself. The
  * claimed code stays in the dedupe key (so a later state is not lost as a duplicate), bounded
- * to 1–3 digits: a replayer can add at most a few events per reference, none of them money.
+ * to 1–99 (ePayco's codes are 1–12): a replayer can add at most 99 events per reference, none
+ * of them about money.
  */
 function unvalidated(fields: Record<string, string>, claimedState: string, amount: number, now: Date): NormalizedDelivery {
-  if (!/^\d{1,3}$/.test(claimedState)) {
-    throw new SourceError('MALFORMED_BODY', 'x_cod_transaction_state must be a number of 1 to 3 digits');
+  if (!/^[1-9]\d?$/.test(claimedState)) {
+    throw new SourceError('MALFORMED_BODY', 'x_cod_transaction_state must be a number from 1 to 99');
   }
   const payload = authenticatedPayload(fields, null);
   return {

@@ -184,7 +184,8 @@ describe('epayco adapter', () => {
     assert.equal((payload.unverified as Record<string, string>).x_cod_transaction_state, '1');
     assert.equal(delivery.summary.references?.validated, 'false');
     assert.equal(delivery.summary.references?.invoice, undefined);
-    const odd = state('12345', { x_ref_payco: '705' });
-    await rejectsWith(unvalidated.verify(toIncoming(sign(odd)), now), 'MALFORMED_BODY', 400);
+    for (const code of ['123', '01', 'x']) {
+      await rejectsWith(unvalidated.verify(toIncoming(sign(state(code, { x_ref_payco: '705' }))), now), 'MALFORMED_BODY', 400);
+    }
   });
 });
