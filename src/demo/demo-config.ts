@@ -81,8 +81,14 @@ export function mergeColumns(...groups: ColumnConfig[][]): ColumnConfig[] {
  */
 export function demoConfig(baseUrl: string, sources: SourceConfig[], apps: DemoApps): WebpigConfig {
   const mercadopagoApiUrl = `${baseUrl}/sandbox/mercadopago`;
+  // The demo's ePayco is the sandbox's: confirmations are validated there unless the
+  // environment chose otherwise (WEBPIG_EPAYCO_VALIDATION).
+  const withSandboxValidation = (source: SourceConfig): SourceConfig =>
+    source.kind === 'epayco' && source.validation === undefined
+      ? { ...source, validation: { baseUrl: `${baseUrl}/sandbox/epayco` } }
+      : source;
   return {
-    sources,
+    sources: sources.map(withSandboxValidation),
     pipelines: [
       facturadorPipeline({ ...sandboxFacturadorConfig(baseUrl), stageTimeoutMs: 10_000, store: apps.alerts }),
       stripeOrdersPipeline({ shopBaseUrl: baseUrl, alerts: apps.alerts }),

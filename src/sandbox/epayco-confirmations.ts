@@ -73,6 +73,26 @@ export function signedConfirmation(input: Omit<ConfirmationInput, 'customerId'>,
   });
 }
 
+/**
+ * Makes (or moves to a new state) the payment in the sandbox's ePayco at `sandboxUrl` (e.g.
+ * `http://127.0.0.1:3000/sandbox`), so that its reference endpoint reports it: webpig's ePayco
+ * source validates every confirmation there before accepting it.
+ */
+export async function makeSandboxPayment(
+  sandboxUrl: string,
+  input: Omit<ConfirmationInput, 'customerId'>,
+  credentials: EpaycoCredentials,
+  signal?: AbortSignal,
+): Promise<void> {
+  const res = await fetch(`${sandboxUrl.replace(/\/+$/, '')}/epayco/transactions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(confirmationFields({ ...input, customerId: credentials.customerId })),
+    ...(signal ? { signal } : {}),
+  });
+  if (!res.ok) throw new Error(`making a payment in the sandbox's ePayco failed: ${res.status} ${await res.text()}`);
+}
+
 /** "YYYY-MM-DD HH:mm:ss" in Colombia's time (UTC−5, no DST), as ePayco writes it. */
 function bogotaTime(at: Date): string {
   return new Date(at.getTime() - 5 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');

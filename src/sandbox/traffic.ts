@@ -1,6 +1,6 @@
 import type { FaultSpec } from './sandbox-store.js';
 import { UNKNOWN_INVOICE_PREFIX } from './fake-data.js';
-import { confirmationFields, signedConfirmation, type EpaycoCredentials, type EpaycoStateCode } from './epayco-confirmations.js';
+import { makeSandboxPayment, signedConfirmation, type EpaycoCredentials, type EpaycoStateCode } from './epayco-confirmations.js';
 
 /**
  * The demo's stream of sample webhooks: signed ePayco confirmations POSTed to
@@ -18,7 +18,11 @@ export type TrafficScenario =
   | 'rejected'
   /** An accepted payment delivered twice: stored once, the second reply says duplicate. */
   | 'duplicate'
-  /** Pending then accepted for one payment, delivered reversed: the late pending is ignored. */
+  /**
+   * Pending then accepted for one payment, delivered reversed. ePayco (the sandbox) already
+   * reports the payment accepted when the late pending arrives, so webpig stores it as what
+   * ePayco says — the accepted event again: a duplicate.
+   */
   | 'out-of-order'
   /** A sandbox fault is set first, so a stage fails and the event is retried. */
   | 'fault'
@@ -72,9 +76,9 @@ export interface TrafficOptions {
   /** Scenario weights. (Default: DEFAULT_SCENARIO_WEIGHTS) */
   weights?: Partial<Record<TrafficScenario, number>>;
   /**
-   * Register each payment's final state in the sandbox's ePayco first, so an ePayco source
-   * configured with `validation: { baseUrl: '<baseUrl>/sandbox/epayco' }` can check it.
-   * (Default: false)
+   * Make each payment, in its final state, in the sandbox's ePayco first, so an ePayco source
+   * validating against `<baseUrl>/sandbox/epayco` (the demo's) knows it. Off only to show what
+   * happens to confirmations ePayco does not know. (Default: true)
    */
   registerWithSandbox?: boolean;
   /** Stops the traffic, like the returned function. */
@@ -136,21 +140,14 @@ export function startTraffic(options: TrafficOptions): StopTraffic {
   };
 
   /** What ePayco's validation endpoint will answer for this payment: its final state. */
-  const register = async (payment: { invoiceId: string; refPayco: string; state: EpaycoStateCode; at: Date }): Promise<void> => {
-    const res = await fetch(`${base}/sandbox/epayco/transactions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(confirmationFields({ ...payment, customerId: options.epayco.customerId })),
-      signal: stopper.signal,
-    });
-    if (!res.ok) throw new Error(`registering a payment in the sandbox failed: ${res.status} ${await res.text()}`);
-  };
+  const register = (payment: { invoiceId: string; refPayco: string; state: EpaycoStateCode; at: Date }): Promise<void> =>
+    makeSandboxPayment(`${base}/sandbox`, payment, options.epayco, stopper.signal);
 
   const runScenario = async (scenario: TrafficScenario): Promise<void> => {
     const refPayco = String(10_000_000 + Math.floor(rng() * 89_999_999));
     const invoiceId = scenario === 'dead' ? `${UNKNOWN_INVOICE_PREFIX}${refPayco}` : `INV-${refPayco}`;
     const at = new Date();
-    if (options.registerWithSandbox) {
+    if (options.registerWithSandbox ?? true) {
       try {
         await register({ invoiceId, refPayco, state: scenario === 'rejected' ? '2' : '1', at });
       } catch (err) {

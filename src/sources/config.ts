@@ -18,6 +18,9 @@ const secretList = z.array(z.string().min(1, 'a secret may not be empty')).min(1
 /** Seconds a signed timestamp may differ from the server's clock, in either direction. */
 const toleranceSeconds = z.number().int().positive();
 
+/** ePayco's own server, the default for the reference check. */
+export const EPAYCO_VALIDATION_URL = 'https://secure.epayco.co';
+
 export const epaycoSourceSchema = z.object({
   name: sourceName,
   kind: z.literal('epayco'),
@@ -28,18 +31,24 @@ export const epaycoSourceSchema = z.object({
   /** Accept confirmations sent as a GET query string. (Default: true) */
   acceptGet: z.boolean().default(true),
   /**
-   * Server-side validation: before accepting, read the transaction from ePayco's reference
-   * endpoint (`GET <baseUrl>/validation/v1/reference/<x_ref_payco>`) and require its state
-   * and amount to match the confirmation. (Default: off)
+   * Server-side validation (on by default): before accepting, webpig reads the transaction
+   * from ePayco's reference endpoint (`GET <baseUrl>/validation/v1/reference/<x_ref_payco>`)
+   * and stores the state and invoice ePayco reports, since `x_signature` does not cover them.
+   * `false` turns it off (webpig warns at start): confirmations are then stored with no
+   * transaction status and without their unauthenticated state and invoice fields.
+   * (Default: { baseUrl: 'https://secure.epayco.co', timeoutMs: 5000 })
    */
   validation: z
-    .object({
-      /** (Default: https://secure.epayco.co) */
-      baseUrl: z.url().default('https://secure.epayco.co'),
-      /** (Default: 5000) */
-      timeoutMs: z.number().int().positive().default(5000),
-    })
-    .optional(),
+    .union([
+      z.literal(false),
+      z.object({
+        /** (Default: https://secure.epayco.co) */
+        baseUrl: z.url().default(EPAYCO_VALIDATION_URL),
+        /** (Default: 5000) */
+        timeoutMs: z.number().int().positive().default(5000),
+      }),
+    ])
+    .default({ baseUrl: EPAYCO_VALIDATION_URL, timeoutMs: 5000 }),
 });
 
 export const mercadopagoSourceSchema = z.object({
@@ -175,6 +184,21 @@ export function parseSourceConfigs(input: readonly unknown[]): ResolvedSourceCon
     names.add(source.name);
     return source;
   });
+}
+
+/**
+ * What an operator must be told at start about these sources: settings that weaken what
+ * webpig can prove about a delivery. The messages hold no secret.
+ */
+export function sourceWarnings(sources: readonly ResolvedSourceConfig[]): string[] {
+  return sources
+    .filter((source) => source.kind === 'epayco' && source.validation === false)
+    .map(
+      (source) =>
+        `source "${source.name}": ePayco validation is off, so a confirmation's state and invoice cannot be ` +
+        'checked (x_signature does not cover them): its events are stored with no transaction status and ' +
+        'without those fields. Remove validation: false (or WEBPIG_EPAYCO_VALIDATION=off) to have them checked.',
+    );
 }
 
 function describeSource(raw: unknown, index: number): string {

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { JsonObject, JsonValue } from '../core/types.js';
+import { parseExactJsonObject } from './body-decoding.js';
 import { SourceError, type IncomingDelivery } from './source.js';
 
 /**
@@ -42,17 +43,12 @@ export function decodeUtf8(bytes: Buffer, what: string): string {
   }
 }
 
-/** Parses a JSON object body; anything else (array, scalar, bad syntax) is a 400. */
+/**
+ * Parses a JSON object body; anything else (array, scalar, bad syntax, nesting deeper than
+ * MAX_JSON_DEPTH) is a 400. Integers beyond 2^53 are kept as their exact text (body-decoding.ts).
+ */
 export function parseJsonObject(bytes: Buffer): JsonObject {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(decodeUtf8(bytes, 'the body'));
-  } catch (err) {
-    if (err instanceof SourceError) throw err;
-    throw new SourceError('MALFORMED_BODY', `the body is not valid JSON: ${(err as Error).message}`);
-  }
-  if (!isJsonObject(parsed)) throw new SourceError('MALFORMED_BODY', 'the body must be a JSON object');
-  return parsed;
+  return parseExactJsonObject(bytes);
 }
 
 export function isJsonObject(value: unknown): value is JsonObject {

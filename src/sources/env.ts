@@ -9,6 +9,9 @@ import type { SourceConfig } from './config.js';
  *   for rotation). → source `mercadopago`
  * - `WEBPIG_EPAYCO_CUSTOMER_ID` and `WEBPIG_EPAYCO_P_KEY` (P_KEY comma-separated for rotation):
  *   both needed. → source `epayco`
+ * - `WEBPIG_EPAYCO_VALIDATION`: `off` turns ePayco's server-side validation off (webpig warns at
+ *   start); a URL replaces ePayco's own server (`https://secure.epayco.co`) for it, e.g. a sandbox;
+ *   unset or `on`: validation against ePayco's server.
  *
  * A provider whose variables are not set gets no source. Values are never logged.
  */
@@ -17,7 +20,12 @@ export function sourcesFromEnv(env: Readonly<Record<string, string | undefined>>
   const epaycoCustomerId = env.WEBPIG_EPAYCO_CUSTOMER_ID?.trim();
   const epaycoKeys = list(env.WEBPIG_EPAYCO_P_KEY);
   if (epaycoCustomerId && epaycoKeys.length > 0) {
-    sources.push({ name: 'epayco', kind: 'epayco', customerId: epaycoCustomerId, pKeys: epaycoKeys });
+    const source: SourceConfig = { name: 'epayco', kind: 'epayco', customerId: epaycoCustomerId, pKeys: epaycoKeys };
+    const validation = env.WEBPIG_EPAYCO_VALIDATION?.trim() ?? '';
+    // Anything that is not off/on is taken as the URL: the config check names it if it is not one.
+    if (validation.toLowerCase() === 'off') source.validation = false;
+    else if (validation !== '' && validation.toLowerCase() !== 'on') source.validation = { baseUrl: validation };
+    sources.push(source);
   }
   const mercadopagoSecrets = list(env.WEBPIG_MERCADOPAGO_WEBHOOK_SECRET);
   if (mercadopagoSecrets.length > 0) {

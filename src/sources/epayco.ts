@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { EventSummary, TransactionStatus } from '../core/types.js';
+import type { EventSummary, JsonObject, TransactionStatus } from '../core/types.js';
 import type { EpaycoSourceConfig } from './config.js';
-import { compact, decodeUtf8, isJsonObject, macMatches, mediaType, parseFormFields } from './delivery-reading.js';
+import { declaredCharset, parseFormBytes } from './body-decoding.js';
+import { compact, macMatches, mediaType, singleHeader } from './delivery-reading.js';
+import {
+  authenticatedPayload,
+  fetchEpaycoReference,
+  knownStateCode,
+  requireSameSignedFacts,
+} from './epayco-validation.js';
 import { SourceError, type IncomingDelivery, type NormalizedDelivery, type SourceAdapter } from './source.js';
 
 /**
@@ -10,8 +17,13 @@ import { SourceError, type IncomingDelivery, type NormalizedDelivery, type Sourc
  * sha256(p_cust_id_cliente^p_key^x_ref_payco^x_transaction_id^x_amount^x_currency_code), a
  * plain hash (not an HMAC) over the fields exactly as received (see PROVIDERS.md §3).
  *
- * Identity: one event per (x_ref_payco, state code) — a payment going pending → accepted is
- * two events about the entity `x_ref_payco`; the same confirmation resent is a duplicate.
+ * The signature does not cover the state or the invoice, so by default every confirmation,
+ * whatever state it claims, is checked against ePayco's reference endpoint and the event
+ * carries ePayco's answer (epayco-validation.ts). Identity uses only signed or validated
+ * fields: one event per (x_ref_payco, validated state) — a forged "accepted" copy of a
+ * pending confirmation is the pending event again, a duplicate. The entity is the invoice
+ * ePayco reports (`invoice:<x_id_invoice>`, so two payments of one invoice are processed one
+ * after the other), else `x_ref_payco`.
  */
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -51,8 +63,8 @@ export function createEpaycoAdapter(config: EpaycoSourceConfig): SourceAdapter {
       for (const name of SIGNED_FIELDS) {
         if (!fields[name]) throw new SourceError('MISSING_FIELD', `${name} is missing`);
       }
-      const stateCode = fields.x_cod_transaction_state || fields.x_cod_response;
-      if (!stateCode) throw new SourceError('MISSING_FIELD', 'x_cod_transaction_state and x_cod_response are missing');
+      const claimedState = fields.x_cod_transaction_state || fields.x_cod_response;
+      if (!claimedState) throw new SourceError('MISSING_FIELD', 'x_cod_transaction_state and x_cod_response are missing');
 
       const authentic = config.pKeys.some((pKey) =>
         macMatches(Buffer.from(epaycoSignature(config.customerId, pKey, fields), 'hex'), sent, 'hex'),
@@ -63,20 +75,56 @@ export function createEpaycoAdapter(config: EpaycoSourceConfig): SourceAdapter {
       const amountText = fields.x_amount as string;
       const amount = Number(amountText);
       if (!Number.isFinite(amount)) throw new SourceError('MALFORMED_BODY', `x_amount "${amountText}" is not a number`);
-      if (config.validation) await validateWithEpayco(config.validation, refPayco, stateCode, amount);
+      if (config.validation === false) return unvalidated(fields, claimedState, amount, now);
 
-      const transactionStatus = epaycoStatus(stateCode);
+      const known = await fetchEpaycoReference(config.validation, refPayco);
+      requireSameSignedFacts(known, fields);
+      const state = knownStateCode(known, refPayco);
+      const invoice = known.x_id_invoice || known.x_id_factura;
+      const payload = authenticatedPayload(fields, known);
+      const transactionStatus = epaycoStatus(state);
       return {
-        providerEventId: `${refPayco}:${stateCode}`,
-        entityKey: refPayco,
-        type: `transaction.${transactionStatus ?? `state-${stateCode}`}`,
+        providerEventId: `${refPayco}:${state}`,
+        entityKey: invoice ? `invoice:${invoice}` : refPayco,
+        type: `transaction.${transactionStatus ?? `state-${state}`}`,
         transactionStatus,
-        occurredAt: transactionTime(fields) ?? now,
-        payload: fields,
-        summary: epaycoSummary(fields, amount),
+        occurredAt: transactionTime(topLevel(payload)) ?? now,
+        payload,
+        summary: epaycoSummary(topLevel(payload), amount, true),
       };
     },
   };
+}
+
+/**
+ * Validation explicitly off: the state and invoice are unauthenticated, so the event states
+ * nothing about money (no transaction status, type `transaction.unverified`) and its payload
+ * keeps them only under `unverified`; a pipeline that wants them must ask ePayco itself. The
+ * claimed code stays in the dedupe key (so a later state is not lost as a duplicate), bounded
+ * to 1–99 (ePayco's codes are 1–12): a replayer can add at most 99 events per reference, none
+ * of them about money.
+ */
+function unvalidated(fields: Record<string, string>, claimedState: string, amount: number, now: Date): NormalizedDelivery {
+  if (!/^[1-9]\d?$/.test(claimedState)) {
+    throw new SourceError('MALFORMED_BODY', 'x_cod_transaction_state must be a number from 1 to 99');
+  }
+  const payload = authenticatedPayload(fields, null);
+  return {
+    providerEventId: `${fields.x_ref_payco}:unverified-${claimedState}`,
+    entityKey: fields.x_ref_payco as string,
+    type: 'transaction.unverified',
+    transactionStatus: null,
+    occurredAt: transactionTime(topLevel(payload)) ?? now,
+    payload,
+    summary: epaycoSummary(topLevel(payload), amount, false),
+  };
+}
+
+/** The payload's own `x_*` text fields (not the `unverified` group). */
+function topLevel(payload: JsonObject): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(payload)) if (typeof value === 'string') fields[key] = value;
+  return fields;
 }
 
 /**
@@ -86,19 +134,19 @@ export function createEpaycoAdapter(config: EpaycoSourceConfig): SourceAdapter {
 function readFields(delivery: IncomingDelivery, acceptGet: boolean): Record<string, string> {
   if (delivery.method === 'GET') {
     if (!acceptGet) throw new SourceError('METHOD_NOT_ALLOWED', 'this source does not accept GET confirmations');
-    return parseFormFields(decodeUtf8(Buffer.from(delivery.rawQuery), 'the query string'), 'the query string');
+    return parseFormBytes(Buffer.from(delivery.rawQuery, 'latin1'), undefined, 'the query string');
   }
   if (delivery.rawBody.length === 0 && delivery.rawQuery !== '') {
-    return parseFormFields(decodeUtf8(Buffer.from(delivery.rawQuery), 'the query string'), 'the query string');
+    return parseFormBytes(Buffer.from(delivery.rawQuery, 'latin1'), undefined, 'the query string');
   }
   if (mediaType(delivery) !== FORM) {
     const got = mediaType(delivery) || 'no content type';
     throw new SourceError('UNSUPPORTED_MEDIA_TYPE', `expected ${FORM}, got ${got}`);
   }
-  const text = decodeUtf8(delivery.rawBody, 'the body');
+  const text = delivery.rawBody.toString('latin1');
   if (text.trim() === '') throw new SourceError('MALFORMED_BODY', 'the body is empty');
   if (!/^[^=&]+=/.test(text)) throw new SourceError('MALFORMED_BODY', 'the body is not form-encoded (key=value&…)');
-  return parseFormFields(text, 'the body');
+  return parseFormBytes(delivery.rawBody, declaredCharset(singleHeader(delivery, 'content-type')), 'the body');
 }
 
 /** x_fecha_transaccion is "YYYY-MM-DD HH:mm:ss" in Colombia's time (UTC−5, no DST). */
@@ -114,7 +162,7 @@ function transactionTime(fields: Record<string, string>): Date | undefined {
  * Customer fields: ePayco's plugins do not read them, so the names (`x_customer_*`) come from
  * the user's own stored confirmations in the seeds; absent ones are simply left out.
  */
-function epaycoSummary(fields: Record<string, string>, amount: number): EventSummary {
+function epaycoSummary(fields: Record<string, string>, amount: number, validated: boolean): EventSummary {
   const fullName = [fields.x_customer_name, fields.x_customer_lastname].filter(Boolean).join(' ');
   const customer = compact({
     name: fullName,
@@ -124,7 +172,7 @@ function epaycoSummary(fields: Record<string, string>, amount: number): EventSum
   });
   const extras: Record<string, string | undefined> = {};
   for (let i = 1; i <= 10; i++) extras[`extra${i}`] = fields[`x_extra${i}`];
-  const references = compact({
+  const references: Record<string, string> = compact({
     refPayco: fields.x_ref_payco,
     transactionId: fields.x_transaction_id,
     invoice: fields.x_id_invoice || fields.x_id_factura,
@@ -132,42 +180,11 @@ function epaycoSummary(fields: Record<string, string>, amount: number): EventSum
     franchise: fields.x_franchise,
     ...extras,
   });
+  // Whether the state, invoice and the fields ePayco reported were confirmed by ePayco.
+  references.validated = String(validated);
   const summary: EventSummary = { amount, currency: fields.x_currency_code, references };
   if (Object.keys(customer).length > 0) summary.customer = customer;
   // Only the name: ePayco sends no product id (x_id_invoice is the invoice, x_extra1 an order).
   if (fields.x_description) summary.product = { name: fields.x_description };
   return summary;
-}
-
-/**
- * Defence in depth (a leaked P_KEY): asks ePayco what it knows about the reference and
- * requires the same state and amount. Unreachable → 503, so ePayco retries later.
- */
-async function validateWithEpayco(
-  validation: NonNullable<EpaycoSourceConfig['validation']>,
-  refPayco: string,
-  stateCode: string,
-  amount: number,
-): Promise<void> {
-  const url = `${validation.baseUrl.replace(/\/+$/, '')}/validation/v1/reference/${encodeURIComponent(refPayco)}`;
-  let body: unknown;
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(validation.timeoutMs) });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    body = await response.json();
-  } catch (err) {
-    throw new SourceError('VALIDATION_UNAVAILABLE', `could not validate ${refPayco} with ePayco: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  const data = isJsonObject(body) && isJsonObject(body.data) ? body.data : body;
-  if (!isJsonObject(data)) throw new SourceError('VALIDATION_UNAVAILABLE', 'ePayco validation reply has no data');
-  const knownState = String(data.x_cod_transaction_state ?? data.x_cod_response ?? '');
-  const knownAmount = Number(data.x_amount);
-  if (String(data.x_ref_payco ?? '') !== refPayco || knownState !== stateCode || knownAmount !== amount) {
-    throw new SourceError(
-      'VALIDATION_MISMATCH',
-      `ePayco reports reference ${refPayco} with state ${knownState || '?'} and amount ${String(data.x_amount ?? '?')}`,
-    );
-  }
 }

@@ -24,10 +24,12 @@ import { SourceError, type IncomingDelivery, type NormalizedDelivery, type Sourc
  * body's `data.id` must equal the signed one, and the pipeline's first stage reads the payment
  * (or preapproval…) from the API rather than trusting anything else in the notification.
  *
- * Identity (dedupe key): `${type}:${data.id}:${action}:${n}` where n is the notification's own
- * `id` from the body (stable when MercadoPago resends the same notification), else the
- * `x-request-id`, else the signed `ts`. So two `payment.updated` notifications about one payment
- * are two events, while a retry of one notification is a duplicate. Entity: `${type}:${data.id}`.
+ * Identity (dedupe key): signed parts only — `${data.id}:${x-request-id}`, or
+ * `${data.id}:ts-${ts}` when there is no request id. The body's `id`, `type` and `action` are
+ * not signed: in the key, one captured notification could be replayed as any number of "new"
+ * events by changing them. So a replay is a duplicate, whatever its body says; the stored
+ * event keeps the first delivery's type and action, which only describe it (processing reads
+ * the resource from the API). Entity: `${type}:${data.id}`.
  *
  * Legacy IPN (`?topic=payment&id=…`, unsigned) is accepted only when the source is configured
  * with `verifyByFetching`; the event is marked `verification: "fetch"` in its payload and
@@ -83,16 +85,16 @@ export function createMercadopagoAdapter(config: MercadopagoSourceConfig): Sourc
       const type = asText(body.type) ?? query.type ?? query.topic;
       if (!type) throw new SourceError('MISSING_FIELD', 'type is missing');
       const action = asText(body.action) ?? `${type}.notification`;
-      const notificationId = asText(body.id) ?? requestId ?? ts;
+      const signedDelivery = requestId ? requestId : `ts-${ts}`;
       return {
-        providerEventId: `${type}:${dataId}:${action}:${notificationId}`,
+        providerEventId: `${dataId}:${signedDelivery}`,
         entityKey: `${type}:${dataId}`,
         type: action,
         // The notification does not say; the first stage reads the resource to learn it.
         transactionStatus: null,
         occurredAt: parseTime(body.date_created) ?? now,
         payload: body,
-        summary: { references: { mercadopagoId: dataId, notificationId } },
+        summary: { references: { mercadopagoId: dataId, ...(requestId ? { requestId } : {}) } },
       };
     },
   };

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import type { EventSummary, JsonObject, JsonValue, TransactionStatus } from '../core/types.js';
+import { scanJson } from './body-decoding.js';
 import type { StripeSourceConfig } from './config.js';
 import {
   asText,
@@ -34,6 +35,8 @@ export function createStripeAdapter(config: StripeSourceConfig): SourceAdapter {
       if (header === undefined || header.trim() === '') {
         throw new SourceError('SIGNATURE_MISSING', 'the Stripe-Signature header is missing');
       }
+      // constructEvent parses the body itself: refuse nesting that would overflow a stack later.
+      scanJson(delivery.rawBody);
       const event = constructWithAnySecret(config, delivery.rawBody, header, now);
       requireWithinTolerance(signedAt(header), now, config.toleranceSeconds);
       return normalizeStripeEvent(event, now);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DEMO_SECRETS } from '../../src/demo/demo-config.js';
 import { runDemo, type RunningDemo } from '../../src/demo/run-demo.js';
-import { signedConfirmation } from '../../src/sandbox/epayco-confirmations.js';
+import { makeSandboxPayment, signedConfirmation } from '../../src/sandbox/epayco-confirmations.js';
 
 /**
  * The demo restarted on the same database keeps what the outside world holds: the sandbox's
@@ -28,10 +28,10 @@ describe('webpig demo restarted on the same database', () => {
   it('keeps the sandbox records, its pending faults and the shop stock', async () => {
     const first = await start();
     try {
-      const delivery = signedConfirmation(
-        { invoiceId: 'INV-RESTART-1', refPayco: '910001', state: '1', amount: 120000 },
-        { customerId: DEMO_SECRETS.epaycoCustomerId, pKey: DEMO_SECRETS.epaycoPKey },
-      );
+      const payment = { invoiceId: 'INV-RESTART-1', refPayco: '910001', state: '1', amount: 120000 } as const;
+      const credentials = { customerId: DEMO_SECRETS.epaycoCustomerId, pKey: DEMO_SECRETS.epaycoPKey };
+      await makeSandboxPayment(`${first.url}/sandbox`, payment, credentials);
+      const delivery = signedConfirmation(payment, credentials);
       const reply = await fetch(`${first.url}/webhooks/epayco${delivery.query}`, { method: delivery.method, headers: delivery.headers, body: delivery.body });
       assert.equal(reply.status, 200);
       // The last stage's record is there once the pipeline has run.

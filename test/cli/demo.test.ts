@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import type { EventStatus } from '../../src/core/types.js';
 import { DEMO_SECRETS } from '../../src/demo/demo-config.js';
-import { signedConfirmation } from '../../src/sandbox/epayco-confirmations.js';
+import { makeSandboxPayment, signedConfirmation } from '../../src/sandbox/epayco-confirmations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -24,7 +24,7 @@ interface DemoProcess {
 async function startDemo(cwd: string, args: string[], env: Record<string, string> = {}): Promise<DemoProcess> {
   const child = spawn(process.execPath, ['--import', TSX, MAIN, 'demo', '--port', '0', ...args], {
     cwd,
-    env: { ...process.env, WEBPIG_DATABASE_URL: '', ...env },
+    env: { ...process.env, WEBPIG_DATABASE_URL: '', WEBPIG_EPAYCO_VALIDATION: '', ...env },
   });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -99,10 +99,11 @@ describe('webpig demo', () => {
     dirs.push(cwd);
     const demo = await startDemo(cwd, ['--no-traffic', '--db', 'demo.db']);
     try {
-      const delivery = signedConfirmation(
-        { invoiceId: 'INV-DEMO-1', refPayco: '900001', state: '1', amount: 403125 },
-        { customerId: DEMO_SECRETS.epaycoCustomerId, pKey: DEMO_SECRETS.epaycoPKey },
-      );
+      const payment = { invoiceId: 'INV-DEMO-1', refPayco: '900001', state: '1', amount: 403125 } as const;
+      const credentials = { customerId: DEMO_SECRETS.epaycoCustomerId, pKey: DEMO_SECRETS.epaycoPKey };
+      // The demo's ePayco source validates with the sandbox's ePayco, which must know the payment.
+      await makeSandboxPayment(`${demo.url}/sandbox`, payment, credentials);
+      const delivery = signedConfirmation(payment, credentials);
       const reply = await fetch(`${demo.url}/webhooks/epayco${delivery.query}`, {
         method: delivery.method,
         headers: delivery.headers,
@@ -153,7 +154,9 @@ describe('webpig demo', () => {
       assert.doesNotMatch(demo.output(), new RegExp(own.pKey), 'a secret from the environment is never printed');
 
       const post = async (credentials: { customerId: string; pKey: string }) => {
-        const delivery = signedConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '1', amount: 403125 }, credentials);
+        const payment = { invoiceId: 'INV-373', refPayco: '373', state: '1', amount: 403125 } as const;
+        await makeSandboxPayment(`${demo.url}/sandbox`, payment, credentials);
+        const delivery = signedConfirmation(payment, credentials);
         return fetch(`${demo.url}/webhooks/epayco${delivery.query}`, { method: delivery.method, headers: delivery.headers, body: delivery.body });
       };
       const withDemoSecret = await post({ customerId: DEMO_SECRETS.epaycoCustomerId, pKey: DEMO_SECRETS.epaycoPKey });

@@ -11,6 +11,7 @@ import {
   type DashboardServer,
 } from '../helpers/browser.js';
 import { epaycoFields, sendDelivery, signEpayco, TEST_SECRETS } from '../helpers/signing.js';
+import { startEpaycoSandbox, type EpaycoSandbox } from '../helpers/epayco-sandbox.js';
 import { ADMIN, AUTH, COLUMNS, DATA_MARKUP, FLAGS, OPERATOR, PIPELINES, runFirstStage, seedDeadEvent, SOURCES } from './fixtures.js';
 
 /**
@@ -30,13 +31,16 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
   let seen: ReturnType<typeof watchPage>;
   let deadEventId: number;
   let liveEventId: number;
+  let epayco: EpaycoSandbox;
 
   before(async () => {
+    // The ePayco source validates each confirmation with ePayco: here, the sandbox's.
+    epayco = await startEpaycoSandbox();
     server = await startDashboardServer({
       columns: COLUMNS,
       flags: FLAGS,
       pipelines: PIPELINES,
-      sources: SOURCES,
+      sources: SOURCES.map((source) => (source.kind === 'epayco' ? { ...source, validation: { baseUrl: epayco.validationUrl } } : source)),
       auth: AUTH,
       signIn: { kind: 'oidc', accounts: [{ email: OPERATOR, name: 'Finanzas Uno' }, { email: ADMIN }] },
     });
@@ -51,6 +55,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
   after(async () => {
     await browser?.close();
     await server?.close();
+    await epayco?.close();
   });
 
   test('signs in through the OpenID Connect provider', async () => {
@@ -95,11 +100,9 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.evaluate(() => {
       (window as unknown as { notReloaded: boolean }).notReloaded = true;
     });
-    const signed = signEpayco({
-      customerId: TEST_SECRETS.epaycoCustomerId,
-      pKey: TEST_SECRETS.epaycoPKey,
-      fields: epaycoFields({ x_ref_payco: '5550001', x_customer_name: XSS_NAME, x_customer_lastname: 'Pérez', x_description: '<b>Plan Pro</b>' }),
-    });
+    const fields = epaycoFields({ x_ref_payco: '5550001', x_customer_name: XSS_NAME, x_customer_lastname: 'Pérez', x_description: '<b>Plan Pro</b>' });
+    await epayco.pay(fields);
+    const signed = signEpayco({ customerId: TEST_SECRETS.epaycoCustomerId, pKey: TEST_SECRETS.epaycoPKey, fields });
     const reply = await sendDelivery(server.baseUrl, 'epayco', signed);
     assert.equal(reply.status, 200);
     const acknowledgedAt = performance.now();
@@ -140,18 +143,16 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
 
   test('live updates survive a dropped stream connection', async () => {
     server.dropConnections();
-    const signed = signEpayco({
-      customerId: TEST_SECRETS.epaycoCustomerId,
-      pKey: TEST_SECRETS.epaycoPKey,
-      fields: epaycoFields({
-        x_ref_payco: '5550002',
-        x_customer_name: 'Luisa',
-        x_customer_lastname: 'Mora',
-        x_cod_transaction_state: '2',
-        x_cod_response: '2',
-        x_response: 'Rechazada',
-      }),
+    const fields = epaycoFields({
+      x_ref_payco: '5550002',
+      x_customer_name: 'Luisa',
+      x_customer_lastname: 'Mora',
+      x_cod_transaction_state: '2',
+      x_cod_response: '2',
+      x_response: 'Rechazada',
     });
+    await epayco.pay(fields);
+    const signed = signEpayco({ customerId: TEST_SECRETS.epaycoCustomerId, pKey: TEST_SECRETS.epaycoPKey, fields });
     // Node's fetch may pick a pooled connection that was just cut: send again, as a provider
     // would (the same delivery twice is stored once).
     const reply = await sendDelivery(server.baseUrl, 'epayco', signed).catch(() => sendDelivery(server.baseUrl, 'epayco', signed));

@@ -33,7 +33,7 @@ describe('Facturador: one invoice paid twice', () => {
   });
 
   it('the same with events keyed per x_ref_payco (both payments of an invoice run at once): the invoice claim alone holds', async () => {
-    await payEveryInvoiceTwiceAtOnce(await start({ concurrency: 4, entityKey: 'source' }));
+    await payEveryInvoiceTwiceAtOnce(await start({ concurrency: 4, entityKey: 'reference' }));
     await assertOncePerInvoice(h!);
   });
 

@@ -5,7 +5,7 @@ import type { PipelineDefinition } from '../../src/core/pipeline.js';
 import type { CheckpointRecord, EventRecord, EventStatus, JsonObject } from '../../src/core/types.js';
 import { createWorker, type Worker } from '../../src/engine/worker.js';
 import { sandboxPlugin } from '../../src/sandbox/plugin.js';
-import { signedConfirmation, type ConfirmationInput } from '../../src/sandbox/epayco-confirmations.js';
+import { confirmationFields, signedConfirmation, type ConfirmationInput } from '../../src/sandbox/epayco-confirmations.js';
 import { SandboxStore, type FaultSpec, type SandboxRecord, type SandboxService } from '../../src/sandbox/sandbox-store.js';
 import { installErrorHandler } from '../../src/server/http-errors.js';
 import { ingestPlugin } from '../../src/server/ingest/plugin.js';
@@ -30,8 +30,13 @@ export interface FacturadorHarness {
   worker: Worker;
   /** Every request the server received, oldest first. */
   received: ReceivedRequest[];
-  /** POSTs a signed confirmation to /webhooks/epayco; returns webpig's event id. */
+  /**
+   * Makes the payment in the sandbox's ePayco (in this state), then POSTs its signed
+   * confirmation to /webhooks/epayco; returns webpig's event id.
+   */
   sendConfirmation(input: Omit<ConfirmationInput, 'customerId'>): Promise<number>;
+  /** Makes (or moves) the payment in the sandbox's ePayco only, which the source validates against. */
+  makePayment(input: Omit<ConfirmationInput, 'customerId'>): void;
   /** Waits until the event is in one of these statuses (fails after 15 s, naming its state). */
   waitForStatus(eventId: number, statuses: EventStatus[]): Promise<EventRecord>;
   /** Waits until no event is queued, processing or retrying (fails after `timeoutMs`, default 15 s). */
@@ -57,12 +62,15 @@ export interface HarnessOptions {
   /** Worker concurrency. (Default: 2) */
   concurrency?: number;
   /**
-   * The entity key ePayco events are stored with: `invoice` (`invoice:<x_id_invoice>`, what the
-   * ePayco source is changing to) or `source` (whatever the source gives today). (Default: 'invoice')
+   * The entity key ePayco events are stored with: `invoice` (what the ePayco source gives a
+   * validated confirmation, `invoice:<x_id_invoice>`) or `reference` (`x_ref_payco`, the old
+   * keying: both payments of an invoice then run at once). (Default: 'invoice')
    */
-  entityKey?: 'invoice' | 'source';
+  entityKey?: 'invoice' | 'reference';
   /** Give the pipeline webpig's store (the invoice claim and "paid twice" alert). (Default: true) */
   withStore?: boolean;
+  /** `false`: the ePayco source does not validate with the sandbox's ePayco. (Default: it does) */
+  epaycoValidation?: false;
   /** Changes the sandbox configuration before the pipeline is built (other URLs, tokens). */
   configure?: (config: FacturadorConfig) => FacturadorConfig;
 }
@@ -84,13 +92,21 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
   const sandbox = SandboxStore.open(options.sandboxDbPath ?? ':memory:');
   const app = Fastify({ logger: false });
   installErrorHandler(app);
+  // ePayco's reference endpoint (the sandbox's, on the same sandbox store) on its own port: the
+  // source must know its URL before the main app listens. Its requests are not in `received`.
+  const epaycoApp = Fastify({ logger: false });
+  await epaycoApp.register(sandboxPlugin, { store: sandbox });
+  await epaycoApp.listen({ host: '127.0.0.1', port: 0 });
+  const epaycoAddress = epaycoApp.server.address();
+  if (!epaycoAddress || typeof epaycoAddress === 'string') throw new Error('not listening on TCP');
+  const validation = options.epaycoValidation ?? { baseUrl: `http://127.0.0.1:${epaycoAddress.port}/sandbox/epayco` };
   const received: ReceivedRequest[] = [];
   app.addHook('onRequest', async (request) => {
     received.push({ method: request.method, url: request.url, authorization: request.headers.authorization });
   });
   await app.register(ingestPlugin, {
-    store: (options.entityKey ?? 'invoice') === 'invoice' ? keyedByInvoice(store) : store,
-    sources: [{ name: 'epayco', kind: 'epayco', customerId: EPAYCO.customerId, pKeys: [EPAYCO.pKey] }],
+    store: options.entityKey === 'reference' ? keyedByReference(store) : store,
+    sources: [{ name: 'epayco', kind: 'epayco', customerId: EPAYCO.customerId, pKeys: [EPAYCO.pKey], validation }],
   });
   await app.register(sandboxPlugin, { store: sandbox });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -106,6 +122,13 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
   const worker = createWorker({ store, pipelines, concurrency: options.concurrency ?? 2, leaseMs: 5_000, pollMs: 20, logger: pino({ level: 'silent' }) });
   if (options.startWorker ?? true) worker.start();
 
+  function makePayment(input: Omit<ConfirmationInput, 'customerId'>): void {
+    const fields = confirmationFields({ ...input, customerId: EPAYCO.customerId });
+    const [known] = sandbox.findBy('epayco', 'transactions', 'x_ref_payco', input.refPayco);
+    if (known) sandbox.update('epayco', 'transactions', known.id, fields);
+    else sandbox.insert('epayco', 'transactions', fields);
+  }
+
   return {
     baseUrl,
     app,
@@ -114,7 +137,9 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
     pipelines,
     worker,
     received,
+    makePayment,
     async sendConfirmation(input) {
+      makePayment(input);
       const signed = signedConfirmation(input, EPAYCO);
       const res = await fetch(`${baseUrl}/webhooks/epayco${signed.query}`, { method: signed.method, headers: signed.headers, body: signed.body });
       const body = (await res.json()) as JsonObject;
@@ -151,6 +176,7 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
     async close() {
       await worker.stop({ abort: true });
       await app.close();
+      await epaycoApp.close();
       await store.close();
       sandbox.close();
     },
@@ -164,12 +190,12 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
  * the harness sets it here, on the real ingestion path (HTTP, signature check, group commit).
  * A key that already says `invoice:` is left as it is.
  */
-function keyedByInvoice(store: Store): Store {
+function keyedByReference(store: Store): Store {
   const rekey = (event: NewEvent): NewEvent => {
     const payload = event.payload;
-    const invoice = payload && typeof payload === 'object' && !Array.isArray(payload) ? payload.x_id_invoice : undefined;
-    if (event.source !== 'epayco' || typeof invoice !== 'string' || event.entityKey?.startsWith('invoice:')) return event;
-    return { ...event, entityKey: `invoice:${invoice}` };
+    const reference = payload && typeof payload === 'object' && !Array.isArray(payload) ? payload.x_ref_payco : undefined;
+    if (event.source !== 'epayco' || typeof reference !== 'string') return event;
+    return { ...event, entityKey: reference };
   };
   return new Proxy(store, {
     get(target, property) {

@@ -17,11 +17,15 @@ import { installErrorHandler } from '../../src/server/http-errors.js';
 import { ingestPlugin, type IngestPluginOptions } from '../../src/server/ingest/plugin.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
+import { startEpaycoSandbox, type EpaycoSandbox } from './epayco-sandbox.js';
 import { storeWithCommitHook } from './gated-store.js';
 import { TEST_SECRETS } from './signing.js';
 
-/** One source of each kind, with the secrets of TEST_SECRETS (current + previous). */
-export function testSources(): SourceConfig[] {
+/**
+ * One source of each kind, with the secrets of TEST_SECRETS (current + previous). The ePayco
+ * source validates every confirmation at `epaycoValidationUrl` (a sandbox's ePayco).
+ */
+export function testSources(epaycoValidationUrl: string): SourceConfig[] {
   return [
     { name: 'stripe', kind: 'stripe', secrets: [TEST_SECRETS.stripe, TEST_SECRETS.stripeOld] },
     {
@@ -35,6 +39,7 @@ export function testSources(): SourceConfig[] {
       kind: 'epayco',
       customerId: TEST_SECRETS.epaycoCustomerId,
       pKeys: [TEST_SECRETS.epaycoPKey, TEST_SECRETS.epaycoPKeyOld],
+      validation: { baseUrl: epaycoValidationUrl },
     },
     {
       name: 'shop',
@@ -51,6 +56,8 @@ export interface IngestServer {
   store: Store;
   baseUrl: string;
   registry: Registry;
+  /** The sandbox's ePayco the ePayco source validates against: make payments there first. */
+  epayco: EpaycoSandbox;
   close: () => Promise<void>;
 }
 
@@ -65,13 +72,14 @@ export async function startIngestServer(options: IngestServerOptions = {}): Prom
   const store = options.store ?? SqliteStore.open('sqlite::memory:');
   await store.migrate();
   const registry = options.metricsRegistry ?? new Registry();
+  const epayco = await startEpaycoSandbox();
   const app = Fastify({ logger: false });
   installErrorHandler(app);
   // A route outside the plugin: its JSON parsing must be untouched by the plugin's raw parser.
   app.post('/echo', async (request) => ({ body: request.body as unknown }));
   // Tests check that each rejection is logged, faster than the production rate limit.
   await app.register(ingestPlugin, {
-    sources: testSources(),
+    sources: testSources(epayco.validationUrl),
     rejectionLogPerSecond: 1_000_000,
     ...options,
     store,
@@ -84,9 +92,11 @@ export async function startIngestServer(options: IngestServerOptions = {}): Prom
     app,
     store,
     registry,
+    epayco,
     baseUrl: `http://127.0.0.1:${address.port}`,
     close: async () => {
       await app.close();
+      await epayco.close();
       if (options.closeStore !== false) await store.close();
     },
   };

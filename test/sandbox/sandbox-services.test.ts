@@ -173,7 +173,12 @@ describe('payment provider APIs', () => {
     await post('/sandbox/epayco/transactions', { x_ref_payco: '9001', x_amount: '1000', x_cod_transaction_state: '1' });
     const res = await app.inject({ method: 'GET', url: '/sandbox/epayco/validation/v1/reference/9001' });
     assert.equal(res.json().success, true);
+    // ePayco's own shape: success, title_response, text_response, last_action, data: { x_* }.
+    assert.deepEqual(Object.keys(res.json()).sort(), ['data', 'last_action', 'success', 'text_response', 'title_response']);
     assert.equal(res.json().data.x_amount, '1000');
+    await post('/sandbox/epayco/transactions', { x_ref_payco: '9001', x_amount: '1000', x_cod_transaction_state: '6' });
+    const moved = await app.inject({ method: 'GET', url: '/sandbox/epayco/validation/v1/reference/9001' });
+    assert.equal(moved.json().data.x_cod_transaction_state, '6', 'the current state of the payment');
     const missing = await app.inject({ method: 'GET', url: '/sandbox/epayco/validation/v1/reference/nope' });
     assert.equal(missing.statusCode, 404);
     assert.equal(missing.json().success, false);

@@ -93,9 +93,31 @@ describe('traffic with ePayco server-side validation against the sandbox', () =>
     assert.equal(unknown?.eventId, undefined);
   });
 
-  it('refuses the late pending confirmation: ePayco reports the payment as accepted', async () => {
+  it('stores the late pending confirmation as what ePayco reports (accepted): a duplicate of the accepted event', async () => {
     const [accepted, pending] = await deliveries('out-of-order', 2, true);
     assert.equal(accepted?.httpStatus, 200);
-    assert.notEqual(pending?.httpStatus, 200);
+    assert.equal(pending?.httpStatus, 200);
+    assert.equal(pending?.duplicate, true);
+    assert.equal(pending?.eventId, accepted?.eventId);
+    const event = await store.getEvent(accepted?.eventId ?? -1);
+    assert.equal(event?.transactionStatus, 'accepted');
+    assert.equal(event?.providerEventId, `${accepted?.refPayco}:1`);
+  });
+
+  it('makes each payment in the sandbox first by default, so that validation knows it', async () => {
+    const [accepted] = await new Promise<TrafficDelivery[]>((resolve) => {
+      const seen: TrafficDelivery[] = [];
+      const stop = startTraffic({
+        baseUrl,
+        epayco: EPAYCO,
+        intervalMs: 1,
+        weights: { accepted: 1, rejected: 0, duplicate: 0, 'out-of-order': 0, fault: 0, dead: 0 },
+        onDelivery: (delivery) => {
+          seen.push(delivery);
+          void stop().then(() => resolve(seen));
+        },
+      });
+    });
+    assert.equal(accepted?.httpStatus, 200);
   });
 });

@@ -23,12 +23,12 @@ describe('ingestion on PostgreSQL, two servers on one database', { skip }, () =>
 
   const deliveries = {
     stripe: () => signStripe({ payload: stripeEvent(), secret: TEST_SECRETS.stripe }),
-    epayco: () =>
-      signEpayco({
-        customerId: TEST_SECRETS.epaycoCustomerId,
-        pKey: TEST_SECRETS.epaycoPKey,
-        fields: epaycoFields({ x_ref_payco: String(Math.floor(Math.random() * 1e9)) }),
-      }),
+    epayco: () => {
+      const fields = epaycoFields({ x_ref_payco: String(Math.floor(Math.random() * 1e9)) });
+      // Each server validates with its own sandbox's ePayco: both must know the payment.
+      for (const server of servers) server.epayco.payNow(fields);
+      return signEpayco({ customerId: TEST_SECRETS.epaycoCustomerId, pKey: TEST_SECRETS.epaycoPKey, fields });
+    },
     shop: () => signCustom({ secret: TEST_SECRETS.custom, body: customBody(), timestampHeader: 'x-webpig-timestamp' }),
   };
 

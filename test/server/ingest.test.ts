@@ -54,6 +54,9 @@ const flipLastHexOfHeader = (signed: SignedDelivery, name: string): SignedDelive
 const pick = <T>(which: 'current' | 'previous' | 'wrong' | undefined, current: T, previous: T, wrong: T): T =>
   which === 'previous' ? previous : which === 'wrong' ? wrong : current;
 
+/** Makes a payment in the ePayco sandbox of the server under test (set in its `before`). */
+let makeEpaycoPayment: (fields: Record<string, string>) => void = () => undefined;
+
 const providers: ProviderCase[] = [
   {
     source: 'stripe',
@@ -104,12 +107,16 @@ const providers: ProviderCase[] = [
   {
     source: 'epayco',
     timestamped: false,
-    valid: (o = {}) =>
-      signEpayco({
+    valid: (o = {}) => {
+      const fields = epaycoFields({ x_ref_payco: String(Math.floor(Math.random() * 1e9)) });
+      // ePayco knows the payment it confirms: its reference endpoint (the sandbox) reports it.
+      makeEpaycoPayment(fields);
+      return signEpayco({
         customerId: TEST_SECRETS.epaycoCustomerId,
         pKey: pick(o.secret, TEST_SECRETS.epaycoPKey, TEST_SECRETS.epaycoPKeyOld, 'wrong'),
-        fields: epaycoFields({ x_ref_payco: String(Math.floor(Math.random() * 1e9)) }),
-      }),
+        fields,
+      });
+    },
     forge: (s) => ({ ...s, body: s.body.replace(/x_signature=([0-9a-f]+)/, (_m, sig: string) => `x_signature=${flipHexDigit(sig, 0)}`) }),
     extend: (s) => ({ ...s, body: s.body.replace(/x_signature=([0-9a-f]+)/, (_m, sig: string) => `x_signature=${sig}0`) }),
     unsign: (s) => ({ ...s, body: s.body.replace(/&?x_signature=[0-9a-f]+/, '') }),
@@ -152,6 +159,7 @@ describe('ingestion over HTTP', () => {
   let server: IngestServer;
   before(async () => {
     server = await startIngestServer();
+    makeEpaycoPayment = (fields) => server.epayco.payNow(fields);
   });
   after(async () => server.close());
 
@@ -223,16 +231,14 @@ describe('ingestion over HTTP', () => {
   }
 
   it('an ePayco confirmation by GET is stored; GET to a POST-only source is 405', async () => {
-    const signed = signEpayco({
-      customerId: TEST_SECRETS.epaycoCustomerId,
-      pKey: TEST_SECRETS.epaycoPKey,
-      fields: epaycoFields({ x_ref_payco: 'get-1' }),
-      method: 'GET',
-    });
+    const fields = epaycoFields({ x_ref_payco: 'get-1' });
+    await server.epayco.pay(fields);
+    const signed = signEpayco({ customerId: TEST_SECRETS.epaycoCustomerId, pKey: TEST_SECRETS.epaycoPKey, fields, method: 'GET' });
     const reply = await sendDelivery(server.baseUrl, 'epayco', signed);
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
     const event = await server.store.getEvent(reply.body.id as number);
-    assert.equal(event?.entityKey, 'get-1');
+    assert.equal(event?.entityKey, 'invoice:INV-20250127-001');
+    assert.equal(event?.providerEventId, 'get-1:1');
     await expectRefused('stripe', { method: 'GET', query: '', headers: {}, body: '' }, 405, 'METHOD_NOT_ALLOWED');
   });
 

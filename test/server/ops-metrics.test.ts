@@ -26,7 +26,7 @@ const DOCS = fileURLToPath(new URL('../../docs/operations.md', import.meta.url))
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
-const shop = testSources().filter((s) => s.name === 'shop');
+const shop = testSources('http://127.0.0.1:9').filter((s) => s.name === 'shop');
 
 /** Invoice succeeds; notify refuses permanently, so the event goes dead and an alert is raised. */
 function config(overrides: Partial<WebpigConfig> = {}): WebpigConfig {

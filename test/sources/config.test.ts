@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/core/errors.js';
-import { parseSourceConfigs } from '../../src/sources/config.js';
+import { parseSourceConfigs, sourceWarnings } from '../../src/sources/config.js';
 import { sourcesFromEnv } from '../../src/sources/env.js';
 
 describe('source configuration', () => {
@@ -13,7 +13,8 @@ describe('source configuration', () => {
     ]);
     assert.equal(stripe?.kind === 'stripe' && stripe.toleranceSeconds, 300);
     assert.equal(epayco?.kind === 'epayco' && epayco.acceptGet, true);
-    assert.equal(epayco?.kind === 'epayco' && epayco.validation, undefined);
+    // ePayco's signature does not cover the state: validation against ePayco is on unless turned off.
+    assert.deepEqual(epayco?.kind === 'epayco' && epayco.validation, { baseUrl: 'https://secure.epayco.co', timeoutMs: 5000 });
     assert.equal(mp?.kind === 'mercadopago' && mp.dataIdCase, 'either');
   });
 
@@ -56,5 +57,31 @@ describe('source configuration', () => {
     const stripe = sources.find((s) => s.kind === 'stripe');
     assert.deepEqual(stripe?.kind === 'stripe' && stripe.secrets, ['whsec_new', 'whsec_old']);
     assert.deepEqual(sourcesFromEnv({ WEBPIG_EPAYCO_P_KEY: 'only-the-key' }), []);
+  });
+
+  it('WEBPIG_EPAYCO_VALIDATION turns ePayco validation off (with a start-up warning) or points it elsewhere', () => {
+    const base = { WEBPIG_EPAYCO_CUSTOMER_ID: '12345', WEBPIG_EPAYCO_P_KEY: 'pkey' };
+    const epaycoOf = (env: Record<string, string>) => {
+      const [source] = parseSourceConfigs(sourcesFromEnv({ ...base, ...env }));
+      assert.equal(source?.kind, 'epayco');
+      return source;
+    };
+    const off = epaycoOf({ WEBPIG_EPAYCO_VALIDATION: 'off' });
+    assert.equal(off?.kind === 'epayco' && off.validation, false);
+    const [warning, ...others] = sourceWarnings(off ? [off] : []);
+    assert.match(warning ?? '', /source "epayco": ePayco validation is off/);
+    assert.doesNotMatch(warning ?? '', /pkey/, 'no secret in the warning');
+    assert.equal(others.length, 0);
+    const sandbox = epaycoOf({ WEBPIG_EPAYCO_VALIDATION: 'http://127.0.0.1:3000/sandbox/epayco' });
+    assert.deepEqual(sandbox?.kind === 'epayco' && sandbox.validation, { baseUrl: 'http://127.0.0.1:3000/sandbox/epayco', timeoutMs: 5000 });
+    for (const on of [{}, { WEBPIG_EPAYCO_VALIDATION: 'on' }] as Array<Record<string, string>>) {
+      const source = epaycoOf(on);
+      assert.deepEqual(source?.kind === 'epayco' && source.validation, { baseUrl: 'https://secure.epayco.co', timeoutMs: 5000 });
+      assert.deepEqual(sourceWarnings(source ? [source] : []), []);
+    }
+    assert.throws(
+      () => parseSourceConfigs(sourcesFromEnv({ ...base, WEBPIG_EPAYCO_VALIDATION: 'sometimes' })),
+      (err: unknown) => err instanceof ConfigError && /"epayco"\): validation/.test(err.message),
+    );
   });
 });

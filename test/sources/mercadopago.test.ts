@@ -39,7 +39,7 @@ describe('mercadopago adapter', () => {
 
   it('accepts a signed notification and reads its identity', async () => {
     const delivery = await adapter.verify(toIncoming(sign()), now);
-    assert.equal(delivery.providerEventId, 'payment:123456789:payment.updated:12345');
+    assert.equal(delivery.providerEventId, '123456789:req-1', 'signed parts only: data.id and x-request-id');
     assert.equal(delivery.entityKey, 'payment:123456789');
     assert.equal(delivery.type, 'payment.updated');
     assert.equal(delivery.transactionStatus, null);
@@ -47,13 +47,33 @@ describe('mercadopago adapter', () => {
     assert.equal(delivery.summary.references?.mercadopagoId, '123456789');
   });
 
-  it('a retry of one notification has the same id; another update of the payment does not', async () => {
+  it('a retry of one notification has the same id; another notification about the payment does not', async () => {
     const first = await adapter.verify(toIncoming(sign()), now);
-    const retry = await adapter.verify(toIncoming(sign({ requestId: 'req-2', timestamp: new Date(now.getTime() + 60_000) })), now);
-    const next = await adapter.verify(toIncoming(sign({ body: mercadopagoBody({ notificationId: 12346 }) })), now);
-    assert.equal(retry.providerEventId, first.providerEventId);
+    const retry = await adapter.verify(toIncoming(sign({ timestamp: new Date(now.getTime() + 60_000) })), now);
+    const next = await adapter.verify(toIncoming(sign({ requestId: 'req-2' })), now);
+    assert.equal(retry.providerEventId, first.providerEventId, 'the same x-request-id, signed again later');
     assert.notEqual(next.providerEventId, first.providerEventId);
     assert.equal(next.entityKey, first.entityKey);
+  });
+
+  it('a captured notification replayed with another body id, type or action is the same event (the body is not signed)', async () => {
+    const signed = sign();
+    const first = await adapter.verify(toIncoming(signed), now);
+    const bodies = [
+      mercadopagoBody({ notificationId: 99999 }),
+      mercadopagoBody({ notificationId: 99998, action: 'payment.created' }),
+      mercadopagoBody({ notificationId: 99997, type: 'subscription_preapproval' }),
+    ];
+    for (const body of bodies) {
+      const replay = await adapter.verify(toIncoming({ ...signed, body: JSON.stringify(body) }), now);
+      assert.equal(replay.providerEventId, first.providerEventId, JSON.stringify(body));
+    }
+    // Without x-request-id the signed ts tells notifications apart.
+    const bare = sign({ requestId: null });
+    const bareFirst = await adapter.verify(toIncoming(bare), now);
+    assert.equal(bareFirst.providerEventId, `123456789:ts-${Math.floor(now.getTime() / 1000)}`);
+    const bareReplay = await adapter.verify(toIncoming({ ...bare, body: JSON.stringify(bodies[0]) }), now);
+    assert.equal(bareReplay.providerEventId, bareFirst.providerEventId);
   });
 
   it('accepts ts in milliseconds, no x-request-id, and an upper-case data.id signed in lower case', async () => {

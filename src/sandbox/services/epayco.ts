@@ -4,11 +4,15 @@ import { errorBody } from '../../server/http-errors.js';
 import { fieldsOf, parseInput, runOperation, type OperationReply, type SandboxContext } from '../operation.js';
 
 /**
- * ePayco's server-side check: `GET /epayco/validation/v1/reference/:ref` returns the `x_*`
- * fields of a transaction, as `https://secure.epayco.co/validation/v1/reference/{ref}` does.
- * Tests and the traffic generator register transactions with `POST /epayco/transactions`
- * (upsert by x_ref_payco: a later POST is the payment's new state, as ePayco reports the
- * current state of a reference).
+ * ePayco's server-side check: `GET /epayco/validation/v1/reference/:ref` answers as
+ * `https://secure.epayco.co/validation/v1/reference/{ref}` does —
+ * `{ success, title_response, text_response, last_action, data: { x_ref_payco, x_id_invoice,
+ * x_cod_transaction_state, x_cod_response, x_amount, x_currency_code, … } }` — with the true,
+ * current state of the payment. Payments are made (and moved to a new state) with
+ * `POST /epayco/transactions` (upsert by x_ref_payco: a later POST is the payment's new
+ * state); the traffic generator and the tests make each payment there before they send its
+ * confirmation, as ePayco knows a payment before it confirms it. webpig's ePayco source
+ * validates every confirmation here (the demo points `validation.baseUrl` at it).
  *
  * Operations: `validate_reference`.
  */
@@ -32,9 +36,19 @@ export function registerEpayco(app: FastifyInstance, ctx: SandboxContext): void 
       effect: (): OperationReply => {
         const [found] = ctx.store.findBy('epayco', 'transactions', 'x_ref_payco', ref);
         if (!found) {
-          return { status: 404, body: { success: false, ...errorBody('NOT_FOUND', `reference ${ref} not found`) } };
+          const body = { success: false, title_response: 'Error', text_response: `No se encontró la referencia ${ref}`, last_action: 'Consultar transaccion' };
+          return { status: 404, body: { ...body, ...errorBody('NOT_FOUND', `reference ${ref} not found`) } };
         }
-        return { status: 200, body: { success: true, title_response: 'OK', data: fieldsOf(found) } };
+        return {
+          status: 200,
+          body: {
+            success: true,
+            title_response: 'Transaccion consultada',
+            text_response: 'Transaccion consultada con exito',
+            last_action: 'Consultar transaccion',
+            data: fieldsOf(found),
+          },
+        };
       },
     });
   });

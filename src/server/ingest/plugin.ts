@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import { errorMessage } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
 import { createSourceAdapter } from '../../sources/adapters.js';
-import { parseSourceConfigs, type SourceConfig } from '../../sources/config.js';
+import { parseSourceConfigs, sourceWarnings, type SourceConfig } from '../../sources/config.js';
 import { SourceError, type NormalizedDelivery, type SourceAdapter } from '../../sources/source.js';
 import { HttpError } from '../http-errors.js';
 import { GroupCommitter, type GroupCommitOptions } from './group-commit.js';
@@ -59,12 +59,12 @@ const FRAMEWORK_REASONS: Record<string, string> = {
 type WebhookRequest = FastifyRequest<{ Params: { source: string } }>;
 
 export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptions): Promise<void> {
-  const adapters = new Map<string, SourceAdapter>(
-    parseSourceConfigs(opts.sources).map((config) => [config.name, createSourceAdapter(config)]),
-  );
+  const configs = parseSourceConfigs(opts.sources);
+  const adapters = new Map<string, SourceAdapter>(configs.map((config) => [config.name, createSourceAdapter(config)]));
   const bodyLimit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const clock = opts.now ?? (() => new Date());
   const log = opts.logger ?? app.log;
+  for (const warning of sourceWarnings(configs)) log.warn({ warning: 'source' }, warning);
   const metrics = createIngestMetrics(opts.metricsRegistry);
   const committer = new GroupCommitter(opts.store, {
     ...opts.groupCommit,
