@@ -16,7 +16,7 @@ import { postgresSkip, withTestSchema } from '../helpers/postgres.js';
 const schemas = withTestSchema();
 
 describe('Facturador paid twice on PostgreSQL, two workers', { skip: await postgresSkip() }, () => {
-  for (const entityKey of ['invoice', 'source'] as const) {
+  for (const entityKey of ['invoice', 'reference'] as const) {
     it(`entity key per ${entityKey === 'invoice' ? 'invoice' : 'x_ref_payco'}: once per invoice, one alert per invoice`, async () => {
       const { url } = await schemas.create();
       const h = await startFacturadorHarness({ store: await PostgresStore.open(url), concurrency: 3, entityKey });
