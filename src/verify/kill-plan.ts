@@ -8,7 +8,8 @@ export interface KillPlan {
   afterHits: number;
   /**
    * Instead of at the boundary, kill this many ms after the next stage's effect has started
-   * (`<stage>:before-run`): a crash in the middle of the effect. null: at the boundary itself.
+   * (`<stage>:before-run`), or when a stage's effect ends first (`<stage>:after-run`, before its
+   * outcome is written): a crash in the middle of the effect. null: at the boundary itself.
    */
   midStageDelayMs: number | null;
 }
@@ -51,17 +52,30 @@ export function parseKillPlan(text: string | undefined): KillPlan | null {
  */
 export function killingFailpoint(plan: KillPlan, kill: () => void = () => process.kill(process.pid, 'SIGKILL')): (name: string) => void {
   let hits = 0;
-  let armed = false;
+  let state: 'counting' | 'in-stage' | 'done' = 'counting';
   return (name) => {
     hits += 1;
-    if (armed || hits < plan.afterHits) return;
+    if (state === 'done' || hits < plan.afterHits) return;
+    if (state === 'in-stage') {
+      // The effect ran faster than the delay: kill before its outcome is written, the window
+      // where an effect has happened and webpig does not know it yet.
+      if (name.endsWith(':after-run')) {
+        state = 'done';
+        kill();
+      }
+      return;
+    }
     if (plan.midStageDelayMs === null) {
-      armed = true;
+      state = 'done';
       kill();
       return;
     }
     if (!name.endsWith(':before-run')) return; // wait for the next effect to begin
-    armed = true;
-    setTimeout(kill, plan.midStageDelayMs);
+    state = 'in-stage';
+    setTimeout(() => {
+      if (state !== 'in-stage') return;
+      state = 'done';
+      kill();
+    }, plan.midStageDelayMs);
   };
 }
