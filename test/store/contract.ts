@@ -6,6 +6,7 @@ import { checkpointContract } from './contract-checkpoints.js';
 import { claimContract } from './contract-claims.js';
 import { inboxContract } from './contract-inbox.js';
 import { listContract } from './contract-list.js';
+import { retentionContract } from './contract-retention.js';
 
 export type { MakeStore, StoreFixture } from './contract-fixtures.js';
 
@@ -52,5 +53,6 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     checkpointContract(context);
     adminContract(context);
     alertOutboxContract(context);
+    retentionContract(context);
   });
 }

@@ -29,6 +29,7 @@ import type {
   NewAuditEntry,
   NewEvent,
   NewRejection,
+  PurgeKind,
   SetFlagInput,
   StageOutcomeWrite,
   StageStart,
@@ -53,6 +54,7 @@ import * as events from './events.js';
 import * as flags from './flags.js';
 import { migrateSchema, postgresMigrations } from './migrate.js';
 import * as records from './records.js';
+import { countPurgeableRows, purgeBatchRows } from './retention.js';
 import { WakeHub, notifyWake } from './wake.js';
 
 /**
@@ -348,5 +350,15 @@ export class PostgresStore implements Store {
 
   async markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string }): Promise<void> {
     await records.markAlertForwardFailedRow(this.pool, id, failure);
+  }
+
+  // ── Retention ──────────────────────────────────────────────────────────────────────────
+
+  countPurgeable(kind: PurgeKind, before: Date): Promise<number> {
+    return countPurgeableRows(this.pool, kind, before);
+  }
+
+  purgeBatch(kind: PurgeKind, before: Date, limit: number): Promise<number> {
+    return purgeBatchRows(this.pool, kind, before, limit);
   }
 }

@@ -28,6 +28,7 @@ import type {
   NewAuditEntry,
   NewEvent,
   NewRejection,
+  PurgeKind,
   SetFlagInput,
   StageOutcomeWrite,
   StageStart,
@@ -42,6 +43,7 @@ import { openSqliteDatabase, SqliteContext, sqliteFilename } from './connection.
 import * as events from './events.js';
 import * as flags from './flags-audit.js';
 import { migrateSqlite } from './migrate.js';
+import * as retention from './retention.js';
 
 /**
  * The embedded Store: one SQLite file (WAL) shared by the server and workers of one machine.
@@ -260,5 +262,14 @@ export class SqliteStore implements Store {
 
   async markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string }): Promise<void> {
     outbox.markAlertForwardFailed(this.ctx, id, failure);
+  }
+
+  // ── Retention ──────────────────────────────────────────────────────────────────────
+  async countPurgeable(kind: PurgeKind, before: Date): Promise<number> {
+    return retention.countPurgeable(this.ctx, kind, before);
+  }
+
+  async purgeBatch(kind: PurgeKind, before: Date, limit: number): Promise<number> {
+    return retention.purgeBatch(this.ctx, kind, before, limit);
   }
 }
