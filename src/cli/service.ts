@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { WebpigConfig } from '../core/config.js';
 import { alertForwarderFromConfig, type AlertForwarder } from '../engine/alert-forwarder.js';
+import { retentionEnabled, startRetentionJob, type RetentionJob } from '../engine/retention.js';
 import { createWorker, type Worker } from '../engine/worker.js';
 import type { Store } from '../store/store.js';
 
@@ -54,6 +55,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   }
   let worker: Worker | null = null;
   let forwarder: AlertForwarder | null = null;
+  let retention: RetentionJob | null = null;
   if (options.worker) {
     worker = createWorker({
       store,
@@ -65,6 +67,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     worker.start();
     forwarder = alertForwarderFromConfig(store, config.alerts, pino({ name: 'webpig-alerts', level }));
     forwarder?.start();
+    if (config.retention && retentionEnabled(config.retention)) {
+      retention = startRetentionJob({ store, policy: config.retention, logger: pino({ name: 'webpig-retention', level }) });
+    }
   }
   let stopping: Promise<void> | null = null;
   return {
@@ -76,6 +81,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       stopping ??= (async () => {
         await worker?.stop();
         await forwarder?.stop();
+        await retention?.stop();
         await app?.close();
         await store.close();
       })();

@@ -4,6 +4,7 @@ import { register as registerDemo } from './demo.js';
 import { register as registerEvents } from './events.js';
 import { register as registerFlags } from './flags.js';
 import { register as registerMigrate } from './migrate.js';
+import { register as registerPurge } from './purge.js';
 import { register as registerRetry } from './retry.js';
 import { register as registerServe } from './serve.js';
 import { register as registerTokens } from './tokens.js';
@@ -18,5 +19,6 @@ export function registerCommands(program: Command, deps: CliDeps): void {
   registerEvents(program, deps);
   registerRetry(program, deps);
   registerFlags(program, deps);
-  registerTokens(program, { openStore: deps.openStore, print: deps.print });
+  registerTokens(program, deps);
+  registerPurge(program, deps);
 }

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { startService, stopOnSignals } from '../service.js';
-import { parsePositiveInt, runAction, type EngineCliDeps } from './cli-deps.js';
+import { parsePositiveInt, type EngineCliDeps } from './cli-deps.js';
 
 export type { EngineCliDeps } from './cli-deps.js';
 
@@ -16,13 +16,11 @@ export function register(program: Command, deps: EngineCliDeps): void {
     .command('worker')
     .description('process events through their pipelines until stopped (SIGTERM/SIGINT)')
     .option('--concurrency <n>', 'events processed at once (Default: config.worker.concurrency, else 4)')
-    .action((opts: { concurrency?: string }) =>
-      runAction(async () => {
-        const concurrency = opts.concurrency === undefined ? undefined : parsePositiveInt(opts.concurrency, '--concurrency');
-        const config = await deps.loadConfig();
-        const store = await deps.openStore();
-        const service = await startService({ store, config, http: false, worker: true, concurrency });
-        await stopOnSignals((options) => service.stop(options));
-      }),
-    );
+    .action(async (opts: { concurrency?: string }) => {
+      const concurrency = opts.concurrency === undefined ? undefined : parsePositiveInt(opts.concurrency, '--concurrency');
+      const config = await deps.loadConfig();
+      const store = await deps.openStore();
+      const service = await startService({ store, config, http: false, worker: true, concurrency });
+      await stopOnSignals((options) => service.stop(options));
+    });
 }
