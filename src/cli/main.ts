@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { describeFailure } from './errors.js';
 import { createCliDeps, type GlobalOptions } from './context.js';
 import { registerCommands } from './commands/index.js';
