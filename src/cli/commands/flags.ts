@@ -52,11 +52,13 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--json', 'print JSON')
     .action(async (key: string, options: { limit: string; json?: boolean }) => {
       const limit = Math.min(parsePositiveInt(options.limit, '--limit'), 500);
-      const formats = cliFormats(await deps.loadConfigForReading());
-      const { flag, changes } = await withStore(deps.openExistingStore, async (store) => ({
-        flag: await store.getFlag(key),
+      const config = await deps.loadConfigForReading();
+      const formats = cliFormats(config);
+      const { stored, changes } = await withStore(deps.openExistingStore, async (store) => ({
+        stored: await store.listFlags(),
         changes: (await store.flagHistory(key, { limit })).items,
       }));
+      const flag = withConfigDefaults(stored, config).find((f) => f.key === key);
       if (!flag && changes.length === 0) throw new CliFailure('FLAG_UNKNOWN', `no flag "${key}" (see webpig flags)`);
       if (options.json) return deps.print(JSON.stringify(changes, null, 2));
       if (changes.length === 0) return deps.print(`${key} has never been changed (it is ${flag?.value ? 'on' : 'off'})`);
