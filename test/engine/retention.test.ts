@@ -4,7 +4,9 @@
  * `startService` for workers only when the config asks for it.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { validateConfig } from '../../src/config/schema.js';
 import { applyRetention, countDue, retentionEnabled, startRetentionJob } from '../../src/engine/retention.js';
 import type { Store } from '../../src/store/store.js';
 import { delivery, memoryStore, silentLogger } from '../helpers/engine-fixtures.js';
@@ -40,7 +42,23 @@ function countingBatches(store: Store): { store: Store; batches: number[] } {
   return { store, batches };
 }
 
+/** The `retention: { … }` examples of a Markdown file, evaluated as the config object they show. */
+function retentionExamples(file: string): unknown[] {
+  const text = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+  const blocks = [...text.matchAll(/```ts\n(retention: \{[\s\S]*?\n\},?)\n```/g)].map((m) => m[1] ?? '');
+  return blocks.map((block) => (new Function(`return { ${block} };`) as () => { retention: unknown })().retention);
+}
+
 describe('retention', () => {
+  it('the examples in README.md and docs/deploy.md are valid configs that turn retention on', () => {
+    const examples = [...retentionExamples('README.md'), ...retentionExamples('docs/deploy.md')];
+    assert.equal(examples.length, 2);
+    for (const retention of examples) {
+      const config = validateConfig({ sources: [], pipelines: [], retention }, 'docs');
+      assert.equal(retentionEnabled(config.retention), true);
+    }
+  });
+
   it('is off unless a kind has a number of days', () => {
     assert.equal(retentionEnabled(undefined), false);
     assert.equal(retentionEnabled({ batchSize: 10 }), false);
