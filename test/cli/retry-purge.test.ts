@@ -188,6 +188,27 @@ describe('webpig purge', () => {
     assert.deepEqual(again.counts, { succeededEvents: 0, ignoredEvents: 0, rejectedDeliveries: 0 });
   });
 
+  it('`webpig worker` applies the retention of its config by itself, soon after it starts', { timeout: 60_000 }, async () => {
+    const p = project();
+    const ids = await seed(p.db);
+    const worker = startCli(['worker'], { cwd: p.dir, env: HERMETIC });
+    try {
+      for (let i = 0; i < 150; i += 1) {
+        if ((await withStore(p.db, (store) => store.getEvent(ids.oldSucceeded))) === null) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await withStore(p.db, async (store) => {
+        assert.equal(await store.getEvent(ids.oldSucceeded), null, 'the old succeeded event is gone');
+        assert.equal(await store.getEvent(ids.oldIgnored), null, 'the old ignored event is gone');
+        assert.equal((await store.getEvent(ids.oldDead))?.status, 'dead', 'a dead event stays, however old');
+        assert.equal((await store.getEvent(ids.recentSucceeded))?.status, 'succeeded');
+        assert.equal((await store.listRejections()).length, 1);
+      });
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('without retention in the config it deletes nothing and says how to set it', async () => {
     const dir = mkdtempSync(path.join(root, 'none-'));
     writeFileSync(path.join(dir, 'webpig.config.js'), 'export default { sources: [], pipelines: [] };\n');
