@@ -119,11 +119,12 @@ describe('webpig purge', () => {
   const DAY = 24 * 60 * 60 * 1000;
 
   /** Events in each status, last changed `daysAgo`, and rejected deliveries; returns their ids. */
-  async function seed(db: string): Promise<Record<string, number>> {
+  type Seeded = Record<'oldSucceeded' | 'recentSucceeded' | 'oldIgnored' | 'oldDead' | 'oldRetrying' | 'oldQueued', number>;
+  async function seed(db: string): Promise<Seeded> {
     return withStore(db, async (store) => {
       const now = Date.now();
-      const ids: Record<string, number> = {};
-      const finished = async (name: string, status: 'succeeded' | 'ignored' | 'dead' | 'retrying', daysAgo: number) => {
+      const ids = {} as Seeded;
+      const finished = async (name: keyof Seeded, status: 'succeeded' | 'ignored' | 'dead' | 'retrying', daysAgo: number) => {
         const when = new Date(now - daysAgo * DAY);
         const { event } = await store.insertEvent(delivery({ receivedAt: when, occurredAt: when }));
         const claimed = await store.claimNextEvent({ workerId: 'w', leaseMs: 1000, now: when });

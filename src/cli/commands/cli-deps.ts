@@ -41,9 +41,23 @@ export function cliActor(): string {
   }
 }
 
-/** Opens the store with `open`, runs `use`, and always closes it. */
-export async function withStore<T>(open: () => Promise<Store>, use: (store: Store) => Promise<T>): Promise<T> {
-  const store = await open();
+/**
+ * Runs a command's action. Errors are not printed here: they reach main.ts, which prints one
+ * line and picks the exit code (src/cli/errors.ts), the same for every command.
+ */
+export async function runAction(action: () => Promise<void>): Promise<void> {
+  await action();
+}
+
+/**
+ * Opens the store with `open` (an opener such as `deps.openExistingStore`, or deps itself for
+ * `deps.openStore()`), runs `use`, and always closes it.
+ */
+export async function withStore<T>(
+  open: (() => Promise<Store>) | Pick<EngineCliDeps, 'openStore'>,
+  use: (store: Store) => Promise<T>,
+): Promise<T> {
+  const store = typeof open === 'function' ? await open() : await open.openStore();
   try {
     return await use(store);
   } finally {
