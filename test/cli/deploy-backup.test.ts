@@ -35,9 +35,10 @@ describe('docs/deploy.md: backups and restore on SQLite', { skip }, () => {
     const dir = mkdtempSync(path.join(root, 'srv-'));
     const backups = path.join(dir, 'backups');
     mkdirSync(backups);
-    writeFileSync(path.join(dir, 'webpig.config.js'), 'export default { sources: [], pipelines: [] };\n');
+    // As the guide sets it up: the database named in the config, read by the service and the CLI.
+    writeFileSync(path.join(dir, 'webpig.config.js'), "export default { database: 'sqlite:./webpig.db', sources: [], pipelines: [] };\n");
     const secret = 'whsec_backup_test';
-    const env = { WEBPIG_STRIPE_WEBHOOK_SECRET: secret, WEBPIG_DATABASE_URL: 'sqlite:./webpig.db', WEBPIG_LOG_LEVEL: 'warn', TZ: 'UTC' };
+    const env = { WEBPIG_STRIPE_WEBHOOK_SECRET: secret, WEBPIG_LOG_LEVEL: 'warn', TZ: 'UTC' };
     const server = startCli(['start', '--port', '0'], { cwd: dir, env });
     const ids: number[] = [];
     try {

@@ -167,7 +167,8 @@ describe('exit codes', () => {
       ['events', '--status', 'exploded'], ['events', '--limit', '0'], ['events', 'show', 'abc'], ['events', '--bogus'],
       ['retry'], ['retry', '1', '--status', 'dead'], ['retry', '--status', 'dead', '--wait'], ['retry', '1', '--timeout', 'soon'],
       ['flags', 'set', 'DIAN', 'maybe', '--reason', 'x'], ['flags', 'history'], ['tokens', 'create'], ['purge', '--bogus'],
-      ['migrate', '--bogus'], ['start', '--port', 'eighty'], ['worker', '--concurrency', '0'], ['nonsense'],
+      ['migrate', '--bogus'], ['start', '--port', 'eighty'], ['serve', '--port', '70000'], ['worker', '--concurrency', '0'],
+      ['demo', '--port', 'x'], ['nonsense'],
     ];
     for (const args of usage) {
       const result = p.run(...args);

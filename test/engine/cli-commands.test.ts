@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
 import type { WebpigConfig } from '../../src/core/config.js';
 import { definePipeline } from '../../src/core/pipeline.js';
-import { PermanentError } from '../../src/core/errors.js';
+import { PermanentError, RetriableError } from '../../src/core/errors.js';
 import { register as registerEvents } from '../../src/cli/commands/events.js';
 import { register as registerRetry } from '../../src/cli/commands/retry.js';
 import type { EngineCliDeps } from '../../src/cli/commands/cli-deps.js';
@@ -154,5 +154,31 @@ describe('engine CLI commands', () => {
     assert.match((await cli('events', '--status', 'queued')).out, new RegExp(`^${deadId}\\s+queued`, 'm'));
     const none = await cli('retry', '--status', 'dead');
     assert.equal(none.out, 'no dead events');
+  });
+
+  it('retry --wait says when the event failed again and when its next attempt is, exit 1', async () => {
+    const flaky = definePipeline({
+      name: 'flaky',
+      match: () => true,
+      stages: [{ name: 'erp', run: async () => { throw new RetriableError('ERP busy', { code: 'ERP_BUSY' }); } }],
+    });
+    const store = await deps.openStore();
+    try {
+      // The earlier tests left events queued: let them finish first.
+      while (await claimAndRun(store, [pipeline], new TestClock(Date.now()))) continue;
+      // Its first attempt fails: retrying, next attempt in a minute.
+      const id = await insert(store, { providerEventId: 'flaky-1' });
+      const clock = new TestClock(Date.now());
+      while ((await store.getEvent(id))?.status !== 'retrying') await claimAndRun(store, [flaky], clock);
+      // A worker takes the re-queued event shortly after `retry --wait` starts following it.
+      const worker = setTimeout(() => void claimAndRun(store, [flaky], new TestClock(Date.now())), 300);
+      const waited = await cli('retry', String(id), '--wait', '--timeout', '10');
+      clearTimeout(worker);
+      assert.equal(waited.exitCode, 1, waited.err);
+      assert.match(waited.out, new RegExp(`^event ${id} queued again`));
+      assert.match(waited.err, new RegExp(`^webpig: event ${id} failed again \\(ERP_BUSY .*ERP busy\\); next attempt \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d -05:00$`));
+    } finally {
+      await store.close();
+    }
   });
 });
