@@ -5,7 +5,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { findConfigFile, importConfigFile, resolveDatabaseUrl, withEnvironmentSources } from '../config/load-config.js';
 import { validateConfig } from '../config/schema.js';
-import { openStore } from '../store/open.js';
+import { openStore, redactDatabaseUrl } from '../store/open.js';
 import { sqliteFilename } from '../store/sqlite/connection.js';
 import { CliFailure } from './errors.js';
 
@@ -71,6 +71,13 @@ export function createCliDeps(getOptions: () => GlobalOptions, env: NodeJS.Proce
     if (mustExist) assertDatabaseExists(url);
     const store = await openStore(url);
     try {
+      // A database (or PostgreSQL schema) webpig never set up is a wrong --db, not one to fill.
+      if (mustExist && (await store.schemaVersion()) === 0) {
+        throw new CliFailure(
+          'DATABASE_EMPTY',
+          `${redactDatabaseUrl(url)} holds no webpig data (nothing was created); check --db, or run webpig migrate to set it up`,
+        );
+      }
       await store.migrate();
     } catch (err) {
       await store.close();

@@ -230,6 +230,8 @@ export interface Store {
 
   /** Applies pending migrations; refuses a database newer than this code (MigrationError). */
   migrate(): Promise<{ applied: string[]; current: number }>;
+  /** The newest migration applied; 0 for a database webpig never migrated. Creates nothing. */
+  schemaVersion(): Promise<number>;
   close(): Promise<void>;
 
   // ── Inbox ────────────────────────────────────────────────────────────────────────────

@@ -13,6 +13,10 @@ import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { delivery, T0 } from '../helpers/engine-fixtures.js';
+import { postgresSkip, queryIn, schemaUrl, withTestSchema } from '../helpers/postgres.js';
+
+// Probed before any test is registered (see cli.test.ts).
+const pgSkip = await postgresSkip();
 
 const root = mkdtempSync(path.join(tmpdir(), 'webpig-ops-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -58,6 +62,7 @@ function oneLine(result: CliResult, exitCode: number, pattern: RegExp, what: str
 }
 
 describe('read-only commands', () => {
+  const schemas = withTestSchema();
   it('on a missing SQLite file: exit 1 naming the path, and no file is created', () => {
     const p = project(CONFIG_WITH_UNSET_SECRET);
     for (const args of [['events'], ['events', 'show', '1'], ['flags'], ['flags', 'history', 'DIAN'], ['tokens', 'list'], ['purge', '--dry-run']]) {
@@ -65,6 +70,22 @@ describe('read-only commands', () => {
       oneLine(result, 1, new RegExp(`no database at ${p.file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(nothing was created\\)`), args.join(' '));
       assert.equal(existsSync(p.file), false, `${args.join(' ')} created no database`);
     }
+  });
+
+  it('on an empty SQLite file (no webpig tables): exit 1, and no table is created', () => {
+    const p = project('export default { sources: [], pipelines: [] };\n');
+    writeFileSync(p.file, '');
+    oneLine(p.run('events'), 1, /sqlite:.*webpig\.db holds no webpig data \(nothing was created\); check --db, or run webpig migrate/, 'events');
+    const tables = runCli(['--db', p.db, 'migrate'], { cwd: p.dir });
+    assert.match(tables.stdout, /^applied \d+ migration/, 'the file was still empty: migrate had everything to apply');
+  });
+
+  it('on a PostgreSQL schema webpig never set up: exit 1, and the schema is not created', { skip: pgSkip }, async () => {
+    const missing = schemas.name();
+    const p = project('export default { sources: [], pipelines: [] };\n');
+    const result = runCli(['--db', schemaUrl(missing), 'events'], { cwd: p.dir });
+    oneLine(result, 1, /holds no webpig data \(nothing was created\)/, 'events on postgres');
+    assert.deepEqual(await queryIn('public', 'SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [missing]), []);
   });
 
   it('need no webhook secret: they read the config without its sources; start still needs them', async () => {

@@ -52,7 +52,7 @@ import {
 } from './connection.js';
 import * as events from './events.js';
 import * as flags from './flags.js';
-import { migrateSchema, postgresMigrations } from './migrate.js';
+import { appliedSchemaVersion, migrateSchema, postgresMigrations } from './migrate.js';
 import * as records from './records.js';
 import { countPurgeableRows, purgeBatchRows } from './retention.js';
 import { WakeHub, notifyWake } from './wake.js';
@@ -103,6 +103,10 @@ export class PostgresStore implements Store {
 
   async migrate(): Promise<{ applied: string[]; current: number }> {
     return migrateSchema(this.pool, this.schema, postgresMigrations());
+  }
+
+  schemaVersion(): Promise<number> {
+    return appliedSchemaVersion(this.pool, this.schema);
   }
 
   async close(): Promise<void> {

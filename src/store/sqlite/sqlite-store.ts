@@ -42,7 +42,7 @@ import * as claims from './claims.js';
 import { openSqliteDatabase, SqliteContext, sqliteFilename } from './connection.js';
 import * as events from './events.js';
 import * as flags from './flags-audit.js';
-import { migrateSqlite } from './migrate.js';
+import { appliedVersion, migrateSqlite } from './migrate.js';
 import * as retention from './retention.js';
 
 /**
@@ -67,6 +67,10 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<{ applied: string[]; current: number }> {
     return migrateSqlite(this.ctx);
+  }
+
+  async schemaVersion(): Promise<number> {
+    return appliedVersion(this.ctx);
   }
 
   async close(): Promise<void> {
