@@ -1,8 +1,13 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { WebpigConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
-import { findConfigFile, loadConfigFile, resolveDatabaseUrl } from '../config/load-config.js';
-import { openStore } from '../store/open.js';
+import { findConfigFile, importConfigFile, resolveDatabaseUrl, withEnvironmentSources } from '../config/load-config.js';
+import { validateConfig } from '../config/schema.js';
+import { openStore, redactDatabaseUrl } from '../store/open.js';
+import { sqliteFilename } from '../store/sqlite/connection.js';
+import { CliFailure } from './errors.js';
 
 /**
  * What every CLI command gets: the global options resolved lazily, so `webpig --help` never
@@ -13,10 +18,18 @@ export interface CliDeps {
   loadConfig(): Promise<WebpigConfig>;
   /** The validated config, or null when the working directory has none. */
   loadConfigIfAny(): Promise<WebpigConfig | null>;
+  /**
+   * The config for commands that only read or administer stored data (events, flags, tokens,
+   * purge): its webhook sources are left out, so their secrets need not be set in an
+   * operator's shell. Null when the working directory has none.
+   */
+  loadConfigForReading(): Promise<WebpigConfig | null>;
   /** Flag, then $WEBPIG_DATABASE_URL, then the config's `database`, then sqlite:./webpig.db. */
   databaseUrl(): Promise<string>;
-  /** Opens the store and applies pending migrations. The caller closes it. */
+  /** Opens the store and applies pending migrations (creating a SQLite file if needed). The caller closes it. */
   openStore(): Promise<Store>;
+  /** Like openStore, but a SQLite file that does not exist is an error naming it, never created. */
+  openExistingStore(): Promise<Store>;
   /** Where normal output goes (stdout). */
   print(line: string): void;
 }
@@ -27,16 +40,54 @@ export interface GlobalOptions {
 }
 
 export function createCliDeps(getOptions: () => GlobalOptions, env: NodeJS.ProcessEnv = process.env): CliDeps {
-  let configPromise: Promise<WebpigConfig | null> | undefined;
-  const loadConfigIfAny = (): Promise<WebpigConfig | null> => {
-    configPromise ??= (async () => {
+  // The file is imported once; the full and the reading config are two validations of it.
+  let exportedPromise: Promise<{ file: string; exported: unknown } | null> | undefined;
+  const importConfig = () => {
+    exportedPromise ??= (async () => {
       const file = findConfigFile(process.cwd(), getOptions().config);
-      return file ? loadConfigFile(file) : null;
+      return file ? { file, exported: await importConfigFile(file) } : null;
     })();
-    return configPromise;
+    return exportedPromise;
+  };
+  let fullPromise: Promise<WebpigConfig | null> | undefined;
+  const loadConfigIfAny = (): Promise<WebpigConfig | null> => {
+    fullPromise ??= importConfig().then((found) =>
+      found ? withEnvironmentSources(validateConfig(found.exported, path.basename(found.file)), env) : null,
+    );
+    return fullPromise;
+  };
+  let readingPromise: Promise<WebpigConfig | null> | undefined;
+  const loadConfigForReading = (): Promise<WebpigConfig | null> => {
+    readingPromise ??= importConfig().then((found) => {
+      if (!found) return null;
+      const exported = found.exported;
+      const withoutSources = exported && typeof exported === 'object' ? { ...exported, sources: [] } : exported;
+      return validateConfig(withoutSources, path.basename(found.file));
+    });
+    return readingPromise;
+  };
+  const open = async (mustExist: boolean): Promise<Store> => {
+    const url = await deps.databaseUrl();
+    if (mustExist) assertDatabaseExists(url);
+    const store = await openStore(url);
+    try {
+      // A database (or PostgreSQL schema) webpig never set up is a wrong --db, not one to fill.
+      if (mustExist && (await store.schemaVersion()) === 0) {
+        throw new CliFailure(
+          'DATABASE_EMPTY',
+          `${redactDatabaseUrl(url)} holds no webpig data (nothing was created); check --db, or run webpig migrate to set it up`,
+        );
+      }
+      await store.migrate();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
   };
   const deps: CliDeps = {
     loadConfigIfAny,
+    loadConfigForReading,
     async loadConfig() {
       const config = await loadConfigIfAny();
       if (!config) {
@@ -50,21 +101,24 @@ export function createCliDeps(getOptions: () => GlobalOptions, env: NodeJS.Proce
     async databaseUrl() {
       const flag = getOptions().db;
       if (flag !== undefined || env.WEBPIG_DATABASE_URL !== undefined) return resolveDatabaseUrl({ flag, env });
-      return resolveDatabaseUrl({ env, config: await loadConfigIfAny() });
+      return resolveDatabaseUrl({ env, config: await loadConfigForReading() });
     },
-    async openStore() {
-      const store = await openStore(await deps.databaseUrl());
-      try {
-        await store.migrate();
-      } catch (err) {
-        await store.close();
-        throw err;
-      }
-      return store;
-    },
+    openStore: () => open(false),
+    openExistingStore: () => open(true),
     print(line) {
       process.stdout.write(`${line}\n`);
     },
   };
   return deps;
+}
+
+/** A read-only command on a SQLite file that is not there would create an empty one: refuse. */
+function assertDatabaseExists(url: string): void {
+  if (!url.trim().startsWith('sqlite:')) return;
+  const file = sqliteFilename(url.trim());
+  if (file === ':memory:' || existsSync(file)) return;
+  throw new CliFailure(
+    'DATABASE_NOT_FOUND',
+    `no database at ${path.resolve(file)} (nothing was created); run the command where webpig start runs, or pass --db sqlite:/path/to/webpig.db`,
+  );
 }

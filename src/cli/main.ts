@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { WebpigError, errorMessage } from '../core/errors.js';
+import { Command } from 'commander';
+import { describeFailure } from './errors.js';
 import { createCliDeps, type GlobalOptions } from './context.js';
 import { registerCommands } from './commands/index.js';
 
@@ -28,13 +28,12 @@ registerCommands(program, createCliDeps(() => program.opts<GlobalOptions>()));
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) {
-    // Commander already printed its one-line message (or the help / version text).
-    process.exitCode = err.exitCode;
-  } else {
-    // A user's mistake (bad URL, bad config, unreachable database) is one line, no stack.
-    process.stderr.write(`webpig: ${errorMessage(err)}\n`);
+  // Commander already printed its one-line message (or the help / version text). Anything
+  // else is one line, no stack (WEBPIG_DEBUG=1 adds it); the exit code says usage or failure.
+  const { line, exitCode } = describeFailure(err);
+  if (line !== null) {
+    process.stderr.write(`webpig: ${line}\n`);
     if (process.env.WEBPIG_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = err instanceof WebpigError ? 2 : 1;
   }
+  process.exitCode = exitCode;
 }

@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { WebpigConfig } from '../core/config.js';
 import { loggerOptions } from '../core/logging.js';
 import { alertForwarderFromConfig, type AlertForwarder } from '../engine/alert-forwarder.js';
+import { retentionEnabled, startRetentionJob, type RetentionJob } from '../engine/retention.js';
 import { createWorker, type Worker } from '../engine/worker.js';
 import { createWorkerMetrics } from '../engine/worker-metrics.js';
 import type { Store } from '../store/store.js';
@@ -81,6 +82,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   }
   let worker: Worker | null = null;
   let forwarder: AlertForwarder | null = null;
+  let retention: RetentionJob | null = null;
   if (options.worker) {
     worker = createWorker({
       store,
@@ -93,6 +95,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     worker.start();
     forwarder = alertForwarderFromConfig(store, config.alerts, pino(loggerOptions(level, 'webpig-alerts')), workerMetrics);
     forwarder?.start();
+    if (config.retention && retentionEnabled(config.retention)) {
+      retention = startRetentionJob({ store, policy: config.retention, logger: pino({ name: 'webpig-retention', level }) });
+    }
   }
   let stopping: Promise<void> | null = null;
   return {
@@ -106,6 +111,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         await worker?.stop();
         await forwarder?.stop();
         await metricsServer?.close();
+        await retention?.stop();
         await app?.close();
         await store.close();
       })();

@@ -29,6 +29,11 @@ export function findConfigFile(cwd: string, explicit?: string): string | null {
  * sources (see `withEnvironmentSources`).
  */
 export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<WebpigConfig> {
+  return withEnvironmentSources(validateConfig(await importConfigFile(file), path.basename(file)), env);
+}
+
+/** The config file's default export, not validated yet (see `loadConfigFile`). */
+export async function importConfigFile(file: string): Promise<unknown> {
   let module: { default?: unknown };
   try {
     if (/\.m?ts$/.test(file)) {
@@ -46,7 +51,7 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
     exported = (exported as { default: unknown }).default;
   }
   if (exported === undefined) throw new ConfigError(`${file} has no default export (export default defineConfig({...}))`);
-  return withEnvironmentSources(validateConfig(exported, path.basename(file)), env);
+  return exported;
 }
 
 /**

@@ -75,6 +75,16 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    retention: z
+      .object({
+        succeededAfterDays: z.number().int().min(1).optional(),
+        ignoredAfterDays: z.number().int().min(1).optional(),
+        rejectedDeliveriesAfterDays: z.number().int().min(1).optional(),
+        batchSize: z.number().int().min(1).max(10_000).optional(),
+        intervalMinutes: z.number().min(1).optional(),
+      })
+      .strict()
+      .optional(),
     dashboard: z
       .object({
         locale: z.enum(['es', 'en']).optional(),

@@ -73,6 +73,24 @@ export interface WebpigConfig {
     /** Error rate of a stage, over the last hour, that raises an alert. (Default: 0.2) */
     stageErrorRate?: number;
   };
+  /**
+   * How long finished data is kept. Every kind is kept forever unless its number is set: a
+   * payment record is deleted only when someone chose to. Applied by every worker, in small
+   * batches, and by `webpig purge`. Dead, retrying, queued and processing events and the audit
+   * log are never deleted.
+   */
+  retention?: {
+    /** Succeeded events whose last change is older than this many days, with their checkpoints, attempts and logs. (Default: kept) */
+    succeededAfterDays?: number;
+    /** Ignored events (no pipeline, stale or invalid transition) older than this many days. (Default: kept) */
+    ignoredAfterDays?: number;
+    /** Rejected deliveries (bad signature, malformed) older than this many days. (Default: kept, the newest 1,000) */
+    rejectedDeliveriesAfterDays?: number;
+    /** Rows deleted per transaction. (Default: 500) */
+    batchSize?: number;
+    /** How often each worker applies it. (Default: 60 minutes) */
+    intervalMinutes?: number;
+  };
   dashboard?: {
     /** (Default: from the browser, Spanish when unsure) */
     locale?: 'es' | 'en';

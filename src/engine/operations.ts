@@ -4,7 +4,7 @@
  */
 import { StoreError, WebpigError } from '../core/errors.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
-import type { EventRecord } from '../core/types.js';
+import type { EventRecord, EventStatus } from '../core/types.js';
 import type { Store } from '../store/store.js';
 import { choosePipeline } from './runner.js';
 
@@ -19,10 +19,19 @@ export class EventNotFoundError extends WebpigError {
 export class OperationRefusedError extends WebpigError {}
 
 /**
+ * What a person may retry, one rule for the API, the CLI and the dashboard: an event that
+ * failed (dead) or is waiting to try again (retrying). An ignored event matched no pipeline
+ * or was a stale transition: re-queueing it would only ignore it again, or, worse, run a
+ * pipeline added since for an old payment; a re-run of a chosen stage is the way for that.
+ */
+export const MANUALLY_RETRIABLE: ReadonlySet<EventStatus> = new Set<EventStatus>(['dead', 'retrying']);
+
+/**
  * Puts a dead or retrying event back in the queue now. It resumes from its checkpoints: only
  * stages that are neither `success` nor `skipped` run. Retried by hand more than once → an
  * 'retried' alert (the seeds: "alert if retry_count > 1").
- * Throws EventNotFoundError, or StoreError 'NOT_RETRIABLE' (e.g. for a succeeded event).
+ * Throws EventNotFoundError, or OperationRefusedError 'NOT_RETRIABLE' (any other status,
+ * e.g. succeeded or ignored; the store refuses it too if the status changed meanwhile).
  */
 export async function retryEvent(
   store: Store,
@@ -33,6 +42,12 @@ export async function retryEvent(
 ): Promise<EventRecord> {
   const before = await store.getEvent(eventId);
   if (!before) throw new EventNotFoundError(eventId);
+  if (!MANUALLY_RETRIABLE.has(before.status)) {
+    throw new OperationRefusedError(
+      'NOT_RETRIABLE',
+      `event ${eventId} is ${before.status}; only dead or retrying events can be retried`,
+    );
+  }
   const event = await store.requeueEvent(eventId, at);
   if (!event) throw new EventNotFoundError(eventId);
   await store.appendAudit({

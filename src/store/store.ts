@@ -236,6 +236,13 @@ export interface QueueStats {
   /** When the longest-waiting queued event became runnable (received or re-queued); null: none. */
   oldestQueuedAt: Date | null;
 }
+/**
+ * What retention deletes, and nothing else: succeeded or ignored events (with their
+ * checkpoints, attempts and logs) and rejected deliveries. Dead, retrying, queued and
+ * processing events and the audit log have no kind here, so no caller can ask for them.
+ */
+export type PurgeKind = 'succeededEvents' | 'ignoredEvents' | 'rejectedDeliveries';
+export const PURGE_KINDS: readonly PurgeKind[] = ['succeededEvents', 'ignoredEvents', 'rejectedDeliveries'];
 
 /** Called when events become claimable (a new insert, a retry): lets idle workers wake up. */
 export type WakeListener = () => void;
@@ -246,6 +253,8 @@ export interface Store {
 
   /** Applies pending migrations; refuses a database newer than this code (MigrationError). */
   migrate(): Promise<{ applied: string[]; current: number }>;
+  /** The newest migration applied; 0 for a database webpig never migrated. Creates nothing. */
+  schemaVersion(): Promise<number>;
   close(): Promise<void>;
   /**
    * Resolves when the database answers within `timeoutMs` (SQLite: the write lock can be
@@ -366,4 +375,13 @@ export interface Store {
   markAlertForwarded(id: number, at: Date): Promise<void>;
   /** The webhook refused or failed: try again at `nextAt`, keeping the error for operators. */
   markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string }): Promise<void>;
+
+  // ── Retention ────────────────────────────────────────────────────────────────────────
+  /** How many rows of `kind` are older than `before` (events: last changed; deliveries: refused at). */
+  countPurgeable(kind: PurgeKind, before: Date): Promise<number>;
+  /**
+   * Deletes up to `limit` of those rows, oldest first, in one short transaction (an event's
+   * checkpoints, attempts and logs go with it). Returns how many rows of `kind` it deleted.
+   */
+  purgeBatch(kind: PurgeKind, before: Date, limit: number): Promise<number>;
 }

@@ -195,12 +195,13 @@ describe('webpig flags', () => {
     await seed.ensureFlags([{ key: 'DIAN', description: 'DIAN emission', defaultValue: true }], new Date());
     await seed.close();
 
-    const bad = runCli(['--db', db, 'flags', 'set', 'DIAN', 'maybe'], { cwd: dir });
+    const bad = runCli(['--db', db, 'flags', 'set', 'DIAN', 'maybe', '--reason', 'test'], { cwd: dir });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /must be on or off/);
 
-    const unknown = runCli(['--db', db, 'flags', 'set', 'NOPE', 'off'], { cwd: dir });
-    assert.notEqual(unknown.status, 0);
+    const unknown = runCli(['--db', db, 'flags', 'set', 'NOPE', 'off', '--reason', 'test'], { cwd: dir });
+    assert.equal(unknown.status, 1);
+    assert.equal(unknown.stderr, 'webpig: there is no flag "NOPE"\n');
 
     const ok = runCli(['--db', db, 'flags', 'set', 'DIAN', 'off', '--reason', 'DIAN is down', '--actor', 'ana'], { cwd: dir });
     assert.equal(ok.status, 0, ok.stderr);

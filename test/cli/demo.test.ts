@@ -122,7 +122,7 @@ describe('webpig demo', () => {
       assert.equal(shown.status, 0, shown.stderr);
       assert.match(shown.stdout, /succeeded/);
       assert.match(shown.stdout, /worldoffice_invoice_creation/);
-      assert.match(shown.stdout, /product \S.* \(PROD-[A-Z0-9-]+\)\s+amount 403125 COP/, "FR360's product id reached the summary");
+      assert.match(shown.stdout, /product \S.* \(PROD-[A-Z0-9-]+\)\s+amount COP 403\.125/, "FR360's product id reached the summary");
 
       const retry = runCli(['--db', db, 'retry', String(id)], { cwd });
       assert.notEqual(retry.status, 0, 'a succeeded event is not retriable');

@@ -1,6 +1,7 @@
 /**
  * The engine's CLI commands, called in-process through commander with a real SQLite file:
- * listing, showing, retrying, and one-line errors with exit code 2 for bad input.
+ * listing, showing, retrying, and one-line errors: exit code 2 for bad input, 1 for a
+ * refused operation (src/cli/errors.ts decides both, as main.ts does).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,10 +11,11 @@ import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
 import type { WebpigConfig } from '../../src/core/config.js';
 import { definePipeline } from '../../src/core/pipeline.js';
-import { PermanentError } from '../../src/core/errors.js';
+import { PermanentError, RetriableError } from '../../src/core/errors.js';
 import { register as registerEvents } from '../../src/cli/commands/events.js';
 import { register as registerRetry } from '../../src/cli/commands/retry.js';
 import type { EngineCliDeps } from '../../src/cli/commands/cli-deps.js';
+import { describeFailure } from '../../src/cli/errors.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { claimAndRun, insert, TestClock } from '../helpers/engine-fixtures.js';
 
@@ -41,13 +43,16 @@ interface Outcome {
 describe('engine CLI commands', () => {
   const dir = mkdtempSync(join(tmpdir(), 'webpig-cli-'));
   const url = `sqlite:${join(dir, 'cli.db')}`;
+  const openStore = async () => {
+    const store = SqliteStore.open(url);
+    await store.migrate();
+    return store;
+  };
   const deps: EngineCliDeps = {
-    async openStore() {
-      const store = SqliteStore.open(url);
-      await store.migrate();
-      return store;
-    },
+    openStore,
+    openExistingStore: openStore,
     loadConfig: async (): Promise<WebpigConfig> => ({ sources: [], pipelines: [pipeline] }),
+    loadConfigForReading: async (): Promise<WebpigConfig> => ({ sources: [], pipelines: [pipeline] }),
   };
   let deadId = 0;
 
@@ -60,14 +65,18 @@ describe('engine CLI commands', () => {
     const { log, error } = console;
     console.log = (...parts: unknown[]) => void out.push(parts.join(' '));
     console.error = (...parts: unknown[]) => void err.push(parts.join(' '));
+    let exitCode = 0;
     try {
       await program.parseAsync(['node', 'webpig', ...args]);
+    } catch (failure) {
+      // What main.ts does with an error that ends a command.
+      const described = describeFailure(failure);
+      if (described.line !== null) err.push(`webpig: ${described.line}`);
+      exitCode = described.exitCode;
     } finally {
       console.log = log;
       console.error = error;
     }
-    const exitCode = Number(process.exitCode ?? 0);
-    process.exitCode = 0;
     return { out: out.join('\n'), err: err.join('\n'), exitCode };
   }
 
@@ -99,17 +108,17 @@ describe('engine CLI commands', () => {
     assert.match(shown.out, /invoice\s+success\s+\d+ ms\s+1/);
     assert.match(shown.out, /dian\s+error\s+\d+ ms\s+1\s+DIAN_REJECTED NIT inválido \(permanent\)/);
     assert.match(shown.out, /whatsapp\s+pending\s+0/);
-    assert.match(shown.out, /product Curso UDEA \(PROD-UDEA\)\s+amount 403125 COP/);
+    assert.match(shown.out, /product Curso UDEA \(PROD-UDEA\)\s+amount COP 403\.125/, 'pesos as Colombians write them');
     assert.ok(!shown.out.includes('\u001b'), 'control characters from data never reach the terminal');
   });
 
-  it('retries a dead event, then refuses to retry it again while queued (exit 2, one line)', async () => {
+  it('retries a dead event, then refuses to retry it again while queued (exit 1, one line)', async () => {
     const retried = await cli('retry', String(deadId));
     assert.equal(retried.exitCode, 0);
     assert.match(retried.out, new RegExp(`event ${deadId} queued again`));
     const again = await cli('retry', String(deadId));
-    assert.equal(again.exitCode, 2);
-    assert.match(again.err, /^webpig: event \d+ is queued: only dead, retrying or ignored events can be retried \(NOT_RETRIABLE\)$/);
+    assert.equal(again.exitCode, 1);
+    assert.match(again.err, /^webpig: event \d+ is queued; only dead or retrying events can be retried$/);
   });
 
   it('bad input: one clear line, exit code 2, no stack', async () => {
@@ -117,7 +126,6 @@ describe('engine CLI commands', () => {
       ['events', '--status', 'exploded'],
       ['events', '--limit', '0'],
       ['events', 'show', 'abc'],
-      ['events', 'show', '424242'],
       ['retry'],
       ['retry', '1', '--status', 'dead'],
       ['retry', '--status', 'succeeded'],
@@ -125,9 +133,11 @@ describe('engine CLI commands', () => {
       const result = await cli(...args);
       assert.equal(result.exitCode, 2, args.join(' '));
       assert.equal(result.err.split('\n').length, 1, args.join(' '));
-      assert.match(result.err, /^webpig: .+ \([A-Z_]+\)$/, args.join(' '));
+      assert.match(result.err, /^webpig: \S.+$/, args.join(' '));
       assert.ok(!/\n\s+at /.test(result.err));
     }
+    const missing = await cli('events', 'show', '424242');
+    assert.deepEqual([missing.exitCode, missing.err], [1, 'webpig: event 424242 does not exist'], 'well-formed but not there: a failure, not a usage error');
   });
 
   it('retry --status dead requeues every dead event', async () => {
@@ -144,5 +154,31 @@ describe('engine CLI commands', () => {
     assert.match((await cli('events', '--status', 'queued')).out, new RegExp(`^${deadId}\\s+queued`, 'm'));
     const none = await cli('retry', '--status', 'dead');
     assert.equal(none.out, 'no dead events');
+  });
+
+  it('retry --wait says when the event failed again and when its next attempt is, exit 1', async () => {
+    const flaky = definePipeline({
+      name: 'flaky',
+      match: () => true,
+      stages: [{ name: 'erp', run: async () => { throw new RetriableError('ERP busy', { code: 'ERP_BUSY' }); } }],
+    });
+    const store = await deps.openStore();
+    try {
+      // The earlier tests left events queued: let them finish first.
+      while (await claimAndRun(store, [pipeline], new TestClock(Date.now()))) continue;
+      // Its first attempt fails: retrying, next attempt in a minute.
+      const id = await insert(store, { providerEventId: 'flaky-1' });
+      const clock = new TestClock(Date.now());
+      while ((await store.getEvent(id))?.status !== 'retrying') await claimAndRun(store, [flaky], clock);
+      // A worker takes the re-queued event shortly after `retry --wait` starts following it.
+      const worker = setTimeout(() => void claimAndRun(store, [flaky], new TestClock(Date.now())), 300);
+      const waited = await cli('retry', String(id), '--wait', '--timeout', '10');
+      clearTimeout(worker);
+      assert.equal(waited.exitCode, 1, waited.err);
+      assert.match(waited.out, new RegExp(`^event ${id} queued again`));
+      assert.match(waited.err, new RegExp(`^webpig: event ${id} failed again \\(ERP_BUSY .*ERP busy\\); next attempt \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d -05:00$`));
+    } finally {
+      await store.close();
+    }
   });
 });

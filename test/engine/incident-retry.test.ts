@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { definePipeline } from '../../src/core/pipeline.js';
-import { PermanentError, StoreError } from '../../src/core/errors.js';
+import { isWebpigError, PermanentError } from '../../src/core/errors.js';
 import { retryEvent } from '../../src/engine/operations.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { claimAndRun, CountingStages, insert, memoryStore, MINUTE, TestClock } from '../helpers/engine-fixtures.js';
@@ -56,7 +56,7 @@ describe('retries resume from checkpoints (incident webhook 373)', () => {
     const afterFirstRetry = SEED_STAGES.map((s) => stages.count(s));
 
     // The second retry of the incident: refused for a succeeded event, and nothing runs.
-    await assert.rejects(retryEvent(store, id, 'ops@example.com', null, clock.now()), (err: unknown) => err instanceof StoreError && err.code === 'NOT_RETRIABLE');
+    await assert.rejects(retryEvent(store, id, 'ops@example.com', null, clock.now()), (err: unknown) => isWebpigError(err) && err.code === 'NOT_RETRIABLE');
     assert.equal(await claimAndRun(store, [pipeline], clock), null);
     assert.deepEqual(SEED_STAGES.map((s) => stages.count(s)), afterFirstRetry);
     assert.deepEqual(afterFirstRetry, [1, 1, 1, 1, 2, 1, 1, 1, 1, 1]);

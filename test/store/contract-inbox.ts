@@ -14,6 +14,12 @@ export function inboxContract(ctx: ContractContext): void {
       assert.deepEqual(await ctx.store.getEvent(inserted.event.id), inserted.event);
     });
 
+    it('schemaVersion reads the newest version applied, changing nothing', async () => {
+      assert.equal(await ctx.store.schemaVersion(), ctx.firstMigration.current);
+      await ctx.fixture.recordAppliedMigration(ctx.firstMigration.current + 5, 'from_the_future');
+      assert.equal(await ctx.store.schemaVersion(), ctx.firstMigration.current + 5);
+    });
+
     it('refuses a database whose schema is newer than this code (SCHEMA_TOO_NEW)', async () => {
       const future = ctx.firstMigration.current + 1;
       await ctx.fixture.recordAppliedMigration(future, 'from_the_future');

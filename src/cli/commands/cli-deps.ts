@@ -1,26 +1,28 @@
 /**
- * What the engine's CLI command modules need from main.ts. Each module exports
- * `register(program, deps)`; main.ts builds `deps` once and passes it to all of them.
+ * What the CLI's command modules need from main.ts. Each module exports
+ * `register(program, deps)`; main.ts builds `deps` once (src/cli/context.ts) and passes it on.
  *
- *   openStore():  opens the configured database (config.database, else $WEBPIG_DATABASE_URL,
- *                 else sqlite:./webpig.db) and applies migrations. The caller closes it.
- *   loadConfig(): loads and validates webpig.config.ts (pipelines, flags, worker options).
+ *   openStore():           opens the configured database (--db, else $WEBPIG_DATABASE_URL, else
+ *                          config.database, else sqlite:./webpig.db) and applies migrations.
+ *   openExistingStore():   the same, but never creates a SQLite file (read-only commands).
+ *   loadConfig():          loads and validates webpig.config.ts (pipelines, flags, worker options).
+ *   loadConfigForReading(): the config without its webhook sources (their secrets may be unset).
+ *
+ * Errors are thrown, never printed here: main.ts prints one line and picks the exit code
+ * (src/cli/errors.ts).
  */
 import { userInfo } from 'node:os';
 import type { WebpigConfig } from '../../core/config.js';
-import { WebpigError } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
+import { UsageError } from '../errors.js';
+
+export { CliFailure, UsageError } from '../errors.js';
 
 export interface EngineCliDeps {
   openStore(): Promise<Store>;
+  openExistingStore(): Promise<Store>;
   loadConfig(): Promise<WebpigConfig>;
-}
-
-/** A bad argument: printed as one line, exit code 2, no stack. */
-export class UsageError extends WebpigError {
-  constructor(message: string) {
-    super('USAGE', message);
-  }
+  loadConfigForReading(): Promise<WebpigConfig | null>;
 }
 
 export function parsePositiveInt(value: string, what: string): number {
@@ -39,30 +41,23 @@ export function cliActor(): string {
   }
 }
 
-/** Errors caused by what the user typed (a wrong id, a status that cannot be retried...). */
-const BAD_INPUT_CODES = new Set(['USAGE', 'CONFIG_INVALID', 'EVENT_NOT_FOUND', 'NOT_RETRIABLE', 'STAGE_UNKNOWN']);
-
 /**
- * Runs a command's action: known errors (bad input, refused operations) become one line on
- * stderr and exit code 2 (bad input) or 1 (anything else); the stack is never printed.
+ * Runs a command's action. Errors are not printed here: they reach main.ts, which prints one
+ * line and picks the exit code (src/cli/errors.ts), the same for every command.
  */
 export async function runAction(action: () => Promise<void>): Promise<void> {
-  try {
-    await action();
-  } catch (err) {
-    if (err instanceof WebpigError) {
-      console.error(`webpig: ${err.message} (${err.code})`);
-      process.exitCode = BAD_INPUT_CODES.has(err.code) ? 2 : 1;
-      return;
-    }
-    console.error(`webpig: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
-  }
+  await action();
 }
 
-/** Opens the store, runs `use`, and always closes it. */
-export async function withStore<T>(deps: EngineCliDeps, use: (store: Store) => Promise<T>): Promise<T> {
-  const store = await deps.openStore();
+/**
+ * Opens the store with `open` (an opener such as `deps.openExistingStore`, or deps itself for
+ * `deps.openStore()`), runs `use`, and always closes it.
+ */
+export async function withStore<T>(
+  open: (() => Promise<Store>) | Pick<EngineCliDeps, 'openStore'>,
+  use: (store: Store) => Promise<T>,
+): Promise<T> {
+  const store = typeof open === 'function' ? await open() : await open.openStore();
   try {
     return await use(store);
   } finally {

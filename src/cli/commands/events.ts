@@ -1,14 +1,16 @@
 /**
  * `webpig events [--status S] [--source S] [--limit N] [--json]` lists events;
- * `webpig events show ID` prints one event's summary and every stage's checkpoint.
- * Deps: see cli-deps.ts.
+ * `webpig events show ID [--json]` prints one event's summary and every stage's checkpoint.
+ * Read-only: they never create a database and need no webhook secrets. Times and amounts are
+ * shown as the config's dashboard settings say (src/cli/format.ts). Deps: see cli-deps.ts.
  */
 import type { Command } from 'commander';
 import type { PipelineDefinition } from '../../core/pipeline.js';
 import { EVENT_STATUSES, type CheckpointRecord, type EventRecord, type EventStatus } from '../../core/types.js';
 import { EventNotFoundError } from '../../engine/operations.js';
 import { choosePipeline } from '../../engine/runner.js';
-import { parsePositiveInt, runAction, UsageError, withStore, type EngineCliDeps } from './cli-deps.js';
+import { cliFormats, type CliFormats } from '../format.js';
+import { parsePositiveInt, UsageError, withStore, type EngineCliDeps } from './cli-deps.js';
 
 interface ListOptions {
   status?: string;
@@ -25,46 +27,45 @@ export function register(program: Command, deps: EngineCliDeps): void {
     .option('--source <source>', 'only events from this source')
     .option('--limit <n>', 'how many (at most 500)', '50')
     .option('--json', 'print JSON instead of a table')
-    .action((opts: ListOptions) =>
-      runAction(async () => {
-        const status = opts.status === undefined ? undefined : parseStatus(opts.status);
-        const limit = Math.min(parsePositiveInt(opts.limit, '--limit'), 500);
-        await withStore(deps, async (store) => {
-          const page = await store.listEvents({ status, source: opts.source }, { limit });
-          if (opts.json) {
-            console.log(JSON.stringify(page.items.map(eventJson), null, 2));
-            return;
-          }
-          if (page.items.length === 0) {
-            console.log('no events');
-            return;
-          }
-          for (const line of table(page.items.map(eventRow), EVENT_COLUMNS)) console.log(line);
-        });
-      }),
-    );
+    .action(async (opts: ListOptions) => {
+      const status = opts.status === undefined ? undefined : parseStatus(opts.status);
+      const limit = Math.min(parsePositiveInt(opts.limit, '--limit'), 500);
+      const formats = cliFormats(await deps.loadConfigForReading());
+      await withStore(deps.openExistingStore, async (store) => {
+        const page = await store.listEvents({ status, source: opts.source }, { limit });
+        if (opts.json) {
+          console.log(JSON.stringify(page.items.map(eventJson), null, 2));
+          return;
+        }
+        if (page.items.length === 0) {
+          console.log('no events');
+          return;
+        }
+        for (const line of table(page.items.map((e) => eventRow(e, formats)), EVENT_COLUMNS)) console.log(line);
+      });
+    });
 
   events
     .command('show')
     .description("one event's summary and every stage's checkpoint")
     .argument('<id>', 'event id')
     .option('--json', 'print JSON')
-    .action((id: string, opts: { json?: boolean }) =>
-      runAction(async () => {
-        const eventId = parsePositiveInt(id, 'event id');
-        const pipelines = await deps.loadConfig().then((c) => c.pipelines, () => [] as PipelineDefinition[]);
-        await withStore(deps, async (store) => {
-          const event = await store.getEvent(eventId);
-          if (!event) throw new EventNotFoundError(eventId);
-          const checkpoints = orderCheckpoints(await store.getCheckpoints(eventId), choosePipeline(pipelines, event));
-          if (opts.json) {
-            console.log(JSON.stringify({ event: eventJson(event), checkpoints }, null, 2));
-            return;
-          }
-          for (const line of showEvent(event, checkpoints)) console.log(line);
-        });
-      }),
-    );
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const eventId = parsePositiveInt(id, 'event id');
+      const config = await deps.loadConfigForReading();
+      const pipelines: PipelineDefinition[] = config?.pipelines ?? [];
+      const formats = cliFormats(config);
+      await withStore(deps.openExistingStore, async (store) => {
+        const event = await store.getEvent(eventId);
+        if (!event) throw new EventNotFoundError(eventId);
+        const checkpoints = orderCheckpoints(await store.getCheckpoints(eventId), choosePipeline(pipelines, event));
+        if (opts.json) {
+          console.log(JSON.stringify({ event: eventJson(event), checkpoints }, null, 2));
+          return;
+        }
+        for (const line of showEvent(event, checkpoints, formats)) console.log(line);
+      });
+    });
 }
 
 function parseStatus(value: string): EventStatus {
@@ -95,10 +96,10 @@ function orderCheckpoints(checkpoints: CheckpointRecord[], pipeline: PipelineDef
 
 const EVENT_COLUMNS = ['ID', 'STATUS', 'SOURCE', 'TYPE', 'RECEIVED', 'ATTEMPTS', 'CUSTOMER', 'AMOUNT', 'LAST ERROR'];
 
-function eventRow(e: EventRecord): string[] {
-  const amount = e.summary.amount === undefined ? '' : `${e.summary.amount} ${e.summary.currency ?? ''}`.trim();
+function eventRow(e: EventRecord, f: CliFormats): string[] {
+  const amount = e.summary.amount === undefined ? '' : f.money(e.summary.amount, e.summary.currency);
   return [
-    String(e.id), e.status, e.source, e.type, e.receivedAt.toISOString(), String(e.attempts),
+    String(e.id), e.status, e.source, e.type, f.time(e.receivedAt), String(e.attempts),
     e.summary.customer?.name ?? e.summary.customer?.email ?? '', amount, e.lastError?.message ?? e.ignoreReason?.detail ?? '',
   ];
 }
@@ -115,18 +116,18 @@ function oneLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
 }
 
-function showEvent(e: EventRecord, checkpoints: CheckpointRecord[]): string[] {
+function showEvent(e: EventRecord, checkpoints: CheckpointRecord[], f: CliFormats): string[] {
   const s = e.summary;
   const lines = [
     `event ${e.id}  ${e.status}  ${e.source}/${e.providerEventId}  type ${e.type}`,
     `  pipeline ${e.pipeline ?? '-'}  entity ${e.entityKey ?? '-'}  attempts ${e.attempts}  manual retries ${e.manualRetries}`,
-    `  occurred ${e.occurredAt.toISOString()}  received ${e.receivedAt.toISOString()}` +
-      (e.nextAttemptAt ? `  next attempt ${e.nextAttemptAt.toISOString()}` : ''),
+    `  occurred ${f.time(e.occurredAt)}  received ${f.time(e.receivedAt)}` +
+      (e.nextAttemptAt ? `  next attempt ${f.time(e.nextAttemptAt)}` : ''),
   ];
   if (s.customer) lines.push(`  customer ${[s.customer.name, s.customer.documentId, s.customer.email, s.customer.phone].filter(Boolean).join(' · ')}`);
   if (s.product || s.amount !== undefined) {
     const product = oneLine(`${s.product?.name ?? '-'}${s.product?.id ? ` (${s.product.id})` : ''}`);
-    lines.push(`  product ${product}  amount ${s.amount ?? '-'} ${s.currency ?? ''}`);
+    lines.push(`  product ${product}  amount ${f.money(s.amount, s.currency)}`);
   }
   if (s.references) lines.push(`  references ${Object.entries(s.references).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   if (e.lastError) lines.push(`  last error ${e.lastError.code ?? ''} ${e.lastError.message}`);

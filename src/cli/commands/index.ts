@@ -5,6 +5,7 @@ import { register as registerEvents } from './events.js';
 import { register as registerFlags } from './flags.js';
 import { register as registerLoginLink } from './login-link.js';
 import { register as registerMigrate } from './migrate.js';
+import { register as registerPurge } from './purge.js';
 import { register as registerRetry } from './retry.js';
 import { register as registerServe } from './serve.js';
 import { register as registerTokens } from './tokens.js';
@@ -20,7 +21,8 @@ export function registerCommands(program: Command, deps: CliDeps): void {
   registerEvents(program, deps);
   registerRetry(program, deps);
   registerFlags(program, deps);
-  registerTokens(program, { openStore: deps.openStore, print: deps.print });
-  registerVerify(program, deps);
+  registerTokens(program, deps);
+  registerPurge(program, deps);
   registerLoginLink(program, deps);
+  registerVerify(program, deps);
 }

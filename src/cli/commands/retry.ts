@@ -1,10 +1,24 @@
 /**
- * `webpig retry ID` and `webpig retry --status dead`: put events back in the queue. They
- * resume from their checkpoints; nothing that succeeded runs again. Deps: see cli-deps.ts.
+ * `webpig retry ID [--wait [--timeout S]]` and `webpig retry --status dead`: put events back in
+ * the queue. They resume from their checkpoints; nothing that succeeded runs again. Which
+ * events may be retried is the engine's rule (MANUALLY_RETRIABLE), the same as the API's.
+ * Deps: see cli-deps.ts.
  */
 import type { Command } from 'commander';
-import { retryDead, retryEvent } from '../../engine/operations.js';
-import { cliActor, parsePositiveInt, runAction, UsageError, withStore, type EngineCliDeps } from './cli-deps.js';
+import type { EventRecord } from '../../core/types.js';
+import { EventNotFoundError, retryDead, retryEvent } from '../../engine/operations.js';
+import type { Store } from '../../store/store.js';
+import { cliFormats, type CliFormats } from '../format.js';
+import { CliFailure, cliActor, parsePositiveInt, UsageError, withStore, type EngineCliDeps } from './cli-deps.js';
+
+interface RetryOptions {
+  status?: string;
+  wait?: boolean;
+  timeout: string;
+}
+
+/** How often `--wait` looks at the event. */
+const POLL_MS = 250;
 
 export function register(program: Command, deps: EngineCliDeps): void {
   program
@@ -12,23 +26,67 @@ export function register(program: Command, deps: EngineCliDeps): void {
     .description('put a dead or retrying event back in the queue (it resumes from its checkpoints)')
     .argument('[id]', 'event id')
     .option('--status <status>', 'retry every event in this status (only "dead")')
-    .action((id: string | undefined, opts: { status?: string }) =>
-      runAction(async () => {
-        if (id !== undefined && opts.status !== undefined) throw new UsageError('give an event id or --status dead, not both');
-        if (id === undefined && opts.status === undefined) throw new UsageError('give an event id, or --status dead');
-        if (opts.status !== undefined && opts.status !== 'dead') {
-          throw new UsageError(`--status must be "dead", got "${opts.status}"`);
-        }
-        const eventId = id === undefined ? null : parsePositiveInt(id, 'event id');
-        await withStore(deps, async (store) => {
-          if (eventId !== null) {
-            const event = await retryEvent(store, eventId, cliActor());
-            console.log(`event ${event.id} queued again (retried by hand ${event.manualRetries} times)`);
-            return;
-          }
+    .option('--wait', 'follow the event until a worker has run it; exit 0 if it succeeded, 1 if not')
+    .option('--timeout <seconds>', 'with --wait: give up after this long (exit 1)', '120')
+    .action(async (id: string | undefined, opts: RetryOptions) => {
+      if (id !== undefined && opts.status !== undefined) throw new UsageError('give an event id or --status dead, not both');
+      if (id === undefined && opts.status === undefined) throw new UsageError('give an event id, or --status dead');
+      if (opts.status !== undefined && opts.status !== 'dead') throw new UsageError(`--status must be "dead", got "${opts.status}"`);
+      if (opts.wait && id === undefined) throw new UsageError('--wait follows one event: give its id');
+      const timeoutMs = parsePositiveInt(opts.timeout, '--timeout') * 1000;
+      const eventId = id === undefined ? null : parsePositiveInt(id, 'event id');
+      const formats = opts.wait ? cliFormats(await deps.loadConfigForReading()) : null;
+      await withStore(deps.openStore, async (store) => {
+        if (eventId === null) {
           const ids = await retryDead(store, cliActor());
           console.log(ids.length === 0 ? 'no dead events' : `${ids.length} dead events queued again: ${ids.join(', ')}`);
-        });
-      }),
-    );
+          return;
+        }
+        const event = await retryEvent(store, eventId, cliActor());
+        console.log(`event ${event.id} queued again (retried by hand ${event.manualRetries} times)`);
+        if (formats) await followToOutcome(store, event, timeoutMs, formats);
+      });
+    });
+}
+
+/**
+ * Waits until a worker has taken the re-queued event and left it succeeded, dead, retrying or
+ * ignored, and says which. Anything but succeeded is a CliFailure (exit 1), as is the timeout.
+ */
+async function followToOutcome(store: Store, queued: EventRecord, timeoutMs: number, f: CliFormats): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const event = await store.getEvent(queued.id);
+    if (!event) throw new EventNotFoundError(queued.id);
+    // `retrying` before any new attempt would be the status it was retried from: wait for a claim.
+    const ran = event.attempts > queued.attempts;
+    if (event.status === 'succeeded') {
+      console.log(`event ${event.id} succeeded (attempt ${event.attempts})`);
+      return;
+    }
+    if (event.status === 'dead' && ran) {
+      throw new CliFailure('EVENT_DEAD', `event ${event.id} is dead again: ${errorText(event)}; see webpig events show ${event.id}`);
+    }
+    if (event.status === 'retrying' && ran) {
+      throw new CliFailure(
+        'EVENT_RETRYING',
+        `event ${event.id} failed again (${errorText(event)}); next attempt ${f.time(event.nextAttemptAt)}`,
+      );
+    }
+    if (event.status === 'ignored') {
+      throw new CliFailure('EVENT_IGNORED', `event ${event.id} was ignored: ${event.ignoreReason?.detail ?? 'no pipeline applies'}`);
+    }
+    if (Date.now() >= deadline) {
+      throw new CliFailure(
+        'WAIT_TIMEOUT',
+        `event ${event.id} is still ${event.status} after ${Math.round(timeoutMs / 1000)} s (is a worker running?); follow it with webpig events show ${event.id}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+function errorText(event: EventRecord): string {
+  const e = event.lastError;
+  return e ? `${e.code ? `${e.code} ` : ''}${e.message}` : 'no error recorded';
 }

@@ -1,5 +1,8 @@
 import { userInfo } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
+import type { WebpigConfig } from '../../core/config.js';
+import { CliFailure, UsageError } from '../errors.js';
+import { cliFormats } from '../format.js';
 import type { Store } from '../../store/store.js';
 import { API_SCOPES } from '../../server/auth/config.js';
 import { createApiToken, parseScopes } from '../../server/auth/tokens.js';
@@ -12,6 +15,10 @@ import { createApiToken, parseScopes } from '../../server/auth/tokens.js';
 export interface TokensCommandDeps {
   /** Opens the configured, migrated store; the command closes it when done. */
   openStore(): Promise<Store>;
+  /** The same, for `tokens list`: never creates a database. (Default: openStore) */
+  openExistingStore?(): Promise<Store>;
+  /** For the time zone times are shown in (src/cli/format.ts). (Default: no config) */
+  loadConfigForReading?(): Promise<WebpigConfig | null>;
   /** (Default: console.log) */
   print?: (line: string) => void;
   /** Recorded as creator and in the audit log. (Default: `cli:<os user>`) */
@@ -19,8 +26,8 @@ export interface TokensCommandDeps {
   now?: () => Date;
 }
 
-async function withStore<T>(deps: TokensCommandDeps, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await deps.openStore();
+async function withStore<T>(open: () => Promise<Store>, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await open();
   try {
     return await work(store);
   } finally {
@@ -45,12 +52,16 @@ export function register(program: Command, deps: TokensCommandDeps): void {
     .option('--scope <scope...>', `scopes (repeat or comma-separate): ${API_SCOPES.join(', ')}`, collect, [])
     .option('--json', 'print {id, name, scopes, token} as JSON')
     .action(async (options: { name: string; scope: string[]; json?: boolean }) => {
+      // Checked before the database is opened: a typo creates nothing.
+      if (options.scope.length === 0) {
+        throw new UsageError(`--scope is required: give one or more of ${API_SCOPES.join(', ')} (e.g. --scope events:read)`);
+      }
       try {
         parseScopes(options.scope);
       } catch (err) {
-        throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+        throw new UsageError(`--scope: ${err instanceof Error ? err.message : String(err)}`);
       }
-      const { token, record } = await withStore(deps, (store) =>
+      const { token, record } = await withStore(deps.openStore, (store) =>
         createApiToken(store, { name: options.name, scopes: options.scope, createdBy: actor, now: now() }),
       );
       if (options.json) {
@@ -67,15 +78,16 @@ export function register(program: Command, deps: TokensCommandDeps): void {
     .description('list tokens (never the tokens themselves)')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const records = await withStore(deps, (store) => store.listApiTokens());
+      const formats = cliFormats((await deps.loadConfigForReading?.()) ?? null);
+      const records = await withStore(deps.openExistingStore ?? deps.openStore, (store) => store.listApiTokens());
       if (options.json) {
         print(JSON.stringify(records.map(({ tokenHash: _hash, ...rest }) => rest)));
         return;
       }
       if (records.length === 0) print('no tokens');
       for (const r of records) {
-        const state = r.revokedAt ? `revoked ${r.revokedAt.toISOString()}` : 'active';
-        const used = r.lastUsedAt ? `last used ${r.lastUsedAt.toISOString()}` : 'never used';
+        const state = r.revokedAt ? `revoked ${formats.time(r.revokedAt)}` : 'active';
+        const used = r.lastUsedAt ? `last used ${formats.time(r.lastUsedAt)}` : 'never used';
         print(`${r.id}\t${r.name}\t${r.scopes.join(',')}\t${state}\t${used}\tcreated by ${r.createdBy}`);
       }
     });
@@ -88,13 +100,13 @@ export function register(program: Command, deps: TokensCommandDeps): void {
       return Number(value);
     })
     .action(async (id: number) => {
-      const revoked = await withStore(deps, async (store) => {
+      const revoked = await withStore(deps.openExistingStore ?? deps.openStore, async (store) => {
         const at = now();
         const done = await store.revokeApiToken(id, at);
         if (done) await store.appendAudit({ actor, action: 'token.revoke', target: `token:${id}`, at });
         return done;
       });
-      if (!revoked) program.error(`webpig: no active token ${id}`, { exitCode: 1, code: 'TOKEN_NOT_FOUND' });
+      if (!revoked) throw new CliFailure('TOKEN_NOT_FOUND', `no active token ${id} (see webpig tokens list)`);
       print(`token ${id} revoked`);
     });
 }

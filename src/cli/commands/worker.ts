@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { startService, stopOnSignals } from '../service.js';
 import { parsePort } from './serve.js';
-import { parsePositiveInt, runAction, type EngineCliDeps } from './cli-deps.js';
+import { parsePositiveInt, type EngineCliDeps } from './cli-deps.js';
 
 export type { EngineCliDeps } from './cli-deps.js';
 
@@ -18,15 +18,13 @@ export function register(program: Command, deps: EngineCliDeps): void {
     .description('process events through their pipelines until stopped (SIGTERM/SIGINT)')
     .option('--concurrency <n>', 'events processed at once (Default: config.worker.concurrency, else 4)')
     .option('--metrics-port <port>', "serve this worker's /metrics on this port (Default: config.worker.metricsPort, else none)")
-    .action((opts: { concurrency?: string; metricsPort?: string }) =>
-      runAction(async () => {
-        const concurrency = opts.concurrency === undefined ? undefined : parsePositiveInt(opts.concurrency, '--concurrency');
-        const metricsPort = opts.metricsPort === undefined ? undefined : parsePort(opts.metricsPort, '--metrics-port');
-        const config = await deps.loadConfig();
-        const store = await deps.openStore();
-        const service = await startService({ store, config, http: false, worker: true, concurrency, metricsPort });
-        if (service.metricsUrl) process.stdout.write(`webpig worker metrics at ${service.metricsUrl}\n`);
-        await stopOnSignals((options) => service.stop(options));
-      }),
-    );
+    .action(async (opts: { concurrency?: string; metricsPort?: string }) => {
+      const concurrency = opts.concurrency === undefined ? undefined : parsePositiveInt(opts.concurrency, '--concurrency');
+      const metricsPort = opts.metricsPort === undefined ? undefined : parsePort(opts.metricsPort, '--metrics-port');
+      const config = await deps.loadConfig();
+      const store = await deps.openStore();
+      const service = await startService({ store, config, http: false, worker: true, concurrency, metricsPort });
+      if (service.metricsUrl) process.stdout.write(`webpig worker metrics at ${service.metricsUrl}\n`);
+      await stopOnSignals((options) => service.stop(options));
+    });
 }

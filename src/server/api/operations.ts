@@ -24,10 +24,6 @@ export interface EventOperations {
   rerunStage(action: OperatorAction & { stage: string }): Promise<EventRecord>;
 }
 
-function notRetriable(eventId: number, status: string): HttpError {
-  return new HttpError(409, 'NOT_RETRIABLE', `event ${eventId} is ${status}; only dead or retrying events can be retried`);
-}
-
 function toHttpError(err: unknown): unknown {
   if (err instanceof EventNotFoundError) return new HttpError(404, err.code, err.message, { cause: err });
   if (err instanceof OperationRefusedError) {
@@ -42,10 +38,7 @@ function toHttpError(err: unknown): unknown {
 export function engineOperations(store: Store, pipelines: readonly PipelineDefinition[]): EventOperations {
   return {
     async retryEvent({ eventId, actor, remoteAddress, now }) {
-      const before = await store.getEvent(eventId);
-      if (!before) throw new HttpError(404, 'EVENT_NOT_FOUND', `event ${eventId} does not exist`);
-      // The store would also requeue an ignored event; the API promises dead or retrying only.
-      if (before.status !== 'dead' && before.status !== 'retrying') throw notRetriable(eventId, before.status);
+      // Which events may be retried is the engine's rule (MANUALLY_RETRIABLE), shared with the CLI.
       try {
         return await retryEvent(store, eventId, actor, remoteAddress, now);
       } catch (err) {

@@ -67,3 +67,11 @@ async function currentVersion(client: pg.PoolClient): Promise<number> {
   const result = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM webpig_migrations');
   return result.rows[0]?.version ?? 0;
 }
+
+/** The newest version applied to `schema`, without creating anything: 0 when it has no webpig tables. */
+export async function appliedSchemaVersion(pool: pg.Pool, schema: string): Promise<number> {
+  const table = await pool.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.webpig_migrations`]);
+  if (!table.rows[0]?.found) return 0;
+  const result = await pool.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${quoteIdent(schema)}.webpig_migrations`);
+  return result.rows[0]?.version ?? 0;
+}

@@ -32,6 +32,7 @@ import type {
   NewLoginLink,
   NewRejection,
   QueueStats,
+  PurgeKind,
   SetFlagInput,
   StageOutcomeWrite,
   StageStart,
@@ -56,8 +57,9 @@ import {
 import * as events from './events.js';
 import * as flags from './flags.js';
 import * as health from './health.js';
-import { migrateSchema, postgresMigrations } from './migrate.js';
+import { appliedSchemaVersion, migrateSchema, postgresMigrations } from './migrate.js';
 import * as records from './records.js';
+import { countPurgeableRows, purgeBatchRows } from './retention.js';
 import { WakeHub, notifyWake } from './wake.js';
 
 /**
@@ -106,6 +108,10 @@ export class PostgresStore implements Store {
 
   async migrate(): Promise<{ applied: string[]; current: number }> {
     return migrateSchema(this.pool, this.schema, postgresMigrations());
+  }
+
+  schemaVersion(): Promise<number> {
+    return appliedSchemaVersion(this.pool, this.schema);
   }
 
   async close(): Promise<void> {
@@ -373,5 +379,15 @@ export class PostgresStore implements Store {
 
   async markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string }): Promise<void> {
     await records.markAlertForwardFailedRow(this.pool, id, failure);
+  }
+
+  // ── Retention ──────────────────────────────────────────────────────────────────────────
+
+  countPurgeable(kind: PurgeKind, before: Date): Promise<number> {
+    return countPurgeableRows(this.pool, kind, before);
+  }
+
+  purgeBatch(kind: PurgeKind, before: Date, limit: number): Promise<number> {
+    return purgeBatchRows(this.pool, kind, before, limit);
   }
 }

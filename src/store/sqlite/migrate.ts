@@ -21,6 +21,12 @@ const CREATE_VERSIONS_TABLE = `CREATE TABLE IF NOT EXISTS webpig_migrations (
   applied_at INTEGER NOT NULL
 )`;
 
+/** The newest version applied, without creating anything: 0 when the file has no webpig tables. */
+export function appliedVersion(ctx: SqliteContext): number {
+  const table = ctx.get<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'webpig_migrations'");
+  return table === undefined ? 0 : currentVersion(ctx);
+}
+
 function currentVersion(ctx: SqliteContext): number {
   return ctx.get<{ version: number | null }>('SELECT max(version) AS version FROM webpig_migrations')?.version ?? 0;
 }

@@ -31,6 +31,7 @@ import type {
   NewLoginLink,
   NewRejection,
   QueueStats,
+  PurgeKind,
   SetFlagInput,
   StageOutcomeWrite,
   StageStart,
@@ -46,7 +47,8 @@ import * as events from './events.js';
 import * as flags from './flags-audit.js';
 import * as loginLinks from './login-links.js';
 import * as health from './health.js';
-import { migrateSqlite } from './migrate.js';
+import { appliedVersion, migrateSqlite } from './migrate.js';
+import * as retention from './retention.js';
 
 /**
  * The embedded Store: one SQLite file (WAL) shared by the server and workers of one machine.
@@ -70,6 +72,10 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<{ applied: string[]; current: number }> {
     return migrateSqlite(this.ctx);
+  }
+
+  async schemaVersion(): Promise<number> {
+    return appliedVersion(this.ctx);
   }
 
   async close(): Promise<void> {
@@ -285,5 +291,14 @@ export class SqliteStore implements Store {
 
   async markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string }): Promise<void> {
     outbox.markAlertForwardFailed(this.ctx, id, failure);
+  }
+
+  // ── Retention ──────────────────────────────────────────────────────────────────────
+  async countPurgeable(kind: PurgeKind, before: Date): Promise<number> {
+    return retention.countPurgeable(this.ctx, kind, before);
+  }
+
+  async purgeBatch(kind: PurgeKind, before: Date, limit: number): Promise<number> {
+    return retention.purgeBatch(this.ctx, kind, before, limit);
   }
 }
