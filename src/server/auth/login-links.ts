@@ -26,11 +26,6 @@ export function hashLinkToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** The link's URL with its token hidden, for logs (request logs print every URL). */
-export function redactLinkToken(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/g, '$1[redacted]');
-}
-
 /** Anything else in the query string is not a token we made: never looked up. */
 export function isWellFormedLinkToken(value: unknown): value is string {
   return typeof value === 'string' && /^wpl_[A-Za-z0-9_-]{43}$/.test(value);
