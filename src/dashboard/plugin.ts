@@ -97,5 +97,8 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     return reply.sendFile('index.html', root, { cacheControl: false });
   };
   app.get('/', async (_request, reply) => sendPage('/', reply));
+  // A shared link to one event opens its panel: a page route of its own, so it keeps working
+  // when unknown paths answer 404.
+  app.get('/events/:id', async (_request, reply) => sendPage('/events', reply));
   app.get('/*', async (request, reply) => sendPage(request.url.split('?')[0] ?? '/', reply));
 };

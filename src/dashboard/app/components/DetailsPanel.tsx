@@ -2,9 +2,12 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { useSession } from '../context.js';
 import { jsonText } from '../format.js';
-import type { Checkpoint, EventDetails } from '../types.js';
+import { stageLabel } from '../labels.js';
+import type { Checkpoint, EventDetails, EventRow } from '../types.js';
 import { skipText } from './cells.js';
+import { ErrorExplained } from './ErrorExplained.js';
 import { isRetriable } from './EventsTable.js';
+import { ignoreText } from './FailureCell.js';
 
 export interface Selection {
   eventId: number;
@@ -17,7 +20,7 @@ interface DetailsPanelProps {
   /** Bumped by live updates of this event, so the panel refetches. */
   version: number;
   onClose: () => void;
-  onRetry: (eventId: number) => Promise<void>;
+  onRetry: (event: EventRow) => Promise<void>;
   onNotice: (message: string, isError?: boolean) => void;
 }
 
@@ -26,7 +29,7 @@ interface DetailsPanelProps {
  * rendered as text nodes: JSON goes through `jsonText` into a <pre>, never as HTML.
  */
 export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }: DetailsPanelProps) {
-  const { t, config, formats } = useSession();
+  const { t, config, formats, language } = useSession();
   const closeButton = useRef<HTMLButtonElement>(null);
   const [details, setDetails] = useState<EventDetails | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -75,6 +78,7 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
             <StageSection
               key={stage}
               eventId={event.id}
+              pipeline={event.pipeline}
               stage={stage}
               checkpoint={event.checkpoints.find((checkpoint) => checkpoint.stage === stage) ?? null}
               onNotice={onNotice}
@@ -86,7 +90,8 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
             <ul class="logs">
               {details.logs.map((entry, index) => (
                 <li key={index} class={`log-${entry.level}`}>
-                  <span class="muted small">{formats.dateTime(entry.at)}</span> {entry.stage && <b>{entry.stage}</b>} {entry.message}
+                  <span class="muted small">{formats.dateTime(entry.at)}</span>{' '}
+                  {entry.stage && <b>{stageLabel(config, language, entry.stage, event?.pipeline ?? null)}</b>} {entry.message}
                   {entry.fields && <pre class="json">{jsonText(entry.fields)}</pre>}
                 </li>
               ))}
@@ -104,9 +109,10 @@ function unique(names: string[]): string[] {
   return [...new Set(names)];
 }
 
-function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (eventId: number) => Promise<void> }) {
-  const { t, formats, can } = useSession();
+function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (event: EventRow) => Promise<void> }) {
+  const { t, formats, can, config, language } = useSession();
   const event = details.event;
+  const failure = event.failure;
   return (
     <section>
       <dl class="facts">
@@ -122,20 +128,29 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
         <dd>
           {event.source} · {event.providerEventId} · {event.type}
         </dd>
-        {event.lastError && (
+        {failure && (
           <>
-            <dt>{t('error')}</dt>
-            <dd class="error-text">
-              {event.lastError.code ? `${event.lastError.code}: ` : ''}
-              {event.lastError.message}
+            <dt>{t('failedAt')}</dt>
+            <dd class="error-text" data-testid="panel-failed-at">
+              <b>{failure.stage ? stageLabel(config, language, failure.stage, event.pipeline) : t('beforeStages')}</b>
             </dd>
+            <dt>{t('error')}</dt>
+            <dd>
+              <ErrorExplained error={failure.error} />
+            </dd>
+          </>
+        )}
+        {event.status === 'ignored' && event.ignoreReason && (
+          <>
+            <dt>{t('status_ignored')}</dt>
+            <dd>{ignoreText(t, event.ignoreReason)}</dd>
           </>
         )}
       </dl>
       <h3>{t('summary')}</h3>
       <pre class="json" data-testid="summary-json">{jsonText(event.summary)}</pre>
       {can('events:retry') && isRetriable(event) && (
-        <button type="button" onClick={() => void onRetry(event.id)} data-testid="panel-retry">
+        <button type="button" onClick={() => void onRetry(event)} data-testid="panel-retry">
           {t('retry')}
         </button>
       )}
@@ -145,13 +160,15 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
 
 interface StageSectionProps {
   eventId: number;
+  pipeline: string | null;
   stage: string;
   checkpoint: Checkpoint | null;
   onNotice: (message: string, isError?: boolean) => void;
 }
 
-function StageSection({ eventId, stage, checkpoint, onNotice }: StageSectionProps) {
-  const { t, formats, can } = useSession();
+function StageSection({ eventId, pipeline, stage, checkpoint, onNotice }: StageSectionProps) {
+  const { t, formats, can, config, language } = useSession();
+  const label = stageLabel(config, language, stage, pipeline);
   const [busy, setBusy] = useState(false);
   const rerun = async () => {
     setBusy(true);
@@ -167,7 +184,7 @@ function StageSection({ eventId, stage, checkpoint, onNotice }: StageSectionProp
   return (
     <section class="stage" data-stage={stage}>
       <h3>
-        {stage}{' '}
+        {label}{' '}
         <span class={`status cp-${checkpoint?.status ?? 'none'}`}>{checkpoint ? t(`cp_${checkpoint.status}` as const) : t('notRun')}</span>
       </h3>
       {checkpoint && (
@@ -183,15 +200,14 @@ function StageSection({ eventId, stage, checkpoint, onNotice }: StageSectionProp
           {checkpoint.skipReason && (
             <>
               <dt>{t('skipReason')}</dt>
-              <dd class="warn-text">{skipText(t, checkpoint)}</dd>
+              <dd class="warn-text">{skipText({ t, config, language }, checkpoint, pipeline)}</dd>
             </>
           )}
           {checkpoint.error && (
             <>
               <dt>{t('error')}</dt>
-              <dd class="error-text">
-                {checkpoint.error.code ? `${checkpoint.error.code}: ` : ''}
-                {checkpoint.error.message} ({checkpoint.error.retriable ? t('retriable') : t('permanent')})
+              <dd>
+                <ErrorExplained error={checkpoint.error} />
               </dd>
             </>
           )}
@@ -235,7 +251,7 @@ function StageSection({ eventId, stage, checkpoint, onNotice }: StageSectionProp
       )}
       {can('stages:rerun') && checkpoint && (
         <button type="button" class="small-button" disabled={busy} onClick={() => void rerun()}>
-          {t('rerun')} {stage}
+          {t('rerun')}: {label}
         </button>
       )}
     </section>
