@@ -53,7 +53,7 @@ export const OP_SOURCES: SourceConfig[] = [
 ];
 
 export const NOT_FOUND_404: ErrorInfo = {
-  message: 'HTTP_404: fr360_query: FR360: GET /invoices/FV-991 answered 404',
+  message: 'fr360_query: FR360: GET /invoices/FV-991 answered 404',
   code: 'HTTP_404',
   retriable: false,
   httpStatus: 404,

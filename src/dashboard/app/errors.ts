@@ -201,12 +201,24 @@ function statusOf(error: ErrorInfo): number | null {
   return match ? Number(match[1]) : null;
 }
 
-/** The plain words for an error in the page's language. */
-export function explainError(language: Language, error: ErrorInfo): PlainError {
+const EXHAUSTED: Record<Language, string> = {
+  es: 'Se agotaron los reintentos automáticos: cuando el otro sistema esté bien, pulse Reintentar.',
+  en: 'The automatic retries ran out: once the other system is fine, press Retry.',
+};
+
+/**
+ * The plain words for an error in the page's language. `exhausted`: the event is dead, so a
+ * retriable error will not be retried by itself any more (the next step says so).
+ */
+export function explainError(language: Language, error: ErrorInfo, exhausted = false): PlainError {
   const known = error.code ? BY_CODE[error.code] : undefined;
   const status = statusOf(error);
   const texts = known ?? (status !== null ? byStatus(status) : null);
-  if (texts) return texts[language];
+  const plain = texts ? texts[language] : fallback(language, error);
+  return exhausted && error.retriable ? { what: plain.what, next: EXHAUSTED[language] } : plain;
+}
+
+function fallback(language: Language, error: ErrorInfo): PlainError {
   return error.retriable
     ? say(
         'Falló una llamada a otro sistema.',

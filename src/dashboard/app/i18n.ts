@@ -114,7 +114,7 @@ const es = {
   unknownError: 'Error inesperado',
   whereWhy: 'Dónde / por qué',
   failedAt: 'Falló en',
-  beforeStages: 'antes de las etapas',
+  failedBeforeStages: 'Falló antes de empezar las etapas',
   whatToDo: 'Qué hacer:',
   technicalDetail: 'Detalle técnico',
   ignoredNoPipeline: 'Ningún flujo procesa este tipo de evento',
@@ -141,6 +141,7 @@ const es = {
   flagOn: 'activado',
   flagOff: 'desactivado',
   noReason: 'sin motivo',
+  phone: 'Teléfono',
 };
 
 export type MessageKey = keyof typeof es;
@@ -258,7 +259,7 @@ const en: Record<MessageKey, string> = {
   unknownError: 'Unexpected error',
   whereWhy: 'Where / why',
   failedAt: 'Failed at',
-  beforeStages: 'before any stage',
+  failedBeforeStages: 'Failed before any stage',
   whatToDo: 'What to do:',
   technicalDetail: 'Technical detail',
   ignoredNoPipeline: 'No pipeline handles this kind of event',
@@ -285,6 +286,7 @@ const en: Record<MessageKey, string> = {
   flagOn: 'on',
   flagOff: 'off',
   noReason: 'no reason',
+  phone: 'Phone',
 };
 
 export type Language = 'es' | 'en';

@@ -100,7 +100,8 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
     const onPop = () => {
       pushedRef.current = false;
       setSelection(selectionFromLocation());
-      setFilters(filtersFromSearch(location.search));
+      // Only a different query reloads the rows (closing a panel goes back without one).
+      setFilters((current) => (searchFromFilters(current) === location.search ? current : filtersFromSearch(location.search)));
     };
     window.addEventListener('hashchange', onHash);
     window.addEventListener('popstate', onPop);

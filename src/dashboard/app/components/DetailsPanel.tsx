@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { useSession } from '../context.js';
@@ -79,6 +80,7 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
               key={stage}
               eventId={event.id}
               pipeline={event.pipeline}
+              eventStatus={event.status}
               stage={stage}
               checkpoint={event.checkpoints.find((checkpoint) => checkpoint.stage === stage) ?? null}
               onNotice={onNotice}
@@ -132,11 +134,11 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
           <>
             <dt>{t('failedAt')}</dt>
             <dd class="error-text" data-testid="panel-failed-at">
-              <b>{failure.stage ? stageLabel(config, language, failure.stage, event.pipeline) : t('beforeStages')}</b>
+              <b>{failure.stage ? stageLabel(config, language, failure.stage, event.pipeline) : t('failedBeforeStages')}</b>
             </dd>
             <dt>{t('error')}</dt>
             <dd>
-              <ErrorExplained error={failure.error} />
+              <ErrorExplained error={failure.error} exhausted={event.status === 'dead'} />
             </dd>
           </>
         )}
@@ -148,7 +150,11 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
         )}
       </dl>
       <h3>{t('summary')}</h3>
-      <pre class="json" data-testid="summary-json">{jsonText(event.summary)}</pre>
+      <SummaryFacts summary={event.summary} />
+      <details class="technical">
+        <summary>{t('technicalDetail')}</summary>
+        <pre class="json" data-testid="summary-json">{jsonText(event.summary)}</pre>
+      </details>
       {can('events:retry') && isRetriable(event) && (
         <button type="button" onClick={() => void onRetry(event)} data-testid="panel-retry">
           {t('retry')}
@@ -158,15 +164,44 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
   );
 }
 
+/** The summary as labelled facts in the page's language (its JSON stays under "technical"). */
+function SummaryFacts({ summary }: { summary: EventRow['summary'] }) {
+  const { t, formats } = useSession();
+  const customer = summary.customer ?? {};
+  const product = summary.product ?? {};
+  const facts: Array<[string, string | undefined]> = [
+    [t('customer'), customer.name],
+    [t('documentPrefix'), customer.documentId],
+    [t('email'), customer.email],
+    [t('phone'), customer.phone],
+    [t('product'), [product.name, product.id].filter(Boolean).join(' · ') || undefined],
+    [t('amount'), summary.amount === undefined ? undefined : formats.money(summary.amount, summary.currency)],
+    ...Object.entries(summary.references ?? {}).map(([name, value]): [string, string] => [name, value]),
+  ];
+  return (
+    <dl class="facts" data-testid="summary">
+      {facts
+        .filter(([, value]) => value !== undefined && value !== '')
+        .map(([label, value]) => (
+          <Fragment key={label}>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </Fragment>
+        ))}
+    </dl>
+  );
+}
+
 interface StageSectionProps {
   eventId: number;
+  eventStatus: EventRow['status'];
   pipeline: string | null;
   stage: string;
   checkpoint: Checkpoint | null;
   onNotice: (message: string, isError?: boolean) => void;
 }
 
-function StageSection({ eventId, pipeline, stage, checkpoint, onNotice }: StageSectionProps) {
+function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNotice }: StageSectionProps) {
   const { t, formats, can, config, language } = useSession();
   const label = stageLabel(config, language, stage, pipeline);
   const [busy, setBusy] = useState(false);
@@ -207,7 +242,7 @@ function StageSection({ eventId, pipeline, stage, checkpoint, onNotice }: StageS
             <>
               <dt>{t('error')}</dt>
               <dd>
-                <ErrorExplained error={checkpoint.error} />
+                <ErrorExplained error={checkpoint.error} exhausted={eventStatus === 'dead'} />
               </dd>
             </>
           )}
@@ -216,6 +251,7 @@ function StageSection({ eventId, pipeline, stage, checkpoint, onNotice }: StageS
       {checkpoint && checkpoint.history.length > 0 && (
         <details open={checkpoint.history.some((attempt) => attempt.error)}>
           <summary>{t('history')}</summary>
+          <div class="history-scroll">
           <table class="history">
             <thead>
               <tr>
@@ -241,6 +277,7 @@ function StageSection({ eventId, pipeline, stage, checkpoint, onNotice }: StageS
               ))}
             </tbody>
           </table>
+          </div>
         </details>
       )}
       {checkpoint && checkpoint.data !== null && (
@@ -251,7 +288,7 @@ function StageSection({ eventId, pipeline, stage, checkpoint, onNotice }: StageS
       )}
       {can('stages:rerun') && checkpoint && (
         <button type="button" class="small-button" disabled={busy} onClick={() => void rerun()}>
-          {t('rerun')}: {label}
+          {t('rerun')} {label}
         </button>
       )}
     </section>

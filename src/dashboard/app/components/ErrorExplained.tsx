@@ -3,9 +3,9 @@ import { explainError } from '../errors.js';
 import type { ErrorInfo } from '../types.js';
 
 /** An error for people (what happened, what to do next), its technical text one click away. */
-export function ErrorExplained({ error }: { error: ErrorInfo }) {
+export function ErrorExplained({ error, exhausted = false }: { error: ErrorInfo; exhausted?: boolean }) {
   const { t, language } = useSession();
-  const plain = explainError(language, error);
+  const plain = explainError(language, error, exhausted);
   return (
     <div class="error-explained" data-testid="error-explained">
       <div class="error-text">{plain.what}</div>

@@ -78,7 +78,8 @@ export function EventsTable({ rows, pipeline, onOpenCell, onOpenEvent, onRetry, 
             const product = event.summary.product ?? {};
             const retries = retryCount(event);
             const transaction = event.transactionStatus;
-            const own = pipelineColumns(config, event.pipeline);
+            // An ignored event ran no stage: no row of "not applicable" icons.
+            const own = event.status === 'ignored' ? [] : pipelineColumns(config, event.pipeline);
             return (
               <tr key={event.id} data-event-id={event.id} class={`row-${event.status}`}>
                 <td class="id-cell">

@@ -17,14 +17,14 @@ export function ignoreText(t: Translate, reason: NonNullable<EventRow['ignoreRea
 export function FailureCell({ event, onOpen }: { event: EventRow; onOpen: (eventId: number) => void }) {
   const { t, config, language } = useSession();
   if (event.failure) {
-    const where = event.failure.stage ? stageLabel(config, language, event.failure.stage, event.pipeline) : t('beforeStages');
-    const plain = explainError(language, event.failure.error);
+    const where = event.failure.stage
+      ? `${t('failedAt')} ${stageLabel(config, language, event.failure.stage, event.pipeline)}`
+      : t('failedBeforeStages');
+    const plain = explainError(language, event.failure.error, event.status === 'dead');
     return (
       <td class="failure-cell" data-testid="failure" data-stage={event.failure.stage ?? ''}>
         <button type="button" class="failure-link" onClick={() => onOpen(event.id)} title={plain.next}>
-          <span class="failed-at">
-            ✗ {t('failedAt')} {where}
-          </span>
+          <span class="failed-at">✗ {where}</span>
           <span class="small failure-what">{plain.what}</span>
         </button>
       </td>

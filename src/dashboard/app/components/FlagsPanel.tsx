@@ -137,7 +137,12 @@ function FlagHistory({ flagKey, version }: { flagKey: string; version: number })
         <ol class="history-list small" data-testid={`flag-history-${flagKey}`}>
           {items.map((item) => (
             <li key={item.id}>
-              <span class="muted">{formats.dateTime(item.at)}</span> · {item.actor} · {state(item.oldValue)} → <b>{state(item.newValue)}</b>
+              <div>
+                {state(item.oldValue)} → <b>{state(item.newValue)}</b>
+              </div>
+              <div class="muted">
+                {formats.dateTime(item.at)} · {item.actor}
+              </div>
               <div class={item.reason ? 'history-reason' : 'muted'}>{item.reason ?? t('noReason')}</div>
             </li>
           ))}
