@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { useSession } from '../context.js';
 import { jsonText } from '../format.js';
+import { explainError } from '../errors.js';
 import { stageLabel } from '../labels.js';
 import type { Checkpoint, EventDetails, EventRow } from '../types.js';
 import { skipText } from './cells.js';
@@ -269,8 +270,8 @@ function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNot
                   <td>{t(`cp_${attempt.status}` as const)}</td>
                   <td>{formats.dateTime(attempt.startedAt)}</td>
                   <td>{formats.duration(attempt.durationMs)}</td>
-                  <td class="error-text">
-                    {attempt.error ? attempt.error.message : ''}
+                  <td class="error-text" title={attempt.error ? `${attempt.error.code ?? ''} ${attempt.error.message}`.trim() : undefined}>
+                    {attempt.error ? explainError(language, attempt.error).what : ''}
                     {attempt.note ? <span class="muted"> {attempt.note}</span> : null}
                   </td>
                 </tr>
