@@ -57,6 +57,9 @@ export interface StageContext {
   flag(key: string): Promise<boolean>;
 }
 
+/** A stage's label: one text for every language, or texts by language code (es, en). */
+export type StageLabel = string | Readonly<Partial<Record<'es' | 'en', string>>>;
+
 export interface StageDefinition {
   /** Unique within its pipeline; part of the checkpoint key and the idempotency key. */
   name: string;
@@ -66,6 +69,11 @@ export interface StageDefinition {
   flag?: string;
   /** Dashboard column this stage belongs to. */
   column?: string;
+  /**
+   * What people read on the dashboard instead of the name: one text, or one per language
+   * (`{ es: 'Consulta en FR360', en: 'FR360 look-up' }`). (Default: the name)
+   */
+  label?: StageLabel;
   /** (Default: the pipeline's `retry`, else DEFAULT_RETRY_DELAYS_MS) */
   retry?: RetryPolicy;
   /** (Default: 30_000 ms) */
@@ -121,6 +129,7 @@ export function definePipeline(definition: PipelineDefinition): PipelineDefiniti
     if (stage.timeoutMs !== undefined && !(stage.timeoutMs > 0)) {
       throw new ConfigError(`${where}: stage "${stage.name}" has a timeoutMs that is not positive`);
     }
+    checkStageLabel(where, stage);
     checkRetryPolicy(`${where}: stage "${stage.name}"`, stage.retry);
   }
   for (const stage of definition.stages) {
@@ -134,6 +143,24 @@ export function definePipeline(definition: PipelineDefinition): PipelineDefiniti
   if (cycle) throw new ConfigError(`${where}: dependency cycle ${cycle.join(' → ')}`);
   if (definition.entity) validateStateMachine(definition.name, definition.entity);
   return definition;
+}
+
+/** A label is a non-empty text, or non-empty texts under `es` / `en` only. */
+function checkStageLabel(where: string, stage: StageDefinition): void {
+  const label: unknown = stage.label;
+  if (label === undefined) return;
+  const bad = (why: string) => new ConfigError(`${where}: stage "${stage.name}" label ${why} (use 'text' or { es: 'texto', en: 'text' })`);
+  if (typeof label === 'string') {
+    if (label.trim() === '') throw bad('is empty');
+    return;
+  }
+  if (typeof label !== 'object' || label === null) throw bad('is neither a text nor texts by language');
+  const entries = Object.entries(label);
+  if (entries.length === 0) throw bad('has no language');
+  for (const [language, text] of entries) {
+    if (language !== 'es' && language !== 'en') throw bad(`has an unknown language "${language}"`);
+    if (typeof text !== 'string' || text.trim() === '') throw bad(`has an empty ${language} text`);
+  }
 }
 
 function findCycle(stages: StageDefinition[]): string[] | null {

@@ -72,6 +72,8 @@ export interface EventFilter {
   checkpoint?: { status: CheckpointStatus; stages?: string[] };
   /** Only events retried by hand more than this many times, or attempted more than this. */
   minAttempts?: number;
+  /** Only events that need someone: dead or retrying, or with a checkpoint in error. */
+  needsAttention?: boolean;
 }
 
 export interface ListOptions {

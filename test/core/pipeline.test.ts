@@ -25,6 +25,23 @@ describe('definePipeline', () => {
     );
   });
 
+  it('accepts a stage label as one text or texts by language, and names a bad one', () => {
+    const p = definePipeline({
+      name: 'p',
+      match: () => true,
+      stages: [
+        { name: 'a', label: 'Consulta', run: noop },
+        { name: 'b', label: { es: 'Factura', en: 'Invoice' }, run: noop },
+      ],
+    });
+    assert.deepEqual(p.stages[1]?.label, { es: 'Factura', en: 'Invoice' });
+    const bad = (label: unknown) => () =>
+      definePipeline({ name: 'p', match: () => true, stages: [{ name: 'a', label: label as string, run: noop }] });
+    assert.throws(bad(''), /stage "a" label is empty/);
+    assert.throws(bad({ fr: 'Facture' }), /stage "a" label has an unknown language "fr"/);
+    assert.throws(bad({ es: ' ' }), /stage "a" label has an empty es text/);
+  });
+
   it('names a duplicate stage', () => {
     assert.throws(
       () => definePipeline({ name: 'p', match: () => true, stages: [{ name: 'a', run: noop }, { name: 'a', run: noop }] }),

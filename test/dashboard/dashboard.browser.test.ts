@@ -121,9 +121,12 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     assert.deepEqual(seen.dialogs, [], 'no alert() ran');
     await screenshot(page, '04-live-row');
 
-    await row.locator('.id-cell button').click();
+    await row.locator('.id-cell a').click();
+    // The summary as labelled facts; its JSON is folded under "technical detail".
+    await page.getByTestId('summary').waitFor();
+    assert.match((await page.getByTestId('summary').textContent()) ?? '', /Cliente<script>alert\("xss"\)<\/script> Pérez/);
     const summary = page.getByTestId('summary-json');
-    await summary.waitFor();
+    await summary.waitFor({ state: 'attached' });
     assert.match((await summary.textContent()) ?? '', /<script>alert\(\\"xss\\"\)<\/script> Pérez/);
     assert.match((await page.getByTestId('raw-payload').textContent()) ?? '', /x_customer_name=%3Cscript%3E/);
     assert.deepEqual(seen.dialogs, []);
@@ -213,6 +216,9 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await screenshot(page, '07-flags-before');
 
     await permitted.click();
+    // A change asks for confirmation and a reason (operator-flags are covered in operator.browser.test.ts).
+    await page.getByTestId('confirm-reason').fill('La DIAN ya está lista');
+    await page.getByTestId('confirm-button').click();
     await page.waitForFunction(() => (document.getElementById('flag-WORLDOFFICE_DIAN_ENABLED') as HTMLInputElement).checked);
     const stored = await server.store.getFlag('WORLDOFFICE_DIAN_ENABLED');
     assert.equal(stored?.value, true);
@@ -223,6 +229,8 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
   test('the server refuses a forbidden change even if the page is tampered with, and the page shows why', async () => {
     await page.evaluate(() => document.getElementById('flag-MEMBERSHIPS_ENABLED')?.removeAttribute('disabled'));
     await page.locator('#flag-MEMBERSHIPS_ENABLED').click({ force: true });
+    await page.getByTestId('confirm-reason').fill('probando');
+    await page.getByTestId('confirm-button').click();
     const notice = page.locator('[data-testid="notice"][role="alert"]');
     await notice.waitFor();
     assert.equal(

@@ -17,6 +17,12 @@ describe('dashboard formats and words', () => {
   test('dates are shown in Bogotá time, day first', () => {
     assert.match(formats.dateTime('2025-01-27T15:30:00.000Z'), /^27\/01\/2025, 10:30:00\s?a\.\s?m\.$/);
     assert.equal(formats.dateTime(null), '—');
+    // English names the month: 05/12 would read as May 12.
+    const english = makeFormats('es-CO', 'America/Bogota', 'COP', 'en');
+    assert.equal(english.dateTime('2026-12-05T19:03:05.000Z'), 'Dec 5, 2026, 14:03:05');
+    assert.equal(english.shortDateTime('2026-12-05T19:03:05.000Z'), 'Dec 5, 14:03');
+    assert.match(english.money(1250000, 'COP'), /^\$\s?1\.250\.000$/, 'money keeps the configured locale');
+    assert.match(makeFormats('es-CO', 'America/Bogota', 'COP', 'es').dateTime('2026-12-05T19:03:05.000Z'), /^05\/12\/2026, 0?2:03:05\s?p\.\s?m\.$/);
     assert.equal(formats.duration(250), '250 ms');
     assert.equal(formats.duration(1500), '1,5 s', 'the Colombian decimal comma');
     assert.equal(makeFormats('en-CO', 'America/Bogota', 'COP').duration(1500), '1.5 s');

@@ -56,7 +56,7 @@ export const PIPELINE = definePipeline({
   name: 'facturador',
   match: () => true,
   stages: [
-    { name: 'invoice_extraction', run: noop },
+    { name: 'invoice_extraction', label: { es: 'Lectura de la factura', en: 'Invoice look-up' }, run: noop },
     { name: 'membership_creation', column: 'FRAPP', flag: 'MEMBERSHIPS_ENABLED', run: noop },
     { name: 'crm_upsert', column: 'CRM', retry: { delaysMs: [0, 60_000] }, run: noop },
     { name: 'worldoffice_invoice_creation', column: 'Factura', run: noop },

@@ -148,5 +148,30 @@ export function listContract(ctx: ContractContext): void {
       assert.deepEqual(await ids({ minAttempts: 1 }), [x], 'x was attempted twice; y once, and retried by hand once');
       assert.deepEqual(await ids({ minAttempts: 0 }), [x, y]);
     });
+
+    it('needsAttention: dead or retrying events, or any with a checkpoint in error', async () => {
+      const [failedStage, dead, fine, queued] = await insertAll(ctx.store, [newEvent(), newEvent(), newEvent(), newEvent()]);
+      assert.ok(failedStage !== undefined && dead !== undefined && fine !== undefined && queued !== undefined);
+      const run = async (eventId: number, stage: string, status: 'error' | 'success', finish: 'succeeded' | 'dead') => {
+        const claimed = await claim(ctx.store, 'w', at(0));
+        assert.equal(claimed?.id, eventId);
+        await ctx.store.recordStageStart({ eventId, stage, leaseOwner: 'w', attempt: 1, startedAt: at(0) });
+        await ctx.store.recordStageOutcome({
+          eventId, stage, leaseOwner: 'w', attempt: 1, startedAt: at(0), completedAt: at(10),
+          outcome: status === 'success' ? { status, data: null } : { status, error: { message: 'boom', retriable: false } },
+        });
+        await ctx.store.finishEvent({ eventId, leaseOwner: 'w', status: finish, now: at(20) });
+      };
+      // An error checkpoint on a finished event still needs a look; a dead event with no
+      // failed checkpoint (its pipeline code threw) needs one too.
+      await run(failedStage, 'crm', 'error', 'succeeded');
+      await run(dead, 'crm', 'success', 'dead');
+      await run(fine, 'crm', 'success', 'succeeded');
+      const ids = async (filter: EventFilter) => (await ctx.store.listEvents(filter)).items.map((e) => e.id).sort((p, q) => p - q);
+      assert.deepEqual(await ids({ needsAttention: true }), [failedStage, dead]);
+      assert.deepEqual(await ids({ needsAttention: true, status: 'dead' }), [dead]);
+      assert.equal(await ctx.store.countEvents({ needsAttention: true }), 2);
+      assert.deepEqual(await ids({ needsAttention: false }), [failedStage, dead, fine, queued]);
+    });
   });
 }

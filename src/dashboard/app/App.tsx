@@ -9,6 +9,7 @@ import type { DashboardConfig, Me, SignInMethods } from './types.js';
 
 const DEFAULT_CONFIG: DashboardConfig = {
   columns: [],
+  pipelines: [],
   locale: 'es-CO',
   timeZone: 'America/Bogota',
   currency: 'COP',
@@ -84,10 +85,11 @@ export function App() {
       me: auth.me,
       config,
       t,
-      formats: makeFormats(config.locale, config.timeZone, config.currency),
+      language,
+      formats: makeFormats(config.locale, config.timeZone, config.currency, language),
       can: (scope) => scopes.has(scope) || scopes.has('admin'),
     };
-  }, [auth, config, t]);
+  }, [auth, config, t, language]);
 
   const signOut = async () => {
     try {

@@ -4,6 +4,7 @@ import type {
   EventDetails,
   EventFilters,
   EventRow,
+  FlagChange,
   FlagView,
   Me,
   Metrics,
@@ -86,6 +87,7 @@ export const api = {
         transactionStatus: filters.transactionStatus,
         source: filters.source.trim(),
         columnState: filters.columnState,
+        pipeline: filters.pipeline,
         since: dayStartIn(filters.since, timeZone),
         until: dayStartIn(filters.until, timeZone, 1),
         q: filters.q.trim(),
@@ -98,8 +100,9 @@ export const api = {
   rerunStage: (id: number, stage: string) =>
     request<{ event: EventRow }>('POST', `/api/events/${id}/stages/${encodeURIComponent(stage)}/rerun`, {}),
   flags: () => request<{ items: FlagView[] }>('GET', '/api/flags'),
-  setFlag: (key: string, value: boolean) =>
-    request<FlagView>('PUT', `/api/flags/${encodeURIComponent(key)}`, { value }),
+  setFlag: (key: string, value: boolean, reason: string) =>
+    request<FlagView>('PUT', `/api/flags/${encodeURIComponent(key)}`, { value, reason }),
+  flagHistory: (key: string) => request<Page<FlagChange>>('GET', `/api/flags/${encodeURIComponent(key)}/history?limit=20`),
   /** Stored alerts, plus those computed now (dead, retried more than once, stuck, error rates). */
   alerts: () => request<Page<AlertView> & { computed?: AlertView[] }>('GET', '/api/alerts'),
   metrics: (since: string) => request<Metrics>('GET', `/api/metrics${query({ since })}`),

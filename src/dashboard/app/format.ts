@@ -1,4 +1,8 @@
-/** Dates and money in the configured locale (es-CO) and time zone (America/Bogota). */
+/**
+ * Money in the configured locale (es-CO); dates in the configured time zone (America/Bogota),
+ * written the way the page's language reads them without doubt: es-CO day first (05/12/2026)
+ * in Spanish, the month's name in English (Dec 5, 2026, 14:03:05), never 05/12 in English.
+ */
 
 export interface Formats {
   dateTime(iso: string | null): string;
@@ -9,22 +13,30 @@ export interface Formats {
   percent(ratio: number | null): string;
 }
 
-export function makeFormats(locale: string, timeZone: string, defaultCurrency: string): Formats {
-  const dateTime = new Intl.DateTimeFormat(locale, {
+export function makeFormats(
+  locale: string,
+  timeZone: string,
+  defaultCurrency: string,
+  language: 'es' | 'en' = locale.toLowerCase().startsWith('en') ? 'en' : 'es',
+): Formats {
+  const english = language === 'en';
+  const dateTime = new Intl.DateTimeFormat(english ? 'en-US' : 'es-CO', {
     timeZone,
     year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
+    month: english ? 'short' : '2-digit',
+    day: english ? 'numeric' : '2-digit',
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
+    ...(english ? { hourCycle: 'h23' as const } : {}),
   });
-  const shortDateTime = new Intl.DateTimeFormat(locale, {
+  const shortDateTime = new Intl.DateTimeFormat(english ? 'en-US' : 'es-CO', {
     timeZone,
-    month: '2-digit',
-    day: '2-digit',
+    month: english ? 'short' : '2-digit',
+    day: english ? 'numeric' : '2-digit',
     hour: '2-digit',
     minute: '2-digit',
+    ...(english ? { hourCycle: 'h23' as const } : {}),
   });
   const moneyFormats = new Map<string, Intl.NumberFormat>();
   const moneyFormat = (currency: string): Intl.NumberFormat => {

@@ -27,8 +27,19 @@ export interface ColumnInfo {
   stages: string[];
 }
 
+/** A stage's label as the pipeline defines it: one text, or texts by language. */
+export type StageLabel = string | { es?: string; en?: string };
+
+export interface PipelineInfo {
+  name: string;
+  /** Keys of the columns this pipeline's stages use, in the configured order. */
+  columns: string[];
+  stages: Array<{ name: string; label: StageLabel | null; column: string | null }>;
+}
+
 export interface DashboardConfig {
   columns: ColumnInfo[];
+  pipelines: PipelineInfo[];
   locale: string;
   timeZone: string;
   currency: string;
@@ -109,6 +120,8 @@ export interface EventRow {
   nextAttemptAt: string | null;
   lastError: ErrorInfo | null;
   ignoreReason: { kind: string; detail: string } | null;
+  /** Where (a stage, with or without a column, or null) and why the event failed. */
+  failure: { stage: string | null; error: ErrorInfo } | null;
   summary: EventSummary;
   columns: Record<string, ColumnCell>;
   checkpoints: Checkpoint[];
@@ -145,6 +158,16 @@ export interface FlagView {
   allowed: string[];
 }
 
+export interface FlagChange {
+  id: number;
+  key: string;
+  oldValue: boolean | null;
+  newValue: boolean;
+  actor: string;
+  reason: string | null;
+  at: string;
+}
+
 export interface AlertView {
   /** Stored alerts have an id; alerts computed on the fly (dead, retried, stuck) do not. */
   id?: number;
@@ -178,12 +201,23 @@ export interface EventFilters {
   transactionStatus: TransactionStatus | '';
   source: string;
   columnState: '' | 'error';
+  /** A pipeline's name: its rows only, with its own columns. */
+  pipeline: string;
   since: string;
   until: string;
   q: string;
 }
 
-export const NO_FILTERS: EventFilters = { status: '', transactionStatus: '', source: '', columnState: '', since: '', until: '', q: '' };
+export const NO_FILTERS: EventFilters = {
+  status: '',
+  transactionStatus: '',
+  source: '',
+  columnState: '',
+  pipeline: '',
+  since: '',
+  until: '',
+  q: '',
+};
 
 /** GET /auth/methods: the sign-in ways this server offers (readable without a session). */
 export interface SignInMethods {

@@ -1,6 +1,6 @@
 import type { ColumnConfig } from '../../core/config.js';
-import type { PipelineDefinition } from '../../core/pipeline.js';
-import type { CheckpointRecord, EventRecord } from '../../core/types.js';
+import type { PipelineDefinition, StageLabel } from '../../core/pipeline.js';
+import type { CheckpointRecord, ErrorInfo, EventRecord } from '../../core/types.js';
 
 /** How the API shows events: rows with one cell per dashboard column (docs/api.md, EventRow). */
 
@@ -40,6 +40,43 @@ export function resolveColumns(columns: ColumnConfig[] | undefined, pipelines: P
   return [...resolved.values()];
 }
 
+/** A pipeline as the dashboard draws it: its columns (in the configured order) and stages. */
+export interface PipelineView {
+  name: string;
+  columns: string[];
+  stages: Array<{ name: string; label: StageLabel | null; column: string | null }>;
+}
+
+export function pipelineViews(columns: ResolvedColumn[], pipelines: PipelineDefinition[]): PipelineView[] {
+  return pipelines.map((pipeline) => {
+    const own = new Set(pipeline.stages.map((stage) => stage.column).filter((column) => column !== undefined));
+    return {
+      name: pipeline.name,
+      columns: columns.filter((column) => own.has(column.key)).map((column) => column.key),
+      stages: pipeline.stages.map((stage) => ({ name: stage.name, label: stage.label ?? null, column: stage.column ?? null })),
+    };
+  });
+}
+
+/** Where and why an event failed: the stage (null when it failed outside any stage) and its error. */
+export interface EventFailure {
+  stage: string | null;
+  error: ErrorInfo;
+}
+
+/**
+ * The stage in error most recently, whatever its column (or none); else, for a dead or
+ * retrying event, its last error with no stage (the pipeline's own code failed).
+ */
+export function eventFailure(event: EventRecord, checkpoints: CheckpointRecord[]): EventFailure | null {
+  const failed = checkpoints
+    .filter((checkpoint) => checkpoint.status === 'error' && checkpoint.error)
+    .sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime())[0];
+  if (failed?.error) return { stage: failed.stage, error: failed.error };
+  if ((event.status === 'dead' || event.status === 'retrying') && event.lastError) return { stage: null, error: event.lastError };
+  return null;
+}
+
 /** Error beats processing beats skipped beats success: an error is never hidden behind a warning. */
 const PRECEDENCE: Array<[CheckpointRecord['status'], ColumnState]> = [
   ['error', 'error'],
@@ -71,6 +108,7 @@ export interface EventRow {
   nextAttemptAt: Date | null;
   lastError: EventRecord['lastError'];
   ignoreReason: EventRecord['ignoreReason'];
+  failure: EventFailure | null;
   summary: EventRecord['summary'];
   updatedAt: Date;
   columns: Record<string, ColumnCell>;
@@ -97,6 +135,7 @@ export function toEventRow(event: EventRecord, checkpoints: CheckpointRecord[], 
     nextAttemptAt: event.nextAttemptAt,
     lastError: event.lastError,
     ignoreReason: event.ignoreReason,
+    failure: eventFailure(event, checkpoints),
     summary: event.summary,
     updatedAt: event.updatedAt,
     columns: cells,

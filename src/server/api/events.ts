@@ -18,6 +18,7 @@ const listQuery = z.object({
   source: z.string().min(1).max(100).optional(),
   type: z.string().min(1).max(200).optional(),
   transactionStatus: z.enum(TRANSACTION_STATUSES as [string, ...string[]]).optional(),
+  pipeline: z.string().min(1).max(100).optional(),
   column: z.string().min(1).max(100).optional(),
   columnState: z.enum(COLUMN_STATES as [ColumnState, ...ColumnState[]]).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
@@ -47,6 +48,13 @@ function storeFilter(ctx: ApiContext, query: ListQuery): EventFilter | null {
   if (query.since) filter.since = new Date(query.since);
   if (query.until) filter.until = new Date(query.until);
   if (query.q?.trim()) filter.text = query.q.trim();
+  if (query.pipeline) {
+    if (!ctx.pipelines.some((p) => p.name === query.pipeline)) {
+      const known = ctx.pipelines.map((p) => p.name).join(', ');
+      throw new HttpError(400, 'INVALID_REQUEST', `pipeline: unknown pipeline "${query.pipeline}" (known: ${known})`);
+    }
+    filter.pipeline = query.pipeline;
+  }
   let stages: string[] | null = null;
   if (query.column) {
     const column = ctx.columns.find((c) => c.key === query.column);
@@ -55,7 +63,10 @@ function storeFilter(ctx: ApiContext, query: ListQuery): EventFilter | null {
   }
   // The store narrows what it can; the exact cell state is checked on the rows afterwards.
   const state = query.columnState;
-  if (state === 'error' || state === 'processing' || state === 'skipped' || state === 'success') {
+  if (state === 'error' && !query.column) {
+    // "Any error": a failed stage in any column or in none, or a dead or retrying event.
+    filter.needsAttention = true;
+  } else if (state === 'error' || state === 'processing' || state === 'skipped' || state === 'success') {
     filter.checkpoint = stages ? { status: state, stages } : { status: state };
   } else if (state === 'not_applicable') {
     // Only ignored events are not applicable: intersect with the statuses asked for.
@@ -68,6 +79,7 @@ function storeFilter(ctx: ApiContext, query: ListQuery): EventFilter | null {
 
 function matchesState(ctx: ApiContext, row: EventRow, column: string | undefined, state: ColumnState | undefined): boolean {
   if (!state) return true;
+  if (state === 'error' && !column) return true; // the store's needsAttention is exact
   const keys = column ? [column] : ctx.columns.map((c) => c.key);
   return keys.some((key) => row.columns[key]?.state === state);
 }

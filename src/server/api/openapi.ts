@@ -57,8 +57,9 @@ export const OPENAPI_DOCUMENT = {
           query('source', { type: 'string' }),
           query('type', { type: 'string' }),
           query('transactionStatus', { type: 'string', enum: ['accepted', 'rejected', 'pending', 'reversed'] }),
+          query('pipeline', { type: 'string' }, "Only this pipeline's events"),
           query('column', { type: 'string' }, 'A column key; with columnState, that column must be in that state'),
-          query('columnState', { type: 'string', enum: columnStates }, 'Without column: any column in that state'),
+          query('columnState', { type: 'string', enum: columnStates }, 'Without column: any column in that state; error: a stage in error, or dead or retrying'),
           query('since', date, 'receivedAt >= since'),
           query('until', date, 'receivedAt < until'),
           query('q', { type: 'string' }, 'Free text over customer name, e-mail, document id, references'),
@@ -177,6 +178,17 @@ export const OPENAPI_DOCUMENT = {
         type: 'object',
         properties: {
           columns: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' }, label: { type: 'string' }, stages: { type: 'array', items: { type: 'string' } } } } },
+          pipelines: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                name: { type: 'string' },
+                columns: { type: 'array', items: { type: 'string' } },
+                stages: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, label: { type: ['string', 'object', 'null'] }, column: { type: ['string', 'null'] } } } },
+              },
+            },
+          },
           locale: { type: 'string' },
           timeZone: { type: 'string' },
           currency: { type: 'string' },
@@ -248,6 +260,7 @@ export const OPENAPI_DOCUMENT = {
           occurredAt: date, receivedAt: date, status: { type: 'string', enum: eventStatuses },
           pipeline: { type: ['string', 'null'] }, attempts: { type: 'integer' }, manualRetries: { type: 'integer' },
           nextAttemptAt: nullableDate, lastError: { type: ['object', 'null'] }, ignoreReason: { type: ['object', 'null'] },
+          failure: { type: ['object', 'null'], description: 'Where and why it failed: { stage|null, error }' },
           summary: ref('Summary'), updatedAt: date,
           columns: { type: 'object', additionalProperties: ref('ColumnCell') },
           checkpoints: { type: 'array', items: ref('Checkpoint') },

@@ -12,7 +12,7 @@ import { HttpError } from '../http-errors.js';
 import { ChangeFeed, registerStreamRoute } from '../sse.js';
 import { registerCompatRoutes } from './compat.js';
 import { principalOf, requireScope, setPrincipal, type ApiContext } from './context.js';
-import { resolveColumns } from './event-view.js';
+import { pipelineViews, resolveColumns } from './event-view.js';
 import { registerEventRoutes } from './events.js';
 import { registerFlagRoutes } from './flags.js';
 import { registerMonitoringRoutes } from './monitoring.js';
@@ -131,6 +131,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     principalOf(request);
     return {
       columns: ctx.columns,
+      pipelines: pipelineViews(ctx.columns, ctx.pipelines),
       locale: ctx.dashboard.locale === 'en' ? 'en-CO' : 'es-CO',
       timeZone: ctx.dashboard.timeZone ?? 'America/Bogota',
       currency: ctx.dashboard.currency ?? 'COP',

@@ -191,6 +191,11 @@ export function eventFilterSql(filter: EventFilter, params: unknown[]): string {
     const p = param(filter.minAttempts);
     where.push(`(e.manual_retries > ${p} OR e.attempts > ${p})`);
   }
+  if (filter.needsAttention) {
+    where.push(
+      "(e.status IN ('dead', 'retrying') OR EXISTS (SELECT 1 FROM checkpoints c WHERE c.event_id = e.id AND c.status = 'error'))",
+    );
+  }
   return where.length === 0 ? 'TRUE' : where.join(' AND ');
 }
 

@@ -115,6 +115,11 @@ export function eventFilterSql(filter: EventFilter): { where: string; params: Sq
     clauses.push('(attempts > ? OR manual_retries > ?)');
     params.push(filter.minAttempts, filter.minAttempts);
   }
+  if (filter.needsAttention) {
+    clauses.push(
+      "(status IN ('dead', 'retrying') OR EXISTS (SELECT 1 FROM checkpoints c WHERE c.event_id = events.id AND c.status = 'error'))",
+    );
+  }
   return { where: clauses.length === 0 ? '1' : clauses.join(' AND '), params };
 }
 

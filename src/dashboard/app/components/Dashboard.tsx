@@ -3,7 +3,10 @@ import { Logo } from './Logo.js';
 import { api, ApiError } from '../api.js';
 import { useSession } from '../context.js';
 import { useLiveChanges, type Changes } from '../live.js';
-import { NO_FILTERS, type EventFilters, type EventRow, type Page } from '../types.js';
+import { stageLabel } from '../labels.js';
+import type { EventFilters, EventRow, Page } from '../types.js';
+import { eventIdFromPath, filtersFromSearch, pathForEvent, searchFromFilters } from '../url.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
 import { DetailsPanel, type Selection } from './DetailsPanel.js';
 import { EventsTable } from './EventsTable.js';
 import { Filters } from './Filters.js';
@@ -22,6 +25,17 @@ function viewFromHash(): View {
 function newestFirst(a: EventRow, b: EventRow): number {
   return b.id - a.id;
 }
+
+/** The panel the address opens: `/events/<id>` (a cell's column rides in the history state). */
+function selectionFromLocation(): Selection | null {
+  const eventId = eventIdFromPath(location.pathname);
+  if (eventId === null) return null;
+  const columnKey = (history.state as { columnKey?: unknown } | null)?.columnKey;
+  return { eventId, columnKey: typeof columnKey === 'string' ? columnKey : null };
+}
+
+/** Statuses after which a retry's outcome is known. */
+const SETTLED = new Set(['succeeded', 'dead', 'retrying', 'ignored']);
 
 function hasFilters(filters: EventFilters): boolean {
   return Object.values(filters).some((value) => value !== '');
@@ -51,15 +65,21 @@ interface Notice {
 }
 
 export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => void; onToggleLanguage: () => void }) {
-  const { t, me, config } = useSession();
+  const { t, me, config, language } = useSession();
   const [view, setView] = useState<View>(viewFromHash);
-  const [filters, setFilters] = useState<EventFilters>(NO_FILTERS);
+  const [filters, setFilters] = useState<EventFilters>(() => filtersFromSearch(location.search));
   const [rows, setRows] = useState<EventRow[] | null>(null);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [selection, setSelection] = useState<Selection | null>(null);
+  const [selection, setSelection] = useState<Selection | null>(selectionFromLocation);
   const [detailVersion, setDetailVersion] = useState(0);
   const [busy, setBusy] = useState<ReadonlySet<number>>(new Set());
+  const [watching, setWatching] = useState<ReadonlySet<number>>(new Set());
+  const [confirmRetry, setConfirmRetry] = useState<EventRow | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
+  const watchingRef = useRef(watching);
+  watchingRef.current = watching;
+  /** Whether this page pushed the open panel's history entry (then closing goes back). */
+  const pushedRef = useRef(false);
   const rowsRef = useRef<EventRow[]>([]);
   rowsRef.current = rows ?? [];
   const filtersRef = useRef(filters);
@@ -77,9 +97,25 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
 
   useEffect(() => {
     const onHash = () => setView(viewFromHash());
+    const onPop = () => {
+      pushedRef.current = false;
+      setSelection(selectionFromLocation());
+      // Only a different query reloads the rows (closing a panel goes back without one).
+      setFilters((current) => (searchFromFilters(current) === location.search ? current : filtersFromSearch(location.search)));
+    };
     window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
+    window.addEventListener('popstate', onPop);
+    return () => {
+      window.removeEventListener('hashchange', onHash);
+      window.removeEventListener('popstate', onPop);
+    };
   }, []);
+
+  // The filters live in the address: a reload or a shared link shows the same rows.
+  useEffect(() => {
+    const search = searchFromFilters(filters);
+    if (search !== location.search) history.replaceState(history.state, '', `${location.pathname}${search}${location.hash}`);
+  }, [filters]);
 
   const loadFirstPage = useCallback(async (current: EventFilters) => {
     try {
@@ -107,11 +143,25 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
     }
   };
 
-  const replaceRow = (row: EventRow) =>
+  /** Says how a retry from this page ended, once the event settles (live, through the stream). */
+  const reportOutcome = (row: EventRow) => {
+    if (!watchingRef.current.has(row.id) || !SETTLED.has(row.status)) return;
+    setWatching((current) => new Set([...current].filter((id) => id !== row.id)));
+    if (row.status === 'succeeded') {
+      showNotice(`#${row.id} ${t('retryOutcomeOk')}`);
+      return;
+    }
+    const where = row.failure?.stage ? ` ${t('failedAt')} ${stageLabel(config, language, row.failure.stage, row.pipeline)}.` : '';
+    showNotice(`#${row.id} ${t('retryOutcomeFailed')}${where}`, true);
+  };
+
+  const replaceRow = (row: EventRow) => {
+    reportOutcome(row);
     setRows((current) => {
       const others = (current ?? []).filter((old) => old.id !== row.id);
       return [...others, row].sort(newestFirst);
     });
+  };
 
   const onChanges = async ({ eventIds, reconnected }: Changes) => {
     const open = selectionRef.current;
@@ -138,6 +188,8 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
     setBusy((current) => new Set([...current, eventId]));
     try {
       const { event } = await api.retry(eventId);
+      setWatching((current) => new Set([...current, eventId]));
+      watchingRef.current = new Set([...watchingRef.current, eventId]);
       replaceRow(event);
       setDetailVersion((version) => version + 1);
       showNotice(`${t('retried')} #${eventId}`);
@@ -148,9 +200,30 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
     }
   };
 
-  const openEvent = useCallback((eventId: number) => setSelection({ eventId, columnKey: null }), []);
-  const openCell = useCallback((eventId: number, columnKey: string) => setSelection({ eventId, columnKey }), []);
-  const closePanel = useCallback(() => setSelection(null), []);
+  /** A permanent error fails the same way again unless something changed: ask first. */
+  const requestRetry = async (event: EventRow) => {
+    if (event.failure && !event.failure.error.retriable) {
+      setConfirmRetry(event);
+      return;
+    }
+    await retry(event.id);
+  };
+
+  const open = useCallback((next: Selection) => {
+    history.pushState({ columnKey: next.columnKey }, '', `${pathForEvent(next.eventId)}${location.search}${location.hash}`);
+    pushedRef.current = true;
+    setSelection(next);
+  }, []);
+  const openEvent = useCallback((eventId: number) => open({ eventId, columnKey: null }), []);
+  const openCell = useCallback((eventId: number, columnKey: string) => open({ eventId, columnKey }), []);
+  const closePanel = useCallback(() => {
+    if (pushedRef.current) {
+      history.back();
+    } else {
+      history.replaceState(null, '', `${pathForEvent(null)}${location.search}${location.hash}`);
+      setSelection(null);
+    }
+  }, []);
 
   return (
     <div class="app">
@@ -188,7 +261,15 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
             {rows === null && <p class="muted">{t('loading')}</p>}
             {rows !== null && rows.length === 0 && <p class="muted">{t('noEvents')}</p>}
             {rows !== null && rows.length > 0 && (
-              <EventsTable rows={rows} onOpenCell={openCell} onOpenEvent={openEvent} onRetry={(id) => void retry(id)} busy={busy} />
+              <EventsTable
+                rows={rows}
+                pipeline={filters.pipeline}
+                onOpenCell={openCell}
+                onOpenEvent={openEvent}
+                onRetry={(event) => void requestRetry(event)}
+                busy={busy}
+                watching={watching}
+              />
             )}
             {nextCursor && (
               <button type="button" onClick={() => void loadMore()}>
@@ -202,7 +283,20 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
         {view === 'flags' && <FlagsPanel onNotice={showNotice} />}
       </main>
       {selection && (
-        <DetailsPanel selection={selection} version={detailVersion} onClose={closePanel} onRetry={retry} onNotice={showNotice} />
+        <DetailsPanel selection={selection} version={detailVersion} onClose={closePanel} onRetry={requestRetry} onNotice={showNotice} />
+      )}
+      {confirmRetry && (
+        <ConfirmDialog
+          title={t('retryPermanentTitle')}
+          body={t('retryPermanentBody')}
+          confirmLabel={t('retryAnyway')}
+          onCancel={() => setConfirmRetry(null)}
+          onConfirm={() => {
+            const eventId = confirmRetry.id;
+            setConfirmRetry(null);
+            void retry(eventId);
+          }}
+        />
       )}
     </div>
   );

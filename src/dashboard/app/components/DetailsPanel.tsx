@@ -1,10 +1,15 @@
+import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { useSession } from '../context.js';
 import { jsonText } from '../format.js';
-import type { Checkpoint, EventDetails } from '../types.js';
+import { explainError } from '../errors.js';
+import { stageLabel } from '../labels.js';
+import type { Checkpoint, EventDetails, EventRow } from '../types.js';
 import { skipText } from './cells.js';
+import { ErrorExplained } from './ErrorExplained.js';
 import { isRetriable } from './EventsTable.js';
+import { ignoreText } from './FailureCell.js';
 
 export interface Selection {
   eventId: number;
@@ -17,7 +22,7 @@ interface DetailsPanelProps {
   /** Bumped by live updates of this event, so the panel refetches. */
   version: number;
   onClose: () => void;
-  onRetry: (eventId: number) => Promise<void>;
+  onRetry: (event: EventRow) => Promise<void>;
   onNotice: (message: string, isError?: boolean) => void;
 }
 
@@ -26,7 +31,7 @@ interface DetailsPanelProps {
  * rendered as text nodes: JSON goes through `jsonText` into a <pre>, never as HTML.
  */
 export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }: DetailsPanelProps) {
-  const { t, config, formats } = useSession();
+  const { t, config, formats, language } = useSession();
   const closeButton = useRef<HTMLButtonElement>(null);
   const [details, setDetails] = useState<EventDetails | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -75,6 +80,8 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
             <StageSection
               key={stage}
               eventId={event.id}
+              pipeline={event.pipeline}
+              eventStatus={event.status}
               stage={stage}
               checkpoint={event.checkpoints.find((checkpoint) => checkpoint.stage === stage) ?? null}
               onNotice={onNotice}
@@ -86,7 +93,8 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
             <ul class="logs">
               {details.logs.map((entry, index) => (
                 <li key={index} class={`log-${entry.level}`}>
-                  <span class="muted small">{formats.dateTime(entry.at)}</span> {entry.stage && <b>{entry.stage}</b>} {entry.message}
+                  <span class="muted small">{formats.dateTime(entry.at)}</span>{' '}
+                  {entry.stage && <b>{stageLabel(config, language, entry.stage, event?.pipeline ?? null)}</b>} {entry.message}
                   {entry.fields && <pre class="json">{jsonText(entry.fields)}</pre>}
                 </li>
               ))}
@@ -104,9 +112,10 @@ function unique(names: string[]): string[] {
   return [...new Set(names)];
 }
 
-function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (eventId: number) => Promise<void> }) {
-  const { t, formats, can } = useSession();
+function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (event: EventRow) => Promise<void> }) {
+  const { t, formats, can, config, language } = useSession();
   const event = details.event;
+  const failure = event.failure;
   return (
     <section>
       <dl class="facts">
@@ -122,20 +131,33 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
         <dd>
           {event.source} · {event.providerEventId} · {event.type}
         </dd>
-        {event.lastError && (
+        {failure && (
           <>
-            <dt>{t('error')}</dt>
-            <dd class="error-text">
-              {event.lastError.code ? `${event.lastError.code}: ` : ''}
-              {event.lastError.message}
+            <dt>{t('failedAt')}</dt>
+            <dd class="error-text" data-testid="panel-failed-at">
+              <b>{failure.stage ? stageLabel(config, language, failure.stage, event.pipeline) : t('failedBeforeStages')}</b>
             </dd>
+            <dt>{t('error')}</dt>
+            <dd>
+              <ErrorExplained error={failure.error} exhausted={event.status === 'dead'} />
+            </dd>
+          </>
+        )}
+        {event.status === 'ignored' && event.ignoreReason && (
+          <>
+            <dt>{t('status_ignored')}</dt>
+            <dd>{ignoreText(t, event.ignoreReason)}</dd>
           </>
         )}
       </dl>
       <h3>{t('summary')}</h3>
-      <pre class="json" data-testid="summary-json">{jsonText(event.summary)}</pre>
+      <SummaryFacts summary={event.summary} />
+      <details class="technical">
+        <summary>{t('technicalDetail')}</summary>
+        <pre class="json" data-testid="summary-json">{jsonText(event.summary)}</pre>
+      </details>
       {can('events:retry') && isRetriable(event) && (
-        <button type="button" onClick={() => void onRetry(event.id)} data-testid="panel-retry">
+        <button type="button" onClick={() => void onRetry(event)} data-testid="panel-retry">
           {t('retry')}
         </button>
       )}
@@ -143,15 +165,46 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
   );
 }
 
+/** The summary as labelled facts in the page's language (its JSON stays under "technical"). */
+function SummaryFacts({ summary }: { summary: EventRow['summary'] }) {
+  const { t, formats } = useSession();
+  const customer = summary.customer ?? {};
+  const product = summary.product ?? {};
+  const facts: Array<[string, string | undefined]> = [
+    [t('customer'), customer.name],
+    [t('documentPrefix'), customer.documentId],
+    [t('email'), customer.email],
+    [t('phone'), customer.phone],
+    [t('product'), [product.name, product.id].filter(Boolean).join(' · ') || undefined],
+    [t('amount'), summary.amount === undefined ? undefined : formats.money(summary.amount, summary.currency)],
+    ...Object.entries(summary.references ?? {}).map(([name, value]): [string, string] => [name, value]),
+  ];
+  return (
+    <dl class="facts" data-testid="summary">
+      {facts
+        .filter(([, value]) => value !== undefined && value !== '')
+        .map(([label, value]) => (
+          <Fragment key={label}>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </Fragment>
+        ))}
+    </dl>
+  );
+}
+
 interface StageSectionProps {
   eventId: number;
+  eventStatus: EventRow['status'];
+  pipeline: string | null;
   stage: string;
   checkpoint: Checkpoint | null;
   onNotice: (message: string, isError?: boolean) => void;
 }
 
-function StageSection({ eventId, stage, checkpoint, onNotice }: StageSectionProps) {
-  const { t, formats, can } = useSession();
+function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNotice }: StageSectionProps) {
+  const { t, formats, can, config, language } = useSession();
+  const label = stageLabel(config, language, stage, pipeline);
   const [busy, setBusy] = useState(false);
   const rerun = async () => {
     setBusy(true);
@@ -167,7 +220,7 @@ function StageSection({ eventId, stage, checkpoint, onNotice }: StageSectionProp
   return (
     <section class="stage" data-stage={stage}>
       <h3>
-        {stage}{' '}
+        {label}{' '}
         <span class={`status cp-${checkpoint?.status ?? 'none'}`}>{checkpoint ? t(`cp_${checkpoint.status}` as const) : t('notRun')}</span>
       </h3>
       {checkpoint && (
@@ -183,15 +236,14 @@ function StageSection({ eventId, stage, checkpoint, onNotice }: StageSectionProp
           {checkpoint.skipReason && (
             <>
               <dt>{t('skipReason')}</dt>
-              <dd class="warn-text">{skipText(t, checkpoint)}</dd>
+              <dd class="warn-text">{skipText({ t, config, language }, checkpoint, pipeline)}</dd>
             </>
           )}
           {checkpoint.error && (
             <>
               <dt>{t('error')}</dt>
-              <dd class="error-text">
-                {checkpoint.error.code ? `${checkpoint.error.code}: ` : ''}
-                {checkpoint.error.message} ({checkpoint.error.retriable ? t('retriable') : t('permanent')})
+              <dd>
+                <ErrorExplained error={checkpoint.error} exhausted={eventStatus === 'dead'} />
               </dd>
             </>
           )}
@@ -200,6 +252,7 @@ function StageSection({ eventId, stage, checkpoint, onNotice }: StageSectionProp
       {checkpoint && checkpoint.history.length > 0 && (
         <details open={checkpoint.history.some((attempt) => attempt.error)}>
           <summary>{t('history')}</summary>
+          <div class="history-scroll">
           <table class="history">
             <thead>
               <tr>
@@ -217,14 +270,15 @@ function StageSection({ eventId, stage, checkpoint, onNotice }: StageSectionProp
                   <td>{t(`cp_${attempt.status}` as const)}</td>
                   <td>{formats.dateTime(attempt.startedAt)}</td>
                   <td>{formats.duration(attempt.durationMs)}</td>
-                  <td class="error-text">
-                    {attempt.error ? attempt.error.message : ''}
+                  <td class="error-text" title={attempt.error ? `${attempt.error.code ?? ''} ${attempt.error.message}`.trim() : undefined}>
+                    {attempt.error ? explainError(language, attempt.error).what : ''}
                     {attempt.note ? <span class="muted"> {attempt.note}</span> : null}
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
+          </div>
         </details>
       )}
       {checkpoint && checkpoint.data !== null && (
@@ -235,7 +289,7 @@ function StageSection({ eventId, stage, checkpoint, onNotice }: StageSectionProp
       )}
       {can('stages:rerun') && checkpoint && (
         <button type="button" class="small-button" disabled={busy} onClick={() => void rerun()}>
-          {t('rerun')} {stage}
+          {t('rerun')} {label}
         </button>
       )}
     </section>

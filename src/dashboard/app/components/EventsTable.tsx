@@ -1,6 +1,8 @@
 import { useSession } from '../context.js';
 import type { MessageKey } from '../i18n.js';
-import type { EventRow, TransactionStatus } from '../types.js';
+import { pipelineColumns, pipelineInfo } from '../labels.js';
+import type { ColumnInfo, EventRow, TransactionStatus } from '../types.js';
+import { FailureCell } from './FailureCell.js';
 import { StageCell } from './cells.js';
 
 const TRANSACTION_ICONS: Record<TransactionStatus, string> = {
@@ -16,24 +18,40 @@ export function retryCount(event: EventRow): number {
   return Math.max(event.attempts - 1, event.manualRetries);
 }
 
+/** A click without modifier keys: ctrl/cmd/shift-click keeps opening the link in a new tab. */
+function plainClick(click: MouseEvent): boolean {
+  return click.button === 0 && !click.ctrlKey && !click.metaKey && !click.shiftKey && !click.altKey;
+}
+
 export function isRetriable(event: EventRow): boolean {
   return event.status === 'dead' || event.status === 'retrying';
 }
 
 interface EventsTableProps {
   rows: EventRow[];
+  /** The pipeline chosen in the filters ('' = all): its columns get a header each. */
+  pipeline: string;
   onOpenCell: (eventId: number, columnKey: string) => void;
   onOpenEvent: (eventId: number) => void;
-  onRetry: (eventId: number) => void;
+  onRetry: (event: EventRow) => void;
   busy: ReadonlySet<number>;
+  /** Events retried from this page whose outcome is not known yet. */
+  watching: ReadonlySet<number>;
 }
 
-export function EventsTable({ rows, onOpenCell, onOpenEvent, onRetry, busy }: EventsTableProps) {
+/**
+ * One row per event. With one pipeline (chosen, or the only one) each of its columns has a
+ * header; with several, each row shows its own pipeline's columns as labelled icons in one
+ * "Stages" cell, so a Stripe order never shows the Facturador's columns.
+ */
+export function EventsTable({ rows, pipeline, onOpenCell, onOpenEvent, onRetry, busy, watching }: EventsTableProps) {
   const { t, formats, config, can } = useSession();
   const mayRetry = can('events:retry');
+  const single = pipeline || (config.pipelines.length === 1 ? (config.pipelines[0]?.name ?? '') : '');
+  const headed: ColumnInfo[] | null = single || config.pipelines.length === 0 ? pipelineColumns(config, single || null) : null;
   return (
     <div class="table-scroll">
-      <table class="events" data-testid="events-table">
+      <table class="events" data-testid="events-table" data-mode={headed ? 'columns' : 'chips'}>
         <thead>
           <tr>
             <th scope="col">{t('id')}</th>
@@ -42,11 +60,16 @@ export function EventsTable({ rows, onOpenCell, onOpenEvent, onRetry, busy }: Ev
             <th scope="col">{t('amount')}</th>
             <th scope="col">{t('transaction')}</th>
             <th scope="col">{t('status')}</th>
-            {config.columns.map((column) => (
-              <th scope="col" key={column.key} class="stage-head" title={column.stages.join(', ')}>
-                {column.label}
-              </th>
-            ))}
+            <th scope="col">{t('whereWhy')}</th>
+            {headed ? (
+              headed.map((column) => (
+                <th scope="col" key={column.key} class="stage-head" title={column.stages.join(', ')}>
+                  {column.label}
+                </th>
+              ))
+            ) : (
+              <th scope="col">{t('stages')}</th>
+            )}
           </tr>
         </thead>
         <tbody>
@@ -55,18 +78,23 @@ export function EventsTable({ rows, onOpenCell, onOpenEvent, onRetry, busy }: Ev
             const product = event.summary.product ?? {};
             const retries = retryCount(event);
             const transaction = event.transactionStatus;
+            // An ignored event ran no stage: no row of "not applicable" icons.
+            const own = event.status === 'ignored' ? [] : pipelineColumns(config, event.pipeline);
             return (
               <tr key={event.id} data-event-id={event.id} class={`row-${event.status}`}>
                 <td class="id-cell">
-                  <button type="button" class="link" onClick={() => onOpenEvent(event.id)}>
+                  <a class="link" href={`/events/${event.id}`} onClick={(click) => plainClick(click) && (click.preventDefault(), onOpenEvent(event.id))}>
                     #{event.id}
-                  </button>
+                  </a>
                   <div class="muted small">{formats.dateTime(event.receivedAt)}</div>
-                  <div class="muted small">{event.source}</div>
+                  <div class="muted small">
+                    {event.source}
+                    {!single && pipelineInfo(config, event.pipeline) ? ` · ${event.pipeline}` : ''}
+                  </div>
                 </td>
                 <td class="customer">
                   <div class="customer-name">{customer.name ?? '—'}</div>
-                  {customer.documentId && <div class="small">CC {customer.documentId}</div>}
+                  {customer.documentId && <div class="small">{t('documentPrefix')} {customer.documentId}</div>}
                   {customer.email && <div class="small muted">{customer.email}</div>}
                   {customer.phone && <div class="small muted">{customer.phone}</div>}
                 </td>
@@ -80,28 +108,42 @@ export function EventsTable({ rows, onOpenCell, onOpenEvent, onRetry, busy }: Ev
                 </td>
                 <td class="status-cell">
                   <div class="status-stack">
-                  <span class={`status status-${event.status}`}>{t(`status_${event.status}` as const)}</span>
-                  {retries > 1 && (
-                    <span class="badge" title={`${t('attempts')}: ${event.attempts}`} data-testid="retry-badge">
-                      ↻ {retries} {t('retries')}
-                    </span>
-                  )}
-                  {mayRetry && isRetriable(event) && (
-                    <button
-                      type="button"
-                      class="small-button"
-                      disabled={busy.has(event.id)}
-                      onClick={() => onRetry(event.id)}
-                      data-testid={`retry-${event.id}`}
-                    >
-                      {t('retry')}
-                    </button>
-                  )}
+                    <span class={`status status-${event.status}`}>{t(`status_${event.status}` as const)}</span>
+                    {watching.has(event.id) && (
+                      <span class="small watching" data-testid="watching" role="status">
+                        ⟳ {t('retryWatching')}
+                      </span>
+                    )}
+                    {retries > 1 && (
+                      <span class="badge" title={`${t('attempts')}: ${event.attempts}`} data-testid="retry-badge">
+                        ↻ {retries} {t('retries')}
+                      </span>
+                    )}
+                    {mayRetry && isRetriable(event) && (
+                      <button
+                        type="button"
+                        class="small-button"
+                        disabled={busy.has(event.id)}
+                        onClick={() => onRetry(event)}
+                        data-testid={`retry-${event.id}`}
+                      >
+                        {t('retry')}
+                      </button>
+                    )}
                   </div>
                 </td>
-                {config.columns.map((column) => (
-                  <StageCell key={column.key} t={t} event={event} column={column} onOpen={onOpenCell} />
-                ))}
+                <FailureCell event={event} onOpen={onOpenEvent} />
+                {headed ? (
+                  headed.map((column) => <StageCell key={column.key} t={t} event={event} column={column} onOpen={onOpenCell} />)
+                ) : (
+                  <td class="stages-cell">
+                    <div class="chips">
+                      {own.map((column) => (
+                        <StageCell key={column.key} t={t} event={event} column={column} onOpen={onOpenCell} chip />
+                      ))}
+                    </div>
+                  </td>
+                )}
               </tr>
             );
           })}

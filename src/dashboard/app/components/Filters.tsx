@@ -4,8 +4,10 @@ import { EVENT_STATUSES, NO_FILTERS, TRANSACTION_STATUSES, type EventFilters, ty
 
 /** Filters of the events view; free text is applied after a short pause in typing. */
 export function Filters({ value, onChange }: { value: EventFilters; onChange: (filters: EventFilters) => void }) {
-  const { t } = useSession();
+  const { t, config } = useSession();
   const [text, setText] = useState(value.q);
+  // The URL (back button, shared link) can change the filters from outside this box.
+  useEffect(() => setText(value.q), [value.q]);
   useEffect(() => {
     if (text === value.q) return;
     const timer = setTimeout(() => onChange({ ...value, q: text }), 300);
@@ -23,6 +25,23 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
         value={text}
         onInput={(change) => setText(input(change))}
       />
+      {config.pipelines.length > 1 && (
+        <label>
+          {t('pipeline')}
+          <select
+            value={value.pipeline}
+            data-testid="pipeline-filter"
+            onChange={(change) => set({ pipeline: (change.currentTarget as HTMLSelectElement).value })}
+          >
+            <option value="">{t('allPipelines')}</option>
+            {config.pipelines.map((pipeline) => (
+              <option key={pipeline.name} value={pipeline.name}>
+                {pipeline.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <label>
         {t('filterStatus')}
         <select

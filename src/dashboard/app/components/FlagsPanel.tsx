@@ -1,17 +1,21 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { useSession } from '../context.js';
-import type { FlagView } from '../types.js';
+import type { FlagChange, FlagView } from '../types.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
 
 /**
- * Flag toggles. A flag the caller may not change is shown disabled with the server's reason;
- * the server enforces the same rule, and its 403 message is shown if a change is refused.
+ * Flag toggles. A change asks for confirmation and a reason, stored in the flag's history
+ * (shown under each flag). A flag the caller may not change is shown disabled with who may;
+ * the server enforces the same rule, and its 403 is shown if a change is refused.
  */
 export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?: boolean) => void }) {
   const { t, formats } = useSession();
   const [flags, setFlags] = useState<FlagView[] | null>(null);
   const [pending, setPending] = useState<string | null>(null);
+  const [asking, setAsking] = useState<FlagView | null>(null);
   const [refusals, setRefusals] = useState<Record<string, string>>({});
+  const [version, setVersion] = useState(0);
 
   const load = () =>
     api
@@ -23,10 +27,10 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
     void load();
   }, []);
 
-  const toggle = async (flag: FlagView) => {
+  const change = async (flag: FlagView, reason: string) => {
     setPending(flag.key);
     try {
-      await api.setFlag(flag.key, !flag.value);
+      await api.setFlag(flag.key, !flag.value, reason);
       setRefusals(({ [flag.key]: _dropped, ...rest }) => rest);
       onNotice(`${t('flagChanged')} ${flag.key}`);
     } catch (error) {
@@ -41,49 +45,109 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
       onNotice(message, true);
     } finally {
       setPending(null);
+      setVersion((current) => current + 1);
       await load();
     }
   };
 
   if (!flags) return <p class="muted">{t('loading')}</p>;
   return (
-    <ul class="flags" data-testid="flags-panel">
-      {flags.map((flag) => {
-        const id = `flag-${flag.key}`;
-        return (
-          <li key={flag.key} class={`flag ${flag.canChange ? '' : 'flag-locked'}`} data-flag={flag.key}>
-            <label class="switch" for={id}>
-              <input
-                id={id}
-                type="checkbox"
-                role="switch"
-                checked={flag.value}
-                disabled={!flag.canChange || pending === flag.key}
-                aria-describedby={`${id}-about`}
-                onChange={(change) => {
-                  // The box shows the server's value until the server says the change happened.
-                  (change.currentTarget as HTMLInputElement).checked = flag.value;
-                  void toggle(flag);
-                }}
-              />
-              <span class="flag-key">{flag.key}</span>
-            </label>
-            <div id={`${id}-about`} class="flag-about">
-              <div>{flag.description}</div>
-              {!flag.canChange && (
-                <div class="warn-text small" data-testid="flag-reason">
-                  {t('flagOnlyAllowed')} {flag.allowed.join(', ')}
+    <>
+      <ul class="flags" data-testid="flags-panel">
+        {flags.map((flag) => {
+          const id = `flag-${flag.key}`;
+          return (
+            <li key={flag.key} class={`flag ${flag.canChange ? '' : 'flag-locked'}`} data-flag={flag.key}>
+              <label class="switch" for={id}>
+                <input
+                  id={id}
+                  type="checkbox"
+                  role="switch"
+                  checked={flag.value}
+                  disabled={!flag.canChange || pending === flag.key}
+                  aria-describedby={`${id}-about`}
+                  onChange={(event) => {
+                    // The box shows the server's value until the server says the change happened.
+                    (event.currentTarget as HTMLInputElement).checked = flag.value;
+                    setAsking(flag);
+                  }}
+                />
+                <span class="flag-key">{flag.key}</span>
+              </label>
+              <div id={`${id}-about`} class="flag-about">
+                <div>{flag.description}</div>
+                {!flag.canChange && (
+                  <div class="warn-text small" data-testid="flag-reason">
+                    {t('flagOnlyAllowed')} {flag.allowed.join(', ')}
+                  </div>
+                )}
+                {refusals[flag.key] && <div class="error-text small">{refusals[flag.key]}</div>}
+                <div class="muted small">
+                  {t('changedBy')}: {formats.dateTime(flag.updatedAt)}
+                  {flag.updatedBy ? ` · ${flag.updatedBy}` : ''}
                 </div>
-              )}
-              {refusals[flag.key] && <div class="error-text small">{refusals[flag.key]}</div>}
-              <div class="muted small">
-                {t('changedBy')}: {formats.dateTime(flag.updatedAt)}
-                {flag.updatedBy ? ` · ${flag.updatedBy}` : ''}
+                <FlagHistory flagKey={flag.key} version={version} />
               </div>
-            </div>
-          </li>
-        );
-      })}
-    </ul>
+            </li>
+          );
+        })}
+      </ul>
+      {asking && (
+        <ConfirmDialog
+          title={`${asking.value ? t('flagTurnOff') : t('flagTurnOn')} ${asking.key}`}
+          body={`${asking.description} — ${t('flagConfirmBody')}`}
+          confirmLabel={asking.value ? t('flagTurnOff') : t('flagTurnOn')}
+          reasonLabel={t('flagReason')}
+          reasonMissing={t('flagReasonMissing')}
+          onCancel={() => setAsking(null)}
+          onConfirm={(reason) => {
+            const flag = asking;
+            setAsking(null);
+            void change(flag, reason);
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+/** The flag's last changes: when, who, from what to what, and why. Loaded when opened. */
+function FlagHistory({ flagKey, version }: { flagKey: string; version: number }) {
+  const { t, formats } = useSession();
+  const [open, setOpen] = useState(false);
+  const [items, setItems] = useState<FlagChange[] | null>(null);
+  useEffect(() => {
+    if (!open) return;
+    let current = true;
+    api
+      .flagHistory(flagKey)
+      .then((page) => current && setItems(page.items))
+      .catch(() => current && setItems([]));
+    return () => {
+      current = false;
+    };
+  }, [open, version, flagKey]);
+  const state = (value: boolean | null) => (value === null ? '—' : value ? t('flagOn') : t('flagOff'));
+  return (
+    <details class="flag-history" onToggle={(event) => setOpen((event.currentTarget as HTMLDetailsElement).open)}>
+      <summary class="small">{t('flagHistory')}</summary>
+      {items === null && <p class="muted small">{t('loading')}</p>}
+      {items?.length === 0 && <p class="muted small">{t('flagHistoryEmpty')}</p>}
+      {items && items.length > 0 && (
+        <ol class="history-list small" data-testid={`flag-history-${flagKey}`}>
+          {items.map((item) => (
+            <li key={item.id}>
+              <div>
+                {state(item.oldValue)} → <b>{state(item.newValue)}</b>
+              </div>
+              <div class="muted">
+                {formats.dateTime(item.at)} · {item.actor}
+              </div>
+              <div class={item.reason ? 'history-reason' : 'muted'}>{item.reason ?? t('noReason')}</div>
+            </li>
+          ))}
+        </ol>
+      )}
+    </details>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useSession } from '../context.js';
 import { alertKindLabel, alertText } from '../alerts.js';
+import { stageLabel } from '../labels.js';
 import type { AlertView, Metrics } from '../types.js';
 
 type Notice = (message: string, isError?: boolean) => void;
@@ -36,7 +37,7 @@ export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpen
 }
 
 export function MetricsView({ onNotice }: { onNotice: Notice }) {
-  const { t, formats } = useSession();
+  const { t, formats, config, language } = useSession();
   const [metrics, setMetrics] = useState<Metrics | null>(null);
   useEffect(() => {
     const since = new Date(Date.now() - 24 * 3600_000).toISOString();
@@ -64,7 +65,7 @@ export function MetricsView({ onNotice }: { onNotice: Notice }) {
           <tbody>
             {metrics.stages.map((stage) => (
               <tr key={stage.stage}>
-                <td>{stage.stage}</td>
+                <td title={stage.stage}>{stageLabel(config, language, stage.stage, null)}</td>
                 <td>{stage.total}</td>
                 <td class="rate">
                   <meter min={0} max={1} low={0.8} high={0.95} optimum={1} value={stage.successRate ?? 0} />{' '}

@@ -1,0 +1,31 @@
+import type { Language } from './i18n.js';
+import type { ColumnInfo, DashboardConfig, PipelineInfo } from './types.js';
+
+/** Stage and column names as people read them, from the pipelines' definitions. */
+
+/** The stage's label in this language (else the other language's, else its name). */
+export function stageLabel(config: DashboardConfig, language: Language, stage: string, pipeline: string | null): string {
+  const own = config.pipelines.find((candidate) => candidate.name === pipeline);
+  const definition =
+    own?.stages.find((candidate) => candidate.name === stage) ??
+    config.pipelines.flatMap((candidate) => candidate.stages).find((candidate) => candidate.name === stage);
+  const label = definition?.label;
+  if (!label) return stage;
+  if (typeof label === 'string') return label;
+  return label[language] ?? label.es ?? label.en ?? stage;
+}
+
+export function pipelineInfo(config: DashboardConfig, pipeline: string | null): PipelineInfo | null {
+  return config.pipelines.find((candidate) => candidate.name === pipeline) ?? null;
+}
+
+/**
+ * The columns a pipeline's rows show. A server that lists no pipelines (older API) gets every
+ * column; an event with no pipeline (ignored, not run yet) gets none.
+ */
+export function pipelineColumns(config: DashboardConfig, pipeline: string | null): ColumnInfo[] {
+  if (config.pipelines.length === 0) return config.columns;
+  const info = pipelineInfo(config, pipeline);
+  if (!info) return [];
+  return info.columns.map((key) => config.columns.find((column) => column.key === key)).filter((column) => column !== undefined);
+}

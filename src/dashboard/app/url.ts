@@ -1,0 +1,47 @@
+import { EVENT_STATUSES, NO_FILTERS, TRANSACTION_STATUSES, type EventFilters } from './types.js';
+
+/**
+ * The page's address says what is on screen, so it can be shared: `/events/<id>` opens that
+ * event's panel, the events filters are the query (`?status=dead&columnState=error`), the view
+ * is the hash (`#/flags`). The server answers `/events/<id>` with the page (src/dashboard/plugin.ts).
+ */
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export function filtersFromSearch(search: string): EventFilters {
+  const params = new URLSearchParams(search);
+  const text = (key: string, max = 200) => (params.get(key) ?? '').slice(0, max);
+  const status = text('status');
+  const transactionStatus = text('transactionStatus');
+  const day = (key: string) => (DAY.test(text(key)) ? text(key) : '');
+  return {
+    ...NO_FILTERS,
+    status: (EVENT_STATUSES as readonly string[]).includes(status) ? (status as EventFilters['status']) : '',
+    transactionStatus: (TRANSACTION_STATUSES as readonly string[]).includes(transactionStatus)
+      ? (transactionStatus as EventFilters['transactionStatus'])
+      : '',
+    source: text('source', 100),
+    columnState: text('columnState') === 'error' ? 'error' : '',
+    pipeline: text('pipeline', 100),
+    since: day('since'),
+    until: day('until'),
+    q: text('q'),
+  };
+}
+
+export function searchFromFilters(filters: EventFilters): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filters)) if (value !== '') params.set(key, value);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** The event whose panel the path opens, or null. */
+export function eventIdFromPath(path: string): number | null {
+  const match = /^\/events\/(\d{1,15})\/?$/.exec(path);
+  return match ? Number(match[1]) : null;
+}
+
+export function pathForEvent(eventId: number | null): string {
+  return eventId === null ? '/' : `/events/${eventId}`;
+}

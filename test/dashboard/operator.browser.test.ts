@@ -1,0 +1,260 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import {
+  browserSkip,
+  confineToLocalhost,
+  launchBrowser,
+  screenshot,
+  startDashboardServer,
+  watchPage,
+  type DashboardServer,
+} from '../helpers/browser.js';
+import { AUTH, OPERATOR } from './fixtures.js';
+import { FR360_LABEL, OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES, seedOperatorEvents, type OperatorEvents } from './operator-fixtures.js';
+
+/**
+ * What a finance person needs from a row, in real Chromium at desktop and phone sizes and in
+ * both languages: where and why an event failed (also at a stage with no column), the error
+ * filter finding every dead event, an ignored row's reason, each pipeline's own columns, a
+ * link to one event; then a retry's outcome shown live and a flag change needing a reason.
+ */
+
+const skip = browserSkip();
+
+const WORDS = {
+  es: {
+    failedAt: 'Falló en',
+    failedBefore: 'Falló antes de empezar las etapas',
+    notFound: 'El otro sistema no encontró lo que se buscó',
+    whatToDo: 'Qué hacer:',
+    anyError: 'Con algún error',
+    ignored: 'No aplica: pago rechazado por el banco',
+    pipeline: 'Flujo',
+    date: /^\d{2}\/\d{2}\/\d{4}, /,
+  },
+  en: {
+    failedAt: 'Failed at',
+    failedBefore: 'Failed before any stage',
+    notFound: 'The other system did not find what was looked up',
+    whatToDo: 'What to do:',
+    anyError: 'Any error',
+    ignored: 'Not applicable: pago rechazado por el banco',
+    pipeline: 'Pipeline',
+    date: /^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{2}:\d{2}:\d{2}$/,
+  },
+} as const;
+
+const SIZES = {
+  desktop: { width: 1366, height: 768 },
+  phone: { width: 390, height: 844 },
+} as const;
+
+const rowIds = (page: Page) =>
+  page.locator('table.events tbody tr').evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-event-id'))).sort((a, b) => a - b));
+
+describe('Web Pig rows that say where and why (Chromium, both sizes, both languages)', { skip }, () => {
+  let server: DashboardServer;
+  let browser: Browser;
+  let ids: OperatorEvents;
+
+  before(async () => {
+    server = await startDashboardServer({
+      columns: OP_COLUMNS,
+      flags: OP_FLAGS,
+      pipelines: OP_PIPELINES,
+      sources: OP_SOURCES,
+      auth: AUTH,
+      signIn: { kind: 'dev' },
+    });
+    ids = await seedOperatorEvents(server.store);
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function openPage(language: 'es' | 'en', size: keyof typeof SIZES, path = '/') {
+    const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
+    await confineToLocalhost(context);
+    const page = await context.newPage();
+    const seen = watchPage(page);
+    await page.goto(`${server.baseUrl}${path}`);
+    const form = page.getByTestId('dev-login');
+    await form.waitFor();
+    await form.locator('input[name="email"]').fill(OPERATOR);
+    await form.locator('button[type="submit"]').click();
+    await page.getByTestId('me').filter({ hasText: OPERATOR }).waitFor();
+    return { page, seen, close: () => context.close() };
+  }
+
+  async function assertFits(page: Page, size: keyof typeof SIZES) {
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (size === 'phone') assert.ok(width <= SIZES.phone.width, `no sideways scrolling on a phone (page is ${width}px wide)`);
+  }
+
+  for (const language of ['es', 'en'] as const) {
+    for (const size of ['desktop', 'phone'] as const) {
+      const words = WORDS[language];
+      const name = `ops-${size}-${language}`;
+
+      test(`${size}, ${language}: failed-at with a plain message, ignored reason, each pipeline's own columns, every dead event under the error filter`, async () => {
+        const { page, seen, close } = await openPage(language, size);
+        try {
+          const dead = page.locator(`tr[data-event-id="${ids.deadNoColumn}"]`);
+          await dead.waitFor();
+          // Dead at fr360_query, which has no column: the row still says where and why.
+          const failure = dead.getByTestId('failure');
+          assert.equal(await failure.getAttribute('data-stage'), 'fr360_query');
+          const failureText = (await failure.textContent()) ?? '';
+          assert.ok(failureText.includes(`${words.failedAt} ${FR360_LABEL[language]}`), failureText);
+          assert.ok(failureText.includes(words.notFound), failureText);
+          assert.doesNotMatch((await dead.textContent()) ?? '', /HTTP_404|fr360_query/, 'no engineer text on the row');
+          assert.match((await dead.locator('.id-cell .small').first().textContent()) ?? '', words.date);
+          // Dead before any stage: said too.
+          const noStage = page.locator(`tr[data-event-id="${ids.deadNoStage}"] [data-testid="failure"]`);
+          assert.ok(((await noStage.textContent()) ?? '').startsWith(`✗ ${words.failedBefore}`));
+          // Ignored: the reason is on the row.
+          assert.equal(await page.locator(`tr[data-event-id="${ids.ignored}"] [data-testid="ignore-reason"]`).textContent(), words.ignored);
+          // Mixed pipelines: each row shows its own pipeline's columns only.
+          const stripeColumns = await page
+            .locator(`tr[data-event-id="${ids.stripeOk}"] button[data-column]`)
+            .evaluateAll((cells) => cells.map((cell) => cell.getAttribute('data-column')));
+          assert.deepEqual(stripeColumns, ['pedido', 'inventario']);
+          const facturadorColumns = await page
+            .locator(`tr[data-event-id="${ids.facturadorOk}"] button[data-column]`)
+            .evaluateAll((cells) => cells.map((cell) => cell.getAttribute('data-column')));
+          assert.deepEqual(facturadorColumns, ['crm', 'factura', 'dian']);
+          await assertFits(page, size);
+          await screenshot(page, `${name}-01-events`);
+
+          // One pipeline chosen: its columns get headers, the others' rows are gone.
+          await page.getByLabel(words.pipeline).selectOption('stripe_orders');
+          await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 2);
+          assert.equal(await page.locator('table.events').getAttribute('data-mode'), 'columns');
+          assert.deepEqual(await rowIds(page), [ids.stripeOk, ids.deadStripe].sort((a, b) => a - b));
+          if (size === 'desktop') {
+            const heads = await page.locator('table.events th.stage-head').allTextContents();
+            assert.deepEqual(heads, ['Pedido', 'Inventario']);
+          }
+          assert.match(page.url(), /\?pipeline=stripe_orders$/, 'the filter is in the address');
+          await assertFits(page, size);
+          await screenshot(page, `${name}-02-stripe-only`);
+          await page.getByLabel(words.pipeline).selectOption('');
+
+          // "Any error": every dead (and retrying) event, whatever failed and where.
+          const deadIds = (await server.store.listEvents({ status: ['dead', 'retrying'] })).items.map((event) => event.id).sort((a, b) => a - b);
+          assert.equal(deadIds.length, 5);
+          await page.getByLabel(words.anyError).check();
+          await page.waitForFunction((count) => document.querySelectorAll('table.events tbody tr').length === count, deadIds.length);
+          assert.deepEqual(await rowIds(page), deadIds);
+          assert.match(page.url(), /columnState=error/);
+          await screenshot(page, `${name}-03-any-error`);
+          assert.deepEqual(seen.dialogs, []);
+          assert.deepEqual(seen.errors, []);
+        } finally {
+          await close();
+        }
+      });
+
+      test(`${size}, ${language}: /events/<id> opens that event's panel with the plain error, the technical one a click away`, async () => {
+        const { page, seen, close } = await openPage(language, size, `/events/${ids.deadNoColumn}`);
+        try {
+          const panel = page.getByTestId('details-panel');
+          await panel.waitFor();
+          assert.equal(await panel.getByTestId('panel-failed-at').textContent(), FR360_LABEL[language]);
+          const explained = panel.getByTestId('error-explained').first();
+          assert.match((await explained.textContent()) ?? '', new RegExp(`${words.notFound}.*${words.whatToDo}`));
+          const technical = explained.locator('details.technical');
+          assert.equal(await technical.getAttribute('open'), null, 'the technical text is folded');
+          assert.equal(await technical.locator('code').isVisible(), false);
+          await technical.locator('summary').click();
+          assert.match((await technical.locator('code').textContent()) ?? '', /HTTP_404: .*answered 404/);
+          await assertFits(page, size);
+          await screenshot(page, `${name}-04-deep-link-panel`);
+          await page.keyboard.press('Escape');
+          await panel.waitFor({ state: 'detached' });
+          assert.equal(new URL(page.url()).pathname, '/', 'closing the panel leaves the event address');
+          assert.deepEqual(seen.errors, []);
+        } finally {
+          await close();
+        }
+      });
+    }
+  }
+
+  test('retrying a permanent error warns first; the row then shows the outcome live', async () => {
+    const { page, seen, close } = await openPage('es', 'desktop');
+    try {
+      const row = page.locator(`tr[data-event-id="${ids.deadNoColumn}"]`);
+      await row.getByTestId(`retry-${ids.deadNoColumn}`).click();
+      const dialog = page.getByTestId('confirm-dialog');
+      await dialog.waitFor();
+      assert.match((await dialog.textContent()) ?? '', /fallará de la misma forma/);
+      await screenshot(page, 'ops-05-retry-permanent-warning');
+      await dialog.getByRole('button', { name: 'Cancelar' }).click();
+      assert.equal((await server.store.getEvent(ids.deadNoColumn))?.status, 'dead', 'cancel changes nothing');
+
+      await row.getByTestId(`retry-${ids.deadNoColumn}`).click();
+      await page.getByTestId('confirm-button').click();
+      await row.getByTestId('watching').waitFor();
+      assert.equal((await server.store.getEvent(ids.deadNoColumn))?.status, 'queued');
+      // A worker picks it up; the FR360 invoice exists now.
+      const now = new Date();
+      const claimed = await server.store.claimNextEvent({ workerId: 'w', leaseMs: 60_000, now });
+      assert.equal(claimed?.id, ids.deadNoColumn);
+      for (const stage of ['fr360_query', 'crm_upsert', 'worldoffice_invoice', 'worldoffice_dian_emission']) {
+        await server.store.recordStageStart({ eventId: ids.deadNoColumn, stage, leaseOwner: 'w', attempt: 2, startedAt: now });
+        await server.store.recordStageOutcome({ eventId: ids.deadNoColumn, stage, leaseOwner: 'w', attempt: 2, startedAt: now, completedAt: new Date(), outcome: { status: 'success', data: null } });
+      }
+      await server.store.finishEvent({ eventId: ids.deadNoColumn, leaseOwner: 'w', status: 'succeeded', pipeline: 'facturador', now: new Date() });
+      await row.locator('.status-succeeded').waitFor({ timeout: 10_000 });
+      assert.equal(await row.getByTestId('failure').count(), 0, 'no failure left on the row');
+      assert.equal(await row.getByTestId('watching').count(), 0);
+      assert.equal(await page.getByTestId('notice').textContent(), `#${ids.deadNoColumn} se completó tras el reintento.`);
+      await screenshot(page, 'ops-06-retry-outcome-live');
+      assert.deepEqual(seen.dialogs, []);
+    } finally {
+      await close();
+    }
+  });
+
+  for (const [language, size, reason] of [
+    ['es', 'desktop', 'La DIAN está en mantenimiento hasta el lunes'],
+    ['en', 'phone', 'DIAN maintenance is over'],
+  ] as const) {
+    test(`${size}, ${language}: a flag change needs a reason, which the flag's history shows`, async () => {
+      const { page, seen, close } = await openPage(language, size);
+      try {
+        await page.locator('a[href="#/flags"]').click();
+        const toggle = page.locator('#flag-WORLDOFFICE_DIAN_ENABLED');
+        await toggle.waitFor();
+        const before = (await server.store.getFlag('WORLDOFFICE_DIAN_ENABLED'))?.value;
+        await toggle.click({ force: true });
+        const dialog = page.getByTestId('confirm-dialog');
+        await dialog.waitFor();
+        await dialog.getByTestId('confirm-button').click();
+        await dialog.getByTestId('reason-missing').waitFor();
+        assert.equal((await server.store.getFlag('WORLDOFFICE_DIAN_ENABLED'))?.value, before, 'no reason, no change');
+        await screenshot(page, `ops-07-flag-reason-${size}-${language}`);
+        await dialog.getByTestId('confirm-reason').fill(reason);
+        await dialog.getByTestId('confirm-button').click();
+        await page.waitForFunction((value) => (document.getElementById('flag-WORLDOFFICE_DIAN_ENABLED') as HTMLInputElement).checked === value, !before);
+        const history = await server.store.flagHistory('WORLDOFFICE_DIAN_ENABLED', { limit: 1 });
+        assert.equal(history.items[0]?.reason, reason, 'stored with the change');
+        assert.equal(history.items[0]?.actor, OPERATOR);
+        const item = page.locator('li[data-flag="WORLDOFFICE_DIAN_ENABLED"]');
+        await item.locator('details.flag-history summary').click();
+        await item.getByTestId('flag-history-WORLDOFFICE_DIAN_ENABLED').waitFor();
+        assert.match((await item.getByTestId('flag-history-WORLDOFFICE_DIAN_ENABLED').locator('li').first().textContent()) ?? '', new RegExp(reason));
+        await assertFits(page, size);
+        await screenshot(page, `ops-08-flag-history-${size}-${language}`);
+        assert.deepEqual(seen.dialogs, []);
+      } finally {
+        await close();
+      }
+    });
+  }
+});
