@@ -55,6 +55,7 @@ export const configSchema = z
         publicUrl: z.url().optional(),
         trustProxy: z.boolean().optional(),
         metricsToken: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 24`)').optional(),
+        maxQueuedEvents: z.number().int().min(1).optional(),
       })
       .strict()
       .optional(),
@@ -72,6 +73,7 @@ export const configSchema = z
         webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
         webhookSecret: z.string().min(16, 'must be at least 16 characters').optional(),
         stageErrorRate: z.number().min(0).max(1).optional(),
+        backlogAgeSeconds: z.number().int().min(1).optional(),
       })
       .strict()
       .optional(),

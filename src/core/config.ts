@@ -46,6 +46,13 @@ export interface WebpigConfig {
      * did not come through a proxy)
      */
     metricsToken?: string;
+    /**
+     * Load shedding: while this many events wait in the queue, new deliveries are answered 503
+     * with `Retry-After: 60` instead of being stored, so the provider delivers them again later
+     * and nothing is lost — the backlog stops growing. Only for providers that retry for long
+     * (Stripe: days; MercadoPago: hours; ePayco retries only briefly). (Default: no limit)
+     */
+    maxQueuedEvents?: number;
   };
   worker?: {
     /** Events processed at once by one worker process. (Default: 4) */
@@ -72,6 +79,8 @@ export interface WebpigConfig {
     webhookSecret?: string;
     /** Error rate of a stage, over the last hour, that raises an alert. (Default: 0.2) */
     stageErrorRate?: number;
+    /** The oldest queued event waiting longer than this raises a `backlog` alert: the workers are behind. (Default: 300 s) */
+    backlogAgeSeconds?: number;
   };
   /**
    * How long finished data is kept. Every kind is kept forever unless its number is set: a

@@ -232,7 +232,7 @@ export interface RejectedDelivery {
   firstBytes: string;
 }
 
-export type AlertKind = 'retried' | 'dead' | 'stuck' | 'stage_error_rate' | 'oversold' | 'custom';
+export type AlertKind = 'retried' | 'dead' | 'stuck' | 'stage_error_rate' | 'backlog' | 'oversold' | 'custom';
 
 export interface AlertRecord {
   id: number;

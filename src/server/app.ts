@@ -49,6 +49,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     store,
     sources: config.sources,
     bodyLimitBytes: config.server?.bodyLimitBytes,
+    maxQueuedEvents: config.server?.maxQueuedEvents,
     metricsRegistry: metrics,
     ...(options.now ? { now: options.now } : {}),
   });
@@ -63,6 +64,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       dashboard: config.dashboard,
       publicUrl: config.server?.publicUrl,
       stageErrorRate: config.alerts?.stageErrorRate,
+      backlogAgeSeconds: config.alerts?.backlogAgeSeconds,
     },
     ...(options.now ? { now: options.now } : {}),
   });

@@ -22,6 +22,8 @@ export interface ApiContext {
   operations: EventOperations;
   /** (Default: 0.2) */
   stageErrorRate: number;
+  /** The oldest queued event waiting longer than this is a `backlog` alert. */
+  backlogAgeSeconds: number;
   now: () => Date;
 }
 

@@ -70,6 +70,8 @@ export async function computeAlerts(ctx: ApiContext): Promise<ComputedAlert[]> {
       details: { leaseOwner: event.leaseOwner, leaseExpiresAt: event.leaseExpiresAt.toISOString() },
     });
   }
+  const backlog = await backlogAlert(ctx, now);
+  if (backlog) alerts.push(backlog);
   const samples = await ctx.store.attemptSamples(new Date(now.getTime() - ERROR_RATE_WINDOW_MS), 10_000);
   for (const stat of stageStats(samples)) {
     const finished = stat.success + stat.error;
@@ -84,6 +86,23 @@ export async function computeAlerts(ctx: ApiContext): Promise<ComputedAlert[]> {
     });
   }
   return alerts;
+}
+
+/** The workers are behind: the oldest runnable event has waited longer than the threshold. */
+async function backlogAlert(ctx: ApiContext, now: Date): Promise<ComputedAlert | null> {
+  const stats = await ctx.store.queueStats();
+  if (!stats.oldestQueuedAt) return null;
+  const waitedSeconds = Math.floor((now.getTime() - stats.oldestQueuedAt.getTime()) / 1000);
+  if (waitedSeconds <= ctx.backlogAgeSeconds) return null;
+  const queued = stats.byStatus.queued;
+  return {
+    kind: 'backlog',
+    at: now,
+    eventId: null,
+    stage: null,
+    message: `the oldest queued event has waited ${Math.round(waitedSeconds / 60)} min (${queued} queued): the workers are behind — add workers or concurrency, or look for a slow stage`,
+    details: { queued, oldestQueuedAt: stats.oldestQueuedAt.toISOString(), waitedSeconds, thresholdSeconds: ctx.backlogAgeSeconds },
+  };
 }
 
 export interface StageStat {

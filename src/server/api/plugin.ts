@@ -38,6 +38,8 @@ export interface ApiPluginOptions {
     publicUrl?: string;
     /** (Default: 0.2) */
     stageErrorRate?: number;
+    /** (Default: 300) */
+    backlogAgeSeconds?: number;
   };
   mode: 'production' | 'demo';
   now?: () => Date;
@@ -87,6 +89,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     devLogin: devLoginEnabled(runtime),
     operations: options.operations ?? engineOperations(store, config.pipelines),
     stageErrorRate: config.stageErrorRate ?? 0.2,
+    backlogAgeSeconds: config.backlogAgeSeconds ?? 300,
     now,
   };
   await store.ensureFlags(

@@ -9,6 +9,8 @@ export interface IngestMetrics {
   readonly rejections: Counter<'source' | 'reason'>;
   /** Deliveries that could not be committed (answered 503), by source. */
   readonly commitFailures: Counter<'source'>;
+  /** Deliveries refused with 503 because the queue was at `server.maxQueuedEvents`, by source. */
+  readonly shed: Counter<'source'>;
   /** Deliveries per group-commit transaction. */
   readonly batchSize: Histogram;
 }
@@ -38,6 +40,14 @@ export function createIngestMetrics(registry: Registry = new Registry()): Ingest
       new Counter({
         name: 'webpig_webhook_commit_failures_total',
         help: 'Webhook deliveries that could not be committed and were answered 503.',
+        labelNames: ['source'],
+        registers: [registry],
+      }),
+    shed:
+      existing<Counter<'source'>>('webpig_webhook_shed_total') ??
+      new Counter({
+        name: 'webpig_webhook_shed_total',
+        help: 'Webhook deliveries answered 503 + Retry-After, unstored, because the queue was full (server.maxQueuedEvents).',
         labelNames: ['source'],
         registers: [registry],
       }),

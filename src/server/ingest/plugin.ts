@@ -39,6 +39,11 @@ export interface IngestPluginOptions {
    * slows authentic deliveries down. (Default: 20)
    */
   rejectionLogPerSecond?: number;
+  /**
+   * Load shedding: while this many events are queued, deliveries get 503 + Retry-After and are
+   * not stored, so providers deliver them later. (Default: no limit)
+   */
+  maxQueuedEvents?: number;
 }
 
 export interface IngestReply {
@@ -108,10 +113,22 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
     }
   });
 
-  const handler = async (request: WebhookRequest): Promise<IngestReply> => {
+  const backlog = opts.maxQueuedEvents === undefined ? null : queuedCounter(opts.store);
+
+  const handler = async (request: WebhookRequest, reply: FastifyReply): Promise<IngestReply> => {
     const name = request.params.source;
     const adapter = adapters.get(name);
     if (!adapter) throw new HttpError(404, 'UNKNOWN_SOURCE', `no webhook source named "${name.slice(0, 64)}"`);
+    if (backlog && opts.maxQueuedEvents !== undefined) {
+      // Before verifying: an overloaded server spends nothing (not even ePayco's validation
+      // call) on a delivery it will not keep. Not acknowledged, so the provider sends it again.
+      const queued = await backlog();
+      if (queued >= opts.maxQueuedEvents) {
+        metrics.shed.inc({ source: name });
+        void reply.header('retry-after', '60');
+        throw new HttpError(503, 'BACKLOG_FULL', `${queued} events are waiting to be processed (limit ${opts.maxQueuedEvents}); deliver again later`);
+      }
+    }
     if (request.method === 'GET' && !adapter.acceptsGet) {
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', `source "${name}" takes deliveries by POST`);
     }
@@ -150,6 +167,21 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
 
   app.post('/webhooks/:source', { bodyLimit }, handler);
   app.get('/webhooks/:source', { exposeHeadRoute: false }, handler);
+}
+
+/** The number of queued events, read at most once a second (shedding must stay cheap under load). */
+function queuedCounter(store: Store): () => Promise<number> {
+  let cached: { at: number; value: Promise<number> } | null = null;
+  return () => {
+    const now = Date.now();
+    if (!cached || now - cached.at >= 1_000) {
+      const value = store.queueStats().then((stats) => stats.byStatus.queued);
+      // A failed read is not cached: the next delivery asks again.
+      value.catch(() => (cached = null));
+      cached = { at: now, value };
+    }
+    return cached.value;
+  };
 }
 
 /**
