@@ -138,3 +138,26 @@ describe('slow clients: connections per address', () => {
     assert.equal((await deliver(server.port, 'after')).status, 200, 'served again once the stalled uploads timed out');
   });
 });
+
+describe('slow clients: the server.* limits in webpig.config.ts', () => {
+  test('every documented field is accepted, and a headers timeout above the request timeout is refused by name', async () => {
+    const { validateConfig } = await import('../../src/config/schema.js');
+    const server = {
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      idleTimeoutMs: 120_000,
+      keepAliveTimeoutMs: 72_000,
+      maxConnectionsPerAddress: 0,
+      connectionLimitExempt: ['10.0.0.5', '::1'],
+    };
+    assert.deepEqual(validateConfig({ sources: [], pipelines: [], server }, 'test').server, server);
+    assert.throws(
+      () => validateConfig({ sources: [], pipelines: [], server: { requestTimeoutMs: 1000, headersTimeoutMs: 2000 } }, 'test'),
+      /server\.headersTimeoutMs: must not be larger than requestTimeoutMs/,
+    );
+    assert.throws(
+      () => validateConfig({ sources: [], pipelines: [], server: { connectionLimitExempt: ['proxy.local'] } }, 'test'),
+      /server\.connectionLimitExempt\.0: expected an IP address/,
+    );
+  });
+});
