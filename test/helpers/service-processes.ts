@@ -18,7 +18,7 @@ const TSX = import.meta.resolve('tsx');
 
 export const SOURCE = 'shop';
 
-function configText(dir: string, leaseMs: number): string {
+function configText(dir: string, leaseMs: number, server: Record<string, unknown>): string {
   return `
 import { appendFileSync, writeFileSync } from 'node:fs';
 const dir = ${JSON.stringify(dir)};
@@ -28,6 +28,7 @@ export default {
     paths: { eventId: 'id', entityKey: 'order.id', type: 'type', transactionStatus: 'order.status' },
   }],
   worker: { leaseMs: ${leaseMs} },
+  server: ${JSON.stringify(server)},
   pipelines: [{
     name: 'effect',
     match: () => true,
@@ -54,10 +55,10 @@ export interface ServiceDir {
   effects(): string[];
 }
 
-export function makeServiceDir(options: { leaseMs?: number } = {}): ServiceDir {
-  const dir = mkdtempSync(join(tmpdir(), 'webpig-faults-'));
+export function makeServiceDir(options: { leaseMs?: number; server?: Record<string, unknown>; parent?: string } = {}): ServiceDir {
+  const dir = mkdtempSync(join(options.parent ?? tmpdir(), 'webpig-faults-'));
   mkdirSync(join(dir, 'effects'));
-  writeFileSync(join(dir, 'webpig.config.mjs'), configText(dir, options.leaseMs ?? 2000));
+  writeFileSync(join(dir, 'webpig.config.mjs'), configText(dir, options.leaseMs ?? 2000, options.server ?? {}));
   return { dir, effects: () => readdirSync(join(dir, 'effects')) };
 }
 
@@ -114,12 +115,30 @@ export function startServiceProcess(name: string, dir: string, db: string, args:
   return proc;
 }
 
+/** Sends one signed delivery once; returns the HTTP status (0 when the connection failed). */
+export async function deliverOnce(baseUrl: string, id: string, options: { padToBytes?: number } = {}): Promise<number> {
+  const body = customBody({ id, entity: `order-${id}`, ...(options.padToBytes ? { padToBytes: options.padToBytes } : {}) });
+  const signed = signCustom({ secret: TEST_SECRETS.custom, body });
+  try {
+    const response = await fetch(`${baseUrl}/webhooks/${SOURCE}`, { method: 'POST', headers: signed.headers, body: signed.body });
+    await response.arrayBuffer();
+    return response.status;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Sends one signed delivery until it is acknowledged (2xx), as a provider retries: any other
  * answer or a network error is retried after `retryMs`. Returns the attempts it took.
  */
-export async function deliverUntilAcknowledged(baseUrl: string, id: string, options: { retryMs?: number; maxAttempts?: number } = {}): Promise<number> {
-  const signed = signCustom({ secret: TEST_SECRETS.custom, body: customBody({ id, entity: `order-${id}` }) });
+export async function deliverUntilAcknowledged(
+  baseUrl: string,
+  id: string,
+  options: { retryMs?: number; maxAttempts?: number; padToBytes?: number } = {},
+): Promise<number> {
+  const body = customBody({ id, entity: `order-${id}`, ...(options.padToBytes ? { padToBytes: options.padToBytes } : {}) });
+  const signed = signCustom({ secret: TEST_SECRETS.custom, body });
   const maxAttempts = options.maxAttempts ?? 200;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     try {
