@@ -69,7 +69,8 @@ async function drained(count: () => Promise<{ stored: number; succeeded: number;
 
 function tally(acknowledged: string[], storedIds: string[], service: ServiceDir, succeeded: number): Counts {
   const stored = new Set(storedIds);
-  const runs = readFileSync(join(service.dir, 'runs.log'), 'utf8').split('\n').filter(Boolean);
+  const log = join(service.dir, 'runs.log');
+  const runs = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
   return {
     acknowledged: acknowledged.length,
     stored: stored.size,
@@ -168,14 +169,14 @@ async function postgresKills(): Promise<Counts | string> {
 }
 
 async function diskFull(): Promise<Counts | string> {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return 'skipped: needs root on Linux to mount an 8 MB tmpfs';
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return 'skipped: needs root on Linux to mount a 16 MB tmpfs';
   const volume = mkdtempSync(join(tmpdir(), 'webpig-chaos-full-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', volume]);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', volume]);
   const service = makeServiceDir({ parent: volume });
   const file = join(service.dir, 'full.db');
   const procs: ServiceProcess[] = [];
   try {
-    writeFileSync(join(volume, 'filler'), Buffer.alloc(4 * 1024 * 1024));
+    writeFileSync(join(volume, 'filler'), Buffer.alloc(10 * 1024 * 1024));
     runCli(['--db', `sqlite:${file}`, 'migrate'], { cwd: service.dir });
     procs.push(startServiceProcess('serve', service.dir, `sqlite:${file}`, ['serve', '--port', '0']));
     const baseUrl = await procs[0]!.url;
@@ -209,6 +210,7 @@ async function slowClients(): Promise<Counts> {
   const db = `sqlite:${join(service.dir, 'slow.db')}`;
   runCli(['--db', db, 'migrate'], { cwd: service.dir });
   const serve = startServiceProcess('serve', service.dir, db, ['serve', '--port', '0']);
+  const worker = startServiceProcess('worker', service.dir, db, ['worker']);
   try {
     const { port } = new URL(await serve.url);
     let closedByServer = 0;
@@ -225,11 +227,11 @@ async function slowClients(): Promise<Counts> {
     const { acknowledged } = await sendAll(() => `http://127.0.0.1:${port}`, ids, 4);
     const sendMs = Date.now() - started;
     await Promise.race([Promise.all(stalled), sleep(15_000)]);
-    const end = await sqliteCounter(join(service.dir, 'slow.db'))();
+    const end = await drained(sqliteCounter(join(service.dir, 'slow.db')), 30_000);
     const counts = tally(acknowledged, end.ids, service, end.succeeded);
     return { ...counts, 'stalled uploads': 1000, 'closed by the server': closedByServer, 'valid deliveries took (ms)': sendMs };
   } finally {
-    await serve.stop();
+    await Promise.all([serve.stop(), worker.stop()]);
     rmSync(service.dir, { recursive: true, force: true });
   }
 }
