@@ -56,8 +56,18 @@ export const configSchema = z
         trustProxy: z.boolean().optional(),
         metricsToken: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 24`)').optional(),
         maxQueuedEvents: z.number().int().min(1).optional(),
+        requestTimeoutMs: z.number().int().positive().optional(),
+        headersTimeoutMs: z.number().int().positive().optional(),
+        idleTimeoutMs: z.number().int().positive().optional(),
+        keepAliveTimeoutMs: z.number().int().positive().optional(),
+        maxConnectionsPerAddress: z.number().int().min(0).optional(),
+        connectionLimitExempt: z.array(z.union([z.ipv4(), z.ipv6()], { error: 'expected an IP address' })).optional(),
       })
       .strict()
+      .refine((server) => (server.headersTimeoutMs ?? 10_000) <= (server.requestTimeoutMs ?? 30_000), {
+        path: ['headersTimeoutMs'],
+        message: 'must not be larger than requestTimeoutMs (headers are part of the request)',
+      })
       .optional(),
     worker: z
       .object({

@@ -20,6 +20,31 @@ export interface FlagConfig {
   allowed?: string[];
 }
 
+/**
+ * How long the HTTP server waits for slow or silent clients, and how many connections one
+ * address may hold. Without these a client that sends headers and half a body, then stops,
+ * holds a socket and a file descriptor for ever: 600 such uploads once used up a 512 file
+ * limit and every valid delivery was refused. The fields are `server.*` in webpig.config.ts.
+ */
+export interface ServerLimits {
+  /** The whole request, headers and body, must arrive within this; else the socket is closed. (Default: 30_000 ms) */
+  requestTimeoutMs?: number;
+  /** The request headers must arrive within this. At most requestTimeoutMs. (Default: 10_000 ms) */
+  headersTimeoutMs?: number;
+  /** A socket with no traffic either way for this long is closed. (Default: 120_000 ms) */
+  idleTimeoutMs?: number;
+  /** An idle keep-alive connection is closed after this; longer than a load balancer's usual 60 s. (Default: 72_000 ms) */
+  keepAliveTimeoutMs?: number;
+  /** Open connections one client address may hold; more are closed at once; 0 turns it off. (Default: 256) */
+  maxConnectionsPerAddress?: number;
+  /**
+   * Addresses the per-address limit does not apply to: a reverse proxy carries everyone's
+   * traffic on its own address. (Default: the loopback addresses 127.0.0.1 and ::1, where a
+   * proxy on the same machine, and a local test, connect from)
+   */
+  connectionLimitExempt?: string[];
+}
+
 /** What `webpig.config.ts` exports (default export). Validated once, at start. */
 export interface WebpigConfig {
   /** Used when neither `--db` nor $WEBPIG_DATABASE_URL is given, which win over it. (Default: `sqlite:./webpig.db`) */
@@ -29,7 +54,7 @@ export interface WebpigConfig {
   columns?: ColumnConfig[];
   flags?: FlagConfig[];
   auth?: AuthConfig;
-  server?: {
+  server?: ServerLimits & {
     /** (Default: 3000) */
     port?: number;
     /** (Default: 127.0.0.1) */

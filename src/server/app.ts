@@ -5,6 +5,7 @@ import { loggerOptions } from '../core/logging.js';
 import type { Store } from '../store/store.js';
 import { dashboardPlugin } from '../dashboard/plugin.js';
 import { apiPlugin } from './api/plugin.js';
+import { fastifyTimeoutOptions, limitConnectionsPerAddress, resolveServerLimits } from './connection-limits.js';
 import { installErrorHandler } from './http-errors.js';
 import { ingestPlugin } from './ingest/plugin.js';
 import { registerOpsRoutes } from './ops-routes.js';
@@ -37,7 +38,9 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const logger = options.logger === false ? false : loggerOptions(level);
   // X-Forwarded-For is believed only when a proxy is really in front (config server.trustProxy),
   // otherwise a client could forge the address written to the audit and rejection logs.
-  const app = Fastify({ logger, trustProxy: config.server?.trustProxy ?? false });
+  const limits = resolveServerLimits(config.server);
+  const app = Fastify({ logger, trustProxy: config.server?.trustProxy ?? false, ...fastifyTimeoutOptions(limits) });
+  limitConnectionsPerAddress(app.server, limits);
   installErrorHandler(app);
 
   const metrics = options.metricsRegistry ?? new Registry();

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { WebpigError } from '../core/errors.js';
+import { isWebpigError, WebpigError } from '../core/errors.js';
 
 /**
  * Handlers throw HttpError; this module is the one place that turns errors into replies.
@@ -30,11 +30,21 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_VALIDATION: [400, 'INVALID_REQUEST'],
 };
 
+/**
+ * Errors raised below the HTTP layer whose cause is the request itself (a page cursor the
+ * server never handed out). Their message already says how to fix it, so it is sent as is.
+ */
+const CALLER_CODES: Record<string, number> = {
+  CURSOR_INVALID: 400,
+};
+
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | Error, request, reply) => {
     if (err instanceof HttpError) {
       return reply.status(err.statusCode).send(errorBody(err.code, err.message));
     }
+    const callerStatus = isWebpigError(err) ? CALLER_CODES[err.code] : undefined;
+    if (callerStatus !== undefined && isWebpigError(err)) return reply.status(callerStatus).send(errorBody(err.code, err.message));
     const fastifyCode = 'code' in err && typeof err.code === 'string' ? FASTIFY_CODES[err.code] : undefined;
     if (fastifyCode) return reply.status(fastifyCode[0]).send(errorBody(fastifyCode[1], err.message));
     const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;

@@ -85,10 +85,21 @@ export function clientConfig(target: PostgresTarget): pg.ClientConfig {
   };
 }
 
+/**
+ * The pool. A connection can drop at any moment (failover, idle timeout, pg_terminate_backend).
+ * node-postgres then emits 'error' on the client; an idle client's error reaches the pool's
+ * handler, but a client checked out (by inTransaction, or by pool.query between its
+ * statements) has no listener of its own, and an unhandled 'error' event exits the process.
+ * So every client gets a listener as it connects. The error itself needs no handling there:
+ * the statement in flight fails with it (the engine retries, ingestion answers 503), the pool
+ * drops the broken client when it is released, and the next checkout opens a new connection.
+ */
 export function createPool(target: PostgresTarget): pg.Pool {
   const pool = new pg.Pool({ ...clientConfig(target), max: target.poolSize });
-  // An idle client that loses its connection emits here; without a handler it would crash the process.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 

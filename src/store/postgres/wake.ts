@@ -3,8 +3,10 @@ import type { WakeListener } from '../store.js';
 import type { Queryable } from './connection.js';
 import { quoteIdent } from './connection.js';
 
-/** Delay before reconnecting a dropped LISTEN connection. (Default: 1 s) */
+/** Delay before reconnecting a dropped LISTEN connection, doubled after each failed try. (Default: 1 s) */
 const RECONNECT_DELAY_MS = 1000;
+/** The longest wait between reconnection tries while PostgreSQL stays unreachable. (Default: 30 s) */
+const RECONNECT_DELAY_MAX_MS = 30_000;
 
 /** Sends the wake-up; inside a transaction it is delivered only if (and when) that commits. */
 export async function notifyWake(db: Queryable, channel: string): Promise<void> {
@@ -22,6 +24,8 @@ export class WakeHub {
   private client: pg.Client | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Consecutive failed connection tries, for the backoff; reset once a LISTEN is in place. */
+  private failures = 0;
 
   constructor(
     private readonly config: pg.ClientConfig,
@@ -56,10 +60,12 @@ export class WakeHub {
       this.client = null;
       client.end().catch(() => undefined);
       if (this.closed || this.listeners.size === 0) return;
+      const delay = Math.min(RECONNECT_DELAY_MS * 2 ** this.failures, RECONNECT_DELAY_MAX_MS);
+      this.failures += 1;
       this.reconnectTimer = setTimeout(() => {
         this.reconnectTimer = null;
         this.start();
-      }, RECONNECT_DELAY_MS);
+      }, delay);
       this.reconnectTimer.unref();
     };
     client.on('error', dropped);
@@ -71,6 +77,7 @@ export class WakeHub {
       .connect()
       .then(() => client.query(`LISTEN ${quoteIdent(this.channel)}`))
       .then(() => {
+        this.failures = 0;
         // NOTIFYs sent before the LISTEN was in place (after a drop, or between subscribe() and
         // the first connect) were missed: wake everyone once. A spurious wake-up only costs a
         // claim attempt. Done before `listening` resolves, so whoever awaits it has seen it.

@@ -50,6 +50,11 @@ import * as health from './health.js';
 import { appliedVersion, migrateSqlite } from './migrate.js';
 import * as retention from './retention.js';
 
+export interface SqliteOpenOptions {
+  /** How often the WAL is checked and checkpointed when idle or low on space (wal.ts); 0 turns it off. (Default: 1000 ms) */
+  checkpointIntervalMs?: number;
+}
+
 /**
  * The embedded Store: one SQLite file (WAL) shared by the server and workers of one machine.
  * better-sqlite3 is synchronous, so every call runs to completion before the next starts in
@@ -61,8 +66,8 @@ export class SqliteStore implements Store {
   private constructor(private readonly ctx: SqliteContext) {}
 
   /** Opens `sqlite:./path.db`, `sqlite:/abs/path.db` or `sqlite::memory:` (not migrated yet). */
-  static open(url: string): SqliteStore {
-    return new SqliteStore(new SqliteContext(openSqliteDatabase(sqliteFilename(url))));
+  static open(url: string, options: SqliteOpenOptions = {}): SqliteStore {
+    return new SqliteStore(new SqliteContext(openSqliteDatabase(sqliteFilename(url)), { intervalMs: options.checkpointIntervalMs }));
   }
 
   /** The connection itself, for tests and diagnostics; all writes belong in this module. */
