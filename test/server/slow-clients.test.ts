@@ -31,7 +31,7 @@ async function start(server: WebpigConfig['server']): Promise<Running> {
   const { dir, remove } = tempDatabaseDir('webpig-slow-');
   const store = SqliteStore.open(`sqlite:${join(dir, 'slow.db')}`);
   await store.migrate();
-  const app = await buildServer({ store, config: { sources: testSources(), pipelines: [], server }, logger: false });
+  const app = await buildServer({ store, config: { sources: testSources('http://127.0.0.1:9'), pipelines: [], server }, logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
