@@ -10,7 +10,7 @@ export interface ServiceEndpoint {
   token?: string;
 }
 
-import type { FacturadorStore } from './payments.js';
+import type { FacturadorStore } from './store.js';
 
 export interface FacturadorConfig {
   /** Name of the ePayco source whose events this pipeline handles. (Default: 'epayco') */

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { StageContext, StageDefinition } from '../../src/core/pipeline.js';
 import type { EntityState, EventRecord, JsonObject } from '../../src/core/types.js';
-import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
+import type { FacturadorStore } from './store.js';
 import { epaycoFields, extractInvoice, extractionOf, type Extraction } from './data.js';
 
 /**
@@ -21,30 +21,7 @@ import { epaycoFields, extractInvoice, extractionOf, type Extraction } from './d
  * the invoice stays paid).
  */
 
-/** What the Facturador needs from webpig's store: the invoice claim and the alert. */
-export type FacturadorStore = Pick<Store, 'getEntityState' | 'setEntityState' | 'getEvent' | 'listEvents' | 'recordAlert' | 'listAlerts'>;
-
-/**
- * The store at a database URL (the one the worker uses), for a `webpig.config.ts`, which is
- * loaded before webpig opens its store: opened on the first call, not when the config is
- * read, so `webpig serve` (no worker) never opens it. Its own connection, closed with the process.
- */
-export function facturadorStoreAt(databaseUrl: string): FacturadorStore {
-  let opened: Promise<Store> | undefined;
-  const store = (): Promise<Store> =>
-    (opened ??= openStore(databaseUrl).catch((err: unknown) => {
-      opened = undefined; // not opened: the next call (the stage's retry) tries again
-      throw err;
-    }));
-  return {
-    getEntityState: async (key) => (await store()).getEntityState(key),
-    setEntityState: async (transition) => (await store()).setEntityState(transition),
-    getEvent: async (id) => (await store()).getEvent(id),
-    listEvents: async (filter, options) => (await store()).listEvents(filter, options),
-    recordAlert: async (alert) => (await store()).recordAlert(alert),
-    listAlerts: async (options) => (await store()).listAlerts(options),
-  };
-}
+export { facturadorStoreAt, type FacturadorStore } from './store.js';
 
 export const PAYMENT_STAGE = 'invoice_payment';
 
