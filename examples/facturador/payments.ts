@@ -58,6 +58,7 @@ export function notThePayer(ctx: StageContext): string | undefined {
 export function paymentStage(store: FacturadorStore): StageDefinition {
   return {
     name: PAYMENT_STAGE,
+    label: { es: 'Pago de la factura', en: 'Invoice payment' },
     dependsOn: ['invoice_extraction'],
     // Interrupted after the alert and before the checkpoint: the alert is there, do not repeat it.
     reconcile: async (ctx) => {

@@ -79,6 +79,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
     stages: [
       {
         name: 'invoice_extraction',
+        label: { es: 'Lectura del pago', en: 'Read the payment' },
         run: async (ctx) => {
           const extraction = extractInvoice(ctx.payload);
           ctx.annotate({
@@ -92,6 +93,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
       ...(config.store ? [paymentStage(config.store)] : []),
       {
         name: 'fr360_query',
+        label: { es: 'Consulta de la factura en FR360', en: 'FR360 invoice look-up' },
         dependsOn: [config.store ? PAYMENT_STAGE : 'invoice_extraction'],
         // Every later stage depends on this one: skipped here, skipped all (by dependency).
         when: (ctx) => notThePayer(ctx) ?? true,
@@ -106,6 +108,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
       },
       {
         name: 'callbell_notification',
+        label: { es: 'WhatsApp al cliente', en: 'WhatsApp to the customer' },
         dependsOn: ['fr360_query'],
         run: async (ctx) => {
           const { customer, product } = fr360Of(ctx);
@@ -116,6 +119,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
       },
       {
         name: 'membership_creation',
+        label: { es: 'Membresía en FRAPP', en: 'FRAPP membership' },
         column: 'FRAPP',
         flag: 'MEMBERSHIPS_ENABLED',
         dependsOn: ['fr360_query'],
@@ -132,6 +136,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
       },
       {
         name: 'crm_upsert',
+        label: { es: 'Contacto en Clientify', en: 'Clientify contact' },
         column: 'CRM',
         dependsOn: ['fr360_query'],
         run: async (ctx) => {
@@ -141,12 +146,14 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
       },
       {
         name: 'worldoffice_customer',
+        label: { es: 'Cliente en WorldOffice', en: 'WorldOffice customer' },
         column: 'WO',
         dependsOn: ['fr360_query'],
         run: async (ctx) => findOrCreateCustomer(config.worldoffice, fr360Of(ctx).customer, ctx.signal),
       },
       {
         name: 'worldoffice_invoice_creation',
+        label: { es: 'Factura en WorldOffice', en: 'WorldOffice invoice' },
         column: 'Factura',
         flag: 'WORLDOFFICE_INVOICE_ENABLED',
         dependsOn: ['worldoffice_customer'],
@@ -172,6 +179,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
       },
       {
         name: 'worldoffice_invoice_accounting',
+        label: { es: 'Contabilización de la factura', en: 'Invoice accounting' },
         column: 'Factura',
         dependsOn: ['worldoffice_invoice_creation'],
         run: async (ctx) => {
@@ -181,6 +189,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
       },
       {
         name: 'worldoffice_dian_emission',
+        label: { es: 'Factura electrónica DIAN', en: 'DIAN e-invoice' },
         column: 'DIAN',
         flag: 'WORLDOFFICE_DIAN_ENABLED',
         dependsOn: ['worldoffice_invoice_accounting'],
@@ -191,6 +200,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
       },
       {
         name: 'strapi_cartera_update',
+        label: { es: 'Cartera', en: 'Accounts receivable' },
         column: 'Cartera',
         dependsOn: ['fr360_query'],
         // Strapi has no idempotency key: the payment counts once because we look for our
@@ -219,6 +229,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
       },
       {
         name: 'strapi_facturacion_creation',
+        label: { es: 'Registro de ventas', en: 'Sales record' },
         column: 'Ventas',
         dependsOn: ['fr360_query'],
         // Not on the invoice: Ventas is recorded even with the invoice flag off. The number is

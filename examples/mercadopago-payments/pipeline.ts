@@ -90,6 +90,7 @@ export function mercadopagoPaymentsPipeline(config: MercadopagoPaymentsConfig): 
     stages: [
       {
         name: 'fetch_payment',
+        label: { es: 'Consulta del pago en MercadoPago', en: 'MercadoPago payment look-up' },
         column: 'MP',
         run: async (ctx) => {
           const payment = await fetchPayment(config, ctx);
@@ -105,6 +106,7 @@ export function mercadopagoPaymentsPipeline(config: MercadopagoPaymentsConfig): 
       },
       {
         name: 'update_shop_payment',
+        label: { es: 'Pago en la tienda', en: "Shop's payment record" },
         column: 'Tienda',
         dependsOn: ['fetch_payment'],
         run: async (ctx) => {
@@ -123,6 +125,7 @@ export function mercadopagoPaymentsPipeline(config: MercadopagoPaymentsConfig): 
       },
       {
         name: 'tag_crm',
+        label: { es: 'Etiqueta en GoHighLevel', en: 'GoHighLevel tag' },
         column: 'GHL',
         dependsOn: ['update_shop_payment'],
         when: (ctx) => {

@@ -99,6 +99,7 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
     stages: [
       {
         name: 'order',
+        label: { es: 'Pedido', en: 'Order' },
         column: 'order',
         async run(ctx): Promise<OrderOutput> {
           const event = readEvent(ctx);
@@ -133,6 +134,7 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
       },
       {
         name: 'stock',
+        label: { es: 'Inventario', en: 'Stock' },
         column: 'stock',
         dependsOn: ['order'],
         when: (ctx) => STOCK_STATES.has(targetOf(ctx)) || `stock does not change when the order becomes ${targetOf(ctx) ?? '(no state change)'}`,
@@ -177,6 +179,7 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
       },
       {
         name: 'fulfilment',
+        label: { es: 'Despacho', en: 'Fulfilment' },
         column: 'fulfilment',
         dependsOn: ['order'],
         when: (ctx) => targetOf(ctx) === 'paid' || 'only a paid order is fulfilled',
@@ -188,6 +191,7 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
       },
       {
         name: 'confirmation_email',
+        label: { es: 'Correo de confirmación', en: 'Confirmation e-mail' },
         column: 'email',
         dependsOn: ['fulfilment'],
         when: (ctx) => {
@@ -212,6 +216,7 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
       },
       {
         name: 'oxxo_voucher_email',
+        label: { es: 'Correo con el voucher OXXO', en: 'OXXO voucher e-mail' },
         column: 'email',
         dependsOn: ['order'],
         when: (ctx) => {

@@ -128,6 +128,7 @@ export function subscriptionsPipeline(config: SubscriptionsConfig): PipelineDefi
     stages: [
       {
         name: 'fetch_mercadopago',
+        label: { es: 'Consulta en MercadoPago', en: 'MercadoPago look-up' },
         column: 'mercadopago',
         async run(ctx): Promise<Fetched> {
           const target = notificationTarget(ctx.payload);
@@ -151,6 +152,7 @@ export function subscriptionsPipeline(config: SubscriptionsConfig): PipelineDefi
       },
       {
         name: 'activate_subscription',
+        label: { es: 'Activación de la suscripción', en: 'Subscription activation' },
         column: 'subscription',
         dependsOn: ['fetch_mercadopago'],
         when: (ctx) => {

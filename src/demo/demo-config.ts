@@ -3,6 +3,7 @@ import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
 import type { FacturadorStore } from '../../examples/facturador/payments.js';
 import { STRIPE_ORDERS_COLUMNS, stripeOrdersPipeline } from '../../examples/stripe-orders/index.js';
 import { SUBSCRIPTIONS_COLUMNS, subscriptionsPipeline, type SubscriptionStore } from '../../examples/subscriptions/index.js';
+import { MERCADOPAGO_PAYMENTS_COLUMNS, mercadopagoPaymentsPipeline, type PaymentStore } from '../../examples/mercadopago-payments/index.js';
 import type { ColumnConfig, WebpigConfig } from '../core/config.js';
 import type { Store } from '../store/store.js';
 import { sourcesFromEnv } from '../sources/env.js';
@@ -43,6 +44,10 @@ export function demoSources(env: Readonly<Record<string, string | undefined>>): 
     { name: 'stripe', kind: 'stripe', secrets: [DEMO_SECRETS.stripe] },
   ];
   const sources = demo.map((s) => fromEnv.get(s.name) ?? s);
+  // One-off payments come to their own URL with the same MercadoPago app secret
+  // (examples/mercadopago-payments: the account's webhook, not a preapproval's notification_url).
+  const subscriptionsSource = sources.find((s) => s.name === 'mercadopago');
+  if (subscriptionsSource?.kind === 'mercadopago') sources.push({ ...subscriptionsSource, name: 'mercadopago-payments' });
   const epayco = sources.find((s) => s.kind === 'epayco');
   if (epayco?.kind !== 'epayco') throw new Error('the demo always has an epayco source');
   const stripe = sources.find((s) => s.name === 'stripe');
@@ -65,6 +70,8 @@ export interface DemoApps {
   alerts: Pick<Store, 'recordAlert'> & FacturadorStore;
   /** The subscriptions example's own database. */
   subscriptions: SubscriptionStore;
+  /** The one-off payments example's shop database (its `payments` table). */
+  payments: PaymentStore;
 }
 
 /** Columns of several pipelines, each key once (the first label wins). */
@@ -77,7 +84,8 @@ export function mergeColumns(...groups: ColumnConfig[][]): ColumnConfig[] {
 /**
  * The demo's whole configuration, with every connector pointed at the sandbox on `baseUrl`.
  * Pipeline order matters (the first match wins): Facturador takes source epayco, the Stripe
- * orders shop source stripe, the subscriptions app source mercadopago.
+ * orders shop source stripe, the subscriptions app source mercadopago, one-off MercadoPago
+ * payments source mercadopago-payments.
  */
 export function demoConfig(baseUrl: string, sources: SourceConfig[], apps: DemoApps): WebpigConfig {
   const mercadopagoApiUrl = `${baseUrl}/sandbox/mercadopago`;
@@ -93,8 +101,13 @@ export function demoConfig(baseUrl: string, sources: SourceConfig[], apps: DemoA
       facturadorPipeline({ ...sandboxFacturadorConfig(baseUrl), stageTimeoutMs: 10_000, store: apps.alerts }),
       stripeOrdersPipeline({ shopBaseUrl: baseUrl, alerts: apps.alerts }),
       subscriptionsPipeline({ subscriptions: apps.subscriptions, mercadopagoApiUrl }),
+      mercadopagoPaymentsPipeline({
+        mercadopagoApiUrl,
+        payments: apps.payments,
+        gohighlevel: { baseUrl: `${baseUrl}/sandbox/gohighlevel`, token: 'demo-ghl-token', locationId: 'demo-location' },
+      }),
     ],
-    columns: mergeColumns(facturadorColumns, STRIPE_ORDERS_COLUMNS, SUBSCRIPTIONS_COLUMNS),
+    columns: mergeColumns(facturadorColumns, STRIPE_ORDERS_COLUMNS, SUBSCRIPTIONS_COLUMNS, MERCADOPAGO_PAYMENTS_COLUMNS),
     flags: facturadorFlags,
     auth: {
       devLogin: true,

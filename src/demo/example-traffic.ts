@@ -5,7 +5,8 @@ import { signMercadopago, signStripe, type SignedDelivery } from '../sources/sig
  * The demo's traffic for the reference pipelines of the examples: Stripe order stories
  * (shuffled, now and then a duplicate: disorder is harmless) and, every few ticks, a
  * MercadoPago subscription story (checkout, a preapproval at the sandbox's MercadoPago, a
- * signed notification, sometimes the return redirect too, sometimes the notification twice).
+ * signed notification, sometimes the return redirect too, sometimes the notification twice), and
+ * between them a one-off MercadoPago payment to `/webhooks/mercadopago-payments`.
  *
  *   const stop = startExampleTraffic({ baseUrl, stripeSecret, mercadopagoSecret });
  *   ...
@@ -112,11 +113,39 @@ export function startExampleTraffic(options: ExampleTrafficOptions): StopExample
     await Promise.all(shuffle(steps, rng).map((step) => step()));
   };
 
+  /** A one-off MercadoPago payment (examples/mercadopago-payments): sometimes pending first, sometimes notified twice. */
+  const paymentStory = async (secret: string): Promise<void> => {
+    const id = Math.floor(Date.now() / 1000) * 100 + (++seq % 100);
+    const payment = (status: string) =>
+      postJson('/sandbox/mercadopago/payments', {
+        id, status, transaction_amount: 90000 + 10000 * Math.floor(rng() * 10), currency_id: 'COP',
+        external_reference: `ORDER-${runId}-${seq}`, description: 'Curso de cocina',
+        payer: { email: `cliente-${runId}-${seq}@cliente.example` },
+      });
+    const notify = (): Promise<unknown> =>
+      deliver(
+        'mercadopago-payments',
+        signMercadopago({
+          secret,
+          dataId: String(id),
+          body: { id: ++notificationSeq, live_mode: false, type: 'payment', action: 'payment.updated', date_created: new Date().toISOString(), data: { id: String(id) } },
+        }),
+      );
+    if (chance(0.3)) {
+      await payment('pending');
+      await notify();
+    }
+    await payment('approved');
+    await notify();
+    if (chance(0.3)) await notify();
+  };
+
   const loop = (async () => {
     for (let tick = 0; !stopper.signal.aborted; tick++) {
       const stories: Promise<void>[] = [];
       if (options.stripeSecret !== null) stories.push(orderStory(options.stripeSecret));
       if (options.mercadopagoSecret !== null && tick % subscriptionEvery === 0) stories.push(subscriptionStory(options.mercadopagoSecret));
+      if (options.mercadopagoSecret !== null && tick % subscriptionEvery === 1) stories.push(paymentStory(options.mercadopagoSecret));
       for (const result of await Promise.allSettled(stories)) {
         if (result.status === 'rejected' && !stopper.signal.aborted) options.onError?.(result.reason);
       }

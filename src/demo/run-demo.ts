@@ -6,6 +6,7 @@ import { startTraffic, type StopTraffic } from '../sandbox/traffic.js';
 import { openStore } from '../store/open.js';
 import { startService, type RunningService } from '../cli/service.js';
 import { seedDemoStock, ShopBackend, shopServicePlugin } from '../../examples/stripe-orders/index.js';
+import { PaymentStore } from '../../examples/mercadopago-payments/index.js';
 import { MercadoPagoClient, SubscriptionStore, subscriptionsWebPlugin } from '../../examples/subscriptions/index.js';
 import { demoConfig, demoSources, DEMO_PEOPLE, DEMO_SECRETS } from './demo-config.js';
 import { startExampleTraffic, type StopExampleTraffic } from './example-traffic.js';
@@ -83,7 +84,8 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const shop = new ShopBackend(sandboxStore);
   seedDemoStock(shop);
   const subscriptions = new SubscriptionStore(`${dbFile}.subscriptions.db`);
-  const config = demoConfig(baseUrl, sources, { alerts: store, subscriptions });
+  const payments = new PaymentStore(`${dbFile}.shop-payments.db`);
+  const config = demoConfig(baseUrl, sources, { alerts: store, subscriptions, payments });
   let service: RunningService;
   try {
     service = await startService({
@@ -107,6 +109,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   } catch (err) {
     // The server did not start: the demo's own files are closed again (the store is the service's).
     subscriptions.close();
+    payments.close();
     sandboxStore.close();
     throw err;
   }
@@ -173,6 +176,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
         await service.stop();
         sandboxStore.close();
         subscriptions.close();
+        payments.close();
       })();
       return stopping;
     },

@@ -4,15 +4,22 @@ import type { AlertView } from './types.js';
 
 /** Alerts in the page's language. */
 
-const COMPUTED_KINDS = ['dead', 'retried', 'stuck', 'stage_error_rate'] as const;
-type ComputedKind = (typeof COMPUTED_KINDS)[number];
+const KNOWN_KINDS = ['dead', 'retried', 'stuck', 'stage_error_rate', 'backlog', 'oversold', 'paid_twice'] as const;
+type KnownKind = (typeof KNOWN_KINDS)[number];
 
-function isComputedKind(kind: string): kind is ComputedKind {
-  return (COMPUTED_KINDS as readonly string[]).includes(kind);
+function isKnownKind(kind: string): kind is KnownKind {
+  return (KNOWN_KINDS as readonly string[]).includes(kind);
 }
 
-export function alertKindLabel(t: Translate, kind: string): string {
-  return isComputedKind(kind) ? t(`alertKind_${kind}`) : kind;
+/** A pipeline's own alerts are stored as `custom` and say what they are in `details.alert`. */
+function effectiveKind(alert: Pick<AlertView, 'kind' | 'details'>): string {
+  const named = alert.details?.alert;
+  return alert.kind === 'custom' && typeof named === 'string' ? named : alert.kind;
+}
+
+export function alertKindLabel(t: Translate, kind: string, details?: AlertView['details']): string {
+  const effective = effectiveKind({ kind, details: details ?? null });
+  return isKnownKind(effective) ? t(`alertKind_${effective}`) : effective;
 }
 
 /**
@@ -25,7 +32,7 @@ export function alertText(t: Translate, formats: Formats, alert: AlertView): str
   const number = (key: string): number | null => (typeof details[key] === 'number' ? details[key] : null);
   const text = (key: string): string | null => (typeof details[key] === 'string' ? details[key] : null);
   const event = `${t('alertEvent')} #${alert.eventId ?? '?'}`;
-  switch (alert.kind) {
+  switch (effectiveKind(alert)) {
     case 'dead': {
       const attempts = number('attempts');
       const error = text('error');
@@ -48,7 +55,29 @@ export function alertText(t: Translate, formats: Formats, alert: AlertView): str
       if (errors === null || finished === null) return alert.message;
       return `${t('alertStage')} ${alert.stage ?? '?'} ${t('alertErrorRate')} ${errors} ${t('of')} ${finished} (${formats.percent(number('errorRate'))})`;
     }
+    case 'backlog': {
+      const waited = number('waitedSeconds');
+      if (waited === null) return alert.message;
+      return `${t('alertBacklog')} ${Math.round(waited / 60)} ${t('minutes')} (${number('queued') ?? '?'} ${t('alertBacklogQueued')}): ${t('alertBacklogHint')}`;
+    }
+    case 'paid_twice': {
+      const invoice = text('invoiceId');
+      if (!invoice) return alert.message;
+      return `${t('invoiceWord')} ${invoice} ${t('alertPaidTwice')} (${payerText(details.first, formats)} / ${payerText(details.second, formats)}): ${t('alertPaidTwiceHint')}`;
+    }
+    case 'oversold': {
+      const lines = Array.isArray(details.lines) ? (details.lines as { sku?: unknown; shortfall?: unknown }[]) : [];
+      if (lines.length === 0) return alert.message;
+      return `${event} ${t('alertOversold')} ${lines.map((l) => `${String(l.sku)} (−${String(l.shortfall)})`).join(', ')}`;
+    }
     default:
       return alert.message;
   }
+}
+
+/** "ref 123 · $ 100.000" for one payment of a paid-twice alert. */
+function payerText(value: unknown, formats: Formats): string {
+  const payment = (value ?? {}) as { refPayco?: unknown; amount?: unknown; currency?: unknown };
+  const amount = typeof payment.amount === 'number' ? formats.money(payment.amount, typeof payment.currency === 'string' ? payment.currency : undefined) : '?';
+  return `ref ${String(payment.refPayco ?? '?')} · ${amount}`;
 }

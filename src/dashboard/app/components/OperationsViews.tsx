@@ -22,7 +22,7 @@ export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpen
     <ul class="alerts" data-testid="alerts">
       {alerts.map((alert, index) => (
         <li key={`${alert.kind}-${alert.id ?? ''}-${alert.eventId ?? ''}-${index}`} class={`alert alert-${alert.kind}`}>
-          <span class="badge">{alertKindLabel(t, alert.kind)}</span> <span class="muted small">{formats.dateTime(alert.at)}</span>
+          <span class="badge">{alertKindLabel(t, alert.kind, alert.details)}</span> <span class="muted small">{formats.dateTime(alert.at)}</span>
           <div>{alertText(t, formats, alert)}</div>
           {alert.stage && alert.kind !== 'dead' && alert.kind !== 'stage_error_rate' && <div class="small">{alert.stage}</div>}
           {alert.eventId !== null && (

@@ -1,0 +1,45 @@
+/** Alerts in the page's language: the backlog, oversold stock and an invoice paid twice. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { alertKindLabel, alertText } from '../../src/dashboard/app/alerts.js';
+import { makeFormats } from '../../src/dashboard/app/format.js';
+import { translator } from '../../src/dashboard/app/i18n.js';
+import type { AlertView } from '../../src/dashboard/app/types.js';
+
+const es = { t: translator('es'), formats: makeFormats('es-CO', 'America/Bogota', 'COP') };
+const en = { t: translator('en'), formats: makeFormats('en-US', 'America/Bogota', 'COP') };
+
+const alert = (kind: string, details: AlertView['details'], eventId: number | null = 7): AlertView => ({
+  at: '2026-12-06T10:00:00.000Z', kind, eventId, stage: null, message: 'the server says (English)', details, resolvedAt: null,
+});
+
+describe('alerts a finance person reads', () => {
+  test('a backlog says how long and how many, and what to do', () => {
+    const backlog = alert('backlog', { queued: 42, waitedSeconds: 600, thresholdSeconds: 300, oldestQueuedAt: '2026-12-06T09:50:00.000Z' }, null);
+    assert.equal(alertKindLabel(es.t, 'backlog'), 'Cola atrasada');
+    assert.equal(alertText(es.t, es.formats, backlog), 'El evento más antiguo en cola lleva esperando 10 min (42 en cola): los workers van atrasados: agregue workers o concurrencia, o revise la etapa lenta');
+    assert.equal(alertKindLabel(en.t, 'backlog'), 'Backlog');
+    assert.match(alertText(en.t, en.formats, backlog), /^The oldest queued event has waited 10 min \(42 queued\)/);
+  });
+
+  test("the Facturador's paid-twice alert (stored as custom) is named and worded, with both payments", () => {
+    const paidTwice = alert('custom', {
+      alert: 'paid_twice',
+      invoiceId: 'INV-1',
+      first: { eventId: 3, refPayco: '111', amount: 100000, currency: 'COP' },
+      second: { eventId: 7, refPayco: '222', amount: 100000, currency: 'COP' },
+    });
+    assert.equal(alertKindLabel(es.t, 'custom', paidTwice.details), 'Pagada dos veces');
+    assert.match(alertText(es.t, es.formats, paidTwice), /^La factura INV-1 se pagó dos veces \(ref 111 · \$\s?100\.000 \/ ref 222 · \$\s?100\.000\): el segundo pago no se facturó/);
+    assert.equal(alertKindLabel(en.t, 'custom', paidTwice.details), 'Paid twice');
+    assert.match(alertText(en.t, en.formats, paidTwice), /^Invoice INV-1 was paid twice/);
+  });
+
+  test('oversold stock names the SKUs short; a pipeline alert of its own keeps its message and name', () => {
+    const oversold = alert('oversold', { orderId: 'o-1', lines: [{ sku: 'SKU-1', shortfall: 2 }] });
+    assert.equal(alertText(es.t, es.formats, oversold), 'Evento #7 se vendió sin existencias: SKU-1 (−2)');
+    const own = alert('custom', { alert: 'refund_pending' });
+    assert.equal(alertKindLabel(es.t, 'custom', own.details), 'refund_pending');
+    assert.equal(alertText(es.t, es.formats, own), 'the server says (English)');
+  });
+});
