@@ -62,8 +62,9 @@ describe('dashboard formats and words', () => {
     assert.match(alertText(es, formats, rate), /^La etapa crm_upsert falló en la última hora: 3 de 5 \(60\s?%\)$/);
     const stuck = { ...base, kind: 'stuck', details: { leaseExpiresAt: '2025-01-27T15:30:00.000Z' } };
     assert.match(alertText(es, formats, stuck), /^Evento #7 está atascado en proceso desde 27\/01\/2025, 10:30:00/);
-    const custom = { ...base, kind: 'oversold', details: null, message: 'order 9 oversold' };
-    assert.equal(alertText(es, formats, custom), 'order 9 oversold', 'kinds written by pipelines keep their message');
-    assert.equal(alertKindLabel(es, 'oversold'), 'oversold');
+    const custom = { ...base, kind: 'custom', details: null, message: 'order 9 needs a look' };
+    assert.equal(alertText(es, formats, custom), 'order 9 needs a look', 'kinds written by pipelines keep their message');
+    assert.equal(alertKindLabel(es, 'custom'), 'custom');
+    assert.equal(alertKindLabel(es, 'oversold'), 'Sin existencias', 'the examples\' oversold stock is a known kind');
   });
 });

@@ -71,7 +71,7 @@ describe('webpig tokens create | list | revoke', () => {
     assert.deepEqual(created.scopes, ['flags:write', 'audit:read']);
     assert.match(created.token, /^wp_/);
     await assert.rejects(run('tokens', 'create', '--name', 'x', '--scope', 'root'), /unknown scope "root"/);
-    await assert.rejects(run('tokens', 'create', '--name', 'x'), /at least one scope/);
+    await assert.rejects(run('tokens', 'create', '--name', 'x'), /--scope is required: give one or more of events:read/);
     assert.equal(await withStore(async (store) => (await store.listApiTokens()).length), 2);
   });
 

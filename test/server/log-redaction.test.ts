@@ -91,6 +91,11 @@ describe('logs carry no secret and no personal data (demo at trace level)', () =
           },
         }),
       });
+      // ePayco validates every confirmation: the payments exist at the demo's sandbox ePayco first.
+      for (const payment of [fields, { ...fields, x_ref_payco: '92929292', x_transaction_id: '9292929201' }]) {
+        const made = await fetch(`${url}/sandbox/epayco/transactions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payment) });
+        assert.ok(made.ok, `the sandbox's ePayco answered ${made.status}`);
+      }
       const replies = [
         await sendDelivery(url, 'epayco', get),
         await sendDelivery(url, 'epayco', post),
@@ -130,7 +135,7 @@ describe('logs carry no secret and no personal data (demo at trace level)', () =
     } finally {
       await store.close();
     }
-    assert.deepEqual([...sources].sort(), ['epayco', 'mercadopago', 'stripe'], 'deliveries of every provider were stored');
+    for (const provider of ['epayco', 'mercadopago', 'stripe']) assert.ok(sources.has(provider), `deliveries of ${provider} were stored`);
     assert.ok(needles.size > 30, `only ${needles.size} values to look for`);
     assert.ok(output.split('\n').length > 200, 'the demo logged at trace level');
 
