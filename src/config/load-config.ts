@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, errorMessage } from '../core/errors.js';
 import type { WebpigConfig } from '../core/config.js';
 import { sourcesFromEnv } from '../sources/env.js';
-import { validateConfig } from './schema.js';
+import { unsetEnvironmentVariables, validateConfig } from './schema.js';
 
 export const CONFIG_FILE_NAMES = ['webpig.config.ts', 'webpig.config.mts', 'webpig.config.js', 'webpig.config.mjs'];
 export const DEFAULT_DATABASE_URL = 'sqlite:./webpig.db';
@@ -64,7 +64,10 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
     exported = (exported as { default: unknown }).default;
   }
   if (exported === undefined) throw new ConfigError(`${file} has no default export (export default defineConfig({...}))`);
-  return withEnvironmentSources(validateConfig(exported, path.basename(file)), env);
+  // The config reads process.env itself; name the variables it reads that are unset, for the
+  // message about an `undefined` value.
+  const origin = { name: path.basename(file), unsetVariables: unsetEnvironmentVariables(readFileSync(file, 'utf8'), process.env) };
+  return withEnvironmentSources(validateConfig(exported, origin), env);
 }
 
 /**
