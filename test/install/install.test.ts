@@ -124,6 +124,9 @@ describe('installing webpig in a project of ones own, as README.md says', () => 
       assert.doesNotMatch(npmOutput, /EBADENGINE/, `npm install warned about engines:\n${npmOutput}`);
       const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: string };
       assert.equal(pkg.type ?? 'commonjs', type);
+      const installed = JSON.parse(readFileSync(path.join(dir, 'node_modules/webpig/package.json'), 'utf8')) as { license?: string };
+      assert.equal(installed.license, 'MIT');
+      assert.match(readFileSync(path.join(dir, 'node_modules/webpig/LICENSE'), 'utf8'), /^MIT License/, 'the package ships its LICENSE');
       const erpUrl = `http://127.0.0.1:${(erp.address() as AddressInfo).port}`;
       const env = childEnv({ SHOP_WEBHOOK_SECRET: SHOP_SECRET, ERP_URL: erpUrl, WEBPIG_LOG_LEVEL: 'warn' });
       const server = await startWebpig(dir, env);
