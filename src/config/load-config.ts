@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, errorMessage } from '../core/errors.js';
 import type { WebpigConfig } from '../core/config.js';
 import { sourcesFromEnv } from '../sources/env.js';
-import { validateConfig } from './schema.js';
+import { unsetEnvironmentVariables, validateConfig } from './schema.js';
 
 export const CONFIG_FILE_NAMES = ['webpig.config.ts', 'webpig.config.mts', 'webpig.config.js', 'webpig.config.mjs'];
 export const DEFAULT_DATABASE_URL = 'sqlite:./webpig.db';
@@ -24,24 +24,46 @@ export function findConfigFile(cwd: string, explicit?: string): string | null {
 }
 
 /**
+ * Lets Node load TypeScript (and CommonJS that requires ESM) from here on, for the user's config
+ * and whatever it imports. Registered once, for the whole process, on purpose: tsx's
+ * *namespaced* loader (`tsImport`) loads a second copy of everything the config imports under
+ * `?namespace=…` ids, and in a CommonJS project (`npm init -y`) its require cache leaks, so
+ * webpig's own later `import('fastify')` got half its files from that copy: fastify's internal
+ * symbols no longer matched and @fastify/cookie crashed `webpig start` with "Cannot read
+ * properties of undefined (reading 'started')". Registered globally, an ESM config's
+ * `import 'webpig'` is this very module graph; a CommonJS config's `require('webpig')` is a
+ * CommonJS rendering of it (tsx compiles it) that shares fastify and everything else.
+ */
+let typeScriptLoader: Promise<void> | undefined;
+function registerTypeScriptLoader(): Promise<void> {
+  typeScriptLoader ??= (async () => {
+    const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+    esm.register();
+    cjs.register();
+  })();
+  return typeScriptLoader;
+}
+
+/**
  * Imports and validates a config file. TypeScript files are loaded through tsx, so users need
- * no build step for their config. The documented WEBPIG_* secret variables then add their
- * sources (see `withEnvironmentSources`).
+ * no build step for their config, in CommonJS and ESM projects alike. The documented WEBPIG_*
+ * secret variables then add their sources (see `withEnvironmentSources`). A file is imported
+ * once per process (Node caches modules by path).
  */
 export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<WebpigConfig> {
-  return withEnvironmentSources(validateConfig(await importConfigFile(file), path.basename(file)), env);
+  const exported = await importConfigFile(file);
+  // The config reads process.env itself; name the variables it reads that are unset, for the
+  // message about an `undefined` value.
+  const origin = { name: path.basename(file), unsetVariables: unsetEnvironmentVariables(readFileSync(file, 'utf8'), process.env) };
+  return withEnvironmentSources(validateConfig(exported, origin), env);
 }
 
 /** The config file's default export, not validated yet (see `loadConfigFile`). */
 export async function importConfigFile(file: string): Promise<unknown> {
   let module: { default?: unknown };
   try {
-    if (/\.m?ts$/.test(file)) {
-      const { tsImport } = await import('tsx/esm/api');
-      module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
-    } else {
-      module = (await import(pathToFileURL(file).href)) as { default?: unknown };
-    }
+    if (/\.[mc]?ts$/.test(file)) await registerTypeScriptLoader();
+    module = (await import(pathToFileURL(file).href)) as { default?: unknown };
   } catch (err) {
     throw new ConfigError(`could not load ${file}: ${errorMessage(err)}`, { cause: err, code: 'CONFIG_LOAD_FAILED' });
   }

@@ -108,23 +108,93 @@ export const configSchema = z
   })
   .strict();
 
-function formatIssue(issue: z.core.$ZodIssue): string {
+/** The value at `path` in the config as written, and whether its last key is present there. */
+function lookUp(candidate: unknown, path: readonly PropertyKey[]): { present: boolean; value: unknown } {
+  let parent: unknown = candidate;
+  for (const key of path.slice(0, -1)) {
+    if (parent === null || typeof parent !== 'object') return { present: false, value: undefined };
+    parent = (parent as Record<PropertyKey, unknown>)[key];
+  }
+  const last = path.at(-1);
+  if (last === undefined || parent === null || typeof parent !== 'object') return { present: false, value: undefined };
+  return { present: last in parent, value: (parent as Record<PropertyKey, unknown>)[last] };
+}
+
+/**
+ * One problem, named by its field. A value that is there but `undefined` (`secrets:
+ * [process.env.SHOP_SECRET!]` with the variable unset) gets the likely cause, not zod's
+ * "expected string, received undefined".
+ */
+function formatIssue(issue: z.core.$ZodIssue, candidate: unknown): string {
   const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(config)';
+  if (issue.code === 'invalid_type' && issue.path.length > 0) {
+    const { present, value } = lookUp(candidate, issue.path);
+    if (present && value === undefined) {
+      return `${path}: is undefined (expected ${issue.expected}); an environment variable it is read from is probably not set`;
+    }
+  }
   return `${path}: ${issue.message}`;
 }
 
+/** `process.env.NAME` and `process.env['NAME']` in the config's source that are not set. */
+export function unsetEnvironmentVariables(source: string, env: NodeJS.ProcessEnv): string[] {
+  const names = new Set<string>();
+  for (const match of source.matchAll(/process\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['"]([^'"]+)['"]\s*\])/g)) {
+    const name = match[1] ?? match[2];
+    if (name !== undefined && env[name] === undefined) names.add(name);
+  }
+  return [...names].sort();
+}
+
+/** What validateConfig needs besides the value: where it came from and what it read. */
+export interface ConfigOrigin {
+  /** The file name shown in messages. */
+  name: string;
+  /** Environment variables the file reads that are not set, named in messages about undefined values. */
+  unsetVariables?: string[];
+}
+
+/** Roles a flag's `allowed` list may name: the configured ones and the three built-in ones. */
+function roleNames(config: WebpigConfig): string[] {
+  return [...new Set(['admin', 'operator', 'viewer', ...Object.keys(config.auth?.roles ?? {})])];
+}
+
+/**
+ * A flag's `allowed` entry that is not an e-mail, `token:<name>` or a role would lock everyone
+ * out of that flag without a word; refuse it at start, listing the roles there are.
+ */
+function checkFlagRoles(config: WebpigConfig, origin: string): void {
+  const roles = roleNames(config);
+  for (const [index, flag] of (config.flags ?? []).entries()) {
+    for (const entry of flag.allowed ?? []) {
+      const isEmail = /^[^@\s]+@[^@\s]+$/.test(entry);
+      if (isEmail || /^token:\S+$/.test(entry) || roles.includes(entry)) continue;
+      throw new ConfigError(
+        `invalid configuration in ${origin}: flags.${index}.allowed: "${entry}" is not a role; the roles are ${roles.join(', ')}. ` +
+          `Define it under auth.roles (e.g. ${JSON.stringify(entry)}: { members: ['someone@example.com'], scopes: ['events:read'] }), ` +
+          `or name an e-mail address or token:<name>`,
+        { code: 'CONFIG_INVALID' },
+      );
+    }
+  }
+}
+
 /** Checks a loaded config; throws ConfigError listing every problem with its field path. */
-export function validateConfig(candidate: unknown, origin: string): WebpigConfig {
+export function validateConfig(candidate: unknown, origin: string | ConfigOrigin): WebpigConfig {
+  const { name: originName, unsetVariables = [] } = typeof origin === 'string' ? { name: origin } : origin;
   const parsed = configSchema.safeParse(candidate);
   if (!parsed.success) {
-    const lines = parsed.error.issues.slice(0, 10).map(formatIssue);
-    throw new ConfigError(`invalid configuration in ${origin}: ${lines.join('; ')}`);
+    const lines = parsed.error.issues.slice(0, 10).map((issue) => formatIssue(issue, candidate));
+    const unset = lines.some((line) => line.includes('is undefined')) && unsetVariables.length > 0
+      ? ` (${originName} reads ${unsetVariables.join(', ')}, which ${unsetVariables.length === 1 ? 'is' : 'are'} not set)`
+      : '';
+    throw new ConfigError(`invalid configuration in ${originName}: ${lines.join('; ')}${unset}`);
   }
   const config = candidate as WebpigConfig;
   const seen = new Set<string>();
   for (const [index, source] of config.sources.entries()) {
     if (seen.has(source.name)) {
-      throw new ConfigError(`invalid configuration in ${origin}: sources.${index}.name: duplicate source "${source.name}"`);
+      throw new ConfigError(`invalid configuration in ${originName}: sources.${index}.name: duplicate source "${source.name}"`);
     }
     seen.add(source.name);
   }
@@ -133,7 +203,7 @@ export function validateConfig(candidate: unknown, origin: string): WebpigConfig
   const pipelineNames = new Set<string>();
   for (const [index, pipeline] of pipelines.entries()) {
     if (pipelineNames.has(pipeline.name)) {
-      throw new ConfigError(`invalid configuration in ${origin}: pipelines.${index}.name: duplicate pipeline "${pipeline.name}"`);
+      throw new ConfigError(`invalid configuration in ${originName}: pipelines.${index}.name: duplicate pipeline "${pipeline.name}"`);
     }
     pipelineNames.add(pipeline.name);
   }
@@ -143,15 +213,16 @@ export function validateConfig(candidate: unknown, origin: string): WebpigConfig
     for (const stage of pipeline.stages) {
       if (stage.flag && !flagKeys.has(stage.flag)) {
         throw new ConfigError(
-          `invalid configuration in ${origin}: pipeline "${pipeline.name}" stage "${stage.name}" uses flag "${stage.flag}", which is not declared in flags`,
+          `invalid configuration in ${originName}: pipeline "${pipeline.name}" stage "${stage.name}" uses flag "${stage.flag}", which is not declared in flags`,
         );
       }
       if (stage.column && config.columns && !columnKeys.has(stage.column)) {
         throw new ConfigError(
-          `invalid configuration in ${origin}: pipeline "${pipeline.name}" stage "${stage.name}" names column "${stage.column}", which is not declared in columns`,
+          `invalid configuration in ${originName}: pipeline "${pipeline.name}" stage "${stage.name}" names column "${stage.column}", which is not declared in columns`,
         );
       }
     }
   }
+  checkFlagRoles(config, originName);
   return { ...config, pipelines };
 }

@@ -10,6 +10,7 @@ import { DEMO_SECRETS } from '../../src/demo/demo-config.js';
 import { makeSandboxPayment, signedConfirmation } from '../../src/sandbox/epayco-confirmations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { runCli } from '../helpers/cli.js';
+import { cleanEnv } from '../helpers/clean-env.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -24,7 +25,7 @@ interface DemoProcess {
 async function startDemo(cwd: string, args: string[], env: Record<string, string> = {}): Promise<DemoProcess> {
   const child = spawn(process.execPath, ['--import', TSX, MAIN, 'demo', '--port', '0', ...args], {
     cwd,
-    env: { ...process.env, WEBPIG_DATABASE_URL: '', WEBPIG_EPAYCO_VALIDATION: '', ...env },
+    env: cleanEnv(env),
   });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -12,12 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { cleanEnv } from '../helpers/clean-env.js';
 
 const TIMEOUT_MS = 400; // the claim lasts 3 × this
 
 function startForwarder(db: string, url: string): { child: ChildProcess; exited: Promise<NodeJS.Signals | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/alert-forwarder-child.ts'], {
-    env: { ...process.env, ALERT_DB: db, ALERT_URL: url, ALERT_TIMEOUT_MS: String(TIMEOUT_MS), WEBPIG_LOG_LEVEL: 'silent' },
+    env: cleanEnv({ ALERT_DB: db, ALERT_URL: url, ALERT_TIMEOUT_MS: String(TIMEOUT_MS), WEBPIG_LOG_LEVEL: 'silent' }),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   // A safety net only (a hung child would hang the suite), not an assertion.

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { delivery } from '../helpers/engine-fixtures.js';
+import { cleanEnv } from '../helpers/clean-env.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const PIPELINE_MODULE = JSON.stringify(new URL('../../src/core/pipeline.ts', import.meta.url).href);
@@ -57,7 +58,7 @@ export default {
 `,
     );
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--config', config, '--db', `sqlite:${db}`, 'worker'], {
-      env: { ...process.env, WEBPIG_LOG_LEVEL: 'error' },
+      env: cleanEnv({ WEBPIG_LOG_LEVEL: 'error' }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { delivery } from '../helpers/engine-fixtures.js';
+import { cleanEnv } from '../helpers/clean-env.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -54,8 +55,7 @@ interface Running {
 }
 
 function spawnCli(dir: string, args: string[]): Running {
-  const env: NodeJS.ProcessEnv = { ...process.env, WEBPIG_LOG_LEVEL: 'info' };
-  delete env.WEBPIG_DATABASE_URL;
+  const env = cleanEnv({ WEBPIG_LOG_LEVEL: 'info' });
   const child = spawn(process.execPath, ['--import', TSX, MAIN, '--db', `sqlite:${join(dir, 'w.db')}`, ...args], {
     cwd: dir,
     env,

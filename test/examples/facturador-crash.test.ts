@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { assertExactlyOnce, startFacturadorHarness } from '../helpers/facturador-harness.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
+import { cleanEnv } from '../helpers/clean-env.js';
 
 const STAGES = [
   'callbell_notification',
@@ -33,7 +34,7 @@ interface Exit {
 function runWorker(env: Record<string, string>): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/facturador-crash-worker.ts'], {
-      env: { ...process.env, ...env },
+      env: cleanEnv(env),
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     // A safety net only (a hung worker would otherwise hang the suite), not an assertion.

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { cleanEnv } from './clean-env.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 // Resolved here, not from the child's working directory (tests run the CLI from temp dirs).
@@ -13,9 +14,7 @@ export interface CliResult {
 
 /** Runs the CLI from source in a child process, as a user would (no shell). */
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
-  const env = { ...process.env, ...options.env };
-  delete env.WEBPIG_DATABASE_URL;
-  Object.assign(env, options.env);
+  const env = cleanEnv(options.env);
   const result = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], {
     cwd: options.cwd,
     env,
@@ -35,9 +34,7 @@ export interface RunningCli {
 
 /** Starts a long-running CLI command (serve, start, worker) from source in a child process. */
 export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningCli {
-  const env = { ...process.env };
-  delete env.WEBPIG_DATABASE_URL;
-  Object.assign(env, options.env);
+  const env = cleanEnv(options.env);
   const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: options.cwd, env, stdio: 'pipe' });
   let stdout = '';
   let stderr = '';

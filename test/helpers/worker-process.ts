@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { cleanEnv } from './clean-env.js';
 
 export interface WorkerExit {
   code: number | null;
@@ -9,7 +10,7 @@ export interface WorkerExit {
 export function runWorkerProcess(env: Record<string, string>): Promise<WorkerExit> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/crash-worker.ts'], {
-      env: { ...process.env, ...env },
+      env: cleanEnv(env),
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     // A safety net only (a hung worker would otherwise hang the suite), not an assertion.

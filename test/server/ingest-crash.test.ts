@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
 import { customBody, sendDelivery, signCustom, TEST_SECRETS, type SignedDelivery } from '../helpers/signing.js';
+import { cleanEnv } from '../helpers/clean-env.js';
 
 /**
  * Promise 1, "no webhook is lost": the server process is SIGKILLed in the middle of a burst of
@@ -31,7 +32,7 @@ interface RunningServer {
 }
 
 async function startServer(dbFile: string): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT, dbFile, String(COMMIT_DELAY_MS)], { stdio: 'pipe' });
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT, dbFile, String(COMMIT_DELAY_MS)], { stdio: 'pipe', env: cleanEnv() });
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? code)),
   );

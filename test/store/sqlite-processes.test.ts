@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { sqliteMigrations } from '../../src/store/sqlite/migrate.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
+import { cleanEnv } from '../helpers/clean-env.js';
 
 const ALL = sqliteMigrations().map((m) => m.name);
 
@@ -14,7 +15,7 @@ const CHILD = fileURLToPath(new URL('../helpers/sqlite-child.ts', import.meta.ur
 /** Runs the child script in its own node process and parses the JSON line it prints. */
 function runChild<T>(...args: string[]): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -117,7 +118,7 @@ describe('SqliteStore across processes', () => {
       await setup.migrate();
       await setup.close();
 
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'ingest', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'ingest', file], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
       let acknowledged = 0;
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

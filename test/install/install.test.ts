@@ -1,0 +1,160 @@
+/**
+ * A team adopts webpig as README.md says: pack it, install the tarball in a fresh CommonJS
+ * project (`npm init -y`) and in an ESM one, write README.md's own webpig.config.ts (taken
+ * from the README, so the README cannot drift from what works), run `npx webpig start`, send
+ * a webhook signed as src/sources/README.md documents, and watch it succeed in
+ * `npx webpig events`. Also: npm prints no EBADENGINE on this Node (engines promises 20.19).
+ * Needs the npm registry (or npm's cache) for webpig's dependencies; ~1–2 minutes.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { childEnv, localPrebuild, makeProject, packWebpig, readmeBlock, run, signedShopDelivery } from './project.js';
+
+const README_MARKER = '<!-- the install test (test/install/install.test.ts) runs this block';
+const SHOP_SECRET = 'shop-secret-for-the-install-test';
+const work = mkdtempSync(path.join(tmpdir(), 'webpig-install-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+/** The ERP the README's first stage calls: records each request, answers with an invoice. */
+const erpRequests: Array<{ path: string; idempotencyKey: string | undefined; body: unknown }> = [];
+const erp = createServer((req: IncomingMessage, res) => {
+  let body = '';
+  req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+  req.on('end', () => {
+    erpRequests.push({ path: req.url ?? '', idempotencyKey: req.headers['idempotency-key'] as string | undefined, body: JSON.parse(body || 'null') });
+    res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ invoiceId: `INV-${erpRequests.length}` }));
+  });
+});
+
+const config = readmeBlock(README_MARKER);
+const projects: Record<'commonjs' | 'module', { dir: string; npmOutput: string }> = {
+  commonjs: { dir: path.join(work, 'cjs-shop'), npmOutput: '' },
+  module: { dir: path.join(work, 'esm-shop'), npmOutput: '' },
+};
+
+before(async () => {
+  erp.listen(0, '127.0.0.1');
+  await once(erp, 'listening');
+  const tarball = await packWebpig(work);
+  const installEnv = await localPrebuild(path.join(work, 'prebuilds'));
+  // The two installs at once: they mostly wait for npm's cache and the network.
+  await Promise.all(
+    (Object.keys(projects) as Array<keyof typeof projects>).map(async (type) => {
+      const project = projects[type];
+      mkdirSync(project.dir);
+      project.npmOutput = await makeProject(project.dir, type, tarball, installEnv);
+      writeFileSync(path.join(project.dir, 'webpig.config.ts'), config);
+    }),
+  );
+}, { timeout: 170_000 });
+after(() => {
+  erp.closeAllConnections(); // the webpig processes' fetch keeps its connections alive
+  erp.close();
+});
+
+/** `npx webpig start --port 0` in the project; resolves with its URL and a stop function. */
+async function startWebpig(dir: string, env: NodeJS.ProcessEnv): Promise<{ url: string; stop: () => Promise<void>; output: () => string }> {
+  // Its own process group, stopped as a terminal's Ctrl-C would: npx does not pass SIGTERM on.
+  const child = spawn('npx', ['--no', 'webpig', 'start', '--port', '0'], { cwd: dir, env, stdio: 'pipe', detached: true });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(child, 'exit');
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`webpig start printed no URL in 60 s:\n${output}`)), 60_000);
+    const check = () => {
+      const match = /webpig listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout.on('data', check);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`webpig start exited:\n${output}`));
+    });
+  });
+  return {
+    url,
+    output: () => output,
+    stop: async () => {
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGTERM');
+      await exited.catch(() => undefined);
+    },
+  };
+}
+
+interface ListedEvent {
+  id: number;
+  source: string;
+  status: string;
+}
+
+/** `npx webpig events --json` until the event is no longer queued or processing. */
+async function waitForOutcome(dir: string, env: NodeJS.ProcessEnv, id: number): Promise<ListedEvent> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const listed = await run('npx', ['--no', 'webpig', 'events', '--json'], { cwd: dir, env, timeoutMs: 60_000 });
+    assert.equal(listed.status, 0, listed.stderr);
+    const event = (JSON.parse(listed.stdout) as ListedEvent[]).find((e) => e.id === id);
+    if (event && !['queued', 'processing', 'retrying'].includes(event.status)) return event;
+    if (Date.now() > deadline) assert.fail(`event ${id} is still ${event?.status ?? 'missing'} after 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+describe('installing webpig in a project of ones own, as README.md says', () => {
+  it('the README config is complete: no placeholders, every stage calls something real', () => {
+    const code = config.replace(/(^|\s)\/\/.*$/gm, '$1');
+    assert.doesNotMatch(code, /…|\.\.\./, 'no "…" or "..." placeholders outside comments');
+    assert.match(config, /fetch\(/);
+  });
+
+  for (const type of ['commonjs', 'module'] as const) {
+    it(`${type} project: npm prints no EBADENGINE; webpig start takes a signed webhook; webpig events shows it succeeded`, { timeout: 150_000 }, async () => {
+      const { dir, npmOutput } = projects[type];
+      assert.doesNotMatch(npmOutput, /EBADENGINE/, `npm install warned about engines:\n${npmOutput}`);
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: string };
+      assert.equal(pkg.type ?? 'commonjs', type);
+      const installed = JSON.parse(readFileSync(path.join(dir, 'node_modules/webpig/package.json'), 'utf8')) as { license?: string };
+      assert.equal(installed.license, 'MIT');
+      assert.match(readFileSync(path.join(dir, 'node_modules/webpig/LICENSE'), 'utf8'), /^MIT License/, 'the package ships its LICENSE');
+      const erpUrl = `http://127.0.0.1:${(erp.address() as AddressInfo).port}`;
+      const env = childEnv({ SHOP_WEBHOOK_SECRET: SHOP_SECRET, ERP_URL: erpUrl, WEBPIG_LOG_LEVEL: 'warn' });
+      const server = await startWebpig(dir, env);
+      try {
+        const orderId = `order-${type}`;
+        const body = JSON.stringify({ id: `evt-${type}`, type: 'order.paid', order: { id: orderId, email: 'ana@example.com', total: '120000', currency: 'COP' } });
+        const headers = {
+          signature: /signatureHeader: '([^']+)'/.exec(config)?.[1] ?? 'x-webpig-signature',
+          timestamp: /timestampHeader: '([^']+)'/.exec(config)?.[1] ?? 'x-timestamp',
+        };
+        const forged = await fetch(`${server.url}/webhooks/shop`, { method: 'POST', body, headers: signedShopDelivery(body, 'not-the-secret', headers) });
+        assert.equal(forged.status, 401, 'a delivery signed with another secret is refused');
+        const reply = await fetch(`${server.url}/webhooks/shop`, { method: 'POST', body, headers: signedShopDelivery(body, SHOP_SECRET, headers) });
+        assert.equal(reply.status, 200, await reply.clone().text());
+        const accepted = (await reply.json()) as { id: number; status: string };
+        assert.equal(accepted.status, 'accepted');
+
+        const event = await waitForOutcome(dir, env, accepted.id);
+        assert.equal(event.status, 'succeeded', `event ${accepted.id}: ${JSON.stringify(event)}\n${server.output()}`);
+        const calls = erpRequests.filter((r) => (r.body as { order?: { id?: string } } | null)?.order?.id === orderId);
+        assert.equal(calls.length, 1, 'the ERP was asked once');
+        assert.equal(calls[0]?.path, '/invoices');
+        assert.match(calls[0]?.idempotencyKey ?? '', /\S/, 'with an idempotency key');
+        const log = readFileSync(path.join(dir, 'sales.log'), 'utf8');
+        assert.match(log, new RegExp(`^${accepted.id} \\{"invoiceId":"INV-\\d+"\\}$`, 'm'), 'the second stage appended the sale');
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+});
