@@ -119,9 +119,18 @@ export const customSourceSchema = z.object({
     type: jsonPath.optional(),
     /** ISO-8601 string, or unix seconds/milliseconds. (Default: the time it was received) */
     occurredAt: jsonPath.optional(),
-    /** Value must be accepted | rejected | pending | reversed. */
+    /**
+     * The sender's payment status: accepted | rejected | pending | reversed, or any value that
+     * `statusMap` maps to one of them. Any other value is kept as the event's raw status with
+     * its transaction status unknown (null): the delivery is stored, never refused.
+     */
     transactionStatus: jsonPath.optional(),
   }),
+  /**
+   * The sender's own status words, e.g. `{ paid: 'accepted', refunded: 'reversed', failed:
+   * 'rejected' }`; matched exactly first, then ignoring case. (Default: none)
+   */
+  statusMap: z.record(z.string().min(1), z.enum(['accepted', 'rejected', 'pending', 'reversed'])).default({}),
   /** Where the dashboard's summary fields are in the body. (Default: none) */
   summaryPaths: z
     .object({

@@ -65,14 +65,15 @@ export function createCustomAdapter(config: CustomSourceConfig): SourceAdapter {
       const entityKey = config.paths.entityKey ? (asText(valueAtPath(body, config.paths.entityKey)) ?? null) : null;
       const type = (config.paths.type && asText(valueAtPath(body, config.paths.type))) || config.defaultType;
       const occurredAt = (config.paths.occurredAt && parseTime(valueAtPath(body, config.paths.occurredAt))) || now;
+      const status = readStatus(config, body);
       return {
         providerEventId: eventId,
         entityKey,
         type,
-        transactionStatus: readStatus(config, body),
+        transactionStatus: status.known,
         occurredAt,
         payload: body,
-        summary: customSummary(config, body),
+        summary: withRawStatus(customSummary(config, body), status),
       };
     },
   };
@@ -112,16 +113,31 @@ function customSummary(config: CustomSourceConfig, body: JsonObject): EventSumma
   return summary;
 }
 
-function readStatus(config: CustomSourceConfig, body: JsonObject): TransactionStatus | null {
-  if (!config.paths.transactionStatus) return null;
+interface ReadStatus {
+  /** In webpig's terms; null when absent or when the sender's word is not known. */
+  known: TransactionStatus | null;
+  /** The sender's own word, kept when it was not one of webpig's. */
+  raw: string | null;
+}
+
+/**
+ * The sender's status in webpig's terms: its own word mapped by `statusMap` (exactly, then
+ * ignoring case), else one of webpig's words. An unknown word never refuses the delivery (a
+ * 400 is never retried, and a sender that says "paid" would lose its webhooks): the event is
+ * stored with its status unknown and the word kept in the summary.
+ */
+function readStatus(config: CustomSourceConfig, body: JsonObject): ReadStatus {
+  if (!config.paths.transactionStatus) return { known: null, raw: null };
   const value = asText(valueAtPath(body, config.paths.transactionStatus));
-  if (value === undefined) return null;
-  const status = TRANSACTION_STATUSES.find((candidate) => candidate === value);
-  if (!status) {
-    throw new SourceError(
-      'MALFORMED_BODY',
-      `${config.paths.transactionStatus} must be one of ${TRANSACTION_STATUSES.join(', ')}, got "${value.slice(0, 40)}"`,
-    );
-  }
-  return status;
+  if (value === undefined) return { known: null, raw: null };
+  const mapped =
+    config.statusMap[value] ??
+    Object.entries(config.statusMap).find(([word]) => word.toLowerCase() === value.toLowerCase())?.[1];
+  const known = mapped ?? TRANSACTION_STATUSES.find((candidate) => candidate === value) ?? null;
+  return { known, raw: known === value ? null : value.slice(0, 100) };
+}
+
+function withRawStatus(summary: EventSummary, status: ReadStatus): EventSummary {
+  if (status.raw === null) return summary;
+  return { ...summary, references: { ...summary.references, senderStatus: status.raw } };
 }
