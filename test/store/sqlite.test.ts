@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { StoreError } from '../../src/core/errors.js';
-import type { EventSummary, TransactionStatus } from '../../src/core/types.js';
+import type { TransactionStatus } from '../../src/core/types.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { sqliteMigrations } from '../../src/store/sqlite/migrate.js';
-import { recordAppliedMigration, tempDatabaseDir } from '../helpers/sqlite.js';
+import { insertLegacyEvent, recordAppliedMigration, sqliteAtVersion, tempDatabaseDir } from '../helpers/sqlite.js';
 import { storeContract } from './contract.js';
 
 const ALL = sqliteMigrations().map((m) => m.name);
@@ -87,26 +87,26 @@ describe('SqliteStore', () => {
 
 describe('SqliteStore migration 0003', () => {
   it('turns a product stored as a bare name into { name }, leaving other summaries alone', async () => {
-    const store = SqliteStore.open('sqlite::memory:');
-    await store.migrate();
+    const temp = tempDatabaseDir();
+    const file = join(temp.dir, 'v2.db');
+    // The database as a webpig before 0003 left it, with what it wrote.
+    const old = sqliteAtVersion(file, 2);
+    const event = (providerEventId: string, summary: string) =>
+      insertLegacyEvent(old, { providerEventId, rawBody: Buffer.from('{}'), payload: '{}', summary });
+    const legacy = event('legacy', '{"product":"Plan añual","amount":5}');
+    const current = event('current', '{"product":{"name":"Curso","id":"C-1"}}');
+    const none = event('none', '{"amount":7}');
+    old.close();
+    const store = SqliteStore.open(`sqlite:${file}`);
     try {
-      const event = (providerEventId: string, summary: EventSummary) => ({
-        source: 'epayco', providerEventId, entityKey: null, type: 'payment.updated', transactionStatus: null,
-        occurredAt: new Date(0), receivedAt: new Date(0), rawBody: Buffer.from('{}'), contentType: 'application/json', payload: {}, summary,
-      });
-      const legacy = await store.insertEvent(event('legacy', { amount: 5 }));
-      const current = await store.insertEvent(event('current', { product: { name: 'Curso', id: 'C-1' } }));
-      const none = await store.insertEvent(event('none', { amount: 7 }));
-      // What an older webpig wrote, then the database as it was before 0003.
-      store.database.prepare('UPDATE events SET summary = ? WHERE id = ?').run('{"product":"Plan añual","amount":5}', legacy.event.id);
-      store.database.prepare('DELETE FROM webpig_migrations WHERE version >= 3').run();
-      store.database.exec('DROP TABLE login_links'); // made by 0004, which runs again after 0003
-      assert.deepEqual(await store.migrate(), { applied: ['0003_product_object', '0004_login_links'], current: LATEST });
-      assert.deepEqual((await store.getEvent(legacy.event.id))?.summary, { product: { name: 'Plan añual' }, amount: 5 });
-      assert.deepEqual((await store.getEvent(current.event.id))?.summary, { product: { name: 'Curso', id: 'C-1' } });
-      assert.deepEqual((await store.getEvent(none.event.id))?.summary, { amount: 7 });
+      assert.deepEqual(await store.migrate(), { applied: ALL.slice(2), current: LATEST });
+      assert.equal(ALL[2], '0003_product_object');
+      assert.deepEqual((await store.getEvent(legacy))?.summary, { product: { name: 'Plan añual' }, amount: 5 });
+      assert.deepEqual((await store.getEvent(current))?.summary, { product: { name: 'Curso', id: 'C-1' } });
+      assert.deepEqual((await store.getEvent(none))?.summary, { amount: 7 });
     } finally {
       await store.close();
+      temp.remove();
     }
   });
 });

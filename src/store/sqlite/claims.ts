@@ -2,7 +2,8 @@ import { LeaseLostError, StoreError } from '../../core/errors.js';
 import type { EventRecord } from '../../core/types.js';
 import type { ClaimOptions, EventFinish } from '../store.js';
 import type { SqliteContext } from './connection.js';
-import { EVENT_COLUMNS, toEventRecord, toJson, toMs, type EventRow } from './rows.js';
+import { withBody } from './events.js';
+import { EVENT_COLUMNS, toJson, toMs, type EventRow } from './rows.js';
 
 /** Claims, leases and the moves between event statuses. */
 
@@ -33,15 +34,17 @@ const CLAIM_NEXT = `UPDATE events
     LIMIT 1)
   RETURNING ${EVENT_COLUMNS}`;
 
+// The row alone (no body): enough for the fence and status checks. The UPDATEs return the row
+// and withBody() reads the body by primary key in the same transaction (RETURNING cannot join).
 const SELECT_EVENT = `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`;
 
 export function claimNextEvent(ctx: SqliteContext, options: ClaimOptions): EventRecord | null {
   const now = toMs(options.now);
   assertLeaseMs(options.leaseMs);
-  const row = ctx.immediate(() =>
-    ctx.get<EventRow>(CLAIM_NEXT, { worker: options.workerId, lease_expires_at: now + options.leaseMs, now }),
-  );
-  return row === undefined ? null : toEventRecord(row);
+  return ctx.immediate(() => {
+    const row = ctx.get<EventRow>(CLAIM_NEXT, { worker: options.workerId, lease_expires_at: now + options.leaseMs, now });
+    return row === undefined ? null : withBody(ctx, row);
+  });
 }
 
 function assertLeaseMs(leaseMs: number): void {
@@ -102,12 +105,12 @@ const FINISH_EVENT = `UPDATE events
 
 export function finishEvent(ctx: SqliteContext, finish: EventFinish): EventRecord {
   const now = toMs(finish.now);
-  const row = ctx.immediate(() => {
+  const event = ctx.immediate(() => {
     const held = assertLeaseHeld(ctx, finish.eventId, finish.leaseOwner, now);
     let nextAttemptAt: number | null = null;
     if (finish.status === 'retrying') nextAttemptAt = finish.nextAttemptAt ? toMs(finish.nextAttemptAt) : now;
     if (finish.status === 'queued') nextAttemptAt = now;
-    return ctx.get<EventRow>(FINISH_EVENT, {
+    const row = ctx.get<EventRow>(FINISH_EVENT, {
       id: finish.eventId,
       status: finish.status,
       next_attempt_at: nextAttemptAt,
@@ -117,17 +120,18 @@ export function finishEvent(ctx: SqliteContext, finish: EventFinish): EventRecor
       pipeline: finish.pipeline === undefined ? held.pipeline : finish.pipeline,
       now,
     });
+    return row === undefined ? undefined : withBody(ctx, row);
   });
-  if (row === undefined) throw new LeaseLostError(finish.eventId, finish.leaseOwner);
+  if (event === undefined) throw new LeaseLostError(finish.eventId, finish.leaseOwner);
   if (finish.status === 'retrying' || finish.status === 'queued') ctx.wake();
-  return toEventRecord(row);
+  return event;
 }
 
 const RETRIABLE_BY_HAND = new Set(['dead', 'retrying', 'ignored']);
 
 export function requeueEvent(ctx: SqliteContext, eventId: number, now: Date): EventRecord | null {
   const at = toMs(now);
-  const row = ctx.immediate(() => {
+  const event = ctx.immediate(() => {
     const current = ctx.get<EventRow>(SELECT_EVENT, eventId);
     if (current === undefined) return undefined;
     if (!RETRIABLE_BY_HAND.has(current.status)) {
@@ -136,17 +140,18 @@ export function requeueEvent(ctx: SqliteContext, eventId: number, now: Date): Ev
         `event ${eventId} is ${current.status}: only dead, retrying or ignored events can be retried`,
       );
     }
-    return ctx.get<EventRow>(
+    const row = ctx.get<EventRow>(
       `UPDATE events
         SET status = 'queued', next_attempt_at = @now, manual_retries = manual_retries + 1, updated_at = @now
         WHERE id = @id
         RETURNING ${EVENT_COLUMNS}`,
       { id: eventId, now: at },
     );
+    return row === undefined ? undefined : withBody(ctx, row);
   });
-  if (row === undefined) return null;
+  if (event === undefined) return null;
   ctx.wake();
-  return toEventRecord(row);
+  return event;
 }
 
 export function nextWakeAt(ctx: SqliteContext): Date | null {

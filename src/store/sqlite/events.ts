@@ -4,21 +4,44 @@ import type { EventFilter, InsertEventResult, ListOptions, NewEvent } from '../s
 import type { SqliteContext, SqlValue } from './connection.js';
 import { normalizeSearch, searchText } from '../search-text.js';
 import { storableEvent, storableText } from '../storable.js';
-import { EVENT_COLUMNS, toEventRecord, toJson, toMs, type EventRow } from './rows.js';
+import {
+  EVENT_COLUMNS,
+  EVENT_RECORD_COLUMNS,
+  EVENTS_WITH_BODIES,
+  toEventRecord,
+  toJson,
+  toMs,
+  type EventBodyRow,
+  type EventRow,
+} from './rows.js';
 
-/** The inbox: storing deliveries once, reading and listing them. */
+/**
+ * The inbox: storing deliveries once, reading and listing them. An event is two rows: `events`
+ * (rewritten by every status change) and `event_bodies` (written here, in the same transaction,
+ * and never again).
+ */
 
 const INSERT_EVENT = `INSERT INTO events (source, provider_event_id, entity_key, type, transaction_status,
-    occurred_at, received_at, raw_body, content_type, payload, summary, search_text, status,
-    next_attempt_at, updated_at)
+    occurred_at, received_at, content_type, summary, search_text, status, next_attempt_at, updated_at)
   VALUES (@source, @provider_event_id, @entity_key, @type, @transaction_status, @occurred_at,
-    @received_at, @raw_body, @content_type, @payload, @summary, @search_text, 'queued',
-    @received_at, @received_at)
+    @received_at, @content_type, @summary, @search_text, 'queued', @received_at, @received_at)
   ON CONFLICT (source, provider_event_id) DO NOTHING
   RETURNING ${EVENT_COLUMNS}`;
 
-const SELECT_BY_PROVIDER_ID = `SELECT ${EVENT_COLUMNS} FROM events WHERE source = ? AND provider_event_id = ?`;
-const SELECT_BY_ID = `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`;
+// RETURNING: the record carries the bytes as stored, not the caller's Buffer.
+const INSERT_BODY = 'INSERT INTO event_bodies (event_id, raw_body, payload) VALUES (?, ?, ?) RETURNING raw_body, payload';
+
+const SELECT_BY_PROVIDER_ID = `SELECT ${EVENT_RECORD_COLUMNS} FROM ${EVENTS_WITH_BODIES} WHERE source = ? AND provider_event_id = ?`;
+const SELECT_BY_ID = `SELECT ${EVENT_RECORD_COLUMNS} FROM ${EVENTS_WITH_BODIES} WHERE id = ?`;
+const SELECT_BODY = 'SELECT raw_body, payload FROM event_bodies WHERE event_id = ?';
+const SELECT_BODIES = 'SELECT event_id, raw_body, payload FROM event_bodies WHERE event_id IN (SELECT value FROM json_each(?))';
+const NO_BODY: EventBodyRow = { raw_body: null, payload: null };
+
+/** The record of an event row just written (claim, finish, requeue): its body by primary key. */
+export function withBody(ctx: SqliteContext, row: EventRow): EventRecord {
+  const body = ctx.get<EventBodyRow>(SELECT_BODY, row.id) ?? NO_BODY;
+  return toEventRecord({ ...row, ...body });
+}
 
 function insertOne(ctx: SqliteContext, delivery: NewEvent): InsertEventResult {
   const event = storableEvent(delivery);
@@ -30,14 +53,15 @@ function insertOne(ctx: SqliteContext, delivery: NewEvent): InsertEventResult {
     transaction_status: event.transactionStatus,
     occurred_at: toMs(event.occurredAt),
     received_at: toMs(event.receivedAt),
-    raw_body: event.rawBody,
     content_type: event.contentType,
-    payload: toJson(event.payload),
     summary: toJson(event.summary),
     search_text: searchText(event.providerEventId, event.summary),
   });
-  if (row !== undefined) return { event: toEventRecord(row), duplicate: false };
-  const existing = ctx.get<EventRow>(SELECT_BY_PROVIDER_ID, event.source, event.providerEventId);
+  if (row !== undefined) {
+    const body = ctx.get<EventBodyRow>(INSERT_BODY, row.id, event.rawBody, toJson(event.payload));
+    return { event: toEventRecord({ ...row, ...(body ?? NO_BODY) }), duplicate: false };
+  }
+  const existing = ctx.get<EventRow & EventBodyRow>(SELECT_BY_PROVIDER_ID, event.source, event.providerEventId);
   if (existing === undefined) throw new Error('unreachable: the insert conflicted but no row matches');
   return { event: toEventRecord(existing), duplicate: true };
 }
@@ -57,12 +81,12 @@ export function insertEvents(ctx: SqliteContext, events: NewEvent[]): InsertEven
 }
 
 export function getEvent(ctx: SqliteContext, id: number): EventRecord | null {
-  const row = ctx.get<EventRow>(SELECT_BY_ID, id);
+  const row = ctx.get<EventRow & EventBodyRow>(SELECT_BY_ID, id);
   return row === undefined ? null : toEventRecord(row);
 }
 
 export function findEventByProviderId(ctx: SqliteContext, source: string, providerEventId: string): EventRecord | null {
-  const row = ctx.get<EventRow>(SELECT_BY_PROVIDER_ID, storableText(source), storableText(providerEventId));
+  const row = ctx.get<EventRow & EventBodyRow>(SELECT_BY_PROVIDER_ID, storableText(source), storableText(providerEventId));
   return row === undefined ? null : toEventRecord(row);
 }
 
@@ -130,7 +154,15 @@ export function listEvents(ctx: SqliteContext, filter: EventFilter, options: Lis
   const cursorClause = after === null ? '' : ' AND id < ?';
   const sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where}${cursorClause} ORDER BY id DESC LIMIT ?`;
   const rows = ctx.all<EventRow>(sql, ...params, ...(after === null ? [] : [after]), limit + 1);
-  return toPage(rows.map(toEventRecord), limit, (event) => event.id);
+  // Bodies only for the page, after the limit: a filter the planner sorts in a temporary
+  // B-tree (status IN …) sorts small rows, not every match's body.
+  const bodies = new Map<number, EventBodyRow>();
+  if (rows.length > 0) {
+    const ids = JSON.stringify(rows.map((row) => row.id));
+    for (const body of ctx.all<EventBodyRow & { event_id: number }>(SELECT_BODIES, ids)) bodies.set(body.event_id, body);
+  }
+  const records = rows.map((row) => toEventRecord({ ...row, ...(bodies.get(row.id) ?? NO_BODY) }));
+  return toPage(records, limit, (event) => event.id);
 }
 
 export function countEvents(ctx: SqliteContext, filter: EventFilter): number {

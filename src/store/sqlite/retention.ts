@@ -5,7 +5,7 @@ import { toMs } from './rows.js';
 /**
  * Retention's statements. Events are chosen by status and last change (updated_at is when a
  * succeeded or ignored event finished); the status is in the DELETE itself, so an event
- * retried since it was counted is not touched. Checkpoints, attempts and logs go by their
+ * retried since it was counted is not touched. Bodies, checkpoints, attempts and logs go by their
  * ON DELETE CASCADE (foreign_keys is on for every connection).
  */
 const EVENT_STATUS = { succeededEvents: 'succeeded', ignoredEvents: 'ignored' } as const;

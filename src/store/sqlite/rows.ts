@@ -38,10 +38,21 @@ export function fromJson<T>(text: string | null): T | null {
   return text === null ? null : (JSON.parse(text) as T);
 }
 
-/** Columns of `events` that make an EventRecord (not the derived search/claim columns). */
+/**
+ * Columns of `events` that make an EventRecord (not the derived search/claim columns). The body
+ * (raw_body, payload) is in `event_bodies`, written once: see migration 0005 and ARCHITECTURE.md.
+ */
 export const EVENT_COLUMNS = `id, source, provider_event_id, entity_key, type, transaction_status, occurred_at,
-  received_at, raw_body, content_type, payload, summary, status, pipeline, attempts, manual_retries,
+  received_at, content_type, summary, status, pipeline, attempts, manual_retries,
   next_attempt_at, lease_owner, lease_expires_at, last_error, ignore_reason, updated_at`;
+
+/**
+ * FROM clause of a whole event: its row and its body. LEFT JOIN keeps `events` the outer loop
+ * (list queries walk its indexes) and makes a missing body an error, not a missing event.
+ * No column name is in both tables, so filters keep unqualified names.
+ */
+export const EVENTS_WITH_BODIES = 'events LEFT JOIN event_bodies ON event_bodies.event_id = events.id';
+export const EVENT_RECORD_COLUMNS = `${EVENT_COLUMNS}, raw_body, payload`;
 
 export interface EventRow {
   id: number;
@@ -52,9 +63,7 @@ export interface EventRow {
   transaction_status: string | null;
   occurred_at: number;
   received_at: number;
-  raw_body: Buffer;
   content_type: string | null;
-  payload: string;
   summary: string;
   status: string;
   pipeline: string | null;
@@ -68,7 +77,16 @@ export interface EventRow {
   updated_at: number;
 }
 
-export function toEventRecord(row: EventRow): EventRecord {
+/** An event's body as `event_bodies` holds it; null columns when the LEFT JOIN found none. */
+export interface EventBodyRow {
+  raw_body: Buffer | null;
+  payload: string | null;
+}
+
+export function toEventRecord(row: EventRow & EventBodyRow): EventRecord {
+  if (row.raw_body === null || row.payload === null) {
+    throw new StoreError('EVENT_BODY_MISSING', `event ${row.id} has no row in event_bodies: the database was edited by hand or is damaged`);
+  }
   return {
     id: row.id,
     source: row.source,
