@@ -84,7 +84,10 @@ export function createMercadopagoAdapter(config: MercadopagoSourceConfig): Sourc
       }
       const type = asText(body.type) ?? query.type ?? query.topic;
       if (!type) throw new SourceError('MISSING_FIELD', 'type is missing');
-      const action = asText(body.action) ?? `${type}.notification`;
+      // The type names the topic and the action: MercadoPago's action is `payment.updated` for
+      // payments but a bare `updated` or `created` for subscriptions, which alone says nothing.
+      const bodyAction = asText(body.action);
+      const action = !bodyAction ? `${type}.notification` : bodyAction.includes('.') ? bodyAction : `${type}.${bodyAction}`;
       const signedDelivery = requestId ? requestId : `ts-${ts}`;
       return {
         providerEventId: `${dataId}:${signedDelivery}`,

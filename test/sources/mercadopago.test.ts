@@ -47,6 +47,16 @@ describe('mercadopago adapter', () => {
     assert.equal(delivery.summary.references?.mercadopagoId, '123456789');
   });
 
+  it('the type names the topic even when the action is bare (subscriptions send `updated`)', async () => {
+    const bare = await adapter.verify(
+      toIncoming(sign({ body: { id: 1, type: 'subscription_preapproval', action: 'updated', data: { id: '123456789' } } })),
+      now,
+    );
+    assert.equal(bare.type, 'subscription_preapproval.updated');
+    const none = await adapter.verify(toIncoming(sign({ body: { id: 2, type: 'payment', data: { id: '123456789' } } })), now);
+    assert.equal(none.type, 'payment.notification');
+  });
+
   it('a retry of one notification has the same id; another notification about the payment does not', async () => {
     const first = await adapter.verify(toIncoming(sign()), now);
     const retry = await adapter.verify(toIncoming(sign({ timestamp: new Date(now.getTime() + 60_000) })), now);
