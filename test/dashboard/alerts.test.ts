@@ -43,3 +43,17 @@ describe('alerts a finance person reads', () => {
     assert.equal(alertText(es.t, es.formats, own), 'the server says (English)');
   });
 });
+
+describe('why an event was ignored, in plain words', () => {
+  test('out of order and forbidden transitions are worded; the engine detail stays technical', async () => {
+    const { ignoreText, technicalIgnoreDetail } = await import('../../src/dashboard/app/ignore-reasons.js');
+    const stale = { kind: 'stale_transition', detail: 'event occurred at 2026-12-06T06:47:14.000Z, before event 141 …' };
+    assert.match(ignoreText(es.t, stale), /^Llegó fuera de orden/);
+    assert.match(ignoreText(en.t, stale), /^Arrived out of order/);
+    assert.equal(technicalIgnoreDetail(stale), stale.detail);
+    assert.match(ignoreText(es.t, { kind: 'invalid_transition', detail: 'reversed → accepted' }), /^No se aplica: ese cambio de estado no está permitido/);
+    const own = { kind: 'not_applicable', detail: 'transaction rejected: only accepted payments are invoiced' };
+    assert.equal(ignoreText(es.t, own), 'No aplica: transaction rejected: only accepted payments are invoiced');
+    assert.equal(technicalIgnoreDetail(own), null);
+  });
+});

@@ -9,7 +9,7 @@ import type { Checkpoint, EventDetails, EventRow } from '../types.js';
 import { skipText } from './cells.js';
 import { ErrorExplained } from './ErrorExplained.js';
 import { isRetriable } from './EventsTable.js';
-import { ignoreText } from './FailureCell.js';
+import { ignoreText, technicalIgnoreDetail } from '../ignore-reasons.js';
 
 export interface Selection {
   eventId: number;
@@ -146,7 +146,15 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
         {event.status === 'ignored' && event.ignoreReason && (
           <>
             <dt>{t('status_ignored')}</dt>
-            <dd>{ignoreText(t, event.ignoreReason)}</dd>
+            <dd>
+              {ignoreText(t, event.ignoreReason)}
+              {technicalIgnoreDetail(event.ignoreReason) && (
+                <details class="technical">
+                  <summary>{t('technicalDetail')}</summary>
+                  <code>{technicalIgnoreDetail(event.ignoreReason)}</code>
+                </details>
+              )}
+            </dd>
           </>
         )}
       </dl>

@@ -1,14 +1,9 @@
 import { useSession } from '../context.js';
 import { explainError } from '../errors.js';
-import type { Translate } from '../i18n.js';
+import { ignoreText, technicalIgnoreDetail } from '../ignore-reasons.js';
 import { stageLabel } from '../labels.js';
 import type { EventRow } from '../types.js';
 
-/** Why an ignored event was ignored, in the page's language where the kind is known. */
-export function ignoreText(t: Translate, reason: NonNullable<EventRow['ignoreReason']>): string {
-  if (reason.kind === 'no_pipeline') return t('ignoredNoPipeline');
-  return `${t('ignoredNotApplicable')} ${reason.detail}`;
-}
 
 /**
  * "Failed at <stage>: <what happened>" for any failed stage (with a column or not) or a
@@ -33,7 +28,9 @@ export function FailureCell({ event, onOpen }: { event: EventRow; onOpen: (event
   if (event.status === 'ignored' && event.ignoreReason) {
     return (
       <td class="failure-cell" data-testid="ignore-reason">
-        <span class="small ignore-reason">{ignoreText(t, event.ignoreReason)}</span>
+        <span class="small ignore-reason" title={technicalIgnoreDetail(event.ignoreReason) ?? undefined}>
+          {ignoreText(t, event.ignoreReason)}
+        </span>
       </td>
     );
   }

@@ -1,0 +1,26 @@
+import type { Translate } from './i18n.js';
+import type { EventRow } from './types.js';
+
+/**
+ * Why an ignored event was ignored, in the page's language. The engine's own kinds (out of
+ * order, a transition the state machine forbids) are worded for people; their technical detail
+ * (times, states) stays in `technicalIgnoreDetail` for the title and the panel. A pipeline's own
+ * reason (`not_applicable`) is its text.
+ */
+export function ignoreText(t: Translate, reason: NonNullable<EventRow['ignoreReason']>): string {
+  switch (reason.kind) {
+    case 'no_pipeline':
+      return t('ignoredNoPipeline');
+    case 'stale_transition':
+      return t('ignoredStale');
+    case 'invalid_transition':
+      return t('ignoredInvalid');
+    default:
+      return `${t('ignoredNotApplicable')} ${reason.detail}`;
+  }
+}
+
+/** The engine's own words, for a title or a "technical detail" line; null when already shown. */
+export function technicalIgnoreDetail(reason: NonNullable<EventRow['ignoreReason']>): string | null {
+  return reason.kind === 'stale_transition' || reason.kind === 'invalid_transition' ? reason.detail : null;
+}
