@@ -7,6 +7,7 @@ import type { EventRecord, JsonValue } from '../../src/core/types.js';
 import type { Store } from '../../src/store/store.js';
 import { ORDER_EVENT_TYPES, orderStateMachine, orderTargetState, type OrderState } from './order-states.js';
 import { ShopClient } from './shop-client.js';
+import { stripeApiClient, type StripeApiConfig } from './stripe-api.js';
 import {
   amountOf,
   customerEmailOf,
@@ -27,6 +28,12 @@ export interface StripeOrdersConfig {
   source?: string;
   /** Pipeline name; also the prefix of every per-order idempotency key. (Default: 'stripe-orders') */
   name?: string;
+  /**
+   * Stripe's API, to re-read the PaymentIntent before shipping: the order is fulfilled only if
+   * Stripe says now that it succeeded and was not refunded, whatever the (possibly old) event
+   * said. (Default: none — the event is trusted, as the entity state machine already orders it)
+   */
+  stripeApi?: StripeApiConfig;
 }
 
 export const STRIPE_ORDERS_COLUMNS: ColumnConfig[] = [
@@ -91,6 +98,7 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
   const source = config.source ?? 'stripe';
   const shop = new ShopClient(config.shopBaseUrl);
   const keyFor = (orderId: string, effect: string) => `${name}:${orderId}:${effect}`;
+  const stripeApi = config.stripeApi ? stripeApiClient(config.stripeApi) : null;
 
   return definePipeline({
     name,
@@ -108,12 +116,6 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
           const amount = amountOf(event);
           const lines = orderLinesOf(event);
           const email = customerEmailOf(event);
-          ctx.annotate({
-            ...(email ? { customer: { email } } : {}),
-            ...(lines ? { product: { name: lines.map((l) => `${l.quantity}× ${l.sku}`).join(', ') } } : {}),
-            ...(amount ? { amount: amount.amountMinor / 100, currency: amount.currency } : {}),
-            references: { order: orderId, stripeEvent: event.id },
-          });
           const reply = await shop.upsertOrder(
             orderId,
             {
@@ -129,6 +131,16 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
             ctx.signal,
           );
           const order = reply.body.order;
+          // A refund or a charge event carries no cart or e-mail: the shop's order does, so the
+          // dashboard still shows whose order and what was in it.
+          const shownEmail = email ?? order.email;
+          const shownLines = lines ?? order.lines;
+          ctx.annotate({
+            ...(shownEmail ? { customer: { email: shownEmail } } : {}),
+            ...(shownLines && shownLines.length > 0 ? { product: { name: shownLines.map((l) => `${l.quantity}× ${l.sku}`).join(', ') } } : {}),
+            ...(amount ? { amount: amount.amountMinor / 100, currency: amount.currency } : {}),
+            references: { order: orderId, stripeEvent: event.id },
+          });
           return { orderId, targetState: target ?? null, email: order.email, lines: order.lines };
         },
       },
@@ -182,7 +194,15 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
         label: { es: 'Despacho', en: 'Fulfilment' },
         column: 'fulfilment',
         dependsOn: ['order'],
-        when: (ctx) => targetOf(ctx) === 'paid' || 'only a paid order is fulfilled',
+        when: async (ctx) => {
+          if (targetOf(ctx) !== 'paid') return 'only a paid order is fulfilled';
+          const { orderId } = orderOutput(ctx);
+          if (!stripeApi || !orderId.startsWith('pi_')) return true;
+          const now = await stripeApi.paymentIntent(orderId);
+          if (now.status !== 'succeeded') return `Stripe says payment ${orderId} is ${now.status} now: not shipped`;
+          if (now.refunded) return `Stripe says payment ${orderId} was refunded: not shipped`;
+          return true;
+        },
         async run(ctx): Promise<JsonValue> {
           const { orderId, lines, email } = orderOutput(ctx);
           const reply = await shop.fulfil({ orderId, lines: lines ?? [], email }, keyFor(orderId, 'fulfilment'), ctx.signal);

@@ -7,7 +7,7 @@ import { notFound, parseInput, runOperation, type SandboxContext } from '../oper
  * Stripe: retrieve a PaymentIntent (`GET /stripe/v1/payment_intents/:id`) or a Checkout
  * Session (`GET /stripe/v1/checkout/sessions/:id`), as a pipeline does to confirm an event.
  * Tests create them with `POST /stripe/payment_intents` and `POST /stripe/checkout_sessions`
- * (any JSON object; `id` is generated when absent).
+ * (any JSON object; `id` is generated when absent; a known `id` replaces that object's state).
  *
  * Operations: `retrieve_payment_intent`, `retrieve_checkout_session`.
  */
@@ -22,7 +22,11 @@ export function registerStripe(app: FastifyInstance, ctx: SandboxContext): void 
       const body = parseInput(objectBody, request.body);
       const objectId = body.id ?? `${prefix}${randomBytes(12).toString('hex')}`;
       // `objectId` keeps Stripe's id visible in the listing, where `id` is the sandbox's row number.
-      const record = ctx.store.insert('stripe', collection, { ...JSON.parse(JSON.stringify(body)), id: objectId, objectId, object });
+      const data = { ...JSON.parse(JSON.stringify(body)), id: objectId, objectId, object };
+      // A known id is the object's new state (a payment refunded, canceled): Stripe has one object per id.
+      const [known] = ctx.store.findBy('stripe', collection, 'objectId', objectId);
+      if (known) return reply.status(200).send({ ...ctx.store.update('stripe', collection, known.id, data), id: objectId });
+      const record = ctx.store.insert('stripe', collection, data);
       return reply.status(201).send({ ...record, id: objectId });
     });
 

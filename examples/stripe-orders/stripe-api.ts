@@ -1,0 +1,59 @@
+import Stripe from 'stripe';
+import { HttpCallError } from '../../src/index.js';
+
+/**
+ * Reads the current state of a PaymentIntent with the official `stripe` package, so a decision
+ * that depends on it (shipping goods) trusts what Stripe says now, not an event that may be old
+ * (Stripe does not deliver in order; PROVIDERS.md §1.3). `baseUrl` is https://api.stripe.com in
+ * production; the sandbox serves the same API under a path prefix (`…/sandbox/stripe`), which
+ * the package cannot express, so its HTTP client gets the prefix added to every path.
+ */
+export interface StripeApiConfig {
+  /** (Default: https://api.stripe.com) */
+  baseUrl?: string;
+  /** A secret or restricted key that may read PaymentIntents (`sk_…`, `rk_…`). */
+  apiKey: string;
+}
+
+export interface PaymentIntentNow {
+  id: string;
+  status: string;
+  amountReceived: number;
+  /** True when the latest charge was refunded (in full or in part). */
+  refunded: boolean;
+}
+
+export function stripeApiClient(config: StripeApiConfig): { paymentIntent(id: string): Promise<PaymentIntentNow> } {
+  const url = new URL(config.baseUrl ?? 'https://api.stripe.com');
+  const prefix = url.pathname.replace(/\/+$/, '');
+  const fetchClient = Stripe.createFetchHttpClient();
+  const httpClient: typeof fetchClient = Object.assign(Object.create(fetchClient) as typeof fetchClient, {
+    makeRequest: (...args: Parameters<typeof fetchClient.makeRequest>) => {
+      const [host, port, path, ...rest] = args;
+      return fetchClient.makeRequest(host, port, `${prefix}${path}`, ...rest);
+    },
+  });
+  const stripe = new Stripe(config.apiKey, {
+    host: url.hostname,
+    port: url.port || (url.protocol === 'http:' ? 80 : 443),
+    protocol: url.protocol === 'http:' ? 'http' : 'https',
+    httpClient,
+    maxNetworkRetries: 0, // the engine retries the stage with its own schedule
+  });
+  return {
+    async paymentIntent(id) {
+      let intent: Stripe.PaymentIntent;
+      try {
+        intent = await stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] });
+      } catch (err) {
+        // The engine decides retries from the HTTP status (404 permanent, 5xx/429 retriable).
+        if (err instanceof Stripe.errors.StripeError && typeof err.statusCode === 'number') {
+          throw new HttpCallError(err.statusCode, `Stripe: GET /v1/payment_intents/${id} answered ${err.statusCode}: ${err.message}`, { cause: err });
+        }
+        throw err;
+      }
+      const charge = typeof intent.latest_charge === 'object' && intent.latest_charge !== null ? intent.latest_charge : null;
+      return { id: intent.id, status: intent.status, amountReceived: intent.amount_received ?? 0, refunded: charge?.refunded === true || (charge?.amount_refunded ?? 0) > 0 };
+    },
+  };
+}
