@@ -9,6 +9,7 @@ import { stageRetryPolicy, type PipelineDefinition, type RetryPolicy, type Stage
 import { decideTransition } from '../core/state-machine.js';
 import { mergeSummary } from '../core/summary.js';
 import type {
+  AlertKind,
   CheckpointRecord,
   CheckpointStatus,
   ErrorInfo,
@@ -229,6 +230,8 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
 
   if (failures.length === 0) {
     const finished = await finish({ status: 'succeeded', pipeline: pipeline.name, lastError: null });
+    // Its cause is gone: a dead or retried alert about this event no longer needs anyone.
+    await store.resolveAlertsForEvent(event.id, RESOLVED_ON_SUCCESS, now());
     return { status: 'succeeded', event: finished, stagesRun };
   }
   const first = failures[0]!;
@@ -259,6 +262,9 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
   });
   return { status: 'retrying', event: finished, stagesRun };
 }
+
+/** Alert kinds about an event that its success makes moot (not `oversold`: stock stays short). */
+const RESOLVED_ON_SUCCESS: readonly AlertKind[] = ['dead', 'retried', 'stuck'];
 
 /** The pipeline's own code failed before any stage: retrying cannot help until a deploy. */
 async function deadByPipelineCode(

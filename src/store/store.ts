@@ -369,6 +369,11 @@ export interface Store {
   listAlerts(options?: ListOptions & { unresolvedOnly?: boolean }): Promise<Page<AlertRecord>>;
   resolveAlert(id: number, now: Date): Promise<boolean>;
   /**
+   * Resolves the event's open alerts of these kinds (its cause is gone: the event succeeded).
+   * Returns how many were resolved; already resolved ones keep their first `resolvedAt`.
+   */
+  resolveAlertsForEvent(eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number>;
+  /**
    * Claims unforwarded alerts due now, oldest first, pushing each one's next try to
    * `claimUntil`: concurrent forwarders never get the same alert while the claim lasts.
    */

@@ -274,5 +274,23 @@ export function adminContract(ctx: ContractContext): void {
       );
       assert.equal(page2.nextCursor, null);
     });
+
+    it("resolves an event's open alerts of the given kinds, and only those", async () => {
+      const dead = await ctx.store.recordAlert({ at: at(0), kind: 'dead', eventId: 7, message: 'event 7 is dead' });
+      const retried = await ctx.store.recordAlert({ at: at(1), kind: 'retried', eventId: 7, message: 'event 7 retried' });
+      const oversold = await ctx.store.recordAlert({ at: at(2), kind: 'oversold', eventId: 7, message: 'SKU short' });
+      const other = await ctx.store.recordAlert({ at: at(3), kind: 'dead', eventId: 8, message: 'event 8 is dead' });
+      const earlier = await ctx.store.recordAlert({ at: at(4), kind: 'dead', eventId: 7, message: 'resolved before' });
+      await ctx.store.resolveAlert(earlier.id, at(MINUTE));
+
+      assert.equal(await ctx.store.resolveAlertsForEvent(7, ['dead', 'retried'], at(2 * MINUTE)), 2);
+      assert.equal(await ctx.store.resolveAlertsForEvent(7, ['dead', 'retried'], at(3 * MINUTE)), 0, 'already resolved');
+      assert.equal(await ctx.store.resolveAlertsForEvent(7, [], at(3 * MINUTE)), 0);
+      const resolvedAt = new Map((await ctx.store.listAlerts()).items.map((a) => [a.id, a.resolvedAt]));
+      assert.deepEqual(
+        [dead, retried, oversold, other, earlier].map((a) => resolvedAt.get(a.id)),
+        [at(2 * MINUTE), at(2 * MINUTE), null, null, at(MINUTE)],
+      );
+    });
   });
 }

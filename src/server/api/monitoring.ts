@@ -19,6 +19,9 @@ const pageQuery = z.object({
   cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
+const alertsQuery = pageQuery.extend({
+  include: z.enum(['resolved'], { message: 'include must be "resolved" (or left out for open alerts only)' }).optional(),
+});
 const auditQuery = pageQuery.extend({ action: z.string().max(100).optional(), actor: z.string().max(200).optional() });
 const metricsQuery = z.object({ since: z.iso.datetime({ offset: true }).optional() });
 const rejectionsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
@@ -31,8 +34,12 @@ const ERROR_RATE_MIN_SAMPLES = 5;
 export async function computeAlerts(ctx: ApiContext): Promise<ComputedAlert[]> {
   const now = ctx.now();
   const alerts: ComputedAlert[] = [];
+  // The engine stores a `dead` alert (stage, code, attempts) on every path to dead: that one is
+  // the record. A computed one only covers dead events without it (older data, a lost write).
+  const storedDead = await eventsWithOpenDeadAlert(ctx);
   const dead = await ctx.store.listEvents({ status: 'dead' }, { limit: COMPUTED_LIMIT });
   for (const event of dead.items) {
+    if (storedDead.has(event.id)) continue;
     alerts.push({
       kind: 'dead',
       at: event.updatedAt,
@@ -86,6 +93,11 @@ export async function computeAlerts(ctx: ApiContext): Promise<ComputedAlert[]> {
     });
   }
   return alerts;
+}
+
+async function eventsWithOpenDeadAlert(ctx: ApiContext): Promise<Set<number>> {
+  const open = await ctx.store.listAlerts({ unresolvedOnly: true, limit: 500 });
+  return new Set(open.items.flatMap((alert) => (alert.kind === 'dead' && alert.eventId !== null ? [alert.eventId] : [])));
 }
 
 /** The workers are behind: the oldest runnable event has waited longer than the threshold. */
@@ -174,8 +186,11 @@ async function throughput(ctx: ApiContext, since: Date, now: Date) {
 export function registerMonitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/alerts', async (request) => {
     requireScope(request, 'events:read');
-    const query = parseInput(pageQuery, request.query, 'query');
-    const stored = await ctx.store.listAlerts({ cursor: query.cursor ?? null, limit: query.limit });
+    const query = parseInput(alertsQuery, request.query, 'query');
+    // Open alerts by default: a resolved one needs nobody. `?include=resolved` shows history too.
+    const stored = await ctx.store.listAlerts({
+      cursor: query.cursor ?? null, limit: query.limit, unresolvedOnly: query.include !== 'resolved',
+    });
     // Computed alerts describe the present, so they come first on the first page only. They
     // have no stored row: a negative id (unique in this reply, not stable) and `computed: true`.
     const computed = query.cursor ? [] : await computeAlerts(ctx);

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type {
+  AlertKind,
   AlertRecord,
   ApiTokenRecord,
   AuditEntry,
@@ -367,6 +368,10 @@ export class PostgresStore implements Store {
 
   resolveAlert(id: number, now: Date): Promise<boolean> {
     return records.resolveAlertRow(this.pool, id, now);
+  }
+
+  resolveAlertsForEvent(eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {
+    return records.resolveAlertRowsForEvent(this.pool, eventId, kinds, now);
   }
 
   claimAlertsToForward(options: ClaimAlertsToForward): Promise<AlertToForward[]> {

@@ -1,4 +1,5 @@
 import type {
+  AlertKind,
   AlertRecord,
   ApiTokenRecord,
   AuditEntry,
@@ -229,4 +230,13 @@ export async function resolveAlertRow(db: Queryable, id: number, now: Date): Pro
   if (!Number.isSafeInteger(id)) return false;
   const result = await db.query('UPDATE alerts SET resolved_at = $2 WHERE id = $1 AND resolved_at IS NULL', [id, now]);
   return result.rowCount === 1;
+}
+
+export async function resolveAlertRowsForEvent(db: Queryable, eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {
+  if (!Number.isSafeInteger(eventId) || kinds.length === 0) return 0;
+  const result = await db.query(
+    'UPDATE alerts SET resolved_at = $3 WHERE event_id = $1 AND resolved_at IS NULL AND kind = ANY($2::text[])',
+    [eventId, [...kinds], now],
+  );
+  return result.rowCount ?? 0;
 }

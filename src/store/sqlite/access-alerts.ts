@@ -209,3 +209,13 @@ export function listAlerts(ctx: SqliteContext, options: ListOptions & { unresolv
 export function resolveAlert(ctx: SqliteContext, id: number, now: Date): boolean {
   return ctx.run('UPDATE alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL', toMs(now), id).changes === 1;
 }
+
+export function resolveAlertsForEvent(ctx: SqliteContext, eventId: number, kinds: readonly AlertKind[], now: Date): number {
+  if (kinds.length === 0) return 0;
+  return ctx.run(
+    `UPDATE alerts SET resolved_at = ? WHERE event_id = ? AND resolved_at IS NULL AND kind IN (${kinds.map(() => '?').join(', ')})`,
+    toMs(now),
+    eventId,
+    ...kinds,
+  ).changes;
+}

@@ -1,4 +1,5 @@
 import type {
+  AlertKind,
   AlertRecord,
   ApiTokenRecord,
   AuditEntry,
@@ -284,6 +285,10 @@ export class SqliteStore implements Store {
 
   async resolveAlert(id: number, now: Date): Promise<boolean> {
     return access.resolveAlert(this.ctx, id, now);
+  }
+
+  async resolveAlertsForEvent(eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {
+    return access.resolveAlertsForEvent(this.ctx, eventId, kinds, now);
   }
 
   async claimAlertsToForward(options: ClaimAlertsToForward): Promise<AlertToForward[]> {
