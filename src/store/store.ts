@@ -205,6 +205,17 @@ export interface NewAlert {
   details?: JsonObject | null;
 }
 
+export interface AlertAck {
+  id: number;
+  actor: string;
+  reason: string;
+  now: Date;
+}
+
+export type AlertAckResult =
+  | { status: 'acknowledged' | 'resolved' | 'already_acknowledged'; alert: AlertRecord }
+  | { status: 'not_found' };
+
 /** An alert claimed for forwarding to the configured alerts webhook. */
 export interface AlertToForward extends AlertRecord {
   /** Tries so far, this claim included. */
@@ -373,6 +384,8 @@ export interface Store {
    * Returns how many were resolved; already resolved ones keep their first `resolvedAt`.
    */
   resolveAlertsForEvent(eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number>;
+  /** Marks an open, unacknowledged alert as acknowledged; otherwise says why it could not. */
+  acknowledgeAlert(ack: AlertAck): Promise<AlertAckResult>;
   /**
    * Claims unforwarded alerts due now, oldest first, pushing each one's next try to
    * `claimUntil`: concurrent forwarders never get the same alert while the claim lasts.

@@ -73,3 +73,54 @@ describe('alerts: one per dead event, resolved by a successful retry', () => {
     assert.match(bad.body, /include must be .*resolved/);
   });
 });
+
+describe('POST /api/alerts/:id/ack', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startApi();
+  });
+  after(() => h.close());
+
+  test('needs events:retry and a reason; sets who/when/why, audited as alert.ack; changes nothing when refused', async () => {
+    const alert = await h.store.recordAlert({ at: h.clock.now, kind: 'dead', eventId: 41, stage: 'dian', message: 'event 41 is dead' });
+    const operator = withCsrf(await h.session(PEOPLE.operator));
+    const viewer = withCsrf(await h.session(PEOPLE.viewer));
+    const url = `/api/alerts/${alert.id}/ack`;
+
+    assert.equal((await h.request('POST', url, viewer, { reason: 'mine' })).statusCode, 403);
+    const missing = await h.request('POST', url, operator, {});
+    assert.equal(missing.statusCode, 400);
+    assert.match(missing.body, /reason is required/);
+    const blank = await h.request('POST', url, operator, { reason: '   ' });
+    assert.equal(blank.statusCode, 400);
+    assert.match(blank.body, /reason must not be empty/);
+    assert.equal((await h.request('POST', '/api/alerts/-1/ack', operator, { reason: 'x' })).statusCode, 400, 'computed alerts have negative ids');
+    assert.equal((await h.request('POST', '/api/alerts/999999/ack', operator, { reason: 'x' })).statusCode, 404);
+    const untouched = (await h.store.listAlerts()).items.find((a) => a.id === alert.id);
+    assert.equal(untouched?.acknowledgedAt, null);
+    assert.equal((await h.store.listAudit({ action: 'alert.ack' })).items.length, 0);
+
+    const ok = await h.request('POST', url, operator, { reason: ' NIT corregido en WorldOffice ' });
+    assert.equal(ok.statusCode, 200, ok.body);
+    const acked = json<{ alert: { acknowledgedAt: string; acknowledgedBy: string; ackReason: string; resolvedAt: null } }>(ok).alert;
+    assert.deepEqual(
+      [acked.acknowledgedAt, acked.acknowledgedBy, acked.ackReason, acked.resolvedAt],
+      [h.clock.now.toISOString(), PEOPLE.operator, 'NIT corregido en WorldOffice', null],
+    );
+    const listed = json<{ items: Array<{ id: number; ackReason: string | null }> }>(await h.request('GET', '/api/alerts', viewer));
+    assert.equal(listed.items.find((a) => a.id === alert.id)?.ackReason, 'NIT corregido en WorldOffice', 'still open, listed with why');
+    const audit = (await h.store.listAudit({ action: 'alert.ack' })).items;
+    assert.deepEqual(
+      audit.map((e) => [e.actor, e.target, e.details?.reason, e.remoteAddress]),
+      [[PEOPLE.operator, `alert:${alert.id}`, 'NIT corregido en WorldOffice', '127.0.0.1']],
+    );
+
+    const again = await h.request('POST', url, operator, { reason: 'again' });
+    assert.equal(again.statusCode, 409);
+    assert.match(again.body, /already acknowledged by ops@/);
+    await h.store.resolveAlert(alert.id, h.clock.now);
+    const other = await h.store.recordAlert({ at: h.clock.now, kind: 'custom', message: 'x' });
+    await h.store.resolveAlert(other.id, h.clock.now);
+    assert.equal((await h.request('POST', `/api/alerts/${other.id}/ack`, operator, { reason: 'late' })).statusCode, 409);
+  });
+});

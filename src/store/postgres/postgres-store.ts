@@ -15,6 +15,8 @@ import type {
   SessionRecord,
 } from '../../core/types.js';
 import type {
+  AlertAck,
+  AlertAckResult,
   AlertToForward,
   AttemptSample,
   ClaimAlertsToForward,
@@ -368,6 +370,10 @@ export class PostgresStore implements Store {
 
   resolveAlert(id: number, now: Date): Promise<boolean> {
     return records.resolveAlertRow(this.pool, id, now);
+  }
+
+  acknowledgeAlert(ack: AlertAck): Promise<AlertAckResult> {
+    return records.acknowledgeAlertRow(this.pool, ack);
   }
 
   resolveAlertsForEvent(eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {

@@ -9,6 +9,8 @@ import type {
   SessionRecord,
 } from '../../core/types.js';
 import type {
+  AlertAck,
+  AlertAckResult,
   AlertToForward,
   ClaimAlertsToForward,
   EntityTransition,
@@ -239,4 +241,18 @@ export async function resolveAlertRowsForEvent(db: Queryable, eventId: number, k
     [eventId, [...kinds], now],
   );
   return result.rowCount ?? 0;
+}
+
+export async function acknowledgeAlertRow(db: Queryable, ack: AlertAck): Promise<AlertAckResult> {
+  if (!Number.isSafeInteger(ack.id)) return { status: 'not_found' };
+  const updated = await db.query<AlertRow>(
+    `UPDATE alerts SET acknowledged_at = $2, acknowledged_by = $3, ack_reason = $4
+     WHERE id = $1 AND resolved_at IS NULL AND acknowledged_at IS NULL RETURNING *`,
+    [ack.id, ack.now, storableText(ack.actor), storableText(ack.reason)],
+  );
+  if (updated.rows[0]) return { status: 'acknowledged', alert: toAlert(updated.rows[0]) };
+  const current = await db.query<AlertRow>('SELECT * FROM alerts WHERE id = $1', [ack.id]);
+  const row = current.rows[0];
+  if (!row) return { status: 'not_found' };
+  return { status: row.resolved_at !== null ? 'resolved' : 'already_acknowledged', alert: toAlert(row) };
 }

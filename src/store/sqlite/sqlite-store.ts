@@ -14,6 +14,8 @@ import type {
   SessionRecord,
 } from '../../core/types.js';
 import type {
+  AlertAck,
+  AlertAckResult,
   AlertToForward,
   AttemptSample,
   ClaimAlertsToForward,
@@ -285,6 +287,10 @@ export class SqliteStore implements Store {
 
   async resolveAlert(id: number, now: Date): Promise<boolean> {
     return access.resolveAlert(this.ctx, id, now);
+  }
+
+  async acknowledgeAlert(ack: AlertAck): Promise<AlertAckResult> {
+    return access.acknowledgeAlert(this.ctx, ack);
   }
 
   async resolveAlertsForEvent(eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {

@@ -1,0 +1,5 @@
+-- An operator acknowledges an open alert ("seen, being handled"): who, when and why. The alert
+-- stays open until its cause is gone; acknowledging only mutes it on the page. Audited as alert.ack.
+ALTER TABLE alerts ADD COLUMN acknowledged_at INTEGER;
+ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
+ALTER TABLE alerts ADD COLUMN ack_reason      TEXT;
