@@ -115,6 +115,7 @@ describe('PostgresStore: migrations', { skip }, () => {
       await queryIn(schema, 'DROP TABLE login_links'); // made by 0004, which runs again after 0003
       // Made by 0006, which runs again too (0005 is SQLite's event bodies, a no-op here).
       await queryIn(schema, 'ALTER TABLE alerts DROP COLUMN acknowledged_at, DROP COLUMN acknowledged_by, DROP COLUMN ack_reason');
+      await queryIn(schema, 'DROP INDEX alerts_open_by_event_idx');
       assert.deepEqual(await store.migrate(), {
         applied: ['0003_product_object', '0004_login_links', '0005_sqlite_event_bodies', '0006_alert_ack'],
         current: LATEST,
