@@ -9,7 +9,6 @@ import { stageRetryPolicy, type PipelineDefinition, type RetryPolicy, type Stage
 import { decideTransition } from '../core/state-machine.js';
 import { mergeSummary } from '../core/summary.js';
 import type {
-  AlertKind,
   CheckpointRecord,
   CheckpointStatus,
   ErrorInfo,
@@ -22,6 +21,7 @@ import type {
 import type { EventFinish, Store } from '../store/store.js';
 import { retryDelayMs } from './backoff.js';
 import { classifyError, requestedRetryDelayMs } from './errors.js';
+import { recordDeadAlert, resolveAlertsOnSuccess } from './event-alerts.js';
 import { runStageAttempt, type Failpoint } from './stage-attempt.js';
 import { idempotencyKeyFor } from './stage-context.js';
 import { stageOrder } from './stage-order.js';
@@ -230,8 +230,7 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
 
   if (failures.length === 0) {
     const finished = await finish({ status: 'succeeded', pipeline: pipeline.name, lastError: null });
-    // Its cause is gone: a dead or retried alert about this event no longer needs anyone.
-    await store.resolveAlertsForEvent(event.id, RESOLVED_ON_SUCCESS, now());
+    await resolveAlertsOnSuccess(store, event.id, now());
     return { status: 'succeeded', event: finished, stagesRun };
   }
   const first = failures[0]!;
@@ -239,7 +238,7 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
   const terminal = failures.find((f) => f.retryDelayMs === null);
   if (terminal) {
     const finished = await finish({ status: 'dead', pipeline: pipeline.name, lastError });
-    await store.recordAlert({
+    await recordDeadAlert(store, {
       at: now(),
       kind: 'dead',
       eventId: event.id,
@@ -263,9 +262,6 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
   return { status: 'retrying', event: finished, stagesRun };
 }
 
-/** Alert kinds about an event that its success makes moot (not `oversold`: stock stays short). */
-const RESOLVED_ON_SUCCESS: readonly AlertKind[] = ['dead', 'retried', 'stuck'];
-
 /** The pipeline's own code failed before any stage: retrying cannot help until a deploy. */
 async function deadByPipelineCode(
   options: RunEventOptions,
@@ -277,7 +273,7 @@ async function deadByPipelineCode(
   const finished = await options.store.finishEvent({
     eventId: options.event.id, leaseOwner: options.workerId, status: 'dead', lastError, now: at,
   });
-  await options.store.recordAlert({
+  await recordDeadAlert(options.store, {
     at, kind: 'dead', eventId: options.event.id, stage: null, message: `event ${options.event.id} is dead: ${err.message}`,
     details: { code: err.code, attempts: options.event.attempts },
   });
