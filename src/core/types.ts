@@ -243,6 +243,10 @@ export interface AlertRecord {
   message: string;
   details: JsonObject | null;
   resolvedAt: Date | null;
+  /** Someone saw it and is handling it (it stays open until its cause is gone). */
+  acknowledgedAt: Date | null;
+  acknowledgedBy: string | null;
+  ackReason: string | null;
 }
 
 /** A page of results and the cursor for the next one (null at the end). */

@@ -21,6 +21,7 @@ import type {
 import type { EventFinish, Store } from '../store/store.js';
 import { retryDelayMs } from './backoff.js';
 import { classifyError, requestedRetryDelayMs } from './errors.js';
+import { recordDeadAlert, resolveAlertsOnSuccess } from './event-alerts.js';
 import { runStageAttempt, type Failpoint } from './stage-attempt.js';
 import { idempotencyKeyFor } from './stage-context.js';
 import { stageOrder } from './stage-order.js';
@@ -229,6 +230,7 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
 
   if (failures.length === 0) {
     const finished = await finish({ status: 'succeeded', pipeline: pipeline.name, lastError: null });
+    await resolveAlertsOnSuccess(store, event.id, now());
     return { status: 'succeeded', event: finished, stagesRun };
   }
   const first = failures[0]!;
@@ -236,7 +238,7 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
   const terminal = failures.find((f) => f.retryDelayMs === null);
   if (terminal) {
     const finished = await finish({ status: 'dead', pipeline: pipeline.name, lastError });
-    await store.recordAlert({
+    await recordDeadAlert(store, {
       at: now(),
       kind: 'dead',
       eventId: event.id,
@@ -271,7 +273,7 @@ async function deadByPipelineCode(
   const finished = await options.store.finishEvent({
     eventId: options.event.id, leaseOwner: options.workerId, status: 'dead', lastError, now: at,
   });
-  await options.store.recordAlert({
+  await recordDeadAlert(options.store, {
     at, kind: 'dead', eventId: options.event.id, stage: null, message: `event ${options.event.id} is dead: ${err.message}`,
     details: { code: err.code, attempts: options.event.attempts },
   });

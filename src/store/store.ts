@@ -205,6 +205,17 @@ export interface NewAlert {
   details?: JsonObject | null;
 }
 
+export interface AlertAck {
+  id: number;
+  actor: string;
+  reason: string;
+  now: Date;
+}
+
+export type AlertAckResult =
+  | { status: 'acknowledged' | 'resolved' | 'already_acknowledged'; alert: AlertRecord }
+  | { status: 'not_found' };
+
 /** An alert claimed for forwarding to the configured alerts webhook. */
 export interface AlertToForward extends AlertRecord {
   /** Tries so far, this claim included. */
@@ -368,6 +379,13 @@ export interface Store {
   recordAlert(alert: NewAlert): Promise<AlertRecord>;
   listAlerts(options?: ListOptions & { unresolvedOnly?: boolean }): Promise<Page<AlertRecord>>;
   resolveAlert(id: number, now: Date): Promise<boolean>;
+  /**
+   * Resolves the event's open alerts of these kinds (its cause is gone: the event succeeded).
+   * Returns how many were resolved; already resolved ones keep their first `resolvedAt`.
+   */
+  resolveAlertsForEvent(eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number>;
+  /** Marks an open, unacknowledged alert as acknowledged; otherwise says why it could not. */
+  acknowledgeAlert(ack: AlertAck): Promise<AlertAckResult>;
   /**
    * Claims unforwarded alerts due now, oldest first, pushing each one's next try to
    * `claimUntil`: concurrent forwarders never get the same alert while the claim lasts.

@@ -203,4 +203,30 @@ describe('retries, dead events and alerts', () => {
     assert.equal(audit[0]?.target, `event:${id}`);
     assert.equal(audit[0]?.remoteAddress, '127.0.0.1');
   });
+
+  it('dead again after a retry leaves one open dead alert; success on a later retry resolves every open one', async () => {
+    let broken = true;
+    const pipeline = pipelineOf({
+      name: 'x',
+      run: async () => {
+        if (broken) throw new PermanentError('still broken');
+      },
+    });
+    const id = await insert(store);
+    const open = async () => (await store.listAlerts({ unresolvedOnly: true })).items.map((a) => [a.kind, a.eventId, a.details?.attempts ?? null]);
+    await claimAndRun(store, [pipeline], clock);
+    await retryEvent(store, id, 'ana@example.com', '127.0.0.1', clock.now());
+    clock.advance(MINUTE);
+    await claimAndRun(store, [pipeline], clock);
+    assert.deepEqual(await open(), [['dead', id, 2]], 'the newest death only');
+    await retryEvent(store, id, 'ana@example.com', '127.0.0.1', clock.now());
+    assert.deepEqual((await open()).map(([kind]) => kind).sort(), ['dead', 'retried']);
+    broken = false;
+    clock.advance(MINUTE);
+    assert.equal((await claimAndRun(store, [pipeline], clock))?.status, 'succeeded');
+    assert.deepEqual(await open(), [], 'its cause is gone');
+    const all = (await store.listAlerts()).items;
+    assert.equal(all.length, 3);
+    assert.ok(all.every((a) => a.resolvedAt !== null));
+  });
 });

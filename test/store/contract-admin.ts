@@ -243,6 +243,9 @@ export function adminContract(ctx: ContractContext): void {
         message: 'event 12 is dead',
         details: { attempts: 4 },
         resolvedAt: null,
+        acknowledgedAt: null,
+        acknowledgedBy: null,
+        ackReason: null,
       });
       const rate = await ctx.store.recordAlert({ at: at(1), kind: 'stage_error_rate', message: 'crm errors 40%' });
       assert.equal(rate.eventId, null);
@@ -273,6 +276,45 @@ export function adminContract(ctx: ContractContext): void {
         [custom.id, rate.id, dead.id],
       );
       assert.equal(page2.nextCursor, null);
+    });
+
+    it('acknowledges an open alert once, with who, when and why; says why it cannot otherwise', async () => {
+      const open = await ctx.store.recordAlert({ at: at(0), kind: 'dead', eventId: 5, message: 'event 5 is dead' });
+      const gone = await ctx.store.recordAlert({ at: at(1), kind: 'dead', eventId: 6, message: 'event 6 is dead' });
+      await ctx.store.resolveAlert(gone.id, at(MINUTE));
+      const ack = { actor: 'ops@example.com', reason: 'NIT corregido', now: at(2 * MINUTE) };
+
+      const done = await ctx.store.acknowledgeAlert({ id: open.id, ...ack });
+      assert.equal(done.status, 'acknowledged');
+      assert.deepEqual(done.status === 'acknowledged' && [done.alert.acknowledgedAt, done.alert.acknowledgedBy, done.alert.ackReason, done.alert.resolvedAt], [
+        at(2 * MINUTE), 'ops@example.com', 'NIT corregido', null,
+      ]);
+      const twice = await ctx.store.acknowledgeAlert({ id: open.id, actor: 'other@example.com', reason: 'again', now: at(3 * MINUTE) });
+      assert.equal(twice.status, 'already_acknowledged');
+      assert.equal('alert' in twice ? twice.alert.acknowledgedBy : null, 'ops@example.com', 'the first acknowledgement stays');
+      assert.equal((await ctx.store.acknowledgeAlert({ id: gone.id, ...ack })).status, 'resolved');
+      assert.equal((await ctx.store.acknowledgeAlert({ id: 987_654, ...ack })).status, 'not_found');
+      const listed = (await ctx.store.listAlerts()).items.find((a) => a.id === open.id);
+      assert.equal(listed?.ackReason, 'NIT corregido');
+      assert.equal((await ctx.store.listAlerts()).items.find((a) => a.id === gone.id)?.acknowledgedAt, null);
+    });
+
+    it("resolves an event's open alerts of the given kinds, and only those", async () => {
+      const dead = await ctx.store.recordAlert({ at: at(0), kind: 'dead', eventId: 7, message: 'event 7 is dead' });
+      const retried = await ctx.store.recordAlert({ at: at(1), kind: 'retried', eventId: 7, message: 'event 7 retried' });
+      const oversold = await ctx.store.recordAlert({ at: at(2), kind: 'oversold', eventId: 7, message: 'SKU short' });
+      const other = await ctx.store.recordAlert({ at: at(3), kind: 'dead', eventId: 8, message: 'event 8 is dead' });
+      const earlier = await ctx.store.recordAlert({ at: at(4), kind: 'dead', eventId: 7, message: 'resolved before' });
+      await ctx.store.resolveAlert(earlier.id, at(MINUTE));
+
+      assert.equal(await ctx.store.resolveAlertsForEvent(7, ['dead', 'retried'], at(2 * MINUTE)), 2);
+      assert.equal(await ctx.store.resolveAlertsForEvent(7, ['dead', 'retried'], at(3 * MINUTE)), 0, 'already resolved');
+      assert.equal(await ctx.store.resolveAlertsForEvent(7, [], at(3 * MINUTE)), 0);
+      const resolvedAt = new Map((await ctx.store.listAlerts()).items.map((a) => [a.id, a.resolvedAt]));
+      assert.deepEqual(
+        [dead, retried, oversold, other, earlier].map((a) => resolvedAt.get(a.id)),
+        [at(2 * MINUTE), at(2 * MINUTE), null, null, at(MINUTE)],
+      );
     });
   });
 }

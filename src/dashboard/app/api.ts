@@ -104,7 +104,9 @@ export const api = {
     request<FlagView>('PUT', `/api/flags/${encodeURIComponent(key)}`, { value, reason }),
   flagHistory: (key: string) => request<Page<FlagChange>>('GET', `/api/flags/${encodeURIComponent(key)}/history?limit=20`),
   /** Stored alerts, plus those computed now (dead, retried more than once, stuck, error rates). */
-  alerts: () => request<Page<AlertView> & { computed?: AlertView[] }>('GET', '/api/alerts'),
+  alerts: (includeResolved = false) =>
+    request<Page<AlertView> & { computed?: AlertView[] }>('GET', `/api/alerts${includeResolved ? '?include=resolved' : ''}`),
+  acknowledgeAlert: (id: number, reason: string) => request<{ alert: AlertView }>('POST', `/api/alerts/${id}/ack`, { reason }),
   metrics: (since: string) => request<Metrics>('GET', `/api/metrics${query({ since })}`),
   /** Which sign-ins the server offers; readable before anyone is signed in. */
   signInMethods: () => request<SignInMethods>('GET', '/auth/methods'),

@@ -178,6 +178,11 @@ export interface AlertView {
   message: string;
   details: Record<string, JsonValue> | null;
   resolvedAt: string | null;
+  acknowledgedAt?: string | null;
+  acknowledgedBy?: string | null;
+  ackReason?: string | null;
+  /** Derived from the events now (negative id, not stored): cannot be acknowledged. */
+  computed?: boolean;
 }
 
 export interface StageMetrics {

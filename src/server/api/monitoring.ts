@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AlertKind, JsonObject } from '../../core/types.js';
 import type { AttemptSample } from '../../store/store.js';
+import { HttpError } from '../http-errors.js';
 import { parseInput, requireScope, type ApiContext } from './context.js';
 
 /** Alerts (stored and computed), metrics, the audit log and rejected deliveries. */
@@ -19,6 +20,19 @@ const pageQuery = z.object({
   cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
+const alertsQuery = pageQuery.extend({
+  include: z.enum(['resolved'], { message: 'include must be "resolved" (or left out for open alerts only)' }).optional(),
+});
+const ackBody = z
+  .object({
+    reason: z
+      .string({ message: 'reason is required: say why this alert needs no more attention, e.g. "NIT fixed in WorldOffice, retrying"' })
+      .trim()
+      .min(1, 'reason must not be empty: say why this alert needs no more attention')
+      .max(500),
+  })
+  .strict();
+const NOT_ACKNOWLEDGED = { acknowledgedAt: null, acknowledgedBy: null, ackReason: null } as const;
 const auditQuery = pageQuery.extend({ action: z.string().max(100).optional(), actor: z.string().max(200).optional() });
 const metricsQuery = z.object({ since: z.iso.datetime({ offset: true }).optional() });
 const rejectionsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
@@ -31,8 +45,12 @@ const ERROR_RATE_MIN_SAMPLES = 5;
 export async function computeAlerts(ctx: ApiContext): Promise<ComputedAlert[]> {
   const now = ctx.now();
   const alerts: ComputedAlert[] = [];
+  // The engine stores a `dead` alert (stage, code, attempts) on every path to dead: that one is
+  // the record. A computed one only covers dead events without it (older data, a lost write).
+  const storedDead = await eventsWithOpenDeadAlert(ctx);
   const dead = await ctx.store.listEvents({ status: 'dead' }, { limit: COMPUTED_LIMIT });
   for (const event of dead.items) {
+    if (storedDead.has(event.id)) continue;
     alerts.push({
       kind: 'dead',
       at: event.updatedAt,
@@ -86,6 +104,19 @@ export async function computeAlerts(ctx: ApiContext): Promise<ComputedAlert[]> {
     });
   }
   return alerts;
+}
+
+async function eventsWithOpenDeadAlert(ctx: ApiContext): Promise<Set<number>> {
+  const open = await ctx.store.listAlerts({ unresolvedOnly: true, limit: 500 });
+  return new Set(open.items.flatMap((alert) => (alert.kind === 'dead' && alert.eventId !== null ? [alert.eventId] : [])));
+}
+
+function alertIdParam(value: unknown): number {
+  const id = Number(value);
+  if (!Number.isSafeInteger(id) || id < 1) {
+    throw new HttpError(400, 'INVALID_REQUEST', `alert id must be a positive integer, got "${String(value)}" (computed alerts cannot be acknowledged)`);
+  }
+  return id;
 }
 
 /** The workers are behind: the oldest runnable event has waited longer than the threshold. */
@@ -174,16 +205,39 @@ async function throughput(ctx: ApiContext, since: Date, now: Date) {
 export function registerMonitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/alerts', async (request) => {
     requireScope(request, 'events:read');
-    const query = parseInput(pageQuery, request.query, 'query');
-    const stored = await ctx.store.listAlerts({ cursor: query.cursor ?? null, limit: query.limit });
+    const query = parseInput(alertsQuery, request.query, 'query');
+    // Open alerts by default: a resolved one needs nobody. `?include=resolved` shows history too.
+    const stored = await ctx.store.listAlerts({
+      cursor: query.cursor ?? null, limit: query.limit, unresolvedOnly: query.include !== 'resolved',
+    });
     // Computed alerts describe the present, so they come first on the first page only. They
     // have no stored row: a negative id (unique in this reply, not stable) and `computed: true`.
     const computed = query.cursor ? [] : await computeAlerts(ctx);
     const items = [
-      ...computed.map((alert, index) => ({ id: -(index + 1), ...alert, resolvedAt: null, computed: true })),
+      ...computed.map((alert, index) => ({ id: -(index + 1), ...alert, resolvedAt: null, ...NOT_ACKNOWLEDGED, computed: true })),
       ...stored.items.map((alert) => ({ ...alert, computed: false })),
     ];
     return { items, nextCursor: stored.nextCursor };
+  });
+
+  // Acknowledging says "seen, being handled": the alert stays open (it resolves when its cause is
+  // gone) but is shown muted, with who and why. Whoever may retry events may acknowledge.
+  app.post('/api/alerts/:id/ack', async (request) => {
+    const principal = requireScope(request, 'events:retry');
+    const id = alertIdParam((request.params as { id: string }).id);
+    const { reason } = parseInput(ackBody, request.body, 'body');
+    const now = ctx.now();
+    const result = await ctx.store.acknowledgeAlert({ id, actor: principal.email, reason, now });
+    if (result.status === 'not_found') throw new HttpError(404, 'NOT_FOUND', `alert ${id} does not exist (computed alerts, with negative ids, cannot be acknowledged)`);
+    if (result.status === 'resolved') throw new HttpError(409, 'ALERT_RESOLVED', `alert ${id} is already resolved: nothing to acknowledge`);
+    if (result.status === 'already_acknowledged') {
+      throw new HttpError(409, 'ALERT_ACKNOWLEDGED', `alert ${id} was already acknowledged by ${result.alert.acknowledgedBy ?? 'someone'}`);
+    }
+    await ctx.store.appendAudit({
+      actor: principal.email, action: 'alert.ack', target: `alert:${id}`, remoteAddress: request.ip, at: now,
+      details: { reason, kind: result.alert.kind, eventId: result.alert.eventId },
+    });
+    return { alert: { ...result.alert, computed: false } };
   });
 
   app.get('/api/metrics', async (request) => {

@@ -105,8 +105,18 @@ export const OPENAPI_DOCUMENT = {
       }),
     },
     '/api/alerts': {
-      get: op('Alerts computed now (first page only, `computed: true`, negative ids), then stored alerts', 'events:read', page('Alert'), {
-        parameters: cursorParams,
+      get: op('Open alerts: computed now (first page only, `computed: true`, negative ids), then stored ones', 'events:read', page('Alert'), {
+        parameters: [...cursorParams, query('include', { type: 'string', enum: ['resolved'], description: 'also list resolved stored alerts' })],
+      }),
+    },
+    '/api/alerts/{id}/ack': {
+      post: op('Acknowledge an open stored alert, with a reason (audited as alert.ack)', 'events:retry', { type: 'object', properties: { alert: ref('Alert') } }, {
+        parameters: [pathParam('id', { type: 'integer' })],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } } } },
+        },
+        responses: { '400': json(ref('Error'), 'No reason'), '404': json(ref('Error'), 'No such alert'), '409': json(ref('Error'), 'Already resolved or acknowledged') },
       }),
     },
     '/api/metrics': {
@@ -296,6 +306,7 @@ export const OPENAPI_DOCUMENT = {
         properties: {
           id: { type: 'integer' }, at: date, kind: { type: 'string' }, eventId: { type: ['integer', 'null'] },
           stage: { type: ['string', 'null'] }, message: { type: 'string' }, details: { type: ['object', 'null'] }, resolvedAt: nullableDate,
+          acknowledgedAt: nullableDate, acknowledgedBy: { type: ['string', 'null'] }, ackReason: { type: ['string', 'null'] },
           computed: { type: 'boolean', description: 'true: derived from the events now (dead, retried, stuck, stage_error_rate), not stored' },
         },
       },

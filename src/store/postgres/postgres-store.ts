@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type {
+  AlertKind,
   AlertRecord,
   ApiTokenRecord,
   AuditEntry,
@@ -14,6 +15,8 @@ import type {
   SessionRecord,
 } from '../../core/types.js';
 import type {
+  AlertAck,
+  AlertAckResult,
   AlertToForward,
   AttemptSample,
   ClaimAlertsToForward,
@@ -367,6 +370,14 @@ export class PostgresStore implements Store {
 
   resolveAlert(id: number, now: Date): Promise<boolean> {
     return records.resolveAlertRow(this.pool, id, now);
+  }
+
+  acknowledgeAlert(ack: AlertAck): Promise<AlertAckResult> {
+    return records.acknowledgeAlertRow(this.pool, ack);
+  }
+
+  resolveAlertsForEvent(eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {
+    return records.resolveAlertRowsForEvent(this.pool, eventId, kinds, now);
   }
 
   claimAlertsToForward(options: ClaimAlertsToForward): Promise<AlertToForward[]> {

@@ -1,4 +1,5 @@
 import type {
+  AlertKind,
   AlertRecord,
   ApiTokenRecord,
   AuditEntry,
@@ -8,6 +9,8 @@ import type {
   SessionRecord,
 } from '../../core/types.js';
 import type {
+  AlertAck,
+  AlertAckResult,
   AlertToForward,
   ClaimAlertsToForward,
   EntityTransition,
@@ -229,4 +232,27 @@ export async function resolveAlertRow(db: Queryable, id: number, now: Date): Pro
   if (!Number.isSafeInteger(id)) return false;
   const result = await db.query('UPDATE alerts SET resolved_at = $2 WHERE id = $1 AND resolved_at IS NULL', [id, now]);
   return result.rowCount === 1;
+}
+
+export async function resolveAlertRowsForEvent(db: Queryable, eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {
+  if (!Number.isSafeInteger(eventId) || kinds.length === 0) return 0;
+  const result = await db.query(
+    'UPDATE alerts SET resolved_at = $3 WHERE event_id = $1 AND resolved_at IS NULL AND kind = ANY($2::text[])',
+    [eventId, [...kinds], now],
+  );
+  return result.rowCount ?? 0;
+}
+
+export async function acknowledgeAlertRow(db: Queryable, ack: AlertAck): Promise<AlertAckResult> {
+  if (!Number.isSafeInteger(ack.id)) return { status: 'not_found' };
+  const updated = await db.query<AlertRow>(
+    `UPDATE alerts SET acknowledged_at = $2, acknowledged_by = $3, ack_reason = $4
+     WHERE id = $1 AND resolved_at IS NULL AND acknowledged_at IS NULL RETURNING *`,
+    [ack.id, ack.now, storableText(ack.actor), storableText(ack.reason)],
+  );
+  if (updated.rows[0]) return { status: 'acknowledged', alert: toAlert(updated.rows[0]) };
+  const current = await db.query<AlertRow>('SELECT * FROM alerts WHERE id = $1', [ack.id]);
+  const row = current.rows[0];
+  if (!row) return { status: 'not_found' };
+  return { status: row.resolved_at !== null ? 'resolved' : 'already_acknowledged', alert: toAlert(row) };
 }

@@ -306,6 +306,9 @@ export interface AlertRow {
   message: string;
   details: JsonObject | null;
   resolved_at: Date | null;
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+  ack_reason: string | null;
 }
 
 export function toAlert(row: AlertRow): AlertRecord {
@@ -318,6 +321,9 @@ export function toAlert(row: AlertRow): AlertRecord {
     message: row.message,
     details: row.details,
     resolvedAt: row.resolved_at,
+    acknowledgedAt: row.acknowledged_at,
+    acknowledgedBy: row.acknowledged_by,
+    ackReason: row.ack_reason,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { AlertKind, AlertRecord, ApiTokenRecord, JsonObject, Page, RejectedDelivery, SessionRecord } from '../../core/types.js';
 import { decodeCursor, pageLimit, toPage } from '../cursor.js';
-import type { ListOptions, NewAlert, NewApiToken, NewRejection } from '../store.js';
+import type { AlertAck, AlertAckResult, ListOptions, NewAlert, NewApiToken, NewRejection } from '../store.js';
 import type { SqliteContext } from './connection.js';
 import { fromJson, optionalDate, toDate, toJson, toMs } from './rows.js';
 import { storableText, storableTextOrNull } from '../storable.js';
@@ -166,9 +166,12 @@ export interface AlertRow {
   message: string;
   details: string | null;
   resolved_at: number | null;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
+  ack_reason: string | null;
 }
 
-export const ALERT_COLUMNS = 'id, at, kind, event_id, stage, message, details, resolved_at';
+export const ALERT_COLUMNS = 'id, at, kind, event_id, stage, message, details, resolved_at, acknowledged_at, acknowledged_by, ack_reason';
 
 export const toAlert = (row: AlertRow): AlertRecord => ({
   id: row.id,
@@ -179,6 +182,9 @@ export const toAlert = (row: AlertRow): AlertRecord => ({
   message: row.message,
   details: fromJson<JsonObject>(row.details),
   resolvedAt: optionalDate(row.resolved_at),
+  acknowledgedAt: optionalDate(row.acknowledged_at),
+  acknowledgedBy: row.acknowledged_by,
+  ackReason: row.ack_reason,
 });
 
 export function recordAlert(ctx: SqliteContext, alert: NewAlert): AlertRecord {
@@ -208,4 +214,29 @@ export function listAlerts(ctx: SqliteContext, options: ListOptions & { unresolv
 
 export function resolveAlert(ctx: SqliteContext, id: number, now: Date): boolean {
   return ctx.run('UPDATE alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL', toMs(now), id).changes === 1;
+}
+
+export function resolveAlertsForEvent(ctx: SqliteContext, eventId: number, kinds: readonly AlertKind[], now: Date): number {
+  if (kinds.length === 0) return 0;
+  return ctx.run(
+    `UPDATE alerts SET resolved_at = ? WHERE event_id = ? AND resolved_at IS NULL AND kind IN (${kinds.map(() => '?').join(', ')})`,
+    toMs(now),
+    eventId,
+    ...kinds,
+  ).changes;
+}
+
+export function acknowledgeAlert(ctx: SqliteContext, ack: AlertAck): AlertAckResult {
+  const row = ctx.get<AlertRow>(
+    `UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ?, ack_reason = ?
+      WHERE id = ? AND resolved_at IS NULL AND acknowledged_at IS NULL RETURNING ${ALERT_COLUMNS}`,
+    toMs(ack.now),
+    storableText(ack.actor),
+    storableText(ack.reason),
+    ack.id,
+  );
+  if (row !== undefined) return { status: 'acknowledged', alert: toAlert(row) };
+  const current = ctx.get<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE id = ?`, ack.id);
+  if (current === undefined) return { status: 'not_found' };
+  return { status: current.resolved_at !== null ? 'resolved' : 'already_acknowledged', alert: toAlert(current) };
 }

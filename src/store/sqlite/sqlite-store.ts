@@ -1,4 +1,5 @@
 import type {
+  AlertKind,
   AlertRecord,
   ApiTokenRecord,
   AuditEntry,
@@ -13,6 +14,8 @@ import type {
   SessionRecord,
 } from '../../core/types.js';
 import type {
+  AlertAck,
+  AlertAckResult,
   AlertToForward,
   AttemptSample,
   ClaimAlertsToForward,
@@ -284,6 +287,14 @@ export class SqliteStore implements Store {
 
   async resolveAlert(id: number, now: Date): Promise<boolean> {
     return access.resolveAlert(this.ctx, id, now);
+  }
+
+  async acknowledgeAlert(ack: AlertAck): Promise<AlertAckResult> {
+    return access.acknowledgeAlert(this.ctx, ack);
+  }
+
+  async resolveAlertsForEvent(eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {
+    return access.resolveAlertsForEvent(this.ctx, eventId, kinds, now);
   }
 
   async claimAlertsToForward(options: ClaimAlertsToForward): Promise<AlertToForward[]> {

@@ -11,7 +11,8 @@ import { DetailsPanel, type Selection } from './DetailsPanel.js';
 import { EventsTable } from './EventsTable.js';
 import { Filters } from './Filters.js';
 import { FlagsPanel } from './FlagsPanel.js';
-import { AlertsView, MetricsView } from './OperationsViews.js';
+import { AlertsView } from './AlertsView.js';
+import { MetricsView } from './OperationsViews.js';
 
 export type View = 'events' | 'alerts' | 'metrics' | 'flags';
 const VIEWS: View[] = ['events', 'alerts', 'metrics', 'flags'];

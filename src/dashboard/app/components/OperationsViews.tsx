@@ -1,40 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useSession } from '../context.js';
-import { alertKindLabel, alertText } from '../alerts.js';
 import { stageLabel } from '../labels.js';
-import type { AlertView, Metrics } from '../types.js';
+import type { Metrics } from '../types.js';
 
 type Notice = (message: string, isError?: boolean) => void;
-
-export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpenEvent: (eventId: number) => void }) {
-  const { t, formats } = useSession();
-  const [alerts, setAlerts] = useState<AlertView[] | null>(null);
-  useEffect(() => {
-    api
-      .alerts()
-      .then((page) => setAlerts([...(page.computed ?? []), ...page.items]))
-      .catch((error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true));
-  }, []);
-  if (!alerts) return <p class="muted">{t('loading')}</p>;
-  if (alerts.length === 0) return <p class="muted">{t('noAlerts')}</p>;
-  return (
-    <ul class="alerts" data-testid="alerts">
-      {alerts.map((alert, index) => (
-        <li key={`${alert.kind}-${alert.id ?? ''}-${alert.eventId ?? ''}-${index}`} class={`alert alert-${alert.kind}`}>
-          <span class="badge">{alertKindLabel(t, alert.kind, alert.details)}</span> <span class="muted small">{formats.dateTime(alert.at)}</span>
-          <div>{alertText(t, formats, alert)}</div>
-          {alert.stage && alert.kind !== 'dead' && alert.kind !== 'stage_error_rate' && <div class="small">{alert.stage}</div>}
-          {alert.eventId !== null && (
-            <button type="button" class="link" onClick={() => onOpenEvent(alert.eventId as number)}>
-              #{alert.eventId}
-            </button>
-          )}
-        </li>
-      ))}
-    </ul>
-  );
-}
 
 export function MetricsView({ onNotice }: { onNotice: Notice }) {
   const { t, formats, config, language } = useSession();

@@ -1,0 +1,99 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { useSession } from '../context.js';
+import { alertKindLabel, alertText } from '../alerts.js';
+import type { AlertView } from '../types.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
+
+type Notice = (message: string, isError?: boolean) => void;
+
+/** Only stored, open, unacknowledged alerts can be acknowledged (computed ones have no row). */
+function acknowledgeable(alert: AlertView): alert is AlertView & { id: number } {
+  return alert.computed !== true && typeof alert.id === 'number' && alert.id > 0 && !alert.resolvedAt && !alert.acknowledgedAt;
+}
+
+/**
+ * Open alerts (resolved ones behind a toggle). Acknowledging one asks for a reason, which the
+ * server stores and audits; the alert stays listed, muted, with who and why, until it resolves.
+ */
+export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpenEvent: (eventId: number) => void }) {
+  const { t, formats, can } = useSession();
+  const [alerts, setAlerts] = useState<AlertView[] | null>(null);
+  const [showResolved, setShowResolved] = useState(false);
+  const [asking, setAsking] = useState<(AlertView & { id: number }) | null>(null);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    api
+      .alerts(showResolved)
+      .then((page) => setAlerts([...(page.computed ?? []), ...page.items]))
+      .catch((error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true));
+  }, [showResolved, version]);
+  const acknowledge = async (alert: AlertView & { id: number }, reason: string) => {
+    try {
+      await api.acknowledgeAlert(alert.id, reason);
+      onNotice(t('alertAcknowledged'));
+      setVersion((v) => v + 1);
+    } catch (error) {
+      onNotice(error instanceof Error ? error.message : String(error), true);
+    }
+  };
+  const mayAck = can('events:retry');
+  return (
+    <>
+      <label class="alerts-toggle small">
+        <input type="checkbox" checked={showResolved} data-testid="alerts-show-resolved" onChange={(change) => setShowResolved((change.currentTarget as HTMLInputElement).checked)} />{' '}
+        {t('alertShowResolved')}
+      </label>
+      {!alerts && <p class="muted">{t('loading')}</p>}
+      {alerts?.length === 0 && <p class="muted">{t('noAlerts')}</p>}
+      {alerts && alerts.length > 0 && (
+        <ul class="alerts" data-testid="alerts">
+          {alerts.map((alert, index) => (
+            <li
+              key={`${alert.kind}-${alert.id ?? ''}-${alert.eventId ?? ''}-${index}`}
+              class={`alert alert-${alert.kind}${alert.acknowledgedAt ? ' alert-acked' : ''}${alert.resolvedAt ? ' alert-resolved' : ''}`}
+              data-testid={alert.id !== undefined && alert.id > 0 ? `alert-${alert.id}` : undefined}
+            >
+              <span class="badge">{alertKindLabel(t, alert.kind, alert.details)}</span> <span class="muted small">{formats.dateTime(alert.at)}</span>
+              {alert.resolvedAt && <span class="badge badge-ok">{t('alertResolved')} {formats.dateTime(alert.resolvedAt)}</span>}
+              <div>{alertText(t, formats, alert)}</div>
+              {alert.stage && alert.kind !== 'dead' && alert.kind !== 'stage_error_rate' && <div class="small">{alert.stage}</div>}
+              {alert.acknowledgedAt && (
+                <div class="small" data-testid="alert-ack">
+                  {t('alertAckedBy')} {alert.acknowledgedBy ?? '?'} · {formats.dateTime(alert.acknowledgedAt)}: “{alert.ackReason ?? ''}”
+                </div>
+              )}
+              <div class="alert-actions">
+                {alert.eventId !== null && (
+                  <button type="button" class="link" onClick={() => onOpenEvent(alert.eventId as number)}>
+                    #{alert.eventId}
+                  </button>
+                )}
+                {mayAck && acknowledgeable(alert) && (
+                  <button type="button" class="small" data-testid="alert-ack-button" onClick={() => setAsking(alert)}>
+                    {t('alertAcknowledge')}
+                  </button>
+                )}
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {asking && (
+        <ConfirmDialog
+          title={`${t('alertAcknowledge')}: ${alertKindLabel(t, asking.kind, asking.details)}`}
+          body={`${alertText(t, formats, asking)}. ${t('alertAckBody')}`}
+          confirmLabel={t('alertAcknowledge')}
+          reasonLabel={t('alertAckReason')}
+          reasonMissing={t('alertAckReasonMissing')}
+          onCancel={() => setAsking(null)}
+          onConfirm={(reason) => {
+            const alert = asking;
+            setAsking(null);
+            void acknowledge(alert, reason);
+          }}
+        />
+      )}
+    </>
+  );
+}

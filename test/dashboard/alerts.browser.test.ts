@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage, type DashboardServer } from '../helpers/browser.js';
+import { AUTH, OPERATOR } from './fixtures.js';
+import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtures.js';
+
+/**
+ * Alerts a finance person can trust, in real Chromium at desktop and phone sizes and in both
+ * languages: open alerts only (resolved ones behind a toggle), and acknowledging one asks for
+ * a reason, after which it is shown muted with who and why (and the audit log has it).
+ */
+
+const skip = browserSkip();
+
+const WORDS = {
+  es: { ack: 'Atender', missing: 'Escriba por qué atiende esta alerta.', ackedBy: 'Atendida por', showResolved: 'Mostrar también las resueltas', resolved: 'Resuelta' },
+  en: { ack: 'Acknowledge', missing: 'Write why you are acknowledging this alert.', ackedBy: 'Acknowledged by', showResolved: 'Also show resolved alerts', resolved: 'Resolved' },
+} as const;
+
+const SIZES = {
+  desktop: { width: 1366, height: 768 },
+  phone: { width: 390, height: 844 },
+} as const;
+
+describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium, both sizes, both languages)', { skip }, () => {
+  let server: DashboardServer;
+  let browser: Browser;
+  let seq = 0;
+
+  before(async () => {
+    server = await startDashboardServer({ columns: OP_COLUMNS, flags: OP_FLAGS, pipelines: OP_PIPELINES, sources: OP_SOURCES, auth: AUTH, signIn: { kind: 'dev' } });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const language of ['es', 'en'] as const) {
+    for (const size of ['desktop', 'phone'] as const) {
+      const words = WORDS[language];
+      test(`${size}, ${language}: a resolved alert is hidden until asked for; an open one is acknowledged with a reason`, async () => {
+        seq += 1;
+        const eventId = 9000 + seq;
+        const open = await server.store.recordAlert({
+          at: new Date(), kind: 'dead', eventId, stage: 'crm_upsert', message: `event ${eventId} is dead`,
+          details: { code: 'HTTP_404', error: 'contact not found', attempts: 3 },
+        });
+        const gone = await server.store.recordAlert({ at: new Date(), kind: 'dead', eventId: eventId + 100, message: 'old' });
+        await server.store.resolveAlert(gone.id, new Date());
+
+        const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
+        await confineToLocalhost(context);
+        const page = await context.newPage();
+        const seen = watchPage(page);
+        try {
+          await page.goto(server.baseUrl);
+          const form = page.getByTestId('dev-login');
+          await form.waitFor();
+          await form.locator('input[name="email"]').fill(OPERATOR);
+          await form.locator('button[type="submit"]').click();
+          await page.getByTestId('me').filter({ hasText: OPERATOR }).waitFor();
+          await page.goto(`${server.baseUrl}/#/alerts`);
+          const item = page.getByTestId(`alert-${open.id}`);
+          await item.waitFor();
+          assert.equal(await page.getByTestId(`alert-${gone.id}`).count(), 0, 'resolved alerts are hidden by default');
+
+          await item.getByTestId('alert-ack-button').click();
+          const dialog = page.getByTestId('confirm-dialog');
+          await dialog.waitFor();
+          await page.getByTestId('confirm-button').click();
+          assert.equal(await page.getByTestId('reason-missing').textContent(), words.missing, 'a reason is required');
+          await screenshot(page, `alerts-${size}-${language}-1-ack-dialog`);
+          await page.getByTestId('confirm-reason').fill('Contacto creado a mano en el CRM');
+          await page.getByTestId('confirm-button').click();
+          const ack = item.getByTestId('alert-ack');
+          await ack.waitFor();
+          assert.equal(await item.getByTestId('alert-ack-button').count(), 0, 'acknowledged once');
+          assert.match((await ack.textContent()) ?? '', new RegExp(`^${words.ackedBy} ${OPERATOR} · .+: “Contacto creado a mano en el CRM”$`));
+          assert.match((await item.getAttribute('class')) ?? '', /alert-acked/, 'shown muted');
+          const audit = (await server.store.listAudit({ action: 'alert.ack' })).items.find((e) => e.target === `alert:${open.id}`);
+          assert.deepEqual([audit?.actor, audit?.details?.reason], [OPERATOR, 'Contacto creado a mano en el CRM']);
+          const width = await page.evaluate(() => document.documentElement.scrollWidth);
+          assert.ok(width <= SIZES[size].width, `no sideways scrolling (page is ${width}px wide)`);
+          await screenshot(page, `alerts-${size}-${language}-2-acknowledged`);
+
+          await page.getByLabel(words.showResolved).check();
+          const resolved = page.getByTestId(`alert-${gone.id}`);
+          await resolved.waitFor();
+          assert.match((await resolved.textContent()) ?? '', new RegExp(words.resolved));
+          assert.equal(await resolved.getByTestId('alert-ack-button').count(), 0, 'a resolved alert cannot be acknowledged');
+          await screenshot(page, `alerts-${size}-${language}-3-with-resolved`);
+          assert.deepEqual(seen.errors, []);
+        } finally {
+          await context.close();
+        }
+      });
+    }
+  }
+});
