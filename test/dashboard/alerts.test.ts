@@ -57,3 +57,19 @@ describe('why an event was ignored, in plain words', () => {
     assert.equal(technicalIgnoreDetail(own), null);
   });
 });
+
+describe('a dead alert, as on the rows', () => {
+  test('names the stage by its label and the error in plain words when the page gives them', async () => {
+    const { explainError } = await import('../../src/dashboard/app/errors.js');
+    const dead = alert('dead', { code: 'HTTP_404', error: 'fr360_query: FR360: GET /invoices/X answered 404', attempts: 1 });
+    const withStage = { ...dead, stage: 'fr360_query' };
+    const words = {
+      stageLabel: (stage: string) => (stage === 'fr360_query' ? 'Consulta de la factura en FR360' : stage),
+      plainError: (code: string | null, message: string) => explainError('es', { message, retriable: true, ...(code ? { code } : {}) }).what,
+    };
+    const text = alertText(es.t, es.formats, withStage, words);
+    assert.match(text, /^Evento #7 falló definitivamente \(intentos: 1\) — Consulta de la factura en FR360: /);
+    assert.doesNotMatch(text, /HTTP_404|fr360_query|answered 404/, 'no engineer text');
+    assert.match(alertText(es.t, es.formats, withStage), /— fr360_query: fr360_query: FR360/, 'without the page words: the server text');
+  });
+});

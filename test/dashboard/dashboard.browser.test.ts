@@ -247,7 +247,10 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await alerts.waitFor();
     const deadAlert = alerts.locator('li.alert-dead');
     const alertText = (await deadAlert.first().textContent()) ?? '';
-    assert.match(alertText, new RegExp(`Evento #${deadEventId} falló definitivamente \\(intentos: 3\\): Timeout after 30s calling CRM`));
+    // This alert carries no error code: the connector's own sentence is shown (a coded one is
+    // worded in plain language: test/dashboard/alerts.test.ts); the server's text is one click away.
+    assert.ok(alertText.includes(`Evento #${deadEventId} falló definitivamente (intentos: 3): Timeout after 30s calling CRM`), alertText);
+    assert.equal(await deadAlert.first().locator('details.technical').count(), 1, 'the technical text is one click away');
     assert.match(alertText, /^Fallido/, 'the kind in Spanish too');
     await screenshot(page, '10-alerts');
 

@@ -27,7 +27,13 @@ export function alertKindLabel(t: Translate, kind: string, details?: AlertView['
  * (computed ones always, stored ones mostly), so they are worded here in the page's language.
  * Alerts of other kinds (written by pipelines) keep their own message.
  */
-export function alertText(t: Translate, formats: Formats, alert: AlertView): string {
+/** How the page names a stage and words an error code; without them, the server's own words. */
+export interface AlertWords {
+  stageLabel(stage: string): string;
+  plainError(code: string | null, message: string): string;
+}
+
+export function alertText(t: Translate, formats: Formats, alert: AlertView, words?: AlertWords): string {
   const details = alert.details ?? {};
   const number = (key: string): number | null => (typeof details[key] === 'number' ? details[key] : null);
   const text = (key: string): string | null => (typeof details[key] === 'string' ? details[key] : null);
@@ -39,8 +45,8 @@ export function alertText(t: Translate, formats: Formats, alert: AlertView): str
       return [
         `${event} ${t('alertDead')}`,
         attempts !== null ? ` (${t('attempts').toLowerCase()}: ${attempts})` : '',
-        alert.stage ? ` — ${alert.stage}` : '',
-        error ? `: ${error}` : '',
+        alert.stage ? ` — ${words ? words.stageLabel(alert.stage) : alert.stage}` : '',
+        error ? `: ${words ? words.plainError(text('code'), error) : error}` : '',
       ].join('');
     }
     case 'retried': {

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useSession } from '../context.js';
-import { alertKindLabel, alertText } from '../alerts.js';
+import { alertKindLabel, alertText, type AlertWords } from '../alerts.js';
+import { explainError } from '../errors.js';
+import { stageLabel } from '../labels.js';
 import type { AlertView } from '../types.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 
@@ -17,7 +19,13 @@ function acknowledgeable(alert: AlertView): alert is AlertView & { id: number } 
  * server stores and audits; the alert stays listed, muted, with who and why, until it resolves.
  */
 export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpenEvent: (eventId: number) => void }) {
-  const { t, formats, can } = useSession();
+  const { t, formats, can, config, language } = useSession();
+  // Stage labels and plain error messages, as on the events' rows; the server's words stay one click away.
+  const words: AlertWords = {
+    stageLabel: (stage) => stageLabel(config, language, stage, null),
+    // Without a code the connector's own sentence says more than a generic one.
+    plainError: (code, message) => (code ? explainError(language, { message, code, retriable: true }).what : message),
+  };
   const [alerts, setAlerts] = useState<AlertView[] | null>(null);
   const [showResolved, setShowResolved] = useState(false);
   const [asking, setAsking] = useState<(AlertView & { id: number }) | null>(null);
@@ -56,7 +64,13 @@ export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpen
             >
               <span class="badge">{alertKindLabel(t, alert.kind, alert.details)}</span> <span class="muted small">{formats.dateTime(alert.at)}</span>
               {alert.resolvedAt && <span class="badge badge-ok">{t('alertResolved')} {formats.dateTime(alert.resolvedAt)}</span>}
-              <div>{alertText(t, formats, alert)}</div>
+              <div>{alertText(t, formats, alert, words)}</div>
+              {alert.kind === 'dead' && (
+                <details class="technical small">
+                  <summary>{t('technicalDetail')}</summary>
+                  <code>{alert.message}</code>
+                </details>
+              )}
               {alert.stage && alert.kind !== 'dead' && alert.kind !== 'stage_error_rate' && <div class="small">{alert.stage}</div>}
               {alert.acknowledgedAt && (
                 <div class="small" data-testid="alert-ack">
@@ -82,7 +96,7 @@ export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpen
       {asking && (
         <ConfirmDialog
           title={`${t('alertAcknowledge')}: ${alertKindLabel(t, asking.kind, asking.details)}`}
-          body={`${alertText(t, formats, asking)}. ${t('alertAckBody')}`}
+          body={`${alertText(t, formats, asking, words)}. ${t('alertAckBody')}`}
           confirmLabel={t('alertAcknowledge')}
           reasonLabel={t('alertAckReason')}
           reasonMissing={t('alertAckReasonMissing')}
