@@ -58,19 +58,29 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
   return withEnvironmentSources(validateConfig(exported, origin), env);
 }
 
-/** The config file's default export, not validated yet (see `loadConfigFile`). */
-export async function importConfigFile(file: string): Promise<unknown> {
-  let module: { default?: unknown };
-  try {
-    if (/\.[mc]?ts$/.test(file)) await registerTypeScriptLoader();
-    module = (await import(pathToFileURL(file).href)) as { default?: unknown };
-  } catch (err) {
-    throw new ConfigError(`could not load ${file}: ${errorMessage(err)}`, { cause: err, code: 'CONFIG_LOAD_FAILED' });
-  }
+/**
+ * The default export of a user's module — the config, or `webpig verify --deliveries FILE` —
+ * TypeScript through the process-wide tsx loader (never tsx's namespaced `tsImport`: see
+ * `registerTypeScriptLoader`). Import errors are thrown as they are, for the caller to word.
+ */
+export async function importDefaultExport(file: string): Promise<unknown> {
+  if (/\.[mc]?ts$/.test(file)) await registerTypeScriptLoader();
+  const module = (await import(pathToFileURL(path.resolve(file)).href)) as { default?: unknown };
   let exported = module.default;
   // tsx may wrap a TypeScript module's default export once more.
   if (exported && typeof exported === 'object' && 'default' in exported && !('sources' in exported)) {
     exported = (exported as { default: unknown }).default;
+  }
+  return exported;
+}
+
+/** The config file's default export, not validated yet (see `loadConfigFile`). */
+export async function importConfigFile(file: string): Promise<unknown> {
+  let exported: unknown;
+  try {
+    exported = await importDefaultExport(file);
+  } catch (err) {
+    throw new ConfigError(`could not load ${file}: ${errorMessage(err)}`, { cause: err, code: 'CONFIG_LOAD_FAILED' });
   }
   if (exported === undefined) throw new ConfigError(`${file} has no default export (export default defineConfig({...}))`);
   return exported;

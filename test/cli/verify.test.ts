@@ -52,7 +52,7 @@ describe('webpig verify (the guide, run)', () => {
   before(async () => {
     ledger = await startEffectsServer();
     dir = mkdtempSync(path.join(tmpdir(), 'webpig-verify-test-'));
-    writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+    // No package.json: a CommonJS-scoped project, as `npm init -y` makes (the loader the config uses).
     writeFileSync(path.join(dir, 'verify-deliveries.ts'), snippet('verify-deliveries.ts'));
   });
   after(async () => {

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
+import { importDefaultExport } from '../../config/load-config.js';
 import pino from 'pino';
 import { stageRetryPolicy, type PipelineDefinition } from '../../core/pipeline.js';
 import { createWorker } from '../../engine/worker.js';
@@ -28,18 +28,12 @@ const WORKER_TIMEOUT_MS = 5 * 60_000;
 type DeliveryFactory = (index: number) => VerifyDelivery | Promise<VerifyDelivery>;
 
 async function loadDeliveries(file: string): Promise<DeliveryFactory> {
-  const absolute = path.resolve(file);
-  const url = pathToFileURL(absolute).href;
-  let module: { default?: unknown };
+  let exported: unknown;
   try {
-    module = /\.m?ts$/.test(absolute)
-      ? ((await (await import('tsx/esm/api')).tsImport(url, import.meta.url)) as { default?: unknown })
-      : ((await import(url)) as { default?: unknown });
+    exported = await importDefaultExport(file);
   } catch (err) {
     throw new UsageError(`could not load --deliveries ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  let exported = module.default;
-  if (exported && typeof exported === 'object' && 'default' in exported) exported = (exported as { default: unknown }).default;
   if (typeof exported !== 'function') {
     throw new UsageError(`--deliveries ${file} must export by default a function (index) => ({ source, method, query, headers, body })`);
   }
