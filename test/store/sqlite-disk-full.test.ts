@@ -40,18 +40,24 @@ async function send(baseUrl: string, id: string): Promise<number> {
   return response.status;
 }
 
+/** A tmpfs of VOLUME_MB megabytes in a fresh temporary directory (root only: see `skip`). */
+function mountSmallVolume(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'webpig-full-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${VOLUME_MB}m`, 'tmpfs', dir]);
+  return dir;
+}
+
+function unmountVolume(dir: string): void {
+  execFileSync('umount', [dir]);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 const walSize = (file: string): number => (existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0);
 
 describe('SQLite on a full disk', { skip }, () => {
   let volume: string;
-  before(() => {
-    volume = mkdtempSync(join(tmpdir(), 'webpig-full-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${VOLUME_MB}m`, 'tmpfs', volume]);
-  });
-  after(() => {
-    execFileSync('umount', [volume]);
-    rmSync(volume, { recursive: true, force: true });
-  });
+  before(() => (volume = mountSmallVolume()));
+  after(() => unmountVolume(volume));
 
   it('answers 503 while full, 200 again once space is freed, loses nothing, and the WAL shrinks', { timeout: 120_000 }, async () => {
     const file = join(volume, 'full.db');
@@ -112,14 +118,8 @@ describe('SQLite on a full disk', { skip }, () => {
 
 describe('SQLite on a full disk, with `webpig serve` and `webpig worker` as separate processes', { skip }, () => {
   let volume: string;
-  before(() => {
-    volume = mkdtempSync(join(tmpdir(), 'webpig-full-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${VOLUME_MB}m`, 'tmpfs', volume]);
-  });
-  after(() => {
-    execFileSync('umount', [volume]);
-    rmSync(volume, { recursive: true, force: true });
-  });
+  before(() => (volume = mountSmallVolume()));
+  after(() => unmountVolume(volume));
 
   // The worker rewrites each event's row while it runs it, so the WAL grows faster than the
   // data: left to grow, it took the space the checkpoint needed and nothing recovered.
