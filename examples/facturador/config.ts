@@ -28,6 +28,7 @@ export interface FacturadorConfig {
   frapp: ServiceEndpoint;
   clientify: ServiceEndpoint;
   worldoffice: ServiceEndpoint;
+  /** Strapi v5: the server with its REST prefix, e.g. `https://cms.example.com/api`. */
   strapi: ServiceEndpoint;
   callbell: ServiceEndpoint;
 }
@@ -41,7 +42,7 @@ export function sandboxFacturadorConfig(baseUrl: string, source = 'epayco'): Fac
     frapp: at('frapp'),
     clientify: at('clientify'),
     worldoffice: at('worldoffice'),
-    strapi: at('strapi'),
+    strapi: at('strapi/api'),
     callbell: at('callbell'),
   };
 }

@@ -216,14 +216,20 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
             (await findCartera(config.strapi, agreementId, ctx.signal)) ??
             (await createCartera(
               config.strapi,
-              { acuerdo: agreementId, documentId: customer.documentId, customerName: customer.name, total: product.price * product.installments },
+              {
+                acuerdo: agreementId,
+                documentId: customer.documentId,
+                customerName: customer.name,
+                phone: customer.phone,
+                total: product.price * product.installments,
+              },
               ctx.signal,
             ));
           if (hasPayment(cartera, ctx)) {
             ctx.log.warn('payment already applied to the cartera: not applying it again', { carteraId: cartera.id, reference });
             return carteraData(cartera, false);
           }
-          const updated = await applyPayment(config.strapi, cartera.id, { reference, amount: extractionOf(ctx).amount }, ctx.signal);
+          const updated = await applyPayment(config.strapi, cartera.documentId, { reference, amount: extractionOf(ctx).amount }, ctx.signal);
           return carteraData(updated, true);
         },
       },
@@ -240,7 +246,16 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
           const { invoiceId, amount, currency } = extractionOf(ctx);
           return upsertFacturacion(
             config.strapi,
-            { reference: invoiceId, documentId: customer.documentId, customerName: customer.name, product: product.name, amount, currency, invoiceNumber: invoiceNumberOf(ctx) },
+            {
+              reference: invoiceId,
+              documentId: customer.documentId,
+              customerName: customer.name,
+              phone: customer.phone,
+              product: product.name,
+              amount,
+              currency,
+              invoiceNumber: invoiceNumberOf(ctx),
+            },
             ctx.signal,
           );
         },
@@ -293,7 +308,7 @@ function hasPayment(cartera: Cartera, ctx: StageContext): boolean {
 }
 
 function carteraData(cartera: Cartera, applied: boolean): JsonObject {
-  return { carteraId: cartera.id, acuerdo: cartera.acuerdo, applied, totalPaid: cartera.totalPaid, balance: cartera.balance };
+  return { carteraId: cartera.id, documentId: cartera.documentId, acuerdo: cartera.acuerdo, applied, totalPaid: cartera.totalPaid, balance: cartera.balance };
 }
 
 function formatMoney(amount: number, currency: string): string {

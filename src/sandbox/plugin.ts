@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { JsonValue } from '../core/types.js';
 import { HttpError, installErrorHandler } from '../server/http-errors.js';
 import { HangingRequests, parseInput, type SandboxContext } from './operation.js';
+import { RequestLog } from './request-log.js';
 import { FAULT_MODES, SANDBOX_SERVICES, type SandboxService, type SandboxStore } from './sandbox-store.js';
 import { registerCallbell } from './services/callbell.js';
 import { registerClientify } from './services/clientify.js';
@@ -20,6 +22,8 @@ export interface SandboxPluginOptions {
   maxHangMs?: number;
   /** Clock for the dates the services write. (Default: the system clock) */
   now?: () => Date;
+  /** How many of the services' last requests `GET /sandbox/_requests` keeps. (Default: 500) */
+  requestLogSize?: number;
 }
 
 /** Collections each service lists at `GET /sandbox/<service>/<collection>`. */
@@ -52,11 +56,13 @@ const faultBody = z.object({
 export async function sandboxPlugin(app: FastifyInstance, options: SandboxPluginOptions): Promise<void> {
   const hangs = new HangingRequests(options.maxHangMs ?? 120_000);
   const ctx: SandboxContext = { store: options.store, hangs, now: options.now ?? (() => new Date()) };
+  const requests = new RequestLog(options.requestLogSize ?? 500);
   // Requests held by `timeout` faults must not keep the server from closing.
   app.addHook('preClose', async () => hangs.releaseAll());
   await app.register(
     async (sandbox) => {
       installErrorHandler(sandbox);
+      registerRequestLog(sandbox, requests);
       registerFaultRoutes(sandbox, ctx);
       registerFr360(sandbox, ctx);
       registerFrapp(sandbox, ctx);
@@ -72,6 +78,23 @@ export async function sandboxPlugin(app: FastifyInstance, options: SandboxPlugin
     },
     { prefix: '/sandbox' },
   );
+}
+
+const requestsQuery = z.object({ service: z.string().max(40).optional() });
+
+/**
+ * Records what each service is sent (after parsing, so with its body) and serves it:
+ * `GET /sandbox/_requests?service=strapi` → `{ items: [{ service, method, url, body }] }`, oldest
+ * first; `DELETE /sandbox/_requests` → `{ cleared }`.
+ */
+function registerRequestLog(app: FastifyInstance, requests: RequestLog): void {
+  app.addHook('preHandler', async (request) => {
+    const service = /^\/sandbox\/([^/?]+)/.exec(request.url)?.[1];
+    if (service === undefined || service.startsWith('_')) return;
+    requests.record({ service, method: request.method, url: request.url, body: (request.body ?? null) as JsonValue });
+  });
+  app.get('/_requests', async (request) => ({ items: requests.list(parseInput(requestsQuery, request.query, 'query').service) }));
+  app.delete('/_requests', async () => ({ cleared: requests.clear() }));
 }
 
 function registerFaultRoutes(app: FastifyInstance, ctx: SandboxContext): void {

@@ -1,56 +1,82 @@
 import { z } from 'zod';
+import { toE164OrUndefined } from '../../../src/core/phone.js';
+import type { JsonObject } from '../../../src/core/types.js';
 import type { ServiceEndpoint } from '../config.js';
 import { callService } from './http.js';
 
 /**
+ * Strapi v5's REST API, as its docs give it: `endpoint.baseUrl` is the Strapi server with its
+ * REST prefix (`https://cms.example.com/api`); bodies and replies are `{ data: … }` envelopes,
+ * lists `{ data: [...], meta: { pagination } }` (https://docs.strapi.io/cms/api/rest); filters
+ * are qs-style query keys, `filters[<field>][$eq]=<value>`, the value URL-encoded and the key
+ * as qs writes it with `encodeValuesOnly` (https://docs.strapi.io/cms/api/rest/filters); a
+ * document is addressed by its `documentId` string, not v4's numeric id
+ * (https://docs.strapi.io/cms/migration/v4-to-v5/breaking-changes/use-document-id).
+ *
  * Strapi has no idempotency key and no upsert. A cartera payment is applied only after
  * checking that the cartera does not already list a payment with our reference; a
  * facturación record is found by reference and updated, or created when missing.
  */
 
+const documentIdentity = { id: z.number(), documentId: z.string().min(1) };
 const paymentSchema = z.object({ reference: z.string(), amount: z.number() });
 const carteraSchema = z.object({
-  id: z.number(),
+  ...documentIdentity,
   acuerdo: z.string(),
   totalPaid: z.number(),
   balance: z.number(),
+  // A repeatable component: only in the reply when asked for with `populate`.
   payments: z.array(paymentSchema),
 });
 export type Cartera = z.infer<typeof carteraSchema>;
-const facturacionSchema = z.object({ id: z.number(), reference: z.string() });
-const storedFacturacionSchema = facturacionSchema.extend({
-  documentId: z.string().nullable(),
-  customerName: z.string().nullable(),
-  product: z.string().nullable(),
-  amount: z.number(),
-  currency: z.string().nullable(),
-  invoiceNumber: z.number().nullable(),
-});
+const facturacionSchema = z.object({ ...documentIdentity, reference: z.string(), invoiceNumber: z.number().nullable() });
+
+const one = <S extends z.ZodType>(schema: S) => z.object({ data: schema });
+const list = <S extends z.ZodType>(schema: S) => z.object({ data: z.array(schema), meta: z.object({ pagination: z.object({ total: z.number() }) }) });
+
+/** `filters[<field>][$eq]=<value>`: the key as Strapi's qs reads it, the value encoded. */
+function equalsFilter(field: string, value: string): string {
+  return `filters[${field}][$eq]=${encodeURIComponent(value)}`;
+}
 
 export async function findCartera(endpoint: ServiceEndpoint, acuerdo: string, signal: AbortSignal): Promise<Cartera | undefined> {
   const { body } = await callService({
     service: 'Strapi',
     endpoint,
     method: 'GET',
-    path: `/carteras?acuerdo=${encodeURIComponent(acuerdo)}`,
+    path: `/carteras?${equalsFilter('acuerdo', acuerdo)}&populate=payments`,
     signal,
-    schema: z.object({ items: z.array(carteraSchema) }),
+    schema: list(carteraSchema),
   });
-  return body.items[0];
+  return body.data[0];
 }
 
 export async function createCartera(
   endpoint: ServiceEndpoint,
-  cartera: { acuerdo: string; documentId: string; customerName: string; total: number },
+  /** `documentId` is the customer's cédula (Strapi's field `cedula`), not Strapi's own documentId. */
+  cartera: { acuerdo: string; documentId: string; customerName: string; total: number; phone?: string },
   signal: AbortSignal,
 ): Promise<Cartera> {
-  const { body } = await callService({ service: 'Strapi', endpoint, method: 'POST', path: '/carteras', body: { ...cartera }, signal, schema: carteraSchema });
-  return body;
+  const data: JsonObject = { acuerdo: cartera.acuerdo, cedula: cartera.documentId, customerName: cartera.customerName, total: cartera.total };
+  // A ledger is not held up by a phone: an unusable one is left out (WhatsApp and the CRM report it).
+  const phone = toE164OrUndefined(cartera.phone);
+  if (phone) data.phone = phone;
+  const { body: created } = await callService({
+    service: 'Strapi',
+    endpoint,
+    method: 'POST',
+    path: '/carteras',
+    body: { data },
+    signal,
+    schema: one(carteraSchema.omit({ payments: true })),
+  });
+  // A new cartera has no payments; Strapi does not return components unless populated.
+  return { ...created.data, payments: [] };
 }
 
 export async function applyPayment(
   endpoint: ServiceEndpoint,
-  carteraId: number,
+  carteraDocumentId: string,
   payment: { reference: string; amount: number },
   signal: AbortSignal,
 ): Promise<Cartera> {
@@ -58,22 +84,55 @@ export async function applyPayment(
     service: 'Strapi',
     endpoint,
     method: 'POST',
-    path: `/carteras/${carteraId}/payments`,
-    body: { ...payment },
+    path: `/carteras/${encodeURIComponent(carteraDocumentId)}/payments`,
+    body: { data: { ...payment } },
     signal,
-    schema: carteraSchema,
+    schema: one(carteraSchema),
   });
-  return body;
+  return body.data;
 }
 
 export interface Facturacion {
   reference: string;
+  /** The customer's cédula (Strapi's field `cedula`). */
   documentId: string;
   customerName: string;
   product: string;
   amount: number;
   currency: string;
   invoiceNumber: number | null;
+  /** Normalised to E.164; left out when unusable. */
+  phone?: string;
+}
+
+/** The facturación record of `reference`, if Strapi has one. */
+export async function findFacturacion(
+  endpoint: ServiceEndpoint,
+  reference: string,
+  signal: AbortSignal,
+): Promise<z.infer<typeof facturacionSchema> | undefined> {
+  const { body } = await callService({
+    service: 'Strapi',
+    endpoint,
+    method: 'GET',
+    path: `/facturacions?${equalsFilter('reference', reference)}`,
+    signal,
+    schema: list(facturacionSchema),
+  });
+  return body.data[0];
+}
+
+/** Updates only the given fields (Strapi's PUT is partial) of the record with this documentId. */
+export async function updateFacturacion(endpoint: ServiceEndpoint, documentId: string, fields: JsonObject, signal: AbortSignal): Promise<void> {
+  await callService({
+    service: 'Strapi',
+    endpoint,
+    method: 'PUT',
+    path: `/facturacions/${encodeURIComponent(documentId)}`,
+    body: { data: fields },
+    signal,
+    schema: one(facturacionSchema),
+  });
 }
 
 /** Find by reference, then update it or create it: one record per reference. */
@@ -81,28 +140,26 @@ export async function upsertFacturacion(
   endpoint: ServiceEndpoint,
   record: Facturacion,
   signal: AbortSignal,
-): Promise<{ facturacionId: number; action: 'created' | 'updated' }> {
-  const { body: found } = await callService({
-    service: 'Strapi',
-    endpoint,
-    method: 'GET',
-    path: `/facturacions?reference=${encodeURIComponent(record.reference)}`,
-    signal,
-    schema: z.object({ items: z.array(facturacionSchema) }),
-  });
-  const existing = found.items[0];
+): Promise<{ facturacionId: number; documentId: string; action: 'created' | 'updated' }> {
+  const { documentId: cedula, phone, ...fields } = record;
+  const data: JsonObject = { ...fields, cedula };
+  const e164 = toE164OrUndefined(phone);
+  if (e164) data.phone = e164;
+  const existing = await findFacturacion(endpoint, record.reference, signal);
   if (existing) {
-    await callService({ service: 'Strapi', endpoint, method: 'PUT', path: `/facturacions/${existing.id}`, body: { ...record }, signal, schema: facturacionSchema });
-    return { facturacionId: existing.id, action: 'updated' };
+    // A number the invoice stage already wrote is never erased by a later run without one.
+    if (data.invoiceNumber === null) delete data.invoiceNumber;
+    await updateFacturacion(endpoint, existing.documentId, data, signal);
+    return { facturacionId: existing.id, documentId: existing.documentId, action: 'updated' };
   }
-  const { body } = await callService({ service: 'Strapi', endpoint, method: 'POST', path: '/facturacions', body: { ...record }, signal, schema: facturacionSchema });
-  return { facturacionId: body.id, action: 'created' };
+  const { body } = await callService({ service: 'Strapi', endpoint, method: 'POST', path: '/facturacions', body: { data }, signal, schema: one(facturacionSchema) });
+  return { facturacionId: body.data.id, documentId: body.data.documentId, action: 'created' };
 }
 
 /**
  * Writes the invoice number into the facturación record of `reference`, if there is one and it
- * lacks that number (Strapi's PUT replaces the record: the other fields are sent back as read).
- * No record yet: nothing to do, the facturación stage will read the number when it creates it.
+ * lacks that number. No record yet: nothing to do, the facturación stage will read the number
+ * when it creates it.
  */
 export async function setFacturacionInvoiceNumber(
   endpoint: ServiceEndpoint,
@@ -110,20 +167,9 @@ export async function setFacturacionInvoiceNumber(
   invoiceNumber: number,
   signal: AbortSignal,
 ): Promise<'none' | 'already' | 'updated'> {
-  const { body: found } = await callService({
-    service: 'Strapi',
-    endpoint,
-    method: 'GET',
-    path: `/facturacions?reference=${encodeURIComponent(reference)}`,
-    signal,
-    schema: z.object({ items: z.array(storedFacturacionSchema) }),
-  });
-  const existing = found.items[0];
+  const existing = await findFacturacion(endpoint, reference, signal);
   if (!existing) return 'none';
   if (existing.invoiceNumber === invoiceNumber) return 'already';
-  const { id, ...fields } = existing;
-  const record: Record<string, string | number | null> = { ...fields, invoiceNumber };
-  for (const key of Object.keys(record)) if (record[key] === null) delete record[key];
-  await callService({ service: 'Strapi', endpoint, method: 'PUT', path: `/facturacions/${id}`, body: record, signal, schema: facturacionSchema });
+  await updateFacturacion(endpoint, existing.documentId, { invoiceNumber }, signal);
   return 'updated';
 }

@@ -1,144 +1,166 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { JsonObject } from '../../core/types.js';
-import { fieldsOf, idParam, notFound, parseInput, runOperation, type SandboxContext } from '../operation.js';
+import { fieldsOf, runOperation, type SandboxContext } from '../operation.js';
+import type { SandboxRecord } from '../sandbox-store.js';
+import {
+  listReply,
+  newDocumentId,
+  parseDataBody,
+  parseListQuery,
+  sendStrapiError,
+  StrapiError,
+  strapiNotFound,
+  toDocument,
+} from './strapi-rest.js';
 
 /**
- * Strapi, the user's ledgers. Like real Strapi REST it has no Idempotency-Key and no upsert:
- * - cartera (receivables) of an agreement ("acuerdo"): `POST /strapi/carteras/:id/payments`
- *   applies a payment and adds it to `totalPaid` EVERY time it is called, so applying one
- *   payment twice shows as a double count (the seeds' bug). A caller must look at the
- *   cartera's `payments` (each carries its reference) before applying.
- * - facturación (sales) records: `POST` always creates; `GET ?reference=` finds; `PUT /:id`
- *   updates. A caller upserts by reference with find-then-create-or-update.
+ * Strapi v5, the user's ledgers, with Strapi's own REST shape (strapi-rest.ts) under
+ * `/sandbox/strapi/api` (the REST prefix of a real Strapi is `/api`). Like real Strapi it has no
+ * Idempotency-Key and no upsert:
+ * - cartera (receivables) of an agreement ("acuerdo"), with its payments as a repeatable
+ *   component (`populate=payments` to see them). `POST /api/carteras/:documentId/payments`
+ *   (a custom route of the user's Strapi, https://docs.strapi.io/cms/backend-customization/routes:
+ *   the core PUT would replace the whole payments list, so two payments of one agreement at
+ *   once could lose one) applies a payment and adds it to `totalPaid` EVERY time it is called,
+ *   so applying one payment twice shows as a double count (the seeds' bug). A caller must look
+ *   at the cartera's payments (each carries its reference) before applying.
+ * - facturación (sales) records: `POST` always creates; `GET ?filters[reference][$eq]=` finds;
+ *   `PUT /:documentId` updates the fields it is given (Strapi's update is partial).
  *
  * Operations: `find_cartera`, `create_cartera`, `apply_payment`, `find_facturacion`,
  * `create_facturacion`, `update_facturacion`.
  */
-const carteraBody = z.object({
+const carteraData = z.strictObject({
   acuerdo: z.string().min(1).max(40),
-  documentId: z.string().min(1).max(40),
-  customerName: z.string().max(200).optional(),
+  /** The customer's cédula. */
+  cedula: z.string().min(1).max(40),
+  customerName: z.string().max(200).nullable().optional(),
+  /** E.164, e.g. +573001234567. */
+  phone: z.string().regex(/^\+[1-9]\d{7,14}$/, 'an E.164 phone number like +573001234567').nullable().optional(),
   /** The agreement's total, in COP. */
   total: z.number().nonnegative(),
 });
 
-const paymentBody = z.object({
+const paymentData = z.strictObject({
   reference: z.string().min(1).max(200),
   amount: z.number().positive(),
   paidAt: z.string().max(40).optional(),
 });
 
-const facturacionBody = z.object({
+const facturacionFields = {
   reference: z.string().min(1).max(200),
-  documentId: z.string().max(40).optional(),
-  customerName: z.string().max(200).optional(),
-  product: z.string().max(300).optional(),
+  cedula: z.string().max(40).nullable(),
+  customerName: z.string().max(200).nullable(),
+  phone: z.string().regex(/^\+[1-9]\d{7,14}$/, 'an E.164 phone number like +573001234567').nullable(),
+  product: z.string().max(300).nullable(),
   amount: z.number().nonnegative(),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like COP').optional(),
-  invoiceNumber: z.number().int().positive().nullable().optional(),
-});
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like COP'),
+  invoiceNumber: z.number().int().positive().nullable(),
+};
+const facturacionCreate = z.strictObject(facturacionFields).partial().required({ reference: true, amount: true });
+const facturacionUpdate = z.strictObject(facturacionFields).partial();
 
-const carteraQuery = z.object({ acuerdo: z.string().min(1).max(40).optional() });
-const facturacionQuery = z.object({ reference: z.string().min(1).max(200).optional() });
+const CARTERA_FILTERS = ['acuerdo', 'cedula'] as const;
+const FACTURACION_FILTERS = ['reference', 'cedula', 'invoiceNumber'] as const;
+const CARTERA_COMPONENTS = ['payments'] as const;
+
+type Handler<P> = (request: FastifyRequest<{ Params: P }>, reply: FastifyReply) => Promise<FastifyReply | JsonObject>;
+
+/** Strapi's errors in Strapi's shape; anything else goes to the sandbox's error handler. */
+function strapiRoute<P>(handler: Handler<P>): Handler<P> {
+  return async (request, reply) => {
+    try {
+      return await handler(request, reply);
+    } catch (err) {
+      if (err instanceof StrapiError) return sendStrapiError(reply, err);
+      throw err;
+    }
+  };
+}
 
 export function registerStrapi(app: FastifyInstance, ctx: SandboxContext): void {
   const { store } = ctx;
+  const byDocumentId = (collection: string, documentId: string): SandboxRecord => {
+    const [record] = store.findBy('strapi', collection, 'documentId', documentId);
+    if (!record) throw strapiNotFound();
+    return record;
+  };
+  const run = (request: FastifyRequest, reply: FastifyReply, operation: string, effect: () => { status: number; body: JsonObject }) =>
+    runOperation(ctx, request, reply, { service: 'strapi', operation, effect });
 
-  app.get('/strapi/carteras', async (request, reply) => {
-    const { acuerdo } = parseInput(carteraQuery, request.query, 'query');
-    if (acuerdo === undefined) return store.list('strapi', 'carteras');
-    return runOperation(ctx, request, reply, {
-      service: 'strapi',
-      operation: 'find_cartera',
-      effect: () => ({ status: 200, body: { items: store.findBy('strapi', 'carteras', 'acuerdo', acuerdo) } }),
+  app.get('/strapi/api/carteras', strapiRoute(async (request, reply) => {
+    const query = parseListQuery(request.query, CARTERA_FILTERS);
+    return run(request, reply, 'find_cartera', () => {
+      const found = filtered(store.list('strapi', 'carteras'), query.filters);
+      return { status: 200, body: listReply(found.map((c) => toDocument(c, CARTERA_COMPONENTS, query.populate))) };
     });
-  });
+  }));
 
-  app.post('/strapi/carteras', async (request, reply) => {
-    const body = parseInput(carteraBody, request.body);
-    return runOperation(ctx, request, reply, {
-      service: 'strapi',
-      operation: 'create_cartera',
-      effect: () => {
-        const record = store.insert('strapi', 'carteras', {
-          acuerdo: body.acuerdo,
-          documentId: body.documentId,
-          customerName: body.customerName ?? null,
-          total: body.total,
-          totalPaid: 0,
-          balance: body.total,
-          payments: [],
-        }, 999);
-        return { status: 201, body: record };
-      },
+  app.post('/strapi/api/carteras', strapiRoute(async (request, reply) => {
+    const data = parseDataBody(carteraData, request.body);
+    return run(request, reply, 'create_cartera', () => {
+      const record = store.insert('strapi', 'carteras', {
+        documentId: newDocumentId(),
+        ...data,
+        customerName: data.customerName ?? null,
+        phone: data.phone ?? null,
+        totalPaid: 0,
+        balance: data.total,
+        payments: [],
+      }, 999);
+      return { status: 201, body: { data: toDocument(record, CARTERA_COMPONENTS, new Set()), meta: {} } };
     });
-  });
+  }));
 
-  app.post<{ Params: { id: string } }>('/strapi/carteras/:id/payments', async (request, reply) => {
-    const id = idParam(request.params.id, 'cartera id');
-    const body = parseInput(paymentBody, request.body);
-    return runOperation(ctx, request, reply, {
-      service: 'strapi',
-      operation: 'apply_payment',
-      effect: () => {
-        const cartera = store.get('strapi', 'carteras', id);
-        if (!cartera) throw notFound(`cartera ${id}`);
-        const payments = Array.isArray(cartera.payments) ? cartera.payments : [];
-        const totalPaid = Number(cartera.totalPaid) + body.amount;
-        const payment: JsonObject = { reference: body.reference, amount: body.amount, paidAt: body.paidAt ?? ctx.now().toISOString() };
-        const updated = store.update('strapi', 'carteras', id, {
-          ...fieldsOf(cartera),
-          payments: [...payments, payment],
-          totalPaid,
-          balance: Number(cartera.total) - totalPaid,
-        });
-        return { status: 200, body: updated };
-      },
+  app.post<{ Params: { documentId: string } }>('/strapi/api/carteras/:documentId/payments', strapiRoute(async (request, reply) => {
+    const data = parseDataBody(paymentData, request.body);
+    return run(request, reply, 'apply_payment', () => {
+      const cartera = byDocumentId('carteras', request.params.documentId);
+      const payments = Array.isArray(cartera.payments) ? cartera.payments : [];
+      const totalPaid = Number(cartera.totalPaid) + data.amount;
+      const payment: JsonObject = { reference: data.reference, amount: data.amount, paidAt: data.paidAt ?? ctx.now().toISOString() };
+      const updated = store.update('strapi', 'carteras', cartera.id, {
+        ...fieldsOf(cartera),
+        payments: [...payments, payment],
+        totalPaid,
+        balance: Number(cartera.total) - totalPaid,
+      });
+      return { status: 200, body: { data: toDocument(updated, CARTERA_COMPONENTS, new Set(['payments'])), meta: {} } };
     });
-  });
+  }));
 
-  app.get('/strapi/facturacions', async (request, reply) => {
-    const { reference } = parseInput(facturacionQuery, request.query, 'query');
-    if (reference === undefined) return store.list('strapi', 'facturacions');
-    return runOperation(ctx, request, reply, {
-      service: 'strapi',
-      operation: 'find_facturacion',
-      effect: () => ({ status: 200, body: { items: store.findBy('strapi', 'facturacions', 'reference', reference) } }),
+  app.get('/strapi/api/facturacions', strapiRoute(async (request, reply) => {
+    const query = parseListQuery(request.query, FACTURACION_FILTERS);
+    return run(request, reply, 'find_facturacion', () => {
+      const found = filtered(store.list('strapi', 'facturacions'), query.filters);
+      return { status: 200, body: listReply(found.map((f) => toDocument(f, [], query.populate))) };
     });
-  });
+  }));
 
-  app.post('/strapi/facturacions', async (request, reply) => {
-    const body = parseInput(facturacionBody, request.body);
-    return runOperation(ctx, request, reply, {
-      service: 'strapi',
-      operation: 'create_facturacion',
-      effect: () => ({ status: 201, body: store.insert('strapi', 'facturacions', facturacionFields(body), 25264) }),
+  app.post('/strapi/api/facturacions', strapiRoute(async (request, reply) => {
+    const data = parseDataBody(facturacionCreate, request.body);
+    return run(request, reply, 'create_facturacion', () => {
+      const record = store.insert('strapi', 'facturacions', { documentId: newDocumentId(), ...emptyFacturacion(), ...data }, 25264);
+      return { status: 201, body: { data: toDocument(record, [], new Set()), meta: {} } };
     });
-  });
+  }));
 
-  app.put<{ Params: { id: string } }>('/strapi/facturacions/:id', async (request, reply) => {
-    const id = idParam(request.params.id, 'facturación id');
-    const body = parseInput(facturacionBody, request.body);
-    return runOperation(ctx, request, reply, {
-      service: 'strapi',
-      operation: 'update_facturacion',
-      effect: () => {
-        if (!store.get('strapi', 'facturacions', id)) throw notFound(`facturación ${id}`);
-        return { status: 200, body: store.update('strapi', 'facturacions', id, facturacionFields(body)) };
-      },
+  app.put<{ Params: { documentId: string } }>('/strapi/api/facturacions/:documentId', strapiRoute(async (request, reply) => {
+    const data = parseDataBody(facturacionUpdate, request.body);
+    return run(request, reply, 'update_facturacion', () => {
+      const existing = byDocumentId('facturacions', request.params.documentId);
+      const updated = store.update('strapi', 'facturacions', existing.id, { ...fieldsOf(existing), ...data });
+      return { status: 200, body: { data: toDocument(updated, [], new Set()), meta: {} } };
     });
-  });
+  }));
 }
 
-function facturacionFields(body: z.infer<typeof facturacionBody>): JsonObject {
-  return {
-    reference: body.reference,
-    documentId: body.documentId ?? null,
-    customerName: body.customerName ?? null,
-    product: body.product ?? null,
-    amount: body.amount,
-    currency: body.currency ?? 'COP',
-    invoiceNumber: body.invoiceNumber ?? null,
-  };
+function emptyFacturacion(): JsonObject {
+  return { cedula: null, customerName: null, phone: null, product: null, currency: 'COP', invoiceNumber: null };
+}
+
+/** The records whose fields equal every filter (values compared as text: a query string has no types). */
+function filtered(records: SandboxRecord[], filters: Record<string, string>): SandboxRecord[] {
+  return records.filter((record) => Object.entries(filters).every(([field, value]) => String(record[field]) === value));
 }
