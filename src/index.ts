@@ -12,6 +12,7 @@ export { defineConfig } from './core/config.js';
 export type { WebpigConfig, ColumnConfig, FlagConfig } from './core/config.js';
 export { WebpigError, ConfigError, PermanentError, RetriableError, LeaseLostError } from './core/errors.js';
 export { HttpCallError, parseRetryAfter } from './engine/errors.js';
+export { toE164, PhoneNumberError, COUNTRY_PLANS, DEFAULT_PHONE_COUNTRY } from './core/phone.js';
 export type * from './core/types.js';
 export type { Store } from './store/store.js';
 export { openStore } from './store/open.js';

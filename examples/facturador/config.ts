@@ -22,6 +22,11 @@ export interface FacturadorConfig {
    * second accepted payment of the same entity, silently. (Default: none)
    */
   store?: FacturadorStore;
+  /**
+   * How to read a customer's phone number that has no country code (ISO 3166-1 alpha-2, one
+   * of `COUNTRY_PLANS` in src/core/phone.ts): every phone is sent in E.164. (Default: 'CO')
+   */
+  phoneCountry?: string;
   /** Longest a stage may take, calls included; then it is retried. (Default: the engine's, 30_000 ms) */
   stageTimeoutMs?: number;
   fr360: ServiceEndpoint;

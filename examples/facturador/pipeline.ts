@@ -1,6 +1,8 @@
 import { definePipeline, type PipelineDefinition, type StageContext } from '../../src/core/pipeline.js';
 import type { ColumnConfig, FlagConfig } from '../../src/core/config.js';
 import type { EventRecord, JsonObject } from '../../src/core/types.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { COUNTRY_PLANS, DEFAULT_PHONE_COUNTRY } from '../../src/core/phone.js';
 import type { FacturadorConfig } from './config.js';
 import { sendWhatsApp } from './connectors/callbell.js';
 import { upsertContact } from './connectors/clientify.js';
@@ -63,6 +65,10 @@ export const facturadorFlags: FlagConfig[] = [
 
 export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition {
   const source = config.source ?? 'epayco';
+  const phoneCountry = config.phoneCountry ?? DEFAULT_PHONE_COUNTRY;
+  if (!COUNTRY_PLANS[phoneCountry]) {
+    throw new ConfigError(`facturador: phoneCountry "${phoneCountry}" is not one of ${Object.keys(COUNTRY_PLANS).join(', ')} (the country whose numbers come without a country code)`);
+  }
   const pipeline = definePipeline({
     name: 'facturador',
     match: (event) => event.source === source,
@@ -114,7 +120,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
           const { customer, product } = fr360Of(ctx);
           const { amount, currency } = extractionOf(ctx);
           const text = `Hola ${customer.name}, recibimos tu pago de ${formatMoney(amount, currency)} por ${product.name}. ¡Gracias!`;
-          return sendWhatsApp(config.callbell, { to: customer.phone, text }, invoiceEffectKey(ctx, 'callbell_notification'), ctx.signal);
+          return sendWhatsApp(config.callbell, { to: customer.phone, text }, invoiceEffectKey(ctx, 'callbell_notification'), ctx.signal, phoneCountry);
         },
       },
       {
@@ -141,7 +147,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         dependsOn: ['fr360_query'],
         run: async (ctx) => {
           const { customer, product } = fr360Of(ctx);
-          return upsertContact(config.clientify, { ...customer, tags: [product.name] }, ctx.signal);
+          return upsertContact(config.clientify, { ...customer, tags: [product.name] }, ctx.signal, phoneCountry);
         },
       },
       {
@@ -149,7 +155,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         label: { es: 'Cliente en WorldOffice', en: 'WorldOffice customer' },
         column: 'WO',
         dependsOn: ['fr360_query'],
-        run: async (ctx) => findOrCreateCustomer(config.worldoffice, fr360Of(ctx).customer, ctx.signal),
+        run: async (ctx) => findOrCreateCustomer(config.worldoffice, fr360Of(ctx).customer, ctx.signal, phoneCountry),
       },
       {
         name: 'worldoffice_invoice_creation',
@@ -221,6 +227,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
                 documentId: customer.documentId,
                 customerName: customer.name,
                 phone: customer.phone,
+                phoneCountry,
                 total: product.price * product.installments,
               },
               ctx.signal,
@@ -251,6 +258,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
               documentId: customer.documentId,
               customerName: customer.name,
               phone: customer.phone,
+              phoneCountry,
               product: product.name,
               amount,
               currency,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toE164 } from '../../../src/core/phone.js';
 import type { ServiceEndpoint } from '../config.js';
 import { callService } from './http.js';
 
@@ -15,18 +16,24 @@ export interface Contact {
   tags: string[];
 }
 
-/** Clientify matches the e-mail case-insensitively, so an upsert never makes a second contact. */
+/**
+ * Clientify matches the e-mail case-insensitively, so an upsert never makes a second contact.
+ * The phone goes in E.164; an unusable one is a permanent `PHONE_INVALID` error (a CRM contact
+ * with a wrong number is worse than a stage that says so). (Default `phoneCountry`: 'CO')
+ */
 export async function upsertContact(
   endpoint: ServiceEndpoint,
   contact: Contact,
   signal: AbortSignal,
+  phoneCountry?: string,
 ): Promise<{ contactId: number; action: 'created' | 'updated' }> {
+  const phone = toE164(contact.phone, phoneCountry);
   const { body } = await callService({
     service: 'Clientify',
     endpoint,
     method: 'POST',
     path: '/contacts',
-    body: { ...contact, tags: [...contact.tags] },
+    body: { ...contact, phone, tags: [...contact.tags] },
     signal,
     schema: upsertSchema,
   });

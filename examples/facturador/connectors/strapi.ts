@@ -54,12 +54,12 @@ export async function findCartera(endpoint: ServiceEndpoint, acuerdo: string, si
 export async function createCartera(
   endpoint: ServiceEndpoint,
   /** `documentId` is the customer's cédula (Strapi's field `cedula`), not Strapi's own documentId. */
-  cartera: { acuerdo: string; documentId: string; customerName: string; total: number; phone?: string },
+  cartera: { acuerdo: string; documentId: string; customerName: string; total: number; phone?: string; phoneCountry?: string },
   signal: AbortSignal,
 ): Promise<Cartera> {
   const data: JsonObject = { acuerdo: cartera.acuerdo, cedula: cartera.documentId, customerName: cartera.customerName, total: cartera.total };
   // A ledger is not held up by a phone: an unusable one is left out (WhatsApp and the CRM report it).
-  const phone = toE164OrUndefined(cartera.phone);
+  const phone = toE164OrUndefined(cartera.phone, cartera.phoneCountry);
   if (phone) data.phone = phone;
   const { body: created } = await callService({
     service: 'Strapi',
@@ -101,8 +101,9 @@ export interface Facturacion {
   amount: number;
   currency: string;
   invoiceNumber: number | null;
-  /** Normalised to E.164; left out when unusable. */
+  /** Normalised to E.164 (a number without a country code read as `phoneCountry`'s, default 'CO'); left out when unusable. */
   phone?: string;
+  phoneCountry?: string;
 }
 
 /** The facturación record of `reference`, if Strapi has one. */
@@ -141,9 +142,9 @@ export async function upsertFacturacion(
   record: Facturacion,
   signal: AbortSignal,
 ): Promise<{ facturacionId: number; documentId: string; action: 'created' | 'updated' }> {
-  const { documentId: cedula, phone, ...fields } = record;
+  const { documentId: cedula, phone, phoneCountry, ...fields } = record;
   const data: JsonObject = { ...fields, cedula };
-  const e164 = toE164OrUndefined(phone);
+  const e164 = toE164OrUndefined(phone, phoneCountry);
   if (e164) data.phone = e164;
   const existing = await findFacturacion(endpoint, record.reference, signal);
   if (existing) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ServiceEndpoint } from '../config.js';
 import { PermanentError } from '../../../src/core/errors.js';
+import { toE164OrUndefined } from '../../../src/core/phone.js';
 import { callService } from './http.js';
 
 /**
@@ -20,13 +21,17 @@ export async function findOrCreateCustomer(
   endpoint: ServiceEndpoint,
   customer: { documentId: string; name: string; email: string; phone: string },
   signal: AbortSignal,
+  phoneCountry?: string,
 ): Promise<{ customerId: number }> {
+  // An invoice is not held up by a phone: an unusable one is left out (WhatsApp and the CRM report it).
+  const { phone: raw, ...fields } = customer;
+  const phone = toE164OrUndefined(raw, phoneCountry);
   const { body } = await callService({
     service: 'WorldOffice',
     endpoint,
     method: 'POST',
     path: '/customers',
-    body: { ...customer },
+    body: phone ? { ...fields, phone } : { ...fields },
     signal,
     schema: customerSchema,
   });

@@ -143,6 +143,12 @@ const BY_CODE: Record<string, Texts> = {
   EXTERNAL_REFERENCE_INVALID: BAD_NOTIFICATION,
   REFERENCE_MISMATCH: BAD_NOTIFICATION,
   PREAPPROVAL_MISMATCH: BAD_NOTIFICATION,
+  PHONE_INVALID: say(
+    'El teléfono del cliente no es un número válido, así que no se le envió nada.',
+    'Corrija el teléfono donde nacen los datos del cliente (por ejemplo, en FR360) y después reintente.',
+    "The customer's phone is not a valid number, so nothing was sent to them.",
+    "Fix the phone where the customer's data comes from (for example, in FR360), then retry.",
+  ),
   MERCADOPAGO_NOT_FOUND: NOT_FOUND,
   SUBSCRIPTION_NOT_FOUND: NOT_FOUND,
   ORDER_NOT_FOUND: NOT_FOUND,

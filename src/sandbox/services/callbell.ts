@@ -8,7 +8,8 @@ import { idempotencyKeyOf, parseInput, runOperation, type SandboxContext } from 
  * Operations: `send_message`.
  */
 const messageBody = z.object({
-  to: z.string().regex(/^\+?\d{7,15}$/, 'a phone number of 7 to 15 digits'),
+  // Callbell and WhatsApp want the international number: a bare national one is refused.
+  to: z.string().regex(/^\+[1-9]\d{7,14}$/, 'an E.164 phone number like +573001234567'),
   text: z.string().min(1).max(4096),
   channel: z.literal('whatsapp').optional(),
 });

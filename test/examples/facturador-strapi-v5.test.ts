@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import type { ServiceEndpoint } from '../../examples/facturador/config.js';
+import { sendWhatsApp } from '../../examples/facturador/connectors/callbell.js';
+import { upsertContact } from '../../examples/facturador/connectors/clientify.js';
+import {
+  applyPayment,
+  createCartera,
+  findCartera,
+  setFacturacionInvoiceNumber,
+  upsertFacturacion,
+  type Facturacion,
+} from '../../examples/facturador/connectors/strapi.js';
+import type { JsonObject } from '../../src/core/types.js';
+import type { RecordedRequest } from '../../src/sandbox/request-log.js';
+import { baseUrlOf, startSandboxApp, type SandboxApp } from '../helpers/sandbox-app.js';
+
+/**
+ * Issue 14 item 8: the Facturador's connectors speak the real systems' shapes, checked on what
+ * the sandbox received over HTTP (its request log): Strapi v5's REST (qs-style `$eq` filters,
+ * `{ data }` envelopes, `documentId` in paths) and E.164 phone numbers.
+ */
+let sandbox: SandboxApp;
+let baseUrl: string;
+let strapi: ServiceEndpoint;
+const signal = new AbortController().signal;
+
+before(async () => {
+  sandbox = await startSandboxApp({ listen: true });
+  baseUrl = baseUrlOf(sandbox.app);
+  strapi = { baseUrl: `${baseUrl}/sandbox/strapi/api`, token: 'sandbox' };
+});
+after(async () => sandbox.close());
+beforeEach(async () => {
+  await fetch(`${baseUrl}/sandbox/_requests`, { method: 'DELETE' });
+});
+
+async function received(service: string): Promise<RecordedRequest[]> {
+  const reply = await fetch(`${baseUrl}/sandbox/_requests?service=${service}`);
+  assert.equal(reply.status, 200);
+  return ((await reply.json()) as { items: RecordedRequest[] }).items;
+}
+
+const DOCUMENT_ID = /^[a-z0-9]{24}$/;
+
+describe('Strapi connector (Strapi v5 REST)', () => {
+  it('finds a cartera with filters[acuerdo][$eq]=, creates it and applies a payment in { data } envelopes, by documentId', async () => {
+    const acuerdo = 'AC 25102764/360103&x';
+    assert.equal(await findCartera(strapi, acuerdo, signal), undefined);
+    const cartera = await createCartera(strapi, { acuerdo, documentId: '1234567890', customerName: 'Juan Pérez', phone: '300 123 4567', total: 1_612_500 }, signal);
+    assert.match(cartera.documentId, DOCUMENT_ID);
+    const updated = await applyPayment(strapi, cartera.documentId, { reference: 'epayco-invoice:INV-1', amount: 403_125 }, signal);
+    assert.deepEqual(updated.payments, [{ reference: 'epayco-invoice:INV-1', amount: 403_125 }]);
+    const found = await findCartera(strapi, acuerdo, signal);
+    assert.equal(found?.documentId, cartera.documentId);
+    assert.equal(found?.payments.length, 1, 'the payments component is populated');
+
+    const requests = await received('strapi');
+    assert.deepEqual(
+      requests.map((r) => `${r.method} ${r.url}`),
+      [
+        'GET /sandbox/strapi/api/carteras?filters[acuerdo][$eq]=AC%2025102764%2F360103%26x&populate=payments',
+        'POST /sandbox/strapi/api/carteras',
+        `POST /sandbox/strapi/api/carteras/${cartera.documentId}/payments`,
+        'GET /sandbox/strapi/api/carteras?filters[acuerdo][$eq]=AC%2025102764%2F360103%26x&populate=payments',
+      ],
+    );
+    assert.deepEqual(requests[1]?.body, {
+      data: { acuerdo, cedula: '1234567890', customerName: 'Juan Pérez', total: 1_612_500, phone: '+573001234567' },
+    });
+    assert.deepEqual(requests[2]?.body, { data: { reference: 'epayco-invoice:INV-1', amount: 403_125 } });
+  });
+
+  it('creates a facturación record, then updates it by documentId with only what changed', async () => {
+    const record: Facturacion = {
+      reference: 'INV-V5-1',
+      documentId: '1234567890',
+      customerName: 'Juan Pérez',
+      phone: '+57 (300) 123-4567',
+      product: 'Curso Intensivo UDEA 2026 - Cuota 1',
+      amount: 403_125,
+      currency: 'COP',
+      invoiceNumber: null,
+    };
+    const created = await upsertFacturacion(strapi, record, signal);
+    assert.equal(created.action, 'created');
+    assert.match(created.documentId, DOCUMENT_ID);
+    assert.equal(await setFacturacionInvoiceNumber(strapi, 'INV-V5-1', 25290, signal), 'updated');
+    assert.equal(await setFacturacionInvoiceNumber(strapi, 'INV-V5-1', 25290, signal), 'already');
+    const again = await upsertFacturacion(strapi, record, signal);
+    assert.deepEqual([again.action, again.documentId], ['updated', created.documentId]);
+
+    const requests = await received('strapi');
+    const find = 'GET /sandbox/strapi/api/facturacions?filters[reference][$eq]=INV-V5-1';
+    const update = `PUT /sandbox/strapi/api/facturacions/${created.documentId}`;
+    assert.deepEqual(
+      requests.map((r) => `${r.method} ${r.url}`),
+      [find, 'POST /sandbox/strapi/api/facturacions', find, update, find, find, update],
+    );
+    const { documentId: cedula, phone: _phone, ...fields } = record;
+    assert.deepEqual(requests[1]?.body, { data: { ...fields, cedula, phone: '+573001234567' } });
+    assert.deepEqual(requests[3]?.body, { data: { invoiceNumber: 25290 } }, 'Strapi updates partially: only the number');
+    const { invoiceNumber: _none, ...withoutNumber } = fields;
+    assert.deepEqual(requests[6]?.body, { data: { ...withoutNumber, cedula, phone: '+573001234567' } }, 'a run without a number never erases it');
+    const [stored] = sandbox.store.list('strapi', 'facturacions');
+    assert.equal(stored?.invoiceNumber, 25290);
+  });
+});
+
+describe('phones the connectors send (E.164)', () => {
+  const callbell = (): ServiceEndpoint => ({ baseUrl: `${baseUrl}/sandbox/callbell` });
+  const clientify = (): ServiceEndpoint => ({ baseUrl: `${baseUrl}/sandbox/clientify` });
+
+  it('WhatsApp and the CRM get +57… whatever the source gave', async () => {
+    await sendWhatsApp(callbell(), { to: '57 300.123.4567', text: 'Hola' }, 'key-e164-1', signal);
+    await upsertContact(clientify(), { email: 'juan@example.com', name: 'Juan', phone: '(300) 123-4567', documentId: '1', tags: [] }, signal);
+    await sendWhatsApp(callbell(), { to: '55 1234 5678', text: 'Hola' }, 'key-e164-2', signal, 'MX');
+    const sent = [...(await received('callbell')), ...(await received('clientify'))].map((r) => (r.body as JsonObject).to ?? (r.body as JsonObject).phone);
+    assert.deepEqual(sent, ['+573001234567', '+525512345678', '+573001234567']);
+  });
+
+  it('an unusable number is a coded permanent error, and nothing is sent', async () => {
+    for (const call of [
+      () => sendWhatsApp(callbell(), { to: '300 123', text: 'Hola' }, 'key-bad', signal),
+      () => upsertContact(clientify(), { email: 'x@example.com', name: 'X', phone: 'no tiene', documentId: '1', tags: [] }, signal),
+    ]) {
+      await assert.rejects(call, (err: Error & { code?: string }) => {
+        assert.equal(err.name, 'PhoneNumberError');
+        assert.equal(err.code, 'PHONE_INVALID');
+        return true;
+      });
+    }
+    assert.deepEqual([...(await received('callbell')), ...(await received('clientify'))], [], 'no request reached WhatsApp or the CRM');
+  });
+});
