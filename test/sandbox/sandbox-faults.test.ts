@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { sandboxDbPathFor } from '../../src/sandbox/sandbox-store.js';
 import { baseUrlOf, startSandboxApp } from '../helpers/sandbox-app.js';
 
-const message = { to: '573001234567', text: 'Hola' };
+const message = { to: '+573001234567', text: 'Hola' };
 
 describe('sandbox faults', () => {
   it('error: fails the next N calls without doing anything, then works again', async () => {

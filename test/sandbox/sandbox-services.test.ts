@@ -68,10 +68,13 @@ describe('services that honour Idempotency-Key', () => {
   });
 
   it('Callbell: the same key is one WhatsApp message', async () => {
-    const body = { to: '573001234567', text: 'Hola' };
+    const body = { to: '+573001234567', text: 'Hola' };
     await post('/sandbox/callbell/messages', body, { 'idempotency-key': 'k-cb' });
     await post('/sandbox/callbell/messages', body, { 'idempotency-key': 'k-cb' });
     assert.equal((await getJson<unknown[]>('/sandbox/callbell/messages')).length, 1);
+    const national = await post('/sandbox/callbell/messages', { to: '3001234567', text: 'Hola' });
+    assert.equal(national.statusCode, 400, 'WhatsApp wants the international (E.164) number');
+    assert.match(national.body, /to: an E\.164 phone number like \+573001234567/);
   });
 });
 
