@@ -65,6 +65,20 @@ const FIXED: Record<string, FakeInvoice> = {
     product: PRODUCTS[1] as FakeProduct,
     agreementId: '25010000000001',
   },
+  // A phone typed the way people type it: every connector must send it as +573001234567.
+  'INV-PHONE-FORMATTED': {
+    invoiceId: 'INV-PHONE-FORMATTED',
+    customer: { name: 'Laura Ospina', documentId: '1098765432', email: 'laura@example.com', phone: '+57 (300) 123-4567' },
+    product: PRODUCTS[1] as FakeProduct,
+    agreementId: '25010000000002',
+  },
+  // A phone no one can write to: WhatsApp and the CRM must refuse it (PHONE_INVALID), not send it.
+  'INV-BAD-PHONE': {
+    invoiceId: 'INV-BAD-PHONE',
+    customer: { name: 'Mateo Torres', documentId: '1011121314', email: 'mateo@example.com', phone: '300 12' },
+    product: PRODUCTS[1] as FakeProduct,
+    agreementId: '25010000000003',
+  },
 };
 
 /** Invoice ids with this prefix are unknown to FR360 (404), to show permanent failures. */

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
+
+/**
+ * Issue 14 item 8, end to end: FR360 gives the phone as people type it; WhatsApp, the CRM,
+ * WorldOffice and Strapi get it in E.164. A phone that cannot be made E.164 stops the WhatsApp
+ * and CRM stages with a coded, permanent error (nothing sent), and holds up no invoice or ledger.
+ */
+let h: FacturadorHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('Facturador: phones in E.164', () => {
+  it('"+57 (300) 123-4567" from FR360 reaches every service as +573001234567', async () => {
+    h = await startFacturadorHarness();
+    const id = await h.sendConfirmation({ invoiceId: 'INV-PHONE-FORMATTED', refPayco: '880001', state: '1' });
+    const event = await h.waitForStatus(id, ['succeeded', 'dead']);
+    assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
+    assert.deepEqual(h.records('callbell', 'messages').map((m) => m.to), ['+573001234567']);
+    assert.deepEqual(h.records('clientify', 'contacts').map((c) => c.phone), ['+573001234567']);
+    assert.deepEqual(h.records('worldoffice', 'customers').map((c) => c.phone), ['+573001234567']);
+    assert.deepEqual(h.records('strapi', 'facturacions').map((f) => f.phone), ['+573001234567']);
+    assert.deepEqual(h.records('strapi', 'carteras').map((c) => c.phone), ['+573001234567']);
+  });
+
+  it('"300 12": WhatsApp and CRM fail with PHONE_INVALID, permanent, nothing sent; the invoice and ledgers are made', async () => {
+    h = await startFacturadorHarness();
+    const id = await h.sendConfirmation({ invoiceId: 'INV-BAD-PHONE', refPayco: '880002', state: '1' });
+    assert.equal((await h.waitForStatus(id, ['succeeded', 'dead'])).status, 'dead');
+    for (const stage of ['callbell_notification', 'crm_upsert']) {
+      const checkpoint = await h.checkpoint(id, stage);
+      assert.equal(checkpoint?.status, 'error', stage);
+      assert.equal(checkpoint?.error?.code, 'PHONE_INVALID', stage);
+      assert.equal(checkpoint?.error?.retriable, false, `${stage}: retrying does not fix the customer's data`);
+      assert.equal(checkpoint?.attempts, 1, `${stage}: tried once`);
+      assert.match(checkpoint?.error?.message ?? '', /phone number "300 12" is not a valid number: fix it where the customer's data comes from/);
+    }
+    assert.equal(h.records('callbell', 'messages').length, 0, 'no WhatsApp message to a half number');
+    assert.equal(h.records('clientify', 'contacts').length, 0, 'no CRM contact with a wrong number');
+    for (const stage of ['worldoffice_invoice_creation', 'strapi_cartera_update', 'strapi_facturacion_creation']) {
+      assert.equal((await h.checkpoint(id, stage))?.status, 'success', stage);
+    }
+    assert.equal(h.records('worldoffice', 'customers')[0]?.phone, null, 'the invoice customer without the unusable phone');
+    assert.equal(h.records('strapi', 'facturacions')[0]?.phone, null);
+  });
+});
