@@ -144,9 +144,9 @@ const BY_CODE: Record<string, Texts> = {
   REFERENCE_MISMATCH: BAD_NOTIFICATION,
   PREAPPROVAL_MISMATCH: BAD_NOTIFICATION,
   PHONE_INVALID: say(
-    'El teléfono del cliente no es un número válido, así que no se le envió nada.',
+    'El teléfono del cliente no es un número válido: no se envió ni se guardó nada con él.',
     'Corrija el teléfono donde nacen los datos del cliente (por ejemplo, en FR360) y después reintente.',
-    "The customer's phone is not a valid number, so nothing was sent to them.",
+    "The customer's phone is not a valid number: nothing was sent or saved with it.",
     "Fix the phone where the customer's data comes from (for example, in FR360), then retry.",
   ),
   MERCADOPAGO_NOT_FOUND: NOT_FOUND,
