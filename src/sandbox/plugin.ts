@@ -109,7 +109,7 @@ function registerFaultRoutes(app: FastifyInstance, ctx: SandboxContext): void {
   app.delete('/_faults', async () => ({ cleared: ctx.store.clearFaults() }));
 }
 
-/** `GET /sandbox/<service>/<collection>`: every record, oldest first. */
+/** `GET /sandbox/<service>/<collection>`: every record, oldest first (no query: see below). */
 function registerCollectionRoutes(app: FastifyInstance, ctx: SandboxContext): void {
   app.get<{ Params: { service: string; collection: string } }>('/:service/:collection', async (request) => {
     const { service, collection } = request.params;
@@ -117,6 +117,12 @@ function registerCollectionRoutes(app: FastifyInstance, ctx: SandboxContext): vo
     if (!known) throw new HttpError(404, 'NOT_FOUND', `no sandbox service "${service}"`);
     if (!known.includes(collection)) {
       throw new HttpError(404, 'NOT_FOUND', `sandbox service ${service} has no collection "${collection}" (it has: ${known.join(', ')})`);
+    }
+    // A query here is a connector pointed at the listing instead of the service's API (say, an
+    // old Strapi base URL without `/api`): refused, rather than answered with every record.
+    if (Object.keys((request.query ?? {}) as object).length > 0) {
+      const api = service === 'strapi' ? ` (Strapi's REST API is under /sandbox/strapi/api)` : '';
+      throw new HttpError(400, 'INVALID_REQUEST', `GET /sandbox/${service}/${collection} lists every record and takes no query${api}`);
     }
     return ctx.store.list(service as SandboxService, collection);
   });

@@ -84,6 +84,13 @@ describe('the old shapes are refused with Strapi’s own errors', () => {
     assertStrapiError(bad, 400, 'ValidationError', 'phone: an E.164 phone number like +573001234567');
   });
 
+  it('the sandbox listing (not Strapi) refuses a filter query instead of answering every record', async () => {
+    const res = await inject('GET', `/sandbox/strapi/carteras?filters[acuerdo][$eq]=AC-1`);
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /takes no query \(Strapi's REST API is under \/sandbox\/strapi\/api\)/);
+    assert.equal((await inject('GET', '/sandbox/strapi/carteras')).statusCode, 200);
+  });
+
   it("v4's numeric id in the path is Strapi 5's 404 NotFoundError, and changes nothing", async () => {
     const created = (await inject('POST', `${API}/facturacions`, { data: { reference: 'F-ID', amount: 5 } })).json().data;
     assertStrapiError(await inject('PUT', `${API}/facturacions/${created.id}`, { data: { amount: 6 } }), 404, 'NotFoundError', 'Not Found');
