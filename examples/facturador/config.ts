@@ -10,6 +10,8 @@ export interface ServiceEndpoint {
   token?: string;
 }
 
+import { ConfigError } from '../../src/core/errors.js';
+import { COUNTRY_PLANS, DEFAULT_PHONE_COUNTRY } from '../../src/core/phone.js';
 import type { FacturadorStore } from './store.js';
 
 export interface FacturadorConfig {
@@ -50,4 +52,13 @@ export function sandboxFacturadorConfig(baseUrl: string, source = 'epayco'): Fac
     strapi: at('strapi/api'),
     callbell: at('callbell'),
   };
+}
+
+/** The country of phone numbers without a country code, checked once when the pipeline is built. */
+export function phoneCountryOf(config: FacturadorConfig): string {
+  const country = config.phoneCountry ?? DEFAULT_PHONE_COUNTRY;
+  if (!COUNTRY_PLANS[country]) {
+    throw new ConfigError(`facturador: phoneCountry "${country}" is not one of ${Object.keys(COUNTRY_PLANS).join(', ')} (the country whose phone numbers come without a country code)`);
+  }
+  return country;
 }

@@ -1,9 +1,7 @@
 import { definePipeline, type PipelineDefinition, type StageContext } from '../../src/core/pipeline.js';
 import type { ColumnConfig, FlagConfig } from '../../src/core/config.js';
 import type { EventRecord, JsonObject } from '../../src/core/types.js';
-import { ConfigError } from '../../src/core/errors.js';
-import { COUNTRY_PLANS, DEFAULT_PHONE_COUNTRY } from '../../src/core/phone.js';
-import type { FacturadorConfig } from './config.js';
+import { phoneCountryOf, type FacturadorConfig } from './config.js';
 import { sendWhatsApp } from './connectors/callbell.js';
 import { upsertContact } from './connectors/clientify.js';
 import { lookUpInvoice } from './connectors/fr360.js';
@@ -65,10 +63,7 @@ export const facturadorFlags: FlagConfig[] = [
 
 export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition {
   const source = config.source ?? 'epayco';
-  const phoneCountry = config.phoneCountry ?? DEFAULT_PHONE_COUNTRY;
-  if (!COUNTRY_PLANS[phoneCountry]) {
-    throw new ConfigError(`facturador: phoneCountry "${phoneCountry}" is not one of ${Object.keys(COUNTRY_PLANS).join(', ')} (the country whose numbers come without a country code)`);
-  }
+  const phoneCountry = phoneCountryOf(config);
   const pipeline = definePipeline({
     name: 'facturador',
     match: (event) => event.source === source,
@@ -222,14 +217,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
             (await findCartera(config.strapi, agreementId, ctx.signal)) ??
             (await createCartera(
               config.strapi,
-              {
-                acuerdo: agreementId,
-                documentId: customer.documentId,
-                customerName: customer.name,
-                phone: customer.phone,
-                phoneCountry,
-                total: product.price * product.installments,
-              },
+              { acuerdo: agreementId, documentId: customer.documentId, customerName: customer.name, total: product.price * product.installments, phone: customer.phone, phoneCountry },
               ctx.signal,
             ));
           if (hasPayment(cartera, ctx)) {
@@ -253,17 +241,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
           const { invoiceId, amount, currency } = extractionOf(ctx);
           return upsertFacturacion(
             config.strapi,
-            {
-              reference: invoiceId,
-              documentId: customer.documentId,
-              customerName: customer.name,
-              phone: customer.phone,
-              phoneCountry,
-              product: product.name,
-              amount,
-              currency,
-              invoiceNumber: invoiceNumberOf(ctx),
-            },
+            { reference: invoiceId, documentId: customer.documentId, customerName: customer.name, product: product.name, amount, currency, invoiceNumber: invoiceNumberOf(ctx), phone: customer.phone, phoneCountry },
             ctx.signal,
           );
         },

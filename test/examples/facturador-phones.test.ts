@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
+import { facturadorPipeline } from '../../examples/facturador/pipeline.js';
 import { startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
 
 /**
@@ -14,6 +16,14 @@ afterEach(async () => {
 });
 
 describe('Facturador: phones in E.164', () => {
+  it('refuses an unknown phoneCountry when the pipeline is built, naming the known ones', () => {
+    assert.throws(() => facturadorPipeline({ ...sandboxFacturadorConfig('http://127.0.0.1:1'), phoneCountry: 'XX' }), {
+      name: 'ConfigError',
+      message: /facturador: phoneCountry "XX" is not one of CO, MX/,
+    });
+    assert.equal(facturadorPipeline({ ...sandboxFacturadorConfig('http://127.0.0.1:1'), phoneCountry: 'MX' }).name, 'facturador');
+  });
+
   it('"+57 (300) 123-4567" from FR360 reaches every service as +573001234567', async () => {
     h = await startFacturadorHarness();
     const id = await h.sendConfirmation({ invoiceId: 'INV-PHONE-FORMATTED', refPayco: '880001', state: '1' });
