@@ -7,6 +7,8 @@ import {
   applyPayment,
   createCartera,
   findCartera,
+  markFacturacionReversed,
+  removePayment,
   setFacturacionInvoiceNumber,
   upsertFacturacion,
   type Facturacion,
@@ -104,6 +106,36 @@ describe('Strapi connector (Strapi v5 REST)', () => {
     assert.deepEqual(requests[6]?.body, { data: { ...withoutNumber, cedula, phone: '+573001234567' } }, 'a run without a number never erases it');
     const [stored] = sandbox.store.list('strapi', 'facturacions');
     assert.equal(stored?.invoiceNumber, 25290);
+  });
+});
+
+describe('Strapi connector: reversals (issue 14.6) in the same v5 shape', () => {
+  it('takes a payment out of the cartera by documentId, and marks Ventas reversed with a partial update', async () => {
+    const cartera = await createCartera(strapi, { acuerdo: 'AC-REV', documentId: '1', customerName: 'Ana', total: 500 }, signal);
+    await applyPayment(strapi, cartera.documentId, { reference: 'epayco-invoice:INV-REV', amount: 200 }, signal);
+    const created = await upsertFacturacion(strapi, { reference: 'INV-REV', documentId: '1', customerName: 'Ana', product: 'P', amount: 200, currency: 'COP', invoiceNumber: null }, signal);
+    await fetch(`${baseUrl}/sandbox/_requests`, { method: 'DELETE' });
+
+    const after = await removePayment(strapi, cartera.documentId, 'epayco-invoice:INV-REV', signal);
+    assert.deepEqual([after.payments.length, after.totalPaid, after.balance], [0, 0, 500]);
+    assert.equal(await markFacturacionReversed(strapi, 'INV-REV', signal), 'updated');
+    assert.equal(await markFacturacionReversed(strapi, 'INV-REV', signal), 'already');
+    assert.equal(await markFacturacionReversed(strapi, 'INV-NONE', signal), 'none');
+
+    const requests = await received('strapi');
+    assert.deepEqual(
+      requests.map((r) => `${r.method} ${r.url}`),
+      [
+        `DELETE /sandbox/strapi/api/carteras/${cartera.documentId}/payments?reference=epayco-invoice%3AINV-REV`,
+        'GET /sandbox/strapi/api/facturacions?filters[reference][$eq]=INV-REV',
+        `PUT /sandbox/strapi/api/facturacions/${created.documentId}`,
+        'GET /sandbox/strapi/api/facturacions?filters[reference][$eq]=INV-REV',
+        'GET /sandbox/strapi/api/facturacions?filters[reference][$eq]=INV-NONE',
+      ],
+    );
+    assert.deepEqual(requests[2]?.body, { data: { status: 'reversed' } });
+    const [ventas] = sandbox.store.findBy('strapi', 'facturacions', 'reference', 'INV-REV');
+    assert.deepEqual([ventas?.status, ventas?.amount, ventas?.customerName], ['reversed', 200, 'Ana'], 'only the status changed');
   });
 });
 

@@ -91,6 +91,18 @@ describe('the old shapes are refused with Strapi’s own errors', () => {
     assert.equal((await inject('GET', '/sandbox/strapi/carteras')).statusCode, 200);
   });
 
+  it('a payment is taken out by documentId and reference; an unknown one is a NotFoundError', async () => {
+    const cartera = (await inject('POST', `${API}/carteras`, { data: { acuerdo: 'AC-DEL', cedula: '1', total: 100 } })).json().data;
+    await inject('POST', `${API}/carteras/${cartera.documentId}/payments`, { data: { reference: 'P-DEL', amount: 40 } });
+    const del = (url: string) => app.inject({ method: 'DELETE', url });
+    assertStrapiError(await del(`${API}/carteras/${cartera.documentId}/payments?reference=P-NONE`), 404, 'NotFoundError', 'Not Found');
+    assertStrapiError(await del(`${API}/carteras/${cartera.id}/payments?reference=P-DEL`), 404, 'NotFoundError', 'Not Found');
+    assertStrapiError(await del(`${API}/carteras/${cartera.documentId}/payments`), 400, 'ValidationError', 'reference: the reference of the payment to take out is required');
+    const removed = await del(`${API}/carteras/${cartera.documentId}/payments?reference=P-DEL`);
+    assert.equal(removed.statusCode, 200);
+    assert.deepEqual([removed.json().data.totalPaid, removed.json().data.balance, removed.json().data.payments], [0, 100, []]);
+  });
+
   it("v4's numeric id in the path is Strapi 5's 404 NotFoundError, and changes nothing", async () => {
     const created = (await inject('POST', `${API}/facturacions`, { data: { reference: 'F-ID', amount: 5 } })).json().data;
     assertStrapiError(await inject('PUT', `${API}/facturacions/${created.id}`, { data: { amount: 6 } }), 404, 'NotFoundError', 'Not Found');

@@ -29,7 +29,7 @@ const carteraSchema = z.object({
   payments: z.array(paymentSchema),
 });
 export type Cartera = z.infer<typeof carteraSchema>;
-const facturacionSchema = z.object({ ...documentIdentity, reference: z.string(), invoiceNumber: z.number().nullable() });
+const facturacionSchema = z.object({ ...documentIdentity, reference: z.string(), invoiceNumber: z.number().nullable(), status: z.enum(['paid', 'reversed']).optional() });
 
 const one = <S extends z.ZodType>(schema: S) => z.object({ data: schema });
 const list = <S extends z.ZodType>(schema: S) => z.object({ data: z.array(schema), meta: z.object({ pagination: z.object({ total: z.number() }) }) });
@@ -172,5 +172,24 @@ export async function setFacturacionInvoiceNumber(
   if (!existing) return 'none';
   if (existing.invoiceNumber === invoiceNumber) return 'already';
   await updateFacturacion(endpoint, existing.documentId, { invoiceNumber }, signal);
+  return 'updated';
+}
+
+/**
+ * Reversals (issue 14.6): takes the payment with `reference` out of the cartera (the same custom
+ * route as `applyPayment`, `DELETE`). Callers look first: a payment the cartera does not list is a 404.
+ */
+export async function removePayment(endpoint: ServiceEndpoint, carteraDocumentId: string, reference: string, signal: AbortSignal): Promise<Cartera> {
+  const path = `/carteras/${encodeURIComponent(carteraDocumentId)}/payments?reference=${encodeURIComponent(reference)}`;
+  const { body } = await callService({ service: 'Strapi', endpoint, method: 'DELETE', path, signal, schema: one(carteraSchema) });
+  return body.data;
+}
+
+/** Reversals (issue 14.6): marks the facturación record of `reference` reversed (a partial update of `status`). */
+export async function markFacturacionReversed(endpoint: ServiceEndpoint, reference: string, signal: AbortSignal): Promise<'none' | 'already' | 'updated'> {
+  const existing = await findFacturacion(endpoint, reference, signal);
+  if (!existing) return 'none';
+  if (existing.status === 'reversed') return 'already';
+  await updateFacturacion(endpoint, existing.documentId, { status: 'reversed' }, signal);
   return 'updated';
 }

@@ -25,11 +25,14 @@ import {
  *   once could lose one) applies a payment and adds it to `totalPaid` EVERY time it is called,
  *   so applying one payment twice shows as a double count (the seeds' bug). A caller must look
  *   at the cartera's payments (each carries its reference) before applying.
+ *   `DELETE /api/carteras/:documentId/payments?reference=` (the same custom route) takes a
+ *   payment out again (a reversal) and subtracts it; a reference the cartera does not list is 404.
  * - facturación (sales) records: `POST` always creates; `GET ?filters[reference][$eq]=` finds;
- *   `PUT /:documentId` updates the fields it is given (Strapi's update is partial).
+ *   `PUT /:documentId` updates the fields it is given (Strapi's update is partial). `status` is
+ *   `paid` unless the record says `reversed`.
  *
- * Operations: `find_cartera`, `create_cartera`, `apply_payment`, `find_facturacion`,
- * `create_facturacion`, `update_facturacion`.
+ * Operations: `find_cartera`, `create_cartera`, `apply_payment`, `remove_payment`,
+ * `find_facturacion`, `create_facturacion`, `update_facturacion`.
  */
 const carteraData = z.strictObject({
   acuerdo: z.string().min(1).max(40),
@@ -57,12 +60,14 @@ const facturacionFields = {
   amount: z.number().nonnegative(),
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like COP'),
   invoiceNumber: z.number().int().positive().nullable(),
+  status: z.enum(['paid', 'reversed']),
 };
 const facturacionCreate = z.strictObject(facturacionFields).partial().required({ reference: true, amount: true });
 const facturacionUpdate = z.strictObject(facturacionFields).partial();
 
 const CARTERA_FILTERS = ['acuerdo', 'cedula'] as const;
-const FACTURACION_FILTERS = ['reference', 'cedula', 'invoiceNumber'] as const;
+const FACTURACION_FILTERS = ['reference', 'cedula', 'invoiceNumber', 'status'] as const;
+const removePaymentQuery = z.strictObject({ reference: z.string().min(1).max(200) });
 const CARTERA_COMPONENTS = ['payments'] as const;
 
 type Handler<P> = (request: FastifyRequest<{ Params: P }>, reply: FastifyReply) => Promise<FastifyReply | JsonObject>;
@@ -130,6 +135,27 @@ export function registerStrapi(app: FastifyInstance, ctx: SandboxContext): void 
     });
   }));
 
+  app.delete<{ Params: { documentId: string } }>('/strapi/api/carteras/:documentId/payments', strapiRoute(async (request, reply) => {
+    const parsed = removePaymentQuery.safeParse(request.query ?? {});
+    if (!parsed.success) throw new StrapiError(400, 'ValidationError', 'reference: the reference of the payment to take out is required', { key: 'reference', source: 'query' });
+    const { reference } = parsed.data;
+    return run(request, reply, 'remove_payment', () => {
+      const cartera = byDocumentId('carteras', request.params.documentId);
+      const payments = Array.isArray(cartera.payments) ? cartera.payments : [];
+      const at = payments.findIndex((p) => typeof p === 'object' && p !== null && !Array.isArray(p) && p.reference === reference);
+      const removed = payments[at] as JsonObject | undefined;
+      if (!removed) throw strapiNotFound();
+      const totalPaid = Number(cartera.totalPaid) - Number(removed.amount);
+      const updated = store.update('strapi', 'carteras', cartera.id, {
+        ...fieldsOf(cartera),
+        payments: payments.filter((_, i) => i !== at),
+        totalPaid,
+        balance: Number(cartera.total) - totalPaid,
+      });
+      return { status: 200, body: { data: toDocument(updated, CARTERA_COMPONENTS, new Set(['payments'])), meta: {} } };
+    });
+  }));
+
   app.get('/strapi/api/facturacions', strapiRoute(async (request, reply) => {
     const query = parseListQuery(request.query, FACTURACION_FILTERS);
     return run(request, reply, 'find_facturacion', () => {
@@ -157,7 +183,7 @@ export function registerStrapi(app: FastifyInstance, ctx: SandboxContext): void 
 }
 
 function emptyFacturacion(): JsonObject {
-  return { cedula: null, customerName: null, phone: null, product: null, currency: 'COP', invoiceNumber: null };
+  return { cedula: null, customerName: null, phone: null, product: null, currency: 'COP', invoiceNumber: null, status: 'paid' };
 }
 
 /** The records whose fields equal every filter (values compared as text: a query string has no types). */
