@@ -22,6 +22,11 @@ export interface FacturadorConfig {
    * second accepted payment of the same entity, silently. (Default: none)
    */
   store?: FacturadorStore;
+  /**
+   * Send the customer a WhatsApp message (Callbell) when ePayco reverses a payment that was
+   * invoiced (facturadorReversalPipeline). (Default: true)
+   */
+  whatsappOnReversal?: boolean;
   /** Longest a stage may take, calls included; then it is retried. (Default: the engine's, 30_000 ms) */
   stageTimeoutMs?: number;
   fr360: ServiceEndpoint;

@@ -7,7 +7,7 @@ import type { ServiceEndpoint } from '../config.js';
 export interface CallOptions<S extends z.ZodType> {
   service: string;
   endpoint: ServiceEndpoint;
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   body?: JsonValue;
   /** The stage's signal: fires on the stage's timeout or worker shutdown. */

@@ -127,3 +127,28 @@ export async function setFacturacionInvoiceNumber(
   await callService({ service: 'Strapi', endpoint, method: 'PUT', path: `/facturacions/${id}`, body: record, signal, schema: facturacionSchema });
   return 'updated';
 }
+
+/**
+ * Reversals (issue 14.6): takes the payment with `reference` out of the cartera, and marks the
+ * facturación record of `reference` reversed (the PUT sends the other fields back as read).
+ * Callers look first: removing a payment the cartera does not list is a 404.
+ */
+export async function removePayment(endpoint: ServiceEndpoint, carteraId: number, reference: string, signal: AbortSignal): Promise<Cartera> {
+  const path = `/carteras/${carteraId}/payments?reference=${encodeURIComponent(reference)}`;
+  const { body } = await callService({ service: 'Strapi', endpoint, method: 'DELETE', path, signal, schema: carteraSchema });
+  return body;
+}
+
+export async function markFacturacionReversed(endpoint: ServiceEndpoint, reference: string, signal: AbortSignal): Promise<'none' | 'already' | 'updated'> {
+  const path = `/facturacions?reference=${encodeURIComponent(reference)}`;
+  const stored = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+  const { body: found } = await callService({ service: 'Strapi', endpoint, method: 'GET', path, signal, schema: z.object({ items: z.array(stored) }) });
+  const existing = found.items[0];
+  if (!existing) return 'none';
+  if (existing.status === 'reversed') return 'already';
+  const { id, createdAt: _c, updatedAt: _u, ...fields } = existing;
+  const record: Record<string, string | number | boolean> = { status: 'reversed' };
+  for (const [key, value] of Object.entries(fields)) if (value !== null && key !== 'status') record[key] = value;
+  await callService({ service: 'Strapi', endpoint, method: 'PUT', path: `/facturacions/${String(id)}`, body: record, signal, schema: facturacionSchema });
+  return 'updated';
+}

@@ -9,11 +9,14 @@ import { fieldsOf, idParam, notFound, parseInput, runOperation, type SandboxCont
  *   applies a payment and adds it to `totalPaid` EVERY time it is called, so applying one
  *   payment twice shows as a double count (the seeds' bug). A caller must look at the
  *   cartera's `payments` (each carries its reference) before applying.
+ *   `DELETE /strapi/carteras/:id/payments?reference=` takes a payment out again (a reversal)
+ *   and subtracts it; a reference the cartera does not list is 404.
  * - facturación (sales) records: `POST` always creates; `GET ?reference=` finds; `PUT /:id`
- *   updates. A caller upserts by reference with find-then-create-or-update.
+ *   updates (and replaces: a field left out is reset). `status` is `paid` unless the record
+ *   says `reversed`. A caller upserts by reference with find-then-create-or-update.
  *
- * Operations: `find_cartera`, `create_cartera`, `apply_payment`, `find_facturacion`,
- * `create_facturacion`, `update_facturacion`.
+ * Operations: `find_cartera`, `create_cartera`, `apply_payment`, `remove_payment`,
+ * `find_facturacion`, `create_facturacion`, `update_facturacion`.
  */
 const carteraBody = z.object({
   acuerdo: z.string().min(1).max(40),
@@ -37,8 +40,10 @@ const facturacionBody = z.object({
   amount: z.number().nonnegative(),
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like COP').optional(),
   invoiceNumber: z.number().int().positive().nullable().optional(),
+  status: z.enum(['paid', 'reversed']).optional(),
 });
 
+const paymentQuery = z.object({ reference: z.string().min(1).max(200) });
 const carteraQuery = z.object({ acuerdo: z.string().min(1).max(40).optional() });
 const facturacionQuery = z.object({ reference: z.string().min(1).max(200).optional() });
 
@@ -98,6 +103,31 @@ export function registerStrapi(app: FastifyInstance, ctx: SandboxContext): void 
     });
   });
 
+  app.delete<{ Params: { id: string } }>('/strapi/carteras/:id/payments', async (request, reply) => {
+    const id = idParam(request.params.id, 'cartera id');
+    const { reference } = parseInput(paymentQuery, request.query, 'query');
+    return runOperation(ctx, request, reply, {
+      service: 'strapi',
+      operation: 'remove_payment',
+      effect: () => {
+        const cartera = store.get('strapi', 'carteras', id);
+        if (!cartera) throw notFound(`cartera ${id}`);
+        const payments = Array.isArray(cartera.payments) ? cartera.payments : [];
+        const at = payments.findIndex((p) => typeof p === 'object' && p !== null && !Array.isArray(p) && p.reference === reference);
+        const removed = payments[at] as JsonObject | undefined;
+        if (!removed) throw notFound(`payment ${reference} in cartera ${id}`);
+        const totalPaid = Number(cartera.totalPaid) - Number(removed.amount);
+        const updated = store.update('strapi', 'carteras', id, {
+          ...fieldsOf(cartera),
+          payments: payments.filter((_, i) => i !== at),
+          totalPaid,
+          balance: Number(cartera.total) - totalPaid,
+        });
+        return { status: 200, body: updated };
+      },
+    });
+  });
+
   app.get('/strapi/facturacions', async (request, reply) => {
     const { reference } = parseInput(facturacionQuery, request.query, 'query');
     if (reference === undefined) return store.list('strapi', 'facturacions');
@@ -140,5 +170,6 @@ function facturacionFields(body: z.infer<typeof facturacionBody>): JsonObject {
     amount: body.amount,
     currency: body.currency ?? 'COP',
     invoiceNumber: body.invoiceNumber ?? null,
+    status: body.status ?? 'paid',
   };
 }
