@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../../src/core/errors.js';
+import { ConfigError, RetriableError } from '../../src/core/errors.js';
 import { definePipeline, type PipelineDefinition, type StageContext, type StageDefinition } from '../../src/core/pipeline.js';
 import type { JsonObject } from '../../src/core/types.js';
 import type { FacturadorConfig } from './config.js';
@@ -159,7 +159,8 @@ function creditNoteStage(config: FacturadorConfig): StageDefinition {
     },
     run: async (ctx) => {
       const invoice = await invoiceOf(ctx);
-      if (!invoice) throw new Error(`invoice ${extractionOf(ctx).invoiceId} is no longer found in WorldOffice`);
+      // Gone since when() looked (annulled by hand?): the retry's when() skips it, saying why.
+      if (!invoice) throw new RetriableError(`WorldOffice no longer finds invoice ${extractionOf(ctx).invoiceId}`, { code: 'INVOICE_NOT_FOUND' });
       const existing = await findCreditNote(config.worldoffice, invoice.id, ctx.signal);
       if (existing) return creditNoteData(existing, invoice, 'found');
       const { refPayco, currency } = extractionOf(ctx);
