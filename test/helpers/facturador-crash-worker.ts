@@ -1,5 +1,6 @@
 /**
- * A worker process running the Facturador against the sandbox, for the Facturador crash test:
+ * A worker process running the Facturador and its reversal pipeline against the sandbox, for
+ * the Facturador crash test:
  * `node --import tsx test/helpers/facturador-crash-worker.ts`.
  *
  * Env: WEBPIG_DB (SQLite file), SANDBOX_BASE_URL (the server holding /sandbox), WEBPIG_CRASH_AT
