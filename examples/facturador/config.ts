@@ -29,6 +29,11 @@ export interface FacturadorConfig {
    * of `COUNTRY_PLANS` in src/core/phone.ts): every phone is sent in E.164. (Default: 'CO')
    */
   phoneCountry?: string;
+  /**
+   * Send the customer a WhatsApp message (Callbell) when ePayco reverses a payment that was
+   * invoiced (facturadorReversalPipeline). (Default: true)
+   */
+  whatsappOnReversal?: boolean;
   /** Longest a stage may take, calls included; then it is retried. (Default: the engine's, 30_000 ms) */
   stageTimeoutMs?: number;
   fr360: ServiceEndpoint;

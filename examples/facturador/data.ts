@@ -3,6 +3,7 @@ import { PermanentError } from '../../src/core/errors.js';
 import type { StageContext } from '../../src/core/pipeline.js';
 import type { EventRecord, JsonValue } from '../../src/core/types.js';
 import { fr360InvoiceSchema, type Fr360Invoice } from './connectors/fr360.js';
+import type { Cartera } from './connectors/strapi.js';
 
 /** What the `invoice_extraction` stage reads out of an ePayco confirmation. */
 export const extractionSchema = z.object({
@@ -89,4 +90,29 @@ export function customerIdOf(ctx: StageContext): number {
 
 export function invoiceIdOf(ctx: StageContext): number {
   return output(ctx, 'worldoffice_invoice_creation', z.object({ invoiceId: z.number() })).invoiceId;
+}
+
+/**
+ * What the cartera records against the applied payment: the invoice, so a second payment of
+ * one invoice is never counted by a second run. (Before, the ePayco reference of the payment:
+ * `epayco:<x_ref_payco>`; a cartera holding that one for this payment counts as applied.)
+ */
+export function paymentReference(ctx: StageContext): string {
+  return `epayco-invoice:${extractionOf(ctx).invoiceId}`;
+}
+
+function legacyPaymentReference(ctx: StageContext): string {
+  const { refPayco, transactionId, invoiceId } = extractionOf(ctx);
+  return `epayco:${refPayco || transactionId || invoiceId}`;
+}
+
+/** The reference under which the cartera lists this payment, if it lists it. */
+export function carteraPaymentOf(cartera: Cartera, ctx: StageContext): string | undefined {
+  const references = new Set([paymentReference(ctx), legacyPaymentReference(ctx)]);
+  return cartera.payments.find((payment) => references.has(payment.reference))?.reference;
+}
+
+/** "250.000 COP": the amount as a customer in Colombia reads it in a message. */
+export function formatMoney(amount: number, currency: string): string {
+  return `${new Intl.NumberFormat('es-CO', { maximumFractionDigits: 2 }).format(amount)} ${currency}`;
 }

@@ -109,14 +109,15 @@ function result(role: InvoicePayment['role'], mine: Extraction, payerEventId: nu
 }
 
 /**
- * A reversal of this very payment already stored (it is not applicable itself, so it ran
- * nothing): the acceptance arrived after it and must not be invoiced. Events of one payment
- * share the entity key (per invoice, or per x_ref_payco on older sources).
+ * A reversal of this very payment already handled (it found nothing paid, so it reversed
+ * nothing): the acceptance arrived after it and must not be invoiced. A reversal still queued
+ * is not one: the engine runs it after this earlier acceptance, and it reverses the invoice
+ * then. Events of one payment share the entity key (per invoice, or per x_ref_payco on older sources).
  */
 async function reversalOf(store: FacturadorStore, event: EventRecord, refPayco: string): Promise<number | null> {
   if (!event.entityKey || !refPayco) return null;
   const page = await store.listEvents({ source: event.source, entityKey: event.entityKey, transactionStatus: 'reversed' }, { limit: 100 });
-  return page.items.find((e) => epaycoFields(e.payload).x_ref_payco === refPayco)?.id ?? null;
+  return page.items.find((e) => e.status !== 'queued' && epaycoFields(e.payload).x_ref_payco === refPayco)?.id ?? null;
 }
 
 async function payerOf(store: FacturadorStore, claim: EntityState): Promise<Extraction> {

@@ -15,7 +15,19 @@ import {
   findOrCreateCustomer,
   type WorldOfficeInvoice,
 } from './connectors/worldoffice.js';
-import { customerIdOf, epaycoStateCode, extractInvoice, extractionOf, fr360Of, invoiceEffectKey, invoiceIdOf, invoiceNumberOf } from './data.js';
+import {
+  carteraPaymentOf,
+  customerIdOf,
+  epaycoStateCode,
+  extractInvoice,
+  extractionOf,
+  formatMoney,
+  fr360Of,
+  invoiceEffectKey,
+  invoiceIdOf,
+  invoiceNumberOf,
+  paymentReference,
+} from './data.js';
 import { notThePayer, PAYMENT_STAGE, paymentStage } from './payments.js';
 
 /**
@@ -66,7 +78,9 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
   const phoneCountry = phoneCountryOf(config);
   const pipeline = definePipeline({
     name: 'facturador',
-    match: (event) => event.source === source,
+    // With the store, reversals are facturadorReversalPipeline's (reversals.ts), whichever
+    // order the two pipelines are listed in; without it they stay "not applicable" here.
+    match: (event) => event.source === source && !(config.store && event.transactionStatus === 'reversed'),
     notApplicable: (event) => {
       const status = event.transactionStatus;
       if (status === 'accepted') return undefined;
@@ -208,7 +222,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         // reference among the cartera's payments before applying it (here and in run).
         reconcile: async (ctx) => {
           const cartera = await findCartera(config.strapi, fr360Of(ctx).agreementId, ctx.signal);
-          return cartera && hasPayment(cartera, ctx) ? carteraData(cartera, false) : undefined;
+          return cartera && carteraPaymentOf(cartera, ctx) !== undefined ? carteraData(cartera, false) : undefined;
         },
         run: async (ctx) => {
           const { agreementId, customer, product } = fr360Of(ctx);
@@ -220,7 +234,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
               { acuerdo: agreementId, documentId: customer.documentId, customerName: customer.name, total: product.price * product.installments, phone: customer.phone, phoneCountry },
               ctx.signal,
             ));
-          if (hasPayment(cartera, ctx)) {
+          if (carteraPaymentOf(cartera, ctx) !== undefined) {
             ctx.log.warn('payment already applied to the cartera: not applying it again', { carteraId: cartera.id, reference });
             return carteraData(cartera, false);
           }
@@ -274,29 +288,6 @@ const paymentStateMachine = {
   targetState: (event: EventRecord) => event.transactionStatus ?? undefined,
 };
 
-/**
- * What the cartera records against the applied payment: the invoice, so a second payment of
- * one invoice is never counted by a second run. (Before, the ePayco reference of the payment:
- * `epayco:<x_ref_payco>`; a cartera holding that one for this payment counts as applied.)
- */
-function paymentReference(ctx: StageContext): string {
-  return `epayco-invoice:${extractionOf(ctx).invoiceId}`;
-}
-
-function legacyPaymentReference(ctx: StageContext): string {
-  const { refPayco, transactionId, invoiceId } = extractionOf(ctx);
-  return `epayco:${refPayco || transactionId || invoiceId}`;
-}
-
-function hasPayment(cartera: Cartera, ctx: StageContext): boolean {
-  const references = new Set([paymentReference(ctx), legacyPaymentReference(ctx)]);
-  return cartera.payments.some((payment) => references.has(payment.reference));
-}
-
 function carteraData(cartera: Cartera, applied: boolean): JsonObject {
   return { carteraId: cartera.id, documentId: cartera.documentId, acuerdo: cartera.acuerdo, applied, totalPaid: cartera.totalPaid, balance: cartera.balance };
-}
-
-function formatMoney(amount: number, currency: string): string {
-  return `${new Intl.NumberFormat('es-CO', { maximumFractionDigits: 2 }).format(amount)} ${currency}`;
 }

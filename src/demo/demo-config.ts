@@ -1,4 +1,5 @@
 import { facturadorColumns, facturadorFlags, facturadorPipeline } from '../../examples/facturador/pipeline.js';
+import { facturadorReversalPipeline } from '../../examples/facturador/reversals.js';
 import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
 import type { FacturadorStore } from '../../examples/facturador/payments.js';
 import { STRIPE_ORDERS_COLUMNS, stripeOrdersPipeline } from '../../examples/stripe-orders/index.js';
@@ -83,8 +84,8 @@ export function mergeColumns(...groups: ColumnConfig[][]): ColumnConfig[] {
 
 /**
  * The demo's whole configuration, with every connector pointed at the sandbox on `baseUrl`.
- * Pipeline order matters (the first match wins): Facturador takes source epayco, the Stripe
- * orders shop source stripe, the subscriptions app source mercadopago, one-off MercadoPago
+ * Pipeline order matters (the first match wins): Facturador takes source epayco (its reversals
+ * go to the Facturador's reversal pipeline, whatever its place), the Stripe orders shop source stripe, the subscriptions app source mercadopago, one-off MercadoPago
  * payments source mercadopago-payments.
  */
 export function demoConfig(baseUrl: string, sources: SourceConfig[], apps: DemoApps): WebpigConfig {
@@ -95,10 +96,12 @@ export function demoConfig(baseUrl: string, sources: SourceConfig[], apps: DemoA
     source.kind === 'epayco' && source.validation === undefined
       ? { ...source, validation: { baseUrl: `${baseUrl}/sandbox/epayco` } }
       : source;
+  const facturador = { ...sandboxFacturadorConfig(baseUrl), stageTimeoutMs: 10_000, store: apps.alerts };
   return {
     sources: sources.map(withSandboxValidation),
     pipelines: [
-      facturadorPipeline({ ...sandboxFacturadorConfig(baseUrl), stageTimeoutMs: 10_000, store: apps.alerts }),
+      facturadorPipeline(facturador),
+      facturadorReversalPipeline(facturador),
       stripeOrdersPipeline({ shopBaseUrl: baseUrl, alerts: apps.alerts }),
       subscriptionsPipeline({ subscriptions: apps.subscriptions, mercadopagoApiUrl }),
       mercadopagoPaymentsPipeline({

@@ -27,7 +27,12 @@ export type TrafficScenario =
   /** A sandbox fault is set first, so a stage fails and the event is retried. */
   | 'fault'
   /** An invoice FR360 does not know: a permanent 404, the event ends dead. */
-  | 'dead';
+  | 'dead'
+  /**
+   * An accepted payment that ePayco reverses a moment later (state 6): ePayco is moved to the
+   * reversed state, then its confirmation is sent; the Facturador makes a credit note.
+   */
+  | 'reversed';
 
 /** How often each scenario is picked, relative to the others. */
 export const DEFAULT_SCENARIO_WEIGHTS: Readonly<Record<TrafficScenario, number>> = {
@@ -37,6 +42,7 @@ export const DEFAULT_SCENARIO_WEIGHTS: Readonly<Record<TrafficScenario, number>>
   'out-of-order': 10,
   fault: 15,
   dead: 5,
+  reversed: 5,
 };
 
 /** Faults the `fault` scenario picks from: each one heals on the engine's retries. */
@@ -73,6 +79,8 @@ export interface TrafficOptions {
   intervalMs?: number;
   /** Random numbers in [0, 1), for reproducible traffic. (Default: Math.random) */
   rng?: () => number;
+  /** How long after its payment a `reversed` scenario reverses it. (Default: 3000 ms) */
+  reversalDelayMs?: number;
   /** Scenario weights. (Default: DEFAULT_SCENARIO_WEIGHTS) */
   weights?: Partial<Record<TrafficScenario, number>>;
   /**
@@ -164,6 +172,21 @@ export function startTraffic(options: TrafficOptions): StopTraffic {
       case 'duplicate':
         await deliver(scenario, { invoiceId, refPayco, state: '1', at });
         return deliver(scenario, { invoiceId, refPayco, state: '1', at });
+      case 'reversed': {
+        await deliver(scenario, { invoiceId, refPayco, state: '1', at });
+        const delayMs = options.reversalDelayMs ?? 3000;
+        await sleep(delayMs, stopper.signal);
+        if (stopper.signal.aborted) return;
+        const reversal = { invoiceId, refPayco, state: '6' as const, at: new Date(at.getTime() + delayMs) };
+        try {
+          // ePayco reports the payment reversed before it confirms the reversal.
+          if (options.registerWithSandbox ?? true) await register(reversal);
+        } catch (err) {
+          if (stopper.signal.aborted) return;
+          options.onError?.(err);
+        }
+        return deliver(scenario, reversal);
+      }
       case 'out-of-order':
         // The payment was pending a minute before it was accepted; the provider's deliveries
         // arrive the other way round.

@@ -64,8 +64,9 @@ describe('Facturador README', () => {
       ].join('\n');
       writeFileSync(file, source);
       const config = await loadConfigFile(file, {});
-      const [pipeline] = config.pipelines;
+      const [pipeline, reversals] = config.pipelines;
       assert.equal(pipeline?.name, 'facturador');
+      assert.equal(reversals?.name, 'facturador-reversals');
       assert.equal(pipeline?.stages[1]?.name, 'invoice_payment', 'the store was given: the invoice claim runs');
       assert.equal(pipeline?.entity, undefined);
       assert.deepEqual(config.flags?.map((f) => f.key), ['MEMBERSHIPS_ENABLED', 'WORLDOFFICE_INVOICE_ENABLED', 'WORLDOFFICE_DIAN_ENABLED']);

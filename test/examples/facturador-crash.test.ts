@@ -4,6 +4,10 @@
  * restarted. The restarted worker finds the checkpoint `processing`, reconciles or re-runs with
  * the same idempotency key, and every record in the sandbox exists exactly once — including
  * WorldOffice's invoice and Strapi's cartera payment, whose services have no idempotency key.
+ *
+ * The reversal's stages (issue 14.6) are killed at every boundary of each: before the attempt
+ * is recorded, before the call, after the effect, after the checkpoint. After the restart:
+ * one credit note, one removal from the cartera, one message about the reversal.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,6 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { assertExactlyOnce, startFacturadorHarness } from '../helpers/facturador-harness.js';
+import { assertReversedOnce } from '../helpers/facturador-reversal.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
 import { cleanEnv } from '../helpers/clean-env.js';
 
@@ -80,5 +85,56 @@ describe('Facturador crash test: SIGKILL after each effect, before its checkpoin
         else console.error(`crash test databases kept in ${dir}`);
       }
     });
+  }
+});
+
+const REVERSAL_STAGES = [
+  'reversal_payment',
+  'worldoffice_credit_note',
+  'strapi_cartera_reversal',
+  'strapi_facturacion_reversal',
+  'callbell_reversal_notification',
+];
+const BOUNDARIES = ['before-start', 'before-run', 'after-run', 'after-outcome'];
+
+describe('Facturador crash test: a reversal, SIGKILL at every boundary of its stages', () => {
+  for (const stage of REVERSAL_STAGES) {
+    for (const boundary of BOUNDARIES) {
+      const crashAt = `${stage}:${boundary}`;
+      it(crashAt, async () => {
+        const { dir, remove } = tempDatabaseDir('webpig-facturador-reversal-crash-');
+        const dbPath = join(dir, 'webpig.db');
+        const h = await startFacturadorHarness({ dbPath, sandboxDbPath: `${dbPath}.sandbox.db`, startWorker: false });
+        let failed = true;
+        try {
+          // Both waiting: the worker runs the payment first (entity order), then its reversal.
+          const t0 = Date.now() - 60_000;
+          const paid = await h.sendConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '1', at: new Date(t0) });
+          const reversal = await h.sendConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '6', at: new Date(t0 + 30_000) });
+          const marker = join(dir, 'crashed');
+          const env = { WEBPIG_DB: dbPath, SANDBOX_BASE_URL: h.baseUrl, WEBPIG_CRASH_AT: crashAt, WEBPIG_CRASH_MARKER: marker };
+          const first = await runWorker(env);
+          assert.equal(first.signal, 'SIGKILL', 'the first worker was killed at the failpoint');
+          assert.ok(existsSync(marker) && readFileSync(marker, 'utf8') === crashAt);
+          if (boundary === 'after-run') {
+            assert.equal((await h.checkpoint(reversal, stage))?.status, 'processing', 'the effect happened, the checkpoint did not');
+          }
+
+          const second = await runWorker(env);
+          assert.equal(second.code, 0, `the restarted worker finished: ${JSON.stringify(second)}`);
+          for (const id of [paid, reversal]) {
+            const event = await h.store.getEvent(id);
+            assert.equal(event?.status, 'succeeded', `event ${id}: ${JSON.stringify(event?.lastError)}`);
+          }
+          assert.equal((await h.checkpoint(reversal, stage))?.status, 'success');
+          assertReversedOnce(h, 'INV-373', 403125);
+          failed = false;
+        } finally {
+          await h.close();
+          if (!failed) remove();
+          else console.error(`crash test databases kept in ${dir}`);
+        }
+      });
+    }
   }
 });

@@ -74,10 +74,16 @@ describe('Facturador: one invoice paid twice', () => {
     const second = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '960002', state: '1' });
     await harness.waitForStatus(second, ['succeeded', 'dead']);
     const refund = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '960002', state: '6' });
-    assert.equal((await harness.waitForStatus(refund, ['ignored', 'succeeded', 'dead'])).status, 'ignored');
+    assert.equal((await harness.waitForStatus(refund, ['ignored', 'succeeded', 'dead'])).status, 'succeeded');
     const claim = await harness.store.getEntityState(invoiceClaimKey('INV-ELITE-001'));
     assert.deepEqual([claim?.state, claim?.eventId], ['paid', first]);
     assert.equal(harness.records('worldoffice', 'invoices').length, 1);
+    // The reversal pipeline tells the refund of the second payment from a reversal of the payer.
+    assert.equal(((await harness.checkpoint(refund, 'reversal_payment'))?.data as JsonObject).role, 'not_payer');
+    const skipped = await harness.checkpoint(refund, 'worldoffice_credit_note');
+    assert.match(skipped?.skipReason?.kind === 'condition' ? skipped.skipReason.detail : '', /second payment of invoice INV-ELITE-001,.* leaves the invoice paid/);
+    assert.equal(harness.records('worldoffice', 'credit_notes').length, 0);
+    assert.equal(harness.records('strapi', 'carteras')[0]?.totalPaid, 250000, 'the first payment stays in the cartera');
   });
 
   it('an acceptance delivered after its own reversal is not invoiced, and the invoice waits for its next payment', async () => {

@@ -1,5 +1,6 @@
 /**
- * A worker process running the Facturador against the sandbox, for the Facturador crash test:
+ * A worker process running the Facturador and its reversal pipeline against the sandbox, for
+ * the Facturador crash test:
  * `node --import tsx test/helpers/facturador-crash-worker.ts`.
  *
  * Env: WEBPIG_DB (SQLite file), SANDBOX_BASE_URL (the server holding /sandbox), WEBPIG_CRASH_AT
@@ -14,6 +15,7 @@ import { createWorker } from '../../src/engine/worker.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
 import { facturadorPipeline } from '../../examples/facturador/pipeline.js';
+import { facturadorReversalPipeline } from '../../examples/facturador/reversals.js';
 
 const crashAt = process.env.WEBPIG_CRASH_AT ?? '';
 const marker = process.env.WEBPIG_CRASH_MARKER ?? '';
@@ -26,9 +28,10 @@ function failpoint(name: string): void {
 
 const store = SqliteStore.open(`sqlite:${process.env.WEBPIG_DB}`);
 await store.migrate();
+const config = { ...sandboxFacturadorConfig(process.env.SANDBOX_BASE_URL ?? ''), store };
 const worker = createWorker({
   store,
-  pipelines: [facturadorPipeline({ ...sandboxFacturadorConfig(process.env.SANDBOX_BASE_URL ?? ''), store })],
+  pipelines: [facturadorPipeline(config), facturadorReversalPipeline(config)],
   concurrency: 1,
   // Long enough that a worker starved of CPU (2 cores, many processes) keeps its lease between
   // renewals: a lost lease is an extra "resumed" attempt, which the crash test counts.

@@ -13,6 +13,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { NewEvent, Store } from '../../src/store/store.js';
 import { sandboxFacturadorConfig, type FacturadorConfig } from '../../examples/facturador/config.js';
 import { facturadorFlags, facturadorPipeline } from '../../examples/facturador/pipeline.js';
+import { facturadorReversalPipeline } from '../../examples/facturador/reversals.js';
 
 export const EPAYCO = { customerId: '1234567', pKey: 'facturador-test-p-key' } as const;
 
@@ -118,7 +119,11 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
   if (options.withStore ?? true) config.store = store;
   // Retries at once, so a fault costs milliseconds, not the guide's minutes; the default
   // schedule itself is tested in test/engine/retry-schedule.test.ts.
-  const pipelines = [{ ...facturadorPipeline(config), retry: { delaysMs: [0, 0, 0] } }];
+  const retry = { delaysMs: [0, 0, 0] };
+  const pipelines = [
+    { ...facturadorPipeline(config), retry },
+    ...(config.store ? [{ ...facturadorReversalPipeline(config), retry }] : []),
+  ];
   const worker = createWorker({ store, pipelines, concurrency: options.concurrency ?? 2, leaseMs: 5_000, pollMs: 20, logger: pino({ level: 'silent' }) });
   if (options.startWorker ?? true) worker.start();
 

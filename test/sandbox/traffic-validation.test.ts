@@ -68,7 +68,7 @@ async function deliveries(scenario: TrafficScenario, count: number, registerWith
       epayco: EPAYCO,
       intervalMs: 1,
       registerWithSandbox,
-      weights: { accepted: 0, rejected: 0, duplicate: 0, 'out-of-order': 0, fault: 0, dead: 0, [scenario]: 1 },
+      weights: { accepted: 0, rejected: 0, duplicate: 0, 'out-of-order': 0, fault: 0, dead: 0, reversed: 0, [scenario]: 1 },
       onDelivery: (delivery) => {
         seen.push(delivery);
         if (seen.length < count) return;
@@ -111,7 +111,7 @@ describe('traffic with ePayco server-side validation against the sandbox', () =>
         baseUrl,
         epayco: EPAYCO,
         intervalMs: 1,
-        weights: { accepted: 1, rejected: 0, duplicate: 0, 'out-of-order': 0, fault: 0, dead: 0 },
+        weights: { accepted: 1, rejected: 0, duplicate: 0, 'out-of-order': 0, fault: 0, dead: 0, reversed: 0 },
         onDelivery: (delivery) => {
           seen.push(delivery);
           void stop().then(() => resolve(seen));

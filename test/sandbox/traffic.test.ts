@@ -30,8 +30,9 @@ async function deliveriesOf(scenario: TrafficScenario, count: number, seed: numb
       baseUrl: h.baseUrl,
       epayco: EPAYCO,
       intervalMs: 1,
+      reversalDelayMs: 50,
       rng: seeded(seed),
-      weights: { accepted: 0, rejected: 0, duplicate: 0, 'out-of-order': 0, fault: 0, dead: 0, [scenario]: 1 },
+      weights: { accepted: 0, rejected: 0, duplicate: 0, 'out-of-order': 0, fault: 0, dead: 0, reversed: 0, [scenario]: 1 },
       onDelivery: (delivery) => {
         deliveries.push(delivery);
         if (deliveries.length < count) return;
@@ -97,6 +98,18 @@ describe('demo traffic generator', () => {
   it('sends payments for unknown invoices, which end dead', async () => {
     const [delivery] = await deliveriesOf('dead', 1, 6);
     assert.equal((await h.waitForStatus(delivery?.eventId ?? -1, ['dead', 'succeeded'])).status, 'dead');
+  });
+
+  it('sends a payment and, a moment later, its reversal: ePayco says reversed, the Facturador makes one credit note', async () => {
+    const [accepted, reversal] = await deliveriesOf('reversed', 2, 9);
+    assert.deepEqual([accepted?.state, reversal?.state], ['1', '6']);
+    assert.equal(accepted?.refPayco, reversal?.refPayco);
+    assert.equal(reversal?.httpStatus, 200);
+    assert.equal(reversal?.duplicate, undefined, 'validated as reversed: an event of its own');
+    const event = await h.waitForStatus(reversal?.eventId ?? -1, ['succeeded', 'dead', 'ignored']);
+    assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError ?? event.ignoreReason));
+    const [invoice] = h.records('worldoffice', 'invoices').filter((i) => i.reference === accepted?.invoiceId);
+    assert.equal(h.records('worldoffice', 'credit_notes').filter((n) => n.invoiceId === invoice?.id).length, 1);
   });
 
   it('stops when its signal aborts and sends nothing afterwards', async () => {

@@ -115,3 +115,28 @@ export async function emitToDian(
 function conflict(error: { code: string; message: string }): Error {
   return new PermanentError(`WorldOffice: ${error.message}`, { code: error.code });
 }
+
+const creditNoteSchema = z.object({ id: z.number(), number: z.number(), invoiceId: z.number(), amount: z.number() });
+export type WorldOfficeCreditNote = z.infer<typeof creditNoteSchema>;
+
+/** The invoice's credit notes (WorldOffice has no idempotency key: look before creating). */
+export async function findCreditNote(endpoint: ServiceEndpoint, invoiceId: number, signal: AbortSignal): Promise<WorldOfficeCreditNote | undefined> {
+  const { body } = await callService({
+    service: 'WorldOffice',
+    endpoint,
+    method: 'GET',
+    path: `/credit-notes?invoiceId=${invoiceId}`,
+    signal,
+    schema: z.object({ items: z.array(creditNoteSchema) }),
+  });
+  return body.items[0];
+}
+
+export async function createCreditNote(
+  endpoint: ServiceEndpoint,
+  note: { invoiceId: number; amount: number; currency: string; reason: string },
+  signal: AbortSignal,
+): Promise<WorldOfficeCreditNote> {
+  const { body } = await callService({ service: 'WorldOffice', endpoint, method: 'POST', path: '/credit-notes', body: { ...note }, signal, schema: creditNoteSchema });
+  return body;
+}

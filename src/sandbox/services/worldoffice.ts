@@ -12,8 +12,12 @@ import { fieldsOf, idParam, notFound, parseInput, runOperation, type SandboxCont
  * second time is refused with 409 (`ALREADY_ACCOUNTED`, `ALREADY_EMITTED`) and the existing
  * result, as an ERP refuses to post a document twice.
  *
+ * A credit note ("nota crédito") is posted against an invoice like the invoice itself: no
+ * Idempotency-Key, so posting it twice makes two credit notes; look it up by the invoice first
+ * (`GET /worldoffice/credit-notes?invoiceId=`).
+ *
  * Operations: `find_or_create_customer`, `create_invoice`, `find_invoice`, `account_invoice`,
- * `emit_dian`.
+ * `emit_dian`, `create_credit_note`, `find_credit_note`.
  */
 const customerBody = z.object({
   documentId: z.string().min(1).max(40),
@@ -31,6 +35,16 @@ const invoiceBody = z.object({
 });
 
 const invoiceQuery = z.object({ reference: z.string().min(1).max(200).optional() });
+
+const creditNoteBody = z.object({
+  invoiceId: z.number().int().positive(),
+  amount: z.number().positive(),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like COP').optional(),
+  /** Why the invoice is credited, printed on the note (e.g. "Reversión del pago 373"). */
+  reason: z.string().min(1).max(500),
+});
+
+const creditNoteQuery = z.object({ invoiceId: z.coerce.number().int().positive().optional() });
 
 export function registerWorldOffice(app: FastifyInstance, ctx: SandboxContext): void {
   const { store } = ctx;
@@ -134,6 +148,51 @@ export function registerWorldOffice(app: FastifyInstance, ctx: SandboxContext): 
         store.update('worldoffice', 'invoices', id, { ...fieldsOf(invoice), cufe });
         return { status: 201, body: { ...emission } };
       },
+    });
+  });
+
+  registerCreditNotes(app, ctx);
+}
+
+function registerCreditNotes(app: FastifyInstance, ctx: SandboxContext): void {
+  const { store } = ctx;
+
+  app.post('/worldoffice/credit-notes', async (request, reply) => {
+    const body = parseInput(creditNoteBody, request.body);
+    return runOperation(ctx, request, reply, {
+      service: 'worldoffice',
+      operation: 'create_credit_note',
+      // No idempotencyKey, as for invoices: a second POST is a second credit note.
+      effect: () => {
+        const invoice = store.get('worldoffice', 'invoices', body.invoiceId);
+        if (!invoice) throw notFound(`invoice ${body.invoiceId}`);
+        const record = store.insert(
+          'worldoffice',
+          'credit_notes',
+          {
+            number: 0,
+            invoiceId: body.invoiceId,
+            invoiceNumber: Number(invoice.number),
+            customerId: Number(invoice.customerId),
+            reference: String(invoice.reference),
+            amount: body.amount,
+            currency: body.currency ?? 'COP',
+            reason: body.reason,
+          },
+          1001,
+        );
+        return { status: 201, body: store.update('worldoffice', 'credit_notes', record.id, { ...fieldsOf(record), number: record.id }) };
+      },
+    });
+  });
+
+  app.get('/worldoffice/credit-notes', async (request, reply) => {
+    const { invoiceId } = parseInput(creditNoteQuery, request.query, 'query');
+    if (invoiceId === undefined) return store.list('worldoffice', 'credit_notes');
+    return runOperation(ctx, request, reply, {
+      service: 'worldoffice',
+      operation: 'find_credit_note',
+      effect: () => ({ status: 200, body: { items: store.list('worldoffice', 'credit_notes').filter((note) => note.invoiceId === invoiceId) } }),
     });
   });
 }
