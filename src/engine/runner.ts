@@ -24,6 +24,7 @@ import { classifyError, requestedRetryDelayMs } from './errors.js';
 import { recordDeadAlert, resolveAlertsOnSuccess } from './event-alerts.js';
 import { runStageAttempt, type Failpoint } from './stage-attempt.js';
 import { idempotencyKeyFor } from './stage-context.js';
+import { unrecordedHttp } from './stage-recorder.js';
 import { stageOrder } from './stage-order.js';
 import type { StageObservation } from './worker-metrics.js';
 
@@ -191,7 +192,7 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
       try {
         verdict = await stage.when({
           event, payload: event.payload, summary, outputs, idempotencyKey: idempotencyKeyFor(event, stage.name), attempt: 0,
-          signal: never, log: noopStageLogger, annotate: () => undefined,
+          signal: never, log: noopStageLogger, http: unrecordedHttp, annotate: () => undefined,
           flag: async (key) => (await store.getFlag(key))?.value ?? true,
         });
       } catch (err) {

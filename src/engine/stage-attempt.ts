@@ -160,6 +160,7 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
       note,
       summaryPatch: handle.summaryPatch(),
       logs: handle.logs(),
+      exchanges: handle.exchanges(),
     });
     return {
       status: 'error',
@@ -184,6 +185,7 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
     note: recovered ? 'recovered by reconcile' : note,
     summaryPatch: handle.summaryPatch(),
     logs: handle.logs(),
+    exchanges: handle.exchanges(),
   });
   await failpoint(`${stage.name}:after-outcome`);
   return { status: 'success', data, summaryPatch: handle.summaryPatch(), recovered };
