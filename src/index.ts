@@ -5,6 +5,9 @@ export type {
   StageDefinition,
   StageContext,
   StageLogger,
+  StageHttp,
+  HttpExchangeInput,
+  StageLabel,
   RetryPolicy,
   EntityStateMachine,
 } from './core/pipeline.js';
@@ -12,6 +15,7 @@ export { defineConfig } from './core/config.js';
 export type { WebpigConfig, ColumnConfig, FlagConfig } from './core/config.js';
 export { WebpigError, ConfigError, PermanentError, RetriableError, LeaseLostError } from './core/errors.js';
 export { HttpCallError, parseRetryAfter } from './engine/errors.js';
+export { STAGE_RECORD_LIMITS } from './engine/stage-recorder.js';
 export type * from './core/types.js';
 export type { Store } from './store/store.js';
 export { openStore } from './store/open.js';

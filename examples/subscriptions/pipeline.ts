@@ -22,7 +22,7 @@ export interface SubscriptionsConfig {
 
 export const SUBSCRIPTIONS_COLUMNS: ColumnConfig[] = [
   { key: 'mercadopago', label: 'MercadoPago' },
-  { key: 'subscription', label: 'Suscripción' },
+  { key: 'subscription', label: { es: 'Suscripción', en: 'Subscription' } },
 ];
 
 const TOPICS = ['subscription_preapproval', 'subscription_authorized_payment', 'payment'] as const;

@@ -155,9 +155,3 @@ export function createStageRecorder(options: { stage: string; attempt: number; n
     },
   };
 }
-
-/** For contexts that run nothing worth recording (a stage's `when()`): plain fetch, no record. */
-export const unrecordedHttp: StageHttp = {
-  fetch: (target, init) => fetch(target, init),
-  record: () => undefined,
-};

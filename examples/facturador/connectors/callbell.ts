@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServiceEndpoint } from '../config.js';
-import { callService } from './http.js';
+import { callService, type StageIo } from './http.js';
 
 const messageSchema = z.object({ uuid: z.string() });
 
@@ -9,7 +9,7 @@ export async function sendWhatsApp(
   endpoint: ServiceEndpoint,
   message: { to: string; text: string },
   idempotencyKey: string,
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<{ messageId: string }> {
   const { body } = await callService({
     service: 'Callbell',
@@ -18,7 +18,7 @@ export async function sendWhatsApp(
     path: '/messages',
     body: { ...message, channel: 'whatsapp' },
     idempotencyKey,
-    signal,
+    io,
     schema: messageSchema,
   });
   return { messageId: body.uuid };

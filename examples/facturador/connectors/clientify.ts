@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServiceEndpoint } from '../config.js';
-import { callService } from './http.js';
+import { callService, type StageIo } from './http.js';
 
 const upsertSchema = z.object({
   action: z.enum(['created', 'updated']),
@@ -19,7 +19,7 @@ export interface Contact {
 export async function upsertContact(
   endpoint: ServiceEndpoint,
   contact: Contact,
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<{ contactId: number; action: 'created' | 'updated' }> {
   const { body } = await callService({
     service: 'Clientify',
@@ -27,7 +27,7 @@ export async function upsertContact(
     method: 'POST',
     path: '/contacts',
     body: { ...contact, tags: [...contact.tags] },
-    signal,
+    io,
     schema: upsertSchema,
   });
   return { contactId: body.contact.id, action: body.action };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServiceEndpoint } from '../config.js';
-import { callService } from './http.js';
+import { callService, type StageIo } from './http.js';
 
 /**
  * Strapi has no idempotency key and no upsert. A cartera payment is applied only after
@@ -27,13 +27,13 @@ const storedFacturacionSchema = facturacionSchema.extend({
   invoiceNumber: z.number().nullable(),
 });
 
-export async function findCartera(endpoint: ServiceEndpoint, acuerdo: string, signal: AbortSignal): Promise<Cartera | undefined> {
+export async function findCartera(endpoint: ServiceEndpoint, acuerdo: string, io: StageIo): Promise<Cartera | undefined> {
   const { body } = await callService({
     service: 'Strapi',
     endpoint,
     method: 'GET',
     path: `/carteras?acuerdo=${encodeURIComponent(acuerdo)}`,
-    signal,
+    io,
     schema: z.object({ items: z.array(carteraSchema) }),
   });
   return body.items[0];
@@ -42,9 +42,9 @@ export async function findCartera(endpoint: ServiceEndpoint, acuerdo: string, si
 export async function createCartera(
   endpoint: ServiceEndpoint,
   cartera: { acuerdo: string; documentId: string; customerName: string; total: number },
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<Cartera> {
-  const { body } = await callService({ service: 'Strapi', endpoint, method: 'POST', path: '/carteras', body: { ...cartera }, signal, schema: carteraSchema });
+  const { body } = await callService({ service: 'Strapi', endpoint, method: 'POST', path: '/carteras', body: { ...cartera }, io, schema: carteraSchema });
   return body;
 }
 
@@ -52,7 +52,7 @@ export async function applyPayment(
   endpoint: ServiceEndpoint,
   carteraId: number,
   payment: { reference: string; amount: number },
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<Cartera> {
   const { body } = await callService({
     service: 'Strapi',
@@ -60,7 +60,7 @@ export async function applyPayment(
     method: 'POST',
     path: `/carteras/${carteraId}/payments`,
     body: { ...payment },
-    signal,
+    io,
     schema: carteraSchema,
   });
   return body;
@@ -80,22 +80,22 @@ export interface Facturacion {
 export async function upsertFacturacion(
   endpoint: ServiceEndpoint,
   record: Facturacion,
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<{ facturacionId: number; action: 'created' | 'updated' }> {
   const { body: found } = await callService({
     service: 'Strapi',
     endpoint,
     method: 'GET',
     path: `/facturacions?reference=${encodeURIComponent(record.reference)}`,
-    signal,
+    io,
     schema: z.object({ items: z.array(facturacionSchema) }),
   });
   const existing = found.items[0];
   if (existing) {
-    await callService({ service: 'Strapi', endpoint, method: 'PUT', path: `/facturacions/${existing.id}`, body: { ...record }, signal, schema: facturacionSchema });
+    await callService({ service: 'Strapi', endpoint, method: 'PUT', path: `/facturacions/${existing.id}`, body: { ...record }, io, schema: facturacionSchema });
     return { facturacionId: existing.id, action: 'updated' };
   }
-  const { body } = await callService({ service: 'Strapi', endpoint, method: 'POST', path: '/facturacions', body: { ...record }, signal, schema: facturacionSchema });
+  const { body } = await callService({ service: 'Strapi', endpoint, method: 'POST', path: '/facturacions', body: { ...record }, io, schema: facturacionSchema });
   return { facturacionId: body.id, action: 'created' };
 }
 
@@ -108,14 +108,14 @@ export async function setFacturacionInvoiceNumber(
   endpoint: ServiceEndpoint,
   reference: string,
   invoiceNumber: number,
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<'none' | 'already' | 'updated'> {
   const { body: found } = await callService({
     service: 'Strapi',
     endpoint,
     method: 'GET',
     path: `/facturacions?reference=${encodeURIComponent(reference)}`,
-    signal,
+    io,
     schema: z.object({ items: z.array(storedFacturacionSchema) }),
   });
   const existing = found.items[0];
@@ -124,6 +124,6 @@ export async function setFacturacionInvoiceNumber(
   const { id, ...fields } = existing;
   const record: Record<string, string | number | null> = { ...fields, invoiceNumber };
   for (const key of Object.keys(record)) if (record[key] === null) delete record[key];
-  await callService({ service: 'Strapi', endpoint, method: 'PUT', path: `/facturacions/${id}`, body: record, signal, schema: facturacionSchema });
+  await callService({ service: 'Strapi', endpoint, method: 'PUT', path: `/facturacions/${id}`, body: record, io, schema: facturacionSchema });
   return 'updated';
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ServiceEndpoint } from '../config.js';
 import { PermanentError } from '../../../src/core/errors.js';
-import { callService } from './http.js';
+import { callService, type StageIo } from './http.js';
 
 /**
  * WorldOffice has NO idempotency key: POSTing an invoice twice makes two invoices. The only
@@ -19,7 +19,7 @@ const emissionSchema = z.object({ cufe: z.string() });
 export async function findOrCreateCustomer(
   endpoint: ServiceEndpoint,
   customer: { documentId: string; name: string; email: string; phone: string },
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<{ customerId: number }> {
   const { body } = await callService({
     service: 'WorldOffice',
@@ -27,7 +27,7 @@ export async function findOrCreateCustomer(
     method: 'POST',
     path: '/customers',
     body: { ...customer },
-    signal,
+    io,
     schema: customerSchema,
   });
   return { customerId: body.id };
@@ -36,14 +36,14 @@ export async function findOrCreateCustomer(
 export async function findInvoiceByReference(
   endpoint: ServiceEndpoint,
   reference: string,
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<WorldOfficeInvoice | undefined> {
   const { body } = await callService({
     service: 'WorldOffice',
     endpoint,
     method: 'GET',
     path: `/invoices?reference=${encodeURIComponent(reference)}`,
-    signal,
+    io,
     schema: invoiceListSchema,
   });
   // Should there ever be two (created before webpig), the first is the one that counts.
@@ -53,7 +53,7 @@ export async function findInvoiceByReference(
 export async function createInvoice(
   endpoint: ServiceEndpoint,
   invoice: { customerId: number; reference: string; amount: number; currency: string; description: string },
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<WorldOfficeInvoice> {
   const { body } = await callService({
     service: 'WorldOffice',
@@ -61,7 +61,7 @@ export async function createInvoice(
     method: 'POST',
     path: '/invoices',
     body: { ...invoice },
-    signal,
+    io,
     schema: invoiceSchema,
   });
   return body;
@@ -71,7 +71,7 @@ export async function createInvoice(
 export async function accountInvoice(
   endpoint: ServiceEndpoint,
   invoiceId: number,
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<{ accountingId: number; alreadyAccounted: boolean }> {
   const { status, body } = await callService({
     service: 'WorldOffice',
@@ -80,7 +80,7 @@ export async function accountInvoice(
     path: `/invoices/${invoiceId}/accounting`,
     body: {},
     accept: [409],
-    signal,
+    io,
     schema: z.union([accountingSchema, z.object({ error: z.object({ code: z.string(), message: z.string() }) })]),
   });
   if ('accountingId' in body) return { accountingId: body.accountingId, alreadyAccounted: status === 409 };
@@ -91,7 +91,7 @@ export async function accountInvoice(
 export async function emitToDian(
   endpoint: ServiceEndpoint,
   invoiceId: number,
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<{ cufe: string; alreadyEmitted: boolean }> {
   const { status, body } = await callService({
     service: 'WorldOffice',
@@ -100,7 +100,7 @@ export async function emitToDian(
     path: `/invoices/${invoiceId}/dian`,
     body: {},
     accept: [409],
-    signal,
+    io,
     schema: z.union([emissionSchema, z.object({ error: z.object({ code: z.string(), message: z.string() }) })]),
   });
   if ('cufe' in body) return { cufe: body.cufe, alreadyEmitted: status === 409 };
