@@ -9,7 +9,8 @@ import type { Checkpoint, EventDetails, EventLogEntry, EventRow, StageExchange }
 import { skipText } from './cells.js';
 import { ErrorExplained } from './ErrorExplained.js';
 import { StageAttempts } from './StageAttempts.js';
-import { StageChain } from './StageChain.js';
+import { AttemptsOf, StageChain } from './StageChain.js';
+import { engineText } from '../engine-notes.js';
 import { isRetriable } from './EventsTable.js';
 import { ignoreText, technicalIgnoreDetail } from '../ignore-reasons.js';
 
@@ -250,7 +251,9 @@ function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNot
           <dt>{t('duration')}</dt>
           <dd>{formats.duration(checkpoint.durationMs)}</dd>
           <dt>{t('attempts')}</dt>
-          <dd>{checkpoint.attempts}</dd>
+          <dd>
+            <AttemptsOf pipeline={pipeline} stage={stage} attempts={checkpoint.attempts} />
+          </dd>
           {checkpoint.skipReason && (
             <>
               <dt>{t('skipReason')}</dt>
@@ -290,7 +293,7 @@ function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNot
                   <td>{formats.duration(attempt.durationMs)}</td>
                   <td class="error-text" title={attempt.error ? `${attempt.error.code ?? ''} ${attempt.error.message}`.trim() : undefined}>
                     {attempt.error ? explainError(language, attempt.error).what : ''}
-                    {attempt.note ? <span class="muted"> {attempt.note}</span> : null}
+                    {attempt.note ? <span class="muted"> {engineText(t, attempt.note)}</span> : null}
                   </td>
                 </tr>
               ))}

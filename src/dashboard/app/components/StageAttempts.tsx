@@ -1,4 +1,5 @@
 import { useSession } from '../context.js';
+import { engineText } from '../engine-notes.js';
 import { jsonText } from '../format.js';
 import type { Checkpoint, EventLogEntry, HttpMessage, StageExchange } from '../types.js';
 
@@ -70,27 +71,37 @@ function Exchange({ exchange }: { exchange: StageExchange }) {
       {exchange.error && <p class="error-text small">{exchange.error}</p>}
       <div class="exchange-sides">
         <Message title={t('request')} message={request} />
-        {response && <Message title={t('response')} message={response} />}
+        {response && <Message title={t('response')} message={response} collapseHeaders />}
       </div>
     </div>
   );
 }
 
-function Message({ title, message }: { title: string; message: HttpMessage }) {
+/** One side of a call. A response's headers (date, keep-alive…) are folded: its body is what matters. */
+function Message({ title, message, collapseHeaders = false }: { title: string; message: HttpMessage; collapseHeaders?: boolean }) {
   const { t } = useSession();
   const headers = Object.entries(message.headers);
+  const list = (
+    <dl class="headers small">
+      {headers.map(([name, value]) => (
+        <div key={name}>
+          <dt>{name}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
   return (
     <div class="exchange-side">
       <h5>{title}</h5>
-      {headers.length > 0 && (
-        <dl class="headers small">
-          {headers.map(([name, value]) => (
-            <div key={name}>
-              <dt>{name}</dt>
-              <dd>{value}</dd>
-            </div>
-          ))}
-        </dl>
+      {headers.length > 0 && !collapseHeaders && list}
+      {headers.length > 0 && collapseHeaders && (
+        <details class="technical">
+          <summary>
+            {t('responseHeaders')} ({headers.length})
+          </summary>
+          {list}
+        </details>
       )}
       {message.body === null ? (
         <p class="muted small">{t('noBody')}</p>
@@ -110,7 +121,7 @@ function AttemptLog({ lines }: { lines: EventLogEntry[] }) {
       <ul class="logs" data-testid="attempt-log">
         {lines.map((line, index) => (
           <li key={index} class={`log-${line.level}`}>
-            <span class="muted small">{formats.dateTime(line.at)}</span> {line.message}
+            <span class="muted small">{formats.dateTime(line.at)}</span> {engineText(t, line.message)}
             {line.fields && <pre class="json">{jsonText(line.fields)}</pre>}
           </li>
         ))}

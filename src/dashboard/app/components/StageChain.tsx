@@ -8,16 +8,27 @@ interface StageChainProps {
   checkpoints: Checkpoint[];
 }
 
+/** "intentos 2/4": attempts made, of those the stage's retry policy allows (older servers: "2"). */
+export function AttemptsOf({ pipeline, stage, attempts }: { pipeline: string | null; stage: string; attempts: number }) {
+  const { t, config } = useSession();
+  const max = pipelineInfo(config, pipeline)?.stages.find((candidate) => candidate.name === stage)?.maxAttempts;
+  if (max === undefined) return <>{attempts}</>;
+  return (
+    <span data-testid="attempts-of">
+      {t('attemptsOf')} {attempts}/{max}
+    </span>
+  );
+}
+
 /**
- * "intentos n/máx" and the dependency chain: the stages this one waits for (directly or
- * through others) and the stages waiting for it, each with its state in this event.
+ * The dependency chain: the stages this one waits for (directly or through others) and the
+ * stages waiting for it, each with its state in this event.
  */
 export function StageChain({ pipeline, stage, checkpoints }: StageChainProps) {
   const { t, config, language } = useSession();
   const info = pipelineInfo(config, pipeline);
   const definition = info?.stages.find((candidate) => candidate.name === stage);
   if (!info || !definition) return null;
-  const attempts = checkpoints.find((checkpoint) => checkpoint.stage === stage)?.attempts ?? 0;
   const chip = (name: string) => {
     const status = checkpoints.find((checkpoint) => checkpoint.stage === name)?.status;
     return (
@@ -30,14 +41,6 @@ export function StageChain({ pipeline, stage, checkpoints }: StageChainProps) {
   const downstream = downstreamOf(info, stage);
   return (
     <dl class="facts chain" data-testid="stage-chain">
-      {definition.maxAttempts !== undefined && (
-        <>
-          <dt>{t('attempts')}</dt>
-          <dd data-testid="attempts-of">
-            {t('attemptsOf')} {attempts}/{definition.maxAttempts}
-          </dd>
-        </>
-      )}
       <dt>{t('waitsFor')}</dt>
       <dd class="chips" data-testid="waits-for">
         {upstream.length > 0 ? upstream.map(chip) : <span class="muted">{t('chainNothing')}</span>}
