@@ -115,7 +115,7 @@ export function createStageRecorder(options: { stage: string; attempt: number; n
       throw err;
     }
     // A clone is read here, so the stage reads its own response exactly as with fetch().
-    let text: string | null = null;
+    let text: string;
     try {
       text = await response.clone().text();
     } catch {
@@ -123,7 +123,7 @@ export function createStageRecorder(options: { stage: string; attempt: number; n
     }
     record({
       request,
-      response: { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: text ?? undefined },
+      response: { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: text },
       durationMs: elapsed(),
     });
     return response;

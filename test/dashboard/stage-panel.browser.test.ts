@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Locator } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { facturadorColumns, facturadorFlags, facturadorPipeline } from '../../examples/facturador/pipeline.js';
 import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
 import type { FacturadorStore } from '../../examples/facturador/store.js';
-import { ARTIFACTS_DIR, browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage, type DashboardServer } from '../helpers/browser.js';
+import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage, type DashboardServer } from '../helpers/browser.js';
 import { startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 
@@ -29,11 +28,6 @@ const SIZES = {
   desktop: { width: 1366, height: 768 },
   phone: { width: 390, height: 844 },
 } as const;
-
-async function shoot(locator: Locator, name: string): Promise<void> {
-  mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  await locator.screenshot({ path: `${ARTIFACTS_DIR}/${name}.png` });
-}
 
 describe('Web Pig stage panel: what each attempt sent and received (Chromium, both sizes, both languages)', { skip }, () => {
   let server: DashboardServer;
@@ -110,7 +104,7 @@ describe('Web Pig stage panel: what each attempt sent and received (Chromium, bo
 
           const first = stage.locator('details.attempt[data-attempt="1"]');
           const second = stage.locator('details.attempt[data-attempt="2"]');
-          assert.match(await first.locator('summary').innerText(), new RegExp(`${words.attempt} 1`));
+          assert.match(await first.locator(':scope > summary').innerText(), new RegExp(`${words.attempt} 1`));
           const firstStatuses = await first.getByTestId('exchange-status').allInnerTexts();
           // The stage looks the invoice up by reference (none yet), then creates it: refused.
           assert.deepEqual(firstStatuses.map((s) => s.trim()), ['→ 200', '→ 503'], 'the failed attempt: WorldOffice answered 503');
@@ -124,7 +118,8 @@ describe('Web Pig stage panel: what each attempt sent and received (Chromium, bo
           assert.ok(!(await page.content()).includes(WO_TOKEN), 'the token is nowhere in the page');
 
           await screenshot(page, `stagepanel-${size}-${language}-2-panel`);
-          await shoot(stage, `stagepanel-${size}-${language}-3-invoice-stage`);
+          await first.scrollIntoViewIfNeeded();
+          await screenshot(page, `stagepanel-${size}-${language}-3-failed-attempt`);
           assert.deepEqual(seen, { dialogs: [], errors: [] });
         } finally {
           await context.close();
