@@ -10,7 +10,7 @@ import { skipText } from './cells.js';
 import { ErrorExplained } from './ErrorExplained.js';
 import { StageAttempts } from './StageAttempts.js';
 import { AttemptsOf, StageChain } from './StageChain.js';
-import { engineText } from '../engine-notes.js';
+import { engineText, logLineText } from '../engine-notes.js';
 import { isRetriable } from './EventsTable.js';
 import { ignoreText, technicalIgnoreDetail } from '../ignore-reasons.js';
 
@@ -100,7 +100,8 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
               {details.logs.map((entry, index) => (
                 <li key={index} class={`log-${entry.level}`}>
                   <span class="muted small">{formats.dateTime(entry.at)}</span>{' '}
-                  {entry.stage && <b>{stageLabel(config, language, entry.stage, event?.pipeline ?? null)}</b>} {entry.message}
+                  {entry.stage && <b>{stageLabel(config, language, entry.stage, event?.pipeline ?? null)}</b>}{' '}
+                  {logLineText(t, entry, (stage) => stageLabel(config, language, stage, event?.pipeline ?? null))}
                   {entry.fields && <pre class="json">{jsonText(entry.fields)}</pre>}
                 </li>
               ))}
