@@ -241,7 +241,8 @@ function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNot
     <section class="stage" data-stage={stage}>
       <h3>
         {label}{' '}
-        <span class={`status cp-${checkpoint?.status ?? 'none'}`}>{checkpoint ? t(`cp_${checkpoint.status}` as const) : t('notRun')}</span>
+        <span class={`status cp-${checkpoint?.status ?? 'none'}`}>{checkpoint ? t(`cp_${checkpoint.status}` as const) : t('notRun')}</span>{' '}
+        <AttemptsOf pipeline={pipeline} stage={stage} attempts={checkpoint?.attempts ?? 0} />
       </h3>
       {checkpoint && (
         <dl class="facts">
@@ -252,9 +253,7 @@ function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNot
           <dt>{t('duration')}</dt>
           <dd>{formats.duration(checkpoint.durationMs)}</dd>
           <dt>{t('attempts')}</dt>
-          <dd>
-            <AttemptsOf pipeline={pipeline} stage={stage} attempts={checkpoint.attempts} />
-          </dd>
+          <dd>{checkpoint.attempts}</dd>
           {checkpoint.skipReason && (
             <>
               <dt>{t('skipReason')}</dt>

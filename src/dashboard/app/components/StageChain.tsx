@@ -8,13 +8,13 @@ interface StageChainProps {
   checkpoints: Checkpoint[];
 }
 
-/** "intentos 2/4": attempts made, of those the stage's retry policy allows (older servers: "2"). */
+/** "intentos 2/4": attempts made, of those the stage's retry policy allows (older servers: nothing). */
 export function AttemptsOf({ pipeline, stage, attempts }: { pipeline: string | null; stage: string; attempts: number }) {
   const { t, config } = useSession();
   const max = pipelineInfo(config, pipeline)?.stages.find((candidate) => candidate.name === stage)?.maxAttempts;
-  if (max === undefined) return <>{attempts}</>;
+  if (max === undefined) return null;
   return (
-    <span data-testid="attempts-of">
+    <span class="attempts-of" data-testid="attempts-of">
       {t('attemptsOf')} {attempts}/{max}
     </span>
   );
