@@ -5,6 +5,9 @@ export type {
   StageDefinition,
   StageContext,
   StageLogger,
+  StageHttp,
+  HttpExchangeInput,
+  StageLabel,
   RetryPolicy,
   EntityStateMachine,
 } from './core/pipeline.js';
@@ -13,6 +16,7 @@ export type { WebpigConfig, ColumnConfig, FlagConfig } from './core/config.js';
 export { WebpigError, ConfigError, PermanentError, RetriableError, LeaseLostError } from './core/errors.js';
 export { HttpCallError, parseRetryAfter } from './engine/errors.js';
 export { toE164, PhoneNumberError, COUNTRY_PLANS, DEFAULT_PHONE_COUNTRY } from './core/phone.js';
+export { STAGE_RECORD_LIMITS } from './engine/stage-recorder.js';
 export type * from './core/types.js';
 export type { Store } from './store/store.js';
 export { openStore } from './store/open.js';

@@ -47,10 +47,10 @@ export const facturadorColumns: ColumnConfig[] = [
   { key: 'FRAPP', label: 'FRAPP' },
   { key: 'CRM', label: 'CRM' },
   { key: 'WO', label: 'WO' },
-  { key: 'Factura', label: 'Factura' },
+  { key: 'Factura', label: { es: 'Factura', en: 'Invoice' } },
   { key: 'DIAN', label: 'DIAN' },
-  { key: 'Cartera', label: 'Cartera' },
-  { key: 'Ventas', label: 'Ventas' },
+  { key: 'Cartera', label: { es: 'Cartera', en: 'Receivables' } },
+  { key: 'Ventas', label: { es: 'Ventas', en: 'Sales' } },
 ];
 
 /**
@@ -113,7 +113,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         // Every later stage depends on this one: skipped here, skipped all (by dependency).
         when: (ctx) => notThePayer(ctx) ?? true,
         run: async (ctx) => {
-          const found = await lookUpInvoice(config.fr360, extractionOf(ctx).invoiceId, ctx.signal);
+          const found = await lookUpInvoice(config.fr360, extractionOf(ctx).invoiceId, ctx);
           ctx.annotate({
             customer: { ...found.customer },
             product: { name: found.product.name, id: found.product.id, price: found.product.price },
@@ -129,7 +129,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
           const { customer, product } = fr360Of(ctx);
           const { amount, currency } = extractionOf(ctx);
           const text = `Hola ${customer.name}, recibimos tu pago de ${formatMoney(amount, currency)} por ${product.name}. ¡Gracias!`;
-          return sendWhatsApp(config.callbell, { to: customer.phone, text }, invoiceEffectKey(ctx, 'callbell_notification'), ctx.signal, phoneCountry);
+          return sendWhatsApp(config.callbell, { to: customer.phone, text }, invoiceEffectKey(ctx, 'callbell_notification'), ctx, phoneCountry);
         },
       },
       {
@@ -144,7 +144,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
             config.frapp,
             { email: customer.email, documentId: customer.documentId, name: customer.name, plan: product.plan, months: product.months, reference: invoiceId },
             invoiceEffectKey(ctx, 'membership_creation'),
-            ctx.signal,
+            ctx,
           );
           return { ...membership };
         },
@@ -156,7 +156,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         dependsOn: ['fr360_query'],
         run: async (ctx) => {
           const { customer, product } = fr360Of(ctx);
-          return upsertContact(config.clientify, { ...customer, tags: [product.name] }, ctx.signal, phoneCountry);
+          return upsertContact(config.clientify, { ...customer, tags: [product.name] }, ctx, phoneCountry);
         },
       },
       {
@@ -164,7 +164,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         label: { es: 'Cliente en WorldOffice', en: 'WorldOffice customer' },
         column: 'WO',
         dependsOn: ['fr360_query'],
-        run: async (ctx) => findOrCreateCustomer(config.worldoffice, fr360Of(ctx).customer, ctx.signal, phoneCountry),
+        run: async (ctx) => findOrCreateCustomer(config.worldoffice, fr360Of(ctx).customer, ctx, phoneCountry),
       },
       {
         name: 'worldoffice_invoice_creation',
@@ -174,12 +174,12 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         dependsOn: ['worldoffice_customer'],
         // WorldOffice has no idempotency key: look the invoice up by our reference first.
         reconcile: async (ctx) => {
-          const existing = await findInvoiceByReference(config.worldoffice, extractionOf(ctx).invoiceId, ctx.signal);
+          const existing = await findInvoiceByReference(config.worldoffice, extractionOf(ctx).invoiceId, ctx);
           return existing ? withVentasNumber(ctx, existing, 'found') : undefined;
         },
         run: async (ctx) => {
           const { invoiceId, amount, currency } = extractionOf(ctx);
-          const existing = await findInvoiceByReference(config.worldoffice, invoiceId, ctx.signal);
+          const existing = await findInvoiceByReference(config.worldoffice, invoiceId, ctx);
           if (existing) {
             ctx.log.warn('invoice already exists in WorldOffice: not creating another', { number: existing.number, reference: invoiceId });
             return withVentasNumber(ctx, existing, 'found');
@@ -187,7 +187,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
           const created = await createInvoice(
             config.worldoffice,
             { customerId: customerIdOf(ctx), reference: invoiceId, amount, currency, description: fr360Of(ctx).product.name },
-            ctx.signal,
+            ctx,
           );
           return withVentasNumber(ctx, created, 'created');
         },
@@ -199,7 +199,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         dependsOn: ['worldoffice_invoice_creation'],
         run: async (ctx) => {
           const invoiceId = invoiceIdOf(ctx);
-          return { invoiceId, ...(await accountInvoice(config.worldoffice, invoiceId, ctx.signal)) };
+          return { invoiceId, ...(await accountInvoice(config.worldoffice, invoiceId, ctx)) };
         },
       },
       {
@@ -210,7 +210,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         dependsOn: ['worldoffice_invoice_accounting'],
         run: async (ctx) => {
           const invoiceId = invoiceIdOf(ctx);
-          return { invoiceId, ...(await emitToDian(config.worldoffice, invoiceId, ctx.signal)) };
+          return { invoiceId, ...(await emitToDian(config.worldoffice, invoiceId, ctx)) };
         },
       },
       {
@@ -221,24 +221,24 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         // Strapi has no idempotency key: the payment counts once because we look for our
         // reference among the cartera's payments before applying it (here and in run).
         reconcile: async (ctx) => {
-          const cartera = await findCartera(config.strapi, fr360Of(ctx).agreementId, ctx.signal);
+          const cartera = await findCartera(config.strapi, fr360Of(ctx).agreementId, ctx);
           return cartera && carteraPaymentOf(cartera, ctx) !== undefined ? carteraData(cartera, false) : undefined;
         },
         run: async (ctx) => {
           const { agreementId, customer, product } = fr360Of(ctx);
           const reference = paymentReference(ctx);
           const cartera =
-            (await findCartera(config.strapi, agreementId, ctx.signal)) ??
+            (await findCartera(config.strapi, agreementId, ctx)) ??
             (await createCartera(
               config.strapi,
               { acuerdo: agreementId, documentId: customer.documentId, customerName: customer.name, total: product.price * product.installments, phone: customer.phone, phoneCountry },
-              ctx.signal,
+              ctx,
             ));
           if (carteraPaymentOf(cartera, ctx) !== undefined) {
             ctx.log.warn('payment already applied to the cartera: not applying it again', { carteraId: cartera.id, reference });
             return carteraData(cartera, false);
           }
-          const updated = await applyPayment(config.strapi, cartera.documentId, { reference, amount: extractionOf(ctx).amount }, ctx.signal);
+          const updated = await applyPayment(config.strapi, cartera.documentId, { reference, amount: extractionOf(ctx).amount }, ctx);
           return carteraData(updated, true);
         },
       },
@@ -256,7 +256,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
           return upsertFacturacion(
             config.strapi,
             { reference: invoiceId, documentId: customer.documentId, customerName: customer.name, product: product.name, amount, currency, invoiceNumber: invoiceNumberOf(ctx), phone: customer.phone, phoneCountry },
-            ctx.signal,
+            ctx,
           );
         },
       },
@@ -272,7 +272,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
    * in between is retried (by `reconcile`, which finds the invoice and comes back here).
    */
   async function withVentasNumber(ctx: StageContext, invoice: WorldOfficeInvoice, how: 'created' | 'found'): Promise<JsonObject> {
-    const ventas = await setFacturacionInvoiceNumber(config.strapi, invoice.reference, invoice.number, ctx.signal);
+    const ventas = await setFacturacionInvoiceNumber(config.strapi, invoice.reference, invoice.number, ctx);
     return { invoiceId: invoice.id, number: invoice.number, reference: invoice.reference, amount: invoice.amount, how, ventas };
   }
 }

@@ -73,7 +73,7 @@ export function facturadorReversalPipeline(config: FacturadorConfig): PipelineDe
         // The cartera, Ventas and WhatsApp stages depend on this one: skipped here, skipped all.
         when: (ctx) => notThePayersReversal(ctx) ?? true,
         run: async (ctx) => {
-          const found = await lookUpInvoice(config.fr360, extractionOf(ctx).invoiceId, ctx.signal);
+          const found = await lookUpInvoice(config.fr360, extractionOf(ctx).invoiceId, ctx);
           ctx.annotate({ customer: { ...found.customer }, product: { name: found.product.name, id: found.product.id, price: found.product.price } });
           return { ...found, customer: { ...found.customer }, product: { ...found.product } };
         },
@@ -86,7 +86,7 @@ export function facturadorReversalPipeline(config: FacturadorConfig): PipelineDe
         column: 'Ventas',
         dependsOn: ['fr360_query'],
         // Find by reference, then PUT `status: reversed` unless it already says so: a rerun is a no-op.
-        run: async (ctx) => ({ ventas: await markFacturacionReversed(config.strapi, extractionOf(ctx).invoiceId, ctx.signal) }),
+        run: async (ctx) => ({ ventas: await markFacturacionReversed(config.strapi, extractionOf(ctx).invoiceId, ctx) }),
       },
       {
         name: 'callbell_reversal_notification',
@@ -97,7 +97,7 @@ export function facturadorReversalPipeline(config: FacturadorConfig): PipelineDe
           const { customer, product } = fr360Of(ctx);
           const { amount, currency } = extractionOf(ctx);
           const text = `Hola ${customer.name}, ePayco reversó tu pago de ${formatMoney(amount, currency)} por ${product.name}. Si tienes dudas, responde a este mensaje.`;
-          return sendWhatsApp(config.callbell, { to: customer.phone, text }, invoiceEffectKey(ctx, 'callbell_reversal_notification'), ctx.signal, phoneCountryOf(config));
+          return sendWhatsApp(config.callbell, { to: customer.phone, text }, invoiceEffectKey(ctx, 'callbell_reversal_notification'), ctx, phoneCountryOf(config));
         },
       },
     ],
@@ -137,7 +137,10 @@ function notThePayersReversal(ctx: StageContext): string | undefined {
 
 function creditNoteStage(config: FacturadorConfig): StageDefinition {
   const invoiceOf = (ctx: StageContext): Promise<WorldOfficeInvoice | undefined> =>
-    findInvoiceByReference(config.worldoffice, extractionOf(ctx).invoiceId, AbortSignal.any([ctx.signal, AbortSignal.timeout(LOOK_UP_TIMEOUT_MS)]));
+    findInvoiceByReference(config.worldoffice, extractionOf(ctx).invoiceId, {
+      http: ctx.http,
+      signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(LOOK_UP_TIMEOUT_MS)]),
+    });
   return {
     name: 'worldoffice_credit_note',
     label: { es: 'Nota crédito en WorldOffice', en: 'WorldOffice credit note' },
@@ -154,18 +157,18 @@ function creditNoteStage(config: FacturadorConfig): StageDefinition {
     // WorldOffice has no idempotency key: look for the invoice's credit note before making one.
     reconcile: async (ctx) => {
       const invoice = await invoiceOf(ctx);
-      const existing = invoice ? await findCreditNote(config.worldoffice, invoice.id, ctx.signal) : undefined;
+      const existing = invoice ? await findCreditNote(config.worldoffice, invoice.id, ctx) : undefined;
       return existing ? creditNoteData(existing, invoice!, 'found') : undefined;
     },
     run: async (ctx) => {
       const invoice = await invoiceOf(ctx);
       // Gone since when() looked (annulled by hand?): the retry's when() skips it, saying why.
       if (!invoice) throw new RetriableError(`WorldOffice no longer finds invoice ${extractionOf(ctx).invoiceId}`, { code: 'INVOICE_NOT_FOUND' });
-      const existing = await findCreditNote(config.worldoffice, invoice.id, ctx.signal);
+      const existing = await findCreditNote(config.worldoffice, invoice.id, ctx);
       if (existing) return creditNoteData(existing, invoice, 'found');
       const { refPayco, currency } = extractionOf(ctx);
       const reason = `Reversión del pago ePayco ${refPayco} de la factura ${invoice.number} (${invoice.reference})`;
-      const created = await createCreditNote(config.worldoffice, { invoiceId: invoice.id, amount: invoice.amount, currency, reason }, ctx.signal);
+      const created = await createCreditNote(config.worldoffice, { invoiceId: invoice.id, amount: invoice.amount, currency, reason }, ctx);
       return creditNoteData(created, invoice, 'created');
     },
   };
@@ -183,20 +186,20 @@ function carteraStage(config: FacturadorConfig): StageDefinition {
     column: 'Cartera',
     dependsOn: ['fr360_query'],
     reconcile: async (ctx) => {
-      const cartera = await findCartera(config.strapi, fr360Of(ctx).agreementId, ctx.signal);
+      const cartera = await findCartera(config.strapi, fr360Of(ctx).agreementId, ctx);
       if (!cartera) return { carteraId: null, how: 'no_cartera' };
       // Not listed any more: taken out by the interrupted attempt.
       return carteraPaymentOf(cartera, ctx) === undefined ? carteraData(cartera, 'found_removed') : undefined;
     },
     run: async (ctx) => {
-      const cartera = await findCartera(config.strapi, fr360Of(ctx).agreementId, ctx.signal);
+      const cartera = await findCartera(config.strapi, fr360Of(ctx).agreementId, ctx);
       if (!cartera) return { carteraId: null, how: 'no_cartera' };
       const reference = carteraPaymentOf(cartera, ctx);
       if (reference === undefined) {
         ctx.log.warn('the cartera does not list this payment: nothing to take out', { carteraId: cartera.id });
         return carteraData(cartera, 'not_listed');
       }
-      return { ...carteraData(await removePayment(config.strapi, cartera.documentId, reference, ctx.signal), 'removed'), reference };
+      return { ...carteraData(await removePayment(config.strapi, cartera.documentId, reference, ctx), 'removed'), reference };
     },
   };
 }

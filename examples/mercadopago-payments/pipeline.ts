@@ -27,7 +27,7 @@ export interface MercadopagoPaymentsConfig {
 
 export const MERCADOPAGO_PAYMENTS_COLUMNS: ColumnConfig[] = [
   { key: 'MP', label: 'MercadoPago' },
-  { key: 'Tienda', label: 'Tienda' },
+  { key: 'Tienda', label: { es: 'Tienda', en: 'Shop' } },
   { key: 'GHL', label: 'GoHighLevel' },
 ];
 
@@ -59,7 +59,7 @@ async function fetchPayment(config: MercadopagoPaymentsConfig, ctx: StageContext
   if (!id) throw new PermanentError('the notification names no payment id', { code: 'PAYMENT_ID_MISSING' });
   const headers: Record<string, string> = config.mercadopagoAccessToken ? { authorization: `Bearer ${config.mercadopagoAccessToken}` } : {};
   const url = `${config.mercadopagoApiUrl.replace(/\/+$/, '')}/v1/payments/${encodeURIComponent(id)}`;
-  const response = await fetch(url, { headers, signal: ctx.signal });
+  const response = await ctx.http.fetch(url, { headers, signal: ctx.signal });
   if (!response.ok) throw new HttpCallError(response.status, `MercadoPago: GET /v1/payments/${id} answered ${response.status}`);
   const payment = (await response.json()) as Record<string, unknown>;
   const status = String(payment.status ?? '');

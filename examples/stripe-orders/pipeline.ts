@@ -37,10 +37,10 @@ export interface StripeOrdersConfig {
 }
 
 export const STRIPE_ORDERS_COLUMNS: ColumnConfig[] = [
-  { key: 'order', label: 'Pedido' },
-  { key: 'stock', label: 'Inventario' },
-  { key: 'fulfilment', label: 'Envío' },
-  { key: 'email', label: 'Email' },
+  { key: 'order', label: { es: 'Pedido', en: 'Order' } },
+  { key: 'stock', label: { es: 'Inventario', en: 'Stock' } },
+  { key: 'fulfilment', label: { es: 'Envío', en: 'Shipping' } },
+  { key: 'email', label: { es: 'Correo', en: 'E-mail' } },
 ];
 
 const ORDER_TYPES: ReadonlySet<string> = new Set(ORDER_EVENT_TYPES);
@@ -198,7 +198,7 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
           if (targetOf(ctx) !== 'paid') return 'only a paid order is fulfilled';
           const { orderId } = orderOutput(ctx);
           if (!stripeApi || !orderId.startsWith('pi_')) return true;
-          const now = await stripeApi.paymentIntent(orderId);
+          const now = await stripeApi.paymentIntent(orderId, ctx.http);
           if (now.status !== 'succeeded') return `Stripe says payment ${orderId} is ${now.status} now: not shipped`;
           if (now.refunded) return `Stripe says payment ${orderId} was refunded: not shipped`;
           return true;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WebpigError, errorMessage } from '../../src/core/errors.js';
+import type { StageContext } from '../../src/core/pipeline.js';
 
 /**
  * Reads MercadoPago's subscription objects. A notification carries only an id (PROVIDERS.md
@@ -59,6 +60,9 @@ export interface MercadoPagoClientOptions {
   accessToken?: string;
 }
 
+/** A caller: its signal alone, or a stage's context (its signal and its recording `ctx.http`). */
+export type MercadoPagoCaller = AbortSignal | Pick<StageContext, 'signal' | 'http'>;
+
 export class MercadoPagoClient {
   private readonly baseUrl: string;
 
@@ -66,25 +70,28 @@ export class MercadoPagoClient {
     this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
   }
 
-  getPreapproval(id: string, signal?: AbortSignal): Promise<Preapproval> {
-    return this.get(`preapproval/${encodeURIComponent(id)}`, preapprovalSchema, signal);
+  getPreapproval(id: string, caller?: MercadoPagoCaller): Promise<Preapproval> {
+    return this.get(`preapproval/${encodeURIComponent(id)}`, preapprovalSchema, caller);
   }
 
-  getAuthorizedPayment(id: string, signal?: AbortSignal): Promise<AuthorizedPayment> {
-    return this.get(`authorized_payments/${encodeURIComponent(id)}`, authorizedPaymentSchema, signal);
+  getAuthorizedPayment(id: string, caller?: MercadoPagoCaller): Promise<AuthorizedPayment> {
+    return this.get(`authorized_payments/${encodeURIComponent(id)}`, authorizedPaymentSchema, caller);
   }
 
-  getPayment(id: string, signal?: AbortSignal): Promise<Payment> {
-    return this.get(`v1/payments/${encodeURIComponent(id)}`, paymentSchema, signal);
+  getPayment(id: string, caller?: MercadoPagoCaller): Promise<Payment> {
+    return this.get(`v1/payments/${encodeURIComponent(id)}`, paymentSchema, caller);
   }
 
-  private async get<T>(path: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+  private async get<T>(path: string, schema: z.ZodType<T>, caller?: MercadoPagoCaller): Promise<T> {
+    const signal = caller instanceof AbortSignal ? caller : caller?.signal;
+    // A stage's calls go through ctx.http, so they show (token redacted) in its panel.
+    const send = caller === undefined || caller instanceof AbortSignal ? fetch : caller.http.fetch;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.options.accessToken) headers.authorization = `Bearer ${this.options.accessToken}`;
     const what = `MercadoPago GET /${path}`;
     let response: Response;
     try {
-      response = await fetch(new URL(path, this.baseUrl), { headers, signal });
+      response = await send(new URL(path, this.baseUrl), { headers, signal });
     } catch (err) {
       throw new MercadoPagoApiError('MERCADOPAGO_UNREACHABLE', `${what}: ${errorMessage(err)}`, true, null, { cause: err });
     }

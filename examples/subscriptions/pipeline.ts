@@ -22,7 +22,7 @@ export interface SubscriptionsConfig {
 
 export const SUBSCRIPTIONS_COLUMNS: ColumnConfig[] = [
   { key: 'mercadopago', label: 'MercadoPago' },
-  { key: 'subscription', label: 'Suscripción' },
+  { key: 'subscription', label: { es: 'Suscripción', en: 'Subscription' } },
 ];
 
 const TOPICS = ['subscription_preapproval', 'subscription_authorized_payment', 'payment'] as const;
@@ -105,15 +105,15 @@ export function subscriptionsPipeline(config: SubscriptionsConfig): PipelineDefi
       externalReference,
     });
     const irrelevant = (reason: string): Fetched => ({ ...found(null, null), relevant: false, reason });
-    if (topic === 'subscription_preapproval') return found(await mercadopago.getPreapproval(id, ctx.signal), null);
+    if (topic === 'subscription_preapproval') return found(await mercadopago.getPreapproval(id, ctx), null);
     if (topic === 'subscription_authorized_payment') {
-      const authorized = await mercadopago.getAuthorizedPayment(id, ctx.signal);
-      const preapproval = await mercadopago.getPreapproval(authorized.preapproval_id, ctx.signal);
+      const authorized = await mercadopago.getAuthorizedPayment(id, ctx);
+      const preapproval = await mercadopago.getPreapproval(authorized.preapproval_id, ctx);
       return found(preapproval, authorized.payment?.id ?? null);
     }
-    const payment = await mercadopago.getPayment(id, ctx.signal);
+    const payment = await mercadopago.getPayment(id, ctx);
     const preapprovalId = payment.metadata?.preapproval_id;
-    if (preapprovalId) return found(await mercadopago.getPreapproval(preapprovalId, ctx.signal), payment.id);
+    if (preapprovalId) return found(await mercadopago.getPreapproval(preapprovalId, ctx), payment.id);
     // A payment that names no preapproval may still be a subscription's first charge, known by
     // its external reference; an approved one activates.
     const reference = payment.external_reference ?? '';

@@ -23,6 +23,15 @@ const stageSchema = z.looseObject({
   timeoutMs: z.number().positive().optional(),
 });
 
+/** A column's label: one text, or texts by language (es, en), like a stage's label. */
+const columnLabel = z.union([
+  z.string().min(1),
+  z.strictObject({ es: z.string().min(1).optional(), en: z.string().min(1).optional() }).refine(
+    (texts) => texts.es !== undefined || texts.en !== undefined,
+    'give a text, or { es: "texto", en: "text" }',
+  ),
+]);
+
 const pipelineSchema = z.looseObject({
   name: z.string().min(1),
   match: fn,
@@ -35,7 +44,7 @@ export const configSchema = z
     database: z.string().min(1).optional(),
     sources: z.array(sourceConfigSchema),
     pipelines: z.array(pipelineSchema),
-    columns: z.array(z.object({ key: name, label: z.string().min(1) })).optional(),
+    columns: z.array(z.object({ key: name, label: columnLabel })).optional(),
     flags: z
       .array(
         z.object({

@@ -1,11 +1,12 @@
 import type { AuthConfig } from '../server/auth/config.js';
 import type { SourceConfig } from '../sources/config.js';
-import type { PipelineDefinition } from './pipeline.js';
+import type { PipelineDefinition, StageLabel } from './pipeline.js';
 
 /** A dashboard column: a grouping of stages with one icon per event. */
 export interface ColumnConfig {
   key: string;
-  label: string;
+  /** One text for every language, or one per language: `{ es: 'Pedido', en: 'Order' }`. */
+  label: StageLabel;
 }
 
 export interface FlagConfig {

@@ -32,6 +32,28 @@ export interface StageLogger {
   log(level: LogLevel, message: string, fields?: JsonObject): void;
 }
 
+/** An HTTP call made with another client (an SDK), for `ctx.http.record()`. */
+export interface HttpExchangeInput {
+  request: { method: string; url: string; headers?: Record<string, string>; body?: string | JsonValue };
+  /** Omit (or null) when no reply came. */
+  response?: { status: number; headers?: Record<string, string>; body?: string | JsonValue } | null;
+  /** Why there is no reply. */
+  error?: string | null;
+  durationMs?: number | null;
+}
+
+/**
+ * What a stage sent and received, kept with the attempt and shown on the dashboard's stage
+ * panel. Secrets are redacted (Authorization, cookies, keys, tokens, signatures, passwords,
+ * card data) and bodies capped before anything is stored; see STAGE_RECORD_LIMITS.
+ */
+export interface StageHttp {
+  /** The global fetch(), recording the request and its response (or its failure). */
+  fetch(input: string | URL, init?: RequestInit): Promise<Response>;
+  /** Records a call made some other way (an SDK's client). */
+  record(exchange: HttpExchangeInput): void;
+}
+
 export interface StageContext {
   event: EventRecord;
   /** The event's payload (same as event.payload). */
@@ -46,7 +68,10 @@ export interface StageContext {
   attempt: number;
   /** Fires on timeout or worker shutdown; pass it to fetch(). */
   signal: AbortSignal;
+  /** Kept with this attempt and shown in the stage panel (capped: see STAGE_RECORD_LIMITS). */
   log: StageLogger;
+  /** fetch() that records each call for the stage panel; use it for every external call. */
+  http: StageHttp;
   /**
    * Sets structured summary fields on the event (customer, product, amount...), written with
    * the stage's outcome. `customer`, `product` and `references` merge field by field with what

@@ -157,8 +157,39 @@ export interface EventLogEntry {
   at: Date;
   level: LogLevel;
   stage: string | null;
+  /** The stage's attempt that wrote the line (null for the engine's own lines about the event). */
+  attempt?: number | null;
   message: string;
   fields: JsonObject | null;
+}
+
+/** One side of an HTTP call a stage made, as stored: secrets redacted, body capped. */
+export interface HttpMessage {
+  headers: Record<string, string>;
+  /** The body as text (JSON pretty-printed), or null when there was none or it was not text. */
+  body: string | null;
+  /** True when the body was cut at the cap (see STAGE_RECORD_LIMITS.bodyChars). */
+  bodyTruncated: boolean;
+}
+
+/**
+ * One HTTP call a stage made during one attempt (through `ctx.http`): what it sent and what
+ * it got back. Recorded with the attempt's outcome, so the dashboard can show it.
+ */
+export interface HttpExchange {
+  at: Date;
+  request: HttpMessage & { method: string; url: string };
+  /** Null when no reply came (network error, timeout). */
+  response: (HttpMessage & { status: number }) | null;
+  /** Why there is no reply, or null. */
+  error: string | null;
+  durationMs: number | null;
+}
+
+/** An exchange as the store returns it: which stage and attempt made it. */
+export interface StageExchange extends HttpExchange {
+  stage: string;
+  attempt: number;
 }
 
 export interface EntityState {

@@ -14,6 +14,7 @@ import type {
   ErrorInfo,
   EventRecord,
   EventSummary,
+  HttpExchange,
   IgnoreReason,
   JsonValue,
   SkipReason,
@@ -24,6 +25,7 @@ import { classifyError, requestedRetryDelayMs } from './errors.js';
 import { recordDeadAlert, resolveAlertsOnSuccess } from './event-alerts.js';
 import { runStageAttempt, type Failpoint } from './stage-attempt.js';
 import { idempotencyKeyFor } from './stage-context.js';
+import { createStageRecorder } from './stage-recorder.js';
 import { stageOrder } from './stage-order.js';
 import type { StageObservation } from './worker-metrics.js';
 
@@ -141,7 +143,7 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
   let summary: EventSummary = event.summary;
   const failures: { stage: string; error: ErrorInfo; retryDelayMs: number | null }[] = [];
 
-  const skip = (stage: StageDefinition, skipReason: SkipReason): Promise<void> => {
+  const skip = (stage: StageDefinition, skipReason: SkipReason, exchanges: HttpExchange[] = []): Promise<void> => {
     statusNow.set(stage.name, 'skipped');
     return store.recordStageOutcome({
       eventId: event.id,
@@ -151,6 +153,7 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
       attempt: 0,
       startedAt: null,
       completedAt: now(),
+      exchanges,
     });
   };
 
@@ -186,12 +189,16 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
         continue;
       }
     }
+    // Calls a condition makes (Stripe's "is it still paid?") are kept with the skip it decides,
+    // or with the attempt that follows.
+    let conditionExchanges: HttpExchange[] = [];
     if (stage.when) {
       let verdict: boolean | string;
+      const recorder = createStageRecorder({ stage: stage.name, attempt: 0, now });
       try {
         verdict = await stage.when({
           event, payload: event.payload, summary, outputs, idempotencyKey: idempotencyKeyFor(event, stage.name), attempt: 0,
-          signal: never, log: noopStageLogger, annotate: () => undefined,
+          signal: never, log: noopStageLogger, http: recorder.http, annotate: () => undefined,
           flag: async (key) => (await store.getFlag(key))?.value ?? true,
         });
       } catch (err) {
@@ -202,8 +209,9 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
         failures.push(failure);
         continue;
       }
+      conditionExchanges = recorder.exchanges();
       if (verdict !== true) {
-        await skip(stage, { kind: 'condition', detail: typeof verdict === 'string' ? verdict : 'when() returned false' });
+        await skip(stage, { kind: 'condition', detail: typeof verdict === 'string' ? verdict : 'when() returned false' }, conditionExchanges);
         continue;
       }
     }
@@ -212,7 +220,7 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
     const startedAt = performance.now();
     const result = await runStageAttempt({
       store, event, stage, retryPolicy: stageRetryPolicy(pipeline, stage), checkpoint: checkpoints.get(stage.name), outputs, summary, workerId, logger,
-      shutdownSignal: options.shutdownSignal ?? never, leaseSignal: options.leaseSignal ?? never, now, failpoint,
+      shutdownSignal: options.shutdownSignal ?? never, leaseSignal: options.leaseSignal ?? never, now, failpoint, conditionExchanges,
     });
     options.onStageFinished?.({
       pipeline: pipeline.name, stage: stage.name, status: result.status, durationMs: performance.now() - startedAt,

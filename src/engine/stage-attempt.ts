@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { LeaseLostError } from '../core/errors.js';
 import { DEFAULT_STAGE_TIMEOUT_MS, type RetryPolicy, type StageDefinition } from '../core/pipeline.js';
-import type { CheckpointRecord, ErrorInfo, EventRecord, EventSummary, JsonValue } from '../core/types.js';
+import type { CheckpointRecord, ErrorInfo, EventRecord, EventSummary, HttpExchange, JsonValue } from '../core/types.js';
 import type { Store } from '../store/store.js';
 import { retryDelayMs } from './backoff.js';
 import { classifyError, requestedRetryDelayMs, ShutdownError, StageTimeoutError } from './errors.js';
@@ -32,6 +32,8 @@ export interface StageAttemptInput {
   leaseSignal: AbortSignal;
   now: () => Date;
   failpoint: Failpoint;
+  /** HTTP calls the stage's `when()` made just before this attempt; stored with it. */
+  conditionExchanges?: HttpExchange[];
 }
 
 export type StageAttemptResult =
@@ -160,6 +162,7 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
       note,
       summaryPatch: handle.summaryPatch(),
       logs: handle.logs(),
+      exchanges: [...(input.conditionExchanges ?? []), ...handle.exchanges()],
     });
     return {
       status: 'error',
@@ -184,6 +187,7 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
     note: recovered ? 'recovered by reconcile' : note,
     summaryPatch: handle.summaryPatch(),
     logs: handle.logs(),
+    exchanges: [...(input.conditionExchanges ?? []), ...handle.exchanges()],
   });
   await failpoint(`${stage.name}:after-outcome`);
   return { status: 'success', data, summaryPatch: handle.summaryPatch(), recovered };

@@ -5,8 +5,9 @@
 import type { Logger } from 'pino';
 import type { StageContext, StageLogger } from '../core/pipeline.js';
 import { checkSummaryPatch, mergeSummary } from '../core/summary.js';
-import type { EventLogEntry, EventRecord, EventSummary, JsonObject, JsonValue, LogLevel } from '../core/types.js';
+import type { EventLogEntry, EventRecord, EventSummary, HttpExchange, JsonObject, JsonValue, LogLevel } from '../core/types.js';
 import type { Store } from '../store/store.js';
+import { createStageRecorder } from './stage-recorder.js';
 
 export interface StageContextInput {
   store: Store;
@@ -25,16 +26,18 @@ export interface StageContextHandle {
   context: StageContext;
   /** Everything passed to annotate(), merged; undefined when the stage annotated nothing. */
   summaryPatch(): EventSummary | undefined;
-  /** Log lines the stage wrote, in order. */
+  /** Log lines the stage wrote, in order, capped (see STAGE_RECORD_LIMITS). */
   logs(): EventLogEntry[];
+  /** HTTP calls the stage made through ctx.http, redacted and capped. */
+  exchanges(): HttpExchange[];
 }
 
 export function createStageContext(input: StageContextInput): StageContextHandle {
   let patch: EventSummary | undefined;
-  const buffered: EventLogEntry[] = [];
+  const recorder = createStageRecorder({ stage: input.stage, attempt: input.attempt, now: input.now });
   const pinoLogger = boundTo(input.logger, { eventId: input.event.id, stage: input.stage });
   const log = (level: LogLevel, message: string, fields?: JsonObject): void => {
-    buffered.push({ at: input.now(), level, stage: input.stage, message, fields: fields ?? null });
+    recorder.addLog({ at: input.now(), level, stage: input.stage, message, fields: fields ?? null });
     pinoLogger[level](withoutKeys(fields, BOUND_KEYS), message);
   };
   const stageLogger: StageLogger = {
@@ -53,6 +56,7 @@ export function createStageContext(input: StageContextInput): StageContextHandle
     attempt: input.attempt,
     signal: input.signal,
     log: stageLogger,
+    http: recorder.http,
     annotate(summaryPatch) {
       // Checked before merging: a refused patch changes nothing.
       patch = mergeSummary(patch ?? {}, checkSummaryPatch(summaryPatch));
@@ -62,7 +66,7 @@ export function createStageContext(input: StageContextInput): StageContextHandle
       return flag?.value ?? true;
     },
   };
-  return { context, summaryPatch: () => patch, logs: () => buffered };
+  return { context, summaryPatch: () => patch, logs: () => recorder.logs(), exchanges: () => recorder.exchanges() };
 }
 
 const BOUND_KEYS = ['eventId', 'stage'] as const;

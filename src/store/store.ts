@@ -13,6 +13,7 @@ import type {
   EventSummary,
   FlagChange,
   FlagRecord,
+  HttpExchange,
   IgnoreReason,
   JsonObject,
   JsonValue,
@@ -20,6 +21,7 @@ import type {
   RejectedDelivery,
   SessionRecord,
   SkipReason,
+  StageExchange,
   TransactionStatus,
 } from '../core/types.js';
 
@@ -118,6 +120,8 @@ export interface StageOutcomeWrite {
   summaryPatch?: EventSummary;
   /** Log lines the stage wrote, stored with the outcome in the same transaction. */
   logs?: EventLogEntry[];
+  /** HTTP calls the attempt made (already redacted and capped), stored in the same transaction. */
+  exchanges?: HttpExchange[];
 }
 
 export interface EventFinish {
@@ -334,6 +338,8 @@ export interface Store {
    */
   resetStage(eventId: number, stage: string, now: Date): Promise<void>;
   getEventLogs(eventId: number): Promise<EventLogEntry[]>;
+  /** The HTTP calls every attempt of the event's stages recorded, oldest first. */
+  getStageExchanges(eventId: number): Promise<StageExchange[]>;
   appendEventLogs(eventId: number, logs: EventLogEntry[]): Promise<void>;
   attemptSamples(since: Date, limit?: number): Promise<AttemptSample[]>;
 

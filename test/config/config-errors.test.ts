@@ -92,3 +92,12 @@ describe("a flag's allowed list", () => {
     assert.deepEqual(config.flags?.[0]?.allowed, allowed);
   });
 });
+
+describe('a column label', () => {
+  it('is a text or texts by language; anything else names the field and shows the two shapes', () => {
+    assert.doesNotThrow(() => validateConfig({ sources: [], pipelines: [], columns: [{ key: 'order', label: { es: 'Pedido', en: 'Order' } }] }, 'webpig.config.ts'));
+    assert.doesNotThrow(() => validateConfig({ sources: [], pipelines: [], columns: [{ key: 'order', label: 'Pedido' }] }, 'webpig.config.ts'));
+    assert.match(messageOf({ sources: [], pipelines: [], columns: [{ key: 'order', label: { fr: 'Commande' } }] }), /columns\.0\.label: .*give a text, or \{ es: "texto", en: "text" \}/);
+    assert.match(messageOf({ sources: [], pipelines: [], columns: [{ key: 'order', label: {} }] }), /columns\.0\.label: give a text, or \{ es: "texto", en: "text" \}/);
+  });
+});

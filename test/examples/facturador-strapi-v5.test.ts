@@ -25,7 +25,8 @@ import { baseUrlOf, startSandboxApp, type SandboxApp } from '../helpers/sandbox-
 let sandbox: SandboxApp;
 let baseUrl: string;
 let strapi: ServiceEndpoint;
-const signal = new AbortController().signal;
+/** The stage's I/O a connector takes, outside a stage: the plain fetch, nothing recorded. */
+const io = { signal: new AbortController().signal, http: { fetch: (input: string | URL, init?: RequestInit) => fetch(input, init), record: () => undefined } };
 
 before(async () => {
   sandbox = await startSandboxApp({ listen: true });
@@ -48,12 +49,12 @@ const DOCUMENT_ID = /^[a-z0-9]{24}$/;
 describe('Strapi connector (Strapi v5 REST)', () => {
   it('finds a cartera with filters[acuerdo][$eq]=, creates it and applies a payment in { data } envelopes, by documentId', async () => {
     const acuerdo = 'AC 25102764/360103&x';
-    assert.equal(await findCartera(strapi, acuerdo, signal), undefined);
-    const cartera = await createCartera(strapi, { acuerdo, documentId: '1234567890', customerName: 'Juan Pérez', phone: '300 123 4567', total: 1_612_500 }, signal);
+    assert.equal(await findCartera(strapi, acuerdo, io), undefined);
+    const cartera = await createCartera(strapi, { acuerdo, documentId: '1234567890', customerName: 'Juan Pérez', phone: '300 123 4567', total: 1_612_500 }, io);
     assert.match(cartera.documentId, DOCUMENT_ID);
-    const updated = await applyPayment(strapi, cartera.documentId, { reference: 'epayco-invoice:INV-1', amount: 403_125 }, signal);
+    const updated = await applyPayment(strapi, cartera.documentId, { reference: 'epayco-invoice:INV-1', amount: 403_125 }, io);
     assert.deepEqual(updated.payments, [{ reference: 'epayco-invoice:INV-1', amount: 403_125 }]);
-    const found = await findCartera(strapi, acuerdo, signal);
+    const found = await findCartera(strapi, acuerdo, io);
     assert.equal(found?.documentId, cartera.documentId);
     assert.equal(found?.payments.length, 1, 'the payments component is populated');
 
@@ -84,12 +85,12 @@ describe('Strapi connector (Strapi v5 REST)', () => {
       currency: 'COP',
       invoiceNumber: null,
     };
-    const created = await upsertFacturacion(strapi, record, signal);
+    const created = await upsertFacturacion(strapi, record, io);
     assert.equal(created.action, 'created');
     assert.match(created.documentId, DOCUMENT_ID);
-    assert.equal(await setFacturacionInvoiceNumber(strapi, 'INV-V5-1', 25290, signal), 'updated');
-    assert.equal(await setFacturacionInvoiceNumber(strapi, 'INV-V5-1', 25290, signal), 'already');
-    const again = await upsertFacturacion(strapi, record, signal);
+    assert.equal(await setFacturacionInvoiceNumber(strapi, 'INV-V5-1', 25290, io), 'updated');
+    assert.equal(await setFacturacionInvoiceNumber(strapi, 'INV-V5-1', 25290, io), 'already');
+    const again = await upsertFacturacion(strapi, record, io);
     assert.deepEqual([again.action, again.documentId], ['updated', created.documentId]);
 
     const requests = await received('strapi');
@@ -111,16 +112,16 @@ describe('Strapi connector (Strapi v5 REST)', () => {
 
 describe('Strapi connector: reversals (issue 14.6) in the same v5 shape', () => {
   it('takes a payment out of the cartera by documentId, and marks Ventas reversed with a partial update', async () => {
-    const cartera = await createCartera(strapi, { acuerdo: 'AC-REV', documentId: '1', customerName: 'Ana', total: 500 }, signal);
-    await applyPayment(strapi, cartera.documentId, { reference: 'epayco-invoice:INV-REV', amount: 200 }, signal);
-    const created = await upsertFacturacion(strapi, { reference: 'INV-REV', documentId: '1', customerName: 'Ana', product: 'P', amount: 200, currency: 'COP', invoiceNumber: null }, signal);
+    const cartera = await createCartera(strapi, { acuerdo: 'AC-REV', documentId: '1', customerName: 'Ana', total: 500 }, io);
+    await applyPayment(strapi, cartera.documentId, { reference: 'epayco-invoice:INV-REV', amount: 200 }, io);
+    const created = await upsertFacturacion(strapi, { reference: 'INV-REV', documentId: '1', customerName: 'Ana', product: 'P', amount: 200, currency: 'COP', invoiceNumber: null }, io);
     await fetch(`${baseUrl}/sandbox/_requests`, { method: 'DELETE' });
 
-    const after = await removePayment(strapi, cartera.documentId, 'epayco-invoice:INV-REV', signal);
+    const after = await removePayment(strapi, cartera.documentId, 'epayco-invoice:INV-REV', io);
     assert.deepEqual([after.payments.length, after.totalPaid, after.balance], [0, 0, 500]);
-    assert.equal(await markFacturacionReversed(strapi, 'INV-REV', signal), 'updated');
-    assert.equal(await markFacturacionReversed(strapi, 'INV-REV', signal), 'already');
-    assert.equal(await markFacturacionReversed(strapi, 'INV-NONE', signal), 'none');
+    assert.equal(await markFacturacionReversed(strapi, 'INV-REV', io), 'updated');
+    assert.equal(await markFacturacionReversed(strapi, 'INV-REV', io), 'already');
+    assert.equal(await markFacturacionReversed(strapi, 'INV-NONE', io), 'none');
 
     const requests = await received('strapi');
     assert.deepEqual(
@@ -144,17 +145,17 @@ describe('phones the connectors send (E.164)', () => {
   const clientify = (): ServiceEndpoint => ({ baseUrl: `${baseUrl}/sandbox/clientify` });
 
   it('WhatsApp and the CRM get +57… whatever the source gave', async () => {
-    await sendWhatsApp(callbell(), { to: '57 300.123.4567', text: 'Hola' }, 'key-e164-1', signal);
-    await upsertContact(clientify(), { email: 'juan@example.com', name: 'Juan', phone: '(300) 123-4567', documentId: '1', tags: [] }, signal);
-    await sendWhatsApp(callbell(), { to: '55 1234 5678', text: 'Hola' }, 'key-e164-2', signal, 'MX');
+    await sendWhatsApp(callbell(), { to: '57 300.123.4567', text: 'Hola' }, 'key-e164-1', io);
+    await upsertContact(clientify(), { email: 'juan@example.com', name: 'Juan', phone: '(300) 123-4567', documentId: '1', tags: [] }, io);
+    await sendWhatsApp(callbell(), { to: '55 1234 5678', text: 'Hola' }, 'key-e164-2', io, 'MX');
     const sent = [...(await received('callbell')), ...(await received('clientify'))].map((r) => (r.body as JsonObject).to ?? (r.body as JsonObject).phone);
     assert.deepEqual(sent, ['+573001234567', '+525512345678', '+573001234567']);
   });
 
   it('an unusable number is a coded permanent error, and nothing is sent', async () => {
     for (const call of [
-      () => sendWhatsApp(callbell(), { to: '300 123', text: 'Hola' }, 'key-bad', signal),
-      () => upsertContact(clientify(), { email: 'x@example.com', name: 'X', phone: 'no tiene', documentId: '1', tags: [] }, signal),
+      () => sendWhatsApp(callbell(), { to: '300 123', text: 'Hola' }, 'key-bad', io),
+      () => upsertContact(clientify(), { email: 'x@example.com', name: 'X', phone: 'no tiene', documentId: '1', tags: [] }, io),
     ]) {
       await assert.rejects(call, (err: Error & { code?: string }) => {
         assert.equal(err.name, 'PhoneNumberError');

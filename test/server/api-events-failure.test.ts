@@ -69,6 +69,8 @@ describe('GET /api/events: where and why (failure), needs attention, pipelines',
       name: 'invoice_extraction',
       label: { es: 'Lectura de la factura', en: 'Invoice look-up' },
       column: null,
+      dependsOn: [],
+      maxAttempts: 4,
     });
     assert.equal(config.pipelines[0]?.stages[1]?.label, null);
   });

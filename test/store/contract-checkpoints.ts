@@ -71,8 +71,8 @@ export function checkpointContract(ctx: ContractContext): void {
       });
       const logs = await ctx.store.getEventLogs(id);
       assert.deepEqual(logs, [
-        { at: at(100), level: 'info', stage: 'invoice', message: 'creating invoice', fields: { reference: 'P-1' } },
-        { at: at(250), level: 'warn', stage: 'invoice', message: 'slow ERP', fields: null },
+        { at: at(100), level: 'info', stage: 'invoice', attempt: null, message: 'creating invoice', fields: { reference: 'P-1' } },
+        { at: at(250), level: 'warn', stage: 'invoice', attempt: null, message: 'slow ERP', fields: null },
       ]);
       const text = await ctx.store.listEvents({ text: 'fv-1001' });
       assert.deepEqual(

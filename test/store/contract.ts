@@ -5,6 +5,7 @@ import { alertOutboxContract } from './contract-alert-outbox.js';
 import { checkpointContract } from './contract-checkpoints.js';
 import { healthContract } from './contract-health.js';
 import { claimContract } from './contract-claims.js';
+import { exchangeContract } from './contract-exchanges.js';
 import { inboxContract } from './contract-inbox.js';
 import { listContract } from './contract-list.js';
 import { loginLinkContract } from './contract-login-links.js';
@@ -58,5 +59,6 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     loginLinkContract(context);
     healthContract(context);
     retentionContract(context);
+    exchangeContract(context);
   });
 }

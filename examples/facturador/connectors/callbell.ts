@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { toE164 } from '../../../src/core/phone.js';
 import type { ServiceEndpoint } from '../config.js';
-import { callService } from './http.js';
+import { callService, type StageIo } from './http.js';
 
 const messageSchema = z.object({ uuid: z.string() });
 
@@ -14,7 +14,7 @@ export async function sendWhatsApp(
   endpoint: ServiceEndpoint,
   message: { to: string; text: string },
   idempotencyKey: string,
-  signal: AbortSignal,
+  io: StageIo,
   phoneCountry?: string,
 ): Promise<{ messageId: string }> {
   const to = toE164(message.to, phoneCountry);
@@ -25,7 +25,7 @@ export async function sendWhatsApp(
     path: '/messages',
     body: { to, text: message.text, channel: 'whatsapp' },
     idempotencyKey,
-    signal,
+    io,
     schema: messageSchema,
   });
   return { messageId: body.uuid };

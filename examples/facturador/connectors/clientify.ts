@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { toE164 } from '../../../src/core/phone.js';
 import type { ServiceEndpoint } from '../config.js';
-import { callService } from './http.js';
+import { callService, type StageIo } from './http.js';
 
 const upsertSchema = z.object({
   action: z.enum(['created', 'updated']),
@@ -24,7 +24,7 @@ export interface Contact {
 export async function upsertContact(
   endpoint: ServiceEndpoint,
   contact: Contact,
-  signal: AbortSignal,
+  io: StageIo,
   phoneCountry?: string,
 ): Promise<{ contactId: number; action: 'created' | 'updated' }> {
   const phone = toE164(contact.phone, phoneCountry);
@@ -34,7 +34,7 @@ export async function upsertContact(
     method: 'POST',
     path: '/contacts',
     body: { ...contact, phone, tags: [...contact.tags] },
-    signal,
+    io,
     schema: upsertSchema,
   });
   return { contactId: body.contact.id, action: body.action };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServiceEndpoint } from '../config.js';
-import { callService } from './http.js';
+import { callService, type StageIo } from './http.js';
 
 export const fr360InvoiceSchema = z.object({
   invoiceId: z.string(),
@@ -18,13 +18,13 @@ export const fr360InvoiceSchema = z.object({
 export type Fr360Invoice = z.infer<typeof fr360InvoiceSchema>;
 
 /** FR360: the customer and product behind an invoice id. 404 is permanent (no such invoice). */
-export async function lookUpInvoice(endpoint: ServiceEndpoint, invoiceId: string, signal: AbortSignal): Promise<Fr360Invoice> {
+export async function lookUpInvoice(endpoint: ServiceEndpoint, invoiceId: string, io: StageIo): Promise<Fr360Invoice> {
   const { body } = await callService({
     service: 'FR360',
     endpoint,
     method: 'GET',
     path: `/invoices/${encodeURIComponent(invoiceId)}`,
-    signal,
+    io,
     schema: fr360InvoiceSchema,
   });
   return body;

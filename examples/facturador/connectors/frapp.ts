@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServiceEndpoint } from '../config.js';
-import { callService } from './http.js';
+import { callService, type StageIo } from './http.js';
 
 const membershipSchema = z.object({
   id: z.number(),
@@ -25,7 +25,7 @@ export async function createMembership(
   endpoint: ServiceEndpoint,
   membership: NewMembership,
   idempotencyKey: string,
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<Membership> {
   const { body } = await callService({
     service: 'FRAPP',
@@ -34,7 +34,7 @@ export async function createMembership(
     path: '/memberships',
     body: { ...membership },
     idempotencyKey,
-    signal,
+    io,
     schema: membershipSchema,
   });
   return body;

@@ -1,8 +1,15 @@
 import type { z } from 'zod';
 import { RetriableError } from '../../../src/core/errors.js';
 import { HttpCallError } from '../../../src/engine/errors.js';
+import type { StageContext } from '../../../src/core/pipeline.js';
 import type { JsonValue } from '../../../src/core/types.js';
 import type { ServiceEndpoint } from '../config.js';
+
+/**
+ * What a connector needs of the stage calling it: the stage's signal (its timeout, shutdown)
+ * and its recording fetch, so each call shows in the dashboard's stage panel (tokens redacted).
+ */
+export type StageIo = Pick<StageContext, 'signal' | 'http'>;
 
 export interface CallOptions<S extends z.ZodType> {
   service: string;
@@ -10,8 +17,8 @@ export interface CallOptions<S extends z.ZodType> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   body?: JsonValue;
-  /** The stage's signal: fires on the stage's timeout or worker shutdown. */
-  signal: AbortSignal;
+  /** The calling stage (its context): its signal and its recording fetch. */
+  io: StageIo;
   /** Sent as `Idempotency-Key` (only to services that honour it). */
   idempotencyKey?: string;
   /** Non-2xx statuses that are answers, not failures (e.g. 409 "already accounted"). */
@@ -33,15 +40,15 @@ export async function callService<S extends z.ZodType>(options: CallOptions<S>):
   if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
   let response: Response;
   try {
-    response = await fetch(`${options.endpoint.baseUrl}${options.path}`, {
+    response = await options.io.http.fetch(`${options.endpoint.baseUrl}${options.path}`, {
       method: options.method,
       headers,
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-      signal: options.signal,
+      signal: options.io.signal,
     });
   } catch (err) {
     // The stage's own timeout or shutdown: let the engine see its abort as it is.
-    if (options.signal.aborted) throw err;
+    if (options.io.signal.aborted) throw err;
     throw new RetriableError(`${options.service}: ${what} failed before any reply`, { cause: err, code: 'NETWORK' });
   }
   const text = await response.text();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { toE164OrUndefined } from '../../../src/core/phone.js';
 import type { JsonObject } from '../../../src/core/types.js';
 import type { ServiceEndpoint } from '../config.js';
-import { callService } from './http.js';
+import { callService, type StageIo } from './http.js';
 
 /**
  * Strapi v5's REST API, as its docs give it: `endpoint.baseUrl` is the Strapi server with its
@@ -39,13 +39,13 @@ function equalsFilter(field: string, value: string): string {
   return `filters[${field}][$eq]=${encodeURIComponent(value)}`;
 }
 
-export async function findCartera(endpoint: ServiceEndpoint, acuerdo: string, signal: AbortSignal): Promise<Cartera | undefined> {
+export async function findCartera(endpoint: ServiceEndpoint, acuerdo: string, io: StageIo): Promise<Cartera | undefined> {
   const { body } = await callService({
     service: 'Strapi',
     endpoint,
     method: 'GET',
     path: `/carteras?${equalsFilter('acuerdo', acuerdo)}&populate=payments`,
-    signal,
+    io,
     schema: list(carteraSchema),
   });
   return body.data[0];
@@ -55,7 +55,7 @@ export async function createCartera(
   endpoint: ServiceEndpoint,
   /** `documentId` is the customer's cédula (Strapi's field `cedula`), not Strapi's own documentId. */
   cartera: { acuerdo: string; documentId: string; customerName: string; total: number; phone?: string; phoneCountry?: string },
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<Cartera> {
   const data: JsonObject = { acuerdo: cartera.acuerdo, cedula: cartera.documentId, customerName: cartera.customerName, total: cartera.total };
   // A ledger is not held up by a phone: an unusable one is left out (WhatsApp and the CRM report it).
@@ -67,7 +67,7 @@ export async function createCartera(
     method: 'POST',
     path: '/carteras',
     body: { data },
-    signal,
+    io,
     schema: one(carteraSchema.omit({ payments: true })),
   });
   // A new cartera has no payments; Strapi does not return components unless populated.
@@ -78,7 +78,7 @@ export async function applyPayment(
   endpoint: ServiceEndpoint,
   carteraDocumentId: string,
   payment: { reference: string; amount: number },
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<Cartera> {
   const { body } = await callService({
     service: 'Strapi',
@@ -86,7 +86,7 @@ export async function applyPayment(
     method: 'POST',
     path: `/carteras/${encodeURIComponent(carteraDocumentId)}/payments`,
     body: { data: { ...payment } },
-    signal,
+    io,
     schema: one(carteraSchema),
   });
   return body.data;
@@ -110,28 +110,28 @@ export interface Facturacion {
 export async function findFacturacion(
   endpoint: ServiceEndpoint,
   reference: string,
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<z.infer<typeof facturacionSchema> | undefined> {
   const { body } = await callService({
     service: 'Strapi',
     endpoint,
     method: 'GET',
     path: `/facturacions?${equalsFilter('reference', reference)}`,
-    signal,
+    io,
     schema: list(facturacionSchema),
   });
   return body.data[0];
 }
 
 /** Updates only the given fields (Strapi's PUT is partial) of the record with this documentId. */
-export async function updateFacturacion(endpoint: ServiceEndpoint, documentId: string, fields: JsonObject, signal: AbortSignal): Promise<void> {
+export async function updateFacturacion(endpoint: ServiceEndpoint, documentId: string, fields: JsonObject, io: StageIo): Promise<void> {
   await callService({
     service: 'Strapi',
     endpoint,
     method: 'PUT',
     path: `/facturacions/${encodeURIComponent(documentId)}`,
     body: { data: fields },
-    signal,
+    io,
     schema: one(facturacionSchema),
   });
 }
@@ -140,20 +140,20 @@ export async function updateFacturacion(endpoint: ServiceEndpoint, documentId: s
 export async function upsertFacturacion(
   endpoint: ServiceEndpoint,
   record: Facturacion,
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<{ facturacionId: number; documentId: string; action: 'created' | 'updated' }> {
   const { documentId: cedula, phone, phoneCountry, ...fields } = record;
   const data: JsonObject = { ...fields, cedula };
   const e164 = toE164OrUndefined(phone, phoneCountry);
   if (e164) data.phone = e164;
-  const existing = await findFacturacion(endpoint, record.reference, signal);
+  const existing = await findFacturacion(endpoint, record.reference, io);
   if (existing) {
     // A number the invoice stage already wrote is never erased by a later run without one.
     if (data.invoiceNumber === null) delete data.invoiceNumber;
-    await updateFacturacion(endpoint, existing.documentId, data, signal);
+    await updateFacturacion(endpoint, existing.documentId, data, io);
     return { facturacionId: existing.id, documentId: existing.documentId, action: 'updated' };
   }
-  const { body } = await callService({ service: 'Strapi', endpoint, method: 'POST', path: '/facturacions', body: { data }, signal, schema: one(facturacionSchema) });
+  const { body } = await callService({ service: 'Strapi', endpoint, method: 'POST', path: '/facturacions', body: { data }, io, schema: one(facturacionSchema) });
   return { facturacionId: body.data.id, documentId: body.data.documentId, action: 'created' };
 }
 
@@ -166,12 +166,12 @@ export async function setFacturacionInvoiceNumber(
   endpoint: ServiceEndpoint,
   reference: string,
   invoiceNumber: number,
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<'none' | 'already' | 'updated'> {
-  const existing = await findFacturacion(endpoint, reference, signal);
+  const existing = await findFacturacion(endpoint, reference, io);
   if (!existing) return 'none';
   if (existing.invoiceNumber === invoiceNumber) return 'already';
-  await updateFacturacion(endpoint, existing.documentId, { invoiceNumber }, signal);
+  await updateFacturacion(endpoint, existing.documentId, { invoiceNumber }, io);
   return 'updated';
 }
 
@@ -179,17 +179,17 @@ export async function setFacturacionInvoiceNumber(
  * Reversals (issue 14.6): takes the payment with `reference` out of the cartera (the same custom
  * route as `applyPayment`, `DELETE`). Callers look first: a payment the cartera does not list is a 404.
  */
-export async function removePayment(endpoint: ServiceEndpoint, carteraDocumentId: string, reference: string, signal: AbortSignal): Promise<Cartera> {
+export async function removePayment(endpoint: ServiceEndpoint, carteraDocumentId: string, reference: string, io: StageIo): Promise<Cartera> {
   const path = `/carteras/${encodeURIComponent(carteraDocumentId)}/payments?reference=${encodeURIComponent(reference)}`;
-  const { body } = await callService({ service: 'Strapi', endpoint, method: 'DELETE', path, signal, schema: one(carteraSchema) });
+  const { body } = await callService({ service: 'Strapi', endpoint, method: 'DELETE', path, io, schema: one(carteraSchema) });
   return body.data;
 }
 
 /** Reversals (issue 14.6): marks the facturación record of `reference` reversed (a partial update of `status`). */
-export async function markFacturacionReversed(endpoint: ServiceEndpoint, reference: string, signal: AbortSignal): Promise<'none' | 'already' | 'updated'> {
-  const existing = await findFacturacion(endpoint, reference, signal);
+export async function markFacturacionReversed(endpoint: ServiceEndpoint, reference: string, io: StageIo): Promise<'none' | 'already' | 'updated'> {
+  const existing = await findFacturacion(endpoint, reference, io);
   if (!existing) return 'none';
   if (existing.status === 'reversed') return 'already';
-  await updateFacturacion(endpoint, existing.documentId, { status: 'reversed' }, signal);
+  await updateFacturacion(endpoint, existing.documentId, { status: 'reversed' }, io);
   return 'updated';
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ServiceEndpoint } from '../config.js';
 import { PermanentError } from '../../../src/core/errors.js';
 import { toE164OrUndefined } from '../../../src/core/phone.js';
-import { callService } from './http.js';
+import { callService, type StageIo } from './http.js';
 
 /**
  * WorldOffice has NO idempotency key: POSTing an invoice twice makes two invoices. The only
@@ -20,7 +20,7 @@ const emissionSchema = z.object({ cufe: z.string() });
 export async function findOrCreateCustomer(
   endpoint: ServiceEndpoint,
   customer: { documentId: string; name: string; email: string; phone: string },
-  signal: AbortSignal,
+  io: StageIo,
   phoneCountry?: string,
 ): Promise<{ customerId: number }> {
   // An invoice is not held up by a phone: an unusable one is left out (WhatsApp and the CRM report it).
@@ -32,7 +32,7 @@ export async function findOrCreateCustomer(
     method: 'POST',
     path: '/customers',
     body: phone ? { ...fields, phone } : { ...fields },
-    signal,
+    io,
     schema: customerSchema,
   });
   return { customerId: body.id };
@@ -41,14 +41,14 @@ export async function findOrCreateCustomer(
 export async function findInvoiceByReference(
   endpoint: ServiceEndpoint,
   reference: string,
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<WorldOfficeInvoice | undefined> {
   const { body } = await callService({
     service: 'WorldOffice',
     endpoint,
     method: 'GET',
     path: `/invoices?reference=${encodeURIComponent(reference)}`,
-    signal,
+    io,
     schema: invoiceListSchema,
   });
   // Should there ever be two (created before webpig), the first is the one that counts.
@@ -58,7 +58,7 @@ export async function findInvoiceByReference(
 export async function createInvoice(
   endpoint: ServiceEndpoint,
   invoice: { customerId: number; reference: string; amount: number; currency: string; description: string },
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<WorldOfficeInvoice> {
   const { body } = await callService({
     service: 'WorldOffice',
@@ -66,7 +66,7 @@ export async function createInvoice(
     method: 'POST',
     path: '/invoices',
     body: { ...invoice },
-    signal,
+    io,
     schema: invoiceSchema,
   });
   return body;
@@ -76,7 +76,7 @@ export async function createInvoice(
 export async function accountInvoice(
   endpoint: ServiceEndpoint,
   invoiceId: number,
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<{ accountingId: number; alreadyAccounted: boolean }> {
   const { status, body } = await callService({
     service: 'WorldOffice',
@@ -85,7 +85,7 @@ export async function accountInvoice(
     path: `/invoices/${invoiceId}/accounting`,
     body: {},
     accept: [409],
-    signal,
+    io,
     schema: z.union([accountingSchema, z.object({ error: z.object({ code: z.string(), message: z.string() }) })]),
   });
   if ('accountingId' in body) return { accountingId: body.accountingId, alreadyAccounted: status === 409 };
@@ -96,7 +96,7 @@ export async function accountInvoice(
 export async function emitToDian(
   endpoint: ServiceEndpoint,
   invoiceId: number,
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<{ cufe: string; alreadyEmitted: boolean }> {
   const { status, body } = await callService({
     service: 'WorldOffice',
@@ -105,7 +105,7 @@ export async function emitToDian(
     path: `/invoices/${invoiceId}/dian`,
     body: {},
     accept: [409],
-    signal,
+    io,
     schema: z.union([emissionSchema, z.object({ error: z.object({ code: z.string(), message: z.string() }) })]),
   });
   if ('cufe' in body) return { cufe: body.cufe, alreadyEmitted: status === 409 };
@@ -120,13 +120,13 @@ const creditNoteSchema = z.object({ id: z.number(), number: z.number(), invoiceI
 export type WorldOfficeCreditNote = z.infer<typeof creditNoteSchema>;
 
 /** The invoice's credit notes (WorldOffice has no idempotency key: look before creating). */
-export async function findCreditNote(endpoint: ServiceEndpoint, invoiceId: number, signal: AbortSignal): Promise<WorldOfficeCreditNote | undefined> {
+export async function findCreditNote(endpoint: ServiceEndpoint, invoiceId: number, io: StageIo): Promise<WorldOfficeCreditNote | undefined> {
   const { body } = await callService({
     service: 'WorldOffice',
     endpoint,
     method: 'GET',
     path: `/credit-notes?invoiceId=${invoiceId}`,
-    signal,
+    io,
     schema: z.object({ items: z.array(creditNoteSchema) }),
   });
   return body.items[0];
@@ -135,8 +135,8 @@ export async function findCreditNote(endpoint: ServiceEndpoint, invoiceId: numbe
 export async function createCreditNote(
   endpoint: ServiceEndpoint,
   note: { invoiceId: number; amount: number; currency: string; reason: string },
-  signal: AbortSignal,
+  io: StageIo,
 ): Promise<WorldOfficeCreditNote> {
-  const { body } = await callService({ service: 'WorldOffice', endpoint, method: 'POST', path: '/credit-notes', body: { ...note }, signal, schema: creditNoteSchema });
+  const { body } = await callService({ service: 'WorldOffice', endpoint, method: 'POST', path: '/credit-notes', body: { ...note }, io, schema: creditNoteSchema });
   return body;
 }

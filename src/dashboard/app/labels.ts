@@ -15,6 +15,13 @@ export function stageLabel(config: DashboardConfig, language: Language, stage: s
   return label[language] ?? label.es ?? label.en ?? stage;
 }
 
+/** A column's label in this language (else the other language's, else its key). */
+export function columnLabel(language: Language, column: Pick<ColumnInfo, 'key' | 'label'>): string {
+  const label = column.label;
+  if (typeof label === 'string') return label;
+  return label[language] ?? label.es ?? label.en ?? column.key;
+}
+
 export function pipelineInfo(config: DashboardConfig, pipeline: string | null): PipelineInfo | null {
   return config.pipelines.find((candidate) => candidate.name === pipeline) ?? null;
 }

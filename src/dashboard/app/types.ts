@@ -23,7 +23,8 @@ export interface Me {
 
 export interface ColumnInfo {
   key: string;
-  label: string;
+  /** One text, or texts by language, as the config defines it (see labels.ts, columnLabel). */
+  label: StageLabel;
   stages: string[];
 }
 
@@ -34,7 +35,15 @@ export interface PipelineInfo {
   name: string;
   /** Keys of the columns this pipeline's stages use, in the configured order. */
   columns: string[];
-  stages: Array<{ name: string; label: StageLabel | null; column: string | null }>;
+  stages: Array<{
+    name: string;
+    label: StageLabel | null;
+    column: string | null;
+    /** Stages it waits for (older servers send none). */
+    dependsOn?: string[];
+    /** Attempts its retry policy allows (older servers send none). */
+    maxAttempts?: number;
+  }>;
 }
 
 export interface DashboardConfig {
@@ -131,13 +140,35 @@ export interface EventLogEntry {
   at: string;
   level: 'debug' | 'info' | 'warn' | 'error';
   stage: string | null;
+  /** The stage attempt that wrote it (null: the engine's own line). */
+  attempt?: number | null;
   message: string;
   fields: Record<string, JsonValue> | null;
+}
+
+/** One side of an HTTP call a stage made; secrets already redacted by the server. */
+export interface HttpMessage {
+  headers: Record<string, string>;
+  body: string | null;
+  bodyTruncated: boolean;
+}
+
+/** An HTTP call a stage attempt made (ctx.http), as GET /api/events/:id returns it. */
+export interface StageExchange {
+  stage: string;
+  attempt: number;
+  at: string;
+  request: HttpMessage & { method: string; url: string };
+  response: (HttpMessage & { status: number }) | null;
+  error: string | null;
+  durationMs: number | null;
 }
 
 export interface EventDetails {
   event: EventRow;
   logs: EventLogEntry[];
+  /** Older servers send none. */
+  exchanges?: StageExchange[];
   raw: string;
 }
 

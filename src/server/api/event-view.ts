@@ -1,5 +1,5 @@
 import type { ColumnConfig } from '../../core/config.js';
-import type { PipelineDefinition, StageLabel } from '../../core/pipeline.js';
+import { stageRetryPolicy, type PipelineDefinition, type StageLabel } from '../../core/pipeline.js';
 import type { CheckpointRecord, ErrorInfo, EventRecord } from '../../core/types.js';
 
 /** How the API shows events: rows with one cell per dashboard column (docs/api.md, EventRow). */
@@ -14,7 +14,8 @@ export interface ColumnCell {
 
 export interface ResolvedColumn {
   key: string;
-  label: string;
+  /** As configured: one text, or texts by language (the page picks its language's). */
+  label: StageLabel;
   stages: string[];
 }
 
@@ -44,7 +45,15 @@ export function resolveColumns(columns: ColumnConfig[] | undefined, pipelines: P
 export interface PipelineView {
   name: string;
   columns: string[];
-  stages: Array<{ name: string; label: StageLabel | null; column: string | null }>;
+  stages: Array<{
+    name: string;
+    label: StageLabel | null;
+    column: string | null;
+    /** Stages this one waits for (its `dependsOn`). */
+    dependsOn: string[];
+    /** Attempts its retry policy allows before the event is dead (retries + 1). */
+    maxAttempts: number;
+  }>;
 }
 
 export function pipelineViews(columns: ResolvedColumn[], pipelines: PipelineDefinition[]): PipelineView[] {
@@ -53,7 +62,13 @@ export function pipelineViews(columns: ResolvedColumn[], pipelines: PipelineDefi
     return {
       name: pipeline.name,
       columns: columns.filter((column) => own.has(column.key)).map((column) => column.key),
-      stages: pipeline.stages.map((stage) => ({ name: stage.name, label: stage.label ?? null, column: stage.column ?? null })),
+      stages: pipeline.stages.map((stage) => ({
+        name: stage.name,
+        label: stage.label ?? null,
+        column: stage.column ?? null,
+        dependsOn: stage.dependsOn ?? [],
+        maxAttempts: (stageRetryPolicy(pipeline, stage).delaysMs?.length ?? 0) + 1,
+      })),
     };
   });
 }

@@ -107,8 +107,8 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     const id = eventIdParam((request.params as { id: string }).id);
     const event = await ctx.store.getEvent(id);
     if (!event) throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${id}`);
-    const [rows, logs] = await Promise.all([loadRows(ctx, [event]), ctx.store.getEventLogs(id)]);
-    return { event: rows[0], logs, raw: redactRawBody(event.rawBody, event.contentType) };
+    const [rows, logs, exchanges] = await Promise.all([loadRows(ctx, [event]), ctx.store.getEventLogs(id), ctx.store.getStageExchanges(id)]);
+    return { event: rows[0], logs, exchanges, raw: redactRawBody(event.rawBody, event.contentType) };
   });
 
   app.post('/api/events/:id/retry', async (request) => {

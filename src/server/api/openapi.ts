@@ -187,7 +187,7 @@ export const OPENAPI_DOCUMENT = {
       DashboardConfig: {
         type: 'object',
         properties: {
-          columns: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' }, label: { type: 'string' }, stages: { type: 'array', items: { type: 'string' } } } } },
+          columns: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' }, label: { type: ['string', 'object'] }, stages: { type: 'array', items: { type: 'string' } } } } },
           pipelines: {
             type: 'array',
             items: {
@@ -195,7 +195,7 @@ export const OPENAPI_DOCUMENT = {
               properties: {
                 name: { type: 'string' },
                 columns: { type: 'array', items: { type: 'string' } },
-                stages: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, label: { type: ['string', 'object', 'null'] }, column: { type: ['string', 'null'] } } } },
+                stages: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, label: { type: ['string', 'object', 'null'] }, column: { type: ['string', 'null'] }, dependsOn: { type: 'array', items: { type: 'string' } }, maxAttempts: { type: 'integer' } } } },
               },
             },
           },
@@ -278,7 +278,12 @@ export const OPENAPI_DOCUMENT = {
       },
       EventDetail: {
         type: 'object',
-        properties: { event: ref('EventRow'), logs: { type: 'array', items: { type: 'object' } }, raw: { type: 'string', description: 'The body as text, secrets redacted' } },
+        properties: {
+          event: ref('EventRow'),
+          logs: { type: 'array', items: { type: 'object' } },
+          exchanges: { type: 'array', items: { type: 'object' }, description: 'HTTP calls the stages made (ctx.http), redacted and capped' },
+          raw: { type: 'string', description: 'The body as text, secrets redacted' },
+        },
       },
       Flag: {
         type: 'object',

@@ -7,6 +7,7 @@ import type { Queryable } from './connection.js';
 import { searchText } from '../search-text.js';
 import { storableText, storableTextOrNull } from '../storable.js';
 import { lockLeasedEvent } from './claims.js';
+import { insertExchanges } from './exchanges.js';
 import {
   type AttemptRow,
   type CheckpointRow,
@@ -100,15 +101,16 @@ export async function recordStageOutcomeRows(client: pg.PoolClient, write: Stage
     ]);
   }
   if (write.logs !== undefined && write.logs.length > 0) await insertLogs(client, write.eventId, write.logs);
+  await insertExchanges(client, write.eventId, write.stage, write.attempt, write.exchanges ?? []);
 }
 
 export async function insertLogs(db: Queryable, eventId: number, logs: EventLogEntry[]): Promise<void> {
   if (logs.length === 0) return;
   await db.query(
-    `INSERT INTO event_logs (event_id, at, level, stage, message, fields)
-     SELECT $1, l.at, l.level, l.stage, l.message, l.fields
-     FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY
-       AS l(at, level, stage, message, fields, n)
+    `INSERT INTO event_logs (event_id, at, level, stage, message, fields, attempt)
+     SELECT $1, l.at, l.level, l.stage, l.message, l.fields, l.attempt
+     FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::integer[]) WITH ORDINALITY
+       AS l(at, level, stage, message, fields, attempt, n)
      ORDER BY l.n`,
     [
       eventId,
@@ -117,13 +119,14 @@ export async function insertLogs(db: Queryable, eventId: number, logs: EventLogE
       logs.map((l) => storableTextOrNull(l.stage)),
       logs.map((l) => storableText(l.message)),
       logs.map((l) => jsonParam(l.fields)),
+      logs.map((l) => l.attempt ?? null),
     ],
   );
 }
 
 export async function getEventLogRows(db: Queryable, eventId: number): Promise<EventLogEntry[]> {
   const result = await db.query<EventLogRow>(
-    'SELECT at, level, stage, message, fields FROM event_logs WHERE event_id = $1 ORDER BY id',
+    'SELECT at, level, stage, attempt, message, fields FROM event_logs WHERE event_id = $1 ORDER BY id',
     [eventId],
   );
   return result.rows.map(toEventLog);

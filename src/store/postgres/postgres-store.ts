@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type {
+  StageExchange,
   AlertKind,
   AlertRecord,
   ApiTokenRecord,
@@ -58,6 +59,7 @@ import {
   wakeChannel,
 } from './connection.js';
 import * as events from './events.js';
+import * as exchanges from './exchanges.js';
 import * as flags from './flags.js';
 import * as health from './health.js';
 import { appliedSchemaVersion, migrateSchema, postgresMigrations } from './migrate.js';
@@ -254,6 +256,10 @@ export class PostgresStore implements Store {
 
   getEventLogs(eventId: number): Promise<EventLogEntry[]> {
     return checkpoints.getEventLogRows(this.pool, eventId);
+  }
+
+  getStageExchanges(eventId: number): Promise<StageExchange[]> {
+    return exchanges.getStageExchanges(this.pool, eventId);
   }
 
   appendEventLogs(eventId: number, logs: EventLogEntry[]): Promise<void> {

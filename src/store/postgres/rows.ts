@@ -141,12 +141,13 @@ export interface EventLogRow {
   at: Date;
   level: LogLevel;
   stage: string | null;
+  attempt: number | null;
   message: string;
   fields: JsonObject | null;
 }
 
 export function toEventLog(row: EventLogRow): EventLogEntry {
-  return { at: row.at, level: row.level, stage: row.stage, message: row.message, fields: row.fields };
+  return { at: row.at, level: row.level, stage: row.stage, attempt: row.attempt, message: row.message, fields: row.fields };
 }
 
 export interface EntityStateRow {

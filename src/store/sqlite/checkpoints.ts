@@ -16,6 +16,7 @@ import {
 } from './rows.js';
 import { searchText } from '../search-text.js';
 import { storableText, storableTextOrNull } from '../storable.js';
+import { insertExchanges } from './exchanges.js';
 
 /** Checkpoints, their attempt history, event logs and the samples metrics are built from. */
 
@@ -64,8 +65,8 @@ const CLOSE_ATTEMPT = `UPDATE checkpoint_attempts
   WHERE id = (SELECT max(id) FROM checkpoint_attempts
               WHERE event_id = @event_id AND stage = @stage AND attempt = @attempt AND status = 'processing')`;
 
-const INSERT_LOG = `INSERT INTO event_logs (event_id, at, level, stage, message, fields)
-  VALUES (?, ?, ?, ?, ?, ?)`;
+const INSERT_LOG = `INSERT INTO event_logs (event_id, at, level, stage, attempt, message, fields)
+  VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
 export function recordStageOutcome(ctx: SqliteContext, write: StageOutcomeWrite): void {
   const completedAt = toMs(write.completedAt);
@@ -104,6 +105,7 @@ export function recordStageOutcome(ctx: SqliteContext, write: StageOutcomeWrite)
       patchSummary(ctx, write.eventId, write.summaryPatch);
     }
     insertLogs(ctx, write.eventId, write.logs ?? []);
+    insertExchanges(ctx, write.eventId, write.stage, write.attempt, write.exchanges ?? []);
   });
 }
 
@@ -119,7 +121,16 @@ function patchSummary(ctx: SqliteContext, eventId: number, patch: EventSummary):
 
 function insertLogs(ctx: SqliteContext, eventId: number, logs: EventLogEntry[]): void {
   for (const log of logs) {
-    ctx.run(INSERT_LOG, eventId, toMs(log.at), log.level, storableTextOrNull(log.stage), storableText(log.message), toJson(log.fields));
+    ctx.run(
+      INSERT_LOG,
+      eventId,
+      toMs(log.at),
+      log.level,
+      storableTextOrNull(log.stage),
+      log.attempt ?? null,
+      storableText(log.message),
+      toJson(log.fields),
+    );
   }
 }
 
@@ -185,17 +196,19 @@ interface LogRow {
   at: number;
   level: string;
   stage: string | null;
+  attempt: number | null;
   message: string;
   fields: string | null;
 }
 
 export function getEventLogs(ctx: SqliteContext, eventId: number): EventLogEntry[] {
   return ctx
-    .all<LogRow>('SELECT at, level, stage, message, fields FROM event_logs WHERE event_id = ? ORDER BY id', eventId)
+    .all<LogRow>('SELECT at, level, stage, attempt, message, fields FROM event_logs WHERE event_id = ? ORDER BY id', eventId)
     .map((row) => ({
       at: toDate(row.at),
       level: row.level as LogLevel,
       stage: row.stage,
+      attempt: row.attempt,
       message: row.message,
       fields: fromJson(row.fields),
     }));

@@ -1,4 +1,5 @@
 import type {
+  StageExchange,
   AlertKind,
   AlertRecord,
   ApiTokenRecord,
@@ -47,6 +48,7 @@ import * as checkpoints from './checkpoints.js';
 import * as claims from './claims.js';
 import { BUSY_TIMEOUT_MS, openSqliteDatabase, SqliteContext, sqliteFilename } from './connection.js';
 import * as events from './events.js';
+import * as exchanges from './exchanges.js';
 import * as flags from './flags-audit.js';
 import * as loginLinks from './login-links.js';
 import * as health from './health.js';
@@ -175,6 +177,10 @@ export class SqliteStore implements Store {
 
   async getEventLogs(eventId: number): Promise<EventLogEntry[]> {
     return checkpoints.getEventLogs(this.ctx, eventId);
+  }
+
+  async getStageExchanges(eventId: number): Promise<StageExchange[]> {
+    return exchanges.getStageExchanges(this.ctx, eventId);
   }
 
   async appendEventLogs(eventId: number, logs: EventLogEntry[]): Promise<void> {

@@ -4,10 +4,13 @@ import { api, ApiError } from '../api.js';
 import { useSession } from '../context.js';
 import { jsonText } from '../format.js';
 import { explainError } from '../errors.js';
-import { stageLabel } from '../labels.js';
-import type { Checkpoint, EventDetails, EventRow } from '../types.js';
+import { columnLabel, stageLabel } from '../labels.js';
+import type { Checkpoint, EventDetails, EventLogEntry, EventRow, StageExchange } from '../types.js';
 import { skipText } from './cells.js';
 import { ErrorExplained } from './ErrorExplained.js';
+import { StageAttempts } from './StageAttempts.js';
+import { AttemptsOf, StageChain } from './StageChain.js';
+import { engineText, logLineText } from '../engine-notes.js';
 import { isRetriable } from './EventsTable.js';
 import { ignoreText, technicalIgnoreDetail } from '../ignore-reasons.js';
 
@@ -57,7 +60,7 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
   }, [onClose]);
 
   const column = config.columns.find((candidate) => candidate.key === selection.columnKey) ?? null;
-  const heading = column ? `${column.label} — #${selection.eventId}` : `${t('details')} — #${selection.eventId}`;
+  const heading = column ? `${columnLabel(language, column)} — #${selection.eventId}` : `${t('details')} — #${selection.eventId}`;
   const event = details?.event;
   const stageNames = column
     ? unique([...column.stages, ...(event?.columns[column.key]?.stages ?? [])])
@@ -85,6 +88,9 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
               stage={stage}
               checkpoint={event.checkpoints.find((checkpoint) => checkpoint.stage === stage) ?? null}
               onNotice={onNotice}
+              checkpoints={event.checkpoints}
+              exchanges={(details?.exchanges ?? []).filter((exchange) => exchange.stage === stage)}
+              stageLogs={(details?.logs ?? []).filter((line) => line.stage === stage)}
             />
           ))}
         {details && !column && (
@@ -94,7 +100,8 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
               {details.logs.map((entry, index) => (
                 <li key={index} class={`log-${entry.level}`}>
                   <span class="muted small">{formats.dateTime(entry.at)}</span>{' '}
-                  {entry.stage && <b>{stageLabel(config, language, entry.stage, event?.pipeline ?? null)}</b>} {entry.message}
+                  {entry.stage && <b>{stageLabel(config, language, entry.stage, event?.pipeline ?? null)}</b>}{' '}
+                  {logLineText(t, entry, (stage) => stageLabel(config, language, stage, event?.pipeline ?? null))}
                   {entry.fields && <pre class="json">{jsonText(entry.fields)}</pre>}
                 </li>
               ))}
@@ -208,9 +215,14 @@ interface StageSectionProps {
   stage: string;
   checkpoint: Checkpoint | null;
   onNotice: (message: string, isError?: boolean) => void;
+  /** Every checkpoint of the event (the dependency chain's states). */
+  checkpoints: Checkpoint[];
+  /** This stage's recorded calls and log lines, every attempt. */
+  exchanges: StageExchange[];
+  stageLogs: EventLogEntry[];
 }
 
-function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNotice }: StageSectionProps) {
+function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNotice, checkpoints, exchanges, stageLogs }: StageSectionProps) {
   const { t, formats, can, config, language } = useSession();
   const label = stageLabel(config, language, stage, pipeline);
   const [busy, setBusy] = useState(false);
@@ -229,7 +241,8 @@ function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNot
     <section class="stage" data-stage={stage}>
       <h3>
         {label}{' '}
-        <span class={`status cp-${checkpoint?.status ?? 'none'}`}>{checkpoint ? t(`cp_${checkpoint.status}` as const) : t('notRun')}</span>
+        <span class={`status cp-${checkpoint?.status ?? 'none'}`}>{checkpoint ? t(`cp_${checkpoint.status}` as const) : t('notRun')}</span>{' '}
+        <AttemptsOf pipeline={pipeline} stage={stage} attempts={checkpoint?.attempts ?? 0} />
       </h3>
       {checkpoint && (
         <dl class="facts">
@@ -280,7 +293,7 @@ function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNot
                   <td>{formats.duration(attempt.durationMs)}</td>
                   <td class="error-text" title={attempt.error ? `${attempt.error.code ?? ''} ${attempt.error.message}`.trim() : undefined}>
                     {attempt.error ? explainError(language, attempt.error).what : ''}
-                    {attempt.note ? <span class="muted"> {attempt.note}</span> : null}
+                    {attempt.note ? <span class="muted"> {engineText(t, attempt.note)}</span> : null}
                   </td>
                 </tr>
               ))}
@@ -289,6 +302,8 @@ function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNot
           </div>
         </details>
       )}
+      <StageChain pipeline={pipeline} stage={stage} checkpoints={checkpoints} />
+      <StageAttempts checkpoint={checkpoint} exchanges={exchanges} logs={stageLogs} />
       {checkpoint && checkpoint.data !== null && (
         <>
           <h4>{t('data')}</h4>

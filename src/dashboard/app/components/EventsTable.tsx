@@ -1,6 +1,6 @@
 import { useSession } from '../context.js';
 import type { MessageKey } from '../i18n.js';
-import { pipelineColumns, pipelineInfo } from '../labels.js';
+import { columnLabel, pipelineColumns, pipelineInfo, stageLabel } from '../labels.js';
 import type { ColumnInfo, EventRow, TransactionStatus } from '../types.js';
 import { FailureCell } from './FailureCell.js';
 import { StageCell } from './cells.js';
@@ -45,7 +45,7 @@ interface EventsTableProps {
  * "Stages" cell, so a Stripe order never shows the Facturador's columns.
  */
 export function EventsTable({ rows, pipeline, onOpenCell, onOpenEvent, onRetry, busy, watching }: EventsTableProps) {
-  const { t, formats, config, can } = useSession();
+  const { t, formats, config, can, language } = useSession();
   const mayRetry = can('events:retry');
   const single = pipeline || (config.pipelines.length === 1 ? (config.pipelines[0]?.name ?? '') : '');
   const headed: ColumnInfo[] | null = single || config.pipelines.length === 0 ? pipelineColumns(config, single || null) : null;
@@ -63,8 +63,13 @@ export function EventsTable({ rows, pipeline, onOpenCell, onOpenEvent, onRetry, 
             <th scope="col">{t('whereWhy')}</th>
             {headed ? (
               headed.map((column) => (
-                <th scope="col" key={column.key} class="stage-head" title={column.stages.join(', ')}>
-                  {column.label}
+                <th
+                  scope="col"
+                  key={column.key}
+                  class="stage-head"
+                  title={column.stages.map((stage) => stageLabel(config, language, stage, null)).join(', ')}
+                >
+                  {columnLabel(language, column)}
                 </th>
               ))
             ) : (

@@ -1,6 +1,6 @@
 import { useSession } from '../context.js';
 import type { Language, Translate } from '../i18n.js';
-import { stageLabel } from '../labels.js';
+import { columnLabel, stageLabel } from '../labels.js';
 import type { CellState, Checkpoint, ColumnCell, ColumnInfo, DashboardConfig, EventRow } from '../types.js';
 
 const ICONS: Record<CellState, string> = {
@@ -53,23 +53,24 @@ export function StageCell({ t, event, column, onOpen, chip = false }: StageCellP
   const columnKey = column.key;
   const cell: ColumnCell = event.columns[columnKey] ?? { state: 'not_run', stages: [] };
   const title = cellTitle({ t, config, language }, event, cell);
+  const label = columnLabel(language, column);
   const button = (
     <button
       type="button"
       class={`cell cell-${cell.state}${chip ? ' chip' : ''}`}
       title={title}
-      aria-label={`${column.label}: ${title}`}
+      aria-label={`${label}: ${title}`}
       data-state={cell.state}
       data-column={columnKey}
       onClick={() => onOpen(event.id, columnKey)}
     >
-      {chip && <span class="chip-label">{column.label}</span>}
+      {chip && <span class="chip-label">{label}</span>}
       {ICONS[cell.state]}
     </button>
   );
   if (chip) return button;
   return (
-    <td class="stage-cell" data-column={columnKey} data-label={column.label}>
+    <td class="stage-cell" data-column={columnKey} data-label={label}>
       {button}
     </td>
   );

@@ -1,0 +1,98 @@
+import type { JsonValue } from './types.js';
+
+/**
+ * Secrets out of what people see: an event's raw payload on the dashboard, and the HTTP calls
+ * stages record (`ctx.http`). Signatures, keys, tokens, passwords, cookies and card data are
+ * replaced by `[redacted]` wherever their name says what they are (ePayco's `x_signature`,
+ * Stripe's `client_secret`, MercadoPago's `card`, an `Authorization` header...).
+ * Over-redacting a harmless field is acceptable; leaking one secret is not.
+ */
+
+export const REDACTED = '[redacted]';
+
+const SECRET_NAME = /secret|key|signature|sign$|password|passwd|pwd|token|authorization|cookie|cvv|cvc|card|pan$|pin$|otp|credential/i;
+/** Names that look secret but are not, and that people need to see (the stage's idempotency key). */
+const NOT_SECRET = new Set(['idempotency-key', 'idempotency_key', 'idempotencykey']);
+/** A bare 13–19 digit number is treated as a card number wherever it appears. */
+const CARD_NUMBER = /^\d{13,19}$/;
+
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name) && !NOT_SECRET.has(name.toLowerCase());
+}
+
+export function redactJson(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(redactJson);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, JsonValue> = {};
+    for (const [name, inner] of Object.entries(value)) out[name] = isSecretName(name) ? REDACTED : redactJson(inner);
+    return out;
+  }
+  if (typeof value === 'string' && CARD_NUMBER.test(value.replace(/[\s-]/g, ''))) return REDACTED;
+  return value;
+}
+
+/**
+ * Redacts a body as text: JSON field by field (pretty-printed), form-encoded bodies parameter
+ * by parameter, anything else line by line on `name=value` and `"name": value` patterns.
+ */
+export function redactBodyText(text: string, contentType: string | null): string {
+  const type = (contentType ?? '').toLowerCase();
+  const trimmed = text.trimStart();
+  if (type.includes('json') || trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      return JSON.stringify(redactJson(JSON.parse(text) as JsonValue), null, 2);
+    } catch {
+      // Not valid JSON after all: fall through to the textual redaction.
+    }
+  }
+  if (type.includes('x-www-form-urlencoded')) {
+    const params = new URLSearchParams(text);
+    const out = new URLSearchParams();
+    for (const [name, value] of params) {
+      out.append(name, isSecretName(name) || CARD_NUMBER.test(value) ? REDACTED : value);
+    }
+    return out.toString();
+  }
+  return redactText(text);
+}
+
+/** The exact bytes a provider sent, redacted as text (see redactBodyText). */
+export function redactRawBody(rawBody: Buffer, contentType: string | null): string {
+  return redactBodyText(rawBody.toString('utf8'), contentType);
+}
+
+function redactText(text: string): string {
+  return text
+    .replace(/("([^"\\]*)"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]\s]+)/g, (whole, prefix: string, name: string) =>
+      isSecretName(name) ? `${prefix}"${REDACTED}"` : whole,
+    )
+    .replace(/(^|[&\s?;])([\w.-]+)=([^&\s;]*)/g, (whole, lead: string, name: string) =>
+      isSecretName(name) ? `${lead}${name}=${REDACTED}` : whole,
+    )
+    .replace(/\b\d{13,19}\b/g, REDACTED);
+}
+
+/** A URL with secret-named query parameters and any user:password part redacted. */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return redactText(url);
+  }
+  if (parsed.password) parsed.password = REDACTED;
+  for (const name of [...new Set(parsed.searchParams.keys())]) {
+    if (isSecretName(name)) parsed.searchParams.set(name, REDACTED);
+  }
+  return parsed.toString();
+}
+
+/** Headers with secret-named ones (Authorization, Cookie, X-Api-Key, signatures) redacted. */
+export function redactHeaders(headers: Iterable<[string, string]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of headers) {
+    const key = name.toLowerCase();
+    out[key] = isSecretName(key) || key === 'set-cookie' ? REDACTED : value;
+  }
+  return out;
+}

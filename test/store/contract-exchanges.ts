@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LeaseLostError } from '../../src/core/errors.js';
+import type { HttpExchange } from '../../src/core/types.js';
+import { at, claim, insertAll, MINUTE, newEvent, type ContractContext } from './contract-fixtures.js';
+
+const DAY = 24 * 60 * MINUTE;
+
+/** A call as the engine hands it over: already redacted and capped (engine/stage-recorder.ts). */
+function exchange(status: number | null, when: Date): HttpExchange {
+  return {
+    at: when,
+    request: {
+      method: 'POST',
+      url: 'https://erp.example/invoices?api_key=[redacted]',
+      headers: { authorization: '[redacted]', 'content-type': 'application/json' },
+      body: '{\n  "reference": "R-1"\n}',
+      bodyTruncated: false,
+    },
+    response:
+      status === null ? null : { status, headers: { 'content-type': 'application/json' }, body: `{"status":${status}}`, bodyTruncated: status === 201 },
+    error: status === null ? 'fetch failed' : null,
+    durationMs: 42,
+  };
+}
+
+/**
+ * What stage attempts sent and received: stored with the attempt's outcome (same transaction,
+ * same lease fence), read back per stage and attempt, deleted with their event by retention.
+ */
+export function exchangeContract(ctx: ContractContext): void {
+  describe('stage exchanges', () => {
+    async function heldEvent(when = at(0)): Promise<number> {
+      const [id = 0] = await insertAll(ctx.store, [newEvent({ receivedAt: when, occurredAt: when })]);
+      const claimed = await claim(ctx.store, 'w', when, 10 * MINUTE);
+      assert.equal(claimed?.id, id);
+      return id;
+    }
+
+    async function attempt(id: number, n: number, when: Date, outcome: 'error' | 'success', exchanges: HttpExchange[], leaseOwner = 'w') {
+      await ctx.store.recordStageStart({ eventId: id, stage: 'invoice', leaseOwner, attempt: n, startedAt: when });
+      await ctx.store.recordStageOutcome({
+        eventId: id, stage: 'invoice', leaseOwner, attempt: n, startedAt: when, completedAt: new Date(when.getTime() + 100),
+        outcome: outcome === 'error' ? { status: 'error', error: { message: 'ERP 503', retriable: true, httpStatus: 503 } } : { status: 'success', data: { id: 'FV-1' } },
+        logs: [{ at: when, level: 'info', stage: 'invoice', attempt: n, message: `attempt ${n}`, fields: null }],
+        exchanges,
+      });
+    }
+
+    it('stores each attempt’s exchanges and log lines with its outcome and reads them back per stage and attempt', async () => {
+      const id = await heldEvent();
+      await attempt(id, 1, at(10), 'error', [exchange(null, at(11)), exchange(503, at(12))]);
+      await attempt(id, 2, at(20), 'success', [exchange(201, at(21))]);
+      const stored = await ctx.store.getStageExchanges(id);
+      assert.deepEqual(stored, [
+        { stage: 'invoice', attempt: 1, ...exchange(null, at(11)) },
+        { stage: 'invoice', attempt: 1, ...exchange(503, at(12)) },
+        { stage: 'invoice', attempt: 2, ...exchange(201, at(21)) },
+      ]);
+      assert.deepEqual((await ctx.store.getEventLogs(id)).map((line) => [line.attempt, line.message]), [[1, 'attempt 1'], [2, 'attempt 2']]);
+      assert.deepEqual(await ctx.store.getStageExchanges(987_654), [], 'an unknown event has none');
+    });
+
+    it('an outcome refused by the lease fence stores none of its exchanges', async () => {
+      const id = await heldEvent();
+      await assert.rejects(attempt(id, 1, at(10), 'success', [exchange(201, at(11))], 'someone-else'), LeaseLostError);
+      assert.deepEqual(await ctx.store.getStageExchanges(id), []);
+    });
+
+    it('retention deletes an event’s exchanges with it', async () => {
+      const id = await heldEvent();
+      await attempt(id, 1, at(10), 'success', [exchange(201, at(11))]);
+      await ctx.store.finishEvent({ eventId: id, leaseOwner: 'w', status: 'succeeded', now: at(200) });
+      assert.equal((await ctx.store.getStageExchanges(id)).length, 1);
+      assert.equal(await ctx.store.purgeBatch('succeededEvents', at(30 * DAY), 500), 1);
+      assert.deepEqual(await ctx.store.getStageExchanges(id), [], 'its exchanges went with it');
+      assert.deepEqual(await ctx.store.getEventLogs(id), []);
+    });
+  });
+}
