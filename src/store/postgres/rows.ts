@@ -297,36 +297,6 @@ export function toRejection(row: RejectionRow): RejectedDelivery {
   };
 }
 
-export interface AlertRow {
-  id: number;
-  at: Date;
-  kind: AlertKind;
-  event_id: number | null;
-  stage: string | null;
-  message: string;
-  details: JsonObject | null;
-  resolved_at: Date | null;
-  acknowledged_at: Date | null;
-  acknowledged_by: string | null;
-  ack_reason: string | null;
-}
-
-export function toAlert(row: AlertRow): AlertRecord {
-  return {
-    id: row.id,
-    at: row.at,
-    kind: row.kind,
-    eventId: row.event_id,
-    stage: row.stage,
-    message: row.message,
-    details: row.details,
-    resolvedAt: row.resolved_at,
-    acknowledgedAt: row.acknowledged_at,
-    acknowledgedBy: row.acknowledged_by,
-    ackReason: row.ack_reason,
-  };
-}
-
 /**
  * A JSON value as a jsonb parameter. Always stringified: pg would send a JS array as a SQL
  * array. U+0000 and unpaired surrogates, which jsonb refuses, become U+FFFD (storable.ts).
