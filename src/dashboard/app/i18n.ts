@@ -170,6 +170,8 @@ const es = {
   phone: 'Teléfono',
   // Alerts as issues, mute, and the audit view (alerts2).
   alertTimes: 'veces',
+  alertOversoldSku: 'se vendió sin existencias',
+  alertOversoldLatest: 'en el pedido más reciente',
   alertFirstSeen: 'primera vez',
   alertLastSeen: 'última vez',
   alertMute: 'Silenciar',
@@ -379,6 +381,8 @@ const en: Record<MessageKey, string> = {
   phone: 'Phone',
   // Alerts as issues, mute, and the audit view (alerts2).
   alertTimes: 'times',
+  alertOversoldSku: 'was sold without stock',
+  alertOversoldLatest: 'on the latest order',
   alertFirstSeen: 'first seen',
   alertLastSeen: 'last seen',
   alertMute: 'Mute',

@@ -109,7 +109,7 @@ export function AlertsView({ onNotice, onOpenEvent, liveTick = 0 }: { onNotice: 
                   <code>{alert.message}</code>
                 </details>
               )}
-              {alert.stage && alert.kind !== 'dead' && alert.kind !== 'stage_error_rate' && <div class="small">{alert.stage}</div>}
+              {alert.stage && alert.kind !== 'dead' && alert.kind !== 'stage_error_rate' && <div class="small">{words.stageLabel(alert.stage)}</div>}
               {alert.acknowledgedAt && (
                 <div class="small" data-testid="alert-ack">
                   {t('alertAckedBy')} {alert.acknowledgedBy ?? '?'} · {formats.dateTime(alert.acknowledgedAt)}: “{alert.ackReason ?? ''}”
