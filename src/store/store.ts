@@ -196,7 +196,10 @@ export interface NewRejection {
   firstBytes: string;
 }
 
-/** Audit entries by who (exact), what (exact action), subject (part of the target) and when (since ≤ at < until). */
+/**
+ * Audit entries by who (exact), what (exact action), subject (the target exactly, or every target
+ * under it when it ends with a colon: `flag:`) and when (since ≤ at < until).
+ */
 export interface AuditFilter {
   action?: string;
   actor?: string;

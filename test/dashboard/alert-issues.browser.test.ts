@@ -14,8 +14,8 @@ import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtu
 const skip = browserSkip();
 
 const WORDS = {
-  es: { times: '3 veces', mutedBy: 'Silenciada por', audit: 'Auditoría', muteAction: 'Silenció una alerta', oneWeek: '1 semana' },
-  en: { times: '3 times', mutedBy: 'Muted by', audit: 'Audit', muteAction: 'Muted an alert', oneWeek: '1 week' },
+  es: { times: '3 veces', mutedBy: 'Silenciada por', audit: 'Auditoría', muteAction: 'Silenció una alerta', oneWeek: '1 semana', nothing: 'Nada coincide con estos filtros.' },
+  en: { times: '3 times', mutedBy: 'Muted by', audit: 'Audit', muteAction: 'Muted an alert', oneWeek: '1 week', nothing: 'Nothing matches these filters.' },
 } as const;
 
 const SIZES = {
@@ -95,6 +95,8 @@ describe('Web Pig alert issues: grouped with a count, acknowledged, muted, audit
           await page.getByTestId('audit-list').waitFor();
           await page.getByTestId('audit-what').selectOption('alert.mute');
           await page.getByTestId('audit-subject').fill(`alert:${grouped.id}`);
+          await page.getByTestId('audit-actor').fill(OPERATOR);
+          await page.getByTestId('audit-since').fill(new Date().toLocaleDateString('sv')); // YYYY-MM-DD, today here and in the browser
           await page.getByTestId('audit-apply').click();
           const rows = page.getByTestId('audit-list').getByTestId('audit-row');
           await page.waitForFunction(
@@ -110,6 +112,10 @@ describe('Web Pig alert issues: grouped with a count, acknowledged, muted, audit
           const auditWidth = await page.evaluate(() => document.documentElement.scrollWidth);
           assert.ok(auditWidth <= SIZES[size].width, `no sideways scrolling on the audit view (page is ${auditWidth}px wide)`);
           await screenshot(page, `alert-issues-${size}-${language}-4-audit-filtered`);
+          // The day after today: nothing yet.
+          await page.getByTestId('audit-since').fill(new Date(Date.now() + 24 * 60 * 60_000).toLocaleDateString('sv'));
+          await page.getByTestId('audit-apply').click();
+          await page.getByTestId('audit-view').getByText(words.nothing).waitFor();
           assert.deepEqual(seen.errors, []);
         } finally {
           await context.close();

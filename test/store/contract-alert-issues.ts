@@ -101,7 +101,8 @@ export function alertIssuesContract(ctx: ContractContext): void {
       const ids = async (filter: Parameters<typeof ctx.store.listAudit>[0]) =>
         (await ctx.store.listAudit(filter)).items.map((e) => `${e.actor}/${e.action}/${e.target}`);
       assert.deepEqual(await ids({ actor: 'ana@example.com', action: 'alert.mute' }), ['ana@example.com/alert.mute/alert:12']);
-      assert.deepEqual(await ids({ target: 'alert:1' }), ['luis@example.com/alert.mute/alert:1', 'ana@example.com/alert.mute/alert:12', 'ana@example.com/alert.ack/alert:1']);
+      assert.deepEqual(await ids({ target: 'alert:1' }), ['luis@example.com/alert.mute/alert:1', 'ana@example.com/alert.ack/alert:1'], 'alert:1 is not alert:12');
+      assert.equal((await ids({ target: 'alert:' })).length, 3, 'a subject ending in a colon lists everything under it');
       assert.deepEqual(await ids({ since: at(MINUTE), until: at(2 * MINUTE) }), ['ana@example.com/alert.mute/alert:12']);
 
       await ctx.store.ensureFlags([{ key: 'DIAN', description: 'DIAN', defaultValue: true }], at(-MINUTE));

@@ -160,7 +160,7 @@ export const OPENAPI_DOCUMENT = {
       get: op('Audit log: flag changes, retries, re-runs, tokens', 'audit:read', page('AuditEntry'), {
         parameters: [
           query('action', { type: 'string' }, 'exact, e.g. alert.mute'),
-          query('target', { type: 'string' }, 'part of the subject, e.g. alert:12 or flag:'),
+          query('target', { type: 'string' }, 'the subject exactly (alert:12), or everything under one ending in a colon (flag:)'),
           ...whoWhenParams,
           ...cursorParams,
         ],

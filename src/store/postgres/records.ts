@@ -79,7 +79,7 @@ export async function listAuditRows(
   const result = await db.query<AuditRow>(
     `SELECT * FROM audit_log
      WHERE ($1::text IS NULL OR action = $1) AND ($2::text IS NULL OR actor = $2) AND ($3::bigint IS NULL OR id < $3)
-       AND ($5::text IS NULL OR strpos(target, $5) > 0)
+       AND ($5::text IS NULL OR target = $5 OR (right($5, 1) = ':' AND left(target, length($5)) = $5))
        AND ($6::timestamptz IS NULL OR at >= $6) AND ($7::timestamptz IS NULL OR at < $7)
      ORDER BY id DESC LIMIT $4`,
     [filter.action ?? null, filter.actor ?? null, before, limit + 1, filter.target ?? null, filter.since ?? null, filter.until ?? null],

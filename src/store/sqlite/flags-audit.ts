@@ -214,7 +214,7 @@ export function listAudit(
   const rows = ctx.all<AuditRow>(
     `SELECT ${AUDIT_COLUMNS} FROM audit_log
       WHERE (@action IS NULL OR action = @action) AND (@actor IS NULL OR actor = @actor)
-        AND (@target IS NULL OR instr(target, @target) > 0)
+        AND (@target IS NULL OR target = @target OR (substr(@target, -1) = ':' AND substr(target, 1, length(@target)) = @target))
         AND (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until)
         AND (@after IS NULL OR id < @after)
       ORDER BY id DESC LIMIT @limit`,

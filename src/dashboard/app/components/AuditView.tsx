@@ -9,9 +9,12 @@ type Log = 'audit' | 'flags';
 
 const ACTIONS = ['alert.ack', 'alert.mute', 'flag.set', 'event.retry', 'stage.rerun', 'token.create', 'token.revoke'] as const;
 
-/** A day typed in the page (YYYY-MM-DD, the browser's zone) as the API's ISO time: its start, or the next day's for "to". */
+/**
+ * A day typed in the page as the API's ISO time: its start, or the next day's for "to". Days are
+ * typed YYYY-MM-DD (a date input would show the browser's own order, mm/dd/yyyy, in a Spanish page).
+ */
 function dayStart(day: string | undefined, nextDay = false): string | undefined {
-  if (!day) return undefined;
+  if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
   const start = new Date(`${day}T00:00:00`);
   if (Number.isNaN(start.getTime())) return undefined;
   if (nextDay) start.setDate(start.getDate() + 1);
@@ -103,11 +106,11 @@ export function AuditView({ onNotice }: { onNotice: Notice }) {
         )}
         <label>
           {t('auditSince')}
-          <input type="date" {...field('since')} data-testid="audit-since" />
+          <input type="text" inputMode="numeric" pattern="\d{4}-\d{2}-\d{2}" placeholder={t('auditDayFormat')} {...field('since')} data-testid="audit-since" />
         </label>
         <label>
           {t('auditUntil')}
-          <input type="date" {...field('until')} data-testid="audit-until" />
+          <input type="text" inputMode="numeric" pattern="\d{4}-\d{2}-\d{2}" placeholder={t('auditDayFormat')} {...field('until')} data-testid="audit-until" />
         </label>
         <div class="audit-buttons">
           <button type="submit" class="primary" data-testid="audit-apply">
