@@ -1,6 +1,4 @@
 import type {
-  AlertKind,
-  AlertRecord,
   ApiTokenRecord,
   AttemptRecord,
   AuditEntry,

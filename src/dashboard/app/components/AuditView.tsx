@@ -143,18 +143,20 @@ export function AuditView({ onNotice }: { onNotice: Notice }) {
     </section>
   );
 
-  function AuditEntries({ entries: items, label }: { entries: AuditEntryView[] | null; label: (action: string) => string }) {
-    if (!items) return <p class="muted">{t('loading')}</p>;
-    if (items.length === 0) return <p class="muted">{t('auditNothing')}</p>;
-    return (
-      <ul class="audit-list" data-testid="audit-list">
-        {items.map((entry) => (
-          <li key={entry.id} data-testid="audit-row">
-            <span class="muted small">{formats.dateTime(entry.at)}</span> <strong>{entry.actor}</strong> · {label(entry.action)} · <code>{entry.target}</code>
-            {typeof entry.details?.reason === 'string' && <div class="small">“{entry.details.reason}”</div>}
-          </li>
-        ))}
-      </ul>
-    );
-  }
+}
+
+function AuditEntries({ entries, label }: { entries: AuditEntryView[] | null; label: (action: string) => string }) {
+  const { t, formats } = useSession();
+  if (!entries) return <p class="muted">{t('loading')}</p>;
+  if (entries.length === 0) return <p class="muted">{t('auditNothing')}</p>;
+  return (
+    <ul class="audit-list" data-testid="audit-list">
+      {entries.map((entry) => (
+        <li key={entry.id} data-testid="audit-row">
+          <span class="muted small">{formats.dateTime(entry.at)}</span> <strong>{entry.actor}</strong> · {label(entry.action)} · <code>{entry.target}</code>
+          {typeof entry.details?.reason === 'string' && <div class="small">“{entry.details.reason}”</div>}
+        </li>
+      ))}
+    </ul>
+  );
 }
