@@ -165,14 +165,18 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
             // A replayed reply means another event (or an earlier attempt) already took the
             // stock — and raised the alert, unless that attempt died before it could.
             if (oversold.length > 0 && (!reply.replayed || ctx.attempt > 1)) {
-              await config.alerts.recordAlert({
-                at: new Date(),
-                kind: 'oversold',
-                eventId: ctx.event.id,
-                stage: 'stock',
-                message: `order ${orderId} oversold: ${oversold.map((l) => `${l.sku} short by ${l.shortfall}`).join(', ')}`,
-                details: { orderId, lines: oversold.map((l) => ({ sku: l.sku, shortfall: l.shortfall })) },
-              });
+              // One issue per SKU: the next order short of the same SKU counts on it.
+              for (const line of oversold) {
+                await config.alerts.recordAlert({
+                  at: new Date(),
+                  kind: 'oversold',
+                  subject: `sku:${line.sku}`,
+                  eventId: ctx.event.id,
+                  stage: 'stock',
+                  message: `${line.sku} oversold: order ${orderId} short by ${line.shortfall}`,
+                  details: { orderId, sku: line.sku, shortfall: line.shortfall, lines: [{ sku: line.sku, shortfall: line.shortfall }] },
+                });
+              }
               ctx.log.warn('oversold', { orderId, skus: oversold.map((l) => l.sku) });
             }
             return { adjustment: reply.body.id, replayed: reply.replayed, oversold: oversold.map((l) => l.sku) };

@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { WebpigConfig } from '../core/config.js';
 import { loggerOptions } from '../core/logging.js';
 import { alertForwarderFromConfig, type AlertForwarder } from '../engine/alert-forwarder.js';
+import { startAlertConditionChecks, type AlertConditionChecks } from '../engine/alert-conditions.js';
 import { retentionEnabled, startRetentionJob, type RetentionJob } from '../engine/retention.js';
 import { createWorker, type Worker } from '../engine/worker.js';
 import { createWorkerMetrics } from '../engine/worker-metrics.js';
@@ -82,6 +83,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   }
   let worker: Worker | null = null;
   let forwarder: AlertForwarder | null = null;
+  let conditions: AlertConditionChecks | null = null;
   let retention: RetentionJob | null = null;
   if (options.worker) {
     worker = createWorker({
@@ -95,6 +97,15 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     worker.start();
     forwarder = alertForwarderFromConfig(store, config.alerts, pino(loggerOptions(level, 'webpig-alerts')), workerMetrics);
     forwarder?.start();
+    // Stuck, retried, error-rate and backlog alerts become issues here (and resolve), so they are
+    // forwarded and shown even when nobody has the page open.
+    conditions = startAlertConditionChecks({
+      store,
+      stageErrorRate: config.alerts?.stageErrorRate,
+      backlogAgeSeconds: config.alerts?.backlogAgeSeconds,
+      everyMs: config.alerts?.checkEverySeconds === undefined ? undefined : config.alerts.checkEverySeconds * 1000,
+      logger: pino(loggerOptions(level, 'webpig-alerts')),
+    });
     if (config.retention && retentionEnabled(config.retention)) {
       retention = startRetentionJob({ store, policy: config.retention, logger: pino({ name: 'webpig-retention', level }) });
     }
@@ -110,6 +121,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       stopping ??= (async () => {
         await worker?.stop();
         await forwarder?.stop();
+        await conditions?.stop();
         await metricsServer?.close();
         await retention?.stop();
         await app?.close();

@@ -93,6 +93,7 @@ export const configSchema = z
         webhookSecret: z.string().min(16, 'must be at least 16 characters').optional(),
         stageErrorRate: z.number().min(0).max(1).optional(),
         backlogAgeSeconds: z.number().int().min(1).optional(),
+        checkEverySeconds: z.number().int().min(1).max(3600).optional(),
       })
       .strict()
       .optional(),

@@ -96,8 +96,9 @@ export interface WebpigConfig {
   };
   alerts?: {
     /**
-     * Stored alerts (dead events, oversold stock, custom) are POSTed here as JSON by every
-     * worker process, at least once each. Keep a token-bearing URL in an environment variable.
+     * Every alert (dead, retried, stuck, stage error rate, backlog, oversold, custom) is POSTed
+     * here as JSON by the worker processes: once when it opens and once when it resolves; a muted
+     * alert waits until its mute ends. Keep a token-bearing URL in an environment variable.
      * (Default: not forwarded; they are still shown on the dashboard and in /api/alerts)
      */
     webhookUrl?: string;
@@ -107,6 +108,8 @@ export interface WebpigConfig {
     stageErrorRate?: number;
     /** The oldest queued event waiting longer than this raises a `backlog` alert: the workers are behind. (Default: 300 s) */
     backlogAgeSeconds?: number;
+    /** How often each worker checks the stuck, retried, error-rate and backlog conditions. (Default: 15 s) */
+    checkEverySeconds?: number;
   };
   /**
    * How long finished data is kept. Every kind is kept forever unless its number is set: a

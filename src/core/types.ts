@@ -265,10 +265,20 @@ export interface RejectedDelivery {
 
 export type AlertKind = 'retried' | 'dead' | 'stuck' | 'stage_error_rate' | 'backlog' | 'oversold' | 'custom';
 
+/**
+ * An alert is an issue: one open row per kind and subject (`event:79`, `stage:dian`, `sku:SKU-1`,
+ * `queue`); a repeat while it is open counts an occurrence instead of adding a row.
+ */
 export interface AlertRecord {
   id: number;
+  /** First seen. */
   at: Date;
   kind: AlertKind;
+  /** What the issue is about; with `kind`, the key that groups repeats. */
+  subject: string;
+  /** How many times it was raised while open (1 at first). */
+  occurrences: number;
+  lastSeenAt: Date;
   eventId: number | null;
   stage: string | null;
   message: string;
@@ -278,6 +288,11 @@ export interface AlertRecord {
   acknowledgedAt: Date | null;
   acknowledgedBy: string | null;
   ackReason: string | null;
+  /** Not forwarded, and shown quiet on the page, until `mutedUntil`: who, when and why. */
+  mutedAt: Date | null;
+  mutedUntil: Date | null;
+  mutedBy: string | null;
+  muteReason: string | null;
 }
 
 /** A page of results and the cursor for the next one (null at the end). */

@@ -1,13 +1,14 @@
 /**
- * Forwards stored alerts (dead events, oversold stock, custom ones) to the configured
- * `alerts.webhookUrl` as signed JSON POSTs, at least once each.
+ * Forwards every stored alert to the configured `alerts.webhookUrl` as signed JSON POSTs: once
+ * when it opens and once when it resolves (`transition`), whatever its kind — the periodic
+ * condition check (alert-conditions.ts) stores stuck, retried, error-rate and backlog alerts too.
  *
  * The alerts table is the outbox: an alert is committed by whoever raises it, and this loop
- * claims unforwarded ones (`claimAlertsToForward`, safe across processes), POSTs them, and
- * marks them forwarded on a 2xx or schedules another try. A forwarder killed mid-send leaves
- * its claim to expire, so the receiver may see one alert twice (it carries a stable `id` to
- * dedupe on) but never misses one. Computed alerts (stuck events, stage error rates, events
- * retried more than once) are views over current state, not records, and are not forwarded.
+ * claims due transitions (`claimAlertsToForward`, safe across processes and restarts), POSTs
+ * them, and records each one as sent on a 2xx (never claimed again) or schedules another try.
+ * A muted alert waits. Each POST carries `deliveryId` (`<alert id>:<transition>`, also in the
+ * `webpig-delivery-id` header): the one case a transition can arrive twice is a forwarder killed
+ * after the receiver answered 2xx and before the store recorded it, and the id is the same.
  */
 import { createHmac } from 'node:crypto';
 import { pino, type Logger } from 'pino';
@@ -26,7 +27,7 @@ export interface AlertForwarderOptions {
   pollMs?: number;
   /** One POST's time limit. (Default: 10_000 ms) */
   timeoutMs?: number;
-  /** Alerts older than this when first seen are never sent. (Default: 24 h) */
+  /** Openings (and resolutions) older than this when first claimable are never sent. (Default: 24 h) */
   maxAgeMs?: number;
   /** Waits after the n-th failed try; the last one repeats. (Default: 30 s, 1, 5, 15 min) */
   retryDelaysMs?: readonly number[];
@@ -55,14 +56,26 @@ export function signAlertBody(secret: string, body: string, timestampSeconds: nu
   return `t=${timestampSeconds},v1=${v1}`;
 }
 
-/** The JSON body of one alert. `text` is a one-line summary for chat-style incoming webhooks. */
+/** The same for every try of one transition: what a receiver dedupes on. */
+export function alertDeliveryId(alert: Pick<AlertToForward, 'id' | 'transition'>): string {
+  return `${alert.id}:${alert.transition}`;
+}
+
+/** The JSON body of one alert transition. `text` is a one-line summary for chat-style incoming webhooks. */
 export function alertPayload(alert: AlertToForward): string {
+  const resolved = alert.transition === 'resolved';
   return JSON.stringify({
-    text: `[webpig] ${alert.kind}: ${alert.message}`,
+    text: `[webpig] ${resolved ? 'resolved ' : ''}${alert.kind}: ${alert.message}`,
+    deliveryId: alertDeliveryId(alert),
+    transition: alert.transition,
     alert: {
       id: alert.id,
       kind: alert.kind,
+      subject: alert.subject,
       at: alert.at.toISOString(),
+      lastSeenAt: alert.lastSeenAt.toISOString(),
+      occurrences: alert.occurrences,
+      resolvedAt: alert.resolvedAt?.toISOString() ?? null,
       eventId: alert.eventId,
       stage: alert.stage,
       message: alert.message,
@@ -99,7 +112,11 @@ export function createAlertForwarder(options: AlertForwarderOptions): AlertForwa
 
   const send = async (alert: AlertToForward): Promise<string | null> => {
     const body = alertPayload(alert);
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'webpig-alerts' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'webpig-alerts',
+      'webpig-delivery-id': alertDeliveryId(alert),
+    };
     if (options.secret) headers['webpig-signature'] = signAlertBody(options.secret, body, Math.floor(now().getTime() / 1000));
     try {
       const reply = await fetch(options.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
@@ -126,13 +143,13 @@ export function createAlertForwarder(options: AlertForwarderOptions): AlertForwa
       const failure = await send(alert);
       options.metrics?.alertForwarded(failure === null ? 'forwarded' : 'failed');
       if (failure === null) {
-        await store.markAlertForwarded(alert.id, now());
+        await store.markAlertForwarded(alert.id, now(), alert.transition);
         delivered += 1;
         continue;
       }
       const delay = delays[Math.min(alert.forwardAttempts, delays.length) - 1] ?? 0;
-      await store.markAlertForwardFailed(alert.id, { nextAt: new Date(now().getTime() + delay), error: failure });
-      logger.warn({ alertId: alert.id, attempt: alert.forwardAttempts, error: failure, retryInMs: delay }, 'alert not forwarded');
+      await store.markAlertForwardFailed(alert.id, { nextAt: new Date(now().getTime() + delay), error: failure, transition: alert.transition });
+      logger.warn({ alertId: alert.id, transition: alert.transition, attempt: alert.forwardAttempts, error: failure, retryInMs: delay }, 'alert not forwarded');
     }
     return delivered;
   };

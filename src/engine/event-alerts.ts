@@ -7,12 +7,11 @@ import type { NewAlert, Store } from '../store/store.js';
 const RESOLVED_ON_SUCCESS: readonly AlertKind[] = ['dead', 'retried', 'stuck'];
 
 /**
- * The newest death is the record (its stage, code and attempts): an earlier open `dead` alert
- * of the same event (dead, retried by hand, dead again) is resolved, so the event is listed once.
+ * One issue per dead event: dying again (dead, retried by hand, dead again) counts an occurrence
+ * on the open issue, whose text becomes the newest death's (its stage, code and attempts).
  */
 export async function recordDeadAlert(store: Store, alert: NewAlert & { eventId: number }): Promise<void> {
-  await store.resolveAlertsForEvent(alert.eventId, ['dead'], alert.at);
-  await store.recordAlert(alert);
+  await store.recordAlert({ ...alert, subject: `event:${alert.eventId}` });
 }
 
 /** Its cause is gone: a dead or retried alert about this event no longer needs anyone. */

@@ -200,14 +200,61 @@ export interface NewRejection {
   firstBytes: string;
 }
 
+/**
+ * Audit entries by who (exact), what (exact action), subject (the target exactly, or every target
+ * under it when it ends with a colon: `flag:`) and when (since ≤ at < until).
+ */
+export interface AuditFilter {
+  action?: string;
+  actor?: string;
+  target?: string;
+  since?: Date;
+  until?: Date;
+}
+
+/** Flag changes by who (exact) and when (since ≤ at < until). */
+export interface FlagHistoryFilter {
+  actor?: string;
+  since?: Date;
+  until?: Date;
+}
+
 export interface NewAlert {
   at: Date;
   kind: AlertKind;
   eventId?: number | null;
   stage?: string | null;
+  /** What it is about; repeats of an open alert with the same kind and subject are one issue. (Default: alertSubject) */
+  subject?: string;
   message: string;
   details?: JsonObject | null;
+  /**
+   * A repeat of an open issue: `count` adds an occurrence (a new oversold order), `refresh` only
+   * updates its text and last seen (a condition seen again by the periodic check). (Default: count)
+   */
+  repeat?: 'count' | 'refresh';
 }
+
+/** The default subject: the event, else the stage, else the message itself. */
+export function alertSubject(alert: Pick<NewAlert, 'eventId' | 'stage' | 'message' | 'subject'>): string {
+  if (alert.subject) return alert.subject.slice(0, 200);
+  if (alert.eventId !== undefined && alert.eventId !== null) return `event:${alert.eventId}`;
+  if (alert.stage) return `stage:${alert.stage}`;
+  return `text:${alert.message.slice(0, 200)}`;
+}
+
+export interface AlertMute {
+  id: number;
+  actor: string;
+  reason: string;
+  until: Date;
+  now: Date;
+}
+
+export type AlertMuteResult = { status: 'muted' | 'resolved'; alert: AlertRecord } | { status: 'not_found' };
+
+/** What a forwarded POST announces: the issue opened, or its cause is gone. */
+export type AlertTransition = 'opened' | 'resolved';
 
 export interface AlertAck {
   id: number;
@@ -222,7 +269,8 @@ export type AlertAckResult =
 
 /** An alert claimed for forwarding to the configured alerts webhook. */
 export interface AlertToForward extends AlertRecord {
-  /** Tries so far, this claim included. */
+  transition: AlertTransition;
+  /** Tries of this transition so far, this claim included. */
   forwardAttempts: number;
 }
 
@@ -355,11 +403,11 @@ export interface Store {
   getFlag(key: string): Promise<FlagRecord | null>;
   /** Changes a flag and appends its history in one transaction. Throws code 'FLAG_UNKNOWN'. */
   setFlag(input: SetFlagInput): Promise<{ flag: FlagRecord; change: FlagChange }>;
-  flagHistory(key: string | null, options?: ListOptions): Promise<Page<FlagChange>>;
+  flagHistory(key: string | null, options?: ListOptions & FlagHistoryFilter): Promise<Page<FlagChange>>;
 
   // ── Audit, tokens, sessions ──────────────────────────────────────────────────────────
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
-  listAudit(filter: { action?: string; actor?: string }, options?: ListOptions): Promise<Page<AuditEntry>>;
+  listAudit(filter: AuditFilter, options?: ListOptions): Promise<Page<AuditEntry>>;
   createApiToken(token: NewApiToken): Promise<ApiTokenRecord>;
   findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | null>;
   listApiTokens(): Promise<ApiTokenRecord[]>;
@@ -392,15 +440,20 @@ export interface Store {
   resolveAlertsForEvent(eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number>;
   /** Marks an open, unacknowledged alert as acknowledged; otherwise says why it could not. */
   acknowledgeAlert(ack: AlertAck): Promise<AlertAckResult>;
+  /** Mutes an open alert until `until` (again: the newest mute replaces the last). */
+  muteAlert(mute: AlertMute): Promise<AlertMuteResult>;
+  /** The open alerts of these kinds (for the periodic check that resolves what is gone). */
+  listOpenAlerts(kinds: readonly AlertKind[], limit?: number): Promise<AlertRecord[]>;
   /**
-   * Claims unforwarded alerts due now, oldest first, pushing each one's next try to
-   * `claimUntil`: concurrent forwarders never get the same alert while the claim lasts.
+   * Claims alert transitions due now, oldest first: an opening not yet forwarded (unless muted,
+   * or resolved while muted), then a resolution whose opening was forwarded. Pushes each one's
+   * next try to `claimUntil`: concurrent forwarders never get the same one while the claim lasts.
    */
   claimAlertsToForward(options: ClaimAlertsToForward): Promise<AlertToForward[]>;
-  /** The alert reached the webhook: it is never claimed again. */
-  markAlertForwarded(id: number, at: Date): Promise<void>;
+  /** The transition reached the webhook: it is never claimed again. (Default transition: opened) */
+  markAlertForwarded(id: number, at: Date, transition?: AlertTransition): Promise<void>;
   /** The webhook refused or failed: try again at `nextAt`, keeping the error for operators. */
-  markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string }): Promise<void>;
+  markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string; transition?: AlertTransition }): Promise<void>;
 
   // ── Retention ────────────────────────────────────────────────────────────────────────
   /** How many rows of `kind` are older than `before` (events: last changed; deliveries: refused at). */

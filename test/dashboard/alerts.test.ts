@@ -38,6 +38,9 @@ describe('alerts a finance person reads', () => {
   test('oversold stock names the SKUs short; a pipeline alert of its own keeps its message and name', () => {
     const oversold = alert('oversold', { orderId: 'o-1', lines: [{ sku: 'SKU-1', shortfall: 2 }] });
     assert.equal(alertText(es.t, es.formats, oversold), 'Evento #7 se vendió sin existencias: SKU-1 (−2)');
+    const perSku = { ...oversold, subject: 'sku:SKU-1', occurrences: 3 };
+    assert.equal(alertText(es.t, es.formats, perSku), 'SKU-1 se vendió sin existencias: −2 en el pedido más reciente (Evento #7)');
+    assert.equal(alertText(en.t, en.formats, perSku), 'SKU-1 was sold without stock: −2 on the latest order (Event #7)');
     const own = alert('custom', { alert: 'refund_pending' });
     assert.equal(alertKindLabel(es.t, 'custom', own.details), 'refund_pending');
     assert.equal(alertText(es.t, es.formats, own), 'the server says (English)');

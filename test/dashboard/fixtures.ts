@@ -133,5 +133,11 @@ export async function seedDeadEvent(store: Store, providerEventId: string, custo
   }
   const dead = await store.getEvent(event.id);
   if (dead?.status !== 'dead') throw new Error('seed: event did not end dead');
+  // The dead alert the worker writes when an event dies (without a code: the page shows the
+  // connector's own sentence then).
+  await store.recordAlert({
+    at: dead.updatedAt, kind: 'dead', eventId: dead.id, message: `event ${dead.id} is dead: ${TIMEOUT.message}`,
+    details: { code: null, error: TIMEOUT.message, attempts: dead.attempts },
+  });
   return dead;
 }

@@ -147,7 +147,8 @@ describe('stripe-orders: effects', () => {
     const alerts = (await engine.store.listAlerts()).items.filter((a) => a.kind === 'oversold');
     assert.equal(alerts.length, 1);
     assert.equal(alerts[0]?.eventId, paid.id);
-    assert.deepEqual(alerts[0]?.details, { orderId: order.paymentIntent, lines: [{ sku: 'MUG', shortfall: 2 }] });
+    assert.equal(alerts[0]?.subject, 'sku:MUG', 'one issue per SKU, not per order');
+    assert.deepEqual(alerts[0]?.details, { orderId: order.paymentIntent, sku: 'MUG', shortfall: 2, lines: [{ sku: 'MUG', shortfall: 2 }] });
     // The session's completion is a second "paid": ignored, and no second alert.
     await send({ id: 'evt_oversold_completed', type: 'checkout.session.completed', created: T0 + 2, object: sessionObject(order, 'paid') });
     assert.equal((await engine.store.listAlerts()).items.filter((a) => a.kind === 'oversold').length, 1);

@@ -14,6 +14,8 @@ import { at, json, MINUTE, PEOPLE, seedEvent, startApi } from './api-harness.js'
 interface AlertView {
   kind: string;
   computed: boolean;
+  subject: string;
+  resolvedAt: string | null;
   message: string;
   details: Record<string, unknown> | null;
 }
@@ -28,12 +30,14 @@ describe('backlog: visible, and shed safely', () => {
       const read = async () => json<{ items: AlertView[] }>(await h.request('GET', '/api/alerts', await h.session(PEOPLE.viewer))).items;
       const backlog = (await read()).filter((a) => a.kind === 'backlog');
       assert.equal(backlog.length, 1);
-      assert.equal(backlog[0]?.computed, true);
+      assert.equal(backlog[0]?.subject, 'queue');
       assert.deepEqual(backlog[0]?.details, { queued: 2, oldestQueuedAt: at(10 * MINUTE).toISOString(), waitedSeconds: 600, thresholdSeconds: 300 });
       assert.match(backlog[0]?.message ?? '', /waited 10 min \(2 queued\): the workers are behind/);
-      // Under the threshold: no alert.
+      // Drained under the threshold: the issue resolves.
       h.clock.now = at(14 * MINUTE);
       assert.equal((await read()).filter((a) => a.kind === 'backlog').length, 0);
+      const history = json<{ items: AlertView[] }>(await h.request('GET', '/api/alerts?include=resolved', await h.session(PEOPLE.viewer))).items;
+      assert.deepEqual(history.filter((a) => a.kind === 'backlog').map((a) => a.resolvedAt), [at(14 * MINUTE).toISOString()]);
     } finally {
       await h.close();
     }

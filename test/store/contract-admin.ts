@@ -238,6 +238,9 @@ export function adminContract(ctx: ContractContext): void {
         id: dead.id,
         at: at(0),
         kind: 'dead',
+        subject: 'event:12',
+        occurrences: 1,
+        lastSeenAt: at(0),
         eventId: 12,
         stage: 'dian',
         message: 'event 12 is dead',
@@ -246,6 +249,10 @@ export function adminContract(ctx: ContractContext): void {
         acknowledgedAt: null,
         acknowledgedBy: null,
         ackReason: null,
+        mutedAt: null,
+        mutedUntil: null,
+        mutedBy: null,
+        muteReason: null,
       });
       const rate = await ctx.store.recordAlert({ at: at(1), kind: 'stage_error_rate', message: 'crm errors 40%' });
       assert.equal(rate.eventId, null);
@@ -300,12 +307,12 @@ export function adminContract(ctx: ContractContext): void {
     });
 
     it("resolves an event's open alerts of the given kinds, and only those", async () => {
+      const earlier = await ctx.store.recordAlert({ at: at(-1), kind: 'dead', eventId: 7, message: 'resolved before' });
+      await ctx.store.resolveAlert(earlier.id, at(MINUTE));
       const dead = await ctx.store.recordAlert({ at: at(0), kind: 'dead', eventId: 7, message: 'event 7 is dead' });
       const retried = await ctx.store.recordAlert({ at: at(1), kind: 'retried', eventId: 7, message: 'event 7 retried' });
       const oversold = await ctx.store.recordAlert({ at: at(2), kind: 'oversold', eventId: 7, message: 'SKU short' });
       const other = await ctx.store.recordAlert({ at: at(3), kind: 'dead', eventId: 8, message: 'event 8 is dead' });
-      const earlier = await ctx.store.recordAlert({ at: at(4), kind: 'dead', eventId: 7, message: 'resolved before' });
-      await ctx.store.resolveAlert(earlier.id, at(MINUTE));
 
       assert.equal(await ctx.store.resolveAlertsForEvent(7, ['dead', 'retried'], at(2 * MINUTE)), 2);
       assert.equal(await ctx.store.resolveAlertsForEvent(7, ['dead', 'retried'], at(3 * MINUTE)), 0, 'already resolved');

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from 'node:test';
 import type { ContractContext, MakeStore, StoreFixture } from './contract-fixtures.js';
 import { adminContract } from './contract-admin.js';
+import { alertIssuesContract } from './contract-alert-issues.js';
 import { alertOutboxContract } from './contract-alert-outbox.js';
 import { checkpointContract } from './contract-checkpoints.js';
 import { healthContract } from './contract-health.js';
@@ -56,6 +57,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     checkpointContract(context);
     adminContract(context);
     alertOutboxContract(context);
+    alertIssuesContract(context);
     loginLinkContract(context);
     healthContract(context);
     retentionContract(context);

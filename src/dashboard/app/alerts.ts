@@ -59,7 +59,8 @@ export function alertText(t: Translate, formats: Formats, alert: AlertView, word
       const errors = number('errors');
       const finished = number('finished');
       if (errors === null || finished === null) return alert.message;
-      return `${t('alertStage')} ${alert.stage ?? '?'} ${t('alertErrorRate')} ${errors} ${t('of')} ${finished} (${formats.percent(number('errorRate'))})`;
+      const stage = alert.stage ? (words ? words.stageLabel(alert.stage) : alert.stage) : '?';
+      return `${t('alertStage')} ${stage} ${t('alertErrorRate')} ${errors} ${t('of')} ${finished} (${formats.percent(number('errorRate'))})`;
     }
     case 'backlog': {
       const waited = number('waitedSeconds');
@@ -74,6 +75,11 @@ export function alertText(t: Translate, formats: Formats, alert: AlertView, word
     case 'oversold': {
       const lines = Array.isArray(details.lines) ? (details.lines as { sku?: unknown; shortfall?: unknown }[]) : [];
       if (lines.length === 0) return alert.message;
+      // One alert per SKU (its subject), counted over orders: name the SKU first, the order last.
+      if (alert.subject?.startsWith('sku:') && lines.length === 1) {
+        const line = lines[0] ?? {};
+        return `${String(line.sku)} ${t('alertOversoldSku')}: −${String(line.shortfall)} ${t('alertOversoldLatest')} (${event})`;
+      }
       return `${event} ${t('alertOversold')} ${lines.map((l) => `${String(l.sku)} (−${String(l.shortfall)})`).join(', ')}`;
     }
     default:

@@ -1,5 +1,6 @@
 import type {
   AlertView,
+  AuditEntryView,
   DashboardConfig,
   EventDetails,
   EventFilters,
@@ -107,6 +108,12 @@ export const api = {
   alerts: (includeResolved = false) =>
     request<Page<AlertView> & { computed?: AlertView[] }>('GET', `/api/alerts${includeResolved ? '?include=resolved' : ''}`),
   acknowledgeAlert: (id: number, reason: string) => request<{ alert: AlertView }>('POST', `/api/alerts/${id}/ack`, { reason }),
+  muteAlert: (id: number, reason: string, minutes: number) => request<{ alert: AlertView }>('POST', `/api/alerts/${id}/mute`, { reason, minutes }),
+  /** `since`/`until` are ISO date-times with their offset; the page turns its dates into them. */
+  audit: (filters: { action?: string; actor?: string; target?: string; since?: string; until?: string }) =>
+    request<Page<AuditEntryView>>('GET', `/api/audit${query({ ...filters, limit: 100 })}`),
+  allFlagHistory: (filters: { key?: string; actor?: string; since?: string; until?: string }) =>
+    request<Page<FlagChange>>('GET', `/api/flag-history${query({ ...filters, limit: 100 })}`),
   metrics: (since: string) => request<Metrics>('GET', `/api/metrics${query({ since })}`),
   /** Which sign-ins the server offers; readable before anyone is signed in. */
   signInMethods: () => request<SignInMethods>('GET', '/auth/methods'),

@@ -214,6 +214,33 @@ export interface AlertView {
   ackReason?: string | null;
   /** Derived from the events now (negative id, not stored): cannot be acknowledged. */
   computed?: boolean;
+  /** What it is about (`event:79`, `stage:dian`, `sku:MUG`, `queue`); one open alert per kind and subject. */
+  subject?: string;
+  /** How many times it happened while open; `at` is the first time, `lastSeenAt` the latest. */
+  occurrences?: number;
+  lastSeenAt?: string;
+  mutedAt?: string | null;
+  mutedUntil?: string | null;
+  mutedBy?: string | null;
+  muteReason?: string | null;
+}
+
+export interface AuditEntryView {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  details: Record<string, JsonValue> | null;
+}
+
+/** The audit log's and the flag history's filters: who, what (action or flag), subject, when (dates, YYYY-MM-DD). */
+export interface HistoryFilters {
+  actor?: string;
+  what?: string;
+  subject?: string;
+  since?: string;
+  until?: string;
 }
 
 export interface StageMetrics {

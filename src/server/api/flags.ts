@@ -4,7 +4,9 @@ import type { FlagConfig } from '../../core/config.js';
 import type { FlagRecord } from '../../core/types.js';
 import { DEFAULT_FLAG_ALLOWED, flagPermission, type Principal } from '../auth/principal.js';
 import { HttpError } from '../http-errors.js';
+import type { FlagHistoryFilter, ListOptions } from '../../store/store.js';
 import { parseInput, principalOf, requireScope, type ApiContext } from './context.js';
+import { timeRange, whoWhatWhen } from './history-filters.js';
 
 /**
  * Flags: list (with whether the caller may change each), change, history. The permission
@@ -20,10 +22,13 @@ export interface FlagView extends FlagRecord {
 }
 
 const changeBody = z.object({ value: z.boolean(), reason: z.string().max(500).optional() }).strict();
-const historyQuery = z.object({
-  cursor: z.string().max(500).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-});
+const historyQuery = z
+  .object({
+    cursor: z.string().max(500).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .extend(whoWhatWhen);
+const allHistoryQuery = historyQuery.extend({ key: z.string().max(200).optional() });
 
 export function flagView(ctx: ApiContext, principal: Principal, flag: FlagRecord): FlagView {
   const config = flagConfig(ctx, flag.key);
@@ -80,6 +85,19 @@ export function registerFlagRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const key = (request.params as { key: string }).key;
     const query = parseInput(historyQuery, request.query, 'query');
     if (!(await ctx.store.getFlag(key))) throw new HttpError(404, 'FLAG_NOT_FOUND', `no flag ${key}`);
-    return ctx.store.flagHistory(key, { cursor: query.cursor ?? null, limit: query.limit });
+    return ctx.store.flagHistory(key, historyOptions(query));
   });
+
+  // Every flag's changes, newest first, filtered by flag, who and when: the page's history view.
+  app.get('/api/flag-history', async (request) => {
+    requireScope(request, 'events:read');
+    const query = parseInput(allHistoryQuery, request.query, 'query');
+    return ctx.store.flagHistory(query.key ?? null, historyOptions(query));
+  });
+}
+
+function historyOptions(query: z.output<typeof historyQuery>): ListOptions & FlagHistoryFilter {
+  const options: ListOptions & FlagHistoryFilter = { cursor: query.cursor ?? null, limit: query.limit, ...timeRange(query) };
+  if (query.actor) options.actor = query.actor;
+  return options;
 }

@@ -16,6 +16,11 @@ const page = (item: string): Schema => ({
 const query = (name: string, schema: Schema, description?: string) => ({ name, in: 'query', required: false, schema, description });
 const pathParam = (name: string, schema: Schema = { type: 'string' }) => ({ name, in: 'path', required: true, schema });
 const cursorParams = [query('cursor', { type: 'string' }), query('limit', { type: 'integer', minimum: 1, maximum: 500, default: 50 })];
+const whoWhenParams = [
+  query('actor', { type: 'string' }, 'who, exact e-mail'),
+  query('since', { type: 'string', format: 'date-time' }, 'at or after (ISO with offset)'),
+  query('until', { type: 'string', format: 'date-time' }, 'before (ISO with offset)'),
+];
 
 const errors = {
   '400': json(ref('Error'), 'Bad input'),
@@ -100,13 +105,40 @@ export const OPENAPI_DOCUMENT = {
     },
     '/api/flags/{key}/history': {
       get: op('Changes of one flag, newest first', 'events:read', page('FlagChange'), {
-        parameters: [pathParam('key'), ...cursorParams],
+        parameters: [pathParam('key'), ...whoWhenParams, ...cursorParams],
         responses: { '404': json(ref('Error'), 'No such flag') },
       }),
     },
+    '/api/flag-history': {
+      get: op('Changes of every flag, newest first, by flag, who and when', 'events:read', page('FlagChange'), {
+        parameters: [query('key', { type: 'string' }, 'one flag only'), ...whoWhenParams, ...cursorParams],
+        responses: { '400': json(ref('Error'), 'A bad date, or since not before until') },
+      }),
+    },
     '/api/alerts': {
-      get: op('Open alerts: computed now (first page only, `computed: true`, negative ids), then stored ones', 'events:read', page('Alert'), {
-        parameters: [...cursorParams, query('include', { type: 'string', enum: ['resolved'], description: 'also list resolved stored alerts' })],
+      get: op('Open alerts (issues), newest first; checks the stuck/retried/error-rate/backlog conditions first', 'events:read', page('Alert'), {
+        parameters: [...cursorParams, query('include', { type: 'string', enum: ['resolved'], description: 'also list resolved alerts' })],
+      }),
+    },
+    '/api/alerts/{id}/mute': {
+      post: op('Mute an open alert for a while, with a reason: not forwarded, shown quiet (audited as alert.mute)', 'events:retry', { type: 'object', properties: { alert: ref('Alert') } }, {
+        parameters: [pathParam('id', { type: 'integer' })],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['reason'],
+                properties: {
+                  reason: { type: 'string', minLength: 1, maxLength: 500 },
+                  minutes: { type: 'integer', minimum: 1, maximum: 43200, description: '(Default: 60)' },
+                },
+              },
+            },
+          },
+        },
+        responses: { '400': json(ref('Error'), 'No reason, or a bad duration'), '404': json(ref('Error'), 'No such alert'), '409': json(ref('Error'), 'Already resolved') },
       }),
     },
     '/api/alerts/{id}/ack': {
@@ -126,7 +158,13 @@ export const OPENAPI_DOCUMENT = {
     },
     '/api/audit': {
       get: op('Audit log: flag changes, retries, re-runs, tokens', 'audit:read', page('AuditEntry'), {
-        parameters: [query('action', { type: 'string' }), query('actor', { type: 'string' }), ...cursorParams],
+        parameters: [
+          query('action', { type: 'string' }, 'exact, e.g. alert.mute'),
+          query('target', { type: 'string' }, 'the subject exactly (alert:12), or everything under one ending in a colon (flag:)'),
+          ...whoWhenParams,
+          ...cursorParams,
+        ],
+        responses: { '400': json(ref('Error'), 'A bad date, or since not before until') },
       }),
     },
     '/api/rejections': {
@@ -309,10 +347,13 @@ export const OPENAPI_DOCUMENT = {
       Alert: {
         type: 'object',
         properties: {
-          id: { type: 'integer' }, at: date, kind: { type: 'string' }, eventId: { type: ['integer', 'null'] },
+          id: { type: 'integer' }, at: { ...date, description: 'first seen' }, kind: { type: 'string' },
+          subject: { type: 'string', description: 'what it is about (event:79, stage:dian, sku:MUG, queue): one open alert per kind and subject' },
+          occurrences: { type: 'integer' }, lastSeenAt: date, eventId: { type: ['integer', 'null'] },
           stage: { type: ['string', 'null'] }, message: { type: 'string' }, details: { type: ['object', 'null'] }, resolvedAt: nullableDate,
           acknowledgedAt: nullableDate, acknowledgedBy: { type: ['string', 'null'] }, ackReason: { type: ['string', 'null'] },
-          computed: { type: 'boolean', description: 'true: derived from the events now (dead, retried, stuck, stage_error_rate), not stored' },
+          mutedAt: nullableDate, mutedUntil: nullableDate, mutedBy: { type: ['string', 'null'] }, muteReason: { type: ['string', 'null'] },
+          computed: { type: 'boolean', description: 'always false now (every alert is stored); kept for older clients' },
         },
       },
       Metrics: {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { StoreError } from '../../core/errors.js';
 import type { FlagChange, FlagRecord, Page } from '../../core/types.js';
-import type { FlagDefinition, ListOptions, SetFlagInput } from '../store.js';
+import type { FlagDefinition, FlagHistoryFilter, ListOptions, SetFlagInput } from '../store.js';
 import type { Queryable } from './connection.js';
 import { decodeCursor, pageLimit, toPage } from '../cursor.js';
 import { type FlagChangeRow, type FlagRow, toFlag, toFlagChange } from './rows.js';
@@ -44,14 +44,20 @@ export async function setFlagRow(client: pg.PoolClient, input: SetFlagInput): Pr
 }
 
 /** Newest first; all flags when `key` is null. */
-export async function flagHistoryRows(db: Queryable, key: string | null, options: ListOptions = {}): Promise<Page<FlagChange>> {
+export async function flagHistoryRows(
+  db: Queryable,
+  key: string | null,
+  options: ListOptions & FlagHistoryFilter = {},
+): Promise<Page<FlagChange>> {
   const limit = pageLimit(options.limit);
   const before = decodeCursor(options.cursor);
   const result = await db.query<FlagChangeRow>(
     `SELECT * FROM flag_changes
      WHERE ($1::text IS NULL OR key = $1) AND ($2::bigint IS NULL OR id < $2)
+       AND ($4::text IS NULL OR actor = $4)
+       AND ($5::timestamptz IS NULL OR at >= $5) AND ($6::timestamptz IS NULL OR at < $6)
      ORDER BY id DESC LIMIT $3`,
-    [key, before, limit + 1],
+    [key, before, limit + 1, options.actor ?? null, options.since ?? null, options.until ?? null],
   );
   const page = toPage(result.rows, limit, (row) => row.id);
   return { items: page.items.map(toFlagChange), nextCursor: page.nextCursor };

@@ -18,6 +18,11 @@ import type {
 import type {
   AlertAck,
   AlertAckResult,
+  AlertMute,
+  AlertMuteResult,
+  AlertTransition,
+  AuditFilter,
+  FlagHistoryFilter,
   AlertToForward,
   AttemptSample,
   ClaimAlertsToForward,
@@ -45,6 +50,7 @@ import type {
 } from '../store.js';
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import { storableEvent, storableText } from '../storable.js';
+import * as alerts from './alert-issues.js';
 import * as checkpoints from './checkpoints.js';
 import * as claims from './claims.js';
 import * as loginLinks from './login-links.js';
@@ -298,7 +304,7 @@ export class PostgresStore implements Store {
     return inTransaction(this.pool, (client) => flags.setFlagRow(client, input));
   }
 
-  flagHistory(key: string | null, options?: ListOptions): Promise<Page<FlagChange>> {
+  flagHistory(key: string | null, options?: ListOptions & FlagHistoryFilter): Promise<Page<FlagChange>> {
     return flags.flagHistoryRows(this.pool, key, options);
   }
 
@@ -308,7 +314,7 @@ export class PostgresStore implements Store {
     return records.appendAuditRow(this.pool, entry);
   }
 
-  listAudit(filter: { action?: string; actor?: string }, options?: ListOptions): Promise<Page<AuditEntry>> {
+  listAudit(filter: AuditFilter, options?: ListOptions): Promise<Page<AuditEntry>> {
     return records.listAuditRows(this.pool, filter, options);
   }
 
@@ -367,35 +373,43 @@ export class PostgresStore implements Store {
   }
 
   recordAlert(alert: NewAlert): Promise<AlertRecord> {
-    return records.recordAlertRow(this.pool, alert);
+    return alerts.recordAlertRow(this.pool, alert);
   }
 
   listAlerts(options?: ListOptions & { unresolvedOnly?: boolean }): Promise<Page<AlertRecord>> {
-    return records.listAlertRows(this.pool, options);
+    return alerts.listAlertRows(this.pool, options);
+  }
+
+  listOpenAlerts(kinds: readonly AlertKind[], limit?: number): Promise<AlertRecord[]> {
+    return alerts.listOpenAlertRows(this.pool, kinds, limit);
   }
 
   resolveAlert(id: number, now: Date): Promise<boolean> {
-    return records.resolveAlertRow(this.pool, id, now);
+    return alerts.resolveAlertRow(this.pool, id, now);
   }
 
   acknowledgeAlert(ack: AlertAck): Promise<AlertAckResult> {
-    return records.acknowledgeAlertRow(this.pool, ack);
+    return alerts.acknowledgeAlertRow(this.pool, ack);
+  }
+
+  muteAlert(mute: AlertMute): Promise<AlertMuteResult> {
+    return alerts.muteAlertRow(this.pool, mute);
   }
 
   resolveAlertsForEvent(eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {
-    return records.resolveAlertRowsForEvent(this.pool, eventId, kinds, now);
+    return alerts.resolveAlertRowsForEvent(this.pool, eventId, kinds, now);
   }
 
   claimAlertsToForward(options: ClaimAlertsToForward): Promise<AlertToForward[]> {
-    return records.claimAlertsToForwardRows(this.pool, options);
+    return alerts.claimAlertsToForwardRows(this.pool, options);
   }
 
-  async markAlertForwarded(id: number, at: Date): Promise<void> {
-    await records.markAlertForwardedRow(this.pool, id, at);
+  async markAlertForwarded(id: number, at: Date, transition?: AlertTransition): Promise<void> {
+    await alerts.markAlertForwardedRow(this.pool, id, at, transition);
   }
 
-  async markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string }): Promise<void> {
-    await records.markAlertForwardFailedRow(this.pool, id, failure);
+  async markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string; transition?: AlertTransition }): Promise<void> {
+    await alerts.markAlertForwardFailedRow(this.pool, id, failure);
   }
 
   // ── Retention ──────────────────────────────────────────────────────────────────────────

@@ -1,6 +1,4 @@
 import type {
-  AlertKind,
-  AlertRecord,
   ApiTokenRecord,
   AuditEntry,
   EntityState,
@@ -9,13 +7,9 @@ import type {
   SessionRecord,
 } from '../../core/types.js';
 import type {
-  AlertAck,
-  AlertAckResult,
-  AlertToForward,
-  ClaimAlertsToForward,
+  AuditFilter,
   EntityTransition,
   ListOptions,
-  NewAlert,
   NewApiToken,
   NewAuditEntry,
   NewRejection,
@@ -23,14 +17,12 @@ import type {
 import type { Queryable } from './connection.js';
 import { decodeCursor, pageLimit, toPage } from '../cursor.js';
 import {
-  type AlertRow,
   type ApiTokenRow,
   type AuditRow,
   type EntityStateRow,
   type RejectionRow,
   type SessionRow,
   jsonParam,
-  toAlert,
   toApiToken,
   toAudit,
   toEntityState,
@@ -79,7 +71,7 @@ export async function appendAuditRow(db: Queryable, entry: NewAuditEntry): Promi
 /** Newest first. */
 export async function listAuditRows(
   db: Queryable,
-  filter: { action?: string; actor?: string },
+  filter: AuditFilter,
   options: ListOptions = {},
 ): Promise<Page<AuditEntry>> {
   const limit = pageLimit(options.limit);
@@ -87,8 +79,10 @@ export async function listAuditRows(
   const result = await db.query<AuditRow>(
     `SELECT * FROM audit_log
      WHERE ($1::text IS NULL OR action = $1) AND ($2::text IS NULL OR actor = $2) AND ($3::bigint IS NULL OR id < $3)
+       AND ($5::text IS NULL OR target = $5 OR (right($5, 1) = ':' AND left(target, length($5)) = $5))
+       AND ($6::timestamptz IS NULL OR at >= $6) AND ($7::timestamptz IS NULL OR at < $7)
      ORDER BY id DESC LIMIT $4`,
-    [filter.action ?? null, filter.actor ?? null, before, limit + 1],
+    [filter.action ?? null, filter.actor ?? null, before, limit + 1, filter.target ?? null, filter.since ?? null, filter.until ?? null],
   );
   const page = toPage(result.rows, limit, (row) => row.id);
   return { items: page.items.map(toAudit), nextCursor: page.nextCursor };
@@ -170,89 +164,4 @@ export async function recordRejectionRow(db: Queryable, r: NewRejection, keep = 
 export async function listRejectionRows(db: Queryable, limit = 100): Promise<RejectedDelivery[]> {
   const result = await db.query<RejectionRow>('SELECT * FROM rejected_deliveries ORDER BY id DESC LIMIT $1', [limit]);
   return result.rows.map(toRejection);
-}
-
-// ── Alerts ───────────────────────────────────────────────────────────────────────────────
-
-export async function recordAlertRow(db: Queryable, a: NewAlert): Promise<AlertRecord> {
-  const result = await db.query<AlertRow>(
-    `INSERT INTO alerts (at, kind, event_id, stage, message, details) VALUES ($1, $2, $3, $4, $5, $6::jsonb) RETURNING *`,
-    [a.at, a.kind, a.eventId ?? null, a.stage ?? null, a.message, jsonParam(a.details)],
-  );
-  return toAlert(result.rows[0] as AlertRow);
-}
-
-/** Newest first. */
-export async function listAlertRows(
-  db: Queryable,
-  options: ListOptions & { unresolvedOnly?: boolean } = {},
-): Promise<Page<AlertRecord>> {
-  const limit = pageLimit(options.limit);
-  const before = decodeCursor(options.cursor);
-  const result = await db.query<AlertRow>(
-    `SELECT * FROM alerts
-     WHERE ($1::bigint IS NULL OR id < $1) AND (NOT $2::boolean OR resolved_at IS NULL)
-     ORDER BY id DESC LIMIT $3`,
-    [before, options.unresolvedOnly === true, limit + 1],
-  );
-  const page = toPage(result.rows, limit, (row) => row.id);
-  return { items: page.items.map(toAlert), nextCursor: page.nextCursor };
-}
-
-/** See Store.claimAlertsToForward: SKIP LOCKED keeps concurrent forwarders on disjoint alerts. */
-export async function claimAlertsToForwardRows(db: Queryable, options: ClaimAlertsToForward): Promise<AlertToForward[]> {
-  const result = await db.query<AlertRow & { forward_attempts: number }>(
-    `UPDATE alerts SET forward_next_at = $1, forward_attempts = forward_attempts + 1
-     WHERE id IN (
-       SELECT id FROM alerts
-       WHERE forwarded_at IS NULL AND at >= $2 AND (forward_next_at IS NULL OR forward_next_at <= $3)
-       ORDER BY id LIMIT $4
-       FOR UPDATE SKIP LOCKED)
-     RETURNING *`,
-    [options.claimUntil, options.recordedSince, options.now, Math.max(0, Math.floor(options.limit))],
-  );
-  return result.rows
-    .sort((a, b) => a.id - b.id)
-    .map((row) => ({ ...toAlert(row), forwardAttempts: row.forward_attempts }));
-}
-
-export async function markAlertForwardedRow(db: Queryable, id: number, at: Date): Promise<void> {
-  await db.query('UPDATE alerts SET forwarded_at = $2, forward_error = NULL WHERE id = $1', [id, at]);
-}
-
-export async function markAlertForwardFailedRow(db: Queryable, id: number, failure: { nextAt: Date; error: string }): Promise<void> {
-  await db.query('UPDATE alerts SET forward_next_at = $2, forward_error = $3 WHERE id = $1 AND forwarded_at IS NULL', [
-    id,
-    failure.nextAt,
-    failure.error.slice(0, 1000),
-  ]);
-}
-
-export async function resolveAlertRow(db: Queryable, id: number, now: Date): Promise<boolean> {
-  if (!Number.isSafeInteger(id)) return false;
-  const result = await db.query('UPDATE alerts SET resolved_at = $2 WHERE id = $1 AND resolved_at IS NULL', [id, now]);
-  return result.rowCount === 1;
-}
-
-export async function resolveAlertRowsForEvent(db: Queryable, eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {
-  if (!Number.isSafeInteger(eventId) || kinds.length === 0) return 0;
-  const result = await db.query(
-    'UPDATE alerts SET resolved_at = $3 WHERE event_id = $1 AND resolved_at IS NULL AND kind = ANY($2::text[])',
-    [eventId, [...kinds], now],
-  );
-  return result.rowCount ?? 0;
-}
-
-export async function acknowledgeAlertRow(db: Queryable, ack: AlertAck): Promise<AlertAckResult> {
-  if (!Number.isSafeInteger(ack.id)) return { status: 'not_found' };
-  const updated = await db.query<AlertRow>(
-    `UPDATE alerts SET acknowledged_at = $2, acknowledged_by = $3, ack_reason = $4
-     WHERE id = $1 AND resolved_at IS NULL AND acknowledged_at IS NULL RETURNING *`,
-    [ack.id, ack.now, storableText(ack.actor), storableText(ack.reason)],
-  );
-  if (updated.rows[0]) return { status: 'acknowledged', alert: toAlert(updated.rows[0]) };
-  const current = await db.query<AlertRow>('SELECT * FROM alerts WHERE id = $1', [ack.id]);
-  const row = current.rows[0];
-  if (!row) return { status: 'not_found' };
-  return { status: row.resolved_at !== null ? 'resolved' : 'already_acknowledged', alert: toAlert(row) };
 }

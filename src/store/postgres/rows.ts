@@ -1,6 +1,4 @@
 import type {
-  AlertKind,
-  AlertRecord,
   ApiTokenRecord,
   AttemptRecord,
   AuditEntry,
@@ -295,36 +293,6 @@ export function toRejection(row: RejectionRow): RejectedDelivery {
     reason: row.reason,
     remoteAddress: row.remote_address,
     firstBytes: row.first_bytes,
-  };
-}
-
-export interface AlertRow {
-  id: number;
-  at: Date;
-  kind: AlertKind;
-  event_id: number | null;
-  stage: string | null;
-  message: string;
-  details: JsonObject | null;
-  resolved_at: Date | null;
-  acknowledged_at: Date | null;
-  acknowledged_by: string | null;
-  ack_reason: string | null;
-}
-
-export function toAlert(row: AlertRow): AlertRecord {
-  return {
-    id: row.id,
-    at: row.at,
-    kind: row.kind,
-    eventId: row.event_id,
-    stage: row.stage,
-    message: row.message,
-    details: row.details,
-    resolvedAt: row.resolved_at,
-    acknowledgedAt: row.acknowledged_at,
-    acknowledgedBy: row.acknowledged_by,
-    ackReason: row.ack_reason,
   };
 }
 

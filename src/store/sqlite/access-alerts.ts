@@ -1,11 +1,10 @@
-import type { AlertKind, AlertRecord, ApiTokenRecord, JsonObject, Page, RejectedDelivery, SessionRecord } from '../../core/types.js';
-import { decodeCursor, pageLimit, toPage } from '../cursor.js';
-import type { AlertAck, AlertAckResult, ListOptions, NewAlert, NewApiToken, NewRejection } from '../store.js';
+import type { ApiTokenRecord, RejectedDelivery, SessionRecord } from '../../core/types.js';
+import type { NewApiToken, NewRejection } from '../store.js';
 import type { SqliteContext } from './connection.js';
-import { fromJson, optionalDate, toDate, toJson, toMs } from './rows.js';
+import { optionalDate, toDate, toMs } from './rows.js';
 import { storableText, storableTextOrNull } from '../storable.js';
 
-/** API tokens, dashboard sessions, the bounded log of rejected deliveries, and alerts. */
+/** API tokens, dashboard sessions and the bounded log of rejected deliveries (alerts: alert-issues.ts). */
 
 interface TokenRow {
   id: number;
@@ -155,88 +154,4 @@ export function listRejections(ctx: SqliteContext, limit = 100): RejectedDeliver
       remoteAddress: row.remote_address,
       firstBytes: row.first_bytes,
     }));
-}
-
-export interface AlertRow {
-  id: number;
-  at: number;
-  kind: string;
-  event_id: number | null;
-  stage: string | null;
-  message: string;
-  details: string | null;
-  resolved_at: number | null;
-  acknowledged_at: number | null;
-  acknowledged_by: string | null;
-  ack_reason: string | null;
-}
-
-export const ALERT_COLUMNS = 'id, at, kind, event_id, stage, message, details, resolved_at, acknowledged_at, acknowledged_by, ack_reason';
-
-export const toAlert = (row: AlertRow): AlertRecord => ({
-  id: row.id,
-  at: toDate(row.at),
-  kind: row.kind as AlertKind,
-  eventId: row.event_id,
-  stage: row.stage,
-  message: row.message,
-  details: fromJson<JsonObject>(row.details),
-  resolvedAt: optionalDate(row.resolved_at),
-  acknowledgedAt: optionalDate(row.acknowledged_at),
-  acknowledgedBy: row.acknowledged_by,
-  ackReason: row.ack_reason,
-});
-
-export function recordAlert(ctx: SqliteContext, alert: NewAlert): AlertRecord {
-  const row = ctx.get<AlertRow>(
-    `INSERT INTO alerts (at, kind, event_id, stage, message, details) VALUES (?, ?, ?, ?, ?, ?) RETURNING ${ALERT_COLUMNS}`,
-    toMs(alert.at),
-    alert.kind,
-    alert.eventId ?? null,
-    alert.stage ?? null,
-    alert.message,
-    toJson(alert.details),
-  );
-  if (row === undefined) throw new Error('unreachable: INSERT … RETURNING gave no row');
-  return toAlert(row);
-}
-
-export function listAlerts(ctx: SqliteContext, options: ListOptions & { unresolvedOnly?: boolean } = {}): Page<AlertRecord> {
-  const limit = pageLimit(options.limit);
-  const rows = ctx.all<AlertRow>(
-    `SELECT ${ALERT_COLUMNS} FROM alerts
-      WHERE (@unresolved_only = 0 OR resolved_at IS NULL) AND (@after IS NULL OR id < @after)
-      ORDER BY id DESC LIMIT @limit`,
-    { unresolved_only: options.unresolvedOnly ? 1 : 0, after: decodeCursor(options.cursor), limit: limit + 1 },
-  );
-  return toPage(rows.map(toAlert), limit, (alert) => alert.id);
-}
-
-export function resolveAlert(ctx: SqliteContext, id: number, now: Date): boolean {
-  return ctx.run('UPDATE alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL', toMs(now), id).changes === 1;
-}
-
-export function resolveAlertsForEvent(ctx: SqliteContext, eventId: number, kinds: readonly AlertKind[], now: Date): number {
-  if (kinds.length === 0) return 0;
-  return ctx.run(
-    `UPDATE alerts SET resolved_at = ? WHERE event_id = ? AND resolved_at IS NULL AND kind IN (${kinds.map(() => '?').join(', ')})`,
-    toMs(now),
-    eventId,
-    ...kinds,
-  ).changes;
-}
-
-export function acknowledgeAlert(ctx: SqliteContext, ack: AlertAck): AlertAckResult {
-  const row = ctx.get<AlertRow>(
-    `UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ?, ack_reason = ?
-      WHERE id = ? AND resolved_at IS NULL AND acknowledged_at IS NULL RETURNING ${ALERT_COLUMNS}`,
-    toMs(ack.now),
-    storableText(ack.actor),
-    storableText(ack.reason),
-    ack.id,
-  );
-  if (row !== undefined) return { status: 'acknowledged', alert: toAlert(row) };
-  const current = ctx.get<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE id = ?`, ack.id);
-  if (current === undefined) return { status: 'not_found' };
-  return { status: current.resolved_at !== null ? 'resolved' : 'already_acknowledged', alert: toAlert(current) };
 }

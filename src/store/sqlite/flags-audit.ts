@@ -1,7 +1,7 @@
 import { StoreError } from '../../core/errors.js';
 import type { AuditEntry, EntityState, FlagChange, FlagRecord, JsonObject, Page } from '../../core/types.js';
 import { decodeCursor, pageLimit, toPage } from '../cursor.js';
-import type { EntityTransition, FlagDefinition, ListOptions, NewAuditEntry, SetFlagInput } from '../store.js';
+import type { AuditFilter, EntityTransition, FlagDefinition, FlagHistoryFilter, ListOptions, NewAuditEntry, SetFlagInput } from '../store.js';
 import type { SqliteContext } from './connection.js';
 import { fromJson, toDate, toJson, toMs } from './rows.js';
 
@@ -148,13 +148,22 @@ export function setFlag(ctx: SqliteContext, input: SetFlagInput): { flag: FlagRe
   });
 }
 
-export function flagHistory(ctx: SqliteContext, key: string | null, options: ListOptions = {}): Page<FlagChange> {
+export function flagHistory(ctx: SqliteContext, key: string | null, options: ListOptions & FlagHistoryFilter = {}): Page<FlagChange> {
   const limit = pageLimit(options.limit);
   const rows = ctx.all<FlagChangeRow>(
     `SELECT ${FLAG_CHANGE_COLUMNS} FROM flag_changes
-      WHERE (@key IS NULL OR key = @key) AND (@after IS NULL OR id < @after)
+      WHERE (@key IS NULL OR key = @key) AND (@actor IS NULL OR actor = @actor)
+        AND (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until)
+        AND (@after IS NULL OR id < @after)
       ORDER BY id DESC LIMIT @limit`,
-    { key, after: decodeCursor(options.cursor), limit: limit + 1 },
+    {
+      key,
+      actor: options.actor ?? null,
+      since: options.since ? toMs(options.since) : null,
+      until: options.until ? toMs(options.until) : null,
+      after: decodeCursor(options.cursor),
+      limit: limit + 1,
+    },
   );
   return toPage(rows.map(toFlagChange), limit, (change) => change.id);
 }
@@ -198,16 +207,26 @@ export function appendAudit(ctx: SqliteContext, entry: NewAuditEntry): AuditEntr
 
 export function listAudit(
   ctx: SqliteContext,
-  filter: { action?: string; actor?: string },
+  filter: AuditFilter,
   options: ListOptions = {},
 ): Page<AuditEntry> {
   const limit = pageLimit(options.limit);
   const rows = ctx.all<AuditRow>(
     `SELECT ${AUDIT_COLUMNS} FROM audit_log
       WHERE (@action IS NULL OR action = @action) AND (@actor IS NULL OR actor = @actor)
+        AND (@target IS NULL OR target = @target OR (substr(@target, -1) = ':' AND substr(target, 1, length(@target)) = @target))
+        AND (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until)
         AND (@after IS NULL OR id < @after)
       ORDER BY id DESC LIMIT @limit`,
-    { action: filter.action ?? null, actor: filter.actor ?? null, after: decodeCursor(options.cursor), limit: limit + 1 },
+    {
+      action: filter.action ?? null,
+      actor: filter.actor ?? null,
+      target: filter.target ?? null,
+      since: filter.since ? toMs(filter.since) : null,
+      until: filter.until ? toMs(filter.until) : null,
+      after: decodeCursor(options.cursor),
+      limit: limit + 1,
+    },
   );
   return toPage(rows.map(toAudit), limit, (entry) => entry.id);
 }

@@ -17,6 +17,11 @@ import type {
 import type {
   AlertAck,
   AlertAckResult,
+  AlertMute,
+  AlertMuteResult,
+  AlertTransition,
+  AuditFilter,
+  FlagHistoryFilter,
   AlertToForward,
   AttemptSample,
   ClaimAlertsToForward,
@@ -43,6 +48,7 @@ import type {
   WakeListener,
 } from '../store.js';
 import * as access from './access-alerts.js';
+import * as alerts from './alert-issues.js';
 import * as outbox from './alert-outbox.js';
 import * as checkpoints from './checkpoints.js';
 import * as claims from './claims.js';
@@ -217,7 +223,7 @@ export class SqliteStore implements Store {
     return flags.setFlag(this.ctx, input);
   }
 
-  async flagHistory(key: string | null, options?: ListOptions): Promise<Page<FlagChange>> {
+  async flagHistory(key: string | null, options?: ListOptions & FlagHistoryFilter): Promise<Page<FlagChange>> {
     return flags.flagHistory(this.ctx, key, options);
   }
 
@@ -226,7 +232,7 @@ export class SqliteStore implements Store {
     return flags.appendAudit(this.ctx, entry);
   }
 
-  async listAudit(filter: { action?: string; actor?: string }, options?: ListOptions): Promise<Page<AuditEntry>> {
+  async listAudit(filter: AuditFilter, options?: ListOptions): Promise<Page<AuditEntry>> {
     return flags.listAudit(this.ctx, filter, options);
   }
 
@@ -284,34 +290,42 @@ export class SqliteStore implements Store {
   }
 
   async recordAlert(alert: NewAlert): Promise<AlertRecord> {
-    return access.recordAlert(this.ctx, alert);
+    return alerts.recordAlert(this.ctx, alert);
   }
 
   async listAlerts(options?: ListOptions & { unresolvedOnly?: boolean }): Promise<Page<AlertRecord>> {
-    return access.listAlerts(this.ctx, options);
+    return alerts.listAlerts(this.ctx, options);
   }
 
   async resolveAlert(id: number, now: Date): Promise<boolean> {
-    return access.resolveAlert(this.ctx, id, now);
+    return alerts.resolveAlert(this.ctx, id, now);
   }
 
   async acknowledgeAlert(ack: AlertAck): Promise<AlertAckResult> {
-    return access.acknowledgeAlert(this.ctx, ack);
+    return alerts.acknowledgeAlert(this.ctx, ack);
+  }
+
+  async muteAlert(mute: AlertMute): Promise<AlertMuteResult> {
+    return alerts.muteAlert(this.ctx, mute);
+  }
+
+  async listOpenAlerts(kinds: readonly AlertKind[], limit?: number): Promise<AlertRecord[]> {
+    return alerts.listOpenAlerts(this.ctx, kinds, limit);
   }
 
   async resolveAlertsForEvent(eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {
-    return access.resolveAlertsForEvent(this.ctx, eventId, kinds, now);
+    return alerts.resolveAlertsForEvent(this.ctx, eventId, kinds, now);
   }
 
   async claimAlertsToForward(options: ClaimAlertsToForward): Promise<AlertToForward[]> {
     return outbox.claimAlertsToForward(this.ctx, options);
   }
 
-  async markAlertForwarded(id: number, at: Date): Promise<void> {
-    outbox.markAlertForwarded(this.ctx, id, at);
+  async markAlertForwarded(id: number, at: Date, transition?: AlertTransition): Promise<void> {
+    outbox.markAlertForwarded(this.ctx, id, at, transition);
   }
 
-  async markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string }): Promise<void> {
+  async markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string; transition?: AlertTransition }): Promise<void> {
     outbox.markAlertForwardFailed(this.ctx, id, failure);
   }
 

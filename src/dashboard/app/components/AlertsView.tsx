@@ -14,11 +14,24 @@ function acknowledgeable(alert: AlertView): alert is AlertView & { id: number } 
   return alert.computed !== true && typeof alert.id === 'number' && alert.id > 0 && !alert.resolvedAt && !alert.acknowledgedAt;
 }
 
+function mutable(alert: AlertView): alert is AlertView & { id: number } {
+  return alert.computed !== true && typeof alert.id === 'number' && alert.id > 0 && !alert.resolvedAt;
+}
+
+function mutedNow(alert: AlertView, now: number): boolean {
+  return !alert.resolvedAt && !!alert.mutedUntil && Date.parse(alert.mutedUntil) > now;
+}
+
+const MUTE_MINUTES = [60, 240, 1_440, 10_080] as const;
+const MUTE_LABELS = ['duration1h', 'duration4h', 'duration1d', 'duration1w'] as const;
+/** Stuck, retried, error-rate and backlog alerts change without an event changing: look again now and then. */
+const REFRESH_MS = 30_000;
+
 /**
  * Open alerts (resolved ones behind a toggle). Acknowledging one asks for a reason, which the
  * server stores and audits; the alert stays listed, muted, with who and why, until it resolves.
  */
-export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpenEvent: (eventId: number) => void }) {
+export function AlertsView({ onNotice, onOpenEvent, liveTick = 0 }: { onNotice: Notice; onOpenEvent: (eventId: number) => void; liveTick?: number }) {
   const { t, formats, can, config, language } = useSession();
   // Stage labels and plain error messages, as on the events' rows; the server's words stay one click away.
   const words: AlertWords = {
@@ -29,13 +42,28 @@ export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpen
   const [alerts, setAlerts] = useState<AlertView[] | null>(null);
   const [showResolved, setShowResolved] = useState(false);
   const [asking, setAsking] = useState<(AlertView & { id: number }) | null>(null);
+  const [muting, setMuting] = useState<(AlertView & { id: number }) | null>(null);
+  const [muteMinutes, setMuteMinutes] = useState<number>(MUTE_MINUTES[0]);
   const [version, setVersion] = useState(0);
   useEffect(() => {
     api
       .alerts(showResolved)
       .then((page) => setAlerts([...(page.computed ?? []), ...page.items]))
       .catch((error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true));
-  }, [showResolved, version]);
+  }, [showResolved, version, liveTick]);
+  useEffect(() => {
+    const timer = setInterval(() => setVersion((v) => v + 1), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, []);
+  const mute = async (alert: AlertView & { id: number }, reason: string, minutes: number) => {
+    try {
+      await api.muteAlert(alert.id, reason, minutes);
+      onNotice(t('alertMuted'));
+      setVersion((v) => v + 1);
+    } catch (error) {
+      onNotice(error instanceof Error ? error.message : String(error), true);
+    }
+  };
   const acknowledge = async (alert: AlertView & { id: number }, reason: string) => {
     try {
       await api.acknowledgeAlert(alert.id, reason);
@@ -59,10 +87,20 @@ export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpen
           {alerts.map((alert, index) => (
             <li
               key={`${alert.kind}-${alert.id ?? ''}-${alert.eventId ?? ''}-${index}`}
-              class={`alert alert-${alert.kind}${alert.acknowledgedAt ? ' alert-acked' : ''}${alert.resolvedAt ? ' alert-resolved' : ''}`}
+              class={`alert alert-${alert.kind}${alert.acknowledgedAt || mutedNow(alert, Date.now()) ? ' alert-acked' : ''}${alert.resolvedAt ? ' alert-resolved' : ''}`}
               data-testid={alert.id !== undefined && alert.id > 0 ? `alert-${alert.id}` : undefined}
             >
-              <span class="badge">{alertKindLabel(t, alert.kind, alert.details)}</span> <span class="muted small">{formats.dateTime(alert.at)}</span>
+              <span class="badge">{alertKindLabel(t, alert.kind, alert.details)}</span>{' '}
+              {(alert.occurrences ?? 1) > 1 && (
+                <span class="badge badge-count" data-testid="alert-count">
+                  {alert.occurrences} {t('alertTimes')}
+                </span>
+              )}{' '}
+              <span class="muted small" data-testid="alert-seen">
+                {(alert.occurrences ?? 1) > 1 && alert.lastSeenAt
+                  ? `${t('alertFirstSeen')} ${formats.dateTime(alert.at)} · ${t('alertLastSeen')} ${formats.dateTime(alert.lastSeenAt)}`
+                  : formats.dateTime(alert.at)}
+              </span>
               {alert.resolvedAt && <span class="badge badge-ok">{t('alertResolved')} {formats.dateTime(alert.resolvedAt)}</span>}
               <div>{alertText(t, formats, alert, words)}</div>
               {alert.kind === 'dead' && (
@@ -71,10 +109,15 @@ export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpen
                   <code>{alert.message}</code>
                 </details>
               )}
-              {alert.stage && alert.kind !== 'dead' && alert.kind !== 'stage_error_rate' && <div class="small">{alert.stage}</div>}
+              {alert.stage && alert.kind !== 'dead' && alert.kind !== 'stage_error_rate' && <div class="small">{words.stageLabel(alert.stage)}</div>}
               {alert.acknowledgedAt && (
                 <div class="small" data-testid="alert-ack">
                   {t('alertAckedBy')} {alert.acknowledgedBy ?? '?'} · {formats.dateTime(alert.acknowledgedAt)}: “{alert.ackReason ?? ''}”
+                </div>
+              )}
+              {alert.mutedUntil && mutedNow(alert, Date.now()) && (
+                <div class="small" data-testid="alert-muted">
+                  {t('alertMutedBy')} {alert.mutedBy ?? '?'} {t('alertMutedUntil')} {formats.dateTime(alert.mutedUntil)}: “{alert.muteReason ?? ''}”
                 </div>
               )}
               <div class="alert-actions">
@@ -86,6 +129,11 @@ export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpen
                 {mayAck && acknowledgeable(alert) && (
                   <button type="button" class="small" data-testid="alert-ack-button" onClick={() => setAsking(alert)}>
                     {t('alertAcknowledge')}
+                  </button>
+                )}
+                {mayAck && mutable(alert) && !mutedNow(alert, Date.now()) && (
+                  <button type="button" class="small" data-testid="alert-mute-button" onClick={() => setMuting(alert)}>
+                    {t('alertMute')}
                   </button>
                 )}
               </div>
@@ -107,6 +155,36 @@ export function AlertsView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpen
             void acknowledge(alert, reason);
           }}
         />
+      )}
+      {muting && (
+        <ConfirmDialog
+          title={`${t('alertMute')}: ${alertKindLabel(t, muting.kind, muting.details)}`}
+          body={`${alertText(t, formats, muting, words)}. ${t('alertMuteBody')}`}
+          confirmLabel={t('alertMute')}
+          reasonLabel={t('alertAckReason')}
+          reasonMissing={t('alertMuteReasonMissing')}
+          onCancel={() => setMuting(null)}
+          onConfirm={(reason) => {
+            const alert = muting;
+            setMuting(null);
+            void mute(alert, reason, muteMinutes);
+          }}
+        >
+          <label class="reason">
+            {t('alertMuteFor')}
+            <select
+              data-testid="mute-minutes"
+              value={String(muteMinutes)}
+              onChange={(change) => setMuteMinutes(Number((change.currentTarget as HTMLSelectElement).value))}
+            >
+              {MUTE_MINUTES.map((minutes, index) => (
+                <option key={minutes} value={String(minutes)}>
+                  {t(MUTE_LABELS[index] ?? 'duration1h')}
+                </option>
+              ))}
+            </select>
+          </label>
+        </ConfirmDialog>
       )}
     </>
   );

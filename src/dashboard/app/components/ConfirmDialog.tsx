@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useSession } from '../context.js';
 
@@ -10,10 +11,12 @@ interface ConfirmDialogProps {
   reasonMissing?: string;
   onConfirm: (reason: string) => void;
   onCancel: () => void;
+  /** More fields, shown above the reason (e.g. how long to mute). */
+  children?: ComponentChildren;
 }
 
 /** An in-page confirmation (no window.confirm: it cannot be styled, translated or tested). */
-export function ConfirmDialog({ title, body, confirmLabel, reasonLabel, reasonMissing, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({ title, body, confirmLabel, reasonLabel, reasonMissing, onConfirm, onCancel, children }: ConfirmDialogProps) {
   const { t } = useSession();
   const [reason, setReason] = useState('');
   const [missing, setMissing] = useState(false);
@@ -38,6 +41,7 @@ export function ConfirmDialog({ title, body, confirmLabel, reasonLabel, reasonMi
       <form onSubmit={submit}>
         <h2>{title}</h2>
         <p>{body}</p>
+        {children}
         {reasonLabel && (
           <label class="reason">
             {reasonLabel}

@@ -12,10 +12,11 @@ import { EventsTable } from './EventsTable.js';
 import { Filters } from './Filters.js';
 import { FlagsPanel } from './FlagsPanel.js';
 import { AlertsView } from './AlertsView.js';
+import { AuditView } from './AuditView.js';
 import { MetricsView } from './OperationsViews.js';
 
-export type View = 'events' | 'alerts' | 'metrics' | 'flags';
-const VIEWS: View[] = ['events', 'alerts', 'metrics', 'flags'];
+export type View = 'events' | 'alerts' | 'metrics' | 'flags' | 'audit';
+const VIEWS: View[] = ['events', 'alerts', 'metrics', 'flags', 'audit'];
 
 function viewFromHash(): View {
   const name = location.hash.replace(/^#\/?/, '');
@@ -183,7 +184,12 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
       }),
     );
   };
-  const live = useLiveChanges((changes) => void onChanges(changes));
+  // Alerts open and resolve as events change: the alerts view reloads on each batch of changes.
+  const [liveTick, setLiveTick] = useState(0);
+  const live = useLiveChanges((changes) => {
+    setLiveTick((tick) => tick + 1);
+    void onChanges(changes);
+  });
 
   const retry = async (eventId: number) => {
     setBusy((current) => new Set([...current, eventId]));
@@ -279,9 +285,10 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
             )}
           </>
         )}
-        {view === 'alerts' && <AlertsView onNotice={showNotice} onOpenEvent={openEvent} />}
+        {view === 'alerts' && <AlertsView onNotice={showNotice} onOpenEvent={openEvent} liveTick={liveTick} />}
         {view === 'metrics' && <MetricsView onNotice={showNotice} />}
         {view === 'flags' && <FlagsPanel onNotice={showNotice} />}
+        {view === 'audit' && <AuditView onNotice={showNotice} />}
       </main>
       {selection && (
         <DetailsPanel selection={selection} version={detailVersion} onClose={closePanel} onRetry={requestRetry} onNotice={showNotice} />

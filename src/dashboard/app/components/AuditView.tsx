@@ -1,0 +1,162 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { useSession } from '../context.js';
+import type { MessageKey } from '../i18n.js';
+import type { AuditEntryView, FlagChange, HistoryFilters } from '../types.js';
+
+type Notice = (message: string, isError?: boolean) => void;
+type Log = 'audit' | 'flags';
+
+const ACTIONS = ['alert.ack', 'alert.mute', 'flag.set', 'event.retry', 'stage.rerun', 'token.create', 'token.revoke'] as const;
+
+/**
+ * A day typed in the page as the API's ISO time: its start, or the next day's for "to". Days are
+ * typed YYYY-MM-DD (a date input would show the browser's own order, mm/dd/yyyy, in a Spanish page).
+ */
+function dayStart(day: string | undefined, nextDay = false): string | undefined {
+  if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const start = new Date(`${day}T00:00:00`);
+  if (Number.isNaN(start.getTime())) return undefined;
+  if (nextDay) start.setDate(start.getDate() + 1);
+  return start.toISOString();
+}
+
+/**
+ * Who did what, to what, when: the audit log (acknowledged and muted alerts, flag changes,
+ * retries, re-runs, tokens) and every flag's history, each with filters the API also takes.
+ */
+export function AuditView({ onNotice }: { onNotice: Notice }) {
+  const { t, formats, can } = useSession();
+  const mayAudit = can('audit:read');
+  const [log, setLog] = useState<Log>(mayAudit ? 'audit' : 'flags');
+  const [draft, setDraft] = useState<HistoryFilters>({});
+  const [filters, setFilters] = useState<HistoryFilters>({});
+  const [entries, setEntries] = useState<AuditEntryView[] | null>(null);
+  const [changes, setChanges] = useState<FlagChange[] | null>(null);
+  const [flagKeys, setFlagKeys] = useState<string[]>([]);
+  useEffect(() => {
+    api.flags().then((page) => setFlagKeys(page.items.map((flag) => flag.key))).catch(() => setFlagKeys([]));
+  }, []);
+  useEffect(() => {
+    const range = { since: dayStart(filters.since), until: dayStart(filters.until, true) };
+    const fail = (error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true);
+    if (log === 'audit') {
+      setEntries(null);
+      api.audit({ action: filters.what, actor: filters.actor, target: filters.subject, ...range }).then((page) => setEntries(page.items)).catch(fail);
+    } else {
+      setChanges(null);
+      api.allFlagHistory({ key: filters.what, actor: filters.actor, ...range }).then((page) => setChanges(page.items)).catch(fail);
+    }
+  }, [log, filters]);
+  const field = (name: keyof HistoryFilters) => ({
+    value: draft[name] ?? '',
+    onInput: (input: Event) => setDraft({ ...draft, [name]: (input.currentTarget as HTMLInputElement).value }),
+  });
+  const switchTo = (next: Log) => {
+    setLog(next);
+    setDraft({});
+    setFilters({});
+  };
+  const actionLabel = (action: string) => ((ACTIONS as readonly string[]).includes(action) ? t(`action_${action}` as MessageKey) : action);
+  return (
+    <section class="audit" data-testid="audit-view">
+      <div class="audit-tabs">
+        {mayAudit && (
+          <button type="button" class={log === 'audit' ? 'tab active' : 'tab'} data-testid="audit-log-tab" onClick={() => switchTo('audit')}>
+            {t('auditLog')}
+          </button>
+        )}
+        <button type="button" class={log === 'flags' ? 'tab active' : 'tab'} data-testid="flag-history-tab" onClick={() => switchTo('flags')}>
+          {t('flagHistoryAll')}
+        </button>
+      </div>
+      {!mayAudit && <p class="muted small">{t('auditNotAllowed')}</p>}
+      <form
+        class="audit-filters"
+        data-testid="audit-filters"
+        onSubmit={(submit) => {
+          submit.preventDefault();
+          setFilters(draft);
+        }}
+      >
+        <label>
+          {t('auditWho')}
+          <input type="email" {...field('actor')} data-testid="audit-actor" />
+        </label>
+        <label>
+          {log === 'audit' ? t('auditWhat') : t('auditFlag')}
+          <select
+            value={draft.what ?? ''}
+            data-testid="audit-what"
+            onChange={(change) => setDraft({ ...draft, what: (change.currentTarget as HTMLSelectElement).value || undefined })}
+          >
+            <option value="">{t('auditAny')}</option>
+            {(log === 'audit' ? ACTIONS : flagKeys).map((value) => (
+              <option key={value} value={value}>
+                {log === 'audit' ? actionLabel(value) : value}
+              </option>
+            ))}
+          </select>
+        </label>
+        {log === 'audit' && (
+          <label>
+            {t('auditSubject')}
+            <input type="text" placeholder="alert:12, flag:…, event:79" {...field('subject')} data-testid="audit-subject" />
+          </label>
+        )}
+        <label>
+          {t('auditSince')}
+          <input type="text" inputMode="numeric" pattern="\d{4}-\d{2}-\d{2}" placeholder={t('auditDayFormat')} {...field('since')} data-testid="audit-since" />
+        </label>
+        <label>
+          {t('auditUntil')}
+          <input type="text" inputMode="numeric" pattern="\d{4}-\d{2}-\d{2}" placeholder={t('auditDayFormat')} {...field('until')} data-testid="audit-until" />
+        </label>
+        <div class="audit-buttons">
+          <button type="submit" class="primary" data-testid="audit-apply">
+            {t('auditApply')}
+          </button>
+          <button type="button" onClick={() => switchTo(log)}>
+            {t('auditClear')}
+          </button>
+        </div>
+      </form>
+      {log === 'audit' && <AuditEntries entries={entries} label={actionLabel} />}
+      {log === 'flags' && (
+        <>
+          {!changes && <p class="muted">{t('loading')}</p>}
+          {changes?.length === 0 && <p class="muted">{t('auditNothing')}</p>}
+          {changes && changes.length > 0 && (
+            <ul class="audit-list" data-testid="flag-history-list">
+              {changes.map((change) => (
+                <li key={change.id} data-testid="audit-row">
+                  <span class="muted small">{formats.dateTime(change.at)}</span> <strong>{change.actor}</strong> · <code>{change.key}</code>{' '}
+                  {change.oldValue === null ? '' : `${change.oldValue ? t('flagOn') : t('flagOff')} → `}
+                  {change.newValue ? t('flagOn') : t('flagOff')}
+                  <div class="small">“{change.reason ?? t('noReason')}”</div>
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </section>
+  );
+
+}
+
+function AuditEntries({ entries, label }: { entries: AuditEntryView[] | null; label: (action: string) => string }) {
+  const { t, formats } = useSession();
+  if (!entries) return <p class="muted">{t('loading')}</p>;
+  if (entries.length === 0) return <p class="muted">{t('auditNothing')}</p>;
+  return (
+    <ul class="audit-list" data-testid="audit-list">
+      {entries.map((entry) => (
+        <li key={entry.id} data-testid="audit-row">
+          <span class="muted small">{formats.dateTime(entry.at)}</span> <strong>{entry.actor}</strong> · {label(entry.action)} · <code>{entry.target}</code>
+          {typeof entry.details?.reason === 'string' && <div class="small">“{entry.details.reason}”</div>}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,91 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { checkAlertConditions } from '../../engine/alert-conditions.js';
+import { HttpError } from '../http-errors.js';
+import { parseInput, requireScope, type ApiContext } from './context.js';
+
+/**
+ * Alerts as issues: list (open by default), acknowledge and mute, each audited. Listing runs the
+ * periodic condition check first (stuck, retried, error rate, backlog), so the page is current
+ * even where no worker runs the check; the check is idempotent.
+ */
+
+const alertsQuery = z.object({
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  include: z.enum(['resolved'], { message: 'include must be "resolved" (or left out for open alerts only)' }).optional(),
+});
+const reason = (example: string) =>
+  z
+    .string({ message: `reason is required: say why, e.g. "${example}"` })
+    .trim()
+    .min(1, `reason must not be empty: say why, e.g. "${example}"`)
+    .max(500);
+const ackBody = z.object({ reason: reason('NIT fixed in WorldOffice, retrying') }).strict();
+/** (Default mute: 60 minutes; at most 30 days, so nothing is silenced and forgotten.) */
+const muteBody = z
+  .object({
+    reason: reason('restock arrives Monday'),
+    minutes: z
+      .number({ message: 'minutes must be a number of minutes, from 1 to 43200 (30 days)' })
+      .int('minutes must be a whole number')
+      .min(1, 'minutes must be at least 1')
+      .max(43_200, 'minutes must be at most 43200 (30 days)')
+      .default(60),
+  })
+  .strict();
+
+function alertIdParam(value: unknown): number {
+  const id = Number(value);
+  if (!Number.isSafeInteger(id) || id < 1) throw new HttpError(400, 'INVALID_REQUEST', `alert id must be a positive integer, got "${String(value)}"`);
+  return id;
+}
+
+export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get('/api/alerts', async (request) => {
+    requireScope(request, 'events:read');
+    const query = parseInput(alertsQuery, request.query, 'query');
+    if (!query.cursor) await checkAlertConditions(ctx, ctx.now());
+    // Open alerts by default: a resolved one needs nobody. `?include=resolved` shows history too.
+    const page = await ctx.store.listAlerts({ cursor: query.cursor ?? null, limit: query.limit, unresolvedOnly: query.include !== 'resolved' });
+    // `computed` stays for older pages: every alert is stored now.
+    return { items: page.items.map((alert) => ({ ...alert, computed: false })), nextCursor: page.nextCursor };
+  });
+
+  // Acknowledging says "seen, being handled": the alert stays open (it resolves when its cause is
+  // gone) but is shown quiet, with who and why. Whoever may retry events may acknowledge.
+  app.post('/api/alerts/:id/ack', async (request) => {
+    const principal = requireScope(request, 'events:retry');
+    const id = alertIdParam((request.params as { id: string }).id);
+    const body = parseInput(ackBody, request.body, 'body');
+    const now = ctx.now();
+    const result = await ctx.store.acknowledgeAlert({ id, actor: principal.email, reason: body.reason, now });
+    if (result.status === 'not_found') throw new HttpError(404, 'NOT_FOUND', `alert ${id} does not exist`);
+    if (result.status === 'resolved') throw new HttpError(409, 'ALERT_RESOLVED', `alert ${id} is already resolved: nothing to acknowledge`);
+    if (result.status === 'already_acknowledged') {
+      throw new HttpError(409, 'ALERT_ACKNOWLEDGED', `alert ${id} was already acknowledged by ${result.alert.acknowledgedBy ?? 'someone'}`);
+    }
+    await ctx.store.appendAudit({
+      actor: principal.email, action: 'alert.ack', target: `alert:${id}`, remoteAddress: request.ip, at: now,
+      details: { reason: body.reason, kind: result.alert.kind, subject: result.alert.subject, eventId: result.alert.eventId },
+    });
+    return { alert: { ...result.alert, computed: false } };
+  });
+
+  // Muting silences an open alert for a while: not forwarded to alerts.webhookUrl, shown quiet.
+  app.post('/api/alerts/:id/mute', async (request) => {
+    const principal = requireScope(request, 'events:retry');
+    const id = alertIdParam((request.params as { id: string }).id);
+    const body = parseInput(muteBody, request.body, 'body');
+    const now = ctx.now();
+    const until = new Date(now.getTime() + body.minutes * 60_000);
+    const result = await ctx.store.muteAlert({ id, actor: principal.email, reason: body.reason, until, now });
+    if (result.status === 'not_found') throw new HttpError(404, 'NOT_FOUND', `alert ${id} does not exist`);
+    if (result.status === 'resolved') throw new HttpError(409, 'ALERT_RESOLVED', `alert ${id} is already resolved: nothing to mute`);
+    await ctx.store.appendAudit({
+      actor: principal.email, action: 'alert.mute', target: `alert:${id}`, remoteAddress: request.ip, at: now,
+      details: { reason: body.reason, minutes: body.minutes, until: until.toISOString(), kind: result.alert.kind, subject: result.alert.subject },
+    });
+    return { alert: { ...result.alert, computed: false } };
+  });
+}
