@@ -9,7 +9,8 @@ import { loggerOptions } from '../core/logging.js';
 import { LeaseLostError } from '../core/errors.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
 import type { EventRecord } from '../core/types.js';
-import type { Store } from '../store/store.js';
+import type { CheckpointWrite, Store } from '../store/store.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
 import { runEvent, type RunEventResult } from './runner.js';
 import type { Failpoint } from './stage-attempt.js';
 import type { WorkerMetrics } from './worker-metrics.js';
@@ -49,6 +50,9 @@ export interface Worker {
   stop(options?: { abort?: boolean }): Promise<void>;
 }
 
+/** Claims taken in one transaction, at most (a burst of free slots fills in a few commits). */
+const MAX_CLAIM_BATCH = 16;
+
 export function defaultWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
@@ -62,6 +66,9 @@ export function createWorker(options: WorkerOptions): Worker {
   const now = options.now ?? (() => new Date());
   const logger = (options.logger ?? pino(loggerOptions('info', 'webpig-worker'))).child({ worker: id });
   const shutdown = new AbortController();
+  // One writer for all events in flight: their checkpoint writes share transactions.
+  const checkpointWriter = new CheckpointWriter(store);
+  const writeCheckpoint = (write: CheckpointWrite): Promise<EventRecord | null> => checkpointWriter.write(write);
   const active = new Set<Promise<void>>();
   let started = false;
   let stopping = false;
@@ -139,6 +146,7 @@ export function createWorker(options: WorkerOptions): Worker {
         now,
         failpoint: options.failpoint,
         onStageFinished: options.metrics ? (o) => options.metrics?.observeStage(o) : undefined,
+        writeCheckpoint,
       });
       if (result.status === 'dead') options.metrics?.eventDead(result.event.pipeline);
       options.onResult?.(event, result);
@@ -163,16 +171,18 @@ export function createWorker(options: WorkerOptions): Worker {
     while (!stopping) {
       wokenWhileBusy = false;
       while (!stopping && active.size < concurrency) {
-        let event: EventRecord | null;
-        const owner = `${id}#${++claims}`;
+        // Every free slot in one claim transaction (one commit), at most MAX_CLAIM_BATCH.
+        const owners = Array.from({ length: Math.min(MAX_CLAIM_BATCH, concurrency - active.size) }, () => `${id}#${++claims}`);
+        let events: EventRecord[];
         try {
-          event = await store.claimNextEvent({ workerId: owner, leaseMs, now: now() });
+          events = await store.claimNextEvents({ workerIds: owners, leaseMs, now: now() });
         } catch (err) {
           logger.error({ err: err instanceof Error ? err.message : String(err) }, 'claim failed');
           break;
         }
-        if (!event) break;
-        track(event, owner);
+        // The store claims in the owners' order and stops at the first miss: event i is owners[i]'s.
+        events.forEach((event, i) => track(event, owners[i]!));
+        if (events.length < owners.length) break;
       }
       if (stopping) break;
       await sleep(active.size >= concurrency ? pollMs : await idleDelay());
