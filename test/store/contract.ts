@@ -3,6 +3,7 @@ import type { ContractContext, MakeStore, StoreFixture } from './contract-fixtur
 import { adminContract } from './contract-admin.js';
 import { alertOutboxContract } from './contract-alert-outbox.js';
 import { checkpointContract } from './contract-checkpoints.js';
+import { checkpointBatchContract } from './contract-checkpoint-batch.js';
 import { healthContract } from './contract-health.js';
 import { claimContract } from './contract-claims.js';
 import { inboxContract } from './contract-inbox.js';
@@ -53,6 +54,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     listContract(context);
     claimContract(context);
     checkpointContract(context);
+    checkpointBatchContract(context);
     adminContract(context);
     alertOutboxContract(context);
     loginLinkContract(context);
