@@ -2,11 +2,12 @@ import type pg from 'pg';
 import type { CheckpointWrite, CheckpointWriteResult } from '../store.js';
 import type { EventRecord } from '../../core/types.js';
 import { finishEventRow } from './claims.js';
+import { writeCheckpointsInBulk } from './checkpoint-bulk.js';
 import { recordStageOutcomeRows, recordStageStartRows } from './checkpoints.js';
 
 /**
- * Several events' checkpoint writes in the caller's transaction, each behind its own
- * savepoint: a write that is fenced (its lease is lost) or refused rolls back to its
+ * Several events' checkpoint writes in the caller's transaction: in bulk (checkpoint-bulk.ts)
+ * when nothing is refused; otherwise each behind its own savepoint: a write that is fenced (its lease is lost) or refused rolls back to its
  * savepoint alone and is reported in its result; the rest commit together.
  *
  * Rows are locked in event-id order, whatever order the writes came in: two batches (two
@@ -14,6 +15,24 @@ import { recordStageOutcomeRows, recordStageStartRows } from './checkpoints.js';
  * `wake` is called when a finish puts an event back in the queue.
  */
 export async function writeCheckpointRows(
+  client: pg.PoolClient,
+  writes: CheckpointWrite[],
+  wake: () => Promise<void>,
+): Promise<CheckpointWriteResult[]> {
+  // The fast path: the whole batch in a fixed number of statements. If anything in it is
+  // refused, roll it back and apply the writes one by one, so the refused one fails alone.
+  await client.query('SAVEPOINT checkpoint_bulk');
+  try {
+    const results = await writeCheckpointsInBulk(client, writes, wake);
+    await client.query('RELEASE SAVEPOINT checkpoint_bulk');
+    return results;
+  } catch {
+    await client.query('ROLLBACK TO SAVEPOINT checkpoint_bulk');
+  }
+  return writeOneByOne(client, writes, wake);
+}
+
+async function writeOneByOne(
   client: pg.PoolClient,
   writes: CheckpointWrite[],
   wake: () => Promise<void>,
