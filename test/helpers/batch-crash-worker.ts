@@ -27,6 +27,11 @@ function firstKill(): boolean {
   const first = args[0];
   const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
   if (text === 'BEGIN') writesInTransaction.set(this, 0);
+  // A batch in bulk locks all its events in one statement; one by one, each write has a savepoint.
+  if (text?.startsWith('SELECT * FROM events WHERE id = ANY(') && text.includes('FOR UPDATE')) {
+    const ids = (Array.isArray(args[1]) ? args[1][0] : undefined) as unknown[] | undefined;
+    writesInTransaction.set(this, ids?.length ?? 0);
+  }
   if (text === 'SAVEPOINT checkpoint_write') writesInTransaction.set(this, (writesInTransaction.get(this) ?? 0) + 1);
   if (text === 'COMMIT' && marker && (writesInTransaction.get(this) ?? 0) >= 2 && firstKill()) {
     process.kill(process.pid, 'SIGKILL');
