@@ -122,7 +122,7 @@ export function demoConfig(baseUrl: string, sources: SourceConfig[], apps: DemoA
         operator: { members: [DEMO_PEOPLE.operator] },
       },
     },
-    worker: { concurrency: 4, leaseMs: 15_000 },
+    worker: { leaseMs: 15_000 },
     dashboard: { timeZone: 'America/Bogota', currency: 'COP' },
   };
 }

@@ -23,6 +23,7 @@ import type { EventFinish, Store } from '../store/store.js';
 import { retryDelayMs } from './backoff.js';
 import { classifyError, requestedRetryDelayMs } from './errors.js';
 import { recordDeadAlert, resolveAlertsOnSuccess } from './event-alerts.js';
+import { RunJournal, type WriteCheckpoint } from './run-journal.js';
 import { runStageAttempt, type Failpoint } from './stage-attempt.js';
 import { idempotencyKeyFor } from './stage-context.js';
 import { createStageRecorder } from './stage-recorder.js';
@@ -48,6 +49,21 @@ export interface RunEventOptions {
   failpoint?: Failpoint;
   /** Told of each stage attempt that ran to an outcome, for metrics. (Default: none) */
   onStageFinished?: (observation: StageObservation) => void;
+  /**
+   * Where the run's checkpoint writes go: the worker's group-committing CheckpointWriter.
+   * (Default: each write its own `store.writeCheckpoints` transaction)
+   */
+  writeCheckpoint?: WriteCheckpoint;
+}
+
+/** One write, one transaction: for a run without a worker's writer. */
+function writeAlone(store: Store): WriteCheckpoint {
+  return async (write) => {
+    const [result] = await store.writeCheckpoints([write]);
+    if (!result) throw new Error('the store returned no result for a checkpoint write');
+    if (!result.ok) throw result.error;
+    return result.event;
+  };
 }
 
 export type RunEventResult =
@@ -107,10 +123,12 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
   const failpoint = options.failpoint ?? (() => undefined);
   const isStopping = options.isStopping ?? (() => false);
   const logger = options.logger.child({ eventId: event.id });
+  const journal = new RunJournal(options.writeCheckpoint ?? writeAlone(store), event.id, workerId);
 
+  // The last outcomes (and skips) of the run are written with the finish, in one transaction.
   const finish = async (f: Omit<EventFinish, 'eventId' | 'leaseOwner' | 'now'>): Promise<EventRecord> => {
     await failpoint('event:before-finish');
-    return store.finishEvent({ eventId: event.id, leaseOwner: workerId, now: now(), ...f });
+    return journal.finish({ eventId: event.id, leaseOwner: workerId, now: now(), ...f });
   };
   const ignore = async (reason: IgnoreReason, pipeline: string | null): Promise<RunEventResult> => {
     logger.info({ reason: reason.kind }, 'event ignored: %s', reason.detail);
@@ -143,9 +161,10 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
   let summary: EventSummary = event.summary;
   const failures: { stage: string; error: ErrorInfo; retryDelayMs: number | null }[] = [];
 
-  const skip = (stage: StageDefinition, skipReason: SkipReason, exchanges: HttpExchange[] = []): Promise<void> => {
+  // No commit of its own: written with the run's next write.
+  const skip = (stage: StageDefinition, skipReason: SkipReason, exchanges: HttpExchange[] = []): void => {
     statusNow.set(stage.name, 'skipped');
-    return store.recordStageOutcome({
+    journal.outcome({
       eventId: event.id,
       stage: stage.name,
       leaseOwner: workerId,
@@ -162,6 +181,7 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
     if (isStopping()) {
       // With a failure in this pass, finish as retrying/dead below so its backoff holds.
       if (failures.length > 0) break;
+      await journal.flush();
       await store.releaseLease(event.id, workerId, now());
       logger.info('worker stopping: event released between stages');
       return { status: 'released', stagesRun };
@@ -172,6 +192,7 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
       // Not run, and not skipped either: once the dependency succeeds on a retry, this runs.
       const depStatus = statusNow.get(blockedBy) ?? 'pending';
       logger.info({ stage: stage.name }, 'not run: dependency "%s" is %s', blockedBy, depStatus);
+      await journal.flush(); // the event's log lines stay in the order they happened
       await store.appendEventLogs(event.id, [
         { at: now(), level: 'warn', stage: stage.name, message: `not run: dependency "${blockedBy}" is ${depStatus}`, fields: { dependency: blockedBy, status: depStatus } },
       ]);
@@ -179,13 +200,13 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
     }
     const skippedDep = (stage.dependsOn ?? []).find((dep) => statusNow.get(dep) === 'skipped');
     if (skippedDep !== undefined) {
-      await skip(stage, { kind: 'dependency', stage: skippedDep, status: 'skipped' });
+      skip(stage, { kind: 'dependency', stage: skippedDep, status: 'skipped' });
       continue;
     }
     if (stage.flag) {
       const flag = await store.getFlag(stage.flag);
       if (flag && !flag.value) {
-        await skip(stage, { kind: 'flag', flag: stage.flag, value: false });
+        skip(stage, { kind: 'flag', flag: stage.flag, value: false });
         continue;
       }
     }
@@ -204,14 +225,14 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
       } catch (err) {
         // A throwing condition is this stage's failure, recorded like one (else the event would
         // be claimed, throw and be abandoned forever).
-        const failure = await recordConditionError(store, event, stage, stageRetryPolicy(pipeline, stage), checkpoints.get(stage.name), workerId, now, err);
+        const failure = await recordConditionError(journal, event, stage, stageRetryPolicy(pipeline, stage), checkpoints.get(stage.name), workerId, now, err);
         statusNow.set(stage.name, 'error');
         failures.push(failure);
         continue;
       }
       conditionExchanges = recorder.exchanges();
       if (verdict !== true) {
-        await skip(stage, { kind: 'condition', detail: typeof verdict === 'string' ? verdict : 'when() returned false' }, conditionExchanges);
+        skip(stage, { kind: 'condition', detail: typeof verdict === 'string' ? verdict : 'when() returned false' }, conditionExchanges);
         continue;
       }
     }
@@ -219,7 +240,7 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
     stagesRun.push(stage.name);
     const startedAt = performance.now();
     const result = await runStageAttempt({
-      store, event, stage, retryPolicy: stageRetryPolicy(pipeline, stage), checkpoint: checkpoints.get(stage.name), outputs, summary, workerId, logger,
+      store, journal, event, stage, retryPolicy: stageRetryPolicy(pipeline, stage), checkpoint: checkpoints.get(stage.name), outputs, summary, workerId, logger,
       shutdownSignal: options.shutdownSignal ?? never, leaseSignal: options.leaseSignal ?? never, now, failpoint, conditionExchanges,
     });
     options.onStageFinished?.({
@@ -290,7 +311,7 @@ async function deadByPipelineCode(
 }
 
 async function recordConditionError(
-  store: Store,
+  journal: RunJournal,
   event: EventRecord,
   stage: StageDefinition,
   retryPolicy: RetryPolicy,
@@ -302,8 +323,8 @@ async function recordConditionError(
   const attempt = (checkpoint?.attempts ?? 0) + 1;
   const error: ErrorInfo = { ...classifyError(err), message: `when() threw: ${errorMessage(err)}` };
   const at = now();
-  await store.recordStageStart({ eventId: event.id, stage: stage.name, leaseOwner: workerId, attempt, startedAt: at });
-  await store.recordStageOutcome({
+  await journal.start({ eventId: event.id, stage: stage.name, leaseOwner: workerId, attempt, startedAt: at });
+  journal.outcome({
     eventId: event.id, stage: stage.name, leaseOwner: workerId, outcome: { status: 'error', error },
     attempt, startedAt: at, completedAt: now(),
   });

@@ -1,6 +1,8 @@
 /**
  * One attempt of one stage, under the checkpoint protocol (see ARCHITECTURE.md):
- * durable `processing` first, then reconcile-or-run, then the outcome in one write.
+ * durable `processing` first, then reconcile-or-run, then the outcome in one write — held by
+ * the run's journal and written with the run's next write (the next stage's `processing`
+ * mark, or the finish).
  */
 import type { Logger } from 'pino';
 import { LeaseLostError } from '../core/errors.js';
@@ -9,6 +11,7 @@ import type { CheckpointRecord, ErrorInfo, EventRecord, EventSummary, HttpExchan
 import type { Store } from '../store/store.js';
 import { retryDelayMs } from './backoff.js';
 import { classifyError, requestedRetryDelayMs, ShutdownError, StageTimeoutError } from './errors.js';
+import type { RunJournal } from './run-journal.js';
 import { createStageContext, idempotencyKeyFor } from './stage-context.js';
 
 /** A named point where a test may crash the process (see test/helpers/crash-worker.ts). */
@@ -16,6 +19,8 @@ export type Failpoint = (name: string) => void | Promise<void>;
 
 export interface StageAttemptInput {
   store: Store;
+  /** Where this run's checkpoint writes go (group-committed). */
+  journal: RunJournal;
   event: EventRecord;
   stage: StageDefinition;
   /** The stage's effective policy (its own, else its pipeline's, else the default). */
@@ -98,7 +103,7 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
       code: 'INTERRUPTED_TOO_OFTEN',
       retriable: true,
     };
-    await store.recordStageOutcome({
+    input.journal.outcome({
       eventId: event.id, stage: stage.name, leaseOwner: input.workerId, outcome: { status: 'error', error },
       attempt: previous.attempts, startedAt: previous.startedAt, completedAt: input.now(), note: 'interrupted too often',
     });
@@ -106,7 +111,9 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
   }
 
   await failpoint(`${stage.name}:before-start`);
-  await store.recordStageStart({ eventId: event.id, stage: stage.name, leaseOwner: input.workerId, attempt, startedAt, note });
+  // Durable before the stage function is called (the journal's write carries the outcomes
+  // held so far, e.g. the previous stage's, in the same transaction).
+  await input.journal.start({ eventId: event.id, stage: stage.name, leaseOwner: input.workerId, attempt, startedAt, note });
   await failpoint(`${stage.name}:before-run`);
 
   const timeoutMs = stage.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS;
@@ -151,7 +158,7 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
     if (err instanceof LeaseLostError) throw err;
     const error = classifyError(err);
     handle.context.log.warn('stage failed', { code: error.code ?? null, retriable: error.retriable });
-    await store.recordStageOutcome({
+    input.journal.outcome({
       eventId: event.id,
       stage: stage.name,
       leaseOwner: input.workerId,
@@ -176,19 +183,21 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
 
   if (input.leaseSignal.aborted) throw input.leaseSignal.reason;
   await failpoint(`${stage.name}:after-run`);
-  await store.recordStageOutcome({
-    eventId: event.id,
-    stage: stage.name,
-    leaseOwner: input.workerId,
-    outcome: { status: 'success', data },
-    attempt,
-    startedAt,
-    completedAt: input.now(),
-    note: recovered ? 'recovered by reconcile' : note,
-    summaryPatch: handle.summaryPatch(),
-    logs: handle.logs(),
-    exchanges: [...(input.conditionExchanges ?? []), ...handle.exchanges()],
-  });
-  await failpoint(`${stage.name}:after-outcome`);
+  input.journal.outcome(
+    {
+      eventId: event.id,
+      stage: stage.name,
+      leaseOwner: input.workerId,
+      outcome: { status: 'success', data },
+      attempt,
+      startedAt,
+      completedAt: input.now(),
+      note: recovered ? 'recovered by reconcile' : note,
+      summaryPatch: handle.summaryPatch(),
+      logs: handle.logs(),
+      exchanges: [...(input.conditionExchanges ?? []), ...handle.exchanges()],
+    },
+    () => failpoint(`${stage.name}:after-outcome`),
+  );
   return { status: 'success', data, summaryPatch: handle.summaryPatch(), recovered };
 }

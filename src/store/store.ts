@@ -136,6 +136,24 @@ export interface EventFinish {
   now: Date;
 }
 
+/**
+ * One event's pending checkpoint writes under one lease, applied in this order in one
+ * transaction: the outcomes (stages that ended, or were skipped, since the last write), then
+ * the next stage's `processing` mark, then the event's finish. Fenced once, like each of them.
+ */
+export interface CheckpointWrite {
+  eventId: number;
+  leaseOwner: string;
+  outcomes: StageOutcomeWrite[];
+  start?: StageStart;
+  finish?: EventFinish;
+}
+
+/** Each write's own result: a fenced or refused write fails alone, not its batch. */
+export type CheckpointWriteResult =
+  | { ok: true; event: EventRecord | null }
+  | { ok: false; error: Error };
+
 export interface EntityTransition {
   entityKey: string;
   state: string;
@@ -353,6 +371,8 @@ export interface Store {
    * Increments `attempts`. Returns null when nothing is runnable.
    */
   claimNextEvent(options: ClaimOptions): Promise<EventRecord | null>;
+  /** Up to `limit` claims in one transaction (one commit), by the same rules, each its own lease owner. */
+  claimNextEvents(options: Omit<ClaimOptions, 'workerId'> & { workerIds: string[] }): Promise<EventRecord[]>;
   /** Extends the lease; false if the worker no longer holds it (it must stop writing). */
   renewLease(eventId: number, workerId: string, leaseMs: number, now: Date): Promise<boolean>;
   /** Gives the event back without finishing it (shutdown): it is runnable again at once. */
@@ -375,6 +395,14 @@ export interface Store {
   recordStageStart(start: StageStart): Promise<void>;
   /** Writes the stage's outcome, its attempt history row, summary patch and logs, atomically. */
   recordStageOutcome(write: StageOutcomeWrite): Promise<void>;
+  /**
+   * Several events' checkpoint writes in ONE durable transaction (a group commit). Each write
+   * is applied whole or not at all: one whose lease is lost (LeaseLostError) or that the
+   * database refuses is rolled back alone and reported in its result; the others commit. The
+   * promise rejects only when the transaction itself fails, and then nothing was written.
+   * `event` is the finished event for a write with `finish`, else null.
+   */
+  writeCheckpoints(writes: CheckpointWrite[]): Promise<CheckpointWriteResult[]>;
   getCheckpoints(eventId: number): Promise<CheckpointRecord[]>;
   /** Checkpoints of many events at once, for list views (no N+1). */
   getCheckpointsForEvents(eventIds: number[]): Promise<Map<number, CheckpointRecord[]>>;

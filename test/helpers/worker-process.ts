@@ -6,10 +6,10 @@ export interface WorkerExit {
   signal: NodeJS.Signals | null;
 }
 
-/** Runs test/helpers/crash-worker.ts as a child process with `env` and resolves on its exit. */
-export function runWorkerProcess(env: Record<string, string>): Promise<WorkerExit> {
+/** Runs `script` (a worker helper) as a child process with `env` and resolves on its exit. */
+export function runWorkerProcess(env: Record<string, string>, script = 'test/helpers/crash-worker.ts'): Promise<WorkerExit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/crash-worker.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
       env: cleanEnv(env),
       stdio: ['ignore', 'ignore', 'inherit'],
     });

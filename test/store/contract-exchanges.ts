@@ -61,6 +61,25 @@ export function exchangeContract(ctx: ContractContext): void {
       assert.deepEqual(await ctx.store.getStageExchanges(987_654), [], 'an unknown event has none');
     });
 
+    it('a checkpoint batch (the engine\u2019s group commit) keeps each outcome\u2019s exchanges and its log lines\u2019 attempt', async () => {
+      const [a = 0, b = 0] = await insertAll(ctx.store, [newEvent(), newEvent()]);
+      await ctx.store.claimNextEvents({ workerIds: ['wa', 'wb'], leaseMs: MINUTE, now: at(0) });
+      const outcome = (eventId: number, leaseOwner: string, status: number) => ({
+        eventId, stage: 'invoice', leaseOwner, attempt: 2, startedAt: at(10), completedAt: at(20),
+        outcome: { status: 'success' as const, data: { id: 'FV-1' } },
+        logs: [{ at: at(15), level: 'info' as const, stage: 'invoice', attempt: 2, message: `made ${eventId}`, fields: null }],
+        exchanges: [exchange(status, at(12))],
+      });
+      const results = await ctx.store.writeCheckpoints([
+        { eventId: a, leaseOwner: 'wa', outcomes: [outcome(a, 'wa', 201)] },
+        { eventId: b, leaseOwner: 'wb', outcomes: [outcome(b, 'wb', 200)] },
+      ]);
+      assert.deepEqual(results.map((r) => r.ok), [true, true]);
+      assert.deepEqual(await ctx.store.getStageExchanges(a), [{ stage: 'invoice', attempt: 2, ...exchange(201, at(12)) }]);
+      assert.deepEqual(await ctx.store.getStageExchanges(b), [{ stage: 'invoice', attempt: 2, ...exchange(200, at(12)) }]);
+      assert.deepEqual((await ctx.store.getEventLogs(b)).map((line) => [line.attempt, line.message]), [[2, `made ${b}`]]);
+    });
+
     it('an outcome refused by the lease fence stores none of its exchanges', async () => {
       const id = await heldEvent();
       await assert.rejects(attempt(id, 1, at(10), 'success', [exchange(201, at(11))], 'someone-else'), LeaseLostError);

@@ -4,6 +4,7 @@ import { adminContract } from './contract-admin.js';
 import { alertIssuesContract } from './contract-alert-issues.js';
 import { alertOutboxContract } from './contract-alert-outbox.js';
 import { checkpointContract } from './contract-checkpoints.js';
+import { checkpointBatchContract } from './contract-checkpoint-batch.js';
 import { healthContract } from './contract-health.js';
 import { claimContract } from './contract-claims.js';
 import { exchangeContract } from './contract-exchanges.js';
@@ -55,6 +56,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     listContract(context);
     claimContract(context);
     checkpointContract(context);
+    checkpointBatchContract(context);
     adminContract(context);
     alertOutboxContract(context);
     alertIssuesContract(context);

@@ -7,22 +7,30 @@ import { jsonParam } from './rows.js';
 
 /** Called inside recordStageOutcome's transaction. */
 export async function insertExchanges(db: Queryable, eventId: number, stage: string, attempt: number, exchanges: HttpExchange[]): Promise<void> {
-  if (exchanges.length === 0) return;
+  await insertExchangeRows(db, exchanges.map((exchange) => ({ eventId, stage, attempt, exchange })));
+}
+
+/** Several attempts' calls in one statement (a checkpoint batch's, checkpoint-bulk.ts). */
+export async function insertExchangeRows(
+  db: Queryable,
+  rows: { eventId: number; stage: string; attempt: number; exchange: HttpExchange }[],
+): Promise<void> {
+  if (rows.length === 0) return;
   await db.query(
     `INSERT INTO stage_exchanges (event_id, stage, attempt, at, request, response, error, duration_ms)
-     SELECT $1, $2, $3, x.at, x.request, x.response, x.error, x.duration_ms
-     FROM unnest($4::timestamptz[], $5::jsonb[], $6::jsonb[], $7::text[], $8::integer[]) WITH ORDINALITY
-       AS x(at, request, response, error, duration_ms, n)
+     SELECT x.event_id, x.stage, x.attempt, x.at, x.request, x.response, x.error, x.duration_ms
+     FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::timestamptz[], $5::jsonb[], $6::jsonb[], $7::text[], $8::integer[]) WITH ORDINALITY
+       AS x(event_id, stage, attempt, at, request, response, error, duration_ms, n)
      ORDER BY x.n`,
     [
-      eventId,
-      stage,
-      attempt,
-      exchanges.map((x) => x.at),
-      exchanges.map((x) => jsonParam(x.request)),
-      exchanges.map((x) => jsonParam(x.response)),
-      exchanges.map((x) => storableTextOrNull(x.error)),
-      exchanges.map((x) => x.durationMs),
+      rows.map((r) => r.eventId),
+      rows.map((r) => r.stage),
+      rows.map((r) => r.attempt),
+      rows.map((r) => r.exchange.at),
+      rows.map((r) => jsonParam(r.exchange.request)),
+      rows.map((r) => jsonParam(r.exchange.response)),
+      rows.map((r) => storableTextOrNull(r.exchange.error)),
+      rows.map((r) => r.exchange.durationMs),
     ],
   );
 }

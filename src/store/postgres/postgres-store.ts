@@ -45,6 +45,8 @@ import type {
   SetFlagInput,
   StageOutcomeWrite,
   StageStart,
+  CheckpointWrite,
+  CheckpointWriteResult,
   Store,
   WakeListener,
 } from '../store.js';
@@ -52,6 +54,7 @@ import { ConfigError, errorMessage } from '../../core/errors.js';
 import { storableEvent, storableText } from '../storable.js';
 import * as alerts from './alert-issues.js';
 import * as checkpoints from './checkpoints.js';
+import { writeCheckpointRows } from './checkpoint-batch.js';
 import * as claims from './claims.js';
 import * as loginLinks from './login-links.js';
 import {
@@ -177,6 +180,18 @@ export class PostgresStore implements Store {
     return inTransaction(this.pool, (client) => claims.claimNextEventRow(client, options));
   }
 
+  claimNextEvents(options: Omit<ClaimOptions, 'workerId'> & { workerIds: string[] }): Promise<EventRecord[]> {
+    return inTransaction(this.pool, async (client) => {
+      const claimed: EventRecord[] = [];
+      for (const workerId of options.workerIds) {
+        const event = await claims.claimNextEventRow(client, { workerId, leaseMs: options.leaseMs, now: options.now });
+        if (!event) break;
+        claimed.push(event);
+      }
+      return claimed;
+    });
+  }
+
   renewLease(eventId: number, workerId: string, leaseMs: number, now: Date): Promise<boolean> {
     return claims.renewLeaseRow(this.pool, eventId, workerId, leaseMs, now);
   }
@@ -236,6 +251,11 @@ export class PostgresStore implements Store {
   }
 
   // ── Checkpoints ────────────────────────────────────────────────────────────────────────
+
+  writeCheckpoints(writes: CheckpointWrite[]): Promise<CheckpointWriteResult[]> {
+    if (writes.length === 0) return Promise.resolve([]);
+    return this.transactionThatMayWake((client, wake) => writeCheckpointRows(client, writes, wake));
+  }
 
   async recordStageStart(start: StageStart): Promise<void> {
     await inTransaction(this.pool, (client) => checkpoints.recordStageStartRows(client, start));

@@ -47,6 +47,23 @@ export function claimNextEvent(ctx: SqliteContext, options: ClaimOptions): Event
   });
 }
 
+/** Up to one claim per owner in one IMMEDIATE transaction (one commit), stopping at the first miss. */
+export function claimNextEvents(
+  ctx: SqliteContext,
+  options: Omit<ClaimOptions, 'workerId'> & { workerIds: string[] },
+): EventRecord[] {
+  if (options.workerIds.length === 0) return [];
+  return ctx.immediate(() => {
+    const claimed: EventRecord[] = [];
+    for (const workerId of options.workerIds) {
+      const event = claimNextEvent(ctx, { workerId, leaseMs: options.leaseMs, now: options.now });
+      if (event === null) break;
+      claimed.push(event);
+    }
+    return claimed;
+  });
+}
+
 function assertLeaseMs(leaseMs: number): void {
   if (!Number.isSafeInteger(leaseMs) || leaseMs <= 0) {
     throw new StoreError('INVALID_ARGUMENT', `a lease must last a positive whole number of milliseconds, got ${leaseMs}`);

@@ -44,6 +44,8 @@ import type {
   SetFlagInput,
   StageOutcomeWrite,
   StageStart,
+  CheckpointWrite,
+  CheckpointWriteResult,
   Store,
   WakeListener,
 } from '../store.js';
@@ -51,6 +53,7 @@ import * as access from './access-alerts.js';
 import * as alerts from './alert-issues.js';
 import * as outbox from './alert-outbox.js';
 import * as checkpoints from './checkpoints.js';
+import { writeCheckpoints } from './checkpoint-batch.js';
 import * as claims from './claims.js';
 import { BUSY_TIMEOUT_MS, openSqliteDatabase, SqliteContext, sqliteFilename } from './connection.js';
 import * as events from './events.js';
@@ -136,6 +139,10 @@ export class SqliteStore implements Store {
     return claims.claimNextEvent(this.ctx, options);
   }
 
+  async claimNextEvents(options: Omit<ClaimOptions, 'workerId'> & { workerIds: string[] }): Promise<EventRecord[]> {
+    return claims.claimNextEvents(this.ctx, options);
+  }
+
   async renewLease(eventId: number, workerId: string, leaseMs: number, now: Date): Promise<boolean> {
     return claims.renewLease(this.ctx, eventId, workerId, leaseMs, now);
   }
@@ -161,6 +168,10 @@ export class SqliteStore implements Store {
   }
 
   // ── Checkpoints ────────────────────────────────────────────────────────────────────
+  async writeCheckpoints(writes: CheckpointWrite[]): Promise<CheckpointWriteResult[]> {
+    return writeCheckpoints(this.ctx, writes);
+  }
+
   async recordStageStart(start: StageStart): Promise<void> {
     checkpoints.recordStageStart(this.ctx, start);
   }

@@ -1,0 +1,170 @@
+/**
+ * webpig beside its peers, in one run on the local PostgreSQL ($WEBPIG_TEST_POSTGRES_URL):
+ *
+ *   npm run bench:peers -- [--events 2000] [--concurrency 4,32] [--rounds 3] [--round-seconds 3]
+ *                          [--connections 64] [--only pipeline|ingest]
+ *
+ * 1. Pipeline: webpig's 10-stage no-op pipeline (bench/peers/pipelines.ts) vs DBOS Transact
+ *    (one workflow, ten `runStep` no-op steps), same events, same concurrency, same pool size.
+ * 2. Ingestion: webpig's endpoint (PostgreSQL and SQLite) vs pg-boss `send` (singletonKey) and
+ *    graphile-worker `addJob` (jobKey) behind one node:http handler with webpig's HMAC check,
+ *    and a bare handler; servers in child processes, autocannon here, rounds alternate.
+ * Durability: PostgreSQL as the server is set (synchronous_commit printed); SQLite WAL with
+ * synchronous=FULL. Every figure is printed with its ratio and the load average beside it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { signCustom } from '../src/sources/signing.js';
+import { peersSchema, SECRET, serve, SERVER_KINDS, SOURCE, TIMESTAMP_HEADER, type ServerKind } from './peers/ingest-servers.js';
+import { dbosPipeline, launchDbos, POOL_SIZE, shutdownDbos, STAGES, webpigPipeline } from './peers/pipelines.js';
+
+interface Histogram { average: number; p50: number; p99: number }
+interface AutocannonResult { requests: Histogram; latency: Histogram; duration: number; non2xx: number; errors: number; '2xx': number }
+interface AutocannonRequest { method?: string; path?: string; headers?: Record<string, string>; body?: string }
+type Autocannon = (options: {
+  url: string; connections: number; pipelining: number; duration: number;
+  requests: Array<{ setupRequest: (request: AutocannonRequest) => AutocannonRequest }>;
+}) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const url = process.env.WEBPIG_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const load = (): string => loadavg().map((v) => v.toFixed(1)).join(' ');
+
+function signedRequest(): AutocannonRequest {
+  const body = {
+    id: randomUUID(),
+    type: 'order.paid',
+    order: { id: `order-${randomUUID().slice(0, 8)}`, status: 'accepted', amount: 250000, currency: 'COP' },
+    customer: { name: 'Juan Pérez', email: 'juan@example.com', document: '1020304050', phone: '3001234567' },
+    occurred_at: new Date().toISOString(),
+    notes: 'x'.repeat(1200),
+  };
+  const signed = signCustom({ secret: SECRET, body, timestampHeader: TIMESTAMP_HEADER });
+  return { method: 'POST', path: `/webhooks/${SOURCE}`, headers: signed.headers, body: signed.body };
+}
+
+async function benchPipelines(events: number, concurrencies: number[]): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  const sync = (await admin.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]?.synchronous_commit;
+  await admin.end();
+  console.log(`\npipeline: ${events} events × ${STAGES} no-op stages, PostgreSQL synchronous_commit=${sync}, pool ${POOL_SIZE} each`);
+  await launchDbos(url);
+  try {
+    for (const concurrency of concurrencies) {
+      const before = load();
+      const webpig = await webpigPipeline(url, events, concurrency);
+      const dbos = await dbosPipeline(events, concurrency, `c${concurrency}-${randomUUID().slice(0, 8)}`);
+      console.log(
+        `  concurrency ${String(concurrency).padStart(2)}: webpig ${webpig.toFixed(0).padStart(5)} events/s   ` +
+          `DBOS ${dbos.toFixed(0).padStart(5)} workflows/s   ratio webpig/DBOS ${(webpig / dbos).toFixed(2)}   ` +
+          `(load ${before} → ${load()})`,
+      );
+    }
+  } finally {
+    await shutdownDbos(url);
+  }
+}
+
+interface Child { process: ChildProcess; port: number }
+
+async function startChild(kind: ServerKind, schema: string): Promise<Child> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'serve', kind, schema], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const port = await new Promise<number>((resolve, reject) => {
+    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${String(code)}`)));
+  });
+  return { process: child, port };
+}
+
+async function stopChild(child: Child): Promise<void> {
+  const exited = new Promise((resolve) => child.process.once('exit', resolve));
+  child.process.kill('SIGTERM');
+  await exited;
+}
+
+const hammer = (port: number, connections: number, duration: number): Promise<AutocannonResult> =>
+  autocannon({
+    url: `http://127.0.0.1:${port}`, connections, pipelining: 1, duration,
+    requests: [{ setupRequest: (request) => ({ ...request, ...signedRequest() }) }],
+  });
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+async function benchIngest(rounds: number, roundSeconds: number, connections: number): Promise<void> {
+  console.log(`\ningestion: ${connections} connections, ${rounds} alternating rounds of ${roundSeconds} s per server, ~1.5 KB signed bodies`);
+  const schemas = new Map(SERVER_KINDS.map((kind) => [kind, peersSchema(kind)]));
+  const children = new Map<ServerKind, Child>();
+  const results = new Map<ServerKind, AutocannonResult[]>(SERVER_KINDS.map((kind) => [kind, []]));
+  try {
+    for (const kind of SERVER_KINDS) children.set(kind, await startChild(kind, schemas.get(kind)!));
+    for (const child of children.values()) await hammer(child.port, connections, 1); // warm-up, discarded
+    for (let round = 0; round < rounds; round++) {
+      for (const [kind, child] of children) results.get(kind)!.push(await hammer(child.port, connections, roundSeconds));
+    }
+  } finally {
+    for (const child of children.values()) await stopChild(child);
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    for (const schema of schemas.values()) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  }
+  const rate = (kind: ServerKind): number => {
+    const list = results.get(kind)!;
+    return list.reduce((s, r) => s + r['2xx'], 0) / list.reduce((s, r) => s + r.duration, 0);
+  };
+  const bare = rate('bare');
+  const pgboss = rate('pgboss');
+  for (const kind of SERVER_KINDS) {
+    const list = results.get(kind)!;
+    const bad = list.reduce((s, r) => s + r.non2xx + r.errors, 0);
+    console.log(
+      `  ${kind.padEnd(16)} ${rate(kind).toFixed(0).padStart(6)} req/s   p50 ${String(median(list.map((r) => r.latency.p50))).padStart(3)} ms   ` +
+        `p99 ${String(median(list.map((r) => r.latency.p99))).padStart(4)} ms   ÷bare ${(rate(kind) / bare).toFixed(2)}   ` +
+        `÷pg-boss ${(rate(kind) / pgboss).toFixed(2)}   non-2xx/errors ${bad}`,
+    );
+  }
+  console.log(`  load average after: ${load()}`);
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      events: { type: 'string', default: '2000' },
+      concurrency: { type: 'string', default: '4,32' },
+      rounds: { type: 'string', default: '3' },
+      'round-seconds': { type: 'string', default: '3' },
+      connections: { type: 'string', default: '64' },
+      only: { type: 'string' },
+    },
+  });
+  if (positionals[0] === 'serve') return serve(positionals[1] as ServerKind, url, positionals[2] ?? '');
+  console.log(`webpig vs peers, ${new Date().toISOString()}, load average ${load()}`);
+  if (values.only !== 'ingest') {
+    await benchPipelines(Number(values.events), (values.concurrency ?? '4,32').split(',').map(Number));
+  }
+  if (values.only !== 'pipeline') {
+    await benchIngest(Number(values.rounds), Number(values['round-seconds']), Number(values.connections));
+  }
+}
+
+main().then(
+  () => undefined,
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

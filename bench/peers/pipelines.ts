@@ -1,0 +1,142 @@
+/**
+ * The pipeline half of bench/peers.ts: webpig's 10-stage no-op pipeline and DBOS Transact's
+ * same shape (one workflow of ten `runStep` no-op steps, each step checkpointed in the system
+ * database), on the same PostgreSQL, the same event count, the same concurrency and the same
+ * connection pool size.
+ */
+import { randomBytes } from 'node:crypto';
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import pg from 'pg';
+import { pino } from 'pino';
+import { definePipeline } from '../../src/core/pipeline.js';
+import { createWorker } from '../../src/engine/worker.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { NewEvent } from '../../src/store/store.js';
+
+export const STAGES = 10;
+/** Connections each system may open: the same for both. */
+export const POOL_SIZE = 10;
+
+const pipeline = definePipeline({
+  name: 'bench',
+  match: () => true,
+  stages: Array.from({ length: STAGES }, (_, i) => ({
+    name: `stage_${i + 1}`,
+    dependsOn: i === 0 ? [] : [`stage_${i}`],
+    run: async () => ({ ok: true }),
+  })),
+});
+
+function deliveries(n: number): NewEvent[] {
+  const at = new Date();
+  return Array.from({ length: n }, (_, i) => ({
+    source: 'bench',
+    providerEventId: `bench-${i}`,
+    entityKey: null,
+    type: 'payment.updated',
+    transactionStatus: 'accepted',
+    occurredAt: at,
+    receivedAt: at,
+    rawBody: Buffer.from(`{"i":${i}}`),
+    contentType: 'application/json',
+    payload: { i },
+    summary: {},
+  }));
+}
+
+async function withSchema<T>(url: string, run: (schema: string) => Promise<T>): Promise<T> {
+  const schema = `webpig_peers_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    return await run(schema);
+  } finally {
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  }
+}
+
+/** Events/s of webpig's worker, timed from start until every inserted event has succeeded. */
+export async function webpigPipeline(url: string, events: number, concurrency: number): Promise<number> {
+  return withSchema(url, async (schema) => {
+    const store = await PostgresStore.open(url, { schema, poolSize: POOL_SIZE });
+    try {
+      await store.migrate();
+      const all = deliveries(events);
+      for (let i = 0; i < all.length; i += 1000) await store.insertEvents(all.slice(i, i + 1000));
+      let finished = 0;
+      let done: () => void = () => undefined;
+      const allDone = new Promise<void>((resolve) => (done = resolve));
+      const worker = createWorker({
+        store,
+        pipelines: [pipeline],
+        concurrency,
+        logger: pino({ level: 'silent' }),
+        onResult: (_event, result) => {
+          if (result.status !== 'succeeded') throw new Error(`bench event ended ${result.status}`);
+          finished += 1;
+          if (finished === events) done();
+        },
+      });
+      const started = performance.now();
+      worker.start();
+      await allDone;
+      const seconds = (performance.now() - started) / 1000;
+      await worker.stop();
+      const succeeded = await store.countEvents({ status: 'succeeded' });
+      if (succeeded !== events) throw new Error(`expected ${events} succeeded events, found ${succeeded}`);
+      return events / seconds;
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+let dbosSchema: string | null = null;
+const noop = async (): Promise<boolean> => true;
+const tenSteps = DBOS.registerWorkflow(
+  async (i: number): Promise<number> => {
+    for (let step = 1; step <= STAGES; step++) await DBOS.runStep(noop, { name: `stage_${step}` });
+    return i;
+  },
+  { name: 'bench_ten_steps' },
+);
+
+/** DBOS Transact with its system database in a fresh schema of the same database. */
+export async function launchDbos(url: string): Promise<void> {
+  dbosSchema = `dbos_peers_${randomBytes(4).toString('hex')}`;
+  DBOS.setConfig({
+    name: 'webpig-peers',
+    systemDatabaseUrl: url,
+    systemDatabaseSchemaName: dbosSchema,
+    systemDatabasePoolSize: POOL_SIZE,
+    logLevel: 'error',
+  });
+  await DBOS.launch();
+}
+
+export async function shutdownDbos(url: string): Promise<void> {
+  await DBOS.shutdown();
+  if (dbosSchema === null) return;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`DROP SCHEMA IF EXISTS "${dbosSchema}" CASCADE`);
+  await admin.end();
+}
+
+/** Workflows/s: `concurrency` callers, each running workflows one after the other. */
+export async function dbosPipeline(events: number, concurrency: number, round: string): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < events) {
+        const i = next++;
+        const handle = await DBOS.startWorkflow(tenSteps, { workflowID: `${round}-${i}` })(i);
+        await handle.getResult();
+      }
+    }),
+  );
+  return events / ((performance.now() - started) / 1000);
+}
