@@ -1,6 +1,6 @@
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError } from '../api.js';
+import { api } from '../api.js';
 import { useSession } from '../context.js';
 import { jsonText } from '../format.js';
 import { explainError } from '../errors.js';
@@ -8,6 +8,7 @@ import { stageLabel } from '../labels.js';
 import type { Checkpoint, EventDetails, EventRow } from '../types.js';
 import { skipText } from './cells.js';
 import { ErrorExplained } from './ErrorExplained.js';
+import { RerunDialog } from './RerunDialog.js';
 import { isRetriable } from './EventsTable.js';
 import { ignoreText, technicalIgnoreDetail } from '../ignore-reasons.js';
 
@@ -213,18 +214,8 @@ interface StageSectionProps {
 function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNotice }: StageSectionProps) {
   const { t, formats, can, config, language } = useSession();
   const label = stageLabel(config, language, stage, pipeline);
-  const [busy, setBusy] = useState(false);
-  const rerun = async () => {
-    setBusy(true);
-    try {
-      await api.rerunStage(eventId, stage);
-      onNotice(t('rerunDone'));
-    } catch (error) {
-      onNotice(error instanceof ApiError ? error.message : t('unknownError'), true);
-    } finally {
-      setBusy(false);
-    }
-  };
+  // Re-running asks first: what will run with it, and why (RerunDialog).
+  const [confirming, setConfirming] = useState(false);
   return (
     <section class="stage" data-stage={stage}>
       <h3>
@@ -296,10 +287,11 @@ function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNot
         </>
       )}
       {can('stages:rerun') && checkpoint && (
-        <button type="button" class="small-button" disabled={busy} onClick={() => void rerun()}>
+        <button type="button" class="small-button" data-testid={`rerun-${stage}`} onClick={() => setConfirming(true)}>
           {t('rerun')} {label}
         </button>
       )}
+      {confirming && <RerunDialog eventId={eventId} stage={stage} pipeline={pipeline} onClose={() => setConfirming(false)} onNotice={onNotice} />}
     </section>
   );
 }
