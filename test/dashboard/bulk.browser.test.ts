@@ -15,6 +15,10 @@ import { AUTH, OPERATOR } from './fixtures.js';
 
 const skip = browserSkip();
 const SIZES = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
+const RERUN_WORDS = {
+  es: { note: /Nueva ejecución pedida por finance1@sentiretaller\.com \(también DIAN\) — motivo: la factura vuelve a estar activa/, missing: 'Escriba el motivo.', follows: 'estaba omitida por esta' },
+  en: { note: /Re-run asked by finance1@sentiretaller\.com \(also DIAN\) — reason: la factura vuelve a estar activa/, missing: 'Write the reason.', follows: 'was skipped because of it' },
+} as const;
 const WORDS = {
   es: { status: 'Estado', source: 'Fuente', open: 'Reintentar en bloque', failedStage: 'Etapa que falló', invoice: 'Factura WorldOffice', willRun: 'Se ejecutará', done: 'Ya hecha, no se repite', summary: '2 eventos · 4 ejecuciones de etapa', confirm: 'Reintentar 2 eventos', queued: '2 eventos quedaron en cola', missing: 'Escriba el motivo.' },
   en: { status: 'Status', source: 'Source', open: 'Bulk retry', failedStage: 'Stage that failed', invoice: 'WorldOffice invoice', willRun: 'Will run', done: 'Done, not repeated', summary: '2 events · 4 stage runs', confirm: 'Retry 2 events', queued: '2 events were queued', missing: 'Write the reason.' },
@@ -26,7 +30,9 @@ const failing = new Map<string, string>();
 const failWhenAsked = (stage: string) => (ctx: { event: { source: string } }) => {
   if (failing.get(`${ctx.event.source}:${stage}`)) throw new RetriableError(`${stage} is down`, { code: stage === 'crm_upsert' ? 'TIMEOUT' : 'HTTP_500' });
 };
-const countedInvoice = stages.stage('worldoffice_invoice', { label: { es: 'Factura WorldOffice', en: 'WorldOffice invoice' }, column: 'factura', dependsOn: ['fr360_query'] });
+const countedInvoice = stages.stage('worldoffice_invoice', {
+  label: { es: 'Factura WorldOffice', en: 'WorldOffice invoice' }, column: 'factura', dependsOn: ['fr360_query'], flag: 'INVOICE_ENABLED',
+});
 const PIPELINE = definePipeline({
   name: 'facturador',
   match: () => true,
@@ -47,7 +53,7 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
   before(async () => {
     server = await startDashboardServer({
       columns: [{ key: 'crm', label: 'CRM' }, { key: 'factura', label: 'Factura' }, { key: 'dian', label: 'DIAN' }],
-      flags: [],
+      flags: [{ key: 'INVOICE_ENABLED', description: 'Invoices', default: true, allowed: ['operator'] }],
       pipelines: [PIPELINE],
       sources: [],
       auth: AUTH,
@@ -156,6 +162,54 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
             assert.ok(width <= SIZES.phone.width, `no sideways scrolling on a phone (page is ${width}px wide)`);
           }
           assert.deepEqual(seen.dialogs, []);
+          assert.deepEqual(seen.errors, []);
+        } finally {
+          await close();
+        }
+      });
+    }
+  }
+
+  for (const language of ['es', 'en'] as const) {
+    for (const size of ['desktop', 'phone'] as const) {
+      const words = RERUN_WORDS[language];
+      test(`${size}, ${language}: re-running a stage skipped by its flag offers the stages its skip blocked, asks a reason, shows it in the history`, async () => {
+        const at = () => ({ actor: 'ana', now: new Date() });
+        await server.store.setFlag({ key: 'INVOICE_ENABLED', value: false, ...at() });
+        const id = await insert(server.store, { source: `rerun-${size}-${language}`, receivedAt: clock.now(), summary: { customer: { name: 'Pedro Díaz' } } });
+        clock.ms = Date.now() + 1000;
+        assert.equal((await claimAndRun(server.store, [PIPELINE], clock))?.status, 'succeeded');
+        assert.equal((await server.store.getCheckpoints(id)).find((c) => c.stage === 'worldoffice_dian_emission')?.skipReason?.kind, 'dependency');
+        await server.store.setFlag({ key: 'INVOICE_ENABLED', value: true, ...at() });
+        const { page, seen, close } = await openPage(language, size);
+        try {
+          await page.locator(`tr[data-event-id="${id}"] button[data-column="factura"]`).click();
+          const panel = page.getByTestId('details-panel');
+          await panel.getByTestId('rerun-worldoffice_invoice').click();
+          const dialog = page.getByTestId('rerun-dialog');
+          await dialog.getByTestId('plan').waitFor();
+          const run = await dialog.locator('.plan-group[data-action="run"] .plan-stage').evaluateAll((s) => s.map((x) => x.getAttribute('data-stage')));
+          assert.deepEqual(run, ['worldoffice_invoice', 'worldoffice_dian_emission']);
+          assert.match((await dialog.locator('.plan-stage[data-stage="worldoffice_dian_emission"]').textContent()) ?? '', new RegExp(words.follows));
+          await dialog.getByTestId('rerun-follows').waitFor();
+          await dialog.getByTestId('rerun-confirm').click();
+          await dialog.getByText(words.missing).waitFor();
+          assert.equal((await server.store.getEvent(id))?.status, 'succeeded', 'no reason, no change');
+          await screenshot(page, `rerun-${size}-${language}-01-dialog`);
+          await dialog.getByTestId('rerun-reason').fill('la factura vuelve a estar activa');
+          await dialog.getByTestId('rerun-confirm').click();
+          await dialog.waitFor({ state: 'detached' });
+          clock.ms = Date.now() + 1000;
+          assert.deepEqual((await claimAndRun(server.store, [PIPELINE], clock))?.stagesRun, ['worldoffice_invoice', 'worldoffice_dian_emission']);
+          assert.ok((await server.store.getCheckpoints(id)).every((c) => c.status === 'success'), 'no skip reason left false');
+
+          await page.keyboard.press('Escape');
+          await panel.waitFor({ state: 'detached' });
+          await page.locator(`tr[data-event-id="${id}"] .id-cell a`).click();
+          const note = page.getByTestId('details-panel').getByTestId('operator-note');
+          await note.waitFor();
+          assert.match((await note.textContent()) ?? '', words.note);
+          await screenshot(page, `rerun-${size}-${language}-02-history`);
           assert.deepEqual(seen.errors, []);
         } finally {
           await close();

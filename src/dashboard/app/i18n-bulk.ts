@@ -53,6 +53,10 @@ const es = {
   rerunBody: 'Se ejecutará de nuevo con la misma clave de idempotencia (el otro sistema no debe duplicar el efecto).',
   rerunAlso: 'También se ejecutarán las etapas que se omitieron por esta.',
   rerunReason: 'Motivo (queda en el historial del evento)',
+  noteRetry: 'Reintento pedido por',
+  noteRerun: 'Nueva ejecución pedida por',
+  noteAlso: 'también',
+  noteReason: 'motivo:',
 };
 
 type BulkKey = keyof typeof es;
@@ -106,6 +110,10 @@ const en: Record<BulkKey, string> = {
   rerunBody: 'It runs again with the same idempotency key (the other system must not repeat the effect).',
   rerunAlso: 'The stages skipped because of it will run too.',
   rerunReason: 'Reason (kept in the event history)',
+  noteRetry: 'Retry asked by',
+  noteRerun: 'Re-run asked by',
+  noteAlso: 'also',
+  noteReason: 'reason:',
 };
 
 export type BulkText = (key: BulkKey) => string;

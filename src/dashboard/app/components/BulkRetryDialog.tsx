@@ -161,7 +161,9 @@ export function BulkRetryDialog({ filters, onClose, onDone }: { filters: EventFi
             {field(w('bulkUntil'), <input type="date" value={form.until} onChange={(e) => set({ until: value(e) })} />)}
             <div class="dialog-buttons bulk-wide">
               <button type="button" onClick={onClose}>{t('cancel')}</button>
-              <button type="submit" class={phase.kind === 'preview' ? '' : 'primary'} disabled={loading} data-testid="bulk-preview-button">
+              {/* Once a preview is shown, confirming it is the main action; this one only refreshes it. */}
+              <button type={phase.kind === 'preview' ? 'button' : 'submit'} class={phase.kind === 'preview' ? '' : 'primary'} disabled={loading}
+                data-testid="bulk-preview-button" onClick={phase.kind === 'preview' ? () => void preview() : undefined}>
                 {loading ? w('bulkLoading') : w('bulkPreviewButton')}
               </button>
             </div>
@@ -181,6 +183,7 @@ export function BulkRetryDialog({ filters, onClose, onDone }: { filters: EventFi
         {phase.kind === 'result' && (
           <div class="bulk-result" role="status" data-testid="bulk-result">
             <p class="ok-text" data-testid="bulk-queued"><strong>{phase.result.queued.length}</strong> {w('bulkResultQueued')}</p>
+            {phase.result.queued.length > 0 && <p class="small muted">{phase.result.queued.map((q) => `#${q.eventId}`).join(', ')}</p>}
             {phase.result.refused.length > 0 && (
               <>
                 <p class="error-text"><strong>{phase.result.refused.length}</strong> {w('bulkResultRefused')}</p>

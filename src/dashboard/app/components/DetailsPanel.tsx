@@ -9,6 +9,7 @@ import type { Checkpoint, EventDetails, EventRow } from '../types.js';
 import { skipText } from './cells.js';
 import { ErrorExplained } from './ErrorExplained.js';
 import { RerunDialog } from './RerunDialog.js';
+import { operatorNote } from '../operator-notes.js';
 import { isRetriable } from './EventsTable.js';
 import { ignoreText, technicalIgnoreDetail } from '../ignore-reasons.js';
 
@@ -92,13 +93,16 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
           <section>
             {details.logs.length > 0 && <h3>{t('logs')}</h3>}
             <ul class="logs">
-              {details.logs.map((entry, index) => (
-                <li key={index} class={`log-${entry.level}`}>
-                  <span class="muted small">{formats.dateTime(entry.at)}</span>{' '}
-                  {entry.stage && <b>{stageLabel(config, language, entry.stage, event?.pipeline ?? null)}</b>} {entry.message}
-                  {entry.fields && <pre class="json">{jsonText(entry.fields)}</pre>}
-                </li>
-              ))}
+              {details.logs.map((entry, index) => {
+                const note = operatorNote(entry, language, (stage) => stageLabel(config, language, stage, event?.pipeline ?? null));
+                return (
+                  <li key={index} class={`log-${entry.level}`} data-testid={note ? 'operator-note' : undefined}>
+                    <span class="muted small">{formats.dateTime(entry.at)}</span>{' '}
+                    {entry.stage && <b>{stageLabel(config, language, entry.stage, event?.pipeline ?? null)}</b>} {note ?? entry.message}
+                    {entry.fields && !note && <pre class="json">{jsonText(entry.fields)}</pre>}
+                  </li>
+                );
+              })}
             </ul>
             <h3>{t('raw')}</h3>
             <pre class="json" data-testid="raw-payload">{details.raw}</pre>
