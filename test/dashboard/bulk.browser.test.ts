@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { definePipeline } from '../../src/core/pipeline.js';
 import { RetriableError } from '../../src/core/errors.js';
-import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage, type DashboardServer } from '../helpers/browser.js';
+import { ARTIFACTS_DIR, browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage, type DashboardServer } from '../helpers/browser.js';
 import { claimAndRun, CountingStages, insert, TestClock } from '../helpers/engine-fixtures.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 
@@ -209,7 +209,9 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
           const note = page.getByTestId('details-panel').getByTestId('operator-note');
           await note.waitFor();
           assert.match((await note.textContent()) ?? '', words.note);
-          await screenshot(page, `rerun-${size}-${language}-02-history`);
+          await note.scrollIntoViewIfNeeded();
+          // The panel is fixed over the list: the viewport, not the full page, shows what a person sees.
+          await page.screenshot({ path: `${ARTIFACTS_DIR}/rerun-${size}-${language}-02-history.png` });
           assert.deepEqual(seen.errors, []);
         } finally {
           await close();
