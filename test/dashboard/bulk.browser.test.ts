@@ -219,4 +219,39 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
       });
     }
   }
+
+  for (const [language, size] of [['es', 'desktop'], ['en', 'phone']] as const) {
+    test(`${size}, ${language}: turning a flag back on offers to run what it skipped, with the same preview`, async () => {
+      await server.store.setFlag({ key: 'INVOICE_ENABLED', value: false, actor: 'ana', now: new Date() });
+      const id = await insert(server.store, { source: `flag-${language}`, receivedAt: clock.now(), summary: { customer: { name: 'Rosa Gil' } } });
+      clock.ms = Date.now() + 1000;
+      assert.equal((await claimAndRun(server.store, [PIPELINE], clock))?.status, 'succeeded');
+      const { page, seen, close } = await openPage(language, size);
+      try {
+        await page.goto(`${server.baseUrl}/#/flags`);
+        await page.locator('#flag-INVOICE_ENABLED').click();
+        const confirm = page.getByTestId('confirm-dialog');
+        await confirm.getByTestId('confirm-reason').fill('ERP de nuevo en línea');
+        await confirm.getByTestId('confirm-button').click();
+        await page.getByTestId('flag-offer').waitFor();
+        assert.equal((await server.store.getFlag('INVOICE_ENABLED'))?.value, true);
+        await page.getByTestId('flag-offer-worldoffice_invoice').click();
+        const dialog = page.getByTestId('bulk-dialog');
+        const preview = dialog.getByTestId('bulk-preview');
+        await preview.waitFor();
+        assert.equal(await preview.getAttribute('data-count'), '1', 'only the event whose invoice was skipped');
+        const run = await preview.locator(`li[data-event-id="${id}"] .plan-group[data-action="run"] .plan-stage`).evaluateAll((s) => s.map((x) => x.getAttribute('data-stage')));
+        assert.deepEqual(run, ['worldoffice_invoice', 'worldoffice_dian_emission']);
+        await screenshot(page, `flag-offer-${size}-${language}`);
+        await dialog.getByTestId('bulk-reason').fill('ERP de nuevo en línea');
+        await dialog.getByTestId('bulk-confirm').click();
+        await dialog.getByTestId('bulk-result').waitFor();
+        clock.ms = Date.now() + 1000;
+        assert.deepEqual((await claimAndRun(server.store, [PIPELINE], clock))?.stagesRun, ['worldoffice_invoice', 'worldoffice_dian_emission']);
+        assert.deepEqual(seen.errors, []);
+      } finally {
+        await close();
+      }
+    });
+  }
 });

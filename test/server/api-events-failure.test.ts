@@ -69,7 +69,9 @@ describe('GET /api/events: where and why (failure), needs attention, pipelines',
       name: 'invoice_extraction',
       label: { es: 'Lectura de la factura', en: 'Invoice look-up' },
       column: null,
+      flag: null,
     });
     assert.equal(config.pipelines[0]?.stages[1]?.label, null);
+    assert.equal((config.pipelines[0]?.stages[1] as { flag?: string } | undefined)?.flag, 'MEMBERSHIPS_ENABLED', 'the page can offer what a flag skipped');
   });
 });

@@ -34,7 +34,8 @@ export interface PipelineInfo {
   name: string;
   /** Keys of the columns this pipeline's stages use, in the configured order. */
   columns: string[];
-  stages: Array<{ name: string; label: StageLabel | null; column: string | null }>;
+  /** `flag`: the flag that turns the stage off (servers before bulk actions do not send it). */
+  stages: Array<{ name: string; label: StageLabel | null; column: string | null; flag?: string | null }>;
 }
 
 export interface DashboardConfig {

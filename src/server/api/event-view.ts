@@ -44,7 +44,7 @@ export function resolveColumns(columns: ColumnConfig[] | undefined, pipelines: P
 export interface PipelineView {
   name: string;
   columns: string[];
-  stages: Array<{ name: string; label: StageLabel | null; column: string | null }>;
+  stages: Array<{ name: string; label: StageLabel | null; column: string | null; flag: string | null }>;
 }
 
 export function pipelineViews(columns: ResolvedColumn[], pipelines: PipelineDefinition[]): PipelineView[] {
@@ -53,7 +53,7 @@ export function pipelineViews(columns: ResolvedColumn[], pipelines: PipelineDefi
     return {
       name: pipeline.name,
       columns: columns.filter((column) => own.has(column.key)).map((column) => column.key),
-      stages: pipeline.stages.map((stage) => ({ name: stage.name, label: stage.label ?? null, column: stage.column ?? null })),
+      stages: pipeline.stages.map((stage) => ({ name: stage.name, label: stage.label ?? null, column: stage.column ?? null, flag: stage.flag ?? null })),
     };
   });
 }

@@ -202,7 +202,7 @@ export const OPENAPI_DOCUMENT = {
               properties: {
                 name: { type: 'string' },
                 columns: { type: 'array', items: { type: 'string' } },
-                stages: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, label: { type: ['string', 'object', 'null'] }, column: { type: ['string', 'null'] } } } },
+                stages: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, label: { type: ['string', 'object', 'null'] }, column: { type: ['string', 'null'] }, flag: { type: ['string', 'null'] } } } },
               },
             },
           },

@@ -24,6 +24,8 @@ interface Form {
   until: string;
 }
 
+export type BulkForm = Form;
+
 type Phase = { kind: 'filter' } | { kind: 'preview'; preview: BulkPreview } | { kind: 'running'; done: number; total: number } | { kind: 'result'; result: BulkResult };
 
 function formFrom(filters: EventFilters): Form {
@@ -52,10 +54,18 @@ function requestFrom(form: Form, timeZone: string): BulkRequest {
  * Bulk retry or re-run from the events list's filter: filter → preview (how many events, and
  * for each the stages that will run, be skipped or are done) → reason → progress → result.
  */
-export function BulkRetryDialog({ filters, onClose, onDone }: { filters: EventFilters; onClose: () => void; onDone: () => void }) {
+interface BulkRetryDialogProps {
+  filters: EventFilters;
+  /** Choices made for the person (e.g. re-run what a flag skipped); then the preview opens at once. */
+  initial?: Partial<Form>;
+  onClose: () => void;
+  onDone: () => void;
+}
+
+export function BulkRetryDialog({ filters, initial, onClose, onDone }: BulkRetryDialogProps) {
   const { t, config, language, can } = useSession();
   const w = bulkText(language);
-  const [form, setForm] = useState<Form>(() => formFrom(filters));
+  const [form, setForm] = useState<Form>(() => ({ ...formFrom(filters), ...initial }));
   const [phase, setPhase] = useState<Phase>({ kind: 'filter' });
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -72,6 +82,10 @@ export function BulkRetryDialog({ filters, onClose, onDone }: { filters: EventFi
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [phase.kind]);
+
+  useEffect(() => {
+    if (initial) void preview();
+  }, []);
 
   const preview = async () => {
     setLoading(true);
