@@ -7,6 +7,7 @@ import type { Language } from './i18n.js';
 const es = {
   bulkOpen: 'Reintentar en bloque',
   bulkTitle: 'Reintentar en bloque',
+  bulkTitleRerun: 'Volver a ejecutar en bloque',
   bulkIntro: 'Elija qué eventos. Antes de hacer nada verá cuántos son y, para cada uno, qué etapas se ejecutarán.',
   bulkMode: 'Acción',
   bulkModeRetry: 'Reintentar eventos fallidos',
@@ -66,6 +67,7 @@ type BulkKey = keyof typeof es;
 const en: Record<BulkKey, string> = {
   bulkOpen: 'Bulk retry',
   bulkTitle: 'Bulk retry',
+  bulkTitleRerun: 'Bulk re-run',
   bulkIntro: 'Choose which events. Before anything is done you will see how many and, for each, which stages will run.',
   bulkMode: 'Action',
   bulkModeRetry: 'Retry failed events',

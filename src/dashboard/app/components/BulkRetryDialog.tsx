@@ -120,8 +120,8 @@ export function BulkRetryDialog({ filters, initial, onClose, onDone }: BulkRetry
     onDone();
   };
 
-  const field = (label: string, control: ComponentChild) => (
-    <label>
+  const field = (label: string, control: ComponentChild, wide = false) => (
+    <label class={wide ? 'bulk-wide' : undefined}>
       {label}
       {control}
     </label>
@@ -130,7 +130,7 @@ export function BulkRetryDialog({ filters, initial, onClose, onDone }: BulkRetry
   return (
     <div class="overlay overlay-center" onClick={(click) => click.target === click.currentTarget && editing && onClose()}>
       <div class="dialog bulk-dialog" role="dialog" aria-modal="true" aria-label={w('bulkTitle')} data-testid="bulk-dialog" data-phase={phase.kind}>
-        <h2>{w('bulkTitle')}</h2>
+        <h2>{form.mode === 'rerun' ? w('bulkTitleRerun') : w('bulkTitle')}</h2>
         {editing && (
           <form class="bulk-filter" onSubmit={(submit) => (submit.preventDefault(), void preview())}>
             <p class="muted small bulk-wide">{w('bulkIntro')}</p>
@@ -140,7 +140,7 @@ export function BulkRetryDialog({ filters, initial, onClose, onDone }: BulkRetry
                   <option value="retry">{w('bulkModeRetry')}</option>
                   <option value="rerun">{w('bulkModeRerun')}</option>
                 </select>
-              ))}
+              ), true)}
             {form.mode === 'rerun' &&
               field(w('bulkRerunStage'), (
                 <select value={form.rerun} required data-testid="bulk-rerun" onChange={(e) => set({ rerun: value(e) })}>
