@@ -166,8 +166,9 @@ async function selectAndPlan(
 ): Promise<BulkPreview> {
   checkBulkRequest(pipelines, request);
   const rerun = request.rerun ?? null;
-  const events = await selectEvents(store, storeFilterFor(request));
   const only = onlyIds ? new Set(onlyIds) : null;
+  // The whole selection is read (its size is checked), but only the asked-for ids are planned.
+  const events = (await selectEvents(store, storeFilterFor(request))).filter((e) => !only || only.has(e.id));
   const checkpoints = await store.getCheckpointsForEvents(events.map((e) => e.id));
   const flags = await flagValues(store);
   const preview: BulkPreview = { mode: rerun ? 'rerun' : 'retry', rerun, count: 0, stagesToRun: 0, events: [], excluded: [] };
@@ -177,7 +178,6 @@ async function selectAndPlan(
     else preview.excluded.push({ reason, count: 1 });
   };
   for (const event of events) {
-    if (only && !only.has(event.id)) continue;
     const own = checkpoints.get(event.id) ?? [];
     if (!matchesCode(request.filter, event, own)) continue;
     const pipeline = pipelineOf(pipelines, event);
