@@ -22,6 +22,7 @@ export class CliFailure extends WebpigError {}
 const USAGE_CODES = new Set([
   'USAGE',
   'INVALID_ARGUMENT',
+  'BULK_TOO_LARGE',
   'CONFIG_INVALID',
   'CONFIG_NOT_FOUND',
   'CONFIG_LOAD_FAILED',

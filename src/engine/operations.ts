@@ -4,8 +4,9 @@
  */
 import { StoreError, WebpigError } from '../core/errors.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
-import type { EventRecord, EventStatus } from '../core/types.js';
+import type { EventRecord, EventStatus, JsonObject } from '../core/types.js';
 import type { Store } from '../store/store.js';
+import { planEventRun, type EventRunPlan } from './run-plan.js';
 import { choosePipeline } from './runner.js';
 
 /** An operator asked for something about an event that does not exist. */
@@ -39,6 +40,7 @@ export async function retryEvent(
   actor: string,
   remoteAddress: string | null = null,
   at: Date = new Date(),
+  reason: string | null = null,
 ): Promise<EventRecord> {
   const before = await store.getEvent(eventId);
   if (!before) throw new EventNotFoundError(eventId);
@@ -54,10 +56,11 @@ export async function retryEvent(
     actor,
     action: 'event.retry',
     target: `event:${eventId}`,
-    details: { previousStatus: before.status, manualRetries: event.manualRetries },
+    details: { previousStatus: before.status, manualRetries: event.manualRetries, ...reasonField(reason) },
     remoteAddress,
     at,
   });
+  await noteOnEvent(store, eventId, null, actor, reason, 'retry', at);
   if (event.manualRetries > 1) {
     await store.recordAlert({
       at,
@@ -91,19 +94,16 @@ export async function retryDead(
 }
 
 /**
- * Re-runs one stage on purpose: its checkpoint goes back to `pending` (history kept) and the
- * event back to the queue. The stage runs again with the same idempotency key, so a
- * deduplicating receiver still does the effect once; stages after it are not re-run.
+ * What re-running `stage` of the event will do: that stage, and the stages it had blocked
+ * (skipped because it was skipped: their reason is re-evaluated), with flags as they are now.
+ * The same plan rerunStage applies, so a preview shown before it cannot differ from it.
  */
-export async function rerunStage(
+export async function planStageRerun(
   store: Store,
   pipelines: readonly PipelineDefinition[],
   eventId: number,
   stage: string,
-  actor: string,
-  remoteAddress: string | null = null,
-  at: Date = new Date(),
-): Promise<EventRecord> {
+): Promise<{ event: EventRecord; plan: EventRunPlan }> {
   const event = await store.getEvent(eventId);
   if (!event) throw new EventNotFoundError(eventId);
   const pipeline = choosePipeline(pipelines, event);
@@ -113,22 +113,97 @@ export async function rerunStage(
       `event ${eventId} has no stage "${stage}"${pipeline ? ` (pipeline "${pipeline.name}")` : ''}`,
     );
   }
+  const [checkpoints, flags] = await Promise.all([store.getCheckpoints(eventId), flagValues(store)]);
+  return { event, plan: planEventRun(pipeline, checkpoints, flags, stage) };
+}
+
+/** The flags' values now; a flag the store lacks counts as on, as in the runner. */
+export async function flagValues(store: Store): Promise<(key: string) => boolean> {
+  const values = new Map((await store.listFlags()).map((f) => [f.key, f.value]));
+  return (key) => values.get(key) ?? true;
+}
+
+/**
+ * Re-runs one stage on purpose, and what it had blocked (planStageRerun): their checkpoints go
+ * back to `pending` (history kept) in one store call and the event back to the queue. The
+ * stage runs again with the same idempotency key, so a deduplicating receiver still does the
+ * effect once; stages after it that had succeeded are not re-run.
+ */
+export async function rerunStage(
+  store: Store,
+  pipelines: readonly PipelineDefinition[],
+  eventId: number,
+  stage: string,
+  actor: string,
+  remoteAddress: string | null = null,
+  at: Date = new Date(),
+  reason: string | null = null,
+): Promise<EventRecord> {
+  const { event, plan } = await planStageRerun(store, pipelines, eventId, stage);
+  await applyRerunPlan(store, event, stage, plan, { actor, remoteAddress, at, reason });
+  const updated = await store.getEvent(eventId);
+  if (!updated) throw new EventNotFoundError(eventId);
+  return updated;
+}
+
+export interface OperatorStamp {
+  actor: string;
+  remoteAddress: string | null;
+  at: Date;
+  reason: string | null;
+}
+
+/** Resets the plan's checkpoints (one store call), audits `stage.rerun` and notes it on the event. */
+export async function applyRerunPlan(
+  store: Store,
+  event: EventRecord,
+  stage: string,
+  plan: EventRunPlan,
+  stamp: OperatorStamp,
+  extra: JsonObject = {},
+): Promise<void> {
   try {
-    await store.resetStage(eventId, stage, at);
+    await store.resetStage(event.id, plan.reset, stamp.at);
   } catch (err) {
     // The store checks the lease atomically with the reset (a worker may claim meanwhile).
     if (err instanceof StoreError && err.code === 'EVENT_BUSY') throw new OperationRefusedError('EVENT_BUSY', err.message);
     throw err;
   }
+  const following = plan.reset.filter((s) => s !== stage);
   await store.appendAudit({
-    actor,
+    actor: stamp.actor,
     action: 'stage.rerun',
-    target: `event:${eventId}`,
-    details: { stage, previousStatus: event.status },
-    remoteAddress,
-    at,
+    target: `event:${event.id}`,
+    details: { stage, previousStatus: event.status, ...(following.length ? { following } : {}), ...reasonField(stamp.reason), ...extra },
+    remoteAddress: stamp.remoteAddress,
+    at: stamp.at,
   });
-  const updated = await store.getEvent(eventId);
-  if (!updated) throw new EventNotFoundError(eventId);
-  return updated;
+  await noteOnEvent(store, event.id, stage, stamp.actor, stamp.reason, 'rerun', stamp.at, following);
+}
+
+function reasonField(reason: string | null): { reason?: string } {
+  return reason ? { reason } : {};
+}
+
+/** A line in the event's own log, so its history shows who re-ran what and why. */
+async function noteOnEvent(
+  store: Store,
+  eventId: number,
+  stage: string | null,
+  actor: string,
+  reason: string | null,
+  action: 'retry' | 'rerun',
+  at: Date,
+  following: string[] = [],
+): Promise<void> {
+  const what = action === 'retry' ? 'retry' : `re-run of ${stage}${following.length ? ` and ${following.join(', ')}` : ''}`;
+  await store.appendEventLogs(eventId, [
+    {
+      at,
+      level: 'info',
+      stage,
+      message: `${what} by ${actor}${reason ? `: ${reason}` : ''}`,
+      fields: { operator: actor, action, reason, ...(following.length ? { following } : {}) },
+    },
+  ]);
 }

@@ -407,12 +407,13 @@ export interface Store {
   /** Checkpoints of many events at once, for list views (no N+1). */
   getCheckpointsForEvents(eventIds: number[]): Promise<Map<number, CheckpointRecord[]>>;
   /**
-   * Deliberate re-run of one stage: its checkpoint goes back to `pending` (history kept) and
-   * the event back to queued. Refused with EVENT_BUSY, changing nothing, while a worker holds a
-   * live lease on the event (checked atomically with the reset). The caller checks permissions
-   * and audits.
+   * Deliberate re-run of one stage, or of several at once (a stage and the stages it had
+   * blocked: one transaction, so no worker can run the event with only some of them reset):
+   * their checkpoints go back to `pending` (history kept) and the event back to queued.
+   * Refused with EVENT_BUSY, changing nothing, while a worker holds a live lease on the event
+   * (checked atomically with the reset). The caller checks permissions and audits.
    */
-  resetStage(eventId: number, stage: string, now: Date): Promise<void>;
+  resetStage(eventId: number, stages: string | readonly string[], now: Date): Promise<void>;
   getEventLogs(eventId: number): Promise<EventLogEntry[]>;
   /** The HTTP calls every attempt of the event's stages recorded, oldest first. */
   getStageExchanges(eventId: number): Promise<StageExchange[]>;

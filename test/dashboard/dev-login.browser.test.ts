@@ -131,6 +131,11 @@ describe('Web Pig in Chromium (demo mode, dev sign-in, permissions)', { skip }, 
     await panel.getByRole('button', { name: 'Volver a ejecutar crm_upsert' }).waitFor();
     await screenshot(page, 'demo-04-operator');
     await panel.getByRole('button', { name: 'Volver a ejecutar crm_upsert' }).click();
+    // A re-run asks first, with what will run and a reason (kept in the event's history).
+    const dialog = page.getByTestId('rerun-dialog');
+    await dialog.getByTestId('plan').waitFor();
+    await dialog.getByTestId('rerun-reason').fill('el CRM volvió');
+    await dialog.getByTestId('rerun-confirm').click();
     await page.locator('[data-testid="notice"][role="status"]').waitFor();
     const checkpoint = (await server.store.getCheckpoints(deadEventId)).find((c) => c.stage === 'crm_upsert');
     assert.equal(checkpoint?.status, 'pending', 're-run puts the stage back to pending');

@@ -140,7 +140,7 @@ describe('engine CLI commands', () => {
     assert.deepEqual([missing.exitCode, missing.err], [1, 'webpig: event 424242 does not exist'], 'well-formed but not there: a failure, not a usage error');
   });
 
-  it('retry --status dead requeues every dead event', async () => {
+  it('retry --status dead --reason requeues every dead event', async () => {
     // The event retried above fails again at `dian` and is dead once more.
     const store = await deps.openStore();
     try {
@@ -148,12 +148,14 @@ describe('engine CLI commands', () => {
     } finally {
       await store.close();
     }
-    const requeued = await cli('retry', '--status', 'dead');
+    const unexplained = await cli('retry', '--status', 'dead');
+    assert.equal(unexplained.exitCode, 2, 'a bulk retry needs a reason');
+    const requeued = await cli('retry', '--status', 'dead', '--reason', 'DIAN fixed the NIT');
     assert.equal(requeued.exitCode, 0);
-    assert.equal(requeued.out, `1 dead events queued again: ${deadId}`);
+    assert.match(requeued.out, new RegExp(`^1 events queued again: ${deadId}$`, 'm'));
     assert.match((await cli('events', '--status', 'queued')).out, new RegExp(`^${deadId}\\s+queued`, 'm'));
-    const none = await cli('retry', '--status', 'dead');
-    assert.equal(none.out, 'no dead events');
+    const none = await cli('retry', '--status', 'dead', '--reason', 'again');
+    assert.match(none.out, /^no events match: nothing to retry$/m);
   });
 
   it('retry --wait says when the event failed again and when its next attempt is, exit 1', async () => {

@@ -71,7 +71,9 @@ describe('GET /api/events: where and why (failure), needs attention, pipelines',
       column: null,
       dependsOn: [],
       maxAttempts: 4,
+      flag: null,
     });
     assert.equal(config.pipelines[0]?.stages[1]?.label, null);
+    assert.equal((config.pipelines[0]?.stages[1] as { flag?: string } | undefined)?.flag, 'MEMBERSHIPS_ENABLED', 'the page can offer what a flag skipped');
   });
 });

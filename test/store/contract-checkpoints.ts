@@ -233,6 +233,31 @@ export function checkpointContract(ctx: ContractContext): void {
       assert.equal((await claim(ctx.store, 'w2', at(MINUTE)))?.id, id);
     });
 
+    it('resetStage of several stages resets exactly those, together, and queues the event once', async () => {
+      const id = await heldEvent();
+      for (const stage of ['invoice', 'accounting', 'dian', 'crm']) {
+        await ctx.store.recordStageOutcome({
+          eventId: id,
+          stage,
+          leaseOwner: 'w',
+          attempt: 0,
+          startedAt: null,
+          completedAt: at(10),
+          outcome: stage === 'crm' ? { status: 'success', data: null } : { status: 'skipped', skipReason: { kind: 'flag', flag: 'F', value: false } },
+        });
+      }
+      await ctx.store.finishEvent({ eventId: id, leaseOwner: 'w', status: 'succeeded', now: at(20) });
+      await ctx.store.resetStage(id, ['invoice', 'accounting', 'dian'], at(MINUTE));
+      const statuses = Object.fromEntries((await ctx.store.getCheckpoints(id)).map((c) => [c.stage, [c.status, c.skipReason]]));
+      assert.deepEqual(statuses, {
+        invoice: ['pending', null],
+        accounting: ['pending', null],
+        dian: ['pending', null],
+        crm: ['success', null],
+      });
+      assert.equal((await ctx.store.getEvent(id))?.status, 'queued');
+    });
+
     it('resetStage refuses an event a worker holds a live lease on, and changes nothing', async () => {
       const id = await heldEvent();
       await ctx.store.recordStageStart({ eventId: id, stage: 'crm', leaseOwner: 'w', attempt: 1, startedAt: at(0) });

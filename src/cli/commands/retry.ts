@@ -1,18 +1,18 @@
 /**
- * `webpig retry ID [--wait [--timeout S]]` and `webpig retry --status dead`: put events back in
- * the queue. They resume from their checkpoints; nothing that succeeded runs again. Which
- * events may be retried is the engine's rule (MANUALLY_RETRIABLE), the same as the API's.
- * Deps: see cli-deps.ts.
+ * `webpig retry ID [--wait [--timeout S]] [--reason TEXT]`: put one event back in the queue. It
+ * resumes from its checkpoints; nothing that succeeded runs again. Which events may be retried
+ * is the engine's rule (MANUALLY_RETRIABLE), the same as the API's. The bulk form (`--status
+ * dead --stage … --dry-run`) is in retry-bulk.ts. Deps: see cli-deps.ts.
  */
 import type { Command } from 'commander';
 import type { EventRecord } from '../../core/types.js';
-import { EventNotFoundError, retryDead, retryEvent } from '../../engine/operations.js';
+import { EventNotFoundError, retryEvent } from '../../engine/operations.js';
 import type { Store } from '../../store/store.js';
 import { cliFormats, type CliFormats } from '../format.js';
 import { CliFailure, cliActor, parsePositiveInt, UsageError, withStore, type EngineCliDeps } from './cli-deps.js';
+import { bulkRetry, isBulkRetry, type BulkRetryOptions } from './retry-bulk.js';
 
-interface RetryOptions {
-  status?: string;
+interface RetryOptions extends BulkRetryOptions {
   wait?: boolean;
   timeout: string;
 }
@@ -25,24 +25,30 @@ export function register(program: Command, deps: EngineCliDeps): void {
     .command('retry')
     .description('put a dead or retrying event back in the queue (it resumes from its checkpoints)')
     .argument('[id]', 'event id')
-    .option('--status <status>', 'retry every event in this status (only "dead")')
+    .option('--status <status>', 'bulk: retry events in this status: dead, retrying, or dead,retrying')
+    .option('--stage <stage>', 'bulk: only events whose stage STAGE failed')
+    .option('--code <code>', 'bulk: only events with a failed stage with this error code (e.g. HTTP_404)')
+    .option('--since <date>', 'bulk: received at or after (2026-12-01, midnight in the config time zone, or 2026-12-01T08:00:00-05:00)')
+    .option('--until <date>', 'bulk: received before (same forms as --since)')
+    .option('--source <source>', 'bulk: only events from this source')
+    .option('--pipeline <pipeline>', 'bulk: only events of this pipeline')
+    .option('--rerun <stage>', 'bulk: re-run this stage where it did not succeed, and the stages it had blocked')
+    .option('--dry-run', 'bulk: print what would run, event by event, and change nothing')
+    .option('--reason <text>', 'why (kept in the audit log and the event history; needed for a bulk run)')
+    .option('--json', 'bulk: print the preview (and result) as JSON')
     .option('--wait', 'follow the event until a worker has run it; exit 0 if it succeeded, 1 if not')
     .option('--timeout <seconds>', 'with --wait: give up after this long (exit 1)', '120')
     .action(async (id: string | undefined, opts: RetryOptions) => {
-      if (id !== undefined && opts.status !== undefined) throw new UsageError('give an event id or --status dead, not both');
-      if (id === undefined && opts.status === undefined) throw new UsageError('give an event id, or --status dead');
-      if (opts.status !== undefined && opts.status !== 'dead') throw new UsageError(`--status must be "dead", got "${opts.status}"`);
+      const bulk = isBulkRetry(opts);
+      if (id !== undefined && bulk) throw new UsageError('give an event id or a filter (--status dead …), not both');
+      if (id === undefined && !bulk) throw new UsageError('give an event id, or --status dead (with --dry-run to preview)');
       if (opts.wait && id === undefined) throw new UsageError('--wait follows one event: give its id');
+      if (bulk) return bulkRetry(deps, opts);
       const timeoutMs = parsePositiveInt(opts.timeout, '--timeout') * 1000;
-      const eventId = id === undefined ? null : parsePositiveInt(id, 'event id');
+      const eventId = parsePositiveInt(id!, 'event id');
       const formats = opts.wait ? cliFormats(await deps.loadConfigForReading()) : null;
       await withStore(deps.openStore, async (store) => {
-        if (eventId === null) {
-          const ids = await retryDead(store, cliActor());
-          console.log(ids.length === 0 ? 'no dead events' : `${ids.length} dead events queued again: ${ids.join(', ')}`);
-          return;
-        }
-        const event = await retryEvent(store, eventId, cliActor());
+        const event = await retryEvent(store, eventId, cliActor(), null, new Date(), opts.reason?.trim() || null);
         console.log(`event ${event.id} queued again (retried by hand ${event.manualRetries} times)`);
         if (formats) await followToOutcome(store, event, timeoutMs, formats);
       });

@@ -1,6 +1,10 @@
 import type {
   AlertView,
   AuditEntryView,
+  BulkPreview,
+  BulkRequest,
+  BulkResult,
+  RunPlan,
   DashboardConfig,
   EventDetails,
   EventFilters,
@@ -97,9 +101,16 @@ export const api = {
       })}`,
     ),
   event: (id: number) => request<EventDetails>('GET', `/api/events/${id}`),
-  retry: (id: number) => request<{ event: EventRow }>('POST', `/api/events/${id}/retry`, {}),
-  rerunStage: (id: number, stage: string) =>
-    request<{ event: EventRow }>('POST', `/api/events/${id}/stages/${encodeURIComponent(stage)}/rerun`, {}),
+  retry: (id: number, reason?: string) => request<{ event: EventRow }>('POST', `/api/events/${id}/retry`, reason ? { reason } : {}),
+  rerunStage: (id: number, stage: string, reason?: string) =>
+    request<{ event: EventRow }>('POST', `/api/events/${id}/stages/${encodeURIComponent(stage)}/rerun`, reason ? { reason } : {}),
+  /** What re-running the stage will run: it and the stages it had blocked. */
+  rerunPreview: (id: number, stage: string) =>
+    request<{ plan: RunPlan }>('GET', `/api/events/${id}/stages/${encodeURIComponent(stage)}/rerun-preview`),
+  bulkPreview: (bulk: BulkRequest) => request<{ preview: BulkPreview }>('POST', '/api/bulk/preview', bulk),
+  /** Acts on `eventIds` only (a batch of what the preview listed). */
+  bulkRun: (bulk: BulkRequest, reason: string, eventIds: number[]) =>
+    request<{ result: BulkResult }>('POST', '/api/bulk/run', { ...bulk, reason, eventIds }),
   flags: () => request<{ items: FlagView[] }>('GET', '/api/flags'),
   setFlag: (key: string, value: boolean, reason: string) =>
     request<FlagView>('PUT', `/api/flags/${encodeURIComponent(key)}`, { value, reason }),

@@ -43,6 +43,8 @@ export interface PipelineInfo {
     dependsOn?: string[];
     /** Attempts its retry policy allows (older servers send none). */
     maxAttempts?: number;
+    /** The flag that turns the stage off (servers before bulk actions do not send it). */
+    flag?: string | null;
   }>;
 }
 
@@ -287,4 +289,65 @@ export interface SignInMethods {
   oidc: boolean;
   devLogin: boolean;
   loginLink: boolean;
+}
+
+/** What a retry or re-run will do to one stage (docs/api.md, RunPlan). */
+export interface PlannedStage {
+  stage: string;
+  action: 'run' | 'skip' | 'done';
+  current: CheckpointStatus;
+  cause?: 'requested' | 'follows' | 'not_done';
+  skipReason?: SkipReason;
+  conditional?: boolean;
+}
+
+export interface RunPlan {
+  stages: PlannedStage[];
+  reset: string[];
+  runCount: number;
+}
+
+/** The filter of a bulk action, as POST /api/bulk/preview takes it. */
+export interface BulkFilter {
+  status?: EventStatus[];
+  source?: string;
+  pipeline?: string;
+  stage?: string;
+  code?: string;
+  since?: string;
+  until?: string;
+}
+
+export interface BulkRequest {
+  filter: BulkFilter;
+  rerun?: string | null;
+}
+
+export interface BulkEventPlan {
+  eventId: number;
+  status: EventStatus;
+  source: string;
+  pipeline: string | null;
+  receivedAt: string;
+  customer: string | null;
+  amount: number | null;
+  currency: string | null;
+  failedStage: string | null;
+  errorCode: string | null;
+  plan: RunPlan;
+}
+
+export interface BulkPreview {
+  mode: 'retry' | 'rerun';
+  rerun: string | null;
+  count: number;
+  stagesToRun: number;
+  events: BulkEventPlan[];
+  excluded: { reason: 'already_succeeded' | 'in_queue' | 'stage_not_in_pipeline'; count: number }[];
+}
+
+export interface BulkResult {
+  mode: 'retry' | 'rerun';
+  queued: { eventId: number; stages: string[] }[];
+  refused: { eventId: number; code: string; message: string }[];
 }

@@ -53,6 +53,8 @@ export interface PipelineView {
     dependsOn: string[];
     /** Attempts its retry policy allows before the event is dead (retries + 1). */
     maxAttempts: number;
+    /** The flag that turns the stage off, if any (the page offers what it skipped). */
+    flag: string | null;
   }>;
 }
 
@@ -68,6 +70,7 @@ export function pipelineViews(columns: ResolvedColumn[], pipelines: PipelineDefi
         column: stage.column ?? null,
         dependsOn: stage.dependsOn ?? [],
         maxAttempts: (stageRetryPolicy(pipeline, stage).delaysMs?.length ?? 0) + 1,
+        flag: stage.flag ?? null,
       })),
     };
   });

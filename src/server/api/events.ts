@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { EVENT_STATUSES, TRANSACTION_STATUSES, type EventRecord, type EventStatus } from '../../core/types.js';
 import type { EventFilter } from '../../store/store.js';
 import { HttpError } from '../http-errors.js';
+import { reasonOf } from './bulk.js';
 import { eventIdParam, parseInput, requireScope, type ApiContext } from './context.js';
 import { COLUMN_STATES, toEventRow, type ColumnState, type EventRow } from './event-view.js';
 import { redactRawBody } from './redact.js';
@@ -114,7 +115,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
   app.post('/api/events/:id/retry', async (request) => {
     const principal = requireScope(request, 'events:retry');
     const eventId = eventIdParam((request.params as { id: string }).id);
-    const event = await ctx.operations.retryEvent({ eventId, actor: principal.email, remoteAddress: request.ip, now: ctx.now() });
+    const event = await ctx.operations.retryEvent({ eventId, actor: principal.email, remoteAddress: request.ip, now: ctx.now(), reason: reasonOf(request) });
     const [row] = await loadRows(ctx, [event]);
     return { event: row };
   });
@@ -129,6 +130,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
       actor: principal.email,
       remoteAddress: request.ip,
       now: ctx.now(),
+      reason: reasonOf(request),
     });
     const [row] = await loadRows(ctx, [event]);
     return { event: row };

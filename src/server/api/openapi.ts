@@ -4,6 +4,8 @@
  * is described here, so the two cannot drift apart silently.
  */
 
+import { BULK_PATHS, BULK_SCHEMAS } from './openapi-bulk.js';
+
 type Schema = Record<string, unknown>;
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
@@ -81,15 +83,18 @@ export const OPENAPI_DOCUMENT = {
     '/api/events/{id}/retry': {
       post: op('Put a dead or retrying event back in the queue', 'events:retry', { type: 'object', properties: { event: ref('EventRow') } }, {
         parameters: [pathParam('id', { type: 'integer' })],
+        requestBody: { required: false, content: { 'application/json': { schema: ref('ReasonRequest') } } },
         responses: { '404': json(ref('Error'), 'No such event'), '409': json(ref('Error'), 'Not dead or retrying') },
       }),
     },
     '/api/events/{id}/stages/{stage}/rerun': {
       post: op('Re-run one stage of an event', 'stages:rerun', { type: 'object', properties: { event: ref('EventRow') } }, {
         parameters: [pathParam('id', { type: 'integer' }), pathParam('stage')],
+        requestBody: { required: false, content: { 'application/json': { schema: ref('ReasonRequest') } } },
         responses: { '404': json(ref('Error'), 'No such event or stage'), '409': json(ref('Error'), 'Event busy or without pipeline') },
       }),
     },
+    ...BULK_PATHS,
     '/api/flags': {
       get: op('Flags, with whether the caller may change each', 'events:read', {
         type: 'object',
@@ -206,6 +211,8 @@ export const OPENAPI_DOCUMENT = {
       bearer: { type: 'http', scheme: 'bearer', description: 'API token `wp_…` (webpig tokens create)' },
     },
     schemas: {
+      ...BULK_SCHEMAS,
+      ReasonRequest: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500, description: 'why; audited and shown in the event history' } } },
       Error: {
         type: 'object',
         required: ['error'],
@@ -233,7 +240,7 @@ export const OPENAPI_DOCUMENT = {
               properties: {
                 name: { type: 'string' },
                 columns: { type: 'array', items: { type: 'string' } },
-                stages: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, label: { type: ['string', 'object', 'null'] }, column: { type: ['string', 'null'] }, dependsOn: { type: 'array', items: { type: 'string' } }, maxAttempts: { type: 'integer' } } } },
+                stages: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, label: { type: ['string', 'object', 'null'] }, column: { type: ['string', 'null'] }, dependsOn: { type: 'array', items: { type: 'string' } }, maxAttempts: { type: 'integer' }, flag: { type: ['string', 'null'] } } } },
               },
             },
           },

@@ -15,12 +15,14 @@ export interface OperatorAction {
   actor: string;
   remoteAddress: string | null;
   now: Date;
+  /** Why, from the person (audited and noted on the event). (Default: none) */
+  reason?: string | null;
 }
 
 export interface EventOperations {
   /** Puts a dead or retrying event back in the queue; audits it. 404/409 as HttpError. */
   retryEvent(action: OperatorAction): Promise<EventRecord>;
-  /** Resets one stage's checkpoint and queues the event; audits it. 404/409 as HttpError. */
+  /** Resets one stage's checkpoint (and those it had blocked) and queues the event; audits it. 404/409 as HttpError. */
   rerunStage(action: OperatorAction & { stage: string }): Promise<EventRecord>;
 }
 
@@ -37,18 +39,18 @@ function toHttpError(err: unknown): unknown {
 
 export function engineOperations(store: Store, pipelines: readonly PipelineDefinition[]): EventOperations {
   return {
-    async retryEvent({ eventId, actor, remoteAddress, now }) {
+    async retryEvent({ eventId, actor, remoteAddress, now, reason }) {
       // Which events may be retried is the engine's rule (MANUALLY_RETRIABLE), shared with the CLI.
       try {
-        return await retryEvent(store, eventId, actor, remoteAddress, now);
+        return await retryEvent(store, eventId, actor, remoteAddress, now, reason ?? null);
       } catch (err) {
         throw toHttpError(err);
       }
     },
 
-    async rerunStage({ eventId, stage, actor, remoteAddress, now }) {
+    async rerunStage({ eventId, stage, actor, remoteAddress, now, reason }) {
       try {
-        return await rerunStage(store, pipelines, eventId, stage, actor, remoteAddress, now);
+        return await rerunStage(store, pipelines, eventId, stage, actor, remoteAddress, now, reason ?? null);
       } catch (err) {
         throw toHttpError(err);
       }

@@ -10,6 +10,7 @@ import { checkFlagLists } from '../auth/principal.js';
 import { authenticate, type AuthRuntime } from '../auth/session.js';
 import { HttpError } from '../http-errors.js';
 import { ChangeFeed, registerStreamRoute } from '../sse.js';
+import { registerBulkRoutes } from './bulk.js';
 import { registerCompatRoutes } from './compat.js';
 import { principalOf, requireScope, setPrincipal, type ApiContext } from './context.js';
 import { pipelineViews, resolveColumns } from './event-view.js';
@@ -149,6 +150,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   });
 
   registerEventRoutes(app, ctx);
+  registerBulkRoutes(app, ctx);
   registerFlagRoutes(app, ctx);
   registerMonitoringRoutes(app, ctx);
   registerAlertRoutes(app, ctx);

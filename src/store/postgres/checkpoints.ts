@@ -154,7 +154,7 @@ export async function getCheckpointRows(db: Queryable, eventIds: number[]): Prom
   return byEvent;
 }
 
-export async function resetStageRows(client: pg.PoolClient, eventId: number, stage: string, now: Date): Promise<void> {
+export async function resetStageRows(client: pg.PoolClient, eventId: number, stages: readonly string[], now: Date): Promise<void> {
   // The row lock holds off a claim until this transaction ends, so the lease seen here stands.
   const current = await client.query<{ status: string; lease_expires_at: Date | null }>(
     'SELECT status, lease_expires_at FROM events WHERE id = $1 FOR UPDATE',
@@ -175,8 +175,8 @@ export async function resetStageRows(client: pg.PoolClient, eventId: number, sta
   await client.query(
     `UPDATE checkpoints SET status = 'pending', started_at = NULL, completed_at = NULL, duration_ms = NULL,
        data = NULL, error = NULL, skip_reason = NULL, updated_at = $3
-     WHERE event_id = $1 AND stage = $2`,
-    [eventId, stage, now],
+     WHERE event_id = $1 AND stage = ANY($2::text[])`,
+    [eventId, [...stages], now],
   );
 }
 

@@ -273,9 +273,9 @@ export class PostgresStore implements Store {
     return checkpoints.getCheckpointRows(this.pool, eventIds);
   }
 
-  async resetStage(eventId: number, stage: string, now: Date): Promise<void> {
+  async resetStage(eventId: number, stages: string | readonly string[], now: Date): Promise<void> {
     await this.transactionThatMayWake(async (client, wake) => {
-      await checkpoints.resetStageRows(client, eventId, stage, now);
+      await checkpoints.resetStageRows(client, eventId, typeof stages === 'string' ? [stages] : stages, now);
       await wake();
     });
   }

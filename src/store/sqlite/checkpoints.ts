@@ -163,7 +163,7 @@ export function getCheckpoints(ctx: SqliteContext, eventId: number): CheckpointR
   return getCheckpointsForEvents(ctx, [eventId]).get(eventId) ?? [];
 }
 
-export function resetStage(ctx: SqliteContext, eventId: number, stage: string, now: Date): void {
+export function resetStage(ctx: SqliteContext, eventId: number, stages: readonly string[], now: Date): void {
   const at = toMs(now);
   ctx.immediate(() => {
     // Checked in the same IMMEDIATE transaction as the reset: a worker cannot claim in between.
@@ -185,8 +185,8 @@ export function resetStage(ctx: SqliteContext, eventId: number, stage: string, n
       `UPDATE checkpoints
         SET status = 'pending', started_at = NULL, completed_at = NULL, duration_ms = NULL, data = NULL,
             error = NULL, skip_reason = NULL, updated_at = @now
-        WHERE event_id = @id AND stage = @stage`,
-      { id: eventId, stage, now: at },
+        WHERE event_id = @id AND stage IN (SELECT value FROM json_each(@stages))`,
+      { id: eventId, stages: JSON.stringify(stages), now: at },
     );
   });
   ctx.wake();

@@ -188,8 +188,8 @@ export class SqliteStore implements Store {
     return checkpoints.getCheckpointsForEvents(this.ctx, eventIds);
   }
 
-  async resetStage(eventId: number, stage: string, now: Date): Promise<void> {
-    checkpoints.resetStage(this.ctx, eventId, stage, now);
+  async resetStage(eventId: number, stages: string | readonly string[], now: Date): Promise<void> {
+    checkpoints.resetStage(this.ctx, eventId, typeof stages === 'string' ? [stages] : stages, now);
   }
 
   async getEventLogs(eventId: number): Promise<EventLogEntry[]> {

@@ -13,6 +13,8 @@ import { Filters } from './Filters.js';
 import { FlagsPanel } from './FlagsPanel.js';
 import { AlertsView } from './AlertsView.js';
 import { AuditView } from './AuditView.js';
+import { BulkRetryDialog } from './BulkRetryDialog.js';
+import { bulkText } from '../i18n-bulk.js';
 import { MetricsView } from './OperationsViews.js';
 
 export type View = 'events' | 'alerts' | 'metrics' | 'flags' | 'audit';
@@ -67,7 +69,7 @@ interface Notice {
 }
 
 export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => void; onToggleLanguage: () => void }) {
-  const { t, me, config, language } = useSession();
+  const { t, me, config, language, can } = useSession();
   const [view, setView] = useState<View>(viewFromHash);
   const [filters, setFilters] = useState<EventFilters>(() => filtersFromSearch(location.search));
   const [rows, setRows] = useState<EventRow[] | null>(null);
@@ -77,6 +79,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
   const [busy, setBusy] = useState<ReadonlySet<number>>(new Set());
   const [watching, setWatching] = useState<ReadonlySet<number>>(new Set());
   const [confirmRetry, setConfirmRetry] = useState<EventRow | null>(null);
+  const [bulkOpen, setBulkOpen] = useState(false);
   const [notice, setNotice] = useState<Notice | null>(null);
   const watchingRef = useRef(watching);
   watchingRef.current = watching;
@@ -265,6 +268,11 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
         {view === 'events' && (
           <>
             <Filters value={filters} onChange={setFilters} />
+            {(can('events:retry') || can('stages:rerun')) && (
+              <button type="button" class="small-button bulk-open" data-testid="bulk-open" onClick={() => setBulkOpen(true)}>
+                {bulkText(language)('bulkOpen')}
+              </button>
+            )}
             {rows === null && <p class="muted">{t('loading')}</p>}
             {rows !== null && rows.length === 0 && <p class="muted">{t('noEvents')}</p>}
             {rows !== null && rows.length > 0 && (
@@ -293,6 +301,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
       {selection && (
         <DetailsPanel selection={selection} version={detailVersion} onClose={closePanel} onRetry={requestRetry} onNotice={showNotice} />
       )}
+      {bulkOpen && <BulkRetryDialog filters={filters} onClose={() => setBulkOpen(false)} onDone={() => void loadFirstPage(filtersRef.current)} />}
       {confirmRetry && (
         <ConfirmDialog
           title={t('retryPermanentTitle')}

@@ -1,6 +1,6 @@
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError } from '../api.js';
+import { api } from '../api.js';
 import { useSession } from '../context.js';
 import { jsonText } from '../format.js';
 import { explainError } from '../errors.js';
@@ -11,6 +11,8 @@ import { ErrorExplained } from './ErrorExplained.js';
 import { StageAttempts } from './StageAttempts.js';
 import { AttemptsOf, StageChain } from './StageChain.js';
 import { engineText, logLineText } from '../engine-notes.js';
+import { RerunDialog } from './RerunDialog.js';
+import { operatorNote } from '../operator-notes.js';
 import { isRetriable } from './EventsTable.js';
 import { ignoreText, technicalIgnoreDetail } from '../ignore-reasons.js';
 
@@ -97,14 +99,17 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
           <section>
             {details.logs.length > 0 && <h3>{t('logs')}</h3>}
             <ul class="logs">
-              {details.logs.map((entry, index) => (
-                <li key={index} class={`log-${entry.level}`}>
-                  <span class="muted small">{formats.dateTime(entry.at)}</span>{' '}
-                  {entry.stage && <b>{stageLabel(config, language, entry.stage, event?.pipeline ?? null)}</b>}{' '}
-                  {logLineText(t, entry, (stage) => stageLabel(config, language, stage, event?.pipeline ?? null))}
-                  {entry.fields && <pre class="json">{jsonText(entry.fields)}</pre>}
-                </li>
-              ))}
+              {details.logs.map((entry, index) => {
+                const labelOf = (stage: string) => stageLabel(config, language, stage, event?.pipeline ?? null);
+                const note = operatorNote(entry, language, labelOf);
+                return (
+                  <li key={index} class={`log-${entry.level}`} data-testid={note ? 'operator-note' : undefined}>
+                    <span class="muted small">{formats.dateTime(entry.at)}</span>{' '}
+                    {entry.stage && <b>{labelOf(entry.stage)}</b>} {note ?? logLineText(t, entry, labelOf)}
+                    {entry.fields && !note && <pre class="json">{jsonText(entry.fields)}</pre>}
+                  </li>
+                );
+              })}
             </ul>
             <h3>{t('raw')}</h3>
             <pre class="json" data-testid="raw-payload">{details.raw}</pre>
@@ -225,18 +230,8 @@ interface StageSectionProps {
 function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNotice, checkpoints, exchanges, stageLogs }: StageSectionProps) {
   const { t, formats, can, config, language } = useSession();
   const label = stageLabel(config, language, stage, pipeline);
-  const [busy, setBusy] = useState(false);
-  const rerun = async () => {
-    setBusy(true);
-    try {
-      await api.rerunStage(eventId, stage);
-      onNotice(t('rerunDone'));
-    } catch (error) {
-      onNotice(error instanceof ApiError ? error.message : t('unknownError'), true);
-    } finally {
-      setBusy(false);
-    }
-  };
+  // Re-running asks first: what will run with it, and why (RerunDialog).
+  const [confirming, setConfirming] = useState(false);
   return (
     <section class="stage" data-stage={stage}>
       <h3>
@@ -311,10 +306,11 @@ function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNot
         </>
       )}
       {can('stages:rerun') && checkpoint && (
-        <button type="button" class="small-button" disabled={busy} onClick={() => void rerun()}>
+        <button type="button" class="small-button" data-testid={`rerun-${stage}`} onClick={() => setConfirming(true)}>
           {t('rerun')} {label}
         </button>
       )}
+      {confirming && <RerunDialog eventId={eventId} stage={stage} pipeline={pipeline} onClose={() => setConfirming(false)} onNotice={onNotice} />}
     </section>
   );
 }

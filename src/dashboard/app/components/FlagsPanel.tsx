@@ -3,6 +3,10 @@ import { api, ApiError } from '../api.js';
 import { useSession } from '../context.js';
 import type { FlagChange, FlagView } from '../types.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { BulkRetryDialog } from './BulkRetryDialog.js';
+import { bulkText } from '../i18n-bulk.js';
+import { stageLabel } from '../labels.js';
+import { NO_FILTERS } from '../types.js';
 
 /**
  * Flag toggles. A change asks for confirmation and a reason, stored in the flag's history
@@ -10,8 +14,12 @@ import { ConfirmDialog } from './ConfirmDialog.js';
  * the server enforces the same rule, and its 403 is shown if a change is refused.
  */
 export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?: boolean) => void }) {
-  const { t, formats } = useSession();
+  const { t, formats, config, language, can } = useSession();
   const [flags, setFlags] = useState<FlagView[] | null>(null);
+  // A flag just turned back on: offer to run what it skipped meanwhile (bulk re-run, previewed).
+  const [turnedOn, setTurnedOn] = useState<string | null>(null);
+  const [rerunStage, setRerunStage] = useState<string | null>(null);
+  const gated = (key: string) => config.pipelines.flatMap((p) => p.stages.filter((s) => s.flag === key).map((s) => ({ stage: s.name, pipeline: p.name })));
   const [pending, setPending] = useState<string | null>(null);
   const [asking, setAsking] = useState<FlagView | null>(null);
   const [refusals, setRefusals] = useState<Record<string, string>>({});
@@ -31,6 +39,7 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
     setPending(flag.key);
     try {
       await api.setFlag(flag.key, !flag.value, reason);
+      setTurnedOn(!flag.value && can('stages:rerun') && gated(flag.key).length > 0 ? flag.key : null);
       setRefusals(({ [flag.key]: _dropped, ...rest }) => rest);
       onNotice(`${t('flagChanged')} ${flag.key}`);
     } catch (error) {
@@ -86,12 +95,25 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
                   {t('changedBy')}: {formats.dateTime(flag.updatedAt)}
                   {flag.updatedBy ? ` · ${flag.updatedBy}` : ''}
                 </div>
+                {turnedOn === flag.key && (
+                  <div class="flag-offer" data-testid="flag-offer">
+                    {bulkText(language)('flagOfferBody')}{' '}
+                    {gated(flag.key).map(({ stage, pipeline }) => (
+                      <button key={stage} type="button" class="small-button" data-testid={`flag-offer-${stage}`} onClick={() => setRerunStage(stage)}>
+                        {stageLabel(config, language, stage, pipeline)} — {bulkText(language)('flagOfferButton')}
+                      </button>
+                    ))}
+                  </div>
+                )}
                 <FlagHistory flagKey={flag.key} version={version} />
               </div>
             </li>
           );
         })}
       </ul>
+      {rerunStage && (
+        <BulkRetryDialog filters={NO_FILTERS} initial={{ mode: 'rerun', rerun: rerunStage }} onClose={() => setRerunStage(null)} onDone={() => undefined} />
+      )}
       {asking && (
         <ConfirmDialog
           title={`${asking.value ? t('flagTurnOff') : t('flagTurnOn')} ${asking.key}`}

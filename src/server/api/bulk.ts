@@ -1,0 +1,100 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { BulkRequestError, previewBulk, runBulk, MAX_BULK_EVENTS, type BulkRequest } from '../../engine/bulk-actions.js';
+import { EventNotFoundError, OperationRefusedError, planStageRerun } from '../../engine/operations.js';
+import type { EventStatus } from '../../core/types.js';
+import { HttpError } from '../http-errors.js';
+import { eventIdParam, parseInput, requireScope, type ApiContext } from './context.js';
+
+/**
+ * Bulk retry and re-run (docs/api.md "Bulk actions"): POST /api/bulk/preview shows what a
+ * filter selects and, per event, which stages will run, be skipped or are done; POST
+ * /api/bulk/run does it, with a reason, for the events the person saw (`eventIds`, sent in
+ * batches by the page to show progress). Both go through the engine's one selection and plan.
+ * GET /api/events/:id/stages/:stage/rerun-preview is the same plan for one event's re-run.
+ */
+
+const filterSchema = z
+  .object({
+    status: z.union([z.array(z.string().max(20)).max(10), z.string().max(100).transform((s) => s.split(',').filter(Boolean))]).optional(),
+    source: z.string().min(1).max(100).optional(),
+    pipeline: z.string().min(1).max(100).optional(),
+    stage: z.string().min(1).max(200).optional(),
+    code: z.string().min(1).max(100).optional(),
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+const previewBody = z.object({ filter: filterSchema.default({}), rerun: z.string().min(1).max(200).nullish() }).strict();
+
+const runBody = previewBody
+  .extend({
+    reason: z.string().trim().min(1, 'say why (kept in the audit log and each event history)').max(500),
+    eventIds: z.array(z.number().int().positive()).min(1).max(MAX_BULK_EVENTS).optional(),
+  })
+  .strict();
+
+const reasonBody = z.object({ reason: z.string().trim().max(500).optional() }).strict();
+
+function bulkRequest(body: z.output<typeof previewBody>): BulkRequest {
+  const f = body.filter;
+  return {
+    rerun: body.rerun ?? null,
+    filter: {
+      ...(f.status ? { status: f.status as EventStatus[] } : {}),
+      ...(f.source ? { source: f.source } : {}),
+      ...(f.pipeline ? { pipeline: f.pipeline } : {}),
+      ...(f.stage ? { stage: f.stage } : {}),
+      ...(f.code ? { code: f.code } : {}),
+      ...(f.since ? { since: new Date(f.since) } : {}),
+      ...(f.until ? { until: new Date(f.until) } : {}),
+    },
+  };
+}
+
+/** A retry needs `events:retry`; a re-run, `stages:rerun`. */
+function requireBulkScope(request: FastifyRequest, bulk: BulkRequest) {
+  return requireScope(request, bulk.rerun ? 'stages:rerun' : 'events:retry');
+}
+
+async function asHttp<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof BulkRequestError) throw new HttpError(400, err.code, err.message, { cause: err });
+    if (err instanceof EventNotFoundError) throw new HttpError(404, err.code, err.message, { cause: err });
+    if (err instanceof OperationRefusedError) throw new HttpError(err.code === 'STAGE_UNKNOWN' ? 404 : 409, err.code, err.message, { cause: err });
+    throw err;
+  }
+}
+
+/** The optional `{ reason }` body of a one-event retry or re-run (the page always sends one). */
+export function reasonOf(request: FastifyRequest): string | null {
+  const body = parseInput(reasonBody, request.body ?? {}, 'body');
+  return body.reason ? body.reason : null;
+}
+
+export function registerBulkRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.post('/api/bulk/preview', async (request) => {
+    const bulk = bulkRequest(parseInput(previewBody, request.body, 'body'));
+    requireBulkScope(request, bulk);
+    return { preview: await asHttp(() => previewBulk(ctx.store, ctx.pipelines, bulk)) };
+  });
+
+  app.post('/api/bulk/run', async (request) => {
+    const body = parseInput(runBody, request.body, 'body');
+    const bulk = bulkRequest(body);
+    const principal = requireBulkScope(request, bulk);
+    const stamp = { actor: principal.email, remoteAddress: request.ip, at: ctx.now(), reason: body.reason };
+    return { result: await asHttp(() => runBulk(ctx.store, ctx.pipelines, bulk, stamp, body.eventIds ?? null)) };
+  });
+
+  app.get('/api/events/:id/stages/:stage/rerun-preview', async (request) => {
+    requireScope(request, 'stages:rerun');
+    const params = request.params as { id: string; stage: string };
+    const eventId = eventIdParam(params.id);
+    const { plan } = await asHttp(() => planStageRerun(ctx.store, ctx.pipelines, eventId, params.stage));
+    return { plan };
+  });
+}
