@@ -4,6 +4,7 @@ import { adminContract } from './contract-admin.js';
 import { alertOutboxContract } from './contract-alert-outbox.js';
 import { checkpointContract } from './contract-checkpoints.js';
 import { healthContract } from './contract-health.js';
+import { homeContract } from './contract-home.js';
 import { claimContract } from './contract-claims.js';
 import { inboxContract } from './contract-inbox.js';
 import { listContract } from './contract-list.js';
@@ -58,5 +59,6 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     loginLinkContract(context);
     healthContract(context);
     retentionContract(context);
+    homeContract(context);
   });
 }
