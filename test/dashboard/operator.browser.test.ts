@@ -76,7 +76,7 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
     await server?.close();
   });
 
-  async function openPage(language: 'es' | 'en', size: keyof typeof SIZES, path = '/') {
+  async function openPage(language: 'es' | 'en', size: keyof typeof SIZES, path = '/#/events') {
     const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
     await confineToLocalhost(context);
     const page = await context.newPage();

@@ -7,7 +7,8 @@ export const homeApi = {
   home: () => request<HomeSummary>('GET', '/api/home'),
   markHandled: (eventId: number, reason: string) =>
     request<{ event: EventRow; handled: { at: string; by: string; reason: string } }>('POST', `/api/events/${eventId}/handled`, { reason }),
-  metrics: (since: string) => request<MetricsSeries>('GET', `/api/metrics?since=${encodeURIComponent(since)}`),
+  /** The server's last 24 hours (its clock, not the browser's). */
+  metrics: () => request<MetricsSeries>('GET', '/api/metrics'),
 };
 
 /** The calendar day (YYYY-MM-DD) an instant falls on in the time zone: what the date filters take. */

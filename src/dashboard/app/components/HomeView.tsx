@@ -178,7 +178,7 @@ function MoneyCard({ testId, title, period, day, words, link }: MoneyCardProps) 
       </table>
       {period.money.otherCurrency > 0 && (
         <p class="small muted">
-          + {period.money.otherCurrency} {words('homePayments')} {words('homeOtherCurrency')}
+          + {period.money.otherCurrency} {period.money.otherCurrency === 1 ? words('homePayment') : words('homePayments')} {words('homeOtherCurrency')}
         </p>
       )}
     </section>

@@ -39,9 +39,8 @@ export function MetricsView({ onNotice }: { onNotice: Notice }) {
   const words = homeWords(language);
   const [metrics, setMetrics] = useState<MetricsSeries | null>(null);
   useEffect(() => {
-    const since = new Date(Date.now() - 24 * 3600_000).toISOString();
     homeApi
-      .metrics(since)
+      .metrics()
       .then(setMetrics)
       .catch((error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true));
   }, []);
