@@ -260,7 +260,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.locator('a[href="#/metrics"]').click();
     const metrics = page.getByTestId('metrics');
     await metrics.waitFor();
-    const crm = metrics.locator('tr', { hasText: 'crm_upsert' });
+    const crm = metrics.locator('[data-testid="stage-metrics"] tr', { hasText: 'crm_upsert' });
     assert.match((await crm.textContent()) ?? '', /crm_upsert\s*3\s*0\s*%/, 'three attempts, none succeeded');
     await screenshot(page, '11-metrics');
   });

@@ -94,7 +94,8 @@ export function MetricsView({ onNotice }: { onNotice: Notice }) {
                     <td title={stage.stage}>{labelOf(stage.stage)}</td>
                     <td>{stage.total}</td>
                     <td class="rate">
-                      <meter min={0} max={1} low={0.8} high={0.95} optimum={1} value={stage.successRate ?? 0} /> {formats.percent(stage.successRate)}
+                      {stage.successRate !== null && <meter min={0} max={1} low={0.8} high={0.95} optimum={1} value={stage.successRate} />}{' '}
+                      {formats.percent(stage.successRate)}
                     </td>
                     <td>{duration(stage.p50Ms)}</td>
                     <td>{duration(stage.p95Ms)}</td>

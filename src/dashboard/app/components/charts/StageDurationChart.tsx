@@ -3,7 +3,7 @@ import type uPlot from 'uplot';
 import { useSession } from '../../context.js';
 import type { HomeTranslate } from '../../home-i18n.js';
 import type { StageDurationSeries } from '../../home-types.js';
-import { hourLabels, seconds } from './time-axis.js';
+import { hourLabels, paddedHours, seconds } from './time-axis.js';
 import { UPlotChart } from './UPlotChart.js';
 
 const PALETTE = ['#0969da', '#c2185b', '#1a7f37', '#9a6700', '#8250df', '#bc4c00', '#1b7c83', '#cf222e', '#57606a', '#6e7781'];
@@ -30,7 +30,7 @@ export function StageDurationChart({ series, labelOf, words }: { series: StageDu
     ];
     const chartOptions: Omit<uPlot.Options, 'width' | 'height'> = {
       series: chartSeries,
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
+      scales: { x: { time: true, range: paddedHours }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
       axes: [
         { values: (_u, splits) => splits.map((split) => labels.hour(split)) },
         { values: (_u, splits) => splits.map((split) => `${split} s`), size: 56 },

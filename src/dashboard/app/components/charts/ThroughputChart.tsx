@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import { useSession } from '../../context.js';
 import type { HomeTranslate } from '../../home-i18n.js';
 import type { ThroughputHour } from '../../home-types.js';
-import { hourLabels, seconds } from './time-axis.js';
+import { hourLabels, paddedHours, seconds } from './time-axis.js';
 import { UPlotChart } from './UPlotChart.js';
 
 /** Outcomes bottom to top, with the colours the rest of the page uses for them. */
@@ -46,7 +46,7 @@ export function ThroughputChart({ hours, words }: { hours: ThroughputHour[]; wor
     }
     const chartOptions: Omit<uPlot.Options, 'width' | 'height'> = {
       series,
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] } },
+      scales: { x: { time: true, range: paddedHours }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] } },
       axes: [
         { values: (_u, splits) => splits.map((split) => labels.hour(split)) },
         { values: (_u, splits) => splits.map((split) => (Number.isInteger(split) ? String(split) : '')) },

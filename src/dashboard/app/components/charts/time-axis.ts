@@ -15,3 +15,8 @@ export function hourLabels(timeZone: string, language: 'es' | 'en') {
     full: (epochSeconds: number) => full.format(new Date(epochSeconds * 1000)),
   };
 }
+
+/** Half an hour of room on each side, so the first and last hour's bars and points are whole. */
+export function paddedHours(_u: unknown, min: number, max: number): [number, number] {
+  return [min - 1800, max + 1800];
+}
