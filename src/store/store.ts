@@ -76,7 +76,32 @@ export interface EventFilter {
   minAttempts?: number;
   /** Only events that need someone: dead or retrying, or with a checkpoint in error. */
   needsAttention?: boolean;
+  /** Only events nobody marked as handled since they last changed (markEventHandled). */
+  unhandled?: boolean;
 }
+
+/**
+ * Events of one status, ignore reason and summary currency, with the sum of their summary
+ * `amount` (events without a numeric amount count in `events` but add nothing to `amount`).
+ */
+export interface EventTotal {
+  status: EventStatus;
+  /** The ignore reason's kind for ignored events, else null. */
+  ignoreKind: IgnoreReason['kind'] | null;
+  currency: string | null;
+  events: number;
+  amount: number;
+}
+
+/** An operator says a dead event needs nothing more: who, when, why. */
+export interface EventHandled {
+  eventId: number;
+  actor: string;
+  reason: string;
+  now: Date;
+}
+
+export type EventHandledResult = 'handled' | 'not_found' | 'not_dead';
 
 export interface ListOptions {
   /** Opaque cursor from a previous page. */
@@ -361,6 +386,13 @@ export interface Store {
   findEventByProviderId(source: string, providerEventId: string): Promise<EventRecord | null>;
   listEvents(filter: EventFilter, options?: ListOptions): Promise<Page<EventRecord>>;
   countEvents(filter: EventFilter): Promise<number>;
+  /** Counts and money of the matching events, grouped (see EventTotal); for the home page. */
+  eventTotals(filter: EventFilter): Promise<EventTotal[]>;
+  /**
+   * Marks a dead event as handled (who, when, why) and writes that to its logs, in one
+   * transaction; 'not_dead' and 'not_found' change nothing. The caller checks scopes and audits.
+   */
+  markEventHandled(handled: EventHandled): Promise<EventHandledResult>;
 
   // ── Claims and leases ────────────────────────────────────────────────────────────────
   /**

@@ -92,6 +92,9 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
     await form.locator('input[name="email"]').fill(OPERATOR);
     await form.locator('button[type="submit"]').click();
     await page.getByTestId('me').filter({ hasText: OPERATOR }).waitFor();
+    // Signed in, the home comes first; the events are one tab away.
+    await page.getByTestId('home').waitFor();
+    await page.locator('a[href="#/events"]').click();
     return { page, seen, close: () => context.close() };
   }
 

@@ -73,6 +73,9 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.waitForURL((url) => url.origin === server.baseUrl);
     await page.getByTestId('me').waitFor();
     assert.equal(await page.getByTestId('me').textContent(), OPERATOR);
+    // Signed in, the home (what needs attention) comes first; the events are one tab away.
+    await page.getByTestId('home').waitFor();
+    await page.locator('a[href="#/events"]').click();
     await page.locator(`tr[data-event-id="${deadEventId}"]`).waitFor();
     await screenshot(page, '03-signed-in');
   });
@@ -257,7 +260,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.locator('a[href="#/metrics"]').click();
     const metrics = page.getByTestId('metrics');
     await metrics.waitFor();
-    const crm = metrics.locator('tr', { hasText: 'crm_upsert' });
+    const crm = metrics.locator('[data-testid="stage-metrics"] tr', { hasText: 'crm_upsert' });
     assert.match((await crm.textContent()) ?? '', /crm_upsert\s*3\s*0\s*%/, 'three attempts, none succeeded');
     await screenshot(page, '11-metrics');
   });

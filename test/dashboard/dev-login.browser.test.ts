@@ -81,6 +81,8 @@ describe('Web Pig in Chromium (demo mode, dev sign-in, permissions)', { skip }, 
     assert.match((await form.textContent()) ?? '', /Inicio de sesión de desarrollo \(solo demo\)/);
     await screenshot(page, 'demo-01-dev-sign-in');
     await devSignIn(VIEWER);
+    await page.getByTestId('home').waitFor();
+    await page.locator('a[href="#/events"]').click();
     await page.locator('table.events tbody tr').first().waitFor();
     await screenshot(page, 'demo-02-viewer');
   });

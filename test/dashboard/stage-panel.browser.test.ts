@@ -79,6 +79,9 @@ describe('Web Pig stage panel: what each attempt sent and received (Chromium, bo
           await form.waitFor();
           await form.locator('input[name="email"]').fill(OPERATOR);
           await form.locator('button[type="submit"]').click();
+          // Signed in, the home comes first; the events are one tab away.
+          await page.getByTestId('home').waitFor();
+          await page.locator('a[href="#/events"]').click();
           const row = page.locator(`tr[data-event-id="${eventId}"]`);
           await row.waitFor();
 

@@ -123,6 +123,8 @@ export interface DashboardServerOptions {
    * sign-in; 'link': production with no provider, one-time links only (`webpig login-link`).
    */
   signIn: { kind: 'oidc'; accounts: TestAccount[] } | { kind: 'dev' } | { kind: 'link' };
+  /** The API's clock, for pages about "today" on a fixed data set. (Default: the real time) */
+  now?: () => Date;
 }
 
 export interface DashboardServer {
@@ -178,6 +180,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     },
     mode: options.signIn.kind === 'dev' ? 'demo' : 'production',
     streamPollMs: 100,
+    ...(options.now ? { now: options.now } : {}),
   });
   await app.register(ingestPlugin, { store, sources: options.sources });
   await app.register(dashboardPlugin);

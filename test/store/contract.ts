@@ -6,6 +6,7 @@ import { alertOutboxContract } from './contract-alert-outbox.js';
 import { checkpointContract } from './contract-checkpoints.js';
 import { checkpointBatchContract } from './contract-checkpoint-batch.js';
 import { healthContract } from './contract-health.js';
+import { homeContract } from './contract-home.js';
 import { claimContract } from './contract-claims.js';
 import { exchangeContract } from './contract-exchanges.js';
 import { inboxContract } from './contract-inbox.js';
@@ -64,5 +65,6 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     healthContract(context);
     retentionContract(context);
     exchangeContract(context);
+    homeContract(context);
   });
 }

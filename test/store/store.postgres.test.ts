@@ -125,6 +125,7 @@ describe('PostgresStore: migrations', { skip }, () => {
         `ALTER TABLE alerts DROP COLUMN subject, DROP COLUMN occurrences, DROP COLUMN last_seen_at, DROP COLUMN resolve_forwarded_at,
            DROP COLUMN muted_at, DROP COLUMN muted_until, DROP COLUMN muted_by, DROP COLUMN mute_reason`,
       );
+      await queryIn(schema, 'ALTER TABLE events DROP COLUMN handled_at, DROP COLUMN handled_by, DROP COLUMN handled_reason'); // 0009
       assert.deepEqual(await store.migrate(), { applied: ALL.slice(2), current: LATEST });
       assert.deepEqual((await store.getEvent(legacy.event.id))?.summary, { product: { name: 'Plan anual' }, amount: 5 });
       assert.deepEqual((await store.getEvent(current.event.id))?.summary, { product: { name: 'Curso', id: 'C-1' } });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AttemptSample, AuditFilter } from '../../store/store.js';
 import { parseInput, requireScope, type ApiContext } from './context.js';
 import { timeRange, whoWhatWhen } from './history-filters.js';
+import { percentile, stageDurations, throughput } from './metrics-series.js';
 
 /** Metrics, the audit log and rejected deliveries (alerts: alerts.ts). */
 
@@ -22,13 +23,6 @@ export interface StageStat {
   successRate: number | null;
   p50Ms: number | null;
   p95Ms: number | null;
-}
-
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1] ?? null;
 }
 
 export function stageStats(samples: AttemptSample[]): StageStat[] {
@@ -58,27 +52,7 @@ export function stageStats(samples: AttemptSample[]): StageStat[] {
     });
 }
 
-const HOUR_MS = 60 * 60 * 1000;
-const DAY_MS = 24 * HOUR_MS;
-
-async function throughput(ctx: ApiContext, since: Date, now: Date) {
-  // Hourly buckets up to two days, daily beyond; at most 90 buckets either way.
-  const span = now.getTime() - since.getTime();
-  const bucketMs = span <= 2 * DAY_MS ? HOUR_MS : DAY_MS;
-  const first = Math.floor(since.getTime() / bucketMs) * bucketMs;
-  const start = Math.max(first, now.getTime() - 90 * bucketMs);
-  const buckets = [];
-  for (let at = start; at <= now.getTime(); at += bucketMs) {
-    const window = { since: new Date(at), until: new Date(at + bucketMs) };
-    const [received, succeeded, failed] = await Promise.all([
-      ctx.store.countEvents(window),
-      ctx.store.countEvents({ ...window, status: 'succeeded' }),
-      ctx.store.countEvents({ ...window, status: 'dead' }),
-    ]);
-    buckets.push({ at: window.since, received, succeeded, failed });
-  }
-  return buckets;
-}
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function registerMonitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/metrics', async (request) => {
@@ -87,7 +61,12 @@ export function registerMonitoringRoutes(app: FastifyInstance, ctx: ApiContext):
     const now = ctx.now();
     const since = query.since ? new Date(query.since) : new Date(now.getTime() - DAY_MS);
     const samples = await ctx.store.attemptSamples(since, 50_000);
-    return { since, stages: stageStats(samples), throughput: await throughput(ctx, since, now) };
+    return {
+      since,
+      stages: stageStats(samples),
+      throughput: await throughput(ctx, since, now),
+      stageDurations: stageDurations(samples, since, now),
+    };
   });
 
   app.get('/api/audit', async (request) => {

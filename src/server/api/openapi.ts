@@ -5,6 +5,7 @@
  */
 
 import { BULK_PATHS, BULK_SCHEMAS } from './openapi-bulk.js';
+import { homePaths, homeSchemas } from './openapi-home.js';
 
 type Schema = Record<string, unknown>;
 
@@ -156,6 +157,7 @@ export const OPENAPI_DOCUMENT = {
         responses: { '400': json(ref('Error'), 'No reason'), '404': json(ref('Error'), 'No such alert'), '409': json(ref('Error'), 'Already resolved or acknowledged') },
       }),
     },
+    ...homePaths({ op, ref, json, pathParam }),
     '/api/metrics': {
       get: op('Per-stage success rate and durations; throughput over time', 'events:read', ref('Metrics'), {
         parameters: [query('since', date, '(Default: 24 hours ago)')],
@@ -379,10 +381,28 @@ export const OPENAPI_DOCUMENT = {
           },
           throughput: {
             type: 'array',
-            items: { type: 'object', properties: { at: date, received: { type: 'integer' }, succeeded: { type: 'integer' }, failed: { type: 'integer' } } },
+            description: 'Per hour (per day beyond two days): received = succeeded + ignored + failed (dead) + inFlight',
+            items: {
+              type: 'object',
+              properties: Object.fromEntries([['at', date], ...['received', 'succeeded', 'ignored', 'failed', 'inFlight'].map((k) => [k, { type: 'integer' }])]),
+            },
+          },
+          stageDurations: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                stage: { type: 'string' },
+                points: {
+                  type: 'array',
+                  items: { type: 'object', properties: { at: date, attempts: { type: 'integer' }, p50Ms: { type: ['number', 'null'] }, p95Ms: { type: ['number', 'null'] } } },
+                },
+              },
+            },
           },
         },
       },
+      ...homeSchemas({ ref }),
       AuditEntry: {
         type: 'object',
         properties: {

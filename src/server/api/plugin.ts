@@ -16,6 +16,7 @@ import { principalOf, requireScope, setPrincipal, type ApiContext } from './cont
 import { pipelineViews, resolveColumns } from './event-view.js';
 import { registerEventRoutes } from './events.js';
 import { registerFlagRoutes } from './flags.js';
+import { registerHomeRoutes } from './home.js';
 import { registerMonitoringRoutes } from './monitoring.js';
 import { registerAlertRoutes } from './alerts.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
@@ -154,6 +155,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   registerFlagRoutes(app, ctx);
   registerMonitoringRoutes(app, ctx);
   registerAlertRoutes(app, ctx);
+  registerHomeRoutes(app, ctx);
   registerCompatRoutes(app, ctx);
   const feed = new ChangeFeed(store, {
     ...(options.streamPollMs !== undefined ? { pollMs: options.streamPollMs } : {}),

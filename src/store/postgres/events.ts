@@ -196,6 +196,7 @@ export function eventFilterSql(filter: EventFilter, params: unknown[]): string {
       "(e.status IN ('dead', 'retrying') OR EXISTS (SELECT 1 FROM checkpoints c WHERE c.event_id = e.id AND c.status = 'error'))",
     );
   }
+  if (filter.unhandled) where.push('(e.handled_at IS NULL OR e.handled_at < e.updated_at)');
   return where.length === 0 ? 'TRUE' : where.join(' AND ');
 }
 

@@ -29,6 +29,9 @@ import type {
   ClaimOptions,
   EntityTransition,
   EventFilter,
+  EventHandled,
+  EventHandledResult,
+  EventTotal,
   EventFinish,
   FlagDefinition,
   InsertEventResult,
@@ -71,6 +74,7 @@ import * as events from './events.js';
 import * as exchanges from './exchanges.js';
 import * as flags from './flags.js';
 import * as health from './health.js';
+import * as home from './home.js';
 import { appliedSchemaVersion, migrateSchema, postgresMigrations } from './migrate.js';
 import * as records from './records.js';
 import { countPurgeableRows, purgeBatchRows } from './retention.js';
@@ -172,6 +176,14 @@ export class PostgresStore implements Store {
 
   countEvents(filter: EventFilter): Promise<number> {
     return events.countEventRows(this.pool, filter);
+  }
+
+  eventTotals(filter: EventFilter): Promise<EventTotal[]> {
+    return home.eventTotalRows(this.pool, filter);
+  }
+
+  markEventHandled(handled: EventHandled): Promise<EventHandledResult> {
+    return inTransaction(this.pool, (client) => home.markEventHandledRows(client, handled));
   }
 
   // ── Claims and leases ──────────────────────────────────────────────────────────────────

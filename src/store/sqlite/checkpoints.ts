@@ -119,7 +119,7 @@ function patchSummary(ctx: SqliteContext, eventId: number, patch: EventSummary):
   ctx.run('UPDATE events SET summary = ?, search_text = ? WHERE id = ?', toJson(merged), searchText(row.provider_event_id, merged), eventId);
 }
 
-function insertLogs(ctx: SqliteContext, eventId: number, logs: EventLogEntry[]): void {
+export function insertLogs(ctx: SqliteContext, eventId: number, logs: EventLogEntry[]): void {
   for (const log of logs) {
     ctx.run(
       INSERT_LOG,

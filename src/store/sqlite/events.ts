@@ -144,6 +144,7 @@ export function eventFilterSql(filter: EventFilter): { where: string; params: Sq
       "(status IN ('dead', 'retrying') OR EXISTS (SELECT 1 FROM checkpoints c WHERE c.event_id = events.id AND c.status = 'error'))",
     );
   }
+  if (filter.unhandled) clauses.push('(handled_at IS NULL OR handled_at < updated_at)');
   return { where: clauses.length === 0 ? '1' : clauses.join(' AND '), params };
 }
 

@@ -28,6 +28,9 @@ import type {
   ClaimOptions,
   EntityTransition,
   EventFilter,
+  EventHandled,
+  EventHandledResult,
+  EventTotal,
   EventFinish,
   FlagDefinition,
   InsertEventResult,
@@ -61,6 +64,7 @@ import * as exchanges from './exchanges.js';
 import * as flags from './flags-audit.js';
 import * as loginLinks from './login-links.js';
 import * as health from './health.js';
+import * as home from './home.js';
 import { appliedVersion, migrateSqlite } from './migrate.js';
 import * as retention from './retention.js';
 
@@ -132,6 +136,14 @@ export class SqliteStore implements Store {
 
   async countEvents(filter: EventFilter): Promise<number> {
     return events.countEvents(this.ctx, filter);
+  }
+
+  async eventTotals(filter: EventFilter): Promise<EventTotal[]> {
+    return home.eventTotals(this.ctx, filter);
+  }
+
+  async markEventHandled(handled: EventHandled): Promise<EventHandledResult> {
+    return home.markEventHandled(this.ctx, handled);
   }
 
   // ── Claims and leases ──────────────────────────────────────────────────────────────

@@ -15,14 +15,20 @@ import { AlertsView } from './AlertsView.js';
 import { AuditView } from './AuditView.js';
 import { BulkRetryDialog } from './BulkRetryDialog.js';
 import { bulkText } from '../i18n-bulk.js';
-import { MetricsView } from './OperationsViews.js';
+import { HomeView } from './HomeView.js';
+import { MetricsView } from './MetricsView.js';
 
-export type View = 'events' | 'alerts' | 'metrics' | 'flags' | 'audit';
-const VIEWS: View[] = ['events', 'alerts', 'metrics', 'flags', 'audit'];
+export type View = 'home' | 'events' | 'alerts' | 'metrics' | 'flags' | 'audit';
+const VIEWS: View[] = ['home', 'events', 'alerts', 'metrics', 'flags', 'audit'];
 
+/**
+ * The view the hash names; without one, the home (what needs attention) — unless the address
+ * carries events filters or an event (a shared link to rows), which the events view shows.
+ */
 function viewFromHash(): View {
   const name = location.hash.replace(/^#\/?/, '');
-  return (VIEWS as string[]).includes(name) ? (name as View) : 'events';
+  if ((VIEWS as string[]).includes(name)) return name as View;
+  return location.search || eventIdFromPath(location.pathname) !== null ? 'events' : 'home';
 }
 
 /** The API's order: newest stored first (ids grow with every insert). */
@@ -81,6 +87,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
   const [confirmRetry, setConfirmRetry] = useState<EventRow | null>(null);
   const [bulkOpen, setBulkOpen] = useState(false);
   const [notice, setNotice] = useState<Notice | null>(null);
+  const [homeVersion, setHomeVersion] = useState(0);
   const watchingRef = useRef(watching);
   watchingRef.current = watching;
   /** Whether this page pushed the open panel's history entry (then closing goes back). */
@@ -169,6 +176,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
   };
 
   const onChanges = async ({ eventIds, reconnected }: Changes) => {
+    setHomeVersion((version) => version + 1);
     const open = selectionRef.current;
     if (open && eventIds.includes(open.eventId)) setDetailVersion((version) => version + 1);
     const known = new Set(rowsRef.current.map((row) => row.id));
@@ -218,6 +226,13 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
     }
     await retry(event.id);
   };
+
+  /** A count on the home opens the events list with its filter, as a new history entry. */
+  const showEvents = useCallback((next: EventFilters) => {
+    history.pushState(null, '', `/${searchFromFilters(next)}#/events`);
+    setFilters(next);
+    setView('events');
+  }, []);
 
   const open = useCallback((next: Selection) => {
     history.pushState({ columnKey: next.columnKey }, '', `${pathForEvent(next.eventId)}${location.search}${location.hash}`);
@@ -293,6 +308,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
             )}
           </>
         )}
+        {view === 'home' && <HomeView version={homeVersion} onShowEvents={showEvents} onOpenEvent={openEvent} onNotice={showNotice} />}
         {view === 'alerts' && <AlertsView onNotice={showNotice} onOpenEvent={openEvent} liveTick={liveTick} />}
         {view === 'metrics' && <MetricsView onNotice={showNotice} />}
         {view === 'flags' && <FlagsPanel onNotice={showNotice} />}

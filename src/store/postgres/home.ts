@@ -1,0 +1,57 @@
+import type pg from 'pg';
+import { handledLogEntry } from '../../core/handled.js';
+import type { EventStatus, IgnoreReason } from '../../core/types.js';
+import type { EventFilter, EventHandled, EventHandledResult, EventTotal } from '../store.js';
+import { storableText } from '../storable.js';
+import { insertLogs } from './checkpoints.js';
+import type { Queryable } from './connection.js';
+import { eventFilterSql } from './events.js';
+
+/** What the home page counts and sums, and "mark as handled" (src/server/api/home.ts). */
+
+interface TotalRow {
+  status: EventStatus;
+  ignore_kind: IgnoreReason['kind'] | null;
+  currency: string | null;
+  events: string | number;
+  /** numeric arrives as text: parsed here, amounts are far below 2^53. */
+  amount: string | null;
+}
+
+export async function eventTotalRows(db: Queryable, filter: EventFilter): Promise<EventTotal[]> {
+  const params: unknown[] = [];
+  const where = eventFilterSql(filter, params);
+  // A summary amount is a number (src/core/summary.ts); the type check keeps older rows honest.
+  const result = await db.query<TotalRow>(
+    `SELECT e.status,
+        e.ignore_reason->>'kind' AS ignore_kind,
+        e.summary->>'currency' AS currency,
+        count(*) AS events,
+        sum(CASE WHEN jsonb_typeof(e.summary->'amount') = 'number' THEN (e.summary->>'amount')::numeric END)::text AS amount
+      FROM events e WHERE ${where}
+      GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+    params,
+  );
+  return result.rows.map((row) => ({
+    status: row.status,
+    ignoreKind: row.ignore_kind,
+    currency: row.currency,
+    events: Number(row.events),
+    amount: row.amount === null ? 0 : Number(row.amount),
+  }));
+}
+
+export async function markEventHandledRows(client: pg.PoolClient, handled: EventHandled): Promise<EventHandledResult> {
+  const actor = storableText(handled.actor);
+  const reason = storableText(handled.reason);
+  const found = await client.query<{ status: EventStatus }>('SELECT status FROM events WHERE id = $1 FOR UPDATE', [handled.eventId]);
+  const row = found.rows[0];
+  if (row === undefined) return 'not_found';
+  if (row.status !== 'dead') return 'not_dead';
+  // updated_at stays: a later retry or failure moves it past handled_at and pins the event again.
+  await client.query('UPDATE events SET handled_at = $2, handled_by = $3, handled_reason = $4 WHERE id = $1', [
+    handled.eventId, handled.now, actor, reason,
+  ]);
+  await insertLogs(client, handled.eventId, [handledLogEntry(actor, reason, handled.now)]);
+  return 'handled';
+}

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import type { EventRecord } from '../../src/core/types.js';
+import type { Store } from '../../src/store/store.js';
+import { at, MINUTE, PEOPLE, seedEvent, startApi, type Caller, type HarnessOptions } from './api-harness.js';
+
+/**
+ * GET /api/home and POST /api/events/:id/handled over real HTTP, on a known data set; run on
+ * SQLite (api-home.test.ts) and PostgreSQL (api-home.postgres.test.ts). The clock is
+ * 2026-01-15 13:00 UTC = 08:00 in Bogotá, a Thursday: "today" starts 05:00 UTC, the week on
+ * Monday 12 January.
+ */
+
+const HOUR = 60 * MINUTE;
+const cop = (amount: number) => ({ customer: { name: 'Cliente' }, amount, currency: 'COP' });
+
+export interface HomeFixture {
+  dead: EventRecord;
+  deadEarlier: EventRecord;
+  succeeded: EventRecord;
+}
+
+/** The data set (also what the home's browser test shows: tests/dashboard/home.browser.test.ts). */
+export async function seedHomeData(store: Store): Promise<HomeFixture> {
+  const succeeded = await seedEvent(store, { summary: cop(250_000), receivedAt: at(-30 * MINUTE) });
+  const dead = await seedEvent(store, {
+    summary: cop(99_000), receivedAt: at(-20 * MINUTE), stages: [{ stage: 'crm_upsert', status: 'error' }], finalStatus: 'dead',
+  });
+  await seedEvent(store, { summary: { amount: 30, currency: 'USD' }, receivedAt: at(-15 * MINUTE) });
+  await seedEvent(store, { summary: cop(500_000), transactionStatus: 'rejected', receivedAt: at(-14 * MINUTE) });
+  await seedEvent(store, { transactionStatus: 'rejected', receivedAt: at(-13 * MINUTE), finalStatus: 'ignored' });
+  // Earlier this week (Tuesday), and 23:30 on Wednesday in Bogotá (already Thursday in UTC).
+  await seedEvent(store, { summary: cop(1_000_000), receivedAt: at(-2 * 24 * HOUR) });
+  const deadEarlier = await seedEvent(store, { summary: cop(40_000), receivedAt: at(-2 * 24 * HOUR + MINUTE), finalStatus: 'dead' });
+  await seedEvent(store, { summary: cop(123), receivedAt: at(-7.5 * HOUR) });
+  // Last week: in no total.
+  await seedEvent(store, { summary: cop(7_000_000), receivedAt: at(-6 * 24 * HOUR) });
+  await seedEvent(store, { summary: cop(10_000), receivedAt: at(-10 * MINUTE), finalStatus: 'retrying' });
+  await seedEvent(store, { summary: cop(5_000), receivedAt: at(-5 * MINUTE), finalStatus: 'queued' });
+  const rejection = { source: 'epayco', httpStatus: 401, reason: 'bad signature', remoteAddress: '127.0.0.1', firstBytes: 'x' };
+  await store.recordRejection({ ...rejection, at: at(-MINUTE) });
+  await store.recordRejection({ ...rejection, at: at(-2 * 24 * HOUR) });
+  return { dead, deadEarlier, succeeded };
+}
+
+export const HOME_NOW = new Date(at(0).getTime() + HOUR);
+
+async function http(baseUrl: string, method: 'GET' | 'POST', path: string, caller: Caller, body?: unknown) {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { ...caller.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+interface HomeBody {
+  attention: Record<string, number>;
+  today: { money: Record<string, unknown>; ignored: unknown[]; rejected: number; since: string };
+  week: { money: Record<string, unknown>; ignored: unknown[]; rejected: number; since: string };
+  pinned: Array<{ id: number }>;
+}
+
+export async function homeCases(options: HarnessOptions): Promise<void> {
+  const h = await startApi({ ...options, listen: true });
+  try {
+    const fixture = await seedHomeData(h.store);
+    h.clock.now = HOME_NOW;
+    const finance = await h.session(PEOPLE.finance);
+    const home = async () => (await http(h.baseUrl, 'GET', '/api/home', finance)).body as unknown as HomeBody;
+
+    const before = await home();
+    assert.equal(before.today.since, '2026-01-15T05:00:00.000Z', 'today starts at midnight in Bogotá');
+    assert.equal(before.week.since, '2026-01-12T05:00:00.000Z', 'the week starts on Monday in Bogotá');
+    assert.deepEqual(before.today.money, {
+      received: { events: 4, amount: 364_000 },
+      invoiced: { events: 1, amount: 250_000 },
+      stuck: { events: 2, amount: 109_000 },
+      inProgress: { events: 1, amount: 5_000 },
+      ignored: { events: 0, amount: 0 },
+      otherCurrency: 1,
+    });
+    assert.deepEqual(before.week.money, {
+      received: { events: 7, amount: 1_404_123 },
+      invoiced: { events: 3, amount: 1_250_123 },
+      stuck: { events: 3, amount: 149_000 },
+      inProgress: { events: 1, amount: 5_000 },
+      ignored: { events: 0, amount: 0 },
+      otherCurrency: 1,
+    });
+    assert.deepEqual(before.today.ignored, [{ kind: 'not_applicable', events: 1 }]);
+    assert.equal(before.today.rejected, 1);
+    assert.equal(before.week.rejected, 2);
+    assert.deepEqual(before.attention, { queued: 1, processing: 0, retrying: 1, dead: 2, deadUnhandled: 2 });
+    assert.deepEqual(before.pinned.map((row) => row.id), [fixture.deadEarlier.id, fixture.dead.id]);
+
+    // The metrics' hours add up, ignored events included (the last 24 h: 8 of the 11 events).
+    const metrics = await http(h.baseUrl, 'GET', '/api/metrics', finance);
+    const buckets = metrics.body['throughput'] as Array<Record<string, number>>;
+    for (const b of buckets) assert.equal(b['received'], (b['succeeded'] ?? 0) + (b['ignored'] ?? 0) + (b['failed'] ?? 0) + (b['inFlight'] ?? 0));
+    const sum = (key: string) => buckets.reduce((n, b) => n + (b[key] ?? 0), 0);
+    assert.deepEqual(
+      ['received', 'succeeded', 'ignored', 'failed', 'inFlight'].map(sum),
+      [8, 4, 1, 1, 2],
+    );
+
+    // Refused, changing nothing: no events:retry scope; bad reasons; no CSRF header; not dead; unknown.
+    const path = `/api/events/${fixture.dead.id}/handled`;
+    const operatorSession = await h.session(PEOPLE.operator);
+    const operator = { headers: { ...operatorSession.headers, 'x-csrf-token': operatorSession.csrfToken } };
+    const financeWithCsrf = { headers: { ...finance.headers, 'x-csrf-token': finance.csrfToken } };
+    const refusals: Array<[Caller, unknown, number, string]> = [
+      [financeWithCsrf, { reason: 'refunded by hand' }, 403, 'FORBIDDEN'],
+      [operator, {}, 400, 'INVALID_REQUEST'],
+      [operator, { reason: '  ' }, 400, 'INVALID_REQUEST'],
+      [operator, { reason: 'x'.repeat(501) }, 400, 'INVALID_REQUEST'],
+      [operator, { reason: 'refunded', extra: 1 }, 400, 'INVALID_REQUEST'],
+      [operatorSession, { reason: 'refunded by hand' }, 403, 'CSRF_FAILED'],
+    ];
+    for (const [caller, body, status] of refusals) {
+      const reply = await http(h.baseUrl, 'POST', path, caller, body);
+      assert.equal(reply.status, status, JSON.stringify({ body, reply: reply.body }));
+    }
+    const notDead = await http(h.baseUrl, 'POST', `/api/events/${fixture.succeeded.id}/handled`, operator, { reason: 'nothing to do' });
+    assert.equal(notDead.status, 409);
+    assert.equal((await http(h.baseUrl, 'POST', '/api/events/999999/handled', operator, { reason: 'nothing to do' })).status, 404);
+    assert.equal((await h.store.listAudit({ action: 'event.handled' })).items.length, 0);
+    assert.equal((await h.store.getEventLogs(fixture.dead.id)).some((l) => l.fields?.['action'] === 'handled'), false);
+    assert.deepEqual((await home()).pinned.map((row) => row.id), [fixture.deadEarlier.id, fixture.dead.id]);
+
+    const handled = await http(h.baseUrl, 'POST', path, operator, { reason: '  refunded by hand  ' });
+    assert.equal(handled.status, 200, JSON.stringify(handled.body));
+    assert.deepEqual(handled.body['handled'], { at: HOME_NOW.toISOString(), by: PEOPLE.operator, reason: 'refunded by hand' });
+    const after = await home();
+    assert.deepEqual(after.pinned.map((row) => row.id), [fixture.deadEarlier.id]);
+    assert.equal(after.attention['deadUnhandled'], 1);
+    assert.equal(after.attention['dead'], 2, 'the event is still dead: it did fail');
+    const audit = (await h.store.listAudit({ action: 'event.handled' })).items;
+    assert.deepEqual(audit.map((a) => [a.actor, a.target, a.details]), [[PEOPLE.operator, `event:${fixture.dead.id}`, { reason: 'refunded by hand' }]]);
+    const detail = await http(h.baseUrl, 'GET', `/api/events/${fixture.dead.id}`, finance);
+    const logs = detail.body['logs'] as Array<{ message: string }>;
+    assert.ok(logs.some((l) => l.message === `marked as handled by ${PEOPLE.operator}: refunded by hand`), JSON.stringify(logs));
+  } finally {
+    await h.close();
+  }
+}

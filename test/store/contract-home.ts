@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { EventStatus, IgnoreReason } from '../../src/core/types.js';
+import type { NewEvent } from '../../src/store/store.js';
+import { at, claim, MINUTE, newEvent, type ContractContext } from './contract-fixtures.js';
+
+/** The home page's counts and sums (eventTotals) and "mark as handled" (markEventHandled). */
+export function homeContract(ctx: ContractContext): void {
+  /** Inserts one event and finishes it with `status` (claimed at t, finished at t + 1 s). */
+  async function eventWith(status: Extract<EventStatus, 'succeeded' | 'dead' | 'ignored' | 'retrying'>, event: NewEvent, t = 0, ignoreReason?: IgnoreReason) {
+    const { event: stored } = await ctx.store.insertEvent(event);
+    const claimed = await claim(ctx.store, 'w', at(t + 1_000));
+    assert.equal(claimed?.id, stored.id);
+    await ctx.store.finishEvent({
+      eventId: stored.id, leaseOwner: 'w', status, now: at(t + 2_000),
+      ...(status === 'retrying' ? { nextAttemptAt: at(t + 10 * MINUTE) } : {}),
+      ...(ignoreReason ? { ignoreReason } : {}),
+    });
+    return stored.id;
+  }
+  const money = (amount: number | undefined, currency = 'COP') =>
+    newEvent({ summary: { ...(amount === undefined ? {} : { amount }), currency, customer: { name: 'x' } } });
+
+  describe('home totals and mark as handled', () => {
+    it('sums amounts by status, ignore reason and currency; events without an amount count but add nothing', async () => {
+      await eventWith('succeeded', money(100_000));
+      await eventWith('succeeded', money(50_500.5));
+      await eventWith('dead', money(20_000));
+      await eventWith('succeeded', money(30, 'USD'));
+      await eventWith('ignored', money(undefined), 0, { kind: 'not_applicable', detail: 'a refund' });
+      await eventWith('ignored', money(7_000), 0, { kind: 'no_pipeline', detail: 'no match' });
+      await ctx.store.insertEvent(money(1_000)); // still queued
+      const totals = await ctx.store.eventTotals({});
+      const key = (t: { status: string; ignoreKind: string | null; currency: string | null }) => `${t.status}/${t.ignoreKind ?? '-'}/${t.currency ?? '-'}`;
+      const byKey = new Map(totals.map((t) => [key(t), { events: t.events, amount: t.amount }]));
+      assert.deepEqual(Object.fromEntries(byKey), {
+        'dead/-/COP': { events: 1, amount: 20_000 },
+        'ignored/no_pipeline/COP': { events: 1, amount: 7_000 },
+        'ignored/not_applicable/COP': { events: 1, amount: 0 },
+        'queued/-/COP': { events: 1, amount: 1_000 },
+        'succeeded/-/COP': { events: 2, amount: 150_500.5 },
+        'succeeded/-/USD': { events: 1, amount: 30 },
+      });
+    });
+
+    it('applies the event filter (transaction status, received window)', async () => {
+      await eventWith('succeeded', money(100_000));
+      await eventWith('succeeded', { ...money(999), transactionStatus: 'rejected' });
+      await eventWith('succeeded', { ...money(5), receivedAt: at(-2 * MINUTE) });
+      const totals = await ctx.store.eventTotals({ transactionStatus: 'accepted', since: at(-MINUTE), until: at(MINUTE) });
+      assert.deepEqual(totals.map((t) => [t.status, t.events, t.amount]), [['succeeded', 1, 100_000]]);
+    });
+
+    it('marks a dead event handled: logged, no longer unhandled, pinned again once it changes', async () => {
+      const dead = await eventWith('dead', money(20_000));
+      const other = await eventWith('dead', money(10_000));
+      assert.equal(await ctx.store.countEvents({ status: 'dead', unhandled: true }), 2);
+      const result = await ctx.store.markEventHandled({ eventId: dead, actor: 'ana@example.com', reason: 'refunded by hand', now: at(5 * MINUTE) });
+      assert.equal(result, 'handled');
+      const unhandled = await ctx.store.listEvents({ status: 'dead', unhandled: true });
+      assert.deepEqual(unhandled.items.map((e) => e.id), [other]);
+      const logs = await ctx.store.getEventLogs(dead);
+      const line = logs.find((l) => l.fields?.['action'] === 'handled');
+      assert.equal(line?.message, 'marked as handled by ana@example.com: refunded by hand');
+      assert.deepEqual(line?.fields, { action: 'handled', by: 'ana@example.com', reason: 'refunded by hand' });
+      // A retry changes the event after it was handled: it needs someone again if it dies again.
+      await ctx.store.requeueEvent(dead, at(6 * MINUTE));
+      assert.equal(await ctx.store.countEvents({ status: 'queued', unhandled: true }), 1);
+    });
+
+    it('refuses to mark an event that is not dead, or does not exist, and changes nothing', async () => {
+      const ok = await eventWith('succeeded', money(1));
+      assert.equal(await ctx.store.markEventHandled({ eventId: ok, actor: 'a', reason: 'r', now: at(MINUTE) }), 'not_dead');
+      assert.equal(await ctx.store.markEventHandled({ eventId: 999_999, actor: 'a', reason: 'r', now: at(MINUTE) }), 'not_found');
+      assert.deepEqual(await ctx.store.getEventLogs(ok), []);
+      assert.equal(await ctx.store.countEvents({ unhandled: true }), 1);
+    });
+  });
+}
