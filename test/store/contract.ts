@@ -8,6 +8,7 @@ import { claimContract } from './contract-claims.js';
 import { inboxContract } from './contract-inbox.js';
 import { listContract } from './contract-list.js';
 import { loginLinkContract } from './contract-login-links.js';
+import { reconciliationContract } from './contract-reconciliation.js';
 import { retentionContract } from './contract-retention.js';
 
 export type { MakeStore, StoreFixture } from './contract-fixtures.js';
@@ -58,5 +59,6 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     loginLinkContract(context);
     healthContract(context);
     retentionContract(context);
+    reconciliationContract(context);
   });
 }

@@ -116,8 +116,12 @@ describe('PostgresStore: migrations', { skip }, () => {
       // Made by 0006, which runs again too (0005 is SQLite's event bodies, a no-op here).
       await queryIn(schema, 'ALTER TABLE alerts DROP COLUMN acknowledged_at, DROP COLUMN acknowledged_by, DROP COLUMN ack_reason');
       await queryIn(schema, 'DROP INDEX alerts_open_by_event_idx');
+      // Made by 0010 (reconciliation).
+      await queryIn(schema, 'ALTER TABLE events DROP COLUMN origin');
+      await queryIn(schema, 'DROP TABLE reconciliation_state');
       assert.deepEqual(await store.migrate(), {
-        applied: ['0003_product_object', '0004_login_links', '0005_sqlite_event_bodies', '0006_alert_ack'],
+        applied: ['0003_product_object', '0004_login_links', '0005_sqlite_event_bodies', '0006_alert_ack',
+          '0007_placeholder_until_merge', '0008_placeholder_until_merge', '0009_placeholder_until_merge', '0010_reconciliation'],
         current: LATEST,
       });
       assert.deepEqual((await store.getEvent(legacy.event.id))?.summary, { product: { name: 'Plan anual' }, amount: 5 });

@@ -1,0 +1,3 @@
+-- Placeholder on branch 'reconcile' only: versions must count 1, 2, 3… with no gap, and this
+-- branch's migration is 0010. Other branches bring the real 0008; delete this file at merge.
+SELECT 1;
