@@ -12,6 +12,7 @@ import { registerGoHighLevel } from './services/gohighlevel.js';
 import { registerMercadoPago } from './services/mercadopago.js';
 import { registerStrapi } from './services/strapi.js';
 import { registerStripe } from './services/stripe.js';
+import { registerStripeEvents } from './services/stripe-events.js';
 import { registerWorldOffice } from './services/worldoffice.js';
 
 export interface SandboxPluginOptions {
@@ -67,6 +68,7 @@ export async function sandboxPlugin(app: FastifyInstance, options: SandboxPlugin
       registerEpayco(sandbox, ctx);
       registerMercadoPago(sandbox, ctx);
       registerStripe(sandbox, ctx);
+      registerStripeEvents(sandbox, ctx);
       registerGoHighLevel(sandbox, ctx);
       registerCollectionRoutes(sandbox, ctx);
     },
