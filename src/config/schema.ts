@@ -4,7 +4,7 @@ import { definePipeline, type PipelineDefinition } from '../core/pipeline.js';
 import type { WebpigConfig } from '../core/config.js';
 import { authConfigSchema } from '../server/auth/config.js';
 import { sourceConfigSchema } from '../sources/config.js';
-import { DURATION_HINT, DURATION_PATTERN } from '../core/duration.js';
+import { DURATION_HINT, DURATION_PATTERN, parseDuration } from '../core/duration.js';
 
 /**
  * The structural check of `webpig.config.ts`, done once at start. Pipelines hold functions,
@@ -30,7 +30,9 @@ const pipelineSchema = z.looseObject({
   stages: z.array(stageSchema).min(1),
 });
 
-const duration = z.string().regex(DURATION_PATTERN, `must be ${DURATION_HINT}`);
+const duration = z
+  .string()
+  .refine((text) => DURATION_PATTERN.test(text) && parseDuration(text) !== null, `must be ${DURATION_HINT} (more than zero)`);
 
 /** `reconcile.<source>` (docs/reconcile.md). */
 const reconcileSchema = z
