@@ -56,10 +56,8 @@ describe('webpig reconcile (its own process, only --db)', () => {
   it('a SIGKILL during a run, then a rerun, creates each missing event once', async () => {
     const cli = startCli(['--db', db, 'reconcile', '--source', 'stripe', '--since', '1h']);
     const exited = new Promise<void>((resolve) => cli.child.once('exit', () => resolve()));
-    let atKill = 0;
     for (let waited = 0; waited < 30_000; waited += 5) {
-      atKill = await store.countEvents({ source: 'stripe' });
-      if (atKill >= 30) break;
+      if ((await store.countEvents({ source: 'stripe' })) >= 30) break;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     cli.child.kill('SIGKILL');
