@@ -5,6 +5,7 @@ import type { WebpigConfig } from '../core/config.js';
 import { loggerOptions } from '../core/logging.js';
 import { alertForwarderFromConfig, type AlertForwarder } from '../engine/alert-forwarder.js';
 import { retentionEnabled, startRetentionJob, type RetentionJob } from '../engine/retention.js';
+import { startReconcileJob, type ReconcileJob } from '../engine/reconcile-job.js';
 import { createWorker, type Worker } from '../engine/worker.js';
 import { createWorkerMetrics } from '../engine/worker-metrics.js';
 import type { Store } from '../store/store.js';
@@ -83,6 +84,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let worker: Worker | null = null;
   let forwarder: AlertForwarder | null = null;
   let retention: RetentionJob | null = null;
+  let reconcile: ReconcileJob | null = null;
   if (options.worker) {
     worker = createWorker({
       store,
@@ -98,6 +100,15 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     if (config.retention && retentionEnabled(config.retention)) {
       retention = startRetentionJob({ store, policy: config.retention, logger: pino({ name: 'webpig-retention', level }) });
     }
+    if (config.reconcile && Object.keys(config.reconcile).length > 0) {
+      reconcile = startReconcileJob({
+        store,
+        settings: config.reconcile,
+        kinds: new Map(config.sources.map((source) => [source.name, source.kind])),
+        env,
+        logger: pino(loggerOptions(level, 'webpig-reconcile')),
+      });
+    }
   }
   let stopping: Promise<void> | null = null;
   return {
@@ -112,6 +123,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         await forwarder?.stop();
         await metricsServer?.close();
         await retention?.stop();
+        await reconcile?.stop();
         await app?.close();
         await store.close();
       })();

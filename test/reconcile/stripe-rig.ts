@@ -26,9 +26,9 @@ export interface StripeRig {
   close(): Promise<void>;
 }
 
-export async function startStripeRig(store: Store): Promise<StripeRig> {
+export async function startStripeRig(store: Store, options: { maxHangMs?: number } = {}): Promise<StripeRig> {
   const server = await startIngestServer({ store, closeStore: false });
-  const sandbox = await startSandboxApp({ listen: true });
+  const sandbox = await startSandboxApp({ listen: true, ...options });
   const sandboxUrl = `${baseUrlOf(sandbox.app)}/sandbox`;
   const stripeApiUrl = `${sandboxUrl}/stripe`;
   const addToAccount = async (event: Record<string, unknown>, delivered: boolean) => {
