@@ -8,6 +8,7 @@ import type { ReconcileSettings } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import type { SourceKind } from '../sources/config.js';
 import type { ProviderList } from '../sources/listing/provider-list.js';
+import { MERCADOPAGO_API_URL, mercadopagoSearchList } from '../sources/listing/mercadopago-search.js';
 import { STRIPE_API_URL, stripeEventList } from '../sources/listing/stripe-events.js';
 
 export interface ProviderListInput {
@@ -32,6 +33,11 @@ export function providerListFor(input: ProviderListInput): ProviderList {
         apiBaseUrl: apiBaseUrl ?? STRIPE_API_URL,
         apiKey: credential(input, 'WEBPIG_STRIPE_API_KEY', 'a Stripe secret or restricted key that may read events (sk_… or rk_…)'),
         ...(input.settings?.types ? { types: input.settings.types } : {}),
+      });
+    case 'mercadopago':
+      return mercadopagoSearchList({
+        apiBaseUrl: apiBaseUrl ?? MERCADOPAGO_API_URL,
+        accessToken: credential(input, 'WEBPIG_MERCADOPAGO_ACCESS_TOKEN', "the account's MercadoPago access token (APP_USR-…)"),
       });
     default:
       throw new ConfigError(

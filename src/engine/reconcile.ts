@@ -122,6 +122,10 @@ async function createIfMissing(options: ReconcileOptions, item: ListedItem, resu
   const { store, source } = options;
   const delivery = item.delivery;
   if (await store.findEventByProviderId(source, delivery.providerEventId)) return false;
+  if (item.matchEntity && delivery.entityKey !== null) {
+    const known = await store.listEvents({ source, entityKey: delivery.entityKey }, { limit: 1 });
+    if (known.items.length > 0) return false;
+  }
   result.missing.push({ providerEventId: delivery.providerEventId, type: delivery.type });
   if (options.dryRun) return false;
   // A webhook committed since the look-up makes this insert a duplicate: one event either way.

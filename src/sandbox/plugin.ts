@@ -13,6 +13,7 @@ import { registerMercadoPago } from './services/mercadopago.js';
 import { registerStrapi } from './services/strapi.js';
 import { registerStripe } from './services/stripe.js';
 import { registerStripeEvents } from './services/stripe-events.js';
+import { registerMercadoPagoSearch } from './services/mercadopago-search.js';
 import { registerWorldOffice } from './services/worldoffice.js';
 
 export interface SandboxPluginOptions {
@@ -69,6 +70,7 @@ export async function sandboxPlugin(app: FastifyInstance, options: SandboxPlugin
       registerMercadoPago(sandbox, ctx);
       registerStripe(sandbox, ctx);
       registerStripeEvents(sandbox, ctx);
+      registerMercadoPagoSearch(sandbox, ctx);
       registerGoHighLevel(sandbox, ctx);
       registerCollectionRoutes(sandbox, ctx);
     },

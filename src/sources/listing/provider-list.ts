@@ -10,6 +10,11 @@ export interface ListedItem {
   delivery: NormalizedDelivery;
   /** The bytes stored as the event's raw body (the provider's JSON for this item). */
   rawBody: Buffer;
+  /**
+   * Webpig holds it when any event of its entity exists (MercadoPago: each notification has its
+   * own key, so an event id cannot say). (Default: false — held when its dedupe key is stored)
+   */
+  matchEntity?: boolean;
 }
 
 export interface ListedPage {
