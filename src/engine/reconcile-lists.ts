@@ -8,6 +8,8 @@ import type { ReconcileSettings } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import type { SourceKind } from '../sources/config.js';
 import type { ProviderList } from '../sources/listing/provider-list.js';
+import { EPAYCO_VALIDATION_URL } from '../sources/config.js';
+import { epaycoReferenceList } from '../sources/listing/epayco-references.js';
 import { MERCADOPAGO_API_URL, mercadopagoSearchList } from '../sources/listing/mercadopago-search.js';
 import { STRIPE_API_URL, stripeEventList } from '../sources/listing/stripe-events.js';
 
@@ -39,6 +41,16 @@ export function providerListFor(input: ProviderListInput): ProviderList {
         apiBaseUrl: apiBaseUrl ?? MERCADOPAGO_API_URL,
         accessToken: credential(input, 'WEBPIG_MERCADOPAGO_ACCESS_TOKEN', "the account's MercadoPago access token (APP_USR-…)"),
       });
+    case 'epayco': {
+      const references = input.settings?.references;
+      if (!references) {
+        throw new ConfigError(
+          `reconciling "${input.source}" needs reconcile.${input.source}.references: ePayco has no public list of transactions, so webpig looks up the references you give (docs/reconcile.md)`,
+          { code: 'RECONCILE_UNSUPPORTED' },
+        );
+      }
+      return epaycoReferenceList({ validation: { baseUrl: apiBaseUrl ?? EPAYCO_VALIDATION_URL, timeoutMs: 5_000 }, references });
+    }
     default:
       throw new ConfigError(
         `source "${input.source}" cannot be reconciled: ${kind === null ? 'no source of that name is configured' : `${kind} sources have no provider list`}; ` +

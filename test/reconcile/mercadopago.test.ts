@@ -46,7 +46,7 @@ describe('MercadoPago reconciliation over HTTP', () => {
   it('creates the payments and subscriptions never notified, with the identity a notification gives, across pages, once', async () => {
     const notified = await make('payments', { status: 'approved', transaction_amount: 100 });
     assert.equal((await notify(notified)).status, 200);
-    const lost = [];
+    const lost: string[] = [];
     for (let i = 0; i < 5; i++) lost.push(await make('payments', { status: 'approved', transaction_amount: 100 + i }));
     const subscription = await make('preapprovals', { status: 'authorized' });
     const first = await run();
