@@ -32,7 +32,7 @@ export async function startStripeRig(store: Store, options: { maxHangMs?: number
   const sandboxUrl = `${baseUrlOf(sandbox.app)}/sandbox`;
   const stripeApiUrl = `${sandboxUrl}/stripe`;
   const addToAccount = async (event: Record<string, unknown>, delivered: boolean) => {
-    const reply = await fetch(`${stripeApiUrl}/events${delivered ? '?delivered=true' : ''}`, {
+    const reply = await fetch(`${stripeApiUrl}/events${delivered ? '?deliver=true' : ''}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(event),

@@ -9,10 +9,13 @@ import { parseInput, runOperation, type SandboxContext } from '../operation.js';
  * Stripe's account event list, `GET /stripe/v1/events`, as webpig's reconciliation reads it:
  * `{ object: 'list', url, has_more, data }`, newest first, `limit` (1–100, default 10),
  * `starting_after` / `ending_before` (an event id of the list), `created[gte|gt|lte|lt]` (unix
- * seconds), `type`, `types[]` and `delivery_success`. Tests (and the demo's lost webhooks) add
- * events with `POST /stripe/events` and a Stripe event object: the event is listed, and not
- * delivered anywhere (`delivery_success=false` lists it; `?delivered=true` records it as
- * delivered). Operation (for faults): `list_events`.
+ * seconds), `type`, `types[]` and `delivery_success`. Tests add events with `POST /stripe/events`
+ * and a Stripe event object: the event is listed, and not delivered anywhere
+ * (`delivery_success=false` lists it). The demo's traffic, which plays Stripe, registers each
+ * event with `?deliver=true` before sending its webhook: the reply's `sandbox.deliver` says
+ * whether to send it — false when a `deliver_webhook` fault was pending ("webhook lost": the
+ * event is listed as not delivered and its webhook never sent). Operations (for faults):
+ * `list_events`, `deliver_webhook`.
  */
 const eventBody = z
   .object({
@@ -42,7 +45,7 @@ interface StoredEvent {
 }
 
 export function registerStripeEvents(app: FastifyInstance, ctx: SandboxContext): void {
-  app.post<{ Querystring: { delivered?: string } }>('/stripe/events', async (request, reply) => {
+  app.post<{ Querystring: { deliver?: string } }>('/stripe/events', async (request, reply) => {
     const body = parseInput(eventBody, request.body);
     const event = {
       object: 'event',
@@ -54,9 +57,10 @@ export function registerStripeEvents(app: FastifyInstance, ctx: SandboxContext):
       id: body.id ?? `evt_${randomBytes(12).toString('hex')}`,
       created: body.created ?? Math.floor(ctx.now().getTime() / 1000),
     };
-    const delivered = request.query.delivered === 'true';
+    // Any pending deliver_webhook fault, whatever its mode, loses this event's webhook.
+    const delivered = request.query.deliver === 'true' && ctx.store.takeFault('stripe', 'deliver_webhook') === undefined;
     const record = ctx.store.insert('stripe', 'events', { event, delivered, eventId: event.id });
-    return reply.status(201).send({ ...event, sandbox: { id: record.id, delivered } });
+    return reply.status(201).send({ ...event, sandbox: { id: record.id, deliver: delivered } });
   });
 
   app.get('/stripe/v1/events', async (request, reply) => {
