@@ -9,6 +9,7 @@ import type {
   Me,
   Metrics,
   Page,
+  ReconciliationView,
   SignInMethods,
 } from './types.js';
 import { dayStartIn } from './format.js';
@@ -108,6 +109,7 @@ export const api = {
     request<Page<AlertView> & { computed?: AlertView[] }>('GET', `/api/alerts${includeResolved ? '?include=resolved' : ''}`),
   acknowledgeAlert: (id: number, reason: string) => request<{ alert: AlertView }>('POST', `/api/alerts/${id}/ack`, { reason }),
   metrics: (since: string) => request<Metrics>('GET', `/api/metrics${query({ since })}`),
+  reconciliation: () => request<{ items: ReconciliationView[] }>('GET', '/api/reconciliation'),
   /** Which sign-ins the server offers; readable before anyone is signed in. */
   signInMethods: () => request<SignInMethods>('GET', '/auth/methods'),
   devLogin: (email: string) => request<unknown>('POST', '/auth/dev-login', { email }),

@@ -16,6 +16,7 @@ import { pipelineViews, resolveColumns } from './event-view.js';
 import { registerEventRoutes } from './events.js';
 import { registerFlagRoutes } from './flags.js';
 import { registerMonitoringRoutes } from './monitoring.js';
+import { registerReconciliationRoutes } from './reconciliation.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
 import { engineOperations, type EventOperations } from './operations.js';
 
@@ -150,6 +151,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   registerEventRoutes(app, ctx);
   registerFlagRoutes(app, ctx);
   registerMonitoringRoutes(app, ctx);
+  registerReconciliationRoutes(app, ctx);
   registerCompatRoutes(app, ctx);
   const feed = new ChangeFeed(store, {
     ...(options.streamPollMs !== undefined ? { pollMs: options.streamPollMs } : {}),

@@ -97,7 +97,9 @@ function stripeApiError(err: unknown): ProviderApiError {
   if (err instanceof Stripe.errors.StripeError) {
     const status = typeof err.statusCode === 'number' ? err.statusCode : null;
     const retryAfter = Number(err.headers?.['retry-after']);
-    return new ProviderApiError(status, `Stripe: GET /v1/events answered ${status ?? 'nothing'}: ${err.message}`, {
+    // Stripe's 401 message quotes the key, masked but for its end: none of it goes further.
+    const message = err.message.replace(/\b[sprk]k_(?:test|live)_[A-Za-z0-9*]+/g, '[key]');
+    return new ProviderApiError(status, `Stripe: GET /v1/events answered ${status ?? 'nothing'}: ${message}`, {
       cause: err,
       ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
     });

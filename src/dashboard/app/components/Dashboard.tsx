@@ -13,6 +13,7 @@ import { Filters } from './Filters.js';
 import { FlagsPanel } from './FlagsPanel.js';
 import { AlertsView } from './AlertsView.js';
 import { MetricsView } from './OperationsViews.js';
+import { ReconciliationStatus } from './ReconciliationStatus.js';
 
 export type View = 'events' | 'alerts' | 'metrics' | 'flags';
 const VIEWS: View[] = ['events', 'alerts', 'metrics', 'flags'];
@@ -259,6 +260,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
         {view === 'events' && (
           <>
             <Filters value={filters} onChange={setFilters} />
+            <ReconciliationStatus />
             {rows === null && <p class="muted">{t('loading')}</p>}
             {rows !== null && rows.length === 0 && <p class="muted">{t('noEvents')}</p>}
             {rows !== null && rows.length > 0 && (

@@ -10,6 +10,7 @@ import { skipText } from './cells.js';
 import { ErrorExplained } from './ErrorExplained.js';
 import { isRetriable } from './EventsTable.js';
 import { ignoreText, technicalIgnoreDetail } from '../ignore-reasons.js';
+import { ReconciledBadge } from './ReconciledBadge.js';
 
 export interface Selection {
   eventId: number;
@@ -121,8 +122,15 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
       <dl class="facts">
         <dt>{t('status')}</dt>
         <dd>
-          <span class={`status status-${event.status}`}>{t(`status_${event.status}` as const)}</span>
+          <span class={`status status-${event.status}`}>{t(`status_${event.status}` as const)}</span>{' '}
+          <ReconciledBadge event={event} />
         </dd>
+        {event.origin === 'reconciliation' && (
+          <>
+            <dt>{t('reconciledOrigin')}</dt>
+            <dd data-testid="panel-origin">{t('reconciledOriginText')}</dd>
+          </>
+        )}
         <dt>{t('attempts')}</dt>
         <dd>{event.attempts}</dd>
         <dt>{t('time')}</dt>
