@@ -74,6 +74,7 @@ describe('docs/reconcile.md (the guide, run)', () => {
     const dry = await run(dryRun, project, env);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /2 never reached webpig/);
+    assert.match(dry.stdout, /Stripe reports 2 not delivered: /, 'what Stripe itself reports as not delivered');
     assert.equal(await store.countEvents({}), 0, '--dry-run changes nothing');
 
     const created = await run(create, project, env);

@@ -16,6 +16,9 @@ interface ReconcileOptions {
   dryRun?: boolean;
 }
 
+/** Ids of undelivered events printed; the rest are counted. */
+const SHOWN_UNDELIVERED = 10;
+
 /** (Default window: the config's lookBack, else 24 hours) */
 const DEFAULT_SINCE = '24h';
 
@@ -61,7 +64,9 @@ function report(result: ReconcileResult, dryRun: boolean): string[] {
     lines.push(`  ${item.providerEventId} ${item.type}: ${outcome}`);
   }
   if (result.undelivered && result.undelivered.length > 0) {
-    lines.push(`${result.provider} reports ${result.undelivered.length} not delivered: ${result.undelivered.join(', ')}`);
+    const shown = result.undelivered.slice(0, SHOWN_UNDELIVERED).join(', ');
+    const more = result.undelivered.length > SHOWN_UNDELIVERED ? ` and ${result.undelivered.length - SHOWN_UNDELIVERED} more` : '';
+    lines.push(`${result.provider} reports ${result.undelivered.length} not delivered: ${shown}${more}`);
   }
   lines.push(dryRun ? 'dry run: nothing was created or recorded' : `${result.created.length} events created`);
   return lines;
