@@ -30,6 +30,7 @@ const USAGE_CODES = new Set([
   'TOKEN_SCOPE_MISSING',
   'TOKEN_SCOPE_UNKNOWN',
   'TOKEN_NAME_MISSING',
+  'RECONCILE_UNSUPPORTED',
 ]);
 
 export function exitCodeFor(err: unknown): number {

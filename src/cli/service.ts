@@ -6,6 +6,7 @@ import { loggerOptions } from '../core/logging.js';
 import { alertForwarderFromConfig, type AlertForwarder } from '../engine/alert-forwarder.js';
 import { startAlertConditionChecks, type AlertConditionChecks } from '../engine/alert-conditions.js';
 import { retentionEnabled, startRetentionJob, type RetentionJob } from '../engine/retention.js';
+import { startReconcileJob, type ReconcileJob } from '../engine/reconcile-job.js';
 import { createWorker, type Worker } from '../engine/worker.js';
 import { createWorkerMetrics } from '../engine/worker-metrics.js';
 import type { Store } from '../store/store.js';
@@ -85,6 +86,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let forwarder: AlertForwarder | null = null;
   let conditions: AlertConditionChecks | null = null;
   let retention: RetentionJob | null = null;
+  let reconcile: ReconcileJob | null = null;
   if (options.worker) {
     worker = createWorker({
       store,
@@ -109,6 +111,15 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     if (config.retention && retentionEnabled(config.retention)) {
       retention = startRetentionJob({ store, policy: config.retention, logger: pino({ name: 'webpig-retention', level }) });
     }
+    if (config.reconcile && Object.keys(config.reconcile).length > 0) {
+      reconcile = startReconcileJob({
+        store,
+        settings: config.reconcile,
+        kinds: new Map(config.sources.map((source) => [source.name, source.kind])),
+        env,
+        logger: pino(loggerOptions(level, 'webpig-reconcile')),
+      });
+    }
   }
   let stopping: Promise<void> | null = null;
   return {
@@ -124,6 +135,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         await conditions?.stop();
         await metricsServer?.close();
         await retention?.stop();
+        await reconcile?.stop();
         await app?.close();
         await store.close();
       })();

@@ -4,6 +4,7 @@ import { definePipeline, type PipelineDefinition } from '../core/pipeline.js';
 import type { WebpigConfig } from '../core/config.js';
 import { authConfigSchema } from '../server/auth/config.js';
 import { sourceConfigSchema } from '../sources/config.js';
+import { DURATION_HINT, DURATION_PATTERN, parseDuration } from '../core/duration.js';
 
 /**
  * The structural check of `webpig.config.ts`, done once at start. Pipelines hold functions,
@@ -38,6 +39,21 @@ const pipelineSchema = z.looseObject({
   stages: z.array(stageSchema).min(1),
 });
 
+const duration = z
+  .string()
+  .refine((text) => DURATION_PATTERN.test(text) && parseDuration(text) !== null, `must be ${DURATION_HINT} (more than zero)`);
+
+/** `reconcile.<source>` (docs/reconcile.md). */
+const reconcileSchema = z
+  .object({
+    every: duration.optional(),
+    lookBack: duration.optional(),
+    apiBaseUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+    apiKey: z.string().min(1, 'may not be empty').optional(),
+    types: z.array(z.string().min(1)).max(20, 'Stripe lists at most 20 types at once').optional(),
+    references: fn.optional(),
+  })
+  .strict();
 
 export const configSchema = z
   .object({
@@ -107,6 +123,7 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    reconcile: z.record(z.string(), reconcileSchema).optional(),
     dashboard: z
       .object({
         locale: z.enum(['es', 'en']).optional(),
@@ -189,6 +206,20 @@ function checkFlagRoles(config: WebpigConfig, origin: string): void {
   }
 }
 
+/** Names the environment variables' sources get (src/sources/env.ts), which join the file's later. */
+const ENVIRONMENT_SOURCES = ['epayco', 'mercadopago', 'stripe'];
+
+/** `reconcile.<name>` must name a source, or nothing would ever be reconciled for it. */
+function checkReconcileSources(config: WebpigConfig, origin: string): void {
+  const names = new Set([...config.sources.map((s) => s.name), ...ENVIRONMENT_SOURCES]);
+  for (const name of Object.keys(config.reconcile ?? {})) {
+    if (names.has(name)) continue;
+    throw new ConfigError(
+      `invalid configuration in ${origin}: reconcile.${name}: no source is named "${name}"; the sources are ${[...names].join(', ')}`,
+    );
+  }
+}
+
 /** Checks a loaded config; throws ConfigError listing every problem with its field path. */
 export function validateConfig(candidate: unknown, origin: string | ConfigOrigin): WebpigConfig {
   const { name: originName, unsetVariables = [] } = typeof origin === 'string' ? { name: origin } : origin;
@@ -234,5 +265,6 @@ export function validateConfig(candidate: unknown, origin: string | ConfigOrigin
     }
   }
   checkFlagRoles(config, originName);
+  checkReconcileSources(config, originName);
   return { ...config, pipelines };
 }

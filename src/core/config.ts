@@ -46,6 +46,25 @@ export interface ServerLimits {
   connectionLimitExempt?: string[];
 }
 
+/** Reconciliation of one source (`reconcile.<source>` in the config). */
+export interface ReconcileSettings {
+  /** How often a worker reconciles it, e.g. '15m'. (Default: '15m') */
+  every?: string;
+  /** How far back each run lists, e.g. '48h'. (Default: '48h') */
+  lookBack?: string;
+  /** The provider's API. (Default: https://api.stripe.com, https://api.mercadopago.com, https://secure.epayco.co) */
+  apiBaseUrl?: string;
+  /**
+   * The API credential. (Default: $WEBPIG_STRIPE_API_KEY for Stripe, $WEBPIG_MERCADOPAGO_ACCESS_TOKEN
+   * for MercadoPago; ePayco's look-up needs none.) Never logged.
+   */
+  apiKey?: string;
+  /** Stripe: the event types to list (at most 20, `*` wildcards). (Default: every type) */
+  types?: string[];
+  /** ePayco (no list endpoint): the references to look up, e.g. today's invoices' `x_ref_payco`. */
+  references?: () => Promise<string[]> | string[];
+}
+
 /** What `webpig.config.ts` exports (default export). Validated once, at start. */
 export interface WebpigConfig {
   /** Used when neither `--db` nor $WEBPIG_DATABASE_URL is given, which win over it. (Default: `sqlite:./webpig.db`) */
@@ -129,6 +148,12 @@ export interface WebpigConfig {
     /** How often each worker applies it. (Default: 60 minutes) */
     intervalMinutes?: number;
   };
+  /**
+   * Reconciliation with each provider's own records (docs/reconcile.md), per source name: every
+   * worker lists the provider's payments or events of the last `lookBack` every `every`, and
+   * creates the events whose webhooks never arrived. (Default: off for every source)
+   */
+  reconcile?: Record<string, ReconcileSettings>;
   dashboard?: {
     /** (Default: from the browser, Spanish when unsure) */
     locale?: 'es' | 'en';

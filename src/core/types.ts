@@ -91,6 +91,9 @@ export interface IgnoreReason {
   detail: string;
 }
 
+/** 'reconciliation': the webhook never arrived; webpig found the event in the provider's own list. */
+export type EventOrigin = 'webhook' | 'reconciliation';
+
 export interface EventRecord {
   /** webpig's own id: a positive integer, returned to the provider in the 200 reply. */
   id: number;
@@ -123,6 +126,8 @@ export interface EventRecord {
   lastError: ErrorInfo | null;
   ignoreReason: IgnoreReason | null;
   updatedAt: Date;
+  /** How webpig got it: its webhook, or reconciliation with the provider's own records (docs/reconcile.md). */
+  origin: EventOrigin;
 }
 
 export interface AttemptRecord {

@@ -88,6 +88,9 @@ export function mergeColumns(...groups: ColumnConfig[][]): ColumnConfig[] {
  * go to the Facturador's reversal pipeline, whatever its place), the Stripe orders shop source stripe, the subscriptions app source mercadopago, one-off MercadoPago
  * payments source mercadopago-payments.
  */
+/** The sandbox accepts any key; this one says where it comes from. */
+const DEMO_STRIPE_API_KEY = 'sk_test_webpig_demo_sandbox';
+
 export function demoConfig(baseUrl: string, sources: SourceConfig[], apps: DemoApps): WebpigConfig {
   const mercadopagoApiUrl = `${baseUrl}/sandbox/mercadopago`;
   // The demo's ePayco is the sandbox's: confirmations are validated there unless the
@@ -123,6 +126,8 @@ export function demoConfig(baseUrl: string, sources: SourceConfig[], apps: DemoA
       },
     },
     worker: { leaseMs: 15_000 },
+    // The sandbox's Stripe keeps the account's events; webhooks its traffic "lost" are found here.
+    reconcile: { stripe: { every: '30s', lookBack: '48h', apiBaseUrl: `${baseUrl}/sandbox/stripe`, apiKey: DEMO_STRIPE_API_KEY } },
     dashboard: { timeZone: 'America/Bogota', currency: 'COP' },
   };
 }

@@ -79,6 +79,8 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const { sources, demoSecretsFor, epayco, stripeSecret, mercadopagoSecret } = demoSources(options.env);
   const store = await openStore(`sqlite:${dbFile}`);
   await store.migrate();
+  // `webpig reconcile --db` run as its own process on this database finds the sandbox here.
+  await store.recordProviderApi('stripe', `${baseUrl}/sandbox/stripe`);
   const sandboxStore = SandboxStore.open(sandboxDbPathFor(dbFile));
   // The examples' own applications: the shop (in the sandbox's database) and the subscriptions app's database.
   const shop = new ShopBackend(sandboxStore);

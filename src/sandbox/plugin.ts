@@ -14,6 +14,8 @@ import { registerGoHighLevel } from './services/gohighlevel.js';
 import { registerMercadoPago } from './services/mercadopago.js';
 import { registerStrapi } from './services/strapi.js';
 import { registerStripe } from './services/stripe.js';
+import { registerStripeEvents } from './services/stripe-events.js';
+import { registerMercadoPagoSearch } from './services/mercadopago-search.js';
 import { registerWorldOffice } from './services/worldoffice.js';
 
 export interface SandboxPluginOptions {
@@ -73,6 +75,8 @@ export async function sandboxPlugin(app: FastifyInstance, options: SandboxPlugin
       registerEpayco(sandbox, ctx);
       registerMercadoPago(sandbox, ctx);
       registerStripe(sandbox, ctx);
+      registerStripeEvents(sandbox, ctx);
+      registerMercadoPagoSearch(sandbox, ctx);
       registerGoHighLevel(sandbox, ctx);
       registerCollectionRoutes(sandbox, ctx);
     },

@@ -79,20 +79,30 @@ export function createEpaycoAdapter(config: EpaycoSourceConfig): SourceAdapter {
 
       const known = await fetchEpaycoReference(config.validation, refPayco);
       requireSameSignedFacts(known, fields);
-      const state = knownStateCode(known, refPayco);
-      const invoice = known.x_id_invoice || known.x_id_factura;
-      const payload = authenticatedPayload(fields, known);
-      const transactionStatus = epaycoStatus(state);
-      return {
-        providerEventId: `${refPayco}:${state}`,
-        entityKey: invoice ? `invoice:${invoice}` : refPayco,
-        type: `transaction.${transactionStatus ?? `state-${state}`}`,
-        transactionStatus,
-        occurredAt: transactionTime(topLevel(payload)) ?? now,
-        payload,
-        summary: epaycoSummary(topLevel(payload), amount, true),
-      };
+      return validatedDelivery(fields, known, amount, now);
     },
+  };
+}
+
+/**
+ * The event of a confirmation as ePayco reports it (`known`, from its reference endpoint): also
+ * what reconciliation creates for a reference whose confirmation never arrived (`fields` =
+ * `known` then), so both have the same dedupe key, `x_ref_payco:<validated state>`.
+ */
+export function validatedDelivery(fields: Record<string, string>, known: Record<string, string>, amount: number, now: Date): NormalizedDelivery {
+  const refPayco = fields.x_ref_payco ?? known.x_ref_payco ?? '';
+  const state = knownStateCode(known, refPayco);
+  const invoice = known.x_id_invoice || known.x_id_factura;
+  const payload = authenticatedPayload(fields, known);
+  const transactionStatus = epaycoStatus(state);
+  return {
+    providerEventId: `${refPayco}:${state}`,
+    entityKey: invoice ? `invoice:${invoice}` : refPayco,
+    type: `transaction.${transactionStatus ?? `state-${state}`}`,
+    transactionStatus,
+    occurredAt: transactionTime(topLevel(payload)) ?? now,
+    payload,
+    summary: epaycoSummary(topLevel(payload), amount, true),
   };
 }
 

@@ -8,6 +8,7 @@ import type {
   EntityState,
   ErrorInfo,
   EventLogEntry,
+  EventOrigin,
   EventRecord,
   EventStatus,
   EventSummary,
@@ -49,6 +50,8 @@ export interface NewEvent {
   contentType: string | null;
   payload: JsonValue;
   summary: EventSummary;
+  /** (Default: 'webhook') */
+  origin?: EventOrigin;
 }
 
 export interface InsertEventResult {
@@ -352,6 +355,45 @@ export interface QueueStats {
 export type PurgeKind = 'succeededEvents' | 'ignoredEvents' | 'rejectedDeliveries';
 export const PURGE_KINDS: readonly PurgeKind[] = ['succeededEvents', 'ignoredEvents', 'rejectedDeliveries'];
 
+/**
+ * Reconciliation of one source with its provider's own records (docs/reconcile.md): when it
+ * last ran, what it found, and where an interrupted run resumes.
+ */
+export interface ReconciliationState {
+  source: string;
+  lastStartedAt: Date | null;
+  /** The end of the last run that listed the whole window (null: none has yet). */
+  lastFinishedAt: Date | null;
+  /** Provider records the last finished run listed. */
+  lastListed: number;
+  /** Events the last finished run created (their webhooks had not arrived). */
+  lastRecovered: number;
+  /** Events reconciliation created for this source, ever. */
+  totalRecovered: number;
+  /** A run that stopped midway: the next one lists the same window from this page on. */
+  resume: ReconciliationResume | null;
+  /** Why the last run stopped early (never a credential); null after a finished run. */
+  lastError: string | null;
+  /** Where the provider's API is, when a process recorded it (the demo: its sandbox). */
+  apiBaseUrl: string | null;
+}
+
+export interface ReconciliationResume {
+  since: Date;
+  /** The provider's page cursor (Stripe: the last event id listed; MercadoPago: an offset). */
+  cursor: string | null;
+}
+
+export interface ReconciliationEnd {
+  source: string;
+  now: Date;
+  /** Provider records this run listed, and events it created (pages already counted by progress included). */
+  listed: number;
+  recovered: number;
+  /** Set when the run stopped early: the resume point stays for the next run. */
+  error: string | null;
+}
+
 /** Called when events become claimable (a new insert, a retry): lets idle workers wake up. */
 export type WakeListener = () => void;
 
@@ -515,6 +557,22 @@ export interface Store {
   markAlertForwarded(id: number, at: Date, transition?: AlertTransition): Promise<void>;
   /** The webhook refused or failed: try again at `nextAt`, keeping the error for operators. */
   markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string; transition?: AlertTransition }): Promise<void>;
+
+  // ── Reconciliation ───────────────────────────────────────────────────────────────────
+  getReconciliationState(source: string): Promise<ReconciliationState | null>;
+  /** Every source that was ever reconciled or had its API recorded, by name. */
+  listReconciliationStates(): Promise<ReconciliationState[]>;
+  /** A run began: its start time, and where it resumes from (its window, first page). */
+  recordReconciliationStart(source: string, now: Date, resume: ReconciliationResume): Promise<void>;
+  /** A page was handled: a run stopped after this resumes from `resume`; adds the page's `recovered` to the total. */
+  recordReconciliationProgress(source: string, resume: ReconciliationResume, recovered: number): Promise<void>;
+  /**
+   * A run ended. Without error: finished (resume point cleared, last counts set). With one:
+   * the error is kept and the resume point stays. The total was counted by progress already.
+   */
+  recordReconciliationEnd(end: ReconciliationEnd): Promise<void>;
+  /** Where the source's provider API is (never a credential), for `webpig reconcile --db`. */
+  recordProviderApi(source: string, apiBaseUrl: string): Promise<void>;
 
   // ── Retention ────────────────────────────────────────────────────────────────────────
   /** How many rows of `kind` are older than `before` (events: last changed; deliveries: refused at). */

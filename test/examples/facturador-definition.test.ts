@@ -14,7 +14,7 @@ function eventOf(source: string, transactionStatus: TransactionStatus | null, pa
   return {
     id: 1, source, providerEventId: 'p', entityKey: null, type: 't', transactionStatus, occurredAt: at, receivedAt: at,
     rawBody: Buffer.from(''), contentType: null, payload, summary: {}, status: 'queued', pipeline: null, attempts: 0,
-    manualRetries: 0, nextAttemptAt: null, leaseOwner: null, leaseExpiresAt: null, lastError: null, ignoreReason: null, updatedAt: at,
+    manualRetries: 0, nextAttemptAt: null, leaseOwner: null, leaseExpiresAt: null, lastError: null, ignoreReason: null, updatedAt: at, origin: 'webhook',
   };
 }
 

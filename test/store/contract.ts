@@ -12,6 +12,7 @@ import { exchangeContract } from './contract-exchanges.js';
 import { inboxContract } from './contract-inbox.js';
 import { listContract } from './contract-list.js';
 import { loginLinkContract } from './contract-login-links.js';
+import { reconciliationContract } from './contract-reconciliation.js';
 import { retentionContract } from './contract-retention.js';
 
 export type { MakeStore, StoreFixture } from './contract-fixtures.js';
@@ -66,5 +67,6 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     retentionContract(context);
     exchangeContract(context);
     homeContract(context);
+    reconciliationContract(context);
   });
 }

@@ -126,6 +126,9 @@ describe('PostgresStore: migrations', { skip }, () => {
            DROP COLUMN muted_at, DROP COLUMN muted_until, DROP COLUMN muted_by, DROP COLUMN mute_reason`,
       );
       await queryIn(schema, 'ALTER TABLE events DROP COLUMN handled_at, DROP COLUMN handled_by, DROP COLUMN handled_reason'); // 0009
+      // Made by 0010 (reconciliation).
+      await queryIn(schema, 'ALTER TABLE events DROP COLUMN origin');
+      await queryIn(schema, 'DROP TABLE reconciliation_state');
       assert.deepEqual(await store.migrate(), { applied: ALL.slice(2), current: LATEST });
       assert.deepEqual((await store.getEvent(legacy.event.id))?.summary, { product: { name: 'Plan anual' }, amount: 5 });
       assert.deepEqual((await store.getEvent(current.event.id))?.summary, { product: { name: 'Curso', id: 'C-1' } });

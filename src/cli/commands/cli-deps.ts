@@ -23,6 +23,8 @@ export interface EngineCliDeps {
   openExistingStore(): Promise<Store>;
   loadConfig(): Promise<WebpigConfig>;
   loadConfigForReading(): Promise<WebpigConfig | null>;
+  /** The full config (sources included), or null without a config file. */
+  loadConfigIfAny?(): Promise<WebpigConfig | null>;
 }
 
 export function parsePositiveInt(value: string, what: string): number {

@@ -6,6 +6,7 @@ import { register as registerFlags } from './flags.js';
 import { register as registerLoginLink } from './login-link.js';
 import { register as registerMigrate } from './migrate.js';
 import { register as registerPurge } from './purge.js';
+import { register as registerReconcile } from './reconcile.js';
 import { register as registerRetry } from './retry.js';
 import { register as registerServe } from './serve.js';
 import { register as registerTokens } from './tokens.js';
@@ -20,6 +21,7 @@ export function registerCommands(program: Command, deps: CliDeps): void {
   registerMigrate(program, deps);
   registerEvents(program, deps);
   registerRetry(program, deps);
+  registerReconcile(program, deps);
   registerFlags(program, deps);
   registerTokens(program, deps);
   registerPurge(program, deps);

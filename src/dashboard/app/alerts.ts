@@ -4,7 +4,7 @@ import type { AlertView } from './types.js';
 
 /** Alerts in the page's language. */
 
-const KNOWN_KINDS = ['dead', 'retried', 'stuck', 'stage_error_rate', 'backlog', 'oversold', 'paid_twice'] as const;
+const KNOWN_KINDS = ['dead', 'retried', 'stuck', 'stage_error_rate', 'backlog', 'oversold', 'paid_twice', 'never_notified'] as const;
 type KnownKind = (typeof KNOWN_KINDS)[number];
 
 function isKnownKind(kind: string): kind is KnownKind {
@@ -81,6 +81,11 @@ export function alertText(t: Translate, formats: Formats, alert: AlertView, word
         return `${String(line.sku)} ${t('alertOversoldSku')}: −${String(line.shortfall)} ${t('alertOversoldLatest')} (${event})`;
       }
       return `${event} ${t('alertOversold')} ${lines.map((l) => `${String(l.sku)} (−${String(l.shortfall)})`).join(', ')}`;
+    }
+    case 'never_notified': {
+      const count = number('count');
+      if (count === null) return alert.message;
+      return `${count} ${t('alertNeverNotified')} ${text('provider') ?? text('source') ?? '?'} ${t('alertNeverNotifiedEnd')}`;
     }
     default:
       return alert.message;

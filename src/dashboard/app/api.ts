@@ -14,6 +14,7 @@ import type {
   Me,
   Metrics,
   Page,
+  ReconciliationView,
   SignInMethods,
 } from './types.js';
 import { dayStartIn } from './format.js';
@@ -126,6 +127,7 @@ export const api = {
   allFlagHistory: (filters: { key?: string; actor?: string; since?: string; until?: string }) =>
     request<Page<FlagChange>>('GET', `/api/flag-history${query({ ...filters, limit: 100 })}`),
   metrics: (since: string) => request<Metrics>('GET', `/api/metrics${query({ since })}`),
+  reconciliation: () => request<{ items: ReconciliationView[] }>('GET', '/api/reconciliation'),
   /** Which sign-ins the server offers; readable before anyone is signed in. */
   signInMethods: () => request<SignInMethods>('GET', '/auth/methods'),
   devLogin: (email: string) => request<unknown>('POST', '/auth/dev-login', { email }),

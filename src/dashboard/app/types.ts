@@ -134,8 +134,22 @@ export interface EventRow {
   /** Where (a stage, with or without a column, or null) and why the event failed. */
   failure: { stage: string | null; error: ErrorInfo } | null;
   summary: EventSummary;
+  /** 'reconciliation': the webhook never arrived; webpig found it in the provider's records. */
+  origin?: 'webhook' | 'reconciliation';
   columns: Record<string, ColumnCell>;
   checkpoints: Checkpoint[];
+}
+
+/** GET /api/reconciliation: one reconciled source. */
+export interface ReconciliationView {
+  source: string;
+  lastStartedAt: string | null;
+  lastFinishedAt: string | null;
+  lastListed: number;
+  lastRecovered: number;
+  totalRecovered: number;
+  interrupted: boolean;
+  lastError: string | null;
 }
 
 export interface EventLogEntry {

@@ -129,6 +129,8 @@ export interface EventRow {
   failure: EventFailure | null;
   summary: EventRecord['summary'];
   updatedAt: Date;
+  /** 'reconciliation': its webhook never arrived; found in the provider's own records. */
+  origin: EventRecord['origin'];
   columns: Record<string, ColumnCell>;
   checkpoints: CheckpointRecord[];
 }
@@ -156,6 +158,7 @@ export function toEventRow(event: EventRecord, checkpoints: CheckpointRecord[], 
     failure: eventFailure(event, checkpoints),
     summary: event.summary,
     updatedAt: event.updatedAt,
+    origin: event.origin,
     columns: cells,
     checkpoints,
   };

@@ -180,6 +180,12 @@ export const OPENAPI_DOCUMENT = {
         properties: { items: { type: 'array', items: ref('Rejection') } },
       }, { parameters: [query('limit', { type: 'integer', minimum: 1, maximum: 500, default: 100 })] }),
     },
+    '/api/reconciliation': {
+      get: op("Each reconciled source: when it was last reconciled, what it found, why it stopped", 'events:read', {
+        type: 'object',
+        properties: { items: { type: 'array', items: ref('Reconciliation') } },
+      }),
+    },
     '/api/stream': {
       get: {
         summary: 'Server-Sent Events: `event: event` {id, status} and `event: checkpoint` {eventId, stage, status}',
@@ -319,8 +325,18 @@ export const OPENAPI_DOCUMENT = {
           nextAttemptAt: nullableDate, lastError: { type: ['object', 'null'] }, ignoreReason: { type: ['object', 'null'] },
           failure: { type: ['object', 'null'], description: 'Where and why it failed: { stage|null, error }' },
           summary: ref('Summary'), updatedAt: date,
+          origin: { type: 'string', enum: ['webhook', 'reconciliation'], description: "'reconciliation': the webhook never arrived; found in the provider's records" },
           columns: { type: 'object', additionalProperties: ref('ColumnCell') },
           checkpoints: { type: 'array', items: ref('Checkpoint') },
+        },
+      },
+      Reconciliation: {
+        type: 'object',
+        properties: {
+          source: { type: 'string' }, lastStartedAt: nullableDate, lastFinishedAt: nullableDate,
+          lastListed: { type: 'integer' }, lastRecovered: { type: 'integer' }, totalRecovered: { type: 'integer' },
+          interrupted: { type: 'boolean', description: 'A run stopped midway; the next one resumes it' },
+          lastError: { type: ['string', 'null'] },
         },
       },
       EventDetail: {

@@ -19,6 +19,7 @@ import { registerFlagRoutes } from './flags.js';
 import { registerHomeRoutes } from './home.js';
 import { registerMonitoringRoutes } from './monitoring.js';
 import { registerAlertRoutes } from './alerts.js';
+import { registerReconciliationRoutes } from './reconciliation.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
 import { engineOperations, type EventOperations } from './operations.js';
 
@@ -156,6 +157,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   registerMonitoringRoutes(app, ctx);
   registerAlertRoutes(app, ctx);
   registerHomeRoutes(app, ctx);
+  registerReconciliationRoutes(app, ctx);
   registerCompatRoutes(app, ctx);
   const feed = new ChangeFeed(store, {
     ...(options.streamPollMs !== undefined ? { pollMs: options.streamPollMs } : {}),

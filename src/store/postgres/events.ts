@@ -22,6 +22,7 @@ const INSERT_COLUMNS = [
   'search_text',
   'next_attempt_at',
   'updated_at',
+  'origin',
 ] as const;
 
 /** Rows per INSERT statement: far below PostgreSQL's 65,535 parameters per statement. */
@@ -44,6 +45,7 @@ function insertValues(event: NewEvent): unknown[] {
     // A new event is runnable from the moment it was received.
     event.receivedAt,
     event.receivedAt,
+    event.origin ?? 'webhook',
   ];
 }
 

@@ -43,6 +43,9 @@ import type {
   NewEvent,
   NewLoginLink,
   NewRejection,
+  ReconciliationEnd,
+  ReconciliationResume,
+  ReconciliationState,
   QueueStats,
   PurgeKind,
   SetFlagInput,
@@ -76,6 +79,7 @@ import * as flags from './flags.js';
 import * as health from './health.js';
 import * as home from './home.js';
 import { appliedSchemaVersion, migrateSchema, postgresMigrations } from './migrate.js';
+import * as reconciliation from './reconciliation.js';
 import * as records from './records.js';
 import { countPurgeableRows, purgeBatchRows } from './retention.js';
 import { WakeHub, notifyWake } from './wake.js';
@@ -392,6 +396,32 @@ export class PostgresStore implements Store {
 
   useLoginLink(tokenHash: string, now: Date): Promise<LoginLinkRecord | null> {
     return loginLinks.useLoginLinkRow(this.pool, tokenHash, now);
+  }
+
+  // ── Reconciliation ──────────────────────────────────────────────────────────────────────
+
+  getReconciliationState(source: string): Promise<ReconciliationState | null> {
+    return reconciliation.getReconciliationState(this.pool, source);
+  }
+
+  listReconciliationStates(): Promise<ReconciliationState[]> {
+    return reconciliation.listReconciliationStates(this.pool);
+  }
+
+  recordReconciliationStart(source: string, now: Date, resume: ReconciliationResume): Promise<void> {
+    return reconciliation.recordReconciliationStart(this.pool, source, now, resume);
+  }
+
+  recordReconciliationProgress(source: string, resume: ReconciliationResume, recovered: number): Promise<void> {
+    return reconciliation.recordReconciliationProgress(this.pool, source, resume, recovered);
+  }
+
+  recordReconciliationEnd(end: ReconciliationEnd): Promise<void> {
+    return reconciliation.recordReconciliationEnd(this.pool, end);
+  }
+
+  recordProviderApi(source: string, apiBaseUrl: string): Promise<void> {
+    return reconciliation.recordProviderApi(this.pool, source, apiBaseUrl);
   }
 
   // ── Rejections and alerts ──────────────────────────────────────────────────────────────

@@ -7,6 +7,7 @@ import type {
   EntityState,
   ErrorInfo,
   EventLogEntry,
+  EventOrigin,
   EventRecord,
   EventStatus,
   EventSummary,
@@ -51,6 +52,7 @@ export interface EventRow {
   last_error: ErrorInfo | null;
   ignore_reason: IgnoreReason | null;
   updated_at: Date;
+  origin: EventOrigin;
 }
 
 export function toEvent(row: EventRow): EventRecord {
@@ -76,6 +78,7 @@ export function toEvent(row: EventRow): EventRecord {
     leaseExpiresAt: row.lease_expires_at,
     lastError: row.last_error,
     ignoreReason: row.ignore_reason,
+    origin: row.origin,
     updatedAt: row.updated_at,
   };
 }

@@ -22,9 +22,9 @@ import {
  */
 
 const INSERT_EVENT = `INSERT INTO events (source, provider_event_id, entity_key, type, transaction_status,
-    occurred_at, received_at, content_type, summary, search_text, status, next_attempt_at, updated_at)
+    occurred_at, received_at, content_type, summary, search_text, status, next_attempt_at, updated_at, origin)
   VALUES (@source, @provider_event_id, @entity_key, @type, @transaction_status, @occurred_at,
-    @received_at, @content_type, @summary, @search_text, 'queued', @received_at, @received_at)
+    @received_at, @content_type, @summary, @search_text, 'queued', @received_at, @received_at, @origin)
   ON CONFLICT (source, provider_event_id) DO NOTHING
   RETURNING ${EVENT_COLUMNS}`;
 
@@ -56,6 +56,7 @@ function insertOne(ctx: SqliteContext, delivery: NewEvent): InsertEventResult {
     content_type: event.contentType,
     summary: toJson(event.summary),
     search_text: searchText(event.providerEventId, event.summary),
+    origin: delivery.origin ?? 'webhook',
   });
   if (row !== undefined) {
     const body = ctx.get<EventBodyRow>(INSERT_BODY, row.id, event.rawBody, toJson(event.payload));

@@ -4,6 +4,7 @@ import type {
   CheckpointRecord,
   CheckpointStatus,
   ErrorInfo,
+  EventOrigin,
   EventRecord,
   EventStatus,
   EventSummary,
@@ -44,7 +45,7 @@ export function fromJson<T>(text: string | null): T | null {
  */
 export const EVENT_COLUMNS = `id, source, provider_event_id, entity_key, type, transaction_status, occurred_at,
   received_at, content_type, summary, status, pipeline, attempts, manual_retries,
-  next_attempt_at, lease_owner, lease_expires_at, last_error, ignore_reason, updated_at`;
+  next_attempt_at, lease_owner, lease_expires_at, last_error, ignore_reason, updated_at, origin`;
 
 /**
  * FROM clause of a whole event: its row and its body. LEFT JOIN keeps `events` the outer loop
@@ -75,6 +76,7 @@ export interface EventRow {
   last_error: string | null;
   ignore_reason: string | null;
   updated_at: number;
+  origin: string;
 }
 
 /** An event's body as `event_bodies` holds it; null columns when the LEFT JOIN found none. */
@@ -110,6 +112,7 @@ export function toEventRecord(row: EventRow & EventBodyRow): EventRecord {
     lastError: fromJson<ErrorInfo>(row.last_error),
     ignoreReason: fromJson<IgnoreReason>(row.ignore_reason),
     updatedAt: toDate(row.updated_at),
+    origin: row.origin as EventOrigin,
   };
 }
 

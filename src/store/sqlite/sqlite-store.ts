@@ -42,6 +42,9 @@ import type {
   NewEvent,
   NewLoginLink,
   NewRejection,
+  ReconciliationEnd,
+  ReconciliationResume,
+  ReconciliationState,
   QueueStats,
   PurgeKind,
   SetFlagInput,
@@ -66,6 +69,7 @@ import * as loginLinks from './login-links.js';
 import * as health from './health.js';
 import * as home from './home.js';
 import { appliedVersion, migrateSqlite } from './migrate.js';
+import * as reconciliation from './reconciliation.js';
 import * as retention from './retention.js';
 
 export interface SqliteOpenOptions {
@@ -301,6 +305,31 @@ export class SqliteStore implements Store {
 
   async useLoginLink(tokenHash: string, now: Date): Promise<LoginLinkRecord | null> {
     return loginLinks.useLoginLink(this.ctx, tokenHash, now);
+  }
+
+  // ── Reconciliation ──────────────────────────────────────────────────────────────────
+  async getReconciliationState(source: string): Promise<ReconciliationState | null> {
+    return reconciliation.getReconciliationState(this.ctx, source);
+  }
+
+  async listReconciliationStates(): Promise<ReconciliationState[]> {
+    return reconciliation.listReconciliationStates(this.ctx);
+  }
+
+  async recordReconciliationStart(source: string, now: Date, resume: ReconciliationResume): Promise<void> {
+    reconciliation.recordReconciliationStart(this.ctx, source, now, resume);
+  }
+
+  async recordReconciliationProgress(source: string, resume: ReconciliationResume, recovered: number): Promise<void> {
+    reconciliation.recordReconciliationProgress(this.ctx, source, resume, recovered);
+  }
+
+  async recordReconciliationEnd(end: ReconciliationEnd): Promise<void> {
+    reconciliation.recordReconciliationEnd(this.ctx, end);
+  }
+
+  async recordProviderApi(source: string, apiBaseUrl: string): Promise<void> {
+    reconciliation.recordProviderApi(this.ctx, source, apiBaseUrl);
   }
 
   // ── Rejections and alerts ──────────────────────────────────────────────────────────

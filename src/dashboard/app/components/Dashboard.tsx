@@ -17,6 +17,7 @@ import { BulkRetryDialog } from './BulkRetryDialog.js';
 import { bulkText } from '../i18n-bulk.js';
 import { HomeView } from './HomeView.js';
 import { MetricsView } from './MetricsView.js';
+import { ReconciliationStatus } from './ReconciliationStatus.js';
 
 export type View = 'home' | 'events' | 'alerts' | 'metrics' | 'flags' | 'audit';
 const VIEWS: View[] = ['home', 'events', 'alerts', 'metrics', 'flags', 'audit'];
@@ -288,6 +289,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
                 {bulkText(language)('bulkOpen')}
               </button>
             )}
+            <ReconciliationStatus />
             {rows === null && <p class="muted">{t('loading')}</p>}
             {rows !== null && rows.length === 0 && <p class="muted">{t('noEvents')}</p>}
             {rows !== null && rows.length > 0 && (

@@ -15,6 +15,7 @@ import { RerunDialog } from './RerunDialog.js';
 import { operatorNote } from '../operator-notes.js';
 import { isRetriable } from './EventsTable.js';
 import { ignoreText, technicalIgnoreDetail } from '../ignore-reasons.js';
+import { ReconciledBadge } from './ReconciledBadge.js';
 
 export interface Selection {
   eventId: number;
@@ -133,8 +134,15 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
       <dl class="facts">
         <dt>{t('status')}</dt>
         <dd>
-          <span class={`status status-${event.status}`}>{t(`status_${event.status}` as const)}</span>
+          <span class={`status status-${event.status}`}>{t(`status_${event.status}` as const)}</span>{' '}
+          <ReconciledBadge event={event} />
         </dd>
+        {event.origin === 'reconciliation' && (
+          <>
+            <dt>{t('reconciledOrigin')}</dt>
+            <dd data-testid="panel-origin">{t('reconciledOriginText')}</dd>
+          </>
+        )}
         <dt>{t('attempts')}</dt>
         <dd>{event.attempts}</dd>
         <dt>{t('time')}</dt>

@@ -3,6 +3,7 @@ import type { MessageKey } from '../i18n.js';
 import { columnLabel, pipelineColumns, pipelineInfo, stageLabel } from '../labels.js';
 import type { ColumnInfo, EventRow, TransactionStatus } from '../types.js';
 import { FailureCell } from './FailureCell.js';
+import { ReconciledBadge } from './ReconciledBadge.js';
 import { StageCell } from './cells.js';
 
 const TRANSACTION_ICONS: Record<TransactionStatus, string> = {
@@ -114,6 +115,7 @@ export function EventsTable({ rows, pipeline, onOpenCell, onOpenEvent, onRetry, 
                 <td class="status-cell">
                   <div class="status-stack">
                     <span class={`status status-${event.status}`}>{t(`status_${event.status}` as const)}</span>
+                    <ReconciledBadge event={event} />
                     {watching.has(event.id) && (
                       <span class="small watching" data-testid="watching" role="status">
                         ⟳ {t('retryWatching')}

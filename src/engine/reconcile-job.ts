@@ -1,0 +1,111 @@
+/**
+ * The worker's scheduled reconciliation (`reconcile.<source>` in the config): for each source,
+ * a run shortly after start and then every `every`, listing the last `lookBack`. A run that
+ * fails is logged and resumed by the next one from the page it reached; it never stops the
+ * worker, and it writes one short insert at a time, so ingestion never waits on it. When
+ * several workers run it, a worker skips a source another one started recently.
+ */
+import type { Logger } from 'pino';
+import type { ReconcileSettings } from '../core/config.js';
+import { parseDuration } from '../core/duration.js';
+import { errorMessage } from '../core/errors.js';
+import type { SourceKind } from '../sources/config.js';
+import type { Store } from '../store/store.js';
+import { reconcileSource } from './reconcile.js';
+import { providerListFor } from './reconcile-lists.js';
+
+export interface ReconcileJobOptions {
+  store: Store;
+  /** `reconcile` from the config: source name → settings. */
+  settings: Readonly<Record<string, ReconcileSettings>>;
+  /** The kind of each configured source, by name. */
+  kinds: ReadonlyMap<string, SourceKind>;
+  env: Readonly<Record<string, string | undefined>>;
+  logger: Logger;
+  /** Before the first run. (Default: 5 s — a restart loop must not become a listing loop) */
+  firstDelayMs?: number;
+  /** (Default: () => new Date()) */
+  now?: () => Date;
+}
+
+export interface ReconcileJob {
+  /** Stops the timers; a run in flight stops before its next page. */
+  stop(): Promise<void>;
+}
+
+/** (Default every: 15 minutes; lookBack: 48 hours) */
+export const DEFAULT_EVERY = '15m';
+export const DEFAULT_LOOK_BACK = '48h';
+
+export function startReconcileJob(options: ReconcileJobOptions): ReconcileJob {
+  const controller = new AbortController();
+  const timers: NodeJS.Timeout[] = [];
+  const running = new Set<Promise<void>>();
+  const now = options.now ?? (() => new Date());
+  // A missing credential or a source that cannot be reconciled stops the start, naming it.
+  for (const [source, settings] of Object.entries(options.settings)) {
+    providerListFor({ source, kind: options.kinds.get(source) ?? null, settings, recordedApiBaseUrl: null, env: options.env });
+  }
+  for (const [source, settings] of Object.entries(options.settings)) {
+    const everyMs = parseDuration(settings.every ?? DEFAULT_EVERY) ?? 15 * 60_000;
+    const lookBackMs = parseDuration(settings.lookBack ?? DEFAULT_LOOK_BACK) ?? 48 * 3_600_000;
+    let busy = false;
+    const round = () => {
+      if (busy || controller.signal.aborted) return;
+      busy = true;
+      const run = runOnce(options, source, settings, { everyMs, lookBackMs, now, signal: controller.signal }).finally(() => {
+        busy = false;
+        running.delete(run);
+      });
+      running.add(run);
+    };
+    const first = setTimeout(round, Math.min(options.firstDelayMs ?? 5_000, everyMs));
+    const timer = setInterval(round, everyMs);
+    first.unref();
+    timer.unref();
+    timers.push(first, timer);
+  }
+  return {
+    async stop() {
+      controller.abort();
+      for (const timer of timers) clearTimeout(timer);
+      await Promise.allSettled([...running]);
+    },
+  };
+}
+
+async function runOnce(
+  options: ReconcileJobOptions,
+  source: string,
+  settings: ReconcileSettings,
+  timing: { everyMs: number; lookBackMs: number; now: () => Date; signal: AbortSignal },
+): Promise<void> {
+  const { store, logger } = options;
+  try {
+    const state = await store.getReconciliationState(source);
+    const recent = state?.lastStartedAt && timing.now().getTime() - state.lastStartedAt.getTime() < timing.everyMs / 2;
+    // Another worker is on it (or just was); an interrupted run is resumed whoever comes next.
+    if (recent && state?.resume === null) return;
+    const list = providerListFor({
+      source,
+      kind: options.kinds.get(source) ?? null,
+      settings,
+      recordedApiBaseUrl: state?.apiBaseUrl ?? null,
+      env: options.env,
+    });
+    const result = await reconcileSource({
+      store,
+      source,
+      list,
+      since: new Date(timing.now().getTime() - timing.lookBackMs),
+      signal: timing.signal,
+      logger,
+      now: timing.now,
+    });
+    if (result.created.length > 0) {
+      logger.warn({ source, created: result.created.map((e) => e.id) }, 'reconciliation created events whose webhooks never arrived');
+    }
+  } catch (err) {
+    if (!timing.signal.aborted) logger.warn({ source, error: errorMessage(err) }, 'reconciliation failed; the next run resumes it');
+  }
+}

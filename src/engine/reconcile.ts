@@ -1,0 +1,180 @@
+/**
+ * Reconciliation (docs/reconcile.md): lists a provider's own records for a window, and creates
+ * each event webpig never received exactly as its webhook would have — same normalisation,
+ * same dedupe key, marked `origin: 'reconciliation'` — so the pipeline runs on it as usual, and
+ * a webhook arriving late (or during the run) is a duplicate of it.
+ *
+ * Progress is recorded after every page, so a run that stops (an API that keeps failing, a
+ * SIGKILL) is resumed by the next one from the page it reached, then the time since it started
+ * is listed again. Creating is idempotent (the store's dedupe), so a page listed twice creates
+ * nothing twice. The store is written one short insert at a time: ingestion never waits on it.
+ */
+import type { Logger } from 'pino';
+import { errorMessage, WebpigError } from '../core/errors.js';
+import type { EventRecord } from '../core/types.js';
+import type { ListedItem, ProviderList } from '../sources/listing/provider-list.js';
+import { ProviderApiError } from '../sources/listing/provider-list.js';
+import type { ReconciliationResume, Store } from '../store/store.js';
+
+export interface ReconcileOptions {
+  store: Store;
+  source: string;
+  list: ProviderList;
+  /** The window starts here (a resumed run lists its interrupted window first). */
+  since: Date;
+  /** List and compare only: nothing is created or recorded. (Default: false) */
+  dryRun?: boolean;
+  /** Waits after a 429/5xx answer, one per retry of a page. (Default: 1 s, 5 s, 30 s) */
+  backoffMs?: readonly number[];
+  /** (Default: () => new Date()) */
+  now?: () => Date;
+  logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Stops between pages (worker shutdown). */
+  signal?: AbortSignal;
+  /** (Default: setTimeout) — tests pass a quicker one. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ReconcileResult {
+  source: string;
+  provider: string;
+  since: Date;
+  /** The run continued one that had stopped (its window and page). */
+  resumed: ReconciliationResume | null;
+  listed: number;
+  /** Items webpig had not received (with --dry-run: what a run would create). */
+  missing: Array<{ providerEventId: string; type: string }>;
+  /** Events this run created; a webhook that won the race is not one of them. */
+  created: EventRecord[];
+  /** Ids the provider reports as not delivered, where it can say. */
+  undelivered: string[] | null;
+}
+
+/** Margin listed again before an interrupted run's start: provider clocks and `created` are in seconds. */
+const RESUME_OVERLAP_MS = 5 * 60_000;
+const DEFAULT_BACKOFF_MS = [1_000, 5_000, 30_000];
+
+/** A worker shutting down stopped the run between two pages; the next run resumes it. */
+export class ReconcileStoppedError extends WebpigError {
+  constructor() {
+    super('RECONCILE_STOPPED', 'reconciliation stopped before the end of the window (shutdown); the next run resumes it');
+  }
+}
+
+export async function reconcileSource(options: ReconcileOptions): Promise<ReconcileResult> {
+  const { store, source, list } = options;
+  const now = options.now ?? (() => new Date());
+  const dryRun = options.dryRun ?? false;
+  const state = await store.getReconciliationState(source);
+  const resumed = dryRun ? null : state?.resume ?? null;
+  const startedAt = now();
+  // The interrupted window's remaining pages, then everything since that run began.
+  const passes: ReconciliationResume[] = resumed
+    ? [resumed, { since: later(options.since, new Date((state?.lastStartedAt ?? startedAt).getTime() - RESUME_OVERLAP_MS)), cursor: null }]
+    : [{ since: options.since, cursor: null }];
+  const result: ReconcileResult = { source, provider: list.provider, since: options.since, resumed, listed: 0, missing: [], created: [], undelivered: null };
+  if (!dryRun) await store.recordReconciliationStart(source, startedAt, passes[0] as ReconciliationResume);
+  try {
+    for (const [index, pass] of passes.entries()) {
+      if (index > 0 && !dryRun) await store.recordReconciliationProgress(source, pass, 0);
+      await listPass(options, pass, result);
+    }
+    if (list.undelivered) result.undelivered = await withBackoff(options, () => list.undelivered!(options.since));
+  } catch (err) {
+    if (!dryRun) {
+      await store.recordReconciliationEnd({ source, now: now(), listed: result.listed, recovered: result.created.length, error: errorMessage(err) });
+    }
+    throw err;
+  }
+  if (!dryRun) {
+    await store.recordReconciliationEnd({ source, now: now(), listed: result.listed, recovered: result.created.length, error: null });
+    if (result.created.length > 0) await raiseNeverNotifiedAlert(store, result, now());
+  }
+  options.logger?.info(
+    { source, listed: result.listed, missing: result.missing.length, created: result.created.length, dryRun },
+    'reconciliation finished',
+  );
+  return result;
+}
+
+function later(a: Date, b: Date): Date {
+  return a.getTime() <= b.getTime() ? b : a;
+}
+
+async function listPass(options: ReconcileOptions, pass: ReconciliationResume, result: ReconcileResult): Promise<void> {
+  let cursor = pass.cursor;
+  for (;;) {
+    if (options.signal?.aborted) throw new ReconcileStoppedError();
+    const page = await withBackoff(options, () => options.list.page(pass.since, cursor));
+    result.listed += page.items.length;
+    let createdHere = 0;
+    for (const item of page.items) {
+      const created = await createIfMissing(options, item, result);
+      if (created) createdHere++;
+    }
+    cursor = page.nextCursor;
+    if (!options.dryRun) await options.store.recordReconciliationProgress(options.source, { since: pass.since, cursor }, createdHere);
+    if (cursor === null) return;
+  }
+}
+
+async function createIfMissing(options: ReconcileOptions, item: ListedItem, result: ReconcileResult): Promise<boolean> {
+  const { store, source } = options;
+  const delivery = item.delivery;
+  if (await store.findEventByProviderId(source, delivery.providerEventId)) return false;
+  if (item.matchEntity && delivery.entityKey !== null) {
+    const known = await store.listEvents({ source, entityKey: delivery.entityKey }, { limit: 1 });
+    if (known.items.length > 0) return false;
+  }
+  result.missing.push({ providerEventId: delivery.providerEventId, type: delivery.type });
+  if (options.dryRun) return false;
+  // A webhook committed since the look-up makes this insert a duplicate: one event either way.
+  const inserted = await store.insertEvent({
+    ...delivery,
+    source,
+    receivedAt: (options.now ?? (() => new Date()))(),
+    rawBody: item.rawBody,
+    contentType: 'application/json',
+    origin: 'reconciliation',
+  });
+  if (inserted.duplicate) return false;
+  result.created.push(inserted.event);
+  return true;
+}
+
+/** Calls `fn`, waiting and trying again after each retriable failure (429, 5xx, network). */
+async function withBackoff<T>(options: ReconcileOptions, fn: () => Promise<T>): Promise<T> {
+  const delays = options.backoffMs ?? DEFAULT_BACKOFF_MS;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const delay = delays[attempt];
+      if (!(err instanceof ProviderApiError) || !err.retriable || delay === undefined || options.signal?.aborted) throw err;
+      const wait = Math.max(delay, err.retryAfterMs ?? 0);
+      options.logger?.warn({ source: options.source, error: err.message, waitMs: wait }, 'provider API failed; trying again');
+      await sleep(wait);
+    }
+  }
+}
+
+/**
+ * Found payments mean delivery is broken (an endpoint down, a URL or secret changed): an alert
+ * through the existing mechanism, as a pipeline raises its own (`custom`, named in details).
+ */
+async function raiseNeverNotifiedAlert(store: Store, result: ReconcileResult, at: Date): Promise<void> {
+  const count = result.created.length;
+  await store.recordAlert({
+    at,
+    kind: 'custom',
+    message: `${count} ${result.provider} ${count === 1 ? 'payment' : 'payments'} never notified: check the endpoint`,
+    details: {
+      alert: 'never_notified',
+      source: result.source,
+      provider: result.provider,
+      count,
+      eventIds: result.created.map((event) => event.id),
+    },
+  });
+}

@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import { requireScope, type ApiContext } from './context.js';
+
+/**
+ * `GET /api/reconciliation`: per reconciled source, when it was last reconciled and how many
+ * events that found (docs/reconcile.md). Where the provider's API is stays out: it is for the CLI.
+ */
+export function registerReconciliationRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get('/api/reconciliation', async (request) => {
+    requireScope(request, 'events:read');
+    const states = await ctx.store.listReconciliationStates();
+    return {
+      items: states
+        .filter((state) => state.lastStartedAt !== null)
+        .map((state) => ({
+          source: state.source,
+          lastStartedAt: state.lastStartedAt,
+          lastFinishedAt: state.lastFinishedAt,
+          lastListed: state.lastListed,
+          lastRecovered: state.lastRecovered,
+          totalRecovered: state.totalRecovered,
+          interrupted: state.resume !== null && state.lastError !== null,
+          lastError: state.lastError,
+        })),
+    };
+  });
+}

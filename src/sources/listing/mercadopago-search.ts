@@ -1,0 +1,110 @@
+import type { JsonObject } from '../../core/types.js';
+import { asText, isJsonObject, parseTime } from '../delivery-reading.js';
+import type { NormalizedDelivery } from '../source.js';
+import { ProviderApiError, type ListedItem, type ListedPage, type ProviderList } from './provider-list.js';
+
+/**
+ * MercadoPago's searches by date: `GET /v1/payments/search` and `GET /preapproval/search`
+ * (`range=date_created`, `begin_date`, oldest first, `offset`/`limit`), with the account's
+ * access token. A notification carries only an id (its dedupe key is `data.id:x-request-id`,
+ * unique per notification), so a found payment is matched by what a notification for it
+ * would have produced: the entity `payment:<id>` (`subscription_preapproval:<id>`), the type
+ * `payment.updated`, and the notification's own body as payload; webpig holds it when any
+ * event of that entity exists. Its dedupe key is `<id>:reconciled-<status>`, so a rerun finds
+ * it again and creates nothing.
+ */
+export interface MercadopagoListConfig {
+  /** (Default: https://api.mercadopago.com) */
+  apiBaseUrl?: string;
+  /** The account's access token (`APP_USR-…`). Never logged. */
+  accessToken: string;
+  /** (Default: 100) */
+  pageSize?: number;
+  /** (Default: 20_000) */
+  timeoutMs?: number;
+}
+
+export const MERCADOPAGO_API_URL = 'https://api.mercadopago.com';
+
+const SEARCHES = [
+  { path: '/v1/payments/search', topic: 'payment', action: 'payment.updated' },
+  { path: '/preapproval/search', topic: 'subscription_preapproval', action: 'updated' },
+] as const;
+
+/** The cursor: which search (0 payments, 1 preapprovals) and the offset in it. */
+function parseCursor(cursor: string | null): { search: number; offset: number } {
+  const match = /^(\d):(\d+)$/.exec(cursor ?? '');
+  return match ? { search: Number(match[1]), offset: Number(match[2]) } : { search: 0, offset: 0 };
+}
+
+export function mercadopagoSearchList(config: MercadopagoListConfig): ProviderList {
+  const base = (config.apiBaseUrl ?? MERCADOPAGO_API_URL).replace(/\/+$/, '');
+  const pageSize = config.pageSize ?? 100;
+  return {
+    provider: 'MercadoPago',
+    async page(since: Date, cursor: string | null): Promise<ListedPage> {
+      const at = parseCursor(cursor);
+      const search = SEARCHES[at.search] ?? SEARCHES[0];
+      const query = new URLSearchParams({
+        range: 'date_created', begin_date: since.toISOString(), end_date: 'NOW', sort: 'date_created', criteria: 'asc',
+        limit: String(pageSize), offset: String(at.offset),
+      });
+      const body = await getJson(`${base}${search.path}?${query}`, config, search.path);
+      const results = Array.isArray(body.results) ? body.results.filter(isJsonObject) : [];
+      const total = isJsonObject(body.paging) && typeof body.paging.total === 'number' ? body.paging.total : 0;
+      const items = results.map((record) => asListedItem(record, search.topic, search.action));
+      const nextOffset = at.offset + results.length;
+      const more = results.length > 0 && nextOffset < total;
+      const nextCursor = more ? `${at.search}:${nextOffset}` : at.search + 1 < SEARCHES.length ? `${at.search + 1}:0` : null;
+      return { items, nextCursor };
+    },
+  };
+}
+
+async function getJson(url: string, config: MercadopagoListConfig, what: string): Promise<JsonObject> {
+  let reply: Response;
+  try {
+    reply = await fetch(url, {
+      headers: { authorization: `Bearer ${config.accessToken}`, accept: 'application/json' },
+      signal: AbortSignal.timeout(config.timeoutMs ?? 20_000),
+    });
+  } catch (err) {
+    throw new ProviderApiError(null, `MercadoPago: GET ${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  if (!reply.ok) {
+    const retryAfter = Number(reply.headers.get('retry-after'));
+    throw new ProviderApiError(reply.status, `MercadoPago: GET ${what} answered ${reply.status}`, {
+      ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+    });
+  }
+  const body: unknown = await reply.json().catch(() => null);
+  if (!isJsonObject(body)) throw new ProviderApiError(502, `MercadoPago: GET ${what} answered something that is not a JSON object`);
+  return body;
+}
+
+function asListedItem(record: JsonObject, topic: string, action: string): ListedItem {
+  const id = asText(record.id) ?? '';
+  const status = asText(record.status) ?? 'unknown';
+  const created = asText(record.date_last_updated) ?? asText(record.date_created) ?? null;
+  // The body a notification about this object carries (PROVIDERS.md §2.1): the pipeline reads
+  // `data.id` and fetches the object, as it does for a notification.
+  const notification: JsonObject = {
+    action,
+    api_version: 'v1',
+    data: { id },
+    date_created: created,
+    live_mode: record.live_mode === true,
+    type: topic,
+  };
+  const typeName = action.includes('.') ? action : `${topic}.${action}`;
+  const delivery: NormalizedDelivery = {
+    providerEventId: `${id}:reconciled-${status}`,
+    entityKey: `${topic}:${id}`,
+    type: typeName,
+    transactionStatus: null,
+    occurredAt: parseTime(created) ?? new Date(),
+    payload: notification,
+    summary: { references: { mercadopagoId: id } },
+  };
+  return { delivery, rawBody: Buffer.from(JSON.stringify(record)), matchEntity: true };
+}

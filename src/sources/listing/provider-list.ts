@@ -1,0 +1,58 @@
+import { WebpigError } from '../../core/errors.js';
+import type { NormalizedDelivery } from '../source.js';
+
+/**
+ * A provider's own list of what happened on the account (Stripe's events, MercadoPago's
+ * payments), read page by page for reconciliation (docs/reconcile.md). Each item is normalised
+ * exactly as its webhook would be, so its `providerEventId` is the webhook's dedupe key.
+ */
+export interface ListedItem {
+  delivery: NormalizedDelivery;
+  /** The bytes stored as the event's raw body (the provider's JSON for this item). */
+  rawBody: Buffer;
+  /**
+   * Webpig holds it when any event of its entity exists (MercadoPago: each notification has its
+   * own key, so an event id cannot say). (Default: false — held when its dedupe key is stored)
+   */
+  matchEntity?: boolean;
+}
+
+export interface ListedPage {
+  items: ListedItem[];
+  /** Where the next page starts; null when this was the last page of the window. */
+  nextCursor: string | null;
+}
+
+export interface ProviderList {
+  /** Names the provider in messages and alerts ("Stripe"). */
+  readonly provider: string;
+  /** One page of the items created at or after `since`, from `cursor` (null: the first page). */
+  page(since: Date, cursor: string | null): Promise<ListedPage>;
+  /** Ids the provider itself reports as not delivered since then (Stripe: `delivery_success=false`), where it can. */
+  undelivered?(since: Date): Promise<string[]>;
+}
+
+export type ProviderApiErrorCode = 'PROVIDER_RATE_LIMITED' | 'PROVIDER_UNAVAILABLE' | 'PROVIDER_REFUSED';
+
+/**
+ * The provider's API did not answer with a page. Rate limits (429), its 5xx and network
+ * failures are worth another try later (`retriable`); anything else (a wrong key: 401) is not.
+ * Messages never hold the credential.
+ */
+export class ProviderApiError extends WebpigError {
+  declare readonly code: ProviderApiErrorCode;
+  readonly status: number | null;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(status: number | null, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+    const code: ProviderApiErrorCode =
+      status === 429 ? 'PROVIDER_RATE_LIMITED' : status === null || status >= 500 ? 'PROVIDER_UNAVAILABLE' : 'PROVIDER_REFUSED';
+    super(code, message, options);
+    this.status = status;
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+
+  get retriable(): boolean {
+    return this.code !== 'PROVIDER_REFUSED';
+  }
+}

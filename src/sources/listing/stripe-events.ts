@@ -1,0 +1,108 @@
+import Stripe from 'stripe';
+import type { JsonObject } from '../../core/types.js';
+import { isJsonObject } from '../delivery-reading.js';
+import { normalizeStripeEvent } from '../stripe.js';
+import { ProviderApiError, type ListedPage, type ProviderList } from './provider-list.js';
+
+/**
+ * Stripe's `GET /v1/events`, read with the official package: the event types the pipelines
+ * care about, `created[gte]`, newest first, 100 a page, `starting_after` the last id of the
+ * previous page. Each event is the object its webhook carries, so it goes through the webhook's
+ * normalisation (`normalizeStripeEvent`) and keeps its dedupe key, `event.id`.
+ *
+ * `apiBaseUrl` is https://api.stripe.com in production; the sandbox serves the same API under a
+ * path prefix (`…/sandbox/stripe`), which the package cannot express, so its HTTP client gets
+ * the prefix added to every path (as examples/stripe-orders does).
+ */
+export interface StripeListConfig {
+  /** (Default: https://api.stripe.com) */
+  apiBaseUrl?: string;
+  /** A secret or restricted key that may read events (`sk_…`, `rk_…`). Never logged. */
+  apiKey: string;
+  /** Event types to list, at most 20 (Stripe's limit); `*` wildcards allowed. (Default: all) */
+  types?: readonly string[];
+  /** (Default: 100, Stripe's largest) */
+  pageSize?: number;
+  /** (Default: 20_000) */
+  timeoutMs?: number;
+}
+
+export const STRIPE_API_URL = 'https://api.stripe.com';
+
+export function stripeEventList(config: StripeListConfig): ProviderList {
+  const stripe = stripeClient(config);
+  const pageSize = config.pageSize ?? 100;
+  return {
+    provider: 'Stripe',
+    async page(since: Date, cursor: string | null): Promise<ListedPage> {
+      const params: Stripe.EventListParams = { limit: pageSize, created: { gte: Math.floor(since.getTime() / 1000) } };
+      if (config.types && config.types.length > 0) params.types = [...config.types];
+      if (cursor !== null) params.starting_after = cursor;
+      let list: Stripe.ApiList<Stripe.Event>;
+      try {
+        list = await stripe.events.list(params);
+      } catch (err) {
+        throw stripeApiError(err);
+      }
+      const items = list.data.map((event) => {
+        const json = JSON.parse(JSON.stringify(event)) as unknown;
+        const object: JsonObject = isJsonObject(json) ? json : {};
+        return { delivery: normalizeStripeEvent(object, new Date()), rawBody: Buffer.from(JSON.stringify(object)) };
+      });
+      const last = list.data.at(-1);
+      return {
+        items,
+        nextCursor: list.has_more && last ? last.id : null,
+      };
+    },
+    async undelivered(since: Date): Promise<string[]> {
+      const ids: string[] = [];
+      const params: Stripe.EventListParams = {
+        limit: pageSize,
+        created: { gte: Math.floor(since.getTime() / 1000) },
+        delivery_success: false,
+      };
+      if (config.types && config.types.length > 0) params.types = [...config.types];
+      try {
+        for await (const event of stripe.events.list(params)) ids.push(event.id);
+      } catch (err) {
+        throw stripeApiError(err);
+      }
+      return ids;
+    },
+  };
+}
+
+function stripeClient(config: StripeListConfig): Stripe {
+  const url = new URL(config.apiBaseUrl ?? STRIPE_API_URL);
+  const prefix = url.pathname.replace(/\/+$/, '');
+  const fetchClient = Stripe.createFetchHttpClient();
+  const httpClient: typeof fetchClient = Object.assign(Object.create(fetchClient) as typeof fetchClient, {
+    makeRequest: (...args: Parameters<typeof fetchClient.makeRequest>) => {
+      const [host, port, path, ...rest] = args;
+      return fetchClient.makeRequest(host, port, `${prefix}${path}`, ...rest);
+    },
+  });
+  return new Stripe(config.apiKey, {
+    host: url.hostname,
+    port: url.port || (url.protocol === 'http:' ? 80 : 443),
+    protocol: url.protocol === 'http:' ? 'http' : 'https',
+    httpClient,
+    timeout: config.timeoutMs ?? 20_000,
+    maxNetworkRetries: 0, // reconciliation backs off itself, and resumes from the page it reached
+  });
+}
+
+function stripeApiError(err: unknown): ProviderApiError {
+  if (err instanceof Stripe.errors.StripeError) {
+    const status = typeof err.statusCode === 'number' ? err.statusCode : null;
+    const retryAfter = Number(err.headers?.['retry-after']);
+    // Stripe's 401 message quotes the key, masked but for its end: none of it goes further.
+    const message = err.message.replace(/\b[sprk]k_(?:test|live)_[A-Za-z0-9*]+/g, '[key]');
+    return new ProviderApiError(status, `Stripe: GET /v1/events answered ${status ?? 'nothing'}: ${message}`, {
+      cause: err,
+      ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+    });
+  }
+  return new ProviderApiError(null, `Stripe: GET /v1/events failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}

@@ -1,0 +1,85 @@
+import type { ReconciliationEnd, ReconciliationResume, ReconciliationState } from '../store.js';
+import type { Queryable } from './connection.js';
+
+/** Reconciliation state, one row per source (migration 0010). */
+
+interface StateRow {
+  source: string;
+  last_started_at: Date | null;
+  last_finished_at: Date | null;
+  last_listed: number;
+  last_recovered: number;
+  total_recovered: number;
+  resume_since: Date | null;
+  resume_cursor: string | null;
+  last_error: string | null;
+  api_base_url: string | null;
+}
+
+function toState(row: StateRow): ReconciliationState {
+  return {
+    source: row.source,
+    lastStartedAt: row.last_started_at,
+    lastFinishedAt: row.last_finished_at,
+    lastListed: row.last_listed,
+    lastRecovered: row.last_recovered,
+    totalRecovered: row.total_recovered,
+    resume: row.resume_since === null ? null : { since: row.resume_since, cursor: row.resume_cursor },
+    lastError: row.last_error,
+    apiBaseUrl: row.api_base_url,
+  };
+}
+
+export async function getReconciliationState(db: Queryable, source: string): Promise<ReconciliationState | null> {
+  const result = await db.query<StateRow>('SELECT * FROM reconciliation_state WHERE source = $1', [source]);
+  const row = result.rows[0];
+  return row === undefined ? null : toState(row);
+}
+
+export async function listReconciliationStates(db: Queryable): Promise<ReconciliationState[]> {
+  const result = await db.query<StateRow>('SELECT * FROM reconciliation_state ORDER BY source');
+  return result.rows.map(toState);
+}
+
+export async function recordReconciliationStart(db: Queryable, source: string, now: Date, resume: ReconciliationResume): Promise<void> {
+  await db.query(
+    `INSERT INTO reconciliation_state (source, last_started_at, resume_since, resume_cursor) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (source) DO UPDATE SET last_started_at = excluded.last_started_at,
+       resume_since = excluded.resume_since, resume_cursor = excluded.resume_cursor`,
+    [source, now, resume.since, resume.cursor],
+  );
+}
+
+export async function recordReconciliationProgress(
+  db: Queryable,
+  source: string,
+  resume: ReconciliationResume,
+  recovered: number,
+): Promise<void> {
+  await db.query(
+    `UPDATE reconciliation_state SET resume_since = $2, resume_cursor = $3, total_recovered = total_recovered + $4
+     WHERE source = $1`,
+    [source, resume.since, resume.cursor, recovered],
+  );
+}
+
+export async function recordReconciliationEnd(db: Queryable, end: ReconciliationEnd): Promise<void> {
+  if (end.error !== null) {
+    await db.query('UPDATE reconciliation_state SET last_error = $2 WHERE source = $1', [end.source, end.error]);
+    return;
+  }
+  await db.query(
+    `UPDATE reconciliation_state SET last_finished_at = $2, last_listed = $3, last_recovered = $4,
+       resume_since = NULL, resume_cursor = NULL, last_error = NULL
+     WHERE source = $1`,
+    [end.source, end.now, end.listed, end.recovered],
+  );
+}
+
+export async function recordProviderApi(db: Queryable, source: string, apiBaseUrl: string): Promise<void> {
+  await db.query(
+    `INSERT INTO reconciliation_state (source, api_base_url) VALUES ($1, $2)
+     ON CONFLICT (source) DO UPDATE SET api_base_url = excluded.api_base_url`,
+    [source, apiBaseUrl],
+  );
+}

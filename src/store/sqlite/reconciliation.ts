@@ -1,0 +1,82 @@
+import type { ReconciliationEnd, ReconciliationResume, ReconciliationState } from '../store.js';
+import type { SqliteContext } from './connection.js';
+import { optionalDate, toMs } from './rows.js';
+
+/** Reconciliation state, one row per source (migration 0010). */
+
+interface StateRow {
+  source: string;
+  last_started_at: number | null;
+  last_finished_at: number | null;
+  last_listed: number;
+  last_recovered: number;
+  total_recovered: number;
+  resume_since: number | null;
+  resume_cursor: string | null;
+  last_error: string | null;
+  api_base_url: string | null;
+}
+
+function toState(row: StateRow): ReconciliationState {
+  return {
+    source: row.source,
+    lastStartedAt: optionalDate(row.last_started_at),
+    lastFinishedAt: optionalDate(row.last_finished_at),
+    lastListed: row.last_listed,
+    lastRecovered: row.last_recovered,
+    totalRecovered: row.total_recovered,
+    resume: row.resume_since === null ? null : { since: new Date(row.resume_since), cursor: row.resume_cursor },
+    lastError: row.last_error,
+    apiBaseUrl: row.api_base_url,
+  };
+}
+
+export function getReconciliationState(ctx: SqliteContext, source: string): ReconciliationState | null {
+  const row = ctx.get<StateRow>('SELECT * FROM reconciliation_state WHERE source = ?', source);
+  return row === undefined ? null : toState(row);
+}
+
+export function listReconciliationStates(ctx: SqliteContext): ReconciliationState[] {
+  return ctx.all<StateRow>('SELECT * FROM reconciliation_state ORDER BY source').map(toState);
+}
+
+export function recordReconciliationStart(ctx: SqliteContext, source: string, now: Date, resume: ReconciliationResume): void {
+  ctx.run(
+    `INSERT INTO reconciliation_state (source, last_started_at, resume_since, resume_cursor) VALUES (?, ?, ?, ?)
+     ON CONFLICT (source) DO UPDATE SET last_started_at = excluded.last_started_at,
+       resume_since = excluded.resume_since, resume_cursor = excluded.resume_cursor`,
+    source, toMs(now), toMs(resume.since), resume.cursor,
+  );
+}
+
+export function recordReconciliationProgress(ctx: SqliteContext, source: string, resume: ReconciliationResume, recovered: number): void {
+  ctx.run(
+    `UPDATE reconciliation_state SET resume_since = ?, resume_cursor = ?, total_recovered = total_recovered + ?
+     WHERE source = ?`,
+    toMs(resume.since), resume.cursor, recovered, source,
+  );
+}
+
+export function recordReconciliationEnd(ctx: SqliteContext, end: ReconciliationEnd): void {
+  if (end.error !== null) {
+    ctx.run(
+      'UPDATE reconciliation_state SET last_error = ? WHERE source = ?',
+      end.error, end.source,
+    );
+    return;
+  }
+  ctx.run(
+    `UPDATE reconciliation_state SET last_finished_at = ?, last_listed = ?, last_recovered = ?,
+       resume_since = NULL, resume_cursor = NULL, last_error = NULL
+     WHERE source = ?`,
+    toMs(end.now), end.listed, end.recovered, end.source,
+  );
+}
+
+export function recordProviderApi(ctx: SqliteContext, source: string, apiBaseUrl: string): void {
+  ctx.run(
+    `INSERT INTO reconciliation_state (source, api_base_url) VALUES (?, ?)
+     ON CONFLICT (source) DO UPDATE SET api_base_url = excluded.api_base_url`,
+    source, apiBaseUrl,
+  );
+}

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { at, json, MINUTE, PEOPLE, startApi, type Harness } from '../server/api-harness.js';
+import { stripeEvent } from '../helpers/signing.js';
+
+/** The API shows which events reconciliation found, and each source's last reconciliation. */
+describe('GET /api/reconciliation and event origin', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startApi();
+  });
+  after(() => h.close());
+
+  test('lists reconciled sources without their API address; an event row says its origin', async () => {
+    await h.store.recordProviderApi('mercadopago', 'http://127.0.0.1:9/sandbox/mercadopago'); // never reconciled: not listed
+    await h.store.recordProviderApi('stripe', 'http://127.0.0.1:9/sandbox/stripe');
+    await h.store.recordReconciliationStart('stripe', at(0), { since: at(-60 * MINUTE), cursor: null });
+    await h.store.recordReconciliationProgress('stripe', { since: at(-60 * MINUTE), cursor: null }, 3);
+    await h.store.recordReconciliationEnd({ source: 'stripe', now: at(MINUTE), listed: 12, recovered: 3, error: null });
+    const event = stripeEvent();
+    const { event: found } = await h.store.insertEvent({
+      source: 'stripe', providerEventId: String(event.id), entityKey: null, type: 'payment_intent.succeeded', transactionStatus: 'accepted',
+      occurredAt: at(0), receivedAt: at(0), rawBody: Buffer.from(JSON.stringify(event)), contentType: 'application/json', payload: {}, summary: {},
+      origin: 'reconciliation',
+    });
+    const viewer = await h.session(PEOPLE.viewer);
+    const reply = await h.request('GET', '/api/reconciliation', viewer);
+    assert.equal(reply.statusCode, 200);
+    assert.deepEqual(json(reply), {
+      items: [{
+        source: 'stripe', lastStartedAt: at(0).toISOString(), lastFinishedAt: at(MINUTE).toISOString(), lastListed: 12,
+        lastRecovered: 3, totalRecovered: 3, interrupted: false, lastError: null,
+      }],
+    });
+    assert.doesNotMatch(reply.body, /sandbox/);
+    const row = await h.request('GET', `/api/events/${found.id}`, viewer);
+    assert.equal(json<{ event: { origin: string } }>(row).event.origin, 'reconciliation');
+    assert.equal((await h.request('GET', '/api/reconciliation')).statusCode, 401);
+  });
+});

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { startCli } from '../helpers/cli.js';
+import { tempDatabaseDir } from '../helpers/sqlite.js';
+import { startStripeRig, type StripeRig } from './stripe-rig.js';
+
+/**
+ * `webpig reconcile` as its own process, with only `--db`: the database records where the
+ * provider's API is (as the demo does), so it uses the sandbox. A SIGKILL mid-run, then a
+ * rerun, creates each missing event once; `--dry-run` changes nothing.
+ */
+const MISSING = 400;
+
+async function runToExit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const cli = startCli(args);
+  let stdout = '';
+  let stderr = '';
+  cli.child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  cli.child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => cli.child.once('exit', (status) => resolve(status)));
+  return { code, stdout, stderr };
+}
+
+describe('webpig reconcile (its own process, only --db)', () => {
+  const tmp = tempDatabaseDir('webpig-reconcile-');
+  const db = `sqlite:${join(tmp.dir, 'webpig.db')}`;
+  let store: SqliteStore;
+  let rig: StripeRig;
+  const lostIds: string[] = [];
+
+  before(async () => {
+    store = SqliteStore.open(db);
+    await store.migrate();
+    rig = await startStripeRig(store);
+    await store.recordProviderApi('stripe', rig.stripeApiUrl);
+    for (let i = 0; i < MISSING; i++) lostIds.push(String((await rig.lostPayment()).id));
+  });
+  after(async () => {
+    await rig?.close();
+    await store?.close();
+    tmp.remove();
+  });
+
+  it('--dry-run prints what is missing and changes nothing', async () => {
+    const run = await runToExit(['--db', db, 'reconcile', '--source', 'stripe', '--since', '1h', '--dry-run']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`Stripe listed ${MISSING} since .*; ${MISSING} never reached webpig`));
+    assert.match(run.stdout, /would be created/);
+    assert.match(run.stdout, /dry run: nothing was created or recorded/);
+    assert.equal(await store.countEvents({}), 0);
+    assert.equal(await store.getReconciliationState('stripe').then((s) => s?.lastStartedAt ?? null), null);
+  });
+
+  it('a SIGKILL during a run, then a rerun, creates each missing event once', async () => {
+    const cli = startCli(['--db', db, 'reconcile', '--source', 'stripe', '--since', '1h']);
+    const exited = new Promise<void>((resolve) => cli.child.once('exit', () => resolve()));
+    for (let waited = 0; waited < 30_000; waited += 5) {
+      if ((await store.countEvents({ source: 'stripe' })) >= 30) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    cli.child.kill('SIGKILL');
+    await exited;
+    const afterKill = await store.countEvents({ source: 'stripe' });
+    assert.ok(afterKill > 0 && afterKill < MISSING, `the kill came mid-run (${afterKill} of ${MISSING} created)`);
+    const state = await store.getReconciliationState('stripe');
+    assert.ok(state?.resume, 'the killed run left where to resume');
+
+    const rerun = await runToExit(['--db', db, 'reconcile', '--source', 'stripe', '--since', '1h']);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.match(rerun.stdout, /resumed the run/);
+    const events = [];
+    for (let cursor: string | null = null; ;) {
+      const page = await store.listEvents({ source: 'stripe' }, { cursor, limit: 500 });
+      events.push(...page.items);
+      if (page.nextCursor === null) break;
+      cursor = page.nextCursor;
+    }
+    assert.equal(events.length, MISSING);
+    assert.deepEqual(events.map((e) => e.providerEventId).sort(), [...lostIds].sort(), 'each missing event exactly once');
+    assert.ok(events.every((e) => e.origin === 'reconciliation'));
+    assert.equal((await store.getReconciliationState('stripe'))?.resume, null);
+  });
+
+  it('an unknown source or a bad --since is refused, naming it', async () => {
+    const unknown = await runToExit(['--db', db, 'reconcile', '--source', 'shop']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /source "shop" cannot be reconciled/);
+    const since = await runToExit(['--db', db, 'reconcile', '--source', 'stripe', '--since', 'yesterday']);
+    assert.equal(since.code, 2);
+    assert.match(since.stderr, /--since must be a duration like 30s, 15m, 48h or 7d, got "yesterday"/);
+  });
+});

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { startReconcileJob } from '../../src/engine/reconcile-job.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { startStripeRig, type StripeRig } from './stripe-rig.js';
+
+/** The worker's scheduled reconciliation, against the sandbox's Stripe over HTTP. */
+describe('scheduled reconciliation', () => {
+  let store: SqliteStore;
+  let rig: StripeRig;
+  before(async () => {
+    store = SqliteStore.open('sqlite::memory:');
+    await store.migrate();
+    rig = await startStripeRig(store, { maxHangMs: 1_500 });
+  });
+  after(async () => {
+    await rig?.close();
+    await store?.close();
+  });
+  const startJob = () =>
+    startReconcileJob({
+      store,
+      settings: { stripe: { every: '1s', lookBack: '1h', apiBaseUrl: rig.stripeApiUrl, apiKey: 'sk_test_job' } },
+      kinds: new Map([['stripe', 'stripe']]),
+      env: {},
+      logger: pino({ level: 'silent' }),
+      firstDelayMs: 0,
+    });
+
+  const waitFor = async (what: string, check: () => Promise<boolean>) => {
+    for (let waited = 0; waited < 15_000; waited += 50) {
+      if (await check()) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.fail(`timed out waiting for ${what}`);
+  };
+
+  it('finds the payments whose webhooks were lost, each once, run after run', async () => {
+    const lost = [await rig.lostPayment(), await rig.lostPayment()];
+    const job = startJob();
+    try {
+      await waitFor('the lost payments', async () => (await store.countEvents({ source: 'stripe' })) === 2);
+      const third = await rig.lostPayment();
+      await waitFor('a payment lost later', async () => (await store.findEventByProviderId('stripe', String(third.id))) !== null);
+      await new Promise((resolve) => setTimeout(resolve, 1_200)); // one more run: nothing new
+    } finally {
+      await job.stop();
+    }
+    assert.equal(await store.countEvents({ source: 'stripe' }), 3);
+    for (const event of lost) assert.equal((await store.findEventByProviderId('stripe', String(event.id)))?.origin, 'reconciliation');
+    const state = await store.getReconciliationState('stripe');
+    assert.equal(state?.totalRecovered, 3);
+    assert.ok(state?.lastFinishedAt);
+  });
+
+  it('never blocks ingestion: webhooks are stored while the provider hangs', async () => {
+    await rig.fault({ service: 'stripe', operation: 'list_events', mode: 'timeout', count: 1 });
+    const job = startJob();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the job's request is held by the sandbox
+      const started = Date.now();
+      const reply = await rig.deliver((await rig.deliveredPayment()) as Record<string, unknown>);
+      assert.equal(reply.status, 200);
+      assert.ok(Date.now() - started < 1_000, `the webhook was answered in ${Date.now() - started} ms`);
+    } finally {
+      await job.stop();
+    }
+  });
+
+  it('refuses to start without the provider credential, naming the variable', () => {
+    assert.throws(
+      () => startReconcileJob({ store, settings: { stripe: {} }, kinds: new Map([['stripe', 'stripe']]), env: {}, logger: pino({ level: 'silent' }) }),
+      { message: /set WEBPIG_STRIPE_API_KEY/ },
+    );
+  });
+});

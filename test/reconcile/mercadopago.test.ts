@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { reconcileSource } from '../../src/engine/reconcile.js';
+import { mercadopagoSearchList } from '../../src/sources/listing/mercadopago-search.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { startIngestServer, type IngestServer } from '../helpers/ingest-server.js';
+import { baseUrlOf, startSandboxApp, type SandboxApp } from '../helpers/sandbox-app.js';
+import { mercadopagoBody, sendDelivery, signMercadopago, TEST_SECRETS } from '../helpers/signing.js';
+
+/**
+ * MercadoPago reconciliation against the sandbox over HTTP: payments and subscriptions found by
+ * `GET /v1/payments/search` and `/preapproval/search` get the identity a notification would
+ * produce (entity `payment:<id>`, type `payment.updated`, the notification's body).
+ */
+describe('MercadoPago reconciliation over HTTP', () => {
+  let store: SqliteStore;
+  let server: IngestServer;
+  let sandbox: SandboxApp;
+  let api: string;
+  before(async () => {
+    store = SqliteStore.open('sqlite::memory:');
+    await store.migrate();
+    server = await startIngestServer({ store, closeStore: false });
+    sandbox = await startSandboxApp({ listen: true });
+    api = `${baseUrlOf(sandbox.app)}/sandbox/mercadopago`;
+  });
+  after(async () => {
+    await server?.close();
+    await sandbox?.close();
+    await store?.close();
+  });
+  const make = async (collection: 'payments' | 'preapprovals', body: Record<string, unknown>) => {
+    const reply = await fetch(`${api}/${collection}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(reply.status, 201);
+    return String(((await reply.json()) as { id: string }).id);
+  };
+  const notify = (dataId: string) =>
+    sendDelivery(server.baseUrl, 'mercadopago', signMercadopago({ secret: TEST_SECRETS.mercadopago, dataId, body: mercadopagoBody({ dataId }) }));
+  const run = (options: { pageSize?: number; backoffMs?: number[]; dryRun?: boolean } = {}) =>
+    reconcileSource({
+      store, source: 'mercadopago', since: new Date(Date.now() - 3_600_000), backoffMs: options.backoffMs ?? [5],
+      list: mercadopagoSearchList({ apiBaseUrl: api, accessToken: 'APP_USR-test', pageSize: options.pageSize ?? 2 }),
+      dryRun: options.dryRun ?? false,
+    });
+
+  it('creates the payments and subscriptions never notified, with the identity a notification gives, across pages, once', async () => {
+    const notified = await make('payments', { status: 'approved', transaction_amount: 100 });
+    assert.equal((await notify(notified)).status, 200);
+    const lost: string[] = [];
+    for (let i = 0; i < 5; i++) lost.push(await make('payments', { status: 'approved', transaction_amount: 100 + i }));
+    const subscription = await make('preapprovals', { status: 'authorized' });
+    const first = await run();
+    assert.deepEqual(first.created.map((e) => e.entityKey).sort(), [...lost.map((id) => `payment:${id}`), `subscription_preapproval:${subscription}`].sort());
+    const byWebhook = (await store.listEvents({ entityKey: `payment:${notified}` })).items;
+    assert.equal(byWebhook.length, 1, 'the notified payment is not created again');
+    const found = first.created.find((e) => e.entityKey === `payment:${lost[0]}`);
+    assert.equal(found?.type, byWebhook[0]?.type, 'the type a notification gives');
+    assert.deepEqual((found?.payload as { data: unknown }).data, { id: lost[0] });
+    assert.equal(found?.origin, 'reconciliation');
+    assert.equal(first.created.find((e) => e.entityKey?.startsWith('subscription_preapproval:'))?.type, 'subscription_preapproval.updated');
+    assert.equal((await run()).created.length, 0, 'a rerun creates nothing');
+  });
+
+  it('backs off on 429 then goes on; --dry-run changes nothing', async () => {
+    const lost = await make('payments', { status: 'approved', transaction_amount: 7 });
+    const fault = await fetch(`${baseUrlOf(sandbox.app)}/sandbox/_faults`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'mercadopago', operation: 'search_payments', mode: 'error', status: 429, count: 1 }),
+    });
+    assert.ok(fault.ok);
+    const before = await store.countEvents({});
+    const dry = await run({ dryRun: true, backoffMs: [5] });
+    assert.deepEqual(dry.missing.map((m) => m.providerEventId), [`${lost}:reconciled-approved`]);
+    assert.equal(await store.countEvents({}), before);
+    const result = await run();
+    assert.deepEqual(result.created.map((e) => e.entityKey), [`payment:${lost}`]);
+  });
+});

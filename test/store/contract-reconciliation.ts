@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { at, MINUTE, newEvent, type ContractContext } from './contract-fixtures.js';
+
+/** Reconciliation: events it creates say so; per source, when it ran, what it found, where it resumes. */
+export function reconciliationContract(ctx: ContractContext): void {
+  describe('reconciliation', () => {
+    it("an event's origin is 'webhook' unless it was created by reconciliation, and a duplicate keeps the first", async () => {
+      const webhook = await ctx.store.insertEvent(newEvent({ providerEventId: 'evt_w' }));
+      assert.equal(webhook.event.origin, 'webhook');
+      const found = await ctx.store.insertEvent(newEvent({ providerEventId: 'evt_r', origin: 'reconciliation' }));
+      assert.equal(found.event.origin, 'reconciliation');
+      assert.equal((await ctx.store.getEvent(found.event.id))?.origin, 'reconciliation');
+      const late = await ctx.store.insertEvent(newEvent({ providerEventId: 'evt_r' }));
+      assert.equal(late.duplicate, true);
+      assert.equal(late.event.origin, 'reconciliation', 'the late webhook is a duplicate of the found event');
+      const [batched] = await ctx.store.insertEvents([newEvent({ providerEventId: 'evt_b', origin: 'reconciliation' }), newEvent()]);
+      assert.equal(batched?.event.origin, 'reconciliation');
+      const page = await ctx.store.listEvents({});
+      assert.deepEqual(page.items.map((e) => e.origin).sort(), ['reconciliation', 'reconciliation', 'webhook', 'webhook']);
+    });
+
+    it('a run starts, progresses page by page, and either finishes or keeps where to resume', async () => {
+      assert.equal(await ctx.store.getReconciliationState('stripe'), null);
+      await ctx.store.recordReconciliationStart('stripe', at(0), { since: at(-60 * MINUTE), cursor: null });
+      await ctx.store.recordReconciliationProgress('stripe', { since: at(-60 * MINUTE), cursor: 'evt_9' }, 2);
+      await ctx.store.recordReconciliationEnd({ source: 'stripe', now: at(MINUTE), listed: 100, recovered: 2, error: 'Stripe answered 503' });
+      const stopped = await ctx.store.getReconciliationState('stripe');
+      assert.deepEqual(stopped, {
+        source: 'stripe', lastStartedAt: at(0), lastFinishedAt: null, lastListed: 0, lastRecovered: 0, totalRecovered: 2,
+        resume: { since: at(-60 * MINUTE), cursor: 'evt_9' }, lastError: 'Stripe answered 503', apiBaseUrl: null,
+      });
+      await ctx.store.recordReconciliationStart('stripe', at(2 * MINUTE), { since: at(-60 * MINUTE), cursor: 'evt_9' });
+      await ctx.store.recordReconciliationProgress('stripe', { since: at(-60 * MINUTE), cursor: 'evt_12' }, 1);
+      await ctx.store.recordReconciliationEnd({ source: 'stripe', now: at(3 * MINUTE), listed: 40, recovered: 1, error: null });
+      const finished = await ctx.store.getReconciliationState('stripe');
+      assert.deepEqual(finished, {
+        source: 'stripe', lastStartedAt: at(2 * MINUTE), lastFinishedAt: at(3 * MINUTE), lastListed: 40, lastRecovered: 1,
+        totalRecovered: 3, resume: null, lastError: null, apiBaseUrl: null,
+      });
+    });
+
+    it("records where a provider's API is, and lists the sources by name", async () => {
+      await ctx.store.recordProviderApi('stripe', 'http://127.0.0.1:3000/sandbox/stripe');
+      await ctx.store.recordReconciliationStart('mercadopago', at(0), { since: at(-MINUTE), cursor: null });
+      await ctx.store.recordProviderApi('mercadopago', 'http://127.0.0.1:3000/sandbox/mercadopago');
+      const states = await ctx.store.listReconciliationStates();
+      assert.deepEqual(states.map((s) => [s.source, s.apiBaseUrl, s.lastStartedAt]), [
+        ['mercadopago', 'http://127.0.0.1:3000/sandbox/mercadopago', at(0)],
+        ['stripe', 'http://127.0.0.1:3000/sandbox/stripe', null],
+      ]);
+    });
+  });
+}
