@@ -168,6 +168,8 @@ async function raiseNeverNotifiedAlert(store: Store, result: ReconcileResult, at
   await store.recordAlert({
     at,
     kind: 'custom',
+    // One issue per source: each later run that finds more adds to its count (first/last seen).
+    subject: `reconcile:${result.source}`,
     message: `${count} ${result.provider} ${count === 1 ? 'payment' : 'payments'} never notified: check the endpoint`,
     details: {
       alert: 'never_notified',

@@ -62,6 +62,15 @@ function reconcileSuite(name: string, openStore: () => Promise<Store>, skip: str
       assert.equal(state?.lastRecovered, 0);
       assert.ok((state?.totalRecovered ?? 0) >= 2);
       assert.equal(state?.resume, null);
+
+      // A later run that finds more adds to the same issue (one per source), with its own numbers.
+      const later = await rig.lostPayment();
+      const third = await run();
+      assert.deepEqual(third.created.map((e) => e.providerEventId), [String(later.id)]);
+      const grouped = (await store.listAlerts({ unresolvedOnly: true })).items.filter((a) => a.details?.alert === 'never_notified');
+      assert.equal(grouped.length, 1, 'one open alert for the source, not one per run');
+      assert.equal(grouped[0]?.occurrences, 2);
+      assert.equal(grouped[0]?.message, '1 Stripe payment never notified: check the endpoint');
     });
 
     it('a webhook arriving after reconciliation is a duplicate of the event it created', async () => {
