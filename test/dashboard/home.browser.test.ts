@@ -16,8 +16,8 @@ import { AUTH, OPERATOR, SOURCES } from './fixtures.js';
 const skip = browserSkip();
 
 const WORDS = {
-  es: { title: 'Lo que necesita atención', reason: 'Reembolsado a mano el 15/01', missing: 'Escriba cómo se atendió este evento.', day: /8 recibidos = 4 completados \+ 1 ignorados \+ 1 fallidos \+ 2 en curso/ },
-  en: { title: 'What needs attention', reason: 'Refunded by hand on Jan 15', missing: 'Write how this event was handled.', day: /8 received = 4 done \+ 1 ignored \+ 1 failed \+ 2 in flight/ },
+  es: { title: 'Lo que necesita atención', handledBy: 'Marcado como atendido por', because: 'motivo:', reason: 'Reembolsado a mano el 15/01', missing: 'Escriba cómo se atendió este evento.', day: /8 recibidos = 4 completados \+ 1 ignorados \+ 1 fallidos \+ 2 en curso/ },
+  en: { title: 'What needs attention', handledBy: 'Marked as handled by', because: 'reason:', reason: 'Refunded by hand on Jan 15', missing: 'Write how this event was handled.', day: /8 received = 4 done \+ 1 ignored \+ 1 failed \+ 2 in flight/ },
 } as const;
 
 const SIZES = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
@@ -96,7 +96,8 @@ describe('Web Pig home and charts (Chromium, both sizes, both languages)', { ski
           await page.goto(`${server.baseUrl}/events/${fixture.dead.id}`);
           const panel = page.getByTestId('details-panel');
           await panel.locator('.logs', { hasText: words.reason }).waitFor();
-          assert.match((await panel.locator('.logs').textContent()) ?? '', new RegExp(`${OPERATOR.replace('.', '\\.')}: ${words.reason}`));
+          // In the page's language, whatever language the stored line is in.
+          assert.match((await panel.locator('.logs').textContent()) ?? '', new RegExp(`${words.handledBy} ${OPERATOR.replace('.', '\\.')} — ${words.because} ${words.reason}`));
           await screenshot(page, `${name}-3-history`);
 
           // A count opens the events list with its filter, in the address.

@@ -58,6 +58,7 @@ const es = {
   flagOfferButton: 'Ver qué se ejecutaría ahora',
   noteRetry: 'Reintento pedido por',
   noteRerun: 'Nueva ejecución pedida por',
+  noteHandled: 'Marcado como atendido por',
   noteAlso: 'también',
   noteReason: 'motivo:',
 };
@@ -118,6 +119,7 @@ const en: Record<BulkKey, string> = {
   flagOfferButton: 'See what would run now',
   noteRetry: 'Retry asked by',
   noteRerun: 'Re-run asked by',
+  noteHandled: 'Marked as handled by',
   noteAlso: 'also',
   noteReason: 'reason:',
 };

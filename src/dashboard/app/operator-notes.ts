@@ -9,8 +9,12 @@ import type { EventLogEntry } from './types.js';
  */
 export function operatorNote(entry: EventLogEntry, language: Language, label: (stage: string) => string): string | null {
   const f = entry.fields;
-  if (!f || typeof f.operator !== 'string' || (f.action !== 'retry' && f.action !== 'rerun')) return null;
   const w = bulkText(language);
+  // "Mark as handled" (core/handled.ts) stores its line in English; the page says it in its language.
+  if (f && f.action === 'handled' && typeof f.by === 'string' && typeof f.reason === 'string') {
+    return `${w('noteHandled')} ${f.by} — ${w('noteReason')} ${f.reason}`;
+  }
+  if (!f || typeof f.operator !== 'string' || (f.action !== 'retry' && f.action !== 'rerun')) return null;
   const following = Array.isArray(f.following) ? f.following.filter((s): s is string => typeof s === 'string') : [];
   const also = following.length ? ` (${w('noteAlso')} ${following.map(label).join(', ')})` : '';
   const reason = typeof f.reason === 'string' && f.reason ? ` — ${w('noteReason')} ${f.reason}` : '';
