@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { definePipeline, type PipelineDefinition } from '../core/pipeline.js';
 import type { WebpigConfig } from '../core/config.js';
-import { authConfigSchema } from '../server/auth/config.js';
-import { sourceConfigSchema } from '../sources/config.js';
+import { authConfigSchema } from '../core/auth-config.js';
+import { sourceConfigSchema } from '../core/source-config.js';
 import { DURATION_HINT, DURATION_PATTERN, parseDuration } from '../core/duration.js';
 
 /**

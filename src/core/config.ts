@@ -1,5 +1,5 @@
-import type { AuthConfig } from '../server/auth/config.js';
-import type { SourceConfig } from '../sources/config.js';
+import type { AuthConfig } from './auth-config.js';
+import type { SourceConfig } from './source-config.js';
 import type { PipelineDefinition, StageLabel } from './pipeline.js';
 
 /** A dashboard column: a grouping of stages with one icon per event. */

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/**
+ * The shape of the sign-in, roles and API-token configuration (`auth` in webpig.config.ts).
+ * It lives in core because `WebpigConfig` names it; the server resolves it once at start
+ * (`parseAuthConfig` in src/server/auth/config.ts), with messages that name the field at fault.
+ */
+
+/** What an API token or a role may do. `admin` includes every other scope. */
+export const API_SCOPES = ['events:read', 'events:retry', 'stages:rerun', 'flags:write', 'audit:read', 'admin'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+export const apiScopeSchema = z.enum(API_SCOPES);
+
+/** Scopes of the well-known roles, used when a role in the config does not list its own. */
+export const DEFAULT_ROLE_SCOPES: Readonly<Record<string, readonly ApiScope[]>> = {
+  admin: ['admin'],
+  operator: ['events:read', 'events:retry', 'stages:rerun', 'flags:write', 'audit:read'],
+  viewer: ['events:read'],
+};
+
+const DEFAULT_CLIENT_SECRET_ENV = 'WEBPIG_OIDC_CLIENT_SECRET';
+
+const roleSchema = z.object({
+  /** E-mail addresses of the people in this role (compared case-insensitively). */
+  members: z.array(z.string().min(3)).default([]),
+  /** (Default: admin → all; operator → everything but admin; viewer → events:read) */
+  scopes: z.array(apiScopeSchema).optional(),
+});
+
+const oidcSchema = z.object({
+  /** The provider's issuer URL, e.g. https://accounts.google.com */
+  issuer: z.url(),
+  clientId: z.string().min(1),
+  /**
+   * The client secret. Read it from the environment in webpig.config.ts; when absent it is
+   * taken from the variable named by `clientSecretEnv`.
+   */
+  clientSecret: z.string().min(1).optional(),
+  /** (Default: WEBPIG_OIDC_CLIENT_SECRET) */
+  clientSecretEnv: z.string().min(1).default(DEFAULT_CLIENT_SECRET_ENV),
+  /** (Default: `<server.publicUrl>/auth/callback`) */
+  redirectUrl: z.url().optional(),
+  /** (Default: "openid email profile") */
+  scope: z.string().default('openid email profile'),
+});
+
+export const authConfigSchema = z.object({
+  oidc: oidcSchema.optional(),
+  /**
+   * E-mail domains allowed to sign in, e.g. ["sentiretaller.com"]. People named in a role's
+   * members may sign in whatever their domain. (Default: none)
+   */
+  allowedDomains: z.array(z.string().min(1)).default([]),
+  /** Role name → its members and scopes. */
+  roles: z.record(z.string().min(1), roleSchema).default({}),
+  /** Role of a signed-in person who is in no role; null refuses them. (Default: "viewer") */
+  defaultRole: z.string().min(1).nullable().default('viewer'),
+  /** (Default: 12 hours) */
+  sessionTtlMs: z.number().int().positive().default(12 * 60 * 60 * 1000),
+  /**
+   * The demo's development sign-in (`POST /auth/dev-login`). Honoured only when the server
+   * runs in demo mode; in production the route does not exist whatever this says. (Default: false)
+   */
+  devLogin: z.boolean().default(false),
+});
+
+/** What webpig.config.ts writes under `auth` (before defaults; see `parseAuthConfig`). */
+export type AuthConfig = z.input<typeof authConfigSchema>;

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+
+/**
+ * The shape of the configuration of the places webhooks come from. One entry per
+ * `POST /webhooks/<name>`. It lives in core because `WebpigConfig` names it; it is validated
+ * once, at start, by `parseSourceConfigs` (src/sources/config.ts), whose messages name the field.
+ *
+ * Secrets are lists: the first is the current one, the others are still accepted while a
+ * secret is being rotated (a provider signs with the new one before you retire the old one).
+ */
+
+const sourceName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a source name is 1–64 lower-case letters, digits, _ or -');
+
+const secretList = z.array(z.string().min(1, 'a secret may not be empty')).min(1, 'at least one secret is needed');
+
+/** Seconds a signed timestamp may differ from the server's clock, in either direction. */
+const toleranceSeconds = z.number().int().positive();
+
+/** ePayco's own server, the default for the reference check. */
+export const EPAYCO_VALIDATION_URL = 'https://secure.epayco.co';
+
+export const epaycoSourceSchema = z.object({
+  name: sourceName,
+  kind: z.literal('epayco'),
+  /** P_CUST_ID_CLIENTE from the ePayco dashboard. */
+  customerId: z.string().min(1),
+  /** P_KEY values (current first; a second one is accepted during rotation). */
+  pKeys: secretList,
+  /** Accept confirmations sent as a GET query string. (Default: true) */
+  acceptGet: z.boolean().default(true),
+  /**
+   * Server-side validation (on by default): before accepting, webpig reads the transaction
+   * from ePayco's reference endpoint (`GET <baseUrl>/validation/v1/reference/<x_ref_payco>`)
+   * and stores the state and invoice ePayco reports, since `x_signature` does not cover them.
+   * `false` turns it off (webpig warns at start): confirmations are then stored with no
+   * transaction status and without their unauthenticated state and invoice fields.
+   * (Default: { baseUrl: 'https://secure.epayco.co', timeoutMs: 5000 })
+   */
+  validation: z
+    .union([
+      z.literal(false),
+      z.object({
+        /** (Default: https://secure.epayco.co) */
+        baseUrl: z.url().default(EPAYCO_VALIDATION_URL),
+        /** (Default: 5000) */
+        timeoutMs: z.number().int().positive().default(5000),
+      }),
+    ])
+    .default({ baseUrl: EPAYCO_VALIDATION_URL, timeoutMs: 5000 }),
+});
+
+export const mercadopagoSourceSchema = z.object({
+  name: sourceName,
+  kind: z.literal('mercadopago'),
+  /** The application's "secret signature" (current first). Optional only with verifyByFetching. */
+  secrets: z.array(z.string().min(1, 'a secret may not be empty')).default([]),
+  /**
+   * How `data.id` enters the signed manifest. MercadoPago's Orders docs say "use it in lower
+   * case", the official SDK keeps it as received; 'either' accepts both. (Default: 'either')
+   */
+  dataIdCase: z.enum(['as-received', 'lower', 'either']).default('either'),
+  /**
+   * Reject signatures whose `ts` is further than this from now. MercadoPago documents no
+   * tolerance and its retries continue for a long time, so by default there is none: a replay
+   * is deduplicated anyway and the pipeline re-reads the resource from the API. (Default: off)
+   */
+  toleranceSeconds: toleranceSeconds.optional(),
+  /**
+   * Accept unsigned legacy IPN notifications (`?topic=payment&id=…`). Their authenticity
+   * comes from reading the resource from this API (the pipeline's first stage does the read).
+   * (Default: off — unsigned notifications are rejected with 401)
+   */
+  verifyByFetching: z
+    .object({
+      /** (Default: https://api.mercadopago.com) */
+      apiBaseUrl: z.url().default('https://api.mercadopago.com'),
+    })
+    .optional(),
+});
+
+export const stripeSourceSchema = z.object({
+  name: sourceName,
+  kind: z.literal('stripe'),
+  /** Endpoint secrets `whsec_…` (current first). */
+  secrets: secretList,
+  /** (Default: 300, Stripe's own) */
+  toleranceSeconds: toleranceSeconds.default(300),
+});
+
+/** A dot path into the JSON body, e.g. `data.object.id`. */
+const jsonPath = z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, 'a JSON path looks like data.object.id');
+
+export const customSourceSchema = z.object({
+  name: sourceName,
+  kind: z.literal('custom'),
+  /** HMAC-SHA256 keys (current first). */
+  secrets: secretList,
+  /** Header holding the signature. (Default: x-webpig-signature) */
+  signatureHeader: z.string().min(1).default('x-webpig-signature'),
+  /** Text before the signature in the header, e.g. `sha256=`. (Default: none) */
+  signaturePrefix: z.string().default(''),
+  /** (Default: hex) */
+  signatureEncoding: z.enum(['hex', 'base64']).default('hex'),
+  /**
+   * When set, the signed string is `${timestamp}.${rawBody}` with the timestamp (unix seconds,
+   * or milliseconds when above 1e12) taken from this header, and it must be within
+   * `toleranceSeconds` of now. (Default: none — the signed string is the raw body)
+   */
+  timestampHeader: z.string().min(1).optional(),
+  /** (Default: 300) */
+  toleranceSeconds: toleranceSeconds.default(300),
+  /** Where the facts are in the JSON body. */
+  paths: z.object({
+    /** The sender's id of the event: the dedupe key. Required. */
+    eventId: jsonPath,
+    entityKey: jsonPath.optional(),
+    type: jsonPath.optional(),
+    /** ISO-8601 string, or unix seconds/milliseconds. (Default: the time it was received) */
+    occurredAt: jsonPath.optional(),
+    /**
+     * The sender's payment status: accepted | rejected | pending | reversed, or any value that
+     * `statusMap` maps to one of them. Any other value is kept as the event's raw status with
+     * its transaction status unknown (null): the delivery is stored, never refused.
+     */
+    transactionStatus: jsonPath.optional(),
+  }),
+  /**
+   * The sender's own status words, e.g. `{ paid: 'accepted', refunded: 'reversed', failed:
+   * 'rejected' }`; matched exactly first, then ignoring case. (Default: none)
+   */
+  statusMap: z.record(z.string().min(1), z.enum(['accepted', 'rejected', 'pending', 'reversed'])).default({}),
+  /** Where the dashboard's summary fields are in the body. (Default: none) */
+  summaryPaths: z
+    .object({
+      customerName: jsonPath,
+      customerEmail: jsonPath,
+      customerDocumentId: jsonPath,
+      customerPhone: jsonPath,
+      /** The product's name. */
+      product: jsonPath,
+      /** The product's id (a SKU, a plan id), not an order or invoice id. */
+      productId: jsonPath,
+      productCategory: jsonPath,
+      /** The product's price, in the currency's major unit; a number or a numeric string. */
+      productPrice: jsonPath,
+      /** In the currency's major unit; a number or a numeric string. */
+      amount: jsonPath,
+      currency: jsonPath,
+      /** Reference name → path, e.g. `{ invoice: 'invoice.id' }`. */
+      references: z.record(z.string().min(1), jsonPath),
+    })
+    .partial()
+    .default({}),
+  /** Event type when `paths.type` is not set or absent. (Default: 'event') */
+  defaultType: z.string().min(1).default('event'),
+});
+
+export const sourceConfigSchema = z.discriminatedUnion('kind', [
+  epaycoSourceSchema,
+  mercadopagoSourceSchema,
+  stripeSourceSchema,
+  customSourceSchema,
+]);
+
+/** A source as a user writes it in webpig.config.ts (options with defaults may be left out). */
+export type SourceConfig = z.input<typeof sourceConfigSchema>;
+/** A validated source, defaults applied: what the adapters receive. */
+export type ResolvedSourceConfig = z.output<typeof sourceConfigSchema>;
+export type SourceKind = ResolvedSourceConfig['kind'];
+export type EpaycoSourceConfig = z.output<typeof epaycoSourceSchema>;
+export type MercadopagoSourceConfig = z.output<typeof mercadopagoSourceSchema>;
+export type StripeSourceConfig = z.output<typeof stripeSourceSchema>;
+export type CustomSourceConfig = z.output<typeof customSourceSchema>;
