@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { errorBody } from '../server/http-errors.js';
+import { errorBody } from '../core/http-errors.js';
 
 export interface DashboardPluginOptions {
   /**

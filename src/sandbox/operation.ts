@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { JsonObject } from '../core/types.js';
-import { HttpError, errorBody } from '../server/http-errors.js';
+import { HttpError, errorBody } from '../core/http-errors.js';
 import type { SandboxRecord, SandboxService, SandboxStore } from './sandbox-store.js';
 
 /** What every service module gets from the plugin. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { JsonValue } from '../core/types.js';
-import { HttpError, installErrorHandler } from '../server/http-errors.js';
+import { HttpError, installErrorHandler } from '../core/http-errors.js';
 import { HangingRequests, parseInput, type SandboxContext } from './operation.js';
 import { RequestLog } from './request-log.js';
 import { FAULT_MODES, SANDBOX_SERVICES, type SandboxService, type SandboxStore } from './sandbox-store.js';
@@ -53,7 +53,7 @@ const faultBody = z.object({
 /**
  * The simulated external systems, mounted under `/sandbox` (register WITHOUT a prefix:
  * `app.register(sandboxPlugin, { store })`). The plugin is encapsulated: its error handler
- * (the project's, from src/server/http-errors.ts) applies only to its own routes.
+ * (the project's, from src/core/http-errors.ts) applies only to its own routes.
  */
 export async function sandboxPlugin(app: FastifyInstance, options: SandboxPluginOptions): Promise<void> {
   const hangs = new HangingRequests(options.maxHangMs ?? 120_000);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorBody } from '../../server/http-errors.js';
+import { errorBody } from '../../core/http-errors.js';
 import { fieldsOf, parseInput, runOperation, type OperationReply, type SandboxContext } from '../operation.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorBody } from '../../server/http-errors.js';
+import { errorBody } from '../../core/http-errors.js';
 import { fakeInvoice, invoiceJson } from '../fake-data.js';
 import { parseInput, runOperation, type SandboxContext } from '../operation.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { JsonObject } from '../../core/types.js';
-import { HttpError } from '../../server/http-errors.js';
+import { HttpError } from '../../core/http-errors.js';
 import { fieldsOf, parseInput, runOperation, type SandboxContext } from '../operation.js';
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { JsonObject } from '../../core/types.js';
-import { HttpError } from '../../server/http-errors.js';
+import { HttpError } from '../../core/http-errors.js';
 import { parseInput, runOperation, type SandboxContext } from '../operation.js';
 
 /**

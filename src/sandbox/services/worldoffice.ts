@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorBody } from '../../server/http-errors.js';
+import { errorBody } from '../../core/http-errors.js';
 import { fieldsOf, idParam, notFound, parseInput, runOperation, type SandboxContext } from '../operation.js';
 
 /**
