@@ -23,8 +23,8 @@ export { openStore } from './store/open.js';
 export { createWorker } from './engine/worker.js';
 export type { Worker, WorkerOptions } from './engine/worker.js';
 export { retryEvent, retryDead, rerunStage } from './engine/operations.js';
-export { buildServer } from './server/app.js';
-export type { BuildServerOptions } from './server/app.js';
+export { buildServer } from './service/app.js';
+export type { BuildServerOptions } from './service/app.js';
 export type { SourceConfig } from './sources/config.js';
 // Signed deliveries exactly as each provider sends them: for your tests and `webpig verify`.
 export { signStripe, signEpayco, signMercadopago, signCustom } from './sources/signing.js';

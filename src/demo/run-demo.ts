@@ -4,7 +4,7 @@ import { sandboxPlugin } from '../sandbox/plugin.js';
 import { SandboxStore, sandboxDbPathFor } from '../sandbox/sandbox-store.js';
 import { startTraffic, type StopTraffic } from '../sandbox/traffic.js';
 import { openStore } from '../store/open.js';
-import { startService, type RunningService } from '../cli/service.js';
+import { startService, type RunningService } from '../service/start.js';
 import { seedDemoStock, ShopBackend, shopServicePlugin } from '../../examples/stripe-orders/index.js';
 import { PaymentStore } from '../../examples/mercadopago-payments/index.js';
 import { MercadoPagoClient, SubscriptionStore, subscriptionsWebPlugin } from '../../examples/subscriptions/index.js';

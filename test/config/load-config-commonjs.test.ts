@@ -33,7 +33,7 @@ const script = `
 const { loadConfigFile } = await import(${JSON.stringify(pathToFileURL(dist('config/load-config.js')).href)});
 const config = await loadConfigFile(process.argv[1], {});
 // After the config, as \`webpig start\` does: the server's modules are loaded only then.
-const { buildServer } = await import(${JSON.stringify(pathToFileURL(dist('server/app.js')).href)});
+const { buildServer } = await import(${JSON.stringify(pathToFileURL(dist('service/app.js')).href)});
 const { openStore } = await import(${JSON.stringify(pathToFileURL(dist('store/open.js')).href)});
 const store = await openStore('sqlite::memory:');
 await store.migrate();

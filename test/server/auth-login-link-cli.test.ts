@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../../src/core/errors.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer } from '../../src/service/app.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { listenLocal } from '../helpers/browser.js';
 import { runCli, startCli } from '../helpers/cli.js';

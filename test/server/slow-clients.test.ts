@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { WebpigConfig } from '../../src/core/config.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer } from '../../src/service/app.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { testSources } from '../helpers/ingest-server.js';

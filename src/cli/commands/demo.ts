@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliDeps } from '../context.js';
-import { stopOnSignals } from '../service.js';
+import { stopOnSignals } from '../../service/start.js';
 import { parsePort } from './serve.js';
 
 interface DemoFlags {

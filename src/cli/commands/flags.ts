@@ -9,7 +9,7 @@ import type { FlagRecord } from '../../core/types.js';
 import type { CliDeps } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { cliFormats } from '../format.js';
-import { ensureConfigFlags } from '../service.js';
+import { ensureConfigFlags } from '../../service/start.js';
 import { cliActor, parsePositiveInt, withStore } from './cli-deps.js';
 
 function parseBoolean(value: string): boolean {

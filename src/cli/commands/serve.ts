@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliDeps } from '../context.js';
 import { parsePositiveInt, UsageError } from './cli-deps.js';
-import { startService, stopOnSignals } from '../service.js';
+import { startService, stopOnSignals } from '../../service/start.js';
 
 interface ServeOptions {
   port?: string;

@@ -16,7 +16,7 @@ import { createWorker } from '../../engine/worker.js';
 import { killingFailpoint, parseKillPlan, type KillPlan } from '../../verify/kill-plan.js';
 import { formatReport, runVerify, type VerifyDelivery, type WorkerExit } from '../../verify/run-verify.js';
 import type { GlobalOptions } from '../context.js';
-import { startService } from '../service.js';
+import { startService } from '../../service/start.js';
 import { parsePositiveInt, runAction, UsageError, type EngineCliDeps } from './cli-deps.js';
 
 const PLAN_VARIABLE = 'WEBPIG_VERIFY_KILL';

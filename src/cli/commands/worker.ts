@@ -6,7 +6,7 @@
  * Deps: see cli-deps.ts (the same object every engine command module receives).
  */
 import type { Command } from 'commander';
-import { startService, stopOnSignals } from '../service.js';
+import { startService, stopOnSignals } from '../../service/start.js';
 import { parsePort } from './serve.js';
 import { parsePositiveInt, type EngineCliDeps } from './cli-deps.js';
 

@@ -69,7 +69,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let url: string | null = null;
   if (options.http) {
     // Loaded only here: `webpig worker` (no HTTP) does not need the server's modules.
-    const { buildServer } = await import('../server/app.js');
+    const { buildServer } = await import('./app.js');
     app = await buildServer({
       store, config, mode: options.mode, logger: { level }, extraPlugins: options.extraPlugins, metricsRegistry: registry, metricsToken,
     });

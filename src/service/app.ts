@@ -4,12 +4,12 @@ import type { WebpigConfig } from '../core/config.js';
 import { loggerOptions } from '../core/logging.js';
 import type { Store } from '../store/store.js';
 import { dashboardPlugin } from '../dashboard/plugin.js';
-import { apiPlugin } from './api/plugin.js';
-import { fastifyTimeoutOptions, limitConnectionsPerAddress, resolveServerLimits } from './connection-limits.js';
-import { installErrorHandler } from './http-errors.js';
-import { ingestPlugin } from './ingest/plugin.js';
-import { registerOpsRoutes } from './ops-routes.js';
-import { registerQueueGauges } from './queue-metrics.js';
+import { apiPlugin } from '../server/api/plugin.js';
+import { fastifyTimeoutOptions, limitConnectionsPerAddress, resolveServerLimits } from '../server/connection-limits.js';
+import { installErrorHandler } from '../core/http-errors.js';
+import { ingestPlugin } from '../server/ingest/plugin.js';
+import { registerOpsRoutes } from '../server/ops-routes.js';
+import { registerQueueGauges } from '../server/queue-metrics.js';
 
 export interface BuildServerOptions {
   store: Store;
@@ -30,7 +30,10 @@ export interface BuildServerOptions {
   now?: () => Date;
 }
 
-/** The HTTP server: webhook ingestion, the JSON API and sign-in, the dashboard, /metrics. */
+/**
+ * The HTTP server: webhook ingestion, the JSON API and sign-in, the dashboard, /metrics. It is
+ * composition, above the server and the dashboard it puts together, so neither imports the other.
+ */
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { store, config } = options;
   // Secrets and personal data never reach the log: see src/core/logging.ts.
