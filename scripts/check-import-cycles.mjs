@@ -2,7 +2,7 @@
 // or when a module in src/ imports a layer above its own (layers point down only, see LAYER_RULES).
 // Relative imports only: packages cannot import us back. Type-only imports count too, since a
 // cycle of types still ties modules together; dynamic `import('…')` counts for the layers.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const roots = ['src', 'examples'];
@@ -17,7 +17,7 @@ const walk = (dir) => {
     }
   }
 };
-roots.forEach(walk);
+roots.filter((root) => existsSync(root)).forEach(walk);
 
 const importPattern = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]/g;
 const dynamicImportPattern = /\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
