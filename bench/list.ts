@@ -4,7 +4,9 @@
  * PostgreSQL: unfiltered, by status (a common one and a rare one), and with a text search
  * (`q=`) that matches few rows and one that matches many.
  *
- *   node --import tsx bench/list.ts [--events 1000000] [--samples 40] [--only sqlite|postgres]
+ *   node --import tsx bench/list.ts [--events 1000000] [--samples 40] [--only sqlite|postgres] [--explain]
+ *
+ * --explain prints each store's plan (its own filter SQL, the page query's shape) for the searches.
  *
  * The store is filled with multi-row INSERT … SELECT in the database itself (a bulk path, not
  * the webhook endpoint): 90 % succeeded, 5 % dead, 5 % ignored; one customer in 10,000 is
@@ -19,15 +21,18 @@ import pg from 'pg';
 import type { WebpigConfig } from '../src/core/config.js';
 import { buildServer } from '../src/server/app.js';
 import { createApiToken } from '../src/server/auth/tokens.js';
+import { eventFilterSql as postgresFilterSql } from '../src/store/postgres/events.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
+import { eventFilterSql as sqliteFilterSql } from '../src/store/sqlite/events.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { Store } from '../src/store/store.js';
+import type { EventFilter, Store } from '../src/store/store.js';
 
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '1000000' },
     samples: { type: 'string', default: '40' },
     only: { type: 'string' },
+    explain: { type: 'boolean', default: false },
   },
 });
 const events = Number(values.events);
@@ -75,6 +80,12 @@ const postgresFill = (schema: string, from: number, to: number): string => `INSE
     to_timestamp(1796000000 + i)
   FROM generate_series(${from}, ${to}) AS i`;
 
+/** The filters of the cases that search text, for --explain. */
+const EXPLAINED: Array<[string, EventFilter]> = [
+  ['q=rareza', { text: 'rareza' }],
+  ['status=dead&q=rareza', { status: ['dead'], text: 'rareza' }],
+];
+
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 async function measure(store: Store, label: string): Promise<void> {
@@ -120,6 +131,13 @@ async function benchSqlite(): Promise<void> {
     store.database.exec('ANALYZE');
     console.log(`SQLite: filled ${events.toLocaleString('en')} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     await measure(store, 'SQLite (WAL)');
+    if (values.explain) {
+      for (const [name, filter] of EXPLAINED) {
+        const { where, params } = sqliteFilterSql(filter);
+        const plan = store.database.prepare(`EXPLAIN QUERY PLAN SELECT id FROM events WHERE ${where} ORDER BY id DESC LIMIT 51`).all(...params);
+        console.log(`  plan, ${name}: ${plan.map((row) => (row as { detail: string }).detail).join(' | ')}`);
+      }
+    }
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -142,6 +160,18 @@ async function benchPostgres(): Promise<void> {
     await admin.query(`VACUUM ANALYZE "${schema}".events`);
     console.log(`PostgreSQL: filled ${events.toLocaleString('en')} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     await measure(store, 'PostgreSQL');
+    if (values.explain) {
+      await admin.query(`SET search_path TO "${schema}"`);
+      for (const [name, filter] of EXPLAINED) {
+        const params: unknown[] = [];
+        const where = postgresFilterSql(filter, params);
+        const plan = await admin.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN (ANALYZE, BUFFERS) SELECT e.* FROM events e WHERE ${where} ORDER BY e.id DESC LIMIT 51`,
+          params,
+        );
+        console.log(`  plan, ${name}:\n${plan.rows.map((row) => `    ${row['QUERY PLAN']}`).join('\n')}`);
+      }
+    }
     await store.close();
   } finally {
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
