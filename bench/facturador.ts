@@ -41,6 +41,7 @@ try {
 
   console.log(`Facturador in the demo: ${events} accepted payments, ${senders} senders, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   let next = 0;
   await Promise.all(
     Array.from({ length: senders }, async () => {
@@ -65,12 +66,14 @@ try {
     finished = await reader.countEvents({ status: [...FINISHED] });
   }
   const done = performance.now();
+  const cpu = process.cpuUsage(cpuBefore);
   const succeeded = await reader.countEvents({ status: ['succeeded'] });
   const seconds = (done - started) / 1000;
   const drain = (done - delivered) / 1000;
   console.log(`  deliveries: ${events} in ${((delivered - started) / 1000).toFixed(1)} s (${(events / ((delivered - started) / 1000)).toFixed(0)}/s); ${finishedAtDelivery} finished by then`);
   console.log(`  end to end: ${events} events in ${seconds.toFixed(1)} s = ${(events / seconds).toFixed(1)} events/s (target ≥ 150); ${succeeded} succeeded`);
   console.log(`  backlog drain after the last delivery: ${events - finishedAtDelivery} events in ${drain.toFixed(1)} s = ${((events - finishedAtDelivery) / drain).toFixed(1)} events/s`);
+  console.log(`  CPU of this process (server, worker, sandbox, senders): ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of ${seconds.toFixed(1)} s = ${((cpu.user + cpu.system) / 1e6 / events * 1000).toFixed(1)} ms an event`);
   console.log(`  load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
   await reader.close();
