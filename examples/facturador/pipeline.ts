@@ -78,6 +78,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
   const phoneCountry = phoneCountryOf(config);
   const pipeline = definePipeline({
     name: 'facturador',
+    label: { es: 'Facturación de pagos (ePayco)', en: 'Payment invoicing (ePayco)' },
     // With the store, reversals are facturadorReversalPipeline's (reversals.ts), whichever
     // order the two pipelines are listed in; without it they stay "not applicable" here.
     match: (event) => event.source === source && !(config.store && event.transactionStatus === 'reversed'),

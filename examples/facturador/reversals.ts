@@ -50,6 +50,7 @@ export function facturadorReversalPipeline(config: FacturadorConfig): PipelineDe
   }
   const pipeline = definePipeline({
     name: 'facturador-reversals',
+    label: { es: 'Reversiones de pagos (ePayco)', en: 'Payment reversals (ePayco)' },
     match: (event) => event.source === source && event.transactionStatus === 'reversed',
     stages: [
       {

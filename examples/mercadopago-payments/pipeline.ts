@@ -84,6 +84,7 @@ export function mercadopagoPaymentsPipeline(config: MercadopagoPaymentsConfig): 
   const tags = config.tags ?? ['pago-aprobado'];
   return definePipeline({
     name: 'mercadopago-payments',
+    label: { es: 'Pagos de MercadoPago', en: 'MercadoPago payments' },
     match: (event) => event.source === source,
     notApplicable: (event) =>
       isPaymentNotification(event.payload) ? undefined : `not a payment notification (${event.type}): this pipeline handles one-off payments`,

@@ -102,6 +102,7 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
 
   return definePipeline({
     name,
+    label: { es: 'Pedidos de la tienda (Stripe)', en: 'Shop orders (Stripe)' },
     match: (event) => event.source === source && stripeTypeOf(event) !== null,
     entity: orderStateMachine,
     stages: [

@@ -124,6 +124,7 @@ export function subscriptionsPipeline(config: SubscriptionsConfig): PipelineDefi
 
   return definePipeline({
     name: config.name ?? 'subscriptions',
+    label: { es: 'Suscripciones (MercadoPago)', en: 'Subscriptions (MercadoPago)' },
     match: (event: EventRecord) => event.source === source && notificationTarget(event.payload) !== null,
     stages: [
       {

@@ -125,6 +125,8 @@ export interface StageDefinition {
 
 export interface PipelineDefinition {
   name: string;
+  /** What people read on the dashboard (the pipeline selector, a row's pipeline): like a stage's label. (Default: the name) */
+  label?: StageLabel;
   /** Which events this pipeline handles. The first matching pipeline wins. */
   match: (event: EventRecord) => boolean;
   /**
@@ -144,6 +146,7 @@ export function definePipeline(definition: PipelineDefinition): PipelineDefiniti
   if (!definition.name) throw new ConfigError('a pipeline needs a name');
   if (definition.stages.length === 0) throw new ConfigError(`${where} has no stages`);
   checkRetryPolicy(`${where}`, definition.retry);
+  checkLabel(`${where} label`, definition.label);
   const names = new Set<string>();
   for (const stage of definition.stages) {
     if (!/^[a-z0-9_.-]+$/i.test(stage.name)) {
@@ -172,9 +175,12 @@ export function definePipeline(definition: PipelineDefinition): PipelineDefiniti
 
 /** A label is a non-empty text, or non-empty texts under `es` / `en` only. */
 function checkStageLabel(where: string, stage: StageDefinition): void {
-  const label: unknown = stage.label;
+  checkLabel(`${where}: stage "${stage.name}" label`, stage.label);
+}
+
+function checkLabel(what: string, label: unknown): void {
   if (label === undefined) return;
-  const bad = (why: string) => new ConfigError(`${where}: stage "${stage.name}" label ${why} (use 'text' or { es: 'texto', en: 'text' })`);
+  const bad = (why: string) => new ConfigError(`${what} ${why} (use 'text' or { es: 'texto', en: 'text' })`);
   if (typeof label === 'string') {
     if (label.trim() === '') throw bad('is empty');
     return;

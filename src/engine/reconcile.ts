@@ -1,8 +1,11 @@
 /**
  * Reconciliation (docs/reconcile.md): lists a provider's own records for a window, and creates
  * each event webpig never received exactly as its webhook would have — same normalisation,
- * same dedupe key, marked `origin: 'reconciliation'` — so the pipeline runs on it as usual, and
- * a webhook arriving late (or during the run) is a duplicate of it.
+ * same dedupe key, marked `origin: 'reconciliation'` — so the pipeline runs on it as usual.
+ * A webhook arriving late (or during the run) is a duplicate of it where the webhook carries the
+ * state it reports (Stripe, ePayco); a MercadoPago notification carries only an id, so it is a
+ * second event of the same entity, run after the first by a pipeline that re-reads the payment
+ * (merging them would lose a notification about a changed payment).
  *
  * Progress is recorded after every page, so a run that stops (an API that keeps failing, a
  * SIGKILL) is resumed by the next one from the page it reached, then the time since it started

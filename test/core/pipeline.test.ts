@@ -40,6 +40,13 @@ describe('definePipeline', () => {
     assert.throws(bad(''), /stage "a" label is empty/);
     assert.throws(bad({ fr: 'Facture' }), /stage "a" label has an unknown language "fr"/);
     assert.throws(bad({ es: ' ' }), /stage "a" label has an empty es text/);
+    // A pipeline's own label follows the same rule.
+    const labelled = definePipeline({ name: 'p', label: { es: 'Pedidos', en: 'Orders' }, match: () => true, stages: [{ name: 'a', run: noop }] });
+    assert.deepEqual(labelled.label, { es: 'Pedidos', en: 'Orders' });
+    assert.throws(
+      () => definePipeline({ name: 'p', label: { de: 'Bestellungen' } as never, match: () => true, stages: [{ name: 'a', run: noop }] }),
+      /pipeline "p" label has an unknown language "de"/,
+    );
   });
 
   it('names a duplicate stage', () => {

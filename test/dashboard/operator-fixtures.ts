@@ -40,6 +40,7 @@ export const OP_PIPELINES: PipelineDefinition[] = [
   }),
   definePipeline({
     name: 'stripe_orders',
+    label: { es: 'Pedidos de la tienda (Stripe)', en: 'Shop orders (Stripe)' },
     match: (event) => event.source === 'stripe',
     stages: [
       { name: 'order_record', column: 'pedido', label: { es: 'Registro del pedido', en: 'Order record' }, run: noEffect },

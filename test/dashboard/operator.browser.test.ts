@@ -31,6 +31,7 @@ const WORDS = {
     anyError: 'Con algún error',
     ignored: 'No aplica: pago rechazado por el banco',
     pipeline: 'Flujo',
+    stripeOrders: 'Pedidos de la tienda (Stripe)',
     date: /^\d{2}\/\d{2}\/\d{4}, /,
   },
   en: {
@@ -41,6 +42,7 @@ const WORDS = {
     anyError: 'Any error',
     ignored: 'Not applicable: pago rechazado por el banco',
     pipeline: 'Pipeline',
+    stripeOrders: 'Shop orders (Stripe)',
     date: /^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{2}:\d{2}:\d{2}$/,
   },
 } as const;
@@ -131,6 +133,9 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
           await screenshot(page, `${name}-01-events`);
 
           // One pipeline chosen: its columns get headers, the others' rows are gone.
+          // The selector names pipelines by their label, in the page's language (the one without a label by its name).
+          const options = await page.getByLabel(words.pipeline).locator('option').allTextContents();
+          assert.deepEqual(options.slice(1), ['facturador', words.stripeOrders]);
           await page.getByLabel(words.pipeline).selectOption('stripe_orders');
           await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 2);
           assert.equal(await page.locator('table.events').getAttribute('data-mode'), 'columns');

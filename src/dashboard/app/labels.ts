@@ -22,6 +22,14 @@ export function columnLabel(language: Language, column: Pick<ColumnInfo, 'key' |
   return label[language] ?? label.es ?? label.en ?? column.key;
 }
 
+/** The pipeline's label in this language (else the other language's, else its name). */
+export function pipelineLabel(config: DashboardConfig, language: Language, pipeline: string): string {
+  const label = pipelineInfo(config, pipeline)?.label;
+  if (!label) return pipeline;
+  if (typeof label === 'string') return label;
+  return label[language] ?? label.es ?? label.en ?? pipeline;
+}
+
 export function pipelineInfo(config: DashboardConfig, pipeline: string | null): PipelineInfo | null {
   return config.pipelines.find((candidate) => candidate.name === pipeline) ?? null;
 }

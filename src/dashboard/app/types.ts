@@ -33,6 +33,8 @@ export type StageLabel = string | { es?: string; en?: string };
 
 export interface PipelineInfo {
   name: string;
+  /** What people read instead of the name (older servers send none). */
+  label?: StageLabel | null;
   /** Keys of the columns this pipeline's stages use, in the configured order. */
   columns: string[];
   stages: Array<{

@@ -44,6 +44,8 @@ export function resolveColumns(columns: ColumnConfig[] | undefined, pipelines: P
 /** A pipeline as the dashboard draws it: its columns (in the configured order) and stages. */
 export interface PipelineView {
   name: string;
+  /** What people read instead of the name (text, or texts by language); null: the name. */
+  label: StageLabel | null;
   columns: string[];
   stages: Array<{
     name: string;
@@ -63,6 +65,7 @@ export function pipelineViews(columns: ResolvedColumn[], pipelines: PipelineDefi
     const own = new Set(pipeline.stages.map((stage) => stage.column).filter((column) => column !== undefined));
     return {
       name: pipeline.name,
+      label: pipeline.label ?? null,
       columns: columns.filter((column) => own.has(column.key)).map((column) => column.key),
       stages: pipeline.stages.map((stage) => ({
         name: stage.name,

@@ -11,7 +11,9 @@ import { ProviderApiError, type ListedItem, type ListedPage, type ProviderList }
  * would have produced: the entity `payment:<id>` (`subscription_preapproval:<id>`), the type
  * `payment.updated`, and the notification's own body as payload; webpig holds it when any
  * event of that entity exists. Its dedupe key is `<id>:reconciled-<status>`, so a rerun finds
- * it again and creates nothing.
+ * it again and creates nothing. A notification arriving later is not a duplicate of it (it may
+ * announce a changed payment): a second event of the entity, whose pipeline re-reads the payment
+ * and does nothing twice (docs/reconcile.md, "Late and concurrent webhooks").
  */
 export interface MercadopagoListConfig {
   /** (Default: https://api.mercadopago.com) */

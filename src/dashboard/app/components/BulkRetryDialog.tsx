@@ -4,7 +4,7 @@ import { api, ApiError } from '../api.js';
 import { useSession } from '../context.js';
 import { dayStartIn } from '../format.js';
 import { bulkText } from '../i18n-bulk.js';
-import { stageLabel } from '../labels.js';
+import { pipelineLabel, stageLabel } from '../labels.js';
 import type { BulkPreview, BulkRequest, BulkResult, EventFilters, EventStatus } from '../types.js';
 import { PlanStages } from './PlanStages.js';
 import './bulk.css';
@@ -168,7 +168,7 @@ export function BulkRetryDialog({ filters, initial, onClose, onDone }: BulkRetry
               field(w('bulkPipeline'), (
                 <select value={form.pipeline} onChange={(e) => set({ pipeline: value(e), stage: '', rerun: '' })}>
                   <option value="">{t('allPipelines')}</option>
-                  {config.pipelines.map((p) => <option key={p.name} value={p.name}>{p.name}</option>)}
+                  {config.pipelines.map((p) => <option key={p.name} value={p.name}>{pipelineLabel(config, language, p.name)}</option>)}
                 </select>
               ))}
             {field(w('bulkSince'), <input type="date" value={form.since} onChange={(e) => set({ since: value(e) })} />)}

@@ -1,6 +1,6 @@
 import { useSession } from '../context.js';
 import type { MessageKey } from '../i18n.js';
-import { columnLabel, pipelineColumns, pipelineInfo, stageLabel } from '../labels.js';
+import { columnLabel, pipelineColumns, pipelineInfo, pipelineLabel, stageLabel } from '../labels.js';
 import type { ColumnInfo, EventRow, TransactionStatus } from '../types.js';
 import { FailureCell } from './FailureCell.js';
 import { ReconciledBadge } from './ReconciledBadge.js';
@@ -95,7 +95,7 @@ export function EventsTable({ rows, pipeline, onOpenCell, onOpenEvent, onRetry, 
                   <div class="muted small">{formats.dateTime(event.receivedAt)}</div>
                   <div class="muted small">
                     {event.source}
-                    {!single && pipelineInfo(config, event.pipeline) ? ` · ${event.pipeline}` : ''}
+                    {!single && event.pipeline && pipelineInfo(config, event.pipeline) ? ` · ${pipelineLabel(config, language, event.pipeline)}` : ''}
                   </div>
                 </td>
                 <td class="customer">

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useSession } from '../context.js';
+import { pipelineLabel } from '../labels.js';
 import { EVENT_STATUSES, NO_FILTERS, TRANSACTION_STATUSES, type EventFilters, type EventStatus, type TransactionStatus } from '../types.js';
 
 /** Filters of the events view; free text is applied after a short pause in typing. */
 export function Filters({ value, onChange }: { value: EventFilters; onChange: (filters: EventFilters) => void }) {
-  const { t, config } = useSession();
+  const { t, config, language } = useSession();
   const [text, setText] = useState(value.q);
   // The URL (back button, shared link) can change the filters from outside this box.
   useEffect(() => setText(value.q), [value.q]);
@@ -36,7 +37,7 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
             <option value="">{t('allPipelines')}</option>
             {config.pipelines.map((pipeline) => (
               <option key={pipeline.name} value={pipeline.name}>
-                {pipeline.name}
+                {pipelineLabel(config, language, pipeline.name)}
               </option>
             ))}
           </select>

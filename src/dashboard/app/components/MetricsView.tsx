@@ -3,7 +3,7 @@ import { useSession } from '../context.js';
 import { homeApi } from '../home-api.js';
 import { homeWords, type HomeTranslate } from '../home-i18n.js';
 import type { MetricsSeries, ThroughputHour } from '../home-types.js';
-import { stageLabel } from '../labels.js';
+import { pipelineLabel, stageLabel } from '../labels.js';
 import type { DashboardConfig } from '../types.js';
 import { StageDurationChart } from './charts/StageDurationChart.js';
 import { ThroughputChart } from './charts/ThroughputChart.js';
@@ -86,7 +86,7 @@ export function MetricsView({ onNotice }: { onNotice: Notice }) {
               <tbody key={group.pipeline ?? '-'}>
                 {showPipelines && (
                   <tr class="group-row">
-                    <th colSpan={5} scope="colgroup">{group.pipeline ?? words('metricsOther')}</th>
+                    <th colSpan={5} scope="colgroup">{group.pipeline ? pipelineLabel(config, language, group.pipeline) : words('metricsOther')}</th>
                   </tr>
                 )}
                 {group.stages.map((stage: StageStat) => (

@@ -1,0 +1,183 @@
+/**
+ * The events list at scale: `GET /api/events` p50/p95 over real HTTP to the real server
+ * (buildServer, an API token), with N events in the store (default 1,000,000), SQLite and
+ * PostgreSQL: unfiltered, by status (a common one and a rare one), and with a text search
+ * (`q=`) that matches few rows and one that matches many.
+ *
+ *   node --import tsx bench/list.ts [--events 1000000] [--samples 40] [--only sqlite|postgres] [--explain]
+ *
+ * --explain prints each store's plan (its own filter SQL, the page query's shape) for the searches.
+ *
+ * The store is filled with multi-row INSERT … SELECT in the database itself (a bulk path, not
+ * the webhook endpoint): 90 % succeeded, 5 % dead, 5 % ignored; one customer in 10,000 is
+ * "Zoe Rareza". No checkpoints are written: the page's checkpoint read finds none.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import type { WebpigConfig } from '../src/core/config.js';
+import { buildServer } from '../src/server/app.js';
+import { createApiToken } from '../src/server/auth/tokens.js';
+import { eventFilterSql as postgresFilterSql } from '../src/store/postgres/events.js';
+import { PostgresStore } from '../src/store/postgres/postgres-store.js';
+import { eventFilterSql as sqliteFilterSql } from '../src/store/sqlite/events.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { EventFilter, Store } from '../src/store/store.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    samples: { type: 'string', default: '40' },
+    only: { type: 'string' },
+    explain: { type: 'boolean', default: false },
+  },
+});
+const events = Number(values.events);
+const samples = Number(values.samples);
+
+const CONFIG: WebpigConfig = {
+  sources: [],
+  pipelines: [],
+  auth: { allowedDomains: ['example.com'], defaultRole: null, roles: { admin: { members: ['ana@example.com'] } } },
+} as unknown as WebpigConfig;
+
+const CASES: Array<[string, string]> = [
+  ['unfiltered', '/api/events'],
+  ['status=succeeded (90 %)', '/api/events?status=succeeded'],
+  ['status=dead (5 %)', '/api/events?status=dead'],
+  ['q=rareza (1 in 10,000)', '/api/events?q=rareza'],
+  ['q=example.com (every row)', '/api/events?q=example.com'],
+  ['status=dead&q=rareza', '/api/events?status=dead&q=rareza'],
+];
+
+// Row i: status by i % 20, customer "Zoe Rareza" when i % 10000 = 7, an hour's spread of times.
+const SQLITE_FILL = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+  INSERT INTO events (source, provider_event_id, entity_key, type, transaction_status, occurred_at, received_at,
+    content_type, summary, search_text, status, updated_at)
+  SELECT 'shop', 'evt_' || i, 'order-' || (i / 3), 'order.paid', 'accepted', 1796000000000 + i * 1000, 1796000000000 + i * 1000,
+    'application/json',
+    '{"customer":{"name":"' || CASE WHEN i % 10000 = 7 THEN 'Zoe Rareza' ELSE 'Juan Pérez' END || '","email":"c' || i || '@example.com"},"amount":{"value":250000,"currency":"COP"}}',
+    'evt_' || i || char(10) || CASE WHEN i % 10000 = 7 THEN 'zoe rareza' ELSE 'juan pérez' END || char(10) || 'c' || i || '@example.com',
+    CASE WHEN i % 20 = 0 THEN 'dead' WHEN i % 20 = 1 THEN 'ignored' ELSE 'succeeded' END,
+    1796000000000 + i * 1000
+  FROM n`;
+const SQLITE_BODIES = `INSERT INTO event_bodies (event_id, raw_body, payload)
+  SELECT id, CAST('{"id":"' || provider_event_id || '"}' AS BLOB), '{"id":"' || provider_event_id || '"}' FROM events`;
+
+const postgresFill = (schema: string, from: number, to: number): string => `INSERT INTO "${schema}".events
+    (source, provider_event_id, entity_key, type, transaction_status, occurred_at, received_at, raw_body, content_type,
+     payload, summary, search_text, status, updated_at)
+  SELECT 'shop', 'evt_' || i, 'order-' || (i / 3), 'order.paid', 'accepted',
+    to_timestamp(1796000000 + i), to_timestamp(1796000000 + i), convert_to('{"id":"evt_' || i || '"}', 'UTF8'), 'application/json',
+    jsonb_build_object('id', 'evt_' || i),
+    jsonb_build_object('customer', jsonb_build_object('name', CASE WHEN i % 10000 = 7 THEN 'Zoe Rareza' ELSE 'Juan Pérez' END,
+      'email', 'c' || i || '@example.com'), 'amount', jsonb_build_object('value', 250000, 'currency', 'COP')),
+    'evt_' || i || E'\\n' || CASE WHEN i % 10000 = 7 THEN 'zoe rareza' ELSE 'juan pérez' END || E'\\n' || 'c' || i || '@example.com',
+    CASE WHEN i % 20 = 0 THEN 'dead' WHEN i % 20 = 1 THEN 'ignored' ELSE 'succeeded' END,
+    to_timestamp(1796000000 + i)
+  FROM generate_series(${from}, ${to}) AS i`;
+
+/** The filters of the cases that search text, for --explain. */
+const EXPLAINED: Array<[string, EventFilter]> = [
+  ['q=rareza', { text: 'rareza' }],
+  ['status=dead&q=rareza', { status: ['dead'], text: 'rareza' }],
+];
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+
+async function measure(store: Store, label: string): Promise<void> {
+  const app = await buildServer({ store, config: CONFIG, logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  const base = `http://127.0.0.1:${address.port}`;
+  const { token } = await createApiToken(store, { name: 'bench', scopes: ['events:read'], createdBy: 'bench', now: new Date() });
+  const headers = { authorization: `Bearer ${token}` };
+  console.log(`\n${label}: ${events.toLocaleString('en')} events, ${samples} requests a case (after 3 warm-up), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  for (const [name, path] of CASES) {
+    const times: number[] = [];
+    let items = 0;
+    for (let s = 0; s < samples + 3; s++) {
+      const started = performance.now();
+      const response = await fetch(base + path, { headers });
+      const body = (await response.json()) as { items?: unknown[] };
+      if (response.status !== 200) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
+      if (s >= 3) times.push(performance.now() - started);
+      items = body.items?.length ?? 0;
+    }
+    times.sort((a, b) => a - b);
+    const p95 = percentile(times, 95);
+    console.log(
+      `  ${name.padEnd(28)} p50 ${percentile(times, 50).toFixed(1).padStart(7)} ms   p95 ${p95.toFixed(1).padStart(7)} ms   ` +
+        `${String(items).padStart(3)} rows   ${p95 <= 50 ? 'ok' : 'MISSES'} (target p95 ≤ 50 ms)`,
+    );
+  }
+  await app.close();
+}
+
+async function benchSqlite(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'webpig-bench-list-'));
+  try {
+    const store = SqliteStore.open(`sqlite:${join(dir, 'list.db')}`);
+    await store.migrate();
+    const started = performance.now();
+    store.database.transaction(() => {
+      store.database.prepare(SQLITE_FILL).run(events);
+      store.database.prepare(SQLITE_BODIES).run();
+    })();
+    store.database.exec('ANALYZE');
+    console.log(`SQLite: filled ${events.toLocaleString('en')} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    await measure(store, 'SQLite (WAL)');
+    if (values.explain) {
+      for (const [name, filter] of EXPLAINED) {
+        const { where, params } = sqliteFilterSql(filter);
+        const plan = store.database.prepare(`EXPLAIN QUERY PLAN SELECT id FROM events WHERE ${where} ORDER BY id DESC LIMIT 51`).all(...params);
+        console.log(`  plan, ${name}: ${plan.map((row) => (row as { detail: string }).detail).join(' | ')}`);
+      }
+    }
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchPostgres(): Promise<void> {
+  const url = process.env.WEBPIG_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const schema = `webpig_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    const store = await PostgresStore.open(url, { schema });
+    await store.migrate();
+    const started = performance.now();
+    const chunk = 100_000;
+    for (let from = 1; from <= events; from += chunk) await admin.query(postgresFill(schema, from, Math.min(events, from + chunk - 1)));
+    await admin.query(`SELECT setval(pg_get_serial_sequence('"${schema}".events', 'id'), ${events})`);
+    await admin.query(`VACUUM ANALYZE "${schema}".events`);
+    console.log(`PostgreSQL: filled ${events.toLocaleString('en')} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    await measure(store, 'PostgreSQL');
+    if (values.explain) {
+      await admin.query(`SET search_path TO "${schema}"`);
+      for (const [name, filter] of EXPLAINED) {
+        const params: unknown[] = [];
+        const where = postgresFilterSql(filter, params);
+        const plan = await admin.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN (ANALYZE, BUFFERS) SELECT e.* FROM events e WHERE ${where} ORDER BY e.id DESC LIMIT 51`,
+          params,
+        );
+        console.log(`  plan, ${name}:\n${plan.rows.map((row) => `    ${row['QUERY PLAN']}`).join('\n')}`);
+      }
+    }
+    await store.close();
+  } finally {
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  }
+}
+
+if (values.only !== 'postgres') await benchSqlite();
+if (values.only !== 'sqlite') await benchPostgres();

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { cleanEnv } from '../helpers/clean-env.js';
+
+/**
+ * The benchmark commands bench/README.md shows, run small: they fill the store, hit the real
+ * server and print a figure for every case (the figures themselves are the README's, not
+ * asserted here: they depend on the machine).
+ */
+
+function run(args: string[]): string {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 180_000 });
+  assert.equal(result.status, 0, `${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** Rows per case of one store's block of `bench/list.ts` output. */
+function rowsByCase(block: string): Map<string, number> {
+  const rows = new Map<string, number>();
+  for (const match of block.matchAll(/^ {2}(\S+) .*p50 +[\d.]+ ms +p95 +[\d.]+ ms +(\d+) rows/gm)) rows.set(match[1]!, Number(match[2]));
+  return rows;
+}
+
+test('bench/list.ts fills both stores and lists every case over HTTP', () => {
+  const output = run(['bench/list.ts', '--events', '3000', '--samples', '2']);
+  const [, sqlite, postgres] = output.split(/^(?:SQLite|PostgreSQL): filled 3,000 events/m);
+  assert.ok(sqlite !== undefined && postgres !== undefined, output);
+  for (const block of [sqlite, postgres]) {
+    const rows = rowsByCase(block);
+    // One customer in 10,000 is "Zoe Rareza" (row 7); one in 20 is dead.
+    assert.deepEqual(Object.fromEntries(rows), {
+      unfiltered: 50,
+      'status=succeeded': 50,
+      'status=dead': 50,
+      'q=rareza': 1,
+      'q=example.com': 50,
+      'status=dead&q=rareza': 0,
+    });
+  }
+});
+
+test('bench/facturador.ts runs the Facturador in the demo to the end', () => {
+  const output = run(['bench/facturador.ts', '--events', '4', '--senders', '2']);
+  assert.match(output, /end to end: 4 events in [\d.]+ s = [\d.]+ events\/s \(target ≥ 150\); 4 succeeded/);
+  assert.match(output, /CPU of this process .* ms an event/);
+});
