@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { WebpigConfig } from '../src/core/config.js';
-import { buildServer } from '../src/server/app.js';
+import { buildServer } from '../src/service/app.js';
 import { createApiToken } from '../src/server/auth/tokens.js';
 import { eventFilterSql as postgresFilterSql } from '../src/store/postgres/events.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
