@@ -106,7 +106,7 @@ describe('GET /api/events/:id: what each stage attempt sent and received', () =>
     const response = await fetch(`${h.baseUrl}/api/config`, { headers: caller.headers });
     const config = (await response.json()) as { pipelines: Array<{ stages: Array<{ name: string; dependsOn: string[]; maxAttempts: number }> }> };
     const stages = config.pipelines[0]?.stages ?? [];
-    assert.deepEqual(stages.find((s) => s.name === 'crm_upsert'), { name: 'crm_upsert', label: null, column: 'CRM', dependsOn: [], maxAttempts: 3 });
+    assert.deepEqual(stages.find((s) => s.name === 'crm_upsert'), { name: 'crm_upsert', label: null, column: 'CRM', dependsOn: [], maxAttempts: 3, flag: null });
     assert.equal(stages.find((s) => s.name === 'worldoffice_invoice_creation')?.maxAttempts, 4, 'the default policy: four attempts');
   });
 });

@@ -186,10 +186,14 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
       await loadFirstPage(filtersRef.current);
       return;
     }
+    // A row fetched while the filters changed may not belong to the new list: that list's own
+    // load shows it if it does (a slow reply must not add rows the filter excludes).
+    const filtersAsked = filtersRef.current;
     await Promise.all(
       eventIds.map(async (id) => {
         try {
-          replaceRow((await api.event(id)).event);
+          const { event } = await api.event(id);
+          if (filtersRef.current === filtersAsked) replaceRow(event);
         } catch (error) {
           if (error instanceof ApiError && error.status === 404) setRows((current) => (current ?? []).filter((row) => row.id !== id));
         }

@@ -14,6 +14,9 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
     const timer = setTimeout(() => onChange({ ...value, q: text }), 300);
     return () => clearTimeout(timer);
   }, [text]);
+  // What is typed stays while the list reloads (live updates re-render this form); applied on change.
+  const [source, setSource] = useState(value.source);
+  useEffect(() => setSource(value.source), [value.source]);
   const set = (patch: Partial<EventFilters>) => onChange({ ...value, ...patch });
   const input = (change: Event) => (change.currentTarget as HTMLInputElement).value;
   return (
@@ -75,7 +78,7 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
       </label>
       <label>
         {t('filterSource')}
-        <input type="text" size={10} value={value.source} onChange={(change) => set({ source: input(change) })} />
+        <input type="text" size={10} value={source} onInput={(change) => setSource(input(change))} onChange={(change) => set({ source: input(change) })} />
       </label>
       <label class="check">
         <input
