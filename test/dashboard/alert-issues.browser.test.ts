@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { openSignedIn } from '../helpers/web-pig-page.js';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage, type DashboardServer } from '../helpers/browser.js';
+import { browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtures.js';
 
@@ -52,17 +53,8 @@ describe('Web Pig alert issues: grouped with a count, acknowledged, muted, audit
           });
         }
         assert.ok(grouped);
-        const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
-        await confineToLocalhost(context);
-        const page = await context.newPage();
-        const seen = watchPage(page);
+        const { page, context, seen } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR });
         try {
-          await page.goto(server.baseUrl);
-          const form = page.getByTestId('dev-login');
-          await form.waitFor();
-          await form.locator('input[name="email"]').fill(OPERATOR);
-          await form.locator('button[type="submit"]').click();
-          await page.getByTestId('me').filter({ hasText: OPERATOR }).waitFor();
           await page.goto(`${server.baseUrl}/#/alerts`);
           const item = page.getByTestId(`alert-${grouped.id}`);
           await item.waitFor();

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { openSignedIn } from '../helpers/web-pig-page.js';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { definePipeline } from '../../src/core/pipeline.js';
 import { RetriableError } from '../../src/core/errors.js';
-import { ARTIFACTS_DIR, browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage, type DashboardServer } from '../helpers/browser.js';
+import { ARTIFACTS_DIR, browserSkip, launchBrowser, screenshot, startDashboardServer, watchPage, type DashboardServer } from '../helpers/browser.js';
 import { claimAndRun, CountingStages, insert, TestClock } from '../helpers/engine-fixtures.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 
@@ -82,20 +83,7 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
   }
 
   async function openPage(language: 'es' | 'en', size: keyof typeof SIZES): Promise<{ page: Page; seen: ReturnType<typeof watchPage>; close: () => Promise<void> }> {
-    const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
-    await confineToLocalhost(context);
-    const page = await context.newPage();
-    const seen = watchPage(page);
-    await page.goto(server.baseUrl);
-    const form = page.getByTestId('dev-login');
-    await form.waitFor();
-    await form.locator('input[name="email"]').fill(OPERATOR);
-    await form.locator('button[type="submit"]').click();
-    await page.getByTestId('me').filter({ hasText: OPERATOR }).waitFor();
-    // Signed in, the home comes first; the events are one tab away.
-    await page.getByTestId('home').waitFor();
-    await page.locator('a[href="#/events"]').click();
-    return { page, seen, close: () => context.close() };
+    return openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
   }
 
   for (const language of ['es', 'en'] as const) {

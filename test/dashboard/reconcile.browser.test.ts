@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { openSignedIn } from '../helpers/web-pig-page.js';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
+import { browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
 import { stripeEvent } from '../helpers/signing.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtures.js';
@@ -17,8 +18,6 @@ const WORDS = {
   es: { badge: 'Recuperado', origin: 'Conciliación con el proveedor (el webhook nunca llegó)', status: 'recuperados: 2 (2 en la última)', alert: '2 pagos de Stripe nunca notificados: revise el endpoint del webhook en el proveedor' },
   en: { badge: 'Recovered', origin: 'Reconciliation with the provider (the webhook never arrived)', status: 'recovered: 2 (2 in the last run)', alert: '2 payments from Stripe never notified: check the webhook endpoint at the provider' },
 } as const;
-
-const SIZES = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
 
 describe('Web Pig: events found by reconciliation (Chromium, both sizes, both languages)', { skip }, () => {
   let server: DashboardServer;
@@ -63,19 +62,8 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
     for (const size of ['desktop', 'phone'] as const) {
       test(`${size}, ${language}: badge on the row and in the panel, last reconciliation, the alert`, async () => {
         const words = WORDS[language];
-        const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
-        await confineToLocalhost(context);
-        const page = await context.newPage();
+        const { page, context } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
         try {
-          await page.goto(server.baseUrl);
-          const form = page.getByTestId('dev-login');
-          await form.waitFor();
-          await form.locator('input[name="email"]').fill(OPERATOR);
-          await form.locator('button[type="submit"]').click();
-          await page.getByTestId('me').filter({ hasText: OPERATOR }).waitFor();
-          // Signed in, the home comes first; the events are one tab away.
-          await page.getByTestId('home').waitFor();
-          await page.locator('a[href="#/events"]').click();
           const row = page.locator(`tr[data-event-id="${found}"]`);
           await row.waitFor();
           assert.equal((await row.getByTestId('reconciled-badge').textContent())?.trim(), `⇄ ${words.badge}`);

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { openSignedIn } from '../helpers/web-pig-page.js';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { facturadorColumns, facturadorFlags, facturadorPipeline } from '../../examples/facturador/pipeline.js';
 import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
 import type { FacturadorStore } from '../../examples/facturador/store.js';
-import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage, type DashboardServer } from '../helpers/browser.js';
+import { browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
 import { startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 
@@ -22,11 +23,6 @@ const WO_TOKEN = 'wo-live-token-5c1e9';
 const WORDS = {
   es: { attempts: 'intentos 2/4', column: 'Factura', otherColumn: 'Invoice', attempt: 'Intento', waitsFor: 'Espera a', customer: 'Cliente en WorldOffice · Exitosa' },
   en: { attempts: 'attempts 2/4', column: 'Invoice', otherColumn: 'Factura', attempt: 'Attempt', waitsFor: 'Waits for', customer: 'WorldOffice customer · Success' },
-} as const;
-
-const SIZES = {
-  desktop: { width: 1366, height: 768 },
-  phone: { width: 390, height: 844 },
 } as const;
 
 describe('Web Pig stage panel: what each attempt sent and received (Chromium, both sizes, both languages)', { skip }, () => {
@@ -69,19 +65,8 @@ describe('Web Pig stage panel: what each attempt sent and received (Chromium, bo
     for (const size of ['desktop', 'phone'] as const) {
       const words = WORDS[language];
       test(`${size}, ${language}: the invoice stage shows its failed and its successful attempt, redacted, with attempts and chain`, async () => {
-        const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
-        await confineToLocalhost(context);
-        const page = await context.newPage();
-        const seen = watchPage(page);
+        const { page, context, seen } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
         try {
-          await page.goto(server.baseUrl);
-          const form = page.getByTestId('dev-login');
-          await form.waitFor();
-          await form.locator('input[name="email"]').fill(OPERATOR);
-          await form.locator('button[type="submit"]').click();
-          // Signed in, the home comes first; the events are one tab away.
-          await page.getByTestId('home').waitFor();
-          await page.locator('a[href="#/events"]').click();
           const row = page.locator(`tr[data-event-id="${eventId}"]`);
           await row.waitFor();
 
