@@ -4,27 +4,60 @@ import type {
   ApiTokenRecord,
   AuditEntry,
   CheckpointRecord,
-  CheckpointStatus,
   EntityState,
-  ErrorInfo,
   EventLogEntry,
-  EventOrigin,
   EventRecord,
-  EventStatus,
-  EventSummary,
   FlagChange,
   FlagRecord,
-  HttpExchange,
-  IgnoreReason,
-  JsonObject,
-  JsonValue,
   Page,
   RejectedDelivery,
   SessionRecord,
-  SkipReason,
   StageExchange,
-  TransactionStatus,
 } from '../core/types.js';
+import type {
+  NewEvent,
+  InsertEventResult,
+  EventFilter,
+  EventTotal,
+  EventHandled,
+  EventHandledResult,
+  ListOptions,
+  ClaimOptions,
+  StageStart,
+  StageOutcomeWrite,
+  EventFinish,
+  CheckpointWrite,
+  CheckpointWriteResult,
+  EntityTransition,
+  FlagDefinition,
+  SetFlagInput,
+  NewAuditEntry,
+  NewApiToken,
+  LoginLinkRecord,
+  NewLoginLink,
+  NewRejection,
+  AuditFilter,
+  FlagHistoryFilter,
+  NewAlert,
+  AlertMute,
+  AlertMuteResult,
+  AlertTransition,
+  AlertAck,
+  AlertAckResult,
+  AlertToForward,
+  ClaimAlertsToForward,
+  AttemptSample,
+  QueueStats,
+  PurgeKind,
+  ReconciliationState,
+  ReconciliationResume,
+  ReconciliationEnd,
+} from './store-types.js';
+
+export * from './store-types.js';
+
+/** Called when events become claimable (a new insert, a retry): lets idle workers wake up. */
+export type WakeListener = () => void;
 
 /**
  * Everything webpig persists goes through this interface. It is named by what each call
@@ -37,366 +70,6 @@ import type {
  * Text and JSON are stored with U+0000 and unpaired surrogates replaced by U+FFFD, which
  * PostgreSQL cannot hold (storable.ts); an event's raw body keeps its exact bytes.
  */
-
-export interface NewEvent {
-  source: string;
-  providerEventId: string;
-  entityKey: string | null;
-  type: string;
-  transactionStatus: TransactionStatus | null;
-  occurredAt: Date;
-  receivedAt: Date;
-  rawBody: Buffer;
-  contentType: string | null;
-  payload: JsonValue;
-  summary: EventSummary;
-  /** (Default: 'webhook') */
-  origin?: EventOrigin;
-}
-
-export interface InsertEventResult {
-  event: EventRecord;
-  /** True when (source, providerEventId) was already stored: nothing was changed. */
-  duplicate: boolean;
-}
-
-export interface EventFilter {
-  status?: EventStatus | EventStatus[];
-  source?: string;
-  type?: string;
-  transactionStatus?: TransactionStatus;
-  entityKey?: string;
-  pipeline?: string;
-  /** receivedAt >= since */
-  since?: Date;
-  /** receivedAt < until */
-  until?: Date;
-  /** Case-insensitive substring over customer name/email/document id, references, provider id. */
-  text?: string;
-  /** Only events having at least one checkpoint in this status, optionally among these stages. */
-  checkpoint?: { status: CheckpointStatus; stages?: string[] };
-  /** Only events retried by hand more than this many times, or attempted more than this. */
-  minAttempts?: number;
-  /** Only events that need someone: dead or retrying, or with a checkpoint in error. */
-  needsAttention?: boolean;
-  /** Only events nobody marked as handled since they last changed (markEventHandled). */
-  unhandled?: boolean;
-}
-
-/**
- * Events of one status, ignore reason and summary currency, with the sum of their summary
- * `amount` (events without a numeric amount count in `events` but add nothing to `amount`).
- */
-export interface EventTotal {
-  status: EventStatus;
-  /** The ignore reason's kind for ignored events, else null. */
-  ignoreKind: IgnoreReason['kind'] | null;
-  currency: string | null;
-  events: number;
-  amount: number;
-}
-
-/** An operator says a dead event needs nothing more: who, when, why. */
-export interface EventHandled {
-  eventId: number;
-  actor: string;
-  reason: string;
-  now: Date;
-}
-
-export type EventHandledResult = 'handled' | 'not_found' | 'not_dead';
-
-export interface ListOptions {
-  /** Opaque cursor from a previous page. */
-  cursor?: string | null;
-  /** (Default: 50, at most 500) */
-  limit?: number;
-}
-
-export interface ClaimOptions {
-  workerId: string;
-  leaseMs: number;
-  now: Date;
-}
-
-export interface StageStart {
-  eventId: number;
-  stage: string;
-  leaseOwner: string;
-  attempt: number;
-  startedAt: Date;
-  /** Written into the attempt history, e.g. 'recovered: stage was left processing'. */
-  note?: string | null;
-}
-
-export type StageOutcome =
-  | { status: 'success'; data: JsonValue | null }
-  | { status: 'error'; error: ErrorInfo }
-  | { status: 'skipped'; skipReason: SkipReason };
-
-export interface StageOutcomeWrite {
-  eventId: number;
-  stage: string;
-  leaseOwner: string;
-  outcome: StageOutcome;
-  /** Attempt number for the history row; a skip that never started writes attempt 0. */
-  attempt: number;
-  startedAt: Date | null;
-  completedAt: Date;
-  note?: string | null;
-  /** Summary fields set by the stage through `annotate()`, merged into the event summary. */
-  summaryPatch?: EventSummary;
-  /** Log lines the stage wrote, stored with the outcome in the same transaction. */
-  logs?: EventLogEntry[];
-  /** HTTP calls the attempt made (already redacted and capped), stored in the same transaction. */
-  exchanges?: HttpExchange[];
-}
-
-export interface EventFinish {
-  eventId: number;
-  leaseOwner: string;
-  status: Extract<EventStatus, 'succeeded' | 'retrying' | 'dead' | 'ignored' | 'queued'>;
-  /** For 'retrying': when to try again. */
-  nextAttemptAt?: Date | null;
-  lastError?: ErrorInfo | null;
-  ignoreReason?: IgnoreReason | null;
-  pipeline?: string | null;
-  now: Date;
-}
-
-/**
- * One event's pending checkpoint writes under one lease, applied in this order in one
- * transaction: the outcomes (stages that ended, or were skipped, since the last write), then
- * the next stage's `processing` mark, then the event's finish. Fenced once, like each of them.
- */
-export interface CheckpointWrite {
-  eventId: number;
-  leaseOwner: string;
-  outcomes: StageOutcomeWrite[];
-  start?: StageStart;
-  finish?: EventFinish;
-}
-
-/** Each write's own result: a fenced or refused write fails alone, not its batch. */
-export type CheckpointWriteResult =
-  | { ok: true; event: EventRecord | null }
-  | { ok: false; error: Error };
-
-export interface EntityTransition {
-  entityKey: string;
-  state: string;
-  eventId: number;
-  occurredAt: Date;
-  /** Compare-and-set: the write happens only if the current state is this (null: no row yet). */
-  expectedState: string | null;
-  now: Date;
-}
-
-export interface FlagDefinition {
-  key: string;
-  description: string;
-  /** Value used when the flag is first created. */
-  defaultValue: boolean;
-}
-
-export interface SetFlagInput {
-  key: string;
-  value: boolean;
-  actor: string;
-  reason?: string | null;
-  now: Date;
-}
-
-export interface NewAuditEntry {
-  actor: string;
-  action: string;
-  target: string;
-  details?: JsonObject | null;
-  remoteAddress?: string | null;
-  at: Date;
-}
-
-export interface NewApiToken {
-  name: string;
-  tokenHash: string;
-  scopes: string[];
-  createdBy: string;
-  now: Date;
-}
-
-/** A one-time sign-in link (`webpig login-link`); only the sha256 of its token is stored. */
-export interface LoginLinkRecord {
-  id: number;
-  tokenHash: string;
-  email: string;
-  createdBy: string;
-  createdAt: Date;
-  expiresAt: Date;
-  usedAt: Date | null;
-}
-
-export type NewLoginLink = Omit<LoginLinkRecord, 'id' | 'usedAt'>;
-
-export interface NewRejection {
-  at: Date;
-  source: string;
-  httpStatus: number;
-  reason: string;
-  remoteAddress: string | null;
-  firstBytes: string;
-}
-
-/**
- * Audit entries by who (exact), what (exact action), subject (the target exactly, or every target
- * under it when it ends with a colon: `flag:`) and when (since ≤ at < until).
- */
-export interface AuditFilter {
-  action?: string;
-  actor?: string;
-  target?: string;
-  since?: Date;
-  until?: Date;
-}
-
-/** Flag changes by who (exact) and when (since ≤ at < until). */
-export interface FlagHistoryFilter {
-  actor?: string;
-  since?: Date;
-  until?: Date;
-}
-
-export interface NewAlert {
-  at: Date;
-  kind: AlertKind;
-  eventId?: number | null;
-  stage?: string | null;
-  /** What it is about; repeats of an open alert with the same kind and subject are one issue. (Default: alertSubject) */
-  subject?: string;
-  message: string;
-  details?: JsonObject | null;
-  /**
-   * A repeat of an open issue: `count` adds an occurrence (a new oversold order), `refresh` only
-   * updates its text and last seen (a condition seen again by the periodic check). (Default: count)
-   */
-  repeat?: 'count' | 'refresh';
-}
-
-/** The default subject: the event, else the stage, else the message itself. */
-export function alertSubject(alert: Pick<NewAlert, 'eventId' | 'stage' | 'message' | 'subject'>): string {
-  if (alert.subject) return alert.subject.slice(0, 200);
-  if (alert.eventId !== undefined && alert.eventId !== null) return `event:${alert.eventId}`;
-  if (alert.stage) return `stage:${alert.stage}`;
-  return `text:${alert.message.slice(0, 200)}`;
-}
-
-export interface AlertMute {
-  id: number;
-  actor: string;
-  reason: string;
-  until: Date;
-  now: Date;
-}
-
-export type AlertMuteResult = { status: 'muted' | 'resolved'; alert: AlertRecord } | { status: 'not_found' };
-
-/** What a forwarded POST announces: the issue opened, or its cause is gone. */
-export type AlertTransition = 'opened' | 'resolved';
-
-export interface AlertAck {
-  id: number;
-  actor: string;
-  reason: string;
-  now: Date;
-}
-
-export type AlertAckResult =
-  | { status: 'acknowledged' | 'resolved' | 'already_acknowledged'; alert: AlertRecord }
-  | { status: 'not_found' };
-
-/** An alert claimed for forwarding to the configured alerts webhook. */
-export interface AlertToForward extends AlertRecord {
-  transition: AlertTransition;
-  /** Tries of this transition so far, this claim included. */
-  forwardAttempts: number;
-}
-
-export interface ClaimAlertsToForward {
-  now: Date;
-  /** Alerts recorded before this are never forwarded (a URL set today does not replay last year). */
-  recordedSince: Date;
-  /** Until then the claimed alerts are not claimable again (the claim's lease). */
-  claimUntil: Date;
-  limit: number;
-}
-
-/** One finished stage attempt, for metrics (success rate, p50/p95 duration). */
-export interface AttemptSample {
-  stage: string;
-  status: CheckpointStatus;
-  completedAt: Date;
-  durationMs: number | null;
-}
-
-/** Statuses an operator acts on; their rows are few, so counting them is cheap at any size. */
-export type ActiveStatus = Extract<EventStatus, 'queued' | 'processing' | 'retrying' | 'dead'>;
-
-/** How much work is waiting, for /metrics: computed at scrape time from indexes only. */
-export interface QueueStats {
-  /** Events in each active status (0 when none). Succeeded and ignored: use countEvents. */
-  byStatus: Record<ActiveStatus, number>;
-  /** When the longest-waiting queued event became runnable (received or re-queued); null: none. */
-  oldestQueuedAt: Date | null;
-}
-/**
- * What retention deletes, and nothing else: succeeded or ignored events (with their
- * checkpoints, attempts and logs) and rejected deliveries. Dead, retrying, queued and
- * processing events and the audit log have no kind here, so no caller can ask for them.
- */
-export type PurgeKind = 'succeededEvents' | 'ignoredEvents' | 'rejectedDeliveries';
-export const PURGE_KINDS: readonly PurgeKind[] = ['succeededEvents', 'ignoredEvents', 'rejectedDeliveries'];
-
-/**
- * Reconciliation of one source with its provider's own records (docs/reconcile.md): when it
- * last ran, what it found, and where an interrupted run resumes.
- */
-export interface ReconciliationState {
-  source: string;
-  lastStartedAt: Date | null;
-  /** The end of the last run that listed the whole window (null: none has yet). */
-  lastFinishedAt: Date | null;
-  /** Provider records the last finished run listed. */
-  lastListed: number;
-  /** Events the last finished run created (their webhooks had not arrived). */
-  lastRecovered: number;
-  /** Events reconciliation created for this source, ever. */
-  totalRecovered: number;
-  /** A run that stopped midway: the next one lists the same window from this page on. */
-  resume: ReconciliationResume | null;
-  /** Why the last run stopped early (never a credential); null after a finished run. */
-  lastError: string | null;
-  /** Where the provider's API is, when a process recorded it (the demo: its sandbox). */
-  apiBaseUrl: string | null;
-}
-
-export interface ReconciliationResume {
-  since: Date;
-  /** The provider's page cursor (Stripe: the last event id listed; MercadoPago: an offset). */
-  cursor: string | null;
-}
-
-export interface ReconciliationEnd {
-  source: string;
-  now: Date;
-  /** Provider records this run listed, and events it created (pages already counted by progress included). */
-  listed: number;
-  recovered: number;
-  /** Set when the run stopped early: the resume point stays for the next run. */
-  error: string | null;
-}
-
-/** Called when events become claimable (a new insert, a retry): lets idle workers wake up. */
-export type WakeListener = () => void;
-
 export interface Store {
   /** 'sqlite' or 'postgres': what the store is, for messages and dialect-specific tests. */
   readonly dialect: 'sqlite' | 'postgres';
