@@ -80,7 +80,7 @@ import * as health from './health.js';
 import * as home from './home.js';
 import { appliedSchemaVersion, migrateSchema, postgresMigrations } from './migrate.js';
 import * as reconciliation from './reconciliation.js';
-import * as records from './records.js';
+import * as records from './tokens-sessions.js';
 import { countPurgeableRows, purgeBatchRows } from './retention.js';
 import { WakeHub, notifyWake } from './wake.js';
 

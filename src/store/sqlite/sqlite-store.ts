@@ -55,7 +55,7 @@ import type {
   Store,
   WakeListener,
 } from '../store.js';
-import * as access from './access-alerts.js';
+import * as access from './tokens-sessions.js';
 import * as alerts from './alert-issues.js';
 import * as outbox from './alert-outbox.js';
 import * as checkpoints from './checkpoints.js';
@@ -64,7 +64,7 @@ import * as claims from './claims.js';
 import { BUSY_TIMEOUT_MS, openSqliteDatabase, SqliteContext, sqliteFilename } from './connection.js';
 import * as events from './events.js';
 import * as exchanges from './exchanges.js';
-import * as flags from './flags-audit.js';
+import * as flags from './flags.js';
 import * as loginLinks from './login-links.js';
 import * as health from './health.js';
 import * as home from './home.js';
