@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pg from 'pg';
-import { claimNextEventRow } from '../../src/store/postgres/claims.js';
+import { claimNextEvent } from '../../src/store/postgres/claims.js';
 import type { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { clientConfig, resolveTarget, type Queryable } from '../../src/store/postgres/connection.js';
 import { at, newEvent, openMigrated, postgresSkip, withTestSchema } from '../helpers/postgres.js';
@@ -61,7 +61,7 @@ describe('PostgreSQL claims: the entity guard under a forced interleaving', { sk
 
       // A claims `later`, the only event of order-1 it can see, and has not committed yet.
       await a.query('BEGIN');
-      const claimedByA = await claimNextEventRow(a, { workerId: 'A', leaseMs: 60_000, now: at(1) });
+      const claimedByA = await claimNextEvent(a, { workerId: 'A', leaseMs: 60_000, now: at(1) });
       assert.equal(claimedByA?.id, later.id);
 
       // A late delivery of something that happened earlier arrives.
@@ -71,7 +71,7 @@ describe('PostgreSQL claims: the entity guard under a forced interleaving', { sk
       // committed), so `earlier` looks like the entity's next event and nothing looks leased.
       await b.query('BEGIN');
       const paused = pausedBefore(b, /pg_try_advisory_xact_lock/);
-      const claimingByB = claimNextEventRow(paused.db, { workerId: 'B', leaseMs: 60_000, now: at(2) });
+      const claimingByB = claimNextEvent(paused.db, { workerId: 'B', leaseMs: 60_000, now: at(2) });
       await paused.reached;
 
       // A commits (its entity lock goes with it); then B asks for the entity's lock and gets it.
@@ -94,13 +94,13 @@ describe('PostgreSQL claims: the entity guard under a forced interleaving', { sk
     await withTwoClaimers(await schemas.create(), async ({ store, a, b }) => {
       const later = (await store.insertEvent(newEvent('later', { entityKey: 'order-2', occurredAt: at(100), receivedAt: at(0) }))).event;
       await a.query('BEGIN');
-      assert.equal((await claimNextEventRow(a, { workerId: 'A', leaseMs: 60_000, now: at(1) }))?.id, later.id);
+      assert.equal((await claimNextEvent(a, { workerId: 'A', leaseMs: 60_000, now: at(1) }))?.id, later.id);
       const earlier = (await store.insertEvent(newEvent('earlier', { entityKey: 'order-2', occurredAt: at(50), receivedAt: at(1) }))).event;
 
       // B decides entirely while A's claim is uncommitted: even B's re-check cannot see it yet,
       // only A's entity lock tells B that someone is deciding about order-2.
       await b.query('BEGIN');
-      const claimedByB = await claimNextEventRow(b, { workerId: 'B', leaseMs: 60_000, now: at(2) });
+      const claimedByB = await claimNextEvent(b, { workerId: 'B', leaseMs: 60_000, now: at(2) });
       await b.query('COMMIT');
       await a.query('COMMIT');
 

@@ -67,7 +67,7 @@ function toAlert(row: AlertRow): AlertRecord {
 }
 
 /** Opens an issue, or counts a repeat of the open one with the same kind and subject. */
-export async function recordAlertRow(db: Queryable, a: NewAlert): Promise<AlertRecord> {
+export async function recordAlert(db: Queryable, a: NewAlert): Promise<AlertRecord> {
   const result = await db.query<AlertRow>(
     `INSERT INTO alerts (at, last_seen_at, kind, subject, event_id, stage, message, details)
      VALUES ($1, $1, $2, $3, $4, $5, $6, $7::jsonb)
@@ -85,7 +85,7 @@ export async function recordAlertRow(db: Queryable, a: NewAlert): Promise<AlertR
 }
 
 /** Newest first. */
-export async function listAlertRows(db: Queryable, options: ListOptions & { unresolvedOnly?: boolean } = {}): Promise<Page<AlertRecord>> {
+export async function listAlerts(db: Queryable, options: ListOptions & { unresolvedOnly?: boolean } = {}): Promise<Page<AlertRecord>> {
   const limit = pageLimit(options.limit);
   const before = decodeCursor(options.cursor);
   const result = await db.query<AlertRow>(
@@ -99,7 +99,7 @@ export async function listAlertRows(db: Queryable, options: ListOptions & { unre
 }
 
 /** Oldest first. (Default limit: 500) */
-export async function listOpenAlertRows(db: Queryable, kinds: readonly AlertKind[], limit = 500): Promise<AlertRecord[]> {
+export async function listOpenAlerts(db: Queryable, kinds: readonly AlertKind[], limit = 500): Promise<AlertRecord[]> {
   if (kinds.length === 0) return [];
   const result = await db.query<AlertRow>(
     'SELECT * FROM alerts WHERE resolved_at IS NULL AND kind = ANY($1::text[]) ORDER BY id LIMIT $2',
@@ -109,7 +109,7 @@ export async function listOpenAlertRows(db: Queryable, kinds: readonly AlertKind
 }
 
 /** See Store.claimAlertsToForward: SKIP LOCKED keeps concurrent forwarders on disjoint alerts. */
-export async function claimAlertsToForwardRows(db: Queryable, options: ClaimAlertsToForward): Promise<AlertToForward[]> {
+export async function claimAlertsToForward(db: Queryable, options: ClaimAlertsToForward): Promise<AlertToForward[]> {
   const result = await db.query<AlertRow & { forward_attempts: number; forwarded_at: Date | null }>(
     `UPDATE alerts SET forward_next_at = $1, forward_attempts = forward_attempts + 1
      WHERE id IN (
@@ -133,7 +133,7 @@ export async function claimAlertsToForwardRows(db: Queryable, options: ClaimAler
     }));
 }
 
-export async function markAlertForwardedRow(db: Queryable, id: number, at: Date, transition: AlertTransition = 'opened'): Promise<void> {
+export async function markAlertForwarded(db: Queryable, id: number, at: Date, transition: AlertTransition = 'opened'): Promise<void> {
   if (transition === 'opened') {
     // The resolution, if any, starts its own count of tries.
     await db.query(
@@ -146,7 +146,7 @@ export async function markAlertForwardedRow(db: Queryable, id: number, at: Date,
   await db.query('UPDATE alerts SET resolve_forwarded_at = $2, forward_error = NULL WHERE id = $1 AND resolve_forwarded_at IS NULL', [id, at]);
 }
 
-export async function markAlertForwardFailedRow(
+export async function markAlertForwardFailed(
   db: Queryable,
   id: number,
   failure: { nextAt: Date; error: string; transition?: AlertTransition },
@@ -159,13 +159,13 @@ export async function markAlertForwardFailedRow(
   ]);
 }
 
-export async function resolveAlertRow(db: Queryable, id: number, now: Date): Promise<boolean> {
+export async function resolveAlert(db: Queryable, id: number, now: Date): Promise<boolean> {
   if (!Number.isSafeInteger(id)) return false;
   const result = await db.query('UPDATE alerts SET resolved_at = $2 WHERE id = $1 AND resolved_at IS NULL', [id, now]);
   return result.rowCount === 1;
 }
 
-export async function resolveAlertRowsForEvent(db: Queryable, eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {
+export async function resolveAlertsForEvent(db: Queryable, eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {
   if (!Number.isSafeInteger(eventId) || kinds.length === 0) return 0;
   const result = await db.query(
     'UPDATE alerts SET resolved_at = $3 WHERE event_id = $1 AND resolved_at IS NULL AND kind = ANY($2::text[])',
@@ -174,7 +174,7 @@ export async function resolveAlertRowsForEvent(db: Queryable, eventId: number, k
   return result.rowCount ?? 0;
 }
 
-export async function acknowledgeAlertRow(db: Queryable, ack: AlertAck): Promise<AlertAckResult> {
+export async function acknowledgeAlert(db: Queryable, ack: AlertAck): Promise<AlertAckResult> {
   if (!Number.isSafeInteger(ack.id)) return { status: 'not_found' };
   const updated = await db.query<AlertRow>(
     `UPDATE alerts SET acknowledged_at = $2, acknowledged_by = $3, ack_reason = $4
@@ -188,7 +188,7 @@ export async function acknowledgeAlertRow(db: Queryable, ack: AlertAck): Promise
   return { status: row.resolved_at !== null ? 'resolved' : 'already_acknowledged', alert: toAlert(row) };
 }
 
-export async function muteAlertRow(db: Queryable, mute: AlertMute): Promise<AlertMuteResult> {
+export async function muteAlert(db: Queryable, mute: AlertMute): Promise<AlertMuteResult> {
   if (!Number.isSafeInteger(mute.id)) return { status: 'not_found' };
   const updated = await db.query<AlertRow>(
     `UPDATE alerts SET muted_at = $2, muted_until = $3, muted_by = $4, mute_reason = $5

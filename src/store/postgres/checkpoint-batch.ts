@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import type { CheckpointWrite, CheckpointWriteResult } from '../store.js';
 import type { EventRecord } from '../../core/types.js';
-import { finishEventRow } from './claims.js';
+import { finishEvent } from './claims.js';
 import { writeCheckpointsInBulk } from './checkpoint-bulk.js';
-import { recordStageOutcomeRows, recordStageStartRows } from './checkpoints.js';
+import { recordStageOutcome, recordStageStart } from './checkpoints.js';
 
 /**
  * Several events' checkpoint writes in the caller's transaction: in bulk (checkpoint-bulk.ts)
@@ -14,7 +14,7 @@ import { recordStageOutcomeRows, recordStageStartRows } from './checkpoints.js';
  * workers, one of which lost a lease to the other) then never wait on each other in a cycle.
  * `wake` is called when a finish puts an event back in the queue.
  */
-export async function writeCheckpointRows(
+export async function writeCheckpoints(
   client: pg.PoolClient,
   writes: CheckpointWrite[],
   wake: () => Promise<void>,
@@ -56,7 +56,7 @@ async function writeOneByOne(
 }
 
 async function applyWrite(client: pg.PoolClient, write: CheckpointWrite): Promise<EventRecord | null> {
-  for (const outcome of write.outcomes) await recordStageOutcomeRows(client, outcome);
-  if (write.start) await recordStageStartRows(client, write.start);
-  return write.finish ? finishEventRow(client, write.finish) : null;
+  for (const outcome of write.outcomes) await recordStageOutcome(client, outcome);
+  if (write.start) await recordStageStart(client, write.start);
+  return write.finish ? finishEvent(client, write.finish) : null;
 }

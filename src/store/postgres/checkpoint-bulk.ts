@@ -194,7 +194,7 @@ async function markProcessing(client: pg.PoolClient, starts: NonNullable<Checkpo
 
 async function finishEvents(client: pg.PoolClient, finishes: Array<{ finish: EventFinish; row: EventRow }>): Promise<Map<number, EventRecord>> {
   if (finishes.length === 0) return new Map();
-  // As finishEventRow: fields left undefined keep what the event had; null clears them.
+  // As finishEvent: fields left undefined keep what the event had; null clears them.
   const values = finishes.map(({ finish, row }) => ({
     id: finish.eventId,
     status: finish.status,

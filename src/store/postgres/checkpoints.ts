@@ -6,7 +6,7 @@ import type { AttemptSample, StageOutcomeWrite, StageStart } from '../store.js';
 import type { Queryable } from './connection.js';
 import { searchText } from '../search-text.js';
 import { storableText, storableTextOrNull } from '../storable.js';
-import { lockLeasedEvent } from './claims.js';
+import { assertLeaseHeld } from './claims.js';
 import { insertExchanges } from './exchanges.js';
 import {
   type AttemptRow,
@@ -18,8 +18,8 @@ import {
   toEventLog,
 } from './rows.js';
 
-export async function recordStageStartRows(client: pg.PoolClient, start: StageStart): Promise<void> {
-  await lockLeasedEvent(client, start.eventId, start.leaseOwner, start.startedAt);
+export async function recordStageStart(client: pg.PoolClient, start: StageStart): Promise<void> {
+  await assertLeaseHeld(client, start.eventId, start.leaseOwner, start.startedAt);
   await client.query(
     `INSERT INTO checkpoints (event_id, stage, status, attempts, started_at, updated_at)
      VALUES ($1, $2, 'processing', $3, $4, $4)
@@ -36,8 +36,8 @@ export async function recordStageStartRows(client: pg.PoolClient, start: StageSt
   );
 }
 
-export async function recordStageOutcomeRows(client: pg.PoolClient, write: StageOutcomeWrite): Promise<void> {
-  const event = await lockLeasedEvent(client, write.eventId, write.leaseOwner, write.completedAt);
+export async function recordStageOutcome(client: pg.PoolClient, write: StageOutcomeWrite): Promise<void> {
+  const event = await assertLeaseHeld(client, write.eventId, write.leaseOwner, write.completedAt);
   const { startedAt, outcome } = write;
   const durationMs = startedAt ? write.completedAt.getTime() - startedAt.getTime() : null;
   const data = outcome.status === 'success' ? outcome.data : null;
@@ -124,7 +124,7 @@ export async function insertLogs(db: Queryable, eventId: number, logs: EventLogE
   );
 }
 
-export async function getEventLogRows(db: Queryable, eventId: number): Promise<EventLogEntry[]> {
+export async function getEventLogs(db: Queryable, eventId: number): Promise<EventLogEntry[]> {
   const result = await db.query<EventLogRow>(
     'SELECT at, level, stage, attempt, message, fields FROM event_logs WHERE event_id = $1 ORDER BY id',
     [eventId],
@@ -132,7 +132,7 @@ export async function getEventLogRows(db: Queryable, eventId: number): Promise<E
   return result.rows.map(toEventLog);
 }
 
-export async function getCheckpointRows(db: Queryable, eventIds: number[]): Promise<Map<number, CheckpointRecord[]>> {
+export async function getCheckpointsForEvents(db: Queryable, eventIds: number[]): Promise<Map<number, CheckpointRecord[]>> {
   const byEvent = new Map<number, CheckpointRecord[]>(eventIds.map((id) => [id, []]));
   const ids = eventIds.filter((id) => Number.isSafeInteger(id));
   if (ids.length === 0) return byEvent;
@@ -154,7 +154,7 @@ export async function getCheckpointRows(db: Queryable, eventIds: number[]): Prom
   return byEvent;
 }
 
-export async function resetStageRows(client: pg.PoolClient, eventId: number, stages: readonly string[], now: Date): Promise<void> {
+export async function resetStage(client: pg.PoolClient, eventId: number, stages: readonly string[], now: Date): Promise<void> {
   // The row lock holds off a claim until this transaction ends, so the lease seen here stands.
   const current = await client.query<{ status: string; lease_expires_at: Date | null }>(
     'SELECT status, lease_expires_at FROM events WHERE id = $1 FOR UPDATE',
@@ -181,7 +181,7 @@ export async function resetStageRows(client: pg.PoolClient, eventId: number, sta
 }
 
 /** (Default limit: 10,000) */
-export async function attemptSampleRows(db: Queryable, since: Date, limit = 10_000): Promise<AttemptSample[]> {
+export async function attemptSamples(db: Queryable, since: Date, limit = 10_000): Promise<AttemptSample[]> {
   const result = await db.query<{ stage: string; status: AttemptSample['status']; completed_at: Date; duration_ms: number | null }>(
     `SELECT stage, status, completed_at, duration_ms FROM checkpoint_attempts
      WHERE completed_at >= $1 AND status <> 'processing'

@@ -35,7 +35,7 @@ const RUNNABLE = `e.runnable_at <= $1`;
 const ENTITY_LOCK = `pg_try_advisory_xact_lock(hashtextextended('webpig:' || $1, 0))`;
 
 /** Must run inside a transaction: the row lock and the entity lock last until its commit. */
-export async function claimNextEventRow(client: Queryable, options: ClaimOptions): Promise<EventRecord | null> {
+export async function claimNextEvent(client: Queryable, options: ClaimOptions): Promise<EventRecord | null> {
   const skippedKeys: string[] = [];
   for (let tried = 0; tried < MAX_CANDIDATES; tried++) {
     const candidate = await client.query<{ id: number; entity_key: string | null }>(
@@ -80,7 +80,7 @@ export async function claimNextEventRow(client: Queryable, options: ClaimOptions
   return null;
 }
 
-export async function renewLeaseRow(
+export async function renewLease(
   db: Queryable,
   eventId: number,
   workerId: string,
@@ -96,7 +96,7 @@ export async function renewLeaseRow(
 }
 
 /** Returns true when the event was given back (and so is runnable again). */
-export async function releaseLeaseRow(db: Queryable, eventId: number, workerId: string, now: Date): Promise<boolean> {
+export async function releaseLease(db: Queryable, eventId: number, workerId: string, now: Date): Promise<boolean> {
   const result = await db.query(
     `UPDATE events SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL,
        next_attempt_at = $3, updated_at = $3
@@ -110,7 +110,7 @@ export async function releaseLeaseRow(db: Queryable, eventId: number, workerId: 
  * Locks the event row and checks that `owner` holds a live lease on it, inside the caller's
  * transaction; throws LeaseLostError otherwise (and the caller's transaction writes nothing).
  */
-export async function lockLeasedEvent(client: pg.PoolClient, eventId: number, owner: string, now: Date): Promise<EventRow> {
+export async function assertLeaseHeld(client: pg.PoolClient, eventId: number, owner: string, now: Date): Promise<EventRow> {
   const result = await client.query<EventRow>('SELECT * FROM events WHERE id = $1 FOR UPDATE', [eventId]);
   const row = result.rows[0];
   if (!row || row.status !== 'processing' || row.lease_owner !== owner || row.lease_expires_at === null || row.lease_expires_at <= now) {
@@ -119,8 +119,8 @@ export async function lockLeasedEvent(client: pg.PoolClient, eventId: number, ow
   return row;
 }
 
-export async function finishEventRow(client: pg.PoolClient, finish: EventFinish): Promise<EventRecord> {
-  const current = await lockLeasedEvent(client, finish.eventId, finish.leaseOwner, finish.now);
+export async function finishEvent(client: pg.PoolClient, finish: EventFinish): Promise<EventRecord> {
+  const current = await assertLeaseHeld(client, finish.eventId, finish.leaseOwner, finish.now);
   let nextAttemptAt: Date | null = null;
   if (finish.status === 'retrying') nextAttemptAt = finish.nextAttemptAt ?? finish.now;
   if (finish.status === 'queued') nextAttemptAt = finish.now;
@@ -139,7 +139,7 @@ export async function finishEventRow(client: pg.PoolClient, finish: EventFinish)
 
 const REQUEUEABLE = new Set(['dead', 'retrying', 'ignored']);
 
-export async function requeueEventRow(client: pg.PoolClient, eventId: number, now: Date): Promise<EventRecord | null> {
+export async function requeueEvent(client: pg.PoolClient, eventId: number, now: Date): Promise<EventRecord | null> {
   const found = await client.query<EventRow>('SELECT * FROM events WHERE id = $1 FOR UPDATE', [eventId]);
   const row = found.rows[0];
   if (!row) return null;
@@ -155,7 +155,7 @@ export async function requeueEventRow(client: pg.PoolClient, eventId: number, no
   return toEvent(result.rows[0] as EventRow);
 }
 
-export async function nextWakeAtRow(db: Queryable): Promise<Date | null> {
+export async function nextWakeAt(db: Queryable): Promise<Date | null> {
   const result = await db.query<{ at: Date | null }>(
     `SELECT min(next_attempt_at) AS at FROM events WHERE status IN ('queued', 'retrying')`,
   );

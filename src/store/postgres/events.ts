@@ -59,7 +59,7 @@ function dedupeKey(source: string, providerEventId: string): string {
  * Returns the results in input order and whether anything new was stored. Ids follow the
  * dedupe key's order within a batch, not arrival order (a batch arrived within milliseconds).
  */
-export async function insertEventRows(db: Queryable, events: NewEvent[]): Promise<{ results: InsertEventResult[]; inserted: number }> {
+export async function insertEvents(db: Queryable, events: NewEvent[]): Promise<{ results: InsertEventResult[]; inserted: number }> {
   const firstIndex = new Map<string, number>();
   events.forEach((event, index) => {
     const key = dedupeKey(event.source, event.providerEventId);
@@ -118,7 +118,7 @@ export async function insertEventRows(db: Queryable, events: NewEvent[]): Promis
  * was inserted. A duplicate is read back by a second statement, which also sees a row that a
  * concurrent inserter committed while this one waited on the conflict.
  */
-export async function insertOneEvent(db: Queryable, event: NewEvent, channel: string): Promise<InsertEventResult> {
+export async function insertEvent(db: Queryable, event: NewEvent, channel: string): Promise<InsertEventResult> {
   const values = insertValues(event);
   const placeholders = values.map((_, i) => {
     const column = INSERT_COLUMNS[i];
@@ -137,21 +137,21 @@ export async function insertOneEvent(db: Queryable, event: NewEvent, channel: st
   );
   const row = inserted.rows[0];
   if (row) return { event: toEvent(row), duplicate: false };
-  const existing = await findEventRow(db, event.source, event.providerEventId);
+  const existing = await findEventByProviderId(db, event.source, event.providerEventId);
   if (!existing) {
     throw new StoreError('EVENT_VANISHED', `event ${dedupeKey(event.source, event.providerEventId)} vanished between insert and read-back`);
   }
   return { event: existing, duplicate: true };
 }
 
-export async function getEventRow(db: Queryable, id: number): Promise<EventRecord | null> {
+export async function getEvent(db: Queryable, id: number): Promise<EventRecord | null> {
   if (!Number.isSafeInteger(id)) return null;
   const result = await db.query<EventRow>('SELECT * FROM events WHERE id = $1', [id]);
   const row = result.rows[0];
   return row ? toEvent(row) : null;
 }
 
-export async function findEventRow(db: Queryable, source: string, providerEventId: string): Promise<EventRecord | null> {
+export async function findEventByProviderId(db: Queryable, source: string, providerEventId: string): Promise<EventRecord | null> {
   const result = await db.query<EventRow>('SELECT * FROM events WHERE source = $1 AND provider_event_id = $2', [
     source,
     providerEventId,
@@ -202,7 +202,7 @@ export function eventFilterSql(filter: EventFilter, params: unknown[]): string {
   return where.length === 0 ? 'TRUE' : where.join(' AND ');
 }
 
-export async function listEventRows(
+export async function listEvents(
   db: Queryable,
   filter: EventFilter,
   options: ListOptions = {},
@@ -224,7 +224,7 @@ export async function listEventRows(
   return { items: page.items.map(toEvent), nextCursor: page.nextCursor };
 }
 
-export async function countEventRows(db: Queryable, filter: EventFilter): Promise<number> {
+export async function countEvents(db: Queryable, filter: EventFilter): Promise<number> {
   const params: unknown[] = [];
   const where = eventFilterSql(filter, params);
   const result = await db.query<{ count: number }>(`SELECT count(*) AS count FROM events e WHERE ${where}`, params);

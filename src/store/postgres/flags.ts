@@ -7,7 +7,7 @@ import { decodeCursor, pageLimit, toPage } from '../cursor.js';
 import { type FlagChangeRow, type FlagRow, toFlag, toFlagChange } from './rows.js';
 
 /** New flags get their default; an existing flag keeps its value (its description is refreshed). */
-export async function ensureFlagRows(db: Queryable, definitions: FlagDefinition[], now: Date): Promise<void> {
+export async function ensureFlags(db: Queryable, definitions: FlagDefinition[], now: Date): Promise<void> {
   if (definitions.length === 0) return;
   await db.query(
     `INSERT INTO flags (key, value, description, updated_at)
@@ -17,18 +17,18 @@ export async function ensureFlagRows(db: Queryable, definitions: FlagDefinition[
   );
 }
 
-export async function listFlagRows(db: Queryable): Promise<FlagRecord[]> {
+export async function listFlags(db: Queryable): Promise<FlagRecord[]> {
   const result = await db.query<FlagRow>('SELECT * FROM flags ORDER BY key');
   return result.rows.map(toFlag);
 }
 
-export async function getFlagRow(db: Queryable, key: string): Promise<FlagRecord | null> {
+export async function getFlag(db: Queryable, key: string): Promise<FlagRecord | null> {
   const result = await db.query<FlagRow>('SELECT * FROM flags WHERE key = $1', [key]);
   const row = result.rows[0];
   return row ? toFlag(row) : null;
 }
 
-export async function setFlagRow(client: pg.PoolClient, input: SetFlagInput): Promise<{ flag: FlagRecord; change: FlagChange }> {
+export async function setFlag(client: pg.PoolClient, input: SetFlagInput): Promise<{ flag: FlagRecord; change: FlagChange }> {
   const current = await client.query<FlagRow>('SELECT * FROM flags WHERE key = $1 FOR UPDATE', [input.key]);
   const before = current.rows[0];
   if (!before) throw new StoreError('FLAG_UNKNOWN', `flag "${input.key}" does not exist`);
@@ -44,7 +44,7 @@ export async function setFlagRow(client: pg.PoolClient, input: SetFlagInput): Pr
 }
 
 /** Newest first; all flags when `key` is null. */
-export async function flagHistoryRows(
+export async function flagHistory(
   db: Queryable,
   key: string | null,
   options: ListOptions & FlagHistoryFilter = {},

@@ -18,7 +18,7 @@ interface TotalRow {
   amount: string | null;
 }
 
-export async function eventTotalRows(db: Queryable, filter: EventFilter): Promise<EventTotal[]> {
+export async function eventTotals(db: Queryable, filter: EventFilter): Promise<EventTotal[]> {
   const params: unknown[] = [];
   const where = eventFilterSql(filter, params);
   // A summary amount is a number (src/core/summary.ts); the type check keeps older rows honest.
@@ -41,7 +41,7 @@ export async function eventTotalRows(db: Queryable, filter: EventFilter): Promis
   }));
 }
 
-export async function markEventHandledRows(client: pg.PoolClient, handled: EventHandled): Promise<EventHandledResult> {
+export async function markEventHandled(client: pg.PoolClient, handled: EventHandled): Promise<EventHandledResult> {
   const actor = storableText(handled.actor);
   const reason = storableText(handled.reason);
   const found = await client.query<{ status: EventStatus }>('SELECT status FROM events WHERE id = $1 FOR UPDATE', [handled.eventId]);

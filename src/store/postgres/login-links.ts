@@ -23,7 +23,7 @@ const toLoginLink = (row: LoginLinkRow): LoginLinkRecord => ({
   usedAt: row.used_at,
 });
 
-export async function createLoginLinkRow(db: Queryable, link: NewLoginLink): Promise<LoginLinkRecord> {
+export async function createLoginLink(db: Queryable, link: NewLoginLink): Promise<LoginLinkRecord> {
   const result = await db.query<LoginLinkRow>(
     `INSERT INTO login_links (token_hash, email, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
      RETURNING *`,
@@ -32,14 +32,14 @@ export async function createLoginLinkRow(db: Queryable, link: NewLoginLink): Pro
   return toLoginLink(result.rows[0] as LoginLinkRow);
 }
 
-export async function findLoginLinkRow(db: Queryable, tokenHash: string): Promise<LoginLinkRecord | null> {
+export async function findLoginLink(db: Queryable, tokenHash: string): Promise<LoginLinkRecord | null> {
   const result = await db.query<LoginLinkRow>('SELECT * FROM login_links WHERE token_hash = $1', [tokenHash]);
   const row = result.rows[0];
   return row ? toLoginLink(row) : null;
 }
 
 /** A single UPDATE: under concurrent uses, the row lock lets exactly one of them match. */
-export async function useLoginLinkRow(db: Queryable, tokenHash: string, now: Date): Promise<LoginLinkRecord | null> {
+export async function useLoginLink(db: Queryable, tokenHash: string, now: Date): Promise<LoginLinkRecord | null> {
   const result = await db.query<LoginLinkRow>(
     `UPDATE login_links SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING *`,
     [tokenHash, now],

@@ -18,7 +18,7 @@ export function postgresMigrations(): Migration[] {
  * the lock, and even without it would collide on the version's primary key, so a file is
  * never applied twice. A database whose newest version is unknown to this code is refused.
  */
-export async function migrateSchema(
+export async function migratePostgres(
   pool: pg.Pool,
   schema: string,
   files: Migration[],
@@ -69,7 +69,7 @@ async function currentVersion(client: pg.PoolClient): Promise<number> {
 }
 
 /** The newest version applied to `schema`, without creating anything: 0 when it has no webpig tables. */
-export async function appliedSchemaVersion(pool: pg.Pool, schema: string): Promise<number> {
+export async function appliedVersion(pool: pg.Pool, schema: string): Promise<number> {
   const table = await pool.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.webpig_migrations`]);
   if (!table.rows[0]?.found) return 0;
   const result = await pool.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${quoteIdent(schema)}.webpig_migrations`);

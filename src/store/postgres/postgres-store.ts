@@ -60,7 +60,7 @@ import { ConfigError, errorMessage } from '../../core/errors.js';
 import { storableEvent, storableText } from '../storable.js';
 import * as alerts from './alert-issues.js';
 import * as checkpoints from './checkpoints.js';
-import { writeCheckpointRows } from './checkpoint-batch.js';
+import { writeCheckpoints } from './checkpoint-batch.js';
 import * as claims from './claims.js';
 import * as loginLinks from './login-links.js';
 import {
@@ -78,10 +78,10 @@ import * as exchanges from './exchanges.js';
 import * as flags from './flags.js';
 import * as health from './health.js';
 import * as home from './home.js';
-import { appliedSchemaVersion, migrateSchema, postgresMigrations } from './migrate.js';
+import { appliedVersion, migratePostgres, postgresMigrations } from './migrate.js';
 import * as reconciliation from './reconciliation.js';
 import * as records from './tokens-sessions.js';
-import { countPurgeableRows, purgeBatchRows } from './retention.js';
+import { countPurgeable, purgeBatch } from './retention.js';
 import { WakeHub, notifyWake } from './wake.js';
 
 /**
@@ -129,11 +129,11 @@ export class PostgresStore implements Store {
   }
 
   async migrate(): Promise<{ applied: string[]; current: number }> {
-    return migrateSchema(this.pool, this.schema, postgresMigrations());
+    return migratePostgres(this.pool, this.schema, postgresMigrations());
   }
 
   schemaVersion(): Promise<number> {
-    return appliedSchemaVersion(this.pool, this.schema);
+    return appliedVersion(this.pool, this.schema);
   }
 
   async close(): Promise<void> {
@@ -152,7 +152,7 @@ export class PostgresStore implements Store {
   // ── Inbox ──────────────────────────────────────────────────────────────────────────────
 
   async insertEvent(event: NewEvent): Promise<InsertEventResult> {
-    const result = await events.insertOneEvent(this.pool, storableEvent(event), this.channel);
+    const result = await events.insertEvent(this.pool, storableEvent(event), this.channel);
     if (!result.duplicate) this.wake.emit();
     return result;
   }
@@ -160,47 +160,47 @@ export class PostgresStore implements Store {
   async insertEvents(batch: NewEvent[]): Promise<InsertEventResult[]> {
     if (batch.length === 0) return [];
     return this.transactionThatMayWake(async (client, wake) => {
-      const { results, inserted } = await events.insertEventRows(client, batch.map(storableEvent));
+      const { results, inserted } = await events.insertEvents(client, batch.map(storableEvent));
       if (inserted > 0) await wake();
       return results;
     });
   }
 
   getEvent(id: number): Promise<EventRecord | null> {
-    return events.getEventRow(this.pool, id);
+    return events.getEvent(this.pool, id);
   }
 
   findEventByProviderId(source: string, providerEventId: string): Promise<EventRecord | null> {
-    return events.findEventRow(this.pool, storableText(source), storableText(providerEventId));
+    return events.findEventByProviderId(this.pool, storableText(source), storableText(providerEventId));
   }
 
   listEvents(filter: EventFilter, options?: ListOptions): Promise<Page<EventRecord>> {
-    return events.listEventRows(this.pool, filter, options);
+    return events.listEvents(this.pool, filter, options);
   }
 
   countEvents(filter: EventFilter): Promise<number> {
-    return events.countEventRows(this.pool, filter);
+    return events.countEvents(this.pool, filter);
   }
 
   eventTotals(filter: EventFilter): Promise<EventTotal[]> {
-    return home.eventTotalRows(this.pool, filter);
+    return home.eventTotals(this.pool, filter);
   }
 
   markEventHandled(handled: EventHandled): Promise<EventHandledResult> {
-    return inTransaction(this.pool, (client) => home.markEventHandledRows(client, handled));
+    return inTransaction(this.pool, (client) => home.markEventHandled(client, handled));
   }
 
   // ── Claims and leases ──────────────────────────────────────────────────────────────────
 
   claimNextEvent(options: ClaimOptions): Promise<EventRecord | null> {
-    return inTransaction(this.pool, (client) => claims.claimNextEventRow(client, options));
+    return inTransaction(this.pool, (client) => claims.claimNextEvent(client, options));
   }
 
   claimNextEvents(options: Omit<ClaimOptions, 'workerId'> & { workerIds: string[] }): Promise<EventRecord[]> {
     return inTransaction(this.pool, async (client) => {
       const claimed: EventRecord[] = [];
       for (const workerId of options.workerIds) {
-        const event = await claims.claimNextEventRow(client, { workerId, leaseMs: options.leaseMs, now: options.now });
+        const event = await claims.claimNextEvent(client, { workerId, leaseMs: options.leaseMs, now: options.now });
         if (!event) break;
         claimed.push(event);
       }
@@ -209,18 +209,18 @@ export class PostgresStore implements Store {
   }
 
   renewLease(eventId: number, workerId: string, leaseMs: number, now: Date): Promise<boolean> {
-    return claims.renewLeaseRow(this.pool, eventId, workerId, leaseMs, now);
+    return claims.renewLease(this.pool, eventId, workerId, leaseMs, now);
   }
 
   async releaseLease(eventId: number, workerId: string, now: Date): Promise<void> {
     await this.transactionThatMayWake(async (client, wake) => {
-      if (await claims.releaseLeaseRow(client, eventId, workerId, now)) await wake();
+      if (await claims.releaseLease(client, eventId, workerId, now)) await wake();
     });
   }
 
   finishEvent(finish: EventFinish): Promise<EventRecord> {
     return this.transactionThatMayWake(async (client, wake) => {
-      const event = await claims.finishEventRow(client, finish);
+      const event = await claims.finishEvent(client, finish);
       if (event.status === 'retrying' || event.status === 'queued') await wake();
       return event;
     });
@@ -228,14 +228,14 @@ export class PostgresStore implements Store {
 
   requeueEvent(eventId: number, now: Date): Promise<EventRecord | null> {
     return this.transactionThatMayWake(async (client, wake) => {
-      const event = await claims.requeueEventRow(client, eventId, now);
+      const event = await claims.requeueEvent(client, eventId, now);
       if (event) await wake();
       return event;
     });
   }
 
   nextWakeAt(): Promise<Date | null> {
-    return claims.nextWakeAtRow(this.pool);
+    return claims.nextWakeAt(this.pool);
   }
 
   onWake(listener: WakeListener): () => void {
@@ -270,34 +270,34 @@ export class PostgresStore implements Store {
 
   writeCheckpoints(writes: CheckpointWrite[]): Promise<CheckpointWriteResult[]> {
     if (writes.length === 0) return Promise.resolve([]);
-    return this.transactionThatMayWake((client, wake) => writeCheckpointRows(client, writes, wake));
+    return this.transactionThatMayWake((client, wake) => writeCheckpoints(client, writes, wake));
   }
 
   async recordStageStart(start: StageStart): Promise<void> {
-    await inTransaction(this.pool, (client) => checkpoints.recordStageStartRows(client, start));
+    await inTransaction(this.pool, (client) => checkpoints.recordStageStart(client, start));
   }
 
   async recordStageOutcome(write: StageOutcomeWrite): Promise<void> {
-    await inTransaction(this.pool, (client) => checkpoints.recordStageOutcomeRows(client, write));
+    await inTransaction(this.pool, (client) => checkpoints.recordStageOutcome(client, write));
   }
 
   async getCheckpoints(eventId: number): Promise<CheckpointRecord[]> {
-    return (await checkpoints.getCheckpointRows(this.pool, [eventId])).get(eventId) ?? [];
+    return (await checkpoints.getCheckpointsForEvents(this.pool, [eventId])).get(eventId) ?? [];
   }
 
   getCheckpointsForEvents(eventIds: number[]): Promise<Map<number, CheckpointRecord[]>> {
-    return checkpoints.getCheckpointRows(this.pool, eventIds);
+    return checkpoints.getCheckpointsForEvents(this.pool, eventIds);
   }
 
   async resetStage(eventId: number, stages: string | readonly string[], now: Date): Promise<void> {
     await this.transactionThatMayWake(async (client, wake) => {
-      await checkpoints.resetStageRows(client, eventId, typeof stages === 'string' ? [stages] : stages, now);
+      await checkpoints.resetStage(client, eventId, typeof stages === 'string' ? [stages] : stages, now);
       await wake();
     });
   }
 
   getEventLogs(eventId: number): Promise<EventLogEntry[]> {
-    return checkpoints.getEventLogRows(this.pool, eventId);
+    return checkpoints.getEventLogs(this.pool, eventId);
   }
 
   getStageExchanges(eventId: number): Promise<StageExchange[]> {
@@ -309,93 +309,93 @@ export class PostgresStore implements Store {
   }
 
   attemptSamples(since: Date, limit?: number): Promise<AttemptSample[]> {
-    return checkpoints.attemptSampleRows(this.pool, since, limit);
+    return checkpoints.attemptSamples(this.pool, since, limit);
   }
 
   // ── Entity state ───────────────────────────────────────────────────────────────────────
 
   getEntityState(entityKey: string): Promise<EntityState | null> {
-    return records.getEntityStateRow(this.pool, entityKey);
+    return records.getEntityState(this.pool, entityKey);
   }
 
   setEntityState(transition: EntityTransition): Promise<boolean> {
-    return records.setEntityStateRow(this.pool, transition);
+    return records.setEntityState(this.pool, transition);
   }
 
   // ── Flags ──────────────────────────────────────────────────────────────────────────────
 
   ensureFlags(definitions: FlagDefinition[], now: Date): Promise<void> {
-    return flags.ensureFlagRows(this.pool, definitions, now);
+    return flags.ensureFlags(this.pool, definitions, now);
   }
 
   listFlags(): Promise<FlagRecord[]> {
-    return flags.listFlagRows(this.pool);
+    return flags.listFlags(this.pool);
   }
 
   getFlag(key: string): Promise<FlagRecord | null> {
-    return flags.getFlagRow(this.pool, key);
+    return flags.getFlag(this.pool, key);
   }
 
   setFlag(input: SetFlagInput): Promise<{ flag: FlagRecord; change: FlagChange }> {
-    return inTransaction(this.pool, (client) => flags.setFlagRow(client, input));
+    return inTransaction(this.pool, (client) => flags.setFlag(client, input));
   }
 
   flagHistory(key: string | null, options?: ListOptions & FlagHistoryFilter): Promise<Page<FlagChange>> {
-    return flags.flagHistoryRows(this.pool, key, options);
+    return flags.flagHistory(this.pool, key, options);
   }
 
   // ── Audit, tokens, sessions ────────────────────────────────────────────────────────────
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
-    return records.appendAuditRow(this.pool, entry);
+    return records.appendAudit(this.pool, entry);
   }
 
   listAudit(filter: AuditFilter, options?: ListOptions): Promise<Page<AuditEntry>> {
-    return records.listAuditRows(this.pool, filter, options);
+    return records.listAudit(this.pool, filter, options);
   }
 
   createApiToken(token: NewApiToken): Promise<ApiTokenRecord> {
-    return records.createApiTokenRow(this.pool, token);
+    return records.createApiToken(this.pool, token);
   }
 
   findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | null> {
-    return records.findApiTokenRow(this.pool, tokenHash);
+    return records.findApiTokenByHash(this.pool, tokenHash);
   }
 
   listApiTokens(): Promise<ApiTokenRecord[]> {
-    return records.listApiTokenRows(this.pool);
+    return records.listApiTokens(this.pool);
   }
 
   revokeApiToken(id: number, now: Date): Promise<boolean> {
-    return records.revokeApiTokenRow(this.pool, id, now);
+    return records.revokeApiToken(this.pool, id, now);
   }
 
   touchApiToken(id: number, now: Date): Promise<void> {
-    return records.touchApiTokenRow(this.pool, id, now);
+    return records.touchApiToken(this.pool, id, now);
   }
 
   createSession(session: SessionRecord): Promise<void> {
-    return records.createSessionRow(this.pool, session);
+    return records.createSession(this.pool, session);
   }
 
   getSession(id: string, now: Date): Promise<SessionRecord | null> {
-    return records.getSessionRow(this.pool, id, now);
+    return records.getSession(this.pool, id, now);
   }
 
   deleteSession(id: string): Promise<void> {
-    return records.deleteSessionRow(this.pool, id);
+    return records.deleteSession(this.pool, id);
   }
 
   createLoginLink(link: NewLoginLink): Promise<LoginLinkRecord> {
-    return loginLinks.createLoginLinkRow(this.pool, link);
+    return loginLinks.createLoginLink(this.pool, link);
   }
 
   findLoginLink(tokenHash: string): Promise<LoginLinkRecord | null> {
-    return loginLinks.findLoginLinkRow(this.pool, tokenHash);
+    return loginLinks.findLoginLink(this.pool, tokenHash);
   }
 
   useLoginLink(tokenHash: string, now: Date): Promise<LoginLinkRecord | null> {
-    return loginLinks.useLoginLinkRow(this.pool, tokenHash, now);
+    return loginLinks.useLoginLink(this.pool, tokenHash, now);
   }
 
   // ── Reconciliation ──────────────────────────────────────────────────────────────────────
@@ -427,60 +427,60 @@ export class PostgresStore implements Store {
   // ── Rejections and alerts ──────────────────────────────────────────────────────────────
 
   recordRejection(rejection: NewRejection, keep?: number): Promise<void> {
-    return records.recordRejectionRow(this.pool, rejection, keep);
+    return records.recordRejection(this.pool, rejection, keep);
   }
 
   listRejections(limit?: number): Promise<RejectedDelivery[]> {
-    return records.listRejectionRows(this.pool, limit);
+    return records.listRejections(this.pool, limit);
   }
 
   recordAlert(alert: NewAlert): Promise<AlertRecord> {
-    return alerts.recordAlertRow(this.pool, alert);
+    return alerts.recordAlert(this.pool, alert);
   }
 
   listAlerts(options?: ListOptions & { unresolvedOnly?: boolean }): Promise<Page<AlertRecord>> {
-    return alerts.listAlertRows(this.pool, options);
+    return alerts.listAlerts(this.pool, options);
   }
 
   listOpenAlerts(kinds: readonly AlertKind[], limit?: number): Promise<AlertRecord[]> {
-    return alerts.listOpenAlertRows(this.pool, kinds, limit);
+    return alerts.listOpenAlerts(this.pool, kinds, limit);
   }
 
   resolveAlert(id: number, now: Date): Promise<boolean> {
-    return alerts.resolveAlertRow(this.pool, id, now);
+    return alerts.resolveAlert(this.pool, id, now);
   }
 
   acknowledgeAlert(ack: AlertAck): Promise<AlertAckResult> {
-    return alerts.acknowledgeAlertRow(this.pool, ack);
+    return alerts.acknowledgeAlert(this.pool, ack);
   }
 
   muteAlert(mute: AlertMute): Promise<AlertMuteResult> {
-    return alerts.muteAlertRow(this.pool, mute);
+    return alerts.muteAlert(this.pool, mute);
   }
 
   resolveAlertsForEvent(eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {
-    return alerts.resolveAlertRowsForEvent(this.pool, eventId, kinds, now);
+    return alerts.resolveAlertsForEvent(this.pool, eventId, kinds, now);
   }
 
   claimAlertsToForward(options: ClaimAlertsToForward): Promise<AlertToForward[]> {
-    return alerts.claimAlertsToForwardRows(this.pool, options);
+    return alerts.claimAlertsToForward(this.pool, options);
   }
 
   async markAlertForwarded(id: number, at: Date, transition?: AlertTransition): Promise<void> {
-    await alerts.markAlertForwardedRow(this.pool, id, at, transition);
+    await alerts.markAlertForwarded(this.pool, id, at, transition);
   }
 
   async markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string; transition?: AlertTransition }): Promise<void> {
-    await alerts.markAlertForwardFailedRow(this.pool, id, failure);
+    await alerts.markAlertForwardFailed(this.pool, id, failure);
   }
 
   // ── Retention ──────────────────────────────────────────────────────────────────────────
 
   countPurgeable(kind: PurgeKind, before: Date): Promise<number> {
-    return countPurgeableRows(this.pool, kind, before);
+    return countPurgeable(this.pool, kind, before);
   }
 
   purgeBatch(kind: PurgeKind, before: Date, limit: number): Promise<number> {
-    return purgeBatchRows(this.pool, kind, before, limit);
+    return purgeBatch(this.pool, kind, before, limit);
   }
 }

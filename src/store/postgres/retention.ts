@@ -9,7 +9,7 @@ import type { Queryable } from './connection.js';
  */
 const EVENT_STATUS = { succeededEvents: 'succeeded', ignoredEvents: 'ignored' } as const;
 
-export async function countPurgeableRows(db: Queryable, kind: PurgeKind, before: Date): Promise<number> {
+export async function countPurgeable(db: Queryable, kind: PurgeKind, before: Date): Promise<number> {
   const result =
     kind === 'rejectedDeliveries'
       ? await db.query<{ n: string }>('SELECT count(*) AS n FROM rejected_deliveries WHERE at < $1', [before])
@@ -20,7 +20,7 @@ export async function countPurgeableRows(db: Queryable, kind: PurgeKind, before:
   return Number(result.rows[0]?.n ?? 0);
 }
 
-export async function purgeBatchRows(db: Queryable, kind: PurgeKind, before: Date, limit: number): Promise<number> {
+export async function purgeBatch(db: Queryable, kind: PurgeKind, before: Date, limit: number): Promise<number> {
   const size = Math.max(0, Math.floor(limit));
   const result =
     kind === 'rejectedDeliveries'

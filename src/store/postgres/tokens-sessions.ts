@@ -33,14 +33,14 @@ import { storableText, storableTextOrNull } from '../storable.js';
 
 // ── Entity state ─────────────────────────────────────────────────────────────────────────
 
-export async function getEntityStateRow(db: Queryable, entityKey: string): Promise<EntityState | null> {
+export async function getEntityState(db: Queryable, entityKey: string): Promise<EntityState | null> {
   const result = await db.query<EntityStateRow>('SELECT * FROM entity_states WHERE entity_key = $1', [entityKey]);
   const row = result.rows[0];
   return row ? toEntityState(row) : null;
 }
 
 /** Compare-and-set in one statement, so two workers racing on one entity cannot both win. */
-export async function setEntityStateRow(db: Queryable, t: EntityTransition): Promise<boolean> {
+export async function setEntityState(db: Queryable, t: EntityTransition): Promise<boolean> {
   const values = [t.entityKey, t.state, t.eventId, t.occurredAt, t.now];
   const result =
     t.expectedState === null
@@ -59,7 +59,7 @@ export async function setEntityStateRow(db: Queryable, t: EntityTransition): Pro
 
 // ── Audit ────────────────────────────────────────────────────────────────────────────────
 
-export async function appendAuditRow(db: Queryable, entry: NewAuditEntry): Promise<AuditEntry> {
+export async function appendAudit(db: Queryable, entry: NewAuditEntry): Promise<AuditEntry> {
   const result = await db.query<AuditRow>(
     `INSERT INTO audit_log (at, actor, action, target, details, remote_address)
      VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING *`,
@@ -69,7 +69,7 @@ export async function appendAuditRow(db: Queryable, entry: NewAuditEntry): Promi
 }
 
 /** Newest first. */
-export async function listAuditRows(
+export async function listAudit(
   db: Queryable,
   filter: AuditFilter,
   options: ListOptions = {},
@@ -90,7 +90,7 @@ export async function listAuditRows(
 
 // ── API tokens ───────────────────────────────────────────────────────────────────────────
 
-export async function createApiTokenRow(db: Queryable, token: NewApiToken): Promise<ApiTokenRecord> {
+export async function createApiToken(db: Queryable, token: NewApiToken): Promise<ApiTokenRecord> {
   const result = await db.query<ApiTokenRow>(
     `INSERT INTO api_tokens (name, token_hash, scopes, created_at, created_by) VALUES ($1, $2, $3::text[], $4, $5) RETURNING *`,
     [token.name, token.tokenHash, token.scopes, token.now, token.createdBy],
@@ -99,7 +99,7 @@ export async function createApiTokenRow(db: Queryable, token: NewApiToken): Prom
 }
 
 /** Only an active token: a revoked one no longer authenticates. */
-export async function findApiTokenRow(db: Queryable, tokenHash: string): Promise<ApiTokenRecord | null> {
+export async function findApiTokenByHash(db: Queryable, tokenHash: string): Promise<ApiTokenRecord | null> {
   const result = await db.query<ApiTokenRow>('SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [
     tokenHash,
   ]);
@@ -107,25 +107,25 @@ export async function findApiTokenRow(db: Queryable, tokenHash: string): Promise
   return row ? toApiToken(row) : null;
 }
 
-export async function listApiTokenRows(db: Queryable): Promise<ApiTokenRecord[]> {
+export async function listApiTokens(db: Queryable): Promise<ApiTokenRecord[]> {
   const result = await db.query<ApiTokenRow>('SELECT * FROM api_tokens ORDER BY id');
   return result.rows.map(toApiToken);
 }
 
-export async function revokeApiTokenRow(db: Queryable, id: number, now: Date): Promise<boolean> {
+export async function revokeApiToken(db: Queryable, id: number, now: Date): Promise<boolean> {
   if (!Number.isSafeInteger(id)) return false;
   const result = await db.query('UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [id, now]);
   return result.rowCount === 1;
 }
 
-export async function touchApiTokenRow(db: Queryable, id: number, now: Date): Promise<void> {
+export async function touchApiToken(db: Queryable, id: number, now: Date): Promise<void> {
   if (!Number.isSafeInteger(id)) return;
   await db.query('UPDATE api_tokens SET last_used_at = $2 WHERE id = $1', [id, now]);
 }
 
 // ── Sessions ─────────────────────────────────────────────────────────────────────────────
 
-export async function createSessionRow(db: Queryable, s: SessionRecord): Promise<void> {
+export async function createSession(db: Queryable, s: SessionRecord): Promise<void> {
   await db.query(
     `INSERT INTO sessions (id, email, name, roles, csrf_token, created_at, expires_at)
      VALUES ($1, $2, $3, $4::text[], $5, $6, $7)`,
@@ -134,20 +134,20 @@ export async function createSessionRow(db: Queryable, s: SessionRecord): Promise
 }
 
 /** An expired session is as good as none. */
-export async function getSessionRow(db: Queryable, id: string, now: Date): Promise<SessionRecord | null> {
+export async function getSession(db: Queryable, id: string, now: Date): Promise<SessionRecord | null> {
   const result = await db.query<SessionRow>('SELECT * FROM sessions WHERE id = $1 AND expires_at > $2', [id, now]);
   const row = result.rows[0];
   return row ? toSession(row) : null;
 }
 
-export async function deleteSessionRow(db: Queryable, id: string): Promise<void> {
+export async function deleteSession(db: Queryable, id: string): Promise<void> {
   await db.query('DELETE FROM sessions WHERE id = $1', [id]);
 }
 
 // ── Rejected deliveries ──────────────────────────────────────────────────────────────────
 
 /** (Default keep: 1,000 rows) */
-export async function recordRejectionRow(db: Queryable, r: NewRejection, keep = 1000): Promise<void> {
+export async function recordRejection(db: Queryable, r: NewRejection, keep = 1000): Promise<void> {
   await db.query(
     `INSERT INTO rejected_deliveries (at, source, http_status, reason, remote_address, first_bytes)
      VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -161,7 +161,7 @@ export async function recordRejectionRow(db: Queryable, r: NewRejection, keep = 
 }
 
 /** Newest first. (Default limit: 100) */
-export async function listRejectionRows(db: Queryable, limit = 100): Promise<RejectedDelivery[]> {
+export async function listRejections(db: Queryable, limit = 100): Promise<RejectedDelivery[]> {
   const result = await db.query<RejectionRow>('SELECT * FROM rejected_deliveries ORDER BY id DESC LIMIT $1', [limit]);
   return result.rows.map(toRejection);
 }

@@ -6,8 +6,8 @@ import type { SqliteContext } from './connection.js';
 import { assertLeaseHeld } from './claims.js';
 import {
   fromJson,
-  toAttemptRecord,
-  toCheckpointRecord,
+  toAttempt,
+  toCheckpoint,
   toDate,
   toJson,
   toMs,
@@ -144,16 +144,16 @@ export function getCheckpointsForEvents(ctx: SqliteContext, eventIds: number[]):
   const result = new Map<number, CheckpointRecord[]>();
   if (eventIds.length === 0) return result;
   const ids = JSON.stringify(eventIds);
-  const histories = new Map<string, ReturnType<typeof toAttemptRecord>[]>();
+  const histories = new Map<string, ReturnType<typeof toAttempt>[]>();
   for (const row of ctx.all<AttemptRow>(SELECT_ATTEMPTS, ids)) {
     const key = `${row.event_id}\u0000${row.stage}`;
     const list = histories.get(key) ?? [];
-    list.push(toAttemptRecord(row));
+    list.push(toAttempt(row));
     histories.set(key, list);
   }
   for (const row of ctx.all<CheckpointRow>(SELECT_CHECKPOINTS, ids)) {
     const list = result.get(row.event_id) ?? [];
-    list.push(toCheckpointRecord(row, histories.get(`${row.event_id}\u0000${row.stage}`) ?? []));
+    list.push(toCheckpoint(row, histories.get(`${row.event_id}\u0000${row.stage}`) ?? []));
     result.set(row.event_id, list);
   }
   return result;

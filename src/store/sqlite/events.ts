@@ -8,7 +8,7 @@ import {
   EVENT_COLUMNS,
   EVENT_RECORD_COLUMNS,
   EVENTS_WITH_BODIES,
-  toEventRecord,
+  toEvent,
   toJson,
   toMs,
   type EventBodyRow,
@@ -40,7 +40,7 @@ const NO_BODY: EventBodyRow = { raw_body: null, payload: null };
 /** The record of an event row just written (claim, finish, requeue): its body by primary key. */
 export function withBody(ctx: SqliteContext, row: EventRow): EventRecord {
   const body = ctx.get<EventBodyRow>(SELECT_BODY, row.id) ?? NO_BODY;
-  return toEventRecord({ ...row, ...body });
+  return toEvent({ ...row, ...body });
 }
 
 function insertOne(ctx: SqliteContext, delivery: NewEvent): InsertEventResult {
@@ -60,11 +60,11 @@ function insertOne(ctx: SqliteContext, delivery: NewEvent): InsertEventResult {
   });
   if (row !== undefined) {
     const body = ctx.get<EventBodyRow>(INSERT_BODY, row.id, event.rawBody, toJson(event.payload));
-    return { event: toEventRecord({ ...row, ...(body ?? NO_BODY) }), duplicate: false };
+    return { event: toEvent({ ...row, ...(body ?? NO_BODY) }), duplicate: false };
   }
   const existing = ctx.get<EventRow & EventBodyRow>(SELECT_BY_PROVIDER_ID, event.source, event.providerEventId);
   if (existing === undefined) throw new Error('unreachable: the insert conflicted but no row matches');
-  return { event: toEventRecord(existing), duplicate: true };
+  return { event: toEvent(existing), duplicate: true };
 }
 
 export function insertEvent(ctx: SqliteContext, event: NewEvent): InsertEventResult {
@@ -83,12 +83,12 @@ export function insertEvents(ctx: SqliteContext, events: NewEvent[]): InsertEven
 
 export function getEvent(ctx: SqliteContext, id: number): EventRecord | null {
   const row = ctx.get<EventRow & EventBodyRow>(SELECT_BY_ID, id);
-  return row === undefined ? null : toEventRecord(row);
+  return row === undefined ? null : toEvent(row);
 }
 
 export function findEventByProviderId(ctx: SqliteContext, source: string, providerEventId: string): EventRecord | null {
   const row = ctx.get<EventRow & EventBodyRow>(SELECT_BY_PROVIDER_ID, storableText(source), storableText(providerEventId));
-  return row === undefined ? null : toEventRecord(row);
+  return row === undefined ? null : toEvent(row);
 }
 
 /** WHERE clause (without the keyword) and its positional parameters for an EventFilter. */
@@ -163,7 +163,7 @@ export function listEvents(ctx: SqliteContext, filter: EventFilter, options: Lis
     const ids = JSON.stringify(rows.map((row) => row.id));
     for (const body of ctx.all<EventBodyRow & { event_id: number }>(SELECT_BODIES, ids)) bodies.set(body.event_id, body);
   }
-  const records = rows.map((row) => toEventRecord({ ...row, ...(bodies.get(row.id) ?? NO_BODY) }));
+  const records = rows.map((row) => toEvent({ ...row, ...(bodies.get(row.id) ?? NO_BODY) }));
   return toPage(records, limit, (event) => event.id);
 }
 

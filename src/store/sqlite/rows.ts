@@ -85,7 +85,7 @@ export interface EventBodyRow {
   payload: string | null;
 }
 
-export function toEventRecord(row: EventRow & EventBodyRow): EventRecord {
+export function toEvent(row: EventRow & EventBodyRow): EventRecord {
   if (row.raw_body === null || row.payload === null) {
     throw new StoreError('EVENT_BODY_MISSING', `event ${row.id} has no row in event_bodies: the database was edited by hand or is damaged`);
   }
@@ -142,7 +142,7 @@ export interface AttemptRow {
   note: string | null;
 }
 
-export function toAttemptRecord(row: AttemptRow): AttemptRecord {
+export function toAttempt(row: AttemptRow): AttemptRecord {
   return {
     attempt: row.attempt,
     status: row.status as CheckpointStatus,
@@ -154,7 +154,7 @@ export function toAttemptRecord(row: AttemptRow): AttemptRecord {
   };
 }
 
-export function toCheckpointRecord(row: CheckpointRow, history: AttemptRecord[]): CheckpointRecord {
+export function toCheckpoint(row: CheckpointRow, history: AttemptRecord[]): CheckpointRecord {
   return {
     eventId: row.event_id,
     stage: row.stage,
