@@ -59,6 +59,10 @@ import type {
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import { storableEvent, storableText } from '../storable.js';
 import * as alerts from './alert-issues.js';
+import * as outbox from './alert-outbox.js';
+import * as audit from './audit.js';
+import * as entityState from './entity-state.js';
+import * as rejections from './rejections.js';
 import * as checkpoints from './checkpoints.js';
 import { writeCheckpoints } from './checkpoint-batch.js';
 import * as claims from './claims.js';
@@ -80,7 +84,7 @@ import * as health from './health.js';
 import * as home from './home.js';
 import { appliedVersion, migratePostgres, postgresMigrations } from './migrate.js';
 import * as reconciliation from './reconciliation.js';
-import * as records from './tokens-sessions.js';
+import * as access from './tokens-sessions.js';
 import { countPurgeable, purgeBatch } from './retention.js';
 import { WakeHub, notifyWake } from './wake.js';
 
@@ -315,11 +319,11 @@ export class PostgresStore implements Store {
   // ── Entity state ───────────────────────────────────────────────────────────────────────
 
   getEntityState(entityKey: string): Promise<EntityState | null> {
-    return records.getEntityState(this.pool, entityKey);
+    return entityState.getEntityState(this.pool, entityKey);
   }
 
   setEntityState(transition: EntityTransition): Promise<boolean> {
-    return records.setEntityState(this.pool, transition);
+    return entityState.setEntityState(this.pool, transition);
   }
 
   // ── Flags ──────────────────────────────────────────────────────────────────────────────
@@ -347,43 +351,43 @@ export class PostgresStore implements Store {
   // ── Audit, tokens, sessions ────────────────────────────────────────────────────────────
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
-    return records.appendAudit(this.pool, entry);
+    return audit.appendAudit(this.pool, entry);
   }
 
   listAudit(filter: AuditFilter, options?: ListOptions): Promise<Page<AuditEntry>> {
-    return records.listAudit(this.pool, filter, options);
+    return audit.listAudit(this.pool, filter, options);
   }
 
   createApiToken(token: NewApiToken): Promise<ApiTokenRecord> {
-    return records.createApiToken(this.pool, token);
+    return access.createApiToken(this.pool, token);
   }
 
   findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | null> {
-    return records.findApiTokenByHash(this.pool, tokenHash);
+    return access.findApiTokenByHash(this.pool, tokenHash);
   }
 
   listApiTokens(): Promise<ApiTokenRecord[]> {
-    return records.listApiTokens(this.pool);
+    return access.listApiTokens(this.pool);
   }
 
   revokeApiToken(id: number, now: Date): Promise<boolean> {
-    return records.revokeApiToken(this.pool, id, now);
+    return access.revokeApiToken(this.pool, id, now);
   }
 
   touchApiToken(id: number, now: Date): Promise<void> {
-    return records.touchApiToken(this.pool, id, now);
+    return access.touchApiToken(this.pool, id, now);
   }
 
   createSession(session: SessionRecord): Promise<void> {
-    return records.createSession(this.pool, session);
+    return access.createSession(this.pool, session);
   }
 
   getSession(id: string, now: Date): Promise<SessionRecord | null> {
-    return records.getSession(this.pool, id, now);
+    return access.getSession(this.pool, id, now);
   }
 
   deleteSession(id: string): Promise<void> {
-    return records.deleteSession(this.pool, id);
+    return access.deleteSession(this.pool, id);
   }
 
   createLoginLink(link: NewLoginLink): Promise<LoginLinkRecord> {
@@ -427,11 +431,11 @@ export class PostgresStore implements Store {
   // ── Rejections and alerts ──────────────────────────────────────────────────────────────
 
   recordRejection(rejection: NewRejection, keep?: number): Promise<void> {
-    return records.recordRejection(this.pool, rejection, keep);
+    return rejections.recordRejection(this.pool, rejection, keep);
   }
 
   listRejections(limit?: number): Promise<RejectedDelivery[]> {
-    return records.listRejections(this.pool, limit);
+    return rejections.listRejections(this.pool, limit);
   }
 
   recordAlert(alert: NewAlert): Promise<AlertRecord> {
@@ -463,15 +467,15 @@ export class PostgresStore implements Store {
   }
 
   claimAlertsToForward(options: ClaimAlertsToForward): Promise<AlertToForward[]> {
-    return alerts.claimAlertsToForward(this.pool, options);
+    return outbox.claimAlertsToForward(this.pool, options);
   }
 
   async markAlertForwarded(id: number, at: Date, transition?: AlertTransition): Promise<void> {
-    await alerts.markAlertForwarded(this.pool, id, at, transition);
+    await outbox.markAlertForwarded(this.pool, id, at, transition);
   }
 
   async markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string; transition?: AlertTransition }): Promise<void> {
-    await alerts.markAlertForwardFailed(this.pool, id, failure);
+    await outbox.markAlertForwardFailed(this.pool, id, failure);
   }
 
   // ── Retention ──────────────────────────────────────────────────────────────────────────

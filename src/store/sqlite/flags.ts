@@ -1,60 +1,11 @@
 import { StoreError } from '../../core/errors.js';
-import type { AuditEntry, EntityState, FlagChange, FlagRecord, JsonObject, Page } from '../../core/types.js';
+import type { FlagChange, FlagRecord, Page } from '../../core/types.js';
 import { decodeCursor, pageLimit, toPage } from '../cursor.js';
-import type { AuditFilter, EntityTransition, FlagDefinition, FlagHistoryFilter, ListOptions, NewAuditEntry, SetFlagInput } from '../store.js';
+import type { FlagDefinition, FlagHistoryFilter, ListOptions, SetFlagInput } from '../store.js';
 import type { SqliteContext } from './connection.js';
-import { fromJson, toDate, toJson, toMs } from './rows.js';
+import { toDate, toMs } from './rows.js';
 
-/** Entity state, feature flags with their history, and the audit log. */
-
-interface EntityStateRow {
-  entity_key: string;
-  state: string;
-  event_id: number;
-  occurred_at: number;
-  updated_at: number;
-}
-
-export function getEntityState(ctx: SqliteContext, entityKey: string): EntityState | null {
-  const row = ctx.get<EntityStateRow>(
-    'SELECT entity_key, state, event_id, occurred_at, updated_at FROM entity_states WHERE entity_key = ?',
-    entityKey,
-  );
-  if (row === undefined) return null;
-  return {
-    entityKey: row.entity_key,
-    state: row.state,
-    eventId: row.event_id,
-    occurredAt: toDate(row.occurred_at),
-    updatedAt: toDate(row.updated_at),
-  };
-}
-
-export function setEntityState(ctx: SqliteContext, transition: EntityTransition): boolean {
-  const params = {
-    entity_key: transition.entityKey,
-    state: transition.state,
-    event_id: transition.eventId,
-    occurred_at: toMs(transition.occurredAt),
-    now: toMs(transition.now),
-    expected: transition.expectedState,
-  };
-  const result = ctx.immediate(() =>
-    transition.expectedState === null
-      ? ctx.run(
-          `INSERT INTO entity_states (entity_key, state, event_id, occurred_at, updated_at)
-            VALUES (@entity_key, @state, @event_id, @occurred_at, @now)
-            ON CONFLICT (entity_key) DO NOTHING`,
-          params,
-        )
-      : ctx.run(
-          `UPDATE entity_states SET state = @state, event_id = @event_id, occurred_at = @occurred_at, updated_at = @now
-            WHERE entity_key = @entity_key AND state = @expected`,
-          params,
-        ),
-  );
-  return result.changes === 1;
-}
+/** Feature flags and their history of changes. */
 
 interface FlagRow {
   key: string;
@@ -168,65 +119,3 @@ export function flagHistory(ctx: SqliteContext, key: string | null, options: Lis
   return toPage(rows.map(toFlagChange), limit, (change) => change.id);
 }
 
-interface AuditRow {
-  id: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string;
-  details: string | null;
-  remote_address: string | null;
-}
-
-const toAudit = (row: AuditRow): AuditEntry => ({
-  id: row.id,
-  at: toDate(row.at),
-  actor: row.actor,
-  action: row.action,
-  target: row.target,
-  details: fromJson<JsonObject>(row.details),
-  remoteAddress: row.remote_address,
-});
-
-const AUDIT_COLUMNS = 'id, at, actor, action, target, details, remote_address';
-
-export function appendAudit(ctx: SqliteContext, entry: NewAuditEntry): AuditEntry {
-  const row = ctx.get<AuditRow>(
-    `INSERT INTO audit_log (at, actor, action, target, details, remote_address) VALUES (?, ?, ?, ?, ?, ?)
-      RETURNING ${AUDIT_COLUMNS}`,
-    toMs(entry.at),
-    entry.actor,
-    entry.action,
-    entry.target,
-    toJson(entry.details),
-    entry.remoteAddress ?? null,
-  );
-  if (row === undefined) throw new Error('unreachable: INSERT … RETURNING gave no row');
-  return toAudit(row);
-}
-
-export function listAudit(
-  ctx: SqliteContext,
-  filter: AuditFilter,
-  options: ListOptions = {},
-): Page<AuditEntry> {
-  const limit = pageLimit(options.limit);
-  const rows = ctx.all<AuditRow>(
-    `SELECT ${AUDIT_COLUMNS} FROM audit_log
-      WHERE (@action IS NULL OR action = @action) AND (@actor IS NULL OR actor = @actor)
-        AND (@target IS NULL OR target = @target OR (substr(@target, -1) = ':' AND substr(target, 1, length(@target)) = @target))
-        AND (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until)
-        AND (@after IS NULL OR id < @after)
-      ORDER BY id DESC LIMIT @limit`,
-    {
-      action: filter.action ?? null,
-      actor: filter.actor ?? null,
-      target: filter.target ?? null,
-      since: filter.since ? toMs(filter.since) : null,
-      until: filter.until ? toMs(filter.until) : null,
-      after: decodeCursor(options.cursor),
-      limit: limit + 1,
-    },
-  );
-  return toPage(rows.map(toAudit), limit, (entry) => entry.id);
-}

@@ -56,6 +56,9 @@ import type {
   WakeListener,
 } from '../store.js';
 import * as access from './tokens-sessions.js';
+import * as audit from './audit.js';
+import * as entityState from './entity-state.js';
+import * as rejections from './rejections.js';
 import * as alerts from './alert-issues.js';
 import * as outbox from './alert-outbox.js';
 import * as checkpoints from './checkpoints.js';
@@ -226,11 +229,11 @@ export class SqliteStore implements Store {
 
   // ── Entity state ───────────────────────────────────────────────────────────────────
   async getEntityState(entityKey: string): Promise<EntityState | null> {
-    return flags.getEntityState(this.ctx, entityKey);
+    return entityState.getEntityState(this.ctx, entityKey);
   }
 
   async setEntityState(transition: EntityTransition): Promise<boolean> {
-    return flags.setEntityState(this.ctx, transition);
+    return entityState.setEntityState(this.ctx, transition);
   }
 
   // ── Flags ──────────────────────────────────────────────────────────────────────────
@@ -256,11 +259,11 @@ export class SqliteStore implements Store {
 
   // ── Audit, tokens, sessions ────────────────────────────────────────────────────────
   async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
-    return flags.appendAudit(this.ctx, entry);
+    return audit.appendAudit(this.ctx, entry);
   }
 
   async listAudit(filter: AuditFilter, options?: ListOptions): Promise<Page<AuditEntry>> {
-    return flags.listAudit(this.ctx, filter, options);
+    return audit.listAudit(this.ctx, filter, options);
   }
 
   async createApiToken(token: NewApiToken): Promise<ApiTokenRecord> {
@@ -334,11 +337,11 @@ export class SqliteStore implements Store {
 
   // ── Rejections and alerts ──────────────────────────────────────────────────────────
   async recordRejection(rejection: NewRejection, keep?: number): Promise<void> {
-    access.recordRejection(this.ctx, rejection, keep);
+    rejections.recordRejection(this.ctx, rejection, keep);
   }
 
   async listRejections(limit?: number): Promise<RejectedDelivery[]> {
-    return access.listRejections(this.ctx, limit);
+    return rejections.listRejections(this.ctx, limit);
   }
 
   async recordAlert(alert: NewAlert): Promise<AlertRecord> {

@@ -1,10 +1,9 @@
-import type { ApiTokenRecord, RejectedDelivery, SessionRecord } from '../../core/types.js';
-import type { NewApiToken, NewRejection } from '../store.js';
+import type { ApiTokenRecord, SessionRecord } from '../../core/types.js';
+import type { NewApiToken } from '../store.js';
 import type { SqliteContext } from './connection.js';
 import { optionalDate, toDate, toMs } from './rows.js';
-import { storableText, storableTextOrNull } from '../storable.js';
 
-/** API tokens, dashboard sessions and the bounded log of rejected deliveries (alerts: alert-issues.ts). */
+/** API tokens and dashboard sessions (sign-in links: login-links.ts). */
 
 interface TokenRow {
   id: number;
@@ -105,53 +104,4 @@ export function getSession(ctx: SqliteContext, id: string, now: Date): SessionRe
 
 export function deleteSession(ctx: SqliteContext, id: string): void {
   ctx.run('DELETE FROM sessions WHERE id = ?', id);
-}
-
-interface RejectionRow {
-  id: number;
-  at: number;
-  source: string;
-  http_status: number;
-  reason: string;
-  remote_address: string | null;
-  first_bytes: string;
-}
-
-/** (Default keep: 1000 rows) */
-export function recordRejection(ctx: SqliteContext, rejection: NewRejection, keep = 1_000): void {
-  ctx.immediate(() => {
-    ctx.run(
-      `INSERT INTO rejected_deliveries (at, source, http_status, reason, remote_address, first_bytes) VALUES (?, ?, ?, ?, ?, ?)`,
-      toMs(rejection.at),
-      storableText(rejection.source),
-      rejection.httpStatus,
-      storableText(rejection.reason),
-      storableTextOrNull(rejection.remoteAddress),
-      storableText(rejection.firstBytes.slice(0, 256)),
-    );
-    ctx.run(
-      `DELETE FROM rejected_deliveries
-        WHERE id <= (SELECT id FROM rejected_deliveries ORDER BY id DESC LIMIT 1 OFFSET ?)`,
-      Math.max(0, Math.trunc(keep)),
-    );
-  });
-}
-
-/** Newest first. (Default limit: 100) */
-export function listRejections(ctx: SqliteContext, limit = 100): RejectedDelivery[] {
-  return ctx
-    .all<RejectionRow>(
-      `SELECT id, at, source, http_status, reason, remote_address, first_bytes FROM rejected_deliveries
-        ORDER BY id DESC LIMIT ?`,
-      Math.max(0, Math.trunc(limit)),
-    )
-    .map((row) => ({
-      id: row.id,
-      at: toDate(row.at),
-      source: row.source,
-      httpStatus: row.http_status,
-      reason: row.reason,
-      remoteAddress: row.remote_address,
-      firstBytes: row.first_bytes,
-    }));
 }
