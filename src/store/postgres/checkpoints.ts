@@ -124,6 +124,11 @@ export async function insertLogs(db: Queryable, eventId: number, logs: EventLogE
   );
 }
 
+/** Store.appendEventLogs: the event's logs, outside any stage's write. */
+export function appendEventLogs(db: Queryable, eventId: number, logs: EventLogEntry[]): Promise<void> {
+  return insertLogs(db, eventId, logs);
+}
+
 export async function getEventLogs(db: Queryable, eventId: number): Promise<EventLogEntry[]> {
   const result = await db.query<EventLogRow>(
     'SELECT at, level, stage, attempt, message, fields FROM event_logs WHERE event_id = $1 ORDER BY id',
@@ -152,6 +157,10 @@ export async function getCheckpointsForEvents(db: Queryable, eventIds: number[])
     byEvent.get(row.event_id)?.push(toCheckpoint(row, rows.map(toAttempt)));
   }
   return byEvent;
+}
+
+export async function getCheckpoints(db: Queryable, eventId: number): Promise<CheckpointRecord[]> {
+  return (await getCheckpointsForEvents(db, [eventId])).get(eventId) ?? [];
 }
 
 export async function resetStage(client: pg.PoolClient, eventId: number, stages: readonly string[], now: Date): Promise<void> {

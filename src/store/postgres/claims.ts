@@ -80,6 +80,20 @@ export async function claimNextEvent(client: Queryable, options: ClaimOptions): 
   return null;
 }
 
+/** Up to one claim per owner in the caller's transaction (one commit), stopping at the first miss. */
+export async function claimNextEvents(
+  client: Queryable,
+  options: Omit<ClaimOptions, 'workerId'> & { workerIds: string[] },
+): Promise<EventRecord[]> {
+  const claimed: EventRecord[] = [];
+  for (const workerId of options.workerIds) {
+    const event = await claimNextEvent(client, { workerId, leaseMs: options.leaseMs, now: options.now });
+    if (!event) break;
+    claimed.push(event);
+  }
+  return claimed;
+}
+
 export async function renewLease(
   db: Queryable,
   eventId: number,

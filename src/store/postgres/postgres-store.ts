@@ -1,72 +1,16 @@
 import type pg from 'pg';
-import type {
-  StageExchange,
-  AlertKind,
-  AlertRecord,
-  ApiTokenRecord,
-  AuditEntry,
-  CheckpointRecord,
-  EntityState,
-  EventLogEntry,
-  EventRecord,
-  FlagChange,
-  FlagRecord,
-  Page,
-  RejectedDelivery,
-  SessionRecord,
-} from '../../core/types.js';
-import type {
-  AlertAck,
-  AlertAckResult,
-  AlertMute,
-  AlertMuteResult,
-  AlertTransition,
-  AuditFilter,
-  FlagHistoryFilter,
-  AlertToForward,
-  AttemptSample,
-  ClaimAlertsToForward,
-  ClaimOptions,
-  EntityTransition,
-  EventFilter,
-  EventHandled,
-  EventHandledResult,
-  EventTotal,
-  EventFinish,
-  FlagDefinition,
-  InsertEventResult,
-  ListOptions,
-  LoginLinkRecord,
-  NewAlert,
-  NewApiToken,
-  NewAuditEntry,
-  NewEvent,
-  NewLoginLink,
-  NewRejection,
-  ReconciliationEnd,
-  ReconciliationResume,
-  ReconciliationState,
-  QueueStats,
-  PurgeKind,
-  SetFlagInput,
-  StageOutcomeWrite,
-  StageStart,
-  CheckpointWrite,
-  CheckpointWriteResult,
-  Store,
-  WakeListener,
-} from '../store.js';
+import type { Store } from '../store.js';
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import { storableEvent, storableText } from '../storable.js';
 import * as alerts from './alert-issues.js';
 import * as outbox from './alert-outbox.js';
 import * as audit from './audit.js';
-import * as entityState from './entity-state.js';
-import * as rejections from './rejections.js';
-import * as checkpoints from './checkpoints.js';
 import { writeCheckpoints } from './checkpoint-batch.js';
+import * as checkpoints from './checkpoints.js';
 import * as claims from './claims.js';
-import * as loginLinks from './login-links.js';
+import * as entityState from './entity-state.js';
+import * as events from './events.js';
+import * as exchanges from './exchanges.js';
 import {
   type PostgresOpenOptions,
   type PostgresTarget,
@@ -77,15 +21,15 @@ import {
   resolveTarget,
   wakeChannel,
 } from './connection.js';
-import * as events from './events.js';
-import * as exchanges from './exchanges.js';
 import * as flags from './flags.js';
 import * as health from './health.js';
 import * as home from './home.js';
+import * as loginLinks from './login-links.js';
 import { appliedVersion, migratePostgres, postgresMigrations } from './migrate.js';
 import * as reconciliation from './reconciliation.js';
+import * as rejections from './rejections.js';
+import * as retention from './retention.js';
 import * as access from './tokens-sessions.js';
-import { countPurgeable, purgeBatch } from './retention.js';
 import { WakeHub, notifyWake } from './wake.js';
 
 /**
@@ -132,119 +76,75 @@ export class PostgresStore implements Store {
     return store;
   }
 
-  async migrate(): Promise<{ applied: string[]; current: number }> {
-    return migratePostgres(this.pool, this.schema, postgresMigrations());
-  }
+  migrate: Store['migrate'] = () => migratePostgres(this.pool, this.schema, postgresMigrations());
+  schemaVersion: Store['schemaVersion'] = () => appliedVersion(this.pool, this.schema);
 
-  schemaVersion(): Promise<number> {
-    return appliedVersion(this.pool, this.schema);
-  }
-
-  async close(): Promise<void> {
+  close: Store['close'] = async () => {
     await this.wake.close();
     await this.pool.end();
-  }
+  };
 
-  ping(timeoutMs: number): Promise<void> {
-    return health.ping(this.pool, timeoutMs);
-  }
-
-  queueStats(): Promise<QueueStats> {
-    return health.queueStats(this.pool);
-  }
+  ping: Store['ping'] = (timeoutMs) => health.ping(this.pool, timeoutMs);
+  queueStats: Store['queueStats'] = () => health.queueStats(this.pool);
 
   // ── Inbox ──────────────────────────────────────────────────────────────────────────────
 
-  async insertEvent(event: NewEvent): Promise<InsertEventResult> {
+  insertEvent: Store['insertEvent'] = async (event) => {
     const result = await events.insertEvent(this.pool, storableEvent(event), this.channel);
     if (!result.duplicate) this.wake.emit();
     return result;
-  }
+  };
 
-  async insertEvents(batch: NewEvent[]): Promise<InsertEventResult[]> {
+  insertEvents: Store['insertEvents'] = async (batch) => {
     if (batch.length === 0) return [];
     return this.transactionThatMayWake(async (client, wake) => {
       const { results, inserted } = await events.insertEvents(client, batch.map(storableEvent));
       if (inserted > 0) await wake();
       return results;
     });
-  }
+  };
 
-  getEvent(id: number): Promise<EventRecord | null> {
-    return events.getEvent(this.pool, id);
-  }
-
-  findEventByProviderId(source: string, providerEventId: string): Promise<EventRecord | null> {
-    return events.findEventByProviderId(this.pool, storableText(source), storableText(providerEventId));
-  }
-
-  listEvents(filter: EventFilter, options?: ListOptions): Promise<Page<EventRecord>> {
-    return events.listEvents(this.pool, filter, options);
-  }
-
-  countEvents(filter: EventFilter): Promise<number> {
-    return events.countEvents(this.pool, filter);
-  }
-
-  eventTotals(filter: EventFilter): Promise<EventTotal[]> {
-    return home.eventTotals(this.pool, filter);
-  }
-
-  markEventHandled(handled: EventHandled): Promise<EventHandledResult> {
-    return inTransaction(this.pool, (client) => home.markEventHandled(client, handled));
-  }
+  getEvent: Store['getEvent'] = (id) => events.getEvent(this.pool, id);
+  findEventByProviderId: Store['findEventByProviderId'] = (source, providerEventId) =>
+    events.findEventByProviderId(this.pool, storableText(source), storableText(providerEventId));
+  listEvents: Store['listEvents'] = (filter, options) => events.listEvents(this.pool, filter, options);
+  countEvents: Store['countEvents'] = (filter) => events.countEvents(this.pool, filter);
+  eventTotals: Store['eventTotals'] = (filter) => home.eventTotals(this.pool, filter);
+  markEventHandled: Store['markEventHandled'] = (handled) =>
+    inTransaction(this.pool, (client) => home.markEventHandled(client, handled));
 
   // ── Claims and leases ──────────────────────────────────────────────────────────────────
 
-  claimNextEvent(options: ClaimOptions): Promise<EventRecord | null> {
-    return inTransaction(this.pool, (client) => claims.claimNextEvent(client, options));
-  }
+  claimNextEvent: Store['claimNextEvent'] = (options) =>
+    inTransaction(this.pool, (client) => claims.claimNextEvent(client, options));
 
-  claimNextEvents(options: Omit<ClaimOptions, 'workerId'> & { workerIds: string[] }): Promise<EventRecord[]> {
-    return inTransaction(this.pool, async (client) => {
-      const claimed: EventRecord[] = [];
-      for (const workerId of options.workerIds) {
-        const event = await claims.claimNextEvent(client, { workerId, leaseMs: options.leaseMs, now: options.now });
-        if (!event) break;
-        claimed.push(event);
-      }
-      return claimed;
-    });
-  }
+  claimNextEvents: Store['claimNextEvents'] = (options) =>
+    inTransaction(this.pool, (client) => claims.claimNextEvents(client, options));
+  renewLease: Store['renewLease'] = (eventId, workerId, leaseMs, now) =>
+    claims.renewLease(this.pool, eventId, workerId, leaseMs, now);
 
-  renewLease(eventId: number, workerId: string, leaseMs: number, now: Date): Promise<boolean> {
-    return claims.renewLease(this.pool, eventId, workerId, leaseMs, now);
-  }
-
-  async releaseLease(eventId: number, workerId: string, now: Date): Promise<void> {
+  releaseLease: Store['releaseLease'] = async (eventId, workerId, now) => {
     await this.transactionThatMayWake(async (client, wake) => {
       if (await claims.releaseLease(client, eventId, workerId, now)) await wake();
     });
-  }
+  };
 
-  finishEvent(finish: EventFinish): Promise<EventRecord> {
-    return this.transactionThatMayWake(async (client, wake) => {
+  finishEvent: Store['finishEvent'] = (finish) =>
+    this.transactionThatMayWake(async (client, wake) => {
       const event = await claims.finishEvent(client, finish);
       if (event.status === 'retrying' || event.status === 'queued') await wake();
       return event;
     });
-  }
 
-  requeueEvent(eventId: number, now: Date): Promise<EventRecord | null> {
-    return this.transactionThatMayWake(async (client, wake) => {
+  requeueEvent: Store['requeueEvent'] = (eventId, now) =>
+    this.transactionThatMayWake(async (client, wake) => {
       const event = await claims.requeueEvent(client, eventId, now);
       if (event) await wake();
       return event;
     });
-  }
 
-  nextWakeAt(): Promise<Date | null> {
-    return claims.nextWakeAt(this.pool);
-  }
-
-  onWake(listener: WakeListener): () => void {
-    return this.wake.subscribe(listener);
-  }
+  nextWakeAt: Store['nextWakeAt'] = () => claims.nextWakeAt(this.pool);
+  onWake: Store['onWake'] = (listener) => this.wake.subscribe(listener);
 
   /** Resolves once the LISTEN connection is in place (tests use it to not miss a NOTIFY). */
   wakeReady(): Promise<void> {
@@ -272,219 +172,97 @@ export class PostgresStore implements Store {
 
   // ── Checkpoints ────────────────────────────────────────────────────────────────────────
 
-  writeCheckpoints(writes: CheckpointWrite[]): Promise<CheckpointWriteResult[]> {
+  writeCheckpoints: Store['writeCheckpoints'] = (writes) => {
     if (writes.length === 0) return Promise.resolve([]);
     return this.transactionThatMayWake((client, wake) => writeCheckpoints(client, writes, wake));
-  }
+  };
 
-  async recordStageStart(start: StageStart): Promise<void> {
+  recordStageStart: Store['recordStageStart'] = async (start) => {
     await inTransaction(this.pool, (client) => checkpoints.recordStageStart(client, start));
-  }
-
-  async recordStageOutcome(write: StageOutcomeWrite): Promise<void> {
+  };
+  recordStageOutcome: Store['recordStageOutcome'] = async (write) => {
     await inTransaction(this.pool, (client) => checkpoints.recordStageOutcome(client, write));
-  }
+  };
+  getCheckpoints: Store['getCheckpoints'] = (eventId) => checkpoints.getCheckpoints(this.pool, eventId);
+  getCheckpointsForEvents: Store['getCheckpointsForEvents'] = (eventIds) =>
+    checkpoints.getCheckpointsForEvents(this.pool, eventIds);
 
-  async getCheckpoints(eventId: number): Promise<CheckpointRecord[]> {
-    return (await checkpoints.getCheckpointsForEvents(this.pool, [eventId])).get(eventId) ?? [];
-  }
-
-  getCheckpointsForEvents(eventIds: number[]): Promise<Map<number, CheckpointRecord[]>> {
-    return checkpoints.getCheckpointsForEvents(this.pool, eventIds);
-  }
-
-  async resetStage(eventId: number, stages: string | readonly string[], now: Date): Promise<void> {
+  resetStage: Store['resetStage'] = async (eventId, stages, now) => {
     await this.transactionThatMayWake(async (client, wake) => {
       await checkpoints.resetStage(client, eventId, typeof stages === 'string' ? [stages] : stages, now);
       await wake();
     });
-  }
+  };
 
-  getEventLogs(eventId: number): Promise<EventLogEntry[]> {
-    return checkpoints.getEventLogs(this.pool, eventId);
-  }
-
-  getStageExchanges(eventId: number): Promise<StageExchange[]> {
-    return exchanges.getStageExchanges(this.pool, eventId);
-  }
-
-  appendEventLogs(eventId: number, logs: EventLogEntry[]): Promise<void> {
-    return checkpoints.insertLogs(this.pool, eventId, logs);
-  }
-
-  attemptSamples(since: Date, limit?: number): Promise<AttemptSample[]> {
-    return checkpoints.attemptSamples(this.pool, since, limit);
-  }
+  getEventLogs: Store['getEventLogs'] = (eventId) => checkpoints.getEventLogs(this.pool, eventId);
+  getStageExchanges: Store['getStageExchanges'] = (eventId) => exchanges.getStageExchanges(this.pool, eventId);
+  appendEventLogs: Store['appendEventLogs'] = (eventId, logs) => checkpoints.appendEventLogs(this.pool, eventId, logs);
+  attemptSamples: Store['attemptSamples'] = (since, limit) => checkpoints.attemptSamples(this.pool, since, limit);
 
   // ── Entity state ───────────────────────────────────────────────────────────────────────
 
-  getEntityState(entityKey: string): Promise<EntityState | null> {
-    return entityState.getEntityState(this.pool, entityKey);
-  }
-
-  setEntityState(transition: EntityTransition): Promise<boolean> {
-    return entityState.setEntityState(this.pool, transition);
-  }
+  getEntityState: Store['getEntityState'] = (entityKey) => entityState.getEntityState(this.pool, entityKey);
+  setEntityState: Store['setEntityState'] = (transition) => entityState.setEntityState(this.pool, transition);
 
   // ── Flags ──────────────────────────────────────────────────────────────────────────────
 
-  ensureFlags(definitions: FlagDefinition[], now: Date): Promise<void> {
-    return flags.ensureFlags(this.pool, definitions, now);
-  }
+  ensureFlags: Store['ensureFlags'] = (definitions, now) => flags.ensureFlags(this.pool, definitions, now);
+  listFlags: Store['listFlags'] = () => flags.listFlags(this.pool);
+  getFlag: Store['getFlag'] = (key) => flags.getFlag(this.pool, key);
 
-  listFlags(): Promise<FlagRecord[]> {
-    return flags.listFlags(this.pool);
-  }
-
-  getFlag(key: string): Promise<FlagRecord | null> {
-    return flags.getFlag(this.pool, key);
-  }
-
-  setFlag(input: SetFlagInput): Promise<{ flag: FlagRecord; change: FlagChange }> {
-    return inTransaction(this.pool, (client) => flags.setFlag(client, input));
-  }
-
-  flagHistory(key: string | null, options?: ListOptions & FlagHistoryFilter): Promise<Page<FlagChange>> {
-    return flags.flagHistory(this.pool, key, options);
-  }
+  setFlag: Store['setFlag'] = (input) => inTransaction(this.pool, (client) => flags.setFlag(client, input));
+  flagHistory: Store['flagHistory'] = (key, options) => flags.flagHistory(this.pool, key, options);
 
   // ── Audit, tokens, sessions ────────────────────────────────────────────────────────────
 
-  appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
-    return audit.appendAudit(this.pool, entry);
-  }
-
-  listAudit(filter: AuditFilter, options?: ListOptions): Promise<Page<AuditEntry>> {
-    return audit.listAudit(this.pool, filter, options);
-  }
-
-  createApiToken(token: NewApiToken): Promise<ApiTokenRecord> {
-    return access.createApiToken(this.pool, token);
-  }
-
-  findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | null> {
-    return access.findApiTokenByHash(this.pool, tokenHash);
-  }
-
-  listApiTokens(): Promise<ApiTokenRecord[]> {
-    return access.listApiTokens(this.pool);
-  }
-
-  revokeApiToken(id: number, now: Date): Promise<boolean> {
-    return access.revokeApiToken(this.pool, id, now);
-  }
-
-  touchApiToken(id: number, now: Date): Promise<void> {
-    return access.touchApiToken(this.pool, id, now);
-  }
-
-  createSession(session: SessionRecord): Promise<void> {
-    return access.createSession(this.pool, session);
-  }
-
-  getSession(id: string, now: Date): Promise<SessionRecord | null> {
-    return access.getSession(this.pool, id, now);
-  }
-
-  deleteSession(id: string): Promise<void> {
-    return access.deleteSession(this.pool, id);
-  }
-
-  createLoginLink(link: NewLoginLink): Promise<LoginLinkRecord> {
-    return loginLinks.createLoginLink(this.pool, link);
-  }
-
-  findLoginLink(tokenHash: string): Promise<LoginLinkRecord | null> {
-    return loginLinks.findLoginLink(this.pool, tokenHash);
-  }
-
-  useLoginLink(tokenHash: string, now: Date): Promise<LoginLinkRecord | null> {
-    return loginLinks.useLoginLink(this.pool, tokenHash, now);
-  }
+  appendAudit: Store['appendAudit'] = (entry) => audit.appendAudit(this.pool, entry);
+  listAudit: Store['listAudit'] = (filter, options) => audit.listAudit(this.pool, filter, options);
+  createApiToken: Store['createApiToken'] = (token) => access.createApiToken(this.pool, token);
+  findApiTokenByHash: Store['findApiTokenByHash'] = (tokenHash) => access.findApiTokenByHash(this.pool, tokenHash);
+  listApiTokens: Store['listApiTokens'] = () => access.listApiTokens(this.pool);
+  revokeApiToken: Store['revokeApiToken'] = (id, now) => access.revokeApiToken(this.pool, id, now);
+  touchApiToken: Store['touchApiToken'] = (id, now) => access.touchApiToken(this.pool, id, now);
+  createSession: Store['createSession'] = (session) => access.createSession(this.pool, session);
+  getSession: Store['getSession'] = (id, now) => access.getSession(this.pool, id, now);
+  deleteSession: Store['deleteSession'] = (id) => access.deleteSession(this.pool, id);
+  createLoginLink: Store['createLoginLink'] = (link) => loginLinks.createLoginLink(this.pool, link);
+  findLoginLink: Store['findLoginLink'] = (tokenHash) => loginLinks.findLoginLink(this.pool, tokenHash);
+  useLoginLink: Store['useLoginLink'] = (tokenHash, now) => loginLinks.useLoginLink(this.pool, tokenHash, now);
 
   // ── Reconciliation ──────────────────────────────────────────────────────────────────────
 
-  getReconciliationState(source: string): Promise<ReconciliationState | null> {
-    return reconciliation.getReconciliationState(this.pool, source);
-  }
-
-  listReconciliationStates(): Promise<ReconciliationState[]> {
-    return reconciliation.listReconciliationStates(this.pool);
-  }
-
-  recordReconciliationStart(source: string, now: Date, resume: ReconciliationResume): Promise<void> {
-    return reconciliation.recordReconciliationStart(this.pool, source, now, resume);
-  }
-
-  recordReconciliationProgress(source: string, resume: ReconciliationResume, recovered: number): Promise<void> {
-    return reconciliation.recordReconciliationProgress(this.pool, source, resume, recovered);
-  }
-
-  recordReconciliationEnd(end: ReconciliationEnd): Promise<void> {
-    return reconciliation.recordReconciliationEnd(this.pool, end);
-  }
-
-  recordProviderApi(source: string, apiBaseUrl: string): Promise<void> {
-    return reconciliation.recordProviderApi(this.pool, source, apiBaseUrl);
-  }
+  getReconciliationState: Store['getReconciliationState'] = (source) => reconciliation.getReconciliationState(this.pool, source);
+  listReconciliationStates: Store['listReconciliationStates'] = () => reconciliation.listReconciliationStates(this.pool);
+  recordReconciliationStart: Store['recordReconciliationStart'] = (source, now, resume) =>
+    reconciliation.recordReconciliationStart(this.pool, source, now, resume);
+  recordReconciliationProgress: Store['recordReconciliationProgress'] = (source, resume, recovered) =>
+    reconciliation.recordReconciliationProgress(this.pool, source, resume, recovered);
+  recordReconciliationEnd: Store['recordReconciliationEnd'] = (end) => reconciliation.recordReconciliationEnd(this.pool, end);
+  recordProviderApi: Store['recordProviderApi'] = (source, apiBaseUrl) =>
+    reconciliation.recordProviderApi(this.pool, source, apiBaseUrl);
 
   // ── Rejections and alerts ──────────────────────────────────────────────────────────────
 
-  recordRejection(rejection: NewRejection, keep?: number): Promise<void> {
-    return rejections.recordRejection(this.pool, rejection, keep);
-  }
-
-  listRejections(limit?: number): Promise<RejectedDelivery[]> {
-    return rejections.listRejections(this.pool, limit);
-  }
-
-  recordAlert(alert: NewAlert): Promise<AlertRecord> {
-    return alerts.recordAlert(this.pool, alert);
-  }
-
-  listAlerts(options?: ListOptions & { unresolvedOnly?: boolean }): Promise<Page<AlertRecord>> {
-    return alerts.listAlerts(this.pool, options);
-  }
-
-  listOpenAlerts(kinds: readonly AlertKind[], limit?: number): Promise<AlertRecord[]> {
-    return alerts.listOpenAlerts(this.pool, kinds, limit);
-  }
-
-  resolveAlert(id: number, now: Date): Promise<boolean> {
-    return alerts.resolveAlert(this.pool, id, now);
-  }
-
-  acknowledgeAlert(ack: AlertAck): Promise<AlertAckResult> {
-    return alerts.acknowledgeAlert(this.pool, ack);
-  }
-
-  muteAlert(mute: AlertMute): Promise<AlertMuteResult> {
-    return alerts.muteAlert(this.pool, mute);
-  }
-
-  resolveAlertsForEvent(eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {
-    return alerts.resolveAlertsForEvent(this.pool, eventId, kinds, now);
-  }
-
-  claimAlertsToForward(options: ClaimAlertsToForward): Promise<AlertToForward[]> {
-    return outbox.claimAlertsToForward(this.pool, options);
-  }
-
-  async markAlertForwarded(id: number, at: Date, transition?: AlertTransition): Promise<void> {
+  recordRejection: Store['recordRejection'] = (rejection, keep) => rejections.recordRejection(this.pool, rejection, keep);
+  listRejections: Store['listRejections'] = (limit) => rejections.listRejections(this.pool, limit);
+  recordAlert: Store['recordAlert'] = (alert) => alerts.recordAlert(this.pool, alert);
+  listAlerts: Store['listAlerts'] = (options) => alerts.listAlerts(this.pool, options);
+  listOpenAlerts: Store['listOpenAlerts'] = (kinds, limit) => alerts.listOpenAlerts(this.pool, kinds, limit);
+  resolveAlert: Store['resolveAlert'] = (id, now) => alerts.resolveAlert(this.pool, id, now);
+  acknowledgeAlert: Store['acknowledgeAlert'] = (ack) => alerts.acknowledgeAlert(this.pool, ack);
+  muteAlert: Store['muteAlert'] = (mute) => alerts.muteAlert(this.pool, mute);
+  resolveAlertsForEvent: Store['resolveAlertsForEvent'] = (eventId, kinds, now) =>
+    alerts.resolveAlertsForEvent(this.pool, eventId, kinds, now);
+  claimAlertsToForward: Store['claimAlertsToForward'] = (options) => outbox.claimAlertsToForward(this.pool, options);
+  markAlertForwarded: Store['markAlertForwarded'] = async (id, at, transition) => {
     await outbox.markAlertForwarded(this.pool, id, at, transition);
-  }
-
-  async markAlertForwardFailed(id: number, failure: { nextAt: Date; error: string; transition?: AlertTransition }): Promise<void> {
+  };
+  markAlertForwardFailed: Store['markAlertForwardFailed'] = async (id, failure) => {
     await outbox.markAlertForwardFailed(this.pool, id, failure);
-  }
+  };
 
   // ── Retention ──────────────────────────────────────────────────────────────────────────
 
-  countPurgeable(kind: PurgeKind, before: Date): Promise<number> {
-    return countPurgeable(this.pool, kind, before);
-  }
-
-  purgeBatch(kind: PurgeKind, before: Date, limit: number): Promise<number> {
-    return purgeBatch(this.pool, kind, before, limit);
-  }
+  countPurgeable: Store['countPurgeable'] = (kind, before) => retention.countPurgeable(this.pool, kind, before);
+  purgeBatch: Store['purgeBatch'] = (kind, before, limit) => retention.purgeBatch(this.pool, kind, before, limit);
 }
