@@ -115,7 +115,8 @@ export interface Store {
    * Runnable: queued or retrying with nextAttemptAt <= now, or processing with an expired
    * lease. Per entity key, only the earliest unfinished event (by occurredAt, receivedAt, id)
    * may be claimed and never while another event of that key holds a live lease.
-   * Increments `attempts`. Returns null when nothing is runnable.
+   * Increments `attempts`. Returns null when nothing is runnable. A `leaseMs` that is not a
+   * positive whole number is refused (StoreError INVALID_ARGUMENT), here and in `renewLease`.
    */
   claimNextEvent(options: ClaimOptions): Promise<EventRecord | null>;
   /** Up to `limit` claims in one transaction (one commit), by the same rules, each its own lease owner. */
@@ -127,9 +128,10 @@ export interface Store {
   /** Moves a held event to its next status and drops the lease. Throws LeaseLostError. */
   finishEvent(finish: EventFinish): Promise<EventRecord>;
   /**
-   * Operator retry: a dead or retrying event (or an ignored one, with `force`) goes back to
-   * queued with nextAttemptAt = now. Returns null when the event does not exist; throws a
-   * StoreError with code 'NOT_RETRIABLE' for other statuses.
+   * Operator retry: a dead, retrying or ignored event goes back to queued with
+   * nextAttemptAt = now and no lease (whatever its row held), counting a manual retry. Returns
+   * null when the event does not exist; throws a StoreError with code 'NOT_RETRIABLE' for
+   * other statuses.
    */
   requeueEvent(eventId: number, now: Date): Promise<EventRecord | null>;
   /** Earliest nextAttemptAt among retrying/queued events, to know how long a worker may sleep. */

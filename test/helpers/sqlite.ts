@@ -18,6 +18,11 @@ export function recordAppliedMigration(store: SqliteStore, version: number, name
     .run(version, name, Date.now());
 }
 
+/** Sets an event's lease columns by hand (test fixtures: a row left with a stale lease). */
+export function writeLeaseOnRow(store: SqliteStore, eventId: number, owner: string, expiresAt: Date): void {
+  store.database.prepare('UPDATE events SET lease_owner = ?, lease_expires_at = ? WHERE id = ?').run(owner, expiresAt.getTime(), eventId);
+}
+
 /**
  * A database file migrated only up to `version`, as an older webpig left it, through a raw
  * context (no SqliteStore: its queries expect the newest schema). The caller closes it.

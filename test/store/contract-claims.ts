@@ -21,6 +21,23 @@ export function claimContract(ctx: ContractContext): void {
       assert.equal(await claim(ctx.store, 'w2', at(6)), null, 'a leased event is not claimed again');
     });
 
+    it('refuses a lease that is not a positive whole number of milliseconds (INVALID_ARGUMENT), changing nothing', async () => {
+      const [id = 0] = await insertAll(ctx.store, [newEvent()]);
+      const invalid = (err: unknown) => err instanceof StoreError && err.code === 'INVALID_ARGUMENT';
+      for (const leaseMs of [0, -1, 1.5, Number.NaN]) {
+        await assert.rejects(ctx.store.claimNextEvent({ workerId: 'w1', leaseMs, now: at(0) }), invalid, `claim, leaseMs ${leaseMs}`);
+        await assert.rejects(ctx.store.claimNextEvents({ workerIds: ['w1'], leaseMs, now: at(0) }), invalid, `claims, leaseMs ${leaseMs}`);
+      }
+      const before = await ctx.store.getEvent(id);
+      assert.equal(before?.status, 'queued', 'no refused claim took the event');
+      await claim(ctx.store, 'w1', at(0));
+      const held = await ctx.store.getEvent(id);
+      for (const leaseMs of [0, -1, 1.5]) {
+        await assert.rejects(ctx.store.renewLease(id, 'w1', leaseMs, at(1)), invalid, `renew, leaseMs ${leaseMs}`);
+      }
+      assert.deepEqual(await ctx.store.getEvent(id), held, 'no refused renewal moved the lease');
+    });
+
     it('claims in order of next attempt, then arrival', async () => {
       const [late, early] = await insertAll(ctx.store, [newEvent({ receivedAt: at(2_000) }), newEvent({ receivedAt: at(1_000) })]);
       assert.equal((await claim(ctx.store, 'w', at(3_000)))?.id, early);
@@ -261,6 +278,18 @@ export function claimContract(ctx: ContractContext): void {
           again.map((e) => e?.id).sort((a = 0, b = 0) => a - b),
           ids,
         );
+      });
+
+      it('drops a lease left on the row: the requeued event is queued with no lease owner or expiry', async () => {
+        const [id = 0] = await insertAll(ctx.store, [newEvent()]);
+        await claim(ctx.store, 'w', at(0));
+        await ctx.store.finishEvent({ eventId: id, leaseOwner: 'w', status: 'dead', now: at(10) });
+        await ctx.fixture.writeLeaseOnRow(id, 'ghost', at(60 * MINUTE));
+        const requeued = await ctx.store.requeueEvent(id, at(MINUTE));
+        assert.equal(requeued?.status, 'queued');
+        assert.equal(requeued?.leaseOwner, null);
+        assert.equal(requeued?.leaseExpiresAt, null);
+        assert.deepEqual(await ctx.store.getEvent(id), requeued);
       });
 
       it('refuses to requeue queued, processing or succeeded events (NOT_RETRIABLE) and returns null for unknown ids', async () => {

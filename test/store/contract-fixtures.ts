@@ -13,6 +13,12 @@ export interface StoreFixture {
    */
   recordAppliedMigration: (version: number, name: string) => Promise<void>;
   /**
+   * Writes a lease straight onto an event's row, whatever its status, as a hand edit or an
+   * older webpig could have left it: the contract uses it to check that an operator retry
+   * drops such a leftover lease rather than carrying it into the queue.
+   */
+  writeLeaseOnRow: (eventId: number, owner: string, expiresAt: Date) => Promise<void>;
+  /**
    * Resolves once listeners subscribed with `onWake` hear every later wake-up. Stores that
    * deliver wake-ups over the network (PostgreSQL: LISTEN on its own connection) start
    * listening asynchronously; a wake-up sent before that is lost. Omit when subscribing is

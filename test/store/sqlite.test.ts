@@ -5,7 +5,7 @@ import { StoreError } from '../../src/core/errors.js';
 import type { TransactionStatus } from '../../src/core/types.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { sqliteMigrations } from '../../src/store/sqlite/migrate.js';
-import { insertLegacyEvent, recordAppliedMigration, sqliteAtVersion, tempDatabaseDir } from '../helpers/sqlite.js';
+import { insertLegacyEvent, recordAppliedMigration, sqliteAtVersion, tempDatabaseDir, writeLeaseOnRow } from '../helpers/sqlite.js';
 import { storeContract } from './contract.js';
 
 const ALL = sqliteMigrations().map((m) => m.name);
@@ -17,6 +17,7 @@ storeContract('sqlite (in memory)', async () => {
     store,
     cleanup: () => store.close(),
     recordAppliedMigration: async (version, name) => recordAppliedMigration(store, version, name),
+    writeLeaseOnRow: async (eventId, owner, expiresAt) => writeLeaseOnRow(store, eventId, owner, expiresAt),
   };
 });
 
@@ -30,6 +31,7 @@ storeContract('sqlite (file)', async () => {
       temp.remove();
     },
     recordAppliedMigration: async (version, name) => recordAppliedMigration(store, version, name),
+    writeLeaseOnRow: async (eventId, owner, expiresAt) => writeLeaseOnRow(store, eventId, owner, expiresAt),
   };
 });
 

@@ -25,6 +25,9 @@ if (skip === false) {
       recordAppliedMigration: async (version, name) => {
         await queryIn(schema, 'INSERT INTO webpig_migrations (version, name) VALUES ($1, $2)', [version, name]);
       },
+      writeLeaseOnRow: async (eventId, owner, expiresAt) => {
+        await queryIn(schema, 'UPDATE events SET lease_owner = $2, lease_expires_at = $3 WHERE id = $1', [eventId, owner, expiresAt]);
+      },
     };
   });
 } else {

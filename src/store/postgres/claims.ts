@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { LeaseLostError, StoreError } from '../../core/errors.js';
 import type { EventRecord } from '../../core/types.js';
+import { assertLeaseMs } from '../lease-ms.js';
 import type { ClaimOptions, EventFinish } from '../store.js';
 import type { Queryable } from './connection.js';
 import { type EventRow, jsonParam, toEvent } from './rows.js';
@@ -36,6 +37,7 @@ const ENTITY_LOCK = `pg_try_advisory_xact_lock(hashtextextended('webpig:' || $1,
 
 /** Must run inside a transaction: the row lock and the entity lock last until its commit. */
 export async function claimNextEvent(client: Queryable, options: ClaimOptions): Promise<EventRecord | null> {
+  assertLeaseMs(options.leaseMs);
   const skippedKeys: string[] = [];
   for (let tried = 0; tried < MAX_CANDIDATES; tried++) {
     const candidate = await client.query<{ id: number; entity_key: string | null }>(
@@ -101,6 +103,7 @@ export async function renewLease(
   leaseMs: number,
   now: Date,
 ): Promise<boolean> {
+  assertLeaseMs(leaseMs);
   const result = await db.query(
     `UPDATE events SET lease_expires_at = $3
      WHERE id = $1 AND status = 'processing' AND lease_owner = $2 AND lease_expires_at > $4`,

@@ -1,5 +1,6 @@
 import { LeaseLostError, StoreError } from '../../core/errors.js';
 import type { EventRecord } from '../../core/types.js';
+import { assertLeaseMs } from '../lease-ms.js';
 import type { ClaimOptions, EventFinish } from '../store.js';
 import type { SqliteContext } from './connection.js';
 import { withBody } from './events.js';
@@ -62,12 +63,6 @@ export function claimNextEvents(
     }
     return claimed;
   });
-}
-
-function assertLeaseMs(leaseMs: number): void {
-  if (!Number.isSafeInteger(leaseMs) || leaseMs <= 0) {
-    throw new StoreError('INVALID_ARGUMENT', `a lease must last a positive whole number of milliseconds, got ${leaseMs}`);
-  }
 }
 
 /**
@@ -159,7 +154,8 @@ export function requeueEvent(ctx: SqliteContext, eventId: number, now: Date): Ev
     }
     const row = ctx.get<EventRow>(
       `UPDATE events
-        SET status = 'queued', next_attempt_at = @now, manual_retries = manual_retries + 1, updated_at = @now
+        SET status = 'queued', next_attempt_at = @now, manual_retries = manual_retries + 1,
+            lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
         WHERE id = @id
         RETURNING ${EVENT_COLUMNS}`,
       { id: eventId, now: at },
