@@ -13,9 +13,12 @@ export type {
 } from './core/pipeline.js';
 export { defineConfig } from './core/config.js';
 export type { WebpigConfig, ColumnConfig, FlagConfig } from './core/config.js';
-export { WebpigError, ConfigError, PermanentError, RetriableError, LeaseLostError } from './core/errors.js';
+export { WebpigError, ConfigError, PermanentError, RetriableError, LeaseLostError, errorMessage } from './core/errors.js';
+// Error replies for routes an app adds beside webpig's (examples/subscriptions/web-plugin.ts).
+export { errorBody, HttpError } from './core/http-errors.js';
+export type { ErrorBody } from './core/http-errors.js';
 export { HttpCallError, parseRetryAfter } from './engine/errors.js';
-export { toE164, PhoneNumberError, COUNTRY_PLANS, DEFAULT_PHONE_COUNTRY } from './core/phone.js';
+export { toE164, toE164OrUndefined, PhoneNumberError, COUNTRY_PLANS, DEFAULT_PHONE_COUNTRY } from './core/phone.js';
 export { STAGE_RECORD_LIMITS } from './engine/stage-recorder.js';
 export type * from './core/types.js';
 export type { Store } from './store/store.js';
@@ -30,3 +33,7 @@ export type { SourceConfig } from './sources/config.js';
 export { signStripe, signEpayco, signMercadopago, signCustom } from './sources/signing.js';
 export type { SignedDelivery } from './sources/signing.js';
 export type { VerifyDelivery } from './verify/run-verify.js';
+// The sandbox's database, for a stand-in backend that keeps its records beside the fake
+// providers' (examples/stripe-orders/shop-backend.ts): it survives a restarted demo.
+export { fieldsOf } from './sandbox/operation.js';
+export type { FaultMode, SandboxRecord, SandboxStore } from './sandbox/sandbox-store.js';

@@ -10,8 +10,7 @@ export interface ServiceEndpoint {
   token?: string;
 }
 
-import { ConfigError } from '../../src/core/errors.js';
-import { COUNTRY_PLANS, DEFAULT_PHONE_COUNTRY } from '../../src/core/phone.js';
+import { ConfigError, COUNTRY_PLANS, DEFAULT_PHONE_COUNTRY } from '../../src/index.js';
 import type { FacturadorStore } from './store.js';
 
 export interface FacturadorConfig {

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { PermanentError } from '../../src/core/errors.js';
-import type { StageContext } from '../../src/core/pipeline.js';
-import type { EventRecord, JsonValue } from '../../src/core/types.js';
+import { PermanentError, type EventRecord, type JsonValue, type StageContext } from '../../src/index.js';
 import { fr360InvoiceSchema, type Fr360Invoice } from './connectors/fr360.js';
 import type { Cartera } from './connectors/strapi.js';
 

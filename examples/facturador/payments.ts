@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import type { StageContext, StageDefinition } from '../../src/core/pipeline.js';
-import type { EntityState, EventRecord, JsonObject } from '../../src/core/types.js';
-import type { Store } from '../../src/store/store.js';
+import type { EntityState, EventRecord, JsonObject, StageContext, StageDefinition, Store } from '../../src/index.js';
 import type { FacturadorStore } from './store.js';
 import { epaycoFields, extractInvoice, extractionOf, type Extraction } from './data.js';
 

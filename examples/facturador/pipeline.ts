@@ -1,6 +1,12 @@
-import { definePipeline, type PipelineDefinition, type StageContext } from '../../src/core/pipeline.js';
-import type { ColumnConfig, FlagConfig } from '../../src/core/config.js';
-import type { EventRecord, JsonObject } from '../../src/core/types.js';
+import {
+  definePipeline,
+  type ColumnConfig,
+  type EventRecord,
+  type FlagConfig,
+  type JsonObject,
+  type PipelineDefinition,
+  type StageContext,
+} from '../../src/index.js';
 import { phoneCountryOf, type FacturadorConfig } from './config.js';
 import { sendWhatsApp } from './connectors/callbell.js';
 import { upsertContact } from './connectors/clientify.js';

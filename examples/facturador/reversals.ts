@@ -1,7 +1,13 @@
 import { z } from 'zod';
-import { ConfigError, RetriableError } from '../../src/core/errors.js';
-import { definePipeline, type PipelineDefinition, type StageContext, type StageDefinition } from '../../src/core/pipeline.js';
-import type { JsonObject } from '../../src/core/types.js';
+import {
+  ConfigError,
+  definePipeline,
+  RetriableError,
+  type JsonObject,
+  type PipelineDefinition,
+  type StageContext,
+  type StageDefinition,
+} from '../../src/index.js';
 import { phoneCountryOf, type FacturadorConfig } from './config.js';
 import { sendWhatsApp } from './connectors/callbell.js';
 import { lookUpInvoice } from './connectors/fr360.js';

@@ -1,5 +1,4 @@
-import { openStore } from '../../src/store/open.js';
-import type { Store } from '../../src/store/store.js';
+import { openStore, type Store } from '../../src/index.js';
 
 // Its own module (not payments.ts): the config names this type, and payments.ts depends on the
 // connectors, which depend on the config.

@@ -1,5 +1,4 @@
-import type { EntityStateMachine } from '../../src/core/pipeline.js';
-import type { EventRecord } from '../../src/core/types.js';
+import type { EntityStateMachine, EventRecord } from '../../src/index.js';
 import { readStripeOrderEvent, StripePayloadError, type StripeOrderEvent } from './stripe-objects.js';
 
 /**

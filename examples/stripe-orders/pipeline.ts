@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ColumnConfig } from '../../src/core/config.js';
-import { PermanentError } from '../../src/core/errors.js';
-import { definePipeline, type PipelineDefinition, type StageContext } from '../../src/core/pipeline.js';
-import type { EventRecord, JsonValue } from '../../src/core/types.js';
-import type { Store } from '../../src/store/store.js';
+import {
+  definePipeline,
+  PermanentError,
+  type ColumnConfig,
+  type EventRecord,
+  type JsonValue,
+  type PipelineDefinition,
+  type StageContext,
+  type Store,
+} from '../../src/index.js';
 import { ORDER_EVENT_TYPES, orderStateMachine, orderTargetState, type OrderState } from './order-states.js';
 import { ShopClient } from './shop-client.js';
 import { stripeApiClient, type StripeApiConfig } from './stripe-api.js';

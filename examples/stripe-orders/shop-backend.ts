@@ -1,6 +1,4 @@
-import type { JsonObject } from '../../src/core/types.js';
-import { fieldsOf } from '../../src/sandbox/operation.js';
-import type { FaultMode, SandboxRecord, SandboxStore } from '../../src/sandbox/sandbox-store.js';
+import { fieldsOf, type FaultMode, type JsonObject, type SandboxRecord, type SandboxStore } from '../../src/index.js';
 
 /**
  * The shop the Stripe orders example drives: orders, stock, fulfilments and e-mails. It stands

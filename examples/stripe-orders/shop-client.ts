@@ -1,4 +1,4 @@
-import { errorMessage, PermanentError, RetriableError } from '../../src/core/errors.js';
+import { errorMessage, PermanentError, RetriableError } from '../../src/index.js';
 import type {
   Email,
   Fulfilment,

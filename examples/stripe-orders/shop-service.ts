@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { errorBody, HttpError } from '../../src/server/http-errors.js';
+import { errorBody, HttpError } from '../../src/index.js';
 import { SHOP_OPERATIONS, type ShopBackend, type ShopOperation } from './shop-backend.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { JsonValue } from '../../src/core/types.js';
+import type { JsonValue } from '../../src/index.js';
 
 /**
  * The few fields of Stripe's event objects the orders example reads, validated with zod so a

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { WebpigError, errorMessage } from '../../src/core/errors.js';
-import type { StageContext } from '../../src/core/pipeline.js';
+import { errorMessage, WebpigError, type StageContext } from '../../src/index.js';
 
 /**
  * Reads MercadoPago's subscription objects. A notification carries only an id (PROVIDERS.md

@@ -1,8 +1,15 @@
 import { z } from 'zod';
-import type { ColumnConfig } from '../../src/core/config.js';
-import { PermanentError, RetriableError } from '../../src/core/errors.js';
-import { definePipeline, type PipelineDefinition, type StageContext } from '../../src/core/pipeline.js';
-import type { EventRecord, JsonObject, JsonValue } from '../../src/core/types.js';
+import {
+  definePipeline,
+  PermanentError,
+  RetriableError,
+  type ColumnConfig,
+  type EventRecord,
+  type JsonObject,
+  type JsonValue,
+  type PipelineDefinition,
+  type StageContext,
+} from '../../src/index.js';
 import { ActivationError, applyPreapproval, parseSubscriptionReference } from './activation.js';
 import { MercadoPagoApiError, MercadoPagoClient, type Preapproval } from './mercadopago-client.js';
 import { SubscriptionStoreError, type SubscriptionStore } from './subscription-store.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { errorBody, HttpError } from '../../src/server/http-errors.js';
+import { errorBody, HttpError } from '../../src/index.js';
 import { ActivationError, activateFromPreapproval, checkoutReference, isValidId } from './activation.js';
 import { registerCheckoutPage } from './checkout-page.js';
 import { MercadoPagoApiError, type MercadoPagoClient } from './mercadopago-client.js';

@@ -69,3 +69,19 @@ test('the server importing the dashboard fails; the composition above both may i
   assert.match(result.stderr, /src\/server\/app\.ts:1 imports '\.\.\/dashboard\/plugin\.js'.*but server never imports dashboard/);
   assert.doesNotMatch(result.stderr, /src\/service\/app\.ts/);
 });
+
+test('an example reaching past src/index.ts into an internal module fails; the public API is allowed', () => {
+  const root = tree('example-in', {
+    'src/index.ts': "export { HttpError } from './core/http-errors.js';\n",
+    'src/core/http-errors.ts': 'export class HttpError extends Error {}\n',
+    'examples/shop/plugin.ts': "import { HttpError } from '../../src/index.js';\nimport { HttpError as Inner } from '../../src/core/http-errors.js';\nexport const errors = [HttpError, Inner];\n",
+  });
+  const result = runCheck(root);
+  assert.equal(result.status, 1);
+  assert.match(
+    result.stderr,
+    /layer rule broken: examples\/shop\/plugin\.ts:2 imports '\.\.\/\.\.\/src\/core\/http-errors\.js' \(src\/core\/http-errors\.ts\), but examples import only the public API \(src\/index\.ts\)/,
+  );
+  assert.doesNotMatch(result.stderr, /plugin\.ts:1 /);
+  assert.match(result.stderr, /exported from src\/index\.ts/);
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toE164 } from '../../../src/core/phone.js';
+import { toE164 } from '../../../src/index.js';
 import type { ServiceEndpoint } from '../config.js';
 import { callService, type StageIo } from './http.js';
 

@@ -1,8 +1,5 @@
 import type { z } from 'zod';
-import { RetriableError } from '../../../src/core/errors.js';
-import { HttpCallError } from '../../../src/engine/errors.js';
-import type { StageContext } from '../../../src/core/pipeline.js';
-import type { JsonValue } from '../../../src/core/types.js';
+import { HttpCallError, RetriableError, type JsonValue, type StageContext } from '../../../src/index.js';
 import type { ServiceEndpoint } from '../config.js';
 
 /**

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { toE164OrUndefined } from '../../../src/core/phone.js';
-import type { JsonObject } from '../../../src/core/types.js';
+import { toE164OrUndefined, type JsonObject } from '../../../src/index.js';
 import type { ServiceEndpoint } from '../config.js';
 import { callService, type StageIo } from './http.js';
 

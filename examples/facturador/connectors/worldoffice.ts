@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { ServiceEndpoint } from '../config.js';
-import { PermanentError } from '../../../src/core/errors.js';
-import { toE164OrUndefined } from '../../../src/core/phone.js';
+import { PermanentError, toE164OrUndefined } from '../../../src/index.js';
 import { callService, type StageIo } from './http.js';
 
 /**
