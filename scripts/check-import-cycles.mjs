@@ -1,4 +1,4 @@
-// Fails when src/ or examples/ has an import cycle (STYLE.md: no import cycles, checked in CI),
+// Fails when src/ or examples/ has an import cycle (none are allowed; npm test runs this),
 // or when a module in src/ imports a layer above its own (layers point down only, see LAYER_RULES),
 // or when an example reaches past the public API (src/index.ts) into src/.
 // Relative imports only: packages cannot import us back. Type-only imports count too, since a

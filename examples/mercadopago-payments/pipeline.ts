@@ -10,7 +10,7 @@ import { isShopPaymentStatus, type PaymentStore, type ShopPaymentStatus } from '
  * guide's own (at once, +1, +5, +15 min, then failed), the engine's default.
  *
  * It listens to its own source: MercadoPago sends one-off payments to the account's webhook
- * URL and subscriptions to the `notification_url` their preapproval names (PROVIDERS.md §2.1),
+ * URL and subscriptions to the `notification_url` their preapproval names (MercadoPago's webhooks guide),
  * so the two pipelines never compete for a notification.
  */
 export interface MercadopagoPaymentsConfig {

@@ -4,7 +4,7 @@ import { HttpCallError, type StageHttp } from '../../src/index.js';
 /**
  * Reads the current state of a PaymentIntent with the official `stripe` package, so a decision
  * that depends on it (shipping goods) trusts what Stripe says now, not an event that may be old
- * (Stripe does not deliver in order; PROVIDERS.md §1.3). `baseUrl` is https://api.stripe.com in
+ * (Stripe does not deliver in order: docs.stripe.com/webhooks, "Event ordering"). `baseUrl` is https://api.stripe.com in
  * production; the sandbox serves the same API under a path prefix (`…/sandbox/stripe`), which
  * the package cannot express, so its HTTP client gets the prefix added to every path.
  */

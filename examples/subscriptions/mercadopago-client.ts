@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { errorMessage, WebpigError, type StageContext } from '../../src/index.js';
 
 /**
- * Reads MercadoPago's subscription objects. A notification carries only an id (PROVIDERS.md
- * §2.3), so both the webhook pipeline and the return redirect ask the API what is true now:
+ * Reads MercadoPago's subscription objects. A notification carries only an id (src/sources/README.md,
+ * MercadoPago), so both the webhook pipeline and the return redirect ask the API what is true now:
  *   GET /preapproval/{id}, GET /authorized_payments/{id}, GET /v1/payments/{id}
  * The base URL comes from configuration: https://api.mercadopago.com in production, the
  * sandbox (or a test's own server) otherwise.

@@ -57,7 +57,7 @@ export type ActivationOutcome =
   | 'already_cancelled'
   | 'still_pending';
 
-/** MercadoPago's preapproval statuses (PROVIDERS.md §2.4), plus an approved one-off payment. */
+/** MercadoPago's preapproval statuses (MercadoPago's subscriptions FAQ), plus an approved one-off payment. */
 export type ProviderStatus = 'pending' | 'authorized' | 'paused' | 'cancelled' | 'payment_approved';
 
 export interface ProviderUpdate {

@@ -3,7 +3,7 @@ import { fakeInvoice } from './fake-data.js';
 
 /**
  * Realistic ePayco confirmations for the sandbox's invoices: the fields ePayco posts to a
- * confirmation URL (PROVIDERS.md §3), with the customer and product FR360 knows for the
+ * confirmation URL (src/sources/README.md, ePayco), with the customer and product FR360 knows for the
  * invoice, signed with the merchant's P_CUST_ID_CLIENTE and P_KEY.
  */
 

@@ -15,7 +15,7 @@ import { SourceError, type IncomingDelivery, type NormalizedDelivery, type Sourc
  * ePayco confirmations (the server-to-server "URL de confirmación"): `x_*` fields in a
  * form-encoded POST body or in a GET query string. Authenticity is `x_signature` =
  * sha256(p_cust_id_cliente^p_key^x_ref_payco^x_transaction_id^x_amount^x_currency_code), a
- * plain hash (not an HMAC) over the fields exactly as received (see PROVIDERS.md §3).
+ * plain hash (not an HMAC) over the fields exactly as received (see src/sources/README.md, ePayco).
  *
  * The signature does not cover the state or the invoice, so by default every confirmation,
  * whatever state it claims, is checked against ePayco's reference endpoint and the event

@@ -20,7 +20,7 @@ import { SourceError, type IncomingDelivery, type NormalizedDelivery, type Sourc
  * MercadoPago webhooks: a JSON body `{ id, type, action, data: { id }, date_created }` and a
  * `x-signature: ts=…,v1=…` header, an HMAC-SHA256 over the manifest
  * `id:<data.id from the QUERY>;request-id:<x-request-id>;ts:<ts>;` with absent parts removed
- * (PROVIDERS.md §2.2). Only the id, request id and ts are signed — not the body — so the
+ * (src/sources/README.md, MercadoPago). Only the id, request id and ts are signed — not the body — so the
  * body's `data.id` must equal the signed one, and the pipeline's first stage reads the payment
  * (or preapproval…) from the API rather than trusting anything else in the notification.
  *

@@ -1,7 +1,7 @@
 /**
  * The OpenAPI 3.1 description of /api, served at GET /api/openapi.json. Hand-written to
- * mirror docs/api.md; test/server/api-openapi.test.ts checks that every registered /api route
- * is described here, so the two cannot drift apart silently.
+ * mirror docs/api.md; test/server/api-monitoring.test.ts ('the OpenAPI document describes every
+ * /api route…') checks that every registered /api route is described here, so the two cannot drift apart silently.
  */
 
 import { BULK_PATHS, BULK_SCHEMAS } from './openapi-bulk.js';

@@ -88,7 +88,7 @@ function asListedItem(record: JsonObject, topic: string, action: string): Listed
   const id = asText(record.id) ?? '';
   const status = asText(record.status) ?? 'unknown';
   const created = asText(record.date_last_updated) ?? asText(record.date_created) ?? null;
-  // The body a notification about this object carries (PROVIDERS.md §2.1): the pipeline reads
+  // The body a notification about this object carries (MercadoPago's webhooks guide): the pipeline reads
   // `data.id` and fetches the object, as it does for a notification.
   const notification: JsonObject = {
     action,
