@@ -11,8 +11,8 @@ export type {
   RetryPolicy,
   EntityStateMachine,
 } from './core/pipeline.js';
-export { defineConfig } from './core/config.js';
-export type { WebpigConfig, ColumnConfig, FlagConfig } from './core/config.js';
+export { defineConfig } from './config/resolve.js';
+export type { WebpigConfig, ColumnConfig, FlagConfig } from './config/types.js';
 export { WebpigError, ConfigError, PermanentError, RetriableError, LeaseLostError } from './core/errors.js';
 export { HttpCallError, parseRetryAfter } from './engine/errors.js';
 export { toE164, PhoneNumberError, COUNTRY_PLANS, DEFAULT_PHONE_COUNTRY } from './core/phone.js';

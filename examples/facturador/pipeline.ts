@@ -1,5 +1,5 @@
 import { definePipeline, type PipelineDefinition, type StageContext } from '../../src/core/pipeline.js';
-import type { ColumnConfig, FlagConfig } from '../../src/core/config.js';
+import type { ColumnConfig, FlagConfig } from '../../src/index.js';
 import type { EventRecord, JsonObject } from '../../src/core/types.js';
 import { phoneCountryOf, type FacturadorConfig } from './config.js';
 import { sendWhatsApp } from './connectors/callbell.js';

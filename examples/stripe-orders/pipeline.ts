@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ColumnConfig } from '../../src/core/config.js';
+import type { ColumnConfig } from '../../src/index.js';
 import { PermanentError } from '../../src/core/errors.js';
 import { definePipeline, type PipelineDefinition, type StageContext } from '../../src/core/pipeline.js';
 import type { EventRecord, JsonValue } from '../../src/core/types.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ColumnConfig } from '../../src/core/config.js';
+import type { ColumnConfig } from '../../src/index.js';
 import { PermanentError, RetriableError } from '../../src/core/errors.js';
 import { definePipeline, type PipelineDefinition, type StageContext } from '../../src/core/pipeline.js';
 import type { EventRecord, JsonObject, JsonValue } from '../../src/core/types.js';

@@ -1,4 +1,4 @@
-import type { WebpigConfig } from '../core/config.js';
+import type { ResolvedConfig } from '../config/types.js';
 import { ConfigError } from '../core/errors.js';
 
 /**
@@ -17,7 +17,7 @@ export interface CliFormats {
 export const DEFAULT_TIME_ZONE = 'America/Bogota';
 export const DEFAULT_CURRENCY = 'COP';
 
-export function cliFormats(config: WebpigConfig | null): CliFormats {
+export function cliFormats(config: ResolvedConfig | null): CliFormats {
   const timeZone = config?.dashboard?.timeZone ?? DEFAULT_TIME_ZONE;
   const locale = config?.dashboard?.locale === 'en' ? 'en-US' : 'es-CO';
   const defaultCurrency = config?.dashboard?.currency ?? DEFAULT_CURRENCY;

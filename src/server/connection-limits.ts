@@ -1,6 +1,6 @@
 import type { Server, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ServerLimits } from '../core/config.js';
+import type { ServerLimits } from '../config/types.js';
 
 /** Defaults of the `server.*` limits (each documented on ServerLimits in core/config.ts). */
 export const SERVER_LIMIT_DEFAULTS = {

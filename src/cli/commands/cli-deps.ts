@@ -12,7 +12,7 @@
  * (src/cli/errors.ts).
  */
 import { userInfo } from 'node:os';
-import type { WebpigConfig } from '../../core/config.js';
+import type { ResolvedConfig } from '../../config/types.js';
 import type { Store } from '../../store/store.js';
 import { UsageError } from '../errors.js';
 
@@ -21,10 +21,10 @@ export { CliFailure, UsageError } from '../errors.js';
 export interface EngineCliDeps {
   openStore(): Promise<Store>;
   openExistingStore(): Promise<Store>;
-  loadConfig(): Promise<WebpigConfig>;
-  loadConfigForReading(): Promise<WebpigConfig | null>;
+  loadConfig(): Promise<ResolvedConfig>;
+  loadConfigForReading(): Promise<ResolvedConfig | null>;
   /** The full config (sources included), or null without a config file. */
-  loadConfigIfAny?(): Promise<WebpigConfig | null>;
+  loadConfigIfAny?(): Promise<ResolvedConfig | null>;
 }
 
 export function parsePositiveInt(value: string, what: string): number {
