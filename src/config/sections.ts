@@ -41,7 +41,8 @@ export const pipelineSchema = z
   .superRefine((value, ctx) => {
     const shape = pipelineShape.safeParse(value);
     if (!shape.success) {
-      for (const issue of shape.error.issues) ctx.addIssue({ ...issue, input: undefined });
+      // Not continuable: the checks that compare fields (src/config/schema.ts) read the stages.
+      for (const issue of shape.error.issues) ctx.addIssue({ ...issue, input: undefined, continue: false });
       return;
     }
     try {

@@ -59,6 +59,11 @@ describe('the one parse', () => {
     assert.match(message, /flags\.0\.allowed: "finanse" is not a role; .*\(flag "OTHER"\)/);
   });
 
+  it('a pipeline of the wrong shape is named, and the checks that compare fields do not trip over it', () => {
+    const message = messageOf(() => resolveConfig({ sources: [], pipelines: [{ name: 'orders', match: () => true }], flags: [] }, 'webpig.config.ts'));
+    assert.match(message, /pipelines\.0\.stages: /);
+  });
+
   it('returns the resolved slices the areas take: sources with defaults, auth with its roles', () => {
     const config = resolveConfig(
       { sources: [{ name: 'stripe', kind: 'stripe', secrets: ['whsec_x'] }], pipelines: [], auth: { roles: { admin: { members: ['Ana@Example.com'] } } } },
