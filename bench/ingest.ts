@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { installErrorHandler } from '../src/server/http-errors.js';
+import { parseSourceConfigs } from '../src/config/resolve.js';
 import { ingestPlugin } from '../src/server/ingest/plugin.js';
 import { signCustom } from '../src/sources/signing.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -82,7 +83,7 @@ async function serveWebpig(dbFile: string, windowMs: number): Promise<void> {
   installErrorHandler(app);
   await app.register(ingestPlugin, {
     store,
-    sources: [
+    sources: parseSourceConfigs([
       {
         name: SOURCE,
         kind: 'custom',
@@ -90,7 +91,7 @@ async function serveWebpig(dbFile: string, windowMs: number): Promise<void> {
         timestampHeader: TIMESTAMP_HEADER,
         paths: { eventId: 'id', entityKey: 'order.id', type: 'type', occurredAt: 'occurred_at', transactionStatus: 'order.status' },
       },
-    ],
+    ]),
     groupCommit: { windowMs },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

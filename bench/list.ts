@@ -18,7 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import type { WebpigConfig } from '../src/core/config.js';
+import type { WebpigConfig } from '../src/config/types.js';
 import { buildServer } from '../src/service/app.js';
 import { createApiToken } from '../src/server/auth/tokens.js';
 import { eventFilterSql as postgresFilterSql } from '../src/store/postgres/events.js';

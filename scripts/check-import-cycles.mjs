@@ -48,14 +48,19 @@ for (const file of files) {
 }
 
 /**
- * Layers point down only: core < store, sources < engine < server, dashboard < service (the
- * composition: the HTTP app and start-up) < demo < cli (`webpig demo` runs the demo). Each rule
- * says what one folder of src/ may not import; a shared piece moves down (into core), the
- * composition moves up (into service).
+ * Layers point down only: core < store, sources < config (the config's schema and its one parse)
+ * < engine < server, dashboard < service (the composition: the HTTP app and start-up) < demo < cli
+ * (`webpig demo` runs the demo). Each rule says what one folder of src/ may not import; a shared
+ * piece moves down (into core), the composition moves up (into service).
  */
-const ABOVE_STORE = ['engine', 'server', 'dashboard', 'service', 'cli', 'demo'];
+const ABOVE_STORE = ['config', 'engine', 'server', 'dashboard', 'service', 'cli', 'demo'];
 const LAYER_RULES = [
   { layer: 'core', allows: (to) => to === 'core', rule: 'core imports only core' },
+  {
+    layer: 'config',
+    allows: (to) => !ABOVE_STORE.slice(1).includes(to),
+    rule: 'config never imports engine, server, dashboard, service, cli, demo (areas receive their slice of the resolved config)',
+  },
   { layer: 'store', allows: (to) => !ABOVE_STORE.includes(to), rule: `store never imports ${ABOVE_STORE.join(', ')}` },
   { layer: 'sources', allows: (to) => !ABOVE_STORE.includes(to), rule: `sources never import ${ABOVE_STORE.join(', ')}` },
   {

@@ -11,8 +11,8 @@ export type {
   RetryPolicy,
   EntityStateMachine,
 } from './core/pipeline.js';
-export { defineConfig } from './core/config.js';
-export type { WebpigConfig, ColumnConfig, FlagConfig } from './core/config.js';
+export { defineConfig } from './config/resolve.js';
+export type { WebpigConfig, ColumnConfig, FlagConfig } from './config/types.js';
 export { WebpigError, ConfigError, PermanentError, RetriableError, LeaseLostError, errorMessage } from './core/errors.js';
 // Error replies for routes an app adds beside webpig's (examples/subscriptions/web-plugin.ts).
 export { errorBody, HttpError } from './core/http-errors.js';

@@ -22,7 +22,8 @@ import PgBoss from 'pg-boss';
 import { installErrorHandler } from '../../src/server/http-errors.js';
 import { ingestPlugin } from '../../src/server/ingest/plugin.js';
 import { createSourceAdapter } from '../../src/sources/adapters.js';
-import { parseSourceConfigs, type SourceConfig } from '../../src/sources/config.js';
+import { parseSourceConfigs } from '../../src/config/resolve.js';
+import type { SourceConfig } from '../../src/sources/config.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -85,7 +86,7 @@ async function serveWebpig(store: Store): Promise<void> {
   await store.migrate();
   const app = Fastify({ logger: false });
   installErrorHandler(app);
-  await app.register(ingestPlugin, { store, sources: [sourceConfig] });
+  await app.register(ingestPlugin, { store, sources: parseSourceConfigs([sourceConfig]) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');

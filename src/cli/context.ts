@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { WebpigConfig } from '../core/config.js';
+import type { ResolvedConfig } from '../config/types.js';
 import { ConfigError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
-import { findConfigFile, importConfigFile, resolveDatabaseUrl, withEnvironmentSources } from '../config/load-config.js';
-import { validateConfig } from '../config/schema.js';
+import { configOrigin, findConfigFile, importConfigFile, resolveDatabaseUrl } from '../config/load-config.js';
+import { resolveConfig } from '../config/resolve.js';
 import { openStore, redactDatabaseUrl } from '../store/open.js';
 import { sqliteFilename } from '../store/sqlite/connection.js';
 import { CliFailure } from './errors.js';
@@ -14,17 +14,17 @@ import { CliFailure } from './errors.js';
  * touches a database and `webpig migrate` works without a config file.
  */
 export interface CliDeps {
-  /** The validated config; ConfigError when there is no config file. */
-  loadConfig(): Promise<WebpigConfig>;
-  /** The validated config, or null when the working directory has none. */
-  loadConfigIfAny(): Promise<WebpigConfig | null>;
+  /** The config, parsed and resolved once (sources from the file and the WEBPIG_* variables); ConfigError when there is no config file. */
+  loadConfig(): Promise<ResolvedConfig>;
+  /** The same, or null when the working directory has none. */
+  loadConfigIfAny(): Promise<ResolvedConfig | null>;
   /**
    * The config for commands that only read or administer stored data (events, flags, tokens,
    * purge): its webhook sources are left out, so their secrets need not be set in an
    * operator's shell. Null when the working directory has none.
    */
-  loadConfigForReading(): Promise<WebpigConfig | null>;
-  /** Flag, then $WEBPIG_DATABASE_URL, then the config's `database`, then sqlite:./webpig.db. */
+  loadConfigForReading(): Promise<ResolvedConfig | null>;
+  /** The --db flag, then $WEBPIG_DATABASE_URL, then the config's `database`, then sqlite:./webpig.db. */
   databaseUrl(): Promise<string>;
   /** Opens the store and applies pending migrations (creating a SQLite file if needed). The caller closes it. */
   openStore(): Promise<Store>;
@@ -40,7 +40,7 @@ export interface GlobalOptions {
 }
 
 export function createCliDeps(getOptions: () => GlobalOptions, env: NodeJS.ProcessEnv = process.env): CliDeps {
-  // The file is imported once; the full and the reading config are two validations of it.
+  // The file is imported once; the full and the reading config are each resolved once from it.
   let exportedPromise: Promise<{ file: string; exported: unknown } | null> | undefined;
   const importConfig = () => {
     exportedPromise ??= (async () => {
@@ -49,21 +49,18 @@ export function createCliDeps(getOptions: () => GlobalOptions, env: NodeJS.Proce
     })();
     return exportedPromise;
   };
-  let fullPromise: Promise<WebpigConfig | null> | undefined;
-  const loadConfigIfAny = (): Promise<WebpigConfig | null> => {
+  let fullPromise: Promise<ResolvedConfig | null> | undefined;
+  const loadConfigIfAny = (): Promise<ResolvedConfig | null> => {
     fullPromise ??= importConfig().then((found) =>
-      found ? withEnvironmentSources(validateConfig(found.exported, path.basename(found.file)), env) : null,
+      found ? resolveConfig(found.exported, configOrigin(found.file), { env, sources: 'file-and-environment' }) : null,
     );
     return fullPromise;
   };
-  let readingPromise: Promise<WebpigConfig | null> | undefined;
-  const loadConfigForReading = (): Promise<WebpigConfig | null> => {
-    readingPromise ??= importConfig().then((found) => {
-      if (!found) return null;
-      const exported = found.exported;
-      const withoutSources = exported && typeof exported === 'object' ? { ...exported, sources: [] } : exported;
-      return validateConfig(withoutSources, path.basename(found.file));
-    });
+  let readingPromise: Promise<ResolvedConfig | null> | undefined;
+  const loadConfigForReading = (): Promise<ResolvedConfig | null> => {
+    readingPromise ??= importConfig().then((found) =>
+      found ? resolveConfig(found.exported, configOrigin(found.file), { env, sources: 'none' }) : null,
+    );
     return readingPromise;
   };
   const open = async (mustExist: boolean): Promise<Store> => {

@@ -1,5 +1,4 @@
-import type { WebpigConfig } from '../core/config.js';
-import { ConfigError } from '../core/errors.js';
+import type { ResolvedConfig } from '../config/types.js';
 
 /**
  * How the CLI shows times and money to people: in the config's `dashboard.timeZone`
@@ -17,19 +16,15 @@ export interface CliFormats {
 export const DEFAULT_TIME_ZONE = 'America/Bogota';
 export const DEFAULT_CURRENCY = 'COP';
 
-export function cliFormats(config: WebpigConfig | null): CliFormats {
+export function cliFormats(config: ResolvedConfig | null): CliFormats {
   const timeZone = config?.dashboard?.timeZone ?? DEFAULT_TIME_ZONE;
   const locale = config?.dashboard?.locale === 'en' ? 'en-US' : 'es-CO';
   const defaultCurrency = config?.dashboard?.currency ?? DEFAULT_CURRENCY;
-  let parts: Intl.DateTimeFormat;
-  try {
-    parts = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'longOffset',
-    });
-  } catch (err) {
-    throw new ConfigError(`dashboard.timeZone: "${timeZone}" is not an IANA time zone (e.g. America/Bogota)`, { cause: err });
-  }
+  // The time zone was checked with the config's one parse (src/config/sections.ts).
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'longOffset',
+  });
   const moneyFormats = new Map<string, Intl.NumberFormat>();
   const moneyFormat = (currency: string): Intl.NumberFormat => {
     let format = moneyFormats.get(currency);

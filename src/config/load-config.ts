@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, errorMessage } from '../core/errors.js';
-import type { WebpigConfig } from '../core/config.js';
-import { sourcesFromEnv } from '../sources/env.js';
-import { unsetEnvironmentVariables, validateConfig } from './schema.js';
+import { unsetEnvironmentVariables } from './issues.js';
+import { resolveConfig } from './resolve.js';
+import type { ResolvedConfig } from './types.js';
 
 export const CONFIG_FILE_NAMES = ['webpig.config.ts', 'webpig.config.mts', 'webpig.config.js', 'webpig.config.mjs'];
 export const DEFAULT_DATABASE_URL = 'sqlite:./webpig.db';
@@ -45,17 +45,23 @@ function registerTypeScriptLoader(): Promise<void> {
 }
 
 /**
- * Imports and validates a config file. TypeScript files are loaded through tsx, so users need
- * no build step for their config, in CommonJS and ESM projects alike. The documented WEBPIG_*
- * secret variables then add their sources (see `withEnvironmentSources`). A file is imported
- * once per process (Node caches modules by path).
+ * Imports a config file and resolves it (`resolveConfig`), with the sources the documented
+ * WEBPIG_* secret variables define added where the file has none of that name. TypeScript files
+ * are loaded through tsx, so users need no build step for their config, in CommonJS and ESM
+ * projects alike. A file is imported once per process (Node caches modules by path).
  */
-export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<WebpigConfig> {
+export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedConfig> {
   const exported = await importConfigFile(file);
-  // The config reads process.env itself; name the variables it reads that are unset, for the
-  // message about an `undefined` value.
-  const origin = { name: path.basename(file), unsetVariables: unsetEnvironmentVariables(readFileSync(file, 'utf8'), process.env) };
-  return withEnvironmentSources(validateConfig(exported, origin), env);
+  return resolveConfig(exported, configOrigin(file), { env, sources: 'file-and-environment' });
+}
+
+/**
+ * Where a config came from, for its messages: the file's name, and the variables it reads
+ * (`process.env.X`) that are unset, for the message about an `undefined` value. The file reads
+ * this process's environment itself, whatever `env` the caller resolves with.
+ */
+export function configOrigin(file: string): { name: string; unsetVariables: string[] } {
+  return { name: path.basename(file), unsetVariables: unsetEnvironmentVariables(readFileSync(file, 'utf8'), process.env) };
 }
 
 /**
@@ -86,18 +92,7 @@ export async function importConfigFile(file: string): Promise<unknown> {
   return exported;
 }
 
-/**
- * Adds the sources that `WEBPIG_STRIPE_WEBHOOK_SECRET`, `WEBPIG_MERCADOPAGO_WEBHOOK_SECRET` and
- * `WEBPIG_EPAYCO_CUSTOMER_ID` + `WEBPIG_EPAYCO_P_KEY` define (named stripe, mercadopago,
- * epayco), except where the config already has a source of that name: what the file says wins.
- */
-export function withEnvironmentSources(config: WebpigConfig, env: NodeJS.ProcessEnv): WebpigConfig {
-  const configured = new Set(config.sources.map((source) => source.name));
-  const added = sourcesFromEnv(env).filter((source) => !configured.has(source.name));
-  return added.length === 0 ? config : { ...config, sources: [...config.sources, ...added] };
-}
-
-/** The database URL: flag, then $WEBPIG_DATABASE_URL, then the config, then the default. */
-export function resolveDatabaseUrl(options: { flag?: string; env?: NodeJS.ProcessEnv; config?: WebpigConfig | null }): string {
+/** The database URL: the --db flag, then $WEBPIG_DATABASE_URL, then the config's `database`, then the default. */
+export function resolveDatabaseUrl(options: { flag?: string; env?: NodeJS.ProcessEnv; config?: { database?: string } | null }): string {
   return options.flag ?? options.env?.WEBPIG_DATABASE_URL ?? options.config?.database ?? DEFAULT_DATABASE_URL;
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 
 /**
- * The shape of the sign-in, roles and API-token configuration (`auth` in webpig.config.ts).
- * It lives in core because `WebpigConfig` names it; the server resolves it once at start
- * (`parseAuthConfig` in src/server/auth/config.ts), with messages that name the field at fault.
+ * The shape of the sign-in, roles and API-token configuration (`auth` in webpig.config.ts), and
+ * of what the server receives once it is resolved. It lives in core because the server and the
+ * config both read it; it is parsed once, at start, with the whole config (src/config/), whose
+ * messages name the field at fault.
  */
 
 /** What an API token or a role may do. `admin` includes every other scope. */
@@ -45,25 +46,71 @@ const oidcSchema = z.object({
   scope: z.string().default('openid email profile'),
 });
 
-export const authConfigSchema = z.object({
-  oidc: oidcSchema.optional(),
-  /**
-   * E-mail domains allowed to sign in, e.g. ["sentiretaller.com"]. People named in a role's
-   * members may sign in whatever their domain. (Default: none)
-   */
-  allowedDomains: z.array(z.string().min(1)).default([]),
-  /** Role name → its members and scopes. */
-  roles: z.record(z.string().min(1), roleSchema).default({}),
-  /** Role of a signed-in person who is in no role; null refuses them. (Default: "viewer") */
-  defaultRole: z.string().min(1).nullable().default('viewer'),
-  /** (Default: 12 hours) */
-  sessionTtlMs: z.number().int().positive().default(12 * 60 * 60 * 1000),
-  /**
-   * The demo's development sign-in (`POST /auth/dev-login`). Honoured only when the server
-   * runs in demo mode; in production the route does not exist whatever this says. (Default: false)
-   */
-  devLogin: z.boolean().default(false),
-});
+export const authConfigSchema = z
+  .object({
+    oidc: oidcSchema.optional(),
+    /**
+     * E-mail domains allowed to sign in, e.g. ["sentiretaller.com"]. People named in a role's
+     * members may sign in whatever their domain. (Default: none)
+     */
+    allowedDomains: z.array(z.string().min(1)).default([]),
+    /** Role name → its members and scopes. */
+    roles: z.record(z.string().min(1), roleSchema).default({}),
+    /** Role of a signed-in person who is in no role; null refuses them. (Default: "viewer") */
+    defaultRole: z.string().min(1).nullable().default('viewer'),
+    /** (Default: 12 hours) */
+    sessionTtlMs: z.number().int().positive().default(12 * 60 * 60 * 1000),
+    /**
+     * The demo's development sign-in (`POST /auth/dev-login`). Honoured only when the server
+     * runs in demo mode; in production the route does not exist whatever this says. (Default: false)
+     */
+    devLogin: z.boolean().default(false),
+  })
+  .superRefine((auth, ctx) => {
+    const roles = new Set(['admin', 'operator', 'viewer', ...Object.keys(auth.roles)]);
+    for (const [name, role] of Object.entries(auth.roles)) {
+      if (role.scopes === undefined && DEFAULT_ROLE_SCOPES[name] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['roles', name, 'scopes'],
+          message: `a role other than admin, operator or viewer must list its scopes (e.g. scopes: ['events:read'])`,
+        });
+      }
+    }
+    if (auth.defaultRole !== null && !roles.has(auth.defaultRole)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultRole'],
+        message: `"${auth.defaultRole}" is not a configured role; the roles are ${[...roles].join(', ')}`,
+      });
+    }
+  });
 
-/** What webpig.config.ts writes under `auth` (before defaults; see `parseAuthConfig`). */
+/** What webpig.config.ts writes under `auth` (before defaults). */
 export type AuthConfig = z.input<typeof authConfigSchema>;
+
+export interface ResolvedRole {
+  members: string[];
+  scopes: ApiScope[];
+}
+
+export interface ResolvedOidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUrl: string | null;
+  scope: string;
+}
+
+/**
+ * `auth` resolved (src/config/auth.ts): defaults applied, the three built-in roles present,
+ * members and domains lower-cased, the OIDC client secret read. What the server receives.
+ */
+export interface ResolvedAuthConfig {
+  oidc: ResolvedOidcConfig | null;
+  allowedDomains: string[];
+  roles: Record<string, ResolvedRole>;
+  defaultRole: string | null;
+  sessionTtlMs: number;
+  devLogin: boolean;
+}

@@ -2,8 +2,8 @@ import { z } from 'zod';
 
 /**
  * The shape of the configuration of the places webhooks come from. One entry per
- * `POST /webhooks/<name>`. It lives in core because `WebpigConfig` names it; it is validated
- * once, at start, by `parseSourceConfigs` (src/sources/config.ts), whose messages name the field.
+ * `POST /webhooks/<name>`. It lives in core because the sources' adapters read its types; it is
+ * parsed once, at start, with the whole config (src/config/), whose messages name the field.
  *
  * Secrets are lists: the first is the current one, the others are still accepted while a
  * secret is being rotated (a provider signs with the new one before you retire the old one).
@@ -43,7 +43,7 @@ export const epaycoSourceSchema = z.object({
       z.literal(false),
       z.object({
         /** (Default: https://secure.epayco.co) */
-        baseUrl: z.url().default(EPAYCO_VALIDATION_URL),
+        baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL (WEBPIG_EPAYCO_VALIDATION sets it too)' }).default(EPAYCO_VALIDATION_URL),
         /** (Default: 5000) */
         timeoutMs: z.number().int().positive().default(5000),
       }),
@@ -78,6 +78,9 @@ export const mercadopagoSourceSchema = z.object({
       apiBaseUrl: z.url().default('https://api.mercadopago.com'),
     })
     .optional(),
+}).refine((source) => source.secrets.length > 0 || source.verifyByFetching !== undefined, {
+  path: ['secrets'],
+  message: 'a MercadoPago source needs a secret unless verifyByFetching is set',
 });
 
 export const stripeSourceSchema = z.object({

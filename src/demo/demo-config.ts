@@ -5,7 +5,7 @@ import type { FacturadorStore } from '../../examples/facturador/payments.js';
 import { STRIPE_ORDERS_COLUMNS, stripeOrdersPipeline } from '../../examples/stripe-orders/index.js';
 import { SUBSCRIPTIONS_COLUMNS, subscriptionsPipeline, type SubscriptionStore } from '../../examples/subscriptions/index.js';
 import { MERCADOPAGO_PAYMENTS_COLUMNS, mercadopagoPaymentsPipeline, type PaymentStore } from '../../examples/mercadopago-payments/index.js';
-import type { ColumnConfig, WebpigConfig } from '../core/config.js';
+import type { ColumnConfig, WebpigConfig } from '../config/types.js';
 import type { Store } from '../store/store.js';
 import { sourcesFromEnv } from '../sources/env.js';
 import type { SourceConfig } from '../sources/config.js';

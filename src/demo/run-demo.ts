@@ -3,6 +3,7 @@ import path from 'node:path';
 import { sandboxPlugin } from '../sandbox/plugin.js';
 import { SandboxStore, sandboxDbPathFor } from '../sandbox/sandbox-store.js';
 import { startTraffic, type StopTraffic } from '../sandbox/traffic.js';
+import { resolveConfig } from '../config/resolve.js';
 import { openStore } from '../store/open.js';
 import { startService, type RunningService } from '../service/start.js';
 import { seedDemoStock, ShopBackend, shopServicePlugin } from '../../examples/stripe-orders/index.js';
@@ -87,7 +88,8 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   seedDemoStock(shop);
   const subscriptions = new SubscriptionStore(`${dbFile}.subscriptions.db`);
   const payments = new PaymentStore(`${dbFile}.shop-payments.db`);
-  const config = demoConfig(baseUrl, sources, { alerts: store, subscriptions, payments });
+  // Parsed once, here at the top, like a user's config; the service gets it resolved.
+  const config = resolveConfig(demoConfig(baseUrl, sources, { alerts: store, subscriptions, payments }), 'the demo config', { env: options.env });
   let service: RunningService;
   try {
     service = await startService({

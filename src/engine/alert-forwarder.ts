@@ -13,7 +13,7 @@
 import { createHmac } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { loggerOptions } from '../core/logging.js';
-import type { WebpigConfig } from '../core/config.js';
+import type { ResolvedConfig } from '../config/types.js';
 import type { AlertToForward, Store } from '../store/store.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -87,7 +87,7 @@ export function alertPayload(alert: AlertToForward): string {
 /** The forwarder `alerts` in the config asks for, or null when it names no webhook. */
 export function alertForwarderFromConfig(
   store: Store,
-  alerts: WebpigConfig['alerts'],
+  alerts: ResolvedConfig['alerts'],
   logger?: Logger,
   metrics?: WorkerMetrics,
 ): AlertForwarder | null {

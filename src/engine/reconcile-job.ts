@@ -6,7 +6,7 @@
  * several workers run it, a worker skips a source another one started recently.
  */
 import type { Logger } from 'pino';
-import type { ReconcileSettings } from '../core/config.js';
+import type { ReconcileSettings } from '../config/types.js';
 import { parseDuration } from '../core/duration.js';
 import { errorMessage } from '../core/errors.js';
 import type { SourceKind } from '../sources/config.js';

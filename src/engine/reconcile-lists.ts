@@ -4,7 +4,7 @@
  * demo records its sandbox, so `webpig reconcile --db` run on its own finds it), then the
  * provider's own API with the credential from the environment.
  */
-import type { ReconcileSettings } from '../core/config.js';
+import type { ReconcileSettings } from '../config/types.js';
 import { ConfigError } from '../core/errors.js';
 import type { SourceKind } from '../sources/config.js';
 import type { ProviderList } from '../sources/listing/provider-list.js';

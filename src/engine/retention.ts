@@ -8,10 +8,10 @@
  * processing events and the audit log are never deleted, whatever the config says.
  */
 import type { Logger } from 'pino';
-import type { WebpigConfig } from '../core/config.js';
+import type { ResolvedConfig } from '../config/types.js';
 import type { PurgeKind, Store } from '../store/store.js';
 
-export type RetentionPolicy = NonNullable<WebpigConfig['retention']>;
+export type RetentionPolicy = NonNullable<ResolvedConfig['retention']>;
 
 /** Rows of each kind, for the kinds the policy names (a kind it does not name is kept). */
 export type RetentionCounts = Partial<Record<PurgeKind, number>>;

@@ -1,8 +1,8 @@
 import type { Server, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ServerLimits } from '../core/config.js';
+import type { ServerLimits } from '../config/types.js';
 
-/** Defaults of the `server.*` limits (each documented on ServerLimits in core/config.ts). */
+/** Defaults of the `server.*` limits (each documented in src/config/sections.ts, serverLimitsShape). */
 export const SERVER_LIMIT_DEFAULTS = {
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { WebpigConfig } from '../core/config.js';
+import { resolveConfig } from '../config/resolve.js';
+import type { ResolvedConfig, WebpigConfig } from '../config/types.js';
 import { loggerOptions } from '../core/logging.js';
 import type { Store } from '../store/store.js';
 import { dashboardPlugin } from '../dashboard/plugin.js';
@@ -13,6 +14,7 @@ import { registerQueueGauges } from '../server/queue-metrics.js';
 
 export interface BuildServerOptions {
   store: Store;
+  /** The config as written (`defineConfig({...})`): parsed and resolved here, once. */
   config: WebpigConfig;
   /** 'demo' enables the development sign-in; nothing else differs. (Default: 'production') */
   mode?: 'production' | 'demo';
@@ -30,11 +32,27 @@ export interface BuildServerOptions {
   now?: () => Date;
 }
 
+/** What `composeServer` takes: the options of `buildServer`, with the config already resolved. */
+export interface ComposeServerOptions extends Omit<BuildServerOptions, 'config'> {
+  config: ResolvedConfig;
+}
+
+/**
+ * The HTTP server, for a config as written (the public API): the config is parsed and resolved
+ * here (`resolveConfig`, reading process.env for the OIDC client secret), then `composeServer`.
+ * A bad config throws one ConfigError naming every field at fault.
+ */
+export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
+  const config = resolveConfig(options.config, 'the config given to buildServer', { env: process.env });
+  return composeServer({ ...options, config });
+}
+
 /**
  * The HTTP server: webhook ingestion, the JSON API and sign-in, the dashboard, /metrics. It is
  * composition, above the server and the dashboard it puts together, so neither imports the other.
+ * Each part receives its slice of the resolved config and checks nothing again.
  */
-export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
+export async function composeServer(options: ComposeServerOptions): Promise<FastifyInstance> {
   const { store, config } = options;
   // Secrets and personal data never reach the log: see src/core/logging.ts.
   const level = options.logger === false || options.logger === true || options.logger === undefined ? 'info' : options.logger.level;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { WebpigConfig } from '../core/config.js';
+import type { ResolvedConfig } from '../config/types.js';
 import { loggerOptions } from '../core/logging.js';
 import { alertForwarderFromConfig, type AlertForwarder } from '../engine/alert-forwarder.js';
 import { startAlertConditionChecks, type AlertConditionChecks } from '../engine/alert-conditions.js';
@@ -16,7 +16,7 @@ import { serveWorkerMetrics, type WorkerMetricsServer } from './worker-metrics-s
  * Creates the config's flags that do not exist yet (with their default), so a stage's flag
  * reads a stored value in every worker. For `webpig start`, `serve`, `worker` and `flags`.
  */
-export async function ensureConfigFlags(store: Store, config: WebpigConfig): Promise<void> {
+export async function ensureConfigFlags(store: Store, config: ResolvedConfig): Promise<void> {
   const flags = (config.flags ?? []).map((f) => ({ key: f.key, description: f.description, defaultValue: f.default ?? true }));
   if (flags.length > 0) await store.ensureFlags(flags, new Date());
 }
@@ -37,7 +37,8 @@ export interface RunningService {
 
 export interface ServiceOptions {
   store: Store;
-  config: WebpigConfig;
+  /** Parsed and resolved once by the caller (`resolveConfig`, `loadConfigFile`); each part gets its slice. */
+  config: ResolvedConfig;
   http: boolean;
   worker: boolean;
   mode?: 'production' | 'demo';
@@ -69,8 +70,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let url: string | null = null;
   if (options.http) {
     // Loaded only here: `webpig worker` (no HTTP) does not need the server's modules.
-    const { buildServer } = await import('./app.js');
-    app = await buildServer({
+    const { composeServer } = await import('./app.js');
+    app = await composeServer({
       store, config, mode: options.mode, logger: { level }, extraPlugins: options.extraPlugins, metricsRegistry: registry, metricsToken,
     });
     url = await app.listen({ port: options.port ?? config.server?.port ?? 3000, host: options.host ?? config.server?.host ?? '127.0.0.1' });

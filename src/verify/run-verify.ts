@@ -5,7 +5,7 @@
  * them, drains what is left with a worker that is not killed, and then asks each stage's own
  * look-up (`countEffects`, else `reconcile`) whether every effect happened exactly once.
  */
-import type { WebpigConfig } from '../core/config.js';
+import type { ResolvedConfig } from '../config/types.js';
 import type { EventStatus } from '../core/types.js';
 import type { SignedDelivery } from '../sources/signing.js';
 import { openStore } from '../store/open.js';
@@ -24,7 +24,7 @@ export interface WorkerExit {
 }
 
 export interface VerifyOptions {
-  config: WebpigConfig;
+  config: ResolvedConfig;
   /** The scratch database (every store URL works; the CLI makes a temporary SQLite file). */
   databaseUrl: string;
   delivery: (index: number) => VerifyDelivery | Promise<VerifyDelivery>;
@@ -68,7 +68,7 @@ async function sendDeliveries(options: VerifyOptions, url: string): Promise<numb
 }
 
 /** Failpoints one event passes through: four per stage and the finish. */
-function failpointsPerEvent(config: WebpigConfig): number {
+function failpointsPerEvent(config: ResolvedConfig): number {
   const stages = Math.max(1, ...config.pipelines.map((p) => p.stages.length));
   return stages * 4 + 1;
 }

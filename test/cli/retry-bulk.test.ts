@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
-import type { WebpigConfig } from '../../src/core/config.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import type { ResolvedConfig } from '../../src/config/types.js';
 import { definePipeline } from '../../src/core/pipeline.js';
 import { PermanentError } from '../../src/core/errors.js';
 import { register as registerRetry } from '../../src/cli/commands/retry.js';
@@ -49,7 +50,7 @@ describe('webpig retry with a filter (bulk)', () => {
     await store.migrate();
     return store;
   };
-  const config = async (): Promise<WebpigConfig> => ({ sources: [], pipelines: [pipeline], dashboard: { timeZone: 'America/Bogota' } });
+  const config = async (): Promise<ResolvedConfig> => resolveConfig({ sources: [], pipelines: [pipeline], dashboard: { timeZone: 'America/Bogota' } }, 'test');
   const deps: EngineCliDeps = { openStore, openExistingStore: openStore, loadConfig: config, loadConfigForReading: config };
   const ids = { invoice500: 0, invoice500Old: 0, invoice404: 0, crm500: 0 };
 

@@ -10,14 +10,15 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../../src/core/errors.js';
 import { loadConfigFile } from '../../src/config/load-config.js';
-import { unsetEnvironmentVariables, validateConfig } from '../../src/config/schema.js';
+import { unsetEnvironmentVariables } from '../../src/config/issues.js';
+import { resolveConfig } from '../../src/config/resolve.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'webpig-config-errors-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function messageOf(candidate: unknown): string {
   try {
-    validateConfig(candidate, 'webpig.config.ts');
+    resolveConfig(candidate, 'webpig.config.ts');
   } catch (err) {
     assert.ok(err instanceof ConfigError, 'a ConfigError');
     assert.equal(err.code, 'CONFIG_INVALID');
@@ -88,15 +89,15 @@ describe("a flag's allowed list", () => {
 
   it('accepts configured and built-in roles, e-mail addresses and token:<name>', () => {
     const allowed = ['admin', 'operator', 'support', 'luis@example.com', 'token:erp-bot'];
-    const config = validateConfig({ ...base, flags: [{ key: 'DIAN_ENABLED', description: 'd', allowed }] }, 'webpig.config.ts');
+    const config = resolveConfig({ ...base, flags: [{ key: 'DIAN_ENABLED', description: 'd', allowed }] }, 'webpig.config.ts');
     assert.deepEqual(config.flags?.[0]?.allowed, allowed);
   });
 });
 
 describe('a column label', () => {
   it('is a text or texts by language; anything else names the field and shows the two shapes', () => {
-    assert.doesNotThrow(() => validateConfig({ sources: [], pipelines: [], columns: [{ key: 'order', label: { es: 'Pedido', en: 'Order' } }] }, 'webpig.config.ts'));
-    assert.doesNotThrow(() => validateConfig({ sources: [], pipelines: [], columns: [{ key: 'order', label: 'Pedido' }] }, 'webpig.config.ts'));
+    assert.doesNotThrow(() => resolveConfig({ sources: [], pipelines: [], columns: [{ key: 'order', label: { es: 'Pedido', en: 'Order' } }] }, 'webpig.config.ts'));
+    assert.doesNotThrow(() => resolveConfig({ sources: [], pipelines: [], columns: [{ key: 'order', label: 'Pedido' }] }, 'webpig.config.ts'));
     assert.match(messageOf({ sources: [], pipelines: [], columns: [{ key: 'order', label: { fr: 'Commande' } }] }), /columns\.0\.label: .*give a text, or \{ es: "texto", en: "text" \}/);
     assert.match(messageOf({ sources: [], pipelines: [], columns: [{ key: 'order', label: {} }] }), /columns\.0\.label: give a text, or \{ es: "texto", en: "text" \}/);
   });

@@ -33,11 +33,11 @@ const script = `
 const { loadConfigFile } = await import(${JSON.stringify(pathToFileURL(dist('config/load-config.js')).href)});
 const config = await loadConfigFile(process.argv[1], {});
 // After the config, as \`webpig start\` does: the server's modules are loaded only then.
-const { buildServer } = await import(${JSON.stringify(pathToFileURL(dist('service/app.js')).href)});
+const { composeServer } = await import(${JSON.stringify(pathToFileURL(dist('service/app.js')).href)});
 const { openStore } = await import(${JSON.stringify(pathToFileURL(dist('store/open.js')).href)});
 const store = await openStore('sqlite::memory:');
 await store.migrate();
-const app = await buildServer({ store, config, logger: false });
+const app = await composeServer({ store, config, logger: false });
 const reply = await app.inject({ method: 'GET', url: '/healthz' });
 console.log(JSON.stringify({ stage: config.pipelines[0].stages[0].name, healthz: reply.statusCode }));
 await app.close();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../../src/core/errors.js';
 import { findConfigFile, loadConfigFile, resolveDatabaseUrl } from '../../src/config/load-config.js';
-import { validateConfig } from '../../src/config/schema.js';
+import { resolveConfig } from '../../src/config/resolve.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'webpig-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,7 +23,7 @@ export default {
 `;
 
 function rejects(candidate: unknown, pattern: RegExp): void {
-  assert.throws(() => validateConfig(candidate, 'webpig.config.ts'), (err: unknown) => {
+  assert.throws(() => resolveConfig(candidate, 'webpig.config.ts'), (err: unknown) => {
     assert.ok(err instanceof ConfigError, 'a ConfigError');
     assert.match(err.message, pattern);
     return true;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { parseAuthConfig } from '../../src/server/auth/config.js';
+import { parseAuthConfig } from '../../src/config/auth.js';
 import { createLoginLink } from '../../src/server/auth/login-links.js';
 import {
   browserSkip,

@@ -1,4 +1,4 @@
-import type { ColumnConfig, FlagConfig } from '../../src/core/config.js';
+import type { ColumnConfig, FlagConfig } from '../../src/config/types.js';
 import { definePipeline, type PipelineDefinition } from '../../src/core/pipeline.js';
 import type { ErrorInfo, EventRecord, IgnoreReason, SkipReason } from '../../src/core/types.js';
 import type { SourceConfig } from '../../src/sources/config.js';

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
-import type { WebpigConfig } from '../../src/core/config.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import type { ResolvedConfig } from '../../src/config/types.js';
 import { definePipeline } from '../../src/core/pipeline.js';
 import { PermanentError, RetriableError } from '../../src/core/errors.js';
 import { register as registerEvents } from '../../src/cli/commands/events.js';
@@ -51,8 +52,8 @@ describe('engine CLI commands', () => {
   const deps: EngineCliDeps = {
     openStore,
     openExistingStore: openStore,
-    loadConfig: async (): Promise<WebpigConfig> => ({ sources: [], pipelines: [pipeline] }),
-    loadConfigForReading: async (): Promise<WebpigConfig> => ({ sources: [], pipelines: [pipeline] }),
+    loadConfig: async (): Promise<ResolvedConfig> => resolveConfig({ sources: [], pipelines: [pipeline] }, 'test'),
+    loadConfigForReading: async (): Promise<ResolvedConfig> => resolveConfig({ sources: [], pipelines: [pipeline] }, 'test'),
   };
   let deadId = 0;
 

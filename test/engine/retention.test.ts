@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { validateConfig } from '../../src/config/schema.js';
+import { resolveConfig } from '../../src/config/resolve.js';
 import { applyRetention, countDue, retentionEnabled, startRetentionJob } from '../../src/engine/retention.js';
 import type { Store } from '../../src/store/store.js';
 import { delivery, memoryStore, silentLogger } from '../helpers/engine-fixtures.js';
@@ -54,7 +54,7 @@ describe('retention', () => {
     const examples = [...retentionExamples('README.md'), ...retentionExamples('docs/deploy.md')];
     assert.equal(examples.length, 2);
     for (const retention of examples) {
-      const config = validateConfig({ sources: [], pipelines: [], retention }, 'docs');
+      const config = resolveConfig({ sources: [], pipelines: [], retention }, 'docs');
       assert.equal(retentionEnabled(config.retention), true);
     }
   });

@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { ColumnConfig, FlagConfig } from '../../src/core/config.js';
+import type { ColumnConfig, FlagConfig } from '../../src/config/types.js';
 import type { PipelineDefinition } from '../../src/core/pipeline.js';
 import { dashboardPlugin } from '../../src/dashboard/plugin.js';
+import { resolveConfig } from '../../src/config/resolve.js';
 import { apiPlugin } from '../../src/server/api/plugin.js';
 import type { AuthConfig } from '../../src/server/auth/config.js';
 import { installErrorHandler } from '../../src/server/http-errors.js';
@@ -169,20 +170,19 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     serverFactory: (handler) => server.on('request', handler),
   });
   installErrorHandler(app);
+  // Parsed once, as `webpig start` does; each plugin gets its slice.
+  const config = resolveConfig(
+    { sources: options.sources, pipelines: options.pipelines, columns: options.columns, flags: options.flags, auth },
+    'the browser test config',
+  );
   await app.register(apiPlugin, {
     store,
-    config: {
-      columns: options.columns,
-      flags: options.flags,
-      pipelines: options.pipelines,
-      auth,
-      publicUrl: baseUrl,
-    },
+    config: { columns: config.columns, flags: config.flags, pipelines: config.pipelines, auth: config.auth, publicUrl: baseUrl },
     mode: options.signIn.kind === 'dev' ? 'demo' : 'production',
     streamPollMs: 100,
     ...(options.now ? { now: options.now } : {}),
   });
-  await app.register(ingestPlugin, { store, sources: options.sources });
+  await app.register(ingestPlugin, { store, sources: config.sources });
   await app.register(dashboardPlugin);
   await app.ready();
 

@@ -11,7 +11,8 @@
 import Fastify from 'fastify';
 import { sandboxPlugin } from '../../src/sandbox/plugin.js';
 import { SandboxStore } from '../../src/sandbox/sandbox-store.js';
-import { parseSourceConfigs, type EpaycoSourceConfig } from '../../src/sources/config.js';
+import { parseSourceConfigs } from '../../src/config/resolve.js';
+import { type EpaycoSourceConfig } from '../../src/sources/config.js';
 import { TEST_SECRETS } from './signing.js';
 
 /** The tests' ePayco source (TEST_SECRETS, current and previous P_KEY), with `extra` options. */

@@ -10,6 +10,7 @@ import type { PipelineDefinition } from '../../src/core/pipeline.js';
 import type { EventRecord, EventStatus } from '../../src/core/types.js';
 import { createWorker, type Worker } from '../../src/engine/worker.js';
 import { installErrorHandler } from '../../src/server/http-errors.js';
+import { parseSourceConfigs } from '../../src/config/resolve.js';
 import { ingestPlugin } from '../../src/server/ingest/plugin.js';
 import type { SourceConfig } from '../../src/sources/config.js';
 import type { SignedDelivery } from '../../src/sources/signing.js';
@@ -51,7 +52,7 @@ export async function startEngine(options: {
   worker.start();
   const server: FastifyInstance = Fastify({ logger: false });
   installErrorHandler(server);
-  await server.register(ingestPlugin, { store, sources: options.sources });
+  await server.register(ingestPlugin, { store, sources: parseSourceConfigs(options.sources) });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const address = server.server.address();
   if (!address || typeof address === 'string') throw new Error('the ingest server is not listening on TCP');

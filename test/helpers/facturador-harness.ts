@@ -8,6 +8,7 @@ import { sandboxPlugin } from '../../src/sandbox/plugin.js';
 import { confirmationFields, signedConfirmation, type ConfirmationInput } from '../../src/sandbox/epayco-confirmations.js';
 import { SandboxStore, type FaultSpec, type SandboxRecord, type SandboxService } from '../../src/sandbox/sandbox-store.js';
 import { installErrorHandler } from '../../src/server/http-errors.js';
+import { parseSourceConfigs } from '../../src/config/resolve.js';
 import { ingestPlugin } from '../../src/server/ingest/plugin.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { NewEvent, Store } from '../../src/store/store.js';
@@ -107,7 +108,7 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
   });
   await app.register(ingestPlugin, {
     store: options.entityKey === 'reference' ? keyedByReference(store) : store,
-    sources: [{ name: 'epayco', kind: 'epayco', customerId: EPAYCO.customerId, pKeys: [EPAYCO.pKey], validation }],
+    sources: parseSourceConfigs([{ name: 'epayco', kind: 'epayco', customerId: EPAYCO.customerId, pKeys: [EPAYCO.pKey], validation }]),
   });
   await app.register(sandboxPlugin, { store: sandbox });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -14,6 +14,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import type { SourceConfig } from '../../src/sources/config.js';
 import { installErrorHandler } from '../../src/server/http-errors.js';
+import { parseSourceConfigs } from '../../src/config/resolve.js';
 import { ingestPlugin, type IngestPluginOptions } from '../../src/server/ingest/plugin.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -61,7 +62,9 @@ export interface IngestServer {
   close: () => Promise<void>;
 }
 
-export interface IngestServerOptions extends Partial<Omit<IngestPluginOptions, 'store'>> {
+export interface IngestServerOptions extends Partial<Omit<IngestPluginOptions, 'store' | 'sources'>> {
+  /** As a config writes them; parsed here, as the config's one parse would. (Default: testSources) */
+  sources?: readonly SourceConfig[];
   /** (Default: a fresh in-memory SQLite store, migrated) */
   store?: Store;
   /** Close the store with the server. (Default: true) */
@@ -79,9 +82,9 @@ export async function startIngestServer(options: IngestServerOptions = {}): Prom
   app.post('/echo', async (request) => ({ body: request.body as unknown }));
   // Tests check that each rejection is logged, faster than the production rate limit.
   await app.register(ingestPlugin, {
-    sources: testSources(epayco.validationUrl),
     rejectionLogPerSecond: 1_000_000,
     ...options,
+    sources: parseSourceConfigs(options.sources ?? testSources(epayco.validationUrl)),
     store,
     metricsRegistry: registry,
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validateConfig } from '../../src/config/schema.js';
+import { resolveConfig } from '../../src/config/resolve.js';
 import { providerListFor } from '../../src/engine/reconcile-lists.js';
 
 /** `reconcile.<source>` is checked at start, with messages that name the field. */
@@ -8,24 +8,24 @@ describe('reconcile config', () => {
   const config = (reconcile: unknown) => ({ sources: [], pipelines: [], reconcile });
 
   it('accepts every and lookBack as durations, for a provider source', () => {
-    const valid = validateConfig(config({ stripe: { every: '15m', lookBack: '48h', types: ['payment_intent.*'] } }), 'webpig.config.ts');
+    const valid = resolveConfig(config({ stripe: { every: '15m', lookBack: '48h', types: ['payment_intent.*'] } }), 'webpig.config.ts');
     assert.deepEqual(valid.reconcile?.stripe, { every: '15m', lookBack: '48h', types: ['payment_intent.*'] });
   });
 
   it('refuses a malformed duration, naming the field', () => {
-    assert.throws(() => validateConfig(config({ stripe: { every: '15 minutes' } }), 'webpig.config.ts'), {
+    assert.throws(() => resolveConfig(config({ stripe: { every: '15 minutes' } }), 'webpig.config.ts'), {
       message: /reconcile\.stripe\.every: must be a duration like 30s, 15m, 48h or 7d/,
     });
-    assert.throws(() => validateConfig(config({ stripe: { lookBack: '0h' } }), 'webpig.config.ts'), {
+    assert.throws(() => resolveConfig(config({ stripe: { lookBack: '0h' } }), 'webpig.config.ts'), {
       message: /reconcile\.stripe\.lookBack/,
     });
   });
 
   it('refuses a source that does not exist and an unknown option', () => {
-    assert.throws(() => validateConfig(config({ shop: { every: '15m' } }), 'webpig.config.ts'), {
+    assert.throws(() => resolveConfig(config({ shop: { every: '15m' } }), 'webpig.config.ts'), {
       message: /reconcile\.shop: no source is named "shop"/,
     });
-    assert.throws(() => validateConfig(config({ stripe: { evry: '15m' } }), 'webpig.config.ts'), { message: /reconcile\.stripe/ });
+    assert.throws(() => resolveConfig(config({ stripe: { evry: '15m' } }), 'webpig.config.ts'), { message: /reconcile\.stripe/ });
   });
 
   it('a Stripe source needs its API key, and the message names the variable without any secret', () => {

@@ -5,6 +5,7 @@ import { sandboxPlugin } from '../../src/sandbox/plugin.js';
 import { SandboxStore } from '../../src/sandbox/sandbox-store.js';
 import { startTraffic, type TrafficDelivery, type TrafficScenario } from '../../src/sandbox/traffic.js';
 import { installErrorHandler } from '../../src/server/http-errors.js';
+import { parseSourceConfigs } from '../../src/config/resolve.js';
 import { ingestPlugin } from '../../src/server/ingest/plugin.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { EPAYCO } from '../helpers/facturador-harness.js';
@@ -38,7 +39,7 @@ before(async () => {
   installErrorHandler(app);
   await app.register(ingestPlugin, {
     store,
-    sources: [
+    sources: parseSourceConfigs([
       {
         name: 'epayco',
         kind: 'epayco',
@@ -46,7 +47,7 @@ before(async () => {
         pKeys: [EPAYCO.pKey],
         validation: { baseUrl: `${urlOf(validationApp)}/sandbox/epayco` },
       },
-    ],
+    ]),
   });
   await app.register(sandboxPlugin, { store: sandboxStore });
   await app.listen({ host: '127.0.0.1', port: 0 });

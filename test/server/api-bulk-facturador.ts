@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { facturadorColumns, facturadorFlags } from '../../examples/facturador/pipeline.js';
+import { parseAuthConfig } from '../../src/config/auth.js';
 import { apiPlugin } from '../../src/server/api/plugin.js';
 import { createApiToken } from '../../src/server/auth/tokens.js';
 import { installErrorHandler } from '../../src/server/http-errors.js';
@@ -35,7 +36,7 @@ async function apiOn(h: FacturadorHarness): Promise<{ app: FastifyInstance; post
   installErrorHandler(app);
   await app.register(apiPlugin, {
     store: h.store,
-    config: { pipelines: h.pipelines, flags: facturadorFlags, columns: facturadorColumns, auth: AUTH },
+    config: { pipelines: h.pipelines, flags: facturadorFlags, columns: facturadorColumns, auth: parseAuthConfig(AUTH) },
     mode: 'production',
   });
   await app.ready();

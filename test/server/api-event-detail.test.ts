@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError } from '../../src/core/errors.js';
-import { checkDashboardConfig } from '../../src/server/api/plugin.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import type { DashboardConfig } from '../../src/config/types.js';
 import { at, json, MINUTE, PEOPLE, seedEvent, startApi, withCsrf, type Harness } from './api-harness.js';
 
 /**
@@ -186,9 +187,10 @@ describe('dashboard settings', () => {
   });
 
   test('a misspelt time zone or currency is refused at start, naming the field', () => {
-    const refused = (field: string) => (err: unknown) => err instanceof ConfigError && err.message.startsWith(field);
-    assert.throws(() => checkDashboardConfig({ timeZone: 'America/Bogta' }), refused('dashboard.timeZone'));
-    assert.throws(() => checkDashboardConfig({ currency: 'pesos' }), refused('dashboard.currency'));
+    const checkDashboardConfig = (dashboard: DashboardConfig | undefined) => resolveConfig({ sources: [], pipelines: [], dashboard }, 'webpig.config.ts');
+    const refused = (field: string) => (err: unknown) => err instanceof ConfigError && err.message.startsWith(`invalid configuration in webpig.config.ts: ${field}`);
+    assert.throws(() => checkDashboardConfig({ timeZone: 'America/Bogta' }), refused('dashboard.timeZone: "America/Bogta" is not an IANA time zone'));
+    assert.throws(() => checkDashboardConfig({ currency: 'pesos' }), refused('dashboard.currency: "pesos" is not an ISO 4217 code'));
     assert.doesNotThrow(() => checkDashboardConfig(undefined));
     assert.doesNotThrow(() => checkDashboardConfig({ timeZone: 'America/Bogota', currency: 'COP' }));
   });

@@ -4,6 +4,7 @@ import cookie from '@fastify/cookie';
 import Fastify from 'fastify';
 import type { EventRecord } from '../../src/core/types.js';
 import { OPENAPI_DOCUMENT } from '../../src/server/api/openapi.js';
+import { parseAuthConfig } from '../../src/config/auth.js';
 import { apiPlugin } from '../../src/server/api/plugin.js';
 import { installErrorHandler } from '../../src/server/http-errors.js';
 import { at, json, MINUTE, PEOPLE, PIPELINE, seedEvent, startApi, withCsrf, type Harness } from './api-harness.js';
@@ -169,7 +170,7 @@ test('the OpenAPI document describes every /api route the plugin registers, and 
       registered.add(`${method.toLowerCase()} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
     }
   });
-  await app.register(apiPlugin, { store, config: { pipelines: [PIPELINE] }, mode: 'production' });
+  await app.register(apiPlugin, { store, config: { pipelines: [PIPELINE], auth: parseAuthConfig({}) }, mode: 'production' });
   await app.ready();
   const documented = new Set<string>();
   for (const [path, methods] of Object.entries(OPENAPI_DOCUMENT.paths)) {

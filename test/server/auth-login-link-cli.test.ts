@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../../src/core/errors.js';
-import { buildServer } from '../../src/service/app.js';
+import { buildServer, composeServer } from '../../src/service/app.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { listenLocal } from '../helpers/browser.js';
 import { runCli, startCli } from '../helpers/cli.js';
@@ -41,7 +41,7 @@ describe('webpig login-link', () => {
     store = SqliteStore.open(db);
     await store.migrate();
     const { loadConfigFile } = await import('../../src/config/load-config.js');
-    app = await buildServer({ store, config: await loadConfigFile(config), logger: false });
+    app = await composeServer({ store, config: await loadConfigFile(config), logger: false });
     baseUrl = await listenLocal(app);
   });
   after(async () => {

@@ -5,8 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import { Command } from 'commander';
 import { register } from '../../src/cli/commands/tokens.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { parseAuthConfig } from '../../src/server/auth/config.js';
-import { checkFlagLists, flagPermission, rolesFor, scopesForRoles, type Principal } from '../../src/server/auth/principal.js';
+import { parseAuthConfig } from '../../src/config/auth.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { flagPermission, rolesFor, scopesForRoles, type Principal } from '../../src/server/auth/principal.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
 import { AUTH, json, startApi, type Harness } from './api-harness.js';
@@ -161,8 +162,8 @@ describe('auth configuration', () => {
   });
 
   test('a flag list naming a role that does not exist is refused at start, naming the flag', () => {
-    const auth = parseAuthConfig(AUTH, {});
-    assert.doesNotThrow(() => checkFlagLists(auth, [{ key: 'A', description: '', allowed: ['finance', 'x@y.co', 'token:bot', 'admin'] }]));
-    assert.throws(() => checkFlagLists(auth, [{ key: 'DIAN', description: '', allowed: ['finanse'] }]), /flags\.DIAN\.allowed: "finanse"/);
+    const withFlags = (allowed: string[]) => resolveConfig({ sources: [], pipelines: [], auth: AUTH, flags: [{ key: 'DIAN', description: '', allowed }] }, 'webpig.config.ts');
+    assert.doesNotThrow(() => withFlags(['finance', 'x@y.co', 'token:bot', 'admin']));
+    assert.throws(() => withFlags(['finanse']), /flags\.0\.allowed: "finanse" is not a role.*\(flag "DIAN"\)/);
   });
 });

@@ -7,9 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
-import type { WebpigConfig } from '../../src/core/config.js';
+import type { WebpigConfig } from '../../src/config/types.js';
 import { PermanentError } from '../../src/core/errors.js';
 import { definePipeline } from '../../src/core/pipeline.js';
+import { resolveConfig } from '../../src/config/resolve.js';
 import { startService } from '../../src/service/start.js';
 import { buildServer } from '../../src/service/app.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -146,7 +147,7 @@ describe('/metrics figures', () => {
     await store.migrate();
     // env: {} — the caller's WEBPIG_METRICS_TOKEN must not decide this test.
     const service = await startService({
-      store, config: config({ alerts: { webhookUrl: alertsUrl } }), http: true, worker: true, port: 0, logLevel: 'silent', env: {},
+      store, config: resolveConfig(config({ alerts: { webhookUrl: alertsUrl } }), 'test'), http: true, worker: true, port: 0, logLevel: 'silent', env: {},
     });
     try {
       const baseUrl = service.url!;
@@ -207,7 +208,7 @@ describe('/metrics figures', () => {
       occurredAt: now, receivedAt: now, rawBody: Buffer.from(JSON.stringify(body)), contentType: 'application/json', payload: {}, summary: {},
     });
     const service = await startService({
-      store, config: config({ server: { metricsToken: TOKEN } }), http: false, worker: true, metricsPort: 0, logLevel: 'silent', env: {},
+      store, config: resolveConfig(config({ server: { metricsToken: TOKEN } }), 'test'), http: false, worker: true, metricsPort: 0, logLevel: 'silent', env: {},
     });
     try {
       assert.ok(service.metricsUrl, 'the worker says where its metrics are');

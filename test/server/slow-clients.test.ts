@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import type { WebpigConfig } from '../../src/core/config.js';
+import type { WebpigConfig } from '../../src/config/types.js';
 import { buildServer } from '../../src/service/app.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -142,7 +142,7 @@ describe('slow clients: connections per address', () => {
 
 describe('slow clients: the server.* limits in webpig.config.ts', () => {
   test('every documented field is accepted, and a headers timeout above the request timeout is refused by name', async () => {
-    const { validateConfig } = await import('../../src/config/schema.js');
+    const { resolveConfig } = await import('../../src/config/resolve.js');
     const server = {
       requestTimeoutMs: 30_000,
       headersTimeoutMs: 10_000,
@@ -151,13 +151,13 @@ describe('slow clients: the server.* limits in webpig.config.ts', () => {
       maxConnectionsPerAddress: 0,
       connectionLimitExempt: ['10.0.0.5', '::1'],
     };
-    assert.deepEqual(validateConfig({ sources: [], pipelines: [], server }, 'test').server, server);
+    assert.deepEqual(resolveConfig({ sources: [], pipelines: [], server }, 'test').server, server);
     assert.throws(
-      () => validateConfig({ sources: [], pipelines: [], server: { requestTimeoutMs: 1000, headersTimeoutMs: 2000 } }, 'test'),
+      () => resolveConfig({ sources: [], pipelines: [], server: { requestTimeoutMs: 1000, headersTimeoutMs: 2000 } }, 'test'),
       /server\.headersTimeoutMs: must not be larger than requestTimeoutMs/,
     );
     assert.throws(
-      () => validateConfig({ sources: [], pipelines: [], server: { connectionLimitExempt: ['proxy.local'] } }, 'test'),
+      () => resolveConfig({ sources: [], pipelines: [], server: { connectionLimitExempt: ['proxy.local'] } }, 'test'),
       /server\.connectionLimitExempt\.0: expected an IP address/,
     );
   });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_JSON_DEPTH, parseExactJsonObject, parseFormBytes } from '../../src/sources/body-decoding.js';
-import { parseSourceConfigs, type CustomSourceConfig, type MercadopagoSourceConfig, type StripeSourceConfig } from '../../src/sources/config.js';
+import { parseSourceConfigs } from '../../src/config/resolve.js';
+import { type CustomSourceConfig, type MercadopagoSourceConfig, type StripeSourceConfig } from '../../src/sources/config.js';
 import { createCustomAdapter } from '../../src/sources/custom.js';
 import { createMercadopagoAdapter } from '../../src/sources/mercadopago.js';
 import { createStripeAdapter } from '../../src/sources/stripe.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/core/errors.js';
-import { parseSourceConfigs, sourceWarnings } from '../../src/sources/config.js';
+import { parseSourceConfigs } from '../../src/config/resolve.js';
+import { sourceWarnings } from '../../src/sources/config.js';
 import { sourcesFromEnv } from '../../src/sources/env.js';
 
 describe('source configuration', () => {
@@ -21,7 +22,7 @@ describe('source configuration', () => {
   it('names the source and field at fault', () => {
     assert.throws(
       () => parseSourceConfigs([{ name: 'stripe', kind: 'stripe', secrets: [] }]),
-      (err: unknown) => err instanceof ConfigError && /sources\[0\] \("stripe"\): secrets/.test(err.message),
+      (err: unknown) => err instanceof ConfigError && /sources\.0\.secrets: at least one secret is needed \(source "stripe"\)/.test(err.message),
     );
     assert.throws(
       () => parseSourceConfigs([{ name: 'Bad Name', kind: 'stripe', secrets: ['x'] }]),
@@ -29,7 +30,7 @@ describe('source configuration', () => {
     );
     assert.throws(
       () => parseSourceConfigs([{ name: 'mp', kind: 'mercadopago' }]),
-      (err: unknown) => err instanceof ConfigError && /verifyByFetching/.test(err.message),
+      (err: unknown) => err instanceof ConfigError && /sources\.0\.secrets: a MercadoPago source needs a secret unless verifyByFetching is set/.test(err.message),
     );
     assert.throws(
       () =>
@@ -37,7 +38,7 @@ describe('source configuration', () => {
           { name: 'a', kind: 'stripe', secrets: ['x'] },
           { name: 'a', kind: 'stripe', secrets: ['y'] },
         ]),
-      (err: unknown) => err instanceof ConfigError && /used twice/.test(err.message),
+      (err: unknown) => err instanceof ConfigError && /sources\.1\.name: duplicate source "a": the name is used twice/.test(err.message),
     );
   });
 
@@ -81,7 +82,7 @@ describe('source configuration', () => {
     }
     assert.throws(
       () => parseSourceConfigs(sourcesFromEnv({ ...base, WEBPIG_EPAYCO_VALIDATION: 'sometimes' })),
-      (err: unknown) => err instanceof ConfigError && /"epayco"\): validation/.test(err.message),
+      (err: unknown) => err instanceof ConfigError && /sources\.0\.validation\.baseUrl: must be an http:\/\/ or https:\/\/ URL.*\(source "epayco"\)/.test(err.message),
     );
   });
 });

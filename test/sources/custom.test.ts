@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseSourceConfigs, type CustomSourceConfig } from '../../src/sources/config.js';
+import { parseSourceConfigs } from '../../src/config/resolve.js';
+import { type CustomSourceConfig } from '../../src/sources/config.js';
 import { createCustomAdapter } from '../../src/sources/custom.js';
 import { rejectsWith } from '../helpers/source-errors.js';
 import { customBody, signCustom, TEST_SECRETS, toIncoming } from '../helpers/signing.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseSourceConfigs, type MercadopagoSourceConfig } from '../../src/sources/config.js';
+import { parseSourceConfigs } from '../../src/config/resolve.js';
+import { type MercadopagoSourceConfig } from '../../src/sources/config.js';
 import { createMercadopagoAdapter, mercadopagoManifest } from '../../src/sources/mercadopago.js';
 import { rejectsWith } from '../helpers/source-errors.js';
 import { mercadopagoBody, signMercadopago, TEST_SECRETS, toIncoming } from '../helpers/signing.js';

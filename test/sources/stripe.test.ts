@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Stripe from 'stripe';
-import { parseSourceConfigs, type StripeSourceConfig } from '../../src/sources/config.js';
+import { parseSourceConfigs } from '../../src/config/resolve.js';
+import { type StripeSourceConfig } from '../../src/sources/config.js';
 import { createStripeAdapter } from '../../src/sources/stripe.js';
 import { rejectsWith } from '../helpers/source-errors.js';
 import { signStripe, stripeEvent, TEST_SECRETS, toIncoming } from '../helpers/signing.js';

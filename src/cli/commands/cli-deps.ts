@@ -2,17 +2,20 @@
  * What the CLI's command modules need from main.ts. Each module exports
  * `register(program, deps)`; main.ts builds `deps` once (src/cli/context.ts) and passes it on.
  *
- *   openStore():           opens the configured database (--db, else $WEBPIG_DATABASE_URL, else
- *                          config.database, else sqlite:./webpig.db) and applies migrations.
+ *   openStore():           opens the database and applies migrations. Its URL is the first of:
+ *                          the --db flag; $WEBPIG_DATABASE_URL; the config file's `database`
+ *                          (read only when neither of those is given, from the config without
+ *                          its sources); sqlite:./webpig.db (resolveDatabaseUrl, load-config.ts).
  *   openExistingStore():   the same, but never creates a SQLite file (read-only commands).
- *   loadConfig():          loads and validates webpig.config.ts (pipelines, flags, worker options).
- *   loadConfigForReading(): the config without its webhook sources (their secrets may be unset).
+ *   loadConfig():          webpig.config.ts parsed and resolved once (src/config/resolve.ts), with
+ *                          the sources the WEBPIG_* secret variables add.
+ *   loadConfigForReading(): the same without any webhook source (their secrets may be unset).
  *
  * Errors are thrown, never printed here: main.ts prints one line and picks the exit code
  * (src/cli/errors.ts).
  */
 import { userInfo } from 'node:os';
-import type { WebpigConfig } from '../../core/config.js';
+import type { ResolvedConfig } from '../../config/types.js';
 import type { Store } from '../../store/store.js';
 import { UsageError } from '../errors.js';
 
@@ -21,10 +24,10 @@ export { CliFailure, UsageError } from '../errors.js';
 export interface EngineCliDeps {
   openStore(): Promise<Store>;
   openExistingStore(): Promise<Store>;
-  loadConfig(): Promise<WebpigConfig>;
-  loadConfigForReading(): Promise<WebpigConfig | null>;
+  loadConfig(): Promise<ResolvedConfig>;
+  loadConfigForReading(): Promise<ResolvedConfig | null>;
   /** The full config (sources included), or null without a config file. */
-  loadConfigIfAny?(): Promise<WebpigConfig | null>;
+  loadConfigIfAny?(): Promise<ResolvedConfig | null>;
 }
 
 export function parsePositiveInt(value: string, what: string): number {

@@ -4,7 +4,7 @@
  * a change requires a reason, kept in the flag's history and the audit log.
  */
 import type { Command } from 'commander';
-import type { WebpigConfig } from '../../core/config.js';
+import type { ResolvedConfig } from '../../config/types.js';
 import type { FlagRecord } from '../../core/types.js';
 import type { CliDeps } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
@@ -19,7 +19,7 @@ function parseBoolean(value: string): boolean {
 }
 
 /** Stored flags, plus the config's flags no process has stored yet (shown with their default). */
-function withConfigDefaults(stored: FlagRecord[], config: WebpigConfig | null): Array<FlagRecord & { stored: boolean }> {
+function withConfigDefaults(stored: FlagRecord[], config: ResolvedConfig | null): Array<FlagRecord & { stored: boolean }> {
   const all = stored.map((flag) => ({ ...flag, stored: true }));
   for (const f of config?.flags ?? []) {
     if (stored.some((s) => s.key === f.key)) continue;

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { parseAuthConfig } from '../../server/auth/config.js';
 import { createLoginLink, LOGIN_LINK_TTL_MS, UnknownPersonError, whyNotAllowed } from '../../server/auth/login-links.js';
 import { createCliDeps, type CliDeps, type GlobalOptions } from '../context.js';
 import { cliActor, UsageError, withStore } from './cli-deps.js';
@@ -52,7 +51,7 @@ export function register(program: Command, deps: CliDeps, extra: LoginLinkComman
       const baseOverride = options.baseUrl === undefined ? undefined : parseBaseUrl(options.baseUrl);
       const local = options.config !== undefined || options.db !== undefined ? overriding(program, options) : deps;
       const config = await local.loadConfig();
-      const auth = parseAuthConfig(config.auth ?? {});
+      const { auth } = config;
       const baseUrl = config.server?.publicUrl ?? baseOverride ?? `http://127.0.0.1:${config.server?.port ?? 3000}`;
       const note = extra.note ?? ((line: string) => process.stderr.write(`${line}\n`));
       // Checked before the database is opened: a refused e-mail creates and changes nothing.

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { WebpigConfig } from '../../core/config.js';
+import type { ResolvedConfig } from '../../config/types.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { cliFormats } from '../format.js';
 import type { Store } from '../../store/store.js';
@@ -18,7 +18,7 @@ export interface TokensCommandDeps {
   /** The same, for `tokens list`: never creates a database. (Default: openStore) */
   openExistingStore?(): Promise<Store>;
   /** For the time zone times are shown in (src/cli/format.ts). (Default: no config) */
-  loadConfigForReading?(): Promise<WebpigConfig | null>;
+  loadConfigForReading?(): Promise<ResolvedConfig | null>;
   /** (Default: console.log) */
   print?: (line: string) => void;
   /** Recorded as creator and in the audit log. (Default: `cli:<os user>`) */

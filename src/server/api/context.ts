@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { FlagConfig, WebpigConfig } from '../../core/config.js';
+import type { DashboardConfig, FlagConfig } from '../../config/types.js';
 import type { PipelineDefinition } from '../../core/pipeline.js';
 import type { Store } from '../../store/store.js';
 import type { ApiScope, ResolvedAuthConfig } from '../auth/config.js';
@@ -17,7 +17,7 @@ export interface ApiContext {
   pipelines: PipelineDefinition[];
   auth: ResolvedAuthConfig;
   mode: 'production' | 'demo';
-  dashboard: NonNullable<WebpigConfig['dashboard']>;
+  dashboard: DashboardConfig;
   devLogin: boolean;
   operations: EventOperations;
   /** (Default: 0.2) */

@@ -1,4 +1,4 @@
-import type { ColumnConfig } from '../../core/config.js';
+import type { ColumnConfig } from '../../config/types.js';
 import { stageRetryPolicy, type PipelineDefinition, type StageLabel } from '../../core/pipeline.js';
 import type { CheckpointRecord, ErrorInfo, EventRecord } from '../../core/types.js';
 

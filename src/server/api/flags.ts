@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { FlagConfig } from '../../core/config.js';
+import type { FlagConfig } from '../../config/types.js';
 import type { FlagRecord } from '../../core/types.js';
 import { DEFAULT_FLAG_ALLOWED, flagPermission, type Principal } from '../auth/principal.js';
 import { HttpError } from '../http-errors.js';

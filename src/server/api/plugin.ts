@@ -1,12 +1,10 @@
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
-import type { ColumnConfig, FlagConfig, WebpigConfig } from '../../core/config.js';
+import type { ColumnConfig, DashboardConfig, FlagConfig } from '../../config/types.js';
 import type { PipelineDefinition } from '../../core/pipeline.js';
-import { ConfigError } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
-import { isResolvedAuthConfig, parseAuthConfig, type AuthConfig, type ResolvedAuthConfig } from '../auth/config.js';
+import type { ResolvedAuthConfig } from '../auth/config.js';
 import { devLoginEnabled, registerAuthRoutes } from '../auth/routes.js';
-import { checkFlagLists } from '../auth/principal.js';
 import { authenticate, type AuthRuntime } from '../auth/session.js';
 import { HttpError } from '../http-errors.js';
 import { ChangeFeed, registerStreamRoute } from '../sse.js';
@@ -31,13 +29,13 @@ import { engineOperations, type EventOperations } from './operations.js';
  */
 export interface ApiPluginOptions {
   store: Store;
+  /** Its slice of the config, parsed and resolved once at start (src/config/resolve.ts): checked there, not here. */
   config: {
     columns?: ColumnConfig[];
     flags?: FlagConfig[];
-    /** Raw (from webpig.config.ts) or already parsed with parseAuthConfig. */
-    auth?: AuthConfig | ResolvedAuthConfig;
+    auth: ResolvedAuthConfig;
     pipelines: PipelineDefinition[];
-    dashboard?: WebpigConfig['dashboard'];
+    dashboard?: DashboardConfig;
     /** The URL people use to reach the server: the OIDC callback and `Secure` cookies follow it. */
     publicUrl?: string;
     /** (Default: 0.2) */
@@ -53,28 +51,10 @@ export interface ApiPluginOptions {
   streamPollMs?: number;
 }
 
-/**
- * The page formats every date and amount with these: a typo would break it in each browser,
- * so it is refused at start, naming the field.
- */
-export function checkDashboardConfig(dashboard: WebpigConfig['dashboard']): void {
-  try {
-    new Intl.DateTimeFormat('es-CO', { timeZone: dashboard?.timeZone ?? 'America/Bogota' });
-  } catch (err) {
-    throw new ConfigError(`dashboard.timeZone: "${dashboard?.timeZone}" is not an IANA time zone (e.g. America/Bogota)`, { cause: err });
-  }
-  const currency = dashboard?.currency ?? 'COP';
-  if (!/^[A-Z]{3}$/.test(currency)) {
-    throw new ConfigError(`dashboard.currency: "${currency}" is not an ISO 4217 code (e.g. COP)`);
-  }
-}
-
 export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions): Promise<void> {
   const { store, config, mode } = options;
-  checkDashboardConfig(config.dashboard);
   const now = options.now ?? (() => new Date());
-  const auth = config.auth && isResolvedAuthConfig(config.auth) ? config.auth : parseAuthConfig(config.auth ?? {});
-  checkFlagLists(auth, config.flags ?? []);
+  const { auth } = config;
   const runtime: AuthRuntime = {
     store,
     auth,

@@ -1,5 +1,4 @@
-import type { FlagConfig } from '../../core/config.js';
-import { ConfigError } from '../../core/errors.js';
+import type { FlagConfig } from '../../config/types.js';
 import { API_SCOPES, type ApiScope, type ResolvedAuthConfig } from './config.js';
 
 /**
@@ -83,22 +82,4 @@ export function flagPermission(principal: Principal, flag: FlagConfig | undefine
   const onList = allowed.includes(email) || principal.roles.some((role) => allowed.includes(role.toLowerCase()));
   if (onList) return { canChange: true, reason: null };
   return { canChange: false, reason: `only ${allowed.join(', ')} may change ${key}` };
-}
-
-/**
- * A typo in a flag's list (a role that does not exist) would silently lock everyone out of
- * it; refuse it at start instead, naming the flag.
- */
-export function checkFlagLists(config: ResolvedAuthConfig, flags: FlagConfig[]): void {
-  for (const flag of flags) {
-    for (const entry of flag.allowed ?? []) {
-      const isEmail = /^[^@\s]+@[^@\s]+$/.test(entry);
-      const isToken = /^token:\S+$/.test(entry);
-      if (!isEmail && !isToken && !config.roles[entry]) {
-        throw new ConfigError(
-          `flags.${flag.key}.allowed: "${entry}" is neither an e-mail, token:<name>, nor a role (${Object.keys(config.roles).join(', ')})`,
-        );
-      }
-    }
-  }
 }

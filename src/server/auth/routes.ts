@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ConfigError } from '../../core/errors.js';
 import { HttpError } from '../http-errors.js';
 import { pageLanguage, refusedMessage, sendLinkPage, sendLinkRefusal, stateMessage } from './link-page.js';
 import { inspectLoginLink, LOGIN_LINK_PATH, redeemLoginLink, whyNotAllowed } from './login-links.js';
@@ -27,15 +26,7 @@ const devLoginBody = z.object({ email: z.email(), name: z.string().max(200).opti
 
 export function registerAuthRoutes(app: FastifyInstance, runtime: AuthRuntime, publicUrl: string | null): void {
   const oidcConfig = runtime.auth.oidc;
-  if (oidcConfig && !publicUrl) {
-    // Without it there is no callback URL to give the provider and no way to know whether
-    // cookies must be Secure: refuse at start rather than serve a sign-in that cannot work.
-    throw new ConfigError(
-      'auth.oidc is set but server.publicUrl is not: set server.publicUrl to the URL people open webpig at ' +
-        '(e.g. https://webpig.example.com); OpenID Connect returns to <server.publicUrl>/auth/callback',
-      { code: 'OIDC_NEEDS_PUBLIC_URL' },
-    );
-  }
+  // The config's parse refused auth.oidc without server.publicUrl (src/config/schema.ts).
   const redirectUrl = oidcConfig?.redirectUrl ?? (publicUrl ? new URL('/auth/callback', publicUrl).href : null);
   const signIn = oidcConfig && redirectUrl ? new OidcSignIn(oidcConfig, redirectUrl) : null;
   const loginCookieOptions = {

@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import { errorMessage } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
 import { createSourceAdapter } from '../../sources/adapters.js';
-import { parseSourceConfigs, sourceWarnings, type SourceConfig } from '../../sources/config.js';
+import { sourceWarnings, type ResolvedSourceConfig } from '../../sources/config.js';
 import { SourceError, type NormalizedDelivery, type SourceAdapter } from '../../sources/source.js';
 import { HttpError } from '../http-errors.js';
 import { GroupCommitter, type GroupCommitOptions } from './group-commit.js';
@@ -20,8 +20,8 @@ import { createIngestMetrics } from './metrics.js';
  */
 export interface IngestPluginOptions {
   store: Store;
-  /** Validated here, once; a bad entry throws ConfigError naming the field. */
-  sources: readonly SourceConfig[];
+  /** Parsed and resolved once, at start, with the config (src/config/resolve.ts). */
+  sources: readonly ResolvedSourceConfig[];
   /** Largest body accepted; larger ones get 413. (Default: 1 MiB) */
   bodyLimitBytes?: number;
   /** (Default: () => new Date()) */
@@ -64,7 +64,7 @@ const FRAMEWORK_REASONS: Record<string, string> = {
 type WebhookRequest = FastifyRequest<{ Params: { source: string } }>;
 
 export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptions): Promise<void> {
-  const configs = parseSourceConfigs(opts.sources);
+  const configs = opts.sources;
   const adapters = new Map<string, SourceAdapter>(configs.map((config) => [config.name, createSourceAdapter(config)]));
   const bodyLimit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const clock = opts.now ?? (() => new Date());

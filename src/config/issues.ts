@@ -1,0 +1,85 @@
+import type { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+
+/**
+ * The config's problems in words: each names its field (`server.port: expected a number from 0
+ * to 65535`), the source it is in, and — for a value that is there but `undefined` — the likely
+ * cause, an environment variable the file reads that is not set.
+ */
+
+/** Where the config came from, for messages. */
+export interface ConfigOrigin {
+  /** The file name shown in messages. */
+  name: string;
+  /** Environment variables the file reads that are not set, named in messages about undefined values. */
+  unsetVariables?: string[];
+  /** Sources from this index on were added from the WEBPIG_* environment variables, not written in the file. */
+  environmentSourcesFrom?: number;
+}
+
+/** `process.env.NAME` and `process.env['NAME']` in the config's source that are not set. */
+export function unsetEnvironmentVariables(source: string, env: NodeJS.ProcessEnv): string[] {
+  const names = new Set<string>();
+  for (const match of source.matchAll(/process\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['"]([^'"]+)['"]\s*\])/g)) {
+    const name = match[1] ?? match[2];
+    if (name !== undefined && env[name] === undefined) names.add(name);
+  }
+  return [...names].sort();
+}
+
+/** The value at `path` in the config as written, and whether its last key is present there. */
+function lookUp(candidate: unknown, path: readonly PropertyKey[]): { present: boolean; value: unknown } {
+  let parent: unknown = candidate;
+  for (const key of path.slice(0, -1)) {
+    if (parent === null || typeof parent !== 'object') return { present: false, value: undefined };
+    parent = (parent as Record<PropertyKey, unknown>)[key];
+  }
+  const last = path.at(-1);
+  if (last === undefined || parent === null || typeof parent !== 'object') return { present: false, value: undefined };
+  return { present: last in parent, value: (parent as Record<PropertyKey, unknown>)[last] };
+}
+
+/** What the items of a list are called in messages, and the field that names each. */
+const NAMED_ITEMS: Record<string, { what: string; key: string }> = {
+  sources: { what: 'source', key: 'name' },
+  flags: { what: 'flag', key: 'key' },
+  columns: { what: 'column', key: 'key' },
+};
+
+/**
+ * `(source "stripe")`, `(flag "DIAN_ENABLED")`: for an issue inside a list's item, so the message
+ * names it as well as its index (and says when a source came from the environment, not the file).
+ */
+function itemNote(issue: z.core.$ZodIssue, candidate: unknown, origin: ConfigOrigin): string {
+  const [section, index] = issue.path;
+  const item = typeof section === 'string' ? NAMED_ITEMS[section] : undefined;
+  if (!item || typeof index !== 'number') return '';
+  const name = lookUp(candidate, [section as string, index, item.key]).value;
+  const named = typeof name === 'string' ? `${item.what} "${name}"` : item.what;
+  const fromEnvironment = section === 'sources' && origin.environmentSourcesFrom !== undefined && index >= origin.environmentSourcesFrom;
+  return fromEnvironment ? ` (${named}, from the WEBPIG_* environment variables)` : ` (${named})`;
+}
+
+/** One problem, named by its field. */
+function formatIssue(issue: z.core.$ZodIssue, candidate: unknown, origin: ConfigOrigin): string {
+  const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(config)';
+  const note = itemNote(issue, candidate, origin);
+  if (issue.code === 'invalid_type' && issue.path.length > 0) {
+    const { present, value } = lookUp(candidate, issue.path);
+    if (present && value === undefined) {
+      return `${path}: is undefined (expected ${issue.expected}); an environment variable it is read from is probably not set${note}`;
+    }
+  }
+  return `${path}: ${issue.message}${note}`;
+}
+
+/** One ConfigError listing the first problems, each with its field path. */
+export function configErrorOf(error: z.ZodError, candidate: unknown, origin: ConfigOrigin): ConfigError {
+  const lines = error.issues.slice(0, 10).map((issue) => formatIssue(issue, candidate, origin));
+  const unsetVariables = origin.unsetVariables ?? [];
+  const unset =
+    lines.some((line) => line.includes('is undefined')) && unsetVariables.length > 0
+      ? ` (${origin.name} reads ${unsetVariables.join(', ')}, which ${unsetVariables.length === 1 ? 'is' : 'are'} not set)`
+      : '';
+  return new ConfigError(`invalid configuration in ${origin.name}: ${lines.join('; ')}${unset}`);
+}
