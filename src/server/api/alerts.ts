@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HttpError } from '../http-errors.js';
-import { bodyOrEmpty, replies, type ApiApp } from './contract.js';
+import { replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
 import { alertReply, alertsPage } from './wire/monitoring.js';
 
@@ -21,19 +21,17 @@ const reason = (example: string) =>
     .trim()
     .min(1, `reason must not be empty: say why, e.g. "${example}"`)
     .max(500);
-const ackBody = bodyOrEmpty(z.object({ reason: reason('NIT fixed in WorldOffice, retrying') }).strict());
+const ackBody = z.object({ reason: reason('NIT fixed in WorldOffice, retrying') }).strict();
 /** (Default mute: 60 minutes; at most 30 days, so nothing is silenced and forgotten.) */
-const muteBody = bodyOrEmpty(
-  z.object({
-    reason: reason('restock arrives Monday'),
-    minutes: z
-      .number({ message: 'minutes must be a number of minutes, from 1 to 43200 (30 days)' })
-      .int('minutes must be a whole number')
-      .min(1, 'minutes must be at least 1')
-      .max(43_200, 'minutes must be at most 43200 (30 days)')
-      .default(60),
-  }).strict(),
-);
+const muteBody = z.object({
+  reason: reason('restock arrives Monday'),
+  minutes: z
+    .number({ message: 'minutes must be a number of minutes, from 1 to 43200 (30 days)' })
+    .int('minutes must be a whole number')
+    .min(1, 'minutes must be at least 1')
+    .max(43_200, 'minutes must be at most 43200 (30 days)')
+    .default(60),
+}).strict();
 /** Stored alerts have positive ids (pages before every alert was stored showed computed ones, negative). */
 const alertParams = z.object({ id: z.coerce.number({ message: 'alert id must be a positive integer' }).int('alert id must be a positive integer').min(1, 'alert id must be a positive integer') });
 

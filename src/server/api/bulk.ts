@@ -4,9 +4,9 @@ import { BulkRequestError, previewBulk, runBulk, MAX_BULK_EVENTS, type BulkReque
 import { EventNotFoundError, OperationRefusedError, planStageRerun } from '../../engine/operations.js';
 import type { EventStatus } from '../../core/types.js';
 import { HttpError } from '../http-errors.js';
-import { bodyOrEmpty, idParam, replies, type ApiApp } from './contract.js';
+import { idParam, replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
-import { planReply, previewReply, runReply } from './wire/bulk.js';
+import { bulkSelection, planReply, previewReply, runReply } from './wire/bulk.js';
 
 /**
  * Bulk retry and re-run (docs/api.md "Bulk actions"): POST /api/bulk/preview shows what a
@@ -16,30 +16,15 @@ import { planReply, previewReply, runReply } from './wire/bulk.js';
  * GET /api/events/:id/stages/:stage/rerun-preview is the same plan for one event's re-run.
  */
 
-const filterSchema = z
-  .object({
-    status: z.union([z.array(z.string().max(20)).max(10), z.string().max(100).transform((s) => s.split(',').filter(Boolean))]).optional(),
-    source: z.string().min(1).max(100).optional(),
-    pipeline: z.string().min(1).max(100).optional(),
-    stage: z.string().min(1).max(200).optional(),
-    code: z.string().min(1).max(100).optional(),
-    since: z.iso.datetime({ offset: true }).optional(),
-    until: z.iso.datetime({ offset: true }).optional(),
-  })
-  .strict();
+const previewBody = bulkSelection;
 
-const previewFields = z.object({ filter: filterSchema.default({}), rerun: z.string().min(1).max(200).nullish() }).strict();
-const previewBody = bodyOrEmpty(previewFields);
-
-const runBody = bodyOrEmpty(
-  previewFields.extend({
-    reason: z.string().trim().min(1, 'say why (kept in the audit log and each event history)').max(500),
-    eventIds: z.array(z.number().int().positive()).min(1).max(MAX_BULK_EVENTS).optional(),
-  }).strict(),
-);
+const runBody = bulkSelection.extend({
+  reason: z.string().trim().min(1, 'say why (kept in the audit log and each event history)').max(500),
+  eventIds: z.array(z.number().int().positive()).min(1).max(MAX_BULK_EVENTS).optional(),
+}).strict();
 
 /** The optional `{ reason }` body of a one-event retry or re-run (the page always sends one). */
-export const reasonBody = bodyOrEmpty(z.object({ reason: z.string().trim().max(500).optional() }).strict());
+export const reasonBody = z.object({ reason: z.string().trim().max(500).optional() }).strict();
 
 function bulkRequest(body: z.output<typeof previewBody>): BulkRequest {
   const f = body.filter;

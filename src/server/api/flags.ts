@@ -5,7 +5,7 @@ import type { FlagRecord } from '../../core/types.js';
 import { DEFAULT_FLAG_ALLOWED, flagPermission, type Principal } from '../auth/principal.js';
 import { HttpError } from '../http-errors.js';
 import type { FlagHistoryFilter, ListOptions } from '../../store/store.js';
-import { bodyOrEmpty, replies, type ApiApp } from './contract.js';
+import { replies, type ApiApp } from './contract.js';
 import { principalOf, requireScope, type ApiContext } from './context.js';
 import { timeRange, whoWhatWhen } from './history-filters.js';
 import { flagHistory, flagList, flagView as flagViewSchema } from './wire/flags.js';
@@ -23,7 +23,7 @@ export interface FlagView extends FlagRecord {
   allowed: string[];
 }
 
-export const changeBody = bodyOrEmpty(z.object({ value: z.boolean(), reason: z.string().max(500).optional() }).strict());
+export const changeBody = z.object({ value: z.boolean(), reason: z.string().max(500).optional() }).strict();
 const flagKeyParams = z.object({ key: z.string().min(1).max(200) });
 const historyQuery = z
   .object({

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { IgnoreReason } from '../../core/types.js';
 import type { EventTotal } from '../../store/store.js';
 import { HttpError } from '../http-errors.js';
-import { bodyOrEmpty, idParam, replies, type ApiApp } from './contract.js';
+import { idParam, replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
 import { loadRow, loadRows } from './events.js';
 import { handledReply } from './wire/events.js';
@@ -24,15 +24,13 @@ const PINNED_LIMIT = 20;
 /** The rejected-deliveries log is bounded; the home counts within its newest rows. */
 const REJECTIONS_READ = 500;
 
-const handledBody = bodyOrEmpty(
-  z.object({
-    reason: z
-      .string({ message: 'reason is required: say how it was handled, e.g. "refunded by hand on 5 Dec"' })
-      .trim()
-      .min(3, 'reason must say how it was handled (at least 3 characters), e.g. "invoiced by hand in WorldOffice"')
-      .max(500, 'reason must be at most 500 characters'),
-  }).strict(),
-);
+const handledBody = z.object({
+  reason: z
+    .string({ message: 'reason is required: say how it was handled, e.g. "refunded by hand on 5 Dec"' })
+    .trim()
+    .min(3, 'reason must say how it was handled (at least 3 characters), e.g. "invoiced by hand in WorldOffice"')
+    .max(500, 'reason must be at most 500 characters'),
+}).strict();
 
 interface Money {
   events: number;

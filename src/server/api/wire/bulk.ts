@@ -1,6 +1,22 @@
 import { z } from 'zod';
 import { checkpointStatus, eventStatus, skipReason } from './common.js';
 
+/** The events a bulk action selects (POST /api/bulk/preview and /run): dates are ISO-8601 with their offset. */
+export const bulkFilter = z
+  .object({
+    status: z.union([z.array(z.string().max(20)).max(10), z.string().max(100).transform((s) => s.split(',').filter(Boolean))]).optional(),
+    source: z.string().min(1).max(100).optional(),
+    pipeline: z.string().min(1).max(100).optional(),
+    stage: z.string().min(1).max(200).optional(),
+    code: z.string().min(1).max(100).optional(),
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+/** A bulk action: which events, and a retry (`rerun` null) or the re-run of one stage. */
+export const bulkSelection = z.object({ filter: bulkFilter.default({}), rerun: z.string().min(1).max(200).nullish() }).strict();
+
 /** What a retry or re-run will do, for one event or a filter's worth (docs/api.md, "Bulk actions"). */
 
 export const plannedStage = z.object({

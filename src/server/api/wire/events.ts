@@ -77,7 +77,7 @@ export const eventLogEntry = z.object({
 });
 
 /** One side of an HTTP call a stage made; secrets already redacted. */
-const httpMessage = z.object({ headers: z.record(z.string(), z.string()), body: z.string().nullable(), bodyTruncated: z.boolean() });
+export const httpMessage = z.object({ headers: z.record(z.string(), z.string()), body: z.string().nullable(), bodyTruncated: z.boolean() });
 
 /** An HTTP call a stage attempt made (ctx.http). */
 export const stageExchange = z.object({
