@@ -1,6 +1,6 @@
 /** GET /api/home and GET /api/metrics (docs/api.md, "Home"), derived from the server's reply schemas. */
-import type * as home from '../../server/api/wire/home.js';
-import type * as monitoring from '../../server/api/wire/monitoring.js';
+import type * as home from '../../core/wire/home.js';
+import type * as monitoring from '../../core/wire/monitoring.js';
 import type { Wire } from './types.js';
 
 export type Money = Wire<typeof home.money>;

@@ -1,16 +1,16 @@
 /**
  * The JSON the dashboard receives, derived from the server's own reply schemas
- * (src/server/api/wire/), never copied: change a reply there and the page that reads it stops
+ * (src/core/wire/), never copied: change a reply there and the page that reads it stops
  * compiling. Only types cross over (`import type`): the bundle holds none of the server's code.
  * Below the derivations, the few shapes that are the page's own (its filters, sign-in methods).
  */
 import type { z } from 'zod';
-import type * as bulk from '../../server/api/wire/bulk.js';
-import type * as common from '../../server/api/wire/common.js';
-import type * as events from '../../server/api/wire/events.js';
-import type * as flags from '../../server/api/wire/flags.js';
-import type * as monitoring from '../../server/api/wire/monitoring.js';
-import type * as session from '../../server/api/wire/session.js';
+import type * as bulk from '../../core/wire/bulk.js';
+import type * as common from '../../core/wire/common.js';
+import type * as events from '../../core/wire/events.js';
+import type * as flags from '../../core/wire/flags.js';
+import type * as monitoring from '../../core/wire/monitoring.js';
+import type * as session from '../../core/wire/session.js';
 
 /** A server value as JSON.parse gives it back: every Date arrives as its ISO-8601 string. */
 export type Jsonify<T> = T extends Date

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { HttpError } from '../http-errors.js';
 import { replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
-import { alertReply, alertsPage } from './wire/monitoring.js';
+import { alertReply, alertsPage } from '../../core/wire/monitoring.js';
 
 /**
  * Alerts as issues: list (open by default), acknowledge and mute, each audited. Listing only

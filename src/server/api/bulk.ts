@@ -6,7 +6,7 @@ import type { EventStatus } from '../../core/types.js';
 import { HttpError } from '../http-errors.js';
 import { idParam, replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
-import { bulkSelection, planReply, previewReply, runReply } from './wire/bulk.js';
+import { bulkSelection, planReply, previewReply, runReply } from '../../core/wire/bulk.js';
 
 /**
  * Bulk retry and re-run (docs/api.md "Bulk actions"): POST /api/bulk/preview shows what a

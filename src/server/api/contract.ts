@@ -2,11 +2,11 @@ import type { FastifyBaseLogger, FastifyInstance, FastifySchemaValidationError, 
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HttpError } from '../http-errors.js';
-import { errorReply } from './wire/common.js';
+import { errorReply } from '../../core/wire/common.js';
 
 /**
  * The wire contract's machinery: every /api route declares its params, query, body and replies
- * as zod schemas (src/server/api/wire/ for replies); this validates requests with them, checks
+ * as zod schemas (src/core/wire/ for replies); this validates requests with them, checks
  * and serializes replies with them, and words a bad request the one way the API always has:
  * 400 `INVALID_REQUEST`, "<field>: <what is wrong>".
  */

@@ -7,7 +7,7 @@ import { idParam, replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
 import { COLUMN_STATES, toEventRow, type ColumnState, type EventRow } from './event-view.js';
 import { redactRawBody } from './redact.js';
-import { eventDetails, eventReply, eventsPage } from './wire/events.js';
+import { eventDetails, eventReply, eventsPage } from '../../core/wire/events.js';
 
 /** GET /api/events, GET /api/events/:id, retry and stage re-run. */
 

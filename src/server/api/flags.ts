@@ -8,7 +8,7 @@ import type { FlagHistoryFilter, ListOptions } from '../../store/store.js';
 import { replies, type ApiApp } from './contract.js';
 import { principalOf, requireScope, type ApiContext } from './context.js';
 import { timeRange, whoWhatWhen } from './history-filters.js';
-import { flagHistory, flagList, flagView as flagViewSchema } from './wire/flags.js';
+import { flagHistory, flagList, flagView as flagViewSchema } from '../../core/wire/flags.js';
 
 /**
  * Flags: list (with whether the caller may change each), change, history. The permission

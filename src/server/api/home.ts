@@ -5,8 +5,8 @@ import { HttpError } from '../http-errors.js';
 import { idParam, replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
 import { loadRow, loadRows } from './events.js';
-import { handledReply } from './wire/events.js';
-import { homeSummary } from './wire/home.js';
+import { handledReply } from '../../core/wire/events.js';
+import { homeSummary } from '../../core/wire/home.js';
 import { todayAndWeek, type Period } from './periods.js';
 
 /**

@@ -4,7 +4,7 @@ import { replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
 import { timeRange, whoWhatWhen } from './history-filters.js';
 import { percentile, stageDurations, throughput } from './metrics-series.js';
-import { auditPage, metrics, rejections } from './wire/monitoring.js';
+import { auditPage, metrics, rejections } from '../../core/wire/monitoring.js';
 
 /** Metrics, the audit log and rejected deliveries (alerts: alerts.ts). */
 

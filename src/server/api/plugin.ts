@@ -22,8 +22,8 @@ import { registerAlertRoutes } from './alerts.js';
 import { registerReconciliationRoutes } from './reconciliation.js';
 import { isPublicApiPath, registerOpenApi } from './openapi.js';
 import { replies, useZodContract } from './contract.js';
-import { dashboardConfig, me } from './wire/session.js';
-import { changeMessages } from './wire/stream.js';
+import { dashboardConfig, me } from '../../core/wire/session.js';
+import { changeMessages } from '../../core/wire/stream.js';
 import { engineOperations, type EventOperations } from './operations.js';
 
 /**

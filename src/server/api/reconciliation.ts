@@ -1,6 +1,6 @@
 import { replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
-import { reconciliation } from './wire/monitoring.js';
+import { reconciliation } from '../../core/wire/monitoring.js';
 
 /**
  * `GET /api/reconciliation`: per reconciled source, when it was last reconciled and how many
