@@ -4,12 +4,13 @@
  * browsable on a page served from the package's own assets.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import cookie from '@fastify/cookie';
 import Fastify, { type RouteOptions } from 'fastify';
 import { apiPlugin } from '../../src/server/api/plugin.js';
 import { installErrorHandler } from '../../src/server/http-errors.js';
-import { PIPELINE } from './api-harness.js';
+import { PIPELINE, seedEvent, startApi } from './api-harness.js';
 
 interface Operation {
   parameters?: Array<{ in: string; name: string; schema?: unknown }>;
@@ -108,5 +109,31 @@ test('the API page is served without credentials, from the package (no CDN)', as
     assert.equal((await app.inject({ method: 'GET', url: '/api/events' })).statusCode, 401);
   } finally {
     await close();
+  }
+});
+
+test("docs/api.md's requests work as written: the document without credentials, a list with a token", async () => {
+  const guide = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
+  const block = /```sh\n([\s\S]*?)```/.exec(guide)?.[1] ?? '';
+  const requests = block.split('\n').filter((line) => line.startsWith('curl '));
+  assert.equal(requests.length, 2, block);
+  const h = await startApi({ listen: true });
+  try {
+    await seedEvent(h.store, { finalStatus: 'dead' });
+    const { token } = await h.token(['events:read']);
+    for (const line of requests) {
+      const url = /'?(http:\/\/localhost:3000[^\s']*)'?/.exec(line)?.[1] ?? '';
+      const header = /-H "([^:]+): ([^"]+)"/.exec(line);
+      const headers: Record<string, string> = header ? { [header[1] ?? '']: (header[2] ?? '').replace('$WEBPIG_TOKEN', token) } : {};
+      const response = await fetch(url.replace('http://localhost:3000', h.baseUrl), { headers });
+      assert.equal(response.status, 200, `${line}: ${await response.clone().text()}`);
+      const body = (await response.json()) as { openapi?: string; items?: Array<{ status: string }> };
+      if (url.includes('openapi.json')) assert.equal(body.openapi, '3.1.0');
+      else assert.deepEqual(body.items?.map((item) => item.status), ['dead']);
+    }
+    // The page the guide links to is there too.
+    assert.equal((await fetch(`${h.baseUrl}/api/docs/`)).status, 200);
+  } finally {
+    await h.close();
   }
 });
