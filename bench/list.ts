@@ -59,7 +59,7 @@ const SQLITE_FILL = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FRO
     content_type, summary, search_text, status, updated_at)
   SELECT 'shop', 'evt_' || i, 'order-' || (i / 3), 'order.paid', 'accepted', 1796000000000 + i * 1000, 1796000000000 + i * 1000,
     'application/json',
-    '{"customer":{"name":"' || CASE WHEN i % 10000 = 7 THEN 'Zoe Rareza' ELSE 'Juan Pérez' END || '","email":"c' || i || '@example.com"},"amount":{"value":250000,"currency":"COP"}}',
+    '{"customer":{"name":"' || CASE WHEN i % 10000 = 7 THEN 'Zoe Rareza' ELSE 'Juan Pérez' END || '","email":"c' || i || '@example.com"},"amount":250000,"currency":"COP"}',
     'evt_' || i || char(10) || CASE WHEN i % 10000 = 7 THEN 'zoe rareza' ELSE 'juan pérez' END || char(10) || 'c' || i || '@example.com',
     CASE WHEN i % 20 = 0 THEN 'dead' WHEN i % 20 = 1 THEN 'ignored' ELSE 'succeeded' END,
     1796000000000 + i * 1000
@@ -74,7 +74,7 @@ const postgresFill = (schema: string, from: number, to: number): string => `INSE
     to_timestamp(1796000000 + i), to_timestamp(1796000000 + i), convert_to('{"id":"evt_' || i || '"}', 'UTF8'), 'application/json',
     jsonb_build_object('id', 'evt_' || i),
     jsonb_build_object('customer', jsonb_build_object('name', CASE WHEN i % 10000 = 7 THEN 'Zoe Rareza' ELSE 'Juan Pérez' END,
-      'email', 'c' || i || '@example.com'), 'amount', jsonb_build_object('value', 250000, 'currency', 'COP')),
+      'email', 'c' || i || '@example.com'), 'amount', 250000, 'currency', 'COP'),
     'evt_' || i || E'\\n' || CASE WHEN i % 10000 = 7 THEN 'zoe rareza' ELSE 'juan pérez' END || E'\\n' || 'c' || i || '@example.com',
     CASE WHEN i % 20 = 0 THEN 'dead' WHEN i % 20 = 1 THEN 'ignored' ELSE 'succeeded' END,
     to_timestamp(1796000000 + i)

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import type { CheckpointStatus, EventRecord, EventStatus } from '../core/types.js';
 import type { Store } from '../store/store.js';
 
@@ -152,14 +152,20 @@ const KEEP_ALIVE_MS = 15_000;
  * Registers GET /api/stream on `app` (authentication is the caller's hook's job). Streams
  * are ended when the server closes.
  */
-export function registerStreamRoute(app: FastifyInstance, feed: ChangeFeed, authorize: (request: FastifyRequest) => void): void {
+/** `schema`: how the API describes the route in its OpenAPI document (src/server/api/openapi.ts). */
+export function registerStreamRoute(
+  app: FastifyInstance,
+  feed: ChangeFeed,
+  authorize: (request: FastifyRequest) => void,
+  schema: FastifySchema = {},
+): void {
   const open = new Set<ServerResponse>();
   app.addHook('preClose', async () => {
     for (const response of open) response.end();
     feed.stop();
   });
 
-  app.get('/api/stream', async (request, reply) => {
+  app.get('/api/stream', { schema }, async (request, reply) => {
     authorize(request);
     reply.hijack();
     const response = reply.raw;

@@ -1,7 +1,7 @@
 /** Alerts in the page's language: the backlog, oversold stock and an invoice paid twice. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { alertKindLabel, alertText } from '../../src/dashboard/app/alerts.js';
+import { alertKindLabel, alertText, type AlertFacts } from '../../src/dashboard/app/alerts.js';
 import { makeFormats } from '../../src/dashboard/app/format.js';
 import { translator } from '../../src/dashboard/app/i18n.js';
 import type { AlertView } from '../../src/dashboard/app/types.js';
@@ -9,7 +9,7 @@ import type { AlertView } from '../../src/dashboard/app/types.js';
 const es = { t: translator('es'), formats: makeFormats('es-CO', 'America/Bogota', 'COP') };
 const en = { t: translator('en'), formats: makeFormats('en-US', 'America/Bogota', 'COP') };
 
-const alert = (kind: string, details: AlertView['details'], eventId: number | null = 7): AlertView => ({
+const alert = (kind: string, details: AlertView['details'], eventId: number | null = 7): AlertFacts => ({
   at: '2026-12-06T10:00:00.000Z', kind, eventId, stage: null, message: 'the server says (English)', details, resolvedAt: null,
 });
 

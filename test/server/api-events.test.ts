@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { EventRecord } from '../../src/core/types.js';
-import { OPENAPI_DOCUMENT } from '../../src/server/api/openapi.js';
 import { at, json, PEOPLE, seedEvent, startApi, withCsrf, type Harness } from './api-harness.js';
 
 interface Row {
@@ -23,8 +22,10 @@ describe('/api without credentials', () => {
   });
   after(() => h.close());
 
-  test('every route described by the OpenAPI document answers 401', async () => {
-    const paths = Object.entries(OPENAPI_DOCUMENT.paths) as [string, Record<string, unknown>][];
+  test('every /api route of the OpenAPI document (itself read without credentials) answers 401', async () => {
+    const document = await h.request('GET', '/api/openapi.json');
+    assert.equal(document.statusCode, 200, 'the document holds no data: no credentials needed');
+    const paths = Object.entries(json<{ paths: Record<string, Record<string, unknown>> }>(document).paths).filter(([path]) => path.startsWith('/api/'));
     assert.ok(paths.length >= 18);
     for (const [path, methods] of paths) {
       for (const method of Object.keys(methods)) {

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import cookie from '@fastify/cookie';
-import Fastify from 'fastify';
 import type { EventRecord } from '../../src/core/types.js';
-import { OPENAPI_DOCUMENT } from '../../src/server/api/openapi.js';
-import { parseAuthConfig } from '../../src/config/auth.js';
-import { apiPlugin } from '../../src/server/api/plugin.js';
-import { installErrorHandler } from '../../src/server/http-errors.js';
-import { at, json, MINUTE, PEOPLE, PIPELINE, seedEvent, startApi, withCsrf, type Harness } from './api-harness.js';
+import { checkAlertConditions } from '../../src/engine/alert-conditions.js';
+import { at, json, MINUTE, PEOPLE, seedEvent, startApi, withCsrf, type Harness } from './api-harness.js';
 
 interface Computed {
   id: number;
@@ -59,7 +54,19 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
   });
   after(() => h.close());
 
+  test('GET /api/alerts only reads: with stuck, retried and failing events about, listing stores and resolves nothing', async () => {
+    const stored = async () => (await h.store.listAlerts({ cursor: null, limit: 500, unresolvedOnly: false })).items;
+    const before = await stored();
+    for (const query of ['', '?include=resolved']) {
+      assert.equal((await h.request('GET', `/api/alerts${query}`, await h.session(PEOPLE.viewer))).statusCode, 200);
+    }
+    assert.deepEqual(await stored(), before);
+    assert.deepEqual(before.map((a) => a.kind), ['custom'], 'only the seeded alert: the conditions are the worker\'s to store');
+  });
+
   test('alerts: the stored ones, and retried > 1, stuck past its lease and stage error rate stored as issues by the check', async () => {
+    // The workers' periodic check stores the conditions (GET /api/alerts only reads).
+    await checkAlertConditions({ store: h.store }, h.clock.now);
     const response = await h.request('GET', '/api/alerts', await h.session(PEOPLE.viewer));
     assert.equal(response.statusCode, 200, response.body);
     const body = json<{ items: Computed[]; nextCursor: string | null }>(response);
@@ -79,6 +86,7 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
       [5, 6],
     );
     assert.ok(!find('stage_error_rate').some((a) => a.stage === 'crm_upsert'), 'two finished attempts are too few to call a rate');
+    await checkAlertConditions({ store: h.store }, h.clock.now);
     const again = json<{ items: Computed[] }>(await h.request('GET', '/api/alerts', await h.session(PEOPLE.viewer)));
     assert.deepEqual(again.items.map((a) => a.id), body.items.map((a) => a.id), 'checking again opens nothing new');
   });
@@ -151,49 +159,5 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     assert.equal(webhook.checkpoints.membership_creation.max_retries, 3, "the default policy (the retry guide): +1, +5, +15 min, four attempts");
     // No stage knew this product's price: the amount paid stands in, as the field always held it.
     assert.deepEqual(deadHook.product, { name: 'Curso', id: null, category: null, price: 99_000, currency: 'COP' });
-  });
-});
-
-test('the OpenAPI document describes every /api route the plugin registers, and nothing else (beside a host app cookie plugin)', async () => {
-  const { SqliteStore } = await import('../../src/store/sqlite/sqlite-store.js');
-  const store = SqliteStore.open('sqlite::memory:');
-  await store.migrate();
-  const app = Fastify();
-  installErrorHandler(app);
-  // The host app may use cookies itself: the plugin must not register @fastify/cookie twice.
-  await app.register(cookie);
-  const registered = new Set<string>();
-  app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api')) return;
-    for (const method of [route.method].flat()) {
-      if (method === 'HEAD') continue;
-      registered.add(`${method.toLowerCase()} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
-    }
-  });
-  await app.register(apiPlugin, { store, config: { pipelines: [PIPELINE], auth: parseAuthConfig({}) }, mode: 'production' });
-  await app.ready();
-  const documented = new Set<string>();
-  for (const [path, methods] of Object.entries(OPENAPI_DOCUMENT.paths)) {
-    for (const method of Object.keys(methods)) documented.add(`${method} ${path}`);
-  }
-  assert.deepEqual([...registered].sort(), [...documented].sort());
-  const served = await app.inject({ method: 'GET', url: '/api/openapi.json', headers: { authorization: 'Bearer wp_x' } });
-  assert.equal(served.statusCode, 401);
-  await app.close();
-  await store.close();
-});
-
-describe('GET /api/openapi.json', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startApi();
-  });
-  after(() => h.close());
-  test('serves an OpenAPI 3.1 document to a signed-in caller', async () => {
-    const response = await h.request('GET', '/api/openapi.json', await h.session(PEOPLE.viewer));
-    assert.equal(response.statusCode, 200);
-    const doc = json<{ openapi: string; paths: Record<string, unknown> }>(response);
-    assert.equal(doc.openapi, '3.1.0');
-    assert.ok(doc.paths['/api/events/{id}/stages/{stage}/rerun']);
   });
 });

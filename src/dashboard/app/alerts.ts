@@ -12,7 +12,7 @@ function isKnownKind(kind: string): kind is KnownKind {
 }
 
 /** A pipeline's own alerts are stored as `custom` and say what they are in `details.alert`. */
-function effectiveKind(alert: Pick<AlertView, 'kind' | 'details'>): string {
+function effectiveKind(alert: { kind: string; details: AlertView['details'] }): string {
   const named = alert.details?.alert;
   return alert.kind === 'custom' && typeof named === 'string' ? named : alert.kind;
 }
@@ -33,7 +33,10 @@ export interface AlertWords {
   plainError(code: string | null, message: string): string;
 }
 
-export function alertText(t: Translate, formats: Formats, alert: AlertView, words?: AlertWords): string {
+/** What the wording reads of an alert; its kind may be one the page does not know (a pipeline's). */
+export type AlertFacts = Pick<AlertView, 'at' | 'eventId' | 'stage' | 'message' | 'details'> & Partial<Pick<AlertView, 'subject' | 'resolvedAt'>> & { kind: string };
+
+export function alertText(t: Translate, formats: Formats, alert: AlertFacts, words?: AlertWords): string {
   const details = alert.details ?? {};
   const number = (key: string): number | null => (typeof details[key] === 'number' ? details[key] : null);
   const text = (key: string): string | null => (typeof details[key] === 'string' ? details[key] : null);

@@ -1,5 +1,10 @@
 import type { Translate } from './i18n.js';
-import type { EventRow } from './types.js';
+
+/** An event's `ignoreReason`; a kind the page does not know reads as the pipeline's own reason. */
+export interface IgnoreFacts {
+  kind: string;
+  detail: string;
+}
 
 /**
  * Why an ignored event was ignored, in the page's language. The engine's own kinds (out of
@@ -7,7 +12,7 @@ import type { EventRow } from './types.js';
  * (times, states) stays in `technicalIgnoreDetail` for the title and the panel. A pipeline's own
  * reason (`not_applicable`) is its text.
  */
-export function ignoreText(t: Translate, reason: NonNullable<EventRow['ignoreReason']>): string {
+export function ignoreText(t: Translate, reason: IgnoreFacts): string {
   switch (reason.kind) {
     case 'no_pipeline':
       return t('ignoredNoPipeline');
@@ -21,6 +26,6 @@ export function ignoreText(t: Translate, reason: NonNullable<EventRow['ignoreRea
 }
 
 /** The engine's own words, for a title or a "technical detail" line; null when already shown. */
-export function technicalIgnoreDetail(reason: NonNullable<EventRow['ignoreReason']>): string | null {
+export function technicalIgnoreDetail(reason: IgnoreFacts): string | null {
   return reason.kind === 'stale_transition' || reason.kind === 'invalid_transition' ? reason.detail : null;
 }

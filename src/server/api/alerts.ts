@@ -1,13 +1,13 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { checkAlertConditions } from '../../engine/alert-conditions.js';
 import { HttpError } from '../http-errors.js';
-import { parseInput, requireScope, type ApiContext } from './context.js';
+import { replies, type ApiApp } from './contract.js';
+import { requireScope, type ApiContext } from './context.js';
+import { alertReply, alertsPage } from '../../core/wire/monitoring.js';
 
 /**
- * Alerts as issues: list (open by default), acknowledge and mute, each audited. Listing runs the
- * periodic condition check first (stuck, retried, error rate, backlog), so the page is current
- * even where no worker runs the check; the check is idempotent.
+ * Alerts as issues: list (open by default), acknowledge and mute, each audited. Listing only
+ * reads: the conditions (stuck, retried, error rate, backlog) are stored by the workers' periodic
+ * check (src/engine/alert-conditions.ts), never by a GET.
  */
 
 const alertsQuery = z.object({
@@ -23,29 +23,22 @@ const reason = (example: string) =>
     .max(500);
 const ackBody = z.object({ reason: reason('NIT fixed in WorldOffice, retrying') }).strict();
 /** (Default mute: 60 minutes; at most 30 days, so nothing is silenced and forgotten.) */
-const muteBody = z
-  .object({
-    reason: reason('restock arrives Monday'),
-    minutes: z
-      .number({ message: 'minutes must be a number of minutes, from 1 to 43200 (30 days)' })
-      .int('minutes must be a whole number')
-      .min(1, 'minutes must be at least 1')
-      .max(43_200, 'minutes must be at most 43200 (30 days)')
-      .default(60),
-  })
-  .strict();
+const muteBody = z.object({
+  reason: reason('restock arrives Monday'),
+  minutes: z
+    .number({ message: 'minutes must be a number of minutes, from 1 to 43200 (30 days)' })
+    .int('minutes must be a whole number')
+    .min(1, 'minutes must be at least 1')
+    .max(43_200, 'minutes must be at most 43200 (30 days)')
+    .default(60),
+}).strict();
+/** Stored alerts have positive ids (pages before every alert was stored showed computed ones, negative). */
+const alertParams = z.object({ id: z.coerce.number({ message: 'alert id must be a positive integer' }).int('alert id must be a positive integer').min(1, 'alert id must be a positive integer') });
 
-function alertIdParam(value: unknown): number {
-  const id = Number(value);
-  if (!Number.isSafeInteger(id) || id < 1) throw new HttpError(400, 'INVALID_REQUEST', `alert id must be a positive integer, got "${String(value)}"`);
-  return id;
-}
-
-export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/api/alerts', async (request) => {
+export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
+  app.get('/api/alerts', { schema: { summary: 'Alerts, open ones by default', querystring: alertsQuery, response: replies(alertsPage) } }, async (request) => {
     requireScope(request, 'events:read');
-    const query = parseInput(alertsQuery, request.query, 'query');
-    if (!query.cursor) await checkAlertConditions(ctx, ctx.now());
+    const { query } = request;
     // Open alerts by default: a resolved one needs nobody. `?include=resolved` shows history too.
     const page = await ctx.store.listAlerts({ cursor: query.cursor ?? null, limit: query.limit, unresolvedOnly: query.include !== 'resolved' });
     // `computed` stays for older pages: every alert is stored now.
@@ -54,10 +47,10 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext): void
 
   // Acknowledging says "seen, being handled": the alert stays open (it resolves when its cause is
   // gone) but is shown quiet, with who and why. Whoever may retry events may acknowledge.
-  app.post('/api/alerts/:id/ack', async (request) => {
+  const ackSchema = { summary: 'Acknowledge an open alert, saying why', params: alertParams, body: ackBody, response: replies(alertReply) };
+  app.post('/api/alerts/:id/ack', { schema: ackSchema }, async (request) => {
     const principal = requireScope(request, 'events:retry');
-    const id = alertIdParam((request.params as { id: string }).id);
-    const body = parseInput(ackBody, request.body, 'body');
+    const { params: { id }, body } = request;
     const now = ctx.now();
     const result = await ctx.store.acknowledgeAlert({ id, actor: principal.email, reason: body.reason, now });
     if (result.status === 'not_found') throw new HttpError(404, 'NOT_FOUND', `alert ${id} does not exist`);
@@ -73,10 +66,10 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext): void
   });
 
   // Muting silences an open alert for a while: not forwarded to alerts.webhookUrl, shown quiet.
-  app.post('/api/alerts/:id/mute', async (request) => {
+  const muteSchema = { summary: 'Mute an open alert for a while, saying why', params: alertParams, body: muteBody, response: replies(alertReply) };
+  app.post('/api/alerts/:id/mute', { schema: muteSchema }, async (request) => {
     const principal = requireScope(request, 'events:retry');
-    const id = alertIdParam((request.params as { id: string }).id);
-    const body = parseInput(muteBody, request.body, 'body');
+    const { params: { id }, body } = request;
     const now = ctx.now();
     const until = new Date(now.getTime() + body.minutes * 60_000);
     const result = await ctx.store.muteAlert({ id, actor: principal.email, reason: body.reason, until, now });

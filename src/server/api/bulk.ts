@@ -1,10 +1,12 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { BulkRequestError, previewBulk, runBulk, MAX_BULK_EVENTS, type BulkRequest } from '../../engine/bulk-actions.js';
 import { EventNotFoundError, OperationRefusedError, planStageRerun } from '../../engine/operations.js';
 import type { EventStatus } from '../../core/types.js';
 import { HttpError } from '../http-errors.js';
-import { eventIdParam, parseInput, requireScope, type ApiContext } from './context.js';
+import { idParam, replies, type ApiApp } from './contract.js';
+import { requireScope, type ApiContext } from './context.js';
+import { bulkSelection, planReply, previewReply, runReply } from '../../core/wire/bulk.js';
 
 /**
  * Bulk retry and re-run (docs/api.md "Bulk actions"): POST /api/bulk/preview shows what a
@@ -14,28 +16,15 @@ import { eventIdParam, parseInput, requireScope, type ApiContext } from './conte
  * GET /api/events/:id/stages/:stage/rerun-preview is the same plan for one event's re-run.
  */
 
-const filterSchema = z
-  .object({
-    status: z.union([z.array(z.string().max(20)).max(10), z.string().max(100).transform((s) => s.split(',').filter(Boolean))]).optional(),
-    source: z.string().min(1).max(100).optional(),
-    pipeline: z.string().min(1).max(100).optional(),
-    stage: z.string().min(1).max(200).optional(),
-    code: z.string().min(1).max(100).optional(),
-    since: z.iso.datetime({ offset: true }).optional(),
-    until: z.iso.datetime({ offset: true }).optional(),
-  })
-  .strict();
+const previewBody = bulkSelection;
 
-const previewBody = z.object({ filter: filterSchema.default({}), rerun: z.string().min(1).max(200).nullish() }).strict();
+const runBody = bulkSelection.extend({
+  reason: z.string().trim().min(1, 'say why (kept in the audit log and each event history)').max(500),
+  eventIds: z.array(z.number().int().positive()).min(1).max(MAX_BULK_EVENTS).optional(),
+}).strict();
 
-const runBody = previewBody
-  .extend({
-    reason: z.string().trim().min(1, 'say why (kept in the audit log and each event history)').max(500),
-    eventIds: z.array(z.number().int().positive()).min(1).max(MAX_BULK_EVENTS).optional(),
-  })
-  .strict();
-
-const reasonBody = z.object({ reason: z.string().trim().max(500).optional() }).strict();
+/** The optional `{ reason }` body of a one-event retry or re-run (the page always sends one). */
+export const reasonBody = z.object({ reason: z.string().trim().max(500).optional() }).strict();
 
 function bulkRequest(body: z.output<typeof previewBody>): BulkRequest {
   const f = body.filter;
@@ -69,32 +58,28 @@ async function asHttp<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The optional `{ reason }` body of a one-event retry or re-run (the page always sends one). */
-export function reasonOf(request: FastifyRequest): string | null {
-  const body = parseInput(reasonBody, request.body ?? {}, 'body');
-  return body.reason ? body.reason : null;
-}
-
-export function registerBulkRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.post('/api/bulk/preview', async (request) => {
-    const bulk = bulkRequest(parseInput(previewBody, request.body, 'body'));
+export function registerBulkRoutes(app: ApiApp, ctx: ApiContext): void {
+  const previewSchema = { summary: 'What a bulk retry or re-run would do, per event', body: previewBody, response: replies(previewReply) };
+  app.post('/api/bulk/preview', { schema: previewSchema }, async (request) => {
+    const bulk = bulkRequest(request.body);
     requireBulkScope(request, bulk);
     return { preview: await asHttp(() => previewBulk(ctx.store, ctx.pipelines, bulk)) };
   });
 
-  app.post('/api/bulk/run', async (request) => {
-    const body = parseInput(runBody, request.body, 'body');
+  const runSchema = { summary: 'Retry or re-run the events selected, with a reason', body: runBody, response: replies(runReply) };
+  app.post('/api/bulk/run', { schema: runSchema }, async (request) => {
+    const { body } = request;
     const bulk = bulkRequest(body);
     const principal = requireBulkScope(request, bulk);
     const stamp = { actor: principal.email, remoteAddress: request.ip, at: ctx.now(), reason: body.reason };
     return { result: await asHttp(() => runBulk(ctx.store, ctx.pipelines, bulk, stamp, body.eventIds ?? null)) };
   });
 
-  app.get('/api/events/:id/stages/:stage/rerun-preview', async (request) => {
+  const planSchema = { summary: "What re-running one event's stage would do", params: idParam.extend({ stage: z.string().min(1).max(200) }), response: replies(planReply) };
+  app.get('/api/events/:id/stages/:stage/rerun-preview', { schema: planSchema }, async (request) => {
     requireScope(request, 'stages:rerun');
-    const params = request.params as { id: string; stage: string };
-    const eventId = eventIdParam(params.id);
-    const { plan } = await asHttp(() => planStageRerun(ctx.store, ctx.pipelines, eventId, params.stage));
+    const { id: eventId, stage } = request.params;
+    const { plan } = await asHttp(() => planStageRerun(ctx.store, ctx.pipelines, eventId, stage));
     return { plan };
   });
 }

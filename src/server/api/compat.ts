@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { stageRetryPolicy, type PipelineDefinition } from '../../core/pipeline.js';
 import type { CheckpointRecord, EventLogEntry, EventRecord } from '../../core/types.js';
-import { parseInput, requireScope, type ApiContext } from './context.js';
+import { replies, type ApiApp } from './contract.js';
+import { requireScope, type ApiContext } from './context.js';
 import { redactJson } from './redact.js';
-import { changeFlag } from './flags.js';
+import { changeBody, changeFlag } from './flags.js';
 
 /**
  * Compatibility with clients of the seeds' Facturador API: `GET /api/webhooks/recent` in the
@@ -13,6 +13,11 @@ import { changeFlag } from './flags.js';
  */
 
 const recentQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(50) });
+/** The seeds' shapes, snake_case; described loosely (their clients read them, not the page). */
+const recentReply = z.object({ success: z.literal(true), webhooks: z.array(z.record(z.string(), z.unknown())) });
+const flagsReply = z.object({ success: z.literal(true), flags: z.record(z.string(), z.boolean()) });
+const flagReply = z.object({ success: z.literal(true), flag: z.object({ key: z.string(), value: z.boolean() }) });
+const flagKeyParams = z.object({ key: z.string().min(1).max(200) });
 
 function overall(event: EventRecord, counts: { completed: number; failed: number }): string {
   if (event.status === 'ignored') return 'ignored';
@@ -114,10 +119,11 @@ export function toCompatWebhook(
   };
 }
 
-export function registerCompatRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/api/webhooks/recent', async (request) => {
+export function registerCompatRoutes(app: ApiApp, ctx: ApiContext): void {
+  const recentSchema = { summary: "Recent webhooks in the seeds' checkpoint structure (compatibility)", querystring: recentQuery, response: replies(recentReply) };
+  app.get('/api/webhooks/recent', { schema: recentSchema }, async (request) => {
     requireScope(request, 'events:read');
-    const { limit } = parseInput(recentQuery, request.query, 'query');
+    const { limit } = request.query;
     const page = await ctx.store.listEvents({}, { limit });
     const checkpoints = await ctx.store.getCheckpointsForEvents(page.items.map((e) => e.id));
     const webhooks = [];
@@ -125,18 +131,18 @@ export function registerCompatRoutes(app: FastifyInstance, ctx: ApiContext): voi
       const logs = await ctx.store.getEventLogs(event.id);
       webhooks.push(toCompatWebhook(event, checkpoints.get(event.id) ?? [], logs, ctx.pipelines));
     }
-    return { success: true, webhooks };
+    return { success: true as const, webhooks };
   });
 
-  app.get('/api/feature-flags', async (request) => {
+  app.get('/api/feature-flags', { schema: { summary: 'Flags as a key → value map (compatibility)', response: replies(flagsReply) } }, async (request) => {
     requireScope(request, 'events:read');
     const flags = await ctx.store.listFlags();
-    return { success: true, flags: Object.fromEntries(flags.map((f) => [f.key, f.value])) };
+    return { success: true as const, flags: Object.fromEntries(flags.map((f) => [f.key, f.value])) };
   });
 
-  app.put('/api/feature-flags/:key', async (request) => {
-    const key = (request.params as { key: string }).key;
-    const flag = await changeFlag(ctx, request, key, request.body);
-    return { success: true, flag: { key: flag.key, value: flag.value } };
+  const changeSchema = { summary: 'Change a flag (compatibility; the same permission check)', params: flagKeyParams, body: changeBody, response: replies(flagReply) };
+  app.put('/api/feature-flags/:key', { schema: changeSchema }, async (request) => {
+    const flag = await changeFlag(ctx, request, request.params.key, request.body);
+    return { success: true as const, flag: { key: flag.key, value: flag.value } };
   });
 }

@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import type { z } from 'zod';
 import type { DashboardConfig, FlagConfig } from '../../config/types.js';
 import type { PipelineDefinition } from '../../core/pipeline.js';
 import type { Store } from '../../store/store.js';
@@ -46,19 +45,4 @@ export function requireScope(request: FastifyRequest, scope: ApiScope): Principa
     throw new HttpError(403, 'FORBIDDEN', `this needs the ${scope} scope, which ${principal.email} does not have`);
   }
   return principal;
-}
-
-/** Validates a query string or body; the 400 message names the field at fault. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(value ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.length ? issue.path.join('.') : what;
-  throw new HttpError(400, 'INVALID_REQUEST', `${field}: ${issue?.message ?? 'invalid'}`);
-}
-
-export function eventIdParam(value: unknown): number {
-  const id = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(id) || id <= 0) throw new HttpError(400, 'INVALID_REQUEST', 'id: must be a positive integer');
-  return id;
 }

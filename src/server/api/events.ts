@@ -1,12 +1,13 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { EVENT_STATUSES, TRANSACTION_STATUSES, type EventRecord, type EventStatus } from '../../core/types.js';
 import type { EventFilter } from '../../store/store.js';
 import { HttpError } from '../http-errors.js';
-import { reasonOf } from './bulk.js';
-import { eventIdParam, parseInput, requireScope, type ApiContext } from './context.js';
+import { reasonBody } from './bulk.js';
+import { idParam, replies, type ApiApp } from './contract.js';
+import { requireScope, type ApiContext } from './context.js';
 import { COLUMN_STATES, toEventRow, type ColumnState, type EventRow } from './event-view.js';
 import { redactRawBody } from './redact.js';
+import { eventDetails, eventReply, eventsPage } from '../../core/wire/events.js';
 
 /** GET /api/events, GET /api/events/:id, retry and stage re-run. */
 
@@ -28,7 +29,15 @@ const listQuery = z.object({
   cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
+const stageParams = idParam.extend({ stage: z.string().min(1).max(200) });
 type ListQuery = z.output<typeof listQuery>;
+
+/** One event's row. */
+export async function loadRow(ctx: ApiContext, event: EventRecord): Promise<EventRow> {
+  const [row] = await loadRows(ctx, [event]);
+  if (!row) throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${event.id}`);
+  return row;
+}
 
 /** Post-filter pages are fetched until `limit` rows match or this many pages were read. */
 const MAX_PAGES_PER_REQUEST = 20;
@@ -85,10 +94,11 @@ function matchesState(ctx: ApiContext, row: EventRow, column: string | undefined
   return keys.some((key) => row.columns[key]?.state === state);
 }
 
-export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/api/events', async (request) => {
+export function registerEventRoutes(app: ApiApp, ctx: ApiContext): void {
+  const listSchema = { summary: 'Events, newest first, filtered', querystring: listQuery, response: replies(eventsPage) };
+  app.get('/api/events', { schema: listSchema }, async (request) => {
     requireScope(request, 'events:read');
-    const query = parseInput(listQuery, request.query, 'query');
+    const { query } = request;
     const filter = storeFilter(ctx, query);
     if (!filter) return { items: [], nextCursor: null };
     const items: EventRow[] = [];
@@ -103,36 +113,33 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     return { items, nextCursor: cursor };
   });
 
-  app.get('/api/events/:id', async (request) => {
+  const detailSchema = { summary: 'One event: its row, log, HTTP calls and raw delivery (redacted)', params: idParam, response: replies(eventDetails) };
+  app.get('/api/events/:id', { schema: detailSchema }, async (request) => {
     requireScope(request, 'events:read');
-    const id = eventIdParam((request.params as { id: string }).id);
+    const { id } = request.params;
     const event = await ctx.store.getEvent(id);
     if (!event) throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${id}`);
     const [rows, logs, exchanges] = await Promise.all([loadRows(ctx, [event]), ctx.store.getEventLogs(id), ctx.store.getStageExchanges(id)]);
-    return { event: rows[0], logs, exchanges, raw: redactRawBody(event.rawBody, event.contentType) };
+    const [row] = rows;
+    if (!row) throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${id}`);
+    return { event: row, logs, exchanges, raw: redactRawBody(event.rawBody, event.contentType) };
   });
 
-  app.post('/api/events/:id/retry', async (request) => {
+  const retrySchema = { summary: 'Put a dead or retrying event back in the queue', params: idParam, body: reasonBody, response: replies(eventReply) };
+  app.post('/api/events/:id/retry', { schema: retrySchema }, async (request) => {
     const principal = requireScope(request, 'events:retry');
-    const eventId = eventIdParam((request.params as { id: string }).id);
-    const event = await ctx.operations.retryEvent({ eventId, actor: principal.email, remoteAddress: request.ip, now: ctx.now(), reason: reasonOf(request) });
-    const [row] = await loadRows(ctx, [event]);
-    return { event: row };
+    const eventId = request.params.id;
+    const reason = request.body.reason || null;
+    const event = await ctx.operations.retryEvent({ eventId, actor: principal.email, remoteAddress: request.ip, now: ctx.now(), reason });
+    return { event: await loadRow(ctx, event) };
   });
 
-  app.post('/api/events/:id/stages/:stage/rerun', async (request) => {
+  const rerunSchema = { summary: "Run one stage again (and those it had blocked)", params: stageParams, body: reasonBody, response: replies(eventReply) };
+  app.post('/api/events/:id/stages/:stage/rerun', { schema: rerunSchema }, async (request) => {
     const principal = requireScope(request, 'stages:rerun');
-    const params = request.params as { id: string; stage: string };
-    const eventId = eventIdParam(params.id);
-    const event = await ctx.operations.rerunStage({
-      eventId,
-      stage: params.stage,
-      actor: principal.email,
-      remoteAddress: request.ip,
-      now: ctx.now(),
-      reason: reasonOf(request),
-    });
-    const [row] = await loadRows(ctx, [event]);
-    return { event: row };
+    const { id: eventId, stage } = request.params;
+    const reason = request.body.reason || null;
+    const event = await ctx.operations.rerunStage({ eventId, stage, actor: principal.email, remoteAddress: request.ip, now: ctx.now(), reason });
+    return { event: await loadRow(ctx, event) };
   });
 }

@@ -1,12 +1,14 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FlagConfig } from '../../config/types.js';
 import type { FlagRecord } from '../../core/types.js';
 import { DEFAULT_FLAG_ALLOWED, flagPermission, type Principal } from '../auth/principal.js';
 import { HttpError } from '../http-errors.js';
 import type { FlagHistoryFilter, ListOptions } from '../../store/store.js';
-import { parseInput, principalOf, requireScope, type ApiContext } from './context.js';
+import { replies, type ApiApp } from './contract.js';
+import { principalOf, requireScope, type ApiContext } from './context.js';
 import { timeRange, whoWhatWhen } from './history-filters.js';
+import { flagHistory, flagList, flagView as flagViewSchema } from '../../core/wire/flags.js';
 
 /**
  * Flags: list (with whether the caller may change each), change, history. The permission
@@ -21,7 +23,8 @@ export interface FlagView extends FlagRecord {
   allowed: string[];
 }
 
-const changeBody = z.object({ value: z.boolean(), reason: z.string().max(500).optional() }).strict();
+export const changeBody = z.object({ value: z.boolean(), reason: z.string().max(500).optional() }).strict();
+const flagKeyParams = z.object({ key: z.string().min(1).max(200) });
 const historyQuery = z
   .object({
     cursor: z.string().max(500).optional(),
@@ -45,10 +48,9 @@ export async function changeFlag(
   ctx: ApiContext,
   request: FastifyRequest,
   key: string,
-  body: unknown,
+  input: z.output<typeof changeBody>,
 ): Promise<FlagView> {
   const principal = principalOf(request);
-  const input = parseInput(changeBody, body, 'body');
   const current = await ctx.store.getFlag(key);
   if (!current) throw new HttpError(404, 'FLAG_NOT_FOUND', `no flag ${key}`);
   const permission = flagPermission(principal, flagConfig(ctx, key), key);
@@ -69,29 +71,31 @@ export async function changeFlag(
   return flagView(ctx, principal, flag);
 }
 
-export function registerFlagRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/api/flags', async (request) => {
+export function registerFlagRoutes(app: ApiApp, ctx: ApiContext): void {
+  app.get('/api/flags', { schema: { summary: 'Flags, with whether the caller may change each', response: replies(flagList) } }, async (request) => {
     const principal = requireScope(request, 'events:read');
     const flags = await ctx.store.listFlags();
     return { items: flags.map((flag) => flagView(ctx, principal, flag)) };
   });
 
-  app.put('/api/flags/:key', async (request) => {
-    return changeFlag(ctx, request, (request.params as { key: string }).key, request.body);
+  const changeSchema = { summary: 'Change a flag (the server checks who may)', params: flagKeyParams, body: changeBody, response: replies(flagViewSchema) };
+  app.put('/api/flags/:key', { schema: changeSchema }, async (request) => {
+    return changeFlag(ctx, request, request.params.key, request.body);
   });
 
-  app.get('/api/flags/:key/history', async (request) => {
+  const historySchema = { summary: "One flag's changes, newest first", params: flagKeyParams, querystring: historyQuery, response: replies(flagHistory) };
+  app.get('/api/flags/:key/history', { schema: historySchema }, async (request) => {
     requireScope(request, 'events:read');
-    const key = (request.params as { key: string }).key;
-    const query = parseInput(historyQuery, request.query, 'query');
+    const { params: { key }, query } = request;
     if (!(await ctx.store.getFlag(key))) throw new HttpError(404, 'FLAG_NOT_FOUND', `no flag ${key}`);
     return ctx.store.flagHistory(key, historyOptions(query));
   });
 
   // Every flag's changes, newest first, filtered by flag, who and when: the page's history view.
-  app.get('/api/flag-history', async (request) => {
+  const allHistorySchema = { summary: "Every flag's changes, newest first, filtered", querystring: allHistoryQuery, response: replies(flagHistory) };
+  app.get('/api/flag-history', { schema: allHistorySchema }, async (request) => {
     requireScope(request, 'events:read');
-    const query = parseInput(allHistoryQuery, request.query, 'query');
+    const { query } = request;
     return ctx.store.flagHistory(query.key ?? null, historyOptions(query));
   });
 }

@@ -1,10 +1,12 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { IgnoreReason } from '../../core/types.js';
 import type { EventTotal } from '../../store/store.js';
 import { HttpError } from '../http-errors.js';
-import { eventIdParam, parseInput, requireScope, type ApiContext } from './context.js';
-import { loadRows } from './events.js';
+import { idParam, replies, type ApiApp } from './contract.js';
+import { requireScope, type ApiContext } from './context.js';
+import { loadRow, loadRows } from './events.js';
+import { handledReply } from '../../core/wire/events.js';
+import { homeSummary } from '../../core/wire/home.js';
 import { todayAndWeek, type Period } from './periods.js';
 
 /**
@@ -22,15 +24,13 @@ const PINNED_LIMIT = 20;
 /** The rejected-deliveries log is bounded; the home counts within its newest rows. */
 const REJECTIONS_READ = 500;
 
-const handledBody = z
-  .object({
-    reason: z
-      .string({ message: 'reason is required: say how it was handled, e.g. "refunded by hand on 5 Dec"' })
-      .trim()
-      .min(3, 'reason must say how it was handled (at least 3 characters), e.g. "invoiced by hand in WorldOffice"')
-      .max(500, 'reason must be at most 500 characters'),
-  })
-  .strict();
+const handledBody = z.object({
+  reason: z
+    .string({ message: 'reason is required: say how it was handled, e.g. "refunded by hand on 5 Dec"' })
+    .trim()
+    .min(3, 'reason must say how it was handled (at least 3 characters), e.g. "invoiced by hand in WorldOffice"')
+    .max(500, 'reason must be at most 500 characters'),
+}).strict();
 
 interface Money {
   events: number;
@@ -79,8 +79,8 @@ async function periodSummary(ctx: ApiContext, period: Period, currency: string, 
   };
 }
 
-export function registerHomeRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/api/home', async (request) => {
+export function registerHomeRoutes(app: ApiApp, ctx: ApiContext): void {
+  app.get('/api/home', { schema: { summary: 'What needs attention, and the money of today and this week', response: replies(homeSummary) } }, async (request) => {
     requireScope(request, 'events:read');
     const now = ctx.now();
     const timeZone = ctx.dashboard.timeZone ?? 'America/Bogota';
@@ -105,10 +105,10 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: ApiContext): void 
   });
 
   // Whoever may retry an event may set it aside instead: the same scope, audited the same way.
-  app.post('/api/events/:id/handled', async (request) => {
+  const handledSchema = { summary: 'Set a dead event aside as handled by hand, saying how', params: idParam, body: handledBody, response: replies(handledReply) };
+  app.post('/api/events/:id/handled', { schema: handledSchema }, async (request) => {
     const principal = requireScope(request, 'events:retry');
-    const eventId = eventIdParam((request.params as { id: string }).id);
-    const { reason } = parseInput(handledBody, request.body, 'body');
+    const { params: { id: eventId }, body: { reason } } = request;
     const now = ctx.now();
     const result = await ctx.store.markEventHandled({ eventId, actor: principal.email, reason, now });
     if (result === 'not_found') throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${eventId}`);
@@ -120,7 +120,6 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: ApiContext): void 
     });
     const event = await ctx.store.getEvent(eventId);
     if (!event) throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${eventId}`);
-    const [row] = await loadRows(ctx, [event]);
-    return { event: row, handled: { at: now, by: principal.email, reason } };
+    return { event: await loadRow(ctx, event), handled: { at: now, by: principal.email, reason } };
   });
 }

@@ -1,9 +1,10 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AttemptSample, AuditFilter } from '../../store/store.js';
-import { parseInput, requireScope, type ApiContext } from './context.js';
+import { replies, type ApiApp } from './contract.js';
+import { requireScope, type ApiContext } from './context.js';
 import { timeRange, whoWhatWhen } from './history-filters.js';
 import { percentile, stageDurations, throughput } from './metrics-series.js';
+import { auditPage, metrics, rejections } from '../../core/wire/monitoring.js';
 
 /** Metrics, the audit log and rejected deliveries (alerts: alerts.ts). */
 
@@ -54,10 +55,11 @@ export function stageStats(samples: AttemptSample[]): StageStat[] {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function registerMonitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/api/metrics', async (request) => {
+export function registerMonitoringRoutes(app: ApiApp, ctx: ApiContext): void {
+  const metricsSchema = { summary: "Per-stage success and durations, and throughput, since a time (default: the last day)", querystring: metricsQuery, response: replies(metrics) };
+  app.get('/api/metrics', { schema: metricsSchema }, async (request) => {
     requireScope(request, 'events:read');
-    const query = parseInput(metricsQuery, request.query, 'query');
+    const { query } = request;
     const now = ctx.now();
     const since = query.since ? new Date(query.since) : new Date(now.getTime() - DAY_MS);
     const samples = await ctx.store.attemptSamples(since, 50_000);
@@ -69,9 +71,9 @@ export function registerMonitoringRoutes(app: FastifyInstance, ctx: ApiContext):
     };
   });
 
-  app.get('/api/audit', async (request) => {
+  app.get('/api/audit', { schema: { summary: 'The audit log, newest first, filtered', querystring: auditQuery, response: replies(auditPage) } }, async (request) => {
     requireScope(request, 'audit:read');
-    const query = parseInput(auditQuery, request.query, 'query');
+    const { query } = request;
     const filter: AuditFilter = { ...timeRange(query) };
     if (query.action) filter.action = query.action;
     if (query.actor) filter.actor = query.actor;
@@ -79,9 +81,9 @@ export function registerMonitoringRoutes(app: FastifyInstance, ctx: ApiContext):
     return ctx.store.listAudit(filter, { cursor: query.cursor ?? null, limit: query.limit });
   });
 
-  app.get('/api/rejections', async (request) => {
+  app.get('/api/rejections', { schema: { summary: 'Deliveries refused (bad signature, unknown source...)', querystring: rejectionsQuery, response: replies(rejections) } }, async (request) => {
     requireScope(request, 'events:read');
-    const query = parseInput(rejectionsQuery, request.query, 'query');
+    const { query } = request;
     return { items: await ctx.store.listRejections(query.limit) };
   });
 }

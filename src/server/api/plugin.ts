@@ -18,14 +18,18 @@ import { registerHomeRoutes } from './home.js';
 import { registerMonitoringRoutes } from './monitoring.js';
 import { registerAlertRoutes } from './alerts.js';
 import { registerReconciliationRoutes } from './reconciliation.js';
-import { OPENAPI_DOCUMENT } from './openapi.js';
+import { isPublicApiPath, registerOpenApi } from './openapi.js';
+import { replies, useZodContract } from './contract.js';
+import { dashboardConfig, me } from '../../core/wire/session.js';
+import { changeMessages } from '../../core/wire/stream.js';
 import { engineOperations, type EventOperations } from './operations.js';
 
 /**
  * The JSON API under /api (docs/api.md) and sign-in under /auth. Register it with
  * `app.register(apiPlugin, options)` on an app that has `installErrorHandler` installed.
- * Every /api route needs credentials (401 otherwise); scopes and flag lists are checked
- * per route.
+ * Every /api route needs credentials (401 otherwise) but its OpenAPI document and the page
+ * that browses it; scopes and flag lists are checked per route. Routes declare their schemas
+ * with zod (contract.ts); the document is generated from them (openapi.ts).
  */
 export interface ApiPluginOptions {
   store: Store;
@@ -50,6 +54,16 @@ export interface ApiPluginOptions {
   /** Poll interval of /api/stream. (Default: 500 ms) */
   streamPollMs?: number;
 }
+
+const STREAM_SCHEMA = {
+  summary: 'Live changes, as server-sent events',
+  response: {
+    200: {
+      description: 'Messages only say what changed; the page refetches the details.',
+      content: { 'text/event-stream': { schema: changeMessages } },
+    },
+  },
+};
 
 export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions): Promise<void> {
   const { store, config, mode } = options;
@@ -83,11 +97,14 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
 
   // The host app may have registered @fastify/cookie already; registering it twice throws.
   if (!app.hasDecorator('parseCookie')) await app.register(cookie);
+  const api = useZodContract(app);
+  await registerOpenApi(api);
   registerAuthRoutes(app, runtime, config.publicUrl ?? null);
 
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0] ?? '';
     if (path !== '/api' && !path.startsWith('/api/')) return;
+    if (isPublicApiPath(path)) return;
     const principal = await authenticate(runtime, request);
     if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'sign in or send an API token');
     setPrincipal(request, principal);
@@ -102,7 +119,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     reply.header('cache-control', 'no-store');
   });
 
-  app.get('/api/me', async (request) => {
+  api.get('/api/me', { schema: { summary: 'Who is calling', response: replies(me) } }, async (request) => {
     const principal = principalOf(request);
     return {
       email: principal.email,
@@ -114,7 +131,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     };
   });
 
-  app.get('/api/config', async (request) => {
+  api.get('/api/config', { schema: { summary: "How the page draws this server's columns and pipelines", response: replies(dashboardConfig) } }, async (request) => {
     principalOf(request);
     return {
       columns: ctx.columns,
@@ -126,22 +143,17 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     };
   });
 
-  app.get('/api/openapi.json', async (request) => {
-    principalOf(request);
-    return OPENAPI_DOCUMENT;
-  });
-
-  registerEventRoutes(app, ctx);
-  registerBulkRoutes(app, ctx);
-  registerFlagRoutes(app, ctx);
-  registerMonitoringRoutes(app, ctx);
-  registerAlertRoutes(app, ctx);
-  registerHomeRoutes(app, ctx);
-  registerReconciliationRoutes(app, ctx);
-  registerCompatRoutes(app, ctx);
+  registerEventRoutes(api, ctx);
+  registerBulkRoutes(api, ctx);
+  registerFlagRoutes(api, ctx);
+  registerMonitoringRoutes(api, ctx);
+  registerAlertRoutes(api, ctx);
+  registerHomeRoutes(api, ctx);
+  registerReconciliationRoutes(api, ctx);
+  registerCompatRoutes(api, ctx);
   const feed = new ChangeFeed(store, {
     ...(options.streamPollMs !== undefined ? { pollMs: options.streamPollMs } : {}),
     onError: (err) => app.log.error({ err }, 'change feed poll failed'),
   });
-  registerStreamRoute(app, feed, (request) => requireScope(request, 'events:read'));
+  registerStreamRoute(app, feed, (request) => requireScope(request, 'events:read'), STREAM_SCHEMA);
 }

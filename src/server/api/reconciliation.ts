@@ -1,12 +1,14 @@
-import type { FastifyInstance } from 'fastify';
+import { replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
+import { reconciliation } from '../../core/wire/monitoring.js';
 
 /**
  * `GET /api/reconciliation`: per reconciled source, when it was last reconciled and how many
  * events that found (docs/reconcile.md). Where the provider's API is stays out: it is for the CLI.
  */
-export function registerReconciliationRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/api/reconciliation', async (request) => {
+export function registerReconciliationRoutes(app: ApiApp, ctx: ApiContext): void {
+  const schema = { summary: 'Per reconciled source: the last run and what it found', response: replies(reconciliation) };
+  app.get('/api/reconciliation', { schema }, async (request) => {
     requireScope(request, 'events:read');
     const states = await ctx.store.listReconciliationStates();
     return {

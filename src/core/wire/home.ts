@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { eventRow } from './events.js';
+
+/** GET /api/home (docs/api.md, "Home"): what needs attention, and today's and this week's money. */
+
+export const money = z.object({ events: z.number().int(), amount: z.number() });
+
+export const periodSummary = z.object({
+  since: z.date(),
+  until: z.date(),
+  money: z.object({ received: money, invoiced: money, stuck: money, inProgress: money, ignored: money, otherCurrency: z.number().int() }),
+  ignored: z.array(z.object({ kind: z.enum(['no_pipeline', 'not_applicable', 'stale_transition', 'invalid_transition']).nullable(), events: z.number().int() })),
+  rejected: z.number().int(),
+});
+
+export const homeSummary = z.object({
+  now: z.date(),
+  timeZone: z.string(),
+  currency: z.string(),
+  attention: z.object({
+    queued: z.number().int(),
+    processing: z.number().int(),
+    retrying: z.number().int(),
+    dead: z.number().int(),
+    deadUnhandled: z.number().int(),
+  }),
+  today: periodSummary,
+  week: periodSummary,
+  pinned: z.array(eventRow),
+});

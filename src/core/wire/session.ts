@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { stageLabel } from './common.js';
+
+/** GET /api/me and GET /api/config: who is calling, and how the page draws this server's pipelines. */
+
+export const me = z.object({
+  email: z.string(),
+  name: z.string().nullable(),
+  roles: z.array(z.string()),
+  scopes: z.array(z.string()),
+  kind: z.enum(['session', 'token', 'dev']),
+  /** Sent back in `x-csrf-token` on every change made with a session cookie. */
+  csrfToken: z.string().nullable(),
+});
+
+export const columnInfo = z.object({ key: z.string(), label: stageLabel, stages: z.array(z.string()) });
+
+export const pipelineInfo = z.object({
+  name: z.string(),
+  /** What people read instead of the name; null: the name. */
+  label: stageLabel.nullable(),
+  /** Keys of the columns this pipeline's stages use, in the configured order. */
+  columns: z.array(z.string()),
+  stages: z.array(
+    z.object({
+      name: z.string(),
+      label: stageLabel.nullable(),
+      column: z.string().nullable(),
+      /** Stages this one waits for (its `dependsOn`). */
+      dependsOn: z.array(z.string()),
+      /** Attempts its retry policy allows before the event is dead (retries + 1). */
+      maxAttempts: z.number().int(),
+      /** The flag that turns the stage off, if any. */
+      flag: z.string().nullable(),
+    }),
+  ),
+});
+
+export const dashboardConfig = z.object({
+  columns: z.array(columnInfo),
+  pipelines: z.array(pipelineInfo),
+  locale: z.string(),
+  timeZone: z.string(),
+  currency: z.string(),
+  devLogin: z.boolean(),
+});
