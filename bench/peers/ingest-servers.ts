@@ -87,6 +87,8 @@ async function serveWebpig(store: Store): Promise<void> {
   installErrorHandler(app);
   await app.register(ingestPlugin, { store, sources: [sourceConfig] });
   await app.listen({ host: '127.0.0.1', port: 0 });
+  // Exit on SIGTERM (instead of dying from it) so that --cpu-prof writes its profile.
+  process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
   process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
