@@ -25,11 +25,11 @@ export function errorBody(code: string, message: string): ErrorBody {
 }
 
 /**
- * The one table from error codes to HTTP statuses, for every error whose cause is the request
- * itself: its message already says how to fix it, so it is sent as is. The webhook endpoint
- * (server/ingest) answers and logs its refusals by it, and a source's refusal (SourceError,
- * src/sources) takes its status from it. Errors with other codes (a store or engine failure)
- * are 500s whose message stays in the log.
+ * The one table from error codes to HTTP statuses, for the errors answered with their own
+ * code and message: the request's own fault (the message says how to fix it), or a 503 the
+ * sender should retry after. The webhook endpoint (server/ingest) answers, logs and counts its
+ * refusals by it, and a source's refusal (SourceError, src/sources) takes its status from it.
+ * Errors with other codes (a store or engine failure) are 500s whose message stays in the log.
  */
 const HTTP_STATUS_BY_CODE = {
   // A request the API cannot read.

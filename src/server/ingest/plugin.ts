@@ -15,9 +15,9 @@ import { createIngestMetrics } from './metrics.js';
  * and only then reply. Nothing is processed here; the worker picks the event up.
  *
  * Register it inside an app that has `installErrorHandler` (http-errors.ts), which turns the
- * errors thrown here (HttpErrors and the sources' SourceErrors) into `{ error: { code, message } }`
- * replies, with the statuses of its one table; the rejection log and metrics read the same table. The plugin is
- * encapsulated: its catch-all body parser does not affect the rest of the app.
+ * errors thrown here (HttpErrors, the sources' SourceErrors) into `{ error: { code, message } }`
+ * replies with the statuses of its one table; the rejection log and metrics read the same
+ * table. The plugin is encapsulated: its catch-all body parser does not affect the rest of the app.
  */
 export interface IngestPluginOptions {
   store: Store;
