@@ -5,9 +5,12 @@
  * same run, on the same machine, with the same load.
  *
  *   node --import tsx bench/ingest.ts [--duration 10] [--rounds 5] [--connections 64] [--window-ms 0]
+ *                                     [--cpu-prof DIR]
  *
  * Each server runs in its own child process; autocannon runs here and signs a distinct
  * ~1.5 KB custom-source delivery for every request (so none is a duplicate).
+ * `--cpu-prof DIR` runs the webpig server under `node --cpu-prof` and leaves its profile
+ * (a .cpuprofile, for Chrome DevTools or bench/cpu-profile.ts) in DIR.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -25,6 +28,7 @@ import { parseSourceConfigs } from '../src/config/resolve.js';
 import { ingestPlugin } from '../src/server/ingest/plugin.js';
 import { signCustom } from '../src/sources/signing.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { serverStats } from './server-stats.js';
 
 const SECRET = 'bench-secret';
 const SOURCE = 'bench';
@@ -77,6 +81,7 @@ function signedRequest(): AutocannonRequest {
 // ── Child roles ─────────────────────────────────────────────────────────────────────────────
 
 async function serveWebpig(dbFile: string, windowMs: number): Promise<void> {
+  const stats = serverStats();
   const store = SqliteStore.open(`sqlite:${dbFile}`);
   await store.migrate();
   const app = Fastify({ logger: false });
@@ -92,9 +97,16 @@ async function serveWebpig(dbFile: string, windowMs: number): Promise<void> {
         paths: { eventId: 'id', entityKey: 'order.id', type: 'type', occurredAt: 'occurred_at', transactionStatus: 'order.status' },
       },
     ]),
-    groupCommit: { windowMs },
+    groupCommit: { windowMs, onBatch: (size, durationMs) => stats.record(size, durationMs) },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
+  // Exit on SIGTERM (instead of dying from it) so that --cpu-prof writes its profile.
+  process.once('SIGTERM', () =>
+    void app.close().then(() => {
+      process.stderr.write(`webpig server: ${stats.describe()}\n`);
+      process.exit(0);
+    }),
+  );
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
   const synchronous = store.database.pragma('synchronous', { simple: true });
@@ -125,8 +137,8 @@ interface Child {
   info: { port: number; synchronous?: number; journal?: string };
 }
 
-async function startChild(args: string[]): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...args], {
+async function startChild(args: string[], nodeOptions: string[] = []): Promise<Child> {
+  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', fileURLToPath(import.meta.url), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
@@ -198,6 +210,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '64' },
       'window-ms': { type: 'string', default: '0' },
+      'cpu-prof': { type: 'string' },
     },
   });
   const windowMs = Number(values['window-ms']);
@@ -220,7 +233,11 @@ async function main(): Promise<void> {
     // moves both figures: alternating short rounds exposes both servers to the same conditions.
     console.log(`machine: ${availableParallelism()} CPUs, load average ${loadAverage()}`);
     const bare = await startChild(['serve-bare']);
-    const webpig = await startChild(['serve-webpig', dbFile, '--window-ms', String(windowMs)]);
+    const profileDir = values['cpu-prof'];
+    const webpig = await startChild(
+      ['serve-webpig', dbFile, '--window-ms', String(windowMs)],
+      profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir],
+    );
     // One discarded second each: the children compile TypeScript and warm up their JIT first.
     await load(bare.info.port, connections, 1);
     await load(webpig.info.port, connections, 1);

@@ -2,7 +2,7 @@
  * webpig beside its peers, in one run on the local PostgreSQL ($WEBPIG_TEST_POSTGRES_URL):
  *
  *   npm run bench:peers -- [--events 2000] [--concurrency 4,32] [--rounds 3] [--round-seconds 3]
- *                          [--connections 64] [--only pipeline|ingest]
+ *                          [--connections 64] [--only pipeline|ingest] [--cpu-prof DIR]
  *
  * 1. Pipeline: webpig's 10-stage no-op pipeline (bench/peers/pipelines.ts) vs DBOS Transact
  *    (one workflow, ten `runStep` no-op steps), same events, same concurrency, same pool size.
@@ -11,6 +11,8 @@
  *    and a bare handler; servers in child processes, autocannon here, rounds alternate.
  * Durability: PostgreSQL as the server is set (synchronous_commit printed); SQLite WAL with
  * synchronous=FULL. Every figure is printed with its ratio and the load average beside it.
+ * `--cpu-prof DIR` runs webpig's two ingestion servers under `node --cpu-prof` (profiles in
+ * DIR; read them with bench/cpu-profile.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -74,8 +76,9 @@ async function benchPipelines(events: number, concurrencies: number[]): Promise<
 
 interface Child { process: ChildProcess; port: number }
 
-async function startChild(kind: ServerKind, schema: string): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'serve', kind, schema], {
+async function startChild(kind: ServerKind, schema: string, profileDir: string | undefined): Promise<Child> {
+  const profile = profileDir !== undefined && kind.startsWith('webpig') ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(import.meta.url), 'serve', kind, schema], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
@@ -103,13 +106,13 @@ const median = (values: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
 
-async function benchIngest(rounds: number, roundSeconds: number, connections: number): Promise<void> {
+async function benchIngest(rounds: number, roundSeconds: number, connections: number, profileDir?: string): Promise<void> {
   console.log(`\ningestion: ${connections} connections, ${rounds} alternating rounds of ${roundSeconds} s per server, ~1.5 KB signed bodies`);
   const schemas = new Map(SERVER_KINDS.map((kind) => [kind, peersSchema(kind)]));
   const children = new Map<ServerKind, Child>();
   const results = new Map<ServerKind, AutocannonResult[]>(SERVER_KINDS.map((kind) => [kind, []]));
   try {
-    for (const kind of SERVER_KINDS) children.set(kind, await startChild(kind, schemas.get(kind)!));
+    for (const kind of SERVER_KINDS) children.set(kind, await startChild(kind, schemas.get(kind)!, profileDir));
     for (const child of children.values()) await hammer(child.port, connections, 1); // warm-up, discarded
     for (let round = 0; round < rounds; round++) {
       for (const [kind, child] of children) results.get(kind)!.push(await hammer(child.port, connections, roundSeconds));
@@ -149,6 +152,7 @@ async function main(): Promise<void> {
       'round-seconds': { type: 'string', default: '3' },
       connections: { type: 'string', default: '64' },
       only: { type: 'string' },
+      'cpu-prof': { type: 'string' },
     },
   });
   if (positionals[0] === 'serve') return serve(positionals[1] as ServerKind, url, positionals[2] ?? '');
@@ -157,7 +161,7 @@ async function main(): Promise<void> {
     await benchPipelines(Number(values.events), (values.concurrency ?? '4,32').split(',').map(Number));
   }
   if (values.only !== 'pipeline') {
-    await benchIngest(Number(values.rounds), Number(values['round-seconds']), Number(values.connections));
+    await benchIngest(Number(values.rounds), Number(values['round-seconds']), Number(values.connections), values['cpu-prof']);
   }
 }
 

@@ -27,6 +27,7 @@ import type { SourceConfig } from '../../src/sources/config.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
+import { serverStats } from '../server-stats.js';
 import { POOL_SIZE } from './pipelines.js';
 
 export const SECRET = 'bench-secret';
@@ -86,8 +87,20 @@ async function serveWebpig(store: Store): Promise<void> {
   await store.migrate();
   const app = Fastify({ logger: false });
   installErrorHandler(app);
-  await app.register(ingestPlugin, { store, sources: parseSourceConfigs([sourceConfig]) });
+  const stats = serverStats();
+  await app.register(ingestPlugin, {
+    store,
+    sources: parseSourceConfigs([sourceConfig]),
+    groupCommit: { onBatch: (size, durationMs) => stats.record(size, durationMs) },
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
+  // Exit on SIGTERM (instead of dying from it) so that --cpu-prof writes its profile.
+  process.once('SIGTERM', () =>
+    void app.close().then(() => {
+      process.stderr.write(`  ${store.dialect} server: ${stats.describe()}\n`);
+      process.exit(0);
+    }),
+  );
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
   process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);

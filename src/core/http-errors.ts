@@ -24,37 +24,87 @@ export function errorBody(code: string, message: string): ErrorBody {
   return { error: { code, message } };
 }
 
-const FASTIFY_CODES: Record<string, [number, string]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'BODY_TOO_LARGE'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'MALFORMED_BODY'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'MALFORMED_BODY'],
-  FST_ERR_VALIDATION: [400, 'INVALID_REQUEST'],
+/**
+ * The one table from error codes to HTTP statuses, for the errors answered with their own
+ * code and message: the request's own fault (the message says how to fix it), or a 503 the
+ * sender should retry after. The webhook endpoint (server/ingest) answers, logs and counts its
+ * refusals by it, and a source's refusal (SourceError, src/sources) takes its status from it.
+ * Errors with other codes (a store or engine failure) are 500s whose message stays in the log.
+ */
+const HTTP_STATUS_BY_CODE = {
+  // A request the API cannot read.
+  INVALID_REQUEST: 400,
+  CURSOR_INVALID: 400,
+  // A webhook delivery refused before it is stored: by its source (SourceError) or by the endpoint.
+  MALFORMED_BODY: 400,
+  MISSING_FIELD: 400,
+  SIGNATURE_MISSING: 401,
+  SIGNATURE_INVALID: 401,
+  TIMESTAMP_OUT_OF_TOLERANCE: 401,
+  VALIDATION_MISMATCH: 401,
+  UNKNOWN_SOURCE: 404,
+  METHOD_NOT_ALLOWED: 405,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  // Not stored, and the provider should deliver it again later: 503 is retried, 4xx is not.
+  VALIDATION_UNAVAILABLE: 503,
+  BACKLOG_FULL: 503,
+  COMMIT_FAILED: 503,
+} as const;
+
+/** A code of the table: an error the request caused, answered with its own status. */
+export type RequestErrorCode = keyof typeof HTTP_STATUS_BY_CODE;
+
+/** Fastify's own refusals (raised before a handler runs), under webpig's codes. */
+const FASTIFY_CODES: Record<string, RequestErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_BODY',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_BODY',
+  FST_ERR_VALIDATION: 'INVALID_REQUEST',
 };
 
-/**
- * Errors raised below the HTTP layer whose cause is the request itself (a page cursor the
- * server never handed out). Their message already says how to fix it, so it is sent as is.
- */
-const CALLER_CODES: Record<string, number> = {
-  CURSOR_INVALID: 400,
-};
+/** The status a request error's code is answered with. */
+export function httpStatusOf(code: RequestErrorCode): number {
+  return HTTP_STATUS_BY_CODE[code];
+}
+
+function isRequestErrorCode(code: string): code is RequestErrorCode {
+  return Object.prototype.hasOwnProperty.call(HTTP_STATUS_BY_CODE, code);
+}
+
+/** An HttpError whose status is the table's for its code. */
+export function requestError(code: RequestErrorCode, message: string, options?: { cause?: unknown }): HttpError {
+  return new HttpError(HTTP_STATUS_BY_CODE[code], code, message, options);
+}
+
+/** How an error is answered: its status, and the code and message of the body. */
+export interface HttpFailure {
+  statusCode: number;
+  code: string;
+  message: string;
+  /** An error nobody meant to answer with (a bug, a failure below): logged, its message not sent. */
+  unexpected?: true;
+}
+
+/** The reply for any error thrown while answering a request (the only place that decides it). */
+export function httpFailureOf(err: FastifyError | Error): HttpFailure {
+  if (err instanceof HttpError) return { statusCode: err.statusCode, code: err.code, message: err.message };
+  if (isWebpigError(err) && isRequestErrorCode(err.code)) {
+    return { statusCode: HTTP_STATUS_BY_CODE[err.code], code: err.code, message: err.message };
+  }
+  const fastifyCode = 'code' in err && typeof err.code === 'string' ? FASTIFY_CODES[err.code] : undefined;
+  if (fastifyCode) return { statusCode: HTTP_STATUS_BY_CODE[fastifyCode], code: fastifyCode, message: err.message };
+  const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
+  if (status >= 400 && status < 500) return { statusCode: status, code: 'BAD_REQUEST', message: err.message };
+  return { statusCode: 500, code: 'INTERNAL', message: 'internal error', unexpected: true };
+}
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | Error, request, reply) => {
-    if (err instanceof HttpError) {
-      return reply.status(err.statusCode).send(errorBody(err.code, err.message));
-    }
-    const callerStatus = isWebpigError(err) ? CALLER_CODES[err.code] : undefined;
-    if (callerStatus !== undefined && isWebpigError(err)) return reply.status(callerStatus).send(errorBody(err.code, err.message));
-    const fastifyCode = 'code' in err && typeof err.code === 'string' ? FASTIFY_CODES[err.code] : undefined;
-    if (fastifyCode) return reply.status(fastifyCode[0]).send(errorBody(fastifyCode[1], err.message));
-    const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
-    if (status >= 400 && status < 500) {
-      return reply.status(status).send(errorBody('BAD_REQUEST', err.message));
-    }
-    request.log.error({ err }, 'unhandled error');
-    return reply.status(500).send(errorBody('INTERNAL', 'internal error'));
+    const failure = httpFailureOf(err);
+    if (failure.unexpected) request.log.error({ err }, 'unhandled error');
+    return reply.status(failure.statusCode).send(errorBody(failure.code, failure.message));
   });
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(errorBody('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`));

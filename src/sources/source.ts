@@ -1,4 +1,5 @@
 import { WebpigError } from '../core/errors.js';
+import { httpStatusOf } from '../core/http-errors.js';
 import type { EventSummary, JsonValue, TransactionStatus } from '../core/types.js';
 import type { ResolvedSourceConfig, SourceKind } from './config.js';
 
@@ -35,6 +36,7 @@ export interface SourceAdapter {
   verify(delivery: IncomingDelivery, now: Date): Promise<NormalizedDelivery>;
 }
 
+/** A subset of the request error codes of core/http-errors.ts, whose table gives each its status. */
 export type SourceErrorCode =
   | 'MALFORMED_BODY'
   | 'MISSING_FIELD'
@@ -46,19 +48,6 @@ export type SourceErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'VALIDATION_UNAVAILABLE';
 
-const STATUS_BY_CODE: Record<SourceErrorCode, number> = {
-  MALFORMED_BODY: 400,
-  MISSING_FIELD: 400,
-  SIGNATURE_MISSING: 401,
-  SIGNATURE_INVALID: 401,
-  TIMESTAMP_OUT_OF_TOLERANCE: 401,
-  VALIDATION_MISMATCH: 401,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  METHOD_NOT_ALLOWED: 405,
-  // The provider's own API could not be asked: a retry later may succeed.
-  VALIDATION_UNAVAILABLE: 503,
-};
-
 /**
  * Why a delivery was refused. The message is shown to the sender and kept in the rejection
  * log, so it names what is wrong (a field, a header) and never contains a secret.
@@ -69,7 +58,8 @@ export class SourceError extends WebpigError {
 
   constructor(code: SourceErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
-    this.statusCode = STATUS_BY_CODE[code];
+    // VALIDATION_UNAVAILABLE is a 503: the provider's own API could not be asked, a retry may succeed.
+    this.statusCode = httpStatusOf(code);
   }
 }
 

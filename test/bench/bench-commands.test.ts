@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { cleanEnv } from '../helpers/clean-env.js';
 
@@ -44,4 +47,25 @@ test('bench/facturador.ts runs the Facturador in the demo to the end', () => {
   const output = run(['bench/facturador.ts', '--events', '4', '--senders', '2']);
   assert.match(output, /end to end: 4 events in [\d.]+ s = [\d.]+ events\/s \(target ≥ 150\); 4 succeeded/);
   assert.match(output, /CPU of this process .* ms an event/);
+});
+
+test('bench/ingest.ts --cpu-prof profiles the webpig server, and bench/cpu-profile.ts reads the profile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'webpig-bench-prof-'));
+  try {
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/ingest.ts', '--duration', '1', '--rounds', '1', '--connections', '4', '--cpu-prof', dir],
+      { encoding: 'utf8', env: cleanEnv(), timeout: 180_000 },
+    );
+    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout, /ratio webpig\/bare: [\d.]+ overall/);
+    assert.match(result.stderr, /webpig server: \d+ deliveries in \d+ commits .* CPU [\d.]+ ms a delivery/);
+    const profiles = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
+    assert.ok(profiles.length > 0, 'a .cpuprofile was written');
+    const report = run(['bench/cpu-profile.ts', join(dir, profiles[0]!), '--top', '5']);
+    assert.match(report, /by self time\n/);
+    assert.match(report, /by innermost project frame/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -71,6 +71,34 @@ describe('group commit', () => {
     await committer.close();
   });
 
+  it('commits up to concurrentBatches batches at once; the rest wait for a free slot', { timeout: 10_000 }, async () => {
+    const held: Array<() => void> = [];
+    const entered: string[][] = [];
+    const gated = storeWithCommitHook(store, async (batch) => {
+      entered.push(batch.map((event) => event.providerEventId));
+      await new Promise<void>((resolve) => held.push(resolve));
+    });
+    const until = async (condition: () => boolean) => {
+      while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+    };
+    const committer = new GroupCommitter(gated, { concurrentBatches: 2 });
+    const first = committer.submit(newEvent('slot-1'));
+    await until(() => entered.length === 1);
+    const second = committer.submit(newEvent('slot-2'));
+    await until(() => entered.length === 2); // a second batch starts while the first is held
+    const third = committer.submit(newEvent('slot-3'));
+    const fourth = committer.submit(newEvent('slot-4'));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(entered.length, 2, 'no third batch while two are committing');
+    held.shift()?.();
+    await first;
+    await until(() => entered.length === 3);
+    assert.deepEqual(entered[2], ['slot-3', 'slot-4'], 'what waited is the next batch');
+    for (const release of held.splice(0)) release();
+    await Promise.all([second, third, fourth]);
+    await committer.close();
+  });
+
   it('close() commits what is pending', async () => {
     const committer = new GroupCommitter(store, { windowMs: 50 });
     const pending = committer.submit(newEvent('at-close'));

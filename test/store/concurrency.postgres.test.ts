@@ -127,6 +127,37 @@ describe('PostgresStore: concurrency across separate stores', { skip }, () => {
     }
   });
 
+  it('a batch insert (one autocommitted statement) wakes a listener of another store; a batch of duplicates does not', { timeout: 20_000 }, async (t) => {
+    const { url } = await schemas.create();
+    const listening = await openMigrated(url);
+    const inserting = await openMigrated(url);
+    try {
+      let wakes = 0;
+      let wake: () => void = () => undefined;
+      const unsubscribe = listening.onWake(() => {
+        wakes++;
+        wake();
+      });
+      await listening.wakeReady();
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      wakes = 0;
+      await inserting.insertEvents([newEvent('batch-1'), newEvent('batch-2')]);
+      await untilAborted(woken, t.signal);
+      assert.equal(wakes, 1, 'one NOTIFY for the batch');
+      // Only duplicates: nothing stored, so nothing to wake for. A fresh insert after it is
+      // the marker: its wake arrives after any the duplicates could have sent.
+      const marker = new Promise<void>((resolve) => (wake = resolve));
+      wakes = 0;
+      await inserting.insertEvents([newEvent('batch-1'), newEvent('batch-2')]);
+      await inserting.insertEvent(newEvent('marker'));
+      await untilAborted(marker, t.signal);
+      assert.equal(wakes, 1, 'the duplicates sent no NOTIFY');
+      unsubscribe();
+    } finally {
+      await Promise.all([listening.close(), inserting.close()]);
+    }
+  });
+
   it('the listening connection comes back after the server drops it', { timeout: 30_000 }, async (t) => {
     const { url, schema } = await schemas.create();
     const listening = await openMigrated(url);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MigrationError } from '../../src/core/errors.js';
+import type { NewEvent } from '../../src/store/store.js';
 import { at, newEvent, type ContractContext } from './contract-fixtures.js';
 
 export function inboxContract(ctx: ContractContext): void {
@@ -123,6 +124,15 @@ export function inboxContract(ctx: ContractContext): void {
       assert.deepEqual(results[3]?.event, stored.event);
       assert.equal(await ctx.store.countEvents({}), 4);
       assert.deepEqual(await ctx.store.insertEvents([]), []);
+    });
+
+    it('insertEvents is all or nothing: a batch holding a row the database refuses stores none of it', async () => {
+      const refused = newEvent({ providerEventId: 'zz-refused-sorts-last', transactionStatus: 'paid' as NewEvent['transactionStatus'] }); // fails the CHECK
+      await assert.rejects(ctx.store.insertEvents([newEvent({ providerEventId: 'whole-1' }), refused, newEvent({ providerEventId: 'whole-2' })]));
+      assert.equal(await ctx.store.findEventByProviderId('epayco', 'whole-1'), null);
+      assert.equal(await ctx.store.findEventByProviderId('epayco', 'whole-2'), null);
+      const retried = await ctx.store.insertEvents([newEvent({ providerEventId: 'whole-1' })]);
+      assert.equal(retried[0]?.duplicate, false, 'a retry stores it as new');
     });
 
     it('stores strings PostgreSQL cannot hold (U+0000, unpaired surrogates) as U+FFFD, the raw body exactly', async () => {

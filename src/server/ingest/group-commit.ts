@@ -8,9 +8,9 @@ import type { InsertEventResult, NewEvent, Store } from '../../store/store.js';
  *
  * Protocol: the first submission opens a batch and schedules its flush `windowMs` later
  * (0, the default: at the end of the current turn of the event loop). Submissions before the flush join
- * the batch; a batch reaching `maxBatch` flushes at once. Only one batch is committed at a
- * time: deliveries arriving meanwhile form the next batch, so a slow disk yields bigger
- * batches instead of more transactions. If a batch's commit fails, each of its deliveries is
+ * the batch; a batch reaching `maxBatch` flushes at once. At most `concurrentBatches` batches
+ * are committed at a time (one, by default): deliveries arriving meanwhile form the next batch,
+ * so a slow disk yields bigger batches instead of more transactions. If a batch's commit fails, each of its deliveries is
  * committed on its own, and only those that fail again get the error (the HTTP layer answers
  * 503 and the provider retries).
  */
@@ -25,6 +25,13 @@ export interface GroupCommitOptions {
    * (Default: 0)
    */
   windowMs?: number;
+  /**
+   * Batches committed at the same time. One suits SQLite (one writer; its commit's fsync runs
+   * off the event loop while the next batch gathers). PostgreSQL commits on several
+   * connections at once and merges their WAL flushes itself, so a batch need not wait for the
+   * previous one's round trip: the ingest plugin passes 4 there. (Default: 1)
+   */
+  concurrentBatches?: number;
   /** Told the size of each batch committed (metrics). */
   onBatch?: (size: number, durationMs: number, failed: boolean) => void;
 }
@@ -39,16 +46,18 @@ export class GroupCommitter {
   readonly #store: Store;
   readonly #maxBatch: number;
   readonly #windowMs: number;
+  readonly #concurrentBatches: number;
   readonly #onBatch: GroupCommitOptions['onBatch'];
   #pending: Waiter[] = [];
   #timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
-  #committing: Promise<void> | null = null;
+  readonly #committing = new Set<Promise<void>>();
   #closed = false;
 
   constructor(store: Store, options: GroupCommitOptions = {}) {
     this.#store = store;
     this.#maxBatch = Math.max(1, options.maxBatch ?? 256);
     this.#windowMs = Math.max(0, options.windowMs ?? 0);
+    this.#concurrentBatches = Math.max(1, options.concurrentBatches ?? 1);
     this.#onBatch = options.onBatch;
   }
 
@@ -65,14 +74,14 @@ export class GroupCommitter {
   /** Commits what is pending and refuses new submissions. */
   async close(): Promise<void> {
     this.#closed = true;
-    while (this.#pending.length > 0 || this.#committing) {
-      if (this.#committing) await this.#committing;
+    while (this.#pending.length > 0 || this.#committing.size > 0) {
+      if (this.#committing.size >= this.#concurrentBatches || this.#pending.length === 0) await Promise.race(this.#committing);
       else await this.#flush();
     }
   }
 
   #flushSoon(now: boolean): void {
-    if (this.#committing) return; // the running commit flushes the next batch when it ends
+    if (this.#committing.size >= this.#concurrentBatches) return; // a running commit flushes the next batch when it ends
     if (now) {
       this.#clearTimer();
       void this.#flush();
@@ -94,11 +103,12 @@ export class GroupCommitter {
 
   async #flush(): Promise<void> {
     this.#clearTimer();
-    if (this.#committing || this.#pending.length === 0) return;
+    if (this.#committing.size >= this.#concurrentBatches || this.#pending.length === 0) return;
     const batch = this.#pending.splice(0, this.#maxBatch);
-    this.#committing = this.#commit(batch);
-    await this.#committing;
-    this.#committing = null;
+    const committing = this.#commit(batch);
+    this.#committing.add(committing);
+    await committing;
+    this.#committing.delete(committing);
     // Whatever arrived during the commit has waited long enough: it is the next batch.
     if (this.#pending.length > 0) this.#flushSoon(true);
   }

@@ -4,8 +4,8 @@ import { errorMessage } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
 import { createSourceAdapter } from '../../sources/adapters.js';
 import { sourceWarnings, type ResolvedSourceConfig } from '../../sources/config.js';
-import { SourceError, type NormalizedDelivery, type SourceAdapter } from '../../sources/source.js';
-import { HttpError } from '../http-errors.js';
+import type { NormalizedDelivery, SourceAdapter } from '../../sources/source.js';
+import { httpFailureOf, requestError } from '../http-errors.js';
 import { GroupCommitter, type GroupCommitOptions } from './group-commit.js';
 import { createIngestMetrics } from './metrics.js';
 
@@ -15,8 +15,9 @@ import { createIngestMetrics } from './metrics.js';
  * and only then reply. Nothing is processed here; the worker picks the event up.
  *
  * Register it inside an app that has `installErrorHandler` (http-errors.ts), which turns the
- * HttpErrors thrown here into `{ error: { code, message } }` replies. The plugin is
- * encapsulated: its catch-all body parser does not affect the rest of the app.
+ * errors thrown here (HttpErrors, the sources' SourceErrors) into `{ error: { code, message } }`
+ * replies with the statuses of its one table; the rejection log and metrics read the same
+ * table. The plugin is encapsulated: its catch-all body parser does not affect the rest of the app.
  */
 export interface IngestPluginOptions {
   store: Store;
@@ -52,14 +53,13 @@ export interface IngestReply {
 }
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/**
+ * Group-commit batches in flight at once on PostgreSQL (group-commit.ts). bench/peers.ts
+ * --only ingest measured the figure in bench/README.md; it stays well under the pool's
+ * connections, which the worker and the API share.
+ */
+const POSTGRES_CONCURRENT_BATCHES = 4;
 const FIRST_BYTES = 256;
-
-/** Error codes for the framework's own refusals (body parsing happens before our handler). */
-const FRAMEWORK_REASONS: Record<string, string> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_BODY',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-};
 
 type WebhookRequest = FastifyRequest<{ Params: { source: string } }>;
 
@@ -72,6 +72,7 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
   for (const warning of sourceWarnings(configs)) log.warn({ warning: 'source' }, warning);
   const metrics = createIngestMetrics(opts.metricsRegistry);
   const committer = new GroupCommitter(opts.store, {
+    concurrentBatches: opts.store.dialect === 'postgres' ? POSTGRES_CONCURRENT_BATCHES : 1,
     ...opts.groupCommit,
     onBatch: (size, durationMs, failed) => {
       metrics.batchSize.observe(size);
@@ -88,11 +89,10 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
 
   // Runs for every error of these routes, before the app's error handler writes the reply.
   app.addHook('onError', async (request: WebhookRequest, _reply: FastifyReply, error: FastifyError) => {
-    const status = httpStatusOf(error);
+    const { statusCode: status, code: reason } = httpFailureOf(error);
     if (status < 400 || status >= 500) return;
     const requested = String(request.params?.source ?? '').slice(0, 64);
     const known = adapters.has(requested);
-    const reason = reasonOf(error);
     metrics.rejections.inc({ source: known ? requested : '_unknown', reason });
     if (!rejectionLogAllowed(Date.now())) return;
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.from(queryOf(request));
@@ -118,7 +118,7 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
   const handler = async (request: WebhookRequest, reply: FastifyReply): Promise<IngestReply> => {
     const name = request.params.source;
     const adapter = adapters.get(name);
-    if (!adapter) throw new HttpError(404, 'UNKNOWN_SOURCE', `no webhook source named "${name.slice(0, 64)}"`);
+    if (!adapter) throw requestError('UNKNOWN_SOURCE', `no webhook source named "${name.slice(0, 64)}"`);
     if (backlog && opts.maxQueuedEvents !== undefined) {
       // Before verifying: an overloaded server spends nothing (not even ePayco's validation
       // call) on a delivery it will not keep. Not acknowledged, so the provider sends it again.
@@ -126,30 +126,25 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
       if (queued >= opts.maxQueuedEvents) {
         metrics.shed.inc({ source: name });
         void reply.header('retry-after', '60');
-        throw new HttpError(503, 'BACKLOG_FULL', `${queued} events are waiting to be processed (limit ${opts.maxQueuedEvents}); deliver again later`);
+        throw requestError('BACKLOG_FULL', `${queued} events are waiting to be processed (limit ${opts.maxQueuedEvents}); deliver again later`);
       }
     }
     if (request.method === 'GET' && !adapter.acceptsGet) {
-      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `source "${name}" takes deliveries by POST`);
+      throw requestError('METHOD_NOT_ALLOWED', `source "${name}" takes deliveries by POST`);
     }
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const receivedAt = clock();
-    let delivery;
-    try {
-      delivery = await adapter.verify(
-        {
-          method: request.method === 'GET' ? 'GET' : 'POST',
-          headers: request.headers,
-          rawQuery: queryOf(request),
-          rawBody,
-          remoteAddress: request.ip ?? null,
-        },
-        receivedAt,
-      );
-    } catch (err) {
-      if (err instanceof SourceError) throw new HttpError(err.statusCode, err.code, err.message, { cause: err });
-      throw err;
-    }
+    // A SourceError thrown here is answered by the error handler, with the table's status for its code.
+    const delivery = await adapter.verify(
+      {
+        method: request.method === 'GET' ? 'GET' : 'POST',
+        headers: request.headers,
+        rawQuery: queryOf(request),
+        rawBody,
+        remoteAddress: request.ip ?? null,
+      },
+      receivedAt,
+    );
     checkIdentitySize(delivery);
     const contentType = request.headers['content-type'] ?? null;
     let result;
@@ -158,7 +153,7 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
     } catch (err) {
       metrics.commitFailures.inc({ source: name });
       log.error({ source: name, providerEventId: delivery.providerEventId, error: errorMessage(err) }, 'could not commit a delivery');
-      throw new HttpError(503, 'COMMIT_FAILED', 'the delivery could not be stored; please retry', { cause: err });
+      throw requestError('COMMIT_FAILED', 'the delivery could not be stored; please retry', { cause: err });
     }
     const status = result.duplicate ? 'duplicate' : 'accepted';
     metrics.deliveries.inc({ source: name, outcome: status });
@@ -198,7 +193,7 @@ function checkIdentitySize(delivery: NormalizedDelivery): void {
   ];
   for (const [what, value] of fields) {
     if (value !== null && Buffer.byteLength(value) > MAX_IDENTITY_BYTES) {
-      throw new HttpError(400, 'MALFORMED_BODY', `the ${what} is longer than ${MAX_IDENTITY_BYTES} bytes`);
+      throw requestError('MALFORMED_BODY', `the ${what} is longer than ${MAX_IDENTITY_BYTES} bytes`);
     }
   }
 }
@@ -222,15 +217,4 @@ function queryOf(request: FastifyRequest): string {
   const url = request.raw.url ?? '';
   const mark = url.indexOf('?');
   return mark < 0 ? '' : url.slice(mark + 1);
-}
-
-function httpStatusOf(error: FastifyError | Error): number {
-  if (error instanceof HttpError) return error.statusCode;
-  return 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
-}
-
-function reasonOf(error: FastifyError | Error): string {
-  if (error instanceof HttpError) return error.code;
-  const code = 'code' in error && typeof error.code === 'string' ? error.code : '';
-  return FRAMEWORK_REASONS[code] ?? 'BAD_REQUEST';
 }

@@ -54,12 +54,23 @@ function dedupeKey(source: string, providerEventId: string): string {
 }
 
 /**
- * Inserts events (ON CONFLICT DO NOTHING on the dedupe key), then reads every one back, so
- * a duplicate returns the row stored first. Must run inside a transaction for group commit.
- * Returns the results in input order and whether anything new was stored. Ids follow the
- * dedupe key's order within a batch, not arrival order (a batch arrived within milliseconds).
+ * Inserts events (ON CONFLICT DO NOTHING on the dedupe key) and returns each one's row: the
+ * inserted ones straight from the INSERT's RETURNING, a duplicate read back by a second
+ * statement (which also sees a row a concurrent inserter committed while this one waited on
+ * the conflict), so a duplicate returns the row stored first. Results are in input order,
+ * with the number of rows inserted. Ids follow the dedupe key's order within a batch, not
+ * arrival order (a batch arrived within milliseconds).
+ *
+ * With `channel`, each INSERT also sends NOTIFY on it when it stored a row: a batch that fits
+ * one INSERT (MAX_SINGLE_STATEMENT_BATCH) can then run autocommitted on the pool, one round
+ * trip and one commit instead of five (BEGIN, INSERT, SELECT, NOTIFY, COMMIT). Larger batches
+ * must run inside a transaction, or a failure would leave the first chunks stored.
  */
-export async function insertEvents(db: Queryable, events: NewEvent[]): Promise<{ results: InsertEventResult[]; inserted: number }> {
+export async function insertEvents(
+  db: Queryable,
+  events: NewEvent[],
+  channel: string | null = null,
+): Promise<{ results: InsertEventResult[]; inserted: number }> {
   const firstIndex = new Map<string, number>();
   events.forEach((event, index) => {
     const key = dedupeKey(event.source, event.providerEventId);
@@ -72,7 +83,7 @@ export async function insertEvents(db: Queryable, events: NewEvent[]): Promise<{
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, index]) => events[index] as NewEvent);
 
-  const insertedKeys = new Set<string>();
+  const byKey = new Map<string, EventRecord>();
   for (let start = 0; start < unique.length; start += INSERT_CHUNK) {
     const chunk = unique.slice(start, start + INSERT_CHUNK);
     const params: unknown[] = [];
@@ -85,32 +96,45 @@ export async function insertEvents(db: Queryable, events: NewEvent[]): Promise<{
       });
       return `(${placeholders.join(', ')})`;
     });
-    const result = await db.query<{ source: string; provider_event_id: string }>(
-      `INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}
-       ON CONFLICT (source, provider_event_id) DO NOTHING
-       RETURNING source, provider_event_id`,
+    if (channel !== null) params.push(channel);
+    const result = await db.query<EventRow>(
+      `WITH ins AS (
+         INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}
+         ON CONFLICT (source, provider_event_id) DO NOTHING
+         RETURNING *
+       )` +
+        (channel === null
+          ? ' SELECT ins.* FROM ins'
+          : `, wake AS (SELECT pg_notify($${params.length}, '') WHERE EXISTS (SELECT 1 FROM ins))
+       SELECT ins.*, (SELECT count(*) FROM wake) AS notified FROM ins`),
       params,
     );
-    for (const row of result.rows) insertedKeys.add(dedupeKey(row.source, row.provider_event_id));
+    for (const row of result.rows) byKey.set(dedupeKey(row.source, row.provider_event_id), toEvent(row));
   }
+  const inserted = new Set(byKey.keys());
 
-  // Read back in a new statement: it also sees rows a concurrent inserter committed meanwhile.
-  const stored = await db.query<EventRow>(
-    `SELECT e.* FROM events e
-     JOIN unnest($1::text[], $2::text[]) AS k(source, provider_event_id)
-       ON e.source = k.source AND e.provider_event_id = k.provider_event_id`,
-    [unique.map((e) => e.source), unique.map((e) => e.providerEventId)],
-  );
-  const byKey = new Map(stored.rows.map((row) => [dedupeKey(row.source, row.provider_event_id), toEvent(row)]));
+  const duplicates = unique.filter((event) => !inserted.has(dedupeKey(event.source, event.providerEventId)));
+  if (duplicates.length > 0) {
+    const stored = await db.query<EventRow>(
+      `SELECT e.* FROM events e
+       JOIN unnest($1::text[], $2::text[]) AS k(source, provider_event_id)
+         ON e.source = k.source AND e.provider_event_id = k.provider_event_id`,
+      [duplicates.map((e) => e.source), duplicates.map((e) => e.providerEventId)],
+    );
+    for (const row of stored.rows) byKey.set(dedupeKey(row.source, row.provider_event_id), toEvent(row));
+  }
 
   const results = events.map((event, index): InsertEventResult => {
     const key = dedupeKey(event.source, event.providerEventId);
     const record = byKey.get(key);
     if (!record) throw new StoreError('EVENT_VANISHED', `event ${key} vanished between insert and read-back`);
-    return { event: record, duplicate: !(insertedKeys.has(key) && firstIndex.get(key) === index) };
+    return { event: record, duplicate: !(inserted.has(key) && firstIndex.get(key) === index) };
   });
-  return { results, inserted: insertedKeys.size };
+  return { results, inserted: inserted.size };
 }
+
+/** The largest batch insertEventRows writes in one statement (atomic, so it may autocommit). */
+export const MAX_SINGLE_STATEMENT_BATCH = INSERT_CHUNK;
 
 /**
  * One delivery in one autocommitted statement (the ingestion hot path: one round trip and one

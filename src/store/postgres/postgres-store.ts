@@ -97,6 +97,12 @@ export class PostgresStore implements Store {
 
   insertEvents: Store['insertEvents'] = async (batch) => {
     if (batch.length === 0) return [];
+    if (batch.length <= events.MAX_SINGLE_STATEMENT_BATCH) {
+      // One autocommitted statement, its NOTIFY inside (group commit's batches always fit).
+      const { results, inserted } = await events.insertEvents(this.pool, batch.map(storableEvent), this.channel);
+      if (inserted > 0) this.wake.emit();
+      return results;
+    }
     return this.transactionThatMayWake(async (client, wake) => {
       const { results, inserted } = await events.insertEvents(client, batch.map(storableEvent));
       if (inserted > 0) await wake();

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { ConfigError, StoreError } from '../../core/errors.js';
 import type { WakeListener } from '../store.js';
 import { WAL_PLENTY, WalCheckpointer, type WalCheckpointerOptions } from './wal.js';
+import { WalSync } from './wal-sync.js';
 
 /** Parameters bound to a statement: positional values or one object of named ones. */
 export type SqlValue = string | number | bigint | Buffer | null;
@@ -70,6 +71,8 @@ export class SqliteContext {
   private readonly statements = new Map<string, Database.Statement<SqlValue[]>>();
   private readonly wakeListeners = new Set<WakeListener>();
   private readonly checkpointer: WalCheckpointer;
+  /** Null for a database without a WAL file (`:memory:`): its commits have nothing to sync. */
+  private readonly walSync: WalSync | null;
   /** Statements and transactions run for writing, so the checkpointer can tell when it is idle. */
   private writes = 0;
 
@@ -79,6 +82,7 @@ export class SqliteContext {
   ) {
     this.checkpointer = new WalCheckpointer(db, () => this.writes, { ...options, busyTimeoutMs: BUSY_TIMEOUT_MS });
     this.checkpointer.start();
+    this.walSync = WalSync.applies(db) ? new WalSync(db) : null;
   }
 
   /** The prepared statement for `sql`, compiled on first use and cached for this database. */
@@ -117,6 +121,27 @@ export class SqliteContext {
     return this.translated(() => retryingBusy(() => transaction.immediate()));
   }
 
+  /**
+   * `immediate`, with the commit's fsync off the event loop (wal-sync.ts): the transaction
+   * commits with `synchronous=NORMAL` (the WAL frames written, not yet synced), then the WAL is
+   * synced on the thread pool, and only then does the promise resolve, so a caller that waits
+   * for it (ingestion, before its 2xx) is told of a commit exactly when FULL would have told
+   * it. The connection is back at FULL before this returns its promise: every other write
+   * (the engine's checkpoints) still syncs inside its own COMMIT.
+   */
+  async immediateSyncedOffLoop<T>(work: () => T): Promise<T> {
+    if (this.walSync === null || this.db.inTransaction) return this.immediate(work);
+    this.db.pragma('synchronous = NORMAL');
+    let result: T;
+    try {
+      result = this.immediate(work);
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+    await this.walSync.sync();
+    return result;
+  }
+
   onWake(listener: WakeListener): () => void {
     this.wakeListeners.add(listener);
     return () => {
@@ -150,6 +175,8 @@ export class SqliteContext {
 
   close(): void {
     this.checkpointer.stop();
+    // Closing our descriptor of the WAL after the database: a sync still running finishes first.
+    void this.walSync?.close().catch(() => undefined);
     this.statements.clear();
     this.wakeListeners.clear();
     if (this.db.open) this.db.close();

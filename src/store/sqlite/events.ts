@@ -67,16 +67,17 @@ function insertOne(ctx: SqliteContext, delivery: NewEvent): InsertEventResult {
   return { event: toEvent(existing), duplicate: true };
 }
 
-export function insertEvent(ctx: SqliteContext, event: NewEvent): InsertEventResult {
-  const result = ctx.immediate(() => insertOne(ctx, event));
+/** Resolves once the delivery is durable; its fsync runs off the event loop (connection.ts). */
+export async function insertEvent(ctx: SqliteContext, event: NewEvent): Promise<InsertEventResult> {
+  const result = await ctx.immediateSyncedOffLoop(() => insertOne(ctx, event));
   if (!result.duplicate) ctx.wake();
   return result;
 }
 
 /** One transaction for the whole batch: one fsync for many deliveries (group commit). */
-export function insertEvents(ctx: SqliteContext, events: NewEvent[]): InsertEventResult[] {
+export async function insertEvents(ctx: SqliteContext, events: NewEvent[]): Promise<InsertEventResult[]> {
   if (events.length === 0) return [];
-  const results = ctx.immediate(() => events.map((event) => insertOne(ctx, event)));
+  const results = await ctx.immediateSyncedOffLoop(() => events.map((event) => insertOne(ctx, event)));
   if (results.some((r) => !r.duplicate)) ctx.wake();
   return results;
 }
