@@ -22,6 +22,7 @@ export { toE164, toE164OrUndefined, PhoneNumberError, COUNTRY_PLANS, DEFAULT_PHO
 export { STAGE_RECORD_LIMITS } from './engine/stage-recorder.js';
 export type * from './core/types.js';
 export type { Store } from './store/store.js';
+export type { AccessStore, IngestStore, JobStore, OperatorStore, StoreLifecycle, WorkerStore } from './store/store-roles.js';
 export { openStore } from './store/open.js';
 export { createWorker } from './engine/worker.js';
 export type { Worker, WorkerOptions } from './engine/worker.js';

@@ -8,10 +8,11 @@
  */
 import type { Logger } from 'pino';
 import type { AlertKind, EventRecord } from '../core/types.js';
-import type { AttemptSample, NewAlert, Store } from '../store/store.js';
+import type { AttemptSample, NewAlert } from '../store/store.js';
+import type { JobStore } from '../store/store-roles.js';
 
 export interface AlertConditionOptions {
-  store: Store;
+  store: JobStore;
   /** A stage failing more than this share of its finished attempts in the last hour. (Default: 0.2) */
   stageErrorRate?: number;
   /** The oldest queued event waiting longer than this is a backlog. (Default: 300) */
@@ -89,7 +90,7 @@ function isRetriedAndUnfinished(event: EventRecord): boolean {
   return UNFINISHED.has(event.status) && (event.attempts > 2 || event.manualRetries > 1);
 }
 
-async function stillHolds(store: Store, kind: AlertKind, eventId: number, now: Date): Promise<boolean> {
+async function stillHolds(store: JobStore, kind: AlertKind, eventId: number, now: Date): Promise<boolean> {
   const event = await store.getEvent(eventId);
   if (!event) return false;
   if (kind === 'stuck') return isStuck(event, now);
@@ -97,7 +98,7 @@ async function stillHolds(store: Store, kind: AlertKind, eventId: number, now: D
   return false;
 }
 
-async function stuckAlerts(store: Store, now: Date): Promise<NewAlert[]> {
+async function stuckAlerts(store: JobStore, now: Date): Promise<NewAlert[]> {
   const processing = await store.listEvents({ status: 'processing' }, { limit: 500 });
   return processing.items
     .filter((event) => isStuck(event, now))
@@ -110,7 +111,7 @@ async function stuckAlerts(store: Store, now: Date): Promise<NewAlert[]> {
     }));
 }
 
-async function retriedAlerts(store: Store, now: Date): Promise<NewAlert[]> {
+async function retriedAlerts(store: JobStore, now: Date): Promise<NewAlert[]> {
   const retried = await store.listEvents({ minAttempts: 2, status: ['queued', 'processing', 'retrying'] }, { limit: 200 });
   return retried.items.filter(isRetriedAndUnfinished).map((event) => ({
     at: now,
@@ -121,7 +122,7 @@ async function retriedAlerts(store: Store, now: Date): Promise<NewAlert[]> {
   }));
 }
 
-async function errorRateAlerts(store: Store, now: Date, threshold: number): Promise<NewAlert[]> {
+async function errorRateAlerts(store: JobStore, now: Date, threshold: number): Promise<NewAlert[]> {
   const samples = await store.attemptSamples(new Date(now.getTime() - ERROR_RATE_WINDOW_MS), 10_000);
   return finishedByStage(samples).flatMap(({ stage, errors, finished }) =>
     finished < ERROR_RATE_MIN_SAMPLES || errors / finished <= threshold
@@ -149,7 +150,7 @@ function finishedByStage(samples: AttemptSample[]): { stage: string; errors: num
 }
 
 /** The workers are behind: the oldest runnable event has waited longer than the threshold. */
-async function backlogAlerts(store: Store, now: Date, thresholdSeconds: number): Promise<NewAlert[]> {
+async function backlogAlerts(store: JobStore, now: Date, thresholdSeconds: number): Promise<NewAlert[]> {
   const stats = await store.queueStats();
   if (!stats.oldestQueuedAt) return [];
   const waitedSeconds = Math.floor((now.getTime() - stats.oldestQueuedAt.getTime()) / 1000);

@@ -14,11 +14,12 @@ import { createHmac } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { loggerOptions } from '../core/logging.js';
 import type { ResolvedConfig } from '../config/types.js';
-import type { AlertToForward, Store } from '../store/store.js';
+import type { AlertToForward } from '../store/store.js';
+import type { JobStore } from '../store/store-roles.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface AlertForwarderOptions {
-  store: Store;
+  store: JobStore;
   /** Where alerts are POSTed. It is never logged whole: such URLs often embed a token. */
   url: string;
   /** Signs each POST in a `webpig-signature: t=…,v1=…` header when set. (Default: unsigned) */
@@ -86,7 +87,7 @@ export function alertPayload(alert: AlertToForward): string {
 
 /** The forwarder `alerts` in the config asks for, or null when it names no webhook. */
 export function alertForwarderFromConfig(
-  store: Store,
+  store: JobStore,
   alerts: ResolvedConfig['alerts'],
   logger?: Logger,
   metrics?: WorkerMetrics,

@@ -10,7 +10,8 @@
 import { errorMessage, WebpigError } from '../core/errors.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
 import { EVENT_STATUSES, type CheckpointRecord, type EventRecord, type EventStatus } from '../core/types.js';
-import type { EventFilter, Store } from '../store/store.js';
+import type { EventFilter } from '../store/store.js';
+import type { OperatorStore } from '../store/store-roles.js';
 import { applyRerunPlan, flagValues, MANUALLY_RETRIABLE, retryEvent, type OperatorStamp } from './operations.js';
 import { planEventRun, type EventRunPlan } from './run-plan.js';
 import { choosePipeline } from './runner.js';
@@ -112,7 +113,7 @@ export function checkBulkRequest(pipelines: readonly PipelineDefinition[], reque
   if (filter.since && filter.until && filter.since >= filter.until) bad('since: must be before until');
 }
 
-export async function previewBulk(store: Store, pipelines: readonly PipelineDefinition[], request: BulkRequest): Promise<BulkPreview> {
+export async function previewBulk(store: OperatorStore, pipelines: readonly PipelineDefinition[], request: BulkRequest): Promise<BulkPreview> {
   return selectAndPlan(store, pipelines, request);
 }
 
@@ -122,7 +123,7 @@ export async function previewBulk(store: Store, pipelines: readonly PipelineDefi
  * Each event is audited with who, why and what it will run.
  */
 export async function runBulk(
-  store: Store,
+  store: OperatorStore,
   pipelines: readonly PipelineDefinition[],
   request: BulkRequest,
   stamp: OperatorStamp,
@@ -145,7 +146,7 @@ export async function runBulk(
   return result;
 }
 
-async function applyOne(store: Store, request: BulkRequest, item: BulkEventPlan, stamp: OperatorStamp): Promise<void> {
+async function applyOne(store: OperatorStore, request: BulkRequest, item: BulkEventPlan, stamp: OperatorStamp): Promise<void> {
   const event = await store.getEvent(item.eventId);
   if (!event) throw new BulkRequestError('EVENT_NOT_FOUND', `event ${item.eventId} no longer exists`);
   if (request.rerun) {
@@ -159,7 +160,7 @@ async function applyOne(store: Store, request: BulkRequest, item: BulkEventPlan,
 
 /** The one selection and plan both the preview and the run use. */
 async function selectAndPlan(
-  store: Store,
+  store: OperatorStore,
   pipelines: readonly PipelineDefinition[],
   request: BulkRequest,
   onlyIds: readonly number[] | null = null,
@@ -209,7 +210,7 @@ function storeFilterFor(request: BulkRequest): EventFilter {
 }
 
 /** Every matching event, collected before anything changes (changed events would shift pages). */
-async function selectEvents(store: Store, filter: EventFilter): Promise<EventRecord[]> {
+async function selectEvents(store: OperatorStore, filter: EventFilter): Promise<EventRecord[]> {
   const events: EventRecord[] = [];
   let cursor: string | null = null;
   do {

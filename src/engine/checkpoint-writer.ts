@@ -10,7 +10,8 @@
  * their writes was made, and each run handles it as it handled a failed single write.
  */
 import type { EventRecord } from '../core/types.js';
-import type { CheckpointWrite, Store } from '../store/store.js';
+import type { CheckpointWrite } from '../store/store.js';
+import type { WorkerStore } from '../store/store-roles.js';
 
 interface Waiter {
   write: CheckpointWrite;
@@ -37,7 +38,7 @@ export class CheckpointWriter {
   private readonly maxInFlight: number;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: WorkerStore,
     options: CheckpointWriterOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 64;

@@ -1,5 +1,6 @@
 import type { AlertKind } from '../core/types.js';
-import type { NewAlert, Store } from '../store/store.js';
+import type { NewAlert } from '../store/store.js';
+import type { WorkerStore } from '../store/store-roles.js';
 
 /** The engine's stored alerts about one event: opened when it dies, resolved when it succeeds. */
 
@@ -10,11 +11,11 @@ const RESOLVED_ON_SUCCESS: readonly AlertKind[] = ['dead', 'retried', 'stuck'];
  * One issue per dead event: dying again (dead, retried by hand, dead again) counts an occurrence
  * on the open issue, whose text becomes the newest death's (its stage, code and attempts).
  */
-export async function recordDeadAlert(store: Store, alert: NewAlert & { eventId: number }): Promise<void> {
+export async function recordDeadAlert(store: WorkerStore, alert: NewAlert & { eventId: number }): Promise<void> {
   await store.recordAlert({ ...alert, subject: `event:${alert.eventId}` });
 }
 
 /** Its cause is gone: a dead or retried alert about this event no longer needs anyone. */
-export async function resolveAlertsOnSuccess(store: Store, eventId: number, at: Date): Promise<void> {
+export async function resolveAlertsOnSuccess(store: WorkerStore, eventId: number, at: Date): Promise<void> {
   await store.resolveAlertsForEvent(eventId, RESOLVED_ON_SUCCESS, at);
 }

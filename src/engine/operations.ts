@@ -5,7 +5,7 @@
 import { StoreError, WebpigError } from '../core/errors.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
 import type { EventRecord, EventStatus, JsonObject } from '../core/types.js';
-import type { Store } from '../store/store.js';
+import type { OperatorStore } from '../store/store-roles.js';
 import { planEventRun, type EventRunPlan } from './run-plan.js';
 import { choosePipeline } from './runner.js';
 
@@ -35,7 +35,7 @@ export const MANUALLY_RETRIABLE: ReadonlySet<EventStatus> = new Set<EventStatus>
  * e.g. succeeded or ignored; the store refuses it too if the status changed meanwhile).
  */
 export async function retryEvent(
-  store: Store,
+  store: OperatorStore,
   eventId: number,
   actor: string,
   remoteAddress: string | null = null,
@@ -76,7 +76,7 @@ export async function retryEvent(
 
 /** Retries every dead event. Returns the ids put back in the queue. */
 export async function retryDead(
-  store: Store,
+  store: OperatorStore,
   actor: string,
   remoteAddress: string | null = null,
   at: Date = new Date(),
@@ -99,7 +99,7 @@ export async function retryDead(
  * The same plan rerunStage applies, so a preview shown before it cannot differ from it.
  */
 export async function planStageRerun(
-  store: Store,
+  store: OperatorStore,
   pipelines: readonly PipelineDefinition[],
   eventId: number,
   stage: string,
@@ -118,7 +118,7 @@ export async function planStageRerun(
 }
 
 /** The flags' values now; a flag the store lacks counts as on, as in the runner. */
-export async function flagValues(store: Store): Promise<(key: string) => boolean> {
+export async function flagValues(store: OperatorStore): Promise<(key: string) => boolean> {
   const values = new Map((await store.listFlags()).map((f) => [f.key, f.value]));
   return (key) => values.get(key) ?? true;
 }
@@ -130,7 +130,7 @@ export async function flagValues(store: Store): Promise<(key: string) => boolean
  * effect once; stages after it that had succeeded are not re-run.
  */
 export async function rerunStage(
-  store: Store,
+  store: OperatorStore,
   pipelines: readonly PipelineDefinition[],
   eventId: number,
   stage: string,
@@ -155,7 +155,7 @@ export interface OperatorStamp {
 
 /** Resets the plan's checkpoints (one store call), audits `stage.rerun` and notes it on the event. */
 export async function applyRerunPlan(
-  store: Store,
+  store: OperatorStore,
   event: EventRecord,
   stage: string,
   plan: EventRunPlan,
@@ -187,7 +187,7 @@ function reasonField(reason: string | null): { reason?: string } {
 
 /** A line in the event's own log, so its history shows who re-ran what and why. */
 async function noteOnEvent(
-  store: Store,
+  store: OperatorStore,
   eventId: number,
   stage: string | null,
   actor: string,

@@ -17,10 +17,11 @@ import { errorMessage, WebpigError } from '../core/errors.js';
 import type { EventRecord } from '../core/types.js';
 import type { ListedItem, ProviderList } from '../sources/listing/provider-list.js';
 import { ProviderApiError } from '../sources/listing/provider-list.js';
-import type { ReconciliationResume, Store } from '../store/store.js';
+import type { ReconciliationResume } from '../store/store.js';
+import type { JobStore } from '../store/store-roles.js';
 
 export interface ReconcileOptions {
-  store: Store;
+  store: JobStore;
   source: string;
   list: ProviderList;
   /** The window starts here (a resumed run lists its interrupted window first). */
@@ -166,7 +167,7 @@ async function withBackoff<T>(options: ReconcileOptions, fn: () => Promise<T>): 
  * Found payments mean delivery is broken (an endpoint down, a URL or secret changed): an alert
  * through the existing mechanism, as a pipeline raises its own (`custom`, named in details).
  */
-async function raiseNeverNotifiedAlert(store: Store, result: ReconcileResult, at: Date): Promise<void> {
+async function raiseNeverNotifiedAlert(store: JobStore, result: ReconcileResult, at: Date): Promise<void> {
   const count = result.created.length;
   await store.recordAlert({
     at,

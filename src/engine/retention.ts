@@ -9,7 +9,8 @@
  */
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/types.js';
-import type { PurgeKind, Store } from '../store/store.js';
+import type { PurgeKind } from '../store/store.js';
+import type { JobStore } from '../store/store-roles.js';
 
 export type RetentionPolicy = NonNullable<ResolvedConfig['retention']>;
 
@@ -44,7 +45,7 @@ export function retentionEnabled(policy: RetentionPolicy | undefined): boolean {
 }
 
 /** How many rows of each kind are due now (what `webpig purge --dry-run` prints). */
-export async function countDue(store: Store, policy: RetentionPolicy | undefined, now: Date): Promise<RetentionCounts> {
+export async function countDue(store: JobStore, policy: RetentionPolicy | undefined, now: Date): Promise<RetentionCounts> {
   const counts: RetentionCounts = {};
   for (const [kind, before] of Object.entries(retentionCutoffs(policy, now)) as Array<[PurgeKind, Date]>) {
     counts[kind] = await store.countPurgeable(kind, before);
@@ -61,7 +62,7 @@ export interface ApplyOptions {
 
 /** Deletes everything due now, batch after batch. Returns how many rows of each kind went. */
 export async function applyRetention(
-  store: Store,
+  store: JobStore,
   policy: RetentionPolicy | undefined,
   now: Date,
   options: ApplyOptions = {},
@@ -87,7 +88,7 @@ export interface RetentionJob {
 }
 
 export interface RetentionJobOptions {
-  store: Store;
+  store: JobStore;
   policy: RetentionPolicy;
   logger: Logger;
   /** (Default: policy.intervalMinutes, else 60 minutes) */

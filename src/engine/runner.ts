@@ -19,7 +19,8 @@ import type {
   JsonValue,
   SkipReason,
 } from '../core/types.js';
-import type { EventFinish, Store } from '../store/store.js';
+import type { EventFinish } from '../store/store.js';
+import type { WorkerStore } from '../store/store-roles.js';
 import { retryDelayMs } from './backoff.js';
 import { classifyError, requestedRetryDelayMs } from './errors.js';
 import { recordDeadAlert, resolveAlertsOnSuccess } from './event-alerts.js';
@@ -31,7 +32,7 @@ import { stageOrder } from './stage-order.js';
 import type { StageObservation } from './worker-metrics.js';
 
 export interface RunEventOptions {
-  store: Store;
+  store: WorkerStore;
   pipelines: readonly PipelineDefinition[];
   /** An event this worker has just claimed (it holds the lease). */
   event: EventRecord;
@@ -57,7 +58,7 @@ export interface RunEventOptions {
 }
 
 /** One write, one transaction: for a run without a worker's writer. */
-function writeAlone(store: Store): WriteCheckpoint {
+function writeAlone(store: WorkerStore): WriteCheckpoint {
   return async (write) => {
     const [result] = await store.writeCheckpoints([write]);
     if (!result) throw new Error('the store returned no result for a checkpoint write');
@@ -344,7 +345,7 @@ const noopStageLogger = { debug() {}, info() {}, warn() {}, error() {}, log() {}
  * and decide again.
  */
 async function applyEntityTransition(
-  store: Store,
+  store: WorkerStore,
   pipeline: PipelineDefinition,
   event: EventRecord,
   now: () => Date,

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { LeaseLostError } from '../core/errors.js';
 import { DEFAULT_STAGE_TIMEOUT_MS, type RetryPolicy, type StageDefinition } from '../core/pipeline.js';
 import type { CheckpointRecord, ErrorInfo, EventRecord, EventSummary, HttpExchange, JsonValue } from '../core/types.js';
-import type { Store } from '../store/store.js';
+import type { WorkerStore } from '../store/store-roles.js';
 import { retryDelayMs } from './backoff.js';
 import { classifyError, requestedRetryDelayMs, ShutdownError, StageTimeoutError } from './errors.js';
 import type { RunJournal } from './run-journal.js';
@@ -18,7 +18,7 @@ import { createStageContext, idempotencyKeyFor } from './stage-context.js';
 export type Failpoint = (name: string) => void | Promise<void>;
 
 export interface StageAttemptInput {
-  store: Store;
+  store: WorkerStore;
   /** Where this run's checkpoint writes go (group-committed). */
   journal: RunJournal;
   event: EventRecord;

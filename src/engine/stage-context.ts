@@ -6,11 +6,11 @@ import type { Logger } from 'pino';
 import type { StageContext, StageLogger } from '../core/pipeline.js';
 import { checkSummaryPatch, mergeSummary } from '../core/summary.js';
 import type { EventLogEntry, EventRecord, EventSummary, HttpExchange, JsonObject, JsonValue, LogLevel } from '../core/types.js';
-import type { Store } from '../store/store.js';
+import type { WorkerStore } from '../store/store-roles.js';
 import { createStageRecorder } from './stage-recorder.js';
 
 export interface StageContextInput {
-  store: Store;
+  store: WorkerStore;
   event: EventRecord;
   stage: string;
   summary: EventSummary;

@@ -10,14 +10,15 @@ import { loggerOptions } from '../core/logging.js';
 import { LeaseLostError } from '../core/errors.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
 import type { EventRecord } from '../core/types.js';
-import type { CheckpointWrite, Store } from '../store/store.js';
+import type { CheckpointWrite } from '../store/store.js';
+import type { WorkerStore } from '../store/store-roles.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import { runEvent, type RunEventResult } from './runner.js';
 import type { Failpoint } from './stage-attempt.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface WorkerOptions {
-  store: Store;
+  store: WorkerStore;
   pipelines: readonly PipelineDefinition[];
   /** Names the worker; each claim's lease owner is `<workerId>#<n>`. (Default: host:pid:random) */
   workerId?: string;

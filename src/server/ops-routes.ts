@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { errorMessage, WebpigError } from '../core/errors.js';
-import type { Store } from '../store/store.js';
+import type { StoreLifecycle } from '../store/store-roles.js';
 import { errorBody } from './http-errors.js';
 import { isProxied, metricsVerdict } from './metrics-access.js';
 
 export interface OpsRoutesOptions {
-  store: Store;
+  store: StoreLifecycle;
   registry: Registry;
   /** See server.metricsToken. (Default: none: loopback clients only) */
   metricsToken?: string;

@@ -1,6 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { FastifyBaseLogger } from 'fastify';
-import type { QueueStats, Store } from '../store/store.js';
+import type { QueueStats } from '../store/store.js';
+import type { OperatorStore } from '../store/store-roles.js';
 
 /** Both gauges are filled from one store call; scrapes closer together than this share it. */
 const SHARE_MS = 1_000;
@@ -31,7 +32,7 @@ function shared<T>(ms: number, load: () => Promise<T>): () => Promise<T> {
  * process did the work. If the database does not answer, the series are left out of that
  * scrape rather than repeat stale values (and /readyz says why).
  */
-export function registerQueueGauges(registry: Registry, store: Store, now: () => Date, log: FastifyBaseLogger): void {
+export function registerQueueGauges(registry: Registry, store: OperatorStore, now: () => Date, log: FastifyBaseLogger): void {
   if (registry.getSingleMetric('webpig_events')) return;
   const active = shared(SHARE_MS, () => store.queueStats());
   const history = shared(HISTORY_REFRESH_MS, async () => ({

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import type { CheckpointStatus, EventRecord, EventStatus } from '../core/types.js';
-import type { Store } from '../store/store.js';
+import type { OperatorStore } from '../store/store-roles.js';
 
 /**
  * `GET /api/stream`: Server-Sent Events of event and checkpoint changes, for the dashboard.
@@ -43,7 +43,7 @@ export class ChangeFeed {
   private readonly pollMs: number;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: OperatorStore,
     private readonly options: ChangeFeedOptions = {},
   ) {
     this.pollMs = options.pollMs ?? 500;

@@ -258,3 +258,4 @@ export interface Store {
    */
   purgeBatch(kind: PurgeKind, before: Date, limit: number): Promise<number>;
 }
+

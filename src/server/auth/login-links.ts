@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { WebpigError } from '../../core/errors.js';
-import type { LoginLinkRecord, Store } from '../../store/store.js';
+import type { LoginLinkRecord } from '../../store/store.js';
+import type { AccessStore } from '../../store/store-roles.js';
 import type { ResolvedAuthConfig } from './config.js';
 import { isAllowedEmail, rolesFor } from './principal.js';
 
@@ -54,7 +55,7 @@ export interface CreatedLoginLink {
 }
 
 export async function createLoginLink(
-  store: Store,
+  store: AccessStore,
   auth: ResolvedAuthConfig,
   input: { email: string; baseUrl: string; createdBy: string; now: Date },
 ): Promise<CreatedLoginLink> {
@@ -85,7 +86,7 @@ export async function createLoginLink(
 export type LinkState = 'valid' | 'used' | 'expired' | 'unknown';
 
 /** What the landing page says about a link, without using it (GET must change nothing). */
-export async function inspectLoginLink(store: Store, token: unknown, now: Date): Promise<{ state: LinkState; link: LoginLinkRecord | null }> {
+export async function inspectLoginLink(store: AccessStore, token: unknown, now: Date): Promise<{ state: LinkState; link: LoginLinkRecord | null }> {
   if (!isWellFormedLinkToken(token)) return { state: 'unknown', link: null };
   const link = await store.findLoginLink(hashLinkToken(token));
   if (!link) return { state: 'unknown', link: null };
@@ -96,7 +97,7 @@ export async function inspectLoginLink(store: Store, token: unknown, now: Date):
 
 /** Uses the link (once, atomically) and audits it; null when it is unknown, used or expired. */
 export async function redeemLoginLink(
-  store: Store,
+  store: AccessStore,
   token: unknown,
   context: { now: Date; remoteAddress: string | null },
 ): Promise<LoginLinkRecord | null> {

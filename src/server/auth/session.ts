@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionRecord } from '../../core/types.js';
-import type { Store } from '../../store/store.js';
+import type { AccessStore } from '../../store/store-roles.js';
 import { HttpError } from '../http-errors.js';
 import type { ResolvedAuthConfig } from './config.js';
 import { isAllowedEmail, rolesFor, scopesForRoles, type Principal } from './principal.js';
@@ -9,7 +9,7 @@ import { principalForToken } from './tokens.js';
 
 /** What the auth routes and the API's authentication hook share. */
 export interface AuthRuntime {
-  store: Store;
+  store: AccessStore;
   auth: ResolvedAuthConfig;
   mode: 'production' | 'demo';
   /** Cookies get `Secure` when the public URL is https. */

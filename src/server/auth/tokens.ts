@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiTokenRecord } from '../../core/types.js';
-import type { Store } from '../../store/store.js';
+import type { AccessStore } from '../../store/store-roles.js';
 import { apiScopeSchema, type ApiScope } from './config.js';
 import { expandScopes, type Principal } from './principal.js';
 import { ConfigError } from '../../core/errors.js';
@@ -35,7 +35,7 @@ export function parseScopes(scopes: string[]): ApiScope[] {
 }
 
 export async function createApiToken(
-  store: Store,
+  store: AccessStore,
   input: { name: string; scopes: string[]; createdBy: string; now: Date },
 ): Promise<{ token: string; record: ApiTokenRecord }> {
   if (!input.name.trim()) throw new ConfigError('a token needs a name', { code: 'TOKEN_NAME_MISSING' });
@@ -59,7 +59,7 @@ export async function createApiToken(
 }
 
 /** The principal for a bearer token, or null when it is unknown, revoked or malformed. */
-export async function principalForToken(store: Store, token: string, now: Date): Promise<Principal | null> {
+export async function principalForToken(store: AccessStore, token: string, now: Date): Promise<Principal | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
   const record = await store.findApiTokenByHash(hashToken(token));
   if (!record || record.revokedAt) return null;

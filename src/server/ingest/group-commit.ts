@@ -1,4 +1,5 @@
-import type { InsertEventResult, NewEvent, Store } from '../../store/store.js';
+import type { InsertEventResult, NewEvent } from '../../store/store.js';
+import type { IngestStore } from '../../store/store-roles.js';
 
 /**
  * Group commit: deliveries that arrive close together are written by one
@@ -43,7 +44,7 @@ interface Waiter {
 }
 
 export class GroupCommitter {
-  readonly #store: Store;
+  readonly #store: IngestStore;
   readonly #maxBatch: number;
   readonly #windowMs: number;
   readonly #concurrentBatches: number;
@@ -53,7 +54,7 @@ export class GroupCommitter {
   readonly #committing = new Set<Promise<void>>();
   #closed = false;
 
-  constructor(store: Store, options: GroupCommitOptions = {}) {
+  constructor(store: IngestStore, options: GroupCommitOptions = {}) {
     this.#store = store;
     this.#maxBatch = Math.max(1, options.maxBatch ?? 256);
     this.#windowMs = Math.max(0, options.windowMs ?? 0);

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { errorMessage } from '../../core/errors.js';
-import type { Store } from '../../store/store.js';
+import type { IngestStore } from '../../store/store-roles.js';
 import { createSourceAdapter } from '../../sources/adapters.js';
 import { sourceWarnings, type ResolvedSourceConfig } from '../../sources/config.js';
 import type { NormalizedDelivery, SourceAdapter } from '../../sources/source.js';
@@ -20,7 +20,7 @@ import { createIngestMetrics } from './metrics.js';
  * table. The plugin is encapsulated: its catch-all body parser does not affect the rest of the app.
  */
 export interface IngestPluginOptions {
-  store: Store;
+  store: IngestStore;
   /** Parsed and resolved once, at start, with the config (src/config/resolve.ts). */
   sources: readonly ResolvedSourceConfig[];
   /** Largest body accepted; larger ones get 413. (Default: 1 MiB) */
@@ -165,7 +165,7 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
 }
 
 /** The number of queued events, read at most once a second (shedding must stay cheap under load). */
-function queuedCounter(store: Store): () => Promise<number> {
+function queuedCounter(store: IngestStore): () => Promise<number> {
   let cached: { at: number; value: Promise<number> } | null = null;
   return () => {
     const now = Date.now();

@@ -5,7 +5,7 @@ import { optionalDate, toDate, toMs } from './rows.js';
 
 /** API tokens and dashboard sessions (sign-in links: login-links.ts). */
 
-interface TokenRow {
+interface ApiTokenRow {
   id: number;
   name: string;
   token_hash: string;
@@ -18,7 +18,7 @@ interface TokenRow {
 
 const TOKEN_COLUMNS = 'id, name, token_hash, scopes, created_at, created_by, revoked_at, last_used_at';
 
-const toToken = (row: TokenRow): ApiTokenRecord => ({
+const toApiToken = (row: ApiTokenRow): ApiTokenRecord => ({
   id: row.id,
   name: row.name,
   tokenHash: row.token_hash,
@@ -30,7 +30,7 @@ const toToken = (row: TokenRow): ApiTokenRecord => ({
 });
 
 export function createApiToken(ctx: SqliteContext, token: NewApiToken): ApiTokenRecord {
-  const row = ctx.get<TokenRow>(
+  const row = ctx.get<ApiTokenRow>(
     `INSERT INTO api_tokens (name, token_hash, scopes, created_at, created_by) VALUES (?, ?, ?, ?, ?)
       RETURNING ${TOKEN_COLUMNS}`,
     token.name,
@@ -40,17 +40,17 @@ export function createApiToken(ctx: SqliteContext, token: NewApiToken): ApiToken
     token.createdBy,
   );
   if (row === undefined) throw new Error('unreachable: INSERT … RETURNING gave no row');
-  return toToken(row);
+  return toApiToken(row);
 }
 
 /** Only active tokens: a revoked token must not authenticate, whoever forgets to check. */
 export function findApiTokenByHash(ctx: SqliteContext, tokenHash: string): ApiTokenRecord | null {
-  const row = ctx.get<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`, tokenHash);
-  return row === undefined ? null : toToken(row);
+  const row = ctx.get<ApiTokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`, tokenHash);
+  return row === undefined ? null : toApiToken(row);
 }
 
 export function listApiTokens(ctx: SqliteContext): ApiTokenRecord[] {
-  return ctx.all<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens ORDER BY id`).map(toToken);
+  return ctx.all<ApiTokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens ORDER BY id`).map(toApiToken);
 }
 
 export function revokeApiToken(ctx: SqliteContext, id: number, now: Date): boolean {
