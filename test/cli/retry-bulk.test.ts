@@ -50,7 +50,7 @@ describe('webpig retry with a filter (bulk)', () => {
     await store.migrate();
     return store;
   };
-  const config = async (): Promise<ResolvedConfig> => resolveConfig({ sources: [], pipelines: [pipeline], dashboard: { timeZone: 'America/Bogota' } }, 'test');
+  const config = async (): Promise<ResolvedConfig> => resolveConfig({ sources: [], pipelines: [pipeline], flags: [{ key: 'WORLDOFFICE_DIAN_ENABLED', description: 'DIAN' }], dashboard: { timeZone: 'America/Bogota' } }, 'test');
   const deps: EngineCliDeps = { openStore, openExistingStore: openStore, loadConfig: config, loadConfigForReading: config };
   const ids = { invoice500: 0, invoice500Old: 0, invoice404: 0, crm500: 0 };
 
