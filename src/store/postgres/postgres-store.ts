@@ -103,8 +103,14 @@ export class PostgresStore implements Store {
     this.schema = target.schema;
     this.pool = createPool(target);
     this.channel = wakeChannel(target.schema);
+    // The backends of this store's pool: their NOTIFYs were already delivered in the process.
+    const ownBackends = new Set<number>();
+    this.pool.on('connect', (client) => ownBackends.add(backendPid(client)));
+    this.pool.on('remove', (client) => ownBackends.delete(backendPid(client)));
     // Named, so an operator (or a test) can find the LISTEN connection in pg_stat_activity.
-    this.wake = new WakeHub({ ...clientConfig(target), application_name: `webpig-listen:${target.schema}` }, this.channel);
+    this.wake = new WakeHub({ ...clientConfig(target), application_name: `webpig-listen:${target.schema}` }, this.channel, (pid) =>
+      ownBackends.has(pid),
+    );
   }
 
   /**
@@ -198,6 +204,11 @@ export class PostgresStore implements Store {
 
   claimNextEvents(options: Omit<ClaimOptions, 'workerId'> & { workerIds: string[] }): Promise<EventRecord[]> {
     return inTransaction(this.pool, async (client) => {
+      // Durable with the run's first synchronous commit (its `processing` mark, before which
+      // no effect starts): WAL is flushed in order, so that flush covers this commit too. A
+      // crash before it loses only the claim (the event is queued again, its first write is
+      // fenced). One WAL flush fewer on the idle path. See sqlite/claims.ts, the same rule.
+      await client.query('SET LOCAL synchronous_commit = off');
       const claimed: EventRecord[] = [];
       for (const workerId of options.workerIds) {
         const event = await claims.claimNextEventRow(client, { workerId, leaseMs: options.leaseMs, now: options.now });
@@ -483,4 +494,9 @@ export class PostgresStore implements Store {
   purgeBatch(kind: PurgeKind, before: Date, limit: number): Promise<number> {
     return purgeBatchRows(this.pool, kind, before, limit);
   }
+}
+
+/** The server process behind a pooled client (pg sets it on connect; its types omit it). */
+function backendPid(client: pg.PoolClient): number {
+  return (client as unknown as { processID: number | null }).processID ?? -1;
 }
