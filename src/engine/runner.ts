@@ -22,7 +22,7 @@ import type {
 import type { EventFinish, Store } from '../store/store.js';
 import { retryDelayMs } from './backoff.js';
 import { classifyError, requestedRetryDelayMs } from './errors.js';
-import { recordDeadAlert, resolveAlertsOnSuccess } from './event-alerts.js';
+import { recordDeadAlert, RESOLVED_ON_SUCCESS } from './event-alerts.js';
 import { RunJournal, type WriteCheckpoint } from './run-journal.js';
 import { runStageAttempt, type Failpoint } from './stage-attempt.js';
 import { idempotencyKeyFor } from './stage-context.js';
@@ -258,8 +258,8 @@ async function runClaimedEvent(options: RunEventOptions, stagesRun: string[]): P
   }
 
   if (failures.length === 0) {
-    const finished = await finish({ status: 'succeeded', pipeline: pipeline.name, lastError: null });
-    await resolveAlertsOnSuccess(store, event.id, now());
+    // Its cause gone, a dead or retried alert about this event is resolved in the same commit.
+    const finished = await finish({ status: 'succeeded', pipeline: pipeline.name, lastError: null, resolveAlerts: RESOLVED_ON_SUCCESS });
     return { status: 'succeeded', event: finished, stagesRun };
   }
   const first = failures[0]!;

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { LeaseLostError, StoreError } from '../../core/errors.js';
 import type { EventRecord } from '../../core/types.js';
 import type { ClaimOptions, EventFinish } from '../store.js';
+import { resolveAlertRowsForEvent } from './alert-issues.js';
 import type { Queryable } from './connection.js';
 import { type EventRow, jsonParam, toEvent } from './rows.js';
 
@@ -134,6 +135,7 @@ export async function finishEventRow(client: pg.PoolClient, finish: EventFinish)
      WHERE id = $1 RETURNING *`,
     [finish.eventId, finish.status, nextAttemptAt, jsonParam(lastError), jsonParam(ignoreReason), pipeline, finish.now],
   );
+  if (finish.resolveAlerts) await resolveAlertRowsForEvent(client, finish.eventId, finish.resolveAlerts, finish.now);
   return toEvent(result.rows[0] as EventRow);
 }
 

@@ -1,6 +1,7 @@
 import { LeaseLostError, StoreError } from '../../core/errors.js';
 import type { EventRecord } from '../../core/types.js';
 import type { ClaimOptions, EventFinish } from '../store.js';
+import { resolveAlertsForEvent } from './alert-issues.js';
 import type { SqliteContext } from './connection.js';
 import { withBody } from './events.js';
 import { EVENT_COLUMNS, toJson, toMs, type EventRow } from './rows.js';
@@ -162,6 +163,7 @@ export function finishEvent(ctx: SqliteContext, finish: EventFinish): EventRecor
       pipeline: finish.pipeline === undefined ? held.pipeline : finish.pipeline,
       now,
     });
+    if (row !== undefined && finish.resolveAlerts) resolveAlertsForEvent(ctx, finish.eventId, finish.resolveAlerts, finish.now);
     return row === undefined ? undefined : withBody(ctx, row);
   });
   if (event === undefined) throw new LeaseLostError(finish.eventId, finish.leaseOwner);
