@@ -70,7 +70,12 @@ function attemptNote(checkpoint: CheckpointRecord | undefined): { note: string |
 
 /** Resolves with the promise, or rejects with the signal's reason as soon as it fires. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // Not waited for, but its rejection (a fetch given the aborted signal rejects at once) is
+    // handled here: unhandled, it would end the process.
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
