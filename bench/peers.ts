@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { signCustom } from '../src/sources/signing.js';
 import { peersSchema, SECRET, serve, SERVER_KINDS, SOURCE, TIMESTAMP_HEADER, type ServerKind } from './peers/ingest-servers.js';
-import { dbosPipeline, launchDbos, POOL_SIZE, shutdownDbos, STAGES, webpigPipeline } from './peers/pipelines.js';
+import { dbosPipeline, launchDbos, POOL_SIZE, shutdownDbos, STAGES, webpigPipelineCounted } from './peers/pipelines.js';
 
 interface Histogram { average: number; p50: number; p99: number }
 interface AutocannonResult { requests: Histogram; latency: Histogram; duration: number; non2xx: number; errors: number; '2xx': number }
@@ -61,11 +61,12 @@ async function benchPipelines(events: number, concurrencies: number[]): Promise<
   try {
     for (const concurrency of concurrencies) {
       const before = load();
-      const webpig = await webpigPipeline(url, events, concurrency);
+      const webpig = await webpigPipelineCounted(url, events, concurrency);
       const dbos = await dbosPipeline(events, concurrency, `c${concurrency}-${randomUUID().slice(0, 8)}`);
       console.log(
-        `  concurrency ${String(concurrency).padStart(2)}: webpig ${webpig.toFixed(0).padStart(5)} events/s   ` +
-          `DBOS ${dbos.toFixed(0).padStart(5)} workflows/s   ratio webpig/DBOS ${(webpig / dbos).toFixed(2)}   ` +
+        `  concurrency ${String(concurrency).padStart(2)}: webpig ${webpig.rate.toFixed(0).padStart(5)} events/s ` +
+          `(${webpig.commitsPerEvent.toFixed(1)} commits an event, reads included)   ` +
+          `DBOS ${dbos.toFixed(0).padStart(5)} workflows/s   ratio webpig/DBOS ${(webpig.rate / dbos).toFixed(2)}   ` +
           `(load ${before} → ${load()})`,
       );
     }

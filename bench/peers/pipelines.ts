@@ -57,8 +57,52 @@ async function withSchema<T>(url: string, run: (schema: string) => Promise<T>): 
   }
 }
 
+/**
+ * Runs `run` against a database of its own, and counts the transactions committed in it
+ * (`pg_stat_database.xact_commit`, reads included): other users of the server do not count.
+ * The count is read after `run` closed its connections (a backend reports its counts as it exits).
+ */
+async function withOwnDatabase<T>(url: string, run: (dbUrl: string) => Promise<T>): Promise<{ result: T; commits: number }> {
+  const database = `webpig_peers_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  const commits = async (): Promise<number> => {
+    await admin.query('SELECT pg_stat_clear_snapshot()');
+    const row = await admin.query<{ n: string }>('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = $1', [database]);
+    return Number(row.rows[0]?.n ?? 0);
+  };
+  try {
+    await admin.query(`CREATE DATABASE "${database}"`);
+    const dbUrl = new URL(url);
+    dbUrl.pathname = `/${database}`;
+    const result = await run(dbUrl.href);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the backends' last reports
+    return { result, commits: await commits() };
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+/** Events/s and commits an event of webpig's worker in a database of its own (the inserts' commits excluded). */
+export async function webpigPipelineCounted(url: string, events: number, concurrency: number): Promise<{ rate: number; commitsPerEvent: number }> {
+  let setup = 0;
+  const { result, commits } = await withOwnDatabase(url, (dbUrl) =>
+    webpigPipeline(dbUrl, events, concurrency, async () => {
+      // What migrating and inserting committed, so that only the run is counted.
+      const probe = new pg.Client({ connectionString: dbUrl });
+      await probe.connect();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const row = await probe.query<{ n: string }>('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()');
+      await probe.end();
+      setup = Number(row.rows[0]?.n ?? 0) + 1; // + the probe's own read
+    }),
+  );
+  return { rate: result, commitsPerEvent: (commits - setup) / events };
+}
+
 /** Events/s of webpig's worker, timed from start until every inserted event has succeeded. */
-export async function webpigPipeline(url: string, events: number, concurrency: number): Promise<number> {
+export async function webpigPipeline(url: string, events: number, concurrency: number, beforeStart?: () => Promise<void>): Promise<number> {
   return withSchema(url, async (schema) => {
     const store = await PostgresStore.open(url, { schema, poolSize: POOL_SIZE });
     try {
@@ -79,6 +123,7 @@ export async function webpigPipeline(url: string, events: number, concurrency: n
           if (finished === events) done();
         },
       });
+      await beforeStart?.();
       const started = performance.now();
       worker.start();
       await allDone;

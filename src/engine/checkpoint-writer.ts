@@ -2,8 +2,9 @@
  * Group-committed checkpoints. Every event a worker runs sends its checkpoint writes here; the
  * writer commits what is pending in ONE store transaction (`Store.writeCheckpoints`) and lets
  * each waiter go only once its own write is durable. While `maxInFlight` transactions are in
- * flight the next writes queue up and go together in the next: with one event in flight a
- * write goes at once (no added latency); with many, one commit carries many writes.
+ * flight the next writes queue up and go together in the next: an idle writer sends a write
+ * at once (no added latency, not even a turn of the event loop); with many events in flight
+ * one commit carries many writes.
  *
  * A write refused alone (lease lost, a constraint) rejects its own waiter only. A transaction
  * that fails as a whole (the database went away) rejects every waiter of that batch: none of
@@ -34,6 +35,7 @@ export class CheckpointWriter {
   private pending: Waiter[] = [];
   private inFlight = 0;
   private scheduled = false;
+  private settledThisTurn = false;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
 
@@ -49,7 +51,26 @@ export class CheckpointWriter {
   write(write: CheckpointWrite): Promise<EventRecord | null> {
     return new Promise((resolve, reject) => {
       this.pending.push({ write, resolve, reject });
-      this.schedule();
+      if (this.idle()) void this.commit(this.pending.splice(0));
+      else this.schedule();
+    });
+  }
+
+  /**
+   * Nothing in flight, nothing queued, and no batch settled in this turn of the event loop (so
+   * no burst of runs is resuming that would add writes this turn): the write goes at once —
+   * an idle worker's first `processing` mark waits for nothing.
+   */
+  private idle(): boolean {
+    return this.inFlight === 0 && !this.scheduled && !this.settledThisTurn && this.pending.length === 1;
+  }
+
+  /** Marks this turn as busy: writes that come before the next turn wait to go together. */
+  private noteSettled(): void {
+    if (this.settledThisTurn) return;
+    this.settledThisTurn = true;
+    setImmediate(() => {
+      this.settledThisTurn = false;
     });
   }
 
@@ -82,6 +103,7 @@ export class CheckpointWriter {
       for (const waiter of batch) waiter.reject(err);
     } finally {
       this.inFlight -= 1;
+      this.noteSettled();
       this.schedule();
     }
   }

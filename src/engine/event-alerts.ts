@@ -4,8 +4,11 @@ import type { WorkerStore } from '../store/store-roles.js';
 
 /** The engine's stored alerts about one event: opened when it dies, resolved when it succeeds. */
 
-/** Alert kinds about an event that its success makes moot (not `oversold`: stock stays short). */
-const RESOLVED_ON_SUCCESS: readonly AlertKind[] = ['dead', 'retried', 'stuck'];
+/**
+ * Alert kinds about an event that its success makes moot (not `oversold`: stock stays short).
+ * Resolved by the success's finish itself (`EventFinish.resolveAlerts`): no commit of its own.
+ */
+export const RESOLVED_ON_SUCCESS: readonly AlertKind[] = ['dead', 'retried', 'stuck'];
 
 /**
  * One issue per dead event: dying again (dead, retried by hand, dead again) counts an occurrence
@@ -13,9 +16,4 @@ const RESOLVED_ON_SUCCESS: readonly AlertKind[] = ['dead', 'retried', 'stuck'];
  */
 export async function recordDeadAlert(store: WorkerStore, alert: NewAlert & { eventId: number }): Promise<void> {
   await store.recordAlert({ ...alert, subject: `event:${alert.eventId}` });
-}
-
-/** Its cause is gone: a dead or retried alert about this event no longer needs anyone. */
-export async function resolveAlertsOnSuccess(store: WorkerStore, eventId: number, at: Date): Promise<void> {
-  await store.resolveAlertsForEvent(eventId, RESOLVED_ON_SUCCESS, at);
 }

@@ -9,9 +9,9 @@ import { LeaseLostError } from '../core/errors.js';
 import { DEFAULT_STAGE_TIMEOUT_MS, type RetryPolicy, type StageDefinition } from '../core/pipeline.js';
 import type { CheckpointRecord, ErrorInfo, EventRecord, EventSummary, HttpExchange, JsonValue } from '../core/types.js';
 import type { WorkerStore } from '../store/store-roles.js';
-import { retryDelayMs } from './backoff.js';
-import { classifyError, requestedRetryDelayMs, ShutdownError, StageTimeoutError } from './errors.js';
-import type { RunJournal } from './run-journal.js';
+import { attemptsExhausted, stageRetryDelayMs } from './backoff.js';
+import { classifyError, ShutdownError, StageTimeoutError } from './errors.js';
+import type { AttemptRecord, RunJournal } from './run-journal.js';
 import { createStageContext, idempotencyKeyFor } from './stage-context.js';
 
 /** A named point where a test may crash the process (see test/helpers/crash-worker.ts). */
@@ -29,7 +29,6 @@ export interface StageAttemptInput {
   checkpoint: CheckpointRecord | undefined;
   outputs: Readonly<Record<string, JsonValue | null>>;
   summary: EventSummary;
-  workerId: string;
   logger: Logger;
   /** Fires when the worker shuts down. */
   shutdownSignal: AbortSignal;
@@ -71,7 +70,12 @@ function attemptNote(checkpoint: CheckpointRecord | undefined): { note: string |
 
 /** Resolves with the promise, or rejects with the signal's reason as soon as it fires. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // Not waited for, but its rejection (a fetch given the aborted signal rejects at once) is
+    // handled here: unhandled, it would end the process.
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
@@ -95,7 +99,7 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
   const startedAt = input.now();
 
   const previous = input.checkpoint;
-  if (previous?.status === 'processing' && retryDelayMs(input.retryPolicy, previous.attempts, undefined) === null) {
+  if (previous?.status === 'processing' && attemptsExhausted(input.retryPolicy, previous.attempts)) {
     // Interrupted as many times as the policy allows attempts (a stage that kills its worker,
     // or never finishes within a lease): stop here instead of crashing workers forever.
     const error: ErrorInfo = {
@@ -103,17 +107,14 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
       code: 'INTERRUPTED_TOO_OFTEN',
       retriable: true,
     };
-    input.journal.outcome({
-      eventId: event.id, stage: stage.name, leaseOwner: input.workerId, outcome: { status: 'error', error },
-      attempt: previous.attempts, startedAt: previous.startedAt, completedAt: input.now(), note: 'interrupted too often',
-    });
+    input.journal.failed(stage.name, { attempt: previous.attempts, startedAt: previous.startedAt, note: 'interrupted too often' }, error);
     return { status: 'error', error, retryDelayMs: null };
   }
 
   await failpoint(`${stage.name}:before-start`);
   // Durable before the stage function is called (the journal's write carries the outcomes
   // held so far, e.g. the previous stage's, in the same transaction).
-  await input.journal.start({ eventId: event.id, stage: stage.name, leaseOwner: input.workerId, attempt, startedAt, note });
+  await input.journal.start(stage.name, { attempt, startedAt, note });
   await failpoint(`${stage.name}:before-run`);
 
   const timeoutMs = stage.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS;
@@ -158,24 +159,8 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
     if (err instanceof LeaseLostError) throw err;
     const error = classifyError(err);
     handle.context.log.warn('stage failed', { code: error.code ?? null, retriable: error.retriable });
-    input.journal.outcome({
-      eventId: event.id,
-      stage: stage.name,
-      leaseOwner: input.workerId,
-      outcome: { status: 'error', error },
-      attempt,
-      startedAt,
-      completedAt: input.now(),
-      note,
-      summaryPatch: handle.summaryPatch(),
-      logs: handle.logs(),
-      exchanges: [...(input.conditionExchanges ?? []), ...handle.exchanges()],
-    });
-    return {
-      status: 'error',
-      error,
-      retryDelayMs: error.retriable ? retryDelayMs(input.retryPolicy, attempt, requestedRetryDelayMs(err)) : null,
-    };
+    input.journal.failed(stage.name, { attempt, startedAt, note }, error, attemptRecord(handle, input.conditionExchanges));
+    return { status: 'error', error, retryDelayMs: stageRetryDelayMs(input.retryPolicy, attempt, error, err) };
   } finally {
     clearTimeout(timer);
     input.shutdownSignal.removeEventListener('abort', onShutdown);
@@ -183,21 +168,17 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
 
   if (input.leaseSignal.aborted) throw input.leaseSignal.reason;
   await failpoint(`${stage.name}:after-run`);
-  input.journal.outcome(
-    {
-      eventId: event.id,
-      stage: stage.name,
-      leaseOwner: input.workerId,
-      outcome: { status: 'success', data },
-      attempt,
-      startedAt,
-      completedAt: input.now(),
-      note: recovered ? 'recovered by reconcile' : note,
-      summaryPatch: handle.summaryPatch(),
-      logs: handle.logs(),
-      exchanges: [...(input.conditionExchanges ?? []), ...handle.exchanges()],
-    },
+  input.journal.succeeded(
+    stage.name,
+    { attempt, startedAt, note: recovered ? 'recovered by reconcile' : note },
+    data,
+    attemptRecord(handle, input.conditionExchanges),
     () => failpoint(`${stage.name}:after-outcome`),
   );
   return { status: 'success', data, summaryPatch: handle.summaryPatch(), recovered };
+}
+
+/** What the attempt recorded (and the calls its `when()` made just before), kept with its outcome. */
+function attemptRecord(handle: ReturnType<typeof createStageContext>, conditionExchanges: HttpExchange[] = []): AttemptRecord {
+  return { summaryPatch: handle.summaryPatch(), logs: handle.logs(), exchanges: [...conditionExchanges, ...handle.exchanges()] };
 }

@@ -67,6 +67,77 @@ export function defaultWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
 
+/** The claim loop's sleep, cut short by a wake-up (a new event, a finished run, stop()). */
+class WakeableSleep {
+  private wakeUp: (() => void) | null = null;
+  // A wake-up that came while the loop was busy claiming: the next sleep returns at once.
+  private wokenWhileBusy = false;
+
+  readonly wake = (): void => {
+    const resolve = this.wakeUp;
+    this.wakeUp = null;
+    if (resolve) resolve();
+    else this.wokenWhileBusy = true;
+  };
+
+  /** Forgets wake-ups from before now (the claim that follows sees their work). */
+  forgetEarlierWakeUps(): void {
+    this.wokenWhileBusy = false;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.wokenWhileBusy) {
+        this.wokenWhileBusy = false;
+        resolve();
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.wakeUp = null;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+/**
+ * The lease keeper: renews one claimed event's lease every leaseMs/3 while it runs. Its
+ * signal aborts with LeaseLostError when a renewal says the lease is someone else's, or when
+ * renewals kept failing (a database hiccup) until the lease would have run out.
+ */
+function keepLease(
+  store: WorkerStore, eventId: number, owner: string, leaseMs: number, now: () => Date, logger: Logger,
+): { signal: AbortSignal; stop: () => void } {
+  const lease = new AbortController();
+  let lastRenewal = Date.now();
+  let renewing = false;
+  const renew = setInterval(() => {
+    if (renewing || lease.signal.aborted) return;
+    renewing = true;
+    store
+      .renewLease(eventId, owner, leaseMs, now())
+      .then(
+        (held) => {
+          if (held) lastRenewal = Date.now();
+          else lease.abort(new LeaseLostError(eventId, owner));
+        },
+        (err: unknown) => {
+          // A database hiccup is not a lost lease yet; it is once the lease has run out.
+          logger.warn({ eventId, err: String(err) }, 'lease renewal failed');
+          if (Date.now() - lastRenewal >= leaseMs) lease.abort(new LeaseLostError(eventId, owner));
+        },
+      )
+      .finally(() => {
+        renewing = false;
+      });
+  }, Math.max(1, Math.floor(leaseMs / 3)));
+  return { signal: lease.signal, stop: () => clearInterval(renew) };
+}
+
 export function createWorker(options: WorkerOptions): Worker {
   const { store, pipelines } = options;
   const id = options.workerId ?? defaultWorkerId();
@@ -82,37 +153,11 @@ export function createWorker(options: WorkerOptions): Worker {
   const checkpointWriter = new CheckpointWriter(store);
   const writeCheckpoint = (write: CheckpointWrite): Promise<EventRecord | null> => checkpointWriter.write(write);
   const active = new Set<Promise<void>>();
+  const idle = new WakeableSleep();
   let started = false;
   let stopping = false;
   let loopDone: Promise<void> = Promise.resolve();
   let unsubscribe: () => void = () => undefined;
-  let wakeUp: (() => void) | null = null;
-  // A wake-up that came while the loop was busy claiming: the next sleep returns at once.
-  let wokenWhileBusy = false;
-
-  const wake = (): void => {
-    const resolve = wakeUp;
-    wakeUp = null;
-    if (resolve) resolve();
-    else wokenWhileBusy = true;
-  };
-
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      if (wokenWhileBusy) {
-        wokenWhileBusy = false;
-        resolve();
-        return;
-      }
-      const timer = setTimeout(() => {
-        wakeUp = null;
-        resolve();
-      }, ms);
-      wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
 
   // Each claim writes its own lease owner, `<worker id>#<n>`. If this worker oversleeps a
   // lease (a blocked event loop, a paused VM) its claim loop may take the same event again;
@@ -122,29 +167,7 @@ export function createWorker(options: WorkerOptions): Worker {
   let claims = 0;
 
   async function process(event: EventRecord, owner: string): Promise<void> {
-    const lease = new AbortController();
-    let lastRenewal = Date.now();
-    let renewing = false;
-    const renew = setInterval(() => {
-      if (renewing || lease.signal.aborted) return;
-      renewing = true;
-      store
-        .renewLease(event.id, owner, leaseMs, now())
-        .then(
-          (held) => {
-            if (held) lastRenewal = Date.now();
-            else lease.abort(new LeaseLostError(event.id, owner));
-          },
-          (err: unknown) => {
-            // A database hiccup is not a lost lease yet; it is once the lease has run out.
-            logger.warn({ eventId: event.id, err: String(err) }, 'lease renewal failed');
-            if (Date.now() - lastRenewal >= leaseMs) lease.abort(new LeaseLostError(event.id, owner));
-          },
-        )
-        .finally(() => {
-          renewing = false;
-        });
-    }, Math.max(1, Math.floor(leaseMs / 3)));
+    const lease = keepLease(store, event.id, owner, leaseMs, now, logger);
     try {
       const result = await runEvent({
         store,
@@ -167,37 +190,41 @@ export function createWorker(options: WorkerOptions): Worker {
       // it now could spin on a persistent failure.
       logger.error({ eventId: event.id, err: err instanceof Error ? err.message : String(err) }, 'event run failed');
     } finally {
-      clearInterval(renew);
+      lease.stop();
     }
   }
 
   function track(event: EventRecord, owner: string): void {
     const task = process(event, owner).finally(() => {
       active.delete(task);
-      wake();
+      idle.wake();
     });
     active.add(task);
   }
 
+  /** Claims until every slot is taken or nothing is claimable; each free slot in one claim transaction, at most MAX_CLAIM_BATCH. */
+  async function claimFreeSlots(): Promise<void> {
+    while (!stopping && active.size < concurrency) {
+      const owners = Array.from({ length: Math.min(MAX_CLAIM_BATCH, concurrency - active.size) }, () => `${id}#${++claims}`);
+      let events: EventRecord[];
+      try {
+        events = await store.claimNextEvents({ workerIds: owners, leaseMs, now: now() });
+      } catch (err) {
+        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'claim failed');
+        return;
+      }
+      // The store claims in the owners' order and stops at the first miss: event i is owners[i]'s.
+      events.forEach((event, i) => track(event, owners[i]!));
+      if (events.length < owners.length) return;
+    }
+  }
+
   async function loop(): Promise<void> {
     while (!stopping) {
-      wokenWhileBusy = false;
-      while (!stopping && active.size < concurrency) {
-        // Every free slot in one claim transaction (one commit), at most MAX_CLAIM_BATCH.
-        const owners = Array.from({ length: Math.min(MAX_CLAIM_BATCH, concurrency - active.size) }, () => `${id}#${++claims}`);
-        let events: EventRecord[];
-        try {
-          events = await store.claimNextEvents({ workerIds: owners, leaseMs, now: now() });
-        } catch (err) {
-          logger.error({ err: err instanceof Error ? err.message : String(err) }, 'claim failed');
-          break;
-        }
-        // The store claims in the owners' order and stops at the first miss: event i is owners[i]'s.
-        events.forEach((event, i) => track(event, owners[i]!));
-        if (events.length < owners.length) break;
-      }
+      idle.forgetEarlierWakeUps();
+      await claimFreeSlots();
       if (stopping) break;
-      await sleep(active.size >= concurrency ? pollMs : await idleDelay());
+      await idle.sleep(active.size >= concurrency ? pollMs : await idleDelay());
     }
   }
 
@@ -219,14 +246,14 @@ export function createWorker(options: WorkerOptions): Worker {
     start() {
       if (started) return;
       started = true;
-      unsubscribe = store.onWake(wake);
+      unsubscribe = store.onWake(idle.wake);
       loopDone = loop();
       logger.info({ concurrency, leaseMs }, 'worker started');
     },
     async stop(stopOptions) {
       stopping = true;
       if (stopOptions?.abort) shutdown.abort();
-      wake();
+      idle.wake();
       await loopDone;
       await Promise.all([...active]);
       unsubscribe();

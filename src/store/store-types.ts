@@ -142,6 +142,11 @@ export interface EventFinish {
   ignoreReason?: IgnoreReason | null;
   pipeline?: string | null;
   now: Date;
+  /**
+   * Alert kinds about this event to resolve with the finish, in its transaction (a success
+   * makes its `dead`, `retried` and `stuck` alerts moot): no commit of their own. (Default: none)
+   */
+  resolveAlerts?: readonly AlertKind[];
 }
 
 /**

@@ -58,6 +58,25 @@ export function checkpointBatchContract(ctx: ContractContext): void {
       assert.equal((await ctx.store.getEvent(b))?.status, 'succeeded');
     });
 
+    it('a finish resolves the event\'s open alerts of the kinds it names in its own transaction; a fenced one resolves none', async () => {
+      const [a = 0, b = 0, c = 0] = await insertAll(ctx.store, [newEvent(), newEvent(), newEvent()]);
+      for (const eventId of [a, b, c]) {
+        await ctx.store.recordAlert({ at: at(0), kind: 'dead', eventId, message: `event ${eventId} is dead` });
+        await ctx.store.recordAlert({ at: at(0), kind: 'oversold', eventId, message: `event ${eventId} oversold`, subject: `sku:${eventId}` });
+      }
+      await ctx.store.claimNextEvents({ workerIds: ['wa', 'wb', 'wc'], leaseMs: MINUTE, now: at(1) });
+      const finish = (eventId: number, leaseOwner: string) => ({
+        eventId, leaseOwner, outcomes: [], finish: { eventId, leaseOwner, status: 'succeeded' as const, now: at(5), resolveAlerts: ['dead' as const] },
+      });
+      // One write alone (an idle worker's), then a batch of two of which one is fenced.
+      assert.deepEqual((await ctx.store.writeCheckpoints([finish(a, 'wa')])).map((r) => r.ok), [true]);
+      assert.deepEqual((await ctx.store.writeCheckpoints([finish(b, 'wb'), finish(c, 'stale')])).map((r) => r.ok), [true, false]);
+      const open = (await ctx.store.listAlerts({ unresolvedOnly: true })).items.map((alert) => `${alert.eventId}:${alert.kind}`).sort();
+      assert.deepEqual(open, [`${a}:oversold`, `${b}:oversold`, `${c}:dead`, `${c}:oversold`].sort(), 'only the named kind, only for finishes that were written');
+      const resolved = (await ctx.store.listAlerts()).items.filter((alert) => alert.resolvedAt !== null);
+      assert.deepEqual(resolved.map((alert) => alert.resolvedAt?.getTime()), [at(5).getTime(), at(5).getTime()], 'resolved at the finish\'s time');
+    });
+
     it('a fenced write fails alone with LeaseLostError and writes nothing of its own; the rest of its batch commits', async () => {
       const [a = 0, b = 0] = await insertAll(ctx.store, [newEvent(), newEvent()]);
       await ctx.store.claimNextEvents({ workerIds: ['wa', 'wb'], leaseMs: MINUTE, now: at(0) });

@@ -19,6 +19,9 @@ export async function writeCheckpoints(
   writes: CheckpointWrite[],
   wake: () => Promise<void>,
 ): Promise<CheckpointWriteResult[]> {
+  // One write (an idle worker's): no savepoints. Refused, it fails its transaction — which
+  // holds nothing else — and so fails alone; two round trips fewer on the idle path.
+  if (writes.length === 1) return writeCheckpointsInBulk(client, writes, wake);
   // The fast path: the whole batch in a fixed number of statements. If anything in it is
   // refused, roll it back and apply the writes one by one, so the refused one fails alone.
   await client.query('SAVEPOINT checkpoint_bulk');

@@ -215,5 +215,23 @@ async function finishEvents(client: pg.PoolClient, finishes: Array<{ finish: Eve
       values.map((v) => v.ignoreReason), values.map((v) => v.pipeline), values.map((v) => v.now),
     ],
   );
+  await resolveFinishedEventsAlerts(client, finishes.map(({ finish }) => finish));
   return new Map(result.rows.map((row) => [Number(row.id), toEvent(row)]));
+}
+
+/** EventFinish.resolveAlerts for the whole batch: one statement per distinct list of kinds. */
+async function resolveFinishedEventsAlerts(client: pg.PoolClient, finishes: EventFinish[]): Promise<void> {
+  const byKinds = new Map<string, EventFinish[]>();
+  for (const finish of finishes) {
+    if (!finish.resolveAlerts || finish.resolveAlerts.length === 0) continue;
+    const key = JSON.stringify(finish.resolveAlerts);
+    byKinds.set(key, [...(byKinds.get(key) ?? []), finish]);
+  }
+  for (const group of byKinds.values()) {
+    await client.query(
+      `UPDATE alerts a SET resolved_at = u.now FROM unnest($1::bigint[], $2::timestamptz[]) AS u(event_id, now)
+       WHERE a.event_id = u.event_id AND a.resolved_at IS NULL AND a.kind = ANY($3::text[])`,
+      [group.map((f) => f.eventId), group.map((f) => f.now), [...(group[0]?.resolveAlerts ?? [])]],
+    );
+  }
 }

@@ -3,6 +3,7 @@ import { LeaseLostError, StoreError } from '../../core/errors.js';
 import type { EventRecord } from '../../core/types.js';
 import { assertLeaseMs } from '../lease-ms.js';
 import type { ClaimOptions, EventFinish } from '../store.js';
+import { resolveAlertsForEvent } from './alert-issues.js';
 import type { Queryable } from './connection.js';
 import { type EventRow, jsonParam, toEvent } from './rows.js';
 
@@ -87,6 +88,12 @@ export async function claimNextEvents(
   client: Queryable,
   options: Omit<ClaimOptions, 'workerId'> & { workerIds: string[] },
 ): Promise<EventRecord[]> {
+  // Durable with the run's first synchronous commit (its `processing` mark, before which
+  // no effect starts): WAL is flushed in order, so that flush covers this commit too. A
+  // crash before it loses only the claim (the event is queued again, its first write is
+  // fenced). One WAL flush fewer on the idle path. See sqlite/claims.ts, the same rule.
+  // Runs inside the claim's transaction (SET LOCAL ends with it).
+  await client.query('SET LOCAL synchronous_commit = off');
   const claimed: EventRecord[] = [];
   for (const workerId of options.workerIds) {
     const event = await claimNextEvent(client, { workerId, leaseMs: options.leaseMs, now: options.now });
@@ -151,6 +158,7 @@ export async function finishEvent(client: pg.PoolClient, finish: EventFinish): P
      WHERE id = $1 RETURNING *`,
     [finish.eventId, finish.status, nextAttemptAt, jsonParam(lastError), jsonParam(ignoreReason), pipeline, finish.now],
   );
+  if (finish.resolveAlerts) await resolveAlertsForEvent(client, finish.eventId, finish.resolveAlerts, finish.now);
   return toEvent(result.rows[0] as EventRow);
 }
 

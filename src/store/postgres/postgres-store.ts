@@ -51,8 +51,14 @@ export class PostgresStore implements Store {
     this.schema = target.schema;
     this.pool = createPool(target);
     this.channel = wakeChannel(target.schema);
+    // The backends of this store's pool: their NOTIFYs were already delivered in the process.
+    const ownBackends = new Set<number>();
+    this.pool.on('connect', (client) => ownBackends.add(backendPid(client)));
+    this.pool.on('remove', (client) => ownBackends.delete(backendPid(client)));
     // Named, so an operator (or a test) can find the LISTEN connection in pg_stat_activity.
-    this.wake = new WakeHub({ ...clientConfig(target), application_name: `webpig-listen:${target.schema}` }, this.channel);
+    this.wake = new WakeHub({ ...clientConfig(target), application_name: `webpig-listen:${target.schema}` }, this.channel, (pid) =>
+      ownBackends.has(pid),
+    );
   }
 
   /**
@@ -271,4 +277,9 @@ export class PostgresStore implements Store {
 
   countPurgeable: Store['countPurgeable'] = (kind, before) => retention.countPurgeable(this.pool, kind, before);
   purgeBatch: Store['purgeBatch'] = (kind, before, limit) => retention.purgeBatch(this.pool, kind, before, limit);
+}
+
+/** The server process behind a pooled client (pg sets it on connect; its types omit it). */
+function backendPid(client: pg.PoolClient): number {
+  return (client as unknown as { processID: number | null }).processID ?? -1;
 }

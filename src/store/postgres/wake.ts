@@ -27,9 +27,15 @@ export class WakeHub {
   /** Consecutive failed connection tries, for the backoff; reset once a LISTEN is in place. */
   private failures = 0;
 
+  /**
+   * `sentByUs` tells the store's own NOTIFYs (by the sending backend's pid): the store already
+   * called its listeners after that commit, and the echo would only cost a claim round while
+   * the event just claimed is starting its first stage.
+   */
   constructor(
     private readonly config: pg.ClientConfig,
     private readonly channel: string,
+    private readonly sentByUs: (backendPid: number) => boolean = () => false,
   ) {}
 
   subscribe(listener: WakeListener): () => void {
@@ -71,7 +77,7 @@ export class WakeHub {
     client.on('error', dropped);
     client.on('end', dropped);
     client.on('notification', (message) => {
-      if (message.channel === this.channel) this.emit();
+      if (message.channel === this.channel && !this.sentByUs(message.processId)) this.emit();
     });
     this.listening = client
       .connect()

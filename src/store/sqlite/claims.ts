@@ -2,6 +2,7 @@ import { LeaseLostError, StoreError } from '../../core/errors.js';
 import type { EventRecord } from '../../core/types.js';
 import { assertLeaseMs } from '../lease-ms.js';
 import type { ClaimOptions, EventFinish } from '../store.js';
+import { resolveAlertsForEvent } from './alert-issues.js';
 import type { SqliteContext } from './connection.js';
 import { withBody } from './events.js';
 import { EVENT_COLUMNS, toJson, toMs, type EventRow } from './rows.js';
@@ -48,21 +49,46 @@ export function claimNextEvent(ctx: SqliteContext, options: ClaimOptions): Event
   });
 }
 
-/** Up to one claim per owner in one IMMEDIATE transaction (one commit), stopping at the first miss. */
+/**
+ * Up to one claim per owner in one IMMEDIATE transaction (one commit), stopping at the first
+ * miss. The commit is not synced on its own (see durableWithNextCommit).
+ */
 export function claimNextEvents(
   ctx: SqliteContext,
   options: Omit<ClaimOptions, 'workerId'> & { workerIds: string[] },
 ): EventRecord[] {
   if (options.workerIds.length === 0) return [];
-  return ctx.immediate(() => {
-    const claimed: EventRecord[] = [];
-    for (const workerId of options.workerIds) {
-      const event = claimNextEvent(ctx, { workerId, leaseMs: options.leaseMs, now: options.now });
-      if (event === null) break;
-      claimed.push(event);
-    }
-    return claimed;
-  });
+  return durableWithNextCommit(ctx, () =>
+    ctx.immediate(() => {
+      const claimed: EventRecord[] = [];
+      for (const workerId of options.workerIds) {
+        const event = claimNextEvent(ctx, { workerId, leaseMs: options.leaseMs, now: options.now });
+        if (event === null) break;
+        claimed.push(event);
+      }
+      return claimed;
+    }),
+  );
+}
+
+/**
+ * Runs `work`'s transaction with synchronous=NORMAL: committed (every process sees it at once)
+ * but not fsynced on its own. In WAL mode the log is appended in commit order and an fsync
+ * covers everything before it, so the claim becomes durable with the run's first synced
+ * commit — the first `processing` mark, before which no effect starts. A power loss before
+ * that loses only the claim: the event is queued again, nothing of it has run, and the run's
+ * first write is fenced (it no longer holds the lease). A process crash loses nothing (the
+ * page cache keeps it). One fsync fewer on the idle path: claim + mark cost one.
+ */
+function durableWithNextCommit<T>(ctx: SqliteContext, work: () => T): T {
+  if (ctx.db.inTransaction) return work();
+  const level = ctx.db.pragma('synchronous', { simple: true }) as number;
+  ctx.db.pragma('synchronous = NORMAL');
+  try {
+    return work();
+  } finally {
+    ctx.db.pragma(`synchronous = ${level}`);
+  }
 }
 
 /**
@@ -132,6 +158,7 @@ export function finishEvent(ctx: SqliteContext, finish: EventFinish): EventRecor
       pipeline: finish.pipeline === undefined ? held.pipeline : finish.pipeline,
       now,
     });
+    if (row !== undefined && finish.resolveAlerts) resolveAlertsForEvent(ctx, finish.eventId, finish.resolveAlerts, finish.now);
     return row === undefined ? undefined : withBody(ctx, row);
   });
   if (event === undefined) throw new LeaseLostError(finish.eventId, finish.leaseOwner);
