@@ -1,6 +1,6 @@
 /**
  * The Facturador in the demo, end to end, at default settings: `runDemo` (SQLite file, server,
- * worker at its default concurrency, sandbox in the same process), its own sample traffic off.
+ * worker at its default concurrency; the sandbox in its own process), its own sample traffic off.
  * N accepted ePayco payments are made in the sandbox's ePayco, then their signed confirmations
  * are POSTed to /webhooks/epayco (the demo traffic's own code, `makeSandboxPayment` and
  * `signedConfirmation`), `--senders` at a time; every event runs the Facturador's 11 stages
@@ -9,7 +9,7 @@
  *
  *   node --import tsx bench/facturador.ts [--events 600] [--senders 16]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +23,16 @@ const events = Number(values.events);
 const senders = Number(values.senders);
 const epayco = { customerId: DEMO_SECRETS.epaycoCustomerId, pKey: DEMO_SECRETS.epaycoPKey };
 const FINISHED = ['succeeded', 'dead', 'ignored'] as const;
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux); null elsewhere. */
+function cpuSecondsOf(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'webpig-bench-facturador-'));
 const dbFile = join(dir, 'demo.db');
@@ -42,6 +52,7 @@ try {
   console.log(`Facturador in the demo: ${events} accepted payments, ${senders} senders, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
+  const sandboxCpuBefore = cpuSecondsOf(demo.sandbox.pid);
   let next = 0;
   await Promise.all(
     Array.from({ length: senders }, async () => {
@@ -67,13 +78,18 @@ try {
   }
   const done = performance.now();
   const cpu = process.cpuUsage(cpuBefore);
+  const sandboxCpuAfter = cpuSecondsOf(demo.sandbox.pid);
   const succeeded = await reader.countEvents({ status: ['succeeded'] });
   const seconds = (done - started) / 1000;
   const drain = (done - delivered) / 1000;
   console.log(`  deliveries: ${events} in ${((delivered - started) / 1000).toFixed(1)} s (${(events / ((delivered - started) / 1000)).toFixed(0)}/s); ${finishedAtDelivery} finished by then`);
   console.log(`  end to end: ${events} events in ${seconds.toFixed(1)} s = ${(events / seconds).toFixed(1)} events/s (target ≥ 150); ${succeeded} succeeded`);
   console.log(`  backlog drain after the last delivery: ${events - finishedAtDelivery} events in ${drain.toFixed(1)} s = ${((events - finishedAtDelivery) / drain).toFixed(1)} events/s`);
-  console.log(`  CPU of this process (server, worker, sandbox, senders): ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of ${seconds.toFixed(1)} s = ${((cpu.user + cpu.system) / 1e6 / events * 1000).toFixed(1)} ms an event`);
+  console.log(`  CPU of the demo's process (server, worker, senders): ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of ${seconds.toFixed(1)} s = ${((cpu.user + cpu.system) / 1e6 / events * 1000).toFixed(1)} ms an event`);
+  if (sandboxCpuBefore !== null && sandboxCpuAfter !== null) {
+    const sandboxCpu = sandboxCpuAfter - sandboxCpuBefore;
+    console.log(`  CPU of the sandbox's process: ${sandboxCpu.toFixed(1)} s = ${(sandboxCpu / events * 1000).toFixed(1)} ms an event`);
+  }
   console.log(`  load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
   await reader.close();

@@ -105,21 +105,87 @@ async function concurrencySweep(events: number, concurrencies: number[]): Promis
   }
 }
 
-/** Starts `count` worker processes, waits until each is ready, then times them draining the queue. */
-async function workerProcesses(schemaUrl: string, count: number, concurrency: number): Promise<number> {
+/** The queue is empty: nothing queued, processing or retrying. */
+async function waitUntilDrained(store: Store): Promise<void> {
+  while ((await store.countEvents({ status: ['queued', 'processing', 'retrying'] })) > 0) await sleep(20);
+}
+
+/**
+ * Starts `count` worker processes, waits until each is ready, then times them draining the
+ * queue. Only this process watches the queue (one count every 20 ms): when each worker polled
+ * it too, four workers sent four times the counts, and the bench measured its own load.
+ * Returns the seconds and the CPU seconds the workers used (user + system, all of them).
+ */
+async function workerProcesses(schemaUrl: string, count: number, concurrency: number): Promise<{ seconds: number; cpuSeconds: number }> {
   const children = Array.from({ length: count }, () =>
-    spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'drain', schemaUrl, String(concurrency)], {
+    spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'work', schemaUrl, String(concurrency)], {
       stdio: ['pipe', 'pipe', 'inherit'],
     }),
   );
-  await Promise.all(children.map((child) => new Promise((resolve) => child.stdout.once('data', resolve))));
+  const lines = children.map((child) => {
+    const received: string[] = [];
+    let waiting: ((line: string) => void) | null = null;
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (let at = buffered.indexOf('\n'); at >= 0; at = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, at);
+        buffered = buffered.slice(at + 1);
+        if (waiting) {
+          waiting(line);
+          waiting = null;
+        } else received.push(line);
+      }
+    });
+    return (): Promise<string> => new Promise((resolve) => (received.length > 0 ? resolve(received.shift()!) : (waiting = resolve)));
+  });
   const exited = children.map(
     (child) => new Promise<void>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited ${String(code)}`))))),
   );
+  await Promise.all(lines.map((next) => next())); // "ready"
+  const watcher = await openStore(schemaUrl);
   const started = performance.now();
-  for (const child of children) child.stdin.end('go\n');
+  for (const child of children) child.stdin.write('go\n');
+  await waitUntilDrained(watcher);
+  const seconds = (performance.now() - started) / 1000;
+  await watcher.close();
+  for (const child of children) child.stdin.end('stop\n');
+  const cpu = await Promise.all(lines.map(async (next) => (JSON.parse(await next()) as { cpuSeconds: number }).cpuSeconds));
   await Promise.all(exited);
-  return (performance.now() - started) / 1000;
+  return { seconds, cpuSeconds: cpu.reduce((a, b) => a + b, 0) };
+}
+
+/** A worker process of part 2: starts its worker on "go", stops it on "stop", prints its CPU seconds. */
+async function workInChild(schemaUrl: string, concurrency: number): Promise<void> {
+  const store = await openStore(schemaUrl);
+  const lines: string[] = [];
+  let onLine: (() => void) | null = null;
+  let buffered = '';
+  process.stdin.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    for (let at = buffered.indexOf('\n'); at >= 0; at = buffered.indexOf('\n')) {
+      lines.push(buffered.slice(0, at));
+      buffered = buffered.slice(at + 1);
+      onLine?.();
+    }
+  });
+  const nextLine = (): Promise<string> => new Promise((resolve) => {
+    if (lines.length > 0) return resolve(lines.shift()!);
+    onLine = () => {
+      onLine = null;
+      resolve(lines.shift()!);
+    };
+  });
+  process.stdout.write('ready\n');
+  await nextLine(); // go
+  const cpuBefore = process.cpuUsage();
+  const worker = createWorker({ store, pipelines: [waitingPipeline()], concurrency, pollMs: 50, logger: pino({ level: 'silent' }) });
+  worker.start();
+  await nextLine(); // stop
+  await worker.stop();
+  const cpu = process.cpuUsage(cpuBefore);
+  process.stdout.write(`${JSON.stringify({ cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);
+  await store.close();
 }
 
 async function processScaling(events: number): Promise<void> {
@@ -127,15 +193,19 @@ async function processScaling(events: number): Promise<void> {
   const rates: number[] = [];
   for (const count of [1, 4]) {
     const before = load();
-    const rate = await withSchema(async (schemaUrl) => {
+    const { seconds, cpuSeconds } = await withSchema(async (schemaUrl) => {
       const store = await openStore(schemaUrl);
       await store.migrate();
       await seed(store, events, 'procs');
       await store.close();
-      return events / (await workerProcesses(schemaUrl, count, 4));
+      return workerProcesses(schemaUrl, count, 4);
     });
+    const rate = events / seconds;
     rates.push(rate);
-    console.log(`   ${count} process${count > 1 ? 'es' : ''}: ${rate.toFixed(0).padStart(5)} events/s   (load ${before} → ${load()}; timed from a go signal to ready processes)`);
+    console.log(
+      `   ${count} process${count > 1 ? 'es' : ''}: ${rate.toFixed(0).padStart(5)} events/s   ideal ${((count * 4) / ((STAGES * WAIT_MS) / 1000)).toFixed(0)}   ` +
+        `worker CPU ${((cpuSeconds / events) * 1000).toFixed(1)} ms an event   (load ${before} → ${load()}; timed from a go signal to ready processes)`,
+    );
   }
   console.log(`   speed-up 4 vs 1: ${((rates[1] ?? 0) / (rates[0] ?? 1)).toFixed(2)}×`);
 }
@@ -175,12 +245,8 @@ async function main(): Promise<void> {
       only: { type: 'string' },
     },
   });
-  if (positionals[0] === 'drain') {
-    const store = await openStore(positionals[1] ?? '');
-    process.stdout.write('ready\n');
-    await new Promise((resolve) => process.stdin.once('data', resolve));
-    await drain(store, Number(positionals[2]));
-    await store.close();
+  if (positionals[0] === 'work') {
+    await workInChild(positionals[1] ?? '', Number(positionals[2]));
     return;
   }
   console.log(`I/O-bound stages and idle latency, ${new Date().toISOString()}, load average ${load()}`);

@@ -91,15 +91,16 @@ export function mergeColumns(...groups: ColumnConfig[][]): ColumnConfig[] {
 /** The sandbox accepts any key; this one says where it comes from. */
 const DEMO_STRIPE_API_KEY = 'sk_test_webpig_demo_sandbox';
 
-export function demoConfig(baseUrl: string, sources: SourceConfig[], apps: DemoApps): WebpigConfig {
-  const mercadopagoApiUrl = `${baseUrl}/sandbox/mercadopago`;
+/** `sandboxUrl`: where the sandbox's services answer (the demo's sandbox process); the shop stays on `baseUrl`. */
+export function demoConfig(baseUrl: string, sources: SourceConfig[], apps: DemoApps, sandboxUrl = baseUrl): WebpigConfig {
+  const mercadopagoApiUrl = `${sandboxUrl}/sandbox/mercadopago`;
   // The demo's ePayco is the sandbox's: confirmations are validated there unless the
   // environment chose otherwise (WEBPIG_EPAYCO_VALIDATION).
   const withSandboxValidation = (source: SourceConfig): SourceConfig =>
     source.kind === 'epayco' && source.validation === undefined
-      ? { ...source, validation: { baseUrl: `${baseUrl}/sandbox/epayco` } }
+      ? { ...source, validation: { baseUrl: `${sandboxUrl}/sandbox/epayco` } }
       : source;
-  const facturador = { ...sandboxFacturadorConfig(baseUrl), stageTimeoutMs: 10_000, store: apps.alerts };
+  const facturador = { ...sandboxFacturadorConfig(sandboxUrl), stageTimeoutMs: 10_000, store: apps.alerts };
   return {
     sources: sources.map(withSandboxValidation),
     pipelines: [
@@ -110,7 +111,7 @@ export function demoConfig(baseUrl: string, sources: SourceConfig[], apps: DemoA
       mercadopagoPaymentsPipeline({
         mercadopagoApiUrl,
         payments: apps.payments,
-        gohighlevel: { baseUrl: `${baseUrl}/sandbox/gohighlevel`, token: 'demo-ghl-token', locationId: 'demo-location' },
+        gohighlevel: { baseUrl: `${sandboxUrl}/sandbox/gohighlevel`, token: 'demo-ghl-token', locationId: 'demo-location' },
       }),
     ],
     columns: mergeColumns(facturadorColumns, STRIPE_ORDERS_COLUMNS, SUBSCRIPTIONS_COLUMNS, MERCADOPAGO_PAYMENTS_COLUMNS),
@@ -127,7 +128,7 @@ export function demoConfig(baseUrl: string, sources: SourceConfig[], apps: DemoA
     },
     worker: { leaseMs: 15_000 },
     // The sandbox's Stripe keeps the account's events; webhooks its traffic "lost" are found here.
-    reconcile: { stripe: { every: '30s', lookBack: '48h', apiBaseUrl: `${baseUrl}/sandbox/stripe`, apiKey: DEMO_STRIPE_API_KEY } },
+    reconcile: { stripe: { every: '30s', lookBack: '48h', apiBaseUrl: `${sandboxUrl}/sandbox/stripe`, apiKey: DEMO_STRIPE_API_KEY } },
     dashboard: { timeZone: 'America/Bogota', currency: 'COP' },
   };
 }

@@ -11,6 +11,7 @@ import { PaymentStore } from '../../examples/mercadopago-payments/index.js';
 import { MercadoPagoClient, SubscriptionStore, subscriptionsWebPlugin } from '../../examples/subscriptions/index.js';
 import { demoConfig, demoSources, DEMO_PEOPLE, DEMO_SECRETS } from './demo-config.js';
 import { startExampleTraffic, type StopExampleTraffic } from './example-traffic.js';
+import { startSandboxProcess, type SandboxProcess } from './sandbox-process.js';
 
 export interface DemoOptions {
   /** (Default: 3000; 0 picks a free port) */
@@ -36,6 +37,13 @@ export interface RunningDemo {
   shop: ShopBackend;
   /** The subscriptions example's own database (`<db>.subscriptions.db`). */
   subscriptions: SubscriptionStore;
+  /** The sandbox's own process, which the demo's connectors call (its records are also under `url`/sandbox). */
+  sandbox: { url: string; pid: number };
+  /**
+   * Resolves with a sentence if a process of the demo stops on its own (the sandbox's): the
+   * demo cannot go on without it; the caller says so and stops. Never resolves otherwise.
+   */
+  failed: Promise<string>;
   /** Stops the sample traffic only (the server and worker go on); resolves when none is in flight. */
   stopTraffic(): Promise<void>;
   /** Traffic first, then running stages finish (with `abort`: are aborted), then everything closes. */
@@ -72,12 +80,41 @@ function trackSilentConnections(service: RunningService): { destroy(): void } {
   };
 }
 
-/** `webpig demo`: SQLite file, server, worker, sandbox and signed sample traffic in one process. */
+/**
+ * `webpig demo`: SQLite file, server, worker and signed sample traffic in this process; the
+ * sandbox (other companies' servers) in a process of its own, so its CPU is not the demo's.
+ * The server also serves the sandbox's records and faults under /sandbox (same database file).
+ */
 export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const dbFile = path.resolve(options.dbFile);
   const port = await resolvePort(options.port, options.host);
   const baseUrl = `http://${options.host}:${port}`;
   const { sources, demoSecretsFor, epayco, stripeSecret, mercadopagoSecret } = demoSources(options.env);
+  let reportFailure: (message: string) => void = () => undefined;
+  const failed = new Promise<string>((resolve) => (reportFailure = resolve));
+  const sandboxProcess: SandboxProcess = await startSandboxProcess({
+    sandboxDbFile: sandboxDbPathFor(dbFile),
+    host: options.host,
+    onUnexpectedExit: (message) => reportFailure(message),
+  });
+  try {
+    return await runDemoWith(options, { dbFile, port, baseUrl, sandboxProcess, failed, sources, demoSecretsFor, epayco, stripeSecret, mercadopagoSecret });
+  } catch (err) {
+    await sandboxProcess.stop();
+    throw err;
+  }
+}
+
+interface DemoParts extends ReturnType<typeof demoSources> {
+  dbFile: string;
+  port: number;
+  baseUrl: string;
+  sandboxProcess: SandboxProcess;
+  failed: Promise<string>;
+}
+
+async function runDemoWith(options: DemoOptions, parts: DemoParts): Promise<RunningDemo> {
+  const { dbFile, port, baseUrl, sandboxProcess, sources, demoSecretsFor, epayco, stripeSecret, mercadopagoSecret } = parts;
   const store = await openStore(`sqlite:${dbFile}`);
   await store.migrate();
   // `webpig reconcile --db` run as its own process on this database finds the sandbox here.
@@ -89,7 +126,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const subscriptions = new SubscriptionStore(`${dbFile}.subscriptions.db`);
   const payments = new PaymentStore(`${dbFile}.shop-payments.db`);
   // Parsed once, here at the top, like a user's config; the service gets it resolved.
-  const config = resolveConfig(demoConfig(baseUrl, sources, { alerts: store, subscriptions, payments }), 'the demo config', { env: options.env });
+  const config = resolveConfig(demoConfig(baseUrl, sources, { alerts: store, subscriptions, payments }, sandboxProcess.url), 'the demo config', { env: options.env });
   let service: RunningService;
   try {
     service = await startService({
@@ -106,7 +143,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
         await app.register(shopServicePlugin, { backend: shop });
         await app.register(subscriptionsWebPlugin, {
           subscriptions,
-          mercadopago: new MercadoPagoClient({ baseUrl: `${baseUrl}/sandbox/mercadopago` }),
+          mercadopago: new MercadoPagoClient({ baseUrl: `${sandboxProcess.url}/sandbox/mercadopago` }),
         });
       },
     });
@@ -142,6 +179,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   print(`  Web Pig dashboard:  ${url}/`);
   print(`  Webhooks:           ${url}/webhooks/epayco | /webhooks/mercadopago | /webhooks/stripe`);
   print(`  Sandbox records:    ${url}/sandbox/worldoffice/invoices (and the other services)`);
+  print(`  Sandbox services:   ${sandboxProcess.url}/sandbox (their own process, pid ${sandboxProcess.pid}: the connectors call it)`);
   print(`  Examples:           shop ${url}/sandbox/shop/orders (fulfilments, stock, emails) | subscriptions ${url}/shop/subscriptions/page`);
   print(`  Database:           sqlite:${dbFile}   (try: npx webpig --db sqlite:${dbFile} events)`);
   print(`  Development sign-in (demo only): ${Object.values(DEMO_PEOPLE).join(', ')}`);
@@ -167,6 +205,8 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     service,
     shop,
     subscriptions,
+    sandbox: { url: sandboxProcess.url, pid: sandboxProcess.pid },
+    failed: parts.failed,
     stopTraffic: stopAllTraffic,
     stop(options) {
       if (options?.abort) void service.worker?.stop({ abort: true });
@@ -178,6 +218,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
         // and the server's close would otherwise wait for them until Node's headersTimeout (60 s).
         silentConnections.destroy();
         await service.stop();
+        await sandboxProcess.stop();
         sandboxStore.close();
         subscriptions.close();
         payments.close();

@@ -22,7 +22,14 @@ export function register(program: Command, deps: CliDeps): void {
       const port = parsePort(flags.port);
       const { runDemo } = await import('../../demo/run-demo.js');
       const demo = await runDemo({ port, host: flags.host, dbFile: flags.db, traffic: flags.traffic, env: process.env, print: deps.print });
-      await stopOnSignals((options) => demo.stop(options));
+      const failure = await Promise.race([stopOnSignals((options) => demo.stop(options)).then(() => null), demo.failed]);
+      if (failure !== null) {
+        // A process of the demo died on its own (say, the sandbox was killed): the demo cannot
+        // go on without it, so it stops everything and says why.
+        process.stderr.write(`webpig demo: ${failure}; stopping the demo\n`);
+        await demo.stop({ abort: true });
+        process.exitCode = 1;
+      }
       deps.print('webpig demo stopped');
     });
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { JsonObject } from '../../core/types.js';
 import { fieldsOf, runOperation, type SandboxContext } from '../operation.js';
-import type { SandboxRecord } from '../sandbox-store.js';
+import type { SandboxRecord, SandboxStore } from '../sandbox-store.js';
 import {
   listReply,
   newDocumentId,
@@ -67,6 +67,9 @@ const facturacionUpdate = z.strictObject(facturacionFields).partial();
 
 const CARTERA_FILTERS = ['acuerdo', 'cedula'] as const;
 const FACTURACION_FILTERS = ['reference', 'cedula', 'invoiceNumber', 'status'] as const;
+/** Filter fields every record holds as a non-null string (the schemas above): found by index. */
+const CARTERA_TEXT_FIELDS = ['acuerdo', 'cedula'] as const;
+const FACTURACION_TEXT_FIELDS = ['reference'] as const;
 const removePaymentQuery = z.strictObject({ reference: z.string().min(1).max(200) });
 const CARTERA_COMPONENTS = ['payments'] as const;
 
@@ -97,7 +100,7 @@ export function registerStrapi(app: FastifyInstance, ctx: SandboxContext): void 
   app.get('/strapi/api/carteras', strapiRoute(async (request, reply) => {
     const query = parseListQuery(request.query, CARTERA_FILTERS);
     return run(request, reply, 'find_cartera', () => {
-      const found = filtered(store.list('strapi', 'carteras'), query.filters);
+      const found = filtered(candidates(store, 'carteras', CARTERA_TEXT_FIELDS, query.filters), query.filters);
       return { status: 200, body: listReply(found.map((c) => toDocument(c, CARTERA_COMPONENTS, query.populate))) };
     });
   }));
@@ -159,7 +162,7 @@ export function registerStrapi(app: FastifyInstance, ctx: SandboxContext): void 
   app.get('/strapi/api/facturacions', strapiRoute(async (request, reply) => {
     const query = parseListQuery(request.query, FACTURACION_FILTERS);
     return run(request, reply, 'find_facturacion', () => {
-      const found = filtered(store.list('strapi', 'facturacions'), query.filters);
+      const found = filtered(candidates(store, 'facturacions', FACTURACION_TEXT_FIELDS, query.filters), query.filters);
       return { status: 200, body: listReply(found.map((f) => toDocument(f, [], query.populate))) };
     });
   }));
@@ -184,6 +187,15 @@ export function registerStrapi(app: FastifyInstance, ctx: SandboxContext): void 
 
 function emptyFacturacion(): JsonObject {
   return { cedula: null, customerName: null, phone: null, product: null, currency: 'COP', invoiceNumber: null, status: 'paid' };
+}
+
+/**
+ * The records a filter can match: those with the filtered text field's value (one index probe),
+ * else the whole collection. `filtered` then applies every filter as before.
+ */
+function candidates(store: SandboxStore, collection: string, textFields: readonly string[], filters: Record<string, string>): SandboxRecord[] {
+  const field = textFields.find((name) => filters[name] !== undefined);
+  return field === undefined ? store.list('strapi', collection) : store.findBy('strapi', collection, field, filters[field]!);
 }
 
 /** The records whose fields equal every filter (values compared as text: a query string has no types). */
