@@ -1,16 +1,15 @@
 import type { ColumnConfig } from '../../config/types.js';
 import { stageRetryPolicy, type PipelineDefinition, type StageLabel } from '../../core/pipeline.js';
-import type { CheckpointRecord, ErrorInfo, EventRecord } from '../../core/types.js';
+import type { z } from 'zod';
+import type { CheckpointRecord, EventRecord } from '../../core/types.js';
+import { cellState, type columnCell as columnCellSchema, type eventRow } from '../../core/wire/events.js';
+import type { pipelineInfo } from '../../core/wire/session.js';
 
-/** How the API shows events: rows with one cell per dashboard column (docs/api.md, EventRow). */
+/** How the API shows events: rows with one cell per dashboard column (the reply schemas: core/wire/events.ts). */
 
-export type ColumnState = 'success' | 'error' | 'processing' | 'skipped' | 'not_run' | 'not_applicable';
-export const COLUMN_STATES: readonly ColumnState[] = ['success', 'error', 'processing', 'skipped', 'not_run', 'not_applicable'];
-
-export interface ColumnCell {
-  state: ColumnState;
-  stages: string[];
-}
+export type ColumnState = z.output<typeof cellState>;
+export const COLUMN_STATES: readonly ColumnState[] = cellState.options;
+export type ColumnCell = z.output<typeof columnCellSchema>;
 
 export interface ResolvedColumn {
   key: string;
@@ -42,23 +41,7 @@ export function resolveColumns(columns: ColumnConfig[] | undefined, pipelines: P
 }
 
 /** A pipeline as the dashboard draws it: its columns (in the configured order) and stages. */
-export interface PipelineView {
-  name: string;
-  /** What people read instead of the name (text, or texts by language); null: the name. */
-  label: StageLabel | null;
-  columns: string[];
-  stages: Array<{
-    name: string;
-    label: StageLabel | null;
-    column: string | null;
-    /** Stages this one waits for (its `dependsOn`). */
-    dependsOn: string[];
-    /** Attempts its retry policy allows before the event is dead (retries + 1). */
-    maxAttempts: number;
-    /** The flag that turns the stage off, if any (the page offers what it skipped). */
-    flag: string | null;
-  }>;
-}
+export type PipelineView = z.output<typeof pipelineInfo>;
 
 export function pipelineViews(columns: ResolvedColumn[], pipelines: PipelineDefinition[]): PipelineView[] {
   return pipelines.map((pipeline) => {
@@ -80,10 +63,7 @@ export function pipelineViews(columns: ResolvedColumn[], pipelines: PipelineDefi
 }
 
 /** Where and why an event failed: the stage (null when it failed outside any stage) and its error. */
-export interface EventFailure {
-  stage: string | null;
-  error: ErrorInfo;
-}
+export type EventFailure = NonNullable<EventRow['failure']>;
 
 /**
  * The stage in error most recently, whatever its column (or none); else, for a dead or
@@ -113,30 +93,7 @@ export function columnCell(event: EventRecord, checkpoints: CheckpointRecord[], 
   return { state: 'not_run', stages: column.stages };
 }
 
-export interface EventRow {
-  id: number;
-  source: string;
-  providerEventId: string;
-  entityKey: string | null;
-  type: string;
-  transactionStatus: EventRecord['transactionStatus'];
-  occurredAt: Date;
-  receivedAt: Date;
-  status: EventRecord['status'];
-  pipeline: string | null;
-  attempts: number;
-  manualRetries: number;
-  nextAttemptAt: Date | null;
-  lastError: EventRecord['lastError'];
-  ignoreReason: EventRecord['ignoreReason'];
-  failure: EventFailure | null;
-  summary: EventRecord['summary'];
-  updatedAt: Date;
-  /** 'reconciliation': its webhook never arrived; found in the provider's own records. */
-  origin: EventRecord['origin'];
-  columns: Record<string, ColumnCell>;
-  checkpoints: CheckpointRecord[];
-}
+export type EventRow = z.output<typeof eventRow>;
 
 /** Never includes rawBody or payload: the raw view is served, redacted, by GET /api/events/:id. */
 export function toEventRow(event: EventRecord, checkpoints: CheckpointRecord[], columns: ResolvedColumn[]): EventRow {

@@ -16,12 +16,7 @@ import { flagHistory, flagList, flagView as flagViewSchema } from '../../core/wi
  * that only the page checked FLAG_PERMISSIONS.
  */
 
-export interface FlagView extends FlagRecord {
-  canChange: boolean;
-  reason: string | null;
-  /** Who may change it (roles, e-mails, token:<name>): the page says so in its own language. */
-  allowed: string[];
-}
+export type FlagView = z.output<typeof flagViewSchema>;
 
 export const changeBody = z.object({ value: z.boolean(), reason: z.string().max(500).optional() }).strict();
 const flagKeyParams = z.object({ key: z.string().min(1).max(200) });

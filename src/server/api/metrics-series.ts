@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { stageDurationSeries, throughputBucket } from '../../core/wire/monitoring.js';
 import type { AttemptSample } from '../../store/store.js';
 import type { ApiContext } from './context.js';
 
@@ -10,14 +12,7 @@ import type { ApiContext } from './context.js';
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
 
-export interface ThroughputBucket {
-  at: Date;
-  received: number;
-  succeeded: number;
-  ignored: number;
-  failed: number;
-  inFlight: number;
-}
+export type ThroughputBucket = z.output<typeof throughputBucket>;
 
 /** Hourly buckets up to two days, daily beyond; at most 90 buckets either way. */
 export function bucketStarts(since: Date, now: Date): { bucketMs: number; starts: number[] } {
@@ -48,13 +43,8 @@ export async function throughput(ctx: ApiContext, since: Date, now: Date): Promi
   );
 }
 
-export interface StageDurationPoint {
-  at: Date;
-  /** Finished attempts (success or error) in the bucket. */
-  attempts: number;
-  p50Ms: number | null;
-  p95Ms: number | null;
-}
+/** One bucket of a stage's finished attempts (success or error). */
+export type StageDurationPoint = z.output<typeof stageDurationSeries>['points'][number];
 
 /** Nearest-rank percentile of sorted values. */
 export function percentile(sorted: number[], p: number): number | null {

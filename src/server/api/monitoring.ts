@@ -4,7 +4,7 @@ import { replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
 import { timeRange, whoWhatWhen } from './history-filters.js';
 import { percentile, stageDurations, throughput } from './metrics-series.js';
-import { auditPage, metrics, rejections } from '../../core/wire/monitoring.js';
+import { auditPage, metrics, rejections, type stageStat } from '../../core/wire/monitoring.js';
 
 /** Metrics, the audit log and rejected deliveries (alerts: alerts.ts). */
 
@@ -16,15 +16,7 @@ const metricsQuery = z.object({ since: z.iso.datetime({ offset: true }).optional
 const rejectionsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 const auditQuery = pageQuery.extend(whoWhatWhen).extend({ action: z.string().max(100).optional(), target: z.string().max(200).optional() });
 
-export interface StageStat {
-  stage: string;
-  total: number;
-  success: number;
-  error: number;
-  successRate: number | null;
-  p50Ms: number | null;
-  p95Ms: number | null;
-}
+export type StageStat = z.output<typeof stageStat>;
 
 export function stageStats(samples: AttemptSample[]): StageStat[] {
   const byStage = new Map<string, { success: number; error: number; total: number; durations: number[] }>();
