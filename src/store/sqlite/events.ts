@@ -181,7 +181,8 @@ function indexedSearchPhrase(ctx: SqliteContext, filter: EventFilter): string | 
   return rows !== undefined && rows < INDEXED_TERM_MAX_ROWS ? phrase : null;
 }
 
-export function listEvents(ctx: SqliteContext, filter: EventFilter, options: ListOptions = {}): Page<EventRecord> {
+/** The page query of listEvents, with its parameters (bench/list.ts explains it). */
+export function listEventsQuery(ctx: SqliteContext, filter: EventFilter, options: ListOptions = {}): { sql: string; params: SqlValue[] } {
   const limit = pageLimit(options.limit);
   const after = decodeCursor(options.cursor);
   const { where, params } = eventFilterSql(filter);
@@ -191,14 +192,16 @@ export function listEvents(ctx: SqliteContext, filter: EventFilter, options: Lis
   const from = phrase === null ? 'events' : '(SELECT rowid AS hit FROM events_search WHERE events_search MATCH ?) AS h JOIN events ON events.id = h.hit';
   const order = phrase === null ? 'id' : 'h.hit';
   const cursorClause = after === null ? '' : ` AND ${order} < ?`;
-  const sql = `SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${where}${cursorClause} ORDER BY ${order} DESC LIMIT ?`;
-  const rows = ctx.all<EventRow>(
-    sql,
-    ...(phrase === null ? [] : [phrase]),
-    ...params,
-    ...(after === null ? [] : [after]),
-    limit + 1,
-  );
+  return {
+    sql: `SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${where}${cursorClause} ORDER BY ${order} DESC LIMIT ?`,
+    params: [...(phrase === null ? [] : [phrase]), ...params, ...(after === null ? [] : [after]), limit + 1],
+  };
+}
+
+export function listEvents(ctx: SqliteContext, filter: EventFilter, options: ListOptions = {}): Page<EventRecord> {
+  const limit = pageLimit(options.limit);
+  const { sql, params } = listEventsQuery(ctx, filter, options);
+  const rows = ctx.all<EventRow>(sql, ...params);
   // Bodies only for the page, after the limit: a filter the planner sorts in a temporary
   // B-tree (status IN …) sorts small rows, not every match's body.
   const bodies = new Map<number, EventBodyRow>();
