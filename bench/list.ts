@@ -8,6 +8,12 @@
  *
  * --explain prints each store's plan (its own filter SQL, the page query's shape) for the searches.
  *
+ * Beside the HTTP figures, in the same run on the same data, the text searches' page query
+ * alone, in process: as the store runs it now (SQLite: through `events_search`, the FTS5
+ * trigram table of migration 0011, for a term in fewer than 2,000 rows; PostgreSQL: `LIKE`
+ * that the pg_trgm GIN index answers) and as it ran before 0011 (a substring test walking
+ * the table: `instr(search_text, ?)`, `strpos(e.search_text, $n)`) — the baseline and the ratio.
+ *
  * The store is filled with multi-row INSERT … SELECT in the database itself (a bulk path, not
  * the webhook endpoint): 90 % succeeded, 5 % dead, 5 % ignored; one customer in 10,000 is
  * "Zoe Rareza". No checkpoints are written: the page's checkpoint read finds none.
@@ -23,7 +29,10 @@ import { buildServer } from '../src/service/app.js';
 import { createApiToken } from '../src/server/auth/tokens.js';
 import { eventFilterSql as postgresFilterSql } from '../src/store/postgres/events.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
-import { eventFilterSql as sqliteFilterSql } from '../src/store/sqlite/events.js';
+import { normalizeSearch } from '../src/store/search-text.js';
+import { SqliteContext } from '../src/store/sqlite/connection.js';
+import { eventFilterSql as sqliteFilterSql, listEventsQuery } from '../src/store/sqlite/events.js';
+import { EVENT_COLUMNS } from '../src/store/sqlite/rows.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { EventFilter, Store } from '../src/store/store.js';
 
@@ -80,11 +89,42 @@ const postgresFill = (schema: string, from: number, to: number): string => `INSE
     to_timestamp(1796000000 + i)
   FROM generate_series(${from}, ${to}) AS i`;
 
-/** The filters of the cases that search text, for --explain. */
+/** The filters of the cases that search text, for --explain and the same-run baseline. */
 const EXPLAINED: Array<[string, EventFilter]> = [
   ['q=rareza', { text: 'rareza' }],
+  ['q=example.com', { text: 'example.com' }],
   ['status=dead&q=rareza', { status: ['dead'], text: 'rareza' }],
 ];
+
+/** Timed runs of each page query in the baseline comparison (the old one takes up to a second). */
+const QUERY_SAMPLES = 10;
+
+/** p50 / p95 of `run` over QUERY_SAMPLES runs after one warm-up. */
+async function timeQuery(run: () => Promise<unknown> | unknown): Promise<{ p50: number; p95: number }> {
+  await run();
+  const times: number[] = [];
+  for (let s = 0; s < QUERY_SAMPLES; s++) {
+    const started = performance.now();
+    await run();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
+/** Prints the searches' page query now (indexed) beside before 0011 (the substring scan). */
+async function compareQueries(label: string, now: (filter: EventFilter) => Promise<unknown> | unknown, before: (filter: EventFilter) => Promise<unknown> | unknown): Promise<void> {
+  console.log(`  ${label} page query alone, in process, ${QUERY_SAMPLES} runs each, load average ${loadavg()[0]?.toFixed(1)}:`);
+  for (const [name, filter] of EXPLAINED) {
+    const indexed = await timeQuery(() => now(filter));
+    const scan = await timeQuery(() => before(filter));
+    console.log(
+      `    ${name.padEnd(22)} indexed p50 ${indexed.p50.toFixed(1).padStart(7)} / p95 ${indexed.p95.toFixed(1).padStart(7)} ms   ` +
+        `substring scan (before) p50 ${scan.p50.toFixed(1).padStart(7)} / p95 ${scan.p95.toFixed(1).padStart(7)} ms   ` +
+        `p95 ratio ${(scan.p95 / indexed.p95).toFixed(1)}×`,
+    );
+  }
+}
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
@@ -131,10 +171,27 @@ async function benchSqlite(): Promise<void> {
     store.database.exec('ANALYZE');
     console.log(`SQLite: filled ${events.toLocaleString('en')} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     await measure(store, 'SQLite (WAL)');
+    const ctx = new SqliteContext(store.database, { intervalMs: 0 });
+    // Before 0011 the page query was the same filter (instr() is still the recheck) on the table alone.
+    const scanQuery = (filter: EventFilter) => {
+      const { where, params } = sqliteFilterSql(filter);
+      return { sql: `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where} ORDER BY id DESC LIMIT 51`, params };
+    };
+    await compareQueries(
+      'SQLite',
+      (filter) => {
+        const { sql, params } = listEventsQuery(ctx, filter, { limit: 50 });
+        return store.database.prepare(sql).all(...params);
+      },
+      (filter) => {
+        const { sql, params } = scanQuery(filter);
+        return store.database.prepare(sql).all(...params);
+      },
+    );
     if (values.explain) {
       for (const [name, filter] of EXPLAINED) {
-        const { where, params } = sqliteFilterSql(filter);
-        const plan = store.database.prepare(`EXPLAIN QUERY PLAN SELECT id FROM events WHERE ${where} ORDER BY id DESC LIMIT 51`).all(...params);
+        const { sql, params } = listEventsQuery(ctx, filter, { limit: 50 });
+        const plan = store.database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params);
         console.log(`  plan, ${name}: ${plan.map((row) => (row as { detail: string }).detail).join(' | ')}`);
       }
     }
@@ -160,8 +217,22 @@ async function benchPostgres(): Promise<void> {
     await admin.query(`VACUUM ANALYZE "${schema}".events`);
     console.log(`PostgreSQL: filled ${events.toLocaleString('en')} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     await measure(store, 'PostgreSQL');
+    await admin.query(`SET search_path TO "${schema}"`);
+    await compareQueries(
+      'PostgreSQL',
+      (filter) => {
+        const params: unknown[] = [];
+        const where = postgresFilterSql(filter, params);
+        return admin.query(`SELECT e.* FROM events e WHERE ${where} ORDER BY e.id DESC LIMIT 51`, params);
+      },
+      (filter) => {
+        // Before 0011: strpos(), and the status filter as eventFilterSql writes it.
+        const params: unknown[] = [normalizeSearch(filter.text ?? '')];
+        const status = filter.status === undefined ? '' : ` AND e.status = ANY($${params.push(filter.status)}::text[])`;
+        return admin.query(`SELECT e.* FROM events e WHERE strpos(e.search_text, $1) > 0${status} ORDER BY e.id DESC LIMIT 51`, params);
+      },
+    );
     if (values.explain) {
-      await admin.query(`SET search_path TO "${schema}"`);
       for (const [name, filter] of EXPLAINED) {
         const params: unknown[] = [];
         const where = postgresFilterSql(filter, params);

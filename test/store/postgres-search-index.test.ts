@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import pg from 'pg';
 import { eventFilterSql } from '../../src/store/postgres/events.js';
@@ -14,6 +15,14 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { newEvent, postgresSkip, postgresUrl, queryIn, withTestSchema } from '../helpers/postgres.js';
 
 const skip = await postgresSkip();
+
+/** The statements of docs/deploy.md's SQL block that adds the search index by hand. */
+function deployDocsSql(): string[] {
+  const docs = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+  const block = /\*\*The text search's index\*\*[\s\S]*?```sql\n([\s\S]*?)```/.exec(docs)?.[1];
+  assert.ok(block !== undefined, "docs/deploy.md has the text search index's SQL block");
+  return block.split(';').map((statement) => statement.trim()).filter((statement) => statement !== '');
+}
 
 /** The list's page query for `text`, as the store builds its WHERE clause, with the planner kept off a plain scan. */
 async function explainSearch(url: string, schema: string, text: string): Promise<{ plan: string; ids: number[] }> {
@@ -101,6 +110,19 @@ describe('PostgreSQL text search index (0011)', { skip }, () => {
         assert.deepEqual((await store.listEvents({ text: 'Rareza' })).items.map((e) => e.id), [zoe]);
         const { plan } = await explainSearch(url.toString(), 'webpig', 'rareza');
         assert.doesNotMatch(plan, /events_search_trgm/);
+
+        // docs/deploy.md's way to add the index later, run as written once public exists again.
+        const fix = new pg.Client({ connectionString: url.toString() });
+        await fix.connect();
+        try {
+          await fix.query('CREATE SCHEMA public');
+          for (const statement of deployDocsSql()) await fix.query(statement);
+        } finally {
+          await fix.end();
+        }
+        const after = await explainSearch(url.toString(), 'webpig', 'rareza');
+        assert.match(after.plan, /Bitmap Index Scan on events_search_trgm/);
+        assert.deepEqual(after.ids, [zoe]);
       } finally {
         await store.close();
       }

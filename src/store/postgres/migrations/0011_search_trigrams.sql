@@ -5,6 +5,8 @@
 -- CREATE EXTENSION needs a privilege a hosted database may not give. Then this migration still
 -- succeeds without the index: the search keeps working by scanning, and a WARNING says so
 -- (webpig logs it; docs/deploy.md says how to add the index later).
+-- IF NOT EXISTS: on a large table an operator may build the index beforehand with CREATE INDEX
+-- CONCURRENTLY (docs/deploy.md), since building it here holds off writes to events meanwhile.
 -- The extension goes in the schema public, shared by the whole database, not in webpig's own
 -- schema: dropping one webpig schema must not drop the index of another.
 DO $migration$
@@ -25,6 +27,6 @@ BEGIN
       RETURN;
     END;
   END IF;
-  EXECUTE format('CREATE INDEX events_search_trgm ON events USING gin (search_text %I.gin_trgm_ops)', trgm_schema);
+  EXECUTE format('CREATE INDEX IF NOT EXISTS events_search_trgm ON events USING gin (search_text %I.gin_trgm_ops)', trgm_schema);
 END
 $migration$;
