@@ -8,6 +8,12 @@
  *
  * --explain prints each store's plan (its own filter SQL, the page query's shape) for the searches.
  *
+ * Beside the HTTP figures, in the same run on the same data, the text searches' page query
+ * alone, in process: as the store runs it now (SQLite: through `events_search`, the FTS5
+ * trigram table of migration 0011, for a term in fewer than 2,000 rows; PostgreSQL: `LIKE`
+ * that the pg_trgm GIN index answers) and as it ran before 0011 (a substring test walking
+ * the table: `instr(search_text, ?)`, `strpos(e.search_text, $n)`) — the baseline and the ratio.
+ *
  * The store is filled with multi-row INSERT … SELECT in the database itself (a bulk path, not
  * the webhook endpoint): 90 % succeeded, 5 % dead, 5 % ignored; one customer in 10,000 is
  * "Zoe Rareza". No checkpoints are written: the page's checkpoint read finds none.
@@ -23,8 +29,13 @@ import { buildServer } from '../src/service/app.js';
 import { createApiToken } from '../src/server/auth/tokens.js';
 import { eventFilterSql as postgresFilterSql } from '../src/store/postgres/events.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
-import { eventFilterSql as sqliteFilterSql } from '../src/store/sqlite/events.js';
+import { normalizeSearch } from '../src/store/search-text.js';
+import { SqliteContext } from '../src/store/sqlite/connection.js';
+import { eventFilterSql as sqliteFilterSql, listEventsQuery } from '../src/store/sqlite/events.js';
+import { EVENT_COLUMNS } from '../src/store/sqlite/rows.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { migrateSqlite, sqliteMigrations } from '../src/store/sqlite/migrate.js';
+import { migrateSchema, postgresMigrations } from '../src/store/postgres/migrate.js';
 import type { EventFilter, Store } from '../src/store/store.js';
 
 const { values } = parseArgs({
@@ -80,11 +91,45 @@ const postgresFill = (schema: string, from: number, to: number): string => `INSE
     to_timestamp(1796000000 + i)
   FROM generate_series(${from}, ${to}) AS i`;
 
-/** The filters of the cases that search text, for --explain. */
+/** The filters of the cases that search text, for --explain and the same-run baseline. */
 const EXPLAINED: Array<[string, EventFilter]> = [
   ['q=rareza', { text: 'rareza' }],
+  ['q=example.com', { text: 'example.com' }],
   ['status=dead&q=rareza', { status: ['dead'], text: 'rareza' }],
 ];
+
+/** The migration that adds the text search's trigram indexes (both dialects). */
+const SEARCH_INDEX_MIGRATION = 11;
+
+/** Timed runs of each page query in the baseline comparison (the old one takes up to a second). */
+const QUERY_SAMPLES = 10;
+
+/** p50 / p95 of `run` over QUERY_SAMPLES runs after one warm-up. */
+async function timeQuery(run: () => Promise<unknown> | unknown): Promise<{ p50: number; p95: number }> {
+  await run();
+  const times: number[] = [];
+  for (let s = 0; s < QUERY_SAMPLES; s++) {
+    const started = performance.now();
+    await run();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
+/** Prints the searches' page query now (indexed) beside before 0011 (the substring scan). */
+async function compareQueries(label: string, now: (filter: EventFilter) => Promise<unknown> | unknown, before: (filter: EventFilter) => Promise<unknown> | unknown): Promise<void> {
+  console.log(`  ${label} page query alone, in process, ${QUERY_SAMPLES} runs each, load average ${loadavg()[0]?.toFixed(1)}:`);
+  for (const [name, filter] of EXPLAINED) {
+    const indexed = await timeQuery(() => now(filter));
+    const scan = await timeQuery(() => before(filter));
+    console.log(
+      `    ${name.padEnd(22)} indexed p50 ${indexed.p50.toFixed(1).padStart(7)} / p95 ${indexed.p95.toFixed(1).padStart(7)} ms   ` +
+        `substring scan (before) p50 ${scan.p50.toFixed(1).padStart(7)} / p95 ${scan.p95.toFixed(1).padStart(7)} ms   ` +
+        `p95 ratio ${(scan.p95 / indexed.p95).toFixed(1)}×`,
+    );
+  }
+}
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
@@ -122,19 +167,46 @@ async function benchSqlite(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'webpig-bench-list-'));
   try {
     const store = SqliteStore.open(`sqlite:${join(dir, 'list.db')}`);
-    await store.migrate();
+    const ctx = new SqliteContext(store.database, { intervalMs: 0 });
+    // Filled at version 10, then migrated: 0011's backfill of the trigram index is timed as an upgrade would run it.
+    migrateSqlite(ctx, sqliteMigrations().slice(0, SEARCH_INDEX_MIGRATION - 1));
     const started = performance.now();
     store.database.transaction(() => {
       store.database.prepare(SQLITE_FILL).run(events);
       store.database.prepare(SQLITE_BODIES).run();
     })();
-    store.database.exec('ANALYZE');
     console.log(`SQLite: filled ${events.toLocaleString('en')} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const migrating = performance.now();
+    await store.migrate();
+    const dbFile = join(dir, 'list.db');
+    const pages = (name: string) => (store.database.prepare(`SELECT count(*) AS n FROM dbstat WHERE name LIKE ?`).get(name) as { n: number }).n;
+    const pageSize = store.database.pragma('page_size', { simple: true }) as number;
+    console.log(
+      `SQLite: migration 0011 (index ${events.toLocaleString('en')} events) took ${((performance.now() - migrating) / 1000).toFixed(1)} s; ` +
+        `events_search ${((pages('events_search%') * pageSize) / 2 ** 20).toFixed(0)} MiB beside events ${((pages('events') * pageSize) / 2 ** 20).toFixed(0)} MiB (${dbFile})`,
+    );
+    store.database.exec('ANALYZE');
     await measure(store, 'SQLite (WAL)');
+    // Before 0011 the page query was the same filter (instr() is still the recheck) on the table alone.
+    const scanQuery = (filter: EventFilter) => {
+      const { where, params } = sqliteFilterSql(filter);
+      return { sql: `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where} ORDER BY id DESC LIMIT 51`, params };
+    };
+    await compareQueries(
+      'SQLite',
+      (filter) => {
+        const { sql, params } = listEventsQuery(ctx, filter, { limit: 50 });
+        return store.database.prepare(sql).all(...params);
+      },
+      (filter) => {
+        const { sql, params } = scanQuery(filter);
+        return store.database.prepare(sql).all(...params);
+      },
+    );
     if (values.explain) {
       for (const [name, filter] of EXPLAINED) {
-        const { where, params } = sqliteFilterSql(filter);
-        const plan = store.database.prepare(`EXPLAIN QUERY PLAN SELECT id FROM events WHERE ${where} ORDER BY id DESC LIMIT 51`).all(...params);
+        const { sql, params } = listEventsQuery(ctx, filter, { limit: 50 });
+        const plan = store.database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params);
         console.log(`  plan, ${name}: ${plan.map((row) => (row as { detail: string }).detail).join(' | ')}`);
       }
     }
@@ -152,16 +224,42 @@ async function benchPostgres(): Promise<void> {
   try {
     await admin.query(`CREATE SCHEMA "${schema}"`);
     const store = await PostgresStore.open(url, { schema });
-    await store.migrate();
+    // Filled at version 10, then migrated: 0011's index build is timed as an upgrade would run it.
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    await migrateSchema(pool, schema, postgresMigrations().slice(0, SEARCH_INDEX_MIGRATION - 1));
+    await pool.end();
     const started = performance.now();
     const chunk = 100_000;
     for (let from = 1; from <= events; from += chunk) await admin.query(postgresFill(schema, from, Math.min(events, from + chunk - 1)));
     await admin.query(`SELECT setval(pg_get_serial_sequence('"${schema}".events', 'id'), ${events})`);
     await admin.query(`VACUUM ANALYZE "${schema}".events`);
     console.log(`PostgreSQL: filled ${events.toLocaleString('en')} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const migrating = performance.now();
+    await store.migrate();
+    const sizes = await admin.query<{ index: string; table: string }>(
+      `SELECT pg_size_pretty(pg_relation_size('"${schema}".events_search_trgm')) AS index, pg_size_pretty(pg_relation_size('"${schema}".events')) AS table`,
+    );
+    console.log(
+      `PostgreSQL: migration 0011 (GIN trigram index on ${events.toLocaleString('en')} events) took ${((performance.now() - migrating) / 1000).toFixed(1)} s; ` +
+        `index ${sizes.rows[0]?.index} beside the table's ${sizes.rows[0]?.table}`,
+    );
     await measure(store, 'PostgreSQL');
+    await admin.query(`SET search_path TO "${schema}"`);
+    await compareQueries(
+      'PostgreSQL',
+      (filter) => {
+        const params: unknown[] = [];
+        const where = postgresFilterSql(filter, params);
+        return admin.query(`SELECT e.* FROM events e WHERE ${where} ORDER BY e.id DESC LIMIT 51`, params);
+      },
+      (filter) => {
+        // Before 0011: strpos(), and the status filter as eventFilterSql writes it.
+        const params: unknown[] = [normalizeSearch(filter.text ?? '')];
+        const status = filter.status === undefined ? '' : ` AND e.status = ANY($${params.push(filter.status)}::text[])`;
+        return admin.query(`SELECT e.* FROM events e WHERE strpos(e.search_text, $1) > 0${status} ORDER BY e.id DESC LIMIT 51`, params);
+      },
+    );
     if (values.explain) {
-      await admin.query(`SET search_path TO "${schema}"`);
       for (const [name, filter] of EXPLAINED) {
         const params: unknown[] = [];
         const where = postgresFilterSql(filter, params);

@@ -14,6 +14,7 @@ import { listContract } from './contract-list.js';
 import { loginLinkContract } from './contract-login-links.js';
 import { reconciliationContract } from './contract-reconciliation.js';
 import { retentionContract } from './contract-retention.js';
+import { searchContract } from './contract-search.js';
 
 export type { MakeStore, StoreFixture } from './contract-fixtures.js';
 
@@ -56,6 +57,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
 
     inboxContract(context);
     listContract(context);
+    searchContract(context);
     claimContract(context);
     checkpointContract(context);
     checkpointBatchContract(context);

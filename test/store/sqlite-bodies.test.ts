@@ -37,7 +37,7 @@ describe('SQLite migration 0005 (event bodies)', () => {
     const store = SqliteStore.open(`sqlite:${file}`, { checkpointIntervalMs: 0 });
     try {
       assert.deepEqual(await store.migrate(), {
-        applied: ['0005_event_bodies', '0006_alert_ack', '0007_stage_exchanges', '0008_alert_issues', '0009_event_handled', '0010_reconciliation'],
+        applied: ['0005_event_bodies', '0006_alert_ack', '0007_stage_exchanges', '0008_alert_issues', '0009_event_handled', '0010_reconciliation', '0011_search_trigrams'],
         current: LATEST,
       });
       assert.ok(!columnsOf(store, 'events').includes('raw_body') && !columnsOf(store, 'events').includes('payload'));

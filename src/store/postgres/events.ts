@@ -184,6 +184,18 @@ export async function findEventByProviderId(db: Queryable, source: string, provi
   return row ? toEvent(row) : null;
 }
 
+/**
+ * The substring test of the free-text filter. A term of three characters or more is a LIKE
+ * with its own `%`, `_` and `\\` escaped, so the GIN trigram index of migration 0011 (pg_trgm)
+ * can answer it with a bitmap index scan; the planner weighs it against walking the table by
+ * its statistics. A shorter term holds no trigram to look up: strpos() walks the table, as LIKE
+ * would. Both compare the lower-cased text exactly, so they find the same events.
+ */
+function textSearchSql(term: string, param: (value: unknown) => string): string {
+  if ([...term].length < 3) return `strpos(e.search_text, ${param(term)}) > 0`;
+  return `e.search_text LIKE ${param(`%${term.replace(/[\\%_]/g, '\\$&')}%`)}`;
+}
+
 /** The WHERE clause for a filter, with its parameters appended to `params`. */
 export function eventFilterSql(filter: EventFilter, params: unknown[]): string {
   const where: string[] = [];
@@ -202,10 +214,7 @@ export function eventFilterSql(filter: EventFilter, params: unknown[]): string {
   if (filter.pipeline !== undefined) where.push(`e.pipeline = ${param(filter.pipeline)}`);
   if (filter.since !== undefined) where.push(`e.received_at >= ${param(filter.since)}`);
   if (filter.until !== undefined) where.push(`e.received_at < ${param(filter.until)}`);
-  if (filter.text !== undefined && filter.text.trim() !== '') {
-    // strpos(), not LIKE: the user's % and _ are plain characters.
-    where.push(`strpos(e.search_text, ${param(normalizeSearch(filter.text.trim()))}) > 0`);
-  }
+  if (filter.text !== undefined && filter.text.trim() !== '') where.push(textSearchSql(normalizeSearch(filter.text.trim()), param));
   if (filter.checkpoint !== undefined) {
     const stages = filter.checkpoint.stages;
     const stageClause = stages !== undefined ? ` AND c.stage = ANY(${param(stages)}::text[])` : '';

@@ -22,6 +22,7 @@ export async function migratePostgres(
   pool: pg.Pool,
   schema: string,
   files: Migration[],
+  warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<{ applied: string[]; current: number }> {
   const lockKey = `webpig:migrate:${schema}`;
   await inTransaction(pool, async (client) => {
@@ -45,10 +46,18 @@ export async function migratePostgres(
       const exists = await client.query('SELECT 1 FROM webpig_migrations WHERE version = $1', [file.version]);
       if (exists.rowCount !== 0) return false;
       await client.query('INSERT INTO webpig_migrations (version, name) VALUES ($1, $2)', [file.version, file.name]);
+      // A migration that goes on without something optional (0011 without pg_trgm) says so
+      // with RAISE WARNING: passed on, not lost among the server's notices.
+      const onNotice = (notice: { severity?: string; message?: string }) => {
+        if (notice.severity === 'WARNING') warn(`webpig: migration ${file.name}: ${notice.message ?? ''}`);
+      };
+      client.on('notice', onNotice);
       try {
         await client.query(file.sql);
       } catch (err) {
         throw new MigrationError('MIGRATION_FAILED', `migration ${file.name} failed: ${(err as Error).message}`, { cause: err });
+      } finally {
+        client.off('notice', onNotice);
       }
       return true;
     });

@@ -150,13 +150,59 @@ export function eventFilterSql(filter: EventFilter): { where: string; params: Sq
   return { where: clauses.length === 0 ? '1' : clauses.join(' AND '), params };
 }
 
-export function listEvents(ctx: SqliteContext, filter: EventFilter, options: ListOptions = {}): Page<EventRecord> {
+/**
+ * Most rows the trigram index may hold for a term for the list to walk the index, not the
+ * table (`events_search`, migration 0011). A term in fewer rows is found through the index,
+ * newest first, whatever the other filters. A term in more rows is common: walking the table
+ * (or the index of another filter) meets its 50 rows soon, while walking the index would
+ * match it in every row until the other filters' 50 turn up.
+ */
+const INDEXED_TERM_MAX_ROWS = 2000;
+
+/** The FTS5 query that matches `term` as a substring: one quoted string, its quotes doubled. */
+function trigramPhrase(term: string): string {
+  return `"${term.replaceAll('"', '""')}"`;
+}
+
+/**
+ * The search term as an FTS5 phrase when the trigram index should answer it: three characters
+ * or more (the index holds nothing shorter) and in fewer than INDEXED_TERM_MAX_ROWS rows.
+ */
+function indexedSearchPhrase(ctx: SqliteContext, filter: EventFilter): string | null {
+  const text = filter.text?.trim();
+  if (text === undefined || text === '') return null;
+  const term = normalizeSearch(text);
+  if ([...term].length < 3) return null;
+  const phrase = trigramPhrase(term);
+  const rows = ctx.get<{ n: number }>(
+    'SELECT count(*) AS n FROM (SELECT rowid FROM events_search WHERE events_search MATCH ? ORDER BY rowid DESC LIMIT ?)',
+    phrase,
+    INDEXED_TERM_MAX_ROWS,
+  )?.n;
+  return rows !== undefined && rows < INDEXED_TERM_MAX_ROWS ? phrase : null;
+}
+
+/** The page query of listEvents, with its parameters (bench/list.ts explains it). */
+export function listEventsQuery(ctx: SqliteContext, filter: EventFilter, options: ListOptions = {}): { sql: string; params: SqlValue[] } {
   const limit = pageLimit(options.limit);
   const after = decodeCursor(options.cursor);
   const { where, params } = eventFilterSql(filter);
-  const cursorClause = after === null ? '' : ' AND id < ?';
-  const sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where}${cursorClause} ORDER BY id DESC LIMIT ?`;
-  const rows = ctx.all<EventRow>(sql, ...params, ...(after === null ? [] : [after]), limit + 1);
+  const phrase = indexedSearchPhrase(ctx, filter);
+  // Through the index, the walk follows its rowids newest first; the filter's instr() still
+  // checks each row, so the result is the substring test's, whichever way the rows are found.
+  const from = phrase === null ? 'events' : '(SELECT rowid AS hit FROM events_search WHERE events_search MATCH ?) AS h JOIN events ON events.id = h.hit';
+  const order = phrase === null ? 'id' : 'h.hit';
+  const cursorClause = after === null ? '' : ` AND ${order} < ?`;
+  return {
+    sql: `SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${where}${cursorClause} ORDER BY ${order} DESC LIMIT ?`,
+    params: [...(phrase === null ? [] : [phrase]), ...params, ...(after === null ? [] : [after]), limit + 1],
+  };
+}
+
+export function listEvents(ctx: SqliteContext, filter: EventFilter, options: ListOptions = {}): Page<EventRecord> {
+  const limit = pageLimit(options.limit);
+  const { sql, params } = listEventsQuery(ctx, filter, options);
+  const rows = ctx.all<EventRow>(sql, ...params);
   // Bodies only for the page, after the limit: a filter the planner sorts in a temporary
   // B-tree (status IN …) sorts small rows, not every match's body.
   const bodies = new Map<number, EventBodyRow>();
