@@ -35,7 +35,7 @@ import { eventFilterSql as sqliteFilterSql, listEventsQuery } from '../src/store
 import { EVENT_COLUMNS } from '../src/store/sqlite/rows.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { migrateSqlite, sqliteMigrations } from '../src/store/sqlite/migrate.js';
-import { migrateSchema, postgresMigrations } from '../src/store/postgres/migrate.js';
+import { migratePostgres, postgresMigrations } from '../src/store/postgres/migrate.js';
 import type { EventFilter, Store } from '../src/store/store.js';
 
 const { values } = parseArgs({
@@ -226,7 +226,7 @@ async function benchPostgres(): Promise<void> {
     const store = await PostgresStore.open(url, { schema });
     // Filled at version 10, then migrated: 0011's index build is timed as an upgrade would run it.
     const pool = new pg.Pool({ connectionString: url, max: 1 });
-    await migrateSchema(pool, schema, postgresMigrations().slice(0, SEARCH_INDEX_MIGRATION - 1));
+    await migratePostgres(pool, schema, postgresMigrations().slice(0, SEARCH_INDEX_MIGRATION - 1));
     await pool.end();
     const started = performance.now();
     const chunk = 100_000;

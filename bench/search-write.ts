@@ -16,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { migrateSchema, postgresMigrations } from '../src/store/postgres/migrate.js';
+import { migratePostgres, postgresMigrations } from '../src/store/postgres/migrate.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { NewEvent, Store } from '../src/store/store.js';
@@ -122,7 +122,7 @@ async function benchPostgres(): Promise<void> {
     const indexed = await PostgresStore.open(url, { schema: schemas[0] });
     await indexed.migrate();
     const pool = new pg.Pool({ connectionString: url, max: 1 });
-    await migrateSchema(pool, schemas[1], postgresMigrations().slice(0, 10));
+    await migratePostgres(pool, schemas[1], postgresMigrations().slice(0, 10));
     await pool.end();
     const plain = await PostgresStore.open(url, { schema: schemas[1] });
     console.log(`PostgreSQL (synchronous_commit=${sync}), ${rounds} rounds of ${eventsPerRound} events, medians, load ${load()}:`);

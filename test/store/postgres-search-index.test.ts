@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import pg from 'pg';
 import { eventFilterSql } from '../../src/store/postgres/events.js';
-import { migrateSchema, postgresMigrations } from '../../src/store/postgres/migrate.js';
+import { migratePostgres, postgresMigrations } from '../../src/store/postgres/migrate.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { newEvent, postgresSkip, postgresUrl, queryIn, withTestSchema } from '../helpers/postgres.js';
 
@@ -51,14 +51,14 @@ describe('PostgreSQL text search index (0011)', { skip }, () => {
     const pool = new pg.Pool({ connectionString: postgresUrl() });
     const store = await PostgresStore.open(url);
     try {
-      await migrateSchema(pool, schema, postgresMigrations().slice(0, 10));
+      await migratePostgres(pool, schema, postgresMigrations().slice(0, 10));
       const stored = await store.insertEvents([
         newEvent('evt-1', { summary: { customer: { name: 'Zoe Rareza' } } }),
         newEvent('evt-2', { summary: { customer: { name: 'Juan Pérez', email: 'o"brien_100%@example.com' } } }),
       ]);
       const [zoe, juan] = stored.map((r) => r.event.id);
       const warnings: string[] = [];
-      await migrateSchema(pool, schema, postgresMigrations(), (line) => warnings.push(line));
+      await migratePostgres(pool, schema, postgresMigrations(), (line) => warnings.push(line));
       assert.deepEqual(warnings, []);
       const indexes = await queryIn<{ indexdef: string }>(schema, "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'events_search_trgm'", [schema]);
       assert.match(indexes[0]?.indexdef ?? '', /USING gin \(search_text \w+\.gin_trgm_ops\)/);
@@ -93,7 +93,7 @@ describe('PostgreSQL text search index (0011)', { skip }, () => {
       const pool = new pg.Pool({ connectionString: url.toString() });
       const warnings: string[] = [];
       try {
-        const result = await migrateSchema(pool, 'webpig', postgresMigrations(), (line) => warnings.push(line));
+        const result = await migratePostgres(pool, 'webpig', postgresMigrations(), (line) => warnings.push(line));
         assert.equal(result.current, postgresMigrations().length);
       } finally {
         await pool.end();
