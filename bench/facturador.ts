@@ -27,7 +27,9 @@ const FINISHED = ['succeeded', 'dead', 'ignored'] as const;
 /** CPU seconds (user + system) a process has used, from /proc (Linux); null elsewhere. */
 function cpuSecondsOf(pid: number): number | null {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return null;
@@ -37,7 +39,14 @@ function cpuSecondsOf(pid: number): number | null {
 const dir = mkdtempSync(join(tmpdir(), 'webpig-bench-facturador-'));
 const dbFile = join(dir, 'demo.db');
 // Hermetic: the demo reads only the variables passed here, none of the developer's WEBPIG_*.
-const demo = await runDemo({ port: 0, host: '127.0.0.1', dbFile, traffic: false, env: { WEBPIG_LOG_LEVEL: 'error' }, print: () => undefined });
+const demo = await runDemo({
+  port: 0,
+  host: '127.0.0.1',
+  dbFile,
+  traffic: false,
+  env: { WEBPIG_LOG_LEVEL: 'error' },
+  print: () => undefined,
+});
 const reader = SqliteStore.open(`sqlite:${dbFile}`);
 try {
   const payments = Array.from({ length: events }, (_, i) => ({
@@ -49,7 +58,11 @@ try {
   // The payments exist in the sandbox's ePayco before any confirmation (the source validates them).
   for (const payment of payments) await makeSandboxPayment(`${demo.url}/sandbox`, payment, epayco);
 
-  console.log(`Facturador in the demo: ${events} accepted payments, ${senders} senders, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `Facturador in the demo: ${events} accepted payments, ${senders} senders, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   const sandboxCpuBefore = cpuSecondsOf(demo.sandbox.pid);
@@ -82,15 +95,27 @@ try {
   const succeeded = await reader.countEvents({ status: ['succeeded'] });
   const seconds = (done - started) / 1000;
   const drain = (done - delivered) / 1000;
-  console.log(`  deliveries: ${events} in ${((delivered - started) / 1000).toFixed(1)} s (${(events / ((delivered - started) / 1000)).toFixed(0)}/s); ${finishedAtDelivery} finished by then`);
-  console.log(`  end to end: ${events} events in ${seconds.toFixed(1)} s = ${(events / seconds).toFixed(1)} events/s (target ≥ 150); ${succeeded} succeeded`);
-  console.log(`  backlog drain after the last delivery: ${events - finishedAtDelivery} events in ${drain.toFixed(1)} s = ${((events - finishedAtDelivery) / drain).toFixed(1)} events/s`);
-  console.log(`  CPU of the demo's process (server, worker, senders): ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of ${seconds.toFixed(1)} s = ${((cpu.user + cpu.system) / 1e6 / events * 1000).toFixed(1)} ms an event`);
+  console.log(
+    `  deliveries: ${events} in ${((delivered - started) / 1000).toFixed(1)} s (${(events / ((delivered - started) / 1000)).toFixed(0)}/s); ${finishedAtDelivery} finished by then`,
+  );
+  console.log(
+    `  end to end: ${events} events in ${seconds.toFixed(1)} s = ${(events / seconds).toFixed(1)} events/s (target ≥ 150); ${succeeded} succeeded`,
+  );
+  console.log(
+    `  backlog drain after the last delivery: ${events - finishedAtDelivery} events in ${drain.toFixed(1)} s = ${((events - finishedAtDelivery) / drain).toFixed(1)} events/s`,
+  );
+  console.log(
+    `  CPU of the demo's process (server, worker, senders): ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of ${seconds.toFixed(1)} s = ${(((cpu.user + cpu.system) / 1e6 / events) * 1000).toFixed(1)} ms an event`,
+  );
   if (sandboxCpuBefore !== null && sandboxCpuAfter !== null) {
     const sandboxCpu = sandboxCpuAfter - sandboxCpuBefore;
-    console.log(`  CPU of the sandbox's process: ${sandboxCpu.toFixed(1)} s = ${(sandboxCpu / events * 1000).toFixed(1)} ms an event`);
+    console.log(`  CPU of the sandbox's process: ${sandboxCpu.toFixed(1)} s = ${((sandboxCpu / events) * 1000).toFixed(1)} ms an event`);
   }
-  console.log(`  load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `  load average at the end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
 } finally {
   await reader.close();
   await demo.stop();

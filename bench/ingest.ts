@@ -101,11 +101,13 @@ async function serveWebpig(dbFile: string, windowMs: number): Promise<void> {
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   // Exit on SIGTERM (instead of dying from it) so that --cpu-prof writes its profile.
-  process.once('SIGTERM', () =>
-    void app.close().then(() => {
-      process.stderr.write(`webpig server: ${stats.describe()}\n`);
-      process.exit(0);
-    }),
+  process.once(
+    'SIGTERM',
+    () =>
+      void app.close().then(() => {
+        process.stderr.write(`webpig server: ${stats.describe()}\n`);
+        process.exit(0);
+      }),
   );
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
@@ -223,7 +225,10 @@ async function main(): Promise<void> {
   const connections = Number(values.connections);
   const dir = mkdtempSync(join(tmpdir(), 'webpig-bench-ingest-'));
   const dbFile = join(dir, 'bench.db');
-  const loadAverage = () => loadavg().map((value) => value.toFixed(1)).join(' ');
+  const loadAverage = () =>
+    loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' ');
   try {
     console.log(
       `ingest benchmark: ${connections} connections, no pipelining, ${rounds} alternating rounds of ${roundSeconds} s ` +

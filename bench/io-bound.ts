@@ -27,7 +27,10 @@ import type { NewEvent, Store } from '../src/store/store.js';
 const STAGES = 5;
 const WAIT_MS = 50;
 const url = process.env.WEBPIG_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const load = (): string => loadavg().map((v) => v.toFixed(1)).join(' ');
+const load = (): string =>
+  loadavg()
+    .map((v) => v.toFixed(1))
+    .join(' ');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function waitingPipeline(onFirstStage: () => void = () => undefined): PipelineDefinition {
@@ -47,9 +50,17 @@ function waitingPipeline(onFirstStage: () => void = () => undefined): PipelineDe
 }
 
 const delivery = (i: number, prefix: string): NewEvent => ({
-  source: 'bench', providerEventId: `${prefix}-${i}`, entityKey: null, type: 'payment.updated', transactionStatus: 'accepted',
-  occurredAt: new Date(), receivedAt: new Date(), rawBody: Buffer.from(`{"i":${i}}`), contentType: 'application/json',
-  payload: { i }, summary: {},
+  source: 'bench',
+  providerEventId: `${prefix}-${i}`,
+  entityKey: null,
+  type: 'payment.updated',
+  transactionStatus: 'accepted',
+  occurredAt: new Date(),
+  receivedAt: new Date(),
+  rawBody: Buffer.from(`{"i":${i}}`),
+  contentType: 'application/json',
+  payload: { i },
+  summary: {},
 });
 
 async function withSchema<T>(run: (schemaUrl: string) => Promise<T>): Promise<T> {
@@ -140,7 +151,10 @@ async function workerProcesses(schemaUrl: string, count: number, concurrency: nu
     return (): Promise<string> => new Promise((resolve) => (received.length > 0 ? resolve(received.shift()!) : (waiting = resolve)));
   });
   const exited = children.map(
-    (child) => new Promise<void>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited ${String(code)}`))))),
+    (child) =>
+      new Promise<void>((resolve, reject) =>
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited ${String(code)}`)))),
+      ),
   );
   await Promise.all(lines.map((next) => next())); // "ready"
   const watcher = await openStore(schemaUrl);
@@ -169,13 +183,14 @@ async function workInChild(schemaUrl: string, concurrency: number): Promise<void
       onLine?.();
     }
   });
-  const nextLine = (): Promise<string> => new Promise((resolve) => {
-    if (lines.length > 0) return resolve(lines.shift()!);
-    onLine = () => {
-      onLine = null;
-      resolve(lines.shift()!);
-    };
-  });
+  const nextLine = (): Promise<string> =>
+    new Promise((resolve) => {
+      if (lines.length > 0) return resolve(lines.shift()!);
+      onLine = () => {
+        onLine = null;
+        resolve(lines.shift()!);
+      };
+    });
   process.stdout.write('ready\n');
   await nextLine(); // go
   const cpuBefore = process.cpuUsage();
@@ -215,7 +230,12 @@ async function idleLatency(name: string, storeUrl: string, samples: number): Pro
   try {
     await store.migrate();
     let firstStage: () => void = () => undefined;
-    const worker = createWorker({ store, pipelines: [waitingPipeline(() => firstStage())], concurrency: 4, logger: pino({ level: 'silent' }) });
+    const worker = createWorker({
+      store,
+      pipelines: [waitingPipeline(() => firstStage())],
+      concurrency: 4,
+      logger: pino({ level: 'silent' }),
+    });
     worker.start();
     await sleep(200);
     const latencies: number[] = [];
@@ -229,7 +249,9 @@ async function idleLatency(name: string, storeUrl: string, samples: number): Pro
     await worker.stop();
     latencies.sort((a, b) => a - b);
     const p = (q: number): string => (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0).toFixed(1);
-    console.log(`   ${name.padEnd(10)} receipt → first stage start: p50 ${p(0.5)} ms   p99 ${p(0.99)} ms   (${samples} samples, load ${load()})`);
+    console.log(
+      `   ${name.padEnd(10)} receipt → first stage start: p50 ${p(0.5)} ms   p99 ${p(0.99)} ms   (${samples} samples, load ${load()})`,
+    );
   } finally {
     await store.close();
   }

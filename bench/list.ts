@@ -118,7 +118,11 @@ async function timeQuery(run: () => Promise<unknown> | unknown): Promise<{ p50: 
 }
 
 /** Prints the searches' page query now (indexed) beside before 0011 (the substring scan). */
-async function compareQueries(label: string, now: (filter: EventFilter) => Promise<unknown> | unknown, before: (filter: EventFilter) => Promise<unknown> | unknown): Promise<void> {
+async function compareQueries(
+  label: string,
+  now: (filter: EventFilter) => Promise<unknown> | unknown,
+  before: (filter: EventFilter) => Promise<unknown> | unknown,
+): Promise<void> {
   console.log(`  ${label} page query alone, in process, ${QUERY_SAMPLES} runs each, load average ${loadavg()[0]?.toFixed(1)}:`);
   for (const [name, filter] of EXPLAINED) {
     const indexed = await timeQuery(() => now(filter));
@@ -131,7 +135,8 @@ async function compareQueries(label: string, now: (filter: EventFilter) => Promi
   }
 }
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 async function measure(store: Store, label: string): Promise<void> {
   const app = await buildServer({ store, config: CONFIG, logger: false });
@@ -141,7 +146,11 @@ async function measure(store: Store, label: string): Promise<void> {
   const base = `http://127.0.0.1:${address.port}`;
   const { token } = await createApiToken(store, { name: 'bench', scopes: ['events:read'], createdBy: 'bench', now: new Date() });
   const headers = { authorization: `Bearer ${token}` };
-  console.log(`\n${label}: ${events.toLocaleString('en')} events, ${samples} requests a case (after 3 warm-up), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `\n${label}: ${events.toLocaleString('en')} events, ${samples} requests a case (after 3 warm-up), load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   for (const [name, path] of CASES) {
     const times: number[] = [];
     let items = 0;
@@ -179,7 +188,8 @@ async function benchSqlite(): Promise<void> {
     const migrating = performance.now();
     await store.migrate();
     const dbFile = join(dir, 'list.db');
-    const pages = (name: string) => (store.database.prepare(`SELECT count(*) AS n FROM dbstat WHERE name LIKE ?`).get(name) as { n: number }).n;
+    const pages = (name: string) =>
+      (store.database.prepare(`SELECT count(*) AS n FROM dbstat WHERE name LIKE ?`).get(name) as { n: number }).n;
     const pageSize = store.database.pragma('page_size', { simple: true }) as number;
     console.log(
       `SQLite: migration 0011 (index ${events.toLocaleString('en')} events) took ${((performance.now() - migrating) / 1000).toFixed(1)} s; ` +

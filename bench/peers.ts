@@ -26,17 +26,39 @@ import { signCustom } from '../src/sources/signing.js';
 import { peersSchema, SECRET, serve, SERVER_KINDS, SOURCE, TIMESTAMP_HEADER, type ServerKind } from './peers/ingest-servers.js';
 import { dbosPipeline, launchDbos, POOL_SIZE, shutdownDbos, STAGES, webpigPipelineCounted } from './peers/pipelines.js';
 
-interface Histogram { average: number; p50: number; p99: number }
-interface AutocannonResult { requests: Histogram; latency: Histogram; duration: number; non2xx: number; errors: number; '2xx': number }
-interface AutocannonRequest { method?: string; path?: string; headers?: Record<string, string>; body?: string }
+interface Histogram {
+  average: number;
+  p50: number;
+  p99: number;
+}
+interface AutocannonResult {
+  requests: Histogram;
+  latency: Histogram;
+  duration: number;
+  non2xx: number;
+  errors: number;
+  '2xx': number;
+}
+interface AutocannonRequest {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
 type Autocannon = (options: {
-  url: string; connections: number; pipelining: number; duration: number;
+  url: string;
+  connections: number;
+  pipelining: number;
+  duration: number;
   requests: Array<{ setupRequest: (request: AutocannonRequest) => AutocannonRequest }>;
 }) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const url = process.env.WEBPIG_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const load = (): string => loadavg().map((v) => v.toFixed(1)).join(' ');
+const load = (): string =>
+  loadavg()
+    .map((v) => v.toFixed(1))
+    .join(' ');
 
 function signedRequest(): AutocannonRequest {
   const body = {
@@ -75,7 +97,10 @@ async function benchPipelines(events: number, concurrencies: number[]): Promise<
   }
 }
 
-interface Child { process: ChildProcess; port: number }
+interface Child {
+  process: ChildProcess;
+  port: number;
+}
 
 async function startChild(kind: ServerKind, schema: string, profileDir: string | undefined): Promise<Child> {
   const profile = profileDir !== undefined && kind.startsWith('webpig') ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
@@ -98,7 +123,10 @@ async function stopChild(child: Child): Promise<void> {
 
 const hammer = (port: number, connections: number, duration: number): Promise<AutocannonResult> =>
   autocannon({
-    url: `http://127.0.0.1:${port}`, connections, pipelining: 1, duration,
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    pipelining: 1,
+    duration,
     requests: [{ setupRequest: (request) => ({ ...request, ...signedRequest() }) }],
   });
 
@@ -108,7 +136,9 @@ const median = (values: number[]): number => {
 };
 
 async function benchIngest(rounds: number, roundSeconds: number, connections: number, profileDir?: string): Promise<void> {
-  console.log(`\ningestion: ${connections} connections, ${rounds} alternating rounds of ${roundSeconds} s per server, ~1.5 KB signed bodies`);
+  console.log(
+    `\ningestion: ${connections} connections, ${rounds} alternating rounds of ${roundSeconds} s per server, ~1.5 KB signed bodies`,
+  );
   const schemas = new Map(SERVER_KINDS.map((kind) => [kind, peersSchema(kind)]));
   const children = new Map<ServerKind, Child>();
   const results = new Map<ServerKind, AutocannonResult[]>(SERVER_KINDS.map((kind) => [kind, []]));

@@ -105,7 +105,9 @@ async function runPipeline(store: Store): Promise<Figures> {
 function report(name: string, durability: string, figures: Figures, baselinePerSecond: number): void {
   const f = (n: number): string => n.toFixed(0).padStart(8);
   console.log(`\n${name} (${durability}), ${events} events × ${STAGES} stages, concurrency ${concurrency}`);
-  console.log(`  pipeline:  ${f(figures.eventsPerSecond)} events/s   ${f(figures.checkpointsPerSecond)} checkpoints/s   (${figures.seconds.toFixed(1)} s)`);
+  console.log(
+    `  pipeline:  ${f(figures.eventsPerSecond)} events/s   ${f(figures.checkpointsPerSecond)} checkpoints/s   (${figures.seconds.toFixed(1)} s)`,
+  );
   console.log(`  baseline:  ${f(baselinePerSecond)} single-row durable inserts/s`);
   console.log(
     `  ratio:     events/s ÷ inserts/s = ${(figures.eventsPerSecond / baselinePerSecond).toFixed(3)}` +

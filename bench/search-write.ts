@@ -32,7 +32,10 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const eventsPerRound = Number(values.events);
 const batchSizes = (values.batches ?? '1,64').split(',').map(Number);
-const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 let counter = 0;
 function delivery(): NewEvent {
@@ -102,7 +105,8 @@ async function benchSqlite(): Promise<void> {
     const plain = SqliteStore.open(`sqlite:${join(dir, 'plain.db')}`);
     await indexed.migrate();
     await plain.migrate();
-    for (const trigger of ['events_search_insert', 'events_search_update', 'events_search_delete']) plain.database.exec(`DROP TRIGGER ${trigger}`);
+    for (const trigger of ['events_search_insert', 'events_search_update', 'events_search_delete'])
+      plain.database.exec(`DROP TRIGGER ${trigger}`);
     console.log(`SQLite (WAL, synchronous=FULL), ${rounds} rounds of ${eventsPerRound} events, medians, load ${load()}:`);
     await compare('SQLite', indexed, plain);
     await indexed.close();

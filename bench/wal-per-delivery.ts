@@ -56,12 +56,22 @@ async function codeAt(root: string): Promise<Code> {
 
 /** A JSON delivery of about `bodyKb` KB (random text: SQLite stores it as it is). */
 function delivery(i: number): NewEvent {
-  const data = randomBytes(Math.floor((bodyKb * 1024 * 3) / 4)).toString('base64').slice(0, bodyKb * 1024 - 40);
+  const data = randomBytes(Math.floor((bodyKb * 1024 * 3) / 4))
+    .toString('base64')
+    .slice(0, bodyKb * 1024 - 40);
   const payload = { id: `evt_${i}`, data };
   const at = new Date();
   return {
-    source: 'bench', providerEventId: `evt_${i}`, entityKey: `pay_${i}`, type: 'payment.updated', transactionStatus: 'accepted',
-    occurredAt: at, receivedAt: at, rawBody: Buffer.from(JSON.stringify(payload)), contentType: 'application/json', payload,
+    source: 'bench',
+    providerEventId: `evt_${i}`,
+    entityKey: `pay_${i}`,
+    type: 'payment.updated',
+    transactionStatus: 'accepted',
+    occurredAt: at,
+    receivedAt: at,
+    rawBody: Buffer.from(JSON.stringify(payload)),
+    contentType: 'application/json',
+    payload,
     summary: { amount: 1000 + i, currency: 'COP' },
   };
 }
@@ -122,7 +132,9 @@ const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`.padStart
 const here = await measure(await codeAt(resolve(import.meta.dirname, '..')));
 console.log(`SQLite WAL written per ${bodyKb} KB delivery, ${events} deliveries, 3 no-op stages, checkpoints off`);
 if (baseline === undefined) {
-  console.log(`  ingesting: ${kb(here.ingestPerDelivery)}   worker: ${kb(here.workerPerDelivery)}   total: ${kb(here.ingestPerDelivery + here.workerPerDelivery)}`);
+  console.log(
+    `  ingesting: ${kb(here.ingestPerDelivery)}   worker: ${kb(here.workerPerDelivery)}   total: ${kb(here.ingestPerDelivery + here.workerPerDelivery)}`,
+  );
 } else {
   const before = await measure(await codeAt(resolve(baseline)));
   const row = (name: string, b: number, a: number) =>

@@ -17,7 +17,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { runCli } from '../test/helpers/cli.js';
-import { deliverUntilAcknowledged, makeServiceDir, startServiceProcess, type ServiceDir, type ServiceProcess } from '../test/helpers/service-processes.js';
+import {
+  deliverUntilAcknowledged,
+  makeServiceDir,
+  startServiceProcess,
+  type ServiceDir,
+  type ServiceProcess,
+} from '../test/helpers/service-processes.js';
 
 const DELIVERIES = Number(process.env.CHAOS_DELIVERIES ?? 200);
 const PG_URL = process.env.WEBPIG_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -40,7 +46,12 @@ async function freePort(): Promise<number> {
 }
 
 /** Sends `ids` from `senders` parallel senders, each retried until acknowledged. */
-async function sendAll(baseUrl: () => string, ids: string[], senders: number, padToBytes?: number): Promise<{ acknowledged: string[]; retries: number }> {
+async function sendAll(
+  baseUrl: () => string,
+  ids: string[],
+  senders: number,
+  padToBytes?: number,
+): Promise<{ acknowledged: string[]; retries: number }> {
   const acknowledged: string[] = [];
   let retries = 0;
   let next = 0;
@@ -151,7 +162,11 @@ async function postgresKills(): Promise<Counts | string> {
         killed += result.rowCount ?? 0;
       }
     })();
-    const { acknowledged, retries } = await sendAll(() => baseUrl, Array.from({ length: DELIVERIES }, (_, i) => `pg-${i}`), 8);
+    const { acknowledged, retries } = await sendAll(
+      () => baseUrl,
+      Array.from({ length: DELIVERIES }, (_, i) => `pg-${i}`),
+      8,
+    );
     killing = false;
     await killer;
     const end = await drained(async () => {
@@ -159,7 +174,12 @@ async function postgresKills(): Promise<Counts | string> {
       return { stored: rows.length, succeeded: rows.filter((r) => r.status === 'succeeded').length, ids: rows.map((r) => r.id) };
     }, 60_000);
     const exited = procs.filter((p) => p.exited !== null).length;
-    return { ...tally(acknowledged, end.ids, service, end.succeeded), 'backends killed': killed, 'processes exited': exited, 'sender retries': retries };
+    return {
+      ...tally(acknowledged, end.ids, service, end.succeeded),
+      'backends killed': killed,
+      'processes exited': exited,
+      'sender retries': retries,
+    };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -197,7 +217,12 @@ async function diskFull(): Promise<Counts | string> {
     await Promise.race([freer, sleep(1000)]);
     const end = await drained(sqliteCounter(file), 60_000);
     const wal = existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0;
-    return { ...tally(acknowledged, end.ids, service, end.succeeded), 'became full': fullAt > 0 ? 'yes' : 'no', 'sender retries (503s)': retries, 'WAL bytes at end': wal };
+    return {
+      ...tally(acknowledged, end.ids, service, end.succeeded),
+      'became full': fullAt > 0 ? 'yes' : 'no',
+      'sender retries (503s)': retries,
+      'WAL bytes at end': wal,
+    };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     execFileSync('umount', [volume]);
@@ -259,7 +284,11 @@ async function main(): Promise<void> {
     }
     const bad = result.lost > 0 || result.duplicates > 0 || result.effects !== result.stored;
     failed ||= bad;
-    console.log(`${name}: ${Object.entries(result).map(([k, v]) => `${k}=${v}`).join(', ')} (${seconds} s)${bad ? '  <-- FAILED' : ''}`);
+    console.log(
+      `${name}: ${Object.entries(result)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')} (${seconds} s)${bad ? '  <-- FAILED' : ''}`,
+    );
   }
   process.exitCode = failed ? 1 : 0;
 }

@@ -93,7 +93,9 @@ const isInternal = (file) => file.split(path.sep)[0] === 'src' && file !== PUBLI
 const layerBreaks = [];
 for (const { file, line, spec, target } of imports) {
   if (isExample(file) && isInternal(target)) {
-    layerBreaks.push(`layer rule broken: ${file}:${line} imports '${spec}' (${target}), but examples import only the public API (src/index.ts)`);
+    layerBreaks.push(
+      `layer rule broken: ${file}:${line} imports '${spec}' (${target}), but examples import only the public API (src/index.ts)`,
+    );
     continue;
   }
   const from = layerOf(file);

@@ -95,11 +95,13 @@ async function serveWebpig(store: Store): Promise<void> {
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   // Exit on SIGTERM (instead of dying from it) so that --cpu-prof writes its profile.
-  process.once('SIGTERM', () =>
-    void app.close().then(() => {
-      process.stderr.write(`  ${store.dialect} server: ${stats.describe()}\n`);
-      process.exit(0);
-    }),
+  process.once(
+    'SIGTERM',
+    () =>
+      void app.close().then(() => {
+        process.stderr.write(`  ${store.dialect} server: ${stats.describe()}\n`);
+        process.exit(0);
+      }),
   );
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');

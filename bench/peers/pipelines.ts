@@ -85,7 +85,11 @@ async function withOwnDatabase<T>(url: string, run: (dbUrl: string) => Promise<T
 }
 
 /** Events/s and commits an event of webpig's worker in a database of its own (the inserts' commits excluded). */
-export async function webpigPipelineCounted(url: string, events: number, concurrency: number): Promise<{ rate: number; commitsPerEvent: number }> {
+export async function webpigPipelineCounted(
+  url: string,
+  events: number,
+  concurrency: number,
+): Promise<{ rate: number; commitsPerEvent: number }> {
   let setup = 0;
   const { result, commits } = await withOwnDatabase(url, (dbUrl) =>
     webpigPipeline(dbUrl, events, concurrency, async () => {

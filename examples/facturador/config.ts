@@ -62,7 +62,9 @@ export function sandboxFacturadorConfig(baseUrl: string, source = 'epayco'): Fac
 export function phoneCountryOf(config: FacturadorConfig): string {
   const country = config.phoneCountry ?? DEFAULT_PHONE_COUNTRY;
   if (!COUNTRY_PLANS[country]) {
-    throw new ConfigError(`facturador: phoneCountry "${country}" is not one of ${Object.keys(COUNTRY_PLANS).join(', ')} (the country whose phone numbers come without a country code)`);
+    throw new ConfigError(
+      `facturador: phoneCountry "${country}" is not one of ${Object.keys(COUNTRY_PLANS).join(', ')} (the country whose phone numbers come without a country code)`,
+    );
   }
   return country;
 }

@@ -40,7 +40,9 @@ export function extractInvoice(payload: JsonValue): Extraction {
   }
   const amount = Number(fields.x_amount);
   if (!fields.x_amount || !Number.isFinite(amount)) {
-    throw new PermanentError(`the confirmation's x_amount is not a number: "${(fields.x_amount ?? '').slice(0, 40)}"`, { code: 'BAD_AMOUNT' });
+    throw new PermanentError(`the confirmation's x_amount is not a number: "${(fields.x_amount ?? '').slice(0, 40)}"`, {
+      code: 'BAD_AMOUNT',
+    });
   }
   return {
     invoiceId,

@@ -47,7 +47,8 @@ export function notThePayer(ctx: StageContext): string | undefined {
   // No claim stage output means the pipeline runs without a store (the entity gate decides).
   if (!parsed.success || parsed.data.role === 'payer') return undefined;
   const { paidBy, invoiceId, reversedBy, role } = parsed.data;
-  if (role === 'reversed' || !paidBy) return `this payment was reversed by ePayco (event ${reversedBy ?? '?'}) before it was processed: nothing to invoice`;
+  if (role === 'reversed' || !paidBy)
+    return `this payment was reversed by ePayco (event ${reversedBy ?? '?'}) before it was processed: nothing to invoice`;
   return role === 'repeat'
     ? `payment ${paidBy.refPayco} of invoice ${invoiceId} was already processed by event ${paidBy.eventId}`
     : `invoice ${invoiceId} was already paid by ref_payco ${paidBy.refPayco} (event ${paidBy.eventId}): not invoiced again, see the "paid twice" alert`;
@@ -85,7 +86,12 @@ async function decide(store: FacturadorStore, ctx: StageContext): Promise<Invoic
   if (reversal !== null) return { role: 'reversed', invoiceId: mine.invoiceId, paidBy: null, reversedBy: reversal };
   if (current === null) {
     const written = await store.setEntityState({
-      entityKey: key, state: 'paid', eventId: ctx.event.id, occurredAt: ctx.event.occurredAt, expectedState: null, now: new Date(),
+      entityKey: key,
+      state: 'paid',
+      eventId: ctx.event.id,
+      occurredAt: ctx.event.occurredAt,
+      expectedState: null,
+      now: new Date(),
     });
     if (written) return result('payer', mine, ctx.event.id, mine);
     // Lost the race: another payment of this invoice claimed it a moment ago.

@@ -12,7 +12,14 @@ import { sendWhatsApp } from './connectors/callbell.js';
 import { upsertContact } from './connectors/clientify.js';
 import { lookUpInvoice } from './connectors/fr360.js';
 import { createMembership } from './connectors/frapp.js';
-import { applyPayment, createCartera, findCartera, setFacturacionInvoiceNumber, upsertFacturacion, type Cartera } from './connectors/strapi.js';
+import {
+  applyPayment,
+  createCartera,
+  findCartera,
+  setFacturacionInvoiceNumber,
+  upsertFacturacion,
+  type Cartera,
+} from './connectors/strapi.js';
 import {
   accountInvoice,
   createInvoice,
@@ -136,7 +143,13 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
           const { customer, product } = fr360Of(ctx);
           const { amount, currency } = extractionOf(ctx);
           const text = `Hola ${customer.name}, recibimos tu pago de ${formatMoney(amount, currency)} por ${product.name}. ¡Gracias!`;
-          return sendWhatsApp(config.callbell, { to: customer.phone, text }, invoiceEffectKey(ctx, 'callbell_notification'), ctx, phoneCountry);
+          return sendWhatsApp(
+            config.callbell,
+            { to: customer.phone, text },
+            invoiceEffectKey(ctx, 'callbell_notification'),
+            ctx,
+            phoneCountry,
+          );
         },
       },
       {
@@ -149,7 +162,14 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
           const { customer, product, invoiceId } = fr360Of(ctx);
           const membership = await createMembership(
             config.frapp,
-            { email: customer.email, documentId: customer.documentId, name: customer.name, plan: product.plan, months: product.months, reference: invoiceId },
+            {
+              email: customer.email,
+              documentId: customer.documentId,
+              name: customer.name,
+              plan: product.plan,
+              months: product.months,
+              reference: invoiceId,
+            },
             invoiceEffectKey(ctx, 'membership_creation'),
             ctx,
           );
@@ -238,7 +258,14 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
             (await findCartera(config.strapi, agreementId, ctx)) ??
             (await createCartera(
               config.strapi,
-              { acuerdo: agreementId, documentId: customer.documentId, customerName: customer.name, total: product.price * product.installments, phone: customer.phone, phoneCountry },
+              {
+                acuerdo: agreementId,
+                documentId: customer.documentId,
+                customerName: customer.name,
+                total: product.price * product.installments,
+                phone: customer.phone,
+                phoneCountry,
+              },
               ctx,
             ));
           if (carteraPaymentOf(cartera, ctx) !== undefined) {
@@ -262,7 +289,17 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
           const { invoiceId, amount, currency } = extractionOf(ctx);
           return upsertFacturacion(
             config.strapi,
-            { reference: invoiceId, documentId: customer.documentId, customerName: customer.name, product: product.name, amount, currency, invoiceNumber: invoiceNumberOf(ctx), phone: customer.phone, phoneCountry },
+            {
+              reference: invoiceId,
+              documentId: customer.documentId,
+              customerName: customer.name,
+              product: product.name,
+              amount,
+              currency,
+              invoiceNumber: invoiceNumberOf(ctx),
+              phone: customer.phone,
+              phoneCountry,
+            },
             ctx,
           );
         },
@@ -296,5 +333,12 @@ const paymentStateMachine = {
 };
 
 function carteraData(cartera: Cartera, applied: boolean): JsonObject {
-  return { carteraId: cartera.id, documentId: cartera.documentId, acuerdo: cartera.acuerdo, applied, totalPaid: cartera.totalPaid, balance: cartera.balance };
+  return {
+    carteraId: cartera.id,
+    documentId: cartera.documentId,
+    acuerdo: cartera.acuerdo,
+    applied,
+    totalPaid: cartera.totalPaid,
+    balance: cartera.balance,
+  };
 }

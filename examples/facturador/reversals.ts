@@ -12,7 +12,13 @@ import { phoneCountryOf, type FacturadorConfig } from './config.js';
 import { sendWhatsApp } from './connectors/callbell.js';
 import { lookUpInvoice } from './connectors/fr360.js';
 import { findCartera, markFacturacionReversed, removePayment, type Cartera } from './connectors/strapi.js';
-import { createCreditNote, findCreditNote, findInvoiceByReference, type WorldOfficeCreditNote, type WorldOfficeInvoice } from './connectors/worldoffice.js';
+import {
+  createCreditNote,
+  findCreditNote,
+  findInvoiceByReference,
+  type WorldOfficeCreditNote,
+  type WorldOfficeInvoice,
+} from './connectors/worldoffice.js';
 import { carteraPaymentOf, extractInvoice, extractionOf, formatMoney, fr360Of, invoiceEffectKey } from './data.js';
 import { invoiceClaimKey } from './payments.js';
 import type { FacturadorStore } from './store.js';
@@ -52,7 +58,9 @@ export function facturadorReversalPipeline(config: FacturadorConfig): PipelineDe
   const source = config.source ?? 'epayco';
   const store = config.store;
   if (!store) {
-    throw new ConfigError('facturadorReversalPipeline needs `store`: the invoice claim says which payment paid (and was invoiced for) an invoice');
+    throw new ConfigError(
+      'facturadorReversalPipeline needs `store`: the invoice claim says which payment paid (and was invoiced for) an invoice',
+    );
   }
   const pipeline = definePipeline({
     name: 'facturador-reversals',
@@ -81,7 +89,10 @@ export function facturadorReversalPipeline(config: FacturadorConfig): PipelineDe
         when: (ctx) => notThePayersReversal(ctx) ?? true,
         run: async (ctx) => {
           const found = await lookUpInvoice(config.fr360, extractionOf(ctx).invoiceId, ctx);
-          ctx.annotate({ customer: { ...found.customer }, product: { name: found.product.name, id: found.product.id, price: found.product.price } });
+          ctx.annotate({
+            customer: { ...found.customer },
+            product: { name: found.product.name, id: found.product.id, price: found.product.price },
+          });
           return { ...found, customer: { ...found.customer }, product: { ...found.product } };
         },
       },
@@ -99,12 +110,19 @@ export function facturadorReversalPipeline(config: FacturadorConfig): PipelineDe
         name: 'callbell_reversal_notification',
         label: { es: 'WhatsApp de la reversión', en: 'WhatsApp about the reversal' },
         dependsOn: ['fr360_query'],
-        when: () => config.whatsappOnReversal !== false || 'WhatsApp on reversals is turned off in the configuration (whatsappOnReversal: false)',
+        when: () =>
+          config.whatsappOnReversal !== false || 'WhatsApp on reversals is turned off in the configuration (whatsappOnReversal: false)',
         run: async (ctx) => {
           const { customer, product } = fr360Of(ctx);
           const { amount, currency } = extractionOf(ctx);
           const text = `Hola ${customer.name}, ePayco reversó tu pago de ${formatMoney(amount, currency)} por ${product.name}. Si tienes dudas, responde a este mensaje.`;
-          return sendWhatsApp(config.callbell, { to: customer.phone, text }, invoiceEffectKey(ctx, 'callbell_reversal_notification'), ctx, phoneCountryOf(config));
+          return sendWhatsApp(
+            config.callbell,
+            { to: customer.phone, text },
+            invoiceEffectKey(ctx, 'callbell_reversal_notification'),
+            ctx,
+            phoneCountryOf(config),
+          );
         },
       },
     ],
@@ -170,7 +188,8 @@ function creditNoteStage(config: FacturadorConfig): StageDefinition {
     run: async (ctx) => {
       const invoice = await invoiceOf(ctx);
       // Gone since when() looked (annulled by hand?): the retry's when() skips it, saying why.
-      if (!invoice) throw new RetriableError(`WorldOffice no longer finds invoice ${extractionOf(ctx).invoiceId}`, { code: 'INVOICE_NOT_FOUND' });
+      if (!invoice)
+        throw new RetriableError(`WorldOffice no longer finds invoice ${extractionOf(ctx).invoiceId}`, { code: 'INVOICE_NOT_FOUND' });
       const existing = await findCreditNote(config.worldoffice, invoice.id, ctx);
       if (existing) return creditNoteData(existing, invoice, 'found');
       const { refPayco, currency } = extractionOf(ctx);

@@ -40,7 +40,13 @@ export async function upsertContact(
   contact: { email: string; firstName?: string },
   signal: AbortSignal,
 ): Promise<GhlContact> {
-  const reply = await call<{ contact: GhlContact }>(config, 'POST', '/contacts/upsert', { locationId: config.locationId, ...contact }, signal);
+  const reply = await call<{ contact: GhlContact }>(
+    config,
+    'POST',
+    '/contacts/upsert',
+    { locationId: config.locationId, ...contact },
+    signal,
+  );
   return { ...reply.contact, tags: reply.contact.tags ?? [] };
 }
 

@@ -7,14 +7,7 @@ import Database from 'better-sqlite3';
  */
 
 export type ShopPaymentStatus =
-  | 'pending'
-  | 'in_process'
-  | 'authorized'
-  | 'approved'
-  | 'rejected'
-  | 'cancelled'
-  | 'refunded'
-  | 'charged_back';
+  'pending' | 'in_process' | 'authorized' | 'approved' | 'rejected' | 'cancelled' | 'refunded' | 'charged_back';
 
 /** How far along a payment is: a status only replaces one of a lower rank. */
 const RANK: Record<ShopPaymentStatus, number> = {
@@ -90,8 +83,10 @@ export class PaymentStore {
   /** The shop's checkout: the order awaits its payment. */
   createOrder(orderReference: string, amount: number, currency: string, now: Date): void {
     this.db
-      .prepare(`INSERT INTO payments (order_reference, status, amount, currency, updated_at) VALUES (?, 'pending', ?, ?, ?)
-                ON CONFLICT (order_reference) DO NOTHING`)
+      .prepare(
+        `INSERT INTO payments (order_reference, status, amount, currency, updated_at) VALUES (?, 'pending', ?, ?, ?)
+                ON CONFLICT (order_reference) DO NOTHING`,
+      )
       .run(orderReference, amount, currency, now.toISOString());
   }
 
@@ -116,8 +111,10 @@ export class PaymentStore {
       let outcome: PaymentOutcome;
       if (!current) {
         this.db
-          .prepare(`INSERT INTO payments (order_reference, mercadopago_payment_id, status, amount, currency, payer_email, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)`)
+          .prepare(
+            `INSERT INTO payments (order_reference, mercadopago_payment_id, status, amount, currency, payer_email, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          )
           .run(input.orderReference, input.mercadopagoPaymentId, input.status, input.amount, input.currency, input.payerEmail, at);
         outcome = 'created';
       } else if (current.status === input.status) {
@@ -126,9 +123,11 @@ export class PaymentStore {
         outcome = 'stale';
       } else {
         this.db
-          .prepare(`UPDATE payments SET status = ?, mercadopago_payment_id = COALESCE(mercadopago_payment_id, ?),
+          .prepare(
+            `UPDATE payments SET status = ?, mercadopago_payment_id = COALESCE(mercadopago_payment_id, ?),
                       amount = COALESCE(?, amount), currency = COALESCE(?, currency), payer_email = COALESCE(?, payer_email), updated_at = ?
-                    WHERE order_reference = ?`)
+                    WHERE order_reference = ?`,
+          )
           .run(input.status, input.mercadopagoPaymentId, input.amount, input.currency, input.payerEmail, at, input.orderReference);
         outcome = 'updated';
       }

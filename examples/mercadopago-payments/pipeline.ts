@@ -1,4 +1,12 @@
-import { definePipeline, HttpCallError, PermanentError, type ColumnConfig, type JsonObject, type PipelineDefinition, type StageContext } from '../../src/index.js';
+import {
+  definePipeline,
+  HttpCallError,
+  PermanentError,
+  type ColumnConfig,
+  type JsonObject,
+  type PipelineDefinition,
+  type StageContext,
+} from '../../src/index.js';
 import { addTags, upsertContact, type GoHighLevelConfig } from './gohighlevel-client.js';
 import { isShopPaymentStatus, type PaymentStore, type ShopPaymentStatus } from './payment-store.js';
 
@@ -63,7 +71,8 @@ async function fetchPayment(config: MercadopagoPaymentsConfig, ctx: StageContext
   if (!response.ok) throw new HttpCallError(response.status, `MercadoPago: GET /v1/payments/${id} answered ${response.status}`);
   const payment = (await response.json()) as Record<string, unknown>;
   const status = String(payment.status ?? '');
-  if (!isShopPaymentStatus(status)) throw new PermanentError(`payment ${id} has an unknown status "${status}"`, { code: 'PAYMENT_STATUS_UNKNOWN' });
+  if (!isShopPaymentStatus(status))
+    throw new PermanentError(`payment ${id} has an unknown status "${status}"`, { code: 'PAYMENT_STATUS_UNKNOWN' });
   const payer = (payment.payer ?? {}) as { email?: unknown };
   return {
     id,
@@ -87,7 +96,9 @@ export function mercadopagoPaymentsPipeline(config: MercadopagoPaymentsConfig): 
     label: { es: 'Pagos de MercadoPago', en: 'MercadoPago payments' },
     match: (event) => event.source === source,
     notApplicable: (event) =>
-      isPaymentNotification(event.payload) ? undefined : `not a payment notification (${event.type}): this pipeline handles one-off payments`,
+      isPaymentNotification(event.payload)
+        ? undefined
+        : `not a payment notification (${event.type}): this pipeline handles one-off payments`,
     stages: [
       {
         name: 'fetch_payment',

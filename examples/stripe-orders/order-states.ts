@@ -6,16 +6,7 @@ import { readStripeOrderEvent, StripePayloadError, type StripeOrderEvent } from 
  * payment intent) and ignores, and records, any event whose move is not listed here — that is
  * what stops a late `payment_intent.processing` from dragging a paid order back.
  */
-export const ORDER_STATES = [
-  'pending',
-  'processing',
-  'requires_action',
-  'paid',
-  'failed',
-  'canceled',
-  'expired',
-  'refunded',
-] as const;
+export const ORDER_STATES = ['pending', 'processing', 'requires_action', 'paid', 'failed', 'canceled', 'expired', 'refunded'] as const;
 export type OrderState = (typeof ORDER_STATES)[number];
 
 /**
@@ -80,9 +71,7 @@ const STATE_BY_EVENT_TYPE: Record<string, OrderState> = {
 export function orderTargetState(event: StripeOrderEvent): OrderState | undefined {
   if (event.type === 'checkout.session.completed') {
     const session = event.object.kind === 'checkout_session' ? event.object.value : null;
-    return session?.payment_status === 'paid' || session?.payment_status === 'no_payment_required'
-      ? 'paid'
-      : undefined;
+    return session?.payment_status === 'paid' || session?.payment_status === 'no_payment_required' ? 'paid' : undefined;
   }
   if (event.type === 'charge.refunded') {
     return event.object.kind === 'charge' && event.object.value.refunded === true ? 'refunded' : undefined;

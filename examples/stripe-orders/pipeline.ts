@@ -143,7 +143,9 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
           const shownLines = lines ?? order.lines;
           ctx.annotate({
             ...(shownEmail ? { customer: { email: shownEmail } } : {}),
-            ...(shownLines && shownLines.length > 0 ? { product: { name: shownLines.map((l) => `${l.quantity}× ${l.sku}`).join(', ') } } : {}),
+            ...(shownLines && shownLines.length > 0
+              ? { product: { name: shownLines.map((l) => `${l.quantity}× ${l.sku}`).join(', ') } }
+              : {}),
             ...(amount ? { amount: amount.amountMinor / 100, currency: amount.currency } : {}),
             references: { order: orderId, stripeEvent: event.id },
           });
@@ -155,7 +157,8 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
         label: { es: 'Inventario', en: 'Stock' },
         column: 'stock',
         dependsOn: ['order'],
-        when: (ctx) => STOCK_STATES.has(targetOf(ctx)) || `stock does not change when the order becomes ${targetOf(ctx) ?? '(no state change)'}`,
+        when: (ctx) =>
+          STOCK_STATES.has(targetOf(ctx)) || `stock does not change when the order becomes ${targetOf(ctx) ?? '(no state change)'}`,
         async run(ctx): Promise<JsonValue> {
           const { orderId, lines, targetState } = orderOutput(ctx);
           if (targetState === 'paid') {
@@ -266,7 +269,10 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
               template: 'oxxo_voucher',
               data: { voucherUrl: voucher.hostedVoucherUrl, number: voucher.number, expiresAfter: voucher.expiresAfter },
             },
-            keyFor(orderId, `email:oxxo_voucher:${voucher.number ?? createHash('sha256').update(voucher.hostedVoucherUrl).digest('hex').slice(0, 16)}`),
+            keyFor(
+              orderId,
+              `email:oxxo_voucher:${voucher.number ?? createHash('sha256').update(voucher.hostedVoucherUrl).digest('hex').slice(0, 16)}`,
+            ),
             ctx.signal,
           );
           return { email: reply.body.id, replayed: reply.replayed, voucherUrl: voucher.hostedVoucherUrl };

@@ -146,7 +146,17 @@ export class ShopBackend {
       const [existing] = this.store.findBy(SHOP, 'orders', 'orderId', id);
       const order: Omit<ShopOrder, 'createdAt' | 'updatedAt'> = existing
         ? toOrder(existing)
-        : { id, state: null, stateOccurredAt: null, email: null, lines: null, amountMinor: null, currency: null, checkoutSessionIds: [], eventIds: [] };
+        : {
+            id,
+            state: null,
+            stateOccurredAt: null,
+            email: null,
+            lines: null,
+            amountMinor: null,
+            currency: null,
+            checkoutSessionIds: [],
+            eventIds: [],
+          };
       let stateApplied = false;
       if (update.state) {
         const occurredAt = update.stateOccurredAt ?? null;
@@ -215,7 +225,9 @@ export class ShopBackend {
 
   /** Every fulfilment, oldest first. */
   get fulfilments(): Fulfilment[] {
-    return this.store.list(SHOP, 'fulfilments').map((r) => ({ ...(fieldsOf(r) as unknown as Omit<Fulfilment, 'id' | 'createdAt'>), id: r.id, createdAt: r.createdAt }));
+    return this.store
+      .list(SHOP, 'fulfilments')
+      .map((r) => ({ ...(fieldsOf(r) as unknown as Omit<Fulfilment, 'id' | 'createdAt'>), id: r.id, createdAt: r.createdAt }));
   }
 
   fulfil(orderId: string, lines: ShopOrderLine[], email: string | null): Fulfilment {
@@ -225,7 +237,9 @@ export class ShopBackend {
 
   /** Every e-mail sent, oldest first. */
   get emails(): Email[] {
-    return this.store.list(SHOP, 'emails').map((r) => ({ ...(fieldsOf(r) as unknown as Omit<Email, 'id' | 'createdAt'>), id: r.id, createdAt: r.createdAt }));
+    return this.store
+      .list(SHOP, 'emails')
+      .map((r) => ({ ...(fieldsOf(r) as unknown as Omit<Email, 'id' | 'createdAt'>), id: r.id, createdAt: r.createdAt }));
   }
 
   sendEmail(input: Omit<Email, 'id' | 'createdAt'>): Email {
@@ -241,7 +255,11 @@ export class ShopBackend {
     return this.store
       .listFaults()
       .filter((f) => f.service === SHOP)
-      .map((f) => ({ operation: f.operation as ShopOperation, mode: f.mode === 'effect-then-fail' ? 'effect_then_fail' : 'fail', remaining: f.remaining }));
+      .map((f) => ({
+        operation: f.operation as ShopOperation,
+        mode: f.mode === 'effect-then-fail' ? 'effect_then_fail' : 'fail',
+        remaining: f.remaining,
+      }));
   }
 
   /** Consumes one injected fault for this operation, if any is armed. */
@@ -254,5 +272,10 @@ export class ShopBackend {
 
 function toOrder(record: SandboxRecord): ShopOrder {
   const { orderId, ...fields } = fieldsOf(record);
-  return { ...(fields as unknown as Omit<ShopOrder, 'id' | 'createdAt' | 'updatedAt'>), id: String(orderId), createdAt: record.createdAt, updatedAt: record.updatedAt };
+  return {
+    ...(fields as unknown as Omit<ShopOrder, 'id' | 'createdAt' | 'updatedAt'>),
+    id: String(orderId),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
 }

@@ -1,13 +1,5 @@
 import { errorMessage, PermanentError, RetriableError } from '../../src/index.js';
-import type {
-  Email,
-  Fulfilment,
-  OrderUpdate,
-  ShopOrder,
-  ShopOrderLine,
-  StockAdjustment,
-  StockReason,
-} from './shop-backend.js';
+import type { Email, Fulfilment, OrderUpdate, ShopOrder, ShopOrderLine, StockAdjustment, StockReason } from './shop-backend.js';
 
 /**
  * How the orders pipeline's stages talk to the shop. Errors follow webpig's rules: network
@@ -37,7 +29,13 @@ export class ShopClient {
 
   async listAdjustments(orderId: string, reason: StockReason, signal: AbortSignal): Promise<StockAdjustment[]> {
     const query = `orderId=${encodeURIComponent(orderId)}&reason=${reason}`;
-    const reply = await this.request<{ items: StockAdjustment[] }>('GET', `/sandbox/shop/stock/adjustments?${query}`, undefined, null, signal);
+    const reply = await this.request<{ items: StockAdjustment[] }>(
+      'GET',
+      `/sandbox/shop/stock/adjustments?${query}`,
+      undefined,
+      null,
+      signal,
+    );
     return reply.body.items;
   }
 
@@ -49,11 +47,7 @@ export class ShopClient {
     return this.request('POST', '/sandbox/shop/fulfilments', input, idempotencyKey, signal);
   }
 
-  sendEmail(
-    input: Omit<Email, 'id' | 'createdAt'>,
-    idempotencyKey: string,
-    signal: AbortSignal,
-  ): Promise<ShopReply<Email>> {
+  sendEmail(input: Omit<Email, 'id' | 'createdAt'>, idempotencyKey: string, signal: AbortSignal): Promise<ShopReply<Email>> {
     return this.request('POST', '/sandbox/shop/emails', input, idempotencyKey, signal);
   }
 

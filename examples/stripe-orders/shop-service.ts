@@ -111,10 +111,7 @@ function idempotent(
   return reply.status(result.statusCode).send(result.body);
 }
 
-export const shopServicePlugin: FastifyPluginAsync<ShopServiceOptions> = async (
-  app: FastifyInstance,
-  { backend },
-) => {
+export const shopServicePlugin: FastifyPluginAsync<ShopServiceOptions> = async (app: FastifyInstance, { backend }) => {
   // Encapsulated: answers this plugin's errors in webpig's `{error:{code,message}}` shape
   // without touching the host server's own handler.
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _request, reply) => {

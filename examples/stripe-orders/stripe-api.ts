@@ -65,10 +65,17 @@ async function readPaymentIntent(stripe: Stripe, id: string): Promise<PaymentInt
   } catch (err) {
     // The engine decides retries from the HTTP status (404 permanent, 5xx/429 retriable).
     if (err instanceof Stripe.errors.StripeError && typeof err.statusCode === 'number') {
-      throw new HttpCallError(err.statusCode, `Stripe: GET /v1/payment_intents/${id} answered ${err.statusCode}: ${err.message}`, { cause: err });
+      throw new HttpCallError(err.statusCode, `Stripe: GET /v1/payment_intents/${id} answered ${err.statusCode}: ${err.message}`, {
+        cause: err,
+      });
     }
     throw err;
   }
   const charge = typeof intent.latest_charge === 'object' && intent.latest_charge !== null ? intent.latest_charge : null;
-  return { id: intent.id, status: intent.status, amountReceived: intent.amount_received ?? 0, refunded: charge?.refunded === true || (charge?.amount_refunded ?? 0) > 0 };
+  return {
+    id: intent.id,
+    status: intent.status,
+    amountReceived: intent.amount_received ?? 0,
+    refunded: charge?.refunded === true || (charge?.amount_refunded ?? 0) > 0,
+  };
 }

@@ -13,9 +13,7 @@ export interface OrderLine {
   quantity: number;
 }
 
-const orderLinesSchema = z.array(
-  z.object({ sku: z.string().min(1).max(100), quantity: z.number().int().positive().max(10_000) }),
-);
+const orderLinesSchema = z.array(z.object({ sku: z.string().min(1).max(100), quantity: z.number().int().positive().max(10_000) }));
 
 const metadataSchema = z.record(z.string(), z.string()).optional().nullable();
 
@@ -45,7 +43,10 @@ const paymentIntentSchema = z.looseObject({
 const checkoutSessionSchema = z.looseObject({
   object: z.literal('checkout.session'),
   id: z.string().startsWith('cs_'),
-  payment_intent: z.union([z.string(), z.looseObject({ id: z.string() })]).nullable().optional(),
+  payment_intent: z
+    .union([z.string(), z.looseObject({ id: z.string() })])
+    .nullable()
+    .optional(),
   payment_status: z.string().optional(),
   amount_total: z.number().int().nullable().optional(),
   currency: z.string().nullable().optional(),
@@ -57,7 +58,10 @@ const checkoutSessionSchema = z.looseObject({
 const chargeSchema = z.looseObject({
   object: z.literal('charge'),
   id: z.string().startsWith('ch_'),
-  payment_intent: z.union([z.string(), z.looseObject({ id: z.string() })]).nullable().optional(),
+  payment_intent: z
+    .union([z.string(), z.looseObject({ id: z.string() })])
+    .nullable()
+    .optional(),
   amount: z.number().int().optional(),
   amount_refunded: z.number().int().optional(),
   refunded: z.boolean().optional(),

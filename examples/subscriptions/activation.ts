@@ -1,11 +1,5 @@
 import type { MercadoPagoClient, Preapproval } from './mercadopago-client.js';
-import type {
-  ActivationChannel,
-  ActivationOutcome,
-  ProviderStatus,
-  SubscriptionRecord,
-  SubscriptionStore,
-} from './subscription-store.js';
+import type { ActivationChannel, ActivationOutcome, ProviderStatus, SubscriptionRecord, SubscriptionStore } from './subscription-store.js';
 
 /**
  * The one way a subscription is activated, shared by the return redirect and the webhook
@@ -125,7 +119,8 @@ export function applyPreapproval(
     status: preapproval.status satisfies ProviderStatus,
     details: {
       productName: preapproval.reason ?? null,
-      basePrice: typeof preapproval.auto_recurring?.transaction_amount === 'number' ? String(preapproval.auto_recurring.transaction_amount) : null,
+      basePrice:
+        typeof preapproval.auto_recurring?.transaction_amount === 'number' ? String(preapproval.auto_recurring.transaction_amount) : null,
       nextBillingDate: preapproval.next_payment_date ?? null,
       payerEmail: preapproval.payer_email ?? null,
     },

@@ -10,7 +10,8 @@ import type { FastifyInstance } from 'fastify';
  *
  *   GET /shop/subscriptions/page      GET /shop/subscriptions/page.js
  */
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const PAGE = `<!doctype html>
 <html lang="es">
@@ -102,7 +103,5 @@ export function registerCheckoutPage(app: FastifyInstance): void {
   app.get('/shop/subscriptions/page', async (_request, reply) =>
     reply.header('content-security-policy', CSP).type('text/html; charset=utf-8').send(PAGE),
   );
-  app.get('/shop/subscriptions/page.js', async (_request, reply) =>
-    reply.type('text/javascript; charset=utf-8').send(SCRIPT),
-  );
+  app.get('/shop/subscriptions/page.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(SCRIPT));
 }

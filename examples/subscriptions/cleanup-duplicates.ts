@@ -78,7 +78,14 @@ export async function cleanUpDuplicates(
   if (!options.backupFile) throw new Error('a backup file is required before merging rows');
   await store.backup(options.backupFile);
   const now = options.now ?? new Date();
-  const groups = found.groups.map((g) => ({ ...g, keep: store.mergeInto(g.keep.id, g.remove.map((r) => r.id), now) }));
+  const groups = found.groups.map((g) => ({
+    ...g,
+    keep: store.mergeInto(
+      g.keep.id,
+      g.remove.map((r) => r.id),
+      now,
+    ),
+  }));
   return { groups, conflicts: found.conflicts, applied: true };
 }
 
@@ -93,12 +100,18 @@ async function main(argv: string[]): Promise<number> {
     const backupFile = `${file}.before-cleanup-${Date.now()}.db`;
     const report = await cleanUpDuplicates(store, { apply: flag === '--apply', backupFile });
     for (const g of report.groups) {
-      process.stdout.write(`${g.userId} ${g.planId}: keep #${g.keep.id} (${g.keep.status}), ${report.applied ? 'removed' : 'would remove'} ${g.remove.map((r) => `#${r.id}`).join(', ')}\n`);
+      process.stdout.write(
+        `${g.userId} ${g.planId}: keep #${g.keep.id} (${g.keep.status}), ${report.applied ? 'removed' : 'would remove'} ${g.remove.map((r) => `#${r.id}`).join(', ')}\n`,
+      );
     }
     for (const c of report.conflicts) {
-      process.stdout.write(`${c.userId} ${c.planId}: NOT merged, live rows on different preapprovals: ${c.rows.map((r) => `#${r.id} ${r.mercadopagoPreapprovalId ?? '-'}`).join(', ')}\n`);
+      process.stdout.write(
+        `${c.userId} ${c.planId}: NOT merged, live rows on different preapprovals: ${c.rows.map((r) => `#${r.id} ${r.mercadopagoPreapprovalId ?? '-'}`).join(', ')}\n`,
+      );
     }
-    process.stdout.write(`${report.groups.length} duplicate groups${report.applied ? ` merged (backup: ${backupFile})` : ' found (dry run; --apply to merge)'}, ${report.conflicts.length} left for a person\n`);
+    process.stdout.write(
+      `${report.groups.length} duplicate groups${report.applied ? ` merged (backup: ${backupFile})` : ' found (dry run; --apply to merge)'}, ${report.conflicts.length} left for a person\n`,
+    );
     return 0;
   } finally {
     store.close();

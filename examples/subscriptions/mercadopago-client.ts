@@ -29,7 +29,10 @@ const preapprovalSchema = z.looseObject({
   next_payment_date: z.string().nullable().optional(),
   /** What the subscription is for (the plan's name at MercadoPago). */
   reason: z.string().nullable().optional(),
-  auto_recurring: z.looseObject({ transaction_amount: z.number().nullable().optional(), currency_id: z.string().optional() }).nullable().optional(),
+  auto_recurring: z
+    .looseObject({ transaction_amount: z.number().nullable().optional(), currency_id: z.string().optional() })
+    .nullable()
+    .optional(),
 });
 
 const authorizedPaymentSchema = z.looseObject({
@@ -37,7 +40,10 @@ const authorizedPaymentSchema = z.looseObject({
   preapproval_id: z.string().min(1),
   status: z.string().optional(),
   external_reference: z.string().nullable().optional(),
-  payment: z.looseObject({ id: z.union([z.string(), z.number()]).transform(String), status: z.string().optional() }).nullable().optional(),
+  payment: z
+    .looseObject({ id: z.union([z.string(), z.number()]).transform(String), status: z.string().optional() })
+    .nullable()
+    .optional(),
 });
 
 const paymentSchema = z.looseObject({

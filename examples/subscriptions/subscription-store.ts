@@ -48,14 +48,7 @@ export interface SubscriptionDetails {
 }
 
 /** What a redirect or a notification did to the subscription. */
-export type ActivationOutcome =
-  | 'activated'
-  | 'already_active'
-  | 'resumed'
-  | 'paused'
-  | 'cancelled'
-  | 'already_cancelled'
-  | 'still_pending';
+export type ActivationOutcome = 'activated' | 'already_active' | 'resumed' | 'paused' | 'cancelled' | 'already_cancelled' | 'still_pending';
 
 /** MercadoPago's preapproval statuses (MercadoPago's subscriptions FAQ), plus an approved one-off payment. */
 export type ProviderStatus = 'pending' | 'authorized' | 'paused' | 'cancelled' | 'payment_approved';
@@ -184,7 +177,15 @@ export class SubscriptionStore {
            next_billing_date = ${nextBilling}, updated_at = ?
          WHERE id = ?`,
       )
-      .run(details.productName ?? null, details.basePrice ?? null, cart, details.payerEmail ?? null, details.nextBillingDate ?? null, at, id);
+      .run(
+        details.productName ?? null,
+        details.basePrice ?? null,
+        cart,
+        details.payerEmail ?? null,
+        details.nextBillingDate ?? null,
+        at,
+        id,
+      );
   }
 
   close(): void {
@@ -232,7 +233,9 @@ export class SubscriptionStore {
         this.fillDetails(keepId, toRecord(row), at, false);
         // After the delete: the preapproval id is UNIQUE.
         this.db
-          .prepare('UPDATE subscriptions SET mercadopago_preapproval_id = COALESCE(mercadopago_preapproval_id, ?), last_payment_id = COALESCE(last_payment_id, ?) WHERE id = ?')
+          .prepare(
+            'UPDATE subscriptions SET mercadopago_preapproval_id = COALESCE(mercadopago_preapproval_id, ?), last_payment_id = COALESCE(last_payment_id, ?) WHERE id = ?',
+          )
           .run(row.mercadopago_preapproval_id, row.last_payment_id, keepId);
       }
       return toRecord(this.db.prepare('SELECT * FROM subscriptions WHERE id = ?').get(keepId) as Row);
@@ -281,7 +284,9 @@ export class SubscriptionStore {
           );
         }
         this.db
-          .prepare('UPDATE subscriptions SET mercadopago_preapproval_id = ?, updated_at = ? WHERE id = ? AND mercadopago_preapproval_id IS NULL')
+          .prepare(
+            'UPDATE subscriptions SET mercadopago_preapproval_id = ?, updated_at = ? WHERE id = ? AND mercadopago_preapproval_id IS NULL',
+          )
           .run(u.preapprovalId, at, record.id);
       }
       if (u.paymentId) {

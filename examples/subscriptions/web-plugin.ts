@@ -30,7 +30,12 @@ export interface SubscriptionsWebOptions {
 }
 
 const idSchema = z.string().refine(isValidId, 'must be 1–64 letters, digits, _ . or -');
-const cartItemSchema = z.object({ id: z.string().min(1).max(64), name: z.string().min(1).max(200), price: z.number().nonnegative(), quantity: z.number().int().positive() });
+const cartItemSchema = z.object({
+  id: z.string().min(1).max(64),
+  name: z.string().min(1).max(200),
+  price: z.number().nonnegative(),
+  quantity: z.number().int().positive(),
+});
 /** The shop knows what is being bought: kept on the row (the report's complete rows). */
 const checkoutSchema = z.object({
   userId: idSchema,
@@ -61,10 +66,7 @@ function toHttpError(err: unknown): unknown {
   return err;
 }
 
-export const subscriptionsWebPlugin: FastifyPluginAsync<SubscriptionsWebOptions> = async (
-  app: FastifyInstance,
-  options,
-) => {
+export const subscriptionsWebPlugin: FastifyPluginAsync<SubscriptionsWebOptions> = async (app: FastifyInstance, options) => {
   const { subscriptions, mercadopago } = options;
   const now = options.now ?? (() => new Date());
 
@@ -96,39 +98,36 @@ export const subscriptionsWebPlugin: FastifyPluginAsync<SubscriptionsWebOptions>
     return reply.status(created ? 201 : 200).send({ subscription: record, created });
   });
 
-  app.get<{ Querystring: Record<string, string | string[] | undefined> }>(
-    '/shop/subscriptions/return',
-    async (request, reply) => {
-      const query = request.query;
-      const missing = RETURN_PARAMS.filter((name) => typeof query[name] !== 'string' || query[name] === '');
-      if (missing.length > 0) {
-        throw new HttpError(
-          400,
-          'RETURN_PARAMS_MISSING',
-          `the return from MercadoPago lacks ${missing.join(', ')}; nothing was activated ` +
-            '(expected ?status=approved&preapproval_id=…&external_reference=…)',
-        );
-      }
-      const status = query.status as string;
-      const preapprovalId = query.preapproval_id as string;
-      const externalReference = query.external_reference as string;
-      if (status !== 'approved') {
-        return reply.status(200).send({ outcome: 'not_approved', status, subscription: null });
-      }
-      try {
-        const result = await activateFromPreapproval(
-          { subscriptions, mercadopago },
-          { preapprovalId, expectedReference: externalReference, via: 'redirect', now: now() },
-        );
-        request.log.info({ subscriptionId: result.record.id, outcome: result.outcome }, 'subscription return');
-        // 202: MercadoPago has not authorised it yet; the webhook will activate it.
-        const code = result.outcome === 'still_pending' ? 202 : 200;
-        return reply.status(code).send({ outcome: result.outcome, subscription: result.record });
-      } catch (err) {
-        throw toHttpError(err);
-      }
-    },
-  );
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/shop/subscriptions/return', async (request, reply) => {
+    const query = request.query;
+    const missing = RETURN_PARAMS.filter((name) => typeof query[name] !== 'string' || query[name] === '');
+    if (missing.length > 0) {
+      throw new HttpError(
+        400,
+        'RETURN_PARAMS_MISSING',
+        `the return from MercadoPago lacks ${missing.join(', ')}; nothing was activated ` +
+          '(expected ?status=approved&preapproval_id=…&external_reference=…)',
+      );
+    }
+    const status = query.status as string;
+    const preapprovalId = query.preapproval_id as string;
+    const externalReference = query.external_reference as string;
+    if (status !== 'approved') {
+      return reply.status(200).send({ outcome: 'not_approved', status, subscription: null });
+    }
+    try {
+      const result = await activateFromPreapproval(
+        { subscriptions, mercadopago },
+        { preapprovalId, expectedReference: externalReference, via: 'redirect', now: now() },
+      );
+      request.log.info({ subscriptionId: result.record.id, outcome: result.outcome }, 'subscription return');
+      // 202: MercadoPago has not authorised it yet; the webhook will activate it.
+      const code = result.outcome === 'still_pending' ? 202 : 200;
+      return reply.status(code).send({ outcome: result.outcome, subscription: result.record });
+    } catch (err) {
+      throw toHttpError(err);
+    }
+  });
 
   registerCheckoutPage(app);
 

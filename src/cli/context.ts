@@ -88,10 +88,9 @@ export function createCliDeps(getOptions: () => GlobalOptions, env: NodeJS.Proce
     async loadConfig() {
       const config = await loadConfigIfAny();
       if (!config) {
-        throw new ConfigError(
-          'no webpig.config.ts (or .js) in this directory; pass --config FILE, or try `webpig demo`',
-          { code: 'CONFIG_NOT_FOUND' },
-        );
+        throw new ConfigError('no webpig.config.ts (or .js) in this directory; pass --config FILE, or try `webpig demo`', {
+          code: 'CONFIG_NOT_FOUND',
+        });
       }
       return config;
     },

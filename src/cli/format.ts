@@ -22,8 +22,15 @@ export function cliFormats(config: ResolvedConfig | null): CliFormats {
   const defaultCurrency = config?.dashboard?.currency ?? DEFAULT_CURRENCY;
   // The time zone was checked with the config's one parse (src/config/sections.ts).
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-    hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'longOffset',
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'longOffset',
   });
   const moneyFormats = new Map<string, Intl.NumberFormat>();
   const moneyFormat = (currency: string): Intl.NumberFormat => {
@@ -50,7 +57,9 @@ export function cliFormats(config: ResolvedConfig | null): CliFormats {
     money(amount, currency) {
       if (amount === undefined) return '-';
       // Intl puts a no-break space between code and number; a terminal table wants a plain one.
-      return moneyFormat(currency ?? defaultCurrency).format(amount).replace(/\u00a0/g, ' ');
+      return moneyFormat(currency ?? defaultCurrency)
+        .format(amount)
+        .replace(/\u00a0/g, ' ');
     },
   };
 }

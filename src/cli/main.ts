@@ -23,7 +23,10 @@ const program = new Command('webpig')
   })
   .exitOverride();
 
-registerCommands(program, createCliDeps(() => program.opts<GlobalOptions>()));
+registerCommands(
+  program,
+  createCliDeps(() => program.opts<GlobalOptions>()),
+);
 
 try {
   await program.parseAsync(process.argv);

@@ -28,7 +28,11 @@ export const sourceListSchema = z.array(sourceConfigSchema).superRefine((sources
   const seen = new Set<string>();
   for (const [index, source] of sources.entries()) {
     if (seen.has(source.name)) {
-      ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate source "${source.name}": the name is used twice; give each source its own` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'name'],
+        message: `duplicate source "${source.name}": the name is used twice; give each source its own`,
+      });
     }
     seen.add(source.name);
   }

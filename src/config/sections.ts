@@ -55,10 +55,9 @@ export const pipelineSchema = z
 /** A column's label: one text, or texts by language (es, en), like a stage's label. */
 const columnLabel = z.union([
   z.string().min(1),
-  z.strictObject({ es: z.string().min(1).optional(), en: z.string().min(1).optional() }).refine(
-    (texts) => texts.es !== undefined || texts.en !== undefined,
-    'give a text, or { es: "texto", en: "text" }',
-  ),
+  z
+    .strictObject({ es: z.string().min(1).optional(), en: z.string().min(1).optional() })
+    .refine((texts) => texts.es !== undefined || texts.en !== undefined, 'give a text, or { es: "texto", en: "text" }'),
 ]);
 
 /** A dashboard column: a grouping of stages with one icon per event. */
@@ -217,9 +216,7 @@ export const reconcileSettingsSchema = z
     /** Stripe: the event types to list (at most 20, `*` wildcards). (Default: every type) */
     types: z.array(z.string().min(1)).max(20, 'Stripe lists at most 20 types at once').optional(),
     /** ePayco (no list endpoint): the references to look up, e.g. today's invoices' `x_ref_payco`. */
-    references: z
-      .custom<() => Promise<string[]> | string[]>((v) => typeof v === 'function', 'expected a function')
-      .optional(),
+    references: z.custom<() => Promise<string[]> | string[]>((v) => typeof v === 'function', 'expected a function').optional(),
   })
   .strict();
 

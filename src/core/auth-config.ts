@@ -59,7 +59,11 @@ export const authConfigSchema = z
     /** Role of a signed-in person who is in no role; null refuses them. (Default: "viewer") */
     defaultRole: z.string().min(1).nullable().default('viewer'),
     /** (Default: 12 hours) */
-    sessionTtlMs: z.number().int().positive().default(12 * 60 * 60 * 1000),
+    sessionTtlMs: z
+      .number()
+      .int()
+      .positive()
+      .default(12 * 60 * 60 * 1000),
     /**
      * The demo's development sign-in (`POST /auth/dev-login`). Honoured only when the server
      * runs in demo mode; in production the route does not exist whatever this says. (Default: false)

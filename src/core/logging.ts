@@ -20,8 +20,23 @@ const CENSOR = '[redacted]';
  * `redact` paths, which cost three times as much per line.
  */
 const SENSITIVE_KEYS = new Set([
-  'authorization', 'cookie', 'headers', 'query', 'body', 'rawBody', 'payload', 'summary', 'customer',
-  'email', 'phone', 'documentId', 'document', 'signature', 'secret', 'password', 'token',
+  'authorization',
+  'cookie',
+  'headers',
+  'query',
+  'body',
+  'rawBody',
+  'payload',
+  'summary',
+  'customer',
+  'email',
+  'phone',
+  'documentId',
+  'document',
+  'signature',
+  'secret',
+  'password',
+  'token',
 ]);
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;

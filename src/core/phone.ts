@@ -54,7 +54,9 @@ export function toE164(raw: string | null | undefined, defaultCountry: string = 
     throw new PhoneNumberError(`unknown default phone country "${defaultCountry}": use one of ${Object.keys(COUNTRY_PLANS).join(', ')}`);
   }
   const shown = JSON.stringify(String(raw ?? '').slice(0, 40));
-  const compact = String(raw ?? '').trim().replace(SEPARATORS, '');
+  const compact = String(raw ?? '')
+    .trim()
+    .replace(SEPARATORS, '');
   if (compact === '') throw new PhoneNumberError('the customer has no phone number');
   if (!/^(?:\+|00)?\d+$/.test(compact)) {
     throw new PhoneNumberError(`phone number ${shown} has characters that are not digits: ${hint(plan)}`);

@@ -122,7 +122,6 @@ export interface StageDefinition {
   run: (ctx: StageContext) => Promise<JsonValue | void>;
 }
 
-
 export interface PipelineDefinition {
   name: string;
   /** What people read on the dashboard (the pipeline selector, a row's pipeline): like a stage's label. (Default: the name) */

@@ -9,9 +9,7 @@ import { z } from 'zod';
  * secret is being rotated (a provider signs with the new one before you retire the old one).
  */
 
-const sourceName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a source name is 1–64 lower-case letters, digits, _ or -');
+const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a source name is 1–64 lower-case letters, digits, _ or -');
 
 const secretList = z.array(z.string().min(1, 'a secret may not be empty')).min(1, 'at least one secret is needed');
 
@@ -43,7 +41,9 @@ export const epaycoSourceSchema = z.object({
       z.literal(false),
       z.object({
         /** (Default: https://secure.epayco.co) */
-        baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL (WEBPIG_EPAYCO_VALIDATION sets it too)' }).default(EPAYCO_VALIDATION_URL),
+        baseUrl: z
+          .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL (WEBPIG_EPAYCO_VALIDATION sets it too)' })
+          .default(EPAYCO_VALIDATION_URL),
         /** (Default: 5000) */
         timeoutMs: z.number().int().positive().default(5000),
       }),
@@ -51,37 +51,39 @@ export const epaycoSourceSchema = z.object({
     .default({ baseUrl: EPAYCO_VALIDATION_URL, timeoutMs: 5000 }),
 });
 
-export const mercadopagoSourceSchema = z.object({
-  name: sourceName,
-  kind: z.literal('mercadopago'),
-  /** The application's "secret signature" (current first). Optional only with verifyByFetching. */
-  secrets: z.array(z.string().min(1, 'a secret may not be empty')).default([]),
-  /**
-   * How `data.id` enters the signed manifest. MercadoPago's Orders docs say "use it in lower
-   * case", the official SDK keeps it as received; 'either' accepts both. (Default: 'either')
-   */
-  dataIdCase: z.enum(['as-received', 'lower', 'either']).default('either'),
-  /**
-   * Reject signatures whose `ts` is further than this from now. MercadoPago documents no
-   * tolerance and its retries continue for a long time, so by default there is none: a replay
-   * is deduplicated anyway and the pipeline re-reads the resource from the API. (Default: off)
-   */
-  toleranceSeconds: toleranceSeconds.optional(),
-  /**
-   * Accept unsigned legacy IPN notifications (`?topic=payment&id=…`). Their authenticity
-   * comes from reading the resource from this API (the pipeline's first stage does the read).
-   * (Default: off — unsigned notifications are rejected with 401)
-   */
-  verifyByFetching: z
-    .object({
-      /** (Default: https://api.mercadopago.com) */
-      apiBaseUrl: z.url().default('https://api.mercadopago.com'),
-    })
-    .optional(),
-}).refine((source) => source.secrets.length > 0 || source.verifyByFetching !== undefined, {
-  path: ['secrets'],
-  message: 'a MercadoPago source needs a secret unless verifyByFetching is set',
-});
+export const mercadopagoSourceSchema = z
+  .object({
+    name: sourceName,
+    kind: z.literal('mercadopago'),
+    /** The application's "secret signature" (current first). Optional only with verifyByFetching. */
+    secrets: z.array(z.string().min(1, 'a secret may not be empty')).default([]),
+    /**
+     * How `data.id` enters the signed manifest. MercadoPago's Orders docs say "use it in lower
+     * case", the official SDK keeps it as received; 'either' accepts both. (Default: 'either')
+     */
+    dataIdCase: z.enum(['as-received', 'lower', 'either']).default('either'),
+    /**
+     * Reject signatures whose `ts` is further than this from now. MercadoPago documents no
+     * tolerance and its retries continue for a long time, so by default there is none: a replay
+     * is deduplicated anyway and the pipeline re-reads the resource from the API. (Default: off)
+     */
+    toleranceSeconds: toleranceSeconds.optional(),
+    /**
+     * Accept unsigned legacy IPN notifications (`?topic=payment&id=…`). Their authenticity
+     * comes from reading the resource from this API (the pipeline's first stage does the read).
+     * (Default: off — unsigned notifications are rejected with 401)
+     */
+    verifyByFetching: z
+      .object({
+        /** (Default: https://api.mercadopago.com) */
+        apiBaseUrl: z.url().default('https://api.mercadopago.com'),
+      })
+      .optional(),
+  })
+  .refine((source) => source.secrets.length > 0 || source.verifyByFetching !== undefined, {
+    path: ['secrets'],
+    message: 'a MercadoPago source needs a secret unless verifyByFetching is set',
+  });
 
 export const stripeSourceSchema = z.object({
   name: sourceName,

@@ -33,11 +33,7 @@ export type TransitionDecision =
  *   before the "succeeded" it follows must not be lost (the late "succeeded" is then stale);
  * - the first event of an entity may set any declared state.
  */
-export function decideTransition(
-  machine: EntityStateMachine,
-  event: EventRecord,
-  current: EntityState | null,
-): TransitionDecision {
+export function decideTransition(machine: EntityStateMachine, event: EventRecord, current: EntityState | null): TransitionDecision {
   const target = machine.targetState(event);
   if (target === undefined) return { kind: 'none' };
   if (!machine.states.includes(target)) {

@@ -18,27 +18,14 @@
  */
 
 export type EventStatus = 'queued' | 'processing' | 'succeeded' | 'retrying' | 'dead' | 'ignored';
-export const EVENT_STATUSES: readonly EventStatus[] = [
-  'queued',
-  'processing',
-  'succeeded',
-  'retrying',
-  'dead',
-  'ignored',
-];
+export const EVENT_STATUSES: readonly EventStatus[] = ['queued', 'processing', 'succeeded', 'retrying', 'dead', 'ignored'];
 
 /** Normalised outcome of the payment the event reports, whatever the provider calls it. */
 export type TransactionStatus = 'accepted' | 'rejected' | 'pending' | 'reversed';
 export const TRANSACTION_STATUSES: readonly TransactionStatus[] = ['accepted', 'rejected', 'pending', 'reversed'];
 
 export type CheckpointStatus = 'pending' | 'processing' | 'success' | 'error' | 'skipped';
-export const CHECKPOINT_STATUSES: readonly CheckpointStatus[] = [
-  'pending',
-  'processing',
-  'success',
-  'error',
-  'skipped',
-];
+export const CHECKPOINT_STATUSES: readonly CheckpointStatus[] = ['pending', 'processing', 'success', 'error', 'skipped'];
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };

@@ -53,7 +53,10 @@ export function startExampleTraffic(options: ExampleTrafficOptions): StopExample
   let notificationSeq = Date.now();
   const chance = (p: number): boolean => rng() < p;
 
-  const request = async (path: string, init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }): Promise<unknown> => {
+  const request = async (
+    path: string,
+    init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
+  ): Promise<unknown> => {
     const res = await fetch(`${base}${path}`, { ...init, signal: stopper.signal });
     const body: unknown = await res.json().catch(() => null);
     if (res.status >= 400) throw new TrafficRequestError(`${init.method} ${path} answered ${res.status}: ${JSON.stringify(body)}`);
@@ -107,11 +110,21 @@ export function startExampleTraffic(options: ExampleTrafficOptions): StopExample
         signMercadopago({
           secret,
           dataId: preapprovalId,
-          body: { id: ++notificationSeq, live_mode: false, type: 'subscription_preapproval', action: 'updated', date_created: new Date().toISOString(), data: { id: preapprovalId } },
+          body: {
+            id: ++notificationSeq,
+            live_mode: false,
+            type: 'subscription_preapproval',
+            action: 'updated',
+            date_created: new Date().toISOString(),
+            data: { id: preapprovalId },
+          },
         }),
       );
     const redirect = (): Promise<unknown> =>
-      request(`/shop/subscriptions/return?${new URLSearchParams({ status: 'approved', preapproval_id: preapprovalId, external_reference: reference }).toString()}`, { method: 'GET' });
+      request(
+        `/shop/subscriptions/return?${new URLSearchParams({ status: 'approved', preapproval_id: preapprovalId, external_reference: reference }).toString()}`,
+        { method: 'GET' },
+      );
     const steps = [notification];
     if (chance(0.5)) steps.push(redirect);
     if (chance(0.3)) steps.push(notification);
@@ -124,8 +137,12 @@ export function startExampleTraffic(options: ExampleTrafficOptions): StopExample
     const id = Math.floor(Date.now() / 1000) * 100 + (++seq % 100);
     const payment = (status: string) =>
       postJson('/sandbox/mercadopago/payments', {
-        id, status, transaction_amount: 90000 + 10000 * Math.floor(rng() * 10), currency_id: 'COP',
-        external_reference: `ORDER-${runId}-${seq}`, description: 'Curso de cocina',
+        id,
+        status,
+        transaction_amount: 90000 + 10000 * Math.floor(rng() * 10),
+        currency_id: 'COP',
+        external_reference: `ORDER-${runId}-${seq}`,
+        description: 'Curso de cocina',
         payer: { email: `cliente-${runId}-${seq}@cliente.example` },
       });
     const notify = (): Promise<unknown> =>
@@ -134,7 +151,14 @@ export function startExampleTraffic(options: ExampleTrafficOptions): StopExample
         signMercadopago({
           secret,
           dataId: String(id),
-          body: { id: ++notificationSeq, live_mode: false, type: 'payment', action: 'payment.updated', date_created: new Date().toISOString(), data: { id: String(id) } },
+          body: {
+            id: ++notificationSeq,
+            live_mode: false,
+            type: 'payment',
+            action: 'payment.updated',
+            date_created: new Date().toISOString(),
+            data: { id: String(id) },
+          },
         }),
       );
     if (chance(0.3)) {

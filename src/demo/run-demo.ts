@@ -98,7 +98,18 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     onUnexpectedExit: (message) => reportFailure(message),
   });
   try {
-    return await runDemoWith(options, { dbFile, port, baseUrl, sandboxProcess, failed, sources, demoSecretsFor, epayco, stripeSecret, mercadopagoSecret });
+    return await runDemoWith(options, {
+      dbFile,
+      port,
+      baseUrl,
+      sandboxProcess,
+      failed,
+      sources,
+      demoSecretsFor,
+      epayco,
+      stripeSecret,
+      mercadopagoSecret,
+    });
   } catch (err) {
     await sandboxProcess.stop();
     throw err;
@@ -126,7 +137,11 @@ async function runDemoWith(options: DemoOptions, parts: DemoParts): Promise<Runn
   const subscriptions = new SubscriptionStore(`${dbFile}.subscriptions.db`);
   const payments = new PaymentStore(`${dbFile}.shop-payments.db`);
   // Parsed once, here at the top, like a user's config; the service gets it resolved.
-  const config = resolveConfig(demoConfig(baseUrl, sources, { alerts: store, subscriptions, payments }, sandboxProcess.url), 'the demo config', { env: options.env });
+  const config = resolveConfig(
+    demoConfig(baseUrl, sources, { alerts: store, subscriptions, payments }, sandboxProcess.url),
+    'the demo config',
+    { env: options.env },
+  );
   let service: RunningService;
   try {
     service = await startService({
@@ -180,7 +195,9 @@ async function runDemoWith(options: DemoOptions, parts: DemoParts): Promise<Runn
   print(`  Webhooks:           ${url}/webhooks/epayco | /webhooks/mercadopago | /webhooks/stripe`);
   print(`  Sandbox records:    ${url}/sandbox/worldoffice/invoices (and the other services)`);
   print(`  Sandbox services:   ${sandboxProcess.url}/sandbox (their own process, pid ${sandboxProcess.pid}: the connectors call it)`);
-  print(`  Examples:           shop ${url}/sandbox/shop/orders (fulfilments, stock, emails) | subscriptions ${url}/shop/subscriptions/page`);
+  print(
+    `  Examples:           shop ${url}/sandbox/shop/orders (fulfilments, stock, emails) | subscriptions ${url}/shop/subscriptions/page`,
+  );
   print(`  Database:           sqlite:${dbFile}   (try: npx webpig --db sqlite:${dbFile} events)`);
   print(`  Development sign-in (demo only): ${Object.values(DEMO_PEOPLE).join(', ')}`);
   if (demoSecretsFor.length > 0) {

@@ -63,7 +63,8 @@ export function startSandboxProcess(options: {
         pid,
         stop() {
           stopping = true;
-          if (child.exitCode === null && child.signalCode === null && child.connected) child.send({ type: 'stop' } satisfies SandboxProcessMessage);
+          if (child.exitCode === null && child.signalCode === null && child.connected)
+            child.send({ type: 'stop' } satisfies SandboxProcessMessage);
           return exited;
         },
       });
@@ -71,7 +72,12 @@ export function startSandboxProcess(options: {
     child.once('exit', (code, signal) => {
       const how = describeExit(code, signal);
       if (!ready) {
-        reject(new SandboxProcessError('DEMO_SANDBOX_START', `the demo's sandbox process (pid ${pid}) exited before it was ready (${how}); its error is printed above`));
+        reject(
+          new SandboxProcessError(
+            'DEMO_SANDBOX_START',
+            `the demo's sandbox process (pid ${pid}) exited before it was ready (${how}); its error is printed above`,
+          ),
+        );
       } else if (!stopping) {
         options.onUnexpectedExit(`the demo's sandbox process (pid ${pid}) stopped unexpectedly (${how})`);
       }

@@ -127,13 +127,15 @@ async function errorRateAlerts(store: JobStore, now: Date, threshold: number): P
   return finishedByStage(samples).flatMap(({ stage, errors, finished }) =>
     finished < ERROR_RATE_MIN_SAMPLES || errors / finished <= threshold
       ? []
-      : [{
-          at: now,
-          kind: 'stage_error_rate' as const,
-          stage,
-          message: `stage ${stage} failed ${errors} of ${finished} attempts in the last hour`,
-          details: { errorRate: errors / finished, threshold, errors, finished },
-        }],
+      : [
+          {
+            at: now,
+            kind: 'stage_error_rate' as const,
+            stage,
+            message: `stage ${stage} failed ${errors} of ${finished} attempts in the last hour`,
+            details: { errorRate: errors / finished, threshold, errors, finished },
+          },
+        ],
   );
 }
 
@@ -156,11 +158,13 @@ async function backlogAlerts(store: JobStore, now: Date, thresholdSeconds: numbe
   const waitedSeconds = Math.floor((now.getTime() - stats.oldestQueuedAt.getTime()) / 1000);
   if (waitedSeconds <= thresholdSeconds) return [];
   const queued = stats.byStatus.queued;
-  return [{
-    at: now,
-    kind: 'backlog',
-    subject: 'queue',
-    message: `the oldest queued event has waited ${Math.round(waitedSeconds / 60)} min (${queued} queued): the workers are behind — add workers or concurrency, or look for a slow stage`,
-    details: { queued, oldestQueuedAt: stats.oldestQueuedAt.toISOString(), waitedSeconds, thresholdSeconds },
-  }];
+  return [
+    {
+      at: now,
+      kind: 'backlog',
+      subject: 'queue',
+      message: `the oldest queued event has waited ${Math.round(waitedSeconds / 60)} min (${queued} queued): the workers are behind — add workers or concurrency, or look for a slow stage`,
+      details: { queued, oldestQueuedAt: stats.oldestQueuedAt.toISOString(), waitedSeconds, thresholdSeconds },
+    },
+  ];
 }

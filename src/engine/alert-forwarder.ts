@@ -149,8 +149,15 @@ export function createAlertForwarder(options: AlertForwarderOptions): AlertForwa
         continue;
       }
       const delay = delays[Math.min(alert.forwardAttempts, delays.length) - 1] ?? 0;
-      await store.markAlertForwardFailed(alert.id, { nextAt: new Date(now().getTime() + delay), error: failure, transition: alert.transition });
-      logger.warn({ alertId: alert.id, transition: alert.transition, attempt: alert.forwardAttempts, error: failure, retryInMs: delay }, 'alert not forwarded');
+      await store.markAlertForwardFailed(alert.id, {
+        nextAt: new Date(now().getTime() + delay),
+        error: failure,
+        transition: alert.transition,
+      });
+      logger.warn(
+        { alertId: alert.id, transition: alert.transition, attempt: alert.forwardAttempts, error: failure, retryInMs: delay },
+        'alert not forwarded',
+      );
     }
     return delivered;
   };

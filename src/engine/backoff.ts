@@ -16,11 +16,7 @@ import { requestedRetryDelayMs } from './errors.js';
  * one more attempt and, if that fails too, the event is dead again at once.
  * A Retry-After asked for by the error raises the delay, never lowers it.
  */
-export function retryDelayMs(
-  policy: RetryPolicy,
-  failedAttempt: number,
-  requestedMs: number | undefined,
-): number | null {
+export function retryDelayMs(policy: RetryPolicy, failedAttempt: number, requestedMs: number | undefined): number | null {
   const delays = policy.delaysMs ?? [];
   const planned = delays[failedAttempt - 1];
   if (planned === undefined) return null;

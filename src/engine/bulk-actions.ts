@@ -88,14 +88,16 @@ export function checkBulkRequest(pipelines: readonly PipelineDefinition[], reque
   };
   const stages = [...new Set(pipelines.flatMap((p) => p.stages.map((s) => s.name)))];
   const knownStage = (field: string, stage: string): void => {
-    if (!stages.includes(stage)) bad(`${field}: unknown stage "${stage}" (known: ${stages.join(', ') || 'none: no pipeline is configured'})`);
+    if (!stages.includes(stage))
+      bad(`${field}: unknown stage "${stage}" (known: ${stages.join(', ') || 'none: no pipeline is configured'})`);
   };
   for (const status of filter.status ?? []) {
     if (!EVENT_STATUS_SET.has(status)) bad(`status: unknown status "${status}" (known: ${EVENT_STATUSES.join(', ')})`);
   }
   if (!request.rerun) {
     const notRetriable = (filter.status ?? []).filter((s) => !MANUALLY_RETRIABLE.has(s));
-    if (notRetriable.length) bad(`status: only dead or retrying events can be retried, not ${notRetriable.join(', ')} (to run a stage again anywhere, re-run it)`);
+    if (notRetriable.length)
+      bad(`status: only dead or retrying events can be retried, not ${notRetriable.join(', ')} (to run a stage again anywhere, re-run it)`);
   } else {
     knownStage('rerun', request.rerun);
   }
@@ -106,14 +108,22 @@ export function checkBulkRequest(pipelines: readonly PipelineDefinition[], reque
   if (filter.code !== undefined && !/^[A-Za-z0-9_.:-]{1,100}$/.test(filter.code)) {
     bad(`code: "${filter.code}" is not an error code (letters, digits and _ . : -, e.g. HTTP_404)`);
   }
-  if (filter.source !== undefined && (filter.source.trim() === '' || filter.source.length > 100)) bad('source: give a source name, e.g. epayco');
-  for (const [field, date] of [['since', filter.since], ['until', filter.until]] as const) {
+  if (filter.source !== undefined && (filter.source.trim() === '' || filter.source.length > 100))
+    bad('source: give a source name, e.g. epayco');
+  for (const [field, date] of [
+    ['since', filter.since],
+    ['until', filter.until],
+  ] as const) {
     if (date !== undefined && Number.isNaN(date.getTime())) bad(`${field}: not a date; use ISO 8601, e.g. 2026-12-01T00:00:00-05:00`);
   }
   if (filter.since && filter.until && filter.since >= filter.until) bad('since: must be before until');
 }
 
-export async function previewBulk(store: OperatorStore, pipelines: readonly PipelineDefinition[], request: BulkRequest): Promise<BulkPreview> {
+export async function previewBulk(
+  store: OperatorStore,
+  pipelines: readonly PipelineDefinition[],
+  request: BulkRequest,
+): Promise<BulkPreview> {
   return selectAndPlan(store, pipelines, request);
 }
 
@@ -133,7 +143,8 @@ export async function runBulk(
   const result: BulkResult = { mode: preview.mode, queued: [], refused: [] };
   const planned = new Set(preview.events.map((e) => e.eventId));
   for (const id of eventIds ?? []) {
-    if (!planned.has(id)) result.refused.push({ eventId: id, code: 'NO_LONGER_SELECTED', message: `event ${id} no longer matches the filter` });
+    if (!planned.has(id))
+      result.refused.push({ eventId: id, code: 'NO_LONGER_SELECTED', message: `event ${id} no longer matches the filter` });
   }
   for (const item of preview.events) {
     try {
@@ -183,9 +194,18 @@ async function selectAndPlan(
     if (!matchesCode(request.filter, event, own)) continue;
     const pipeline = pipelineOf(pipelines, event);
     if (rerun) {
-      if (event.status === 'queued' || event.status === 'processing') { exclude('in_queue'); continue; }
-      if (!pipeline?.stages.some((s) => s.name === rerun)) { exclude('stage_not_in_pipeline'); continue; }
-      if (own.some((c) => c.stage === rerun && c.status === 'success')) { exclude('already_succeeded'); continue; }
+      if (event.status === 'queued' || event.status === 'processing') {
+        exclude('in_queue');
+        continue;
+      }
+      if (!pipeline?.stages.some((s) => s.name === rerun)) {
+        exclude('stage_not_in_pipeline');
+        continue;
+      }
+      if (own.some((c) => c.stage === rerun && c.status === 'success')) {
+        exclude('already_succeeded');
+        continue;
+      }
     }
     const plan = planEventRun(pipeline, own, flags, rerun);
     preview.events.push(describe(event, own, pipeline, plan));
@@ -243,8 +263,13 @@ function pipelineOf(pipelines: readonly PipelineDefinition[], event: EventRecord
   }
 }
 
-function describe(event: EventRecord, checkpoints: readonly CheckpointRecord[], pipeline: PipelineDefinition | undefined, plan: EventRunPlan): BulkEventPlan {
-  const failed = [...checkpoints].filter((c) => c.status === 'error').sort((a, b) => (b.updatedAt.getTime() - a.updatedAt.getTime()))[0];
+function describe(
+  event: EventRecord,
+  checkpoints: readonly CheckpointRecord[],
+  pipeline: PipelineDefinition | undefined,
+  plan: EventRunPlan,
+): BulkEventPlan {
+  const failed = [...checkpoints].filter((c) => c.status === 'error').sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime())[0];
   return {
     eventId: event.id,
     status: event.status,

@@ -18,11 +18,7 @@ export class HttpCallError extends WebpigError {
   readonly status: number;
   readonly retryAfterMs: number | undefined;
 
-  constructor(
-    status: number,
-    message: string,
-    options?: { cause?: unknown; code?: string; retryAfterMs?: number },
-  ) {
+  constructor(status: number, message: string, options?: { cause?: unknown; code?: string; retryAfterMs?: number }) {
     super(options?.code ?? `HTTP_${status}`, message, options);
     this.status = status;
     this.retryAfterMs = options?.retryAfterMs;
@@ -103,9 +99,8 @@ export function classifyError(err: unknown): ErrorInfo {
   if (net) return { message, code: net, retriable: true };
   if (err instanceof Error && err.name === 'AbortError') return { message, code: 'ABORTED', retriable: true };
   if (err instanceof TypeError && message === 'fetch failed') return { message, code: 'FETCH_FAILED', retriable: true };
-  const code = err instanceof Error && typeof (err as { code?: unknown }).code === 'string'
-    ? String((err as { code?: unknown }).code)
-    : 'UNKNOWN';
+  const code =
+    err instanceof Error && typeof (err as { code?: unknown }).code === 'string' ? String((err as { code?: unknown }).code) : 'UNKNOWN';
   return { message, code, retriable: true };
 }
 

@@ -45,10 +45,7 @@ export async function retryEvent(
   const before = await store.getEvent(eventId);
   if (!before) throw new EventNotFoundError(eventId);
   if (!MANUALLY_RETRIABLE.has(before.status)) {
-    throw new OperationRefusedError(
-      'NOT_RETRIABLE',
-      `event ${eventId} is ${before.status}; only dead or retrying events can be retried`,
-    );
+    throw new OperationRefusedError('NOT_RETRIABLE', `event ${eventId} is ${before.status}; only dead or retrying events can be retried`);
   }
   const event = await store.requeueEvent(eventId, at);
   if (!event) throw new EventNotFoundError(eventId);

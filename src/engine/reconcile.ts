@@ -70,13 +70,22 @@ export async function reconcileSource(options: ReconcileOptions): Promise<Reconc
   const now = options.now ?? (() => new Date());
   const dryRun = options.dryRun ?? false;
   const state = await store.getReconciliationState(source);
-  const resumed = dryRun ? null : state?.resume ?? null;
+  const resumed = dryRun ? null : (state?.resume ?? null);
   const startedAt = now();
   // The interrupted window's remaining pages, then everything since that run began.
   const passes: ReconciliationResume[] = resumed
     ? [resumed, { since: later(options.since, new Date((state?.lastStartedAt ?? startedAt).getTime() - RESUME_OVERLAP_MS)), cursor: null }]
     : [{ since: options.since, cursor: null }];
-  const result: ReconcileResult = { source, provider: list.provider, since: options.since, resumed, listed: 0, missing: [], created: [], undelivered: null };
+  const result: ReconcileResult = {
+    source,
+    provider: list.provider,
+    since: options.since,
+    resumed,
+    listed: 0,
+    missing: [],
+    created: [],
+    undelivered: null,
+  };
   if (!dryRun) await store.recordReconciliationStart(source, startedAt, passes[0] as ReconciliationResume);
   try {
     for (const [index, pass] of passes.entries()) {
@@ -86,7 +95,13 @@ export async function reconcileSource(options: ReconcileOptions): Promise<Reconc
     if (list.undelivered) result.undelivered = await withBackoff(options, () => list.undelivered!(options.since));
   } catch (err) {
     if (!dryRun) {
-      await store.recordReconciliationEnd({ source, now: now(), listed: result.listed, recovered: result.created.length, error: errorMessage(err) });
+      await store.recordReconciliationEnd({
+        source,
+        now: now(),
+        listed: result.listed,
+        recovered: result.created.length,
+        error: errorMessage(err),
+      });
     }
     throw err;
   }

@@ -96,8 +96,15 @@ export class RunJournal {
 
   private outcome(stage: string, attempt: AttemptInfo, outcome: StageOutcome, record: AttemptRecord, then?: AfterDurable): void {
     this.outcomes.push({
-      eventId: this.eventId, stage, leaseOwner: this.leaseOwner, outcome, attempt: attempt.attempt, startedAt: attempt.startedAt,
-      completedAt: this.now(), ...(attempt.note !== undefined ? { note: attempt.note } : {}), ...record,
+      eventId: this.eventId,
+      stage,
+      leaseOwner: this.leaseOwner,
+      outcome,
+      attempt: attempt.attempt,
+      startedAt: attempt.startedAt,
+      completedAt: this.now(),
+      ...(attempt.note !== undefined ? { note: attempt.note } : {}),
+      ...record,
     });
     if (then) this.afterDurable.push(then);
   }

@@ -90,9 +90,10 @@ export function planEventRun(
     const skippedDep = (stage.dependsOn ?? []).find((dep) => expected.get(dep) === 'skipped');
     const flagOff = stage.flag !== undefined && !flagValue(stage.flag);
     if (skippedDep !== undefined || flagOff) {
-      const skipReason: SkipReason = skippedDep !== undefined
-        ? { kind: 'dependency', stage: skippedDep, status: 'skipped' }
-        : { kind: 'flag', flag: stage.flag!, value: false };
+      const skipReason: SkipReason =
+        skippedDep !== undefined
+          ? { kind: 'dependency', stage: skippedDep, status: 'skipped' }
+          : { kind: 'flag', flag: stage.flag!, value: false };
       expected.set(stage.name, 'skipped');
       stages.push({ stage: stage.name, action: 'skip', current, skipReason });
       continue;

@@ -75,10 +75,7 @@ export type RunEventResult =
   | { status: 'lease_lost'; stagesRun: string[] };
 
 /** The event's pipeline: the one it was first handled by, else the first whose match is true. */
-export function choosePipeline(
-  pipelines: readonly PipelineDefinition[],
-  event: EventRecord,
-): PipelineDefinition | undefined {
+export function choosePipeline(pipelines: readonly PipelineDefinition[], event: EventRecord): PipelineDefinition | undefined {
   if (event.pipeline) {
     const chosen = pipelines.find((p) => p.name === event.pipeline);
     if (chosen) return chosen;
@@ -92,7 +89,13 @@ const never = new AbortController().signal;
 export async function runEvent(options: RunEventOptions): Promise<RunEventResult> {
   const stagesRun: string[] = [];
   const now = options.now ?? (() => new Date());
-  const journal = new RunJournal(options.writeCheckpoint ?? writeAlone(options.store), options.store, options.event.id, options.workerId, now);
+  const journal = new RunJournal(
+    options.writeCheckpoint ?? writeAlone(options.store),
+    options.store,
+    options.event.id,
+    options.workerId,
+    now,
+  );
   try {
     return await runClaimedEvent(options, journal, stagesRun);
   } catch (err) {
@@ -155,8 +158,13 @@ async function runClaimedEvent(options: RunEventOptions, journal: RunJournal, st
 }
 
 function startPass(
-  options: RunEventOptions, pipeline: PipelineDefinition, journal: RunJournal, checkpoints: Map<string, CheckpointRecord>,
-  stagesRun: string[], logger: Logger, now: () => Date,
+  options: RunEventOptions,
+  pipeline: PipelineDefinition,
+  journal: RunJournal,
+  checkpoints: Map<string, CheckpointRecord>,
+  stagesRun: string[],
+  logger: Logger,
+  now: () => Date,
 ): Pass {
   const statusNow = new Map<string, CheckpointStatus>();
   const outputs: Record<string, JsonValue | null> = {};
@@ -165,8 +173,19 @@ function startPass(
     if (c.status === 'success') outputs[c.stage] = c.data;
   }
   return {
-    options, event: options.event, pipeline, journal, logger, now, failpoint: options.failpoint ?? (() => undefined),
-    checkpoints, statusNow, outputs, summary: options.event.summary, failures: [], stagesRun,
+    options,
+    event: options.event,
+    pipeline,
+    journal,
+    logger,
+    now,
+    failpoint: options.failpoint ?? (() => undefined),
+    checkpoints,
+    statusNow,
+    outputs,
+    summary: options.event.summary,
+    failures: [],
+    stagesRun,
   };
 }
 
@@ -194,7 +213,10 @@ async function runStages(pass: Pass): Promise<RunEventResult | null> {
  * skipped dependency, a flag off or `when()` false skip it (no commit of its own); a `when()`
  * that throws is its failure. Calls a condition makes go with the skip or the attempt.
  */
-async function decideStage(pass: Pass, stage: StageDefinition): Promise<{ run: false } | { run: true; conditionExchanges: HttpExchange[] }> {
+async function decideStage(
+  pass: Pass,
+  stage: StageDefinition,
+): Promise<{ run: false } | { run: true; conditionExchanges: HttpExchange[] }> {
   const { statusNow, journal, event, now } = pass;
   const blockedBy = (stage.dependsOn ?? []).find((dep) => !DONE.has(statusNow.get(dep) ?? 'pending'));
   if (blockedBy !== undefined) {
@@ -202,7 +224,13 @@ async function decideStage(pass: Pass, stage: StageDefinition): Promise<{ run: f
     const depStatus = statusNow.get(blockedBy) ?? 'pending';
     pass.logger.info({ stage: stage.name }, 'not run: dependency "%s" is %s', blockedBy, depStatus);
     await journal.log([
-      { at: now(), level: 'warn', stage: stage.name, message: `not run: dependency "${blockedBy}" is ${depStatus}`, fields: { dependency: blockedBy, status: depStatus } },
+      {
+        at: now(),
+        level: 'warn',
+        stage: stage.name,
+        message: `not run: dependency "${blockedBy}" is ${depStatus}`,
+        fields: { dependency: blockedBy, status: depStatus },
+      },
     ]);
     return { run: false };
   }
@@ -222,8 +250,16 @@ async function decideStage(pass: Pass, stage: StageDefinition): Promise<{ run: f
   let verdict: boolean | string;
   try {
     verdict = await stage.when({
-      event, payload: event.payload, summary: pass.summary, outputs: pass.outputs, idempotencyKey: idempotencyKeyFor(event, stage.name), attempt: 0,
-      signal: never, log: noopStageLogger, http: recorder.http, annotate: () => undefined,
+      event,
+      payload: event.payload,
+      summary: pass.summary,
+      outputs: pass.outputs,
+      idempotencyKey: idempotencyKeyFor(event, stage.name),
+      attempt: 0,
+      signal: never,
+      log: noopStageLogger,
+      http: recorder.http,
+      annotate: () => undefined,
       flag: async (key) => (await pass.options.store.getFlag(key))?.value ?? true,
     });
   } catch (err) {
@@ -243,12 +279,26 @@ async function attemptStage(pass: Pass, stage: StageDefinition, conditionExchang
   pass.stagesRun.push(stage.name);
   const startedAt = performance.now();
   const result = await runStageAttempt({
-    store: options.store, journal: pass.journal, event: pass.event, stage, retryPolicy: stageRetryPolicy(pass.pipeline, stage),
-    checkpoint: pass.checkpoints.get(stage.name), outputs: pass.outputs, summary: pass.summary, logger: pass.logger,
-    shutdownSignal: options.shutdownSignal ?? never, leaseSignal: options.leaseSignal ?? never, now: pass.now, failpoint: pass.failpoint, conditionExchanges,
+    store: options.store,
+    journal: pass.journal,
+    event: pass.event,
+    stage,
+    retryPolicy: stageRetryPolicy(pass.pipeline, stage),
+    checkpoint: pass.checkpoints.get(stage.name),
+    outputs: pass.outputs,
+    summary: pass.summary,
+    logger: pass.logger,
+    shutdownSignal: options.shutdownSignal ?? never,
+    leaseSignal: options.leaseSignal ?? never,
+    now: pass.now,
+    failpoint: pass.failpoint,
+    conditionExchanges,
   });
   options.onStageFinished?.({
-    pipeline: pass.pipeline.name, stage: stage.name, status: result.status, durationMs: performance.now() - startedAt,
+    pipeline: pass.pipeline.name,
+    stage: stage.name,
+    status: result.status,
+    durationMs: performance.now() - startedAt,
     errorCode: result.status === 'error' ? (result.error.code ?? null) : null,
   });
   if (result.status === 'success') {
@@ -267,7 +317,12 @@ async function finishPass(pass: Pass): Promise<RunEventResult> {
   await pass.failpoint('event:before-finish');
   if (pass.failures.length === 0) {
     // Its cause gone, a dead or retried alert about this event is resolved in the same commit.
-    const finished = await journal.finish({ status: 'succeeded', pipeline: pipeline.name, lastError: null, resolveAlerts: RESOLVED_ON_SUCCESS });
+    const finished = await journal.finish({
+      status: 'succeeded',
+      pipeline: pipeline.name,
+      lastError: null,
+      resolveAlerts: RESOLVED_ON_SUCCESS,
+    });
     return { status: 'succeeded', event: finished, stagesRun };
   }
   const first = pass.failures[0]!;
@@ -309,7 +364,11 @@ async function deadByPipelineCode(
   const lastError: ErrorInfo = { message: err.message, code: err.code, retriable: false };
   const finished = await journal.finish({ status: 'dead', lastError });
   await recordDeadAlert(options.store, {
-    at, kind: 'dead', eventId: options.event.id, stage: null, message: `event ${options.event.id} is dead: ${err.message}`,
+    at,
+    kind: 'dead',
+    eventId: options.event.id,
+    stage: null,
+    message: `event ${options.event.id} is dead: ${err.message}`,
     details: { code: err.code, attempts: options.event.attempts },
   });
   options.logger.error({ eventId: options.event.id, err: err.message }, 'pipeline code failed');
@@ -322,7 +381,11 @@ async function recordConditionError(pass: Pass, stage: StageDefinition, err: unk
   const error: ErrorInfo = { ...classifyError(err), message: `when() threw: ${errorMessage(err)}` };
   await pass.journal.conditionFailed(stage.name, attempt, error);
   pass.statusNow.set(stage.name, 'error');
-  pass.failures.push({ stage: stage.name, error, retryDelayMs: stageRetryDelayMs(stageRetryPolicy(pass.pipeline, stage), attempt, error, err) });
+  pass.failures.push({
+    stage: stage.name,
+    error,
+    retryDelayMs: stageRetryDelayMs(stageRetryPolicy(pass.pipeline, stage), attempt, error, err),
+  });
 }
 
 const noopStageLogger = { debug() {}, info() {}, warn() {}, error() {}, log() {} };

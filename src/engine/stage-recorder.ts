@@ -90,7 +90,11 @@ export function createStageRecorder(options: { stage: string; attempt: number; n
         ...storedBody(bodyText(input.request.body), typeOf(requestHeaders)),
       },
       response: input.response
-        ? { status: input.response.status, headers: storedHeaders(responseHeaders), ...storedBody(bodyText(input.response.body), typeOf(responseHeaders)) }
+        ? {
+            status: input.response.status,
+            headers: storedHeaders(responseHeaders),
+            ...storedBody(bodyText(input.response.body), typeOf(responseHeaders)),
+          }
         : null,
       error: input.error ?? null,
       durationMs: input.durationMs ?? null,
@@ -146,11 +150,19 @@ export function createStageRecorder(options: { stage: string; attempt: number; n
     exchanges: () => exchanges,
     logs() {
       const notes: string[] = [];
-      if (droppedLines > 0) notes.push(`${droppedLines} more log lines were not stored (limit ${STAGE_RECORD_LIMITS.logLinesPerAttempt} per attempt)`);
+      if (droppedLines > 0)
+        notes.push(`${droppedLines} more log lines were not stored (limit ${STAGE_RECORD_LIMITS.logLinesPerAttempt} per attempt)`);
       if (droppedExchanges > 0) {
         notes.push(`${droppedExchanges} more HTTP calls were not stored (limit ${STAGE_RECORD_LIMITS.exchangesPerAttempt} per attempt)`);
       }
-      const extra = notes.map((message): EventLogEntry => ({ at: options.now(), level: 'warn', stage: options.stage, attempt: options.attempt, message, fields: null }));
+      const extra = notes.map((message): EventLogEntry => ({
+        at: options.now(),
+        level: 'warn',
+        stage: options.stage,
+        attempt: options.attempt,
+        message,
+        fields: null,
+      }));
       return [...lines, ...extra];
     },
   };

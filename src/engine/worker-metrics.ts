@@ -38,38 +38,50 @@ function registered<T>(registry: Registry, name: string, create: () => T): T {
 
 /** Registers the worker's metrics in `registry` (once: a second call reuses them). */
 export function createWorkerMetrics(registry: Registry = new Registry()): WorkerMetrics {
-  const durations = registered(registry, 'webpig_stage_duration_seconds', () =>
-    new Histogram({
-      name: 'webpig_stage_duration_seconds',
-      help: 'Duration of stage attempts, by pipeline, stage and outcome (success or error).',
-      labelNames: ['pipeline', 'stage', 'outcome'],
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers: [registry],
-    }),
+  const durations = registered(
+    registry,
+    'webpig_stage_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'webpig_stage_duration_seconds',
+        help: 'Duration of stage attempts, by pipeline, stage and outcome (success or error).',
+        labelNames: ['pipeline', 'stage', 'outcome'],
+        buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+        registers: [registry],
+      }),
   );
-  const failures = registered(registry, 'webpig_stage_failures_total', () =>
-    new Counter({
-      name: 'webpig_stage_failures_total',
-      help: 'Failed stage attempts, by pipeline, stage and error code.',
-      labelNames: ['pipeline', 'stage', 'code'],
-      registers: [registry],
-    }),
+  const failures = registered(
+    registry,
+    'webpig_stage_failures_total',
+    () =>
+      new Counter({
+        name: 'webpig_stage_failures_total',
+        help: 'Failed stage attempts, by pipeline, stage and error code.',
+        labelNames: ['pipeline', 'stage', 'code'],
+        registers: [registry],
+      }),
   );
-  const dead = registered(registry, 'webpig_events_dead_total', () =>
-    new Counter({
-      name: 'webpig_events_dead_total',
-      help: 'Events that went dead (no retries left or a permanent failure), by pipeline.',
-      labelNames: ['pipeline'],
-      registers: [registry],
-    }),
+  const dead = registered(
+    registry,
+    'webpig_events_dead_total',
+    () =>
+      new Counter({
+        name: 'webpig_events_dead_total',
+        help: 'Events that went dead (no retries left or a permanent failure), by pipeline.',
+        labelNames: ['pipeline'],
+        registers: [registry],
+      }),
   );
-  const alerts = registered(registry, 'webpig_alerts_forwarded_total', () =>
-    new Counter({
-      name: 'webpig_alerts_forwarded_total',
-      help: 'Alerts sent to the configured webhook, by outcome (forwarded or failed).',
-      labelNames: ['outcome'],
-      registers: [registry],
-    }),
+  const alerts = registered(
+    registry,
+    'webpig_alerts_forwarded_total',
+    () =>
+      new Counter({
+        name: 'webpig_alerts_forwarded_total',
+        help: 'Alerts sent to the configured webhook, by outcome (forwarded or failed).',
+        labelNames: ['outcome'],
+        registers: [registry],
+      }),
   );
   return {
     registry,

@@ -110,31 +110,39 @@ class WakeableSleep {
  * renewals kept failing (a database hiccup) until the lease would have run out.
  */
 function keepLease(
-  store: WorkerStore, eventId: number, owner: string, leaseMs: number, now: () => Date, logger: Logger,
+  store: WorkerStore,
+  eventId: number,
+  owner: string,
+  leaseMs: number,
+  now: () => Date,
+  logger: Logger,
 ): { signal: AbortSignal; stop: () => void } {
   const lease = new AbortController();
   let lastRenewal = Date.now();
   let renewing = false;
-  const renew = setInterval(() => {
-    if (renewing || lease.signal.aborted) return;
-    renewing = true;
-    store
-      .renewLease(eventId, owner, leaseMs, now())
-      .then(
-        (held) => {
-          if (held) lastRenewal = Date.now();
-          else lease.abort(new LeaseLostError(eventId, owner));
-        },
-        (err: unknown) => {
-          // A database hiccup is not a lost lease yet; it is once the lease has run out.
-          logger.warn({ eventId, err: String(err) }, 'lease renewal failed');
-          if (Date.now() - lastRenewal >= leaseMs) lease.abort(new LeaseLostError(eventId, owner));
-        },
-      )
-      .finally(() => {
-        renewing = false;
-      });
-  }, Math.max(1, Math.floor(leaseMs / 3)));
+  const renew = setInterval(
+    () => {
+      if (renewing || lease.signal.aborted) return;
+      renewing = true;
+      store
+        .renewLease(eventId, owner, leaseMs, now())
+        .then(
+          (held) => {
+            if (held) lastRenewal = Date.now();
+            else lease.abort(new LeaseLostError(eventId, owner));
+          },
+          (err: unknown) => {
+            // A database hiccup is not a lost lease yet; it is once the lease has run out.
+            logger.warn({ eventId, err: String(err) }, 'lease renewal failed');
+            if (Date.now() - lastRenewal >= leaseMs) lease.abort(new LeaseLostError(eventId, owner));
+          },
+        )
+        .finally(() => {
+          renewing = false;
+        });
+    },
+    Math.max(1, Math.floor(leaseMs / 3)),
+  );
   return { signal: lease.signal, stop: () => clearInterval(renew) };
 }
 

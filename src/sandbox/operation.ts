@@ -45,9 +45,7 @@ export async function runOperation(
   const fault = store.takeFault(spec.service, spec.operation);
   const what = `${spec.service}.${spec.operation}`;
   if (fault?.mode === 'error') {
-    return reply
-      .status(fault.status ?? 503)
-      .send(errorBody('SANDBOX_FAULT', `injected fault: ${what} failed before doing anything`));
+    return reply.status(fault.status ?? 503).send(errorBody('SANDBOX_FAULT', `injected fault: ${what} failed before doing anything`));
   }
   if (fault?.mode === 'timeout') {
     const ended = await ctx.hangs.hang(reply);

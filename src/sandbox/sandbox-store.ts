@@ -13,16 +13,7 @@ import { WebpigError } from '../core/errors.js';
  */
 
 export type SandboxService =
-  | 'fr360'
-  | 'frapp'
-  | 'clientify'
-  | 'worldoffice'
-  | 'strapi'
-  | 'callbell'
-  | 'epayco'
-  | 'mercadopago'
-  | 'stripe'
-  | 'gohighlevel';
+  'fr360' | 'frapp' | 'clientify' | 'worldoffice' | 'strapi' | 'callbell' | 'epayco' | 'mercadopago' | 'stripe' | 'gohighlevel';
 
 export const SANDBOX_SERVICES: readonly SandboxService[] = [
   'fr360',
@@ -195,12 +186,19 @@ export class SandboxStore {
     // In a transaction of its own (a savepoint inside an operation's): the next id is read and
     // taken under the write lock, even with another process writing the same file.
     const id = this.transaction(() => {
-      const max = this.statement('SELECT MAX(id) AS max FROM sandbox_records WHERE service = ? AND collection = ?')
-        .get(service, collection) as { max: number | null };
+      const max = this.statement('SELECT MAX(id) AS max FROM sandbox_records WHERE service = ? AND collection = ?').get(
+        service,
+        collection,
+      ) as { max: number | null };
       const next = max.max === null ? firstId : max.max + 1;
-      this.statement(
-        'INSERT INTO sandbox_records (service, collection, id, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-      ).run(service, collection, next, text, at, at);
+      this.statement('INSERT INTO sandbox_records (service, collection, id, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+        service,
+        collection,
+        next,
+        text,
+        at,
+        at,
+      );
       return next;
     });
     return { ...(JSON.parse(text) as JsonObject), id, createdAt: at, updatedAt: at };
@@ -272,14 +270,22 @@ export class SandboxStore {
 
   /** The reply given earlier to this Idempotency-Key, if any. */
   storedReply(service: SandboxOwner, operation: string, key: string): StoredReply | undefined {
-    const row = this.statement('SELECT status, body FROM sandbox_idempotency_keys WHERE service = ? AND operation = ? AND key = ?')
-      .get(service, operation, key) as { status: number; body: string } | undefined;
+    const row = this.statement('SELECT status, body FROM sandbox_idempotency_keys WHERE service = ? AND operation = ? AND key = ?').get(
+      service,
+      operation,
+      key,
+    ) as { status: number; body: string } | undefined;
     return row ? { status: row.status, body: JSON.parse(row.body) as JsonObject } : undefined;
   }
 
   storeReply(service: SandboxOwner, operation: string, key: string, reply: StoredReply): void {
-    this.statement('INSERT INTO sandbox_idempotency_keys (service, operation, key, status, body) VALUES (?, ?, ?, ?, ?)')
-      .run(service, operation, key, reply.status, JSON.stringify(reply.body));
+    this.statement('INSERT INTO sandbox_idempotency_keys (service, operation, key, status, body) VALUES (?, ?, ?, ?, ?)').run(
+      service,
+      operation,
+      key,
+      reply.status,
+      JSON.stringify(reply.body),
+    );
   }
 
   addFault(spec: FaultSpec): PendingFault {

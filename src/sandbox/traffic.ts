@@ -117,7 +117,13 @@ export function startTraffic(options: TrafficOptions): StopTraffic {
     fault?: Omit<FaultSpec, 'count'>,
   ): Promise<void> => {
     const signed = signedConfirmation(payment, options.epayco);
-    const report: TrafficDelivery = { scenario, invoiceId: payment.invoiceId, refPayco: payment.refPayco, state: payment.state, httpStatus: 0 };
+    const report: TrafficDelivery = {
+      scenario,
+      invoiceId: payment.invoiceId,
+      refPayco: payment.refPayco,
+      state: payment.state,
+      httpStatus: 0,
+    };
     if (fault) report.fault = fault;
     try {
       const res = await fetch(`${webhookUrl}${signed.query}`, {

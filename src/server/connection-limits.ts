@@ -12,7 +12,9 @@ export const SERVER_LIMIT_DEFAULTS = {
   connectionLimitExempt: ['127.0.0.1', '::1'],
 } as const;
 
-export type ResolvedServerLimits = { -readonly [K in keyof typeof SERVER_LIMIT_DEFAULTS]-?: K extends 'connectionLimitExempt' ? string[] : number };
+export type ResolvedServerLimits = {
+  -readonly [K in keyof typeof SERVER_LIMIT_DEFAULTS]-?: K extends 'connectionLimitExempt' ? string[] : number;
+};
 
 export function resolveServerLimits(limits: ServerLimits = {}): ResolvedServerLimits {
   const resolved = {

@@ -46,6 +46,9 @@ export function registerOpsRoutes(app: FastifyInstance, options: OpsRoutesOption
       options.metricsToken,
     );
     if (!verdict.allowed) return reply.status(verdict.status).send(errorBody(verdict.code, verdict.message));
-    return reply.header('cache-control', 'no-store').type(registry.contentType).send(await registry.metrics());
+    return reply
+      .header('cache-control', 'no-store')
+      .type(registry.contentType)
+      .send(await registry.metrics());
   });
 }

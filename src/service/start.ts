@@ -72,7 +72,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     // Loaded only here: `webpig worker` (no HTTP) does not need the server's modules.
     const { composeServer } = await import('./app.js');
     app = await composeServer({
-      store, config, mode: options.mode, logger: { level }, extraPlugins: options.extraPlugins, metricsRegistry: registry, metricsToken,
+      store,
+      config,
+      mode: options.mode,
+      logger: { level },
+      extraPlugins: options.extraPlugins,
+      metricsRegistry: registry,
+      metricsToken,
     });
     url = await app.listen({ port: options.port ?? config.server?.port ?? 3000, host: options.host ?? config.server?.host ?? '127.0.0.1' });
   }
@@ -81,7 +87,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let metricsServer: WorkerMetricsServer | null = null;
   if (!options.http && options.worker && metricsPort !== undefined) {
     collectDefaultMetrics({ register: registry, prefix: 'webpig_' });
-    metricsServer = await serveWorkerMetrics({ registry, port: metricsPort, host: config.worker?.metricsHost ?? '127.0.0.1', token: metricsToken });
+    metricsServer = await serveWorkerMetrics({
+      registry,
+      port: metricsPort,
+      host: config.worker?.metricsHost ?? '127.0.0.1',
+      token: metricsToken,
+    });
   }
   let worker: Worker | null = null;
   let forwarder: AlertForwarder | null = null;

@@ -162,7 +162,9 @@ export function parseFormBytes(bytes: Buffer, charset: string | undefined, what:
   for (const part of splitBytes(bytes, 0x26)) {
     if (part.length === 0) continue;
     const eq = part.indexOf(0x3d);
-    pairs.push(eq < 0 ? [percentDecode(part), Buffer.alloc(0)] : [percentDecode(part.subarray(0, eq)), percentDecode(part.subarray(eq + 1))]);
+    pairs.push(
+      eq < 0 ? [percentDecode(part), Buffer.alloc(0)] : [percentDecode(part.subarray(0, eq)), percentDecode(part.subarray(eq + 1))],
+    );
   }
   const decoder = new TextDecoder(label ?? 'utf-8', { fatal: true });
   const decodeAll = (d: TextDecoder): Array<[string, string]> => pairs.map(([k, v]) => [d.decode(k), d.decode(v)]);

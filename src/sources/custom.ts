@@ -46,13 +46,10 @@ export function createCustomAdapter(config: CustomSourceConfig): SourceAdapter {
           throw new SourceError('SIGNATURE_MISSING', `the ${config.timestampHeader} header is missing`);
         }
       }
-      const sent = header.trim().startsWith(config.signaturePrefix)
-        ? header.trim().slice(config.signaturePrefix.length)
-        : null;
+      const sent = header.trim().startsWith(config.signaturePrefix) ? header.trim().slice(config.signaturePrefix.length) : null;
       const content = customSignedContent(delivery.rawBody, timestamp);
       const authentic =
-        sent !== null &&
-        config.secrets.some((secret) => macMatches(hmacSha256(secret, content), sent, config.signatureEncoding));
+        sent !== null && config.secrets.some((secret) => macMatches(hmacSha256(secret, content), sent, config.signatureEncoding));
       if (!authentic) throw new SourceError('SIGNATURE_INVALID', `the ${config.signatureHeader} signature does not match`);
       // Checked after the MAC so the tolerance error is only ever about an authentic request.
       if (timestamp !== undefined) {
@@ -106,9 +103,7 @@ function customSummary(config: CustomSourceConfig, body: JsonObject): EventSumma
   if (amount !== undefined) summary.amount = amount;
   const currency = text(paths.currency);
   if (currency) summary.currency = currency;
-  const references = compact(
-    Object.fromEntries(Object.entries(paths.references ?? {}).map(([name, path]) => [name, text(path)])),
-  );
+  const references = compact(Object.fromEntries(Object.entries(paths.references ?? {}).map(([name, path]) => [name, text(path)])));
   if (Object.keys(references).length > 0) summary.references = references as Record<string, string>;
   return summary;
 }
@@ -131,8 +126,7 @@ function readStatus(config: CustomSourceConfig, body: JsonObject): ReadStatus {
   const value = asText(valueAtPath(body, config.paths.transactionStatus));
   if (value === undefined) return { known: null, raw: null };
   const mapped =
-    config.statusMap[value] ??
-    Object.entries(config.statusMap).find(([word]) => word.toLowerCase() === value.toLowerCase())?.[1];
+    config.statusMap[value] ?? Object.entries(config.statusMap).find(([word]) => word.toLowerCase() === value.toLowerCase())?.[1];
   const known = mapped ?? TRANSACTION_STATUSES.find((candidate) => candidate === value) ?? null;
   return { known, raw: known === value ? null : value.slice(0, 100) };
 }

@@ -48,7 +48,9 @@ export async function fetchEpaycoReference(validation: EpaycoValidation, refPayc
     if (status >= 200 && status <= 299) body = await response.json();
     else await response.body?.cancel();
   } catch (err) {
-    throw new SourceError('VALIDATION_UNAVAILABLE', `could not validate ${refPayco} with ePayco: ${(err as Error).message}`, { cause: err });
+    throw new SourceError('VALIDATION_UNAVAILABLE', `could not validate ${refPayco} with ePayco: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   if (status === 404 || (isJsonObject(body) && body.success === false)) {
     throw new SourceError('VALIDATION_MISMATCH', `ePayco does not know the reference ${refPayco}`);

@@ -3,12 +3,7 @@ import type { EventSummary, JsonObject, TransactionStatus } from '../core/types.
 import type { EpaycoSourceConfig } from './config.js';
 import { declaredCharset, parseFormBytes } from './body-decoding.js';
 import { compact, macMatches, mediaType, singleHeader } from './delivery-reading.js';
-import {
-  authenticatedPayload,
-  fetchEpaycoReference,
-  knownStateCode,
-  requireSameSignedFacts,
-} from './epayco-validation.js';
+import { authenticatedPayload, fetchEpaycoReference, knownStateCode, requireSameSignedFacts } from './epayco-validation.js';
 import { SourceError, type IncomingDelivery, type NormalizedDelivery, type SourceAdapter } from './source.js';
 
 /**
@@ -89,7 +84,12 @@ export function createEpaycoAdapter(config: EpaycoSourceConfig): SourceAdapter {
  * what reconciliation creates for a reference whose confirmation never arrived (`fields` =
  * `known` then), so both have the same dedupe key, `x_ref_payco:<validated state>`.
  */
-export function validatedDelivery(fields: Record<string, string>, known: Record<string, string>, amount: number, now: Date): NormalizedDelivery {
+export function validatedDelivery(
+  fields: Record<string, string>,
+  known: Record<string, string>,
+  amount: number,
+  now: Date,
+): NormalizedDelivery {
   const refPayco = fields.x_ref_payco ?? known.x_ref_payco ?? '';
   const state = knownStateCode(known, refPayco);
   const invoice = known.x_id_invoice || known.x_id_factura;

@@ -124,7 +124,6 @@ export function signCustom(options: CustomSigning): SignedDelivery {
     headers[options.timestampHeader] = timestamp;
   }
   const mac = hmacSha256(options.secret, customSignedContent(Buffer.from(body), timestamp));
-  headers[options.signatureHeader ?? 'x-webpig-signature'] =
-    `${options.signaturePrefix ?? ''}${mac.toString(options.encoding ?? 'hex')}`;
+  headers[options.signatureHeader ?? 'x-webpig-signature'] = `${options.signaturePrefix ?? ''}${mac.toString(options.encoding ?? 'hex')}`;
   return { method: 'POST', query: '', headers, body };
 }

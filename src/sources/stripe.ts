@@ -51,14 +51,7 @@ function constructWithAnySecret(config: StripeSourceConfig, rawBody: Buffer, hea
   let toleranceError: unknown;
   for (const secret of config.secrets) {
     try {
-      const event: unknown = Stripe.webhooks.constructEvent(
-        rawBody,
-        header,
-        secret,
-        config.toleranceSeconds,
-        undefined,
-        now.getTime(),
-      );
+      const event: unknown = Stripe.webhooks.constructEvent(rawBody, header, secret, config.toleranceSeconds, undefined, now.getTime());
       if (!isJsonObject(event)) throw new SourceError('MALFORMED_BODY', 'the body must be a JSON object');
       return event;
     } catch (err) {
@@ -159,9 +152,7 @@ export function stripeEntityKey(object: JsonObject): string | null {
 }
 
 /** Currencies Stripe counts in whole units (no cents). */
-const ZERO_DECIMAL = new Set(
-  'bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf'.split(' '),
-);
+const ZERO_DECIMAL = new Set('bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf'.split(' '));
 
 function stripeSummary(object: JsonObject): EventSummary {
   const summary: EventSummary = {};

@@ -33,10 +33,9 @@ export async function openStore(url: string): Promise<Store> {
     }
     return module.PostgresStore.open(trimmed);
   }
-  throw new ConfigError(
-    `unsupported database URL "${redactDatabaseUrl(trimmed)}": use sqlite:./file.db, sqlite::memory: or postgres://…`,
-    { code: 'DATABASE_URL_INVALID' },
-  );
+  throw new ConfigError(`unsupported database URL "${redactDatabaseUrl(trimmed)}": use sqlite:./file.db, sqlite::memory: or postgres://…`, {
+    code: 'DATABASE_URL_INVALID',
+  });
 }
 
 /** The URL with any password replaced by `***`, safe for messages and logs. */

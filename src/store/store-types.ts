@@ -110,9 +110,7 @@ export interface StageStart {
 }
 
 export type StageOutcome =
-  | { status: 'success'; data: JsonValue | null }
-  | { status: 'error'; error: ErrorInfo }
-  | { status: 'skipped'; skipReason: SkipReason };
+  { status: 'success'; data: JsonValue | null } | { status: 'error'; error: ErrorInfo } | { status: 'skipped'; skipReason: SkipReason };
 
 export interface StageOutcomeWrite {
   eventId: number;
@@ -163,9 +161,7 @@ export interface CheckpointWrite {
 }
 
 /** Each write's own result: a fenced or refused write fails alone, not its batch. */
-export type CheckpointWriteResult =
-  | { ok: true; event: EventRecord | null }
-  | { ok: false; error: Error };
+export type CheckpointWriteResult = { ok: true; event: EventRecord | null } | { ok: false; error: Error };
 
 export interface EntityTransition {
   entityKey: string;
@@ -294,9 +290,7 @@ export interface AlertAck {
   now: Date;
 }
 
-export type AlertAckResult =
-  | { status: 'acknowledged' | 'resolved' | 'already_acknowledged'; alert: AlertRecord }
-  | { status: 'not_found' };
+export type AlertAckResult = { status: 'acknowledged' | 'resolved' | 'already_acknowledged'; alert: AlertRecord } | { status: 'not_found' };
 
 /** An alert claimed for forwarding to the configured alerts webhook. */
 export interface AlertToForward extends AlertRecord {

@@ -258,4 +258,3 @@ export interface Store {
    */
   purgeBatch(kind: PurgeKind, before: Date, limit: number): Promise<number>;
 }
-

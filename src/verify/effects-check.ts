@@ -54,8 +54,14 @@ export async function checkEffects(store: Store, pipelines: readonly PipelineDef
   for (const pipeline of pipelines) {
     for (const stage of pipeline.stages) {
       results.set(`${pipeline.name}/${stage.name}`, {
-        pipeline: pipeline.name, stage: stage.name, succeeded: 0, method: methodOf(stage),
-        exactlyOnce: 0, missing: 0, duplicated: 0, examples: { missing: [], duplicated: [] },
+        pipeline: pipeline.name,
+        stage: stage.name,
+        succeeded: 0,
+        method: methodOf(stage),
+        exactlyOnce: 0,
+        missing: 0,
+        duplicated: 0,
+        examples: { missing: [], duplicated: [] },
       });
     }
   }

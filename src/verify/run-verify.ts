@@ -100,7 +100,9 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
       }
       if ((await store.countEvents({ status: ['queued', 'processing', 'retrying'] })) === 0) break;
     }
-    print(`killed ${killed.boundary + killed.midStage} worker processes with SIGKILL (${killed.boundary} at a stage boundary, ${killed.midStage} mid-effect)`);
+    print(
+      `killed ${killed.boundary + killed.midStage} worker processes with SIGKILL (${killed.boundary} at a stage boundary, ${killed.midStage} mid-effect)`,
+    );
     const final = await options.runWorker(null);
     if (final.code !== 0) throw new Error(`the final worker failed (exit ${String(final.code)}): ${final.stderr.trim().slice(-500)}`);
 
@@ -111,8 +113,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     }
     const stages = await checkEffects(store, options.config.pipelines);
     const unfinished = Object.entries(statuses).filter(([status]) => !FINISHED.includes(status as EventStatus));
-    const passed =
-      unfinished.length === 0 && stages.every((s) => s.missing === 0 && s.duplicated === 0) && accepted === options.events;
+    const passed = unfinished.length === 0 && stages.every((s) => s.missing === 0 && s.duplicated === 0) && accepted === options.events;
     return { accepted, killed, statuses, stages, passed };
   } finally {
     await store.close();
@@ -122,7 +123,13 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
 /** The report as a table a person reads. */
 export function formatReport(report: VerifyReport): string[] {
   const lines: string[] = [];
-  lines.push(`events: ${Object.entries(report.statuses).map(([s, n]) => `${n} ${s}`).join(', ') || 'none'}`);
+  lines.push(
+    `events: ${
+      Object.entries(report.statuses)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ') || 'none'
+    }`,
+  );
   const rows = report.stages.map((s) => {
     const checked =
       s.method === 'none'

@@ -42,7 +42,13 @@ test('bench/list.ts fills both stores and lists every case over HTTP', () => {
     });
     // The searches' page query, indexed beside the old substring scan, measured in the same run.
     for (const search of ['q=rareza', 'q=example.com', 'status=dead&q=rareza']) {
-      assert.match(block, new RegExp(`^ {4}${search.replace('.', '\\.')} +indexed p50 +[\\d.]+ / p95 +[\\d.]+ ms +substring scan \\(before\\) p50 .* p95 ratio [\\d.]+×$`, 'm'));
+      assert.match(
+        block,
+        new RegExp(
+          `^ {4}${search.replace('.', '\\.')} +indexed p50 +[\\d.]+ / p95 +[\\d.]+ ms +substring scan \\(before\\) p50 .* p95 ratio [\\d.]+×$`,
+          'm',
+        ),
+      );
     }
     assert.match(block, /migration 0011 \(.*\) took [\d.]+ s/);
   }
@@ -52,7 +58,10 @@ test('bench/search-write.ts inserts with and without the trigram index on both s
   const output = run(['bench/search-write.ts', '--rounds', '2', '--events', '40', '--batches', '1,8']);
   for (const store of ['SQLite', 'PostgreSQL']) {
     for (const batch of [' 1', ' 8']) {
-      assert.match(output, new RegExp(`^ {2}${store}, batches of ${batch}: with the index +\\d+ events/s .* without +\\d+ events/s .* ratio [\\d.]+ `, 'm'));
+      assert.match(
+        output,
+        new RegExp(`^ {2}${store}, batches of ${batch}: with the index +\\d+ events/s .* without +\\d+ events/s .* ratio [\\d.]+ `, 'm'),
+      );
     }
   }
 });

@@ -69,10 +69,7 @@ describe('webpig CLI basics', () => {
 
   it('a config with a bad field names the field', () => {
     const cfgDir = mkdtempSync(path.join(dir, 'cfg-'));
-    writeFileSync(
-      path.join(cfgDir, 'webpig.config.js'),
-      'export default { sources: [], pipelines: [], server: { port: "eighty" } };\n',
-    );
+    writeFileSync(path.join(cfgDir, 'webpig.config.js'), 'export default { sources: [], pipelines: [], server: { port: "eighty" } };\n');
     const result = runCli(['--db', `sqlite:${path.join(cfgDir, 'x.db')}`, 'start'], { cwd: cfgDir });
     assert.equal(result.status, 2);
     assert.match(result.stderr, /server\.port: /);
@@ -112,7 +109,10 @@ describe('webpig migrate on SQLite', () => {
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, appliedLine(sqliteNames));
     const created = sqliteSchema(file);
-    assert.ok(created.objects.some((o) => (o as { name: string }).name === 'events'), 'the events table exists');
+    assert.ok(
+      created.objects.some((o) => (o as { name: string }).name === 'events'),
+      'the events table exists',
+    );
     assert.deepEqual(created.rows.webpig_migrations, sqliteNames.length);
     const second = runCli(['--db', `sqlite:${file}`, 'migrate'], { cwd: dir });
     assert.equal(second.status, 0, second.stderr);
@@ -129,7 +129,10 @@ describe('webpig migrate on SQLite', () => {
     const before = sqliteSchema(file);
     const result = runCli(['--db', `sqlite:${file}`, 'migrate'], { cwd: dir });
     assert.notEqual(result.status, 0);
-    assert.equal(result.stderr.trim(), `webpig: database schema is at version 99 but this webpig only knows up to ${sqliteNames.length}; upgrade webpig`);
+    assert.equal(
+      result.stderr.trim(),
+      `webpig: database schema is at version 99 but this webpig only knows up to ${sqliteNames.length}; upgrade webpig`,
+    );
     assert.deepEqual(sqliteSchema(file), before);
   });
 
@@ -182,7 +185,10 @@ describe('webpig migrate on PostgreSQL', { skip: pgSkip }, () => {
     await queryIn(schema, "INSERT INTO webpig_migrations (version, name) VALUES (99, '0099_future')");
     const result = runCli(['--db', url, 'migrate'], { cwd: dir });
     assert.notEqual(result.status, 0);
-    assert.equal(result.stderr.trim(), `webpig: database schema is at version 99 but this webpig only knows up to ${postgresNames.length}; upgrade webpig`);
+    assert.equal(
+      result.stderr.trim(),
+      `webpig: database schema is at version 99 but this webpig only knows up to ${postgresNames.length}; upgrade webpig`,
+    );
   });
 });
 

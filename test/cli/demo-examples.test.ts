@@ -106,8 +106,15 @@ describe('webpig demo: the reference pipelines of the examples', () => {
       // Stripe: shuffled and duplicated deliveries end succeeded, or ignored (a stale move).
       const stripeEvents = await finishedEvents('stripe');
       const stripeStatuses = countBy(stripeEvents, (e) => e.status);
-      assert.deepEqual([...stripeStatuses.keys()].filter((s) => s !== 'succeeded' && s !== 'ignored'), [], JSON.stringify([...stripeStatuses]));
-      assert.ok(stripeEvents.every((e) => e.pipeline === null || e.pipeline === 'stripe-orders'), 'stripe events go to the orders pipeline');
+      assert.deepEqual(
+        [...stripeStatuses.keys()].filter((s) => s !== 'succeeded' && s !== 'ignored'),
+        [],
+        JSON.stringify([...stripeStatuses]),
+      );
+      assert.ok(
+        stripeEvents.every((e) => e.pipeline === null || e.pipeline === 'stripe-orders'),
+        'stripe events go to the orders pipeline',
+      );
 
       // The shop: exactly one fulfilment per paid order, never one for an unpaid order.
       const { items: orders } = await getJson<{ items: { id: string; state: string | null }[] }>(`${demo.url}/sandbox/shop/orders`);
@@ -119,29 +126,40 @@ describe('webpig demo: the reference pipelines of the examples', () => {
       for (const order of paid) assert.equal(fulfilled.get(order.id), 1, `paid order ${order.id} has one fulfilment`);
       for (const [orderId, count] of fulfilled) assert.equal(count, 1, `order ${orderId} fulfilled ${count} times`);
       assert.equal(fulfilments.length, fulfilled.size);
-      assert.ok(stock.every((s) => s.quantity >= 0), `stock never below zero: ${JSON.stringify(stock)}`);
+      assert.ok(
+        stock.every((s) => s.quantity >= 0),
+        `stock never below zero: ${JSON.stringify(stock)}`,
+      );
 
       // Subscriptions: every notification succeeded; one row per (user, reference), one per user.
       const notifications = await finishedEvents('mercadopago');
-      assert.ok(notifications.every((e) => e.status === 'succeeded'), JSON.stringify(notifications.map((e) => [e.id, e.status, e.lastError])));
+      assert.ok(
+        notifications.every((e) => e.status === 'succeeded'),
+        JSON.stringify(notifications.map((e) => [e.id, e.status, e.lastError])),
+      );
       const rows = demo.subscriptions.list();
       assert.ok(rows.length >= 3, `${rows.length} subscription rows`);
-      for (const [key, count] of countBy(rows, (r) => `${r.userId}|${r.externalReference}`)) assert.equal(count, 1, `${key} has ${count} rows`);
+      for (const [key, count] of countBy(rows, (r) => `${r.userId}|${r.externalReference}`))
+        assert.equal(count, 1, `${key} has ${count} rows`);
       for (const [user, count] of countBy(rows, (r) => r.userId)) assert.equal(count, 1, `${user} has ${count} rows`);
       // Activated once: as many "activated" outcomes among the notifications as rows the webhook activated.
       const checkpoints = await store.getCheckpointsForEvents(notifications.map((e) => e.id));
       const outcomes = notifications.map((e) => {
-        const data = checkpoints.get(e.id)?.find((c) => c.stage === 'activate_subscription')?.data as { outcome?: string } | null | undefined;
+        const data = checkpoints.get(e.id)?.find((c) => c.stage === 'activate_subscription')?.data as
+          { outcome?: string } | null | undefined;
         return data?.outcome ?? 'none';
       });
-      assert.ok(outcomes.every((o) => o === 'activated' || o === 'already_active'), JSON.stringify(outcomes));
-      assert.equal(
-        outcomes.filter((o) => o === 'activated').length,
-        rows.filter((r) => r.activatedBy === 'webhook').length,
+      assert.ok(
+        outcomes.every((o) => o === 'activated' || o === 'already_active'),
+        JSON.stringify(outcomes),
       );
+      assert.equal(outcomes.filter((o) => o === 'activated').length, rows.filter((r) => r.activatedBy === 'webhook').length);
       const withPreapproval = rows.filter((r) => r.mercadopagoPreapprovalId !== null);
       assert.ok(withPreapproval.length >= 3, `${withPreapproval.length} subscriptions have a preapproval`);
-      assert.ok(withPreapproval.every((r) => r.status === 'active' && r.activatedAt !== null), JSON.stringify(withPreapproval));
+      assert.ok(
+        withPreapproval.every((r) => r.status === 'active' && r.activatedAt !== null),
+        JSON.stringify(withPreapproval),
+      );
 
       // Facturador's ePayco traffic goes on beside them.
       assert.ok((await succeeded('epayco')) >= 2);

@@ -17,7 +17,14 @@ describe('webpig demo: flags and roles to try the permission rules', () => {
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'webpig-demo-roles-'));
-    demo = await runDemo({ port: 0, host: '127.0.0.1', dbFile: path.join(dir, 'demo.db'), traffic: false, env: {}, print: () => undefined });
+    demo = await runDemo({
+      port: 0,
+      host: '127.0.0.1',
+      dbFile: path.join(dir, 'demo.db'),
+      traffic: false,
+      env: {},
+      print: () => undefined,
+    });
   });
 
   after(async () => {
@@ -32,7 +39,10 @@ describe('webpig demo: flags and roles to try the permission rules', () => {
       body: JSON.stringify({ email }),
     });
     const body = (await res.json()) as { csrfToken?: string };
-    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     return { status: res.status, headers: { cookie, 'x-csrf-token': body.csrfToken ?? '' } };
   }
 

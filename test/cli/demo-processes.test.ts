@@ -36,7 +36,10 @@ async function startDemo(): Promise<DemoProcess> {
   const banner = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`demo printed no banner in 60 s:\n${out}`)), 60_000);
     const check = () => {
-      const match = /Web Pig dashboard:\s+(http:\/\/\S+?)\/?\s[\s\S]*Sandbox services:\s+(http:\/\/\S+?)\/sandbox \(their own process, pid (\d+)[\s\S]*Ctrl-C stops\./.exec(out);
+      const match =
+        /Web Pig dashboard:\s+(http:\/\/\S+?)\/?\s[\s\S]*Sandbox services:\s+(http:\/\/\S+?)\/sandbox \(their own process, pid (\d+)[\s\S]*Ctrl-C stops\./.exec(
+          out,
+        );
       if (match) {
         clearTimeout(timer);
         resolve(match);
@@ -85,7 +88,10 @@ describe('webpig demo: the sandbox in its own process', () => {
       });
       assert.equal(made.status, 201);
       const listed = (await (await fetch(`${demo.url}/sandbox/_faults`)).json()) as { items: Array<{ operation: string }> };
-      assert.deepEqual(listed.items.map((f) => f.operation), ['send_message']);
+      assert.deepEqual(
+        listed.items.map((f) => f.operation),
+        ['send_message'],
+      );
     } finally {
       // What Ctrl-C or a service manager does: the signal to every process of the group, the
       // sandbox's too (SIGTERM: the test runner's children may inherit SIGINT ignored).
@@ -100,7 +106,12 @@ describe('webpig demo: the sandbox in its own process', () => {
     const demo = await startDemo();
     process.kill(demo.sandboxPid, 'SIGKILL');
     assert.equal(await demo.exited, 1, demo.output());
-    assert.match(demo.output(), new RegExp(`webpig demo: the demo's sandbox process \\(pid ${demo.sandboxPid}\\) stopped unexpectedly \\(killed by SIGKILL\\); stopping the demo`));
+    assert.match(
+      demo.output(),
+      new RegExp(
+        `webpig demo: the demo's sandbox process \\(pid ${demo.sandboxPid}\\) stopped unexpectedly \\(killed by SIGKILL\\); stopping the demo`,
+      ),
+    );
   });
 
   it('a SIGKILL of the demo leaves no sandbox process behind', async () => {

@@ -32,7 +32,11 @@ describe('webpig demo restarted on the same database', () => {
       const credentials = { customerId: DEMO_SECRETS.epaycoCustomerId, pKey: DEMO_SECRETS.epaycoPKey };
       await makeSandboxPayment(`${first.url}/sandbox`, payment, credentials);
       const delivery = signedConfirmation(payment, credentials);
-      const reply = await fetch(`${first.url}/webhooks/epayco${delivery.query}`, { method: delivery.method, headers: delivery.headers, body: delivery.body });
+      const reply = await fetch(`${first.url}/webhooks/epayco${delivery.query}`, {
+        method: delivery.method,
+        headers: delivery.headers,
+        body: delivery.body,
+      });
       assert.equal(reply.status, 200);
       // The last stage's record is there once the pipeline has run.
       const deadline = Date.now() + 30_000;
@@ -57,10 +61,16 @@ describe('webpig demo restarted on the same database', () => {
     const second = await start();
     try {
       const invoices = await json<Array<{ reference: string }>>(`${second.url}/sandbox/worldoffice/invoices`);
-      assert.deepEqual(invoices.map((i) => i.reference), ['INV-RESTART-1']);
+      assert.deepEqual(
+        invoices.map((i) => i.reference),
+        ['INV-RESTART-1'],
+      );
       assert.equal((await json<unknown[]>(`${second.url}/sandbox/callbell/messages`)).length, 1);
       const faults = await json<{ items: Array<{ operation: string; remaining: number }> }>(`${second.url}/sandbox/_faults`);
-      assert.deepEqual(faults.items.map((f) => [f.operation, f.remaining]), [['create_invoice', 3]]);
+      assert.deepEqual(
+        faults.items.map((f) => [f.operation, f.remaining]),
+        [['create_invoice', 3]],
+      );
       const stock = await json<{ items: Array<{ sku: string; quantity: number }> }>(`${second.url}/sandbox/shop/stock`);
       assert.equal(stock.items.find((s) => s.sku === 'CAMISETA-M')?.quantity, 7, 'the shop kept its stock, not seeded again');
     } finally {

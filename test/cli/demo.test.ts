@@ -158,7 +158,11 @@ describe('webpig demo', () => {
         const payment = { invoiceId: 'INV-373', refPayco: '373', state: '1', amount: 403125 } as const;
         await makeSandboxPayment(`${demo.url}/sandbox`, payment, credentials);
         const delivery = signedConfirmation(payment, credentials);
-        return fetch(`${demo.url}/webhooks/epayco${delivery.query}`, { method: delivery.method, headers: delivery.headers, body: delivery.body });
+        return fetch(`${demo.url}/webhooks/epayco${delivery.query}`, {
+          method: delivery.method,
+          headers: delivery.headers,
+          body: delivery.body,
+        });
       };
       const withDemoSecret = await post({ customerId: DEMO_SECRETS.epaycoCustomerId, pKey: DEMO_SECRETS.epaycoPKey });
       assert.equal(withDemoSecret.status, 401, 'the demo secret is not accepted once the environment sets one');

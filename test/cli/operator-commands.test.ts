@@ -65,9 +65,21 @@ describe('read-only commands', () => {
   const schemas = withTestSchema();
   it('on a missing SQLite file: exit 1 naming the path, and no file is created', () => {
     const p = project(CONFIG_WITH_UNSET_SECRET);
-    for (const args of [['events'], ['events', 'show', '1'], ['flags'], ['flags', 'history', 'DIAN'], ['tokens', 'list'], ['purge', '--dry-run']]) {
+    for (const args of [
+      ['events'],
+      ['events', 'show', '1'],
+      ['flags'],
+      ['flags', 'history', 'DIAN'],
+      ['tokens', 'list'],
+      ['purge', '--dry-run'],
+    ]) {
       const result = p.run(...args);
-      oneLine(result, 1, new RegExp(`no database at ${p.file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(nothing was created\\)`), args.join(' '));
+      oneLine(
+        result,
+        1,
+        new RegExp(`no database at ${p.file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(nothing was created\\)`),
+        args.join(' '),
+      );
       assert.equal(existsSync(p.file), false, `${args.join(' ')} created no database`);
     }
   });
@@ -75,7 +87,12 @@ describe('read-only commands', () => {
   it('on an empty SQLite file (no webpig tables): exit 1, and no table is created', () => {
     const p = project('export default { sources: [], pipelines: [] };\n');
     writeFileSync(p.file, '');
-    oneLine(p.run('events'), 1, /sqlite:.*webpig\.db holds no webpig data \(nothing was created\); check --db, or run webpig migrate/, 'events');
+    oneLine(
+      p.run('events'),
+      1,
+      /sqlite:.*webpig\.db holds no webpig data \(nothing was created\); check --db, or run webpig migrate/,
+      'events',
+    );
     const tables = runCli(['--db', p.db, 'migrate'], { cwd: p.dir });
     assert.match(tables.stdout, /^applied \d+ migration/, 'the file was still empty: migrate had everything to apply');
   });
@@ -110,7 +127,11 @@ describe('times, money and --json', () => {
   const seed = async (db: string) =>
     withDb(db, async (store) => {
       const { event } = await store.insertEvent(
-        delivery({ receivedAt: new Date(T0), occurredAt: new Date(T0), summary: { amount: 1_200_000, currency: 'COP', customer: { name: 'Ana' } } }),
+        delivery({
+          receivedAt: new Date(T0),
+          occurredAt: new Date(T0),
+          summary: { amount: 1_200_000, currency: 'COP', customer: { name: 'Ana' } },
+        }),
       );
       return event.id;
     });
@@ -128,7 +149,9 @@ describe('times, money and --json', () => {
   });
 
   it("the config's dashboard time zone, currency and locale", async () => {
-    const p = project("export default { sources: [], pipelines: [], dashboard: { timeZone: 'Europe/Madrid', currency: 'USD', locale: 'en' } };\n");
+    const p = project(
+      "export default { sources: [], pipelines: [], dashboard: { timeZone: 'Europe/Madrid', currency: 'USD', locale: 'en' } };\n",
+    );
     await withDb(p.db, (store) => store.insertEvent(delivery({ receivedAt: new Date(T0), summary: { amount: 1500.5 } })));
     const list = p.run('events');
     assert.match(list.stdout, /2026-01-15 13:00:00 \+01:00/);
@@ -161,8 +184,15 @@ describe('flags', () => {
     const history = p.run('flags', 'history', 'DIAN');
     assert.equal(history.status, 0, history.stderr);
     assert.match(history.stdout, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d -05:00 {2}on -> off {2}ana {2}DIAN está caída$/m);
-    const json = JSON.parse(p.run('flags', 'history', 'DIAN', '--json').stdout) as Array<{ reason: string; actor: string; newValue: boolean }>;
-    assert.deepEqual(json.map((c) => [c.actor, c.newValue, c.reason]), [['ana', false, 'DIAN está caída']]);
+    const json = JSON.parse(p.run('flags', 'history', 'DIAN', '--json').stdout) as Array<{
+      reason: string;
+      actor: string;
+      newValue: boolean;
+    }>;
+    assert.deepEqual(
+      json.map((c) => [c.actor, c.newValue, c.reason]),
+      [['ana', false, 'DIAN está caída']],
+    );
     oneLine(p.run('flags', 'history', 'NOPE'), 1, /no flag "NOPE"/, 'history of an unknown flag');
   });
 });
@@ -171,7 +201,12 @@ describe('tokens', () => {
   it('create says why a scope is refused (exit 2) and creates nothing; revoke of an unknown token is one line, exit 1', async () => {
     const p = project('export default { sources: [], pipelines: [] };\n');
     oneLine(p.run('tokens', 'create', '--name', 'erp'), 2, /--scope is required: give one or more of events:read, .*admin/, 'no scope');
-    oneLine(p.run('tokens', 'create', '--name', 'erp', '--scope', 'events:write'), 2, /--scope: unknown scope "events:write"; expected one of events:read/, 'unknown scope');
+    oneLine(
+      p.run('tokens', 'create', '--name', 'erp', '--scope', 'events:write'),
+      2,
+      /--scope: unknown scope "events:write"; expected one of events:read/,
+      'unknown scope',
+    );
     assert.equal(existsSync(p.file), false, 'a refused create opened no database');
     const created = p.run('tokens', 'create', '--name', 'erp', '--scope', 'events:read', '--json');
     assert.equal(created.status, 0, created.stderr);
@@ -185,11 +220,24 @@ describe('exit codes', () => {
     const p = project('export default { sources: [], pipelines: [] };\n');
     await withDb(p.db, async () => undefined);
     const usage: string[][] = [
-      ['events', '--status', 'exploded'], ['events', '--limit', '0'], ['events', 'show', 'abc'], ['events', '--bogus'],
-      ['retry'], ['retry', '1', '--status', 'dead'], ['retry', '--status', 'dead', '--wait'], ['retry', '1', '--timeout', 'soon'],
-      ['flags', 'set', 'DIAN', 'maybe', '--reason', 'x'], ['flags', 'history'], ['tokens', 'create'], ['purge', '--bogus'],
-      ['migrate', '--bogus'], ['start', '--port', 'eighty'], ['serve', '--port', '70000'], ['worker', '--concurrency', '0'],
-      ['demo', '--port', 'x'], ['nonsense'],
+      ['events', '--status', 'exploded'],
+      ['events', '--limit', '0'],
+      ['events', 'show', 'abc'],
+      ['events', '--bogus'],
+      ['retry'],
+      ['retry', '1', '--status', 'dead'],
+      ['retry', '--status', 'dead', '--wait'],
+      ['retry', '1', '--timeout', 'soon'],
+      ['flags', 'set', 'DIAN', 'maybe', '--reason', 'x'],
+      ['flags', 'history'],
+      ['tokens', 'create'],
+      ['purge', '--bogus'],
+      ['migrate', '--bogus'],
+      ['start', '--port', 'eighty'],
+      ['serve', '--port', '70000'],
+      ['worker', '--concurrency', '0'],
+      ['demo', '--port', 'x'],
+      ['nonsense'],
     ];
     for (const args of usage) {
       const result = p.run(...args);
@@ -197,7 +245,12 @@ describe('exit codes', () => {
       assert.equal(result.stderr.split('\n').filter(Boolean).length, 1, `${args.join(' ')}: one line: ${result.stderr}`);
       assert.doesNotMatch(result.stderr, /webpig: webpig:|\n\s+at /);
     }
-    const failures: string[][] = [['events', 'show', '424242'], ['retry', '424242'], ['flags', 'set', 'NOPE', 'on', '--reason', 'x'], ['tokens', 'revoke', '7']];
+    const failures: string[][] = [
+      ['events', 'show', '424242'],
+      ['retry', '424242'],
+      ['flags', 'set', 'NOPE', 'on', '--reason', 'x'],
+      ['tokens', 'revoke', '7'],
+    ];
     for (const args of failures) oneLine(p.run(...args), 1, /./, args.join(' '));
   });
 });

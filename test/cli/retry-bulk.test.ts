@@ -50,7 +50,16 @@ describe('webpig retry with a filter (bulk)', () => {
     await store.migrate();
     return store;
   };
-  const config = async (): Promise<ResolvedConfig> => resolveConfig({ sources: [], pipelines: [pipeline], flags: [{ key: 'WORLDOFFICE_DIAN_ENABLED', description: 'DIAN' }], dashboard: { timeZone: 'America/Bogota' } }, 'test');
+  const config = async (): Promise<ResolvedConfig> =>
+    resolveConfig(
+      {
+        sources: [],
+        pipelines: [pipeline],
+        flags: [{ key: 'WORLDOFFICE_DIAN_ENABLED', description: 'DIAN' }],
+        dashboard: { timeZone: 'America/Bogota' },
+      },
+      'test',
+    );
   const deps: EngineCliDeps = { openStore, openExistingStore: openStore, loadConfig: config, loadConfigForReading: config };
   const ids = { invoice500: 0, invoice500Old: 0, invoice404: 0, crm500: 0 };
 
@@ -118,7 +127,10 @@ describe('webpig retry with a filter (bulk)', () => {
     assert.equal(dry.exitCode, 0, dry.err);
     const lines = dry.out.split('\n');
     assert.equal(lines[0], '1 event would be retried (2 stage runs); nothing was changed (--dry-run)');
-    assert.match(lines[1]!, new RegExp(`^#${ids.invoice500}  dead  epayco  2026-12-02 09:00:00 -05:00 .* failed at ${INVOICE} \\(HTTP_500\\)$`));
+    assert.match(
+      lines[1]!,
+      new RegExp(`^#${ids.invoice500}  dead  epayco  2026-12-02 09:00:00 -05:00 .* failed at ${INVOICE} \\(HTTP_500\\)$`),
+    );
     assert.equal(lines[2], `    will run: ${INVOICE}, worldoffice_invoice_accounting`);
     assert.equal(lines[3], '    will be skipped: worldoffice_dian_emission (flag WORLDOFFICE_DIAN_ENABLED is off)');
     assert.equal(lines[4], '    done, not run again: worldoffice_customer, crm_upsert');
@@ -147,7 +159,11 @@ describe('webpig retry with a filter (bulk)', () => {
       [['7', '--status', 'dead'], /^webpig: give an event id or a filter/],
     ];
     for (const [args, message] of cases) {
-      const result = await cli('retry', ...args, ...(args.includes('--reason') || args[1] === 'dead' && args.length === 2 ? [] : ['--reason', 'x']));
+      const result = await cli(
+        'retry',
+        ...args,
+        ...(args.includes('--reason') || (args[1] === 'dead' && args.length === 2) ? [] : ['--reason', 'x']),
+      );
       assert.equal(result.exitCode, 2, `${args.join(' ')}: ${result.err}`);
       assert.match(result.err, message, args.join(' '));
       assert.equal(result.err.split('\n').length, 1);
@@ -168,8 +184,14 @@ describe('webpig retry with a filter (bulk)', () => {
     }
     const store = await openStore();
     try {
-      const statuses = Object.fromEntries(await Promise.all(Object.entries(ids).map(async ([k, id]) => [k, (await store.getEvent(id))?.status])));
-      assert.deepEqual(statuses, { invoice500: 'queued', invoice500Old: 'dead', invoice404: 'dead', crm500: 'dead' }, 'only the selected event');
+      const statuses = Object.fromEntries(
+        await Promise.all(Object.entries(ids).map(async ([k, id]) => [k, (await store.getEvent(id))?.status])),
+      );
+      assert.deepEqual(
+        statuses,
+        { invoice500: 'queued', invoice500Old: 'dead', invoice404: 'dead', crm500: 'dead' },
+        'only the selected event',
+      );
       const [audit] = (await store.listAudit({ action: 'event.retry' })).items;
       assert.equal(audit?.target, `event:${ids.invoice500}`);
       assert.equal(audit?.details?.reason, 'WorldOffice was down until 10:00');

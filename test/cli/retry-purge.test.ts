@@ -66,53 +66,57 @@ async function waitForStatus(db: string, id: number, statuses: EventStatus[]): P
 }
 
 describe('webpig retry', () => {
-  it('refuses an ignored event as the API does; --wait says succeeded (0), dead again (1), or a timeout (1)', { timeout: 120_000 }, async () => {
-    const p = project();
-    writeFileSync(path.join(p.dir, 'erp-down'), '');
-    const [dies, ignored, diesToo] = await withStore(p.db, async (store) => [
-      (await store.insertEvent(delivery())).event.id,
-      (await store.insertEvent(delivery({ type: 'not.for.us' }))).event.id,
-      (await store.insertEvent(delivery())).event.id,
-    ]);
-    const worker = startCli(['worker'], { cwd: p.dir, env: HERMETIC });
-    try {
-      assert.equal(await waitForStatus(p.db, dies, ['dead', 'succeeded']), 'dead');
-      assert.equal(await waitForStatus(p.db, ignored, ['ignored', 'succeeded']), 'ignored');
-      assert.equal(await waitForStatus(p.db, diesToo, ['dead', 'succeeded']), 'dead');
+  it(
+    'refuses an ignored event as the API does; --wait says succeeded (0), dead again (1), or a timeout (1)',
+    { timeout: 120_000 },
+    async () => {
+      const p = project();
+      writeFileSync(path.join(p.dir, 'erp-down'), '');
+      const [dies, ignored, diesToo] = await withStore(p.db, async (store) => [
+        (await store.insertEvent(delivery())).event.id,
+        (await store.insertEvent(delivery({ type: 'not.for.us' }))).event.id,
+        (await store.insertEvent(delivery())).event.id,
+      ]);
+      const worker = startCli(['worker'], { cwd: p.dir, env: HERMETIC });
+      try {
+        assert.equal(await waitForStatus(p.db, dies, ['dead', 'succeeded']), 'dead');
+        assert.equal(await waitForStatus(p.db, ignored, ['ignored', 'succeeded']), 'ignored');
+        assert.equal(await waitForStatus(p.db, diesToo, ['dead', 'succeeded']), 'dead');
 
-      // One rule: the CLI and the API refuse an ignored event with the same words.
-      const refused = p.run('retry', String(ignored));
-      assert.equal(refused.status, 1, refused.stderr);
-      const rule = `event ${ignored} is ignored; only dead or retrying events can be retried`;
-      assert.equal(refused.stderr, `webpig: ${rule}\n`);
-      await withStore(p.db, async (store) => {
-        await assert.rejects(
-          engineOperations(store, []).retryEvent({ eventId: ignored, actor: 'ana@example.com', remoteAddress: null, now: new Date() }),
-          (err: Error & { statusCode?: number; code?: string }) => err.message === rule && err.code === 'NOT_RETRIABLE',
-        );
-        const after = await store.getEvent(ignored);
-        assert.deepEqual([after?.status, after?.manualRetries], ['ignored', 0], 'nothing was re-queued');
-      });
+        // One rule: the CLI and the API refuse an ignored event with the same words.
+        const refused = p.run('retry', String(ignored));
+        assert.equal(refused.status, 1, refused.stderr);
+        const rule = `event ${ignored} is ignored; only dead or retrying events can be retried`;
+        assert.equal(refused.stderr, `webpig: ${rule}\n`);
+        await withStore(p.db, async (store) => {
+          await assert.rejects(
+            engineOperations(store, []).retryEvent({ eventId: ignored, actor: 'ana@example.com', remoteAddress: null, now: new Date() }),
+            (err: Error & { statusCode?: number; code?: string }) => err.message === rule && err.code === 'NOT_RETRIABLE',
+          );
+          const after = await store.getEvent(ignored);
+          assert.deepEqual([after?.status, after?.manualRetries], ['ignored', 0], 'nothing was re-queued');
+        });
 
-      const deadAgain = p.run('retry', String(dies), '--wait');
-      assert.equal(deadAgain.status, 1, deadAgain.stderr);
-      assert.match(deadAgain.stdout, new RegExp(`^event ${dies} queued again`));
-      assert.match(deadAgain.stderr, new RegExp(`^webpig: event ${dies} is dead again: .*ERP down; see webpig events show ${dies}\\n$`));
+        const deadAgain = p.run('retry', String(dies), '--wait');
+        assert.equal(deadAgain.status, 1, deadAgain.stderr);
+        assert.match(deadAgain.stdout, new RegExp(`^event ${dies} queued again`));
+        assert.match(deadAgain.stderr, new RegExp(`^webpig: event ${dies} is dead again: .*ERP down; see webpig events show ${dies}\\n$`));
 
-      unlinkSync(path.join(p.dir, 'erp-down'));
-      const succeeded = p.run('retry', String(dies), '--wait');
-      assert.equal(succeeded.status, 0, succeeded.stderr);
-      assert.match(succeeded.stdout, new RegExp(`event ${dies} succeeded \\(attempt 3\\)`));
-    } finally {
-      await worker.stop();
-    }
-    // No worker: --wait gives up after --timeout, says so, and exits 1.
-    const started = Date.now();
-    const waited = p.run('retry', String(diesToo), '--wait', '--timeout', '1');
-    assert.equal(waited.status, 1);
-    assert.match(waited.stderr, new RegExp(`^webpig: event ${diesToo} is still queued after 1 s \\(is a worker running\\?\\)`));
-    assert.ok(Date.now() - started < 20_000);
-  });
+        unlinkSync(path.join(p.dir, 'erp-down'));
+        const succeeded = p.run('retry', String(dies), '--wait');
+        assert.equal(succeeded.status, 0, succeeded.stderr);
+        assert.match(succeeded.stdout, new RegExp(`event ${dies} succeeded \\(attempt 3\\)`));
+      } finally {
+        await worker.stop();
+      }
+      // No worker: --wait gives up after --timeout, says so, and exits 1.
+      const started = Date.now();
+      const waited = p.run('retry', String(diesToo), '--wait', '--timeout', '1');
+      assert.equal(waited.status, 1);
+      assert.match(waited.stderr, new RegExp(`^webpig: event ${diesToo} is still queued after 1 s \\(is a worker running\\?\\)`));
+      assert.ok(Date.now() - started < 20_000);
+    },
+  );
 });
 
 describe('webpig purge', () => {
@@ -130,7 +134,10 @@ describe('webpig purge', () => {
         const claimed = await store.claimNextEvent({ workerId: 'w', leaseMs: 1000, now: when });
         assert.equal(claimed?.id, event.id);
         await store.finishEvent({
-          eventId: event.id, leaseOwner: 'w', status, now: when,
+          eventId: event.id,
+          leaseOwner: 'w',
+          status,
+          now: when,
           nextAttemptAt: status === 'retrying' ? new Date(now + DAY) : null,
           ignoreReason: status === 'ignored' ? { kind: 'no_pipeline', detail: 'no pipeline' } : null,
         });
@@ -143,7 +150,14 @@ describe('webpig purge', () => {
       await finished('oldRetrying', 'retrying', 400);
       ids.oldQueued = (await store.insertEvent(delivery({ receivedAt: new Date(now - 400 * DAY) }))).event.id;
       for (const daysAgo of [60, 45, 1]) {
-        await store.recordRejection({ at: new Date(now - daysAgo * DAY), source: 'stripe', httpStatus: 401, reason: 'bad signature', remoteAddress: null, firstBytes: '{}' });
+        await store.recordRejection({
+          at: new Date(now - daysAgo * DAY),
+          source: 'stripe',
+          httpStatus: 401,
+          reason: 'bad signature',
+          remoteAddress: null,
+          firstBytes: '{}',
+        });
       }
       await store.appendAudit({ actor: 'ana', action: 'event.retry', target: `event:${ids.oldDead}`, at: new Date(now - 400 * DAY) });
       return ids;
@@ -218,7 +232,10 @@ describe('webpig purge', () => {
     const before = await snapshot(db);
     const result = runCli(['purge'], { cwd: dir, env: HERMETIC });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /retention is not configured, so nothing is ever deleted; set e\.g\. retention: \{ succeededAfterDays: 90 \}/);
+    assert.match(
+      result.stdout,
+      /retention is not configured, so nothing is ever deleted; set e\.g\. retention: \{ succeededAfterDays: 90 \}/,
+    );
     assert.deepEqual(await snapshot(db), before);
   });
 });

@@ -77,7 +77,10 @@ describe('webpig verify (the guide, run)', () => {
     assert.match(result.stdout, /^PASS/m);
     const counts = [...ledger.countsBy('payments').values()];
     assert.equal(counts.length, 12, 'one reference per event');
-    assert.ok(counts.every((n) => n === 1), 'the ledger agrees: every entry once');
+    assert.ok(
+      counts.every((n) => n === 1),
+      'the ledger agrees: every entry once',
+    );
   });
 
   it('fails without reconcile and names the duplicated events, as the ledger shows them', async () => {
@@ -86,8 +89,8 @@ describe('webpig verify (the guide, run)', () => {
     assert.ok(!withoutReconcile.includes('reconcile:'), 'the guide shows the reconcile line to remove');
     // A slow ledger write leaves time for kills between the entry and webpig's outcome.
     const slow = withoutReconcile.replace(
-      "if (!res.ok) throw new Error(`ledger answered ${res.status}`);",
-      "if (!res.ok) throw new Error(`ledger answered ${res.status}`);\n            await new Promise((r) => setTimeout(r, 300));",
+      'if (!res.ok) throw new Error(`ledger answered ${res.status}`);',
+      'if (!res.ok) throw new Error(`ledger answered ${res.status}`);\n            await new Promise((r) => setTimeout(r, 300));',
     );
     const result = await verify(slow, ['--events', '12', '--kills', '10', '--seed', '3']);
     assert.equal(result.status, 1, result.stdout + result.stderr);

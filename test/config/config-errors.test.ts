@@ -32,7 +32,10 @@ const custom = (secret: unknown) => ({ name: 'shop', kind: 'custom', secrets: [s
 describe('an undefined value in webpig.config.ts', () => {
   it('names the field and the likely cause: an unset environment variable', () => {
     const message = messageOf({ sources: [custom(undefined)], pipelines: [] });
-    assert.match(message, /sources\.0\.secrets\.0: is undefined \(expected string\); an environment variable it is read from is probably not set/);
+    assert.match(
+      message,
+      /sources\.0\.secrets\.0: is undefined \(expected string\); an environment variable it is read from is probably not set/,
+    );
     assert.doesNotMatch(message, /received undefined/);
     const oidc = messageOf({ sources: [], pipelines: [], auth: { oidc: { issuer: 'https://id.example.com', clientId: undefined } } });
     assert.match(oidc, /auth\.oidc\.clientId: is undefined/);
@@ -69,7 +72,7 @@ describe('an undefined value in webpig.config.ts', () => {
   });
 
   it('finds both spellings of a variable in the source', () => {
-    const source = "a = process.env.ONE; b = process.env['TWO']; c = process.env[\"THREE\"]; d = process.env.SET";
+    const source = 'a = process.env.ONE; b = process.env[\'TWO\']; c = process.env["THREE"]; d = process.env.SET';
     assert.deepEqual(unsetEnvironmentVariables(source, { SET: 'x' }), ['ONE', 'THREE', 'TWO']);
   });
 });
@@ -96,9 +99,19 @@ describe("a flag's allowed list", () => {
 
 describe('a column label', () => {
   it('is a text or texts by language; anything else names the field and shows the two shapes', () => {
-    assert.doesNotThrow(() => resolveConfig({ sources: [], pipelines: [], columns: [{ key: 'order', label: { es: 'Pedido', en: 'Order' } }] }, 'webpig.config.ts'));
-    assert.doesNotThrow(() => resolveConfig({ sources: [], pipelines: [], columns: [{ key: 'order', label: 'Pedido' }] }, 'webpig.config.ts'));
-    assert.match(messageOf({ sources: [], pipelines: [], columns: [{ key: 'order', label: { fr: 'Commande' } }] }), /columns\.0\.label: .*give a text, or \{ es: "texto", en: "text" \}/);
-    assert.match(messageOf({ sources: [], pipelines: [], columns: [{ key: 'order', label: {} }] }), /columns\.0\.label: give a text, or \{ es: "texto", en: "text" \}/);
+    assert.doesNotThrow(() =>
+      resolveConfig({ sources: [], pipelines: [], columns: [{ key: 'order', label: { es: 'Pedido', en: 'Order' } }] }, 'webpig.config.ts'),
+    );
+    assert.doesNotThrow(() =>
+      resolveConfig({ sources: [], pipelines: [], columns: [{ key: 'order', label: 'Pedido' }] }, 'webpig.config.ts'),
+    );
+    assert.match(
+      messageOf({ sources: [], pipelines: [], columns: [{ key: 'order', label: { fr: 'Commande' } }] }),
+      /columns\.0\.label: .*give a text, or \{ es: "texto", en: "text" \}/,
+    );
+    assert.match(
+      messageOf({ sources: [], pipelines: [], columns: [{ key: 'order', label: {} }] }),
+      /columns\.0\.label: give a text, or \{ es: "texto", en: "text" \}/,
+    );
   });
 });

@@ -44,18 +44,22 @@ await app.close();
 await store.close();
 `;
 
-describe('a webpig.config.ts in a CommonJS project', { skip: !existsSync(dist('index.js')) && 'dist/ is not built (npm run build)' }, () => {
-  it('loads, and the server built on it starts and answers', () => {
-    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'shop', version: '1.0.0', type: 'commonjs' }));
-    const file = path.join(dir, 'webpig.config.ts');
-    writeFileSync(file, config);
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, file], {
-      cwd: dir,
-      env: cleanEnv(),
-      encoding: 'utf8',
-      timeout: 60_000,
+describe(
+  'a webpig.config.ts in a CommonJS project',
+  { skip: !existsSync(dist('index.js')) && 'dist/ is not built (npm run build)' },
+  () => {
+    it('loads, and the server built on it starts and answers', () => {
+      writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'shop', version: '1.0.0', type: 'commonjs' }));
+      const file = path.join(dir, 'webpig.config.ts');
+      writeFileSync(file, config);
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, file], {
+        cwd: dir,
+        env: cleanEnv(),
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      assert.equal(child.status, 0, child.stderr);
+      assert.deepEqual(JSON.parse(child.stdout.trim()), { stage: 'record', healthz: 200 });
     });
-    assert.equal(child.status, 0, child.stderr);
-    assert.deepEqual(JSON.parse(child.stdout.trim()), { stage: 'record', healthz: 200 });
-  });
-});
+  },
+);

@@ -23,11 +23,14 @@ export default {
 `;
 
 function rejects(candidate: unknown, pattern: RegExp): void {
-  assert.throws(() => resolveConfig(candidate, 'webpig.config.ts'), (err: unknown) => {
-    assert.ok(err instanceof ConfigError, 'a ConfigError');
-    assert.match(err.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => resolveConfig(candidate, 'webpig.config.ts'),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, 'a ConfigError');
+      assert.match(err.message, pattern);
+      return true;
+    },
+  );
 }
 
 describe('webpig.config.ts loading', () => {
@@ -60,7 +63,10 @@ describe('webpig.config.ts loading', () => {
     rejects({ ...base, flags: [{ key: 'lower', description: '' }] }, /flags\.0\.key: UPPER_SNAKE_CASE/);
     rejects({ ...base, unknownTop: 1 }, /unknownTop/);
     rejects({ ...base, alerts: { webhookUrl: 'ftp://hooks.example.com/x' } }, /alerts\.webhookUrl: must be an http:\/\/ or https:\/\/ URL/);
-    rejects({ ...base, alerts: { webhookUrl: 'https://hooks.example.com/x', webhookSecret: 'short' } }, /alerts\.webhookSecret: must be at least 16 characters/);
+    rejects(
+      { ...base, alerts: { webhookUrl: 'https://hooks.example.com/x', webhookSecret: 'short' } },
+      /alerts\.webhookSecret: must be at least 16 characters/,
+    );
     rejects({ ...base, pipelines: [{ name: 'p', match: 'yes', stages: [] }] }, /pipelines\.0\.match: expected a function/);
   });
 
@@ -82,7 +88,10 @@ describe('webpig.config.ts loading', () => {
     rejects({ sources: [source, source], pipelines: [] }, /duplicate source "s"/);
     const pipeline = { name: 'orders', match: () => true, stages: [stage] };
     rejects({ sources: [], pipelines: [pipeline, { ...pipeline }] }, /pipelines\.1\.name: duplicate pipeline "orders"/);
-    rejects({ sources: [], pipelines: [{ name: 'p', match: () => true, stages: [{ ...stage, dependsOn: ['zz'] }] }] }, /depends on unknown stage "zz"/);
+    rejects(
+      { sources: [], pipelines: [{ name: 'p', match: () => true, stages: [{ ...stage, dependsOn: ['zz'] }] }] },
+      /depends on unknown stage "zz"/,
+    );
   });
 
   it('the database URL comes from the flag, then WEBPIG_DATABASE_URL, then the config, then the default', () => {
@@ -126,6 +135,9 @@ describe('sources from the documented environment variables', () => {
   it('no variables, no extra sources', async () => {
     const file = path.join(dir, 'no-env.config.js');
     writeFileSync(file, stripeOnly);
-    assert.deepEqual((await loadConfigFile(file, {})).sources.map((s) => s.name), ['stripe']);
+    assert.deepEqual(
+      (await loadConfigFile(file, {})).sources.map((s) => s.name),
+      ['stripe'],
+    );
   });
 });

@@ -55,18 +55,27 @@ describe('the one parse', () => {
         'webpig.config.ts',
       ),
     );
-    assert.match(message, /pipelines\.0\.stages\.0\.flag: pipeline "orders" stage "invoice" uses flag "DIAN_ON", which is not declared in flags; add \{ key: 'DIAN_ON'/);
+    assert.match(
+      message,
+      /pipelines\.0\.stages\.0\.flag: pipeline "orders" stage "invoice" uses flag "DIAN_ON", which is not declared in flags; add \{ key: 'DIAN_ON'/,
+    );
     assert.match(message, /flags\.0\.allowed: "finanse" is not a role; .*\(flag "OTHER"\)/);
   });
 
   it('a pipeline of the wrong shape is named, and the checks that compare fields do not trip over it', () => {
-    const message = messageOf(() => resolveConfig({ sources: [], pipelines: [{ name: 'orders', match: () => true }], flags: [] }, 'webpig.config.ts'));
+    const message = messageOf(() =>
+      resolveConfig({ sources: [], pipelines: [{ name: 'orders', match: () => true }], flags: [] }, 'webpig.config.ts'),
+    );
     assert.match(message, /pipelines\.0\.stages: /);
   });
 
   it('returns the resolved slices the areas take: sources with defaults, auth with its roles', () => {
     const config = resolveConfig(
-      { sources: [{ name: 'stripe', kind: 'stripe', secrets: ['whsec_x'] }], pipelines: [], auth: { roles: { admin: { members: ['Ana@Example.com'] } } } },
+      {
+        sources: [{ name: 'stripe', kind: 'stripe', secrets: ['whsec_x'] }],
+        pipelines: [],
+        auth: { roles: { admin: { members: ['Ana@Example.com'] } } },
+      },
       'webpig.config.ts',
     );
     assert.deepEqual(config.sources[0], { name: 'stripe', kind: 'stripe', secrets: ['whsec_x'], toleranceSeconds: 300 });
@@ -77,7 +86,9 @@ describe('the one parse', () => {
 
   it('names a source the WEBPIG_* variables added as coming from the environment, not the file', () => {
     const env = { WEBPIG_EPAYCO_CUSTOMER_ID: '12345', WEBPIG_EPAYCO_P_KEY: 'pkey', WEBPIG_EPAYCO_VALIDATION: 'sometimes' };
-    const message = messageOf(() => resolveConfig({ sources: [], pipelines: [] }, 'webpig.config.ts', { env, sources: 'file-and-environment' }));
+    const message = messageOf(() =>
+      resolveConfig({ sources: [], pipelines: [] }, 'webpig.config.ts', { env, sources: 'file-and-environment' }),
+    );
     assert.match(message, /sources\.0\.validation\.baseUrl: .*\(source "epayco", from the WEBPIG_\* environment variables\)/);
     assert.doesNotMatch(message, /pkey/, 'no secret in the message');
     const fromFile = resolveConfig({ sources: [], pipelines: [] }, 'webpig.config.ts', { env, sources: 'file' });
@@ -93,7 +104,10 @@ describe('the one parse', () => {
     const reading = resolveConfig(candidate, 'webpig.config.ts', { sources: 'none' });
     assert.deepEqual(reading.sources, []);
     assert.deepEqual(reading.reconcile, { 'stripe-live': { every: '15m' } });
-    assert.match(messageOf(() => resolveConfig(candidate, 'webpig.config.ts')), /sources\.0\.secrets\.0: is undefined/);
+    assert.match(
+      messageOf(() => resolveConfig(candidate, 'webpig.config.ts')),
+      /sources\.0\.secrets\.0: is undefined/,
+    );
   });
 });
 

@@ -56,7 +56,8 @@ describe('toE164', () => {
           assert.ok(isWebpigError(err, 'PermanentError'), 'permanent: retrying does not fix the data');
           assert.equal(err.code, 'PHONE_INVALID');
           assert.match(err.message, why);
-          if (given?.trim()) assert.match(err.message, /like 300 123 4567 or an international one like \+57 300 123 4567/, 'says how to fix it');
+          if (given?.trim())
+            assert.match(err.message, /like 300 123 4567 or an international one like \+57 300 123 4567/, 'says how to fix it');
           return true;
         },
       );

@@ -41,7 +41,12 @@ describe('definePipeline', () => {
     assert.throws(bad({ fr: 'Facture' }), /stage "a" label has an unknown language "fr"/);
     assert.throws(bad({ es: ' ' }), /stage "a" label has an empty es text/);
     // A pipeline's own label follows the same rule.
-    const labelled = definePipeline({ name: 'p', label: { es: 'Pedidos', en: 'Orders' }, match: () => true, stages: [{ name: 'a', run: noop }] });
+    const labelled = definePipeline({
+      name: 'p',
+      label: { es: 'Pedidos', en: 'Orders' },
+      match: () => true,
+      stages: [{ name: 'a', run: noop }],
+    });
     assert.deepEqual(labelled.label, { es: 'Pedidos', en: 'Orders' });
     assert.throws(
       () => definePipeline({ name: 'p', label: { de: 'Bestellungen' } as never, match: () => true, stages: [{ name: 'a', run: noop }] }),
@@ -51,7 +56,15 @@ describe('definePipeline', () => {
 
   it('names a duplicate stage', () => {
     assert.throws(
-      () => definePipeline({ name: 'p', match: () => true, stages: [{ name: 'a', run: noop }, { name: 'a', run: noop }] }),
+      () =>
+        definePipeline({
+          name: 'p',
+          match: () => true,
+          stages: [
+            { name: 'a', run: noop },
+            { name: 'a', run: noop },
+          ],
+        }),
       /duplicate stage name "a"/,
     );
   });

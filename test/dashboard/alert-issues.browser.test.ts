@@ -15,8 +15,22 @@ import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtu
 const skip = browserSkip();
 
 const WORDS = {
-  es: { times: '3 veces', mutedBy: 'Silenciada por', audit: 'Auditoría', muteAction: 'Silenció una alerta', oneWeek: '1 semana', nothing: 'Nada coincide con estos filtros.' },
-  en: { times: '3 times', mutedBy: 'Muted by', audit: 'Audit', muteAction: 'Muted an alert', oneWeek: '1 week', nothing: 'Nothing matches these filters.' },
+  es: {
+    times: '3 veces',
+    mutedBy: 'Silenciada por',
+    audit: 'Auditoría',
+    muteAction: 'Silenció una alerta',
+    oneWeek: '1 semana',
+    nothing: 'Nada coincide con estos filtros.',
+  },
+  en: {
+    times: '3 times',
+    mutedBy: 'Muted by',
+    audit: 'Audit',
+    muteAction: 'Muted an alert',
+    oneWeek: '1 week',
+    nothing: 'Nothing matches these filters.',
+  },
 } as const;
 
 const SIZES = {
@@ -24,95 +38,110 @@ const SIZES = {
   phone: { width: 390, height: 844 },
 } as const;
 
-describe('Web Pig alert issues: grouped with a count, acknowledged, muted, audited (Chromium, both sizes, both languages)', { skip }, () => {
-  let server: DashboardServer;
-  let browser: Browser;
-  let seq = 0;
+describe(
+  'Web Pig alert issues: grouped with a count, acknowledged, muted, audited (Chromium, both sizes, both languages)',
+  { skip },
+  () => {
+    let server: DashboardServer;
+    let browser: Browser;
+    let seq = 0;
 
-  before(async () => {
-    server = await startDashboardServer({ columns: OP_COLUMNS, flags: OP_FLAGS, pipelines: OP_PIPELINES, sources: OP_SOURCES, auth: AUTH, signIn: { kind: 'dev' } });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  for (const language of ['es', 'en'] as const) {
-    for (const size of ['desktop', 'phone'] as const) {
-      const words = WORDS[language];
-      test(`${size}, ${language}: one oversold SKU, three orders, one alert; acknowledge and mute with reasons; the audit view filtered`, async () => {
-        seq += 1;
-        const sku = `MUG-${seq}`;
-        let grouped = null;
-        for (const [index, order] of ['A', 'B', 'C'].entries()) {
-          grouped = await server.store.recordAlert({
-            at: new Date(Date.now() - (3 - index) * 60_000), kind: 'oversold', subject: `sku:${sku}`, eventId: 7000 + seq * 10 + index, stage: 'stock',
-            message: `${sku} oversold: order ${order} short by 1`, details: { orderId: order, lines: [{ sku, shortfall: 1 }] },
-          });
-        }
-        assert.ok(grouped);
-        const { page, context, seen } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR });
-        try {
-          await page.goto(`${server.baseUrl}/#/alerts`);
-          const item = page.getByTestId(`alert-${grouped.id}`);
-          await item.waitFor();
-          assert.equal(await page.locator('[data-testid^="alert-"]').filter({ hasText: sku }).count(), 1, 'three orders, one alert');
-          assert.equal(await item.getByTestId('alert-count').textContent(), words.times);
-          await screenshot(page, `alert-issues-${size}-${language}-1-grouped`);
-
-          await item.getByTestId('alert-ack-button').click();
-          await page.getByTestId('confirm-reason').fill('Proveedor avisado');
-          await page.getByTestId('confirm-button').click();
-          await item.getByTestId('alert-ack').waitFor();
-
-          await item.getByTestId('alert-mute-button').click();
-          await page.getByTestId('mute-minutes').selectOption({ label: words.oneWeek });
-          await page.getByTestId('confirm-reason').fill('Llega inventario el lunes');
-          await screenshot(page, `alert-issues-${size}-${language}-2-mute-dialog`);
-          await page.getByTestId('confirm-button').click();
-          const muted = item.getByTestId('alert-muted');
-          await muted.waitFor();
-          assert.match((await muted.textContent()) ?? '', new RegExp(`^${words.mutedBy} ${OPERATOR} .+: “Llega inventario el lunes”$`));
-          assert.equal(await item.getByTestId('alert-mute-button').count(), 0, 'muted: no second mute');
-          const stored = (await server.store.listAlerts()).items.find((a) => a.id === grouped.id);
-          const weekMs = (stored?.mutedUntil?.getTime() ?? 0) - (stored?.mutedAt?.getTime() ?? 0);
-          assert.equal(weekMs, 7 * 24 * 60 * 60_000, 'muted for the week chosen');
-          const width = await page.evaluate(() => document.documentElement.scrollWidth);
-          assert.ok(width <= SIZES[size].width, `no sideways scrolling (page is ${width}px wide)`);
-          await screenshot(page, `alert-issues-${size}-${language}-3-muted`);
-
-          await page.getByRole('link', { name: words.audit }).click();
-          await page.getByTestId('audit-list').waitFor();
-          await page.getByTestId('audit-what').selectOption('alert.mute');
-          await page.getByTestId('audit-subject').fill(`alert:${grouped.id}`);
-          await page.getByTestId('audit-actor').fill(OPERATOR);
-          await page.getByTestId('audit-since').fill(new Date().toLocaleDateString('sv')); // YYYY-MM-DD, today here and in the browser
-          await page.getByTestId('audit-apply').click();
-          const rows = page.getByTestId('audit-list').getByTestId('audit-row');
-          await page.waitForFunction(
-            (id) => {
-              const shown = [...document.querySelectorAll('[data-testid="audit-row"]')];
-              return shown.length > 0 && shown.every((row) => row.textContent?.includes(`alert:${id}`) && row.textContent.includes('Llega'));
-            },
-            grouped.id,
-          );
-          assert.equal(await rows.count(), 1, 'only this alert\'s mute');
-          const row = (await rows.first().textContent()) ?? '';
-          assert.ok(row.includes(OPERATOR) && row.includes(words.muteAction) && row.includes('Llega inventario el lunes'), row);
-          const auditWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-          assert.ok(auditWidth <= SIZES[size].width, `no sideways scrolling on the audit view (page is ${auditWidth}px wide)`);
-          await screenshot(page, `alert-issues-${size}-${language}-4-audit-filtered`);
-          // The day after today: nothing yet.
-          await page.getByTestId('audit-since').fill(new Date(Date.now() + 24 * 60 * 60_000).toLocaleDateString('sv'));
-          await page.getByTestId('audit-apply').click();
-          await page.getByTestId('audit-view').getByText(words.nothing).waitFor();
-          assert.deepEqual(seen.errors, []);
-        } finally {
-          await context.close();
-        }
+    before(async () => {
+      server = await startDashboardServer({
+        columns: OP_COLUMNS,
+        flags: OP_FLAGS,
+        pipelines: OP_PIPELINES,
+        sources: OP_SOURCES,
+        auth: AUTH,
+        signIn: { kind: 'dev' },
       });
+      browser = await launchBrowser();
+    });
+
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    for (const language of ['es', 'en'] as const) {
+      for (const size of ['desktop', 'phone'] as const) {
+        const words = WORDS[language];
+        test(`${size}, ${language}: one oversold SKU, three orders, one alert; acknowledge and mute with reasons; the audit view filtered`, async () => {
+          seq += 1;
+          const sku = `MUG-${seq}`;
+          let grouped = null;
+          for (const [index, order] of ['A', 'B', 'C'].entries()) {
+            grouped = await server.store.recordAlert({
+              at: new Date(Date.now() - (3 - index) * 60_000),
+              kind: 'oversold',
+              subject: `sku:${sku}`,
+              eventId: 7000 + seq * 10 + index,
+              stage: 'stock',
+              message: `${sku} oversold: order ${order} short by 1`,
+              details: { orderId: order, lines: [{ sku, shortfall: 1 }] },
+            });
+          }
+          assert.ok(grouped);
+          const { page, context, seen } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR });
+          try {
+            await page.goto(`${server.baseUrl}/#/alerts`);
+            const item = page.getByTestId(`alert-${grouped.id}`);
+            await item.waitFor();
+            assert.equal(await page.locator('[data-testid^="alert-"]').filter({ hasText: sku }).count(), 1, 'three orders, one alert');
+            assert.equal(await item.getByTestId('alert-count').textContent(), words.times);
+            await screenshot(page, `alert-issues-${size}-${language}-1-grouped`);
+
+            await item.getByTestId('alert-ack-button').click();
+            await page.getByTestId('confirm-reason').fill('Proveedor avisado');
+            await page.getByTestId('confirm-button').click();
+            await item.getByTestId('alert-ack').waitFor();
+
+            await item.getByTestId('alert-mute-button').click();
+            await page.getByTestId('mute-minutes').selectOption({ label: words.oneWeek });
+            await page.getByTestId('confirm-reason').fill('Llega inventario el lunes');
+            await screenshot(page, `alert-issues-${size}-${language}-2-mute-dialog`);
+            await page.getByTestId('confirm-button').click();
+            const muted = item.getByTestId('alert-muted');
+            await muted.waitFor();
+            assert.match((await muted.textContent()) ?? '', new RegExp(`^${words.mutedBy} ${OPERATOR} .+: “Llega inventario el lunes”$`));
+            assert.equal(await item.getByTestId('alert-mute-button').count(), 0, 'muted: no second mute');
+            const stored = (await server.store.listAlerts()).items.find((a) => a.id === grouped.id);
+            const weekMs = (stored?.mutedUntil?.getTime() ?? 0) - (stored?.mutedAt?.getTime() ?? 0);
+            assert.equal(weekMs, 7 * 24 * 60 * 60_000, 'muted for the week chosen');
+            const width = await page.evaluate(() => document.documentElement.scrollWidth);
+            assert.ok(width <= SIZES[size].width, `no sideways scrolling (page is ${width}px wide)`);
+            await screenshot(page, `alert-issues-${size}-${language}-3-muted`);
+
+            await page.getByRole('link', { name: words.audit }).click();
+            await page.getByTestId('audit-list').waitFor();
+            await page.getByTestId('audit-what').selectOption('alert.mute');
+            await page.getByTestId('audit-subject').fill(`alert:${grouped.id}`);
+            await page.getByTestId('audit-actor').fill(OPERATOR);
+            await page.getByTestId('audit-since').fill(new Date().toLocaleDateString('sv')); // YYYY-MM-DD, today here and in the browser
+            await page.getByTestId('audit-apply').click();
+            const rows = page.getByTestId('audit-list').getByTestId('audit-row');
+            await page.waitForFunction((id) => {
+              const shown = [...document.querySelectorAll('[data-testid="audit-row"]')];
+              return (
+                shown.length > 0 && shown.every((row) => row.textContent?.includes(`alert:${id}`) && row.textContent.includes('Llega'))
+              );
+            }, grouped.id);
+            assert.equal(await rows.count(), 1, "only this alert's mute");
+            const row = (await rows.first().textContent()) ?? '';
+            assert.ok(row.includes(OPERATOR) && row.includes(words.muteAction) && row.includes('Llega inventario el lunes'), row);
+            const auditWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+            assert.ok(auditWidth <= SIZES[size].width, `no sideways scrolling on the audit view (page is ${auditWidth}px wide)`);
+            await screenshot(page, `alert-issues-${size}-${language}-4-audit-filtered`);
+            // The day after today: nothing yet.
+            await page.getByTestId('audit-since').fill(new Date(Date.now() + 24 * 60 * 60_000).toLocaleDateString('sv'));
+            await page.getByTestId('audit-apply').click();
+            await page.getByTestId('audit-view').getByText(words.nothing).waitFor();
+            assert.deepEqual(seen.errors, []);
+          } finally {
+            await context.close();
+          }
+        });
+      }
     }
-  }
-});
+  },
+);

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage, type DashboardServer } from '../helpers/browser.js';
+import {
+  browserSkip,
+  confineToLocalhost,
+  launchBrowser,
+  screenshot,
+  startDashboardServer,
+  watchPage,
+  type DashboardServer,
+} from '../helpers/browser.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtures.js';
 
@@ -14,8 +22,20 @@ import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtu
 const skip = browserSkip();
 
 const WORDS = {
-  es: { ack: 'Atender', missing: 'Escriba por qué atiende esta alerta.', ackedBy: 'Atendida por', showResolved: 'Mostrar también las resueltas', resolved: 'Resuelta' },
-  en: { ack: 'Acknowledge', missing: 'Write why you are acknowledging this alert.', ackedBy: 'Acknowledged by', showResolved: 'Also show resolved alerts', resolved: 'Resolved' },
+  es: {
+    ack: 'Atender',
+    missing: 'Escriba por qué atiende esta alerta.',
+    ackedBy: 'Atendida por',
+    showResolved: 'Mostrar también las resueltas',
+    resolved: 'Resuelta',
+  },
+  en: {
+    ack: 'Acknowledge',
+    missing: 'Write why you are acknowledging this alert.',
+    ackedBy: 'Acknowledged by',
+    showResolved: 'Also show resolved alerts',
+    resolved: 'Resolved',
+  },
 } as const;
 
 const SIZES = {
@@ -29,7 +49,14 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
   let seq = 0;
 
   before(async () => {
-    server = await startDashboardServer({ columns: OP_COLUMNS, flags: OP_FLAGS, pipelines: OP_PIPELINES, sources: OP_SOURCES, auth: AUTH, signIn: { kind: 'dev' } });
+    server = await startDashboardServer({
+      columns: OP_COLUMNS,
+      flags: OP_FLAGS,
+      pipelines: OP_PIPELINES,
+      sources: OP_SOURCES,
+      auth: AUTH,
+      signIn: { kind: 'dev' },
+    });
     browser = await launchBrowser();
   });
 
@@ -45,7 +72,11 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
         seq += 1;
         const eventId = 9000 + seq;
         const open = await server.store.recordAlert({
-          at: new Date(), kind: 'dead', eventId, stage: 'crm_upsert', message: `event ${eventId} is dead`,
+          at: new Date(),
+          kind: 'dead',
+          eventId,
+          stage: 'crm_upsert',
+          message: `event ${eventId} is dead`,
           details: { code: 'HTTP_404', error: 'contact not found', attempts: 3 },
         });
         const gone = await server.store.recordAlert({ at: new Date(), kind: 'dead', eventId: eventId + 100, message: 'old' });
@@ -78,7 +109,10 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
           const ack = item.getByTestId('alert-ack');
           await ack.waitFor();
           assert.equal(await item.getByTestId('alert-ack-button').count(), 0, 'acknowledged once');
-          assert.match((await ack.textContent()) ?? '', new RegExp(`^${words.ackedBy} ${OPERATOR} · .+: “Contacto creado a mano en el CRM”$`));
+          assert.match(
+            (await ack.textContent()) ?? '',
+            new RegExp(`^${words.ackedBy} ${OPERATOR} · .+: “Contacto creado a mano en el CRM”$`),
+          );
           assert.match((await item.getAttribute('class')) ?? '', /alert-acked/, 'shown muted');
           const audit = (await server.store.listAudit({ action: 'alert.ack' })).items.find((e) => e.target === `alert:${open.id}`);
           assert.deepEqual([audit?.actor, audit?.details?.reason], [OPERATOR, 'Contacto creado a mano en el CRM']);

@@ -10,14 +10,27 @@ const es = { t: translator('es'), formats: makeFormats('es-CO', 'America/Bogota'
 const en = { t: translator('en'), formats: makeFormats('en-US', 'America/Bogota', 'COP') };
 
 const alert = (kind: string, details: AlertView['details'], eventId: number | null = 7): AlertFacts => ({
-  at: '2026-12-06T10:00:00.000Z', kind, eventId, stage: null, message: 'the server says (English)', details, resolvedAt: null,
+  at: '2026-12-06T10:00:00.000Z',
+  kind,
+  eventId,
+  stage: null,
+  message: 'the server says (English)',
+  details,
+  resolvedAt: null,
 });
 
 describe('alerts a finance person reads', () => {
   test('a backlog says how long and how many, and what to do', () => {
-    const backlog = alert('backlog', { queued: 42, waitedSeconds: 600, thresholdSeconds: 300, oldestQueuedAt: '2026-12-06T09:50:00.000Z' }, null);
+    const backlog = alert(
+      'backlog',
+      { queued: 42, waitedSeconds: 600, thresholdSeconds: 300, oldestQueuedAt: '2026-12-06T09:50:00.000Z' },
+      null,
+    );
     assert.equal(alertKindLabel(es.t, 'backlog'), 'Cola atrasada');
-    assert.equal(alertText(es.t, es.formats, backlog), 'El evento más antiguo en cola lleva esperando 10 min (42 en cola): los workers van atrasados: agregue workers o concurrencia, o revise la etapa lenta');
+    assert.equal(
+      alertText(es.t, es.formats, backlog),
+      'El evento más antiguo en cola lleva esperando 10 min (42 en cola): los workers van atrasados: agregue workers o concurrencia, o revise la etapa lenta',
+    );
     assert.equal(alertKindLabel(en.t, 'backlog'), 'Backlog');
     assert.match(alertText(en.t, en.formats, backlog), /^The oldest queued event has waited 10 min \(42 queued\)/);
   });
@@ -30,7 +43,10 @@ describe('alerts a finance person reads', () => {
       second: { eventId: 7, refPayco: '222', amount: 100000, currency: 'COP' },
     });
     assert.equal(alertKindLabel(es.t, 'custom', paidTwice.details), 'Pagada dos veces');
-    assert.match(alertText(es.t, es.formats, paidTwice), /^La factura INV-1 se pagó dos veces \(ref 111 · \$\s?100\.000 \/ ref 222 · \$\s?100\.000\): el segundo pago no se facturó/);
+    assert.match(
+      alertText(es.t, es.formats, paidTwice),
+      /^La factura INV-1 se pagó dos veces \(ref 111 · \$\s?100\.000 \/ ref 222 · \$\s?100\.000\): el segundo pago no se facturó/,
+    );
     assert.equal(alertKindLabel(en.t, 'custom', paidTwice.details), 'Paid twice');
     assert.match(alertText(en.t, en.formats, paidTwice), /^Invoice INV-1 was paid twice/);
   });
@@ -54,7 +70,10 @@ describe('why an event was ignored, in plain words', () => {
     assert.match(ignoreText(es.t, stale), /^Llegó fuera de orden/);
     assert.match(ignoreText(en.t, stale), /^Arrived out of order/);
     assert.equal(technicalIgnoreDetail(stale), stale.detail);
-    assert.match(ignoreText(es.t, { kind: 'invalid_transition', detail: 'reversed → accepted' }), /^No se aplica: ese cambio de estado no está permitido/);
+    assert.match(
+      ignoreText(es.t, { kind: 'invalid_transition', detail: 'reversed → accepted' }),
+      /^No se aplica: ese cambio de estado no está permitido/,
+    );
     const own = { kind: 'not_applicable', detail: 'transaction rejected: only accepted payments are invoiced' };
     assert.equal(ignoreText(es.t, own), 'No aplica: transaction rejected: only accepted payments are invoiced');
     assert.equal(technicalIgnoreDetail(own), null);
@@ -68,7 +87,8 @@ describe('a dead alert, as on the rows', () => {
     const withStage = { ...dead, stage: 'fr360_query' };
     const words = {
       stageLabel: (stage: string) => (stage === 'fr360_query' ? 'Consulta de la factura en FR360' : stage),
-      plainError: (code: string | null, message: string) => explainError('es', { message, retriable: true, ...(code ? { code } : {}) }).what,
+      plainError: (code: string | null, message: string) =>
+        explainError('es', { message, retriable: true, ...(code ? { code } : {}) }).what,
     };
     const text = alertText(es.t, es.formats, withStage, words);
     assert.match(text, /^Evento #7 falló definitivamente \(intentos: 1\) — Consulta de la factura en FR360: /);

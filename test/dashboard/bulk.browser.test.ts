@@ -4,7 +4,15 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { definePipeline } from '../../src/core/pipeline.js';
 import { RetriableError } from '../../src/core/errors.js';
-import { ARTIFACTS_DIR, browserSkip, launchBrowser, screenshot, startDashboardServer, watchPage, type DashboardServer } from '../helpers/browser.js';
+import {
+  ARTIFACTS_DIR,
+  browserSkip,
+  launchBrowser,
+  screenshot,
+  startDashboardServer,
+  watchPage,
+  type DashboardServer,
+} from '../helpers/browser.js';
 import { claimAndRun, CountingStages, insert, TestClock } from '../helpers/engine-fixtures.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 
@@ -17,22 +25,58 @@ import { AUTH, OPERATOR } from './fixtures.js';
 const skip = browserSkip();
 const SIZES = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
 const RERUN_WORDS = {
-  es: { note: /Nueva ejecución pedida por finance1@sentiretaller\.com \(también DIAN\) — motivo: la factura vuelve a estar activa/, missing: 'Escriba el motivo.', follows: 'estaba omitida por esta' },
-  en: { note: /Re-run asked by finance1@sentiretaller\.com \(also DIAN\) — reason: la factura vuelve a estar activa/, missing: 'Write the reason.', follows: 'was skipped because of it' },
+  es: {
+    note: /Nueva ejecución pedida por finance1@sentiretaller\.com \(también DIAN\) — motivo: la factura vuelve a estar activa/,
+    missing: 'Escriba el motivo.',
+    follows: 'estaba omitida por esta',
+  },
+  en: {
+    note: /Re-run asked by finance1@sentiretaller\.com \(also DIAN\) — reason: la factura vuelve a estar activa/,
+    missing: 'Write the reason.',
+    follows: 'was skipped because of it',
+  },
 } as const;
 const WORDS = {
-  es: { status: 'Estado', source: 'Fuente', open: 'Reintentar en bloque', failedStage: 'Etapa que falló', invoice: 'Factura WorldOffice', willRun: 'Se ejecutará', done: 'Ya hecha, no se repite', summary: '2 eventos · 4 ejecuciones de etapa', confirm: 'Reintentar 2 eventos', queued: '2 eventos quedaron en cola', missing: 'Escriba el motivo.' },
-  en: { status: 'Status', source: 'Source', open: 'Bulk retry', failedStage: 'Stage that failed', invoice: 'WorldOffice invoice', willRun: 'Will run', done: 'Done, not repeated', summary: '2 events · 4 stage runs', confirm: 'Retry 2 events', queued: '2 events were queued', missing: 'Write the reason.' },
+  es: {
+    status: 'Estado',
+    source: 'Fuente',
+    open: 'Reintentar en bloque',
+    failedStage: 'Etapa que falló',
+    invoice: 'Factura WorldOffice',
+    willRun: 'Se ejecutará',
+    done: 'Ya hecha, no se repite',
+    summary: '2 eventos · 4 ejecuciones de etapa',
+    confirm: 'Reintentar 2 eventos',
+    queued: '2 eventos quedaron en cola',
+    missing: 'Escriba el motivo.',
+  },
+  en: {
+    status: 'Status',
+    source: 'Source',
+    open: 'Bulk retry',
+    failedStage: 'Stage that failed',
+    invoice: 'WorldOffice invoice',
+    willRun: 'Will run',
+    done: 'Done, not repeated',
+    summary: '2 events · 4 stage runs',
+    confirm: 'Retry 2 events',
+    queued: '2 events were queued',
+    missing: 'Write the reason.',
+  },
 } as const;
 
 const stages = new CountingStages();
 /** Source → stage that fails for events of that source while set. */
 const failing = new Map<string, string>();
 const failWhenAsked = (stage: string) => (ctx: { event: { source: string } }) => {
-  if (failing.get(`${ctx.event.source}:${stage}`)) throw new RetriableError(`${stage} is down`, { code: stage === 'crm_upsert' ? 'TIMEOUT' : 'HTTP_500' });
+  if (failing.get(`${ctx.event.source}:${stage}`))
+    throw new RetriableError(`${stage} is down`, { code: stage === 'crm_upsert' ? 'TIMEOUT' : 'HTTP_500' });
 };
 const countedInvoice = stages.stage('worldoffice_invoice', {
-  label: { es: 'Factura WorldOffice', en: 'WorldOffice invoice' }, column: 'factura', dependsOn: ['fr360_query'], flag: 'INVOICE_ENABLED',
+  label: { es: 'Factura WorldOffice', en: 'WorldOffice invoice' },
+  column: 'factura',
+  dependsOn: ['fr360_query'],
+  flag: 'INVOICE_ENABLED',
 });
 const PIPELINE = definePipeline({
   name: 'facturador',
@@ -40,7 +84,10 @@ const PIPELINE = definePipeline({
   retry: { delaysMs: [] },
   stages: [
     stages.stage('fr360_query', { label: { es: 'Consulta FR360', en: 'FR360 look-up' } }),
-    { ...stages.stage('crm_upsert', { label: 'CRM', column: 'crm' }), run: async (ctx) => (failWhenAsked('crm_upsert')(ctx), { ok: true }) },
+    {
+      ...stages.stage('crm_upsert', { label: 'CRM', column: 'crm' }),
+      run: async (ctx) => (failWhenAsked('crm_upsert')(ctx), { ok: true }),
+    },
     { ...countedInvoice, run: async (ctx) => (failWhenAsked('worldoffice_invoice')(ctx), countedInvoice.run(ctx)) },
     stages.stage('worldoffice_dian_emission', { label: 'DIAN', column: 'dian', dependsOn: ['worldoffice_invoice'] }),
   ],
@@ -53,7 +100,11 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
 
   before(async () => {
     server = await startDashboardServer({
-      columns: [{ key: 'crm', label: 'CRM' }, { key: 'factura', label: 'Factura' }, { key: 'dian', label: 'DIAN' }],
+      columns: [
+        { key: 'crm', label: 'CRM' },
+        { key: 'factura', label: 'Factura' },
+        { key: 'dian', label: 'DIAN' },
+      ],
       flags: [{ key: 'INVOICE_ENABLED', description: 'Invoices', default: true, allowed: ['operator'] }],
       pipelines: [PIPELINE],
       sources: [],
@@ -72,7 +123,11 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
     const make = async (stage: string, name: string) => {
       failing.clear();
       failing.set(`${source}:${stage}`, stage);
-      const id = await insert(server.store, { source, receivedAt: clock.now(), summary: { customer: { name }, amount: 250000, currency: 'COP' } });
+      const id = await insert(server.store, {
+        source,
+        receivedAt: clock.now(),
+        summary: { customer: { name }, amount: 250000, currency: 'COP' },
+      });
       assert.equal((await claimAndRun(server.store, [PIPELINE], clock))?.status, 'dead');
       return id;
     };
@@ -82,7 +137,10 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
     return { invoiceDead, crmDead };
   }
 
-  async function openPage(language: 'es' | 'en', size: keyof typeof SIZES): Promise<{ page: Page; seen: ReturnType<typeof watchPage>; close: () => Promise<void> }> {
+  async function openPage(
+    language: 'es' | 'en',
+    size: keyof typeof SIZES,
+  ): Promise<{ page: Page; seen: ReturnType<typeof watchPage>; close: () => Promise<void> }> {
     return openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
   }
 
@@ -96,7 +154,10 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
         const { page, seen, close } = await openPage(language, size);
         try {
           // Filter the list: dead events of this source.
-          await page.locator('form.filters label', { hasText: words.status }).locator('select:has(option[value="dead"])').selectOption('dead');
+          await page
+            .locator('form.filters label', { hasText: words.status })
+            .locator('select:has(option[value="dead"])')
+            .selectOption('dead');
           const sourceBox = page.locator('form.filters label', { hasText: words.source }).locator('input');
           await sourceBox.fill(source);
           await sourceBox.press('Tab');
@@ -106,18 +167,30 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
           await page.getByTestId('bulk-open').click();
           const dialog = page.getByTestId('bulk-dialog');
           await dialog.waitFor();
-          assert.match((await dialog.locator('label', { has: page.getByTestId('bulk-stage') }).textContent()) ?? '', new RegExp(`^${words.failedStage}`));
+          assert.match(
+            (await dialog.locator('label', { has: page.getByTestId('bulk-stage') }).textContent()) ?? '',
+            new RegExp(`^${words.failedStage}`),
+          );
           await dialog.getByTestId('bulk-stage').selectOption('worldoffice_invoice');
           await dialog.getByTestId('bulk-preview-button').click();
           const preview = dialog.getByTestId('bulk-preview');
           await preview.waitFor();
           assert.equal(await preview.getAttribute('data-count'), '2');
           assert.equal((await dialog.getByTestId('bulk-summary').textContent())?.replace(/\s+/g, ' ').trim(), words.summary);
-          const listed = await preview.locator('li[data-event-id]').evaluateAll((items) => items.map((i) => Number(i.getAttribute('data-event-id'))).sort((a, b) => a - b));
-          assert.deepEqual(listed, [...invoiceDead].sort((a, b) => a - b), 'the CRM failure is not selected');
+          const listed = await preview
+            .locator('li[data-event-id]')
+            .evaluateAll((items) => items.map((i) => Number(i.getAttribute('data-event-id'))).sort((a, b) => a - b));
+          assert.deepEqual(
+            listed,
+            [...invoiceDead].sort((a, b) => a - b),
+            'the CRM failure is not selected',
+          );
           for (const id of invoiceDead) {
             const item = preview.locator(`li[data-event-id="${id}"]`);
-            const group = (action: string) => item.locator(`.plan-group[data-action="${action}"] .plan-stage`).evaluateAll((s) => s.map((x) => x.getAttribute('data-stage')));
+            const group = (action: string) =>
+              item
+                .locator(`.plan-group[data-action="${action}"] .plan-stage`)
+                .evaluateAll((s) => s.map((x) => x.getAttribute('data-stage')));
             assert.deepEqual(await group('run'), ['worldoffice_invoice', 'worldoffice_dian_emission']);
             assert.deepEqual(await group('done'), ['fr360_query', 'crm_upsert']);
             assert.match((await item.textContent()) ?? '', new RegExp(`${words.willRun}.*${words.invoice}.*${words.done}`));
@@ -137,15 +210,30 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
 
           for (const id of invoiceDead) assert.equal((await server.store.getEvent(id))?.status, 'queued');
           assert.equal((await server.store.getEvent(crmDead))?.status, 'dead', 'not selected, not touched');
-          const audits = (await server.store.listAudit({ action: 'event.retry' })).items.filter((a) => invoiceDead.some((id) => a.target === `event:${id}`));
-          assert.deepEqual(audits.map((a) => [a.actor, a.details?.reason]), [[OPERATOR, 'WorldOffice volvió / is back'], [OPERATOR, 'WorldOffice volvió / is back']]);
+          const audits = (await server.store.listAudit({ action: 'event.retry' })).items.filter((a) =>
+            invoiceDead.some((id) => a.target === `event:${id}`),
+          );
+          assert.deepEqual(
+            audits.map((a) => [a.actor, a.details?.reason]),
+            [
+              [OPERATOR, 'WorldOffice volvió / is back'],
+              [OPERATOR, 'WorldOffice volvió / is back'],
+            ],
+          );
 
           // A worker runs exactly the previewed stages.
           const before = ['fr360_query', 'worldoffice_invoice', 'worldoffice_dian_emission'].map((s) => stages.count(s));
           clock.ms = Date.now() + 1000; // the API queued them at its own (real) now
-          for (let i = 0; i < 2; i++) assert.deepEqual((await claimAndRun(server.store, [PIPELINE], clock))?.stagesRun, ['worldoffice_invoice', 'worldoffice_dian_emission']);
+          for (let i = 0; i < 2; i++)
+            assert.deepEqual((await claimAndRun(server.store, [PIPELINE], clock))?.stagesRun, [
+              'worldoffice_invoice',
+              'worldoffice_dian_emission',
+            ]);
           const after = ['fr360_query', 'worldoffice_invoice', 'worldoffice_dian_emission'].map((s) => stages.count(s));
-          assert.deepEqual(after.map((n, i) => n - before[i]!), [0, 2, 2]);
+          assert.deepEqual(
+            after.map((n, i) => n - before[i]!),
+            [0, 2, 2],
+          );
           await dialog.getByTestId('bulk-close').click();
           await dialog.waitFor({ state: 'detached' });
           if (size === 'phone') {
@@ -167,10 +255,17 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
       test(`${size}, ${language}: re-running a stage skipped by its flag offers the stages its skip blocked, asks a reason, shows it in the history`, async () => {
         const at = () => ({ actor: 'ana', now: new Date() });
         await server.store.setFlag({ key: 'INVOICE_ENABLED', value: false, ...at() });
-        const id = await insert(server.store, { source: `rerun-${size}-${language}`, receivedAt: clock.now(), summary: { customer: { name: 'Pedro Díaz' } } });
+        const id = await insert(server.store, {
+          source: `rerun-${size}-${language}`,
+          receivedAt: clock.now(),
+          summary: { customer: { name: 'Pedro Díaz' } },
+        });
         clock.ms = Date.now() + 1000;
         assert.equal((await claimAndRun(server.store, [PIPELINE], clock))?.status, 'succeeded');
-        assert.equal((await server.store.getCheckpoints(id)).find((c) => c.stage === 'worldoffice_dian_emission')?.skipReason?.kind, 'dependency');
+        assert.equal(
+          (await server.store.getCheckpoints(id)).find((c) => c.stage === 'worldoffice_dian_emission')?.skipReason?.kind,
+          'dependency',
+        );
         await server.store.setFlag({ key: 'INVOICE_ENABLED', value: true, ...at() });
         const { page, seen, close } = await openPage(language, size);
         try {
@@ -179,9 +274,14 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
           await panel.getByTestId('rerun-worldoffice_invoice').click();
           const dialog = page.getByTestId('rerun-dialog');
           await dialog.getByTestId('plan').waitFor();
-          const run = await dialog.locator('.plan-group[data-action="run"] .plan-stage').evaluateAll((s) => s.map((x) => x.getAttribute('data-stage')));
+          const run = await dialog
+            .locator('.plan-group[data-action="run"] .plan-stage')
+            .evaluateAll((s) => s.map((x) => x.getAttribute('data-stage')));
           assert.deepEqual(run, ['worldoffice_invoice', 'worldoffice_dian_emission']);
-          assert.match((await dialog.locator('.plan-stage[data-stage="worldoffice_dian_emission"]').textContent()) ?? '', new RegExp(words.follows));
+          assert.match(
+            (await dialog.locator('.plan-stage[data-stage="worldoffice_dian_emission"]').textContent()) ?? '',
+            new RegExp(words.follows),
+          );
           await dialog.getByTestId('rerun-follows').waitFor();
           await dialog.getByTestId('rerun-confirm').click();
           await dialog.getByText(words.missing).waitFor();
@@ -191,8 +291,14 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
           await dialog.getByTestId('rerun-confirm').click();
           await dialog.waitFor({ state: 'detached' });
           clock.ms = Date.now() + 1000;
-          assert.deepEqual((await claimAndRun(server.store, [PIPELINE], clock))?.stagesRun, ['worldoffice_invoice', 'worldoffice_dian_emission']);
-          assert.ok((await server.store.getCheckpoints(id)).every((c) => c.status === 'success'), 'no skip reason left false');
+          assert.deepEqual((await claimAndRun(server.store, [PIPELINE], clock))?.stagesRun, [
+            'worldoffice_invoice',
+            'worldoffice_dian_emission',
+          ]);
+          assert.ok(
+            (await server.store.getCheckpoints(id)).every((c) => c.status === 'success'),
+            'no skip reason left false',
+          );
 
           await page.keyboard.press('Escape');
           await panel.waitFor({ state: 'detached' });
@@ -211,10 +317,17 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
     }
   }
 
-  for (const [language, size] of [['es', 'desktop'], ['en', 'phone']] as const) {
+  for (const [language, size] of [
+    ['es', 'desktop'],
+    ['en', 'phone'],
+  ] as const) {
     test(`${size}, ${language}: turning a flag back on offers to run what it skipped, with the same preview`, async () => {
       await server.store.setFlag({ key: 'INVOICE_ENABLED', value: false, actor: 'ana', now: new Date() });
-      const id = await insert(server.store, { source: `flag-${language}`, receivedAt: clock.now(), summary: { customer: { name: 'Rosa Gil' } } });
+      const id = await insert(server.store, {
+        source: `flag-${language}`,
+        receivedAt: clock.now(),
+        summary: { customer: { name: 'Rosa Gil' } },
+      });
       clock.ms = Date.now() + 1000;
       assert.equal((await claimAndRun(server.store, [PIPELINE], clock))?.status, 'succeeded');
       const { page, seen, close } = await openPage(language, size);
@@ -231,14 +344,19 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
         const preview = dialog.getByTestId('bulk-preview');
         await preview.waitFor();
         assert.equal(await preview.getAttribute('data-count'), '1', 'only the event whose invoice was skipped');
-        const run = await preview.locator(`li[data-event-id="${id}"] .plan-group[data-action="run"] .plan-stage`).evaluateAll((s) => s.map((x) => x.getAttribute('data-stage')));
+        const run = await preview
+          .locator(`li[data-event-id="${id}"] .plan-group[data-action="run"] .plan-stage`)
+          .evaluateAll((s) => s.map((x) => x.getAttribute('data-stage')));
         assert.deepEqual(run, ['worldoffice_invoice', 'worldoffice_dian_emission']);
         await screenshot(page, `flag-offer-${size}-${language}`);
         await dialog.getByTestId('bulk-reason').fill('ERP de nuevo en línea');
         await dialog.getByTestId('bulk-confirm').click();
         await dialog.getByTestId('bulk-result').waitFor();
         clock.ms = Date.now() + 1000;
-        assert.deepEqual((await claimAndRun(server.store, [PIPELINE], clock))?.stagesRun, ['worldoffice_invoice', 'worldoffice_dian_emission']);
+        assert.deepEqual((await claimAndRun(server.store, [PIPELINE], clock))?.stagesRun, [
+          'worldoffice_invoice',
+          'worldoffice_dian_emission',
+        ]);
         assert.deepEqual(seen.errors, []);
       } finally {
         await close();

@@ -103,7 +103,12 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.evaluate(() => {
       (window as unknown as { notReloaded: boolean }).notReloaded = true;
     });
-    const fields = epaycoFields({ x_ref_payco: '5550001', x_customer_name: XSS_NAME, x_customer_lastname: 'Pérez', x_description: '<b>Plan Pro</b>' });
+    const fields = epaycoFields({
+      x_ref_payco: '5550001',
+      x_customer_name: XSS_NAME,
+      x_customer_lastname: 'Pérez',
+      x_description: '<b>Plan Pro</b>',
+    });
     await epayco.pay(fields);
     const signed = signEpayco({ customerId: TEST_SECRETS.epaycoCustomerId, pKey: TEST_SECRETS.epaycoPKey, fields });
     const reply = await sendDelivery(server.baseUrl, 'epayco', signed);

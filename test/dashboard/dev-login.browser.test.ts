@@ -151,9 +151,12 @@ describe('Web Pig in Chromium (demo mode, dev sign-in, permissions)', { skip }, 
     await server.store.deleteSession(cookie.value);
     // Any request of the page notices the ended session: this click's, or a live update's that
     // came first (the alerts list reloads on each one), which has already taken the tabs away.
-    await page.locator('a[href="#/alerts"]').click({ timeout: 10_000 }).catch(async (err: unknown) => {
-      if (!(await page.getByTestId('dev-login').isVisible())) throw err;
-    });
+    await page
+      .locator('a[href="#/alerts"]')
+      .click({ timeout: 10_000 })
+      .catch(async (err: unknown) => {
+        if (!(await page.getByTestId('dev-login').isVisible())) throw err;
+      });
     await page.getByTestId('dev-login').waitFor();
     await screenshot(page, 'demo-05-session-ended');
     assert.deepEqual(seen.dialogs, []);

@@ -17,11 +17,18 @@ describe('engine texts on the page', () => {
 
   it('names the blocking dependency by its label and its state in the language', () => {
     const entry = {
-      at: '2026-12-06T12:00:00Z', level: 'warn' as const, stage: 'worldoffice_dian_emission', attempt: null,
-      message: 'not run: dependency "worldoffice_invoice_accounting" is error', fields: { dependency: 'worldoffice_invoice_accounting', status: 'error' },
+      at: '2026-12-06T12:00:00Z',
+      level: 'warn' as const,
+      stage: 'worldoffice_dian_emission',
+      attempt: null,
+      message: 'not run: dependency "worldoffice_invoice_accounting" is error',
+      fields: { dependency: 'worldoffice_invoice_accounting', status: 'error' },
     };
     const label = (stage: string) => (stage === 'worldoffice_invoice_accounting' ? 'Contabilización de la factura' : stage);
     assert.equal(logLineText(es, entry, label), 'No se ejecutó: espera a Contabilización de la factura (Error)');
-    assert.equal(logLineText(en, entry, () => 'Invoice accounting'), 'Not run: waiting for Invoice accounting (Error)');
+    assert.equal(
+      logLineText(en, entry, () => 'Invoice accounting'),
+      'Not run: waiting for Invoice accounting (Error)',
+    );
   });
 });

@@ -13,14 +13,26 @@ describe('errors said for people', () => {
         assert.ok(plain.what.length > 10 && plain.next.length > 10, `${code} ${language}`);
         assert.ok(!plain.what.includes(code) && !plain.next.includes(code), `${code} ${language} says the code`);
       }
-      assert.notEqual(explainError('es', { message: 'x', code, retriable: false }).what, explainError('en', { message: 'x', code, retriable: false }).what, code);
+      assert.notEqual(
+        explainError('es', { message: 'x', code, retriable: false }).what,
+        explainError('en', { message: 'x', code, retriable: false }).what,
+        code,
+      );
     }
   });
 
   test('HTTP codes by status, also a service-prefixed one; unknown codes by retriable', () => {
-    const notFound = explainError('es', { message: 'FR360: GET /invoices/1 answered 404', code: 'HTTP_404', retriable: false, httpStatus: 404 });
+    const notFound = explainError('es', {
+      message: 'FR360: GET /invoices/1 answered 404',
+      code: 'HTTP_404',
+      retriable: false,
+      httpStatus: 404,
+    });
     assert.match(notFound.what, /no encontró/);
-    assert.equal(explainError('en', { message: 'x', code: 'SHOP_HTTP_404', retriable: false }).what, explainError('en', { message: 'x', code: 'HTTP_404', retriable: false }).what);
+    assert.equal(
+      explainError('en', { message: 'x', code: 'SHOP_HTTP_404', retriable: false }).what,
+      explainError('en', { message: 'x', code: 'HTTP_404', retriable: false }).what,
+    );
     assert.match(explainError('en', { message: 'x', code: 'HTTP_503', retriable: true }).what, /internal failure/);
     assert.match(explainError('en', { message: 'x', code: 'HTTP_422', retriable: false }).next, /will fail again/);
     assert.match(explainError('es', { message: 'x', code: 'HTTP_429', retriable: true }).what, /demasiadas solicitudes/);
@@ -38,7 +50,14 @@ describe('errors said for people', () => {
 
 describe('the address of the page', () => {
   test('filters round-trip through the query; junk is dropped', () => {
-    const filters = { ...NO_FILTERS, status: 'dead' as const, columnState: 'error' as const, pipeline: 'stripe_orders', since: '2026-12-01', q: 'Ana Gómez' };
+    const filters = {
+      ...NO_FILTERS,
+      status: 'dead' as const,
+      columnState: 'error' as const,
+      pipeline: 'stripe_orders',
+      since: '2026-12-01',
+      q: 'Ana Gómez',
+    };
     assert.deepEqual(filtersFromSearch(searchFromFilters(filters)), filters);
     assert.equal(searchFromFilters(NO_FILTERS), '');
     assert.deepEqual(filtersFromSearch('?status=exploded&since=yesterday&columnState=purple&x=1'), NO_FILTERS);

@@ -104,7 +104,15 @@ export async function seedDeadEvent(store: Store, providerEventId: string, custo
     const stage = async (name: string, outcome: StageOutcome) => {
       const startedAt = tick();
       await store.recordStageStart({ eventId: event.id, stage: name, leaseOwner: worker, attempt, startedAt });
-      await store.recordStageOutcome({ eventId: event.id, stage: name, leaseOwner: worker, outcome, attempt, startedAt, completedAt: tick() });
+      await store.recordStageOutcome({
+        eventId: event.id,
+        stage: name,
+        leaseOwner: worker,
+        outcome,
+        attempt,
+        startedAt,
+        completedAt: tick(),
+      });
     };
     if (attempt === 1) {
       // Markup in stage data (the seeds' modal put it in innerHTML): the page must show it as text.
@@ -136,7 +144,10 @@ export async function seedDeadEvent(store: Store, providerEventId: string, custo
   // The dead alert the worker writes when an event dies (without a code: the page shows the
   // connector's own sentence then).
   await store.recordAlert({
-    at: dead.updatedAt, kind: 'dead', eventId: dead.id, message: `event ${dead.id} is dead: ${TIMEOUT.message}`,
+    at: dead.updatedAt,
+    kind: 'dead',
+    eventId: dead.id,
+    message: `event ${dead.id} is dead: ${TIMEOUT.message}`,
     details: { code: null, error: TIMEOUT.message, attempts: dead.attempts },
   });
   return dead;

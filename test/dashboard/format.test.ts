@@ -22,7 +22,10 @@ describe('dashboard formats and words', () => {
     assert.equal(english.dateTime('2026-12-05T19:03:05.000Z'), 'Dec 5, 2026, 14:03:05');
     assert.equal(english.shortDateTime('2026-12-05T19:03:05.000Z'), 'Dec 5, 14:03');
     assert.match(english.money(1250000, 'COP'), /^\$\s?1\.250\.000$/, 'money keeps the configured locale');
-    assert.match(makeFormats('es-CO', 'America/Bogota', 'COP', 'es').dateTime('2026-12-05T19:03:05.000Z'), /^05\/12\/2026, 0?2:03:05\s?p\.\s?m\.$/);
+    assert.match(
+      makeFormats('es-CO', 'America/Bogota', 'COP', 'es').dateTime('2026-12-05T19:03:05.000Z'),
+      /^05\/12\/2026, 0?2:03:05\s?p\.\s?m\.$/,
+    );
     assert.equal(formats.duration(250), '250 ms');
     assert.equal(formats.duration(1500), '1,5 s', 'the Colombian decimal comma');
     assert.equal(makeFormats('en-CO', 'America/Bogota', 'COP').duration(1500), '1.5 s');
@@ -58,13 +61,19 @@ describe('dashboard formats and words', () => {
     assert.equal(alertText(translator('en'), formats, dead), 'Event #7 is dead (attempts: 3): Timeout');
     const retried = { ...base, kind: 'retried', details: { attempts: 4, manualRetries: 1 } };
     assert.equal(alertText(es, formats, retried), 'Evento #7 lleva 3 reintentos');
-    const rate = { ...base, eventId: null, stage: 'crm_upsert', kind: 'stage_error_rate', details: { errors: 3, finished: 5, errorRate: 0.6 } };
+    const rate = {
+      ...base,
+      eventId: null,
+      stage: 'crm_upsert',
+      kind: 'stage_error_rate',
+      details: { errors: 3, finished: 5, errorRate: 0.6 },
+    };
     assert.match(alertText(es, formats, rate), /^La etapa crm_upsert falló en la última hora: 3 de 5 \(60\s?%\)$/);
     const stuck = { ...base, kind: 'stuck', details: { leaseExpiresAt: '2025-01-27T15:30:00.000Z' } };
     assert.match(alertText(es, formats, stuck), /^Evento #7 está atascado en proceso desde 27\/01\/2025, 10:30:00/);
     const custom = { ...base, kind: 'custom', details: null, message: 'order 9 needs a look' };
     assert.equal(alertText(es, formats, custom), 'order 9 needs a look', 'kinds written by pipelines keep their message');
     assert.equal(alertKindLabel(es, 'custom'), 'custom');
-    assert.equal(alertKindLabel(es, 'oversold'), 'Sin existencias', 'the examples\' oversold stock is a known kind');
+    assert.equal(alertKindLabel(es, 'oversold'), 'Sin existencias', "the examples' oversold stock is a known kind");
   });
 });

@@ -16,8 +16,22 @@ import { AUTH, OPERATOR, SOURCES } from './fixtures.js';
 const skip = browserSkip();
 
 const WORDS = {
-  es: { title: 'Lo que necesita atención', handledBy: 'Marcado como atendido por', because: 'motivo:', reason: 'Reembolsado a mano el 15/01', missing: 'Escriba cómo se atendió este evento.', day: /8 recibidos = 4 completados \+ 1 ignorados \+ 1 fallidos \+ 2 en curso/ },
-  en: { title: 'What needs attention', handledBy: 'Marked as handled by', because: 'reason:', reason: 'Refunded by hand on Jan 15', missing: 'Write how this event was handled.', day: /8 received = 4 done \+ 1 ignored \+ 1 failed \+ 2 in flight/ },
+  es: {
+    title: 'Lo que necesita atención',
+    handledBy: 'Marcado como atendido por',
+    because: 'motivo:',
+    reason: 'Reembolsado a mano el 15/01',
+    missing: 'Escriba cómo se atendió este evento.',
+    day: /8 recibidos = 4 completados \+ 1 ignorados \+ 1 fallidos \+ 2 en curso/,
+  },
+  en: {
+    title: 'What needs attention',
+    handledBy: 'Marked as handled by',
+    because: 'reason:',
+    reason: 'Refunded by hand on Jan 15',
+    missing: 'Write how this event was handled.',
+    day: /8 received = 4 done \+ 1 ignored \+ 1 failed \+ 2 in flight/,
+  },
 } as const;
 
 const SIZES = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
@@ -39,7 +53,10 @@ describe('Web Pig home and charts (Chromium, both sizes, both languages)', { ski
       const name = `home-${size}-${language}`;
       test(`${size}, ${language}: counts and money of the data set; a dead event pinned until marked as handled; charts drawn`, async () => {
         const server = await startDashboardServer({
-          columns: COLUMNS, flags: FLAGS, pipelines: [PIPELINE], sources: SOURCES,
+          columns: COLUMNS,
+          flags: FLAGS,
+          pipelines: [PIPELINE],
+          sources: SOURCES,
           // The clock stands in January 2026: a session that long keeps its cookie alive in today's browser.
           auth: { ...AUTH, sessionTtlMs: 5 * 365 * 24 * 3600_000 },
           signIn: { kind: 'dev' },
@@ -90,14 +107,20 @@ describe('Web Pig home and charts (Chromium, both sizes, both languages)', { ski
           await pinned.waitFor({ state: 'detached' });
           await page.getByTestId('count-dead').filter({ hasText: /^\s*1/ }).waitFor();
           const audit = (await server.store.listAudit({ action: 'event.handled' })).items;
-          assert.deepEqual(audit.map((entry) => [entry.actor, entry.target, entry.details]), [[OPERATOR, `event:${fixture.dead.id}`, { reason: words.reason }]]);
+          assert.deepEqual(
+            audit.map((entry) => [entry.actor, entry.target, entry.details]),
+            [[OPERATOR, `event:${fixture.dead.id}`, { reason: words.reason }]],
+          );
 
           // The reason is in the event's history.
           await page.goto(`${server.baseUrl}/events/${fixture.dead.id}`);
           const panel = page.getByTestId('details-panel');
           await panel.locator('.logs', { hasText: words.reason }).waitFor();
           // In the page's language, whatever language the stored line is in.
-          assert.match((await panel.locator('.logs').textContent()) ?? '', new RegExp(`${words.handledBy} ${OPERATOR.replace('.', '\\.')} — ${words.because} ${words.reason}`));
+          assert.match(
+            (await panel.locator('.logs').textContent()) ?? '',
+            new RegExp(`${words.handledBy} ${OPERATOR.replace('.', '\\.')} — ${words.because} ${words.reason}`),
+          );
           await screenshot(page, `${name}-3-history`);
 
           // A count opens the events list with its filter, in the address.
@@ -106,7 +129,9 @@ describe('Web Pig home and charts (Chromium, both sizes, both languages)', { ski
           // Both dead events (a handled one stays dead), and nothing else.
           await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 2);
           assert.deepEqual(
-            await page.locator('table.events tbody tr').evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-event-id'))).sort((a, b) => a - b)),
+            await page
+              .locator('table.events tbody tr')
+              .evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-event-id'))).sort((a, b) => a - b)),
             [fixture.dead.id, fixture.deadEarlier.id].sort((a, b) => a - b),
           );
           assert.equal(new URL(page.url()).search, '?status=dead');

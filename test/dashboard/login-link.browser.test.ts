@@ -35,7 +35,14 @@ describe('Web Pig in Chromium (sign-in with a one-time link, no identity provide
   let browser: Browser;
 
   before(async () => {
-    server = await startDashboardServer({ columns: COLUMNS, flags: FLAGS, pipelines: PIPELINES, sources: SOURCES, auth: AUTH, signIn: { kind: 'link' } });
+    server = await startDashboardServer({
+      columns: COLUMNS,
+      flags: FLAGS,
+      pipelines: PIPELINES,
+      sources: SOURCES,
+      auth: AUTH,
+      signIn: { kind: 'link' },
+    });
     browser = await launchBrowser();
   });
   after(async () => {

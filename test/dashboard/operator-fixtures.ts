@@ -104,7 +104,15 @@ export async function seedRun(store: Store, seed: Seed): Promise<EventRecord> {
   for (const [stage, outcome] of seed.stages) {
     const attempt = outcome.status === 'skipped' ? 0 : 1;
     if (attempt) await store.recordStageStart({ eventId: event.id, stage, leaseOwner: worker, attempt, startedAt: now });
-    await store.recordStageOutcome({ eventId: event.id, stage, leaseOwner: worker, outcome, attempt, startedAt: attempt ? now : null, completedAt: new Date(now.getTime() + 300) });
+    await store.recordStageOutcome({
+      eventId: event.id,
+      stage,
+      leaseOwner: worker,
+      outcome,
+      attempt,
+      startedAt: attempt ? now : null,
+      completedAt: new Date(now.getTime() + 300),
+    });
   }
   return store.finishEvent({
     eventId: event.id,
@@ -133,24 +141,64 @@ export interface OperatorEvents {
 
 export async function seedOperatorEvents(store: Store): Promise<OperatorEvents> {
   const fr = (id: string, customer: string, stages: Seed['stages'], status: Seed['status'], lastError?: ErrorInfo) =>
-    seedRun(store, { source: 'epayco', id, customer, amount: 100_000, stages, status, ...(lastError ? { lastError } : {}) }).then((e) => e.id);
+    seedRun(store, { source: 'epayco', id, customer, amount: 100_000, stages, status, ...(lastError ? { lastError } : {}) }).then(
+      (e) => e.id,
+    );
   const st = (id: string, customer: string, stages: Seed['stages'], status: Seed['status'], lastError?: ErrorInfo) =>
-    seedRun(store, { source: 'stripe', id, customer, amount: 259_900, stages, status, ...(lastError ? { lastError } : {}) }).then((e) => e.id);
-  const facturadorOk = await fr('fr-ok', 'Marta Ríos', [
-    ['fr360_query', ok({ invoice: 'FV-1' })],
-    ['crm_upsert', ok({ contact: 'C-1' })],
-    ['worldoffice_invoice', ok({ invoice: 'WO-1' })],
-    ['worldoffice_dian_emission', skipped({ kind: 'flag', flag: 'WORLDOFFICE_DIAN_ENABLED', value: false })],
-  ], 'succeeded');
-  const stripeOk = await st('st-ok', 'Jorge Salas', [['order_record', ok({ order: 'O-1' })], ['stock_take', ok({ moved: '2' })]], 'succeeded');
-  const deadCrm = await fr('fr-crm', 'Pedro Díaz', [['fr360_query', ok({ invoice: 'FV-2' })], ['crm_upsert', failed(TIMEOUT)]], 'dead', TIMEOUT);
+    seedRun(store, { source: 'stripe', id, customer, amount: 259_900, stages, status, ...(lastError ? { lastError } : {}) }).then(
+      (e) => e.id,
+    );
+  const facturadorOk = await fr(
+    'fr-ok',
+    'Marta Ríos',
+    [
+      ['fr360_query', ok({ invoice: 'FV-1' })],
+      ['crm_upsert', ok({ contact: 'C-1' })],
+      ['worldoffice_invoice', ok({ invoice: 'WO-1' })],
+      ['worldoffice_dian_emission', skipped({ kind: 'flag', flag: 'WORLDOFFICE_DIAN_ENABLED', value: false })],
+    ],
+    'succeeded',
+  );
+  const stripeOk = await st(
+    'st-ok',
+    'Jorge Salas',
+    [
+      ['order_record', ok({ order: 'O-1' })],
+      ['stock_take', ok({ moved: '2' })],
+    ],
+    'succeeded',
+  );
+  const deadCrm = await fr(
+    'fr-crm',
+    'Pedro Díaz',
+    [
+      ['fr360_query', ok({ invoice: 'FV-2' })],
+      ['crm_upsert', failed(TIMEOUT)],
+    ],
+    'dead',
+    TIMEOUT,
+  );
   const deadNoStage = await fr('fr-code', 'Lucía Vega', [], 'dead', CODE_ERROR);
   const stockError: ErrorInfo = { message: 'shop: POST /stock answered 409', code: 'SHOP_HTTP_409', retriable: true };
-  const deadStripe = await st('st-dead', 'Sara Gil', [['order_record', ok({ order: 'O-2' })], ['stock_take', failed(stockError)]], 'dead', stockError);
+  const deadStripe = await st(
+    'st-dead',
+    'Sara Gil',
+    [
+      ['order_record', ok({ order: 'O-2' })],
+      ['stock_take', failed(stockError)],
+    ],
+    'dead',
+    stockError,
+  );
   const retrying = await fr('fr-retry', 'Iván Mejía', [['fr360_query', failed(TIMEOUT)]], 'retrying', TIMEOUT);
   const ignored = (
     await seedRun(store, {
-      source: 'epayco', id: 'fr-rejected', customer: 'Nora Paz', amount: 50_000, stages: [], status: 'ignored',
+      source: 'epayco',
+      id: 'fr-rejected',
+      customer: 'Nora Paz',
+      amount: 50_000,
+      stages: [],
+      status: 'ignored',
       ignoreReason: { kind: 'not_applicable', detail: 'pago rechazado por el banco' },
     })
   ).id;

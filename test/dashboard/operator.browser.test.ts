@@ -11,7 +11,15 @@ import {
   type DashboardServer,
 } from '../helpers/browser.js';
 import { AUTH, OPERATOR } from './fixtures.js';
-import { FR360_LABEL, OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES, seedOperatorEvents, type OperatorEvents } from './operator-fixtures.js';
+import {
+  FR360_LABEL,
+  OP_COLUMNS,
+  OP_FLAGS,
+  OP_PIPELINES,
+  OP_SOURCES,
+  seedOperatorEvents,
+  type OperatorEvents,
+} from './operator-fixtures.js';
 
 /**
  * What a finance person needs from a row, in real Chromium at desktop and phone sizes and in
@@ -53,7 +61,9 @@ const SIZES = {
 } as const;
 
 const rowIds = (page: Page) =>
-  page.locator('table.events tbody tr').evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-event-id'))).sort((a, b) => a - b));
+  page
+    .locator('table.events tbody tr')
+    .evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-event-id'))).sort((a, b) => a - b));
 
 describe('Web Pig rows that say where and why (Chromium, both sizes, both languages)', { skip }, () => {
   let server: DashboardServer;
@@ -139,7 +149,10 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
           await page.getByLabel(words.pipeline).selectOption('stripe_orders');
           await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 2);
           assert.equal(await page.locator('table.events').getAttribute('data-mode'), 'columns');
-          assert.deepEqual(await rowIds(page), [ids.stripeOk, ids.deadStripe].sort((a, b) => a - b));
+          assert.deepEqual(
+            await rowIds(page),
+            [ids.stripeOk, ids.deadStripe].sort((a, b) => a - b),
+          );
           if (size === 'desktop') {
             const heads = await page.locator('table.events th.stage-head').allTextContents();
             assert.deepEqual(heads, ['Pedido', 'Inventario']);
@@ -150,7 +163,9 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
           await page.getByLabel(words.pipeline).selectOption('');
 
           // "Any error": every dead (and retrying) event, whatever failed and where.
-          const deadIds = (await server.store.listEvents({ status: ['dead', 'retrying'] })).items.map((event) => event.id).sort((a, b) => a - b);
+          const deadIds = (await server.store.listEvents({ status: ['dead', 'retrying'] })).items
+            .map((event) => event.id)
+            .sort((a, b) => a - b);
           assert.equal(deadIds.length, 5);
           await page.getByLabel(words.anyError).check();
           await page.waitForFunction((count) => document.querySelectorAll('table.events tbody tr').length === count, deadIds.length);
@@ -212,9 +227,23 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
       assert.equal(claimed?.id, ids.deadNoColumn);
       for (const stage of ['fr360_query', 'crm_upsert', 'worldoffice_invoice', 'worldoffice_dian_emission']) {
         await server.store.recordStageStart({ eventId: ids.deadNoColumn, stage, leaseOwner: 'w', attempt: 2, startedAt: now });
-        await server.store.recordStageOutcome({ eventId: ids.deadNoColumn, stage, leaseOwner: 'w', attempt: 2, startedAt: now, completedAt: new Date(), outcome: { status: 'success', data: null } });
+        await server.store.recordStageOutcome({
+          eventId: ids.deadNoColumn,
+          stage,
+          leaseOwner: 'w',
+          attempt: 2,
+          startedAt: now,
+          completedAt: new Date(),
+          outcome: { status: 'success', data: null },
+        });
       }
-      await server.store.finishEvent({ eventId: ids.deadNoColumn, leaseOwner: 'w', status: 'succeeded', pipeline: 'facturador', now: new Date() });
+      await server.store.finishEvent({
+        eventId: ids.deadNoColumn,
+        leaseOwner: 'w',
+        status: 'succeeded',
+        pipeline: 'facturador',
+        now: new Date(),
+      });
       await row.locator('.status-succeeded').waitFor({ timeout: 10_000 });
       assert.equal(await row.getByTestId('failure').count(), 0, 'no failure left on the row');
       assert.equal(await row.getByTestId('watching').count(), 0);
@@ -246,14 +275,20 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
         await screenshot(page, `ops-07-flag-reason-${size}-${language}`);
         await dialog.getByTestId('confirm-reason').fill(reason);
         await dialog.getByTestId('confirm-button').click();
-        await page.waitForFunction((value) => (document.getElementById('flag-WORLDOFFICE_DIAN_ENABLED') as HTMLInputElement).checked === value, !before);
+        await page.waitForFunction(
+          (value) => (document.getElementById('flag-WORLDOFFICE_DIAN_ENABLED') as HTMLInputElement).checked === value,
+          !before,
+        );
         const history = await server.store.flagHistory('WORLDOFFICE_DIAN_ENABLED', { limit: 1 });
         assert.equal(history.items[0]?.reason, reason, 'stored with the change');
         assert.equal(history.items[0]?.actor, OPERATOR);
         const item = page.locator('li[data-flag="WORLDOFFICE_DIAN_ENABLED"]');
         await item.locator('details.flag-history summary').click();
         await item.getByTestId('flag-history-WORLDOFFICE_DIAN_ENABLED').waitFor();
-        assert.match((await item.getByTestId('flag-history-WORLDOFFICE_DIAN_ENABLED').locator('li').first().textContent()) ?? '', new RegExp(reason));
+        assert.match(
+          (await item.getByTestId('flag-history-WORLDOFFICE_DIAN_ENABLED').locator('li').first().textContent()) ?? '',
+          new RegExp(reason),
+        );
         await assertFits(page, size);
         await screenshot(page, `ops-08-flag-history-${size}-${language}`);
         assert.deepEqual(seen.dialogs, []);

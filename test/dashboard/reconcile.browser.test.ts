@@ -15,8 +15,18 @@ import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtu
 const skip = browserSkip();
 
 const WORDS = {
-  es: { badge: 'Recuperado', origin: 'Conciliación con el proveedor (el webhook nunca llegó)', status: 'recuperados: 2 (2 en la última)', alert: '2 pagos de Stripe nunca notificados: revise el endpoint del webhook en el proveedor' },
-  en: { badge: 'Recovered', origin: 'Reconciliation with the provider (the webhook never arrived)', status: 'recovered: 2 (2 in the last run)', alert: '2 payments from Stripe never notified: check the webhook endpoint at the provider' },
+  es: {
+    badge: 'Recuperado',
+    origin: 'Conciliación con el proveedor (el webhook nunca llegó)',
+    status: 'recuperados: 2 (2 en la última)',
+    alert: '2 pagos de Stripe nunca notificados: revise el endpoint del webhook en el proveedor',
+  },
+  en: {
+    badge: 'Recovered',
+    origin: 'Reconciliation with the provider (the webhook never arrived)',
+    status: 'recovered: 2 (2 in the last run)',
+    alert: '2 payments from Stripe never notified: check the webhook endpoint at the provider',
+  },
 } as const;
 
 describe('Web Pig: events found by reconciliation (Chromium, both sizes, both languages)', { skip }, () => {
@@ -27,14 +37,34 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
   let alertId: number;
 
   before(async () => {
-    server = await startDashboardServer({ columns: OP_COLUMNS, flags: OP_FLAGS, pipelines: OP_PIPELINES, sources: OP_SOURCES, auth: AUTH, signIn: { kind: 'dev' } });
+    server = await startDashboardServer({
+      columns: OP_COLUMNS,
+      flags: OP_FLAGS,
+      pipelines: OP_PIPELINES,
+      sources: OP_SOURCES,
+      auth: AUTH,
+      signIn: { kind: 'dev' },
+    });
     browser = await launchBrowser();
     const insert = async (origin: 'webhook' | 'reconciliation', name: string) => {
       const event = stripeEvent();
       const result = await server.store.insertEvent({
-        source: 'stripe', providerEventId: String(event.id), entityKey: `pi_${name}`, type: 'payment_intent.succeeded', transactionStatus: 'accepted',
-        occurredAt: new Date(), receivedAt: new Date(), rawBody: Buffer.from(JSON.stringify(event)), contentType: 'application/json',
-        payload: event as never, summary: { customer: { name, email: `${name.toLowerCase()}@example.com` }, amount: 150000, currency: 'COP', product: { name: 'Membresía Elite' } },
+        source: 'stripe',
+        providerEventId: String(event.id),
+        entityKey: `pi_${name}`,
+        type: 'payment_intent.succeeded',
+        transactionStatus: 'accepted',
+        occurredAt: new Date(),
+        receivedAt: new Date(),
+        rawBody: Buffer.from(JSON.stringify(event)),
+        contentType: 'application/json',
+        payload: event as never,
+        summary: {
+          customer: { name, email: `${name.toLowerCase()}@example.com` },
+          amount: 150000,
+          currency: 'COP',
+          product: { name: 'Membresía Elite' },
+        },
         origin,
       });
       return result.event.id;
@@ -47,7 +77,9 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
     await server.store.recordReconciliationProgress('stripe', { since: now, cursor: null }, 2);
     await server.store.recordReconciliationEnd({ source: 'stripe', now, listed: 40, recovered: 2, error: null });
     const alert = await server.store.recordAlert({
-      at: now, kind: 'custom', message: '2 Stripe payments never notified: check the endpoint',
+      at: now,
+      kind: 'custom',
+      message: '2 Stripe payments never notified: check the endpoint',
       details: { alert: 'never_notified', source: 'stripe', provider: 'Stripe', count: 2, eventIds: [found, found + 1] },
     });
     alertId = alert.id;
@@ -67,7 +99,11 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
           const row = page.locator(`tr[data-event-id="${found}"]`);
           await row.waitFor();
           assert.equal((await row.getByTestId('reconciled-badge').textContent())?.trim(), `⇄ ${words.badge}`);
-          assert.equal(await page.locator(`tr[data-event-id="${delivered}"]`).getByTestId('reconciled-badge').count(), 0, 'a webhook event has no badge');
+          assert.equal(
+            await page.locator(`tr[data-event-id="${delivered}"]`).getByTestId('reconciled-badge').count(),
+            0,
+            'a webhook event has no badge',
+          );
           const status = page.getByTestId('reconciliation-status');
           assert.match((await status.textContent()) ?? '', new RegExp(`stripe.*${words.status.replace(/[()]/g, '\\$&')}`));
           await screenshot(page, `reconcile-${size}-${language}-1-events`);

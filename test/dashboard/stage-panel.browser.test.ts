@@ -21,8 +21,22 @@ const skip = browserSkip();
 const WO_TOKEN = 'wo-live-token-5c1e9';
 
 const WORDS = {
-  es: { attempts: 'intentos 2/4', column: 'Factura', otherColumn: 'Invoice', attempt: 'Intento', waitsFor: 'Espera a', customer: 'Cliente en WorldOffice · Exitosa' },
-  en: { attempts: 'attempts 2/4', column: 'Invoice', otherColumn: 'Factura', attempt: 'Attempt', waitsFor: 'Waits for', customer: 'WorldOffice customer · Success' },
+  es: {
+    attempts: 'intentos 2/4',
+    column: 'Factura',
+    otherColumn: 'Invoice',
+    attempt: 'Intento',
+    waitsFor: 'Espera a',
+    customer: 'Cliente en WorldOffice · Exitosa',
+  },
+  en: {
+    attempts: 'attempts 2/4',
+    column: 'Invoice',
+    otherColumn: 'Factura',
+    attempt: 'Attempt',
+    waitsFor: 'Waits for',
+    customer: 'WorldOffice customer · Success',
+  },
 } as const;
 
 describe('Web Pig stage panel: what each attempt sent and received (Chromium, both sizes, both languages)', { skip }, () => {
@@ -72,7 +86,9 @@ describe('Web Pig stage panel: what each attempt sent and received (Chromium, bo
 
           // Column labels in the page's language: headers on a desktop, each cell's label on a phone.
           const labels = await page.locator('th.stage-head, .chip-label').allInnerTexts();
-          const cellLabels = await row.locator('td[data-label]').evaluateAll((cells) => cells.map((cell) => cell.getAttribute('data-label')));
+          const cellLabels = await row
+            .locator('td[data-label]')
+            .evaluateAll((cells) => cells.map((cell) => cell.getAttribute('data-label')));
           const shown = [...labels, ...cellLabels].map((label) => (label ?? '').trim());
           assert.ok(shown.includes(words.column), `"${words.column}" among ${shown.join(', ')}`);
           assert.ok(!shown.includes(words.otherColumn), `no "${words.otherColumn}" in ${language}: ${shown.join(', ')}`);
@@ -87,15 +103,27 @@ describe('Web Pig stage panel: what each attempt sent and received (Chromium, bo
           const waitsFor = stage.getByTestId('waits-for');
           assert.match(await stage.getByTestId('stage-chain').innerText(), new RegExp(words.waitsFor));
           assert.ok((await waitsFor.innerText()).includes(words.customer), await waitsFor.innerText());
-          assert.equal(await waitsFor.locator('[data-stage="fr360_query"]').count(), 1, 'the chain goes back through the customer to FR360');
-          assert.equal(await stage.getByTestId('waited-by').locator('[data-stage="worldoffice_dian_emission"]').count(), 1, 'DIAN waits for the invoice');
+          assert.equal(
+            await waitsFor.locator('[data-stage="fr360_query"]').count(),
+            1,
+            'the chain goes back through the customer to FR360',
+          );
+          assert.equal(
+            await stage.getByTestId('waited-by').locator('[data-stage="worldoffice_dian_emission"]').count(),
+            1,
+            'DIAN waits for the invoice',
+          );
 
           const first = stage.locator('details.attempt[data-attempt="1"]');
           const second = stage.locator('details.attempt[data-attempt="2"]');
           assert.match(await first.locator(':scope > summary').innerText(), new RegExp(`${words.attempt} 1`));
           const firstStatuses = await first.getByTestId('exchange-status').allInnerTexts();
           // The stage looks the invoice up by reference (none yet), then creates it: refused.
-          assert.deepEqual(firstStatuses.map((s) => s.trim()), ['→ 200', '→ 503'], 'the failed attempt: WorldOffice answered 503');
+          assert.deepEqual(
+            firstStatuses.map((s) => s.trim()),
+            ['→ 200', '→ 503'],
+            'the failed attempt: WorldOffice answered 503',
+          );
           const secondStatuses = (await second.getByTestId('exchange-status').allInnerTexts()).map((s) => s.trim());
           assert.ok(secondStatuses.includes('→ 201'), `the retry created the invoice: ${secondStatuses.join(', ')}`);
           const firstCall = await first.getByTestId('exchange').nth(1).innerText();

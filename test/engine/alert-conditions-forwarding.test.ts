@@ -32,7 +32,10 @@ describe('stuck and error-rate alerts are forwarded', () => {
       const stuck = await seedEvent(store, { finalStatus: 'processing' });
       let now = new Date(stuck.receivedAt.getTime() + 10 * MINUTE);
       const forwarder = createAlertForwarder({
-        store, url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`, now: () => now, maxAgeMs: 24 * 60 * MINUTE,
+        store,
+        url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`,
+        now: () => now,
+        maxAgeMs: 24 * 60 * MINUTE,
       });
       const kinds = () => received.map((d) => `${d.transition} ${d.alert.kind} ${d.alert.subject}`).sort();
 
@@ -51,8 +54,10 @@ describe('stuck and error-rate alerts are forwarded', () => {
       assert.equal(await forwarder.forwardDue(), 2);
       assert.equal(await forwarder.forwardDue(), 0, 'nothing twice');
       assert.deepEqual(kinds(), [
-        'opened stage_error_rate stage:crm_upsert', `opened stuck event:${stuck.id}`,
-        'resolved stage_error_rate stage:crm_upsert', `resolved stuck event:${stuck.id}`,
+        'opened stage_error_rate stage:crm_upsert',
+        `opened stuck event:${stuck.id}`,
+        'resolved stage_error_rate stage:crm_upsert',
+        `resolved stuck event:${stuck.id}`,
       ]);
     } finally {
       await store.close();

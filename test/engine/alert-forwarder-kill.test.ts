@@ -51,7 +51,8 @@ describe('alert forwarding survives a killed forwarder', () => {
       req.on('data', (c: Buffer) => (body += c.toString('utf8')));
       req.on('end', () => {
         received.push((JSON.parse(body) as { alert: { id: number } }).alert.id);
-        if (received.length === 1) held.push(res); // the first POST never gets its reply
+        if (received.length === 1)
+          held.push(res); // the first POST never gets its reply
         else res.end();
       });
     });
@@ -62,7 +63,8 @@ describe('alert forwarding survives a killed forwarder', () => {
     await store.migrate();
     const alert = await store.recordAlert({ at: new Date(), kind: 'dead', eventId: 7, message: 'event 7 is dead' });
     const forwardedAt = () =>
-      (store.database.prepare('SELECT forwarded_at FROM alerts WHERE id = ?').get(alert.id) as { forwarded_at: number | null }).forwarded_at;
+      (store.database.prepare('SELECT forwarded_at FROM alerts WHERE id = ?').get(alert.id) as { forwarded_at: number | null })
+        .forwarded_at;
     let second: ReturnType<typeof startForwarder> | undefined;
     try {
       const first = startForwarder(db, url);

@@ -15,7 +15,9 @@ interface Received {
 }
 
 /** A real HTTP receiver whose reply to the n-th request (0-based) is decided by `reply`. */
-async function startReceiver(reply: (n: number, res: ServerResponse) => void): Promise<{ url: string; received: Received[]; server: Server }> {
+async function startReceiver(
+  reply: (n: number, res: ServerResponse) => void,
+): Promise<{ url: string; received: Received[]; server: Server }> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -62,7 +64,14 @@ describe('alert forwarding', () => {
       res.end();
     });
     servers.push(receiver.server);
-    const dead = await store.recordAlert({ at: new Date(), kind: 'dead', eventId: 373, stage: 'crm_upsert', message: 'event 373 is dead', details: { attempts: 5 } });
+    const dead = await store.recordAlert({
+      at: new Date(),
+      kind: 'dead',
+      eventId: 373,
+      stage: 'crm_upsert',
+      message: 'event 373 is dead',
+      details: { attempts: 5 },
+    });
     const oversold = await store.recordAlert({ at: new Date(), kind: 'oversold', message: 'SKU-9 oversold' });
     const secret = 'alert-secret-0123456789';
     const { logger, lines } = captureLogs();
@@ -76,8 +85,17 @@ describe('alert forwarding', () => {
     assert.equal(await forwarder.forwardDue(), 0, 'a delivered alert is never sent again');
     assert.equal(receiver.received.length, 3);
 
-    const bodies = receiver.received.map((r) => JSON.parse(r.body) as { text: string; alert: { id: number; kind: string; eventId: number | null; stage: string | null; details: unknown } });
-    assert.deepEqual(bodies.map((b) => b.alert.id), [dead.id, oversold.id, dead.id]);
+    const bodies = receiver.received.map(
+      (r) =>
+        JSON.parse(r.body) as {
+          text: string;
+          alert: { id: number; kind: string; eventId: number | null; stage: string | null; details: unknown };
+        },
+    );
+    assert.deepEqual(
+      bodies.map((b) => b.alert.id),
+      [dead.id, oversold.id, dead.id],
+    );
     assert.deepEqual(bodies[0]?.alert, { ...bodies[0]?.alert, kind: 'dead', eventId: 373, stage: 'crm_upsert', details: { attempts: 5 } });
     assert.equal(bodies[1]?.text, '[webpig] oversold: SKU-9 oversold');
     for (const r of receiver.received) {

@@ -42,7 +42,10 @@ describe('alert transitions are forwarded once each, across a killed worker', ()
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString('utf8')));
       req.on('end', () => {
-        received.push({ ...(JSON.parse(body) as Omit<Delivery, 'header'>), header: req.headers['webpig-delivery-id'] as string | undefined });
+        received.push({
+          ...(JSON.parse(body) as Omit<Delivery, 'header'>),
+          header: req.headers['webpig-delivery-id'] as string | undefined,
+        });
         res.end();
       });
     });
@@ -84,7 +87,10 @@ export default {
     try {
       const firstExit = startWorker();
       await until(() => received.length >= 1, 20_000);
-      assert.deepEqual(received.map((d) => [d.transition, d.alert.kind, d.alert.eventId]), [['opened', 'dead', event.id]]);
+      assert.deepEqual(
+        received.map((d) => [d.transition, d.alert.kind, d.alert.eventId]),
+        [['opened', 'dead', event.id]],
+      );
       // Killed after the forwarder recorded the POST (milliseconds after the reply). Killed
       // between the reply and that record, the same deliveryId would come again once its claim
       // expires: the at-least-once window the receiver dedupes on (docs/operations.md).
@@ -100,7 +106,7 @@ export default {
       await new Promise((r) => setTimeout(r, 4_500));
       const alertId = received[0]?.alert.id;
       const stored = (await store.listAlerts()).items;
-      assert.equal((await store.getEvent(event.id))?.status, "succeeded", JSON.stringify({ received, stored }));
+      assert.equal((await store.getEvent(event.id))?.status, 'succeeded', JSON.stringify({ received, stored }));
       assert.deepEqual(
         received.map((d) => [d.deliveryId, d.header, d.transition, d.alert.resolvedAt !== null]),
         [

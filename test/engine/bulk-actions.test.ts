@@ -63,7 +63,10 @@ describe('bulk actions', () => {
     assert.deepEqual(result.queued, [{ eventId: dead, stages: ['accounting', 'dian'] }]);
     const run = await claimAndRun(store, [pipeline], clock);
     assert.deepEqual(run?.stagesRun, ['accounting', 'dian'], 'the run ran what the preview listed');
-    assert.deepEqual(['invoice', 'accounting', 'dian', 'crm'].map((s) => stages.count(s)), [1, 2, 1, 1]);
+    assert.deepEqual(
+      ['invoice', 'accounting', 'dian', 'crm'].map((s) => stages.count(s)),
+      [1, 2, 1, 1],
+    );
     const after = Object.fromEntries((await store.getCheckpoints(dead)).map((c) => [c.stage, c.attempts]));
     assert.equal(after.invoice, before.invoice, 'done stages untouched');
     assert.equal(after.crm, before.crm, 'done stages untouched');
@@ -118,7 +121,8 @@ describe('bulk actions', () => {
       [{ filter: { since: new Date(T0), until: new Date(T0) } }, /^since: must be before until/],
       [{ filter: {}, rerun: 'nope' }, /^rerun: unknown stage "nope"/],
     ];
-    const invalid = (message: RegExp) => (err: unknown) => err instanceof WebpigError && err.code === 'INVALID_ARGUMENT' && message.test(err.message);
+    const invalid = (message: RegExp) => (err: unknown) =>
+      err instanceof WebpigError && err.code === 'INVALID_ARGUMENT' && message.test(err.message);
     for (const [request, message] of cases) {
       await assert.rejects(previewBulk(store, [pipeline], request), invalid(message));
       await assert.rejects(runBulk(store, [pipeline], request, stamp(clock)), invalid(message));
@@ -135,11 +139,24 @@ describe('bulk actions', () => {
     const preview = await previewBulk(store, [pipeline], { filter: { status: ['dead'] } });
     const arrivedLater = await insert(store);
     await claimAndRun(store, [pipeline], clock);
-    const result = await runBulk(store, [pipeline], { filter: { status: ['dead'] } }, stamp(clock), preview.events.map((e) => e.eventId));
-    assert.deepEqual(result.queued.map((q) => q.eventId), [seen]);
+    const result = await runBulk(
+      store,
+      [pipeline],
+      { filter: { status: ['dead'] } },
+      stamp(clock),
+      preview.events.map((e) => e.eventId),
+    );
+    assert.deepEqual(
+      result.queued.map((q) => q.eventId),
+      [seen],
+    );
     assert.equal((await store.getEvent(arrivedLater))?.status, 'dead');
     const again = await runBulk(store, [pipeline], { filter: { status: ['dead'] } }, stamp(clock), [seen]);
-    assert.deepEqual(again.refused.map((r) => r.code), ['NO_LONGER_SELECTED'], 'queued since: no longer dead');
+    assert.deepEqual(
+      again.refused.map((r) => r.code),
+      ['NO_LONGER_SELECTED'],
+      'queued since: no longer dead',
+    );
   });
 
   it('re-running a stage skipped by its flag brings along the stages its skip blocked, once each', async () => {
@@ -155,15 +172,17 @@ describe('bulk actions', () => {
 
     // Flag still off: the preview says the re-run would be skipped again, for the true reason.
     const stillOff = await planStageRerun(store, [pipeline], id, 'invoice');
-    assert.deepEqual(stillOff.plan.stages.map((s) => `${s.stage}:${s.action}:${s.skipReason?.kind ?? s.cause ?? ''}`), [
-      'invoice:skip:flag', 'accounting:skip:dependency', 'dian:skip:dependency', 'crm:done:',
-    ]);
+    assert.deepEqual(
+      stillOff.plan.stages.map((s) => `${s.stage}:${s.action}:${s.skipReason?.kind ?? s.cause ?? ''}`),
+      ['invoice:skip:flag', 'accounting:skip:dependency', 'dian:skip:dependency', 'crm:done:'],
+    );
 
     await store.setFlag({ key: 'INVOICE_ON', value: true, actor: 'ana', reason: 'ERP back', now: clock.now() });
     const single = await planStageRerun(store, [pipeline], id, 'invoice');
-    assert.deepEqual(single.plan.stages.map((s) => `${s.stage}:${s.action}:${s.cause ?? ''}`), [
-      'invoice:run:requested', 'accounting:run:follows', 'dian:run:follows', 'crm:done:',
-    ]);
+    assert.deepEqual(
+      single.plan.stages.map((s) => `${s.stage}:${s.action}:${s.cause ?? ''}`),
+      ['invoice:run:requested', 'accounting:run:follows', 'dian:run:follows', 'crm:done:'],
+    );
     await rerunStage(store, [pipeline], id, 'invoice', 'ana@example.com', null, clock.now(), 'invoice flag back on');
     assert.deepEqual((await claimAndRun(store, [pipeline], clock))?.stagesRun, ['invoice', 'accounting', 'dian']);
 
@@ -173,7 +192,11 @@ describe('bulk actions', () => {
     assert.deepEqual(preview.excluded, [{ reason: 'already_succeeded', count: 1 }]);
     await runBulk(store, [pipeline], { filter: { status: ['succeeded'] }, rerun: 'invoice' }, stamp(clock));
     assert.deepEqual((await claimAndRun(store, [pipeline], clock))?.stagesRun, ['invoice', 'accounting', 'dian']);
-    assert.deepEqual(['invoice', 'accounting', 'dian', 'crm'].map((s) => stages.count(s)), [2, 2, 2, 2], 'once per event each');
+    assert.deepEqual(
+      ['invoice', 'accounting', 'dian', 'crm'].map((s) => stages.count(s)),
+      [2, 2, 2, 2],
+      'once per event each',
+    );
     for (const eventId of [id, other]) {
       assert.ok((await store.getCheckpoints(eventId)).every((c) => c.status === 'success'));
     }

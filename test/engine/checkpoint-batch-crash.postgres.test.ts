@@ -37,8 +37,12 @@ describe('group commit on PostgreSQL: a crash between a batch write and its comm
     try {
       const marker = join(dir, 'crashed');
       const env = {
-        WEBPIG_DATABASE_URL: url, EFFECTS_URL: effects.url, WEBPIG_CONCURRENCY: '8', WEBPIG_LEASE_MS: '1000',
-        WEBPIG_STAGE_DELAY_MS: '5', WEBPIG_BATCH_CRASH_MARKER: marker,
+        WEBPIG_DATABASE_URL: url,
+        EFFECTS_URL: effects.url,
+        WEBPIG_CONCURRENCY: '8',
+        WEBPIG_LEASE_MS: '1000',
+        WEBPIG_STAGE_DELAY_MS: '5',
+        WEBPIG_BATCH_CRASH_MARKER: marker,
       };
       const exits: WorkerExit[] = [];
       do {
@@ -52,7 +56,10 @@ describe('group commit on PostgreSQL: a crash between a batch write and its comm
       try {
         for (const id of ids) {
           assert.equal((await after.getEvent(id))?.status, 'succeeded', `event ${id}`);
-          assert.deepEqual((await after.getCheckpoints(id)).map((c) => c.status), CRASH_STAGES.map(() => 'success'));
+          assert.deepEqual(
+            (await after.getCheckpoints(id)).map((c) => c.status),
+            CRASH_STAGES.map(() => 'success'),
+          );
         }
       } finally {
         await after.close();
@@ -60,7 +67,11 @@ describe('group commit on PostgreSQL: a crash between a batch write and its comm
       for (const kind of ['invoice', 'cartera', 'whatsapp']) {
         const counts = effects.countsBy(kind);
         assert.equal(counts.size, EVENTS, `${kind}: one record per event`);
-        assert.deepEqual([...counts.values()], ids.map(() => 1), `${kind}: no effect twice`);
+        assert.deepEqual(
+          [...counts.values()],
+          ids.map(() => 1),
+          `${kind}: no effect twice`,
+        );
       }
     } finally {
       await effects.close();

@@ -22,11 +22,14 @@ function countingWrites(store: Store): { store: Store; calls: number[] } {
 }
 
 const mark = (eventId: number, leaseOwner: string, stage: string): CheckpointWrite => ({
-  eventId, leaseOwner, outcomes: [], start: { eventId, stage, leaseOwner, attempt: 1, startedAt: new Date(T0 + 1000) },
+  eventId,
+  leaseOwner,
+  outcomes: [],
+  start: { eventId, stage, leaseOwner, attempt: 1, startedAt: new Date(T0 + 1000) },
 });
 
 describe('CheckpointWriter', () => {
-  it('sends an idle writer\'s write at once; writes made as a batch settles go together in the next', async () => {
+  it("sends an idle writer's write at once; writes made as a batch settles go together in the next", async () => {
     const sqlite = await memoryStore();
     try {
       const ids = [await insert(sqlite), await insert(sqlite), await insert(sqlite), await insert(sqlite)];
@@ -41,7 +44,11 @@ describe('CheckpointWriter', () => {
       // Three runs resume in the turn the first batch settled and write: one transaction.
       await Promise.all(ids.slice(1).map((id, i) => writer.write(mark(id, owners[i + 1]!, 's1'))));
       assert.deepEqual(calls, [1, 3]);
-      for (const id of ids) assert.deepEqual((await sqlite.getCheckpoints(id)).map((c) => c.status), ['processing']);
+      for (const id of ids)
+        assert.deepEqual(
+          (await sqlite.getCheckpoints(id)).map((c) => c.status),
+          ['processing'],
+        );
     } finally {
       await sqlite.close();
     }

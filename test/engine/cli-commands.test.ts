@@ -138,7 +138,11 @@ describe('engine CLI commands', () => {
       assert.ok(!/\n\s+at /.test(result.err));
     }
     const missing = await cli('events', 'show', '424242');
-    assert.deepEqual([missing.exitCode, missing.err], [1, 'webpig: event 424242 does not exist'], 'well-formed but not there: a failure, not a usage error');
+    assert.deepEqual(
+      [missing.exitCode, missing.err],
+      [1, 'webpig: event 424242 does not exist'],
+      'well-formed but not there: a failure, not a usage error',
+    );
   });
 
   it('retry --status dead --reason requeues every dead event', async () => {
@@ -163,7 +167,14 @@ describe('engine CLI commands', () => {
     const flaky = definePipeline({
       name: 'flaky',
       match: () => true,
-      stages: [{ name: 'erp', run: async () => { throw new RetriableError('ERP busy', { code: 'ERP_BUSY' }); } }],
+      stages: [
+        {
+          name: 'erp',
+          run: async () => {
+            throw new RetriableError('ERP busy', { code: 'ERP_BUSY' });
+          },
+        },
+      ],
     });
     const store = await deps.openStore();
     try {
@@ -179,7 +190,12 @@ describe('engine CLI commands', () => {
       clearTimeout(worker);
       assert.equal(waited.exitCode, 1, waited.err);
       assert.match(waited.out, new RegExp(`^event ${id} queued again`));
-      assert.match(waited.err, new RegExp(`^webpig: event ${id} failed again \\(ERP_BUSY .*ERP busy\\); next attempt \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d -05:00$`));
+      assert.match(
+        waited.err,
+        new RegExp(
+          `^webpig: event ${id} failed again \\(ERP_BUSY .*ERP busy\\); next attempt \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d -05:00$`,
+        ),
+      );
     } finally {
       await store.close();
     }

@@ -34,7 +34,8 @@ describe('crash test: SIGKILL at every stage boundary and mid-effect', () => {
         const store = SqliteStore.open(`sqlite:${db}`);
         await store.migrate();
         const ids: number[] = [];
-        for (let i = 0; i < EVENTS; i++) ids.push((await store.insertEvent(delivery({ providerEventId: `crash-${failpoint}-${i}` }))).event.id);
+        for (let i = 0; i < EVENTS; i++)
+          ids.push((await store.insertEvent(delivery({ providerEventId: `crash-${failpoint}-${i}` }))).event.id);
         await store.close();
 
         const marker = join(dir, 'crashed');
@@ -54,7 +55,10 @@ describe('crash test: SIGKILL at every stage boundary and mid-effect', () => {
             const event = await after.getEvent(id);
             assert.equal(event?.status, 'succeeded', `event ${id}`);
             const checkpoints = await after.getCheckpoints(id);
-            assert.deepEqual(checkpoints.map((c) => c.status), CRASH_STAGES.map(() => 'success'));
+            assert.deepEqual(
+              checkpoints.map((c) => c.status),
+              CRASH_STAGES.map(() => 'success'),
+            );
           }
           const crashedStage = failpoint.split(':')[0];
           if (failpoint.endsWith(':during') || failpoint.endsWith(':before-run') || failpoint.endsWith(':after-run')) {

@@ -47,10 +47,13 @@ function trackingPipeline(track: { ran: Map<string, string[]>; inFlight: Map<str
 }
 
 describe('decideTransition', () => {
-  const event = (type: string, occurredMs: number, id = 9) =>
-    ({ id, type, occurredAt: new Date(T0 + occurredMs) }) as EventRecord;
+  const event = (type: string, occurredMs: number, id = 9) => ({ id, type, occurredAt: new Date(T0 + occurredMs) }) as EventRecord;
   const state = (s: string, occurredMs: number, eventId = 1) => ({
-    entityKey: 'k', state: s, eventId, occurredAt: new Date(T0 + occurredMs), updatedAt: new Date(T0),
+    entityKey: 'k',
+    state: s,
+    eventId,
+    occurredAt: new Date(T0 + occurredMs),
+    updatedAt: new Date(T0),
   });
   it('the first event may set any declared state', () => {
     assert.deepEqual(decideTransition(machine, event('succeeded', 0), null), { kind: 'apply', target: 'succeeded', expectedState: null });
@@ -66,7 +69,9 @@ describe('decideTransition', () => {
   });
   it('a newer state reachable through a missing step is applied (a refund that outran its success)', () => {
     assert.deepEqual(decideTransition(machine, event('refunded', 9), state('processing', 5)), {
-      kind: 'apply', target: 'refunded', expectedState: 'processing',
+      kind: 'apply',
+      target: 'refunded',
+      expectedState: 'processing',
     });
   });
   it('a resumed run recognises its own write', () => {
@@ -175,7 +180,14 @@ async function scrambledLifecycles(store: Store, workerStores: Store[]): Promise
   const together = ['pi_1', 'pi_3', 'pi_5'];
   await store.insertEvents(all.filter((d) => together.includes(d.entityKey!)).reverse());
   const workers = [1, 2, 3].map((n) =>
-    createWorker({ store: workerStores[n - 1]!, pipelines: [pipeline], workerId: `w${n}`, concurrency: 4, pollMs: 5, logger: silentLogger }),
+    createWorker({
+      store: workerStores[n - 1]!,
+      pipelines: [pipeline],
+      workerId: `w${n}`,
+      concurrency: 4,
+      pollMs: 5,
+      logger: silentLogger,
+    }),
   );
   const early = all.filter((d) => d.type === 'succeeded' && Number(d.entityKey!.slice(3)) % 2 === 0);
   workers.forEach((w) => w.start());
@@ -188,7 +200,10 @@ async function scrambledLifecycles(store: Store, workerStores: Store[]): Promise
     await drained();
     // The rest arrive in a scrambled order, a few at a time, while the workers run.
     const rest = all.filter((d) => !early.includes(d) && !together.includes(d.entityKey!));
-    const order = rest.map((d, i) => ({ d, k: (i * 7919) % rest.length })).sort((a, b) => a.k - b.k).map((x) => x.d);
+    const order = rest
+      .map((d, i) => ({ d, k: (i * 7919) % rest.length }))
+      .sort((a, b) => a.k - b.k)
+      .map((x) => x.d);
     for (let i = 0; i < order.length; i += 5) {
       await store.insertEvents(order.slice(i, i + 5));
       await new Promise((resolve) => setTimeout(resolve, 3));
@@ -204,7 +219,11 @@ async function scrambledLifecycles(store: Store, workerStores: Store[]): Promise
     assert.equal((await store.getEntityState(entityKey))?.state, 'refunded', entityKey);
     const ran = track.ran.get(entityKey) ?? [];
     // Whatever was applied, was applied in the provider's order.
-    assert.deepEqual(ran, lifecycle.filter((s) => ran.includes(s)), `${entityKey} ran ${ran.join(',')}`);
+    assert.deepEqual(
+      ran,
+      lifecycle.filter((s) => ran.includes(s)),
+      `${entityKey} ran ${ran.join(',')}`,
+    );
     const events = (await store.listEvents({ entityKey }, { limit: 10 })).items;
     for (const e of events) {
       if (ran.includes(e.type)) assert.equal(e.status, 'succeeded');

@@ -66,7 +66,10 @@ describe('parseRetryAfter', () => {
 describe('retryDelayMs', () => {
   it("follows the retry guide's default: +1 min, +5 min, +15 min after the first three failures, then none", () => {
     const policy = { delaysMs: [...DEFAULT_RETRY_DELAYS_MS] };
-    assert.deepEqual([1, 2, 3, 4].map((n) => retryDelayMs(policy, n, undefined)), [60_000, 300_000, 900_000, null]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => retryDelayMs(policy, n, undefined)),
+      [60_000, 300_000, 900_000, null],
+    );
   });
   it('an empty policy means no retry', () => assert.equal(retryDelayMs({ delaysMs: [] }, 1, undefined), null));
   it('a Retry-After raises the delay, never lowers it', () => {
@@ -115,10 +118,17 @@ describe('retries, dead events and alerts', () => {
     assert.equal(alerts[0]?.kind, 'dead');
     assert.equal(alerts[0]?.eventId, id);
     assert.equal(alerts[0]?.stage, 'erp');
-    assert.deepEqual(alerts[0]?.details, { code: 'HTTP_503', error: 'ERP unavailable', attempts: 3 }, 'the alert says how often it was tried');
+    assert.deepEqual(
+      alerts[0]?.details,
+      { code: 'HTTP_503', error: 'ERP unavailable', attempts: 3 },
+      'the alert says how often it was tried',
+    );
     const [cp] = await store.getCheckpoints(id);
     assert.equal(cp?.attempts, 3);
-    assert.deepEqual(cp?.history.map((h) => h.status), ['error', 'error', 'error']);
+    assert.deepEqual(
+      cp?.history.map((h) => h.status),
+      ['error', 'error', 'error'],
+    );
   });
 
   it('a permanent error makes the event dead at once, with the error in the checkpoint', async () => {
@@ -135,7 +145,11 @@ describe('retries, dead events and alerts', () => {
     assert.equal(calls, 1);
     const [cp] = await store.getCheckpoints(id);
     assert.deepEqual(cp?.error, { message: 'NIT inválido', code: 'HTTP_422', retriable: false, httpStatus: 422 });
-    assert.deepEqual(cp?.history.map((h) => [h.attempt, h.status, h.error]), [[1, 'error', cp?.error]], 'and in its attempt history');
+    assert.deepEqual(
+      cp?.history.map((h) => [h.attempt, h.status, h.error]),
+      [[1, 'error', cp?.error]],
+      'and in its attempt history',
+    );
     assert.ok(cp?.completedAt && cp.durationMs !== null);
     assert.equal((await store.listAlerts()).items[0]?.kind, 'dead');
   });
@@ -193,7 +207,11 @@ describe('retries, dead events and alerts', () => {
     await claimAndRun(store, [pipeline], clock);
     await retryEvent(store, id, 'ana@example.com', '127.0.0.1', clock.now());
     await claimAndRun(store, [pipeline], clock);
-    assert.deepEqual((await store.listAlerts()).items.map((a) => [a.kind, a.occurrences]), [['dead', 2]], 'dead twice: one issue, counted twice');
+    assert.deepEqual(
+      (await store.listAlerts()).items.map((a) => [a.kind, a.occurrences]),
+      [['dead', 2]],
+      'dead twice: one issue, counted twice',
+    );
     await retryEvent(store, id, 'ana@example.com', '127.0.0.1', clock.now());
     const kinds = (await store.listAlerts()).items.map((a) => a.kind);
     assert.equal(kinds.filter((k) => k === 'retried').length, 1);
@@ -213,7 +231,8 @@ describe('retries, dead events and alerts', () => {
       },
     });
     const id = await insert(store);
-    const open = async () => (await store.listAlerts({ unresolvedOnly: true })).items.map((a) => [a.kind, a.eventId, a.details?.attempts ?? null]);
+    const open = async () =>
+      (await store.listAlerts({ unresolvedOnly: true })).items.map((a) => [a.kind, a.eventId, a.details?.attempts ?? null]);
     await claimAndRun(store, [pipeline], clock);
     await retryEvent(store, id, 'ana@example.com', '127.0.0.1', clock.now());
     clock.advance(MINUTE);

@@ -13,9 +13,16 @@ import { claimAndRun, CountingStages, insert, memoryStore, MINUTE, TestClock } f
 
 // The ten stages of the seeds' pipeline, in their order; each depends on the previous one.
 const SEED_STAGES = [
-  'invoice_extraction', 'fr360_query', 'callbell_notification', 'membership_creation', 'crm_management',
-  'worldoffice_customer', 'worldoffice_invoice_creation', 'worldoffice_invoice_accounting',
-  'strapi_cartera_update', 'strapi_facturacion_creation',
+  'invoice_extraction',
+  'fr360_query',
+  'callbell_notification',
+  'membership_creation',
+  'crm_management',
+  'worldoffice_customer',
+  'worldoffice_invoice_creation',
+  'worldoffice_invoice_accounting',
+  'strapi_cartera_update',
+  'strapi_facturacion_creation',
 ];
 
 describe('retries resume from checkpoints (incident webhook 373)', () => {
@@ -56,9 +63,15 @@ describe('retries resume from checkpoints (incident webhook 373)', () => {
     const afterFirstRetry = SEED_STAGES.map((s) => stages.count(s));
 
     // The second retry of the incident: refused for a succeeded event, and nothing runs.
-    await assert.rejects(retryEvent(store, id, 'ops@example.com', null, clock.now()), (err: unknown) => isWebpigError(err) && err.code === 'NOT_RETRIABLE');
+    await assert.rejects(
+      retryEvent(store, id, 'ops@example.com', null, clock.now()),
+      (err: unknown) => isWebpigError(err) && err.code === 'NOT_RETRIABLE',
+    );
     assert.equal(await claimAndRun(store, [pipeline], clock), null);
-    assert.deepEqual(SEED_STAGES.map((s) => stages.count(s)), afterFirstRetry);
+    assert.deepEqual(
+      SEED_STAGES.map((s) => stages.count(s)),
+      afterFirstRetry,
+    );
     assert.deepEqual(afterFirstRetry, [1, 1, 1, 1, 2, 1, 1, 1, 1, 1]);
 
     // Even if the event is run again (a worker died before the event was finished), every
@@ -79,9 +92,15 @@ describe('retries resume from checkpoints (incident webhook 373)', () => {
     assert.equal(resumed?.status, 'succeeded');
     const last = SEED_STAGES.at(-1)!;
     assert.deepEqual(resumed?.stagesRun, [last]);
-    assert.deepEqual(SEED_STAGES.map((s) => stages.count(s)), before.map((n, i) => (SEED_STAGES[i] === last ? n + 1 : n)));
+    assert.deepEqual(
+      SEED_STAGES.map((s) => stages.count(s)),
+      before.map((n, i) => (SEED_STAGES[i] === last ? n + 1 : n)),
+    );
     const lastCheckpoint = (await store.getCheckpoints(id2)).find((c) => c.stage === last);
-    assert.deepEqual(lastCheckpoint?.history.map((h) => h.note), [null, 'resumed after interruption']);
+    assert.deepEqual(
+      lastCheckpoint?.history.map((h) => h.note),
+      [null, 'resumed after interruption'],
+    );
   });
 
   it('an event failing at stage k, retried, runs only stages >= k that had not succeeded', async () => {
@@ -123,7 +142,10 @@ describe('retries resume from checkpoints (incident webhook 373)', () => {
     assert.deepEqual((await claimAndRun(store, [pipeline], clock))?.stagesRun, ['a', 'b', 'c']);
     await retryEvent(store, id, 'ops', null, clock.now());
     assert.deepEqual((await claimAndRun(store, [pipeline], clock))?.stagesRun, ['b']);
-    assert.deepEqual(['a', 'b', 'c'].map((s) => stages.count(s)), [1, 2, 1]);
+    assert.deepEqual(
+      ['a', 'b', 'c'].map((s) => stages.count(s)),
+      [1, 2, 1],
+    );
   });
   it('a skipped stage is final: a retry after the flag is back on does not run it', async () => {
     await store.ensureFlags([{ key: 'whatsapp', description: 'send WhatsApp', defaultValue: false }], clock.now());

@@ -39,34 +39,50 @@ describe('worker processes on PostgreSQL', { skip: await postgresSkip() }, () =>
     try {
       for (const id of ids) {
         assert.equal((await store.getEvent(id))?.status, 'succeeded', `event ${id}`);
-        assert.deepEqual((await store.getCheckpoints(id)).map((c) => c.status), CRASH_STAGES.map(() => 'success'));
+        assert.deepEqual(
+          (await store.getCheckpoints(id)).map((c) => c.status),
+          CRASH_STAGES.map(() => 'success'),
+        );
       }
     } finally {
       await store.close();
     }
   }
 
-  it('three workers share a queue and run each event\'s stages once', async () => {
+  it("three workers share a queue and run each event's stages once", async () => {
     const { url } = await schemas.create();
     const ids = await seed(url, 30, 'shared');
     const effects = await startEffectsServer();
     try {
       const env = { WEBPIG_DATABASE_URL: url, EFFECTS_URL: effects.url, WEBPIG_STAGE_DELAY_MS: '20', WEBPIG_LEASE_MS: '5000' };
       const exits = await Promise.all([1, 2, 3].map(() => runWorkerProcess(env)));
-      assert.deepEqual(exits.map((e) => e.code), [0, 0, 0]);
+      assert.deepEqual(
+        exits.map((e) => e.code),
+        [0, 0, 0],
+      );
       await assertAllOnce(url, ids);
       for (const kind of EFFECT_KINDS) {
         // Calls, not just records: no stage function ran twice (no replayed request either).
         assert.equal(effects.calls.get(kind), ids.length, `${kind} calls`);
-        assert.deepEqual([...effects.countsBy(kind).values()], ids.map(() => 1), `${kind} records`);
+        assert.deepEqual(
+          [...effects.countsBy(kind).values()],
+          ids.map(() => 1),
+          `${kind} records`,
+        );
       }
       // The events sharing an entity key ran one at a time, in occurrence order, across the
       // processes: all three effects of one before any effect of the next.
       const shared = ids.map((_, i) => `shared-${i}`).filter((_, i) => i % 5 === 0);
       const sequence = effects.records
-        .map((r) => { const body = r.body as { event?: string; reference?: string }; return body.event ?? body.reference ?? ''; })
+        .map((r) => {
+          const body = r.body as { event?: string; reference?: string };
+          return body.event ?? body.reference ?? '';
+        })
         .filter((ref) => shared.includes(ref));
-      assert.deepEqual(sequence, shared.flatMap((ref) => [ref, ref, ref]));
+      assert.deepEqual(
+        sequence,
+        shared.flatMap((ref) => [ref, ref, ref]),
+      );
       const pids = new Set(effects.records.map((r) => (r.body as { pid: number }).pid));
       console.log(`effects made by ${pids.size} worker processes`);
     } finally {
@@ -96,10 +112,17 @@ describe('worker processes on PostgreSQL', { skip: await postgresSkip() }, () =>
       writeFileSync(arm, '');
       assert.equal((await doomed).signal, 'SIGKILL');
       assert.equal(readFileSync(marker, 'utf8'), 'ledger:during');
-      assert.deepEqual((await survivors).map((e) => e.code), [0, 0]);
+      assert.deepEqual(
+        (await survivors).map((e) => e.code),
+        [0, 0],
+      );
       await assertAllOnce(url, ids);
       for (const kind of EFFECT_KINDS) {
-        assert.deepEqual([...effects.countsBy(kind).values()], ids.map(() => 1), `${kind}: each effect once`);
+        assert.deepEqual(
+          [...effects.countsBy(kind).values()],
+          ids.map(() => 1),
+          `${kind}: each effect once`,
+        );
       }
       const store = await openStore(url);
       try {

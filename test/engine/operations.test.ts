@@ -33,7 +33,10 @@ describe('operations', () => {
     assert.equal(event.status, 'queued');
     const again = await claimAndRun(store, [pipeline], clock);
     assert.deepEqual(again?.stagesRun, ['dian']);
-    assert.deepEqual(['invoice', 'dian', 'cartera'].map((s) => stages.count(s)), [1, 2, 1]);
+    assert.deepEqual(
+      ['invoice', 'dian', 'cartera'].map((s) => stages.count(s)),
+      [1, 2, 1],
+    );
     const keys = stages.keys.get('dian')!;
     assert.equal(keys[0], keys[1]);
     assert.match(keys[0]!, /^webpig:epayco:evt-\d+:dian$/);
@@ -131,6 +134,9 @@ describe('operations', () => {
     assert.equal(runs, 1, 'the effect was found, not made twice');
     const [cp] = await store.getCheckpoints(id);
     assert.deepEqual(cp?.data, { entry: 1 });
-    assert.ok(cp?.history.some((h) => h.note === 'recovered by reconcile'), JSON.stringify(cp?.history));
+    assert.ok(
+      cp?.history.some((h) => h.note === 'recovered by reconcile'),
+      JSON.stringify(cp?.history),
+    );
   });
 });

@@ -86,7 +86,13 @@ describe('retention', () => {
     try {
       await seed(store, 4, 100, false);
       let clock = NOW;
-      const job = startRetentionJob({ store, policy: { succeededAfterDays: 90, batchSize: 2 }, logger: silentLogger, intervalMs: 100, now: () => clock });
+      const job = startRetentionJob({
+        store,
+        policy: { succeededAfterDays: 90, batchSize: 2 },
+        logger: silentLogger,
+        intervalMs: 100,
+        now: () => clock,
+      });
       try {
         await waitUntil(async () => (await store.countEvents({ status: 'succeeded' })) === 0);
         // Events finished 80 days ago are not due yet; 20 days later (the next rounds) they are.

@@ -12,7 +12,11 @@ import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { claimAndRun, insert, memoryStore, MINUTE, TestClock } from '../helpers/engine-fixtures.js';
 
 /** A pipeline whose one stage always fails retriably, recording when each attempt ran. */
-function alwaysFailing(attemptTimes: number[], clock: TestClock, retry: { pipeline?: RetryPolicy; stage?: RetryPolicy } = {}): PipelineDefinition {
+function alwaysFailing(
+  attemptTimes: number[],
+  clock: TestClock,
+  retry: { pipeline?: RetryPolicy; stage?: RetryPolicy } = {},
+): PipelineDefinition {
   return definePipeline({
     name: 'p',
     match: () => true,
@@ -71,7 +75,10 @@ describe('the default retry schedule (the retry guide)', () => {
     const start = clock.ms;
     const pipeline = alwaysFailing(times, clock, { pipeline: { delaysMs: [2 * MINUTE] } });
     assert.equal(await runUntilDead(store, pipeline, clock), 'dead');
-    assert.deepEqual(times.map((t) => (t - start) / MINUTE), [0, 2]);
+    assert.deepEqual(
+      times.map((t) => (t - start) / MINUTE),
+      [0, 2],
+    );
   });
 
   it("a stage's own policy wins over its pipeline's", async () => {

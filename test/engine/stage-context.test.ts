@@ -106,13 +106,16 @@ describe('stage context', () => {
     await rerunStage(store, [pipeline], id, 'invoice', 'ops', null, clock.now());
     assert.equal((await claimAndRun(store, [pipeline], clock))?.status, 'succeeded'); // attempt 5
 
-    assert.deepEqual(seen.map((s) => s.attempt), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      seen.map((s) => s.attempt),
+      [1, 2, 3, 4, 5],
+    );
     assert.deepEqual([...new Set(seen.map((s) => s.key))], ['webpig:epayco:ref-373:invoice']);
     const other = (await store.getCheckpoints(id)).find((c) => c.stage === 'other');
     assert.deepEqual(other?.data, { key: 'webpig:epayco:ref-373:other' }, 'each stage has its own key');
   });
 
-  it('shutting down with abort fires the running stage\'s signal; it is recorded as a retriable WORKER_SHUTDOWN', async () => {
+  it("shutting down with abort fires the running stage's signal; it is recorded as a retriable WORKER_SHUTDOWN", async () => {
     let started = false;
     let reason: unknown;
     const pipeline = definePipeline({

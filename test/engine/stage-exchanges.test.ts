@@ -66,14 +66,22 @@ describe('stage exchanges and log lines, per attempt', () => {
             if (ctx.attempt === 2) for (let n = 0; n < STAGE_RECORD_LIMITS.logLinesPerAttempt + 50; n++) ctx.log.debug(`line ${n}`);
             const reply = await ctx.http.fetch(`${erp.url}/invoices?api_key=${API_KEY}&reference=R-1`, {
               method: 'POST',
-              headers: { authorization: `Bearer ${TOKEN}`, 'x-api-key': API_KEY, 'idempotency-key': ctx.idempotencyKey, 'content-type': 'application/json' },
+              headers: {
+                authorization: `Bearer ${TOKEN}`,
+                'x-api-key': API_KEY,
+                'idempotency-key': ctx.idempotencyKey,
+                'content-type': 'application/json',
+              },
               body: JSON.stringify({ reference: 'R-1', amount: 100_000, user: { password: PASSWORD } }),
               signal: ctx.signal,
             });
             if (!reply.ok) throw new HttpCallError(reply.status, `ERP answered ${reply.status}`);
             // The stage reads its own response as usual: recording read a clone.
             const body = (await reply.json()) as { id: string };
-            ctx.http.record({ request: { method: 'get', url: `${erp.url}/sdk/thing`, headers: { Cookie: `c=${TOKEN}` } }, response: { status: 200, body: { ok: true } } });
+            ctx.http.record({
+              request: { method: 'get', url: `${erp.url}/sdk/thing`, headers: { Cookie: `c=${TOKEN}` } },
+              response: { status: 200, body: { ok: true } },
+            });
             return { invoice: body.id };
           },
         },
@@ -85,7 +93,14 @@ describe('stage exchanges and log lines, per attempt', () => {
     assert.deepEqual((await store.getCheckpoints(id))[0]?.data, { invoice: 'FV-1' });
 
     const exchanges = await store.getStageExchanges(id);
-    assert.deepEqual(exchanges.map((x) => [x.stage, x.attempt, x.response?.status]), [['invoice', 1, 503], ['invoice', 2, 201], ['invoice', 2, 200]]);
+    assert.deepEqual(
+      exchanges.map((x) => [x.stage, x.attempt, x.response?.status]),
+      [
+        ['invoice', 1, 503],
+        ['invoice', 2, 201],
+        ['invoice', 2, 200],
+      ],
+    );
     const [failed, created, recorded] = exchanges;
     assert.equal(failed?.request.method, 'POST');
     assert.match(failed?.request.url ?? '', /\/invoices\?api_key=%5Bredacted%5D&reference=R-1$/);
@@ -105,7 +120,10 @@ describe('stage exchanges and log lines, per attempt', () => {
 
     const logs = (await store.getEventLogs(id)).filter((line) => line.stage === 'invoice');
     const first = logs.filter((line) => line.attempt === 1);
-    assert.deepEqual(first.map((line) => line.message), ['creating invoice', 'stage failed']);
+    assert.deepEqual(
+      first.map((line) => line.message),
+      ['creating invoice', 'stage failed'],
+    );
     assert.deepEqual(first[0]?.fields, { reference: 'R-1', apiKey: '[redacted]' });
     const second = logs.filter((line) => line.attempt === 2);
     assert.equal(second.length, STAGE_RECORD_LIMITS.logLinesPerAttempt + 1);
@@ -120,7 +138,9 @@ describe('stage exchanges and log lines, per attempt', () => {
       name: 'p',
       match: () => true,
       retry: { delaysMs: [] },
-      stages: [{ name: 'unreachable', run: async (ctx) => void (await ctx.http.fetch('http://127.0.0.1:1/nothing', { signal: ctx.signal })) }],
+      stages: [
+        { name: 'unreachable', run: async (ctx) => void (await ctx.http.fetch('http://127.0.0.1:1/nothing', { signal: ctx.signal })) },
+      ],
     });
     const id = await insert(store);
     assert.equal((await claimAndRun(store, [pipeline], clock))?.status, 'dead');

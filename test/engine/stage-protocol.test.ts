@@ -45,7 +45,10 @@ describe('checkpoint protocol', () => {
     assert.deepEqual(cp?.data, { ok: true });
     assert.equal(cp?.completedAt?.getTime(), clock.ms);
     assert.equal(cp?.durationMs, 0);
-    assert.deepEqual(cp?.history.map((h) => [h.attempt, h.status]), [[1, 'success']]);
+    assert.deepEqual(
+      cp?.history.map((h) => [h.attempt, h.status]),
+      [[1, 'success']],
+    );
   });
 
   it('a stage left processing by a dead worker is reconciled: the effect is found and run is not called', async () => {
@@ -89,7 +92,10 @@ describe('checkpoint protocol', () => {
     assert.equal(cp?.status, 'success');
     assert.deepEqual(cp?.data, { invoice: 25290 });
     assert.equal(cp?.attempts, 2);
-    assert.ok(cp?.history.some((h) => h.note === 'recovered by reconcile'), JSON.stringify(cp?.history));
+    assert.ok(
+      cp?.history.some((h) => h.note === 'recovered by reconcile'),
+      JSON.stringify(cp?.history),
+    );
   });
 
   it('reconcile finding nothing re-runs the stage with the same key, noted in the history', async () => {
@@ -109,14 +115,21 @@ describe('checkpoint protocol', () => {
     assert.equal((await claimAndRun(store, [pipeline], clock))?.status, 'succeeded');
     assert.equal(stages.count('crm'), 1);
     const [cp] = await store.getCheckpoints(id);
-    assert.ok(cp?.history.some((h) => h.note === 'resumed after interruption'), JSON.stringify(cp?.history));
+    assert.ok(
+      cp?.history.some((h) => h.note === 'resumed after interruption'),
+      JSON.stringify(cp?.history),
+    );
   });
 
   it('a stage interrupted on every attempt its policy allows ends dead, not in an endless crash loop', async () => {
     const stages = new CountingStages();
     const pipeline = definePipeline({ name: 'p', match: () => true, stages: [stages.stage('oom', { retry: { delaysMs: [0] } })] });
     const id = await insert(store);
-    const dies = { failpoint: (name: string) => { if (name === 'oom:before-run') throw new Error('worker died'); } };
+    const dies = {
+      failpoint: (name: string) => {
+        if (name === 'oom:before-run') throw new Error('worker died');
+      },
+    };
     for (let i = 0; i < 2; i++) {
       await claimAndRun(store, [pipeline], clock, dies).catch(() => undefined);
       clock.advance(2 * MINUTE);
@@ -223,7 +236,10 @@ describe('checkpoint protocol', () => {
     assert.equal(byStage.get('wo_invoice')?.error?.retriable, false);
     assert.ok(byStage.get('dian') === undefined || byStage.get('dian')?.status === 'pending');
     const logs = await store.getEventLogs(id);
-    assert.ok(logs.some((l) => l.stage === 'dian' && /dependency "wo_invoice" is error/.test(l.message)), JSON.stringify(logs));
+    assert.ok(
+      logs.some((l) => l.stage === 'dian' && /dependency "wo_invoice" is error/.test(l.message)),
+      JSON.stringify(logs),
+    );
   });
 
   it('annotate() and stage logs are stored with the outcome', async () => {
@@ -277,17 +293,29 @@ describe('checkpoint protocol', () => {
     assert.equal(summary?.customer?.email, 'ana@example.com');
   });
 
-  it('a throwing when() is that stage\'s error; a throwing match() makes the event dead, not abandoned', async () => {
+  it("a throwing when() is that stage's error; a throwing match() makes the event dead, not abandoned", async () => {
     const stages = new CountingStages();
     const conditional = definePipeline({
       name: 'p',
       match: (e) => e.type !== 'boom',
       stages: [
-        stages.stage('x', { retry: { delaysMs: [] }, when: () => { throw new Error('bad condition'); } }),
+        stages.stage('x', {
+          retry: { delaysMs: [] },
+          when: () => {
+            throw new Error('bad condition');
+          },
+        }),
         stages.stage('y'),
       ],
     });
-    const broken = definePipeline({ name: 'broken', match: (e) => { if (e.type === 'boom') throw new Error('match bug'); return false; }, stages: [stages.stage('z')] });
+    const broken = definePipeline({
+      name: 'broken',
+      match: (e) => {
+        if (e.type === 'boom') throw new Error('match bug');
+        return false;
+      },
+      stages: [stages.stage('z')],
+    });
     const id = await insert(store);
     const result = await claimAndRun(store, [conditional], clock);
     assert.equal(result?.status, 'dead');

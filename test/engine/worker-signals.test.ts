@@ -132,7 +132,10 @@ describe('stopping worker processes with signals', () => {
         assert.equal(second?.event?.leaseOwner, null);
 
         // Every worker log line is JSON with its event named once.
-        const lines = proc.stdout.join('').split('\n').filter((l) => l.startsWith('{'));
+        const lines = proc.stdout
+          .join('')
+          .split('\n')
+          .filter((l) => l.startsWith('{'));
         const started = lines.find((l) => l.includes('"first started"'));
         assert.ok(started, proc.stdout.join(''));
         assert.equal(started.split('"eventId":').length - 1, 1, started);
@@ -143,7 +146,10 @@ describe('stopping worker processes with signals', () => {
     });
   }
 
-  for (const args of [['worker', '--concurrency', '1'], ['start', '--port', '0', '--concurrency', '1']]) {
+  for (const args of [
+    ['worker', '--concurrency', '1'],
+    ['start', '--port', '0', '--concurrency', '1'],
+  ]) {
     it(`webpig ${args[0]}, a second SIGTERM: the running stage is aborted and kept as a retriable error`, async () => {
       const { dir, ids } = await setup();
       try {

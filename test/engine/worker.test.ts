@@ -122,8 +122,14 @@ describe('worker', () => {
     const id = await insert(store);
     const results: RunEventResult[] = [];
     const worker = createWorker({
-      store, pipelines: [pipeline], workerId: 'paused-worker', leaseMs: 300, pollMs: 5, now: clock.now,
-      logger: silentLogger, onResult: (_e, r) => results.push(r),
+      store,
+      pipelines: [pipeline],
+      workerId: 'paused-worker',
+      leaseMs: 300,
+      pollMs: 5,
+      now: clock.now,
+      logger: silentLogger,
+      onResult: (_e, r) => results.push(r),
     });
     worker.start();
     await until(async () => started);
@@ -147,7 +153,16 @@ describe('worker', () => {
     const pipeline = definePipeline({
       name: 'p',
       match: () => true,
-      stages: [{ name: 'slow', timeoutMs: 10 * MINUTE, run: async () => { started = true; await release.wait; } }],
+      stages: [
+        {
+          name: 'slow',
+          timeoutMs: 10 * MINUTE,
+          run: async () => {
+            started = true;
+            await release.wait;
+          },
+        },
+      ],
     });
     const id = await insert(store);
     const worker = createWorker({ store, pipelines: [pipeline], workerId: 'busy', leaseMs: 150, pollMs: 5, logger: silentLogger });
@@ -195,8 +210,14 @@ describe('worker', () => {
     const id = await insert(store);
     const results: RunEventResult[] = [];
     const worker = createWorker({
-      store, pipelines: [pipeline], workerId: 'sleepy', leaseMs: 300, pollMs: 5, now: clock.now,
-      logger: silentLogger, onResult: (_e, r) => results.push(r),
+      store,
+      pipelines: [pipeline],
+      workerId: 'sleepy',
+      leaseMs: 300,
+      pollMs: 5,
+      now: clock.now,
+      logger: silentLogger,
+      onResult: (_e, r) => results.push(r),
     });
     worker.start();
     try {

@@ -19,11 +19,19 @@ describe("the examples' READMEs name the real API each connector follows", () =>
     }
     assert.match(section, /\*\*Strapi v5\*\* REST API/);
     const connector = read('examples/facturador/connectors/strapi.ts');
-    for (const url of ['https://docs.strapi.io/cms/api/rest', 'https://docs.strapi.io/cms/api/rest/filters', 'https://docs.strapi.io/cms/migration/v4-to-v5/breaking-changes/use-document-id']) {
+    for (const url of [
+      'https://docs.strapi.io/cms/api/rest',
+      'https://docs.strapi.io/cms/api/rest/filters',
+      'https://docs.strapi.io/cms/migration/v4-to-v5/breaking-changes/use-document-id',
+    ]) {
       assert.ok(connector.includes(url) && section.includes(url), `${url} is cited by the connector and the README`);
     }
     assert.ok(connector.includes('filters[${field}][$eq]='), 'the connector builds the filter the README shows');
-    assert.match(read('examples/facturador/config.ts'), /strapi: at\('strapi\/api'\)/, 'the sandbox base URL carries the REST prefix, as the README says');
+    assert.match(
+      read('examples/facturador/config.ts'),
+      /strapi: at\('strapi\/api'\)/,
+      'the sandbox base URL carries the REST prefix, as the README says',
+    );
   });
 
   it('Stripe orders: the API version the README names is the one the stripe package sends', () => {

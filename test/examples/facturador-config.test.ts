@@ -48,7 +48,7 @@ describe('Facturador configuration', () => {
 });
 
 describe('Facturador README', () => {
-  it("its webpig.config.ts example loads, validates and gives the pipeline its store (the invoice claim)", async () => {
+  it('its webpig.config.ts example loads, validates and gives the pipeline its store (the invoice claim)', async () => {
     const readme = readFileSync('examples/facturador/README.md', 'utf8');
     const example = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     assert.ok(example, 'the README has a ts example');
@@ -69,7 +69,10 @@ describe('Facturador README', () => {
       assert.equal(reversals?.name, 'facturador-reversals');
       assert.equal(pipeline?.stages[1]?.name, 'invoice_payment', 'the store was given: the invoice claim runs');
       assert.equal(pipeline?.entity, undefined);
-      assert.deepEqual(config.flags?.map((f) => f.key), ['MEMBERSHIPS_ENABLED', 'WORLDOFFICE_INVOICE_ENABLED', 'WORLDOFFICE_DIAN_ENABLED']);
+      assert.deepEqual(
+        config.flags?.map((f) => f.key),
+        ['MEMBERSHIPS_ENABLED', 'WORLDOFFICE_INVOICE_ENABLED', 'WORLDOFFICE_DIAN_ENABLED'],
+      );
     } finally {
       remove();
     }

@@ -12,9 +12,29 @@ const pipeline = facturadorPipeline(sandboxFacturadorConfig('http://127.0.0.1:1'
 function eventOf(source: string, transactionStatus: TransactionStatus | null, payload: Record<string, string> = {}): EventRecord {
   const at = new Date(0);
   return {
-    id: 1, source, providerEventId: 'p', entityKey: null, type: 't', transactionStatus, occurredAt: at, receivedAt: at,
-    rawBody: Buffer.from(''), contentType: null, payload, summary: {}, status: 'queued', pipeline: null, attempts: 0,
-    manualRetries: 0, nextAttemptAt: null, leaseOwner: null, leaseExpiresAt: null, lastError: null, ignoreReason: null, updatedAt: at, origin: 'webhook',
+    id: 1,
+    source,
+    providerEventId: 'p',
+    entityKey: null,
+    type: 't',
+    transactionStatus,
+    occurredAt: at,
+    receivedAt: at,
+    rawBody: Buffer.from(''),
+    contentType: null,
+    payload,
+    summary: {},
+    status: 'queued',
+    pipeline: null,
+    attempts: 0,
+    manualRetries: 0,
+    nextAttemptAt: null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    lastError: null,
+    ignoreReason: null,
+    updatedAt: at,
+    origin: 'webhook',
   };
 }
 
@@ -36,7 +56,10 @@ describe('Facturador definition', () => {
         ['strapi_facturacion_creation', 'Ventas', null],
       ],
     );
-    assert.deepEqual(facturadorColumns.map((c) => c.key), ['FRAPP', 'CRM', 'WO', 'Factura', 'DIAN', 'Cartera', 'Ventas']);
+    assert.deepEqual(
+      facturadorColumns.map((c) => c.key),
+      ['FRAPP', 'CRM', 'WO', 'Factura', 'DIAN', 'Cartera', 'Ventas'],
+    );
     const columnsUsed = new Set(pipeline.stages.flatMap((s) => (s.column ? [s.column] : [])));
     assert.deepEqual([...columnsUsed].sort(), facturadorColumns.map((c) => c.key).sort());
   });
@@ -44,17 +67,21 @@ describe('Facturador definition', () => {
   it('with the store: the invoice claim second, fr360_query behind it, and no entity gate (the claim decides)', () => {
     const store = {} as FacturadorStore; // never called while defining
     const withStore = facturadorPipeline({ ...sandboxFacturadorConfig('http://127.0.0.1:1'), store });
-    assert.deepEqual(withStore.stages.slice(0, 3).map((s) => [s.name, s.dependsOn ?? []]), [
-      ['invoice_extraction', []],
-      ['invoice_payment', ['invoice_extraction']],
-      ['fr360_query', ['invoice_payment']],
-    ]);
+    assert.deepEqual(
+      withStore.stages.slice(0, 3).map((s) => [s.name, s.dependsOn ?? []]),
+      [
+        ['invoice_extraction', []],
+        ['invoice_payment', ['invoice_extraction']],
+        ['fr360_query', ['invoice_payment']],
+      ],
+    );
     assert.equal(withStore.stages.length, 12);
     assert.equal(withStore.entity, undefined);
     assert.ok(pipeline.entity, 'without the store the entity gate stays');
-    assert.deepEqual(withStore.stages.filter((s) => s.reconcile).map((s) => s.name), [
-      'invoice_payment', 'worldoffice_invoice_creation', 'strapi_cartera_update',
-    ]);
+    assert.deepEqual(
+      withStore.stages.filter((s) => s.reconcile).map((s) => s.name),
+      ['invoice_payment', 'worldoffice_invoice_creation', 'strapi_cartera_update'],
+    );
   });
 
   it('gives every stage flag a description and the seeds permission list', () => {
@@ -93,11 +120,24 @@ describe('Facturador definition', () => {
   });
 
   it('refuses, permanently, a confirmation without an invoice id or with a bad amount', () => {
-    assert.deepEqual(extractInvoice({ x_id_invoice: 'INV-1', x_amount: '403125.00', x_currency_code: 'COP', x_ref_payco: '9', x_transaction_id: '8' }), {
-      invoiceId: 'INV-1', amount: 403125, currency: 'COP', refPayco: '9', transactionId: '8',
-    });
+    assert.deepEqual(
+      extractInvoice({ x_id_invoice: 'INV-1', x_amount: '403125.00', x_currency_code: 'COP', x_ref_payco: '9', x_transaction_id: '8' }),
+      {
+        invoiceId: 'INV-1',
+        amount: 403125,
+        currency: 'COP',
+        refPayco: '9',
+        transactionId: '8',
+      },
+    );
     assert.equal(extractInvoice({ x_extra1: 'ORDER-7', x_amount: '1' }).invoiceId, 'ORDER-7');
-    assert.throws(() => extractInvoice({ x_amount: '1' }), (err: unknown) => err instanceof PermanentError && err.code === 'NO_INVOICE_ID');
-    assert.throws(() => extractInvoice({ x_id_invoice: 'I', x_amount: 'abc' }), (err: unknown) => err instanceof PermanentError && err.code === 'BAD_AMOUNT');
+    assert.throws(
+      () => extractInvoice({ x_amount: '1' }),
+      (err: unknown) => err instanceof PermanentError && err.code === 'NO_INVOICE_ID',
+    );
+    assert.throws(
+      () => extractInvoice({ x_id_invoice: 'I', x_amount: 'abc' }),
+      (err: unknown) => err instanceof PermanentError && err.code === 'BAD_AMOUNT',
+    );
   });
 });

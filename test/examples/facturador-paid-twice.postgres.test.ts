@@ -20,7 +20,14 @@ describe('Facturador paid twice on PostgreSQL, two workers', { skip: await postg
     it(`entity key per ${entityKey === 'invoice' ? 'invoice' : 'x_ref_payco'}: once per invoice, one alert per invoice`, async () => {
       const { url } = await schemas.create();
       const h = await startFacturadorHarness({ store: await PostgresStore.open(url), concurrency: 3, entityKey });
-      const second = createWorker({ store: h.store, pipelines: h.pipelines, concurrency: 3, leaseMs: 5_000, pollMs: 20, logger: pino({ level: 'silent' }) });
+      const second = createWorker({
+        store: h.store,
+        pipelines: h.pipelines,
+        concurrency: 3,
+        leaseMs: 5_000,
+        pollMs: 20,
+        logger: pino({ level: 'silent' }),
+      });
       second.start();
       try {
         await payEveryInvoiceTwiceAtOnce(h);

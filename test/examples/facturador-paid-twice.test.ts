@@ -81,7 +81,10 @@ describe('Facturador: one invoice paid twice', () => {
     // The reversal pipeline tells the refund of the second payment from a reversal of the payer.
     assert.equal(((await harness.checkpoint(refund, 'reversal_payment'))?.data as JsonObject).role, 'not_payer');
     const skipped = await harness.checkpoint(refund, 'worldoffice_credit_note');
-    assert.match(skipped?.skipReason?.kind === 'condition' ? skipped.skipReason.detail : '', /second payment of invoice INV-ELITE-001,.* leaves the invoice paid/);
+    assert.match(
+      skipped?.skipReason?.kind === 'condition' ? skipped.skipReason.detail : '',
+      /second payment of invoice INV-ELITE-001,.* leaves the invoice paid/,
+    );
     assert.equal(harness.records('worldoffice', 'credit_notes').length, 0);
     assert.equal(harness.records('strapi', 'carteras')[0]?.totalPaid, 250000, 'the first payment stays in the cartera');
   });
@@ -89,12 +92,20 @@ describe('Facturador: one invoice paid twice', () => {
   it('an acceptance delivered after its own reversal is not invoiced, and the invoice waits for its next payment', async () => {
     const harness = await start();
     const t0 = Date.now() - 60_000;
-    const reversal = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '950001', state: '6', at: new Date(t0 + 10_000) });
+    const reversal = await harness.sendConfirmation({
+      invoiceId: 'INV-ELITE-001',
+      refPayco: '950001',
+      state: '6',
+      at: new Date(t0 + 10_000),
+    });
     await harness.waitForStatus(reversal, ['ignored', 'succeeded', 'dead']);
     const late = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '950001', state: '1', at: new Date(t0) });
     assert.equal((await harness.waitForStatus(late, ['succeeded', 'dead'])).status, 'succeeded');
     assert.deepEqual((await harness.checkpoint(late, 'invoice_payment'))?.data, {
-      role: 'reversed', invoiceId: 'INV-ELITE-001', paidBy: null, reversedBy: reversal,
+      role: 'reversed',
+      invoiceId: 'INV-ELITE-001',
+      paidBy: null,
+      reversedBy: reversal,
     });
     assert.equal((await harness.checkpoint(late, 'fr360_query'))?.skipReason?.kind, 'condition');
     assert.equal(harness.records('worldoffice', 'invoices').length, 0);
@@ -114,7 +125,12 @@ describe('Facturador: one invoice paid twice', () => {
     await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '920001', state: '3', at: new Date(t0) });
     await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '920001', state: '2', at: new Date(t0 + 10_000) });
     await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '920002', state: '3', at: new Date(t0 + 20_000) });
-    const accepted = await harness.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '920002', state: '1', at: new Date(t0 + 30_000) });
+    const accepted = await harness.sendConfirmation({
+      invoiceId: 'INV-ELITE-001',
+      refPayco: '920002',
+      state: '1',
+      at: new Date(t0 + 30_000),
+    });
     assert.equal((await harness.waitForStatus(accepted, ['succeeded', 'dead'])).status, 'succeeded');
     await harness.waitForIdle();
     assert.equal(harness.records('worldoffice', 'invoices').length, 1);
@@ -135,7 +151,10 @@ describe('Facturador: one invoice paid twice', () => {
       assert.equal((await harness.waitForStatus(second, ['succeeded', 'dead'])).status, 'succeeded');
       assert.equal(harness.records('frapp', 'memberships').length, 1);
       const alerts = paidTwiceAlerts(await allAlerts(harness));
-      assert.deepEqual(alerts.map((a) => a.eventId), [second]);
+      assert.deepEqual(
+        alerts.map((a) => a.eventId),
+        [second],
+      );
       await harness.close();
       h = undefined;
     } finally {

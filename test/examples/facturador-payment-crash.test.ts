@@ -34,14 +34,19 @@ function runWorker(env: Record<string, string>): Promise<Exit> {
   });
 }
 
-async function withCrashHarness(run: (h: FacturadorHarness, env: (crashAt: string) => Record<string, string>) => Promise<void>): Promise<void> {
+async function withCrashHarness(
+  run: (h: FacturadorHarness, env: (crashAt: string) => Record<string, string>) => Promise<void>,
+): Promise<void> {
   const { dir, remove } = tempDatabaseDir('webpig-facturador-payment-crash-');
   const dbPath = join(dir, 'webpig.db');
   const h = await startFacturadorHarness({ dbPath, sandboxDbPath: `${dbPath}.sandbox.db`, startWorker: false });
   let failed = true;
   try {
     const env = (crashAt: string): Record<string, string> => ({
-      WEBPIG_DB: dbPath, SANDBOX_BASE_URL: h.baseUrl, WEBPIG_CRASH_AT: crashAt, WEBPIG_CRASH_MARKER: join(dir, `crashed-${crashAt}`),
+      WEBPIG_DB: dbPath,
+      SANDBOX_BASE_URL: h.baseUrl,
+      WEBPIG_CRASH_AT: crashAt,
+      WEBPIG_CRASH_MARKER: join(dir, `crashed-${crashAt}`),
     });
     await run(h, env);
     failed = false;
@@ -88,7 +93,11 @@ describe('Facturador crash test: SIGKILL after the invoice claim, before its che
       assert.equal(checkpoint?.history[1]?.note, 'recovered by reconcile');
       assert.equal((checkpoint?.data as JsonObject).role, 'paid_twice');
       const alerts = (await h.store.listAlerts({ limit: 100 })).items.filter((a) => a.details?.alert === 'paid_twice');
-      assert.deepEqual(alerts.map((a) => a.eventId), [second], 'one "paid twice" alert');
+      assert.deepEqual(
+        alerts.map((a) => a.eventId),
+        [second],
+        'one "paid twice" alert',
+      );
       assertExactlyOnce(h, 'INV-373', 403125);
     });
   });

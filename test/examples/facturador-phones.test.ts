@@ -29,11 +29,26 @@ describe('Facturador: phones in E.164', () => {
     const id = await h.sendConfirmation({ invoiceId: 'INV-PHONE-FORMATTED', refPayco: '880001', state: '1' });
     const event = await h.waitForStatus(id, ['succeeded', 'dead']);
     assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
-    assert.deepEqual(h.records('callbell', 'messages').map((m) => m.to), ['+573001234567']);
-    assert.deepEqual(h.records('clientify', 'contacts').map((c) => c.phone), ['+573001234567']);
-    assert.deepEqual(h.records('worldoffice', 'customers').map((c) => c.phone), ['+573001234567']);
-    assert.deepEqual(h.records('strapi', 'facturacions').map((f) => f.phone), ['+573001234567']);
-    assert.deepEqual(h.records('strapi', 'carteras').map((c) => c.phone), ['+573001234567']);
+    assert.deepEqual(
+      h.records('callbell', 'messages').map((m) => m.to),
+      ['+573001234567'],
+    );
+    assert.deepEqual(
+      h.records('clientify', 'contacts').map((c) => c.phone),
+      ['+573001234567'],
+    );
+    assert.deepEqual(
+      h.records('worldoffice', 'customers').map((c) => c.phone),
+      ['+573001234567'],
+    );
+    assert.deepEqual(
+      h.records('strapi', 'facturacions').map((f) => f.phone),
+      ['+573001234567'],
+    );
+    assert.deepEqual(
+      h.records('strapi', 'carteras').map((c) => c.phone),
+      ['+573001234567'],
+    );
   });
 
   it('"300 12": WhatsApp and CRM fail with PHONE_INVALID, permanent, nothing sent; the invoice and ledgers are made', async () => {
@@ -46,7 +61,10 @@ describe('Facturador: phones in E.164', () => {
       assert.equal(checkpoint?.error?.code, 'PHONE_INVALID', stage);
       assert.equal(checkpoint?.error?.retriable, false, `${stage}: retrying does not fix the customer's data`);
       assert.equal(checkpoint?.attempts, 1, `${stage}: tried once`);
-      assert.match(checkpoint?.error?.message ?? '', /phone number "300 12" is not a valid number: fix it where the customer's data comes from/);
+      assert.match(
+        checkpoint?.error?.message ?? '',
+        /phone number "300 12" is not a valid number: fix it where the customer's data comes from/,
+      );
     }
     assert.equal(h.records('callbell', 'messages').length, 0, 'no WhatsApp message to a half number');
     assert.equal(h.records('clientify', 'contacts').length, 0, 'no CRM contact with a wrong number');

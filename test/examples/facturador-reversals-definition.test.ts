@@ -13,9 +13,29 @@ const config = { ...sandboxFacturadorConfig('http://127.0.0.1:1'), store };
 function eventOf(source: string, transactionStatus: TransactionStatus | null): EventRecord {
   const at = new Date(0);
   return {
-    id: 1, source, providerEventId: 'p', entityKey: null, type: 't', transactionStatus, occurredAt: at, receivedAt: at,
-    rawBody: Buffer.from(''), contentType: null, payload: {}, summary: {}, status: 'queued', pipeline: null, attempts: 0,
-    manualRetries: 0, nextAttemptAt: null, leaseOwner: null, leaseExpiresAt: null, lastError: null, ignoreReason: null, origin: 'webhook', updatedAt: at,
+    id: 1,
+    source,
+    providerEventId: 'p',
+    entityKey: null,
+    type: 't',
+    transactionStatus,
+    occurredAt: at,
+    receivedAt: at,
+    rawBody: Buffer.from(''),
+    contentType: null,
+    payload: {},
+    summary: {},
+    status: 'queued',
+    pipeline: null,
+    attempts: 0,
+    manualRetries: 0,
+    nextAttemptAt: null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    lastError: null,
+    ignoreReason: null,
+    origin: 'webhook',
+    updatedAt: at,
   };
 }
 
@@ -40,10 +60,13 @@ describe('Facturador reversal pipeline definition', () => {
       const label = stage.label as { es?: string; en?: string } | undefined;
       assert.ok(label?.es && label.en, `${stage.name} is labelled in both languages`);
     }
-    assert.deepEqual(reversals.stages.filter((s) => s.reconcile).map((s) => s.name), ['worldoffice_credit_note', 'strapi_cartera_reversal']);
+    assert.deepEqual(
+      reversals.stages.filter((s) => s.reconcile).map((s) => s.name),
+      ['worldoffice_credit_note', 'strapi_cartera_reversal'],
+    );
   });
 
-  it('takes its source\'s reversals, and the Facturador with a store leaves them to it, whichever comes first', () => {
+  it("takes its source's reversals, and the Facturador with a store leaves them to it, whichever comes first", () => {
     const reversals = facturadorReversalPipeline(config);
     const payments = facturadorPipeline(config);
     assert.equal(reversals.match(eventOf('epayco', 'reversed')), true);
@@ -57,11 +80,14 @@ describe('Facturador reversal pipeline definition', () => {
   });
 
   it('refuses to be built without the store, saying why', () => {
-    assert.throws(() => facturadorReversalPipeline(sandboxFacturadorConfig('http://127.0.0.1:1')), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      assert.match(err.message, /needs `store`/);
-      return true;
-    });
+    assert.throws(
+      () => facturadorReversalPipeline(sandboxFacturadorConfig('http://127.0.0.1:1')),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /needs `store`/);
+        return true;
+      },
+    );
   });
 
   it('applies stageTimeoutMs to every stage', () => {

@@ -20,7 +20,14 @@ describe('Facturador reversals on PostgreSQL, two workers', { skip: await postgr
   it('reversals stored before their payments: one invoice and one credit note per invoice', async () => {
     const { url } = await schemas.create();
     const h = await startFacturadorHarness({ store: await PostgresStore.open(url), concurrency: 3, startWorker: false });
-    const second = createWorker({ store: h.store, pipelines: h.pipelines, concurrency: 3, leaseMs: 5_000, pollMs: 20, logger: pino({ level: 'silent' }) });
+    const second = createWorker({
+      store: h.store,
+      pipelines: h.pipelines,
+      concurrency: 3,
+      leaseMs: 5_000,
+      pollMs: 20,
+      logger: pino({ level: 'silent' }),
+    });
     try {
       const t0 = Date.now() - 60_000;
       for (let i = 0; i < COUNT; i++) {
@@ -38,8 +45,12 @@ describe('Facturador reversals on PostgreSQL, two workers', { skip: await postgr
       const notes = h.records('worldoffice', 'credit_notes');
       assert.equal(notes.length, COUNT, 'one credit note per invoice');
       assert.deepEqual(new Set(notes.map((n) => n.invoiceId)), new Set(invoices.map((inv) => inv.id)), 'each against its own invoice');
-      for (const cartera of h.records('strapi', 'carteras')) assert.deepEqual([cartera.totalPaid, cartera.payments], [0, []], `cartera ${cartera.id}`);
-      assert.deepEqual(h.records('strapi', 'facturacions').map((v) => v.status), Array(COUNT).fill('reversed'));
+      for (const cartera of h.records('strapi', 'carteras'))
+        assert.deepEqual([cartera.totalPaid, cartera.payments], [0, []], `cartera ${cartera.id}`);
+      assert.deepEqual(
+        h.records('strapi', 'facturacions').map((v) => v.status),
+        Array(COUNT).fill('reversed'),
+      );
       assert.equal(reversalMessages(h).length, COUNT);
       assert.equal(h.records('callbell', 'messages').length, 2 * COUNT);
     } finally {

@@ -81,7 +81,10 @@ describe('Facturador: reversals', () => {
     const skipped = await harness.checkpoint(reversal, 'worldoffice_credit_note');
     assert.equal(skipped?.status, 'skipped');
     assert.equal(skipped?.skipReason?.kind, 'condition');
-    assert.match(skipped?.skipReason?.kind === 'condition' ? skipped.skipReason.detail : '', /no credit note: no payment of invoice INV-ELITE-001 was processed .* never invoiced/);
+    assert.match(
+      skipped?.skipReason?.kind === 'condition' ? skipped.skipReason.detail : '',
+      /no credit note: no payment of invoice INV-ELITE-001 was processed .* never invoiced/,
+    );
     for (const stage of ['strapi_cartera_reversal', 'strapi_facturacion_reversal', 'callbell_reversal_notification']) {
       assert.equal((await harness.checkpoint(reversal, stage))?.status, 'skipped', stage);
     }
@@ -98,7 +101,10 @@ describe('Facturador: reversals', () => {
     const reversal = await harness.sendConfirmation({ invoiceId: INVOICE, refPayco: '970005', state: '6' });
     assert.equal((await harness.waitForStatus(reversal, ['succeeded', 'dead'])).status, 'succeeded');
     const skipped = await harness.checkpoint(reversal, 'worldoffice_credit_note');
-    assert.match(skipped?.skipReason?.kind === 'condition' ? skipped.skipReason.detail : '', /invoice INV-ELITE-001 was never created in WorldOffice/);
+    assert.match(
+      skipped?.skipReason?.kind === 'condition' ? skipped.skipReason.detail : '',
+      /invoice INV-ELITE-001 was never created in WorldOffice/,
+    );
     assert.equal(harness.records('worldoffice', 'credit_notes').length, 0);
     assert.equal(harness.records('strapi', 'carteras')[0]?.totalPaid, 0);
     assert.equal(harness.records('strapi', 'facturacions')[0]?.status, 'reversed');

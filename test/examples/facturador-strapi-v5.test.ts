@@ -26,7 +26,10 @@ let sandbox: SandboxApp;
 let baseUrl: string;
 let strapi: ServiceEndpoint;
 /** The stage's I/O a connector takes, outside a stage: the plain fetch, nothing recorded. */
-const io = { signal: new AbortController().signal, http: { fetch: (input: string | URL, init?: RequestInit) => fetch(input, init), record: () => undefined } };
+const io = {
+  signal: new AbortController().signal,
+  http: { fetch: (input: string | URL, init?: RequestInit) => fetch(input, init), record: () => undefined },
+};
 
 before(async () => {
   sandbox = await startSandboxApp({ listen: true });
@@ -50,7 +53,11 @@ describe('Strapi connector (Strapi v5 REST)', () => {
   it('finds a cartera with filters[acuerdo][$eq]=, creates it and applies a payment in { data } envelopes, by documentId', async () => {
     const acuerdo = 'AC 25102764/360103&x';
     assert.equal(await findCartera(strapi, acuerdo, io), undefined);
-    const cartera = await createCartera(strapi, { acuerdo, documentId: '1234567890', customerName: 'Juan Pérez', phone: '300 123 4567', total: 1_612_500 }, io);
+    const cartera = await createCartera(
+      strapi,
+      { acuerdo, documentId: '1234567890', customerName: 'Juan Pérez', phone: '300 123 4567', total: 1_612_500 },
+      io,
+    );
     assert.match(cartera.documentId, DOCUMENT_ID);
     const updated = await applyPayment(strapi, cartera.documentId, { reference: 'epayco-invoice:INV-1', amount: 403_125 }, io);
     assert.deepEqual(updated.payments, [{ reference: 'epayco-invoice:INV-1', amount: 403_125 }]);
@@ -104,7 +111,11 @@ describe('Strapi connector (Strapi v5 REST)', () => {
     assert.deepEqual(requests[1]?.body, { data: { ...fields, cedula, phone: '+573001234567' } });
     assert.deepEqual(requests[3]?.body, { data: { invoiceNumber: 25290 } }, 'Strapi updates partially: only the number');
     const { invoiceNumber: _none, ...withoutNumber } = fields;
-    assert.deepEqual(requests[6]?.body, { data: { ...withoutNumber, cedula, phone: '+573001234567' } }, 'a run without a number never erases it');
+    assert.deepEqual(
+      requests[6]?.body,
+      { data: { ...withoutNumber, cedula, phone: '+573001234567' } },
+      'a run without a number never erases it',
+    );
     const [stored] = sandbox.store.list('strapi', 'facturacions');
     assert.equal(stored?.invoiceNumber, 25290);
   });
@@ -114,7 +125,11 @@ describe('Strapi connector: reversals (issue 14.6) in the same v5 shape', () => 
   it('takes a payment out of the cartera by documentId, and marks Ventas reversed with a partial update', async () => {
     const cartera = await createCartera(strapi, { acuerdo: 'AC-REV', documentId: '1', customerName: 'Ana', total: 500 }, io);
     await applyPayment(strapi, cartera.documentId, { reference: 'epayco-invoice:INV-REV', amount: 200 }, io);
-    const created = await upsertFacturacion(strapi, { reference: 'INV-REV', documentId: '1', customerName: 'Ana', product: 'P', amount: 200, currency: 'COP', invoiceNumber: null }, io);
+    const created = await upsertFacturacion(
+      strapi,
+      { reference: 'INV-REV', documentId: '1', customerName: 'Ana', product: 'P', amount: 200, currency: 'COP', invoiceNumber: null },
+      io,
+    );
     await fetch(`${baseUrl}/sandbox/_requests`, { method: 'DELETE' });
 
     const after = await removePayment(strapi, cartera.documentId, 'epayco-invoice:INV-REV', io);
@@ -148,7 +163,9 @@ describe('phones the connectors send (E.164)', () => {
     await sendWhatsApp(callbell(), { to: '57 300.123.4567', text: 'Hola' }, 'key-e164-1', io);
     await upsertContact(clientify(), { email: 'juan@example.com', name: 'Juan', phone: '(300) 123-4567', documentId: '1', tags: [] }, io);
     await sendWhatsApp(callbell(), { to: '55 1234 5678', text: 'Hola' }, 'key-e164-2', io, 'MX');
-    const sent = [...(await received('callbell')), ...(await received('clientify'))].map((r) => (r.body as JsonObject).to ?? (r.body as JsonObject).phone);
+    const sent = [...(await received('callbell')), ...(await received('clientify'))].map(
+      (r) => (r.body as JsonObject).to ?? (r.body as JsonObject).phone,
+    );
     assert.deepEqual(sent, ['+573001234567', '+525512345678', '+573001234567']);
   });
 

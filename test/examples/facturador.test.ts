@@ -36,7 +36,10 @@ describe('Facturador pipeline, end to end', () => {
     assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
     const checkpoints = await h.store.getCheckpoints(id);
     assert.equal(checkpoints.length, 12);
-    assert.ok(checkpoints.every((c) => c.status === 'success'), checkpoints.map((c) => `${c.stage}:${c.status}`).join(' '));
+    assert.ok(
+      checkpoints.every((c) => c.status === 'success'),
+      checkpoints.map((c) => `${c.stage}:${c.status}`).join(' '),
+    );
     assert.equal(event.summary.customer?.name, 'Juan Pérez');
     assert.equal(event.summary.customer?.documentId, '1234567890');
     assert.equal(event.summary.customer?.email, 'juan@example.com');
@@ -58,7 +61,10 @@ describe('Facturador pipeline, end to end', () => {
     assert.equal(h.records('fr360', 'queries').length, 0);
     // The dashboard's columns for it: every one "not applicable", as the seeds' getStageStatus.
     const cells = resolveColumns(facturadorColumns, h.pipelines).map((column) => [column.key, columnCell(event, [], column).state]);
-    assert.deepEqual(cells, facturadorColumns.map((c) => [c.key, 'not_applicable']));
+    assert.deepEqual(
+      cells,
+      facturadorColumns.map((c) => [c.key, 'not_applicable']),
+    );
   });
 
   it('goes dead, without retrying, when FR360 does not know the invoice (permanent 404)', async () => {
@@ -133,7 +139,11 @@ describe('Facturador pipeline, end to end', () => {
     const id = await h.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '555005', state: '1' });
     const event = await h.waitForStatus(id, ['succeeded', 'dead']);
     assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
-    assert.deepEqual((await h.checkpoint(id, 'worldoffice_invoice_creation'))?.skipReason, { kind: 'flag', flag: 'WORLDOFFICE_INVOICE_ENABLED', value: false });
+    assert.deepEqual((await h.checkpoint(id, 'worldoffice_invoice_creation'))?.skipReason, {
+      kind: 'flag',
+      flag: 'WORLDOFFICE_INVOICE_ENABLED',
+      value: false,
+    });
     for (const stage of ['worldoffice_invoice_accounting', 'worldoffice_dian_emission']) {
       const checkpoint = await h.checkpoint(id, stage);
       assert.equal(checkpoint?.status, 'skipped', stage);

@@ -54,14 +54,22 @@ describe('MercadoPago one-off payments: shop record and GoHighLevel tag, once', 
   /** A payment's state at MercadoPago, as `GET /v1/payments/{id}` will describe it. */
   const paymentAt = (id: number, status: string, extra: object = {}) =>
     sandboxPost('mercadopago/payments', {
-      id, status, transaction_amount: 120000, currency_id: 'COP', external_reference: `ORDER-${id}`,
-      description: 'Curso de cocina', payer: { email: `Cliente.${id}@Example.com` }, ...extra,
+      id,
+      status,
+      transaction_amount: 120000,
+      currency_id: 'COP',
+      external_reference: `ORDER-${id}`,
+      description: 'Curso de cocina',
+      payer: { email: `Cliente.${id}@Example.com` },
+      ...extra,
     });
 
   async function notify(id: number, action = 'payment.updated') {
     const n = seq++;
     const signed = signMercadopago({
-      secret: TEST_SECRETS.mercadopago, dataId: String(id), requestId: `req-pay-${n}`,
+      secret: TEST_SECRETS.mercadopago,
+      dataId: String(id),
+      requestId: `req-pay-${n}`,
       body: { id: 90_000 + n, live_mode: true, type: 'payment', action, date_created: new Date().toISOString(), data: { id: String(id) } },
     });
     const event = await waitForEvent(engine.store, (await deliver(engine, 'mercadopago-payments', signed)).id);
@@ -85,14 +93,18 @@ describe('MercadoPago one-off payments: shop record and GoHighLevel tag, once', 
     // A second notification about the same payment: nothing new to write, no second tag.
     const second = await notify(5001);
     assert.deepEqual(second.stage('update_shop_payment')?.data, { outcome: 'unchanged', status: 'approved' });
-    assert.deepEqual(second.stage('tag_crm')?.data, { contactId: first.stage('tag_crm')?.data && (first.stage('tag_crm')?.data as { contactId: string }).contactId, tags: ['pago-aprobado'], added: [] });
+    assert.deepEqual(second.stage('tag_crm')?.data, {
+      contactId: first.stage('tag_crm')?.data && (first.stage('tag_crm')?.data as { contactId: string }).contactId,
+      tags: ['pago-aprobado'],
+      added: [],
+    });
     const [contact, ...others] = contacts('cliente.5001@example.com');
     assert.equal(others.length, 0, 'one contact per e-mail');
     assert.deepEqual(contact?.tags, ['pago-aprobado']);
     assert.equal(contact?.tagRequests, 1, 'tagged once');
   });
 
-  it("GoHighLevel tags and the reply is lost: the retry finds the tag and does not ask again", async () => {
+  it('GoHighLevel tags and the reply is lost: the retry finds the tag and does not ask again', async () => {
     await paymentAt(5002, 'approved');
     await sandboxPost('_faults', { service: 'gohighlevel', operation: 'add_tags', mode: 'effect-then-fail', count: 1 });
     const run = await notify(5002);
@@ -108,7 +120,10 @@ describe('MercadoPago one-off payments: shop record and GoHighLevel tag, once', 
     const pending = await notify(5003, 'payment.created');
     assert.equal(payments.get('ORDER-5003')?.status, 'pending', 'an order the shop did not know is still recorded');
     assert.equal(pending.stage('tag_crm')?.status, 'skipped');
-    assert.deepEqual(pending.stage('tag_crm')?.skipReason, { kind: 'condition', detail: 'payment is pending: only approved payments are tagged' });
+    assert.deepEqual(pending.stage('tag_crm')?.skipReason, {
+      kind: 'condition',
+      detail: 'payment is pending: only approved payments are tagged',
+    });
     assert.equal(contacts('cliente.5003@example.com').length, 0);
 
     await paymentAt(5003, 'approved');
@@ -123,15 +138,33 @@ describe('MercadoPago one-off payments: shop record and GoHighLevel tag, once', 
   });
 
   it('a shop record never moves back: an older status read after a newer one is stale', () => {
-    payments.applyPayment({ orderReference: 'ORDER-X', mercadopagoPaymentId: '1', status: 'approved', amount: 1, currency: 'COP', payerEmail: null, now: new Date() });
-    const back = payments.applyPayment({ orderReference: 'ORDER-X', mercadopagoPaymentId: '1', status: 'pending', amount: 1, currency: 'COP', payerEmail: null, now: new Date() });
+    payments.applyPayment({
+      orderReference: 'ORDER-X',
+      mercadopagoPaymentId: '1',
+      status: 'approved',
+      amount: 1,
+      currency: 'COP',
+      payerEmail: null,
+      now: new Date(),
+    });
+    const back = payments.applyPayment({
+      orderReference: 'ORDER-X',
+      mercadopagoPaymentId: '1',
+      status: 'pending',
+      amount: 1,
+      currency: 'COP',
+      payerEmail: null,
+      now: new Date(),
+    });
     assert.equal(back.outcome, 'stale');
     assert.equal(payments.get('ORDER-X')?.status, 'approved');
   });
 
   it('a notification that is not about a payment is ignored with the reason', async () => {
     const signed = signMercadopago({
-      secret: TEST_SECRETS.mercadopago, dataId: 'MO-1', requestId: 'req-mo-1',
+      secret: TEST_SECRETS.mercadopago,
+      dataId: 'MO-1',
+      requestId: 'req-mo-1',
       body: { id: 1, type: 'topic_merchant_order_wh', action: 'updated', data: { id: 'MO-1' } },
     });
     const event = await waitForEvent(engine.store, (await deliver(engine, 'mercadopago-payments', signed)).id);

@@ -31,7 +31,10 @@ describe('stripe-orders: effects', () => {
 
   before(async () => {
     shop = await startShop();
-    engine = await startEngine({ sources: STRIPE_SOURCES, pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store })] });
+    engine = await startEngine({
+      sources: STRIPE_SOURCES,
+      pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store })],
+    });
   });
 
   after(async () => {
@@ -136,7 +139,10 @@ describe('stripe-orders: effects', () => {
 
   it('never takes stock below zero: an oversold item raises an oversold alert', async () => {
     failures++;
-    const order = orderFixture('oversold', [{ sku: 'MUG', quantity: 3 }, { sku: 'CAP', quantity: 1 }]);
+    const order = orderFixture('oversold', [
+      { sku: 'MUG', quantity: 3 },
+      { sku: 'CAP', quantity: 1 },
+    ]);
     shop.backend.setStock('MUG', 1);
     shop.backend.setStock('CAP', 4);
     await send(pi(order, 'payment_intent.created', 'requires_payment_method', T0));
@@ -166,14 +172,29 @@ describe('stripe-orders: effects', () => {
     const voucher = { number: '12345678901234567890', url: 'https://payments.stripe.com/oxxo/voucher/test_oxxo' };
     await send(pi(order, 'payment_intent.created', 'requires_payment_method', T0));
     await send(pi(order, 'payment_intent.requires_action', 'requires_action', T0 + 1, oxxoNextAction(voucher)));
-    const unpaid = await send({ id: 'evt_oxxo_completed', type: 'checkout.session.completed', created: T0 + 2, object: sessionObject(order, 'unpaid') });
+    const unpaid = await send({
+      id: 'evt_oxxo_completed',
+      type: 'checkout.session.completed',
+      created: T0 + 2,
+      object: sessionObject(order, 'unpaid'),
+    });
     assert.equal(unpaid.status, 'succeeded');
     assert.equal(shop.backend.getOrder(order.paymentIntent)?.state, 'requires_action', 'an unpaid session does not move the order');
     const emails = shop.backend.emails.filter((e) => e.orderId === order.paymentIntent);
-    assert.deepEqual(emails.map((e) => [e.template, e.to, e.data['voucherUrl']]), [['oxxo_voucher', order.email, voucher.url]]);
-    assert.deepEqual({ ...counts(order.paymentIntent), stock: shop.backend.stockOf('TSHIRT-M') }, {
-      sales: 0, restores: 0, fulfilments: 0, emails: ['oxxo_voucher'], stock: 10,
-    });
+    assert.deepEqual(
+      emails.map((e) => [e.template, e.to, e.data['voucherUrl']]),
+      [['oxxo_voucher', order.email, voucher.url]],
+    );
+    assert.deepEqual(
+      { ...counts(order.paymentIntent), stock: shop.backend.stockOf('TSHIRT-M') },
+      {
+        sales: 0,
+        restores: 0,
+        fulfilments: 0,
+        emails: ['oxxo_voucher'],
+        stock: 10,
+      },
+    );
 
     // The confirmation e-mail is sent but its reply is lost: the retry must not send it again.
     shop.backend.injectFault({ operation: 'send_email', mode: 'effect_then_fail', remaining: 1 });
@@ -187,9 +208,16 @@ describe('stripe-orders: effects', () => {
     const emailCheckpoint = (await engine.store.getCheckpoints(cash.id)).find((c) => c.stage === 'confirmation_email');
     assert.equal(emailCheckpoint?.attempts, 2, 'the lost reply made the stage run twice');
     await send(pi(order, 'payment_intent.succeeded', 'succeeded', T0 + 3601));
-    assert.deepEqual({ ...counts(order.paymentIntent), stock: shop.backend.stockOf('TSHIRT-M') }, {
-      sales: 1, restores: 0, fulfilments: 1, emails: ['oxxo_voucher', 'order_confirmation'], stock: 9,
-    });
+    assert.deepEqual(
+      { ...counts(order.paymentIntent), stock: shop.backend.stockOf('TSHIRT-M') },
+      {
+        sales: 1,
+        restores: 0,
+        fulfilments: 1,
+        emails: ['oxxo_voucher', 'order_confirmation'],
+        stock: 9,
+      },
+    );
     failures--;
   });
 
@@ -199,7 +227,9 @@ describe('stripe-orders: effects', () => {
     const expected: Record<SampleOrderKind, string> = { card: 'paid', oxxo: 'paid', refunded: 'refunded', oversold: 'paid' };
     for (const kind of Object.keys(expected) as SampleOrderKind[]) {
       const events = sampleOrderEvents({ name: `sample_${kind}`, kind, start: new Date(T0 * 1000) }).reverse();
-      const stored = await Promise.all(events.map((e) => deliverStripe(engine, { id: e.id, type: e.type, created: e.created, object: e.data.object })));
+      const stored = await Promise.all(
+        events.map((e) => deliverStripe(engine, { id: e.id, type: e.type, created: e.created, object: e.data.object })),
+      );
       await Promise.all(stored.map((s) => waitForEvent(engine.store, s.id)));
       assert.equal(shop.backend.getOrder(`pi_demo_sample_${kind}`)?.state, expected[kind], kind);
     }
@@ -249,7 +279,10 @@ describe('stripe-orders: effects keyed per order, without the state machine', ()
     assert.equal(shop.backend.stockOf('TSHIRT-M'), 9);
     assert.equal(shop.backend.listAdjustments({ orderId: order.paymentIntent }).length, 1);
     assert.equal(shop.backend.fulfilments.length, 1);
-    assert.deepEqual(shop.backend.emails.map((e) => e.template), ['order_confirmation']);
+    assert.deepEqual(
+      shop.backend.emails.map((e) => e.template),
+      ['order_confirmation'],
+    );
     failures--;
   });
 });

@@ -41,7 +41,12 @@ function oxxoEvents(order: OrderFixture, k: number): StripeEventSpec[] {
   const voucher = oxxoNextAction({ number: `9${String(k).padStart(19, '0')}`, url: `https://payments.stripe.com/oxxo/voucher/test_${k}` });
   return [
     { id: `evt_ox${k}_created`, type: 'payment_intent.created', created: t, object: paymentIntentObject(order, 'requires_payment_method') },
-    { id: `evt_ox${k}_action`, type: 'payment_intent.requires_action', created: t + 1, object: paymentIntentObject(order, 'requires_action', voucher) },
+    {
+      id: `evt_ox${k}_action`,
+      type: 'payment_intent.requires_action',
+      created: t + 1,
+      object: paymentIntentObject(order, 'requires_action', voucher),
+    },
     { id: `evt_ox${k}_completed`, type: 'checkout.session.completed', created: t + 2, object: sessionObject(order, 'unpaid') },
     { id: `evt_ox${k}_async`, type: 'checkout.session.async_payment_succeeded', created: t + 3600, object: sessionObject(order, 'paid') },
     { id: `evt_ox${k}_succeeded`, type: 'payment_intent.succeeded', created: t + 3601, object: paymentIntentObject(order, 'succeeded') },
@@ -70,9 +75,16 @@ interface Delivery {
  * Delivers one order's events in `permutation` order, in one of three ways (one by one; the
  * first two at once; all at once), then redelivers one of them (stored once), and waits for all.
  */
-async function deliverInOrder(engine: EngineHarness, order: OrderFixture, specs: StripeEventSpec[], permutation: number[], k: number): Promise<Delivery> {
+async function deliverInOrder(
+  engine: EngineHarness,
+  order: OrderFixture,
+  specs: StripeEventSpec[],
+  permutation: number[],
+  k: number,
+): Promise<Delivery> {
   const ordered = permutation.map((i) => specs[i] as StripeEventSpec);
-  const batches = k % 3 === 0 ? ordered.map((s) => [s]) : k % 3 === 1 ? [ordered.slice(0, 2), ...ordered.slice(2).map((s) => [s])] : [ordered];
+  const batches =
+    k % 3 === 0 ? ordered.map((s) => [s]) : k % 3 === 1 ? [ordered.slice(0, 2), ...ordered.slice(2).map((s) => [s])] : [ordered];
   const batchOf = new Map<string, number>();
   const events: EventRecord[] = [];
   for (const [b, batch] of batches.entries()) {
@@ -93,7 +105,10 @@ describe('stripe-orders: every delivery order of an OXXO payment and of a refund
   before(async () => {
     shop = await startShop();
     shop.backend.setStock(SKU, INITIAL_STOCK);
-    engine = await startEngine({ sources: STRIPE_SOURCES, pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store })] });
+    engine = await startEngine({
+      sources: STRIPE_SOURCES,
+      pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store })],
+    });
   });
 
   after(async () => {
@@ -134,7 +149,11 @@ describe('stripe-orders: every delivery order of an OXXO payment and of a refund
       assert.equal((await engine.store.getEntityState(id))?.state, 'paid', `${where}: entity state`);
       assert.equal(shop.backend.getOrder(id)?.state, 'paid', `${where}: shop order state`);
       const counts = countsFor(id);
-      assert.deepEqual({ ...counts, vouchers: undefined }, { sales: 1, restores: 0, fulfilments: 1, confirmations: 1, vouchers: undefined }, where);
+      assert.deepEqual(
+        { ...counts, vouchers: undefined },
+        { sales: 1, restores: 0, fulfilments: 1, confirmations: 1, vouchers: undefined },
+        where,
+      );
       // The voucher is sent when requires_action is processed before the order is paid, never after.
       const actionBatch = batchOf.get('payment_intent.requires_action') ?? -1;
       const firstPaidBatch = Math.min(...OXXO_PAID_TYPES.map((t) => batchOf.get(t) ?? Infinity));
@@ -174,7 +193,10 @@ describe('stripe-orders: every delivery order of an OXXO payment and of a refund
       assert.ok(counts.fulfilments <= 1 && counts.confirmations <= 1, `${where}: ${JSON.stringify(counts)}`);
       // Paid strictly before the refund arrived: the sale happened (and was given back).
       const refundBatch = batchOf.get('charge.refunded') ?? -1;
-      const firstPaidBatch = Math.min(batchOf.get('payment_intent.succeeded') ?? Infinity, batchOf.get('checkout.session.completed') ?? Infinity);
+      const firstPaidBatch = Math.min(
+        batchOf.get('payment_intent.succeeded') ?? Infinity,
+        batchOf.get('checkout.session.completed') ?? Infinity,
+      );
       if (firstPaidBatch < refundBatch) assert.equal(counts.sales, 1, `${where}: paid first, so stock was taken and restored`);
       if (refundBatch < firstPaidBatch) assert.equal(counts.sales, 0, `${where}: refunded first, so the late paid events are stale`);
     }

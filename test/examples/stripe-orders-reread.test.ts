@@ -11,7 +11,16 @@ import { stripeOrdersPipeline } from '../../examples/stripe-orders/pipeline.js';
 import { seedDemoStock } from '../../examples/stripe-orders/sample-events.js';
 import { startEngine, waitForEvent, type EngineHarness } from '../helpers/example-pipelines.js';
 import { baseUrlOf, startSandboxApp, type SandboxApp } from '../helpers/sandbox-app.js';
-import { chargeObject, deliverStripe, orderFixture, paymentIntentObject, startShop, STRIPE_SOURCES, type OrderFixture, type ShopApp } from '../helpers/stripe-order-events.js';
+import {
+  chargeObject,
+  deliverStripe,
+  orderFixture,
+  paymentIntentObject,
+  startShop,
+  STRIPE_SOURCES,
+  type OrderFixture,
+  type ShopApp,
+} from '../helpers/stripe-order-events.js';
 
 const T0 = 1_763_960_000;
 
@@ -25,7 +34,10 @@ describe('stripe-orders: Stripe says what is true now', () => {
     seedDemoStock(shop.backend);
     stripe = await startSandboxApp({ listen: true });
     const stripeApi = { baseUrl: `${baseUrlOf(stripe.app)}/sandbox/stripe`, apiKey: 'sk_test_sandbox' };
-    engine = await startEngine({ sources: STRIPE_SOURCES, pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store, stripeApi })] });
+    engine = await startEngine({
+      sources: STRIPE_SOURCES,
+      pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store, stripeApi })],
+    });
   });
   after(async () => {
     await engine.close({ keep: false });
@@ -35,12 +47,25 @@ describe('stripe-orders: Stripe says what is true now', () => {
 
   /** The PaymentIntent's state at Stripe, as `GET /v1/payment_intents/:id` will describe it. */
   async function atStripe(order: OrderFixture, status: string, latestCharge: Record<string, unknown> | null = null): Promise<void> {
-    const res = await stripe.app.inject({ method: 'POST', url: '/sandbox/stripe/payment_intents', payload: { ...paymentIntentObject(order, status), amount_received: status === 'succeeded' ? order.amountMinor : 0, latest_charge: latestCharge } });
+    const res = await stripe.app.inject({
+      method: 'POST',
+      url: '/sandbox/stripe/payment_intents',
+      payload: {
+        ...paymentIntentObject(order, status),
+        amount_received: status === 'succeeded' ? order.amountMinor : 0,
+        latest_charge: latestCharge,
+      },
+    });
     assert.ok(res.statusCode < 300, res.body);
   }
 
   const succeeded = (order: OrderFixture, created: number) =>
-    deliverStripe(engine, { id: `evt_${order.paymentIntent}_ok_${created}`, type: 'payment_intent.succeeded', created, object: paymentIntentObject(order, 'succeeded') });
+    deliverStripe(engine, {
+      id: `evt_${order.paymentIntent}_ok_${created}`,
+      type: 'payment_intent.succeeded',
+      created,
+      object: paymentIntentObject(order, 'succeeded'),
+    });
 
   it('ships when Stripe confirms the payment succeeded', async () => {
     const order = orderFixture('reread-ok');
@@ -56,7 +81,10 @@ describe('stripe-orders: Stripe says what is true now', () => {
     const event = await waitForEvent(engine.store, (await succeeded(order, T0 + 1)).id);
     const fulfilment = (await engine.store.getCheckpoints(event.id)).find((c) => c.stage === 'fulfilment');
     assert.equal(fulfilment?.status, 'skipped');
-    assert.deepEqual(fulfilment?.skipReason, { kind: 'condition', detail: `Stripe says payment ${order.paymentIntent} was refunded: not shipped` });
+    assert.deepEqual(fulfilment?.skipReason, {
+      kind: 'condition',
+      detail: `Stripe says payment ${order.paymentIntent} was refunded: not shipped`,
+    });
     assert.equal(shop.backend.fulfilments.filter((f) => f.orderId === order.paymentIntent).length, 0, 'nothing shipped');
   });
 
@@ -65,7 +93,10 @@ describe('stripe-orders: Stripe says what is true now', () => {
     await atStripe(order, 'canceled');
     const event = await waitForEvent(engine.store, (await succeeded(order, T0 + 2)).id);
     const fulfilment = (await engine.store.getCheckpoints(event.id)).find((c) => c.stage === 'fulfilment');
-    assert.deepEqual(fulfilment?.skipReason, { kind: 'condition', detail: `Stripe says payment ${order.paymentIntent} is canceled now: not shipped` });
+    assert.deepEqual(fulfilment?.skipReason, {
+      kind: 'condition',
+      detail: `Stripe says payment ${order.paymentIntent} is canceled now: not shipped`,
+    });
   });
 
   it("a refund event shows the order's customer and product, which only the shop's order knows", async () => {
@@ -74,7 +105,12 @@ describe('stripe-orders: Stripe says what is true now', () => {
     await waitForEvent(engine.store, (await succeeded(order, T0 + 3)).id);
     const charge = chargeObject(order, order.amountMinor);
     assert.equal((charge as { receipt_email?: unknown }).receipt_email ?? null, null, 'the refund event itself names no customer');
-    const refund = await deliverStripe(engine, { id: `evt_${order.paymentIntent}_refund`, type: 'charge.refunded', created: T0 + 4, object: charge });
+    const refund = await deliverStripe(engine, {
+      id: `evt_${order.paymentIntent}_refund`,
+      type: 'charge.refunded',
+      created: T0 + 4,
+      object: charge,
+    });
     const event = await waitForEvent(engine.store, refund.id);
     assert.equal(event.summary.customer?.email, order.email);
     assert.equal(event.summary.product?.name, '2× HOODIE');

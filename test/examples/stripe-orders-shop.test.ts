@@ -14,7 +14,11 @@ async function callShop(shop: ShopApp, method: string, path: string, body?: unkn
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (key) headers['idempotency-key'] = key;
   const response = await fetch(`${shop.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: response.status, replayed: response.headers.get('idempotent-replayed'), body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    replayed: response.headers.get('idempotent-replayed'),
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 describe('stripe-orders shop service', () => {
@@ -34,7 +38,10 @@ describe('stripe-orders shop service', () => {
     shop.backend.setStock('SKU-A', 10);
     const sale = { orderId: 'pi_1', reason: 'sale', lines: [{ sku: 'SKU-A', delta: -2 }] };
     const replies = await Promise.all(Array.from({ length: 5 }, () => call('POST', '/sandbox/shop/stock/adjustments', sale, 'k-sale-1')));
-    assert.deepEqual(replies.map((r) => r.status), [201, 201, 201, 201, 201]);
+    assert.deepEqual(
+      replies.map((r) => r.status),
+      [201, 201, 201, 201, 201],
+    );
     assert.equal(replies.filter((r) => r.replayed === 'true').length, 4);
     assert.equal(new Set(replies.map((r) => r.body.id)).size, 1);
     assert.equal(shop.backend.stockOf('SKU-A'), 8);
@@ -45,7 +52,12 @@ describe('stripe-orders shop service', () => {
   it('refuses a reused key with a different body, and a missing key, changing nothing', async () => {
     shop.backend.setStock('SKU-B', 5);
     await call('POST', '/sandbox/shop/stock/adjustments', { orderId: 'pi_2', reason: 'sale', lines: [{ sku: 'SKU-B', delta: -1 }] }, 'k-2');
-    const reused = await call('POST', '/sandbox/shop/stock/adjustments', { orderId: 'pi_2', reason: 'sale', lines: [{ sku: 'SKU-B', delta: -3 }] }, 'k-2');
+    const reused = await call(
+      'POST',
+      '/sandbox/shop/stock/adjustments',
+      { orderId: 'pi_2', reason: 'sale', lines: [{ sku: 'SKU-B', delta: -3 }] },
+      'k-2',
+    );
     assert.equal(reused.status, 422);
     assert.deepEqual(Object.keys(reused.body), ['error']);
     assert.equal((reused.body.error as { code: string }).code, 'IDEMPOTENCY_KEY_REUSED');
@@ -58,7 +70,12 @@ describe('stripe-orders shop service', () => {
 
   it('never takes stock below zero: the shortfall is reported', async () => {
     shop.backend.setStock('SKU-C', 1);
-    const reply = await call('POST', '/sandbox/shop/stock/adjustments', { orderId: 'pi_3', reason: 'sale', lines: [{ sku: 'SKU-C', delta: -4 }] }, 'k-3');
+    const reply = await call(
+      'POST',
+      '/sandbox/shop/stock/adjustments',
+      { orderId: 'pi_3', reason: 'sale', lines: [{ sku: 'SKU-C', delta: -4 }] },
+      'k-3',
+    );
     assert.equal(reply.status, 201);
     assert.deepEqual(reply.body.lines, [{ sku: 'SKU-C', requested: -4, applied: -1, stockAfter: 0, shortfall: 3 }]);
     assert.equal(shop.backend.stockOf('SKU-C'), 0);
@@ -104,9 +121,20 @@ describe('stripe-orders shop: its records live in the sandbox database', () => {
       const first = await startShop({ dbPath });
       try {
         first.backend.setStock('SKU-R', 10);
-        await callShop(first, 'PUT', '/sandbox/shop/orders/pi_r', { eventId: 'evt_r', state: 'paid', stateOccurredAt: 100, email: 'r@example.com' });
+        await callShop(first, 'PUT', '/sandbox/shop/orders/pi_r', {
+          eventId: 'evt_r',
+          state: 'paid',
+          stateOccurredAt: 100,
+          email: 'r@example.com',
+        });
         assert.equal((await callShop(first, 'POST', '/sandbox/shop/stock/adjustments', sale, 'k-r')).status, 201);
-        await callShop(first, 'POST', '/sandbox/shop/emails', { orderId: 'pi_r', to: 'r@example.com', template: 'order_confirmation', data: {} }, 'k-r-mail');
+        await callShop(
+          first,
+          'POST',
+          '/sandbox/shop/emails',
+          { orderId: 'pi_r', to: 'r@example.com', template: 'order_confirmation', data: {} },
+          'k-r-mail',
+        );
         await callShop(first, 'POST', '/sandbox/shop/faults', { operation: 'fulfil', mode: 'fail', count: 2 });
       } finally {
         await first.close();

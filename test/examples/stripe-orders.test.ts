@@ -50,7 +50,10 @@ describe('stripe-orders: every delivery order of one payment', () => {
   before(async () => {
     shop = await startShop();
     shop.backend.setStock('TSHIRT-M', INITIAL_STOCK);
-    engine = await startEngine({ sources: STRIPE_SOURCES, pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store })] });
+    engine = await startEngine({
+      sources: STRIPE_SOURCES,
+      pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store })],
+    });
   });
 
   after(async () => {
@@ -106,7 +109,11 @@ describe('stripe-orders: every delivery order of one payment', () => {
       assert.equal(backend.listAdjustments({ orderId: id, reason: 'restore' }).length, 0, `${where}: nothing restored`);
       assert.equal(backend.fulfilments.filter((f) => f.orderId === id).length, 1, `${where}: one fulfilment`);
       const emails = backend.emails.filter((e) => e.orderId === id);
-      assert.deepEqual(emails.map((e) => [e.template, e.to]), [['order_confirmation', order.email]], `${where}: one e-mail`);
+      assert.deepEqual(
+        emails.map((e) => [e.template, e.to]),
+        [['order_confirmation', order.email]],
+        `${where}: one e-mail`,
+      );
 
       const events = (await engine.store.listEvents({ entityKey: id }, { limit: 50 })).items;
       assert.equal(events.length, 4, `${where}: four events stored, duplicates not`);

@@ -28,7 +28,13 @@ describe('subscriptions: recurring charges and cancellation', () => {
     subscriptions = new SubscriptionStore(join(appDb.dir, 'app.db'));
     engine = await startEngine({
       sources: [{ name: 'mercadopago', kind: 'mercadopago', secrets: [TEST_SECRETS.mercadopago] }],
-      pipelines: [subscriptionsPipeline({ subscriptions, mercadopagoApiUrl: `${baseUrlOf(api.app)}/sandbox/mercadopago`, mercadopagoAccessToken: 'TEST-token' })],
+      pipelines: [
+        subscriptionsPipeline({
+          subscriptions,
+          mercadopagoApiUrl: `${baseUrlOf(api.app)}/sandbox/mercadopago`,
+          mercadopagoAccessToken: 'TEST-token',
+        }),
+      ],
     });
   });
 
@@ -62,12 +68,27 @@ describe('subscriptions: recurring charges and cancellation', () => {
   it('a recurring charge activates and records the payment; a cancellation is final', async () => {
     failures++;
     const reference = subscriptionReference('user-recurring', 'plan-trimestral');
-    subscriptions.ensure({ userId: 'user-recurring', planId: 'plan-trimestral', externalReference: reference, createdBy: 'checkout', now: new Date() });
+    subscriptions.ensure({
+      userId: 'user-recurring',
+      planId: 'plan-trimestral',
+      externalReference: reference,
+      createdBy: 'checkout',
+      now: new Date(),
+    });
     const preapproval = { id: 'pre-rec', status: 'authorized', external_reference: reference, payer_email: 'rec@example.com' };
     await atMercadoPago('preapprovals', preapproval);
-    await atMercadoPago('authorized_payments', { id: 6114264375, preapproval_id: 'pre-rec', status: 'processed', payment: { id: 90001, status: 'approved' } });
+    await atMercadoPago('authorized_payments', {
+      id: 6114264375,
+      preapproval_id: 'pre-rec',
+      status: 'processed',
+      payment: { id: 90001, status: 'approved' },
+    });
 
-    assert.deepEqual(await notify('subscription_authorized_payment', '6114264375'), { subscriptionId: 1, outcome: 'activated', status: 'active' });
+    assert.deepEqual(await notify('subscription_authorized_payment', '6114264375'), {
+      subscriptionId: 1,
+      outcome: 'activated',
+      status: 'active',
+    });
     let [row] = subscriptions.list({ userId: 'user-recurring' });
     assert.equal(row?.lastPaymentId, '90001');
     assert.equal(row?.mercadopagoPreapprovalId, 'pre-rec');

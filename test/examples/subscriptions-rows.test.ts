@@ -46,14 +46,29 @@ describe('subscriptions: complete rows', () => {
 
   it('the checkout keeps what is bought; MercadoPago adds the next charge and never erases it', async () => {
     const app = Fastify({ logger: false });
-    await app.register(subscriptionsWebPlugin, { subscriptions: store, mercadopago: new MercadoPagoClient({ baseUrl: 'http://127.0.0.1:9' }) });
+    await app.register(subscriptionsWebPlugin, {
+      subscriptions: store,
+      mercadopago: new MercadoPagoClient({ baseUrl: 'http://127.0.0.1:9' }),
+    });
     const cart = [{ id: 'plan-mensual', name: 'Plan mensual', price: 45000, quantity: 1 }];
     const reply = await app.inject({
-      method: 'POST', url: '/shop/subscriptions/checkout',
-      payload: { userId: 'u-full', planId: 'plan-mensual', productName: 'Plan mensual', basePrice: 45000, cartItems: cart, payerEmail: 'ana@example.com' },
+      method: 'POST',
+      url: '/shop/subscriptions/checkout',
+      payload: {
+        userId: 'u-full',
+        planId: 'plan-mensual',
+        productName: 'Plan mensual',
+        basePrice: 45000,
+        cartItems: cart,
+        payerEmail: 'ana@example.com',
+      },
     });
     assert.equal(reply.statusCode, 201, reply.body);
-    const bad = await app.inject({ method: 'POST', url: '/shop/subscriptions/checkout', payload: { userId: 'u-bad', planId: 'p', basePrice: -1 } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/shop/subscriptions/checkout',
+      payload: { userId: 'u-bad', planId: 'p', basePrice: -1 },
+    });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /basePrice/);
     assert.equal(store.list({ userId: 'u-bad' }).length, 0, 'a refused checkout writes nothing');
@@ -67,7 +82,10 @@ describe('subscriptions: complete rows', () => {
       "the checkout's own data wins; MercadoPago adds the next charge",
     );
     // The next month's notification moves the next charge forward; a reply without it erases nothing.
-    applyPreapproval(store, preapproval('pre-full', 'u-full', { next_payment_date: '2026-05-01T10:00:00.000-05:00' }), { via: 'webhook', now });
+    applyPreapproval(store, preapproval('pre-full', 'u-full', { next_payment_date: '2026-05-01T10:00:00.000-05:00' }), {
+      via: 'webhook',
+      now,
+    });
     applyPreapproval(store, preapproval('pre-full', 'u-full', { next_payment_date: null, reason: null }), { via: 'webhook', now });
     [row] = store.list({ userId: 'u-full' });
     assert.equal(row?.nextBillingDate, '2026-05-01T10:00:00.000-05:00');
@@ -83,15 +101,19 @@ describe('subscriptions: complete rows', () => {
     );
   });
 
-  it("a database of the earlier example gets the columns in place, its rows intact", () => {
+  it('a database of the earlier example gets the columns in place, its rows intact', () => {
     const file = join(dir.dir, 'old.db');
     const old = new Database(file);
     old.exec(`CREATE TABLE subscriptions (id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, plan_id TEXT NOT NULL,
       external_reference TEXT NOT NULL, mercadopago_preapproval_id TEXT UNIQUE, status TEXT NOT NULL, created_by TEXT NOT NULL,
       activated_at TEXT, activated_by TEXT, last_payment_id TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
       CONSTRAINT unique_user_external_ref UNIQUE (user_id, external_reference))`);
-    old.prepare(`INSERT INTO subscriptions (user_id, plan_id, external_reference, status, created_by, created_at, updated_at)
-      VALUES ('u-old', 'plan-mensual', 'pgsub:u-old:plan-mensual', 'pending', 'checkout', 'x', 'x')`).run();
+    old
+      .prepare(
+        `INSERT INTO subscriptions (user_id, plan_id, external_reference, status, created_by, created_at, updated_at)
+      VALUES ('u-old', 'plan-mensual', 'pgsub:u-old:plan-mensual', 'pending', 'checkout', 'x', 'x')`,
+      )
+      .run();
     old.close();
     const upgraded = new SubscriptionStore(file);
     try {
@@ -117,7 +139,18 @@ describe('subscriptions: cleaning up the duplicates the old code left', () => {
     const raw = new Database(file);
     const insert = raw.prepare(`INSERT INTO subscriptions (user_id, plan_id, external_reference, mercadopago_preapproval_id, status,
       created_by, product_name, base_price, cart_items, payer_email, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'x', 'x')`);
-    insert.run('u1', 'plan-mensual', 'PG-SUB-1700000000001-u1', null, 'pending', 'checkout', 'Plan mensual', '45000', '[{"id":"plan-mensual"}]', null);
+    insert.run(
+      'u1',
+      'plan-mensual',
+      'PG-SUB-1700000000001-u1',
+      null,
+      'pending',
+      'checkout',
+      'Plan mensual',
+      '45000',
+      '[{"id":"plan-mensual"}]',
+      null,
+    );
     insert.run('u1', 'plan-mensual', 'PG-SUB-1700000000002-u1', null, 'pending', 'checkout', null, '0', null, null);
     insert.run('u1', 'plan-mensual', 'pgsub:u1:plan-mensual', 'pre-u1', 'active', 'webhook', null, null, null, 'u1@example.com');
     insert.run('u1', 'plan-anual', 'pgsub:u1:plan-anual', 'pre-u1-anual', 'active', 'webhook', 'Plan anual', '400000', null, null);
@@ -136,8 +169,15 @@ describe('subscriptions: cleaning up the duplicates the old code left', () => {
       const dry = await cleanUpDuplicates(store, { apply: false });
       assert.equal(dry.applied, false);
       assert.deepEqual(store.list(), before, 'a dry run changes nothing');
-      assert.deepEqual(dry.groups.map((g) => [g.userId, g.planId, g.keep.externalReference, g.remove.length]), [['u1', 'plan-mensual', 'pgsub:u1:plan-mensual', 2]]);
-      assert.deepEqual(dry.conflicts.map((c) => [c.userId, c.rows.length]), [['u2', 2]], 'two live preapprovals are two subscriptions: left for a person');
+      assert.deepEqual(
+        dry.groups.map((g) => [g.userId, g.planId, g.keep.externalReference, g.remove.length]),
+        [['u1', 'plan-mensual', 'pgsub:u1:plan-mensual', 2]],
+      );
+      assert.deepEqual(
+        dry.conflicts.map((c) => [c.userId, c.rows.length]),
+        [['u2', 2]],
+        'two live preapprovals are two subscriptions: left for a person',
+      );
 
       const backupFile = join(dir.dir, 'backup.db');
       const done = await cleanUpDuplicates(store, { apply: true, backupFile, now });
@@ -162,7 +202,11 @@ describe('subscriptions: cleaning up the duplicates the old code left', () => {
 
   it('as a script: a dry run by default, usage errors exit 2', () => {
     const script = fileURLToPath(new URL('../../examples/subscriptions/cleanup-duplicates.ts', import.meta.url));
-    const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+        encoding: 'utf8',
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      });
     const dry = run([file]);
     assert.equal(dry.status, 0, dry.stderr);
     assert.match(dry.stdout, /u1 plan-mensual: keep #3 \(active\), would remove #1, #2/);

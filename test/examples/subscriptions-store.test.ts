@@ -39,7 +39,13 @@ describe('subscriptions store', () => {
     });
 
   it('keeps one row per (user, reference) whoever inserts it, and a second store on the file agrees', () => {
-    const input = { userId: 'u1', planId: 'plan', externalReference: subscriptionReference('u1', 'plan'), createdBy: 'checkout' as const, now };
+    const input = {
+      userId: 'u1',
+      planId: 'plan',
+      externalReference: subscriptionReference('u1', 'plan'),
+      createdBy: 'checkout' as const,
+      now,
+    };
     const first = store.ensure(input);
     const other = new SubscriptionStore(join(dir.dir, 'app.db'));
     try {
@@ -96,7 +102,10 @@ describe('subscriptions store', () => {
 
   it('refuses a second preapproval for one reference and changes nothing', () => {
     apply('u4', 'pending', 'pre-first');
-    assert.throws(() => apply('u4', 'authorized', 'pre-second'), (err: unknown) => err instanceof SubscriptionStoreError && err.code === 'PREAPPROVAL_MISMATCH');
+    assert.throws(
+      () => apply('u4', 'authorized', 'pre-second'),
+      (err: unknown) => err instanceof SubscriptionStoreError && err.code === 'PREAPPROVAL_MISMATCH',
+    );
     const [row] = store.list({ userId: 'u4' });
     assert.equal(row?.status, 'pending');
     assert.equal(row?.mercadopagoPreapprovalId, 'pre-first');
@@ -108,7 +117,17 @@ describe('subscriptions store', () => {
     assert.equal(subscriptionReference('user-1', 'plan.anual', 1), 'pgsub:user-1:plan.anual', 'the first keeps the plain form');
     assert.equal(subscriptionReference('user-1', 'plan.anual', 3), 'pgsub:user-1:plan.anual:3');
     // One reference per subscription: no written generation 1, no leading zeros, no junk.
-    for (const foreign of ['PG-SUB-1700000000-user-plan', 'pgsub:a:b:c', 'pgsub:a:b:1', 'pgsub:a:b:02', 'pgsub:a:b:0', 'pgsub:a:b:2:3', 'pgsub::plan', 'order-123', '']) {
+    for (const foreign of [
+      'PG-SUB-1700000000-user-plan',
+      'pgsub:a:b:c',
+      'pgsub:a:b:1',
+      'pgsub:a:b:02',
+      'pgsub:a:b:0',
+      'pgsub:a:b:2:3',
+      'pgsub::plan',
+      'order-123',
+      '',
+    ]) {
       assert.equal(parseSubscriptionReference(foreign), null, foreign);
     }
   });

@@ -50,7 +50,8 @@ describe('subscriptions: one record per (user, external reference), activated on
     subscriptions = new SubscriptionStore(join(appDb.dir, 'petgourmet.db'));
     engine = await startEngine({
       sources: [{ name: 'mercadopago', kind: 'mercadopago', secrets: [TEST_SECRETS.mercadopago] }],
-      pipelines: [subscriptionsPipeline({ subscriptions, mercadopagoApiUrl: mercadopagoUrl })] });
+      pipelines: [subscriptionsPipeline({ subscriptions, mercadopagoApiUrl: mercadopagoUrl })],
+    });
     web = await startWeb(subscriptions);
     webUrl = baseUrlOf(web);
   });
@@ -96,7 +97,14 @@ describe('subscriptions: one record per (user, external reference), activated on
       secret: TEST_SECRETS.mercadopago,
       dataId: preapprovalId,
       requestId: `req-${notificationId}`,
-      body: { id: notificationId, live_mode: false, type, action: 'updated', date_created: new Date().toISOString(), data: { id: preapprovalId } },
+      body: {
+        id: notificationId,
+        live_mode: false,
+        type,
+        action: 'updated',
+        date_created: new Date().toISOString(),
+        data: { id: preapprovalId },
+      },
     });
   }
 
@@ -147,7 +155,13 @@ describe('subscriptions: one record per (user, external reference), activated on
     failures++;
     await checkout('user-redirect');
     await preapprovalAtMercadoPago('pre-redirect', 'user-redirect', 'authorized');
-    const back = await get(returnUrl({ status: 'approved', preapproval_id: 'pre-redirect', external_reference: subscriptionReference('user-redirect', 'plan-mensual') }));
+    const back = await get(
+      returnUrl({
+        status: 'approved',
+        preapproval_id: 'pre-redirect',
+        external_reference: subscriptionReference('user-redirect', 'plan-mensual'),
+      }),
+    );
     assert.equal(back.status, 200);
     assert.equal(back.body.outcome, 'activated');
     assert.equal(await notify('pre-redirect'), 'already_active');
@@ -161,10 +175,22 @@ describe('subscriptions: one record per (user, external reference), activated on
     failures++;
     await checkout('user-webhook');
     await preapprovalAtMercadoPago('pre-webhook', 'user-webhook', 'authorized');
-    const fault = await post(`${baseUrlOf(sandbox.app)}/sandbox/_faults`, { service: 'mercadopago', operation: 'get_preapproval', mode: 'error', count: 1, status: 500 });
+    const fault = await post(`${baseUrlOf(sandbox.app)}/sandbox/_faults`, {
+      service: 'mercadopago',
+      operation: 'get_preapproval',
+      mode: 'error',
+      count: 1,
+      status: 500,
+    });
     assert.equal(fault.status, 201);
     assert.equal(await notify('pre-webhook', 2), 'activated', 'activated on the retry after the failed read');
-    const back = await get(returnUrl({ status: 'approved', preapproval_id: 'pre-webhook', external_reference: subscriptionReference('user-webhook', 'plan-mensual') }));
+    const back = await get(
+      returnUrl({
+        status: 'approved',
+        preapproval_id: 'pre-webhook',
+        external_reference: subscriptionReference('user-webhook', 'plan-mensual'),
+      }),
+    );
     assert.equal(back.status, 200);
     assert.equal(back.body.outcome, 'already_active');
     assert.equal(exactlyOneActive('user-webhook').activatedBy, 'webhook');
@@ -178,7 +204,13 @@ describe('subscriptions: one record per (user, external reference), activated on
       await checkout(user);
       await preapprovalAtMercadoPago(`pre-race-${i}`, user, 'authorized');
       const [back, webhookOutcome] = await Promise.all([
-        get(returnUrl({ status: 'approved', preapproval_id: `pre-race-${i}`, external_reference: subscriptionReference(user, 'plan-mensual') })),
+        get(
+          returnUrl({
+            status: 'approved',
+            preapproval_id: `pre-race-${i}`,
+            external_reference: subscriptionReference(user, 'plan-mensual'),
+          }),
+        ),
         notify(`pre-race-${i}`),
       ]);
       assert.deepEqual([back.body.outcome, webhookOutcome].sort(), ['activated', 'already_active'], `race ${i}`);
@@ -243,7 +275,13 @@ describe('subscriptions: one record per (user, external reference), activated on
     const foreign = await get(returnUrl({ status: 'approved', preapproval_id: 'pre-redirect', external_reference: reference }));
     assert.equal(foreign.status, 409);
     assert.equal(foreign.body.error?.code, 'REFERENCE_MISMATCH');
-    await post(`${baseUrlOf(sandbox.app)}/sandbox/_faults`, { service: 'mercadopago', operation: 'get_preapproval', mode: 'error', count: 1, status: 503 });
+    await post(`${baseUrlOf(sandbox.app)}/sandbox/_faults`, {
+      service: 'mercadopago',
+      operation: 'get_preapproval',
+      mode: 'error',
+      count: 1,
+      status: 503,
+    });
     const down = await get(returnUrl({ status: 'approved', preapproval_id: 'pre-forged', external_reference: reference }));
     assert.equal(down.status, 502);
     assert.equal(down.body.error?.code, 'MERCADOPAGO_UNAVAILABLE');
@@ -259,7 +297,10 @@ describe('subscriptions: one record per (user, external reference), activated on
     await checkout('user-paid');
     await preapprovalAtMercadoPago('pre-paid', 'user-paid', 'authorized');
     await post(`${sandboxUrl}/sandbox/mercadopago/payments`, {
-      id: 7001, status: 'approved', external_reference: subscriptionReference('user-paid', 'plan-mensual'), metadata: { preapproval_id: 'pre-paid' },
+      id: 7001,
+      status: 'approved',
+      external_reference: subscriptionReference('user-paid', 'plan-mensual'),
+      metadata: { preapproval_id: 'pre-paid' },
     });
     assert.equal(await notify('7001', 1, 'payment'), 'activated');
     assert.equal(await notify('pre-paid'), 'already_active');
@@ -269,7 +310,9 @@ describe('subscriptions: one record per (user, external reference), activated on
 
     await checkout('user-charge');
     await post(`${sandboxUrl}/sandbox/mercadopago/payments`, {
-      id: 7002, status: 'approved', external_reference: subscriptionReference('user-charge', 'plan-mensual'),
+      id: 7002,
+      status: 'approved',
+      external_reference: subscriptionReference('user-charge', 'plan-mensual'),
     });
     assert.equal(await notify('7002', 1, 'payment'), 'activated');
     assert.equal(exactlyOneActive('user-charge').lastPaymentId, '7002');
@@ -300,7 +343,11 @@ describe('subscriptions: one record per (user, external reference), activated on
     const reference = subscriptionReference(user, 'plan-mensual', 2);
     assert.equal(again.body.subscription?.externalReference, reference);
     assert.notEqual(again.body.subscription?.id, first.body.subscription?.id);
-    await post(`${baseUrlOf(sandbox.app)}/sandbox/mercadopago/preapprovals`, { id: 'pre-again-2', status: 'authorized', external_reference: reference });
+    await post(`${baseUrlOf(sandbox.app)}/sandbox/mercadopago/preapprovals`, {
+      id: 'pre-again-2',
+      status: 'authorized',
+      external_reference: reference,
+    });
     const back = await get(returnUrl({ status: 'approved', preapproval_id: 'pre-again-2', external_reference: reference }));
     assert.equal(back.status, 200, JSON.stringify(back.body));
     assert.equal(back.body.outcome, 'activated');
@@ -310,7 +357,10 @@ describe('subscriptions: one record per (user, external reference), activated on
     const rows = subscriptions.list({ userId: user });
     assert.deepEqual(
       rows.map((r) => [r.externalReference, r.status, r.mercadopagoPreapprovalId]),
-      [[subscriptionReference(user, 'plan-mensual'), 'cancelled', 'pre-again-1'], [reference, 'active', 'pre-again-2']],
+      [
+        [subscriptionReference(user, 'plan-mensual'), 'cancelled', 'pre-again-1'],
+        [reference, 'active', 'pre-again-2'],
+      ],
     );
     failures--;
   });
@@ -327,9 +377,17 @@ describe('subscriptions: one record per (user, external reference), activated on
     await preapprovalAtMercadoPago('pre-old-2', user, 'authorized');
     assert.equal(await notify('pre-old-2'), 'activated', 'was PREAPPROVAL_MISMATCH and a dead event');
     const rows = subscriptions.list({ userId: user });
-    assert.deepEqual(rows.map((r) => [r.status, r.mercadopagoPreapprovalId]), [['cancelled', 'pre-old-1'], ['active', 'pre-old-2']]);
+    assert.deepEqual(
+      rows.map((r) => [r.status, r.mercadopagoPreapprovalId]),
+      [
+        ['cancelled', 'pre-old-1'],
+        ['active', 'pre-old-2'],
+      ],
+    );
     assert.equal(rows[1]?.externalReference, subscriptionReference(user, 'plan-mensual', 2));
-    const redirect = await get(returnUrl({ status: 'approved', preapproval_id: 'pre-old-2', external_reference: subscriptionReference(user, 'plan-mensual') }));
+    const redirect = await get(
+      returnUrl({ status: 'approved', preapproval_id: 'pre-old-2', external_reference: subscriptionReference(user, 'plan-mensual') }),
+    );
     assert.equal(redirect.body.outcome, 'already_active', 'the redirect finds the same new row');
     failures--;
   });

@@ -23,11 +23,7 @@ async function call(url: string, init: RequestInit): Promise<JsonValue> {
  * `stageDelayMs` makes each effect take a while (multi-worker tests), so that runs overlap.
  * Every effect's body carries the worker's pid, so a test can see who did what.
  */
-export function crashPipeline(
-  effectsUrl: string,
-  duringEffect: DuringEffect = () => undefined,
-  stageDelayMs = 0,
-): PipelineDefinition {
+export function crashPipeline(effectsUrl: string, duringEffect: DuringEffect = () => undefined, stageDelayMs = 0): PipelineDefinition {
   const post = async (path: string, body: JsonValue, signal: AbortSignal, key?: string): Promise<JsonValue> => {
     if (stageDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, stageDelayMs));
     return call(`${effectsUrl}${path}`, {
@@ -55,10 +51,9 @@ export function crashPipeline(
         dependsOn: ['invoice'],
         retry: { delaysMs: [0, 0, 0] },
         async reconcile(ctx) {
-          const found = await call(
-            `${effectsUrl}/ledger/cartera?reference=${encodeURIComponent(ctx.event.providerEventId)}`,
-            { signal: ctx.signal },
-          );
+          const found = await call(`${effectsUrl}/ledger/cartera?reference=${encodeURIComponent(ctx.event.providerEventId)}`, {
+            signal: ctx.signal,
+          });
           return Array.isArray(found) && found.length > 0 ? found[0] : undefined;
         },
         async run(ctx) {

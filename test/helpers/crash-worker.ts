@@ -41,11 +41,7 @@ await store.migrate();
 const worker = createWorker({
   store,
   pipelines: [
-    crashPipeline(
-      process.env.EFFECTS_URL ?? '',
-      (stage) => failpoint(`${stage}:during`),
-      Number(process.env.WEBPIG_STAGE_DELAY_MS ?? 0),
-    ),
+    crashPipeline(process.env.EFFECTS_URL ?? '', (stage) => failpoint(`${stage}:during`), Number(process.env.WEBPIG_STAGE_DELAY_MS ?? 0)),
   ],
   concurrency: Number(process.env.WEBPIG_CONCURRENCY ?? 2),
   leaseMs: Number(process.env.WEBPIG_LEASE_MS ?? 400),

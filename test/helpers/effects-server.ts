@@ -54,7 +54,11 @@ export async function startEffectsServer(): Promise<EffectsServer> {
       if (!kind || (area !== 'effects' && area !== 'ledger')) return reply(res, 404, { error: 'not found' });
       if (req.method === 'GET' && area === 'ledger') {
         const reference = url.searchParams.get('reference');
-        return reply(res, 200, records.filter((r) => r.kind === kind && r.reference === reference));
+        return reply(
+          res,
+          200,
+          records.filter((r) => r.kind === kind && r.reference === reference),
+        );
       }
       if (req.method !== 'POST') return reply(res, 405, { error: 'method not allowed' });
       calls.set(kind, (calls.get(kind) ?? 0) + 1);

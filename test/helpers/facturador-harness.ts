@@ -121,11 +121,15 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
   // Retries at once, so a fault costs milliseconds, not the guide's minutes; the default
   // schedule itself is tested in test/engine/retry-schedule.test.ts.
   const retry = { delaysMs: [0, 0, 0] };
-  const pipelines = [
-    { ...facturadorPipeline(config), retry },
-    ...(config.store ? [{ ...facturadorReversalPipeline(config), retry }] : []),
-  ];
-  const worker = createWorker({ store, pipelines, concurrency: options.concurrency ?? 2, leaseMs: 5_000, pollMs: 20, logger: pino({ level: 'silent' }) });
+  const pipelines = [{ ...facturadorPipeline(config), retry }, ...(config.store ? [{ ...facturadorReversalPipeline(config), retry }] : [])];
+  const worker = createWorker({
+    store,
+    pipelines,
+    concurrency: options.concurrency ?? 2,
+    leaseMs: 5_000,
+    pollMs: 20,
+    logger: pino({ level: 'silent' }),
+  });
   if (options.startWorker ?? true) worker.start();
 
   function makePayment(input: Omit<ConfirmationInput, 'customerId'>): void {
@@ -147,7 +151,11 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
     async sendConfirmation(input) {
       makePayment(input);
       const signed = signedConfirmation(input, EPAYCO);
-      const res = await fetch(`${baseUrl}/webhooks/epayco${signed.query}`, { method: signed.method, headers: signed.headers, body: signed.body });
+      const res = await fetch(`${baseUrl}/webhooks/epayco${signed.query}`, {
+        method: signed.method,
+        headers: signed.headers,
+        body: signed.body,
+      });
       const body = (await res.json()) as JsonObject;
       if (res.status !== 200 || typeof body.id !== 'number') throw new Error(`webhook refused: ${res.status} ${JSON.stringify(body)}`);
       return body.id;
@@ -158,7 +166,9 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
         const event = await store.getEvent(eventId);
         if (event && statuses.includes(event.status)) return event;
         if (Date.now() > deadline) {
-          const checkpoints = (await store.getCheckpoints(eventId)).map((c) => `${c.stage}=${c.status}${c.error ? `(${c.error.message})` : ''}`);
+          const checkpoints = (await store.getCheckpoints(eventId)).map(
+            (c) => `${c.stage}=${c.status}${c.error ? `(${c.error.message})` : ''}`,
+          );
           throw new Error(`event ${eventId} is ${event?.status}, not ${statuses.join('|')}; checkpoints: ${checkpoints.join(', ')}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 20));

@@ -26,7 +26,8 @@ export async function payEveryInvoiceTwiceAtOnce(harness: FacturadorHarness): Pr
 
 /** Exactly one of each effect per invoice, and one "paid twice" alert per invoice naming both payments. */
 export async function assertOncePerInvoice(harness: FacturadorHarness): Promise<void> {
-  const count = (service: Parameters<FacturadorHarness['records']>[0], collection: string): number => harness.records(service, collection).length;
+  const count = (service: Parameters<FacturadorHarness['records']>[0], collection: string): number =>
+    harness.records(service, collection).length;
   assert.equal(count('worldoffice', 'invoices'), 20, 'one WorldOffice invoice per invoice');
   assert.deepEqual(new Set(harness.records('worldoffice', 'invoices').map((r) => r.reference)), new Set(INVOICES));
   assert.equal(count('strapi', 'facturacions'), 20, 'one Ventas record per invoice');
@@ -44,16 +45,21 @@ export async function assertOncePerInvoice(harness: FacturadorHarness): Promise<
     assert.equal(mine.length, 1, `one alert for ${invoiceId}`);
     const details = mine[0]!.details as { first: JsonObject; second: JsonObject };
     assert.deepEqual(new Set([details.first.refPayco, details.second.refPayco]), new Set(refsOf(i)), 'both references');
-    assert.ok(details.first.amount === details.second.amount && typeof details.first.amount === 'number' && details.first.amount > 0, 'both amounts');
+    assert.ok(
+      details.first.amount === details.second.amount && typeof details.first.amount === 'number' && details.first.amount > 0,
+      'both amounts',
+    );
     assert.match(mine[0]!.message, new RegExp(`paid twice: invoice ${invoiceId} .*${details.first.refPayco}.*${details.second.refPayco}`));
   }
   // Every event finished; the second payer's effect stages are skipped, naming the payer.
   const events = (await harness.store.listEvents({}, { limit: 500 })).items;
   assert.equal(events.length, 40);
-  assert.ok(events.every((e) => e.status === 'succeeded'), events.map((e) => `${e.id}:${e.status}`).join(' '));
+  assert.ok(
+    events.every((e) => e.status === 'succeeded'),
+    events.map((e) => `${e.id}:${e.status}`).join(' '),
+  );
   const skipped = await Promise.all(events.map(async (e) => (await harness.checkpoint(e.id, 'fr360_query'))?.skipReason));
   const notInvoiced = skipped.filter((reason) => reason?.kind === 'condition');
   assert.equal(notInvoiced.length, 20);
   assert.ok(notInvoiced.every((r) => r?.kind === 'condition' && /already paid by ref_payco \d+ \(event \d+\)/.test(r.detail)));
 }
-

@@ -26,7 +26,11 @@ export function assertReversedOnce(h: FacturadorHarness, invoiceId: string, amou
   const removals = h.received.filter((r) => r.method === 'DELETE' && r.url.startsWith('/sandbox/strapi/api/carteras/'));
   assert.equal(removals.length, 1, 'taken out once');
   const ventas = h.records('strapi', 'facturacions');
-  assert.deepEqual(ventas.map((v) => v.status), ['reversed'], 'one Ventas record, reversed');
+  assert.deepEqual(
+    ventas.map((v) => v.status),
+    ['reversed'],
+    'one Ventas record, reversed',
+  );
   assert.equal(h.records('callbell', 'messages').length, 2, 'one message about the payment, one about its reversal');
   assert.equal(reversalMessages(h).length, 1, 'one message about the reversal');
 }

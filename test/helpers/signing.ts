@@ -12,13 +12,7 @@ import type { IncomingDelivery } from '../../src/sources/source.js';
 import type { SignedDelivery } from '../../src/sources/signing.js';
 
 export { signCustom, signEpayco, signMercadopago, signStripe } from '../../src/sources/signing.js';
-export type {
-  CustomSigning,
-  EpaycoSigning,
-  MercadopagoSigning,
-  SignedDelivery,
-  StripeSigning,
-} from '../../src/sources/signing.js';
+export type { CustomSigning, EpaycoSigning, MercadopagoSigning, SignedDelivery, StripeSigning } from '../../src/sources/signing.js';
 
 /** Secrets the test configs below use. */
 export const TEST_SECRETS = {
@@ -34,14 +28,16 @@ export const TEST_SECRETS = {
 } as const;
 
 /** A Stripe event about a payment intent (or any object you pass). */
-export function stripeEvent(options: {
-  id?: string;
-  type?: string;
-  created?: number;
-  object?: Record<string, unknown>;
-  /** Pads the event with metadata to reach about this many bytes. */
-  padToBytes?: number;
-} = {}): Record<string, unknown> {
+export function stripeEvent(
+  options: {
+    id?: string;
+    type?: string;
+    created?: number;
+    object?: Record<string, unknown>;
+    /** Pads the event with metadata to reach about this many bytes. */
+    padToBytes?: number;
+  } = {},
+): Record<string, unknown> {
   const object = options.object ?? {
     id: 'pi_test_1',
     object: 'payment_intent',
@@ -97,12 +93,14 @@ export function epaycoFields(overrides: Record<string, string> = {}): Record<str
 }
 
 /** A MercadoPago webhook body about a payment. */
-export function mercadopagoBody(options: {
-  notificationId?: number;
-  dataId?: string;
-  type?: string;
-  action?: string;
-} = {}): Record<string, unknown> {
+export function mercadopagoBody(
+  options: {
+    notificationId?: number;
+    dataId?: string;
+    type?: string;
+    action?: string;
+  } = {},
+): Record<string, unknown> {
   return {
     id: options.notificationId ?? 12345,
     live_mode: false,

@@ -13,9 +13,7 @@ export function tempDatabaseDir(prefix = 'webpig-sqlite-'): { dir: string; remov
 
 /** Writes a version row as a newer webpig would (for SCHEMA_TOO_NEW tests). */
 export function recordAppliedMigration(store: SqliteStore, version: number, name: string): void {
-  store.database
-    .prepare('INSERT INTO webpig_migrations (version, name, applied_at) VALUES (?, ?, ?)')
-    .run(version, name, Date.now());
+  store.database.prepare('INSERT INTO webpig_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, name, Date.now());
 }
 
 /** Sets an event's lease columns by hand (test fixtures: a row left with a stale lease). */

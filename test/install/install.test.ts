@@ -28,7 +28,11 @@ const erp = createServer((req: IncomingMessage, res) => {
   let body = '';
   req.on('data', (chunk: Buffer) => (body += chunk.toString()));
   req.on('end', () => {
-    erpRequests.push({ path: req.url ?? '', idempotencyKey: req.headers['idempotency-key'] as string | undefined, body: JSON.parse(body || 'null') });
+    erpRequests.push({
+      path: req.url ?? '',
+      idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+      body: JSON.parse(body || 'null'),
+    });
     res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ invoiceId: `INV-${erpRequests.length}` }));
   });
 });
@@ -39,21 +43,24 @@ const projects: Record<'commonjs' | 'module', { dir: string; npmOutput: string }
   module: { dir: path.join(work, 'esm-shop'), npmOutput: '' },
 };
 
-before(async () => {
-  erp.listen(0, '127.0.0.1');
-  await once(erp, 'listening');
-  const tarball = await packWebpig(work);
-  const installEnv = await localPrebuild(path.join(work, 'prebuilds'));
-  // The two installs at once: they mostly wait for npm's cache and the network.
-  await Promise.all(
-    (Object.keys(projects) as Array<keyof typeof projects>).map(async (type) => {
-      const project = projects[type];
-      mkdirSync(project.dir);
-      project.npmOutput = await makeProject(project.dir, type, tarball, installEnv);
-      writeFileSync(path.join(project.dir, 'webpig.config.ts'), config);
-    }),
-  );
-}, { timeout: 170_000 });
+before(
+  async () => {
+    erp.listen(0, '127.0.0.1');
+    await once(erp, 'listening');
+    const tarball = await packWebpig(work);
+    const installEnv = await localPrebuild(path.join(work, 'prebuilds'));
+    // The two installs at once: they mostly wait for npm's cache and the network.
+    await Promise.all(
+      (Object.keys(projects) as Array<keyof typeof projects>).map(async (type) => {
+        const project = projects[type];
+        mkdirSync(project.dir);
+        project.npmOutput = await makeProject(project.dir, type, tarball, installEnv);
+        writeFileSync(path.join(project.dir, 'webpig.config.ts'), config);
+      }),
+    );
+  },
+  { timeout: 170_000 },
+);
 after(() => {
   erp.closeAllConnections(); // the webpig processes' fetch keeps its connections alive
   erp.close();
@@ -119,42 +126,58 @@ describe('installing webpig in a project of ones own, as README.md says', () => 
   });
 
   for (const type of ['commonjs', 'module'] as const) {
-    it(`${type} project: npm prints no EBADENGINE; webpig start takes a signed webhook; webpig events shows it succeeded`, { timeout: 150_000 }, async () => {
-      const { dir, npmOutput } = projects[type];
-      assert.doesNotMatch(npmOutput, /EBADENGINE/, `npm install warned about engines:\n${npmOutput}`);
-      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: string };
-      assert.equal(pkg.type ?? 'commonjs', type);
-      const installed = JSON.parse(readFileSync(path.join(dir, 'node_modules/webpig/package.json'), 'utf8')) as { license?: string };
-      assert.equal(installed.license, 'MIT');
-      assert.match(readFileSync(path.join(dir, 'node_modules/webpig/LICENSE'), 'utf8'), /^MIT License/, 'the package ships its LICENSE');
-      const erpUrl = `http://127.0.0.1:${(erp.address() as AddressInfo).port}`;
-      const env = childEnv({ SHOP_WEBHOOK_SECRET: SHOP_SECRET, ERP_URL: erpUrl, WEBPIG_LOG_LEVEL: 'warn' });
-      const server = await startWebpig(dir, env);
-      try {
-        const orderId = `order-${type}`;
-        const body = JSON.stringify({ id: `evt-${type}`, type: 'order.paid', order: { id: orderId, email: 'ana@example.com', total: '120000', currency: 'COP' } });
-        const headers = {
-          signature: /signatureHeader: '([^']+)'/.exec(config)?.[1] ?? 'x-webpig-signature',
-          timestamp: /timestampHeader: '([^']+)'/.exec(config)?.[1] ?? 'x-timestamp',
-        };
-        const forged = await fetch(`${server.url}/webhooks/shop`, { method: 'POST', body, headers: signedShopDelivery(body, 'not-the-secret', headers) });
-        assert.equal(forged.status, 401, 'a delivery signed with another secret is refused');
-        const reply = await fetch(`${server.url}/webhooks/shop`, { method: 'POST', body, headers: signedShopDelivery(body, SHOP_SECRET, headers) });
-        assert.equal(reply.status, 200, await reply.clone().text());
-        const accepted = (await reply.json()) as { id: number; status: string };
-        assert.equal(accepted.status, 'accepted');
+    it(
+      `${type} project: npm prints no EBADENGINE; webpig start takes a signed webhook; webpig events shows it succeeded`,
+      { timeout: 150_000 },
+      async () => {
+        const { dir, npmOutput } = projects[type];
+        assert.doesNotMatch(npmOutput, /EBADENGINE/, `npm install warned about engines:\n${npmOutput}`);
+        const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: string };
+        assert.equal(pkg.type ?? 'commonjs', type);
+        const installed = JSON.parse(readFileSync(path.join(dir, 'node_modules/webpig/package.json'), 'utf8')) as { license?: string };
+        assert.equal(installed.license, 'MIT');
+        assert.match(readFileSync(path.join(dir, 'node_modules/webpig/LICENSE'), 'utf8'), /^MIT License/, 'the package ships its LICENSE');
+        const erpUrl = `http://127.0.0.1:${(erp.address() as AddressInfo).port}`;
+        const env = childEnv({ SHOP_WEBHOOK_SECRET: SHOP_SECRET, ERP_URL: erpUrl, WEBPIG_LOG_LEVEL: 'warn' });
+        const server = await startWebpig(dir, env);
+        try {
+          const orderId = `order-${type}`;
+          const body = JSON.stringify({
+            id: `evt-${type}`,
+            type: 'order.paid',
+            order: { id: orderId, email: 'ana@example.com', total: '120000', currency: 'COP' },
+          });
+          const headers = {
+            signature: /signatureHeader: '([^']+)'/.exec(config)?.[1] ?? 'x-webpig-signature',
+            timestamp: /timestampHeader: '([^']+)'/.exec(config)?.[1] ?? 'x-timestamp',
+          };
+          const forged = await fetch(`${server.url}/webhooks/shop`, {
+            method: 'POST',
+            body,
+            headers: signedShopDelivery(body, 'not-the-secret', headers),
+          });
+          assert.equal(forged.status, 401, 'a delivery signed with another secret is refused');
+          const reply = await fetch(`${server.url}/webhooks/shop`, {
+            method: 'POST',
+            body,
+            headers: signedShopDelivery(body, SHOP_SECRET, headers),
+          });
+          assert.equal(reply.status, 200, await reply.clone().text());
+          const accepted = (await reply.json()) as { id: number; status: string };
+          assert.equal(accepted.status, 'accepted');
 
-        const event = await waitForOutcome(dir, env, accepted.id);
-        assert.equal(event.status, 'succeeded', `event ${accepted.id}: ${JSON.stringify(event)}\n${server.output()}`);
-        const calls = erpRequests.filter((r) => (r.body as { order?: { id?: string } } | null)?.order?.id === orderId);
-        assert.equal(calls.length, 1, 'the ERP was asked once');
-        assert.equal(calls[0]?.path, '/invoices');
-        assert.match(calls[0]?.idempotencyKey ?? '', /\S/, 'with an idempotency key');
-        const log = readFileSync(path.join(dir, 'sales.log'), 'utf8');
-        assert.match(log, new RegExp(`^${accepted.id} \\{"invoiceId":"INV-\\d+"\\}$`, 'm'), 'the second stage appended the sale');
-      } finally {
-        await server.stop();
-      }
-    });
+          const event = await waitForOutcome(dir, env, accepted.id);
+          assert.equal(event.status, 'succeeded', `event ${accepted.id}: ${JSON.stringify(event)}\n${server.output()}`);
+          const calls = erpRequests.filter((r) => (r.body as { order?: { id?: string } } | null)?.order?.id === orderId);
+          assert.equal(calls.length, 1, 'the ERP was asked once');
+          assert.equal(calls[0]?.path, '/invoices');
+          assert.match(calls[0]?.idempotencyKey ?? '', /\S/, 'with an idempotency key');
+          const log = readFileSync(path.join(dir, 'sales.log'), 'utf8');
+          assert.match(log, new RegExp(`^${accepted.id} \\{"invoiceId":"INV-\\d+"\\}$`, 'm'), 'the second stage appended the sale');
+        } finally {
+          await server.stop();
+        }
+      },
+    );
   }
 });

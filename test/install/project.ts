@@ -77,7 +77,12 @@ export async function localPrebuild(folder: string): Promise<NodeJS.ProcessEnv> 
  * with `"type": "module"`, then `npm install <tarball>` and `npm install-scripts approve`.
  * Returns npm's output of the install, for the EBADENGINE check.
  */
-export async function makeProject(dir: string, type: 'commonjs' | 'module', tarball: string, installEnv: NodeJS.ProcessEnv): Promise<string> {
+export async function makeProject(
+  dir: string,
+  type: 'commonjs' | 'module',
+  tarball: string,
+  installEnv: NodeJS.ProcessEnv,
+): Promise<string> {
   const env = childEnv(installEnv);
   const steps: string[][] = [['init', '-y']];
   if (type === 'module') steps.push(['pkg', 'set', 'type=module']);

@@ -19,18 +19,35 @@ describe('GET /api/reconciliation and event origin', () => {
     await h.store.recordReconciliationEnd({ source: 'stripe', now: at(MINUTE), listed: 12, recovered: 3, error: null });
     const event = stripeEvent();
     const { event: found } = await h.store.insertEvent({
-      source: 'stripe', providerEventId: String(event.id), entityKey: null, type: 'payment_intent.succeeded', transactionStatus: 'accepted',
-      occurredAt: at(0), receivedAt: at(0), rawBody: Buffer.from(JSON.stringify(event)), contentType: 'application/json', payload: {}, summary: {},
+      source: 'stripe',
+      providerEventId: String(event.id),
+      entityKey: null,
+      type: 'payment_intent.succeeded',
+      transactionStatus: 'accepted',
+      occurredAt: at(0),
+      receivedAt: at(0),
+      rawBody: Buffer.from(JSON.stringify(event)),
+      contentType: 'application/json',
+      payload: {},
+      summary: {},
       origin: 'reconciliation',
     });
     const viewer = await h.session(PEOPLE.viewer);
     const reply = await h.request('GET', '/api/reconciliation', viewer);
     assert.equal(reply.statusCode, 200);
     assert.deepEqual(json(reply), {
-      items: [{
-        source: 'stripe', lastStartedAt: at(0).toISOString(), lastFinishedAt: at(MINUTE).toISOString(), lastListed: 12,
-        lastRecovered: 3, totalRecovered: 3, interrupted: false, lastError: null,
-      }],
+      items: [
+        {
+          source: 'stripe',
+          lastStartedAt: at(0).toISOString(),
+          lastFinishedAt: at(MINUTE).toISOString(),
+          lastListed: 12,
+          lastRecovered: 3,
+          totalRecovered: 3,
+          interrupted: false,
+          lastError: null,
+        },
+      ],
     });
     assert.doesNotMatch(reply.body, /sandbox/);
     const row = await h.request('GET', `/api/events/${found.id}`, viewer);

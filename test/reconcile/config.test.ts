@@ -32,7 +32,13 @@ describe('reconcile config', () => {
     assert.throws(() => providerListFor({ source: 'stripe', kind: null, settings: undefined, recordedApiBaseUrl: null, env: {} }), {
       message: /set WEBPIG_STRIPE_API_KEY, or reconcile\.stripe\.apiKey/,
     });
-    const list = providerListFor({ source: 'stripe', kind: null, settings: undefined, recordedApiBaseUrl: null, env: { WEBPIG_STRIPE_API_KEY: 'sk_test_secret_value' } });
+    const list = providerListFor({
+      source: 'stripe',
+      kind: null,
+      settings: undefined,
+      recordedApiBaseUrl: null,
+      env: { WEBPIG_STRIPE_API_KEY: 'sk_test_secret_value' },
+    });
     assert.equal(list.provider, 'Stripe');
   });
 });

@@ -18,11 +18,22 @@ describe('webpig demo: reconciliation finds lost webhooks', () => {
 
   it('its reconcile job, and webpig reconcile --db on its database, create the lost payments', async () => {
     const dbFile = join(dir.dir, 'demo.db');
-    const demo = await runDemo({ port: 0, host: '127.0.0.1', dbFile, traffic: false, env: { WEBPIG_LOG_LEVEL: 'error' }, print: () => undefined });
+    const demo = await runDemo({
+      port: 0,
+      host: '127.0.0.1',
+      dbFile,
+      traffic: false,
+      env: { WEBPIG_LOG_LEVEL: 'error' },
+      print: () => undefined,
+    });
     const store = await openStore(`sqlite:${dbFile}`);
     try {
       const post = async (path: string, body: unknown) => {
-        const reply = await fetch(`${demo.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const reply = await fetch(`${demo.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
         assert.ok(reply.ok, `${path}: ${reply.status}`);
         return (await reply.json()) as { sandbox?: { deliver?: boolean } };
       };

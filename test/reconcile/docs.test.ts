@@ -61,11 +61,14 @@ describe('docs/reconcile.md (the guide, run)', () => {
   });
 
   it('has the commands it says, and they do what it says', async () => {
-    assert.deepEqual(commands.map((args) => args.join(' ')), [
-      'reconcile --source stripe --since 24h --dry-run',
-      'reconcile --source stripe --since 24h',
-      '--db sqlite:./webpig-demo.db reconcile --source stripe --dry-run',
-    ]);
+    assert.deepEqual(
+      commands.map((args) => args.join(' ')),
+      [
+        'reconcile --source stripe --since 24h --dry-run',
+        'reconcile --source stripe --since 24h',
+        '--db sqlite:./webpig-demo.db reconcile --source stripe --dry-run',
+      ],
+    );
     const [dryRun, create, demo] = commands as [string[], string[], string[]];
     const lost = String((await rig.lostPayment()).id);
     const lostRefund = String((await rig.lostPayment({ type: 'charge.refunded' })).id);
@@ -92,7 +95,10 @@ describe('docs/reconcile.md (the guide, run)', () => {
   });
 
   it('a wrong duration in the config stops the command, naming the field', async () => {
-    writeFileSync(join(project, 'webpig.config.ts'), `export default { sources: [], pipelines: [], reconcile: { stripe: { every: '15 minutes' } } };\n`);
+    writeFileSync(
+      join(project, 'webpig.config.ts'),
+      `export default { sources: [], pipelines: [], reconcile: { stripe: { every: '15 minutes' } } };\n`,
+    );
     const result = await run(['reconcile', '--source', 'stripe'], project, env);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /reconcile\.stripe\.every: must be a duration like 30s, 15m, 48h or 7d/);

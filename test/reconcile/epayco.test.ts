@@ -23,7 +23,11 @@ describe('ePayco reconciliation by reference', () => {
     await store?.close();
   });
   const confirm = (fields: Record<string, string>) =>
-    sendDelivery(server.baseUrl, 'epayco', signEpayco({ customerId: TEST_SECRETS.epaycoCustomerId, pKey: TEST_SECRETS.epaycoPKey, fields }));
+    sendDelivery(
+      server.baseUrl,
+      'epayco',
+      signEpayco({ customerId: TEST_SECRETS.epaycoCustomerId, pKey: TEST_SECRETS.epaycoPKey, fields }),
+    );
 
   it('creates the confirmation that never arrived with its dedupe key; known and unknown references create nothing', async () => {
     const confirmed = epaycoFields({ x_ref_payco: '5001', x_id_invoice: 'INV-5001' });
@@ -31,9 +35,16 @@ describe('ePayco reconciliation by reference', () => {
     await server.epayco.pay(confirmed);
     await server.epayco.pay(lost);
     assert.equal((await confirm(confirmed)).status, 200);
-    const list = epaycoReferenceList({ validation: { baseUrl: server.epayco.validationUrl, timeoutMs: 5_000 }, references: () => ['5001', '5002', '9999'], pageSize: 2 });
+    const list = epaycoReferenceList({
+      validation: { baseUrl: server.epayco.validationUrl, timeoutMs: 5_000 },
+      references: () => ['5001', '5002', '9999'],
+      pageSize: 2,
+    });
     const result = await reconcileSource({ store, source: 'epayco', list, since: new Date(0) });
-    assert.deepEqual(result.created.map((e) => [e.providerEventId, e.entityKey, e.type, e.origin]), [['5002:1', 'invoice:INV-5002', 'transaction.accepted', 'reconciliation']]);
+    assert.deepEqual(
+      result.created.map((e) => [e.providerEventId, e.entityKey, e.type, e.origin]),
+      [['5002:1', 'invoice:INV-5002', 'transaction.accepted', 'reconciliation']],
+    );
     assert.equal(result.listed, 2, 'the unknown reference is skipped');
     const late = await confirm(lost);
     assert.deepEqual(late.body, { id: result.created[0]?.id, status: 'duplicate' }, 'the late confirmation is a duplicate');

@@ -70,7 +70,14 @@ describe('scheduled reconciliation', () => {
 
   it('refuses to start without the provider credential, naming the variable', () => {
     assert.throws(
-      () => startReconcileJob({ store, settings: { stripe: {} }, kinds: new Map([['stripe', 'stripe']]), env: {}, logger: pino({ level: 'silent' }) }),
+      () =>
+        startReconcileJob({
+          store,
+          settings: { stripe: {} },
+          kinds: new Map([['stripe', 'stripe']]),
+          env: {},
+          logger: pino({ level: 'silent' }),
+        }),
       { message: /set WEBPIG_STRIPE_API_KEY/ },
     );
   });

@@ -45,16 +45,24 @@ function effectsSuite(name: string, openStore: () => Promise<Store>, skip: strin
       mpApi = `${base}/sandbox/mercadopago`;
       shopDir = tempDatabaseDir('shop-payments-');
       shop = new PaymentStore(join(shopDir.dir, 'shop.db'));
-      server = await startIngestServer({ store, closeStore: false, sources: [{ name: SOURCE, kind: 'mercadopago', secrets: [TEST_SECRETS.mercadopago] }] });
+      server = await startIngestServer({
+        store,
+        closeStore: false,
+        sources: [{ name: SOURCE, kind: 'mercadopago', secrets: [TEST_SECRETS.mercadopago] }],
+      });
       worker = createWorker({
         store,
-        pipelines: [{
-          ...mercadopagoPaymentsPipeline({
-            mercadopagoApiUrl: mpApi, mercadopagoAccessToken: 'TEST-token', payments: shop,
-            gohighlevel: { baseUrl: `${base}/sandbox/gohighlevel`, token: 'ghl-test-token', locationId: 'loc-1' },
-          }),
-          retry: { delaysMs: [0, 0, 0] },
-        }],
+        pipelines: [
+          {
+            ...mercadopagoPaymentsPipeline({
+              mercadopagoApiUrl: mpApi,
+              mercadopagoAccessToken: 'TEST-token',
+              payments: shop,
+              gohighlevel: { baseUrl: `${base}/sandbox/gohighlevel`, token: 'ghl-test-token', locationId: 'loc-1' },
+            }),
+            retry: { delaysMs: [0, 0, 0] },
+          },
+        ],
         concurrency: 8,
         pollMs: 20,
         logger: pino({ level: 'silent' }),
@@ -73,8 +81,16 @@ function effectsSuite(name: string, openStore: () => Promise<Store>, skip: strin
     /** A payment at MercadoPago whose notification never arrived. */
     async function lostPayment(id: number, status = 'approved'): Promise<void> {
       const reply = await sandbox.app.inject({
-        method: 'POST', url: '/sandbox/mercadopago/payments',
-        payload: { id, status, transaction_amount: 89000, currency_id: 'COP', external_reference: `ORDER-${id}`, payer: { email: `cliente.${id}@example.com` } },
+        method: 'POST',
+        url: '/sandbox/mercadopago/payments',
+        payload: {
+          id,
+          status,
+          transaction_amount: 89000,
+          currency_id: 'COP',
+          external_reference: `ORDER-${id}`,
+          payer: { email: `cliente.${id}@example.com` },
+        },
       });
       assert.ok(reply.statusCode < 300, reply.body);
     }
@@ -83,8 +99,17 @@ function effectsSuite(name: string, openStore: () => Promise<Store>, skip: strin
     async function notify(id: number): Promise<number> {
       seq++;
       const signed = signMercadopago({
-        secret: TEST_SECRETS.mercadopago, dataId: String(id), requestId: `req-${name}-${id}-${seq}`,
-        body: { id: 70_000 + seq, live_mode: true, type: 'payment', action: 'payment.updated', date_created: new Date().toISOString(), data: { id: String(id) } },
+        secret: TEST_SECRETS.mercadopago,
+        dataId: String(id),
+        requestId: `req-${name}-${id}-${seq}`,
+        body: {
+          id: 70_000 + seq,
+          live_mode: true,
+          type: 'payment',
+          action: 'payment.updated',
+          date_created: new Date().toISOString(),
+          data: { id: String(id) },
+        },
       });
       const reply = await sendDelivery(server.baseUrl, SOURCE, signed);
       assert.equal(reply.status, 200, JSON.stringify(reply.body));
@@ -94,7 +119,10 @@ function effectsSuite(name: string, openStore: () => Promise<Store>, skip: strin
 
     const reconcile = (through: Store = store) =>
       reconcileSource({
-        store: through, source: SOURCE, since: new Date(Date.now() - 3_600_000), backoffMs: [5],
+        store: through,
+        source: SOURCE,
+        since: new Date(Date.now() - 3_600_000),
+        backoffMs: [5],
         list: mercadopagoSearchList({ apiBaseUrl: mpApi, accessToken: 'APP_USR-test', pageSize: 50 }),
       });
 
@@ -103,7 +131,8 @@ function effectsSuite(name: string, openStore: () => Promise<Store>, skip: strin
       for (;;) {
         const events = (await store.listEvents({ source: SOURCE, entityKey: `payment:${id}` })).items;
         if (events.every((e) => e.status === 'succeeded' || e.status === 'dead' || e.status === 'ignored')) return events;
-        if (Date.now() > deadline) throw new Error(`payment ${id}: events still unfinished: ${events.map((e) => `${e.id} ${e.status}`).join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(`payment ${id}: events still unfinished: ${events.map((e) => `${e.id} ${e.status}`).join(', ')}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
@@ -112,7 +141,9 @@ function effectsSuite(name: string, openStore: () => Promise<Store>, skip: strin
     async function effectsOf(id: number, events: EventRecord[]) {
       let shopWrites = 0;
       for (const event of events) {
-        const outcome = ((await store.getCheckpoints(event.id)).find((c) => c.stage === 'update_shop_payment')?.data as { outcome?: string } | undefined)?.outcome;
+        const outcome = (
+          (await store.getCheckpoints(event.id)).find((c) => c.stage === 'update_shop_payment')?.data as { outcome?: string } | undefined
+        )?.outcome;
         if (outcome === 'created' || outcome === 'updated') shopWrites++;
       }
       const contacts = sandbox.store.list('gohighlevel', 'contacts').filter((c) => String(c.email) === `cliente.${id}@example.com`);
@@ -124,11 +155,17 @@ function effectsSuite(name: string, openStore: () => Promise<Store>, skip: strin
       shop.createOrder(`ORDER-${id}`, 89000, 'COP', new Date());
       await lostPayment(id);
       const run = await reconcile();
-      assert.deepEqual(run.created.map((e) => e.entityKey), [`payment:${id}`]);
+      assert.deepEqual(
+        run.created.map((e) => e.entityKey),
+        [`payment:${id}`],
+      );
       await settled(id);
       await notify(id);
       const events = await settled(id);
-      assert.deepEqual(events.map((e) => [e.origin, e.status]).sort(), [['reconciliation', 'succeeded'], ['webhook', 'succeeded']]);
+      assert.deepEqual(events.map((e) => [e.origin, e.status]).sort(), [
+        ['reconciliation', 'succeeded'],
+        ['webhook', 'succeeded'],
+      ]);
       assert.deepEqual(await effectsOf(id, events), { shopWrites: 1, contacts: 1, tagRequests: 1 });
       assert.equal(shop.get(`ORDER-${id}`)?.status, 'approved');
 
@@ -157,10 +194,16 @@ function effectsSuite(name: string, openStore: () => Promise<Store>, skip: strin
       });
       const run = await reconcile(racing);
       assert.ok(notified !== null, 'the notification arrived during the run');
-      assert.deepEqual(run.created.map((e) => e.entityKey), [`payment:${id}`]);
+      assert.deepEqual(
+        run.created.map((e) => e.entityKey),
+        [`payment:${id}`],
+      );
       const events = await settled(id);
       assert.equal(events.length, 2);
-      assert.ok(events.every((e) => e.status === 'succeeded'), JSON.stringify(events.map((e) => e.lastError)));
+      assert.ok(
+        events.every((e) => e.status === 'succeeded'),
+        JSON.stringify(events.map((e) => e.lastError)),
+      );
       assert.deepEqual(await effectsOf(id, events), { shopWrites: 1, contacts: 1, tagRequests: 1 });
       assert.equal(shop.get(`ORDER-${id}`)?.status, 'approved');
     });

@@ -30,15 +30,26 @@ describe('MercadoPago reconciliation over HTTP', () => {
     await store?.close();
   });
   const make = async (collection: 'payments' | 'preapprovals', body: Record<string, unknown>) => {
-    const reply = await fetch(`${api}/${collection}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const reply = await fetch(`${api}/${collection}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.equal(reply.status, 201);
     return String(((await reply.json()) as { id: string }).id);
   };
   const notify = (dataId: string) =>
-    sendDelivery(server.baseUrl, 'mercadopago', signMercadopago({ secret: TEST_SECRETS.mercadopago, dataId, body: mercadopagoBody({ dataId }) }));
+    sendDelivery(
+      server.baseUrl,
+      'mercadopago',
+      signMercadopago({ secret: TEST_SECRETS.mercadopago, dataId, body: mercadopagoBody({ dataId }) }),
+    );
   const run = (options: { pageSize?: number; backoffMs?: number[]; dryRun?: boolean } = {}) =>
     reconcileSource({
-      store, source: 'mercadopago', since: new Date(Date.now() - 3_600_000), backoffMs: options.backoffMs ?? [5],
+      store,
+      source: 'mercadopago',
+      since: new Date(Date.now() - 3_600_000),
+      backoffMs: options.backoffMs ?? [5],
       list: mercadopagoSearchList({ apiBaseUrl: api, accessToken: 'APP_USR-test', pageSize: options.pageSize ?? 2 }),
       dryRun: options.dryRun ?? false,
     });
@@ -50,7 +61,10 @@ describe('MercadoPago reconciliation over HTTP', () => {
     for (let i = 0; i < 5; i++) lost.push(await make('payments', { status: 'approved', transaction_amount: 100 + i }));
     const subscription = await make('preapprovals', { status: 'authorized' });
     const first = await run();
-    assert.deepEqual(first.created.map((e) => e.entityKey).sort(), [...lost.map((id) => `payment:${id}`), `subscription_preapproval:${subscription}`].sort());
+    assert.deepEqual(
+      first.created.map((e) => e.entityKey).sort(),
+      [...lost.map((id) => `payment:${id}`), `subscription_preapproval:${subscription}`].sort(),
+    );
     const byWebhook = (await store.listEvents({ entityKey: `payment:${notified}` })).items;
     assert.equal(byWebhook.length, 1, 'the notified payment is not created again');
     const found = first.created.find((e) => e.entityKey === `payment:${lost[0]}`);
@@ -64,15 +78,22 @@ describe('MercadoPago reconciliation over HTTP', () => {
   it('backs off on 429 then goes on; --dry-run changes nothing', async () => {
     const lost = await make('payments', { status: 'approved', transaction_amount: 7 });
     const fault = await fetch(`${baseUrlOf(sandbox.app)}/sandbox/_faults`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ service: 'mercadopago', operation: 'search_payments', mode: 'error', status: 429, count: 1 }),
     });
     assert.ok(fault.ok);
     const before = await store.countEvents({});
     const dry = await run({ dryRun: true, backoffMs: [5] });
-    assert.deepEqual(dry.missing.map((m) => m.providerEventId), [`${lost}:reconciled-approved`]);
+    assert.deepEqual(
+      dry.missing.map((m) => m.providerEventId),
+      [`${lost}:reconciled-approved`],
+    );
     assert.equal(await store.countEvents({}), before);
     const result = await run();
-    assert.deepEqual(result.created.map((e) => e.entityKey), [`payment:${lost}`]);
+    assert.deepEqual(
+      result.created.map((e) => e.entityKey),
+      [`payment:${lost}`],
+    );
   });
 });

@@ -45,8 +45,14 @@ export async function startStripeRig(store: Store, options: { maxHangMs?: number
       type: options.type ?? 'payment_intent.succeeded',
       ...(options.created !== undefined ? { created: options.created } : {}),
       object: {
-        id: intent, object: 'payment_intent', amount: options.amount ?? 150000, amount_received: options.amount ?? 150000,
-        currency: 'cop', description: 'Membresía Elite', receipt_email: 'juan@example.com', metadata: { invoice: `INV-${intent}` },
+        id: intent,
+        object: 'payment_intent',
+        amount: options.amount ?? 150000,
+        amount_received: options.amount ?? 150000,
+        currency: 'cop',
+        description: 'Membresía Elite',
+        receipt_email: 'juan@example.com',
+        metadata: { invoice: `INV-${intent}` },
       },
     });
   };
@@ -72,7 +78,9 @@ export async function startStripeRig(store: Store, options: { maxHangMs?: number
     deliver,
     async fault(spec) {
       const reply = await fetch(`${sandboxUrl}/_faults`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(spec),
       });
       if (reply.status !== 201 && reply.status !== 200) throw new Error(`fault refused: ${reply.status} ${await reply.text()}`);
     },

@@ -30,7 +30,8 @@ function reconcileSuite(name: string, openStore: () => Promise<Store>, skip: str
     });
     const run = (options: Partial<Parameters<typeof reconcileSource>[0]> = {}) =>
       reconcileSource({ store, source: 'stripe', list: rig.list(), since: sinceAnHourAgo(), backoffMs: [5, 5], ...options });
-    const eventsWithId = async (id: string) => (await store.listEvents({ source: 'stripe', text: id })).items.filter((e) => e.providerEventId === id);
+    const eventsWithId = async (id: string) =>
+      (await store.listEvents({ source: 'stripe', text: id })).items.filter((e) => e.providerEventId === id);
 
     it('creates each payment whose webhook was lost, once, as its webhook would have, and raises an alert', async () => {
       const delivered = await rig.deliveredPayment();
@@ -57,7 +58,10 @@ function reconcileSuite(name: string, openStore: () => Promise<Store>, skip: str
       const alerts = (await store.listAlerts({ unresolvedOnly: true })).items.filter((a) => a.details?.alert === 'never_notified');
       assert.equal(alerts.length, 1, 'only the run that found something alerts');
       assert.equal(alerts[0]?.message, '2 Stripe payments never notified: check the endpoint');
-      assert.deepEqual(alerts[0]?.details?.eventIds, first.created.map((e) => e.id));
+      assert.deepEqual(
+        alerts[0]?.details?.eventIds,
+        first.created.map((e) => e.id),
+      );
       const state = await store.getReconciliationState('stripe');
       assert.equal(state?.lastRecovered, 0);
       assert.ok((state?.totalRecovered ?? 0) >= 2);
@@ -66,7 +70,10 @@ function reconcileSuite(name: string, openStore: () => Promise<Store>, skip: str
       // A later run that finds more adds to the same issue (one per source), with its own numbers.
       const later = await rig.lostPayment();
       const third = await run();
-      assert.deepEqual(third.created.map((e) => e.providerEventId), [String(later.id)]);
+      assert.deepEqual(
+        third.created.map((e) => e.providerEventId),
+        [String(later.id)],
+      );
       const grouped = (await store.listAlerts({ unresolvedOnly: true })).items.filter((a) => a.details?.alert === 'never_notified');
       assert.equal(grouped.length, 1, 'one open alert for the source, not one per run');
       assert.equal(grouped[0]?.occurrences, 2);
@@ -106,12 +113,18 @@ function reconcileSuite(name: string, openStore: () => Promise<Store>, skip: str
       const waits: number[] = [];
       const result = await run({ sleep: async (ms) => void waits.push(ms) });
       assert.deepEqual(waits, [5], 'one wait, after the 429');
-      assert.deepEqual(result.created.map((e) => e.providerEventId), [lost.id]);
+      assert.deepEqual(
+        result.created.map((e) => e.providerEventId),
+        [lost.id],
+      );
 
       const more = [];
       for (let i = 0; i < 4; i++) more.push(await rig.lostPayment());
       await rig.fault({ service: 'stripe', operation: 'list_events', mode: 'error', status: 503, count: 1 });
-      await assert.rejects(run({ list: rig.list({ pageSize: 2 }), backoffMs: [] }), (err: unknown) => err instanceof ProviderApiError && err.code === 'PROVIDER_UNAVAILABLE');
+      await assert.rejects(
+        run({ list: rig.list({ pageSize: 2 }), backoffMs: [] }),
+        (err: unknown) => err instanceof ProviderApiError && err.code === 'PROVIDER_UNAVAILABLE',
+      );
       const stopped = await store.getReconciliationState('stripe');
       assert.match(stopped?.lastError ?? '', /503/);
       assert.ok(stopped?.resume, 'the resume point is kept');
@@ -127,7 +140,10 @@ function reconcileSuite(name: string, openStore: () => Promise<Store>, skip: str
       const stateBefore = await store.getReconciliationState('stripe');
       const alertsBefore = (await store.listAlerts()).items.length;
       const result = await run({ dryRun: true });
-      assert.deepEqual(result.missing.map((m) => m.providerEventId), [lost.id]);
+      assert.deepEqual(
+        result.missing.map((m) => m.providerEventId),
+        [lost.id],
+      );
       assert.equal(result.created.length, 0);
       assert.equal(await store.countEvents({}), before);
       assert.deepEqual(await store.getReconciliationState('stripe'), stateBefore);

@@ -40,10 +40,20 @@ describe('sandbox faults', () => {
         url: '/sandbox/_faults',
         payload: { service: 'callbell', operation: 'send_message', mode: 'effect-then-fail' },
       });
-      const failed = await app.inject({ method: 'POST', url: '/sandbox/callbell/messages', payload: message, headers: { 'idempotency-key': 'k1' } });
+      const failed = await app.inject({
+        method: 'POST',
+        url: '/sandbox/callbell/messages',
+        payload: message,
+        headers: { 'idempotency-key': 'k1' },
+      });
       assert.equal(failed.statusCode, 502);
       assert.equal(failed.json().error.code, 'SANDBOX_FAULT_AFTER_EFFECT');
-      const retried = await app.inject({ method: 'POST', url: '/sandbox/callbell/messages', payload: message, headers: { 'idempotency-key': 'k1' } });
+      const retried = await app.inject({
+        method: 'POST',
+        url: '/sandbox/callbell/messages',
+        payload: message,
+        headers: { 'idempotency-key': 'k1' },
+      });
       assert.equal(retried.statusCode, 201);
       assert.equal(retried.headers['idempotent-replayed'], 'true');
       assert.equal((await app.inject({ method: 'GET', url: '/sandbox/callbell/messages' })).json().length, 1);
@@ -85,14 +95,31 @@ describe('sandbox faults', () => {
   it('rejects a bad fault with 400 and clears faults with DELETE', async () => {
     const { app, close } = await startSandboxApp();
     try {
-      const bad = await app.inject({ method: 'POST', url: '/sandbox/_faults', payload: { service: 'nobody', operation: 'x', mode: 'error' } });
+      const bad = await app.inject({
+        method: 'POST',
+        url: '/sandbox/_faults',
+        payload: { service: 'nobody', operation: 'x', mode: 'error' },
+      });
       assert.equal(bad.statusCode, 400);
       assert.match(bad.json().error.message, /service/);
-      const badMode = await app.inject({ method: 'POST', url: '/sandbox/_faults', payload: { service: 'strapi', operation: 'x', mode: 'explode' } });
+      const badMode = await app.inject({
+        method: 'POST',
+        url: '/sandbox/_faults',
+        payload: { service: 'strapi', operation: 'x', mode: 'explode' },
+      });
       assert.equal(badMode.statusCode, 400);
-      const notJson = await app.inject({ method: 'POST', url: '/sandbox/_faults', payload: 'x', headers: { 'content-type': 'application/json' } });
+      const notJson = await app.inject({
+        method: 'POST',
+        url: '/sandbox/_faults',
+        payload: 'x',
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(notJson.statusCode, 400);
-      await app.inject({ method: 'POST', url: '/sandbox/_faults', payload: { service: 'strapi', operation: 'apply_payment', mode: 'error', count: 3 } });
+      await app.inject({
+        method: 'POST',
+        url: '/sandbox/_faults',
+        payload: { service: 'strapi', operation: 'apply_payment', mode: 'error', count: 3 },
+      });
       const cleared = await app.inject({ method: 'DELETE', url: '/sandbox/_faults' });
       assert.equal(cleared.json().cleared, 1);
       assert.equal((await app.inject({ method: 'GET', url: '/sandbox/_faults' })).json().items.length, 0);
@@ -109,7 +136,12 @@ describe('sandbox persistence', () => {
     assert.ok(dbPath.endsWith('webpig.db.sandbox.db'));
     try {
       const first = await startSandboxApp({ dbPath });
-      await first.app.inject({ method: 'POST', url: '/sandbox/callbell/messages', payload: message, headers: { 'idempotency-key': 'persist' } });
+      await first.app.inject({
+        method: 'POST',
+        url: '/sandbox/callbell/messages',
+        payload: message,
+        headers: { 'idempotency-key': 'persist' },
+      });
       await first.app.inject({
         method: 'POST',
         url: '/sandbox/_faults',
@@ -120,7 +152,12 @@ describe('sandbox persistence', () => {
       const second = await startSandboxApp({ dbPath });
       try {
         assert.equal((await second.app.inject({ method: 'GET', url: '/sandbox/callbell/messages' })).json().length, 1);
-        const replay = await second.app.inject({ method: 'POST', url: '/sandbox/callbell/messages', payload: message, headers: { 'idempotency-key': 'persist' } });
+        const replay = await second.app.inject({
+          method: 'POST',
+          url: '/sandbox/callbell/messages',
+          payload: message,
+          headers: { 'idempotency-key': 'persist' },
+        });
         assert.equal(replay.headers['idempotent-replayed'], 'true');
         const faults = (await second.app.inject({ method: 'GET', url: '/sandbox/_faults' })).json().items;
         assert.equal(faults.length, 1);

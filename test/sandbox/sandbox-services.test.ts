@@ -179,8 +179,12 @@ describe('payment provider APIs', () => {
     assert.equal(missing.statusCode, 404);
   });
 
-  it('MercadoPago serves authorized payments, and a POST with a known id is that object\'s new state', async () => {
-    await post('/sandbox/mercadopago/authorized_payments', { id: 6114264375, preapproval_id: 'pre-x', payment: { id: 90001, status: 'approved' } });
+  it("MercadoPago serves authorized payments, and a POST with a known id is that object's new state", async () => {
+    await post('/sandbox/mercadopago/authorized_payments', {
+      id: 6114264375,
+      preapproval_id: 'pre-x',
+      payment: { id: 90001, status: 'approved' },
+    });
     const charge = await getJson<{ id: number; preapproval_id: string }>('/sandbox/mercadopago/authorized_payments/6114264375');
     assert.deepEqual([charge.id, charge.preapproval_id], [6114264375, 'pre-x']);
     const created = await post('/sandbox/mercadopago/preapprovals', { id: 'pre-state', status: 'authorized' });

@@ -7,12 +7,27 @@ describe('sandbox store lookups', () => {
     const store = SandboxStore.open(':memory:');
     try {
       for (let i = 0; i < 50; i++) store.insert('clientify', 'contacts', { email: `Person${i}@Example.com`, ref: String(i) });
-      assert.deepEqual(store.findBy('clientify', 'contacts', 'ref', '7').map((r) => r.email), ['Person7@Example.com']);
-      assert.deepEqual(store.findBy('clientify', 'contacts', 'email', 'person7@example.COM', { caseInsensitive: true }).map((r) => r.ref), ['7']);
+      assert.deepEqual(
+        store.findBy('clientify', 'contacts', 'ref', '7').map((r) => r.email),
+        ['Person7@Example.com'],
+      );
+      assert.deepEqual(
+        store.findBy('clientify', 'contacts', 'email', 'person7@example.COM', { caseInsensitive: true }).map((r) => r.ref),
+        ['7'],
+      );
       assert.deepEqual(store.findBy('clientify', 'contacts', 'ref', 'none'), []);
-      for (const [field, caseInsensitive] of [['ref', false], ['email', true]] as const) {
+      for (const [field, caseInsensitive] of [
+        ['ref', false],
+        ['email', true],
+      ] as const) {
         const plan = store.findByPlan(field, { caseInsensitive }).join('\n');
-        assert.match(plan, new RegExp(`SEARCH sandbox_records USING INDEX sandbox_records_by_${caseInsensitive ? 'lower_' : ''}${field} \\(service=\\? AND collection=\\? AND <expr>=\\?\\)`), plan);
+        assert.match(
+          plan,
+          new RegExp(
+            `SEARCH sandbox_records USING INDEX sandbox_records_by_${caseInsensitive ? 'lower_' : ''}${field} \\(service=\\? AND collection=\\? AND <expr>=\\?\\)`,
+          ),
+          plan,
+        );
       }
     } finally {
       store.close();
@@ -25,7 +40,10 @@ describe('sandbox store lookups', () => {
       const record = store.insert('strapi', 'facturacions', { reference: 'A' });
       store.update('strapi', 'facturacions', record.id, { reference: 'B' });
       assert.deepEqual(store.findBy('strapi', 'facturacions', 'reference', 'A'), []);
-      assert.deepEqual(store.findBy('strapi', 'facturacions', 'reference', 'B').map((r) => r.id), [record.id]);
+      assert.deepEqual(
+        store.findBy('strapi', 'facturacions', 'reference', 'B').map((r) => r.id),
+        [record.id],
+      );
     } finally {
       store.close();
     }

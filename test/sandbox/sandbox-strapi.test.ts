@@ -19,7 +19,8 @@ before(async () => {
 after(async () => sandbox.close());
 
 const API = '/sandbox/strapi/api';
-const inject = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => app.inject({ method, url, ...(payload ? { payload } : {}) });
+const inject = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
+  app.inject({ method, url, ...(payload ? { payload } : {}) });
 
 function assertStrapiError(res: { statusCode: number; json(): unknown }, status: number, name: string, message: string): void {
   assert.equal(res.statusCode, status);
@@ -58,7 +59,10 @@ describe("Strapi's REST shape (v5)", () => {
     assert.equal(res.statusCode, 200);
     assert.deepEqual([res.json().data.amount, res.json().data.product], [20, 'Curso'], 'fields not sent are kept');
     const found = await inject('GET', `${API}/facturacions?filters[reference][$eq]=F-1`);
-    assert.deepEqual(found.json().data.map((f: { amount: number }) => f.amount), [20]);
+    assert.deepEqual(
+      found.json().data.map((f: { amount: number }) => f.amount),
+      [20],
+    );
   });
 });
 
@@ -72,14 +76,34 @@ describe('the old shapes are refused with Strapi’s own errors', () => {
 
   it('a body without the { data } envelope is refused, and creates nothing', async () => {
     const before = sandbox.store.list('strapi', 'facturacions').length;
-    assertStrapiError(await inject('POST', `${API}/facturacions`, { reference: 'F-PLAIN', amount: 1 }), 400, 'ValidationError', 'Missing "data" payload in the request body');
-    assertStrapiError(await inject('POST', `${API}/carteras`, { acuerdo: 'AC-PLAIN', cedula: '1', total: 1 }), 400, 'ValidationError', 'Missing "data" payload in the request body');
+    assertStrapiError(
+      await inject('POST', `${API}/facturacions`, { reference: 'F-PLAIN', amount: 1 }),
+      400,
+      'ValidationError',
+      'Missing "data" payload in the request body',
+    );
+    assertStrapiError(
+      await inject('POST', `${API}/carteras`, { acuerdo: 'AC-PLAIN', cedula: '1', total: 1 }),
+      400,
+      'ValidationError',
+      'Missing "data" payload in the request body',
+    );
     assert.equal(sandbox.store.list('strapi', 'facturacions').length, before);
   });
 
   it("v4's { data: { attributes } } and unknown fields are an Invalid key; a bad value names its field", async () => {
-    assertStrapiError(await inject('POST', `${API}/facturacions`, { data: { attributes: { reference: 'F-V4', amount: 1 } } }), 400, 'ValidationError', 'Invalid key attributes');
-    assertStrapiError(await inject('POST', `${API}/facturacions`, { data: { reference: 'F-X', amount: 1, documentId: '1234567890' } }), 400, 'ValidationError', 'Invalid key documentId');
+    assertStrapiError(
+      await inject('POST', `${API}/facturacions`, { data: { attributes: { reference: 'F-V4', amount: 1 } } }),
+      400,
+      'ValidationError',
+      'Invalid key attributes',
+    );
+    assertStrapiError(
+      await inject('POST', `${API}/facturacions`, { data: { reference: 'F-X', amount: 1, documentId: '1234567890' } }),
+      400,
+      'ValidationError',
+      'Invalid key documentId',
+    );
     const bad = await inject('POST', `${API}/carteras`, { data: { acuerdo: 'AC-P', cedula: '1', total: 1, phone: '3001234567' } });
     assertStrapiError(bad, 400, 'ValidationError', 'phone: an E.164 phone number like +573001234567');
   });
@@ -97,7 +121,12 @@ describe('the old shapes are refused with Strapi’s own errors', () => {
     const del = (url: string) => app.inject({ method: 'DELETE', url });
     assertStrapiError(await del(`${API}/carteras/${cartera.documentId}/payments?reference=P-NONE`), 404, 'NotFoundError', 'Not Found');
     assertStrapiError(await del(`${API}/carteras/${cartera.id}/payments?reference=P-DEL`), 404, 'NotFoundError', 'Not Found');
-    assertStrapiError(await del(`${API}/carteras/${cartera.documentId}/payments`), 400, 'ValidationError', 'reference: the reference of the payment to take out is required');
+    assertStrapiError(
+      await del(`${API}/carteras/${cartera.documentId}/payments`),
+      400,
+      'ValidationError',
+      'reference: the reference of the payment to take out is required',
+    );
     const removed = await del(`${API}/carteras/${cartera.documentId}/payments?reference=P-DEL`);
     assert.equal(removed.statusCode, 200);
     assert.deepEqual([removed.json().data.totalPaid, removed.json().data.balance, removed.json().data.payments], [0, 100, []]);
@@ -107,7 +136,12 @@ describe('the old shapes are refused with Strapi’s own errors', () => {
     const created = (await inject('POST', `${API}/facturacions`, { data: { reference: 'F-ID', amount: 5 } })).json().data;
     assertStrapiError(await inject('PUT', `${API}/facturacions/${created.id}`, { data: { amount: 6 } }), 404, 'NotFoundError', 'Not Found');
     const cartera = (await inject('POST', `${API}/carteras`, { data: { acuerdo: 'AC-ID', cedula: '1', total: 10 } })).json().data;
-    assertStrapiError(await inject('POST', `${API}/carteras/${cartera.id}/payments`, { data: { reference: 'P', amount: 1 } }), 404, 'NotFoundError', 'Not Found');
+    assertStrapiError(
+      await inject('POST', `${API}/carteras/${cartera.id}/payments`, { data: { reference: 'P', amount: 1 } }),
+      404,
+      'NotFoundError',
+      'Not Found',
+    );
     const [stored] = sandbox.store.findBy('strapi', 'facturacions', 'reference', 'F-ID');
     assert.equal(stored?.amount, 5);
   });

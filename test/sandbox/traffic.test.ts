@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { pickScenario, startTraffic, DEFAULT_SCENARIO_WEIGHTS, type TrafficDelivery, type TrafficScenario } from '../../src/sandbox/traffic.js';
+import {
+  pickScenario,
+  startTraffic,
+  DEFAULT_SCENARIO_WEIGHTS,
+  type TrafficDelivery,
+  type TrafficScenario,
+} from '../../src/sandbox/traffic.js';
 import { EPAYCO, startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
 
 /** A seeded generator (mulberry32), so each run sends the same references. */
@@ -92,7 +98,10 @@ describe('demo traffic generator', () => {
     const event = await h.waitForStatus(delivery?.eventId ?? -1, ['succeeded', 'dead']);
     assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
     const checkpoints = await h.store.getCheckpoints(event.id);
-    assert.ok(checkpoints.some((c) => c.history.some((attempt) => attempt.status === 'error')), 'some stage failed once');
+    assert.ok(
+      checkpoints.some((c) => c.history.some((attempt) => attempt.status === 'error')),
+      'some stage failed once',
+    );
   });
 
   it('sends payments for unknown invoices, which end dead', async () => {
@@ -115,7 +124,14 @@ describe('demo traffic generator', () => {
   it('stops when its signal aborts and sends nothing afterwards', async () => {
     const controller = new AbortController();
     let sent = 0;
-    const stop = startTraffic({ baseUrl: h.baseUrl, epayco: EPAYCO, intervalMs: 1, rng: seeded(7), signal: controller.signal, onDelivery: () => (sent += 1) });
+    const stop = startTraffic({
+      baseUrl: h.baseUrl,
+      epayco: EPAYCO,
+      intervalMs: 1,
+      rng: seeded(7),
+      signal: controller.signal,
+      onDelivery: () => (sent += 1),
+    });
     while (sent < 3) await new Promise((resolve) => setTimeout(resolve, 5));
     controller.abort();
     await stop();

@@ -74,7 +74,8 @@ test('an example reaching past src/index.ts into an internal module fails; the p
   const root = tree('example-in', {
     'src/index.ts': "export { HttpError } from './core/http-errors.js';\n",
     'src/core/http-errors.ts': 'export class HttpError extends Error {}\n',
-    'examples/shop/plugin.ts': "import { HttpError } from '../../src/index.js';\nimport { HttpError as Inner } from '../../src/core/http-errors.js';\nexport const errors = [HttpError, Inner];\n",
+    'examples/shop/plugin.ts':
+      "import { HttpError } from '../../src/index.js';\nimport { HttpError as Inner } from '../../src/core/http-errors.js';\nexport const errors = [HttpError, Inner];\n",
   });
   const result = runCheck(root);
   assert.equal(result.status, 1);
@@ -89,13 +90,17 @@ test('an example reaching past src/index.ts into an internal module fails; the p
 test('the config stays below the areas that receive it: config importing the server, or the sources importing config, fails', () => {
   const root = tree('config-up', {
     'src/config/resolve.ts': "import type { ApiPluginOptions } from '../server/api/plugin.js';\nexport type X = ApiPluginOptions;\n",
-    'src/server/api/plugin.ts': "import type { ResolvedConfig } from '../../config/types.js';\nexport type ApiPluginOptions = ResolvedConfig;\n",
+    'src/server/api/plugin.ts':
+      "import type { ResolvedConfig } from '../../config/types.js';\nexport type ApiPluginOptions = ResolvedConfig;\n",
     'src/config/types.ts': 'export type ResolvedConfig = { database?: string };\n',
     'src/sources/stripe.ts': "import type { ResolvedConfig } from '../config/types.js';\nexport type S = ResolvedConfig;\n",
   });
   const result = runCheck(root);
   assert.equal(result.status, 1);
-  assert.match(result.stderr, /src\/config\/resolve\.ts:1 imports '\.\.\/server\/api\/plugin\.js'.*but config never imports engine, server/);
+  assert.match(
+    result.stderr,
+    /src\/config\/resolve\.ts:1 imports '\.\.\/server\/api\/plugin\.js'.*but config never imports engine, server/,
+  );
   assert.match(result.stderr, /src\/sources\/stripe\.ts:1 imports '\.\.\/config\/types\.js'.*but sources never import config/);
   assert.doesNotMatch(result.stderr, /layer rule broken: src\/server\/api\/plugin\.ts/, 'the server may read the config types');
 });

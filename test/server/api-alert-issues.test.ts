@@ -46,15 +46,32 @@ describe('alert mute and the audit filters over HTTP', () => {
     const audit = json<{ items: { actor: string; action: string; target: string; details: { reason: string; minutes: number } }[] }>(
       await h.request('GET', `/api/audit?action=alert.mute&target=alert:${alert.id}`, await h.session(PEOPLE.admin)),
     );
-    assert.deepEqual(audit.items.map((e) => [e.actor, e.target, e.details.reason, e.details.minutes]), [[PEOPLE.operator, `alert:${alert.id}`, 'restock Monday', 120]]);
+    assert.deepEqual(
+      audit.items.map((e) => [e.actor, e.target, e.details.reason, e.details.minutes]),
+      [[PEOPLE.operator, `alert:${alert.id}`, 'restock Monday', 120]],
+    );
     await h.store.resolveAlert(alert.id, h.clock.now);
     assert.equal((await h.request('POST', url, operator, { reason: 'again' })).statusCode, 409);
   });
 
   test('the audit log filters by who, what, subject and when; the flag history by flag, who and when', async () => {
     const t = (minutes: number) => new Date(Date.UTC(2026, 11, 1, 12, minutes));
-    await h.store.appendAudit({ at: t(0), actor: 'ana@sentiretaller.com', action: 'flag.set', target: 'flag:DIAN', details: null, remoteAddress: null });
-    await h.store.appendAudit({ at: t(10), actor: 'luis@sentiretaller.com', action: 'flag.set', target: 'flag:MEMBERSHIPS', details: null, remoteAddress: null });
+    await h.store.appendAudit({
+      at: t(0),
+      actor: 'ana@sentiretaller.com',
+      action: 'flag.set',
+      target: 'flag:DIAN',
+      details: null,
+      remoteAddress: null,
+    });
+    await h.store.appendAudit({
+      at: t(10),
+      actor: 'luis@sentiretaller.com',
+      action: 'flag.set',
+      target: 'flag:MEMBERSHIPS',
+      details: null,
+      remoteAddress: null,
+    });
     const admin = await h.session(PEOPLE.admin);
     const targets = async (search: string) =>
       json<{ items: { target: string }[] }>(await h.request('GET', `/api/audit?${search}`, admin)).items.map((e) => e.target);
@@ -67,9 +84,14 @@ describe('alert mute and the audit filters over HTTP', () => {
     assert.equal((await h.request('GET', '/api/audit?since=yesterday', admin)).statusCode, 400);
 
     const finance = withCsrf(await h.session(PEOPLE.finance));
-    assert.equal((await h.request('PUT', '/api/flags/WORLDOFFICE_DIAN_ENABLED', finance, { value: false, reason: 'DIAN caída' })).statusCode, 200);
+    assert.equal(
+      (await h.request('PUT', '/api/flags/WORLDOFFICE_DIAN_ENABLED', finance, { value: false, reason: 'DIAN caída' })).statusCode,
+      200,
+    );
     const history = async (search: string) =>
-      json<{ items: { key: string; actor: string; reason: string }[] }>(await h.request('GET', `/api/flag-history?${search}`, admin)).items.map((c) => `${c.key}/${c.actor}/${c.reason}`);
+      json<{ items: { key: string; actor: string; reason: string }[] }>(
+        await h.request('GET', `/api/flag-history?${search}`, admin),
+      ).items.map((c) => `${c.key}/${c.actor}/${c.reason}`);
     assert.deepEqual(await history(`actor=${PEOPLE.finance}`), [`WORLDOFFICE_DIAN_ENABLED/${PEOPLE.finance}/DIAN caída`]);
     assert.deepEqual(await history('key=WORLDOFFICE_DIAN_ENABLED'), [`WORLDOFFICE_DIAN_ENABLED/${PEOPLE.finance}/DIAN caída`]);
     assert.deepEqual(await history(`actor=${PEOPLE.admin}`), []);

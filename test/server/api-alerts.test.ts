@@ -94,7 +94,11 @@ describe('POST /api/alerts/:id/ack', () => {
     const blank = await h.request('POST', url, operator, { reason: '   ' });
     assert.equal(blank.statusCode, 400);
     assert.match(blank.body, /reason must not be empty/);
-    assert.equal((await h.request('POST', '/api/alerts/-1/ack', operator, { reason: 'x' })).statusCode, 400, 'computed alerts have negative ids');
+    assert.equal(
+      (await h.request('POST', '/api/alerts/-1/ack', operator, { reason: 'x' })).statusCode,
+      400,
+      'computed alerts have negative ids',
+    );
     assert.equal((await h.request('POST', '/api/alerts/999999/ack', operator, { reason: 'x' })).statusCode, 404);
     const untouched = (await h.store.listAlerts()).items.find((a) => a.id === alert.id);
     assert.equal(untouched?.acknowledgedAt, null);

@@ -20,18 +20,32 @@ import { AUTH } from './api-harness.js';
 const INVOICE = 'worldoffice_invoice_creation';
 const FOLLOWING = ['worldoffice_invoice_accounting', 'worldoffice_dian_emission'];
 const COLLECTIONS: [SandboxService, string][] = [
-  ['worldoffice', 'customers'], ['worldoffice', 'invoices'], ['worldoffice', 'accountings'], ['worldoffice', 'emissions'],
-  ['strapi', 'carteras'], ['strapi', 'facturacions'], ['callbell', 'messages'], ['frapp', 'memberships'], ['clientify', 'contacts'],
+  ['worldoffice', 'customers'],
+  ['worldoffice', 'invoices'],
+  ['worldoffice', 'accountings'],
+  ['worldoffice', 'emissions'],
+  ['strapi', 'carteras'],
+  ['strapi', 'facturacions'],
+  ['callbell', 'messages'],
+  ['frapp', 'memberships'],
+  ['clientify', 'contacts'],
 ];
 
 interface PreviewBody {
-  preview: { count: number; stagesToRun: number; events: { eventId: number; plan: { stages: { stage: string; action: string; cause?: string }[] } }[]; excluded: { reason: string; count: number }[] };
+  preview: {
+    count: number;
+    stagesToRun: number;
+    events: { eventId: number; plan: { stages: { stage: string; action: string; cause?: string }[] } }[];
+    excluded: { reason: string; count: number }[];
+  };
 }
 interface RunBody {
   result: { queued: { eventId: number; stages: string[] }[]; refused: unknown[] };
 }
 
-async function apiOn(h: FacturadorHarness): Promise<{ app: FastifyInstance; post: (url: string, body: unknown, scopes?: string[]) => Promise<{ status: number; body: unknown }> }> {
+async function apiOn(
+  h: FacturadorHarness,
+): Promise<{ app: FastifyInstance; post: (url: string, body: unknown, scopes?: string[]) => Promise<{ status: number; body: unknown }> }> {
   const app = Fastify({ logger: false });
   installErrorHandler(app);
   await app.register(apiPlugin, {
@@ -41,8 +55,18 @@ async function apiOn(h: FacturadorHarness): Promise<{ app: FastifyInstance; post
   });
   await app.ready();
   const post = async (url: string, body: unknown, scopes = ['events:read', 'events:retry', 'stages:rerun']) => {
-    const { token } = await createApiToken(h.store, { name: `t-${Math.random().toString(36).slice(2)}`, scopes, createdBy: 'test', now: new Date() });
-    const res = await app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    const { token } = await createApiToken(h.store, {
+      name: `t-${Math.random().toString(36).slice(2)}`,
+      scopes,
+      createdBy: 'test',
+      now: new Date(),
+    });
+    const res = await app.inject({
+      method: 'POST',
+      url,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify(body),
+    });
     return { status: res.statusCode, body: res.json() as unknown };
   };
   return { app, post };
@@ -76,7 +100,11 @@ export async function flagOffOnRerunThroughTheApi(store?: Store): Promise<void> 
     assert.equal(badRun.status, 400);
     assert.match((badRun.body as { error: { message: string } }).error.message, /^filter\.since: /);
     assert.equal((await api.post('/api/bulk/run', request)).status, 400, 'a run needs a reason');
-    assert.equal((await api.post('/api/bulk/preview', request, ['events:read', 'events:retry'])).status, 403, 'a re-run needs stages:rerun');
+    assert.equal(
+      (await api.post('/api/bulk/preview', request, ['events:read', 'events:retry'])).status,
+      403,
+      'a re-run needs stages:rerun',
+    );
     assert.deepEqual({ records: counts(h), attempts: await Promise.all(ids.map((id) => attempts(h.store, id))) }, before);
 
     const preview = await api.post('/api/bulk/preview', request);
@@ -85,14 +113,23 @@ export async function flagOffOnRerunThroughTheApi(store?: Store): Promise<void> 
     assert.equal(p.count, 2);
     assert.equal(p.stagesToRun, 6);
     for (const item of p.events) {
-      assert.deepEqual(item.plan.stages.filter((s) => s.action === 'run').map((s) => `${s.stage}:${s.cause}`), [`${INVOICE}:requested`, ...FOLLOWING.map((s) => `${s}:follows`)]);
+      assert.deepEqual(
+        item.plan.stages.filter((s) => s.action === 'run').map((s) => `${s.stage}:${s.cause}`),
+        [`${INVOICE}:requested`, ...FOLLOWING.map((s) => `${s}:follows`)],
+      );
       assert.equal(item.plan.stages.filter((s) => s.action === 'done').length, 9, 'every other stage is done and will not run');
     }
 
     const run = await api.post('/api/bulk/run', { ...request, reason: 'WorldOffice is back', eventIds: p.events.map((e) => e.eventId) });
     assert.equal(run.status, 200, JSON.stringify(run.body));
     const { result } = run.body as RunBody;
-    assert.deepEqual(result.queued.map((q) => q.stages), [[INVOICE, ...FOLLOWING], [INVOICE, ...FOLLOWING]]);
+    assert.deepEqual(
+      result.queued.map((q) => q.stages),
+      [
+        [INVOICE, ...FOLLOWING],
+        [INVOICE, ...FOLLOWING],
+      ],
+    );
     await h.waitForIdle();
 
     // Only the planned stages ran (attempts), and only their effects were made (records).
@@ -102,18 +139,28 @@ export async function flagOffOnRerunThroughTheApi(store?: Store): Promise<void> 
         const planned = stage === INVOICE || FOLLOWING.includes(stage);
         assert.equal(now[stage], planned ? n + 1 : n, `event ${id} ${stage}`);
       }
-      assert.ok((await h.store.getCheckpoints(id)).every((c) => c.status === 'success'), 'no reason left false');
+      assert.ok(
+        (await h.store.getCheckpoints(id)).every((c) => c.status === 'success'),
+        'no reason left false',
+      );
     }
     const after = counts(h);
     const changed = Object.keys(after).filter((k) => after[k] !== before.records[k]);
     assert.deepEqual(changed, ['worldoffice.invoices', 'worldoffice.accountings', 'worldoffice.emissions']);
-    assert.deepEqual([after['worldoffice.invoices'], after['worldoffice.accountings'], after['worldoffice.emissions']], [2, 2, 2], 'once per payment');
+    assert.deepEqual(
+      [after['worldoffice.invoices'], after['worldoffice.accountings'], after['worldoffice.emissions']],
+      [2, 2, 2],
+      'once per payment',
+    );
 
     // Once done, the same request selects nothing: pressing it again cannot double anything.
     const again = (await api.post('/api/bulk/preview', request)).body as PreviewBody;
     assert.deepEqual([again.preview.count, again.preview.excluded], [0, [{ reason: 'already_succeeded', count: 2 }]]);
     const audits = (await h.store.listAudit({ action: 'stage.rerun' })).items;
-    assert.deepEqual(audits.map((a) => a.details?.reason), ['WorldOffice is back', 'WorldOffice is back']);
+    assert.deepEqual(
+      audits.map((a) => a.details?.reason),
+      ['WorldOffice is back', 'WorldOffice is back'],
+    );
   } finally {
     await api.app.close();
     await h.close();

@@ -55,7 +55,13 @@ describe('GET /api/events/:id: checkpoints, attempts, data, skip reason, logs', 
     eventId = event.id;
     const worker = 'detail-worker';
     assert.equal((await h.store.claimNextEvent({ workerId: worker, leaseMs: MINUTE, now: at(0) }))?.id, eventId);
-    const write = async (stage: string, attempt: number, startMs: number, endMs: number, outcome: Parameters<Harness['store']['recordStageOutcome']>[0]['outcome']) => {
+    const write = async (
+      stage: string,
+      attempt: number,
+      startMs: number,
+      endMs: number,
+      outcome: Parameters<Harness['store']['recordStageOutcome']>[0]['outcome'],
+    ) => {
       await h.store.recordStageStart({ eventId, stage, leaseOwner: worker, attempt, startedAt: at(startMs) });
       await h.store.recordStageOutcome({
         eventId,
@@ -65,17 +71,35 @@ describe('GET /api/events/:id: checkpoints, attempts, data, skip reason, logs', 
         attempt,
         startedAt: at(startMs),
         completedAt: at(endMs),
-        logs: [{ at: at(endMs), level: outcome.status === 'error' ? 'error' : 'info', stage, message: `${stage} attempt ${attempt}: ${outcome.status}`, fields: null }],
+        logs: [
+          {
+            at: at(endMs),
+            level: outcome.status === 'error' ? 'error' : 'info',
+            stage,
+            message: `${stage} attempt ${attempt}: ${outcome.status}`,
+            fields: null,
+          },
+        ],
       });
     };
     await write('membership_creation', 1, 0, 250, { status: 'success', data: { membershipId: 'M-77' } });
-    await write('crm_upsert', 1, 1000, 1400, { status: 'error', error: { message: 'Timeout after 30s', code: 'TIMEOUT', retriable: true } });
+    await write('crm_upsert', 1, 1000, 1400, {
+      status: 'error',
+      error: { message: 'Timeout after 30s', code: 'TIMEOUT', retriable: true },
+    });
     await write('crm_upsert', 2, 2000, 2700, { status: 'error', error: { message: 'CRM said 503', code: 'HTTP_503', retriable: true } });
     await write('worldoffice_dian_emission', 1, 3000, 3000, {
       status: 'skipped',
       skipReason: { kind: 'flag', flag: 'WORLDOFFICE_DIAN_ENABLED', value: false },
     });
-    await h.store.finishEvent({ eventId, leaseOwner: worker, status: 'dead', pipeline: 'facturador', now: at(4000), lastError: { message: 'CRM said 503', retriable: true } });
+    await h.store.finishEvent({
+      eventId,
+      leaseOwner: worker,
+      status: 'dead',
+      pipeline: 'facturador',
+      now: at(4000),
+      lastError: { message: 'CRM said 503', retriable: true },
+    });
   });
   after(() => h.close());
 
@@ -113,7 +137,12 @@ describe('GET /api/events/:id: checkpoints, attempts, data, skip reason, logs', 
 
     assert.deepEqual(
       body.logs.map((l) => l.message),
-      ['membership_creation attempt 1: success', 'crm_upsert attempt 1: error', 'crm_upsert attempt 2: error', 'worldoffice_dian_emission attempt 1: skipped'],
+      [
+        'membership_creation attempt 1: success',
+        'crm_upsert attempt 1: error',
+        'crm_upsert attempt 2: error',
+        'worldoffice_dian_emission attempt 1: skipped',
+      ],
     );
     assert.equal(body.logs[1]?.level, 'error');
   });
@@ -140,7 +169,10 @@ describe('free text and stage re-run by machines', () => {
     const page = json<{ items: Array<{ id: number }> }>(
       await h.request('GET', '/api/events?q=marta.r%40example.com', await h.session(PEOPLE.viewer)),
     );
-    assert.deepEqual(page.items.map((r) => r.id), [wanted.id]);
+    assert.deepEqual(
+      page.items.map((r) => r.id),
+      [wanted.id],
+    );
   });
 
   test('a token needs stages:rerun; with it the re-run is audited with who, when and from where', async () => {
@@ -187,9 +219,14 @@ describe('dashboard settings', () => {
   });
 
   test('a misspelt time zone or currency is refused at start, naming the field', () => {
-    const checkDashboardConfig = (dashboard: DashboardConfig | undefined) => resolveConfig({ sources: [], pipelines: [], dashboard }, 'webpig.config.ts');
-    const refused = (field: string) => (err: unknown) => err instanceof ConfigError && err.message.startsWith(`invalid configuration in webpig.config.ts: ${field}`);
-    assert.throws(() => checkDashboardConfig({ timeZone: 'America/Bogta' }), refused('dashboard.timeZone: "America/Bogta" is not an IANA time zone'));
+    const checkDashboardConfig = (dashboard: DashboardConfig | undefined) =>
+      resolveConfig({ sources: [], pipelines: [], dashboard }, 'webpig.config.ts');
+    const refused = (field: string) => (err: unknown) =>
+      err instanceof ConfigError && err.message.startsWith(`invalid configuration in webpig.config.ts: ${field}`);
+    assert.throws(
+      () => checkDashboardConfig({ timeZone: 'America/Bogta' }),
+      refused('dashboard.timeZone: "America/Bogta" is not an IANA time zone'),
+    );
     assert.throws(() => checkDashboardConfig({ currency: 'pesos' }), refused('dashboard.currency: "pesos" is not an ISO 4217 code'));
     assert.doesNotThrow(() => checkDashboardConfig(undefined));
     assert.doesNotThrow(() => checkDashboardConfig({ timeZone: 'America/Bogota', currency: 'COP' }));
@@ -203,7 +240,9 @@ test("GET /api/webhooks/recent carries the seeds' raw_webhook, secrets redacted"
     const event = await seedEvent(h.store, { payload, rawBody: JSON.stringify(payload) });
     const response = await h.request('GET', '/api/webhooks/recent', await h.token(['events:read']));
     assert.equal(response.statusCode, 200, response.body);
-    const hook = json<{ webhooks: Array<{ id: number; raw_webhook: Record<string, unknown> }> }>(response).webhooks.find((w) => w.id === event.id);
+    const hook = json<{ webhooks: Array<{ id: number; raw_webhook: Record<string, unknown> }> }>(response).webhooks.find(
+      (w) => w.id === event.id,
+    );
     assert.deepEqual(hook?.raw_webhook, { x_ref_payco: 'REF-RAW', x_signature: '[redacted]', x_customer_name: '<script>x</script>' });
     assert.ok(!response.body.includes('deadbeefsig'));
     assert.match(String(response.headers['content-type']), /^application\/json/);

@@ -25,7 +25,9 @@ describe('/api without credentials', () => {
   test('every /api route of the OpenAPI document (itself read without credentials) answers 401', async () => {
     const document = await h.request('GET', '/api/openapi.json');
     assert.equal(document.statusCode, 200, 'the document holds no data: no credentials needed');
-    const paths = Object.entries(json<{ paths: Record<string, Record<string, unknown>> }>(document).paths).filter(([path]) => path.startsWith('/api/'));
+    const paths = Object.entries(json<{ paths: Record<string, Record<string, unknown>> }>(document).paths).filter(([path]) =>
+      path.startsWith('/api/'),
+    );
     assert.ok(paths.length >= 18);
     for (const [path, methods] of paths) {
       for (const method of Object.keys(methods)) {
@@ -96,11 +98,21 @@ describe('/api/me and /api/config', () => {
   });
 
   test('config lists columns with their stages, Colombian defaults and no dev sign-in in production', async () => {
-    const config = json<{ columns: Array<{ key: string; stages: string[] }>; locale: string; timeZone: string; currency: string; devLogin: boolean }>(
-      await h.request('GET', '/api/config', await h.session(PEOPLE.viewer)),
+    const config = json<{
+      columns: Array<{ key: string; stages: string[] }>;
+      locale: string;
+      timeZone: string;
+      currency: string;
+      devLogin: boolean;
+    }>(await h.request('GET', '/api/config', await h.session(PEOPLE.viewer)));
+    assert.deepEqual(
+      config.columns.map((c) => c.key),
+      ['FRAPP', 'CRM', 'Factura', 'DIAN'],
     );
-    assert.deepEqual(config.columns.map((c) => c.key), ['FRAPP', 'CRM', 'Factura', 'DIAN']);
-    assert.deepEqual(config.columns.find((c) => c.key === 'Factura')?.stages, ['worldoffice_invoice_creation', 'worldoffice_invoice_accounting']);
+    assert.deepEqual(config.columns.find((c) => c.key === 'Factura')?.stages, [
+      'worldoffice_invoice_creation',
+      'worldoffice_invoice_accounting',
+    ]);
     assert.equal(config.locale, 'es-CO');
     assert.equal(config.timeZone, 'America/Bogota');
     assert.equal(config.currency, 'COP');
@@ -114,32 +126,41 @@ describe('GET /api/events', () => {
   before(async () => {
     h = await startApi();
     const reader = h.store;
-    ids.ok = (await seedEvent(reader, {
-      summary: { customer: { name: 'Juan Pérez', documentId: '1234567890', email: 'juan@example.com' }, references: { invoice: 'INV-1' } },
-      stages: [
-        { stage: 'membership_creation', status: 'success', durationMs: 100 },
-        { stage: 'crm_upsert', status: 'success' },
-        { stage: 'worldoffice_invoice_creation', status: 'success' },
-        { stage: 'worldoffice_invoice_accounting', status: 'skipped' },
-      ],
-    })).id;
-    ids.factura = (await seedEvent(reader, {
-      source: 'mercadopago',
-      type: 'payment.created',
-      summary: { customer: { name: 'Laura Gómez', email: 'laura@example.com' } },
-      stages: [
-        { stage: 'membership_creation', status: 'skipped' },
-        { stage: 'worldoffice_invoice_creation', status: 'success' },
-        { stage: 'worldoffice_invoice_accounting', status: 'error', error: 'Timeout after 30s' },
-      ],
-      finalStatus: 'dead',
-    })).id;
+    ids.ok = (
+      await seedEvent(reader, {
+        summary: {
+          customer: { name: 'Juan Pérez', documentId: '1234567890', email: 'juan@example.com' },
+          references: { invoice: 'INV-1' },
+        },
+        stages: [
+          { stage: 'membership_creation', status: 'success', durationMs: 100 },
+          { stage: 'crm_upsert', status: 'success' },
+          { stage: 'worldoffice_invoice_creation', status: 'success' },
+          { stage: 'worldoffice_invoice_accounting', status: 'skipped' },
+        ],
+      })
+    ).id;
+    ids.factura = (
+      await seedEvent(reader, {
+        source: 'mercadopago',
+        type: 'payment.created',
+        summary: { customer: { name: 'Laura Gómez', email: 'laura@example.com' } },
+        stages: [
+          { stage: 'membership_creation', status: 'skipped' },
+          { stage: 'worldoffice_invoice_creation', status: 'success' },
+          { stage: 'worldoffice_invoice_accounting', status: 'error', error: 'Timeout after 30s' },
+        ],
+        finalStatus: 'dead',
+      })
+    ).id;
     ids.rejected = (await seedEvent(reader, { transactionStatus: 'rejected', finalStatus: 'ignored' })).id;
-    ids.retrying = (await seedEvent(reader, {
-      stages: [{ stage: 'crm_upsert', status: 'error' }],
-      finalStatus: 'retrying',
-      receivedAt: at(3_600_000),
-    })).id;
+    ids.retrying = (
+      await seedEvent(reader, {
+        stages: [{ stage: 'crm_upsert', status: 'error' }],
+        finalStatus: 'retrying',
+        receivedAt: at(3_600_000),
+      })
+    ).id;
     ids.queued = (await seedEvent(reader, { finalStatus: 'queued', receivedAt: at(7_200_000) })).id;
   });
   after(() => h.close());
@@ -171,22 +192,34 @@ describe('GET /api/events', () => {
 
   test('filters: status (comma list), source, type, transactionStatus', async () => {
     assert.deepEqual(idsOf(await list('?status=dead')), [ids.factura]);
-    assert.deepEqual(idsOf(await list('?status=dead,retrying')), [ids.factura, ids.retrying].sort((a, b) => a! - b!));
+    assert.deepEqual(
+      idsOf(await list('?status=dead,retrying')),
+      [ids.factura, ids.retrying].sort((a, b) => a! - b!),
+    );
     assert.deepEqual(idsOf(await list('?source=mercadopago')), [ids.factura]);
     assert.deepEqual(idsOf(await list('?type=payment.created')), [ids.factura]);
     assert.deepEqual(idsOf(await list('?transactionStatus=rejected')), [ids.rejected]);
   });
 
   test('filters: column state ("any error", one column, success, not_run), date range, free text', async () => {
-    assert.deepEqual(idsOf(await list('?columnState=error')), [ids.factura, ids.retrying].sort((a, b) => a! - b!));
+    assert.deepEqual(
+      idsOf(await list('?columnState=error')),
+      [ids.factura, ids.retrying].sort((a, b) => a! - b!),
+    );
     assert.deepEqual(idsOf(await list('?column=Factura&columnState=error')), [ids.factura]);
     assert.deepEqual(idsOf(await list('?column=CRM&columnState=error')), [ids.retrying]);
     assert.deepEqual(idsOf(await list('?column=Factura&columnState=success')), [], 'skipped and error beat success');
     assert.deepEqual(idsOf(await list('?column=CRM&columnState=success')), [ids.ok]);
-    assert.deepEqual(idsOf(await list('?column=DIAN&columnState=not_run')), [ids.ok, ids.factura, ids.retrying, ids.queued].sort((a, b) => a! - b!));
+    assert.deepEqual(
+      idsOf(await list('?column=DIAN&columnState=not_run')),
+      [ids.ok, ids.factura, ids.retrying, ids.queued].sort((a, b) => a! - b!),
+    );
     assert.deepEqual(idsOf(await list('?columnState=not_applicable')), [ids.rejected]);
     assert.deepEqual(idsOf(await list('?columnState=not_applicable&status=dead')), [], 'filters intersect');
-    assert.deepEqual(idsOf(await list(`?since=${at(3_600_000).toISOString()}`)), [ids.retrying, ids.queued].sort((a, b) => a! - b!));
+    assert.deepEqual(
+      idsOf(await list(`?since=${at(3_600_000).toISOString()}`)),
+      [ids.retrying, ids.queued].sort((a, b) => a! - b!),
+    );
     assert.deepEqual(idsOf(await list(`?since=${at(3_600_000).toISOString()}&until=${at(3_600_001).toISOString()}`)), [ids.retrying]);
     assert.deepEqual(idsOf(await list('?q=laura')), [ids.factura]);
     assert.deepEqual(idsOf(await list('?q=1234567890')), [ids.ok]);
@@ -195,7 +228,14 @@ describe('GET /api/events', () => {
 
   test('bad filters are 400 naming the field, and change nothing', async () => {
     const viewer = await h.session(PEOPLE.viewer);
-    for (const query of ['?status=exploded', '?columnState=purple', '?column=NOPE&columnState=error', '?since=yesterday', '?limit=0', '?limit=9999']) {
+    for (const query of [
+      '?status=exploded',
+      '?columnState=purple',
+      '?column=NOPE&columnState=error',
+      '?since=yesterday',
+      '?limit=0',
+      '?limit=9999',
+    ]) {
       const response = await h.request('GET', `/api/events${query}`, viewer);
       assert.equal(response.statusCode, 400, query);
       assert.equal(json<{ error: { code: string } }>(response).error.code, 'INVALID_REQUEST');
@@ -219,9 +259,16 @@ describe('GET /api/events', () => {
     const all = await walk('');
     assert.equal(all.length, 5);
     assert.equal(new Set(all).size, 5);
-    assert.deepEqual(all, [...all].sort((a, b) => b - a), 'newest first');
+    assert.deepEqual(
+      all,
+      [...all].sort((a, b) => b - a),
+      'newest first',
+    );
     const notRun = await walk('&column=DIAN&columnState=not_run');
-    assert.deepEqual(notRun.sort((a, b) => a - b), [ids.ok, ids.factura, ids.retrying, ids.queued].sort((a, b) => a! - b!));
+    assert.deepEqual(
+      notRun.sort((a, b) => a - b),
+      [ids.ok, ids.factura, ids.retrying, ids.queued].sort((a, b) => a! - b!),
+    );
   });
 });
 
@@ -325,7 +372,9 @@ describe('retry and re-run', () => {
     const missing = await h.request('POST', `/api/events/${deadCsrf.id}/retry`, operator);
     assert.equal(missing.statusCode, 403);
     assert.equal(json<{ error: { code: string } }>(missing).error.code, 'CSRF_TOKEN_INVALID');
-    const wrong = await h.request('POST', `/api/events/${deadCsrf.id}/retry`, { headers: { ...operator.headers, 'x-csrf-token': 'x'.repeat(22) } });
+    const wrong = await h.request('POST', `/api/events/${deadCsrf.id}/retry`, {
+      headers: { ...operator.headers, 'x-csrf-token': 'x'.repeat(22) },
+    });
     assert.equal(wrong.statusCode, 403);
     assert.equal((await h.store.getEvent(deadCsrf.id))?.status, 'dead');
   });

@@ -31,7 +31,12 @@ describe('flags: the server enforces FLAG_PERMISSIONS (the hole in the seeds)', 
 
   test('configured flags exist with their defaults and descriptions', async () => {
     const list = await flags(await h.session(PEOPLE.viewer));
-    assert.deepEqual(Object.keys(list).sort(), ['CRM_ENABLED', 'MEMBERSHIPS_ENABLED', 'WORLDOFFICE_DIAN_ENABLED', 'WORLDOFFICE_INVOICE_ENABLED']);
+    assert.deepEqual(Object.keys(list).sort(), [
+      'CRM_ENABLED',
+      'MEMBERSHIPS_ENABLED',
+      'WORLDOFFICE_DIAN_ENABLED',
+      'WORLDOFFICE_INVOICE_ENABLED',
+    ]);
     assert.equal(list.CRM_ENABLED?.value, false);
     assert.equal(list.MEMBERSHIPS_ENABLED?.value, true);
     assert.equal(list.MEMBERSHIPS_ENABLED?.description, 'Create FRAPP memberships');
@@ -121,7 +126,11 @@ describe('flags: the server enforces FLAG_PERMISSIONS (the hole in the seeds)', 
     assert.equal((await h.store.listAudit({ actor: 'token:erp-bot' })).items[0]?.action, 'flag.set');
     const admin = await h.token(['admin']);
     assert.equal((await h.request('PUT', '/api/flags/CRM_ENABLED', admin, { value: true })).statusCode, 200);
-    assert.equal((await h.request('PUT', '/api/flags/MEMBERSHIPS_ENABLED', admin, { value: true })).statusCode, 403, 'the list is authoritative');
+    assert.equal(
+      (await h.request('PUT', '/api/flags/MEMBERSHIPS_ENABLED', admin, { value: true })).statusCode,
+      403,
+      'the list is authoritative',
+    );
   });
 
   test('without the CSRF header the change is 403 even for someone on the list', async () => {
@@ -156,7 +165,9 @@ describe('flags: the server enforces FLAG_PERMISSIONS (the hole in the seeds)', 
     for (const v of [false, true, false]) {
       assert.equal((await h.request('PUT', '/api/flags/CRM_ENABLED', admin, { value: v })).statusCode, 200);
     }
-    const first = json<{ items: unknown[]; nextCursor: string | null }>(await h.request('GET', '/api/flags/CRM_ENABLED/history?limit=2', admin));
+    const first = json<{ items: unknown[]; nextCursor: string | null }>(
+      await h.request('GET', '/api/flags/CRM_ENABLED/history?limit=2', admin),
+    );
     assert.equal(first.items.length, 2);
     assert.ok(first.nextCursor);
     const second = json<{ items: unknown[]; nextCursor: string | null }>(

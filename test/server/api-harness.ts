@@ -85,12 +85,7 @@ export interface Harness {
   clock: { now: Date };
   session(email: string): Promise<Caller & { csrfToken: string }>;
   token(scopes: string[], name?: string): Promise<Caller & { token: string }>;
-  request(
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
-    url: string,
-    caller?: Caller,
-    body?: unknown,
-  ): Promise<LightMyRequestResponse>;
+  request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, caller?: Caller, body?: unknown): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -275,7 +270,15 @@ export async function seedEvent(store: Store, seed: SeedEvent = {}): Promise<Eve
       attempt: 1,
       startedAt: started,
       completedAt: new Date(started.getTime() + (stage.durationMs ?? 10)),
-      logs: [{ at: started, level: stage.status === 'error' ? 'error' : 'info', stage: stage.stage, message: `${stage.stage}: ${stage.status}`, fields: null }],
+      logs: [
+        {
+          at: started,
+          level: stage.status === 'error' ? 'error' : 'info',
+          stage: stage.stage,
+          message: `${stage.stage}: ${stage.status}`,
+          fields: null,
+        },
+      ],
     });
   }
   if (finalStatus === 'processing') return (await store.getEvent(event.id)) as EventRecord;

@@ -23,7 +23,10 @@ export interface HomeFixture {
 export async function seedHomeData(store: Store): Promise<HomeFixture> {
   const succeeded = await seedEvent(store, { summary: cop(250_000), receivedAt: at(-30 * MINUTE) });
   const dead = await seedEvent(store, {
-    summary: cop(99_000), receivedAt: at(-20 * MINUTE), stages: [{ stage: 'crm_upsert', status: 'error' }], finalStatus: 'dead',
+    summary: cop(99_000),
+    receivedAt: at(-20 * MINUTE),
+    stages: [{ stage: 'crm_upsert', status: 'error' }],
+    finalStatus: 'dead',
   });
   await seedEvent(store, { summary: { amount: 30, currency: 'USD' }, receivedAt: at(-15 * MINUTE) });
   await seedEvent(store, { summary: cop(500_000), transactionStatus: 'rejected', receivedAt: at(-14 * MINUTE) });
@@ -91,17 +94,18 @@ export async function homeCases(options: HarnessOptions): Promise<void> {
     assert.equal(before.today.rejected, 1);
     assert.equal(before.week.rejected, 2);
     assert.deepEqual(before.attention, { queued: 1, processing: 0, retrying: 1, dead: 2, deadUnhandled: 2 });
-    assert.deepEqual(before.pinned.map((row) => row.id), [fixture.deadEarlier.id, fixture.dead.id]);
+    assert.deepEqual(
+      before.pinned.map((row) => row.id),
+      [fixture.deadEarlier.id, fixture.dead.id],
+    );
 
     // The metrics' hours add up, ignored events included (the last 24 h: 8 of the 11 events).
     const metrics = await http(h.baseUrl, 'GET', '/api/metrics', finance);
     const buckets = metrics.body['throughput'] as Array<Record<string, number>>;
-    for (const b of buckets) assert.equal(b['received'], (b['succeeded'] ?? 0) + (b['ignored'] ?? 0) + (b['failed'] ?? 0) + (b['inFlight'] ?? 0));
+    for (const b of buckets)
+      assert.equal(b['received'], (b['succeeded'] ?? 0) + (b['ignored'] ?? 0) + (b['failed'] ?? 0) + (b['inFlight'] ?? 0));
     const sum = (key: string) => buckets.reduce((n, b) => n + (b[key] ?? 0), 0);
-    assert.deepEqual(
-      ['received', 'succeeded', 'ignored', 'failed', 'inFlight'].map(sum),
-      [8, 4, 1, 1, 2],
-    );
+    assert.deepEqual(['received', 'succeeded', 'ignored', 'failed', 'inFlight'].map(sum), [8, 4, 1, 1, 2]);
 
     // Refused, changing nothing: no events:retry scope; bad reasons; no CSRF header; not dead; unknown.
     const path = `/api/events/${fixture.dead.id}/handled`;
@@ -124,21 +128,36 @@ export async function homeCases(options: HarnessOptions): Promise<void> {
     assert.equal(notDead.status, 409);
     assert.equal((await http(h.baseUrl, 'POST', '/api/events/999999/handled', operator, { reason: 'nothing to do' })).status, 404);
     assert.equal((await h.store.listAudit({ action: 'event.handled' })).items.length, 0);
-    assert.equal((await h.store.getEventLogs(fixture.dead.id)).some((l) => l.fields?.['action'] === 'handled'), false);
-    assert.deepEqual((await home()).pinned.map((row) => row.id), [fixture.deadEarlier.id, fixture.dead.id]);
+    assert.equal(
+      (await h.store.getEventLogs(fixture.dead.id)).some((l) => l.fields?.['action'] === 'handled'),
+      false,
+    );
+    assert.deepEqual(
+      (await home()).pinned.map((row) => row.id),
+      [fixture.deadEarlier.id, fixture.dead.id],
+    );
 
     const handled = await http(h.baseUrl, 'POST', path, operator, { reason: '  refunded by hand  ' });
     assert.equal(handled.status, 200, JSON.stringify(handled.body));
     assert.deepEqual(handled.body['handled'], { at: HOME_NOW.toISOString(), by: PEOPLE.operator, reason: 'refunded by hand' });
     const after = await home();
-    assert.deepEqual(after.pinned.map((row) => row.id), [fixture.deadEarlier.id]);
+    assert.deepEqual(
+      after.pinned.map((row) => row.id),
+      [fixture.deadEarlier.id],
+    );
     assert.equal(after.attention['deadUnhandled'], 1);
     assert.equal(after.attention['dead'], 2, 'the event is still dead: it did fail');
     const audit = (await h.store.listAudit({ action: 'event.handled' })).items;
-    assert.deepEqual(audit.map((a) => [a.actor, a.target, a.details]), [[PEOPLE.operator, `event:${fixture.dead.id}`, { reason: 'refunded by hand' }]]);
+    assert.deepEqual(
+      audit.map((a) => [a.actor, a.target, a.details]),
+      [[PEOPLE.operator, `event:${fixture.dead.id}`, { reason: 'refunded by hand' }]],
+    );
     const detail = await http(h.baseUrl, 'GET', `/api/events/${fixture.dead.id}`, finance);
     const logs = detail.body['logs'] as Array<{ message: string }>;
-    assert.ok(logs.some((l) => l.message === `marked as handled by ${PEOPLE.operator}: refunded by hand`), JSON.stringify(logs));
+    assert.ok(
+      logs.some((l) => l.message === `marked as handled by ${PEOPLE.operator}: refunded by hand`),
+      JSON.stringify(logs),
+    );
   } finally {
     await h.close();
   }

@@ -21,7 +21,10 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     h = await startApi();
     // Six WorldOffice attempts, five failing: an error rate far over the 0.2 threshold.
     for (let i = 0; i < 5; i++) {
-      await seedEvent(h.store, { stages: [{ stage: 'worldoffice_invoice_creation', status: 'error', durationMs: 30_000 }], finalStatus: 'retrying' });
+      await seedEvent(h.store, {
+        stages: [{ stage: 'worldoffice_invoice_creation', status: 'error', durationMs: 30_000 }],
+        finalStatus: 'retrying',
+      });
     }
     ok = await seedEvent(h.store, {
       summary: {
@@ -50,7 +53,14 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     stuck = await seedEvent(h.store, { finalStatus: 'processing' });
     h.clock.now = new Date(stuck.receivedAt.getTime() + 10 * MINUTE);
     await h.store.recordAlert({ at: at(0), kind: 'custom', message: 'stored alert', eventId: ok.id });
-    await h.store.recordRejection({ at: at(0), source: 'epayco', httpStatus: 401, reason: 'bad signature', remoteAddress: '127.0.0.1', firstBytes: 'x_ref=1' });
+    await h.store.recordRejection({
+      at: at(0),
+      source: 'epayco',
+      httpStatus: 401,
+      reason: 'bad signature',
+      remoteAddress: '127.0.0.1',
+      firstBytes: 'x_ref=1',
+    });
   });
   after(() => h.close());
 
@@ -61,7 +71,11 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
       assert.equal((await h.request('GET', `/api/alerts${query}`, await h.session(PEOPLE.viewer))).statusCode, 200);
     }
     assert.deepEqual(await stored(), before);
-    assert.deepEqual(before.map((a) => a.kind), ['custom'], 'only the seeded alert: the conditions are the worker\'s to store');
+    assert.deepEqual(
+      before.map((a) => a.kind),
+      ['custom'],
+      "only the seeded alert: the conditions are the worker's to store",
+    );
   });
 
   test('alerts: the stored ones, and retried > 1, stuck past its lease and stage error rate stored as issues by the check', async () => {
@@ -70,25 +84,44 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     const response = await h.request('GET', '/api/alerts', await h.session(PEOPLE.viewer));
     assert.equal(response.statusCode, 200, response.body);
     const body = json<{ items: Computed[]; nextCursor: string | null }>(response);
-    assert.ok(body.items.every((a) => !a.computed && a.id > 0), 'every alert is a stored issue with its own id');
+    assert.ok(
+      body.items.every((a) => !a.computed && a.id > 0),
+      'every alert is a stored issue with its own id',
+    );
     const find = (kind: string) => body.items.filter((a) => a.kind === kind);
-    assert.deepEqual(find('custom').map((a) => a.message), ['stored alert']);
+    assert.deepEqual(
+      find('custom').map((a) => a.message),
+      ['stored alert'],
+    );
     // A dead event's alert is written by the engine when it dies (api-alerts.test.ts); seeded rows have none.
-    assert.deepEqual(find('dead').map((a) => a.eventId), []);
-    assert.deepEqual(find('retried').map((a) => a.eventId), [retried.id]);
-    assert.deepEqual(find('stuck').map((a) => a.eventId), [stuck.id]);
-    assert.deepEqual(find('stage_error_rate').map((a) => a.stage), ['worldoffice_invoice_creation']);
+    assert.deepEqual(
+      find('dead').map((a) => a.eventId),
+      [],
+    );
+    assert.deepEqual(
+      find('retried').map((a) => a.eventId),
+      [retried.id],
+    );
+    assert.deepEqual(
+      find('stuck').map((a) => a.eventId),
+      [stuck.id],
+    );
+    assert.deepEqual(
+      find('stage_error_rate').map((a) => a.stage),
+      ['worldoffice_invoice_creation'],
+    );
     // The facts a page needs to word them in its own language.
     assert.equal(find('retried')[0]?.details?.attempts, 3);
     assert.equal(find('stuck')[0]?.details?.leaseExpiresAt, new Date(stuck.receivedAt.getTime() + MINUTE).toISOString());
-    assert.deepEqual(
-      [find('stage_error_rate')[0]?.details?.errors, find('stage_error_rate')[0]?.details?.finished],
-      [5, 6],
-    );
+    assert.deepEqual([find('stage_error_rate')[0]?.details?.errors, find('stage_error_rate')[0]?.details?.finished], [5, 6]);
     assert.ok(!find('stage_error_rate').some((a) => a.stage === 'crm_upsert'), 'two finished attempts are too few to call a rate');
     await checkAlertConditions({ store: h.store }, h.clock.now);
     const again = json<{ items: Computed[] }>(await h.request('GET', '/api/alerts', await h.session(PEOPLE.viewer)));
-    assert.deepEqual(again.items.map((a) => a.id), body.items.map((a) => a.id), 'checking again opens nothing new');
+    assert.deepEqual(
+      again.items.map((a) => a.id),
+      body.items.map((a) => a.id),
+      'checking again opens nothing new',
+    );
   });
 
   test('metrics: per-stage success rate and p50/p95 from attempt samples; throughput buckets', async () => {
@@ -120,7 +153,9 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     assert.equal((await h.request('GET', '/api/audit', await h.session(PEOPLE.viewer))).statusCode, 403);
     const response = await h.request('GET', '/api/audit?action=event.retry', operator);
     assert.equal(response.statusCode, 200);
-    const body = json<{ items: Array<{ actor: string; action: string; target: string; remoteAddress: string }>; nextCursor: null }>(response);
+    const body = json<{ items: Array<{ actor: string; action: string; target: string; remoteAddress: string }>; nextCursor: null }>(
+      response,
+    );
     assert.deepEqual(
       body.items.map((e) => [e.actor, e.action, e.target, e.remoteAddress]),
       [[PEOPLE.operator, 'event.retry', `event:${dead.id}`, '127.0.0.1']],
@@ -131,7 +166,10 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     const body = json<{ items: Array<{ reason: string; httpStatus: number }> }>(
       await h.request('GET', '/api/rejections', await h.session(PEOPLE.viewer)),
     );
-    assert.deepEqual(body.items.map((r) => [r.httpStatus, r.reason]), [[401, 'bad signature']]);
+    assert.deepEqual(
+      body.items.map((r) => [r.httpStatus, r.reason]),
+      [[401, 'bad signature']],
+    );
   });
 
   test("GET /api/webhooks/recent answers in the seeds' proposed checkpoint structure", async () => {
@@ -149,14 +187,22 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     assert.equal(webhook.checkpoints.membership_creation.status, 'success');
     assert.equal(webhook.checkpoints.membership_creation.duration_ms, 100);
     assert.deepEqual(webhook.checkpoints.membership_creation.data, { membership_id: 'MEMB-1' });
-    assert.deepEqual(webhook.checkpoints.worldoffice_dian_emission.reason, { type: 'feature_flag', flag_name: 'MEMBERSHIPS_ENABLED', flag_value: false });
+    assert.deepEqual(webhook.checkpoints.worldoffice_dian_emission.reason, {
+      type: 'feature_flag',
+      flag_name: 'MEMBERSHIPS_ENABLED',
+      flag_value: false,
+    });
     assert.ok(Array.isArray(webhook.logs) && webhook.logs.length === 4);
     const deadHook = body.webhooks.find((w) => w.id === dead.id) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     assert.equal(deadHook.checkpoints.crm_upsert.error.message, 'boom');
     assert.equal(deadHook.checkpoints.crm_upsert.attempts.length, 1);
     // The seeds' "Reintentos: retry_count/max_retries": from each stage's own retry policy.
     assert.deepEqual([deadHook.checkpoints.crm_upsert.retry_count, deadHook.checkpoints.crm_upsert.max_retries], [0, 2]);
-    assert.equal(webhook.checkpoints.membership_creation.max_retries, 3, "the default policy (the retry guide): +1, +5, +15 min, four attempts");
+    assert.equal(
+      webhook.checkpoints.membership_creation.max_retries,
+      3,
+      'the default policy (the retry guide): +1, +5, +15 min, four attempts',
+    );
     // No stage knew this product's price: the amount paid stands in, as the field always held it.
     assert.deepEqual(deadHook.product, { name: 'Curso', id: null, category: null, price: 99_000, currency: 'COP' });
   });

@@ -37,7 +37,14 @@ async function startPlugin() {
   });
   await app.register(apiPlugin, { store, config: { pipelines: [PIPELINE], auth: parseAuthConfig({}) }, mode: 'production' });
   await app.ready();
-  return { app, routes, close: async () => { await app.close(); await store.close(); } };
+  return {
+    app,
+    routes,
+    close: async () => {
+      await app.close();
+      await store.close();
+    },
+  };
 }
 
 const openApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}');
@@ -51,7 +58,12 @@ test('the OpenAPI document, read without credentials, has every route the plugin
     const doc = response.json<OpenApiDocument>();
     assert.equal(doc.openapi, '3.1.0');
     const visible = routes.filter((route) => !(route.schema as { hide?: boolean } | undefined)?.hide);
-    const registered = visible.flatMap((route) => [route.method].flat().filter((m) => m !== 'HEAD').map((m) => `${m.toLowerCase()} ${openApiPath(route.url)}`));
+    const registered = visible.flatMap((route) =>
+      [route.method]
+        .flat()
+        .filter((m) => m !== 'HEAD')
+        .map((m) => `${m.toLowerCase()} ${openApiPath(route.url)}`),
+    );
     const documented = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`));
     assert.deepEqual([...new Set(registered)].sort(), documented.sort(), 'the document lists exactly the routes registered');
     assert.ok(registered.filter((r) => r.includes(' /api/')).length >= 26, `all the /api routes: ${registered.join(', ')}`);
@@ -71,7 +83,11 @@ test('the OpenAPI document, read without credentials, has every route the plugin
         assert.equal(ok?.type, 'object', `${where}: its reply is described`);
         assert.ok(Object.keys(ok?.properties ?? {}).length > 0, `${where}: with its fields`);
         assert.ok(operation.responses['4XX']?.content, `${where}: and the error shape`);
-        const parameters = (place: string) => (operation.parameters ?? []).filter((p) => p.in === place).map((p) => p.name).sort();
+        const parameters = (place: string) =>
+          (operation.parameters ?? [])
+            .filter((p) => p.in === place)
+            .map((p) => p.name)
+            .sort();
         assert.deepEqual(parameters('path'), schemaKeys(schema?.params), `${where}: its path parameters`);
         assert.deepEqual(parameters('query'), schemaKeys(schema?.querystring), `${where}: its query`);
         if (method === 'GET') assert.equal(operation.requestBody, undefined, where);
@@ -81,7 +97,9 @@ test('the OpenAPI document, read without credentials, has every route the plugin
     // A sample of what the schemas say, so the test reads the contract and not only its outline.
     const events = doc.paths['/api/events']?.get;
     assert.ok(events?.parameters?.some((p) => p.name === 'limit'));
-    const row = events?.responses['200']?.content?.['application/json']?.schema.properties?.items as { items: { properties: Record<string, { format?: string }> } };
+    const row = events?.responses['200']?.content?.['application/json']?.schema.properties?.items as {
+      items: { properties: Record<string, { format?: string }> };
+    };
     assert.equal(row.items.properties.receivedAt?.format, 'date-time', 'dates go out as ISO-8601 strings');
     const mute = doc.paths['/api/alerts/{id}/mute']?.post?.requestBody?.content['application/json']?.schema;
     assert.deepEqual(Object.keys(mute?.properties ?? {}).sort(), ['minutes', 'reason']);
@@ -130,7 +148,11 @@ test("docs/api.md's requests work as written: the document without credentials, 
       assert.equal(response.status, 200, `${line}: ${await response.clone().text()}`);
       const body = (await response.json()) as { openapi?: string; items?: Array<{ status: string }> };
       if (url.includes('openapi.json')) assert.equal(body.openapi, '3.1.0');
-      else assert.deepEqual(body.items?.map((item) => item.status), ['dead']);
+      else
+        assert.deepEqual(
+          body.items?.map((item) => item.status),
+          ['dead'],
+        );
     }
     // The page the guide links to is there too.
     assert.equal((await fetch(`${h.baseUrl}/api/docs/`)).status, 200);

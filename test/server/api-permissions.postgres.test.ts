@@ -23,7 +23,9 @@ describe('API permissions on PostgreSQL', { skip: await postgresSkip() }, () => 
       const allowed = await h.request('PUT', '/api/flags/WORLDOFFICE_INVOICE_ENABLED', finance, { value: false });
       assert.equal(allowed.statusCode, 200, allowed.body);
       assert.equal((await h.store.listAudit({ action: 'flag.set' })).items[0]?.actor, PEOPLE.finance);
-      const noScope = await h.request('PUT', '/api/flags/WORLDOFFICE_DIAN_ENABLED', await h.token(['events:read'], 'erp-bot'), { value: false });
+      const noScope = await h.request('PUT', '/api/flags/WORLDOFFICE_DIAN_ENABLED', await h.token(['events:read'], 'erp-bot'), {
+        value: false,
+      });
       assert.equal(noScope.statusCode, 403);
 
       const dead = await seedEvent(h.store, { stages: [{ stage: 'crm_upsert', status: 'error' }], finalStatus: 'dead' });
@@ -34,7 +36,10 @@ describe('API permissions on PostgreSQL', { skip: await postgresSkip() }, () => 
       const list = json<{ items: Array<{ id: number; columns: Record<string, { state: string }> }> }>(
         await h.request('GET', '/api/events?column=CRM&columnState=error', operator),
       );
-      assert.deepEqual(list.items.map((r) => r.id), [dead.id]);
+      assert.deepEqual(
+        list.items.map((r) => r.id),
+        [dead.id],
+      );
     } finally {
       await h.close();
     }

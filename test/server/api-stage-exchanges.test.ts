@@ -104,9 +104,14 @@ describe('GET /api/events/:id: what each stage attempt sent and received', () =>
   test('GET /api/config gives each stage its dependencies and the attempts its retry policy allows', async () => {
     const caller = await h.token(['events:read']);
     const response = await fetch(`${h.baseUrl}/api/config`, { headers: caller.headers });
-    const config = (await response.json()) as { pipelines: Array<{ stages: Array<{ name: string; dependsOn: string[]; maxAttempts: number }> }> };
+    const config = (await response.json()) as {
+      pipelines: Array<{ stages: Array<{ name: string; dependsOn: string[]; maxAttempts: number }> }>;
+    };
     const stages = config.pipelines[0]?.stages ?? [];
-    assert.deepEqual(stages.find((s) => s.name === 'crm_upsert'), { name: 'crm_upsert', label: null, column: 'CRM', dependsOn: [], maxAttempts: 3, flag: null });
+    assert.deepEqual(
+      stages.find((s) => s.name === 'crm_upsert'),
+      { name: 'crm_upsert', label: null, column: 'CRM', dependsOn: [], maxAttempts: 3, flag: null },
+    );
     assert.equal(stages.find((s) => s.name === 'worldoffice_invoice_creation')?.maxAttempts, 4, 'the default policy: four attempts');
   });
 });

@@ -15,7 +15,12 @@ import type { HomeSummary } from '../../src/dashboard/app/home-types.js';
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 test('the page reads dates as strings and the rest as the server sends it (compile-time)', () => {
-  const datesAreStrings: [Same<EventRow['receivedAt'], string>, Same<EventRow['nextAttemptAt'], string | null>, Same<AlertView['mutedUntil'], string | null>, Same<HomeSummary['now'], string>] = [true, true, true, true];
+  const datesAreStrings: [
+    Same<EventRow['receivedAt'], string>,
+    Same<EventRow['nextAttemptAt'], string | null>,
+    Same<AlertView['mutedUntil'], string | null>,
+    Same<HomeSummary['now'], string>,
+  ] = [true, true, true, true];
   const rowIsTheSchema: Same<EventRow, Jsonify<z.output<typeof eventRow>>> = true;
   const nestedDates: Same<EventRow['checkpoints'][number]['history'][number]['startedAt'], string> = true;
   assert.deepEqual([...datesAreStrings, rowIsTheSchema, nestedDates], [true, true, true, true, true, true]);

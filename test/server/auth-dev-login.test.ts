@@ -41,7 +41,12 @@ test('in demo mode, dev sign-in gives a clearly marked session with the configur
     assert.deepEqual(me.roles, ['finance']);
     assert.equal(json<{ devLogin: boolean }>(await h.request('GET', '/api/config', caller)).devLogin, true);
     // Permissions are the same as for a real sign-in: finance may not touch MEMBERSHIPS_ENABLED.
-    const refused = await h.request('PUT', '/api/flags/MEMBERSHIPS_ENABLED', { headers: { ...caller.headers, 'x-csrf-token': me.csrfToken } }, { value: false });
+    const refused = await h.request(
+      'PUT',
+      '/api/flags/MEMBERSHIPS_ENABLED',
+      { headers: { ...caller.headers, 'x-csrf-token': me.csrfToken } },
+      { value: false },
+    );
     assert.equal(refused.statusCode, 403);
   } finally {
     await h.close();

@@ -17,7 +17,11 @@ import { tempDatabaseDir } from '../helpers/sqlite.js';
  */
 
 /** Hermetic: the caller's WEBPIG_* variables never reach the CLI (undefined drops them). */
-const ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('WEBPIG_')).map((k) => [k, undefined]));
+const ENV: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.keys(process.env)
+    .filter((k) => k.startsWith('WEBPIG_'))
+    .map((k) => [k, undefined]),
+);
 
 const CONFIG = `export default {
   sources: [],
@@ -82,7 +86,10 @@ describe('webpig login-link', () => {
 
   test('server.publicUrl wins over --base-url (the URL people really use)', () => {
     const withPublicUrl = join(dir, 'public.config.js');
-    writeFileSync(withPublicUrl, CONFIG.replace("server: { port: 4999 }", "server: { port: 4999, publicUrl: 'https://webpig.example.com' }"));
+    writeFileSync(
+      withPublicUrl,
+      CONFIG.replace('server: { port: 4999 }', "server: { port: 4999, publicUrl: 'https://webpig.example.com' }"),
+    );
     const result = cli(['login-link', 'ana@example.com', '--config', withPublicUrl, '--db', db, '--base-url', 'http://10.0.0.1:3000']);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout.trim(), /^https:\/\/webpig\.example\.com\/auth\/link\?token=wpl_/);
@@ -119,7 +126,11 @@ describe('auth.oidc without server.publicUrl', () => {
         buildServer({ store, config: { sources: [], pipelines: [], auth: { oidc } }, logger: false }),
         (err: unknown) => err instanceof ConfigError && /auth\.oidc.*server\.publicUrl/.test(err.message),
       );
-      const app = await buildServer({ store, config: { sources: [], pipelines: [], auth: { oidc }, server: { publicUrl: 'https://webpig.example.com' } }, logger: false });
+      const app = await buildServer({
+        store,
+        config: { sources: [], pipelines: [], auth: { oidc }, server: { publicUrl: 'https://webpig.example.com' } },
+        logger: false,
+      });
       await app.close();
     } finally {
       await store.close();
@@ -129,7 +140,10 @@ describe('auth.oidc without server.publicUrl', () => {
   test('`webpig start` exits with that message instead of serving a sign-in that cannot work', () => {
     const { dir, remove } = tempDatabaseDir('webpig-oidc-start-');
     try {
-      writeFileSync(join(dir, 'webpig.config.js'), `export default { sources: [], pipelines: [], auth: { oidc: ${JSON.stringify(oidc)} } };\n`);
+      writeFileSync(
+        join(dir, 'webpig.config.js'),
+        `export default { sources: [], pipelines: [], auth: { oidc: ${JSON.stringify(oidc)} } };\n`,
+      );
       const result = runCli(['--db', `sqlite:${join(dir, 'w.db')}`, 'start', '--port', '0'], { cwd: dir, env: ENV });
       assert.notEqual(result.status, 0);
       assert.match(result.stderr, /auth\.oidc is set but server\.publicUrl is not/);

@@ -79,7 +79,10 @@ describe('login links', () => {
     assert.deepEqual([me.email, me.roles, me.kind], [PEOPLE.finance, ['finance'], 'session']);
     assert.equal((await api(finance, 'GET', '/api/events')).status, 200);
     // FLAG_PERMISSIONS apply as for any sign-in: finance may flip the invoice flag, not memberships.
-    assert.equal((await api(finance, 'PUT', '/api/flags/WORLDOFFICE_INVOICE_ENABLED', { value: false, reason: 'ERP down' }, me.csrfToken)).status, 200);
+    assert.equal(
+      (await api(finance, 'PUT', '/api/flags/WORLDOFFICE_INVOICE_ENABLED', { value: false, reason: 'ERP down' }, me.csrfToken)).status,
+      200,
+    );
     assert.equal((await api(finance, 'PUT', '/api/flags/MEMBERSHIPS_ENABLED', { value: false, reason: 'x' }, me.csrfToken)).status, 403);
   });
 
@@ -125,7 +128,12 @@ describe('login links', () => {
 
   test('an e-mail the config does not know gets no link, no row, no audit entry', async () => {
     const before = (await h.store.listAudit({ action: 'login_link.create' })).items.length;
-    await assert.rejects(link('mallory@evil.example'), (err: unknown) => err instanceof UnknownPersonError && /mallory@evil\.example is not in the config.*auth\.roles.*auth\.allowedDomains/.test(err.message));
+    await assert.rejects(
+      link('mallory@evil.example'),
+      (err: unknown) =>
+        err instanceof UnknownPersonError &&
+        /mallory@evil\.example is not in the config.*auth\.roles.*auth\.allowedDomains/.test(err.message),
+    );
     assert.equal((await h.store.listAudit({ action: 'login_link.create' })).items.length, before);
     // Someone named in a role signs in whatever their domain.
     assert.deepEqual((await link('Outside@Gmail.com')).roles, ['viewer']);
@@ -161,7 +169,12 @@ describe('login links', () => {
     assert.equal(crossSite.status, 403);
     assert.equal(sessionOf(crossSite).cookie, null);
     // Removed after the link was printed: the link is spent, nobody is signed in.
-    const removed = await createLoginLink(h.store, h.auth, { email: 'outside@gmail.com', baseUrl: h.baseUrl, createdBy: 'cli:test', now: h.clock.now });
+    const removed = await createLoginLink(h.store, h.auth, {
+      email: 'outside@gmail.com',
+      baseUrl: h.baseUrl,
+      createdBy: 'cli:test',
+      now: h.clock.now,
+    });
     const members = h.auth.roles.viewer?.members ?? [];
     const saved = [...members];
     members.length = 0;

@@ -63,7 +63,10 @@ describe('OpenID Connect sign-in', () => {
     // Logging out needs the CSRF token, then the session is gone from the store.
     const refused = await browserFetch(jar, new URL('/auth/logout', h.baseUrl), { method: 'POST' });
     assert.equal(refused.status, 403);
-    const out = await browserFetch(jar, new URL('/auth/logout', h.baseUrl), { method: 'POST', headers: { 'x-csrf-token': body.csrfToken } });
+    const out = await browserFetch(jar, new URL('/auth/logout', h.baseUrl), {
+      method: 'POST',
+      headers: { 'x-csrf-token': body.csrfToken },
+    });
     assert.equal(out.status, 204);
     assert.equal(await h.store.getSession(sessionId, h.clock.now), null);
     assert.equal((await browserFetch(jar, new URL('/api/me', h.baseUrl))).status, 401);
@@ -122,7 +125,12 @@ describe('OpenID Connect sign-in behind https', () => {
         provider = await startOidcProvider({ redirectUris: [`${baseUrl}/auth/callback`], accounts: [{ email: PEOPLE.viewer }] });
         return {
           ...AUTH,
-          oidc: { issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, redirectUrl: `${baseUrl}/auth/callback` },
+          oidc: {
+            issuer: provider.issuer,
+            clientId: provider.clientId,
+            clientSecret: provider.clientSecret,
+            redirectUrl: `${baseUrl}/auth/callback`,
+          },
         };
       },
     });

@@ -83,14 +83,23 @@ describe('webpig tokens create | list | revoke', () => {
     const h: Harness = await startApi();
     try {
       // Same token, other store: mint it into the API's store through the same hashing.
-      await h.store.createApiToken({ name: 'short-lived', tokenHash: createHash('sha256').update(token).digest('hex'), scopes: ['events:read'], createdBy: 't', now: new Date() });
+      await h.store.createApiToken({
+        name: 'short-lived',
+        tokenHash: createHash('sha256').update(token).digest('hex'),
+        scopes: ['events:read'],
+        createdBy: 't',
+        now: new Date(),
+      });
       assert.equal((await h.request('GET', '/api/me', { headers: { authorization: `Bearer ${token}` } })).statusCode, 200);
     } finally {
       await h.close();
     }
     assert.deepEqual(await run('tokens', 'revoke', String(id)), [`token ${id} revoked`]);
     await withStore(async (store) => {
-      assert.equal(await store.findApiTokenByHash(createHash('sha256').update(token).digest('hex')).then((r) => r?.revokedAt !== null), true);
+      assert.equal(
+        await store.findApiTokenByHash(createHash('sha256').update(token).digest('hex')).then((r) => r?.revokedAt !== null),
+        true,
+      );
       assert.equal((await store.listAudit({ action: 'token.revoke' })).items[0]?.target, `token:${id}`);
     });
     await assert.rejects(run('tokens', 'revoke', String(id)), /no active token/);
@@ -135,7 +144,10 @@ describe('auth configuration', () => {
     const oidc = { issuer: 'https://accounts.google.com', clientId: 'abc' };
     assert.equal(parseAuthConfig({ oidc }, { WEBPIG_OIDC_CLIENT_SECRET: 's3cret' }).oidc?.clientSecret, 's3cret');
     assert.equal(parseAuthConfig({ oidc: { ...oidc, clientSecretEnv: 'MY_SECRET' } }, { MY_SECRET: 'x' }).oidc?.clientSecret, 'x');
-    assert.throws(() => parseAuthConfig({ oidc }, {}), (err: unknown) => err instanceof ConfigError && /auth\.oidc\.clientSecret.*WEBPIG_OIDC_CLIENT_SECRET/.test(err.message));
+    assert.throws(
+      () => parseAuthConfig({ oidc }, {}),
+      (err: unknown) => err instanceof ConfigError && /auth\.oidc\.clientSecret.*WEBPIG_OIDC_CLIENT_SECRET/.test(err.message),
+    );
     assert.throws(() => parseAuthConfig({ oidc: { ...oidc, issuer: 'not a url' } }, {}), /auth\.oidc\.issuer/);
     assert.throws(() => parseAuthConfig({ roles: { finance: { members: [] } } }, {}), /auth\.roles\.finance\.scopes/);
     assert.throws(() => parseAuthConfig({ roles: { ops: { members: [], scopes: ['root'] } } }, {}), /auth\.roles\.ops\.scopes/);
@@ -153,16 +165,34 @@ describe('auth configuration', () => {
 
   test('flag lists match e-mails case-insensitively and role names; the default list is admins only', () => {
     const person = (email: string, roles: string[]): Principal => ({
-      kind: 'session', email, name: null, roles, scopes: ['events:read'], csrfToken: 'x', sessionId: 's', tokenId: null,
+      kind: 'session',
+      email,
+      name: null,
+      roles,
+      scopes: ['events:read'],
+      csrfToken: 'x',
+      sessionId: 's',
+      tokenId: null,
     });
-    assert.equal(flagPermission(person('Finance1@SentireTaller.com', ['finance']), { key: 'F', description: '', allowed: ['finance1@sentiretaller.com'] }, 'F').canChange, true);
-    assert.equal(flagPermission(person('x@sentiretaller.com', ['finance']), { key: 'F', description: '', allowed: ['finance'] }, 'F').canChange, true);
+    assert.equal(
+      flagPermission(
+        person('Finance1@SentireTaller.com', ['finance']),
+        { key: 'F', description: '', allowed: ['finance1@sentiretaller.com'] },
+        'F',
+      ).canChange,
+      true,
+    );
+    assert.equal(
+      flagPermission(person('x@sentiretaller.com', ['finance']), { key: 'F', description: '', allowed: ['finance'] }, 'F').canChange,
+      true,
+    );
     const refused = flagPermission(person('x@sentiretaller.com', ['operator']), { key: 'F', description: '' }, 'F');
     assert.deepEqual(refused, { canChange: false, reason: 'only admin may change F' });
   });
 
   test('a flag list naming a role that does not exist is refused at start, naming the flag', () => {
-    const withFlags = (allowed: string[]) => resolveConfig({ sources: [], pipelines: [], auth: AUTH, flags: [{ key: 'DIAN', description: '', allowed }] }, 'webpig.config.ts');
+    const withFlags = (allowed: string[]) =>
+      resolveConfig({ sources: [], pipelines: [], auth: AUTH, flags: [{ key: 'DIAN', description: '', allowed }] }, 'webpig.config.ts');
     assert.doesNotThrow(() => withFlags(['finance', 'x@y.co', 'token:bot', 'admin']));
     assert.throws(() => withFlags(['finanse']), /flags\.0\.allowed: "finanse" is not a role.*\(flag "DIAN"\)/);
   });

@@ -36,13 +36,23 @@ describe('backlog: visible, and shed safely', () => {
       const backlog = (await read()).filter((a) => a.kind === 'backlog');
       assert.equal(backlog.length, 1);
       assert.equal(backlog[0]?.subject, 'queue');
-      assert.deepEqual(backlog[0]?.details, { queued: 2, oldestQueuedAt: at(10 * MINUTE).toISOString(), waitedSeconds: 600, thresholdSeconds: 300 });
+      assert.deepEqual(backlog[0]?.details, {
+        queued: 2,
+        oldestQueuedAt: at(10 * MINUTE).toISOString(),
+        waitedSeconds: 600,
+        thresholdSeconds: 300,
+      });
       assert.match(backlog[0]?.message ?? '', /waited 10 min \(2 queued\): the workers are behind/);
       // Drained under the threshold: the issue resolves.
       h.clock.now = at(14 * MINUTE);
       assert.equal((await read()).filter((a) => a.kind === 'backlog').length, 0);
-      const history = json<{ items: AlertView[] }>(await h.request('GET', '/api/alerts?include=resolved', await h.session(PEOPLE.viewer))).items;
-      assert.deepEqual(history.filter((a) => a.kind === 'backlog').map((a) => a.resolvedAt), [at(14 * MINUTE).toISOString()]);
+      const history = json<{ items: AlertView[] }>(
+        await h.request('GET', '/api/alerts?include=resolved', await h.session(PEOPLE.viewer)),
+      ).items;
+      assert.deepEqual(
+        history.filter((a) => a.kind === 'backlog').map((a) => a.resolvedAt),
+        [at(14 * MINUTE).toISOString()],
+      );
     } finally {
       await h.close();
     }
@@ -52,7 +62,12 @@ describe('backlog: visible, and shed safely', () => {
     const store = SqliteStore.open('sqlite::memory:');
     const server = await startIngestServer({ store, maxQueuedEvents: 3 });
     try {
-      const delivery = (i: number) => signCustom({ secret: TEST_SECRETS.custom, timestampHeader: 'x-webpig-timestamp', body: { id: `evt-${i}`, order: { id: `o-${i}` } } });
+      const delivery = (i: number) =>
+        signCustom({
+          secret: TEST_SECRETS.custom,
+          timestampHeader: 'x-webpig-timestamp',
+          body: { id: `evt-${i}`, order: { id: `o-${i}` } },
+        });
       for (let i = 1; i <= 3; i++) assert.equal((await sendDelivery(server.baseUrl, 'shop', delivery(i))).status, 200);
       await new Promise((resolve) => setTimeout(resolve, 1_100)); // the queue count is read at most once a second
       const shed = await fetch(`${server.baseUrl}/webhooks/shop`, { method: 'POST', headers: delivery(4).headers, body: delivery(4).body });
@@ -66,7 +81,14 @@ describe('backlog: visible, and shed safely', () => {
       for (let i = 0; i < 3; i++) {
         const event = await store.claimNextEvent({ workerId: 'w', leaseMs: MINUTE, now: new Date() });
         assert.ok(event);
-        await store.finishEvent({ eventId: event.id, leaseOwner: 'w', status: 'succeeded', pipeline: null, lastError: null, now: new Date() });
+        await store.finishEvent({
+          eventId: event.id,
+          leaseOwner: 'w',
+          status: 'succeeded',
+          pipeline: null,
+          lastError: null,
+          now: new Date(),
+        });
       }
       await new Promise((resolve) => setTimeout(resolve, 1_100));
       const again = await sendDelivery(server.baseUrl, 'shop', delivery(4));

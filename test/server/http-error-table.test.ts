@@ -85,7 +85,11 @@ describe('one table from error codes to HTTP statuses', () => {
       {
         name: 'a body over the limit (refused by Fastify before the handler)',
         request: () => {
-          const signed = signCustom({ secret: TEST_SECRETS.custom, body: customBody({ padToBytes: 4096 }), timestampHeader: 'x-webpig-timestamp' });
+          const signed = signCustom({
+            secret: TEST_SECRETS.custom,
+            body: customBody({ padToBytes: 4096 }),
+            timestampHeader: 'x-webpig-timestamp',
+          });
           return { url: '/webhooks/shop', init: { method: 'POST', headers: signed.headers, body: signed.body } };
         },
         status: 413,

@@ -52,7 +52,12 @@ describe('bodies over HTTP', () => {
       const fields = epaycoFields({ x_ref_payco: ref, x_customer_name: 'José', x_description: 'Suscripción' });
       await server.epayco.pay(fields);
       const signed = { ...fields, x_signature: epaycoSignature(TEST_SECRETS.epaycoCustomerId, TEST_SECRETS.epaycoPKey, fields) };
-      const body = Buffer.from(Object.entries(signed).map(([k, v]) => `${k}=${v.replace(/ /g, '+')}`).join('&'), 'latin1');
+      const body = Buffer.from(
+        Object.entries(signed)
+          .map(([k, v]) => `${k}=${v.replace(/ /g, '+')}`)
+          .join('&'),
+        'latin1',
+      );
       assert.ok(body.includes(0xe9), 'a raw 0xE9 byte (é) in the body');
       const res = await fetch(`${server.baseUrl}/webhooks/epayco`, { method: 'POST', headers: { 'content-type': contentType }, body });
       const reply = (await res.json()) as { id: number };

@@ -32,10 +32,11 @@ interface RunningServer {
 }
 
 async function startServer(dbFile: string): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT, dbFile, String(COMMIT_DELAY_MS)], { stdio: 'pipe', env: cleanEnv() });
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(signal ?? code)),
-  );
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT, dbFile, String(COMMIT_DELAY_MS)], {
+    stdio: 'pipe',
+    env: cleanEnv(),
+  });
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines = createInterface({ input: child.stdout });

@@ -40,7 +40,12 @@ describe('a forged ePayco state over HTTP', () => {
       const reply = await sendDelivery(
         h.baseUrl,
         'epayco',
-        forged(refPayco, { x_cod_transaction_state: '1', x_cod_response: '1', x_response: 'Aceptada', x_id_invoice: `INV-ELITE-00${i % 3}` }),
+        forged(refPayco, {
+          x_cod_transaction_state: '1',
+          x_cod_response: '1',
+          x_response: 'Aceptada',
+          x_id_invoice: `INV-ELITE-00${i % 3}`,
+        }),
       );
       assert.equal(reply.status, 200, JSON.stringify(reply.body));
       assert.deepEqual(reply.body, { id: pendingIds[i], status: 'duplicate' }, 'it is the pending event again');

@@ -63,7 +63,10 @@ describe('group commit', () => {
     store.database.pragma('query_only = ON'); // a real SQLite write failure (SQLITE_READONLY)
     const outcomes = await Promise.allSettled([1, 2, 3].map((i) => committer.submit(newEvent(`fail-${i}`))));
     store.database.pragma('query_only = OFF');
-    assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected', 'rejected']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['rejected', 'rejected', 'rejected'],
+    );
     assert.deepEqual(batches, [[3, true]]);
     assert.equal(await store.findEventByProviderId('shop', 'fail-1'), null);
     const later = await committer.submit(newEvent('after-failure'));
@@ -137,7 +140,10 @@ describe('ingestion when the commit fails', () => {
     }
     assert.equal(await store.countEvents({}), 0);
     const retried = await Promise.all(deliveries.map((d) => sendDelivery(server.baseUrl, 'shop', d)));
-    assert.deepEqual(retried.map((r) => r.body.status), ['accepted', 'accepted', 'accepted']);
+    assert.deepEqual(
+      retried.map((r) => r.body.status),
+      ['accepted', 'accepted', 'accepted'],
+    );
     assert.equal(await store.countEvents({}), 3);
     const metrics = await server.registry.getSingleMetricAsString('webpig_webhook_commit_failures_total');
     assert.match(metrics, /webpig_webhook_commit_failures_total\{source="shop"\} 3/);
@@ -223,7 +229,11 @@ describe('a delivery the database refuses', () => {
   it('an identity too long to index is refused with 400 and stores nothing', async () => {
     const server = await startIngestServer();
     try {
-      const signed = signCustom({ secret: TEST_SECRETS.custom, body: customBody({ id: 'x'.repeat(3000) }), timestampHeader: 'x-webpig-timestamp' });
+      const signed = signCustom({
+        secret: TEST_SECRETS.custom,
+        body: customBody({ id: 'x'.repeat(3000) }),
+        timestampHeader: 'x-webpig-timestamp',
+      });
       const reply = await sendDelivery(server.baseUrl, 'shop', signed);
       assert.equal(reply.status, 400);
       assert.match((reply.body.error as { message: string }).message, /event id is longer than 1024 bytes/);

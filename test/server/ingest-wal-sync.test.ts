@@ -94,11 +94,19 @@ describe('SQLite ingestion syncs the WAL off the event loop', () => {
 
     it('answers 200 only after the WAL holding the delivery was synced', async () => {
       // One delivery first, so the WAL file exists and its descriptor is open.
-      const first = await sendDelivery(server.baseUrl, 'shop', signCustom({ secret: TEST_SECRETS.custom, body: customBody(), timestampHeader: 'x-webpig-timestamp' }));
+      const first = await sendDelivery(
+        server.baseUrl,
+        'shop',
+        signCustom({ secret: TEST_SECRETS.custom, body: customBody(), timestampHeader: 'x-webpig-timestamp' }),
+      );
       assert.equal(first.status, 200);
 
       gate = await gateFileSyncs();
-      const reply = sendDelivery(server.baseUrl, 'shop', signCustom({ secret: TEST_SECRETS.custom, body: customBody({ id: 'held' }), timestampHeader: 'x-webpig-timestamp' }));
+      const reply = sendDelivery(
+        server.baseUrl,
+        'shop',
+        signCustom({ secret: TEST_SECRETS.custom, body: customBody({ id: 'held' }), timestampHeader: 'x-webpig-timestamp' }),
+      );
       assert.equal(await settledYet(reply), false, 'no reply while the WAL sync is held');
       assert.ok(gate.waiting() >= 1, 'the commit waits on a file sync');
       if (process.platform === 'linux') assert.match(gate.synced[0] ?? '', /http\.db-wal$/, 'the file synced is the WAL');

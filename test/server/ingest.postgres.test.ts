@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startIngestServer, type IngestServer } from '../helpers/ingest-server.js';
 import { openMigrated, postgresSkip, withTestSchema } from '../helpers/postgres.js';
-import { customBody, epaycoFields, sendDelivery, signCustom, signEpayco, signStripe, stripeEvent, TEST_SECRETS } from '../helpers/signing.js';
+import {
+  customBody,
+  epaycoFields,
+  sendDelivery,
+  signCustom,
+  signEpayco,
+  signStripe,
+  stripeEvent,
+  TEST_SECRETS,
+} from '../helpers/signing.js';
 
 /**
  * PostgreSQL-only: ingestion as a team runs it, two servers (each with its own pool and group
@@ -36,9 +45,7 @@ describe('ingestion on PostgreSQL, two servers on one database', { skip }, () =>
     it(`50 concurrent copies of one ${source} delivery over both servers store exactly one event`, async () => {
       const signed = make();
       const before = await servers[0]!.store.countEvents({});
-      const replies = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => sendDelivery(servers[i % 2]!.baseUrl, source, signed)),
-      );
+      const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => sendDelivery(servers[i % 2]!.baseUrl, source, signed)));
       assert.deepEqual(new Set(replies.map((r) => r.status)), new Set([200]), JSON.stringify(replies.find((r) => r.status !== 200)?.body));
       assert.equal(new Set(replies.map((r) => r.body.id)).size, 1, 'every copy names the same event');
       assert.equal(replies.filter((r) => r.body.status === 'accepted').length, 1);
@@ -48,7 +55,14 @@ describe('ingestion on PostgreSQL, two servers on one database', { skip }, () =>
 
   it('a signed delivery with U+0000 in its JSON is stored with its exact bytes, not refused 503 on every retry', async () => {
     const event = stripeEvent({
-      object: { id: 'pi_nul', object: 'payment_intent', amount: 100, currency: 'usd', description: 'Plan\u0000anual', metadata: { note: '\ud800' } },
+      object: {
+        id: 'pi_nul',
+        object: 'payment_intent',
+        amount: 100,
+        currency: 'usd',
+        description: 'Plan\u0000anual',
+        metadata: { note: '\ud800' },
+      },
     });
     const signed = signStripe({ payload: event, secret: TEST_SECRETS.stripe });
     assert.match(signed.body, /\\u0000/, 'the body carries the escape');

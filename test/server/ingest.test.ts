@@ -40,8 +40,7 @@ interface ProviderCase {
   timestamped: boolean;
 }
 
-const flipHexDigit = (text: string, at: number): string =>
-  `${text.slice(0, at)}${text[at] === '0' ? '1' : '0'}${text.slice(at + 1)}`;
+const flipHexDigit = (text: string, at: number): string => `${text.slice(0, at)}${text[at] === '0' ? '1' : '0'}${text.slice(at + 1)}`;
 const withHeader = (signed: SignedDelivery, name: string, value: string | undefined): SignedDelivery => {
   const headers = { ...signed.headers };
   if (value === undefined) delete headers[name];
@@ -98,7 +97,13 @@ const providers: ProviderCase[] = [
     unsign: (s) => withHeader(s, 'x-signature', undefined),
     // MercadoPago signs data.id (query), the request id and ts — not the body: a body whose
     // data.id differs from the signed one is refused.
-    changeOneByte: (s) => ({ ...s, body: s.body.replace(/"data":\{"id":"(\d+)(\d)"/, (_m, head: string, last: string) => `"data":{"id":"${head}${last === '0' ? '1' : '0'}"`) }),
+    changeOneByte: (s) => ({
+      ...s,
+      body: s.body.replace(
+        /"data":\{"id":"(\d+)(\d)"/,
+        (_m, head: string, last: string) => `"data":{"id":"${head}${last === '0' ? '1' : '0'}"`,
+      ),
+    }),
     malformed: () => [
       signMercadopago({ secret: TEST_SECRETS.mercadopago, body: '{"type":"payment",', dataId: '1', query: { type: 'payment' } }),
       signMercadopago({ secret: TEST_SECRETS.mercadopago, body: '[]', dataId: '1', query: { type: 'payment' } }),
@@ -275,7 +280,13 @@ describe('ingestion over HTTP', () => {
     const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const url = new URL(`${server.baseUrl}/webhooks/stripe`);
       const request = httpRequest(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'stripe-signature': signed.headers['stripe-signature'], 'content-length': Buffer.byteLength(signed.body) } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'stripe-signature': signed.headers['stripe-signature'], 'content-length': Buffer.byteLength(signed.body) },
+        },
         (response) => {
           let text = '';
           response.on('data', (chunk: Buffer) => (text += chunk.toString()));

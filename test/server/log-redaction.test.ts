@@ -73,7 +73,12 @@ describe('logs carry no secret and no personal data (demo at trace level)', () =
       });
 
       const epayco = { customerId: SECRETS.WEBPIG_EPAYCO_CUSTOMER_ID, pKey: SECRETS.WEBPIG_EPAYCO_P_KEY };
-      const fields = epaycoFields({ ...PERSON, x_cust_id_cliente: SECRETS.WEBPIG_EPAYCO_CUSTOMER_ID, x_ref_payco: '91919191', x_transaction_id: '9191919101' });
+      const fields = epaycoFields({
+        ...PERSON,
+        x_cust_id_cliente: SECRETS.WEBPIG_EPAYCO_CUSTOMER_ID,
+        x_ref_payco: '91919191',
+        x_transaction_id: '9191919101',
+      });
       const get = signEpayco({ ...epayco, fields, method: 'GET' });
       const post = signEpayco({ ...epayco, fields: { ...fields, x_ref_payco: '92929292', x_transaction_id: '9292929201' } });
       const forged = signEpayco({ ...epayco, pKey: 'not-the-key', fields: { ...fields, x_ref_payco: '93939393' }, method: 'GET' });
@@ -86,14 +91,22 @@ describe('logs carry no secret and no personal data (demo at trace level)', () =
         secret: SECRETS.WEBPIG_STRIPE_WEBHOOK_SECRET,
         payload: stripeEvent({
           object: {
-            id: 'pi_logtest_1', object: 'payment_intent', amount: 990000, currency: 'cop', receipt_email: PERSON.x_customer_email,
+            id: 'pi_logtest_1',
+            object: 'payment_intent',
+            amount: 990000,
+            currency: 'cop',
+            receipt_email: PERSON.x_customer_email,
             shipping: { name: `${PERSON.x_customer_name} ${PERSON.x_customer_lastname}`, phone: PERSON.x_customer_movil },
           },
         }),
       });
       // ePayco validates every confirmation: the payments exist at the demo's sandbox ePayco first.
       for (const payment of [fields, { ...fields, x_ref_payco: '92929292', x_transaction_id: '9292929201' }]) {
-        const made = await fetch(`${url}/sandbox/epayco/transactions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payment) });
+        const made = await fetch(`${url}/sandbox/epayco/transactions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(payment),
+        });
         assert.ok(made.ok, `the sandbox's ePayco answered ${made.status}`);
       }
       const replies = [
@@ -106,12 +119,17 @@ describe('logs carry no secret and no personal data (demo at trace level)', () =
       assert.equal((await sendDelivery(url, 'epayco', forged)).status, 401);
       // A malformed body that quotes the person, and an API query naming them.
       const malformed = await fetch(`${url}/webhooks/stripe`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' },
         body: `{"receipt_email":"${PERSON.x_customer_email}", "document": ${PERSON.x_customer_document}`,
       });
       assert.equal(malformed.status, 401);
       assert.equal((await fetch(`${url}/api/events?text=${encodeURIComponent(PERSON.x_customer_email)}`)).status, 401);
-      await fetch(`${url}/api/events/1/retry`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"reason": "${PERSON.x_customer_email}` });
+      await fetch(`${url}/api/events/1/retry`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"reason": "${PERSON.x_customer_email}`,
+      });
 
       // Let the sample traffic and the worker run: deliveries of every provider, stages, faults.
       await new Promise((resolve) => setTimeout(resolve, 15_000));
@@ -128,7 +146,12 @@ describe('logs carry no secret and no personal data (demo at trace level)', () =
       for (const event of events.items) {
         sources.add(event.source);
         sensitiveValues(event.payload, '', needles);
-        for (const value of [event.summary.customer?.email, event.summary.customer?.documentId, event.summary.customer?.phone, event.summary.customer?.name]) {
+        for (const value of [
+          event.summary.customer?.email,
+          event.summary.customer?.documentId,
+          event.summary.customer?.phone,
+          event.summary.customer?.name,
+        ]) {
           if (value && value.length >= 5) needles.add(value);
         }
       }
@@ -140,6 +163,18 @@ describe('logs carry no secret and no personal data (demo at trace level)', () =
     assert.ok(output.split('\n').length > 200, 'the demo logged at trace level');
 
     const found = [...needles].filter((needle) => output.includes(needle));
-    assert.deepEqual(found, [], `found in the logs:\n${found.map((n) => `  ${n}: ${output.split('\n').find((l) => l.includes(n))?.slice(0, 300)}`).join('\n')}`);
+    assert.deepEqual(
+      found,
+      [],
+      `found in the logs:\n${found
+        .map(
+          (n) =>
+            `  ${n}: ${output
+              .split('\n')
+              .find((l) => l.includes(n))
+              ?.slice(0, 300)}`,
+        )
+        .join('\n')}`,
+    );
   });
 });

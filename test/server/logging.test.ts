@@ -24,8 +24,11 @@ test('requests are logged by path, without query string, headers or body', () =>
   logger.info(
     {
       req: {
-        method: 'GET', url: `/webhooks/epayco?x_customer_email=${encodeURIComponent(EMAIL)}&x_signature=abc123def456`, ip: '127.0.0.1',
-        headers: { authorization: 'Bearer secret-token-value' }, body: { email: EMAIL },
+        method: 'GET',
+        url: `/webhooks/epayco?x_customer_email=${encodeURIComponent(EMAIL)}&x_signature=abc123def456`,
+        ip: '127.0.0.1',
+        headers: { authorization: 'Bearer secret-token-value' },
+        body: { email: EMAIL },
       },
     },
     'incoming request',
@@ -46,7 +49,10 @@ test('fields named like personal data or payloads are censored; error messages a
     parseError = err as Error;
   }
   logger.error({ err: parseError, eventId: 42 }, 'could not parse');
-  logger.warn({ email: EMAIL, customer: { documentId: CEDULA }, payload: { x: 1 }, orderId: 'pi_1', note: `sent to ${EMAIL}` }, 'stage note');
+  logger.warn(
+    { email: EMAIL, customer: { documentId: CEDULA }, payload: { x: 1 }, orderId: 'pi_1', note: `sent to ${EMAIL}` },
+    'stage note',
+  );
   logger.info('customer %s with cédula %s, phone +57 300 123 4567, paid at 2026-01-15T12:00:00Z', EMAIL, '1.020.304.050');
   logger.warn({ error: `refused: ${CEDULA} is blocked` }, 'alert not forwarded');
   logger.info({ contact: { email: 'x@y.co', city: 'Medellín', signature: 'f00dfeed' } }, 'nested');

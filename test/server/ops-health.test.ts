@@ -219,7 +219,17 @@ describe('paths that are neither pages nor API answer 404', () => {
   });
 
   test('anything else is a JSON 404, not the page', async () => {
-    for (const url of ['/wp-login.php', '/events', '/events/42/extra', '/.env', '/admin', '/api/nope', '/webhooks', '/auth/nope', '/metricsx']) {
+    for (const url of [
+      '/wp-login.php',
+      '/events',
+      '/events/42/extra',
+      '/.env',
+      '/admin',
+      '/api/nope',
+      '/webhooks',
+      '/auth/nope',
+      '/metricsx',
+    ]) {
       const reply = await app.inject({ method: 'GET', url });
       assert.equal(reply.statusCode, 404, url);
       assert.match(String(reply.headers['content-type']), /application\/json/, url);
@@ -231,7 +241,7 @@ describe('paths that are neither pages nor API answer 404', () => {
     const html = (await app.inject({ method: 'GET', url: '/' })).body;
     const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
     assert.ok(script);
-    assert.equal((await app.inject({ method: 'GET', url: script }).then((r) => r.statusCode)), 200);
+    assert.equal(await app.inject({ method: 'GET', url: script }).then((r) => r.statusCode), 200);
     assert.equal((await app.inject({ method: 'GET', url: '/api/events' })).statusCode, 401, 'the API answers (and asks to sign in)');
   });
 });

@@ -89,7 +89,10 @@ describe('/metrics access', () => {
 
       // A reverse proxy on the same machine connects from 127.0.0.1 on behalf of anyone.
       const proxied = await app.inject({
-        method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.7' },
+        method: 'GET',
+        url: '/metrics',
+        remoteAddress: '127.0.0.1',
+        headers: { 'x-forwarded-for': '203.0.113.7' },
       });
       assert.equal(proxied.statusCode, 403);
     } finally {
@@ -147,12 +150,22 @@ describe('/metrics figures', () => {
     await store.migrate();
     // env: {} — the caller's WEBPIG_METRICS_TOKEN must not decide this test.
     const service = await startService({
-      store, config: resolveConfig(config({ alerts: { webhookUrl: alertsUrl } }), 'test'), http: true, worker: true, port: 0, logLevel: 'silent', env: {},
+      store,
+      config: resolveConfig(config({ alerts: { webhookUrl: alertsUrl } }), 'test'),
+      http: true,
+      worker: true,
+      port: 0,
+      logLevel: 'silent',
+      env: {},
     });
     try {
       const baseUrl = service.url!;
       const body = { ...customBody({ entity: 'order-7' }), customer: { email: EMAIL } };
-      const reply = await sendDelivery(baseUrl, 'shop', signCustom({ secret: TEST_SECRETS.custom, body, timestampHeader: 'x-webpig-timestamp' }));
+      const reply = await sendDelivery(
+        baseUrl,
+        'shop',
+        signCustom({ secret: TEST_SECRETS.custom, body, timestampHeader: 'x-webpig-timestamp' }),
+      );
       assert.equal(reply.status, 200, JSON.stringify(reply.body));
 
       const scrape = async () => (await fetch(`${baseUrl}/metrics`)).text();
@@ -181,8 +194,17 @@ describe('/metrics figures', () => {
       const receivedAt = new Date(Date.now() - 90_000);
       for (const id of ['q1', 'q2']) {
         await store.insertEvent({
-          source: 'elsewhere', providerEventId: id, entityKey: null, type: 't', transactionStatus: null, occurredAt: receivedAt,
-          receivedAt, rawBody: Buffer.from('{}'), contentType: 'application/json', payload: {}, summary: {},
+          source: 'elsewhere',
+          providerEventId: id,
+          entityKey: null,
+          type: 't',
+          transactionStatus: null,
+          occurredAt: receivedAt,
+          receivedAt,
+          rawBody: Buffer.from('{}'),
+          contentType: 'application/json',
+          payload: {},
+          summary: {},
         });
       }
       // Scrapes within a second share one query: wait for a fresh one.
@@ -204,11 +226,26 @@ describe('/metrics figures', () => {
     const body = customBody({ entity: 'order-9' });
     const now = new Date();
     await store.insertEvent({
-      source: 'shop', providerEventId: String(body.id), entityKey: 'order-9', type: 'order.paid', transactionStatus: 'accepted',
-      occurredAt: now, receivedAt: now, rawBody: Buffer.from(JSON.stringify(body)), contentType: 'application/json', payload: {}, summary: {},
+      source: 'shop',
+      providerEventId: String(body.id),
+      entityKey: 'order-9',
+      type: 'order.paid',
+      transactionStatus: 'accepted',
+      occurredAt: now,
+      receivedAt: now,
+      rawBody: Buffer.from(JSON.stringify(body)),
+      contentType: 'application/json',
+      payload: {},
+      summary: {},
     });
     const service = await startService({
-      store, config: resolveConfig(config({ server: { metricsToken: TOKEN } }), 'test'), http: false, worker: true, metricsPort: 0, logLevel: 'silent', env: {},
+      store,
+      config: resolveConfig(config({ server: { metricsToken: TOKEN } }), 'test'),
+      http: false,
+      worker: true,
+      metricsPort: 0,
+      logLevel: 'silent',
+      env: {},
     });
     try {
       assert.ok(service.metricsUrl, 'the worker says where its metrics are');
@@ -226,7 +263,10 @@ describe('/metrics figures', () => {
 
   test('the CLI: webpig worker --metrics-port prints where, serves loopback without a token; a bad port is a usage error', async () => {
     const dir = temp.dir;
-    writeFileSync(join(dir, 'webpig.config.mjs'), `export default { sources: [], pipelines: [{ name: 'p', match: () => true, stages: [{ name: 's', async run() {} }] }] };`);
+    writeFileSync(
+      join(dir, 'webpig.config.mjs'),
+      `export default { sources: [], pipelines: [{ name: 'p', match: () => true, stages: [{ name: 's', async run() {} }] }] };`,
+    );
     // Only what this test sets: never the caller's WEBPIG_* variables (a token there would change the answer).
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, WEBPIG_LOG_LEVEL: 'warn' };
     const args = ['--import', TSX, MAIN, '--config', join(dir, 'webpig.config.mjs'), '--db', `sqlite:${join(dir, 'cli.db')}`, 'worker'];

@@ -97,35 +97,50 @@ describe('slow clients: 1,000 stalled uploads', () => {
   });
   after(() => server.close());
 
-  test('valid deliveries still get 200 quickly, and the stalled ones are closed after the request timeout', { timeout: 60_000 }, async () => {
-    const openedAt = Date.now();
-    const stalled = await openStalled(server.port, 1000);
-    // More than the default per-address limit (256), from loopback: exempt by default.
-    const latencies: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const result = await deliver(server.port, `valid-${i}`);
-      assert.equal(result.status, 200, `valid delivery ${i} while 1,000 uploads stall`);
-      latencies.push(result.ms);
-    }
-    const slowest = Math.max(...latencies);
-    // Far below the 1.5 s the stalled uploads wait for; loose enough for a loaded CI machine.
-    assert.ok(slowest < 3000, `valid deliveries answered quickly (slowest ${slowest} ms)`);
-    const deadline = sleep(REQUEST_TIMEOUT_MS + 5000).then(() => 'deadline' as const);
-    const closed = await Promise.race([Promise.all(stalled.map((s) => s.closedAt)), deadline]);
-    assert.notEqual(closed, 'deadline', `every stalled upload is closed by the server (still open: ${stalled.filter((s) => !s.socket.destroyed).length})`);
-    const firstClose = Math.min(...(closed as number[])) - openedAt;
-    assert.ok(firstClose >= REQUEST_TIMEOUT_MS - 200, `not closed before the timeout (first after ${firstClose} ms)`);
-    const stored = await server.store.listEvents({}, { limit: 500 });
-    assert.equal(stored.items.length, 20, 'only the valid deliveries were stored');
-    console.log(`stalled uploads closed after ${firstClose}–${Math.max(...(closed as number[])) - openedAt} ms; valid deliveries slowest ${slowest} ms`);
-  });
+  test(
+    'valid deliveries still get 200 quickly, and the stalled ones are closed after the request timeout',
+    { timeout: 60_000 },
+    async () => {
+      const openedAt = Date.now();
+      const stalled = await openStalled(server.port, 1000);
+      // More than the default per-address limit (256), from loopback: exempt by default.
+      const latencies: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const result = await deliver(server.port, `valid-${i}`);
+        assert.equal(result.status, 200, `valid delivery ${i} while 1,000 uploads stall`);
+        latencies.push(result.ms);
+      }
+      const slowest = Math.max(...latencies);
+      // Far below the 1.5 s the stalled uploads wait for; loose enough for a loaded CI machine.
+      assert.ok(slowest < 3000, `valid deliveries answered quickly (slowest ${slowest} ms)`);
+      const deadline = sleep(REQUEST_TIMEOUT_MS + 5000).then(() => 'deadline' as const);
+      const closed = await Promise.race([Promise.all(stalled.map((s) => s.closedAt)), deadline]);
+      assert.notEqual(
+        closed,
+        'deadline',
+        `every stalled upload is closed by the server (still open: ${stalled.filter((s) => !s.socket.destroyed).length})`,
+      );
+      const firstClose = Math.min(...(closed as number[])) - openedAt;
+      assert.ok(firstClose >= REQUEST_TIMEOUT_MS - 200, `not closed before the timeout (first after ${firstClose} ms)`);
+      const stored = await server.store.listEvents({}, { limit: 500 });
+      assert.equal(stored.items.length, 20, 'only the valid deliveries were stored');
+      console.log(
+        `stalled uploads closed after ${firstClose}–${Math.max(...(closed as number[])) - openedAt} ms; valid deliveries slowest ${slowest} ms`,
+      );
+    },
+  );
 });
 
 describe('slow clients: connections per address', () => {
   let server: Running;
   before(async () => {
     // Loopback not exempt here, so the test's own address is the one limited.
-    server = await start({ requestTimeoutMs: REQUEST_TIMEOUT_MS, headersTimeoutMs: 1000, maxConnectionsPerAddress: 10, connectionLimitExempt: [] });
+    server = await start({
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: 1000,
+      maxConnectionsPerAddress: 10,
+      connectionLimitExempt: [],
+    });
   });
   after(() => server.close());
 

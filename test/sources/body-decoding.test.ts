@@ -45,7 +45,9 @@ describe('ids beyond 2^53', () => {
   });
 
   it('keeps safe integers, decimals and strings as JSON.parse reads them; unsafe integers (also negative, also in arrays) as text', () => {
-    const parsed = parseExactJsonObject(Buffer.from('{"a":9007199254740991,"b":-9007199254740993,"c":1.5e3,"d":"9007199254740993","e":[123456789012345678]}'));
+    const parsed = parseExactJsonObject(
+      Buffer.from('{"a":9007199254740991,"b":-9007199254740993,"c":1.5e3,"d":"9007199254740993","e":[123456789012345678]}'),
+    );
     assert.deepEqual(parsed, { a: 9007199254740991, b: '-9007199254740993', c: 1500, d: '9007199254740993', e: ['123456789012345678'] });
   });
 });
@@ -55,7 +57,13 @@ describe('deeply nested JSON', () => {
     const deep = nested(20_000);
     await rejectsWith(custom.verify(signedCustom(deep), now), 'MALFORMED_BODY', 400);
     await rejectsWith(stripe.verify(toIncoming(signStripe({ payload: deep, secret: TEST_SECRETS.stripe })), now), 'MALFORMED_BODY', 400);
-    const mp = signMercadopago({ secret: TEST_SECRETS.mercadopago, body: JSON.parse(nested(60)) as Record<string, unknown>, dataId: '1', requestId: 'r', timestamp: now });
+    const mp = signMercadopago({
+      secret: TEST_SECRETS.mercadopago,
+      body: JSON.parse(nested(60)) as Record<string, unknown>,
+      dataId: '1',
+      requestId: 'r',
+      timestamp: now,
+    });
     await rejectsWith(mercadopago.verify(toIncoming({ ...mp, body: deep }), now), 'MALFORMED_BODY', 400);
     const error = await rejectsWith(custom.verify(signedCustom(`{"id":"x","deep":${nested(MAX_JSON_DEPTH)}}`), now), 'MALFORMED_BODY', 400);
     assert.match(error.message, new RegExp(`deeper than ${MAX_JSON_DEPTH} levels`));

@@ -22,7 +22,8 @@ describe('source configuration', () => {
   it('names the source and field at fault', () => {
     assert.throws(
       () => parseSourceConfigs([{ name: 'stripe', kind: 'stripe', secrets: [] }]),
-      (err: unknown) => err instanceof ConfigError && /sources\.0\.secrets: at least one secret is needed \(source "stripe"\)/.test(err.message),
+      (err: unknown) =>
+        err instanceof ConfigError && /sources\.0\.secrets: at least one secret is needed \(source "stripe"\)/.test(err.message),
     );
     assert.throws(
       () => parseSourceConfigs([{ name: 'Bad Name', kind: 'stripe', secrets: ['x'] }]),
@@ -30,7 +31,9 @@ describe('source configuration', () => {
     );
     assert.throws(
       () => parseSourceConfigs([{ name: 'mp', kind: 'mercadopago' }]),
-      (err: unknown) => err instanceof ConfigError && /sources\.0\.secrets: a MercadoPago source needs a secret unless verifyByFetching is set/.test(err.message),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /sources\.0\.secrets: a MercadoPago source needs a secret unless verifyByFetching is set/.test(err.message),
     );
     assert.throws(
       () =>
@@ -74,7 +77,10 @@ describe('source configuration', () => {
     assert.doesNotMatch(warning ?? '', /pkey/, 'no secret in the warning');
     assert.equal(others.length, 0);
     const sandbox = epaycoOf({ WEBPIG_EPAYCO_VALIDATION: 'http://127.0.0.1:3000/sandbox/epayco' });
-    assert.deepEqual(sandbox?.kind === 'epayco' && sandbox.validation, { baseUrl: 'http://127.0.0.1:3000/sandbox/epayco', timeoutMs: 5000 });
+    assert.deepEqual(sandbox?.kind === 'epayco' && sandbox.validation, {
+      baseUrl: 'http://127.0.0.1:3000/sandbox/epayco',
+      timeoutMs: 5000,
+    });
     for (const on of [{}, { WEBPIG_EPAYCO_VALIDATION: 'on' }] as Array<Record<string, string>>) {
       const source = epaycoOf(on);
       assert.deepEqual(source?.kind === 'epayco' && source.validation, { baseUrl: 'https://secure.epayco.co', timeoutMs: 5000 });
@@ -82,7 +88,9 @@ describe('source configuration', () => {
     }
     assert.throws(
       () => parseSourceConfigs(sourcesFromEnv({ ...base, WEBPIG_EPAYCO_VALIDATION: 'sometimes' })),
-      (err: unknown) => err instanceof ConfigError && /sources\.0\.validation\.baseUrl: must be an http:\/\/ or https:\/\/ URL.*\(source "epayco"\)/.test(err.message),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /sources\.0\.validation\.baseUrl: must be an http:\/\/ or https:\/\/ URL.*\(source "epayco"\)/.test(err.message),
     );
   });
 });

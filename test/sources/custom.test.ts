@@ -28,12 +28,14 @@ const adapter = createCustomAdapter(customConfig());
 const timed = createCustomAdapter(customConfig({ timestampHeader: 'x-webpig-timestamp', toleranceSeconds: 300 }));
 const now = new Date('2025-06-01T12:00:00Z');
 
-describe('custom adapter: the sender\'s own status words', () => {
+describe("custom adapter: the sender's own status words", () => {
   const mapped = createCustomAdapter(customConfig({ statusMap: { paid: 'accepted', Refunded: 'reversed', failed: 'rejected' } }));
   const withStatus = (status: string) =>
-    toIncoming(signCustom({ secret: TEST_SECRETS.custom, body: { id: `e-${status}`, type: 'order.updated', order: { id: 'order-1', status } } }));
+    toIncoming(
+      signCustom({ secret: TEST_SECRETS.custom, body: { id: `e-${status}`, type: 'order.updated', order: { id: 'order-1', status } } }),
+    );
 
-  it('maps them (exactly, then ignoring case) and keeps webpig\'s own words working', async () => {
+  it("maps them (exactly, then ignoring case) and keeps webpig's own words working", async () => {
     assert.equal((await mapped.verify(withStatus('paid'), now)).transactionStatus, 'accepted');
     assert.equal((await mapped.verify(withStatus('refunded'), now)).transactionStatus, 'reversed');
     assert.equal((await mapped.verify(withStatus('FAILED'), now)).transactionStatus, 'rejected');
@@ -156,7 +158,11 @@ describe('custom adapter', () => {
 
   it('refuses a missing signature header (401), malformed JSON or no event id (400), other content types (415)', async () => {
     const signed = signCustom({ secret: TEST_SECRETS.custom, body: customBody() });
-    await rejectsWith(adapter.verify(toIncoming({ ...signed, headers: { 'content-type': 'application/json' } }), now), 'SIGNATURE_MISSING', 401);
+    await rejectsWith(
+      adapter.verify(toIncoming({ ...signed, headers: { 'content-type': 'application/json' } }), now),
+      'SIGNATURE_MISSING',
+      401,
+    );
     const broken = signCustom({ secret: TEST_SECRETS.custom, body: '{"id": "x",' });
     await rejectsWith(adapter.verify(toIncoming(broken), now), 'MALFORMED_BODY', 400);
     const noId = signCustom({ secret: TEST_SECRETS.custom, body: { type: 'x' } });

@@ -23,7 +23,12 @@ after(() => epayco.close());
 /** A form body with every value as raw bytes of `encoding` (no percent-escapes for é). */
 function rawForm(fields: Record<string, string>, encoding: 'latin1' | 'utf8'): Buffer {
   const signed = { ...fields, x_signature: epaycoSignature(TEST_SECRETS.epaycoCustomerId, TEST_SECRETS.epaycoPKey, fields) };
-  return Buffer.from(Object.entries(signed).map(([k, v]) => `${k}=${v.replace(/ /g, '+')}`).join('&'), encoding);
+  return Buffer.from(
+    Object.entries(signed)
+      .map(([k, v]) => `${k}=${v.replace(/ /g, '+')}`)
+      .join('&'),
+    encoding,
+  );
 }
 
 function post(body: Buffer, contentType: string) {
@@ -67,7 +72,10 @@ describe('ePayco form charsets', () => {
   it('reads a percent-encoded Latin-1 GET query (%E9)', async () => {
     const signed = { ...fields, x_signature: epaycoSignature(TEST_SECRETS.epaycoCustomerId, TEST_SECRETS.epaycoPKey, fields) };
     const query = Object.entries(signed)
-      .map(([k, v]) => `${k}=${[...Buffer.from(v, 'latin1')].map((b) => (b < 0x80 && /[A-Za-z0-9_.-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('')}`)
+      .map(
+        ([k, v]) =>
+          `${k}=${[...Buffer.from(v, 'latin1')].map((b) => (b < 0x80 && /[A-Za-z0-9_.-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('')}`,
+      )
       .join('&');
     const delivery = await adapter.verify(toIncoming({ method: 'GET', query: `?${query}`, headers: {}, body: '' }), now);
     assert.equal(delivery.summary.customer?.name, 'José Pérez');

@@ -9,7 +9,8 @@ import { epaycoFields, signEpayco, TEST_SECRETS, toIncoming } from '../helpers/s
 /** What webpig answers when ePayco's reference endpoint disagrees, does not know, or fails. */
 
 const now = new Date('2025-06-01T12:00:00Z');
-const sign = (fields: Record<string, string>) => signEpayco({ customerId: TEST_SECRETS.epaycoCustomerId, pKey: TEST_SECRETS.epaycoPKey, fields });
+const sign = (fields: Record<string, string>) =>
+  signEpayco({ customerId: TEST_SECRETS.epaycoCustomerId, pKey: TEST_SECRETS.epaycoPKey, fields });
 
 let epayco: EpaycoSandbox;
 let adapter: SourceAdapter;
@@ -26,11 +27,15 @@ describe('ePayco validation failures', () => {
   });
 
   it('a reference ePayco does not know is refused (401)', async () => {
-    const error = await rejectsWith(adapter.verify(toIncoming(sign(epaycoFields({ x_ref_payco: '800' }))), now), 'VALIDATION_MISMATCH', 401);
+    const error = await rejectsWith(
+      adapter.verify(toIncoming(sign(epaycoFields({ x_ref_payco: '800' }))), now),
+      'VALIDATION_MISMATCH',
+      401,
+    );
     assert.match(error.message, /does not know the reference 800/);
   });
 
-  it('a signed amount or currency that differs from ePayco\'s record is refused (401)', async () => {
+  it("a signed amount or currency that differs from ePayco's record is refused (401)", async () => {
     await epayco.pay(epaycoFields({ x_ref_payco: '801', x_amount: '100.00' }));
     await rejectsWith(adapter.verify(toIncoming(sign(epaycoFields({ x_ref_payco: '801' }))), now), 'VALIDATION_MISMATCH', 401);
     await epayco.pay(epaycoFields({ x_ref_payco: '802', x_currency_code: 'USD' }));
@@ -40,7 +45,11 @@ describe('ePayco validation failures', () => {
   it('ePayco failing, hanging or unreachable is a 503, so ePayco retries', async () => {
     await epayco.pay(epaycoFields({ x_ref_payco: '803' }));
     epayco.fail('error', 500);
-    const failed = await rejectsWith(adapter.verify(toIncoming(sign(epaycoFields({ x_ref_payco: '803' }))), now), 'VALIDATION_UNAVAILABLE', 503);
+    const failed = await rejectsWith(
+      adapter.verify(toIncoming(sign(epaycoFields({ x_ref_payco: '803' }))), now),
+      'VALIDATION_UNAVAILABLE',
+      503,
+    );
     assert.match(failed.message, /HTTP 500/);
     epayco.fail('timeout');
     await rejectsWith(adapter.verify(toIncoming(sign(epaycoFields({ x_ref_payco: '803' }))), now), 'VALIDATION_UNAVAILABLE', 503);

@@ -70,7 +70,10 @@ describe('epayco adapter', () => {
     await epayco.pay(state('3', { x_ref_payco: '701' }));
     const pending = await adapter.verify(toIncoming(sign(state('3', { x_ref_payco: '701' }))), now);
     // The signature covers ref, transaction id, amount and currency only: it still matches.
-    const forged = await adapter.verify(toIncoming(sign(state('1', { x_ref_payco: '701', x_id_invoice: 'INV-OTHER', x_extra1: 'other' }))), now);
+    const forged = await adapter.verify(
+      toIncoming(sign(state('1', { x_ref_payco: '701', x_id_invoice: 'INV-OTHER', x_extra1: 'other' }))),
+      now,
+    );
     assert.equal(forged.providerEventId, pending.providerEventId, 'the same event: a duplicate');
     assert.equal(forged.transactionStatus, 'pending');
     assert.equal(forged.entityKey, 'invoice:INV-20250127-001');
@@ -100,10 +103,17 @@ describe('epayco adapter', () => {
     assert.equal(delivery.summary.references?.invoice, undefined);
   });
 
-  it('maps the state codes, falling back to x_cod_response in ePayco\'s answer', async () => {
+  it("maps the state codes, falling back to x_cod_response in ePayco's answer", async () => {
     const expected: Record<string, string | null> = {
-      '1': 'accepted', '2': 'rejected', '4': 'rejected', '10': 'rejected', '11': 'rejected',
-      '3': 'pending', '7': 'pending', '6': 'reversed', '9': null,
+      '1': 'accepted',
+      '2': 'rejected',
+      '4': 'rejected',
+      '10': 'rejected',
+      '11': 'rejected',
+      '3': 'pending',
+      '7': 'pending',
+      '6': 'reversed',
+      '9': null,
     };
     for (const [code, status] of Object.entries(expected)) assert.equal(epaycoStatus(code), status, `code ${code}`);
     const fields = epaycoFields({ x_ref_payco: '703', x_cod_response: '6' });
@@ -114,7 +124,7 @@ describe('epayco adapter', () => {
     assert.equal(delivery.providerEventId, '703:6');
   });
 
-  it('hashes the amount exactly as received and compares it with ePayco\'s as a number', async () => {
+  it("hashes the amount exactly as received and compares it with ePayco's as a number", async () => {
     await epayco.pay(epaycoFields({ x_ref_payco: '704', x_amount: '250000.00' }));
     const delivery = await adapter.verify(toIncoming(sign(epaycoFields({ x_ref_payco: '704', x_amount: '250000' }))), now);
     assert.equal(delivery.summary.amount, 250000);
@@ -149,11 +159,7 @@ describe('epayco adapter', () => {
     assert.match(error.message, /x_ref_payco/);
     const signed = sign(epaycoFields());
     await rejectsWith(adapter.verify(toIncoming({ ...signed, body: '{"x_ref_payco":1}' }), now), 'MALFORMED_BODY', 400);
-    await rejectsWith(
-      adapter.verify(toIncoming({ ...signed, body: `${signed.body}&x_ref_payco=1` }), now),
-      'MALFORMED_BODY',
-      400,
-    );
+    await rejectsWith(adapter.verify(toIncoming({ ...signed, body: `${signed.body}&x_ref_payco=1` }), now), 'MALFORMED_BODY', 400);
   });
 
   it('refuses JSON or no content type (415) and GET when not accepted (405)', async () => {

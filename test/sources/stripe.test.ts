@@ -7,9 +7,9 @@ import { createStripeAdapter } from '../../src/sources/stripe.js';
 import { rejectsWith } from '../helpers/source-errors.js';
 import { signStripe, stripeEvent, TEST_SECRETS, toIncoming } from '../helpers/signing.js';
 
-const [config] = parseSourceConfigs([
-  { name: 'stripe', kind: 'stripe', secrets: [TEST_SECRETS.stripe, TEST_SECRETS.stripeOld] },
-]) as [StripeSourceConfig];
+const [config] = parseSourceConfigs([{ name: 'stripe', kind: 'stripe', secrets: [TEST_SECRETS.stripe, TEST_SECRETS.stripeOld] }]) as [
+  StripeSourceConfig,
+];
 const adapter = createStripeAdapter(config);
 const now = new Date('2025-06-01T12:00:00Z');
 

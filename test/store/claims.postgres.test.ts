@@ -106,7 +106,10 @@ describe('PostgreSQL claims: the entity guard under a forced interleaving', { sk
 
       assert.equal(claimedByB, null, `B must not claim event ${earlier.id} while A is claiming ${later.id} of the same entity`);
       const held = await store.listEvents({ entityKey: 'order-2', status: 'processing' });
-      assert.deepEqual(held.items.map((e) => e.id), [later.id]);
+      assert.deepEqual(
+        held.items.map((e) => e.id),
+        [later.id],
+      );
     });
   });
 });

@@ -37,7 +37,11 @@ describe('PostgreSQL connections terminated under traffic', { skip: await postgr
     // Kills start once every process is up (a process that cannot connect at start exits by design).
     const baseUrl = await procs[0]!.url;
     while (true) {
-      const [row] = await queryIn<{ n: number }>(schema, 'SELECT count(DISTINCT client_port)::int AS n FROM pg_stat_activity WHERE application_name = $1', [appName]);
+      const [row] = await queryIn<{ n: number }>(
+        schema,
+        'SELECT count(DISTINCT client_port)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+        [appName],
+      );
       if ((row?.n ?? 0) >= 5) break; // serve's pool, and each worker's pool and LISTEN connection
       await sleep(50);
     }
@@ -90,7 +94,11 @@ describe('PostgreSQL connections terminated under traffic', { skip: await postgr
       assert.ok(killed >= 20, `the test terminated backends (${killed})`);
       const stored = await queryIn<{ provider_event_id: string }>(schema, 'SELECT provider_event_id FROM events');
       const storedIds = new Set(stored.map((r) => r.provider_event_id));
-      assert.deepEqual(acknowledged.filter((id) => !storedIds.has(id)), [], 'every acknowledged delivery is stored');
+      assert.deepEqual(
+        acknowledged.filter((id) => !storedIds.has(id)),
+        [],
+        'every acknowledged delivery is stored',
+      );
       assert.equal(stored.length, DELIVERIES, 'each delivery stored once');
       assert.deepEqual(statuses, { succeeded: DELIVERIES }, 'every event finished');
       assert.equal(service.effects().length, DELIVERIES, 'one effect per event, none twice');

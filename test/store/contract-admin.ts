@@ -22,14 +22,11 @@ export function adminContract(ctx: ContractContext): void {
       await ctx.store.setFlag({ key: 'whatsapp_enabled', value: false, actor: 'ana@example.com', now: at(MINUTE) });
       await ctx.store.ensureFlags([...definitions, { key: 'crm_enabled', description: 'CRM', defaultValue: true }], at(2 * MINUTE));
       assert.equal((await ctx.store.getFlag('whatsapp_enabled'))?.value, false, 'the operator’s choice survives a restart');
-      assert.deepEqual(
-        (await ctx.store.listFlags()).map((f) => [f.key, f.value]).sort(),
-        [
-          ['crm_enabled', true],
-          ['dian_enabled', false],
-          ['whatsapp_enabled', false],
-        ],
-      );
+      assert.deepEqual((await ctx.store.listFlags()).map((f) => [f.key, f.value]).sort(), [
+        ['crm_enabled', true],
+        ['dian_enabled', false],
+        ['whatsapp_enabled', false],
+      ]);
       assert.equal(await ctx.store.getFlag('nope'), null);
     });
 
@@ -42,7 +39,13 @@ export function adminContract(ctx: ContractContext): void {
         reason: 'DIAN is back',
         now: at(MINUTE),
       });
-      assert.deepEqual(flag, { key: 'dian_enabled', value: true, description: 'Emit to DIAN', updatedAt: at(MINUTE), updatedBy: 'ana@example.com' });
+      assert.deepEqual(flag, {
+        key: 'dian_enabled',
+        value: true,
+        description: 'Emit to DIAN',
+        updatedAt: at(MINUTE),
+        updatedBy: 'ana@example.com',
+      });
       assert.equal(change.key, 'dian_enabled');
       assert.equal(change.oldValue, false);
       assert.equal(change.newValue, true);
@@ -197,7 +200,14 @@ export function adminContract(ctx: ContractContext): void {
     it('keeps a bounded log, newest first, trimmed to `keep`', async () => {
       for (let i = 0; i < 7; i++) {
         await ctx.store.recordRejection(
-          { at: at(i), source: 'stripe', httpStatus: 401, reason: `bad signature ${i}`, remoteAddress: i % 2 ? '127.0.0.1' : null, firstBytes: '{"id":' },
+          {
+            at: at(i),
+            source: 'stripe',
+            httpStatus: 401,
+            reason: `bad signature ${i}`,
+            remoteAddress: i % 2 ? '127.0.0.1' : null,
+            firstBytes: '{"id":',
+          },
           5,
         );
       }
@@ -215,7 +225,14 @@ export function adminContract(ctx: ContractContext): void {
 
     it('keeps the first 256 characters of a body, junk included (U+0000 is kept as U+FFFD)', async () => {
       const junk = `\u0000\u0001\ud800${'x'.repeat(300)}`;
-      await ctx.store.recordRejection({ at: at(1), source: 'stripe', httpStatus: 400, reason: 'bad \u0000', remoteAddress: null, firstBytes: junk });
+      await ctx.store.recordRejection({
+        at: at(1),
+        source: 'stripe',
+        httpStatus: 400,
+        reason: 'bad \u0000',
+        remoteAddress: null,
+        firstBytes: junk,
+      });
       const [logged] = await ctx.store.listRejections(1);
       assert.equal(logged?.firstBytes, `\uFFFD\u0001\uFFFD${'x'.repeat(253)}`);
       assert.equal(logged?.reason, 'bad \uFFFD');
@@ -233,7 +250,14 @@ export function adminContract(ctx: ContractContext): void {
 
   describe('alerts', () => {
     it('records, lists (all or unresolved, paged) and resolves alerts', async () => {
-      const dead = await ctx.store.recordAlert({ at: at(0), kind: 'dead', eventId: 12, stage: 'dian', message: 'event 12 is dead', details: { attempts: 4 } });
+      const dead = await ctx.store.recordAlert({
+        at: at(0),
+        kind: 'dead',
+        eventId: 12,
+        stage: 'dian',
+        message: 'event 12 is dead',
+        details: { attempts: 4 },
+      });
       assert.deepEqual(dead, {
         id: dead.id,
         at: at(0),
@@ -293,9 +317,15 @@ export function adminContract(ctx: ContractContext): void {
 
       const done = await ctx.store.acknowledgeAlert({ id: open.id, ...ack });
       assert.equal(done.status, 'acknowledged');
-      assert.deepEqual(done.status === 'acknowledged' && [done.alert.acknowledgedAt, done.alert.acknowledgedBy, done.alert.ackReason, done.alert.resolvedAt], [
-        at(2 * MINUTE), 'ops@example.com', 'NIT corregido', null,
-      ]);
+      assert.deepEqual(
+        done.status === 'acknowledged' && [
+          done.alert.acknowledgedAt,
+          done.alert.acknowledgedBy,
+          done.alert.ackReason,
+          done.alert.resolvedAt,
+        ],
+        [at(2 * MINUTE), 'ops@example.com', 'NIT corregido', null],
+      );
       const twice = await ctx.store.acknowledgeAlert({ id: open.id, actor: 'other@example.com', reason: 'again', now: at(3 * MINUTE) });
       assert.equal(twice.status, 'already_acknowledged');
       assert.equal('alert' in twice ? twice.alert.acknowledgedBy : null, 'ops@example.com', 'the first acknowledgement stays');

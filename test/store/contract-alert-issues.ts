@@ -7,7 +7,12 @@ export function alertIssuesContract(ctx: ContractContext): void {
   describe('alert issues', () => {
     const oversold = (offset: number, sku: string, order: string) =>
       ctx.store.recordAlert({
-        at: at(offset), kind: 'oversold', subject: `sku:${sku}`, stage: 'stock', message: `${sku} short (order ${order})`, details: { order },
+        at: at(offset),
+        kind: 'oversold',
+        subject: `sku:${sku}`,
+        stage: 'stock',
+        message: `${sku} short (order ${order})`,
+        details: { order },
       });
 
     it('groups repeats of an open issue by kind and subject: one row, a count, first and last seen', async () => {
@@ -31,8 +36,17 @@ export function alertIssuesContract(ctx: ContractContext): void {
 
     it('refreshes without counting when asked, and defaults the subject to the event, the stage, or the text', async () => {
       const rate = await ctx.store.recordAlert({ at: at(0), kind: 'stage_error_rate', stage: 'dian', message: '40%' });
-      const again = await ctx.store.recordAlert({ at: at(MINUTE), kind: 'stage_error_rate', stage: 'dian', message: '60%', repeat: 'refresh' });
-      assert.deepEqual([again.id, again.subject, again.occurrences, again.lastSeenAt, again.message], [rate.id, 'stage:dian', 1, at(MINUTE), '60%']);
+      const again = await ctx.store.recordAlert({
+        at: at(MINUTE),
+        kind: 'stage_error_rate',
+        stage: 'dian',
+        message: '60%',
+        repeat: 'refresh',
+      });
+      assert.deepEqual(
+        [again.id, again.subject, again.occurrences, again.lastSeenAt, again.message],
+        [rate.id, 'stage:dian', 1, at(MINUTE), '60%'],
+      );
       assert.equal((await ctx.store.recordAlert({ at: at(0), kind: 'dead', eventId: 9, stage: 'dian', message: 'm' })).subject, 'event:9');
       assert.equal((await ctx.store.recordAlert({ at: at(0), kind: 'custom', message: 'hello' })).subject, 'text:hello');
     });
@@ -46,7 +60,10 @@ export function alertIssuesContract(ctx: ContractContext): void {
       assert.deepEqual([next.occurrences, next.at], [1, at(3 * MINUTE)]);
       const old = (await ctx.store.listAlerts()).items.find((a) => a.id === first.id);
       assert.deepEqual([old?.occurrences, old?.resolvedAt], [2, at(2 * MINUTE)]);
-      assert.deepEqual((await ctx.store.listOpenAlerts(['oversold'])).map((a) => a.id), [next.id]);
+      assert.deepEqual(
+        (await ctx.store.listOpenAlerts(['oversold'])).map((a) => a.id),
+        [next.id],
+      );
       assert.deepEqual(await ctx.store.listOpenAlerts(['dead']), []);
     });
 
@@ -55,10 +72,12 @@ export function alertIssuesContract(ctx: ContractContext): void {
       const mute = { id: open.id, actor: 'ops@example.com', reason: 'restock on Monday', until: at(60 * MINUTE), now: at(MINUTE) };
       const done = await ctx.store.muteAlert(mute);
       assert.equal(done.status, 'muted');
-      assert.deepEqual(
-        done.status === 'muted' && [done.alert.mutedAt, done.alert.mutedUntil, done.alert.mutedBy, done.alert.muteReason],
-        [at(MINUTE), at(60 * MINUTE), 'ops@example.com', 'restock on Monday'],
-      );
+      assert.deepEqual(done.status === 'muted' && [done.alert.mutedAt, done.alert.mutedUntil, done.alert.mutedBy, done.alert.muteReason], [
+        at(MINUTE),
+        at(60 * MINUTE),
+        'ops@example.com',
+        'restock on Monday',
+      ]);
       await ctx.store.resolveAlert(open.id, at(2 * MINUTE));
       assert.equal((await ctx.store.muteAlert(mute)).status, 'resolved');
       assert.equal((await ctx.store.muteAlert({ ...mute, id: 987_654 })).status, 'not_found');
@@ -70,13 +89,20 @@ export function alertIssuesContract(ctx: ContractContext): void {
     it('forwards the opening and the resolution once each, and nothing while muted', async () => {
       const alert = await oversold(0, 'SKU-1', 'A');
       const opened = await claim(0);
-      assert.deepEqual(opened.map((a) => [a.id, a.transition, a.forwardAttempts]), [[alert.id, 'opened', 1]]);
+      assert.deepEqual(
+        opened.map((a) => [a.id, a.transition, a.forwardAttempts]),
+        [[alert.id, 'opened', 1]],
+      );
       await ctx.store.markAlertForwarded(alert.id, at(1), 'opened');
       await oversold(MINUTE, 'SKU-1', 'B');
       assert.deepEqual(await claim(2 * MINUTE), [], 'a repeat is not a transition');
       await ctx.store.resolveAlert(alert.id, at(3 * MINUTE));
       const resolved = await claim(3 * MINUTE);
-      assert.deepEqual(resolved.map((a) => [a.id, a.transition, a.forwardAttempts]), [[alert.id, 'resolved', 1]], 'the resolution counts its own tries');
+      assert.deepEqual(
+        resolved.map((a) => [a.id, a.transition, a.forwardAttempts]),
+        [[alert.id, 'resolved', 1]],
+        'the resolution counts its own tries',
+      );
       await ctx.store.markAlertForwarded(alert.id, at(3 * MINUTE), 'resolved');
       await ctx.store.markAlertForwarded(alert.id, at(4 * MINUTE), 'opened');
       assert.deepEqual(await claim(10 * MINUTE), [], 'each transition once');
@@ -84,7 +110,11 @@ export function alertIssuesContract(ctx: ContractContext): void {
       const muted = await oversold(10 * MINUTE, 'SKU-9', 'M');
       await ctx.store.muteAlert({ id: muted.id, actor: 'ops@example.com', reason: 'known', until: at(30 * MINUTE), now: at(10 * MINUTE) });
       assert.deepEqual(await claim(11 * MINUTE), [], 'muted: not forwarded');
-      assert.deepEqual((await claim(31 * MINUTE)).map((a) => [a.id, a.transition]), [[muted.id, 'opened']], 'the mute is over: it goes out');
+      assert.deepEqual(
+        (await claim(31 * MINUTE)).map((a) => [a.id, a.transition]),
+        [[muted.id, 'opened']],
+        'the mute is over: it goes out',
+      );
 
       const quiet = await oversold(40 * MINUTE, 'SKU-8', 'Q');
       await ctx.store.muteAlert({ id: quiet.id, actor: 'ops@example.com', reason: 'known', until: at(90 * MINUTE), now: at(40 * MINUTE) });
@@ -101,7 +131,11 @@ export function alertIssuesContract(ctx: ContractContext): void {
       const ids = async (filter: Parameters<typeof ctx.store.listAudit>[0]) =>
         (await ctx.store.listAudit(filter)).items.map((e) => `${e.actor}/${e.action}/${e.target}`);
       assert.deepEqual(await ids({ actor: 'ana@example.com', action: 'alert.mute' }), ['ana@example.com/alert.mute/alert:12']);
-      assert.deepEqual(await ids({ target: 'alert:1' }), ['luis@example.com/alert.mute/alert:1', 'ana@example.com/alert.ack/alert:1'], 'alert:1 is not alert:12');
+      assert.deepEqual(
+        await ids({ target: 'alert:1' }),
+        ['luis@example.com/alert.mute/alert:1', 'ana@example.com/alert.ack/alert:1'],
+        'alert:1 is not alert:12',
+      );
       assert.equal((await ids({ target: 'alert:' })).length, 3, 'a subject ending in a colon lists everything under it');
       assert.deepEqual(await ids({ since: at(MINUTE), until: at(2 * MINUTE) }), ['ana@example.com/alert.mute/alert:12']);
 

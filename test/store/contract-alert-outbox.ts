@@ -52,7 +52,11 @@ export function alertOutboxContract(ctx: ContractContext): void {
       const seen = rounds.flat().map((a) => a.id);
       assert.equal(new Set(seen).size, seen.length, `an alert was claimed twice: ${seen.join(',')}`);
       const rest = await claim(MINUTE, 100);
-      assert.deepEqual([...seen, ...rest.map((a) => a.id)].sort((a, b) => a - b), ids, 'every alert claimed exactly once');
+      assert.deepEqual(
+        [...seen, ...rest.map((a) => a.id)].sort((a, b) => a - b),
+        ids,
+        'every alert claimed exactly once',
+      );
     });
   });
 }

@@ -243,7 +243,10 @@ export function checkpointContract(ctx: ContractContext): void {
           attempt: 0,
           startedAt: null,
           completedAt: at(10),
-          outcome: stage === 'crm' ? { status: 'success', data: null } : { status: 'skipped', skipReason: { kind: 'flag', flag: 'F', value: false } },
+          outcome:
+            stage === 'crm'
+              ? { status: 'success', data: null }
+              : { status: 'skipped', skipReason: { kind: 'flag', flag: 'F', value: false } },
         });
       }
       await ctx.store.finishEvent({ eventId: id, leaseOwner: 'w', status: 'succeeded', now: at(20) });
@@ -295,7 +298,9 @@ export function checkpointContract(ctx: ContractContext): void {
       ]);
       await ctx.store.appendEventLogs(id, []);
       // A stage may log what a service answered, junk included.
-      await ctx.store.appendEventLogs(id, [{ at: at(3), level: 'warn', stage: 'crm', message: 'body: \u0000\ud800', fields: { raw: '\u0000' } }]);
+      await ctx.store.appendEventLogs(id, [
+        { at: at(3), level: 'warn', stage: 'crm', message: 'body: \u0000\ud800', fields: { raw: '\u0000' } },
+      ]);
       assert.deepEqual(
         (await ctx.store.getEventLogs(id)).map((l) => [l.message, l.level, l.stage]),
         [
@@ -356,10 +361,7 @@ export function checkpointContract(ctx: ContractContext): void {
       const first = { entityKey: 'pay:1', state: 'pending', eventId: 1, occurredAt: at(0), expectedState: null, now: at(1) };
       assert.equal(await ctx.store.setEntityState(first), true);
       assert.equal(await ctx.store.setEntityState({ ...first, state: 'accepted' }), false, 'a row exists already');
-      assert.equal(
-        await ctx.store.setEntityState({ ...first, state: 'accepted', expectedState: 'rejected', eventId: 2 }),
-        false,
-      );
+      assert.equal(await ctx.store.setEntityState({ ...first, state: 'accepted', expectedState: 'rejected', eventId: 2 }), false);
       assert.deepEqual(await ctx.store.getEntityState('pay:1'), {
         entityKey: 'pay:1',
         state: 'pending',
@@ -368,7 +370,14 @@ export function checkpointContract(ctx: ContractContext): void {
         updatedAt: at(1),
       });
       assert.equal(
-        await ctx.store.setEntityState({ ...first, state: 'accepted', expectedState: 'pending', eventId: 2, occurredAt: at(50), now: at(60) }),
+        await ctx.store.setEntityState({
+          ...first,
+          state: 'accepted',
+          expectedState: 'pending',
+          eventId: 2,
+          occurredAt: at(50),
+          now: at(60),
+        }),
         true,
       );
       assert.deepEqual(await ctx.store.getEntityState('pay:1'), {

@@ -115,10 +115,7 @@ export function claimContract(ctx: ContractContext): void {
         }),
         isLeaseLost,
       );
-      await assert.rejects(
-        ctx.store.finishEvent({ eventId: id, leaseOwner: 'w1', status: 'succeeded', now: at(2_100) }),
-        isLeaseLost,
-      );
+      await assert.rejects(ctx.store.finishEvent({ eventId: id, leaseOwner: 'w1', status: 'succeeded', now: at(2_100) }), isLeaseLost);
       assert.equal(await ctx.store.renewLease(id, 'w1', MINUTE, at(2_100)), false);
       await ctx.store.releaseLease(id, 'w1', at(2_100));
 
@@ -166,7 +163,13 @@ export function claimContract(ctx: ContractContext): void {
     it('finishEvent moves the event on and drops the lease', async () => {
       const [ok = 0, ignored = 0, dead = 0] = await insertAll(ctx.store, [newEvent(), newEvent(), newEvent()]);
       for (let i = 0; i < 3; i++) await claim(ctx.store, 'w', at(0));
-      const succeeded = await ctx.store.finishEvent({ eventId: ok, leaseOwner: 'w', status: 'succeeded', pipeline: 'facturador', now: at(50) });
+      const succeeded = await ctx.store.finishEvent({
+        eventId: ok,
+        leaseOwner: 'w',
+        status: 'succeeded',
+        pipeline: 'facturador',
+        now: at(50),
+      });
       assert.equal(succeeded.status, 'succeeded');
       assert.equal(succeeded.pipeline, 'facturador');
       assert.equal(succeeded.leaseOwner, null);
@@ -209,7 +212,13 @@ export function claimContract(ctx: ContractContext): void {
         assert.equal(await claim(ctx.store, 'w3', at(1_000)), null, 'order:1 is busy');
         await ctx.store.finishEvent({ eventId: other, leaseOwner: 'w2', status: 'succeeded', now: at(1_000) });
         // Retrying still counts as unfinished: the later event keeps waiting.
-        await ctx.store.finishEvent({ eventId: first, leaseOwner: 'w1', status: 'retrying', nextAttemptAt: at(5 * MINUTE), now: at(1_100) });
+        await ctx.store.finishEvent({
+          eventId: first,
+          leaseOwner: 'w1',
+          status: 'retrying',
+          nextAttemptAt: at(5 * MINUTE),
+          now: at(1_100),
+        });
         assert.equal(await claim(ctx.store, 'w3', at(1_200)), null);
         assert.equal((await claim(ctx.store, 'w3', at(5 * MINUTE)))?.id, first);
         await ctx.store.finishEvent({ eventId: first, leaseOwner: 'w3', status: 'succeeded', now: at(5 * MINUTE) });

@@ -18,7 +18,9 @@ function exchange(status: number | null, when: Date): HttpExchange {
       bodyTruncated: false,
     },
     response:
-      status === null ? null : { status, headers: { 'content-type': 'application/json' }, body: `{"status":${status}}`, bodyTruncated: status === 201 },
+      status === null
+        ? null
+        : { status, headers: { 'content-type': 'application/json' }, body: `{"status":${status}}`, bodyTruncated: status === 201 },
     error: status === null ? 'fetch failed' : null,
     durationMs: 42,
   };
@@ -40,8 +42,16 @@ export function exchangeContract(ctx: ContractContext): void {
     async function attempt(id: number, n: number, when: Date, outcome: 'error' | 'success', exchanges: HttpExchange[], leaseOwner = 'w') {
       await ctx.store.recordStageStart({ eventId: id, stage: 'invoice', leaseOwner, attempt: n, startedAt: when });
       await ctx.store.recordStageOutcome({
-        eventId: id, stage: 'invoice', leaseOwner, attempt: n, startedAt: when, completedAt: new Date(when.getTime() + 100),
-        outcome: outcome === 'error' ? { status: 'error', error: { message: 'ERP 503', retriable: true, httpStatus: 503 } } : { status: 'success', data: { id: 'FV-1' } },
+        eventId: id,
+        stage: 'invoice',
+        leaseOwner,
+        attempt: n,
+        startedAt: when,
+        completedAt: new Date(when.getTime() + 100),
+        outcome:
+          outcome === 'error'
+            ? { status: 'error', error: { message: 'ERP 503', retriable: true, httpStatus: 503 } }
+            : { status: 'success', data: { id: 'FV-1' } },
         logs: [{ at: when, level: 'info', stage: 'invoice', attempt: n, message: `attempt ${n}`, fields: null }],
         exchanges,
       });
@@ -57,7 +67,13 @@ export function exchangeContract(ctx: ContractContext): void {
         { stage: 'invoice', attempt: 1, ...exchange(503, at(12)) },
         { stage: 'invoice', attempt: 2, ...exchange(201, at(21)) },
       ]);
-      assert.deepEqual((await ctx.store.getEventLogs(id)).map((line) => [line.attempt, line.message]), [[1, 'attempt 1'], [2, 'attempt 2']]);
+      assert.deepEqual(
+        (await ctx.store.getEventLogs(id)).map((line) => [line.attempt, line.message]),
+        [
+          [1, 'attempt 1'],
+          [2, 'attempt 2'],
+        ],
+      );
       assert.deepEqual(await ctx.store.getStageExchanges(987_654), [], 'an unknown event has none');
     });
 
@@ -65,7 +81,12 @@ export function exchangeContract(ctx: ContractContext): void {
       const [a = 0, b = 0] = await insertAll(ctx.store, [newEvent(), newEvent()]);
       await ctx.store.claimNextEvents({ workerIds: ['wa', 'wb'], leaseMs: MINUTE, now: at(0) });
       const outcome = (eventId: number, leaseOwner: string, status: number) => ({
-        eventId, stage: 'invoice', leaseOwner, attempt: 2, startedAt: at(10), completedAt: at(20),
+        eventId,
+        stage: 'invoice',
+        leaseOwner,
+        attempt: 2,
+        startedAt: at(10),
+        completedAt: at(20),
         outcome: { status: 'success' as const, data: { id: 'FV-1' } },
         logs: [{ at: at(15), level: 'info' as const, stage: 'invoice', attempt: 2, message: `made ${eventId}`, fields: null }],
         exchanges: [exchange(status, at(12))],
@@ -74,10 +95,16 @@ export function exchangeContract(ctx: ContractContext): void {
         { eventId: a, leaseOwner: 'wa', outcomes: [outcome(a, 'wa', 201)] },
         { eventId: b, leaseOwner: 'wb', outcomes: [outcome(b, 'wb', 200)] },
       ]);
-      assert.deepEqual(results.map((r) => r.ok), [true, true]);
+      assert.deepEqual(
+        results.map((r) => r.ok),
+        [true, true],
+      );
       assert.deepEqual(await ctx.store.getStageExchanges(a), [{ stage: 'invoice', attempt: 2, ...exchange(201, at(12)) }]);
       assert.deepEqual(await ctx.store.getStageExchanges(b), [{ stage: 'invoice', attempt: 2, ...exchange(200, at(12)) }]);
-      assert.deepEqual((await ctx.store.getEventLogs(b)).map((line) => [line.attempt, line.message]), [[2, `made ${b}`]]);
+      assert.deepEqual(
+        (await ctx.store.getEventLogs(b)).map((line) => [line.attempt, line.message]),
+        [[2, `made ${b}`]],
+      );
     });
 
     it('an outcome refused by the lease fence stores none of its exchanges', async () => {

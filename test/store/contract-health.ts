@@ -28,7 +28,11 @@ export function healthContract(ctx: ContractContext): void {
       const second = await ctx.store.claimNextEvent({ workerId: 'w2', leaseMs: 10 * MINUTE, now: at(5 * MINUTE) });
       assert.ok(second);
       await ctx.store.finishEvent({
-        eventId: second.id, leaseOwner: 'w2', status: 'retrying', nextAttemptAt: at(MINUTE / 2), now: at(6 * MINUTE),
+        eventId: second.id,
+        leaseOwner: 'w2',
+        status: 'retrying',
+        nextAttemptAt: at(MINUTE / 2),
+        now: at(6 * MINUTE),
       });
       const waiting = await ctx.store.queueStats();
       assert.deepEqual(waiting.byStatus, { queued: 1, processing: 0, retrying: 1, dead: 1 });

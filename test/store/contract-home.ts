@@ -7,12 +7,20 @@ import { at, claim, MINUTE, newEvent, type ContractContext } from './contract-fi
 /** The home page's counts and sums (eventTotals) and "mark as handled" (markEventHandled). */
 export function homeContract(ctx: ContractContext): void {
   /** Inserts one event and finishes it with `status` (claimed at t, finished at t + 1 s). */
-  async function eventWith(status: Extract<EventStatus, 'succeeded' | 'dead' | 'ignored' | 'retrying'>, event: NewEvent, t = 0, ignoreReason?: IgnoreReason) {
+  async function eventWith(
+    status: Extract<EventStatus, 'succeeded' | 'dead' | 'ignored' | 'retrying'>,
+    event: NewEvent,
+    t = 0,
+    ignoreReason?: IgnoreReason,
+  ) {
     const { event: stored } = await ctx.store.insertEvent(event);
     const claimed = await claim(ctx.store, 'w', at(t + 1_000));
     assert.equal(claimed?.id, stored.id);
     await ctx.store.finishEvent({
-      eventId: stored.id, leaseOwner: 'w', status, now: at(t + 2_000),
+      eventId: stored.id,
+      leaseOwner: 'w',
+      status,
+      now: at(t + 2_000),
       ...(status === 'retrying' ? { nextAttemptAt: at(t + 10 * MINUTE) } : {}),
       ...(ignoreReason ? { ignoreReason } : {}),
     });
@@ -31,7 +39,8 @@ export function homeContract(ctx: ContractContext): void {
       await eventWith('ignored', money(7_000), 0, { kind: 'no_pipeline', detail: 'no match' });
       await ctx.store.insertEvent(money(1_000)); // still queued
       const totals = await ctx.store.eventTotals({});
-      const key = (t: { status: string; ignoreKind: string | null; currency: string | null }) => `${t.status}/${t.ignoreKind ?? '-'}/${t.currency ?? '-'}`;
+      const key = (t: { status: string; ignoreKind: string | null; currency: string | null }) =>
+        `${t.status}/${t.ignoreKind ?? '-'}/${t.currency ?? '-'}`;
       const byKey = new Map(totals.map((t) => [key(t), { events: t.events, amount: t.amount }]));
       assert.deepEqual(Object.fromEntries(byKey), {
         'dead/-/COP': { events: 1, amount: 20_000 },
@@ -48,17 +57,28 @@ export function homeContract(ctx: ContractContext): void {
       await eventWith('succeeded', { ...money(999), transactionStatus: 'rejected' });
       await eventWith('succeeded', { ...money(5), receivedAt: at(-2 * MINUTE) });
       const totals = await ctx.store.eventTotals({ transactionStatus: 'accepted', since: at(-MINUTE), until: at(MINUTE) });
-      assert.deepEqual(totals.map((t) => [t.status, t.events, t.amount]), [['succeeded', 1, 100_000]]);
+      assert.deepEqual(
+        totals.map((t) => [t.status, t.events, t.amount]),
+        [['succeeded', 1, 100_000]],
+      );
     });
 
     it('marks a dead event handled: logged, no longer unhandled, pinned again once it changes', async () => {
       const dead = await eventWith('dead', money(20_000));
       const other = await eventWith('dead', money(10_000));
       assert.equal(await ctx.store.countEvents({ status: 'dead', unhandled: true }), 2);
-      const result = await ctx.store.markEventHandled({ eventId: dead, actor: 'ana@example.com', reason: 'refunded by hand', now: at(5 * MINUTE) });
+      const result = await ctx.store.markEventHandled({
+        eventId: dead,
+        actor: 'ana@example.com',
+        reason: 'refunded by hand',
+        now: at(5 * MINUTE),
+      });
       assert.equal(result, 'handled');
       const unhandled = await ctx.store.listEvents({ status: 'dead', unhandled: true });
-      assert.deepEqual(unhandled.items.map((e) => e.id), [other]);
+      assert.deepEqual(
+        unhandled.items.map((e) => e.id),
+        [other],
+      );
       const logs = await ctx.store.getEventLogs(dead);
       const line = logs.find((l) => l.fields?.['action'] === 'handled');
       assert.equal(line?.message, 'marked as handled by ana@example.com: refunded by hand');

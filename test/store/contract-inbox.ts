@@ -42,7 +42,7 @@ export function inboxContract(ctx: ContractContext): void {
         // Not valid UTF-8: the raw body must come back byte for byte (signatures depend on it).
         rawBody: Buffer.from([0x7b, 0xff, 0x00, 0xfe, 0x7d]),
         contentType: 'application/x-www-form-urlencoded',
-        payload: { nested: { list: [1, 'dos', null, true] }, 'ñandú': 'sí' },
+        payload: { nested: { list: [1, 'dos', null, true] }, ñandú: 'sí' },
       });
       const { event, duplicate } = await ctx.store.insertEvent(input);
       assert.equal(duplicate, false);
@@ -128,7 +128,9 @@ export function inboxContract(ctx: ContractContext): void {
 
     it('insertEvents is all or nothing: a batch holding a row the database refuses stores none of it', async () => {
       const refused = newEvent({ providerEventId: 'zz-refused-sorts-last', transactionStatus: 'paid' as NewEvent['transactionStatus'] }); // fails the CHECK
-      await assert.rejects(ctx.store.insertEvents([newEvent({ providerEventId: 'whole-1' }), refused, newEvent({ providerEventId: 'whole-2' })]));
+      await assert.rejects(
+        ctx.store.insertEvents([newEvent({ providerEventId: 'whole-1' }), refused, newEvent({ providerEventId: 'whole-2' })]),
+      );
       assert.equal(await ctx.store.findEventByProviderId('epayco', 'whole-1'), null);
       assert.equal(await ctx.store.findEventByProviderId('epayco', 'whole-2'), null);
       const retried = await ctx.store.insertEvents([newEvent({ providerEventId: 'whole-1' })]);
@@ -144,7 +146,11 @@ export function inboxContract(ctx: ContractContext): void {
         type: 'payment\ud800',
         rawBody,
         payload: { name: 'Ana\u0000', lone: '\ud800x', pair: '😀', text: 'a literal \\u0000 stays', list: ['\udfff'] },
-        summary: { customer: { name: 'Ana\u0000 Pérez' }, product: { name: 'Plan\u0000', id: 'P\ud800' }, references: { invoice: 'FV\ud800-1' } },
+        summary: {
+          customer: { name: 'Ana\u0000 Pérez' },
+          product: { name: 'Plan\u0000', id: 'P\ud800' },
+          references: { invoice: 'FV\ud800-1' },
+        },
       });
       const innocent = newEvent();
       const [stored, beside] = await ctx.store.insertEvents([odd, innocent]);
@@ -155,12 +161,25 @@ export function inboxContract(ctx: ContractContext): void {
       assert.equal(event?.providerEventId, 'evt\uFFFDzero');
       assert.equal(event?.entityKey, 'order\uFFFD:1');
       assert.equal(event?.type, 'payment\uFFFD');
-      assert.deepEqual(event?.payload, { name: 'Ana\uFFFD', lone: '\uFFFDx', pair: '😀', text: 'a literal \\u0000 stays', list: ['\uFFFD'] });
-      assert.deepEqual(event?.summary, { customer: { name: 'Ana\uFFFD Pérez' }, product: { name: 'Plan\uFFFD', id: 'P\uFFFD' }, references: { invoice: 'FV\uFFFD-1' } });
+      assert.deepEqual(event?.payload, {
+        name: 'Ana\uFFFD',
+        lone: '\uFFFDx',
+        pair: '😀',
+        text: 'a literal \\u0000 stays',
+        list: ['\uFFFD'],
+      });
+      assert.deepEqual(event?.summary, {
+        customer: { name: 'Ana\uFFFD Pérez' },
+        product: { name: 'Plan\uFFFD', id: 'P\uFFFD' },
+        references: { invoice: 'FV\uFFFD-1' },
+      });
       const again = await ctx.store.insertEvent(odd);
       assert.deepEqual([again.duplicate, again.event.id], [true, event?.id], 'the same delivery again is a duplicate');
       assert.equal((await ctx.store.findEventByProviderId(odd.source, odd.providerEventId))?.id, event?.id);
-      assert.deepEqual((await ctx.store.listEvents({ text: 'ana\u0000 pé' })).items.map((e) => e.id), [event?.id]);
+      assert.deepEqual(
+        (await ctx.store.listEvents({ text: 'ana\u0000 pé' })).items.map((e) => e.id),
+        [event?.id],
+      );
     });
 
     it('unknown ids read as null', async () => {

@@ -42,7 +42,10 @@ export function listContract(ctx: ContractContext): void {
     });
 
     it('pages keep their place when new events arrive between pages', async () => {
-      const ids = await insertAll(ctx.store, Array.from({ length: 6 }, () => newEvent()));
+      const ids = await insertAll(
+        ctx.store,
+        Array.from({ length: 6 }, () => newEvent()),
+      );
       const page1 = await ctx.store.listEvents({}, { limit: 3 });
       await ctx.store.insertEvent(newEvent());
       const page2 = await ctx.store.listEvents({}, { limit: 3, cursor: page1.nextCursor });
@@ -69,7 +72,13 @@ export function listContract(ctx: ContractContext): void {
       // Move b to succeeded with a pipeline, so status and pipeline filters have something to tell apart.
       const claimed = await claim(ctx.store, 'w', at(10 * MINUTE));
       assert.ok(claimed);
-      await ctx.store.finishEvent({ eventId: claimed.id, leaseOwner: 'w', status: 'succeeded', pipeline: 'facturador', now: at(10 * MINUTE) });
+      await ctx.store.finishEvent({
+        eventId: claimed.id,
+        leaseOwner: 'w',
+        status: 'succeeded',
+        pipeline: 'facturador',
+        now: at(10 * MINUTE),
+      });
 
       const ids = async (filter: EventFilter) => (await ctx.store.listEvents(filter)).items.map((e) => e.id).sort((x, y) => x - y);
       assert.deepEqual(await ids({ source: 'stripe' }), [b, c]);
@@ -91,7 +100,10 @@ export function listContract(ctx: ContractContext): void {
       const [ana, luis] = await insertAll(ctx.store, [
         newEvent({
           providerEventId: 'ref_payco_ABC123',
-          summary: { customer: { name: 'Ana María Pérez', email: 'Ana@Example.com', documentId: '1020304050' }, references: { invoice: 'FV-9001' } },
+          summary: {
+            customer: { name: 'Ana María Pérez', email: 'Ana@Example.com', documentId: '1020304050' },
+            references: { invoice: 'FV-9001' },
+          },
         }),
         newEvent({
           providerEventId: 'mp-555',
@@ -157,7 +169,12 @@ export function listContract(ctx: ContractContext): void {
         assert.equal(claimed?.id, eventId);
         await ctx.store.recordStageStart({ eventId, stage, leaseOwner: 'w', attempt: 1, startedAt: at(0) });
         await ctx.store.recordStageOutcome({
-          eventId, stage, leaseOwner: 'w', attempt: 1, startedAt: at(0), completedAt: at(10),
+          eventId,
+          stage,
+          leaseOwner: 'w',
+          attempt: 1,
+          startedAt: at(0),
+          completedAt: at(10),
           outcome: status === 'success' ? { status, data: null } : { status, error: { message: 'boom', retriable: false } },
         });
         await ctx.store.finishEvent({ eventId, leaseOwner: 'w', status: finish, now: at(20) });

@@ -24,19 +24,39 @@ export function reconciliationContract(ctx: ContractContext): void {
       assert.equal(await ctx.store.getReconciliationState('stripe'), null);
       await ctx.store.recordReconciliationStart('stripe', at(0), { since: at(-60 * MINUTE), cursor: null });
       await ctx.store.recordReconciliationProgress('stripe', { since: at(-60 * MINUTE), cursor: 'evt_9' }, 2);
-      await ctx.store.recordReconciliationEnd({ source: 'stripe', now: at(MINUTE), listed: 100, recovered: 2, error: 'Stripe answered 503' });
+      await ctx.store.recordReconciliationEnd({
+        source: 'stripe',
+        now: at(MINUTE),
+        listed: 100,
+        recovered: 2,
+        error: 'Stripe answered 503',
+      });
       const stopped = await ctx.store.getReconciliationState('stripe');
       assert.deepEqual(stopped, {
-        source: 'stripe', lastStartedAt: at(0), lastFinishedAt: null, lastListed: 0, lastRecovered: 0, totalRecovered: 2,
-        resume: { since: at(-60 * MINUTE), cursor: 'evt_9' }, lastError: 'Stripe answered 503', apiBaseUrl: null,
+        source: 'stripe',
+        lastStartedAt: at(0),
+        lastFinishedAt: null,
+        lastListed: 0,
+        lastRecovered: 0,
+        totalRecovered: 2,
+        resume: { since: at(-60 * MINUTE), cursor: 'evt_9' },
+        lastError: 'Stripe answered 503',
+        apiBaseUrl: null,
       });
       await ctx.store.recordReconciliationStart('stripe', at(2 * MINUTE), { since: at(-60 * MINUTE), cursor: 'evt_9' });
       await ctx.store.recordReconciliationProgress('stripe', { since: at(-60 * MINUTE), cursor: 'evt_12' }, 1);
       await ctx.store.recordReconciliationEnd({ source: 'stripe', now: at(3 * MINUTE), listed: 40, recovered: 1, error: null });
       const finished = await ctx.store.getReconciliationState('stripe');
       assert.deepEqual(finished, {
-        source: 'stripe', lastStartedAt: at(2 * MINUTE), lastFinishedAt: at(3 * MINUTE), lastListed: 40, lastRecovered: 1,
-        totalRecovered: 3, resume: null, lastError: null, apiBaseUrl: null,
+        source: 'stripe',
+        lastStartedAt: at(2 * MINUTE),
+        lastFinishedAt: at(3 * MINUTE),
+        lastListed: 40,
+        lastRecovered: 1,
+        totalRecovered: 3,
+        resume: null,
+        lastError: null,
+        apiBaseUrl: null,
       });
     });
 
@@ -45,10 +65,13 @@ export function reconciliationContract(ctx: ContractContext): void {
       await ctx.store.recordReconciliationStart('mercadopago', at(0), { since: at(-MINUTE), cursor: null });
       await ctx.store.recordProviderApi('mercadopago', 'http://127.0.0.1:3000/sandbox/mercadopago');
       const states = await ctx.store.listReconciliationStates();
-      assert.deepEqual(states.map((s) => [s.source, s.apiBaseUrl, s.lastStartedAt]), [
-        ['mercadopago', 'http://127.0.0.1:3000/sandbox/mercadopago', at(0)],
-        ['stripe', 'http://127.0.0.1:3000/sandbox/stripe', null],
-      ]);
+      assert.deepEqual(
+        states.map((s) => [s.source, s.apiBaseUrl, s.lastStartedAt]),
+        [
+          ['mercadopago', 'http://127.0.0.1:3000/sandbox/mercadopago', at(0)],
+          ['stripe', 'http://127.0.0.1:3000/sandbox/stripe', null],
+        ],
+      );
     });
   });
 }

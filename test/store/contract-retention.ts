@@ -19,13 +19,21 @@ export function retentionContract(ctx: ContractContext): void {
     const stage = `stage-${event.id}`;
     await ctx.store.recordStageStart({ eventId: event.id, stage, leaseOwner: 'w', attempt: 1, startedAt: when });
     await ctx.store.recordStageOutcome({
-      eventId: event.id, stage, leaseOwner: 'w', attempt: 1, startedAt: when, completedAt: when,
+      eventId: event.id,
+      stage,
+      leaseOwner: 'w',
+      attempt: 1,
+      startedAt: when,
+      completedAt: when,
       outcome: { status: 'success', data: { n: event.id } },
       logs: [{ at: when, level: 'info', stage, message: 'done', fields: null }],
     });
     if (status === 'processing') return event.id;
     await ctx.store.finishEvent({
-      eventId: event.id, leaseOwner: 'w', status, now: when,
+      eventId: event.id,
+      leaseOwner: 'w',
+      status,
+      now: when,
       nextAttemptAt: status === 'retrying' ? new Date(when.getTime() + 1000 * DAY) : null,
       ignoreReason: status === 'ignored' ? { kind: 'no_pipeline', detail: 'no pipeline matched' } : null,
       lastError: status === 'dead' ? { message: 'ERP refused', code: 'E', retriable: false } : null,
@@ -53,9 +61,23 @@ export function retentionContract(ctx: ContractContext): void {
       }
       await ctx.store.appendAudit({ actor: 'ana@example.com', action: 'event.retry', target: `event:${ids.dead}`, at: old });
       for (const offset of [0, 1, 2]) {
-        await ctx.store.recordRejection({ at: at(offset), source: 'stripe', httpStatus: 401, reason: 'bad signature', remoteAddress: null, firstBytes: '{}' });
+        await ctx.store.recordRejection({
+          at: at(offset),
+          source: 'stripe',
+          httpStatus: 401,
+          reason: 'bad signature',
+          remoteAddress: null,
+          firstBytes: '{}',
+        });
       }
-      await ctx.store.recordRejection({ at: at(60 * DAY), source: 'stripe', httpStatus: 401, reason: 'bad signature', remoteAddress: null, firstBytes: '{}' });
+      await ctx.store.recordRejection({
+        at: at(60 * DAY),
+        source: 'stripe',
+        httpStatus: 401,
+        reason: 'bad signature',
+        remoteAddress: null,
+        firstBytes: '{}',
+      });
       const cutoff = at(30 * DAY);
 
       assert.deepEqual(await counts(cutoff), { succeededEvents: 1, ignoredEvents: 1, rejectedDeliveries: 3 });
@@ -78,7 +100,10 @@ export function retentionContract(ctx: ContractContext): void {
       assert.equal((await ctx.store.getEvent(recent))?.status, 'succeeded', 'a recent succeeded event stays');
       assert.equal((await ctx.store.getCheckpoints(ids.dead)).length, 1, "a dead event's checkpoints stay");
       assert.equal((await ctx.store.listAudit({})).items.length, 1, 'the audit log is never purged');
-      assert.deepEqual((await ctx.store.listRejections()).map((r) => r.at), [at(60 * DAY)]);
+      assert.deepEqual(
+        (await ctx.store.listRejections()).map((r) => r.at),
+        [at(60 * DAY)],
+      );
     });
 
     it('deletes at most `limit` rows a batch, oldest first, until none are left', async () => {

@@ -11,25 +11,95 @@ import { insertAll, newEvent, type ContractContext } from './contract-fixtures.j
  * terms, LIKE's `%`, `_` and `\`, quotes, and FTS5 query syntax, which must stay plain text.
  */
 const PEOPLE: Array<[string, EventSummary]> = [
-  ['ref_payco_ABC123', { customer: { name: 'Ana María Pérez', email: 'Ana@Example.com', documentId: '1020304050' }, references: { invoice: 'FV-9001' } }],
+  [
+    'ref_payco_ABC123',
+    { customer: { name: 'Ana María Pérez', email: 'Ana@Example.com', documentId: '1020304050' }, references: { invoice: 'FV-9001' } },
+  ],
   ['mp-555', { customer: { name: 'Luis Gómez', email: 'luis@correo.co', documentId: '7788' }, references: { order: 'ORD-42' } }],
   ['evt_100%', { customer: { name: 'Peréz OR Perez', email: 'o"brien@example.com' }, references: { note: 'a*b "quoted" NEAR(x y)' } }],
-  ['evt_under_score', { customer: { name: 'ÁNGEL ÑOÑO', email: 'angel@example.org' }, references: { path: 'c:\\dir\\file', tag: '50%_off' } }],
+  [
+    'evt_under_score',
+    { customer: { name: 'ÁNGEL ÑOÑO', email: 'angel@example.org' }, references: { path: 'c:\\dir\\file', tag: '50%_off' } },
+  ],
   ['evt-ｆｕｌｌ', { customer: { name: "O'Brien Zoë", documentId: 'Δοκιμή ΣΟΦΊΑ' }, references: { emoji: 'pago 🐷 ok' } }],
 ];
 
 const TERMS = [
   // accents and case
-  'pérez', 'PÉREZ', 'perez', 'peréz', 'María', 'maria', 'ángel', 'ÑOÑO', 'ñ', 'zoë', 'ΣΟΦΊΑ', 'σοφία', 'δοκ',
+  'pérez',
+  'PÉREZ',
+  'perez',
+  'peréz',
+  'María',
+  'maria',
+  'ángel',
+  'ÑOÑO',
+  'ñ',
+  'zoë',
+  'ΣΟΦΊΑ',
+  'σοφία',
+  'δοκ',
   // one and two characters
-  'a', 'A', 'é', 'o', 'ñ', '%', '_', '\\', '*', '"', "'", '🐷', 'mp', '@e', '42', 'zz',
+  'a',
+  'A',
+  'é',
+  'o',
+  'ñ',
+  '%',
+  '_',
+  '\\',
+  '*',
+  '"',
+  "'",
+  '🐷',
+  'mp',
+  '@e',
+  '42',
+  'zz',
   // LIKE's wildcards and escape, in longer terms
-  '100%', '0%_', '%_o', '50%_off', '_ab', 'under_s', 'c:\\dir', '\\di', '%%%', '___',
+  '100%',
+  '0%_',
+  '%_o',
+  '50%_off',
+  '_ab',
+  'under_s',
+  'c:\\dir',
+  '\\di',
+  '%%%',
+  '___',
   // quotes and FTS5 syntax
-  'o"brien', '"quoted"', '"quoted', 'o\'brien', "'br", 'a*b', 'a*', 'ana*', 'OR', 'or perez', 'pérez OR luis',
-  'NEAR(x', 'near(x y)', 'x y)', '(x', 'ana AND luis', 'NOT', '-555', '^ana', 'ana:', '{luis}', 'fv-90', 'ORD-42',
+  'o"brien',
+  '"quoted"',
+  '"quoted',
+  "o'brien",
+  "'br",
+  'a*b',
+  'a*',
+  'ana*',
+  'OR',
+  'or perez',
+  'pérez OR luis',
+  'NEAR(x',
+  'near(x y)',
+  'x y)',
+  '(x',
+  'ana AND luis',
+  'NOT',
+  '-555',
+  '^ana',
+  'ana:',
+  '{luis}',
+  'fv-90',
+  'ORD-42',
   // longer, absent, every row
-  'example.com', 'example', '.co', 'nadie', 'ana maría pérez', 'pago 🐷 ok', 'ｆｕｌｌ', 'full',
+  'example.com',
+  'example',
+  '.co',
+  'nadie',
+  'ana maría pérez',
+  'pago 🐷 ok',
+  'ｆｕｌｌ',
+  'full',
 ];
 
 export function searchContract(ctx: ContractContext): void {
@@ -53,7 +123,10 @@ export function searchContract(ctx: ContractContext): void {
       const ids = await insertAll(
         ctx.store,
         Array.from({ length: 7 }, (_, i) =>
-          newEvent({ source: i % 2 === 0 ? 'stripe' : 'epayco', summary: { customer: { name: i === 3 ? 'Otro Cliente' : `Zoe Rareza ${i}` } } }),
+          newEvent({
+            source: i % 2 === 0 ? 'stripe' : 'epayco',
+            summary: { customer: { name: i === 3 ? 'Otro Cliente' : `Zoe Rareza ${i}` } },
+          }),
         ),
       );
       const rare = ids.filter((_, i) => i !== 3).reverse();

@@ -72,9 +72,18 @@ describe('the SQLite migration runner', () => {
   it('applies only what is pending, in order', () => {
     const ctx = new SqliteContext(openSqliteDatabase(':memory:'));
     try {
-      assert.deepEqual(migrateSqlite(ctx, [first], () => 10), { applied: ['0001_first'], current: 1 });
-      assert.deepEqual(migrateSqlite(ctx, [first, second], () => 20), { applied: ['0002_second'], current: 2 });
-      assert.deepEqual(migrateSqlite(ctx, [first, second], () => 30), { applied: [], current: 2 });
+      assert.deepEqual(
+        migrateSqlite(ctx, [first], () => 10),
+        { applied: ['0001_first'], current: 1 },
+      );
+      assert.deepEqual(
+        migrateSqlite(ctx, [first, second], () => 20),
+        { applied: ['0002_second'], current: 2 },
+      );
+      assert.deepEqual(
+        migrateSqlite(ctx, [first, second], () => 30),
+        { applied: [], current: 2 },
+      );
       assert.deepEqual(ctx.db.prepare('SELECT version, name, applied_at FROM webpig_migrations ORDER BY version').all(), [
         { version: 1, name: '0001_first', applied_at: 10 },
         { version: 2, name: '0002_second', applied_at: 20 },

@@ -25,7 +25,11 @@ describe('openStore', () => {
       await relative.migrate();
       await relative.close();
       const again = await openStore(`sqlite:${join(temp.dir, 'rel.db')}`);
-      assert.deepEqual(await again.migrate(), { applied: [], current: sqliteMigrations().length }, 'the relative path was the working directory');
+      assert.deepEqual(
+        await again.migrate(),
+        { applied: [], current: sqliteMigrations().length },
+        'the relative path was the working directory',
+      );
       await again.close();
     } finally {
       process.chdir(previous);

@@ -21,7 +21,10 @@ function deployDocsSql(): string[] {
   const docs = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
   const block = /\*\*The text search's index\*\*[\s\S]*?```sql\n([\s\S]*?)```/.exec(docs)?.[1];
   assert.ok(block !== undefined, "docs/deploy.md has the text search index's SQL block");
-  return block.split(';').map((statement) => statement.trim()).filter((statement) => statement !== '');
+  return block
+    .split(';')
+    .map((statement) => statement.trim())
+    .filter((statement) => statement !== '');
 }
 
 /** The list's page query for `text`, as the store builds its WHERE clause, with the planner kept off a plain scan. */
@@ -60,15 +63,29 @@ describe('PostgreSQL text search index (0011)', { skip }, () => {
       const warnings: string[] = [];
       await migratePostgres(pool, schema, postgresMigrations(), (line) => warnings.push(line));
       assert.deepEqual(warnings, []);
-      const indexes = await queryIn<{ indexdef: string }>(schema, "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'events_search_trgm'", [schema]);
+      const indexes = await queryIn<{ indexdef: string }>(
+        schema,
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'events_search_trgm'",
+        [schema],
+      );
       assert.match(indexes[0]?.indexdef ?? '', /USING gin \(search_text \w+\.gin_trgm_ops\)/);
 
-      for (const [text, expected] of [['RAREZA', [zoe]], ['pérez', [juan]], ['_100%', [juan]], ['o"bri', [juan]], ['0%@', [juan]], ['nadie', []]] as const) {
+      for (const [text, expected] of [
+        ['RAREZA', [zoe]],
+        ['pérez', [juan]],
+        ['_100%', [juan]],
+        ['o"bri', [juan]],
+        ['0%@', [juan]],
+        ['nadie', []],
+      ] as const) {
         const { plan, ids } = await explainSearch(postgresUrl(), schema, text);
         assert.match(plan, /Bitmap Index Scan on events_search_trgm/, `q=${text}:\n${plan}`);
         assert.deepEqual(ids, expected, `q=${text}`);
       }
-      assert.deepEqual((await store.listEvents({ text: 'rareza' })).items.map((e) => e.id), [zoe]);
+      assert.deepEqual(
+        (await store.listEvents({ text: 'rareza' })).items.map((e) => e.id),
+        [zoe],
+      );
     } finally {
       await store.close();
       await pool.end();
@@ -104,10 +121,13 @@ describe('PostgreSQL text search index (0011)', { skip }, () => {
       url.searchParams.set('schema', 'webpig');
       const store = await PostgresStore.open(url.toString());
       try {
-        const [zoe] = (await store.insertEvents([newEvent('evt-1', { summary: { customer: { name: 'Zoe Rareza' } } }), newEvent('evt-2')])).map(
-          (r) => r.event.id,
+        const [zoe] = (
+          await store.insertEvents([newEvent('evt-1', { summary: { customer: { name: 'Zoe Rareza' } } }), newEvent('evt-2')])
+        ).map((r) => r.event.id);
+        assert.deepEqual(
+          (await store.listEvents({ text: 'Rareza' })).items.map((e) => e.id),
+          [zoe],
         );
-        assert.deepEqual((await store.listEvents({ text: 'Rareza' })).items.map((e) => e.id), [zoe]);
         const { plan } = await explainSearch(url.toString(), 'webpig', 'rareza');
         assert.doesNotMatch(plan, /events_search_trgm/);
 

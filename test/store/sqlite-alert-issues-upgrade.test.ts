@@ -39,13 +39,26 @@ describe('SQLite: upgrading alerts to issues (0008)', () => {
             [newest, 'retried', 'event:5', 3, 1_000, null],
           ],
         );
-        const due = await store.claimAlertsToForward({ now: new Date(10_000), recordedSince: new Date(0), claimUntil: new Date(20_000), limit: 10 });
+        const due = await store.claimAlertsToForward({
+          now: new Date(10_000),
+          recordedSince: new Date(0),
+          claimUntil: new Date(20_000),
+          limit: 10,
+        });
         assert.deepEqual(
           due.map((a) => [a.id, a.transition]),
-          [[newest, 'opened'], [unsent, 'opened']],
+          [
+            [newest, 'opened'],
+            [unsent, 'opened'],
+          ],
           'openings never sent go out; a resolution from before the upgrade does not',
         );
-        const again = await store.recordAlert({ at: new Date(5_000), kind: 'retried', eventId: 5, message: 'event 5 was retried by hand 5 times' });
+        const again = await store.recordAlert({
+          at: new Date(5_000),
+          kind: 'retried',
+          eventId: 5,
+          message: 'event 5 was retried by hand 5 times',
+        });
         assert.deepEqual([again.id, again.occurrences], [newest, 4]);
       } finally {
         await store.close();

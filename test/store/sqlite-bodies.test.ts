@@ -29,7 +29,12 @@ describe('SQLite migration 0005 (event bodies)', () => {
       { providerEventId: 'binary', rawBody: Buffer.from([0x7b, 0x00, 0xff, 0xfe, 0x7d]), payload: '{"a":"\\u0000"}', summary: '{}' },
       { providerEventId: 'large', rawBody: randomBytes(40_000), payload: JSON.stringify({ blob: 'x'.repeat(30_000) }), summary: '{}' },
       { providerEventId: 'empty', rawBody: Buffer.alloc(0), payload: '{}', summary: '{}' },
-      { providerEventId: 'latin1', rawBody: Buffer.from('x_name=Pe%F1a&n=\xf1', 'latin1'), payload: '{"x_name":"Peña 🐷"}', summary: '{"amount":5}' },
+      {
+        providerEventId: 'latin1',
+        rawBody: Buffer.from('x_name=Pe%F1a&n=\xf1', 'latin1'),
+        payload: '{"x_name":"Peña 🐷"}',
+        summary: '{"amount":5}',
+      },
     ];
     const ids = legacy.map((event) => insertLegacyEvent(old, event));
     old.close();
@@ -37,7 +42,15 @@ describe('SQLite migration 0005 (event bodies)', () => {
     const store = SqliteStore.open(`sqlite:${file}`, { checkpointIntervalMs: 0 });
     try {
       assert.deepEqual(await store.migrate(), {
-        applied: ['0005_event_bodies', '0006_alert_ack', '0007_stage_exchanges', '0008_alert_issues', '0009_event_handled', '0010_reconciliation', '0011_search_trigrams'],
+        applied: [
+          '0005_event_bodies',
+          '0006_alert_ack',
+          '0007_stage_exchanges',
+          '0008_alert_issues',
+          '0009_event_handled',
+          '0010_reconciliation',
+          '0011_search_trigrams',
+        ],
         current: LATEST,
       });
       assert.ok(!columnsOf(store, 'events').includes('raw_body') && !columnsOf(store, 'events').includes('payload'));
@@ -52,7 +65,10 @@ describe('SQLite migration 0005 (event bodies)', () => {
           assert.deepEqual(record.summary, JSON.parse(event.summary));
         }
         const listed = (await store.listEvents({})).items;
-        assert.deepEqual(listed.map((e) => e.rawBody.toString('hex')), legacy.map((e) => e.rawBody.toString('hex')).reverse());
+        assert.deepEqual(
+          listed.map((e) => e.rawBody.toString('hex')),
+          legacy.map((e) => e.rawBody.toString('hex')).reverse(),
+        );
       };
       await readBack();
       assert.deepEqual(store.database.pragma('foreign_key_check'), []);
@@ -62,7 +78,10 @@ describe('SQLite migration 0005 (event bodies)', () => {
       const bodies = store.database.prepare('SELECT event_id, hex(raw_body) AS body, payload FROM event_bodies ORDER BY event_id').all();
       assert.deepEqual(await store.migrate(), { applied: [], current: LATEST });
       assert.deepEqual(store.database.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all(), schema);
-      assert.deepEqual(store.database.prepare('SELECT event_id, hex(raw_body) AS body, payload FROM event_bodies ORDER BY event_id').all(), bodies);
+      assert.deepEqual(
+        store.database.prepare('SELECT event_id, hex(raw_body) AS body, payload FROM event_bodies ORDER BY event_id').all(),
+        bodies,
+      );
       await readBack();
 
       // Migrated events go on through the worker's path with their bodies.

@@ -109,7 +109,9 @@ describe('SQLite on a full disk', { skip }, () => {
       } finally {
         await reopened.close();
       }
-      console.log(`${acknowledged.length} acknowledged, 0 lost; WAL ${walWhenFull} bytes when full, ${wal} after; recovered on attempt ${recovered}`);
+      console.log(
+        `${acknowledged.length} acknowledged, 0 lost; WAL ${walWhenFull} bytes when full, ${wal} after; recovered on attempt ${recovered}`,
+      );
     } finally {
       await server?.close();
     }
@@ -129,7 +131,10 @@ describe('SQLite on a full disk, with `webpig serve` and `webpig worker` as sepa
     const filler = join(volume, 'filler');
     writeFileSync(filler, Buffer.alloc(FILLER_MB * 1024 * 1024));
     assert.equal(runCli(['--db', db, 'migrate'], { cwd: service.dir }).status, 0);
-    const procs = [startServiceProcess('serve', service.dir, db, ['serve', '--port', '0']), startServiceProcess('worker', service.dir, db, ['worker'])];
+    const procs = [
+      startServiceProcess('serve', service.dir, db, ['serve', '--port', '0']),
+      startServiceProcess('worker', service.dir, db, ['worker']),
+    ];
     try {
       const baseUrl = await procs[0]!.url;
       const acknowledged: string[] = [];
@@ -180,7 +185,11 @@ describe('SQLite on a full disk, with `webpig serve` and `webpig worker` as sepa
       } finally {
         await reader.close();
       }
-      assert.deepEqual(procs.filter((p) => p.exited).map((p) => p.name), [], 'no process exited');
+      assert.deepEqual(
+        procs.filter((p) => p.exited).map((p) => p.name),
+        [],
+        'no process exited',
+      );
     } finally {
       await Promise.all(procs.map((p) => p.stop()));
     }

@@ -33,14 +33,8 @@ describe('SqliteStore across processes', () => {
     const temp = tempDatabaseDir();
     try {
       const file = join(temp.dir, 'race.db');
-      const results = await Promise.all(
-        Array.from({ length: 6 }, () => runChild<{ applied: string[]; current: number }>('migrate', file)),
-      );
-      assert.deepEqual(
-        results.flatMap((r) => r.applied).sort(),
-        ALL,
-        'each migration applied by exactly one process',
-      );
+      const results = await Promise.all(Array.from({ length: 6 }, () => runChild<{ applied: string[]; current: number }>('migrate', file)));
+      assert.deepEqual(results.flatMap((r) => r.applied).sort(), ALL, 'each migration applied by exactly one process');
       assert.ok(results.every((r) => r.current === ALL.length));
       const store = SqliteStore.open(`sqlite:${file}`);
       assert.deepEqual(
@@ -76,9 +70,7 @@ describe('SqliteStore across processes', () => {
           summary: {},
         })),
       );
-      const results = await Promise.all(
-        Array.from({ length: 4 }, (_, i) => runChild<{ claimed: number[] }>('drain', file, `worker-${i}`)),
-      );
+      const results = await Promise.all(Array.from({ length: 4 }, (_, i) => runChild<{ claimed: number[] }>('drain', file, `worker-${i}`)));
       const all = results.flatMap((r) => r.claimed);
       assert.equal(new Set(all).size, all.length, 'no event was claimed twice');
       assert.deepEqual(
@@ -102,7 +94,9 @@ describe('SqliteStore across processes', () => {
         assert.ok((lastOfEntity.get(entity) ?? 0) < id, `entity ${entity}: event ${id} claimed after a later one`);
         lastOfEntity.set(entity, id);
       }
-      const attempts = store.database.prepare("SELECT count(*) AS n FROM events WHERE attempts <> 1 OR status <> 'succeeded'").get() as { n: number };
+      const attempts = store.database.prepare("SELECT count(*) AS n FROM events WHERE attempts <> 1 OR status <> 'succeeded'").get() as {
+        n: number;
+      };
       assert.equal(attempts.n, 0, 'every event was attempted exactly once and succeeded');
       await store.close();
     } finally {
@@ -110,44 +104,51 @@ describe('SqliteStore across processes', () => {
     }
   });
 
-  it('a process killed (SIGKILL) while storing batches loses no acknowledged batch and leaves no partial one', { timeout: 120_000 }, async () => {
-    const temp = tempDatabaseDir();
-    try {
-      const file = join(temp.dir, 'crash.db');
-      const setup = SqliteStore.open(`sqlite:${file}`);
-      await setup.migrate();
-      await setup.close();
+  it(
+    'a process killed (SIGKILL) while storing batches loses no acknowledged batch and leaves no partial one',
+    { timeout: 120_000 },
+    async () => {
+      const temp = tempDatabaseDir();
+      try {
+        const file = join(temp.dir, 'crash.db');
+        const setup = SqliteStore.open(`sqlite:${file}`);
+        await setup.migrate();
+        await setup.close();
 
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'ingest', file], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
-      let acknowledged = 0;
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-      await new Promise<void>((resolve, reject) => {
-        let buffered = '';
-        child.stdout.on('data', (chunk: Buffer) => {
-          buffered += chunk.toString();
-          const lines = buffered.split('\n');
-          buffered = lines.pop() ?? '';
-          for (const line of lines) acknowledged = Math.max(acknowledged, Number(line.replace('stored ', '')));
-          // Killed at an arbitrary point in a later batch, not between batches on purpose.
-          if (acknowledged >= 1_000) {
-            child.kill('SIGKILL');
-            resolve();
-          }
+        const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'ingest', file], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: cleanEnv(),
         });
-        child.on('exit', () => reject(new Error(`the ingest child stopped by itself: ${stderr}`)));
-      });
-      assert.equal(await exited, 'SIGKILL');
+        let acknowledged = 0;
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+        await new Promise<void>((resolve, reject) => {
+          let buffered = '';
+          child.stdout.on('data', (chunk: Buffer) => {
+            buffered += chunk.toString();
+            const lines = buffered.split('\n');
+            buffered = lines.pop() ?? '';
+            for (const line of lines) acknowledged = Math.max(acknowledged, Number(line.replace('stored ', '')));
+            // Killed at an arbitrary point in a later batch, not between batches on purpose.
+            if (acknowledged >= 1_000) {
+              child.kill('SIGKILL');
+              resolve();
+            }
+          });
+          child.on('exit', () => reject(new Error(`the ingest child stopped by itself: ${stderr}`)));
+        });
+        assert.equal(await exited, 'SIGKILL');
 
-      const store = SqliteStore.open(`sqlite:${file}`);
-      assert.equal(store.database.pragma('integrity_check', { simple: true }), 'ok');
-      const stored = await store.countEvents({});
-      assert.ok(stored >= acknowledged, `every acknowledged delivery is there (${stored} >= ${acknowledged})`);
-      assert.equal(stored % 100, 0, 'batches are all or nothing');
-      await store.close();
-    } finally {
-      temp.remove();
-    }
-  });
+        const store = SqliteStore.open(`sqlite:${file}`);
+        assert.equal(store.database.pragma('integrity_check', { simple: true }), 'ok');
+        const stored = await store.countEvents({});
+        assert.ok(stored >= acknowledged, `every acknowledged delivery is there (${stored} >= ${acknowledged})`);
+        assert.equal(stored % 100, 0, 'batches are all or nothing');
+        await store.close();
+      } finally {
+        temp.remove();
+      }
+    },
+  );
 });

@@ -14,9 +14,11 @@ import { at, claim, newEvent } from './contract-fixtures.js';
 
 /** The rowids the index itself holds for a substring, newest first. */
 function indexed(store: SqliteStore, term: string): number[] {
-  return (store.database.prepare('SELECT rowid FROM events_search WHERE events_search MATCH ? ORDER BY rowid DESC').all(`"${term}"`) as Array<{ rowid: number }>).map(
-    (row) => row.rowid,
-  );
+  return (
+    store.database.prepare('SELECT rowid FROM events_search WHERE events_search MATCH ? ORDER BY rowid DESC').all(`"${term}"`) as Array<{
+      rowid: number;
+    }>
+  ).map((row) => row.rowid);
 }
 
 /** Throws when the index and the events it indexes differ. */
@@ -60,7 +62,10 @@ describe('SQLite text search index (0011)', () => {
         assert.deepEqual(indexed(store, 'rareza'), [ids[2], ids[0]]);
         assert.deepEqual(indexed(store, 'pérez'), [ids[1]]);
         integrityCheck(store);
-        assert.deepEqual((await store.listEvents({ text: 'RAREZA' })).items.map((e) => e.id), [ids[2], ids[0]]);
+        assert.deepEqual(
+          (await store.listEvents({ text: 'RAREZA' })).items.map((e) => e.id),
+          [ids[2], ids[0]],
+        );
       } finally {
         await store.close();
       }
@@ -81,13 +86,21 @@ describe('SQLite text search index (0011)', () => {
       assert.equal((await claim(store, 'w', at(0)))?.id, event.id);
       await store.recordStageStart({ eventId: event.id, stage: 'invoice', leaseOwner: 'w', attempt: 1, startedAt: at(0) });
       await store.recordStageOutcome({
-        eventId: event.id, stage: 'invoice', leaseOwner: 'w', attempt: 1, startedAt: at(0), completedAt: at(1),
+        eventId: event.id,
+        stage: 'invoice',
+        leaseOwner: 'w',
+        attempt: 1,
+        startedAt: at(0),
+        completedAt: at(1),
         outcome: { status: 'success', data: null },
         summaryPatch: { references: { invoice: 'FV-7777' } },
       });
       assert.deepEqual(indexed(store, 'fv-7777'), [event.id], 'a summary patch is searchable');
       integrityCheck(store);
-      assert.deepEqual((await store.listEvents({ text: 'FV-7777' })).items.map((e) => e.id), [event.id]);
+      assert.deepEqual(
+        (await store.listEvents({ text: 'FV-7777' })).items.map((e) => e.id),
+        [event.id],
+      );
 
       await store.finishEvent({ eventId: event.id, leaseOwner: 'w', status: 'succeeded', now: at(2) });
       assert.equal(await store.purgeBatch('succeededEvents', at(60_000), 500), 1);
@@ -105,15 +118,30 @@ describe('SQLite text search index (0011)', () => {
     try {
       await store.migrate();
       const events = Array.from({ length: 2_100 }, (_, i) =>
-        newEvent({ source: i % 3 === 0 ? 'stripe' : 'epayco', summary: { customer: { name: i % 500 === 7 ? 'Zoe Rareza' : 'Juan Pérez', email: `c${i}@example.com` } } }),
+        newEvent({
+          source: i % 3 === 0 ? 'stripe' : 'epayco',
+          summary: { customer: { name: i % 500 === 7 ? 'Zoe Rareza' : 'Juan Pérez', email: `c${i}@example.com` } },
+        }),
       );
       const ids = (await store.insertEvents(events)).map((r) => r.event.id);
       const expect = (keep: (i: number) => boolean) => ids.filter((_, i) => keep(i)).reverse();
       // example.com is in every row (the table is walked); rareza in 5 (the index is walked).
-      assert.deepEqual(await listedIds(store, { text: 'example.com' }, 500), expect(() => true));
-      assert.deepEqual(await listedIds(store, { text: 'EXAMPLE.COM', source: 'stripe' }, 97), expect((i) => i % 3 === 0));
-      assert.deepEqual(await listedIds(store, { text: 'rareza' }, 2), expect((i) => i % 500 === 7));
-      assert.deepEqual(await listedIds(store, { text: 'rareza', source: 'stripe' }, 2), expect((i) => i % 500 === 7 && i % 3 === 0));
+      assert.deepEqual(
+        await listedIds(store, { text: 'example.com' }, 500),
+        expect(() => true),
+      );
+      assert.deepEqual(
+        await listedIds(store, { text: 'EXAMPLE.COM', source: 'stripe' }, 97),
+        expect((i) => i % 3 === 0),
+      );
+      assert.deepEqual(
+        await listedIds(store, { text: 'rareza' }, 2),
+        expect((i) => i % 500 === 7),
+      );
+      assert.deepEqual(
+        await listedIds(store, { text: 'rareza', source: 'stripe' }, 2),
+        expect((i) => i % 500 === 7 && i % 3 === 0),
+      );
       assert.equal(await store.countEvents({ text: 'example.com' }), 2_100);
     } finally {
       await store.close();

@@ -77,7 +77,7 @@ describe('SqliteStore', () => {
     const store = SqliteStore.open('sqlite::memory:');
     await store.migrate();
     const plan = store.database
-      .prepare("EXPLAIN QUERY PLAN SELECT id FROM events WHERE runnable_at <= 0 ORDER BY runnable_at, received_at, id LIMIT 1")
+      .prepare('EXPLAIN QUERY PLAN SELECT id FROM events WHERE runnable_at <= 0 ORDER BY runnable_at, received_at, id LIMIT 1')
       .all() as { detail: string }[];
     assert.ok(
       plan.some((step) => /USING INDEX events_claim/.test(step.detail)),
@@ -140,9 +140,9 @@ describe('SqliteStore on a file', () => {
       const first = SqliteStore.open(url);
       const result = await first.migrate();
       assert.deepEqual(result, { applied: ALL, current: LATEST });
-      const tables = (first.database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
-        (t) => t.name,
-      );
+      const tables = (
+        first.database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
+      ).map((t) => t.name);
       for (const table of [
         'events',
         'checkpoints',

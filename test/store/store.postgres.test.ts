@@ -47,7 +47,10 @@ describe('PostgresStore: migrations', { skip }, () => {
       await store.insertEvent(newEvent('kept'));
       assert.deepEqual(await store.migrate(), { applied: [], current: LATEST });
       const versions = await queryIn<{ version: number }>(schema, 'SELECT version FROM webpig_migrations ORDER BY version');
-      assert.deepEqual(versions, ALL.map((_, i) => ({ version: i + 1 })));
+      assert.deepEqual(
+        versions,
+        ALL.map((_, i) => ({ version: i + 1 })),
+      );
       assert.ok(await store.findEventByProviderId('stripe', 'kept'), 'the second migrate kept the data');
     } finally {
       await store.close();
@@ -60,14 +63,13 @@ describe('PostgresStore: migrations', { skip }, () => {
     const stores = await Promise.all([0, 1, 2].map(() => PostgresStore.open(schemaUrl(schema))));
     try {
       const results = await Promise.all(stores.map((s) => s.migrate()));
-      assert.deepEqual(
-        results.flatMap((r) => r.applied).sort(),
-        ALL,
-        'each migration applied by exactly one migrator',
-      );
+      assert.deepEqual(results.flatMap((r) => r.applied).sort(), ALL, 'each migration applied by exactly one migrator');
       assert.ok(results.every((r) => r.current === LATEST));
       const versions = await queryIn<{ version: number }>(schema, 'SELECT version FROM webpig_migrations ORDER BY version');
-      assert.deepEqual(versions, ALL.map((_, i) => ({ version: i + 1 })));
+      assert.deepEqual(
+        versions,
+        ALL.map((_, i) => ({ version: i + 1 })),
+      );
       const stored = await stores[1]!.insertEvent(newEvent('after-race'));
       assert.equal(stored.duplicate, false);
     } finally {
@@ -218,10 +220,7 @@ describe('PostgresStore: events, claims and leases', { skip }, () => {
         store.recordStageStart({ eventId: event.id, stage: 'invoice', leaseOwner: 'w1', attempt: 1, startedAt: at(5.1) }),
         LeaseLostError,
       );
-      await assert.rejects(
-        store.finishEvent({ eventId: event.id, leaseOwner: 'w1', status: 'succeeded', now: at(5.2) }),
-        LeaseLostError,
-      );
+      await assert.rejects(store.finishEvent({ eventId: event.id, leaseOwner: 'w1', status: 'succeeded', now: at(5.2) }), LeaseLostError);
       assert.equal(await store.renewLease(event.id, 'w1', 1000, at(5.3)), false);
       assert.deepEqual(await store.getCheckpoints(event.id), []);
       assert.equal((await store.getEvent(event.id))?.leaseOwner, 'w2');
@@ -242,7 +241,10 @@ describe('PostgresStore: events, claims and leases', { skip }, () => {
       assert.equal(checkpoint?.status, 'success');
       assert.deepEqual(checkpoint?.data, { invoice: 'FV-1' });
       assert.equal(checkpoint?.durationMs, 500);
-      assert.deepEqual(checkpoint?.history.map((h) => [h.attempt, h.status]), [[1, 'success']]);
+      assert.deepEqual(
+        checkpoint?.history.map((h) => [h.attempt, h.status]),
+        [[1, 'success']],
+      );
       assert.deepEqual((await store.getEvent(event.id))?.summary, { customer: { name: 'Ana' } });
       assert.equal((await store.getEventLogs(event.id))[0]?.message, 'created');
     } finally {
@@ -254,10 +256,19 @@ describe('PostgresStore: events, claims and leases', { skip }, () => {
     const store = await openMigrated((await schemas.create()).url);
     try {
       const { event } = await store.insertEvent(newEvent('r1'));
-      await assert.rejects(store.requeueEvent(event.id, at(1)), (err: unknown) => err instanceof StoreError && err.code === 'NOT_RETRIABLE');
+      await assert.rejects(
+        store.requeueEvent(event.id, at(1)),
+        (err: unknown) => err instanceof StoreError && err.code === 'NOT_RETRIABLE',
+      );
       assert.equal(await store.requeueEvent(999_999, at(1)), null);
       const claimed = await store.claimNextEvent({ workerId: 'w', leaseMs: 10_000, now: at(1) });
-      await store.finishEvent({ eventId: claimed!.id, leaseOwner: 'w', status: 'dead', now: at(2), lastError: { message: 'no', retriable: false } });
+      await store.finishEvent({
+        eventId: claimed!.id,
+        leaseOwner: 'w',
+        status: 'dead',
+        now: at(2),
+        lastError: { message: 'no', retriable: false },
+      });
       const requeued = await store.requeueEvent(event.id, at(3));
       assert.equal(requeued?.status, 'queued');
       assert.equal(requeued?.manualRetries, 1);

@@ -40,8 +40,8 @@ describe('PostgreSQL wake-ups', { skip: await postgresSkip() }, () => {
       const aHeardB = new Promise<void>((resolve) => (onA = resolve));
       await b.insertEvent(newEvent('from-b'));
       await aHeardB;
-      assert.equal(wakesA, 2, 'a: its own insert once, b\'s NOTIFY once — its own NOTIFY did not wake it again');
-      assert.equal(wakesB, 2, 'b: a\'s NOTIFY once, its own insert once');
+      assert.equal(wakesA, 2, "a: its own insert once, b's NOTIFY once — its own NOTIFY did not wake it again");
+      assert.equal(wakesB, 2, "b: a's NOTIFY once, its own insert once");
       offA();
       offB();
     } finally {

@@ -61,7 +61,10 @@ export async function callService<S extends z.ZodType>(options: CallOptions<S>):
   try {
     json = text === '' ? null : JSON.parse(text);
   } catch (err) {
-    throw new RetriableError(`${options.service}: ${what} answered ${response.status} with a body that is not JSON`, { cause: err, code: 'BAD_REPLY' });
+    throw new RetriableError(`${options.service}: ${what} answered ${response.status} with a body that is not JSON`, {
+      cause: err,
+      code: 'BAD_REPLY',
+    });
   }
   const parsed = options.schema.safeParse(json);
   if (!parsed.success) {

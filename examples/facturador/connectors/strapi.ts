@@ -28,10 +28,16 @@ const carteraSchema = z.object({
   payments: z.array(paymentSchema),
 });
 export type Cartera = z.infer<typeof carteraSchema>;
-const facturacionSchema = z.object({ ...documentIdentity, reference: z.string(), invoiceNumber: z.number().nullable(), status: z.enum(['paid', 'reversed']).optional() });
+const facturacionSchema = z.object({
+  ...documentIdentity,
+  reference: z.string(),
+  invoiceNumber: z.number().nullable(),
+  status: z.enum(['paid', 'reversed']).optional(),
+});
 
 const one = <S extends z.ZodType>(schema: S) => z.object({ data: schema });
-const list = <S extends z.ZodType>(schema: S) => z.object({ data: z.array(schema), meta: z.object({ pagination: z.object({ total: z.number() }) }) });
+const list = <S extends z.ZodType>(schema: S) =>
+  z.object({ data: z.array(schema), meta: z.object({ pagination: z.object({ total: z.number() }) }) });
 
 /** `filters[<field>][$eq]=<value>`: the key as Strapi's qs reads it, the value encoded. */
 function equalsFilter(field: string, value: string): string {
@@ -56,7 +62,12 @@ export async function createCartera(
   cartera: { acuerdo: string; documentId: string; customerName: string; total: number; phone?: string; phoneCountry?: string },
   io: StageIo,
 ): Promise<Cartera> {
-  const data: JsonObject = { acuerdo: cartera.acuerdo, cedula: cartera.documentId, customerName: cartera.customerName, total: cartera.total };
+  const data: JsonObject = {
+    acuerdo: cartera.acuerdo,
+    cedula: cartera.documentId,
+    customerName: cartera.customerName,
+    total: cartera.total,
+  };
   // A ledger is not held up by a phone: an unusable one is left out (WhatsApp and the CRM report it).
   const phone = toE164OrUndefined(cartera.phone, cartera.phoneCountry);
   if (phone) data.phone = phone;
@@ -152,7 +163,15 @@ export async function upsertFacturacion(
     await updateFacturacion(endpoint, existing.documentId, data, io);
     return { facturacionId: existing.id, documentId: existing.documentId, action: 'updated' };
   }
-  const { body } = await callService({ service: 'Strapi', endpoint, method: 'POST', path: '/facturacions', body: { data }, io, schema: one(facturacionSchema) });
+  const { body } = await callService({
+    service: 'Strapi',
+    endpoint,
+    method: 'POST',
+    path: '/facturacions',
+    body: { data },
+    io,
+    schema: one(facturacionSchema),
+  });
   return { facturacionId: body.data.id, documentId: body.data.documentId, action: 'created' };
 }
 
@@ -178,14 +197,23 @@ export async function setFacturacionInvoiceNumber(
  * Reversals (issue 14.6): takes the payment with `reference` out of the cartera (the same custom
  * route as `applyPayment`, `DELETE`). Callers look first: a payment the cartera does not list is a 404.
  */
-export async function removePayment(endpoint: ServiceEndpoint, carteraDocumentId: string, reference: string, io: StageIo): Promise<Cartera> {
+export async function removePayment(
+  endpoint: ServiceEndpoint,
+  carteraDocumentId: string,
+  reference: string,
+  io: StageIo,
+): Promise<Cartera> {
   const path = `/carteras/${encodeURIComponent(carteraDocumentId)}/payments?reference=${encodeURIComponent(reference)}`;
   const { body } = await callService({ service: 'Strapi', endpoint, method: 'DELETE', path, io, schema: one(carteraSchema) });
   return body.data;
 }
 
 /** Reversals (issue 14.6): marks the facturación record of `reference` reversed (a partial update of `status`). */
-export async function markFacturacionReversed(endpoint: ServiceEndpoint, reference: string, io: StageIo): Promise<'none' | 'already' | 'updated'> {
+export async function markFacturacionReversed(
+  endpoint: ServiceEndpoint,
+  reference: string,
+  io: StageIo,
+): Promise<'none' | 'already' | 'updated'> {
   const existing = await findFacturacion(endpoint, reference, io);
   if (!existing) return 'none';
   if (existing.status === 'reversed') return 'already';

@@ -119,7 +119,11 @@ const creditNoteSchema = z.object({ id: z.number(), number: z.number(), invoiceI
 export type WorldOfficeCreditNote = z.infer<typeof creditNoteSchema>;
 
 /** The invoice's credit notes (WorldOffice has no idempotency key: look before creating). */
-export async function findCreditNote(endpoint: ServiceEndpoint, invoiceId: number, io: StageIo): Promise<WorldOfficeCreditNote | undefined> {
+export async function findCreditNote(
+  endpoint: ServiceEndpoint,
+  invoiceId: number,
+  io: StageIo,
+): Promise<WorldOfficeCreditNote | undefined> {
   const { body } = await callService({
     service: 'WorldOffice',
     endpoint,
@@ -136,6 +140,14 @@ export async function createCreditNote(
   note: { invoiceId: number; amount: number; currency: string; reason: string },
   io: StageIo,
 ): Promise<WorldOfficeCreditNote> {
-  const { body } = await callService({ service: 'WorldOffice', endpoint, method: 'POST', path: '/credit-notes', body: { ...note }, io, schema: creditNoteSchema });
+  const { body } = await callService({
+    service: 'WorldOffice',
+    endpoint,
+    method: 'POST',
+    path: '/credit-notes',
+    body: { ...note },
+    io,
+    schema: creditNoteSchema,
+  });
   return body;
 }

@@ -41,7 +41,11 @@ export function register(program: Command, deps: EngineCliDeps): void {
           console.log('no events');
           return;
         }
-        for (const line of table(page.items.map((e) => eventRow(e, formats)), EVENT_COLUMNS)) console.log(line);
+        for (const line of table(
+          page.items.map((e) => eventRow(e, formats)),
+          EVENT_COLUMNS,
+        ))
+          console.log(line);
       });
     });
 
@@ -87,8 +91,18 @@ function orderCheckpoints(checkpoints: CheckpointRecord[], pipeline: PipelineDef
   const ordered = pipeline.stages.map(
     (s): CheckpointRecord =>
       byStage.get(s.name) ?? {
-        eventId: checkpoints[0]?.eventId ?? 0, stage: s.name, status: 'pending', attempts: 0, startedAt: null,
-        completedAt: null, durationMs: null, data: null, error: null, skipReason: null, history: [], updatedAt: new Date(0),
+        eventId: checkpoints[0]?.eventId ?? 0,
+        stage: s.name,
+        status: 'pending',
+        attempts: 0,
+        startedAt: null,
+        completedAt: null,
+        durationMs: null,
+        data: null,
+        error: null,
+        skipReason: null,
+        history: [],
+        updatedAt: new Date(0),
       },
   );
   return [...ordered, ...checkpoints.filter((c) => !pipeline.stages.some((s) => s.name === c.stage))];
@@ -99,15 +113,27 @@ const EVENT_COLUMNS = ['ID', 'STATUS', 'SOURCE', 'TYPE', 'RECEIVED', 'ATTEMPTS',
 function eventRow(e: EventRecord, f: CliFormats): string[] {
   const amount = e.summary.amount === undefined ? '' : f.money(e.summary.amount, e.summary.currency);
   return [
-    String(e.id), e.status, e.source, e.type, f.time(e.receivedAt), String(e.attempts),
-    e.summary.customer?.name ?? e.summary.customer?.email ?? '', amount, e.lastError?.message ?? e.ignoreReason?.detail ?? '',
+    String(e.id),
+    e.status,
+    e.source,
+    e.type,
+    f.time(e.receivedAt),
+    String(e.attempts),
+    e.summary.customer?.name ?? e.summary.customer?.email ?? '',
+    amount,
+    e.lastError?.message ?? e.ignoreReason?.detail ?? '',
   ];
 }
 
 function table(rows: string[][], header: string[]): string[] {
   const all = [header, ...rows.map((r) => r.map(oneLine))];
   const widths = header.map((_, i) => Math.min(60, Math.max(...all.map((r) => (r[i] ?? '').length))));
-  return all.map((r) => r.map((cell, i) => cell.slice(0, widths[i]).padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+  return all.map((r) =>
+    r
+      .map((cell, i) => cell.slice(0, widths[i]).padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** Control characters from payloads never reach the terminal (no escape-sequence tricks). */
@@ -124,17 +150,26 @@ function showEvent(e: EventRecord, checkpoints: CheckpointRecord[], f: CliFormat
     `  occurred ${f.time(e.occurredAt)}  received ${f.time(e.receivedAt)}` +
       (e.nextAttemptAt ? `  next attempt ${f.time(e.nextAttemptAt)}` : ''),
   ];
-  if (s.customer) lines.push(`  customer ${[s.customer.name, s.customer.documentId, s.customer.email, s.customer.phone].filter(Boolean).join(' · ')}`);
+  if (s.customer)
+    lines.push(`  customer ${[s.customer.name, s.customer.documentId, s.customer.email, s.customer.phone].filter(Boolean).join(' · ')}`);
   if (s.product || s.amount !== undefined) {
     const product = oneLine(`${s.product?.name ?? '-'}${s.product?.id ? ` (${s.product.id})` : ''}`);
     lines.push(`  product ${product}  amount ${f.money(s.amount, s.currency)}`);
   }
-  if (s.references) lines.push(`  references ${Object.entries(s.references).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  if (s.references)
+    lines.push(
+      `  references ${Object.entries(s.references)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
   if (e.lastError) lines.push(`  last error ${e.lastError.code ?? ''} ${e.lastError.message}`);
   if (e.ignoreReason) lines.push(`  ignored (${e.ignoreReason.kind}) ${e.ignoreReason.detail}`);
   lines.push('', '  stages:');
   const rows = checkpoints.map((c) => [
-    c.stage, c.status, c.durationMs === null ? '' : `${c.durationMs} ms`, String(c.attempts),
+    c.stage,
+    c.status,
+    c.durationMs === null ? '' : `${c.durationMs} ms`,
+    String(c.attempts),
     c.error ? `${c.error.code ?? ''} ${c.error.message}${c.error.retriable ? ' (retriable)' : ' (permanent)'}` : skipText(c),
   ]);
   lines.push(...table(rows, ['STAGE', 'STATUS', 'DURATION', 'ATTEMPTS', 'ERROR / SKIP REASON']).map((l) => `  ${l}`));

@@ -27,7 +27,9 @@ export function register(program: Command, deps: EngineCliDeps & { print(line: s
       const policy = config?.retention;
       if (!retentionEnabled(policy)) {
         if (opts.json) return deps.print(JSON.stringify({ dryRun: Boolean(opts.dryRun), counts: {}, before: {} }));
-        deps.print('retention is not configured, so nothing is ever deleted; set e.g. retention: { succeededAfterDays: 90 } in webpig.config.ts');
+        deps.print(
+          'retention is not configured, so nothing is ever deleted; set e.g. retention: { succeededAfterDays: 90 } in webpig.config.ts',
+        );
         return;
       }
       const now = new Date();

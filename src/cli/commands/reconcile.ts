@@ -48,7 +48,13 @@ export function register(program: Command, deps: EngineCliDeps): void {
           recordedApiBaseUrl: recorded?.apiBaseUrl ?? null,
           env: process.env,
         });
-        const result = await reconcileSource({ store, source: opts.source, list, since: new Date(Date.now() - sinceMs), dryRun: opts.dryRun ?? false });
+        const result = await reconcileSource({
+          store,
+          source: opts.source,
+          list,
+          since: new Date(Date.now() - sinceMs),
+          dryRun: opts.dryRun ?? false,
+        });
         for (const line of report(result, opts.dryRun ?? false)) console.log(line);
       });
     });
@@ -57,7 +63,9 @@ export function register(program: Command, deps: EngineCliDeps): void {
 function report(result: ReconcileResult, dryRun: boolean): string[] {
   const lines: string[] = [];
   if (result.resumed) lines.push(`resumed the run that stopped at page ${result.resumed.cursor ?? '(first)'}`);
-  lines.push(`${result.provider} listed ${result.listed} since ${result.since.toISOString()}; ${result.missing.length} never reached webpig`);
+  lines.push(
+    `${result.provider} listed ${result.listed} since ${result.since.toISOString()}; ${result.missing.length} never reached webpig`,
+  );
   for (const item of result.missing) {
     const created = result.created.find((event) => event.providerEventId === item.providerEventId);
     const outcome = dryRun ? 'would be created' : created ? `created as event ${created.id}` : 'arrived meanwhile (duplicate)';

@@ -8,7 +8,15 @@
  */
 import type { PipelineDefinition } from '../../core/pipeline.js';
 import type { EventStatus } from '../../core/types.js';
-import { checkBulkRequest, previewBulk, runBulk, type BulkFilter, type BulkPreview, type BulkRequest, type BulkResult } from '../../engine/bulk-actions.js';
+import {
+  checkBulkRequest,
+  previewBulk,
+  runBulk,
+  type BulkFilter,
+  type BulkPreview,
+  type BulkRequest,
+  type BulkResult,
+} from '../../engine/bulk-actions.js';
 import type { PlannedStage } from '../../engine/run-plan.js';
 import { parseCliDate } from '../dates.js';
 import { cliFormats, DEFAULT_TIME_ZONE, type CliFormats } from '../format.js';
@@ -30,7 +38,10 @@ export interface BulkRetryOptions {
 
 /** True when any option of the bulk form was given (then an event id is not allowed). */
 export function isBulkRetry(opts: BulkRetryOptions): boolean {
-  return [opts.status, opts.stage, opts.code, opts.since, opts.until, opts.source, opts.pipeline, opts.rerun].some((v) => v !== undefined) || opts.dryRun === true;
+  return (
+    [opts.status, opts.stage, opts.code, opts.since, opts.until, opts.source, opts.pipeline, opts.rerun].some((v) => v !== undefined) ||
+    opts.dryRun === true
+  );
 }
 
 export async function bulkRetry(deps: EngineCliDeps, opts: BulkRetryOptions): Promise<void> {
@@ -52,7 +63,9 @@ export async function bulkRetry(deps: EngineCliDeps, opts: BulkRetryOptions): Pr
     }
     if (!opts.json) printPreview(preview, formats, false);
     const result = await runBulk(
-      store, pipelines, request,
+      store,
+      pipelines,
+      request,
       { actor: cliActor(), remoteAddress: null, at: new Date(), reason: opts.reason!.trim() },
       preview.events.map((e) => e.eventId),
     );
@@ -69,7 +82,11 @@ function bulkRequest(opts: BulkRetryOptions, timeZone: string): BulkRequest {
     throw new UsageError('a bulk retry needs --status dead (or retrying, or dead,retrying); to run a stage again, --rerun STAGE');
   }
   const filter: BulkFilter = {};
-  if (opts.status !== undefined) filter.status = opts.status.split(',').map((s) => s.trim()).filter(Boolean) as EventStatus[];
+  if (opts.status !== undefined)
+    filter.status = opts.status
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) as EventStatus[];
   if (opts.stage !== undefined) filter.stage = opts.stage;
   if (opts.code !== undefined) filter.code = opts.code;
   if (opts.source !== undefined) filter.source = opts.source;
@@ -91,19 +108,35 @@ function rethrowAsUsage(check: () => void): void {
 
 function printPreview(preview: BulkPreview, f: CliFormats, dryRun: boolean): void {
   const verb = preview.mode === 'rerun' ? `re-run from ${preview.rerun}` : 'retried';
-  const head = preview.count === 0
-    ? `no events match: nothing to ${preview.mode === 'rerun' ? 're-run' : 'retry'}`
-    : `${preview.count} event${preview.count === 1 ? '' : 's'} would be ${verb} (${preview.stagesToRun} stage runs)`;
+  const head =
+    preview.count === 0
+      ? `no events match: nothing to ${preview.mode === 'rerun' ? 're-run' : 'retry'}`
+      : `${preview.count} event${preview.count === 1 ? '' : 's'} would be ${verb} (${preview.stagesToRun} stage runs)`;
   console.log(dryRun ? `${head}; nothing was changed (--dry-run)` : head);
   for (const item of preview.events) {
     const failed = item.failedStage ? `  failed at ${item.failedStage}${item.errorCode ? ` (${item.errorCode})` : ''}` : '';
-    console.log(`#${item.eventId}  ${item.status}  ${item.source}  ${f.time(item.receivedAt)}  ${item.customer ?? '-'}  ${f.money(item.amount ?? undefined, item.currency ?? undefined)}${failed}`);
-    printStages('will run', item.plan.stages.filter((s) => s.action === 'run'));
-    printStages('will be skipped', item.plan.stages.filter((s) => s.action === 'skip'));
-    printStages('done, not run again', item.plan.stages.filter((s) => s.action === 'done'));
+    console.log(
+      `#${item.eventId}  ${item.status}  ${item.source}  ${f.time(item.receivedAt)}  ${item.customer ?? '-'}  ${f.money(item.amount ?? undefined, item.currency ?? undefined)}${failed}`,
+    );
+    printStages(
+      'will run',
+      item.plan.stages.filter((s) => s.action === 'run'),
+    );
+    printStages(
+      'will be skipped',
+      item.plan.stages.filter((s) => s.action === 'skip'),
+    );
+    printStages(
+      'done, not run again',
+      item.plan.stages.filter((s) => s.action === 'done'),
+    );
   }
   for (const x of preview.excluded) {
-    const why = { already_succeeded: `${preview.rerun} already succeeded`, in_queue: 'already queued or running', stage_not_in_pipeline: `their pipeline has no ${preview.rerun}` }[x.reason];
+    const why = {
+      already_succeeded: `${preview.rerun} already succeeded`,
+      in_queue: 'already queued or running',
+      stage_not_in_pipeline: `their pipeline has no ${preview.rerun}`,
+    }[x.reason];
     console.log(`left alone: ${x.count} event${x.count === 1 ? '' : 's'} (${why})`);
   }
 }
@@ -116,7 +149,11 @@ function printStages(title: string, stages: PlannedStage[]): void {
 function stageText(s: PlannedStage): string {
   if (s.action === 'skip') {
     const r = s.skipReason;
-    return r?.kind === 'flag' ? `${s.stage} (flag ${r.flag} is off)` : r?.kind === 'dependency' ? `${s.stage} (${r.stage} is skipped)` : s.stage;
+    return r?.kind === 'flag'
+      ? `${s.stage} (flag ${r.flag} is off)`
+      : r?.kind === 'dependency'
+        ? `${s.stage} (${r.stage} is skipped)`
+        : s.stage;
   }
   if (s.action === 'run') return s.cause === 'follows' ? `${s.stage} (was skipped because of it)` : s.stage;
   return s.current === 'skipped' ? `${s.stage} (skipped)` : s.stage;

@@ -73,7 +73,10 @@ export function register(program: Command, deps: EngineCliDeps): void {
   program
     .command('verify')
     .description("crash-test your own pipelines: N deliveries, M workers SIGKILLed mid-work, then every stage's effects counted")
-    .requiredOption('--deliveries <file>', 'module whose default export builds delivery i: (i) => ({ source, method, query, headers, body })')
+    .requiredOption(
+      '--deliveries <file>',
+      'module whose default export builds delivery i: (i) => ({ source, method, query, headers, body })',
+    )
     .option('--events <n>', 'synthetic deliveries to send (Default: 20)', '20')
     .option('--kills <n>', 'worker processes to SIGKILL (Default: 10)', '10')
     .option('--seed <n>', 'makes the kill plan repeatable (Default: random, printed)')
@@ -91,9 +94,23 @@ export function register(program: Command, deps: EngineCliDeps): void {
         const print = (line: string) => process.stdout.write(`${line}\n`);
         print(`webpig verify: seed ${seed}, scratch database ${databaseUrl}`);
         const report = await runVerify({
-          config, databaseUrl, delivery, events, kills, seed, print,
+          config,
+          databaseUrl,
+          delivery,
+          events,
+          kills,
+          seed,
+          print,
           async startServer(store) {
-            const service = await startService({ store, config, http: true, worker: false, port: 0, host: '127.0.0.1', logLevel: 'silent' });
+            const service = await startService({
+              store,
+              config,
+              http: true,
+              worker: false,
+              port: 0,
+              host: '127.0.0.1',
+              logLevel: 'silent',
+            });
             return { url: service.url as string, stop: async () => service.app?.close() };
           },
           runWorker: (plan) => runWorkerProcess(globals, databaseUrl, kills, plan),
@@ -107,7 +124,7 @@ export function register(program: Command, deps: EngineCliDeps): void {
 
   program
     .command('verify-worker', { hidden: true })
-    .option('--kills <n>', 'the run\'s kill count (sizes the retry budget)', '10')
+    .option('--kills <n>', "the run's kill count (sizes the retry budget)", '10')
     .action((opts: { kills: string }) =>
       runAction(async () => {
         const plan = parseKillPlan(process.env[PLAN_VARIABLE]);

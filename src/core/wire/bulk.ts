@@ -4,7 +4,15 @@ import { checkpointStatus, eventStatus, skipReason } from './common.js';
 /** The events a bulk action selects (POST /api/bulk/preview and /run): dates are ISO-8601 with their offset. */
 export const bulkFilter = z
   .object({
-    status: z.union([z.array(z.string().max(20)).max(10), z.string().max(100).transform((s) => s.split(',').filter(Boolean))]).optional(),
+    status: z
+      .union([
+        z.array(z.string().max(20)).max(10),
+        z
+          .string()
+          .max(100)
+          .transform((s) => s.split(',').filter(Boolean)),
+      ])
+      .optional(),
     source: z.string().min(1).max(100).optional(),
     pipeline: z.string().min(1).max(100).optional(),
     stage: z.string().min(1).max(200).optional(),

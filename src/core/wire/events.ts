@@ -5,8 +5,12 @@ import { checkpointStatus, errorInfo, eventStatus, jsonObject, jsonValue, page, 
 
 /** Structured facts about an event (core/types.ts EventSummary). */
 export const eventSummary = z.object({
-  customer: z.object({ name: z.string().optional(), documentId: z.string().optional(), email: z.string().optional(), phone: z.string().optional() }).optional(),
-  product: z.object({ name: z.string().optional(), id: z.string().optional(), category: z.string().optional(), price: z.number().optional() }).optional(),
+  customer: z
+    .object({ name: z.string().optional(), documentId: z.string().optional(), email: z.string().optional(), phone: z.string().optional() })
+    .optional(),
+  product: z
+    .object({ name: z.string().optional(), id: z.string().optional(), category: z.string().optional(), price: z.number().optional() })
+    .optional(),
   amount: z.number().optional(),
   currency: z.string().optional(),
   references: z.record(z.string(), z.string()).optional(),
@@ -55,7 +59,9 @@ export const eventRow = z.object({
   manualRetries: z.number().int(),
   nextAttemptAt: z.date().nullable(),
   lastError: errorInfo.nullable(),
-  ignoreReason: z.object({ kind: z.enum(['no_pipeline', 'not_applicable', 'stale_transition', 'invalid_transition']), detail: z.string() }).nullable(),
+  ignoreReason: z
+    .object({ kind: z.enum(['no_pipeline', 'not_applicable', 'stale_transition', 'invalid_transition']), detail: z.string() })
+    .nullable(),
   /** Where (a stage, or null: outside any stage) and why the event failed. */
   failure: z.object({ stage: z.string().nullable(), error: errorInfo }).nullable(),
   summary: eventSummary,

@@ -9,7 +9,12 @@ export const periodSummary = z.object({
   since: z.date(),
   until: z.date(),
   money: z.object({ received: money, invoiced: money, stuck: money, inProgress: money, ignored: money, otherCurrency: z.number().int() }),
-  ignored: z.array(z.object({ kind: z.enum(['no_pipeline', 'not_applicable', 'stale_transition', 'invalid_transition']).nullable(), events: z.number().int() })),
+  ignored: z.array(
+    z.object({
+      kind: z.enum(['no_pipeline', 'not_applicable', 'stale_transition', 'invalid_transition']).nullable(),
+      events: z.number().int(),
+    }),
+  ),
   rejected: z.number().int(),
 });
 

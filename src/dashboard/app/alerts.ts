@@ -34,7 +34,8 @@ export interface AlertWords {
 }
 
 /** What the wording reads of an alert; its kind may be one the page does not know (a pipeline's). */
-export type AlertFacts = Pick<AlertView, 'at' | 'eventId' | 'stage' | 'message' | 'details'> & Partial<Pick<AlertView, 'subject' | 'resolvedAt'>> & { kind: string };
+export type AlertFacts = Pick<AlertView, 'at' | 'eventId' | 'stage' | 'message' | 'details'> &
+  Partial<Pick<AlertView, 'subject' | 'resolvedAt'>> & { kind: string };
 
 export function alertText(t: Translate, formats: Formats, alert: AlertFacts, words?: AlertWords): string {
   const details = alert.details ?? {};
@@ -98,6 +99,9 @@ export function alertText(t: Translate, formats: Formats, alert: AlertFacts, wor
 /** "ref 123 · $ 100.000" for one payment of a paid-twice alert. */
 function payerText(value: unknown, formats: Formats): string {
   const payment = (value ?? {}) as { refPayco?: unknown; amount?: unknown; currency?: unknown };
-  const amount = typeof payment.amount === 'number' ? formats.money(payment.amount, typeof payment.currency === 'string' ? payment.currency : undefined) : '?';
+  const amount =
+    typeof payment.amount === 'number'
+      ? formats.money(payment.amount, typeof payment.currency === 'string' ? payment.currency : undefined)
+      : '?';
   return `ref ${String(payment.refPayco ?? '?')} · ${amount}`;
 }

@@ -120,7 +120,8 @@ export const api = {
   alerts: (includeResolved = false) =>
     request<Page<AlertView> & { computed?: AlertView[] }>('GET', `/api/alerts${includeResolved ? '?include=resolved' : ''}`),
   acknowledgeAlert: (id: number, reason: string) => request<{ alert: AlertView }>('POST', `/api/alerts/${id}/ack`, { reason }),
-  muteAlert: (id: number, reason: string, minutes: number) => request<{ alert: AlertView }>('POST', `/api/alerts/${id}/mute`, { reason, minutes }),
+  muteAlert: (id: number, reason: string, minutes: number) =>
+    request<{ alert: AlertView }>('POST', `/api/alerts/${id}/mute`, { reason, minutes }),
   /** `since`/`until` are ISO date-times with their offset; the page turns its dates into them. */
   audit: (filters: { action?: string; actor?: string; target?: string; since?: string; until?: string }) =>
     request<Page<AuditEntryView>>('GET', `/api/audit${query({ ...filters, limit: 100 })}`),

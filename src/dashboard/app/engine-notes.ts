@@ -30,7 +30,12 @@ const STATUSES: readonly string[] = ['pending', 'processing', 'success', 'error'
 export function logLineText(t: Translate, entry: EventLogEntry, label: (stage: string) => string): string {
   const dependency = entry.fields?.dependency;
   const status = entry.fields?.status;
-  if (entry.message.startsWith('not run: dependency') && typeof dependency === 'string' && typeof status === 'string' && STATUSES.includes(status)) {
+  if (
+    entry.message.startsWith('not run: dependency') &&
+    typeof dependency === 'string' &&
+    typeof status === 'string' &&
+    STATUSES.includes(status)
+  ) {
     return `${t('log_notRunDependency')} ${label(dependency)} (${t(`cp_${status as CheckpointStatus}`)})`;
   }
   return engineText(t, entry.message);

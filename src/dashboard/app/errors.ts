@@ -226,12 +226,7 @@ export function explainError(language: Language, error: ErrorInfo, exhausted = f
 
 function fallback(language: Language, error: ErrorInfo): PlainError {
   return error.retriable
-    ? say(
-        'Falló una llamada a otro sistema.',
-        RETRIES_ITSELF_ES,
-        'A call to another system failed.',
-        RETRIES_ITSELF_EN,
-      )[language]
+    ? say('Falló una llamada a otro sistema.', RETRIES_ITSELF_ES, 'A call to another system failed.', RETRIES_ITSELF_EN)[language]
     : say(
         'La etapa falló por un error que no se arregla reintentando.',
         'Revise el detalle técnico o avise al equipo técnico; reintentar sin cambios fallará igual.',

@@ -12,7 +12,8 @@ const es = {
   homeHelpInvoiced: 'Facturado: de esos, los que terminaron todas las etapas de su flujo (factura, contabilidad, DIAN…).',
   homeHelpStuck: 'Atascado: los que se detuvieron por un error (fallidos) o esperan otro intento (reintentando). Necesitan a alguien.',
   homeHelpInProgress: 'En proceso: en cola o ejecutándose ahora. Recibido = facturado + atascado + en proceso + ignorado.',
-  homeHelpTime: '"Hoy" y "esta semana" (desde el lunes) se cuentan en la hora de {timeZone}. Los pagos en otra moneda se cuentan aparte y no se suman.',
+  homeHelpTime:
+    '"Hoy" y "esta semana" (desde el lunes) se cuentan en la hora de {timeZone}. Los pagos en otra moneda se cuentan aparte y no se suman.',
   homeNow: 'Ahora',
   homeDead: 'Fallidos sin atender',
   homeDeadTotal: 'fallidos en total',
@@ -39,7 +40,8 @@ const es = {
   homePinnedMore: 'Hay más: ver todos los fallidos',
   homeMarkHandled: 'Marcar como atendido',
   homeMarkHandledTitle: 'Marcar como atendido',
-  homeMarkHandledBody: 'El evento sigue como fallido (sí falló), pero deja de estar fijado aquí. Queda registrado quién, cuándo y por qué, y se ve en su historial.',
+  homeMarkHandledBody:
+    'El evento sigue como fallido (sí falló), pero deja de estar fijado aquí. Queda registrado quién, cuándo y por qué, y se ve en su historial.',
   homeMarkHandledReason: 'Cómo se atendió (p. ej. "reembolsado a mano", "facturado a mano en WorldOffice")',
   homeMarkHandledMissing: 'Escriba cómo se atendió este evento.',
   homeHandledDone: 'Marcado como atendido.',
@@ -65,7 +67,8 @@ const es = {
   metricsIgnored: 'Ignorados',
   metricsFailed: 'Fallidos',
   metricsInFlight: 'En curso',
-  metricsChartSummary: 'En las últimas 24 horas: {received} recibidos, {succeeded} completados, {ignored} ignorados, {failed} fallidos, {inFlight} en curso.',
+  metricsChartSummary:
+    'En las últimas 24 horas: {received} recibidos, {succeeded} completados, {ignored} ignorados, {failed} fallidos, {inFlight} en curso.',
   metricsDurationSummary: 'Mediana de duración por etapa y hora, en segundos.',
   metricsOther: 'Otras etapas',
   lessThanASecond: 'menos de 1 s',
@@ -80,7 +83,8 @@ const en: Record<HomeWord, string> = {
   homeHelpInvoiced: 'Invoiced: of those, the ones that finished every stage of their pipeline (invoice, accounting, DIAN…).',
   homeHelpStuck: 'Stuck: the ones that stopped on an error (failed) or wait for another try (retrying). They need someone.',
   homeHelpInProgress: 'In progress: queued or running now. Received = invoiced + stuck + in progress + ignored.',
-  homeHelpTime: '"Today" and "this week" (from Monday) are counted in {timeZone} time. Payments in another currency are counted apart, not added.',
+  homeHelpTime:
+    '"Today" and "this week" (from Monday) are counted in {timeZone} time. Payments in another currency are counted apart, not added.',
   homeNow: 'Now',
   homeDead: 'Failed, not handled',
   homeDeadTotal: 'failed in all',
@@ -107,7 +111,8 @@ const en: Record<HomeWord, string> = {
   homePinnedMore: 'There are more: see every failed event',
   homeMarkHandled: 'Mark as handled',
   homeMarkHandledTitle: 'Mark as handled',
-  homeMarkHandledBody: 'The event stays failed (it did fail) but is no longer pinned here. Who, when and why are recorded and shown in its history.',
+  homeMarkHandledBody:
+    'The event stays failed (it did fail) but is no longer pinned here. Who, when and why are recorded and shown in its history.',
   homeMarkHandledReason: 'How it was handled (e.g. "refunded by hand", "invoiced by hand in WorldOffice")',
   homeMarkHandledMissing: 'Write how this event was handled.',
   homeHandledDone: 'Marked as handled.',
@@ -133,7 +138,8 @@ const en: Record<HomeWord, string> = {
   metricsIgnored: 'Ignored',
   metricsFailed: 'Failed',
   metricsInFlight: 'In flight',
-  metricsChartSummary: 'In the last 24 hours: {received} received, {succeeded} done, {ignored} ignored, {failed} failed, {inFlight} in flight.',
+  metricsChartSummary:
+    'In the last 24 hours: {received} received, {succeeded} done, {ignored} ignored, {failed} failed, {inFlight} in flight.',
   metricsDurationSummary: 'Median duration per stage and hour, in seconds.',
   metricsOther: 'Other stages',
   lessThanASecond: 'under 1 s',
@@ -144,5 +150,6 @@ export type HomeTranslate = (key: HomeWord, values?: Record<string, string | num
 /** The words in this language, with `{name}` placeholders filled from `values`. */
 export function homeWords(language: Language): HomeTranslate {
   const words = language === 'en' ? en : es;
-  return (key, values) => words[key].replace(/\{(\w+)\}/g, (whole, name: string) => (values && name in values ? String(values[name]) : whole));
+  return (key, values) =>
+    words[key].replace(/\{(\w+)\}/g, (whole, name: string) => (values && name in values ? String(values[name]) : whole));
 }

@@ -215,7 +215,8 @@ export const en: Record<MessageKey, string> = {
   alertFirstSeen: 'first seen',
   alertLastSeen: 'last seen',
   alertMute: 'Mute',
-  alertMuteBody: 'It is not forwarded to the alerts webhook and is shown quiet while the mute lasts. If its cause goes away, it still resolves.',
+  alertMuteBody:
+    'It is not forwarded to the alerts webhook and is shown quiet while the mute lasts. If its cause goes away, it still resolves.',
   alertMuteFor: 'Mute for',
   alertMuteReasonMissing: 'Write why you are muting this alert.',
   alertMutedBy: 'Muted by',

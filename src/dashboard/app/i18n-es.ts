@@ -213,7 +213,8 @@ export const es = {
   alertFirstSeen: 'primera vez',
   alertLastSeen: 'última vez',
   alertMute: 'Silenciar',
-  alertMuteBody: 'No se reenvía al webhook de alertas y se muestra atenuada mientras dure el silencio. Si su causa desaparece, se resuelve igual.',
+  alertMuteBody:
+    'No se reenvía al webhook de alertas y se muestra atenuada mientras dure el silencio. Si su causa desaparece, se resuelve igual.',
   alertMuteFor: 'Silenciar durante',
   alertMuteReasonMissing: 'Escriba por qué silencia esta alerta.',
   alertMutedBy: 'Silenciada por',

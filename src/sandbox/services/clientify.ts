@@ -11,9 +11,15 @@ import { fieldsOf, parseInput, runOperation, type SandboxContext } from '../oper
  * Operations: `upsert_contact`.
  */
 const contactBody = z.object({
-  email: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'an e-mail address').max(320),
+  email: z
+    .string()
+    .regex(/^[^\s@]+@[^\s@]+$/, 'an e-mail address')
+    .max(320),
   name: z.string().min(1).max(200),
-  phone: z.string().regex(/^\+[1-9]\d{7,14}$/, 'an E.164 phone number like +573001234567').optional(),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{7,14}$/, 'an E.164 phone number like +573001234567')
+    .optional(),
   documentId: z.string().max(40).optional(),
   tags: z.array(z.string().max(100)).max(50).optional(),
 });

@@ -16,9 +16,7 @@ import { fieldsOf, parseInput, runOperation, type OperationReply, type SandboxCo
  *
  * Operations: `validate_reference`.
  */
-const transactionBody = z
-  .object({ x_ref_payco: z.string().min(1).max(100) })
-  .catchall(z.string().max(1000));
+const transactionBody = z.object({ x_ref_payco: z.string().min(1).max(100) }).catchall(z.string().max(1000));
 
 export function registerEpayco(app: FastifyInstance, ctx: SandboxContext): void {
   app.post('/epayco/transactions', async (request, reply) => {
@@ -36,7 +34,12 @@ export function registerEpayco(app: FastifyInstance, ctx: SandboxContext): void 
       effect: (): OperationReply => {
         const [found] = ctx.store.findBy('epayco', 'transactions', 'x_ref_payco', ref);
         if (!found) {
-          const body = { success: false, title_response: 'Error', text_response: `No se encontró la referencia ${ref}`, last_action: 'Consultar transaccion' };
+          const body = {
+            success: false,
+            title_response: 'Error',
+            text_response: `No se encontró la referencia ${ref}`,
+            last_action: 'Consultar transaccion',
+          };
           return { status: 404, body: { ...body, ...errorBody('NOT_FOUND', `reference ${ref} not found`) } };
         }
         return {

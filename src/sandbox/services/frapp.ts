@@ -15,7 +15,10 @@ const membershipBody = z.object({
   plan: z.string().min(1).max(200),
   months: z.number().int().min(1).max(120),
   /** YYYY-MM-DD. (Default: today, UTC) */
-  startDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD').optional(),
+  startDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
+    .optional(),
   reference: z.string().max(200).optional(),
 });
 

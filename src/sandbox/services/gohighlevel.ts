@@ -19,7 +19,10 @@ import { fieldsOf, parseInput, runOperation, type SandboxContext } from '../oper
  */
 const upsertBody = z.object({
   locationId: z.string().min(1).max(64),
-  email: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'an e-mail address').max(320),
+  email: z
+    .string()
+    .regex(/^[^\s@]+@[^\s@]+$/, 'an e-mail address')
+    .max(320),
   firstName: z.string().max(100).optional(),
   lastName: z.string().max(100).optional(),
   phone: z.string().max(40).optional(),
@@ -63,7 +66,13 @@ export function registerGoHighLevel(app: FastifyInstance, ctx: SandboxContext): 
           const record = ctx.store.update('gohighlevel', 'contacts', existing.id, { ...fieldsOf(existing), ...fields });
           return { status: 200, body: { new: false, contact: view(record) } };
         }
-        const record = ctx.store.insert('gohighlevel', 'contacts', { locationId: body.locationId, email: body.email, ...fields, tags: [], tagRequests: 0 });
+        const record = ctx.store.insert('gohighlevel', 'contacts', {
+          locationId: body.locationId,
+          email: body.email,
+          ...fields,
+          tags: [],
+          tagRequests: 0,
+        });
         return { status: 201, body: { new: true, contact: view(record) } };
       },
     });

@@ -14,9 +14,7 @@ import { notFound, parseInput, runOperation, type SandboxContext } from '../oper
  *
  * Operations: `get_payment`, `get_preapproval`, `get_authorized_payment`.
  */
-const objectBody = z
-  .object({ id: z.union([z.string().min(1).max(100), z.number().int().positive()]).optional() })
-  .catchall(z.unknown());
+const objectBody = z.object({ id: z.union([z.string().min(1).max(100), z.number().int().positive()]).optional() }).catchall(z.unknown());
 
 export function registerMercadoPago(app: FastifyInstance, ctx: SandboxContext): void {
   for (const [collection, path, operation, what] of [

@@ -73,7 +73,7 @@ export function parseListQuery(query: unknown, filterable: readonly string[]): L
   const result: ListQuery = { filters: {}, populate: new Set() };
   const entries = Object.entries((query ?? {}) as Record<string, string | string[]>);
   for (const [key, raw] of entries) {
-    const value = Array.isArray(raw) ? raw.at(-1) ?? '' : raw;
+    const value = Array.isArray(raw) ? (raw.at(-1) ?? '') : raw;
     const filter = FILTER_KEY.exec(key);
     if (filter) {
       const field = filter[1] as string;
@@ -124,7 +124,9 @@ export function toDocument(record: SandboxRecord, components: readonly string[],
 
 function withComponentIds(value: JsonValue | undefined): JsonValue {
   if (!Array.isArray(value)) return [];
-  return value.map((entry, index) => (typeof entry === 'object' && entry !== null && !Array.isArray(entry) ? { id: index + 1, ...entry } : entry));
+  return value.map((entry, index) =>
+    typeof entry === 'object' && entry !== null && !Array.isArray(entry) ? { id: index + 1, ...entry } : entry,
+  );
 }
 
 /** A list reply: every match on one page (the sandbox's collections are small). */

@@ -40,7 +40,11 @@ const carteraData = z.strictObject({
   cedula: z.string().min(1).max(40),
   customerName: z.string().max(200).nullable().optional(),
   /** E.164, e.g. +573001234567. */
-  phone: z.string().regex(/^\+[1-9]\d{7,14}$/, 'an E.164 phone number like +573001234567').nullable().optional(),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{7,14}$/, 'an E.164 phone number like +573001234567')
+    .nullable()
+    .optional(),
   /** The agreement's total, in COP. */
   total: z.number().nonnegative(),
 });
@@ -55,7 +59,10 @@ const facturacionFields = {
   reference: z.string().min(1).max(200),
   cedula: z.string().max(40).nullable(),
   customerName: z.string().max(200).nullable(),
-  phone: z.string().regex(/^\+[1-9]\d{7,14}$/, 'an E.164 phone number like +573001234567').nullable(),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{7,14}$/, 'an E.164 phone number like +573001234567')
+    .nullable(),
   product: z.string().max(300).nullable(),
   amount: z.number().nonnegative(),
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like COP'),
@@ -97,92 +104,122 @@ export function registerStrapi(app: FastifyInstance, ctx: SandboxContext): void 
   const run = (request: FastifyRequest, reply: FastifyReply, operation: string, effect: () => { status: number; body: JsonObject }) =>
     runOperation(ctx, request, reply, { service: 'strapi', operation, effect });
 
-  app.get('/strapi/api/carteras', strapiRoute(async (request, reply) => {
-    const query = parseListQuery(request.query, CARTERA_FILTERS);
-    return run(request, reply, 'find_cartera', () => {
-      const found = filtered(candidates(store, 'carteras', CARTERA_TEXT_FIELDS, query.filters), query.filters);
-      return { status: 200, body: listReply(found.map((c) => toDocument(c, CARTERA_COMPONENTS, query.populate))) };
-    });
-  }));
-
-  app.post('/strapi/api/carteras', strapiRoute(async (request, reply) => {
-    const data = parseDataBody(carteraData, request.body);
-    return run(request, reply, 'create_cartera', () => {
-      const record = store.insert('strapi', 'carteras', {
-        documentId: newDocumentId(),
-        ...data,
-        customerName: data.customerName ?? null,
-        phone: data.phone ?? null,
-        totalPaid: 0,
-        balance: data.total,
-        payments: [],
-      }, 999);
-      return { status: 201, body: { data: toDocument(record, CARTERA_COMPONENTS, new Set()), meta: {} } };
-    });
-  }));
-
-  app.post<{ Params: { documentId: string } }>('/strapi/api/carteras/:documentId/payments', strapiRoute(async (request, reply) => {
-    const data = parseDataBody(paymentData, request.body);
-    return run(request, reply, 'apply_payment', () => {
-      const cartera = byDocumentId('carteras', request.params.documentId);
-      const payments = Array.isArray(cartera.payments) ? cartera.payments : [];
-      const totalPaid = Number(cartera.totalPaid) + data.amount;
-      const payment: JsonObject = { reference: data.reference, amount: data.amount, paidAt: data.paidAt ?? ctx.now().toISOString() };
-      const updated = store.update('strapi', 'carteras', cartera.id, {
-        ...fieldsOf(cartera),
-        payments: [...payments, payment],
-        totalPaid,
-        balance: Number(cartera.total) - totalPaid,
+  app.get(
+    '/strapi/api/carteras',
+    strapiRoute(async (request, reply) => {
+      const query = parseListQuery(request.query, CARTERA_FILTERS);
+      return run(request, reply, 'find_cartera', () => {
+        const found = filtered(candidates(store, 'carteras', CARTERA_TEXT_FIELDS, query.filters), query.filters);
+        return { status: 200, body: listReply(found.map((c) => toDocument(c, CARTERA_COMPONENTS, query.populate))) };
       });
-      return { status: 200, body: { data: toDocument(updated, CARTERA_COMPONENTS, new Set(['payments'])), meta: {} } };
-    });
-  }));
+    }),
+  );
 
-  app.delete<{ Params: { documentId: string } }>('/strapi/api/carteras/:documentId/payments', strapiRoute(async (request, reply) => {
-    const parsed = removePaymentQuery.safeParse(request.query ?? {});
-    if (!parsed.success) throw new StrapiError(400, 'ValidationError', 'reference: the reference of the payment to take out is required', { key: 'reference', source: 'query' });
-    const { reference } = parsed.data;
-    return run(request, reply, 'remove_payment', () => {
-      const cartera = byDocumentId('carteras', request.params.documentId);
-      const payments = Array.isArray(cartera.payments) ? cartera.payments : [];
-      const at = payments.findIndex((p) => typeof p === 'object' && p !== null && !Array.isArray(p) && p.reference === reference);
-      const removed = payments[at] as JsonObject | undefined;
-      if (!removed) throw strapiNotFound();
-      const totalPaid = Number(cartera.totalPaid) - Number(removed.amount);
-      const updated = store.update('strapi', 'carteras', cartera.id, {
-        ...fieldsOf(cartera),
-        payments: payments.filter((_, i) => i !== at),
-        totalPaid,
-        balance: Number(cartera.total) - totalPaid,
+  app.post(
+    '/strapi/api/carteras',
+    strapiRoute(async (request, reply) => {
+      const data = parseDataBody(carteraData, request.body);
+      return run(request, reply, 'create_cartera', () => {
+        const record = store.insert(
+          'strapi',
+          'carteras',
+          {
+            documentId: newDocumentId(),
+            ...data,
+            customerName: data.customerName ?? null,
+            phone: data.phone ?? null,
+            totalPaid: 0,
+            balance: data.total,
+            payments: [],
+          },
+          999,
+        );
+        return { status: 201, body: { data: toDocument(record, CARTERA_COMPONENTS, new Set()), meta: {} } };
       });
-      return { status: 200, body: { data: toDocument(updated, CARTERA_COMPONENTS, new Set(['payments'])), meta: {} } };
-    });
-  }));
+    }),
+  );
 
-  app.get('/strapi/api/facturacions', strapiRoute(async (request, reply) => {
-    const query = parseListQuery(request.query, FACTURACION_FILTERS);
-    return run(request, reply, 'find_facturacion', () => {
-      const found = filtered(candidates(store, 'facturacions', FACTURACION_TEXT_FIELDS, query.filters), query.filters);
-      return { status: 200, body: listReply(found.map((f) => toDocument(f, [], query.populate))) };
-    });
-  }));
+  app.post<{ Params: { documentId: string } }>(
+    '/strapi/api/carteras/:documentId/payments',
+    strapiRoute(async (request, reply) => {
+      const data = parseDataBody(paymentData, request.body);
+      return run(request, reply, 'apply_payment', () => {
+        const cartera = byDocumentId('carteras', request.params.documentId);
+        const payments = Array.isArray(cartera.payments) ? cartera.payments : [];
+        const totalPaid = Number(cartera.totalPaid) + data.amount;
+        const payment: JsonObject = { reference: data.reference, amount: data.amount, paidAt: data.paidAt ?? ctx.now().toISOString() };
+        const updated = store.update('strapi', 'carteras', cartera.id, {
+          ...fieldsOf(cartera),
+          payments: [...payments, payment],
+          totalPaid,
+          balance: Number(cartera.total) - totalPaid,
+        });
+        return { status: 200, body: { data: toDocument(updated, CARTERA_COMPONENTS, new Set(['payments'])), meta: {} } };
+      });
+    }),
+  );
 
-  app.post('/strapi/api/facturacions', strapiRoute(async (request, reply) => {
-    const data = parseDataBody(facturacionCreate, request.body);
-    return run(request, reply, 'create_facturacion', () => {
-      const record = store.insert('strapi', 'facturacions', { documentId: newDocumentId(), ...emptyFacturacion(), ...data }, 25264);
-      return { status: 201, body: { data: toDocument(record, [], new Set()), meta: {} } };
-    });
-  }));
+  app.delete<{ Params: { documentId: string } }>(
+    '/strapi/api/carteras/:documentId/payments',
+    strapiRoute(async (request, reply) => {
+      const parsed = removePaymentQuery.safeParse(request.query ?? {});
+      if (!parsed.success)
+        throw new StrapiError(400, 'ValidationError', 'reference: the reference of the payment to take out is required', {
+          key: 'reference',
+          source: 'query',
+        });
+      const { reference } = parsed.data;
+      return run(request, reply, 'remove_payment', () => {
+        const cartera = byDocumentId('carteras', request.params.documentId);
+        const payments = Array.isArray(cartera.payments) ? cartera.payments : [];
+        const at = payments.findIndex((p) => typeof p === 'object' && p !== null && !Array.isArray(p) && p.reference === reference);
+        const removed = payments[at] as JsonObject | undefined;
+        if (!removed) throw strapiNotFound();
+        const totalPaid = Number(cartera.totalPaid) - Number(removed.amount);
+        const updated = store.update('strapi', 'carteras', cartera.id, {
+          ...fieldsOf(cartera),
+          payments: payments.filter((_, i) => i !== at),
+          totalPaid,
+          balance: Number(cartera.total) - totalPaid,
+        });
+        return { status: 200, body: { data: toDocument(updated, CARTERA_COMPONENTS, new Set(['payments'])), meta: {} } };
+      });
+    }),
+  );
 
-  app.put<{ Params: { documentId: string } }>('/strapi/api/facturacions/:documentId', strapiRoute(async (request, reply) => {
-    const data = parseDataBody(facturacionUpdate, request.body);
-    return run(request, reply, 'update_facturacion', () => {
-      const existing = byDocumentId('facturacions', request.params.documentId);
-      const updated = store.update('strapi', 'facturacions', existing.id, { ...fieldsOf(existing), ...data });
-      return { status: 200, body: { data: toDocument(updated, [], new Set()), meta: {} } };
-    });
-  }));
+  app.get(
+    '/strapi/api/facturacions',
+    strapiRoute(async (request, reply) => {
+      const query = parseListQuery(request.query, FACTURACION_FILTERS);
+      return run(request, reply, 'find_facturacion', () => {
+        const found = filtered(candidates(store, 'facturacions', FACTURACION_TEXT_FIELDS, query.filters), query.filters);
+        return { status: 200, body: listReply(found.map((f) => toDocument(f, [], query.populate))) };
+      });
+    }),
+  );
+
+  app.post(
+    '/strapi/api/facturacions',
+    strapiRoute(async (request, reply) => {
+      const data = parseDataBody(facturacionCreate, request.body);
+      return run(request, reply, 'create_facturacion', () => {
+        const record = store.insert('strapi', 'facturacions', { documentId: newDocumentId(), ...emptyFacturacion(), ...data }, 25264);
+        return { status: 201, body: { data: toDocument(record, [], new Set()), meta: {} } };
+      });
+    }),
+  );
+
+  app.put<{ Params: { documentId: string } }>(
+    '/strapi/api/facturacions/:documentId',
+    strapiRoute(async (request, reply) => {
+      const data = parseDataBody(facturacionUpdate, request.body);
+      return run(request, reply, 'update_facturacion', () => {
+        const existing = byDocumentId('facturacions', request.params.documentId);
+        const updated = store.update('strapi', 'facturacions', existing.id, { ...fieldsOf(existing), ...data });
+        return { status: 200, body: { data: toDocument(updated, [], new Set()), meta: {} } };
+      });
+    }),
+  );
 }
 
 function emptyFacturacion(): JsonObject {
@@ -193,7 +230,12 @@ function emptyFacturacion(): JsonObject {
  * The records a filter can match: those with the filtered text field's value (one index probe),
  * else the whole collection. `filtered` then applies every filter as before.
  */
-function candidates(store: SandboxStore, collection: string, textFields: readonly string[], filters: Record<string, string>): SandboxRecord[] {
+function candidates(
+  store: SandboxStore,
+  collection: string,
+  textFields: readonly string[],
+  filters: Record<string, string>,
+): SandboxRecord[] {
   const field = textFields.find((name) => filters[name] !== undefined);
   return field === undefined ? store.list('strapi', collection) : store.findBy('strapi', collection, field, filters[field]!);
 }

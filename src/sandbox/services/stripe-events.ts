@@ -19,7 +19,10 @@ import { parseInput, runOperation, type SandboxContext } from '../operation.js';
  */
 const eventBody = z
   .object({
-    id: z.string().regex(/^evt_[A-Za-z0-9_]{1,250}$/, 'a Stripe event id starts with evt_').optional(),
+    id: z
+      .string()
+      .regex(/^evt_[A-Za-z0-9_]{1,250}$/, 'a Stripe event id starts with evt_')
+      .optional(),
     type: z.string().min(1).max(255),
     created: z.number().int().positive().optional(),
     data: z.object({ object: z.record(z.string(), z.unknown()) }),
@@ -77,8 +80,12 @@ export function registerStripeEvents(app: FastifyInstance, ctx: SandboxContext):
             if (query.delivery_success !== undefined && String(delivered) !== query.delivery_success) return false;
             const c = event.created;
             const q = query;
-            return !((q['created[gte]'] !== undefined && c < q['created[gte]']) || (q['created[gt]'] !== undefined && c <= q['created[gt]']) ||
-              (q['created[lte]'] !== undefined && c > q['created[lte]']) || (q['created[lt]'] !== undefined && c >= q['created[lt]']));
+            return !(
+              (q['created[gte]'] !== undefined && c < q['created[gte]']) ||
+              (q['created[gt]'] !== undefined && c <= q['created[gt]']) ||
+              (q['created[lte]'] !== undefined && c > q['created[lte]']) ||
+              (q['created[lt]'] !== undefined && c >= q['created[lt]'])
+            );
           })
           // Newest first, as Stripe lists; events of one second keep their insertion order reversed.
           .sort((a, b) => b.event.created - a.event.created || b.seq - a.seq);
@@ -114,7 +121,12 @@ function typesOf(query: unknown): string[] {
 /** Stripe's `type` filter takes `*` as a wildcard (`payment_intent.*`). */
 function typeMatches(pattern: string, type: string): boolean {
   if (!pattern.includes('*')) return pattern === type;
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return regex.test(type);
 }
 

@@ -30,7 +30,10 @@ const invoiceBody = z.object({
   customerId: z.number().int().positive(),
   reference: z.string().min(1).max(200),
   amount: z.number().nonnegative(),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like COP').optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 code like COP')
+    .optional(),
   description: z.string().max(500).optional(),
 });
 
@@ -39,7 +42,10 @@ const invoiceQuery = z.object({ reference: z.string().min(1).max(200).optional()
 const creditNoteBody = z.object({
   invoiceId: z.number().int().positive(),
   amount: z.number().positive(),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like COP').optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 code like COP')
+    .optional(),
   /** Why the invoice is credited, printed on the note (e.g. "Reversión del pago 373"). */
   reason: z.string().min(1).max(500),
 });
@@ -121,7 +127,12 @@ export function registerWorldOffice(app: FastifyInstance, ctx: SandboxContext): 
             body: { ...errorBody('ALREADY_ACCOUNTED', `invoice ${id} is already accounted`), accountingId: invoice.accountingId },
           };
         }
-        const entry = store.insert('worldoffice', 'accountings', { invoiceId: id, amount: Number(invoice.amount), debit: '130505', credit: '413505' });
+        const entry = store.insert('worldoffice', 'accountings', {
+          invoiceId: id,
+          amount: Number(invoice.amount),
+          debit: '130505',
+          credit: '413505',
+        });
         store.update('worldoffice', 'invoices', id, { ...fieldsOf(invoice), accountingId: entry.id });
         return { status: 201, body: { ...entry, accountingId: entry.id } };
       },
@@ -137,7 +148,10 @@ export function registerWorldOffice(app: FastifyInstance, ctx: SandboxContext): 
         const invoice = store.get('worldoffice', 'invoices', id);
         if (!invoice) throw notFound(`invoice ${id}`);
         if (typeof invoice.cufe === 'string') {
-          return { status: 409, body: { ...errorBody('ALREADY_EMITTED', `invoice ${id} was already sent to the DIAN`), cufe: invoice.cufe } };
+          return {
+            status: 409,
+            body: { ...errorBody('ALREADY_EMITTED', `invoice ${id} was already sent to the DIAN`), cufe: invoice.cufe },
+          };
         }
         if (typeof invoice.accountingId !== 'number') {
           return { status: 409, body: { ...errorBody('NOT_ACCOUNTED', `invoice ${id} must be accounted before DIAN emission`) } };
@@ -192,7 +206,10 @@ function registerCreditNotes(app: FastifyInstance, ctx: SandboxContext): void {
     return runOperation(ctx, request, reply, {
       service: 'worldoffice',
       operation: 'find_credit_note',
-      effect: () => ({ status: 200, body: { items: store.list('worldoffice', 'credit_notes').filter((note) => note.invoiceId === invoiceId) } }),
+      effect: () => ({
+        status: 200,
+        body: { items: store.list('worldoffice', 'credit_notes').filter((note) => note.invoiceId === invoiceId) },
+      }),
     });
   });
 }

@@ -18,10 +18,12 @@ import { bulkSelection, planReply, previewReply, runReply } from '../../core/wir
 
 const previewBody = bulkSelection;
 
-const runBody = bulkSelection.extend({
-  reason: z.string().trim().min(1, 'say why (kept in the audit log and each event history)').max(500),
-  eventIds: z.array(z.number().int().positive()).min(1).max(MAX_BULK_EVENTS).optional(),
-}).strict();
+const runBody = bulkSelection
+  .extend({
+    reason: z.string().trim().min(1, 'say why (kept in the audit log and each event history)').max(500),
+    eventIds: z.array(z.number().int().positive()).min(1).max(MAX_BULK_EVENTS).optional(),
+  })
+  .strict();
 
 /** The optional `{ reason }` body of a one-event retry or re-run (the page always sends one). */
 export const reasonBody = z.object({ reason: z.string().trim().max(500).optional() }).strict();
@@ -53,7 +55,8 @@ async function asHttp<T>(work: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof BulkRequestError) throw new HttpError(400, err.code, err.message, { cause: err });
     if (err instanceof EventNotFoundError) throw new HttpError(404, err.code, err.message, { cause: err });
-    if (err instanceof OperationRefusedError) throw new HttpError(err.code === 'STAGE_UNKNOWN' ? 404 : 409, err.code, err.message, { cause: err });
+    if (err instanceof OperationRefusedError)
+      throw new HttpError(err.code === 'STAGE_UNKNOWN' ? 404 : 409, err.code, err.message, { cause: err });
     throw err;
   }
 }
@@ -75,7 +78,11 @@ export function registerBulkRoutes(app: ApiApp, ctx: ApiContext): void {
     return { result: await asHttp(() => runBulk(ctx.store, ctx.pipelines, bulk, stamp, body.eventIds ?? null)) };
   });
 
-  const planSchema = { summary: "What re-running one event's stage would do", params: idParam.extend({ stage: z.string().min(1).max(200) }), response: replies(planReply) };
+  const planSchema = {
+    summary: "What re-running one event's stage would do",
+    params: idParam.extend({ stage: z.string().min(1).max(200) }),
+    response: replies(planReply),
+  };
   app.get('/api/events/:id/stages/:stage/rerun-preview', { schema: planSchema }, async (request) => {
     requireScope(request, 'stages:rerun');
     const { id: eventId, stage } = request.params;

@@ -120,7 +120,11 @@ export function toCompatWebhook(
 }
 
 export function registerCompatRoutes(app: ApiApp, ctx: ApiContext): void {
-  const recentSchema = { summary: "Recent webhooks in the seeds' checkpoint structure (compatibility)", querystring: recentQuery, response: replies(recentReply) };
+  const recentSchema = {
+    summary: "Recent webhooks in the seeds' checkpoint structure (compatibility)",
+    querystring: recentQuery,
+    response: replies(recentReply),
+  };
   app.get('/api/webhooks/recent', { schema: recentSchema }, async (request) => {
     requireScope(request, 'events:read');
     const { limit } = request.query;
@@ -134,13 +138,22 @@ export function registerCompatRoutes(app: ApiApp, ctx: ApiContext): void {
     return { success: true as const, webhooks };
   });
 
-  app.get('/api/feature-flags', { schema: { summary: 'Flags as a key → value map (compatibility)', response: replies(flagsReply) } }, async (request) => {
-    requireScope(request, 'events:read');
-    const flags = await ctx.store.listFlags();
-    return { success: true as const, flags: Object.fromEntries(flags.map((f) => [f.key, f.value])) };
-  });
+  app.get(
+    '/api/feature-flags',
+    { schema: { summary: 'Flags as a key → value map (compatibility)', response: replies(flagsReply) } },
+    async (request) => {
+      requireScope(request, 'events:read');
+      const flags = await ctx.store.listFlags();
+      return { success: true as const, flags: Object.fromEntries(flags.map((f) => [f.key, f.value])) };
+    },
+  );
 
-  const changeSchema = { summary: 'Change a flag (compatibility; the same permission check)', params: flagKeyParams, body: changeBody, response: replies(flagReply) };
+  const changeSchema = {
+    summary: 'Change a flag (compatibility; the same permission check)',
+    params: flagKeyParams,
+    body: changeBody,
+    response: replies(flagReply),
+  };
   app.put('/api/feature-flags/:key', { schema: changeSchema }, async (request) => {
     const flag = await changeFlag(ctx, request, request.params.key, request.body);
     return { success: true as const, flag: { key: flag.key, value: flag.value } };

@@ -1,4 +1,11 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifySchemaValidationError, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifySchemaValidationError,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HttpError } from '../http-errors.js';
@@ -10,7 +17,13 @@ import { errorReply } from '../../core/wire/common.js';
  * and serializes replies with them, and words a bad request the one way the API always has:
  * 400 `INVALID_REQUEST`, "<field>: <what is wrong>".
  */
-export type ApiApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+export type ApiApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
 
 /** The parts of a request a schema validates (fastify's `SchemaErrorDataVar`). */
 type RequestPart = 'body' | 'headers' | 'params' | 'querystring';

@@ -113,19 +113,32 @@ export function registerEventRoutes(app: ApiApp, ctx: ApiContext): void {
     return { items, nextCursor: cursor };
   });
 
-  const detailSchema = { summary: 'One event: its row, log, HTTP calls and raw delivery (redacted)', params: idParam, response: replies(eventDetails) };
+  const detailSchema = {
+    summary: 'One event: its row, log, HTTP calls and raw delivery (redacted)',
+    params: idParam,
+    response: replies(eventDetails),
+  };
   app.get('/api/events/:id', { schema: detailSchema }, async (request) => {
     requireScope(request, 'events:read');
     const { id } = request.params;
     const event = await ctx.store.getEvent(id);
     if (!event) throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${id}`);
-    const [rows, logs, exchanges] = await Promise.all([loadRows(ctx, [event]), ctx.store.getEventLogs(id), ctx.store.getStageExchanges(id)]);
+    const [rows, logs, exchanges] = await Promise.all([
+      loadRows(ctx, [event]),
+      ctx.store.getEventLogs(id),
+      ctx.store.getStageExchanges(id),
+    ]);
     const [row] = rows;
     if (!row) throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${id}`);
     return { event: row, logs, exchanges, raw: redactRawBody(event.rawBody, event.contentType) };
   });
 
-  const retrySchema = { summary: 'Put a dead or retrying event back in the queue', params: idParam, body: reasonBody, response: replies(eventReply) };
+  const retrySchema = {
+    summary: 'Put a dead or retrying event back in the queue',
+    params: idParam,
+    body: reasonBody,
+    response: replies(eventReply),
+  };
   app.post('/api/events/:id/retry', { schema: retrySchema }, async (request) => {
     const principal = requireScope(request, 'events:retry');
     const eventId = request.params.id;
@@ -134,12 +147,24 @@ export function registerEventRoutes(app: ApiApp, ctx: ApiContext): void {
     return { event: await loadRow(ctx, event) };
   });
 
-  const rerunSchema = { summary: "Run one stage again (and those it had blocked)", params: stageParams, body: reasonBody, response: replies(eventReply) };
+  const rerunSchema = {
+    summary: 'Run one stage again (and those it had blocked)',
+    params: stageParams,
+    body: reasonBody,
+    response: replies(eventReply),
+  };
   app.post('/api/events/:id/stages/:stage/rerun', { schema: rerunSchema }, async (request) => {
     const principal = requireScope(request, 'stages:rerun');
     const { id: eventId, stage } = request.params;
     const reason = request.body.reason || null;
-    const event = await ctx.operations.rerunStage({ eventId, stage, actor: principal.email, remoteAddress: request.ip, now: ctx.now(), reason });
+    const event = await ctx.operations.rerunStage({
+      eventId,
+      stage,
+      actor: principal.email,
+      remoteAddress: request.ip,
+      now: ctx.now(),
+      reason,
+    });
     return { event: await loadRow(ctx, event) };
   });
 }

@@ -67,27 +67,48 @@ export async function changeFlag(
 }
 
 export function registerFlagRoutes(app: ApiApp, ctx: ApiContext): void {
-  app.get('/api/flags', { schema: { summary: 'Flags, with whether the caller may change each', response: replies(flagList) } }, async (request) => {
-    const principal = requireScope(request, 'events:read');
-    const flags = await ctx.store.listFlags();
-    return { items: flags.map((flag) => flagView(ctx, principal, flag)) };
-  });
+  app.get(
+    '/api/flags',
+    { schema: { summary: 'Flags, with whether the caller may change each', response: replies(flagList) } },
+    async (request) => {
+      const principal = requireScope(request, 'events:read');
+      const flags = await ctx.store.listFlags();
+      return { items: flags.map((flag) => flagView(ctx, principal, flag)) };
+    },
+  );
 
-  const changeSchema = { summary: 'Change a flag (the server checks who may)', params: flagKeyParams, body: changeBody, response: replies(flagViewSchema) };
+  const changeSchema = {
+    summary: 'Change a flag (the server checks who may)',
+    params: flagKeyParams,
+    body: changeBody,
+    response: replies(flagViewSchema),
+  };
   app.put('/api/flags/:key', { schema: changeSchema }, async (request) => {
     return changeFlag(ctx, request, request.params.key, request.body);
   });
 
-  const historySchema = { summary: "One flag's changes, newest first", params: flagKeyParams, querystring: historyQuery, response: replies(flagHistory) };
+  const historySchema = {
+    summary: "One flag's changes, newest first",
+    params: flagKeyParams,
+    querystring: historyQuery,
+    response: replies(flagHistory),
+  };
   app.get('/api/flags/:key/history', { schema: historySchema }, async (request) => {
     requireScope(request, 'events:read');
-    const { params: { key }, query } = request;
+    const {
+      params: { key },
+      query,
+    } = request;
     if (!(await ctx.store.getFlag(key))) throw new HttpError(404, 'FLAG_NOT_FOUND', `no flag ${key}`);
     return ctx.store.flagHistory(key, historyOptions(query));
   });
 
   // Every flag's changes, newest first, filtered by flag, who and when: the page's history view.
-  const allHistorySchema = { summary: "Every flag's changes, newest first, filtered", querystring: allHistoryQuery, response: replies(flagHistory) };
+  const allHistorySchema = {
+    summary: "Every flag's changes, newest first, filtered",
+    querystring: allHistoryQuery,
+    response: replies(flagHistory),
+  };
   app.get('/api/flag-history', { schema: allHistorySchema }, async (request) => {
     requireScope(request, 'events:read');
     const { query } = request;

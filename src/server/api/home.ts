@@ -24,13 +24,15 @@ const PINNED_LIMIT = 20;
 /** The rejected-deliveries log is bounded; the home counts within its newest rows. */
 const REJECTIONS_READ = 500;
 
-const handledBody = z.object({
-  reason: z
-    .string({ message: 'reason is required: say how it was handled, e.g. "refunded by hand on 5 Dec"' })
-    .trim()
-    .min(3, 'reason must say how it was handled (at least 3 characters), e.g. "invoiced by hand in WorldOffice"')
-    .max(500, 'reason must be at most 500 characters'),
-}).strict();
+const handledBody = z
+  .object({
+    reason: z
+      .string({ message: 'reason is required: say how it was handled, e.g. "refunded by hand on 5 Dec"' })
+      .trim()
+      .min(3, 'reason must say how it was handled (at least 3 characters), e.g. "invoiced by hand in WorldOffice"')
+      .max(500, 'reason must be at most 500 characters'),
+  })
+  .strict();
 
 interface Money {
   events: number;
@@ -80,43 +82,64 @@ async function periodSummary(ctx: ApiContext, period: Period, currency: string, 
 }
 
 export function registerHomeRoutes(app: ApiApp, ctx: ApiContext): void {
-  app.get('/api/home', { schema: { summary: 'What needs attention, and the money of today and this week', response: replies(homeSummary) } }, async (request) => {
-    requireScope(request, 'events:read');
-    const now = ctx.now();
-    const timeZone = ctx.dashboard.timeZone ?? 'America/Bogota';
-    const currency = ctx.dashboard.currency ?? 'COP';
-    const periods = todayAndWeek(now, timeZone);
-    const [queue, deadUnhandled, pinned, rejections] = await Promise.all([
-      ctx.store.queueStats(),
-      ctx.store.countEvents({ status: 'dead', unhandled: true }),
-      ctx.store.listEvents({ status: 'dead', unhandled: true }, { limit: PINNED_LIMIT }),
-      ctx.store.listRejections(REJECTIONS_READ),
-    ]);
-    const rejectedAt = rejections.map((r) => r.at);
-    return {
-      now,
-      timeZone,
-      currency,
-      attention: { ...queue.byStatus, deadUnhandled },
-      today: await periodSummary(ctx, periods.today, currency, rejectedAt),
-      week: await periodSummary(ctx, periods.week, currency, rejectedAt),
-      pinned: await loadRows(ctx, pinned.items),
-    };
-  });
+  app.get(
+    '/api/home',
+    { schema: { summary: 'What needs attention, and the money of today and this week', response: replies(homeSummary) } },
+    async (request) => {
+      requireScope(request, 'events:read');
+      const now = ctx.now();
+      const timeZone = ctx.dashboard.timeZone ?? 'America/Bogota';
+      const currency = ctx.dashboard.currency ?? 'COP';
+      const periods = todayAndWeek(now, timeZone);
+      const [queue, deadUnhandled, pinned, rejections] = await Promise.all([
+        ctx.store.queueStats(),
+        ctx.store.countEvents({ status: 'dead', unhandled: true }),
+        ctx.store.listEvents({ status: 'dead', unhandled: true }, { limit: PINNED_LIMIT }),
+        ctx.store.listRejections(REJECTIONS_READ),
+      ]);
+      const rejectedAt = rejections.map((r) => r.at);
+      return {
+        now,
+        timeZone,
+        currency,
+        attention: { ...queue.byStatus, deadUnhandled },
+        today: await periodSummary(ctx, periods.today, currency, rejectedAt),
+        week: await periodSummary(ctx, periods.week, currency, rejectedAt),
+        pinned: await loadRows(ctx, pinned.items),
+      };
+    },
+  );
 
   // Whoever may retry an event may set it aside instead: the same scope, audited the same way.
-  const handledSchema = { summary: 'Set a dead event aside as handled by hand, saying how', params: idParam, body: handledBody, response: replies(handledReply) };
+  const handledSchema = {
+    summary: 'Set a dead event aside as handled by hand, saying how',
+    params: idParam,
+    body: handledBody,
+    response: replies(handledReply),
+  };
   app.post('/api/events/:id/handled', { schema: handledSchema }, async (request) => {
     const principal = requireScope(request, 'events:retry');
-    const { params: { id: eventId }, body: { reason } } = request;
+    const {
+      params: { id: eventId },
+      body: { reason },
+    } = request;
     const now = ctx.now();
     const result = await ctx.store.markEventHandled({ eventId, actor: principal.email, reason, now });
     if (result === 'not_found') throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${eventId}`);
     if (result === 'not_dead') {
-      throw new HttpError(409, 'EVENT_NOT_DEAD', `event ${eventId} is not dead: only a failed event can be marked as handled (retry it or wait for it instead)`);
+      throw new HttpError(
+        409,
+        'EVENT_NOT_DEAD',
+        `event ${eventId} is not dead: only a failed event can be marked as handled (retry it or wait for it instead)`,
+      );
     }
     await ctx.store.appendAudit({
-      actor: principal.email, action: 'event.handled', target: `event:${eventId}`, remoteAddress: request.ip, at: now, details: { reason },
+      actor: principal.email,
+      action: 'event.handled',
+      target: `event:${eventId}`,
+      remoteAddress: request.ip,
+      at: now,
+      details: { reason },
     });
     const event = await ctx.store.getEvent(eventId);
     if (!event) throw new HttpError(404, 'EVENT_NOT_FOUND', `no event ${eventId}`);

@@ -70,7 +70,12 @@ export function stageDurations(samples: AttemptSample[], since: Date, now: Date)
     stage,
     points: buckets.map((durations, index) => {
       const sorted = durations.sort((a, b) => a - b);
-      return { at: new Date(starts[index] ?? first), attempts: sorted.length, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95) };
+      return {
+        at: new Date(starts[index] ?? first),
+        attempts: sorted.length,
+        p50Ms: percentile(sorted, 50),
+        p95Ms: percentile(sorted, 95),
+      };
     }),
   }));
 }

@@ -48,7 +48,11 @@ export function stageStats(samples: AttemptSample[]): StageStat[] {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function registerMonitoringRoutes(app: ApiApp, ctx: ApiContext): void {
-  const metricsSchema = { summary: "Per-stage success and durations, and throughput, since a time (default: the last day)", querystring: metricsQuery, response: replies(metrics) };
+  const metricsSchema = {
+    summary: 'Per-stage success and durations, and throughput, since a time (default: the last day)',
+    querystring: metricsQuery,
+    response: replies(metrics),
+  };
   app.get('/api/metrics', { schema: metricsSchema }, async (request) => {
     requireScope(request, 'events:read');
     const { query } = request;
@@ -63,19 +67,33 @@ export function registerMonitoringRoutes(app: ApiApp, ctx: ApiContext): void {
     };
   });
 
-  app.get('/api/audit', { schema: { summary: 'The audit log, newest first, filtered', querystring: auditQuery, response: replies(auditPage) } }, async (request) => {
-    requireScope(request, 'audit:read');
-    const { query } = request;
-    const filter: AuditFilter = { ...timeRange(query) };
-    if (query.action) filter.action = query.action;
-    if (query.actor) filter.actor = query.actor;
-    if (query.target) filter.target = query.target;
-    return ctx.store.listAudit(filter, { cursor: query.cursor ?? null, limit: query.limit });
-  });
+  app.get(
+    '/api/audit',
+    { schema: { summary: 'The audit log, newest first, filtered', querystring: auditQuery, response: replies(auditPage) } },
+    async (request) => {
+      requireScope(request, 'audit:read');
+      const { query } = request;
+      const filter: AuditFilter = { ...timeRange(query) };
+      if (query.action) filter.action = query.action;
+      if (query.actor) filter.actor = query.actor;
+      if (query.target) filter.target = query.target;
+      return ctx.store.listAudit(filter, { cursor: query.cursor ?? null, limit: query.limit });
+    },
+  );
 
-  app.get('/api/rejections', { schema: { summary: 'Deliveries refused (bad signature, unknown source...)', querystring: rejectionsQuery, response: replies(rejections) } }, async (request) => {
-    requireScope(request, 'events:read');
-    const { query } = request;
-    return { items: await ctx.store.listRejections(query.limit) };
-  });
+  app.get(
+    '/api/rejections',
+    {
+      schema: {
+        summary: 'Deliveries refused (bad signature, unknown source...)',
+        querystring: rejectionsQuery,
+        response: replies(rejections),
+      },
+    },
+    async (request) => {
+      requireScope(request, 'events:read');
+      const { query } = request;
+      return { items: await ctx.store.listRejections(query.limit) };
+    },
+  );
 }

@@ -20,14 +20,25 @@ const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 
 
 function localParts(instant: Date, timeZone: string): LocalDate & { hour: number; minute: number; second: number } {
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', weekday: 'short', year: 'numeric', month: 'numeric', day: 'numeric',
-    hour: 'numeric', minute: 'numeric', second: 'numeric',
+    timeZone,
+    hourCycle: 'h23',
+    weekday: 'short',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
   }).formatToParts(instant);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '0';
   return {
-    year: Number(part('year')), month: Number(part('month')), day: Number(part('day')),
+    year: Number(part('year')),
+    month: Number(part('month')),
+    day: Number(part('day')),
     weekday: WEEKDAYS[part('weekday')] ?? 1,
-    hour: Number(part('hour')), minute: Number(part('minute')), second: Number(part('second')),
+    hour: Number(part('hour')),
+    minute: Number(part('minute')),
+    second: Number(part('second')),
   };
 }
 

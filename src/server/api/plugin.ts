@@ -131,17 +131,21 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     };
   });
 
-  api.get('/api/config', { schema: { summary: "How the page draws this server's columns and pipelines", response: replies(dashboardConfig) } }, async (request) => {
-    principalOf(request);
-    return {
-      columns: ctx.columns,
-      pipelines: pipelineViews(ctx.columns, ctx.pipelines),
-      locale: ctx.dashboard.locale === 'en' ? 'en-CO' : 'es-CO',
-      timeZone: ctx.dashboard.timeZone ?? 'America/Bogota',
-      currency: ctx.dashboard.currency ?? 'COP',
-      devLogin: ctx.devLogin,
-    };
-  });
+  api.get(
+    '/api/config',
+    { schema: { summary: "How the page draws this server's columns and pipelines", response: replies(dashboardConfig) } },
+    async (request) => {
+      principalOf(request);
+      return {
+        columns: ctx.columns,
+        pipelines: pipelineViews(ctx.columns, ctx.pipelines),
+        locale: ctx.dashboard.locale === 'en' ? 'en-CO' : 'es-CO',
+        timeZone: ctx.dashboard.timeZone ?? 'America/Bogota',
+        currency: ctx.dashboard.currency ?? 'COP',
+        devLogin: ctx.devLogin,
+      };
+    },
+  );
 
   registerEventRoutes(api, ctx);
   registerBulkRoutes(api, ctx);

@@ -64,15 +64,17 @@ function layout(language: Language, body: string): string {
 }
 
 function send(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return reply
-    .status(status)
-    .type('text/html; charset=utf-8')
-    .header('content-security-policy', CSP)
-    .header('cache-control', 'no-store')
-    // The token is in this page's URL: it must not leak to anything the page links to.
-    .header('referrer-policy', 'no-referrer')
-    .header('x-content-type-options', 'nosniff')
-    .send(html);
+  return (
+    reply
+      .status(status)
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', CSP)
+      .header('cache-control', 'no-store')
+      // The token is in this page's URL: it must not leak to anything the page links to.
+      .header('referrer-policy', 'no-referrer')
+      .header('x-content-type-options', 'nosniff')
+      .send(html)
+  );
 }
 
 /** The status of a landing for a link in each state. */
@@ -104,7 +106,10 @@ export function sendLinkRefusal(reply: FastifyReply, language: Language, status:
   return send(
     reply,
     status,
-    layout(language, `<p data-testid="link-refused">${escapeHtml(message)}</p><p class="muted">${w.again} <code>webpig login-link ${w.you}</code></p>`),
+    layout(
+      language,
+      `<p data-testid="link-refused">${escapeHtml(message)}</p><p class="muted">${w.again} <code>webpig login-link ${w.you}</code></p>`,
+    ),
   );
 }
 

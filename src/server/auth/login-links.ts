@@ -86,7 +86,11 @@ export async function createLoginLink(
 export type LinkState = 'valid' | 'used' | 'expired' | 'unknown';
 
 /** What the landing page says about a link, without using it (GET must change nothing). */
-export async function inspectLoginLink(store: AccessStore, token: unknown, now: Date): Promise<{ state: LinkState; link: LoginLinkRecord | null }> {
+export async function inspectLoginLink(
+  store: AccessStore,
+  token: unknown,
+  now: Date,
+): Promise<{ state: LinkState; link: LoginLinkRecord | null }> {
   if (!isWellFormedLinkToken(token)) return { state: 'unknown', link: null };
   const link = await store.findLoginLink(hashLinkToken(token));
   if (!link) return { state: 'unknown', link: null };

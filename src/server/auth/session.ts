@@ -106,10 +106,7 @@ export async function authenticate(runtime: AuthRuntime, request: FastifyRequest
 
 function requireCsrf(request: FastifyRequest, expected: string): void {
   const given = request.headers['x-csrf-token'];
-  const ok =
-    typeof given === 'string' &&
-    given.length === expected.length &&
-    timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+  const ok = typeof given === 'string' && given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
   if (!ok) {
     throw new HttpError(403, 'CSRF_TOKEN_INVALID', 'missing or wrong x-csrf-token header (see csrfToken in GET /api/me)');
   }

@@ -89,10 +89,7 @@ export class GroupCommitter {
       return;
     }
     if (this.#timer) return;
-    this.#timer =
-      this.#windowMs === 0
-        ? setImmediate(() => void this.#flush())
-        : setTimeout(() => void this.#flush(), this.#windowMs);
+    this.#timer = this.#windowMs === 0 ? setImmediate(() => void this.#flush()) : setTimeout(() => void this.#flush(), this.#windowMs);
   }
 
   #clearTimer(): void {

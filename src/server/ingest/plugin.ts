@@ -126,7 +126,10 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
       if (queued >= opts.maxQueuedEvents) {
         metrics.shed.inc({ source: name });
         void reply.header('retry-after', '60');
-        throw requestError('BACKLOG_FULL', `${queued} events are waiting to be processed (limit ${opts.maxQueuedEvents}); deliver again later`);
+        throw requestError(
+          'BACKLOG_FULL',
+          `${queued} events are waiting to be processed (limit ${opts.maxQueuedEvents}); deliver again later`,
+        );
       }
     }
     if (request.method === 'GET' && !adapter.acceptsGet) {

@@ -44,7 +44,9 @@ async function lookUp(validation: EpaycoValidation, reference: string): Promise<
     known = await fetchEpaycoReference(validation, reference);
   } catch (err) {
     if (err instanceof SourceError && err.code === 'VALIDATION_MISMATCH') return null;
-    throw new ProviderApiError(503, `ePayco: the look-up of ${reference} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new ProviderApiError(503, `ePayco: the look-up of ${reference} failed: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
   const amount = Number(known.x_amount);
   const delivery = validatedDelivery(known, known, Number.isFinite(amount) ? amount : 0, new Date());

@@ -48,8 +48,13 @@ export function mercadopagoSearchList(config: MercadopagoListConfig): ProviderLi
       const at = parseCursor(cursor);
       const search = SEARCHES[at.search] ?? SEARCHES[0];
       const query = new URLSearchParams({
-        range: 'date_created', begin_date: since.toISOString(), end_date: 'NOW', sort: 'date_created', criteria: 'asc',
-        limit: String(pageSize), offset: String(at.offset),
+        range: 'date_created',
+        begin_date: since.toISOString(),
+        end_date: 'NOW',
+        sort: 'date_created',
+        criteria: 'asc',
+        limit: String(pageSize),
+        offset: String(at.offset),
       });
       const body = await getJson(`${base}${search.path}?${query}`, config, search.path);
       const results = Array.isArray(body.results) ? body.results.filter(isJsonObject) : [];
@@ -71,7 +76,9 @@ async function getJson(url: string, config: MercadopagoListConfig, what: string)
       signal: AbortSignal.timeout(config.timeoutMs ?? 20_000),
     });
   } catch (err) {
-    throw new ProviderApiError(null, `MercadoPago: GET ${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new ProviderApiError(null, `MercadoPago: GET ${what} failed: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
   if (!reply.ok) {
     const retryAfter = Number(reply.headers.get('retry-after'));

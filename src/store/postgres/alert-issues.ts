@@ -73,7 +73,13 @@ export async function recordAlert(db: Queryable, a: NewAlert): Promise<AlertReco
        event_id = excluded.event_id, stage = excluded.stage, message = excluded.message, details = excluded.details
      RETURNING *`,
     [
-      a.at, a.kind, storableText(alertSubject(a)), a.eventId ?? null, a.stage ?? null, a.message, jsonParam(a.details),
+      a.at,
+      a.kind,
+      storableText(alertSubject(a)),
+      a.eventId ?? null,
+      a.stage ?? null,
+      a.message,
+      jsonParam(a.details),
       a.repeat === 'refresh' ? 0 : 1,
     ],
   );

@@ -43,7 +43,10 @@ export async function markAlertForwarded(db: Queryable, id: number, at: Date, tr
     );
     return;
   }
-  await db.query('UPDATE alerts SET resolve_forwarded_at = $2, forward_error = NULL WHERE id = $1 AND resolve_forwarded_at IS NULL', [id, at]);
+  await db.query('UPDATE alerts SET resolve_forwarded_at = $2, forward_error = NULL WHERE id = $1 AND resolve_forwarded_at IS NULL', [
+    id,
+    at,
+  ]);
 }
 
 export async function markAlertForwardFailed(

@@ -16,11 +16,7 @@ export async function appendAudit(db: Queryable, entry: NewAuditEntry): Promise<
 }
 
 /** Newest first. */
-export async function listAudit(
-  db: Queryable,
-  filter: AuditFilter,
-  options: ListOptions = {},
-): Promise<Page<AuditEntry>> {
+export async function listAudit(db: Queryable, filter: AuditFilter, options: ListOptions = {}): Promise<Page<AuditEntry>> {
   const limit = pageLimit(options.limit);
   const before = decodeCursor(options.cursor);
   const result = await db.query<AuditRow>(

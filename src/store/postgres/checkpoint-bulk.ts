@@ -42,19 +42,36 @@ export async function writeCheckpointsInBulk(
   await closeOrAddAttempts(client, outcomes);
   await patchSummaries(client, accepted);
   await insertLogs(client, outcomes);
-  await insertExchangeRows(client, outcomes.flatMap((o) => (o.exchanges ?? []).map((exchange) => ({ eventId: o.eventId, stage: o.stage, attempt: o.attempt, exchange }))));
-  await markProcessing(client, accepted.flatMap(({ write }) => (write.start ? [write.start] : [])));
-  const finished = await finishEvents(client, accepted.flatMap(({ write, row }) => (write.finish ? [{ finish: write.finish, row }] : [])));
-  for (const { write, index } of accepted) results[index] = { ok: true, event: write.finish ? (finished.get(write.eventId) ?? null) : null };
+  await insertExchangeRows(
+    client,
+    outcomes.flatMap((o) => (o.exchanges ?? []).map((exchange) => ({ eventId: o.eventId, stage: o.stage, attempt: o.attempt, exchange }))),
+  );
+  await markProcessing(
+    client,
+    accepted.flatMap(({ write }) => (write.start ? [write.start] : [])),
+  );
+  const finished = await finishEvents(
+    client,
+    accepted.flatMap(({ write, row }) => (write.finish ? [{ finish: write.finish, row }] : [])),
+  );
+  for (const { write, index } of accepted)
+    results[index] = { ok: true, event: write.finish ? (finished.get(write.eventId) ?? null) : null };
   if ([...finished.values()].some((e) => e.status === 'retrying' || e.status === 'queued')) await wake();
   return results;
 }
 
 /** Held at the latest time any part of the write names (held then: held for all of them). */
 function leaseHeld(row: EventRow, write: CheckpointWrite): boolean {
-  const times = [...write.outcomes.map((o) => o.completedAt), write.start?.startedAt, write.finish?.now].filter((t): t is Date => t !== undefined);
+  const times = [...write.outcomes.map((o) => o.completedAt), write.start?.startedAt, write.finish?.now].filter(
+    (t): t is Date => t !== undefined,
+  );
   const at = Math.max(0, ...times.map((t) => t.getTime()));
-  return row.status === 'processing' && row.lease_owner === write.leaseOwner && row.lease_expires_at !== null && row.lease_expires_at.getTime() > at;
+  return (
+    row.status === 'processing' &&
+    row.lease_owner === write.leaseOwner &&
+    row.lease_expires_at !== null &&
+    row.lease_expires_at.getTime() > at
+  );
 }
 
 const durationOf = (o: StageOutcomeWrite): number | null => (o.startedAt ? o.completedAt.getTime() - o.startedAt.getTime() : null);
@@ -192,7 +209,10 @@ async function markProcessing(client: pg.PoolClient, starts: NonNullable<Checkpo
   );
 }
 
-async function finishEvents(client: pg.PoolClient, finishes: Array<{ finish: EventFinish; row: EventRow }>): Promise<Map<number, EventRecord>> {
+async function finishEvents(
+  client: pg.PoolClient,
+  finishes: Array<{ finish: EventFinish; row: EventRow }>,
+): Promise<Map<number, EventRecord>> {
   if (finishes.length === 0) return new Map();
   // As finishEvent: fields left undefined keep what the event had; null clears them.
   const values = finishes.map(({ finish, row }) => ({
@@ -211,11 +231,19 @@ async function finishEvents(client: pg.PoolClient, finishes: Array<{ finish: Eve
        AS u(id, status, next_attempt_at, last_error, ignore_reason, pipeline, now)
      WHERE e.id = u.id RETURNING e.*`,
     [
-      values.map((v) => v.id), values.map((v) => v.status), values.map((v) => v.nextAttemptAt), values.map((v) => v.lastError),
-      values.map((v) => v.ignoreReason), values.map((v) => v.pipeline), values.map((v) => v.now),
+      values.map((v) => v.id),
+      values.map((v) => v.status),
+      values.map((v) => v.nextAttemptAt),
+      values.map((v) => v.lastError),
+      values.map((v) => v.ignoreReason),
+      values.map((v) => v.pipeline),
+      values.map((v) => v.now),
     ],
   );
-  await resolveFinishedEventsAlerts(client, finishes.map(({ finish }) => finish));
+  await resolveFinishedEventsAlerts(
+    client,
+    finishes.map(({ finish }) => finish),
+  );
   return new Map(result.rows.map((row) => [Number(row.id), toEvent(row)]));
 }
 

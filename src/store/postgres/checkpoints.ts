@@ -8,15 +8,7 @@ import { searchText } from '../search-text.js';
 import { storableText, storableTextOrNull } from '../storable.js';
 import { assertLeaseHeld } from './claims.js';
 import { insertExchanges } from './exchanges.js';
-import {
-  type AttemptRow,
-  type CheckpointRow,
-  type EventLogRow,
-  jsonParam,
-  toAttempt,
-  toCheckpoint,
-  toEventLog,
-} from './rows.js';
+import { type AttemptRow, type CheckpointRow, type EventLogRow, jsonParam, toAttempt, toCheckpoint, toEventLog } from './rows.js';
 
 export async function recordStageStart(client: pg.PoolClient, start: StageStart): Promise<void> {
   await assertLeaseHeld(client, start.eventId, start.leaseOwner, start.startedAt);

@@ -61,10 +61,7 @@ export async function claimNextEvent(client: Queryable, options: ClaimOptions): 
       }
       // A new statement, a new snapshot: it sees every claim of this entity committed before
       // we got its lock, which the candidate query's snapshot may have missed.
-      const blocked = await client.query(`SELECT 1 FROM events e WHERE e.id = $2 AND EXISTS (${BLOCKERS})`, [
-        options.now,
-        row.id,
-      ]);
+      const blocked = await client.query(`SELECT 1 FROM events e WHERE e.id = $2 AND EXISTS (${BLOCKERS})`, [options.now, row.id]);
       if (blocked.rowCount !== 0) {
         skippedKeys.push(row.entity_key);
         continue;
@@ -103,13 +100,7 @@ export async function claimNextEvents(
   return claimed;
 }
 
-export async function renewLease(
-  db: Queryable,
-  eventId: number,
-  workerId: string,
-  leaseMs: number,
-  now: Date,
-): Promise<boolean> {
+export async function renewLease(db: Queryable, eventId: number, workerId: string, leaseMs: number, now: Date): Promise<boolean> {
   assertLeaseMs(leaseMs);
   const result = await db.query(
     `UPDATE events SET lease_expires_at = $3

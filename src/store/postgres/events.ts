@@ -79,9 +79,7 @@ export async function insertEvents(
   // Inserted in key order, the same in every process: two batches holding the same deliveries
   // then wait on each other's rows in one direction only. In arrival order they could each hold
   // a row the other needs, and PostgreSQL would fail one batch as a deadlock (all of it a 503).
-  const unique = [...firstIndex.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, index]) => events[index] as NewEvent);
+  const unique = [...firstIndex.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, index]) => events[index] as NewEvent);
 
   const byKey = new Map<string, EventRecord>();
   for (let start = 0; start < unique.length; start += INSERT_CHUNK) {
@@ -176,10 +174,7 @@ export async function getEvent(db: Queryable, id: number): Promise<EventRecord |
 }
 
 export async function findEventByProviderId(db: Queryable, source: string, providerEventId: string): Promise<EventRecord | null> {
-  const result = await db.query<EventRow>('SELECT * FROM events WHERE source = $1 AND provider_event_id = $2', [
-    source,
-    providerEventId,
-  ]);
+  const result = await db.query<EventRow>('SELECT * FROM events WHERE source = $1 AND provider_event_id = $2', [source, providerEventId]);
   const row = result.rows[0];
   return row ? toEvent(row) : null;
 }
@@ -227,9 +222,7 @@ export function eventFilterSql(filter: EventFilter, params: unknown[]): string {
     where.push(`(e.manual_retries > ${p} OR e.attempts > ${p})`);
   }
   if (filter.needsAttention) {
-    where.push(
-      "(e.status IN ('dead', 'retrying') OR EXISTS (SELECT 1 FROM checkpoints c WHERE c.event_id = e.id AND c.status = 'error'))",
-    );
+    where.push("(e.status IN ('dead', 'retrying') OR EXISTS (SELECT 1 FROM checkpoints c WHERE c.event_id = e.id AND c.status = 'error'))");
   }
   if (filter.unhandled) where.push('(e.handled_at IS NULL OR e.handled_at < e.updated_at)');
   return where.length === 0 ? 'TRUE' : where.join(' AND ');
@@ -249,10 +242,7 @@ export async function listEvents(
     where += ` AND e.id < $${params.length}`;
   }
   params.push(limit + 1);
-  const result = await db.query<EventRow>(
-    `SELECT e.* FROM events e WHERE ${where} ORDER BY e.id DESC LIMIT $${params.length}`,
-    params,
-  );
+  const result = await db.query<EventRow>(`SELECT e.* FROM events e WHERE ${where} ORDER BY e.id DESC LIMIT $${params.length}`, params);
   const page = toPage(result.rows, limit, (row) => row.id);
   return { items: page.items.map(toEvent), nextCursor: page.nextCursor };
 }

@@ -6,8 +6,17 @@ import { jsonParam } from './rows.js';
 /** The HTTP calls stage attempts recorded (ctx.http), for the stage panel. */
 
 /** Called inside recordStageOutcome's transaction. */
-export async function insertExchanges(db: Queryable, eventId: number, stage: string, attempt: number, exchanges: HttpExchange[]): Promise<void> {
-  await insertExchangeRows(db, exchanges.map((exchange) => ({ eventId, stage, attempt, exchange })));
+export async function insertExchanges(
+  db: Queryable,
+  eventId: number,
+  stage: string,
+  attempt: number,
+  exchanges: HttpExchange[],
+): Promise<void> {
+  await insertExchangeRows(
+    db,
+    exchanges.map((exchange) => ({ eventId, stage, attempt, exchange })),
+  );
 }
 
 /** Several attempts' calls in one statement (a checkpoint batch's, checkpoint-bulk.ts). */

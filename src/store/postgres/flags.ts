@@ -32,10 +32,12 @@ export async function setFlag(client: pg.PoolClient, input: SetFlagInput): Promi
   const current = await client.query<FlagRow>('SELECT * FROM flags WHERE key = $1 FOR UPDATE', [input.key]);
   const before = current.rows[0];
   if (!before) throw new StoreError('FLAG_UNKNOWN', `flag "${input.key}" does not exist`);
-  const updated = await client.query<FlagRow>(
-    'UPDATE flags SET value = $2, updated_at = $3, updated_by = $4 WHERE key = $1 RETURNING *',
-    [input.key, input.value, input.now, input.actor],
-  );
+  const updated = await client.query<FlagRow>('UPDATE flags SET value = $2, updated_at = $3, updated_by = $4 WHERE key = $1 RETURNING *', [
+    input.key,
+    input.value,
+    input.now,
+    input.actor,
+  ]);
   const change = await client.query<FlagChangeRow>(
     `INSERT INTO flag_changes (key, old_value, new_value, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
     [input.key, before.value, input.value, input.actor, input.reason ?? null, input.now],

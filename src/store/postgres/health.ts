@@ -25,7 +25,10 @@ export async function ping(pool: pg.Pool, timeoutMs: number): Promise<void> {
     client = await within(connecting, timeoutMs, `no connection within ${timeoutMs} ms`);
   } catch (err) {
     // A connection that arrives after we gave up goes straight back.
-    connecting.then((late) => late.release(), () => undefined);
+    connecting.then(
+      (late) => late.release(),
+      () => undefined,
+    );
     throw unavailable(err);
   }
   // A connection lost while checked out emits 'error' on the client: without a listener that

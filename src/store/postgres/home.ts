@@ -50,7 +50,10 @@ export async function markEventHandled(client: pg.PoolClient, handled: EventHand
   if (row.status !== 'dead') return 'not_dead';
   // updated_at stays: a later retry or failure moves it past handled_at and pins the event again.
   await client.query('UPDATE events SET handled_at = $2, handled_by = $3, handled_reason = $4 WHERE id = $1', [
-    handled.eventId, handled.now, actor, reason,
+    handled.eventId,
+    handled.now,
+    actor,
+    reason,
   ]);
   await insertLogs(client, handled.eventId, [handledLogEntry(actor, reason, handled.now)]);
   return 'handled';

@@ -81,6 +81,8 @@ async function currentVersion(client: pg.PoolClient): Promise<number> {
 export async function appliedVersion(pool: pg.Pool, schema: string): Promise<number> {
   const table = await pool.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.webpig_migrations`]);
   if (!table.rows[0]?.found) return 0;
-  const result = await pool.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${quoteIdent(schema)}.webpig_migrations`);
+  const result = await pool.query<{ version: number | null }>(
+    `SELECT max(version) AS version FROM ${quoteIdent(schema)}.webpig_migrations`,
+  );
   return result.rows[0]?.version ?? 0;
 }

@@ -122,18 +122,14 @@ export class PostgresStore implements Store {
   listEvents: Store['listEvents'] = (filter, options) => events.listEvents(this.pool, filter, options);
   countEvents: Store['countEvents'] = (filter) => events.countEvents(this.pool, filter);
   eventTotals: Store['eventTotals'] = (filter) => home.eventTotals(this.pool, filter);
-  markEventHandled: Store['markEventHandled'] = (handled) =>
-    inTransaction(this.pool, (client) => home.markEventHandled(client, handled));
+  markEventHandled: Store['markEventHandled'] = (handled) => inTransaction(this.pool, (client) => home.markEventHandled(client, handled));
 
   // ── Claims and leases ──────────────────────────────────────────────────────────────────
 
-  claimNextEvent: Store['claimNextEvent'] = (options) =>
-    inTransaction(this.pool, (client) => claims.claimNextEvent(client, options));
+  claimNextEvent: Store['claimNextEvent'] = (options) => inTransaction(this.pool, (client) => claims.claimNextEvent(client, options));
 
-  claimNextEvents: Store['claimNextEvents'] = (options) =>
-    inTransaction(this.pool, (client) => claims.claimNextEvents(client, options));
-  renewLease: Store['renewLease'] = (eventId, workerId, leaseMs, now) =>
-    claims.renewLease(this.pool, eventId, workerId, leaseMs, now);
+  claimNextEvents: Store['claimNextEvents'] = (options) => inTransaction(this.pool, (client) => claims.claimNextEvents(client, options));
+  renewLease: Store['renewLease'] = (eventId, workerId, leaseMs, now) => claims.renewLease(this.pool, eventId, workerId, leaseMs, now);
 
   releaseLease: Store['releaseLease'] = async (eventId, workerId, now) => {
     await this.transactionThatMayWake(async (client, wake) => {
@@ -168,9 +164,7 @@ export class PostgresStore implements Store {
    * other stores) and, once committed, this store's own listeners are called directly: they
    * must not depend on the LISTEN connection being up yet.
    */
-  private async transactionThatMayWake<T>(
-    work: (client: pg.PoolClient, wake: () => Promise<void>) => Promise<T>,
-  ): Promise<T> {
+  private async transactionThatMayWake<T>(work: (client: pg.PoolClient, wake: () => Promise<void>) => Promise<T>): Promise<T> {
     let woke = false;
     const result = await inTransaction(this.pool, (client) =>
       work(client, async () => {
@@ -196,8 +190,7 @@ export class PostgresStore implements Store {
     await inTransaction(this.pool, (client) => checkpoints.recordStageOutcome(client, write));
   };
   getCheckpoints: Store['getCheckpoints'] = (eventId) => checkpoints.getCheckpoints(this.pool, eventId);
-  getCheckpointsForEvents: Store['getCheckpointsForEvents'] = (eventIds) =>
-    checkpoints.getCheckpointsForEvents(this.pool, eventIds);
+  getCheckpointsForEvents: Store['getCheckpointsForEvents'] = (eventIds) => checkpoints.getCheckpointsForEvents(this.pool, eventIds);
 
   resetStage: Store['resetStage'] = async (eventId, stages, now) => {
     await this.transactionThatMayWake(async (client, wake) => {
@@ -250,8 +243,7 @@ export class PostgresStore implements Store {
   recordReconciliationProgress: Store['recordReconciliationProgress'] = (source, resume, recovered) =>
     reconciliation.recordReconciliationProgress(this.pool, source, resume, recovered);
   recordReconciliationEnd: Store['recordReconciliationEnd'] = (end) => reconciliation.recordReconciliationEnd(this.pool, end);
-  recordProviderApi: Store['recordProviderApi'] = (source, apiBaseUrl) =>
-    reconciliation.recordProviderApi(this.pool, source, apiBaseUrl);
+  recordProviderApi: Store['recordProviderApi'] = (source, apiBaseUrl) => reconciliation.recordProviderApi(this.pool, source, apiBaseUrl);
 
   // ── Rejections and alerts ──────────────────────────────────────────────────────────────
 

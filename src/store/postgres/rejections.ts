@@ -11,7 +11,14 @@ export async function recordRejection(db: Queryable, r: NewRejection, keep = 100
   await db.query(
     `INSERT INTO rejected_deliveries (at, source, http_status, reason, remote_address, first_bytes)
      VALUES ($1, $2, $3, $4, $5, $6)`,
-    [r.at, storableText(r.source), r.httpStatus, storableText(r.reason), storableTextOrNull(r.remoteAddress), storableText(r.firstBytes.slice(0, 256))],
+    [
+      r.at,
+      storableText(r.source),
+      r.httpStatus,
+      storableText(r.reason),
+      storableTextOrNull(r.remoteAddress),
+      storableText(r.firstBytes.slice(0, 256)),
+    ],
   );
   await db.query(
     `DELETE FROM rejected_deliveries

@@ -17,9 +17,7 @@ export async function createApiToken(db: Queryable, token: NewApiToken): Promise
 
 /** Only an active token: a revoked one no longer authenticates. */
 export async function findApiTokenByHash(db: Queryable, tokenHash: string): Promise<ApiTokenRecord | null> {
-  const result = await db.query<ApiTokenRow>('SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [
-    tokenHash,
-  ]);
+  const result = await db.query<ApiTokenRow>('SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [tokenHash]);
   const row = result.rows[0];
   return row ? toApiToken(row) : null;
 }
@@ -60,4 +58,3 @@ export async function getSession(db: Queryable, id: string, now: Date): Promise<
 export async function deleteSession(db: Queryable, id: string): Promise<void> {
   await db.query('DELETE FROM sessions WHERE id = $1', [id]);
 }
-

@@ -1,6 +1,14 @@
 import type { AlertKind, AlertRecord, JsonObject, Page } from '../../core/types.js';
 import { decodeCursor, pageLimit, toPage } from '../cursor.js';
-import { alertSubject, type AlertAck, type AlertAckResult, type AlertMute, type AlertMuteResult, type ListOptions, type NewAlert } from '../store.js';
+import {
+  alertSubject,
+  type AlertAck,
+  type AlertAckResult,
+  type AlertMute,
+  type AlertMuteResult,
+  type ListOptions,
+  type NewAlert,
+} from '../store.js';
 import { storableText } from '../storable.js';
 import type { SqliteContext } from './connection.js';
 import { fromJson, optionalDate, toDate, toJson, toMs } from './rows.js';

@@ -62,5 +62,10 @@ export function markAlertForwardFailed(
   failure: { nextAt: Date; error: string; transition?: AlertTransition },
 ): void {
   const pending = (failure.transition ?? 'opened') === 'opened' ? 'forwarded_at IS NULL' : 'resolve_forwarded_at IS NULL';
-  ctx.run(`UPDATE alerts SET forward_next_at = ?, forward_error = ? WHERE id = ? AND ${pending}`, toMs(failure.nextAt), failure.error.slice(0, 1000), id);
+  ctx.run(
+    `UPDATE alerts SET forward_next_at = ?, forward_error = ? WHERE id = ? AND ${pending}`,
+    toMs(failure.nextAt),
+    failure.error.slice(0, 1000),
+    id,
+  );
 }

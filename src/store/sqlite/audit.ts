@@ -43,11 +43,7 @@ export function appendAudit(ctx: SqliteContext, entry: NewAuditEntry): AuditEntr
   return toAudit(row);
 }
 
-export function listAudit(
-  ctx: SqliteContext,
-  filter: AuditFilter,
-  options: ListOptions = {},
-): Page<AuditEntry> {
+export function listAudit(ctx: SqliteContext, filter: AuditFilter, options: ListOptions = {}): Page<AuditEntry> {
   const limit = pageLimit(options.limit);
   const rows = ctx.all<AuditRow>(
     `SELECT ${AUDIT_COLUMNS} FROM audit_log

@@ -4,16 +4,7 @@ import type { CheckpointRecord, EventLogEntry, EventSummary, LogLevel } from '..
 import type { AttemptSample, StageOutcomeWrite, StageStart } from '../store.js';
 import type { SqliteContext } from './connection.js';
 import { assertLeaseHeld } from './claims.js';
-import {
-  fromJson,
-  toAttempt,
-  toCheckpoint,
-  toDate,
-  toJson,
-  toMs,
-  type AttemptRow,
-  type CheckpointRow,
-} from './rows.js';
+import { fromJson, toAttempt, toCheckpoint, toDate, toJson, toMs, type AttemptRow, type CheckpointRow } from './rows.js';
 import { searchText } from '../search-text.js';
 import { storableText, storableTextOrNull } from '../storable.js';
 import { insertExchanges } from './exchanges.js';
@@ -116,7 +107,12 @@ function patchSummary(ctx: SqliteContext, eventId: number, patch: EventSummary):
   );
   if (row === undefined) return;
   const merged = mergeSummary(JSON.parse(row.summary) as EventSummary, patch);
-  ctx.run('UPDATE events SET summary = ?, search_text = ? WHERE id = ?', toJson(merged), searchText(row.provider_event_id, merged), eventId);
+  ctx.run(
+    'UPDATE events SET summary = ?, search_text = ? WHERE id = ?',
+    toJson(merged),
+    searchText(row.provider_event_id, merged),
+    eventId,
+  );
 }
 
 export function insertLogs(ctx: SqliteContext, eventId: number, logs: EventLogEntry[]): void {

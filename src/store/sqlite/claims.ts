@@ -53,10 +53,7 @@ export function claimNextEvent(ctx: SqliteContext, options: ClaimOptions): Event
  * Up to one claim per owner in one IMMEDIATE transaction (one commit), stopping at the first
  * miss. The commit is not synced on its own (see durableWithNextCommit).
  */
-export function claimNextEvents(
-  ctx: SqliteContext,
-  options: Omit<ClaimOptions, 'workerId'> & { workerIds: string[] },
-): EventRecord[] {
+export function claimNextEvents(ctx: SqliteContext, options: Omit<ClaimOptions, 'workerId'> & { workerIds: string[] }): EventRecord[] {
   if (options.workerIds.length === 0) return [];
   return durableWithNextCommit(ctx, () =>
     ctx.immediate(() => {
@@ -174,10 +171,7 @@ export function requeueEvent(ctx: SqliteContext, eventId: number, now: Date): Ev
     const current = ctx.get<EventRow>(SELECT_EVENT, eventId);
     if (current === undefined) return undefined;
     if (!RETRIABLE_BY_HAND.has(current.status)) {
-      throw new StoreError(
-        'NOT_RETRIABLE',
-        `event ${eventId} is ${current.status}: only dead, retrying or ignored events can be retried`,
-      );
+      throw new StoreError('NOT_RETRIABLE', `event ${eventId} is ${current.status}: only dead, retrying or ignored events can be retried`);
     }
     const row = ctx.get<EventRow>(
       `UPDATE events
@@ -195,8 +189,6 @@ export function requeueEvent(ctx: SqliteContext, eventId: number, now: Date): Ev
 }
 
 export function nextWakeAt(ctx: SqliteContext): Date | null {
-  const row = ctx.get<{ at: number | null }>(
-    `SELECT min(next_attempt_at) AS at FROM events WHERE status IN ('queued', 'retrying')`,
-  );
+  const row = ctx.get<{ at: number | null }>(`SELECT min(next_attempt_at) AS at FROM events WHERE status IN ('queued', 'retrying')`);
   return row?.at === null || row?.at === undefined ? null : new Date(row.at);
 }

@@ -190,7 +190,10 @@ export function listEventsQuery(ctx: SqliteContext, filter: EventFilter, options
   const phrase = indexedSearchPhrase(ctx, filter);
   // Through the index, the walk follows its rowids newest first; the filter's instr() still
   // checks each row, so the result is the substring test's, whichever way the rows are found.
-  const from = phrase === null ? 'events' : '(SELECT rowid AS hit FROM events_search WHERE events_search MATCH ?) AS h JOIN events ON events.id = h.hit';
+  const from =
+    phrase === null
+      ? 'events'
+      : '(SELECT rowid AS hit FROM events_search WHERE events_search MATCH ?) AS h JOIN events ON events.id = h.hit';
   const order = phrase === null ? 'id' : 'h.hit';
   const cursorClause = after === null ? '' : ` AND ${order} < ?`;
   return {

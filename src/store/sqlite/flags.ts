@@ -118,4 +118,3 @@ export function flagHistory(ctx: SqliteContext, key: string | null, options: Lis
   );
   return toPage(rows.map(toFlagChange), limit, (change) => change.id);
 }
-

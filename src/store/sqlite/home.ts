@@ -49,7 +49,10 @@ export function markEventHandled(ctx: SqliteContext, handled: EventHandled): Eve
     // updated_at stays: a later retry or failure moves it past handled_at and pins the event again.
     ctx.run(
       'UPDATE events SET handled_at = ?, handled_by = ?, handled_reason = ? WHERE id = ?',
-      toMs(handled.now), actor, reason, handled.eventId,
+      toMs(handled.now),
+      actor,
+      reason,
+      handled.eventId,
     );
     insertLogs(ctx, handled.eventId, [handledLogEntry(actor, reason, handled.now)]);
     return 'handled';

@@ -45,7 +45,10 @@ export function recordReconciliationStart(ctx: SqliteContext, source: string, no
     `INSERT INTO reconciliation_state (source, last_started_at, resume_since, resume_cursor) VALUES (?, ?, ?, ?)
      ON CONFLICT (source) DO UPDATE SET last_started_at = excluded.last_started_at,
        resume_since = excluded.resume_since, resume_cursor = excluded.resume_cursor`,
-    source, toMs(now), toMs(resume.since), resume.cursor,
+    source,
+    toMs(now),
+    toMs(resume.since),
+    resume.cursor,
   );
 }
 
@@ -53,23 +56,26 @@ export function recordReconciliationProgress(ctx: SqliteContext, source: string,
   ctx.run(
     `UPDATE reconciliation_state SET resume_since = ?, resume_cursor = ?, total_recovered = total_recovered + ?
      WHERE source = ?`,
-    toMs(resume.since), resume.cursor, recovered, source,
+    toMs(resume.since),
+    resume.cursor,
+    recovered,
+    source,
   );
 }
 
 export function recordReconciliationEnd(ctx: SqliteContext, end: ReconciliationEnd): void {
   if (end.error !== null) {
-    ctx.run(
-      'UPDATE reconciliation_state SET last_error = ? WHERE source = ?',
-      end.error, end.source,
-    );
+    ctx.run('UPDATE reconciliation_state SET last_error = ? WHERE source = ?', end.error, end.source);
     return;
   }
   ctx.run(
     `UPDATE reconciliation_state SET last_finished_at = ?, last_listed = ?, last_recovered = ?,
        resume_since = NULL, resume_cursor = NULL, last_error = NULL
      WHERE source = ?`,
-    toMs(end.now), end.listed, end.recovered, end.source,
+    toMs(end.now),
+    end.listed,
+    end.recovered,
+    end.source,
   );
 }
 
@@ -77,6 +83,7 @@ export function recordProviderApi(ctx: SqliteContext, source: string, apiBaseUrl
   ctx.run(
     `INSERT INTO reconciliation_state (source, api_base_url) VALUES (?, ?)
      ON CONFLICT (source) DO UPDATE SET api_base_url = excluded.api_base_url`,
-    source, apiBaseUrl,
+    source,
+    apiBaseUrl,
   );
 }

@@ -46,7 +46,9 @@ export class SqliteStore implements Store {
 
   migrate: Store['migrate'] = async () => migrateSqlite(this.ctx);
   schemaVersion: Store['schemaVersion'] = async () => appliedVersion(this.ctx);
-  close: Store['close'] = async () => { this.ctx.close(); };
+  close: Store['close'] = async () => {
+    this.ctx.close();
+  };
   ping: Store['ping'] = (timeoutMs) => health.ping(this.ctx, timeoutMs, BUSY_TIMEOUT_MS);
   queueStats: Store['queueStats'] = async () => health.queueStats(this.ctx);
 
@@ -64,8 +66,7 @@ export class SqliteStore implements Store {
   // ── Claims and leases ──────────────────────────────────────────────────────────────
   claimNextEvent: Store['claimNextEvent'] = async (options) => claims.claimNextEvent(this.ctx, options);
   claimNextEvents: Store['claimNextEvents'] = async (options) => claims.claimNextEvents(this.ctx, options);
-  renewLease: Store['renewLease'] = async (eventId, workerId, leaseMs, now) =>
-    claims.renewLease(this.ctx, eventId, workerId, leaseMs, now);
+  renewLease: Store['renewLease'] = async (eventId, workerId, leaseMs, now) => claims.renewLease(this.ctx, eventId, workerId, leaseMs, now);
   releaseLease: Store['releaseLease'] = async (eventId, workerId, now) => {
     claims.releaseLease(this.ctx, eventId, workerId, now);
   };
@@ -76,17 +77,22 @@ export class SqliteStore implements Store {
 
   // ── Checkpoints ────────────────────────────────────────────────────────────────────
   writeCheckpoints: Store['writeCheckpoints'] = async (writes) => writeCheckpoints(this.ctx, writes);
-  recordStageStart: Store['recordStageStart'] = async (start) => { checkpoints.recordStageStart(this.ctx, start); };
-  recordStageOutcome: Store['recordStageOutcome'] = async (write) => { checkpoints.recordStageOutcome(this.ctx, write); };
+  recordStageStart: Store['recordStageStart'] = async (start) => {
+    checkpoints.recordStageStart(this.ctx, start);
+  };
+  recordStageOutcome: Store['recordStageOutcome'] = async (write) => {
+    checkpoints.recordStageOutcome(this.ctx, write);
+  };
   getCheckpoints: Store['getCheckpoints'] = async (eventId) => checkpoints.getCheckpoints(this.ctx, eventId);
-  getCheckpointsForEvents: Store['getCheckpointsForEvents'] = async (eventIds) =>
-    checkpoints.getCheckpointsForEvents(this.ctx, eventIds);
+  getCheckpointsForEvents: Store['getCheckpointsForEvents'] = async (eventIds) => checkpoints.getCheckpointsForEvents(this.ctx, eventIds);
   resetStage: Store['resetStage'] = async (eventId, stages, now) => {
     checkpoints.resetStage(this.ctx, eventId, typeof stages === 'string' ? [stages] : stages, now);
   };
   getEventLogs: Store['getEventLogs'] = async (eventId) => checkpoints.getEventLogs(this.ctx, eventId);
   getStageExchanges: Store['getStageExchanges'] = async (eventId) => exchanges.getStageExchanges(this.ctx, eventId);
-  appendEventLogs: Store['appendEventLogs'] = async (eventId, logs) => { checkpoints.appendEventLogs(this.ctx, eventId, logs); };
+  appendEventLogs: Store['appendEventLogs'] = async (eventId, logs) => {
+    checkpoints.appendEventLogs(this.ctx, eventId, logs);
+  };
   attemptSamples: Store['attemptSamples'] = async (since, limit) => checkpoints.attemptSamples(this.ctx, since, limit);
 
   // ── Entity state ───────────────────────────────────────────────────────────────────
@@ -94,7 +100,9 @@ export class SqliteStore implements Store {
   setEntityState: Store['setEntityState'] = async (transition) => entityState.setEntityState(this.ctx, transition);
 
   // ── Flags ──────────────────────────────────────────────────────────────────────────
-  ensureFlags: Store['ensureFlags'] = async (definitions, now) => { flags.ensureFlags(this.ctx, definitions, now); };
+  ensureFlags: Store['ensureFlags'] = async (definitions, now) => {
+    flags.ensureFlags(this.ctx, definitions, now);
+  };
   listFlags: Store['listFlags'] = async () => flags.listFlags(this.ctx);
   getFlag: Store['getFlag'] = async (key) => flags.getFlag(this.ctx, key);
 
@@ -108,17 +116,22 @@ export class SqliteStore implements Store {
   findApiTokenByHash: Store['findApiTokenByHash'] = async (tokenHash) => access.findApiTokenByHash(this.ctx, tokenHash);
   listApiTokens: Store['listApiTokens'] = async () => access.listApiTokens(this.ctx);
   revokeApiToken: Store['revokeApiToken'] = async (id, now) => access.revokeApiToken(this.ctx, id, now);
-  touchApiToken: Store['touchApiToken'] = async (id, now) => { access.touchApiToken(this.ctx, id, now); };
-  createSession: Store['createSession'] = async (session) => { access.createSession(this.ctx, session); };
+  touchApiToken: Store['touchApiToken'] = async (id, now) => {
+    access.touchApiToken(this.ctx, id, now);
+  };
+  createSession: Store['createSession'] = async (session) => {
+    access.createSession(this.ctx, session);
+  };
   getSession: Store['getSession'] = async (id, now) => access.getSession(this.ctx, id, now);
-  deleteSession: Store['deleteSession'] = async (id) => { access.deleteSession(this.ctx, id); };
+  deleteSession: Store['deleteSession'] = async (id) => {
+    access.deleteSession(this.ctx, id);
+  };
   createLoginLink: Store['createLoginLink'] = async (link) => loginLinks.createLoginLink(this.ctx, link);
   findLoginLink: Store['findLoginLink'] = async (tokenHash) => loginLinks.findLoginLink(this.ctx, tokenHash);
   useLoginLink: Store['useLoginLink'] = async (tokenHash, now) => loginLinks.useLoginLink(this.ctx, tokenHash, now);
 
   // ── Reconciliation ──────────────────────────────────────────────────────────────────
-  getReconciliationState: Store['getReconciliationState'] = async (source) =>
-    reconciliation.getReconciliationState(this.ctx, source);
+  getReconciliationState: Store['getReconciliationState'] = async (source) => reconciliation.getReconciliationState(this.ctx, source);
   listReconciliationStates: Store['listReconciliationStates'] = async () => reconciliation.listReconciliationStates(this.ctx);
   recordReconciliationStart: Store['recordReconciliationStart'] = async (source, now, resume) => {
     reconciliation.recordReconciliationStart(this.ctx, source, now, resume);

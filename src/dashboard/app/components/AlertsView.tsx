@@ -31,7 +31,15 @@ const REFRESH_MS = 30_000;
  * Open alerts (resolved ones behind a toggle). Acknowledging one asks for a reason, which the
  * server stores and audits; the alert stays listed, muted, with who and why, until it resolves.
  */
-export function AlertsView({ onNotice, onOpenEvent, liveTick = 0 }: { onNotice: Notice; onOpenEvent: (eventId: number) => void; liveTick?: number }) {
+export function AlertsView({
+  onNotice,
+  onOpenEvent,
+  liveTick = 0,
+}: {
+  onNotice: Notice;
+  onOpenEvent: (eventId: number) => void;
+  liveTick?: number;
+}) {
   const { t, formats, can, config, language } = useSession();
   // Stage labels and plain error messages, as on the events' rows; the server's words stay one click away.
   const words: AlertWords = {
@@ -77,7 +85,12 @@ export function AlertsView({ onNotice, onOpenEvent, liveTick = 0 }: { onNotice: 
   return (
     <>
       <label class="alerts-toggle small">
-        <input type="checkbox" checked={showResolved} data-testid="alerts-show-resolved" onChange={(change) => setShowResolved((change.currentTarget as HTMLInputElement).checked)} />{' '}
+        <input
+          type="checkbox"
+          checked={showResolved}
+          data-testid="alerts-show-resolved"
+          onChange={(change) => setShowResolved((change.currentTarget as HTMLInputElement).checked)}
+        />{' '}
         {t('alertShowResolved')}
       </label>
       {!alerts && <p class="muted">{t('loading')}</p>}
@@ -101,7 +114,11 @@ export function AlertsView({ onNotice, onOpenEvent, liveTick = 0 }: { onNotice: 
                   ? `${t('alertFirstSeen')} ${formats.dateTime(alert.at)} · ${t('alertLastSeen')} ${formats.dateTime(alert.lastSeenAt)}`
                   : formats.dateTime(alert.at)}
               </span>
-              {alert.resolvedAt && <span class="badge badge-ok">{t('alertResolved')} {formats.dateTime(alert.resolvedAt)}</span>}
+              {alert.resolvedAt && (
+                <span class="badge badge-ok">
+                  {t('alertResolved')} {formats.dateTime(alert.resolvedAt)}
+                </span>
+              )}
               <div>{alertText(t, formats, alert, words)}</div>
               {alert.kind === 'dead' && (
                 <details class="technical small">
@@ -109,7 +126,9 @@ export function AlertsView({ onNotice, onOpenEvent, liveTick = 0 }: { onNotice: 
                   <code>{alert.message}</code>
                 </details>
               )}
-              {alert.stage && alert.kind !== 'dead' && alert.kind !== 'stage_error_rate' && <div class="small">{words.stageLabel(alert.stage)}</div>}
+              {alert.stage && alert.kind !== 'dead' && alert.kind !== 'stage_error_rate' && (
+                <div class="small">{words.stageLabel(alert.stage)}</div>
+              )}
               {alert.acknowledgedAt && (
                 <div class="small" data-testid="alert-ack">
                   {t('alertAckedBy')} {alert.acknowledgedBy ?? '?'} · {formats.dateTime(alert.acknowledgedAt)}: “{alert.ackReason ?? ''}”
@@ -117,7 +136,8 @@ export function AlertsView({ onNotice, onOpenEvent, liveTick = 0 }: { onNotice: 
               )}
               {alert.mutedUntil && mutedNow(alert, Date.now()) && (
                 <div class="small" data-testid="alert-muted">
-                  {t('alertMutedBy')} {alert.mutedBy ?? '?'} {t('alertMutedUntil')} {formats.dateTime(alert.mutedUntil)}: “{alert.muteReason ?? ''}”
+                  {t('alertMutedBy')} {alert.mutedBy ?? '?'} {t('alertMutedUntil')} {formats.dateTime(alert.mutedUntil)}: “
+                  {alert.muteReason ?? ''}”
                 </div>
               )}
               <div class="alert-actions">

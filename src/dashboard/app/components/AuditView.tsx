@@ -35,17 +35,26 @@ export function AuditView({ onNotice }: { onNotice: Notice }) {
   const [changes, setChanges] = useState<FlagChange[] | null>(null);
   const [flagKeys, setFlagKeys] = useState<string[]>([]);
   useEffect(() => {
-    api.flags().then((page) => setFlagKeys(page.items.map((flag) => flag.key))).catch(() => setFlagKeys([]));
+    api
+      .flags()
+      .then((page) => setFlagKeys(page.items.map((flag) => flag.key)))
+      .catch(() => setFlagKeys([]));
   }, []);
   useEffect(() => {
     const range = { since: dayStart(filters.since), until: dayStart(filters.until, true) };
     const fail = (error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true);
     if (log === 'audit') {
       setEntries(null);
-      api.audit({ action: filters.what, actor: filters.actor, target: filters.subject, ...range }).then((page) => setEntries(page.items)).catch(fail);
+      api
+        .audit({ action: filters.what, actor: filters.actor, target: filters.subject, ...range })
+        .then((page) => setEntries(page.items))
+        .catch(fail);
     } else {
       setChanges(null);
-      api.allFlagHistory({ key: filters.what, actor: filters.actor, ...range }).then((page) => setChanges(page.items)).catch(fail);
+      api
+        .allFlagHistory({ key: filters.what, actor: filters.actor, ...range })
+        .then((page) => setChanges(page.items))
+        .catch(fail);
     }
   }, [log, filters]);
   const field = (name: keyof HistoryFilters) => ({
@@ -62,11 +71,21 @@ export function AuditView({ onNotice }: { onNotice: Notice }) {
     <section class="audit" data-testid="audit-view">
       <div class="audit-tabs">
         {mayAudit && (
-          <button type="button" class={log === 'audit' ? 'tab active' : 'tab'} data-testid="audit-log-tab" onClick={() => switchTo('audit')}>
+          <button
+            type="button"
+            class={log === 'audit' ? 'tab active' : 'tab'}
+            data-testid="audit-log-tab"
+            onClick={() => switchTo('audit')}
+          >
             {t('auditLog')}
           </button>
         )}
-        <button type="button" class={log === 'flags' ? 'tab active' : 'tab'} data-testid="flag-history-tab" onClick={() => switchTo('flags')}>
+        <button
+          type="button"
+          class={log === 'flags' ? 'tab active' : 'tab'}
+          data-testid="flag-history-tab"
+          onClick={() => switchTo('flags')}
+        >
           {t('flagHistoryAll')}
         </button>
       </div>
@@ -106,11 +125,25 @@ export function AuditView({ onNotice }: { onNotice: Notice }) {
         )}
         <label>
           {t('auditSince')}
-          <input type="text" inputMode="numeric" pattern="\d{4}-\d{2}-\d{2}" placeholder={t('auditDayFormat')} {...field('since')} data-testid="audit-since" />
+          <input
+            type="text"
+            inputMode="numeric"
+            pattern="\d{4}-\d{2}-\d{2}"
+            placeholder={t('auditDayFormat')}
+            {...field('since')}
+            data-testid="audit-since"
+          />
         </label>
         <label>
           {t('auditUntil')}
-          <input type="text" inputMode="numeric" pattern="\d{4}-\d{2}-\d{2}" placeholder={t('auditDayFormat')} {...field('until')} data-testid="audit-until" />
+          <input
+            type="text"
+            inputMode="numeric"
+            pattern="\d{4}-\d{2}-\d{2}"
+            placeholder={t('auditDayFormat')}
+            {...field('until')}
+            data-testid="audit-until"
+          />
         </label>
         <div class="audit-buttons">
           <button type="submit" class="primary" data-testid="audit-apply">
@@ -142,7 +175,6 @@ export function AuditView({ onNotice }: { onNotice: Notice }) {
       )}
     </section>
   );
-
 }
 
 function AuditEntries({ entries, label }: { entries: AuditEntryView[] | null; label: (action: string) => string }) {
@@ -153,7 +185,8 @@ function AuditEntries({ entries, label }: { entries: AuditEntryView[] | null; la
     <ul class="audit-list" data-testid="audit-list">
       {entries.map((entry) => (
         <li key={entry.id} data-testid="audit-row">
-          <span class="muted small">{formats.dateTime(entry.at)}</span> <strong>{entry.actor}</strong> · {label(entry.action)} · <code>{entry.target}</code>
+          <span class="muted small">{formats.dateTime(entry.at)}</span> <strong>{entry.actor}</strong> · {label(entry.action)} ·{' '}
+          <code>{entry.target}</code>
           {typeof entry.details?.reason === 'string' && <div class="small">“{entry.details.reason}”</div>}
         </li>
       ))}

@@ -26,11 +26,25 @@ interface Form {
 
 export type BulkForm = Form;
 
-type Phase = { kind: 'filter' } | { kind: 'preview'; preview: BulkPreview } | { kind: 'running'; done: number; total: number } | { kind: 'result'; result: BulkResult };
+type Phase =
+  | { kind: 'filter' }
+  | { kind: 'preview'; preview: BulkPreview }
+  | { kind: 'running'; done: number; total: number }
+  | { kind: 'result'; result: BulkResult };
 
 function formFrom(filters: EventFilters): Form {
   const status = filters.status === 'dead' || filters.status === 'retrying' ? filters.status : '';
-  return { mode: 'retry', rerun: '', status, stage: '', code: '', source: filters.source.trim(), pipeline: filters.pipeline, since: filters.since, until: filters.until };
+  return {
+    mode: 'retry',
+    rerun: '',
+    status,
+    stage: '',
+    code: '',
+    source: filters.source.trim(),
+    pipeline: filters.pipeline,
+    since: filters.since,
+    until: filters.until,
+  };
 }
 
 function requestFrom(form: Form, timeZone: string): BulkRequest {
@@ -73,7 +87,9 @@ export function BulkRetryDialog({ filters, initial, onClose, onDone }: BulkRetry
   const [reasonMissing, setReasonMissing] = useState(false);
   const request = requestFrom(form, config.timeZone);
   const pipelines = form.pipeline ? config.pipelines.filter((p) => p.name === form.pipeline) : config.pipelines;
-  const stages = [...new Map(pipelines.flatMap((p) => p.stages.map((s) => [s.name, stageLabel(config, language, s.name, p.name)] as const))).entries()];
+  const stages = [
+    ...new Map(pipelines.flatMap((p) => p.stages.map((s) => [s.name, stageLabel(config, language, s.name, p.name)] as const))).entries(),
+  ];
   const set = (patch: Partial<Form>) => (setForm({ ...form, ...patch }), setPhase({ kind: 'filter' }));
   const value = (event: Event) => (event.currentTarget as HTMLInputElement).value;
 
@@ -129,83 +145,152 @@ export function BulkRetryDialog({ filters, initial, onClose, onDone }: BulkRetry
   const editing = phase.kind === 'filter' || phase.kind === 'preview';
   return (
     <div class="overlay overlay-center" onClick={(click) => click.target === click.currentTarget && editing && onClose()}>
-      <div class="dialog bulk-dialog" role="dialog" aria-modal="true" aria-label={w('bulkTitle')} data-testid="bulk-dialog" data-phase={phase.kind}>
+      <div
+        class="dialog bulk-dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-label={w('bulkTitle')}
+        data-testid="bulk-dialog"
+        data-phase={phase.kind}
+      >
         <h2>{form.mode === 'rerun' ? w('bulkTitleRerun') : w('bulkTitle')}</h2>
         {editing && (
           <form class="bulk-filter" onSubmit={(submit) => (submit.preventDefault(), void preview())}>
             <p class="muted small bulk-wide">{w('bulkIntro')}</p>
             {can('stages:rerun') &&
-              field(w('bulkMode'), (
+              field(
+                w('bulkMode'),
                 <select value={form.mode} data-testid="bulk-mode" onChange={(e) => set({ mode: value(e) as Form['mode'], status: '' })}>
                   <option value="retry">{w('bulkModeRetry')}</option>
                   <option value="rerun">{w('bulkModeRerun')}</option>
-                </select>
-              ), true)}
+                </select>,
+                true,
+              )}
             {form.mode === 'rerun' &&
-              field(w('bulkRerunStage'), (
+              field(
+                w('bulkRerunStage'),
                 <select value={form.rerun} required data-testid="bulk-rerun" onChange={(e) => set({ rerun: value(e) })}>
                   <option value="">—</option>
-                  {stages.map(([name, label]) => <option key={name} value={name}>{label}</option>)}
-                </select>
-              ))}
-            {field(w('bulkStatus'), (
+                  {stages.map(([name, label]) => (
+                    <option key={name} value={name}>
+                      {label}
+                    </option>
+                  ))}
+                </select>,
+              )}
+            {field(
+              w('bulkStatus'),
               <select value={form.status} data-testid="bulk-status" onChange={(e) => set({ status: value(e) as Form['status'] })}>
                 <option value="">{form.mode === 'retry' ? w('bulkStatusDeadRetrying') : w('bulkStatusAny')}</option>
-                {(form.mode === 'retry' ? (['dead', 'retrying'] as const) : (['succeeded', 'dead', 'retrying', 'ignored'] as const)).map((s) => (
-                  <option key={s} value={s}>{t(`status_${s}` as const)}</option>
-                ))}
-              </select>
-            ))}
-            {field(w('bulkFailedStage'), (
+                {(form.mode === 'retry' ? (['dead', 'retrying'] as const) : (['succeeded', 'dead', 'retrying', 'ignored'] as const)).map(
+                  (s) => (
+                    <option key={s} value={s}>
+                      {t(`status_${s}` as const)}
+                    </option>
+                  ),
+                )}
+              </select>,
+            )}
+            {field(
+              w('bulkFailedStage'),
               <select value={form.stage} data-testid="bulk-stage" onChange={(e) => set({ stage: value(e) })}>
                 <option value="">{w('bulkAnyStage')}</option>
-                {stages.map(([name, label]) => <option key={name} value={name}>{label}</option>)}
-              </select>
-            ))}
-            {field(w('bulkCode'), <input type="text" size={12} value={form.code} placeholder={w('bulkCodeHint')} data-testid="bulk-code" onChange={(e) => set({ code: value(e) })} />)}
+                {stages.map(([name, label]) => (
+                  <option key={name} value={name}>
+                    {label}
+                  </option>
+                ))}
+              </select>,
+            )}
+            {field(
+              w('bulkCode'),
+              <input
+                type="text"
+                size={12}
+                value={form.code}
+                placeholder={w('bulkCodeHint')}
+                data-testid="bulk-code"
+                onChange={(e) => set({ code: value(e) })}
+              />,
+            )}
             {field(w('bulkSource'), <input type="text" size={10} value={form.source} onChange={(e) => set({ source: value(e) })} />)}
             {config.pipelines.length > 1 &&
-              field(w('bulkPipeline'), (
+              field(
+                w('bulkPipeline'),
                 <select value={form.pipeline} onChange={(e) => set({ pipeline: value(e), stage: '', rerun: '' })}>
                   <option value="">{t('allPipelines')}</option>
-                  {config.pipelines.map((p) => <option key={p.name} value={p.name}>{pipelineLabel(config, language, p.name)}</option>)}
-                </select>
-              ))}
+                  {config.pipelines.map((p) => (
+                    <option key={p.name} value={p.name}>
+                      {pipelineLabel(config, language, p.name)}
+                    </option>
+                  ))}
+                </select>,
+              )}
             {field(w('bulkSince'), <input type="date" value={form.since} onChange={(e) => set({ since: value(e) })} />)}
             {field(w('bulkUntil'), <input type="date" value={form.until} onChange={(e) => set({ until: value(e) })} />)}
             <div class="dialog-buttons bulk-wide">
-              <button type="button" onClick={onClose}>{t('cancel')}</button>
+              <button type="button" onClick={onClose}>
+                {t('cancel')}
+              </button>
               {/* Once a preview is shown, confirming it is the main action; this one only refreshes it. */}
-              <button type={phase.kind === 'preview' ? 'button' : 'submit'} class={phase.kind === 'preview' ? '' : 'primary'} disabled={loading}
-                data-testid="bulk-preview-button" onClick={phase.kind === 'preview' ? () => void preview() : undefined}>
+              <button
+                type={phase.kind === 'preview' ? 'button' : 'submit'}
+                class={phase.kind === 'preview' ? '' : 'primary'}
+                disabled={loading}
+                data-testid="bulk-preview-button"
+                onClick={phase.kind === 'preview' ? () => void preview() : undefined}
+              >
                 {loading ? w('bulkLoading') : w('bulkPreviewButton')}
               </button>
             </div>
           </form>
         )}
-        {error && <p class="error-text" role="alert" data-testid="bulk-error">{error}</p>}
+        {error && (
+          <p class="error-text" role="alert" data-testid="bulk-error">
+            {error}
+          </p>
+        )}
         {phase.kind === 'preview' && (
-          <PreviewSection preview={phase.preview} reason={reason} reasonMissing={reasonMissing}
-            onReason={(text) => (setReason(text), setReasonMissing(false))} onConfirm={() => void run(phase.preview)} />
+          <PreviewSection
+            preview={phase.preview}
+            reason={reason}
+            reasonMissing={reasonMissing}
+            onReason={(text) => (setReason(text), setReasonMissing(false))}
+            onConfirm={() => void run(phase.preview)}
+          />
         )}
         {phase.kind === 'running' && (
           <div class="bulk-progress" role="status" data-testid="bulk-progress">
-            <p>{w('bulkProgress')} {phase.done} / {phase.total}</p>
+            <p>
+              {w('bulkProgress')} {phase.done} / {phase.total}
+            </p>
             <progress max={phase.total} value={phase.done} />
           </div>
         )}
         {phase.kind === 'result' && (
           <div class="bulk-result" role="status" data-testid="bulk-result">
-            <p class="ok-text" data-testid="bulk-queued"><strong>{phase.result.queued.length}</strong> {w('bulkResultQueued')}</p>
+            <p class="ok-text" data-testid="bulk-queued">
+              <strong>{phase.result.queued.length}</strong> {w('bulkResultQueued')}
+            </p>
             {phase.result.queued.length > 0 && <p class="small muted">{phase.result.queued.map((q) => `#${q.eventId}`).join(', ')}</p>}
             {phase.result.refused.length > 0 && (
               <>
-                <p class="error-text"><strong>{phase.result.refused.length}</strong> {w('bulkResultRefused')}</p>
-                <ul class="small">{phase.result.refused.map((r) => <li key={r.eventId}>#{r.eventId}: {r.message}</li>)}</ul>
+                <p class="error-text">
+                  <strong>{phase.result.refused.length}</strong> {w('bulkResultRefused')}
+                </p>
+                <ul class="small">
+                  {phase.result.refused.map((r) => (
+                    <li key={r.eventId}>
+                      #{r.eventId}: {r.message}
+                    </li>
+                  ))}
+                </ul>
               </>
             )}
             <div class="dialog-buttons">
-              <button type="button" class="primary" onClick={onClose} data-testid="bulk-close">{w('bulkClose')}</button>
+              <button type="button" class="primary" onClick={onClose} data-testid="bulk-close">
+                {w('bulkClose')}
+              </button>
             </div>
           </div>
         )}
@@ -225,18 +310,27 @@ interface PreviewSectionProps {
 function PreviewSection({ preview, reason, reasonMissing, onReason, onConfirm }: PreviewSectionProps) {
   const { config, language, formats } = useSession();
   const w = bulkText(language);
-  const excluded = { already_succeeded: w('bulkExcludedSucceeded'), in_queue: w('bulkExcludedQueue'), stage_not_in_pipeline: w('bulkExcludedPipeline') };
+  const excluded = {
+    already_succeeded: w('bulkExcludedSucceeded'),
+    in_queue: w('bulkExcludedQueue'),
+    stage_not_in_pipeline: w('bulkExcludedPipeline'),
+  };
   return (
     <section class="bulk-preview" data-testid="bulk-preview" data-count={preview.count}>
       <p class="bulk-summary" data-testid="bulk-summary">
-        {preview.count === 0 ? w('bulkNone') : (
+        {preview.count === 0 ? (
+          w('bulkNone')
+        ) : (
           <>
-            <strong>{preview.count}</strong> {preview.count === 1 ? w('bulkCountOne') : w('bulkCount')} · <strong>{preview.stagesToRun}</strong> {w('bulkStageRuns')}
+            <strong>{preview.count}</strong> {preview.count === 1 ? w('bulkCountOne') : w('bulkCount')} ·{' '}
+            <strong>{preview.stagesToRun}</strong> {w('bulkStageRuns')}
           </>
         )}
       </p>
       {preview.excluded.map((x) => (
-        <p key={x.reason} class="muted small">{x.count} {x.count === 1 ? w('bulkCountOne') : w('bulkCount')} {excluded[x.reason]}</p>
+        <p key={x.reason} class="muted small">
+          {x.count} {x.count === 1 ? w('bulkCountOne') : w('bulkCount')} {excluded[x.reason]}
+        </p>
       ))}
       {preview.count > 0 && (
         <>
@@ -250,7 +344,8 @@ function PreviewSection({ preview, reason, reasonMissing, onReason, onConfirm }:
                   <span class="muted small">{formats.dateTime(item.receivedAt)}</span>
                   {item.failedStage && (
                     <span class="error-text small">
-                      {w('bulkFailedAt')} {stageLabel(config, language, item.failedStage, item.pipeline)}{item.errorCode ? ` (${item.errorCode})` : ''}
+                      {w('bulkFailedAt')} {stageLabel(config, language, item.failedStage, item.pipeline)}
+                      {item.errorCode ? ` (${item.errorCode})` : ''}
                     </span>
                   )}
                 </div>
@@ -261,13 +356,24 @@ function PreviewSection({ preview, reason, reasonMissing, onReason, onConfirm }:
           <form class="bulk-confirm" onSubmit={(submit) => (submit.preventDefault(), onConfirm())}>
             <label class="reason">
               {w('bulkReason')}
-              <textarea rows={2} maxLength={500} value={reason} aria-invalid={reasonMissing} data-testid="bulk-reason"
-                onInput={(input) => onReason((input.currentTarget as HTMLTextAreaElement).value)} />
+              <textarea
+                rows={2}
+                maxLength={500}
+                value={reason}
+                aria-invalid={reasonMissing}
+                data-testid="bulk-reason"
+                onInput={(input) => onReason((input.currentTarget as HTMLTextAreaElement).value)}
+              />
             </label>
-            {reasonMissing && <p class="error-text small" role="alert">{w('bulkReasonMissing')}</p>}
+            {reasonMissing && (
+              <p class="error-text small" role="alert">
+                {w('bulkReasonMissing')}
+              </p>
+            )}
             <div class="dialog-buttons">
               <button type="submit" class="primary" data-testid="bulk-confirm">
-                {preview.mode === 'rerun' ? w('bulkConfirmRerun') : w('bulkConfirmRetry')} {preview.count} {preview.count === 1 ? w('bulkCountOne') : w('bulkCount')}
+                {preview.mode === 'rerun' ? w('bulkConfirmRerun') : w('bulkConfirmRetry')} {preview.count}{' '}
+                {preview.count === 1 ? w('bulkCountOne') : w('bulkCount')}
               </button>
             </div>
           </form>

@@ -16,7 +16,16 @@ interface ConfirmDialogProps {
 }
 
 /** An in-page confirmation (no window.confirm: it cannot be styled, translated or tested). */
-export function ConfirmDialog({ title, body, confirmLabel, reasonLabel, reasonMissing, onConfirm, onCancel, children }: ConfirmDialogProps) {
+export function ConfirmDialog({
+  title,
+  body,
+  confirmLabel,
+  reasonLabel,
+  reasonMissing,
+  onConfirm,
+  onCancel,
+  children,
+}: ConfirmDialogProps) {
   const { t } = useSession();
   const [reason, setReason] = useState('');
   const [missing, setMissing] = useState(false);
@@ -38,38 +47,38 @@ export function ConfirmDialog({ title, body, confirmLabel, reasonLabel, reasonMi
   return (
     <div class="overlay overlay-center" onClick={(click) => click.target === click.currentTarget && onCancel()}>
       <div class="dialog" role="dialog" aria-modal="true" aria-label={title} data-testid="confirm-dialog">
-      <form onSubmit={submit}>
-        <h2>{title}</h2>
-        <p>{body}</p>
-        {children}
-        {reasonLabel && (
-          <label class="reason">
-            {reasonLabel}
-            <textarea
-              ref={first}
-              rows={3}
-              maxLength={500}
-              value={reason}
-              aria-invalid={missing}
-              data-testid="confirm-reason"
-              onInput={(input) => (setReason((input.currentTarget as HTMLTextAreaElement).value), setMissing(false))}
-            />
-          </label>
-        )}
-        {missing && reasonMissing && (
-          <p class="error-text small" role="alert" data-testid="reason-missing">
-            {reasonMissing}
-          </p>
-        )}
-        <div class="dialog-buttons">
-          <button type="button" onClick={onCancel} ref={reasonLabel ? undefined : first}>
-            {t('cancel')}
-          </button>
-          <button type="submit" class="primary" data-testid="confirm-button">
-            {confirmLabel}
-          </button>
-        </div>
-      </form>
+        <form onSubmit={submit}>
+          <h2>{title}</h2>
+          <p>{body}</p>
+          {children}
+          {reasonLabel && (
+            <label class="reason">
+              {reasonLabel}
+              <textarea
+                ref={first}
+                rows={3}
+                maxLength={500}
+                value={reason}
+                aria-invalid={missing}
+                data-testid="confirm-reason"
+                onInput={(input) => (setReason((input.currentTarget as HTMLTextAreaElement).value), setMissing(false))}
+              />
+            </label>
+          )}
+          {missing && reasonMissing && (
+            <p class="error-text small" role="alert" data-testid="reason-missing">
+              {reasonMissing}
+            </p>
+          )}
+          <div class="dialog-buttons">
+            <button type="button" onClick={onCancel} ref={reasonLabel ? undefined : first}>
+              {t('cancel')}
+            </button>
+            <button type="submit" class="primary" data-testid="confirm-button">
+              {confirmLabel}
+            </button>
+          </div>
+        </form>
       </div>
     </div>
   );

@@ -258,7 +258,9 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
   return (
     <div class="app">
       <header class="top">
-        <h1><Logo /> {t('title')}</h1>
+        <h1>
+          <Logo /> {t('title')}
+        </h1>
         <nav aria-label="views">
           {VIEWS.map((name) => (
             <a key={name} href={`#/${name}`} class={view === name ? 'tab active' : 'tab'} aria-current={view === name ? 'page' : undefined}>
@@ -270,7 +272,9 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
           <span class={live ? 'live on' : 'live off'} data-testid="live" data-live={String(live)}>
             ● {live ? t('live') : t('offline')}
           </span>
-          <span class="small" data-testid="me">{me.email}</span>
+          <span class="small" data-testid="me">
+            {me.email}
+          </span>
           <button type="button" class="small-button" onClick={onToggleLanguage}>
             {t('language')}
           </button>
@@ -280,7 +284,12 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
         </div>
       </header>
       {notice && (
-        <div class={notice.isError ? 'notice notice-error' : 'notice'} role={notice.isError ? 'alert' : 'status'} data-testid="notice" onClick={() => setNotice(null)}>
+        <div
+          class={notice.isError ? 'notice notice-error' : 'notice'}
+          role={notice.isError ? 'alert' : 'status'}
+          data-testid="notice"
+          onClick={() => setNotice(null)}
+        >
           {notice.message}
         </div>
       )}
@@ -323,7 +332,9 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
       {selection && (
         <DetailsPanel selection={selection} version={detailVersion} onClose={closePanel} onRetry={requestRetry} onNotice={showNotice} />
       )}
-      {bulkOpen && <BulkRetryDialog filters={filters} onClose={() => setBulkOpen(false)} onDone={() => void loadFirstPage(filtersRef.current)} />}
+      {bulkOpen && (
+        <BulkRetryDialog filters={filters} onClose={() => setBulkOpen(false)} onDone={() => void loadFirstPage(filtersRef.current)} />
+      )}
       {confirmRetry && (
         <ConfirmDialog
           title={t('retryPermanentTitle')}

@@ -105,15 +105,17 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
                 const note = operatorNote(entry, language, labelOf);
                 return (
                   <li key={index} class={`log-${entry.level}`} data-testid={note ? 'operator-note' : undefined}>
-                    <span class="muted small">{formats.dateTime(entry.at)}</span>{' '}
-                    {entry.stage && <b>{labelOf(entry.stage)}</b>} {note ?? logLineText(t, entry, labelOf)}
+                    <span class="muted small">{formats.dateTime(entry.at)}</span> {entry.stage && <b>{labelOf(entry.stage)}</b>}{' '}
+                    {note ?? logLineText(t, entry, labelOf)}
                     {entry.fields && !note && <pre class="json">{jsonText(entry.fields)}</pre>}
                   </li>
                 );
               })}
             </ul>
             <h3>{t('raw')}</h3>
-            <pre class="json" data-testid="raw-payload">{details.raw}</pre>
+            <pre class="json" data-testid="raw-payload">
+              {details.raw}
+            </pre>
           </section>
         )}
       </div>
@@ -134,8 +136,7 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
       <dl class="facts">
         <dt>{t('status')}</dt>
         <dd>
-          <span class={`status status-${event.status}`}>{t(`status_${event.status}` as const)}</span>{' '}
-          <ReconciledBadge event={event} />
+          <span class={`status status-${event.status}`}>{t(`status_${event.status}` as const)}</span> <ReconciledBadge event={event} />
         </dd>
         {event.origin === 'reconciliation' && (
           <>
@@ -182,7 +183,9 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
       <SummaryFacts summary={event.summary} />
       <details class="technical">
         <summary>{t('technicalDetail')}</summary>
-        <pre class="json" data-testid="summary-json">{jsonText(event.summary)}</pre>
+        <pre class="json" data-testid="summary-json">
+          {jsonText(event.summary)}
+        </pre>
       </details>
       {can('events:retry') && isRetriable(event) && (
         <button type="button" onClick={() => void onRetry(event)} data-testid="panel-retry">
@@ -235,7 +238,17 @@ interface StageSectionProps {
   stageLogs: EventLogEntry[];
 }
 
-function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNotice, checkpoints, exchanges, stageLogs }: StageSectionProps) {
+function StageSection({
+  eventId,
+  eventStatus,
+  pipeline,
+  stage,
+  checkpoint,
+  onNotice,
+  checkpoints,
+  exchanges,
+  stageLogs,
+}: StageSectionProps) {
   const { t, formats, can, config, language } = useSession();
   const label = stageLabel(config, language, stage, pipeline);
   // Re-running asks first: what will run with it, and why (RerunDialog).
@@ -277,31 +290,34 @@ function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNot
         <details open={checkpoint.history.some((attempt) => attempt.error)}>
           <summary>{t('history')}</summary>
           <div class="history-scroll">
-          <table class="history">
-            <thead>
-              <tr>
-                <th>{t('attempt')}</th>
-                <th>{t('status')}</th>
-                <th>{t('startedAt')}</th>
-                <th>{t('duration')}</th>
-                <th>{t('error')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {checkpoint.history.map((attempt, index) => (
-                <tr key={index}>
-                  <td>{attempt.attempt}</td>
-                  <td>{t(`cp_${attempt.status}` as const)}</td>
-                  <td>{formats.dateTime(attempt.startedAt)}</td>
-                  <td>{formats.duration(attempt.durationMs)}</td>
-                  <td class="error-text" title={attempt.error ? `${attempt.error.code ?? ''} ${attempt.error.message}`.trim() : undefined}>
-                    {attempt.error ? explainError(language, attempt.error).what : ''}
-                    {attempt.note ? <span class="muted"> {engineText(t, attempt.note)}</span> : null}
-                  </td>
+            <table class="history">
+              <thead>
+                <tr>
+                  <th>{t('attempt')}</th>
+                  <th>{t('status')}</th>
+                  <th>{t('startedAt')}</th>
+                  <th>{t('duration')}</th>
+                  <th>{t('error')}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {checkpoint.history.map((attempt, index) => (
+                  <tr key={index}>
+                    <td>{attempt.attempt}</td>
+                    <td>{t(`cp_${attempt.status}` as const)}</td>
+                    <td>{formats.dateTime(attempt.startedAt)}</td>
+                    <td>{formats.duration(attempt.durationMs)}</td>
+                    <td
+                      class="error-text"
+                      title={attempt.error ? `${attempt.error.code ?? ''} ${attempt.error.message}`.trim() : undefined}
+                    >
+                      {attempt.error ? explainError(language, attempt.error).what : ''}
+                      {attempt.note ? <span class="muted"> {engineText(t, attempt.note)}</span> : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </div>
         </details>
       )}
@@ -318,7 +334,9 @@ function StageSection({ eventId, eventStatus, pipeline, stage, checkpoint, onNot
           {t('rerun')} {label}
         </button>
       )}
-      {confirming && <RerunDialog eventId={eventId} stage={stage} pipeline={pipeline} onClose={() => setConfirming(false)} onNotice={onNotice} />}
+      {confirming && (
+        <RerunDialog eventId={eventId} stage={stage} pipeline={pipeline} onClose={() => setConfirming(false)} onNotice={onNotice} />
+      )}
     </section>
   );
 }

@@ -89,18 +89,28 @@ export function EventsTable({ rows, pipeline, onOpenCell, onOpenEvent, onRetry, 
             return (
               <tr key={event.id} data-event-id={event.id} class={`row-${event.status}`}>
                 <td class="id-cell">
-                  <a class="link" href={`/events/${event.id}`} onClick={(click) => plainClick(click) && (click.preventDefault(), onOpenEvent(event.id))}>
+                  <a
+                    class="link"
+                    href={`/events/${event.id}`}
+                    onClick={(click) => plainClick(click) && (click.preventDefault(), onOpenEvent(event.id))}
+                  >
                     #{event.id}
                   </a>
                   <div class="muted small">{formats.dateTime(event.receivedAt)}</div>
                   <div class="muted small">
                     {event.source}
-                    {!single && event.pipeline && pipelineInfo(config, event.pipeline) ? ` · ${pipelineLabel(config, language, event.pipeline)}` : ''}
+                    {!single && event.pipeline && pipelineInfo(config, event.pipeline)
+                      ? ` · ${pipelineLabel(config, language, event.pipeline)}`
+                      : ''}
                   </div>
                 </td>
                 <td class="customer">
                   <div class="customer-name">{customer.name ?? '—'}</div>
-                  {customer.documentId && <div class="small">{t('documentPrefix')} {customer.documentId}</div>}
+                  {customer.documentId && (
+                    <div class="small">
+                      {t('documentPrefix')} {customer.documentId}
+                    </div>
+                  )}
                   {customer.email && <div class="small muted">{customer.email}</div>}
                   {customer.phone && <div class="small muted">{customer.phone}</div>}
                 </td>

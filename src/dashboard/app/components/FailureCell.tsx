@@ -4,7 +4,6 @@ import { ignoreText, technicalIgnoreDetail } from '../ignore-reasons.js';
 import { stageLabel } from '../labels.js';
 import type { EventRow } from '../types.js';
 
-
 /**
  * "Failed at <stage>: <what happened>" for any failed stage (with a column or not) or a
  * failure before the stages; the reason of an ignored event; else nothing.

@@ -64,9 +64,7 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
         {t('filterTransaction')}
         <select
           value={value.transactionStatus}
-          onChange={(change) =>
-            set({ transactionStatus: (change.currentTarget as HTMLSelectElement).value as TransactionStatus | '' })
-          }
+          onChange={(change) => set({ transactionStatus: (change.currentTarget as HTMLSelectElement).value as TransactionStatus | '' })}
         >
           <option value="">{t('any')}</option>
           {TRANSACTION_STATUSES.map((status) => (
@@ -78,7 +76,13 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
       </label>
       <label>
         {t('filterSource')}
-        <input type="text" size={10} value={source} onInput={(change) => setSource(input(change))} onChange={(change) => set({ source: input(change) })} />
+        <input
+          type="text"
+          size={10}
+          value={source}
+          onInput={(change) => setSource(input(change))}
+          onChange={(change) => set({ source: input(change) })}
+        />
       </label>
       <label class="check">
         <input

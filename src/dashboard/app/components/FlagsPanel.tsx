@@ -19,7 +19,8 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
   // A flag just turned back on: offer to run what it skipped meanwhile (bulk re-run, previewed).
   const [turnedOn, setTurnedOn] = useState<string | null>(null);
   const [rerunStage, setRerunStage] = useState<string | null>(null);
-  const gated = (key: string) => config.pipelines.flatMap((p) => p.stages.filter((s) => s.flag === key).map((s) => ({ stage: s.name, pipeline: p.name })));
+  const gated = (key: string) =>
+    config.pipelines.flatMap((p) => p.stages.filter((s) => s.flag === key).map((s) => ({ stage: s.name, pipeline: p.name })));
   const [pending, setPending] = useState<string | null>(null);
   const [asking, setAsking] = useState<FlagView | null>(null);
   const [refusals, setRefusals] = useState<Record<string, string>>({});
@@ -99,7 +100,13 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
                   <div class="flag-offer" data-testid="flag-offer">
                     {bulkText(language)('flagOfferBody')}{' '}
                     {gated(flag.key).map(({ stage, pipeline }) => (
-                      <button key={stage} type="button" class="small-button" data-testid={`flag-offer-${stage}`} onClick={() => setRerunStage(stage)}>
+                      <button
+                        key={stage}
+                        type="button"
+                        class="small-button"
+                        data-testid={`flag-offer-${stage}`}
+                        onClick={() => setRerunStage(stage)}
+                      >
                         {stageLabel(config, language, stage, pipeline)} — {bulkText(language)('flagOfferButton')}
                       </button>
                     ))}
@@ -112,7 +119,12 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
         })}
       </ul>
       {rerunStage && (
-        <BulkRetryDialog filters={NO_FILTERS} initial={{ mode: 'rerun', rerun: rerunStage }} onClose={() => setRerunStage(null)} onDone={() => undefined} />
+        <BulkRetryDialog
+          filters={NO_FILTERS}
+          initial={{ mode: 'rerun', rerun: rerunStage }}
+          onClose={() => setRerunStage(null)}
+          onDone={() => undefined}
+        />
       )}
       {asking && (
         <ConfirmDialog

@@ -58,21 +58,41 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice }: HomeV
       <h2>{words('homeTitle')}</h2>
       <div class="home-counts" data-testid="home-counts">
         <Count testId="count-dead" tone="bad" value={home.attention.deadUnhandled} label={words('homeDead')} {...link({ status: 'dead' })}>
-          <span class="small muted">{home.attention.dead} {words('homeDeadTotal')}</span>
+          <span class="small muted">
+            {home.attention.dead} {words('homeDeadTotal')}
+          </span>
         </Count>
-        <Count testId="count-retrying" tone="warn" value={home.attention.retrying} label={words('homeRetrying')} {...link({ status: 'retrying' })} />
-        <Count testId="count-processing" tone="info" value={home.attention.processing} label={words('homeProcessing')} {...link({ status: 'processing' })}>
-          <span class="small muted">{home.attention.queued} {words('homeQueued').toLowerCase()}</span>
+        <Count
+          testId="count-retrying"
+          tone="warn"
+          value={home.attention.retrying}
+          label={words('homeRetrying')}
+          {...link({ status: 'retrying' })}
+        />
+        <Count
+          testId="count-processing"
+          tone="info"
+          value={home.attention.processing}
+          label={words('homeProcessing')}
+          {...link({ status: 'processing' })}
+        >
+          <span class="small muted">
+            {home.attention.queued} {words('homeQueued').toLowerCase()}
+          </span>
         </Count>
         <IgnoredCount period={home.week} words={words} {...link({ status: 'ignored', since: weekStart })} />
         <div class="count-card" data-testid="count-rejected" title={words('homeRejectedHelp')}>
           <span class="count-value">{home.today.rejected}</span>
           <span class="count-label">{words('homeRejectedToday')}</span>
-          <span class="small muted">{home.week.rejected} {words('homeRejectedWeek')}</span>
+          <span class="small muted">
+            {home.week.rejected} {words('homeRejectedWeek')}
+          </span>
         </div>
       </div>
 
-      <h2>{words('homeMoney')} <span class="small muted">({home.currency})</span></h2>
+      <h2>
+        {words('homeMoney')} <span class="small muted">({home.currency})</span>
+      </h2>
       <div class="home-money" data-testid="home-money">
         <MoneyCard testId="money-today" title={words('homeToday')} period={home.today} day={today} words={words} link={link} />
         <MoneyCard testId="money-week" title={words('homeWeek')} period={home.week} day={weekStart} words={words} link={link} />
@@ -123,7 +143,17 @@ function Count({ testId, tone, value, label, href, onClick, children }: CountPro
   );
 }
 
-function IgnoredCount({ period, words, href, onClick }: { period: PeriodSummary; words: HomeTranslate; href: string; onClick: (click: MouseEvent) => void }) {
+function IgnoredCount({
+  period,
+  words,
+  href,
+  onClick,
+}: {
+  period: PeriodSummary;
+  words: HomeTranslate;
+  href: string;
+  onClick: (click: MouseEvent) => void;
+}) {
   const { t } = useSession();
   const total = period.ignored.reduce((n, reason) => n + reason.events, 0);
   return (
@@ -133,7 +163,10 @@ function IgnoredCount({ period, words, href, onClick }: { period: PeriodSummary;
       <ul class="reasons small">
         {period.ignored.map((reason) => (
           <li key={reason.kind ?? 'none'}>
-            {reason.events} · {reason.kind === 'not_applicable' ? t('ignoredNotApplicable').replace(/:$/, '') : ignoreText(t, { kind: reason.kind ?? '', detail: '' })}
+            {reason.events} ·{' '}
+            {reason.kind === 'not_applicable'
+              ? t('ignoredNotApplicable').replace(/:$/, '')
+              : ignoreText(t, { kind: reason.kind ?? '', detail: '' })}
           </li>
         ))}
       </ul>
@@ -172,13 +205,20 @@ function MoneyCard({ testId, title, period, day, words, link }: MoneyCardProps) 
         <tbody>
           {line('received', words('homeReceived'), period.money.received, {})}
           {line('invoiced', words('homeInvoiced'), period.money.invoiced, { status: 'succeeded' })}
-          {line('stuck', words('homeStuck'), period.money.stuck, { columnState: 'error' }, period.money.stuck.events > 0 ? 'money-stuck' : '')}
+          {line(
+            'stuck',
+            words('homeStuck'),
+            period.money.stuck,
+            { columnState: 'error' },
+            period.money.stuck.events > 0 ? 'money-stuck' : '',
+          )}
           {line('in-progress', words('homeInProgress'), period.money.inProgress, { status: 'queued' })}
         </tbody>
       </table>
       {period.money.otherCurrency > 0 && (
         <p class="small muted">
-          + {period.money.otherCurrency} {period.money.otherCurrency === 1 ? words('homePayment') : words('homePayments')} {words('homeOtherCurrency')}
+          + {period.money.otherCurrency} {period.money.otherCurrency === 1 ? words('homePayment') : words('homePayments')}{' '}
+          {words('homeOtherCurrency')}
         </p>
       )}
     </section>

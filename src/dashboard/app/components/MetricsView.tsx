@@ -14,7 +14,10 @@ type Notice = (message: string, isError?: boolean) => void;
 type StageStat = MetricsSeries['stages'][number];
 
 /** Stages grouped by pipeline, in each pipeline's own order; stages of no known pipeline last. */
-export function stagesInPipelineOrder<T extends { stage: string }>(config: DashboardConfig, stats: T[]): Array<{ pipeline: string | null; stages: T[] }> {
+export function stagesInPipelineOrder<T extends { stage: string }>(
+  config: DashboardConfig,
+  stats: T[],
+): Array<{ pipeline: string | null; stages: T[] }> {
   const left = new Map(stats.map((stat) => [stat.stage, stat]));
   const groups: Array<{ pipeline: string | null; stages: T[] }> = [];
   for (const pipeline of config.pipelines) {
@@ -58,7 +61,8 @@ export function MetricsView({ onNotice }: { onNotice: Notice }) {
     <div class="metrics" data-testid="metrics">
       {thisHour && (
         <p class="equation" data-testid="metrics-this-hour">
-          <strong>{words('metricsLastHour', { hour: hourLabels(config.timeZone, language).hour(seconds(thisHour.at)) })}:</strong> {words('metricsEquation', { ...thisHour })}
+          <strong>{words('metricsLastHour', { hour: hourLabels(config.timeZone, language).hour(seconds(thisHour.at)) })}:</strong>{' '}
+          {words('metricsEquation', { ...thisHour })}
         </p>
       )}
       <p class="equation" data-testid="metrics-day">
@@ -86,7 +90,9 @@ export function MetricsView({ onNotice }: { onNotice: Notice }) {
               <tbody key={group.pipeline ?? '-'}>
                 {showPipelines && (
                   <tr class="group-row">
-                    <th colSpan={5} scope="colgroup">{group.pipeline ? pipelineLabel(config, language, group.pipeline) : words('metricsOther')}</th>
+                    <th colSpan={5} scope="colgroup">
+                      {group.pipeline ? pipelineLabel(config, language, group.pipeline) : words('metricsOther')}
+                    </th>
                   </tr>
                 )}
                 {group.stages.map((stage: StageStat) => (
@@ -132,7 +138,13 @@ export function MetricsView({ onNotice }: { onNotice: Notice }) {
 
 function sumHours(hours: ThroughputHour[]): Omit<ThroughputHour, 'at'> {
   const sum = (key: keyof Omit<ThroughputHour, 'at'>) => hours.reduce((n, hour) => n + hour[key], 0);
-  return { received: sum('received'), succeeded: sum('succeeded'), ignored: sum('ignored'), failed: sum('failed'), inFlight: sum('inFlight') };
+  return {
+    received: sum('received'),
+    succeeded: sum('succeeded'),
+    ignored: sum('ignored'),
+    failed: sum('failed'),
+    inFlight: sum('inFlight'),
+  };
 }
 
 /** The chart's numbers as a table (hours with no event left out), for reading and for screen readers. */

@@ -47,12 +47,19 @@ export function PinnedDead({ rows, total, words, moreHref, onShowMore, onOpenEve
   const retry = (row: EventRow) => void act(row.id, () => api.retry(row.id), t('retried'));
   const requestRetry = (row: EventRow) => (row.failure && !row.failure.error.retriable ? setConfirmRetry(row) : retry(row));
 
-  if (rows.length === 0) return <p class="muted" data-testid="pinned-none">{words('homePinnedNone')}</p>;
+  if (rows.length === 0)
+    return (
+      <p class="muted" data-testid="pinned-none">
+        {words('homePinnedNone')}
+      </p>
+    );
   return (
     <>
       <ul class="pinned" data-testid="pinned">
         {rows.map((row) => {
-          const where = row.failure?.stage ? `${t('failedAt')} ${stageLabel(config, language, row.failure.stage, row.pipeline)}` : t('failedBeforeStages');
+          const where = row.failure?.stage
+            ? `${t('failedAt')} ${stageLabel(config, language, row.failure.stage, row.pipeline)}`
+            : t('failedBeforeStages');
           const plain = row.failure ? explainError(language, row.failure.error, true) : null;
           return (
             <li key={row.id} class="pinned-item" data-testid={`pinned-${row.id}`}>
@@ -65,13 +72,23 @@ export function PinnedDead({ rows, total, words, moreHref, onShowMore, onOpenEve
                 <span class="muted small">{formats.dateTime(row.receivedAt)}</span>
               </div>
               <div class="failed-at">✗ {where}</div>
-              {plain && <div class="small">{plain.what} <span class="muted">{plain.next}</span></div>}
+              {plain && (
+                <div class="small">
+                  {plain.what} <span class="muted">{plain.next}</span>
+                </div>
+              )}
               {mayAct && (
                 <div class="pinned-actions">
                   <button type="button" class="small-button" disabled={busy === row.id} onClick={() => requestRetry(row)}>
                     {t('retry')}
                   </button>
-                  <button type="button" class="small-button" disabled={busy === row.id} data-testid="mark-handled" onClick={() => setHandling(row)}>
+                  <button
+                    type="button"
+                    class="small-button"
+                    disabled={busy === row.id}
+                    data-testid="mark-handled"
+                    onClick={() => setHandling(row)}
+                  >
                     {words('homeMarkHandled')}
                   </button>
                 </div>

@@ -14,7 +14,8 @@ export function PlanStages({ plan, pipeline }: { plan: RunPlan; pipeline: string
   const label = (stage: string) => stageLabel(config, language, stage, pipeline);
   const note = (s: PlannedStage): string | null => {
     if (s.action === 'run') return s.cause === 'follows' ? w('bulkFollows') : s.conditional ? w('bulkMayBeSkipped') : null;
-    if (s.action === 'skip') return s.skipReason?.kind === 'flag' ? w('bulkFlagOff') : s.skipReason?.kind === 'dependency' ? w('bulkDepSkipped') : null;
+    if (s.action === 'skip')
+      return s.skipReason?.kind === 'flag' ? w('bulkFlagOff') : s.skipReason?.kind === 'dependency' ? w('bulkDepSkipped') : null;
     return null;
   };
   const groups = [

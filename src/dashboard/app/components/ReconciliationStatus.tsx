@@ -12,7 +12,10 @@ export function ReconciliationStatus() {
   const [items, setItems] = useState<ReconciliationView[]>([]);
   useEffect(() => {
     // Optional context for the events list: a failure here must not get in the way.
-    api.reconciliation().then((reply) => setItems(reply.items), () => setItems([]));
+    api.reconciliation().then(
+      (reply) => setItems(reply.items),
+      () => setItems([]),
+    );
   }, []);
   if (items.length === 0) return null;
   return (

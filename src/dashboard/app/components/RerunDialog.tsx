@@ -57,19 +57,39 @@ export function RerunDialog({ eventId, stage, pipeline, onClose, onNotice }: Rer
     <div class="overlay overlay-center" onClick={(click) => click.target === click.currentTarget && onClose()}>
       <div class="dialog bulk-dialog" role="dialog" aria-modal="true" aria-label={w('rerunTitle')} data-testid="rerun-dialog">
         <form class="bulk-confirm" onSubmit={(submit) => void confirm(submit)}>
-          <h2>{w('rerunTitle')}: {label}</h2>
+          <h2>
+            {w('rerunTitle')}: {label}
+          </h2>
           <p class="small">{w('rerunBody')}</p>
           {plan === null ? <p class="muted">{w('bulkLoading')}</p> : <PlanStages plan={plan} pipeline={pipeline} />}
-          {follows && <p class="small" data-testid="rerun-follows">{w('rerunAlso')}</p>}
+          {follows && (
+            <p class="small" data-testid="rerun-follows">
+              {w('rerunAlso')}
+            </p>
+          )}
           <label class="reason">
             {w('rerunReason')}
-            <textarea rows={2} maxLength={500} value={reason} aria-invalid={missing} data-testid="rerun-reason"
-              onInput={(input) => (setReason((input.currentTarget as HTMLTextAreaElement).value), setMissing(false))} />
+            <textarea
+              rows={2}
+              maxLength={500}
+              value={reason}
+              aria-invalid={missing}
+              data-testid="rerun-reason"
+              onInput={(input) => (setReason((input.currentTarget as HTMLTextAreaElement).value), setMissing(false))}
+            />
           </label>
-          {missing && <p class="error-text small" role="alert">{w('bulkReasonMissing')}</p>}
+          {missing && (
+            <p class="error-text small" role="alert">
+              {w('bulkReasonMissing')}
+            </p>
+          )}
           <div class="dialog-buttons">
-            <button type="button" onClick={onClose}>{t('cancel')}</button>
-            <button type="submit" class="primary" disabled={busy || plan === null} data-testid="rerun-confirm">{t('rerun')}</button>
+            <button type="button" onClick={onClose}>
+              {t('cancel')}
+            </button>
+            <button type="submit" class="primary" disabled={busy || plan === null} data-testid="rerun-confirm">
+              {t('rerun')}
+            </button>
           </div>
         </form>
       </div>

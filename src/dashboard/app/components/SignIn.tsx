@@ -23,7 +23,9 @@ export function SignIn({ t, methods, onToggleLanguage, onSignedIn }: SignInProps
       <button type="button" class="small-button sign-in-language" onClick={onToggleLanguage} data-testid="sign-in-language">
         {t('language')}
       </button>
-      <h1><Logo /> {t('signInTitle')}</h1>
+      <h1>
+        <Logo /> {t('signInTitle')}
+      </h1>
       {methods?.oidc && (
         <a class="button primary" href="/auth/login" data-testid="sign-in">
           {t('signInOidc')}

@@ -103,12 +103,12 @@ function Message({ title, message, collapseHeaders = false }: { title: string; m
           {list}
         </details>
       )}
-      {message.body === null ? (
-        <p class="muted small">{t('noBody')}</p>
-      ) : (
-        <pre class="json exchange-body">{message.body}</pre>
+      {message.body === null ? <p class="muted small">{t('noBody')}</p> : <pre class="json exchange-body">{message.body}</pre>}
+      {message.bodyTruncated && (
+        <p class="warn-text small" data-testid="body-truncated">
+          {t('truncated')}
+        </p>
       )}
-      {message.bodyTruncated && <p class="warn-text small" data-testid="body-truncated">{t('truncated')}</p>}
     </div>
   );
 }

@@ -23,7 +23,9 @@ export function cellTitle(words: Words, event: EventRow, cell: ColumnCell): stri
   const parts: string[] = [words.t(`cell_${cell.state}` as const)];
   for (const checkpoint of event.checkpoints) {
     if (!cell.stages.includes(checkpoint.stage) || !checkpoint.skipReason) continue;
-    parts.push(`${stageLabel(words.config, words.language, checkpoint.stage, event.pipeline)}: ${skipText(words, checkpoint, event.pipeline)}`);
+    parts.push(
+      `${stageLabel(words.config, words.language, checkpoint.stage, event.pipeline)}: ${skipText(words, checkpoint, event.pipeline)}`,
+    );
   }
   return parts.join(' — ');
 }

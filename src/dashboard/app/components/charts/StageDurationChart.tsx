@@ -12,7 +12,15 @@ const PALETTE = ['#0969da', '#c2185b', '#1a7f37', '#9a6700', '#8250df', '#bc4c00
  * Each stage's median duration per hour, in seconds, one line per stage (stages in pipeline
  * order, labelled), with gaps where a stage did not run that hour.
  */
-export function StageDurationChart({ series, labelOf, words }: { series: StageDurationSeries[]; labelOf: (stage: string) => string; words: HomeTranslate }) {
+export function StageDurationChart({
+  series,
+  labelOf,
+  words,
+}: {
+  series: StageDurationSeries[];
+  labelOf: (stage: string) => string;
+  words: HomeTranslate;
+}) {
   const { config, language, formats } = useSession();
   const [options, data] = useMemo(() => {
     const x = (series[0]?.points ?? []).map((point) => seconds(point.at));

@@ -25,7 +25,9 @@ export function ThroughputChart({ hours, words }: { hours: ThroughputHour[]; wor
   const [options, data] = useMemo(() => {
     const x = hours.map((hour) => seconds(hour.at));
     const own = OUTCOMES.map((outcome) => hours.map((hour) => hour[outcome.key]));
-    const runningTotals = OUTCOMES.map((_, index) => hours.map((_, h) => own.slice(0, index + 1).reduce((n, values) => n + (values[h] ?? 0), 0)));
+    const runningTotals = OUTCOMES.map((_, index) =>
+      hours.map((_, h) => own.slice(0, index + 1).reduce((n, values) => n + (values[h] ?? 0), 0)),
+    );
     const labels = hourLabels(config.timeZone, language);
     const series: uPlot.Series[] = [{ label: words('metricsHour'), value: (_u, v) => (v === null ? '—' : labels.full(v)) }];
     const drawn: number[][] = [];
@@ -57,7 +59,11 @@ export function ThroughputChart({ hours, words }: { hours: ThroughputHour[]; wor
   }, [hours, words, config.timeZone, language]);
   const total = (key: (typeof OUTCOMES)[number]['key'] | 'received') => hours.reduce((n, hour) => n + hour[key], 0);
   const summary = words('metricsChartSummary', {
-    received: total('received'), succeeded: total('succeeded'), ignored: total('ignored'), failed: total('failed'), inFlight: total('inFlight'),
+    received: total('received'),
+    succeeded: total('succeeded'),
+    ignored: total('ignored'),
+    failed: total('failed'),
+    inFlight: total('inFlight'),
   });
   return <UPlotChart options={options} data={data} height={220} summary={summary} testId="chart-throughput" />;
 }

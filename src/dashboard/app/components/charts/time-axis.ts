@@ -8,7 +8,12 @@ export function hourLabels(timeZone: string, language: 'es' | 'en') {
   const locale = language === 'en' ? 'en-US' : 'es-CO';
   const hour = new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   const full = new Intl.DateTimeFormat(locale, {
-    timeZone, month: language === 'en' ? 'short' : '2-digit', day: language === 'en' ? 'numeric' : '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    timeZone,
+    month: language === 'en' ? 'short' : '2-digit',
+    day: language === 'en' ? 'numeric' : '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
   });
   return {
     hour: (epochSeconds: number) => hour.format(new Date(epochSeconds * 1000)),
