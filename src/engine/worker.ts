@@ -1,20 +1,24 @@
 /**
  * The worker: claims runnable events (up to `concurrency` at once), keeps their leases alive
- * while they run, and runs each through its pipeline. See ARCHITECTURE.md.
+ * while they run, and runs each through its pipeline. Its parts: the claim loop
+ * (claim-loop.ts), the run tracker (run-tracker.ts: the events in flight, each under its lease
+ * keeper, lease-keeper.ts), the wake-able sleep (wakeable-sleep.ts); here they are put together
+ * and started and stopped. See ARCHITECTURE.md.
  */
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { loggerOptions } from '../core/logging.js';
-import { LeaseLostError } from '../core/errors.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
 import type { EventRecord } from '../core/types.js';
-import type { CheckpointWrite } from '../store/store.js';
 import type { WorkerStore } from '../store/store-roles.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
-import { runEvent, type RunEventResult } from './runner.js';
+import { ClaimLoop } from './claim-loop.js';
+import { RunTracker } from './run-tracker.js';
+import type { RunEventResult } from './runner.js';
 import type { Failpoint } from './stage-attempt.js';
+import { WakeableSleep } from './wakeable-sleep.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface WorkerOptions {
@@ -60,202 +64,74 @@ export interface Worker {
 /** See WorkerOptions.concurrency. */
 export const DEFAULT_CONCURRENCY = 64;
 
-/** Claims taken in one transaction, at most (a burst of free slots fills in a few commits). */
-const MAX_CLAIM_BATCH = 16;
-
 export function defaultWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
 
-/** The claim loop's sleep, cut short by a wake-up (a new event, a finished run, stop()). */
-class WakeableSleep {
-  private wakeUp: (() => void) | null = null;
-  // A wake-up that came while the loop was busy claiming: the next sleep returns at once.
-  private wokenWhileBusy = false;
-
-  readonly wake = (): void => {
-    const resolve = this.wakeUp;
-    this.wakeUp = null;
-    if (resolve) resolve();
-    else this.wokenWhileBusy = true;
-  };
-
-  /** Forgets wake-ups from before now (the claim that follows sees their work). */
-  forgetEarlierWakeUps(): void {
-    this.wokenWhileBusy = false;
-  }
-
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.wokenWhileBusy) {
-        this.wokenWhileBusy = false;
-        resolve();
-        return;
-      }
-      const timer = setTimeout(() => {
-        this.wakeUp = null;
-        resolve();
-      }, ms);
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
+/** WorkerOptions with their defaults applied. */
+interface WorkerSettings {
+  id: string;
+  concurrency: number;
+  leaseMs: number;
+  pollMs: number;
+  now: () => Date;
+  logger: Logger;
 }
 
-/**
- * The lease keeper: renews one claimed event's lease every leaseMs/3 while it runs. Its
- * signal aborts with LeaseLostError when a renewal says the lease is someone else's, or when
- * renewals kept failing (a database hiccup) until the lease would have run out.
- */
-function keepLease(
-  store: WorkerStore,
-  eventId: number,
-  owner: string,
-  leaseMs: number,
-  now: () => Date,
-  logger: Logger,
-): { signal: AbortSignal; stop: () => void } {
-  const lease = new AbortController();
-  let lastRenewal = Date.now();
-  let renewing = false;
-  const renew = setInterval(
-    () => {
-      if (renewing || lease.signal.aborted) return;
-      renewing = true;
-      store
-        .renewLease(eventId, owner, leaseMs, now())
-        .then(
-          (held) => {
-            if (held) lastRenewal = Date.now();
-            else lease.abort(new LeaseLostError(eventId, owner));
-          },
-          (err: unknown) => {
-            // A database hiccup is not a lost lease yet; it is once the lease has run out.
-            logger.warn({ eventId, err: String(err) }, 'lease renewal failed');
-            if (Date.now() - lastRenewal >= leaseMs) lease.abort(new LeaseLostError(eventId, owner));
-          },
-        )
-        .finally(() => {
-          renewing = false;
-        });
-    },
-    Math.max(1, Math.floor(leaseMs / 3)),
-  );
-  return { signal: lease.signal, stop: () => clearInterval(renew) };
+function resolveSettings(options: WorkerOptions): WorkerSettings {
+  const id = options.workerId ?? defaultWorkerId();
+  return {
+    id,
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    leaseMs: options.leaseMs ?? 30_000,
+    pollMs: options.pollMs ?? 1_000,
+    now: options.now ?? (() => new Date()),
+    logger: (options.logger ?? pino(loggerOptions('info', 'webpig-worker'))).child({ worker: id }),
+  };
+}
+
+/** The signal stop({ abort: true }) fires: every stage in flight listens to it. */
+function shutdownController(concurrency: number): AbortController {
+  const shutdown = new AbortController();
+  // `concurrency` listeners is the design, not a leak.
+  setMaxListeners(concurrency + 10, shutdown.signal);
+  return shutdown;
 }
 
 export function createWorker(options: WorkerOptions): Worker {
-  const { store, pipelines } = options;
-  const id = options.workerId ?? defaultWorkerId();
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  const leaseMs = options.leaseMs ?? 30_000;
-  const pollMs = options.pollMs ?? 1_000;
-  const now = options.now ?? (() => new Date());
-  const logger = (options.logger ?? pino(loggerOptions('info', 'webpig-worker'))).child({ worker: id });
-  const shutdown = new AbortController();
-  // Every stage in flight listens to it: `concurrency` listeners is the design, not a leak.
-  setMaxListeners(concurrency + 10, shutdown.signal);
+  const settings = resolveSettings(options);
+  const { id, concurrency, leaseMs, logger } = settings;
+  const { store } = options;
+  const shutdown = shutdownController(concurrency);
   // One writer for all events in flight: their checkpoint writes share transactions.
   const checkpointWriter = new CheckpointWriter(store);
-  const writeCheckpoint = (write: CheckpointWrite): Promise<EventRecord | null> => checkpointWriter.write(write);
-  const active = new Set<Promise<void>>();
   const idle = new WakeableSleep();
-  let started = false;
   let stopping = false;
-  let loopDone: Promise<void> = Promise.resolve();
+  const isStopping = (): boolean => stopping;
+  const runs = new RunTracker({
+    store,
+    pipelines: options.pipelines,
+    leaseMs,
+    now: settings.now,
+    logger,
+    shutdownSignal: shutdown.signal,
+    isStopping,
+    writeCheckpoint: (write) => checkpointWriter.write(write),
+    failpoint: options.failpoint,
+    onResult: options.onResult,
+    metrics: options.metrics,
+    onRunSettled: idle.wake,
+  });
+  const claimLoop = new ClaimLoop({ ...settings, store, workerId: id, runs, idle, isStopping });
+  let loopDone: Promise<void> | null = null;
   let unsubscribe: () => void = () => undefined;
-
-  // Each claim writes its own lease owner, `<worker id>#<n>`. If this worker oversleeps a
-  // lease (a blocked event loop, a paused VM) its claim loop may take the same event again;
-  // with one name for both runs, the first run's renewals and fenced writes would still pass
-  // and two runs of one event would interleave. With a name per claim the first run is
-  // fenced out exactly as if another worker had taken over.
-  let claims = 0;
-
-  async function process(event: EventRecord, owner: string): Promise<void> {
-    const lease = keepLease(store, event.id, owner, leaseMs, now, logger);
-    try {
-      const result = await runEvent({
-        store,
-        pipelines,
-        event,
-        workerId: owner,
-        logger,
-        shutdownSignal: shutdown.signal,
-        leaseSignal: lease.signal,
-        isStopping: () => stopping,
-        now,
-        failpoint: options.failpoint,
-        onStageFinished: options.metrics ? (o) => options.metrics?.observeStage(o) : undefined,
-        writeCheckpoint,
-      });
-      if (result.status === 'dead') options.metrics?.eventDead(result.event.pipeline);
-      options.onResult?.(event, result);
-    } catch (err) {
-      // Left as is: the lease runs out and the event is resumed from its checkpoints. Releasing
-      // it now could spin on a persistent failure.
-      logger.error({ eventId: event.id, err: err instanceof Error ? err.message : String(err) }, 'event run failed');
-    } finally {
-      lease.stop();
-    }
-  }
-
-  function track(event: EventRecord, owner: string): void {
-    const task = process(event, owner).finally(() => {
-      active.delete(task);
-      idle.wake();
-    });
-    active.add(task);
-  }
-
-  /** Claims until every slot is taken or nothing is claimable; each free slot in one claim transaction, at most MAX_CLAIM_BATCH. */
-  async function claimFreeSlots(): Promise<void> {
-    while (!stopping && active.size < concurrency) {
-      const owners = Array.from({ length: Math.min(MAX_CLAIM_BATCH, concurrency - active.size) }, () => `${id}#${++claims}`);
-      let events: EventRecord[];
-      try {
-        events = await store.claimNextEvents({ workerIds: owners, leaseMs, now: now() });
-      } catch (err) {
-        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'claim failed');
-        return;
-      }
-      // The store claims in the owners' order and stops at the first miss: event i is owners[i]'s.
-      events.forEach((event, i) => track(event, owners[i]!));
-      if (events.length < owners.length) return;
-    }
-  }
-
-  async function loop(): Promise<void> {
-    while (!stopping) {
-      idle.forgetEarlierWakeUps();
-      await claimFreeSlots();
-      if (stopping) break;
-      await idle.sleep(active.size >= concurrency ? pollMs : await idleDelay());
-    }
-  }
-
-  /** How long to sleep with nothing claimable: until the next scheduled retry, at most pollMs. */
-  async function idleDelay(): Promise<number> {
-    try {
-      const next = await store.nextWakeAt();
-      // A due time in the past belongs to an event we could not claim (its entity is busy):
-      // only a future time may shorten the sleep.
-      const untilNext = next ? next.getTime() - now().getTime() : Infinity;
-      return untilNext > 0 ? Math.min(pollMs, untilNext) : pollMs;
-    } catch {
-      return pollMs;
-    }
-  }
 
   return {
     id,
     start() {
-      if (started) return;
-      started = true;
+      if (loopDone) return;
       unsubscribe = store.onWake(idle.wake);
-      loopDone = loop();
+      loopDone = claimLoop.run();
       logger.info({ concurrency, leaseMs }, 'worker started');
     },
     async stop(stopOptions) {
@@ -263,7 +139,7 @@ export function createWorker(options: WorkerOptions): Worker {
       if (stopOptions?.abort) shutdown.abort();
       idle.wake();
       await loopDone;
-      await Promise.all([...active]);
+      await runs.settled();
       unsubscribe();
       logger.info('worker stopped');
     },
