@@ -165,26 +165,44 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const store = SqliteStore.open(`sqlite:${join(dir, 'webpig.db')}`);
   await store.migrate();
 
-  const app = Fastify({
-    logger: false,
-    serverFactory: (handler) => server.on('request', handler),
-  });
-  installErrorHandler(app);
-  // Parsed once, as `webpig start` does; each plugin gets its slice.
-  const config = resolveConfig(
-    { sources: options.sources, pipelines: options.pipelines, columns: options.columns, flags: options.flags, auth },
-    'the browser test config',
-  );
-  await app.register(apiPlugin, {
-    store,
-    config: { columns: config.columns, flags: config.flags, pipelines: config.pipelines, auth: config.auth, publicUrl: baseUrl },
-    mode: options.signIn.kind === 'dev' ? 'demo' : 'production',
-    streamPollMs: 100,
-    ...(options.now ? { now: options.now } : {}),
-  });
-  await app.register(ingestPlugin, { store, sources: config.sources });
-  await app.register(dashboardPlugin);
-  await app.ready();
+  // A setup that fails (a bad config, a plugin that throws) must not leave the server listening:
+  // the test file would never exit, and the whole suite would wait for it.
+  let app: ReturnType<typeof Fastify>;
+  try {
+    app = Fastify({
+      logger: false,
+      serverFactory: (handler) => server.on('request', handler),
+    });
+    installErrorHandler(app);
+    // Parsed once, as `webpig start` does; each plugin gets its slice.
+    const config = resolveConfig(
+      {
+        sources: options.sources,
+        pipelines: options.pipelines,
+        columns: options.columns,
+        flags: options.flags,
+        auth,
+        server: { publicUrl: baseUrl },
+      },
+      'the browser test config',
+    );
+    await app.register(apiPlugin, {
+      store,
+      config: { columns: config.columns, flags: config.flags, pipelines: config.pipelines, auth: config.auth, publicUrl: baseUrl },
+      mode: options.signIn.kind === 'dev' ? 'demo' : 'production',
+      streamPollMs: 100,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    await app.register(ingestPlugin, { store, sources: config.sources });
+    await app.register(dashboardPlugin);
+    await app.ready();
+  } catch (err) {
+    server.close();
+    await oidc?.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 
   return {
     baseUrl,
