@@ -51,11 +51,16 @@ export function claimNextEvent(ctx: SqliteContext, options: ClaimOptions): Event
 
 /**
  * Up to one claim per owner in one IMMEDIATE transaction (one commit), stopping at the first
- * miss. The commit is not synced on its own (see durableWithNextCommit).
+ * miss. The commit is not fsynced on its own (SqliteContext.unsyncedCommit): in WAL mode the
+ * log is appended in commit order and an fsync covers everything before it, so the claim
+ * becomes durable with the run's first synced commit — the first `processing` mark, before
+ * which no effect starts. A power loss before that loses only the claim: the event is queued
+ * again, nothing of it has run, and the run's first write is fenced (it no longer holds the
+ * lease). A process crash loses nothing (the page cache keeps it). Claim + mark cost one fsync.
  */
 export function claimNextEvents(ctx: SqliteContext, options: Omit<ClaimOptions, 'workerId'> & { workerIds: string[] }): EventRecord[] {
   if (options.workerIds.length === 0) return [];
-  return durableWithNextCommit(ctx, () =>
+  return ctx.unsyncedCommit(() =>
     ctx.immediate(() => {
       const claimed: EventRecord[] = [];
       for (const workerId of options.workerIds) {
@@ -66,26 +71,6 @@ export function claimNextEvents(ctx: SqliteContext, options: Omit<ClaimOptions, 
       return claimed;
     }),
   );
-}
-
-/**
- * Runs `work`'s transaction with synchronous=NORMAL: committed (every process sees it at once)
- * but not fsynced on its own. In WAL mode the log is appended in commit order and an fsync
- * covers everything before it, so the claim becomes durable with the run's first synced
- * commit — the first `processing` mark, before which no effect starts. A power loss before
- * that loses only the claim: the event is queued again, nothing of it has run, and the run's
- * first write is fenced (it no longer holds the lease). A process crash loses nothing (the
- * page cache keeps it). One fsync fewer on the idle path: claim + mark cost one.
- */
-function durableWithNextCommit<T>(ctx: SqliteContext, work: () => T): T {
-  if (ctx.db.inTransaction) return work();
-  const level = ctx.db.pragma('synchronous', { simple: true }) as number;
-  ctx.db.pragma('synchronous = NORMAL');
-  try {
-    return work();
-  } finally {
-    ctx.db.pragma(`synchronous = ${level}`);
-  }
 }
 
 /**

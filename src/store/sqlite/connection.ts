@@ -131,15 +131,27 @@ export class SqliteContext {
    */
   async immediateSyncedOffLoop<T>(work: () => T): Promise<T> {
     if (this.walSync === null || this.db.inTransaction) return this.immediate(work);
-    this.db.pragma('synchronous = NORMAL');
-    let result: T;
-    try {
-      result = this.immediate(work);
-    } finally {
-      this.db.pragma('synchronous = FULL');
-    }
+    const result = this.unsyncedCommit(() => this.immediate(work));
     await this.walSync.sync();
     return result;
+  }
+
+  /**
+   * Runs `work` (whose transaction commits inside it) with `synchronous=NORMAL`: the commit is
+   * written to the WAL, visible to every process, but not fsynced by itself. The connection's
+   * level is restored before this returns, so every other write still syncs in its COMMIT.
+   * The caller says what makes the commit durable: the WAL fsync that follows
+   * (immediateSyncedOffLoop) or the next synced commit, which covers it (WAL order).
+   */
+  unsyncedCommit<T>(work: () => T): T {
+    if (this.db.inTransaction) return work();
+    const level = this.db.pragma('synchronous', { simple: true }) as number;
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return work();
+    } finally {
+      this.db.pragma(`synchronous = ${level}`);
+    }
   }
 
   onWake(listener: WakeListener): () => void {
