@@ -8,23 +8,9 @@ import type { NewEvent } from '../../src/store/store.js';
 import { commitGate, storeWithCommitHook } from '../helpers/gated-store.js';
 import { startIngestServer, type IngestServer } from '../helpers/ingest-server.js';
 import { customBody, sendDelivery, signCustom, TEST_SECRETS } from '../helpers/signing.js';
+import { delivery } from '../helpers/engine-fixtures.js';
 
-function newEvent(providerEventId: string): NewEvent {
-  const now = new Date();
-  return {
-    source: 'shop',
-    providerEventId,
-    entityKey: null,
-    type: 'order.paid',
-    transactionStatus: null,
-    occurredAt: now,
-    receivedAt: now,
-    rawBody: Buffer.from('{}'),
-    contentType: 'application/json',
-    payload: {},
-    summary: {},
-  };
-}
+const newEvent = (providerEventId: string): NewEvent => delivery({ source: 'shop', providerEventId });
 
 describe('group commit', () => {
   let store: SqliteStore;

@@ -13,6 +13,7 @@ import type { NewEvent } from '../../src/store/store.js';
 import { startIngestServer, type IngestServer } from '../helpers/ingest-server.js';
 import { customBody, sendDelivery, signCustom, TEST_SECRETS } from '../helpers/signing.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
+import { delivery } from '../helpers/engine-fixtures.js';
 
 type SyncMethod = (this: FileHandle) => Promise<void>;
 
@@ -43,24 +44,6 @@ async function gateFileSyncs(): Promise<{ synced: string[]; waiting: () => numbe
     restore: () => {
       prototype.sync = original;
     },
-  };
-}
-
-function newEvent(providerEventId: string, overrides: Partial<NewEvent> = {}): NewEvent {
-  const now = new Date();
-  return {
-    source: 'shop',
-    providerEventId,
-    entityKey: null,
-    type: 'order.paid',
-    transactionStatus: null,
-    occurredAt: now,
-    receivedAt: now,
-    rawBody: Buffer.from('{}'),
-    contentType: 'application/json',
-    payload: {},
-    summary: {},
-    ...overrides,
   };
 }
 
@@ -126,9 +109,9 @@ describe('SQLite ingestion syncs the WAL off the event loop', () => {
     after(async () => store.close());
 
     it('leaves the connection at synchronous=FULL while the sync runs and after it', async () => {
-      await store.insertEvent(newEvent('warm-up'));
+      await store.insertEvent(delivery({ providerEventId: 'warm-up' }));
       gate = await gateFileSyncs();
-      const pending = store.insertEvents([newEvent('a'), newEvent('b')]);
+      const pending = store.insertEvents([delivery({ providerEventId: 'a' }), delivery({ providerEventId: 'b' })]);
       assert.equal(await settledYet(pending), false, 'insertEvents waits for the WAL sync');
       assert.equal(store.database.pragma('synchronous', { simple: true }), 2, 'other writes meanwhile sync in their COMMIT');
       gate.release();
@@ -137,8 +120,8 @@ describe('SQLite ingestion syncs the WAL off the event loop', () => {
     });
 
     it('restores synchronous=FULL when the database refuses the batch', async () => {
-      const refused = newEvent('refused', { transactionStatus: 'paid' as NewEvent['transactionStatus'] }); // fails the CHECK
-      await assert.rejects(store.insertEvents([newEvent('ok'), refused]), { code: 'CONSTRAINT_VIOLATED' });
+      const refused = delivery({ providerEventId: 'refused', transactionStatus: 'paid' as NewEvent['transactionStatus'] }); // fails the CHECK
+      await assert.rejects(store.insertEvents([delivery({ providerEventId: 'ok' }), refused]), { code: 'CONSTRAINT_VIOLATED' });
       assert.equal(store.database.pragma('synchronous', { simple: true }), 2);
       assert.equal(await store.findEventByProviderId('shop', 'ok'), null, 'nothing of the refused batch is stored');
     });
