@@ -18,21 +18,24 @@ import type {
 
 /** The shapes the Store interface (store.ts) takes and returns: inputs, filters, results. */
 
-export interface NewEvent {
-  source: string;
-  providerEventId: string;
-  entityKey: string | null;
-  type: string;
-  transactionStatus: TransactionStatus | null;
-  occurredAt: Date;
-  receivedAt: Date;
-  rawBody: Buffer;
-  contentType: string | null;
-  payload: JsonValue;
-  summary: EventSummary;
+/** A delivery to store: the record's fields that ingestion knows (documented on EventRecord). */
+export type NewEvent = Pick<
+  EventRecord,
+  | 'source'
+  | 'providerEventId'
+  | 'entityKey'
+  | 'type'
+  | 'transactionStatus'
+  | 'occurredAt'
+  | 'receivedAt'
+  | 'rawBody'
+  | 'contentType'
+  | 'payload'
+  | 'summary'
+> & {
   /** (Default: 'webhook') */
   origin?: EventOrigin;
-}
+};
 
 export interface InsertEventResult {
   event: EventRecord;
