@@ -159,6 +159,10 @@ export function eventFilterSql(filter: EventFilter): { where: string; params: Sq
  */
 const INDEXED_TERM_MAX_ROWS = 2000;
 
+/** The term's rows in the index and the events not indexed yet (ids above indexed_through). */
+const INDEXED_OR_PENDING = `(SELECT rowid AS hit FROM events_search WHERE events_search MATCH ?
+  UNION ALL SELECT id FROM events WHERE id > (SELECT indexed_through FROM events_search_progress))`;
+
 /** The FTS5 query that matches `term` as a substring: one quoted string, its quotes doubled. */
 function trigramPhrase(term: string): string {
   return `"${term.replaceAll('"', '""')}"`;
@@ -188,12 +192,11 @@ export function listEventsQuery(ctx: SqliteContext, filter: EventFilter, options
   const after = decodeCursor(options.cursor);
   const { where, params } = eventFilterSql(filter);
   const phrase = indexedSearchPhrase(ctx, filter);
-  // Through the index, the walk follows its rowids newest first; the filter's instr() still
-  // checks each row, so the result is the substring test's, whichever way the rows are found.
-  const from =
-    phrase === null
-      ? 'events'
-      : '(SELECT rowid AS hit FROM events_search WHERE events_search MATCH ?) AS h JOIN events ON events.id = h.hit';
+  // Through the index: its rows for the term, plus every event it does not hold yet (indexed
+  // after the commit, search-index.ts), sorted — fewer than INDEXED_TERM_MAX_ROWS plus the few
+  // newest. The filter's instr() checks each row, so the result is the substring test's,
+  // whichever way the rows are found.
+  const from = phrase === null ? 'events' : `${INDEXED_OR_PENDING} AS h JOIN events ON events.id = h.hit`;
   const order = phrase === null ? 'id' : 'h.hit';
   const cursorClause = after === null ? '' : ` AND ${order} < ?`;
   return {
