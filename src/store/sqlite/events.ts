@@ -28,8 +28,7 @@ const INSERT_EVENT = `INSERT INTO events (source, provider_event_id, entity_key,
   ON CONFLICT (source, provider_event_id) DO NOTHING
   RETURNING ${EVENT_COLUMNS}`;
 
-// RETURNING: the record carries the bytes as stored, not the caller's Buffer.
-const INSERT_BODY = 'INSERT INTO event_bodies (event_id, raw_body, payload) VALUES (?, ?, ?) RETURNING raw_body, payload';
+const INSERT_BODY = 'INSERT INTO event_bodies (event_id, raw_body, payload) VALUES (?, ?, ?)';
 
 const SELECT_BY_PROVIDER_ID = `SELECT ${EVENT_RECORD_COLUMNS} FROM ${EVENTS_WITH_BODIES} WHERE source = ? AND provider_event_id = ?`;
 const SELECT_BY_ID = `SELECT ${EVENT_RECORD_COLUMNS} FROM ${EVENTS_WITH_BODIES} WHERE id = ?`;
@@ -59,8 +58,12 @@ function insertOne(ctx: SqliteContext, delivery: NewEvent): InsertEventResult {
     origin: delivery.origin ?? 'webhook',
   });
   if (row !== undefined) {
-    const body = ctx.get<EventBodyRow>(INSERT_BODY, row.id, event.rawBody, toJson(event.payload));
-    return { event: toEvent({ ...row, ...(body ?? NO_BODY) }), duplicate: false };
+    const payload = toJson(event.payload);
+    ctx.run(INSERT_BODY, row.id, event.rawBody, payload);
+    // The record holds what was stored, as a read would return it: a copy of the bytes (not
+    // the caller's Buffer) and the payload parsed from its JSON text. Not read back with
+    // RETURNING: copying ~3 KB out of SQLite cost more than this (bench/README.md).
+    return { event: toEvent({ ...row, raw_body: Buffer.from(event.rawBody), payload }), duplicate: false };
   }
   const existing = ctx.get<EventRow & EventBodyRow>(SELECT_BY_PROVIDER_ID, event.source, event.providerEventId);
   if (existing === undefined) throw new Error('unreachable: the insert conflicted but no row matches');
