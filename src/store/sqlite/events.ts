@@ -162,9 +162,8 @@ export function eventFilterSql(filter: EventFilter): { where: string; params: Sq
  */
 const INDEXED_TERM_MAX_ROWS = 2000;
 
-/** The term's rows in the index and the events not indexed yet (ids above indexed_through). */
-const INDEXED_OR_PENDING = `(SELECT rowid AS hit FROM events_search WHERE events_search MATCH ?
-  UNION ALL SELECT id FROM events WHERE id > (SELECT indexed_through FROM events_search_progress))`;
+/** The last event id in the trigram index (migration 0012): every later one is not indexed yet. */
+const INDEXED_THROUGH = 'SELECT indexed_through FROM events_search_progress';
 
 /** The FTS5 query that matches `term` as a substring: one quoted string, its quotes doubled. */
 function trigramPhrase(term: string): string {
@@ -195,16 +194,23 @@ export function listEventsQuery(ctx: SqliteContext, filter: EventFilter, options
   const after = decodeCursor(options.cursor);
   const { where, params } = eventFilterSql(filter);
   const phrase = indexedSearchPhrase(ctx, filter);
-  // Through the index: its rows for the term, plus every event it does not hold yet (indexed
-  // after the commit, search-index.ts), sorted — fewer than INDEXED_TERM_MAX_ROWS plus the few
-  // newest. The filter's instr() checks each row, so the result is the substring test's,
-  // whichever way the rows are found.
-  const from = phrase === null ? 'events' : `${INDEXED_OR_PENDING} AS h JOIN events ON events.id = h.hit`;
-  const order = phrase === null ? 'id' : 'h.hit';
-  const cursorClause = after === null ? '' : ` AND ${order} < ?`;
+  const page = (from: string, order: string, also = '') => ({
+    sql: `SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${also}${where}${after === null ? '' : ` AND ${order} < ?`} ORDER BY ${order} DESC LIMIT ?`,
+    params: [...params, ...(after === null ? [] : [after]), limit + 1],
+  });
+  if (phrase === null) return page('events', 'id');
+  // Through the index, two walks newest first, each stopping at a page: the events the index
+  // does not hold yet (indexed after the commit, search-index.ts: all newer than any it holds),
+  // and the index's rows for the term. The filter's instr() checks each row, so the result is
+  // the substring test's, whichever way the rows are found.
+  const pending = page('events', 'id', `id > (${INDEXED_THROUGH}) AND `);
+  const indexed = page(
+    '(SELECT rowid AS hit FROM events_search WHERE events_search MATCH ?) AS h JOIN events ON events.id = h.hit',
+    'h.hit',
+  );
   return {
-    sql: `SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${where}${cursorClause} ORDER BY ${order} DESC LIMIT ?`,
-    params: [...(phrase === null ? [] : [phrase]), ...params, ...(after === null ? [] : [after]), limit + 1],
+    sql: `SELECT * FROM (${pending.sql}) ` + `UNION ALL SELECT * FROM (${indexed.sql}) ORDER BY id DESC LIMIT ?`,
+    params: [...pending.params, phrase, ...indexed.params, limit + 1],
   };
 }
 
