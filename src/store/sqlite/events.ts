@@ -209,7 +209,7 @@ export function listEventsQuery(ctx: SqliteContext, filter: EventFilter, options
     'h.hit',
   );
   return {
-    sql: `SELECT * FROM (${pending.sql}) ` + `UNION ALL SELECT * FROM (${indexed.sql}) ORDER BY id DESC LIMIT ?`,
+    sql: `SELECT * FROM (${pending.sql}) UNION ALL SELECT * FROM (${indexed.sql}) ORDER BY id DESC LIMIT ?`,
     params: [...pending.params, phrase, ...indexed.params, limit + 1],
   };
 }

@@ -61,11 +61,6 @@ export class SqliteStore implements Store {
     this.searchIndexer.stop();
     this.ctx.close();
   };
-
-  /** Indexes every event not in the text search's index yet, now (tests, benchmarks); returns how many. */
-  indexSearchNow(): number {
-    return this.searchIndexer.indexAll();
-  }
   ping: Store['ping'] = (timeoutMs) => health.ping(this.ctx, timeoutMs, BUSY_TIMEOUT_MS);
   queueStats: Store['queueStats'] = async () => health.queueStats(this.ctx);
 
@@ -183,6 +178,11 @@ export class SqliteStore implements Store {
   markAlertForwardFailed: Store['markAlertForwardFailed'] = async (id, failure) => {
     outbox.markAlertForwardFailed(this.ctx, id, failure);
   };
+
+  /** Indexes every event not in the text search's index yet, now (tests, benchmarks); returns how many. */
+  indexSearchNow(): number {
+    return this.searchIndexer.indexAll();
+  }
 
   /** Passes an insert's result through, with the indexer asked to index it shortly. */
   private searchedLater<T>(result: T): T {
