@@ -5,10 +5,11 @@
  * same run, on the same machine, with the same load.
  *
  *   node --import tsx bench/ingest.ts [--duration 10] [--rounds 5] [--connections 64] [--window-ms 0]
- *                                     [--cpu-prof DIR]
+ *                                     [--concurrent-batches N] [--cpu-prof DIR]
  *
  * Each server runs in its own child process; autocannon runs here and signs a distinct
  * ~1.5 KB custom-source delivery for every request (so none is a duplicate).
+ * `--concurrent-batches N` sets the group commit's batches in flight (default: the ingest plugin's).
  * `--cpu-prof DIR` runs the webpig server under `node --cpu-prof` and leaves its profile
  * (a .cpuprofile, for Chrome DevTools or bench/cpu-profile.ts) in DIR.
  */
@@ -80,8 +81,9 @@ function signedRequest(): AutocannonRequest {
 
 // ── Child roles ─────────────────────────────────────────────────────────────────────────────
 
-async function serveWebpig(dbFile: string, windowMs: number): Promise<void> {
+async function serveWebpig(dbFile: string, windowMs: number, batches: number | undefined): Promise<void> {
   const stats = serverStats();
+  const concurrentBatches = batches === undefined ? {} : { concurrentBatches: batches };
   const store = SqliteStore.open(`sqlite:${dbFile}`);
   await store.migrate();
   const app = Fastify({ logger: false });
@@ -97,7 +99,7 @@ async function serveWebpig(dbFile: string, windowMs: number): Promise<void> {
         paths: { eventId: 'id', entityKey: 'order.id', type: 'type', occurredAt: 'occurred_at', transactionStatus: 'order.status' },
       },
     ]),
-    groupCommit: { windowMs, onBatch: (size, durationMs) => stats.record(size, durationMs) },
+    groupCommit: { windowMs, ...concurrentBatches, onBatch: (size, durationMs) => stats.record(size, durationMs) },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   // Exit on SIGTERM (instead of dying from it) so that --cpu-prof writes its profile.
@@ -212,11 +214,14 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '64' },
       'window-ms': { type: 'string', default: '0' },
+      'concurrent-batches': { type: 'string' },
       'cpu-prof': { type: 'string' },
     },
   });
   const windowMs = Number(values['window-ms']);
-  if (positionals[0] === 'serve-webpig') return serveWebpig(positionals[1] ?? '', windowMs);
+  const batchesOption = values['concurrent-batches'];
+  const concurrentBatches = batchesOption === undefined ? undefined : Number(batchesOption);
+  if (positionals[0] === 'serve-webpig') return serveWebpig(positionals[1] ?? '', windowMs, concurrentBatches);
   if (positionals[0] === 'serve-bare') return serveBare();
 
   const duration = Number(values.duration);
@@ -240,7 +245,13 @@ async function main(): Promise<void> {
     const bare = await startChild(['serve-bare']);
     const profileDir = values['cpu-prof'];
     const webpig = await startChild(
-      ['serve-webpig', dbFile, '--window-ms', String(windowMs)],
+      [
+        'serve-webpig',
+        dbFile,
+        '--window-ms',
+        String(windowMs),
+        ...(batchesOption === undefined ? [] : ['--concurrent-batches', batchesOption]),
+      ],
       profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir],
     );
     // One discarded second each: the children compile TypeScript and warm up their JIT first.
@@ -274,7 +285,7 @@ async function main(): Promise<void> {
       `ratio webpig/bare: ${(webpigSummary.requestsPerSecond / bareSummary.requestsPerSecond).toFixed(2)} overall, ` +
         `${median(ratios).toFixed(2)} median of rounds ` +
         `(SQLite journal=${webpig.info.journal}, synchronous=${webpig.info.synchronous === 2 ? 'FULL' : String(webpig.info.synchronous)}, ` +
-        `group-commit window ${windowMs} ms)`,
+        `group-commit window ${windowMs} ms, ${batchesOption ?? 'default'} batches in flight)`,
     );
     console.log(`events stored: ${stored}; 2xx replies: ${webpigSummary.ok} (every 2xx is a stored event)`);
     console.log(`load average after the run: ${loadAverage()}`);

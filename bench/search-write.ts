@@ -6,9 +6,12 @@
  *
  *   node --import tsx bench/search-write.ts [--rounds 4] [--events 4000] [--batches 1,64] [--only sqlite|postgres]
  *
- * Without the index: SQLite with migration 0011's triggers dropped (nothing writes
- * `events_search`); PostgreSQL in a schema migrated to version 10. Each event carries a
- * customer (name, e-mail, document id) and two references, as a payment's summary does.
+ * SQLite, three stores: the index written after the commit (migration 0012: the indexer's
+ * batches are run before the round's clock stops, so their CPU and time are counted); written
+ * in the commit (0011's insert trigger put back); none (the triggers dropped and the indexer's
+ * progress set past every id, so nothing writes `events_search`). PostgreSQL: migrated, and
+ * without the index a schema migrated to version 10. Each event carries a customer (name,
+ * e-mail, document id) and two references, as a payment's summary does.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -61,13 +64,21 @@ function delivery(): NewEvent {
   };
 }
 
+interface Variant {
+  label: string;
+  store: Store;
+  /** Work the store defers past the insert, run before the round's clock stops. */
+  settle?: () => void;
+}
+
 /** Events/s inserting `eventsPerRound` events in batches of `batch`, and CPU µs of this process an event. */
-async function insertRound(store: Store, batch: number): Promise<{ perSecond: number; cpuMicros: number }> {
+async function insertRound(variant: Variant, batch: number): Promise<{ perSecond: number; cpuMicros: number }> {
   const cpu = process.cpuUsage();
   const started = performance.now();
   for (let done = 0; done < eventsPerRound; done += batch) {
-    await store.insertEvents(Array.from({ length: Math.min(batch, eventsPerRound - done) }, delivery));
+    await variant.store.insertEvents(Array.from({ length: Math.min(batch, eventsPerRound - done) }, delivery));
   }
+  variant.settle?.();
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   return { perSecond: eventsPerRound / seconds, cpuMicros: (used.user + used.system) / eventsPerRound };
@@ -75,42 +86,56 @@ async function insertRound(store: Store, batch: number): Promise<{ perSecond: nu
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-async function compare(label: string, indexed: Store, plain: Store): Promise<void> {
+/** Each variant's median rate and CPU an event; the last variant is the baseline of the ratios. */
+async function compare(label: string, variants: Variant[]): Promise<void> {
   for (const batch of batchSizes) {
-    const withIndex: Array<{ perSecond: number; cpuMicros: number }> = [];
-    const without: Array<{ perSecond: number; cpuMicros: number }> = [];
+    const results = variants.map(() => [] as Array<{ perSecond: number; cpuMicros: number }>);
     for (let round = 0; round < rounds; round++) {
-      // Alternate which goes first, so a change in the machine's load weighs on both alike.
-      if (round % 2 === 0) {
-        withIndex.push(await insertRound(indexed, batch));
-        without.push(await insertRound(plain, batch));
-      } else {
-        without.push(await insertRound(plain, batch));
-        withIndex.push(await insertRound(indexed, batch));
+      // Rotate which goes first, so a change in the machine's load weighs on all alike.
+      for (let k = 0; k < variants.length; k++) {
+        const i = (round + k) % variants.length;
+        results[i]?.push(await insertRound(variants[i] as Variant, batch));
       }
     }
-    const rate = (xs: typeof withIndex) => median(xs.map((x) => x.perSecond));
-    const cpu = (xs: typeof withIndex) => median(xs.map((x) => x.cpuMicros));
-    console.log(
-      `  ${label}, batches of ${String(batch).padStart(2)}: with the index ${rate(withIndex).toFixed(0).padStart(6)} events/s (${cpu(withIndex).toFixed(0)} µs CPU here an event), ` +
-        `without ${rate(without).toFixed(0).padStart(6)} events/s (${cpu(without).toFixed(0)} µs)   ratio ${(rate(withIndex) / rate(without)).toFixed(2)}   load ${load()}`,
+    const rate = (i: number) => median((results[i] ?? []).map((x) => x.perSecond));
+    const cpu = (i: number) => median((results[i] ?? []).map((x) => x.cpuMicros));
+    const base = variants.length - 1;
+    const cells = variants.map(
+      (v, i) =>
+        `${v.label} ${rate(i).toFixed(0)} events/s (${cpu(i).toFixed(0)} µs CPU here an event` +
+        (i === base ? ')' : `, ratio ${(rate(i) / rate(base)).toFixed(2)})`),
     );
+    console.log(`  ${label}, batches of ${String(batch).padStart(2)}: ${cells.join('; ')}   load ${load()}`);
   }
 }
+
+const SEARCH_TRIGGERS = ['events_search_insert', 'events_search_update', 'events_search_delete'];
 
 async function benchSqlite(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'webpig-bench-search-write-'));
   try {
-    const indexed = SqliteStore.open(`sqlite:${join(dir, 'indexed.db')}`);
-    const plain = SqliteStore.open(`sqlite:${join(dir, 'plain.db')}`);
-    await indexed.migrate();
-    await plain.migrate();
-    for (const trigger of ['events_search_insert', 'events_search_update', 'events_search_delete'])
-      plain.database.exec(`DROP TRIGGER ${trigger}`);
+    const open = async (name: string) => {
+      const store = SqliteStore.open(`sqlite:${join(dir, name)}`);
+      await store.migrate();
+      return store;
+    };
+    const after = await open('after.db');
+    const inCommit = await open('in-commit.db');
+    // 0011's insert trigger, as it was before 0012; every id is then indexed in its commit.
+    inCommit.database.exec(`CREATE TRIGGER events_search_insert AFTER INSERT ON events BEGIN
+      INSERT INTO events_search (rowid, search_text) VALUES (new.id, new.search_text);
+      UPDATE events_search_progress SET indexed_through = new.id;
+    END`);
+    const plain = await open('plain.db');
+    for (const trigger of SEARCH_TRIGGERS) plain.database.exec(`DROP TRIGGER IF EXISTS ${trigger}`);
+    plain.database.exec(`UPDATE events_search_progress SET indexed_through = ${Number.MAX_SAFE_INTEGER}`);
     console.log(`SQLite (WAL, synchronous=FULL), ${rounds} rounds of ${eventsPerRound} events, medians, load ${load()}:`);
-    await compare('SQLite', indexed, plain);
-    await indexed.close();
-    await plain.close();
+    await compare('SQLite', [
+      { label: 'indexed after the commit', store: after, settle: () => after.indexSearchNow() },
+      { label: 'in the commit', store: inCommit },
+      { label: 'no index', store: plain },
+    ]);
+    for (const store of [after, inCommit, plain]) await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -130,7 +155,10 @@ async function benchPostgres(): Promise<void> {
     await pool.end();
     const plain = await PostgresStore.open(url, { schema: schemas[1] });
     console.log(`PostgreSQL (synchronous_commit=${sync}), ${rounds} rounds of ${eventsPerRound} events, medians, load ${load()}:`);
-    await compare('PostgreSQL', indexed, plain);
+    await compare('PostgreSQL', [
+      { label: 'with the index', store: indexed },
+      { label: 'without', store: plain },
+    ]);
     await indexed.close();
     await plain.close();
   } finally {

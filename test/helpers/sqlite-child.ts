@@ -4,8 +4,10 @@
  *   node --import tsx test/helpers/sqlite-child.ts migrate <file>
  *   node --import tsx test/helpers/sqlite-child.ts drain <file> <workerId>
  *   node --import tsx test/helpers/sqlite-child.ts ingest <file>
+ *   node --import tsx test/helpers/sqlite-child.ts insert-and-die <file> <customer name>
  * Prints one JSON line with its result; `ingest` prints `stored <n>` after each committed
- * batch of 100 and runs until it is killed.
+ * batch of 100 and runs until it is killed. `insert-and-die` stores one event in a migrated file,
+ * prints its id and kills itself with SIGKILL at once: before its search indexer has run (0012).
  */
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
@@ -48,6 +50,25 @@ if (mode === 'migrate') {
     );
     process.stdout.write(`stored ${(batch + 1) * 100}\n`);
   }
+} else if (mode === 'insert-and-die') {
+  // The file is migrated already: migrate() would start an indexing pass of its own.
+  const { event } = await store.insertEvent({
+    source: 'epayco',
+    providerEventId: `die-${process.pid}`,
+    entityKey: null,
+    type: 'payment.updated',
+    transactionStatus: 'accepted',
+    occurredAt: new Date(),
+    receivedAt: new Date(),
+    rawBody: Buffer.from('{}'),
+    contentType: 'application/json',
+    payload: {},
+    summary: { customer: { name: workerId } },
+  });
+  // A pipe's write is synchronous on Linux: the line is out, then the process dies at once,
+  // before the indexer's timer (set when the insert resolved) can fire.
+  process.stdout.write(`${JSON.stringify({ id: event.id })}\n`);
+  process.kill(process.pid, 'SIGKILL');
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

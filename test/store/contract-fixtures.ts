@@ -25,6 +25,12 @@ export interface StoreFixture {
    * immediate (SQLite).
    */
   wakeListening?: () => Promise<void>;
+  /**
+   * Finishes the text search indexing a store defers past the commit (SQLite: its indexer
+   * adds the events committed since, migration 0012). The contract searches before and after
+   * it: the same results either way. Omit when the index is written with the event (PostgreSQL).
+   */
+  indexSearch?: () => Promise<void>;
 }
 
 export type MakeStore = () => Promise<StoreFixture>;

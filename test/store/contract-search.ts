@@ -110,25 +110,45 @@ export function searchContract(ctx: ContractContext): void {
         PEOPLE.map(([providerEventId, summary]) => newEvent({ providerEventId, summary })),
       );
       const texts = PEOPLE.map(([providerEventId, summary]) => searchText(providerEventId, summary));
-      for (const term of TERMS) {
-        const needle = normalizeSearch(term.trim());
-        const expected = ids.filter((_, i) => texts[i]?.includes(needle)).sort((a, b) => a - b);
-        const listed = (await ctx.store.listEvents({ text: term })).items.map((e) => e.id).sort((a, b) => a - b);
-        assert.deepEqual(listed, expected, `q=${JSON.stringify(term)}`);
-        assert.equal(await ctx.store.countEvents({ text: term }), expected.length, `count for q=${JSON.stringify(term)}`);
-      }
+      const searchEveryTerm = async (when: string) => {
+        for (const term of TERMS) {
+          const needle = normalizeSearch(term.trim());
+          const expected = ids.filter((_, i) => texts[i]?.includes(needle)).sort((a, b) => a - b);
+          const listed = (await ctx.store.listEvents({ text: term })).items.map((e) => e.id).sort((a, b) => a - b);
+          assert.deepEqual(listed, expected, `q=${JSON.stringify(term)} ${when}`);
+          assert.equal(await ctx.store.countEvents({ text: term }), expected.length, `count for q=${JSON.stringify(term)} ${when}`);
+        }
+      };
+      // Searched as soon as committed (SQLite: the indexer has not run yet), then once indexed.
+      await searchEveryTerm('at once after the commit');
+      await ctx.fixture.indexSearch?.();
+      await searchEveryTerm('once indexed');
+    });
+
+    it('finds a delivery searched as soon as its insert resolves, beside indexed ones', async () => {
+      const [older] = await insertAll(ctx.store, [newEvent({ summary: { customer: { name: 'Zoe Rareza' } } })]);
+      await ctx.fixture.indexSearch?.();
+      const { event } = await ctx.store.insertEvent(newEvent({ summary: { customer: { name: 'Otra Rareza' } } }));
+      const listed = (await ctx.store.listEvents({ text: 'rareza' })).items.map((e) => e.id);
+      assert.deepEqual(listed, [event.id, older]);
+      assert.deepEqual(
+        (await ctx.store.listEvents({ text: 'otra rareza' })).items.map((e) => e.id),
+        [event.id],
+      );
+      assert.equal(await ctx.store.countEvents({ text: 'rareza' }), 2);
     });
 
     it('pages through a search newest first, and combines it with the other filters', async () => {
-      const ids = await insertAll(
-        ctx.store,
-        Array.from({ length: 7 }, (_, i) =>
-          newEvent({
-            source: i % 2 === 0 ? 'stripe' : 'epayco',
-            summary: { customer: { name: i === 3 ? 'Otro Cliente' : `Zoe Rareza ${i}` } },
-          }),
-        ),
+      const events = Array.from({ length: 7 }, (_, i) =>
+        newEvent({
+          source: i % 2 === 0 ? 'stripe' : 'epayco',
+          summary: { customer: { name: i === 3 ? 'Otro Cliente' : `Zoe Rareza ${i}` } },
+        }),
       );
+      // The first four indexed, the last three not yet (SQLite): pages cross from one to the other.
+      const ids = await insertAll(ctx.store, events.slice(0, 4));
+      await ctx.fixture.indexSearch?.();
+      ids.push(...(await insertAll(ctx.store, events.slice(4))));
       const rare = ids.filter((_, i) => i !== 3).reverse();
       const seen: number[] = [];
       let cursor: string | null = null;

@@ -50,6 +50,7 @@ describe('SQLite migration 0005 (event bodies)', () => {
           '0009_event_handled',
           '0010_reconciliation',
           '0011_search_trigrams',
+          '0012_search_after_commit',
         ],
         current: LATEST,
       });

@@ -18,6 +18,9 @@ storeContract('sqlite (in memory)', async () => {
     cleanup: () => store.close(),
     recordAppliedMigration: async (version, name) => recordAppliedMigration(store, version, name),
     writeLeaseOnRow: async (eventId, owner, expiresAt) => writeLeaseOnRow(store, eventId, owner, expiresAt),
+    indexSearch: async () => {
+      store.indexSearchNow();
+    },
   };
 });
 
@@ -32,6 +35,9 @@ storeContract('sqlite (file)', async () => {
     },
     recordAppliedMigration: async (version, name) => recordAppliedMigration(store, version, name),
     writeLeaseOnRow: async (eventId, owner, expiresAt) => writeLeaseOnRow(store, eventId, owner, expiresAt),
+    indexSearch: async () => {
+      store.indexSearchNow();
+    },
   };
 });
 

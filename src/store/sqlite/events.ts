@@ -28,8 +28,7 @@ const INSERT_EVENT = `INSERT INTO events (source, provider_event_id, entity_key,
   ON CONFLICT (source, provider_event_id) DO NOTHING
   RETURNING ${EVENT_COLUMNS}`;
 
-// RETURNING: the record carries the bytes as stored, not the caller's Buffer.
-const INSERT_BODY = 'INSERT INTO event_bodies (event_id, raw_body, payload) VALUES (?, ?, ?) RETURNING raw_body, payload';
+const INSERT_BODY = 'INSERT INTO event_bodies (event_id, raw_body, payload) VALUES (?, ?, ?)';
 
 const SELECT_BY_PROVIDER_ID = `SELECT ${EVENT_RECORD_COLUMNS} FROM ${EVENTS_WITH_BODIES} WHERE source = ? AND provider_event_id = ?`;
 const SELECT_BY_ID = `SELECT ${EVENT_RECORD_COLUMNS} FROM ${EVENTS_WITH_BODIES} WHERE id = ?`;
@@ -59,8 +58,12 @@ function insertOne(ctx: SqliteContext, delivery: NewEvent): InsertEventResult {
     origin: delivery.origin ?? 'webhook',
   });
   if (row !== undefined) {
-    const body = ctx.get<EventBodyRow>(INSERT_BODY, row.id, event.rawBody, toJson(event.payload));
-    return { event: toEvent({ ...row, ...(body ?? NO_BODY) }), duplicate: false };
+    const payload = toJson(event.payload);
+    ctx.run(INSERT_BODY, row.id, event.rawBody, payload);
+    // The record holds what was stored, as a read would return it: a copy of the bytes (not
+    // the caller's Buffer) and the payload parsed from its JSON text. Not read back with
+    // RETURNING: copying ~3 KB out of SQLite cost more than this (bench/README.md).
+    return { event: toEvent({ ...row, raw_body: Buffer.from(event.rawBody), payload }), duplicate: false };
   }
   const existing = ctx.get<EventRow & EventBodyRow>(SELECT_BY_PROVIDER_ID, event.source, event.providerEventId);
   if (existing === undefined) throw new Error('unreachable: the insert conflicted but no row matches');
@@ -159,6 +162,9 @@ export function eventFilterSql(filter: EventFilter): { where: string; params: Sq
  */
 const INDEXED_TERM_MAX_ROWS = 2000;
 
+/** The last event id in the trigram index (migration 0012): every later one is not indexed yet. */
+const INDEXED_THROUGH = 'SELECT indexed_through FROM events_search_progress';
+
 /** The FTS5 query that matches `term` as a substring: one quoted string, its quotes doubled. */
 function trigramPhrase(term: string): string {
   return `"${term.replaceAll('"', '""')}"`;
@@ -188,17 +194,23 @@ export function listEventsQuery(ctx: SqliteContext, filter: EventFilter, options
   const after = decodeCursor(options.cursor);
   const { where, params } = eventFilterSql(filter);
   const phrase = indexedSearchPhrase(ctx, filter);
-  // Through the index, the walk follows its rowids newest first; the filter's instr() still
-  // checks each row, so the result is the substring test's, whichever way the rows are found.
-  const from =
-    phrase === null
-      ? 'events'
-      : '(SELECT rowid AS hit FROM events_search WHERE events_search MATCH ?) AS h JOIN events ON events.id = h.hit';
-  const order = phrase === null ? 'id' : 'h.hit';
-  const cursorClause = after === null ? '' : ` AND ${order} < ?`;
+  const page = (from: string, order: string, also = '') => ({
+    sql: `SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${also}${where}${after === null ? '' : ` AND ${order} < ?`} ORDER BY ${order} DESC LIMIT ?`,
+    params: [...params, ...(after === null ? [] : [after]), limit + 1],
+  });
+  if (phrase === null) return page('events', 'id');
+  // Through the index, two walks newest first, each stopping at a page: the events the index
+  // does not hold yet (indexed after the commit, search-index.ts: all newer than any it holds),
+  // and the index's rows for the term. The filter's instr() checks each row, so the result is
+  // the substring test's, whichever way the rows are found.
+  const pending = page('events', 'id', `id > (${INDEXED_THROUGH}) AND `);
+  const indexed = page(
+    '(SELECT rowid AS hit FROM events_search WHERE events_search MATCH ?) AS h JOIN events ON events.id = h.hit',
+    'h.hit',
+  );
   return {
-    sql: `SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${where}${cursorClause} ORDER BY ${order} DESC LIMIT ?`,
-    params: [...(phrase === null ? [] : [phrase]), ...params, ...(after === null ? [] : [after]), limit + 1],
+    sql: `SELECT * FROM (${pending.sql}) UNION ALL SELECT * FROM (${indexed.sql}) ORDER BY id DESC LIMIT ?`,
+    params: [...pending.params, phrase, ...indexed.params, limit + 1],
   };
 }
 

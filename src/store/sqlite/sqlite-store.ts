@@ -17,6 +17,7 @@ import { appliedVersion, migrateSqlite } from './migrate.js';
 import * as reconciliation from './reconciliation.js';
 import * as rejections from './rejections.js';
 import * as retention from './retention.js';
+import { SearchIndexer } from './search-index.js';
 import * as access from './tokens-sessions.js';
 
 export interface SqliteOpenOptions {
@@ -32,7 +33,12 @@ export interface SqliteOpenOptions {
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
 
-  private constructor(private readonly ctx: SqliteContext) {}
+  /** Adds events to the text search's index after their commit (migration 0012). */
+  private readonly searchIndexer: SearchIndexer;
+
+  private constructor(private readonly ctx: SqliteContext) {
+    this.searchIndexer = new SearchIndexer(ctx);
+  }
 
   /** Opens `sqlite:./path.db`, `sqlite:/abs/path.db` or `sqlite::memory:` (not migrated yet). */
   static open(url: string, options: SqliteOpenOptions = {}): SqliteStore {
@@ -44,17 +50,23 @@ export class SqliteStore implements Store {
     return this.ctx.db;
   }
 
-  migrate: Store['migrate'] = async () => migrateSqlite(this.ctx);
+  migrate: Store['migrate'] = async () => {
+    const result = migrateSqlite(this.ctx);
+    // Events a previous process committed and did not live to index.
+    this.searchIndexer.schedule(0);
+    return result;
+  };
   schemaVersion: Store['schemaVersion'] = async () => appliedVersion(this.ctx);
   close: Store['close'] = async () => {
+    this.searchIndexer.stop();
     this.ctx.close();
   };
   ping: Store['ping'] = (timeoutMs) => health.ping(this.ctx, timeoutMs, BUSY_TIMEOUT_MS);
   queueStats: Store['queueStats'] = async () => health.queueStats(this.ctx);
 
   // ── Inbox ──────────────────────────────────────────────────────────────────────────
-  insertEvent: Store['insertEvent'] = async (event) => events.insertEvent(this.ctx, event);
-  insertEvents: Store['insertEvents'] = async (batch) => events.insertEvents(this.ctx, batch);
+  insertEvent: Store['insertEvent'] = async (event) => this.searchedLater(await events.insertEvent(this.ctx, event));
+  insertEvents: Store['insertEvents'] = async (batch) => this.searchedLater(await events.insertEvents(this.ctx, batch));
   getEvent: Store['getEvent'] = async (id) => events.getEvent(this.ctx, id);
   findEventByProviderId: Store['findEventByProviderId'] = async (source, providerEventId) =>
     events.findEventByProviderId(this.ctx, source, providerEventId);
@@ -166,6 +178,17 @@ export class SqliteStore implements Store {
   markAlertForwardFailed: Store['markAlertForwardFailed'] = async (id, failure) => {
     outbox.markAlertForwardFailed(this.ctx, id, failure);
   };
+
+  /** Indexes every event not in the text search's index yet, now (tests, benchmarks); returns how many. */
+  indexSearchNow(): number {
+    return this.searchIndexer.indexAll();
+  }
+
+  /** Passes an insert's result through, with the indexer asked to index it shortly. */
+  private searchedLater<T>(result: T): T {
+    this.searchIndexer.schedule();
+    return result;
+  }
 
   // ── Retention ──────────────────────────────────────────────────────────────────────
   countPurgeable: Store['countPurgeable'] = async (kind, before) => retention.countPurgeable(this.ctx, kind, before);
