@@ -6,10 +6,16 @@
  * `signedConfirmation`), `--senders` at a time; every event runs the Facturador's 11 stages
  * over HTTP to the sandbox. Reported: events/s from the first delivery to the last finished
  * event, and from the last delivery on (the worker alone draining the backlog).
+ * `--cpu-prof DIR` writes a V8 profile of the demo's process over the measured window only
+ * (not its start nor the payments made beforehand), for bench/cpu-profile.ts.
  *
- *   node --import tsx bench/facturador.ts [--events 600] [--senders 16]
+ * `--concurrency N` sets the worker's (default: the worker's default, as the demo runs).
+ *
+ *   node --import tsx bench/facturador.ts [--events 600] [--senders 16] [--concurrency N] [--cpu-prof DIR]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,7 +24,14 @@ import { runDemo } from '../src/demo/run-demo.js';
 import { makeSandboxPayment, signedConfirmation } from '../src/sandbox/epayco-confirmations.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '600' }, senders: { type: 'string', default: '16' } } });
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '600' },
+    senders: { type: 'string', default: '16' },
+    concurrency: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+  },
+});
 const events = Number(values.events);
 const senders = Number(values.senders);
 const epayco = { customerId: DEMO_SECRETS.epaycoCustomerId, pKey: DEMO_SECRETS.epaycoPKey };
@@ -36,6 +49,26 @@ function cpuSecondsOf(pid: number): number | null {
   }
 }
 
+/**
+ * One delivery over node:http with kept-alive connections, not fetch(): the senders run in the
+ * demo's process and are counted in its CPU, and fetch cost about 0.5 ms of CPU a request
+ * (its WHATWG streams) against 0.1–0.2 ms here; the load generator should weigh little.
+ */
+const senderAgent = new http.Agent({ keepAlive: true });
+function deliver(url: string, signed: ReturnType<typeof signedConfirmation>): Promise<{ status: number; text: string }> {
+  const body = signed.method === 'POST' ? signed.body : undefined;
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: signed.method, headers: signed.headers, agent: senderAgent }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.once('error', reject);
+      response.once('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    request.once('error', reject);
+    request.end(body);
+  });
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'webpig-bench-facturador-'));
 const dbFile = join(dir, 'demo.db');
 // Hermetic: the demo reads only the variables passed here, none of the developer's WEBPIG_*.
@@ -46,6 +79,7 @@ const demo = await runDemo({
   traffic: false,
   env: { WEBPIG_LOG_LEVEL: 'error' },
   print: () => undefined,
+  ...(values.concurrency === undefined ? {} : { concurrency: Number(values.concurrency) }),
 });
 const reader = SqliteStore.open(`sqlite:${dbFile}`);
 try {
@@ -59,10 +93,16 @@ try {
   for (const payment of payments) await makeSandboxPayment(`${demo.url}/sandbox`, payment, epayco);
 
   console.log(
-    `Facturador in the demo: ${events} accepted payments, ${senders} senders, load average ${loadavg()
+    `Facturador in the demo: ${events} accepted payments, ${senders} senders, worker concurrency ${values.concurrency ?? 'default'}, load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
+  const profiler = values['cpu-prof'] === undefined ? null : new Session();
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   const sandboxCpuBefore = cpuSecondsOf(demo.sandbox.pid);
@@ -72,13 +112,8 @@ try {
       while (next < payments.length) {
         const payment = payments[next++]!;
         const signed = signedConfirmation(payment, epayco);
-        const response = await fetch(`${demo.url}/webhooks/epayco${signed.query}`, {
-          method: signed.method,
-          headers: signed.headers,
-          ...(signed.method === 'POST' ? { body: signed.body } : {}),
-        });
-        if (response.status >= 300) throw new Error(`delivery ${payment.refPayco}: ${response.status} ${await response.text()}`);
-        await response.arrayBuffer();
+        const reply = await deliver(`${demo.url}/webhooks/epayco${signed.query}`, signed);
+        if (reply.status >= 300) throw new Error(`delivery ${payment.refPayco}: ${reply.status} ${reply.text}`);
       }
     }),
   );
@@ -92,6 +127,13 @@ try {
   const done = performance.now();
   const cpu = process.cpuUsage(cpuBefore);
   const sandboxCpuAfter = cpuSecondsOf(demo.sandbox.pid);
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    const file = join(values['cpu-prof']!, `facturador-demo-${Date.now()}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    profiler.disconnect();
+    console.log(`  profile of the demo's process over the measured window: ${file}`);
+  }
   const succeeded = await reader.countEvents({ status: ['succeeded'] });
   const seconds = (done - started) / 1000;
   const drain = (done - delivered) / 1000;
