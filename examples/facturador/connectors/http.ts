@@ -1,13 +1,12 @@
-import http from 'node:http';
-import https from 'node:https';
 import type { z } from 'zod';
-import { HttpCallError, RetriableError, type JsonValue, type StageContext } from '../../../src/index.js';
+import { httpCall, HttpCallError, RetriableError, type HttpCallReply, type JsonValue, type StageContext } from '../../../src/index.js';
 import type { ServiceEndpoint } from '../config.js';
 
 /**
  * What a connector needs of the stage calling it: the stage's signal (its timeout, shutdown)
  * and its recorder, so each call shows in the dashboard's stage panel (tokens redacted). The
- * calls themselves go over `send` below (keep-alive node:http), not the recording fetch.
+ * calls themselves go over `httpCall` (keep-alive node:http, src/core/http-call.ts), not the
+ * recording fetch: it cost about 0.5 ms of CPU a call, this 0.1–0.2 ms, and the demo makes eleven an event.
  */
 export type StageIo = Pick<StageContext, 'signal' | 'http'>;
 
@@ -42,9 +41,9 @@ export async function callService<S extends z.ZodType>(options: CallOptions<S>):
   // The body as the stage panel shows it: the value itself, so it is redacted without a re-parse.
   const request = { method: options.method, url, headers, ...(options.body === undefined ? {} : { body: options.body }) };
   const started = performance.now();
-  let reply: TransportReply;
+  let reply: HttpCallReply;
   try {
-    reply = await send(url, {
+    reply = await httpCall(url, {
       method: options.method,
       headers,
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
@@ -115,67 +114,4 @@ function errorDetail(text: string): string {
     // not JSON: fall through to the raw text
   }
   return text.slice(0, 300);
-}
-
-/**
- * The transport: one HTTP call to a service, over node:http with connections kept open between
- * calls (the Facturador calls the same six hosts for every payment). Its stages used the global fetch();
- * measured on the demo's loopback calls, fetch (with the recorder's clone of each reply) cost
- * about 0.5 ms of CPU a call against 0.1–0.2 ms here (WHATWG Request, Headers, streams and a
- * tee per reply), and the demo makes eleven such calls an event. The caller records the call
- * on the stage panel itself (ctx.http.record), with what was sent and received.
- */
-
-const agents = {
-  'http:': new http.Agent({ keepAlive: true }),
-  'https:': new https.Agent({ keepAlive: true }),
-};
-
-interface TransportRequest {
-  method: string;
-  headers: Record<string, string>;
-  body?: string;
-  signal: AbortSignal;
-}
-
-interface TransportReply {
-  status: number;
-  /** Names in lower case; a repeated header's values joined with ", " (as fetch's Headers do). */
-  headers: Record<string, string>;
-  /** The body decoded as UTF-8. */
-  text: string;
-}
-
-/** Sends one request and reads the whole reply; rejects on a network failure or on `signal`. */
-function send(url: string, request: TransportRequest): Promise<TransportReply> {
-  const target = new URL(url);
-  const client = target.protocol === 'https:' ? https : http;
-  const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
-  const headers =
-    request.body === undefined ? request.headers : { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) };
-  return new Promise((resolve, reject) => {
-    const outgoing = client.request(target, { method: request.method, headers, agent, signal: request.signal }, (incoming) => {
-      const chunks: string[] = [];
-      incoming.setEncoding('utf8');
-      incoming.on('data', (chunk: string) => chunks.push(chunk));
-      incoming.once('error', reject);
-      incoming.once('end', () =>
-        resolve({ status: incoming.statusCode ?? 0, headers: flatHeaders(incoming.headers), text: chunks.join('') }),
-      );
-      // A connection closed mid-reply: settled here if neither 'end' nor 'error' did it first.
-      incoming.once('close', () => {
-        if (!incoming.complete) reject(new Error('the connection closed before the whole reply came'));
-      });
-    });
-    outgoing.once('error', reject);
-    outgoing.end(request.body);
-  });
-}
-
-function flatHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
 }
