@@ -6,10 +6,16 @@
  * `signedConfirmation`), `--senders` at a time; every event runs the Facturador's 11 stages
  * over HTTP to the sandbox. Reported: events/s from the first delivery to the last finished
  * event, and from the last delivery on (the worker alone draining the backlog).
+ * `--cpu-prof DIR` writes a V8 profile of the demo's process over the measured window only
+ * (not its start nor the payments made beforehand), for bench/cpu-profile.ts.
  *
- *   node --import tsx bench/facturador.ts [--events 600] [--senders 16]
+ * `--concurrency N` sets the worker's (default: the worker's default, as the demo runs).
+ *
+ *   node --import tsx bench/facturador.ts [--events 600] [--senders 16] [--concurrency N] [--cpu-prof DIR]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,22 +24,55 @@ import { runDemo } from '../src/demo/run-demo.js';
 import { makeSandboxPayment, signedConfirmation } from '../src/sandbox/epayco-confirmations.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '600' }, senders: { type: 'string', default: '16' } } });
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '600' },
+    senders: { type: 'string', default: '16' },
+    concurrency: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+  },
+});
 const events = Number(values.events);
 const senders = Number(values.senders);
 const epayco = { customerId: DEMO_SECRETS.epaycoCustomerId, pKey: DEMO_SECRETS.epaycoPKey };
 const FINISHED = ['succeeded', 'dead', 'ignored'] as const;
 
-/** CPU seconds (user + system) a process has used, from /proc (Linux); null elsewhere. */
-function cpuSecondsOf(pid: number): number | null {
+/** CPU seconds (user, system) a process has used, from /proc (Linux); null elsewhere. */
+function cpuSecondsOf(pid: number): { user: number; system: number } | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
       .replace(/^.*\) /, '')
       .split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
   } catch {
     return null;
   }
+}
+
+/** "4.1 s = 13.6 ms an event (user 10.2, system 3.4)": the system part is syscalls (sockets, SQLite's writes and fsyncs). */
+function cpuLine(user: number, system: number): string {
+  const perEvent = (seconds: number): string => ((seconds / events) * 1000).toFixed(1);
+  return `${(user + system).toFixed(1)} s = ${perEvent(user + system)} ms an event (user ${perEvent(user)}, system ${perEvent(system)})`;
+}
+
+/**
+ * One delivery over node:http with kept-alive connections, not fetch(): the senders run in the
+ * demo's process and are counted in its CPU, and fetch cost about 0.5 ms of CPU a request
+ * (its WHATWG streams) against 0.1–0.2 ms here; the load generator should weigh little.
+ */
+const senderAgent = new http.Agent({ keepAlive: true });
+function deliver(url: string, signed: ReturnType<typeof signedConfirmation>): Promise<{ status: number; text: string }> {
+  const body = signed.method === 'POST' ? signed.body : undefined;
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: signed.method, headers: signed.headers, agent: senderAgent }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.once('error', reject);
+      response.once('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    request.once('error', reject);
+    request.end(body);
+  });
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'webpig-bench-facturador-'));
@@ -46,6 +85,7 @@ const demo = await runDemo({
   traffic: false,
   env: { WEBPIG_LOG_LEVEL: 'error' },
   print: () => undefined,
+  ...(values.concurrency === undefined ? {} : { concurrency: Number(values.concurrency) }),
 });
 const reader = SqliteStore.open(`sqlite:${dbFile}`);
 try {
@@ -59,10 +99,16 @@ try {
   for (const payment of payments) await makeSandboxPayment(`${demo.url}/sandbox`, payment, epayco);
 
   console.log(
-    `Facturador in the demo: ${events} accepted payments, ${senders} senders, load average ${loadavg()
+    `Facturador in the demo: ${events} accepted payments, ${senders} senders, worker concurrency ${values.concurrency ?? 'default'}, load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
+  const profiler = values['cpu-prof'] === undefined ? null : new Session();
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   const sandboxCpuBefore = cpuSecondsOf(demo.sandbox.pid);
@@ -72,13 +118,8 @@ try {
       while (next < payments.length) {
         const payment = payments[next++]!;
         const signed = signedConfirmation(payment, epayco);
-        const response = await fetch(`${demo.url}/webhooks/epayco${signed.query}`, {
-          method: signed.method,
-          headers: signed.headers,
-          ...(signed.method === 'POST' ? { body: signed.body } : {}),
-        });
-        if (response.status >= 300) throw new Error(`delivery ${payment.refPayco}: ${response.status} ${await response.text()}`);
-        await response.arrayBuffer();
+        const reply = await deliver(`${demo.url}/webhooks/epayco${signed.query}`, signed);
+        if (reply.status >= 300) throw new Error(`delivery ${payment.refPayco}: ${reply.status} ${reply.text}`);
       }
     }),
   );
@@ -92,6 +133,13 @@ try {
   const done = performance.now();
   const cpu = process.cpuUsage(cpuBefore);
   const sandboxCpuAfter = cpuSecondsOf(demo.sandbox.pid);
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    const file = join(values['cpu-prof']!, `facturador-demo-${Date.now()}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    profiler.disconnect();
+    console.log(`  profile of the demo's process over the measured window: ${file}`);
+  }
   const succeeded = await reader.countEvents({ status: ['succeeded'] });
   const seconds = (done - started) / 1000;
   const drain = (done - delivered) / 1000;
@@ -105,11 +153,12 @@ try {
     `  backlog drain after the last delivery: ${events - finishedAtDelivery} events in ${drain.toFixed(1)} s = ${((events - finishedAtDelivery) / drain).toFixed(1)} events/s`,
   );
   console.log(
-    `  CPU of the demo's process (server, worker, senders): ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of ${seconds.toFixed(1)} s = ${(((cpu.user + cpu.system) / 1e6 / events) * 1000).toFixed(1)} ms an event`,
+    `  CPU of the demo's process (server, worker, senders) over ${seconds.toFixed(1)} s: ${cpuLine(cpu.user / 1e6, cpu.system / 1e6)}`,
   );
   if (sandboxCpuBefore !== null && sandboxCpuAfter !== null) {
-    const sandboxCpu = sandboxCpuAfter - sandboxCpuBefore;
-    console.log(`  CPU of the sandbox's process: ${sandboxCpu.toFixed(1)} s = ${((sandboxCpu / events) * 1000).toFixed(1)} ms an event`);
+    console.log(
+      `  CPU of the sandbox's process: ${cpuLine(sandboxCpuAfter.user - sandboxCpuBefore.user, sandboxCpuAfter.system - sandboxCpuBefore.system)}`,
+    );
   }
   console.log(
     `  load average at the end ${loadavg()

@@ -16,6 +16,7 @@ export type { WebpigConfig, ColumnConfig, FlagConfig } from './config/types.js';
 export { WebpigError, ConfigError, PermanentError, RetriableError, LeaseLostError, errorMessage } from './core/errors.js';
 // Error replies for routes an app adds beside webpig's (examples/subscriptions/web-plugin.ts).
 export { errorBody, HttpError } from './core/http-errors.js';
+export { httpCall, type HttpCallReply, type HttpCallRequest } from './core/http-call.js';
 export type { ErrorBody } from './core/http-errors.js';
 export { HttpCallError, parseRetryAfter } from './engine/errors.js';
 export { toE164, toE164OrUndefined, PhoneNumberError, COUNTRY_PLANS, DEFAULT_PHONE_COUNTRY } from './core/phone.js';

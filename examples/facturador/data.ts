@@ -62,6 +62,11 @@ function output<S extends z.ZodType>(ctx: StageContext, stage: string, schema: S
   return parsed.data;
 }
 
+// Built once (zod 4 compiles a schema on its first parse; one built per call compiled every time).
+const invoiceNumberSchema = z.object({ number: z.number() });
+const customerIdSchema = z.object({ customerId: z.number() });
+const invoiceIdSchema = z.object({ invoiceId: z.number() });
+
 export function extractionOf(ctx: StageContext): Extraction {
   return output(ctx, 'invoice_extraction', extractionSchema);
 }
@@ -72,7 +77,7 @@ export function fr360Of(ctx: StageContext): Fr360Invoice {
 
 /** The invoice number from worldoffice_invoice_creation, if that stage ran. */
 export function invoiceNumberOf(ctx: StageContext): number | null {
-  const parsed = z.object({ number: z.number() }).safeParse(ctx.outputs.worldoffice_invoice_creation);
+  const parsed = invoiceNumberSchema.safeParse(ctx.outputs.worldoffice_invoice_creation);
   return parsed.success ? parsed.data.number : null;
 }
 
@@ -85,11 +90,11 @@ export function invoiceEffectKey(ctx: StageContext, effect: string): string {
 }
 
 export function customerIdOf(ctx: StageContext): number {
-  return output(ctx, 'worldoffice_customer', z.object({ customerId: z.number() })).customerId;
+  return output(ctx, 'worldoffice_customer', customerIdSchema).customerId;
 }
 
 export function invoiceIdOf(ctx: StageContext): number {
-  return output(ctx, 'worldoffice_invoice_creation', z.object({ invoiceId: z.number() })).invoiceId;
+  return output(ctx, 'worldoffice_invoice_creation', invoiceIdSchema).invoiceId;
 }
 
 /**
@@ -112,7 +117,10 @@ export function carteraPaymentOf(cartera: Cartera, ctx: StageContext): string | 
   return cartera.payments.find((payment) => references.has(payment.reference))?.reference;
 }
 
+/** Made once: an Intl.NumberFormat costs far more to build than to use. */
+const colombianNumber = new Intl.NumberFormat('es-CO', { maximumFractionDigits: 2 });
+
 /** "250.000 COP": the amount as a customer in Colombia reads it in a message. */
 export function formatMoney(amount: number, currency: string): string {
-  return `${new Intl.NumberFormat('es-CO', { maximumFractionDigits: 2 }).format(amount)} ${currency}`;
+  return `${colombianNumber.format(amount)} ${currency}`;
 }

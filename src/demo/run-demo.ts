@@ -28,6 +28,8 @@ export interface DemoOptions {
   subscriptionEvery?: number;
   env: Readonly<Record<string, string | undefined>>;
   print: (line: string) => void;
+  /** Events the worker runs at once. (Default: the worker's, DEFAULT_CONCURRENCY) */
+  concurrency?: number;
 }
 
 export interface RunningDemo {
@@ -150,6 +152,7 @@ async function runDemoWith(options: DemoOptions, parts: DemoParts): Promise<Runn
       http: true,
       worker: true,
       mode: 'demo',
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       port,
       host: options.host,
       logLevel: options.env.WEBPIG_LOG_LEVEL ?? 'warn',

@@ -3,6 +3,7 @@
  * in short: choose the pipeline, gate on the entity state machine, then every stage in
  * dependency order under the checkpoint protocol, then finish the event.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { errorMessage, LeaseLostError } from '../core/errors.js';
 import { applyEntityTransition } from './entity-gate.js';
@@ -85,6 +86,9 @@ export function choosePipeline(pipelines: readonly PipelineDefinition[], event: 
 
 const DONE: ReadonlySet<CheckpointStatus> = new Set(['success', 'skipped']);
 const never = new AbortController().signal;
+// Every running attempt of runs given no lease signal listens on this one (stage-attempt.ts):
+// as many listeners as stages in flight is the design, not a leak.
+setMaxListeners(0, never);
 
 export async function runEvent(options: RunEventOptions): Promise<RunEventResult> {
   const stagesRun: string[] = [];

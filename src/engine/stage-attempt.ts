@@ -117,14 +117,19 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
   await input.journal.start(stage.name, { attempt, startedAt, note });
   await failpoint(`${stage.name}:before-run`);
 
+  // One controller, aborted by whichever comes first (timeout, shutdown, lost lease) with that
+  // one's reason, as AbortSignal.any would: without the two extra controllers and the
+  // dependent signal AbortSignal.any builds on every attempt.
   const timeoutMs = stage.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS;
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(new StageTimeoutError(stage.name, timeoutMs)), timeoutMs);
-  const shutdown = new AbortController();
-  const onShutdown = (): void => shutdown.abort(new ShutdownError());
+  const stop = new AbortController();
+  const signal = stop.signal;
+  const timer = setTimeout(() => stop.abort(new StageTimeoutError(stage.name, timeoutMs)), timeoutMs);
+  const onShutdown = (): void => stop.abort(new ShutdownError());
+  const onLeaseLost = (): void => stop.abort(input.leaseSignal.reason);
+  if (input.leaseSignal.aborted) onLeaseLost();
+  else input.leaseSignal.addEventListener('abort', onLeaseLost, { once: true });
   if (input.shutdownSignal.aborted) onShutdown();
   else input.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
-  const signal = AbortSignal.any([timeout.signal, shutdown.signal, input.leaseSignal]);
 
   const handle = createStageContext({
     store,
@@ -164,6 +169,7 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
   } finally {
     clearTimeout(timer);
     input.shutdownSignal.removeEventListener('abort', onShutdown);
+    input.leaseSignal.removeEventListener('abort', onLeaseLost);
   }
 
   if (input.leaseSignal.aborted) throw input.leaseSignal.reason;

@@ -35,9 +35,13 @@ export interface StageContextHandle {
 export function createStageContext(input: StageContextInput): StageContextHandle {
   let patch: EventSummary | undefined;
   const recorder = createStageRecorder({ stage: input.stage, attempt: input.attempt, now: input.now });
-  const pinoLogger = boundTo(input.logger, { eventId: input.event.id, stage: input.stage });
+  // Made at the first line the process log prints, not for every attempt: a child logger reads
+  // its parent's bindings back from JSON, and most attempts of a busy worker print nothing.
+  let pinoLogger: Logger | undefined;
   const log = (level: LogLevel, message: string, fields?: JsonObject): void => {
     recorder.addLog({ at: input.now(), level, stage: input.stage, message, fields: fields ?? null });
+    if (!input.logger.isLevelEnabled(level)) return;
+    pinoLogger ??= boundTo(input.logger, { eventId: input.event.id, stage: input.stage });
     pinoLogger[level](withoutKeys(fields, BOUND_KEYS), message);
   };
   const stageLogger: StageLogger = {

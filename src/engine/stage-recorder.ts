@@ -25,11 +25,22 @@ export const STAGE_RECORD_LIMITS = {
 const TRUNCATED_MARK = '… [truncated]';
 
 /** A body as stored: redacted first (a cut JSON could no longer be parsed), then capped. */
-function storedBody(body: string | null, contentType: string | null): Pick<HttpMessage, 'body' | 'bodyTruncated'> {
-  if (body === null || body === '') return { body: null, bodyTruncated: false };
-  const redacted = redactBodyText(body, contentType);
+function storedBody(body: string | JsonValue | undefined, contentType: string | null): Pick<HttpMessage, 'body' | 'bodyTruncated'> {
+  const redacted = redactedBody(body, contentType);
+  if (redacted === null) return { body: null, bodyTruncated: false };
   if (redacted.length <= STAGE_RECORD_LIMITS.bodyChars) return { body: redacted, bodyTruncated: false };
   return { body: redacted.slice(0, STAGE_RECORD_LIMITS.bodyChars) + TRUNCATED_MARK, bodyTruncated: true };
+}
+
+/**
+ * A JSON object or array given as a value (ctx.http.record) is redacted as it is and printed
+ * once, as redactBodyText prints a JSON text: the same stored text without serializing the
+ * value only to parse it again.
+ */
+function redactedBody(body: string | JsonValue | undefined, contentType: string | null): string | null {
+  if (body === undefined || body === null || body === '') return null;
+  if (typeof body === 'object') return JSON.stringify(redactJson(body), null, 2);
+  return redactBodyText(typeof body === 'string' ? body : JSON.stringify(body), contentType);
 }
 
 function storedHeaders(headers: Iterable<[string, string]>): Record<string, string> {
@@ -38,11 +49,6 @@ function storedHeaders(headers: Iterable<[string, string]>): Record<string, stri
     if (value.length > STAGE_RECORD_LIMITS.headerChars) out[name] = value.slice(0, STAGE_RECORD_LIMITS.headerChars) + TRUNCATED_MARK;
   }
   return out;
-}
-
-function bodyText(body: string | JsonValue | undefined): string | null {
-  if (body === undefined || body === null) return null;
-  return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
 /** The text of a fetch() body, or a note saying what it was when it is not text. */
@@ -87,13 +93,13 @@ export function createStageRecorder(options: { stage: string; attempt: number; n
         method: input.request.method.toUpperCase(),
         url: redactUrl(input.request.url),
         headers: storedHeaders(requestHeaders),
-        ...storedBody(bodyText(input.request.body), typeOf(requestHeaders)),
+        ...storedBody(input.request.body, typeOf(requestHeaders)),
       },
       response: input.response
         ? {
             status: input.response.status,
             headers: storedHeaders(responseHeaders),
-            ...storedBody(bodyText(input.response.body), typeOf(responseHeaders)),
+            ...storedBody(input.response.body, typeOf(responseHeaders)),
           }
         : null,
       error: input.error ?? null,

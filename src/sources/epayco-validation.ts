@@ -1,3 +1,4 @@
+import { httpCall } from '../core/http-call.js';
 import type { JsonObject } from '../core/types.js';
 import type { EpaycoSourceConfig } from './config.js';
 import { isJsonObject } from './delivery-reading.js';
@@ -42,11 +43,15 @@ export async function fetchEpaycoReference(validation: EpaycoValidation, refPayc
   let status: number;
   let body: unknown;
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(validation.timeoutMs) });
-    status = response.status;
-    // Only a 2xx answer is read: an error page need not be JSON, and its status says enough.
-    if (status >= 200 && status <= 299) body = await response.json();
-    else await response.body?.cancel();
+    // Kept-alive node:http, not fetch(): one call a delivery to the same host (src/core/http-call.ts).
+    const reply = await httpCall(url, {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(validation.timeoutMs),
+    });
+    status = reply.status;
+    // Only a 2xx answer is parsed: an error page need not be JSON, and its status says enough.
+    if (status >= 200 && status <= 299) body = JSON.parse(reply.text);
   } catch (err) {
     throw new SourceError('VALIDATION_UNAVAILABLE', `could not validate ${refPayco} with ePayco: ${(err as Error).message}`, {
       cause: err,

@@ -80,7 +80,8 @@ describe('stage exchanges and log lines, per attempt', () => {
             const body = (await reply.json()) as { id: string };
             ctx.http.record({
               request: { method: 'get', url: `${erp.url}/sdk/thing`, headers: { Cookie: `c=${TOKEN}` } },
-              response: { status: 200, body: { ok: true } },
+              // A value, not a text: redacted as it is (no serialize-then-parse), stored as JSON text.
+              response: { status: 200, body: { ok: true, session: { token: REPLY_TOKEN } } },
             });
             return { invoice: body.id };
           },
@@ -117,6 +118,7 @@ describe('stage exchanges and log lines, per attempt', () => {
     assert.match(created?.response?.body ?? '', /^\{\n {2}"id": "FV-1"/);
     assert.equal(recorded?.request.method, 'GET');
     assert.equal(recorded?.request.headers.cookie, '[redacted]');
+    assert.equal(recorded?.response?.body, JSON.stringify({ ok: true, session: { token: '[redacted]' } }, null, 2));
 
     const logs = (await store.getEventLogs(id)).filter((line) => line.stage === 'invoice');
     const first = logs.filter((line) => line.attempt === 1);

@@ -51,6 +51,37 @@ describe('Facturador pipeline, end to end', () => {
     assert.equal(h.records('worldoffice', 'emissions').length, 1);
   });
 
+  it('shows each service call on the stage panel: method, URL, token redacted, bodies as sent and received, status', async () => {
+    h.fault({ service: 'worldoffice', operation: 'create_invoice', mode: 'error', count: 1 });
+    const id = await h.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '555010', state: '1' });
+    const event = await h.waitForStatus(id, ['succeeded', 'dead']);
+    assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
+    const exchanges = await h.store.getStageExchanges(id);
+    const creations = exchanges.filter((x) => x.stage === 'worldoffice_invoice_creation' && x.request.method === 'POST');
+    assert.deepEqual(
+      creations.map((x) => [x.attempt, x.response?.status]),
+      [
+        [1, 503],
+        [2, 201],
+      ],
+    );
+    const [failed, created] = creations;
+    assert.equal(failed?.request.url, `${h.baseUrl}/sandbox/worldoffice/invoices`);
+    assert.equal(failed?.request.headers.authorization, '[redacted]');
+    assert.equal(failed?.request.headers['content-type'], 'application/json');
+    assert.equal(JSON.parse(failed?.request.body ?? '{}').reference, created && JSON.parse(created.request.body ?? '{}').reference);
+    assert.equal(JSON.parse(failed?.response?.body ?? '{}').error?.code, 'SANDBOX_FAULT');
+    assert.match(failed?.response?.headers['content-type'] ?? '', /application\/json/);
+    // Stored as a JSON text is (pretty-printed), with the sandbox's own reply.
+    const invoice = (await h.checkpoint(id, 'worldoffice_invoice_creation'))?.data as { invoiceId?: number } | null;
+    assert.match(created?.response?.body ?? '', /^\{\n {2}"/);
+    assert.equal(JSON.parse(created?.response?.body ?? '{}').id, invoice?.invoiceId);
+    assert.equal(typeof created?.durationMs, 'number');
+    // The services that honour an Idempotency-Key get the stage's, shown as sent.
+    const membership = exchanges.find((x) => x.stage === 'membership_creation' && x.request.method === 'POST');
+    assert.match(membership?.request.headers['idempotency-key'] ?? '', /^webpig:epayco:invoice:INV-ELITE-001:/);
+  });
+
   it('runs no stage for a rejected payment and says why', async () => {
     const id = await h.sendConfirmation({ invoiceId: 'INV-ELITE-001', refPayco: '555002', state: '2' });
     const event = await h.waitForStatus(id, ['ignored', 'succeeded', 'dead']);

@@ -38,6 +38,13 @@ const facturacionSchema = z.object({
 const one = <S extends z.ZodType>(schema: S) => z.object({ data: schema });
 const list = <S extends z.ZodType>(schema: S) =>
   z.object({ data: z.array(schema), meta: z.object({ pagination: z.object({ total: z.number() }) }) });
+// Each reply schema is built once: zod 4 compiles a schema on its first parse, so one built
+// inside a call was compiled again on every call.
+const carteraList = list(carteraSchema);
+const carteraOne = one(carteraSchema);
+const createdCartera = one(carteraSchema.omit({ payments: true }));
+const facturacionList = list(facturacionSchema);
+const facturacionOne = one(facturacionSchema);
 
 /** `filters[<field>][$eq]=<value>`: the key as Strapi's qs reads it, the value encoded. */
 function equalsFilter(field: string, value: string): string {
@@ -51,7 +58,7 @@ export async function findCartera(endpoint: ServiceEndpoint, acuerdo: string, io
     method: 'GET',
     path: `/carteras?${equalsFilter('acuerdo', acuerdo)}&populate=payments`,
     io,
-    schema: list(carteraSchema),
+    schema: carteraList,
   });
   return body.data[0];
 }
@@ -78,7 +85,7 @@ export async function createCartera(
     path: '/carteras',
     body: { data },
     io,
-    schema: one(carteraSchema.omit({ payments: true })),
+    schema: createdCartera,
   });
   // A new cartera has no payments; Strapi does not return components unless populated.
   return { ...created.data, payments: [] };
@@ -97,7 +104,7 @@ export async function applyPayment(
     path: `/carteras/${encodeURIComponent(carteraDocumentId)}/payments`,
     body: { data: { ...payment } },
     io,
-    schema: one(carteraSchema),
+    schema: carteraOne,
   });
   return body.data;
 }
@@ -128,7 +135,7 @@ export async function findFacturacion(
     method: 'GET',
     path: `/facturacions?${equalsFilter('reference', reference)}`,
     io,
-    schema: list(facturacionSchema),
+    schema: facturacionList,
   });
   return body.data[0];
 }
@@ -142,7 +149,7 @@ export async function updateFacturacion(endpoint: ServiceEndpoint, documentId: s
     path: `/facturacions/${encodeURIComponent(documentId)}`,
     body: { data: fields },
     io,
-    schema: one(facturacionSchema),
+    schema: facturacionOne,
   });
 }
 
@@ -170,7 +177,7 @@ export async function upsertFacturacion(
     path: '/facturacions',
     body: { data },
     io,
-    schema: one(facturacionSchema),
+    schema: facturacionOne,
   });
   return { facturacionId: body.data.id, documentId: body.data.documentId, action: 'created' };
 }
@@ -204,7 +211,7 @@ export async function removePayment(
   io: StageIo,
 ): Promise<Cartera> {
   const path = `/carteras/${encodeURIComponent(carteraDocumentId)}/payments?reference=${encodeURIComponent(reference)}`;
-  const { body } = await callService({ service: 'Strapi', endpoint, method: 'DELETE', path, io, schema: one(carteraSchema) });
+  const { body } = await callService({ service: 'Strapi', endpoint, method: 'DELETE', path, io, schema: carteraOne });
   return body.data;
 }
 
