@@ -18,10 +18,13 @@ import * as reconciliation from './reconciliation.js';
 import * as rejections from './rejections.js';
 import * as retention from './retention.js';
 import * as access from './tokens-sessions.js';
+import type { WalFsyncHook } from './wal-sync.js';
 
 export interface SqliteOpenOptions {
   /** How often the WAL is checked and checkpointed when idle or low on space (wal.ts); 0 turns it off. (Default: 1000 ms) */
   checkpointIntervalMs?: number;
+  /** For tests: wraps each off-loop fsync of the WAL, to observe, hold or fail it (wal-sync.ts). (Default: none) */
+  walFsyncHook?: WalFsyncHook;
 }
 
 /**
@@ -36,7 +39,8 @@ export class SqliteStore implements Store {
 
   /** Opens `sqlite:./path.db`, `sqlite:/abs/path.db` or `sqlite::memory:` (not migrated yet). */
   static open(url: string, options: SqliteOpenOptions = {}): SqliteStore {
-    return new SqliteStore(new SqliteContext(openSqliteDatabase(sqliteFilename(url)), { intervalMs: options.checkpointIntervalMs }));
+    const db = openSqliteDatabase(sqliteFilename(url));
+    return new SqliteStore(new SqliteContext(db, { intervalMs: options.checkpointIntervalMs, walFsyncHook: options.walFsyncHook }));
   }
 
   /** The connection itself, for tests and diagnostics; all writes belong in this module. */
