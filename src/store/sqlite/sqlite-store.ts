@@ -72,7 +72,7 @@ export class SqliteStore implements Store {
   claimNextEvents: Store['claimNextEvents'] = async (options) => claims.claimNextEvents(this.ctx, options);
   renewLease: Store['renewLease'] = async (eventId, workerId, leaseMs, now) => claims.renewLease(this.ctx, eventId, workerId, leaseMs, now);
   releaseLease: Store['releaseLease'] = async (eventId, workerId, now) => {
-    claims.releaseLease(this.ctx, eventId, workerId, now);
+    await claims.releaseLease(this.ctx, eventId, workerId, now);
   };
   finishEvent: Store['finishEvent'] = async (finish) => claims.finishEvent(this.ctx, finish);
   requeueEvent: Store['requeueEvent'] = async (eventId, now) => claims.requeueEvent(this.ctx, eventId, now);
@@ -95,7 +95,7 @@ export class SqliteStore implements Store {
   getEventLogs: Store['getEventLogs'] = async (eventId) => checkpoints.getEventLogs(this.ctx, eventId);
   getStageExchanges: Store['getStageExchanges'] = async (eventId) => exchanges.getStageExchanges(this.ctx, eventId);
   appendEventLogs: Store['appendEventLogs'] = async (eventId, logs) => {
-    checkpoints.appendEventLogs(this.ctx, eventId, logs);
+    await checkpoints.appendEventLogs(this.ctx, eventId, logs);
   };
   attemptSamples: Store['attemptSamples'] = async (since, limit) => checkpoints.attemptSamples(this.ctx, since, limit);
 
