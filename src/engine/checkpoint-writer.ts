@@ -26,7 +26,9 @@ export interface CheckpointWriterOptions {
   /**
    * Transactions in flight at once. On PostgreSQL each write of a batch costs a few round
    * trips in its transaction: with one batch at a time those round trips, not the commits,
-   * would bound the worker. (Default: 4, within the store's default pool of 10)
+   * would bound the worker. On SQLite a call is in flight while its committed batch waits for
+   * the WAL fsync on the thread pool: the next batch commits meanwhile and shares the next
+   * fsync. (Default: 4, within the store's default pool of 10)
    */
   maxInFlight?: number;
 }
