@@ -23,7 +23,11 @@ interface Waiter {
  * meanwhile). A commit run with `synchronous=NORMAL` writes the same WAL frames but skips
  * that fsync; calling fsync on the WAL file afterwards, before anyone is told the commit
  * happened, leaves the disk in the state FULL's own fsync leaves it in (fsync flushes the
- * file, whichever descriptor asks). Checkpoints sync the WAL first under NORMAL as under
+ * file, whichever descriptor asks). It is fdatasync: the data and the size needed to read
+ * it back, not the mtime, whose journal commit a plain fsync pays on every call. SQLite itself
+ * syncs with fdatasync where its build has HAVE_FDATASYNC (better-sqlite3's build lacks it and
+ * calls fsync, seen with strace). On this machine the off-loop fsync lost to FULL's at
+ * concurrency 4; the fdatasync did not (bench/README.md, 2026-12-06). Checkpoints sync the WAL first under NORMAL as under
  * FULL, so they never copy unsynced frames.
  *
  * The WAL file is opened on first use (SQLite creates it on the first write) and, as SQLite
@@ -85,7 +89,7 @@ export class WalSync {
 
   async #fsync(): Promise<void> {
     const handle = await (this.#handle ??= this.#open());
-    await handle.sync();
+    await handle.datasync();
   }
 
   async close(): Promise<void> {
