@@ -33,7 +33,7 @@ export interface CheckpointWriterOptions {
    * the NEXT fsync, which starts when this one returns — before the runs this one releases
    * have written: the runs split into two cohorts that alternate, each fsync covering half
    * the writes. Holding the next batch until the fsync returns lets it carry those runs'
-   * writes too: one fsync for all. bench/pipeline.ts (bench/README.md, 2026-12-06 13:30)
+   * writes too: one fsync for all. bench/pipeline.ts (bench/README.md, 2026-12-06 13:15)
    * measured 1 ahead of 4 at concurrency 4 and 32 on a loaded machine, where each fsync's
    * two thread hops cost most.
    */
