@@ -3,7 +3,8 @@
  * [--concurrency C]`.
  *
  * N events (Default: 10_000) go through a 10-stage pipeline of no-op stages with the real
- * worker, on SQLite (a file; WAL, synchronous=FULL: every commit is fsync'ed) and on PostgreSQL
+ * worker, on SQLite (a file; WAL: every commit is fsync'ed before anyone is told of it, the
+ * worker's off the event loop) and on PostgreSQL
  * ($WEBPIG_TEST_POSTGRES_URL, a fresh schema; synchronous_commit as the server has it, on by
  * default). Printed: events/s and stage checkpoints/s, and beside them, in the same run and the
  * same database, a baseline: N plain single-row inserts, each its own durable commit, issued
@@ -13,10 +14,14 @@
  * previous stage's outcome), and the last outcome with the finish: 12 commits for 10 stages
  * (it was 22: 2 a stage). With several events in flight the worker group-commits their writes,
  * so one commit carries several events' checkpoints and the ratio can pass 1/12.
+ *
+ * Also printed: the share of the run the event loop was busy (an fsync inside COMMIT blocks
+ * it; one on the thread pool does not) and the process CPU an event.
  */
 import { randomBytes } from 'node:crypto';
+import { performance as perfHooks } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -70,6 +75,10 @@ function deliveries(n: number): NewEvent[] {
 
 interface Figures {
   seconds: number;
+  /** Share of the run the event loop was busy (a commit's fsync inside COMMIT counts as busy). */
+  loopBusy: number;
+  /** Process CPU (user + system) an event, in ms. */
+  cpuMsPerEvent: number;
   eventsPerSecond: number;
   checkpointsPerSecond: number;
 }
@@ -93,13 +102,18 @@ async function runPipeline(store: Store): Promise<Figures> {
     },
   });
   const started = performance.now();
+  const elu = perfHooks.eventLoopUtilization();
+  const cpu = process.cpuUsage();
   worker.start();
   await allDone;
   const seconds = (performance.now() - started) / 1000;
+  const loopBusy = perfHooks.eventLoopUtilization(elu).utilization;
+  const cpuUsed = process.cpuUsage(cpu);
+  const cpuMsPerEvent = (cpuUsed.user + cpuUsed.system) / 1000 / events;
   await worker.stop();
   const succeeded = await store.countEvents({ status: 'succeeded' });
   if (succeeded !== events) throw new Error(`expected ${events} succeeded events, found ${succeeded}`);
-  return { seconds, eventsPerSecond: events / seconds, checkpointsPerSecond: (events * STAGES) / seconds };
+  return { seconds, loopBusy, cpuMsPerEvent, eventsPerSecond: events / seconds, checkpointsPerSecond: (events * STAGES) / seconds };
 }
 
 function report(name: string, durability: string, figures: Figures, baselinePerSecond: number): void {
@@ -107,6 +121,12 @@ function report(name: string, durability: string, figures: Figures, baselinePerS
   console.log(`\n${name} (${durability}), ${events} events × ${STAGES} stages, concurrency ${concurrency}`);
   console.log(
     `  pipeline:  ${f(figures.eventsPerSecond)} events/s   ${f(figures.checkpointsPerSecond)} checkpoints/s   (${figures.seconds.toFixed(1)} s)`,
+  );
+  console.log(
+    `  loop:      busy ${(figures.loopBusy * 100).toFixed(0)}% of the run, CPU ${figures.cpuMsPerEvent.toFixed(2)} ms an event` +
+      `   (load ${loadavg()
+        .map((v) => v.toFixed(1))
+        .join(' ')})`,
   );
   console.log(`  baseline:  ${f(baselinePerSecond)} single-row durable inserts/s`);
   console.log(
@@ -135,7 +155,7 @@ async function benchSqlite(): Promise<void> {
     for (let i = 0; i < events; i++) insert.run(`{"i":${i}}`);
     const baseline = events / ((performance.now() - started) / 1000);
     db.close();
-    report('SQLite', 'file, WAL, synchronous=FULL', figures, baseline);
+    report('SQLite', 'file, WAL; every commit fsynced before it is reported', figures, baseline);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

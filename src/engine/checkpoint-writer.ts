@@ -26,7 +26,16 @@ export interface CheckpointWriterOptions {
   /**
    * Transactions in flight at once. On PostgreSQL each write of a batch costs a few round
    * trips in its transaction: with one batch at a time those round trips, not the commits,
-   * would bound the worker. (Default: 4, within the store's default pool of 10)
+   * would bound the worker. (Default: 4, within the store's default pool of 10; 1 on SQLite)
+   *
+   * On SQLite a call is in flight while its committed batch waits for the WAL fsync on the
+   * thread pool (the loop is free meanwhile). A second batch committed then would wait for
+   * the NEXT fsync, which starts when this one returns — before the runs this one releases
+   * have written: the runs split into two cohorts that alternate, each fsync covering half
+   * the writes. Holding the next batch until the fsync returns lets it carry those runs'
+   * writes too: one fsync for all. bench/pipeline.ts (bench/README.md, 2026-12-06 13:15)
+   * measured 1 ahead of 4 at concurrency 4 and 32 on a loaded machine, where each fsync's
+   * two thread hops cost most.
    */
   maxInFlight?: number;
 }
@@ -44,7 +53,7 @@ export class CheckpointWriter {
     options: CheckpointWriterOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 64;
-    this.maxInFlight = options.maxInFlight ?? 4;
+    this.maxInFlight = options.maxInFlight ?? (store.dialect === 'sqlite' ? 1 : 4);
   }
 
   /** Resolves once `write` is durable (with the finished event if it had a finish). */

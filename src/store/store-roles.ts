@@ -15,6 +15,7 @@ export type IngestStore = Pick<Store, 'dialect' | 'insertEvent' | 'insertEvents'
 /** The engine's workers (worker, runner, checkpoint writer, stage context): claim, run, checkpoint, finish. */
 export type WorkerStore = Pick<
   Store,
+  | 'dialect'
   | 'claimNextEvent'
   | 'claimNextEvents'
   | 'renewLease'

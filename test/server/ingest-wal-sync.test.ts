@@ -18,18 +18,19 @@ import { delivery } from '../helpers/engine-fixtures.js';
 type SyncMethod = (this: FileHandle) => Promise<void>;
 
 /**
- * Holds every FileHandle.sync() until released, noting which file each was for. The real
- * fsync still runs once released: this only controls when.
+ * Holds every FileHandle.datasync() (WalSync syncs the WAL with fdatasync, as SQLite itself
+ * does) until released, noting which file each was for. The real sync still runs once
+ * released: this only controls when.
  */
 async function gateFileSyncs(): Promise<{ synced: string[]; waiting: () => number; release: () => void; restore: () => void }> {
   const probe = await open(process.execPath, 'r');
-  const prototype = Object.getPrototypeOf(probe) as { sync: SyncMethod };
+  const prototype = Object.getPrototypeOf(probe) as { datasync: SyncMethod };
   await probe.close();
-  const original = prototype.sync;
+  const original = prototype.datasync;
   const synced: string[] = [];
   const held: Array<() => void> = [];
   let open_ = false;
-  prototype.sync = async function gatedSync(this: FileHandle): Promise<void> {
+  prototype.datasync = async function gatedSync(this: FileHandle): Promise<void> {
     synced.push(process.platform === 'linux' ? readlinkSync(`/proc/self/fd/${this.fd}`) : String(this.fd));
     if (!open_) await new Promise<void>((resolve) => held.push(resolve));
     return original.call(this);
@@ -42,7 +43,7 @@ async function gateFileSyncs(): Promise<{ synced: string[]; waiting: () => numbe
       for (const resolve of held.splice(0)) resolve();
     },
     restore: () => {
-      prototype.sync = original;
+      prototype.datasync = original;
     },
   };
 }

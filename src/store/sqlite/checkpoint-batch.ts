@@ -10,10 +10,18 @@ import { recordStageOutcome, recordStageStart } from './checkpoints.js';
  * (lease lost) or refused rolls back alone and is reported in its result; the rest commit.
  * The statements of each part are the single-write ones (they see the open transaction and
  * do not start their own).
+ *
+ * The commit's fsync runs off the event loop (SqliteContext.immediateSyncedOffLoop): the
+ * promise resolves — and the worker starts a stage whose `processing` mark this carried, or
+ * reports an outcome as recorded — only once a WAL fsync that started after this COMMIT has
+ * returned. Meanwhile the loop runs other stages and commits the next batch, which the next
+ * fsync covers. An fsync that fails rejects the whole call: every write in it is committed
+ * but not known durable, so each run stops and its event resumes after its lease (its
+ * `processing` mark leads to reconcile or the same idempotency key).
  */
-export function writeCheckpoints(ctx: SqliteContext, writes: CheckpointWrite[]): CheckpointWriteResult[] {
+export async function writeCheckpoints(ctx: SqliteContext, writes: CheckpointWrite[]): Promise<CheckpointWriteResult[]> {
   if (writes.length === 0) return [];
-  return ctx.immediate(() =>
+  return ctx.immediateSyncedOffLoop(() =>
     writes.map((write): CheckpointWriteResult => {
       try {
         return { ok: true, event: ctx.db.transaction(() => applyWrite(ctx, write))() };

@@ -210,9 +210,10 @@ export function getEventLogs(ctx: SqliteContext, eventId: number): EventLogEntry
     }));
 }
 
-export function appendEventLogs(ctx: SqliteContext, eventId: number, logs: EventLogEntry[]): void {
+/** A run's log lines (RunJournal.log): committed with the fsync off the event loop. */
+export async function appendEventLogs(ctx: SqliteContext, eventId: number, logs: EventLogEntry[]): Promise<void> {
   if (logs.length === 0) return;
-  ctx.immediate(() => insertLogs(ctx, eventId, logs));
+  await ctx.immediateSyncedOffLoop(() => insertLogs(ctx, eventId, logs));
 }
 
 /** (Default limit: 10 000 samples, newest first) */

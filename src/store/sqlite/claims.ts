@@ -91,10 +91,15 @@ export function assertLeaseHeld(ctx: SqliteContext, eventId: number, owner: stri
   return row;
 }
 
-export function renewLease(ctx: SqliteContext, eventId: number, workerId: string, leaseMs: number, now: Date): boolean {
+/**
+ * The worker's writes outside its checkpoint batches (a renewal, a release) commit with their
+ * fsync off the event loop too (SqliteContext.immediateSyncedOffLoop): with hundreds of events
+ * in flight a renewal every leaseMs/3 each would otherwise block the loop on an fsync apiece.
+ */
+export async function renewLease(ctx: SqliteContext, eventId: number, workerId: string, leaseMs: number, now: Date): Promise<boolean> {
   const at = toMs(now);
   assertLeaseMs(leaseMs);
-  const result = ctx.immediate(() =>
+  const result = await ctx.immediateSyncedOffLoop(() =>
     ctx.run(
       `UPDATE events SET lease_expires_at = @expires
         WHERE id = @id AND status = 'processing' AND lease_owner = @worker AND lease_expires_at > @now`,
@@ -104,9 +109,9 @@ export function renewLease(ctx: SqliteContext, eventId: number, workerId: string
   return result.changes === 1;
 }
 
-export function releaseLease(ctx: SqliteContext, eventId: number, workerId: string, now: Date): void {
+export async function releaseLease(ctx: SqliteContext, eventId: number, workerId: string, now: Date): Promise<void> {
   const at = toMs(now);
-  const result = ctx.immediate(() =>
+  const result = await ctx.immediateSyncedOffLoop(() =>
     ctx.run(
       `UPDATE events
         SET status = 'queued', next_attempt_at = @now, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { ConfigError, StoreError } from '../../core/errors.js';
 import type { WakeListener } from '../store.js';
 import { WAL_PLENTY, WalCheckpointer, type WalCheckpointerOptions } from './wal.js';
-import { WalSync } from './wal-sync.js';
+import { WalSync, type WalFsyncHook } from './wal-sync.js';
 
 /** Parameters bound to a statement: positional values or one object of named ones. */
 export type SqlValue = string | number | bigint | Buffer | null;
@@ -78,11 +78,11 @@ export class SqliteContext {
 
   constructor(
     readonly db: Database.Database,
-    options: Pick<WalCheckpointerOptions, 'intervalMs'> = {},
+    options: Pick<WalCheckpointerOptions, 'intervalMs'> & { walFsyncHook?: WalFsyncHook } = {},
   ) {
-    this.checkpointer = new WalCheckpointer(db, () => this.writes, { ...options, busyTimeoutMs: BUSY_TIMEOUT_MS });
+    this.checkpointer = new WalCheckpointer(db, () => this.writes, { intervalMs: options.intervalMs, busyTimeoutMs: BUSY_TIMEOUT_MS });
     this.checkpointer.start();
-    this.walSync = WalSync.applies(db) ? new WalSync(db) : null;
+    this.walSync = WalSync.applies(db) ? new WalSync(db, options.walFsyncHook) : null;
   }
 
   /** The prepared statement for `sql`, compiled on first use and cached for this database. */
@@ -125,9 +125,11 @@ export class SqliteContext {
    * `immediate`, with the commit's fsync off the event loop (wal-sync.ts): the transaction
    * commits with `synchronous=NORMAL` (the WAL frames written, not yet synced), then the WAL is
    * synced on the thread pool, and only then does the promise resolve, so a caller that waits
-   * for it (ingestion, before its 2xx) is told of a commit exactly when FULL would have told
-   * it. The connection is back at FULL before this returns its promise: every other write
-   * (the engine's checkpoints) still syncs inside its own COMMIT.
+   * for it (ingestion before its 2xx, a worker before a stage's effect) is told of a commit
+   * exactly when FULL would have told it. The fsync is shared (WalSync coalesces): while one
+   * runs, the loop is free to make the next commits, which the next fsync covers together —
+   * the group commit. The connection is back at FULL before this returns its promise.
+   * In-memory and non-WAL databases commit at their own level (FULL) and resolve at once.
    */
   async immediateSyncedOffLoop<T>(work: () => T): Promise<T> {
     if (this.walSync === null || this.db.inTransaction) return this.immediate(work);

@@ -28,7 +28,8 @@ export function getEntityState(ctx: SqliteContext, entityKey: string): EntitySta
   };
 }
 
-export function setEntityState(ctx: SqliteContext, transition: EntityTransition): boolean {
+/** Committed with its fsync off the event loop: the worker's gate writes it for every keyed event. */
+export async function setEntityState(ctx: SqliteContext, transition: EntityTransition): Promise<boolean> {
   const params = {
     entity_key: transition.entityKey,
     state: transition.state,
@@ -37,7 +38,7 @@ export function setEntityState(ctx: SqliteContext, transition: EntityTransition)
     now: toMs(transition.now),
     expected: transition.expectedState,
   };
-  const result = ctx.immediate(() =>
+  const result = await ctx.immediateSyncedOffLoop(() =>
     transition.expectedState === null
       ? ctx.run(
           `INSERT INTO entity_states (entity_key, state, event_id, occurred_at, updated_at)

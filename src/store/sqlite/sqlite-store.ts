@@ -19,10 +19,13 @@ import * as rejections from './rejections.js';
 import * as retention from './retention.js';
 import { SearchIndexer } from './search-index.js';
 import * as access from './tokens-sessions.js';
+import type { WalFsyncHook } from './wal-sync.js';
 
 export interface SqliteOpenOptions {
   /** How often the WAL is checked and checkpointed when idle or low on space (wal.ts); 0 turns it off. (Default: 1000 ms) */
   checkpointIntervalMs?: number;
+  /** For tests: wraps each off-loop fsync of the WAL, to observe, hold or fail it (wal-sync.ts). (Default: none) */
+  walFsyncHook?: WalFsyncHook;
 }
 
 /**
@@ -42,7 +45,8 @@ export class SqliteStore implements Store {
 
   /** Opens `sqlite:./path.db`, `sqlite:/abs/path.db` or `sqlite::memory:` (not migrated yet). */
   static open(url: string, options: SqliteOpenOptions = {}): SqliteStore {
-    return new SqliteStore(new SqliteContext(openSqliteDatabase(sqliteFilename(url)), { intervalMs: options.checkpointIntervalMs }));
+    const db = openSqliteDatabase(sqliteFilename(url));
+    return new SqliteStore(new SqliteContext(db, { intervalMs: options.checkpointIntervalMs, walFsyncHook: options.walFsyncHook }));
   }
 
   /** The connection itself, for tests and diagnostics; all writes belong in this module. */
@@ -80,7 +84,7 @@ export class SqliteStore implements Store {
   claimNextEvents: Store['claimNextEvents'] = async (options) => claims.claimNextEvents(this.ctx, options);
   renewLease: Store['renewLease'] = async (eventId, workerId, leaseMs, now) => claims.renewLease(this.ctx, eventId, workerId, leaseMs, now);
   releaseLease: Store['releaseLease'] = async (eventId, workerId, now) => {
-    claims.releaseLease(this.ctx, eventId, workerId, now);
+    await claims.releaseLease(this.ctx, eventId, workerId, now);
   };
   finishEvent: Store['finishEvent'] = async (finish) => claims.finishEvent(this.ctx, finish);
   requeueEvent: Store['requeueEvent'] = async (eventId, now) => claims.requeueEvent(this.ctx, eventId, now);
@@ -103,7 +107,7 @@ export class SqliteStore implements Store {
   getEventLogs: Store['getEventLogs'] = async (eventId) => checkpoints.getEventLogs(this.ctx, eventId);
   getStageExchanges: Store['getStageExchanges'] = async (eventId) => exchanges.getStageExchanges(this.ctx, eventId);
   appendEventLogs: Store['appendEventLogs'] = async (eventId, logs) => {
-    checkpoints.appendEventLogs(this.ctx, eventId, logs);
+    await checkpoints.appendEventLogs(this.ctx, eventId, logs);
   };
   attemptSamples: Store['attemptSamples'] = async (since, limit) => checkpoints.attemptSamples(this.ctx, since, limit);
 

@@ -3,6 +3,17 @@ import { dirname, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 
 /**
+ * Wraps each fsync of the WAL (a test seam): it is given the real fsync and resolves or
+ * rejects as the fsync's callers should see it, so a test can observe, hold or fail it.
+ */
+export type WalFsyncHook = (fsync: () => Promise<void>) => Promise<void>;
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
  * Syncs the WAL file to disk on libuv's thread pool, so a commit's fsync does not block the
  * event loop.
  *
@@ -12,7 +23,11 @@ import type Database from 'better-sqlite3';
  * meanwhile). A commit run with `synchronous=NORMAL` writes the same WAL frames but skips
  * that fsync; calling fsync on the WAL file afterwards, before anyone is told the commit
  * happened, leaves the disk in the state FULL's own fsync leaves it in (fsync flushes the
- * file, whichever descriptor asks). Checkpoints sync the WAL first under NORMAL as under
+ * file, whichever descriptor asks). It is fdatasync: the data and the size needed to read
+ * it back, not the mtime, whose journal commit a plain fsync pays on every call. SQLite itself
+ * syncs with fdatasync where its build has HAVE_FDATASYNC (better-sqlite3's build lacks it and
+ * calls fsync, seen with strace). On this machine the off-loop fsync lost to FULL's at
+ * concurrency 4; the fdatasync did not (bench/README.md, 2026-12-06). Checkpoints sync the WAL first under NORMAL as under
  * FULL, so they never copy unsynced frames.
  *
  * The WAL file is opened on first use (SQLite creates it on the first write) and, as SQLite
@@ -22,11 +37,16 @@ import type Database from 'better-sqlite3';
  */
 export class WalSync {
   readonly #walPath: string;
+  readonly #hook: WalFsyncHook;
   #handle: Promise<FileHandle> | null = null;
+  /** Callers waiting for an fsync that has not started yet: the next one covers them all. */
+  #waiting: Waiter[] = [];
+  #running = false;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, hook: WalFsyncHook = (fsync) => fsync()) {
     // Resolved now: a relative name would follow a later process.chdir().
     this.#walPath = `${resolve(db.name)}-wal`;
+    this.#hook = hook;
   }
 
   /** Whether this connection can use it: a file database in WAL mode. */
@@ -34,10 +54,42 @@ export class WalSync {
     return !db.memory && db.pragma('journal_mode', { simple: true }) === 'wal';
   }
 
-  /** Resolves once everything written to the WAL so far is on disk. */
-  async sync(): Promise<void> {
+  /**
+   * Resolves once everything written to the WAL before this call is on disk, by an fsync that
+   * started after it. Callers are coalesced: one fsync in flight, and every caller that comes
+   * while it runs waits for the next one, which starts when it returns and covers them all
+   * (an fsync flushes whatever the file holds when it starts, not what is written during it).
+   * A failed fsync rejects exactly the callers it was to cover: their commits are written but
+   * not known to be durable. The next caller gets a fresh fsync.
+   */
+  sync(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ resolve, reject });
+      if (this.#running) return;
+      this.#running = true;
+      // Started after the current synchronous run: the callers of this tick share one fsync.
+      queueMicrotask(() => void this.#drain());
+    });
+  }
+
+  /** Runs fsyncs back to back while callers wait: at most one in flight. */
+  async #drain(): Promise<void> {
+    while (this.#waiting.length > 0) {
+      const covered = this.#waiting;
+      this.#waiting = [];
+      try {
+        await this.#hook(() => this.#fsync());
+        for (const waiter of covered) waiter.resolve();
+      } catch (err) {
+        for (const waiter of covered) waiter.reject(err);
+      }
+    }
+    this.#running = false;
+  }
+
+  async #fsync(): Promise<void> {
     const handle = await (this.#handle ??= this.#open());
-    await handle.sync();
+    await handle.datasync();
   }
 
   async close(): Promise<void> {
