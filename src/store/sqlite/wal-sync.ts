@@ -1,6 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
+import { StoreError } from '../../core/errors.js';
 
 /**
  * Wraps each fsync of the WAL (a test seam): it is given the real fsync and resolves or
@@ -42,6 +43,16 @@ export class WalSync {
   /** Callers waiting for an fsync that has not started yet: the next one covers them all. */
   #waiting: Waiter[] = [];
   #running = false;
+  /**
+   * Set by the first fsync that fails, and final until the store is reopened. After an fsync
+   * error Linux may have dropped the dirty pages it could not write and marked them clean, so
+   * a later fsync can succeed with part of the WAL never written: acknowledging anything after
+   * that would be a lie. PostgreSQL stops (PANIC) for the same reason; this connection refuses
+   * every later sync instead, so no delivery is acknowledged and no stage starts until the
+   * process is restarted and SQLite recovers from what is really on disk. Failing to open the
+   * WAL file is not such a failure (nothing was synced or dropped): the next sync opens again.
+   */
+  #failure: StoreError | null = null;
 
   constructor(db: Database.Database, hook: WalFsyncHook = (fsync) => fsync()) {
     // Resolved now: a relative name would follow a later process.chdir().
@@ -59,8 +70,8 @@ export class WalSync {
    * started after it. Callers are coalesced: one fsync in flight, and every caller that comes
    * while it runs waits for the next one, which starts when it returns and covers them all
    * (an fsync flushes whatever the file holds when it starts, not what is written during it).
-   * A failed fsync rejects exactly the callers it was to cover: their commits are written but
-   * not known to be durable. The next caller gets a fresh fsync.
+   * A failed fsync rejects the callers it was to cover (their commits are written but not
+   * known to be durable) and every later caller: see `#failure`.
    */
   sync(): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -78,10 +89,12 @@ export class WalSync {
       const covered = this.#waiting;
       this.#waiting = [];
       try {
+        if (this.#failure) throw this.#failure;
         await this.#hook(() => this.#fsync());
         for (const waiter of covered) waiter.resolve();
       } catch (err) {
-        for (const waiter of covered) waiter.reject(err);
+        if (!(err instanceof WalOpenError)) this.#failure ??= syncFailure(this.#walPath, err);
+        for (const waiter of covered) waiter.reject(this.#failure ?? err);
       }
     }
     this.#running = false;
@@ -110,7 +123,24 @@ export class WalSync {
       return handle;
     } catch (err) {
       this.#handle = null; // a failed open is tried again by the next sync
-      throw err;
+      throw new WalOpenError(err);
     }
   }
+}
+
+/** The WAL file could not be opened: nothing was synced, so the next sync may try again. */
+class WalOpenError extends Error {
+  constructor(cause: unknown) {
+    super(`could not open the SQLite WAL file to sync it: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+function syncFailure(walPath: string, cause: unknown): StoreError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new StoreError(
+    'WAL_SYNC_FAILED',
+    `fsync of the SQLite WAL ${walPath} failed (${reason}); writes are no longer acknowledged by this process: ` +
+      'check the disk, then restart webpig (SQLite recovers from what is on disk)',
+    { cause },
+  );
 }
