@@ -180,7 +180,7 @@ export class PostgresStore implements Store {
 
   writeCheckpoints: Store['writeCheckpoints'] = (writes) => {
     if (writes.length === 0) return Promise.resolve([]);
-    return this.transactionThatMayWake((client, wake) => writeCheckpoints(client, writes, wake));
+    return writeCheckpoints(this.pool, this.channel, writes, () => this.wake.emit());
   };
 
   recordStageStart: Store['recordStageStart'] = async (start) => {
