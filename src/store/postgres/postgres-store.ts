@@ -128,7 +128,8 @@ export class PostgresStore implements Store {
 
   claimNextEvent: Store['claimNextEvent'] = (options) => inTransaction(this.pool, (client) => claims.claimNextEvent(client, options));
 
-  claimNextEvents: Store['claimNextEvents'] = (options) => inTransaction(this.pool, (client) => claims.claimNextEvents(client, options));
+  claimNextEvents: Store['claimNextEvents'] = (options) =>
+    inTransaction(this.pool, (client) => claims.claimNextEvents(client, options), claims.BEGIN_CLAIM);
   renewLease: Store['renewLease'] = (eventId, workerId, leaseMs, now) => claims.renewLease(this.pool, eventId, workerId, leaseMs, now);
 
   releaseLease: Store['releaseLease'] = async (eventId, workerId, now) => {
