@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pg from 'pg';
-import { claimNextEvent } from '../../src/store/postgres/claims.js';
+import { claimNextEvent, claimNextEvents } from '../../src/store/postgres/claims.js';
 import type { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { clientConfig, resolveTarget, type Queryable } from '../../src/store/postgres/connection.js';
 import { at, newEvent, openMigrated, postgresSkip, withTestSchema } from '../helpers/postgres.js';
@@ -109,6 +109,29 @@ describe('PostgreSQL claims: the entity guard under a forced interleaving', { sk
       assert.deepEqual(
         held.items.map((e) => e.id),
         [later.id],
+      );
+    });
+  });
+  it('a claim for several owners takes every runnable event in one round, skipping only an entity another claimer is deciding', async () => {
+    await withTwoClaimers(await schemas.create(), async ({ store, a, b }) => {
+      const busy = (await store.insertEvent(newEvent('busy', { entityKey: 'order-3', occurredAt: at(10), receivedAt: at(0) }))).event;
+      await a.query('BEGIN');
+      assert.equal((await claimNextEvent(a, { workerId: 'A', leaseMs: 60_000, now: at(1) }))?.id, busy.id);
+      // Earlier than `busy`, so B's snapshot sees it as order-3's next event; only A's entity lock says no.
+      await store.insertEvent(newEvent('earlier', { entityKey: 'order-3', occurredAt: at(5), receivedAt: at(1) }));
+      const others = [
+        (await store.insertEvent(newEvent('keyed', { entityKey: 'order-4', receivedAt: at(2) }))).event.id,
+        (await store.insertEvent(newEvent('free-1', { receivedAt: at(3) }))).event.id,
+        (await store.insertEvent(newEvent('free-2', { receivedAt: at(4) }))).event.id,
+      ];
+      await b.query('BEGIN');
+      const claimed = await claimNextEvents(b, { workerIds: ['B1', 'B2', 'B3', 'B4'], leaseMs: 60_000, now: at(5) });
+      await b.query('COMMIT');
+      await a.query('COMMIT');
+      assert.deepEqual(
+        claimed.map((e) => [e.id, e.leaseOwner]).sort(),
+        others.map((id, i) => [id, `B${i + 1}`]).sort(),
+        'the other three, each to its owner in order; nothing of order-3',
       );
     });
   });

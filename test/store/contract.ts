@@ -5,6 +5,7 @@ import { alertIssuesContract } from './contract-alert-issues.js';
 import { alertOutboxContract } from './contract-alert-outbox.js';
 import { checkpointContract } from './contract-checkpoints.js';
 import { checkpointBatchContract } from './contract-checkpoint-batch.js';
+import { checkpointBatchParityContract } from './contract-checkpoint-batch-parity.js';
 import { healthContract } from './contract-health.js';
 import { homeContract } from './contract-home.js';
 import { claimContract } from './contract-claims.js';
@@ -61,6 +62,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     claimContract(context);
     checkpointContract(context);
     checkpointBatchContract(context);
+    checkpointBatchParityContract(context);
     adminContract(context);
     alertOutboxContract(context);
     alertIssuesContract(context);

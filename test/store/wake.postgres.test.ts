@@ -48,4 +48,32 @@ describe('PostgreSQL wake-ups', { skip: await postgresSkip() }, () => {
       await Promise.all([a.close(), b.close()]);
     }
   });
+  it('a checkpoint batch whose finish re-queues its event wakes another store by NOTIFY', { timeout: 20_000 }, async () => {
+    const { url } = await schemas.create();
+    const a = await openMigrated(url);
+    const b = await openMigrated(url);
+    try {
+      const { event } = await a.insertEvent(newEvent('requeued'));
+      const now = new Date();
+      await a.claimNextEvents({ workerIds: ['wa'], leaseMs: 60_000, now });
+      let heard: () => void = () => undefined;
+      const off = b.onWake(() => heard());
+      await b.wakeReady();
+      const bHeardA = new Promise<void>((resolve) => (heard = resolve));
+      const [result] = await a.writeCheckpoints([
+        {
+          eventId: event.id,
+          leaseOwner: 'wa',
+          outcomes: [],
+          finish: { eventId: event.id, leaseOwner: 'wa', status: 'retrying', nextAttemptAt: now, now },
+        },
+      ]);
+      assert.equal(result?.ok, true);
+      // Without the NOTIFY in the batch's transaction this never resolves (the test times out).
+      await bHeardA;
+      off();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
 });

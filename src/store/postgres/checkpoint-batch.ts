@@ -1,38 +1,51 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { CheckpointWrite, CheckpointWriteResult } from '../store.js';
 import type { EventRecord } from '../../core/types.js';
 import { finishEvent } from './claims.js';
-import { writeCheckpointsInBulk } from './checkpoint-bulk.js';
+import { writeCheckpointsInOneCall } from './checkpoint-bulk.js';
 import { recordStageOutcome, recordStageStart } from './checkpoints.js';
+import { inTransaction } from './connection.js';
+import { notifyWake } from './wake.js';
 
 /**
- * Several events' checkpoint writes in the caller's transaction: in bulk (checkpoint-bulk.ts)
- * when nothing is refused; otherwise each behind its own savepoint: a write that is fenced (its lease is lost) or refused rolls back to its
+ * Several events' checkpoint writes in one durable transaction: in one call
+ * (checkpoint-bulk.ts) when the database refuses nothing; otherwise each behind its own
+ * savepoint: a write that is fenced (its lease is lost) or refused rolls back to its
  * savepoint alone and is reported in its result; the rest commit together.
  *
  * Rows are locked in event-id order, whatever order the writes came in: two batches (two
  * workers, one of which lost a lease to the other) then never wait on each other in a cycle.
- * `wake` is called when a finish puts an event back in the queue.
+ * `woke` is called, after the commit, when a finish put an event back in the queue (its
+ * NOTIFY went out with the commit).
  */
 export async function writeCheckpoints(
-  client: pg.PoolClient,
+  pool: pg.Pool,
+  channel: string,
   writes: CheckpointWrite[],
-  wake: () => Promise<void>,
+  woke: () => void,
 ): Promise<CheckpointWriteResult[]> {
-  // One write (an idle worker's): no savepoints. Refused, it fails its transaction — which
-  // holds nothing else — and so fails alone; two round trips fewer on the idle path.
-  if (writes.length === 1) return writeCheckpointsInBulk(client, writes, wake);
-  // The fast path: the whole batch in a fixed number of statements. If anything in it is
-  // refused, roll it back and apply the writes one by one, so the refused one fails alone.
-  await client.query('SAVEPOINT checkpoint_bulk');
-  try {
-    const results = await writeCheckpointsInBulk(client, writes, wake);
-    await client.query('RELEASE SAVEPOINT checkpoint_bulk');
-    return results;
-  } catch {
-    await client.query('ROLLBACK TO SAVEPOINT checkpoint_bulk');
+  const ids = new Set(writes.map((w) => w.eventId));
+  // One event twice in a batch would be two writes to one row in one statement: one by one.
+  if (ids.size === writes.length) {
+    try {
+      const done = await writeCheckpointsInOneCall(pool, channel, writes);
+      if (done.woke) woke();
+      return done.results;
+    } catch (err) {
+      // Refused by the database (a constraint, a summary that moved): the call wrote nothing.
+      // A lost connection is not a refusal: whether it committed is unknown, so it is thrown.
+      if (!(err instanceof pg.DatabaseError)) throw err;
+    }
   }
-  return writeOneByOne(client, writes, wake);
+  let notified = false;
+  const results = await inTransaction(pool, (client) =>
+    writeOneByOne(client, writes, async () => {
+      notified = true;
+      await notifyWake(client, channel);
+    }),
+  );
+  if (notified) woke();
+  return results;
 }
 
 async function writeOneByOne(

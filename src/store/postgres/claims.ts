@@ -34,70 +34,95 @@ const BLOCKERS = `
 const RUNNABLE = `e.runnable_at <= $1`;
 
 /** Lock key of an entity for claims: the same expression in every claimer. */
-const ENTITY_LOCK = `pg_try_advisory_xact_lock(hashtextextended('webpig:' || $1, 0))`;
+const ENTITY_LOCK = `pg_try_advisory_xact_lock(hashtextextended('webpig:' || k.key, 0))`;
 
 /** Must run inside a transaction: the row lock and the entity lock last until its commit. */
 export async function claimNextEvent(client: Queryable, options: ClaimOptions): Promise<EventRecord | null> {
-  assertLeaseMs(options.leaseMs);
-  const skippedKeys: string[] = [];
-  for (let tried = 0; tried < MAX_CANDIDATES; tried++) {
-    const candidate = await client.query<{ id: number; entity_key: string | null }>(
-      `SELECT e.id, e.entity_key FROM events e
-       WHERE ${RUNNABLE}
-         AND (e.entity_key IS NULL OR (NOT e.entity_key = ANY($2::text[]) AND NOT EXISTS (${BLOCKERS})))
-       ORDER BY e.runnable_at, e.received_at, e.id
-       LIMIT 1
-       FOR UPDATE OF e SKIP LOCKED`,
-      [options.now, skippedKeys],
-    );
-    const row = candidate.rows[0];
-    if (!row) return null;
-    if (row.entity_key !== null) {
-      // Another claimer is deciding about this entity right now: leave the whole key to it.
-      const locked = await client.query<{ locked: boolean }>(`SELECT ${ENTITY_LOCK} AS locked`, [row.entity_key]);
-      if (locked.rows[0]?.locked !== true) {
-        skippedKeys.push(row.entity_key);
-        continue;
-      }
-      // A new statement, a new snapshot: it sees every claim of this entity committed before
-      // we got its lock, which the candidate query's snapshot may have missed.
-      const blocked = await client.query(`SELECT 1 FROM events e WHERE e.id = $2 AND EXISTS (${BLOCKERS})`, [options.now, row.id]);
-      if (blocked.rowCount !== 0) {
-        skippedKeys.push(row.entity_key);
-        continue;
-      }
-    }
-    const claimed = await client.query<EventRow>(
-      `UPDATE events SET status = 'processing', lease_owner = $2, lease_expires_at = $3,
-         attempts = attempts + 1, updated_at = $4
-       WHERE id = $1 RETURNING *`,
-      [row.id, options.workerId, new Date(options.now.getTime() + options.leaseMs), options.now],
-    );
-    const claimedRow = claimed.rows[0];
-    if (!claimedRow) throw new StoreError('CLAIM_FAILED', `claimed event ${row.id} could not be updated`);
-    return toEvent(claimedRow);
-  }
-  return null;
+  const [event] = await claimEvents(client, [options.workerId], options.leaseMs, options.now);
+  return event ?? null;
 }
 
-/** Up to one claim per owner in the caller's transaction (one commit), stopping at the first miss. */
-export async function claimNextEvents(
+/**
+ * Up to one claim per owner in the caller's transaction (one commit), in the owners' order:
+ * event i is owners[i]'s. The caller's transaction should be unflushed (BEGIN_CLAIM): it is
+ * made durable by the run's first synchronous commit (its `processing` mark, before which no
+ * effect starts), since WAL is flushed in order. A crash before it loses only the claim (the
+ * event is queued again, its first write is fenced). See sqlite/claims.ts, the same rule.
+ */
+export function claimNextEvents(
   client: Queryable,
   options: Omit<ClaimOptions, 'workerId'> & { workerIds: string[] },
 ): Promise<EventRecord[]> {
-  // Durable with the run's first synchronous commit (its `processing` mark, before which
-  // no effect starts): WAL is flushed in order, so that flush covers this commit too. A
-  // crash before it loses only the claim (the event is queued again, its first write is
-  // fenced). One WAL flush fewer on the idle path. See sqlite/claims.ts, the same rule.
-  // Runs inside the claim's transaction (SET LOCAL ends with it).
-  await client.query('SET LOCAL synchronous_commit = off');
-  const claimed: EventRecord[] = [];
-  for (const workerId of options.workerIds) {
-    const event = await claimNextEvent(client, { workerId, leaseMs: options.leaseMs, now: options.now });
-    if (!event) break;
-    claimed.push(event);
+  return claimEvents(client, options.workerIds, options.leaseMs, options.now);
+}
+
+/** Opens a claim's transaction, unflushed (see claimNextEvents), in one round trip. */
+export const BEGIN_CLAIM = 'BEGIN; SET LOCAL synchronous_commit = off';
+
+/**
+ * The claim: candidates in one statement (as many as there are owners), the entity guard for
+ * those with a key (their locks in one statement, then the re-check in a new one), then one
+ * UPDATE for all. A round that took fewer candidates than it asked for, and skipped none, found
+ * the queue empty: no further round (an idle worker's claim is four round trips, BEGIN to
+ * COMMIT, whatever its free slots).
+ */
+async function claimEvents(client: Queryable, owners: string[], leaseMs: number, now: Date): Promise<EventRecord[]> {
+  assertLeaseMs(leaseMs);
+  const skippedKeys: string[] = [];
+  const chosen: number[] = [];
+  for (let examined = 0; chosen.length < owners.length && examined < MAX_CANDIDATES;) {
+    const wanted = owners.length - chosen.length;
+    const candidates = await client.query<{ id: number; entity_key: string | null }>(
+      `SELECT e.id, e.entity_key FROM events e
+       WHERE ${RUNNABLE} AND e.id <> ALL($3::bigint[])
+         AND (e.entity_key IS NULL OR (NOT e.entity_key = ANY($2::text[]) AND NOT EXISTS (${BLOCKERS})))
+       ORDER BY e.runnable_at, e.received_at, e.id
+       LIMIT $4
+       FOR UPDATE OF e SKIP LOCKED`,
+      [now, skippedKeys, chosen, wanted],
+    );
+    examined += candidates.rows.length;
+    const skipped = await entityGuard(client, candidates.rows, now);
+    skippedKeys.push(...skipped);
+    for (const row of candidates.rows) if (row.entity_key === null || !skipped.includes(row.entity_key)) chosen.push(row.id);
+    if (candidates.rows.length < wanted && skipped.length === 0) break;
+    if (candidates.rows.length === 0) break;
   }
-  return claimed;
+  if (chosen.length === 0) return [];
+  const claimed = await client.query<EventRow & { n: number }>(
+    `UPDATE events e SET status = 'processing', lease_owner = u.owner, lease_expires_at = $3,
+       attempts = e.attempts + 1, updated_at = $4
+     FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS u(id, owner, n)
+     WHERE e.id = u.id RETURNING e.*, u.n`,
+    [chosen, owners.slice(0, chosen.length), new Date(now.getTime() + leaseMs), now],
+  );
+  if (claimed.rows.length !== chosen.length)
+    throw new StoreError('CLAIM_FAILED', `claimed events ${chosen.join(', ')} could not all be updated`);
+  return claimed.rows.sort((a, b) => a.n - b.n).map((row) => toEvent(row));
+}
+
+/**
+ * The entity guard (ARCHITECTURE.md, "Rule 2") for this round's candidates with a key: the
+ * keys whose candidate must be skipped. Another claimer deciding about an entity right now
+ * holds its lock: the whole key is left to it. Once the locks are ours, a new statement (a
+ * new snapshot) sees every claim of those entities committed before we got them, which the
+ * candidate query's snapshot may have missed.
+ */
+async function entityGuard(client: Queryable, rows: Array<{ id: number; entity_key: string | null }>, now: Date): Promise<string[]> {
+  const keyed = rows.filter((row): row is { id: number; entity_key: string } => row.entity_key !== null);
+  if (keyed.length === 0) return [];
+  const locks = await client.query<{ key: string; locked: boolean }>(
+    `SELECT k.key, ${ENTITY_LOCK} AS locked FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n) ORDER BY k.n`,
+    [keyed.map((row) => row.entity_key)],
+  );
+  const busy = new Set(locks.rows.filter((row) => !row.locked).map((row) => row.key));
+  const held = keyed.filter((row) => !busy.has(row.entity_key));
+  if (held.length === 0) return [...busy];
+  const blocked = await client.query<{ entity_key: string }>(
+    `SELECT e.entity_key FROM events e WHERE e.id = ANY($2::bigint[]) AND EXISTS (${BLOCKERS})`,
+    [now, held.map((row) => row.id)],
+  );
+  return [...busy, ...blocked.rows.map((row) => row.entity_key)];
 }
 
 export async function renewLease(db: Queryable, eventId: number, workerId: string, leaseMs: number, now: Date): Promise<boolean> {

@@ -19,7 +19,7 @@ export async function insertExchanges(
   );
 }
 
-/** Several attempts' calls in one statement (a checkpoint batch's, checkpoint-bulk.ts). */
+/** Several attempts' calls in one statement. */
 export async function insertExchangeRows(
   db: Queryable,
   rows: { eventId: number; stage: string; attempt: number; exchange: HttpExchange }[],

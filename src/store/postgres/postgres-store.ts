@@ -128,7 +128,8 @@ export class PostgresStore implements Store {
 
   claimNextEvent: Store['claimNextEvent'] = (options) => inTransaction(this.pool, (client) => claims.claimNextEvent(client, options));
 
-  claimNextEvents: Store['claimNextEvents'] = (options) => inTransaction(this.pool, (client) => claims.claimNextEvents(client, options));
+  claimNextEvents: Store['claimNextEvents'] = (options) =>
+    inTransaction(this.pool, (client) => claims.claimNextEvents(client, options), claims.BEGIN_CLAIM);
   renewLease: Store['renewLease'] = (eventId, workerId, leaseMs, now) => claims.renewLease(this.pool, eventId, workerId, leaseMs, now);
 
   releaseLease: Store['releaseLease'] = async (eventId, workerId, now) => {
@@ -180,7 +181,7 @@ export class PostgresStore implements Store {
 
   writeCheckpoints: Store['writeCheckpoints'] = (writes) => {
     if (writes.length === 0) return Promise.resolve([]);
-    return this.transactionThatMayWake((client, wake) => writeCheckpoints(client, writes, wake));
+    return writeCheckpoints(this.pool, this.channel, writes, () => this.wake.emit());
   };
 
   recordStageStart: Store['recordStageStart'] = async (start) => {
