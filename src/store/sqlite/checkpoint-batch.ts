@@ -6,12 +6,19 @@ import { writeStageOutcome, writeStageStart } from './checkpoints.js';
 import { toMs } from './rows.js';
 
 /**
- * Several events' checkpoint writes in one IMMEDIATE transaction: one commit, one fsync. Each
- * write runs in a nested transaction (a SAVEPOINT in better-sqlite3): a write that is fenced
- * (lease lost) or refused rolls back alone and is reported in its result; the rest commit.
- * The statements of each part are the single-write ones (they see the open transaction and
- * do not start their own). A write alone in its batch needs no SAVEPOINT: when it is refused
- * its own transaction rolls back (lone()).
+ * Several events' checkpoint writes in one IMMEDIATE transaction: one commit, one fsync. A
+ * write that is fenced (lease lost) or refused fails alone and is reported in its result; the
+ * rest commit. The statements of each part are the single-write ones (they see the open
+ * transaction and do not start their own).
+ *
+ * Most batches are refused nothing, so they are first applied behind ONE savepoint for the
+ * whole batch (a fenced write is found by its lease check, its first statement, before it
+ * writes anything: it needs no rollback). Only when the database refuses a write half-way is
+ * that savepoint rolled back and the batch applied again with a savepoint per write, the
+ * refused one rolling back alone — as PostgreSQL goes one by one after its one-call path
+ * (checkpoint-batch.ts there). A savepoint a write (SAVEPOINT and RELEASE, two statements)
+ * was 7 % of the worker's CPU at concurrency 32. A write alone in its batch needs no
+ * savepoint at all: when it is refused its own transaction rolls back (lone()).
  *
  * The commit's fsync runs off the event loop (SqliteContext.immediateSyncedOffLoop): the
  * promise resolves — and the worker starts a stage whose `processing` mark this carried, or
@@ -24,19 +31,18 @@ import { toMs } from './rows.js';
 export async function writeCheckpoints(ctx: SqliteContext, writes: CheckpointWrite[]): Promise<CheckpointWriteResult[]> {
   if (writes.length === 0) return [];
   if (writes.length === 1) return [await lone(ctx, writes[0]!)];
-  const nested = nestedWrite(ctx);
-  return ctx.immediateSyncedOffLoop(() =>
-    writes.map((write): CheckpointWriteResult => {
-      try {
-        return { ok: true, event: nested(write) };
-      } catch (err) {
-        return { ok: false, error: asError(err) };
-      }
-    }),
-  );
+  const paths = batchPaths(ctx);
+  return ctx.immediateSyncedOffLoop(() => {
+    try {
+      return paths.whole(writes);
+    } catch (err) {
+      if (!(err instanceof Refused)) throw err;
+      return writes.map(paths.savepointed);
+    }
+  });
 }
 
-/** The refusal of a lone write, carried out of its transaction (which it rolls back) to its result. */
+/** A write refused half-way, carried out of the savepoint or transaction it rolls back. */
 class Refused {
   constructor(readonly error: Error) {}
 }
@@ -50,7 +56,8 @@ async function lone(ctx: SqliteContext, write: CheckpointWrite): Promise<Checkpo
   try {
     const event = await ctx.immediateSyncedOffLoop(() => {
       try {
-        return applyWrite(ctx, write);
+        checkLease(ctx, write);
+        return applyParts(ctx, write);
       } catch (err) {
         throw new Refused(asError(err));
       }
@@ -62,19 +69,53 @@ async function lone(ctx: SqliteContext, write: CheckpointWrite): Promise<Checkpo
   }
 }
 
-/**
- * One transaction function a connection for the nested writes: better-sqlite3's
- * `db.transaction()` builds its wrappers on every call, and a batch made one a write.
- */
-const nestedWrites = new WeakMap<SqliteContext, (write: CheckpointWrite) => EventRecord | null>();
+interface BatchPaths {
+  /** Every write behind one savepoint; throws Refused (the savepoint rolled back) when one is refused half-way. */
+  whole: (writes: CheckpointWrite[]) => CheckpointWriteResult[];
+  /** One write behind its own savepoint: refused, it rolls back alone. */
+  savepointed: (write: CheckpointWrite) => CheckpointWriteResult;
+}
 
-function nestedWrite(ctx: SqliteContext): (write: CheckpointWrite) => EventRecord | null {
-  let nested = nestedWrites.get(ctx);
-  if (nested === undefined) {
-    nested = ctx.db.transaction((write: CheckpointWrite) => applyWrite(ctx, write));
-    nestedWrites.set(ctx, nested);
-  }
-  return nested;
+/**
+ * The transaction functions of a connection, built once: better-sqlite3's `db.transaction()`
+ * builds its wrappers on every call.
+ */
+const pathsByContext = new WeakMap<SqliteContext, BatchPaths>();
+
+function batchPaths(ctx: SqliteContext): BatchPaths {
+  let paths = pathsByContext.get(ctx);
+  if (paths !== undefined) return paths;
+  const whole = ctx.db.transaction((writes: CheckpointWrite[]) =>
+    writes.map((write): CheckpointWriteResult => {
+      try {
+        checkLease(ctx, write);
+      } catch (err) {
+        // Nothing of this write is written yet: it fails alone without a rollback.
+        return { ok: false, error: asError(err) };
+      }
+      try {
+        return { ok: true, event: applyParts(ctx, write) };
+      } catch (err) {
+        throw new Refused(asError(err));
+      }
+    }),
+  );
+  const one = ctx.db.transaction((write: CheckpointWrite) => {
+    checkLease(ctx, write);
+    return applyParts(ctx, write);
+  });
+  paths = {
+    whole,
+    savepointed: (write) => {
+      try {
+        return { ok: true, event: one(write) };
+      } catch (err) {
+        return { ok: false, error: asError(err) };
+      }
+    },
+  };
+  pathsByContext.set(ctx, paths);
+  return paths;
 }
 
 function asError(err: unknown): Error {
@@ -84,11 +125,15 @@ function asError(err: unknown): Error {
 /**
  * One lease check for the whole write (as on PostgreSQL, checkpoint-bulk.ts), at the latest
  * time any part names: the parts do not move the lease, so that check is each part's own check
- * or stricter, and it saves the outcome+start write (most of them) a SELECT. The finish checks
- * again, since it needs the row it reads.
+ * or stricter, and it saves the outcome+start write (most of them) a SELECT. It reads only:
+ * a write it fences has written nothing.
  */
-function applyWrite(ctx: SqliteContext, write: CheckpointWrite): EventRecord | null {
+function checkLease(ctx: SqliteContext, write: CheckpointWrite): void {
   assertLeaseHeld(ctx, write.eventId, write.leaseOwner, latestTime(write));
+}
+
+/** The write's parts, once its lease is checked. The finish checks again: it needs the row it reads. */
+function applyParts(ctx: SqliteContext, write: CheckpointWrite): EventRecord | null {
   for (const outcome of write.outcomes) writeStageOutcome(ctx, outcome);
   if (write.start) writeStageStart(ctx, write.start);
   return write.finish ? finishEvent(ctx, write.finish) : null;
