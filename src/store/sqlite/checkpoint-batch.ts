@@ -1,7 +1,7 @@
 import type { EventRecord } from '../../core/types.js';
 import type { CheckpointWrite, CheckpointWriteResult } from '../store.js';
 import type { SqliteContext } from './connection.js';
-import { assertLeaseHeld, finishEvent } from './claims.js';
+import { assertLeaseLive, finishEvent } from './claims.js';
 import { writeStageOutcome, writeStageStart } from './checkpoints.js';
 import { toMs } from './rows.js';
 
@@ -129,7 +129,7 @@ function asError(err: unknown): Error {
  * a write it fences has written nothing.
  */
 function checkLease(ctx: SqliteContext, write: CheckpointWrite): void {
-  assertLeaseHeld(ctx, write.eventId, write.leaseOwner, latestTime(write));
+  assertLeaseLive(ctx, write.eventId, write.leaseOwner, latestTime(write));
 }
 
 /** The write's parts, once its lease is checked. The finish checks again: it needs the row it reads. */

@@ -3,7 +3,7 @@ import { mergeSummary } from '../../core/summary.js';
 import type { CheckpointRecord, EventLogEntry, EventSummary, LogLevel } from '../../core/types.js';
 import type { AttemptSample, StageOutcomeWrite, StageStart } from '../store.js';
 import type { SqliteContext } from './connection.js';
-import { assertLeaseHeld } from './claims.js';
+import { assertLeaseLive } from './claims.js';
 import { fromJson, toAttempt, toCheckpoint, toDate, toJson, toMs, type AttemptRow, type CheckpointRow } from './rows.js';
 import { searchText } from '../search-text.js';
 import { storableText, storableTextOrNull } from '../storable.js';
@@ -24,7 +24,7 @@ const INSERT_ATTEMPT = `INSERT INTO checkpoint_attempts
 
 export function recordStageStart(ctx: SqliteContext, start: StageStart): void {
   ctx.immediate(() => {
-    assertLeaseHeld(ctx, start.eventId, start.leaseOwner, toMs(start.startedAt));
+    assertLeaseLive(ctx, start.eventId, start.leaseOwner, toMs(start.startedAt));
     writeStageStart(ctx, start);
   });
 }
@@ -66,7 +66,7 @@ const INSERT_LOG = `INSERT INTO event_logs (event_id, at, level, stage, attempt,
 
 export function recordStageOutcome(ctx: SqliteContext, write: StageOutcomeWrite): void {
   ctx.immediate(() => {
-    assertLeaseHeld(ctx, write.eventId, write.leaseOwner, toMs(write.completedAt));
+    assertLeaseLive(ctx, write.eventId, write.leaseOwner, toMs(write.completedAt));
     writeStageOutcome(ctx, write);
   });
 }
