@@ -165,6 +165,26 @@ export function checkpointBatchContract(ctx: ContractContext): void {
       );
     });
 
+    it('a write alone in its batch that is fenced or refused half-way fails in its result (the call resolves) and leaves nothing', async () => {
+      const [a = 0, b = 0] = await insertAll(ctx.store, [newEvent(), newEvent()]);
+      await ctx.store.claimNextEvents({ workerIds: ['wa', 'wb'], leaseMs: MINUTE, now: at(0) });
+      const [fenced] = await ctx.store.writeCheckpoints([{ eventId: a, leaseOwner: 'stale', outcomes: [success(a, 'stale', 's1', 10)] }]);
+      assert.ok(fenced && !fenced.ok && fenced.error instanceof LeaseLostError, 'the fenced lone write reports LeaseLostError');
+      // The outcome is valid; the finish's status breaks a CHECK constraint after it was written.
+      const [refused] = await ctx.store.writeCheckpoints([
+        {
+          eventId: b,
+          leaseOwner: 'wb',
+          outcomes: [success(b, 'wb', 's1', 10)],
+          finish: { eventId: b, leaseOwner: 'wb', status: 'bogus' as 'dead', now: at(12) },
+        },
+      ]);
+      assert.equal(refused?.ok, false, 'the refused lone write reports its error');
+      assert.deepEqual(await ctx.store.getCheckpoints(a), [], 'nothing of the fenced write');
+      assert.deepEqual(await ctx.store.getCheckpoints(b), [], 'the refused write left no outcome behind');
+      assert.equal((await ctx.store.getEvent(b))?.status, 'processing');
+    });
+
     it('a write the database refuses half-way is rolled back whole, alone: its earlier parts are not kept', async () => {
       const [a = 0, b = 0] = await insertAll(ctx.store, [newEvent(), newEvent()]);
       await ctx.store.claimNextEvents({ workerIds: ['wa', 'wb'], leaseMs: MINUTE, now: at(0) });

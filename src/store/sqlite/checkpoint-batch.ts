@@ -1,15 +1,24 @@
 import type { EventRecord } from '../../core/types.js';
 import type { CheckpointWrite, CheckpointWriteResult } from '../store.js';
 import type { SqliteContext } from './connection.js';
-import { finishEvent } from './claims.js';
-import { recordStageOutcome, recordStageStart } from './checkpoints.js';
+import { assertLeaseLive, finishEvent } from './claims.js';
+import { writeStageOutcome, writeStageStart } from './checkpoints.js';
+import { toMs } from './rows.js';
 
 /**
- * Several events' checkpoint writes in one IMMEDIATE transaction: one commit, one fsync. Each
- * write runs in a nested transaction (a SAVEPOINT in better-sqlite3): a write that is fenced
- * (lease lost) or refused rolls back alone and is reported in its result; the rest commit.
- * The statements of each part are the single-write ones (they see the open transaction and
- * do not start their own).
+ * Several events' checkpoint writes in one IMMEDIATE transaction: one commit, one fsync. A
+ * write that is fenced (lease lost) or refused fails alone and is reported in its result; the
+ * rest commit. The statements of each part are the single-write ones (they see the open
+ * transaction and do not start their own).
+ *
+ * Most batches are refused nothing, so they are first applied behind ONE savepoint for the
+ * whole batch (a fenced write is found by its lease check, its first statement, before it
+ * writes anything: it needs no rollback). Only when the database refuses a write half-way is
+ * that savepoint rolled back and the batch applied again with a savepoint per write, the
+ * refused one rolling back alone — as PostgreSQL goes one by one after its one-call path
+ * (checkpoint-batch.ts there). A savepoint a write (SAVEPOINT and RELEASE, two statements)
+ * was 7 % of the worker's CPU at concurrency 32. A write alone in its batch needs no
+ * savepoint at all: when it is refused its own transaction rolls back (lone()).
  *
  * The commit's fsync runs off the event loop (SqliteContext.immediateSyncedOffLoop): the
  * promise resolves — and the worker starts a stage whose `processing` mark this carried, or
@@ -21,19 +30,117 @@ import { recordStageOutcome, recordStageStart } from './checkpoints.js';
  */
 export async function writeCheckpoints(ctx: SqliteContext, writes: CheckpointWrite[]): Promise<CheckpointWriteResult[]> {
   if (writes.length === 0) return [];
-  return ctx.immediateSyncedOffLoop(() =>
+  if (writes.length === 1) return [await lone(ctx, writes[0]!)];
+  const paths = batchPaths(ctx);
+  return ctx.immediateSyncedOffLoop(() => {
+    try {
+      return paths.whole(writes);
+    } catch (err) {
+      if (!(err instanceof Refused)) throw err;
+      return writes.map(paths.savepointed);
+    }
+  });
+}
+
+/** A write refused half-way, carried out of the savepoint or transaction it rolls back. */
+class Refused {
+  constructor(readonly error: Error) {}
+}
+
+/**
+ * A batch of one write: its own transaction, no SAVEPOINT. A refusal rolls the transaction
+ * back and becomes the write's result, as in a larger batch; what fails outside the write
+ * (the lock, the COMMIT, the fsync) rejects the call, as for a larger batch.
+ */
+async function lone(ctx: SqliteContext, write: CheckpointWrite): Promise<CheckpointWriteResult> {
+  try {
+    const event = await ctx.immediateSyncedOffLoop(() => {
+      try {
+        checkLease(ctx, write);
+        return applyParts(ctx, write);
+      } catch (err) {
+        throw new Refused(asError(err));
+      }
+    });
+    return { ok: true, event };
+  } catch (err) {
+    if (err instanceof Refused) return { ok: false, error: err.error };
+    throw err;
+  }
+}
+
+interface BatchPaths {
+  /** Every write behind one savepoint; throws Refused (the savepoint rolled back) when one is refused half-way. */
+  whole: (writes: CheckpointWrite[]) => CheckpointWriteResult[];
+  /** One write behind its own savepoint: refused, it rolls back alone. */
+  savepointed: (write: CheckpointWrite) => CheckpointWriteResult;
+}
+
+/**
+ * The transaction functions of a connection, built once: better-sqlite3's `db.transaction()`
+ * builds its wrappers on every call.
+ */
+const pathsByContext = new WeakMap<SqliteContext, BatchPaths>();
+
+function batchPaths(ctx: SqliteContext): BatchPaths {
+  let paths = pathsByContext.get(ctx);
+  if (paths !== undefined) return paths;
+  const whole = ctx.db.transaction((writes: CheckpointWrite[]) =>
     writes.map((write): CheckpointWriteResult => {
       try {
-        return { ok: true, event: ctx.db.transaction(() => applyWrite(ctx, write))() };
+        checkLease(ctx, write);
       } catch (err) {
-        return { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
+        // Nothing of this write is written yet: it fails alone without a rollback.
+        return { ok: false, error: asError(err) };
+      }
+      try {
+        return { ok: true, event: applyParts(ctx, write) };
+      } catch (err) {
+        throw new Refused(asError(err));
       }
     }),
   );
+  const one = ctx.db.transaction((write: CheckpointWrite) => {
+    checkLease(ctx, write);
+    return applyParts(ctx, write);
+  });
+  paths = {
+    whole,
+    savepointed: (write) => {
+      try {
+        return { ok: true, event: one(write) };
+      } catch (err) {
+        return { ok: false, error: asError(err) };
+      }
+    },
+  };
+  pathsByContext.set(ctx, paths);
+  return paths;
 }
 
-function applyWrite(ctx: SqliteContext, write: CheckpointWrite): EventRecord | null {
-  for (const outcome of write.outcomes) recordStageOutcome(ctx, outcome);
-  if (write.start) recordStageStart(ctx, write.start);
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * One lease check for the whole write (as on PostgreSQL, checkpoint-bulk.ts), at the latest
+ * time any part names: the parts do not move the lease, so that check is each part's own check
+ * or stricter, and it saves the outcome+start write (most of them) a SELECT. It reads only:
+ * a write it fences has written nothing.
+ */
+function checkLease(ctx: SqliteContext, write: CheckpointWrite): void {
+  assertLeaseLive(ctx, write.eventId, write.leaseOwner, latestTime(write));
+}
+
+/** The write's parts, once its lease is checked. The finish checks again: it needs the row it reads. */
+function applyParts(ctx: SqliteContext, write: CheckpointWrite): EventRecord | null {
+  for (const outcome of write.outcomes) writeStageOutcome(ctx, outcome);
+  if (write.start) writeStageStart(ctx, write.start);
   return write.finish ? finishEvent(ctx, write.finish) : null;
+}
+
+function latestTime(write: CheckpointWrite): number {
+  let latest = write.start ? toMs(write.start.startedAt) : 0;
+  for (const outcome of write.outcomes) latest = Math.max(latest, toMs(outcome.completedAt));
+  return write.finish ? Math.max(latest, toMs(write.finish.now)) : latest;
 }

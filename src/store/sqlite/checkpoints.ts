@@ -3,7 +3,7 @@ import { mergeSummary } from '../../core/summary.js';
 import type { CheckpointRecord, EventLogEntry, EventSummary, LogLevel } from '../../core/types.js';
 import type { AttemptSample, StageOutcomeWrite, StageStart } from '../store.js';
 import type { SqliteContext } from './connection.js';
-import { assertLeaseHeld } from './claims.js';
+import { assertLeaseLive } from './claims.js';
 import { fromJson, toAttempt, toCheckpoint, toDate, toJson, toMs, type AttemptRow, type CheckpointRow } from './rows.js';
 import { searchText } from '../search-text.js';
 import { storableText, storableTextOrNull } from '../storable.js';
@@ -23,21 +23,26 @@ const INSERT_ATTEMPT = `INSERT INTO checkpoint_attempts
   VALUES (@event_id, @stage, @attempt, @status, @started_at, @completed_at, @duration_ms, @error, @note)`;
 
 export function recordStageStart(ctx: SqliteContext, start: StageStart): void {
-  const startedAt = toMs(start.startedAt);
   ctx.immediate(() => {
-    assertLeaseHeld(ctx, start.eventId, start.leaseOwner, startedAt);
-    ctx.run(START_CHECKPOINT, { event_id: start.eventId, stage: start.stage, attempt: start.attempt, started_at: startedAt });
-    ctx.run(INSERT_ATTEMPT, {
-      event_id: start.eventId,
-      stage: start.stage,
-      attempt: start.attempt,
-      status: 'processing',
-      started_at: startedAt,
-      completed_at: null,
-      duration_ms: null,
-      error: null,
-      note: start.note ?? null,
-    });
+    assertLeaseLive(ctx, start.eventId, start.leaseOwner, toMs(start.startedAt));
+    writeStageStart(ctx, start);
+  });
+}
+
+/** recordStageStart's statements, for a caller that has checked the lease in this transaction. */
+export function writeStageStart(ctx: SqliteContext, start: StageStart): void {
+  const startedAt = toMs(start.startedAt);
+  ctx.run(START_CHECKPOINT, { event_id: start.eventId, stage: start.stage, attempt: start.attempt, started_at: startedAt });
+  ctx.run(INSERT_ATTEMPT, {
+    event_id: start.eventId,
+    stage: start.stage,
+    attempt: start.attempt,
+    status: 'processing',
+    started_at: startedAt,
+    completed_at: null,
+    duration_ms: null,
+    error: null,
+    note: start.note ?? null,
   });
 }
 
@@ -60,44 +65,49 @@ const INSERT_LOG = `INSERT INTO event_logs (event_id, at, level, stage, attempt,
   VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
 export function recordStageOutcome(ctx: SqliteContext, write: StageOutcomeWrite): void {
+  ctx.immediate(() => {
+    assertLeaseLive(ctx, write.eventId, write.leaseOwner, toMs(write.completedAt));
+    writeStageOutcome(ctx, write);
+  });
+}
+
+/** recordStageOutcome's statements, for a caller that has checked the lease in this transaction. */
+export function writeStageOutcome(ctx: SqliteContext, write: StageOutcomeWrite): void {
   const completedAt = toMs(write.completedAt);
   const startedAt = write.startedAt === null ? null : toMs(write.startedAt);
   const { outcome } = write;
   const error = outcome.status === 'error' ? toJson(outcome.error) : null;
   const durationMs = startedAt === null ? null : completedAt - startedAt;
-  ctx.immediate(() => {
-    assertLeaseHeld(ctx, write.eventId, write.leaseOwner, completedAt);
-    ctx.run(FINISH_CHECKPOINT, {
-      event_id: write.eventId,
-      stage: write.stage,
-      status: outcome.status,
-      attempt: write.attempt,
-      started_at: startedAt,
-      completed_at: completedAt,
-      duration_ms: durationMs,
-      data: outcome.status === 'success' ? toJson(outcome.data) : null,
-      error,
-      skip_reason: outcome.status === 'skipped' ? toJson(outcome.skipReason) : null,
-    });
-    const attemptRow = {
-      event_id: write.eventId,
-      stage: write.stage,
-      attempt: write.attempt,
-      status: outcome.status,
-      completed_at: completedAt,
-      duration_ms: durationMs,
-      error,
-      note: write.note ?? null,
-    };
-    if (ctx.run(CLOSE_ATTEMPT, attemptRow).changes === 0) {
-      ctx.run(INSERT_ATTEMPT, { ...attemptRow, started_at: startedAt ?? completedAt });
-    }
-    if (write.summaryPatch !== undefined && Object.keys(write.summaryPatch).length > 0) {
-      patchSummary(ctx, write.eventId, write.summaryPatch);
-    }
-    insertLogs(ctx, write.eventId, write.logs ?? []);
-    insertExchanges(ctx, write.eventId, write.stage, write.attempt, write.exchanges ?? []);
+  ctx.run(FINISH_CHECKPOINT, {
+    event_id: write.eventId,
+    stage: write.stage,
+    status: outcome.status,
+    attempt: write.attempt,
+    started_at: startedAt,
+    completed_at: completedAt,
+    duration_ms: durationMs,
+    data: outcome.status === 'success' ? toJson(outcome.data) : null,
+    error,
+    skip_reason: outcome.status === 'skipped' ? toJson(outcome.skipReason) : null,
   });
+  const attemptRow = {
+    event_id: write.eventId,
+    stage: write.stage,
+    attempt: write.attempt,
+    status: outcome.status,
+    completed_at: completedAt,
+    duration_ms: durationMs,
+    error,
+    note: write.note ?? null,
+  };
+  if (ctx.run(CLOSE_ATTEMPT, attemptRow).changes === 0) {
+    ctx.run(INSERT_ATTEMPT, { ...attemptRow, started_at: startedAt ?? completedAt });
+  }
+  if (write.summaryPatch !== undefined && Object.keys(write.summaryPatch).length > 0) {
+    patchSummary(ctx, write.eventId, write.summaryPatch);
+  }
+  insertLogs(ctx, write.eventId, write.logs ?? []);
+  insertExchanges(ctx, write.eventId, write.stage, write.attempt, write.exchanges ?? []);
 }
 
 function patchSummary(ctx: SqliteContext, eventId: number, patch: EventSummary): void {

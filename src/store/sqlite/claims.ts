@@ -73,6 +73,17 @@ export function claimNextEvents(ctx: SqliteContext, options: Omit<ClaimOptions, 
   );
 }
 
+// The fence of assertLeaseHeld in one indexed lookup that returns no row to decode: for the
+// checkpoint writes, which need only the yes or no (a whole event row, summary and all, was
+// read and turned into an object for every write).
+const LEASE_LIVE = `SELECT 1 AS live FROM events
+  WHERE id = ? AND status = 'processing' AND lease_owner = ? AND lease_expires_at > ?`;
+
+/** assertLeaseHeld without the row: the same fence, for a caller that needs only the check. */
+export function assertLeaseLive(ctx: SqliteContext, eventId: number, owner: string, now: number): void {
+  if (ctx.get<{ live: number }>(LEASE_LIVE, eventId, owner, now) === undefined) throw new LeaseLostError(eventId, owner);
+}
+
 /**
  * The fence: the event must still be processing, leased to `owner`, with the lease unexpired
  * at `now`. Call inside the write's transaction, before writing anything.
