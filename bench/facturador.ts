@@ -18,11 +18,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { DEMO_SECRETS } from '../src/demo/demo-config.js';
 import { runDemo } from '../src/demo/run-demo.js';
 import { makeSandboxPayment, signedConfirmation } from '../src/sandbox/epayco-confirmations.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { traceLines } from './facturador-trace.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     senders: { type: 'string', default: '16' },
     concurrency: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    trace: { type: 'boolean', default: false },
   },
 });
 const events = Number(values.events);
@@ -111,6 +114,7 @@ try {
   }
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
+  const eluBefore = performance.eventLoopUtilization();
   const sandboxCpuBefore = cpuSecondsOf(demo.sandbox.pid);
   let next = 0;
   await Promise.all(
@@ -132,6 +136,7 @@ try {
   }
   const done = performance.now();
   const cpu = process.cpuUsage(cpuBefore);
+  const elu = performance.eventLoopUtilization(eluBefore);
   const sandboxCpuAfter = cpuSecondsOf(demo.sandbox.pid);
   if (profiler) {
     const { profile } = await profiler.post('Profiler.stop');
@@ -155,11 +160,15 @@ try {
   console.log(
     `  CPU of the demo's process (server, worker, senders) over ${seconds.toFixed(1)} s: ${cpuLine(cpu.user / 1e6, cpu.system / 1e6)}`,
   );
+  // Busy share of the demo's event loop (wall time, not CPU time): near 1 with CPU well under
+  // one core means the loop is saturated but descheduled (other processes share the cores).
+  console.log(`  event loop of the demo's process: busy ${(elu.utilization * 100).toFixed(0)} % of the window`);
   if (sandboxCpuBefore !== null && sandboxCpuAfter !== null) {
     console.log(
       `  CPU of the sandbox's process: ${cpuLine(sandboxCpuAfter.user - sandboxCpuBefore.user, sandboxCpuAfter.system - sandboxCpuBefore.system)}`,
     );
   }
+  if (values.trace) for (const line of traceLines(dbFile)) console.log(line);
   console.log(
     `  load average at the end ${loadavg()
       .map((l) => l.toFixed(1))
