@@ -197,7 +197,7 @@ function indexedSearchPhrase(ctx: SqliteContext, filter: EventFilter): string | 
  * (bench/README.md, 2026-12-06 14:00). Naming the index also makes a change that stops it
  * from fitting fail loudly (as claims.ts does).
  */
-export function eventsFor(filter: EventFilter): string {
+function eventsFor(filter: EventFilter): string {
   return filter.entityKey === undefined ? 'events' : 'events INDEXED BY events_entity';
 }
 
@@ -242,7 +242,13 @@ export function listEvents(ctx: SqliteContext, filter: EventFilter, options: Lis
   return toPage(records, limit, (event) => event.id);
 }
 
-export function countEvents(ctx: SqliteContext, filter: EventFilter): number {
+/** The query of countEvents, with its parameters. */
+export function countEventsQuery(filter: EventFilter): { sql: string; params: SqlValue[] } {
   const { where, params } = eventFilterSql(filter);
-  return ctx.get<{ n: number }>(`SELECT count(*) AS n FROM ${eventsFor(filter)} WHERE ${where}`, ...params)?.n ?? 0;
+  return { sql: `SELECT count(*) AS n FROM ${eventsFor(filter)} WHERE ${where}`, params };
+}
+
+export function countEvents(ctx: SqliteContext, filter: EventFilter): number {
+  const { sql, params } = countEventsQuery(filter);
+  return ctx.get<{ n: number }>(sql, ...params)?.n ?? 0;
 }
