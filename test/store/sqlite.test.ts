@@ -4,7 +4,10 @@ import { describe, it } from 'node:test';
 import { StoreError } from '../../src/core/errors.js';
 import type { TransactionStatus } from '../../src/core/types.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { SqliteContext } from '../../src/store/sqlite/connection.js';
+import { countEventsQuery, listEventsQuery } from '../../src/store/sqlite/events.js';
 import { sqliteMigrations } from '../../src/store/sqlite/migrate.js';
+import { newEvent } from './contract-fixtures.js';
 import { insertLegacyEvent, recordAppliedMigration, sqliteAtVersion, tempDatabaseDir, writeLeaseOnRow } from '../helpers/sqlite.js';
 import { storeContract } from './contract.js';
 
@@ -89,6 +92,47 @@ describe('SqliteStore', () => {
       plan.some((step) => /USING INDEX events_claim/.test(step.detail)),
       JSON.stringify(plan),
     );
+    await store.close();
+  });
+});
+
+describe('SqliteStore lists by entity', () => {
+  // Without statistics SQLite ranked `source = ?` like `entity_key = ?` and walked every event
+  // of the source: the Facturador's reversal look-up (one a payment) grew with the database.
+  it('finds an entity through events_entity, not a walk of its source, for the page and the count', async () => {
+    const store = SqliteStore.open('sqlite::memory:');
+    await store.migrate();
+    const ctx = new SqliteContext(store.database, { intervalMs: 0 });
+    const filter = { source: 'epayco', entityKey: 'INV-1', transactionStatus: 'reversed' as const };
+    for (const { sql, params } of [listEventsQuery(ctx, filter), countEventsQuery(filter)]) {
+      const plan = store.database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
+      assert.match(plan.map((step) => step.detail).join('; '), /USING (COVERING )?INDEX events_entity \(entity_key=\?\)/);
+    }
+    await store.close();
+  });
+
+  it('lists and counts the same events of an entity as before, among many of its source', async () => {
+    const store = SqliteStore.open('sqlite::memory:');
+    await store.migrate();
+    const ids: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const transactionStatus: TransactionStatus = i % 3 === 0 ? 'reversed' : 'accepted';
+      const { event } = await store.insertEvent(newEvent({ entityKey: `INV-${i % 5}`, transactionStatus }));
+      if (i % 5 === 0 && transactionStatus === 'reversed') ids.push(event.id);
+    }
+    const filter = { source: 'epayco', entityKey: 'INV-0', transactionStatus: 'reversed' as const };
+    const page = await store.listEvents(filter, { limit: 1 });
+    assert.deepEqual(
+      page.items.map((e) => e.id),
+      [ids[1]],
+    );
+    const rest = await store.listEvents(filter, { limit: 10, cursor: page.nextCursor! });
+    assert.deepEqual(
+      rest.items.map((e) => e.id),
+      [ids[0]],
+    );
+    assert.equal(await store.countEvents(filter), 2);
+    assert.equal(await store.countEvents({ ...filter, text: 'ana' }), 2);
     await store.close();
   });
 });

@@ -188,6 +188,19 @@ function indexedSearchPhrase(ctx: SqliteContext, filter: EventFilter): string | 
   return rows !== undefined && rows < INDEXED_TERM_MAX_ROWS ? phrase : null;
 }
 
+/**
+ * The events table as a filter reads it. With an entity key the rows are a handful, found
+ * through events_entity; SQLite without statistics (the store never runs ANALYZE) ranks
+ * `source = ?` the same and walked events_source instead: every event of the source, on each
+ * call. The Facturador asks this for every payment (payments.ts, reversalOf), and engine
+ * reconciliation for every delivery it checks, so a growing database slowed each one down
+ * (bench/README.md, 2026-12-06 14:00). Naming the index also makes a change that stops it
+ * from fitting fail loudly (as claims.ts does).
+ */
+function eventsFor(filter: EventFilter): string {
+  return filter.entityKey === undefined ? 'events' : 'events INDEXED BY events_entity';
+}
+
 /** The page query of listEvents, with its parameters (bench/list.ts explains it). */
 export function listEventsQuery(ctx: SqliteContext, filter: EventFilter, options: ListOptions = {}): { sql: string; params: SqlValue[] } {
   const limit = pageLimit(options.limit);
@@ -198,12 +211,12 @@ export function listEventsQuery(ctx: SqliteContext, filter: EventFilter, options
     sql: `SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${also}${where}${after === null ? '' : ` AND ${order} < ?`} ORDER BY ${order} DESC LIMIT ?`,
     params: [...params, ...(after === null ? [] : [after]), limit + 1],
   });
-  if (phrase === null) return page('events', 'id');
+  if (phrase === null) return page(eventsFor(filter), 'id');
   // Through the index, two walks newest first, each stopping at a page: the events the index
   // does not hold yet (indexed after the commit, search-index.ts: all newer than any it holds),
   // and the index's rows for the term. The filter's instr() checks each row, so the result is
   // the substring test's, whichever way the rows are found.
-  const pending = page('events', 'id', `id > (${INDEXED_THROUGH}) AND `);
+  const pending = page(eventsFor(filter), 'id', `id > (${INDEXED_THROUGH}) AND `);
   const indexed = page(
     '(SELECT rowid AS hit FROM events_search WHERE events_search MATCH ?) AS h JOIN events ON events.id = h.hit',
     'h.hit',
@@ -229,7 +242,13 @@ export function listEvents(ctx: SqliteContext, filter: EventFilter, options: Lis
   return toPage(records, limit, (event) => event.id);
 }
 
-export function countEvents(ctx: SqliteContext, filter: EventFilter): number {
+/** The query of countEvents, with its parameters. */
+export function countEventsQuery(filter: EventFilter): { sql: string; params: SqlValue[] } {
   const { where, params } = eventFilterSql(filter);
-  return ctx.get<{ n: number }>(`SELECT count(*) AS n FROM events WHERE ${where}`, ...params)?.n ?? 0;
+  return { sql: `SELECT count(*) AS n FROM ${eventsFor(filter)} WHERE ${where}`, params };
+}
+
+export function countEvents(ctx: SqliteContext, filter: EventFilter): number {
+  const { sql, params } = countEventsQuery(filter);
+  return ctx.get<{ n: number }>(sql, ...params)?.n ?? 0;
 }
