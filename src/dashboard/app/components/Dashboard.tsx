@@ -118,6 +118,9 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
     };
     window.addEventListener('hashchange', onHash);
     window.addEventListener('popstate', onPop);
+    // The address may have changed between the first render and this effect (a link followed
+    // as soon as the page showed): without this, that change is never seen.
+    onHash();
     return () => {
       window.removeEventListener('hashchange', onHash);
       window.removeEventListener('popstate', onPop);
