@@ -10,9 +10,9 @@
  * flush), and a bare `SELECT 1` (one round trip). Printed: p50/p99 of each and the ratio of the
  * write's p50 to the floor's.
  */
-import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchDelivery, type BenchSchema, withPostgresSchema } from './fixtures.js';
 import pg from 'pg';
 import { openStore } from '../src/store/open.js';
 
@@ -41,30 +41,16 @@ async function timed(count: number, step: (i: number) => Promise<unknown>): Prom
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { writes: { type: 'string', default: '400' } } });
   const writes = Number(values.writes);
-  const schema = `webpig_cw_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA "${schema}"`);
-  const schemaUrl = new URL(url);
-  schemaUrl.searchParams.set('schema', schema);
-  const store = await openStore(schemaUrl.toString());
+  await withPostgresSchema(url, 'webpig_cw', (target) => measure(target, writes));
+}
+
+async function measure({ schemaUrl, schema, admin }: BenchSchema, writes: number): Promise<void> {
+  const store = await openStore(schemaUrl);
   try {
     await store.migrate();
     const sync = (await admin.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]?.synchronous_commit;
     console.log(`one checkpoint write at a time, PostgreSQL synchronous_commit=${sync}, ${writes} writes, load ${load()}`);
-    const { event } = await store.insertEvent({
-      source: 'bench',
-      providerEventId: 'cw',
-      entityKey: null,
-      type: 'payment.updated',
-      transactionStatus: 'accepted',
-      occurredAt: new Date(),
-      receivedAt: new Date(),
-      rawBody: Buffer.from('{}'),
-      contentType: 'application/json',
-      payload: {},
-      summary: {},
-    });
+    const { event } = await store.insertEvent(benchDelivery(0, 'cw'));
     await store.claimNextEvents({ workerIds: ['w'], leaseMs: 3_600_000, now: new Date() });
     const at = (i: number): Date => new Date(Date.now() + i);
     const write = (i: number) =>
@@ -114,8 +100,6 @@ async function main(): Promise<void> {
     console.log(`  write ÷ floor (p50): ${(w.p50 / f.p50).toFixed(2)}   (load ${load()})`);
   } finally {
     await store.close();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.end();
   }
 }
 

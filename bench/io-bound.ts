@@ -17,12 +17,12 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { pino } from 'pino';
 import { definePipeline, type PipelineDefinition } from '../src/core/pipeline.js';
 import { createWorker } from '../src/engine/worker.js';
 import { openStore } from '../src/store/open.js';
-import type { NewEvent, Store } from '../src/store/store.js';
+import type { Store } from '../src/store/store.js';
+import { benchDelivery, withPostgresSchema } from './fixtures.js';
 
 const STAGES = 5;
 const WAIT_MS = 50;
@@ -49,37 +49,11 @@ function waitingPipeline(onFirstStage: () => void = () => undefined): PipelineDe
   });
 }
 
-const delivery = (i: number, prefix: string): NewEvent => ({
-  source: 'bench',
-  providerEventId: `${prefix}-${i}`,
-  entityKey: null,
-  type: 'payment.updated',
-  transactionStatus: 'accepted',
-  occurredAt: new Date(),
-  receivedAt: new Date(),
-  rawBody: Buffer.from(`{"i":${i}}`),
-  contentType: 'application/json',
-  payload: { i },
-  summary: {},
-});
-
-async function withSchema<T>(run: (schemaUrl: string) => Promise<T>): Promise<T> {
-  const schema = `webpig_io_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA "${schema}"`);
-  try {
-    const schemaUrl = new URL(url);
-    schemaUrl.searchParams.set('schema', schema);
-    return await run(schemaUrl.toString());
-  } finally {
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.end();
-  }
-}
+const withSchema = <T>(run: (schemaUrl: string) => Promise<T>): Promise<T> =>
+  withPostgresSchema(url, 'webpig_io', ({ schemaUrl }) => run(schemaUrl));
 
 async function seed(store: Store, events: number, prefix: string): Promise<void> {
-  const all = Array.from({ length: events }, (_, i) => delivery(i, prefix));
+  const all = Array.from({ length: events }, (_, i) => benchDelivery(i, prefix));
   for (let i = 0; i < all.length; i += 500) await store.insertEvents(all.slice(i, i + 500));
 }
 
@@ -242,7 +216,7 @@ async function idleLatency(name: string, storeUrl: string, samples: number): Pro
     for (let i = 0; i < samples; i++) {
       const started = new Promise<number>((resolve) => (firstStage = () => resolve(performance.now())));
       const receipt = performance.now();
-      await store.insertEvent(delivery(i, `idle-${randomBytes(3).toString('hex')}`));
+      await store.insertEvent(benchDelivery(i, `idle-${randomBytes(3).toString('hex')}`));
       latencies.push((await started) - receipt);
       await sleep(STAGES * WAIT_MS + 50); // idle again before the next one
     }

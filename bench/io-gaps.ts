@@ -12,9 +12,9 @@
  * round trip (SELECT 1), an empty call of `webpig_write_checkpoints`, and a durable one-row
  * INSERT, so a write's time reads as round trip + function + commit.
  */
-import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchDeliveries, type BenchSchema, withPostgresSchema } from './fixtures.js';
 import pg from 'pg';
 import { pino } from 'pino';
 import { definePipeline } from '../src/core/pipeline.js';
@@ -77,13 +77,11 @@ async function probe(schemaUrl: string, schema: string, isRunning: () => boolean
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { events: { type: 'string', default: '80' } } });
   const events = Number(values.events);
-  const schema = `webpig_gaps_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA "${schema}"`);
-  const schemaUrl = new URL(url);
-  schemaUrl.searchParams.set('schema', schema);
-  const store = await openStore(schemaUrl.toString());
+  await withPostgresSchema(url, 'webpig_gaps', (target) => measure(target, events));
+}
+
+async function measure({ schemaUrl, schema }: BenchSchema, events: number): Promise<void> {
+  const store = await openStore(schemaUrl);
   try {
     await store.migrate();
     const runs: { event: number; stage: number; start: number; end: number }[] = [];
@@ -101,28 +99,13 @@ async function main(): Promise<void> {
         },
       })),
     });
-    const at = new Date();
-    await store.insertEvents(
-      Array.from({ length: events }, (_, i) => ({
-        source: 'bench',
-        providerEventId: `gap-${i}`,
-        entityKey: null,
-        type: 'payment.updated',
-        transactionStatus: 'accepted',
-        occurredAt: at,
-        receivedAt: at,
-        rawBody: Buffer.from(`{"i":${i}}`),
-        contentType: 'application/json',
-        payload: { i },
-        summary: {},
-      })),
-    );
+    await store.insertEvents(benchDeliveries(events, 'gap'));
     const writes: number[] = [];
     const claims: number[] = [];
     timed(store, 'writeCheckpoints', writes);
     timed(store, 'claimNextEvents', claims);
     let running = true;
-    const probed = probe(schemaUrl.toString(), schema, () => running);
+    const probed = probe(schemaUrl, schema, () => running);
     const before = load();
     const worker = createWorker({ store, pipelines: [pipeline], concurrency: CONCURRENCY, pollMs: 50, logger: pino({ level: 'silent' }) });
     const started = performance.now();
@@ -158,8 +141,6 @@ async function main(): Promise<void> {
     );
   } finally {
     await store.close();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.end();
   }
 }
 

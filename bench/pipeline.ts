@@ -30,7 +30,8 @@ import { definePipeline } from '../src/core/pipeline.js';
 import { createWorker } from '../src/engine/worker.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { NewEvent, Store } from '../src/store/store.js';
+import type { Store } from '../src/store/store.js';
+import { benchDeliveries } from './fixtures.js';
 
 const STAGES = 10;
 
@@ -56,23 +57,6 @@ const pipeline = definePipeline({
   })),
 });
 
-function deliveries(n: number): NewEvent[] {
-  const at = new Date();
-  return Array.from({ length: n }, (_, i) => ({
-    source: 'bench',
-    providerEventId: `bench-${i}`,
-    entityKey: null,
-    type: 'payment.updated',
-    transactionStatus: 'accepted',
-    occurredAt: at,
-    receivedAt: at,
-    rawBody: Buffer.from(`{"i":${i}}`),
-    contentType: 'application/json',
-    payload: { i },
-    summary: {},
-  }));
-}
-
 interface Figures {
   seconds: number;
   /** Share of the run the event loop was busy (a commit's fsync inside COMMIT counts as busy). */
@@ -85,7 +69,7 @@ interface Figures {
 
 /** Inserts the events (not timed), then times the worker until every event has succeeded. */
 async function runPipeline(store: Store): Promise<Figures> {
-  const all = deliveries(events);
+  const all = benchDeliveries(events, 'bench');
   for (let i = 0; i < all.length; i += 1000) await store.insertEvents(all.slice(i, i + 1000));
   let finished = 0;
   let done: () => void = () => undefined;

@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { definePipeline } from '../../src/core/pipeline.js';
 import { createWorker } from '../../src/engine/worker.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import type { NewEvent } from '../../src/store/store.js';
+import { benchDeliveries } from '../fixtures.js';
 
 export const STAGES = 10;
 /** Connections each system may open: the same for both. */
@@ -26,23 +26,6 @@ const pipeline = definePipeline({
     run: async () => ({ ok: true }),
   })),
 });
-
-function deliveries(n: number): NewEvent[] {
-  const at = new Date();
-  return Array.from({ length: n }, (_, i) => ({
-    source: 'bench',
-    providerEventId: `bench-${i}`,
-    entityKey: null,
-    type: 'payment.updated',
-    transactionStatus: 'accepted',
-    occurredAt: at,
-    receivedAt: at,
-    rawBody: Buffer.from(`{"i":${i}}`),
-    contentType: 'application/json',
-    payload: { i },
-    summary: {},
-  }));
-}
 
 async function withSchema<T>(url: string, run: (schema: string) => Promise<T>): Promise<T> {
   const schema = `webpig_peers_${randomBytes(4).toString('hex')}`;
@@ -111,7 +94,7 @@ export async function webpigPipeline(url: string, events: number, concurrency: n
     const store = await PostgresStore.open(url, { schema, poolSize: POOL_SIZE });
     try {
       await store.migrate();
-      const all = deliveries(events);
+      const all = benchDeliveries(events, 'bench');
       for (let i = 0; i < all.length; i += 1000) await store.insertEvents(all.slice(i, i + 1000));
       let finished = 0;
       let done: () => void = () => undefined;
