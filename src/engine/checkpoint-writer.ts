@@ -26,7 +26,7 @@ export interface CheckpointWriterOptions {
   /**
    * Transactions in flight at once. On PostgreSQL each write of a batch costs a few round
    * trips in its transaction: with one batch at a time those round trips, not the commits,
-   * would bound the worker. (Default: 4, within the store's default pool of 10; 1 on SQLite)
+   * would bound the worker. (Default: the store's `writeBatchesInFlight`: 4 on PostgreSQL, within its default pool of 10; 1 on SQLite)
    *
    * On SQLite a call is in flight while its committed batch waits for the WAL fsync on the
    * thread pool (the loop is free meanwhile). A second batch committed then would wait for
@@ -53,7 +53,7 @@ export class CheckpointWriter {
     options: CheckpointWriterOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 64;
-    this.maxInFlight = options.maxInFlight ?? (store.dialect === 'sqlite' ? 1 : 4);
+    this.maxInFlight = options.maxInFlight ?? store.writeBatchesInFlight;
   }
 
   /** Resolves once `write` is durable (with the finished event if it had a finish). */

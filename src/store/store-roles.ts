@@ -9,13 +9,13 @@ import type { Store } from './store.js';
 /** Opening, migrating, health and shutdown: the service's start-up, the CLI, `/readyz`. */
 export type StoreLifecycle = Pick<Store, 'dialect' | 'migrate' | 'schemaVersion' | 'close' | 'ping' | 'queueStats'>;
 
-/** Ingestion (src/server/ingest): stores deliveries, logs refusals, reads the queue's depth; the dialect sets how many batches commit at once. */
-export type IngestStore = Pick<Store, 'dialect' | 'insertEvent' | 'insertEvents' | 'recordRejection' | 'queueStats'>;
+/** Ingestion (src/server/ingest): stores deliveries (in as many batches at once as the store says), logs refusals, reads the queue's depth. */
+export type IngestStore = Pick<Store, 'writeBatchesInFlight' | 'insertEvent' | 'insertEvents' | 'recordRejection' | 'queueStats'>;
 
 /** The engine's workers (worker, runner, checkpoint writer, stage context): claim, run, checkpoint, finish. */
 export type WorkerStore = Pick<
   Store,
-  | 'dialect'
+  | 'writeBatchesInFlight'
   | 'claimNextEvent'
   | 'claimNextEvents'
   | 'renewLease'

@@ -73,6 +73,14 @@ export type WakeListener = () => void;
 export interface Store {
   /** 'sqlite' or 'postgres': what the store is, for messages and dialect-specific tests. */
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * Group-commit transactions worth having in flight at once from one process (ingestion's
+   * batches, a worker's checkpoint batches). PostgreSQL: 4, so a batch's round trips overlap
+   * the next one's, well under the pool's connections (bench/peers.ts, bench/README.md).
+   * SQLite: 1 — one writer, and a batch waiting for its WAL fsync holds the next, which then
+   * carries the writes that fsync releases (src/engine/checkpoint-writer.ts).
+   */
+  readonly writeBatchesInFlight: number;
 
   /** Applies pending migrations; refuses a database newer than this code (MigrationError). */
   migrate(): Promise<{ applied: string[]; current: number }>;

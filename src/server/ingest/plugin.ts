@@ -53,12 +53,6 @@ export interface IngestReply {
 }
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
-/**
- * Group-commit batches in flight at once on PostgreSQL (group-commit.ts). bench/peers.ts
- * --only ingest measured the figure in bench/README.md; it stays well under the pool's
- * connections, which the worker and the API share.
- */
-const POSTGRES_CONCURRENT_BATCHES = 4;
 const FIRST_BYTES = 256;
 
 type WebhookRequest = FastifyRequest<{ Params: { source: string } }>;
@@ -72,7 +66,7 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
   for (const warning of sourceWarnings(configs)) log.warn({ warning: 'source' }, warning);
   const metrics = createIngestMetrics(opts.metricsRegistry);
   const committer = new GroupCommitter(opts.store, {
-    concurrentBatches: opts.store.dialect === 'postgres' ? POSTGRES_CONCURRENT_BATCHES : 1,
+    concurrentBatches: opts.store.writeBatchesInFlight,
     ...opts.groupCommit,
     onBatch: (size, durationMs, failed) => {
       metrics.batchSize.observe(size);

@@ -41,6 +41,7 @@ import { WakeHub, notifyWake } from './wake.js';
  */
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
+  readonly writeBatchesInFlight = 4;
   /** The schema holding webpig's tables. */
   readonly schema: string;
   private readonly pool: pg.Pool;

@@ -35,6 +35,7 @@ export interface SqliteOpenOptions {
  */
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
+  readonly writeBatchesInFlight = 1;
 
   /** Adds events to the text search's index after their commit (migration 0012). */
   private readonly searchIndexer: SearchIndexer;
