@@ -26,7 +26,7 @@ const INSERT_EVENT = `INSERT INTO events (source, provider_event_id, entity_key,
   VALUES (@source, @provider_event_id, @entity_key, @type, @transaction_status, @occurred_at,
     @received_at, @content_type, @summary, @search_text, 'queued', @received_at, @received_at, @origin)
   ON CONFLICT (source, provider_event_id) DO NOTHING
-  RETURNING ${EVENT_COLUMNS}`;
+  RETURNING id`;
 
 const INSERT_BODY = 'INSERT INTO event_bodies (event_id, raw_body, payload) VALUES (?, ?, ?)';
 
@@ -42,47 +42,87 @@ export function withBody(ctx: SqliteContext, row: EventRow): EventRecord {
   return toEvent({ ...row, ...body });
 }
 
-function insertOne(ctx: SqliteContext, delivery: NewEvent): InsertEventResult {
+/**
+ * What one insert wrote, as plain rows a thread can post (insert-thread.ts): a new event's row
+ * and its payload's JSON text (its raw body is the caller's), or the stored event a duplicate
+ * matched, body included.
+ */
+export type InsertedRow = { duplicate: false; row: EventRow; payload: string | null } | { duplicate: true; row: EventRow & EventBodyRow };
+
+function insertOne(ctx: SqliteContext, delivery: NewEvent): InsertedRow {
   const event = storableEvent(delivery);
-  const row = ctx.get<EventRow>(INSERT_EVENT, {
+  const receivedAt = toMs(event.receivedAt);
+  const written = {
     source: event.source,
     provider_event_id: event.providerEventId,
     entity_key: event.entityKey,
     type: event.type,
     transaction_status: event.transactionStatus,
     occurred_at: toMs(event.occurredAt),
-    received_at: toMs(event.receivedAt),
+    received_at: receivedAt,
     content_type: event.contentType,
     summary: toJson(event.summary),
-    search_text: searchText(event.providerEventId, event.summary),
     origin: delivery.origin ?? 'webhook',
-  });
-  if (row !== undefined) {
+  };
+  const inserted = ctx.get<{ id: number }>(INSERT_EVENT, { ...written, search_text: searchText(event.providerEventId, event.summary) });
+  if (inserted !== undefined) {
     const payload = toJson(event.payload);
-    ctx.run(INSERT_BODY, row.id, event.rawBody, payload);
-    // The record holds what was stored, as a read would return it: a copy of the bytes (not
-    // the caller's Buffer) and the payload parsed from its JSON text. Not read back with
-    // RETURNING: copying ~3 KB out of SQLite cost more than this (bench/README.md).
-    return { event: toEvent({ ...row, raw_body: Buffer.from(event.rawBody), payload }), duplicate: false };
+    ctx.run(INSERT_BODY, inserted.id, event.rawBody, payload);
+    // The row as INSERT_EVENT wrote it (its other columns take their defaults), instead of
+    // RETURNING every column: one object built here, not 21 values copied out of SQLite.
+    const row = { ...written, ...NEW_EVENT_STATE, id: inserted.id, next_attempt_at: receivedAt, updated_at: receivedAt };
+    // summary is NOT NULL: had it been null, the INSERT would have thrown.
+    return { duplicate: false, row: { ...row, summary: row.summary as string }, payload };
   }
   const existing = ctx.get<EventRow & EventBodyRow>(SELECT_BY_PROVIDER_ID, event.source, event.providerEventId);
   if (existing === undefined) throw new Error('unreachable: the insert conflicted but no row matches');
-  return { event: toEvent(existing), duplicate: true };
+  return { duplicate: true, row: existing };
 }
 
-/** Resolves once the delivery is durable; its fsync runs off the event loop (connection.ts). */
+/** The columns of a new event that INSERT_EVENT leaves to their defaults, or sets to constants. */
+const NEW_EVENT_STATE = {
+  status: 'queued',
+  pipeline: null,
+  attempts: 0,
+  manual_retries: 0,
+  lease_owner: null,
+  lease_expires_at: null,
+  last_error: null,
+  ignore_reason: null,
+} as const;
+
+/**
+ * The record of an insert, as a read would return it: for a new event a copy of the delivery's
+ * bytes (not the caller's Buffer) and the payload parsed from the JSON text written. Not read
+ * back with RETURNING: copying ~3 KB out of SQLite cost more than this (bench/README.md).
+ */
+export function insertResult(inserted: InsertedRow, delivery: NewEvent): InsertEventResult {
+  if (inserted.duplicate) return { event: toEvent(inserted.row), duplicate: true };
+  return { event: toEvent({ ...inserted.row, raw_body: Buffer.from(delivery.rawBody), payload: inserted.payload }), duplicate: false };
+}
+
+/**
+ * One transaction for the whole batch: one fsync for many deliveries (group commit). Resolves
+ * once the batch is durable; its fsync runs off the event loop (connection.ts).
+ */
+export async function insertRows(ctx: SqliteContext, events: NewEvent[]): Promise<InsertedRow[]> {
+  if (events.length === 0) return [];
+  const rows = await ctx.immediateSyncedOffLoop(() => events.map((event) => insertOne(ctx, event)));
+  if (rows.some((r) => !r.duplicate)) ctx.wake();
+  return rows;
+}
+
+/** Resolves once the delivery is durable. */
 export async function insertEvent(ctx: SqliteContext, event: NewEvent): Promise<InsertEventResult> {
-  const result = await ctx.immediateSyncedOffLoop(() => insertOne(ctx, event));
-  if (!result.duplicate) ctx.wake();
-  return result;
+  const [row] = await insertRows(ctx, [event]);
+  if (row === undefined) throw new Error('unreachable: one event inserted, no row returned');
+  return insertResult(row, event);
 }
 
 /** One transaction for the whole batch: one fsync for many deliveries (group commit). */
 export async function insertEvents(ctx: SqliteContext, events: NewEvent[]): Promise<InsertEventResult[]> {
-  if (events.length === 0) return [];
-  const results = await ctx.immediateSyncedOffLoop(() => events.map((event) => insertOne(ctx, event)));
-  if (results.some((r) => !r.duplicate)) ctx.wake();
-  return results;
+  const rows = await insertRows(ctx, events);
+  return rows.map((row, i) => insertResult(row, events[i] as NewEvent));
 }
 
 export function getEvent(ctx: SqliteContext, id: number): EventRecord | null {
