@@ -13,11 +13,12 @@ import { type EventRow, toEvent } from './rows.js';
  * round trips, a third of receipt → first stage. ARCHITECTURE.md, "Claims in one call".
  */
 
-/** A named statement: parsed and planned once a connection. */
-const CLAIM = {
-  name: 'webpig_claim_events',
-  text: 'SELECT c.n, (c.event).* FROM webpig_claim_events($1::text[], $2::timestamptz, $3::timestamptz) AS c',
-};
+/**
+ * Not a named (prepared) statement: `(c.event).*` is the events row as it is when parsed, and a
+ * prepared one would fail with "cached plan must not change result type" on every call, for the
+ * rest of the connection, once a migration adds a column to events under a running worker.
+ */
+const CLAIM = 'SELECT c.n, (c.event).* FROM webpig_claim_events($1::text[], $2::timestamptz, $3::timestamptz) AS c';
 
 /** Up to one claim per owner, in the owners' order (event i is owners[i]'s), in one transaction of its own. */
 export async function claimEventsInOneCall(
@@ -29,7 +30,7 @@ export async function claimEventsInOneCall(
   const leaseUntil = new Date(options.now.getTime() + options.leaseMs);
   let result: pg.QueryResult<EventRow & { n: number }>;
   try {
-    result = await pool.query<EventRow & { n: number }>({ ...CLAIM, values: [options.workerIds, options.now, leaseUntil] });
+    result = await pool.query<EventRow & { n: number }>(CLAIM, [options.workerIds, options.now, leaseUntil]);
   } catch (err) {
     if (err instanceof pg.DatabaseError && err.code === 'WP002') throw new StoreError('CLAIM_FAILED', err.message, { cause: err });
     throw err;
