@@ -73,6 +73,10 @@ function signedRequest(): AutocannonRequest {
   return { method: 'POST', path: `/webhooks/${SOURCE}`, headers: signed.headers, body: signed.body };
 }
 
+/** User + system CPU of this process between two readings, in ms an event (PostgreSQL's own CPU is not in it). */
+const cpuMsPerEvent = (from: NodeJS.CpuUsage, to: NodeJS.CpuUsage, events: number): string =>
+  ((to.user - from.user + to.system - from.system) / 1000 / events).toFixed(2);
+
 async function benchPipelines(events: number, concurrencies: number[]): Promise<void> {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
@@ -83,12 +87,16 @@ async function benchPipelines(events: number, concurrencies: number[]): Promise<
   try {
     for (const concurrency of concurrencies) {
       const before = load();
+      const cpuBefore = process.cpuUsage();
       const webpig = await webpigPipelineCounted(url, events, concurrency);
+      const cpuBetween = process.cpuUsage();
       const dbos = await dbosPipeline(events, concurrency, `c${concurrency}-${randomUUID().slice(0, 8)}`);
+      const cpuAfter = process.cpuUsage();
       console.log(
         `  concurrency ${String(concurrency).padStart(2)}: webpig ${webpig.rate.toFixed(0).padStart(5)} events/s ` +
           `(${webpig.commitsPerEvent.toFixed(1)} commits an event, reads included)   ` +
           `DBOS ${dbos.toFixed(0).padStart(5)} workflows/s   ratio webpig/DBOS ${(webpig.rate / dbos).toFixed(2)}   ` +
+          `this process's CPU an event (setup included): webpig ${cpuMsPerEvent(cpuBefore, cpuBetween, events)} ms, DBOS ${cpuMsPerEvent(cpuBetween, cpuAfter, events)} ms   ` +
           `(load ${before} → ${load()})`,
       );
     }

@@ -8,7 +8,7 @@ import type { Queryable } from './connection.js';
 import { type EventRow, toEvent } from './rows.js';
 
 /**
- * A checkpoint batch in ONE statement: `webpig_write_checkpoints` (migration 0012), called in
+ * A checkpoint batch in ONE statement: `webpig_write_checkpoints` (migrations 0012, 0014), called in
  * autocommit, so one round trip and one transaction whatever the batch's size. Eight and more
  * round trips per batch (BEGIN, the lock, each set-based write, COMMIT) had made them, not the
  * commit, the bound of every stage on PostgreSQL.

@@ -10,6 +10,11 @@ import { type EventRow, jsonParam, toEvent } from './rows.js';
 /*
  * Claims and leases. The protocol (why SKIP LOCKED is not enough on its own, and what the
  * per-entity advisory lock adds) is explained in ARCHITECTURE.md beside this file.
+ *
+ * The store claims with ONE call of `webpig_claim_events` (claim-call.ts, migration 0013).
+ * The claim below is the same statements sent one by one inside a caller's transaction: the
+ * reference the function mirrors statement for statement, and the form whose interleavings
+ * test/store/claims.postgres.test.ts forces step by step (it pauses between statements).
  */
 
 /** Candidates examined per claim before giving up until the next wake-up. */
@@ -44,7 +49,7 @@ export async function claimNextEvent(client: Queryable, options: ClaimOptions): 
 
 /**
  * Up to one claim per owner in the caller's transaction (one commit), in the owners' order:
- * event i is owners[i]'s. The caller's transaction should be unflushed (BEGIN_CLAIM): it is
+ * event i is owners[i]'s. The caller's transaction may be unflushed (the function's is): it is
  * made durable by the run's first synchronous commit (its `processing` mark, before which no
  * effect starts), since WAL is flushed in order. A crash before it loses only the claim (the
  * event is queued again, its first write is fenced). See sqlite/claims.ts, the same rule.
@@ -56,15 +61,11 @@ export function claimNextEvents(
   return claimEvents(client, options.workerIds, options.leaseMs, options.now);
 }
 
-/** Opens a claim's transaction, unflushed (see claimNextEvents), in one round trip. */
-export const BEGIN_CLAIM = 'BEGIN; SET LOCAL synchronous_commit = off';
-
 /**
  * The claim: candidates in one statement (as many as there are owners), the entity guard for
  * those with a key (their locks in one statement, then the re-check in a new one), then one
  * UPDATE for all. A round that took fewer candidates than it asked for, and skipped none, found
- * the queue empty: no further round (an idle worker's claim is four round trips, BEGIN to
- * COMMIT, whatever its free slots).
+ * the queue empty: no further round.
  */
 async function claimEvents(client: Queryable, owners: string[], leaseMs: number, now: Date): Promise<EventRecord[]> {
   assertLeaseMs(leaseMs);

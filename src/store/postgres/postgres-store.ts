@@ -7,6 +7,7 @@ import * as outbox from './alert-outbox.js';
 import * as audit from './audit.js';
 import { writeCheckpoints } from './checkpoint-batch.js';
 import * as checkpoints from './checkpoints.js';
+import { claimEventsInOneCall } from './claim-call.js';
 import * as claims from './claims.js';
 import * as entityState from './entity-state.js';
 import * as events from './events.js';
@@ -127,10 +128,10 @@ export class PostgresStore implements Store {
 
   // ── Claims and leases ──────────────────────────────────────────────────────────────────
 
-  claimNextEvent: Store['claimNextEvent'] = (options) => inTransaction(this.pool, (client) => claims.claimNextEvent(client, options));
-
-  claimNextEvents: Store['claimNextEvents'] = (options) =>
-    inTransaction(this.pool, (client) => claims.claimNextEvents(client, options), claims.BEGIN_CLAIM);
+  // One call of webpig_claim_events (claim-call.ts), in autocommit: one round trip.
+  claimNextEvent: Store['claimNextEvent'] = async ({ workerId, ...options }) =>
+    (await claimEventsInOneCall(this.pool, { ...options, workerIds: [workerId] }))[0] ?? null;
+  claimNextEvents: Store['claimNextEvents'] = (options) => claimEventsInOneCall(this.pool, options);
   renewLease: Store['renewLease'] = (eventId, workerId, leaseMs, now) => claims.renewLease(this.pool, eventId, workerId, leaseMs, now);
 
   releaseLease: Store['releaseLease'] = async (eventId, workerId, now) => {
