@@ -4,6 +4,7 @@ import type { CheckpointRecord, EventLogEntry, EventSummary, LogLevel } from '..
 import type { AttemptSample, StageOutcomeWrite, StageStart } from '../store.js';
 import type { SqliteContext } from './connection.js';
 import { assertLeaseLive } from './claims.js';
+import { MultiRowStatement } from './multi-row.js';
 import { fromJson, toAttempt, toCheckpoint, toDate, toJson, toMs, type AttemptRow, type CheckpointRow } from './rows.js';
 import { searchText } from '../search-text.js';
 import { storableText, storableTextOrNull } from '../storable.js';
@@ -11,55 +12,106 @@ import { insertExchanges } from './exchanges.js';
 
 /** Checkpoints, their attempt history, event logs and the samples metrics are built from. */
 
-const START_CHECKPOINT = `INSERT INTO checkpoints
-    (event_id, stage, status, attempts, started_at, completed_at, duration_ms, error, skip_reason, updated_at)
-  VALUES (@event_id, @stage, 'processing', @attempt, @started_at, NULL, NULL, NULL, NULL, @started_at)
-  ON CONFLICT (event_id, stage) DO UPDATE SET
+// The `processing` marks of many stages (a whole checkpoint batch's) in one statement each.
+const START_CHECKPOINTS = new MultiRowStatement<StageStart>(
+  `INSERT INTO checkpoints
+    (event_id, stage, status, attempts, started_at, completed_at, duration_ms, error, skip_reason, updated_at) VALUES`,
+  `(?, ?, 'processing', ?, ?, NULL, NULL, NULL, NULL, ?)`,
+  `ON CONFLICT (event_id, stage) DO UPDATE SET
     status = 'processing', attempts = excluded.attempts, started_at = excluded.started_at,
-    completed_at = NULL, duration_ms = NULL, error = NULL, skip_reason = NULL, updated_at = excluded.updated_at`;
+    completed_at = NULL, duration_ms = NULL, error = NULL, skip_reason = NULL, updated_at = excluded.updated_at`,
+  (start) => {
+    const startedAt = toMs(start.startedAt);
+    return [start.eventId, start.stage, start.attempt, startedAt, startedAt];
+  },
+);
 
-const INSERT_ATTEMPT = `INSERT INTO checkpoint_attempts
-    (event_id, stage, attempt, status, started_at, completed_at, duration_ms, error, note)
-  VALUES (@event_id, @stage, @attempt, @status, @started_at, @completed_at, @duration_ms, @error, @note)`;
+const OPEN_ATTEMPTS = new MultiRowStatement<StageStart>(
+  `INSERT INTO checkpoint_attempts (event_id, stage, attempt, status, started_at, completed_at, duration_ms, error, note) VALUES`,
+  `(?, ?, ?, 'processing', ?, NULL, NULL, NULL, ?)`,
+  '',
+  (start) => [start.eventId, start.stage, start.attempt, toMs(start.startedAt), start.note ?? null],
+);
 
 export function recordStageStart(ctx: SqliteContext, start: StageStart): void {
   ctx.immediate(() => {
     assertLeaseLive(ctx, start.eventId, start.leaseOwner, toMs(start.startedAt));
-    writeStageStart(ctx, start);
+    writeStageStarts(ctx, [start]);
   });
 }
 
-/** recordStageStart's statements, for a caller that has checked the lease in this transaction. */
-export function writeStageStart(ctx: SqliteContext, start: StageStart): void {
-  const startedAt = toMs(start.startedAt);
-  ctx.run(START_CHECKPOINT, { event_id: start.eventId, stage: start.stage, attempt: start.attempt, started_at: startedAt });
-  ctx.run(INSERT_ATTEMPT, {
-    event_id: start.eventId,
-    stage: start.stage,
-    attempt: start.attempt,
-    status: 'processing',
-    started_at: startedAt,
-    completed_at: null,
-    duration_ms: null,
-    error: null,
-    note: start.note ?? null,
-  });
+/**
+ * recordStageStart's statements for many stages at once (of different events, or one), for a
+ * caller that has checked each lease in this transaction: two statements in all.
+ */
+export function writeStageStarts(ctx: SqliteContext, starts: readonly StageStart[]): void {
+  if (starts.length === 0) return;
+  START_CHECKPOINTS.run(ctx, starts);
+  OPEN_ATTEMPTS.run(ctx, starts);
 }
 
-const FINISH_CHECKPOINT = `INSERT INTO checkpoints
-    (event_id, stage, status, attempts, started_at, completed_at, duration_ms, data, error, skip_reason, updated_at)
-  VALUES (@event_id, @stage, @status, @attempt, @started_at, @completed_at, @duration_ms, @data, @error, @skip_reason, @completed_at)
-  ON CONFLICT (event_id, stage) DO UPDATE SET
+/** An outcome as its rows store it: JSON encoded and times in ms once, for both tables. */
+interface OutcomeRow {
+  write: StageOutcomeWrite;
+  status: string;
+  startedAt: number | null;
+  completedAt: number;
+  durationMs: number | null;
+  data: string | null;
+  error: string | null;
+  skipReason: string | null;
+}
+
+function outcomeRow(write: StageOutcomeWrite): OutcomeRow {
+  const completedAt = toMs(write.completedAt);
+  const startedAt = write.startedAt === null ? null : toMs(write.startedAt);
+  const { outcome } = write;
+  return {
+    write,
+    status: outcome.status,
+    startedAt,
+    completedAt,
+    durationMs: startedAt === null ? null : completedAt - startedAt,
+    data: outcome.status === 'success' ? toJson(outcome.data) : null,
+    error: outcome.status === 'error' ? toJson(outcome.error) : null,
+    skipReason: outcome.status === 'skipped' ? toJson(outcome.skipReason) : null,
+  };
+}
+
+// Several rows for one (event, stage) in one statement are applied in order, as separate
+// statements would be (SQLite's upsert goes row by row).
+const FINISH_CHECKPOINTS = new MultiRowStatement<OutcomeRow>(
+  `INSERT INTO checkpoints
+    (event_id, stage, status, attempts, started_at, completed_at, duration_ms, data, error, skip_reason, updated_at) VALUES`,
+  '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  `ON CONFLICT (event_id, stage) DO UPDATE SET
     status = excluded.status, attempts = max(checkpoints.attempts, excluded.attempts),
     started_at = excluded.started_at, completed_at = excluded.completed_at, duration_ms = excluded.duration_ms,
-    data = excluded.data, error = excluded.error, skip_reason = excluded.skip_reason, updated_at = excluded.updated_at`;
+    data = excluded.data, error = excluded.error, skip_reason = excluded.skip_reason, updated_at = excluded.updated_at`,
+  (row) => [
+    row.write.eventId,
+    row.write.stage,
+    row.status,
+    row.write.attempt,
+    row.startedAt,
+    row.completedAt,
+    row.durationMs,
+    row.data,
+    row.error,
+    row.skipReason,
+    row.completedAt,
+  ],
+);
 
 // The attempt's row opened by recordStageStart, if any (a skip never started has none).
 const CLOSE_ATTEMPT = `UPDATE checkpoint_attempts
-  SET status = @status, completed_at = @completed_at, duration_ms = @duration_ms, error = @error,
-      note = coalesce(@note, note)
+  SET status = ?, completed_at = ?, duration_ms = ?, error = ?, note = coalesce(?, note)
   WHERE id = (SELECT max(id) FROM checkpoint_attempts
-              WHERE event_id = @event_id AND stage = @stage AND attempt = @attempt AND status = 'processing')`;
+              WHERE event_id = ? AND stage = ? AND attempt = ? AND status = 'processing')`;
+
+const INSERT_ATTEMPT = `INSERT INTO checkpoint_attempts
+    (event_id, stage, attempt, status, started_at, completed_at, duration_ms, error, note)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 const INSERT_LOG = `INSERT INTO event_logs (event_id, at, level, stage, attempt, message, fields)
   VALUES (?, ?, ?, ?, ?, ?, ?)`;
@@ -67,47 +119,54 @@ const INSERT_LOG = `INSERT INTO event_logs (event_id, at, level, stage, attempt,
 export function recordStageOutcome(ctx: SqliteContext, write: StageOutcomeWrite): void {
   ctx.immediate(() => {
     assertLeaseLive(ctx, write.eventId, write.leaseOwner, toMs(write.completedAt));
-    writeStageOutcome(ctx, write);
+    writeStageOutcomes(ctx, [write]);
   });
 }
 
-/** recordStageOutcome's statements, for a caller that has checked the lease in this transaction. */
-export function writeStageOutcome(ctx: SqliteContext, write: StageOutcomeWrite): void {
-  const completedAt = toMs(write.completedAt);
-  const startedAt = write.startedAt === null ? null : toMs(write.startedAt);
-  const { outcome } = write;
-  const error = outcome.status === 'error' ? toJson(outcome.error) : null;
-  const durationMs = startedAt === null ? null : completedAt - startedAt;
-  ctx.run(FINISH_CHECKPOINT, {
-    event_id: write.eventId,
-    stage: write.stage,
-    status: outcome.status,
-    attempt: write.attempt,
-    started_at: startedAt,
-    completed_at: completedAt,
-    duration_ms: durationMs,
-    data: outcome.status === 'success' ? toJson(outcome.data) : null,
-    error,
-    skip_reason: outcome.status === 'skipped' ? toJson(outcome.skipReason) : null,
-  });
-  const attemptRow = {
-    event_id: write.eventId,
-    stage: write.stage,
-    attempt: write.attempt,
-    status: outcome.status,
-    completed_at: completedAt,
-    duration_ms: durationMs,
-    error,
-    note: write.note ?? null,
-  };
-  if (ctx.run(CLOSE_ATTEMPT, attemptRow).changes === 0) {
-    ctx.run(INSERT_ATTEMPT, { ...attemptRow, started_at: startedAt ?? completedAt });
+/**
+ * recordStageOutcome's statements for many outcomes at once, in order, for a caller that has
+ * checked each lease in this transaction: the checkpoints in one statement, then each
+ * outcome's attempt row (closing the one its start opened: an indexed look-up each) and what
+ * it carries (summary patch, log lines, HTTP exchanges).
+ */
+export function writeStageOutcomes(ctx: SqliteContext, writes: readonly StageOutcomeWrite[]): void {
+  if (writes.length === 0) return;
+  const rows = writes.map(outcomeRow);
+  FINISH_CHECKPOINTS.run(ctx, rows);
+  for (const row of rows) {
+    const { write } = row;
+    const note = write.note ?? null;
+    const closed = ctx.run(
+      CLOSE_ATTEMPT,
+      row.status,
+      row.completedAt,
+      row.durationMs,
+      row.error,
+      note,
+      write.eventId,
+      write.stage,
+      write.attempt,
+    );
+    if (closed.changes === 0) {
+      ctx.run(
+        INSERT_ATTEMPT,
+        write.eventId,
+        write.stage,
+        write.attempt,
+        row.status,
+        row.startedAt ?? row.completedAt,
+        row.completedAt,
+        row.durationMs,
+        row.error,
+        note,
+      );
+    }
+    if (write.summaryPatch !== undefined && Object.keys(write.summaryPatch).length > 0) {
+      patchSummary(ctx, write.eventId, write.summaryPatch);
+    }
+    insertLogs(ctx, write.eventId, write.logs ?? []);
+    insertExchanges(ctx, write.eventId, write.stage, write.attempt, write.exchanges ?? []);
   }
-  if (write.summaryPatch !== undefined && Object.keys(write.summaryPatch).length > 0) {
-    patchSummary(ctx, write.eventId, write.summaryPatch);
-  }
-  insertLogs(ctx, write.eventId, write.logs ?? []);
-  insertExchanges(ctx, write.eventId, write.stage, write.attempt, write.exchanges ?? []);
 }
 
 function patchSummary(ctx: SqliteContext, eventId: number, patch: EventSummary): void {
