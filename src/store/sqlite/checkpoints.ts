@@ -103,15 +103,49 @@ const FINISH_CHECKPOINTS = new MultiRowStatement<OutcomeRow>(
   ],
 );
 
-// The attempt's row opened by recordStageStart, if any (a skip never started has none).
-const CLOSE_ATTEMPT = `UPDATE checkpoint_attempts
-  SET status = ?, completed_at = ?, duration_ms = ?, error = ?, note = coalesce(?, note)
-  WHERE id = (SELECT max(id) FROM checkpoint_attempts
-              WHERE event_id = ? AND stage = ? AND attempt = ? AND status = 'processing')`;
+// The attempt's row each outcome's start opened, if any (a skip never started has none): the
+// latest `processing` row of that attempt. Only the target's columns can be returned from an
+// UPDATE … FROM, so the closed rows are told by their (event, stage, attempt).
+const CLOSE_ATTEMPTS = new MultiRowStatement<OutcomeRow>(
+  `UPDATE checkpoint_attempts AS a
+    SET status = w.column4, completed_at = w.column5, duration_ms = w.column6, error = w.column7, note = coalesce(w.column8, a.note)
+    FROM (VALUES`,
+  '(?, ?, ?, ?, ?, ?, ?, ?)',
+  `) AS w
+    WHERE a.id = (SELECT max(id) FROM checkpoint_attempts
+                  WHERE event_id = w.column1 AND stage = w.column2 AND attempt = w.column3 AND status = 'processing')
+    RETURNING event_id, stage, attempt`,
+  (row) => [
+    row.write.eventId,
+    row.write.stage,
+    row.write.attempt,
+    row.status,
+    row.completedAt,
+    row.durationMs,
+    row.error,
+    row.write.note ?? null,
+  ],
+);
 
-const INSERT_ATTEMPT = `INSERT INTO checkpoint_attempts
-    (event_id, stage, attempt, status, started_at, completed_at, duration_ms, error, note)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+// An outcome's attempt row when its start opened none.
+const INSERT_ATTEMPTS = new MultiRowStatement<OutcomeRow>(
+  `INSERT INTO checkpoint_attempts (event_id, stage, attempt, status, started_at, completed_at, duration_ms, error, note) VALUES`,
+  '(?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  '',
+  (row) => [
+    row.write.eventId,
+    row.write.stage,
+    row.write.attempt,
+    row.status,
+    row.startedAt ?? row.completedAt,
+    row.completedAt,
+    row.durationMs,
+    row.error,
+    row.write.note ?? null,
+  ],
+);
+
+const attemptKey = (eventId: number, stage: string, attempt: number): string => `${eventId}\u0000${stage}\u0000${attempt}`;
 
 const INSERT_LOG = `INSERT INTO event_logs (event_id, at, level, stage, attempt, message, fields)
   VALUES (?, ?, ?, ?, ?, ?, ?)`;
@@ -125,48 +159,42 @@ export function recordStageOutcome(ctx: SqliteContext, write: StageOutcomeWrite)
 
 /**
  * recordStageOutcome's statements for many outcomes at once, in order, for a caller that has
- * checked each lease in this transaction: the checkpoints in one statement, then each
- * outcome's attempt row (closing the one its start opened: an indexed look-up each) and what
- * it carries (summary patch, log lines, HTTP exchanges).
+ * checked each lease in this transaction: the checkpoints in one statement, their attempt
+ * rows in one or two (closeAttempts), then what each outcome carries (summary patch, log
+ * lines, HTTP exchanges).
  */
 export function writeStageOutcomes(ctx: SqliteContext, writes: readonly StageOutcomeWrite[]): void {
   if (writes.length === 0) return;
   const rows = writes.map(outcomeRow);
   FINISH_CHECKPOINTS.run(ctx, rows);
-  for (const row of rows) {
-    const { write } = row;
-    const note = write.note ?? null;
-    const closed = ctx.run(
-      CLOSE_ATTEMPT,
-      row.status,
-      row.completedAt,
-      row.durationMs,
-      row.error,
-      note,
-      write.eventId,
-      write.stage,
-      write.attempt,
-    );
-    if (closed.changes === 0) {
-      ctx.run(
-        INSERT_ATTEMPT,
-        write.eventId,
-        write.stage,
-        write.attempt,
-        row.status,
-        row.startedAt ?? row.completedAt,
-        row.completedAt,
-        row.durationMs,
-        row.error,
-        note,
-      );
-    }
+  closeAttempts(ctx, rows);
+  for (const { write } of rows) {
     if (write.summaryPatch !== undefined && Object.keys(write.summaryPatch).length > 0) {
       patchSummary(ctx, write.eventId, write.summaryPatch);
     }
     insertLogs(ctx, write.eventId, write.logs ?? []);
     insertExchanges(ctx, write.eventId, write.stage, write.attempt, write.exchanges ?? []);
   }
+}
+
+/**
+ * Closes the attempt row of each outcome, or adds one: one statement each for the batch. Two
+ * outcomes of one attempt (never from the worker) go one by one, in order, as UPDATE … FROM
+ * would pick one of them for the row.
+ */
+function closeAttempts(ctx: SqliteContext, rows: readonly OutcomeRow[]): void {
+  const keys = new Set(rows.map(({ write }) => attemptKey(write.eventId, write.stage, write.attempt)));
+  if (keys.size < rows.length) {
+    for (const row of rows) closeAttempts(ctx, [row]);
+    return;
+  }
+  const closed = CLOSE_ATTEMPTS.all<{ event_id: number; stage: string; attempt: number }>(ctx, rows);
+  if (closed.length === rows.length) return;
+  for (const row of closed) keys.delete(attemptKey(row.event_id, row.stage, row.attempt));
+  INSERT_ATTEMPTS.run(
+    ctx,
+    rows.filter(({ write }) => keys.has(attemptKey(write.eventId, write.stage, write.attempt))),
+  );
 }
 
 function patchSummary(ctx: SqliteContext, eventId: number, patch: EventSummary): void {
