@@ -3,7 +3,7 @@ import type { EventRecord } from '../../core/types.js';
 import type { CheckpointWrite, CheckpointWriteResult } from '../store.js';
 import type { SqliteContext } from './connection.js';
 import { assertLeaseLive, finishEvent, leasesLive } from './claims.js';
-import { writeStageOutcomes, writeStageStarts } from './checkpoints.js';
+import { writeStageOutcomes, writeStageStarts } from './stage-writes.js';
 import { toMs } from './rows.js';
 
 /**
