@@ -209,19 +209,24 @@ function closeAttempt(ctx: SqliteContext, row: OutcomeRow): boolean {
   );
 }
 
+/**
+ * Merges a stage's annotate() into the event's summary. Only what changes is written: setting
+ * `search_text` fires the text index's update trigger (migration 0012: an FTS5 'delete' and a
+ * trigram insert, whether or not the text changed), so a patch that leaves the searched fields
+ * as they were sets `summary` alone, and one that changes nothing writes nothing.
+ */
 function patchSummary(ctx: SqliteContext, eventId: number, patch: EventSummary): void {
-  const row = ctx.get<{ summary: string; provider_event_id: string }>(
-    'SELECT summary, provider_event_id FROM events WHERE id = ?',
+  const row = ctx.get<{ summary: string; provider_event_id: string; search_text: string }>(
+    'SELECT summary, provider_event_id, search_text FROM events WHERE id = ?',
     eventId,
   );
   if (row === undefined) return;
   const merged = mergeSummary(JSON.parse(row.summary) as EventSummary, patch);
-  ctx.run(
-    'UPDATE events SET summary = ?, search_text = ? WHERE id = ?',
-    toJson(merged),
-    searchText(row.provider_event_id, merged),
-    eventId,
-  );
+  const summary = toJson(merged);
+  if (summary === row.summary) return;
+  const text = searchText(row.provider_event_id, merged);
+  if (text === row.search_text) ctx.run('UPDATE events SET summary = ? WHERE id = ?', summary, eventId);
+  else ctx.run('UPDATE events SET summary = ?, search_text = ? WHERE id = ?', summary, text, eventId);
 }
 
 export function insertLogs(ctx: SqliteContext, eventId: number, logs: EventLogEntry[]): void {
