@@ -147,14 +147,25 @@ const INSERT_ATTEMPTS = new MultiRowStatement<OutcomeRow>(
 
 const attemptKey = (eventId: number, stage: string, attempt: number): string => `${eventId}\u0000${stage}\u0000${attempt}`;
 
-const INSERT_LOG = `INSERT INTO event_logs (event_id, at, level, stage, attempt, message, fields)
-  VALUES (?, ?, ?, ?, ?, ?, ?)`;
-
+const INSERT_LOGS = new MultiRowStatement<{ eventId: number; log: EventLogEntry }>(
+  'INSERT INTO event_logs (event_id, at, level, stage, attempt, message, fields) VALUES',
+  '(?, ?, ?, ?, ?, ?, ?)',
+  '',
+  ({ eventId, log }) => [
+    eventId,
+    toMs(log.at),
+    log.level,
+    storableTextOrNull(log.stage),
+    log.attempt ?? null,
+    storableText(log.message),
+    toJson(log.fields),
+  ],
+);
 /**
  * recordStageOutcome's statements for many outcomes at once, in order, for a caller that has
  * checked each lease in this transaction: the checkpoints in one statement, their attempt
- * rows in one or two (closeAttempts), then what each outcome carries (summary patch, log
- * lines, HTTP exchanges).
+ * rows in one or two (closeAttempts), each summary patch, then every log line and every
+ * HTTP exchange in one statement each.
  */
 export function writeStageOutcomes(ctx: SqliteContext, writes: readonly StageOutcomeWrite[]): void {
   if (writes.length === 0) return;
@@ -165,9 +176,15 @@ export function writeStageOutcomes(ctx: SqliteContext, writes: readonly StageOut
     if (write.summaryPatch !== undefined && Object.keys(write.summaryPatch).length > 0) {
       patchSummary(ctx, write.eventId, write.summaryPatch);
     }
-    insertLogs(ctx, write.eventId, write.logs ?? []);
-    insertExchanges(ctx, write.eventId, write.stage, write.attempt, write.exchanges ?? []);
   }
+  insertLogRows(
+    ctx,
+    writes.flatMap((write) => (write.logs ?? []).map((log) => ({ eventId: write.eventId, log }))),
+  );
+  insertExchanges(
+    ctx,
+    writes.flatMap(({ eventId, stage, attempt, exchanges = [] }) => exchanges.map((exchange) => ({ eventId, stage, attempt, exchange }))),
+  );
 }
 
 /**
@@ -229,17 +246,14 @@ function patchSummary(ctx: SqliteContext, eventId: number, patch: EventSummary):
   else ctx.run('UPDATE events SET summary = ?, search_text = ? WHERE id = ?', summary, text, eventId);
 }
 
-export function insertLogs(ctx: SqliteContext, eventId: number, logs: EventLogEntry[]): void {
-  for (const log of logs) {
-    ctx.run(
-      INSERT_LOG,
-      eventId,
-      toMs(log.at),
-      log.level,
-      storableTextOrNull(log.stage),
-      log.attempt ?? null,
-      storableText(log.message),
-      toJson(log.fields),
-    );
-  }
+export function insertLogs(ctx: SqliteContext, eventId: number, logs: readonly EventLogEntry[]): void {
+  insertLogRows(
+    ctx,
+    logs.map((log) => ({ eventId, log })),
+  );
+}
+
+/** Log lines of several events at once (a checkpoint batch's), in order: one statement. */
+function insertLogRows(ctx: SqliteContext, rows: readonly { eventId: number; log: EventLogEntry }[]): void {
+  if (rows.length > 0) INSERT_LOGS.run(ctx, rows);
 }
