@@ -10,7 +10,7 @@ import { toMs } from './rows.js';
  * Several events' checkpoint writes in one IMMEDIATE transaction: one commit, one fsync. A
  * write that is fenced (lease lost) or refused fails alone and is reported in its result; the
  * rest commit. The batch's leases are checked in one statement, and the parts of its writes
- * go kind by kind in multi-row statements (applyAll): about 8 statements for a batch of
+ * go kind by kind in multi-row statements (applyAll): 5 statements for a batch of
  * outcome + next mark writes, however many it holds, where it was 5 a write. The same
  * functions write a lone part (recordStageStart, recordStageOutcome): a batch of one.
  *
