@@ -146,6 +146,46 @@ export function checkpointBatchParityContract(ctx: ContractContext): void {
       });
     }
 
+    it('the same writes batched across events, and two writes of one event in one call, write what the single calls write', async () => {
+      const first = newEvent();
+      const ids = await insertAll(ctx.store, [first, ...[1, 2, 3].map(() => newEvent({ summary: first.summary }))]);
+      const [a = 0, b = 0, c = 0, single = 0] = ids;
+      await ctx.store.claimNextEvents({ workerIds: ['wa', 'wb', 'wc', 'ws'], leaseMs: MINUTE, now: at(2) });
+      const finish = (eventId: number, owner: string): CheckpointWrite['finish'] => ({
+        eventId,
+        leaseOwner: owner,
+        status: 'retrying',
+        nextAttemptAt: at(60_000),
+        now: at(11),
+      });
+      const [writesA, writesB, writesC] = [
+        writesFor(a, 'wa', finish(a, 'wa')),
+        writesFor(b, 'wb', finish(b, 'wb')),
+        writesFor(c, 'wc', finish(c, 'wc')),
+      ];
+      // Write k of two events in one call (each kind of part of the batch goes together), against
+      // write k applied singly to a third event: the same, write after write.
+      const writesSingle = writesFor(single, 'ws', finish(single, 'ws'));
+      for (let k = 0; k < writesA.length; k++) {
+        const results = await ctx.store.writeCheckpoints([writesA[k]!, writesB[k]!]);
+        assert.deepEqual(
+          results.map((r) => r.ok),
+          [true, true],
+        );
+        await applySingly(ctx.store, [writesSingle[k]!]);
+        const expected = await readBack(ctx.store, single);
+        for (const id of [a, b]) assert.deepEqual(await readBack(ctx.store, id), expected, `event ${id} after write ${k}`);
+      }
+      // One event's start and its next write (an outcome of that stage, a start of it again) in one call: in order.
+      const results = await ctx.store.writeCheckpoints(writesC.slice(0, 2));
+      assert.deepEqual(
+        results.map((r) => r.ok),
+        [true, true],
+      );
+      assert.equal((await ctx.store.writeCheckpoints(writesC.slice(2)))[0]?.ok, true);
+      assert.deepEqual(await readBack(ctx.store, c), await readBack(ctx.store, single));
+    });
+
     it('a fenced write in the middle of a batch of three fails alone', async () => {
       const [a = 0, b = 0, c = 0] = await insertAll(ctx.store, [newEvent(), newEvent(), newEvent()]);
       await ctx.store.claimNextEvents({ workerIds: ['wa', 'wb', 'wc'], leaseMs: MINUTE, now: at(0) });

@@ -1,15 +1,18 @@
+import { LeaseLostError } from '../../core/errors.js';
 import type { EventRecord } from '../../core/types.js';
 import type { CheckpointWrite, CheckpointWriteResult } from '../store.js';
 import type { SqliteContext } from './connection.js';
-import { assertLeaseLive, finishEvent } from './claims.js';
-import { writeStageOutcome, writeStageStart } from './checkpoints.js';
+import { assertLeaseLive, finishEvent, leasesLive } from './claims.js';
+import { writeStageOutcomes, writeStageStarts } from './stage-writes.js';
 import { toMs } from './rows.js';
 
 /**
  * Several events' checkpoint writes in one IMMEDIATE transaction: one commit, one fsync. A
  * write that is fenced (lease lost) or refused fails alone and is reported in its result; the
- * rest commit. The statements of each part are the single-write ones (they see the open
- * transaction and do not start their own).
+ * rest commit. The batch's leases are checked in one statement, and the parts of its writes
+ * go kind by kind in multi-row statements (applyAll): 5 statements for a batch of
+ * outcome + next mark writes, however many it holds, where it was 5 a write. The same
+ * functions write a lone part (recordStageStart, recordStageOutcome): a batch of one.
  *
  * Most batches are refused nothing, so they are first applied behind ONE savepoint for the
  * whole batch (a fenced write is found by its lease check, its first statement, before it
@@ -85,21 +88,7 @@ const pathsByContext = new WeakMap<SqliteContext, BatchPaths>();
 function batchPaths(ctx: SqliteContext): BatchPaths {
   let paths = pathsByContext.get(ctx);
   if (paths !== undefined) return paths;
-  const whole = ctx.db.transaction((writes: CheckpointWrite[]) =>
-    writes.map((write): CheckpointWriteResult => {
-      try {
-        checkLease(ctx, write);
-      } catch (err) {
-        // Nothing of this write is written yet: it fails alone without a rollback.
-        return { ok: false, error: asError(err) };
-      }
-      try {
-        return { ok: true, event: applyParts(ctx, write) };
-      } catch (err) {
-        throw new Refused(asError(err));
-      }
-    }),
-  );
+  const whole = ctx.db.transaction((writes: CheckpointWrite[]) => applyAll(ctx, writes));
   const one = ctx.db.transaction((write: CheckpointWrite) => {
     checkLease(ctx, write);
     return applyParts(ctx, write);
@@ -132,11 +121,71 @@ function checkLease(ctx: SqliteContext, write: CheckpointWrite): void {
   assertLeaseLive(ctx, write.eventId, write.leaseOwner, latestTime(write));
 }
 
-/** The write's parts, once its lease is checked. The finish checks again: it needs the row it reads. */
+/** The write's parts, once its lease is checked. */
 function applyParts(ctx: SqliteContext, write: CheckpointWrite): EventRecord | null {
-  for (const outcome of write.outcomes) writeStageOutcome(ctx, outcome);
-  if (write.start) writeStageStart(ctx, write.start);
+  writeStageOutcomes(ctx, write.outcomes);
+  if (write.start) writeStageStarts(ctx, [write.start]);
   return write.finish ? finishEvent(ctx, write.finish) : null;
+}
+
+/**
+ * The whole batch behind its one savepoint: every lease in one read-only statement (a fenced
+ * write fails alone, having written nothing), then the live writes' parts. When the live
+ * writes are of different events — always, from the worker: a run waits for each write before
+ * its next — their parts go kind by kind: all the outcomes, all the `processing` marks, each
+ * finish. Each event's parts keep their order (outcomes, mark, finish), and no event's part
+ * reads what another's wrote, so this is the result of applying them one write after another,
+ * with the checkpoints and the new attempt rows in one statement each for the batch
+ * (writeStageOutcomes, writeStageStarts). Two writes of one event go one after the other, as written.
+ * Refused anywhere: Refused, and the caller applies the batch again one write at a time.
+ */
+function applyAll(ctx: SqliteContext, writes: readonly CheckpointWrite[]): CheckpointWriteResult[] {
+  const results: CheckpointWriteResult[] = new Array<CheckpointWriteResult>(writes.length);
+  const live = liveWrites(ctx, writes, results);
+  try {
+    if (new Set(live.map((i) => writes[i]!.eventId)).size < live.length) {
+      for (const i of live) results[i] = { ok: true, event: applyParts(ctx, writes[i]!) };
+      return results;
+    }
+    writeStageOutcomes(
+      ctx,
+      live.flatMap((i) => writes[i]!.outcomes),
+    );
+    writeStageStarts(
+      ctx,
+      live.flatMap((i) => writes[i]!.start ?? []),
+    );
+    for (const i of live) {
+      const { finish } = writes[i]!;
+      results[i] = { ok: true, event: finish ? finishEvent(ctx, finish) : null };
+    }
+    return results;
+  } catch (err) {
+    throw new Refused(asError(err));
+  }
+}
+
+/**
+ * The indexes of the writes whose lease holds, in order; each other write's result is set to
+ * its failure (LeaseLostError, or the error of a time it names that is not a valid Date).
+ */
+function liveWrites(ctx: SqliteContext, writes: readonly CheckpointWrite[], results: CheckpointWriteResult[]): number[] {
+  const checked: number[] = [];
+  const checks = [];
+  for (const [i, write] of writes.entries()) {
+    try {
+      checks.push({ eventId: write.eventId, owner: write.leaseOwner, now: latestTime(write) });
+      checked.push(i);
+    } catch (err) {
+      results[i] = { ok: false, error: asError(err) };
+    }
+  }
+  const held = leasesLive(ctx, checks);
+  return checked.filter((i, n) => {
+    if (held.has(n)) return true;
+    results[i] = { ok: false, error: new LeaseLostError(writes[i]!.eventId, writes[i]!.leaseOwner) };
+    return false;
+  });
 }
 
 function latestTime(write: CheckpointWrite): number {

@@ -1,143 +1,28 @@
 import { StoreError } from '../../core/errors.js';
-import { mergeSummary } from '../../core/summary.js';
-import type { CheckpointRecord, EventLogEntry, EventSummary, LogLevel } from '../../core/types.js';
+import type { CheckpointRecord, EventLogEntry, LogLevel } from '../../core/types.js';
 import type { AttemptSample, StageOutcomeWrite, StageStart } from '../store.js';
 import type { SqliteContext } from './connection.js';
 import { assertLeaseLive } from './claims.js';
-import { fromJson, toAttempt, toCheckpoint, toDate, toJson, toMs, type AttemptRow, type CheckpointRow } from './rows.js';
-import { searchText } from '../search-text.js';
-import { storableText, storableTextOrNull } from '../storable.js';
-import { insertExchanges } from './exchanges.js';
+import { fromJson, toAttempt, toCheckpoint, toDate, toMs, type AttemptRow, type CheckpointRow } from './rows.js';
+import { insertLogs, writeStageOutcomes, writeStageStarts } from './stage-writes.js';
 
 /** Checkpoints, their attempt history, event logs and the samples metrics are built from. */
 
-const START_CHECKPOINT = `INSERT INTO checkpoints
-    (event_id, stage, status, attempts, started_at, completed_at, duration_ms, error, skip_reason, updated_at)
-  VALUES (@event_id, @stage, 'processing', @attempt, @started_at, NULL, NULL, NULL, NULL, @started_at)
-  ON CONFLICT (event_id, stage) DO UPDATE SET
-    status = 'processing', attempts = excluded.attempts, started_at = excluded.started_at,
-    completed_at = NULL, duration_ms = NULL, error = NULL, skip_reason = NULL, updated_at = excluded.updated_at`;
-
-const INSERT_ATTEMPT = `INSERT INTO checkpoint_attempts
-    (event_id, stage, attempt, status, started_at, completed_at, duration_ms, error, note)
-  VALUES (@event_id, @stage, @attempt, @status, @started_at, @completed_at, @duration_ms, @error, @note)`;
+/** Where the log lines of a write are added (stage-writes.ts); home.ts adds its own with it. */
+export { insertLogs };
 
 export function recordStageStart(ctx: SqliteContext, start: StageStart): void {
   ctx.immediate(() => {
     assertLeaseLive(ctx, start.eventId, start.leaseOwner, toMs(start.startedAt));
-    writeStageStart(ctx, start);
+    writeStageStarts(ctx, [start]);
   });
 }
-
-/** recordStageStart's statements, for a caller that has checked the lease in this transaction. */
-export function writeStageStart(ctx: SqliteContext, start: StageStart): void {
-  const startedAt = toMs(start.startedAt);
-  ctx.run(START_CHECKPOINT, { event_id: start.eventId, stage: start.stage, attempt: start.attempt, started_at: startedAt });
-  ctx.run(INSERT_ATTEMPT, {
-    event_id: start.eventId,
-    stage: start.stage,
-    attempt: start.attempt,
-    status: 'processing',
-    started_at: startedAt,
-    completed_at: null,
-    duration_ms: null,
-    error: null,
-    note: start.note ?? null,
-  });
-}
-
-const FINISH_CHECKPOINT = `INSERT INTO checkpoints
-    (event_id, stage, status, attempts, started_at, completed_at, duration_ms, data, error, skip_reason, updated_at)
-  VALUES (@event_id, @stage, @status, @attempt, @started_at, @completed_at, @duration_ms, @data, @error, @skip_reason, @completed_at)
-  ON CONFLICT (event_id, stage) DO UPDATE SET
-    status = excluded.status, attempts = max(checkpoints.attempts, excluded.attempts),
-    started_at = excluded.started_at, completed_at = excluded.completed_at, duration_ms = excluded.duration_ms,
-    data = excluded.data, error = excluded.error, skip_reason = excluded.skip_reason, updated_at = excluded.updated_at`;
-
-// The attempt's row opened by recordStageStart, if any (a skip never started has none).
-const CLOSE_ATTEMPT = `UPDATE checkpoint_attempts
-  SET status = @status, completed_at = @completed_at, duration_ms = @duration_ms, error = @error,
-      note = coalesce(@note, note)
-  WHERE id = (SELECT max(id) FROM checkpoint_attempts
-              WHERE event_id = @event_id AND stage = @stage AND attempt = @attempt AND status = 'processing')`;
-
-const INSERT_LOG = `INSERT INTO event_logs (event_id, at, level, stage, attempt, message, fields)
-  VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
 export function recordStageOutcome(ctx: SqliteContext, write: StageOutcomeWrite): void {
   ctx.immediate(() => {
     assertLeaseLive(ctx, write.eventId, write.leaseOwner, toMs(write.completedAt));
-    writeStageOutcome(ctx, write);
+    writeStageOutcomes(ctx, [write]);
   });
-}
-
-/** recordStageOutcome's statements, for a caller that has checked the lease in this transaction. */
-export function writeStageOutcome(ctx: SqliteContext, write: StageOutcomeWrite): void {
-  const completedAt = toMs(write.completedAt);
-  const startedAt = write.startedAt === null ? null : toMs(write.startedAt);
-  const { outcome } = write;
-  const error = outcome.status === 'error' ? toJson(outcome.error) : null;
-  const durationMs = startedAt === null ? null : completedAt - startedAt;
-  ctx.run(FINISH_CHECKPOINT, {
-    event_id: write.eventId,
-    stage: write.stage,
-    status: outcome.status,
-    attempt: write.attempt,
-    started_at: startedAt,
-    completed_at: completedAt,
-    duration_ms: durationMs,
-    data: outcome.status === 'success' ? toJson(outcome.data) : null,
-    error,
-    skip_reason: outcome.status === 'skipped' ? toJson(outcome.skipReason) : null,
-  });
-  const attemptRow = {
-    event_id: write.eventId,
-    stage: write.stage,
-    attempt: write.attempt,
-    status: outcome.status,
-    completed_at: completedAt,
-    duration_ms: durationMs,
-    error,
-    note: write.note ?? null,
-  };
-  if (ctx.run(CLOSE_ATTEMPT, attemptRow).changes === 0) {
-    ctx.run(INSERT_ATTEMPT, { ...attemptRow, started_at: startedAt ?? completedAt });
-  }
-  if (write.summaryPatch !== undefined && Object.keys(write.summaryPatch).length > 0) {
-    patchSummary(ctx, write.eventId, write.summaryPatch);
-  }
-  insertLogs(ctx, write.eventId, write.logs ?? []);
-  insertExchanges(ctx, write.eventId, write.stage, write.attempt, write.exchanges ?? []);
-}
-
-function patchSummary(ctx: SqliteContext, eventId: number, patch: EventSummary): void {
-  const row = ctx.get<{ summary: string; provider_event_id: string }>(
-    'SELECT summary, provider_event_id FROM events WHERE id = ?',
-    eventId,
-  );
-  if (row === undefined) return;
-  const merged = mergeSummary(JSON.parse(row.summary) as EventSummary, patch);
-  ctx.run(
-    'UPDATE events SET summary = ?, search_text = ? WHERE id = ?',
-    toJson(merged),
-    searchText(row.provider_event_id, merged),
-    eventId,
-  );
-}
-
-export function insertLogs(ctx: SqliteContext, eventId: number, logs: EventLogEntry[]): void {
-  for (const log of logs) {
-    ctx.run(
-      INSERT_LOG,
-      eventId,
-      toMs(log.at),
-      log.level,
-      storableTextOrNull(log.stage),
-      log.attempt ?? null,
-      storableText(log.message),
-      toJson(log.fields),
-    );
-  }
 }
 
 const SELECT_CHECKPOINTS = `SELECT event_id, stage, status, attempts, started_at, completed_at, duration_ms, data, error,

@@ -5,6 +5,7 @@ import type { ClaimOptions, EventFinish } from '../store.js';
 import { resolveAlertsForEvent } from './alert-issues.js';
 import type { SqliteContext } from './connection.js';
 import { withBody } from './events.js';
+import { MultiRowStatement } from './multi-row.js';
 import { EVENT_COLUMNS, toJson, toMs, type EventRow } from './rows.js';
 
 /** Claims, leases and the moves between event statuses. */
@@ -73,33 +74,42 @@ export function claimNextEvents(ctx: SqliteContext, options: Omit<ClaimOptions, 
   );
 }
 
-// The fence of assertLeaseHeld in one indexed lookup that returns no row to decode: for the
-// checkpoint writes, which need only the yes or no (a whole event row, summary and all, was
-// read and turned into an object for every write).
+// The fence in one indexed lookup that returns no row to decode: the event must still be
+// processing, leased to the writer, with the lease unexpired at the write's time. Checked
+// inside the write's transaction, before it writes anything. (A whole event row, summary and
+// all, was read and turned into an object for every write.)
 const LEASE_LIVE = `SELECT 1 AS live FROM events
   WHERE id = ? AND status = 'processing' AND lease_owner = ? AND lease_expires_at > ?`;
 
-/** assertLeaseHeld without the row: the same fence, for a caller that needs only the check. */
 export function assertLeaseLive(ctx: SqliteContext, eventId: number, owner: string, now: number): void {
   if (ctx.get<{ live: number }>(LEASE_LIVE, eventId, owner, now) === undefined) throw new LeaseLostError(eventId, owner);
 }
 
+/** One write's fence, for leasesLive: the event, its owner, the time its write names. */
+export interface LeaseCheck {
+  eventId: number;
+  owner: string;
+  now: number;
+}
+
+const LEASES_LIVE = new MultiRowStatement<LeaseCheck & { index: number }>(
+  'SELECT w.column1 AS i FROM (VALUES',
+  '(?, ?, ?, ?)',
+  `) AS w JOIN events e ON e.id = w.column2
+    WHERE e.status = 'processing' AND e.lease_owner = w.column3 AND e.lease_expires_at > w.column4`,
+  (check) => [check.index, check.eventId, check.owner, check.now],
+);
+
 /**
- * The fence: the event must still be processing, leased to `owner`, with the lease unexpired
- * at `now`. Call inside the write's transaction, before writing anything.
+ * assertLeaseLive for many writes in one statement (a checkpoint batch's): the indexes in
+ * `checks` of those whose lease holds. Reads only.
  */
-export function assertLeaseHeld(ctx: SqliteContext, eventId: number, owner: string, now: number): EventRow {
-  const row = ctx.get<EventRow>(SELECT_EVENT, eventId);
-  if (
-    row === undefined ||
-    row.status !== 'processing' ||
-    row.lease_owner !== owner ||
-    row.lease_expires_at === null ||
-    row.lease_expires_at <= now
-  ) {
-    throw new LeaseLostError(eventId, owner);
-  }
-  return row;
+export function leasesLive(ctx: SqliteContext, checks: readonly LeaseCheck[]): Set<number> {
+  const rows = LEASES_LIVE.all<{ i: number }>(
+    ctx,
+    checks.map((check, index) => ({ ...check, index })),
+  );
+  return new Set(rows.map((row) => row.i));
 }
 
 /**
@@ -133,29 +143,42 @@ export async function releaseLease(ctx: SqliteContext, eventId: number, workerId
   if (result.changes === 1) ctx.wake();
 }
 
+// The fence is the UPDATE's own WHERE: no row read first. Fields the finish leaves undefined
+// keep what the event had (the CASEs), null clears them.
 const FINISH_EVENT = `UPDATE events
-  SET status = @status, next_attempt_at = @next_attempt_at, lease_owner = NULL, lease_expires_at = NULL,
-      last_error = @last_error, ignore_reason = @ignore_reason, pipeline = @pipeline, updated_at = @now
-  WHERE id = @id
+  SET status = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+      last_error = CASE WHEN ? THEN ? ELSE last_error END,
+      ignore_reason = CASE WHEN ? THEN ? ELSE ignore_reason END,
+      pipeline = CASE WHEN ? THEN ? ELSE pipeline END,
+      updated_at = ?
+  WHERE id = ? AND status = 'processing' AND lease_owner = ? AND lease_expires_at > ?
   RETURNING ${EVENT_COLUMNS}`;
 
+/**
+ * Moves the event out of `processing`, fenced like every checkpoint write (LeaseLostError,
+ * nothing written, unless it is processing, leased to the caller and unexpired at `now`).
+ */
 export function finishEvent(ctx: SqliteContext, finish: EventFinish): EventRecord {
   const now = toMs(finish.now);
+  let nextAttemptAt: number | null = null;
+  if (finish.status === 'retrying') nextAttemptAt = finish.nextAttemptAt ? toMs(finish.nextAttemptAt) : now;
+  if (finish.status === 'queued') nextAttemptAt = now;
   const event = ctx.immediate(() => {
-    const held = assertLeaseHeld(ctx, finish.eventId, finish.leaseOwner, now);
-    let nextAttemptAt: number | null = null;
-    if (finish.status === 'retrying') nextAttemptAt = finish.nextAttemptAt ? toMs(finish.nextAttemptAt) : now;
-    if (finish.status === 'queued') nextAttemptAt = now;
-    const row = ctx.get<EventRow>(FINISH_EVENT, {
-      id: finish.eventId,
-      status: finish.status,
-      next_attempt_at: nextAttemptAt,
-      // Fields left undefined keep what the event had; null clears them.
-      last_error: finish.lastError === undefined ? held.last_error : toJson(finish.lastError),
-      ignore_reason: finish.ignoreReason === undefined ? held.ignore_reason : toJson(finish.ignoreReason),
-      pipeline: finish.pipeline === undefined ? held.pipeline : finish.pipeline,
+    const row = ctx.get<EventRow>(
+      FINISH_EVENT,
+      finish.status,
+      nextAttemptAt,
+      finish.lastError === undefined ? 0 : 1,
+      finish.lastError === undefined ? null : toJson(finish.lastError),
+      finish.ignoreReason === undefined ? 0 : 1,
+      finish.ignoreReason === undefined ? null : toJson(finish.ignoreReason),
+      finish.pipeline === undefined ? 0 : 1,
+      finish.pipeline ?? null,
       now,
-    });
+      finish.eventId,
+      finish.leaseOwner,
+      now,
+    );
     if (row !== undefined && finish.resolveAlerts) resolveAlertsForEvent(ctx, finish.eventId, finish.resolveAlerts, finish.now);
     return row === undefined ? undefined : withBody(ctx, row);
   });

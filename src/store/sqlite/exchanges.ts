@@ -1,28 +1,40 @@
 import type { HttpExchange, StageExchange } from '../../core/types.js';
 import { storableTextOrNull } from '../storable.js';
 import type { SqliteContext } from './connection.js';
+import { MultiRowStatement } from './multi-row.js';
 import { fromJson, toDate, toJson, toMs } from './rows.js';
 
 /** The HTTP calls stage attempts recorded (ctx.http), for the stage panel. */
 
-const INSERT_EXCHANGE = `INSERT INTO stage_exchanges (event_id, stage, attempt, at, request, response, error, duration_ms)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+/** One recorded HTTP call of an outcome's attempt, as insertExchanges takes it. */
+export interface ExchangeOfAttempt {
+  eventId: number;
+  stage: string;
+  attempt: number;
+  exchange: HttpExchange;
+}
 
-/** Called inside recordStageOutcome's transaction. */
-export function insertExchanges(ctx: SqliteContext, eventId: number, stage: string, attempt: number, exchanges: HttpExchange[]): void {
-  for (const exchange of exchanges) {
-    ctx.run(
-      INSERT_EXCHANGE,
-      eventId,
-      stage,
-      attempt,
-      toMs(exchange.at),
-      toJson(exchange.request),
-      toJson(exchange.response),
-      storableTextOrNull(exchange.error),
-      exchange.durationMs,
-    );
-  }
+// A whole checkpoint batch's exchanges in one statement (multi-row.ts): the Facturador records
+// about 15 an event, one INSERT each before.
+const INSERT_EXCHANGES = new MultiRowStatement<ExchangeOfAttempt>(
+  'INSERT INTO stage_exchanges (event_id, stage, attempt, at, request, response, error, duration_ms) VALUES',
+  '(?, ?, ?, ?, ?, ?, ?, ?)',
+  '',
+  ({ eventId, stage, attempt, exchange }) => [
+    eventId,
+    stage,
+    attempt,
+    toMs(exchange.at),
+    toJson(exchange.request),
+    toJson(exchange.response),
+    storableTextOrNull(exchange.error),
+    exchange.durationMs,
+  ],
+);
+
+/** Called inside recordStageOutcome's transaction (or a checkpoint batch's), in order. */
+export function insertExchanges(ctx: SqliteContext, exchanges: readonly ExchangeOfAttempt[]): void {
+  if (exchanges.length > 0) INSERT_EXCHANGES.run(ctx, exchanges);
 }
 
 interface ExchangeRow {
