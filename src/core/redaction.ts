@@ -74,6 +74,10 @@ function redactText(text: string): string {
 
 /** A URL with secret-named query parameters and any user:password part redacted. */
 export function redactUrl(url: string): string {
+  // Secrets in a URL sit in its query's names or its user:password part; a URL with neither
+  // is kept as it is, without building a URL and its search params and printing them again
+  // (the stage recorder redacts a URL every HTTP call).
+  if (!url.includes('@') && !hasSecretQueryName(url) && URL.canParse(url)) return url;
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -85,6 +89,24 @@ export function redactUrl(url: string): string {
     if (isSecretName(name)) parsed.searchParams.set(name, REDACTED);
   }
   return parsed.toString();
+}
+
+/** Whether a query parameter's name (decoded) reads as a secret's; one that cannot be decoded counts. */
+function hasSecretQueryName(url: string): boolean {
+  const start = url.indexOf('?');
+  if (start < 0) return false;
+  const end = url.indexOf('#', start);
+  for (const pair of url.slice(start + 1, end < 0 ? undefined : end).split('&')) {
+    const eq = pair.indexOf('=');
+    let name: string;
+    try {
+      name = decodeURIComponent((eq < 0 ? pair : pair.slice(0, eq)).replaceAll('+', ' '));
+    } catch {
+      return true;
+    }
+    if (isSecretName(name)) return true;
+  }
+  return false;
 }
 
 /** Headers with secret-named ones (Authorization, Cookie, X-Api-Key, signatures) redacted. */
