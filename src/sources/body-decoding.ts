@@ -1,4 +1,3 @@
-import { isAscii } from 'node:buffer';
 import type { JsonObject } from '../core/types.js';
 import { SourceError } from './source.js';
 
@@ -218,6 +217,12 @@ function percentDecode(bytes: Buffer): Buffer {
     }
   }
   return out.subarray(0, n);
+}
+
+/** A loop, not node:buffer's isAscii: its native call cost more than these short names and values. */
+function isAscii(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) > 0x7f) return false;
+  return true;
 }
 
 function isHex(byte: number | undefined): boolean {
