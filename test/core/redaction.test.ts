@@ -1,10 +1,12 @@
 /**
  * redactUrl: a URL is stored as given only when it has no user:password part and no query
  * parameter whose name (decoded) reads as a secret's; otherwise those parts are redacted.
+ * redactedJsonText prints what redactJson keeps, in one pass.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { redactUrl } from '../../src/core/redaction.js';
+import type { JsonValue } from '../../src/core/types.js';
+import { redactedJsonText, redactJson, redactUrl } from '../../src/core/redaction.js';
 
 describe('redactUrl', () => {
   it('keeps a URL without secrets as it is', () => {
@@ -37,5 +39,23 @@ describe('redactUrl', () => {
 
   it('redacts text that is not a URL line by line', () => {
     assert.equal(redactUrl('not a url token=abc 4111111111111111'), 'not a url token=[redacted] [redacted]');
+  });
+});
+
+describe('redactedJsonText', () => {
+  it('prints exactly what redactJson keeps, secrets and card numbers out', () => {
+    const value: JsonValue = {
+      customer: { name: 'Ana', email: 'ana@example.com', card: { number: '4111111111111111' } },
+      items: [{ sku: 'A', api_key: 'k1' }, ['4111-1111-1111-1111', 7, null], 'x'],
+      x_signature: 'abc',
+      'idempotency-key': 'webpig:epayco:1:stage',
+      note: '4111 1111 1111 1111',
+      amount: 403125,
+      ok: true,
+    };
+    const text = redactedJsonText(value);
+    assert.equal(text, JSON.stringify(redactJson(value), null, 2));
+    assert.doesNotMatch(text, /4111|abc|k1/);
+    assert.match(text, /webpig:epayco:1:stage/);
   });
 });
