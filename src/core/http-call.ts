@@ -39,7 +39,8 @@ export interface HttpCallReply {
  * abort is one listener removed when the call settles (the `signal` option also watches the
  * request with stream.finished, a handful of listeners a call), the reply is read as buffers
  * decoded once and its headers from the raw list. Measured alone on loopback: ~10 % less CPU a
- * call (bench/README.md, "The Facturador in the demo: the client, the recorder...").
+ * call (bench/README.md, "The Facturador in the demo: the client, the recorder, the sandbox's
+ * transactions").
  */
 export function httpCall(url: string, request: HttpCallRequest): Promise<HttpCallReply> {
   const target = new URL(url);
