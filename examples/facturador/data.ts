@@ -53,11 +53,26 @@ export function extractInvoice(payload: JsonValue): Extraction {
   };
 }
 
+/**
+ * Earlier stages' outputs already checked, by output and schema. A run hands every later stage
+ * the same output objects, and the stages read them again and again (the FR360 invoice in six
+ * of them): each is parsed once. The stages share the result, and only read it.
+ */
+const checkedOutputs = new WeakMap<object, Map<z.ZodType, unknown>>();
+
 /** The checkpoint data of an earlier stage, checked against its shape. */
 function output<S extends z.ZodType>(ctx: StageContext, stage: string, schema: S): z.infer<S> {
-  const parsed = schema.safeParse(ctx.outputs[stage]);
+  const value = ctx.outputs[stage];
+  const checked = value !== null && typeof value === 'object' ? checkedOutputs.get(value) : undefined;
+  if (checked?.has(schema)) return checked.get(schema) as z.infer<S>;
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new PermanentError(`stage ${stage} has no usable output: ${parsed.error.issues[0]?.message ?? ''}`, { code: 'MISSING_OUTPUT' });
+  }
+  if (value !== null && typeof value === 'object') {
+    const byShape = checked ?? new Map<z.ZodType, unknown>();
+    byShape.set(schema, parsed.data);
+    checkedOutputs.set(value, byShape);
   }
   return parsed.data;
 }

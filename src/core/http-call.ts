@@ -30,36 +30,81 @@ export interface HttpCallReply {
   text: string;
 }
 
-/** Sends one request and reads the whole reply; rejects on a network failure or on `signal`. */
+/**
+ * Sends one request and reads the whole reply; rejects on a network failure, or on `signal`
+ * with an AbortError whose cause is the signal's reason (as node:http's own `signal` option).
+ *
+ * Cheaper than handing node:http a URL and a signal, which matters at a dozen calls an event:
+ * the request options are plain fields (node:http converts a URL object field by field), the
+ * abort is one listener removed when the call settles (the `signal` option also watches the
+ * request with stream.finished, a handful of listeners a call), the reply is read as buffers
+ * decoded once and its headers from the raw list. Measured alone on loopback: ~10 % less CPU a
+ * call (bench/README.md, "The Facturador in the demo: the client, the recorder, the sandbox's
+ * transactions").
+ */
 export function httpCall(url: string, request: HttpCallRequest): Promise<HttpCallReply> {
   const target = new URL(url);
-  const client = target.protocol === 'https:' ? https : http;
-  const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
+  const secure = target.protocol === 'https:';
   const headers =
     request.body === undefined ? request.headers : { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) };
+  const { signal } = request;
+  if (signal.aborted) return Promise.reject(abortError(signal));
   return new Promise((resolve, reject) => {
-    const outgoing = client.request(target, { method: request.method, headers, agent, signal: request.signal }, (incoming) => {
-      const chunks: string[] = [];
-      incoming.setEncoding('utf8');
-      incoming.on('data', (chunk: string) => chunks.push(chunk));
-      incoming.once('error', reject);
-      incoming.once('end', () =>
-        resolve({ status: incoming.statusCode ?? 0, headers: flatHeaders(incoming.headers), text: chunks.join('') }),
-      );
+    const fail = (err: unknown): void => {
+      signal.removeEventListener('abort', onAbort);
+      reject(err);
+    };
+    const options: http.RequestOptions = {
+      protocol: target.protocol,
+      // A bracketed IPv6 literal is given to the socket without its brackets (as node:http does).
+      hostname: target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname,
+      port: target.port,
+      path: target.pathname + target.search,
+      method: request.method,
+      headers,
+      agent: secure ? agents['https:'] : agents['http:'],
+      ...(target.username || target.password
+        ? { auth: `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}` }
+        : {}),
+    };
+    const outgoing = (secure ? https : http).request(options, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.once('error', fail);
+      incoming.once('end', () => {
+        signal.removeEventListener('abort', onAbort);
+        const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+        resolve({ status: incoming.statusCode ?? 0, headers: flatHeaders(incoming.rawHeaders), text: body.toString('utf8') });
+      });
       // A connection closed mid-reply: settled here if neither 'end' nor 'error' did it first.
       incoming.once('close', () => {
-        if (!incoming.complete) reject(new Error('the connection closed before the whole reply came'));
+        if (!incoming.complete) fail(new Error('the connection closed before the whole reply came'));
       });
     });
-    outgoing.once('error', reject);
+    const onAbort = (): void => {
+      outgoing.destroy(abortError(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    outgoing.once('error', fail);
     outgoing.end(request.body);
   });
 }
 
-function flatHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+/** What node:http's `signal` option rejects with: an AbortError carrying the signal's reason. */
+function abortError(signal: AbortSignal): Error {
+  const error = new Error('The operation was aborted', { cause: signal.reason });
+  error.name = 'AbortError';
+  return error;
+}
+
+/** Raw header lines as one record: names lower-cased, repeated values joined with ", ". */
+function flatHeaders(raw: string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    const earlier = out[name];
+    out[name] = earlier === undefined ? value : `${earlier}, ${value}`;
   }
   return out;
 }

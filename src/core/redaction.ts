@@ -16,8 +16,21 @@ const NOT_SECRET = new Set(['idempotency-key', 'idempotency_key', 'idempotencyke
 /** A bare 13–19 digit number is treated as a card number wherever it appears. */
 const CARD_NUMBER = /^\d{13,19}$/;
 
+/** Names seen so far and whether each is secret: the same few dozen names come again and again. */
+const secretNames = new Map<string, boolean>();
+const SECRET_NAMES_KEPT = 10_000;
+
 export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name) && !NOT_SECRET.has(name.toLowerCase());
+  let secret = secretNames.get(name);
+  if (secret === undefined) {
+    secret = SECRET_NAME.test(name) && !NOT_SECRET.has(name.toLowerCase());
+    if (secretNames.size < SECRET_NAMES_KEPT) secretNames.set(name, secret);
+  }
+  return secret;
+}
+
+function isCardNumber(text: string): boolean {
+  return text.length >= 13 && CARD_NUMBER.test(text.replace(/[\s-]/g, ''));
 }
 
 export function redactJson(value: JsonValue): JsonValue {
@@ -27,7 +40,23 @@ export function redactJson(value: JsonValue): JsonValue {
     for (const [name, inner] of Object.entries(value)) out[name] = isSecretName(name) ? REDACTED : redactJson(inner);
     return out;
   }
-  if (typeof value === 'string' && CARD_NUMBER.test(value.replace(/[\s-]/g, ''))) return REDACTED;
+  if (typeof value === 'string' && isCardNumber(value)) return REDACTED;
+  return value;
+}
+
+/**
+ * `JSON.stringify(redactJson(value), null, 2)` in one pass: the replacer redacts as the text is
+ * printed, without building the redacted copy first (the stage recorder prints two bodies a
+ * recorded HTTP call).
+ */
+export function redactedJsonText(value: JsonValue): string {
+  return JSON.stringify(value, redactingReplacer, 2);
+}
+
+function redactingReplacer(this: unknown, name: string, value: unknown): unknown {
+  // Array items come with their index as the name; only an object's keys are names.
+  if (name !== '' && !Array.isArray(this) && isSecretName(name)) return REDACTED;
+  if (typeof value === 'string' && isCardNumber(value)) return REDACTED;
   return value;
 }
 
@@ -40,7 +69,7 @@ export function redactBodyText(text: string, contentType: string | null): string
   const trimmed = text.trimStart();
   if (type.includes('json') || trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
-      return JSON.stringify(redactJson(JSON.parse(text) as JsonValue), null, 2);
+      return redactedJsonText(JSON.parse(text) as JsonValue);
     } catch {
       // Not valid JSON after all: fall through to the textual redaction.
     }
@@ -74,6 +103,10 @@ function redactText(text: string): string {
 
 /** A URL with secret-named query parameters and any user:password part redacted. */
 export function redactUrl(url: string): string {
+  // Secrets in a URL sit in its query's names or its user:password part; a URL with neither
+  // is kept as it is, without building a URL and its search params and printing them again
+  // (the stage recorder redacts a URL every HTTP call).
+  if (!url.includes('@') && !hasSecretQueryName(url) && URL.canParse(url)) return url;
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -85,6 +118,24 @@ export function redactUrl(url: string): string {
     if (isSecretName(name)) parsed.searchParams.set(name, REDACTED);
   }
   return parsed.toString();
+}
+
+/** Whether a query parameter's name (decoded) reads as a secret's; one that cannot be decoded counts. */
+function hasSecretQueryName(url: string): boolean {
+  const start = url.indexOf('?');
+  if (start < 0) return false;
+  const end = url.indexOf('#', start);
+  for (const pair of url.slice(start + 1, end < 0 ? undefined : end).split('&')) {
+    const eq = pair.indexOf('=');
+    let name: string;
+    try {
+      name = decodeURIComponent((eq < 0 ? pair : pair.slice(0, eq)).replaceAll('+', ' '));
+    } catch {
+      return true;
+    }
+    if (isSecretName(name)) return true;
+  }
+  return false;
 }
 
 /** Headers with secret-named ones (Authorization, Cookie, X-Api-Key, signatures) redacted. */

@@ -92,6 +92,31 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+/** The callbacks waiting on each signal, behind one listener of its own (see whenAborted). */
+const waitingOn = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Calls `callback` when `signal` fires (at once if it has), until the returned function is
+ * called. The worker's shutdown signal is shared by every running attempt: with a listener of
+ * each, adding and removing one walked the signal's list of all of them, twice an attempt.
+ */
+function whenAborted(signal: AbortSignal, callback: () => void): () => void {
+  if (signal.aborted) {
+    callback();
+    return () => undefined;
+  }
+  let waiting = waitingOn.get(signal);
+  if (!waiting) {
+    const callbacks = new Set<() => void>();
+    signal.addEventListener('abort', () => callbacks.forEach((call) => call()), { once: true });
+    waitingOn.set(signal, callbacks);
+    waiting = callbacks;
+  }
+  const registered = waiting;
+  registered.add(callback);
+  return () => registered.delete(callback);
+}
+
 export async function runStageAttempt(input: StageAttemptInput): Promise<StageAttemptResult> {
   const { store, event, stage, failpoint } = input;
   const attempt = (input.checkpoint?.attempts ?? 0) + 1;
@@ -124,12 +149,8 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
   const stop = new AbortController();
   const signal = stop.signal;
   const timer = setTimeout(() => stop.abort(new StageTimeoutError(stage.name, timeoutMs)), timeoutMs);
-  const onShutdown = (): void => stop.abort(new ShutdownError());
-  const onLeaseLost = (): void => stop.abort(input.leaseSignal.reason);
-  if (input.leaseSignal.aborted) onLeaseLost();
-  else input.leaseSignal.addEventListener('abort', onLeaseLost, { once: true });
-  if (input.shutdownSignal.aborted) onShutdown();
-  else input.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
+  const forgetShutdown = whenAborted(input.shutdownSignal, () => stop.abort(new ShutdownError()));
+  const forgetLeaseLost = whenAborted(input.leaseSignal, () => stop.abort(input.leaseSignal.reason));
 
   const handle = createStageContext({
     store,
@@ -168,8 +189,8 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
     return { status: 'error', error, retryDelayMs: stageRetryDelayMs(input.retryPolicy, attempt, error, err) };
   } finally {
     clearTimeout(timer);
-    input.shutdownSignal.removeEventListener('abort', onShutdown);
-    input.leaseSignal.removeEventListener('abort', onLeaseLost);
+    forgetShutdown();
+    forgetLeaseLost();
   }
 
   if (input.leaseSignal.aborted) throw input.leaseSignal.reason;

@@ -5,7 +5,7 @@
  * database, and a chatty stage cannot grow an event without bound.
  */
 import type { HttpExchangeInput, StageHttp } from '../core/pipeline.js';
-import { redactBodyText, redactHeaders, redactJson, redactUrl } from '../core/redaction.js';
+import { redactBodyText, redactedJsonText, redactHeaders, redactJson, redactUrl } from '../core/redaction.js';
 import type { EventLogEntry, HttpExchange, HttpMessage, JsonObject, JsonValue } from '../core/types.js';
 
 /** How much of one attempt is kept. */
@@ -39,7 +39,7 @@ function storedBody(body: string | JsonValue | undefined, contentType: string | 
  */
 function redactedBody(body: string | JsonValue | undefined, contentType: string | null): string | null {
   if (body === undefined || body === null || body === '') return null;
-  if (typeof body === 'object') return JSON.stringify(redactJson(body), null, 2);
+  if (typeof body === 'object') return redactedJsonText(body);
   return redactBodyText(typeof body === 'string' ? body : JSON.stringify(body), contentType);
 }
 

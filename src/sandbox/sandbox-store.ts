@@ -138,9 +138,13 @@ export class SandboxStore {
   /** The names of the `findBy` indexes known to exist. */
   private readonly indexedFields = new Set<string>();
 
+  /** Made once: `db.transaction(fn)` builds a wrapper and its four variants at every call. */
+  private readonly inTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
+
   private constructor(db: Database.Database, now: () => Date) {
     this.db = db;
     this.now = now;
+    this.inTransaction = db.transaction((fn: () => unknown) => fn());
   }
 
   /**
@@ -165,9 +169,13 @@ export class SandboxStore {
     this.db.close();
   }
 
-  /** Runs `fn` in one transaction: an effect and its idempotency reply commit together. */
+  /**
+   * Runs `fn` in one transaction: an effect and its idempotency reply commit together. Inside
+   * one already, `fn` runs in it (no savepoint: an insert writes nothing before it can fail).
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    if (this.db.inTransaction) return fn();
+    return this.inTransaction.immediate(fn) as T;
   }
 
   private statement(sql: string): Database.Statement {

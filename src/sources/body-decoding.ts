@@ -167,7 +167,10 @@ export function parseFormBytes(bytes: Buffer, charset: string | undefined, what:
     );
   }
   const decoder = new TextDecoder(label ?? 'utf-8', { fatal: true });
-  const decodeAll = (d: TextDecoder): Array<[string, string]> => pairs.map(([k, v]) => [d.decode(k), d.decode(v)]);
+  // ASCII reads the same in every charset accepted here: printed directly, without a decoder
+  // call for each name and value (an ePayco confirmation has ~40 of them).
+  const text = (d: TextDecoder, b: Buffer): string => (isAscii(b) ? b.toString('latin1') : d.decode(b));
+  const decodeAll = (d: TextDecoder): Array<[string, string]> => pairs.map(([k, v]) => [text(d, k), text(d, v)]);
   let decoded: Array<[string, string]>;
   try {
     decoded = decodeAll(decoder);
@@ -199,6 +202,7 @@ function splitBytes(bytes: Buffer, separator: number): Buffer[] {
 
 /** `+` → space, `%XX` → that byte; a `%` not followed by two hex digits stays as it is. */
 function percentDecode(bytes: Buffer): Buffer {
+  if (bytes.indexOf(0x25) < 0 && bytes.indexOf(0x2b) < 0) return bytes;
   const out = Buffer.alloc(bytes.length);
   let n = 0;
   for (let i = 0; i < bytes.length; i++) {
@@ -213,6 +217,12 @@ function percentDecode(bytes: Buffer): Buffer {
     }
   }
   return out.subarray(0, n);
+}
+
+/** A loop, not node:buffer's isAscii: its native call cost more than these short names and values. */
+function isAscii(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) > 0x7f) return false;
+  return true;
 }
 
 function isHex(byte: number | undefined): boolean {

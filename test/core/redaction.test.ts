@@ -1,0 +1,61 @@
+/**
+ * redactUrl: a URL is stored as given only when it has no user:password part and no query
+ * parameter whose name (decoded) reads as a secret's; otherwise those parts are redacted.
+ * redactedJsonText prints what redactJson keeps, in one pass.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { JsonValue } from '../../src/core/types.js';
+import { redactedJsonText, redactJson, redactUrl } from '../../src/core/redaction.js';
+
+describe('redactUrl', () => {
+  it('keeps a URL without secrets as it is', () => {
+    for (const url of [
+      'http://127.0.0.1:4000/sandbox/worldoffice/invoices/7/dian',
+      'https://api.example.com/invoices?reference=FV-1&page=2',
+    ]) {
+      assert.equal(redactUrl(url), url);
+    }
+  });
+
+  it('redacts secret-named query parameters, however their names are written', () => {
+    const cases: [string, string][] = [
+      ['https://api.example.com/x?token=abc&page=2', 'token'],
+      ['https://api.example.com/x?page=2&%74oken=abc', 'token'],
+      ['https://api.example.com/x?api+key=abc', 'api key'],
+      ['https://api.example.com/x?x_signature=abc#frag', 'x_signature'],
+    ];
+    for (const [url, name] of cases) {
+      const redacted = new URL(redactUrl(url));
+      assert.equal(redacted.searchParams.get(name), '[redacted]', url);
+      assert.doesNotMatch(redactUrl(url), /abc/, url);
+    }
+  });
+
+  it('redacts a password in the URL, and a name that cannot be decoded is treated as secret', () => {
+    assert.doesNotMatch(redactUrl('https://ana:hunter2@api.example.com/x'), /hunter2/);
+    assert.doesNotMatch(redactUrl('https://api.example.com/x?%74oken%E0=abc'), /abc/);
+  });
+
+  it('redacts text that is not a URL line by line', () => {
+    assert.equal(redactUrl('not a url token=abc 4111111111111111'), 'not a url token=[redacted] [redacted]');
+  });
+});
+
+describe('redactedJsonText', () => {
+  it('prints exactly what redactJson keeps, secrets and card numbers out', () => {
+    const value: JsonValue = {
+      customer: { name: 'Ana', email: 'ana@example.com', card: { number: '4111111111111111' } },
+      items: [{ sku: 'A', api_key: 'k1' }, ['4111-1111-1111-1111', 7, null], 'x'],
+      x_signature: 'abc',
+      'idempotency-key': 'webpig:epayco:1:stage',
+      note: '4111 1111 1111 1111',
+      amount: 403125,
+      ok: true,
+    };
+    const text = redactedJsonText(value);
+    assert.equal(text, JSON.stringify(redactJson(value), null, 2));
+    assert.doesNotMatch(text, /4111|abc|k1/);
+    assert.match(text, /webpig:epayco:1:stage/);
+  });
+});
