@@ -15,48 +15,23 @@ import type {
   CheckpointStatus,
   ErrorInfo,
   EventRecord,
-  EventSummary,
   HttpExchange,
   IgnoreReason,
   JsonValue,
   SkipReason,
 } from '../core/types.js';
 import type { WorkerStore } from '../store/store-roles.js';
-import { eventRetry, stageRetryDelayMs, type StageFailure } from './backoff.js';
+import { stageRetryDelayMs } from './backoff.js';
 import { classifyError } from './errors.js';
-import { recordDeadAlert, RESOLVED_ON_SUCCESS } from './event-alerts.js';
 import { RunJournal, type WriteCheckpoint } from './run-journal.js';
-import { runStageAttempt, type Failpoint } from './stage-attempt.js';
+import { runStageAttempt } from './stage-attempt.js';
 import { idempotencyKeyFor } from './stage-context.js';
 import { createStageRecorder } from './stage-recorder.js';
 import { stageOrder } from './stage-order.js';
-import type { StageObservation } from './worker-metrics.js';
+import { deadByPipelineCode, finishPass } from './run-endings.js';
+import type { Pass, RunEventOptions, RunEventResult } from './run-pass.js';
 
-export interface RunEventOptions {
-  store: WorkerStore;
-  pipelines: readonly PipelineDefinition[];
-  /** An event this worker has just claimed (it holds the lease). */
-  event: EventRecord;
-  workerId: string;
-  logger: Logger;
-  /** Fires when the worker is told to abort running stages. (Default: never) */
-  shutdownSignal?: AbortSignal;
-  /** Fires, with a LeaseLostError, when the lease could not be renewed. (Default: never) */
-  leaseSignal?: AbortSignal;
-  /** True once the worker is stopping: no further stage starts and the lease is released. */
-  isStopping?: () => boolean;
-  /** (Default: () => new Date()) */
-  now?: () => Date;
-  /** Named crash points for tests. (Default: none) */
-  failpoint?: Failpoint;
-  /** Told of each stage attempt that ran to an outcome, for metrics. (Default: none) */
-  onStageFinished?: (observation: StageObservation) => void;
-  /**
-   * Where the run's checkpoint writes go: the worker's group-committing CheckpointWriter.
-   * (Default: each write its own `store.writeCheckpoints` transaction)
-   */
-  writeCheckpoint?: WriteCheckpoint;
-}
+export type { RunEventOptions, RunEventResult } from './run-pass.js';
 
 /** One write, one transaction: for a run without a worker's writer. */
 function writeAlone(store: WorkerStore): WriteCheckpoint {
@@ -67,13 +42,6 @@ function writeAlone(store: WorkerStore): WriteCheckpoint {
     return result.event;
   };
 }
-
-export type RunEventResult =
-  | { status: 'succeeded' | 'retrying' | 'dead' | 'ignored'; event: EventRecord; stagesRun: string[] }
-  /** The worker stopped between stages and gave the event back to the queue. */
-  | { status: 'released'; stagesRun: string[] }
-  /** Another worker owns the event now; this one wrote nothing more. */
-  | { status: 'lease_lost'; stagesRun: string[] };
 
 /** The event's pipeline: the one it was first handled by, else the first whose match is true. */
 export function choosePipeline(pipelines: readonly PipelineDefinition[], event: EventRecord): PipelineDefinition | undefined {
@@ -110,24 +78,6 @@ export async function runEvent(options: RunEventOptions): Promise<RunEventResult
     if (err instanceof PipelineCodeError) return deadByPipelineCode(options, journal, err, stagesRun);
     throw err;
   }
-}
-
-/** One pass over a claimed event: what every step below reads and updates. */
-interface Pass {
-  options: RunEventOptions;
-  event: EventRecord;
-  pipeline: PipelineDefinition;
-  journal: RunJournal;
-  logger: Logger;
-  now: () => Date;
-  failpoint: Failpoint;
-  checkpoints: Map<string, CheckpointRecord>;
-  /** Each stage's status as this pass leaves it. */
-  statusNow: Map<string, CheckpointStatus>;
-  outputs: Record<string, JsonValue | null>;
-  summary: EventSummary;
-  failures: StageFailure[];
-  stagesRun: string[];
 }
 
 /** Pipeline choice, the entity gate, the stages, the finish. */
@@ -323,70 +273,6 @@ async function attemptStage(pass: Pass, stage: StageDefinition, conditionExchang
     pass.statusNow.set(stage.name, 'error');
     pass.failures.push({ stage: stage.name, ...result });
   }
-}
-
-/** The pass's end: succeeded, dead (with its alert) or retrying after the stages' delays; the last outcomes go with it. */
-async function finishPass(pass: Pass): Promise<RunEventResult> {
-  const { journal, pipeline, event, stagesRun } = pass;
-  await pass.failpoint('event:before-finish');
-  if (pass.failures.length === 0) {
-    // Its cause gone, a dead or retried alert about this event is resolved in the same commit.
-    const finished = await journal.finish({
-      status: 'succeeded',
-      pipeline: pipeline.name,
-      lastError: null,
-      resolveAlerts: RESOLVED_ON_SUCCESS,
-    });
-    return { status: 'succeeded', event: finished, stagesRun };
-  }
-  const first = pass.failures[0]!;
-  const lastError: ErrorInfo = { ...first.error, message: `${first.stage}: ${first.error.message}` };
-  const retry = eventRetry(pass.failures);
-  if ('dead' in retry) {
-    const terminal = retry.dead;
-    const finished = await journal.finish({ status: 'dead', pipeline: pipeline.name, lastError });
-    await recordDeadAlert(pass.options.store, {
-      at: pass.now(),
-      kind: 'dead',
-      eventId: event.id,
-      stage: terminal.stage,
-      message: terminal.error.retriable
-        ? `event ${event.id} is dead: stage "${terminal.stage}" failed and has no retries left`
-        : `event ${event.id} is dead: stage "${terminal.stage}" failed permanently`,
-      details: { code: terminal.error.code ?? null, error: terminal.error.message, attempts: event.attempts },
-    });
-    pass.logger.warn({ stage: terminal.stage }, 'event dead');
-    return { status: 'dead', event: finished, stagesRun };
-  }
-  const finished = await journal.finish({
-    status: 'retrying',
-    pipeline: pipeline.name,
-    lastError,
-    nextAttemptAt: new Date(pass.now().getTime() + retry.delayMs),
-  });
-  return { status: 'retrying', event: finished, stagesRun };
-}
-
-/** The pipeline's own code failed before any stage: retrying cannot help until a deploy. */
-async function deadByPipelineCode(
-  options: RunEventOptions,
-  journal: RunJournal,
-  err: PipelineCodeError,
-  stagesRun: string[],
-): Promise<RunEventResult> {
-  const at = (options.now ?? (() => new Date()))();
-  const lastError: ErrorInfo = { message: err.message, code: err.code, retriable: false };
-  const finished = await journal.finish({ status: 'dead', lastError });
-  await recordDeadAlert(options.store, {
-    at,
-    kind: 'dead',
-    eventId: options.event.id,
-    stage: null,
-    message: `event ${options.event.id} is dead: ${err.message}`,
-    details: { code: err.code, attempts: options.event.attempts },
-  });
-  options.logger.error({ eventId: options.event.id, err: err.message }, 'pipeline code failed');
-  return { status: 'dead', event: finished, stagesRun };
 }
 
 /** `when()` threw: an attempt of the stage, failed, retried by the stage's policy like any error. */
