@@ -1,9 +1,9 @@
 /**
  * The WAL fsync off the event loop (src/store/sqlite/wal-sync.ts) and the worker's checkpoint
- * writes that wait for it (src/store/sqlite/checkpoint-batch.ts): callers are coalesced (those
- * of one synchronous run share an fsync; with every slot busy, those that come share the next),
- * up to N fsyncs run at once, a caller or a checkpoint write resolves only once an fsync that
- * started after it (after its commit) returned, and after a failed fsync nothing more resolves.
+ * writes that wait for it (src/store/sqlite/checkpoint-batch.ts): callers are coalesced (one
+ * fsync in flight, the callers that come meanwhile wait for the next one, which covers them
+ * all), a checkpoint write resolves only once an fsync that started after its commit returned,
+ * and a failed fsync rejects exactly the callers it was to cover.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -32,17 +32,17 @@ describe('SQLite WAL fsync off the event loop', () => {
     return store;
   }
 
-  it('coalesces callers: those of one run share an fsync; with every slot busy, later ones share the next', async () => {
+  it('coalesces callers: one fsync in flight; those that come during it share the next one', async () => {
     const held = new HeldFsyncs();
     const store = await openStore('coalesce.db', held);
-    const sync = new WalSync(store.database, held.hook, 1);
+    const sync = new WalSync(store.database, held.hook);
     held.holding = true;
     try {
       const first = [sync.sync(), sync.sync(), sync.sync()];
       await held.startedCount(1);
       const during = [sync.sync(), sync.sync()];
       assert.equal(await settledYet(Promise.all(first)), false, 'nobody is told before the fsync returns');
-      assert.equal(held.started.length, 1, 'one fsync in flight (one slot), the others wait for it');
+      assert.equal(held.started.length, 1, 'one fsync in flight, the others wait for it');
       held.started[0]!.release();
       await Promise.all(first);
       assert.equal(await settledYet(Promise.race(during)), false, 'the fsync that was in flight does not cover later callers');
@@ -56,54 +56,22 @@ describe('SQLite WAL fsync off the event loop', () => {
     }
   });
 
-  it('two fsyncs in flight: a caller during one starts another at once, and only a later fsync resolves it', async () => {
-    const held = new HeldFsyncs();
-    const store = await openStore('in-flight.db', held);
-    const sync = new WalSync(store.database, held.hook, 2);
-    held.holding = true;
-    try {
-      const a = sync.sync();
-      await held.startedCount(1);
-      const b = sync.sync(); // fsync 1 runs: b's own starts beside it
-      await held.startedCount(2);
-      const c = sync.sync(); // both slots busy: c waits for the next to start
-      assert.equal(await settledYet(c), false);
-      assert.equal(held.started.length, 2, 'at most two fsyncs in flight');
-      held.started[0]!.release();
-      await a;
-      assert.equal(await settledYet(b), false, 'b was resolved by the fsync that started before it');
-      assert.equal(await settledYet(c), false, 'c was resolved by the fsync that started before it');
-      await held.startedCount(3); // fsync 1's slot is free: c's fsync starts
-      held.started[2]!.release();
-      await c;
-      held.started[1]!.release();
-      await b;
-      assert.equal(held.started.length, 3, 'three callers, three fsyncs');
-    } finally {
-      await sync.close();
-      await store.close();
-    }
-  });
-
-  it('a failed fsync rejects the callers it covered, those of an fsync beside it, and every later one', async () => {
+  it('a failed fsync rejects the callers it covered and every later one, without another fsync', async () => {
     const held = new HeldFsyncs();
     const store = await openStore('fail.db', held);
-    const sync = new WalSync(store.database, held.hook, 2);
+    const sync = new WalSync(store.database, held.hook);
     held.holding = true;
     try {
       const covered = [sync.sync(), sync.sync()];
       await held.startedCount(1);
-      const beside = sync.sync();
-      await held.startedCount(2);
+      const next = sync.sync();
       held.started[0]!.fail(new Error('EIO'));
       for (const caller of covered) await assert.rejects(caller, { code: 'WAL_SYNC_FAILED', message: /EIO/ });
-      // After an fsync error the kernel may have dropped the pages it could not write: an fsync
-      // that succeeds (even one already running) proves nothing, so nothing more is acknowledged
-      // and no fsync is tried again.
-      held.started[1]!.release();
-      await assert.rejects(beside, { code: 'WAL_SYNC_FAILED' });
+      // After an fsync error the kernel may have dropped the pages it could not write: a later
+      // fsync that succeeds proves nothing, so none is tried and nothing more is acknowledged.
+      await assert.rejects(next, { code: 'WAL_SYNC_FAILED' });
       await assert.rejects(sync.sync(), { code: 'WAL_SYNC_FAILED' });
-      assert.equal(held.started.length, 2, 'an fsync was tried after one had failed');
+      assert.equal(held.started.length, 1, 'an fsync was tried after one had failed');
     } finally {
       await sync.close();
       await store.close();
@@ -128,7 +96,7 @@ describe('SQLite WAL fsync off the event loop', () => {
       const second = store.writeCheckpoints([mark(b, 'w#b', 's1')]);
       held.started[0]!.release();
       await first;
-      assert.equal(await settledYet(second), false, 'a write committed during an fsync was resolved by it');
+      assert.equal(await settledYet(second), false, 'a write committed during an fsync waited only for that one');
       await held.startedCount(2);
       held.started[1]!.release();
       const [result] = await second;

@@ -142,8 +142,8 @@ export class SqliteContext {
    * synced on the thread pool, and only then does the promise resolve, so a caller that waits
    * for it (ingestion before its 2xx, a worker before a stage's effect) is told of a commit
    * exactly when FULL would have told it. The fsync is shared (WalSync coalesces): while one
-   * runs, the loop is free to make the next commits, which the next fsync (up to two run at
-   * once) covers together — the group commit. The connection is back at FULL before this returns its promise.
+   * runs, the loop is free to make the next commits, which the next fsync covers together —
+   * the group commit. The connection is back at FULL before this returns its promise.
    * In-memory and non-WAL databases commit at their own level (FULL) and resolve at once.
    */
   async immediateSyncedOffLoop<T>(work: () => T): Promise<T> {

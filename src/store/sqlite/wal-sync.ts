@@ -14,16 +14,6 @@ interface Waiter {
   reject: (err: unknown) => void;
 }
 
-interface Slot {
-  /** Opened on this slot's first fsync. */
-  handle: Promise<FileHandle> | null;
-  /** An fsync runs in it, or is about to start. */
-  busy: boolean;
-}
-
-/** fdatasyncs of the WAL in flight at once, by default (see the constructor). */
-export const WAL_SYNCS_IN_FLIGHT = 2;
-
 /**
  * Syncs the WAL file to disk on libuv's thread pool, so a commit's fsync does not block the
  * event loop.
@@ -49,12 +39,10 @@ export const WAL_SYNCS_IN_FLIGHT = 2;
 export class WalSync {
   readonly #walPath: string;
   readonly #hook: WalFsyncHook;
-  /** One per fsync that may be in flight, each with its own descriptor (see `#fsync`). */
-  readonly #slots: Slot[];
+  #handle: Promise<FileHandle> | null = null;
   /** Callers waiting for an fsync that has not started yet: the next one covers them all. */
   #waiting: Waiter[] = [];
-  /** An fsync is due to start after the current synchronous run (its slot is taken). */
-  #startScheduled = false;
+  #running = false;
   /**
    * Set by the first fsync that fails, and final until the store is reopened. After an fsync
    * error Linux may have dropped the dirty pages it could not write and marked them clean, so
@@ -66,18 +54,10 @@ export class WalSync {
    */
   #failure: StoreError | null = null;
 
-  /**
-   * `inFlight`: fsyncs allowed to run at once. 2 by default: a caller that comes while one
-   * runs starts its own at once instead of waiting for it to end and then for its own. On this
-   * machine's disk concurrent fdatasyncs of one file overlap (a journal commit serves both):
-   * 1 in flight did 690–1,850 fdatasyncs/s, 2 in flight 2,760–6,460/s (bench/README.md,
-   * 2026-12-06 16:30).
-   */
-  constructor(db: Database.Database, hook: WalFsyncHook = (fsync) => fsync(), inFlight = WAL_SYNCS_IN_FLIGHT) {
+  constructor(db: Database.Database, hook: WalFsyncHook = (fsync) => fsync()) {
     // Resolved now: a relative name would follow a later process.chdir().
     this.#walPath = `${resolve(db.name)}-wal`;
     this.#hook = hook;
-    this.#slots = Array.from({ length: Math.max(1, inFlight) }, () => ({ handle: null, busy: false }));
   }
 
   /** Whether this connection can use it: a file database in WAL mode. */
@@ -87,73 +67,51 @@ export class WalSync {
 
   /**
    * Resolves once everything written to the WAL before this call is on disk, by an fsync that
-   * started after it (an fsync flushes whatever the file holds when it starts, not what is
-   * written during it). Callers are coalesced: those of one synchronous run, and those that
-   * come while every slot is busy, share the next fsync to start. A failed fsync rejects the
-   * callers it was to cover (their commits are written but not known to be durable), the
-   * callers of fsyncs that were running beside it, and every later caller: see `#failure`.
+   * started after it. Callers are coalesced: one fsync in flight, and every caller that comes
+   * while it runs waits for the next one, which starts when it returns and covers them all
+   * (an fsync flushes whatever the file holds when it starts, not what is written during it).
+   * A failed fsync rejects the callers it was to cover (their commits are written but not
+   * known to be durable) and every later caller: see `#failure`.
    */
   sync(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#waiting.push({ resolve, reject });
-      this.#schedule();
+      if (this.#running) return;
+      this.#running = true;
+      // Started after the current synchronous run: the callers of this tick share one fsync.
+      queueMicrotask(() => void this.#drain());
     });
   }
 
-  /**
-   * Starts an fsync for the waiting callers in a free slot, after the current synchronous run
-   * (its later callers share it). With no free slot, the first fsync to return starts it.
-   */
-  #schedule(): void {
-    if (this.#startScheduled || this.#waiting.length === 0) return;
-    const slot = this.#slots.find((s) => !s.busy);
-    if (slot === undefined) return;
-    slot.busy = true;
-    this.#startScheduled = true;
-    queueMicrotask(() => {
-      this.#startScheduled = false;
-      void this.#run(slot);
-    });
-  }
-
-  /** One fsync covering every caller waiting when it starts. */
-  async #run(slot: Slot): Promise<void> {
-    const covered = this.#waiting;
-    this.#waiting = [];
-    try {
-      if (this.#failure) throw this.#failure;
-      await this.#hook(() => this.#fsync(slot));
-      // An fsync that failed while this one ran may have dropped pages this one was to cover.
-      if (this.#failure) throw this.#failure;
-      for (const waiter of covered) waiter.resolve();
-    } catch (err) {
-      if (!(err instanceof WalOpenError)) this.#failure ??= syncFailure(this.#walPath, err);
-      for (const waiter of covered) waiter.reject(this.#failure ?? err);
-    } finally {
-      slot.busy = false;
-      this.#schedule();
+  /** Runs fsyncs back to back while callers wait: at most one in flight. */
+  async #drain(): Promise<void> {
+    while (this.#waiting.length > 0) {
+      const covered = this.#waiting;
+      this.#waiting = [];
+      try {
+        if (this.#failure) throw this.#failure;
+        await this.#hook(() => this.#fsync());
+        for (const waiter of covered) waiter.resolve();
+      } catch (err) {
+        if (!(err instanceof WalOpenError)) this.#failure ??= syncFailure(this.#walPath, err);
+        for (const waiter of covered) waiter.reject(this.#failure ?? err);
+      }
     }
+    this.#running = false;
   }
 
-  /**
-   * fdatasync on the slot's own descriptor. Linux reports a writeback error once to each open
-   * file description that predates it (errseq): with one descriptor shared by two concurrent
-   * fsyncs, the one that checks first would take the error and the other could return success
-   * although the lost pages were among those it was to cover. One descriptor a slot, each
-   * fsync hears of every error that touches what it covers.
-   */
-  async #fsync(slot: Slot): Promise<void> {
-    const handle = await (slot.handle ??= this.#open(slot));
+  async #fsync(): Promise<void> {
+    const handle = await (this.#handle ??= this.#open());
     await handle.datasync();
   }
 
   async close(): Promise<void> {
-    const handles = this.#slots.map((slot) => slot.handle);
-    for (const slot of this.#slots) slot.handle = null;
-    for (const handle of handles) if (handle) await (await handle).close();
+    const handle = this.#handle;
+    this.#handle = null;
+    if (handle) await (await handle).close();
   }
 
-  async #open(slot: Slot): Promise<FileHandle> {
+  async #open(): Promise<FileHandle> {
     try {
       const handle = await open(this.#walPath, 'r');
       const directory = await open(dirname(this.#walPath), 'r');
@@ -164,7 +122,7 @@ export class WalSync {
       }
       return handle;
     } catch (err) {
-      slot.handle = null; // a failed open is tried again by the next sync
+      this.#handle = null; // a failed open is tried again by the next sync
       throw new WalOpenError(err);
     }
   }
