@@ -13,7 +13,7 @@ import type { Pass, RunEventOptions, RunEventResult } from './run-pass.js';
 /** The pass's end: succeeded, dead (with its alert) or retrying after the stages' delays; the last outcomes go with it. */
 export async function finishPass(pass: Pass): Promise<RunEventResult> {
   const { journal, pipeline, event, stagesRun } = pass;
-  await pass.failpoint('event:before-finish');
+  if (pass.failpoint) await pass.failpoint('event:before-finish');
   if (pass.failures.length === 0) {
     // Its cause gone, a dead or retried alert about this event is resolved in the same commit.
     const finished = await journal.finish({
@@ -40,7 +40,7 @@ export async function finishPass(pass: Pass): Promise<RunEventResult> {
         : `event ${event.id} is dead: stage "${terminal.stage}" failed permanently`,
       details: { code: terminal.error.code ?? null, error: terminal.error.message, attempts: event.attempts },
     });
-    pass.logger.warn({ stage: terminal.stage }, 'event dead');
+    pass.logger.warn({ eventId: event.id, stage: terminal.stage }, 'event dead');
     return { status: 'dead', event: finished, stagesRun };
   }
   const finished = await journal.finish({

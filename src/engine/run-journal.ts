@@ -15,7 +15,7 @@
  * with the same idempotency key.
  */
 import type { ErrorInfo, EventLogEntry, EventRecord, EventSummary, HttpExchange, JsonValue, SkipReason } from '../core/types.js';
-import type { CheckpointWrite, EventFinish, StageOutcome, StageOutcomeWrite, Store } from '../store/store.js';
+import type { CheckpointWrite, EventFinish, StageOutcome, StageOutcomeWrite, StageStart, Store } from '../store/store.js';
 
 export type WriteCheckpoint = (write: CheckpointWrite) => Promise<EventRecord | null>;
 type AfterDurable = () => void | Promise<void>;
@@ -48,7 +48,15 @@ export class RunJournal {
 
   /** The stage's `processing` mark (with the outcomes held so far), durable on return. */
   async start(stage: string, attempt: AttemptInfo & { startedAt: Date }): Promise<void> {
-    await this.write({ start: { eventId: this.eventId, stage, leaseOwner: this.leaseOwner, ...attempt } });
+    const start: StageStart = {
+      eventId: this.eventId,
+      stage,
+      leaseOwner: this.leaseOwner,
+      attempt: attempt.attempt,
+      startedAt: attempt.startedAt,
+    };
+    if (attempt.note !== undefined) start.note = attempt.note;
+    await this.write(start, undefined);
   }
 
   /** Held until the run's next write; `then` runs once that write is durable. */
@@ -84,18 +92,19 @@ export class RunJournal {
 
   /** The event's finish, with the outcomes held so far, in one transaction. */
   async finish(finish: Omit<EventFinish, 'eventId' | 'leaseOwner' | 'now'>): Promise<EventRecord> {
-    const event = await this.write({ finish: { eventId: this.eventId, leaseOwner: this.leaseOwner, now: this.now(), ...finish } });
+    const event = await this.write(undefined, { eventId: this.eventId, leaseOwner: this.leaseOwner, now: this.now(), ...finish });
     if (event === null) throw new Error(`finishing event ${this.eventId} returned no event`);
     return event;
   }
 
   /** Writes the held outcomes, if any. */
   async flush(): Promise<void> {
-    if (this.outcomes.length > 0) await this.write({});
+    if (this.outcomes.length > 0) await this.write(undefined, undefined);
   }
 
   private outcome(stage: string, attempt: AttemptInfo, outcome: StageOutcome, record: AttemptRecord, then?: AfterDurable): void {
-    this.outcomes.push({
+    // Field by field, not spread: this runs once a stage, on the worker's hottest path.
+    const write: StageOutcomeWrite = {
       eventId: this.eventId,
       stage,
       leaseOwner: this.leaseOwner,
@@ -103,19 +112,24 @@ export class RunJournal {
       attempt: attempt.attempt,
       startedAt: attempt.startedAt,
       completedAt: this.now(),
-      ...(attempt.note !== undefined ? { note: attempt.note } : {}),
-      ...record,
-    });
+    };
+    if (attempt.note !== undefined) write.note = attempt.note;
+    if (record.summaryPatch !== undefined) write.summaryPatch = record.summaryPatch;
+    if (record.logs !== undefined) write.logs = record.logs;
+    if (record.exchanges !== undefined) write.exchanges = record.exchanges;
+    this.outcomes.push(write);
     if (then) this.afterDurable.push(then);
   }
 
-  private async write(parts: Pick<CheckpointWrite, 'start' | 'finish'>): Promise<EventRecord | null> {
-    const outcomes = this.outcomes;
-    const afterDurable = this.afterDurable;
+  private async write(start: StageStart | undefined, finish: EventFinish | undefined): Promise<EventRecord | null> {
+    const write: CheckpointWrite = { eventId: this.eventId, leaseOwner: this.leaseOwner, outcomes: this.outcomes };
+    if (start) write.start = start;
+    if (finish) write.finish = finish;
+    const afterDurable = this.afterDurable.length > 0 ? this.afterDurable : null;
     this.outcomes = [];
-    this.afterDurable = [];
-    const event = await this.writeCheckpoint({ eventId: this.eventId, leaseOwner: this.leaseOwner, outcomes, ...parts });
-    for (const then of afterDurable) await then();
+    if (afterDurable) this.afterDurable = [];
+    const event = await this.writeCheckpoint(write);
+    if (afterDurable) for (const then of afterDurable) await then();
     return event;
   }
 }

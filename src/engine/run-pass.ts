@@ -52,7 +52,8 @@ export interface Pass {
   journal: RunJournal;
   logger: Logger;
   now: () => Date;
-  failpoint: Failpoint;
+  /** Named crash points (tests only); none: no names are built and nothing is awaited. */
+  failpoint: Failpoint | undefined;
   checkpoints: Map<string, CheckpointRecord>;
   /** Each stage's status as this pass leaves it. */
   statusNow: Map<string, CheckpointStatus>;

@@ -53,6 +53,22 @@ export function choosePipeline(pipelines: readonly PipelineDefinition[], event: 
 }
 
 const DONE: ReadonlySet<CheckpointStatus> = new Set(['success', 'skipped']);
+
+type Verdict = { run: false } | { run: true; conditionExchanges: readonly HttpExchange[] };
+/** The verdict of a stage without `when()`: one object for all of them (nothing writes to it). */
+const RUN_WITHOUT_CONDITION: Verdict = Object.freeze({ run: true, conditionExchanges: Object.freeze([]) });
+
+/** Each pipeline's run order, sorted once (the stages of a defined pipeline do not change). */
+const orders = new WeakMap<readonly StageDefinition[], StageDefinition[]>();
+function stagesInOrder(pipeline: PipelineDefinition): StageDefinition[] {
+  let order = orders.get(pipeline.stages);
+  // Kept only while it still holds every stage (a test that edits a pipeline's list gets a new order).
+  if (order === undefined || order.length !== pipeline.stages.length) {
+    order = stageOrder(pipeline.stages);
+    orders.set(pipeline.stages, order);
+  }
+  return order;
+}
 const never = new AbortController().signal;
 // Every running attempt of runs given no lease signal listens on this one (stage-attempt.ts):
 // as many listeners as stages in flight is the design, not a leak.
@@ -84,9 +100,11 @@ export async function runEvent(options: RunEventOptions): Promise<RunEventResult
 async function runClaimedEvent(options: RunEventOptions, journal: RunJournal, stagesRun: string[]): Promise<RunEventResult> {
   const { store, event } = options;
   const now = options.now ?? (() => new Date());
-  const logger = options.logger.child({ eventId: event.id });
+  // No child logger an event: its few lines (ignored, released, blocked, dead) name the event
+  // themselves, and a stage's logger binds it when it first prints (stage-context.ts).
+  const logger = options.logger;
   const ignore = async (reason: IgnoreReason, pipeline: string | null): Promise<RunEventResult> => {
-    logger.info({ reason: reason.kind }, 'event ignored: %s', reason.detail);
+    logger.info({ eventId: event.id, reason: reason.kind }, 'event ignored: %s', reason.detail);
     await options.failpoint?.('event:before-finish');
     const finished = await journal.finish({ status: 'ignored', ignoreReason: reason, pipeline });
     return { status: 'ignored', event: finished, stagesRun };
@@ -143,7 +161,7 @@ function startPass(
     journal,
     logger,
     now,
-    failpoint: options.failpoint ?? (() => undefined),
+    failpoint: options.failpoint,
     checkpoints,
     statusNow,
     outputs,
@@ -156,14 +174,14 @@ function startPass(
 /** Every stage not done, in order. Returns the result when the worker stopped and the event was released. */
 async function runStages(pass: Pass): Promise<RunEventResult | null> {
   const isStopping = pass.options.isStopping ?? (() => false);
-  for (const stage of stageOrder(pass.pipeline.stages)) {
+  for (const stage of stagesInOrder(pass.pipeline)) {
     if (DONE.has(pass.statusNow.get(stage.name) ?? 'pending')) continue;
     if (isStopping()) {
       // With a failure in this pass, finish as retrying/dead so its backoff holds.
       if (pass.failures.length > 0) break;
       await pass.journal.flush();
       await pass.options.store.releaseLease(pass.event.id, pass.options.workerId, pass.now());
-      pass.logger.info('worker stopping: event released between stages');
+      pass.logger.info({ eventId: pass.event.id }, 'worker stopping: event released between stages');
       return { status: 'released', stagesRun: pass.stagesRun };
     }
     const verdict = await decideStage(pass, stage);
@@ -177,16 +195,13 @@ async function runStages(pass: Pass): Promise<RunEventResult | null> {
  * skipped dependency, a flag off or `when()` false skip it (no commit of its own); a `when()`
  * that throws is its failure. Calls a condition makes go with the skip or the attempt.
  */
-async function decideStage(
-  pass: Pass,
-  stage: StageDefinition,
-): Promise<{ run: false } | { run: true; conditionExchanges: HttpExchange[] }> {
+async function decideStage(pass: Pass, stage: StageDefinition): Promise<Verdict> {
   const { statusNow, journal, event, now } = pass;
   const blockedBy = (stage.dependsOn ?? []).find((dep) => !DONE.has(statusNow.get(dep) ?? 'pending'));
   if (blockedBy !== undefined) {
     // Not run, and not skipped either: once the dependency succeeds on a retry, this runs.
     const depStatus = statusNow.get(blockedBy) ?? 'pending';
-    pass.logger.info({ stage: stage.name }, 'not run: dependency "%s" is %s', blockedBy, depStatus);
+    pass.logger.info({ eventId: event.id, stage: stage.name }, 'not run: dependency "%s" is %s', blockedBy, depStatus);
     await journal.log([
       {
         at: now(),
@@ -209,7 +224,7 @@ async function decideStage(
     const flag = await pass.options.store.getFlag(stage.flag);
     if (flag && !flag.value) return skip({ kind: 'flag', flag: stage.flag, value: false });
   }
-  if (!stage.when) return { run: true, conditionExchanges: [] };
+  if (!stage.when) return RUN_WITHOUT_CONDITION;
   const recorder = createStageRecorder({ stage: stage.name, attempt: 0, now });
   let verdict: boolean | string;
   try {
@@ -238,10 +253,10 @@ async function decideStage(
   return { run: true, conditionExchanges: recorder.exchanges() };
 }
 
-async function attemptStage(pass: Pass, stage: StageDefinition, conditionExchanges: HttpExchange[]): Promise<void> {
+async function attemptStage(pass: Pass, stage: StageDefinition, conditionExchanges: readonly HttpExchange[]): Promise<void> {
   const { options } = pass;
   pass.stagesRun.push(stage.name);
-  const startedAt = performance.now();
+  const startedAt = options.onStageFinished ? performance.now() : 0;
   const result = await runStageAttempt({
     store: options.store,
     journal: pass.journal,

@@ -10,9 +10,10 @@ import { DEFAULT_STAGE_TIMEOUT_MS, type RetryPolicy, type StageDefinition } from
 import type { CheckpointRecord, ErrorInfo, EventRecord, EventSummary, HttpExchange, JsonValue } from '../core/types.js';
 import type { WorkerStore } from '../store/store-roles.js';
 import { attemptsExhausted, stageRetryDelayMs } from './backoff.js';
-import { classifyError, ShutdownError, StageTimeoutError } from './errors.js';
+import { AttemptStop } from './attempt-stop.js';
+import { classifyError } from './errors.js';
 import type { AttemptRecord, RunJournal } from './run-journal.js';
-import { createStageContext, idempotencyKeyFor } from './stage-context.js';
+import { createStageContext, idempotencyKeyFor, type StageContextHandle } from './stage-context.js';
 
 /** A named point where a test may crash the process (see test/helpers/crash-worker.ts). */
 export type Failpoint = (name: string) => void | Promise<void>;
@@ -35,9 +36,10 @@ export interface StageAttemptInput {
   /** Fires (with a LeaseLostError) when the worker could not renew the event's lease. */
   leaseSignal: AbortSignal;
   now: () => Date;
-  failpoint: Failpoint;
+  /** Named crash points (tests only); none: no names are built. */
+  failpoint: Failpoint | undefined;
   /** HTTP calls the stage's `when()` made just before this attempt; stored with it. */
-  conditionExchanges?: HttpExchange[];
+  conditionExchanges?: readonly HttpExchange[];
 }
 
 export type StageAttemptResult =
@@ -68,55 +70,6 @@ function attemptNote(checkpoint: CheckpointRecord | undefined): { note: string |
   }
 }
 
-/** Resolves with the promise, or rejects with the signal's reason as soon as it fires. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    // Not waited for, but its rejection (a fetch given the aborted signal rejects at once) is
-    // handled here: unhandled, it would end the process.
-    promise.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
-
-/** The callbacks waiting on each signal, behind one listener of its own (see whenAborted). */
-const waitingOn = new WeakMap<AbortSignal, Set<() => void>>();
-
-/**
- * Calls `callback` when `signal` fires (at once if it has), until the returned function is
- * called. The worker's shutdown signal is shared by every running attempt: with a listener of
- * each, adding and removing one walked the signal's list of all of them, twice an attempt.
- */
-function whenAborted(signal: AbortSignal, callback: () => void): () => void {
-  if (signal.aborted) {
-    callback();
-    return () => undefined;
-  }
-  let waiting = waitingOn.get(signal);
-  if (!waiting) {
-    const callbacks = new Set<() => void>();
-    signal.addEventListener('abort', () => callbacks.forEach((call) => call()), { once: true });
-    waitingOn.set(signal, callbacks);
-    waiting = callbacks;
-  }
-  const registered = waiting;
-  registered.add(callback);
-  return () => registered.delete(callback);
-}
-
 export async function runStageAttempt(input: StageAttemptInput): Promise<StageAttemptResult> {
   const { store, event, stage, failpoint } = input;
   const attempt = (input.checkpoint?.attempts ?? 0) + 1;
@@ -136,22 +89,14 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
     return { status: 'error', error, retryDelayMs: null };
   }
 
-  await failpoint(`${stage.name}:before-start`);
+  if (failpoint) await failpoint(`${stage.name}:before-start`);
   // Durable before the stage function is called (the journal's write carries the outcomes
   // held so far, e.g. the previous stage's, in the same transaction).
   await input.journal.start(stage.name, { attempt, startedAt, note });
-  await failpoint(`${stage.name}:before-run`);
+  if (failpoint) await failpoint(`${stage.name}:before-run`);
 
-  // One controller, aborted by whichever comes first (timeout, shutdown, lost lease) with that
-  // one's reason, as AbortSignal.any would: without the two extra controllers and the
-  // dependent signal AbortSignal.any builds on every attempt.
-  const timeoutMs = stage.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS;
-  const stop = new AbortController();
-  const signal = stop.signal;
-  const timer = setTimeout(() => stop.abort(new StageTimeoutError(stage.name, timeoutMs)), timeoutMs);
-  const forgetShutdown = whenAborted(input.shutdownSignal, () => stop.abort(new ShutdownError()));
-  const forgetLeaseLost = whenAborted(input.leaseSignal, () => stop.abort(input.leaseSignal.reason));
-
+  // Stopped by whichever comes first: timeout, shutdown, lost lease (attempt-stop.ts).
+  const stop = new AttemptStop(stage.name, stage.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS, input.shutdownSignal, input.leaseSignal);
   const handle = createStageContext({
     store,
     event,
@@ -160,7 +105,7 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
     outputs: input.outputs,
     idempotencyKey: idempotencyKeyFor(event, stage.name),
     attempt,
-    signal,
+    signal: stop,
     logger: input.logger,
     now: input.now,
   });
@@ -170,14 +115,14 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
   try {
     let found: JsonValue | undefined;
     if (uncertain && stage.reconcile) {
-      found = await untilAborted(stage.reconcile(handle.context), signal);
+      found = await stop.race(stage.reconcile(handle.context));
     }
     if (found !== undefined) {
       recovered = true;
       data = found;
       handle.context.log.info('effect found by reconcile; the stage was not run again');
     } else {
-      const returned = await untilAborted(stage.run(handle.context), signal);
+      const returned = await stop.race(stage.run(handle.context));
       data = returned === undefined ? null : returned;
     }
   } catch (err) {
@@ -188,24 +133,25 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
     input.journal.failed(stage.name, { attempt, startedAt, note }, error, attemptRecord(handle, input.conditionExchanges));
     return { status: 'error', error, retryDelayMs: stageRetryDelayMs(input.retryPolicy, attempt, error, err) };
   } finally {
-    clearTimeout(timer);
-    forgetShutdown();
-    forgetLeaseLost();
+    stop.disarm();
   }
 
   if (input.leaseSignal.aborted) throw input.leaseSignal.reason;
-  await failpoint(`${stage.name}:after-run`);
+  if (failpoint) await failpoint(`${stage.name}:after-run`);
   input.journal.succeeded(
     stage.name,
     { attempt, startedAt, note: recovered ? 'recovered by reconcile' : note },
     data,
     attemptRecord(handle, input.conditionExchanges),
-    () => failpoint(`${stage.name}:after-outcome`),
+    failpoint ? () => failpoint(`${stage.name}:after-outcome`) : undefined,
   );
   return { status: 'success', data, summaryPatch: handle.summaryPatch(), recovered };
 }
 
 /** What the attempt recorded (and the calls its `when()` made just before), kept with its outcome. */
-function attemptRecord(handle: ReturnType<typeof createStageContext>, conditionExchanges: HttpExchange[] = []): AttemptRecord {
-  return { summaryPatch: handle.summaryPatch(), logs: handle.logs(), exchanges: [...conditionExchanges, ...handle.exchanges()] };
+function attemptRecord(handle: StageContextHandle, conditionExchanges: readonly HttpExchange[] = []): AttemptRecord {
+  const own = handle.exchanges();
+  // The common case, no calls at all, copies nothing.
+  const exchanges = conditionExchanges.length === 0 ? own : [...conditionExchanges, ...own];
+  return { summaryPatch: handle.summaryPatch(), logs: handle.logs(), exchanges };
 }

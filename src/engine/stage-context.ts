@@ -7,7 +7,12 @@ import type { StageContext, StageLogger } from '../core/pipeline.js';
 import { checkSummaryPatch, mergeSummary } from '../core/summary.js';
 import type { EventLogEntry, EventRecord, EventSummary, HttpExchange, JsonObject, JsonValue, LogLevel } from '../core/types.js';
 import type { WorkerStore } from '../store/store-roles.js';
-import { createStageRecorder } from './stage-recorder.js';
+import { createStageRecorder, type StageRecorder } from './stage-recorder.js';
+
+/** Where a lazily made signal comes from (the attempt's AttemptStop): read on first use. */
+export interface SignalSource {
+  readonly signal: AbortSignal;
+}
 
 export interface StageContextInput {
   store: WorkerStore;
@@ -17,7 +22,8 @@ export interface StageContextInput {
   outputs: Readonly<Record<string, JsonValue | null>>;
   idempotencyKey: string;
   attempt: number;
-  signal: AbortSignal;
+  /** The stage's signal, or where to get it the first time the stage reads `ctx.signal`. */
+  signal: AbortSignal | SignalSource;
   logger: Logger;
   now: () => Date;
 }
@@ -32,45 +38,108 @@ export interface StageContextHandle {
   exchanges(): HttpExchange[];
 }
 
-export function createStageContext(input: StageContextInput): StageContextHandle {
-  let patch: EventSummary | undefined;
-  const recorder = createStageRecorder({ stage: input.stage, attempt: input.attempt, now: input.now });
+// Shared by every attempt that recorded nothing; frozen, so a write to it throws instead of
+// leaking into other attempts.
+const NO_LOGS = Object.freeze([]) as unknown as EventLogEntry[];
+const NO_EXCHANGES = Object.freeze([]) as unknown as HttpExchange[];
+
+/**
+ * One attempt's buffers and the parts of its context a stage may not use: the recorder, the
+ * stage logger and the signal are made on first use. A stage that neither logs nor calls
+ * `ctx.http` nor reads `ctx.signal` (most attempts of a busy worker) costs no recorder, no
+ * logger functions and no AbortController (bench/README.md, engine CPU at concurrency 32).
+ */
+class AttemptContext implements StageContextHandle {
+  readonly context: StageContext;
+  private patch: EventSummary | undefined;
+  private recorderMade: StageRecorder | undefined;
+  private stageLoggerMade: StageLogger | undefined;
   // Made at the first line the process log prints, not for every attempt: a child logger reads
   // its parent's bindings back from JSON, and most attempts of a busy worker print nothing.
-  let pinoLogger: Logger | undefined;
-  const log = (level: LogLevel, message: string, fields?: JsonObject): void => {
-    recorder.addLog({ at: input.now(), level, stage: input.stage, message, fields: fields ?? null });
+  private pinoLogger: Logger | undefined;
+
+  constructor(private readonly input: StageContextInput) {
+    this.context = contextOf(this, input);
+  }
+
+  /** Checked before merging: a refused patch changes nothing. */
+  annotate(summaryPatch: EventSummary): void {
+    this.patch = mergeSummary(this.patch ?? {}, checkSummaryPatch(summaryPatch));
+  }
+
+  summaryPatch(): EventSummary | undefined {
+    return this.patch;
+  }
+
+  logs(): EventLogEntry[] {
+    return this.recorderMade ? this.recorderMade.logs() : NO_LOGS;
+  }
+
+  exchanges(): HttpExchange[] {
+    return this.recorderMade ? this.recorderMade.exchanges() : NO_EXCHANGES;
+  }
+
+  recorder(): StageRecorder {
+    this.recorderMade ??= createStageRecorder({ stage: this.input.stage, attempt: this.input.attempt, now: this.input.now });
+    return this.recorderMade;
+  }
+
+  stageLogger(): StageLogger {
+    if (this.stageLoggerMade) return this.stageLoggerMade;
+    const log = (level: LogLevel, message: string, fields?: JsonObject): void => this.log(level, message, fields);
+    this.stageLoggerMade = {
+      debug: (message, fields) => log('debug', message, fields),
+      info: (message, fields) => log('info', message, fields),
+      warn: (message, fields) => log('warn', message, fields),
+      error: (message, fields) => log('error', message, fields),
+      log,
+    };
+    return this.stageLoggerMade;
+  }
+
+  private log(level: LogLevel, message: string, fields: JsonObject | undefined): void {
+    const { input } = this;
+    this.recorder().addLog({ at: input.now(), level, stage: input.stage, message, fields: fields ?? null });
     if (!input.logger.isLevelEnabled(level)) return;
-    pinoLogger ??= boundTo(input.logger, { eventId: input.event.id, stage: input.stage });
-    pinoLogger[level](withoutKeys(fields, BOUND_KEYS), message);
-  };
-  const stageLogger: StageLogger = {
-    debug: (message, fields) => log('debug', message, fields),
-    info: (message, fields) => log('info', message, fields),
-    warn: (message, fields) => log('warn', message, fields),
-    error: (message, fields) => log('error', message, fields),
-    log,
-  };
-  const context: StageContext = {
+    this.pinoLogger ??= boundTo(input.logger, { eventId: input.event.id, stage: input.stage });
+    this.pinoLogger[level](withoutKeys(fields, BOUND_KEYS), message);
+  }
+}
+
+/**
+ * The stage's view of `handle`: plain data, plus accessors that make the recorder, the logger
+ * and the signal on first use. Its methods call into the handle, so a stage may still take
+ * `ctx.annotate` or `ctx.log` apart from `ctx`.
+ */
+function contextOf(handle: AttemptContext, input: StageContextInput): StageContext {
+  return {
     event: input.event,
     payload: input.event.payload,
     summary: input.summary,
     outputs: input.outputs,
     idempotencyKey: input.idempotencyKey,
     attempt: input.attempt,
-    signal: input.signal,
-    log: stageLogger,
-    http: recorder.http,
+    get signal() {
+      return input.signal instanceof AbortSignal ? input.signal : input.signal.signal;
+    },
+    get log() {
+      return handle.stageLogger();
+    },
+    get http() {
+      return handle.recorder().http;
+    },
     annotate(summaryPatch) {
-      // Checked before merging: a refused patch changes nothing.
-      patch = mergeSummary(patch ?? {}, checkSummaryPatch(summaryPatch));
+      handle.annotate(summaryPatch);
     },
     async flag(key) {
       const flag = await input.store.getFlag(key);
       return flag?.value ?? true;
     },
   };
-  return { context, summaryPatch: () => patch, logs: () => recorder.logs(), exchanges: () => recorder.exchanges() };
+}
+
+export function createStageContext(input: StageContextInput): StageContextHandle {
+  return new AttemptContext(input);
 }
 
 const BOUND_KEYS = ['eventId', 'stage'] as const;
