@@ -19,7 +19,8 @@ export class AttemptStop {
   private fired = false;
   private reason: unknown;
   private rejectRace: ((reason: unknown) => void) | undefined;
-  private readonly timer: NodeJS.Timeout;
+  /** When the timeout fires (performance.now() ms). */
+  readonly deadline: number;
 
   /**
    * Armed at once: the timeout runs from now, and a shutdown or lease signal that has already
@@ -31,8 +32,8 @@ export class AttemptStop {
     private readonly shutdownSignal: AbortSignal,
     private readonly leaseSignal: AbortSignal,
   ) {
-    // A module function and the stop as its argument: no closure an attempt.
-    this.timer = setTimeout(abortOnTimeout, timeoutMs, this);
+    this.deadline = performance.now() + timeoutMs;
+    timeouts.add(this);
     watch(shutdownSignal, this);
     watch(leaseSignal, this);
   }
@@ -79,16 +80,67 @@ export class AttemptStop {
 
   /** The attempt is over: no timeout, no longer waiting on the shared signals. */
   disarm(): void {
-    clearTimeout(this.timer);
+    timeouts.remove(this);
     this.rejectRace = undefined;
     waitingOn.get(this.shutdownSignal)?.delete(this);
     waitingOn.get(this.leaseSignal)?.delete(this);
   }
 }
 
-function abortOnTimeout(stop: AttemptStop): void {
-  stop.abort(new StageTimeoutError(stop.stage, stop.timeoutMs));
+/** setTimeout's longest delay; a longer one would fire after 1 ms. */
+const LONGEST_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * The attempts' timeouts, one list a duration, one timer a list. A timer an attempt (a
+ * setTimeout and a clearTimeout) cost more than the rest of an attempt's stop: Node's list of
+ * that duration emptied each time a cohort of runs ended their stages together, so every
+ * attempt's setTimeout could create the list again, read the loop's clock and reschedule the
+ * libuv timer (bench/README.md). Attempts of one duration end in the order they started, so a
+ * list's first attempt is always the next to time out: a Set (insertion order) is the queue.
+ */
+class TimeoutLists {
+  private readonly lists = new Map<number, { stops: Set<AttemptStop>; timer: NodeJS.Timeout | undefined }>();
+
+  add(stop: AttemptStop): void {
+    let list = this.lists.get(stop.timeoutMs);
+    if (list === undefined) {
+      list = { stops: new Set(), timer: undefined };
+      this.lists.set(stop.timeoutMs, list);
+    }
+    list.stops.add(stop);
+    if (list.timer === undefined) list.timer = this.arm(stop.timeoutMs, stop.timeoutMs);
+  }
+
+  /** The list's timer is cleared when it empties: an idle worker keeps no timer (nor the process alive). */
+  remove(stop: AttemptStop): void {
+    const list = this.lists.get(stop.timeoutMs);
+    if (list === undefined || !list.stops.delete(stop) || list.stops.size > 0) return;
+    clearTimeout(list.timer);
+    list.timer = undefined;
+  }
+
+  private arm(timeoutMs: number, delayMs: number): NodeJS.Timeout {
+    return setTimeout(() => this.fire(timeoutMs), Math.min(Math.max(1, Math.ceil(delayMs)), LONGEST_DELAY_MS));
+  }
+
+  /** Stops every attempt of the list whose deadline has come, then waits for the next one. */
+  private fire(timeoutMs: number): void {
+    const list = this.lists.get(timeoutMs);
+    if (list === undefined) return;
+    list.timer = undefined;
+    const now = performance.now();
+    for (const stop of list.stops) {
+      if (stop.deadline > now) {
+        list.timer = this.arm(timeoutMs, stop.deadline - now);
+        return;
+      }
+      list.stops.delete(stop);
+      stop.abort(new StageTimeoutError(stop.stage, stop.timeoutMs));
+    }
+  }
 }
+
+const timeouts = new TimeoutLists();
 
 /**
  * Stops `stop` when `signal` fires (at once if it has). The worker's shutdown signal is shared

@@ -3,7 +3,7 @@
  * (summary annotations, log lines) until the engine writes them with the stage's outcome.
  */
 import type { Logger } from 'pino';
-import type { StageContext, StageLogger } from '../core/pipeline.js';
+import type { StageContext, StageHttp, StageLogger } from '../core/pipeline.js';
 import { checkSummaryPatch, mergeSummary } from '../core/summary.js';
 import type { EventLogEntry, EventRecord, EventSummary, HttpExchange, JsonObject, JsonValue, LogLevel } from '../core/types.js';
 import type { WorkerStore } from '../store/store-roles.js';
@@ -59,7 +59,7 @@ class AttemptContext implements StageContextHandle {
   private pinoLogger: Logger | undefined;
 
   constructor(private readonly input: StageContextInput) {
-    this.context = contextOf(this, input);
+    this.context = new StageContextView(this, input);
   }
 
   /** Checked before merging: a refused patch changes nothing. */
@@ -107,35 +107,48 @@ class AttemptContext implements StageContextHandle {
 }
 
 /**
- * The stage's view of `handle`: plain data, plus accessors that make the recorder, the logger
- * and the signal on first use. Its methods call into the handle, so a stage may still take
- * `ctx.annotate` or `ctx.log` apart from `ctx`.
+ * What the stage receives: plain data, and `signal`, `log` and `http` as getters (on the
+ * prototype) that make the signal, the stage logger and the recorder on first use. A class,
+ * not an object literal with getters: V8 builds such a literal through the runtime, ~2 µs an
+ * attempt, against ~20 ns for this (measured with a micro-benchmark, bench/README.md).
+ * `annotate` and `flag` are own functions, so a stage may still take them apart from `ctx`.
  */
-function contextOf(handle: AttemptContext, input: StageContextInput): StageContext {
-  return {
-    event: input.event,
-    payload: input.event.payload,
-    summary: input.summary,
-    outputs: input.outputs,
-    idempotencyKey: input.idempotencyKey,
-    attempt: input.attempt,
-    get signal() {
-      return input.signal instanceof AbortSignal ? input.signal : input.signal.signal;
-    },
-    get log() {
-      return handle.stageLogger();
-    },
-    get http() {
-      return handle.recorder().http;
-    },
-    annotate(summaryPatch) {
-      handle.annotate(summaryPatch);
-    },
-    async flag(key) {
-      const flag = await input.store.getFlag(key);
-      return flag?.value ?? true;
-    },
-  };
+class StageContextView implements StageContext {
+  readonly event: EventRecord;
+  readonly payload: JsonValue;
+  readonly summary: EventSummary;
+  readonly outputs: Readonly<Record<string, JsonValue | null>>;
+  readonly idempotencyKey: string;
+  readonly attempt: number;
+  readonly annotate: (summaryPatch: EventSummary) => void;
+  readonly flag: (key: string) => Promise<boolean>;
+
+  constructor(
+    private readonly handle: AttemptContext,
+    private readonly input: StageContextInput,
+  ) {
+    this.event = input.event;
+    this.payload = input.event.payload;
+    this.summary = input.summary;
+    this.outputs = input.outputs;
+    this.idempotencyKey = input.idempotencyKey;
+    this.attempt = input.attempt;
+    this.annotate = (summaryPatch) => handle.annotate(summaryPatch);
+    this.flag = async (key) => (await input.store.getFlag(key))?.value ?? true;
+  }
+
+  get signal(): AbortSignal {
+    const { signal } = this.input;
+    return signal instanceof AbortSignal ? signal : signal.signal;
+  }
+
+  get log(): StageLogger {
+    return this.handle.stageLogger();
+  }
+
+  get http(): StageHttp {
+    return this.handle.recorder().http;
+  }
 }
 
 export function createStageContext(input: StageContextInput): StageContextHandle {
