@@ -47,7 +47,7 @@ export class RunJournal {
   ) {}
 
   /** The stage's `processing` mark (with the outcomes held so far), durable on return. */
-  async start(stage: string, attempt: AttemptInfo & { startedAt: Date }): Promise<void> {
+  start(stage: string, attempt: AttemptInfo & { startedAt: Date }): Promise<unknown> {
     const start: StageStart = {
       eventId: this.eventId,
       stage,
@@ -56,7 +56,7 @@ export class RunJournal {
       startedAt: attempt.startedAt,
     };
     if (attempt.note !== undefined) start.note = attempt.note;
-    await this.write(start, undefined);
+    return this.write(start, undefined);
   }
 
   /** Held until the run's next write; `then` runs once that write is durable. */
@@ -121,15 +121,21 @@ export class RunJournal {
     if (then) this.afterDurable.push(then);
   }
 
-  private async write(start: StageStart | undefined, finish: EventFinish | undefined): Promise<EventRecord | null> {
+  private write(start: StageStart | undefined, finish: EventFinish | undefined): Promise<EventRecord | null> {
     const write: CheckpointWrite = { eventId: this.eventId, leaseOwner: this.leaseOwner, outcomes: this.outcomes };
     if (start) write.start = start;
     if (finish) write.finish = finish;
-    const afterDurable = this.afterDurable.length > 0 ? this.afterDurable : null;
     this.outcomes = [];
-    if (afterDurable) this.afterDurable = [];
+    if (this.afterDurable.length === 0) return this.writeCheckpoint(write);
+    const afterDurable = this.afterDurable;
+    this.afterDurable = [];
+    return this.writeThen(write, afterDurable);
+  }
+
+  /** The write, then (once it is durable) the callbacks given with its outcomes, in order. */
+  private async writeThen(write: CheckpointWrite, afterDurable: AfterDurable[]): Promise<EventRecord | null> {
     const event = await this.writeCheckpoint(write);
-    if (afterDurable) for (const then of afterDurable) await then();
+    for (const then of afterDurable) await then();
     return event;
   }
 }

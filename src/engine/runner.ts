@@ -184,10 +184,19 @@ async function runStages(pass: Pass): Promise<RunEventResult | null> {
       pass.logger.info({ eventId: pass.event.id }, 'worker stopping: event released between stages');
       return { status: 'released', stagesRun: pass.stagesRun };
     }
-    const verdict = await decideStage(pass, stage);
+    // Most stages need no decision (no flag, no condition, every dependency succeeded): they
+    // run without the async decideStage and its promise.
+    const verdict = runsUndecided(pass, stage) ? RUN_WITHOUT_CONDITION : await decideStage(pass, stage);
     if (verdict.run) await attemptStage(pass, stage, verdict.conditionExchanges);
   }
   return null;
+}
+
+/** True when decideStage could only say "run, no condition calls": no flag, no `when()`, every dependency succeeded. */
+function runsUndecided(pass: Pass, stage: StageDefinition): boolean {
+  if (stage.flag !== undefined || stage.when !== undefined) return false;
+  for (const dep of stage.dependsOn ?? []) if (pass.statusNow.get(dep) !== 'success') return false;
+  return true;
 }
 
 /**
@@ -262,7 +271,7 @@ async function attemptStage(pass: Pass, stage: StageDefinition, conditionExchang
     journal: pass.journal,
     event: pass.event,
     stage,
-    retryPolicy: stageRetryPolicy(pass.pipeline, stage),
+    pipeline: pass.pipeline,
     checkpoint: pass.checkpoints.get(stage.name),
     outputs: pass.outputs,
     summary: pass.summary,

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { LeaseLostError } from '../core/errors.js';
-import { DEFAULT_STAGE_TIMEOUT_MS, type RetryPolicy, type StageDefinition } from '../core/pipeline.js';
+import { DEFAULT_STAGE_TIMEOUT_MS, stageRetryPolicy, type PipelineDefinition, type StageDefinition } from '../core/pipeline.js';
 import type { CheckpointRecord, ErrorInfo, EventRecord, EventSummary, HttpExchange, JsonValue } from '../core/types.js';
 import type { WorkerStore } from '../store/store-roles.js';
 import { attemptsExhausted, stageRetryDelayMs } from './backoff.js';
@@ -24,8 +24,8 @@ export interface StageAttemptInput {
   journal: RunJournal;
   event: EventRecord;
   stage: StageDefinition;
-  /** The stage's effective policy (its own, else its pipeline's, else the default). */
-  retryPolicy: RetryPolicy;
+  /** The stage's pipeline: its `retry` stands in for a stage without one (stageRetryPolicy), read only when a decision needs it. */
+  pipeline: Pick<PipelineDefinition, 'retry'>;
   /** The stage's checkpoint as stored before this attempt (undefined: never touched). */
   checkpoint: CheckpointRecord | undefined;
   outputs: Readonly<Record<string, JsonValue | null>>;
@@ -77,7 +77,7 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
   const startedAt = input.now();
 
   const previous = input.checkpoint;
-  if (previous?.status === 'processing' && attemptsExhausted(input.retryPolicy, previous.attempts)) {
+  if (previous?.status === 'processing' && attemptsExhausted(stageRetryPolicy(input.pipeline, stage), previous.attempts)) {
     // Interrupted as many times as the policy allows attempts (a stage that kills its worker,
     // or never finishes within a lease): stop here instead of crashing workers forever.
     const error: ErrorInfo = {
@@ -131,7 +131,7 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
     const error = classifyError(err);
     handle.context.log.warn('stage failed', { code: error.code ?? null, retriable: error.retriable });
     input.journal.failed(stage.name, { attempt, startedAt, note }, error, attemptRecord(handle, input.conditionExchanges));
-    return { status: 'error', error, retryDelayMs: stageRetryDelayMs(input.retryPolicy, attempt, error, err) };
+    return { status: 'error', error, retryDelayMs: stageRetryDelayMs(stageRetryPolicy(input.pipeline, stage), attempt, error, err) };
   } finally {
     stop.disarm();
   }
