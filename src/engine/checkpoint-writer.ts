@@ -74,12 +74,19 @@ export class CheckpointWriter {
     return this.inFlight === 0 && !this.scheduled && !this.settledThisTurn && this.pending.length === 1;
   }
 
-  /** Marks this turn as busy: writes that come before the next turn wait to go together. */
+  /**
+   * Marks this turn as busy: writes that come before the next turn wait to go together. The
+   * turn's end also starts their batch (one setImmediate a batch, not two: the runs a batch
+   * releases write in this turn, and schedule() would otherwise queue a second hop for them).
+   */
   private noteSettled(): void {
     if (this.settledThisTurn) return;
     this.settledThisTurn = true;
+    const startsBatches = !this.scheduled;
+    this.scheduled = true;
     setImmediate(() => {
       this.settledThisTurn = false;
+      if (startsBatches) this.startBatches();
     });
   }
 
@@ -91,12 +98,15 @@ export class CheckpointWriter {
   private schedule(): void {
     if (this.scheduled || this.inFlight >= this.maxInFlight || this.pending.length === 0) return;
     this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      while (this.inFlight < this.maxInFlight && this.pending.length > 0) {
-        void this.commit(this.pending.splice(0, this.maxBatch));
-      }
-    });
+    setImmediate(() => this.startBatches());
+  }
+
+  /** The scheduled turn has come: as many batches as may be in flight, from what is pending. */
+  private startBatches(): void {
+    this.scheduled = false;
+    while (this.inFlight < this.maxInFlight && this.pending.length > 0) {
+      void this.commit(this.pending.splice(0, this.maxBatch));
+    }
   }
 
   private async commit(batch: Waiter[]): Promise<void> {
