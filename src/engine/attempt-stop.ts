@@ -109,14 +109,19 @@ class TimeoutLists {
     }
     list.stops.add(stop);
     if (list.timer === undefined) list.timer = this.arm(stop.timeoutMs, stop.timeoutMs);
+    else list.timer.ref();
   }
 
-  /** The list's timer is cleared when it empties: an idle worker keeps no timer (nor the process alive). */
+  /**
+   * An emptied list's timer is unref'd, not cleared: an idle worker's timer does not keep the
+   * process alive, and the next cohort of attempts does not rebuild Node's timer list
+   * (clearing it at every cohort's step cost a setTimeout's full path again each time). When it
+   * fires on an empty list it is simply not armed again.
+   */
   remove(stop: AttemptStop): void {
     const list = this.lists.get(stop.timeoutMs);
     if (list === undefined || !list.stops.delete(stop) || list.stops.size > 0) return;
-    clearTimeout(list.timer);
-    list.timer = undefined;
+    list.timer?.unref();
   }
 
   private arm(timeoutMs: number, delayMs: number): NodeJS.Timeout {
