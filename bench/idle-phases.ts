@@ -5,12 +5,16 @@
  *
  * One event at a time into an idle worker (as bench/io-bound.ts part 3), with the store's three
  * calls on the path timed from this process: the insert (its commit is flushed), the claim
- * (unflushed), the first `processing` mark (flushed), and what is left between them (the
- * wake-up, the run's start, the stage's start). Medians, in ms.
+ * (unflushed), the first `processing` mark (flushed), and the gaps between them: the wake-up to
+ * the claim's call (the claim loop's reaction), the claim's end to the mark's call (the run's
+ * start, the pipeline's choice, the checkpoint writer), the mark's end to the stage. Also how
+ * often the claim loop's `nextWakeAt()` was in flight beside the mark, and, as floors, a bare
+ * round trip and a flushed one-row insert on a connection of this process. Medians, in ms.
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { pino } from 'pino';
 import { definePipeline } from '../src/core/pipeline.js';
 import { createWorker } from '../src/engine/worker.js';
@@ -20,7 +24,7 @@ import { benchDelivery, withPostgresSchema } from './fixtures.js';
 
 const url = process.env.WEBPIG_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const TIMED = ['insertEvent', 'claimNextEvents', 'writeCheckpoints'] as const;
+const TIMED = ['insertEvent', 'claimNextEvents', 'writeCheckpoints', 'nextWakeAt'] as const;
 type Timed = (typeof TIMED)[number];
 
 /** Wraps the store's calls on the path: the start and end of each one's first call that did something. */
@@ -32,6 +36,8 @@ function timeCalls(store: Store, marks: Map<string, number>): void {
       const result = await call(...args);
       // An empty claim (the loop looking once more) is not the one that took the event.
       if (name === 'claimNextEvents' && Array.isArray(result) && result.length === 0) return result;
+      // The look-up that matters is the one beside the first mark, not one after the stage.
+      if (name === 'nextWakeAt' && marks.has('writeCheckpoints:end') && started > (marks.get('writeCheckpoints:end') ?? 0)) return result;
       if (!marks.has(`${name}:start`)) marks.set(`${name}:start`, started).set(`${name}:end`, performance.now());
       return result;
     };
@@ -39,13 +45,35 @@ function timeCalls(store: Store, marks: Map<string, number>): void {
   }
 }
 
+/** A bare round trip and a flushed one-row insert, alternating, on the bench's own connection. */
+async function roundTripFloors(admin: pg.Client, schema: string, samples: number): Promise<Map<string, number[]>> {
+  await admin.query(`CREATE TABLE "${schema}".floor (id bigserial PRIMARY KEY, x int)`);
+  const floors = new Map<string, number[]>([
+    ['SELECT 1', []],
+    ['flushed INSERT', []],
+  ]);
+  for (let i = 0; i < samples; i++) {
+    for (const [floor, sql] of [
+      ['SELECT 1', 'SELECT 1'],
+      ['flushed INSERT', `INSERT INTO "${schema}".floor (x) VALUES (1)`],
+    ] as const) {
+      const started = performance.now();
+      await admin.query(sql);
+      floors.get(floor)?.push(performance.now() - started);
+    }
+  }
+  return floors;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { samples: { type: 'string', default: '60' } } });
-  await withPostgresSchema(url, 'webpig_phases', async ({ schemaUrl }) => {
+  await withPostgresSchema(url, 'webpig_phases', async ({ schemaUrl, schema, admin }) => {
     const store = await openStore(schemaUrl);
     await store.migrate();
     const marks = new Map<string, number>();
     timeCalls(store, marks);
+    const onWake = store.onWake.bind(store);
+    store.onWake = (listener) => onWake(() => (marks.has('wake') || marks.set('wake', performance.now()), listener()));
     let firstStage: () => void = () => undefined;
     const pipeline = definePipeline({
       name: 'idle',
@@ -56,6 +84,7 @@ async function main(): Promise<void> {
     worker.start();
     await sleep(300);
     const phases = new Map<string, number[]>();
+    let beside = 0;
     for (let i = 0; i < Number(values.samples); i++) {
       marks.clear();
       const stageStarted = new Promise<number>((resolve) => (firstStage = () => resolve(performance.now())));
@@ -63,18 +92,24 @@ async function main(): Promise<void> {
       await store.insertEvent(benchDelivery(i, `phases-${randomBytes(3).toString('hex')}`));
       const stage = await stageStarted;
       const at = (mark: string): number => (marks.get(mark) ?? Number.NaN) - receipt;
+      const between = (from: string, to: string): number => at(to) - at(from);
       const sample: Array<[string, number]> = [
         ['insert (flushed)', at('insertEvent:end')],
-        ['claim (unflushed)', at('claimNextEvents:end') - at('claimNextEvents:start')],
-        ['first mark (flushed)', at('writeCheckpoints:end') - at('writeCheckpoints:start')],
-        ['the rest', stage - receipt - at('insertEvent:end') - (at('writeCheckpoints:end') - at('claimNextEvents:start'))],
+        ['wake → claim call', between('wake', 'claimNextEvents:start')],
+        ['claim (unflushed)', between('claimNextEvents:start', 'claimNextEvents:end')],
+        ['claim → first mark call', between('claimNextEvents:end', 'writeCheckpoints:start')],
+        ['first mark (flushed)', between('writeCheckpoints:start', 'writeCheckpoints:end')],
+        ['first mark → stage', stage - receipt - at('writeCheckpoints:end')],
         ['receipt → first stage', stage - receipt],
       ];
+      const besideMark = at('nextWakeAt:start') < at('writeCheckpoints:end') && at('nextWakeAt:end') > at('writeCheckpoints:start');
+      if (besideMark) beside += 1;
       for (const [phase, ms] of sample) phases.set(phase, [...(phases.get(phase) ?? []), ms]);
       await sleep(100);
     }
     await worker.stop();
     await store.close();
+    const floors = await roundTripFloors(admin, schema, Number(values.samples));
     const median = (all: number[]): string => ([...all].sort((a, b) => a - b)[Math.floor(all.length / 2)] ?? Number.NaN).toFixed(2);
     console.log(
       `idle receipt → first stage on PostgreSQL, ${values.samples} samples, medians (load ${loadavg()
@@ -82,6 +117,8 @@ async function main(): Promise<void> {
         .join(' ')})`,
     );
     for (const [phase, all] of phases) console.log(`  ${phase.padEnd(24)} ${median(all).padStart(6)} ms`);
+    console.log(`  nextWakeAt() in flight beside the first mark in ${beside} of ${values.samples} samples`);
+    for (const [floor, all] of floors) console.log(`  floor: ${floor.padEnd(17)} ${median(all).padStart(6)} ms`);
   });
 }
 

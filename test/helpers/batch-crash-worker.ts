@@ -38,9 +38,11 @@ function writesInBatch(values: unknown): number {
 
 (pg.Client.prototype as unknown as { query: Query }).query = function (this: pg.Client, ...args: unknown[]): unknown {
   const first = args[0];
-  const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
+  // The call is a named statement (a config object with its text and values), the rest strings.
+  const config = typeof first === 'string' ? undefined : (first as { text?: string; values?: unknown } | undefined);
+  const text = typeof first === 'string' ? first : config?.text;
   if (text === 'BEGIN') writesInTransaction.set(this, 0);
-  if (text?.includes('webpig_write_checkpoints(') && marker && writesInBatch(args[1]) >= 2 && firstKill()) {
+  if (text?.includes('webpig_write_checkpoints(') && marker && writesInBatch(config ? config.values : args[1]) >= 2 && firstKill()) {
     const sent = query.apply(this, args);
     // The call is on the socket (node-postgres writes it synchronously); the reply is not read.
     process.kill(process.pid, 'SIGKILL');

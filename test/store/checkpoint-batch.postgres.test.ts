@@ -42,10 +42,11 @@ describe('PostgreSQL checkpoint batches: a summary that moved between the read a
       };
       // Someone changes the summary after the batch read it and before the call runs.
       const racing: Queryable = {
-        async query(text: string, values?: unknown[]) {
+        async query(query: string | pg.QueryConfig, values?: unknown[]) {
+          const text = typeof query === 'string' ? query : query.text;
           if (text.includes('webpig_write_checkpoints'))
             await queryIn(schema, `UPDATE events SET summary = '{"amount": 2}' WHERE id = $1`, [event.id]);
-          return client.query(text, values);
+          return typeof query === 'string' ? client.query(query, values) : client.query(query);
         },
       } as Queryable;
       await assert.rejects(writeCheckpointsInOneCall(racing, 'unused', [write]), (err: unknown) => {

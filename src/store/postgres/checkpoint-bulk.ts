@@ -5,7 +5,17 @@ import { searchText } from '../search-text.js';
 import { storableJson } from '../storable.js';
 import type { CheckpointWrite, CheckpointWriteResult, StageOutcomeWrite } from '../store.js';
 import type { Queryable } from './connection.js';
-import { type EventRow, toEvent } from './rows.js';
+import { type EventRow, eventColumns, toEvent } from './rows.js';
+
+/**
+ * Prepared once per connection (named), as the claim is (claim-call.ts): the event's fields
+ * listed, not `(r.event).*`, so a column added to events under a running worker keeps the
+ * result's shape.
+ */
+const WRITE_CHECKPOINTS = {
+  name: 'webpig_write_checkpoints',
+  text: `SELECT r.fenced_id, ${eventColumns('r.event')} FROM webpig_write_checkpoints($1::jsonb, $2::text) AS r`,
+};
 
 /**
  * A checkpoint batch in ONE statement: `webpig_write_checkpoints` (migrations 0012, 0014), called in
@@ -29,10 +39,10 @@ export async function writeCheckpointsInOneCall(
   writes: CheckpointWrite[],
 ): Promise<{ results: CheckpointWriteResult[]; woke: boolean }> {
   const summaries = await mergedSummaries(db, writes);
-  const result = await db.query<EventRow & { fenced_id: number | null }>(
-    'SELECT r.fenced_id, (r.event).* FROM webpig_write_checkpoints($1::jsonb, $2::text) AS r',
-    [storableJson(batchDocument(writes, summaries)), channel],
-  );
+  const result = await db.query<EventRow & { fenced_id: number | null }>({
+    ...WRITE_CHECKPOINTS,
+    values: [storableJson(batchDocument(writes, summaries)), channel],
+  });
   const fenced = new Set<number>();
   const finished = new Map<number, EventRecord>();
   for (const row of result.rows) {

@@ -3,7 +3,7 @@ import { StoreError } from '../../core/errors.js';
 import type { EventRecord } from '../../core/types.js';
 import { assertLeaseMs } from '../lease-ms.js';
 import type { ClaimOptions } from '../store.js';
-import { type EventRow, toEvent } from './rows.js';
+import { type EventRow, eventColumns, toEvent } from './rows.js';
 
 /*
  * The claim in ONE round trip: `webpig_claim_events` (migration 0013) called in autocommit.
@@ -14,11 +14,15 @@ import { type EventRow, toEvent } from './rows.js';
  */
 
 /**
- * Not a named (prepared) statement: `(c.event).*` is the events row as it is when parsed, and a
- * prepared one would fail with "cached plan must not change result type" on every call, for the
- * rest of the connection, once a migration adds a column to events under a running worker.
+ * Prepared once per connection (named): its parse and plan are saved on every claim. The
+ * event's fields are listed (rows.ts, eventColumns), not `(c.event).*`: a `*` would fail every
+ * call with "cached plan must not change result type", for the rest of the connection, once a
+ * migration adds a column to events under a running worker.
  */
-const CLAIM = 'SELECT c.n, (c.event).* FROM webpig_claim_events($1::text[], $2::timestamptz, $3::timestamptz) AS c';
+const CLAIM = {
+  name: 'webpig_claim_events',
+  text: `SELECT c.n, ${eventColumns('c.event')} FROM webpig_claim_events($1::text[], $2::timestamptz, $3::timestamptz) AS c`,
+};
 
 /** Up to one claim per owner, in the owners' order (event i is owners[i]'s), in one transaction of its own. */
 export async function claimEventsInOneCall(
@@ -30,7 +34,7 @@ export async function claimEventsInOneCall(
   const leaseUntil = new Date(options.now.getTime() + options.leaseMs);
   let result: pg.QueryResult<EventRow & { n: number }>;
   try {
-    result = await pool.query<EventRow & { n: number }>(CLAIM, [options.workerIds, options.now, leaseUntil]);
+    result = await pool.query<EventRow & { n: number }>({ ...CLAIM, values: [options.workerIds, options.now, leaseUntil] });
   } catch (err) {
     if (err instanceof pg.DatabaseError && err.code === 'WP002') throw new StoreError('CLAIM_FAILED', err.message, { cause: err });
     throw err;

@@ -5,6 +5,8 @@ import { ConfigError } from '../../core/errors.js';
 /** Anything SQL can be sent to: the pool, or one client inside a transaction. */
 export interface Queryable {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** A named statement is prepared once per connection (node-postgres keeps track of which). */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>>;
 }
 
 export interface PostgresOpenOptions {

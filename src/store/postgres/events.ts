@@ -1,10 +1,11 @@
+import type pg from 'pg';
 import { StoreError } from '../../core/errors.js';
 import type { EventRecord } from '../../core/types.js';
 import type { EventFilter, InsertEventResult, ListOptions, NewEvent } from '../store.js';
 import type { Queryable } from './connection.js';
 import { decodeCursor, pageLimit, toPage } from '../cursor.js';
 import { normalizeSearch, searchText } from '../search-text.js';
-import { type EventRow, jsonParam, toEvent } from './rows.js';
+import { type EventRow, eventColumns, jsonParam, toEvent } from './rows.js';
 
 /** Columns a new event is inserted with, in order (the rest take their defaults). */
 const INSERT_COLUMNS = [
@@ -135,31 +136,32 @@ export async function insertEvents(
 export const MAX_SINGLE_STATEMENT_BATCH = INSERT_CHUNK;
 
 /**
+ * One delivery's insert, its NOTIFY inside: prepared once per connection (named), since an idle
+ * worker's receipt → first stage starts with it, and parsing and planning it each time were
+ * about half of its time unflushed (bench/README.md, branch `pg-idle`). Its RETURNING list is
+ * fixed (rows.ts, eventColumns).
+ */
+const INSERT_ONE = `WITH ins AS (
+     INSERT INTO events (${INSERT_COLUMNS.join(', ')})
+     VALUES (${INSERT_COLUMNS.map((column, i) => (column === 'payload' || column === 'summary' ? `$${i + 1}::jsonb` : `$${i + 1}`)).join(', ')})
+     ON CONFLICT (source, provider_event_id) DO NOTHING
+     RETURNING ${eventColumns()}
+   ), wake AS (
+     SELECT pg_notify($${INSERT_COLUMNS.length + 1}, '') FROM ins
+   )
+   SELECT ins.*, (SELECT count(*) FROM wake) AS notified FROM ins`;
+
+/**
  * One delivery in one autocommitted statement (the ingestion hot path: one round trip and one
  * commit instead of five): insert unless already stored, and NOTIFY `channel` only if a row
  * was inserted. A duplicate is read back by a second statement, which also sees a row that a
  * concurrent inserter committed while this one waited on the conflict.
  */
-export async function insertEvent(db: Queryable, event: NewEvent, channel: string): Promise<InsertEventResult> {
-  const values = insertValues(event);
-  const placeholders = values.map((_, i) => {
-    const column = INSERT_COLUMNS[i];
-    return column === 'payload' || column === 'summary' ? `$${i + 1}::jsonb` : `$${i + 1}`;
-  });
-  const inserted = await db.query<EventRow>(
-    `WITH ins AS (
-       INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES (${placeholders.join(', ')})
-       ON CONFLICT (source, provider_event_id) DO NOTHING
-       RETURNING *
-     ), wake AS (
-       SELECT pg_notify($${values.length + 1}, '') FROM ins
-     )
-     SELECT ins.*, (SELECT count(*) FROM wake) AS notified FROM ins`,
-    [...values, channel],
-  );
+export async function insertEvent(pool: pg.Pool, event: NewEvent, channel: string): Promise<InsertEventResult> {
+  const inserted = await pool.query<EventRow>({ name: 'webpig_insert_event', text: INSERT_ONE, values: [...insertValues(event), channel] });
   const row = inserted.rows[0];
   if (row) return { event: toEvent(row), duplicate: false };
-  const existing = await findEventByProviderId(db, event.source, event.providerEventId);
+  const existing = await findEventByProviderId(pool, event.source, event.providerEventId);
   if (!existing) {
     throw new StoreError('EVENT_VANISHED', `event ${dedupeKey(event.source, event.providerEventId)} vanished between insert and read-back`);
   }

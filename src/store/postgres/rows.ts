@@ -55,6 +55,42 @@ export interface EventRow {
   origin: EventOrigin;
 }
 
+/**
+ * The columns of an EventRow, for statements prepared once per connection (named): a `*` or
+ * `(event).*` there would fail with "cached plan must not change result type" once a migration
+ * adds a column to events under a running process; a fixed list keeps the result's shape.
+ */
+const EVENT_COLUMNS = [
+  'id',
+  'source',
+  'provider_event_id',
+  'entity_key',
+  'type',
+  'transaction_status',
+  'occurred_at',
+  'received_at',
+  'raw_body',
+  'content_type',
+  'payload',
+  'summary',
+  'status',
+  'pipeline',
+  'attempts',
+  'manual_retries',
+  'next_attempt_at',
+  'lease_owner',
+  'lease_expires_at',
+  'last_error',
+  'ignore_reason',
+  'updated_at',
+  'origin',
+] as const satisfies ReadonlyArray<keyof EventRow>;
+
+/** The EventRow's columns as a select list: `id, source, …`, or of a composite `(e).id, (e).source, …`. */
+export function eventColumns(composite?: string): string {
+  return EVENT_COLUMNS.map((column) => (composite ? `(${composite}).${column}` : column)).join(', ');
+}
+
 export function toEvent(row: EventRow): EventRecord {
   return {
     id: row.id,
