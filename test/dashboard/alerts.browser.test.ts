@@ -101,6 +101,7 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
           await item.getByTestId('alert-ack-button').click();
           const dialog = page.getByTestId('confirm-dialog');
           await dialog.waitFor();
+          assert.doesNotMatch((await dialog.textContent()) ?? '', /\.\./, 'the alert text ends in one full stop, not two');
           await page.getByTestId('confirm-button').click();
           assert.equal(await page.getByTestId('reason-missing').textContent(), words.missing, 'a reason is required');
           await screenshot(page, `alerts-${size}-${language}-1-ack-dialog`);

@@ -164,7 +164,7 @@ export function AlertsView({
       {asking && (
         <ConfirmDialog
           title={`${t('alertAcknowledge')}: ${alertKindLabel(t, asking.kind, asking.details)}`}
-          body={`${alertText(t, formats, asking, words)}. ${t('alertAckBody')}`}
+          body={`${sentence(alertText(t, formats, asking, words))} ${t('alertAckBody')}`}
           confirmLabel={t('alertAcknowledge')}
           reasonLabel={t('alertAckReason')}
           reasonMissing={t('alertAckReasonMissing')}
@@ -208,4 +208,9 @@ export function AlertsView({
       )}
     </>
   );
+}
+
+/** The alert's text as a sentence: a full stop only when it does not already end in one. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
