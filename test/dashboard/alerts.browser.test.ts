@@ -10,6 +10,7 @@ import {
   watchPage,
   type DashboardServer,
 } from '../helpers/browser.js';
+import { openSignedIn, VIEWPORTS } from '../helpers/web-pig-page.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtures.js';
 
@@ -36,11 +37,6 @@ const WORDS = {
     showResolved: 'Also show resolved alerts',
     resolved: 'Resolved',
   },
-} as const;
-
-const SIZES = {
-  desktop: { width: 1366, height: 768 },
-  phone: { width: 390, height: 844 },
 } as const;
 
 describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium, both sizes, both languages)', { skip }, () => {
@@ -82,17 +78,8 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
         const gone = await server.store.recordAlert({ at: new Date(), kind: 'dead', eventId: eventId + 100, message: 'old' });
         await server.store.resolveAlert(gone.id, new Date());
 
-        const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
-        await confineToLocalhost(context);
-        const page = await context.newPage();
-        const seen = watchPage(page);
+        const { page, seen, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR });
         try {
-          await page.goto(server.baseUrl);
-          const form = page.getByTestId('dev-login');
-          await form.waitFor();
-          await form.locator('input[name="email"]').fill(OPERATOR);
-          await form.locator('button[type="submit"]').click();
-          await page.getByTestId('me').filter({ hasText: OPERATOR }).waitFor();
           await page.goto(`${server.baseUrl}/#/alerts`);
           const item = page.getByTestId(`alert-${open.id}`);
           await item.waitFor();
@@ -118,7 +105,7 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
           const audit = (await server.store.listAudit({ action: 'alert.ack' })).items.find((e) => e.target === `alert:${open.id}`);
           assert.deepEqual([audit?.actor, audit?.details?.reason], [OPERATOR, 'Contacto creado a mano en el CRM']);
           const width = await page.evaluate(() => document.documentElement.scrollWidth);
-          assert.ok(width <= SIZES[size].width, `no sideways scrolling (page is ${width}px wide)`);
+          assert.ok(width <= VIEWPORTS[size].width, `no sideways scrolling (page is ${width}px wide)`);
           await screenshot(page, `alerts-${size}-${language}-2-acknowledged`);
 
           await page.getByLabel(words.showResolved).check();
@@ -129,7 +116,7 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
           await screenshot(page, `alerts-${size}-${language}-3-with-resolved`);
           assert.deepEqual(seen.errors, []);
         } finally {
-          await context.close();
+          await close();
         }
       });
     }
