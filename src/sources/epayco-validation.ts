@@ -43,7 +43,7 @@ export async function fetchEpaycoReference(validation: EpaycoValidation, refPayc
   let status: number;
   let body: unknown;
   try {
-    // Kept-alive node:http, not fetch(): one call a delivery to the same host (src/core/http-call.ts).
+    // Kept-alive connections, not fetch(): one call a delivery to the same host (src/core/http-call.ts).
     const reply = await httpCall(url, {
       method: 'GET',
       headers: { accept: 'application/json' },
