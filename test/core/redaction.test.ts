@@ -1,7 +1,8 @@
 /**
  * redactUrl: a URL is stored as given only when it has no user:password part and no query
  * parameter whose name (decoded) reads as a secret's; otherwise those parts are redacted.
- * redactedJsonText prints what redactJson keeps, in one pass.
+ * redactedJsonText prints what redactJson keeps, in one pass, finding a secret wherever it
+ * sits (a body without one is printed without the redacting replacer).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -57,5 +58,28 @@ describe('redactedJsonText', () => {
     assert.equal(text, JSON.stringify(redactJson(value), null, 2));
     assert.doesNotMatch(text, /4111|abc|k1/);
     assert.match(text, /webpig:epayco:1:stage/);
+  });
+
+  it('finds a lone secret however deep it sits, and prints a body without one as it is', () => {
+    const hidden: JsonValue[] = [
+      { data: [{ attributes: { nested: { access_token: 'abc' } } }] },
+      { data: [[{ note: 'x' }, ['4111111111111111']]] },
+      { data: { note: '\u00a04111 1111 1111 1111' } },
+      [{ ok: true }, { authorization: { scheme: 'Bearer' } }],
+    ];
+    for (const value of hidden) {
+      const text = redactedJsonText(value);
+      assert.equal(text, JSON.stringify(redactJson(value), null, 2));
+      assert.match(text, /\[redacted\]/, JSON.stringify(value));
+      assert.doesNotMatch(text, /abc|4111|Bearer/);
+    }
+    const plain: JsonValue = { id: 7, reference: 'FV-1001', customer: { name: 'Ana', documentId: '1012345678' }, lines: [1, 'two', null] };
+    assert.equal(redactedJsonText(plain), JSON.stringify(plain, null, 2));
+  });
+
+  it('redacts what a value printed by its own toJSON says', () => {
+    const card = { toJSON: () => '4111111111111111' };
+    const value = { payment: card } as unknown as JsonValue;
+    assert.doesNotMatch(redactedJsonText(value), /4111/);
   });
 });

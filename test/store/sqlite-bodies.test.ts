@@ -51,6 +51,7 @@ describe('SQLite migration 0005 (event bodies)', () => {
           '0010_reconciliation',
           '0011_search_trigrams',
           '0012_search_after_commit',
+          '0013_drop_checkpoints_status',
         ],
         current: LATEST,
       });
