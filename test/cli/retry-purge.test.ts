@@ -208,8 +208,14 @@ describe('webpig purge', () => {
     const ids = await seed(p.db);
     const worker = startCli(['worker'], { cwd: p.dir, env: HERMETIC });
     try {
+      // The worker purges kind after kind (succeeded events, ignored events, rejected deliveries),
+      // with a pause between batches: wait for the last kind, not for the first one to go.
+      const purged = (store: Store): Promise<boolean> =>
+        Promise.all([store.getEvent(ids.oldSucceeded), store.getEvent(ids.oldIgnored), store.listRejections()]).then(
+          ([succeeded, ignored, rejections]) => succeeded === null && ignored === null && rejections.length === 1,
+        );
       for (let i = 0; i < 150; i += 1) {
-        if ((await withStore(p.db, (store) => store.getEvent(ids.oldSucceeded))) === null) break;
+        if (await withStore(p.db, purged)) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       await withStore(p.db, async (store) => {
