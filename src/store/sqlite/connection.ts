@@ -75,8 +75,12 @@ export class SqliteContext {
   private readonly walSync: WalSync | null;
   /** Statements and transactions run for writing, so the checkpointer can tell when it is idle. */
   private writes = 0;
-  /** See syncLevels. */
-  private levels: { normal: Database.Statement; restore: Database.Statement } | null = null;
+  /** The connection's own synchronous level (FULL), read on first use: see setSyncLevel. */
+  private ownLevel: number | null = null;
+  /** The connection is at `synchronous=NORMAL`, left there by the last unsynced commit (see unsyncedCommit). */
+  private atNormal = false;
+  /** unsyncedCommit calls running: their commits stay at NORMAL. */
+  private unsyncedRunning = 0;
   /** See immediateTransaction. */
   private inTransactionOf: ((work: () => unknown) => unknown) | null = null;
 
@@ -101,16 +105,26 @@ export class SqliteContext {
   }
 
   get<Row>(sql: string, ...params: SqlParams): Row | undefined {
-    return this.translated(() => this.stmt(sql).get(...(params as SqlValue[])) as Row | undefined);
+    return this.translated(() => this.autocommitting(this.stmt(sql)).get(...(params as SqlValue[])) as Row | undefined);
   }
 
   all<Row>(sql: string, ...params: SqlParams): Row[] {
-    return this.translated(() => this.stmt(sql).all(...(params as SqlValue[])) as Row[]);
+    return this.translated(() => this.autocommitting(this.stmt(sql)).all(...(params as SqlValue[])) as Row[]);
   }
 
   run(sql: string, ...params: SqlParams): Database.RunResult {
     this.writes += 1;
-    return this.translated(() => this.stmt(sql).run(...(params as SqlValue[])));
+    return this.translated(() => this.autocommitting(this.stmt(sql)).run(...(params as SqlValue[])));
+  }
+
+  /**
+   * A statement about to run: one that writes outside any transaction commits on its own
+   * (autocommit), so it gets the connection's own level first, as every commit outside
+   * unsyncedCommit does (restoreSyncLevel). Reads, and statements inside a transaction, run as they are.
+   */
+  private autocommitting(statement: Database.Statement<SqlValue[]>): Database.Statement<SqlValue[]> {
+    if (this.atNormal && !statement.readonly && !this.db.inTransaction) this.restoreSyncLevel();
+    return statement;
   }
 
   /**
@@ -120,6 +134,7 @@ export class SqliteContext {
    */
   immediate<T>(work: () => T): T {
     if (this.db.inTransaction) return work();
+    this.restoreSyncLevel();
     this.writes += 1;
     const transaction = this.immediateTransaction();
     return this.translated(() => retryingBusy(() => transaction(work) as T));
@@ -155,36 +170,52 @@ export class SqliteContext {
 
   /**
    * Runs `work` (whose transaction commits inside it) with `synchronous=NORMAL`: the commit is
-   * written to the WAL, visible to every process, but not fsynced by itself. The connection's
-   * level is restored before this returns, so every other write still syncs in its COMMIT.
-   * The caller says what makes the commit durable: the WAL fsync that follows
-   * (immediateSyncedOffLoop) or the next synced commit, which covers it (WAL order).
+   * written to the WAL, visible to every process, but not fsynced by itself. The caller says
+   * what makes the commit durable: the WAL fsync that follows (immediateSyncedOffLoop) or the
+   * next synced commit, which covers it (WAL order).
+   *
+   * The connection is left at NORMAL afterwards, and put back at its own level (FULL) only
+   * before a commit that needs it (restoreSyncLevel: `immediate`, a write outside a
+   * transaction, the raw connection handed out): almost every commit of the worker and of
+   * ingestion is unsynced, and setting the level there and back was two statements a commit
+   * (bench/README.md, branch `sqlite-demo`). Every other write still syncs in its COMMIT.
    */
   unsyncedCommit<T>(work: () => T): T {
     if (this.db.inTransaction) return work();
-    const levels = this.syncLevels();
-    levels.normal.run();
+    if (!this.atNormal) {
+      this.setSyncLevel('normal');
+      this.atNormal = true;
+    }
+    this.unsyncedRunning += 1;
     try {
       return work();
     } finally {
-      levels.restore.run();
+      this.unsyncedRunning -= 1;
     }
   }
 
   /**
-   * The two pragma statements of unsyncedCommit, prepared once: `db.pragma()` compiles its
-   * statement on every call, and reading the level back was a third statement a commit (a CPU
-   * profile of the worker at concurrency 32 put them among the top costs of a checkpoint
-   * batch). The level restored is the one the connection had on first use; only this method
-   * changes it, and it always puts it back.
+   * Puts the connection back at its own level (FULL) unless an unsyncedCommit is running: called
+   * before every commit that must sync in itself, and before the raw connection is used from
+   * outside (SqliteStore.database, migrations), so only unsyncedCommit's commits run at NORMAL.
    */
-  private syncLevels(): { normal: Database.Statement; restore: Database.Statement } {
-    if (this.levels === null) {
-      if (!this.db.open) throw new StoreError('STORE_CLOSED', 'the SQLite store is closed');
-      const level = this.db.pragma('synchronous', { simple: true }) as number;
-      this.levels = { normal: this.db.prepare('PRAGMA synchronous = NORMAL'), restore: this.db.prepare(`PRAGMA synchronous = ${level}`) };
-    }
-    return this.levels;
+  restoreSyncLevel(): void {
+    if (!this.atNormal || this.unsyncedRunning > 0) return;
+    this.setSyncLevel('restore');
+    this.atNormal = false;
+  }
+
+  /**
+   * Sets the connection's synchronous level: `restore` is the level it had on first use (FULL).
+   * Run with `exec`, compiled each time: SQLite applies `PRAGMA synchronous = …` when the
+   * statement is compiled, so a pair prepared once (NORMAL, then FULL) left the first commit
+   * meant to be unsynced at FULL (test/store/sqlite-sync-level.test.ts). Only unsyncedCommit and
+   * restoreSyncLevel call this, on a change of level only, so compiling costs nothing that counts.
+   */
+  private setSyncLevel(to: 'normal' | 'restore'): void {
+    if (!this.db.open) throw new StoreError('STORE_CLOSED', 'the SQLite store is closed');
+    this.ownLevel ??= this.db.pragma('synchronous', { simple: true }) as number;
+    this.db.exec(`PRAGMA synchronous = ${to === 'normal' ? 'NORMAL' : this.ownLevel}`);
   }
 
   onWake(listener: WakeListener): () => void {
@@ -223,7 +254,7 @@ export class SqliteContext {
     // Closing our descriptor of the WAL after the database: a sync still running finishes first.
     void this.walSync?.close().catch(() => undefined);
     this.statements.clear();
-    this.levels = null;
+    this.atNormal = false;
     this.inTransactionOf = null;
     this.wakeListeners.clear();
     if (this.db.open) this.db.close();

@@ -41,6 +41,8 @@ export function migrateSqlite(
   migrations: readonly Migration[] = sqliteMigrations(),
   now: () => number = Date.now,
 ): { applied: string[]; current: number } {
+  // The raw connection commits below: at the connection's own level (connection.ts).
+  ctx.restoreSyncLevel();
   ctx.db.exec(CREATE_VERSIONS_TABLE);
   const applied: string[] = [];
   for (const migration of pendingMigrations(currentVersion(ctx), migrations)) {

@@ -50,8 +50,12 @@ export class SqliteStore implements Store {
     return new SqliteStore(new SqliteContext(db, { intervalMs: options.checkpointIntervalMs, walFsyncHook: options.walFsyncHook }));
   }
 
-  /** The connection itself, for tests and diagnostics; all writes belong in this module. */
+  /**
+   * The connection itself, for tests and diagnostics; all writes belong in this module. Handed
+   * out at its own synchronous level (FULL), not the NORMAL an unsynced commit leaves it at.
+   */
   get database(): SqliteContext['db'] {
+    if (this.ctx.db.open) this.ctx.restoreSyncLevel();
     return this.ctx.db;
   }
 
