@@ -101,14 +101,21 @@ describe('worker processes on PostgreSQL', { skip: await postgresSkip() }, () =>
       const base = { WEBPIG_DATABASE_URL: url, EFFECTS_URL: effects.url, WEBPIG_STAGE_DELAY_MS: '10', WEBPIG_LEASE_MS: '1000' };
       // The doomed worker stops in the middle of a `ledger` effect (the receiver with no
       // idempotency key: only reconcile prevents a second record), holding its lease...
-      const doomed = runWorkerProcess({ ...base, WEBPIG_CRASH_AT: 'ledger:during', WEBPIG_CRASH_MARKER: marker, WEBPIG_CRASH_ARM: arm });
-      while (!existsSync(marker)) await new Promise((resolve) => setTimeout(resolve, 10));
+      // One slot: held at the failpoint, the doomed worker runs nothing else, so the other 29
+      // events wait for the two that join. With a second slot it could drain them all before
+      // they started (a loaded machine), and they would never make an effect to wait for.
+      const doomed = runWorkerProcess({
+        ...base,
+        WEBPIG_CONCURRENCY: '1',
+        WEBPIG_CRASH_AT: 'ledger:during',
+        WEBPIG_CRASH_MARKER: marker,
+        WEBPIG_CRASH_ARM: arm,
+      });
+      await until(() => existsSync(marker), 'the doomed worker to reach ledger:during');
       const doomedPid = (effects.records.find((r) => r.kind === 'cartera')?.body as { pid: number }).pid;
       // ...two more workers join and start working, and only then is it killed.
       const survivors = Promise.all([runWorkerProcess(base), runWorkerProcess(base)]);
-      while (!effects.records.some((r) => (r.body as { pid: number }).pid !== doomedPid)) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await until(() => effects.records.some((r) => (r.body as { pid: number }).pid !== doomedPid), 'an effect of another worker');
       writeFileSync(arm, '');
       assert.equal((await doomed).signal, 'SIGKILL');
       assert.equal(readFileSync(marker, 'utf8'), 'ledger:during');
@@ -140,3 +147,12 @@ describe('worker processes on PostgreSQL', { skip: await postgresSkip() }, () =>
     }
   });
 });
+
+/** Polls `done` every 10 ms; fails naming `what` after 60 s instead of hanging the suite. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`waited 60 s for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
