@@ -169,7 +169,12 @@ export function redactHeaders(headers: Iterable<[string, string]>): Record<strin
   const out: Record<string, string> = {};
   for (const [name, value] of headers) {
     const key = name.toLowerCase();
-    out[key] = isSecretName(key) || key === 'set-cookie' ? REDACTED : value;
+    out[key] = redactedHeaderValue(key, value);
   }
   return out;
+}
+
+/** One header's value as shown: `[redacted]` when its lower-cased name reads as a secret's. */
+export function redactedHeaderValue(lowerCasedName: string, value: string): string {
+  return isSecretName(lowerCasedName) || lowerCasedName === 'set-cookie' ? REDACTED : value;
 }

@@ -5,7 +5,7 @@
  * database, and a chatty stage cannot grow an event without bound.
  */
 import type { HttpExchangeInput, StageHttp } from '../core/pipeline.js';
-import { redactBodyText, redactedJsonText, redactHeaders, redactJson, redactUrl } from '../core/redaction.js';
+import { redactBodyText, redactedHeaderValue, redactedJsonText, redactJson, redactUrl } from '../core/redaction.js';
 import type { EventLogEntry, HttpExchange, HttpMessage, JsonObject, JsonValue } from '../core/types.js';
 
 /** How much of one attempt is kept. */
@@ -25,11 +25,15 @@ export const STAGE_RECORD_LIMITS = {
 const TRUNCATED_MARK = '… [truncated]';
 
 /** A body as stored: redacted first (a cut JSON could no longer be parsed), then capped. */
-function storedBody(body: string | JsonValue | undefined, contentType: string | null): Pick<HttpMessage, 'body' | 'bodyTruncated'> {
+function storedBody(body: string | JsonValue | undefined, contentType: string | null): string | null {
   const redacted = redactedBody(body, contentType);
-  if (redacted === null) return { body: null, bodyTruncated: false };
-  if (redacted.length <= STAGE_RECORD_LIMITS.bodyChars) return { body: redacted, bodyTruncated: false };
-  return { body: redacted.slice(0, STAGE_RECORD_LIMITS.bodyChars) + TRUNCATED_MARK, bodyTruncated: true };
+  if (redacted === null || redacted.length <= STAGE_RECORD_LIMITS.bodyChars) return redacted;
+  return redacted.slice(0, STAGE_RECORD_LIMITS.bodyChars) + TRUNCATED_MARK;
+}
+
+/** Whether storedBody cut `stored` (only a cut body is longer than the cap). */
+function truncated(stored: string | null): boolean {
+  return stored !== null && stored.length > STAGE_RECORD_LIMITS.bodyChars;
 }
 
 /**
@@ -43,12 +47,23 @@ function redactedBody(body: string | JsonValue | undefined, contentType: string 
   return redactBodyText(typeof body === 'string' ? body : JSON.stringify(body), contentType);
 }
 
-function storedHeaders(headers: Iterable<[string, string]>): Record<string, string> {
-  const out = redactHeaders(headers);
-  for (const [name, value] of Object.entries(out)) {
-    if (value.length > STAGE_RECORD_LIMITS.headerChars) out[name] = value.slice(0, STAGE_RECORD_LIMITS.headerChars) + TRUNCATED_MARK;
+/**
+ * Headers as stored (redactHeaders, then each value capped), read straight off the caller's
+ * object, and the first content-type among them (any case): it says how a body text is read.
+ * Before, a recorded call's headers were copied into entry arrays and walked twice.
+ */
+function storedHeaders(headers: Record<string, string> | undefined): { headers: Record<string, string>; contentType: string | null } {
+  const out: Record<string, string> = {};
+  let contentType: string | null = null;
+  if (headers === undefined) return { headers: out, contentType };
+  for (const name of Object.keys(headers)) {
+    const value = headers[name]!;
+    const key = name.toLowerCase();
+    if (contentType === null && key === 'content-type') contentType = value;
+    const kept = redactedHeaderValue(key, value);
+    out[key] = kept.length > STAGE_RECORD_LIMITS.headerChars ? kept.slice(0, STAGE_RECORD_LIMITS.headerChars) + TRUNCATED_MARK : kept;
   }
-  return out;
+  return { headers: out, contentType };
 }
 
 /** The text of a fetch() body, or a note saying what it was when it is not text. */
@@ -73,55 +88,110 @@ export interface StageRecorder {
 }
 
 export function createStageRecorder(options: { stage: string; attempt: number; now: () => Date }): StageRecorder {
-  const exchanges: HttpExchange[] = [];
-  const lines: EventLogEntry[] = [];
-  let droppedExchanges = 0;
-  let droppedLines = 0;
+  return new AttemptRecorder(options.stage, options.attempt, options.now);
+}
 
-  const keep = (exchange: HttpExchange): void => {
-    if (exchanges.length < STAGE_RECORD_LIMITS.exchangesPerAttempt) exchanges.push(exchange);
-    else droppedExchanges++;
-  };
+/**
+ * One attempt's recorder. A class with its work on the prototype: the closure-built recorder
+ * made a dozen functions for every attempt that touched `ctx.http` or `ctx.log`, and a Facturador
+ * attempt records one or two calls. `http` keeps its two functions as own properties, so a stage
+ * may still take `record` or `fetch` apart from `ctx.http`.
+ */
+class AttemptRecorder implements StageRecorder {
+  readonly http: StageHttp;
+  private readonly kept: HttpExchange[] = [];
+  private readonly lines: EventLogEntry[] = [];
+  private droppedExchanges = 0;
+  private droppedLines = 0;
 
-  const record = (input: HttpExchangeInput): void => {
-    const requestHeaders = Object.entries(input.request.headers ?? {});
-    const responseHeaders = Object.entries(input.response?.headers ?? {});
-    const typeOf = (headers: Array<[string, string]>) => headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? null;
-    keep({
-      at: options.now(),
+  constructor(
+    private readonly stage: string,
+    private readonly attempt: number,
+    private readonly now: () => Date,
+  ) {
+    // Bound, not arrows: the same two functions, without a name defined on each (tsx's keepNames does that to every arrow).
+    this.http = { fetch: this.recordingFetch.bind(this), record: this.record.bind(this) };
+  }
+
+  record(input: HttpExchangeInput): void {
+    const { request, response } = input;
+    const sent = storedHeaders(request.headers);
+    const sentBody = storedBody(request.body, sent.contentType);
+    let reply: (HttpMessage & { status: number }) | null = null;
+    if (response) {
+      const got = storedHeaders(response.headers);
+      const gotBody = storedBody(response.body, got.contentType);
+      reply = { status: response.status, headers: got.headers, body: gotBody, bodyTruncated: truncated(gotBody) };
+    }
+    this.keep({
+      at: this.now(),
       request: {
-        method: input.request.method.toUpperCase(),
-        url: redactUrl(input.request.url),
-        headers: storedHeaders(requestHeaders),
-        ...storedBody(input.request.body, typeOf(requestHeaders)),
+        method: request.method.toUpperCase(),
+        url: redactUrl(request.url),
+        headers: sent.headers,
+        body: sentBody,
+        bodyTruncated: truncated(sentBody),
       },
-      response: input.response
-        ? {
-            status: input.response.status,
-            headers: storedHeaders(responseHeaders),
-            ...storedBody(input.response.body, typeOf(responseHeaders)),
-          }
-        : null,
+      response: reply,
       error: input.error ?? null,
       durationMs: input.durationMs ?? null,
     });
-  };
+  }
 
-  const recordingFetch = async (target: string | URL, init: RequestInit = {}): Promise<Response> => {
-    const started = options.now();
-    const requestHeaders = [...new Headers(init.headers).entries()];
+  addLog(entry: EventLogEntry): boolean {
+    if (this.lines.length >= STAGE_RECORD_LIMITS.logLinesPerAttempt) {
+      this.droppedLines++;
+      return false;
+    }
+    const message =
+      entry.message.length > STAGE_RECORD_LIMITS.logMessageChars
+        ? entry.message.slice(0, STAGE_RECORD_LIMITS.logMessageChars) + TRUNCATED_MARK
+        : entry.message;
+    this.lines.push({ ...entry, attempt: this.attempt, message, fields: entry.fields ? (redactJson(entry.fields) as JsonObject) : null });
+    return true;
+  }
+
+  exchanges(): HttpExchange[] {
+    return this.kept;
+  }
+
+  logs(): EventLogEntry[] {
+    const notes: string[] = [];
+    if (this.droppedLines > 0)
+      notes.push(`${this.droppedLines} more log lines were not stored (limit ${STAGE_RECORD_LIMITS.logLinesPerAttempt} per attempt)`);
+    if (this.droppedExchanges > 0) {
+      notes.push(`${this.droppedExchanges} more HTTP calls were not stored (limit ${STAGE_RECORD_LIMITS.exchangesPerAttempt} per attempt)`);
+    }
+    const extra = notes.map((message): EventLogEntry => ({
+      at: this.now(),
+      level: 'warn',
+      stage: this.stage,
+      attempt: this.attempt,
+      message,
+      fields: null,
+    }));
+    return [...this.lines, ...extra];
+  }
+
+  private keep(exchange: HttpExchange): void {
+    if (this.kept.length < STAGE_RECORD_LIMITS.exchangesPerAttempt) this.kept.push(exchange);
+    else this.droppedExchanges++;
+  }
+
+  private async recordingFetch(target: string | URL, init: RequestInit = {}): Promise<Response> {
+    const started = this.now();
     const request = {
       method: (init.method ?? 'GET').toUpperCase(),
       url: String(target),
-      headers: Object.fromEntries(requestHeaders),
+      headers: Object.fromEntries(new Headers(init.headers).entries()),
       body: requestBodyText(init.body) ?? undefined,
     };
-    const elapsed = () => options.now().getTime() - started.getTime();
+    const elapsed = (): number => this.now().getTime() - started.getTime();
     let response: Response;
     try {
       response = await fetch(target, init);
     } catch (err) {
-      record({ request, error: err instanceof Error ? err.message : String(err), durationMs: elapsed() });
+      this.record({ request, error: err instanceof Error ? err.message : String(err), durationMs: elapsed() });
       throw err;
     }
     // A clone is read here, so the stage reads its own response exactly as with fetch().
@@ -131,45 +201,11 @@ export function createStageRecorder(options: { stage: string; attempt: number; n
     } catch {
       text = '[body could not be read]';
     }
-    record({
+    this.record({
       request,
       response: { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: text },
       durationMs: elapsed(),
     });
     return response;
-  };
-
-  return {
-    http: { fetch: recordingFetch, record },
-    addLog(entry) {
-      if (lines.length >= STAGE_RECORD_LIMITS.logLinesPerAttempt) {
-        droppedLines++;
-        return false;
-      }
-      const message =
-        entry.message.length > STAGE_RECORD_LIMITS.logMessageChars
-          ? entry.message.slice(0, STAGE_RECORD_LIMITS.logMessageChars) + TRUNCATED_MARK
-          : entry.message;
-      lines.push({ ...entry, attempt: options.attempt, message, fields: entry.fields ? (redactJson(entry.fields) as JsonObject) : null });
-      return true;
-    },
-    exchanges: () => exchanges,
-    logs() {
-      const notes: string[] = [];
-      if (droppedLines > 0)
-        notes.push(`${droppedLines} more log lines were not stored (limit ${STAGE_RECORD_LIMITS.logLinesPerAttempt} per attempt)`);
-      if (droppedExchanges > 0) {
-        notes.push(`${droppedExchanges} more HTTP calls were not stored (limit ${STAGE_RECORD_LIMITS.exchangesPerAttempt} per attempt)`);
-      }
-      const extra = notes.map((message): EventLogEntry => ({
-        at: options.now(),
-        level: 'warn',
-        stage: options.stage,
-        attempt: options.attempt,
-        message,
-        fields: null,
-      }));
-      return [...lines, ...extra];
-    },
-  };
+  }
 }

@@ -1,0 +1,102 @@
+/**
+ * CPU of the stage recorder a recorded HTTP call, the Facturador connectors' kind: one attempt's
+ * recorder made, one `ctx.http.record()` of a JSON POST and its JSON reply (four request
+ * headers with a bearer token, six reply headers), the attempt's exchanges read. The recorder is
+ * loaded from this tree and from `--base DIR` (another checkout), and the two run in alternating
+ * rounds in this one process, so both see the same minutes of a shared machine.
+ *
+ * Reported: µs of this process's CPU (user + system) a recorded call, the median over the
+ * rounds, and branch ÷ base. No durability involved: nothing is written.
+ *
+ *   node --import tsx bench/stage-recorder.ts [--base /work/base2] [--calls 50000] [--rounds 7]
+ */
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import type { HttpExchangeInput } from '../src/core/pipeline.js';
+import type { HttpExchange } from '../src/core/types.js';
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string', default: '/work/base2' },
+    calls: { type: 'string', default: '50000' },
+    rounds: { type: 'string', default: '7' },
+  },
+});
+const calls = Number(values.calls);
+const rounds = Number(values.rounds);
+
+interface RecorderModule {
+  createStageRecorder(options: { stage: string; attempt: number; now: () => Date }): {
+    http: { record(exchange: HttpExchangeInput): void };
+    exchanges(): HttpExchange[];
+  };
+}
+
+const here = (await import('../src/engine/stage-recorder.js')) as RecorderModule;
+const base = (await import(pathToFileURL(`${values.base}/src/engine/stage-recorder.ts`).href)) as RecorderModule;
+
+// What a Facturador connector records (examples/facturador/connectors/http.ts): the body as a value.
+const exchangeOf = (i: number): HttpExchangeInput => ({
+  request: {
+    method: 'POST',
+    url: `http://127.0.0.1:4010/worldoffice/api/v1/invoices?reference=INV-${70_000_000 + i}`,
+    headers: {
+      accept: 'application/json',
+      'content-type': 'application/json',
+      authorization: 'Bearer sandbox-token-0123456789',
+      'idempotency-key': `webpig:epayco:${i}:create-invoice`,
+    },
+    body: {
+      customerId: 1000 + i,
+      reference: `INV-${70_000_000 + i}`,
+      amount: 125_000,
+      lines: [{ sku: 'PLAN-BASIC', description: 'Suscripción mensual plan básico', qty: 1, price: 125_000 }],
+    },
+  },
+  response: {
+    status: 201,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': '96',
+      date: 'Sun, 06 Dec 2026 20:00:00 GMT',
+      connection: 'keep-alive',
+      'keep-alive': 'timeout=5',
+      'x-request-id': `req-${i}`,
+    },
+    body: { id: 5000 + i, number: 9000 + i, reference: `INV-${70_000_000 + i}`, amount: 125_000 },
+  },
+  durationMs: 3,
+});
+const inputs = Array.from({ length: 1000 }, (_, i) => exchangeOf(i));
+const now = (): Date => new Date();
+
+let kept = 0;
+function round(module: RecorderModule): number {
+  const before = process.cpuUsage();
+  for (let i = 0; i < calls; i++) {
+    const recorder = module.createStageRecorder({ stage: 'create-invoice', attempt: 1, now });
+    recorder.http.record(inputs[i % inputs.length]!);
+    kept += recorder.exchanges().length;
+  }
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / calls;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const took = { base: [] as number[], branch: [] as number[] };
+round(base);
+round(here);
+for (let r = 0; r < rounds; r++) {
+  const order: Array<'base' | 'branch'> = r % 2 === 0 ? ['base', 'branch'] : ['branch', 'base'];
+  for (const which of order) took[which].push(round(which === 'base' ? base : here));
+}
+const [b, h] = [median(took.base), median(took.branch)];
+console.log(
+  `stage recorder, one recorded call (record + exchanges), ${calls} a round, ${rounds} rounds alternating; load ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
+console.log(`  base (${values.base}): ${b.toFixed(2)} µs a call (rounds ${took.base.map((x) => x.toFixed(2)).join(', ')})`);
+console.log(`  branch (this tree):   ${h.toFixed(2)} µs a call (rounds ${took.branch.map((x) => x.toFixed(2)).join(', ')})`);
+console.log(`  branch ÷ base: ${(h / b).toFixed(2)}   (${kept} exchanges kept)`);
