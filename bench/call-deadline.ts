@@ -14,6 +14,7 @@
 import { loadavg } from 'node:os';
 import { setImmediate as turn } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { median } from './fixtures.js';
 
 const { values } = parseArgs({
   options: {
@@ -64,7 +65,6 @@ for (let r = 0; r < rounds; r++) {
   const order = r % 2 === 0 ? Object.entries(ways) : Object.entries(ways).reverse();
   for (const [name, deadline] of order) took.get(name)!.push(await round(deadline));
 }
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const load = loadavg()
   .map((x) => x.toFixed(1))
   .join(' ');

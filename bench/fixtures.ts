@@ -3,6 +3,7 @@
  * own for the run (created, handed over, dropped).
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import pg from 'pg';
 import type { NewEvent } from '../src/store/store.js';
 
@@ -45,4 +46,33 @@ export async function withPostgresSchema<T>(url: string, prefix: string, run: (t
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await admin.end();
   }
+}
+
+/** The middle value of `xs` (the upper one of an even count). */
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * A base and a branch measured by `round` in turns, `rounds` times each, after one warm-up
+ * round each; the order swaps every round so neither side always runs second.
+ */
+export function alternatingRounds(rounds: number, round: (side: 'base' | 'branch') => number): { base: number[]; branch: number[] } {
+  const took = { base: [] as number[], branch: [] as number[] };
+  round('base');
+  round('branch');
+  for (let r = 0; r < rounds; r++) {
+    const order: Array<'base' | 'branch'> = r % 2 === 0 ? ['base', 'branch'] : ['branch', 'base'];
+    for (const side of order) took[side].push(round(side));
+  }
+  return took;
+}
+
+/**
+ * The `--base` tree of a bench that compares this tree's module with an older one's: a checkout
+ * of the base commit (e.g. `git worktree add --detach ../base <commit>`). Exits with a usage
+ * line when it is missing: there is no base to guess on another machine.
+ */
+export function baseTree(base: string | undefined, usage: string): string {
+  if (base !== undefined && existsSync(`${base}/src`)) return base.replace(/\/$/, '');
+  console.error(`${base === undefined ? 'missing --base' : `--base ${base}: no src/ there`}; usage: ${usage}`);
+  process.exit(2);
 }

@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { Agent } from 'undici';
 import { httpCall } from '../src/core/http-call.js';
 import { nodeHttpCall } from './http-client-node.js';
+import { median } from './fixtures.js';
 
 const { values } = parseArgs({
   options: {
@@ -86,7 +87,6 @@ async function measure(call: () => Promise<string>): Promise<{ cpuUs: number; pe
   return { cpuUs: (used.user + used.system) / calls, perSecond: calls / ((performance.now() - began) / 1000) };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(1))

@@ -8,17 +8,18 @@
  * Reported: µs of this process's CPU (user + system) a recorded call, the median over the
  * rounds, and branch ÷ base. No durability involved: nothing is written.
  *
- *   node --import tsx bench/stage-recorder.ts [--base /work/base2] [--calls 50000] [--rounds 7]
+ *   node --import tsx bench/stage-recorder.ts --base DIR [--calls 50000] [--rounds 7]
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { HttpExchangeInput } from '../src/core/pipeline.js';
 import type { HttpExchange } from '../src/core/types.js';
+import { alternatingRounds, baseTree, median } from './fixtures.js';
 
 const { values } = parseArgs({
   options: {
-    base: { type: 'string', default: '/work/base2' },
+    base: { type: 'string' },
     calls: { type: 'string', default: '50000' },
     rounds: { type: 'string', default: '7' },
   },
@@ -34,7 +35,8 @@ interface RecorderModule {
 }
 
 const here = (await import('../src/engine/stage-recorder.js')) as RecorderModule;
-const base = (await import(pathToFileURL(`${values.base}/src/engine/stage-recorder.ts`).href)) as RecorderModule;
+const baseDir = baseTree(values.base, 'node --import tsx bench/stage-recorder.ts --base DIR [--calls 50000] [--rounds 7]');
+const base = (await import(pathToFileURL(`${baseDir}/src/engine/stage-recorder.ts`).href)) as RecorderModule;
 
 // What a Facturador connector records (examples/facturador/connectors/http.ts): the body as a value.
 const exchangeOf = (i: number): HttpExchangeInput => ({
@@ -83,20 +85,13 @@ function round(module: RecorderModule): number {
   return (used.user + used.system) / calls;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const took = { base: [] as number[], branch: [] as number[] };
-round(base);
-round(here);
-for (let r = 0; r < rounds; r++) {
-  const order: Array<'base' | 'branch'> = r % 2 === 0 ? ['base', 'branch'] : ['branch', 'base'];
-  for (const which of order) took[which].push(round(which === 'base' ? base : here));
-}
+const took = alternatingRounds(rounds, (side) => round(side === 'base' ? base : here));
 const [b, h] = [median(took.base), median(took.branch)];
 console.log(
   `stage recorder, one recorded call (record + exchanges), ${calls} a round, ${rounds} rounds alternating; load ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 );
-console.log(`  base (${values.base}): ${b.toFixed(2)} µs a call (rounds ${took.base.map((x) => x.toFixed(2)).join(', ')})`);
+console.log(`  base (${baseDir}): ${b.toFixed(2)} µs a call (rounds ${took.base.map((x) => x.toFixed(2)).join(', ')})`);
 console.log(`  branch (this tree):   ${h.toFixed(2)} µs a call (rounds ${took.branch.map((x) => x.toFixed(2)).join(', ')})`);
 console.log(`  branch ÷ base: ${(h / b).toFixed(2)}   (${kept} exchanges kept)`);

@@ -6,16 +6,17 @@
  * Reported: µs of this process's CPU (user + system) an observation, the median over the
  * rounds, and branch ÷ base. No durability involved: nothing is written.
  *
- *   node --import tsx bench/worker-metrics.ts [--base /work/base2] [--observations 200000] [--rounds 7]
+ *   node --import tsx bench/worker-metrics.ts --base DIR [--observations 200000] [--rounds 7]
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { WorkerMetrics } from '../src/engine/worker-metrics.js';
+import { alternatingRounds, baseTree, median } from './fixtures.js';
 
 const { values } = parseArgs({
   options: {
-    base: { type: 'string', default: '/work/base2' },
+    base: { type: 'string' },
     observations: { type: 'string', default: '200000' },
     rounds: { type: 'string', default: '7' },
   },
@@ -25,8 +26,9 @@ const rounds = Number(values.rounds);
 
 type Create = () => WorkerMetrics;
 const here = ((await import('../src/engine/worker-metrics.js')) as { createWorkerMetrics: Create }).createWorkerMetrics();
+const baseDir = baseTree(values.base, 'node --import tsx bench/worker-metrics.ts --base DIR [--observations 200000] [--rounds 7]');
 const base = (
-  (await import(pathToFileURL(`${values.base}/src/engine/worker-metrics.ts`).href)) as { createWorkerMetrics: Create }
+  (await import(pathToFileURL(`${baseDir}/src/engine/worker-metrics.ts`).href)) as { createWorkerMetrics: Create }
 ).createWorkerMetrics();
 const stages = Array.from({ length: 11 }, (_, i) => `stage-${i}`);
 
@@ -45,19 +47,12 @@ function round(metrics: WorkerMetrics): number {
   return (used.user + used.system) / observations;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const took = { base: [] as number[], branch: [] as number[] };
-round(base);
-round(here);
-for (let r = 0; r < rounds; r++) {
-  const order: Array<'base' | 'branch'> = r % 2 === 0 ? ['base', 'branch'] : ['branch', 'base'];
-  for (const which of order) took[which].push(round(which === 'base' ? base : here));
-}
+const took = alternatingRounds(rounds, (side) => round(side === 'base' ? base : here));
 const [b, h] = [median(took.base), median(took.branch)];
 const load = loadavg()
   .map((x) => x.toFixed(1))
   .join(' ');
 console.log(`observeStage, ${observations} a round, ${rounds} rounds alternating; load ${load}`);
-console.log(`  base (${values.base}): ${b.toFixed(3)} µs an observation (rounds ${took.base.map((x) => x.toFixed(3)).join(', ')})`);
+console.log(`  base (${baseDir}): ${b.toFixed(3)} µs an observation (rounds ${took.base.map((x) => x.toFixed(3)).join(', ')})`);
 console.log(`  branch (this tree):   ${h.toFixed(3)} µs an observation (rounds ${took.branch.map((x) => x.toFixed(3)).join(', ')})`);
 console.log(`  branch ÷ base: ${(h / b).toFixed(2)}`);
