@@ -18,7 +18,7 @@ const WRITE_CHECKPOINTS = {
 };
 
 /**
- * A checkpoint batch in ONE statement: `webpig_write_checkpoints` (migrations 0012, 0014), called in
+ * A checkpoint batch in ONE statement: `webpig_write_checkpoints` (migrations 0012, 0014; its plans 0015), called in
  * autocommit, so one round trip and one transaction whatever the batch's size. Eight and more
  * round trips per batch (BEGIN, the lock, each set-based write, COMMIT) had made them, not the
  * commit, the bound of every stage on PostgreSQL.
