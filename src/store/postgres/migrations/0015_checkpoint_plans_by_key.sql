@@ -10,8 +10,8 @@
 -- never analysed: the cheapest plan of an empty table is to scan it whole and hash-join, and that
 -- plan was then kept while the tables grew. bench/pipeline.ts on PostgreSQL, concurrency 32,
 -- fresh schema: 625, 290 and 242 events/s at 2,000, 8,000 and 16,000 events (each call read all
--- of checkpoint_attempts, and the finishes all of events); with these settings 1,093, 1,059 and
--- 1,025 (bench/README.md). Autovacuum's ANALYZE would have replaced the plan, but only after
+-- of checkpoint_attempts, and the finishes all of events); with these settings 845-1,093,
+-- 1,059-1,406 and 1,025-1,315 (bench/README.md). Autovacuum's ANALYZE would have replaced the plan, but only after
 -- its naptime (a minute by default) and 10 % growth, and a long-lived connection of a busy
 -- worker kept the scans until then.
 --
