@@ -15,6 +15,9 @@
 -- its naptime (a minute by default) and 10 % growth, and a long-lived connection of a busy
 -- worker kept the scans until then.
 --
+-- A later CREATE OR REPLACE of either function must repeat these SET clauses: it drops the
+-- settings it does not name (test/store/plans-by-key.postgres.test.ts then fails).
+--
 -- Per function, not per session: the other statements of the store are planned at each call
 -- (unnamed statements) and keep the planner's normal choices.
 ALTER FUNCTION webpig_write_checkpoints(jsonb, text)
