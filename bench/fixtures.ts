@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import pg from 'pg';
 import type { NewEvent } from '../src/store/store.js';
 
@@ -75,4 +76,35 @@ export function baseTree(base: string | undefined, usage: string): string {
   if (base !== undefined && existsSync(`${base}/src`)) return base.replace(/\/$/, '');
   console.error(`${base === undefined ? 'missing --base' : `--base ${base}: no src/ there`}; usage: ${usage}`);
   process.exit(2);
+}
+
+/** µs of this process's CPU (user + system) a run, over `count` runs of `work`. */
+export function cpuMicrosEach(count: number, work: (i: number) => void): number {
+  const before = process.cpuUsage();
+  for (let i = 0; i < count; i++) work(i);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / count;
+}
+
+/**
+ * The report of a bench that ran a base and a branch in alternating rounds: the title with the
+ * load average, each side's median and rounds in µs `per` (e.g. "a call"), and branch ÷ base.
+ */
+export function printBaseVsBranch(
+  title: string,
+  per: string,
+  took: { base: number[]; branch: number[] },
+  baseDir: string,
+  options: { digits?: number; note?: string } = {},
+): void {
+  const digits = options.digits ?? 2;
+  const [b, h] = [median(took.base), median(took.branch)];
+  const load = loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+  const rounds = (xs: number[]): string => xs.map((x) => x.toFixed(digits)).join(', ');
+  console.log(`${title}, ${took.base.length} rounds alternating; load ${load}`);
+  console.log(`  base (${baseDir}): ${b.toFixed(digits)} µs ${per} (rounds ${rounds(took.base)})`);
+  console.log(`  branch (this tree):   ${h.toFixed(digits)} µs ${per} (rounds ${rounds(took.branch)})`);
+  console.log(`  branch ÷ base: ${(h / b).toFixed(2)}${options.note ? `   (${options.note})` : ''}`);
 }

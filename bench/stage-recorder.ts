@@ -10,12 +10,11 @@
  *
  *   node --import tsx bench/stage-recorder.ts --base DIR [--calls 50000] [--rounds 7]
  */
-import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { HttpExchangeInput } from '../src/core/pipeline.js';
 import type { HttpExchange } from '../src/core/types.js';
-import { alternatingRounds, baseTree, median } from './fixtures.js';
+import { alternatingRounds, baseTree, cpuMicrosEach, printBaseVsBranch } from './fixtures.js';
 
 const { values } = parseArgs({
   options: {
@@ -75,23 +74,14 @@ const now = (): Date => new Date();
 
 let kept = 0;
 function round(module: RecorderModule): number {
-  const before = process.cpuUsage();
-  for (let i = 0; i < calls; i++) {
+  return cpuMicrosEach(calls, (i) => {
     const recorder = module.createStageRecorder({ stage: 'create-invoice', attempt: 1, now });
     recorder.http.record(inputs[i % inputs.length]!);
     kept += recorder.exchanges().length;
-  }
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / calls;
+  });
 }
 
 const took = alternatingRounds(rounds, (side) => round(side === 'base' ? base : here));
-const [b, h] = [median(took.base), median(took.branch)];
-console.log(
-  `stage recorder, one recorded call (record + exchanges), ${calls} a round, ${rounds} rounds alternating; load ${loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ')}`,
-);
-console.log(`  base (${baseDir}): ${b.toFixed(2)} µs a call (rounds ${took.base.map((x) => x.toFixed(2)).join(', ')})`);
-console.log(`  branch (this tree):   ${h.toFixed(2)} µs a call (rounds ${took.branch.map((x) => x.toFixed(2)).join(', ')})`);
-console.log(`  branch ÷ base: ${(h / b).toFixed(2)}   (${kept} exchanges kept)`);
+printBaseVsBranch(`stage recorder, one recorded call (record + exchanges), ${calls} a round`, 'a call', took, baseDir, {
+  note: `${kept} exchanges kept`,
+});

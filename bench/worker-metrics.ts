@@ -8,11 +8,10 @@
  *
  *   node --import tsx bench/worker-metrics.ts --base DIR [--observations 200000] [--rounds 7]
  */
-import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { WorkerMetrics } from '../src/engine/worker-metrics.js';
-import { alternatingRounds, baseTree, median } from './fixtures.js';
+import { alternatingRounds, baseTree, cpuMicrosEach, printBaseVsBranch } from './fixtures.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,26 +32,16 @@ const base = (
 const stages = Array.from({ length: 11 }, (_, i) => `stage-${i}`);
 
 function round(metrics: WorkerMetrics): number {
-  const before = process.cpuUsage();
-  for (let i = 0; i < observations; i++) {
+  return cpuMicrosEach(observations, (i) =>
     metrics.observeStage({
       pipeline: 'facturador',
       stage: stages[i % stages.length]!,
       status: 'success',
       durationMs: i % 50,
       errorCode: null,
-    });
-  }
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / observations;
+    }),
+  );
 }
 
 const took = alternatingRounds(rounds, (side) => round(side === 'base' ? base : here));
-const [b, h] = [median(took.base), median(took.branch)];
-const load = loadavg()
-  .map((x) => x.toFixed(1))
-  .join(' ');
-console.log(`observeStage, ${observations} a round, ${rounds} rounds alternating; load ${load}`);
-console.log(`  base (${baseDir}): ${b.toFixed(3)} µs an observation (rounds ${took.base.map((x) => x.toFixed(3)).join(', ')})`);
-console.log(`  branch (this tree):   ${h.toFixed(3)} µs an observation (rounds ${took.branch.map((x) => x.toFixed(3)).join(', ')})`);
-console.log(`  branch ÷ base: ${(h / b).toFixed(2)}`);
+printBaseVsBranch(`observeStage, ${observations} a round`, 'an observation', took, baseDir, { digits: 3 });
