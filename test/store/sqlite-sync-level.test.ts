@@ -19,10 +19,15 @@ describe('SQLite synchronous level between commits', () => {
   const temp = tempDatabaseDir('webpig-sync-level-');
   after(() => temp.remove());
 
-  function openContext(name: string): SqliteContext {
+  /** Runs `check` on a new connection to database `name` holding one table `t`, then closes it. */
+  function withContext(name: string, check: (ctx: SqliteContext) => void): void {
     const ctx = new SqliteContext(openSqliteDatabase(join(temp.dir, name)), { intervalMs: 0 });
-    ctx.db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
-    return ctx;
+    try {
+      ctx.db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+      check(ctx);
+    } finally {
+      ctx.close();
+    }
   }
   const level = (ctx: SqliteContext): number => ctx.db.pragma('synchronous', { simple: true }) as number;
   const unsyncedInsert = (ctx: SqliteContext, v: string): void => {
@@ -30,22 +35,18 @@ describe('SQLite synchronous level between commits', () => {
   };
 
   it('commits an immediate transaction after an unsynced commit at FULL', () => {
-    const ctx = openContext('immediate.db');
-    try {
+    withContext('immediate.db', (ctx) => {
       unsyncedInsert(ctx, 'a');
       const during = ctx.immediate(() => {
         ctx.run('INSERT INTO t (v) VALUES (?)', 'b');
         return level(ctx);
       });
       assert.equal(during, FULL);
-    } finally {
-      ctx.close();
-    }
+    });
   });
 
   it('commits a write outside any transaction after an unsynced commit at FULL', () => {
-    const ctx = openContext('autocommit.db');
-    try {
+    withContext('autocommit.db', (ctx) => {
       unsyncedInsert(ctx, 'a');
       ctx.run('INSERT INTO t (v) VALUES (?)', 'b');
       // Nothing but a commit outside unsyncedCommit sets the level back: it was FULL for the write.
@@ -54,23 +55,18 @@ describe('SQLite synchronous level between commits', () => {
       unsyncedInsert(ctx, 'c');
       ctx.get('INSERT INTO t (v) VALUES (?) RETURNING id', 'd');
       assert.equal(level(ctx), FULL);
-    } finally {
-      ctx.close();
-    }
+    });
   });
 
   it('keeps NORMAL across unsynced commits and reads: no PRAGMA pair a commit', () => {
-    const ctx = openContext('unsynced.db');
-    try {
+    withContext('unsynced.db', (ctx) => {
       unsyncedInsert(ctx, 'a');
       assert.equal(level(ctx), NORMAL);
       ctx.get('SELECT count(*) AS n FROM t');
       assert.equal(level(ctx), NORMAL);
       const during = ctx.unsyncedCommit(() => ctx.immediate(() => level(ctx)));
       assert.equal(during, NORMAL);
-    } finally {
-      ctx.close();
-    }
+    });
   });
 
   it("hands out the store's raw connection at FULL after an unsynced write", async () => {
