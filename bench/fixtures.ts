@@ -3,7 +3,7 @@
  * own for the run (created, handed over, dropped).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import pg from 'pg';
 import type { NewEvent } from '../src/store/store.js';
@@ -107,4 +107,38 @@ export function printBaseVsBranch(
   console.log(`  base (${baseDir}): ${b.toFixed(digits)} µs ${per} (rounds ${rounds(took.base)})`);
   console.log(`  branch (this tree):   ${h.toFixed(digits)} µs ${per} (rounds ${rounds(took.branch)})`);
   console.log(`  branch ÷ base: ${(h / b).toFixed(2)}${options.note ? `   (${options.note})` : ''}`);
+}
+
+/**
+ * CPU seconds (user + system) used so far by this machine's PostgreSQL server processes (the
+ * postmaster, its backends, the WAL writer…), read from /proc: what the database spends on a
+ * run, beside the bench's own process.cpuUsage(). Null where it cannot be read — not Linux, or
+ * no `postgres` process visible (a server on another machine or in another PID namespace).
+ * A backend that has exited is counted too: the postmaster reaped it, and the kernel added its
+ * CPU to the postmaster's children's times (cutime, cstime). Ticks are USER_HZ, 100 a second on Linux.
+ */
+export function postgresCpuSeconds(): number | null {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return null;
+  }
+  let ticks = 0;
+  let seen = false;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // The command sits in parentheses and may hold spaces; the fields after it are fixed.
+      const close = stat.lastIndexOf(')');
+      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
+      const fields = stat.slice(close + 2).split(' ');
+      // utime, stime, cutime, cstime: fields 14 to 17 of stat.
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      seen = true;
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  return seen ? ticks / 100 : null;
 }

@@ -25,6 +25,7 @@ import pg from 'pg';
 import { signCustom } from '../src/sources/signing.js';
 import { peersSchema, SECRET, serve, SERVER_KINDS, SOURCE, TIMESTAMP_HEADER, type ServerKind } from './peers/ingest-servers.js';
 import { dbosPipeline, launchDbos, POOL_SIZE, shutdownDbos, STAGES, webpigPipelineCounted } from './peers/pipelines.js';
+import { postgresCpuSeconds } from './fixtures.js';
 
 interface Histogram {
   average: number;
@@ -77,6 +78,10 @@ function signedRequest(): AutocannonRequest {
 const cpuMsPerEvent = (from: NodeJS.CpuUsage, to: NodeJS.CpuUsage, events: number): string =>
   ((to.user - from.user + to.system - from.system) / 1000 / events).toFixed(2);
 
+/** The PostgreSQL server's CPU between two readings (postgresCpuSeconds), in ms an event; `?` when unreadable. */
+const serverMsPerEvent = (from: number | null, to: number | null, events: number): string =>
+  from === null || to === null ? '?' : (((to - from) * 1000) / events).toFixed(2);
+
 async function benchPipelines(events: number, concurrencies: number[]): Promise<void> {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
@@ -87,16 +92,17 @@ async function benchPipelines(events: number, concurrencies: number[]): Promise<
   try {
     for (const concurrency of concurrencies) {
       const before = load();
-      const cpuBefore = process.cpuUsage();
+      const [cpuBefore, serverBefore] = [process.cpuUsage(), postgresCpuSeconds()];
       const webpig = await webpigPipelineCounted(url, events, concurrency);
-      const cpuBetween = process.cpuUsage();
+      const [cpuBetween, serverBetween] = [process.cpuUsage(), postgresCpuSeconds()];
       const dbos = await dbosPipeline(events, concurrency, `c${concurrency}-${randomUUID().slice(0, 8)}`);
-      const cpuAfter = process.cpuUsage();
+      const [cpuAfter, serverAfter] = [process.cpuUsage(), postgresCpuSeconds()];
       console.log(
         `  concurrency ${String(concurrency).padStart(2)}: webpig ${webpig.rate.toFixed(0).padStart(5)} events/s ` +
           `(${webpig.commitsPerEvent.toFixed(1)} commits an event, reads included)   ` +
           `DBOS ${dbos.toFixed(0).padStart(5)} workflows/s   ratio webpig/DBOS ${(webpig.rate / dbos).toFixed(2)}   ` +
-          `this process's CPU an event (setup included): webpig ${cpuMsPerEvent(cpuBefore, cpuBetween, events)} ms, DBOS ${cpuMsPerEvent(cpuBetween, cpuAfter, events)} ms   ` +
+          `this process's CPU an event (setup included): webpig ${cpuMsPerEvent(cpuBefore, cpuBetween, events)} ms, DBOS ${cpuMsPerEvent(cpuBetween, cpuAfter, events)} ms; ` +
+          `PostgreSQL server's: webpig ${serverMsPerEvent(serverBefore, serverBetween, events)} ms, DBOS ${serverMsPerEvent(serverBetween, serverAfter, events)} ms   ` +
           `(load ${before} → ${load()})`,
       );
     }

@@ -16,7 +16,9 @@
  * so one commit carries several events' checkpoints and the ratio can pass 1/12.
  *
  * Also printed: the share of the run the event loop was busy (an fsync inside COMMIT blocks
- * it; one on the thread pool does not) and the process CPU an event.
+ * it; one on the thread pool does not) and the process CPU an event; on PostgreSQL, the
+ * server's CPU an event too (its processes on this machine, from /proc), since on a machine
+ * with few CPUs the two together bound the rate.
  */
 import { randomBytes } from 'node:crypto';
 import { performance as perfHooks } from 'node:perf_hooks';
@@ -31,7 +33,7 @@ import { createWorker } from '../src/engine/worker.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
-import { benchDeliveries } from './fixtures.js';
+import { benchDeliveries, postgresCpuSeconds } from './fixtures.js';
 
 const STAGES = 10;
 
@@ -63,12 +65,14 @@ interface Figures {
   loopBusy: number;
   /** Process CPU (user + system) an event, in ms. */
   cpuMsPerEvent: number;
+  /** The PostgreSQL server's CPU an event, in ms (its processes on this machine); null for SQLite or when unreadable. */
+  serverCpuMsPerEvent: number | null;
   eventsPerSecond: number;
   checkpointsPerSecond: number;
 }
 
 /** Inserts the events (not timed), then times the worker until every event has succeeded. */
-async function runPipeline(store: Store): Promise<Figures> {
+async function runPipeline(store: Store, onPostgres: boolean): Promise<Figures> {
   const all = benchDeliveries(events, 'bench');
   for (let i = 0; i < all.length; i += 1000) await store.insertEvents(all.slice(i, i + 1000));
   let finished = 0;
@@ -88,16 +92,26 @@ async function runPipeline(store: Store): Promise<Figures> {
   const started = performance.now();
   const elu = perfHooks.eventLoopUtilization();
   const cpu = process.cpuUsage();
+  const serverCpu = onPostgres ? postgresCpuSeconds() : null;
   worker.start();
   await allDone;
   const seconds = (performance.now() - started) / 1000;
   const loopBusy = perfHooks.eventLoopUtilization(elu).utilization;
   const cpuUsed = process.cpuUsage(cpu);
   const cpuMsPerEvent = (cpuUsed.user + cpuUsed.system) / 1000 / events;
+  const serverCpuAfter = serverCpu === null ? null : postgresCpuSeconds();
+  const serverCpuMsPerEvent = serverCpu === null || serverCpuAfter === null ? null : ((serverCpuAfter - serverCpu) * 1000) / events;
   await worker.stop();
   const succeeded = await store.countEvents({ status: 'succeeded' });
   if (succeeded !== events) throw new Error(`expected ${events} succeeded events, found ${succeeded}`);
-  return { seconds, loopBusy, cpuMsPerEvent, eventsPerSecond: events / seconds, checkpointsPerSecond: (events * STAGES) / seconds };
+  return {
+    seconds,
+    loopBusy,
+    cpuMsPerEvent,
+    serverCpuMsPerEvent,
+    eventsPerSecond: events / seconds,
+    checkpointsPerSecond: (events * STAGES) / seconds,
+  };
 }
 
 function report(name: string, durability: string, figures: Figures, baselinePerSecond: number): void {
@@ -108,6 +122,7 @@ function report(name: string, durability: string, figures: Figures, baselinePerS
   );
   console.log(
     `  loop:      busy ${(figures.loopBusy * 100).toFixed(0)}% of the run, CPU ${figures.cpuMsPerEvent.toFixed(2)} ms an event` +
+      (figures.serverCpuMsPerEvent === null ? '' : `; PostgreSQL server CPU ${figures.serverCpuMsPerEvent.toFixed(2)} ms an event`) +
       `   (load ${loadavg()
         .map((v) => v.toFixed(1))
         .join(' ')})`,
@@ -126,7 +141,7 @@ async function benchSqlite(): Promise<void> {
     const file = join(dir, 'bench.db');
     const store = SqliteStore.open(`sqlite:${file}`);
     await store.migrate();
-    const figures = await runPipeline(store);
+    const figures = await runPipeline(store, false);
     await store.close();
 
     // Baseline: the same file and the same pragmas as the store; one commit per row.
@@ -161,7 +176,7 @@ async function benchPostgres(): Promise<void> {
     await admin.query(`CREATE SCHEMA "${schema}"`);
     const store = await PostgresStore.open(url, { schema });
     await store.migrate();
-    const figures = await runPipeline(store);
+    const figures = await runPipeline(store, true);
     await store.close();
 
     // Baseline: the same database, `concurrency` connections, one autocommitted insert each.

@@ -96,3 +96,15 @@ test('bench/ingest.ts --cpu-prof profiles the webpig server, and bench/cpu-profi
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("bench/pipeline.ts runs both stores and, on PostgreSQL, counts the server's CPU an event", () => {
+  const output = run(['bench/pipeline.ts', '--events', '200', '--concurrency', '4']);
+  const [, sqlite, postgres] = output.split(/^(?:SQLite|PostgreSQL) \(/m);
+  assert.ok(sqlite !== undefined && postgres !== undefined, output);
+  for (const block of [sqlite, postgres]) assert.match(block, /^ {2}ratio: +events\/s ÷ inserts\/s = [\d.]+/m);
+  assert.doesNotMatch(sqlite, /server CPU/, 'SQLite has no server');
+  // The local PostgreSQL ran every checkpoint write of 200 events: its CPU cannot be zero.
+  const server = /; PostgreSQL server CPU ([\d.]+) ms an event/.exec(postgres);
+  assert.ok(server !== null, postgres);
+  assert.ok(Number(server[1]) > 0, postgres);
+});
