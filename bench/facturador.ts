@@ -16,7 +16,7 @@
  *   node --import tsx bench/facturador.ts [--events 600] [--senders 16] [--concurrency N] [--cpu-prof DIR] [--trace] [--prefill N]
  */
 import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,6 +164,8 @@ try {
   const sandboxCpuAfter = cpuSecondsOf(demo.sandbox.pid);
   if (profiler) {
     const { profile } = await profiler.post('Profiler.stop');
+    // As `node --cpu-prof-dir` does (bench/ingest.ts): the folder is made if it is missing.
+    mkdirSync(values['cpu-prof']!, { recursive: true });
     const file = join(values['cpu-prof']!, `facturador-demo-${Date.now()}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
     profiler.disconnect();

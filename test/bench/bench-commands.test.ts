@@ -69,11 +69,18 @@ test('bench/search-write.ts inserts with and without the trigram index on both s
   }
 });
 
-test('bench/facturador.ts runs the Facturador in the demo to the end', () => {
-  const output = run(['bench/facturador.ts', '--events', '4', '--senders', '2']);
-  assert.match(output, /end to end: 4 events in [\d.]+ s = [\d.]+ events\/s \(target ≥ 150\); 4 succeeded/);
-  assert.match(output, /CPU of the demo's process .* ms an event/);
-  assert.match(output, /CPU of the sandbox's process: .* ms an event/);
+test('bench/facturador.ts runs the Facturador in the demo to the end, and --cpu-prof makes its folder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'webpig-bench-fact-'));
+  try {
+    const profiles = join(dir, 'not', 'made', 'yet');
+    const output = run(['bench/facturador.ts', '--events', '4', '--senders', '2', '--cpu-prof', profiles]);
+    assert.match(output, /end to end: 4 events in [\d.]+ s = [\d.]+ events\/s \(target ≥ 150\); 4 succeeded/);
+    assert.match(output, /CPU of the demo's process .* ms an event/);
+    assert.match(output, /CPU of the sandbox's process: .* ms an event/);
+    assert.equal(readdirSync(profiles).filter((name) => name.endsWith('.cpuprofile')).length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('bench/ingest.ts --cpu-prof profiles the webpig server, and bench/cpu-profile.ts reads the profile', () => {
