@@ -7,8 +7,9 @@
  * worker's off the event loop) and on PostgreSQL
  * ($WEBPIG_TEST_POSTGRES_URL, a fresh schema; synchronous_commit as the server has it, on by
  * default). Printed: events/s and stage checkpoints/s, and beside them, in the same run and the
- * same database, a baseline: N plain single-row inserts, each its own durable commit, issued
- * with the same concurrency (a table of the benchmark's own, through a raw connection).
+ * same database, a baseline: N plain single-row inserts, each its own durable commit (a table of
+ * the benchmark's own, through raw connections): on PostgreSQL from as many connections as the
+ * concurrency, on SQLite from one (SQLite takes one writer at a time, so more add nothing).
  *
  * What one event costs: a claim, then per stage one commit (its `processing` mark, carrying the
  * previous stage's outcome), and the last outcome with the finish: 12 commits for 10 stages
