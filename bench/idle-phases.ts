@@ -9,7 +9,10 @@
  * the claim's call (the claim loop's reaction), the claim's end to the mark's call (the run's
  * start, the pipeline's choice, the checkpoint writer), the mark's end to the stage. Also how
  * often the claim loop's `nextWakeAt()` was in flight beside the mark, and, as floors, a bare
- * round trip and a flushed one-row insert on a connection of this process. Medians, in ms.
+ * round trip and a flushed one-row insert on a connection of this process, back to back and
+ * each after the same 100 ms of idle as the path's samples (a sleeping backend, and on a
+ * virtual machine a halted CPU, are woken first: the path pays that on each of its round
+ * trips). Medians, in ms.
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -45,21 +48,29 @@ function timeCalls(store: Store, marks: Map<string, number>): void {
   }
 }
 
-/** A bare round trip and a flushed one-row insert, alternating, on the bench's own connection. */
+/** The path's idle gap between samples, which the idle floors repeat before each statement. */
+const IDLE_MS = 100;
+
+/**
+ * A bare round trip and a flushed one-row insert, alternating, on the bench's own connection:
+ * back to back, then each after IDLE_MS of idle.
+ */
 async function roundTripFloors(admin: pg.Client, schema: string, samples: number): Promise<Map<string, number[]>> {
   await admin.query(`CREATE TABLE "${schema}".floor (id bigserial PRIMARY KEY, x int)`);
-  const floors = new Map<string, number[]>([
-    ['SELECT 1', []],
-    ['flushed INSERT', []],
-  ]);
-  for (let i = 0; i < samples; i++) {
-    for (const [floor, sql] of [
-      ['SELECT 1', 'SELECT 1'],
-      ['flushed INSERT', `INSERT INTO "${schema}".floor (x) VALUES (1)`],
-    ] as const) {
-      const started = performance.now();
-      await admin.query(sql);
-      floors.get(floor)?.push(performance.now() - started);
+  const statements = [
+    ['SELECT 1', 'SELECT 1'],
+    ['flushed INSERT', `INSERT INTO "${schema}".floor (x) VALUES (1)`],
+  ] as const;
+  const floors = new Map<string, number[]>();
+  for (const idleMs of [0, IDLE_MS]) {
+    for (let i = 0; i < samples; i++) {
+      for (const [floor, sql] of statements) {
+        if (idleMs > 0) await sleep(idleMs);
+        const started = performance.now();
+        await admin.query(sql);
+        const name = `${floor}, ${idleMs > 0 ? `after ${idleMs} ms idle` : 'back to back'}`;
+        floors.set(name, [...(floors.get(name) ?? []), performance.now() - started]);
+      }
     }
   }
   return floors;
@@ -105,7 +116,7 @@ async function main(): Promise<void> {
       const besideMark = at('nextWakeAt:start') < at('writeCheckpoints:end') && at('nextWakeAt:end') > at('writeCheckpoints:start');
       if (besideMark) beside += 1;
       for (const [phase, ms] of sample) phases.set(phase, [...(phases.get(phase) ?? []), ms]);
-      await sleep(100);
+      await sleep(IDLE_MS);
     }
     await worker.stop();
     await store.close();
@@ -118,7 +129,7 @@ async function main(): Promise<void> {
     );
     for (const [phase, all] of phases) console.log(`  ${phase.padEnd(24)} ${median(all).padStart(6)} ms`);
     console.log(`  nextWakeAt() in flight beside the first mark in ${beside} of ${values.samples} samples`);
-    for (const [floor, all] of floors) console.log(`  floor: ${floor.padEnd(17)} ${median(all).padStart(6)} ms`);
+    for (const [floor, all] of floors) console.log(`  floor: ${floor.padEnd(36)} ${median(all).padStart(6)} ms`);
   });
 }
 
