@@ -115,3 +115,15 @@ test("bench/pipeline.ts runs both stores and, on PostgreSQL, counts the server's
   assert.ok(server !== null, postgres);
   assert.ok(Number(server[1]) > 0, postgres);
 });
+
+test('bench/idle-phases.ts splits an idle worker’s path and prints its floors back to back and after idle', () => {
+  const output = run(['bench/idle-phases.ts', '--samples', '3']);
+  for (const phase of ['insert \\(flushed\\)', 'claim \\(unflushed\\)', 'first mark \\(flushed\\)', 'receipt → first stage']) {
+    assert.match(output, new RegExp(`^ {2}${phase} +[\\d.]+ ms$`, 'm'));
+  }
+  for (const floor of ['SELECT 1', 'flushed INSERT']) {
+    for (const when of ['back to back', 'after 100 ms idle']) {
+      assert.match(output, new RegExp(`^ {2}floor: ${floor}, ${when} +[\\d.]+ ms$`, 'm'));
+    }
+  }
+});
