@@ -5,12 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cleanEnv } from '../helpers/clean-env.js';
+import { postgresSkip } from '../helpers/postgres.js';
 
 /**
  * The benchmark commands bench/README.md shows, run small: they fill the store, hit the real
  * server and print a figure for every case (the figures themselves are the README's, not
- * asserted here: they depend on the machine).
+ * asserted here: they depend on the machine). Those that need PostgreSQL are skipped, with the
+ * reason printed, where it is not reachable (an error under WEBPIG_REQUIRE_POSTGRES=1).
  */
+
+const needsPostgres = { skip: await postgresSkip() };
 
 function run(args: string[]): string {
   const result = spawnSync(process.execPath, ['--import', 'tsx', ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 180_000 });
@@ -25,7 +29,7 @@ function rowsByCase(block: string): Map<string, number> {
   return rows;
 }
 
-test('bench/list.ts fills both stores and lists every case over HTTP', () => {
+test('bench/list.ts fills both stores and lists every case over HTTP', needsPostgres, () => {
   const output = run(['bench/list.ts', '--events', '3000', '--samples', '2']);
   const [, sqlite, postgres] = output.split(/^(?:SQLite|PostgreSQL): filled 3,000 events/m);
   assert.ok(sqlite !== undefined && postgres !== undefined, output);
@@ -54,7 +58,7 @@ test('bench/list.ts fills both stores and lists every case over HTTP', () => {
   }
 });
 
-test('bench/search-write.ts inserts with and without the trigram index on both stores', () => {
+test('bench/search-write.ts inserts with and without the trigram index on both stores', needsPostgres, () => {
   const output = run(['bench/search-write.ts', '--rounds', '2', '--events', '40', '--batches', '1,8']);
   // A variant: its rate, its CPU an event and, but for the last (the baseline), the ratio to it.
   const cell = (label: string, last = false) => `${label} \\d+ events/s \\(\\d+ µs CPU here an event${last ? '' : ', ratio [\\d.]+'}\\)`;
@@ -104,7 +108,7 @@ test('bench/ingest.ts --cpu-prof profiles the webpig server, and bench/cpu-profi
   }
 });
 
-test("bench/pipeline.ts runs both stores and, on PostgreSQL, counts the server's CPU an event", () => {
+test("bench/pipeline.ts runs both stores and, on PostgreSQL, counts the server's CPU an event", needsPostgres, () => {
   const output = run(['bench/pipeline.ts', '--events', '200', '--concurrency', '4']);
   const [, sqlite, postgres] = output.split(/^(?:SQLite|PostgreSQL) \(/m);
   assert.ok(sqlite !== undefined && postgres !== undefined, output);
@@ -116,7 +120,7 @@ test("bench/pipeline.ts runs both stores and, on PostgreSQL, counts the server's
   assert.ok(Number(server[1]) > 0, postgres);
 });
 
-test('bench/idle-phases.ts splits an idle worker’s path and prints its floors back to back and after idle', () => {
+test('bench/idle-phases.ts splits an idle worker’s path and prints its floors back to back and after idle', needsPostgres, () => {
   const output = run(['bench/idle-phases.ts', '--samples', '3']);
   for (const phase of ['insert \\(flushed\\)', 'claim \\(unflushed\\)', 'first mark \\(flushed\\)', 'receipt → first stage']) {
     assert.match(output, new RegExp(`^ {2}${phase} +[\\d.]+ ms$`, 'm'));
