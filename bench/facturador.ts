@@ -16,7 +16,7 @@
  *   node --import tsx bench/facturador.ts [--events 600] [--senders 16] [--concurrency N] [--cpu-prof DIR] [--trace] [--prefill N]
  */
 import http from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ import { runDemo } from '../src/demo/run-demo.js';
 import { makeSandboxPayment, signedConfirmation } from '../src/sandbox/epayco-confirmations.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { traceLines } from './facturador-trace.js';
+import { processCpu } from './fixtures.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,18 +44,6 @@ const prefilled = Number(values.prefill);
 const senders = Number(values.senders);
 const epayco = { customerId: DEMO_SECRETS.epaycoCustomerId, pKey: DEMO_SECRETS.epaycoPKey };
 const FINISHED = ['succeeded', 'dead', 'ignored'] as const;
-
-/** CPU seconds (user, system) a process has used, from /proc (Linux); null elsewhere. */
-function cpuSecondsOf(pid: number): { user: number; system: number } | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      .replace(/^.*\) /, '')
-      .split(' ');
-    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
-  } catch {
-    return null;
-  }
-}
 
 /** "4.1 s = 13.6 ms an event (user 10.2, system 3.4)": the system part is syscalls (sockets, SQLite's writes and fsyncs). */
 function cpuLine(user: number, system: number): string {
@@ -139,7 +128,7 @@ try {
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   const eluBefore = performance.eventLoopUtilization();
-  const sandboxCpuBefore = cpuSecondsOf(demo.sandbox.pid);
+  const sandboxCpuBefore = processCpu(demo.sandbox.pid);
   let next = 0;
   await Promise.all(
     Array.from({ length: senders }, async () => {
@@ -161,7 +150,7 @@ try {
   const done = performance.now();
   const cpu = process.cpuUsage(cpuBefore);
   const elu = performance.eventLoopUtilization(eluBefore);
-  const sandboxCpuAfter = cpuSecondsOf(demo.sandbox.pid);
+  const sandboxCpuAfter = processCpu(demo.sandbox.pid);
   if (profiler) {
     const { profile } = await profiler.post('Profiler.stop');
     // As `node --cpu-prof-dir` does (bench/ingest.ts): the folder is made if it is missing.

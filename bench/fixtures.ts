@@ -109,13 +109,50 @@ export function printBaseVsBranch(
   console.log(`  branch ÷ base: ${(h / b).toFixed(2)}${options.note ? `   (${options.note})` : ''}`);
 }
 
+/** A process's CPU from /proc/PID/stat, in seconds: its own, and that of its children it has reaped. */
+export interface ProcessCpu {
+  /** The command's name (`comm`, at most 15 characters). */
+  command: string;
+  user: number;
+  system: number;
+  /** User + system time of the children this process has waited for (an exited backend, for the postmaster). */
+  children: number;
+}
+
+/** Ticks are USER_HZ, 100 a second on Linux. */
+const TICKS_A_SECOND = 100;
+
+/** `pid`'s CPU so far (Linux); null where /proc cannot be read or the process has ended. */
+export function processCpu(pid: number | string): ProcessCpu | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // The command sits in parentheses and may hold spaces; the fields after it are fixed.
+  const close = stat.lastIndexOf(')');
+  // utime, stime, cutime, cstime: fields 14 to 17 of stat, 11 to 14 after the command.
+  const [user, system, childrenUser, childrenSystem] = stat
+    .slice(close + 2)
+    .split(' ')
+    .slice(11, 15)
+    .map((ticks) => Number(ticks) / TICKS_A_SECOND);
+  return {
+    command: stat.slice(stat.indexOf('(') + 1, close),
+    user: user ?? 0,
+    system: system ?? 0,
+    children: (childrenUser ?? 0) + (childrenSystem ?? 0),
+  };
+}
+
 /**
  * CPU seconds (user + system) used so far by this machine's PostgreSQL server processes (the
- * postmaster, its backends, the WAL writer…), read from /proc: what the database spends on a
- * run, beside the bench's own process.cpuUsage(). Null where it cannot be read — not Linux, or
- * no `postgres` process visible (a server on another machine or in another PID namespace).
- * A backend that has exited is counted too: the postmaster reaped it, and the kernel added its
- * CPU to the postmaster's children's times (cutime, cstime). Ticks are USER_HZ, 100 a second on Linux.
+ * postmaster, its backends, the WAL writer…): what the database spends on a run, beside the
+ * bench's own process.cpuUsage(). Null where it cannot be read — not Linux, or no `postgres`
+ * process visible (a server on another machine or in another PID namespace). A backend that
+ * has exited is counted too: the postmaster reaped it, and the kernel added its CPU to the
+ * postmaster's children's times.
  */
 export function postgresCpuSeconds(): number | null {
   let pids: string[];
@@ -124,21 +161,13 @@ export function postgresCpuSeconds(): number | null {
   } catch {
     return null;
   }
-  let ticks = 0;
+  let seconds = 0;
   let seen = false;
   for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // The command sits in parentheses and may hold spaces; the fields after it are fixed.
-      const close = stat.lastIndexOf(')');
-      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
-      const fields = stat.slice(close + 2).split(' ');
-      // utime, stime, cutime, cstime: fields 14 to 17 of stat.
-      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-      seen = true;
-    } catch {
-      // The process ended while the list was read.
-    }
+    const cpu = processCpu(pid); // null: the process ended while the list was read
+    if (cpu === null || !cpu.command.startsWith('postgres')) continue;
+    seconds += cpu.user + cpu.system + cpu.children;
+    seen = true;
   }
-  return seen ? ticks / 100 : null;
+  return seen ? seconds : null;
 }
