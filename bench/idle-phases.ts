@@ -65,11 +65,13 @@ async function roundTripFloors(admin: pg.Client, schema: string, samples: number
   for (const idleMs of [0, IDLE_MS]) {
     for (let i = 0; i < samples; i++) {
       for (const [floor, sql] of statements) {
+        const name = `${floor}, ${idleMs > 0 ? `after ${idleMs} ms idle` : 'back to back'}`;
+        const times = floors.get(name) ?? [];
+        floors.set(name, times);
         if (idleMs > 0) await sleep(idleMs);
         const started = performance.now();
         await admin.query(sql);
-        const name = `${floor}, ${idleMs > 0 ? `after ${idleMs} ms idle` : 'back to back'}`;
-        floors.set(name, [...(floors.get(name) ?? []), performance.now() - started]);
+        times.push(performance.now() - started);
       }
     }
   }

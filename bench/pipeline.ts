@@ -73,7 +73,7 @@ interface Figures {
 }
 
 /** Inserts the events (not timed), then times the worker until every event has succeeded. */
-async function runPipeline(store: Store, onPostgres: boolean): Promise<Figures> {
+async function runPipeline(store: Store): Promise<Figures> {
   const all = benchDeliveries(events, 'bench');
   for (let i = 0; i < all.length; i += 1000) await store.insertEvents(all.slice(i, i + 1000));
   let finished = 0;
@@ -93,7 +93,7 @@ async function runPipeline(store: Store, onPostgres: boolean): Promise<Figures> 
   const started = performance.now();
   const elu = perfHooks.eventLoopUtilization();
   const cpu = process.cpuUsage();
-  const serverCpu = onPostgres ? postgresCpuSeconds() : null;
+  const serverCpu = store instanceof PostgresStore ? postgresCpuSeconds() : null;
   worker.start();
   await allDone;
   const seconds = (performance.now() - started) / 1000;
@@ -142,7 +142,7 @@ async function benchSqlite(): Promise<void> {
     const file = join(dir, 'bench.db');
     const store = SqliteStore.open(`sqlite:${file}`);
     await store.migrate();
-    const figures = await runPipeline(store, false);
+    const figures = await runPipeline(store);
     await store.close();
 
     // Baseline: the same file and the same pragmas as the store; one commit per row.
@@ -177,7 +177,7 @@ async function benchPostgres(): Promise<void> {
     await admin.query(`CREATE SCHEMA "${schema}"`);
     const store = await PostgresStore.open(url, { schema });
     await store.migrate();
-    const figures = await runPipeline(store, true);
+    const figures = await runPipeline(store);
     await store.close();
 
     // Baseline: the same database, `concurrency` connections, one autocommitted insert each.
