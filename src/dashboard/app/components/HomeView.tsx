@@ -161,17 +161,36 @@ function IgnoredCount({
       <span class="count-value">{total}</span>
       <span class="count-label">{words('homeIgnoredWeek')}</span>
       <ul class="reasons small">
-        {period.ignored.map((reason) => (
-          <li key={reason.kind ?? 'none'}>
-            {reason.events} ·{' '}
-            {reason.kind === 'not_applicable'
-              ? t('ignoredNotApplicable').replace(/:$/, '')
-              : ignoreText(t, { kind: reason.kind ?? '', detail: '' })}
-          </li>
-        ))}
+        {period.ignored.map((reason) => {
+          const sentence = ignoreText(t, { kind: reason.kind ?? '', detail: '' }).replace(/:\s*$/, '');
+          return (
+            <li key={reason.kind ?? 'none'} title={sentence}>
+              {reason.events} · {shortIgnoreReason(words, reason.kind) ?? sentence}
+            </li>
+          );
+        })}
       </ul>
     </a>
   );
+}
+
+/**
+ * A reason in a few words, for the card: the full sentence (the events table's) made the card
+ * taller than the rest of the row. It stays the line's title. Null for a kind the page does not know.
+ */
+function shortIgnoreReason(words: HomeTranslate, kind: string | null): string | null {
+  switch (kind) {
+    case 'stale_transition':
+      return words('homeIgnoredStale');
+    case 'invalid_transition':
+      return words('homeIgnoredInvalid');
+    case 'no_pipeline':
+      return words('homeIgnoredNoPipeline');
+    case 'not_applicable':
+      return words('homeIgnoredNotApplicable');
+    default:
+      return null;
+  }
 }
 
 interface MoneyCardProps {
