@@ -5,7 +5,8 @@ import { ConfigError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { configOrigin, findConfigFile, importConfigFile, resolveDatabaseUrl } from '../config/load-config.js';
 import { resolveConfig } from '../config/resolve.js';
-import { openStore, redactDatabaseUrl } from '../store/open.js';
+import { redactDatabaseUrl } from '../core/redaction.js';
+import { openStore } from '../store/open.js';
 import { sqliteFilename } from '../store/sqlite/connection.js';
 import { CliFailure } from './errors.js';
 

@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.js';
+import { redactDatabaseUrl } from '../core/redaction.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -35,13 +36,5 @@ export async function openStore(url: string): Promise<Store> {
   }
   throw new ConfigError(`unsupported database URL "${redactDatabaseUrl(trimmed)}": use sqlite:./file.db, sqlite::memory: or postgres://…`, {
     code: 'DATABASE_URL_INVALID',
-  });
-}
-
-/** The URL with any password replaced by `***`, safe for messages and logs. */
-export function redactDatabaseUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i, (_match, scheme: string, userInfo: string) => {
-    const colon = userInfo.indexOf(':');
-    return `${scheme}${colon === -1 ? userInfo : `${userInfo.slice(0, colon)}:***`}@`;
   });
 }

@@ -61,6 +61,16 @@ describe('webpig CLI basics', () => {
     assert.doesNotMatch(result.stderr, /hunter2/);
   });
 
+  it("nor a password given in the URL's query", () => {
+    const result = runCli(['--db', 'postgres://ana@127.0.0.1:1/test?password=hunter2&sslpassword=k3y', 'events'], { cwd: dir });
+    assert.equal(result.status, 1);
+    assert.match(
+      result.stderr,
+      /^webpig: cannot connect to PostgreSQL at postgres:\/\/ana@127\.0\.0\.1:1\/test\?password=\*\*\*&sslpassword=\*\*\* /,
+    );
+    assert.doesNotMatch(result.stderr, /hunter2|k3y/);
+  });
+
   it('commands that need a config say so when there is none', () => {
     const result = runCli(['--db', `sqlite:${path.join(dir, 'none.db')}`, 'start'], { cwd: dir });
     assert.equal(result.status, 2);

@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/core/errors.js';
-import { openStore, redactDatabaseUrl } from '../../src/store/open.js';
+import { redactDatabaseUrl } from '../../src/core/redaction.js';
+import { openStore } from '../../src/store/open.js';
 import { sqliteMigrations } from '../../src/store/sqlite/migrate.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
 
@@ -82,5 +83,10 @@ describe('openStore', () => {
     assert.equal(redactDatabaseUrl('postgres://app:p@ss@127.0.0.1/db'), 'postgres://app:***@127.0.0.1/db', 'an @ in the password');
     assert.equal(redactDatabaseUrl('postgres://app@127.0.0.1/db'), 'postgres://app@127.0.0.1/db');
     assert.equal(redactDatabaseUrl('postgres://127.0.0.1/db?user=x'), 'postgres://127.0.0.1/db?user=x');
+    // libpq also takes the password from the query.
+    assert.equal(
+      redactDatabaseUrl('postgres://app@127.0.0.1/db?password=s3cret&sslmode=require&sslpassword=k3y'),
+      'postgres://app@127.0.0.1/db?password=***&sslmode=require&sslpassword=***',
+    );
   });
 });

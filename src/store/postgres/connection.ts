@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { ConfigError } from '../../core/errors.js';
+import { redactDatabaseUrl } from '../../core/redaction.js';
 
 /** Anything SQL can be sent to: the pool, or one client inside a transaction. */
 export interface Queryable {
@@ -60,9 +61,8 @@ export function resolveTarget(url: string, options: PostgresOpenOptions = {}): P
 
 /** Where a target connects, without its password: for messages. */
 export function describeTarget(target: PostgresTarget): string {
-  const url = new URL(target.connectionString);
-  if (url.password !== '') url.password = '***';
-  return `${url.toString()} (schema ${target.schema})`;
+  // A password may sit in the user:password part or in the query (`?password=`, `sslpassword`).
+  return `${redactDatabaseUrl(target.connectionString)} (schema ${target.schema})`;
 }
 
 /**
