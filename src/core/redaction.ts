@@ -116,15 +116,23 @@ export function redactRawBody(rawBody: Buffer, contentType: string | null): stri
   return redactBodyText(rawBody.toString('utf8'), contentType);
 }
 
-function redactText(text: string): string {
-  return text
-    .replace(/("([^"\\]*)"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]\s]+)/g, (whole, prefix: string, name: string) =>
-      isSecretName(name) ? `${prefix}"${REDACTED}"` : whole,
-    )
-    .replace(/(^|[&\s?;])([\w.-]+)=([^&\s;]*)/g, (whole, lead: string, name: string) =>
-      isSecretName(name) ? `${lead}${name}=${REDACTED}` : whole,
-    )
-    .replace(/\b\d{13,19}\b/g, REDACTED);
+/**
+ * Redacts text of any shape without reformatting it: `"name": value` and `name=value` pairs
+ * whose name reads as a secret, and 13–19 digit runs (card numbers). The rest stays byte for
+ * byte, so a cut excerpt (a refused delivery's first bytes) is still what was sent.
+ */
+export function redactText(text: string): string {
+  return (
+    text
+      // A bare value never starts with { or [: an object's or array's own pairs are matched apart.
+      .replace(/("([^"\\]*)"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,{}[\]\s"][^,}\]\s]*)/g, (whole, prefix: string, name: string) =>
+        isSecretName(name) ? `${prefix}"${REDACTED}"` : whole,
+      )
+      .replace(/(^|[&\s?;])([\w.-]+)=([^&\s;]*)/g, (whole, lead: string, name: string) =>
+        isSecretName(name) ? `${lead}${name}=${REDACTED}` : whole,
+      )
+      .replace(/\b\d{13,19}\b/g, REDACTED)
+  );
 }
 
 /** A URL with secret-named query parameters and any user:password part redacted. */
@@ -144,6 +152,14 @@ export function redactUrl(url: string): string {
     if (isSecretName(name)) parsed.searchParams.set(name, REDACTED);
   }
   return parsed.toString();
+}
+
+/**
+ * A database URL for a message or a log line: its password replaced by `***` wherever libpq
+ * takes one, the user:password part and the query (`?password=…`, `sslpassword`, `sslkey`).
+ */
+export function redactDatabaseUrl(url: string): string {
+  return redactUrl(url).replaceAll(encodeURIComponent(REDACTED), '***');
 }
 
 /** Whether a query parameter's name (decoded) reads as a secret's; one that cannot be decoded counts. */

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { JsonValue } from '../../src/core/types.js';
-import { redactedJsonText, redactJson, redactUrl } from '../../src/core/redaction.js';
+import { redactedJsonText, redactJson, redactUrl, redactText } from '../../src/core/redaction.js';
 
 describe('redactUrl', () => {
   it('keeps a URL without secrets as it is', () => {
@@ -81,5 +81,16 @@ describe('redactedJsonText', () => {
     const card = { toJSON: () => '4111111111111111' };
     const value = { payment: card } as unknown as JsonValue;
     assert.doesNotMatch(redactedJsonText(value), /4111/);
+  });
+});
+
+describe('redactText', () => {
+  it('redacts secret-named pairs inside nested objects, and card numbers, and keeps the rest byte for byte', () => {
+    const text = '{"id": "evt_1", "data": {"signature":"abc", "pan": "4111 1111 1111 1111", "n": 4111111111111111}, "name":"Ana"}';
+    assert.equal(
+      redactText(text),
+      '{"id": "evt_1", "data": {"signature":"[redacted]", "pan": "[redacted]", "n": [redacted]}, "name":"Ana"}',
+    );
+    assert.equal(redactText('x_signature=abc&x_ref_payco=9'), 'x_signature=[redacted]&x_ref_payco=9');
   });
 });

@@ -273,6 +273,22 @@ describe('ingestion over HTTP', () => {
     assert.match(metrics, /webpig_webhook_rejections_total\{source="shop",reason="SIGNATURE_INVALID"\} \d+/);
   });
 
+  it('keeps no signature or card number in the logged first bytes', async () => {
+    const form = 'x_signature=abcdef0123456789SIGSECRET&x_cardnumber=4111111111111111&x_customer_email=ana%40example.com&x_ref_payco=9';
+    await sendDelivery(server.baseUrl, 'epayco', {
+      method: 'POST',
+      query: '',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
+    const json = JSON.stringify({ id: 'evt_1', signature: 'SIGSECRET-JSON', data: { pan: '4111 1111 1111 1111', ok: 1 } });
+    await sendDelivery(server.baseUrl, 'nope', { method: 'POST', query: '', headers: { 'content-type': 'application/json' }, body: json });
+    const [fromJson, fromForm] = await server.store.listRejections(2);
+    assert.equal(fromForm?.source, 'epayco');
+    assert.equal(fromForm?.firstBytes, 'x_signature=[redacted]&x_cardnumber=[redacted]&x_customer_email=ana%40example.com&x_ref_payco=9');
+    assert.equal(fromJson?.firstBytes, '{"id":"evt_1","signature":"[redacted]","data":{"pan":"[redacted]","ok":1}}');
+  });
+
   it('a body without a content type is 415; routes outside the plugin still parse JSON', async () => {
     // fetch() would add text/plain to a string body: node:http sends exactly what we say.
     const signed = providers[0]!.valid();

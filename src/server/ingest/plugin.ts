@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { errorMessage } from '../../core/errors.js';
+import { redactText } from '../../core/redaction.js';
 import type { IngestStore } from '../../store/store-roles.js';
 import { createSourceAdapter } from '../../sources/adapters.js';
 import { sourceWarnings, type ResolvedSourceConfig } from '../../sources/config.js';
@@ -98,7 +99,9 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
           httpStatus: status,
           reason: `${reason}: ${error.message}`.slice(0, 500),
           remoteAddress: request.ip ?? null,
-          firstBytes: body.subarray(0, FIRST_BYTES).toString('utf8'),
+          // Redacted as the payload view is (a signature, a card number): whoever reads the
+          // log reads it. Cut before (a body may be 1 MiB) and after, to the bytes it keeps.
+          firstBytes: redactText(body.subarray(0, FIRST_BYTES * 4).toString('utf8')).slice(0, FIRST_BYTES),
         },
         opts.rejectionLogSize ?? 1000,
       );
