@@ -75,6 +75,24 @@ describe('webpig login-link', () => {
     assert.match(audit.items[0]?.actor ?? '', /^cli/);
   });
 
+  test("needs no webhook secret: an admin's shell has the database, not the sources' secrets", () => {
+    const withSource = join(dir, 'with-source.config.js');
+    writeFileSync(
+      withSource,
+      CONFIG.replace(
+        'sources: [],',
+        "sources: [{ name: 'shop', kind: 'custom', secrets: [process.env.SHOP_SECRET_NOT_SET], paths: { eventId: 'id', type: 'type' } }],",
+      ),
+    );
+    const result = cli(['login-link', 'luis@gmail.com', '--db', db, '--config', withSource]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout.trim(), /\/auth\/link\?token=wpl_/);
+    // The same config does stop a command that receives webhooks.
+    const start = cli(['--db', db, '--config', withSource, 'start']);
+    assert.equal(start.status, 2);
+    assert.match(start.stderr, /sources\.0\.secrets\.0/);
+  });
+
   test('without --base-url the link points at http://127.0.0.1:<server.port>; --json prints the details', () => {
     const result = cli(['login-link', 'ANA@example.com', '--db', db, '--json']);
     assert.equal(result.status, 0, result.stderr);

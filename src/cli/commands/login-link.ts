@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { ConfigError } from '../../core/errors.js';
 import { createLoginLink, LOGIN_LINK_TTL_MS, UnknownPersonError, whyNotAllowed } from '../../server/auth/login-links.js';
 import { createCliDeps, type CliDeps, type GlobalOptions } from '../context.js';
 import { cliActor, UsageError, withStore } from './cli-deps.js';
@@ -50,7 +51,14 @@ export function register(program: Command, deps: CliDeps, extra: LoginLinkComman
       if (!emailSchema.safeParse(email).success) throw new UsageError(`"${email}" is not an e-mail address`);
       const baseOverride = options.baseUrl === undefined ? undefined : parseBaseUrl(options.baseUrl);
       const local = options.config !== undefined || options.db !== undefined ? overriding(program, options) : deps;
-      const config = await local.loadConfig();
+      // The reading config: an admin's shell has the database but not the webhook secrets
+      // (docs/deploy.md), and a sign-in link needs only auth and server.
+      const config = await local.loadConfigForReading();
+      if (config === null) {
+        throw new ConfigError('no webpig.config.ts (or .js) in this directory: login-link reads auth from it; pass --config FILE', {
+          code: 'CONFIG_NOT_FOUND',
+        });
+      }
       const { auth } = config;
       const baseUrl = config.server?.publicUrl ?? baseOverride ?? `http://127.0.0.1:${config.server?.port ?? 3000}`;
       const note = extra.note ?? ((line: string) => process.stderr.write(`${line}\n`));
