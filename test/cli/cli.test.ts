@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { openStore } from '../../src/store/open.js';
 import { postgresMigrations } from '../../src/store/postgres/migrate.js';
 import { sqliteMigrations } from '../../src/store/sqlite/migrate.js';
+import { DEFAULT_CONCURRENCY } from '../../src/engine/worker.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { sendDelivery, signStripe, stripeEvent } from '../helpers/signing.js';
 import { postgresSkip, queryIn, withTestSchema } from '../helpers/postgres.js';
@@ -23,6 +24,11 @@ describe('webpig CLI basics', () => {
     assert.equal(help.status, 0);
     for (const command of ['start', 'serve', 'worker', 'migrate', 'events', 'retry', 'flags', 'tokens', 'demo']) {
       assert.match(help.stdout, new RegExp(`\\n  ${command}\\b`), `help lists ${command}`);
+    }
+    // The default the worker really runs with, not a stale number.
+    for (const command of ['start', 'worker']) {
+      const commandHelp = runCli([command, '--help'], { cwd: dir });
+      assert.match(commandHelp.stdout.replace(/\s+/g, ' '), new RegExp(`else ${DEFAULT_CONCURRENCY}\\)`), `${command} --help`);
     }
     const version = runCli(['--version'], { cwd: dir });
     assert.equal(version.status, 0);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliDeps } from '../context.js';
 import { parsePositiveInt, UsageError } from './cli-deps.js';
+import { DEFAULT_CONCURRENCY } from '../../engine/worker.js';
 import { startService, stopOnSignals } from '../../service/start.js';
 
 interface ServeOptions {
@@ -32,7 +33,7 @@ export function register(program: Command, deps: CliDeps): void {
     .description('run the HTTP server and a worker in one process')
     .option('-p, --port <port>', 'port (Default: config server.port, else 3000)')
     .option('--host <host>', 'interface to listen on (Default: 127.0.0.1)')
-    .option('--concurrency <n>', 'events processed at once (Default: 4)')
+    .option('--concurrency <n>', `events processed at once (Default: config.worker.concurrency, else ${DEFAULT_CONCURRENCY})`)
     .action((options: ServeOptions) => run(deps, options, { http: true, worker: true }));
   program
     .command('serve')

@@ -6,6 +6,7 @@
  * Deps: see cli-deps.ts (the same object every engine command module receives).
  */
 import type { Command } from 'commander';
+import { DEFAULT_CONCURRENCY } from '../../engine/worker.js';
 import { startService, stopOnSignals } from '../../service/start.js';
 import { parsePort } from './serve.js';
 import { parsePositiveInt, type EngineCliDeps } from './cli-deps.js';
@@ -16,7 +17,7 @@ export function register(program: Command, deps: EngineCliDeps): void {
   program
     .command('worker')
     .description('process events through their pipelines until stopped (SIGTERM/SIGINT)')
-    .option('--concurrency <n>', 'events processed at once (Default: config.worker.concurrency, else 4)')
+    .option('--concurrency <n>', `events processed at once (Default: config.worker.concurrency, else ${DEFAULT_CONCURRENCY})`)
     .option('--metrics-port <port>', "serve this worker's /metrics on this port (Default: config.worker.metricsPort, else none)")
     .action(async (opts: { concurrency?: string; metricsPort?: string }) => {
       const concurrency = opts.concurrency === undefined ? undefined : parsePositiveInt(opts.concurrency, '--concurrency');
