@@ -103,6 +103,7 @@ interface ListedEvent {
   id: number;
   source: string;
   status: string;
+  transactionStatus: string | null;
 }
 
 /** `npx webpig events --json` until the event is no longer queued or processing. */
@@ -145,7 +146,7 @@ describe('installing webpig in a project of ones own, as README.md says', () => 
           const body = JSON.stringify({
             id: `evt-${type}`,
             type: 'order.paid',
-            order: { id: orderId, email: 'ana@example.com', total: '120000', currency: 'COP' },
+            order: { id: orderId, status: 'paid', email: 'ana@example.com', total: '120000', currency: 'COP' },
           });
           const headers = {
             signature: /signatureHeader: '([^']+)'/.exec(config)?.[1] ?? 'x-webpig-signature',
@@ -168,6 +169,8 @@ describe('installing webpig in a project of ones own, as README.md says', () => 
 
           const event = await waitForOutcome(dir, env, accepted.id);
           assert.equal(event.status, 'succeeded', `event ${accepted.id}: ${JSON.stringify(event)}\n${server.output()}`);
+          // statusMap made the shop's "paid" an accepted payment: the home's money counts it.
+          assert.equal(event.transactionStatus, 'accepted');
           const calls = erpRequests.filter((r) => (r.body as { order?: { id?: string } } | null)?.order?.id === orderId);
           assert.equal(calls.length, 1, 'the ERP was asked once');
           assert.equal(calls[0]?.path, '/invoices');
