@@ -54,6 +54,18 @@ export function replies<T extends z.ZodType>(ok: T) {
   return { 200: ok, '4xx': errorReply } as const;
 }
 
+/**
+ * The reason a change requires (kept in the audit log and the history): trimmed, not empty, at
+ * most 500 characters. Missing or blank, the message says to give one, with an example.
+ */
+export function requiredReason(example: string) {
+  return z
+    .string({ message: `reason is required: say why, e.g. "${example}"` })
+    .trim()
+    .min(1, `reason must not be empty: say why, e.g. "${example}"`)
+    .max(500, 'reason must be at most 500 characters');
+}
+
 /** `:id` of an event or alert: a positive integer, as a number. */
 export const idParam = z.object({
   id: z
