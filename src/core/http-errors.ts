@@ -60,12 +60,24 @@ const FASTIFY_MAX_PARAM_LENGTH = 100;
 
 /**
  * Fastify's own refusals (raised before a handler runs), under webpig's codes and, where
- * Fastify's words echo the input (a whole path parameter), in ours.
+ * Fastify's words echo the input (a whole path parameter) or do not say how to fix it, in ours.
+ * Webhook routes read every body as raw bytes (server/ingest), so the JSON refusals are the
+ * API's: INVALID_REQUEST, as docs/api.md says, not the webhooks' MALFORMED_BODY.
  */
 const FASTIFY_REFUSALS: Record<string, { code: RequestErrorCode; message?: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MALFORMED_BODY' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'the body must be JSON: send Content-Type: application/json',
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: 'INVALID_REQUEST',
+    message: 'body: not valid JSON; check its syntax (double quotes around names and strings, no trailing comma)',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'INVALID_REQUEST',
+    message: 'body: empty, but Content-Type is application/json; send a JSON object (at least {}) or leave Content-Type out',
+  },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'MALFORMED_BODY' },
   FST_ERR_VALIDATION: { code: 'INVALID_REQUEST' },
   // Raised by the router, before any route: answered through `answerFrameworkError` below.

@@ -1,6 +1,7 @@
 /**
  * Requests refused before any handler runs — by Fastify's router (a malformed %-escape, a path
- * parameter too long) — are answered as docs/api.md says every error is:
+ * parameter too long), its body parser (not JSON, empty JSON, another content type) or the
+ * query schema (a repeated parameter) — are answered as docs/api.md says every error is:
  * `{"error":{"code","message"}}` with the documented code, a message that says how to fix the
  * request, and nothing of the input echoed back. The real server (buildServer), on a real port.
  */
@@ -85,5 +86,27 @@ describe('refusals before any handler answer in the app’s error shape', () => 
       assertError(reply, 400, 'INVALID_REQUEST', /^a part of the URL path is longer than 100 characters/);
       assert.ok(reply.text.length < 300, `a short reply, not the input: ${reply.text.length} characters`);
     }
+  });
+
+  test('a body that is not JSON: 400 INVALID_REQUEST naming the body', async () => {
+    const reply = await send('POST', '/api/bulk/preview', withToken({ 'content-type': 'application/json' }), '{"filter": {');
+    assertError(reply, 400, 'INVALID_REQUEST', /^body: not valid JSON; check its syntax/);
+  });
+
+  test('an empty body sent as JSON: 400 INVALID_REQUEST (not the webhooks’ MALFORMED_BODY)', async () => {
+    const reply = await send('POST', '/api/bulk/preview', withToken({ 'content-type': 'application/json', 'content-length': '0' }), '');
+    assertError(reply, 400, 'INVALID_REQUEST', /^body: empty, but Content-Type is application\/json; send a JSON object/);
+  });
+
+  test('another content type: 415 UNSUPPORTED_MEDIA_TYPE saying to send application/json', async () => {
+    const reply = await send('POST', '/api/bulk/preview', withToken({ 'content-type': 'application/x-www-form-urlencoded' }), 'filter=x');
+    assertError(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', /send Content-Type: application\/json/);
+  });
+
+  test('a repeated query parameter: 400 INVALID_REQUEST saying it is repeated', async () => {
+    const reply = await send('GET', '/api/events?limit=1&limit=2', withToken());
+    assertError(reply, 400, 'INVALID_REQUEST', /^limit: given 2 times in the query; give it once$/);
+    const once = await send('GET', '/api/events?limit=1', withToken());
+    assert.equal(once.status, 200, once.text);
   });
 });

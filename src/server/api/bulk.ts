@@ -53,7 +53,10 @@ async function asHttp<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof BulkRequestError) throw new HttpError(400, err.code, err.message, { cause: err });
+    // The engine's INVALID_ARGUMENT (a filter that cannot be right) is the API's INVALID_REQUEST (docs/api.md).
+    if (err instanceof BulkRequestError) {
+      throw new HttpError(400, err.code === 'INVALID_ARGUMENT' ? 'INVALID_REQUEST' : err.code, err.message, { cause: err });
+    }
     if (err instanceof EventNotFoundError) throw new HttpError(404, err.code, err.message, { cause: err });
     if (err instanceof OperationRefusedError)
       throw new HttpError(err.code === 'STAGE_UNKNOWN' ? 404 : 409, err.code, err.message, { cause: err });
