@@ -90,6 +90,7 @@ export async function composeServer(options: ComposeServerOptions): Promise<Fast
       flags: config.flags,
       auth: config.auth,
       pipelines: config.pipelines,
+      sources: config.sources.map((source) => source.name),
       dashboard: config.dashboard,
       publicUrl: config.server?.publicUrl,
       stageErrorRate: config.alerts?.stageErrorRate,

@@ -109,4 +109,10 @@ describe('refusals before any handler answer in the app’s error shape', () => 
     const once = await send('GET', '/api/events?limit=1', withToken());
     assert.equal(once.status, 200, once.text);
   });
+
+  test('an events filter by a source the config does not name: 400 naming the configured ones', async () => {
+    const reply = await send('GET', '/api/events?source=stirpe', withToken());
+    assertError(reply, 400, 'INVALID_REQUEST', /^source: unknown source "stirpe" \(known: stripe, mercadopago, epayco, shop\)$/);
+    assert.equal((await send('GET', '/api/events?source=stripe', withToken())).status, 200);
+  });
 });
