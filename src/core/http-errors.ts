@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isWebpigError, WebpigError } from './errors.js';
 
 /**
@@ -55,13 +55,40 @@ const HTTP_STATUS_BY_CODE = {
 /** A code of the table: an error the request caused, answered with its own status. */
 export type RequestErrorCode = keyof typeof HTTP_STATUS_BY_CODE;
 
-/** Fastify's own refusals (raised before a handler runs), under webpig's codes. */
-const FASTIFY_CODES: Record<string, RequestErrorCode> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_BODY',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_BODY',
-  FST_ERR_VALIDATION: 'INVALID_REQUEST',
+/** Fastify's `maxParamLength` (its default, which the server keeps): a longer path parameter is refused. */
+const FASTIFY_MAX_PARAM_LENGTH = 100;
+
+/**
+ * Fastify's own refusals (raised before a handler runs), under webpig's codes and, where
+ * Fastify's words echo the input (a whole path parameter) or do not say how to fix it, in ours.
+ * Webhook routes read every body as raw bytes (server/ingest), so the JSON refusals are the
+ * API's: INVALID_REQUEST, as docs/api.md says, not the webhooks' MALFORMED_BODY.
+ */
+const FASTIFY_REFUSALS: Record<string, { code: RequestErrorCode; message?: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'the body must be JSON: send Content-Type: application/json',
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: 'INVALID_REQUEST',
+    message: 'body: not valid JSON; check its syntax (double quotes around names and strings, no trailing comma)',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'INVALID_REQUEST',
+    message: 'body: empty, but Content-Type is application/json; send a JSON object (at least {}) or leave Content-Type out',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'MALFORMED_BODY' },
+  FST_ERR_VALIDATION: { code: 'INVALID_REQUEST' },
+  // Raised by the router, before any route: answered through `answerFrameworkError` below.
+  FST_ERR_BAD_URL: {
+    code: 'INVALID_REQUEST',
+    message: 'the URL path is not valid: each % must begin a %XX escape of UTF-8 bytes (e.g. %C3%A9 for é, %25 for % itself)',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: 'INVALID_REQUEST',
+    message: `a part of the URL path is longer than ${FASTIFY_MAX_PARAM_LENGTH} characters: no route takes one that long`,
+  },
 };
 
 /** The status a request error's code is answered with. */
@@ -93,20 +120,32 @@ export function httpFailureOf(err: FastifyError | Error): HttpFailure {
   if (isWebpigError(err) && isRequestErrorCode(err.code)) {
     return { statusCode: HTTP_STATUS_BY_CODE[err.code], code: err.code, message: err.message };
   }
-  const fastifyCode = 'code' in err && typeof err.code === 'string' ? FASTIFY_CODES[err.code] : undefined;
-  if (fastifyCode) return { statusCode: HTTP_STATUS_BY_CODE[fastifyCode], code: fastifyCode, message: err.message };
+  const refusal = 'code' in err && typeof err.code === 'string' ? FASTIFY_REFUSALS[err.code] : undefined;
+  if (refusal) return { statusCode: HTTP_STATUS_BY_CODE[refusal.code], code: refusal.code, message: refusal.message ?? err.message };
   const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
   if (status >= 400 && status < 500) return { statusCode: status, code: 'BAD_REQUEST', message: err.message };
   return { statusCode: 500, code: 'INTERNAL', message: 'internal error', unexpected: true };
 }
 
+function sendFailure(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const failure = httpFailureOf(err);
+  if (failure.unexpected) request.log.error({ err }, 'unhandled error');
+  return reply.status(failure.statusCode).send(errorBody(failure.code, failure.message));
+}
+
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | Error, request, reply) => {
-    const failure = httpFailureOf(err);
-    if (failure.unexpected) request.log.error({ err }, 'unhandled error');
-    return reply.status(failure.statusCode).send(errorBody(failure.code, failure.message));
-  });
+  app.setErrorHandler(sendFailure);
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(errorBody('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`));
   });
+}
+
+/**
+ * Fastify's `frameworkErrors` option: the refusals its router makes before any route is found
+ * (a malformed %-escape, a path parameter over the length limit) never reach the error handler,
+ * and Fastify's own reply has another shape and echoes the path back. Pass this to `Fastify()`
+ * so they are answered like every other error.
+ */
+export function answerFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void sendFailure(err, request, reply);
 }

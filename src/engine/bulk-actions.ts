@@ -80,43 +80,74 @@ export interface BulkResult {
 
 const EVENT_STATUS_SET: ReadonlySet<string> = new Set(EVENT_STATUSES);
 
-/** Throws BulkRequestError INVALID_ARGUMENT naming the field, before anything is read or changed. */
-export function checkBulkRequest(pipelines: readonly PipelineDefinition[], request: BulkRequest): void {
-  const { filter } = request;
-  const bad = (message: string): never => {
-    throw new BulkRequestError('INVALID_ARGUMENT', message);
-  };
-  const stages = [...new Set(pipelines.flatMap((p) => p.stages.map((s) => s.name)))];
-  const knownStage = (field: string, stage: string): void => {
-    if (!stages.includes(stage))
-      bad(`${field}: unknown stage "${stage}" (known: ${stages.join(', ') || 'none: no pipeline is configured'})`);
-  };
+const invalidArgument = (message: string): never => {
+  throw new BulkRequestError('INVALID_ARGUMENT', message);
+};
+
+/**
+ * Checks a filter of events (the bulk actions' and `GET /api/events`'), so both refuse the same
+ * filters with the same words: an unknown status, pipeline or stage, a malformed error code, an
+ * empty range of dates. `knownSources` (the configured webhook sources) makes an unknown source
+ * refused too; without it a source is only checked to be a name. Throws BulkRequestError
+ * INVALID_ARGUMENT naming the field, before anything is read or changed.
+ */
+export function checkEventFilter(
+  pipelines: readonly PipelineDefinition[],
+  filter: BulkFilter,
+  knownSources: readonly string[] | null = null,
+): void {
   for (const status of filter.status ?? []) {
-    if (!EVENT_STATUS_SET.has(status)) bad(`status: unknown status "${status}" (known: ${EVENT_STATUSES.join(', ')})`);
-  }
-  if (!request.rerun) {
-    const notRetriable = (filter.status ?? []).filter((s) => !MANUALLY_RETRIABLE.has(s));
-    if (notRetriable.length)
-      bad(`status: only dead or retrying events can be retried, not ${notRetriable.join(', ')} (to run a stage again anywhere, re-run it)`);
-  } else {
-    knownStage('rerun', request.rerun);
+    if (!EVENT_STATUS_SET.has(status)) invalidArgument(`status: unknown status "${status}" (known: ${EVENT_STATUSES.join(', ')})`);
   }
   if (filter.pipeline !== undefined && !pipelines.some((p) => p.name === filter.pipeline)) {
-    bad(`pipeline: unknown pipeline "${filter.pipeline}" (known: ${pipelines.map((p) => p.name).join(', ')})`);
+    invalidArgument(`pipeline: unknown pipeline "${filter.pipeline}" (known: ${pipelines.map((p) => p.name).join(', ')})`);
   }
-  if (filter.stage !== undefined) knownStage('stage', filter.stage);
+  if (filter.stage !== undefined) checkKnownStage(pipelines, 'stage', filter.stage);
   if (filter.code !== undefined && !/^[A-Za-z0-9_.:-]{1,100}$/.test(filter.code)) {
-    bad(`code: "${filter.code}" is not an error code (letters, digits and _ . : -, e.g. HTTP_404)`);
+    invalidArgument(`code: "${filter.code}" is not an error code (letters, digits and _ . : -, e.g. HTTP_404)`);
   }
-  if (filter.source !== undefined && (filter.source.trim() === '' || filter.source.length > 100))
-    bad('source: give a source name, e.g. epayco');
+  if (filter.source !== undefined) {
+    if (filter.source.trim() === '' || filter.source.length > 100) invalidArgument('source: give a source name, e.g. epayco');
+    if (knownSources && !knownSources.includes(filter.source)) {
+      invalidArgument(`source: unknown source "${filter.source}" (known: ${knownSources.join(', ') || 'none: no source is configured'})`);
+    }
+  }
   for (const [field, date] of [
     ['since', filter.since],
     ['until', filter.until],
   ] as const) {
-    if (date !== undefined && Number.isNaN(date.getTime())) bad(`${field}: not a date; use ISO 8601, e.g. 2026-12-01T00:00:00-05:00`);
+    if (date !== undefined && Number.isNaN(date.getTime())) {
+      invalidArgument(`${field}: not a date; use ISO 8601, e.g. 2026-12-01T00:00:00-05:00`);
+    }
   }
-  if (filter.since && filter.until && filter.since >= filter.until) bad('since: must be before until');
+  if (filter.since && filter.until && filter.since >= filter.until) invalidArgument('since: must be before until');
+}
+
+function checkKnownStage(pipelines: readonly PipelineDefinition[], field: string, stage: string): void {
+  const stages = [...new Set(pipelines.flatMap((p) => p.stages.map((s) => s.name)))];
+  if (!stages.includes(stage)) {
+    invalidArgument(`${field}: unknown stage "${stage}" (known: ${stages.join(', ') || 'none: no pipeline is configured'})`);
+  }
+}
+
+/** Throws BulkRequestError INVALID_ARGUMENT naming the field, before anything is read or changed. */
+export function checkBulkRequest(
+  pipelines: readonly PipelineDefinition[],
+  request: BulkRequest,
+  knownSources: readonly string[] | null = null,
+): void {
+  const { filter } = request;
+  checkEventFilter(pipelines, filter, knownSources);
+  if (!request.rerun) {
+    const notRetriable = (filter.status ?? []).filter((s) => !MANUALLY_RETRIABLE.has(s));
+    if (notRetriable.length) {
+      invalidArgument(
+        `status: only dead or retrying events can be retried, not ${notRetriable.join(', ')} (to run a stage again anywhere, re-run it)`,
+      );
+    }
+  } else {
+    checkKnownStage(pipelines, 'rerun', request.rerun);
+  }
 }
 
 export async function previewBulk(

@@ -7,7 +7,7 @@ import type { Store } from '../store/store.js';
 import { dashboardPlugin } from '../dashboard/plugin.js';
 import { apiPlugin } from '../server/api/plugin.js';
 import { fastifyTimeoutOptions, limitConnectionsPerAddress, resolveServerLimits } from '../server/connection-limits.js';
-import { installErrorHandler } from '../core/http-errors.js';
+import { answerFrameworkError, installErrorHandler } from '../core/http-errors.js';
 import { ingestPlugin } from '../server/ingest/plugin.js';
 import { registerOpsRoutes } from '../server/ops-routes.js';
 import { registerQueueGauges } from '../server/queue-metrics.js';
@@ -60,7 +60,12 @@ export async function composeServer(options: ComposeServerOptions): Promise<Fast
   // X-Forwarded-For is believed only when a proxy is really in front (config server.trustProxy),
   // otherwise a client could forge the address written to the audit and rejection logs.
   const limits = resolveServerLimits(config.server);
-  const app = Fastify({ logger, trustProxy: config.server?.trustProxy ?? false, ...fastifyTimeoutOptions(limits) });
+  const app = Fastify({
+    logger,
+    trustProxy: config.server?.trustProxy ?? false,
+    frameworkErrors: answerFrameworkError,
+    ...fastifyTimeoutOptions(limits),
+  });
   limitConnectionsPerAddress(app.server, limits);
   installErrorHandler(app);
 
@@ -85,6 +90,7 @@ export async function composeServer(options: ComposeServerOptions): Promise<Fast
       flags: config.flags,
       auth: config.auth,
       pipelines: config.pipelines,
+      sources: config.sources.map((source) => source.name),
       dashboard: config.dashboard,
       publicUrl: config.server?.publicUrl,
       stageErrorRate: config.alerts?.stageErrorRate,

@@ -95,6 +95,7 @@ export async function flagOffOnRerunThroughTheApi(store?: Store): Promise<void> 
     const before = { records: counts(h), attempts: await Promise.all(ids.map((id) => attempts(h.store, id))) };
     const bad = await api.post('/api/bulk/preview', { ...request, filter: { ...request.filter, stage: 'nope' } });
     assert.equal(bad.status, 400);
+    assert.equal((bad.body as { error: { code: string } }).error.code, 'INVALID_REQUEST', 'the code docs/api.md gives bad input');
     assert.match((bad.body as { error: { message: string } }).error.message, /^stage: unknown stage "nope"/);
     const badRun = await api.post('/api/bulk/run', { ...request, reason: 'x', filter: { since: 'yesterday' } });
     assert.equal(badRun.status, 400);

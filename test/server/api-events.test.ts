@@ -124,7 +124,7 @@ describe('GET /api/events', () => {
   let h: Harness;
   const ids: Record<string, number> = {};
   before(async () => {
-    h = await startApi();
+    h = await startApi({ sources: ['epayco', 'mercadopago'] });
     const reader = h.store;
     ids.ok = (
       await seedEvent(reader, {
@@ -240,6 +240,39 @@ describe('GET /api/events', () => {
       assert.equal(response.statusCode, 400, query);
       assert.equal(json<{ error: { code: string } }>(response).error.code, 'INVALID_REQUEST');
     }
+  });
+
+  test('the filters a bulk preview refuses are refused here too, with the same words', async () => {
+    const viewer = await h.session(PEOPLE.viewer);
+    const operator = withCsrf(await h.session(PEOPLE.operator));
+    const cases: Array<{ query: string; filter: Record<string, string>; message: RegExp }> = [
+      {
+        query: 'since=2026-12-05T00:00:00Z&until=2026-12-01T00:00:00Z',
+        filter: { since: '2026-12-05T00:00:00Z', until: '2026-12-01T00:00:00Z' },
+        message: /^since: must be before until$/,
+      },
+      {
+        query: 'since=2026-12-01T00:00:00Z&until=2026-12-01T00:00:00Z',
+        filter: { since: '2026-12-01T00:00:00Z', until: '2026-12-01T00:00:00Z' },
+        message: /^since: must be before until$/,
+      },
+      { query: 'source=nope', filter: { source: 'nope' }, message: /^source: unknown source "nope" \(known: epayco, mercadopago\)$/ },
+      { query: 'pipeline=nope', filter: { pipeline: 'nope' }, message: /^pipeline: unknown pipeline "nope" \(known: facturador\)$/ },
+    ];
+    for (const { query, filter, message } of cases) {
+      const listed = await h.request('GET', `/api/events?${query}`, viewer);
+      const previewed = await h.request('POST', '/api/bulk/preview', operator, { filter: { status: ['dead'], ...filter } });
+      for (const [what, response] of [
+        ['GET /api/events', listed],
+        ['POST /api/bulk/preview', previewed],
+      ] as const) {
+        assert.equal(response.statusCode, 400, `${what} ${query}: ${response.body}`);
+        const { error } = json<{ error: { code: string; message: string } }>(response);
+        assert.equal(error.code, 'INVALID_REQUEST', `${what} ${query}`);
+        assert.match(error.message, message, `${what} ${query}`);
+      }
+    }
+    assert.deepEqual(idsOf(await list('?source=epayco&status=dead')), [], 'a configured source with no such event: an empty page');
   });
 
   test('cursor pagination walks every event exactly once, also with a post-filtered column state', async () => {

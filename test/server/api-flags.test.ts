@@ -87,7 +87,7 @@ describe('flags: the server enforces FLAG_PERMISSIONS (the hole in the seeds)', 
     const before = await value('MEMBERSHIPS_ENABLED');
     for (const email of [PEOPLE.finance, PEOPLE.operator, PEOPLE.viewer]) {
       const caller = withCsrf(await h.session(email));
-      const response = await h.request('PUT', '/api/flags/MEMBERSHIPS_ENABLED', caller, { value: !before });
+      const response = await h.request('PUT', '/api/flags/MEMBERSHIPS_ENABLED', caller, { value: !before, reason: 'FRAPP is down' });
       assert.equal(response.statusCode, 403, email);
       const body = json<ErrorBody>(response);
       assert.equal(body.error.code, 'FORBIDDEN');
@@ -100,11 +100,11 @@ describe('flags: the server enforces FLAG_PERMISSIONS (the hole in the seeds)', 
   test('the same through the compatibility endpoint PUT /api/feature-flags/:key', async () => {
     const before = await value('MEMBERSHIPS_ENABLED');
     const finance = withCsrf(await h.session(PEOPLE.finance));
-    const refused = await h.request('PUT', '/api/feature-flags/MEMBERSHIPS_ENABLED', finance, { value: !before });
+    const refused = await h.request('PUT', '/api/feature-flags/MEMBERSHIPS_ENABLED', finance, { value: !before, reason: 'FRAPP is down' });
     assert.equal(refused.statusCode, 403);
     assert.equal(await value('MEMBERSHIPS_ENABLED'), before);
     const admin = withCsrf(await h.session(PEOPLE.admin));
-    const accepted = await h.request('PUT', '/api/feature-flags/MEMBERSHIPS_ENABLED', admin, { value: !before });
+    const accepted = await h.request('PUT', '/api/feature-flags/MEMBERSHIPS_ENABLED', admin, { value: !before, reason: 'FRAPP is down' });
     assert.equal(accepted.statusCode, 200, accepted.body);
     assert.equal(await value('MEMBERSHIPS_ENABLED'), !before);
     const map = json<{ flags: Record<string, boolean> }>(await h.request('GET', '/api/feature-flags', admin));
@@ -114,20 +114,26 @@ describe('flags: the server enforces FLAG_PERMISSIONS (the hole in the seeds)', 
 
   test('tokens: without flags:write 403; with it but not on the list 403; named on the list or admin: allowed', async () => {
     const reader = await h.token(['events:read'], 'erp-bot');
-    const noScope = await h.request('PUT', '/api/flags/WORLDOFFICE_DIAN_ENABLED', reader, { value: false });
+    const noScope = await h.request('PUT', '/api/flags/WORLDOFFICE_DIAN_ENABLED', reader, { value: false, reason: 'DIAN down' });
     assert.equal(noScope.statusCode, 403);
     assert.match(json<ErrorBody>(noScope).error.message, /flags:write/);
     const writer = await h.token(['flags:write'], 'other-bot');
-    assert.equal((await h.request('PUT', '/api/flags/WORLDOFFICE_DIAN_ENABLED', writer, { value: false })).statusCode, 403);
+    assert.equal(
+      (await h.request('PUT', '/api/flags/WORLDOFFICE_DIAN_ENABLED', writer, { value: false, reason: 'DIAN down' })).statusCode,
+      403,
+    );
     assert.equal(await value('WORLDOFFICE_DIAN_ENABLED'), true);
     const listed = await h.token(['flags:write'], 'erp-bot');
-    assert.equal((await h.request('PUT', '/api/flags/WORLDOFFICE_DIAN_ENABLED', listed, { value: false })).statusCode, 200);
+    assert.equal(
+      (await h.request('PUT', '/api/flags/WORLDOFFICE_DIAN_ENABLED', listed, { value: false, reason: 'DIAN down' })).statusCode,
+      200,
+    );
     assert.equal(await value('WORLDOFFICE_DIAN_ENABLED'), false);
     assert.equal((await h.store.listAudit({ actor: 'token:erp-bot' })).items[0]?.action, 'flag.set');
     const admin = await h.token(['admin']);
-    assert.equal((await h.request('PUT', '/api/flags/CRM_ENABLED', admin, { value: true })).statusCode, 200);
+    assert.equal((await h.request('PUT', '/api/flags/CRM_ENABLED', admin, { value: true, reason: 'CRM is back' })).statusCode, 200);
     assert.equal(
-      (await h.request('PUT', '/api/flags/MEMBERSHIPS_ENABLED', admin, { value: true })).statusCode,
+      (await h.request('PUT', '/api/flags/MEMBERSHIPS_ENABLED', admin, { value: true, reason: 'FRAPP is back' })).statusCode,
       403,
       'the list is authoritative',
     );
@@ -135,7 +141,7 @@ describe('flags: the server enforces FLAG_PERMISSIONS (the hole in the seeds)', 
 
   test('without the CSRF header the change is 403 even for someone on the list', async () => {
     const admin = await h.session(PEOPLE.admin);
-    const response = await h.request('PUT', '/api/flags/CRM_ENABLED', admin, { value: false });
+    const response = await h.request('PUT', '/api/flags/CRM_ENABLED', admin, { value: false, reason: 'CRM is down' });
     assert.equal(response.statusCode, 403);
     assert.equal(json<ErrorBody>(response).error.code, 'CSRF_TOKEN_INVALID');
     assert.equal(await value('CRM_ENABLED'), true);
@@ -143,9 +149,15 @@ describe('flags: the server enforces FLAG_PERMISSIONS (the hole in the seeds)', 
 
   test('unknown flag 404; bad bodies 400; nothing changes', async () => {
     const admin = withCsrf(await h.session(PEOPLE.admin));
-    assert.equal((await h.request('PUT', '/api/flags/NOPE', admin, { value: true })).statusCode, 404);
+    assert.equal((await h.request('PUT', '/api/flags/NOPE', admin, { value: true, reason: 'x' })).statusCode, 404);
     assert.equal((await h.request('GET', '/api/flags/NOPE/history', admin)).statusCode, 404);
-    for (const body of [{}, { value: 'yes' }, { value: true, extra: 1 }, { value: true, reason: 'x'.repeat(501) }, []]) {
+    for (const body of [
+      {},
+      { value: 'yes', reason: 'x' },
+      { value: true, reason: 'x', extra: 1 },
+      { value: true, reason: 'x'.repeat(501) },
+      [],
+    ]) {
       const response = await h.request('PUT', '/api/flags/CRM_ENABLED', admin, body);
       assert.equal(response.statusCode, 400, JSON.stringify(body));
       assert.equal(json<ErrorBody>(response).error.code, 'INVALID_REQUEST');
@@ -160,10 +172,41 @@ describe('flags: the server enforces FLAG_PERMISSIONS (the hole in the seeds)', 
     assert.equal(await value('CRM_ENABLED'), true);
   });
 
+  test('a change without a reason is refused with 400, on both routes, and nothing changes', async () => {
+    const finance = withCsrf(await h.session(PEOPLE.finance));
+    const before = await value('WORLDOFFICE_INVOICE_ENABLED');
+    const changesBefore = (await h.store.flagHistory('WORLDOFFICE_INVOICE_ENABLED')).items.length;
+    const routes = ['/api/flags/WORLDOFFICE_INVOICE_ENABLED', '/api/feature-flags/WORLDOFFICE_INVOICE_ENABLED'];
+    for (const url of routes) {
+      for (const body of [
+        { value: !before },
+        { value: !before, reason: '' },
+        { value: !before, reason: '   ' },
+        { value: !before, reason: null },
+      ]) {
+        const response = await h.request('PUT', url, finance, body);
+        const what = `${url} ${JSON.stringify(body)}`;
+        assert.equal(response.statusCode, 400, what);
+        const { error } = json<ErrorBody>(response);
+        assert.equal(error.code, 'INVALID_REQUEST', what);
+        assert.match(error.message, /^reason: reason (is required|must not be empty): say why, e\.g\. "/, what);
+      }
+    }
+    assert.equal(await value('WORLDOFFICE_INVOICE_ENABLED'), before);
+    assert.equal((await h.store.flagHistory('WORLDOFFICE_INVOICE_ENABLED')).items.length, changesBefore);
+
+    const trimmed = await h.request('PUT', routes[1] ?? '', finance, { value: !before, reason: '  ERP back  ' });
+    assert.equal(trimmed.statusCode, 200, trimmed.body);
+    assert.equal((await h.store.flagHistory('WORLDOFFICE_INVOICE_ENABLED')).items[0]?.reason, 'ERP back', 'stored trimmed');
+  });
+
   test('flag history pages with a cursor', async () => {
     const admin = withCsrf(await h.session(PEOPLE.admin));
     for (const v of [false, true, false]) {
-      assert.equal((await h.request('PUT', '/api/flags/CRM_ENABLED', admin, { value: v })).statusCode, 200);
+      assert.equal(
+        (await h.request('PUT', '/api/flags/CRM_ENABLED', admin, { value: v, reason: `turn ${v ? 'on' : 'off'}` })).statusCode,
+        200,
+      );
     }
     const first = json<{ items: unknown[]; nextCursor: string | null }>(
       await h.request('GET', '/api/flags/CRM_ENABLED/history?limit=2', admin),

@@ -99,6 +99,8 @@ export interface HarnessOptions {
   listen?: boolean;
   /** The `dashboard` section of webpig.config.ts. */
   dashboard?: WebpigConfig['dashboard'];
+  /** The configured webhook sources' names, as composeServer passes them. (Default: not told, so not checked) */
+  sources?: string[];
   /** A store to use instead of a fresh SQLite file (it is migrated and closed by the harness). */
   openStore?: () => Promise<Store>;
 }
@@ -137,6 +139,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness & 
       flags: FLAGS,
       auth,
       pipelines: [PIPELINE],
+      ...(options.sources ? { sources: options.sources } : {}),
       ...(options.dashboard ? { dashboard: options.dashboard } : {}),
       ...(options.publicUrl || baseUrl ? { publicUrl: options.publicUrl ?? baseUrl } : {}),
     },

@@ -17,14 +17,15 @@ describe('API permissions on PostgreSQL', { skip: await postgresSkip() }, () => 
     try {
       assert.equal(h.store.dialect, 'postgres');
       const finance = withCsrf(await h.session(PEOPLE.finance));
-      const refused = await h.request('PUT', '/api/flags/MEMBERSHIPS_ENABLED', finance, { value: false });
+      const refused = await h.request('PUT', '/api/flags/MEMBERSHIPS_ENABLED', finance, { value: false, reason: 'FRAPP is down' });
       assert.equal(refused.statusCode, 403);
       assert.equal((await h.store.getFlag('MEMBERSHIPS_ENABLED'))?.value, true);
-      const allowed = await h.request('PUT', '/api/flags/WORLDOFFICE_INVOICE_ENABLED', finance, { value: false });
+      const allowed = await h.request('PUT', '/api/flags/WORLDOFFICE_INVOICE_ENABLED', finance, { value: false, reason: 'ERP down' });
       assert.equal(allowed.statusCode, 200, allowed.body);
       assert.equal((await h.store.listAudit({ action: 'flag.set' })).items[0]?.actor, PEOPLE.finance);
       const noScope = await h.request('PUT', '/api/flags/WORLDOFFICE_DIAN_ENABLED', await h.token(['events:read'], 'erp-bot'), {
         value: false,
+        reason: 'DIAN down',
       });
       assert.equal(noScope.statusCode, 403);
 

@@ -45,7 +45,7 @@ test('in demo mode, dev sign-in gives a clearly marked session with the configur
       'PUT',
       '/api/flags/MEMBERSHIPS_ENABLED',
       { headers: { ...caller.headers, 'x-csrf-token': me.csrfToken } },
-      { value: false },
+      { value: false, reason: 'FRAPP is down' },
     );
     assert.equal(refused.statusCode, 403);
   } finally {

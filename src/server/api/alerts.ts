@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HttpError } from '../http-errors.js';
-import { replies, type ApiApp } from './contract.js';
+import { replies, requiredReason, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
 import { alertReply, alertsPage } from '../../core/wire/monitoring.js';
 
@@ -15,17 +15,11 @@ const alertsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   include: z.enum(['resolved'], { message: 'include must be "resolved" (or left out for open alerts only)' }).optional(),
 });
-const reason = (example: string) =>
-  z
-    .string({ message: `reason is required: say why, e.g. "${example}"` })
-    .trim()
-    .min(1, `reason must not be empty: say why, e.g. "${example}"`)
-    .max(500);
-const ackBody = z.object({ reason: reason('NIT fixed in WorldOffice, retrying') }).strict();
+const ackBody = z.object({ reason: requiredReason('NIT fixed in WorldOffice, retrying') }).strict();
 /** (Default mute: 60 minutes; at most 30 days, so nothing is silenced and forgotten.) */
 const muteBody = z
   .object({
-    reason: reason('restock arrives Monday'),
+    reason: requiredReason('restock arrives Monday'),
     minutes: z
       .number({ message: 'minutes must be a number of minutes, from 1 to 43200 (30 days)' })
       .int('minutes must be a whole number')

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { BulkRequestError, previewBulk, runBulk, MAX_BULK_EVENTS, type BulkRequest } from '../../engine/bulk-actions.js';
+import { BulkRequestError, checkBulkRequest, previewBulk, runBulk, MAX_BULK_EVENTS, type BulkRequest } from '../../engine/bulk-actions.js';
 import { EventNotFoundError, OperationRefusedError, planStageRerun } from '../../engine/operations.js';
 import type { EventStatus } from '../../core/types.js';
 import { HttpError } from '../http-errors.js';
@@ -49,11 +49,16 @@ function requireBulkScope(request: FastifyRequest, bulk: BulkRequest) {
   return requireScope(request, bulk.rerun ? 'stages:rerun' : 'events:retry');
 }
 
+/** The engine's INVALID_ARGUMENT (a filter that cannot be right) is the API's INVALID_REQUEST (docs/api.md). */
+export function bulkRequestRefusal(err: BulkRequestError): HttpError {
+  return new HttpError(400, err.code === 'INVALID_ARGUMENT' ? 'INVALID_REQUEST' : err.code, err.message, { cause: err });
+}
+
 async function asHttp<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof BulkRequestError) throw new HttpError(400, err.code, err.message, { cause: err });
+    if (err instanceof BulkRequestError) throw bulkRequestRefusal(err);
     if (err instanceof EventNotFoundError) throw new HttpError(404, err.code, err.message, { cause: err });
     if (err instanceof OperationRefusedError)
       throw new HttpError(err.code === 'STAGE_UNKNOWN' ? 404 : 409, err.code, err.message, { cause: err });
@@ -66,7 +71,13 @@ export function registerBulkRoutes(app: ApiApp, ctx: ApiContext): void {
   app.post('/api/bulk/preview', { schema: previewSchema }, async (request) => {
     const bulk = bulkRequest(request.body);
     requireBulkScope(request, bulk);
-    return { preview: await asHttp(() => previewBulk(ctx.store, ctx.pipelines, bulk)) };
+    return {
+      preview: await asHttp(async () => {
+        // With the configured sources, which the engine's own check does not know.
+        checkBulkRequest(ctx.pipelines, bulk, ctx.sources);
+        return previewBulk(ctx.store, ctx.pipelines, bulk);
+      }),
+    };
   });
 
   const runSchema = { summary: 'Retry or re-run the events selected, with a reason', body: runBody, response: replies(runReply) };
@@ -75,7 +86,12 @@ export function registerBulkRoutes(app: ApiApp, ctx: ApiContext): void {
     const bulk = bulkRequest(body);
     const principal = requireBulkScope(request, bulk);
     const stamp = { actor: principal.email, remoteAddress: request.ip, at: ctx.now(), reason: body.reason };
-    return { result: await asHttp(() => runBulk(ctx.store, ctx.pipelines, bulk, stamp, body.eventIds ?? null)) };
+    return {
+      result: await asHttp(async () => {
+        checkBulkRequest(ctx.pipelines, bulk, ctx.sources);
+        return runBulk(ctx.store, ctx.pipelines, bulk, stamp, body.eventIds ?? null);
+      }),
+    };
   });
 
   const planSchema = {

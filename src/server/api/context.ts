@@ -14,6 +14,11 @@ export interface ApiContext {
   columns: ResolvedColumn[];
   flags: FlagConfig[];
   pipelines: PipelineDefinition[];
+  /**
+   * The configured webhook sources' names: a filter by another source is refused, as one by an
+   * unknown pipeline is. Null when the plugin was not told them (then any name is accepted).
+   */
+  sources: readonly string[] | null;
   auth: ResolvedAuthConfig;
   mode: 'production' | 'demo';
   dashboard: DashboardConfig;

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { EVENT_STATUSES, TRANSACTION_STATUSES, type EventRecord, type EventStatus } from '../../core/types.js';
 import type { EventFilter } from '../../store/store.js';
 import { HttpError } from '../http-errors.js';
-import { reasonBody } from './bulk.js';
+import { BulkRequestError, checkEventFilter } from '../../engine/bulk-actions.js';
+import { bulkRequestRefusal, reasonBody } from './bulk.js';
 import { idParam, replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
 import { COLUMN_STATES, toEventRow, type ColumnState, type EventRow } from './event-view.js';
@@ -58,12 +59,14 @@ function storeFilter(ctx: ApiContext, query: ListQuery): EventFilter | null {
   if (query.since) filter.since = new Date(query.since);
   if (query.until) filter.until = new Date(query.until);
   if (query.q?.trim()) filter.text = query.q.trim();
-  if (query.pipeline) {
-    if (!ctx.pipelines.some((p) => p.name === query.pipeline)) {
-      const known = ctx.pipelines.map((p) => p.name).join(', ');
-      throw new HttpError(400, 'INVALID_REQUEST', `pipeline: unknown pipeline "${query.pipeline}" (known: ${known})`);
-    }
-    filter.pipeline = query.pipeline;
+  if (query.pipeline) filter.pipeline = query.pipeline;
+  // The bulk actions' check, so the list and a bulk preview refuse the same filters alike
+  // (an empty range of dates, an unknown pipeline or source) instead of the list being empty.
+  try {
+    const { source, pipeline, since, until } = filter;
+    checkEventFilter(ctx.pipelines, { status: query.status, source, pipeline, since, until }, ctx.sources);
+  } catch (err) {
+    throw err instanceof BulkRequestError ? bulkRequestRefusal(err) : err;
   }
   let stages: string[] | null = null;
   if (query.column) {

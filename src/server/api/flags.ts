@@ -5,7 +5,7 @@ import type { FlagRecord } from '../../core/types.js';
 import { DEFAULT_FLAG_ALLOWED, flagPermission, type Principal } from '../auth/principal.js';
 import { HttpError } from '../http-errors.js';
 import type { FlagHistoryFilter, ListOptions } from '../../store/store.js';
-import { replies, type ApiApp } from './contract.js';
+import { replies, requiredReason, type ApiApp } from './contract.js';
 import { principalOf, requireScope, type ApiContext } from './context.js';
 import { timeRange, whoWhatWhen } from './history-filters.js';
 import { flagHistory, flagList, flagView as flagViewSchema } from '../../core/wire/flags.js';
@@ -18,7 +18,9 @@ import { flagHistory, flagList, flagView as flagViewSchema } from '../../core/wi
 
 export type FlagView = z.output<typeof flagViewSchema>;
 
-export const changeBody = z.object({ value: z.boolean(), reason: z.string().max(500).optional() }).strict();
+// The reason is required, as `webpig flags set --reason` requires it: a flag stops or starts
+// invoicing for everyone, and the history must say why.
+export const changeBody = z.object({ value: z.boolean(), reason: requiredReason('WorldOffice is down until 10:00') }).strict();
 const flagKeyParams = z.object({ key: z.string().min(1).max(200) });
 const historyQuery = z
   .object({
@@ -54,12 +56,12 @@ export async function changeFlag(
     throw new HttpError(403, 'FORBIDDEN', `${principal.email} may not change ${key}: ${permission.reason ?? 'not allowed'}`);
   }
   const now = ctx.now();
-  const { flag } = await ctx.store.setFlag({ key, value: input.value, actor: principal.email, reason: input.reason ?? null, now });
+  const { flag } = await ctx.store.setFlag({ key, value: input.value, actor: principal.email, reason: input.reason, now });
   await ctx.store.appendAudit({
     actor: principal.email,
     action: 'flag.set',
     target: `flag:${key}`,
-    details: { from: current.value, to: input.value, reason: input.reason ?? null },
+    details: { from: current.value, to: input.value, reason: input.reason },
     remoteAddress: request.ip,
     at: now,
   });

@@ -39,6 +39,8 @@ export interface ApiPluginOptions {
     flags?: FlagConfig[];
     auth: ResolvedAuthConfig;
     pipelines: PipelineDefinition[];
+    /** The configured webhook sources' names, so a filter by an unknown one is refused. (Default: not checked) */
+    sources?: readonly string[];
     dashboard?: DashboardConfig;
     /** The URL people use to reach the server: the OIDC callback and `Secure` cookies follow it. */
     publicUrl?: string;
@@ -81,6 +83,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     columns: resolveColumns(config.columns, config.pipelines),
     flags: config.flags ?? [],
     pipelines: config.pipelines,
+    sources: config.sources ?? null,
     auth,
     mode,
     dashboard: config.dashboard ?? {},
