@@ -54,7 +54,7 @@ export function providerListFor(input: ProviderListInput): ProviderList {
     default:
       throw new ConfigError(
         `source "${input.source}" cannot be reconciled: ${kind === null ? 'no source of that name is configured' : `${kind} sources have no provider list`}; ` +
-          'reconciliation reads Stripe and MercadoPago accounts (docs/reconcile.md)',
+          'reconciliation reads Stripe and MercadoPago accounts, and looks up the ePayco references you give (docs/reconcile.md)',
         { code: 'RECONCILE_UNSUPPORTED' },
       );
   }

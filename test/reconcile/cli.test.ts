@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -13,8 +14,8 @@ import { startStripeRig, type StripeRig } from './stripe-rig.js';
  */
 const MISSING = 400;
 
-async function runToExit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const cli = startCli(args);
+async function runToExit(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const cli = startCli(args, { env });
   let stdout = '';
   let stderr = '';
   cli.child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -87,6 +88,22 @@ describe('webpig reconcile (its own process, only --db)', () => {
     const unknown = await runToExit(['--db', db, 'reconcile', '--source', 'shop']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /source "shop" cannot be reconciled/);
+    // A source the config names, whose secret is not set here: the config's own error, not "no
+    // source of that name"; and a custom source is said to have no provider list.
+    const config = join(tmp.dir, 'shop.config.js');
+    writeFileSync(
+      config,
+      "export default { sources: [{ name: 'shop', kind: 'custom', secrets: [process.env.SHOP_SECRET_FOR_RECONCILE], paths: { eventId: 'id', type: 'type' } }], pipelines: [] };\n",
+    );
+    const unset = await runToExit(['--db', db, '--config', config, 'reconcile', '--source', 'shop', '--dry-run']);
+    assert.equal(unset.code, 2);
+    assert.match(unset.stderr, /sources\.0\.secrets\.0/);
+    assert.doesNotMatch(unset.stderr, /no source of that name/);
+    const custom = await runToExit(['--db', db, '--config', config, 'reconcile', '--source', 'shop', '--dry-run'], {
+      SHOP_SECRET_FOR_RECONCILE: 'set',
+    });
+    assert.equal(custom.code, 2);
+    assert.match(custom.stderr, /custom sources have no provider list/);
     const since = await runToExit(['--db', db, 'reconcile', '--source', 'stripe', '--since', 'yesterday']);
     assert.equal(since.code, 2);
     assert.match(since.stderr, /--since must be a duration like 30s, 15m, 48h or 7d, got "yesterday"/);

@@ -35,9 +35,10 @@ export function register(program: Command, deps: EngineCliDeps): void {
       const sinceText = opts.since ?? settings?.lookBack ?? DEFAULT_SINCE;
       const sinceMs = parseDuration(sinceText);
       if (sinceMs === null) throw new UsageError(`--since must be ${DURATION_HINT}, got "${sinceText}"`);
-      // The reading config leaves sources out (their secrets need not be set here); the kind is
-      // read from the file's own list.
-      const full = await deps.loadConfigIfAny?.().catch(() => null);
+      // The kind of a source the file names comes from the whole config: a secret it reads that
+      // is not set is that config's error, said as such (ignoring it made a configured source
+      // "not configured"). Without a file, a provider's own name (stripe…) is its kind.
+      const full = await deps.loadConfigIfAny?.();
       const kind = full?.sources.find((s) => s.name === opts.source)?.kind ?? null;
       await withStore(opts.dryRun ? deps.openExistingStore : deps.openStore, async (store) => {
         const recorded = await store.getReconciliationState(opts.source);
