@@ -20,6 +20,8 @@ export interface HomeFixture {
   stagesOff: EventRecord;
   reversed: EventRecord;
   running: EventRecord;
+  queued: EventRecord;
+  mxn: EventRecord[];
 }
 
 /** The data set (also what the home's browser test shows: tests/dashboard/home.browser.test.ts). */
@@ -45,15 +47,14 @@ export async function seedHomeData(store: Store): Promise<HomeFixture> {
   const stagesOff = await seedEvent(store, {
     summary: cop(80_000),
     receivedAt: at(-25 * MINUTE),
-    stages: [
-      { stage: 'invoice', status: 'success' },
-      { stage: 'dian_emit', status: 'skipped' },
-    ],
+    stages: [{ stage: 'worldoffice_dian_emission', status: 'skipped', flag: 'WORLDOFFICE_DIAN_ENABLED' }],
   });
   await seedEvent(store, { summary: cop(2_000), receivedAt: at(-18 * MINUTE), finalStatus: 'ignored' });
   await seedEvent(store, { summary: { amount: 10 }, receivedAt: at(-17 * MINUTE) });
-  await seedEvent(store, { summary: { amount: 1_500.5, currency: 'MXN' }, receivedAt: at(-16 * MINUTE) });
-  await seedEvent(store, { summary: { amount: 800, currency: 'MXN' }, receivedAt: at(-16 * MINUTE + 1) });
+  const mxn = [
+    await seedEvent(store, { summary: { amount: 1_500.5, currency: 'MXN' }, receivedAt: at(-16 * MINUTE) }),
+    await seedEvent(store, { summary: { amount: 800, currency: 'MXN' }, receivedAt: at(-16 * MINUTE + 1) }),
+  ];
   const reversed = await seedEvent(store, { summary: cop(60_000), transactionStatus: 'reversed', receivedAt: at(-12 * MINUTE) });
   // Running now: claimed with a lease that outlasts the test's clock.
   const { event: running } = await store.insertEvent({
@@ -72,11 +73,11 @@ export async function seedHomeData(store: Store): Promise<HomeFixture> {
   const claimed = await store.claimNextEvent({ workerId: 'home-running', leaseMs: 3 * HOUR, now: at(-11 * MINUTE) });
   if (claimed?.id !== running.id) throw new Error(`seeding claimed ${claimed?.id ?? 'nothing'} instead of ${running.id}`);
   await seedEvent(store, { summary: cop(10_000), receivedAt: at(-10 * MINUTE), finalStatus: 'retrying' });
-  await seedEvent(store, { summary: cop(5_000), receivedAt: at(-5 * MINUTE), finalStatus: 'queued' });
+  const queued = await seedEvent(store, { summary: cop(5_000), receivedAt: at(-5 * MINUTE), finalStatus: 'queued' });
   const rejection = { source: 'epayco', httpStatus: 401, reason: 'bad signature', remoteAddress: '127.0.0.1', firstBytes: 'x' };
   await store.recordRejection({ ...rejection, at: at(-MINUTE) });
   await store.recordRejection({ ...rejection, at: at(-2 * 24 * HOUR) });
-  return { dead, deadEarlier, succeeded, stagesOff, reversed, running };
+  return { dead, deadEarlier, succeeded, stagesOff, reversed, running, queued, mxn };
 }
 
 export const HOME_NOW = new Date(at(0).getTime() + HOUR);
