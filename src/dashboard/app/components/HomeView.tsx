@@ -60,7 +60,13 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice }: HomeV
     <div class="home" data-testid="home">
       <h2>{words('homeTitle')}</h2>
       <div class="home-counts" data-testid="home-counts">
-        <Count testId="count-dead" tone="bad" value={home.attention.deadUnhandled} label={words('homeDead')} {...link(UNHANDLED)}>
+        <Count
+          testId="count-dead"
+          tone="bad"
+          value={home.attention.deadUnhandled}
+          label={words(home.attention.deadUnhandled === 1 ? 'homeDeadOne' : 'homeDead')}
+          {...link(UNHANDLED)}
+        >
           <span class="small muted">{countWords(words, home.attention.dead, 'homeDeadTotalOne', 'homeDeadTotal')}</span>
         </Count>
         <Count
@@ -84,7 +90,7 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice }: HomeV
         <IgnoredCount period={home.week} words={words} {...link({ status: 'ignored', since: weekStart })} />
         <div class="count-card" data-testid="count-rejected" title={words('homeRejectedHelp')}>
           <span class="count-value">{home.today.rejected}</span>
-          <span class="count-label">{words('homeRejectedToday')}</span>
+          <span class="count-label">{words(home.today.rejected === 1 ? 'homeRejectedTodayOne' : 'homeRejectedToday')}</span>
           <span class="small muted">
             {home.week.rejected} {words('homeRejectedWeek')}
           </span>
@@ -182,7 +188,7 @@ function IgnoredCount({
   return (
     <a class="count-card count-zero" data-testid="count-ignored" href={href} onClick={onClick}>
       <span class="count-value">{total}</span>
-      <span class="count-label">{words('homeIgnoredWeek')}</span>
+      <span class="count-label">{words(total === 1 ? 'homeIgnoredWeekOne' : 'homeIgnoredWeek')}</span>
       <ul class="reasons small">
         {period.ignored.map((reason) => {
           const sentence = ignoreText(t, { kind: reason.kind ?? '', detail: '' }).replace(/:\s*$/, '');
