@@ -22,7 +22,7 @@ const WORDS = {
     because: 'motivo:',
     reason: 'Reembolsado a mano el 15/01',
     missing: 'Escriba cómo se atendió este evento.',
-    day: /15 recibidos = 9 completados \+ 2 ignorados \+ 1 fallidos \+ 3 en curso/,
+    day: /15 recibidos = 9 completados \+ 2 ignorados \+ 1 fallido \+ 3 en curso/,
     ignored: /^2 .*2 · no aplican a su flujo$/,
     deadTotal: /^2 .* 2 fallidos en total$/,
     deadTotalOne: /^1 Fallido sin atender 2 fallidos en total$/,

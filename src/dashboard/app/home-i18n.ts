@@ -78,7 +78,8 @@ const es = {
   metricsTitle: 'Últimas 24 horas',
   metricsDay: 'Últimas 24 horas',
   metricsLastHour: 'Esta hora (desde las {hour})',
-  metricsEquation: '{received} recibidos = {succeeded} completados + {ignored} ignorados + {failed} fallidos + {inFlight} en curso',
+  metricsEquation:
+    '{received} {received|recibido|recibidos} = {succeeded} {succeeded|completado|completados} + {ignored} {ignored|ignorado|ignorados} + {failed} {failed|fallido|fallidos} + {inFlight} en curso',
   metricsPerHour: 'Eventos por hora',
   metricsDurations: 'Cuánto tarda cada etapa (mediana, por hora)',
   metricsStages: 'Etapas',
@@ -96,7 +97,7 @@ const es = {
   metricsFailed: 'Fallidos',
   metricsInFlight: 'En curso',
   metricsChartSummary:
-    'En las últimas 24 horas: {received} recibidos, {succeeded} completados, {ignored} ignorados, {failed} fallidos, {inFlight} en curso.',
+    'En las últimas 24 horas: {received} {received|recibido|recibidos}, {succeeded} {succeeded|completado|completados}, {ignored} {ignored|ignorado|ignorados}, {failed} {failed|fallido|fallidos}, {inFlight} en curso.',
   metricsDurationSummary: 'Mediana de duración por etapa y hora, en segundos.',
   metricsOther: 'Otras etapas',
   lessThanASecond: 'menos de 1 s',
@@ -203,11 +204,18 @@ const en: Record<HomeWord, string> = {
 
 export type HomeTranslate = (key: HomeWord, values?: Record<string, string | number>) => string;
 
-/** The words in this language, with `{name}` placeholders filled from `values`. */
+/**
+ * The words in this language, with `{name}` placeholders filled from `values`, and
+ * `{name|one|many}` the word that agrees with that number ("1 fallido", "2 fallidos").
+ */
 export function homeWords(language: Language): HomeTranslate {
   const words = language === 'en' ? en : es;
   return (key, values) =>
-    words[key].replace(/\{(\w+)\}/g, (whole, name: string) => (values && name in values ? String(values[name]) : whole));
+    words[key].replace(/\{(\w+)(?:\|([^|}]*)\|([^}]*))?\}/g, (whole, name: string, one?: string, many?: string) => {
+      if (!values || !(name in values)) return whole;
+      if (one === undefined || many === undefined) return String(values[name]);
+      return Number(values[name]) === 1 ? one : many;
+    });
 }
 
 /** "1 pago", "2 pagos": `one` for exactly one, `many` otherwise (both languages' rule), with `{n}` filled. */
