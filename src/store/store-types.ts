@@ -64,6 +64,23 @@ export interface EventFilter {
   needsAttention?: boolean;
   /** Only events nobody marked as handled since they last changed (markEventHandled). */
   unhandled?: boolean;
+  /**
+   * true: only events someone marked as handled since they last changed (markEventHandled);
+   * false: only the others (as `unhandled`).
+   */
+  handled?: boolean;
+  /** Only events whose summary currency is this code (e.g. 'COP'). */
+  currency?: string;
+  /**
+   * true: only events with a stage skipped because a feature flag was off (a `skipped`
+   * checkpoint whose skip reason is a flag); false: only events without one.
+   */
+  stagesOff?: boolean;
+}
+
+export interface EventTotalsOptions {
+  /** Also tell succeeded events with a stage skipped by a flag (EventTotal.stagesOff); costs a checkpoint look-up per succeeded event. */
+  stagesOff?: boolean;
 }
 
 /**
@@ -75,6 +92,10 @@ export interface EventTotal {
   /** The ignore reason's kind for ignored events, else null. */
   ignoreKind: IgnoreReason['kind'] | null;
   currency: string | null;
+  /** Marked as handled since they last changed (markEventHandled): only dead events can be. */
+  handled: boolean;
+  /** Succeeded with a stage skipped by a flag; false unless EventTotalsOptions.stagesOff asked for it. */
+  stagesOff: boolean;
   events: number;
   amount: number;
 }

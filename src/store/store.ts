@@ -19,6 +19,7 @@ import type {
   InsertEventResult,
   EventFilter,
   EventTotal,
+  EventTotalsOptions,
   EventHandled,
   EventHandledResult,
   ListOptions,
@@ -110,7 +111,7 @@ export interface Store {
   listEvents(filter: EventFilter, options?: ListOptions): Promise<Page<EventRecord>>;
   countEvents(filter: EventFilter): Promise<number>;
   /** Counts and money of the matching events, grouped (see EventTotal); for the home page. */
-  eventTotals(filter: EventFilter): Promise<EventTotal[]>;
+  eventTotals(filter: EventFilter, options?: EventTotalsOptions): Promise<EventTotal[]>;
   /**
    * Marks a dead event as handled (who, when, why) and writes that to its logs, in one
    * transaction; 'not_dead' and 'not_found' change nothing. The caller checks scopes and audits.

@@ -61,6 +61,16 @@ describe('the address of the page', () => {
     assert.deepEqual(filtersFromSearch(searchFromFilters(filters)), filters);
     assert.equal(searchFromFilters(NO_FILTERS), '');
     assert.deepEqual(filtersFromSearch('?status=exploded&since=yesterday&columnState=purple&x=1'), NO_FILTERS);
+    // The home's money figures: a group of statuses, a currency, handled, stages switched off.
+    const figure = {
+      ...NO_FILTERS,
+      status: 'queued,processing' as const,
+      currency: 'COP',
+      handled: 'false' as const,
+      stagesOff: 'true' as const,
+    };
+    assert.deepEqual(filtersFromSearch(searchFromFilters(figure)), figure);
+    assert.deepEqual(filtersFromSearch('?status=dead,ignored&currency=pesos&handled=maybe&stagesOff=1'), NO_FILTERS);
   });
 
   test('/events/<id> names the event to open', () => {

@@ -22,8 +22,19 @@ const WORDS = {
     because: 'motivo:',
     reason: 'Reembolsado a mano el 15/01',
     missing: 'Escriba cómo se atendió este evento.',
-    day: /8 recibidos = 4 completados \+ 1 ignorados \+ 1 fallidos \+ 2 en curso/,
-    ignored: /^1 .*1 · no aplican a su flujo$/,
+    day: /15 recibidos = 9 completados \+ 2 ignorados \+ 1 fallido \+ 3 en curso/,
+    ignored: /^2 .*2 · no aplican a su flujo$/,
+    deadTotal: /^2 .* 2 fallidos en total$/,
+    deadTotalOne: /^1 Fallido sin atender 2 fallidos en total$/,
+    rejectedOne: /^1 Entrega rechazada hoy 2 esta semana$/,
+    payment: 'pago',
+    payments: 'pagos',
+    help: [
+      'Recibido = facturado + completado con etapas apagadas + atascado + atendido a mano + en proceso + ignorado.',
+      'no se restan de lo recibido',
+    ],
+    chipStagesOff: 'Con etapas apagadas',
+    apart: 'aparte: no se resta',
     ignoredTitle: /^No aplica/,
   },
   en: {
@@ -32,8 +43,19 @@ const WORDS = {
     because: 'reason:',
     reason: 'Refunded by hand on Jan 15',
     missing: 'Write how this event was handled.',
-    day: /8 received = 4 done \+ 1 ignored \+ 1 failed \+ 2 in flight/,
-    ignored: /^1 .*1 · not applicable to their pipeline$/,
+    day: /15 received = 9 done \+ 2 ignored \+ 1 failed \+ 3 in flight/,
+    ignored: /^2 .*2 · not applicable to their pipeline$/,
+    deadTotal: /^2 .* 2 failed in all$/,
+    deadTotalOne: /^1 Failed, not handled 2 failed in all$/,
+    rejectedOne: /^1 Delivery refused today 2 this week$/,
+    payment: 'payment',
+    payments: 'payments',
+    help: [
+      'Received = invoiced + done with stages switched off + stuck + handled by hand + in progress + ignored.',
+      'not subtracted from received',
+    ],
+    chipStagesOff: 'With stages switched off',
+    apart: 'apart: not subtracted',
     ignoredTitle: /^Not applicable/,
   },
 } as const;
@@ -81,22 +103,39 @@ describe('Web Pig home and charts (Chromium, both sizes, both languages)', { ski
           // Signed in, the home comes first.
           await page.getByTestId('home').waitFor();
           assert.equal(await page.locator('.home h2').first().textContent(), words.title);
-          assert.match(await text(page, 'count-dead'), /^2 /);
+          assert.match((await text(page, 'count-dead')).trim(), words.deadTotal);
           assert.match(await text(page, 'count-retrying'), /^1 /);
-          assert.match(await text(page, 'count-processing'), /^0 .* 1 /);
+          assert.match(await text(page, 'count-processing'), /^1 .* 1 /);
           // The card names each reason in a few words; the events table's sentence is its title.
           assert.match((await text(page, 'count-ignored')).trim(), words.ignored);
           assert.match((await page.getByTestId('count-ignored').locator('li').getAttribute('title')) ?? '', words.ignoredTitle);
-          assert.match(await text(page, 'count-rejected'), /^1 .* 2 /);
-          assert.match(await text(page, 'money-today-received'), /364\.000 4 /);
-          assert.match(await text(page, 'money-today-invoiced'), /250\.000 1 /);
-          assert.match(await text(page, 'money-today-stuck'), /109\.000 2 /);
-          assert.match(await text(page, 'money-week-received'), /1\.404\.123 7 /);
-          assert.match(await text(page, 'money-week-stuck'), /149\.000 3 /);
+          assert.match((await text(page, 'count-rejected')).trim(), words.rejectedOne);
+          // Every line of the money: received, and what it is made of; reversals apart; other currencies by name.
+          const one = (amount: string) => `${amount} 1 ${words.payment}`;
+          const many = (amount: string, n: number) => `${amount} ${n} ${words.payments}`;
+          const money: Array<[string, string]> = [
+            ['money-today-received', many('449.000', 7)],
+            ['money-today-invoiced', one('250.000')],
+            ['money-today-stages-off', one('80.000')],
+            ['money-today-stuck', many('109.000', 2)],
+            ['money-today-in-progress', many('8.000', 2)],
+            ['money-today-ignored', one('2.000')],
+            ['money-today-reversed', one('60.000')],
+            ['money-week-received', many('1.489.123', 10)],
+            ['money-week-stuck', many('149.000', 3)],
+          ];
+          for (const [testId, expected] of money)
+            assert.ok((await text(page, testId)).includes(expected), `${testId}: ${await text(page, testId)}`);
+          assert.equal(await page.getByTestId('money-today-handled').count(), 0, 'no line for what nobody handled by hand');
+          assert.ok((await text(page, 'money-today')).includes(words.apart));
+          assert.match(await text(page, 'money-today-other-MXN'), new RegExp(`^MXN .*2\\.300,5.* 2 ${words.payments}`));
+          assert.match(await text(page, 'money-today-other-USD'), new RegExp(`^USD .*30.* 1 ${words.payment}$`));
+          assert.match(await text(page, 'money-today-other-none'), new RegExp(` 1 ${words.payment}$`));
           const pinned = page.getByTestId(`pinned-${fixture.dead.id}`);
           await pinned.waitFor();
           assert.equal(await page.getByTestId(`pinned-${fixture.deadEarlier.id}`).count(), 1);
           await page.getByTestId('home-help').locator('summary').click();
+          for (const sentence of words.help) assert.ok((await text(page, 'home-help')).includes(sentence), sentence);
           await screenshot(page, `${name}-1-home`);
           if (size === 'phone') {
             const width = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -112,6 +151,13 @@ describe('Web Pig home and charts (Chromium, both sizes, both languages)', { ski
           await page.getByTestId('confirm-button').click();
           await pinned.waitFor({ state: 'detached' });
           await page.getByTestId('count-dead').filter({ hasText: /^\s*1/ }).waitFor();
+          assert.match((await text(page, 'count-dead')).trim(), words.deadTotalOne);
+          // Handled by hand: out of stuck, on its own line; received unchanged.
+          await page.getByTestId('money-today-handled').waitFor();
+          assert.ok((await text(page, 'money-today-handled')).includes(one('99.000')));
+          assert.ok((await text(page, 'money-today-stuck')).includes(one('10.000')));
+          assert.ok((await text(page, 'money-today-received')).includes(many('449.000', 7)));
+          await screenshot(page, `${name}-2b-after-handled`);
           const audit = (await server.store.listAudit({ action: 'event.handled' })).items;
           assert.deepEqual(
             audit.map((entry) => [entry.actor, entry.target, entry.details]),
@@ -129,18 +175,53 @@ describe('Web Pig home and charts (Chromium, both sizes, both languages)', { ski
           );
           await screenshot(page, `${name}-3-history`);
 
-          // A count opens the events list with its filter, in the address.
-          await page.goto(server.baseUrl);
-          await page.getByTestId('count-dead').click();
-          // Both dead events (a handled one stays dead), and nothing else.
-          await page.waitForFunction(() => document.querySelectorAll('table.events tbody tr').length === 2);
-          assert.deepEqual(
-            await page
+          // A count opens the events list with its filter, in the address: exactly what it counts.
+          const rows = () =>
+            page
               .locator('table.events tbody tr')
-              .evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-event-id'))).sort((a, b) => a - b)),
-            [fixture.dead.id, fixture.deadEarlier.id].sort((a, b) => a - b),
+              .evaluateAll((trs) => trs.map((row) => Number(row.getAttribute('data-event-id'))).sort((a, b) => a - b));
+          const opens = async (testId: string, expected: number[], locator = page.getByTestId(testId)) => {
+            await page.goto(server.baseUrl);
+            await page.getByTestId('home').waitFor();
+            await (testId.startsWith('money') ? locator.locator('a').first() : locator).click();
+            await page.waitForFunction((n) => document.querySelectorAll('table.events tbody tr').length === n, expected.length);
+            assert.deepEqual(
+              await rows(),
+              [...expected].sort((a, b) => a - b),
+              testId,
+            );
+            return new URL(page.url()).searchParams;
+          };
+          const received = await server.store.listEvents({
+            transactionStatus: 'accepted',
+            currency: 'COP',
+            since: new Date('2026-01-15T05:00:00Z'),
+          });
+          assert.equal(received.items.length, 7);
+          const search = await opens(
+            'money-today-received',
+            received.items.map((e) => e.id),
           );
-          assert.equal(new URL(page.url()).search, '?status=dead');
+          assert.equal(search.get('currency'), 'COP');
+          await opens('count-dead', [fixture.deadEarlier.id]);
+          assert.equal(new URL(page.url()).search, '?status=dead&handled=false');
+          await opens('money-today-handled', [fixture.dead.id]);
+          await opens('money-today-in-progress', [fixture.running.id, fixture.queued.id]);
+          await opens('money-today-reversed', [fixture.reversed.id]);
+          await opens(
+            'money-today-other-MXN',
+            fixture.mxn.map((e) => e.id),
+          );
+          await opens('money-today-stages-off', [fixture.stagesOff.id]);
+          // The list says which filters the figure added, each removable.
+          assert.equal((await page.getByTestId('filter-chip-stagesOff').innerText()).replace('×', '').trim(), words.chipStagesOff);
+          assert.equal(
+            (await page.getByTestId('filter-chip-currency').innerText()).replace('×', '').trim(),
+            language === 'es' ? 'Moneda: COP' : 'Currency: COP',
+          );
+          await screenshot(page, `${name}-3b-stages-off-list`);
+          await page.getByTestId('filter-chip-stagesOff').locator('button').click();
+          await page.waitForFunction(() => !new URL(location.href).searchParams.has('stagesOff'));
 
           // Metrics: the day adds up, and both charts are drawn.
           await page.locator('a[href="#/metrics"]').click();

@@ -204,6 +204,8 @@ export interface SeedStage {
   durationMs?: number;
   data?: JsonValue;
   error?: string;
+  /** A skipped stage's flag, switched off (Default: MEMBERSHIPS_ENABLED). */
+  flag?: string;
 }
 
 export interface SeedEvent {
@@ -264,7 +266,7 @@ export async function seedEvent(store: Store, seed: SeedEvent = {}): Promise<Eve
         ? { status: 'success', data: stage.data ?? null }
         : stage.status === 'error'
           ? { status: 'error', error: { message: stage.error ?? 'boom', code: 'TIMEOUT', retriable: true } }
-          : { status: 'skipped', skipReason: { kind: 'flag', flag: 'MEMBERSHIPS_ENABLED', value: false } };
+          : { status: 'skipped', skipReason: { kind: 'flag', flag: stage.flag ?? 'MEMBERSHIPS_ENABLED', value: false } };
     await store.recordStageOutcome({
       eventId: event.id,
       stage: stage.stage,

@@ -17,6 +17,11 @@ export interface HomeFixture {
   dead: EventRecord;
   deadEarlier: EventRecord;
   succeeded: EventRecord;
+  stagesOff: EventRecord;
+  reversed: EventRecord;
+  running: EventRecord;
+  queued: EventRecord;
+  mxn: EventRecord[];
 }
 
 /** The data set (also what the home's browser test shows: tests/dashboard/home.browser.test.ts). */
@@ -37,12 +42,42 @@ export async function seedHomeData(store: Store): Promise<HomeFixture> {
   await seedEvent(store, { summary: cop(123), receivedAt: at(-7.5 * HOUR) });
   // Last week: in no total.
   await seedEvent(store, { summary: cop(7_000_000), receivedAt: at(-6 * 24 * HOUR) });
+  // Today: invoiced, but the DIAN stage was switched off by its flag; an accepted payment no
+  // pipeline applied to; a reversal (apart from received); other currencies, and none.
+  const stagesOff = await seedEvent(store, {
+    summary: cop(80_000),
+    receivedAt: at(-25 * MINUTE),
+    stages: [{ stage: 'worldoffice_dian_emission', status: 'skipped', flag: 'WORLDOFFICE_DIAN_ENABLED' }],
+  });
+  await seedEvent(store, { summary: cop(2_000), receivedAt: at(-18 * MINUTE), finalStatus: 'ignored' });
+  await seedEvent(store, { summary: { amount: 10 }, receivedAt: at(-17 * MINUTE) });
+  const mxn = [
+    await seedEvent(store, { summary: { amount: 1_500.5, currency: 'MXN' }, receivedAt: at(-16 * MINUTE) }),
+    await seedEvent(store, { summary: { amount: 800, currency: 'MXN' }, receivedAt: at(-16 * MINUTE + 1) }),
+  ];
+  const reversed = await seedEvent(store, { summary: cop(60_000), transactionStatus: 'reversed', receivedAt: at(-12 * MINUTE) });
+  // Running now: claimed with a lease that outlasts the test's clock.
+  const { event: running } = await store.insertEvent({
+    source: 'epayco',
+    providerEventId: 'home-running',
+    entityKey: null,
+    type: 'payment.updated',
+    transactionStatus: 'accepted',
+    occurredAt: at(-11 * MINUTE),
+    receivedAt: at(-11 * MINUTE),
+    rawBody: Buffer.from('{}'),
+    contentType: 'application/json',
+    payload: {},
+    summary: cop(3_000),
+  });
+  const claimed = await store.claimNextEvent({ workerId: 'home-running', leaseMs: 3 * HOUR, now: at(-11 * MINUTE) });
+  if (claimed?.id !== running.id) throw new Error(`seeding claimed ${claimed?.id ?? 'nothing'} instead of ${running.id}`);
   await seedEvent(store, { summary: cop(10_000), receivedAt: at(-10 * MINUTE), finalStatus: 'retrying' });
-  await seedEvent(store, { summary: cop(5_000), receivedAt: at(-5 * MINUTE), finalStatus: 'queued' });
+  const queued = await seedEvent(store, { summary: cop(5_000), receivedAt: at(-5 * MINUTE), finalStatus: 'queued' });
   const rejection = { source: 'epayco', httpStatus: 401, reason: 'bad signature', remoteAddress: '127.0.0.1', firstBytes: 'x' };
   await store.recordRejection({ ...rejection, at: at(-MINUTE) });
   await store.recordRejection({ ...rejection, at: at(-2 * 24 * HOUR) });
-  return { dead, deadEarlier, succeeded };
+  return { dead, deadEarlier, succeeded, stagesOff, reversed, running, queued, mxn };
 }
 
 export const HOME_NOW = new Date(at(0).getTime() + HOUR);
@@ -63,6 +98,51 @@ interface HomeBody {
   pinned: Array<{ id: number }>;
 }
 
+type Figure = { events: number; amount: number };
+
+/**
+ * Each money figure is exactly the events list its line links to (docs/api.md, "Home"): the
+ * same events, the same sum; and the lines add up to received.
+ */
+async function figuresMatchTheirLists(baseUrl: string, caller: Caller, home: HomeBody): Promise<void> {
+  for (const period of [home.today, home.week]) {
+    const money = period.money as Record<string, Figure> & { otherCurrencies: Array<Figure & { currency: string | null }> };
+    const paid = `transactionStatus=accepted&since=${encodeURIComponent(period.since)}`;
+    const lists: Array<[string, string]> = [
+      ['received', `${paid}&currency=COP`],
+      ['invoiced', `${paid}&currency=COP&status=succeeded&stagesOff=false`],
+      ['stagesOff', `${paid}&currency=COP&status=succeeded&stagesOff=true`],
+      ['stuck', `${paid}&currency=COP&status=dead,retrying&handled=false`],
+      ['handled', `${paid}&currency=COP&status=dead&handled=true`],
+      ['inProgress', `${paid}&currency=COP&status=queued,processing`],
+      ['ignored', `${paid}&currency=COP&status=ignored`],
+      ['reversed', `transactionStatus=reversed&since=${encodeURIComponent(period.since)}&currency=COP`],
+      ...money.otherCurrencies
+        .filter((c) => c.currency !== null)
+        .map((c): [string, string] => [`currency ${c.currency}`, `${paid}&currency=${c.currency}`]),
+    ];
+    for (const [key, query] of lists) {
+      const reply = await http(baseUrl, 'GET', `/api/events?${query}&limit=500`, caller);
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      const rows = reply.body['items'] as Array<{ summary: { amount?: number } }>;
+      const figure = key.startsWith('currency ') ? money.otherCurrencies.find((c) => `currency ${c.currency}` === key) : money[key];
+      const listed = { events: rows.length, amount: rows.reduce((n, r) => n + (r.summary.amount ?? 0), 0) };
+      assert.deepEqual(listed, { events: figure?.events, amount: figure?.amount }, `${key}: ${query}`);
+    }
+    const parts = ['invoiced', 'stagesOff', 'stuck', 'handled', 'inProgress', 'ignored'].map((k) => money[k] as Figure);
+    assert.equal(
+      parts.reduce((n, f) => n + f.amount, 0),
+      money['received']?.amount,
+      'received adds up',
+    );
+    assert.equal(
+      parts.reduce((n, f) => n + f.events, 0),
+      money['received']?.events,
+      'received adds up',
+    );
+  }
+}
+
 export async function homeCases(options: HarnessOptions): Promise<void> {
   const h = await startApi({ ...options, listen: true });
   try {
@@ -74,38 +154,52 @@ export async function homeCases(options: HarnessOptions): Promise<void> {
     const before = await home();
     assert.equal(before.today.since, '2026-01-15T05:00:00.000Z', 'today starts at midnight in Bogotá');
     assert.equal(before.week.since, '2026-01-12T05:00:00.000Z', 'the week starts on Monday in Bogotá');
+    const others = [
+      { currency: 'MXN', events: 2, amount: 2_300.5 },
+      { currency: 'USD', events: 1, amount: 30 },
+      { currency: null, events: 1, amount: 10 },
+    ];
     assert.deepEqual(before.today.money, {
-      received: { events: 4, amount: 364_000 },
+      received: { events: 7, amount: 449_000 },
       invoiced: { events: 1, amount: 250_000 },
+      stagesOff: { events: 1, amount: 80_000 },
       stuck: { events: 2, amount: 109_000 },
-      inProgress: { events: 1, amount: 5_000 },
-      ignored: { events: 0, amount: 0 },
-      otherCurrency: 1,
+      handled: { events: 0, amount: 0 },
+      inProgress: { events: 2, amount: 8_000 },
+      ignored: { events: 1, amount: 2_000 },
+      reversed: { events: 1, amount: 60_000 },
+      otherCurrency: 4,
+      otherCurrencies: others,
     });
     assert.deepEqual(before.week.money, {
-      received: { events: 7, amount: 1_404_123 },
+      received: { events: 10, amount: 1_489_123 },
       invoiced: { events: 3, amount: 1_250_123 },
+      stagesOff: { events: 1, amount: 80_000 },
       stuck: { events: 3, amount: 149_000 },
-      inProgress: { events: 1, amount: 5_000 },
-      ignored: { events: 0, amount: 0 },
-      otherCurrency: 1,
+      handled: { events: 0, amount: 0 },
+      inProgress: { events: 2, amount: 8_000 },
+      ignored: { events: 1, amount: 2_000 },
+      reversed: { events: 1, amount: 60_000 },
+      otherCurrency: 4,
+      otherCurrencies: others,
     });
-    assert.deepEqual(before.today.ignored, [{ kind: 'not_applicable', events: 1 }]);
+    await figuresMatchTheirLists(h.baseUrl, finance, before);
+    assert.deepEqual(before.today.ignored, [{ kind: 'not_applicable', events: 2 }]);
     assert.equal(before.today.rejected, 1);
     assert.equal(before.week.rejected, 2);
-    assert.deepEqual(before.attention, { queued: 1, processing: 0, retrying: 1, dead: 2, deadUnhandled: 2 });
+    assert.deepEqual(before.attention, { queued: 1, processing: 1, retrying: 1, dead: 2, deadUnhandled: 2 });
     assert.deepEqual(
       before.pinned.map((row) => row.id),
       [fixture.deadEarlier.id, fixture.dead.id],
     );
 
-    // The metrics' hours add up, ignored events included (the last 24 h: 8 of the 11 events).
+    // The metrics' hours add up, ignored events included (the last 24 h: 15 of the 18 events).
     const metrics = await http(h.baseUrl, 'GET', '/api/metrics', finance);
     const buckets = metrics.body['throughput'] as Array<Record<string, number>>;
     for (const b of buckets)
       assert.equal(b['received'], (b['succeeded'] ?? 0) + (b['ignored'] ?? 0) + (b['failed'] ?? 0) + (b['inFlight'] ?? 0));
     const sum = (key: string) => buckets.reduce((n, b) => n + (b[key] ?? 0), 0);
-    assert.deepEqual(['received', 'succeeded', 'ignored', 'failed', 'inFlight'].map(sum), [8, 4, 1, 1, 2]);
+    assert.deepEqual(['received', 'succeeded', 'ignored', 'failed', 'inFlight'].map(sum), [15, 9, 2, 1, 3]);
 
     // Refused, changing nothing: no events:retry scope; bad reasons; no CSRF header; not dead; unknown.
     const path = `/api/events/${fixture.dead.id}/handled`;
@@ -146,6 +240,23 @@ export async function homeCases(options: HarnessOptions): Promise<void> {
       [fixture.deadEarlier.id],
     );
     assert.equal(after.attention['deadUnhandled'], 1);
+    // Handled by hand: no longer stuck, on its own line; received still adds up.
+    assert.deepEqual(
+      [after.today.money['stuck'], after.today.money['handled']],
+      [
+        { events: 1, amount: 10_000 },
+        { events: 1, amount: 99_000 },
+      ],
+    );
+    assert.deepEqual(
+      [after.week.money['stuck'], after.week.money['handled']],
+      [
+        { events: 2, amount: 50_000 },
+        { events: 1, amount: 99_000 },
+      ],
+    );
+    assert.deepEqual(after.week.money['received'], before.week.money['received']);
+    await figuresMatchTheirLists(h.baseUrl, finance, after);
     assert.equal(after.attention['dead'], 2, 'the event is still dead: it did fail');
     const audit = (await h.store.listAudit({ action: 'event.handled' })).items;
     assert.deepEqual(

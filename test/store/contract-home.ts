@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EventStatus, IgnoreReason } from '../../src/core/types.js';
-import type { NewEvent } from '../../src/store/store.js';
+import type { EventStatus, IgnoreReason, SkipReason } from '../../src/core/types.js';
+import type { NewEvent, Store } from '../../src/store/store.js';
 import { at, claim, MINUTE, newEvent, type ContractContext } from './contract-fixtures.js';
 
 /** The home page's counts and sums (eventTotals) and "mark as handled" (markEventHandled). */
@@ -12,10 +12,24 @@ export function homeContract(ctx: ContractContext): void {
     event: NewEvent,
     t = 0,
     ignoreReason?: IgnoreReason,
+    skips: SkipReason[] = [],
   ) {
     const { event: stored } = await ctx.store.insertEvent(event);
     const claimed = await claim(ctx.store, 'w', at(t + 1_000));
     assert.equal(claimed?.id, stored.id);
+    for (const [i, skipReason] of skips.entries()) {
+      const stage = `stage_${i}`;
+      await ctx.store.recordStageStart({ eventId: stored.id, stage, leaseOwner: 'w', attempt: 1, startedAt: at(t + 1_000) });
+      await ctx.store.recordStageOutcome({
+        eventId: stored.id,
+        stage,
+        leaseOwner: 'w',
+        attempt: 1,
+        startedAt: at(t + 1_000),
+        completedAt: at(t + 1_100),
+        outcome: { status: 'skipped', skipReason },
+      });
+    }
     await ctx.store.finishEvent({
       eventId: stored.id,
       leaseOwner: 'w',
@@ -61,6 +75,48 @@ export function homeContract(ctx: ContractContext): void {
         totals.map((t) => [t.status, t.events, t.amount]),
         [['succeeded', 1, 100_000]],
       );
+    });
+
+    it('tells handled dead events and events with a stage switched off by a flag apart, and filters by them and by currency', async () => {
+      const flagOff: SkipReason = { kind: 'flag', flag: 'WORLDOFFICE_DIAN_ENABLED', value: false };
+      const allRan = await eventWith('succeeded', money(100_000));
+      const dianOff = await eventWith('succeeded', money(40_000), 0, undefined, [flagOff]);
+      // A stage skipped for another reason (its dependency, a condition) is not a switched-off one.
+      const notNeeded = await eventWith('succeeded', money(1_000), 0, undefined, [
+        { kind: 'dependency', stage: 'crm', status: 'skipped' },
+        { kind: 'condition', detail: 'no phone' },
+      ]);
+      const deadFlagOff = await eventWith('dead', money(7, 'USD'), 0, undefined, [flagOff]);
+      const dead = await eventWith('dead', money(20_000));
+      const handled = await eventWith('dead', money(5_000));
+      assert.equal(await ctx.store.markEventHandled({ eventId: handled, actor: 'a', reason: 'refunded', now: at(5 * MINUTE) }), 'handled');
+
+      const key = (t: { status: string; currency: string | null; handled: boolean; stagesOff: boolean }) =>
+        `${t.status}/${t.currency ?? '-'}${t.handled ? '/handled' : ''}${t.stagesOff ? '/stagesOff' : ''}`;
+      const totals = async (options?: { stagesOff?: boolean }) =>
+        Object.fromEntries((await ctx.store.eventTotals({}, options)).map((t) => [key(t), [t.events, t.amount]]));
+      assert.deepEqual(await totals({ stagesOff: true }), {
+        'dead/COP': [1, 20_000],
+        'dead/COP/handled': [1, 5_000],
+        'dead/USD': [1, 7],
+        'succeeded/COP': [2, 101_000],
+        'succeeded/COP/stagesOff': [1, 40_000],
+      });
+      // Not asked: no checkpoint look-up, succeeded events in one group.
+      assert.deepEqual((await totals())['succeeded/COP'], [3, 141_000]);
+
+      const ids = async (filter: Parameters<Store['listEvents']>[0]) => {
+        const page = await ctx.store.listEvents(filter);
+        assert.equal(await ctx.store.countEvents(filter), page.items.length);
+        return page.items.map((e) => e.id).sort((a, b) => a - b);
+      };
+      assert.deepEqual(await ids({ stagesOff: true }), [dianOff, deadFlagOff]);
+      assert.deepEqual(await ids({ status: 'succeeded', stagesOff: false }), [allRan, notNeeded]);
+      assert.deepEqual(await ids({ handled: true }), [handled]);
+      assert.deepEqual(await ids({ status: ['dead', 'retrying'], handled: false }), [deadFlagOff, dead]);
+      assert.deepEqual(await ids({ currency: 'USD' }), [deadFlagOff]);
+      assert.deepEqual(await ids({ currency: 'COP', status: 'dead' }), [dead, handled]);
+      assert.deepEqual(await ids({ currency: 'MXN' }), []);
     });
 
     it('marks a dead event handled: logged, no longer unhandled, pinned again once it changes', async () => {

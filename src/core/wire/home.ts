@@ -8,7 +8,20 @@ export const money = z.object({ events: z.number().int(), amount: z.number() });
 export const periodSummary = z.object({
   since: z.date(),
   until: z.date(),
-  money: z.object({ received: money, invoiced: money, stuck: money, inProgress: money, ignored: money, otherCurrency: z.number().int() }),
+  /** received = invoiced + stagesOff + stuck + handled + inProgress + ignored; reversed is apart. */
+  money: z.object({
+    received: money,
+    invoiced: money,
+    stagesOff: money,
+    stuck: money,
+    handled: money,
+    inProgress: money,
+    ignored: money,
+    reversed: money,
+    otherCurrency: z.number().int(),
+    /** Accepted payments in another currency (null: none given), most payments first; summed in their own currency. */
+    otherCurrencies: z.array(money.extend({ currency: z.string().nullable() })),
+  }),
   ignored: z.array(
     z.object({
       kind: z.enum(['no_pipeline', 'not_applicable', 'stale_transition', 'invalid_transition']).nullable(),

@@ -9,19 +9,28 @@ const es = {
   homeTitle: 'Lo que necesita atención',
   homeHelpSummary: '¿Qué significan estas cifras?',
   homeHelpReceived: 'Recibido: pagos aprobados (transacción aceptada) que llegaron en el periodo, en {currency}.',
-  homeHelpInvoiced: 'Facturado: de esos, los que terminaron todas las etapas de su flujo (factura, contabilidad, DIAN…).',
+  homeHelpInvoiced: 'Facturado: de esos, los que ejecutaron todas las etapas de su flujo (factura, contabilidad, DIAN…).',
+  homeHelpStagesOff:
+    'Completado con etapas apagadas: terminaron, pero alguna etapa no se ejecutó porque su interruptor estaba apagado (p. ej. la factura no se envió a la DIAN). Puede quedar algo pendiente.',
   homeHelpStuck: 'Atascado: los que se detuvieron por un error (fallidos) o esperan otro intento (reintentando). Necesitan a alguien.',
-  homeHelpInProgress: 'En proceso: en cola o ejecutándose ahora. Recibido = facturado + atascado + en proceso + ignorado.',
+  homeHelpHandled: 'Atendido a mano: fallidos que alguien marcó como atendidos; siguen fallidos, pero ya no están en Atascado.',
+  homeHelpInProgress: 'En proceso: en cola o ejecutándose ahora. Ignorado: ningún flujo se aplicó a ellos.',
+  homeHelpEquation: 'Recibido = facturado + completado con etapas apagadas + atascado + atendido a mano + en proceso + ignorado.',
+  homeHelpReversed:
+    'Reversado: reversiones y reembolsos (transacción reversada) que llegaron en el periodo. Se muestran aparte: no se restan de lo recibido.',
   homeHelpTime:
-    '"Hoy" y "esta semana" (desde el lunes) se cuentan en la hora de {timeZone}. Los pagos en otra moneda se cuentan aparte y no se suman.',
+    '"Hoy" y "esta semana" (desde el lunes) se cuentan en la hora de {timeZone}. Los pagos en otra moneda se cuentan aparte, una línea por moneda, y no se suman.',
   homeNow: 'Ahora',
   homeDead: 'Fallidos sin atender',
-  homeDeadTotal: 'fallidos en total',
+  homeDeadOne: 'Fallido sin atender',
+  homeDeadTotal: '{n} fallidos en total',
   homeRetrying: 'Reintentando',
   homeProcessing: 'Procesando',
   homeQueued: 'En cola',
   homeIgnoredWeek: 'Ignorados esta semana',
+  homeIgnoredWeekOne: 'Ignorado esta semana',
   homeRejectedToday: 'Entregas rechazadas hoy',
+  homeRejectedTodayOne: 'Entrega rechazada hoy',
   homeRejectedWeek: 'esta semana',
   homeRejectedHelp: 'Webhooks que no pasaron la verificación (firma, formato): no se guardaron como eventos.',
   homeIgnoredNone: 'Ninguno',
@@ -36,9 +45,24 @@ const es = {
   homeInvoiced: 'Facturado',
   homeStuck: 'Atascado',
   homeInProgress: 'En proceso',
-  homePayments: 'pagos',
-  homePayment: 'pago',
-  homeOtherCurrency: 'en otra moneda (no sumados)',
+  homeStagesOff: 'Completado con etapas apagadas',
+  homeHandled: 'Atendido a mano',
+  homeIgnored: 'Ignorado',
+  homeReversed: 'Reversado',
+  homeReversedApart: 'aparte: no se resta',
+  homePayments: '{n} pagos',
+  homePayment: '{n} pago',
+  homeDeadTotalOne: '{n} fallido en total',
+  homeOtherCurrencies: 'En otra moneda (no sumados)',
+  homeNoCurrency: 'Sin moneda',
+  homeNoCurrencyTitle: 'Pagos sin moneda en sus datos: la lista de eventos no los puede filtrar aparte.',
+  homeLinkTitle: 'Ver estos {n} eventos',
+  filterCurrency: 'Moneda: {currency}',
+  filterHandled: 'Atendidos a mano',
+  filterNotHandled: 'Sin atender',
+  filterStagesOff: 'Con etapas apagadas',
+  filterAllStagesRan: 'Todas las etapas ejecutadas',
+  filterRemove: 'Quitar filtro',
   homePinned: 'Fallidos que esperan a alguien',
   homePinnedNone: 'Ningún evento fallido espera atención.',
   homePinnedMore: 'Hay más: ver todos los fallidos',
@@ -54,7 +78,8 @@ const es = {
   metricsTitle: 'Últimas 24 horas',
   metricsDay: 'Últimas 24 horas',
   metricsLastHour: 'Esta hora (desde las {hour})',
-  metricsEquation: '{received} recibidos = {succeeded} completados + {ignored} ignorados + {failed} fallidos + {inFlight} en curso',
+  metricsEquation:
+    '{received} {received|recibido|recibidos} = {succeeded} {succeeded|completado|completados} + {ignored} {ignored|ignorado|ignorados} + {failed} {failed|fallido|fallidos} + {inFlight} en curso',
   metricsPerHour: 'Eventos por hora',
   metricsDurations: 'Cuánto tarda cada etapa (mediana, por hora)',
   metricsStages: 'Etapas',
@@ -72,7 +97,7 @@ const es = {
   metricsFailed: 'Fallidos',
   metricsInFlight: 'En curso',
   metricsChartSummary:
-    'En las últimas 24 horas: {received} recibidos, {succeeded} completados, {ignored} ignorados, {failed} fallidos, {inFlight} en curso.',
+    'En las últimas 24 horas: {received} {received|recibido|recibidos}, {succeeded} {succeeded|completado|completados}, {ignored} {ignored|ignorado|ignorados}, {failed} {failed|fallido|fallidos}, {inFlight} en curso.',
   metricsDurationSummary: 'Mediana de duración por etapa y hora, en segundos.',
   metricsOther: 'Otras etapas',
   lessThanASecond: 'menos de 1 s',
@@ -84,19 +109,28 @@ const en: Record<HomeWord, string> = {
   homeTitle: 'What needs attention',
   homeHelpSummary: 'What do these numbers mean?',
   homeHelpReceived: 'Received: approved payments (transaction accepted) that arrived in the period, in {currency}.',
-  homeHelpInvoiced: 'Invoiced: of those, the ones that finished every stage of their pipeline (invoice, accounting, DIAN…).',
+  homeHelpInvoiced: 'Invoiced: of those, the ones that ran every stage of their pipeline (invoice, accounting, DIAN…).',
+  homeHelpStagesOff:
+    'Done with stages switched off: finished, but a stage did not run because its switch was off (e.g. the invoice was not sent to the DIAN). Something may still be owed.',
   homeHelpStuck: 'Stuck: the ones that stopped on an error (failed) or wait for another try (retrying). They need someone.',
-  homeHelpInProgress: 'In progress: queued or running now. Received = invoiced + stuck + in progress + ignored.',
+  homeHelpHandled: 'Handled by hand: failed ones someone marked as handled; they stay failed, but are no longer in Stuck.',
+  homeHelpInProgress: 'In progress: queued or running now. Ignored: no pipeline applied to them.',
+  homeHelpEquation: 'Received = invoiced + done with stages switched off + stuck + handled by hand + in progress + ignored.',
+  homeHelpReversed:
+    'Reversed: reversals and refunds (transaction reversed) that arrived in the period. Shown apart: not subtracted from received.',
   homeHelpTime:
-    '"Today" and "this week" (from Monday) are counted in {timeZone} time. Payments in another currency are counted apart, not added.',
+    '"Today" and "this week" (from Monday) are counted in {timeZone} time. Payments in another currency are counted apart, one line per currency, not added.',
   homeNow: 'Now',
   homeDead: 'Failed, not handled',
-  homeDeadTotal: 'failed in all',
+  homeDeadOne: 'Failed, not handled',
+  homeDeadTotal: '{n} failed in all',
   homeRetrying: 'Retrying',
   homeProcessing: 'Processing',
   homeQueued: 'Queued',
   homeIgnoredWeek: 'Ignored this week',
+  homeIgnoredWeekOne: 'Ignored this week',
   homeRejectedToday: 'Deliveries refused today',
+  homeRejectedTodayOne: 'Delivery refused today',
   homeRejectedWeek: 'this week',
   homeRejectedHelp: 'Webhooks that failed the checks (signature, format): they were not stored as events.',
   homeIgnoredNone: 'None',
@@ -111,9 +145,24 @@ const en: Record<HomeWord, string> = {
   homeInvoiced: 'Invoiced',
   homeStuck: 'Stuck',
   homeInProgress: 'In progress',
-  homePayments: 'payments',
-  homePayment: 'payment',
-  homeOtherCurrency: 'in another currency (not added)',
+  homeStagesOff: 'Done with stages switched off',
+  homeHandled: 'Handled by hand',
+  homeIgnored: 'Ignored',
+  homeReversed: 'Reversed',
+  homeReversedApart: 'apart: not subtracted',
+  homePayments: '{n} payments',
+  homePayment: '{n} payment',
+  homeDeadTotalOne: '{n} failed in all',
+  homeOtherCurrencies: 'In another currency (not added)',
+  homeNoCurrency: 'No currency',
+  homeNoCurrencyTitle: 'Payments with no currency in their data: the events list cannot filter them apart.',
+  homeLinkTitle: 'See these {n} events',
+  filterCurrency: 'Currency: {currency}',
+  filterHandled: 'Handled by hand',
+  filterNotHandled: 'Not handled',
+  filterStagesOff: 'With stages switched off',
+  filterAllStagesRan: 'Every stage ran',
+  filterRemove: 'Remove filter',
   homePinned: 'Failed events waiting for someone',
   homePinnedNone: 'No failed event is waiting for anyone.',
   homePinnedMore: 'There are more: see every failed event',
@@ -155,9 +204,21 @@ const en: Record<HomeWord, string> = {
 
 export type HomeTranslate = (key: HomeWord, values?: Record<string, string | number>) => string;
 
-/** The words in this language, with `{name}` placeholders filled from `values`. */
+/**
+ * The words in this language, with `{name}` placeholders filled from `values`, and
+ * `{name|one|many}` the word that agrees with that number ("1 fallido", "2 fallidos").
+ */
 export function homeWords(language: Language): HomeTranslate {
   const words = language === 'en' ? en : es;
   return (key, values) =>
-    words[key].replace(/\{(\w+)\}/g, (whole, name: string) => (values && name in values ? String(values[name]) : whole));
+    words[key].replace(/\{(\w+)(?:\|([^|}]*)\|([^}]*))?\}/g, (whole, name: string, one?: string, many?: string) => {
+      if (!values || !(name in values)) return whole;
+      if (one === undefined || many === undefined) return String(values[name]);
+      return Number(values[name]) === 1 ? one : many;
+    });
+}
+
+/** "1 pago", "2 pagos": `one` for exactly one, `many` otherwise (both languages' rule), with `{n}` filled. */
+export function countWords(words: HomeTranslate, n: number, one: HomeWord, many: HomeWord): string {
+  return words(n === 1 ? one : many, { n });
 }

@@ -86,8 +86,12 @@ export interface HistoryFilters {
 }
 
 /** The filters of the events view, as sent to `GET /api/events`. */
+/** The groups of statuses the home's figures link to (the list API takes a comma-separated list). */
+export const STATUS_GROUPS = ['queued,processing', 'dead,retrying'] as const;
+export type StatusFilter = EventStatus | (typeof STATUS_GROUPS)[number] | '';
+
 export interface EventFilters {
-  status: EventStatus | '';
+  status: StatusFilter;
   transactionStatus: TransactionStatus | '';
   source: string;
   columnState: '' | 'error';
@@ -96,6 +100,12 @@ export interface EventFilters {
   since: string;
   until: string;
   q: string;
+  /** The payment's currency code (the home's money figures link with it). */
+  currency: string;
+  /** 'true': failed events marked as handled by hand; 'false': the others. */
+  handled: '' | 'true' | 'false';
+  /** 'true': events with a stage switched off by its flag; 'false': none switched off. */
+  stagesOff: '' | 'true' | 'false';
 }
 
 export const NO_FILTERS: EventFilters = {
@@ -107,6 +117,9 @@ export const NO_FILTERS: EventFilters = {
   since: '',
   until: '',
   q: '',
+  currency: '',
+  handled: '',
+  stagesOff: '',
 };
 
 /** GET /auth/methods: the sign-in ways this server offers (readable without a session). */

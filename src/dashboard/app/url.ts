@@ -1,4 +1,4 @@
-import { EVENT_STATUSES, NO_FILTERS, TRANSACTION_STATUSES, type EventFilters } from './types.js';
+import { EVENT_STATUSES, NO_FILTERS, STATUS_GROUPS, TRANSACTION_STATUSES, type EventFilters } from './types.js';
 
 /**
  * The page's address says what is on screen, so it can be shared: `/events/<id>` opens that
@@ -14,9 +14,10 @@ export function filtersFromSearch(search: string): EventFilters {
   const status = text('status');
   const transactionStatus = text('transactionStatus');
   const day = (key: string) => (DAY.test(text(key)) ? text(key) : '');
+  const yesNo = (key: string) => (text(key) === 'true' || text(key) === 'false' ? (text(key) as 'true' | 'false') : '');
   return {
     ...NO_FILTERS,
-    status: (EVENT_STATUSES as readonly string[]).includes(status) ? (status as EventFilters['status']) : '',
+    status: [...EVENT_STATUSES, ...STATUS_GROUPS].includes(status as never) ? (status as EventFilters['status']) : '',
     transactionStatus: (TRANSACTION_STATUSES as readonly string[]).includes(transactionStatus)
       ? (transactionStatus as EventFilters['transactionStatus'])
       : '',
@@ -26,6 +27,9 @@ export function filtersFromSearch(search: string): EventFilters {
     since: day('since'),
     until: day('until'),
     q: text('q'),
+    currency: /^[A-Z]{3}$/.test(text('currency')) ? text('currency') : '',
+    handled: yesNo('handled'),
+    stagesOff: yesNo('stagesOff'),
   };
 }
 

@@ -12,6 +12,8 @@ import { eventDetails, eventReply, eventsPage } from '../../core/wire/events.js'
 
 /** GET /api/events, GET /api/events/:id, retry and stage re-run. */
 
+const yesNo = z.enum(['true', 'false']).transform((value) => value === 'true');
+
 const listQuery = z.object({
   status: z
     .string()
@@ -27,6 +29,12 @@ const listQuery = z.object({
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
   q: z.string().max(200).optional(),
+  /** The summary's currency code, e.g. COP (the home's money figures link with it). */
+  currency: z.string().min(1).max(10).optional(),
+  /** true: dead events someone marked as handled since they last changed; false: the others. */
+  handled: yesNo.optional(),
+  /** true: events with a stage skipped because its feature flag was off; false: none skipped so. */
+  stagesOff: yesNo.optional(),
   cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
@@ -60,6 +68,9 @@ function storeFilter(ctx: ApiContext, query: ListQuery): EventFilter | null {
   if (query.until) filter.until = new Date(query.until);
   if (query.q?.trim()) filter.text = query.q.trim();
   if (query.pipeline) filter.pipeline = query.pipeline;
+  if (query.currency) filter.currency = query.currency;
+  if (query.handled !== undefined) filter.handled = query.handled;
+  if (query.stagesOff !== undefined) filter.stagesOff = query.stagesOff;
   // The bulk actions' check, so the list and a bulk preview refuse the same filters alike
   // (an empty range of dates, an unknown pipeline or source) instead of the list being empty.
   try {

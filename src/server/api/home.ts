@@ -13,11 +13,17 @@ import { todayAndWeek, type Period } from './periods.js';
  * GET /api/home — what needs attention, for the first page a finance person sees — and
  * POST /api/events/:id/handled. What the money words mean (docs/api.md, "Home"):
  * - received: accepted payments (transaction status `accepted`) received in the period;
- * - invoiced: those whose pipeline finished every stage (event `succeeded`);
- * - stuck: those that stopped on an error (`dead`) or wait for another try (`retrying`);
+ * - invoiced: those whose pipeline ran every stage (event `succeeded`, no stage skipped by a flag);
+ * - stagesOff: succeeded, but with a stage skipped because its feature flag was off (e.g. the
+ *   invoice made but never sent to the DIAN): something may still be owed;
+ * - stuck: those that stopped on an error (`dead`) nobody handled, or wait for another try (`retrying`);
+ * - handled: dead, and marked as handled by hand since (markEventHandled);
  * - inProgress: queued or running now; ignored: no pipeline applied to them.
- * received = invoiced + stuck + inProgress + ignored. Only amounts in `dashboard.currency` are
- * summed; payments in another currency or without one are counted in `otherCurrency`.
+ * received = invoiced + stagesOff + stuck + handled + inProgress + ignored.
+ * reversed: reversal or refund events (transaction status `reversed`) received in the period, shown
+ * apart and never subtracted from received. Only amounts in `dashboard.currency` are summed;
+ * accepted payments in another currency or without one are counted (and summed) per currency in
+ * `otherCurrencies` (`otherCurrency`: their count).
  */
 
 const PINNED_LIMIT = 20;
@@ -39,26 +45,36 @@ interface Money {
   amount: number;
 }
 
-const MONEY_BUCKETS = {
-  invoiced: ['succeeded'],
-  stuck: ['dead', 'retrying'],
-  inProgress: ['queued', 'processing'],
-  ignored: ['ignored'],
-} as const;
+function total(rows: EventTotal[]): Money {
+  return { events: rows.reduce((n, t) => n + t.events, 0), amount: rows.reduce((n, t) => n + t.amount, 0) };
+}
 
-export function moneyOf(totals: EventTotal[], currency: string) {
-  const sum = (statuses: readonly string[]): Money => {
-    const rows = totals.filter((t) => t.currency === currency && statuses.includes(t.status));
-    return { events: rows.reduce((n, t) => n + t.events, 0), amount: rows.reduce((n, t) => n + t.amount, 0) };
-  };
-  const received = sum(['succeeded', 'dead', 'retrying', 'queued', 'processing', 'ignored']);
+/** Where each accepted payment in `currency` goes: every one in exactly one bucket but `received`. */
+export function moneyOf(totals: EventTotal[], currency: string, reversals: EventTotal[] = []) {
+  const mine = totals.filter((t) => t.currency === currency);
+  const sum = (keep: (t: EventTotal) => boolean): Money => total(mine.filter(keep));
+  const others = new Map<string | null, EventTotal[]>();
+  for (const t of totals) if (t.currency !== currency) others.set(t.currency, [...(others.get(t.currency) ?? []), t]);
+  const otherCurrencies = [...others.entries()]
+    .map(([code, rows]) => ({ currency: code, ...total(rows) }))
+    // Most payments first; payments without a currency last.
+    .sort(
+      (a, b) =>
+        Number(a.currency === null) - Number(b.currency === null) ||
+        b.events - a.events ||
+        (a.currency ?? '').localeCompare(b.currency ?? ''),
+    );
   return {
-    received,
-    invoiced: sum(MONEY_BUCKETS.invoiced),
-    stuck: sum(MONEY_BUCKETS.stuck),
-    inProgress: sum(MONEY_BUCKETS.inProgress),
-    ignored: sum(MONEY_BUCKETS.ignored),
-    otherCurrency: totals.filter((t) => t.currency !== currency).reduce((n, t) => n + t.events, 0),
+    received: sum(() => true),
+    invoiced: sum((t) => t.status === 'succeeded' && !t.stagesOff),
+    stagesOff: sum((t) => t.status === 'succeeded' && t.stagesOff),
+    stuck: sum((t) => t.status === 'retrying' || (t.status === 'dead' && !t.handled)),
+    handled: sum((t) => t.status === 'dead' && t.handled),
+    inProgress: sum((t) => t.status === 'queued' || t.status === 'processing'),
+    ignored: sum((t) => t.status === 'ignored'),
+    reversed: total(reversals.filter((t) => t.currency === currency)),
+    otherCurrency: otherCurrencies.reduce((n, c) => n + c.events, 0),
+    otherCurrencies,
   };
 }
 
@@ -69,13 +85,15 @@ function ignoredByReason(totals: EventTotal[]): Array<{ kind: IgnoreReason['kind
 }
 
 async function periodSummary(ctx: ApiContext, period: Period, currency: string, rejectedAt: Date[]) {
-  const [payments, ignored] = await Promise.all([
-    ctx.store.eventTotals({ transactionStatus: 'accepted', since: period.since, until: period.until }),
-    ctx.store.eventTotals({ status: 'ignored', since: period.since, until: period.until }),
+  const window = { since: period.since, until: period.until };
+  const [payments, reversals, ignored] = await Promise.all([
+    ctx.store.eventTotals({ transactionStatus: 'accepted', ...window }, { stagesOff: true }),
+    ctx.store.eventTotals({ transactionStatus: 'reversed', ...window }),
+    ctx.store.eventTotals({ status: 'ignored', ...window }),
   ]);
   return {
     ...period,
-    money: moneyOf(payments, currency),
+    money: moneyOf(payments, currency, reversals),
     ignored: ignoredByReason(ignored),
     rejected: rejectedAt.filter((at) => at >= period.since && at < period.until).length,
   };

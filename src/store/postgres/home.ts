@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import { handledLogEntry } from '../../core/handled.js';
 import type { EventStatus, IgnoreReason } from '../../core/types.js';
-import type { EventFilter, EventHandled, EventHandledResult, EventTotal } from '../store.js';
+import type { EventFilter, EventHandled, EventHandledResult, EventTotal, EventTotalsOptions } from '../store.js';
 import { storableText } from '../storable.js';
 import { insertLogs } from './checkpoints.js';
 import type { Queryable } from './connection.js';
-import { eventFilterSql } from './events.js';
+import { eventFilterSql, HANDLED_SQL, STAGES_OFF_SQL } from './events.js';
 
 /** What the home page counts and sums, and "mark as handled" (src/server/api/home.ts). */
 
@@ -13,29 +13,37 @@ interface TotalRow {
   status: EventStatus;
   ignore_kind: IgnoreReason['kind'] | null;
   currency: string | null;
+  handled: boolean;
+  stages_off: boolean;
   events: string | number;
   /** numeric arrives as text: parsed here, amounts are far below 2^53. */
   amount: string | null;
 }
 
-export async function eventTotals(db: Queryable, filter: EventFilter): Promise<EventTotal[]> {
+export async function eventTotals(db: Queryable, filter: EventFilter, options: EventTotalsOptions = {}): Promise<EventTotal[]> {
   const params: unknown[] = [];
   const where = eventFilterSql(filter, params);
+  // The checkpoint look-up runs for succeeded events only, by the checkpoints' key.
+  const stagesOff = options.stagesOff ? `(e.status = 'succeeded' AND ${STAGES_OFF_SQL})` : 'FALSE';
   // A summary amount is a number (src/core/summary.ts); the type check keeps older rows honest.
   const result = await db.query<TotalRow>(
     `SELECT e.status,
         e.ignore_reason->>'kind' AS ignore_kind,
         e.summary->>'currency' AS currency,
+        COALESCE(${HANDLED_SQL}, FALSE) AS handled,
+        COALESCE(${stagesOff}, FALSE) AS stages_off,
         count(*) AS events,
         sum(CASE WHEN jsonb_typeof(e.summary->'amount') = 'number' THEN (e.summary->>'amount')::numeric END)::text AS amount
       FROM events e WHERE ${where}
-      GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+      GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
     params,
   );
   return result.rows.map((row) => ({
     status: row.status,
     ignoreKind: row.ignore_kind,
     currency: row.currency,
+    handled: row.handled,
+    stagesOff: row.stages_off,
     events: Number(row.events),
     amount: row.amount === null ? 0 : Number(row.amount),
   }));

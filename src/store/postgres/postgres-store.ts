@@ -123,7 +123,7 @@ export class PostgresStore implements Store {
     events.findEventByProviderId(this.pool, storableText(source), storableText(providerEventId));
   listEvents: Store['listEvents'] = (filter, options) => events.listEvents(this.pool, filter, options);
   countEvents: Store['countEvents'] = (filter) => events.countEvents(this.pool, filter);
-  eventTotals: Store['eventTotals'] = (filter) => home.eventTotals(this.pool, filter);
+  eventTotals: Store['eventTotals'] = (filter, options) => home.eventTotals(this.pool, filter, options);
   markEventHandled: Store['markEventHandled'] = (handled) => inTransaction(this.pool, (client) => home.markEventHandled(client, handled));
 
   // ── Claims and leases ──────────────────────────────────────────────────────────────────

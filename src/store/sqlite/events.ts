@@ -136,6 +136,16 @@ export function findEventByProviderId(ctx: SqliteContext, source: string, provid
 }
 
 /** WHERE clause (without the keyword) and its positional parameters for an EventFilter. */
+/** Marked as handled since it last changed (markEventHandled; a later change needs someone again). */
+export const HANDLED_SQL = '(handled_at IS NOT NULL AND handled_at >= updated_at)';
+
+/**
+ * A stage skipped because a feature flag was off: found by the checkpoints' own key (event_id,
+ * stage), a few rows per event, as the list's other checkpoint filters (migration 0013).
+ */
+export const STAGES_OFF_SQL =
+  "EXISTS (SELECT 1 FROM checkpoints c WHERE c.event_id = events.id AND c.status = 'skipped' AND json_extract(c.skip_reason, '$.kind') = 'flag')";
+
 export function eventFilterSql(filter: EventFilter): { where: string; params: SqlValue[] } {
   const clauses: string[] = [];
   const params: SqlValue[] = [];
@@ -189,7 +199,10 @@ export function eventFilterSql(filter: EventFilter): { where: string; params: Sq
       "(status IN ('dead', 'retrying') OR EXISTS (SELECT 1 FROM checkpoints c WHERE c.event_id = events.id AND c.status = 'error'))",
     );
   }
-  if (filter.unhandled) clauses.push('(handled_at IS NULL OR handled_at < updated_at)');
+  if (filter.unhandled || filter.handled === false) clauses.push('(handled_at IS NULL OR handled_at < updated_at)');
+  if (filter.handled === true) clauses.push(HANDLED_SQL);
+  equal("json_extract(summary, '$.currency')", filter.currency);
+  if (filter.stagesOff !== undefined) clauses.push(`${filter.stagesOff ? '' : 'NOT '}${STAGES_OFF_SQL}`);
   return { where: clauses.length === 0 ? '1' : clauses.join(' AND '), params };
 }
 

@@ -1,9 +1,9 @@
 import { handledLogEntry } from '../../core/handled.js';
 import type { EventStatus, IgnoreReason } from '../../core/types.js';
-import type { EventFilter, EventHandled, EventHandledResult, EventTotal } from '../store.js';
+import type { EventFilter, EventHandled, EventHandledResult, EventTotal, EventTotalsOptions } from '../store.js';
 import { insertLogs } from './checkpoints.js';
 import type { SqliteContext } from './connection.js';
-import { eventFilterSql } from './events.js';
+import { eventFilterSql, HANDLED_SQL, STAGES_OFF_SQL } from './events.js';
 import { toMs } from './rows.js';
 import { storableText } from '../storable.js';
 
@@ -13,27 +13,35 @@ interface TotalRow {
   status: EventStatus;
   ignore_kind: IgnoreReason['kind'] | null;
   currency: string | null;
+  handled: 0 | 1;
+  stages_off: 0 | 1;
   events: number;
   amount: number | null;
 }
 
-export function eventTotals(ctx: SqliteContext, filter: EventFilter): EventTotal[] {
+export function eventTotals(ctx: SqliteContext, filter: EventFilter, options: EventTotalsOptions = {}): EventTotal[] {
   const { where, params } = eventFilterSql(filter);
+  // The checkpoint look-up runs for succeeded events only, by the checkpoints' key.
+  const stagesOff = options.stagesOff ? `CASE WHEN status = 'succeeded' AND ${STAGES_OFF_SQL} THEN 1 ELSE 0 END` : '0';
   // A summary amount is a number (src/core/summary.ts); the type check keeps older rows honest.
   const rows = ctx.all<TotalRow>(
     `SELECT status,
         json_extract(ignore_reason, '$.kind') AS ignore_kind,
         json_extract(summary, '$.currency') AS currency,
+        CASE WHEN ${HANDLED_SQL} THEN 1 ELSE 0 END AS handled,
+        ${stagesOff} AS stages_off,
         count(*) AS events,
         sum(CASE WHEN json_type(summary, '$.amount') IN ('integer', 'real') THEN json_extract(summary, '$.amount') END) AS amount
       FROM events WHERE ${where}
-      GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+      GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
     ...params,
   );
   return rows.map((row) => ({
     status: row.status,
     ignoreKind: row.ignore_kind,
     currency: row.currency,
+    handled: row.handled === 1,
+    stagesOff: row.stages_off === 1,
     events: row.events,
     amount: row.amount ?? 0,
   }));

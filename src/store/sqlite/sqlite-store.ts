@@ -81,7 +81,7 @@ export class SqliteStore implements Store {
     events.findEventByProviderId(this.ctx, source, providerEventId);
   listEvents: Store['listEvents'] = async (filter, options) => events.listEvents(this.ctx, filter, options);
   countEvents: Store['countEvents'] = async (filter) => events.countEvents(this.ctx, filter);
-  eventTotals: Store['eventTotals'] = async (filter) => home.eventTotals(this.ctx, filter);
+  eventTotals: Store['eventTotals'] = async (filter, options) => home.eventTotals(this.ctx, filter, options);
   markEventHandled: Store['markEventHandled'] = async (handled) => home.markEventHandled(this.ctx, handled);
 
   // ── Claims and leases ──────────────────────────────────────────────────────────────

@@ -1,7 +1,17 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useSession } from '../context.js';
 import { pipelineLabel } from '../labels.js';
-import { EVENT_STATUSES, NO_FILTERS, TRANSACTION_STATUSES, type EventFilters, type EventStatus, type TransactionStatus } from '../types.js';
+import { homeWords } from '../home-i18n.js';
+import {
+  EVENT_STATUSES,
+  NO_FILTERS,
+  STATUS_GROUPS,
+  TRANSACTION_STATUSES,
+  type EventFilters,
+  type EventStatus,
+  type StatusFilter,
+  type TransactionStatus,
+} from '../types.js';
 
 /** Filters of the events view; free text is applied after a short pause in typing. */
 export function Filters({ value, onChange }: { value: EventFilters; onChange: (filters: EventFilters) => void }) {
@@ -50,9 +60,17 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
         {t('filterStatus')}
         <select
           value={value.status}
-          onChange={(change) => set({ status: (change.currentTarget as HTMLSelectElement).value as EventStatus | '' })}
+          onChange={(change) => set({ status: (change.currentTarget as HTMLSelectElement).value as StatusFilter })}
         >
           <option value="">{t('any')}</option>
+          {STATUS_GROUPS.filter((group) => group === value.status).map((group) => (
+            <option key={group} value={group}>
+              {group
+                .split(',')
+                .map((status) => t(`status_${status as EventStatus}` as const))
+                .join(' + ')}
+            </option>
+          ))}
           {EVENT_STATUSES.map((status) => (
             <option key={status} value={status}>
               {t(`status_${status}` as const)}
@@ -100,9 +118,42 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
         {t('filterUntil')}
         <input type="date" value={value.until} onChange={(change) => set({ until: input(change) })} />
       </label>
+      <FilterChips value={value} onChange={onChange} />
       <button type="button" class="small-button" onClick={() => (setText(''), onChange(NO_FILTERS))}>
         {t('clear')}
       </button>
     </form>
+  );
+}
+
+/**
+ * The filters the home's money figures add (currency, handled, stages switched off), which the
+ * form has no control for: each shown while it applies, with a button that removes it.
+ */
+function FilterChips({ value, onChange }: { value: EventFilters; onChange: (filters: EventFilters) => void }) {
+  const { language } = useSession();
+  const words = homeWords(language);
+  const chips: Array<[string, string, Partial<EventFilters>]> = [];
+  if (value.currency) chips.push(['currency', words('filterCurrency', { currency: value.currency }), { currency: '' }]);
+  if (value.handled) chips.push(['handled', words(value.handled === 'true' ? 'filterHandled' : 'filterNotHandled'), { handled: '' }]);
+  if (value.stagesOff) {
+    chips.push(['stagesOff', words(value.stagesOff === 'true' ? 'filterStagesOff' : 'filterAllStagesRan'), { stagesOff: '' }]);
+  }
+  return (
+    <>
+      {chips.map(([key, label, patch]) => (
+        <span key={key} class="filter-chip" data-testid={`filter-chip-${key}`}>
+          {label}
+          <button
+            type="button"
+            class="link"
+            aria-label={`${words('filterRemove')}: ${label}`}
+            onClick={() => onChange({ ...value, ...patch })}
+          >
+            ×
+          </button>
+        </span>
+      ))}
+    </>
   );
 }

@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useSession } from '../context.js';
 import { dayIn, homeApi } from '../home-api.js';
-import { homeWords, type HomeTranslate } from '../home-i18n.js';
+import { countWords, homeWords, type HomeTranslate } from '../home-i18n.js';
 import type { HomeSummary, Money, PeriodSummary } from '../home-types.js';
 import { ignoreText } from '../ignore-reasons.js';
 import { NO_FILTERS, type EventFilters } from '../types.js';
@@ -19,6 +19,9 @@ interface HomeViewProps {
   onOpenEvent: (eventId: number) => void;
   onNotice: Notice;
 }
+
+/** The failed events nobody handled: what "Fallidos sin atender" and the pinned list count. */
+const UNHANDLED: Partial<EventFilters> = { status: 'dead', handled: 'false' };
 
 /** The events list with these filters: a real address (a new tab works), opened in place on a click. */
 export function eventsHref(filters: Partial<EventFilters>): string {
@@ -57,10 +60,14 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice }: HomeV
     <div class="home" data-testid="home">
       <h2>{words('homeTitle')}</h2>
       <div class="home-counts" data-testid="home-counts">
-        <Count testId="count-dead" tone="bad" value={home.attention.deadUnhandled} label={words('homeDead')} {...link({ status: 'dead' })}>
-          <span class="small muted">
-            {home.attention.dead} {words('homeDeadTotal')}
-          </span>
+        <Count
+          testId="count-dead"
+          tone="bad"
+          value={home.attention.deadUnhandled}
+          label={words(home.attention.deadUnhandled === 1 ? 'homeDeadOne' : 'homeDead')}
+          {...link(UNHANDLED)}
+        >
+          <span class="small muted">{countWords(words, home.attention.dead, 'homeDeadTotalOne', 'homeDeadTotal')}</span>
         </Count>
         <Count
           testId="count-retrying"
@@ -83,7 +90,7 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice }: HomeV
         <IgnoredCount period={home.week} words={words} {...link({ status: 'ignored', since: weekStart })} />
         <div class="count-card" data-testid="count-rejected" title={words('homeRejectedHelp')}>
           <span class="count-value">{home.today.rejected}</span>
-          <span class="count-label">{words('homeRejectedToday')}</span>
+          <span class="count-label">{words(home.today.rejected === 1 ? 'homeRejectedTodayOne' : 'homeRejectedToday')}</span>
           <span class="small muted">
             {home.week.rejected} {words('homeRejectedWeek')}
           </span>
@@ -94,16 +101,38 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice }: HomeV
         {words('homeMoney')} <span class="small muted">({home.currency})</span>
       </h2>
       <div class="home-money" data-testid="home-money">
-        <MoneyCard testId="money-today" title={words('homeToday')} period={home.today} day={today} words={words} link={link} />
-        <MoneyCard testId="money-week" title={words('homeWeek')} period={home.week} day={weekStart} words={words} link={link} />
+        <MoneyCard
+          testId="money-today"
+          title={words('homeToday')}
+          period={home.today}
+          day={today}
+          currency={home.currency}
+          words={words}
+          link={link}
+        />
+        <MoneyCard
+          testId="money-week"
+          title={words('homeWeek')}
+          period={home.week}
+          day={weekStart}
+          currency={home.currency}
+          words={words}
+          link={link}
+        />
       </div>
       <details class="home-help small" data-testid="home-help">
         <summary>{words('homeHelpSummary')}</summary>
         <ul>
           <li>{words('homeHelpReceived', { currency: home.currency })}</li>
           <li>{words('homeHelpInvoiced')}</li>
+          <li>{words('homeHelpStagesOff')}</li>
           <li>{words('homeHelpStuck')}</li>
+          <li>{words('homeHelpHandled')}</li>
           <li>{words('homeHelpInProgress')}</li>
+          <li>
+            <strong>{words('homeHelpEquation')}</strong>
+          </li>
+          <li>{words('homeHelpReversed')}</li>
           <li>{words('homeHelpTime', { timeZone: home.timeZone })}</li>
         </ul>
       </details>
@@ -113,8 +142,8 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice }: HomeV
         rows={home.pinned}
         total={home.attention.deadUnhandled}
         words={words}
-        moreHref={eventsHref({ status: 'dead' })}
-        onShowMore={link({ status: 'dead' }).onClick}
+        moreHref={eventsHref(UNHANDLED)}
+        onShowMore={link(UNHANDLED).onClick}
         onOpenEvent={onOpenEvent}
         onNotice={onNotice}
         onChanged={() => setReload((n) => n + 1)}
@@ -159,7 +188,7 @@ function IgnoredCount({
   return (
     <a class="count-card count-zero" data-testid="count-ignored" href={href} onClick={onClick}>
       <span class="count-value">{total}</span>
-      <span class="count-label">{words('homeIgnoredWeek')}</span>
+      <span class="count-label">{words(total === 1 ? 'homeIgnoredWeekOne' : 'homeIgnoredWeek')}</span>
       <ul class="reasons small">
         {period.ignored.map((reason) => {
           const sentence = ignoreText(t, { kind: reason.kind ?? '', detail: '' }).replace(/:\s*$/, '');
@@ -199,47 +228,97 @@ interface MoneyCardProps {
   period: PeriodSummary;
   /** The first day of the period, for the events filter. */
   day: string;
+  /** The currency the card sums (the dashboard's). */
+  currency: string;
   words: HomeTranslate;
   link: (filters: Partial<EventFilters>) => { href: string; onClick: (click: MouseEvent) => void };
 }
 
-function MoneyCard({ testId, title, period, day, words, link }: MoneyCardProps) {
+/**
+ * Today's or this week's money. Each line links to the events list selecting exactly the
+ * payments it counts (docs/api.md, "Home"); received = the lines under it. Lines that only
+ * sometimes apply (stages switched off, handled by hand, ignored, reversed) show when not empty.
+ */
+function MoneyCard({ testId, title, period, day, currency, words, link }: MoneyCardProps) {
   const { formats } = useSession();
-  const paid = { transactionStatus: 'accepted' as const, since: day };
-  const line = (key: string, label: string, money: Money, filters: Partial<EventFilters>, tone = '') => (
-    <tr data-testid={`${testId}-${key}`} class={tone}>
+  const { money } = period;
+  const paid: Partial<EventFilters> = { transactionStatus: 'accepted', currency, since: day };
+  const line = (key: string, label: string, figure: Money, filters: Partial<EventFilters>, tone = '') => (
+    <tr key={key} data-testid={`${testId}-${key}`} class={tone}>
       <th scope="row">
-        <a {...link({ ...paid, ...filters })}>{label}</a>
+        <a {...link(filters)} title={words('homeLinkTitle', { n: figure.events })}>
+          {label}
+        </a>
       </th>
-      <td class="money-amount">{formats.money(money.amount, undefined)}</td>
-      <td class="small muted">
-        {money.events} {money.events === 1 ? words('homePayment') : words('homePayments')}
-      </td>
+      <td class="money-amount">{formats.money(figure.amount, currency)}</td>
+      <td class="small muted money-count">{countWords(words, figure.events, 'homePayment', 'homePayments')}</td>
     </tr>
   );
+  const optional = (key: string, label: string, figure: Money, filters: Partial<EventFilters>, tone = '') =>
+    figure.events > 0 ? line(key, label, figure, { ...paid, ...filters }, `money-part ${tone}`) : null;
   return (
     <section class="money-card" data-testid={testId}>
       <h3>{title}</h3>
       <table>
         <tbody>
-          {line('received', words('homeReceived'), period.money.received, {})}
-          {line('invoiced', words('homeInvoiced'), period.money.invoiced, { status: 'succeeded' })}
+          {line('received', words('homeReceived'), money.received, paid, 'money-total')}
+          {line('invoiced', words('homeInvoiced'), money.invoiced, { ...paid, status: 'succeeded', stagesOff: 'false' }, 'money-part')}
+          {optional('stages-off', words('homeStagesOff'), money.stagesOff, { status: 'succeeded', stagesOff: 'true' }, 'money-warn')}
           {line(
             'stuck',
             words('homeStuck'),
-            period.money.stuck,
-            { columnState: 'error' },
-            period.money.stuck.events > 0 ? 'money-stuck' : '',
+            money.stuck,
+            { ...paid, status: 'dead,retrying', handled: 'false' },
+            money.stuck.events > 0 ? 'money-part money-stuck' : 'money-part',
           )}
-          {line('in-progress', words('homeInProgress'), period.money.inProgress, { status: 'queued' })}
+          {optional('handled', words('homeHandled'), money.handled, { status: 'dead', handled: 'true' })}
+          {line('in-progress', words('homeInProgress'), money.inProgress, { ...paid, status: 'queued,processing' }, 'money-part')}
+          {optional('ignored', words('homeIgnored'), money.ignored, { status: 'ignored' })}
         </tbody>
+        {money.reversed.events > 0 && (
+          <tbody class="money-apart">
+            {line('reversed', words('homeReversed'), money.reversed, { transactionStatus: 'reversed', currency, since: day })}
+            <tr>
+              <td colSpan={3} class="small muted">
+                {words('homeReversedApart')}
+              </td>
+            </tr>
+          </tbody>
+        )}
+        {money.otherCurrencies.length > 0 && <OtherCurrencies testId={testId} period={period} day={day} words={words} link={link} />}
       </table>
-      {period.money.otherCurrency > 0 && (
-        <p class="small muted">
-          + {period.money.otherCurrency} {period.money.otherCurrency === 1 ? words('homePayment') : words('homePayments')}{' '}
-          {words('homeOtherCurrency')}
-        </p>
-      )}
     </section>
+  );
+}
+
+/** One line per other currency, in its own format, linking to its payments; not added to the card's sums. */
+function OtherCurrencies({ testId, period, day, words, link }: Omit<MoneyCardProps, 'currency' | 'title'>) {
+  const { formats } = useSession();
+  return (
+    <tbody class="money-others" data-testid={`${testId}-others`}>
+      <tr>
+        <td colSpan={3} class="small muted">
+          {words('homeOtherCurrencies')}
+        </td>
+      </tr>
+      {period.money.otherCurrencies.map((other) => (
+        <tr key={other.currency ?? '-'} data-testid={`${testId}-other-${other.currency ?? 'none'}`}>
+          <th scope="row">
+            {other.currency === null ? (
+              <span title={words('homeNoCurrencyTitle')}>{words('homeNoCurrency')}</span>
+            ) : (
+              <a
+                {...link({ transactionStatus: 'accepted', currency: other.currency, since: day })}
+                title={words('homeLinkTitle', { n: other.events })}
+              >
+                {other.currency}
+              </a>
+            )}
+          </th>
+          <td class="money-amount">{other.currency === null ? '' : formats.money(other.amount, other.currency)}</td>
+          <td class="small muted money-count">{countWords(words, other.events, 'homePayment', 'homePayments')}</td>
+        </tr>
+      ))}
+    </tbody>
   );
 }
