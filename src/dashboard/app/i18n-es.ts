@@ -148,6 +148,8 @@ export const es = {
   alertKind_never_notified: 'Pagos nunca notificados',
   alertNeverNotified: 'pagos de',
   alertNeverNotifiedEnd: 'nunca notificados: revise el endpoint del webhook en el proveedor',
+  alertNeverNotifiedOne: 'pago de',
+  alertNeverNotifiedOneEnd: 'nunca notificado: revise el endpoint del webhook en el proveedor',
   reconciledBadge: 'Recuperado',
   reconciledHint: 'El webhook nunca llegó: webpig encontró este pago en los registros del proveedor (conciliación).',
   reconciledOrigin: 'Origen',
