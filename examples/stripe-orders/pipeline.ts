@@ -158,7 +158,10 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
         column: 'stock',
         dependsOn: ['order'],
         when: (ctx) =>
-          STOCK_STATES.has(targetOf(ctx)) || `stock does not change when the order becomes ${targetOf(ctx) ?? '(no state change)'}`,
+          STOCK_STATES.has(targetOf(ctx)) ||
+          (targetOf(ctx)
+            ? `stock does not change when the order becomes ${targetOf(ctx)}`
+            : 'this event does not change the order, so stock does not change'),
         async run(ctx): Promise<JsonValue> {
           const { orderId, lines, targetState } = orderOutput(ctx);
           if (targetState === 'paid') {
