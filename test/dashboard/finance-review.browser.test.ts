@@ -59,6 +59,8 @@ const ACCOUNTING = definePipeline({
   stages: [
     { name: 'invoice_accounting', label: { es: 'Contabilización de la factura', en: 'Invoice accounting' }, run: async () => ({}) },
     { name: 'confirmation_email', label: { es: 'Correo de confirmación', en: 'Confirmation e-mail' }, run: async () => ({}) },
+    // A second stage in the "Pedido" column, for a cell with one stage done and one not applying.
+    { name: 'gift_wrap', column: 'pedido', label: { es: 'Envoltura de regalo', en: 'Gift wrap' }, run: async () => ({}) },
   ],
 });
 const PIPELINES: PipelineDefinition[] = [...OP_PIPELINES, ACCOUNTING];
@@ -68,6 +70,7 @@ describe('Web Pig after the finance review (Chromium, both sizes, both languages
   let browser: Browser;
   let ids: OperatorEvents;
   let planned = 0;
+  let mixedId = 0;
 
   before(async () => {
     server = await startDashboardServer({
@@ -89,6 +92,21 @@ describe('Web Pig after the finance review (Chromium, both sizes, both languages
         stages: [
           ['order_record', { status: 'skipped', skipReason: { kind: 'condition', detail: 'only a paid order is fulfilled' } }],
           ['stock_take', { status: 'skipped', skipReason: { kind: 'dependency', stage: 'order_record', status: 'skipped' } }],
+        ],
+        status: 'succeeded',
+      })
+    ).id;
+    // One column, two stages: one done, one that did not apply.
+    mixedId = (
+      await seedRun(server.store, {
+        source: 'stripe',
+        id: 'st-mixed',
+        customer: 'Tomás Rey',
+        amount: 90_000,
+        stages: [
+          ['order_record', { status: 'success', data: { order: 'O-9' } }],
+          ['gift_wrap', { status: 'skipped', skipReason: { kind: 'condition', detail: 'no gift wrap was asked for' } }],
+          ['stock_take', { status: 'success', data: { moved: '1' } }],
         ],
         status: 'succeeded',
       })
@@ -204,6 +222,10 @@ describe('Web Pig after the finance review (Chromium, both sizes, both languages
             assert.equal(await cell.getAttribute('data-planned'), 'true');
             assert.doesNotMatch((await cell.textContent()) ?? '', /⚠/);
           }
+          // The demo's e-mail column: the confirmation sent, the OXXO voucher not applicable: ✓, not ○ or ⚠.
+          const mixed = page.locator(`tr[data-event-id="${mixedId}"] button.cell[data-column="pedido"]`);
+          assert.match(((await mixed.textContent()) ?? '').trim(), /^(Pedido)?✓$/);
+          assert.equal(await mixed.getAttribute('data-planned'), 'true');
           const flagged = page.locator(`tr[data-event-id="${ids.facturadorOk}"] button.cell[data-state="skipped"]`);
           assert.match((await flagged.first().textContent()) ?? '', /⚠/, 'a flag switched off still warns');
           await screenshot(page, `${name}-5-rows`);

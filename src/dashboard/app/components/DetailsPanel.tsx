@@ -285,7 +285,9 @@ function StageSection({
     <section class="stage" data-stage={stage}>
       <h3>
         {label}{' '}
-        <span class={`status cp-${checkpoint?.status ?? 'none'}`}>{checkpoint ? t(`cp_${checkpoint.status}` as const) : t('notRun')}</span>{' '}
+        <span class={`status cp-${checkpoint?.status ?? 'none'}${checkpoint && plannedSkip(checkpoint, checkpoints) ? ' cp-planned' : ''}`}>
+          {checkpoint ? t(`cp_${checkpoint.status}` as const) : t('notRun')}
+        </span>{' '}
         <AttemptsOf pipeline={pipeline} stage={stage} attempts={checkpoint?.attempts ?? 0} />
       </h3>
       {checkpoint && (

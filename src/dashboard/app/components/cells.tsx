@@ -15,6 +15,12 @@ const ICONS: Record<CellState, string> = {
 /** A planned skip (the condition said it does not apply): neutral, like "not applicable". */
 const PLANNED_ICON = '○';
 
+/** ✓ when another stage of the cell succeeded (nothing is owed: the rest did not apply), else ○. */
+function plannedIcon(event: EventRow, cell: ColumnCell): string {
+  const succeeded = event.checkpoints.some((checkpoint) => cell.stages.includes(checkpoint.stage) && checkpoint.status === 'success');
+  return succeeded ? ICONS.success : PLANNED_ICON;
+}
+
 interface Words {
   t: Translate;
   config: DashboardConfig;
@@ -98,7 +104,7 @@ export function StageCell({ t, event, column, onOpen, chip = false }: StageCellP
       onClick={() => onOpen(event.id, columnKey)}
     >
       {chip && <span class="chip-label">{label}</span>}
-      {planned ? PLANNED_ICON : ICONS[cell.state]}
+      {planned ? plannedIcon(event, cell) : ICONS[cell.state]}
     </button>
   );
   if (chip) return button;
