@@ -70,7 +70,8 @@ export interface ErrorInfo {
 export type SkipReason =
   | { kind: 'flag'; flag: string; value: boolean }
   | { kind: 'dependency'; stage: string; status: CheckpointStatus }
-  | { kind: 'condition'; detail: string };
+  /** `texts`: the condition's reason by language, when when() gave one (`detail` is then its English, else Spanish). */
+  | { kind: 'condition'; detail: string; texts?: Partial<Record<'es' | 'en', string>> };
 
 /** Why an event was not (or no longer) processed. */
 export interface IgnoreReason {

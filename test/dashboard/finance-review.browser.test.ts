@@ -33,7 +33,7 @@ const WORDS = {
     bulkHandled: '1 atendido a mano no se incluye',
     audit: 'Marcó un evento como atendido a mano',
     dependencySkipped: 'No se ejecutó porque se omitió la etapa Registro del pedido',
-    condition: 'No aplicaba en este caso (condición del flujo): only a paid order is fulfilled',
+    condition: 'No aplicaba en este caso (condición del flujo): solo se despacha un pedido pagado',
     notFoundNamed: 'El sistema de “Consulta de la factura en FR360” no encontró',
   },
   en: {
@@ -90,7 +90,17 @@ describe('Web Pig after the finance review (Chromium, both sizes, both languages
         customer: 'Rosa Lima',
         amount: 80_000,
         stages: [
-          ['order_record', { status: 'skipped', skipReason: { kind: 'condition', detail: 'only a paid order is fulfilled' } }],
+          [
+            'order_record',
+            {
+              status: 'skipped',
+              skipReason: {
+                kind: 'condition',
+                detail: 'only a paid order is fulfilled',
+                texts: { es: 'solo se despacha un pedido pagado', en: 'only a paid order is fulfilled' },
+              },
+            },
+          ],
           ['stock_take', { status: 'skipped', skipReason: { kind: 'dependency', stage: 'order_record', status: 'skipped' } }],
         ],
         status: 'succeeded',

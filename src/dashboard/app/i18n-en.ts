@@ -128,6 +128,7 @@ export const en: Record<MessageKey, string> = {
   skippedByDependencySkipped: 'Not run because this stage was skipped:',
   skippedByDependencyOther: 'Not run: it waits for',
   skippedByCondition: "Did not apply here (the pipeline's condition):",
+  conditionFalse: 'not met',
   cell_skipped_planned: 'Did not apply (skipped as planned)',
   cp_pending: 'Pending',
   cp_processing: 'Processing',

@@ -126,6 +126,7 @@ export const es = {
   skippedByDependencySkipped: 'No se ejecutó porque se omitió la etapa',
   skippedByDependencyOther: 'No se ejecutó: espera a la etapa',
   skippedByCondition: 'No aplicaba en este caso (condición del flujo):',
+  conditionFalse: 'no se cumplió',
   cell_skipped_planned: 'No aplicaba (omitida según lo previsto)',
   cp_pending: 'Pendiente',
   cp_processing: 'En proceso',

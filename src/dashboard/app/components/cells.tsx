@@ -73,7 +73,9 @@ export function skipText(words: Words, checkpoint: Checkpoint, pipeline: string 
     if (reason.status === 'error') return `${t('skippedByDependency')} ${label}`;
     return `${t('skippedByDependencyOther')} ${label} (${t(`cp_${reason.status}` as const)})`;
   }
-  return `${t('skippedByCondition')} ${reason.detail}`;
+  // The pipeline's own words, in this language when it gave them so (when() returning { es, en }).
+  const detail = reason.texts?.[words.language] ?? (reason.detail === 'when() returned false' ? t('conditionFalse') : reason.detail);
+  return `${t('skippedByCondition')} ${detail}`;
 }
 
 interface StageCellProps {
