@@ -158,7 +158,16 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
         column: 'stock',
         dependsOn: ['order'],
         when: (ctx) =>
-          STOCK_STATES.has(targetOf(ctx)) || `stock does not change when the order becomes ${targetOf(ctx) ?? '(no state change)'}`,
+          STOCK_STATES.has(targetOf(ctx)) ||
+          (targetOf(ctx)
+            ? {
+                es: `el inventario no cambia cuando el pedido pasa a ${targetOf(ctx)}`,
+                en: `stock does not change when the order becomes ${targetOf(ctx)}`,
+              }
+            : {
+                es: 'este evento no cambia el pedido, así que el inventario no cambia',
+                en: 'this event does not change the order, so stock does not change',
+              }),
         async run(ctx): Promise<JsonValue> {
           const { orderId, lines, targetState } = orderOutput(ctx);
           if (targetState === 'paid') {
@@ -208,7 +217,7 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
         column: 'fulfilment',
         dependsOn: ['order'],
         when: async (ctx) => {
-          if (targetOf(ctx) !== 'paid') return 'only a paid order is fulfilled';
+          if (targetOf(ctx) !== 'paid') return { es: 'solo se despacha un pedido pagado', en: 'only a paid order is fulfilled' };
           const { orderId } = orderOutput(ctx);
           if (!stripeApi || !orderId.startsWith('pi_')) return true;
           const now = await stripeApi.paymentIntent(orderId, ctx.http);
@@ -228,7 +237,7 @@ export function stripeOrdersPipeline(config: StripeOrdersConfig): PipelineDefini
         column: 'email',
         dependsOn: ['fulfilment'],
         when: (ctx) => {
-          if (targetOf(ctx) !== 'paid') return 'only a paid order is confirmed';
+          if (targetOf(ctx) !== 'paid') return { es: 'solo se confirma un pedido pagado', en: 'only a paid order is confirmed' };
           return orderOutput(ctx).email !== null || 'no customer e-mail is known for this order';
         },
         async run(ctx): Promise<JsonValue> {

@@ -103,8 +103,11 @@ export interface StageDefinition {
   retry?: RetryPolicy;
   /** (Default: 30_000 ms) */
   timeoutMs?: number;
-  /** Return false (or a string saying why) to skip the stage for this event. */
-  when?: (ctx: StageContext) => boolean | string | Promise<boolean | string>;
+  /**
+   * Return false (or why, as a string or by language: `{ es: 'solo se despacha un pedido
+   * pagado', en: 'only a paid order is fulfilled' }`) to skip the stage for this event.
+   */
+  when?: (ctx: StageContext) => boolean | StageLabel | Promise<boolean | StageLabel>;
   /**
    * Called instead of `run` when a previous attempt was interrupted (left `processing`):
    * look the effect up (e.g. find the invoice by reference). Return its data if it exists,

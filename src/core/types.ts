@@ -70,7 +70,8 @@ export interface ErrorInfo {
 export type SkipReason =
   | { kind: 'flag'; flag: string; value: boolean }
   | { kind: 'dependency'; stage: string; status: CheckpointStatus }
-  | { kind: 'condition'; detail: string };
+  /** `texts`: the condition's reason by language, when when() gave one (`detail` is then its English, else Spanish). */
+  | { kind: 'condition'; detail: string; texts?: Partial<Record<'es' | 'en', string>> };
 
 /** Why an event was not (or no longer) processed. */
 export interface IgnoreReason {
@@ -115,6 +116,18 @@ export interface EventRecord {
   updatedAt: Date;
   /** How webpig got it: its webhook, or reconciliation with the provider's own records (docs/reconcile.md). */
   origin: EventOrigin;
+  /**
+   * A dead event someone marked as handled by hand (refunded, invoiced manually), while that
+   * still holds: null (or absent) once a retry or a new failure changed the event after it.
+   */
+  handled?: HandledMark | null;
+}
+
+/** Who set a dead event aside by hand, when and why (Store.markEventHandled). */
+export interface HandledMark {
+  at: Date;
+  by: string;
+  reason: string;
 }
 
 export interface AttemptRecord {

@@ -4,7 +4,8 @@
  * worker, and on each load of the alerts page) stores each as an issue — so it can be
  * acknowledged, muted and forwarded — and resolves it when the condition is gone. Every check
  * is idempotent: issues are keyed by kind and subject, and seeing a condition again refreshes
- * its issue (last seen, text) without counting a new occurrence.
+ * its issue (last seen, text) without counting a new occurrence. A dead event's alert (raised
+ * by the run that killed it) is resolved here too once someone marks the event as handled.
  */
 import type { Logger } from 'pino';
 import type { AlertKind, EventRecord } from '../core/types.js';
@@ -47,6 +48,12 @@ export async function checkAlertConditions(options: AlertConditionOptions, now: 
     // An event's condition is checked on the event itself: the lists above are bounded.
     if (open.eventId !== null && (await stillHolds(store, open.kind, open.eventId, now))) continue;
     if (await store.resolveAlert(open.id, now)) resolved += 1;
+  }
+  // A dead event someone marked as handled by hand (refunded, invoiced manually) needs no one
+  // else's attention: its alert is resolved. A later failure raises a new one.
+  for (const open of await store.listOpenAlerts(['dead'])) {
+    if (open.eventId === null) continue;
+    if ((await store.getEvent(open.eventId))?.handled && (await store.resolveAlert(open.id, now))) resolved += 1;
   }
   return { open: present.length, resolved };
 }

@@ -30,6 +30,8 @@ export interface BulkFilter {
   since?: Date;
   /** receivedAt < until */
   until?: Date;
+  /** Also dead events someone marked as handled by hand. (Default: false: they are left out, and counted as such) */
+  includeHandled?: boolean;
 }
 
 export interface BulkRequest {
@@ -68,7 +70,7 @@ export interface BulkPreview {
   stagesToRun: number;
   events: BulkEventPlan[];
   /** Events the filter found but the action leaves alone, by why. */
-  excluded: { reason: 'already_succeeded' | 'in_queue' | 'stage_not_in_pipeline'; count: number }[];
+  excluded: { reason: 'already_succeeded' | 'in_queue' | 'stage_not_in_pipeline' | 'handled'; count: number }[];
 }
 
 export interface BulkResult {
@@ -223,6 +225,11 @@ async function selectAndPlan(
   for (const event of events) {
     const own = checkpoints.get(event.id) ?? [];
     if (!matchesCode(request.filter, event, own)) continue;
+    // Someone already settled it by hand (refunded, invoiced manually): a bulk action would redo it.
+    if (event.handled && !request.filter.includeHandled) {
+      exclude('handled');
+      continue;
+    }
     const pipeline = pipelineOf(pipelines, event);
     if (rerun) {
       if (event.status === 'queued' || event.status === 'processing') {

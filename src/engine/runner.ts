@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { errorMessage, LeaseLostError } from '../core/errors.js';
 import { applyEntityTransition } from './entity-gate.js';
 import { PipelineCodeError, userCode } from './pipeline-code.js';
-import { stageRetryPolicy, type PipelineDefinition, type StageDefinition } from '../core/pipeline.js';
+import { stageRetryPolicy, type PipelineDefinition, type StageDefinition, type StageLabel } from '../core/pipeline.js';
 import { mergeSummary } from '../core/summary.js';
 import type {
   CheckpointRecord,
@@ -235,7 +235,7 @@ async function decideStage(pass: Pass, stage: StageDefinition): Promise<Verdict>
   }
   if (!stage.when) return RUN_WITHOUT_CONDITION;
   const recorder = createStageRecorder({ stage: stage.name, attempt: 0, now });
-  let verdict: boolean | string;
+  let verdict: boolean | StageLabel;
   try {
     verdict = await stage.when({
       event,
@@ -257,7 +257,7 @@ async function decideStage(pass: Pass, stage: StageDefinition): Promise<Verdict>
     return { run: false };
   }
   if (verdict !== true) {
-    return skip({ kind: 'condition', detail: typeof verdict === 'string' ? verdict : 'when() returned false' }, recorder.exchanges());
+    return skip(conditionSkip(verdict), recorder.exchanges());
   }
   return { run: true, conditionExchanges: recorder.exchanges() };
 }
@@ -313,3 +313,11 @@ async function recordConditionError(pass: Pass, stage: StageDefinition, err: unk
 }
 
 const noopStageLogger = { debug() {}, info() {}, warn() {}, error() {}, log() {} };
+
+/** The skip reason of a when() that said no: its words (by language when given), else a plain false. */
+export function conditionSkip(verdict: false | StageLabel): Extract<SkipReason, { kind: 'condition' }> {
+  if (verdict === false) return { kind: 'condition', detail: 'when() returned false' };
+  if (typeof verdict === 'string') return { kind: 'condition', detail: verdict };
+  const texts = { ...(verdict.es ? { es: verdict.es } : {}), ...(verdict.en ? { en: verdict.en } : {}) };
+  return { kind: 'condition', detail: verdict.en ?? verdict.es ?? 'when() returned false', texts };
+}

@@ -1,7 +1,7 @@
 /** Alerts in the page's language: the backlog, oversold stock and an invoice paid twice. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { alertKindLabel, alertText, type AlertFacts } from '../../src/dashboard/app/alerts.js';
+import { alertKindLabel, alertText, sentence, type AlertFacts } from '../../src/dashboard/app/alerts.js';
 import { makeFormats } from '../../src/dashboard/app/format.js';
 import { translator } from '../../src/dashboard/app/i18n.js';
 import type { AlertView } from '../../src/dashboard/app/types.js';
@@ -60,6 +60,29 @@ describe('alerts a finance person reads', () => {
     const own = alert('custom', { alert: 'refund_pending' });
     assert.equal(alertKindLabel(es.t, 'custom', own.details), 'refund_pending');
     assert.equal(alertText(es.t, es.formats, own), 'the server says (English)');
+  });
+});
+
+describe('alert wording: number, tense, punctuation', () => {
+  test('one payment never notified is singular; several are plural', () => {
+    const one = alert('never_notified', { count: 1, provider: 'Stripe' }, null);
+    assert.match(alertText(es.t, es.formats, one), /^1 pago de Stripe nunca notificado: revise/);
+    assert.match(alertText(en.t, en.formats, one), /^1 payment from Stripe never notified: check/);
+    const three = alert('never_notified', { count: 3, provider: 'Stripe' }, null);
+    assert.match(alertText(es.t, es.formats, three), /^3 pagos de Stripe nunca notificados: revise/);
+    assert.match(alertText(en.t, en.formats, three), /^3 payments from Stripe never notified/);
+  });
+
+  test('a dead event "failed" in English, as "Fallido" says in Spanish', () => {
+    const dead = alert('dead', { attempts: 4 }, 20);
+    assert.equal(alertText(en.t, en.formats, dead), 'Event #20 failed for good (attempts: 4)');
+    assert.equal(alertKindLabel(en.t, 'dead'), 'Failed');
+    assert.doesNotMatch(alertText(en.t, en.formats, dead), /dead/i);
+  });
+
+  test('a text that already ends in a full stop gets no second one (the mute dialog)', () => {
+    assert.equal(sentence('la factura no se ha creado).'), 'la factura no se ha creado).');
+    assert.equal(sentence('Evento #7 falló'), 'Evento #7 falló.');
   });
 });
 

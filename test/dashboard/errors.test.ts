@@ -48,6 +48,34 @@ describe('errors said for people', () => {
   });
 });
 
+describe('an error names the system of the stage that failed', () => {
+  const NOT_FOUND = { message: 'invoice UNKNOWN-90446675 not found in FR360', code: 'FR360_HTTP_404', retriable: false };
+  test('with the stage label, "the other system" and "that system" become the system behind that stage', () => {
+    const es = explainError('es', NOT_FOUND, true, 'Consulta de la factura en FR360');
+    assert.equal(es.what, 'El sistema de “Consulta de la factura en FR360” no encontró lo que se buscó (no existe o aún no se ha creado).');
+    assert.match(es.next, /^Confirme que el registro existe en el sistema de “Consulta de la factura en FR360”/);
+    const en = explainError('en', NOT_FOUND, true, 'FR360 invoice look-up');
+    assert.match(en.what, /^The system behind “FR360 invoice look-up” did not find/);
+    assert.match(en.next, /exists in the system behind “FR360 invoice look-up”/);
+  });
+
+  test('every wording stays grammatical with a label; without one nothing changes', () => {
+    const label = 'Factura en WorldOffice';
+    const codes = [...EXPLAINED_CODES, 'HTTP_401', 'HTTP_409', 'HTTP_429', 'HTTP_500', 'HTTP_422', undefined];
+    for (const code of codes) {
+      for (const retriable of [true, false]) {
+        const error = { message: 'x', retriable, ...(code ? { code } : {}) };
+        const es = explainError('es', error, true, label);
+        const text = `${es.what} ${es.next}`;
+        assert.doesNotMatch(text, /otro sistema|ese sistema|\bal? el sistema|\S“/, `${code ?? '-'}: ${text}`);
+        const en = explainError('en', error, true, label);
+        assert.doesNotMatch(`${en.what} ${en.next}`, /other system|that system|\S“/, `${code ?? '-'}`);
+        assert.deepEqual(explainError('es', error, true), explainError('es', error, true, null));
+      }
+    }
+  });
+});
+
 describe('the address of the page', () => {
   test('filters round-trip through the query; junk is dropped', () => {
     const filters = {

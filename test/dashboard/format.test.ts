@@ -58,7 +58,7 @@ describe('dashboard formats and words', () => {
     const dead = { ...base, kind: 'dead', details: { attempts: 3, source: 'epayco', error: 'Timeout' } };
     assert.equal(alertText(es, formats, dead), 'Evento #7 falló definitivamente (intentos: 3): Timeout');
     assert.equal(alertKindLabel(es, 'dead'), 'Fallido');
-    assert.equal(alertText(translator('en'), formats, dead), 'Event #7 is dead (attempts: 3): Timeout');
+    assert.equal(alertText(translator('en'), formats, dead), 'Event #7 failed for good (attempts: 3): Timeout');
     const retried = { ...base, kind: 'retried', details: { attempts: 4, manualRetries: 1 } };
     assert.equal(alertText(es, formats, retried), 'Evento #7 lleva 3 reintentos');
     const rate = {

@@ -35,6 +35,8 @@ const WORDS = {
     failedAt: 'Falló en',
     failedBefore: 'Falló antes de empezar las etapas',
     notFound: 'El otro sistema no encontró lo que se buscó',
+    // The panel names the system: the stage's label (the row says it just above).
+    notFoundNamed: 'El sistema de “Consulta de la factura en FR360” no encontró lo que se buscó',
     whatToDo: 'Qué hacer:',
     anyError: 'Con algún error',
     ignored: 'No aplica: pago rechazado por el banco',
@@ -46,6 +48,7 @@ const WORDS = {
     failedAt: 'Failed at',
     failedBefore: 'Failed before any stage',
     notFound: 'The other system did not find what was looked up',
+    notFoundNamed: 'The system behind “FR360 invoice look-up” did not find what was looked up',
     whatToDo: 'What to do:',
     anyError: 'Any error',
     ignored: 'Not applicable: pago rechazado por el banco',
@@ -186,7 +189,7 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
           await panel.waitFor();
           assert.equal(await panel.getByTestId('panel-failed-at').textContent(), FR360_LABEL[language]);
           const explained = panel.getByTestId('error-explained').first();
-          assert.match((await explained.textContent()) ?? '', new RegExp(`${words.notFound}.*${words.whatToDo}`));
+          assert.match((await explained.textContent()) ?? '', new RegExp(`${words.notFoundNamed}.*${words.whatToDo}`));
           const technical = explained.locator('details.technical');
           assert.equal(await technical.getAttribute('open'), null, 'the technical text is folded');
           assert.equal(await technical.locator('code').isVisible(), false);

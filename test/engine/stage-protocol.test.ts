@@ -213,6 +213,28 @@ describe('checkpoint protocol', () => {
     assert.equal(stages.count('membership') + stages.count('welcome'), 0);
   });
 
+  it('a when() condition may say why by language; the checkpoint keeps both and the English as its detail', async () => {
+    const stages = new CountingStages();
+    const pipeline = definePipeline({
+      name: 'p',
+      match: () => true,
+      stages: [
+        stages.stage('fulfilment', { when: () => ({ es: 'solo se despacha un pedido pagado', en: 'only a paid order is fulfilled' }) }),
+        stages.stage('ledger', { when: () => false }),
+      ],
+    });
+    const id = await insert(store);
+    assert.equal((await claimAndRun(store, [pipeline], clock))?.status, 'succeeded');
+    const byStage = new Map((await store.getCheckpoints(id)).map((c) => [c.stage, c]));
+    assert.deepEqual(byStage.get('fulfilment')?.skipReason, {
+      kind: 'condition',
+      detail: 'only a paid order is fulfilled',
+      texts: { es: 'solo se despacha un pedido pagado', en: 'only a paid order is fulfilled' },
+    });
+    assert.deepEqual(byStage.get('ledger')?.skipReason, { kind: 'condition', detail: 'when() returned false' });
+    assert.equal(stages.count('fulfilment'), 0);
+  });
+
   it('a stage whose dependency failed is not run, stays pending and says why', async () => {
     const stages = new CountingStages();
     const pipeline = definePipeline({

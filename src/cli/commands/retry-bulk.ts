@@ -136,6 +136,7 @@ function printPreview(preview: BulkPreview, f: CliFormats, dryRun: boolean): voi
       already_succeeded: `${preview.rerun} already succeeded`,
       in_queue: 'already queued or running',
       stage_not_in_pipeline: `their pipeline has no ${preview.rerun}`,
+      handled: 'marked as handled by hand',
     }[x.reason];
     console.log(`left alone: ${x.count} event${x.count === 1 ? '' : 's'} (${why})`);
   }

@@ -19,6 +19,8 @@ export const bulkFilter = z
     code: z.string().min(1).max(100).optional(),
     since: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),
+    /** Also dead events someone marked as handled by hand (left out unless asked). */
+    includeHandled: z.boolean().optional(),
   })
   .strict();
 
@@ -65,7 +67,9 @@ export const bulkPreview = z.object({
   count: z.number().int(),
   stagesToRun: z.number().int(),
   events: z.array(bulkEventPlan),
-  excluded: z.array(z.object({ reason: z.enum(['already_succeeded', 'in_queue', 'stage_not_in_pipeline']), count: z.number().int() })),
+  excluded: z.array(
+    z.object({ reason: z.enum(['already_succeeded', 'in_queue', 'stage_not_in_pipeline', 'handled']), count: z.number().int() }),
+  ),
 });
 
 export const bulkResult = z.object({

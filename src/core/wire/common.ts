@@ -31,7 +31,11 @@ export const errorInfo = z.object({
 export const skipReason = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('flag'), flag: z.string(), value: z.boolean() }),
   z.object({ kind: z.literal('dependency'), stage: z.string(), status: checkpointStatus }),
-  z.object({ kind: z.literal('condition'), detail: z.string() }),
+  z.object({
+    kind: z.literal('condition'),
+    detail: z.string(),
+    texts: z.object({ es: z.string().optional(), en: z.string().optional() }).optional(),
+  }),
 ]);
 
 /** A page of a list: `nextCursor` is passed back as `?cursor=` (null: the last page). */

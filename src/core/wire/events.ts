@@ -68,6 +68,8 @@ export const eventRow = z.object({
   updatedAt: z.date(),
   /** 'reconciliation': its webhook never arrived; found in the provider's own records. */
   origin: z.enum(['webhook', 'reconciliation']),
+  /** A dead event someone marked as handled by hand, while that holds (a retry or new failure clears it). */
+  handled: z.object({ at: z.date(), by: z.string(), reason: z.string() }).nullable(),
   columns: z.record(z.string(), columnCell),
   checkpoints: z.array(checkpoint),
 });

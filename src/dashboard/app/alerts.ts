@@ -89,7 +89,10 @@ export function alertText(t: Translate, formats: Formats, alert: AlertFacts, wor
     case 'never_notified': {
       const count = number('count');
       if (count === null) return alert.message;
-      return `${count} ${t('alertNeverNotified')} ${text('provider') ?? text('source') ?? '?'} ${t('alertNeverNotifiedEnd')}`;
+      const provider = text('provider') ?? text('source') ?? '?';
+      return count === 1
+        ? `${count} ${t('alertNeverNotifiedOne')} ${provider} ${t('alertNeverNotifiedOneEnd')}`
+        : `${count} ${t('alertNeverNotified')} ${provider} ${t('alertNeverNotifiedEnd')}`;
     }
     default:
       return alert.message;
@@ -104,4 +107,9 @@ function payerText(value: unknown, formats: Formats): string {
       ? formats.money(payment.amount, typeof payment.currency === 'string' ? payment.currency : undefined)
       : '?';
   return `ref ${String(payment.refPayco ?? '?')} · ${amount}`;
+}
+
+/** The alert's text as a sentence: a full stop only when it does not already end in one. */
+export function sentence(text: string): string {
+  return /[.!?]$/.test(text.trimEnd()) ? text.trimEnd() : `${text.trimEnd()}.`;
 }

@@ -214,14 +214,33 @@ const EXHAUSTED: Record<Language, string> = {
 
 /**
  * The plain words for an error in the page's language. `exhausted`: the event is dead, so a
- * retriable error will not be retried by itself any more (the next step says so).
+ * retriable error will not be retried by itself any more (the next step says so). `stage`: the
+ * label of the stage that failed ("Consulta de la factura en FR360"); "the other system" then
+ * becomes the system behind that stage. Nothing else is guessed: the error carries no system
+ * name or record of its own (its message, in the technical detail, may).
  */
-export function explainError(language: Language, error: ErrorInfo, exhausted = false): PlainError {
+export function explainError(language: Language, error: ErrorInfo, exhausted = false, stage?: string | null): PlainError {
   const known = error.code ? BY_CODE[error.code] : undefined;
   const status = statusOf(error);
   const texts = known ?? (status !== null ? byStatus(status) : null);
   const plain = texts ? texts[language] : fallback(language, error);
-  return exhausted && error.retriable ? { what: plain.what, next: EXHAUSTED[language] } : plain;
+  const said = exhausted && error.retriable ? { what: plain.what, next: EXHAUSTED[language] } : plain;
+  return stage ? { what: naming(language, said.what, stage), next: naming(language, said.next, stage) } : said;
+}
+
+/** "El otro sistema" / "ese sistema" → "el sistema de “<stage>”" (and the English alike). */
+function naming(language: Language, text: string, stage: string): string {
+  const named = language === 'es' ? `el sistema de “${stage}”` : `the system behind “${stage}”`;
+  const capital = named.charAt(0).toUpperCase() + named.slice(1);
+  return language === 'es'
+    ? text
+        .replace(/^El otro sistema/, capital)
+        .replace(/ (al|a) otro sistema\b/g, ` al sistema de “${stage}”`)
+        .replace(/\b(el otro sistema|ese sistema)\b/g, named)
+    : text
+        .replace(/^The other system/, capital)
+        .replace(/\b(the other system|that system)\b/g, named)
+        .replace(/\banother system\b/, named);
 }
 
 function fallback(language: Language, error: ErrorInfo): PlainError {

@@ -40,6 +40,7 @@ function bulkRequest(body: z.output<typeof previewBody>): BulkRequest {
       ...(f.code ? { code: f.code } : {}),
       ...(f.since ? { since: new Date(f.since) } : {}),
       ...(f.until ? { until: new Date(f.until) } : {}),
+      ...(f.includeHandled ? { includeHandled: true } : {}),
     },
   };
 }

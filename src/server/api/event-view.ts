@@ -119,6 +119,7 @@ export function toEventRow(event: EventRecord, checkpoints: CheckpointRecord[], 
     summary: event.summary,
     updatedAt: event.updatedAt,
     origin: event.origin,
+    handled: event.handled ?? null,
     columns: cells,
     checkpoints,
   };

@@ -1,3 +1,4 @@
+import { currentHandledMark, handledField } from '../../core/handled.js';
 import type {
   ApiTokenRecord,
   AttemptRecord,
@@ -53,6 +54,10 @@ export interface EventRow {
   ignore_reason: IgnoreReason | null;
   updated_at: Date;
   origin: EventOrigin;
+  /** Migration 0009: who marked the dead event as handled (absent on a row built in code). */
+  handled_at?: Date | null;
+  handled_by?: string | null;
+  handled_reason?: string | null;
 }
 
 /**
@@ -84,6 +89,9 @@ const EVENT_COLUMNS = [
   'ignore_reason',
   'updated_at',
   'origin',
+  'handled_at',
+  'handled_by',
+  'handled_reason',
 ] as const satisfies ReadonlyArray<keyof EventRow>;
 
 /** The EventRow's columns as a select list: `id, source, …`, or of a composite `(e).id, (e).source, …`. */
@@ -116,6 +124,9 @@ export function toEvent(row: EventRow): EventRecord {
     ignoreReason: row.ignore_reason,
     origin: row.origin,
     updatedAt: row.updated_at,
+    ...handledField(
+      currentHandledMark(row.status, row.updated_at, row.handled_at ?? null, row.handled_by ?? null, row.handled_reason ?? null),
+    ),
   };
 }
 

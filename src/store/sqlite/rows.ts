@@ -1,4 +1,5 @@
 import { StoreError } from '../../core/errors.js';
+import { currentHandledMark, handledField } from '../../core/handled.js';
 import type {
   AttemptRecord,
   CheckpointRecord,
@@ -45,7 +46,8 @@ export function fromJson<T>(text: string | null): T | null {
  */
 export const EVENT_COLUMNS = `id, source, provider_event_id, entity_key, type, transaction_status, occurred_at,
   received_at, content_type, summary, status, pipeline, attempts, manual_retries,
-  next_attempt_at, lease_owner, lease_expires_at, last_error, ignore_reason, updated_at, origin`;
+  next_attempt_at, lease_owner, lease_expires_at, last_error, ignore_reason, updated_at, origin,
+  handled_at, handled_by, handled_reason`;
 
 /**
  * FROM clause of a whole event: its row and its body. LEFT JOIN keeps `events` the outer loop
@@ -77,6 +79,10 @@ export interface EventRow {
   ignore_reason: string | null;
   updated_at: number;
   origin: string;
+  /** Migration 0009: who marked the dead event as handled (absent on a row built in code). */
+  handled_at?: number | null;
+  handled_by?: string | null;
+  handled_reason?: string | null;
 }
 
 /** An event's body as `event_bodies` holds it; null columns when the LEFT JOIN found none. */
@@ -113,6 +119,15 @@ export function toEvent(row: EventRow & EventBodyRow): EventRecord {
     ignoreReason: fromJson<IgnoreReason>(row.ignore_reason),
     updatedAt: toDate(row.updated_at),
     origin: row.origin as EventOrigin,
+    ...handledField(
+      currentHandledMark(
+        row.status as EventStatus,
+        toDate(row.updated_at),
+        optionalDate(row.handled_at ?? null),
+        row.handled_by ?? null,
+        row.handled_reason ?? null,
+      ),
+    ),
   };
 }
 

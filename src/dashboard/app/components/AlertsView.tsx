@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useSession } from '../context.js';
-import { alertKindLabel, alertText, type AlertWords } from '../alerts.js';
+import { alertKindLabel, alertText, sentence, type AlertWords } from '../alerts.js';
 import { explainError } from '../errors.js';
 import { stageLabel } from '../labels.js';
 import type { AlertView } from '../types.js';
@@ -179,7 +179,7 @@ export function AlertsView({
       {muting && (
         <ConfirmDialog
           title={`${t('alertMute')}: ${alertKindLabel(t, muting.kind, muting.details)}`}
-          body={`${alertText(t, formats, muting, words)}. ${t('alertMuteBody')}`}
+          body={`${sentence(alertText(t, formats, muting, words))} ${t('alertMuteBody')}`}
           confirmLabel={t('alertMute')}
           reasonLabel={t('alertAckReason')}
           reasonMissing={t('alertMuteReasonMissing')}
@@ -208,9 +208,4 @@ export function AlertsView({
       )}
     </>
   );
-}
-
-/** The alert's text as a sentence: a full stop only when it does not already end in one. */
-function sentence(text: string): string {
-  return /[.!?]$/.test(text) ? text : `${text}.`;
 }

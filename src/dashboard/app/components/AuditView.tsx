@@ -7,7 +7,16 @@ import type { AuditEntryView, FlagChange, HistoryFilters } from '../types.js';
 type Notice = (message: string, isError?: boolean) => void;
 type Log = 'audit' | 'flags';
 
-const ACTIONS = ['alert.ack', 'alert.mute', 'flag.set', 'event.retry', 'stage.rerun', 'token.create', 'token.revoke'] as const;
+const ACTIONS = [
+  'alert.ack',
+  'alert.mute',
+  'flag.set',
+  'event.retry',
+  'event.handled',
+  'stage.rerun',
+  'token.create',
+  'token.revoke',
+] as const;
 
 /**
  * A day typed in the page as the API's ISO time: its start, or the next day's for "to". Days are

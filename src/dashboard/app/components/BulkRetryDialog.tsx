@@ -327,11 +327,18 @@ function PreviewSection({ preview, reason, reasonMissing, onReason, onConfirm }:
           </>
         )}
       </p>
-      {preview.excluded.map((x) => (
-        <p key={x.reason} class="muted small">
-          {x.count} {x.count === 1 ? w('bulkCountOne') : w('bulkCount')} {excluded[x.reason]}
-        </p>
-      ))}
+      {preview.excluded.map((x) =>
+        x.reason === 'handled' ? (
+          // Someone settled these by hand (refunded, invoiced manually): retrying them would redo it.
+          <p key={x.reason} class="muted small" data-testid="bulk-excluded-handled">
+            {x.count} {x.count === 1 ? w('bulkExcludedHandledOne') : w('bulkExcludedHandled')}
+          </p>
+        ) : (
+          <p key={x.reason} class="muted small">
+            {x.count} {x.count === 1 ? w('bulkCountOne') : w('bulkCount')} {excluded[x.reason]}
+          </p>
+        ),
+      )}
       {preview.count > 0 && (
         <>
           <ol class="bulk-events">

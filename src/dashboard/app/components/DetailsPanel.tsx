@@ -6,7 +6,7 @@ import { jsonText } from '../format.js';
 import { explainError } from '../errors.js';
 import { columnLabel, stageLabel } from '../labels.js';
 import type { Checkpoint, EventDetails, EventLogEntry, EventRow, StageExchange } from '../types.js';
-import { skipText } from './cells.js';
+import { plannedSkip, skipText } from './cells.js';
 import { ErrorExplained } from './ErrorExplained.js';
 import { StageAttempts } from './StageAttempts.js';
 import { AttemptsOf, StageChain } from './StageChain.js';
@@ -16,6 +16,7 @@ import { operatorNote } from '../operator-notes.js';
 import { isRetriable } from './EventsTable.js';
 import { ignoreText, technicalIgnoreDetail } from '../ignore-reasons.js';
 import { ReconciledBadge } from './ReconciledBadge.js';
+import { nextAttemptText } from '../next-attempt.js';
 
 export interface Selection {
   eventId: number;
@@ -94,6 +95,7 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
               checkpoints={event.checkpoints}
               exchanges={(details?.exchanges ?? []).filter((exchange) => exchange.stage === stage)}
               stageLogs={(details?.logs ?? []).filter((line) => line.stage === stage)}
+              settled={!!event.handled}
             />
           ))}
         {details && !column && (
@@ -133,10 +135,21 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
   const failure = event.failure;
   return (
     <section>
+      {event.handled && (
+        <p class="handled-note" data-testid="panel-handled">
+          <b>
+            {t('handledBy')} {event.handled.by}
+          </b>{' '}
+          — {event.handled.reason} <span class="muted small">({formats.dateTime(event.handled.at)})</span>
+          <br />
+          <span class="small">{t('handledNoRetry')}</span>
+        </p>
+      )}
       <dl class="facts">
         <dt>{t('status')}</dt>
         <dd>
           <span class={`status status-${event.status}`}>{t(`status_${event.status}` as const)}</span> <ReconciledBadge event={event} />
+          {event.handled && <span class="badge badge-handled">✓ {t('handledBadge')}</span>}
         </dd>
         {event.origin === 'reconciliation' && (
           <>
@@ -145,7 +158,14 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
           </>
         )}
         <dt>{t('attempts')}</dt>
-        <dd>{event.attempts}</dd>
+        <dd>
+          {event.attempts}
+          {nextAttemptText(t, formats, config, event) && (
+            <div class="next-attempt" data-testid="panel-next-attempt">
+              ⟳ {nextAttemptText(t, formats, config, event)}
+            </div>
+          )}
+        </dd>
         <dt>{t('time')}</dt>
         <dd>{formats.dateTime(event.receivedAt)}</dd>
         <dt>ID</dt>
@@ -160,7 +180,12 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
             </dd>
             <dt>{t('error')}</dt>
             <dd>
-              <ErrorExplained error={failure.error} exhausted={event.status === 'dead'} />
+              <ErrorExplained
+                error={failure.error}
+                exhausted={event.status === 'dead'}
+                settled={!!event.handled}
+                stage={failure.stage ? stageLabel(config, language, failure.stage, event.pipeline) : null}
+              />
             </dd>
           </>
         )}
@@ -236,6 +261,8 @@ interface StageSectionProps {
   /** This stage's recorded calls and log lines, every attempt. */
   exchanges: StageExchange[];
   stageLogs: EventLogEntry[];
+  /** The event was marked as handled by hand: no advice to retry. */
+  settled: boolean;
 }
 
 function StageSection({
@@ -248,6 +275,7 @@ function StageSection({
   checkpoints,
   exchanges,
   stageLogs,
+  settled,
 }: StageSectionProps) {
   const { t, formats, can, config, language } = useSession();
   const label = stageLabel(config, language, stage, pipeline);
@@ -257,7 +285,9 @@ function StageSection({
     <section class="stage" data-stage={stage}>
       <h3>
         {label}{' '}
-        <span class={`status cp-${checkpoint?.status ?? 'none'}`}>{checkpoint ? t(`cp_${checkpoint.status}` as const) : t('notRun')}</span>{' '}
+        <span class={`status cp-${checkpoint?.status ?? 'none'}${checkpoint && plannedSkip(checkpoint, checkpoints) ? ' cp-planned' : ''}`}>
+          {checkpoint ? t(`cp_${checkpoint.status}` as const) : t('notRun')}
+        </span>{' '}
         <AttemptsOf pipeline={pipeline} stage={stage} attempts={checkpoint?.attempts ?? 0} />
       </h3>
       {checkpoint && (
@@ -273,14 +303,16 @@ function StageSection({
           {checkpoint.skipReason && (
             <>
               <dt>{t('skipReason')}</dt>
-              <dd class="warn-text">{skipText({ t, config, language }, checkpoint, pipeline)}</dd>
+              <dd class={plannedSkip(checkpoint, checkpoints) ? 'muted' : 'warn-text'} data-testid="skip-reason">
+                {skipText({ t, config, language }, checkpoint, pipeline)}
+              </dd>
             </>
           )}
           {checkpoint.error && (
             <>
               <dt>{t('error')}</dt>
               <dd>
-                <ErrorExplained error={checkpoint.error} exhausted={eventStatus === 'dead'} />
+                <ErrorExplained error={checkpoint.error} exhausted={eventStatus === 'dead'} settled={settled} stage={label} />
               </dd>
             </>
           )}

@@ -126,6 +126,15 @@ export function EventsTable({ rows, pipeline, onOpenCell, onOpenEvent, onRetry, 
                   <div class="status-stack">
                     <span class={`status status-${event.status}`}>{t(`status_${event.status}` as const)}</span>
                     <ReconciledBadge event={event} />
+                    {event.handled && (
+                      <span
+                        class="badge badge-handled"
+                        data-testid="handled-badge"
+                        title={`${t('handledBy')} ${event.handled.by} · ${formats.dateTime(event.handled.at)}: ${event.handled.reason}`}
+                      >
+                        ✓ {t('handledBadge')}
+                      </span>
+                    )}
                     {watching.has(event.id) && (
                       <span class="small watching" data-testid="watching" role="status">
                         ⟳ {t('retryWatching')}

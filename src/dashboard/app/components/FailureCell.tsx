@@ -2,6 +2,7 @@ import { useSession } from '../context.js';
 import { explainError } from '../errors.js';
 import { ignoreText, technicalIgnoreDetail } from '../ignore-reasons.js';
 import { stageLabel } from '../labels.js';
+import { nextAttemptText } from '../next-attempt.js';
 import type { EventRow } from '../types.js';
 
 /**
@@ -9,17 +10,28 @@ import type { EventRow } from '../types.js';
  * failure before the stages; the reason of an ignored event; else nothing.
  */
 export function FailureCell({ event, onOpen }: { event: EventRow; onOpen: (eventId: number) => void }) {
-  const { t, config, language } = useSession();
+  const { t, config, language, formats } = useSession();
   if (event.failure) {
     const where = event.failure.stage
       ? `${t('failedAt')} ${stageLabel(config, language, event.failure.stage, event.pipeline)}`
       : t('failedBeforeStages');
+    const next = nextAttemptText(t, formats, config, event);
     const plain = explainError(language, event.failure.error, event.status === 'dead');
     return (
       <td class="failure-cell" data-testid="failure" data-stage={event.failure.stage ?? ''}>
-        <button type="button" class="failure-link" onClick={() => onOpen(event.id)} title={plain.next}>
+        <button
+          type="button"
+          class="failure-link"
+          onClick={() => onOpen(event.id)}
+          title={event.handled ? `${t('handledBy')} ${event.handled.by}: ${event.handled.reason}` : plain.next}
+        >
           <span class="failed-at">✗ {where}</span>
           <span class="small failure-what">{plain.what}</span>
+          {next && (
+            <span class="small next-attempt" data-testid="next-attempt">
+              ⟳ {next}
+            </span>
+          )}
         </button>
       </td>
     );

@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { useSession } from '../context.js';
 import { homeApi } from '../home-api.js';
@@ -97,7 +98,7 @@ export function MetricsView({ onNotice }: { onNotice: Notice }) {
                 )}
                 {group.stages.map((stage: StageStat) => (
                   <tr key={stage.stage} data-stage={stage.stage}>
-                    <td title={stage.stage}>{labelOf(stage.stage)}</td>
+                    <td title={stage.stage}>{breakable(labelOf(stage.stage))}</td>
                     <td>{stage.total}</td>
                     <td class="rate">
                       {stage.successRate !== null && <meter min={0} max={1} low={0.8} high={0.95} optimum={1} value={stage.successRate} />}{' '}
@@ -134,6 +135,24 @@ export function MetricsView({ onNotice }: { onNotice: Notice }) {
       )}
     </div>
   );
+}
+
+/**
+ * A stage without a label shows its name (worldoffice_dian_emission): it may wrap after each
+ * "_", so on a phone it does not widen its column past the screen. Words never break.
+ */
+function breakable(text: string) {
+  const parts = text.split('_');
+  return parts.map((part, index) => (
+    <Fragment key={index}>
+      {part}
+      {index < parts.length - 1 && (
+        <>
+          _<wbr />
+        </>
+      )}
+    </Fragment>
+  ));
 }
 
 function sumHours(hours: ThroughputHour[]): Omit<ThroughputHour, 'at'> {
