@@ -200,6 +200,20 @@ describe('webpig migrate on PostgreSQL', { skip: pgSkip }, () => {
       `webpig: database schema is at version 99 but this webpig only knows up to ${postgresNames.length}; upgrade webpig`,
     );
   });
+
+  it('refuses a read-only session (a standby, default_transaction_read_only) with one line, migrating nothing', async () => {
+    const { url, schema } = await schemas.create();
+    const readOnly = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c default_transaction_read_only=on')}`;
+    const result = runCli(['--db', readOnly, 'migrate'], { cwd: dir });
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, /^webpig: the PostgreSQL database is read-only: /);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.deepEqual(
+      await queryIn(schema, 'SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]),
+      [],
+      'no table was created',
+    );
+  });
 });
 
 describe('webpig flags', () => {
