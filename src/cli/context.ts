@@ -32,8 +32,13 @@ export interface CliDeps {
    * then applies pending migrations (creating a SQLite file if needed). The caller closes it.
    */
   openStore(): Promise<Store>;
-  /** Like openStore, but a SQLite file that does not exist is an error naming it, never created. */
-  openExistingStore(): Promise<Store>;
+  /**
+   * For commands that act on stored rows: a SQLite file that does not exist, or a database
+   * webpig never set up, is an error naming it, never created (a mistyped --db would otherwise
+   * get an empty database, then "no such event"). With `writes`, a read-only database is
+   * refused as openStore refuses it.
+   */
+  openExistingStore(options?: { writes?: boolean }): Promise<Store>;
   /** Where normal output goes (stdout). */
   print(line: string): void;
 }
@@ -107,7 +112,7 @@ export function createCliDeps(getOptions: () => GlobalOptions, env: NodeJS.Proce
       return resolveDatabaseUrl({ env, config: await loadConfigForReading() });
     },
     openStore: () => open({ mustExist: false, writes: true }),
-    openExistingStore: () => open({ mustExist: true, writes: false }),
+    openExistingStore: (options = {}) => open({ mustExist: true, writes: options.writes ?? false }),
     print(line) {
       process.stdout.write(`${line}\n`);
     },
