@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -83,6 +83,19 @@ describe('webpig CLI basics', () => {
     const result = runCli(['--db', `sqlite:${path.join(cfgDir, 'x.db')}`, 'start'], { cwd: cfgDir });
     assert.equal(result.status, 2);
     assert.match(result.stderr, /server\.port: /);
+  });
+
+  it('half of ePayco in the environment stops start before anything opens: exit 2, one line naming both variables', () => {
+    const cfgDir = mkdtempSync(path.join(dir, 'cfg-'));
+    writeFileSync(path.join(cfgDir, 'webpig.config.js'), 'export default { sources: [], pipelines: [] };\n');
+    const file = path.join(cfgDir, 'x.db');
+    const result = runCli(['--db', `sqlite:${file}`, 'start', '--port', '0'], { cwd: cfgDir, env: { WEBPIG_EPAYCO_P_KEY: 'k' } });
+    assert.equal(result.status, 2, result.stderr);
+    assert.equal(
+      result.stderr,
+      'webpig: WEBPIG_EPAYCO_P_KEY is set but WEBPIG_EPAYCO_CUSTOMER_ID is not: ePayco needs both (or neither, for no ePayco source)\n',
+    );
+    assert.equal(existsSync(file), false, 'no database was created');
   });
 });
 
