@@ -97,6 +97,22 @@ describe('webpig CLI basics', () => {
     );
     assert.equal(existsSync(file), false, 'no database was created');
   });
+
+  it('an unknown WEBPIG_LOG_LEVEL stops start and the demo before anything opens: exit 2, one line listing the levels', () => {
+    const cfgDir = mkdtempSync(path.join(dir, 'cfg-'));
+    writeFileSync(path.join(cfgDir, 'webpig.config.js'), 'export default { sources: [], pipelines: [] };\n');
+    const line = 'webpig: WEBPIG_LOG_LEVEL: "loud" is not one of fatal, error, warn, info, debug, trace, silent\n';
+    const file = path.join(cfgDir, 'x.db');
+    const start = runCli(['--db', `sqlite:${file}`, 'start', '--port', '0'], { cwd: cfgDir, env: { WEBPIG_LOG_LEVEL: 'loud' } });
+    assert.equal(start.status, 2, start.stderr);
+    assert.equal(start.stderr, line);
+    assert.equal(existsSync(file), false, 'start created no database');
+    const demoFile = path.join(cfgDir, 'webpig-demo.db');
+    const demo = runCli(['demo', '--port', '0'], { cwd: cfgDir, env: { WEBPIG_LOG_LEVEL: 'loud' } });
+    assert.equal(demo.status, 2, demo.stderr);
+    assert.equal(demo.stderr, line);
+    assert.equal(existsSync(demoFile), false, 'the demo created no database');
+  });
 });
 
 /** Every table, index and trigger of a SQLite file, with the SQL that made it, and each table's row count. */
