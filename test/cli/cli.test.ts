@@ -53,6 +53,15 @@ describe('webpig CLI basics', () => {
     assert.equal(result.stderr.trim().split('\n').length, 1);
   });
 
+  it('a bad PostgreSQL schema name in the URL is a usage error: one line, exit 2', () => {
+    const result = runCli(['--db', 'postgres://ana@127.0.0.1:1/test?schema=Bad', 'migrate'], { cwd: dir });
+    assert.equal(result.status, 2, result.stderr);
+    assert.equal(
+      result.stderr,
+      'webpig: database schema "Bad" must be lower-case letters, digits and _ (at most 63, not starting with a digit)\n',
+    );
+  });
+
   it('an unreachable PostgreSQL is one line naming where, never the password', () => {
     const result = runCli(['--db', 'postgres://ana:hunter2@127.0.0.1:1/test', 'migrate'], { cwd: dir });
     assert.notEqual(result.status, 0);
