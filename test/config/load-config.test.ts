@@ -54,6 +54,29 @@ describe('webpig.config.ts loading', () => {
     await assert.rejects(loadConfigFile(file), /could not load .*broken\.config\.ts/);
   });
 
+  it('a file without a default export says so, whether Node loads it as CommonJS or as an ES module', async () => {
+    const esmDir = mkdtempSync(path.join(dir, 'esm-'));
+    writeFileSync(path.join(esmDir, 'package.json'), JSON.stringify({ type: 'module' }));
+    // Outside a "type": "module" package tsx compiles the file to CommonJS, whose module.exports
+    // (here { x: 1 }, or {} for an empty file) Node hands over as the default export.
+    for (const folder of [dir, esmDir]) {
+      for (const [name, text] of [
+        ['named.config.ts', 'export const x = 1;\n'],
+        ['empty.config.ts', ''],
+        ['named.config.js', 'export const x = 1;\n'],
+        ['undefined.config.ts', 'export default undefined;\n'],
+      ]) {
+        const file = path.join(folder, name!);
+        writeFileSync(file, text!);
+        await assert.rejects(loadConfigFile(file), (err: unknown) => {
+          assert.ok(err instanceof ConfigError);
+          assert.equal(err.message, `${file} has no default export (export default defineConfig({...}))`);
+          return true;
+        });
+      }
+    }
+  });
+
   it('every message names the field at fault', () => {
     const base = { sources: [], pipelines: [] };
     rejects({ ...base, server: { port: 'eighty' } }, /server\.port: /);
