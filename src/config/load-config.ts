@@ -70,6 +70,8 @@ export function configOrigin(file: string): { name: string; unsetVariables: stri
  * `registerTypeScriptLoader`). Import errors are thrown as they are, for the caller to word.
  */
 export async function importDefaultExport(file: string): Promise<unknown> {
+  // Checked first: Node's own message names the module that imported it (webpig's dist path).
+  if (!existsSync(file)) throw new ConfigError(`no such file: ${path.resolve(file)}`, { code: 'CONFIG_NOT_FOUND' });
   if (/\.[mc]?ts$/.test(file)) await registerTypeScriptLoader();
   const module = (await import(pathToFileURL(path.resolve(file)).href)) as { default?: unknown };
   return realDefaultExport(module.default);
@@ -99,10 +101,19 @@ export async function importConfigFile(file: string): Promise<unknown> {
   try {
     exported = await importDefaultExport(file);
   } catch (err) {
-    throw new ConfigError(`could not load ${file}: ${errorMessage(err)}`, { cause: err, code: 'CONFIG_LOAD_FAILED' });
+    throw new ConfigError(`could not load ${file}: ${importFailure(err)}`, { cause: err, code: 'CONFIG_LOAD_FAILED' });
   }
   if (exported === undefined) throw new ConfigError(`${file} has no default export (export default defineConfig({...}))`);
   return exported;
+}
+
+/**
+ * Why an import failed, in one line: Node's "Cannot find module 'x'" goes on with "Require
+ * stack:" and one line per requiring file (webpig's own internal paths). The whole error stays
+ * the ConfigError's cause.
+ */
+export function importFailure(err: unknown): string {
+  return errorMessage(err).split('\n', 1)[0]!.trim();
 }
 
 /** The database URL: the --db flag, then $WEBPIG_DATABASE_URL, then the config's `database`, then the default. */

@@ -77,6 +77,16 @@ describe('webpig.config.ts loading', () => {
     }
   });
 
+  it('a config importing a package that is not installed is one line: no require stack of internal paths', async () => {
+    const file = path.join(dir, 'needs-a-package.config.ts');
+    writeFileSync(file, "import 'no-such-package-webpig-test';\nexport default { sources: [], pipelines: [] };\n");
+    await assert.rejects(loadConfigFile(file), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.message, `could not load ${file}: Cannot find module 'no-such-package-webpig-test'`);
+      return true;
+    });
+  });
+
   it('every message names the field at fault', () => {
     const base = { sources: [], pipelines: [] };
     rejects({ ...base, server: { port: 'eighty' } }, /server\.port: /);
