@@ -101,6 +101,39 @@ describe('webpig.config.ts loading', () => {
       /alerts\.webhookSecret: must be at least 16 characters/,
     );
     rejects({ ...base, pipelines: [{ name: 'p', match: 'yes', stages: [] }] }, /pipelines\.0\.match: expected a function/);
+    rejects(
+      { ...base, database: 'mysql://root:hunter2@db/x' },
+      /^invalid configuration in webpig\.config\.ts: database: "mysql:\/\/root:\*\*\*@db\/x" is not a database URL: use sqlite:/,
+    );
+    rejects(
+      { ...base, auth: { roles: { finance: { members: ['ana@example.com', 'not-an-email'] } } } },
+      /auth\.roles\.finance\.members\.1: "not-an-email" is not an e-mail address/,
+    );
+  });
+
+  it('accepts the database URLs webpig opens', () => {
+    for (const database of ['sqlite:./webpig.db', 'sqlite::memory:', 'postgres://h/db', 'postgresql://u@h:5432/db?schema=shop']) {
+      assert.equal(resolveConfig({ sources: [], pipelines: [], database }, 'webpig.config.ts').database, database);
+    }
+  });
+
+  it("lists every problem at once: the cross-checks run beside the fields' own issues", () => {
+    const stage = { name: 'a', flag: 'NOT_DECLARED', run: async () => undefined };
+    assert.throws(
+      () =>
+        resolveConfig(
+          { sources: [], pipelines: [{ name: 'p', match: () => true, stages: [stage] }], server: { port: 'eighty' } },
+          'webpig.config.ts',
+        ),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /server\.port: /);
+        assert.match(err.message, /stage "a" uses flag "NOT_DECLARED", which is not declared/);
+        return true;
+      },
+    );
+    // A field of the wrong type leaves the checks that read it silent, not crashing.
+    rejects({ sources: 5, pipelines: [], reconcile: { shop: {} } }, /^invalid configuration in webpig\.config\.ts: sources: [^;]*$/);
   });
 
   it('cross-checks stages against declared flags and columns, and source names for duplicates', () => {
