@@ -27,10 +27,18 @@ export interface CliDeps {
   loadConfigForReading(): Promise<ResolvedConfig | null>;
   /** The --db flag, then $WEBPIG_DATABASE_URL, then the config's `database`, then sqlite:./webpig.db. */
   databaseUrl(): Promise<string>;
-  /** Opens the store and applies pending migrations (creating a SQLite file if needed). The caller closes it. */
+  /**
+   * Opens the store for a command that writes: refuses a read-only database (DATABASE_READ_ONLY),
+   * then applies pending migrations (creating a SQLite file if needed). The caller closes it.
+   */
   openStore(): Promise<Store>;
-  /** Like openStore, but a SQLite file that does not exist is an error naming it, never created. */
-  openExistingStore(): Promise<Store>;
+  /**
+   * For commands that act on stored rows: a SQLite file that does not exist, or a database
+   * webpig never set up, is an error naming it, never created (a mistyped --db would otherwise
+   * get an empty database, then "no such event"). With `writes`, a read-only database is
+   * refused as openStore refuses it.
+   */
+  openExistingStore(options?: { writes?: boolean }): Promise<Store>;
   /** Where normal output goes (stdout). */
   print(line: string): void;
 }
@@ -64,11 +72,14 @@ export function createCliDeps(getOptions: () => GlobalOptions, env: NodeJS.Proce
     );
     return readingPromise;
   };
-  const open = async (mustExist: boolean): Promise<Store> => {
+  const open = async ({ mustExist, writes }: { mustExist: boolean; writes: boolean }): Promise<Store> => {
     const url = await deps.databaseUrl();
     if (mustExist) assertDatabaseExists(url);
     const store = await openStore(url);
     try {
+      // Before migrating: a file SQLite opened read-only reads fine, so a server would come up
+      // ready and refuse every delivery.
+      if (writes) await store.assertWritable();
       // A database (or PostgreSQL schema) webpig never set up is a wrong --db, not one to fill.
       if (mustExist && (await store.schemaVersion()) === 0) {
         throw new CliFailure(
@@ -100,8 +111,8 @@ export function createCliDeps(getOptions: () => GlobalOptions, env: NodeJS.Proce
       if (flag !== undefined || env.WEBPIG_DATABASE_URL !== undefined) return resolveDatabaseUrl({ flag, env });
       return resolveDatabaseUrl({ env, config: await loadConfigForReading() });
     },
-    openStore: () => open(false),
-    openExistingStore: () => open(true),
+    openStore: () => open({ mustExist: false, writes: true }),
+    openExistingStore: (options = {}) => open({ mustExist: true, writes: options.writes ?? false }),
     print(line) {
       process.stdout.write(`${line}\n`);
     },

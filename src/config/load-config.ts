@@ -70,13 +70,28 @@ export function configOrigin(file: string): { name: string; unsetVariables: stri
  * `registerTypeScriptLoader`). Import errors are thrown as they are, for the caller to word.
  */
 export async function importDefaultExport(file: string): Promise<unknown> {
+  // Checked first: Node's own message names the module that imported it (webpig's dist path).
+  if (!existsSync(file)) throw new ConfigError(`no such file: ${path.resolve(file)}`, { code: 'CONFIG_NOT_FOUND' });
   if (/\.[mc]?ts$/.test(file)) await registerTypeScriptLoader();
   const module = (await import(pathToFileURL(path.resolve(file)).href)) as { default?: unknown };
-  let exported = module.default;
-  // tsx may wrap a TypeScript module's default export once more.
-  if (exported && typeof exported === 'object' && 'default' in exported && !('sources' in exported)) {
-    exported = (exported as { default: unknown }).default;
+  return realDefaultExport(module.default);
+}
+
+/**
+ * The module's own default export, undefined when it has none. A module Node loads as CommonJS
+ * (any .ts or .js outside a `"type": "module"` package: tsx compiles it to CommonJS) has its
+ * whole `module.exports` as `default`, so without this a file with only named exports, or an
+ * empty one, "exported" an object and got the schema's messages instead of "no default export".
+ */
+function realDefaultExport(exported: unknown): unknown {
+  if (exported === null || typeof exported !== 'object') return exported;
+  // ESM compiled to CommonJS marks module.exports with __esModule; its default is a property.
+  if ((exported as { __esModule?: unknown }).__esModule === true) {
+    return Object.hasOwn(exported, 'default') ? (exported as { default: unknown }).default : undefined;
   }
+  // An empty file's module.exports, untouched. (An ESM `export default {}` lands here too: no
+  // config can be empty, so "no default export" points at the same fix.)
+  if (Object.getPrototypeOf(exported) === Object.prototype && Reflect.ownKeys(exported).length === 0) return undefined;
   return exported;
 }
 
@@ -86,10 +101,19 @@ export async function importConfigFile(file: string): Promise<unknown> {
   try {
     exported = await importDefaultExport(file);
   } catch (err) {
-    throw new ConfigError(`could not load ${file}: ${errorMessage(err)}`, { cause: err, code: 'CONFIG_LOAD_FAILED' });
+    throw new ConfigError(`could not load ${file}: ${importFailure(err)}`, { cause: err, code: 'CONFIG_LOAD_FAILED' });
   }
   if (exported === undefined) throw new ConfigError(`${file} has no default export (export default defineConfig({...}))`);
   return exported;
+}
+
+/**
+ * Why an import failed, in one line: Node's "Cannot find module 'x'" goes on with "Require
+ * stack:" and one line per requiring file (webpig's own internal paths). The whole error stays
+ * the ConfigError's cause.
+ */
+export function importFailure(err: unknown): string {
+  return errorMessage(err).split('\n', 1)[0]!.trim();
 }
 
 /** The database URL: the --db flag, then $WEBPIG_DATABASE_URL, then the config's `database`, then the default. */

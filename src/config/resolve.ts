@@ -5,6 +5,7 @@ import type { ResolvedSourceConfig } from '../core/source-config.js';
 import { sourcesFromEnv } from '../sources/env.js';
 import { resolveAuthConfig } from './auth.js';
 import { configErrorOf, type ConfigOrigin } from './issues.js';
+import { logLevelFromEnv } from './log-level.js';
 import { configSchema, configWithoutSourcesSchema, sourceListSchema } from './schema.js';
 import type { ResolvedConfig, WebpigConfig } from './types.js';
 
@@ -16,7 +17,7 @@ import type { ResolvedConfig, WebpigConfig } from './types.js';
 export type SourcesFrom = 'file' | 'file-and-environment' | 'none';
 
 export interface ResolveOptions {
-  /** Read for the OIDC client secret and, with `sources: 'file-and-environment'`, the sources. (Default: {}) */
+  /** Read for the OIDC client secret, WEBPIG_LOG_LEVEL and, with `sources: 'file-and-environment'`, the sources. (Default: {}) */
   env?: NodeJS.ProcessEnv;
   /** (Default: 'file') */
   sources?: SourcesFrom;
@@ -36,7 +37,8 @@ export function resolveConfig(candidate: unknown, origin: string | ConfigOrigin,
   const where: ConfigOrigin = { ...base, ...(environmentSourcesFrom === undefined ? {} : { environmentSourcesFrom }) };
   const parsed = (from === 'none' ? configWithoutSourcesSchema : configSchema).safeParse(input);
   if (!parsed.success) throw configErrorOf(parsed.error, input, where);
-  return { ...parsed.data, auth: resolvedAuth(parsed.data.auth, env, where.name) };
+  const logLevel = logLevelFromEnv(env);
+  return { ...parsed.data, auth: resolvedAuth(parsed.data.auth, env, where.name), ...(logLevel === undefined ? {} : { logLevel }) };
 }
 
 /** The candidate with the sources `from` asks for, and where the environment's begin. */

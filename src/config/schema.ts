@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { authConfigSchema } from '../core/auth-config.js';
+import { redactDatabaseUrl } from '../core/redaction.js';
 import { sourceConfigSchema } from '../core/source-config.js';
 import {
   alertsSchema,
@@ -50,7 +51,13 @@ const pipelineListSchema = z.array(pipelineSchema).superRefine((pipelines, ctx) 
 const configShape = z
   .object({
     /** Used when neither `--db` nor $WEBPIG_DATABASE_URL is given, which win over it. (Default: `sqlite:./webpig.db`) */
-    database: z.string().min(1).optional(),
+    database: z
+      .string()
+      .regex(/^\s*(sqlite:|postgres(ql)?:\/\/)/i, {
+        error: (issue) =>
+          `${JSON.stringify(redactDatabaseUrl(String(issue.input)))} is not a database URL: use sqlite:./file.db, sqlite::memory: or postgres://…`,
+      })
+      .optional(),
     sources: sourceListSchema,
     pipelines: pipelineListSchema,
     columns: z.array(columnSchema).optional(),
@@ -147,15 +154,36 @@ const oidcHasPublicUrl: Check = (config, ctx) => {
   });
 };
 
+/**
+ * The checks that compare fields, run even when a field has its own issue (zod skips a refinement
+ * after any, so a config with a typo in one field and an undeclared flag elsewhere was refused
+ * twice, one problem at a time). On such a config a check may meet a field of the wrong type and
+ * throw: that check then says nothing, since the field's own issue is already listed.
+ */
+function crossChecks(checks: readonly Check[]): Parameters<typeof configShape.superRefine> {
+  return [
+    (config, ctx) => {
+      for (const check of checks) {
+        try {
+          check(config, ctx);
+        } catch {
+          // A field of the wrong shape, reported by its own issue.
+        }
+      }
+    },
+    { when: () => true },
+  ];
+}
+
 /** The whole config: its shape and every check that compares its fields. */
-export const configSchema = configShape.superRefine((config, ctx) => {
-  for (const check of [stagesNameDeclaredFlagsAndColumns, flagListsNameRoles, oidcHasPublicUrl, reconcileNamesSources]) check(config, ctx);
-});
+export const configSchema = configShape.superRefine(
+  ...crossChecks([stagesNameDeclaredFlagsAndColumns, flagListsNameRoles, oidcHasPublicUrl, reconcileNamesSources]),
+);
 
 /**
  * The config for commands that only read stored data, parsed without its sources (their secrets
  * need not be set in an operator's shell): so `reconcile.<name>` cannot be checked against them.
  */
-export const configWithoutSourcesSchema = configShape.superRefine((config, ctx) => {
-  for (const check of [stagesNameDeclaredFlagsAndColumns, flagListsNameRoles, oidcHasPublicUrl]) check(config, ctx);
-});
+export const configWithoutSourcesSchema = configShape.superRefine(
+  ...crossChecks([stagesNameDeclaredFlagsAndColumns, flagListsNameRoles, oidcHasPublicUrl]),
+);

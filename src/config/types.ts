@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ResolvedAuthConfig } from '../core/auth-config.js';
+import type { LogLevel } from './log-level.js';
 import type { configSchema } from './schema.js';
 import type {
   alertsSchema,
@@ -28,6 +29,8 @@ type ParsedConfig = z.output<typeof configSchema>;
  */
 export interface ResolvedConfig extends Omit<ParsedConfig, 'auth'> {
   auth: ResolvedAuthConfig;
+  /** WEBPIG_LOG_LEVEL, checked (`logLevelFromEnv`); undefined when unset: each command has its default. */
+  logLevel?: LogLevel;
 }
 
 /** A dashboard column: a grouping of stages with one icon per event. */

@@ -22,9 +22,19 @@ export const DEFAULT_ROLE_SCOPES: Readonly<Record<string, readonly ApiScope[]>> 
 
 const DEFAULT_CLIENT_SECRET_ENV = 'WEBPIG_OIDC_CLIENT_SECRET';
 
+/**
+ * Only people sign in through a role (API tokens carry their own scopes): anything but an
+ * e-mail address there would grant nothing without a word.
+ */
+const memberSchema = z.string().regex(/^[^@\s]+@[^@\s]+$/, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not an e-mail address: a role's members are the addresses people sign in with ` +
+    '(an API token gets its scopes from webpig tokens create --scope)',
+});
+
 const roleSchema = z.object({
   /** E-mail addresses of the people in this role (compared case-insensitively). */
-  members: z.array(z.string().min(3)).default([]),
+  members: z.array(memberSchema).default([]),
   /** (Default: admin → all; operator → everything but admin; viewer → events:read) */
   scopes: z.array(apiScopeSchema).optional(),
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { sandboxPlugin } from '../sandbox/plugin.js';
 import { SandboxStore, sandboxDbPathFor } from '../sandbox/sandbox-store.js';
 import { startTraffic, type StopTraffic } from '../sandbox/traffic.js';
+import { logLevelFromEnv } from '../config/log-level.js';
 import { resolveConfig } from '../config/resolve.js';
 import { openStore } from '../store/open.js';
 import { startService, type RunningService } from '../service/start.js';
@@ -88,6 +89,8 @@ function trackSilentConnections(service: RunningService): { destroy(): void } {
  * The server also serves the sandbox's records and faults under /sandbox (same database file).
  */
 export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
+  // Checked before the sandbox starts and the database opens (the demo's config is resolved later).
+  logLevelFromEnv(options.env);
   const dbFile = path.resolve(options.dbFile);
   const port = await resolvePort(options.port, options.host);
   const baseUrl = `http://${options.host}:${port}`;
@@ -155,7 +158,7 @@ async function runDemoWith(options: DemoOptions, parts: DemoParts): Promise<Runn
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       port,
       host: options.host,
-      logLevel: options.env.WEBPIG_LOG_LEVEL ?? 'warn',
+      logLevel: config.logLevel ?? 'warn',
       extraPlugins: async (app) => {
         await app.register(sandboxPlugin, { store: sandboxStore });
         await app.register(shopServicePlugin, { backend: shop });

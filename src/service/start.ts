@@ -52,7 +52,7 @@ export interface ServiceOptions {
    * (Default: config worker.metricsPort, else not served)
    */
   metricsPort?: number;
-  /** Read for WEBPIG_METRICS_TOKEN and WEBPIG_LOG_LEVEL. (Default: process.env) */
+  /** Read for WEBPIG_METRICS_TOKEN; WEBPIG_LOG_LEVEL comes checked in `config.logLevel`. (Default: process.env) */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -60,7 +60,7 @@ export interface ServiceOptions {
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { store, config } = options;
   const env = options.env ?? process.env;
-  const level = options.logLevel ?? env.WEBPIG_LOG_LEVEL ?? 'info';
+  const level = options.logLevel ?? config.logLevel ?? 'info';
   const metricsToken = config.server?.metricsToken ?? (env.WEBPIG_METRICS_TOKEN || undefined);
   // One registry per process: under `webpig start` the server's /metrics shows the worker's figures.
   const registry = new Registry();

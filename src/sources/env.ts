@@ -1,3 +1,4 @@
+import { ConfigError } from '../core/errors.js';
 import type { SourceConfig } from './config.js';
 
 /**
@@ -8,17 +9,20 @@ import type { SourceConfig } from './config.js';
  * - `WEBPIG_MERCADOPAGO_WEBHOOK_SECRET`: the application's secret signature (comma-separated
  *   for rotation). → source `mercadopago`
  * - `WEBPIG_EPAYCO_CUSTOMER_ID` and `WEBPIG_EPAYCO_P_KEY` (P_KEY comma-separated for rotation):
- *   both needed. → source `epayco`
+ *   both needed: one without the other is a ConfigError naming both (it was silently no source,
+ *   and /webhooks/epayco answered 404). → source `epayco`
  * - `WEBPIG_EPAYCO_VALIDATION`: `off` turns ePayco's server-side validation off (webpig warns at
  *   start); a URL replaces ePayco's own server (`https://secure.epayco.co`) for it, e.g. a sandbox;
  *   unset or `on`: validation against ePayco's server.
  *
  * A provider whose variables are not set gets no source. Values are never logged.
+ * (Stripe's and MercadoPago's webhook sources need one variable each, so only ePayco's can be half set.)
  */
 export function sourcesFromEnv(env: Readonly<Record<string, string | undefined>>): SourceConfig[] {
   const sources: SourceConfig[] = [];
   const epaycoCustomerId = env.WEBPIG_EPAYCO_CUSTOMER_ID?.trim();
   const epaycoKeys = list(env.WEBPIG_EPAYCO_P_KEY);
+  assertBothOrNeither('WEBPIG_EPAYCO_P_KEY', epaycoKeys.length > 0, 'WEBPIG_EPAYCO_CUSTOMER_ID', Boolean(epaycoCustomerId));
   if (epaycoCustomerId && epaycoKeys.length > 0) {
     const source: SourceConfig = { name: 'epayco', kind: 'epayco', customerId: epaycoCustomerId, pKeys: epaycoKeys };
     const validation = env.WEBPIG_EPAYCO_VALIDATION?.trim() ?? '';
@@ -34,6 +38,12 @@ export function sourcesFromEnv(env: Readonly<Record<string, string | undefined>>
   const stripeSecrets = list(env.WEBPIG_STRIPE_WEBHOOK_SECRET);
   if (stripeSecrets.length > 0) sources.push({ name: 'stripe', kind: 'stripe', secrets: stripeSecrets });
   return sources;
+}
+
+function assertBothOrNeither(first: string, firstSet: boolean, second: string, secondSet: boolean): void {
+  if (firstSet === secondSet) return;
+  const [set, unset] = firstSet ? [first, second] : [second, first];
+  throw new ConfigError(`${set} is set but ${unset} is not: ePayco needs both (or neither, for no ePayco source)`);
 }
 
 function list(value: string | undefined): string[] {

@@ -7,7 +7,7 @@ import type { Store } from './store.js';
  */
 
 /** Opening, migrating, health and shutdown: the service's start-up, the CLI, `/readyz`. */
-export type StoreLifecycle = Pick<Store, 'dialect' | 'migrate' | 'schemaVersion' | 'close' | 'ping' | 'queueStats'>;
+export type StoreLifecycle = Pick<Store, 'dialect' | 'migrate' | 'schemaVersion' | 'close' | 'ping' | 'assertWritable' | 'queueStats'>;
 
 /** Ingestion (src/server/ingest): stores deliveries (in as many batches at once as the store says), logs refusals, reads the queue's depth. */
 export type IngestStore = Pick<Store, 'writeBatchesInFlight' | 'insertEvent' | 'insertEvents' | 'recordRejection' | 'queueStats'>;

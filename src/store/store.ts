@@ -90,10 +90,18 @@ export interface Store {
   close(): Promise<void>;
   /**
    * Resolves when the database answers within `timeoutMs` (SQLite: the write lock can be
-   * taken; PostgreSQL: the events table can be read), else throws a StoreError with code
-   * DATABASE_UNAVAILABLE. For `/readyz`; never blocks the event loop for longer than a query.
+   * taken and a write made, then rolled back; PostgreSQL: the events table can be read), else
+   * throws a StoreError with code DATABASE_UNAVAILABLE (SQLite: DATABASE_READ_ONLY for a file
+   * it may not write). For `/readyz` and the commands that write before they start; never
+   * blocks the event loop for longer than a query.
    */
   ping(timeoutMs: number): Promise<void>;
+  /**
+   * Resolves when this connection may write (SQLite: a write made and rolled back, waiting up
+   * to the busy timeout for the lock; PostgreSQL: the session is not read-only), else throws
+   * a StoreError with code DATABASE_READ_ONLY. For the commands that write, before they start.
+   */
+  assertWritable(): Promise<void>;
   /** Events waiting, running, retrying and dead, and the oldest queued one (see QueueStats). */
   queueStats(): Promise<QueueStats>;
 

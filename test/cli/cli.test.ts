@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -59,6 +59,15 @@ describe('webpig CLI basics', () => {
     assert.equal(result.stderr.trim().split('\n').length, 1);
   });
 
+  it('a bad PostgreSQL schema name in the URL is a usage error: one line, exit 2', () => {
+    const result = runCli(['--db', 'postgres://ana@127.0.0.1:1/test?schema=Bad', 'migrate'], { cwd: dir });
+    assert.equal(result.status, 2, result.stderr);
+    assert.equal(
+      result.stderr,
+      'webpig: database schema "Bad" must be lower-case letters, digits and _ (at most 63, not starting with a digit)\n',
+    );
+  });
+
   it('an unreachable PostgreSQL is one line naming where, never the password', () => {
     const result = runCli(['--db', 'postgres://ana:hunter2@127.0.0.1:1/test', 'migrate'], { cwd: dir });
     assert.notEqual(result.status, 0);
@@ -89,6 +98,35 @@ describe('webpig CLI basics', () => {
     const result = runCli(['--db', `sqlite:${path.join(cfgDir, 'x.db')}`, 'start'], { cwd: cfgDir });
     assert.equal(result.status, 2);
     assert.match(result.stderr, /server\.port: /);
+  });
+
+  it('half of ePayco in the environment stops start before anything opens: exit 2, one line naming both variables', () => {
+    const cfgDir = mkdtempSync(path.join(dir, 'cfg-'));
+    writeFileSync(path.join(cfgDir, 'webpig.config.js'), 'export default { sources: [], pipelines: [] };\n');
+    const file = path.join(cfgDir, 'x.db');
+    const result = runCli(['--db', `sqlite:${file}`, 'start', '--port', '0'], { cwd: cfgDir, env: { WEBPIG_EPAYCO_P_KEY: 'k' } });
+    assert.equal(result.status, 2, result.stderr);
+    assert.equal(
+      result.stderr,
+      'webpig: WEBPIG_EPAYCO_P_KEY is set but WEBPIG_EPAYCO_CUSTOMER_ID is not: ePayco needs both (or neither, for no ePayco source)\n',
+    );
+    assert.equal(existsSync(file), false, 'no database was created');
+  });
+
+  it('an unknown WEBPIG_LOG_LEVEL stops start and the demo before anything opens: exit 2, one line listing the levels', () => {
+    const cfgDir = mkdtempSync(path.join(dir, 'cfg-'));
+    writeFileSync(path.join(cfgDir, 'webpig.config.js'), 'export default { sources: [], pipelines: [] };\n');
+    const line = 'webpig: WEBPIG_LOG_LEVEL: "loud" is not one of fatal, error, warn, info, debug, trace, silent\n';
+    const file = path.join(cfgDir, 'x.db');
+    const start = runCli(['--db', `sqlite:${file}`, 'start', '--port', '0'], { cwd: cfgDir, env: { WEBPIG_LOG_LEVEL: 'loud' } });
+    assert.equal(start.status, 2, start.stderr);
+    assert.equal(start.stderr, line);
+    assert.equal(existsSync(file), false, 'start created no database');
+    const demoFile = path.join(cfgDir, 'webpig-demo.db');
+    const demo = runCli(['demo', '--port', '0'], { cwd: cfgDir, env: { WEBPIG_LOG_LEVEL: 'loud' } });
+    assert.equal(demo.status, 2, demo.stderr);
+    assert.equal(demo.stderr, line);
+    assert.equal(existsSync(demoFile), false, 'the demo created no database');
   });
 });
 
@@ -204,6 +242,20 @@ describe('webpig migrate on PostgreSQL', { skip: pgSkip }, () => {
     assert.equal(
       result.stderr.trim(),
       `webpig: database schema is at version 99 but this webpig only knows up to ${postgresNames.length}; upgrade webpig`,
+    );
+  });
+
+  it('refuses a read-only session (a standby, default_transaction_read_only) with one line, migrating nothing', async () => {
+    const { url, schema } = await schemas.create();
+    const readOnly = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c default_transaction_read_only=on')}`;
+    const result = runCli(['--db', readOnly, 'migrate'], { cwd: dir });
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, /^webpig: the PostgreSQL database is read-only: /);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.deepEqual(
+      await queryIn(schema, 'SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]),
+      [],
+      'no table was created',
     );
   });
 });

@@ -84,6 +84,27 @@ describe('read-only commands', () => {
     }
   });
 
+  it('nor do the commands that change stored rows: a mistyped --db is not a new, empty database', () => {
+    const p = project(CONFIG_WITH_UNSET_SECRET);
+    for (const args of [
+      ['retry', '1'],
+      ['retry', '--status', 'dead', '--reason', 'DIAN is back'],
+      ['flags', 'set', 'DIAN', 'on', '--reason', 'DIAN is back'],
+      ['tokens', 'revoke', '1'],
+      ['purge'],
+      ['reconcile', '--source', 'shop', '--since', '1h'],
+    ]) {
+      const result = p.run(...args);
+      oneLine(
+        result,
+        1,
+        new RegExp(`no database at ${p.file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(nothing was created\\)`),
+        args.join(' '),
+      );
+      assert.equal(existsSync(p.file), false, `${args.join(' ')} created no database`);
+    }
+  });
+
   it('on an empty SQLite file (no webpig tables): exit 1, and no table is created', () => {
     const p = project('export default { sources: [], pipelines: [] };\n');
     writeFileSync(p.file, '');

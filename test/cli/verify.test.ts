@@ -109,4 +109,19 @@ describe('webpig verify (the guide, run)', () => {
     assert.equal(result.status, 2, result.stderr);
     assert.match(result.stderr, /--deliveries \.\/not-a-factory\.ts must export by default a function/);
   });
+
+  it('a --deliveries file that is not there, or that imports a missing package, is one line without internal paths', async () => {
+    writeFileSync(path.join(dir, 'webpig.config.ts'), snippet('webpig.config.ts'));
+    const missing = path.join(dir, 'nonexistent.json');
+    const absent = await runCliAsync(['verify', '--deliveries', missing], { cwd: dir, env: env() });
+    assert.equal(absent.status, 2, absent.stderr);
+    assert.equal(absent.stderr, `webpig: --deliveries: no such file: ${missing}\n`);
+    writeFileSync(path.join(dir, 'needs-a-package.ts'), "import 'no-such-package-webpig-test';\nexport default () => ({});\n");
+    const broken = await runCliAsync(['verify', '--deliveries', './needs-a-package.ts'], { cwd: dir, env: env() });
+    assert.equal(broken.status, 2, broken.stderr);
+    assert.equal(
+      broken.stderr,
+      "webpig: could not load --deliveries ./needs-a-package.ts: Cannot find module 'no-such-package-webpig-test'\n",
+    );
+  });
 });

@@ -54,6 +54,39 @@ describe('webpig.config.ts loading', () => {
     await assert.rejects(loadConfigFile(file), /could not load .*broken\.config\.ts/);
   });
 
+  it('a file without a default export says so, whether Node loads it as CommonJS or as an ES module', async () => {
+    const esmDir = mkdtempSync(path.join(dir, 'esm-'));
+    writeFileSync(path.join(esmDir, 'package.json'), JSON.stringify({ type: 'module' }));
+    // Outside a "type": "module" package tsx compiles the file to CommonJS, whose module.exports
+    // (here { x: 1 }, or {} for an empty file) Node hands over as the default export.
+    for (const folder of [dir, esmDir]) {
+      for (const [name, text] of [
+        ['named.config.ts', 'export const x = 1;\n'],
+        ['empty.config.ts', ''],
+        ['named.config.js', 'export const x = 1;\n'],
+        ['undefined.config.ts', 'export default undefined;\n'],
+      ]) {
+        const file = path.join(folder, name!);
+        writeFileSync(file, text!);
+        await assert.rejects(loadConfigFile(file), (err: unknown) => {
+          assert.ok(err instanceof ConfigError);
+          assert.equal(err.message, `${file} has no default export (export default defineConfig({...}))`);
+          return true;
+        });
+      }
+    }
+  });
+
+  it('a config importing a package that is not installed is one line: no require stack of internal paths', async () => {
+    const file = path.join(dir, 'needs-a-package.config.ts');
+    writeFileSync(file, "import 'no-such-package-webpig-test';\nexport default { sources: [], pipelines: [] };\n");
+    await assert.rejects(loadConfigFile(file), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.message, `could not load ${file}: Cannot find module 'no-such-package-webpig-test'`);
+      return true;
+    });
+  });
+
   it('every message names the field at fault', () => {
     const base = { sources: [], pipelines: [] };
     rejects({ ...base, server: { port: 'eighty' } }, /server\.port: /);
@@ -68,6 +101,39 @@ describe('webpig.config.ts loading', () => {
       /alerts\.webhookSecret: must be at least 16 characters/,
     );
     rejects({ ...base, pipelines: [{ name: 'p', match: 'yes', stages: [] }] }, /pipelines\.0\.match: expected a function/);
+    rejects(
+      { ...base, database: 'mysql://root:hunter2@db/x' },
+      /^invalid configuration in webpig\.config\.ts: database: "mysql:\/\/root:\*\*\*@db\/x" is not a database URL: use sqlite:/,
+    );
+    rejects(
+      { ...base, auth: { roles: { finance: { members: ['ana@example.com', 'not-an-email'] } } } },
+      /auth\.roles\.finance\.members\.1: "not-an-email" is not an e-mail address/,
+    );
+  });
+
+  it('accepts the database URLs webpig opens', () => {
+    for (const database of ['sqlite:./webpig.db', 'sqlite::memory:', 'postgres://h/db', 'postgresql://u@h:5432/db?schema=shop']) {
+      assert.equal(resolveConfig({ sources: [], pipelines: [], database }, 'webpig.config.ts').database, database);
+    }
+  });
+
+  it("lists every problem at once: the cross-checks run beside the fields' own issues", () => {
+    const stage = { name: 'a', flag: 'NOT_DECLARED', run: async () => undefined };
+    assert.throws(
+      () =>
+        resolveConfig(
+          { sources: [], pipelines: [{ name: 'p', match: () => true, stages: [stage] }], server: { port: 'eighty' } },
+          'webpig.config.ts',
+        ),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /server\.port: /);
+        assert.match(err.message, /stage "a" uses flag "NOT_DECLARED", which is not declared/);
+        return true;
+      },
+    );
+    // A field of the wrong type leaves the checks that read it silent, not crashing.
+    rejects({ sources: 5, pipelines: [], reconcile: { shop: {} } }, /^invalid configuration in webpig\.config\.ts: sources: [^;]*$/);
   });
 
   it('cross-checks stages against declared flags and columns, and source names for duplicates', () => {

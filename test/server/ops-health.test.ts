@@ -12,6 +12,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { ensureDashboardBuilt } from '../helpers/browser.js';
 import { postgresSkip, postgresUrl, withTestSchema } from '../helpers/postgres.js';
+import { readOnlyView } from '../helpers/read-only-mount.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
 
 /** /healthz, /readyz (with the database really unable to answer), and what is a 404. */
@@ -80,6 +81,35 @@ describe('/healthz and /readyz on SQLite', () => {
     }
     const back = await app.inject({ method: 'GET', url: '/readyz' });
     assert.equal(back.statusCode, 200, back.body);
+  });
+});
+
+describe('/readyz on a SQLite file webpig may not write', () => {
+  const temp = tempDatabaseDir();
+  const writable = SqliteStore.open(`sqlite:${join(temp.dir, 'webpig.db')}`);
+  const view = readOnlyView(temp.dir);
+  after(async () => {
+    await writable.close();
+    if (!('skip' in view)) view.remove();
+    temp.remove();
+  });
+
+  // SQLite grants BEGIN IMMEDIATE on a file it opened read-only; only a write fails.
+  test('503 DATABASE_READ_ONLY naming the file, not 200', { skip: 'skip' in view && view.skip }, async () => {
+    if ('skip' in view) return;
+    await writable.migrate();
+    const readOnly = SqliteStore.open(`sqlite:${join(view.dir, 'webpig.db')}`);
+    const app = await server(readOnly);
+    try {
+      const reply = await app.inject({ method: 'GET', url: '/readyz' });
+      assert.equal(reply.statusCode, 503, reply.body);
+      const body = reply.json<Readiness>();
+      assert.equal(body.database.code, 'DATABASE_READ_ONLY');
+      assert.match(body.database.message ?? '', /^the database file .*webpig\.db is read-only: /);
+    } finally {
+      await app.close();
+      await readOnly.close();
+    }
   });
 });
 

@@ -60,7 +60,21 @@ describe('source configuration', () => {
     );
     const stripe = sources.find((s) => s.kind === 'stripe');
     assert.deepEqual(stripe?.kind === 'stripe' && stripe.secrets, ['whsec_new', 'whsec_old']);
-    assert.deepEqual(sourcesFromEnv({ WEBPIG_EPAYCO_P_KEY: 'only-the-key' }), []);
+  });
+
+  it('half of ePayco set through the environment is an error naming both variables, not a silent 404', () => {
+    assert.throws(
+      () => sourcesFromEnv({ WEBPIG_EPAYCO_P_KEY: 'only-the-key' }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.code === 'CONFIG_INVALID' &&
+        err.message.startsWith('WEBPIG_EPAYCO_P_KEY is set but WEBPIG_EPAYCO_CUSTOMER_ID is not: ePayco needs both') &&
+        !err.message.includes('only-the-key'),
+    );
+    assert.throws(
+      () => sourcesFromEnv({ WEBPIG_EPAYCO_CUSTOMER_ID: '12345', WEBPIG_EPAYCO_P_KEY: ' , ' }),
+      /WEBPIG_EPAYCO_CUSTOMER_ID is set but WEBPIG_EPAYCO_P_KEY is not: ePayco needs both/,
+    );
   });
 
   it('WEBPIG_EPAYCO_VALIDATION turns ePayco validation off (with a start-up warning) or points it elsewhere', () => {

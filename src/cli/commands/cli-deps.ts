@@ -6,7 +6,8 @@
  *                          the --db flag; $WEBPIG_DATABASE_URL; the config file's `database`
  *                          (read only when neither of those is given, from the config without
  *                          its sources); sqlite:./webpig.db (resolveDatabaseUrl, load-config.ts).
- *   openExistingStore():   the same, but never creates a SQLite file (read-only commands).
+ *   openExistingStore():   the same, but never creates a SQLite file nor sets up an empty database
+ *                          (commands on stored rows); `{ writes: true }` for those that change them.
  *   loadConfig():          webpig.config.ts parsed and resolved once (src/config/resolve.ts), with
  *                          the sources the WEBPIG_* secret variables add.
  *   loadConfigForReading(): the same without any webhook source (their secrets may be unset).
@@ -23,7 +24,7 @@ export { CliFailure, UsageError } from '../errors.js';
 
 export interface EngineCliDeps {
   openStore(): Promise<Store>;
-  openExistingStore(): Promise<Store>;
+  openExistingStore(options?: { writes?: boolean }): Promise<Store>;
   loadConfig(): Promise<ResolvedConfig>;
   loadConfigForReading(): Promise<ResolvedConfig | null>;
   /** The full config (sources included), or null without a config file. */

@@ -78,19 +78,22 @@ export function register(program: Command, deps: CliDeps): void {
       if (!reason) throw new UsageError('--reason must say why (it is kept in the flag history)');
       const actor = options.actor ?? cliActor();
       const config = await deps.loadConfigForReading();
-      await withStore(deps.openStore, async (store) => {
-        // A flag the config declares can be set before any server has started.
-        if (config) await ensureConfigFlags(store, config);
-        const now = new Date();
-        const { change } = await store.setFlag({ key, value, actor, reason, now });
-        await store.appendAudit({
-          actor,
-          action: 'flag.set',
-          target: key,
-          details: { from: change.oldValue, to: change.newValue, reason, via: 'cli' },
-          at: now,
-        });
-      });
+      await withStore(
+        () => deps.openExistingStore({ writes: true }),
+        async (store) => {
+          // A flag the config declares can be set before any server has started (after webpig migrate).
+          if (config) await ensureConfigFlags(store, config);
+          const now = new Date();
+          const { change } = await store.setFlag({ key, value, actor, reason, now });
+          await store.appendAudit({
+            actor,
+            action: 'flag.set',
+            target: key,
+            details: { from: change.oldValue, to: change.newValue, reason, via: 'cli' },
+            at: now,
+          });
+        },
+      );
       deps.print(`${key} is now ${value ? 'on' : 'off'}`);
     });
 }

@@ -10,6 +10,7 @@ export function register(program: Command, deps: CliDeps): void {
       const { openStore } = await import('../../store/open.js');
       const store = await openStore(url);
       try {
+        await store.assertWritable();
         const { applied, current } = await store.migrate();
         deps.print(
           applied.length > 0

@@ -34,12 +34,15 @@ export function register(program: Command, deps: EngineCliDeps & { print(line: s
       }
       const now = new Date();
       const cutoffs = retentionCutoffs(policy, now);
-      const counts: RetentionCounts = await withStore(deps.openExistingStore, async (store) => {
-        if (opts.dryRun) return countDue(store, policy, now);
-        const deleted = await applyRetention(store, policy, now);
-        await store.appendAudit({ actor: cliActor(), action: 'retention.purge', target: 'retention', details: { deleted }, at: now });
-        return deleted;
-      });
+      const counts: RetentionCounts = await withStore(
+        () => deps.openExistingStore({ writes: !opts.dryRun }),
+        async (store) => {
+          if (opts.dryRun) return countDue(store, policy, now);
+          const deleted = await applyRetention(store, policy, now);
+          await store.appendAudit({ actor: cliActor(), action: 'retention.purge', target: 'retention', details: { deleted }, at: now });
+          return deleted;
+        },
+      );
       if (opts.json) return deps.print(JSON.stringify({ dryRun: Boolean(opts.dryRun), counts, before: cutoffs }));
       const formats = cliFormats(config);
       deps.print(opts.dryRun ? 'would delete (dry run: nothing was changed):' : 'deleted:');

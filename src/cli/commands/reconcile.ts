@@ -40,24 +40,29 @@ export function register(program: Command, deps: EngineCliDeps): void {
       // "not configured"). Without a file, a provider's own name (stripe…) is its kind.
       const full = await deps.loadConfigIfAny?.();
       const kind = full?.sources.find((s) => s.name === opts.source)?.kind ?? null;
-      await withStore(opts.dryRun ? deps.openExistingStore : deps.openStore, async (store) => {
-        const recorded = await store.getReconciliationState(opts.source);
-        const list = providerListFor({
-          source: opts.source,
-          kind,
-          settings,
-          recordedApiBaseUrl: recorded?.apiBaseUrl ?? null,
-          env: process.env,
-        });
-        const result = await reconcileSource({
-          store,
-          source: opts.source,
-          list,
-          since: new Date(Date.now() - sinceMs),
-          dryRun: opts.dryRun ?? false,
-        });
-        for (const line of report(result, opts.dryRun ?? false)) console.log(line);
-      });
+      // The database records where the provider's API is, and a run resumes from it: a
+      // mistyped --db is an error, not a new database.
+      await withStore(
+        () => deps.openExistingStore({ writes: !opts.dryRun }),
+        async (store) => {
+          const recorded = await store.getReconciliationState(opts.source);
+          const list = providerListFor({
+            source: opts.source,
+            kind,
+            settings,
+            recordedApiBaseUrl: recorded?.apiBaseUrl ?? null,
+            env: process.env,
+          });
+          const result = await reconcileSource({
+            store,
+            source: opts.source,
+            list,
+            since: new Date(Date.now() - sinceMs),
+            dryRun: opts.dryRun ?? false,
+          });
+          for (const line of report(result, opts.dryRun ?? false)) console.log(line);
+        },
+      );
     });
 }
 

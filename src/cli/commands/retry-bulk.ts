@@ -54,27 +54,30 @@ export async function bulkRetry(deps: EngineCliDeps, opts: BulkRetryOptions): Pr
   // Checked before the database is opened: a bad filter changes nothing, not even a new file.
   rethrowAsUsage(() => checkBulkRequest(pipelines, request));
   const formats = cliFormats(config);
-  await withStore(opts.dryRun ? deps.openExistingStore : deps.openStore, async (store) => {
-    const preview = await previewBulk(store, pipelines, request);
-    if (opts.dryRun) {
-      if (opts.json) console.log(JSON.stringify({ preview }, null, 2));
-      else printPreview(preview, formats, true);
-      return;
-    }
-    if (!opts.json) printPreview(preview, formats, false);
-    const result = await runBulk(
-      store,
-      pipelines,
-      request,
-      { actor: cliActor(), remoteAddress: null, at: new Date(), reason: opts.reason!.trim() },
-      preview.events.map((e) => e.eventId),
-    );
-    if (opts.json) console.log(JSON.stringify({ preview, result }, null, 2));
-    else printResult(result);
-    if (result.refused.length > 0) {
-      throw new CliFailure('BULK_PARTLY_REFUSED', `${result.refused.length} of ${preview.count} events were not queued (listed above)`);
-    }
-  });
+  await withStore(
+    () => deps.openExistingStore({ writes: !opts.dryRun }),
+    async (store) => {
+      const preview = await previewBulk(store, pipelines, request);
+      if (opts.dryRun) {
+        if (opts.json) console.log(JSON.stringify({ preview }, null, 2));
+        else printPreview(preview, formats, true);
+        return;
+      }
+      if (!opts.json) printPreview(preview, formats, false);
+      const result = await runBulk(
+        store,
+        pipelines,
+        request,
+        { actor: cliActor(), remoteAddress: null, at: new Date(), reason: opts.reason!.trim() },
+        preview.events.map((e) => e.eventId),
+      );
+      if (opts.json) console.log(JSON.stringify({ preview, result }, null, 2));
+      else printResult(result);
+      if (result.refused.length > 0) {
+        throw new CliFailure('BULK_PARTLY_REFUSED', `${result.refused.length} of ${preview.count} events were not queued (listed above)`);
+      }
+    },
+  );
 }
 
 function bulkRequest(opts: BulkRetryOptions, timeZone: string): BulkRequest {

@@ -47,11 +47,15 @@ export function register(program: Command, deps: EngineCliDeps): void {
       const timeoutMs = parsePositiveInt(opts.timeout, '--timeout') * 1000;
       const eventId = parsePositiveInt(id!, 'event id');
       const formats = opts.wait ? cliFormats(await deps.loadConfigForReading()) : null;
-      await withStore(deps.openStore, async (store) => {
-        const event = await retryEvent(store, eventId, cliActor(), null, new Date(), opts.reason?.trim() || null);
-        console.log(`event ${event.id} queued again (retried by hand ${event.manualRetries} times)`);
-        if (formats) await followToOutcome(store, event, timeoutMs, formats);
-      });
+      // An event that is not there is a mistyped --db as often as a mistyped id: never create one.
+      await withStore(
+        () => deps.openExistingStore({ writes: true }),
+        async (store) => {
+          const event = await retryEvent(store, eventId, cliActor(), null, new Date(), opts.reason?.trim() || null);
+          console.log(`event ${event.id} queued again (retried by hand ${event.manualRetries} times)`);
+          if (formats) await followToOutcome(store, event, timeoutMs, formats);
+        },
+      );
     });
 }
 

@@ -15,8 +15,8 @@ import { createApiToken, parseScopes } from '../../server/auth/tokens.js';
 export interface TokensCommandDeps {
   /** Opens the configured, migrated store; the command closes it when done. */
   openStore(): Promise<Store>;
-  /** The same, for `tokens list`: never creates a database. (Default: openStore) */
-  openExistingStore?(): Promise<Store>;
+  /** The same, for `tokens list` and `revoke`: never creates a database. (Default: openStore) */
+  openExistingStore?(options?: { writes?: boolean }): Promise<Store>;
   /** For the time zone times are shown in (src/cli/format.ts). (Default: no config) */
   loadConfigForReading?(): Promise<ResolvedConfig | null>;
   /** (Default: console.log) */
@@ -100,7 +100,8 @@ export function register(program: Command, deps: TokensCommandDeps): void {
       return Number(value);
     })
     .action(async (id: number) => {
-      const revoked = await withStore(deps.openExistingStore ?? deps.openStore, async (store) => {
+      const openExisting = deps.openExistingStore;
+      const revoked = await withStore(openExisting ? () => openExisting({ writes: true }) : deps.openStore, async (store) => {
         const at = now();
         const done = await store.revokeApiToken(id, at);
         if (done) await store.appendAudit({ actor, action: 'token.revoke', target: `token:${id}`, at });

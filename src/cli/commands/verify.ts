@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { importDefaultExport } from '../../config/load-config.js';
+import { importDefaultExport, importFailure } from '../../config/load-config.js';
+import { isWebpigError } from '../../core/errors.js';
 import pino from 'pino';
 import { stageRetryPolicy, type PipelineDefinition } from '../../core/pipeline.js';
 import { createWorker } from '../../engine/worker.js';
@@ -32,7 +33,8 @@ async function loadDeliveries(file: string): Promise<DeliveryFactory> {
   try {
     exported = await importDefaultExport(file);
   } catch (err) {
-    throw new UsageError(`could not load --deliveries ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    if (isWebpigError(err) && err.code === 'CONFIG_NOT_FOUND') throw new UsageError(`--deliveries: ${err.message}`);
+    throw new UsageError(`could not load --deliveries ${file}: ${importFailure(err)}`);
   }
   if (typeof exported !== 'function') {
     throw new UsageError(`--deliveries ${file} must export by default a function (index) => ({ source, method, query, headers, body })`);

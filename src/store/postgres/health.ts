@@ -55,6 +55,20 @@ export async function ping(pool: pg.Pool, timeoutMs: number): Promise<void> {
   }
 }
 
+/**
+ * A session that may not write (a standby, or default_transaction_read_only set for the role,
+ * the database or the URL's options) would accept every read and refuse every delivery.
+ */
+export async function assertWritable(db: Queryable): Promise<void> {
+  const result = await db.query<{ transaction_read_only: string }>('SHOW transaction_read_only');
+  if (result.rows[0]?.transaction_read_only === 'on') {
+    throw new StoreError(
+      'DATABASE_READ_ONLY',
+      'the PostgreSQL database is read-only: its sessions start with transaction_read_only on (a standby, or default_transaction_read_only); point --db at the primary',
+    );
+  }
+}
+
 function unavailable(err: unknown): StoreError {
   return new StoreError('DATABASE_UNAVAILABLE', `PostgreSQL did not answer: ${errorMessage(err)}`, { cause: err });
 }

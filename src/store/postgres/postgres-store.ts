@@ -93,6 +93,7 @@ export class PostgresStore implements Store {
   };
 
   ping: Store['ping'] = (timeoutMs) => health.ping(this.pool, timeoutMs);
+  assertWritable: Store['assertWritable'] = () => health.assertWritable(this.pool);
   queueStats: Store['queueStats'] = () => health.queueStats(this.pool);
 
   // ── Inbox ──────────────────────────────────────────────────────────────────────────────

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../../core/errors.js';
 import type { ActiveStatus, QueueStats } from '../store.js';
@@ -7,17 +8,25 @@ import type { SqliteContext } from './connection.js';
 const PING_RETRY_MS = 25;
 
 /**
- * Readiness: can this connection take the write lock within `timeoutMs`? In WAL mode reads
- * never wait, so a read would say "ready" while every delivery's commit is stuck behind
- * another process's lock; the lock is what ingestion needs. better-sqlite3 is synchronous and
- * its busy timeout would block the event loop for the whole wait, so the lock is tried with
- * no busy timeout and retried between timers instead.
+ * Readiness: can this connection take the write lock, and write, within `timeoutMs`? In WAL
+ * mode reads never wait, so a read would say "ready" while every delivery's commit is stuck
+ * behind another process's lock; the lock is what ingestion needs. better-sqlite3 is
+ * synchronous and its busy timeout would block the event loop for the whole wait, so the lock
+ * is tried with no busy timeout and retried between timers instead. A file SQLite opened
+ * read-only (no write permission) grants the lock all the same, so a write is made too and
+ * rolled back: its failure is DATABASE_READ_ONLY.
  */
 export async function ping(ctx: SqliteContext, timeoutMs: number, busyTimeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const failure = tryWriteLock(ctx.db, busyTimeoutMs);
     if (failure === null) return;
+    if (failure.readOnly) {
+      throw new StoreError(
+        'DATABASE_READ_ONLY',
+        `the database file ${path.resolve(ctx.db.name)} is read-only: ${failure.message}; let the user running webpig write the file and its folder`,
+      );
+    }
     if (!failure.busy || Date.now() + PING_RETRY_MS > deadline) {
       throw new StoreError(
         'DATABASE_UNAVAILABLE',
@@ -30,18 +39,37 @@ export async function ping(ctx: SqliteContext, timeoutMs: number, busyTimeoutMs:
   }
 }
 
-function tryWriteLock(db: Database.Database, busyTimeoutMs: number): { busy: boolean; message: string } | null {
-  if (!db.open) return { busy: false, message: 'the store is closed' };
+interface WriteFailure {
+  /** Another connection holds the write lock: worth trying again. */
+  busy: boolean;
+  /** The file cannot be written at all (SQLITE_READONLY*). */
+  readOnly: boolean;
+  message: string;
+}
+
+function tryWriteLock(db: Database.Database, busyTimeoutMs: number): WriteFailure | null {
+  if (!db.open) return { busy: false, readOnly: false, message: 'the store is closed' };
   // Inside a transaction of this connection (impossible between awaits, but cheap to respect).
   if (db.inTransaction) return null;
   db.pragma('busy_timeout = 0');
   try {
     db.exec('BEGIN IMMEDIATE');
-    db.exec('ROLLBACK');
+    try {
+      // Rewriting the header's user_version with its own value dirties page 1: the smallest
+      // real write, and the rollback leaves the file as it was.
+      const userVersion = db.pragma('user_version', { simple: true }) as number;
+      db.exec(`PRAGMA user_version = ${userVersion}`);
+    } finally {
+      if (db.inTransaction) db.exec('ROLLBACK');
+    }
     return null;
   } catch (err) {
     const code = err instanceof Database.SqliteError ? err.code : '';
-    return { busy: code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'), message: (err as Error).message };
+    return {
+      busy: code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'),
+      readOnly: code.startsWith('SQLITE_READONLY'),
+      message: (err as Error).message,
+    };
   } finally {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   }

@@ -71,6 +71,8 @@ export class SqliteStore implements Store {
     this.ctx.close();
   };
   ping: Store['ping'] = (timeoutMs) => health.ping(this.ctx, timeoutMs, BUSY_TIMEOUT_MS);
+  // The readiness check, given as long for the lock as any writer waits.
+  assertWritable: Store['assertWritable'] = () => health.ping(this.ctx, BUSY_TIMEOUT_MS, BUSY_TIMEOUT_MS);
   queueStats: Store['queueStats'] = async () => health.queueStats(this.ctx);
 
   // ── Inbox ──────────────────────────────────────────────────────────────────────────
