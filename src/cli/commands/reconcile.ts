@@ -35,16 +35,16 @@ export function register(program: Command, deps: EngineCliDeps): void {
       const sinceText = opts.since ?? settings?.lookBack ?? DEFAULT_SINCE;
       const sinceMs = parseDuration(sinceText);
       if (sinceMs === null) throw new UsageError(`--since must be ${DURATION_HINT}, got "${sinceText}"`);
-      // The kind of a source the file names comes from the whole config: a secret it reads that
-      // is not set is that config's error, said as such (ignoring it made a configured source
-      // "not configured"). Without a file, a provider's own name (stripe…) is its kind.
-      const full = await deps.loadConfigIfAny?.();
-      const kind = full?.sources.find((s) => s.name === opts.source)?.kind ?? null;
       // The database records where the provider's API is, and a run resumes from it: a
-      // mistyped --db is an error, not a new database.
+      // mistyped --db is an error, not a new database (said first, before the config's).
       await withStore(
         () => deps.openExistingStore({ writes: !opts.dryRun }),
         async (store) => {
+          // The kind of a source the file names comes from the whole config: a secret it reads
+          // that is not set is that config's error, said as such (ignoring it made a configured
+          // source "not configured"). Without a file, a provider's own name (stripe…) is its kind.
+          const full = await deps.loadConfigIfAny?.();
+          const kind = full?.sources.find((s) => s.name === opts.source)?.kind ?? null;
           const recorded = await store.getReconciliationState(opts.source);
           const list = providerListFor({
             source: opts.source,
