@@ -62,11 +62,9 @@ export interface EventFilter {
   minAttempts?: number;
   /** Only events that need someone: dead or retrying, or with a checkpoint in error. */
   needsAttention?: boolean;
-  /** Only events nobody marked as handled since they last changed (markEventHandled). */
-  unhandled?: boolean;
   /**
    * true: only events someone marked as handled since they last changed (markEventHandled);
-   * false: only the others (as `unhandled`).
+   * false: only the others, those nobody has handled (the home's pinned failures).
    */
   handled?: boolean;
   /** Only events whose summary currency is this code (e.g. 'COP'). */

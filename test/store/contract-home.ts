@@ -122,7 +122,7 @@ export function homeContract(ctx: ContractContext): void {
     it('marks a dead event handled: logged, no longer unhandled, pinned again once it changes', async () => {
       const dead = await eventWith('dead', money(20_000));
       const other = await eventWith('dead', money(10_000));
-      assert.equal(await ctx.store.countEvents({ status: 'dead', unhandled: true }), 2);
+      assert.equal(await ctx.store.countEvents({ status: 'dead', handled: false }), 2);
       const result = await ctx.store.markEventHandled({
         eventId: dead,
         actor: 'ana@example.com',
@@ -130,7 +130,7 @@ export function homeContract(ctx: ContractContext): void {
         now: at(5 * MINUTE),
       });
       assert.equal(result, 'handled');
-      const unhandled = await ctx.store.listEvents({ status: 'dead', unhandled: true });
+      const unhandled = await ctx.store.listEvents({ status: 'dead', handled: false });
       assert.deepEqual(
         unhandled.items.map((e) => e.id),
         [other],
@@ -141,7 +141,7 @@ export function homeContract(ctx: ContractContext): void {
       assert.deepEqual(line?.fields, { action: 'handled', by: 'ana@example.com', reason: 'refunded by hand' });
       // A retry changes the event after it was handled: it needs someone again if it dies again.
       await ctx.store.requeueEvent(dead, at(6 * MINUTE));
-      assert.equal(await ctx.store.countEvents({ status: 'queued', unhandled: true }), 1);
+      assert.equal(await ctx.store.countEvents({ status: 'queued', handled: false }), 1);
     });
 
     it('refuses to mark an event that is not dead, or does not exist, and changes nothing', async () => {
@@ -149,7 +149,7 @@ export function homeContract(ctx: ContractContext): void {
       assert.equal(await ctx.store.markEventHandled({ eventId: ok, actor: 'a', reason: 'r', now: at(MINUTE) }), 'not_dead');
       assert.equal(await ctx.store.markEventHandled({ eventId: 999_999, actor: 'a', reason: 'r', now: at(MINUTE) }), 'not_found');
       assert.deepEqual(await ctx.store.getEventLogs(ok), []);
-      assert.equal(await ctx.store.countEvents({ unhandled: true }), 1);
+      assert.equal(await ctx.store.countEvents({ handled: false }), 1);
     });
   });
 }

@@ -111,8 +111,8 @@ export function registerHomeRoutes(app: ApiApp, ctx: ApiContext): void {
       const periods = todayAndWeek(now, timeZone);
       const [queue, deadUnhandled, pinned, rejections] = await Promise.all([
         ctx.store.queueStats(),
-        ctx.store.countEvents({ status: 'dead', unhandled: true }),
-        ctx.store.listEvents({ status: 'dead', unhandled: true }, { limit: PINNED_LIMIT }),
+        ctx.store.countEvents({ status: 'dead', handled: false }),
+        ctx.store.listEvents({ status: 'dead', handled: false }, { limit: PINNED_LIMIT }),
         ctx.store.listRejections(REJECTIONS_READ),
       ]);
       const rejectedAt = rejections.map((r) => r.at);

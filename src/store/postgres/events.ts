@@ -193,7 +193,6 @@ function textSearchSql(term: string, param: (value: unknown) => string): string 
   return `e.search_text LIKE ${param(`%${term.replace(/[\\%_]/g, '\\$&')}%`)}`;
 }
 
-/** The WHERE clause for a filter, with its parameters appended to `params`. */
 /** Marked as handled since it last changed (markEventHandled; a later change needs someone again). */
 export const HANDLED_SQL = '(e.handled_at IS NOT NULL AND e.handled_at >= e.updated_at)';
 
@@ -201,6 +200,7 @@ export const HANDLED_SQL = '(e.handled_at IS NOT NULL AND e.handled_at >= e.upda
 export const STAGES_OFF_SQL =
   "EXISTS (SELECT 1 FROM checkpoints c WHERE c.event_id = e.id AND c.status = 'skipped' AND c.skip_reason->>'kind' = 'flag')";
 
+/** The WHERE clause for a filter, with its parameters appended to `params`. */
 export function eventFilterSql(filter: EventFilter, params: unknown[]): string {
   const where: string[] = [];
   const param = (value: unknown): string => {
@@ -233,8 +233,7 @@ export function eventFilterSql(filter: EventFilter, params: unknown[]): string {
   if (filter.needsAttention) {
     where.push("(e.status IN ('dead', 'retrying') OR EXISTS (SELECT 1 FROM checkpoints c WHERE c.event_id = e.id AND c.status = 'error'))");
   }
-  if (filter.unhandled || filter.handled === false) where.push('(e.handled_at IS NULL OR e.handled_at < e.updated_at)');
-  if (filter.handled === true) where.push(HANDLED_SQL);
+  if (filter.handled !== undefined) where.push(`${filter.handled ? '' : 'NOT '}${HANDLED_SQL}`);
   if (filter.currency !== undefined) where.push(`e.summary->>'currency' = ${param(filter.currency)}`);
   if (filter.stagesOff !== undefined) where.push(`${filter.stagesOff ? '' : 'NOT '}${STAGES_OFF_SQL}`);
   return where.length === 0 ? 'TRUE' : where.join(' AND ');

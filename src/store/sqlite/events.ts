@@ -135,7 +135,6 @@ export function findEventByProviderId(ctx: SqliteContext, source: string, provid
   return row === undefined ? null : toEvent(row);
 }
 
-/** WHERE clause (without the keyword) and its positional parameters for an EventFilter. */
 /** Marked as handled since it last changed (markEventHandled; a later change needs someone again). */
 export const HANDLED_SQL = '(handled_at IS NOT NULL AND handled_at >= updated_at)';
 
@@ -146,6 +145,7 @@ export const HANDLED_SQL = '(handled_at IS NOT NULL AND handled_at >= updated_at
 export const STAGES_OFF_SQL =
   "EXISTS (SELECT 1 FROM checkpoints c WHERE c.event_id = events.id AND c.status = 'skipped' AND json_extract(c.skip_reason, '$.kind') = 'flag')";
 
+/** WHERE clause (without the keyword) and its positional parameters for an EventFilter. */
 export function eventFilterSql(filter: EventFilter): { where: string; params: SqlValue[] } {
   const clauses: string[] = [];
   const params: SqlValue[] = [];
@@ -199,8 +199,7 @@ export function eventFilterSql(filter: EventFilter): { where: string; params: Sq
       "(status IN ('dead', 'retrying') OR EXISTS (SELECT 1 FROM checkpoints c WHERE c.event_id = events.id AND c.status = 'error'))",
     );
   }
-  if (filter.unhandled || filter.handled === false) clauses.push('(handled_at IS NULL OR handled_at < updated_at)');
-  if (filter.handled === true) clauses.push(HANDLED_SQL);
+  if (filter.handled !== undefined) clauses.push(`${filter.handled ? '' : 'NOT '}${HANDLED_SQL}`);
   equal("json_extract(summary, '$.currency')", filter.currency);
   if (filter.stagesOff !== undefined) clauses.push(`${filter.stagesOff ? '' : 'NOT '}${STAGES_OFF_SQL}`);
   return { where: clauses.length === 0 ? '1' : clauses.join(' AND '), params };
