@@ -2,15 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { definePipeline, type PipelineDefinition } from '../../src/core/pipeline.js';
-import {
-  browserSkip,
-  confineToLocalhost,
-  launchBrowser,
-  screenshot,
-  startDashboardServer,
-  watchPage,
-  type DashboardServer,
-} from '../helpers/browser.js';
+import { browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
+import { openSignedIn, VIEWPORTS } from '../helpers/web-pig-page.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES, seedOperatorEvents, seedRun, type OperatorEvents } from './operator-fixtures.js';
 
@@ -48,8 +41,6 @@ const WORDS = {
     notFoundNamed: 'The system behind “FR360 invoice look-up” did not find',
   },
 } as const;
-
-const SIZES = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
 
 /** The demo's long Spanish stage names, which a phone's narrow column used to cut mid-word. */
 const ACCOUNTING = definePipeline({
@@ -153,19 +144,8 @@ describe('Web Pig after the finance review (Chromium, both sizes, both languages
     await server?.close();
   });
 
-  async function openPage(language: 'es' | 'en', size: keyof typeof SIZES, path = '/#/events') {
-    const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
-    await confineToLocalhost(context);
-    const page = await context.newPage();
-    const seen = watchPage(page);
-    await page.goto(`${server.baseUrl}${path}`);
-    const form = page.getByTestId('dev-login');
-    await form.waitFor();
-    await form.locator('input[name="email"]').fill(OPERATOR);
-    await form.locator('button[type="submit"]').click();
-    await page.getByTestId('me').filter({ hasText: OPERATOR }).waitFor();
-    return { page, seen, close: () => context.close() };
-  }
+  const openPage = (language: 'es' | 'en', size: keyof typeof VIEWPORTS) =>
+    openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
 
   const text = async (page: Page, selector: string) =>
     ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
@@ -289,7 +269,7 @@ describe('Web Pig after the finance review (Chromium, both sizes, both languages
             ]);
             assert.ok(tableWidth <= boxWidth, `the stage table fits (${tableWidth}px in ${boxWidth}px)`);
             const width = await page.evaluate(() => document.documentElement.scrollWidth);
-            assert.ok(width <= SIZES.phone.width, `no sideways scrolling on a phone (page is ${width}px wide)`);
+            assert.ok(width <= VIEWPORTS.phone.width, `no sideways scrolling on a phone (page is ${width}px wide)`);
           }
           assert.deepEqual(seen.errors, []);
         } finally {
