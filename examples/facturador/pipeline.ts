@@ -6,6 +6,7 @@ import {
   type JsonObject,
   type PipelineDefinition,
   type StageContext,
+  type TransactionStatus,
 } from '../../src/index.js';
 import { phoneCountryOf, type FacturadorConfig } from './config.js';
 import { sendWhatsApp } from './connectors/callbell.js';
@@ -86,6 +87,14 @@ export const facturadorFlags: FlagConfig[] = [
   },
 ];
 
+/** A transaction's state as the dashboard's Spanish says it, for the reason a payment is not invoiced. */
+const TRANSACTION_STATUS_ES: Record<TransactionStatus, string> = {
+  accepted: 'aceptada',
+  rejected: 'rechazada',
+  pending: 'pendiente',
+  reversed: 'reversada',
+};
+
 export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition {
   const source = config.source ?? 'epayco';
   const phoneCountry = phoneCountryOf(config);
@@ -99,7 +108,11 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
       const status = event.transactionStatus;
       if (status === 'accepted') return undefined;
       if (status === null && epaycoStateCode(event) === '1') return undefined;
-      return `transaction ${status ?? `with ePayco state ${epaycoStateCode(event) ?? 'unknown'}`}: only accepted payments are invoiced`;
+      const code = epaycoStateCode(event);
+      return {
+        es: `transacción ${status ? TRANSACTION_STATUS_ES[status] : `con estado ${code ?? 'desconocido'} de ePayco`}: solo se facturan los pagos aceptados`,
+        en: `transaction ${status ?? `with ePayco state ${code ?? 'unknown'}`}: only accepted payments are invoiced`,
+      };
     },
     // With the store, the invoice_payment stage decides who pays an invoice (and alerts a second
     // payer), so the engine's gate must let every accepted payment through to it. Without it,

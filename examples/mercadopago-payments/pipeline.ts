@@ -98,7 +98,10 @@ export function mercadopagoPaymentsPipeline(config: MercadopagoPaymentsConfig): 
     notApplicable: (event) =>
       isPaymentNotification(event.payload)
         ? undefined
-        : `not a payment notification (${event.type}): this pipeline handles one-off payments`,
+        : {
+            es: `no es una notificación de pago (${event.type}): este flujo atiende pagos únicos`,
+            en: `not a payment notification (${event.type}): this pipeline handles one-off payments`,
+          },
     stages: [
       {
         name: 'fetch_payment',

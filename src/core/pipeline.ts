@@ -132,10 +132,11 @@ export interface PipelineDefinition {
   /** Which events this pipeline handles. The first matching pipeline wins. */
   match: (event: EventRecord) => boolean;
   /**
-   * When present and returning a string, the event is recorded as `ignored` (not applicable)
-   * with that reason and no stage runs, e.g. a rejected payment.
+   * When present and returning a reason, the event is recorded as `ignored` (not applicable)
+   * with that reason and no stage runs, e.g. a rejected payment. The reason is one text, or
+   * texts by language (`{ es, en }`, as labels): the dashboard shows the one of its language.
    */
-  notApplicable?: (event: EventRecord) => string | undefined;
+  notApplicable?: (event: EventRecord) => StageLabel | undefined;
   entity?: EntityStateMachine;
   /** Retry policy of every stage that has none of its own. (Default: DEFAULT_RETRY_DELAYS_MS) */
   retry?: RetryPolicy;

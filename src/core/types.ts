@@ -77,6 +77,8 @@ export type SkipReason =
 export interface IgnoreReason {
   kind: 'no_pipeline' | 'not_applicable' | 'stale_transition' | 'invalid_transition';
   detail: string;
+  /** `not_applicable`: the pipeline's reason by language, when it gave one (`detail` is then its English, else Spanish). */
+  texts?: Partial<Record<'es' | 'en', string>>;
 }
 
 /** 'reconciliation': the webhook never arrived; webpig found the event in the provider's own list. */

@@ -115,7 +115,9 @@ async function runClaimedEvent(options: RunEventOptions, journal: RunJournal, st
     return ignore({ kind: 'no_pipeline', detail: `no pipeline matches ${event.source} event "${event.type}"` }, null);
   }
   const notApplicable = userCode(`pipeline "${pipeline.name}" notApplicable()`, () => pipeline.notApplicable?.(event));
-  if (typeof notApplicable === 'string') return ignore({ kind: 'not_applicable', detail: notApplicable }, pipeline.name);
+  if (typeof notApplicable === 'string' || (typeof notApplicable === 'object' && notApplicable !== null)) {
+    return ignore({ kind: 'not_applicable', ...localizedReason(notApplicable, 'not applicable') }, pipeline.name);
+  }
 
   const checkpoints = new Map<string, CheckpointRecord>((await checkpointsSoFar(store, event)).map((c) => [c.stage, c]));
   // The gate is passed once: an event that has begun its stages is never gated again, so a
@@ -317,7 +319,16 @@ const noopStageLogger = { debug() {}, info() {}, warn() {}, error() {}, log() {}
 /** The skip reason of a when() that said no: its words (by language when given), else a plain false. */
 export function conditionSkip(verdict: false | StageLabel): Extract<SkipReason, { kind: 'condition' }> {
   if (verdict === false) return { kind: 'condition', detail: 'when() returned false' };
-  if (typeof verdict === 'string') return { kind: 'condition', detail: verdict };
-  const texts = { ...(verdict.es ? { es: verdict.es } : {}), ...(verdict.en ? { en: verdict.en } : {}) };
-  return { kind: 'condition', detail: verdict.en ?? verdict.es ?? 'when() returned false', texts };
+  return { kind: 'condition', ...localizedReason(verdict, 'when() returned false') };
+}
+
+/**
+ * A reason the pipeline's code gave, as one text or texts by language: `detail` is the one
+ * text, else its English, else its Spanish (what logs and the CLI print), else `fallback`;
+ * `texts` keeps both for the dashboard, which shows the one of its language.
+ */
+function localizedReason(reason: StageLabel, fallback: string): { detail: string; texts?: Partial<Record<'es' | 'en', string>> } {
+  if (typeof reason === 'string') return { detail: reason };
+  const texts = { ...(reason.es ? { es: reason.es } : {}), ...(reason.en ? { en: reason.en } : {}) };
+  return { detail: reason.en ?? reason.es ?? fallback, texts };
 }

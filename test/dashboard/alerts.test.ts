@@ -90,16 +90,20 @@ describe('why an event was ignored, in plain words', () => {
   test('out of order and forbidden transitions are worded; the engine detail stays technical', async () => {
     const { ignoreText, technicalIgnoreDetail } = await import('../../src/dashboard/app/ignore-reasons.js');
     const stale = { kind: 'stale_transition', detail: 'event occurred at 2026-12-06T06:47:14.000Z, before event 141 …' };
-    assert.match(ignoreText(es.t, stale), /^Llegó fuera de orden/);
-    assert.match(ignoreText(en.t, stale), /^Arrived out of order/);
+    assert.match(ignoreText(es.t, 'es', stale), /^Llegó fuera de orden/);
+    assert.match(ignoreText(en.t, 'en', stale), /^Arrived out of order/);
     assert.equal(technicalIgnoreDetail(stale), stale.detail);
     assert.match(
-      ignoreText(es.t, { kind: 'invalid_transition', detail: 'reversed → accepted' }),
+      ignoreText(es.t, 'es', { kind: 'invalid_transition', detail: 'reversed → accepted' }),
       /^No se aplica: ese cambio de estado no está permitido/,
     );
     const own = { kind: 'not_applicable', detail: 'transaction rejected: only accepted payments are invoiced' };
-    assert.equal(ignoreText(es.t, own), 'No aplica: transaction rejected: only accepted payments are invoiced');
+    assert.equal(ignoreText(es.t, 'es', own), 'No aplica: transaction rejected: only accepted payments are invoiced');
     assert.equal(technicalIgnoreDetail(own), null);
+    // A pipeline's reason given in both languages reads in the page's language.
+    const both = { ...own, texts: { es: 'transacción rechazada: solo se facturan los pagos aceptados', en: own.detail } };
+    assert.equal(ignoreText(es.t, 'es', both), 'No aplica: transacción rechazada: solo se facturan los pagos aceptados');
+    assert.equal(ignoreText(en.t, 'en', both), `Not applicable: ${own.detail}`);
   });
 });
 

@@ -199,7 +199,11 @@ export async function seedOperatorEvents(store: Store): Promise<OperatorEvents> 
       amount: 50_000,
       stages: [],
       status: 'ignored',
-      ignoreReason: { kind: 'not_applicable', detail: 'pago rechazado por el banco' },
+      ignoreReason: {
+        kind: 'not_applicable',
+        detail: 'payment rejected by the bank',
+        texts: { es: 'pago rechazado por el banco', en: 'payment rejected by the bank' },
+      },
     })
   ).id;
   const deadNoColumn = await fr('fr-404', 'Ana Gómez', [['fr360_query', failed(NOT_FOUND_404)]], 'dead', NOT_FOUND_404);

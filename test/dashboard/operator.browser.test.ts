@@ -51,7 +51,7 @@ const WORDS = {
     notFoundNamed: 'The system behind “FR360 invoice look-up” did not find what was looked up',
     whatToDo: 'What to do:',
     anyError: 'Any error',
-    ignored: 'Not applicable: pago rechazado por el banco',
+    ignored: 'Not applicable: payment rejected by the bank',
     pipeline: 'Pipeline',
     stripeOrders: 'Shop orders (Stripe)',
     date: /^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{2}:\d{2}:\d{2}$/,

@@ -359,16 +359,27 @@ describe('checkpoint protocol', () => {
     const pipeline = definePipeline({
       name: 'accepted-only',
       match: (e) => e.source === 'epayco',
-      notApplicable: (e) => (e.transactionStatus === 'rejected' ? 'payment rejected' : undefined),
+      notApplicable: (e) =>
+        e.transactionStatus === 'rejected'
+          ? 'payment rejected'
+          : e.transactionStatus === 'pending'
+            ? { es: 'pago pendiente', en: 'payment pending' }
+            : undefined,
       stages: [stages.stage('invoice')],
     });
     const stripe = await insert(store, { source: 'stripe' });
     const rejected = await insert(store, { transactionStatus: 'rejected' });
-    await claimAndRun(store, [pipeline], clock);
-    await claimAndRun(store, [pipeline], clock);
+    const pending = await insert(store, { transactionStatus: 'pending' });
+    for (let i = 0; i < 3; i++) await claimAndRun(store, [pipeline], clock);
     assert.equal(stages.count('invoice'), 0);
     assert.equal((await store.getEvent(stripe))?.ignoreReason?.kind, 'no_pipeline');
     assert.deepEqual((await store.getEvent(rejected))?.ignoreReason, { kind: 'not_applicable', detail: 'payment rejected' });
     assert.equal((await store.getEvent(rejected))?.status, 'ignored');
+    // A reason in both languages is kept whole; its English is the one-line detail logs print.
+    assert.deepEqual((await store.getEvent(pending))?.ignoreReason, {
+      kind: 'not_applicable',
+      detail: 'payment pending',
+      texts: { es: 'pago pendiente', en: 'payment pending' },
+    });
   });
 });

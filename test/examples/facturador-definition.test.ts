@@ -105,10 +105,20 @@ describe('Facturador definition', () => {
     assert.equal(pipeline.match(eventOf('epayco', 'accepted')), true);
     assert.equal(pipeline.match(eventOf('stripe', 'accepted')), false);
     assert.equal(pipeline.notApplicable?.(eventOf('epayco', 'accepted')), undefined);
-    assert.match(pipeline.notApplicable?.(eventOf('epayco', 'rejected')) ?? '', /rejected/);
-    assert.match(pipeline.notApplicable?.(eventOf('epayco', 'pending')) ?? '', /pending/);
+    // The reason in both languages: the dashboard shows the Spanish to a Spanish reader.
+    assert.deepEqual(pipeline.notApplicable?.(eventOf('epayco', 'rejected')), {
+      es: 'transacción rechazada: solo se facturan los pagos aceptados',
+      en: 'transaction rejected: only accepted payments are invoiced',
+    });
+    assert.deepEqual(pipeline.notApplicable?.(eventOf('epayco', 'pending')), {
+      es: 'transacción pendiente: solo se facturan los pagos aceptados',
+      en: 'transaction pending: only accepted payments are invoiced',
+    });
     assert.equal(pipeline.notApplicable?.(eventOf('epayco', null, { x_cod_transaction_state: '1' })), undefined);
-    assert.match(pipeline.notApplicable?.(eventOf('epayco', null, { x_cod_response: '99' })) ?? '', /state 99/);
+    assert.deepEqual(pipeline.notApplicable?.(eventOf('epayco', null, { x_cod_response: '99' })), {
+      es: 'transacción con estado 99 de ePayco: solo se facturan los pagos aceptados',
+      en: 'transaction with ePayco state 99: only accepted payments are invoiced',
+    });
     const other = facturadorPipeline({ ...sandboxFacturadorConfig('http://127.0.0.1:1'), source: 'epayco-co' });
     assert.equal(other.match(eventOf('epayco-co', 'accepted')), true);
   });

@@ -76,7 +76,10 @@ describe('Facturador reversal pipeline definition', () => {
     assert.equal(payments.match(eventOf('epayco', 'accepted')), true);
     const withoutStore = facturadorPipeline(sandboxFacturadorConfig('http://127.0.0.1:1'));
     assert.equal(withoutStore.match(eventOf('epayco', 'reversed')), true, 'without the store a reversal stays "not applicable" there');
-    assert.match(withoutStore.notApplicable?.(eventOf('epayco', 'reversed')) ?? '', /only accepted payments are invoiced/);
+    assert.deepEqual(withoutStore.notApplicable?.(eventOf('epayco', 'reversed')), {
+      es: 'transacción reversada: solo se facturan los pagos aceptados',
+      en: 'transaction reversed: only accepted payments are invoiced',
+    });
   });
 
   it('refuses to be built without the store, saying why', () => {

@@ -171,6 +171,7 @@ describe('MercadoPago one-off payments: shop record and GoHighLevel tag, once', 
     assert.equal(event.status, 'ignored');
     assert.equal(event.ignoreReason?.kind, 'not_applicable');
     assert.match(event.ignoreReason?.detail ?? '', /not a payment notification/);
+    assert.match(event.ignoreReason?.texts?.es ?? '', /no es una notificación de pago/);
   });
 });
 

@@ -31,7 +31,7 @@ describe('GET /api/events: where and why (failure), needs attention, pipelines',
 
   type FailureRow = Row & {
     failure: { stage: string | null; error: { message: string; code?: string } } | null;
-    ignoreReason: { detail: string } | null;
+    ignoreReason: { detail: string; texts?: { es?: string; en?: string } } | null;
   };
   async function list(query: string): Promise<{ items: FailureRow[] }> {
     const response = await h.request('GET', `/api/events${query}`, await h.session(PEOPLE.viewer));
@@ -53,6 +53,8 @@ describe('GET /api/events: where and why (failure), needs attention, pipelines',
     assert.equal(rows.get(ids.ok)?.failure, null);
     assert.equal(rows.get(ids.ignored)?.failure, null);
     assert.equal(rows.get(ids.ignored)?.ignoreReason?.detail, 'rejected payment');
+    // The pipeline's reason in both languages reaches the dashboard (the reply schema keeps it).
+    assert.deepEqual(rows.get(ids.ignored)?.ignoreReason?.texts, { es: 'pago rechazado', en: 'rejected payment' });
   });
 
   test('columnState=error finds every event that needs attention: each dead one, failed stage or not', async () => {

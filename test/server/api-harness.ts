@@ -295,7 +295,9 @@ export async function seedEvent(store: Store, seed: SeedEvent = {}): Promise<Eve
     now: claimAt,
     ...(finalStatus === 'retrying' ? { nextAttemptAt: new Date(claimAt.getTime() + MINUTE) } : {}),
     ...(finalStatus === 'dead' || finalStatus === 'retrying' ? { lastError: { message: 'WorldOffice timeout', retriable: true } } : {}),
-    ...(finalStatus === 'ignored' ? { ignoreReason: { kind: 'not_applicable', detail: 'rejected payment' } } : {}),
+    ...(finalStatus === 'ignored'
+      ? { ignoreReason: { kind: 'not_applicable', detail: 'rejected payment', texts: { es: 'pago rechazado', en: 'rejected payment' } } }
+      : {}),
   });
 }
 

@@ -60,7 +60,12 @@ export const eventRow = z.object({
   nextAttemptAt: z.date().nullable(),
   lastError: errorInfo.nullable(),
   ignoreReason: z
-    .object({ kind: z.enum(['no_pipeline', 'not_applicable', 'stale_transition', 'invalid_transition']), detail: z.string() })
+    .object({
+      kind: z.enum(['no_pipeline', 'not_applicable', 'stale_transition', 'invalid_transition']),
+      detail: z.string(),
+      /** A pipeline's own reason by language, when it gave one. */
+      texts: z.object({ es: z.string().optional(), en: z.string().optional() }).optional(),
+    })
     .nullable(),
   /** Where (a stage, or null: outside any stage) and why the event failed. */
   failure: z.object({ stage: z.string().nullable(), error: errorInfo }).nullable(),

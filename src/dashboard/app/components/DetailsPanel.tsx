@@ -193,7 +193,7 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
           <>
             <dt>{t('status_ignored')}</dt>
             <dd>
-              {ignoreText(t, event.ignoreReason)}
+              {ignoreText(t, language, event.ignoreReason)}
               {technicalIgnoreDetail(event.ignoreReason) && (
                 <details class="technical">
                   <summary>{t('technicalDetail')}</summary>

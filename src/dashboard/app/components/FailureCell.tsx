@@ -40,7 +40,7 @@ export function FailureCell({ event, onOpen }: { event: EventRow; onOpen: (event
     return (
       <td class="failure-cell" data-testid="ignore-reason">
         <span class="small ignore-reason" title={technicalIgnoreDetail(event.ignoreReason) ?? undefined}>
-          {ignoreText(t, event.ignoreReason)}
+          {ignoreText(t, language, event.ignoreReason)}
         </span>
       </td>
     );

@@ -183,7 +183,7 @@ function IgnoredCount({
   href: string;
   onClick: (click: MouseEvent) => void;
 }) {
-  const { t } = useSession();
+  const { t, language } = useSession();
   const total = period.ignored.reduce((n, reason) => n + reason.events, 0);
   return (
     <a class="count-card count-zero" data-testid="count-ignored" href={href} onClick={onClick}>
@@ -191,7 +191,7 @@ function IgnoredCount({
       <span class="count-label">{words(total === 1 ? 'homeIgnoredWeekOne' : 'homeIgnoredWeek')}</span>
       <ul class="reasons small">
         {period.ignored.map((reason) => {
-          const sentence = ignoreText(t, { kind: reason.kind ?? '', detail: '' }).replace(/:\s*$/, '');
+          const sentence = ignoreText(t, language, { kind: reason.kind ?? '', detail: '' }).replace(/:\s*$/, '');
           return (
             <li key={reason.kind ?? 'none'} title={sentence}>
               {reason.events} · {shortIgnoreReason(words, reason.kind) ?? sentence}
