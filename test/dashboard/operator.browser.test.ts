@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -39,6 +40,7 @@ const WORDS = {
     notFoundNamed: 'El sistema de “Consulta de la factura en FR360” no encontró lo que se buscó',
     whatToDo: 'Qué hacer:',
     anyError: 'Con algún error',
+    exportCsv: 'Descargar CSV',
     ignored: 'No aplica: pago rechazado por el banco',
     pipeline: 'Flujo',
     stripeOrders: 'Pedidos de la tienda (Stripe)',
@@ -51,6 +53,7 @@ const WORDS = {
     notFoundNamed: 'The system behind “FR360 invoice look-up” did not find what was looked up',
     whatToDo: 'What to do:',
     anyError: 'Any error',
+    exportCsv: 'Download CSV',
     ignored: 'Not applicable: payment rejected by the bank',
     pipeline: 'Pipeline',
     stripeOrders: 'Shop orders (Stripe)',
@@ -62,6 +65,9 @@ const SIZES = {
   desktop: { width: 1366, height: 768 },
   phone: { width: 390, height: 844 },
 } as const;
+
+/** Today in the dashboard's time zone (the server's default, Bogotá), as the export's file name gives it. */
+const localDay = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Bogota' }).format(new Date());
 
 const rowIds = (page: Page) =>
   page
@@ -175,6 +181,22 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
           assert.deepEqual(await rowIds(page), deadIds);
           assert.match(page.url(), /columnState=error/);
           await screenshot(page, `${name}-03-any-error`);
+
+          // "Download CSV" gives exactly the rows on screen, in the page's language.
+          const exportLink = page.getByTestId('export-csv');
+          assert.equal((await exportLink.textContent())?.trim(), words.exportCsv);
+          const [download] = await Promise.all([page.waitForEvent('download'), exportLink.click()]);
+          assert.equal(download.suggestedFilename(), `webpig-${language === 'es' ? 'eventos' : 'events'}-${localDay()}.csv`);
+          const csv = (await readFile((await download.path()) as string, 'utf8')).replace(/^\uFEFF/, '');
+          const [header, ...lines] = csv.trimEnd().split('\r\n');
+          assert.ok(
+            header?.startsWith(language === 'es' ? 'ID;Recibido (America/Bogota);Fuente' : 'ID,Received (America/Bogota),Source'),
+            header,
+          );
+          assert.deepEqual(
+            lines.map((line) => Number(line.split(language === 'es' ? ';' : ',')[0])).sort((a, b) => a - b),
+            deadIds,
+          );
           assert.deepEqual(seen.dialogs, []);
           assert.deepEqual(seen.errors, []);
         } finally {

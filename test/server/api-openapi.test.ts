@@ -23,6 +23,14 @@ interface OpenApiDocument {
   paths: Record<string, Record<string, Operation>>;
 }
 
+/** The names of an operation's parameters in one place (path, query), sorted. */
+function parameters(operation: Operation, place: string): string[] {
+  return (operation.parameters ?? [])
+    .filter((p) => p.in === place)
+    .map((p) => p.name)
+    .sort();
+}
+
 async function startPlugin() {
   const { SqliteStore } = await import('../../src/store/sqlite/sqlite-store.js');
   const store = SqliteStore.open('sqlite::memory:');
@@ -79,17 +87,17 @@ test('the OpenAPI document, read without credentials, has every route the plugin
           assert.ok(content['text/event-stream']?.schema, `${where}: its messages are described`);
           continue;
         }
+        if (route.url === '/api/events/export') {
+          assert.ok(content['text/csv']?.schema, `${where}: its file is described`);
+          assert.deepEqual(parameters(operation, 'query'), schemaKeys(schema?.querystring), `${where}: its query`);
+          continue;
+        }
         const ok = content['application/json']?.schema;
         assert.equal(ok?.type, 'object', `${where}: its reply is described`);
         assert.ok(Object.keys(ok?.properties ?? {}).length > 0, `${where}: with its fields`);
         assert.ok(operation.responses['4XX']?.content, `${where}: and the error shape`);
-        const parameters = (place: string) =>
-          (operation.parameters ?? [])
-            .filter((p) => p.in === place)
-            .map((p) => p.name)
-            .sort();
-        assert.deepEqual(parameters('path'), schemaKeys(schema?.params), `${where}: its path parameters`);
-        assert.deepEqual(parameters('query'), schemaKeys(schema?.querystring), `${where}: its query`);
+        assert.deepEqual(parameters(operation, 'path'), schemaKeys(schema?.params), `${where}: its path parameters`);
+        assert.deepEqual(parameters(operation, 'query'), schemaKeys(schema?.querystring), `${where}: its query`);
         if (method === 'GET') assert.equal(operation.requestBody, undefined, where);
         else assert.ok(operation.requestBody?.content['application/json']?.schema, `${where}: its body`);
       }

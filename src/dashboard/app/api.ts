@@ -82,28 +82,33 @@ function query(params: Record<string, string | number | null | undefined>): stri
   return text ? `?${text}` : '';
 }
 
+/** The list's filters as the API's query parameters (the days as instants in the dashboard's time zone). */
+function filterParams(filters: EventFilters, timeZone: string): Record<string, string | undefined> {
+  return {
+    status: filters.status,
+    transactionStatus: filters.transactionStatus,
+    source: filters.source.trim(),
+    columnState: filters.columnState,
+    pipeline: filters.pipeline,
+    since: dayStartIn(filters.since, timeZone),
+    until: dayStartIn(filters.until, timeZone, 1),
+    q: filters.q.trim(),
+    currency: filters.currency,
+    handled: filters.handled,
+    stagesOff: filters.stagesOff,
+  };
+}
+
+/** The events list with these filters as a CSV file, in the page's language (a plain link: the session cookie goes with it). */
+export function eventsExportUrl(filters: EventFilters, timeZone: string, language: 'es' | 'en'): string {
+  return `/api/events/export${query({ ...filterParams(filters, timeZone), lang: language })}`;
+}
+
 export const api = {
   me: () => request<Me>('GET', '/api/me'),
   config: () => request<DashboardConfig>('GET', '/api/config'),
   events: (filters: EventFilters, timeZone: string, cursor: string | null, limit = 50) =>
-    request<Page<EventRow>>(
-      'GET',
-      `/api/events${query({
-        status: filters.status,
-        transactionStatus: filters.transactionStatus,
-        source: filters.source.trim(),
-        columnState: filters.columnState,
-        pipeline: filters.pipeline,
-        since: dayStartIn(filters.since, timeZone),
-        until: dayStartIn(filters.until, timeZone, 1),
-        q: filters.q.trim(),
-        currency: filters.currency,
-        handled: filters.handled,
-        stagesOff: filters.stagesOff,
-        cursor,
-        limit,
-      })}`,
-    ),
+    request<Page<EventRow>>('GET', `/api/events${query({ ...filterParams(filters, timeZone), cursor, limit })}`),
   event: (id: number) => request<EventDetails>('GET', `/api/events/${id}`),
   retry: (id: number, reason?: string) => request<{ event: EventRow }>('POST', `/api/events/${id}/retry`, reason ? { reason } : {}),
   rerunStage: (id: number, stage: string, reason?: string) =>

@@ -35,6 +35,7 @@ export const en: Record<MessageKey, string> = {
   retry: 'Retry',
   rerun: 'Re-run',
   loadMore: 'Load more',
+  exportCsv: 'Download CSV',
   noEvents: 'No events match these filters.',
   loading: 'Loading…',
   live: 'Live',

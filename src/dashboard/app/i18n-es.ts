@@ -33,6 +33,7 @@ export const es = {
   retry: 'Reintentar',
   rerun: 'Volver a ejecutar',
   loadMore: 'Cargar más',
+  exportCsv: 'Descargar CSV',
   noEvents: 'No hay eventos con estos filtros.',
   loading: 'Cargando…',
   live: 'En vivo',

@@ -14,7 +14,8 @@ import { eventDetails, eventReply, eventsPage } from '../../core/wire/events.js'
 
 const yesNo = z.enum(['true', 'false']).transform((value) => value === 'true');
 
-const listQuery = z.object({
+/** The list's filters, shared with the CSV export (events-export.ts). */
+export const eventFilterQuery = z.object({
   status: z
     .string()
     .transform((s) => s.split(',').filter(Boolean))
@@ -35,11 +36,13 @@ const listQuery = z.object({
   handled: yesNo.optional(),
   /** true: events with a stage skipped because its feature flag was off; false: none skipped so. */
   stagesOff: yesNo.optional(),
+});
+const listQuery = eventFilterQuery.extend({
   cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 const stageParams = idParam.extend({ stage: z.string().min(1).max(200) });
-type ListQuery = z.output<typeof listQuery>;
+type EventFilterQuery = z.output<typeof eventFilterQuery>;
 
 /** One event's row. */
 export async function loadRow(ctx: ApiContext, event: EventRecord): Promise<EventRow> {
@@ -58,7 +61,7 @@ export async function loadRows(ctx: ApiContext, events: EventRecord[]): Promise<
 }
 
 /** The store filter for a query, or null when the query cannot match anything. */
-function storeFilter(ctx: ApiContext, query: ListQuery): EventFilter | null {
+export function storeFilter(ctx: ApiContext, query: EventFilterQuery): EventFilter | null {
   const filter: EventFilter = {};
   if (query.status?.length) filter.status = query.status;
   if (query.source) filter.source = query.source;
@@ -101,7 +104,8 @@ function storeFilter(ctx: ApiContext, query: ListQuery): EventFilter | null {
   return filter;
 }
 
-function matchesState(ctx: ApiContext, row: EventRow, column: string | undefined, state: ColumnState | undefined): boolean {
+/** A row's cells against the query's column state, which the store only narrows (see storeFilter). */
+export function matchesState(ctx: ApiContext, row: EventRow, column: string | undefined, state: ColumnState | undefined): boolean {
   if (!state) return true;
   if (state === 'error' && !column) return true; // the store's needsAttention is exact
   const keys = column ? [column] : ctx.columns.map((c) => c.key);

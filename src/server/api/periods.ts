@@ -42,6 +42,13 @@ function localParts(instant: Date, timeZone: string): LocalDate & { hour: number
   };
 }
 
+/** An instant as the zone's wall clock, `2026-12-07 01:48:57`: what a spreadsheet reads as a date and time. */
+export function localTimestamp(instant: Date, timeZone: string): string {
+  const p = localParts(instant, timeZone);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}:${two(p.second)}`;
+}
+
 /** The zone's offset from UTC at an instant, in ms (Bogotá: -5 h). */
 function offsetMs(instant: Date, timeZone: string): number {
   const p = localParts(instant, timeZone);

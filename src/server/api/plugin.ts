@@ -12,6 +12,7 @@ import { registerBulkRoutes } from './bulk.js';
 import { registerCompatRoutes } from './compat.js';
 import { principalOf, requireScope, setPrincipal, type ApiContext } from './context.js';
 import { pipelineViews, resolveColumns } from './event-view.js';
+import { registerEventExportRoute } from './events-export.js';
 import { registerEventRoutes } from './events.js';
 import { registerFlagRoutes } from './flags.js';
 import { registerHomeRoutes } from './home.js';
@@ -151,6 +152,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   );
 
   registerEventRoutes(api, ctx);
+  registerEventExportRoute(api, ctx);
   registerBulkRoutes(api, ctx);
   registerFlagRoutes(api, ctx);
   registerMonitoringRoutes(api, ctx);

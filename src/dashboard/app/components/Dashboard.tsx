@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { Logo } from './Logo.js';
-import { api, ApiError } from '../api.js';
+import { api, ApiError, eventsExportUrl } from '../api.js';
 import { useSession } from '../context.js';
 import { useLiveChanges, type Changes } from '../live.js';
 import { stageLabel } from '../labels.js';
@@ -305,6 +305,14 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
                 {bulkText(language)('bulkOpen')}
               </button>
             )}
+            <a
+              class="button small-button export-csv"
+              data-testid="export-csv"
+              href={eventsExportUrl(filters, config.timeZone, language)}
+              download
+            >
+              {t('exportCsv')}
+            </a>
             <ReconciliationStatus />
             {rows === null && <p class="muted">{t('loading')}</p>}
             {rows !== null && rows.length === 0 && <p class="muted">{t('noEvents')}</p>}
