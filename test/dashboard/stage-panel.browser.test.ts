@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { facturadorColumns, facturadorFlags, facturadorPipeline } from '../../examples/facturador/pipeline.js';
 import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
 import type { FacturadorStore } from '../../examples/facturador/store.js';
-import { browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
+import { ARTIFACTS_DIR, browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
 import { startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 
@@ -28,6 +28,8 @@ const WORDS = {
     attempt: 'Intento',
     waitsFor: 'Espera a',
     customer: 'Cliente en WorldOffice · Exitosa',
+    failedAt: 'Contabilización de la factura',
+    whatToDo: 'Qué hacer:',
   },
   en: {
     attempts: 'attempts 2/4',
@@ -36,6 +38,8 @@ const WORDS = {
     attempt: 'Attempt',
     waitsFor: 'Waits for',
     customer: 'WorldOffice customer · Success',
+    failedAt: 'Invoice accounting',
+    whatToDo: 'What to do:',
   },
 } as const;
 
@@ -44,6 +48,8 @@ describe('Web Pig stage panel: what each attempt sent and received (Chromium, bo
   let harness: FacturadorHarness;
   let browser: Browser;
   let eventId: number;
+  /** Invoiced, then refused by WorldOffice's accounting (422: permanent), so dead. */
+  let failedId: number;
 
   before(async () => {
     // The dashboard only reads the definition (names, labels, dependencies, retry policy): the
@@ -66,6 +72,10 @@ describe('Web Pig stage panel: what each attempt sent and received (Chromium, bo
     eventId = await harness.sendConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '1' });
     const event = await harness.waitForStatus(eventId, ['succeeded', 'dead']);
     assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
+    harness.fault({ service: 'worldoffice', operation: 'account_invoice', mode: 'error', count: 1, status: 422 });
+    failedId = await harness.sendConfirmation({ invoiceId: 'INV-374', refPayco: '374', state: '1' });
+    const failed = await harness.waitForStatus(failedId, ['succeeded', 'dead']);
+    assert.equal(failed.status, 'dead', 'a 422 is permanent: dead at once');
     browser = await launchBrowser();
   });
 
@@ -136,6 +146,72 @@ describe('Web Pig stage panel: what each attempt sent and received (Chromium, bo
           await screenshot(page, `stagepanel-${size}-${language}-2-panel`);
           await first.scrollIntoViewIfNeeded();
           await screenshot(page, `stagepanel-${size}-${language}-3-failed-attempt`);
+          assert.deepEqual(seen, { dialogs: [], errors: [] });
+        } finally {
+          await context.close();
+        }
+      });
+    }
+  }
+  for (const language of ['es', 'en'] as const) {
+    for (const size of ['desktop', 'phone'] as const) {
+      const words = WORDS[language];
+      test(`${size}, ${language}: a failed event's panel shows the failure first; the stages that worked are folded, one click away`, async () => {
+        const { page, context, seen } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
+        try {
+          const viewportHeight = page.viewportSize()!.height;
+          const row = page.locator(`tr[data-event-id="${failedId}"]`);
+          await row.waitFor();
+
+          // The invoice column: its creation worked (with data), its accounting was refused.
+          await row.locator('button[data-column="Factura"]').click();
+          const panel = page.getByTestId('details-panel');
+          const creation = panel.locator('section.stage[data-stage="worldoffice_invoice_creation"]');
+          const accounting = panel.locator('section.stage[data-stage="worldoffice_invoice_accounting"]');
+          await accounting.waitFor();
+          assert.equal(await creation.getAttribute('data-folded'), 'true');
+          assert.equal(await creation.locator('details.stage-fold').evaluate((fold) => (fold as HTMLDetailsElement).open), false);
+          assert.equal(await creation.locator('pre.json').first().isVisible(), false, "the creation's data is not shown until asked");
+          const explained = accounting.getByTestId('error-explained');
+          assert.match(await explained.innerText(), new RegExp(words.whatToDo));
+          assert.equal(
+            (await accounting.locator('dl.facts > dt').first().innerText()).trim(),
+            'Error',
+            'what went wrong comes before the times',
+          );
+          const explainedBox = (await explained.boundingBox())!;
+          assert.ok(
+            explainedBox.y + explainedBox.height <= viewportHeight,
+            `what failed and what to do, without scrolling (at ${explainedBox.y}px)`,
+          );
+          await page.screenshot({ path: `${ARTIFACTS_DIR}/stagepanel-${size}-${language}-4-failed-column.png` });
+
+          // Folded, not hidden: one click shows what the stage that worked returned.
+          await creation.locator('details.stage-fold > summary').click();
+          await creation.locator('pre.json').last().waitFor();
+          assert.match(await creation.locator('pre.json').last().innerText(), /"invoice/);
+
+          // The whole event: where and why first, every stage that worked folded to one line.
+          await page.keyboard.press('Escape');
+          await panel.waitFor({ state: 'detached' });
+          await row.locator('.id-cell a').click();
+          const failedAt = panel.getByTestId('panel-failed-at');
+          await failedAt.waitFor();
+          assert.equal((await failedAt.innerText()).trim(), words.failedAt);
+          const failedAtBox = (await failedAt.boundingBox())!;
+          assert.ok(failedAtBox.y + failedAtBox.height <= viewportHeight, 'the failed stage is named without scrolling');
+          const folded = panel.locator('section.stage[data-folded="true"]');
+          const succeeded = (await server.store.getCheckpoints(failedId)).filter((c) => c.status === 'success').map((c) => c.stage);
+          assert.ok(succeeded.length >= 5, `several stages worked: ${succeeded.join(', ')}`);
+          assert.deepEqual(
+            (await folded.evaluateAll((sections) => sections.map((section) => section.getAttribute('data-stage')))).sort(),
+            [...succeeded].sort(),
+          );
+          for (const height of await folded.evaluateAll((sections) => sections.map((section) => section.getBoundingClientRect().height))) {
+            assert.ok(height < 60, `a stage that worked takes one line, not ${height}px`);
+          }
+          assert.equal(await panel.locator('section.stage[data-stage="worldoffice_invoice_accounting"]').getAttribute('data-folded'), null);
+          await page.screenshot({ path: `${ARTIFACTS_DIR}/stagepanel-${size}-${language}-5-failed-event.png` });
           assert.deepEqual(seen, { dialogs: [], errors: [] });
         } finally {
           await context.close();
