@@ -6,6 +6,7 @@ import { facturadorColumns, facturadorFlags, facturadorPipeline } from '../../ex
 import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
 import type { FacturadorStore } from '../../examples/facturador/store.js';
 import { ARTIFACTS_DIR, browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
+import { insert } from '../helpers/engine-fixtures.js';
 import { startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 
@@ -14,7 +15,8 @@ import { AUTH, OPERATOR } from './fixtures.js';
  * languages: WorldOffice refused the invoice once (503) and created it on the retry. The panel
  * shows both attempts' requests and responses with WorldOffice's token redacted, "intentos
  * 2/4", the stages the invoice waits for and those waiting for it, and the table's column
- * labels are in the page's language.
+ * labels are in the page's language. A failed event shows its failure first, the stages that
+ * worked folded; the events table shows all seven columns at 1366 pixels.
  */
 
 const skip = browserSkip();
@@ -219,4 +221,72 @@ describe('Web Pig stage panel: what each attempt sent and received (Chromium, bo
       });
     }
   }
+  test('1366×768 and 390×844: every Facturador column is in sight; the table scrolls in its own box, not the page', async () => {
+    // A page of rows with long names and e-mails, more than the window holds (no pipeline matches: ignored).
+    for (let n = 0; n < 30; n++) {
+      await insert(server.store, {
+        source: 'tienda',
+        receivedAt: new Date(),
+        summary: {
+          customer: {
+            name: `Sebastián Restrepo Villamizar ${n}`,
+            documentId: '1093591310',
+            email: `sebastian.restrepo.villamizar${n}@example.com`,
+            phone: '573004215453',
+          },
+          product: { name: 'Curso Intensivo UDEA 2026 - Cuota 1', id: 'PROD-UDEA-2026-1' },
+          amount: 403125,
+          currency: 'COP',
+        },
+      });
+    }
+    for (const language of ['es', 'en'] as const) {
+      const desktop = await openSignedIn(browser, server.baseUrl, { language, size: 'desktop', email: OPERATOR, view: 'events' });
+      try {
+        const { page } = desktop;
+        await page.locator('table.events tbody tr').nth(20).waitFor();
+        const box = page.locator('.table-scroll');
+        const sizes = await box.evaluate((element) => ({
+          scrollWidth: element.scrollWidth,
+          clientWidth: element.clientWidth,
+          scrollHeight: element.scrollHeight,
+          clientHeight: element.clientHeight,
+          bottom: element.getBoundingClientRect().bottom,
+          pageHeight: document.documentElement.scrollHeight,
+          pageWidth: document.documentElement.scrollWidth,
+          windowHeight: innerHeight,
+        }));
+        assert.ok(
+          sizes.scrollWidth <= sizes.clientWidth,
+          `${language}: all columns fit 1366 pixels (table ${sizes.scrollWidth}px in ${sizes.clientWidth}px)`,
+        );
+        const heads = await page.locator('th.stage-head').evaluateAll((cells) => cells.map((cell) => cell.getBoundingClientRect().right));
+        assert.equal(heads.length, 7, 'the Facturador has seven columns');
+        for (const right of heads) assert.ok(right <= 1366, `a column header ends at ${right}px, off-screen`);
+        // The rows scroll inside the table's box, whose bottom (and sideways scrollbar) is in the window.
+        assert.ok(sizes.scrollHeight > sizes.clientHeight, 'the rows scroll inside the box');
+        assert.ok(sizes.bottom <= sizes.windowHeight, `the box ends at ${sizes.bottom}px, below the window`);
+        assert.ok(sizes.pageHeight <= sizes.windowHeight && sizes.pageWidth <= 1366, 'the page itself does not scroll');
+        await screenshot(page, `events-table-desktop-${language}`);
+      } finally {
+        await desktop.close();
+      }
+      const phone = await openSignedIn(browser, server.baseUrl, { language, size: 'phone', email: OPERATOR, view: 'events' });
+      try {
+        const { page } = phone;
+        const card = page.locator('table.events tbody tr').first();
+        await card.waitFor();
+        assert.ok(
+          (await page.evaluate(() => document.documentElement.scrollWidth)) <= 390,
+          `${language}: no sideways scrolling on a phone`,
+        );
+        const cells = await card.locator('td.stage-cell').evaluateAll((tds) => tds.map((td) => td.getBoundingClientRect().right));
+        assert.equal(cells.length, 7);
+        for (const right of cells) assert.ok(right <= 390, `a stage icon ends at ${right}px, off-screen`);
+        await screenshot(page, `events-table-phone-${language}`);
+      } finally {
+        await phone.close();
+      }
+    }
+  });
 });
