@@ -201,6 +201,11 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
             new RegExp(`^${words.failedStage}`),
           );
           assert.equal(await dialog.getByTestId('bulk-source').inputValue(), source, "the list's source carries over");
+          assert.match(
+            (await dialog.locator('label', { has: page.getByTestId('bulk-source') }).textContent()) ?? '',
+            new RegExp(`^${words.source}`),
+            'named as in the list',
+          );
           await dialog.getByTestId('bulk-stage').selectOption('worldoffice_invoice');
           await dialog.getByTestId('bulk-preview-button').click();
           const preview = dialog.getByTestId('bulk-preview');

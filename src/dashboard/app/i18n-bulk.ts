@@ -20,7 +20,7 @@ const es = {
   bulkAnyStage: 'Cualquiera',
   bulkCode: 'Código de error',
   bulkCodeHint: 'p. ej. HTTP_404',
-  bulkSource: 'Origen',
+  bulkSource: 'Fuente',
   bulkPipeline: 'Flujo',
   bulkSince: 'Recibidos desde',
   bulkUntil: 'Hasta',
