@@ -8,6 +8,7 @@
  *   e.g. its flag was off — or never ran), it runs again, and so do the stages it had blocked.
  */
 import { errorMessage, WebpigError } from '../core/errors.js';
+import { eventFailure } from '../core/failure.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
 import { EVENT_STATUSES, type CheckpointRecord, type EventRecord, type EventStatus } from '../core/types.js';
 import type { EventFilter } from '../store/store.js';
@@ -58,6 +59,11 @@ export interface BulkEventPlan {
   /** The stage in error and its code, for the list. */
   failedStage: string | null;
   errorCode: string | null;
+  /**
+   * Its last error is permanent (not retriable): a retry will likely fail the same way unless
+   * something changed. The same test the one-event retry's warning makes (core/failure.ts).
+   */
+  permanentError: boolean;
   plan: EventRunPlan;
 }
 
@@ -319,6 +325,7 @@ function describe(
     currency: event.summary.currency ?? null,
     failedStage: failed?.stage ?? null,
     errorCode: failed?.error?.code ?? event.lastError?.code ?? null,
+    permanentError: eventFailure(event, checkpoints)?.error.retriable === false,
     plan,
   };
 }

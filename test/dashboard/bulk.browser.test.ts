@@ -3,7 +3,8 @@ import { openSignedIn } from '../helpers/web-pig-page.js';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { definePipeline } from '../../src/core/pipeline.js';
-import { RetriableError } from '../../src/core/errors.js';
+import { PermanentError, RetriableError } from '../../src/core/errors.js';
+import type { SourceConfig } from '../../src/sources/config.js';
 import {
   ARTIFACTS_DIR,
   browserSkip,
@@ -40,6 +41,7 @@ const WORDS = {
   es: {
     status: 'Estado',
     source: 'Fuente',
+    allSources: 'Todas las fuentes',
     open: 'Reintentar en bloque',
     failedStage: 'Etapa que falló',
     invoice: 'Factura WorldOffice',
@@ -53,6 +55,7 @@ const WORDS = {
   en: {
     status: 'Status',
     source: 'Source',
+    allSources: 'All sources',
     open: 'Bulk retry',
     failedStage: 'Stage that failed',
     invoice: 'WorldOffice invoice',
@@ -65,12 +68,32 @@ const WORDS = {
   },
 } as const;
 
+const PERMANENT_WORDS = {
+  es: {
+    warning:
+      '2 de estos eventos fallaron con un error que no se arregla reintentando: si nada cambió (los datos, la configuración o el otro sistema), lo más probable es que vuelvan a fallar.',
+    item: 'no se arregla reintentando',
+  },
+  en: {
+    warning:
+      '2 of these events failed with an error that retrying does not fix: unless something changed (the data, the configuration or the other system), retrying them will likely fail again.',
+    item: 'retrying does not fix it',
+  },
+} as const;
+
+/** The sources the filters offer: one per test below, so each one's events are its own. */
+const SOURCE_NAMES = ['shop-desktop-es', 'shop-desktop-en', 'shop-phone-es', 'shop-phone-en', 'perm-desktop-es', 'perm-phone-en'];
+const SOURCES: SourceConfig[] = SOURCE_NAMES.map((name) => ({ name, kind: 'custom', secrets: ['not-used'], paths: { eventId: 'id' } }));
+
 const stages = new CountingStages();
 /** Source → stage that fails for events of that source while set. */
 const failing = new Map<string, string>();
+/** `source:stage` pairs whose failures are permanent (the data is refused); the others' are retriable. */
+const permanentFailures = new Set<string>();
 const failWhenAsked = (stage: string) => (ctx: { event: { source: string } }) => {
-  if (failing.get(`${ctx.event.source}:${stage}`))
-    throw new RetriableError(`${stage} is down`, { code: stage === 'crm_upsert' ? 'TIMEOUT' : 'HTTP_500' });
+  if (!failing.get(`${ctx.event.source}:${stage}`)) return;
+  if (permanentFailures.has(`${ctx.event.source}:${stage}`)) throw new PermanentError(`${stage} refused the data`, { code: 'HTTP_422' });
+  throw new RetriableError(`${stage} is down`, { code: stage === 'crm_upsert' ? 'TIMEOUT' : 'HTTP_500' });
 };
 const countedInvoice = stages.stage('worldoffice_invoice', {
   label: { es: 'Factura WorldOffice', en: 'WorldOffice invoice' },
@@ -78,6 +101,7 @@ const countedInvoice = stages.stage('worldoffice_invoice', {
   dependsOn: ['fr360_query'],
   flag: 'INVOICE_ENABLED',
 });
+const countedDian = stages.stage('worldoffice_dian_emission', { label: 'DIAN', column: 'dian', dependsOn: ['worldoffice_invoice'] });
 const PIPELINE = definePipeline({
   name: 'facturador',
   match: () => true,
@@ -89,7 +113,7 @@ const PIPELINE = definePipeline({
       run: async (ctx) => (failWhenAsked('crm_upsert')(ctx), { ok: true }),
     },
     { ...countedInvoice, run: async (ctx) => (failWhenAsked('worldoffice_invoice')(ctx), countedInvoice.run(ctx)) },
-    stages.stage('worldoffice_dian_emission', { label: 'DIAN', column: 'dian', dependsOn: ['worldoffice_invoice'] }),
+    { ...countedDian, run: async (ctx) => (failWhenAsked('worldoffice_dian_emission')(ctx), countedDian.run(ctx)) },
   ],
 });
 
@@ -107,7 +131,7 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
       ],
       flags: [{ key: 'INVOICE_ENABLED', description: 'Invoices', default: true, allowed: ['operator'] }],
       pipelines: [PIPELINE],
-      sources: [],
+      sources: SOURCES,
       auth: AUTH,
       signIn: { kind: 'dev' },
     });
@@ -118,8 +142,8 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
     await server?.close();
   });
 
-  /** Two events dead at the invoice and one dead at the CRM, from `source`, run for real. */
-  async function deadEvents(source: string): Promise<{ invoiceDead: number[]; crmDead: number }> {
+  /** Two events dead at the invoice (or at `stage`) and one dead at the CRM, from `source`, run for real. */
+  async function deadEvents(source: string, stage = 'worldoffice_invoice'): Promise<{ invoiceDead: number[]; crmDead: number }> {
     const make = async (stage: string, name: string) => {
       failing.clear();
       failing.set(`${source}:${stage}`, stage);
@@ -131,7 +155,7 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
       assert.equal((await claimAndRun(server.store, [PIPELINE], clock))?.status, 'dead');
       return id;
     };
-    const invoiceDead = [await make('worldoffice_invoice', 'Ana Gómez'), await make('worldoffice_invoice', 'Luis Pérez')];
+    const invoiceDead = [await make(stage, 'Ana Gómez'), await make(stage, 'Luis Pérez')];
     const crmDead = await make('crm_upsert', 'Marta Ruiz');
     failing.clear();
     return { invoiceDead, crmDead };
@@ -158,9 +182,14 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
             .locator('form.filters label', { hasText: words.status })
             .locator('select:has(option[value="dead"])')
             .selectOption('dead');
-          const sourceBox = page.locator('form.filters label', { hasText: words.source }).locator('input');
-          await sourceBox.fill(source);
-          await sourceBox.press('Tab');
+          // The source is chosen among the configured ones (a name typed wrong was a 400).
+          const sourceChoice = page.locator('form.filters label', { hasText: words.source }).getByTestId('source-filter');
+          assert.deepEqual(
+            await sourceChoice.locator('option').allInnerTexts(),
+            [words.allSources, ...SOURCE_NAMES],
+            'all sources, then each configured one',
+          );
+          await sourceChoice.selectOption(source);
           await page.waitForFunction((n) => document.querySelectorAll('table.events tbody tr').length === n, 3);
           await screenshot(page, `${name}-01-filtered`);
 
@@ -170,6 +199,12 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
           assert.match(
             (await dialog.locator('label', { has: page.getByTestId('bulk-stage') }).textContent()) ?? '',
             new RegExp(`^${words.failedStage}`),
+          );
+          assert.equal(await dialog.getByTestId('bulk-source').inputValue(), source, "the list's source carries over");
+          assert.match(
+            (await dialog.locator('label', { has: page.getByTestId('bulk-source') }).textContent()) ?? '',
+            new RegExp(`^${words.source}`),
+            'named as in the list',
           );
           await dialog.getByTestId('bulk-stage').selectOption('worldoffice_invoice');
           await dialog.getByTestId('bulk-preview-button').click();
@@ -195,6 +230,7 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
             assert.deepEqual(await group('done'), ['fr360_query', 'crm_upsert']);
             assert.match((await item.textContent()) ?? '', new RegExp(`${words.willRun}.*${words.invoice}.*${words.done}`));
           }
+          assert.equal(await preview.getByTestId('bulk-permanent').count(), 0, 'retriable failures: no warning');
           await screenshot(page, `${name}-02-preview`);
 
           // A reason is required.
@@ -247,6 +283,48 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
         }
       });
     }
+  }
+
+  for (const [language, size] of [
+    ['es', 'desktop'],
+    ['en', 'phone'],
+  ] as const) {
+    const words = PERMANENT_WORDS[language];
+    test(`${size}, ${language}: the preview says how many failed in a way retrying does not fix, as a single retry warns, and marks them`, async () => {
+      const source = `perm-${size}-${language}`;
+      // At the DIAN, not the invoice: the flag tests below re-run the invoice wherever it did not succeed.
+      permanentFailures.add(`${source}:worldoffice_dian_emission`);
+      const { invoiceDead: dianDead } = await deadEvents(source, 'worldoffice_dian_emission');
+      const { page, seen, close } = await openPage(language, size);
+      try {
+        await page.getByTestId('bulk-open').click();
+        const dialog = page.getByTestId('bulk-dialog');
+        await dialog.getByTestId('bulk-source').selectOption(source);
+        await dialog.getByTestId('bulk-preview-button').click();
+        const preview = dialog.getByTestId('bulk-preview');
+        await preview.waitFor();
+        assert.equal(await preview.getAttribute('data-count'), '3', 'two refused e-invoices and one CRM time-out');
+        const warning = preview.getByTestId('bulk-permanent');
+        assert.equal((await warning.innerText()).replace(/\s+/g, ' ').trim(), `⚠ ${words.warning}`);
+        const marked = await preview
+          .locator('li[data-event-id]:has([data-testid="bulk-permanent-item"])')
+          .evaluateAll((items) => items.map((i) => Number(i.getAttribute('data-event-id'))).sort((a, b) => a - b));
+        assert.deepEqual(
+          marked,
+          [...dianDead].sort((a, b) => a - b),
+          'the CRM time-out is not marked: a retry may fix it',
+        );
+        assert.equal((await preview.getByTestId('bulk-permanent-item').first().innerText()).trim(), `⚠ ${words.item}`);
+        const above = (await warning.boundingBox())!.y < (await preview.locator('ol.bulk-events').boundingBox())!.y;
+        assert.ok(above, 'the warning is read before the list and the confirm button');
+        // Warned, not blocked: someone who fixed the data may still retry them.
+        assert.ok(await dialog.getByTestId('bulk-confirm').isEnabled());
+        await screenshot(page, `bulk-permanent-${size}-${language}`);
+        assert.deepEqual(seen.errors, []);
+      } finally {
+        await close();
+      }
+    });
   }
 
   for (const language of ['es', 'en'] as const) {

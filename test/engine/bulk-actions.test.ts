@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { definePipeline, type PipelineDefinition } from '../../src/core/pipeline.js';
-import { PermanentError, WebpigError } from '../../src/core/errors.js';
+import { PermanentError, RetriableError, WebpigError } from '../../src/core/errors.js';
 import { previewBulk, runBulk, type BulkFilter, type BulkPreview } from '../../src/engine/bulk-actions.js';
 import { planStageRerun, rerunStage } from '../../src/engine/operations.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -104,6 +104,37 @@ describe('bulk actions', () => {
     assert.deepEqual(await ids({ since: day(1), code: 'HTTP_404' }), [d]);
     assert.deepEqual(await ids({ pipeline: 'facturador', status: ['retrying'] }), []);
     assert.deepEqual(await ids({ code: 'NOPE' }), []);
+  });
+
+  it('marks the events whose last error is permanent, as the one-event retry warns of them', async () => {
+    const stages = new CountingStages();
+    const failing = new Map<string, string>();
+    let retriable = false;
+    const pipeline = definePipeline({
+      name: 'facturador',
+      match: () => true,
+      retry: { delaysMs: [] },
+      stages: [
+        stages.stage('invoice', {}, () => {
+          const code = failing.get('invoice');
+          if (code && retriable) throw new RetriableError('invoice: ERP down', { code });
+          if (code) throw new PermanentError('invoice: rejected', { code });
+          return {};
+        }),
+      ],
+    });
+    const make = async (code: string, isRetriable: boolean) => {
+      failing.set('invoice', code);
+      retriable = isRetriable;
+      const id = await insert(store);
+      await claimAndRun(store, [pipeline], clock);
+      assert.equal((await store.getEvent(id))?.status, 'dead');
+      return id;
+    };
+    const rejected = await make('HTTP_422', false);
+    const down = await make('HTTP_503', true);
+    const preview = await previewBulk(store, [pipeline], { filter: {} });
+    assert.deepEqual(Object.fromEntries(preview.events.map((e) => [e.eventId, e.permanentError])), { [rejected]: true, [down]: false });
   });
 
   it('refuses bad filters with what is wrong, and changes nothing', async () => {

@@ -188,7 +188,15 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     );
     await app.register(apiPlugin, {
       store,
-      config: { columns: config.columns, flags: config.flags, pipelines: config.pipelines, auth: config.auth, publicUrl: baseUrl },
+      config: {
+        columns: config.columns,
+        flags: config.flags,
+        pipelines: config.pipelines,
+        // The source names, as `webpig serve` passes them: the filters offer these and refuse others.
+        sources: config.sources.map((source) => source.name),
+        auth: config.auth,
+        publicUrl: baseUrl,
+      },
       mode: options.signIn.kind === 'dev' ? 'demo' : 'production',
       streamPollMs: 100,
       ...(options.now ? { now: options.now } : {}),

@@ -104,6 +104,7 @@ describe('/api/me and /api/config', () => {
       timeZone: string;
       currency: string;
       devLogin: boolean;
+      sources: string[] | null;
     }>(await h.request('GET', '/api/config', await h.session(PEOPLE.viewer)));
     assert.deepEqual(
       config.columns.map((c) => c.key),
@@ -117,6 +118,7 @@ describe('/api/me and /api/config', () => {
     assert.equal(config.timeZone, 'America/Bogota');
     assert.equal(config.currency, 'COP');
     assert.equal(config.devLogin, false);
+    assert.equal(config.sources, null, 'not told the sources: no list (any source name is accepted)');
   });
 });
 
@@ -273,6 +275,11 @@ describe('GET /api/events', () => {
       }
     }
     assert.deepEqual(idsOf(await list('?source=epayco&status=dead')), [], 'a configured source with no such event: an empty page');
+  });
+
+  test('the config lists the sources the filter accepts, so the page offers a choice instead of a guess', async () => {
+    const config = json<{ sources: string[] | null }>(await h.request('GET', '/api/config', await h.session(PEOPLE.viewer)));
+    assert.deepEqual(config.sources, ['epayco', 'mercadopago']);
   });
 
   test('cursor pagination walks every event exactly once, also with a post-filtered column state', async () => {

@@ -58,6 +58,8 @@ export const bulkEventPlan = z.object({
   currency: z.string().nullable(),
   failedStage: z.string().nullable(),
   errorCode: z.string().nullable(),
+  /** Its last error is permanent: a retry will likely fail the same way (the one-event retry warns of it too). */
+  permanentError: z.boolean(),
   plan: runPlan,
 });
 

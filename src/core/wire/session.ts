@@ -43,4 +43,6 @@ export const dashboardConfig = z.object({
   timeZone: z.string(),
   currency: z.string(),
   devLogin: z.boolean(),
+  /** The configured webhook sources' names, which the source filter offers; null: the server was not told them (any name is accepted). */
+  sources: z.array(z.string()).nullable(),
 });

@@ -14,6 +14,7 @@ const DEFAULT_CONFIG: DashboardConfig = {
   timeZone: 'America/Bogota',
   currency: 'COP',
   devLogin: false,
+  sources: null,
 };
 
 const LANGUAGE_KEY = 'webpig.language';

@@ -20,7 +20,7 @@ const es = {
   bulkAnyStage: 'Cualquiera',
   bulkCode: 'Código de error',
   bulkCodeHint: 'p. ej. HTTP_404',
-  bulkSource: 'Origen',
+  bulkSource: 'Fuente',
   bulkPipeline: 'Flujo',
   bulkSince: 'Recibidos desde',
   bulkUntil: 'Hasta',
@@ -42,6 +42,11 @@ const es = {
   bulkExcludedPipeline: 'su flujo no tiene esa etapa',
   bulkExcludedHandled: 'atendidos a mano no se incluyen',
   bulkExcludedHandledOne: 'atendido a mano no se incluye',
+  bulkPermanent:
+    'de estos eventos fallaron con un error que no se arregla reintentando: si nada cambió (los datos, la configuración o el otro sistema), lo más probable es que vuelvan a fallar.',
+  bulkPermanentOne:
+    'de estos eventos falló con un error que no se arregla reintentando: si nada cambió (los datos, la configuración o el otro sistema), lo más probable es que vuelva a fallar.',
+  bulkPermanentItem: 'no se arregla reintentando',
   bulkReason: 'Motivo (queda en la auditoría y en el historial de cada evento)',
   bulkReasonMissing: 'Escriba el motivo.',
   bulkConfirmRetry: 'Reintentar',
@@ -105,6 +110,11 @@ const en: Record<BulkKey, string> = {
   bulkExcludedPipeline: 'their pipeline has no such stage',
   bulkExcludedHandled: 'handled by hand are left out',
   bulkExcludedHandledOne: 'handled by hand is left out',
+  bulkPermanent:
+    'of these events failed with an error that retrying does not fix: unless something changed (the data, the configuration or the other system), retrying them will likely fail again.',
+  bulkPermanentOne:
+    'of these events failed with an error that retrying does not fix: unless something changed (the data, the configuration or the other system), retrying it will likely fail again.',
+  bulkPermanentItem: 'retrying does not fix it',
   bulkReason: 'Reason (kept in the audit log and in each event history)',
   bulkReasonMissing: 'Write the reason.',
   bulkConfirmRetry: 'Retry',

@@ -42,6 +42,7 @@ export const en: Record<MessageKey, string> = {
   offline: 'Live updates off',
   filterStatus: 'Status',
   filterSource: 'Source',
+  allSources: 'All sources',
   filterTransaction: 'Transaction',
   filterAnyError: 'Any error',
   filterSince: 'From',

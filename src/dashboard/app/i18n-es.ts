@@ -40,6 +40,7 @@ export const es = {
   offline: 'Sin conexión en vivo',
   filterStatus: 'Estado',
   filterSource: 'Fuente',
+  allSources: 'Todas las fuentes',
   filterTransaction: 'Transacción',
   filterAnyError: 'Con algún error',
   filterSince: 'Desde',

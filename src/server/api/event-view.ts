@@ -1,6 +1,7 @@
 import type { ColumnConfig } from '../../config/types.js';
 import { stageRetryPolicy, type PipelineDefinition, type StageLabel } from '../../core/pipeline.js';
 import type { z } from 'zod';
+import { eventFailure } from '../../core/failure.js';
 import type { CheckpointRecord, EventRecord } from '../../core/types.js';
 import { cellState, type columnCell as columnCellSchema, type eventRow } from '../../core/wire/events.js';
 import type { pipelineInfo } from '../../core/wire/session.js';
@@ -60,22 +61,6 @@ export function pipelineViews(columns: ResolvedColumn[], pipelines: PipelineDefi
       })),
     };
   });
-}
-
-/** Where and why an event failed: the stage (null when it failed outside any stage) and its error. */
-export type EventFailure = NonNullable<EventRow['failure']>;
-
-/**
- * The stage in error most recently, whatever its column (or none); else, for a dead or
- * retrying event, its last error with no stage (the pipeline's own code failed).
- */
-export function eventFailure(event: EventRecord, checkpoints: CheckpointRecord[]): EventFailure | null {
-  const failed = checkpoints
-    .filter((checkpoint) => checkpoint.status === 'error' && checkpoint.error)
-    .sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime())[0];
-  if (failed?.error) return { stage: failed.stage, error: failed.error };
-  if ((event.status === 'dead' || event.status === 'retrying') && event.lastError) return { stage: null, error: event.lastError };
-  return null;
 }
 
 /** Error beats processing beats skipped beats success: an error is never hidden behind a warning. */

@@ -147,6 +147,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
         timeZone: ctx.dashboard.timeZone ?? 'America/Bogota',
         currency: ctx.dashboard.currency ?? 'COP',
         devLogin: ctx.devLogin,
+        sources: ctx.sources ? [...ctx.sources] : null,
       };
     },
   );

@@ -259,7 +259,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
   }, []);
 
   return (
-    <div class="app">
+    <div class={view === 'events' ? 'app app-events' : 'app'}>
       <header class="top">
         <h1>
           <Logo /> {t('title')}

@@ -24,6 +24,19 @@ function plainClick(click: MouseEvent): boolean {
   return click.button === 0 && !click.ctrlKey && !click.metaKey && !click.shiftKey && !click.altKey;
 }
 
+/** An e-mail that may wrap before its @ (a narrow column), never inside a name first. */
+function emailWithBreak(email: string) {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return email;
+  return (
+    <>
+      {email.slice(0, at)}
+      <wbr />
+      {email.slice(at)}
+    </>
+  );
+}
+
 export function isRetriable(event: EventRow): boolean {
   return event.status === 'dead' || event.status === 'retrying';
 }
@@ -96,7 +109,7 @@ export function EventsTable({ rows, pipeline, onOpenCell, onOpenEvent, onRetry, 
                   >
                     #{event.id}
                   </a>
-                  <div class="muted small">{formats.dateTime(event.receivedAt)}</div>
+                  <div class="muted small received">{formats.dateTime(event.receivedAt)}</div>
                   <div class="muted small">
                     {event.source}
                     {!single && event.pipeline && pipelineInfo(config, event.pipeline)
@@ -111,7 +124,7 @@ export function EventsTable({ rows, pipeline, onOpenCell, onOpenEvent, onRetry, 
                       {t('documentPrefix')} {customer.documentId}
                     </div>
                   )}
-                  {customer.email && <div class="small muted">{customer.email}</div>}
+                  {customer.email && <div class="small muted email">{emailWithBreak(customer.email)}</div>}
                   {customer.phone && <div class="small muted">{customer.phone}</div>}
                 </td>
                 <td class="product">

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { useSession } from '../context.js';
 import { pipelineLabel } from '../labels.js';
 import { homeWords } from '../home-i18n.js';
+import { SourceSelect } from './SourceSelect.js';
 import {
   EVENT_STATUSES,
   NO_FILTERS,
@@ -24,9 +25,6 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
     const timer = setTimeout(() => onChange({ ...value, q: text }), 300);
     return () => clearTimeout(timer);
   }, [text]);
-  // What is typed stays while the list reloads (live updates re-render this form); applied on change.
-  const [source, setSource] = useState(value.source);
-  useEffect(() => setSource(value.source), [value.source]);
   const set = (patch: Partial<EventFilters>) => onChange({ ...value, ...patch });
   const input = (change: Event) => (change.currentTarget as HTMLInputElement).value;
   return (
@@ -94,13 +92,7 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
       </label>
       <label>
         {t('filterSource')}
-        <input
-          type="text"
-          size={10}
-          value={source}
-          onInput={(change) => setSource(input(change))}
-          onChange={(change) => set({ source: input(change) })}
-        />
+        <SourceSelect value={value.source} onChange={(source) => set({ source })} testId="source-filter" />
       </label>
       <label class="check">
         <input
