@@ -8,9 +8,11 @@
 -- the row is deleted when the last event is done. A later change to searchText() re-arms it
 -- with a migration that inserts the row again. The trigram index (0011) follows each rewritten
 -- row as PostgreSQL writes it.
-CREATE TABLE search_text_refresh (
+-- Written to run again over its own table (a test rewinds the version rows and migrates again):
+-- applied, it means every event's text is to be made again from the first.
+CREATE TABLE IF NOT EXISTS search_text_refresh (
   id           integer PRIMARY KEY CHECK (id = 1),
   done_through bigint  NOT NULL -- every event with an id up to this one has the current searchText()
 );
 
-INSERT INTO search_text_refresh (id, done_through) VALUES (1, 0);
+INSERT INTO search_text_refresh (id, done_through) VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET done_through = 0;
