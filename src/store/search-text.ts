@@ -14,7 +14,11 @@ import { storableText } from './storable.js';
 
 // NFD splits "í" into "i" and a combining acute accent; the nonspacing marks go.
 const COMBINING_MARKS = /\p{Mn}+/gu;
-const WHITESPACE = /\s+/gu;
+// A code unit above U+007F: only then may NFD split something.
+const NOT_ASCII = /[\u0080-\uffff]/;
+const DIGIT = /\d/;
+// Runs of whitespace other than one plain space.
+const WHITESPACE = /\s{2,}|[^\S ]/gu;
 // "+57 …", "(300) 123…": the plus and the brackets around digits say nothing the digits do not.
 const DIGIT_PUNCTUATION = /[+(]+(?=\d)|(?<=\d)\)+/g;
 // "300 123 4567", "123.456.789", "300-123-4567", "12/07": grouping between two digits.
@@ -22,8 +26,11 @@ const DIGIT_GROUPING = /(?<=\d)[ .\-/]+(?=\d)/g;
 
 /** `text` folded for comparison: lower case, no accents, one space for any whitespace, digits ungrouped. */
 export function normalizeSearch(text: string): string {
-  const folded = storableText(text).toLowerCase().normalize('NFD').replace(COMBINING_MARKS, '').normalize('NFC').replace(WHITESPACE, ' ');
-  return /\d/.test(folded) ? folded.replace(DIGIT_PUNCTUATION, '').replace(DIGIT_GROUPING, '') : folded;
+  const lower = storableText(text).toLowerCase();
+  // Plain ASCII (most e-mails, ids, references) has no accent to remove: it runs on every insert.
+  const unaccented = NOT_ASCII.test(lower) ? lower.normalize('NFD').replace(COMBINING_MARKS, '').normalize('NFC') : lower;
+  const spaced = unaccented.replace(WHITESPACE, ' ');
+  return DIGIT.test(spaced) ? spaced.replace(DIGIT_PUNCTUATION, '').replace(DIGIT_GROUPING, '') : spaced;
 }
 
 /**
