@@ -31,6 +31,8 @@ export async function refreshSearchText(pool: pg.Pool, schema: string, batch: nu
     `${quoteIdent(schema)}.search_text_refresh`,
   ]);
   if (!table.rows[0]?.found) return 0; // a schema migrated only up to an older version (tests)
+  // Read first, outside a transaction: once done, a start takes no row lock for this.
+  if ((await pool.query(`SELECT 1 FROM ${quoteIdent(schema)}.search_text_refresh`)).rowCount === 0) return 0;
   let changed = 0;
   try {
     for (let step = await refreshBatch(pool, schema, batch); step !== null; step = await refreshBatch(pool, schema, batch)) changed += step;

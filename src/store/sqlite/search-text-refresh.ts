@@ -26,6 +26,8 @@ interface StoredSearchText {
 export function refreshSearchText(ctx: SqliteContext, batch: number = SEARCH_TEXT_REFRESH_BATCH): number {
   const table = ctx.get<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'search_text_refresh'");
   if (table === undefined) return 0; // a database migrated only up to an older version (tests)
+  // Read first, outside a transaction: once done, a start takes no write lock for this.
+  if (ctx.get('SELECT 1 FROM search_text_refresh') === undefined) return 0;
   let changed = 0;
   try {
     for (let step = refreshBatch(ctx, batch); step !== null; step = refreshBatch(ctx, batch)) changed += step;
