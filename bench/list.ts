@@ -29,7 +29,7 @@ import { buildServer } from '../src/service/app.js';
 import { createApiToken } from '../src/server/auth/tokens.js';
 import { eventFilterSql as postgresFilterSql } from '../src/store/postgres/events.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
-import { normalizeSearch } from '../src/store/search-text.js';
+import { searchTerm } from '../src/store/search-text.js';
 import { SqliteContext } from '../src/store/sqlite/connection.js';
 import { eventFilterSql as sqliteFilterSql, listEventsQuery } from '../src/store/sqlite/events.js';
 import { EVENT_COLUMNS } from '../src/store/sqlite/rows.js';
@@ -264,7 +264,7 @@ async function benchPostgres(): Promise<void> {
       },
       (filter) => {
         // Before 0011: strpos(), and the status filter as eventFilterSql writes it.
-        const params: unknown[] = [normalizeSearch(filter.text ?? '')];
+        const params: unknown[] = [searchTerm(filter.text ?? '')];
         const status = filter.status === undefined ? '' : ` AND e.status = ANY($${params.push(filter.status)}::text[])`;
         return admin.query(`SELECT e.* FROM events e WHERE strpos(e.search_text, $1) > 0${status} ORDER BY e.id DESC LIMIT 51`, params);
       },
