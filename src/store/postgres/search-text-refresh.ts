@@ -57,7 +57,7 @@ async function refreshFailed(pool: pg.Pool, schema: string, err: unknown): Promi
 }
 
 /** One batch: how many of its texts changed, or null when nothing is left to refresh. */
-export function refreshBatch(pool: pg.Pool, schema: string, limit: number): Promise<number | null> {
+function refreshBatch(pool: pg.Pool, schema: string, limit: number): Promise<number | null> {
   return inTransaction(pool, async (client) => {
     await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
     const progress = await client.query<{ through: string }>(

@@ -54,7 +54,7 @@ function refreshFailed(ctx: SqliteContext, err: unknown): MigrationError {
 }
 
 /** One batch: how many of its texts changed, or null when nothing is left to refresh. */
-export function refreshBatch(ctx: SqliteContext, limit: number): number | null {
+function refreshBatch(ctx: SqliteContext, limit: number): number | null {
   return ctx.immediate(() => {
     const from = ctx.get<{ through: number }>('SELECT done_through AS through FROM search_text_refresh WHERE id = 1')?.through;
     if (from === undefined) return null;
