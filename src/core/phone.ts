@@ -53,28 +53,35 @@ export function toE164(raw: string | null | undefined, defaultCountry: string = 
   if (!plan) {
     throw new PhoneNumberError(`unknown default phone country "${defaultCountry}": use one of ${Object.keys(COUNTRY_PLANS).join(', ')}`);
   }
-  const shown = JSON.stringify(String(raw ?? '').slice(0, 40));
+  const read = readPhone(raw, plan);
+  if ('problem' in read) throw new PhoneNumberError(read.problem);
+  return read.e164;
+}
+
+/**
+ * E.164 for the records that keep a phone beside other data (ledgers, the text search's
+ * index): undefined when unusable, so the record is not held up by it. Throws nothing: it runs
+ * on every stored event, where building an error for each unusable phone would cost more
+ * than all the rest.
+ */
+export function toE164OrUndefined(raw: string | null | undefined, defaultCountry: string = DEFAULT_PHONE_COUNTRY): string | undefined {
+  const plan = COUNTRY_PLANS[defaultCountry];
+  if (!plan) return undefined;
+  const read = readPhone(raw, plan);
+  return 'e164' in read ? read.e164 : undefined;
+}
+
+/** The number in E.164, or what is wrong with it (toE164's message). */
+function readPhone(raw: string | null | undefined, plan: CountryPlan): { e164: string } | { problem: string } {
   const compact = String(raw ?? '')
     .trim()
     .replace(SEPARATORS, '');
-  if (compact === '') throw new PhoneNumberError('the customer has no phone number');
-  if (!/^(?:\+|00)?\d+$/.test(compact)) {
-    throw new PhoneNumberError(`phone number ${shown} has characters that are not digits: ${hint(plan)}`);
-  }
+  if (compact === '') return { problem: 'the customer has no phone number' };
+  const shown = () => JSON.stringify(String(raw ?? '').slice(0, 40));
+  if (!/^(?:\+|00)?\d+$/.test(compact)) return { problem: `phone number ${shown()} has characters that are not digits: ${hint(plan)}` };
   const international = compact.startsWith('+') ? compact.slice(1) : compact.startsWith('00') ? compact.slice(2) : undefined;
   const e164 = international !== undefined ? fromInternational(international, plan) : fromNational(compact, plan);
-  if (e164 === undefined) throw new PhoneNumberError(`phone number ${shown} is not a valid number: ${hint(plan)}`);
-  return e164;
-}
-
-/** E.164 for the records that keep a phone beside other data (ledgers): undefined when unusable, so the record is not held up by it. */
-export function toE164OrUndefined(raw: string | null | undefined, defaultCountry?: string): string | undefined {
-  try {
-    return toE164(raw, defaultCountry);
-  } catch (err) {
-    if (err instanceof PhoneNumberError) return undefined;
-    throw err;
-  }
+  return e164 === undefined ? { problem: `phone number ${shown()} is not a valid number: ${hint(plan)}` } : { e164 };
 }
 
 function fromInternational(digits: string, plan: CountryPlan): string | undefined {

@@ -54,7 +54,11 @@ export interface EventFilter {
   since?: Date;
   /** receivedAt < until */
   until?: Date;
-  /** Case-insensitive substring over customer name/email/document id, references, provider id. */
+  /**
+   * Substring over customer name/email/document id/phone, references, provider id, ignoring case,
+   * accents and digit grouping (search-text.ts: "maria gomez" finds "María Gómez", "300 123 4567"
+   * the phone "+573001234567").
+   */
   text?: string;
   /** Only events having at least one checkpoint in this status, optionally among these stages. */
   checkpoint?: { status: CheckpointStatus; stages?: string[] };

@@ -131,7 +131,7 @@ describe('GET /api/events', () => {
     ids.ok = (
       await seedEvent(reader, {
         summary: {
-          customer: { name: 'Juan Pérez', documentId: '1234567890', email: 'juan@example.com' },
+          customer: { name: 'Juan Pérez', documentId: '1234567890', email: 'juan@example.com', phone: '3001234567' },
           references: { invoice: 'INV-1' },
         },
         stages: [
@@ -226,6 +226,18 @@ describe('GET /api/events', () => {
     assert.deepEqual(idsOf(await list('?q=laura')), [ids.factura]);
     assert.deepEqual(idsOf(await list('?q=1234567890')), [ids.ok]);
     assert.deepEqual(idsOf(await list('?q=INV-1')), [ids.ok]);
+  });
+
+  test('free text as a finance person types it: without accents, a phone or a document as shown or said', async () => {
+    const q = (typed: string) => list(`?q=${encodeURIComponent(typed)}`);
+    assert.deepEqual(idsOf(await q('juan perez')), [ids.ok]);
+    assert.deepEqual(idsOf(await q('LAURA GÓMEZ')), [ids.factura]);
+    assert.deepEqual(idsOf(await q('laura gomez')), [ids.factura]);
+    assert.deepEqual(idsOf(await q('+57 300 123 4567')), [ids.ok]);
+    assert.deepEqual(idsOf(await q('300 123 4567')), [ids.ok]);
+    assert.deepEqual(idsOf(await q('CC 1.234.567.890')), [ids.ok]);
+    assert.deepEqual(idsOf(await q('300 123 4568')), []);
+    assert.deepEqual(idsOf(await q('CC 1.234.567.891')), []);
   });
 
   test('bad filters are 400 naming the field, and change nothing', async () => {

@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EventSummary } from '../../src/core/types.js';
-import { normalizeSearch, searchText } from '../../src/store/search-text.js';
+import { searchTerm, searchText } from '../../src/store/search-text.js';
 import { insertAll, newEvent, type ContractContext } from './contract-fixtures.js';
 
 /**
- * The text search (q=) gives what the plain substring test of the lower-cased search text
- * gives, however the store finds the rows (a trigram index for terms of three characters or
- * more, migration 0011; a scan for shorter ones): accents and case, one- and two-character
- * terms, LIKE's `%`, `_` and `\`, quotes, and FTS5 query syntax, which must stay plain text.
+ * The text search (q=) gives what the plain substring test of the folded search text gives
+ * (search-text.ts), however the store finds the rows (a trigram index for terms of three
+ * characters or more, migration 0011; a scan for shorter ones): accents and case, one- and
+ * two-character terms, LIKE's `%`, `_` and `\`, quotes, and FTS5 query syntax, which must stay
+ * plain text. Then what a finance person types, as the dashboard shows it or as the customer
+ * says it on the phone, with the events it must find and must not.
  */
 const PEOPLE: Array<[string, EventSummary]> = [
   [
@@ -22,6 +24,57 @@ const PEOPLE: Array<[string, EventSummary]> = [
     { customer: { name: 'ÁNGEL ÑOÑO', email: 'angel@example.org' }, references: { path: 'c:\\dir\\file', tag: '50%_off' } },
   ],
   ['evt-ｆｕｌｌ', { customer: { name: "O'Brien Zoë", documentId: 'Δοκιμή ΣΟΦΊΑ' }, references: { emoji: 'pago 🐷 ok' } }],
+];
+
+/** Customers as sources send them: accents or not, phones and documents in any grouping. */
+const CUSTOMERS: Record<'maria' | 'mariaPlain' | 'jose', [string, EventSummary]> = {
+  maria: [
+    'evt-maria',
+    { customer: { name: 'María Gómez', phone: '+57 300 123 4567', documentId: '1.020.304.050', email: 'maria@correo.co' } },
+  ],
+  mariaPlain: ['evt-plain', { customer: { name: 'MARIA GOMEZ', phone: '3001112233', documentId: '52123456' } }],
+  // 300 and 123 in two fields: "300 123" is not in one of them.
+  jose: ['evt-jose', { customer: { name: 'José Muñoz', documentId: 'CC 79.888.777' }, references: { order: 'ORD-300', invoice: '123' } }],
+};
+
+/** What is typed into the search box, and the customers it must find (none: it must find nothing). */
+const TYPED: Array<[string, Array<keyof typeof CUSTOMERS>]> = [
+  // accents both ways, and case
+  ['Maria Gomez', ['maria', 'mariaPlain']],
+  ['MARÍA GÓMEZ', ['maria', 'mariaPlain']],
+  ['maría  gómez', ['maria', 'mariaPlain']],
+  ['gómez', ['maria', 'mariaPlain']],
+  ['munoz', ['jose']],
+  ['MUÑOZ', ['jose']],
+  ['jose munoz', ['jose']],
+  // a phone stored in E.164's shape, typed as shown or as said
+  ['+57 300 123 4567', ['maria']],
+  ['300 123 4567', ['maria']],
+  ['3001234567', ['maria']],
+  ['300-123-4567', ['maria']],
+  ['(300) 123 4567', ['maria']],
+  ['0057 300 123 4567', ['maria']],
+  ['57 300 123', ['maria']],
+  ['57 300', ['maria', 'mariaPlain']],
+  ['300 123', ['maria']],
+  // a phone stored without its country code, typed with it
+  ['+57 300 111 2233', ['mariaPlain']],
+  ['57 3001112233', ['mariaPlain']],
+  ['300 111 22', ['mariaPlain']],
+  // documents, with or without their dots and the dashboard's "CC"
+  ['CC 1.020.304.050', ['maria']],
+  ['cc 1020304050', ['maria']],
+  ['C.C. 1020304050', ['maria']],
+  ['1.020.304', ['maria']],
+  ['ID 52.123.456', ['mariaPlain']],
+  ['CC 79.888.777', ['jose']],
+  ['79888777', ['jose']],
+  // near misses
+  ['300 124', []],
+  ['+57 300 123 4568', []],
+  ['CC 1.020.304.051', []],
+  ['Maria Gomes', []],
+  ['300 123 ORD', []],
 ];
 
 const TERMS = [
@@ -112,7 +165,7 @@ export function searchContract(ctx: ContractContext): void {
       const texts = PEOPLE.map(([providerEventId, summary]) => searchText(providerEventId, summary));
       const searchEveryTerm = async (when: string) => {
         for (const term of TERMS) {
-          const needle = normalizeSearch(term.trim());
+          const needle = searchTerm(term);
           const expected = ids.filter((_, i) => texts[i]?.includes(needle)).sort((a, b) => a - b);
           const listed = (await ctx.store.listEvents({ text: term })).items.map((e) => e.id).sort((a, b) => a - b);
           assert.deepEqual(listed, expected, `q=${JSON.stringify(term)} ${when}`);
@@ -123,6 +176,26 @@ export function searchContract(ctx: ContractContext): void {
       await searchEveryTerm('at once after the commit');
       await ctx.fixture.indexSearch?.();
       await searchEveryTerm('once indexed');
+    });
+
+    it('finds a customer typed without accents, and phones and documents typed in any grouping', async () => {
+      const names = Object.keys(CUSTOMERS) as Array<keyof typeof CUSTOMERS>;
+      const ids = await insertAll(
+        ctx.store,
+        names.map((name) => newEvent({ providerEventId: CUSTOMERS[name][0], summary: CUSTOMERS[name][1] })),
+      );
+      const idOf = new Map(names.map((name, i) => [name, ids[i]]));
+      const searchEveryTyped = async (when: string) => {
+        for (const [typed, customers] of TYPED) {
+          const expected = customers.map((name) => idOf.get(name)).sort((a, b) => a! - b!);
+          const listed = (await ctx.store.listEvents({ text: typed })).items.map((e) => e.id).sort((a, b) => a - b);
+          assert.deepEqual(listed, expected, `q=${JSON.stringify(typed)} ${when}`);
+          assert.equal(await ctx.store.countEvents({ text: typed }), expected.length, `count for q=${JSON.stringify(typed)} ${when}`);
+        }
+      };
+      await searchEveryTyped('at once after the commit');
+      await ctx.fixture.indexSearch?.();
+      await searchEveryTyped('once indexed');
     });
 
     it('finds a delivery searched as soon as its insert resolves, beside indexed ones', async () => {

@@ -58,8 +58,9 @@ describe('PostgreSQL text search index (0011)', { skip }, () => {
       const stored = await store.insertEvents([
         newEvent('evt-1', { summary: { customer: { name: 'Zoe Rareza' } } }),
         newEvent('evt-2', { summary: { customer: { name: 'Juan Pérez', email: 'o"brien_100%@example.com' } } }),
+        newEvent('evt-3', { summary: { customer: { name: 'María Gómez', phone: '300 123 4567', documentId: '1.020.304.050' } } }),
       ]);
-      const [zoe, juan] = stored.map((r) => r.event.id);
+      const [zoe, juan, maria] = stored.map((r) => r.event.id);
       const warnings: string[] = [];
       await migratePostgres(pool, schema, postgresMigrations(), (line) => warnings.push(line));
       assert.deepEqual(warnings, []);
@@ -77,6 +78,10 @@ describe('PostgreSQL text search index (0011)', { skip }, () => {
         ['o"bri', [juan]],
         ['0%@', [juan]],
         ['nadie', []],
+        // folded terms (search-text.ts) are plain LIKEs on the folded text: the same index answers them
+        ['Maria Gomez', [maria]],
+        ['+57 300 123 4567', [maria]],
+        ['CC 1.020.304.050', [maria]],
       ] as const) {
         const { plan, ids } = await explainSearch(postgresUrl(), schema, text);
         assert.match(plan, /Bitmap Index Scan on events_search_trgm/, `q=${text}:\n${plan}`);

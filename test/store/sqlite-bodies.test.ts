@@ -52,6 +52,7 @@ describe('SQLite migration 0005 (event bodies)', () => {
           '0011_search_trigrams',
           '0012_search_after_commit',
           '0013_drop_checkpoints_status',
+          '0014_search_text_folded',
         ],
         current: LATEST,
       });

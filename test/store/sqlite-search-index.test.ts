@@ -61,11 +61,12 @@ describe('SQLite text search index (0011, written after the commit since 0012)',
       const insert = old.db.prepare(
         `INSERT INTO events (source, provider_event_id, type, occurred_at, received_at, content_type, summary, search_text,
            status, next_attempt_at, updated_at)
-         VALUES ('epayco', ?, 'payment.updated', 0, 0, 'application/json', '{}', ?, 'queued', 0, 0) RETURNING id`,
+         VALUES ('epayco', ?, 'payment.updated', 0, 0, 'application/json', ?, ?, 'queued', 0, 0) RETURNING id`,
       );
       const body = old.db.prepare("INSERT INTO event_bodies (event_id, raw_body, payload) VALUES (?, CAST('{}' AS BLOB), '{}')");
       const ids = ['zoe rareza', 'juan pérez', 'otra rareza'].map((text, i) => {
-        const { id } = insert.get(`evt-${i}`, `evt-${i}\n${text}`) as { id: number };
+        // The search text as webpig then wrote it (lower-cased); 0014 folds it from the summary.
+        const { id } = insert.get(`evt-${i}`, JSON.stringify({ customer: { name: text } }), `evt-${i}\n${text}`) as { id: number };
         body.run(id);
         return id;
       });
@@ -75,7 +76,7 @@ describe('SQLite text search index (0011, written after the commit since 0012)',
       try {
         await store.migrate();
         assert.deepEqual(indexed(store, 'rareza'), [ids[2], ids[0]]);
-        assert.deepEqual(indexed(store, 'pérez'), [ids[1]]);
+        assert.deepEqual(indexed(store, 'perez'), [ids[1]]);
         integrityCheck(store);
         assert.deepEqual(
           (await store.listEvents({ text: 'RAREZA' })).items.map((e) => e.id),
@@ -125,7 +126,7 @@ describe('SQLite text search index (0011, written after the commit since 0012)',
       assert.deepEqual(indexed(store, 'rareza'), [], 'a purged event leaves the index');
       assert.deepEqual(indexed(store, 'fv-7777'), []);
       integrityCheck(store);
-      assert.equal(indexed(store, 'gómez').length, 1);
+      assert.equal(indexed(store, 'gomez').length, 1, 'the index holds the folded text (search-text.ts)');
     } finally {
       await store.close();
     }

@@ -4,7 +4,7 @@ import type { EventRecord } from '../../core/types.js';
 import type { EventFilter, InsertEventResult, ListOptions, NewEvent } from '../store.js';
 import type { Queryable } from './connection.js';
 import { decodeCursor, pageLimit, toPage } from '../cursor.js';
-import { normalizeSearch, searchText } from '../search-text.js';
+import { searchTerm, searchText } from '../search-text.js';
 import { type EventRow, eventColumns, jsonParam, toEvent } from './rows.js';
 
 /** Columns a new event is inserted with, in order (the rest take their defaults). */
@@ -186,7 +186,7 @@ export async function findEventByProviderId(db: Queryable, source: string, provi
  * with its own `%`, `_` and `\\` escaped, so the GIN trigram index of migration 0011 (pg_trgm)
  * can answer it with a bitmap index scan; the planner weighs it against walking the table by
  * its statistics. A shorter term holds no trigram to look up: strpos() walks the table, as LIKE
- * would. Both compare the lower-cased text exactly, so they find the same events.
+ * would. Both compare the folded text exactly (search-text.ts), so they find the same events.
  */
 function textSearchSql(term: string, param: (value: unknown) => string): string {
   if ([...term].length < 3) return `strpos(e.search_text, ${param(term)}) > 0`;
@@ -218,7 +218,8 @@ export function eventFilterSql(filter: EventFilter, params: unknown[]): string {
   if (filter.pipeline !== undefined) where.push(`e.pipeline = ${param(filter.pipeline)}`);
   if (filter.since !== undefined) where.push(`e.received_at >= ${param(filter.since)}`);
   if (filter.until !== undefined) where.push(`e.received_at < ${param(filter.until)}`);
-  if (filter.text !== undefined && filter.text.trim() !== '') where.push(textSearchSql(normalizeSearch(filter.text.trim()), param));
+  const term = searchTerm(filter.text ?? '');
+  if (term !== '') where.push(textSearchSql(term, param));
   if (filter.checkpoint !== undefined) {
     const stages = filter.checkpoint.stages;
     const stageClause = stages !== undefined ? ` AND c.stage = ANY(${param(stages)}::text[])` : '';

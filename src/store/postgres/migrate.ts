@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { type Migration, assertSchemaNotTooNew, readMigrations } from '../migrations.js';
 import { MigrationError } from '../../core/errors.js';
 import { inTransaction, quoteIdent } from './connection.js';
+import { refreshSearchText } from './search-text-refresh.js';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 
@@ -17,6 +18,7 @@ export function postgresMigrations(): Migration[] {
  * inserts its version row, then runs the file: two processes migrating at once serialise on
  * the lock, and even without it would collide on the version's primary key, so a file is
  * never applied twice. A database whose newest version is unknown to this code is refused.
+ * Then the search text still to be refreshed is rewritten (0016, search-text-refresh.ts).
  */
 export async function migratePostgres(
   pool: pg.Pool,
@@ -69,6 +71,8 @@ export async function migratePostgres(
     return currentVersion(client);
   });
   assertSchemaNotTooNew(current, files);
+  // The part of 0016 SQL cannot do, in batches; also what a process killed midway left.
+  await refreshSearchText(pool, schema);
   return { applied, current };
 }
 

@@ -2,7 +2,7 @@ import type { EventRecord, EventStatus, Page } from '../../core/types.js';
 import { decodeCursor, pageLimit, toPage } from '../cursor.js';
 import type { EventFilter, InsertEventResult, ListOptions, NewEvent } from '../store.js';
 import type { SqliteContext, SqlValue } from './connection.js';
-import { normalizeSearch, searchText } from '../search-text.js';
+import { searchTerm, searchText } from '../search-text.js';
 import { storableEvent, storableText } from '../storable.js';
 import {
   EVENT_COLUMNS,
@@ -176,10 +176,11 @@ export function eventFilterSql(filter: EventFilter): { where: string; params: Sq
     clauses.push('received_at < ?');
     params.push(toMs(filter.until));
   }
-  if (filter.text !== undefined && filter.text.trim() !== '') {
+  const term = searchTerm(filter.text ?? '');
+  if (term !== '') {
     // instr(), not LIKE: the user's % and _ are plain characters.
     clauses.push('instr(search_text, ?) > 0');
-    params.push(normalizeSearch(filter.text.trim()));
+    params.push(term);
   }
   if (filter.checkpoint !== undefined) {
     const stages = filter.checkpoint.stages;
@@ -227,9 +228,7 @@ function trigramPhrase(term: string): string {
  * or more (the index holds nothing shorter) and in fewer than INDEXED_TERM_MAX_ROWS rows.
  */
 function indexedSearchPhrase(ctx: SqliteContext, filter: EventFilter): string | null {
-  const text = filter.text?.trim();
-  if (text === undefined || text === '') return null;
-  const term = normalizeSearch(text);
+  const term = searchTerm(filter.text ?? '');
   if ([...term].length < 3) return null;
   const phrase = trigramPhrase(term);
   const rows = ctx.get<{ n: number }>(

@@ -1,6 +1,7 @@
 import { MigrationError } from '../../core/errors.js';
 import { pendingMigrations, readMigrations, type Migration } from '../migrations.js';
 import type { SqliteContext } from './connection.js';
+import { refreshSearchText } from './search-text-refresh.js';
 
 /** The numbered .sql files beside this module (copied into dist by scripts/copy-assets.mjs). */
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -34,7 +35,8 @@ function currentVersion(ctx: SqliteContext): number {
 /**
  * Applies pending migrations in order, each in its own IMMEDIATE transaction that first
  * inserts the version row: a second process migrating at the same moment waits for the lock,
- * then finds the version taken and skips it. Running it again applies nothing.
+ * then finds the version taken and skips it. Running it again applies nothing. Then rewrites
+ * the search text still to be refreshed (0014, search-text-refresh.ts).
  */
 export function migrateSqlite(
   ctx: SqliteContext,
@@ -63,5 +65,7 @@ export function migrateSqlite(
   const current = currentVersion(ctx);
   // Checked again at the end: a newer webpig may have migrated past us while we waited.
   pendingMigrations(current, migrations);
+  // The part of 0014 SQL cannot do, in batches; also what a process killed midway left.
+  refreshSearchText(ctx);
   return { applied, current };
 }

@@ -1,0 +1,104 @@
+/**
+ * PostgreSQL migration 0016: the events stored before it, whose search text was only
+ * lower-cased (accents kept, digits as given, no phone), are found by the folded search after
+ * the upgrade; a refresh that stops midway goes on from where it stopped.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import pg from 'pg';
+import { MigrationError } from '../../src/core/errors.js';
+import { migratePostgres, postgresMigrations } from '../../src/store/postgres/migrate.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { SEARCH_TEXT_REFRESH_BATCH } from '../../src/store/postgres/search-text-refresh.js';
+import { newEvent, postgresSkip, postgresUrl, queryIn, withTestSchema } from '../helpers/postgres.js';
+
+const skip = await postgresSkip();
+
+/** The search text as webpig up to 0015 wrote it: its fields lower-cased, the phone left out. */
+const OLD_SEARCH_TEXT = `provider_event_id || concat(
+  E'\\n' || (summary->'customer'->>'name'), E'\\n' || (summary->'customer'->>'email'),
+  E'\\n' || (summary->'customer'->>'documentId'), E'\\n' || (summary->'references'->>'invoice'))`;
+
+async function found(store: PostgresStore, text: string): Promise<number[]> {
+  return (await store.listEvents({ text })).items.map((e) => e.id);
+}
+
+describe('PostgreSQL migration 0016: the search text of stored events is folded', { skip }, () => {
+  const schemas = withTestSchema();
+
+  it('an event written before the upgrade is found by what the finance person types', async () => {
+    const { url, schema } = await schemas.create();
+    const pool = new pg.Pool({ connectionString: postgresUrl() });
+    const store = await PostgresStore.open(url);
+    try {
+      await migratePostgres(pool, schema, postgresMigrations().slice(0, 15));
+      const [maria, luis] = (
+        await store.insertEvents([
+          newEvent('evt-maria', {
+            summary: {
+              customer: { name: 'María Gómez', phone: '300 123 4567', documentId: '1.020.304.050', email: 'maria@correo.co' },
+              references: { invoice: 'FV-9001' },
+            },
+          }),
+          newEvent('evt-luis', { summary: { customer: { name: 'Luis Peña', documentId: '7788' } } }),
+        ])
+      ).map((r) => r.event.id);
+      await queryIn(schema, `UPDATE events SET search_text = lower(${OLD_SEARCH_TEXT})`);
+      assert.deepEqual(await found(store, 'Maria Gomez'), [], 'before the upgrade: the defect');
+
+      await migratePostgres(pool, schema, postgresMigrations());
+      for (const typed of ['Maria Gomez', 'MARÍA GÓMEZ', '+57 300 123 4567', '300 123 4567', 'CC 1.020.304.050', 'fv-9001']) {
+        assert.deepEqual(await found(store, typed), [maria], `q=${typed}`);
+      }
+      assert.deepEqual(await found(store, 'luis pena'), [luis]);
+      assert.deepEqual(await found(store, '300 124'), []);
+      assert.deepEqual(await queryIn(schema, 'SELECT * FROM search_text_refresh'), [], 'done: nothing left to refresh');
+    } finally {
+      await store.close();
+      await pool.end();
+    }
+  });
+
+  it('a refresh that fails midway keeps the batches done, says so, and the next migrate goes on from there', async () => {
+    const { url, schema } = await schemas.create();
+    const pool = new pg.Pool({ connectionString: postgresUrl() });
+    const store = await PostgresStore.open(url);
+    try {
+      await migratePostgres(pool, schema, postgresMigrations().slice(0, 15));
+      const events = Array.from({ length: SEARCH_TEXT_REFRESH_BATCH + 1 }, (_, i) =>
+        newEvent(`evt-${String(i).padStart(5, '0')}`, { summary: { customer: { name: `Ñandú ${i}` } } }),
+      );
+      const ids = (await store.insertEvents(events)).map((r) => r.event.id).sort((a, b) => a - b);
+      await queryIn(schema, `UPDATE events SET search_text = lower(${OLD_SEARCH_TEXT})`);
+      const last = ids.at(-1)!;
+      // The process dies in the second batch: its last event cannot be written.
+      await queryIn(
+        schema,
+        `CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk I/O error'; END $$;
+         CREATE TRIGGER die BEFORE UPDATE OF search_text ON events FOR EACH ROW WHEN (NEW.id = ${last}) EXECUTE FUNCTION die()`,
+      );
+      await assert.rejects(
+        migratePostgres(pool, schema, postgresMigrations()),
+        (err: unknown) =>
+          err instanceof MigrationError &&
+          err.code === 'MIGRATION_FAILED' &&
+          err.message.includes(`0016_search_text_folded: rewriting the search text of the events after id ${last - 1} failed`) &&
+          err.message.includes('migrating again'),
+      );
+      assert.deepEqual(await queryIn(schema, 'SELECT id, done_through::int AS done_through FROM search_text_refresh'), [
+        { id: 1, done_through: last - 1 },
+      ]);
+      assert.deepEqual(await found(store, 'nandu 0'), [ids[0]], 'the first batch is committed');
+      assert.deepEqual(await found(store, `nandu ${SEARCH_TEXT_REFRESH_BATCH}`), [], 'the failed batch is not');
+
+      await queryIn(schema, 'DROP TRIGGER die ON events');
+      await migratePostgres(pool, schema, postgresMigrations());
+      assert.deepEqual(await queryIn(schema, 'SELECT * FROM search_text_refresh'), []);
+      assert.deepEqual(await found(store, `NANDU ${SEARCH_TEXT_REFRESH_BATCH}`), [last]);
+      assert.equal(await store.countEvents({ text: 'ñandu' }), ids.length);
+    } finally {
+      await store.close();
+      await pool.end();
+    }
+  });
+});
