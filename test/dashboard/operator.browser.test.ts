@@ -58,6 +58,28 @@ const WORDS = {
   },
 } as const;
 
+const DAY_WORDS = {
+  es: {
+    format: 'dd/mm/aaaa',
+    noEvents: 'No hay eventos con estos filtros.',
+    noSuchDay: 'no se aplicó; ese día no existe en el calendario',
+    notDayFirst: 'no se aplicó; escriba día/mes/año, por ejemplo 05/12/2026',
+  },
+  en: {
+    format: 'dd/mm/yyyy',
+    noEvents: 'No events match these filters.',
+    noSuchDay: 'not applied; that day is not in the calendar',
+    notDayFirst: 'not applied; type day/month/year, for example 05/12/2026',
+  },
+} as const;
+
+/** Today plus `days` in Bogotá (the dashboard's time zone), YYYY-MM-DD. */
+function bogotaDay(days: number): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Bogota' }).format(new Date(Date.now() + days * 86_400_000));
+}
+
+const dayFirst = (day: string) => day.split('-').reverse().join('/');
+
 const SIZES = {
   desktop: { width: 1366, height: 768 },
   phone: { width: 390, height: 844 },
@@ -91,8 +113,13 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
     await server?.close();
   });
 
-  async function openPage(language: 'es' | 'en', size: keyof typeof SIZES, path = '/#/events') {
-    const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
+  async function openPage(
+    language: 'es' | 'en',
+    size: keyof typeof SIZES,
+    path = '/#/events',
+    locale = language === 'es' ? 'es-CO' : 'en-US',
+  ) {
+    const context = await browser.newContext({ locale, viewport: SIZES[size] });
     await confineToLocalhost(context);
     const page = await context.newPage();
     const seen = watchPage(page);
@@ -206,6 +233,59 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
         }
       });
     }
+  }
+
+  // The browser's language is the other one: the page's language decides how days are typed.
+  for (const [language, size, browserLocale] of [
+    ['es', 'desktop', 'en-US'],
+    ['en', 'phone', 'es-CO'],
+  ] as const) {
+    test(`${size}, ${language} page in a ${browserLocale} browser: day fields are typed and shown dd/mm/yyyy, a wrong day says so`, async () => {
+      const { page, seen, close } = await openPage(browserLocale === 'en-US' ? 'en' : 'es', size, '/#/events', browserLocale);
+      try {
+        await page.getByRole('button', { name: language === 'es' ? 'Español' : 'English' }).click();
+        const words = DAY_WORDS[language];
+        assert.equal(await page.locator('input[type="date"]').count(), 0, "no native date input: Chromium would use the browser's order");
+        const since = page.getByTestId('filter-since');
+        assert.equal(await since.getAttribute('placeholder'), words.format);
+        const today = bogotaDay(0);
+        const tomorrow = bogotaDay(1);
+        // Tomorrow (in Bogotá) has no events yet; today has them all.
+        await since.fill(dayFirst(tomorrow));
+        await page.getByText(words.noEvents).waitFor();
+        assert.equal(new URL(page.url()).searchParams.get('since'), tomorrow, 'the address keeps the day as YYYY-MM-DD');
+        await since.fill(dayFirst(today));
+        await page.locator('table.events tbody tr').first().waitFor();
+        assert.equal(new URL(page.url()).searchParams.get('since'), today);
+        // Month first, as an English browser would write it: 31 is no month.
+        const until = page.getByTestId('filter-until');
+        await until.fill('12/31/2026');
+        await until.blur();
+        assert.equal(await page.getByTestId('filter-until-problem').textContent(), `“12/31/2026”: ${words.noSuchDay}`);
+        assert.equal(await until.getAttribute('aria-invalid'), 'true');
+        assert.equal(new URL(page.url()).searchParams.get('until'), null, 'a wrong day is not applied');
+        await until.fill('2026/12/31');
+        await until.blur();
+        assert.equal(await page.getByTestId('filter-until-problem').textContent(), `“2026/12/31”: ${words.notDayFirst}`);
+        await assertFits(page, size);
+        await screenshot(page, `ops-09-day-fields-${size}-${language}`);
+        await until.fill('');
+        await page.getByTestId('filter-until-problem').waitFor({ state: 'detached' });
+
+        // An address with a day (a shared link) shows it day first.
+        await page.reload();
+        await page.getByTestId('filter-since').waitFor();
+        assert.equal(await page.getByTestId('filter-since').inputValue(), dayFirst(today));
+
+        // The audit log's days too.
+        await page.locator('a[href="#/audit"]').click();
+        assert.equal(await page.getByTestId('audit-since').getAttribute('placeholder'), words.format);
+        assert.equal(await page.locator('input[type="date"]').count(), 0);
+        assert.deepEqual(seen.errors, []);
+      } finally {
+        await close();
+      }
+    });
   }
 
   test('retrying a permanent error warns first; the row then shows the outcome live', async () => {

@@ -2,6 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useSession } from '../context.js';
 import type { MessageKey } from '../i18n.js';
+import { dayStartIn } from '../format.js';
+import { DayInput } from './DayInput.js';
 import type { AuditEntryView, FlagChange, HistoryFilters } from '../types.js';
 
 type Notice = (message: string, isError?: boolean) => void;
@@ -19,23 +21,11 @@ const ACTIONS = [
 ] as const;
 
 /**
- * A day typed in the page as the API's ISO time: its start, or the next day's for "to". Days are
- * typed YYYY-MM-DD (a date input would show the browser's own order, mm/dd/yyyy, in a Spanish page).
- */
-function dayStart(day: string | undefined, nextDay = false): string | undefined {
-  if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
-  const start = new Date(`${day}T00:00:00`);
-  if (Number.isNaN(start.getTime())) return undefined;
-  if (nextDay) start.setDate(start.getDate() + 1);
-  return start.toISOString();
-}
-
-/**
  * Who did what, to what, when: the audit log (acknowledged and muted alerts, flag changes,
  * retries, re-runs, tokens) and every flag's history, each with filters the API also takes.
  */
 export function AuditView({ onNotice }: { onNotice: Notice }) {
-  const { t, formats, can } = useSession();
+  const { t, formats, can, config } = useSession();
   const mayAudit = can('audit:read');
   const [log, setLog] = useState<Log>(mayAudit ? 'audit' : 'flags');
   const [draft, setDraft] = useState<HistoryFilters>({});
@@ -50,7 +40,8 @@ export function AuditView({ onNotice }: { onNotice: Notice }) {
       .catch(() => setFlagKeys([]));
   }, []);
   useEffect(() => {
-    const range = { since: dayStart(filters.since), until: dayStart(filters.until, true) };
+    // Days start in the dashboard's time zone, as the events list's do, not the browser's.
+    const range = { since: dayStartIn(filters.since ?? '', config.timeZone), until: dayStartIn(filters.until ?? '', config.timeZone, 1) };
     const fail = (error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true);
     if (log === 'audit') {
       setEntries(null);
@@ -134,24 +125,18 @@ export function AuditView({ onNotice }: { onNotice: Notice }) {
         )}
         <label>
           {t('auditSince')}
-          <input
-            type="text"
-            inputMode="numeric"
-            pattern="\d{4}-\d{2}-\d{2}"
-            placeholder={t('auditDayFormat')}
-            {...field('since')}
-            data-testid="audit-since"
+          <DayInput
+            value={draft.since ?? ''}
+            onChange={(day) => setDraft((current) => ({ ...current, since: day || undefined }))}
+            testId="audit-since"
           />
         </label>
         <label>
           {t('auditUntil')}
-          <input
-            type="text"
-            inputMode="numeric"
-            pattern="\d{4}-\d{2}-\d{2}"
-            placeholder={t('auditDayFormat')}
-            {...field('until')}
-            data-testid="audit-until"
+          <DayInput
+            value={draft.until ?? ''}
+            onChange={(day) => setDraft((current) => ({ ...current, until: day || undefined }))}
+            testId="audit-until"
           />
         </label>
         <div class="audit-buttons">

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { useSession } from '../context.js';
 import { pipelineLabel } from '../labels.js';
 import { homeWords } from '../home-i18n.js';
+import { DayInput } from './DayInput.js';
 import {
   EVENT_STATUSES,
   NO_FILTERS,
@@ -112,11 +113,11 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
       </label>
       <label>
         {t('filterSince')}
-        <input type="date" value={value.since} onChange={(change) => set({ since: input(change) })} />
+        <DayInput value={value.since} onChange={(since) => set({ since })} testId="filter-since" />
       </label>
       <label>
         {t('filterUntil')}
-        <input type="date" value={value.until} onChange={(change) => set({ until: input(change) })} />
+        <DayInput value={value.until} onChange={(until) => set({ until })} testId="filter-until" />
       </label>
       <FilterChips value={value} onChange={onChange} />
       <button type="button" class="small-button" onClick={() => (setText(''), onChange(NO_FILTERS))}>
