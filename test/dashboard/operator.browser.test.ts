@@ -12,6 +12,7 @@ import {
 } from '../helpers/browser.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 import {
+  DIAN_LABEL,
   FR360_LABEL,
   OP_COLUMNS,
   OP_FLAGS,
@@ -332,6 +333,22 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
       assert.equal(await row.getByTestId('watching').count(), 0);
       assert.equal(await page.getByTestId('notice').textContent(), `#${ids.deadNoColumn} se completó tras el reintento.`);
       await screenshot(page, 'ops-06-retry-outcome-live');
+
+      // The audit entry of that retry links to the event: its details open over the log.
+      await page.locator('a[href="#/audit"]').click();
+      const retried = page.getByTestId('audit-list').locator('[data-testid="audit-row"]', { hasText: 'Reintentó un evento' }).first();
+      const link = retried.getByTestId('audit-subject-event');
+      await link.waitFor();
+      assert.equal(await link.textContent(), `Evento #${ids.deadNoColumn}`);
+      assert.equal(await link.getAttribute('href'), `/events/${ids.deadNoColumn}`);
+      await link.click();
+      const panel = page.getByTestId('details-panel');
+      await panel.waitFor();
+      assert.equal(await panel.getAttribute('aria-label'), `Detalles — #${ids.deadNoColumn}`);
+      assert.equal(new URL(page.url()).pathname, `/events/${ids.deadNoColumn}`);
+      await screenshot(page, 'ops-11-audit-event-link');
+      await page.keyboard.press('Escape');
+      await page.getByTestId('audit-list').waitFor();
       assert.deepEqual(seen.dialogs, []);
     } finally {
       await close();
@@ -348,10 +365,18 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
         await page.locator('a[href="#/flags"]').click();
         const toggle = page.locator('#flag-WORLDOFFICE_DIAN_ENABLED');
         await toggle.waitFor();
+        // Named by the stage it turns off, in the page's language; the key small beside it for operators.
+        const flagItem = page.locator('li[data-flag="WORLDOFFICE_DIAN_ENABLED"]');
+        assert.equal(await flagItem.getByTestId('flag-name').textContent(), DIAN_LABEL[language]);
+        assert.equal(await flagItem.locator('code.flag-key').textContent(), 'WORLDOFFICE_DIAN_ENABLED');
         const before = (await server.store.getFlag('WORLDOFFICE_DIAN_ENABLED'))?.value;
         await toggle.click({ force: true });
         const dialog = page.getByTestId('confirm-dialog');
         await dialog.waitFor();
+        assert.ok(
+          ((await dialog.textContent()) ?? '').includes(`${DIAN_LABEL[language]} (WORLDOFFICE_DIAN_ENABLED)`),
+          'the dialog names it too',
+        );
         await dialog.getByTestId('confirm-button').click();
         await dialog.getByTestId('reason-missing').waitFor();
         assert.equal((await server.store.getFlag('WORLDOFFICE_DIAN_ENABLED'))?.value, before, 'no reason, no change');
@@ -374,6 +399,29 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
         );
         await assertFits(page, size);
         await screenshot(page, `ops-08-flag-history-${size}-${language}`);
+
+        // The audit log names the flag the same way and links to it on the flags view.
+        await page.locator('a[href="#/audit"]').click();
+        const subject = page.getByTestId('audit-list').getByTestId('audit-subject-flag').first();
+        await subject.waitFor();
+        assert.equal(await subject.getAttribute('href'), '#/flags/WORLDOFFICE_DIAN_ENABLED');
+        assert.equal(await subject.textContent(), DIAN_LABEL[language]);
+        assert.equal(
+          await subject.locator('xpath=following-sibling::code[1]').textContent(),
+          'WORLDOFFICE_DIAN_ENABLED',
+          'the key beside it',
+        );
+        await assertFits(page, size);
+        await screenshot(page, `ops-10-audit-flag-link-${size}-${language}`);
+        await subject.click();
+        await page.locator('li.flag-target[data-flag="WORLDOFFICE_DIAN_ENABLED"]').waitFor();
+        assert.match(page.url(), /#\/flags\/WORLDOFFICE_DIAN_ENABLED$/);
+        assert.equal(await page.locator('a.tab.active').getAttribute('href'), '#/flags', 'the flags tab is the one shown');
+        // The flag history tab names it too.
+        await page.goBack();
+        await page.getByTestId('flag-history-tab').click();
+        const historyFlag = page.getByTestId('flag-history-list').getByTestId('audit-subject-flag').first();
+        assert.equal(await historyFlag.textContent(), DIAN_LABEL[language]);
         assert.deepEqual(seen.dialogs, []);
       } finally {
         await close();

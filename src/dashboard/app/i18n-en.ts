@@ -246,6 +246,7 @@ export const en: Record<MessageKey, string> = {
   auditWhat: 'What',
   auditFlag: 'Flag',
   auditSubject: 'Subject',
+  auditEventLink: 'Event',
   auditSince: 'From',
   auditUntil: 'To (inclusive)',
   auditAny: 'Anything',

@@ -244,6 +244,7 @@ export const es = {
   auditWhat: 'Qué',
   auditFlag: 'Flag',
   auditSubject: 'Sobre qué',
+  auditEventLink: 'Evento',
   auditSince: 'Desde',
   auditUntil: 'Hasta (incluido)',
   auditAny: 'Todo',

@@ -49,3 +49,14 @@ export function eventIdFromPath(path: string): number | null {
 export function pathForEvent(eventId: number | null): string {
   return eventId === null ? '/' : `/events/${eventId}`;
 }
+
+/** The flag `#/flags/<key>` points at (an audit entry's link), or null. */
+export function flagKeyFromHash(hash: string): string | null {
+  const match = /^#\/flags\/([^/]+)$/.exec(hash);
+  if (!match?.[1]) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return null; // a mangled address: the flags view, no flag in particular
+  }
+}
