@@ -100,6 +100,7 @@ export const api = {
         currency: filters.currency,
         handled: filters.handled,
         stagesOff: filters.stagesOff,
+        origin: filters.origin,
         cursor,
         limit,
       })}`,

@@ -30,6 +30,7 @@ export function filtersFromSearch(search: string): EventFilters {
     currency: /^[A-Z]{3}$/.test(text('currency')) ? text('currency') : '',
     handled: yesNo('handled'),
     stagesOff: yesNo('stagesOff'),
+    origin: text('origin') === 'reconciliation' || text('origin') === 'webhook' ? (text('origin') as EventFilters['origin']) : '',
   };
 }
 

@@ -16,6 +16,7 @@ import { operatorNote } from '../operator-notes.js';
 import { isRetriable } from './EventsTable.js';
 import { ignoreText, technicalIgnoreDetail } from '../ignore-reasons.js';
 import { ReconciledBadge } from './ReconciledBadge.js';
+import { PanelReconciliation } from './PanelReconciliation.js';
 import { nextAttemptText } from '../next-attempt.js';
 
 export interface Selection {
@@ -151,12 +152,7 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
           <span class={`status status-${event.status}`}>{t(`status_${event.status}` as const)}</span> <ReconciledBadge event={event} />
           {event.handled && <span class="badge badge-handled">✓ {t('handledBadge')}</span>}
         </dd>
-        {event.origin === 'reconciliation' && (
-          <>
-            <dt>{t('reconciledOrigin')}</dt>
-            <dd data-testid="panel-origin">{t('reconciledOriginText')}</dd>
-          </>
-        )}
+        <PanelReconciliation event={event} />
         <dt>{t('attempts')}</dt>
         <dd>
           {event.attempts}

@@ -128,7 +128,7 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
 }
 
 /**
- * The filters the home's money figures add (currency, handled, stages switched off), which the
+ * The filters the home's figures add (currency, handled, stages switched off, origin), which the
  * form has no control for: each shown while it applies, with a button that removes it.
  */
 function FilterChips({ value, onChange }: { value: EventFilters; onChange: (filters: EventFilters) => void }) {
@@ -140,6 +140,8 @@ function FilterChips({ value, onChange }: { value: EventFilters; onChange: (filt
   if (value.stagesOff) {
     chips.push(['stagesOff', words(value.stagesOff === 'true' ? 'filterStagesOff' : 'filterAllStagesRan'), { stagesOff: '' }]);
   }
+  if (value.origin)
+    chips.push(['origin', words(value.origin === 'reconciliation' ? 'filterRecovered' : 'filterByWebhook'), { origin: '' }]);
   return (
     <>
       {chips.map(([key, label, patch]) => (
