@@ -73,6 +73,8 @@ export interface EventFilter {
   handled?: boolean;
   /** Only events whose summary currency is this code (e.g. 'COP'). */
   currency?: string;
+  /** 'reconciliation': only events reconciliation created (their webhooks never arrived); 'webhook': the others. */
+  origin?: EventOrigin;
   /**
    * true: only events with a stage skipped because a feature flag was off (a `skipped`
    * checkpoint whose skip reason is a flag); false: only events without one.

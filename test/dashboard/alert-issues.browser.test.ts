@@ -38,6 +38,12 @@ const SIZES = {
   phone: { width: 390, height: 844 },
 } as const;
 
+/** Today plus `days` in Bogotá, as the page's day fields take it: dd/mm/yyyy. */
+function bogotaDay(days: number): string {
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Bogota' }).format(new Date(Date.now() + days * 86_400_000));
+  return day.split('-').reverse().join('/');
+}
+
 describe(
   'Web Pig alert issues: grouped with a count, acknowledged, muted, audited (Chromium, both sizes, both languages)',
   { skip },
@@ -117,7 +123,8 @@ describe(
             await page.getByTestId('audit-what').selectOption('alert.mute');
             await page.getByTestId('audit-subject').fill(`alert:${grouped.id}`);
             await page.getByTestId('audit-actor').fill(OPERATOR);
-            await page.getByTestId('audit-since').fill(new Date().toLocaleDateString('sv')); // YYYY-MM-DD, today here and in the browser
+            // Today in Bogotá, typed day first: the audit log's days are the dashboard's time zone's.
+            await page.getByTestId('audit-since').fill(bogotaDay(0));
             await page.getByTestId('audit-apply').click();
             const rows = page.getByTestId('audit-list').getByTestId('audit-row');
             await page.waitForFunction((id) => {
@@ -133,7 +140,7 @@ describe(
             assert.ok(auditWidth <= SIZES[size].width, `no sideways scrolling on the audit view (page is ${auditWidth}px wide)`);
             await screenshot(page, `alert-issues-${size}-${language}-4-audit-filtered`);
             // The day after today: nothing yet.
-            await page.getByTestId('audit-since').fill(new Date(Date.now() + 24 * 60 * 60_000).toLocaleDateString('sv'));
+            await page.getByTestId('audit-since').fill(bogotaDay(1));
             await page.getByTestId('audit-apply').click();
             await page.getByTestId('audit-view').getByText(words.nothing).waitFor();
             assert.deepEqual(seen.errors, []);

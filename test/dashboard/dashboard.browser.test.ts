@@ -243,7 +243,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await notice.waitFor();
     assert.equal(
       await notice.textContent(),
-      'El servidor no le permite cambiar MEMBERSHIPS_ENABLED. Solo pueden cambiarlo: admin1@sentiretaller.com',
+      'El servidor no le permite cambiar FRAPP (MEMBERSHIPS_ENABLED). Solo pueden cambiarlo: admin1@sentiretaller.com',
     );
     assert.equal((await server.store.getFlag('MEMBERSHIPS_ENABLED'))?.value, true, 'unchanged');
     await screenshot(page, '09-flag-refused-by-server');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { dayStartIn, jsonText, makeFormats } from '../../src/dashboard/app/format.js';
+import { dayText, parseDayText } from '../../src/dashboard/app/day-text.js';
 import { alertKindLabel, alertText } from '../../src/dashboard/app/alerts.js';
 import { languageFromBrowser, translator } from '../../src/dashboard/app/i18n.js';
 
@@ -75,5 +76,20 @@ describe('dashboard formats and words', () => {
     assert.equal(alertText(es, formats, custom), 'order 9 needs a look', 'kinds written by pipelines keep their message');
     assert.equal(alertKindLabel(es, 'custom'), 'custom');
     assert.equal(alertKindLabel(es, 'oversold'), 'Sin existencias', "the examples' oversold stock is a known kind");
+  });
+
+  test('days are typed day first (dd/mm/aaaa) whatever the browser; a wrong one says why', () => {
+    assert.deepEqual(parseDayText('05/12/2026'), { kind: 'day', day: '2026-12-05' });
+    assert.deepEqual(parseDayText(' 5-12-2026 '), { kind: 'day', day: '2026-12-05' }, 'one digit, dashes');
+    assert.deepEqual(parseDayText('5.12.2026'), { kind: 'day', day: '2026-12-05' });
+    assert.deepEqual(parseDayText('2026-12-05'), { kind: 'day', day: '2026-12-05' }, 'a pasted ISO day');
+    assert.deepEqual(parseDayText(''), { kind: 'empty' });
+    assert.deepEqual(parseDayText('12/31/2026'), { kind: 'invalid', reason: 'no_such_day' }, 'month first: 31 is no month');
+    assert.deepEqual(parseDayText('29/02/2025'), { kind: 'invalid', reason: 'no_such_day' }, 'not moved to 01/03');
+    assert.deepEqual(parseDayText('29/02/2024'), { kind: 'day', day: '2024-02-29' });
+    assert.deepEqual(parseDayText('05/12/26'), { kind: 'invalid', reason: 'format' }, 'a two-digit year is ambiguous');
+    assert.deepEqual(parseDayText('2026/12/05'), { kind: 'invalid', reason: 'format' });
+    assert.equal(dayText('2026-12-05'), '05/12/2026');
+    assert.equal(dayText(''), '');
   });
 });

@@ -23,6 +23,9 @@ export const OP_FLAGS: FlagConfig[] = [
   { key: 'WORLDOFFICE_DIAN_ENABLED', description: 'Emitir facturas a la DIAN', default: true, allowed: ['operator'] },
 ];
 
+/** The stage the flag WORLDOFFICE_DIAN_ENABLED turns off: the flags view names the flag by it. */
+export const DIAN_LABEL = { es: 'Emisión de la factura a la DIAN', en: 'DIAN e-invoice' };
+
 export const FR360_LABEL = { es: 'Consulta de la factura en FR360', en: 'FR360 invoice look-up' };
 
 const noEffect = async () => ({ ok: true });
@@ -35,7 +38,13 @@ export const OP_PIPELINES: PipelineDefinition[] = [
       { name: 'fr360_query', label: FR360_LABEL, run: noEffect },
       { name: 'crm_upsert', column: 'crm', label: 'CRM', run: noEffect },
       { name: 'worldoffice_invoice', column: 'factura', label: { es: 'Factura WorldOffice', en: 'WorldOffice invoice' }, run: noEffect },
-      { name: 'worldoffice_dian_emission', column: 'dian', flag: 'WORLDOFFICE_DIAN_ENABLED', run: noEffect },
+      {
+        name: 'worldoffice_dian_emission',
+        column: 'dian',
+        flag: 'WORLDOFFICE_DIAN_ENABLED',
+        label: DIAN_LABEL,
+        run: noEffect,
+      },
     ],
   }),
   definePipeline({

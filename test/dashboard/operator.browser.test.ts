@@ -13,6 +13,7 @@ import {
 } from '../helpers/browser.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 import {
+  DIAN_LABEL,
   FR360_LABEL,
   OP_COLUMNS,
   OP_FLAGS,
@@ -61,6 +62,28 @@ const WORDS = {
   },
 } as const;
 
+const DAY_WORDS = {
+  es: {
+    format: 'dd/mm/aaaa',
+    noEvents: 'No hay eventos con estos filtros.',
+    noSuchDay: 'no se aplicó; ese día no existe en el calendario',
+    notDayFirst: 'no se aplicó; escriba día/mes/año, por ejemplo 05/12/2026',
+  },
+  en: {
+    format: 'dd/mm/yyyy',
+    noEvents: 'No events match these filters.',
+    noSuchDay: 'not applied; that day is not in the calendar',
+    notDayFirst: 'not applied; type day/month/year, for example 05/12/2026',
+  },
+} as const;
+
+/** Today plus `days` in Bogotá (the dashboard's time zone), YYYY-MM-DD. */
+function bogotaDay(days: number): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Bogota' }).format(new Date(Date.now() + days * 86_400_000));
+}
+
+const dayFirst = (day: string) => day.split('-').reverse().join('/');
+
 const SIZES = {
   desktop: { width: 1366, height: 768 },
   phone: { width: 390, height: 844 },
@@ -97,8 +120,13 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
     await server?.close();
   });
 
-  async function openPage(language: 'es' | 'en', size: keyof typeof SIZES, path = '/#/events') {
-    const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
+  async function openPage(
+    language: 'es' | 'en',
+    size: keyof typeof SIZES,
+    path = '/#/events',
+    locale = language === 'es' ? 'es-CO' : 'en-US',
+  ) {
+    const context = await browser.newContext({ locale, viewport: SIZES[size] });
     await confineToLocalhost(context);
     const page = await context.newPage();
     const seen = watchPage(page);
@@ -230,6 +258,59 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
     }
   }
 
+  // The browser's language is the other one: the page's language decides how days are typed.
+  for (const [language, size, browserLocale] of [
+    ['es', 'desktop', 'en-US'],
+    ['en', 'phone', 'es-CO'],
+  ] as const) {
+    test(`${size}, ${language} page in a ${browserLocale} browser: day fields are typed and shown dd/mm/yyyy, a wrong day says so`, async () => {
+      const { page, seen, close } = await openPage(browserLocale === 'en-US' ? 'en' : 'es', size, '/#/events', browserLocale);
+      try {
+        await page.getByRole('button', { name: language === 'es' ? 'Español' : 'English' }).click();
+        const words = DAY_WORDS[language];
+        assert.equal(await page.locator('input[type="date"]').count(), 0, "no native date input: Chromium would use the browser's order");
+        const since = page.getByTestId('filter-since');
+        assert.equal(await since.getAttribute('placeholder'), words.format);
+        const today = bogotaDay(0);
+        const tomorrow = bogotaDay(1);
+        // Tomorrow (in Bogotá) has no events yet; today has them all.
+        await since.fill(dayFirst(tomorrow));
+        await page.getByText(words.noEvents).waitFor();
+        assert.equal(new URL(page.url()).searchParams.get('since'), tomorrow, 'the address keeps the day as YYYY-MM-DD');
+        await since.fill(dayFirst(today));
+        await page.locator('table.events tbody tr').first().waitFor();
+        assert.equal(new URL(page.url()).searchParams.get('since'), today);
+        // Month first, as an English browser would write it: 31 is no month.
+        const until = page.getByTestId('filter-until');
+        await until.fill('12/31/2026');
+        await until.blur();
+        assert.equal(await page.getByTestId('filter-until-problem').textContent(), `“12/31/2026”: ${words.noSuchDay}`);
+        assert.equal(await until.getAttribute('aria-invalid'), 'true');
+        assert.equal(new URL(page.url()).searchParams.get('until'), null, 'a wrong day is not applied');
+        await until.fill('2026/12/31');
+        await until.blur();
+        assert.equal(await page.getByTestId('filter-until-problem').textContent(), `“2026/12/31”: ${words.notDayFirst}`);
+        await assertFits(page, size);
+        await screenshot(page, `ops-09-day-fields-${size}-${language}`);
+        await until.fill('');
+        await page.getByTestId('filter-until-problem').waitFor({ state: 'detached' });
+
+        // An address with a day (a shared link) shows it day first.
+        await page.reload();
+        await page.getByTestId('filter-since').waitFor();
+        assert.equal(await page.getByTestId('filter-since').inputValue(), dayFirst(today));
+
+        // The audit log's days too.
+        await page.locator('a[href="#/audit"]').click();
+        assert.equal(await page.getByTestId('audit-since').getAttribute('placeholder'), words.format);
+        assert.equal(await page.locator('input[type="date"]').count(), 0);
+        assert.deepEqual(seen.errors, []);
+      } finally {
+        await close();
+      }
+    });
+  }
+
   test('retrying a permanent error warns first; the row then shows the outcome live', async () => {
     const { page, seen, close } = await openPage('es', 'desktop');
     try {
@@ -274,6 +355,22 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
       assert.equal(await row.getByTestId('watching').count(), 0);
       assert.equal(await page.getByTestId('notice').textContent(), `#${ids.deadNoColumn} se completó tras el reintento.`);
       await screenshot(page, 'ops-06-retry-outcome-live');
+
+      // The audit entry of that retry links to the event: its details open over the log.
+      await page.locator('a[href="#/audit"]').click();
+      const retried = page.getByTestId('audit-list').locator('[data-testid="audit-row"]', { hasText: 'Reintentó un evento' }).first();
+      const link = retried.getByTestId('audit-subject-event');
+      await link.waitFor();
+      assert.equal(await link.textContent(), `Evento #${ids.deadNoColumn}`);
+      assert.equal(await link.getAttribute('href'), `/events/${ids.deadNoColumn}`);
+      await link.click();
+      const panel = page.getByTestId('details-panel');
+      await panel.waitFor();
+      assert.equal(await panel.getAttribute('aria-label'), `Detalles — #${ids.deadNoColumn}`);
+      assert.equal(new URL(page.url()).pathname, `/events/${ids.deadNoColumn}`);
+      await screenshot(page, 'ops-11-audit-event-link');
+      await page.keyboard.press('Escape');
+      await page.getByTestId('audit-list').waitFor();
       assert.deepEqual(seen.dialogs, []);
     } finally {
       await close();
@@ -290,10 +387,18 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
         await page.locator('a[href="#/flags"]').click();
         const toggle = page.locator('#flag-WORLDOFFICE_DIAN_ENABLED');
         await toggle.waitFor();
+        // Named by the stage it turns off, in the page's language; the key small beside it for operators.
+        const flagItem = page.locator('li[data-flag="WORLDOFFICE_DIAN_ENABLED"]');
+        assert.equal(await flagItem.getByTestId('flag-name').textContent(), DIAN_LABEL[language]);
+        assert.equal(await flagItem.locator('code.flag-key').textContent(), 'WORLDOFFICE_DIAN_ENABLED');
         const before = (await server.store.getFlag('WORLDOFFICE_DIAN_ENABLED'))?.value;
         await toggle.click({ force: true });
         const dialog = page.getByTestId('confirm-dialog');
         await dialog.waitFor();
+        assert.ok(
+          ((await dialog.textContent()) ?? '').includes(`${DIAN_LABEL[language]} (WORLDOFFICE_DIAN_ENABLED)`),
+          'the dialog names it too',
+        );
         await dialog.getByTestId('confirm-button').click();
         await dialog.getByTestId('reason-missing').waitFor();
         assert.equal((await server.store.getFlag('WORLDOFFICE_DIAN_ENABLED'))?.value, before, 'no reason, no change');
@@ -316,6 +421,29 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
         );
         await assertFits(page, size);
         await screenshot(page, `ops-08-flag-history-${size}-${language}`);
+
+        // The audit log names the flag the same way and links to it on the flags view.
+        await page.locator('a[href="#/audit"]').click();
+        const subject = page.getByTestId('audit-list').getByTestId('audit-subject-flag').first();
+        await subject.waitFor();
+        assert.equal(await subject.getAttribute('href'), '#/flags/WORLDOFFICE_DIAN_ENABLED');
+        assert.equal(await subject.textContent(), DIAN_LABEL[language]);
+        assert.equal(
+          await subject.locator('xpath=following-sibling::code[1]').textContent(),
+          'WORLDOFFICE_DIAN_ENABLED',
+          'the key beside it',
+        );
+        await assertFits(page, size);
+        await screenshot(page, `ops-10-audit-flag-link-${size}-${language}`);
+        await subject.click();
+        await page.locator('li.flag-target[data-flag="WORLDOFFICE_DIAN_ENABLED"]').waitFor();
+        assert.match(page.url(), /#\/flags\/WORLDOFFICE_DIAN_ENABLED$/);
+        assert.equal(await page.locator('a.tab.active').getAttribute('href'), '#/flags', 'the flags tab is the one shown');
+        // The flag history tab names it too.
+        await page.goBack();
+        await page.getByTestId('flag-history-tab').click();
+        const historyFlag = page.getByTestId('flag-history-list').getByTestId('audit-subject-flag').first();
+        assert.equal(await historyFlag.textContent(), DIAN_LABEL[language]);
         assert.deepEqual(seen.dialogs, []);
       } finally {
         await close();

@@ -10,20 +10,30 @@ import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtu
 /**
  * Reconciliation on Web Pig, in real Chromium at both sizes and in both languages: the events
  * found by reconciliation carry a badge (row and panel), the page says when each source was last
- * reconciled and how many it recovered, and the alert reads in the page's language.
+ * reconciled and how many it recovered, the panel says whether one payment was found at the
+ * provider, checked there or not yet, the home counts the week's never-notified payments and
+ * links to exactly them, and the alert reads in the page's language.
  */
 const skip = browserSkip();
 
 const WORDS = {
   es: {
     badge: 'Recuperado',
-    origin: 'Conciliación con el proveedor (el webhook nunca llegó)',
+    found: 'Encontrado en los registros del proveedor: el webhook nunca llegó',
+    checked: /^Webhook recibido; conciliado con los registros del proveedor \(\d{2}\/\d{2}\/\d{4}, /,
+    pending: /^Webhook recibido; aún sin conciliar: la última conciliación \(\d{2}\/\d{2}\/\d{4}, .*\) fue antes de que llegara$/,
+    home: 'Pagos del proveedor nunca notificados esta semana',
+    chip: 'Encontrados al conciliar (el webhook nunca llegó)',
     status: 'recuperados: 2 (2 en la última)',
     alert: '2 pagos de Stripe nunca notificados: revise el endpoint del webhook en el proveedor',
   },
   en: {
     badge: 'Recovered',
-    origin: 'Reconciliation with the provider (the webhook never arrived)',
+    found: "Found in the provider's records: the webhook never arrived",
+    checked: /^Webhook received; reconciled with the provider's records \([A-Z][a-z]{2} \d{1,2}, \d{4}, /,
+    pending: /^Webhook received; not reconciled yet: the last reconciliation \(.*\) ran before it arrived$/,
+    home: 'Provider payments never notified this week',
+    chip: 'Found by reconciliation (the webhook never arrived)',
     status: 'recovered: 2 (2 in the last run)',
     alert: '2 payments from Stripe never notified: check the webhook endpoint at the provider',
   },
@@ -34,6 +44,7 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
   let browser: Browser;
   let found: number;
   let delivered: number;
+  let deliveredLater: number;
   let alertId: number;
 
   before(async () => {
@@ -46,7 +57,7 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
       signIn: { kind: 'dev' },
     });
     browser = await launchBrowser();
-    const insert = async (origin: 'webhook' | 'reconciliation', name: string) => {
+    const insert = async (origin: 'webhook' | 'reconciliation', name: string, receivedAt = new Date()) => {
       const event = stripeEvent();
       const result = await server.store.insertEvent({
         source: 'stripe',
@@ -54,8 +65,8 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
         entityKey: `pi_${name}`,
         type: 'payment_intent.succeeded',
         transactionStatus: 'accepted',
-        occurredAt: new Date(),
-        receivedAt: new Date(),
+        occurredAt: receivedAt,
+        receivedAt,
         rawBody: Buffer.from(JSON.stringify(event)),
         contentType: 'application/json',
         payload: event as never,
@@ -76,6 +87,8 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
     await server.store.recordReconciliationStart('stripe', now, { since: new Date(now.getTime() - 48 * 3_600_000), cursor: null });
     await server.store.recordReconciliationProgress('stripe', { since: now, cursor: null }, 2);
     await server.store.recordReconciliationEnd({ source: 'stripe', now, listed: 40, recovered: 2, error: null });
+    // Arrived after the last reconciliation finished: not checked at the provider yet.
+    deliveredLater = await insert('webhook', 'Diana', new Date(now.getTime() + 1_000));
     const alert = await server.store.recordAlert({
       at: now,
       kind: 'custom',
@@ -111,9 +124,42 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
           await row.locator('a.link').click();
           const panel = page.getByTestId('details-panel');
           await panel.waitFor();
-          assert.equal(await panel.getByTestId('panel-origin').textContent(), words.origin);
+          const reconciled = panel.getByTestId('panel-reconciliation');
+          assert.equal(await reconciled.getAttribute('data-state'), 'found');
+          assert.equal(await reconciled.textContent(), words.found);
           assert.equal(await panel.getByTestId('reconciled-badge').count(), 1);
           await screenshot(page, `reconcile-${size}-${language}-2-panel`);
+
+          // A payment whose webhook arrived: checked by the reconciliation that ran after it, or not yet.
+          for (const [id, state, text] of [
+            [delivered, 'checked', words.checked],
+            [deliveredLater, 'pending', words.pending],
+          ] as const) {
+            await page.goto(`${server.baseUrl}/events/${id}`);
+            const line = page.getByTestId('details-panel').getByTestId('panel-reconciliation');
+            await line.waitFor();
+            assert.equal(await line.getAttribute('data-state'), state, `event ${id}`);
+            assert.match((await line.textContent()) ?? '', text);
+          }
+          await screenshot(page, `reconcile-${size}-${language}-2b-panel-pending`);
+
+          // The home counts this week's never-notified payments and links to exactly them.
+          await page.goto(`${server.baseUrl}/#/home`);
+          const card = page.getByTestId('count-recovered');
+          await card.waitFor();
+          assert.equal(await card.locator('.count-value').textContent(), '2');
+          assert.equal(await card.locator('.count-label').textContent(), words.home);
+          await screenshot(page, `reconcile-${size}-${language}-2c-home`);
+          await card.click();
+          await page.getByTestId('filter-chip-origin').waitFor();
+          assert.equal(new URL(page.url()).searchParams.get('origin'), 'reconciliation');
+          assert.match((await page.getByTestId('filter-chip-origin').textContent()) ?? '', new RegExp(words.chip.replace(/[()]/g, '\\$&')));
+          await page.waitForFunction(() => document.querySelectorAll('tr[data-event-id]').length === 2);
+          const listed = await page
+            .locator('tr[data-event-id]')
+            .evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-event-id'))));
+          assert.deepEqual(listed.sort(), [found, found + 1].sort());
+          await screenshot(page, `reconcile-${size}-${language}-2d-recovered-list`);
 
           await page.goto(`${server.baseUrl}/#/alerts`);
           const item = page.getByTestId(`alert-${alertId}`);

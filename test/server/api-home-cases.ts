@@ -93,9 +93,10 @@ async function http(baseUrl: string, method: 'GET' | 'POST', path: string, calle
 
 interface HomeBody {
   attention: Record<string, number>;
-  today: { money: Record<string, unknown>; ignored: unknown[]; rejected: number; since: string };
-  week: { money: Record<string, unknown>; ignored: unknown[]; rejected: number; since: string };
+  today: { money: Record<string, unknown>; ignored: unknown[]; rejected: number; since: string; recovered: number };
+  week: { money: Record<string, unknown>; ignored: unknown[]; rejected: number; since: string; recovered: number };
   pinned: Array<{ id: number }>;
+  reconciledSources: string[];
 }
 
 type Figure = { events: number; amount: number };
@@ -269,7 +270,51 @@ export async function homeCases(options: HarnessOptions): Promise<void> {
       logs.some((l) => l.message === `marked as handled by ${PEOPLE.operator}: refunded by hand`),
       JSON.stringify(logs),
     );
+
+    await neverNotified(h.baseUrl, h.store, finance, before);
   } finally {
     await h.close();
   }
+}
+
+/**
+ * Payments the provider has whose webhooks never arrived (found by reconciliation): the home
+ * counts today's and this week's, and says which sources are reconciled at all (none: the card
+ * is not shown, as no payment was checked); the events list selects exactly them by origin.
+ */
+async function neverNotified(baseUrl: string, store: Store, caller: Caller, before: HomeBody): Promise<void> {
+  assert.deepEqual([before.today.recovered, before.week.recovered, before.reconciledSources], [0, 0, []]);
+  const found = async (id: string, receivedAt: Date) =>
+    (
+      await store.insertEvent({
+        source: 'stripe',
+        providerEventId: id,
+        entityKey: null,
+        type: 'payment_intent.succeeded',
+        transactionStatus: 'accepted',
+        occurredAt: receivedAt,
+        receivedAt,
+        rawBody: Buffer.from('{}'),
+        contentType: 'application/json',
+        payload: {},
+        summary: cop(1_000),
+        origin: 'reconciliation',
+      })
+    ).event;
+  const today = await found('evt_found_today', at(-3 * MINUTE));
+  await found('evt_found_last_week', at(-6 * 24 * HOUR));
+  await store.recordReconciliationStart('stripe', at(-2 * MINUTE), { since: at(-48 * HOUR), cursor: null });
+  await store.recordReconciliationEnd({ source: 'stripe', now: at(-MINUTE), listed: 12, recovered: 2, error: null });
+  const home = (await http(baseUrl, 'GET', '/api/home', caller)).body as unknown as HomeBody;
+  assert.deepEqual([home.today.recovered, home.week.recovered, home.reconciledSources], [1, 1, ['stripe']]);
+  const listed = await http(baseUrl, 'GET', `/api/events?origin=reconciliation&since=${encodeURIComponent(home.week.since)}`, caller);
+  assert.equal(listed.status, 200, JSON.stringify(listed.body));
+  assert.deepEqual(
+    (listed.body['items'] as Array<{ id: number }>).map((row) => row.id),
+    [today.id],
+    "the card's link lists exactly the week's",
+  );
+  const refused = await http(baseUrl, 'GET', '/api/events?origin=email', caller);
+  assert.equal(refused.status, 400, 'an unknown origin is refused, not ignored');
+  assert.match(JSON.stringify(refused.body), /origin/);
 }

@@ -18,6 +18,11 @@ export function reconciliationContract(ctx: ContractContext): void {
       assert.equal(batched?.event.origin, 'reconciliation');
       const page = await ctx.store.listEvents({});
       assert.deepEqual(page.items.map((e) => e.origin).sort(), ['reconciliation', 'reconciliation', 'webhook', 'webhook']);
+      // The home's "never notified" figure and its link select them by origin.
+      const recovered = await ctx.store.listEvents({ origin: 'reconciliation' });
+      assert.deepEqual(recovered.items.map((e) => e.providerEventId).sort(), ['evt_b', 'evt_r']);
+      assert.equal(await ctx.store.countEvents({ origin: 'reconciliation' }), 2);
+      assert.equal(await ctx.store.countEvents({ origin: 'webhook' }), 2);
     });
 
     it('a run starts, progresses page by page, and either finishes or keeps where to resume', async () => {

@@ -29,6 +29,8 @@ export const periodSummary = z.object({
     }),
   ),
   rejected: z.number().int(),
+  /** Events reconciliation created in the period: payments the provider has whose webhooks never arrived. */
+  recovered: z.number().int(),
 });
 
 export const homeSummary = z.object({
@@ -45,4 +47,6 @@ export const homeSummary = z.object({
   today: periodSummary,
   week: periodSummary,
   pinned: z.array(eventRow),
+  /** Sources reconciliation has run for (GET /api/reconciliation has the details); empty: no payment is checked at a provider. */
+  reconciledSources: z.array(z.string()),
 });

@@ -96,6 +96,7 @@ function filterParams(filters: EventFilters, timeZone: string): Record<string, s
     currency: filters.currency,
     handled: filters.handled,
     stagesOff: filters.stagesOff,
+    origin: filters.origin,
   };
 }
 

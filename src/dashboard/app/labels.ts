@@ -15,6 +15,25 @@ export function stageLabel(config: DashboardConfig, language: Language, stage: s
   return label[language] ?? label.es ?? label.en ?? stage;
 }
 
+/**
+ * What a flag turns off, as people name it: the labels of the stages it gates (a stage without a
+ * label by its column's), in pipeline order, once each. Null when no stage names it: the page
+ * then shows the flag's description, never the bare key.
+ */
+export function flagLabel(config: DashboardConfig, language: Language, key: string): string | null {
+  const names = config.pipelines.flatMap((pipeline) =>
+    pipeline.stages
+      .filter((stage) => stage.flag === key)
+      .map((stage) => {
+        if (stage.label) return stageLabel(config, language, stage.name, pipeline.name);
+        const column = config.columns.find((candidate) => candidate.key === stage.column);
+        return column ? columnLabel(language, column) : null;
+      }),
+  );
+  const known = [...new Set(names.filter((name) => name !== null))];
+  return known.length > 0 ? known.join(' · ') : null;
+}
+
 /** A column's label in this language (else the other language's, else its key). */
 export function columnLabel(language: Language, column: Pick<ColumnInfo, 'key' | 'label'>): string {
   const label = column.label;

@@ -106,6 +106,8 @@ export interface EventFilters {
   handled: '' | 'true' | 'false';
   /** 'true': events with a stage switched off by its flag; 'false': none switched off. */
   stagesOff: '' | 'true' | 'false';
+  /** 'reconciliation': payments found at the provider whose webhooks never arrived; 'webhook': the others. */
+  origin: '' | EventRow['origin'];
 }
 
 export const NO_FILTERS: EventFilters = {
@@ -120,6 +122,7 @@ export const NO_FILTERS: EventFilters = {
   currency: '',
   handled: '',
   stagesOff: '',
+  origin: '',
 };
 
 /** GET /auth/methods: the sign-in ways this server offers (readable without a session). */

@@ -30,6 +30,7 @@ export function filtersFromSearch(search: string): EventFilters {
     currency: /^[A-Z]{3}$/.test(text('currency')) ? text('currency') : '',
     handled: yesNo('handled'),
     stagesOff: yesNo('stagesOff'),
+    origin: text('origin') === 'reconciliation' || text('origin') === 'webhook' ? (text('origin') as EventFilters['origin']) : '',
   };
 }
 
@@ -48,4 +49,15 @@ export function eventIdFromPath(path: string): number | null {
 
 export function pathForEvent(eventId: number | null): string {
   return eventId === null ? '/' : `/events/${eventId}`;
+}
+
+/** The flag `#/flags/<key>` points at (an audit entry's link), or null. */
+export function flagKeyFromHash(hash: string): string | null {
+  const match = /^#\/flags\/([^/]+)$/.exec(hash);
+  if (!match?.[1]) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return null; // a mangled address: the flags view, no flag in particular
+  }
 }

@@ -32,6 +32,8 @@ export const eventFilterQuery = z.object({
   q: z.string().max(200).optional(),
   /** The summary's currency code, e.g. COP (the home's money figures link with it). */
   currency: z.string().min(1).max(10).optional(),
+  /** reconciliation: events whose webhooks never arrived, found at the provider; webhook: the others. */
+  origin: z.enum(['webhook', 'reconciliation']).optional(),
   /** true: dead events someone marked as handled since they last changed; false: the others. */
   handled: yesNo.optional(),
   /** true: events with a stage skipped because its feature flag was off; false: none skipped so. */
@@ -72,6 +74,7 @@ export function storeFilter(ctx: ApiContext, query: EventFilterQuery): EventFilt
   if (query.q?.trim()) filter.text = query.q.trim();
   if (query.pipeline) filter.pipeline = query.pipeline;
   if (query.currency) filter.currency = query.currency;
+  if (query.origin) filter.origin = query.origin;
   if (query.handled !== undefined) filter.handled = query.handled;
   if (query.stagesOff !== undefined) filter.stagesOff = query.stagesOff;
   // The bulk actions' check, so the list and a bulk preview refuse the same filters alike

@@ -86,16 +86,18 @@ function ignoredByReason(totals: EventTotal[]): Array<{ kind: IgnoreReason['kind
 
 async function periodSummary(ctx: ApiContext, period: Period, currency: string, rejectedAt: Date[]) {
   const window = { since: period.since, until: period.until };
-  const [payments, reversals, ignored] = await Promise.all([
+  const [payments, reversals, ignored, recovered] = await Promise.all([
     ctx.store.eventTotals({ transactionStatus: 'accepted', ...window }, { stagesOff: true }),
     ctx.store.eventTotals({ transactionStatus: 'reversed', ...window }),
     ctx.store.eventTotals({ status: 'ignored', ...window }),
+    ctx.store.countEvents({ origin: 'reconciliation', ...window }),
   ]);
   return {
     ...period,
     money: moneyOf(payments, currency, reversals),
     ignored: ignoredByReason(ignored),
     rejected: rejectedAt.filter((at) => at >= period.since && at < period.until).length,
+    recovered,
   };
 }
 
@@ -109,11 +111,12 @@ export function registerHomeRoutes(app: ApiApp, ctx: ApiContext): void {
       const timeZone = ctx.dashboard.timeZone ?? 'America/Bogota';
       const currency = ctx.dashboard.currency ?? 'COP';
       const periods = todayAndWeek(now, timeZone);
-      const [queue, deadUnhandled, pinned, rejections] = await Promise.all([
+      const [queue, deadUnhandled, pinned, rejections, reconciliations] = await Promise.all([
         ctx.store.queueStats(),
         ctx.store.countEvents({ status: 'dead', handled: false }),
         ctx.store.listEvents({ status: 'dead', handled: false }, { limit: PINNED_LIMIT }),
         ctx.store.listRejections(REJECTIONS_READ),
+        ctx.store.listReconciliationStates(),
       ]);
       const rejectedAt = rejections.map((r) => r.at);
       return {
@@ -124,6 +127,7 @@ export function registerHomeRoutes(app: ApiApp, ctx: ApiContext): void {
         today: await periodSummary(ctx, periods.today, currency, rejectedAt),
         week: await periodSummary(ctx, periods.week, currency, rejectedAt),
         pinned: await loadRows(ctx, pinned.items),
+        reconciledSources: reconciliations.map((state) => state.source),
       };
     },
   );

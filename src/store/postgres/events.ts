@@ -236,6 +236,7 @@ export function eventFilterSql(filter: EventFilter, params: unknown[]): string {
   }
   if (filter.handled !== undefined) where.push(`${filter.handled ? '' : 'NOT '}${HANDLED_SQL}`);
   if (filter.currency !== undefined) where.push(`e.summary->>'currency' = ${param(filter.currency)}`);
+  if (filter.origin !== undefined) where.push(`e.origin = ${param(filter.origin)}`);
   if (filter.stagesOff !== undefined) where.push(`${filter.stagesOff ? '' : 'NOT '}${STAGES_OFF_SQL}`);
   return where.length === 0 ? 'TRUE' : where.join(' AND ');
 }

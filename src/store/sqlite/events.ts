@@ -202,6 +202,7 @@ export function eventFilterSql(filter: EventFilter): { where: string; params: Sq
   }
   if (filter.handled !== undefined) clauses.push(`${filter.handled ? '' : 'NOT '}${HANDLED_SQL}`);
   equal("json_extract(summary, '$.currency')", filter.currency);
+  equal('origin', filter.origin);
   if (filter.stagesOff !== undefined) clauses.push(`${filter.stagesOff ? '' : 'NOT '}${STAGES_OFF_SQL}`);
   return { where: clauses.length === 0 ? '1' : clauses.join(' AND '), params };
 }

@@ -2,6 +2,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useSession } from '../context.js';
 import type { MessageKey } from '../i18n.js';
+import { dayStartIn } from '../format.js';
+import { DayInput } from './DayInput.js';
+import { AuditSubject, FlagName, type FlagDescriptions } from './AuditSubject.js';
+import { flagLabel } from '../labels.js';
 import type { AuditEntryView, FlagChange, HistoryFilters } from '../types.js';
 
 type Notice = (message: string, isError?: boolean) => void;
@@ -19,38 +23,28 @@ const ACTIONS = [
 ] as const;
 
 /**
- * A day typed in the page as the API's ISO time: its start, or the next day's for "to". Days are
- * typed YYYY-MM-DD (a date input would show the browser's own order, mm/dd/yyyy, in a Spanish page).
- */
-function dayStart(day: string | undefined, nextDay = false): string | undefined {
-  if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
-  const start = new Date(`${day}T00:00:00`);
-  if (Number.isNaN(start.getTime())) return undefined;
-  if (nextDay) start.setDate(start.getDate() + 1);
-  return start.toISOString();
-}
-
-/**
  * Who did what, to what, when: the audit log (acknowledged and muted alerts, flag changes,
  * retries, re-runs, tokens) and every flag's history, each with filters the API also takes.
  */
-export function AuditView({ onNotice }: { onNotice: Notice }) {
-  const { t, formats, can } = useSession();
+export function AuditView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpenEvent: (eventId: number) => void }) {
+  const { t, formats, can, config, language } = useSession();
   const mayAudit = can('audit:read');
   const [log, setLog] = useState<Log>(mayAudit ? 'audit' : 'flags');
   const [draft, setDraft] = useState<HistoryFilters>({});
   const [filters, setFilters] = useState<HistoryFilters>({});
   const [entries, setEntries] = useState<AuditEntryView[] | null>(null);
   const [changes, setChanges] = useState<FlagChange[] | null>(null);
-  const [flagKeys, setFlagKeys] = useState<string[]>([]);
+  const [descriptions, setDescriptions] = useState<FlagDescriptions>(new Map());
   useEffect(() => {
     api
       .flags()
-      .then((page) => setFlagKeys(page.items.map((flag) => flag.key)))
-      .catch(() => setFlagKeys([]));
+      .then((page) => setDescriptions(new Map(page.items.map((flag) => [flag.key, flag.description]))))
+      .catch(() => setDescriptions(new Map()));
   }, []);
+  const flagOption = (key: string) => `${flagLabel(config, language, key) ?? descriptions.get(key) ?? key} (${key})`;
   useEffect(() => {
-    const range = { since: dayStart(filters.since), until: dayStart(filters.until, true) };
+    // Days start in the dashboard's time zone, as the events list's do, not the browser's.
+    const range = { since: dayStartIn(filters.since ?? '', config.timeZone), until: dayStartIn(filters.until ?? '', config.timeZone, 1) };
     const fail = (error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true);
     if (log === 'audit') {
       setEntries(null);
@@ -119,9 +113,9 @@ export function AuditView({ onNotice }: { onNotice: Notice }) {
             onChange={(change) => setDraft({ ...draft, what: (change.currentTarget as HTMLSelectElement).value || undefined })}
           >
             <option value="">{t('auditAny')}</option>
-            {(log === 'audit' ? ACTIONS : flagKeys).map((value) => (
+            {(log === 'audit' ? ACTIONS : [...descriptions.keys()]).map((value) => (
               <option key={value} value={value}>
-                {log === 'audit' ? actionLabel(value) : value}
+                {log === 'audit' ? actionLabel(value) : flagOption(value)}
               </option>
             ))}
           </select>
@@ -134,24 +128,18 @@ export function AuditView({ onNotice }: { onNotice: Notice }) {
         )}
         <label>
           {t('auditSince')}
-          <input
-            type="text"
-            inputMode="numeric"
-            pattern="\d{4}-\d{2}-\d{2}"
-            placeholder={t('auditDayFormat')}
-            {...field('since')}
-            data-testid="audit-since"
+          <DayInput
+            value={draft.since ?? ''}
+            onChange={(day) => setDraft((current) => ({ ...current, since: day || undefined }))}
+            testId="audit-since"
           />
         </label>
         <label>
           {t('auditUntil')}
-          <input
-            type="text"
-            inputMode="numeric"
-            pattern="\d{4}-\d{2}-\d{2}"
-            placeholder={t('auditDayFormat')}
-            {...field('until')}
-            data-testid="audit-until"
+          <DayInput
+            value={draft.until ?? ''}
+            onChange={(day) => setDraft((current) => ({ ...current, until: day || undefined }))}
+            testId="audit-until"
           />
         </label>
         <div class="audit-buttons">
@@ -163,7 +151,7 @@ export function AuditView({ onNotice }: { onNotice: Notice }) {
           </button>
         </div>
       </form>
-      {log === 'audit' && <AuditEntries entries={entries} label={actionLabel} />}
+      {log === 'audit' && <AuditEntries entries={entries} label={actionLabel} descriptions={descriptions} onOpenEvent={onOpenEvent} />}
       {log === 'flags' && (
         <>
           {!changes && <p class="muted">{t('loading')}</p>}
@@ -172,7 +160,8 @@ export function AuditView({ onNotice }: { onNotice: Notice }) {
             <ul class="audit-list" data-testid="flag-history-list">
               {changes.map((change) => (
                 <li key={change.id} data-testid="audit-row">
-                  <span class="muted small">{formats.dateTime(change.at)}</span> <strong>{change.actor}</strong> · <code>{change.key}</code>{' '}
+                  <span class="muted small">{formats.dateTime(change.at)}</span> <strong>{change.actor}</strong> ·{' '}
+                  <FlagName flagKey={change.key} descriptions={descriptions} />{' '}
                   {change.oldValue === null ? '' : `${change.oldValue ? t('flagOn') : t('flagOff')} → `}
                   {change.newValue ? t('flagOn') : t('flagOff')}
                   <div class="small">“{change.reason ?? t('noReason')}”</div>
@@ -186,7 +175,14 @@ export function AuditView({ onNotice }: { onNotice: Notice }) {
   );
 }
 
-function AuditEntries({ entries, label }: { entries: AuditEntryView[] | null; label: (action: string) => string }) {
+interface AuditEntriesProps {
+  entries: AuditEntryView[] | null;
+  label: (action: string) => string;
+  descriptions: FlagDescriptions;
+  onOpenEvent: (eventId: number) => void;
+}
+
+function AuditEntries({ entries, label, descriptions, onOpenEvent }: AuditEntriesProps) {
   const { t, formats } = useSession();
   if (!entries) return <p class="muted">{t('loading')}</p>;
   if (entries.length === 0) return <p class="muted">{t('auditNothing')}</p>;
@@ -195,7 +191,7 @@ function AuditEntries({ entries, label }: { entries: AuditEntryView[] | null; la
       {entries.map((entry) => (
         <li key={entry.id} data-testid="audit-row">
           <span class="muted small">{formats.dateTime(entry.at)}</span> <strong>{entry.actor}</strong> · {label(entry.action)} ·{' '}
-          <code>{entry.target}</code>
+          <AuditSubject action={entry.action} target={entry.target} descriptions={descriptions} onOpenEvent={onOpenEvent} />
           {typeof entry.details?.reason === 'string' && <div class="small">“{entry.details.reason}”</div>}
         </li>
       ))}

@@ -8,6 +8,7 @@ import { pipelineLabel, stageLabel } from '../labels.js';
 import type { BulkPreview, BulkRequest, BulkResult, EventFilters, EventStatus } from '../types.js';
 import { PreviewSection } from './BulkPreviewSection.js';
 import { SourceSelect } from './SourceSelect.js';
+import { DayInput } from './DayInput.js';
 import './bulk.css';
 
 /** Ids sent per request while running, so the page can show progress. */
@@ -227,8 +228,8 @@ export function BulkRetryDialog({ filters, initial, onClose, onDone }: BulkRetry
                   ))}
                 </select>,
               )}
-            {field(w('bulkSince'), <input type="date" value={form.since} onChange={(e) => set({ since: value(e) })} />)}
-            {field(w('bulkUntil'), <input type="date" value={form.until} onChange={(e) => set({ until: value(e) })} />)}
+            {field(w('bulkSince'), <DayInput value={form.since} onChange={(since) => set({ since })} />)}
+            {field(w('bulkUntil'), <DayInput value={form.until} onChange={(until) => set({ until })} />)}
             <div class="dialog-buttons bulk-wide">
               <button type="button" onClick={onClose}>
                 {t('cancel')}

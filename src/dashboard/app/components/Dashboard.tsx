@@ -27,7 +27,8 @@ const VIEWS: View[] = ['home', 'events', 'alerts', 'metrics', 'flags', 'audit'];
  * carries events filters or an event (a shared link to rows), which the events view shows.
  */
 function viewFromHash(): View {
-  const name = location.hash.replace(/^#\/?/, '');
+  // `#/flags/<key>` is the flags view with that flag in sight.
+  const name = location.hash.replace(/^#\/?/, '').split('/')[0] ?? '';
   if ((VIEWS as string[]).includes(name)) return name as View;
   return location.search || eventIdFromPath(location.pathname) !== null ? 'events' : 'home';
 }
@@ -338,7 +339,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
         {view === 'alerts' && <AlertsView onNotice={showNotice} onOpenEvent={openEvent} liveTick={liveTick} />}
         {view === 'metrics' && <MetricsView onNotice={showNotice} />}
         {view === 'flags' && <FlagsPanel onNotice={showNotice} />}
-        {view === 'audit' && <AuditView onNotice={showNotice} />}
+        {view === 'audit' && <AuditView onNotice={showNotice} onOpenEvent={openEvent} />}
       </main>
       {selection && (
         <DetailsPanel selection={selection} version={detailVersion} onClose={closePanel} onRetry={requestRetry} onNotice={showNotice} />

@@ -12,6 +12,7 @@ import { isRetriable } from './EventsTable.js';
 import { ignoreText, technicalIgnoreDetail } from '../ignore-reasons.js';
 import { ReconciledBadge } from './ReconciledBadge.js';
 import { StageSection } from './StageSection.js';
+import { PanelReconciliation } from './PanelReconciliation.js';
 import { nextAttemptText } from '../next-attempt.js';
 
 export interface Selection {
@@ -150,12 +151,7 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
           <span class={`status status-${event.status}`}>{t(`status_${event.status}` as const)}</span> <ReconciledBadge event={event} />
           {event.handled && <span class="badge badge-handled">✓ {t('handledBadge')}</span>}
         </dd>
-        {event.origin === 'reconciliation' && (
-          <>
-            <dt>{t('reconciledOrigin')}</dt>
-            <dd data-testid="panel-origin">{t('reconciledOriginText')}</dd>
-          </>
-        )}
+        <PanelReconciliation event={event} />
         <dt>{t('attempts')}</dt>
         <dd>
           {event.attempts}

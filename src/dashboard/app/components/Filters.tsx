@@ -3,6 +3,7 @@ import { useSession } from '../context.js';
 import { pipelineLabel } from '../labels.js';
 import { homeWords } from '../home-i18n.js';
 import { SourceSelect } from './SourceSelect.js';
+import { DayInput } from './DayInput.js';
 import {
   EVENT_STATUSES,
   NO_FILTERS,
@@ -104,11 +105,11 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
       </label>
       <label>
         {t('filterSince')}
-        <input type="date" value={value.since} onChange={(change) => set({ since: input(change) })} />
+        <DayInput value={value.since} onChange={(since) => set({ since })} testId="filter-since" />
       </label>
       <label>
         {t('filterUntil')}
-        <input type="date" value={value.until} onChange={(change) => set({ until: input(change) })} />
+        <DayInput value={value.until} onChange={(until) => set({ until })} testId="filter-until" />
       </label>
       <FilterChips value={value} onChange={onChange} />
       <button type="button" class="small-button" onClick={() => (setText(''), onChange(NO_FILTERS))}>
@@ -119,7 +120,7 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
 }
 
 /**
- * The filters the home's money figures add (currency, handled, stages switched off), which the
+ * The filters the home's figures add (currency, handled, stages switched off, origin), which the
  * form has no control for: each shown while it applies, with a button that removes it.
  */
 function FilterChips({ value, onChange }: { value: EventFilters; onChange: (filters: EventFilters) => void }) {
@@ -131,6 +132,8 @@ function FilterChips({ value, onChange }: { value: EventFilters; onChange: (filt
   if (value.stagesOff) {
     chips.push(['stagesOff', words(value.stagesOff === 'true' ? 'filterStagesOff' : 'filterAllStagesRan'), { stagesOff: '' }]);
   }
+  if (value.origin)
+    chips.push(['origin', words(value.origin === 'reconciliation' ? 'filterRecovered' : 'filterByWebhook'), { origin: '' }]);
   return (
     <>
       {chips.map(([key, label, patch]) => (

@@ -5,8 +5,9 @@ import type { FlagChange, FlagView } from '../types.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { BulkRetryDialog } from './BulkRetryDialog.js';
 import { bulkText } from '../i18n-bulk.js';
-import { stageLabel } from '../labels.js';
+import { flagLabel, stageLabel } from '../labels.js';
 import { NO_FILTERS } from '../types.js';
+import { flagKeyFromHash } from '../url.js';
 
 /**
  * Flag toggles. A change asks for confirmation and a reason, stored in the flag's history
@@ -25,6 +26,9 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
   const [asking, setAsking] = useState<FlagView | null>(null);
   const [refusals, setRefusals] = useState<Record<string, string>>({});
   const [version, setVersion] = useState(0);
+  /** The flag as people name it (what it turns off), else its description; the key is shown beside it for operators. */
+  const nameOf = (flag: FlagView) => flagLabel(config, language, flag.key) ?? flag.description;
+  const named = (flag: FlagView) => `${nameOf(flag)} (${flag.key})`;
 
   const load = () =>
     api
@@ -35,6 +39,7 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
   useEffect(() => {
     void load();
   }, []);
+  const target = useFlagTarget(flags !== null);
 
   const change = async (flag: FlagView, reason: string) => {
     setPending(flag.key);
@@ -42,12 +47,12 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
       await api.setFlag(flag.key, !flag.value, reason);
       setTurnedOn(!flag.value && can('stages:rerun') && gated(flag.key).length > 0 ? flag.key : null);
       setRefusals(({ [flag.key]: _dropped, ...rest }) => rest);
-      onNotice(`${t('flagChanged')} ${flag.key}`);
+      onNotice(`${t('flagChanged')} ${named(flag)}`);
     } catch (error) {
       // The server's words are English; a refusal is said in the page's language, with who may.
       const message =
         error instanceof ApiError && error.status === 403 && error.code === 'FORBIDDEN'
-          ? `${t('flagRefused')} ${flag.key}. ${t('flagOnlyAllowed')} ${flag.allowed.join(', ')}`
+          ? `${t('flagRefused')} ${named(flag)}. ${t('flagOnlyAllowed')} ${flag.allowed.join(', ')}`
           : error instanceof ApiError
             ? error.message
             : t('unknownError');
@@ -67,7 +72,12 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
         {flags.map((flag) => {
           const id = `flag-${flag.key}`;
           return (
-            <li key={flag.key} class={`flag ${flag.canChange ? '' : 'flag-locked'}`} data-flag={flag.key}>
+            <li
+              key={flag.key}
+              id={`flag-item-${flag.key}`}
+              class={`flag ${flag.canChange ? '' : 'flag-locked'} ${target === flag.key ? 'flag-target' : ''}`}
+              data-flag={flag.key}
+            >
               <label class="switch" for={id}>
                 <input
                   id={id}
@@ -82,10 +92,15 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
                     setAsking(flag);
                   }}
                 />
-                <span class="flag-key">{flag.key}</span>
+                <span class="flag-title">
+                  <span class="flag-name" data-testid="flag-name">
+                    {nameOf(flag)}
+                  </span>
+                  <code class="flag-key">{flag.key}</code>
+                </span>
               </label>
               <div id={`${id}-about`} class="flag-about">
-                <div>{flag.description}</div>
+                {flagLabel(config, language, flag.key) !== null && <div>{flag.description}</div>}
                 {!flag.canChange && (
                   <div class="warn-text small" data-testid="flag-reason">
                     {t('flagOnlyAllowed')} {flag.allowed.join(', ')}
@@ -128,7 +143,7 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
       )}
       {asking && (
         <ConfirmDialog
-          title={`${asking.value ? t('flagTurnOff') : t('flagTurnOn')} ${asking.key}`}
+          title={`${asking.value ? t('flagTurnOff') : t('flagTurnOn')} ${named(asking)}`}
           body={`${asking.description} — ${t('flagConfirmBody')}`}
           confirmLabel={asking.value ? t('flagTurnOff') : t('flagTurnOn')}
           reasonLabel={t('flagReason')}
@@ -143,6 +158,20 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
       )}
     </>
   );
+}
+
+/** The flag the address points at (`#/flags/<key>`, from the audit log), brought into sight once the flags are shown. */
+function useFlagTarget(shown: boolean): string | null {
+  const [target, setTarget] = useState(() => flagKeyFromHash(location.hash));
+  useEffect(() => {
+    const onHash = () => setTarget(flagKeyFromHash(location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  useEffect(() => {
+    if (shown && target) document.getElementById(`flag-item-${target}`)?.scrollIntoView({ block: 'center' });
+  }, [shown, target]);
+  return target;
 }
 
 /** The flag's last changes: when, who, from what to what, and why. Loaded when opened. */

@@ -1,4 +1,3 @@
-import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useSession } from '../context.js';
 import { dayIn, homeApi } from '../home-api.js';
@@ -8,6 +7,7 @@ import { ignoreText } from '../ignore-reasons.js';
 import { NO_FILTERS, type EventFilters } from '../types.js';
 import { searchFromFilters } from '../url.js';
 import { PinnedDead } from './PinnedDead.js';
+import { Count, RecoveredCount } from './HomeCount.js';
 import '../home.css';
 
 type Notice = (message: string, isError?: boolean) => void;
@@ -95,6 +95,7 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice }: HomeV
             {home.week.rejected} {words('homeRejectedWeek')}
           </span>
         </div>
+        <RecoveredCount home={home} words={words} {...link({ origin: 'reconciliation', since: weekStart })} />
       </div>
 
       <h2>
@@ -134,6 +135,7 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice }: HomeV
           </li>
           <li>{words('homeHelpReversed')}</li>
           <li>{words('homeHelpTime', { timeZone: home.timeZone })}</li>
+          {home.reconciledSources.length > 0 && <li>{words('homeRecoveredHelp')}</li>}
         </ul>
       </details>
 
@@ -149,26 +151,6 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice }: HomeV
         onChanged={() => setReload((n) => n + 1)}
       />
     </div>
-  );
-}
-
-interface CountProps {
-  testId: string;
-  tone: 'bad' | 'warn' | 'info';
-  value: number;
-  label: string;
-  href: string;
-  onClick: (click: MouseEvent) => void;
-  children?: ComponentChildren;
-}
-
-function Count({ testId, tone, value, label, href, onClick, children }: CountProps) {
-  return (
-    <a class={`count-card count-${value > 0 ? tone : 'zero'}`} data-testid={testId} href={href} onClick={onClick}>
-      <span class="count-value">{value}</span>
-      <span class="count-label">{label}</span>
-      {children}
-    </a>
   );
 }
 

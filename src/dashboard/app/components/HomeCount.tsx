@@ -1,0 +1,62 @@
+import type { ComponentChildren } from 'preact';
+import type { HomeTranslate } from '../home-i18n.js';
+import type { HomeSummary } from '../home-types.js';
+
+/** The home's count cards: a figure that links to the events it counts. */
+
+export interface CountProps {
+  testId: string;
+  tone: 'bad' | 'warn' | 'info';
+  value: number;
+  label: string;
+  href: string;
+  onClick: (click: MouseEvent) => void;
+  /** What the figure means, on hover. */
+  title?: string;
+  children?: ComponentChildren;
+}
+
+export function Count({ testId, tone, value, label, href, onClick, title, children }: CountProps) {
+  return (
+    <a class={`count-card count-${value > 0 ? tone : 'zero'}`} data-testid={testId} href={href} onClick={onClick} title={title}>
+      <span class="count-value">{value}</span>
+      <span class="count-label">{label}</span>
+      {children}
+    </a>
+  );
+}
+
+/**
+ * Payments the provider has whose webhooks never arrived, found by reconciliation this week (and
+ * today): they point at a broken webhook endpoint. Not shown where no source is reconciled: a zero
+ * there would claim a check that never ran.
+ */
+export function RecoveredCount({
+  home,
+  words,
+  href,
+  onClick,
+}: {
+  home: HomeSummary;
+  words: HomeTranslate;
+  href: string;
+  onClick: (click: MouseEvent) => void;
+}) {
+  if (home.reconciledSources.length === 0 && home.week.recovered === 0) return null;
+  const week = home.week.recovered;
+  return (
+    <Count
+      testId="count-recovered"
+      tone="warn"
+      value={week}
+      label={words(week === 1 ? 'homeRecoveredWeekOne' : 'homeRecoveredWeek')}
+      title={words('homeRecoveredHelp')}
+      href={href}
+      onClick={onClick}
+    >
+      <span class="small muted">
+        {home.today.recovered} {words('homeRecoveredToday')}
+      </span>
+    </Count>
+  );
+}
