@@ -213,6 +213,10 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
           // "Download CSV" gives exactly the rows on screen, in the page's language.
           const exportLink = page.getByTestId('export-csv');
           assert.equal((await exportLink.textContent())?.trim(), words.exportCsv);
+          // A button beside bulk retry, not a bar across the page.
+          const linkBox = await exportLink.boundingBox();
+          const bulkBox = await page.getByTestId('bulk-open').boundingBox();
+          assert.ok(linkBox && bulkBox && linkBox.width < 200 && Math.abs(linkBox.y - bulkBox.y) < 4, JSON.stringify({ linkBox, bulkBox }));
           const [download] = await Promise.all([page.waitForEvent('download'), exportLink.click()]);
           assert.equal(download.suggestedFilename(), `webpig-${language === 'es' ? 'eventos' : 'events'}-${localDay()}.csv`);
           const csv = (await readFile((await download.path()) as string, 'utf8')).replace(/^\uFEFF/, '');

@@ -301,19 +301,16 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
         {view === 'events' && (
           <>
             <Filters value={filters} onChange={setFilters} />
-            {(can('events:retry') || can('stages:rerun')) && (
-              <button type="button" class="small-button bulk-open" data-testid="bulk-open" onClick={() => setBulkOpen(true)}>
-                {bulkText(language)('bulkOpen')}
-              </button>
-            )}
-            <a
-              class="button small-button export-csv"
-              data-testid="export-csv"
-              href={eventsExportUrl(filters, config.timeZone, language)}
-              download
-            >
-              {t('exportCsv')}
-            </a>
+            <div class="events-actions">
+              {(can('events:retry') || can('stages:rerun')) && (
+                <button type="button" class="small-button bulk-open" data-testid="bulk-open" onClick={() => setBulkOpen(true)}>
+                  {bulkText(language)('bulkOpen')}
+                </button>
+              )}
+              <a class="button small-button" data-testid="export-csv" href={eventsExportUrl(filters, config.timeZone, language)} download>
+                {t('exportCsv')}
+              </a>
+            </div>
             <ReconciliationStatus />
             {rows === null && <p class="muted">{t('loading')}</p>}
             {rows !== null && rows.length === 0 && <p class="muted">{t('noEvents')}</p>}
