@@ -6,6 +6,7 @@ import { startTraffic, type StopTraffic } from '../sandbox/traffic.js';
 import { logLevelFromEnv } from '../config/log-level.js';
 import { resolveConfig } from '../config/resolve.js';
 import { openStore } from '../store/open.js';
+import { allInterfacesNote } from '../service/listen-address.js';
 import { startService, type RunningService } from '../service/start.js';
 import { seedDemoStock, ShopBackend, shopServicePlugin } from '../../examples/stripe-orders/index.js';
 import { PaymentStore } from '../../examples/mercadopago-payments/index.js';
@@ -198,6 +199,7 @@ async function runDemoWith(options: DemoOptions, parts: DemoParts): Promise<Runn
   const print = options.print;
   print('');
   print(`  Web Pig dashboard:  ${url}/`);
+  if (service.address?.allInterfaces) print(`  Listening on:       ${service.address.url} (${allInterfacesNote(service.address)})`);
   print(`  Webhooks:           ${url}/webhooks/epayco | /webhooks/mercadopago | /webhooks/stripe`);
   print(`  Sandbox records:    ${url}/sandbox/worldoffice/invoices (and the other services)`);
   print(`  Sandbox services:   ${sandboxProcess.url}/sandbox (their own process, pid ${sandboxProcess.pid}: the connectors call it)`);
