@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, errorMessage } from '../core/errors.js';
@@ -73,24 +74,33 @@ export async function importDefaultExport(file: string): Promise<unknown> {
   // Checked first: Node's own message names the module that imported it (webpig's dist path).
   if (!existsSync(file)) throw new ConfigError(`no such file: ${path.resolve(file)}`, { code: 'CONFIG_NOT_FOUND' });
   if (/\.[mc]?ts$/.test(file)) await registerTypeScriptLoader();
-  const module = (await import(pathToFileURL(path.resolve(file)).href)) as { default?: unknown };
-  return realDefaultExport(module.default);
+  const resolved = path.resolve(file);
+  const module = (await import(pathToFileURL(resolved).href)) as { default?: unknown };
+  return loadedAsCommonJs(resolved) ? commonJsDefaultExport(module.default) : module.default;
 }
 
 /**
- * The module's own default export, undefined when it has none. A module Node loads as CommonJS
- * (any .ts or .js outside a `"type": "module"` package: tsx compiles it to CommonJS) has its
- * whole `module.exports` as `default`, so without this a file with only named exports, or an
- * empty one, "exported" an object and got the schema's messages instead of "no default export".
+ * Whether Node loaded the file as CommonJS (then tsx compiled it, or it is plain CommonJS):
+ * only the CommonJS loader puts a file in `require.cache`. An ES module's namespace has a
+ * `default` exactly when the file has `export default`, so it needs no guessing.
  */
-function realDefaultExport(exported: unknown): unknown {
+function loadedAsCommonJs(file: string): boolean {
+  const cache = createRequire(import.meta.url).cache;
+  return Object.hasOwn(cache, file) || Object.hasOwn(cache, realpathSync(file));
+}
+
+/**
+ * A CommonJS module's own default export, undefined when it has none. Node hands over its whole
+ * `module.exports` as `default`, so without this a file with only named exports, or an empty
+ * one, "exported" an object and got the schema's messages instead of "no default export".
+ */
+function commonJsDefaultExport(exported: unknown): unknown {
   if (exported === null || typeof exported !== 'object') return exported;
   // ESM compiled to CommonJS marks module.exports with __esModule; its default is a property.
   if ((exported as { __esModule?: unknown }).__esModule === true) {
     return Object.hasOwn(exported, 'default') ? (exported as { default: unknown }).default : undefined;
   }
-  // An empty file's module.exports, untouched. (An ESM `export default {}` lands here too: no
-  // config can be empty, so "no default export" points at the same fix.)
+  // An empty file's module.exports, untouched (`module.exports = {}` cannot be told from it).
   if (Object.getPrototypeOf(exported) === Object.prototype && Reflect.ownKeys(exported).length === 0) return undefined;
   return exported;
 }
