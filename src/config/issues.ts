@@ -66,7 +66,8 @@ function formatIssue(issue: z.core.$ZodIssue, candidate: unknown, origin: Config
   const note = itemNote(issue, candidate, origin);
   if (issue.code === 'invalid_type' && issue.path.length > 0) {
     const { present, value } = lookUp(candidate, issue.path);
-    if (present && value === undefined) {
+    if (!present) return `${path}: missing (expected ${issue.expected})${note}`;
+    if (value === undefined) {
       return `${path}: is undefined (expected ${issue.expected}); an environment variable it is read from is probably not set${note}`;
     }
   }

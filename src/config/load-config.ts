@@ -76,17 +76,20 @@ export async function importDefaultExport(file: string): Promise<unknown> {
   if (/\.[mc]?ts$/.test(file)) await registerTypeScriptLoader();
   const resolved = path.resolve(file);
   const module = (await import(pathToFileURL(resolved).href)) as { default?: unknown };
-  return loadedAsCommonJs(resolved) ? commonJsDefaultExport(module.default) : module.default;
+  const commonJs = commonJsModule(resolved);
+  return commonJs ? commonJsDefaultExport(commonJs.exports) : module.default;
 }
 
 /**
- * Whether Node loaded the file as CommonJS (then tsx compiled it, or it is plain CommonJS):
- * only the CommonJS loader puts a file in `require.cache`. An ES module's namespace has a
- * `default` exactly when the file has `export default`, so it needs no guessing.
+ * The file's CommonJS module when Node loaded it as CommonJS (tsx compiled it, or it is plain
+ * CommonJS): only the CommonJS loader puts a file in `require.cache`. An ES module's namespace
+ * has a `default` exactly when the file has `export default`, so it needs no guessing.
+ * `module.exports` itself is read, not the namespace's `default`: how that wraps it depends on
+ * the loader (Node's puts the whole object there, tsx's unwraps a compiled `export default`).
  */
-function loadedAsCommonJs(file: string): boolean {
+function commonJsModule(file: string): { exports: unknown } | undefined {
   const cache = createRequire(import.meta.url).cache;
-  return Object.hasOwn(cache, file) || Object.hasOwn(cache, realpathSync(file));
+  return cache[file] ?? cache[realpathSync(file)];
 }
 
 /**
