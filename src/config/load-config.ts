@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, errorMessage } from '../core/errors.js';
-import { unsetEnvironmentVariables } from './issues.js';
+import { unsetEnvironmentVariables, type ConfigOrigin } from './issues.js';
 import { resolveConfig } from './resolve.js';
 import type { ResolvedConfig } from './types.js';
 
@@ -57,12 +57,14 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
 }
 
 /**
- * Where a config came from, for its messages: the file's name, and the variables it reads
- * (`process.env.X`) that are unset, for the message about an `undefined` value. The file reads
- * this process's environment itself, whatever `env` the caller resolves with.
+ * Where a config came from, for its messages: the file's name, the variables it reads
+ * (`process.env.X`) that are unset and its text, for the message about an `undefined` value
+ * (which names those read for that field). The file reads this process's environment itself,
+ * whatever `env` the caller resolves with.
  */
-export function configOrigin(file: string): { name: string; unsetVariables: string[] } {
-  return { name: path.basename(file), unsetVariables: unsetEnvironmentVariables(readFileSync(file, 'utf8'), process.env) };
+export function configOrigin(file: string): ConfigOrigin {
+  const source = readFileSync(file, 'utf8');
+  return { name: path.basename(file), unsetVariables: unsetEnvironmentVariables(source, process.env), source };
 }
 
 /**

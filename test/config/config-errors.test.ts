@@ -4,7 +4,7 @@
  * role lists the roles there are.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -12,6 +12,8 @@ import { ConfigError } from '../../src/core/errors.js';
 import { loadConfigFile } from '../../src/config/load-config.js';
 import { unsetEnvironmentVariables } from '../../src/config/issues.js';
 import { resolveConfig } from '../../src/config/resolve.js';
+import { variablesReadFor } from '../../src/config/variables-read-for.js';
+import { readmeBlock, ROOT } from '../install/project.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'webpig-config-errors-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,6 +71,44 @@ describe('an undefined value in webpig.config.ts', () => {
       assert.doesNotMatch(err.message, new RegExp(set), 'a variable that is set is not named');
       return true;
     });
+  });
+
+  it("README's config with nothing set: names only the variable the missing secret is read from, as README.md shows", async () => {
+    // Inside this checkout, so its `import … from 'webpig'` finds this package (dist/, built).
+    mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+    const readmeDir = mkdtempSync(path.join(ROOT, 'test-artifacts', 'readme-config-'));
+    after(() => rmSync(readmeDir, { recursive: true, force: true }));
+    const file = path.join(readmeDir, 'webpig.config.ts');
+    writeFileSync(file, readmeBlock('<!-- the install test (test/install/install.test.ts) runs this block'));
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    const shown = /with a message naming it, e\.g\. `([^`]+)`/.exec(readme)?.[1];
+    assert.ok(shown, "README.md's example of the message");
+    const variables = unsetEnvironmentVariables(readFileSync(file, 'utf8'), {});
+    const saved = variables.map((name) => [name, process.env[name]] as const);
+    for (const name of variables) delete process.env[name];
+    after(() => {
+      for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
+    });
+    assert.ok(variables.length > 3, `the README config reads optional variables too: ${variables.join(', ')}`);
+    await assert.rejects(loadConfigFile(file, {}), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.message, `invalid configuration in webpig.config.ts: ${shown}`);
+      return true;
+    });
+  });
+
+  it('follows a constant the field names, and leaves out variables read for other fields', () => {
+    const source = `const shopSecret = process.env.SHOP_SECRET!; // the shop signs with it
+const issuer = process.env.OIDC_ISSUER;
+export default {
+  database: process.env.WEBPIG_DATABASE_URL, // https://example.com/secrets: not this
+  sources: [{ name: 'shop', secrets: [shopSecret] }, { name: 'erp', 'secrets': [process.env['ERP_SECRET'] ?? ''] }],
+  auth: { oidc: issuer ? { issuer, clientId: process.env.OIDC_CLIENT_ID! } : undefined },
+};`;
+    const unset = ['ERP_SECRET', 'OIDC_CLIENT_ID', 'OIDC_ISSUER', 'SHOP_SECRET', 'WEBPIG_DATABASE_URL'];
+    assert.deepEqual(variablesReadFor(source, 'secrets', unset), ['ERP_SECRET', 'SHOP_SECRET']);
+    assert.deepEqual(variablesReadFor(source, 'clientId', unset), ['OIDC_CLIENT_ID']);
+    assert.deepEqual(variablesReadFor(source, 'webhookSecret', unset), []);
   });
 
   it('finds both spellings of a variable in the source', () => {
