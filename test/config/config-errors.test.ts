@@ -117,6 +117,36 @@ export default {
   });
 });
 
+describe('OpenID Connect without its public URL and client secret', () => {
+  it('both are listed in one run, with the other problems', () => {
+    const message = messageOf({
+      sources: [],
+      pipelines: [],
+      server: { port: 'eighty' },
+      auth: { oidc: { issuer: 'https://id.example.com', clientId: 'webpig' } },
+    });
+    assert.match(message, /server\.port: /);
+    assert.match(message, /server\.publicUrl: auth\.oidc is set but server\.publicUrl is not/);
+    assert.match(message, /auth\.oidc\.clientSecret: not set; put it in the environment variable WEBPIG_OIDC_CLIENT_SECRET/);
+  });
+
+  it('a secret in the variable clientSecretEnv names is enough', () => {
+    const oidc = { issuer: 'https://id.example.com', clientId: 'webpig', clientSecretEnv: 'SSO_SECRET' };
+    const config = resolveConfig(
+      { sources: [], pipelines: [], server: { publicUrl: 'https://webpig.example.com' }, auth: { oidc } },
+      'webpig.config.ts',
+      {
+        env: { SSO_SECRET: 'from-the-environment' },
+      },
+    );
+    assert.equal(config.auth.oidc?.clientSecret, 'from-the-environment');
+    assert.match(
+      messageOf({ sources: [], pipelines: [], server: { publicUrl: 'https://webpig.example.com' }, auth: { oidc } }),
+      /environment variable SSO_SECRET$/,
+    );
+  });
+});
+
 describe("a flag's allowed list", () => {
   const base = {
     sources: [],
