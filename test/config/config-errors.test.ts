@@ -147,6 +147,31 @@ describe('OpenID Connect without its public URL and client secret', () => {
   });
 });
 
+describe("an ePayco source's validation", () => {
+  const epayco = (validation: unknown) => ({
+    sources: [{ name: 'epayco', kind: 'epayco', customerId: '1000', pKeys: ['p-key'], validation }],
+    pipelines: [],
+  });
+  const expected = String.raw`sources\.0\.validation: expected false \(no check with ePayco\) or \{ baseUrl: "https://…", timeoutMs: 5000 \}`;
+
+  it('that is neither false nor { baseUrl, timeoutMs } says what it takes and what it got, not "Invalid input"', () => {
+    const bad = messageOf(epayco('htp://bad'));
+    assert.match(bad, new RegExp(`${expected}.*, got "htp://bad", which is not an http:// or https:// URL`));
+    assert.doesNotMatch(bad, /Invalid input/);
+    assert.match(
+      messageOf(epayco('https://sandbox.example.com')),
+      /got "https:\/\/sandbox\.example\.com": a URL goes in baseUrl, validation: \{ baseUrl: "https:\/\/sandbox\.example\.com" \}/,
+    );
+    assert.match(messageOf(epayco('off')), /got "off": to turn the check off write validation: false/);
+    assert.match(messageOf(epayco(true)), new RegExp(`${expected}.*, got true \\(source "epayco"\\)$`));
+  });
+
+  it('takes false and the object', () => {
+    assert.equal(resolveConfig(epayco(false), 'webpig.config.ts').sources[0]?.kind, 'epayco');
+    assert.doesNotThrow(() => resolveConfig(epayco({ baseUrl: 'https://sandbox.example.com' }), 'webpig.config.ts'));
+  });
+});
+
 describe("a flag's allowed list", () => {
   const base = {
     sources: [],
