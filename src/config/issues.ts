@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { variablesReadFor } from './variables-read-for.js';
 
 /**
  * The config's problems in words: each names its field (`server.port: expected a number from 0
@@ -13,6 +14,8 @@ export interface ConfigOrigin {
   name: string;
   /** Environment variables the file reads that are not set, named in messages about undefined values. */
   unsetVariables?: string[];
+  /** The file's text: a message names only the unset variables read for the undefined field. */
+  source?: string;
   /** Sources from this index on were added from the WEBPIG_* environment variables, not written in the file. */
   environmentSourcesFrom?: number;
 }
@@ -66,19 +69,36 @@ function formatIssue(issue: z.core.$ZodIssue, candidate: unknown, origin: Config
   const note = itemNote(issue, candidate, origin);
   if (issue.code === 'invalid_type' && issue.path.length > 0) {
     const { present, value } = lookUp(candidate, issue.path);
-    if (present && value === undefined) {
+    if (!present) return `${path}: missing (expected ${issue.expected})${note}`;
+    if (value === undefined) {
       return `${path}: is undefined (expected ${issue.expected}); an environment variable it is read from is probably not set${note}`;
     }
   }
   return `${path}: ${issue.message}${note}`;
 }
 
+/**
+ * The unset variables the file reads for the field at `path` (`SHOP_WEBHOOK_SECRET` for
+ * `sources.0.secrets.0`), not every unset one: optional ones (`OIDC_ISSUER`, a database URL that
+ * has a default) are unset on purpose. Without the file's text: all of them.
+ */
+function unsetVariablesFor(path: readonly PropertyKey[], origin: ConfigOrigin): string[] {
+  const unset = origin.unsetVariables ?? [];
+  const key = path.findLast((segment): segment is string => typeof segment === 'string');
+  if (origin.source === undefined) return unset;
+  return key === undefined ? [] : variablesReadFor(origin.source, key, unset);
+}
+
 /** One ConfigError listing the first problems, each with its field path. */
 export function configErrorOf(error: z.ZodError, candidate: unknown, origin: ConfigOrigin): ConfigError {
-  const lines = error.issues.slice(0, 10).map((issue) => formatIssue(issue, candidate, origin));
-  const unsetVariables = origin.unsetVariables ?? [];
+  const issues = error.issues.slice(0, 10);
+  const lines = issues.map((issue) => formatIssue(issue, candidate, origin));
+  const missing = new Set(
+    issues.filter((_, index) => lines[index]!.includes(': is undefined')).flatMap((issue) => unsetVariablesFor(issue.path, origin)),
+  );
+  const unsetVariables = [...missing].sort();
   const unset =
-    lines.some((line) => line.includes('is undefined')) && unsetVariables.length > 0
+    unsetVariables.length > 0
       ? ` (${origin.name} reads ${unsetVariables.join(', ')}, which ${unsetVariables.length === 1 ? 'is' : 'are'} not set)`
       : '';
   return new ConfigError(`invalid configuration in ${origin.name}: ${lines.join('; ')}${unset}`);

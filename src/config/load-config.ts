@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, errorMessage } from '../core/errors.js';
-import { unsetEnvironmentVariables } from './issues.js';
+import { unsetEnvironmentVariables, type ConfigOrigin } from './issues.js';
 import { resolveConfig } from './resolve.js';
 import type { ResolvedConfig } from './types.js';
 
@@ -56,12 +57,14 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
 }
 
 /**
- * Where a config came from, for its messages: the file's name, and the variables it reads
- * (`process.env.X`) that are unset, for the message about an `undefined` value. The file reads
- * this process's environment itself, whatever `env` the caller resolves with.
+ * Where a config came from, for its messages: the file's name, the variables it reads
+ * (`process.env.X`) that are unset and its text, for the message about an `undefined` value
+ * (which names those read for that field). The file reads this process's environment itself,
+ * whatever `env` the caller resolves with.
  */
-export function configOrigin(file: string): { name: string; unsetVariables: string[] } {
-  return { name: path.basename(file), unsetVariables: unsetEnvironmentVariables(readFileSync(file, 'utf8'), process.env) };
+export function configOrigin(file: string): ConfigOrigin {
+  const source = readFileSync(file, 'utf8');
+  return { name: path.basename(file), unsetVariables: unsetEnvironmentVariables(source, process.env), source };
 }
 
 /**
@@ -73,24 +76,36 @@ export async function importDefaultExport(file: string): Promise<unknown> {
   // Checked first: Node's own message names the module that imported it (webpig's dist path).
   if (!existsSync(file)) throw new ConfigError(`no such file: ${path.resolve(file)}`, { code: 'CONFIG_NOT_FOUND' });
   if (/\.[mc]?ts$/.test(file)) await registerTypeScriptLoader();
-  const module = (await import(pathToFileURL(path.resolve(file)).href)) as { default?: unknown };
-  return realDefaultExport(module.default);
+  const resolved = path.resolve(file);
+  const module = (await import(pathToFileURL(resolved).href)) as { default?: unknown };
+  const commonJs = commonJsModule(resolved);
+  return commonJs ? commonJsDefaultExport(commonJs.exports) : module.default;
 }
 
 /**
- * The module's own default export, undefined when it has none. A module Node loads as CommonJS
- * (any .ts or .js outside a `"type": "module"` package: tsx compiles it to CommonJS) has its
- * whole `module.exports` as `default`, so without this a file with only named exports, or an
- * empty one, "exported" an object and got the schema's messages instead of "no default export".
+ * The file's CommonJS module when Node loaded it as CommonJS (tsx compiled it, or it is plain
+ * CommonJS): only the CommonJS loader puts a file in `require.cache`. An ES module's namespace
+ * has a `default` exactly when the file has `export default`, so it needs no guessing.
+ * `module.exports` itself is read, not the namespace's `default`: how that wraps it depends on
+ * the loader (Node's puts the whole object there, tsx's unwraps a compiled `export default`).
  */
-function realDefaultExport(exported: unknown): unknown {
+function commonJsModule(file: string): { exports: unknown } | undefined {
+  const cache = createRequire(import.meta.url).cache;
+  return cache[file] ?? cache[realpathSync(file)];
+}
+
+/**
+ * A CommonJS module's own default export, undefined when it has none. Node hands over its whole
+ * `module.exports` as `default`, so without this a file with only named exports, or an empty
+ * one, "exported" an object and got the schema's messages instead of "no default export".
+ */
+function commonJsDefaultExport(exported: unknown): unknown {
   if (exported === null || typeof exported !== 'object') return exported;
   // ESM compiled to CommonJS marks module.exports with __esModule; its default is a property.
   if ((exported as { __esModule?: unknown }).__esModule === true) {
     return Object.hasOwn(exported, 'default') ? (exported as { default: unknown }).default : undefined;
   }
-  // An empty file's module.exports, untouched. (An ESM `export default {}` lands here too: no
-  // config can be empty, so "no default export" points at the same fix.)
+  // An empty file's module.exports, untouched (`module.exports = {}` cannot be told from it).
   if (Object.getPrototypeOf(exported) === Object.prototype && Reflect.ownKeys(exported).length === 0) return undefined;
   return exported;
 }

@@ -6,7 +6,7 @@ import { sourcesFromEnv } from '../sources/env.js';
 import { resolveAuthConfig } from './auth.js';
 import { configErrorOf, type ConfigOrigin } from './issues.js';
 import { logLevelFromEnv } from './log-level.js';
-import { configSchema, configWithoutSourcesSchema, sourceListSchema } from './schema.js';
+import { configSchema, configWithoutSourcesSchema, sourceListSchema, withEnvironmentChecks } from './schema.js';
 import type { ResolvedConfig, WebpigConfig } from './types.js';
 
 /**
@@ -35,7 +35,7 @@ export function resolveConfig(candidate: unknown, origin: string | ConfigOrigin,
   const base: ConfigOrigin = typeof origin === 'string' ? { name: origin } : origin;
   const { input, environmentSourcesFrom } = withSources(candidate, from, env);
   const where: ConfigOrigin = { ...base, ...(environmentSourcesFrom === undefined ? {} : { environmentSourcesFrom }) };
-  const parsed = (from === 'none' ? configWithoutSourcesSchema : configSchema).safeParse(input);
+  const parsed = withEnvironmentChecks(from === 'none' ? configWithoutSourcesSchema : configSchema, env).safeParse(input);
   if (!parsed.success) throw configErrorOf(parsed.error, input, where);
   const logLevel = logLevelFromEnv(env);
   return { ...parsed.data, auth: resolvedAuth(parsed.data.auth, env, where.name), ...(logLevel === undefined ? {} : { logLevel }) };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { authConfigSchema } from '../core/auth-config.js';
+import { authConfigSchema, DEFAULT_CLIENT_SECRET_ENV } from '../core/auth-config.js';
 import { redactDatabaseUrl } from '../core/redaction.js';
 import { sourceConfigSchema } from '../core/source-config.js';
 import {
@@ -155,6 +155,26 @@ const oidcHasPublicUrl: Check = (config, ctx) => {
 };
 
 /**
+ * The OpenID Connect client secret, in the file or in the variable `clientSecretEnv` names:
+ * without it no sign-in can work. It needs the environment, so `withEnvironmentChecks` adds it
+ * to the one parse, where it is listed with every other problem (it used to be checked after
+ * the parse, so a config with a missing public URL and secret was refused twice).
+ */
+const oidcHasClientSecret =
+  (env: NodeJS.ProcessEnv): Check =>
+  (config, ctx) => {
+    const oidc = config.auth?.oidc;
+    if (!oidc || oidc.clientSecret) return;
+    const variable = oidc.clientSecretEnv ?? DEFAULT_CLIENT_SECRET_ENV;
+    if (env[variable]) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['auth', 'oidc', 'clientSecret'],
+      message: `not set; put it in the environment variable ${variable}`,
+    });
+  };
+
+/**
  * The checks that compare fields, run even when a field has its own issue (zod skips a refinement
  * after any, so a config with a typo in one field and an undeclared flag elsewhere was refused
  * twice, one problem at a time). On such a config a check may meet a field of the wrong type and
@@ -187,3 +207,11 @@ export const configSchema = configShape.superRefine(
 export const configWithoutSourcesSchema = configShape.superRefine(
   ...crossChecks([stagesNameDeclaredFlagsAndColumns, flagListsNameRoles, oidcHasPublicUrl]),
 );
+
+/** A config schema with the checks that read the environment (`env`), for `resolveConfig`'s one parse. */
+export function withEnvironmentChecks<Schema extends typeof configSchema | typeof configWithoutSourcesSchema>(
+  schema: Schema,
+  env: NodeJS.ProcessEnv,
+): Schema {
+  return schema.superRefine(...crossChecks([oidcHasClientSecret(env)])) as Schema;
+}

@@ -20,7 +20,7 @@ export const DEFAULT_ROLE_SCOPES: Readonly<Record<string, readonly ApiScope[]>> 
   viewer: ['events:read'],
 };
 
-const DEFAULT_CLIENT_SECRET_ENV = 'WEBPIG_OIDC_CLIENT_SECRET';
+export const DEFAULT_CLIENT_SECRET_ENV = 'WEBPIG_OIDC_CLIENT_SECRET';
 
 /**
  * Only people sign in through a role (API tokens carry their own scopes): anything but an

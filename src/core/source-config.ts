@@ -19,6 +19,22 @@ const toleranceSeconds = z.number().int().positive();
 /** ePayco's own server, the default for the reference check. */
 export const EPAYCO_VALIDATION_URL = 'https://secure.epayco.co';
 
+/**
+ * What ePayco's `validation` takes, said with what was given: zod's own words for a value that is
+ * neither of a union's shapes are "Invalid input". A URL written as the whole value (as
+ * WEBPIG_EPAYCO_VALIDATION takes it) is shown where it goes.
+ */
+function epaycoValidationMismatch(given: unknown): string {
+  const shown = given === undefined ? 'undefined' : JSON.stringify(given);
+  const expected = `expected false (no check with ePayco) or { baseUrl: "https://…", timeoutMs: 5000 } (both optional; Default: ${EPAYCO_VALIDATION_URL}), got ${shown}`;
+  if (typeof given !== 'string') return expected;
+  if (/^https?:\/\/\S+$/i.test(given)) return `${expected}: a URL goes in baseUrl, validation: { baseUrl: ${shown} }`;
+  if (given.includes('://'))
+    return `${expected}, which is not an http:// or https:// URL (e.g. validation: { baseUrl: "${EPAYCO_VALIDATION_URL}" })`;
+  if (/^(off|false|no)$/i.test(given.trim())) return `${expected}: to turn the check off write validation: false`;
+  return expected;
+}
+
 export const epaycoSourceSchema = z.object({
   name: sourceName,
   kind: z.literal('epayco'),
@@ -37,17 +53,20 @@ export const epaycoSourceSchema = z.object({
    * (Default: { baseUrl: 'https://secure.epayco.co', timeoutMs: 5000 })
    */
   validation: z
-    .union([
-      z.literal(false),
-      z.object({
-        /** (Default: https://secure.epayco.co) */
-        baseUrl: z
-          .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL (WEBPIG_EPAYCO_VALIDATION sets it too)' })
-          .default(EPAYCO_VALIDATION_URL),
-        /** (Default: 5000) */
-        timeoutMs: z.number().int().positive().default(5000),
-      }),
-    ])
+    .union(
+      [
+        z.literal(false),
+        z.object({
+          /** (Default: https://secure.epayco.co) */
+          baseUrl: z
+            .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL (WEBPIG_EPAYCO_VALIDATION sets it too)' })
+            .default(EPAYCO_VALIDATION_URL),
+          /** (Default: 5000) */
+          timeoutMs: z.number().int().positive().default(5000),
+        }),
+      ],
+      { error: (issue) => (issue.code === 'invalid_union' ? epaycoValidationMismatch(issue.input) : undefined) },
+    )
     .default({ baseUrl: EPAYCO_VALIDATION_URL, timeoutMs: 5000 }),
 });
 

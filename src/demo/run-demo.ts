@@ -6,6 +6,8 @@ import { startTraffic, type StopTraffic } from '../sandbox/traffic.js';
 import { logLevelFromEnv } from '../config/log-level.js';
 import { resolveConfig } from '../config/resolve.js';
 import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
+import { allInterfacesNote } from '../service/listen-address.js';
 import { startService, type RunningService } from '../service/start.js';
 import { seedDemoStock, ShopBackend, shopServicePlugin } from '../../examples/stripe-orders/index.js';
 import { PaymentStore } from '../../examples/mercadopago-payments/index.js';
@@ -92,6 +94,33 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   // Checked before the sandbox starts and the database opens (the demo's config is resolved later).
   logLevelFromEnv(options.env);
   const dbFile = path.resolve(options.dbFile);
+  const store = await openWritableStore(dbFile);
+  try {
+    return await runDemoOn(store, dbFile, options);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/**
+ * The demo's database, checked writable before anything starts (as `webpig start` checks its
+ * own): SQLite opens a read-only file without a word, and the demo would come up and refuse
+ * every sample webhook. A file it cannot write is DATABASE_READ_ONLY, naming the file.
+ */
+async function openWritableStore(dbFile: string): Promise<Store> {
+  const store = await openStore(`sqlite:${dbFile}`);
+  try {
+    await store.assertWritable();
+    await store.migrate();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+async function runDemoOn(store: Store, dbFile: string, options: DemoOptions): Promise<RunningDemo> {
   const port = await resolvePort(options.port, options.host);
   const baseUrl = `http://${options.host}:${port}`;
   const { sources, demoSecretsFor, epayco, stripeSecret, mercadopagoSecret } = demoSources(options.env);
@@ -104,6 +133,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   });
   try {
     return await runDemoWith(options, {
+      store,
       dbFile,
       port,
       baseUrl,
@@ -122,6 +152,8 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
 }
 
 interface DemoParts extends ReturnType<typeof demoSources> {
+  /** Open, writable and migrated; closed by the service once it started, by `runDemo` before. */
+  store: Store;
   dbFile: string;
   port: number;
   baseUrl: string;
@@ -130,9 +162,7 @@ interface DemoParts extends ReturnType<typeof demoSources> {
 }
 
 async function runDemoWith(options: DemoOptions, parts: DemoParts): Promise<RunningDemo> {
-  const { dbFile, port, baseUrl, sandboxProcess, sources, demoSecretsFor, epayco, stripeSecret, mercadopagoSecret } = parts;
-  const store = await openStore(`sqlite:${dbFile}`);
-  await store.migrate();
+  const { store, dbFile, port, baseUrl, sandboxProcess, sources, demoSecretsFor, epayco, stripeSecret, mercadopagoSecret } = parts;
   // `webpig reconcile --db` run as its own process on this database finds the sandbox here.
   await store.recordProviderApi('stripe', `${baseUrl}/sandbox/stripe`);
   const sandboxStore = SandboxStore.open(sandboxDbPathFor(dbFile));
@@ -198,6 +228,7 @@ async function runDemoWith(options: DemoOptions, parts: DemoParts): Promise<Runn
   const print = options.print;
   print('');
   print(`  Web Pig dashboard:  ${url}/`);
+  if (service.address?.allInterfaces) print(`  Listening on:       ${service.address.url} (${allInterfacesNote(service.address)})`);
   print(`  Webhooks:           ${url}/webhooks/epayco | /webhooks/mercadopago | /webhooks/stripe`);
   print(`  Sandbox records:    ${url}/sandbox/worldoffice/invoices (and the other services)`);
   print(`  Sandbox services:   ${sandboxProcess.url}/sandbox (their own process, pid ${sandboxProcess.pid}: the connectors call it)`);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ResolvedConfig } from '../config/types.js';
@@ -10,6 +11,7 @@ import { startReconcileJob, type ReconcileJob } from '../engine/reconcile-job.js
 import { createWorker, type Worker } from '../engine/worker.js';
 import { createWorkerMetrics } from '../engine/worker-metrics.js';
 import type { Store } from '../store/store.js';
+import { describeListenAddress, type ListenAddress } from './listen-address.js';
 import { serveWorkerMetrics, type WorkerMetricsServer } from './worker-metrics-server.js';
 
 /**
@@ -22,7 +24,10 @@ export async function ensureConfigFlags(store: Store, config: ResolvedConfig): P
 }
 
 export interface RunningService {
+  /** A URL this host reaches the server at (for 0.0.0.0: 127.0.0.1); null without HTTP. */
   url: string | null;
+  /** The address the server is bound to, what an operator is told; null without HTTP. */
+  address: ListenAddress | null;
   app: FastifyInstance | null;
   worker: Worker | null;
   /** Where a separate worker serves its /metrics (null: not served, or it is the server's). */
@@ -68,6 +73,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   await ensureConfigFlags(store, config);
   let app: FastifyInstance | null = null;
   let url: string | null = null;
+  let address: ListenAddress | null = null;
   if (options.http) {
     // Loaded only here: `webpig worker` (no HTTP) does not need the server's modules.
     const { composeServer } = await import('./app.js');
@@ -81,6 +87,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       metricsToken,
     });
     url = await app.listen({ port: options.port ?? config.server?.port ?? 3000, host: options.host ?? config.server?.host ?? '127.0.0.1' });
+    address = describeListenAddress(app.server.address() as AddressInfo);
   }
   // Before the worker starts: a port already in use stops the command before it claims anything.
   const metricsPort = options.metricsPort ?? config.worker?.metricsPort;
@@ -136,6 +143,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let stopping: Promise<void> | null = null;
   return {
     url,
+    address,
     app,
     worker,
     metricsUrl: metricsServer ? `${metricsServer.url}/metrics` : null,

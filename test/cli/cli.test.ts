@@ -295,6 +295,29 @@ describe('webpig flags', () => {
 });
 
 describe('webpig serve', () => {
+  it('--host 0.0.0.0 prints the bound address and says it takes every interface, not 127.0.0.1', { timeout: 60_000 }, async () => {
+    const cfgDir = mkdtempSync(path.join(dir, 'serve-all-'));
+    writeFileSync(path.join(cfgDir, 'webpig.config.js'), 'export default { sources: [], pipelines: [] };\n');
+    for (const [command, host, bound] of [
+      ['serve', '0.0.0.0', '0\\.0\\.0\\.0'],
+      ['start', '::', '\\[::\\]'],
+    ] as const) {
+      const server = startCli(['--db', `sqlite:${path.join(cfgDir, 'serve.db')}`, command, '--port', '0', '--host', host], { cwd: cfgDir });
+      try {
+        const line = await server.waitForLine(/listening on /);
+        const match = new RegExp(`^webpig listening on http://${bound}:(\\d+) \\(all interfaces of this host: (.*); webhooks at`).exec(
+          line,
+        );
+        assert.ok(match, `${command} --host ${host}: ${line}`);
+        const port = match[1];
+        assert.match(match[2] ?? '', new RegExp(`http://127\\.0\\.0\\.1:${port}\\b`), 'the host addresses include the loopback one');
+        assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+      } finally {
+        await server.stop();
+      }
+    }
+  });
+
   it('takes a source from WEBPIG_STRIPE_WEBHOOK_SECRET when the config defines none', { timeout: 60_000 }, async () => {
     const cfgDir = mkdtempSync(path.join(dir, 'serve-'));
     writeFileSync(path.join(cfgDir, 'webpig.config.js'), 'export default { sources: [], pipelines: [] };\n');

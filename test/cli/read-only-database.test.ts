@@ -40,6 +40,14 @@ describe('commands on a read-only SQLite file', { skip: 'skip' in view && view.s
     });
   }
 
+  it('demo refuses to start before its sandbox or server: exit 1, one line naming the file', () => {
+    const result = runCli(['demo', '--port', '0', '--no-traffic', '--db', path.join(dir, 'webpig.db')], { cwd: dir });
+    assert.equal(result.status, 1, result.stderr);
+    assert.equal(result.stdout, '', 'nothing started, nothing printed');
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.match(result.stderr, /^webpig: the database file .*webpig\.db is read-only: /);
+  });
+
   it('commands that only read still work', () => {
     const result = runCli(['--db', db, 'events'], { cwd: dir });
     assert.equal(result.status, 0, result.stderr);

@@ -4,7 +4,7 @@
  * role lists the roles there are.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -12,6 +12,8 @@ import { ConfigError } from '../../src/core/errors.js';
 import { loadConfigFile } from '../../src/config/load-config.js';
 import { unsetEnvironmentVariables } from '../../src/config/issues.js';
 import { resolveConfig } from '../../src/config/resolve.js';
+import { variablesReadFor } from '../../src/config/variables-read-for.js';
+import { readmeBlock, ROOT } from '../install/project.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'webpig-config-errors-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,9 +73,102 @@ describe('an undefined value in webpig.config.ts', () => {
     });
   });
 
+  it("README's config with nothing set: names only the variable the missing secret is read from, as README.md shows", async () => {
+    // Inside this checkout, so its `import … from 'webpig'` finds this package (dist/, built).
+    mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+    const readmeDir = mkdtempSync(path.join(ROOT, 'test-artifacts', 'readme-config-'));
+    after(() => rmSync(readmeDir, { recursive: true, force: true }));
+    const file = path.join(readmeDir, 'webpig.config.ts');
+    writeFileSync(file, readmeBlock('<!-- the install test (test/install/install.test.ts) runs this block'));
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    const shown = /with a message naming it, e\.g\. `([^`]+)`/.exec(readme)?.[1];
+    assert.ok(shown, "README.md's example of the message");
+    const variables = unsetEnvironmentVariables(readFileSync(file, 'utf8'), {});
+    const saved = variables.map((name) => [name, process.env[name]] as const);
+    for (const name of variables) delete process.env[name];
+    after(() => {
+      for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
+    });
+    assert.ok(variables.length > 3, `the README config reads optional variables too: ${variables.join(', ')}`);
+    await assert.rejects(loadConfigFile(file, {}), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.message, `invalid configuration in webpig.config.ts: ${shown}`);
+      return true;
+    });
+  });
+
+  it('follows a constant the field names, and leaves out variables read for other fields', () => {
+    const source = `const shopSecret = process.env.SHOP_SECRET!; // the shop signs with it
+const issuer = process.env.OIDC_ISSUER;
+export default {
+  database: process.env.WEBPIG_DATABASE_URL, // https://example.com/secrets: not this
+  sources: [{ name: 'shop', secrets: [shopSecret] }, { name: 'erp', 'secrets': [process.env['ERP_SECRET'] ?? ''] }],
+  auth: { oidc: issuer ? { issuer, clientId: process.env.OIDC_CLIENT_ID! } : undefined },
+};`;
+    const unset = ['ERP_SECRET', 'OIDC_CLIENT_ID', 'OIDC_ISSUER', 'SHOP_SECRET', 'WEBPIG_DATABASE_URL'];
+    assert.deepEqual(variablesReadFor(source, 'secrets', unset), ['ERP_SECRET', 'SHOP_SECRET']);
+    assert.deepEqual(variablesReadFor(source, 'clientId', unset), ['OIDC_CLIENT_ID']);
+    assert.deepEqual(variablesReadFor(source, 'webhookSecret', unset), []);
+  });
+
   it('finds both spellings of a variable in the source', () => {
     const source = 'a = process.env.ONE; b = process.env[\'TWO\']; c = process.env["THREE"]; d = process.env.SET';
     assert.deepEqual(unsetEnvironmentVariables(source, { SET: 'x' }), ['ONE', 'THREE', 'TWO']);
+  });
+});
+
+describe('OpenID Connect without its public URL and client secret', () => {
+  it('both are listed in one run, with the other problems', () => {
+    const message = messageOf({
+      sources: [],
+      pipelines: [],
+      server: { port: 'eighty' },
+      auth: { oidc: { issuer: 'https://id.example.com', clientId: 'webpig' } },
+    });
+    assert.match(message, /server\.port: /);
+    assert.match(message, /server\.publicUrl: auth\.oidc is set but server\.publicUrl is not/);
+    assert.match(message, /auth\.oidc\.clientSecret: not set; put it in the environment variable WEBPIG_OIDC_CLIENT_SECRET/);
+  });
+
+  it('a secret in the variable clientSecretEnv names is enough', () => {
+    const oidc = { issuer: 'https://id.example.com', clientId: 'webpig', clientSecretEnv: 'SSO_SECRET' };
+    const config = resolveConfig(
+      { sources: [], pipelines: [], server: { publicUrl: 'https://webpig.example.com' }, auth: { oidc } },
+      'webpig.config.ts',
+      {
+        env: { SSO_SECRET: 'from-the-environment' },
+      },
+    );
+    assert.equal(config.auth.oidc?.clientSecret, 'from-the-environment');
+    assert.match(
+      messageOf({ sources: [], pipelines: [], server: { publicUrl: 'https://webpig.example.com' }, auth: { oidc } }),
+      /environment variable SSO_SECRET$/,
+    );
+  });
+});
+
+describe("an ePayco source's validation", () => {
+  const epayco = (validation: unknown) => ({
+    sources: [{ name: 'epayco', kind: 'epayco', customerId: '1000', pKeys: ['p-key'], validation }],
+    pipelines: [],
+  });
+  const expected = String.raw`sources\.0\.validation: expected false \(no check with ePayco\) or \{ baseUrl: "https://…", timeoutMs: 5000 \}`;
+
+  it('that is neither false nor { baseUrl, timeoutMs } says what it takes and what it got, not "Invalid input"', () => {
+    const bad = messageOf(epayco('htp://bad'));
+    assert.match(bad, new RegExp(`${expected}.*, got "htp://bad", which is not an http:// or https:// URL`));
+    assert.doesNotMatch(bad, /Invalid input/);
+    assert.match(
+      messageOf(epayco('https://sandbox.example.com')),
+      /got "https:\/\/sandbox\.example\.com": a URL goes in baseUrl, validation: \{ baseUrl: "https:\/\/sandbox\.example\.com" \}/,
+    );
+    assert.match(messageOf(epayco('off')), /got "off": to turn the check off write validation: false/);
+    assert.match(messageOf(epayco(true)), new RegExp(`${expected}.*, got true \\(source "epayco"\\)$`));
+  });
+
+  it('takes false and the object', () => {
+    assert.equal(resolveConfig(epayco(false), 'webpig.config.ts').sources[0]?.kind, 'epayco');
+    assert.doesNotThrow(() => resolveConfig(epayco({ baseUrl: 'https://sandbox.example.com' }), 'webpig.config.ts'));
   });
 });
 

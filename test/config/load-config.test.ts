@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../../src/core/errors.js';
 import { findConfigFile, loadConfigFile, resolveDatabaseUrl } from '../../src/config/load-config.js';
 import { resolveConfig } from '../../src/config/resolve.js';
+import { cleanEnv } from '../helpers/clean-env.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'webpig-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+/** The built CLI (`npm run build`), as an installed package runs it. */
+const BIN = fileURLToPath(new URL('../../bin/webpig.js', import.meta.url));
 const pipelineImport = JSON.stringify(new URL('../../src/core/pipeline.ts', import.meta.url).href);
 
 const validTs = `
@@ -74,6 +79,46 @@ describe('webpig.config.ts loading', () => {
           return true;
         });
       }
+    }
+  });
+
+  it('an empty default export is a config: the message lists the fields it lacks, not "no default export"', async () => {
+    const esmDir = mkdtempSync(path.join(dir, 'esm-empty-'));
+    writeFileSync(path.join(esmDir, 'package.json'), JSON.stringify({ type: 'module' }));
+    const files = [
+      path.join(esmDir, 'webpig.config.js'),
+      path.join(esmDir, 'webpig.config.ts'),
+      path.join(dir, 'empty-default.config.mjs'),
+      path.join(dir, 'empty-default.config.ts'), // compiled to CommonJS by tsx
+    ];
+    for (const file of files) {
+      writeFileSync(file, 'export default {};\n');
+      await assert.rejects(loadConfigFile(file, {}), (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.equal(
+          err.message,
+          `invalid configuration in ${path.basename(file)}: sources: missing (expected array); pipelines: missing (expected array)`,
+        );
+        return true;
+      });
+    }
+  });
+
+  it('webpig start (the built bin, as installed) on an empty ES module config: exit 2, the fields it lacks', () => {
+    // The built CLI, not src/ under the test's tsx loader: that loader hands ESM defaults over
+    // differently, and hid this case.
+    const esmDir = mkdtempSync(path.join(dir, 'esm-cli-'));
+    writeFileSync(path.join(esmDir, 'package.json'), JSON.stringify({ type: 'module' }));
+    for (const name of ['webpig.config.js', 'webpig.config.ts', 'webpig.config.mjs']) {
+      const file = path.join(esmDir, name);
+      writeFileSync(file, 'export default {};\n');
+      const args = [BIN, '--config', file, '--db', `sqlite:${path.join(esmDir, 'webpig.db')}`, 'start', '--port', '0'];
+      const result = spawnSync(process.execPath, args, { cwd: esmDir, env: cleanEnv(), encoding: 'utf8', timeout: 60_000 });
+      assert.equal(result.status, 2, result.stderr);
+      assert.equal(
+        result.stderr.trim(),
+        `webpig: invalid configuration in ${name}: sources: missing (expected array); pipelines: missing (expected array)`,
+      );
     }
   });
 

@@ -1,6 +1,7 @@
 /**
  * A team adopts webpig as README.md says: pack it, install the tarball in a fresh CommonJS
- * project (`npm init -y`) and in an ESM one, write README.md's own webpig.config.ts (taken
+ * project (`npm init -y`) and in an ESM one with npm's strict-allow-scripts on (the tarball
+ * must run no script of its own; the README's approvals cover its dependencies'), write README.md's own webpig.config.ts (taken
  * from the README, so the README cannot drift from what works), run `npx webpig start`, send
  * a webhook signed as src/sources/README.md documents, and watch it succeed in
  * `npx webpig events`. Also: npm prints no EBADENGINE on this Node (engines promises 20.19).
@@ -59,7 +60,7 @@ before(
       }),
     );
   },
-  { timeout: 170_000 },
+  { timeout: 240_000 },
 );
 after(() => {
   erp.closeAllConnections(); // the webpig processes' fetch keeps its connections alive

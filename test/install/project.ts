@@ -42,12 +42,18 @@ export function run(command: string, args: string[], options: { cwd: string; env
   });
 }
 
-/** `npm pack` of this checkout (its dist/ must be built: `npm run build`, as `npm test` does). */
+/**
+ * `npm pack` of this checkout as README.md says, scripts and all: `prepack` builds dist/ and
+ * leaves `prepare` out of the tarball's package.json, `postpack` puts the checkout's back.
+ * Fails when the checkout's package.json is not byte for byte what it was.
+ */
 export async function packWebpig(destination: string): Promise<string> {
-  if (!existsSync(path.join(ROOT, 'dist/src/cli/main.js'))) throw new Error('dist/ is not built: run `npm run build` first');
-  const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', destination], { cwd: ROOT });
+  const manifestBefore = readFileSync(path.join(ROOT, 'package.json'), 'utf8');
+  const packed = await run('npm', ['pack', '--json', '--pack-destination', destination], { cwd: ROOT });
   if (packed.status !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
-  const [info] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
+  if (readFileSync(path.join(ROOT, 'package.json'), 'utf8') !== manifestBefore) throw new Error('npm pack left package.json changed');
+  // npm pack prints the build's output before its JSON.
+  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.search(/^\[\n\s*\{/m))) as Array<{ filename: string }>;
   if (!info) throw new Error(`npm pack printed no file: ${packed.stdout}`);
   return path.join(destination, info.filename);
 }
@@ -74,7 +80,9 @@ export async function localPrebuild(folder: string): Promise<NodeJS.ProcessEnv> 
 
 /**
  * A fresh project as README.md's "Using it in your project" says: `npm init -y` (CommonJS) or
- * with `"type": "module"`, then `npm install <tarball>` and `npm install-scripts approve`.
+ * with `"type": "module"`, then the README's own `npm` lines for "your project", the tarball in
+ * place of its path. npm runs them as a team that enforces approvals does
+ * (`strict-allow-scripts`): an install script nobody approved stops the install.
  * Returns npm's output of the install, for the EBADENGINE check.
  */
 export async function makeProject(
@@ -83,11 +91,13 @@ export async function makeProject(
   tarball: string,
   installEnv: NodeJS.ProcessEnv,
 ): Promise<string> {
-  const env = childEnv(installEnv);
+  const env = childEnv({ ...installEnv, npm_config_strict_allow_scripts: 'true' });
   const steps: string[][] = [['init', '-y']];
   if (type === 'module') steps.push(['pkg', 'set', 'type=module']);
-  steps.push(['install', '--no-audit', '--no-fund', '--prefer-offline', tarball]);
-  steps.push(['install-scripts', 'approve', 'better-sqlite3', 'esbuild']);
+  for (const line of readmeProjectSteps()) {
+    const args = line.map((arg) => (/^\/path\/to\/webpig-.*\.tgz$/.test(arg) ? tarball : arg));
+    steps.push(args[0] === 'install' ? [...args, '--no-audit', '--no-fund', '--prefer-offline'] : args);
+  }
   let installOutput = '';
   for (const args of steps) {
     const result = await run('npm', args, { cwd: dir, env });
@@ -95,6 +105,16 @@ export async function makeProject(
     if (args[0] === 'install') installOutput = result.stdout + result.stderr;
   }
   return installOutput;
+}
+
+/** The arguments of each `npm` line after "# in your project:" in README.md's install block. */
+export function readmeProjectSteps(): string[][] {
+  const block = readmeBlock('<!-- the install test (test/install/install.test.ts) runs the `npm` lines');
+  const project = block.slice(block.indexOf('# in your project:'));
+  const lines = project.split('\n').map((line) => line.replace(/\s#.*$/, '').trim());
+  const steps = lines.filter((line) => line.startsWith('npm ')).map((line) => line.split(/\s+/).slice(1));
+  if (!steps.some((args) => args[0] === 'install')) throw new Error('README.md install block has no `npm install` for your project');
+  return steps;
 }
 
 /** The fenced block that follows `marker` in README.md, exactly as written. */

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliDeps } from '../context.js';
 import { parsePositiveInt, UsageError } from './cli-deps.js';
 import { DEFAULT_CONCURRENCY } from '../../engine/worker.js';
+import { listeningLine } from '../../service/listen-address.js';
 import { startService, stopOnSignals } from '../../service/start.js';
 
 interface ServeOptions {
@@ -16,7 +17,7 @@ async function run(deps: CliDeps, options: ServeOptions, parts: { http: boolean;
   const config = await deps.loadConfig();
   const store = await deps.openStore();
   const service = await startService({ store, config, ...parts, port, host: options.host, concurrency });
-  if (service.url) deps.print(`webpig listening on ${service.url} (webhooks at ${service.url}/webhooks/<source>)`);
+  if (service.address) deps.print(listeningLine(service.address));
   await stopOnSignals((options) => service.stop(options));
 }
 
