@@ -80,3 +80,15 @@ function withoutDiallingPrefix(term: string): string {
   if (!/^00\d+$/.test(term)) return term;
   return toE164OrUndefined(`+${term.slice(2)}`)?.slice(1) ?? term;
 }
+
+/**
+ * What a migration that refolds stored events' search text says before it starts: the start of
+ * a large store waits for it (about a minute a million events, bench/README.md), and an
+ * operator should know the wait is work, not a hang.
+ */
+export function refoldingNotice(migration: string, events: number): string {
+  return (
+    `webpig: migration ${migration}: folding the search text of ${events} stored event${events === 1 ? '' : 's'} ` +
+    `(about a minute a million); webpig goes on when it is done, and a stopped run resumes where it was`
+  );
+}

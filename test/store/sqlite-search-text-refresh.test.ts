@@ -12,6 +12,7 @@ import type { SqliteContext } from '../../src/store/sqlite/connection.js';
 import { indexPendingSearch } from '../../src/store/sqlite/search-index.js';
 import { SEARCH_TEXT_REFRESH_BATCH } from '../../src/store/sqlite/search-text-refresh.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { runCli } from '../helpers/cli.js';
 import { sqliteAtVersion, tempDatabaseDir } from '../helpers/sqlite.js';
 
 const MARIA: EventSummary = {
@@ -52,6 +53,29 @@ function refreshLeft(store: SqliteStore): unknown[] {
 }
 
 describe('SQLite migration 0014: the search text of stored events is folded', () => {
+  it('webpig migrate says how many events it folds before it starts, and a later run says nothing of it', () => {
+    const temp = tempDatabaseDir('webpig-refresh-');
+    try {
+      const file = join(temp.dir, 'v13.db');
+      const old = sqliteAtVersion(file, 13);
+      insertOldEvent(old, 'evt-maria', MARIA);
+      insertOldEvent(old, 'evt-luis', { customer: { name: 'Luis Peña', documentId: '7788' } });
+      old.close();
+      const first = runCli(['--db', `sqlite:${file}`, 'migrate']);
+      assert.equal(first.status, 0, first.stderr);
+      assert.match(
+        first.stderr,
+        /^webpig: migration 0014_search_text_folded: folding the search text of 2 stored events \(about a minute a million\); webpig goes on when it is done/m,
+      );
+      assert.match(first.stdout, /0014_search_text_folded/);
+      const again = runCli(['--db', `sqlite:${file}`, 'migrate']);
+      assert.equal(again.status, 0, again.stderr);
+      assert.doesNotMatch(again.stderr, /folding/);
+    } finally {
+      temp.remove();
+    }
+  });
+
   it('an event written before the upgrade is found by what the finance person types, through the index', async () => {
     const temp = tempDatabaseDir('webpig-refresh-');
     try {

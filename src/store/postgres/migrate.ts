@@ -72,7 +72,7 @@ export async function migratePostgres(
   });
   assertSchemaNotTooNew(current, files);
   // The part of 0016 SQL cannot do, in batches; also what a process killed midway left.
-  await refreshSearchText(pool, schema);
+  await refreshSearchText(pool, schema, undefined, warn);
   return { applied, current };
 }
 

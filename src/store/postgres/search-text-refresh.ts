@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { MigrationError } from '../../core/errors.js';
 import type { EventSummary } from '../../core/types.js';
-import { searchText } from '../search-text.js';
+import { refoldingNotice, searchText } from '../search-text.js';
 import { inTransaction, quoteIdent } from './connection.js';
 
 /**
@@ -25,14 +25,28 @@ interface StoredSearchText {
   search_text: string;
 }
 
-/** Refreshes every event still to do in `schema`, batch after batch; returns how many texts changed. */
-export async function refreshSearchText(pool: pg.Pool, schema: string, batch: number = SEARCH_TEXT_REFRESH_BATCH): Promise<number> {
+/**
+ * Refreshes every event still to do in `schema`, batch after batch; returns how many texts
+ * changed. `warn` is told first how many events are left (a store of a million takes about a
+ * minute, during which a start says nothing else).
+ */
+export async function refreshSearchText(
+  pool: pg.Pool,
+  schema: string,
+  batch: number = SEARCH_TEXT_REFRESH_BATCH,
+  warn: (line: string) => void = () => {},
+): Promise<number> {
   const table = await pool.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [
     `${quoteIdent(schema)}.search_text_refresh`,
   ]);
   if (!table.rows[0]?.found) return 0; // a schema migrated only up to an older version (tests)
   // Read first, outside a transaction: once done, a start takes no row lock for this.
-  if ((await pool.query(`SELECT 1 FROM ${quoteIdent(schema)}.search_text_refresh`)).rowCount === 0) return 0;
+  const progress = await pool.query<{ through: string }>(`SELECT done_through AS through FROM ${quoteIdent(schema)}.search_text_refresh`);
+  const through = progress.rows[0]?.through;
+  if (through === undefined) return 0;
+  const left = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(schema)}.events WHERE id > $1`, [through]);
+  const count = Number(left.rows[0]?.n ?? 0);
+  if (count > 0) warn(refoldingNotice('0016_search_text_folded', count));
   let changed = 0;
   try {
     for (let step = await refreshBatch(pool, schema, batch); step !== null; step = await refreshBatch(pool, schema, batch)) changed += step;

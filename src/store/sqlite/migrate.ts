@@ -42,6 +42,7 @@ export function migrateSqlite(
   ctx: SqliteContext,
   migrations: readonly Migration[] = sqliteMigrations(),
   now: () => number = Date.now,
+  warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): { applied: string[]; current: number } {
   // The raw connection commits below: at the connection's own level (connection.ts).
   ctx.restoreSyncLevel();
@@ -66,6 +67,6 @@ export function migrateSqlite(
   // Checked again at the end: a newer webpig may have migrated past us while we waited.
   pendingMigrations(current, migrations);
   // The part of 0014 SQL cannot do, in batches; also what a process killed midway left.
-  refreshSearchText(ctx);
+  refreshSearchText(ctx, undefined, warn);
   return { applied, current };
 }

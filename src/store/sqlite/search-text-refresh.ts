@@ -1,6 +1,6 @@
 import { MigrationError } from '../../core/errors.js';
 import type { EventSummary } from '../../core/types.js';
-import { searchText } from '../search-text.js';
+import { refoldingNotice, searchText } from '../search-text.js';
 import type { SqliteContext } from './connection.js';
 
 /**
@@ -22,12 +22,23 @@ interface StoredSearchText {
   search_text: string;
 }
 
-/** Refreshes every event still to do, batch after batch; returns how many texts changed. */
-export function refreshSearchText(ctx: SqliteContext, batch: number = SEARCH_TEXT_REFRESH_BATCH): number {
+/**
+ * Refreshes every event still to do, batch after batch; returns how many texts changed. `warn`
+ * is told first how many events are left (a store of a million takes about a minute, during
+ * which a start says nothing else).
+ */
+export function refreshSearchText(
+  ctx: SqliteContext,
+  batch: number = SEARCH_TEXT_REFRESH_BATCH,
+  warn: (line: string) => void = () => {},
+): number {
   const table = ctx.get<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'search_text_refresh'");
   if (table === undefined) return 0; // a database migrated only up to an older version (tests)
   // Read first, outside a transaction: once done, a start takes no write lock for this.
-  if (ctx.get('SELECT 1 FROM search_text_refresh') === undefined) return 0;
+  const progress = ctx.get<{ through: number }>('SELECT done_through AS through FROM search_text_refresh WHERE id = 1');
+  if (progress === undefined) return 0;
+  const left = ctx.get<{ n: number }>('SELECT count(*) AS n FROM events WHERE id > ?', progress.through)?.n ?? 0;
+  if (left > 0) warn(refoldingNotice('0014_search_text_folded', left));
   let changed = 0;
   try {
     for (let step = refreshBatch(ctx, batch); step !== null; step = refreshBatch(ctx, batch)) changed += step;
