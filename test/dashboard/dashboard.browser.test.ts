@@ -95,7 +95,11 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     const dian = row.locator('td[data-column="dian"] button');
     assert.equal(await dian.getAttribute('data-state'), 'skipped');
     assert.equal(await dian.textContent(), '⚠');
-    assert.match((await dian.getAttribute('title')) ?? '', /WORLDOFFICE_DIAN_ENABLED=false/, 'the flag is named in the tooltip');
+    assert.match(
+      (await dian.getAttribute('title')) ?? '',
+      /Omitida: apagada en Flags \(WORLDOFFICE_DIAN_ENABLED\)/,
+      'the flag is named in the tooltip',
+    );
     assert.match((await row.getByTestId('retry-badge').textContent()) ?? '', /2/, 'three runs: retried twice');
   });
 
@@ -206,7 +210,9 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.locator(`tr[data-event-id="${deadEventId}"] td[data-column="dian"] button`).click();
     const dian = panel.locator('section[data-stage="worldoffice_dian_emission"]');
     await dian.waitFor();
-    assert.match((await dian.textContent()) ?? '', /Motivo de omisión.*WORLDOFFICE_DIAN_ENABLED=false/);
+    // In words: the stage was switched off on the Flags page; no "KEY=false" for a finance person.
+    assert.match((await dian.textContent()) ?? '', /Motivo de omisión.*Omitida: apagada en Flags \(WORLDOFFICE_DIAN_ENABLED\)/);
+    assert.doesNotMatch((await dian.textContent()) ?? '', /=false/);
     await screenshot(page, '06b-stage-skipped');
     await page.keyboard.press('Escape');
     await panel.waitFor({ state: 'detached' });

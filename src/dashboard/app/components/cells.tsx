@@ -66,7 +66,8 @@ export function skipText(words: Words, checkpoint: Checkpoint, pipeline: string 
   const { t } = words;
   const reason = checkpoint.skipReason;
   if (!reason) return '';
-  if (reason.kind === 'flag') return `${t('skippedByFlag')} ${reason.flag}=${String(reason.value)}`;
+  // Said as the Flags page says it (off/on); the key, for whoever looks it up there or in the CLI.
+  if (reason.kind === 'flag') return `${t(reason.value ? 'skippedFlagOn' : 'skippedFlagOff')} (${reason.flag})`;
   if (reason.kind === 'dependency') {
     const label = stageLabel(words.config, words.language, reason.stage, pipeline);
     if (reason.status === 'skipped') return `${t('skippedByDependencySkipped')} ${label}`;
