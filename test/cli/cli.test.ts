@@ -288,6 +288,8 @@ describe('webpig flags', () => {
       assert.equal(history.items[0]?.reason, 'DIAN is down');
       const audit = await store.listAudit({ action: 'flag.set' });
       assert.equal(audit.items.length, 1);
+      // The same subject as a change made in Web Pig (flag:KEY), so a filter by the flag finds both.
+      assert.equal(audit.items[0]?.target, 'flag:DIAN');
     } finally {
       await store.close();
     }

@@ -88,7 +88,8 @@ export function register(program: Command, deps: CliDeps): void {
           await store.appendAudit({
             actor,
             action: 'flag.set',
-            target: key,
+            // The subject as the API writes it, so the audit's filter by flag finds both.
+            target: `flag:${key}`,
             details: { from: change.oldValue, to: change.newValue, reason, via: 'cli' },
             at: now,
           });

@@ -29,7 +29,7 @@ export function FlagName({ flagKey, descriptions, title }: { flagKey: string; de
   );
 }
 
-/** The flag a `flag.set` entry is about: `flag:KEY` from the API, the bare key from `webpig flags set`. */
+/** The flag a `flag.set` entry is about: `flag:KEY`, or the bare key `webpig flags set` wrote before it wrote `flag:KEY` too. */
 function flagOf(action: string, target: string): string | null {
   if (target.startsWith('flag:')) return target.slice('flag:'.length);
   return action === 'flag.set' ? target : null;
