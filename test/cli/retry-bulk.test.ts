@@ -127,14 +127,20 @@ describe('webpig retry with a filter (bulk)', () => {
     assert.equal(dry.exitCode, 0, dry.err);
     const lines = dry.out.split('\n');
     assert.equal(lines[0], '1 event would be retried (2 stage runs); nothing was changed (--dry-run)');
-    assert.match(
-      lines[1]!,
-      new RegExp(`^#${ids.invoice500}  dead  epayco  2026-12-02 09:00:00 -05:00 .* failed at ${INVOICE} \\(HTTP_500\\)$`),
+    // The fixture's stages fail with PermanentError (dead at once): said, as Web Pig's preview says it.
+    assert.equal(
+      lines[1],
+      '1 of them failed with an error that retrying does not fix (marked "permanent error"): ' +
+        'unless the data, the configuration or the other system changed, they will fail the same way',
     );
-    assert.equal(lines[2], `    will run: ${INVOICE}, worldoffice_invoice_accounting`);
-    assert.equal(lines[3], '    will be skipped: worldoffice_dian_emission (flag WORLDOFFICE_DIAN_ENABLED is off)');
-    assert.equal(lines[4], '    done, not run again: worldoffice_customer, crm_upsert');
-    assert.equal(lines.length, 5);
+    assert.match(
+      lines[2]!,
+      new RegExp(`^#${ids.invoice500}  dead  epayco  2026-12-02 09:00:00 -05:00 .* failed at ${INVOICE} \\(HTTP_500, permanent error\\)$`),
+    );
+    assert.equal(lines[3], `    will run: ${INVOICE}, worldoffice_invoice_accounting`);
+    assert.equal(lines[4], '    will be skipped: worldoffice_dian_emission (flag WORLDOFFICE_DIAN_ENABLED is off)');
+    assert.equal(lines[5], '    done, not run again: worldoffice_customer, crm_upsert');
+    assert.equal(lines.length, 6);
     assert.equal(await snapshot(), before);
 
     const json = await cli('retry', '--status', 'dead', '--code', 'http_500', '--dry-run', '--json');

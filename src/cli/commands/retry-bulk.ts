@@ -116,8 +116,21 @@ function printPreview(preview: BulkPreview, f: CliFormats, dryRun: boolean): voi
       ? `no events match: nothing to ${preview.mode === 'rerun' ? 're-run' : 'retry'}`
       : `${preview.count} event${preview.count === 1 ? '' : 's'} would be ${verb} (${preview.stagesToRun} stage runs)`;
   console.log(dryRun ? `${head}; nothing was changed (--dry-run)` : head);
+  // As Web Pig's preview and a single retry warn: these fail the same way unless something changed.
+  const permanent = preview.events.filter((item) => item.permanentError).length;
+  if (permanent > 0) {
+    console.log(
+      `${permanent} of them failed with an error that retrying does not fix (marked "permanent error"): ` +
+        'unless the data, the configuration or the other system changed, they will fail the same way',
+    );
+  }
   for (const item of preview.events) {
-    const failed = item.failedStage ? `  failed at ${item.failedStage}${item.errorCode ? ` (${item.errorCode})` : ''}` : '';
+    const code = item.errorCode
+      ? ` (${item.errorCode}${item.permanentError ? ', permanent error' : ''})`
+      : item.permanentError
+        ? ' (permanent error)'
+        : '';
+    const failed = item.failedStage ? `  failed at ${item.failedStage}${code}` : item.permanentError ? '  permanent error' : '';
     console.log(
       `#${item.eventId}  ${item.status}  ${item.source}  ${f.time(item.receivedAt)}  ${item.customer ?? '-'}  ${f.money(item.amount ?? undefined, item.currency ?? undefined)}${failed}`,
     );
