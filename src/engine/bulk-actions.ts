@@ -313,7 +313,7 @@ function describe(
   pipeline: PipelineDefinition | undefined,
   plan: EventRunPlan,
 ): BulkEventPlan {
-  const failed = [...checkpoints].filter((c) => c.status === 'error').sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime())[0];
+  const failure = eventFailure(event, checkpoints);
   return {
     eventId: event.id,
     status: event.status,
@@ -323,9 +323,9 @@ function describe(
     customer: event.summary.customer?.name ?? null,
     amount: event.summary.amount ?? null,
     currency: event.summary.currency ?? null,
-    failedStage: failed?.stage ?? null,
-    errorCode: failed?.error?.code ?? event.lastError?.code ?? null,
-    permanentError: eventFailure(event, checkpoints)?.error.retriable === false,
+    failedStage: failure?.stage ?? null,
+    errorCode: failure?.error.code ?? event.lastError?.code ?? null,
+    permanentError: failure?.error.retriable === false,
     plan,
   };
 }
