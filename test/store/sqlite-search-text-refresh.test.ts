@@ -4,15 +4,19 @@
  * through the trigram index too; a refresh that stops midway goes on from where it stopped.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { MigrationError } from '../../src/core/errors.js';
 import type { EventSummary } from '../../src/core/types.js';
 import type { SqliteContext } from '../../src/store/sqlite/connection.js';
 import { indexPendingSearch } from '../../src/store/sqlite/search-index.js';
 import { SEARCH_TEXT_REFRESH_BATCH } from '../../src/store/sqlite/search-text-refresh.js';
+import { openSqliteDatabase } from '../../src/store/sqlite/connection.js';
+import { searchText } from '../../src/store/search-text.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { sqliteAtVersion, tempDatabaseDir } from '../helpers/sqlite.js';
 
 const MARIA: EventSummary = {
@@ -53,6 +57,63 @@ function refreshLeft(store: SqliteStore): unknown[] {
 }
 
 describe('SQLite migration 0014: the search text of stored events is folded', () => {
+  it(
+    'webpig migrate SIGKILLed in the middle of the refold loses nothing: the next migrate folds every event',
+    { timeout: 120_000 },
+    async () => {
+      const temp = tempDatabaseDir('webpig-refresh-kill-');
+      try {
+        const file = join(temp.dir, 'v13.db');
+        const events = 40 * SEARCH_TEXT_REFRESH_BATCH;
+        const old = sqliteAtVersion(file, 13);
+        old.db.transaction(() => {
+          for (let i = 1; i <= events; i++)
+            insertOldEvent(old, `evt-${i}`, { customer: { name: `María Gómez ${i}`, phone: '300 123 4567' } });
+        })();
+        old.close();
+
+        const reader = openSqliteDatabase(file);
+        // Where the refold has got to; undefined before the child has applied 0014, or once done.
+        const doneThrough = (): number | undefined => {
+          const table = reader.prepare("SELECT 1 FROM sqlite_master WHERE name = 'search_text_refresh'").get();
+          if (table === undefined) return undefined;
+          return (reader.prepare('SELECT done_through AS through FROM search_text_refresh').get() as { through: number } | undefined)
+            ?.through;
+        };
+        const migrating = startCli(['--db', `sqlite:${file}`, 'migrate']);
+        // Killed once some batches have committed and before the last: a crash between two of them.
+        for (let through = 0; !(through > 0); through = doneThrough() ?? 0) await sleep(5);
+        migrating.child.kill('SIGKILL');
+        await once(migrating.child, 'exit');
+        const interruptedAt = doneThrough();
+        assert.ok(
+          interruptedAt !== undefined && interruptedAt > 0 && interruptedAt < events,
+          `killed mid-way (done through ${interruptedAt})`,
+        );
+
+        const again = runCli(['--db', `sqlite:${file}`, 'migrate']);
+        assert.equal(again.status, 0, again.stderr);
+        assert.match(
+          again.stderr,
+          new RegExp(`folding the search text of ${events - interruptedAt} stored events`),
+          'it goes on from there',
+        );
+        assert.equal(doneThrough(), undefined, 'done: nothing left to refresh');
+        const rows = reader.prepare('SELECT provider_event_id, summary, search_text FROM events').all() as Array<{
+          provider_event_id: string;
+          summary: string;
+          search_text: string;
+        }>;
+        assert.equal(rows.length, events);
+        const stale = rows.filter((row) => row.search_text !== searchText(row.provider_event_id, JSON.parse(row.summary) as EventSummary));
+        assert.deepEqual(stale, [], 'every event has the folded text');
+        reader.close();
+      } finally {
+        temp.remove();
+      }
+    },
+  );
+
   it('webpig migrate says how many events it folds before it starts, and a later run says nothing of it', () => {
     const temp = tempDatabaseDir('webpig-refresh-');
     try {
