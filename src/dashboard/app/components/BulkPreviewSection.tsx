@@ -3,6 +3,7 @@ import { bulkText } from '../i18n-bulk.js';
 import { stageLabel } from '../labels.js';
 import type { BulkPreview } from '../types.js';
 import { PlanStages } from './PlanStages.js';
+import { ReasonField } from './ReasonField.js';
 
 export interface PreviewSectionProps {
   preview: BulkPreview;
@@ -83,22 +84,14 @@ export function PreviewSection({ preview, reason, reasonMissing, onReason, onCon
             ))}
           </ol>
           <form class="bulk-confirm" onSubmit={(submit) => (submit.preventDefault(), onConfirm())}>
-            <label class="reason">
-              {w('bulkReason')}
-              <textarea
-                rows={2}
-                maxLength={500}
-                value={reason}
-                aria-invalid={reasonMissing}
-                data-testid="bulk-reason"
-                onInput={(input) => onReason((input.currentTarget as HTMLTextAreaElement).value)}
-              />
-            </label>
-            {reasonMissing && (
-              <p class="error-text small" role="alert">
-                {w('bulkReasonMissing')}
-              </p>
-            )}
+            <ReasonField
+              label={w('bulkReason')}
+              value={reason}
+              missing={reasonMissing}
+              missingText={w('bulkReasonMissing')}
+              onInput={onReason}
+              testId="bulk-reason"
+            />
             <div class="dialog-buttons">
               <button type="submit" class="primary" data-testid="bulk-confirm">
                 {preview.mode === 'rerun' ? w('bulkConfirmRerun') : w('bulkConfirmRetry')} {preview.count}{' '}

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useSession } from '../context.js';
+import { ReasonField } from './ReasonField.js';
 
 interface ConfirmDialogProps {
   title: string;
@@ -52,23 +53,17 @@ export function ConfirmDialog({
           <p>{body}</p>
           {children}
           {reasonLabel && (
-            <label class="reason">
-              {reasonLabel}
-              <textarea
-                ref={first}
-                rows={3}
-                maxLength={500}
-                value={reason}
-                aria-invalid={missing}
-                data-testid="confirm-reason"
-                onInput={(input) => (setReason((input.currentTarget as HTMLTextAreaElement).value), setMissing(false))}
-              />
-            </label>
-          )}
-          {missing && reasonMissing && (
-            <p class="error-text small" role="alert" data-testid="reason-missing">
-              {reasonMissing}
-            </p>
+            <ReasonField
+              label={reasonLabel}
+              value={reason}
+              missing={missing && reasonMissing !== undefined}
+              missingText={reasonMissing ?? ''}
+              onInput={(text) => (setReason(text), setMissing(false))}
+              testId="confirm-reason"
+              missingTestId="reason-missing"
+              rows={3}
+              inputRef={first}
+            />
           )}
           <div class="dialog-buttons">
             <button type="button" onClick={onCancel} ref={reasonLabel ? undefined : first}>

@@ -6,6 +6,7 @@ import { stageLabel } from '../labels.js';
 import type { RunPlan } from '../types.js';
 import { PlanStages } from './PlanStages.js';
 import './bulk.css';
+import { ReasonField } from './ReasonField.js';
 
 interface RerunDialogProps {
   eventId: number;
@@ -67,22 +68,14 @@ export function RerunDialog({ eventId, stage, pipeline, onClose, onNotice }: Rer
               {w('rerunAlso')}
             </p>
           )}
-          <label class="reason">
-            {w('rerunReason')}
-            <textarea
-              rows={2}
-              maxLength={500}
-              value={reason}
-              aria-invalid={missing}
-              data-testid="rerun-reason"
-              onInput={(input) => (setReason((input.currentTarget as HTMLTextAreaElement).value), setMissing(false))}
-            />
-          </label>
-          {missing && (
-            <p class="error-text small" role="alert">
-              {w('bulkReasonMissing')}
-            </p>
-          )}
+          <ReasonField
+            label={w('rerunReason')}
+            value={reason}
+            missing={missing}
+            missingText={w('bulkReasonMissing')}
+            onInput={(text) => (setReason(text), setMissing(false))}
+            testId="rerun-reason"
+          />
           <div class="dialog-buttons">
             <button type="button" onClick={onClose}>
               {t('cancel')}
