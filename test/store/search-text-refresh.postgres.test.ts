@@ -4,12 +4,17 @@
  * the upgrade; a refresh that stops midway goes on from where it stopped.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import pg from 'pg';
 import { MigrationError } from '../../src/core/errors.js';
+import type { EventSummary } from '../../src/core/types.js';
 import { migratePostgres, postgresMigrations } from '../../src/store/postgres/migrate.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SEARCH_TEXT_REFRESH_BATCH } from '../../src/store/postgres/search-text-refresh.js';
+import { searchText } from '../../src/store/search-text.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { newEvent, postgresSkip, postgresUrl, queryIn, withTestSchema } from '../helpers/postgres.js';
 
 const skip = await postgresSkip();
@@ -25,6 +30,80 @@ async function found(store: PostgresStore, text: string): Promise<number[]> {
 
 describe('PostgreSQL migration 0016: the search text of stored events is folded', { skip }, () => {
   const schemas = withTestSchema();
+
+  it(
+    'webpig migrate SIGKILLed in the middle of the refold loses nothing: the next migrate folds every event',
+    { timeout: 180_000 },
+    async () => {
+      const { url, schema } = await schemas.create();
+      const pool = new pg.Pool({ connectionString: postgresUrl() });
+      try {
+        const events = 40 * SEARCH_TEXT_REFRESH_BATCH;
+        await migratePostgres(pool, schema, postgresMigrations().slice(0, 15));
+        // The rows as webpig up to 0015 wrote them, in one statement (through the store, 40,000
+        // inserts would take most of the test's time).
+        await queryIn(
+          schema,
+          `INSERT INTO events (source, provider_event_id, type, occurred_at, received_at, raw_body, content_type, payload,
+             summary, next_attempt_at, updated_at)
+           SELECT 'epayco', 'evt-' || i, 'payment.updated', now(), now(), '\\x7b7d'::bytea, 'application/json', '{}'::jsonb,
+                  jsonb_build_object('customer', jsonb_build_object('name', 'María Gómez ' || i, 'phone', '300 123 4567')),
+                  now(), now()
+             FROM generate_series(1, ${events}) AS i`,
+        );
+        await queryIn(schema, `UPDATE events SET search_text = lower(${OLD_SEARCH_TEXT})`);
+
+        const reader = new pg.Client({ connectionString: postgresUrl(), options: `-c search_path=${schema}` });
+        await reader.connect();
+        try {
+          // Where the refold has got to; undefined before the child has applied 0016, or once done.
+          const doneThrough = async (): Promise<number | undefined> => {
+            const table = await reader.query<{ found: string | null }>("SELECT to_regclass('search_text_refresh') AS found");
+            if (!table.rows[0]?.found) return undefined;
+            const row = await reader.query<{ through: string }>('SELECT done_through AS through FROM search_text_refresh');
+            return row.rows[0] === undefined ? undefined : Number(row.rows[0].through);
+          };
+          const migrating = startCli(['--db', url, 'migrate']);
+          // Killed once some batches have committed and before the last: a crash between two of them.
+          for (let through = 0; !(through > 0); through = (await doneThrough()) ?? 0) {
+            if (migrating.child.exitCode !== null) assert.fail('webpig migrate ended before it could be killed mid-refold');
+            await sleep(5);
+          }
+          migrating.child.kill('SIGKILL');
+          await once(migrating.child, 'exit');
+          const interruptedAt = await doneThrough();
+          assert.ok(
+            interruptedAt !== undefined && interruptedAt > 0 && interruptedAt < events,
+            `killed mid-way (done through ${interruptedAt})`,
+          );
+          // A new schema's ids run from 1 to the count, so the events after the last committed batch are:
+          const ids = await reader.query<{ first: string; last: string }>('SELECT min(id) AS first, max(id) AS last FROM events');
+          assert.deepEqual([Number(ids.rows[0]!.first), Number(ids.rows[0]!.last)], [1, events]);
+
+          const again = runCli(['--db', url, 'migrate']);
+          assert.equal(again.status, 0, again.stderr);
+          assert.match(
+            again.stderr,
+            new RegExp(`folding the search text of ${events - interruptedAt} stored events`),
+            'it goes on from there',
+          );
+          assert.equal(await doneThrough(), undefined, 'done: nothing left to refresh');
+          const rows = (
+            await reader.query<{ provider_event_id: string; summary: EventSummary; search_text: string }>(
+              'SELECT provider_event_id, summary, search_text FROM events',
+            )
+          ).rows;
+          assert.equal(rows.length, events);
+          const stale = rows.filter((row) => row.search_text !== searchText(row.provider_event_id, row.summary));
+          assert.deepEqual(stale.slice(0, 3), [], `every event has the folded text (${stale.length} do not)`);
+        } finally {
+          await reader.end();
+        }
+      } finally {
+        await pool.end();
+      }
+    },
+  );
 
   it('an event written before the upgrade is found by what the finance person types', async () => {
     const { url, schema } = await schemas.create();

@@ -24,7 +24,12 @@ export const MAX_EXPORT_ROWS = 50_000;
 const exportQuery = eventFilterQuery.extend({ lang: z.enum(['es', 'en']).default('es') });
 type Language = 'es' | 'en';
 
-const WORDS = {
+/**
+ * The file's words. The status and transaction words, and the headers of the columns the
+ * dashboard also shows, are the dashboard's (src/dashboard/app/i18n-*.ts), copied: the server
+ * may not import the dashboard (layers), so api-events-export-words.test.ts holds them equal.
+ */
+export const EXPORT_WORDS = {
   es: {
     header: [
       'ID',
@@ -157,7 +162,7 @@ export function registerEventExportRoute(app: ApiApp, ctx: ApiContext): void {
     const day = localTimestamp(ctx.now(), timeZone).slice(0, 10);
     void reply
       .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="webpig-${WORDS[language].file}-${day}.csv"`)
+      .header('content-disposition', `attachment; filename="webpig-${EXPORT_WORDS[language].file}-${day}.csv"`)
       .header('cache-control', 'no-store');
     return eventsCsv(rows, { language, timeZone, pipelines: ctx.pipelines });
   });
@@ -166,7 +171,7 @@ export function registerEventExportRoute(app: ApiApp, ctx: ApiContext): void {
 /** The CSV text: a byte-order mark, the header, one line per row, CRLF line ends (RFC 4180). */
 export function eventsCsv(rows: EventRow[], options: { language: Language; timeZone: string; pipelines: PipelineDefinition[] }): string {
   const { language, timeZone, pipelines } = options;
-  const words = WORDS[language];
+  const words = EXPORT_WORDS[language];
   const separator = language === 'es' ? ';' : ',';
   const line = (cells: Cell[]) => cells.map((cell) => csvCell(cell, separator, language)).join(separator);
   // The time zone beside "Received": the times are its wall clock.
@@ -238,5 +243,5 @@ function ignoredWhy(row: EventRow, language: Language): string {
   const reason = row.ignoreReason;
   if (row.status !== 'ignored' || !reason) return '';
   if (reason.kind === 'not_applicable') return reason.texts?.[language] ?? reason.detail;
-  return WORDS[language].ignored[reason.kind];
+  return EXPORT_WORDS[language].ignored[reason.kind];
 }
