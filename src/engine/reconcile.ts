@@ -142,7 +142,11 @@ async function createIfMissing(options: ReconcileOptions, item: ListedItem, resu
   const delivery = item.delivery;
   if (await store.findEventByProviderId(source, delivery.providerEventId)) return false;
   if (item.matchEntity && delivery.entityKey !== null) {
-    const known = await store.listEvents({ source, entityKey: delivery.entityKey }, { limit: 1 });
+    // Received since the provider's last change: the event stands for the object as it is now.
+    const known = await store.listEvents(
+      { source, entityKey: delivery.entityKey, ...(item.changedAt ? { since: item.changedAt } : {}) },
+      { limit: 1 },
+    );
     if (known.items.length > 0) return false;
   }
   result.missing.push({ providerEventId: delivery.providerEventId, type: delivery.type });
