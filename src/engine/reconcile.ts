@@ -35,8 +35,14 @@ export interface ReconcileOptions {
   logger?: Pick<Logger, 'info' | 'warn'>;
   /** Stops between pages (worker shutdown). */
   signal?: AbortSignal;
-  /** (Default: setTimeout) — tests pass a quicker one. */
+  /** (Default: setTimeout, cut short when `signal` aborts) — tests pass a quicker one. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The longest a provider's `Retry-After` is waited for; one asking for more stops the run
+   * (recorded, resumed by the next one) instead of holding a command or a worker's shutdown.
+   * (Default: 60 s)
+   */
+  maxRetryAfterMs?: number;
 }
 
 export interface ReconcileResult {
@@ -57,6 +63,7 @@ export interface ReconcileResult {
 /** Margin listed again before an interrupted run's start: provider clocks and `created` are in seconds. */
 const RESUME_OVERLAP_MS = 5 * 60_000;
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 30_000];
+const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 
 /** A worker shutting down stopped the run between two pages; the next run resumes it. */
 export class ReconcileStoppedError extends WebpigError {
@@ -168,18 +175,42 @@ async function createIfMissing(options: ReconcileOptions, item: ListedItem, resu
 /** Calls `fn`, waiting and trying again after each retriable failure (429, 5xx, network). */
 async function withBackoff<T>(options: ReconcileOptions, fn: () => Promise<T>): Promise<T> {
   const delays = options.backoffMs ?? DEFAULT_BACKOFF_MS;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? ((ms: number) => abortableSleep(ms, options.signal));
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       const delay = delays[attempt];
       if (!(err instanceof ProviderApiError) || !err.retriable || delay === undefined || options.signal?.aborted) throw err;
+      if (err.retryAfterMs !== undefined && err.retryAfterMs > maxRetryAfterMs) {
+        throw new ProviderApiError(
+          err.status,
+          `${err.message}; it asks to wait ${Math.ceil(err.retryAfterMs / 1000)} s (Retry-After), more than a run waits ` +
+            `(${Math.ceil(maxRetryAfterMs / 1000)} s): stopped here, the next run resumes from this page`,
+          { cause: err, retryAfterMs: err.retryAfterMs },
+        );
+      }
       const wait = Math.max(delay, err.retryAfterMs ?? 0);
       options.logger?.warn({ source: options.source, error: err.message, waitMs: wait }, 'provider API failed; trying again');
       await sleep(wait);
+      // A worker shutting down does not wait out the backoff: the next run resumes from this page.
+      if (options.signal?.aborted) throw new ReconcileStoppedError();
     }
   }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**

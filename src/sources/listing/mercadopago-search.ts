@@ -63,8 +63,12 @@ export function mercadopagoSearchList(config: MercadopagoListConfig): ProviderLi
         offset: String(at.offset),
       });
       const body = await getJson(`${base}${search.path}?${query}`, config, search.path);
-      const results = Array.isArray(body.results) ? body.results.filter(isJsonObject) : [];
-      const total = isJsonObject(body.paging) && typeof body.paging.total === 'number' ? body.paging.total : 0;
+      // Anything but a page of results (a proxy's or an outage's JSON) is an error, never an empty window.
+      if (!Array.isArray(body.results) || !isJsonObject(body.paging) || typeof body.paging.total !== 'number') {
+        throw new ProviderApiError(502, `MercadoPago: GET ${search.path} answered without results and paging.total`);
+      }
+      const results = body.results.filter(isJsonObject);
+      const total = body.paging.total;
       const items = results.map((record) => asListedItem(record, search.topic, search.action));
       const nextOffset = at.offset + results.length;
       const more = results.length > 0 && nextOffset < total;
@@ -88,7 +92,11 @@ async function getJson(url: string, config: MercadopagoListConfig, what: string)
   }
   if (!reply.ok) {
     const retryAfter = Number(reply.headers.get('retry-after'));
-    throw new ProviderApiError(reply.status, `MercadoPago: GET ${what} answered ${reply.status}`, {
+    const hint =
+      reply.status === 401 || reply.status === 403
+        ? ' (the access token was refused: check WEBPIG_MERCADOPAGO_ACCESS_TOKEN or reconcile.<source>.apiKey)'
+        : '';
+    throw new ProviderApiError(reply.status, `MercadoPago: GET ${what} answered ${reply.status}${hint}`, {
       ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
     });
   }

@@ -48,6 +48,9 @@ export function stripeEventList(config: StripeListConfig): ProviderList {
       } catch (err) {
         throw stripeApiError(err);
       }
+      // A proxy or an outage page can answer 200 with other JSON: an error, never an empty window.
+      if (!Array.isArray(list.data))
+        throw new ProviderApiError(502, 'Stripe: GET /v1/events answered something that is not a list of events');
       const items = list.data
         .filter((event) => filter.keeps(event.type))
         .map((event) => {
@@ -125,13 +128,17 @@ function stripeClient(config: StripeListConfig): Stripe {
   });
 }
 
+const REFUSED_KEY_HINT = ' (check WEBPIG_STRIPE_API_KEY or reconcile.<source>.apiKey: a secret or restricted key with "Events: read")';
+
 function stripeApiError(err: unknown): ProviderApiError {
   if (err instanceof Stripe.errors.StripeError) {
     const status = typeof err.statusCode === 'number' ? err.statusCode : null;
     const retryAfter = Number(err.headers?.['retry-after']);
     // Stripe's 401 message quotes the key, masked but for its end: none of it goes further.
     const message = err.message.replace(/\b[sprk]k_(?:test|live)_[A-Za-z0-9*]+/g, '[key]');
-    return new ProviderApiError(status, `Stripe: GET /v1/events answered ${status ?? 'nothing'}: ${message}`, {
+    const what =
+      status === null ? `failed: ${message}` : `answered ${status}: ${message}${status === 401 || status === 403 ? REFUSED_KEY_HINT : ''}`;
+    return new ProviderApiError(status, `Stripe: GET /v1/events ${what}`, {
       cause: err,
       ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
     });
