@@ -77,7 +77,10 @@ export async function reconcileSource(options: ReconcileOptions): Promise<Reconc
   const now = options.now ?? (() => new Date());
   const dryRun = options.dryRun ?? false;
   const state = await store.getReconciliationState(source);
-  const resumed = dryRun ? null : (state?.resume ?? null);
+  // A window reaching further back than the interrupted one (`--since 7d` after the job's 48 h)
+  // is listed whole: resuming would list only the interrupted window and skip the rest.
+  const interrupted = dryRun ? null : (state?.resume ?? null);
+  const resumed = interrupted && interrupted.since.getTime() <= options.since.getTime() ? interrupted : null;
   const startedAt = now();
   // The interrupted window's remaining pages, then everything since that run began.
   const passes: ReconciliationResume[] = resumed
