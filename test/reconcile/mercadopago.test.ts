@@ -100,6 +100,36 @@ describe('MercadoPago reconciliation over HTTP', () => {
     assert.equal((await run()).created.length, 0);
   });
 
+  it('a window starting at midnight in Bogotá lists a payment made at 23:30 there (04:30 the next day in UTC)', async () => {
+    // MercadoPago writes its dates with the account's offset; the window is an instant.
+    const day = new Date(Date.now() - 5 * 3_600_000 - 86_400_000).toISOString().slice(0, 10); // yesterday in Bogotá
+    const midnight = new Date(`${day}T00:00:00.000-05:00`);
+    const late = await make('payments', {
+      status: 'approved',
+      transaction_amount: 120_000,
+      date_created: `${day}T23:30:00.000-05:00`,
+      date_last_updated: `${day}T23:30:00.000-05:00`,
+    });
+    const dayBefore = new Date(midnight.getTime() - 30 * 60_000).toISOString().replace('Z', '+00:00');
+    const before = await make('payments', {
+      status: 'approved',
+      transaction_amount: 1,
+      date_created: dayBefore,
+      date_last_updated: dayBefore,
+    });
+    const result = await reconcileSource({
+      store,
+      source: 'mercadopago',
+      since: midnight,
+      dryRun: true,
+      list: mercadopagoSearchList({ apiBaseUrl: api, accessToken: 'APP_USR-test', pageSize: 50 }),
+    });
+    const ids = result.missing.map((m) => m.providerEventId);
+    assert.ok(ids.includes(`${late}:reconciled-approved`), 'the 23:30 payment is in the window');
+    assert.ok(!ids.includes(`${before}:reconciled-approved`), 'the one made half an hour before it is not');
+    await run(); // leave nothing missing for the next test
+  });
+
   it('backs off on 429 then goes on; --dry-run changes nothing', async () => {
     const lost = await make('payments', { status: 'approved', transaction_amount: 7 });
     const fault = await fetch(`${baseUrlOf(sandbox.app)}/sandbox/_faults`, {
