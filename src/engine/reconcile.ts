@@ -58,6 +58,8 @@ export interface ReconcileResult {
   created: EventRecord[];
   /** Ids the provider reports as not delivered, where it can say. */
   undelivered: string[] | null;
+  /** Why that report could not be read (the run's events are made all the same). */
+  undeliveredError: string | null;
 }
 
 /** Margin listed again before an interrupted run's start: provider clocks and `created` are in seconds. */
@@ -95,6 +97,7 @@ export async function reconcileSource(options: ReconcileOptions): Promise<Reconc
     missing: [],
     created: [],
     undelivered: null,
+    undeliveredError: null,
   };
   if (!dryRun) await store.recordReconciliationStart(source, startedAt, passes[0] as ReconciliationResume);
   try {
@@ -102,7 +105,6 @@ export async function reconcileSource(options: ReconcileOptions): Promise<Reconc
       if (index > 0 && !dryRun) await store.recordReconciliationProgress(source, pass, 0);
       await listPass(options, pass, result);
     }
-    if (list.undelivered) result.undelivered = await withBackoff(options, () => list.undelivered!(options.since));
   } catch (err) {
     if (!dryRun) {
       await store.recordReconciliationEnd({
@@ -114,6 +116,16 @@ export async function reconcileSource(options: ReconcileOptions): Promise<Reconc
       });
     }
     throw err;
+  }
+  // Only a report: the window was listed whole, so failing to read it does not fail the run
+  // (which would leave it unfinished, and the command saying nothing of what it created).
+  if (list.undelivered) {
+    try {
+      result.undelivered = await withBackoff(options, () => list.undelivered!(options.since));
+    } catch (err) {
+      result.undeliveredError = errorMessage(err);
+      options.logger?.warn({ source, error: result.undeliveredError }, 'the list of undelivered events could not be read');
+    }
   }
   if (!dryRun) {
     await store.recordReconciliationEnd({ source, now: now(), listed: result.listed, recovered: result.created.length, error: null });

@@ -136,6 +136,33 @@ describe('reconciliation when the provider answers badly', () => {
     );
   });
 
+  it("Stripe's report of undelivered events failing does not fail a run that listed its whole window", async () => {
+    const lost = String((await rig.lostPayment()).id);
+    const list = stripeList();
+    // The window's pages pass; the undelivered listing after them meets a 429 with no retries left.
+    const counted = {
+      provider: list.provider,
+      undelivered: list.undelivered!.bind(list),
+      async page(from: Date, cursor: string | null) {
+        const page = await list.page(from, cursor);
+        if (page.nextCursor === null) queue.push({ status: 429, body: '{"error":{"message":"Too many requests"}}' });
+        return page;
+      },
+    };
+    const result = await reconcileSource({ store, source: 'stripe', list: counted, since: since(), backoffMs: [] });
+    assert.deepEqual(
+      result.created.map((e) => e.providerEventId),
+      [lost],
+    );
+    assert.equal(result.undelivered, null);
+    assert.match(result.undeliveredError ?? '', /429/);
+    const state = await store.getReconciliationState('stripe');
+    assert.equal(state?.lastError, null, 'the run ended well');
+    assert.equal(state?.resume, null);
+    assert.equal(state?.lastRecovered, 1);
+    assert.equal(queue.length, 0, 'the undelivered listing met the 429');
+  });
+
   it('a refused credential is not retried, and the message says which setting to check', async () => {
     const servedBefore = served;
     queue.push({
