@@ -84,8 +84,10 @@ async function runOnce(
   try {
     const state = await store.getReconciliationState(source);
     const recent = state?.lastStartedAt && timing.now().getTime() - state.lastStartedAt.getTime() < timing.everyMs / 2;
-    // Another worker is on it (or just was); an interrupted run is resumed whoever comes next.
-    if (recent && state?.resume === null) return;
+    // Another worker is on it, or just was. Its run being unfinished (a resume point) does not
+    // say it stopped — a run in flight has one too — so it is left alone; if it did stop, the
+    // next round, half an `every` later at most, resumes it.
+    if (recent) return;
     const list = providerListFor({
       source,
       kind: options.kinds.get(source) ?? null,

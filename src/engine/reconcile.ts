@@ -35,8 +35,14 @@ export interface ReconcileOptions {
   logger?: Pick<Logger, 'info' | 'warn'>;
   /** Stops between pages (worker shutdown). */
   signal?: AbortSignal;
-  /** (Default: setTimeout) — tests pass a quicker one. */
+  /** (Default: setTimeout, cut short when `signal` aborts) — tests pass a quicker one. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The longest a provider's `Retry-After` is waited for; one asking for more stops the run
+   * (recorded, resumed by the next one) instead of holding a command or a worker's shutdown.
+   * (Default: 60 s)
+   */
+  maxRetryAfterMs?: number;
 }
 
 export interface ReconcileResult {
@@ -52,11 +58,14 @@ export interface ReconcileResult {
   created: EventRecord[];
   /** Ids the provider reports as not delivered, where it can say. */
   undelivered: string[] | null;
+  /** Why that report could not be read (the run's events are made all the same). */
+  undeliveredError: string | null;
 }
 
 /** Margin listed again before an interrupted run's start: provider clocks and `created` are in seconds. */
 const RESUME_OVERLAP_MS = 5 * 60_000;
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 30_000];
+const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 
 /** A worker shutting down stopped the run between two pages; the next run resumes it. */
 export class ReconcileStoppedError extends WebpigError {
@@ -70,7 +79,10 @@ export async function reconcileSource(options: ReconcileOptions): Promise<Reconc
   const now = options.now ?? (() => new Date());
   const dryRun = options.dryRun ?? false;
   const state = await store.getReconciliationState(source);
-  const resumed = dryRun ? null : (state?.resume ?? null);
+  // A window reaching further back than the interrupted one (`--since 7d` after the job's 48 h)
+  // is listed whole: resuming would list only the interrupted window and skip the rest.
+  const interrupted = dryRun ? null : (state?.resume ?? null);
+  const resumed = interrupted && interrupted.since.getTime() <= options.since.getTime() ? interrupted : null;
   const startedAt = now();
   // The interrupted window's remaining pages, then everything since that run began.
   const passes: ReconciliationResume[] = resumed
@@ -85,6 +97,7 @@ export async function reconcileSource(options: ReconcileOptions): Promise<Reconc
     missing: [],
     created: [],
     undelivered: null,
+    undeliveredError: null,
   };
   if (!dryRun) await store.recordReconciliationStart(source, startedAt, passes[0] as ReconciliationResume);
   try {
@@ -92,7 +105,6 @@ export async function reconcileSource(options: ReconcileOptions): Promise<Reconc
       if (index > 0 && !dryRun) await store.recordReconciliationProgress(source, pass, 0);
       await listPass(options, pass, result);
     }
-    if (list.undelivered) result.undelivered = await withBackoff(options, () => list.undelivered!(options.since));
   } catch (err) {
     if (!dryRun) {
       await store.recordReconciliationEnd({
@@ -104,6 +116,16 @@ export async function reconcileSource(options: ReconcileOptions): Promise<Reconc
       });
     }
     throw err;
+  }
+  // Only a report: the window was listed whole, so failing to read it does not fail the run
+  // (which would leave it unfinished, and the command saying nothing of what it created).
+  if (list.undelivered) {
+    try {
+      result.undelivered = await withBackoff(options, () => list.undelivered!(options.since));
+    } catch (err) {
+      result.undeliveredError = errorMessage(err);
+      options.logger?.warn({ source, error: result.undeliveredError }, 'the list of undelivered events could not be read');
+    }
   }
   if (!dryRun) {
     await store.recordReconciliationEnd({ source, now: now(), listed: result.listed, recovered: result.created.length, error: null });
@@ -142,7 +164,11 @@ async function createIfMissing(options: ReconcileOptions, item: ListedItem, resu
   const delivery = item.delivery;
   if (await store.findEventByProviderId(source, delivery.providerEventId)) return false;
   if (item.matchEntity && delivery.entityKey !== null) {
-    const known = await store.listEvents({ source, entityKey: delivery.entityKey }, { limit: 1 });
+    // Received since the provider's last change: the event stands for the object as it is now.
+    const known = await store.listEvents(
+      { source, entityKey: delivery.entityKey, ...(item.changedAt ? { since: item.changedAt } : {}) },
+      { limit: 1 },
+    );
     if (known.items.length > 0) return false;
   }
   result.missing.push({ providerEventId: delivery.providerEventId, type: delivery.type });
@@ -164,18 +190,42 @@ async function createIfMissing(options: ReconcileOptions, item: ListedItem, resu
 /** Calls `fn`, waiting and trying again after each retriable failure (429, 5xx, network). */
 async function withBackoff<T>(options: ReconcileOptions, fn: () => Promise<T>): Promise<T> {
   const delays = options.backoffMs ?? DEFAULT_BACKOFF_MS;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? ((ms: number) => abortableSleep(ms, options.signal));
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       const delay = delays[attempt];
       if (!(err instanceof ProviderApiError) || !err.retriable || delay === undefined || options.signal?.aborted) throw err;
+      if (err.retryAfterMs !== undefined && err.retryAfterMs > maxRetryAfterMs) {
+        throw new ProviderApiError(
+          err.status,
+          `${err.message}; it asks to wait ${Math.ceil(err.retryAfterMs / 1000)} s (Retry-After), more than a run waits ` +
+            `(${Math.ceil(maxRetryAfterMs / 1000)} s): stopped here, the next run resumes from this page`,
+          { cause: err, retryAfterMs: err.retryAfterMs },
+        );
+      }
       const wait = Math.max(delay, err.retryAfterMs ?? 0);
       options.logger?.warn({ source: options.source, error: err.message, waitMs: wait }, 'provider API failed; trying again');
       await sleep(wait);
+      // A worker shutting down does not wait out the backoff: the next run resumes from this page.
+      if (options.signal?.aborted) throw new ReconcileStoppedError();
     }
   }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**

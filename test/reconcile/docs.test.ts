@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,16 +11,21 @@ import { startStripeRig, type StripeRig } from './stripe-rig.js';
 
 /**
  * docs/reconcile.md, run: its config block is written as webpig.config.ts and every command of
- * its shell blocks (the `npx webpig` lines) runs as it is, against the sandbox's Stripe.
+ * its shell blocks runs as it is, against the sandbox's Stripe (the `npx webpig` lines, and the
+ * curl that makes a fault, sent to this sandbox's port); the faults its text shows are made too.
  */
 const GUIDE = readFileSync(new URL('../../docs/reconcile.md', import.meta.url), 'utf8');
 const INDEX = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 
 const blocks = (lang: string) => [...GUIDE.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1] as string);
-const commands = blocks('sh')
-  .flatMap((block) => block.split('\n'))
-  .filter((line) => line.startsWith('npx webpig '))
-  .map((line) => line.slice('npx webpig '.length).split(' '));
+/** Every command of the shell blocks: comments dropped, `\`-continued lines joined. */
+const shellCommands = blocks('sh')
+  .flatMap((block) => block.replace(/\\\n\s*/g, '').split('\n'))
+  .map((line) => line.trim())
+  .filter((line) => line !== '' && !line.startsWith('#'));
+const commands = shellCommands.filter((line) => line.startsWith('npx webpig ')).map((line) => line.slice('npx webpig '.length).split(' '));
+/** The sandbox faults the guide shows, in its commands and its text. */
+const faults = [...GUIDE.matchAll(/'?(\{"service":[^`'\n]*\})'?/g)].map((m) => m[1] as string);
 
 async function run(args: string[], cwd: string, env: Record<string, string>) {
   const cli = startCli(args, { cwd, env });
@@ -92,6 +98,39 @@ describe('docs/reconcile.md (the guide, run)', () => {
     const fromDemo = await run(demo, demoDir, {});
     assert.equal(fromDemo.code, 0, fromDemo.stderr);
     assert.match(fromDemo.stdout, new RegExp(`${another} payment_intent.succeeded: would be created`));
+  });
+
+  it('its other commands and sandbox faults do what it says', async () => {
+    const others = shellCommands.filter((line) => !line.startsWith('npx webpig '));
+    assert.equal(others.length, 1, `the guide's commands besides webpig's: ${others.join(' | ')}`);
+    const [curl] = others as [string];
+    assert.match(curl, /^curl -X POST localhost:3000\/sandbox\/_faults /);
+    // The demo's port is 3000; this sandbox has its own.
+    // Not execFileSync: the sandbox answering it runs in this process.
+    await new Promise<void>((resolve, reject) =>
+      execFile('sh', ['-c', `${curl.replace('localhost:3000', new URL(rig.stripeApiUrl).host)} --fail --silent --max-time 10`], (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+    const event = await fetch(`${rig.stripeApiUrl}/events?deliver=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'payment_intent.succeeded', data: { object: { id: 'pi_docs_curl', object: 'payment_intent' } } }),
+    });
+    const registered = (await event.json()) as { id: string; sandbox: { deliver: boolean } };
+    assert.equal(registered.sandbox.deliver, false, "the curl's fault loses the next webhook");
+
+    assert.equal(faults.length, 2, faults.join(' | '));
+    assert.equal(faults[0], curl.match(/-d '(.*)'$/)?.[1], "the first is the curl command's");
+    await rig.fault(JSON.parse(faults[1] as string) as Record<string, unknown>);
+    const after429 = await run(['reconcile', '--source', 'stripe', '--since', '24h'], project, env);
+    assert.equal(after429.code, 0, after429.stderr);
+    assert.match(
+      after429.stdout,
+      new RegExp(`${registered.id} payment_intent.succeeded: created as event \\d+`),
+      'the run waited and went on',
+    );
+    assert.deepEqual(rig.sandbox.store.listFaults(), [], 'the listing met the 429 (the fault was taken)');
   });
 
   it('a wrong duration in the config stops the command, naming the field', async () => {

@@ -48,5 +48,30 @@ describe('ePayco reconciliation by reference', () => {
     assert.equal(result.listed, 2, 'the unknown reference is skipped');
     const late = await confirm(lost);
     assert.deepEqual(late.body, { id: result.created[0]?.id, status: 'duplicate' }, 'the late confirmation is a duplicate');
+
+    // The summary a confirmation gives: the same amount, currency, customer and product.
+    const webhook = await store.findEventByProviderId('epayco', '5001:1');
+    const { references: _webhookReferences, ...asWebhook } = webhook?.summary ?? {};
+    const { references: _foundReferences, ...found } = result.created[0]?.summary ?? {};
+    assert.deepEqual(found, asWebhook);
+    assert.deepEqual(result.created[0]?.occurredAt, webhook?.occurredAt, 'x_fecha_transaccion read in Colombia time, as the webhook');
+  });
+
+  it('a payment reversed after its confirmation, whose reversal never arrived, is found as reversed', async () => {
+    const accepted = epaycoFields({ x_ref_payco: '5101', x_id_invoice: 'INV-5101' });
+    await server.epayco.pay(accepted);
+    assert.equal((await confirm(accepted)).status, 200);
+    await server.epayco.pay({ ...accepted, x_cod_transaction_state: '6', x_cod_response: '6', x_response: 'Reversada' });
+    const list = epaycoReferenceList({
+      validation: { baseUrl: server.epayco.validationUrl, timeoutMs: 5_000 },
+      references: () => ['5101'],
+    });
+    const result = await reconcileSource({ store, source: 'epayco', list, since: new Date(0) });
+    assert.deepEqual(
+      result.created.map((e) => [e.providerEventId, e.entityKey, e.transactionStatus]),
+      [['5101:6', 'invoice:INV-5101', 'reversed']],
+    );
+    const again = await reconcileSource({ store, source: 'epayco', list, since: new Date(0) });
+    assert.equal(again.created.length, 0);
   });
 });

@@ -68,6 +68,28 @@ describe('scheduled reconciliation', () => {
     }
   });
 
+  it('a second worker leaves alone a source whose run another worker has in flight', async () => {
+    const kinds = new Map([['stripe-two', 'stripe' as const]]);
+    const settings = { 'stripe-two': { every: '1h', lookBack: '1h', apiBaseUrl: rig.stripeApiUrl, apiKey: 'sk_test_job' } };
+    const startWorkerJob = () => startReconcileJob({ store, settings, kinds, env: {}, logger: pino({ level: 'silent' }), firstDelayMs: 0 });
+    await rig.lostPayment();
+    rig.sandbox.store.clearFaults(); // only this one: the first worker's listing hangs, the second's would not
+    await rig.fault({ service: 'stripe', operation: 'list_events', mode: 'timeout', count: 1 });
+    const first = startWorkerJob();
+    let second: ReturnType<typeof startReconcileJob> | undefined;
+    try {
+      await waitFor('the first worker to start its run', async () => (await store.getReconciliationState('stripe-two'))?.resume != null);
+      second = startWorkerJob(); // its first round comes while the first worker's listing hangs
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const state = await store.getReconciliationState('stripe-two');
+      assert.equal(state?.lastFinishedAt, null, 'the second worker did not take over the run in flight');
+      assert.equal(await store.countEvents({ source: 'stripe-two' }), 0);
+    } finally {
+      await second?.stop();
+      await first.stop();
+    }
+  });
+
   it('refuses to start without the provider credential, naming the variable', () => {
     assert.throws(
       () =>

@@ -35,7 +35,7 @@ describe('MercadoPago reconciliation over HTTP', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    assert.equal(reply.status, 201);
+    assert.equal(reply.status, body.id === undefined ? 201 : 200);
     return String(((await reply.json()) as { id: string }).id);
   };
   const notify = (dataId: string) =>
@@ -73,6 +73,61 @@ describe('MercadoPago reconciliation over HTTP', () => {
     assert.equal(found?.origin, 'reconciliation');
     assert.equal(first.created.find((e) => e.entityKey?.startsWith('subscription_preapproval:'))?.type, 'subscription_preapproval.updated');
     assert.equal((await run()).created.length, 0, 'a rerun creates nothing');
+  });
+
+  it('a payment refunded after its notification, whose refund notification was lost, is found; made before the window, too', async () => {
+    const longAgo = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    const recent = await make('payments', { status: 'approved', transaction_amount: 90 });
+    const old = await make('payments', { status: 'approved', transaction_amount: 80, date_created: longAgo, date_last_updated: longAgo });
+    assert.equal((await notify(recent)).status, 200);
+    assert.equal((await notify(old)).status, 200);
+    assert.equal((await run()).created.length, 0, 'both are held by their notifications');
+    // Both refunded now; the refund notifications never arrive.
+    await make('payments', { id: recent, status: 'refunded', transaction_amount: 90 });
+    await make('payments', { id: old, status: 'refunded', transaction_amount: 80, date_created: longAgo });
+    const found = await run();
+    assert.deepEqual(
+      found.created.map((e) => [e.entityKey, e.providerEventId]).sort(),
+      [
+        [`payment:${old}`, `${old}:reconciled-refunded`],
+        [`payment:${recent}`, `${recent}:reconciled-refunded`],
+      ].sort(),
+    );
+    assert.equal((await run()).created.length, 0, 'a rerun creates nothing');
+    // A change notified after it happened is held by that notification.
+    await make('payments', { id: recent, status: 'charged_back', transaction_amount: 90 });
+    assert.equal((await notify(recent)).status, 200);
+    assert.equal((await run()).created.length, 0);
+  });
+
+  it('a window starting at midnight in Bogotá lists a payment made at 23:30 there (04:30 the next day in UTC)', async () => {
+    // MercadoPago writes its dates with the account's offset; the window is an instant.
+    const day = new Date(Date.now() - 5 * 3_600_000 - 86_400_000).toISOString().slice(0, 10); // yesterday in Bogotá
+    const midnight = new Date(`${day}T00:00:00.000-05:00`);
+    const late = await make('payments', {
+      status: 'approved',
+      transaction_amount: 120_000,
+      date_created: `${day}T23:30:00.000-05:00`,
+      date_last_updated: `${day}T23:30:00.000-05:00`,
+    });
+    const dayBefore = new Date(midnight.getTime() - 30 * 60_000).toISOString().replace('Z', '+00:00');
+    const before = await make('payments', {
+      status: 'approved',
+      transaction_amount: 1,
+      date_created: dayBefore,
+      date_last_updated: dayBefore,
+    });
+    const result = await reconcileSource({
+      store,
+      source: 'mercadopago',
+      since: midnight,
+      dryRun: true,
+      list: mercadopagoSearchList({ apiBaseUrl: api, accessToken: 'APP_USR-test', pageSize: 50 }),
+    });
+    const ids = result.missing.map((m) => m.providerEventId);
+    assert.ok(ids.includes(`${late}:reconciled-approved`), 'the 23:30 payment is in the window');
+    assert.ok(!ids.includes(`${before}:reconciled-approved`), 'the one made half an hour before it is not');
+    await run(); // leave nothing missing for the next test
   });
 
   it('backs off on 429 then goes on; --dry-run changes nothing', async () => {

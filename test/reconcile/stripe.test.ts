@@ -98,6 +98,23 @@ function reconcileSuite(name: string, openStore: () => Promise<Store>, skip: str
       assert.equal(result.created.length + byWebhook, lost.length, 'each payment was created by exactly one of them');
     });
 
+    it('lists the types named, wildcards included, as Stripe filters them (types[] takes exact names only)', async () => {
+      const intent = String((await rig.lostPayment()).id);
+      const refund = String((await rig.lostPayment({ type: 'charge.refunded' })).id);
+      const customer = String((await rig.lostPayment({ type: 'customer.created' })).id);
+      const ours = new Set([intent, refund, customer]);
+      const missingWith = async (types: string[]) =>
+        (await run({ dryRun: true, list: rig.list({ types, pageSize: 3 }) })).missing
+          .map((m) => m.providerEventId)
+          .filter((id) => ours.has(id))
+          .sort();
+      // The guide's config: patterns and an exact name together.
+      assert.deepEqual(await missingWith(['payment_intent.*', 'checkout.session.*', 'charge.refunded']), [intent, refund].sort());
+      assert.deepEqual(await missingWith(['payment_intent.*']), [intent]);
+      assert.deepEqual(await missingWith(['charge.refunded', 'customer.created']), [refund, customer].sort());
+      await run(); // leave nothing missing for the next test
+    });
+
     it('lists every page (starting_after) of a window of several pages', async () => {
       const lost = [];
       for (let i = 0; i < 23; i++) lost.push(await rig.lostPayment());

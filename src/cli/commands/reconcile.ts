@@ -82,6 +82,7 @@ function report(result: ReconcileResult, dryRun: boolean): string[] {
     const more = result.undelivered.length > SHOWN_UNDELIVERED ? ` and ${result.undelivered.length - SHOWN_UNDELIVERED} more` : '';
     lines.push(`${result.provider} reports ${result.undelivered.length} not delivered: ${shown}${more}`);
   }
+  if (result.undeliveredError) lines.push(`${result.provider}'s list of undelivered events could not be read: ${result.undeliveredError}`);
   lines.push(dryRun ? 'dry run: nothing was created or recorded' : `${result.created.length} events created`);
   return lines;
 }

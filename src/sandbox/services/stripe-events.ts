@@ -9,7 +9,8 @@ import { parseInput, runOperation, type SandboxContext } from '../operation.js';
  * Stripe's account event list, `GET /stripe/v1/events`, as webpig's reconciliation reads it:
  * `{ object: 'list', url, has_more, data }`, newest first, `limit` (1–100, default 10),
  * `starting_after` / `ending_before` (an event id of the list), `created[gte|gt|lte|lt]` (unix
- * seconds), `type`, `types[]` and `delivery_success`. Tests add events with `POST /stripe/events`
+ * seconds), `type` (one name, `*` a wildcard), `types[]` (up to 20 exact names: Stripe's
+ * reference gives the wildcard to `type` only; not both) and `delivery_success`. Tests add events with `POST /stripe/events`
  * and a Stripe event object: the event is listed, and not delivered anywhere
  * (`delivery_success=false` lists it). The demo's traffic, which plays Stripe, registers each
  * event with `?deliver=true` before sending its webhook: the reply's `sandbox.deliver` says
@@ -69,6 +70,9 @@ export function registerStripeEvents(app: FastifyInstance, ctx: SandboxContext):
   app.get('/stripe/v1/events', async (request, reply) => {
     const query = parseInput(listQuery, request.query, 'query');
     const types = typesOf(request.query);
+    if (query.type !== undefined && types.length > 0) {
+      throw new HttpError(400, 'INVALID_REQUEST', 'You may pass either type or types, but not both');
+    }
     return runOperation(ctx, request, reply, {
       service: 'stripe',
       operation: 'list_events',
@@ -76,7 +80,8 @@ export function registerStripeEvents(app: FastifyInstance, ctx: SandboxContext):
         const matching = storedEvents(ctx)
           .filter(({ event, delivered }) => {
             if (query.type !== undefined && !typeMatches(query.type, event.type)) return false;
-            if (types.length > 0 && !types.some((t) => typeMatches(t, event.type))) return false;
+            // `types[]` holds exact event names (Stripe's reference): a `*` there is no wildcard.
+            if (types.length > 0 && !types.includes(event.type)) return false;
             if (query.delivery_success !== undefined && String(delivered) !== query.delivery_success) return false;
             const c = event.created;
             const q = query;
@@ -118,7 +123,7 @@ function typesOf(query: unknown): string[] {
   return types;
 }
 
-/** Stripe's `type` filter takes `*` as a wildcard (`payment_intent.*`). */
+/** Stripe's `type` filter takes `*` as a wildcard (`payment_intent.*`); its `types[]` does not. */
 function typeMatches(pattern: string, type: string): boolean {
   if (!pattern.includes('*')) return pattern === type;
   const regex = new RegExp(

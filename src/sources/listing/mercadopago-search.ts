@@ -5,12 +5,12 @@ import { ProviderApiError, type ListedItem, type ListedPage, type ProviderList }
 
 /**
  * MercadoPago's searches by date: `GET /v1/payments/search` and `GET /preapproval/search`
- * (`range=date_created`, `begin_date`, oldest first, `offset`/`limit`), with the account's
+ * (`range=date_last_updated` / `date_created`, `begin_date`, oldest first, `offset`/`limit`), with the account's
  * access token. A notification carries only an id (its dedupe key is `data.id:x-request-id`,
  * unique per notification), so a found payment is matched by what a notification for it
  * would have produced: the entity `payment:<id>` (`subscription_preapproval:<id>`), the type
- * `payment.updated`, and the notification's own body as payload; webpig holds it when any
- * event of that entity exists. Its dedupe key is `<id>:reconciled-<status>`, so a rerun finds
+ * `payment.updated`, and the notification's own body as payload; webpig holds it when an
+ * event of that entity was received since it last changed (`changedAt`). Its dedupe key is `<id>:reconciled-<status>`, so a rerun finds
  * it again and creates nothing. A notification arriving later is not a duplicate of it (it may
  * announce a changed payment): a second event of the entity, whose pipeline re-reads the payment
  * and does nothing twice (docs/reconcile.md, "Late and concurrent webhooks").
@@ -28,9 +28,15 @@ export interface MercadopagoListConfig {
 
 export const MERCADOPAGO_API_URL = 'https://api.mercadopago.com';
 
+/**
+ * Payments are searched by `date_last_updated`: a payment made before the window and refunded
+ * in it is listed (by `date_created` it would not be). An object changed while the search is
+ * paged moves to its end and is listed there; one it pushes back past the offset is listed by
+ * the next run, whose window overlaps this one.
+ */
 const SEARCHES = [
-  { path: '/v1/payments/search', topic: 'payment', action: 'payment.updated' },
-  { path: '/preapproval/search', topic: 'subscription_preapproval', action: 'updated' },
+  { path: '/v1/payments/search', topic: 'payment', action: 'payment.updated', range: 'date_last_updated' },
+  { path: '/preapproval/search', topic: 'subscription_preapproval', action: 'updated', range: 'date_created' },
 ] as const;
 
 /** The cursor: which search (0 payments, 1 preapprovals) and the offset in it. */
@@ -48,17 +54,21 @@ export function mercadopagoSearchList(config: MercadopagoListConfig): ProviderLi
       const at = parseCursor(cursor);
       const search = SEARCHES[at.search] ?? SEARCHES[0];
       const query = new URLSearchParams({
-        range: 'date_created',
+        range: search.range,
         begin_date: since.toISOString(),
         end_date: 'NOW',
-        sort: 'date_created',
+        sort: search.range,
         criteria: 'asc',
         limit: String(pageSize),
         offset: String(at.offset),
       });
       const body = await getJson(`${base}${search.path}?${query}`, config, search.path);
-      const results = Array.isArray(body.results) ? body.results.filter(isJsonObject) : [];
-      const total = isJsonObject(body.paging) && typeof body.paging.total === 'number' ? body.paging.total : 0;
+      // Anything but a page of results (a proxy's or an outage's JSON) is an error, never an empty window.
+      if (!Array.isArray(body.results) || !isJsonObject(body.paging) || typeof body.paging.total !== 'number') {
+        throw new ProviderApiError(502, `MercadoPago: GET ${search.path} answered without results and paging.total`);
+      }
+      const results = body.results.filter(isJsonObject);
+      const total = body.paging.total;
       const items = results.map((record) => asListedItem(record, search.topic, search.action));
       const nextOffset = at.offset + results.length;
       const more = results.length > 0 && nextOffset < total;
@@ -82,7 +92,11 @@ async function getJson(url: string, config: MercadopagoListConfig, what: string)
   }
   if (!reply.ok) {
     const retryAfter = Number(reply.headers.get('retry-after'));
-    throw new ProviderApiError(reply.status, `MercadoPago: GET ${what} answered ${reply.status}`, {
+    const hint =
+      reply.status === 401 || reply.status === 403
+        ? ' (the access token was refused: check WEBPIG_MERCADOPAGO_ACCESS_TOKEN or reconcile.<source>.apiKey)'
+        : '';
+    throw new ProviderApiError(reply.status, `MercadoPago: GET ${what} answered ${reply.status}${hint}`, {
       ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
     });
   }
@@ -95,6 +109,7 @@ function asListedItem(record: JsonObject, topic: string, action: string): Listed
   const id = asText(record.id) ?? '';
   const status = asText(record.status) ?? 'unknown';
   const created = asText(record.date_last_updated) ?? asText(record.date_created) ?? null;
+  const changedAt = parseTime(asText(record.date_last_updated));
   // The body a notification about this object carries (MercadoPago's webhooks guide): the pipeline reads
   // `data.id` and fetches the object, as it does for a notification.
   const notification: JsonObject = {
@@ -115,5 +130,5 @@ function asListedItem(record: JsonObject, topic: string, action: string): Listed
     payload: notification,
     summary: { references: { mercadopagoId: id } },
   };
-  return { delivery, rawBody: Buffer.from(JSON.stringify(record)), matchEntity: true };
+  return { delivery, rawBody: Buffer.from(JSON.stringify(record)), matchEntity: true, ...(changedAt ? { changedAt } : {}) };
 }

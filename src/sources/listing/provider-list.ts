@@ -15,6 +15,12 @@ export interface ListedItem {
    * own key, so an event id cannot say). (Default: false — held when its dedupe key is stored)
    */
   matchEntity?: boolean;
+  /**
+   * With `matchEntity`: when the provider last changed it. Then webpig holds it only when an
+   * event of its entity was received since: a notification received before a refund does not
+   * stand for the refund's, which may have been lost. (Default: any event of the entity holds it)
+   */
+  changedAt?: Date;
 }
 
 export interface ListedPage {

@@ -19,7 +19,11 @@ export interface StripeListConfig {
   apiBaseUrl?: string;
   /** A secret or restricted key that may read events (`sk_…`, `rk_…`). Never logged. */
   apiKey: string;
-  /** Event types to list, at most 20 (Stripe's limit); `*` wildcards allowed. (Default: all) */
+  /**
+   * Event types to list, at most 20; `*` wildcards allowed (`payment_intent.*`). Stripe's
+   * `types[]` takes exact names only, so patterns are sent as `type` (one) or matched here.
+   * (Default: all)
+   */
   types?: readonly string[];
   /** (Default: 100, Stripe's largest) */
   pageSize?: number;
@@ -32,11 +36,11 @@ export const STRIPE_API_URL = 'https://api.stripe.com';
 export function stripeEventList(config: StripeListConfig): ProviderList {
   const stripe = stripeClient(config);
   const pageSize = config.pageSize ?? 100;
+  const filter = typeFilter(config.types ?? []);
   return {
     provider: 'Stripe',
     async page(since: Date, cursor: string | null): Promise<ListedPage> {
-      const params: Stripe.EventListParams = { limit: pageSize, created: { gte: Math.floor(since.getTime() / 1000) } };
-      if (config.types && config.types.length > 0) params.types = [...config.types];
+      const params: Stripe.EventListParams = { limit: pageSize, created: { gte: Math.floor(since.getTime() / 1000) }, ...filter.params };
       if (cursor !== null) params.starting_after = cursor;
       let list: Stripe.ApiList<Stripe.Event>;
       try {
@@ -44,11 +48,16 @@ export function stripeEventList(config: StripeListConfig): ProviderList {
       } catch (err) {
         throw stripeApiError(err);
       }
-      const items = list.data.map((event) => {
-        const json = JSON.parse(JSON.stringify(event)) as unknown;
-        const object: JsonObject = isJsonObject(json) ? json : {};
-        return { delivery: normalizeStripeEvent(object, new Date()), rawBody: Buffer.from(JSON.stringify(object)) };
-      });
+      // A proxy or an outage page can answer 200 with other JSON: an error, never an empty window.
+      if (!Array.isArray(list.data))
+        throw new ProviderApiError(502, 'Stripe: GET /v1/events answered something that is not a list of events');
+      const items = list.data
+        .filter((event) => filter.keeps(event.type))
+        .map((event) => {
+          const json = JSON.parse(JSON.stringify(event)) as unknown;
+          const object: JsonObject = isJsonObject(json) ? json : {};
+          return { delivery: normalizeStripeEvent(object, new Date()), rawBody: Buffer.from(JSON.stringify(object)) };
+        });
       const last = list.data.at(-1);
       return {
         items,
@@ -61,16 +70,42 @@ export function stripeEventList(config: StripeListConfig): ProviderList {
         limit: pageSize,
         created: { gte: Math.floor(since.getTime() / 1000) },
         delivery_success: false,
+        ...filter.params,
       };
-      if (config.types && config.types.length > 0) params.types = [...config.types];
       try {
-        for await (const event of stripe.events.list(params)) ids.push(event.id);
+        for await (const event of stripe.events.list(params)) if (filter.keeps(event.type)) ids.push(event.id);
       } catch (err) {
         throw stripeApiError(err);
       }
       return ids;
     },
   };
+}
+
+/**
+ * How the configured types reach Stripe. Its `types[]` filter takes exact event names only (a
+ * `payment_intent.*` there matches no event, and every payment would go unseen), and its
+ * `type` takes one name or pattern, never with `types`. So: exact names → `types`; a single
+ * pattern → `type`; several names with a pattern among them → every type listed, matched here.
+ */
+function typeFilter(types: readonly string[]): {
+  params: Pick<Stripe.EventListParams, 'type' | 'types'>;
+  keeps: (type: string) => boolean;
+} {
+  const keepAll = () => true;
+  if (types.length === 0) return { params: {}, keeps: keepAll };
+  if (!types.some((type) => type.includes('*'))) return { params: { types: [...types] }, keeps: keepAll };
+  if (types.length === 1) return { params: { type: types[0] as string }, keeps: keepAll };
+  const patterns = types.map(
+    (pattern) =>
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ),
+  );
+  return { params: {}, keeps: (type) => patterns.some((pattern) => pattern.test(type)) };
 }
 
 function stripeClient(config: StripeListConfig): Stripe {
@@ -93,13 +128,17 @@ function stripeClient(config: StripeListConfig): Stripe {
   });
 }
 
+const REFUSED_KEY_HINT = ' (check WEBPIG_STRIPE_API_KEY or reconcile.<source>.apiKey: a secret or restricted key with "Events: read")';
+
 function stripeApiError(err: unknown): ProviderApiError {
   if (err instanceof Stripe.errors.StripeError) {
     const status = typeof err.statusCode === 'number' ? err.statusCode : null;
     const retryAfter = Number(err.headers?.['retry-after']);
     // Stripe's 401 message quotes the key, masked but for its end: none of it goes further.
     const message = err.message.replace(/\b[sprk]k_(?:test|live)_[A-Za-z0-9*]+/g, '[key]');
-    return new ProviderApiError(status, `Stripe: GET /v1/events answered ${status ?? 'nothing'}: ${message}`, {
+    const what =
+      status === null ? `failed: ${message}` : `answered ${status}: ${message}${status === 401 || status === 403 ? REFUSED_KEY_HINT : ''}`;
+    return new ProviderApiError(status, `Stripe: GET /v1/events ${what}`, {
       cause: err,
       ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
     });
