@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import type { SourceConfig } from '../../src/sources/config.js';
+import { browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
+import { openSignedIn } from '../helpers/web-pig-page.js';
+import { ADMIN, AUTH } from './fixtures.js';
+import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES, seedOperatorEvents } from './operator-fixtures.js';
+
+/**
+ * A finance person's day on Web Pig, in real Chromium at both sizes and in both languages: the
+ * events filters keep "Limpiar" in their row beside a long source name, an audit entry about an
+ * alert opens that alert (also one resolved since), and opening panel after panel asks the
+ * server for the reconciliation state once.
+ */
+const skip = browserSkip();
+
+/** A source named as companies name them: long enough to widen a select that sizes to its options. */
+const LONG_SOURCE = 'mercadopago_suscripciones_colegio_bogota_norte';
+const SOURCES: SourceConfig[] = [...OP_SOURCES, { name: LONG_SOURCE, kind: 'custom', secrets: ['not-used'], paths: { eventId: 'id' } }];
+
+const WORDS = {
+  es: { clear: 'Limpiar', alertLink: /^Alerta #\d+$/ },
+  en: { clear: 'Clear', alertLink: /^Alert #\d+$/ },
+} as const;
+
+describe("Web Pig through a finance person's day (Chromium, both sizes, both languages)", { skip }, () => {
+  let server: DashboardServer;
+  let browser: Browser;
+  let openAlert = 0;
+  let resolvedAlert = 0;
+  let eventIds: number[] = [];
+
+  before(async () => {
+    server = await startDashboardServer({
+      columns: OP_COLUMNS,
+      flags: OP_FLAGS,
+      pipelines: OP_PIPELINES,
+      sources: SOURCES,
+      auth: AUTH,
+      signIn: { kind: 'dev' },
+    });
+    const ids = await seedOperatorEvents(server.store);
+    eventIds = [ids.facturadorOk, ids.deadCrm, ids.stripeOk];
+    const now = new Date();
+    const record = async (eventId: number, message: string) =>
+      (await server.store.recordAlert({ at: now, kind: 'dead', eventId, message })).id;
+    openAlert = await record(ids.deadCrm, 'event is dead');
+    resolvedAlert = await record(ids.deadStripe, 'event is dead');
+    await server.store.resolveAlert(resolvedAlert, now);
+    for (const id of [openAlert, resolvedAlert]) {
+      await server.store.appendAudit({
+        actor: ADMIN,
+        action: 'alert.ack',
+        target: `alert:${id}`,
+        at: now,
+        details: { reason: 'CRM caído, lo reintento luego' },
+      });
+    }
+    // A reconciled source, so the panel has something to say about each payment.
+    await server.store.recordReconciliationStart('epayco', now, { since: new Date(now.getTime() - 86_400_000), cursor: null });
+    await server.store.recordReconciliationEnd({ source: 'epayco', now, listed: 3, recovered: 0, error: null });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const language of ['es', 'en'] as const) {
+    test(`desktop, ${language}: "${WORDS[language].clear}" stays in the filters' row beside a long source name`, async () => {
+      const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size: 'desktop', email: ADMIN, view: 'events' });
+      try {
+        await page.getByTestId('source-filter').selectOption(LONG_SOURCE);
+        await page.waitForURL(/source=/);
+        const clear = page.locator('form.filters').getByRole('button', { name: WORDS[language].clear, exact: true });
+        const search = page.locator('form.filters input.search');
+        const [clearBox, searchBox] = [await clear.boundingBox(), await search.boundingBox()];
+        assert.ok(clearBox && searchBox);
+        await screenshot(page, `finance-day-desktop-${language}-filters`);
+        // In the row: level with the search box, not on a line of its own below it.
+        assert.ok(
+          clearBox.y < searchBox.y + searchBox.height,
+          `the clear button is on its own line (top ${clearBox.y}, search box ${searchBox.y}–${searchBox.y + searchBox.height})`,
+        );
+        // The long name is still there to read, in full, where the select cuts it.
+        assert.equal(await page.getByTestId('source-filter').getAttribute('title'), LONG_SOURCE);
+      } finally {
+        await close();
+      }
+    });
+
+    for (const size of ['desktop', 'phone'] as const) {
+      test(`${size}, ${language}: an audit entry about an alert opens that alert, open or resolved since`, async () => {
+        const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: ADMIN });
+        try {
+          for (const id of [openAlert, resolvedAlert]) {
+            await page.goto(`${server.baseUrl}/#/audit`);
+            const link = page.getByTestId('audit-list').locator(`a[data-testid="audit-subject-alert"][title="alert:${id}"]`);
+            await link.waitFor();
+            assert.match((await link.textContent()) ?? '', WORDS[language].alertLink);
+            if (id === openAlert) await screenshot(page, `finance-day-${size}-${language}-audit`);
+            await link.click();
+            const item = page.getByTestId(`alert-${id}`);
+            await item.waitFor();
+            assert.equal(new URL(page.url()).hash, `#/alerts/${id}`);
+            assert.match((await item.getAttribute('class')) ?? '', /\balert-target\b/, `alert ${id} is outlined`);
+            assert.ok(await item.isVisible());
+            await screenshot(page, `finance-day-${size}-${language}-alert-${id === openAlert ? 'open' : 'resolved'}`);
+          }
+          // An alert that is not there says so instead of showing a list with nothing picked.
+          await page.goto(`${server.baseUrl}/#/alerts/999999`);
+          await page.getByTestId('alert-target-missing').waitFor();
+        } finally {
+          await close();
+        }
+      });
+    }
+  }
+
+  test('a page view asks for the reconciliation state once: the line above the events and panel after panel', async () => {
+    const { page, close } = await openSignedIn(browser, server.baseUrl, { language: 'es', size: 'desktop', email: ADMIN, view: 'events' });
+    try {
+      let asked = 0;
+      page.on('request', (request) => {
+        if (new URL(request.url()).pathname === '/api/reconciliation') asked += 1;
+      });
+      await page.reload();
+      await page.locator(`tr[data-event-id="${eventIds[0]}"]`).waitFor();
+      await page.getByTestId('reconciliation-status').waitFor();
+      for (const id of eventIds) {
+        await page.locator(`tr[data-event-id="${id}"] a.link`).first().click();
+        const panel = page.getByTestId('details-panel');
+        await panel.waitFor();
+        await panel.getByTestId('panel-reconciliation').waitFor();
+        await page.keyboard.press('Escape');
+        await panel.waitFor({ state: 'detached' });
+      }
+      assert.equal(asked, 1, `the events and three panels asked ${asked} times`);
+    } finally {
+      await close();
+    }
+  });
+});
