@@ -5,7 +5,7 @@ import type { SourceConfig } from '../../src/sources/config.js';
 import { browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
 import { openSignedIn } from '../helpers/web-pig-page.js';
 import { ADMIN, AUTH } from './fixtures.js';
-import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES, seedOperatorEvents } from './operator-fixtures.js';
+import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES, seedOperatorEvents, seedRun } from './operator-fixtures.js';
 
 /**
  * A finance person's day on Web Pig, in real Chromium at both sizes and in both languages: the
@@ -20,9 +20,21 @@ const LONG_SOURCE = 'mercadopago_suscripciones_colegio_bogota_norte';
 const SOURCES: SourceConfig[] = [...OP_SOURCES, { name: LONG_SOURCE, kind: 'custom', secrets: ['not-used'], paths: { eventId: 'id' } }];
 
 const WORDS = {
-  es: { clear: 'Limpiar', alertLink: /^Alerta #\d+$/ },
-  en: { clear: 'Clear', alertLink: /^Alert #\d+$/ },
+  es: {
+    clear: 'Limpiar',
+    alertLink: /^Alerta #\d+$/,
+    retry: 'Reintentar',
+    failedAgain: (id: number) => `#${id} volvió a fallar tras el reintento. Falló en Descuento de inventario.`,
+  },
+  en: {
+    clear: 'Clear',
+    alertLink: /^Alert #\d+$/,
+    retry: 'Retry',
+    failedAgain: (id: number) => `#${id} failed again after the retry. Failed at Stock take.`,
+  },
 } as const;
+
+const STOCK_409 = { message: 'shop: POST /stock answered 409', code: 'SHOP_HTTP_409', retriable: true };
 
 describe("Web Pig through a finance person's day (Chromium, both sizes, both languages)", { skip }, () => {
   let server: DashboardServer;
@@ -142,4 +154,62 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
       await close();
     }
   });
+
+  // Retried from the home's failed list, an event leaves the list while it runs and comes back
+  // looking the same when it fails again: only the outcome's notice tells the two apart.
+  for (const [language, size] of [
+    ['es', 'desktop'],
+    ['en', 'phone'],
+  ] as const) {
+    test(`${size}, ${language}: a retry from the home's failed list says how it ended`, async () => {
+      const dead = await seedRun(server.store, {
+        source: 'stripe',
+        id: `st-home-${language}`,
+        customer: 'Rosa Lima',
+        amount: 120_000,
+        stages: [
+          ['order_record', { status: 'success', data: { order: 'O-7' } }],
+          ['stock_take', { status: 'error', error: STOCK_409 }],
+        ],
+        status: 'dead',
+        lastError: STOCK_409,
+      });
+      const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: ADMIN });
+      try {
+        const item = page.getByTestId(`pinned-${dead.id}`);
+        await item.getByRole('button', { name: WORDS[language].retry, exact: true }).click();
+        await page.waitForFunction(() => document.querySelector('[data-testid="notice"]') !== null);
+        assert.equal((await server.store.getEvent(dead.id))?.status, 'queued');
+        // A worker runs it; the shop still refuses the stock take.
+        const now = new Date();
+        const claimed = await server.store.claimNextEvent({ workerId: 'w', leaseMs: 60_000, now });
+        assert.equal(claimed?.id, dead.id);
+        await server.store.recordStageStart({ eventId: dead.id, stage: 'stock_take', leaseOwner: 'w', attempt: 2, startedAt: now });
+        await server.store.recordStageOutcome({
+          eventId: dead.id,
+          stage: 'stock_take',
+          leaseOwner: 'w',
+          attempt: 2,
+          startedAt: now,
+          completedAt: new Date(),
+          outcome: { status: 'error', error: STOCK_409 },
+        });
+        await server.store.finishEvent({
+          eventId: dead.id,
+          leaseOwner: 'w',
+          status: 'dead',
+          pipeline: 'stripe_orders',
+          lastError: STOCK_409,
+          nextAttemptAt: null,
+          now: new Date(),
+        });
+        const notice = page.getByTestId('notice').filter({ hasText: WORDS[language].failedAgain(dead.id) });
+        await notice.waitFor({ timeout: 10_000 });
+        await item.waitFor();
+        await screenshot(page, `finance-day-${size}-${language}-home-retry-failed-again`);
+      } finally {
+        await close();
+      }
+    });
+  }
 });

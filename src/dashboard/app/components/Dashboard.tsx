@@ -332,7 +332,9 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
             )}
           </>
         )}
-        {view === 'home' && <HomeView version={homeVersion} onShowEvents={showEvents} onOpenEvent={openEvent} onNotice={showNotice} />}
+        {view === 'home' && (
+          <HomeView version={homeVersion} onShowEvents={showEvents} onOpenEvent={openEvent} onNotice={showNotice} onRetry={retry} />
+        )}
         {view === 'alerts' && <AlertsView onNotice={showNotice} onOpenEvent={openEvent} liveTick={liveTick} />}
         {view === 'metrics' && <MetricsView onNotice={showNotice} />}
         {view === 'flags' && <FlagsPanel onNotice={showNotice} />}

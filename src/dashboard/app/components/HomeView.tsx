@@ -18,6 +18,8 @@ interface HomeViewProps {
   onShowEvents: (filters: EventFilters) => void;
   onOpenEvent: (eventId: number) => void;
   onNotice: Notice;
+  /** The dashboard's retry: it says how the retry ended when the live stream brings it. */
+  onRetry: (eventId: number) => Promise<void>;
 }
 
 /** The failed events nobody handled: what "Fallidos sin atender" and the pinned list count. */
@@ -33,7 +35,7 @@ export function eventsHref(filters: Partial<EventFilters>): string {
  * count), the money of today and this week in the configured currency and time zone, and the
  * dead events nobody handled yet. What each figure means is in the page's own help.
  */
-export function HomeView({ version, onShowEvents, onOpenEvent, onNotice }: HomeViewProps) {
+export function HomeView({ version, onShowEvents, onOpenEvent, onNotice, onRetry }: HomeViewProps) {
   const { language } = useSession();
   const words = homeWords(language);
   const [home, setHome] = useState<HomeSummary | null>(null);
@@ -148,6 +150,7 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice }: HomeV
         onShowMore={link(UNHANDLED).onClick}
         onOpenEvent={onOpenEvent}
         onNotice={onNotice}
+        onRetry={onRetry}
         onChanged={() => setReload((n) => n + 1)}
       />
     </div>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../api.js';
+import { ApiError } from '../api.js';
 import { useSession } from '../context.js';
 import { explainError } from '../errors.js';
 import { homeApi } from '../home-api.js';
@@ -17,6 +17,11 @@ interface PinnedDeadProps {
   onShowMore: (event: MouseEvent) => void;
   onOpenEvent: (eventId: number) => void;
   onNotice: (message: string, isError?: boolean) => void;
+  /**
+   * Retries through the dashboard, which then says how it ended (done, or failed again and
+   * where): a retried event leaves this list while it runs and may come back looking the same.
+   */
+  onRetry: (eventId: number) => Promise<void>;
   onChanged: () => void;
 }
 
@@ -25,7 +30,7 @@ interface PinnedDeadProps {
  * and "mark as handled" (a reason is required; the server audits it and writes it to the
  * event's history). Retrying a permanent error asks first, as on the events list.
  */
-export function PinnedDead({ rows, total, words, moreHref, onShowMore, onOpenEvent, onNotice, onChanged }: PinnedDeadProps) {
+export function PinnedDead({ rows, total, words, moreHref, onShowMore, onOpenEvent, onNotice, onRetry, onChanged }: PinnedDeadProps) {
   const { t, formats, config, language, can } = useSession();
   const [handling, setHandling] = useState<EventRow | null>(null);
   const [confirmRetry, setConfirmRetry] = useState<EventRow | null>(null);
@@ -44,7 +49,13 @@ export function PinnedDead({ rows, total, words, moreHref, onShowMore, onOpenEve
       setBusy(null);
     }
   };
-  const retry = (row: EventRow) => void act(row.id, () => api.retry(row.id), t('retried'));
+  const retry = (row: EventRow) => {
+    setBusy(row.id);
+    void onRetry(row.id).finally(() => {
+      setBusy(null);
+      onChanged();
+    });
+  };
   const requestRetry = (row: EventRow) => (row.failure && !row.failure.error.retriable ? setConfirmRetry(row) : retry(row));
 
   if (rows.length === 0)
