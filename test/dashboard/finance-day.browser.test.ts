@@ -212,4 +212,63 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
       }
     });
   }
+
+  // An ePayco payment's references are ePayco's field names (refPayco, validated: "true"): in
+  // the panel they read in the page's language, the key kept in the name's title.
+  for (const [language, size] of [
+    ['es', 'phone'],
+    ['en', 'desktop'],
+  ] as const) {
+    test(`${size}, ${language}: the panel names a payment's references in the page's language`, async () => {
+      const expected = {
+        es: [
+          ['refPayco', 'Referencia ePayco', '62648392'],
+          ['validated', 'Confirmado con ePayco', 'Sí'],
+          ['extra2', 'Campo extra 2', 'PROD-PREU-NAL'],
+          ['cartera', 'cartera', 'C-77'],
+        ],
+        en: [
+          ['refPayco', 'ePayco reference', '62648392'],
+          ['validated', 'Confirmed with ePayco', 'Yes'],
+          ['extra2', 'Extra field 2', 'PROD-PREU-NAL'],
+          ['cartera', 'cartera', 'C-77'],
+        ],
+      }[language];
+      const now = new Date();
+      const { event } = await server.store.insertEvent({
+        source: 'epayco',
+        providerEventId: `refs-${language}`,
+        entityKey: `refs-${language}`,
+        type: 'transaction.accepted',
+        transactionStatus: 'accepted',
+        occurredAt: now,
+        receivedAt: now,
+        rawBody: Buffer.from('{}'),
+        contentType: 'application/json',
+        payload: {},
+        summary: {
+          customer: { name: 'Laura Gómez' },
+          amount: 890_000,
+          currency: 'COP',
+          references: { refPayco: '62648392', validated: 'true', extra2: 'PROD-PREU-NAL', cartera: 'C-77' },
+        },
+      });
+      const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: ADMIN });
+      try {
+        await page.goto(`${server.baseUrl}/events/${event.id}`);
+        const summary = page.getByTestId('details-panel').getByTestId('summary');
+        await summary.waitFor();
+        for (const [key, label, value] of expected) {
+          const name = summary.locator(`dt[data-reference="${key}"]`);
+          assert.equal(await name.textContent(), label, key);
+          assert.equal(await name.getAttribute('title'), key);
+          assert.equal(await name.evaluate((dt) => dt.nextElementSibling?.textContent), value, key);
+        }
+        await summary.scrollIntoViewIfNeeded();
+        await screenshot(page, `finance-day-${size}-${language}-panel-references`);
+      } finally {
+        await close();
+      }
+    });
+  }
 });

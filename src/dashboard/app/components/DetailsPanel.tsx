@@ -2,6 +2,7 @@ import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useSession } from '../context.js';
+import { referenceFact } from '../reference-labels.js';
 import { jsonText } from '../format.js';
 import { columnLabel, stageLabel } from '../labels.js';
 import type { EventDetails, EventRow } from '../types.js';
@@ -218,7 +219,7 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
 
 /** The summary as labelled facts in the page's language (its JSON stays under "technical"). */
 function SummaryFacts({ summary }: { summary: EventRow['summary'] }) {
-  const { t, formats } = useSession();
+  const { t, formats, language } = useSession();
   const customer = summary.customer ?? {};
   const product = summary.product ?? {};
   const facts: Array<[string, string | undefined]> = [
@@ -228,8 +229,9 @@ function SummaryFacts({ summary }: { summary: EventRow['summary'] }) {
     [t('phone'), customer.phone],
     [t('product'), [product.name, product.id].filter(Boolean).join(' · ') || undefined],
     [t('amount'), summary.amount === undefined ? undefined : formats.money(summary.amount, summary.currency)],
-    ...Object.entries(summary.references ?? {}).map(([name, value]): [string, string] => [name, value]),
   ];
+  // References keep their key beside them for whoever greps logs or the provider's portal.
+  const references = Object.entries(summary.references ?? {}).map(([key, value]) => ({ key, ...referenceFact(language, key, value) }));
   return (
     <dl class="facts" data-testid="summary">
       {facts
@@ -240,6 +242,14 @@ function SummaryFacts({ summary }: { summary: EventRow['summary'] }) {
             <dd>{value}</dd>
           </Fragment>
         ))}
+      {references.map(({ key, label, value }) => (
+        <Fragment key={`reference-${key}`}>
+          <dt title={key} data-reference={key}>
+            {label}
+          </dt>
+          <dd>{value}</dd>
+        </Fragment>
+      ))}
     </dl>
   );
 }
