@@ -107,7 +107,8 @@ export const en: Record<MessageKey, string> = {
   alertShowResolved: 'Also show resolved alerts',
   alertResolved: 'Resolved',
   alertAcknowledge: 'Acknowledge',
-  alertAckBody: 'The alert stays open until its cause is gone, but is shown muted with who acknowledged it and why.',
+  alertAckBody:
+    'The alert stays open until its cause is gone, but is shown muted with who acknowledged it and why. It does not change the event: a failed one is still not handled.',
   alertAckReason: 'Reason (kept in the audit log)',
   alertAckReasonMissing: 'Write why you are acknowledging this alert.',
   alertAckedBy: 'Acknowledged by',
