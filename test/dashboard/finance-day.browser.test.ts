@@ -271,4 +271,39 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
       }
     });
   }
+
+  // Two people on the same alert: it resolved (or was acknowledged) after the page showed it.
+  // The server refuses in English with its codes; the page says it in its language, and what now.
+  for (const [language, size] of [
+    ['es', 'desktop'],
+    ['en', 'phone'],
+  ] as const) {
+    test(`${size}, ${language}: a refusal because someone got there first reads in the page's language`, async () => {
+      const words = {
+        es: { resolved: 'Esta alerta ya se resolvió sola (su causa desapareció): no queda nada que hacer con ella.' },
+        en: { resolved: 'This alert has already resolved by itself (its cause is gone): there is nothing left to do with it.' },
+      }[language];
+      const alert = await server.store.recordAlert({ at: new Date(), kind: 'custom', message: `stock check ${language}-${size}` });
+      const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: ADMIN });
+      try {
+        await page.goto(`${server.baseUrl}/#/alerts`);
+        const item = page.getByTestId(`alert-${alert.id}`);
+        await item.waitFor();
+        // Meanwhile its cause went away: the worker resolved it.
+        await server.store.resolveAlert(alert.id, new Date());
+        await item.getByTestId('alert-ack-button').click();
+        const dialog = page.getByTestId('confirm-dialog');
+        await dialog.locator('textarea').fill('Revisado con bodega');
+        await page.getByTestId('confirm-button').click();
+        const notice = page.getByTestId('notice');
+        await notice.waitFor();
+        assert.equal(await notice.textContent(), words.resolved);
+        // …and the list no longer offers the alert that is gone.
+        await item.waitFor({ state: 'detached' });
+        await screenshot(page, `finance-day-${size}-${language}-refusal-in-words`);
+      } finally {
+        await close();
+      }
+    });
+  }
 });

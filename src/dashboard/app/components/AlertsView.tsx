@@ -7,6 +7,7 @@ import { stageLabel } from '../labels.js';
 import type { AlertView } from '../types.js';
 import { alertIdFromHash } from '../url.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { failureText } from '../failure-text.js';
 
 type Notice = (message: string, isError?: boolean) => void;
 
@@ -94,7 +95,7 @@ export function AlertsView({
         if (target !== null && !showResolved && !loaded.some((alert) => alert.id === target)) setShowResolved(true);
         setAlerts(loaded);
       })
-      .catch((error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true));
+      .catch((error: unknown) => onNotice(failureText(t, error), true));
     return () => {
       current = false;
     };
@@ -110,19 +111,20 @@ export function AlertsView({
     try {
       await api.muteAlert(alert.id, reason, minutes);
       onNotice(t('alertMuted'));
-      setVersion((v) => v + 1);
     } catch (error) {
-      onNotice(error instanceof Error ? error.message : String(error), true);
+      onNotice(failureText(t, error), true);
     }
+    setVersion((v) => v + 1);
   };
   const acknowledge = async (alert: AlertView & { id: number }, reason: string) => {
     try {
       await api.acknowledgeAlert(alert.id, reason);
       onNotice(t('alertAcknowledged'));
-      setVersion((v) => v + 1);
     } catch (error) {
-      onNotice(error instanceof Error ? error.message : String(error), true);
+      onNotice(failureText(t, error), true);
     }
+    // Refused or not, the list shows the alert as it is now (resolved meanwhile, acknowledged by someone else).
+    setVersion((v) => v + 1);
   };
   const mayAck = can('events:retry');
   return (

@@ -18,6 +18,7 @@ import { bulkText } from '../i18n-bulk.js';
 import { HomeView } from './HomeView.js';
 import { MetricsView } from './MetricsView.js';
 import { ReconciliationStatus } from './ReconciliationStatus.js';
+import { failureText } from '../failure-text.js';
 
 export type View = 'home' | 'events' | 'alerts' | 'metrics' | 'flags' | 'audit';
 const VIEWS: View[] = ['home', 'events', 'alerts', 'metrics', 'flags', 'audit'];
@@ -141,7 +142,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
       setRows(page.items);
       setNextCursor(page.nextCursor);
     } catch (error) {
-      showNotice(error instanceof Error ? error.message : String(error), true);
+      showNotice(failureText(t, error), true);
     }
   }, []);
 
@@ -156,7 +157,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
       setRows((current) => [...(current ?? []), ...page.items.filter((row) => !current?.some((old) => old.id === row.id))]);
       setNextCursor(page.nextCursor);
     } catch (error) {
-      showNotice(error instanceof Error ? error.message : String(error), true);
+      showNotice(failureText(t, error), true);
     }
   };
 
@@ -221,7 +222,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
       setDetailVersion((version) => version + 1);
       showNotice(`${t('retried')} #${eventId}`);
     } catch (error) {
-      showNotice(error instanceof ApiError ? error.message : t('unknownError'), true);
+      showNotice(failureText(t, error), true);
     } finally {
       setBusy((current) => new Set([...current].filter((id) => id !== eventId)));
     }

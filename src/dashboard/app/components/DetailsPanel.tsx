@@ -15,6 +15,7 @@ import { ReconciledBadge } from './ReconciledBadge.js';
 import { StageSection } from './StageSection.js';
 import { PanelReconciliation } from './PanelReconciliation.js';
 import { nextAttemptText } from '../next-attempt.js';
+import { failureText } from '../failure-text.js';
 
 export interface Selection {
   eventId: number;
@@ -46,7 +47,7 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
     api
       .event(selection.eventId)
       .then((loaded) => current && (setDetails(loaded), setFailure(null)))
-      .catch((error: unknown) => current && setFailure(error instanceof Error ? error.message : String(error)));
+      .catch((error: unknown) => current && setFailure(failureText(t, error)));
     return () => {
       current = false;
     };

@@ -9,6 +9,7 @@ import { searchFromFilters } from '../url.js';
 import { PinnedDead } from './PinnedDead.js';
 import { Count, RecoveredCount } from './HomeCount.js';
 import '../home.css';
+import { failureText } from '../failure-text.js';
 
 type Notice = (message: string, isError?: boolean) => void;
 
@@ -36,7 +37,7 @@ export function eventsHref(filters: Partial<EventFilters>): string {
  * dead events nobody handled yet. What each figure means is in the page's own help.
  */
 export function HomeView({ version, onShowEvents, onOpenEvent, onNotice, onRetry }: HomeViewProps) {
-  const { language } = useSession();
+  const { t, language } = useSession();
   const words = homeWords(language);
   const [home, setHome] = useState<HomeSummary | null>(null);
   const [reload, setReload] = useState(0);
@@ -44,7 +45,7 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice, onRetry
     homeApi
       .home()
       .then(setHome)
-      .catch((error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true));
+      .catch((error: unknown) => onNotice(failureText(t, error), true));
   }, [version, reload]);
   if (!home) return <p class="muted">{words('homeTitle')}…</p>;
 

@@ -1,5 +1,4 @@
 import { useState } from 'preact/hooks';
-import { ApiError } from '../api.js';
 import { useSession } from '../context.js';
 import { explainError } from '../errors.js';
 import { homeApi } from '../home-api.js';
@@ -7,6 +6,7 @@ import type { HomeTranslate } from '../home-i18n.js';
 import { stageLabel } from '../labels.js';
 import type { EventRow } from '../types.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { failureText } from '../failure-text.js';
 
 interface PinnedDeadProps {
   rows: EventRow[];
@@ -44,7 +44,7 @@ export function PinnedDead({ rows, total, words, moreHref, onShowMore, onOpenEve
       onNotice(`#${eventId} ${done}`);
       onChanged();
     } catch (error) {
-      onNotice(error instanceof ApiError ? error.message : t('unknownError'), true);
+      onNotice(failureText(t, error), true);
     } finally {
       setBusy(null);
     }
