@@ -306,4 +306,34 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
       }
     });
   }
+
+  // A wrong day says why under its field; the row keeps its layout (it used to push "Hasta" and
+  // "Limpiar" onto a line of their own), and nothing sticks out of the window.
+  for (const size of ['desktop', 'phone'] as const) {
+    test(`${size}, es: a wrong day in the filters says why without breaking the row`, async () => {
+      const { page, close } = await openSignedIn(browser, server.baseUrl, { language: 'es', size, email: ADMIN, view: 'events' });
+      try {
+        const clear = page.locator('form.filters').getByRole('button', { name: 'Limpiar', exact: true });
+        await clear.waitFor();
+        const before = await clear.boundingBox();
+        for (const field of ['filter-since', 'filter-until']) {
+          await page.getByTestId(field).fill('31/02/2026');
+          await page.getByTestId(field).press('Tab');
+          const problem = page.getByTestId(`${field}-problem`);
+          await problem.waitFor();
+          assert.match((await problem.textContent()) ?? '', /ese día no existe/);
+          const box = await problem.boundingBox();
+          const width = size === 'desktop' ? 1366 : 390;
+          assert.ok(box && box.x >= 0 && box.x + box.width <= width, `${field}'s sentence is on screen (${JSON.stringify(box)})`);
+          assert.deepEqual(await clear.boundingBox(), before, `${field}: "Limpiar" stays where it was`);
+          assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= width, 'no sideways scrolling');
+          await screenshot(page, `finance-day-${size}-es-wrong-day-${field}`);
+          await page.getByTestId(field).fill('');
+          await page.getByTestId(field).press('Tab');
+        }
+      } finally {
+        await close();
+      }
+    });
+  }
 });
