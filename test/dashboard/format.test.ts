@@ -22,6 +22,8 @@ describe('dashboard formats and words', () => {
     const english = makeFormats('es-CO', 'America/Bogota', 'COP', 'en');
     assert.equal(english.dateTime('2026-12-05T19:03:05.000Z'), 'Dec 5, 2026, 14:03:05');
     assert.equal(english.shortDateTime('2026-12-05T19:03:05.000Z'), 'Dec 5, 14:03');
+    // Spanish short form is day first with two digits, as everywhere else (ICU writes 7/12).
+    assert.match(formats.shortDateTime('2026-12-07T11:16:00.000Z'), /^07\/12, 06:16\s?a\.\s?m\.$/);
     assert.match(english.money(1250000, 'COP'), /^\$\s?1\.250\.000$/, 'money keeps the configured locale');
     assert.match(
       makeFormats('es-CO', 'America/Bogota', 'COP', 'es').dateTime('2026-12-05T19:03:05.000Z'),

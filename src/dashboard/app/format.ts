@@ -60,7 +60,12 @@ export function makeFormats(
   const seconds = new Intl.NumberFormat(numberLocale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   return {
     dateTime: (iso) => (iso ? dateTime.format(new Date(iso)) : '—'),
-    shortDateTime: (iso) => shortDateTime.format(new Date(iso)),
+    // Without the year, es-CO drops the day's and month's leading zero (7/12): put it back, dd/mm.
+    shortDateTime: (iso) =>
+      shortDateTime
+        .formatToParts(new Date(iso))
+        .map((part) => (!english && (part.type === 'day' || part.type === 'month') ? part.value.padStart(2, '0') : part.value))
+        .join(''),
     money: (amount, currency) => (amount === undefined ? '—' : moneyFormat(currency ?? defaultCurrency).format(amount)),
     duration: (ms) => {
       if (ms === null || ms === undefined) return '—';
