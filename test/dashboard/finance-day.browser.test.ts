@@ -42,6 +42,8 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
   let openAlert = 0;
   let resolvedAlert = 0;
   let eventIds: number[] = [];
+  /** Dead before any stage (the pipeline's code failed): a permanent error, so retrying it asks first. */
+  let deadNoStage = 0;
 
   before(async () => {
     server = await startDashboardServer({
@@ -54,6 +56,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
     });
     const ids = await seedOperatorEvents(server.store);
     eventIds = [ids.facturadorOk, ids.deadCrm, ids.stripeOk];
+    deadNoStage = ids.deadNoStage;
     const now = new Date();
     const record = async (eventId: number, message: string) =>
       (await server.store.recordAlert({ at: now, kind: 'dead', eventId, message })).id;
@@ -331,6 +334,36 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
           await page.getByTestId(field).fill('');
           await page.getByTestId(field).press('Tab');
         }
+      } finally {
+        await close();
+      }
+    });
+  }
+
+  // "Este error no se arregla reintentando" over a list of look-alike failed payments: the
+  // question says which payment it is about, from the home and from the events list.
+  for (const [language, size] of [
+    ['es', 'desktop'],
+    ['en', 'phone'],
+  ] as const) {
+    test(`${size}, ${language}: retrying a permanent error asks about that payment by name`, async () => {
+      const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: ADMIN });
+      try {
+        const subject = `#${deadNoStage} · Lucía Vega · `;
+        const cancel = language === 'es' ? 'Cancelar' : 'Cancel';
+        await page.getByTestId(`pinned-${deadNoStage}`).getByRole('button', { name: WORDS[language].retry, exact: true }).click();
+        const dialog = page.getByTestId('confirm-dialog');
+        await dialog.waitFor();
+        assert.ok(((await dialog.textContent()) ?? '').includes(subject), (await dialog.textContent()) ?? '');
+        await screenshot(page, `finance-day-${size}-${language}-retry-permanent-named`);
+        await dialog.getByRole('button', { name: cancel }).click();
+
+        await page.locator('a[href="#/events"]').click();
+        await page.getByTestId(`retry-${deadNoStage}`).click();
+        await dialog.waitFor();
+        assert.ok(((await dialog.textContent()) ?? '').includes(subject), (await dialog.textContent()) ?? '');
+        await dialog.getByRole('button', { name: cancel }).click();
+        assert.equal((await server.store.getEvent(deadNoStage))?.status, 'dead', 'cancel changes nothing');
       } finally {
         await close();
       }

@@ -19,6 +19,7 @@ import { HomeView } from './HomeView.js';
 import { MetricsView } from './MetricsView.js';
 import { ReconciliationStatus } from './ReconciliationStatus.js';
 import { failureText } from '../failure-text.js';
+import { eventSubject } from '../event-subject.js';
 
 export type View = 'home' | 'events' | 'alerts' | 'metrics' | 'flags' | 'audit';
 const VIEWS: View[] = ['home', 'events', 'alerts', 'metrics', 'flags', 'audit'];
@@ -78,7 +79,7 @@ interface Notice {
 }
 
 export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => void; onToggleLanguage: () => void }) {
-  const { t, me, config, language, can } = useSession();
+  const { t, me, config, language, can, formats } = useSession();
   const [view, setView] = useState<View>(viewFromHash);
   const [filters, setFilters] = useState<EventFilters>(() => filtersFromSearch(location.search));
   const [rows, setRows] = useState<EventRow[] | null>(null);
@@ -350,7 +351,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
       {confirmRetry && (
         <ConfirmDialog
           title={t('retryPermanentTitle')}
-          body={t('retryPermanentBody')}
+          body={`${eventSubject(formats, confirmRetry)} — ${t('retryPermanentBody')}`}
           confirmLabel={t('retryAnyway')}
           onCancel={() => setConfirmRetry(null)}
           onConfirm={() => {

@@ -7,6 +7,7 @@ import { stageLabel } from '../labels.js';
 import type { EventRow } from '../types.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { failureText } from '../failure-text.js';
+import { eventSubject } from '../event-subject.js';
 
 interface PinnedDeadProps {
   rows: EventRow[];
@@ -131,7 +132,7 @@ export function PinnedDead({ rows, total, words, moreHref, onShowMore, onOpenEve
       {confirmRetry && (
         <ConfirmDialog
           title={t('retryPermanentTitle')}
-          body={t('retryPermanentBody')}
+          body={`${eventSubject(formats, confirmRetry)} — ${t('retryPermanentBody')}`}
           confirmLabel={t('retryAnyway')}
           onCancel={() => setConfirmRetry(null)}
           onConfirm={() => {
