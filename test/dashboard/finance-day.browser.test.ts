@@ -369,4 +369,39 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
       }
     });
   }
+
+  // A subscription's notification carries no product, amount or payment state: on a phone's card
+  // those cells are left out instead of "— — —"; the laptop's table keeps "—" under its headings.
+  test('phone and desktop, es: an event without product, amount or transaction', async () => {
+    const now = new Date();
+    const { event } = await server.store.insertEvent({
+      source: 'epayco',
+      providerEventId: 'bare-notification',
+      entityKey: 'bare-notification',
+      type: 'subscription.updated',
+      transactionStatus: null,
+      occurredAt: now,
+      receivedAt: now,
+      rawBody: Buffer.from('{}'),
+      contentType: 'application/json',
+      payload: {},
+      summary: { customer: { email: 'suscriptor@example.com' } },
+    });
+    for (const size of ['phone', 'desktop'] as const) {
+      const { page, close } = await openSignedIn(browser, server.baseUrl, { language: 'es', size, email: ADMIN, view: 'events' });
+      try {
+        const row = page.locator(`tr[data-event-id="${event.id}"]`);
+        await row.waitFor();
+        const shown = await row
+          .locator('td.product, td.amount, td.transaction')
+          .evaluateAll((cells) =>
+            cells.filter((cell) => (cell as HTMLElement).offsetParent !== null).map((cell) => cell.textContent?.trim()),
+          );
+        assert.deepEqual(shown, size === 'phone' ? [] : ['—', '—', '—'], size);
+        await row.screenshot({ path: (await screenshot(page, `finance-day-${size}-es-bare-row`)).replace(/\.png$/, '-row.png') });
+      } finally {
+        await close();
+      }
+    }
+  });
 });
