@@ -138,6 +138,11 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
     const { page, close } = await openSignedIn(browser, server.baseUrl, { language: 'es', size: 'desktop', email: ADMIN, view: 'events' });
     try {
       let asked = 0;
+      // What each ask got back, for a failure to say why (a refused first ask is not reused).
+      const replies: string[] = [];
+      page.on('response', (response) => {
+        if (new URL(response.url()).pathname === '/api/reconciliation') replies.push(`${response.status()} at ${Date.now()}`);
+      });
       page.on('request', (request) => {
         if (new URL(request.url()).pathname === '/api/reconciliation') asked += 1;
       });
@@ -152,7 +157,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
         await page.keyboard.press('Escape');
         await panel.waitFor({ state: 'detached' });
       }
-      assert.equal(asked, 1, `the events and three panels asked ${asked} times`);
+      assert.equal(asked, 1, `the events and three panels asked ${asked} times (${replies.join(', ')})`);
     } finally {
       await close();
     }
