@@ -24,9 +24,11 @@ const skip = browserSkip();
 
 const WORDS = {
   es: {
-    ack: 'Atender',
-    missing: 'Escriba por qué atiende esta alerta.',
-    ackedBy: 'Atendida por',
+    // Not "Atender": "atendido" is what marking a failed event as handled by hand says, and
+    // acknowledging an alert changes nothing about its event.
+    ack: 'Marcar como vista',
+    missing: 'Escriba por qué marca esta alerta como vista.',
+    ackedBy: 'Vista por',
     showResolved: 'Mostrar también las resueltas',
     resolved: 'Resuelta',
   },

@@ -122,4 +122,11 @@ describe('a dead alert, as on the rows', () => {
     assert.doesNotMatch(text, /HTTP_404|fr360_query|answered 404/, 'no engineer text');
     assert.match(alertText(es.t, es.formats, withStage), /— fr360_query: fr360_query: FR360/, 'without the page words: the server text');
   });
+
+  test("a pipeline's alert that names no kind says where it comes from, not 'custom'", () => {
+    assert.equal(alertKindLabel(es.t, 'custom', null), 'Del flujo');
+    assert.equal(alertKindLabel(en.t, 'custom', {}), 'From a pipeline');
+    // One that names its kind keeps that name.
+    assert.equal(alertKindLabel(es.t, 'custom', { alert: 'cupo_agotado' }), 'cupo_agotado');
+  });
 });

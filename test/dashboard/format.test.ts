@@ -22,6 +22,8 @@ describe('dashboard formats and words', () => {
     const english = makeFormats('es-CO', 'America/Bogota', 'COP', 'en');
     assert.equal(english.dateTime('2026-12-05T19:03:05.000Z'), 'Dec 5, 2026, 14:03:05');
     assert.equal(english.shortDateTime('2026-12-05T19:03:05.000Z'), 'Dec 5, 14:03');
+    // Spanish short form is day first with two digits, as everywhere else (ICU writes 7/12).
+    assert.match(formats.shortDateTime('2026-12-07T11:16:00.000Z'), /^07\/12, 06:16\s?a\.\s?m\.$/);
     assert.match(english.money(1250000, 'COP'), /^\$\s?1\.250\.000$/, 'money keeps the configured locale');
     assert.match(
       makeFormats('es-CO', 'America/Bogota', 'COP', 'es').dateTime('2026-12-05T19:03:05.000Z'),
@@ -30,6 +32,10 @@ describe('dashboard formats and words', () => {
     assert.equal(formats.duration(250), '250 ms');
     assert.equal(formats.duration(1500), '1,5 s', 'the Colombian decimal comma');
     assert.equal(makeFormats('en-CO', 'America/Bogota', 'COP').duration(1500), '1.5 s');
+    // The English page of a Colombian install: 94,6% would read as a thousands separator.
+    assert.equal(english.percent(0.946), '94.6%');
+    assert.equal(english.duration(1500), '1.5 s');
+    assert.match(formats.percent(0.946), /^94,6\s?%$/);
     assert.equal(formats.duration(null), '—');
   });
 
@@ -74,7 +80,7 @@ describe('dashboard formats and words', () => {
     assert.match(alertText(es, formats, stuck), /^Evento #7 está atascado en proceso desde 27\/01\/2025, 10:30:00/);
     const custom = { ...base, kind: 'custom', details: null, message: 'order 9 needs a look' };
     assert.equal(alertText(es, formats, custom), 'order 9 needs a look', 'kinds written by pipelines keep their message');
-    assert.equal(alertKindLabel(es, 'custom'), 'custom');
+    assert.equal(alertKindLabel(es, 'custom'), 'Del flujo', 'named by where it comes from, not the word "custom"');
     assert.equal(alertKindLabel(es, 'oversold'), 'Sin existencias', "the examples' oversold stock is a known kind");
   });
 

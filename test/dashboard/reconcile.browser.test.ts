@@ -11,7 +11,7 @@ import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtu
  * Reconciliation on Web Pig, in real Chromium at both sizes and in both languages: the events
  * found by reconciliation carry a badge (row and panel), the page says when each source was last
  * reconciled and how many it recovered, the panel says whether one payment was found at the
- * provider, checked there or not yet, the home counts the week's never-notified payments and
+ * provider, whether a run ended after it (without claiming it was listed) or not yet, the home counts the week's never-notified payments and
  * links to exactly them, and the alert reads in the page's language.
  */
 const skip = browserSkip();
@@ -20,7 +20,9 @@ const WORDS = {
   es: {
     badge: 'Recuperado',
     found: 'Encontrado en los registros del proveedor: el webhook nunca llegó',
-    checked: /^Webhook recibido; conciliado con los registros del proveedor \(\d{2}\/\d{2}\/\d{4}, /,
+    // Not "reconciled": which dates that run listed is not recorded, so the panel does not claim it.
+    ranAfter:
+      /^Webhook recibido\. Una conciliación de stripe terminó después de que llegó \(\d{2}\/\d{2}\/\d{4}, .*\), pero webpig no guarda qué fechas revisó: no confirma que incluyera este pago\. Para estar seguro, búsquelo en el portal del proveedor\.$/,
     pending: /^Webhook recibido; aún sin conciliar: la última conciliación \(\d{2}\/\d{2}\/\d{4}, .*\) fue antes de que llegara$/,
     home: 'Pagos del proveedor nunca notificados esta semana',
     chip: 'Encontrados al conciliar (el webhook nunca llegó)',
@@ -30,7 +32,8 @@ const WORDS = {
   en: {
     badge: 'Recovered',
     found: "Found in the provider's records: the webhook never arrived",
-    checked: /^Webhook received; reconciled with the provider's records \([A-Z][a-z]{2} \d{1,2}, \d{4}, /,
+    ranAfter:
+      /^Webhook received\. A reconciliation of stripe finished after it arrived \([A-Z][a-z]{2} \d{1,2}, \d{4}, .*\), but webpig does not record which dates it covered: it does not confirm this payment was included\. To be sure, look it up in the provider's portal\.$/,
     pending: /^Webhook received; not reconciled yet: the last reconciliation \(.*\) ran before it arrived$/,
     home: 'Provider payments never notified this week',
     chip: 'Found by reconciliation (the webhook never arrived)',
@@ -130,9 +133,9 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
           assert.equal(await panel.getByTestId('reconciled-badge').count(), 1);
           await screenshot(page, `reconcile-${size}-${language}-2-panel`);
 
-          // A payment whose webhook arrived: checked by the reconciliation that ran after it, or not yet.
+          // A payment whose webhook arrived: a reconciliation ended after it (which says no more), or none yet.
           for (const [id, state, text] of [
-            [delivered, 'checked', words.checked],
+            [delivered, 'ran_after', words.ranAfter],
             [deliveredLater, 'pending', words.pending],
           ] as const) {
             await page.goto(`${server.baseUrl}/events/${id}`);

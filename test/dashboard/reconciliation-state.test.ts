@@ -23,9 +23,11 @@ describe("a payment's reconciliation with its provider", () => {
     });
   });
 
-  test('received before the last finished reconciliation of its source: checked', () => {
+  // The run's window (lookBack, --since; ePayco: the references it was given) is not recorded, so
+  // a run that finished after the payment is no proof it listed the payment: never "checked".
+  test('received before the last finished reconciliation of its source: a run ended after it, nothing more', () => {
     assert.deepEqual(paymentReconciliation(webhook('stripe', '2026-12-05T13:59:00.000Z'), [stripe]), {
-      kind: 'checked',
+      kind: 'ran_after',
       at: '2026-12-05T14:01:00.000Z',
     });
   });

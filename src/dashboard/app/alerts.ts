@@ -19,7 +19,9 @@ function effectiveKind(alert: { kind: string; details: AlertView['details'] }): 
 
 export function alertKindLabel(t: Translate, kind: string, details?: AlertView['details']): string {
   const effective = effectiveKind({ kind, details: details ?? null });
-  return isKnownKind(effective) ? t(`alertKind_${effective}`) : effective;
+  if (isKnownKind(effective)) return t(`alertKind_${effective}`);
+  // A pipeline's alert that names no kind of its own: said as where it comes from, not "custom".
+  return effective === 'custom' ? t('alertKind_custom') : effective;
 }
 
 /**

@@ -126,8 +126,13 @@ export const api = {
     request<FlagView>('PUT', `/api/flags/${encodeURIComponent(key)}`, { value, reason }),
   flagHistory: (key: string) => request<Page<FlagChange>>('GET', `/api/flags/${encodeURIComponent(key)}/history?limit=20`),
   /** Stored alerts, plus those computed now (dead, retried more than once, stuck, error rates). */
-  alerts: (includeResolved = false) =>
-    request<Page<AlertView> & { computed?: AlertView[] }>('GET', `/api/alerts${includeResolved ? '?include=resolved' : ''}`),
+  alerts: (includeResolved = false, cursor: string | null = null) => {
+    const query = new URLSearchParams();
+    if (includeResolved) query.set('include', 'resolved');
+    if (cursor) query.set('cursor', cursor);
+    const search = query.toString();
+    return request<Page<AlertView> & { computed?: AlertView[] }>('GET', `/api/alerts${search ? `?${search}` : ''}`);
+  },
   acknowledgeAlert: (id: number, reason: string) => request<{ alert: AlertView }>('POST', `/api/alerts/${id}/ack`, { reason }),
   muteAlert: (id: number, reason: string, minutes: number) =>
     request<{ alert: AlertView }>('POST', `/api/alerts/${id}/mute`, { reason, minutes }),

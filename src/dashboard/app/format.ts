@@ -2,6 +2,7 @@
  * Money in the configured locale (es-CO); dates in the configured time zone (America/Bogota),
  * written the way the page's language reads them without doubt: es-CO day first (05/12/2026)
  * in Spanish, the month's name in English (Dec 5, 2026, 14:03:05), never 05/12 in English.
+ * Shares and seconds take the page's language's decimal mark too.
  */
 
 export interface Formats {
@@ -51,12 +52,20 @@ export function makeFormats(
     }
     return format;
   };
-  const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
-  // Seconds with the locale's decimal mark: 1,5 s in Colombia.
-  const seconds = new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  // Shares and seconds follow the page's language, as dates do: 94,6 % and 1,5 s in Spanish
+  // (the configured locale's decimal comma), 94.6% and 1.5 s in English, where a comma reads as
+  // a thousands separator. Money alone keeps the configured locale.
+  const numberLocale = english ? 'en-US' : locale;
+  const percent = new Intl.NumberFormat(numberLocale, { style: 'percent', maximumFractionDigits: 1 });
+  const seconds = new Intl.NumberFormat(numberLocale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   return {
     dateTime: (iso) => (iso ? dateTime.format(new Date(iso)) : '—'),
-    shortDateTime: (iso) => shortDateTime.format(new Date(iso)),
+    // Without the year, es-CO drops the day's and month's leading zero (7/12): put it back, dd/mm.
+    shortDateTime: (iso) =>
+      shortDateTime
+        .formatToParts(new Date(iso))
+        .map((part) => (!english && (part.type === 'day' || part.type === 'month') ? part.value.padStart(2, '0') : part.value))
+        .join(''),
     money: (amount, currency) => (amount === undefined ? '—' : moneyFormat(currency ?? defaultCurrency).format(amount)),
     duration: (ms) => {
       if (ms === null || ms === undefined) return '—';

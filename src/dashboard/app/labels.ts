@@ -1,7 +1,17 @@
 import type { Language } from './i18n.js';
-import type { ColumnInfo, DashboardConfig, PipelineInfo } from './types.js';
+import type { ColumnInfo, DashboardConfig, PipelineInfo, StageLabel } from './types.js';
 
 /** Stage and column names as people read them, from the pipelines' definitions. */
+
+/**
+ * A label in the page's language: one text as it is; texts by language, this language's, else
+ * Spanish, else English, else `fallback` (the identifier). The one place that choice is made.
+ */
+export function localLabel(label: StageLabel | null | undefined, language: Language, fallback: string): string {
+  if (!label) return fallback;
+  if (typeof label === 'string') return label;
+  return label[language] ?? label.es ?? label.en ?? fallback;
+}
 
 /** The stage's label in this language (else the other language's, else its name). */
 export function stageLabel(config: DashboardConfig, language: Language, stage: string, pipeline: string | null): string {
@@ -9,10 +19,7 @@ export function stageLabel(config: DashboardConfig, language: Language, stage: s
   const definition =
     own?.stages.find((candidate) => candidate.name === stage) ??
     config.pipelines.flatMap((candidate) => candidate.stages).find((candidate) => candidate.name === stage);
-  const label = definition?.label;
-  if (!label) return stage;
-  if (typeof label === 'string') return label;
-  return label[language] ?? label.es ?? label.en ?? stage;
+  return localLabel(definition?.label, language, stage);
 }
 
 /**
@@ -36,17 +43,12 @@ export function flagLabel(config: DashboardConfig, language: Language, key: stri
 
 /** A column's label in this language (else the other language's, else its key). */
 export function columnLabel(language: Language, column: Pick<ColumnInfo, 'key' | 'label'>): string {
-  const label = column.label;
-  if (typeof label === 'string') return label;
-  return label[language] ?? label.es ?? label.en ?? column.key;
+  return localLabel(column.label, language, column.key);
 }
 
 /** The pipeline's label in this language (else the other language's, else its name). */
 export function pipelineLabel(config: DashboardConfig, language: Language, pipeline: string): string {
-  const label = pipelineInfo(config, pipeline)?.label;
-  if (!label) return pipeline;
-  if (typeof label === 'string') return label;
-  return label[language] ?? label.es ?? label.en ?? pipeline;
+  return localLabel(pipelineInfo(config, pipeline)?.label, language, pipeline);
 }
 
 export function pipelineInfo(config: DashboardConfig, pipeline: string | null): PipelineInfo | null {

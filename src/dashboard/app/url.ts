@@ -61,3 +61,14 @@ export function flagKeyFromHash(hash: string): string | null {
     return null; // a mangled address: the flags view, no flag in particular
   }
 }
+
+/** The address of an alert on the alerts view (an audit entry's link): that alert, scrolled to and outlined. */
+export function alertHref(alertId: number): string {
+  return `#/alerts/${alertId}`;
+}
+
+/** The alert `#/alerts/<id>` points at, or null. */
+export function alertIdFromHash(hash: string): number | null {
+  const match = /^#\/alerts\/(\d{1,15})$/.exec(hash);
+  return match ? Number(match[1]) : null;
+}

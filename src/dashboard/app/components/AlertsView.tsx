@@ -5,7 +5,9 @@ import { alertKindLabel, alertText, sentence, type AlertWords } from '../alerts.
 import { explainError } from '../errors.js';
 import { stageLabel } from '../labels.js';
 import type { AlertView } from '../types.js';
+import { alertIdFromHash } from '../url.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { failureText } from '../failure-text.js';
 
 type Notice = (message: string, isError?: boolean) => void;
 
@@ -26,6 +28,35 @@ const MUTE_MINUTES = [60, 240, 1_440, 10_080] as const;
 const MUTE_LABELS = ['duration1h', 'duration4h', 'duration1d', 'duration1w'] as const;
 /** Stuck, retried, error-rate and backlog alerts change without an event changing: look again now and then. */
 const REFRESH_MS = 30_000;
+/** Pages (of 50) read further to find the alert an address names, before saying it is not listed. */
+const TARGET_PAGES = 10;
+
+/**
+ * The alerts to list: the first page, and when the address names an alert (`#/alerts/<id>`, an
+ * audit entry's link) the next pages until it is among them.
+ */
+async function loadAlerts(includeResolved: boolean, target: number | null): Promise<AlertView[]> {
+  const first = await api.alerts(includeResolved);
+  const alerts = [...(first.computed ?? []), ...first.items];
+  let cursor = first.nextCursor;
+  for (let page = 1; target !== null && cursor && page < TARGET_PAGES && !alerts.some((alert) => alert.id === target); page += 1) {
+    const next = await api.alerts(includeResolved, cursor);
+    alerts.push(...next.items);
+    cursor = next.nextCursor;
+  }
+  return alerts;
+}
+
+/** The alert the address points at, kept in step with the hash. */
+function useAlertTarget(): number | null {
+  const [target, setTarget] = useState(() => alertIdFromHash(location.hash));
+  useEffect(() => {
+    const onHash = () => setTarget(alertIdFromHash(location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  return target;
+}
 
 /**
  * Open alerts (resolved ones behind a toggle). Acknowledging one asks for a reason, which the
@@ -53,12 +84,25 @@ export function AlertsView({
   const [muting, setMuting] = useState<(AlertView & { id: number }) | null>(null);
   const [muteMinutes, setMuteMinutes] = useState<number>(MUTE_MINUTES[0]);
   const [version, setVersion] = useState(0);
+  const target = useAlertTarget();
+  const targetListed = target !== null && alerts?.some((alert) => alert.id === target) === true;
   useEffect(() => {
-    api
-      .alerts(showResolved)
-      .then((page) => setAlerts([...(page.computed ?? []), ...page.items]))
-      .catch((error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true));
-  }, [showResolved, version, liveTick]);
+    let current = true;
+    loadAlerts(showResolved, target)
+      .then((loaded) => {
+        if (!current) return;
+        // An alert an audit entry names may have resolved since: look among the resolved ones too.
+        if (target !== null && !showResolved && !loaded.some((alert) => alert.id === target)) setShowResolved(true);
+        setAlerts(loaded);
+      })
+      .catch((error: unknown) => onNotice(failureText(t, error), true));
+    return () => {
+      current = false;
+    };
+  }, [showResolved, version, liveTick, target]);
+  useEffect(() => {
+    if (targetListed) document.getElementById(`alert-item-${target}`)?.scrollIntoView({ block: 'center' });
+  }, [targetListed, target]);
   useEffect(() => {
     const timer = setInterval(() => setVersion((v) => v + 1), REFRESH_MS);
     return () => clearInterval(timer);
@@ -67,19 +111,20 @@ export function AlertsView({
     try {
       await api.muteAlert(alert.id, reason, minutes);
       onNotice(t('alertMuted'));
-      setVersion((v) => v + 1);
     } catch (error) {
-      onNotice(error instanceof Error ? error.message : String(error), true);
+      onNotice(failureText(t, error), true);
     }
+    setVersion((v) => v + 1);
   };
   const acknowledge = async (alert: AlertView & { id: number }, reason: string) => {
     try {
       await api.acknowledgeAlert(alert.id, reason);
       onNotice(t('alertAcknowledged'));
-      setVersion((v) => v + 1);
     } catch (error) {
-      onNotice(error instanceof Error ? error.message : String(error), true);
+      onNotice(failureText(t, error), true);
     }
+    // Refused or not, the list shows the alert as it is now (resolved meanwhile, acknowledged by someone else).
+    setVersion((v) => v + 1);
   };
   const mayAck = can('events:retry');
   return (
@@ -94,13 +139,19 @@ export function AlertsView({
         {t('alertShowResolved')}
       </label>
       {!alerts && <p class="muted">{t('loading')}</p>}
+      {alerts && target !== null && showResolved && !targetListed && (
+        <p class="muted" data-testid="alert-target-missing">
+          {t('alertTargetMissing').replace('{id}', String(target))}
+        </p>
+      )}
       {alerts?.length === 0 && <p class="muted">{t('noAlerts')}</p>}
       {alerts && alerts.length > 0 && (
         <ul class="alerts" data-testid="alerts">
           {alerts.map((alert, index) => (
             <li
               key={`${alert.kind}-${alert.id ?? ''}-${alert.eventId ?? ''}-${index}`}
-              class={`alert alert-${alert.kind}${alert.acknowledgedAt || mutedNow(alert, Date.now()) ? ' alert-acked' : ''}${alert.resolvedAt ? ' alert-resolved' : ''}`}
+              id={alert.id !== undefined && alert.id > 0 ? `alert-item-${alert.id}` : undefined}
+              class={`alert alert-${alert.kind}${alert.acknowledgedAt || mutedNow(alert, Date.now()) ? ' alert-acked' : ''}${alert.resolvedAt ? ' alert-resolved' : ''}${alert.id === target ? ' alert-target' : ''}`}
               data-testid={alert.id !== undefined && alert.id > 0 ? `alert-${alert.id}` : undefined}
             >
               <span class="badge">{alertKindLabel(t, alert.kind, alert.details)}</span>{' '}

@@ -1,6 +1,6 @@
 import { useSession } from '../context.js';
 import { flagLabel } from '../labels.js';
-import { pathForEvent } from '../url.js';
+import { alertHref, pathForEvent } from '../url.js';
 
 /** Flags by key, for their descriptions (a flag no stage names is called by its description). */
 export type FlagDescriptions = ReadonlyMap<string, string>;
@@ -44,7 +44,8 @@ interface AuditSubjectProps {
 
 /**
  * What an audit entry is about, as a link to it where the page shows it: an event opens its
- * details, a flag its place on the flags view. Anything else (alerts, tokens) stays its code.
+ * details, an alert its place on the alerts view, a flag its place on the flags view. Anything
+ * else (tokens) stays its code.
  */
 export function AuditSubject({ action, target, descriptions, onOpenEvent }: AuditSubjectProps) {
   const { t } = useSession();
@@ -64,6 +65,15 @@ export function AuditSubject({ action, target, descriptions, onOpenEvent }: Audi
         }}
       >
         {t('auditEventLink')} #{eventId}
+      </a>
+    );
+  }
+  const alert = /^alert:(\d{1,15})$/.exec(target);
+  if (alert) {
+    const alertId = Number(alert[1]);
+    return (
+      <a href={alertHref(alertId)} title={target} data-testid="audit-subject-alert">
+        {t('auditAlertLink')} #{alertId}
       </a>
     );
   }

@@ -7,6 +7,7 @@ import { DayInput } from './DayInput.js';
 import { AuditSubject, FlagName, type FlagDescriptions } from './AuditSubject.js';
 import { flagLabel } from '../labels.js';
 import type { AuditEntryView, FlagChange, HistoryFilters } from '../types.js';
+import { failureText } from '../failure-text.js';
 
 type Notice = (message: string, isError?: boolean) => void;
 type Log = 'audit' | 'flags';
@@ -45,7 +46,7 @@ export function AuditView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpenE
   useEffect(() => {
     // Days start in the dashboard's time zone, as the events list's do, not the browser's.
     const range = { since: dayStartIn(filters.since ?? '', config.timeZone), until: dayStartIn(filters.until ?? '', config.timeZone, 1) };
-    const fail = (error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true);
+    const fail = (error: unknown) => onNotice(failureText(t, error), true);
     if (log === 'audit') {
       setEntries(null);
       api

@@ -1,6 +1,6 @@
 import type { ComponentChild } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError } from '../api.js';
+import { api } from '../api.js';
 import { useSession } from '../context.js';
 import { dayStartIn } from '../format.js';
 import { bulkText } from '../i18n-bulk.js';
@@ -10,6 +10,7 @@ import { PreviewSection } from './BulkPreviewSection.js';
 import { SourceSelect } from './SourceSelect.js';
 import { DayInput } from './DayInput.js';
 import './bulk.css';
+import { failureText } from '../failure-text.js';
 
 /** Ids sent per request while running, so the page can show progress. */
 const BATCH = 20;
@@ -111,7 +112,7 @@ export function BulkRetryDialog({ filters, initial, onClose, onDone }: BulkRetry
     try {
       setPhase({ kind: 'preview', preview: (await api.bulkPreview(request)).preview });
     } catch (failure) {
-      setError(failure instanceof ApiError ? failure.message : t('unknownError'));
+      setError(failureText(t, failure));
     } finally {
       setLoading(false);
     }
@@ -129,7 +130,7 @@ export function BulkRetryDialog({ filters, initial, onClose, onDone }: BulkRetry
         result.queued.push(...answer.queued);
         result.refused.push(...answer.refused);
       } catch (failure) {
-        const message = failure instanceof ApiError ? failure.message : t('unknownError');
+        const message = failureText(t, failure);
         result.refused.push(...batch.map((eventId) => ({ eventId, code: 'FAILED', message })));
       }
       setPhase({ kind: 'running', done: Math.min(start + BATCH, ids.length), total: ids.length });

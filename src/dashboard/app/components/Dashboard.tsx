@@ -18,6 +18,8 @@ import { bulkText } from '../i18n-bulk.js';
 import { HomeView } from './HomeView.js';
 import { MetricsView } from './MetricsView.js';
 import { ReconciliationStatus } from './ReconciliationStatus.js';
+import { failureText } from '../failure-text.js';
+import { eventSubject } from '../event-subject.js';
 
 export type View = 'home' | 'events' | 'alerts' | 'metrics' | 'flags' | 'audit';
 const VIEWS: View[] = ['home', 'events', 'alerts', 'metrics', 'flags', 'audit'];
@@ -77,7 +79,7 @@ interface Notice {
 }
 
 export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => void; onToggleLanguage: () => void }) {
-  const { t, me, config, language, can } = useSession();
+  const { t, me, config, language, can, formats } = useSession();
   const [view, setView] = useState<View>(viewFromHash);
   const [filters, setFilters] = useState<EventFilters>(() => filtersFromSearch(location.search));
   const [rows, setRows] = useState<EventRow[] | null>(null);
@@ -141,7 +143,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
       setRows(page.items);
       setNextCursor(page.nextCursor);
     } catch (error) {
-      showNotice(error instanceof Error ? error.message : String(error), true);
+      showNotice(failureText(t, error), true);
     }
   }, []);
 
@@ -156,7 +158,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
       setRows((current) => [...(current ?? []), ...page.items.filter((row) => !current?.some((old) => old.id === row.id))]);
       setNextCursor(page.nextCursor);
     } catch (error) {
-      showNotice(error instanceof Error ? error.message : String(error), true);
+      showNotice(failureText(t, error), true);
     }
   };
 
@@ -221,7 +223,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
       setDetailVersion((version) => version + 1);
       showNotice(`${t('retried')} #${eventId}`);
     } catch (error) {
-      showNotice(error instanceof ApiError ? error.message : t('unknownError'), true);
+      showNotice(failureText(t, error), true);
     } finally {
       setBusy((current) => new Set([...current].filter((id) => id !== eventId)));
     }
@@ -332,7 +334,9 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
             )}
           </>
         )}
-        {view === 'home' && <HomeView version={homeVersion} onShowEvents={showEvents} onOpenEvent={openEvent} onNotice={showNotice} />}
+        {view === 'home' && (
+          <HomeView version={homeVersion} onShowEvents={showEvents} onOpenEvent={openEvent} onNotice={showNotice} onRetry={retry} />
+        )}
         {view === 'alerts' && <AlertsView onNotice={showNotice} onOpenEvent={openEvent} liveTick={liveTick} />}
         {view === 'metrics' && <MetricsView onNotice={showNotice} />}
         {view === 'flags' && <FlagsPanel onNotice={showNotice} />}
@@ -347,7 +351,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
       {confirmRetry && (
         <ConfirmDialog
           title={t('retryPermanentTitle')}
-          body={t('retryPermanentBody')}
+          body={`${eventSubject(formats, confirmRetry)} — ${t('retryPermanentBody')}`}
           confirmLabel={t('retryAnyway')}
           onCancel={() => setConfirmRetry(null)}
           onConfirm={() => {

@@ -2,6 +2,7 @@ import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useSession } from '../context.js';
+import { referenceFact } from '../reference-labels.js';
 import { jsonText } from '../format.js';
 import { columnLabel, stageLabel } from '../labels.js';
 import type { EventDetails, EventRow } from '../types.js';
@@ -14,6 +15,7 @@ import { ReconciledBadge } from './ReconciledBadge.js';
 import { StageSection } from './StageSection.js';
 import { PanelReconciliation } from './PanelReconciliation.js';
 import { nextAttemptText } from '../next-attempt.js';
+import { failureText } from '../failure-text.js';
 
 export interface Selection {
   eventId: number;
@@ -45,7 +47,7 @@ export function DetailsPanel({ selection, version, onClose, onRetry, onNotice }:
     api
       .event(selection.eventId)
       .then((loaded) => current && (setDetails(loaded), setFailure(null)))
-      .catch((error: unknown) => current && setFailure(error instanceof Error ? error.message : String(error)));
+      .catch((error: unknown) => current && setFailure(failureText(t, error)));
     return () => {
       current = false;
     };
@@ -218,7 +220,7 @@ function EventSection({ details, onRetry }: { details: EventDetails; onRetry: (e
 
 /** The summary as labelled facts in the page's language (its JSON stays under "technical"). */
 function SummaryFacts({ summary }: { summary: EventRow['summary'] }) {
-  const { t, formats } = useSession();
+  const { t, formats, language } = useSession();
   const customer = summary.customer ?? {};
   const product = summary.product ?? {};
   const facts: Array<[string, string | undefined]> = [
@@ -228,8 +230,9 @@ function SummaryFacts({ summary }: { summary: EventRow['summary'] }) {
     [t('phone'), customer.phone],
     [t('product'), [product.name, product.id].filter(Boolean).join(' · ') || undefined],
     [t('amount'), summary.amount === undefined ? undefined : formats.money(summary.amount, summary.currency)],
-    ...Object.entries(summary.references ?? {}).map(([name, value]): [string, string] => [name, value]),
   ];
+  // References keep their key beside them for whoever greps logs or the provider's portal.
+  const references = Object.entries(summary.references ?? {}).map(([key, value]) => ({ key, ...referenceFact(language, key, value) }));
   return (
     <dl class="facts" data-testid="summary">
       {facts
@@ -240,6 +243,14 @@ function SummaryFacts({ summary }: { summary: EventRow['summary'] }) {
             <dd>{value}</dd>
           </Fragment>
         ))}
+      {references.map(({ key, label, value }) => (
+        <Fragment key={`reference-${key}`}>
+          <dt title={key} data-reference={key}>
+            {label}
+          </dt>
+          <dd>{value}</dd>
+        </Fragment>
+      ))}
     </dl>
   );
 }

@@ -127,12 +127,14 @@ export function EventsTable({ rows, pipeline, onOpenCell, onOpenEvent, onRetry, 
                   {customer.email && <div class="small muted email">{emailWithBreak(customer.email)}</div>}
                   {customer.phone && <div class="small muted">{customer.phone}</div>}
                 </td>
-                <td class="product">
+                <td class="product" data-empty={!product.name && !product.id ? '' : undefined}>
                   <div class="product-name">{product.name ?? '—'}</div>
                   {product.id && <div class="small muted">{product.id}</div>}
                 </td>
-                <td class="amount">{formats.money(event.summary.amount, event.summary.currency)}</td>
-                <td class={`transaction transaction-${transaction ?? 'none'}`}>
+                <td class="amount" data-empty={event.summary.amount === undefined ? '' : undefined}>
+                  {formats.money(event.summary.amount, event.summary.currency)}
+                </td>
+                <td class={`transaction transaction-${transaction ?? 'none'}`} data-empty={transaction ? undefined : ''}>
                   {transaction ? `${TRANSACTION_ICONS[transaction]} ${t(transaction as MessageKey)}` : '—'}
                 </td>
                 <td class="status-cell">

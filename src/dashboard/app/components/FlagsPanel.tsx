@@ -8,6 +8,7 @@ import { bulkText } from '../i18n-bulk.js';
 import { flagLabel, stageLabel } from '../labels.js';
 import { NO_FILTERS } from '../types.js';
 import { flagKeyFromHash } from '../url.js';
+import { failureText } from '../failure-text.js';
 
 /**
  * Flag toggles. A change asks for confirmation and a reason, stored in the flag's history
@@ -34,7 +35,7 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
     api
       .flags()
       .then((loaded) => setFlags(loaded.items))
-      .catch((error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true));
+      .catch((error: unknown) => onNotice(failureText(t, error), true));
 
   useEffect(() => {
     void load();
@@ -53,9 +54,7 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
       const message =
         error instanceof ApiError && error.status === 403 && error.code === 'FORBIDDEN'
           ? `${t('flagRefused')} ${named(flag)}. ${t('flagOnlyAllowed')} ${flag.allowed.join(', ')}`
-          : error instanceof ApiError
-            ? error.message
-            : t('unknownError');
+          : failureText(t, error);
       setRefusals((current) => ({ ...current, [flag.key]: message }));
       onNotice(message, true);
     } finally {

@@ -9,6 +9,7 @@ import { searchFromFilters } from '../url.js';
 import { PinnedDead } from './PinnedDead.js';
 import { Count, RecoveredCount } from './HomeCount.js';
 import '../home.css';
+import { failureText } from '../failure-text.js';
 
 type Notice = (message: string, isError?: boolean) => void;
 
@@ -18,6 +19,8 @@ interface HomeViewProps {
   onShowEvents: (filters: EventFilters) => void;
   onOpenEvent: (eventId: number) => void;
   onNotice: Notice;
+  /** The dashboard's retry: it says how the retry ended when the live stream brings it. */
+  onRetry: (eventId: number) => Promise<void>;
 }
 
 /** The failed events nobody handled: what "Fallidos sin atender" and the pinned list count. */
@@ -33,8 +36,8 @@ export function eventsHref(filters: Partial<EventFilters>): string {
  * count), the money of today and this week in the configured currency and time zone, and the
  * dead events nobody handled yet. What each figure means is in the page's own help.
  */
-export function HomeView({ version, onShowEvents, onOpenEvent, onNotice }: HomeViewProps) {
-  const { language } = useSession();
+export function HomeView({ version, onShowEvents, onOpenEvent, onNotice, onRetry }: HomeViewProps) {
+  const { t, language } = useSession();
   const words = homeWords(language);
   const [home, setHome] = useState<HomeSummary | null>(null);
   const [reload, setReload] = useState(0);
@@ -42,7 +45,7 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice }: HomeV
     homeApi
       .home()
       .then(setHome)
-      .catch((error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true));
+      .catch((error: unknown) => onNotice(failureText(t, error), true));
   }, [version, reload]);
   if (!home) return <p class="muted">{words('homeTitle')}…</p>;
 
@@ -148,6 +151,7 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice }: HomeV
         onShowMore={link(UNHANDLED).onClick}
         onOpenEvent={onOpenEvent}
         onNotice={onNotice}
+        onRetry={onRetry}
         onChanged={() => setReload((n) => n + 1)}
       />
     </div>

@@ -10,6 +10,7 @@ import { StageDurationChart } from './charts/StageDurationChart.js';
 import { ThroughputChart } from './charts/ThroughputChart.js';
 import { hourLabels, seconds } from './charts/time-axis.js';
 import '../home.css';
+import { failureText } from '../failure-text.js';
 
 type Notice = (message: string, isError?: boolean) => void;
 type StageStat = MetricsSeries['stages'][number];
@@ -39,14 +40,14 @@ export function stagesInPipelineOrder<T extends { stage: string }>(
  * long it usually takes in seconds or minutes. Charts (uPlot) with the same numbers as tables.
  */
 export function MetricsView({ onNotice }: { onNotice: Notice }) {
-  const { config, language, formats } = useSession();
+  const { t, config, language, formats } = useSession();
   const words = homeWords(language);
   const [metrics, setMetrics] = useState<MetricsSeries | null>(null);
   useEffect(() => {
     homeApi
       .metrics()
       .then(setMetrics)
-      .catch((error: unknown) => onNotice(error instanceof Error ? error.message : String(error), true));
+      .catch((error: unknown) => onNotice(failureText(t, error), true));
   }, []);
   const labelOf = useCallback((stage: string) => stageLabel(config, language, stage, null), [config, language]);
   if (!metrics) return <p class="muted">{words('metricsTitle')}…</p>;

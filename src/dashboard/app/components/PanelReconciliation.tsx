@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api.js';
 import { useSession } from '../context.js';
+import { reconciliationStates } from '../reconciliation-cache.js';
 import { paymentReconciliation } from '../reconciliation-state.js';
 import type { EventRow, ReconciliationView } from '../types.js';
 
@@ -14,8 +14,8 @@ export function PanelReconciliation({ event }: { event: Pick<EventRow, 'origin' 
   useEffect(() => {
     let current = true;
     // Context for the panel: a failure to load it must not get in the way of the rest.
-    api.reconciliation().then(
-      (reply) => current && setSources(reply.items),
+    reconciliationStates().then(
+      (items) => current && setSources(items),
       () => current && setSources(null),
     );
     return () => {
@@ -28,8 +28,8 @@ export function PanelReconciliation({ event }: { event: Pick<EventRow, 'origin' 
   const text =
     state.kind === 'found'
       ? t('reconcileFound')
-      : state.kind === 'checked'
-        ? t('reconcileChecked').replace('{date}', date(state.at))
+      : state.kind === 'ran_after'
+        ? t('reconcileRanAfter').replace('{source}', event.source).replace('{date}', date(state.at))
         : state.kind === 'pending'
           ? state.lastFinishedAt === null
             ? t('reconcilePendingNever')

@@ -1,5 +1,4 @@
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../api.js';
 import { useSession } from '../context.js';
 import { explainError } from '../errors.js';
 import { homeApi } from '../home-api.js';
@@ -7,6 +6,8 @@ import type { HomeTranslate } from '../home-i18n.js';
 import { stageLabel } from '../labels.js';
 import type { EventRow } from '../types.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { failureText } from '../failure-text.js';
+import { eventSubject } from '../event-subject.js';
 
 interface PinnedDeadProps {
   rows: EventRow[];
@@ -17,6 +18,11 @@ interface PinnedDeadProps {
   onShowMore: (event: MouseEvent) => void;
   onOpenEvent: (eventId: number) => void;
   onNotice: (message: string, isError?: boolean) => void;
+  /**
+   * Retries through the dashboard, which then says how it ended (done, or failed again and
+   * where): a retried event leaves this list while it runs and may come back looking the same.
+   */
+  onRetry: (eventId: number) => Promise<void>;
   onChanged: () => void;
 }
 
@@ -25,7 +31,7 @@ interface PinnedDeadProps {
  * and "mark as handled" (a reason is required; the server audits it and writes it to the
  * event's history). Retrying a permanent error asks first, as on the events list.
  */
-export function PinnedDead({ rows, total, words, moreHref, onShowMore, onOpenEvent, onNotice, onChanged }: PinnedDeadProps) {
+export function PinnedDead({ rows, total, words, moreHref, onShowMore, onOpenEvent, onNotice, onRetry, onChanged }: PinnedDeadProps) {
   const { t, formats, config, language, can } = useSession();
   const [handling, setHandling] = useState<EventRow | null>(null);
   const [confirmRetry, setConfirmRetry] = useState<EventRow | null>(null);
@@ -39,12 +45,18 @@ export function PinnedDead({ rows, total, words, moreHref, onShowMore, onOpenEve
       onNotice(`#${eventId} ${done}`);
       onChanged();
     } catch (error) {
-      onNotice(error instanceof ApiError ? error.message : t('unknownError'), true);
+      onNotice(failureText(t, error), true);
     } finally {
       setBusy(null);
     }
   };
-  const retry = (row: EventRow) => void act(row.id, () => api.retry(row.id), t('retried'));
+  const retry = (row: EventRow) => {
+    setBusy(row.id);
+    void onRetry(row.id).finally(() => {
+      setBusy(null);
+      onChanged();
+    });
+  };
   const requestRetry = (row: EventRow) => (row.failure && !row.failure.error.retriable ? setConfirmRetry(row) : retry(row));
 
   if (rows.length === 0)
@@ -120,7 +132,7 @@ export function PinnedDead({ rows, total, words, moreHref, onShowMore, onOpenEve
       {confirmRetry && (
         <ConfirmDialog
           title={t('retryPermanentTitle')}
-          body={t('retryPermanentBody')}
+          body={`${eventSubject(formats, confirmRetry)} — ${t('retryPermanentBody')}`}
           confirmLabel={t('retryAnyway')}
           onCancel={() => setConfirmRetry(null)}
           onConfirm={() => {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api.js';
+import { reconciliationStates } from '../reconciliation-cache.js';
 import { useSession } from '../context.js';
 import type { ReconciliationView } from '../types.js';
 
@@ -12,8 +12,8 @@ export function ReconciliationStatus() {
   const [items, setItems] = useState<ReconciliationView[]>([]);
   useEffect(() => {
     // Optional context for the events list: a failure here must not get in the way.
-    api.reconciliation().then(
-      (reply) => setItems(reply.items),
+    reconciliationStates().then(
+      (reply) => setItems(reply),
       () => setItems([]),
     );
   }, []);

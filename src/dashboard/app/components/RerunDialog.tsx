@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError } from '../api.js';
+import { api } from '../api.js';
 import { useSession } from '../context.js';
 import { bulkText } from '../i18n-bulk.js';
 import { stageLabel } from '../labels.js';
@@ -7,6 +7,7 @@ import type { RunPlan } from '../types.js';
 import { PlanStages } from './PlanStages.js';
 import './bulk.css';
 import { ReasonField } from './ReasonField.js';
+import { failureText } from '../failure-text.js';
 
 interface RerunDialogProps {
   eventId: number;
@@ -33,7 +34,7 @@ export function RerunDialog({ eventId, stage, pipeline, onClose, onNotice }: Rer
     let current = true;
     api.rerunPreview(eventId, stage).then(
       (answer) => current && setPlan(answer.plan),
-      (error: unknown) => (onNotice(error instanceof ApiError ? error.message : t('unknownError'), true), onClose()),
+      (error: unknown) => (onNotice(failureText(t, error), true), onClose()),
     );
     const onKey = (keyboard: KeyboardEvent) => keyboard.key === 'Escape' && onClose();
     window.addEventListener('keydown', onKey);
@@ -49,7 +50,7 @@ export function RerunDialog({ eventId, stage, pipeline, onClose, onNotice }: Rer
       onNotice(t('rerunDone'));
       onClose();
     } catch (error) {
-      onNotice(error instanceof ApiError ? error.message : t('unknownError'), true);
+      onNotice(failureText(t, error), true);
       setBusy(false);
     }
   };

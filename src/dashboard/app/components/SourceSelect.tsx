@@ -19,7 +19,12 @@ export function SourceSelect({ value, onChange, testId }: SourceSelectProps) {
   // A source no longer configured (in a link saved before) stays shown: it is what filters the list.
   const names = value && !config.sources.includes(value) ? [...config.sources, value] : config.sources;
   return (
-    <select value={value} data-testid={testId} onChange={(change) => onChange((change.currentTarget as HTMLSelectElement).value)}>
+    <select
+      value={value}
+      title={value || t('allSources')}
+      data-testid={testId}
+      onChange={(change) => onChange((change.currentTarget as HTMLSelectElement).value)}
+    >
       <option value="">{t('allSources')}</option>
       {names.map((name) => (
         <option key={name} value={name}>

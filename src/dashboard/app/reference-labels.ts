@@ -1,0 +1,42 @@
+import type { Language } from './i18n.js';
+
+/**
+ * The names of a summary's references in the page's language. The keys are those webpig's own
+ * sources write (src/sources: ePayco's confirmation fields, MercadoPago's and Stripe's ids) and
+ * the example pipelines' (examples/); any other key is a pipeline's own word and stays as it is.
+ */
+const NAMES: Readonly<Record<string, Readonly<Record<Language, string>>>> = {
+  refPayco: { es: 'Referencia ePayco', en: 'ePayco reference' },
+  transactionId: { es: 'ID de la transacción', en: 'Transaction ID' },
+  invoice: { es: 'Factura', en: 'Invoice' },
+  invoiceId: { es: 'Factura (según el flujo)', en: 'Invoice (per the pipeline)' },
+  approvalCode: { es: 'Código de aprobación', en: 'Approval code' },
+  franchise: { es: 'Franquicia', en: 'Card brand' },
+  validated: { es: 'Confirmado con ePayco', en: 'Confirmed with ePayco' },
+  mercadopagoId: { es: 'ID en MercadoPago', en: 'MercadoPago ID' },
+  requestId: { es: 'ID de la notificación', en: 'Notification ID' },
+  verification: { es: 'Verificación', en: 'Verification' },
+  stripeObject: { es: 'Objeto en Stripe', en: 'Stripe object' },
+  stripeEvent: { es: 'Evento en Stripe', en: 'Stripe event' },
+  senderStatus: { es: 'Estado según el remitente', en: "Sender's status" },
+  order: { es: 'Pedido', en: 'Order' },
+  orderReference: { es: 'Referencia del pedido', en: 'Order reference' },
+  mercadopagoStatus: { es: 'Estado en MercadoPago', en: 'MercadoPago status' },
+  preapproval: { es: 'Suscripción en MercadoPago', en: 'MercadoPago subscription' },
+  externalReference: { es: 'Referencia externa', en: 'External reference' },
+};
+
+/** Values that are webpig's own words rather than the provider's data. */
+const VALUES: Readonly<Record<string, Readonly<Record<string, Readonly<Record<Language, string>>>>>> = {
+  validated: { true: { es: 'Sí', en: 'Yes' }, false: { es: 'No', en: 'No' } },
+  verification: {
+    'pending-fetch': { es: 'pendiente: el flujo lo consulta en MercadoPago', en: 'pending: the pipeline reads it from MercadoPago' },
+  },
+};
+
+/** A reference's name and value as the page shows them (ePayco's `extra3` is "Campo extra 3"). */
+export function referenceFact(language: Language, key: string, value: string): { label: string; value: string } {
+  const extra = /^extra(\d{1,2})$/.exec(key);
+  const label = NAMES[key]?.[language] ?? (extra ? `${language === 'es' ? 'Campo extra' : 'Extra field'} ${extra[1]}` : key);
+  return { label, value: VALUES[key]?.[value]?.[language] ?? value };
+}
