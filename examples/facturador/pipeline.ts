@@ -329,6 +329,9 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
    * in between is retried (by `reconcile`, which finds the invoice and comes back here).
    */
   async function withVentasNumber(ctx: StageContext, invoice: WorldOfficeInvoice, how: 'created' | 'found'): Promise<JsonObject> {
+    // The invoice's number among the payment's references: the panel says "Factura en WorldOffice: N" and a
+    // search by that number finds the payment (finance is asked about invoices by number).
+    ctx.annotate({ references: { worldofficeInvoice: String(invoice.number) } });
     const ventas = await setFacturacionInvoiceNumber(config.strapi, invoice.reference, invoice.number, ctx);
     return { invoiceId: invoice.id, number: invoice.number, reference: invoice.reference, amount: invoice.amount, how, ventas };
   }

@@ -236,12 +236,14 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
           ['refPayco', 'Referencia ePayco', '62648392'],
           ['validated', 'Confirmado con ePayco', 'Sí'],
           ['extra2', 'Campo extra 2', 'PROD-PREU-NAL'],
+          ['worldofficeInvoice', 'Factura en WorldOffice', '1042'],
           ['cartera', 'cartera', 'C-77'],
         ],
         en: [
           ['refPayco', 'ePayco reference', '62648392'],
           ['validated', 'Confirmed with ePayco', 'Yes'],
           ['extra2', 'Extra field 2', 'PROD-PREU-NAL'],
+          ['worldofficeInvoice', 'WorldOffice invoice', '1042'],
           ['cartera', 'cartera', 'C-77'],
         ],
       }[language];
@@ -261,7 +263,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
           customer: { name: 'Laura Gómez' },
           amount: 890_000,
           currency: 'COP',
-          references: { refPayco: '62648392', validated: 'true', extra2: 'PROD-PREU-NAL', cartera: 'C-77' },
+          references: { refPayco: '62648392', validated: 'true', extra2: 'PROD-PREU-NAL', worldofficeInvoice: '1042', cartera: 'C-77' },
         },
       });
       const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: ADMIN });

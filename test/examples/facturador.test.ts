@@ -49,6 +49,11 @@ describe('Facturador pipeline, end to end', () => {
     assert.equal(event.summary.references?.invoiceId, 'INV-ELITE-001');
     assertExactlyOnce(h, 'INV-ELITE-001', 250000);
     assert.equal(h.records('worldoffice', 'emissions').length, 1);
+    // The WorldOffice invoice's number is one of the payment's references (the panel's "Factura en WorldOffice").
+    const invoices = h.records('worldoffice', 'invoices');
+    assert.equal(invoices.length, 1);
+    assert.equal(event.summary.references?.worldofficeInvoice, String(invoices[0]?.number));
+    assert.equal(event.summary.references?.invoice, 'INV-ELITE-001', "ePayco's x_id_invoice is kept");
   });
 
   it('shows each service call on the stage panel: method, URL, token redacted, bodies as sent and received, status', async () => {

@@ -10,6 +10,7 @@ const NAMES: Readonly<Record<string, Readonly<Record<Language, string>>>> = {
   transactionId: { es: 'ID de la transacción', en: 'Transaction ID' },
   invoice: { es: 'Factura', en: 'Invoice' },
   invoiceId: { es: 'Factura (según el flujo)', en: 'Invoice (per the pipeline)' },
+  worldofficeInvoice: { es: 'Factura en WorldOffice', en: 'WorldOffice invoice' },
   approvalCode: { es: 'Código de aprobación', en: 'Approval code' },
   franchise: { es: 'Franquicia', en: 'Card brand' },
   validated: { es: 'Confirmado con ePayco', en: 'Confirmed with ePayco' },
