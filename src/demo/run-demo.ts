@@ -180,15 +180,26 @@ function writeProblem(target: string): string | null {
   }
 }
 
+/**
+ * The address the demo's own parts call it at and print for a browser: for 0.0.0.0 or :: (every
+ * interface) the loopback one, since `http://0.0.0.0:…` and `http://[::]:…` are no address to
+ * open or call. The sandbox process, which only the demo calls, listens there too, not on every
+ * interface (its fault-injection routes are no one else's).
+ */
+function localHostFor(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}
+
 async function runDemoOn(store: Store, dbFile: string, options: DemoOptions): Promise<RunningDemo> {
   const port = await resolvePort(options.port, options.host);
-  const baseUrl = `http://${options.host}:${port}`;
+  const local = localHostFor(options.host);
+  const baseUrl = `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
   const { sources, demoSecretsFor, epayco, stripeSecret, mercadopagoSecret } = demoSources(options.env);
   let reportFailure: (message: string) => void = () => undefined;
   const failed = new Promise<string>((resolve) => (reportFailure = resolve));
   const sandboxProcess: SandboxProcess = await startSandboxProcess({
     sandboxDbFile: sandboxDbPathFor(dbFile),
-    host: options.host,
+    host: local,
     onUnexpectedExit: (message) => reportFailure(message),
   });
   try {
@@ -265,7 +276,8 @@ async function runDemoWith(options: DemoOptions, parts: DemoParts): Promise<Runn
     sandboxStore.close();
     throw err;
   }
-  const url = service.url ?? baseUrl;
+  // For 0.0.0.0 and :: the loopback URL, one a browser opens (the "Listening on:" line says where else).
+  const url = service.address?.allInterfaces ? baseUrl : (service.url ?? baseUrl);
   const silentConnections = trackSilentConnections(service);
   let stopTraffic: StopTraffic | null = null;
   let stopExampleTraffic: StopExampleTraffic | null = null;

@@ -233,10 +233,34 @@ describe('webpig demo: the address it listens on', () => {
       const dashboard = await demo.waitForLine(/Web Pig dashboard:/);
       assert.match(dashboard, new RegExp(`http://127\\.0\\.0\\.1:${port}/$`), 'the dashboard URL is one a browser on this host opens');
       assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+      // The sandbox process, which only the demo's connectors call, stays on the loopback interface.
+      const sandbox = await demo.waitForLine(/Sandbox services:/);
+      assert.match(sandbox, /Sandbox services: +http:\/\/127\.0\.0\.1:\d+\/sandbox /);
     } finally {
       await demo.stop();
     }
   });
+
+  it(
+    '--host :: prints the bound [::] on "Listening on:", and loopback URLs for the dashboard, webhooks and examples',
+    { timeout: 90_000 },
+    async () => {
+      const cwd = mkdtempSync(path.join(tmpdir(), 'webpig-demo-listen-'));
+      dirs.push(cwd);
+      const demo = startCli(['demo', '--port', '0', '--host', '::', '--no-traffic', '--db', path.join(cwd, 'demo.db')], { cwd });
+      try {
+        await demo.waitForLine(/Ctrl-C stops\./);
+        const port = /Listening on: +http:\/\/\[::\]:(\d+) \(all interfaces of this host: /.exec(demo.output())?.[1];
+        assert.ok(port, demo.output());
+        assert.match(demo.output(), new RegExp(`Web Pig dashboard: +http://127\\.0\\.0\\.1:${port}/\n`));
+        assert.match(demo.output(), new RegExp(`Webhooks: +http://127\\.0\\.0\\.1:${port}/webhooks/epayco `));
+        assert.doesNotMatch(demo.output().replace(/ {2}Listening on:.*\n/, ''), /\[::\]/, 'no [::] URL but the bound address');
+        assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+      } finally {
+        await demo.stop();
+      }
+    },
+  );
 
   it('on 127.0.0.1 (the default) prints no "Listening on:" line: the dashboard URL is the address', { timeout: 90_000 }, async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), 'webpig-demo-listen-'));
