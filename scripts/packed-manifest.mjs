@@ -7,6 +7,8 @@
 // `prepack` runs `strip`, `postpack` runs `restore` (as pinst does for postinstall): the checkout's
 // package.json is back as it was once the tarball is written. A pack that died between the two
 // left the original in BACKUP; the next `strip` or `restore` puts it back first.
+// `npm pack --ignore-scripts` runs neither: its tarball keeps `prepare`, which scripts/prepare.mjs
+// makes do nothing outside a checkout (README.md tells to pack with scripts instead).
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 const MANIFEST = 'package.json';

@@ -125,10 +125,25 @@ export async function importConfigFile(file: string): Promise<unknown> {
 /**
  * Why an import failed, in one line: Node's "Cannot find module 'x'" goes on with "Require
  * stack:" and one line per requiring file (webpig's own internal paths). The whole error stays
- * the ConfigError's cause.
+ * the ConfigError's cause. A syntax error says where it is: tsx's compiler (esbuild) puts each
+ * error on a line of its own after "Transform failed with 1 error:", which alone said nothing,
+ * and Node puts the file and line of a JavaScript file's error in its stack, not its message.
  */
 export function importFailure(err: unknown): string {
-  return errorMessage(err).split('\n', 1)[0]!.trim();
+  const lines = errorMessage(err).split('\n');
+  const first = lines[0]!.trim();
+  if (/^Transform failed with \d+ errors?:$/.test(first)) {
+    const errors = lines.slice(1).flatMap((line) => {
+      const found = /^(.+?:\d+:\d+): ERROR: (.*)$/.exec(line.trim());
+      return found ? [`${found[1]}: ${found[2]}`] : [];
+    });
+    if (errors.length > 0) return `syntax error at ${errors.join('; ')}`;
+  }
+  if (err instanceof SyntaxError) {
+    const where = /^(\S.*:\d+)\n/.exec(err.stack ?? '')?.[1];
+    if (where !== undefined) return `syntax error at ${where}: ${first}`;
+  }
+  return first;
 }
 
 /** The database URL: the --db flag, then $WEBPIG_DATABASE_URL, then the config's `database`, then the default. */

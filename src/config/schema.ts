@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { authConfigSchema, DEFAULT_CLIENT_SECRET_ENV } from '../core/auth-config.js';
 import { redactDatabaseUrl } from '../core/redaction.js';
 import { sourceConfigSchema } from '../core/source-config.js';
+import { strictFields } from '../core/strict-fields.js';
 import {
   alertsSchema,
   columnSchema,
@@ -48,34 +49,32 @@ const pipelineListSchema = z.array(pipelineSchema).superRefine((pipelines, ctx) 
   }
 });
 
-const configShape = z
-  .object({
-    /** Used when neither `--db` nor $WEBPIG_DATABASE_URL is given, which win over it. (Default: `sqlite:./webpig.db`) */
-    database: z
-      .string()
-      .regex(/^\s*(sqlite:|postgres(ql)?:\/\/)/i, {
-        error: (issue) =>
-          `${JSON.stringify(redactDatabaseUrl(String(issue.input)))} is not a database URL: use sqlite:./file.db, sqlite::memory: or postgres://…`,
-      })
-      .optional(),
-    sources: sourceListSchema,
-    pipelines: pipelineListSchema,
-    columns: z.array(columnSchema).optional(),
-    flags: z.array(flagSchema).optional(),
-    auth: authConfigSchema.optional(),
-    server: serverSchema.optional(),
-    worker: workerSchema.optional(),
-    alerts: alertsSchema.optional(),
-    retention: retentionSchema.optional(),
-    /**
-     * Reconciliation with each provider's own records (docs/reconcile.md), per source name: every
-     * worker lists the provider's payments or events of the last `lookBack` every `every`, and
-     * creates the events whose webhooks never arrived. (Default: off for every source)
-     */
-    reconcile: z.record(z.string(), reconcileSettingsSchema).optional(),
-    dashboard: dashboardSchema.optional(),
-  })
-  .strict();
+const configShape = strictFields({
+  /** Used when neither `--db` nor $WEBPIG_DATABASE_URL is given, which win over it. (Default: `sqlite:./webpig.db`) */
+  database: z
+    .string()
+    .regex(/^\s*(sqlite:|postgres(ql)?:\/\/)/i, {
+      error: (issue) =>
+        `${JSON.stringify(redactDatabaseUrl(String(issue.input)))} is not a database URL: use sqlite:./file.db, sqlite::memory: or postgres://…`,
+    })
+    .optional(),
+  sources: sourceListSchema,
+  pipelines: pipelineListSchema,
+  columns: z.array(columnSchema).optional(),
+  flags: z.array(flagSchema).optional(),
+  auth: authConfigSchema.optional(),
+  server: serverSchema.optional(),
+  worker: workerSchema.optional(),
+  alerts: alertsSchema.optional(),
+  retention: retentionSchema.optional(),
+  /**
+   * Reconciliation with each provider's own records (docs/reconcile.md), per source name: every
+   * worker lists the provider's payments or events of the last `lookBack` every `every`, and
+   * creates the events whose webhooks never arrived. (Default: off for every source)
+   */
+  reconcile: z.record(z.string(), reconcileSettingsSchema).optional(),
+  dashboard: dashboardSchema.optional(),
+});
 
 type ConfigShape = z.output<typeof configShape>;
 type Check = (config: ConfigShape, ctx: z.RefinementCtx) => void;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strictFields } from './strict-fields.js';
 
 /**
  * The shape of the sign-in, roles and API-token configuration (`auth` in webpig.config.ts), and
@@ -32,14 +33,14 @@ const memberSchema = z.string().regex(/^[^@\s]+@[^@\s]+$/, {
     '(an API token gets its scopes from webpig tokens create --scope)',
 });
 
-const roleSchema = z.object({
+const roleSchema = strictFields({
   /** E-mail addresses of the people in this role (compared case-insensitively). */
   members: z.array(memberSchema).default([]),
   /** (Default: admin → all; operator → everything but admin; viewer → events:read) */
   scopes: z.array(apiScopeSchema).optional(),
 });
 
-const oidcSchema = z.object({
+const oidcSchema = strictFields({
   /** The provider's issuer URL, e.g. https://accounts.google.com */
   issuer: z.url(),
   clientId: z.string().min(1),
@@ -56,49 +57,47 @@ const oidcSchema = z.object({
   scope: z.string().default('openid email profile'),
 });
 
-export const authConfigSchema = z
-  .object({
-    oidc: oidcSchema.optional(),
-    /**
-     * E-mail domains allowed to sign in, e.g. ["sentiretaller.com"]. People named in a role's
-     * members may sign in whatever their domain. (Default: none)
-     */
-    allowedDomains: z.array(z.string().min(1)).default([]),
-    /** Role name → its members and scopes. */
-    roles: z.record(z.string().min(1), roleSchema).default({}),
-    /** Role of a signed-in person who is in no role; null refuses them. (Default: "viewer") */
-    defaultRole: z.string().min(1).nullable().default('viewer'),
-    /** (Default: 12 hours) */
-    sessionTtlMs: z
-      .number()
-      .int()
-      .positive()
-      .default(12 * 60 * 60 * 1000),
-    /**
-     * The demo's development sign-in (`POST /auth/dev-login`). Honoured only when the server
-     * runs in demo mode; in production the route does not exist whatever this says. (Default: false)
-     */
-    devLogin: z.boolean().default(false),
-  })
-  .superRefine((auth, ctx) => {
-    const roles = new Set(['admin', 'operator', 'viewer', ...Object.keys(auth.roles)]);
-    for (const [name, role] of Object.entries(auth.roles)) {
-      if (role.scopes === undefined && DEFAULT_ROLE_SCOPES[name] === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['roles', name, 'scopes'],
-          message: `a role other than admin, operator or viewer must list its scopes (e.g. scopes: ['events:read'])`,
-        });
-      }
-    }
-    if (auth.defaultRole !== null && !roles.has(auth.defaultRole)) {
+export const authConfigSchema = strictFields({
+  oidc: oidcSchema.optional(),
+  /**
+   * E-mail domains allowed to sign in, e.g. ["sentiretaller.com"]. People named in a role's
+   * members may sign in whatever their domain. (Default: none)
+   */
+  allowedDomains: z.array(z.string().min(1)).default([]),
+  /** Role name → its members and scopes. */
+  roles: z.record(z.string().min(1), roleSchema).default({}),
+  /** Role of a signed-in person who is in no role; null refuses them. (Default: "viewer") */
+  defaultRole: z.string().min(1).nullable().default('viewer'),
+  /** (Default: 12 hours) */
+  sessionTtlMs: z
+    .number()
+    .int()
+    .positive()
+    .default(12 * 60 * 60 * 1000),
+  /**
+   * The demo's development sign-in (`POST /auth/dev-login`). Honoured only when the server
+   * runs in demo mode; in production the route does not exist whatever this says. (Default: false)
+   */
+  devLogin: z.boolean().default(false),
+}).superRefine((auth, ctx) => {
+  const roles = new Set(['admin', 'operator', 'viewer', ...Object.keys(auth.roles)]);
+  for (const [name, role] of Object.entries(auth.roles)) {
+    if (role.scopes === undefined && DEFAULT_ROLE_SCOPES[name] === undefined) {
       ctx.addIssue({
         code: 'custom',
-        path: ['defaultRole'],
-        message: `"${auth.defaultRole}" is not a configured role; the roles are ${[...roles].join(', ')}`,
+        path: ['roles', name, 'scopes'],
+        message: `a role other than admin, operator or viewer must list its scopes (e.g. scopes: ['events:read'])`,
       });
     }
-  });
+  }
+  if (auth.defaultRole !== null && !roles.has(auth.defaultRole)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['defaultRole'],
+      message: `"${auth.defaultRole}" is not a configured role; the roles are ${[...roles].join(', ')}`,
+    });
+  }
+});
 
 /** What webpig.config.ts writes under `auth` (before defaults). */
 export type AuthConfig = z.input<typeof authConfigSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strictFields } from './strict-fields.js';
 
 /**
  * The shape of the configuration of the places webhooks come from. One entry per
@@ -35,7 +36,7 @@ function epaycoValidationMismatch(given: unknown): string {
   return expected;
 }
 
-export const epaycoSourceSchema = z.object({
+export const epaycoSourceSchema = strictFields({
   name: sourceName,
   kind: z.literal('epayco'),
   /** P_CUST_ID_CLIENTE from the ePayco dashboard. */
@@ -56,7 +57,7 @@ export const epaycoSourceSchema = z.object({
     .union(
       [
         z.literal(false),
-        z.object({
+        strictFields({
           /** (Default: https://secure.epayco.co) */
           baseUrl: z
             .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL (WEBPIG_EPAYCO_VALIDATION sets it too)' })
@@ -70,41 +71,37 @@ export const epaycoSourceSchema = z.object({
     .default({ baseUrl: EPAYCO_VALIDATION_URL, timeoutMs: 5000 }),
 });
 
-export const mercadopagoSourceSchema = z
-  .object({
-    name: sourceName,
-    kind: z.literal('mercadopago'),
-    /** The application's "secret signature" (current first). Optional only with verifyByFetching. */
-    secrets: z.array(z.string().min(1, 'a secret may not be empty')).default([]),
-    /**
-     * How `data.id` enters the signed manifest. MercadoPago's Orders docs say "use it in lower
-     * case", the official SDK keeps it as received; 'either' accepts both. (Default: 'either')
-     */
-    dataIdCase: z.enum(['as-received', 'lower', 'either']).default('either'),
-    /**
-     * Reject signatures whose `ts` is further than this from now. MercadoPago documents no
-     * tolerance and its retries continue for a long time, so by default there is none: a replay
-     * is deduplicated anyway and the pipeline re-reads the resource from the API. (Default: off)
-     */
-    toleranceSeconds: toleranceSeconds.optional(),
-    /**
-     * Accept unsigned legacy IPN notifications (`?topic=payment&id=…`). Their authenticity
-     * comes from reading the resource from this API (the pipeline's first stage does the read).
-     * (Default: off — unsigned notifications are rejected with 401)
-     */
-    verifyByFetching: z
-      .object({
-        /** (Default: https://api.mercadopago.com) */
-        apiBaseUrl: z.url().default('https://api.mercadopago.com'),
-      })
-      .optional(),
-  })
-  .refine((source) => source.secrets.length > 0 || source.verifyByFetching !== undefined, {
-    path: ['secrets'],
-    message: 'a MercadoPago source needs a secret unless verifyByFetching is set',
-  });
+export const mercadopagoSourceSchema = strictFields({
+  name: sourceName,
+  kind: z.literal('mercadopago'),
+  /** The application's "secret signature" (current first). Optional only with verifyByFetching. */
+  secrets: z.array(z.string().min(1, 'a secret may not be empty')).default([]),
+  /**
+   * How `data.id` enters the signed manifest. MercadoPago's Orders docs say "use it in lower
+   * case", the official SDK keeps it as received; 'either' accepts both. (Default: 'either')
+   */
+  dataIdCase: z.enum(['as-received', 'lower', 'either']).default('either'),
+  /**
+   * Reject signatures whose `ts` is further than this from now. MercadoPago documents no
+   * tolerance and its retries continue for a long time, so by default there is none: a replay
+   * is deduplicated anyway and the pipeline re-reads the resource from the API. (Default: off)
+   */
+  toleranceSeconds: toleranceSeconds.optional(),
+  /**
+   * Accept unsigned legacy IPN notifications (`?topic=payment&id=…`). Their authenticity
+   * comes from reading the resource from this API (the pipeline's first stage does the read).
+   * (Default: off — unsigned notifications are rejected with 401)
+   */
+  verifyByFetching: strictFields({
+    /** (Default: https://api.mercadopago.com) */
+    apiBaseUrl: z.url().default('https://api.mercadopago.com'),
+  }).optional(),
+}).refine((source) => source.secrets.length > 0 || source.verifyByFetching !== undefined, {
+  path: ['secrets'],
+  message: 'a MercadoPago source needs a secret unless verifyByFetching is set',
+});
 
-export const stripeSourceSchema = z.object({
+export const stripeSourceSchema = strictFields({
   name: sourceName,
   kind: z.literal('stripe'),
   /** Endpoint secrets `whsec_…` (current first). */
@@ -116,7 +113,7 @@ export const stripeSourceSchema = z.object({
 /** A dot path into the JSON body, e.g. `data.object.id`. */
 const jsonPath = z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, 'a JSON path looks like data.object.id');
 
-export const customSourceSchema = z.object({
+export const customSourceSchema = strictFields({
   name: sourceName,
   kind: z.literal('custom'),
   /** HMAC-SHA256 keys (current first). */
@@ -136,7 +133,7 @@ export const customSourceSchema = z.object({
   /** (Default: 300) */
   toleranceSeconds: toleranceSeconds.default(300),
   /** Where the facts are in the JSON body. */
-  paths: z.object({
+  paths: strictFields({
     /** The sender's id of the event: the dedupe key. Required. */
     eventId: jsonPath,
     entityKey: jsonPath.optional(),
@@ -156,25 +153,24 @@ export const customSourceSchema = z.object({
    */
   statusMap: z.record(z.string().min(1), z.enum(['accepted', 'rejected', 'pending', 'reversed'])).default({}),
   /** Where the dashboard's summary fields are in the body. (Default: none) */
-  summaryPaths: z
-    .object({
-      customerName: jsonPath,
-      customerEmail: jsonPath,
-      customerDocumentId: jsonPath,
-      customerPhone: jsonPath,
-      /** The product's name. */
-      product: jsonPath,
-      /** The product's id (a SKU, a plan id), not an order or invoice id. */
-      productId: jsonPath,
-      productCategory: jsonPath,
-      /** The product's price, in the currency's major unit; a number or a numeric string. */
-      productPrice: jsonPath,
-      /** In the currency's major unit; a number or a numeric string. */
-      amount: jsonPath,
-      currency: jsonPath,
-      /** Reference name → path, e.g. `{ invoice: 'invoice.id' }`. */
-      references: z.record(z.string().min(1), jsonPath),
-    })
+  summaryPaths: strictFields({
+    customerName: jsonPath,
+    customerEmail: jsonPath,
+    customerDocumentId: jsonPath,
+    customerPhone: jsonPath,
+    /** The product's name. */
+    product: jsonPath,
+    /** The product's id (a SKU, a plan id), not an order or invoice id. */
+    productId: jsonPath,
+    productCategory: jsonPath,
+    /** The product's price, in the currency's major unit; a number or a numeric string. */
+    productPrice: jsonPath,
+    /** In the currency's major unit; a number or a numeric string. */
+    amount: jsonPath,
+    currency: jsonPath,
+    /** Reference name → path, e.g. `{ invoice: 'invoice.id' }`. */
+    references: z.record(z.string().min(1), jsonPath),
+  })
     .partial()
     .default({}),
   /** Event type when `paths.type` is not set or absent. (Default: 'event') */

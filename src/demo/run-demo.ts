@@ -1,5 +1,7 @@
+import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
+import { WebpigError } from '../core/errors.js';
 import { sandboxPlugin } from '../sandbox/plugin.js';
 import { SandboxStore, sandboxDbPathFor } from '../sandbox/sandbox-store.js';
 import { startTraffic, type StopTraffic } from '../sandbox/traffic.js';
@@ -96,6 +98,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const dbFile = path.resolve(options.dbFile);
   const store = await openWritableStore(dbFile);
   try {
+    assertSideFilesWritable(dbFile);
     return await runDemoOn(store, dbFile, options);
   } catch (err) {
     await store.close();
@@ -120,15 +123,83 @@ async function openWritableStore(dbFile: string): Promise<Store> {
   return store;
 }
 
+/** The demo's other SQLite files, beside its database: the sandbox's and the two examples' own. */
+function sideFiles(dbFile: string): Array<{ file: string; what: string }> {
+  return [
+    { file: sandboxDbPathFor(dbFile), what: "the demo's sandbox database" },
+    { file: subscriptionsDbPathFor(dbFile), what: "the subscriptions example's database" },
+    { file: paymentsDbPathFor(dbFile), what: "the MercadoPago payments example's database" },
+  ];
+}
+
+function subscriptionsDbPathFor(dbFile: string): string {
+  return `${dbFile}.subscriptions.db`;
+}
+
+function paymentsDbPathFor(dbFile: string): string {
+  return `${dbFile}.shop-payments.db`;
+}
+
+/**
+ * The demo's other files can be written, checked before the sandbox process starts: they sit
+ * beside `<db>` in the folder of the path given (a `--db` that is a symlink to a file elsewhere
+ * leaves them in the link's folder), and a read-only one made the sandbox process die with
+ * SQLite's "unable to open database file", or the demo stop on "attempt to write a readonly
+ * database", neither naming the file. SQLite writes its -wal and -shm files beside each, so the
+ * folder must be writable too.
+ */
+function assertSideFilesWritable(dbFile: string): void {
+  for (const { file, what } of sideFiles(dbFile)) {
+    const folder = path.dirname(file);
+    const exists = existsSync(file);
+    const fileProblem = exists ? writeProblem(file) : null;
+    const folderProblem = writeProblem(folder);
+    if (fileProblem !== null) {
+      throw new WebpigError(
+        'DATABASE_READ_ONLY',
+        `${what} ${file} cannot be written (${fileProblem}); let the user running webpig write the file and its folder, or give the demo a --db in a folder it can write`,
+      );
+    }
+    if (folderProblem !== null) {
+      throw new WebpigError(
+        'DATABASE_READ_ONLY',
+        `${what} ${file} cannot be ${exists ? 'written' : 'created'}: its folder ${folder} cannot be written (${folderProblem}); let the user running webpig write that folder, or give the demo a --db in a folder it can write`,
+      );
+    }
+  }
+}
+
+/** Why this process may not write `target` (a file or a folder): EROFS, EACCES…; null when it may. */
+function writeProblem(target: string): string | null {
+  try {
+    accessSync(target, fsConstants.W_OK);
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'EROFS' ? 'EROFS: a read-only file system' : code === 'EACCES' ? 'EACCES: permission denied' : (code ?? String(err));
+  }
+}
+
+/**
+ * The address the demo's own parts call it at and print for a browser: for 0.0.0.0 or :: (every
+ * interface) the loopback one, since `http://0.0.0.0:…` and `http://[::]:…` are no address to
+ * open or call. The sandbox process, which only the demo calls, listens there too, not on every
+ * interface (its fault-injection routes are no one else's).
+ */
+function localHostFor(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}
+
 async function runDemoOn(store: Store, dbFile: string, options: DemoOptions): Promise<RunningDemo> {
   const port = await resolvePort(options.port, options.host);
-  const baseUrl = `http://${options.host}:${port}`;
+  const local = localHostFor(options.host);
+  const baseUrl = `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
   const { sources, demoSecretsFor, epayco, stripeSecret, mercadopagoSecret } = demoSources(options.env);
   let reportFailure: (message: string) => void = () => undefined;
   const failed = new Promise<string>((resolve) => (reportFailure = resolve));
   const sandboxProcess: SandboxProcess = await startSandboxProcess({
     sandboxDbFile: sandboxDbPathFor(dbFile),
-    host: options.host,
+    host: local,
     onUnexpectedExit: (message) => reportFailure(message),
   });
   try {
@@ -169,8 +240,8 @@ async function runDemoWith(options: DemoOptions, parts: DemoParts): Promise<Runn
   // The examples' own applications: the shop (in the sandbox's database) and the subscriptions app's database.
   const shop = new ShopBackend(sandboxStore);
   seedDemoStock(shop);
-  const subscriptions = new SubscriptionStore(`${dbFile}.subscriptions.db`);
-  const payments = new PaymentStore(`${dbFile}.shop-payments.db`);
+  const subscriptions = new SubscriptionStore(subscriptionsDbPathFor(dbFile));
+  const payments = new PaymentStore(paymentsDbPathFor(dbFile));
   // Parsed once, here at the top, like a user's config; the service gets it resolved.
   const config = resolveConfig(
     demoConfig(baseUrl, sources, { alerts: store, subscriptions, payments }, sandboxProcess.url),
@@ -205,7 +276,8 @@ async function runDemoWith(options: DemoOptions, parts: DemoParts): Promise<Runn
     sandboxStore.close();
     throw err;
   }
-  const url = service.url ?? baseUrl;
+  // For 0.0.0.0 and :: the loopback URL, one a browser opens (the "Listening on:" line says where else).
+  const url = service.address?.allInterfaces ? baseUrl : (service.url ?? baseUrl);
   const silentConnections = trackSilentConnections(service);
   let stopTraffic: StopTraffic | null = null;
   let stopExampleTraffic: StopExampleTraffic | null = null;

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { WebpigError } from '../core/errors.js';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 
 /** Where a server listens, as an operator reads it in `webpig start`/`serve`/`demo`. */
@@ -46,4 +47,25 @@ export function allInterfacesNote(address: ListenAddress): string {
 export function listeningLine(address: ListenAddress): string {
   if (!address.allInterfaces) return `webpig listening on ${address.url} (webhooks at ${address.url}/webhooks/<source>)`;
   return `webpig listening on ${address.url} (${allInterfacesNote(address)}; webhooks at <address>/webhooks/<source>)`;
+}
+
+/**
+ * Why the server could not listen, in words that say what to change: Node's own ("listen
+ * EADDRINUSE: address already in use 127.0.0.1:3000") named neither the cause nor the option.
+ * `portOption` and `hostOption` are how the command sets them (`--port N`, or also `server.port`).
+ */
+export function listenFailure(err: unknown, where: { host: string; port: number; portOption: string; hostOption: string }): WebpigError {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const at = `${where.host.includes(':') ? `[${where.host}]` : where.host}:${where.port}`;
+  const why =
+    code === 'EADDRINUSE'
+      ? `the port is already in use (another webpig, or another program, listens there): stop it, or choose another port with ${where.portOption}`
+      : code === 'EACCES'
+        ? `the port needs privileges this user does not have (ports below 1024 do): choose one from 1024 up with ${where.portOption}`
+        : code === 'EADDRNOTAVAIL'
+          ? `${where.host} is not an address of this host: ${where.hostOption} takes one of its addresses, 127.0.0.1 (this host only) or 0.0.0.0 (every interface)`
+          : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+            ? `there is no host named ${where.host}: ${where.hostOption} takes one of this host's addresses, 127.0.0.1 (this host only) or 0.0.0.0 (every interface)`
+            : `${err instanceof Error ? err.message : String(err)}`;
+  return new WebpigError('SERVER_LISTEN_FAILED', `cannot listen on ${at}: ${why}`, { cause: err });
 }

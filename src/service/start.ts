@@ -11,7 +11,7 @@ import { startReconcileJob, type ReconcileJob } from '../engine/reconcile-job.js
 import { createWorker, type Worker } from '../engine/worker.js';
 import { createWorkerMetrics } from '../engine/worker-metrics.js';
 import type { Store } from '../store/store.js';
-import { describeListenAddress, type ListenAddress } from './listen-address.js';
+import { describeListenAddress, listenFailure, type ListenAddress } from './listen-address.js';
 import { serveWorkerMetrics, type WorkerMetricsServer } from './worker-metrics-server.js';
 
 /**
@@ -86,7 +86,20 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       metricsRegistry: registry,
       metricsToken,
     });
-    url = await app.listen({ port: options.port ?? config.server?.port ?? 3000, host: options.host ?? config.server?.host ?? '127.0.0.1' });
+    const port = options.port ?? config.server?.port ?? 3000;
+    const host = options.host ?? config.server?.host ?? '127.0.0.1';
+    try {
+      url = await app.listen({ port, host });
+    } catch (err) {
+      await app.close();
+      const demo = options.mode === 'demo';
+      throw listenFailure(err, {
+        host,
+        port,
+        portOption: demo ? '--port N' : '--port N (or server.port in the config)',
+        hostOption: demo ? '--host' : '--host (or server.host)',
+      });
+    }
     address = describeListenAddress(app.server.address() as AddressInfo);
   }
   // Before the worker starts: a port already in use stops the command before it claims anything.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -293,6 +294,59 @@ describe('webpig flags', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('a server that cannot listen', () => {
+  /** A port this process holds, as another program would. */
+  async function takenPort(): Promise<{ port: number; release: () => Promise<void> }> {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    return { port, release: () => new Promise((resolve) => holder.close(() => resolve())) };
+  }
+
+  it('a port in use: exit 1, one line naming the address, the cause and the option to change', async () => {
+    const cfgDir = mkdtempSync(path.join(dir, 'port-taken-'));
+    writeFileSync(path.join(cfgDir, 'webpig.config.js'), 'export default { sources: [], pipelines: [] };\n');
+    const { port, release } = await takenPort();
+    try {
+      for (const command of ['start', 'serve']) {
+        const result = runCli(['--db', `sqlite:${path.join(cfgDir, 'webpig.db')}`, command, '--port', String(port)], { cwd: cfgDir });
+        assert.equal(result.status, 1, result.stderr);
+        assert.equal(result.stdout, '');
+        assert.equal(
+          result.stderr,
+          `webpig: cannot listen on 127.0.0.1:${port}: the port is already in use (another webpig, or another program, listens there): ` +
+            'stop it, or choose another port with --port N (or server.port in the config)\n',
+          command,
+        );
+      }
+      const demo = runCli(['demo', '--port', String(port), '--no-traffic', '--db', path.join(cfgDir, 'demo.db')], { cwd: cfgDir });
+      assert.equal(demo.status, 1, demo.stderr);
+      assert.equal(demo.stdout, '', 'no banner');
+      assert.equal(
+        demo.stderr,
+        `webpig: cannot listen on 127.0.0.1:${port}: the port is already in use (another webpig, or another program, listens there): ` +
+          'stop it, or choose another port with --port N\n',
+      );
+    } finally {
+      await release();
+    }
+  });
+
+  it('a --host that is no host name: exit 1, one line saying what --host takes', () => {
+    const cfgDir = mkdtempSync(path.join(dir, 'bad-host-'));
+    writeFileSync(path.join(cfgDir, 'webpig.config.js'), 'export default { sources: [], pipelines: [] };\n');
+    const result = runCli(['--db', `sqlite:${path.join(cfgDir, 'webpig.db')}`, 'serve', '--port', '0', '--host', 'no-such-host.invalid'], {
+      cwd: cfgDir,
+    });
+    assert.equal(result.status, 1, result.stderr);
+    assert.equal(
+      result.stderr,
+      'webpig: cannot listen on no-such-host.invalid:0: there is no host named no-such-host.invalid: ' +
+        "--host (or server.host) takes one of this host's addresses, 127.0.0.1 (this host only) or 0.0.0.0 (every interface)\n",
+    );
   });
 });
 

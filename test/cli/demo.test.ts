@@ -9,7 +9,7 @@ import type { EventStatus } from '../../src/core/types.js';
 import { DEMO_SECRETS } from '../../src/demo/demo-config.js';
 import { makeSandboxPayment, signedConfirmation } from '../../src/sandbox/epayco-confirmations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { cleanEnv } from '../helpers/clean-env.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -211,6 +211,67 @@ describe('webpig demo', () => {
       const exited = exitOf(demo.child);
       demo.child.kill('SIGINT');
       assert.equal(await exited, 0, demo.output());
+    }
+  });
+});
+
+/**
+ * Where the demo listens, as `webpig start` says it (src/service/listen-address.ts): bound to
+ * every interface, the dashboard's URL (127.0.0.1) would hide that the whole network reaches it.
+ */
+describe('webpig demo: the address it listens on', () => {
+  it('--host 0.0.0.0 prints "Listening on:" with the bound address and this host\'s addresses', { timeout: 90_000 }, async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'webpig-demo-listen-'));
+    dirs.push(cwd);
+    const demo = startCli(['demo', '--port', '0', '--host', '0.0.0.0', '--no-traffic', '--db', path.join(cwd, 'demo.db')], { cwd });
+    try {
+      const line = await demo.waitForLine(/Listening on:/);
+      const match = /^ {2}Listening on: +http:\/\/0\.0\.0\.0:(\d+) \(all interfaces of this host: (.+)\)$/.exec(line);
+      assert.ok(match, line);
+      const port = match[1];
+      assert.match(match[2] ?? '', new RegExp(`(^|, )http://127\\.0\\.0\\.1:${port}(,|$)`), 'the host addresses include the loopback one');
+      const dashboard = await demo.waitForLine(/Web Pig dashboard:/);
+      assert.match(dashboard, new RegExp(`http://127\\.0\\.0\\.1:${port}/$`), 'the dashboard URL is one a browser on this host opens');
+      assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+      // The sandbox process, which only the demo's connectors call, stays on the loopback interface.
+      const sandbox = await demo.waitForLine(/Sandbox services:/);
+      assert.match(sandbox, /Sandbox services: +http:\/\/127\.0\.0\.1:\d+\/sandbox /);
+    } finally {
+      await demo.stop();
+    }
+  });
+
+  it(
+    '--host :: prints the bound [::] on "Listening on:", and loopback URLs for the dashboard, webhooks and examples',
+    { timeout: 90_000 },
+    async () => {
+      const cwd = mkdtempSync(path.join(tmpdir(), 'webpig-demo-listen-'));
+      dirs.push(cwd);
+      const demo = startCli(['demo', '--port', '0', '--host', '::', '--no-traffic', '--db', path.join(cwd, 'demo.db')], { cwd });
+      try {
+        await demo.waitForLine(/Ctrl-C stops\./);
+        const port = /Listening on: +http:\/\/\[::\]:(\d+) \(all interfaces of this host: /.exec(demo.output())?.[1];
+        assert.ok(port, demo.output());
+        assert.match(demo.output(), new RegExp(`Web Pig dashboard: +http://127\\.0\\.0\\.1:${port}/\n`));
+        assert.match(demo.output(), new RegExp(`Webhooks: +http://127\\.0\\.0\\.1:${port}/webhooks/epayco `));
+        assert.doesNotMatch(demo.output().replace(/ {2}Listening on:.*\n/, ''), /\[::\]/, 'no [::] URL but the bound address');
+        assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+      } finally {
+        await demo.stop();
+      }
+    },
+  );
+
+  it('on 127.0.0.1 (the default) prints no "Listening on:" line: the dashboard URL is the address', { timeout: 90_000 }, async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'webpig-demo-listen-'));
+    dirs.push(cwd);
+    const demo = startCli(['demo', '--port', '0', '--no-traffic', '--db', path.join(cwd, 'demo.db')], { cwd });
+    try {
+      await demo.waitForLine(/Ctrl-C stops\./);
+      assert.match(demo.output(), /Web Pig dashboard: +http:\/\/127\.0\.0\.1:\d+\//);
+      assert.doesNotMatch(demo.output(), /Listening on/);
+    } finally {
+      await demo.stop();
     }
   });
 });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { SandboxStore } from '../../src/sandbox/sandbox-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { runCli } from '../helpers/cli.js';
-import { readOnlyView } from '../helpers/read-only-mount.js';
+import { readOnlyFile, readOnlyView } from '../helpers/read-only-mount.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
 
 /**
@@ -52,5 +53,61 @@ describe('commands on a read-only SQLite file', { skip: 'skip' in view && view.s
     const result = runCli(['--db', db, 'events'], { cwd: dir });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /no events/);
+  });
+});
+
+/**
+ * The demo's own database can be written, but the sandbox's, `<db>.sandbox.db` beside the path
+ * given, cannot: the sandbox process died on SQLite's "unable to open database file" (two
+ * lines, no file named), or the demo stopped on "attempt to write a readonly database".
+ */
+describe('demo with a sandbox database it cannot write', () => {
+  it('a --db symlink in a read-only folder: exit 1 before anything starts, one line naming the sandbox file and its folder', (t) => {
+    const data = tempDatabaseDir('webpig-demo-data-');
+    const links = tempDatabaseDir('webpig-demo-links-');
+    // The demo's database itself is writable (the link points into a writable folder)...
+    symlinkSync(path.join(data.dir, 'demo.db'), path.join(links.dir, 'demo.db'));
+    // ...but its sandbox database would be created beside the link, in a read-only folder.
+    const linksView = readOnlyView(links.dir);
+    t.after(() => {
+      if (!('skip' in linksView)) linksView.remove();
+      data.remove();
+      links.remove();
+    });
+    if ('skip' in linksView) return t.skip(linksView.skip);
+    const sandboxFile = path.join(linksView.dir, 'demo.db.sandbox.db');
+
+    const result = runCli(['demo', '--port', '0', '--no-traffic', '--db', path.join(linksView.dir, 'demo.db')], { cwd: data.dir });
+    assert.equal(result.status, 1, result.stderr);
+    assert.equal(result.stdout, '', 'nothing started, nothing printed');
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.equal(
+      result.stderr,
+      `webpig: the demo's sandbox database ${sandboxFile} cannot be created: its folder ${linksView.dir} cannot be written (EROFS: a read-only file system); ` +
+        'let the user running webpig write that folder, or give the demo a --db in a folder it can write\n',
+    );
+  });
+
+  it('a read-only sandbox file: exit 1 before anything starts, one line naming it', (t) => {
+    const temp = tempDatabaseDir('webpig-demo-sandbox-ro-');
+    const sandboxFile = path.join(temp.dir, 'demo.db.sandbox.db');
+    SandboxStore.open(sandboxFile).close();
+    const readOnly = readOnlyFile(sandboxFile);
+    // Hooks run in the order they were added: the mount goes before its folder.
+    t.after(() => {
+      if (!('skip' in readOnly)) readOnly.remove();
+      temp.remove();
+    });
+    if ('skip' in readOnly) return t.skip(readOnly.skip);
+
+    const result = runCli(['demo', '--port', '0', '--no-traffic', '--db', path.join(temp.dir, 'demo.db')], { cwd: temp.dir });
+    assert.equal(result.status, 1, result.stderr);
+    assert.equal(result.stdout, '', 'nothing started, nothing printed');
+    assert.equal(
+      result.stderr,
+      `webpig: the demo's sandbox database ${sandboxFile} cannot be written (EROFS: a read-only file system); ` +
+        'let the user running webpig write the file and its folder, or give the demo a --db in a folder it can write\n',
+    );
+    assert.equal(existsSync(`${sandboxFile}-wal`), false, 'the sandbox database was not opened');
   });
 });

@@ -13,6 +13,7 @@ import { loadConfigFile } from '../../src/config/load-config.js';
 import { unsetEnvironmentVariables } from '../../src/config/issues.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { variablesReadFor } from '../../src/config/variables-read-for.js';
+import { runCli } from '../helpers/cli.js';
 import { readmeBlock, ROOT } from '../install/project.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'webpig-config-errors-'));
@@ -207,6 +208,62 @@ describe('a column label', () => {
     assert.match(
       messageOf({ sources: [], pipelines: [], columns: [{ key: 'order', label: {} }] }),
       /columns\.0\.label: give a text, or \{ es: "texto", en: "text" \}/,
+    );
+  });
+});
+
+/**
+ * A misspelled field was dropped without a word: `signatureHeadr` left the default signature
+ * header in place and every delivery of the sender was refused (401); `member` in a role let
+ * nobody in; `summaryPath` left the dashboard's columns empty. Every object of the config now
+ * refuses a field it does not know, naming it and the field it probably meant.
+ */
+describe('a misspelled field', () => {
+  it('in a source, its paths, a role, auth, a section or the top level: named, with the field it probably meant', () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [
+        { sources: [{ ...custom('s'), signatureHeadr: 'x-shop-signature' }], pipelines: [] },
+        /^invalid configuration in webpig\.config\.ts: sources\.0: unknown field "signatureHeadr" \(did you mean "signatureHeader"\?\) \(source "shop"\)$/,
+      ],
+      [
+        { sources: [{ ...custom('s'), paths: { eventId: 'id', entityKee: 'order.id' } }], pipelines: [] },
+        /sources\.0\.paths: unknown field "entityKee" \(did you mean "entityKey"\?\) \(source "shop"\)/,
+      ],
+      [
+        { sources: [{ ...custom('s'), summaryPath: { amount: 'total' } }], pipelines: [] },
+        /sources\.0: unknown field "summaryPath" \(did you mean "summaryPaths"\?\)/,
+      ],
+      [
+        { sources: [], pipelines: [], auth: { roles: { admin: { member: ['ana@example.com'] } } } },
+        /auth\.roles\.admin: unknown field "member" \(did you mean "members"\?\)/,
+      ],
+      [
+        { sources: [], pipelines: [], auth: { allowedDomain: ['example.com'] } },
+        /auth: unknown field "allowedDomain" \(did you mean "allowedDomains"\?\)/,
+      ],
+      [{ sources: [], pipelines: [], server: { prot: 3000 } }, /server: unknown field "prot" \(did you mean "port"\?\)/],
+      [{ sources: [], pipelines: [], colums: [] }, /\(config\): unknown field "colums" \(did you mean "columns"\?\)/],
+      [
+        { sources: [{ name: 'stripe', kind: 'stripe', secrets: ['whsec_x'], tolerance: 300 }], pipelines: [] },
+        /sources\.0: unknown field "tolerance"; the fields here are name, kind, secrets, toleranceSeconds \(source "stripe"\)/,
+      ],
+    ];
+    for (const [candidate, expected] of cases) assert.match(messageOf(candidate), expected);
+  });
+
+  it('webpig start refuses it: exit 2, one line, nothing listening', () => {
+    const project = path.join(dir, 'misspelled');
+    mkdirSync(project);
+    writeFileSync(
+      path.join(project, 'webpig.config.js'),
+      "export default { sources: [{ name: 'shop', kind: 'custom', secrets: ['s'], signatureHeadr: 'x-shop-signature', paths: { eventId: 'id' } }], pipelines: [] };\n",
+    );
+    const result = runCli(['start', '--port', '0'], { cwd: project });
+    assert.equal(result.status, 2, result.stderr);
+    assert.equal(result.stdout, '');
+    assert.equal(
+      result.stderr,
+      'webpig: invalid configuration in webpig.config.js: sources.0: unknown field "signatureHeadr" (did you mean "signatureHeader"?) (source "shop")\n',
     );
   });
 });

@@ -4,10 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runInThisContext } from 'node:vm';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../../src/core/errors.js';
-import { findConfigFile, loadConfigFile, resolveDatabaseUrl } from '../../src/config/load-config.js';
+import { findConfigFile, importFailure, loadConfigFile, resolveDatabaseUrl } from '../../src/config/load-config.js';
 import { resolveConfig } from '../../src/config/resolve.js';
+import { runCli } from '../helpers/cli.js';
 import { cleanEnv } from '../helpers/clean-env.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'webpig-config-'));
@@ -250,5 +252,38 @@ describe('sources from the documented environment variables', () => {
       (await loadConfigFile(file, {})).sources.map((s) => s.name),
       ['stripe'],
     );
+  });
+});
+
+/**
+ * A syntax error in the config said only "could not load …: Transform failed with 1 error:"
+ * (tsx's compiler puts the error itself on the next line, which was cut), or, for a JavaScript
+ * file Node loads, "Unexpected token ';'" without the line (Node keeps it in the stack).
+ */
+describe('a config file with a syntax error', () => {
+  it('webpig start names the file, line and column and what is wrong: exit 2, one line', () => {
+    const cases: Array<[string, string, string]> = [
+      ['ts', 'export default {\n  sources: [],\n  pipelines: [] ;\n};\n', ':3:16: Expected "}" but found ";"'],
+      ['js', 'module.exports = { sources: [], pipelines: [] ;\n', ':1:46: Expected "}" but found ";"'],
+    ];
+    for (const [extension, text, where] of cases) {
+      const project = mkdtempSync(path.join(dir, `syntax-${extension}-`));
+      const file = path.join(project, `webpig.config.${extension}`);
+      writeFileSync(file, text);
+      const result = runCli(['start', '--port', '0'], { cwd: project });
+      assert.equal(result.status, 2, result.stderr);
+      assert.equal(result.stderr, `webpig: could not load ${file}: syntax error at ${file}${where}\n`);
+    }
+  });
+
+  it("a JavaScript file's SyntaxError from Node: the file and line from its stack", () => {
+    let thrown: unknown;
+    try {
+      runInThisContext('module.exports = { sources: [] ;', { filename: '/srv/shop/webpig.config.js' });
+    } catch (err) {
+      thrown = err;
+    }
+    assert.ok(thrown instanceof SyntaxError);
+    assert.equal(importFailure(thrown), "syntax error at /srv/shop/webpig.config.js:1: Unexpected token ';'");
   });
 });

@@ -116,7 +116,7 @@ describe('engine CLI commands', () => {
   it('retries a dead event, then refuses to retry it again while queued (exit 1, one line)', async () => {
     const retried = await cli('retry', String(deadId));
     assert.equal(retried.exitCode, 0);
-    assert.match(retried.out, new RegExp(`event ${deadId} queued again`));
+    assert.match(retried.out, new RegExp(`^event ${deadId} queued again \\(retried by hand once\\)$`, 'm'));
     const again = await cli('retry', String(deadId));
     assert.equal(again.exitCode, 1);
     assert.match(again.err, /^webpig: event \d+ is queued; only dead or retrying events can be retried$/);
@@ -157,7 +157,7 @@ describe('engine CLI commands', () => {
     assert.equal(unexplained.exitCode, 2, 'a bulk retry needs a reason');
     const requeued = await cli('retry', '--status', 'dead', '--reason', 'DIAN fixed the NIT');
     assert.equal(requeued.exitCode, 0);
-    assert.match(requeued.out, new RegExp(`^1 events queued again: ${deadId}$`, 'm'));
+    assert.match(requeued.out, new RegExp(`^1 event queued again: ${deadId}$`, 'm'));
     assert.match((await cli('events', '--status', 'queued')).out, new RegExp(`^${deadId}\\s+queued`, 'm'));
     const none = await cli('retry', '--status', 'dead', '--reason', 'again');
     assert.match(none.out, /^no events match: nothing to retry$/m);

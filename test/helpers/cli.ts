@@ -28,6 +28,8 @@ export interface RunningCli {
   child: ChildProcessWithoutNullStreams;
   /** Resolves with the first stdout line matching `pattern` (rejects if the process exits first). */
   waitForLine(pattern: RegExp): Promise<string>;
+  /** Everything it printed on stdout so far. */
+  output(): string;
   /** Sends SIGTERM and waits for the exit. */
   stop(): Promise<void>;
 }
@@ -56,6 +58,7 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
         child.stdout.on('data', check);
         void exited.then(() => reject(new Error(`the CLI exited before printing ${pattern}: ${stderr}`)));
       }),
+    output: () => stdout,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

@@ -37,3 +37,25 @@ export function readOnlyView(dir: string): ReadOnlyView | { skip: string } {
   }
   return { dir: view, remove };
 }
+
+/**
+ * `file` itself made read-only in place (bind-mounted read-only over itself): its folder stays
+ * writable, as for a file another user owns. `remove()` gives the file back.
+ */
+export function readOnlyFile(file: string): { remove(): void } | { skip: string } {
+  if (process.platform !== 'linux') return { skip: `read-only bind mounts are Linux-only (here: ${process.platform})` };
+  if (process.getuid?.() !== 0) return { skip: 'mounting a read-only file needs root' };
+  try {
+    execFileSync('mount', ['--bind', file, file], { stdio: 'pipe' });
+  } catch (err) {
+    return { skip: `cannot bind-mount here: ${String((err as { stderr?: unknown }).stderr ?? err).trim()}` };
+  }
+  const remove = (): void => void execFileSync('umount', [file], { stdio: 'pipe' });
+  try {
+    execFileSync('mount', ['-o', 'remount,ro,bind', file], { stdio: 'pipe' });
+  } catch (err) {
+    remove();
+    return { skip: `cannot remount read-only here: ${String((err as { stderr?: unknown }).stderr ?? err).trim()}` };
+  }
+  return { remove };
+}

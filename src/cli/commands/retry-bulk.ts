@@ -178,6 +178,8 @@ function stageText(s: PlannedStage): string {
 
 function printResult(result: BulkResult): void {
   const ids = result.queued.map((q) => q.eventId);
-  console.log(ids.length === 0 ? 'no events queued' : `${ids.length} events queued again: ${ids.join(', ')}`);
+  console.log(
+    ids.length === 0 ? 'no events queued' : `${ids.length} ${ids.length === 1 ? 'event' : 'events'} queued again: ${ids.join(', ')}`,
+  );
   for (const r of result.refused) console.log(`not queued: #${r.eventId}: ${r.message}`);
 }

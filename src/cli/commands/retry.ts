@@ -52,7 +52,9 @@ export function register(program: Command, deps: EngineCliDeps): void {
         () => deps.openExistingStore({ writes: true }),
         async (store) => {
           const event = await retryEvent(store, eventId, cliActor(), null, new Date(), opts.reason?.trim() || null);
-          console.log(`event ${event.id} queued again (retried by hand ${event.manualRetries} times)`);
+          console.log(
+            `event ${event.id} queued again (retried by hand ${event.manualRetries === 1 ? 'once' : `${event.manualRetries} times`})`,
+          );
           if (formats) await followToOutcome(store, event, timeoutMs, formats);
         },
       );
