@@ -24,7 +24,14 @@ describe('dashboard formats and words', () => {
     assert.equal(english.shortDateTime('2026-12-05T19:03:05.000Z'), 'Dec 5, 14:03');
     // Spanish short form is day first with two digits, as everywhere else (ICU writes 7/12).
     assert.match(formats.shortDateTime('2026-12-07T11:16:00.000Z'), /^07\/12, 06:16\s?a\.\s?m\.$/);
-    assert.match(english.money(1250000, 'COP'), /^\$\s?1\.250\.000$/, 'money keeps the configured locale');
+    // Money keeps the configured locale's digits, but "$" alone would read as US dollars to an
+    // English reader: the English page names the peso by its code; Spanish keeps "$".
+    assert.match(english.money(1250000, 'COP'), /^COP\s1\.250\.000$/, 'pesos named by their code in English');
+    assert.match(english.money(99.5, 'USD'), /^US\$\s?99,50$/, 'the US dollar keeps its unambiguous symbol');
+    assert.equal(english.money(10, 'EUR'), formats.money(10, 'EUR'), 'what does not read as another currency stays');
+    assert.match(english.money(1000, 'MXN'), /^MXN\s1\.000,00$/, 'another peso is named too');
+    assert.match(formats.money(1250000, 'COP'), /^\$\s?1\.250\.000$/, 'Spanish keeps the symbol');
+    assert.match(makeFormats('en-US', 'America/New_York', 'USD').money(99.5, 'USD'), /^\$99\.50$/, 'a US install keeps $');
     assert.match(
       makeFormats('es-CO', 'America/Bogota', 'COP', 'es').dateTime('2026-12-05T19:03:05.000Z'),
       /^05\/12\/2026, 0?2:03:05\s?p\.\s?m\.$/,
