@@ -4,6 +4,7 @@ import { dayStartIn, jsonText, makeFormats } from '../../src/dashboard/app/forma
 import { dayText, parseDayText } from '../../src/dashboard/app/day-text.js';
 import { alertKindLabel, alertText } from '../../src/dashboard/app/alerts.js';
 import { languageFromBrowser, translator } from '../../src/dashboard/app/i18n.js';
+import { auditTargetOf } from '../../src/dashboard/app/audit-subject-filter.js';
 
 describe('dashboard formats and words', () => {
   const formats = makeFormats('es-CO', 'America/Bogota', 'COP');
@@ -104,5 +105,25 @@ describe('dashboard formats and words', () => {
     assert.deepEqual(parseDayText('2026/12/05'), { kind: 'invalid', reason: 'format' });
     assert.equal(dayText('2026-12-05'), '05/12/2026');
     assert.equal(dayText(''), '');
+  });
+
+  test("the audit log's subject filter speaks a finance person's words and still takes the codes", () => {
+    for (const language of ['es', 'en'] as const) {
+      const t = translator(language);
+      // The hint says what can be typed in words, not as the log's codes.
+      assert.doesNotMatch(t('auditSubjectHint'), /\b(alert|event|flag):/, language);
+      assert.match(t('auditSubjectHint'), /#123/, language);
+    }
+    assert.equal(auditTargetOf('#123'), 'event:123');
+    assert.equal(auditTargetOf(' 123 '), 'event:123');
+    assert.equal(auditTargetOf('pago #123'), 'event:123');
+    assert.equal(auditTargetOf('Payment 123'), 'event:123');
+    assert.equal(auditTargetOf('alerta 12'), 'alert:12');
+    assert.equal(auditTargetOf('Alert #12'), 'alert:12');
+    assert.equal(auditTargetOf('WORLDOFFICE_DIAN_ENABLED'), 'flag:WORLDOFFICE_DIAN_ENABLED');
+    assert.equal(auditTargetOf('flag dian_enabled'), 'flag:dian_enabled');
+    // The codes as the log writes them, unchanged.
+    for (const code of ['alert:12', 'event:79', 'flag:WORLDOFFICE_DIAN_ENABLED', 'token:abc']) assert.equal(auditTargetOf(code), code);
+    assert.equal(auditTargetOf('  '), undefined);
   });
 });
