@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { errorBody } from '../core/http-errors.js';
 
 export interface DashboardPluginOptions {
@@ -50,6 +50,32 @@ export function findDashboardRoot(explicit?: string): string | null {
   return candidates.find((candidate) => existsSync(`${candidate.replace(/\/$/, '')}/index.html`)) ?? null;
 }
 
+/** A page route as a whole-path pattern (`:name` is one segment), to recognise it behind doubled slashes. */
+const PAGE_ROUTE_PATTERNS = DASHBOARD_PAGE_ROUTES.map((route) => new RegExp(`^${route.replace(/:[A-Za-z]+/g, '[^/]+')}$`));
+
+/**
+ * A pasted or hand-built link often doubles a slash (`//events/42`), which the router takes as
+ * another path. When the path with its slashes collapsed is one of the page's own routes, answer
+ * with a redirect there (the page's router only knows single slashes); anything else stays a
+ * 404. The target is always one of our own single-slash routes, never `//host`, so this cannot
+ * send anyone to another site.
+ */
+function registerDoubledSlashRedirect(app: FastifyInstance): void {
+  app.get('//*', async (request, reply) => {
+    const [path = '', query] = splitOnce(request.url, '?');
+    const collapsed = path.replace(/\/{2,}/g, '/');
+    if (!PAGE_ROUTE_PATTERNS.some((pattern) => pattern.test(collapsed))) {
+      return reply.status(404).send(errorBody('NOT_FOUND', `no route for ${request.method} ${path}`));
+    }
+    return reply.redirect(query === undefined ? collapsed : `${collapsed}?${query}`, 301);
+  });
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
+}
+
 function pageHeaders(reply: FastifyReply): void {
   reply
     .header('cache-control', 'no-cache')
@@ -64,6 +90,7 @@ function pageHeaders(reply: FastifyReply): void {
  */
 export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async (app, options) => {
   const root = findDashboardRoot(options.root);
+  registerDoubledSlashRedirect(app);
   if (!root) {
     app.log.warn('dashboard not built (run `npm run build`): / answers 503 until it is');
     for (const route of DASHBOARD_PAGE_ROUTES) {

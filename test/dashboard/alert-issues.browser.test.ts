@@ -22,6 +22,7 @@ const WORDS = {
     muteAction: 'Silenció una alerta',
     oneWeek: '1 semana',
     nothing: 'Nada coincide con estos filtros.',
+    alertWord: 'alerta',
   },
   en: {
     times: '3 times',
@@ -30,6 +31,7 @@ const WORDS = {
     muteAction: 'Muted an alert',
     oneWeek: '1 week',
     nothing: 'Nothing matches these filters.',
+    alertWord: 'alert',
   },
 } as const;
 
@@ -120,8 +122,10 @@ describe(
 
             await page.getByRole('link', { name: words.audit }).click();
             await page.getByTestId('audit-list').waitFor();
+            await screenshot(page, `alert-issues-${size}-${language}-4-audit-hint`);
             await page.getByTestId('audit-what').selectOption('alert.mute');
-            await page.getByTestId('audit-subject').fill(`alert:${grouped.id}`);
+            // The alert in words, as the hint says ("alerta 12"), not the log's code.
+            await page.getByTestId('audit-subject').fill(`${words.alertWord} ${grouped.id}`);
             await page.getByTestId('audit-actor').fill(OPERATOR);
             // Today in Bogotá, typed day first: the audit log's days are the dashboard's time zone's.
             await page.getByTestId('audit-since').fill(bogotaDay(0));
@@ -141,6 +145,24 @@ describe(
             const auditWidth = await page.evaluate(() => document.documentElement.scrollWidth);
             assert.ok(auditWidth <= SIZES[size].width, `no sideways scrolling on the audit view (page is ${auditWidth}px wide)`);
             await screenshot(page, `alert-issues-${size}-${language}-4-audit-filtered`);
+            // The filters' row is evenly spaced: between one field's box and the next on the same
+            // line there is the same gap (no label wider than its field, as "Desde" once was).
+            const gaps = await page.getByTestId('audit-filters').evaluate((form) => {
+              const items = [...form.children].map((item) => {
+                const box = item.getBoundingClientRect();
+                const controls = [...item.querySelectorAll('input, select, button')].map((control) => control.getBoundingClientRect());
+                return { top: Math.round(box.top), left: box.left, right: Math.max(...controls.map((control) => control.right)) };
+              });
+              return items.slice(1).flatMap((item, index) => {
+                const before = items[index];
+                return before && before.top === item.top ? [Math.round(item.left - before.right)] : [];
+              });
+            });
+            assert.ok(gaps.length > 0, 'fields side by side');
+            assert.ok(
+              gaps.every((gap) => Math.abs(gap - (gaps[0] ?? 0)) <= 1),
+              `the gaps between the filters are even (${gaps.join(', ')} px)`,
+            );
             // The day after today: nothing yet.
             await page.getByTestId('audit-since').fill(bogotaDay(1));
             await page.getByTestId('audit-apply').click();

@@ -4,6 +4,7 @@ import { dayStartIn, jsonText, makeFormats } from '../../src/dashboard/app/forma
 import { dayText, parseDayText } from '../../src/dashboard/app/day-text.js';
 import { alertKindLabel, alertText } from '../../src/dashboard/app/alerts.js';
 import { languageFromBrowser, translator } from '../../src/dashboard/app/i18n.js';
+import { auditTargetOf } from '../../src/dashboard/app/audit-subject-filter.js';
 
 describe('dashboard formats and words', () => {
   const formats = makeFormats('es-CO', 'America/Bogota', 'COP');
@@ -24,7 +25,14 @@ describe('dashboard formats and words', () => {
     assert.equal(english.shortDateTime('2026-12-05T19:03:05.000Z'), 'Dec 5, 14:03');
     // Spanish short form is day first with two digits, as everywhere else (ICU writes 7/12).
     assert.match(formats.shortDateTime('2026-12-07T11:16:00.000Z'), /^07\/12, 06:16\s?a\.\s?m\.$/);
-    assert.match(english.money(1250000, 'COP'), /^\$\s?1\.250\.000$/, 'money keeps the configured locale');
+    // Money keeps the configured locale's digits, but "$" alone would read as US dollars to an
+    // English reader: the English page names the peso by its code; Spanish keeps "$".
+    assert.match(english.money(1250000, 'COP'), /^COP\s1\.250\.000$/, 'pesos named by their code in English');
+    assert.match(english.money(99.5, 'USD'), /^US\$\s?99,50$/, 'the US dollar keeps its unambiguous symbol');
+    assert.equal(english.money(10, 'EUR'), formats.money(10, 'EUR'), 'what does not read as another currency stays');
+    assert.match(english.money(1000, 'MXN'), /^MXN\s1\.000,00$/, 'another peso is named too');
+    assert.match(formats.money(1250000, 'COP'), /^\$\s?1\.250\.000$/, 'Spanish keeps the symbol');
+    assert.match(makeFormats('en-US', 'America/New_York', 'USD').money(99.5, 'USD'), /^\$99\.50$/, 'a US install keeps $');
     assert.match(
       makeFormats('es-CO', 'America/Bogota', 'COP', 'es').dateTime('2026-12-05T19:03:05.000Z'),
       /^05\/12\/2026, 0?2:03:05\s?p\.\s?m\.$/,
@@ -97,5 +105,25 @@ describe('dashboard formats and words', () => {
     assert.deepEqual(parseDayText('2026/12/05'), { kind: 'invalid', reason: 'format' });
     assert.equal(dayText('2026-12-05'), '05/12/2026');
     assert.equal(dayText(''), '');
+  });
+
+  test("the audit log's subject filter speaks a finance person's words and still takes the codes", () => {
+    for (const language of ['es', 'en'] as const) {
+      const t = translator(language);
+      // The hint says what can be typed in words, not as the log's codes.
+      assert.doesNotMatch(t('auditSubjectHint'), /\b(alert|event|flag):/, language);
+      assert.match(t('auditSubjectHint'), /#123/, language);
+    }
+    assert.equal(auditTargetOf('#123'), 'event:123');
+    assert.equal(auditTargetOf(' 123 '), 'event:123');
+    assert.equal(auditTargetOf('pago #123'), 'event:123');
+    assert.equal(auditTargetOf('Payment 123'), 'event:123');
+    assert.equal(auditTargetOf('alerta 12'), 'alert:12');
+    assert.equal(auditTargetOf('Alert #12'), 'alert:12');
+    assert.equal(auditTargetOf('WORLDOFFICE_DIAN_ENABLED'), 'flag:WORLDOFFICE_DIAN_ENABLED');
+    assert.equal(auditTargetOf('flag dian_enabled'), 'flag:dian_enabled');
+    // The codes as the log writes them, unchanged.
+    for (const code of ['alert:12', 'event:79', 'flag:WORLDOFFICE_DIAN_ENABLED', 'token:abc']) assert.equal(auditTargetOf(code), code);
+    assert.equal(auditTargetOf('  '), undefined);
   });
 });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { DASHBOARD_CSP, dashboardPlugin } from '../../src/dashboard/plugin.js';
@@ -57,6 +59,40 @@ describe('dashboard plugin (the built page served by the server)', () => {
     assert.equal(reply.headers['content-security-policy'], DASHBOARD_CSP);
   });
 
+  test('a pasted link with a doubled slash (//events/42) is sent to the page, over real HTTP', async () => {
+    const server = Fastify();
+    installErrorHandler(server);
+    server.get('/api/ping', async () => ({ ok: true }));
+    await server.register(dashboardPlugin, { root });
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = server.server.address() as AddressInfo;
+    try {
+      for (const [path, location] of [
+        ['//events/42', '/events/42'],
+        ['//events/42?tab=x', '/events/42?tab=x'],
+        ['///events//7', '/events/7'],
+        ['//', '/'],
+      ] as const) {
+        const reply = await rawGet(port, path);
+        assert.equal(reply.status, 301, path);
+        assert.equal(reply.location, location, path);
+        const page = await rawGet(port, location);
+        assert.equal(page.status, 200, location);
+        assert.match(page.body, /<div id="app">/, location);
+      }
+      // Only the page's routes: anything else behind a doubled slash stays a JSON 404, and
+      // never a redirect to another host (//evil.example/ must not become a Location).
+      for (const path of ['//api/ping', '//evil.example/', '//events/42/more', '//assets/x.js']) {
+        const reply = await rawGet(port, path);
+        assert.equal(reply.status, 404, path);
+        assert.equal(reply.location, undefined, path);
+        assert.equal(JSON.parse(reply.body).error.code, 'NOT_FOUND', path);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   test('unknown API, webhook and asset paths answer a JSON 404, never the page', async () => {
     for (const url of ['/api/nope', '/webhooks/nope', '/auth/nope', '/assets/missing-abcdef12.js']) {
       const reply = await app.inject({ method: 'GET', url });
@@ -76,3 +112,17 @@ describe('dashboard plugin (the built page served by the server)', () => {
     await bare.close();
   });
 });
+
+/** A GET with the path sent exactly as written (fetch would read `//events` as another host). */
+function rawGet(port: number, path: string): Promise<{ status: number; location: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest({ host: '127.0.0.1', port, path, method: 'GET' }, (incoming) => {
+      let body = '';
+      incoming.setEncoding('utf8');
+      incoming.on('data', (chunk: string) => (body += chunk));
+      incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, location: incoming.headers.location, body }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}

@@ -45,6 +45,12 @@ export function makeFormats(
     if (!format) {
       try {
         format = new Intl.NumberFormat(locale, { style: 'currency', currency });
+        // Money keeps the configured locale (45.000 stays 45.000), but on the English page a
+        // symbol an English reader knows as another currency ("$" for pesos reads as US
+        // dollars) gives way to the code: COP 45.000. Spanish keeps the locale's own "$".
+        if (english && readsAsAnotherCurrency(currencySymbol(format), currency)) {
+          format = new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'code' });
+        }
       } catch {
         format = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
       }
@@ -75,6 +81,28 @@ export function makeFormats(
     },
     percent: (ratio) => (ratio === null || ratio === undefined ? '—' : percent.format(ratio)),
   };
+}
+
+/** Currencies an English reader meets often enough to read their symbol as them ($ is the US dollar). */
+const CURRENCIES_KNOWN_IN_ENGLISH = ['USD', 'EUR', 'GBP', 'JPY', 'CNY', 'INR', 'CAD', 'AUD', 'MXN', 'BRL', 'KRW', 'ILS'];
+let symbolsInEnglish: Map<string, string> | undefined;
+
+function currencySymbol(format: Intl.NumberFormat): string {
+  return format.formatToParts(0).find((part) => part.type === 'currency')?.value ?? '';
+}
+
+/** Whether this symbol is how en-US writes another currency: "$" for COP is USD's "$". */
+function readsAsAnotherCurrency(symbol: string, currency: string): boolean {
+  symbolsInEnglish ??= new Map(
+    CURRENCIES_KNOWN_IN_ENGLISH.map((code) => [
+      code,
+      currencySymbol(new Intl.NumberFormat('en-US', { style: 'currency', currency: code })),
+    ]),
+  );
+  for (const [code, english] of symbolsInEnglish) {
+    if (code !== currency && english === symbol) return true;
+  }
+  return false;
 }
 
 /** JSON as indented text; rendered through Preact as a text node, so markup in it stays text. */

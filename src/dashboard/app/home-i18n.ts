@@ -108,6 +108,7 @@ const es = {
   metricsDurationSummary: 'Mediana de duración por etapa y hora, en segundos.',
   metricsOther: 'Otras etapas',
   lessThanASecond: 'menos de 1 s',
+  homeRetryingNext: 'se reintentan solos',
 };
 
 export type HomeWord = keyof typeof es;
@@ -214,6 +215,7 @@ const en: Record<HomeWord, string> = {
   metricsDurationSummary: 'Median duration per stage and hour, in seconds.',
   metricsOther: 'Other stages',
   lessThanASecond: 'under 1 s',
+  homeRetryingNext: 'retried on their own',
 };
 
 export type HomeTranslate = (key: HomeWord, values?: Record<string, string | number>) => string;

@@ -278,6 +278,9 @@ export const en: Record<MessageKey, string> = {
   auditWhen: 'When',
   auditReason: 'Reason',
   auditNotAllowed: 'Your user cannot see the audit log (it needs the audit:read permission).',
+  auditSubjectHint: 'payment #123, alert 12, flag…',
+  auditSubjectHelp:
+    'A payment by its number (#123), an alert (alert 12) or a flag by its key, in capitals. The codes the log writes work too (event:123, alert:12, flag:KEY).',
   'action_alert.ack': 'Acknowledged an alert',
   'action_alert.mute': 'Muted an alert',
   'action_flag.set': 'Changed a flag',

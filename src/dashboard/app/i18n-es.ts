@@ -276,6 +276,9 @@ export const es = {
   auditWhen: 'Cuándo',
   auditReason: 'Motivo',
   auditNotAllowed: 'Su usuario no puede ver el registro de auditoría (requiere el permiso audit:read).',
+  auditSubjectHint: 'pago #123, alerta 12, flag…',
+  auditSubjectHelp:
+    'Un pago por su número (#123), una alerta (alerta 12) o un flag por su clave, en mayúsculas. También sirven los códigos del registro (event:123, alert:12, flag:CLAVE).',
   'action_alert.ack': 'Marcó una alerta como vista',
   'action_alert.mute': 'Silenció una alerta',
   'action_flag.set': 'Cambió un flag',

@@ -8,6 +8,7 @@ import { AuditSubject, FlagName, type FlagDescriptions } from './AuditSubject.js
 import { flagLabel } from '../labels.js';
 import type { AuditEntryView, FlagChange, HistoryFilters } from '../types.js';
 import { failureText } from '../failure-text.js';
+import { auditTargetOf } from '../audit-subject-filter.js';
 
 type Notice = (message: string, isError?: boolean) => void;
 type Log = 'audit' | 'flags';
@@ -50,7 +51,7 @@ export function AuditView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpenE
     if (log === 'audit') {
       setEntries(null);
       api
-        .audit({ action: filters.what, actor: filters.actor, target: filters.subject, ...range })
+        .audit({ action: filters.what, actor: filters.actor, target: auditTargetOf(filters.subject ?? ''), ...range })
         .then((page) => setEntries(page.items))
         .catch(fail);
     } else {
@@ -124,7 +125,13 @@ export function AuditView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpenE
         {log === 'audit' && (
           <label>
             {t('auditSubject')}
-            <input type="text" placeholder="alert:12, flag:…, event:79" {...field('subject')} data-testid="audit-subject" />
+            <input
+              type="text"
+              placeholder={t('auditSubjectHint')}
+              title={t('auditSubjectHelp')}
+              {...field('subject')}
+              data-testid="audit-subject"
+            />
           </label>
         )}
         <label>

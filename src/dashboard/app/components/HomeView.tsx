@@ -78,7 +78,10 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice, onRetry
           value={home.attention.retrying}
           label={words('homeRetrying')}
           {...link({ status: 'retrying' })}
-        />
+        >
+          {/* What happens to them next, as the other cards say more than their number. */}
+          <span class="small muted">{words('homeRetryingNext')}</span>
+        </Count>
         <Count
           testId="count-processing"
           tone="info"
