@@ -128,7 +128,19 @@ export async function reconcileSource(options: ReconcileOptions): Promise<Reconc
     }
   }
   if (!dryRun) {
-    await store.recordReconciliationEnd({ source, now: now(), listed: result.listed, recovered: result.created.length, error: null });
+    await store.recordReconciliationEnd({
+      source,
+      now: now(),
+      listed: result.listed,
+      recovered: result.created.length,
+      error: null,
+      // The window listed whole: from the first pass's start (an interrupted window reaches
+      // further back) to this run's start; a later record may or may not have been listed.
+      covered:
+        list.listsBy === 'references'
+          ? { by: 'references' }
+          : { by: 'dates', from: (passes[0] as ReconciliationResume).since, until: startedAt },
+    });
     if (result.created.length > 0) await raiseNeverNotifiedAlert(store, result, now());
   }
   options.logger?.info(

@@ -383,7 +383,20 @@ export interface ReconciliationState {
   lastError: string | null;
   /** Where the provider's API is, when a process recorded it (the demo: its sandbox). */
   apiBaseUrl: string | null;
+  /**
+   * What finished runs compared (migration 0015/0017): the one contiguous interval of provider
+   * time their windows listed, or that the source is looked up by references (ePayco). Null: no
+   * run has finished since webpig began recording it.
+   */
+  covered: ReconciliationCoverage | null;
 }
+
+/**
+ * A window of the provider's time that was listed whole ([from, until], the run's `since` to its
+ * start), or `references`: the provider cannot list by date, only the references given were
+ * looked up (ePayco), so no date is known to be covered.
+ */
+export type ReconciliationCoverage = { by: 'dates'; from: Date; until: Date } | { by: 'references' };
 
 export interface ReconciliationResume {
   since: Date;
@@ -399,4 +412,10 @@ export interface ReconciliationEnd {
   recovered: number;
   /** Set when the run stopped early: the resume point stays for the next run. */
   error: string | null;
+  /**
+   * What this run compared, when it finished (ignored with an error). A window that overlaps or
+   * touches the stored interval widens it; one that leaves a gap replaces it. (Default: the
+   * stored coverage stays as it is)
+   */
+  covered?: ReconciliationCoverage;
 }

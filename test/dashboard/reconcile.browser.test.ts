@@ -11,8 +11,10 @@ import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtu
  * Reconciliation on Web Pig, in real Chromium at both sizes and in both languages: the events
  * found by reconciliation carry a badge (row and panel), the page says when each source was last
  * reconciled and how many it recovered, the panel says whether one payment was found at the
- * provider, whether a run ended after it (without claiming it was listed) or not yet, the home counts the week's never-notified payments and
- * links to exactly them, and the alert reads in the page's language.
+ * provider, whether its time at the provider lies in the dates finished runs covered (checked),
+ * after them (not yet) or before them, and that ePayco is looked up by references (no dates
+ * claimed), the home counts the week's never-notified payments and links to exactly them, and
+ * the alert reads in the page's language.
  */
 const skip = browserSkip();
 
@@ -20,10 +22,14 @@ const WORDS = {
   es: {
     badge: 'Recuperado',
     found: 'Encontrado en los registros del proveedor: el webhook nunca llegó',
-    // Not "reconciled": which dates that run listed is not recorded, so the panel does not claim it.
-    ranAfter:
-      /^Webhook recibido\. Una conciliación de stripe terminó después de que llegó \(\d{2}\/\d{2}\/\d{4}, .*\), pero webpig no guarda qué fechas revisó: no confirma que incluyera este pago\. Para estar seguro, búsquelo en el portal del proveedor\.$/,
-    pending: /^Webhook recibido; aún sin conciliar: la última conciliación \(\d{2}\/\d{2}\/\d{4}, .*\) fue antes de que llegara$/,
+    // The dates are the covered interval's ends, as the panel writes dates (dd/mm/yyyy).
+    covered:
+      /^Comparado con el proveedor: la conciliación revisó sus registros del \d{2}\/\d{2}\/\d{4}, .* al \d{2}\/\d{2}\/\d{4}, .*, periodo que incluye este pago$/,
+    after: /^Webhook recibido; aún sin comparar con el proveedor: la última conciliación cubrió hasta el \d{2}\/\d{2}\/\d{4}, .*$/,
+    before:
+      /^Webhook recibido; fuera del periodo que cubrió la conciliación \(\d{2}\/\d{2}\/\d{4}, .* – \d{2}\/\d{2}\/\d{4}, .*\): no consta que se comparara con el proveedor$/,
+    references:
+      /^Webhook recibido\. epayco se concilia por referencias, no por fechas: este pago se compara solo si su referencia estaba entre las consultadas \(última conciliación: \d{2}\/\d{2}\/\d{4}, .*\)$/,
     home: 'Pagos del proveedor nunca notificados esta semana',
     chip: 'Encontrados al conciliar (el webhook nunca llegó)',
     status: 'recuperados: 2 (2 en la última)',
@@ -32,9 +38,14 @@ const WORDS = {
   en: {
     badge: 'Recovered',
     found: "Found in the provider's records: the webhook never arrived",
-    ranAfter:
-      /^Webhook received\. A reconciliation of stripe finished after it arrived \([A-Z][a-z]{2} \d{1,2}, \d{4}, .*\), but webpig does not record which dates it covered: it does not confirm this payment was included\. To be sure, look it up in the provider's portal\.$/,
-    pending: /^Webhook received; not reconciled yet: the last reconciliation \(.*\) ran before it arrived$/,
+    covered:
+      /^Checked against the provider: reconciliation went through its records from [A-Z][a-z]{2} \d{1,2}, \d{4}, .* to [A-Z][a-z]{2} \d{1,2}, \d{4}, .*, a period that includes this payment$/,
+    after:
+      /^Webhook received; not checked against the provider yet: the last reconciliation covered up to [A-Z][a-z]{2} \d{1,2}, \d{4}, .*$/,
+    before:
+      /^Webhook received; outside the period reconciliation covered \([A-Z][a-z]{2} \d{1,2}, \d{4}, .* – [A-Z][a-z]{2} \d{1,2}, \d{4}, .*\): no record that it was checked against the provider$/,
+    references:
+      /^Webhook received\. epayco is reconciled by reference, not by date: this payment is checked only if its reference was among those looked up \(last reconciliation: [A-Z][a-z]{2} \d{1,2}, \d{4}, .*\)$/,
     home: 'Provider payments never notified this week',
     chip: 'Found by reconciliation (the webhook never arrived)',
     status: 'recovered: 2 (2 in the last run)',
@@ -48,6 +59,9 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
   let found: number;
   let delivered: number;
   let deliveredLater: number;
+  let deliveredLate: number;
+  let deliveredBefore: number;
+  let epaycoPayment: number;
   let alertId: number;
 
   before(async () => {
@@ -60,15 +74,21 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
       signIn: { kind: 'dev' },
     });
     browser = await launchBrowser();
-    const insert = async (origin: 'webhook' | 'reconciliation', name: string, receivedAt = new Date()) => {
+    const insert = async (
+      origin: 'webhook' | 'reconciliation',
+      name: string,
+      receivedAt = new Date(),
+      occurredAt = receivedAt,
+      source: 'stripe' | 'epayco' = 'stripe',
+    ) => {
       const event = stripeEvent();
       const result = await server.store.insertEvent({
-        source: 'stripe',
+        source,
         providerEventId: String(event.id),
         entityKey: `pi_${name}`,
         type: 'payment_intent.succeeded',
         transactionStatus: 'accepted',
-        occurredAt: receivedAt,
+        occurredAt,
         receivedAt,
         rawBody: Buffer.from(JSON.stringify(event)),
         contentType: 'application/json',
@@ -87,11 +107,35 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
     found = await insert('reconciliation', 'Bruno');
     await insert('reconciliation', 'Carla');
     const now = new Date();
-    await server.store.recordReconciliationStart('stripe', now, { since: new Date(now.getTime() - 48 * 3_600_000), cursor: null });
+    const HOUR = 3_600_000;
+    const since = new Date(now.getTime() - 48 * HOUR);
+    await server.store.recordReconciliationStart('stripe', now, { since, cursor: null });
     await server.store.recordReconciliationProgress('stripe', { since: now, cursor: null }, 2);
-    await server.store.recordReconciliationEnd({ source: 'stripe', now, listed: 40, recovered: 2, error: null });
-    // Arrived after the last reconciliation finished: not checked at the provider yet.
+    await server.store.recordReconciliationEnd({
+      source: 'stripe',
+      now,
+      listed: 40,
+      recovered: 2,
+      error: null,
+      covered: { by: 'dates', from: since, until: now },
+    });
+    // Paid at the provider after the covered dates: not checked yet.
     deliveredLater = await insert('webhook', 'Diana', new Date(now.getTime() + 1_000));
+    // Paid within them, its webhook late (received after): its time at the provider decides.
+    deliveredLate = await insert('webhook', 'Gabriel', new Date(now.getTime() + 2_000), new Date(now.getTime() - HOUR));
+    // Paid before them: outside what reconciliation covered.
+    deliveredBefore = await insert('webhook', 'Elena', new Date(now.getTime() - 72 * HOUR));
+    // ePayco is looked up by references: no dates are claimed.
+    epaycoPayment = await insert('webhook', 'Fabio', new Date(now.getTime() - HOUR), undefined, 'epayco');
+    await server.store.recordReconciliationStart('epayco', now, { since, cursor: null });
+    await server.store.recordReconciliationEnd({
+      source: 'epayco',
+      now,
+      listed: 3,
+      recovered: 0,
+      error: null,
+      covered: { by: 'references' },
+    });
     const alert = await server.store.recordAlert({
       at: now,
       kind: 'custom',
@@ -133,18 +177,22 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
           assert.equal(await panel.getByTestId('reconciled-badge').count(), 1);
           await screenshot(page, `reconcile-${size}-${language}-2-panel`);
 
-          // A payment whose webhook arrived: a reconciliation ended after it (which says no more), or none yet.
-          for (const [id, state, text] of [
-            [delivered, 'ran_after', words.ranAfter],
-            [deliveredLater, 'pending', words.pending],
+          // A payment whose webhook arrived: its time at the provider within the covered dates,
+          // after them, before them; ePayco's by references.
+          for (const [id, state, text, shot] of [
+            [delivered, 'covered', words.covered, '2b-panel-covered'],
+            [deliveredLate, 'covered', words.covered, null],
+            [deliveredLater, 'after_covered', words.after, '2b-panel-after'],
+            [deliveredBefore, 'before_covered', words.before, '2b-panel-before'],
+            [epaycoPayment, 'by_references', words.references, '2b-panel-references'],
           ] as const) {
             await page.goto(`${server.baseUrl}/events/${id}`);
             const line = page.getByTestId('details-panel').getByTestId('panel-reconciliation');
             await line.waitFor();
             assert.equal(await line.getAttribute('data-state'), state, `event ${id}`);
             assert.match((await line.textContent()) ?? '', text);
+            if (shot) await screenshot(page, `reconcile-${size}-${language}-${shot}`);
           }
-          await screenshot(page, `reconcile-${size}-${language}-2b-panel-pending`);
 
           // The home counts this week's never-notified payments and links to exactly them.
           await page.goto(`${server.baseUrl}/#/home`);

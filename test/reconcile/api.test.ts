@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { at, json, MINUTE, PEOPLE, startApi, type Harness } from '../server/api-harness.js';
 import { stripeEvent } from '../helpers/signing.js';
 
-/** The API shows which events reconciliation found, and each source's last reconciliation. */
+/** The API shows which events reconciliation found, each source's last reconciliation and the dates runs covered. */
 describe('GET /api/reconciliation and event origin', () => {
   let h: Harness;
   before(async () => {
@@ -16,7 +16,24 @@ describe('GET /api/reconciliation and event origin', () => {
     await h.store.recordProviderApi('stripe', 'http://127.0.0.1:9/sandbox/stripe');
     await h.store.recordReconciliationStart('stripe', at(0), { since: at(-60 * MINUTE), cursor: null });
     await h.store.recordReconciliationProgress('stripe', { since: at(-60 * MINUTE), cursor: null }, 3);
-    await h.store.recordReconciliationEnd({ source: 'stripe', now: at(MINUTE), listed: 12, recovered: 3, error: null });
+    await h.store.recordReconciliationEnd({
+      source: 'stripe',
+      now: at(MINUTE),
+      listed: 12,
+      recovered: 3,
+      error: null,
+      covered: { by: 'dates', from: at(-60 * MINUTE), until: at(0) },
+    });
+    // ePayco is looked up by references: it covers no dates.
+    await h.store.recordReconciliationStart('epayco', at(0), { since: at(-60 * MINUTE), cursor: null });
+    await h.store.recordReconciliationEnd({
+      source: 'epayco',
+      now: at(MINUTE),
+      listed: 2,
+      recovered: 0,
+      error: null,
+      covered: { by: 'references' },
+    });
     const event = stripeEvent();
     const { event: found } = await h.store.insertEvent({
       source: 'stripe',
@@ -38,6 +55,19 @@ describe('GET /api/reconciliation and event origin', () => {
     assert.deepEqual(json(reply), {
       items: [
         {
+          source: 'epayco',
+          lastStartedAt: at(0).toISOString(),
+          lastFinishedAt: at(MINUTE).toISOString(),
+          lastListed: 2,
+          lastRecovered: 0,
+          totalRecovered: 0,
+          interrupted: false,
+          lastError: null,
+          coveredBy: 'references',
+          coveredFrom: null,
+          coveredUntil: null,
+        },
+        {
           source: 'stripe',
           lastStartedAt: at(0).toISOString(),
           lastFinishedAt: at(MINUTE).toISOString(),
@@ -46,6 +76,9 @@ describe('GET /api/reconciliation and event origin', () => {
           totalRecovered: 3,
           interrupted: false,
           lastError: null,
+          coveredBy: 'dates',
+          coveredFrom: at(-60 * MINUTE).toISOString(),
+          coveredUntil: at(0).toISOString(),
         },
       ],
     });

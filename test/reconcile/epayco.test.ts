@@ -46,6 +46,7 @@ describe('ePayco reconciliation by reference', () => {
       [['5002:1', 'invoice:INV-5002', 'transaction.accepted', 'reconciliation']],
     );
     assert.equal(result.listed, 2, 'the unknown reference is skipped');
+    assert.deepEqual((await store.getReconciliationState('epayco'))?.covered, { by: 'references' }, 'no window of dates is claimed');
     const late = await confirm(lost);
     assert.deepEqual(late.body, { id: result.created[0]?.id, status: 'duplicate' }, 'the late confirmation is a duplicate');
 

@@ -135,6 +135,7 @@ function reconcileSuite(name: string, openStore: () => Promise<Store>, skip: str
         [lost.id],
       );
 
+      const coveredBefore = (await store.getReconciliationState('stripe'))?.covered;
       const more = [];
       for (let i = 0; i < 4; i++) more.push(await rig.lostPayment());
       await rig.fault({ service: 'stripe', operation: 'list_events', mode: 'error', status: 503, count: 1 });
@@ -145,8 +146,15 @@ function reconcileSuite(name: string, openStore: () => Promise<Store>, skip: str
       const stopped = await store.getReconciliationState('stripe');
       assert.match(stopped?.lastError ?? '', /503/);
       assert.ok(stopped?.resume, 'the resume point is kept');
-      const resumed = await run({ list: rig.list({ pageSize: 2 }) });
+      assert.deepEqual(stopped.covered, coveredBefore, 'a stopped run covers nothing more');
+      const startedAt = new Date();
+      const resumed = await run({ list: rig.list({ pageSize: 2 }), now: () => startedAt });
       assert.ok(resumed.resumed);
+      // Its window reaches back to the interrupted one's start, and ends when it started.
+      const covered = (await store.getReconciliationState('stripe'))?.covered;
+      assert.ok(covered?.by === 'dates' && coveredBefore?.by === 'dates');
+      assert.deepEqual(covered.until, startedAt);
+      assert.deepEqual(covered.from, coveredBefore.from, 'contiguous with the earlier runs, so widened');
       for (const event of more) assert.equal((await eventsWithId(String(event.id))).length, 1);
       assert.equal((await store.getReconciliationState('stripe'))?.lastError, null);
     });

@@ -47,6 +47,7 @@ export function reconciliationContract(ctx: ContractContext): void {
         resume: { since: at(-60 * MINUTE), cursor: 'evt_9' },
         lastError: 'Stripe answered 503',
         apiBaseUrl: null,
+        covered: null,
       });
       await ctx.store.recordReconciliationStart('stripe', at(2 * MINUTE), { since: at(-60 * MINUTE), cursor: 'evt_9' });
       await ctx.store.recordReconciliationProgress('stripe', { since: at(-60 * MINUTE), cursor: 'evt_12' }, 1);
@@ -62,7 +63,60 @@ export function reconciliationContract(ctx: ContractContext): void {
         resume: null,
         lastError: null,
         apiBaseUrl: null,
+        covered: null,
       });
+    });
+
+    // What the event panel says "checked" by: the one contiguous interval finished runs listed.
+    it('finished runs keep the interval of provider time they covered: overlapping or touching widens it, a gap replaces it', async () => {
+      const covered = async () => (await ctx.store.getReconciliationState('stripe'))?.covered;
+      const run = async (start: number, since: number, error: string | null = null) => {
+        await ctx.store.recordReconciliationStart('stripe', at(start), { since: at(since), cursor: null });
+        await ctx.store.recordReconciliationEnd({
+          source: 'stripe',
+          now: at(start + MINUTE),
+          listed: 1,
+          recovered: 0,
+          error,
+          covered: { by: 'dates', from: at(since), until: at(start) },
+        });
+      };
+      const H = 60 * MINUTE;
+      await run(0, -24 * H);
+      assert.deepEqual(await covered(), { by: 'dates', from: at(-24 * H), until: at(0) });
+      await run(6 * H, -2 * H); // overlaps: widened forward, the earlier start kept
+      assert.deepEqual(await covered(), { by: 'dates', from: at(-24 * H), until: at(6 * H) });
+      await run(12 * H, 6 * H); // touches at 6 h: widened
+      assert.deepEqual(await covered(), { by: 'dates', from: at(-24 * H), until: at(12 * H) });
+      await run(13 * H, -48 * H); // reaches further back (--since 48h): widened both ways
+      assert.deepEqual(await covered(), { by: 'dates', from: at(-48 * H), until: at(13 * H) });
+      await run(100 * H, 20 * H); // leaves 13 h–20 h unlisted: replaced, never a claim over the gap
+      assert.deepEqual(await covered(), { by: 'dates', from: at(20 * H), until: at(100 * H) });
+      await run(101 * H, 0, 'Stripe answered 503'); // stopped midway: nothing more is covered
+      assert.deepEqual(await covered(), { by: 'dates', from: at(20 * H), until: at(100 * H) });
+      // A dry run records nothing (the engine does not call the store); an end without coverage keeps it.
+      await ctx.store.recordReconciliationStart('stripe', at(102 * H), { since: at(0), cursor: null });
+      await ctx.store.recordReconciliationEnd({ source: 'stripe', now: at(102 * H + MINUTE), listed: 0, recovered: 0, error: null });
+      assert.deepEqual(await covered(), { by: 'dates', from: at(20 * H), until: at(100 * H) });
+      // Another source's runs are its own.
+      assert.equal((await ctx.store.getReconciliationState('mercadopago'))?.covered ?? null, null);
+    });
+
+    it('a source looked up by references (ePayco) covers no dates', async () => {
+      await ctx.store.recordReconciliationStart('epayco', at(0), { since: at(-MINUTE), cursor: null });
+      await ctx.store.recordReconciliationEnd({
+        source: 'epayco',
+        now: at(MINUTE),
+        listed: 3,
+        recovered: 0,
+        error: null,
+        covered: { by: 'references' },
+      });
+      assert.deepEqual((await ctx.store.getReconciliationState('epayco'))?.covered, { by: 'references' });
+      assert.deepEqual(
+        (await ctx.store.listReconciliationStates()).map((s) => [s.source, s.covered]),
+        [['epayco', { by: 'references' }]],
+      );
     });
 
     it("records where a provider's API is, and lists the sources by name", async () => {

@@ -53,6 +53,7 @@ describe('SQLite migration 0005 (event bodies)', () => {
           '0012_search_after_commit',
           '0013_drop_checkpoints_status',
           '0014_search_text_folded',
+          '0015_reconciliation_coverage',
         ],
         current: LATEST,
       });

@@ -95,5 +95,14 @@ export const reconciliationView = z.object({
   /** A run stopped midway on an error: the next one resumes it. */
   interrupted: z.boolean(),
   lastError: z.string().nullable(),
+  /**
+   * What finished runs compared with the provider: 'dates', the provider's time from
+   * `coveredFrom` to `coveredUntil` (one contiguous interval of their windows); 'references',
+   * only the references it was given (ePayco: no window of dates); null, no run has finished
+   * since webpig records it.
+   */
+  coveredBy: z.enum(['dates', 'references']).nullable(),
+  coveredFrom: z.date().nullable(),
+  coveredUntil: z.date().nullable(),
 });
 export const reconciliation = z.object({ items: z.array(reconciliationView) });

@@ -169,9 +169,15 @@ export const en: Record<MessageKey, string> = {
   reconciledHint: "The webhook never arrived: webpig found this payment in the provider's records (reconciliation).",
   reconcilePanelTitle: 'Reconciliation',
   reconcileFound: "Found in the provider's records: the webhook never arrived",
-  reconcileRanAfter:
-    "Webhook received. A reconciliation of {source} finished after it arrived ({date}), but webpig does not record which dates it covered: it does not confirm this payment was included. To be sure, look it up in the provider's portal.",
-  reconcilePending: 'Webhook received; not reconciled yet: the last reconciliation ({date}) ran before it arrived',
+  reconcileCovered:
+    'Checked against the provider: reconciliation went through its records from {from} to {until}, a period that includes this payment',
+  reconcileAfterCovered: 'Webhook received; not checked against the provider yet: the last reconciliation covered up to {until}',
+  reconcileBeforeCovered:
+    'Webhook received; outside the period reconciliation covered ({from} – {until}): no record that it was checked against the provider',
+  reconcileByReferences:
+    'Webhook received. {source} is reconciled by reference, not by date: this payment is checked only if its reference was among those looked up (last reconciliation: {date})',
+  reconcileWindowUnknown:
+    'Webhook received. The last reconciliation ({date}) finished before webpig recorded which dates it covers: the next one will say',
   reconcilePendingNever: 'Webhook received; not reconciled yet: no reconciliation of this source has finished',
   reconcileNotReconciled: 'Webhook received; not compared with the provider (source {source} is not reconciled)',
   reconciliationTitle: 'Reconciliation with providers',

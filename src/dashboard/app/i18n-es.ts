@@ -167,9 +167,14 @@ export const es = {
   reconciledHint: 'El webhook nunca llegó: webpig encontró este pago en los registros del proveedor (conciliación).',
   reconcilePanelTitle: 'Conciliación',
   reconcileFound: 'Encontrado en los registros del proveedor: el webhook nunca llegó',
-  reconcileRanAfter:
-    'Webhook recibido. Una conciliación de {source} terminó después de que llegó ({date}), pero webpig no guarda qué fechas revisó: no confirma que incluyera este pago. Para estar seguro, búsquelo en el portal del proveedor.',
-  reconcilePending: 'Webhook recibido; aún sin conciliar: la última conciliación ({date}) fue antes de que llegara',
+  reconcileCovered: 'Comparado con el proveedor: la conciliación revisó sus registros del {from} al {until}, periodo que incluye este pago',
+  reconcileAfterCovered: 'Webhook recibido; aún sin comparar con el proveedor: la última conciliación cubrió hasta el {until}',
+  reconcileBeforeCovered:
+    'Webhook recibido; fuera del periodo que cubrió la conciliación ({from} – {until}): no consta que se comparara con el proveedor',
+  reconcileByReferences:
+    'Webhook recibido. {source} se concilia por referencias, no por fechas: este pago se compara solo si su referencia estaba entre las consultadas (última conciliación: {date})',
+  reconcileWindowUnknown:
+    'Webhook recibido. La última conciliación ({date}) terminó antes de que webpig registrara qué fechas revisa: la próxima lo dirá',
   reconcilePendingNever: 'Webhook recibido; aún sin conciliar: ninguna conciliación de esta fuente ha terminado',
   reconcileNotReconciled: 'Webhook recibido; no se compara con el proveedor (la fuente {source} no se concilia)',
   reconciliationTitle: 'Conciliación con proveedores',

@@ -3,11 +3,14 @@ import { requireScope, type ApiContext } from './context.js';
 import { reconciliation } from '../../core/wire/monitoring.js';
 
 /**
- * `GET /api/reconciliation`: per reconciled source, when it was last reconciled and how many
- * events that found (docs/reconcile.md). Where the provider's API is stays out: it is for the CLI.
+ * `GET /api/reconciliation`: per reconciled source, when it was last reconciled, how many
+ * events that found, and which of the provider's dates finished runs covered (docs/reconcile.md). Where the provider's API is stays out: it is for the CLI.
  */
 export function registerReconciliationRoutes(app: ApiApp, ctx: ApiContext): void {
-  const schema = { summary: 'Per reconciled source: the last run and what it found', response: replies(reconciliation) };
+  const schema = {
+    summary: 'Per reconciled source: the last run, what it found and the dates runs covered',
+    response: replies(reconciliation),
+  };
   app.get('/api/reconciliation', { schema }, async (request) => {
     requireScope(request, 'events:read');
     const states = await ctx.store.listReconciliationStates();
@@ -23,6 +26,9 @@ export function registerReconciliationRoutes(app: ApiApp, ctx: ApiContext): void
           totalRecovered: state.totalRecovered,
           interrupted: state.resume !== null && state.lastError !== null,
           lastError: state.lastError,
+          coveredBy: state.covered?.by ?? null,
+          coveredFrom: state.covered?.by === 'dates' ? state.covered.from : null,
+          coveredUntil: state.covered?.by === 'dates' ? state.covered.until : null,
         })),
     };
   });

@@ -23,6 +23,8 @@ export function epaycoReferenceList(config: EpaycoReferenceListConfig): Provider
   let references: Promise<string[]> | null = null;
   return {
     provider: 'ePayco',
+    // No endpoint lists an account's transactions: a run covers the references, not a window.
+    listsBy: 'references',
     async page(_since: Date, cursor: string | null): Promise<ListedPage> {
       references ??= Promise.resolve(config.references()).then((list) => [...new Set(list.map(String))]);
       const all = await references;

@@ -32,6 +32,12 @@ export interface ListedPage {
 export interface ProviderList {
   /** Names the provider in messages and alerts ("Stripe"). */
   readonly provider: string;
+  /**
+   * 'dates': `page` lists everything in the window since `since`, so a finished run covers it;
+   * 'references': it looks up only the references it is given (ePayco), no window of dates.
+   * (Default: 'dates')
+   */
+  readonly listsBy?: 'dates' | 'references';
   /** One page of the items created at or after `since`, from `cursor` (null: the first page). */
   page(since: Date, cursor: string | null): Promise<ListedPage>;
   /** Ids the provider itself reports as not delivered since then (Stripe: `delivery_success=false`), where it can. */

@@ -1,7 +1,7 @@
-import type { ReconciliationEnd, ReconciliationResume, ReconciliationState } from '../store.js';
+import type { ReconciliationCoverage, ReconciliationEnd, ReconciliationResume, ReconciliationState } from '../store.js';
 import type { Queryable } from './connection.js';
 
-/** Reconciliation state, one row per source (migration 0010). */
+/** Reconciliation state, one row per source (migrations 0010, 0017). */
 
 interface StateRow {
   source: string;
@@ -14,6 +14,17 @@ interface StateRow {
   resume_cursor: string | null;
   last_error: string | null;
   api_base_url: string | null;
+  covered_from: Date | null;
+  covered_until: Date | null;
+  covered_by: 'dates' | 'references' | null;
+}
+
+function toCoverage(row: StateRow): ReconciliationCoverage | null {
+  if (row.covered_by === 'references') return { by: 'references' };
+  if (row.covered_by === 'dates' && row.covered_from !== null && row.covered_until !== null) {
+    return { by: 'dates', from: row.covered_from, until: row.covered_until };
+  }
+  return null;
 }
 
 function toState(row: StateRow): ReconciliationState {
@@ -27,6 +38,7 @@ function toState(row: StateRow): ReconciliationState {
     resume: row.resume_since === null ? null : { since: row.resume_since, cursor: row.resume_cursor },
     lastError: row.last_error,
     apiBaseUrl: row.api_base_url,
+    covered: toCoverage(row),
   };
 }
 
@@ -68,11 +80,33 @@ export async function recordReconciliationEnd(db: Queryable, end: Reconciliation
     await db.query('UPDATE reconciliation_state SET last_error = $2 WHERE source = $1', [end.source, end.error]);
     return;
   }
+  const covered = end.covered;
+  // One statement: every SET reads the row as it was. A window overlapping or touching the
+  // stored one widens it; one leaving a gap replaces it; 'references' holds no dates.
   await db.query(
     `UPDATE reconciliation_state SET last_finished_at = $2, last_listed = $3, last_recovered = $4,
-       resume_since = NULL, resume_cursor = NULL, last_error = NULL
+       resume_since = NULL, resume_cursor = NULL, last_error = NULL,
+       covered_by = COALESCE($5, covered_by),
+       covered_from = CASE
+         WHEN $5 IS NULL THEN covered_from
+         WHEN $5 = 'references' THEN NULL
+         WHEN covered_by = 'dates' AND covered_from <= $7 AND covered_until >= $6 THEN LEAST(covered_from, $6)
+         ELSE $6 END,
+       covered_until = CASE
+         WHEN $5 IS NULL THEN covered_until
+         WHEN $5 = 'references' THEN NULL
+         WHEN covered_by = 'dates' AND covered_from <= $7 AND covered_until >= $6 THEN GREATEST(covered_until, $7)
+         ELSE $7 END
      WHERE source = $1`,
-    [end.source, end.now, end.listed, end.recovered],
+    [
+      end.source,
+      end.now,
+      end.listed,
+      end.recovered,
+      covered?.by ?? null,
+      covered?.by === 'dates' ? covered.from : null,
+      covered?.by === 'dates' ? covered.until : null,
+    ],
   );
 }
 

@@ -1,8 +1,8 @@
-import type { ReconciliationEnd, ReconciliationResume, ReconciliationState } from '../store.js';
+import type { ReconciliationCoverage, ReconciliationEnd, ReconciliationResume, ReconciliationState } from '../store.js';
 import type { SqliteContext } from './connection.js';
 import { optionalDate, toMs } from './rows.js';
 
-/** Reconciliation state, one row per source (migration 0010). */
+/** Reconciliation state, one row per source (migrations 0010, 0015). */
 
 interface StateRow {
   source: string;
@@ -15,6 +15,17 @@ interface StateRow {
   resume_cursor: string | null;
   last_error: string | null;
   api_base_url: string | null;
+  covered_from: number | null;
+  covered_until: number | null;
+  covered_by: 'dates' | 'references' | null;
+}
+
+function toCoverage(row: StateRow): ReconciliationCoverage | null {
+  if (row.covered_by === 'references') return { by: 'references' };
+  if (row.covered_by === 'dates' && row.covered_from !== null && row.covered_until !== null) {
+    return { by: 'dates', from: new Date(row.covered_from), until: new Date(row.covered_until) };
+  }
+  return null;
 }
 
 function toState(row: StateRow): ReconciliationState {
@@ -28,6 +39,7 @@ function toState(row: StateRow): ReconciliationState {
     resume: row.resume_since === null ? null : { since: new Date(row.resume_since), cursor: row.resume_cursor },
     lastError: row.last_error,
     apiBaseUrl: row.api_base_url,
+    covered: toCoverage(row),
   };
 }
 
@@ -68,13 +80,37 @@ export function recordReconciliationEnd(ctx: SqliteContext, end: ReconciliationE
     ctx.run('UPDATE reconciliation_state SET last_error = ? WHERE source = ?', end.error, end.source);
     return;
   }
+  const by = end.covered?.by ?? null;
+  const from = end.covered?.by === 'dates' ? toMs(end.covered.from) : null;
+  const until = end.covered?.by === 'dates' ? toMs(end.covered.until) : null;
+  // One statement: every SET reads the row as it was. A window overlapping or touching the
+  // stored one widens it; one leaving a gap replaces it; 'references' holds no dates.
+  const joins = "covered_by = 'dates' AND covered_from <= ? AND covered_until >= ?";
   ctx.run(
     `UPDATE reconciliation_state SET last_finished_at = ?, last_listed = ?, last_recovered = ?,
-       resume_since = NULL, resume_cursor = NULL, last_error = NULL
+       resume_since = NULL, resume_cursor = NULL, last_error = NULL,
+       covered_by = coalesce(?, covered_by),
+       covered_from = CASE WHEN ? IS NULL THEN covered_from WHEN ? = 'references' THEN NULL
+         WHEN ${joins} THEN min(covered_from, ?) ELSE ? END,
+       covered_until = CASE WHEN ? IS NULL THEN covered_until WHEN ? = 'references' THEN NULL
+         WHEN ${joins} THEN max(covered_until, ?) ELSE ? END
      WHERE source = ?`,
     toMs(end.now),
     end.listed,
     end.recovered,
+    by,
+    by,
+    by,
+    until,
+    from,
+    from,
+    from,
+    by,
+    by,
+    until,
+    from,
+    until,
+    until,
     end.source,
   );
 }

@@ -1,14 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useSession } from '../context.js';
+import type { Translate } from '../i18n.js';
 import { reconciliationStates } from '../reconciliation-cache.js';
-import { paymentReconciliation } from '../reconciliation-state.js';
+import { paymentReconciliation, type PaymentReconciliation } from '../reconciliation-state.js';
 import type { EventRow, ReconciliationView } from '../types.js';
 
 /**
  * One line of the event's facts: was this payment checked at its provider (reconciliation-state.ts)?
  * What the events list says per source, said here for the one payment being looked at.
  */
-export function PanelReconciliation({ event }: { event: Pick<EventRow, 'origin' | 'source' | 'receivedAt'> }) {
+export function PanelReconciliation({ event }: { event: Pick<EventRow, 'origin' | 'source' | 'occurredAt'> }) {
   const { t, formats } = useSession();
   const [sources, setSources] = useState<ReconciliationView[] | null>(null);
   useEffect(() => {
@@ -21,20 +22,11 @@ export function PanelReconciliation({ event }: { event: Pick<EventRow, 'origin' 
     return () => {
       current = false;
     };
-  }, [event.source, event.receivedAt]);
+  }, [event.source, event.occurredAt]);
   if (event.origin !== 'reconciliation' && sources === null) return null;
   const state = paymentReconciliation(event, sources ?? []);
   const date = (iso: string | null) => (iso === null ? '' : formats.dateTime(iso));
-  const text =
-    state.kind === 'found'
-      ? t('reconcileFound')
-      : state.kind === 'ran_after'
-        ? t('reconcileRanAfter').replace('{source}', event.source).replace('{date}', date(state.at))
-        : state.kind === 'pending'
-          ? state.lastFinishedAt === null
-            ? t('reconcilePendingNever')
-            : t('reconcilePending').replace('{date}', date(state.lastFinishedAt))
-          : t('reconcileNotReconciled').replace('{source}', event.source);
+  const text = reconciliationText(state, t, date, event.source);
   return (
     <>
       <dt>{t('reconcilePanelTitle')}</dt>
@@ -43,4 +35,25 @@ export function PanelReconciliation({ event }: { event: Pick<EventRow, 'origin' 
       </dd>
     </>
   );
+}
+
+function reconciliationText(state: PaymentReconciliation, t: Translate, date: (iso: string | null) => string, source: string): string {
+  switch (state.kind) {
+    case 'found':
+      return t('reconcileFound');
+    case 'covered':
+      return t('reconcileCovered').replace('{from}', date(state.from)).replace('{until}', date(state.until));
+    case 'after_covered':
+      return t('reconcileAfterCovered').replace('{until}', date(state.until));
+    case 'before_covered':
+      return t('reconcileBeforeCovered').replace('{from}', date(state.from)).replace('{until}', date(state.until));
+    case 'by_references':
+      return t('reconcileByReferences').replace('{source}', source).replace('{date}', date(state.lastFinishedAt));
+    case 'window_unknown':
+      return t('reconcileWindowUnknown').replace('{date}', date(state.lastFinishedAt));
+    case 'pending':
+      return t('reconcilePendingNever');
+    case 'not_reconciled':
+      return t('reconcileNotReconciled').replace('{source}', source);
+  }
 }
