@@ -12,6 +12,7 @@
  * is listed again. Creating is idempotent (the store's dedupe), so a page listed twice creates
  * nothing twice. The store is written one short insert at a time: ingestion never waits on it.
  */
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { errorMessage, WebpigError } from '../core/errors.js';
 import type { EventRecord } from '../core/types.js';
@@ -202,7 +203,8 @@ async function createIfMissing(options: ReconcileOptions, item: ListedItem, resu
 /** Calls `fn`, waiting and trying again after each retriable failure (429, 5xx, network). */
 async function withBackoff<T>(options: ReconcileOptions, fn: () => Promise<T>): Promise<T> {
   const delays = options.backoffMs ?? DEFAULT_BACKOFF_MS;
-  const sleep = options.sleep ?? ((ms: number) => abortableSleep(ms, options.signal));
+  // Cut short when `signal` aborts (Node's timer rejects then; the check after the sleep throws).
+  const sleep = options.sleep ?? ((ms: number) => sleepFor(ms, undefined, { signal: options.signal }).catch(() => undefined));
   const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -225,19 +227,6 @@ async function withBackoff<T>(options: ReconcileOptions, fn: () => Promise<T>): 
       if (options.signal?.aborted) throw new ReconcileStoppedError();
     }
   }
-}
-
-function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**
