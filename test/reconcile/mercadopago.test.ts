@@ -100,6 +100,29 @@ describe('MercadoPago reconciliation over HTTP', () => {
     assert.equal((await run()).created.length, 0);
   });
 
+  it('a subscription created before the window is not created, though /preapproval/search takes no date filter', async () => {
+    // MercadoPago documents no date filter for subscriptions, and the sandbox, like an API, ignores
+    // one it does not know: every subscription the account ever had is listed. One older than the
+    // window (older than webpig, say) must not become a "never notified" event for its pipeline.
+    const longAgo = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    const old = await make('preapprovals', { status: 'authorized', date_created: longAgo });
+    const recent = await make('preapprovals', { status: 'authorized' });
+    const listed = (await (await fetch(`${api}/preapproval/search?range=date_created&begin_date=${new Date().toISOString()}`)).json()) as {
+      results: Array<{ id: string; last_modified?: string }>;
+    };
+    assert.ok(
+      listed.results.some((r) => r.id === old),
+      'the sandbox ignores a date filter on subscriptions',
+    );
+    assert.ok(
+      listed.results.every((r) => typeof r.last_modified === 'string'),
+      "a subscription's last change is `last_modified`",
+    );
+    const found = await run({ pageSize: 1 });
+    const subscriptions = found.created.map((e) => e.entityKey).filter((key) => key?.startsWith('subscription_preapproval:'));
+    assert.deepEqual(subscriptions, [`subscription_preapproval:${recent}`]);
+  });
+
   it('a window starting at midnight in Bogotá lists a payment made at 23:30 there (04:30 the next day in UTC)', async () => {
     // MercadoPago writes its dates with the account's offset; the window is an instant.
     const day = new Date(Date.now() - 5 * 3_600_000 - 86_400_000).toISOString().slice(0, 10); // yesterday in Bogotá

@@ -4,9 +4,9 @@ import type { NormalizedDelivery } from '../source.js';
 import { ProviderApiError, type ListedItem, type ListedPage, type ProviderList } from './provider-list.js';
 
 /**
- * MercadoPago's searches by date: `GET /v1/payments/search` and `GET /preapproval/search`
- * (`range=date_last_updated` / `date_created`, `begin_date`, oldest first, `offset`/`limit`), with the account's
- * access token. A notification carries only an id (its dedupe key is `data.id:x-request-id`,
+ * MercadoPago's searches: `GET /v1/payments/search` by date (`range=date_last_updated`,
+ * `begin_date`, oldest first) and `GET /preapproval/search` (no date filter: see SEARCHES), both
+ * paged by `offset`/`limit`, with the account's access token. A notification carries only an id (its dedupe key is `data.id:x-request-id`,
  * unique per notification), so a found payment is matched by what a notification for it
  * would have produced: the entity `payment:<id>` (`subscription_preapproval:<id>`), the type
  * `payment.updated`, and the notification's own body as payload; webpig holds it when an
@@ -33,10 +33,17 @@ export const MERCADOPAGO_API_URL = 'https://api.mercadopago.com';
  * in it is listed (by `date_created` it would not be). An object changed while the search is
  * paged moves to its end and is listed there; one it pushes back past the offset is listed by
  * the next run, whose window overlaps this one.
+ *
+ * Subscriptions: MercadoPago documents no date filter for `/preapproval/search` (its reference
+ * and its Node SDK name `q`, `payer_id`, `payer_email`, `preapproval_plan_id`,
+ * `transaction_amount`, `semaphore`, `status`, `sort`, `limit`, `offset`), so none is sent: an
+ * API that ignored one would list every subscription the account ever had, and each one older
+ * than webpig would have been created as "never notified" — its pipeline run on it. Every page
+ * is read, and a subscription created before the window is dropped here (`date_created`).
  */
 const SEARCHES = [
   { path: '/v1/payments/search', topic: 'payment', action: 'payment.updated', range: 'date_last_updated' },
-  { path: '/preapproval/search', topic: 'subscription_preapproval', action: 'updated', range: 'date_created' },
+  { path: '/preapproval/search', topic: 'subscription_preapproval', action: 'updated', range: null },
 ] as const;
 
 /** The cursor: which search (0 payments, 1 preapprovals) and the offset in it. */
@@ -53,15 +60,12 @@ export function mercadopagoSearchList(config: MercadopagoListConfig): ProviderLi
     async page(since: Date, cursor: string | null): Promise<ListedPage> {
       const at = parseCursor(cursor);
       const search = SEARCHES[at.search] ?? SEARCHES[0];
-      const query = new URLSearchParams({
-        range: search.range,
-        begin_date: since.toISOString(),
-        end_date: 'NOW',
-        sort: search.range,
-        criteria: 'asc',
-        limit: String(pageSize),
-        offset: String(at.offset),
-      });
+      const paging = { limit: String(pageSize), offset: String(at.offset) };
+      const query = new URLSearchParams(
+        search.range === null
+          ? paging
+          : { range: search.range, begin_date: since.toISOString(), end_date: 'NOW', sort: search.range, criteria: 'asc', ...paging },
+      );
       const body = await getJson(`${base}${search.path}?${query}`, config, search.path);
       // Anything but a page of results (a proxy's or an outage's JSON) is an error, never an empty window.
       if (!Array.isArray(body.results) || !isJsonObject(body.paging) || typeof body.paging.total !== 'number') {
@@ -69,13 +73,20 @@ export function mercadopagoSearchList(config: MercadopagoListConfig): ProviderLi
       }
       const results = body.results.filter(isJsonObject);
       const total = body.paging.total;
-      const items = results.map((record) => asListedItem(record, search.topic, search.action));
+      const inWindow = search.range === null ? results.filter((record) => createdSince(record, since)) : results;
+      const items = inWindow.map((record) => asListedItem(record, search.topic, search.action));
       const nextOffset = at.offset + results.length;
       const more = results.length > 0 && nextOffset < total;
       const nextCursor = more ? `${at.search}:${nextOffset}` : at.search + 1 < SEARCHES.length ? `${at.search + 1}:0` : null;
       return { items, nextCursor };
     },
   };
+}
+
+/** Created at or after `since`; one without a readable `date_created` cannot be placed in the window. */
+function createdSince(record: JsonObject, since: Date): boolean {
+  const created = parseTime(asText(record.date_created));
+  return created !== undefined && created.getTime() >= since.getTime();
 }
 
 async function getJson(url: string, config: MercadopagoListConfig, what: string): Promise<JsonObject> {
