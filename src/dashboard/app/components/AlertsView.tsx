@@ -116,9 +116,12 @@ export function AlertsView({
       current = false;
     };
   }, [showResolved, version, liveTick, target]);
+  const targetMissing = alerts !== null && target !== null && showResolved && !targetListed;
   useEffect(() => {
     if (targetListed) document.getElementById(`alert-item-${target}`)?.scrollIntoView({ block: 'center' });
-  }, [targetListed, target]);
+    // Followed from further down the page (another alert's link), the answer would be out of sight.
+    if (targetMissing) document.getElementById('alert-target-missing')?.scrollIntoView({ block: 'center' });
+  }, [targetListed, targetMissing, target]);
   useEffect(() => {
     const timer = setInterval(() => setVersion((v) => v + 1), REFRESH_MS);
     return () => clearInterval(timer);
@@ -155,8 +158,8 @@ export function AlertsView({
         {t('alertShowResolved')}
       </label>
       {!alerts && <p class="muted">{t('loading')}</p>}
-      {alerts && target !== null && showResolved && !targetListed && (
-        <p class="muted" data-testid="alert-target-missing">
+      {targetMissing && (
+        <p class="muted" id="alert-target-missing" data-testid="alert-target-missing">
           {t('alertTargetMissing').replace('{id}', String(target))}
         </p>
       )}
