@@ -212,6 +212,20 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
         assert.ok(asked.length >= 3, `the search read the pages down to the alert (${asked.length} requests)`);
         assert.ok((await refreshRequests()) <= 3, 'a refresh reads the pages the search needed, no more');
         assert.equal(await item.count(), 1, 'the alert stays listed after a refresh');
+        // Newer alerts push it a page further: the refresh does not find it where it was, so the
+        // view searches again, once, and keeps showing it among the open alerts.
+        for (let n = 0; n < 50; n += 1) {
+          await server.store.recordAlert({
+            at: new Date(),
+            kind: 'dead',
+            eventId: base + 500 + n,
+            message: `event ${base + 500 + n} is dead`,
+          });
+        }
+        await refreshRequests();
+        await item.waitFor();
+        assert.equal(await page.getByTestId('alerts-show-resolved').isChecked(), false, 'still the open alerts, not the resolved too');
+        assert.match((await item.getAttribute('class')) ?? '', /alert-target/);
         // The view around the alert (a full page of 120 alerts is too tall to read).
         await page.screenshot({ path: `${ARTIFACTS_DIR}/alerts-${size}-${language}-4-target-refreshed.png` });
 

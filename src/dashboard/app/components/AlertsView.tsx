@@ -105,10 +105,16 @@ export function AlertsView({
     loadAlerts(showResolved, target, maxPages)
       .then(({ alerts: loaded, targetPages }) => {
         if (!current) return;
+        if (target !== null && targetPages === 0 && known !== null && known > 0) {
+          // Listed until now, not within those pages: newer alerts pushed it further (or it
+          // resolved). Search again, once, before saying anything.
+          searched.current = null;
+          setVersion((v) => v + 1);
+          return;
+        }
         searched.current = { key, pages: targetPages };
-        // An alert an audit entry names may have resolved since: look among the resolved ones
-        // too (after the search, or when the alert listed until now is gone).
-        if (target !== null && !showResolved && targetPages === 0 && known !== 0) setShowResolved(true);
+        // An alert an audit entry names may have resolved since: look among the resolved ones too.
+        if (target !== null && !showResolved && targetPages === 0 && known === null) setShowResolved(true);
         setAlerts(loaded);
       })
       .catch((error: unknown) => onNotice(failureText(t, error), true));
