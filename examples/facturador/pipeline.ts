@@ -72,16 +72,27 @@ export const facturadorColumns: ColumnConfig[] = [
  * WorldOffice flags also for finance (finance1@, finance2@).
  */
 export const facturadorFlags: FlagConfig[] = [
-  { key: 'MEMBERSHIPS_ENABLED', description: 'Crear la membresía en FRAPP al recibir un pago aceptado', default: true, allowed: ['admin'] },
+  {
+    key: 'MEMBERSHIPS_ENABLED',
+    description: {
+      es: 'Crear la membresía en FRAPP al recibir un pago aceptado',
+      en: 'Create the membership in FRAPP when an accepted payment arrives',
+    },
+    default: true,
+    allowed: ['admin'],
+  },
   {
     key: 'WORLDOFFICE_INVOICE_ENABLED',
-    description: 'Crear y contabilizar la factura en WorldOffice',
+    description: { es: 'Crear y contabilizar la factura en WorldOffice', en: 'Create and post the invoice in WorldOffice' },
     default: true,
     allowed: ['admin', 'finance'],
   },
   {
     key: 'WORLDOFFICE_DIAN_ENABLED',
-    description: 'Emitir la factura electrónica a la DIAN desde WorldOffice',
+    description: {
+      es: 'Emitir la factura electrónica a la DIAN desde WorldOffice',
+      en: 'Issue the electronic invoice to the DIAN from WorldOffice',
+    },
     default: true,
     allowed: ['admin', 'finance'],
   },

@@ -68,9 +68,22 @@ export const columnSchema = strictFields({
   label: columnLabel,
 });
 
+/** A text people read: one for every language, or one per language (es, en) — the page shows its language's. */
+const textByLanguage = z.union([
+  z.string(),
+  z
+    .strictObject({ es: z.string().min(1).optional(), en: z.string().min(1).optional() })
+    .refine((texts) => texts.es !== undefined || texts.en !== undefined, 'give a text, or { es: "texto", en: "text" }'),
+]);
+
 export const flagSchema = strictFields({
   key: z.string().regex(/^[A-Z0-9_]+$/, 'UPPER_SNAKE_CASE'),
-  description: z.string(),
+  /**
+   * What the flag turns on, as people read it: one text, or one per language
+   * (`{ es: 'Emitir la factura a la DIAN', en: 'Send the invoice to the DIAN' }`); the dashboard
+   * shows its page's language. The flags table and the CLI keep the Spanish one (else the English).
+   */
+  description: textByLanguage,
   /** Value the flag gets when it is first created. (Default: true) */
   default: z.boolean().optional(),
   /**

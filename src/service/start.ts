@@ -4,6 +4,7 @@ import pino from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ResolvedConfig } from '../config/types.js';
 import { loggerOptions } from '../core/logging.js';
+import { singleText } from '../core/texts.js';
 import { alertForwarderFromConfig, type AlertForwarder } from '../engine/alert-forwarder.js';
 import { startAlertConditionChecks, type AlertConditionChecks } from '../engine/alert-conditions.js';
 import { retentionEnabled, startRetentionJob, type RetentionJob } from '../engine/retention.js';
@@ -19,7 +20,7 @@ import { serveWorkerMetrics, type WorkerMetricsServer } from './worker-metrics-s
  * reads a stored value in every worker. For `webpig start`, `serve`, `worker` and `flags`.
  */
 export async function ensureConfigFlags(store: Store, config: ResolvedConfig): Promise<void> {
-  const flags = (config.flags ?? []).map((f) => ({ key: f.key, description: f.description, defaultValue: f.default ?? true }));
+  const flags = (config.flags ?? []).map((f) => ({ key: f.key, description: singleText(f.description), defaultValue: f.default ?? true }));
   if (flags.length > 0) await store.ensureFlags(flags, new Date());
 }
 

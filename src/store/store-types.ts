@@ -353,6 +353,8 @@ export interface QueueStats {
   byStatus: Record<ActiveStatus, number>;
   /** When the longest-waiting queued event became runnable (received or re-queued); null: none. */
   oldestQueuedAt: Date | null;
+  /** The nearest automatic retry a retrying event waits for (may be past, if no worker took it yet); null: none retrying. */
+  nextRetryAt: Date | null;
 }
 /**
  * What retention deletes, and nothing else: succeeded or ignored events (with their

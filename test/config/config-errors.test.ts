@@ -193,6 +193,17 @@ describe("a flag's allowed list", () => {
   });
 });
 
+describe("a flag's description", () => {
+  it('is a text or texts by language; anything else names the field and shows the two shapes', () => {
+    const flags = (description: unknown) => ({ sources: [], pipelines: [], flags: [{ key: 'DIAN_ENABLED', description }] });
+    const config = resolveConfig(flags({ es: 'Emitir a la DIAN', en: 'Send to the DIAN' }), 'webpig.config.ts');
+    assert.deepEqual(config.flags?.[0]?.description, { es: 'Emitir a la DIAN', en: 'Send to the DIAN' });
+    assert.doesNotThrow(() => resolveConfig(flags('Emitir a la DIAN'), 'webpig.config.ts'));
+    assert.match(messageOf(flags({})), /flags\.0\.description: give a text, or \{ es: "texto", en: "text" \}/);
+    assert.match(messageOf(flags({ fr: 'Envoyer' })), /flags\.0\.description: .*give a text, or \{ es: "texto", en: "text" \}/);
+  });
+});
+
 describe('a column label', () => {
   it('is a text or texts by language; anything else names the field and shows the two shapes', () => {
     assert.doesNotThrow(() =>

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import {
+  ARTIFACTS_DIR,
   browserSkip,
   confineToLocalhost,
   launchBrowser,
@@ -13,6 +14,7 @@ import {
 import { openSignedIn, VIEWPORTS } from '../helpers/web-pig-page.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtures.js';
+import { stripeEvent } from '../helpers/signing.js';
 
 /**
  * Alerts a finance person can trust, in real Chromium at desktop and phone sizes and in both
@@ -158,4 +160,90 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
       await context.close();
     }
   });
+  // An address that names an alert (an audit entry's link) makes the view read further pages to
+  // find it, once: the view's refreshes (every 30 s, and as events change) then read the pages
+  // that search needed, not ten again each time. They once searched again at every refresh.
+  for (const [language, size] of [
+    ['es', 'desktop'],
+    ['en', 'phone'],
+  ] as const) {
+    test(`${size}, ${language}: a targeted alert is searched for once; refreshes read only what keeps it listed`, async () => {
+      const base = 20_000 + (language === 'es' ? 0 : 1_000);
+      const oldest = await server.store.recordAlert({ at: new Date(), kind: 'dead', eventId: base, message: `event ${base} is dead` });
+      // Three pages of 50: the oldest alert is on the last one.
+      for (let n = 1; n < 120; n += 1) {
+        await server.store.recordAlert({ at: new Date(), kind: 'dead', eventId: base + n, message: `event ${base + n} is dead` });
+      }
+      const { page, seen, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR });
+      const asked: string[] = [];
+      page.on('request', (request) => {
+        if (new URL(request.url()).pathname === '/api/alerts') asked.push(request.url());
+      });
+      /** The alerts requests of one refresh, started by a new event on the live stream. */
+      const refreshRequests = async (): Promise<number> => {
+        await page.waitForTimeout(500);
+        const start = asked.length;
+        const event = stripeEvent();
+        await server.store.insertEvent({
+          source: 'stripe',
+          providerEventId: String(event.id),
+          entityKey: `pi_refresh_${event.id}`,
+          type: 'payment_intent.succeeded',
+          transactionStatus: 'accepted',
+          occurredAt: new Date(),
+          receivedAt: new Date(),
+          rawBody: Buffer.from(JSON.stringify(event)),
+          contentType: 'application/json',
+          payload: event as never,
+          summary: {},
+          origin: 'webhook',
+        });
+        const deadline = Date.now() + 5_000;
+        while (asked.length === start && Date.now() < deadline) await page.waitForTimeout(50);
+        assert.ok(asked.length > start, 'the view refreshed on the live change');
+        await page.waitForTimeout(1_000);
+        return asked.length - start;
+      };
+      try {
+        await page.goto(`${server.baseUrl}/#/alerts/${oldest.id}`);
+        const item = page.getByTestId(`alert-${oldest.id}`);
+        await item.waitFor();
+        assert.match((await item.getAttribute('class')) ?? '', /alert-target/);
+        assert.ok(asked.length >= 3, `the search read the pages down to the alert (${asked.length} requests)`);
+        assert.ok((await refreshRequests()) <= 3, 'a refresh reads the pages the search needed, no more');
+        assert.equal(await item.count(), 1, 'the alert stays listed after a refresh');
+        // Newer alerts push it a page further: the refresh does not find it where it was, so the
+        // view searches again, once, and keeps showing it among the open alerts.
+        for (let n = 0; n < 50; n += 1) {
+          await server.store.recordAlert({
+            at: new Date(),
+            kind: 'dead',
+            eventId: base + 500 + n,
+            message: `event ${base + 500 + n} is dead`,
+          });
+        }
+        await refreshRequests();
+        await item.waitFor();
+        assert.equal(await page.getByTestId('alerts-show-resolved').isChecked(), false, 'still the open alerts, not the resolved too');
+        assert.match((await item.getAttribute('class')) ?? '', /alert-target/);
+        // The view around the alert (a full page of 120 alerts is too tall to read).
+        await page.screenshot({ path: `${ARTIFACTS_DIR}/alerts-${size}-${language}-4-target-refreshed.png` });
+
+        // An alert that is not there: searched for once (open, then resolved), then one page a refresh.
+        await page.goto(`${server.baseUrl}/#/alerts/99999999`);
+        const missing = page.getByTestId('alert-target-missing');
+        await missing.waitFor();
+        // Said where the eye is, not at the top of a page scrolled down to the last alert.
+        await page.waitForFunction(() => {
+          const box = document.getElementById('alert-target-missing')?.getBoundingClientRect();
+          return box !== undefined && box.top >= 0 && box.bottom <= window.innerHeight;
+        });
+        assert.equal(await refreshRequests(), 1, 'a refresh reads the first page only, not the search again');
+        await page.screenshot({ path: `${ARTIFACTS_DIR}/alerts-${size}-${language}-5-target-missing.png` });
+        assert.deepEqual(seen.errors, []);
+      } finally {
+        await close();
+      }
+    });
+  }
 });

@@ -23,6 +23,9 @@ describe('dashboard formats and words', () => {
     const english = makeFormats('es-CO', 'America/Bogota', 'COP', 'en');
     assert.equal(english.dateTime('2026-12-05T19:03:05.000Z'), 'Dec 5, 2026, 14:03:05');
     assert.equal(english.shortDateTime('2026-12-05T19:03:05.000Z'), 'Dec 5, 14:03');
+    // A period's ends (the dates a reconciliation covered): the day with its year, to the minute.
+    assert.equal(english.minuteDateTime('2026-12-05T19:03:05.000Z'), 'Dec 5, 2026, 14:03');
+    assert.match(formats.minuteDateTime('2026-12-05T19:03:05.000Z'), /^05\/12\/2026, 0?2:03\s?p\.\s?m\.$/);
     // Spanish short form is day first with two digits, as everywhere else (ICU writes 7/12).
     assert.match(formats.shortDateTime('2026-12-07T11:16:00.000Z'), /^07\/12, 06:16\s?a\.\s?m\.$/);
     // Money keeps the configured locale's digits, but "$" alone would read as US dollars to an

@@ -27,7 +27,8 @@ const WORDS = {
     deadTotal: /^2 .* 2 fallidos en total$/,
     deadTotalOne: /^1 Fallido sin atender 2 fallidos en total$/,
     rejectedOne: /^1 Entrega rechazada hoy 2 esta semana$/,
-    retrying: /^1 Reintentando se reintentan solos$/,
+    // What happens to them next, and when the nearest retry is due (08:05 in Bogotá, the clock's 08:00 + 5 min).
+    retrying: /^1 Reintentando se reintentan solos próximo intento 15\/01, 08:05 a\. m\.$/,
     payment: 'pago',
     payments: 'pagos',
     help: [
@@ -49,7 +50,7 @@ const WORDS = {
     deadTotal: /^2 .* 2 failed in all$/,
     deadTotalOne: /^1 Failed, not handled 2 failed in all$/,
     rejectedOne: /^1 Delivery refused today 2 this week$/,
-    retrying: /^1 Retrying retried on their own$/,
+    retrying: /^1 Retrying retried on their own next attempt at Jan 15, 08:05$/,
     payment: 'payment',
     payments: 'payments',
     help: [

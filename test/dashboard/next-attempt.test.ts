@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { makeFormats } from '../../src/dashboard/app/format.js';
 import { translator } from '../../src/dashboard/app/i18n.js';
-import { nextAttemptText } from '../../src/dashboard/app/next-attempt.js';
+import { nextAttemptText, nextRetryText } from '../../src/dashboard/app/next-attempt.js';
+import { homeWords } from '../../src/dashboard/app/home-i18n.js';
 import type { DashboardConfig, EventRow } from '../../src/dashboard/app/types.js';
 
 /** "Reintentando" says when the worker tries again, and which attempt of how many that is. */
@@ -43,5 +44,35 @@ describe('the next automatic attempt', () => {
   test('nothing for an event that is not waiting for an automatic retry', () => {
     assert.equal(nextAttemptText(es.t, es.formats, config, event({ status: 'dead' })), null);
     assert.equal(nextAttemptText(es.t, es.formats, config, event({ nextAttemptAt: null })), null);
+  });
+});
+
+describe("the home's Reintentando card: the nearest automatic retry", () => {
+  const home = (nextRetryAt: string | null, retrying = 2) => ({ now: '2026-12-06T20:10:00.000Z', attention: { retrying, nextRetryAt } });
+  const words = { es: homeWords('es'), en: homeWords('en') };
+
+  test('when it is due, in the page language and Bogotá time', () => {
+    const due = '2026-12-06T20:15:00.000Z';
+    assert.deepEqual(nextRetryText(words.es, es.formats, home(due)), {
+      text: `próximo intento ${es.formats.shortDateTime(due)}`,
+      overdue: false,
+    });
+    assert.match(es.formats.shortDateTime(due), /^06\/12, 0?3:15\s?p\.\s?m\.$/);
+    assert.deepEqual(nextRetryText(words.en, en.formats, home(due)), { text: 'next attempt at Dec 6, 15:15', overdue: false });
+    // A retry a few seconds late is the worker picking it up: still the next one.
+    assert.equal(nextRetryText(words.en, en.formats, home('2026-12-06T20:09:30.000Z'))?.overdue, false);
+  });
+
+  test('overdue by more than a minute (no worker taking retries): since when', () => {
+    const late = '2026-12-06T19:40:00.000Z';
+    assert.deepEqual(nextRetryText(words.es, es.formats, home(late)), {
+      text: `intento pendiente desde ${es.formats.shortDateTime(late)}`,
+      overdue: true,
+    });
+    assert.deepEqual(nextRetryText(words.en, en.formats, home(late)), { text: 'attempt overdue since Dec 6, 14:40', overdue: true });
+  });
+
+  test('nothing when nothing is retrying', () => {
+    assert.equal(nextRetryText(words.es, es.formats, home(null, 0)), null);
   });
 });

@@ -19,8 +19,11 @@ export const OP_COLUMNS: ColumnConfig[] = [
   { key: 'inventario', label: 'Inventario' },
 ];
 
+/** What the DIAN flag does, in both languages: the flags view shows its page's. */
+export const DIAN_FLAG_ABOUT = { es: 'Emitir facturas a la DIAN', en: 'Send invoices to the DIAN' };
+
 export const OP_FLAGS: FlagConfig[] = [
-  { key: 'WORLDOFFICE_DIAN_ENABLED', description: 'Emitir facturas a la DIAN', default: true, allowed: ['operator'] },
+  { key: 'WORLDOFFICE_DIAN_ENABLED', description: DIAN_FLAG_ABOUT, default: true, allowed: ['operator'] },
 ];
 
 /** The stage the flag WORLDOFFICE_DIAN_ENABLED turns off: the flags view names the flag by it. */

@@ -13,6 +13,7 @@ import {
 } from '../helpers/browser.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 import {
+  DIAN_FLAG_ABOUT,
   DIAN_LABEL,
   FR360_LABEL,
   OP_COLUMNS,
@@ -395,6 +396,8 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
         const flagItem = page.locator('li[data-flag="WORLDOFFICE_DIAN_ENABLED"]');
         assert.equal(await flagItem.getByTestId('flag-name').textContent(), DIAN_LABEL[language]);
         assert.equal(await flagItem.locator('code.flag-key').textContent(), 'WORLDOFFICE_DIAN_ENABLED');
+        // What it does, in the page's language too (it once stayed Spanish on the English page).
+        assert.equal(await flagItem.getByTestId('flag-description').textContent(), DIAN_FLAG_ABOUT[language]);
         const before = (await server.store.getFlag('WORLDOFFICE_DIAN_ENABLED'))?.value;
         await toggle.click({ force: true });
         const dialog = page.getByTestId('confirm-dialog');
@@ -402,6 +405,10 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
         assert.ok(
           ((await dialog.textContent()) ?? '').includes(`${DIAN_LABEL[language]} (WORLDOFFICE_DIAN_ENABLED)`),
           'the dialog names it too',
+        );
+        assert.ok(
+          ((await dialog.textContent()) ?? '').includes(`${DIAN_FLAG_ABOUT[language]} — `),
+          'and says what it does in the same language',
         );
         await dialog.getByTestId('confirm-button').click();
         await dialog.getByTestId('reason-missing').waitFor();

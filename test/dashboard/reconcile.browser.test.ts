@@ -18,18 +18,26 @@ import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtu
  */
 const skip = browserSkip();
 
+/** A date in the panel's reconciliation line, to the minute: 05/12/2026, 2:03 p. m. / Dec 5, 2026, 14:03. */
+const ES_DAY = String.raw`\d{2}/\d{2}/\d{4}, \d{1,2}:\d{2}\s?[ap]\.\s?m\.`;
+const EN_DAY = String.raw`[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{2}:\d{2}`;
+
 const WORDS = {
   es: {
     badge: 'Recuperado',
     found: 'Encontrado en los registros del proveedor: el webhook nunca llegó',
-    // The dates are the covered interval's ends, as the panel writes dates (dd/mm/yyyy).
-    covered:
-      /^Comparado con el proveedor: la conciliación revisó sus registros del \d{2}\/\d{2}\/\d{4}, .* al \d{2}\/\d{2}\/\d{4}, .*, periodo que incluye este pago$/,
-    after: /^Webhook recibido; aún sin comparar con el proveedor: la última conciliación cubrió hasta el \d{2}\/\d{2}\/\d{4}, .*$/,
-    before:
-      /^Webhook recibido; fuera del periodo que cubrió la conciliación \(\d{2}\/\d{2}\/\d{4}, .* – \d{2}\/\d{2}\/\d{4}, .*\): no consta que se comparara con el proveedor$/,
-    references:
-      /^Webhook recibido\. epayco se concilia por referencias, no por fechas: este pago se compara solo si su referencia estaba entre las consultadas \(última conciliación: \d{2}\/\d{2}\/\d{4}, .*\)$/,
+    // The dates are the covered interval's ends, day and time to the minute (no seconds), as a
+    // period is read: dd/mm/yyyy, h:mm a. m.
+    covered: new RegExp(
+      `^Comparado con el proveedor: la conciliación revisó sus registros del ${ES_DAY} al ${ES_DAY}, periodo que incluye este pago$`,
+    ),
+    after: new RegExp(`^Webhook recibido; aún sin comparar con el proveedor: la última conciliación cubrió hasta el ${ES_DAY}$`),
+    before: new RegExp(
+      `^Webhook recibido; fuera del periodo que cubrió la conciliación \\(${ES_DAY} – ${ES_DAY}\\): no consta que se comparara con el proveedor$`,
+    ),
+    references: new RegExp(
+      `^Webhook recibido\\. epayco se concilia por referencias, no por fechas: este pago se compara solo si su referencia estaba entre las consultadas \\(última conciliación: ${ES_DAY}\\)$`,
+    ),
     home: 'Pagos del proveedor nunca notificados esta semana',
     chip: 'Encontrados al conciliar (el webhook nunca llegó)',
     status: 'recuperados: 2 (2 en la última)',
@@ -38,14 +46,16 @@ const WORDS = {
   en: {
     badge: 'Recovered',
     found: "Found in the provider's records: the webhook never arrived",
-    covered:
-      /^Checked against the provider: reconciliation went through its records from [A-Z][a-z]{2} \d{1,2}, \d{4}, .* to [A-Z][a-z]{2} \d{1,2}, \d{4}, .*, a period that includes this payment$/,
-    after:
-      /^Webhook received; not checked against the provider yet: the last reconciliation covered up to [A-Z][a-z]{2} \d{1,2}, \d{4}, .*$/,
-    before:
-      /^Webhook received; outside the period reconciliation covered \([A-Z][a-z]{2} \d{1,2}, \d{4}, .* – [A-Z][a-z]{2} \d{1,2}, \d{4}, .*\): no record that it was checked against the provider$/,
-    references:
-      /^Webhook received\. epayco is reconciled by reference, not by date: this payment is checked only if its reference was among those looked up \(last reconciliation: [A-Z][a-z]{2} \d{1,2}, \d{4}, .*\)$/,
+    covered: new RegExp(
+      `^Checked against the provider: reconciliation went through its records from ${EN_DAY} to ${EN_DAY}, a period that includes this payment$`,
+    ),
+    after: new RegExp(`^Webhook received; not checked against the provider yet: the last reconciliation covered up to ${EN_DAY}$`),
+    before: new RegExp(
+      `^Webhook received; outside the period reconciliation covered \\(${EN_DAY} – ${EN_DAY}\\): no record that it was checked against the provider$`,
+    ),
+    references: new RegExp(
+      `^Webhook received\\. epayco is reconciled by reference, not by date: this payment is checked only if its reference was among those looked up \\(last reconciliation: ${EN_DAY}\\)$`,
+    ),
     home: 'Provider payments never notified this week',
     chip: 'Found by reconciliation (the webhook never arrived)',
     status: 'recovered: 2 (2 in the last run)',
@@ -63,6 +73,7 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
   let deliveredBefore: number;
   let epaycoPayment: number;
   let alertId: number;
+  let insertPayment: (origin: 'webhook' | 'reconciliation', name: string) => Promise<number>;
 
   before(async () => {
     server = await startDashboardServer({
@@ -103,6 +114,7 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
       });
       return result.event.id;
     };
+    insertPayment = (origin, name) => insert(origin, name);
     delivered = await insert('webhook', 'Ana');
     found = await insert('reconciliation', 'Bruno');
     await insert('reconciliation', 'Carla');
@@ -222,5 +234,46 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
         }
       });
     }
+  }
+  // The line above the events refreshes with the page: a run that recovers a payment while the
+  // list is open shows in it (it once kept the counts the page loaded with until a reload).
+  for (const [language, size] of [
+    ['es', 'desktop'],
+    ['en', 'phone'],
+  ] as const) {
+    test(`${size}, ${language}: the reconciliation line refreshes when a run recovers a payment while the list is open`, async () => {
+      const { page, context } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
+      try {
+        const stripeLine = page.getByTestId('reconciliation-status').locator('li[data-source="stripe"]');
+        await stripeLine.waitFor();
+        const before = (await server.store.listReconciliationStates()).find((state) => state.source === 'stripe');
+        assert.ok(before);
+        const counts = (total: number, last: number) =>
+          language === 'es' ? `recuperados: ${total} (${last} en la última)` : `recovered: ${total} (${last} in the last run)`;
+        assert.match(
+          (await stripeLine.textContent()) ?? '',
+          new RegExp(counts(before.totalRecovered, before.lastRecovered).replace(/[()]/g, '\\$&')),
+        );
+
+        const now = new Date();
+        await server.store.recordReconciliationStart('stripe', now, { since: now, cursor: null });
+        await server.store.recordReconciliationProgress('stripe', { since: now, cursor: null }, 1);
+        await server.store.recordReconciliationEnd({
+          source: 'stripe',
+          now,
+          listed: 5,
+          recovered: 1,
+          error: null,
+          covered: { by: 'dates', from: new Date(now.getTime() - 3_600_000), until: now },
+        });
+        // The recovered payment is a new event: the page's live refresh brings it, and the line with it.
+        const recovered = await insertPayment('reconciliation', `Hugo${language}`);
+        await page.locator(`tr[data-event-id="${recovered}"]`).waitFor();
+        await stripeLine.filter({ hasText: counts(before.totalRecovered + 1, 1) }).waitFor({ timeout: 5_000 });
+        await screenshot(page, `reconcile-${size}-${language}-4-status-refreshed`);
+      } finally {
+        await context.close();
+      }
+    });
   }
 });

@@ -93,7 +93,11 @@ describe('Facturador definition', () => {
       WORLDOFFICE_INVOICE_ENABLED: ['admin', 'finance'],
       WORLDOFFICE_DIAN_ENABLED: ['admin', 'finance'],
     });
-    assert.ok(facturadorFlags.every((f) => f.description.length > 10));
+    // Shipped flags say what they do in both of the dashboard's languages.
+    for (const flag of facturadorFlags) {
+      assert.ok(typeof flag.description === 'object', `${flag.key}: texts by language`);
+      assert.ok((flag.description.es?.length ?? 0) > 10 && (flag.description.en?.length ?? 0) > 10, `${flag.key}: es and en`);
+    }
   });
 
   it('reconciles the two stages whose services have no idempotency key', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { PipelineDefinition } from '../../src/core/pipeline.js';
+import { singleText } from '../../src/core/texts.js';
 import type { CheckpointRecord, EventRecord, EventStatus, JsonObject } from '../../src/core/types.js';
 import { createWorker, type Worker } from '../../src/engine/worker.js';
 import { sandboxPlugin } from '../../src/sandbox/plugin.js';
@@ -88,7 +89,7 @@ export async function startFacturadorHarness(options: HarnessOptions = {}): Prom
   const store: Store = options.store ?? SqliteStore.open(options.dbPath ? `sqlite:${options.dbPath}` : 'sqlite::memory:');
   await store.migrate();
   await store.ensureFlags(
-    facturadorFlags.map((flag) => ({ key: flag.key, description: flag.description, defaultValue: flag.default ?? true })),
+    facturadorFlags.map((flag) => ({ key: flag.key, description: singleText(flag.description), defaultValue: flag.default ?? true })),
     new Date(),
   );
   const sandbox = SandboxStore.open(options.sandboxDbPath ?? ':memory:');

@@ -6,6 +6,7 @@ interface FlagView {
   key: string;
   value: boolean;
   description: string;
+  descriptions: { es?: string; en?: string } | null;
   updatedBy: string | null;
   canChange: boolean;
   reason: string | null;
@@ -40,6 +41,11 @@ describe('flags: the server enforces FLAG_PERMISSIONS (the hole in the seeds)', 
     assert.equal(list.CRM_ENABLED?.value, false);
     assert.equal(list.MEMBERSHIPS_ENABLED?.value, true);
     assert.equal(list.MEMBERSHIPS_ENABLED?.description, 'Create FRAPP memberships');
+    assert.equal(list.MEMBERSHIPS_ENABLED?.descriptions, null, 'one text for every language');
+    // A description by language: the page shows its language's; the store and the CLI keep the Spanish.
+    assert.deepEqual(list.CRM_ENABLED?.descriptions, { es: 'CRM de Clientify', en: 'Clientify CRM' });
+    assert.equal(list.CRM_ENABLED?.description, 'CRM de Clientify');
+    assert.equal((await h.store.getFlag('CRM_ENABLED'))?.description, 'CRM de Clientify');
   });
 
   test('each caller sees canChange and, when not, the reason', async () => {

@@ -49,7 +49,8 @@ export const FLAGS: FlagConfig[] = [
   { key: 'MEMBERSHIPS_ENABLED', description: 'Create FRAPP memberships', allowed: [PEOPLE.admin] },
   { key: 'WORLDOFFICE_INVOICE_ENABLED', description: 'Invoices in WorldOffice', allowed: [PEOPLE.admin, PEOPLE.finance] },
   { key: 'WORLDOFFICE_DIAN_ENABLED', description: 'DIAN emission', allowed: [PEOPLE.admin, PEOPLE.finance, 'token:erp-bot'] },
-  { key: 'CRM_ENABLED', description: 'Clientify CRM', default: false },
+  // Texts by language: the store keeps the Spanish, the API gives both for the page to choose.
+  { key: 'CRM_ENABLED', description: { es: 'CRM de Clientify', en: 'Clientify CRM' }, default: false },
 ];
 
 const noop = async () => null;
@@ -223,6 +224,8 @@ export interface SeedEvent {
   finalStatus?: 'succeeded' | 'dead' | 'retrying' | 'ignored' | 'processing' | 'queued';
   /** Extra claims before the last, to make attempts > 1. */
   extraAttempts?: number;
+  /** A retrying event's next attempt. (Default: a minute after it was received) */
+  nextAttemptAt?: Date;
 }
 
 let seeded = 0;
@@ -293,7 +296,7 @@ export async function seedEvent(store: Store, seed: SeedEvent = {}): Promise<Eve
     status: finalStatus,
     pipeline: 'facturador',
     now: claimAt,
-    ...(finalStatus === 'retrying' ? { nextAttemptAt: new Date(claimAt.getTime() + MINUTE) } : {}),
+    ...(finalStatus === 'retrying' ? { nextAttemptAt: seed.nextAttemptAt ?? new Date(claimAt.getTime() + MINUTE) } : {}),
     ...(finalStatus === 'dead' || finalStatus === 'retrying' ? { lastError: { message: 'WorldOffice timeout', retriable: true } } : {}),
     ...(finalStatus === 'ignored'
       ? { ignoreReason: { kind: 'not_applicable', detail: 'rejected payment', texts: { es: 'pago rechazado', en: 'rejected payment' } } }

@@ -72,7 +72,8 @@ export async function seedHomeData(store: Store): Promise<HomeFixture> {
   });
   const claimed = await store.claimNextEvent({ workerId: 'home-running', leaseMs: 3 * HOUR, now: at(-11 * MINUTE) });
   if (claimed?.id !== running.id) throw new Error(`seeding claimed ${claimed?.id ?? 'nothing'} instead of ${running.id}`);
-  await seedEvent(store, { summary: cop(10_000), receivedAt: at(-10 * MINUTE), finalStatus: 'retrying' });
+  // Retried on its own five minutes after the clock's now (HOME_NOW): the home says when.
+  await seedEvent(store, { summary: cop(10_000), receivedAt: at(-10 * MINUTE), finalStatus: 'retrying', nextAttemptAt: NEXT_RETRY_AT });
   const queued = await seedEvent(store, { summary: cop(5_000), receivedAt: at(-5 * MINUTE), finalStatus: 'queued' });
   const rejection = { source: 'epayco', httpStatus: 401, reason: 'bad signature', remoteAddress: '127.0.0.1', firstBytes: 'x' };
   await store.recordRejection({ ...rejection, at: at(-MINUTE) });
@@ -81,6 +82,8 @@ export async function seedHomeData(store: Store): Promise<HomeFixture> {
 }
 
 export const HOME_NOW = new Date(at(0).getTime() + HOUR);
+/** The seeded retrying event's next attempt: 13:05 UTC, 08:05 in Bogotá. */
+export const NEXT_RETRY_AT = new Date(HOME_NOW.getTime() + 5 * MINUTE);
 
 async function http(baseUrl: string, method: 'GET' | 'POST', path: string, caller: Caller, body?: unknown) {
   const response = await fetch(`${baseUrl}${path}`, {
@@ -92,7 +95,7 @@ async function http(baseUrl: string, method: 'GET' | 'POST', path: string, calle
 }
 
 interface HomeBody {
-  attention: Record<string, number>;
+  attention: Record<string, number | string | null>;
   today: { money: Record<string, unknown>; ignored: unknown[]; rejected: number; since: string; recovered: number };
   week: { money: Record<string, unknown>; ignored: unknown[]; rejected: number; since: string; recovered: number };
   pinned: Array<{ id: number }>;
@@ -188,7 +191,14 @@ export async function homeCases(options: HarnessOptions): Promise<void> {
     assert.deepEqual(before.today.ignored, [{ kind: 'not_applicable', events: 2 }]);
     assert.equal(before.today.rejected, 1);
     assert.equal(before.week.rejected, 2);
-    assert.deepEqual(before.attention, { queued: 1, processing: 1, retrying: 1, dead: 2, deadUnhandled: 2 });
+    assert.deepEqual(before.attention, {
+      queued: 1,
+      processing: 1,
+      retrying: 1,
+      dead: 2,
+      deadUnhandled: 2,
+      nextRetryAt: NEXT_RETRY_AT.toISOString(),
+    });
     assert.deepEqual(
       before.pinned.map((row) => row.id),
       [fixture.deadEarlier.id, fixture.dead.id],

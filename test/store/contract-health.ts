@@ -9,9 +9,9 @@ export function healthContract(ctx: ContractContext): void {
       await ctx.store.ping(1000);
     });
 
-    it('queueStats counts the active statuses (0 when none) and dates the oldest queued event', async () => {
+    it('queueStats counts the active statuses (0 when none), dates the oldest queued event and the nearest retry', async () => {
       const empty = await ctx.store.queueStats();
-      assert.deepEqual(empty, { byStatus: { queued: 0, processing: 0, retrying: 0, dead: 0 }, oldestQueuedAt: null });
+      assert.deepEqual(empty, { byStatus: { queued: 0, processing: 0, retrying: 0, dead: 0 }, oldestQueuedAt: null, nextRetryAt: null });
 
       const first = await ctx.store.insertEvent(newEvent({ receivedAt: at(0) }));
       await ctx.store.insertEvent(newEvent({ receivedAt: at(MINUTE) }));
@@ -23,6 +23,7 @@ export function healthContract(ctx: ContractContext): void {
       assert.equal(mid.byStatus.queued, 2);
       assert.equal(mid.byStatus.processing, 1);
       assert.equal(mid.oldestQueuedAt?.getTime(), at(MINUTE).getTime(), 'the claimed event no longer counts as queued');
+      assert.equal(mid.nextRetryAt, null, 'queued events are not retries');
 
       await ctx.store.finishEvent({ eventId: first.event.id, leaseOwner: 'w1', status: 'dead', now: at(4 * MINUTE) });
       const second = await ctx.store.claimNextEvent({ workerId: 'w2', leaseMs: 10 * MINUTE, now: at(5 * MINUTE) });
@@ -37,6 +38,7 @@ export function healthContract(ctx: ContractContext): void {
       const waiting = await ctx.store.queueStats();
       assert.deepEqual(waiting.byStatus, { queued: 1, processing: 0, retrying: 1, dead: 1 });
       assert.equal(waiting.oldestQueuedAt?.getTime(), at(2 * MINUTE).getTime(), 'a retrying event, even overdue, is not queued');
+      assert.equal(waiting.nextRetryAt?.getTime(), at(MINUTE / 2).getTime(), 'its next attempt, even overdue, is the next retry');
 
       const again = await ctx.store.claimNextEvent({ workerId: 'w3', leaseMs: 10 * MINUTE, now: at(7 * MINUTE) });
       assert.equal(again?.id, second.id);
@@ -47,6 +49,7 @@ export function healthContract(ctx: ContractContext): void {
       const end = await ctx.store.queueStats();
       assert.deepEqual(end.byStatus, { queued: 2, processing: 0, retrying: 0, dead: 0 });
       assert.equal(end.oldestQueuedAt?.getTime(), at(2 * MINUTE).getTime());
+      assert.equal(end.nextRetryAt, null, 'none retrying');
     });
   });
 }

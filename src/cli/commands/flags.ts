@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { ResolvedConfig } from '../../config/types.js';
+import { singleText } from '../../core/texts.js';
 import type { FlagRecord } from '../../core/types.js';
 import type { CliDeps } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
@@ -23,7 +24,14 @@ function withConfigDefaults(stored: FlagRecord[], config: ResolvedConfig | null)
   const all = stored.map((flag) => ({ ...flag, stored: true }));
   for (const f of config?.flags ?? []) {
     if (stored.some((s) => s.key === f.key)) continue;
-    all.push({ key: f.key, value: f.default ?? true, description: f.description, updatedAt: new Date(0), updatedBy: null, stored: false });
+    all.push({
+      key: f.key,
+      value: f.default ?? true,
+      description: singleText(f.description),
+      updatedAt: new Date(0),
+      updatedBy: null,
+      stored: false,
+    });
   }
   return all.sort((a, b) => a.key.localeCompare(b.key));
 }

@@ -6,7 +6,10 @@ import { page } from './common.js';
 export const flagView = z.object({
   key: z.string(),
   value: z.boolean(),
+  /** The stored text (Spanish, else English, when the config gives one per language). */
   description: z.string(),
+  /** The config's texts by language (`{ es, en }`); null when it gives one text for every language. */
+  descriptions: z.object({ es: z.string().optional(), en: z.string().optional() }).nullable(),
   updatedAt: z.date(),
   updatedBy: z.string().nullable(),
   canChange: z.boolean(),

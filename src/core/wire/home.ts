@@ -43,6 +43,8 @@ export const homeSummary = z.object({
     retrying: z.number().int(),
     dead: z.number().int(),
     deadUnhandled: z.number().int(),
+    /** When the nearest automatic retry is due (past: overdue, no worker has taken it yet); null: none retrying. */
+    nextRetryAt: z.date().nullable(),
   }),
   today: periodSummary,
   week: periodSummary,

@@ -7,6 +7,8 @@
 
 export interface Formats {
   dateTime(iso: string | null): string;
+  /** Day (with the year) and time to the minute, for periods people read as dates, not instants. */
+  minuteDateTime(iso: string): string;
   /** Day and time without seconds or year, for compact lists. */
   shortDateTime(iso: string): string;
   money(amount: number | undefined, currency: string | undefined): string;
@@ -21,16 +23,17 @@ export function makeFormats(
   language: 'es' | 'en' = locale.toLowerCase().startsWith('en') ? 'en' : 'es',
 ): Formats {
   const english = language === 'en';
-  const dateTime = new Intl.DateTimeFormat(english ? 'en-US' : 'es-CO', {
+  const toMinute = {
     timeZone,
     year: 'numeric',
     month: english ? 'short' : '2-digit',
     day: english ? 'numeric' : '2-digit',
     hour: '2-digit',
     minute: '2-digit',
-    second: '2-digit',
     ...(english ? { hourCycle: 'h23' as const } : {}),
-  });
+  } as const;
+  const dateTime = new Intl.DateTimeFormat(english ? 'en-US' : 'es-CO', { ...toMinute, second: '2-digit' });
+  const minuteDateTime = new Intl.DateTimeFormat(english ? 'en-US' : 'es-CO', toMinute);
   const shortDateTime = new Intl.DateTimeFormat(english ? 'en-US' : 'es-CO', {
     timeZone,
     month: english ? 'short' : '2-digit',
@@ -66,6 +69,7 @@ export function makeFormats(
   const seconds = new Intl.NumberFormat(numberLocale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   return {
     dateTime: (iso) => (iso ? dateTime.format(new Date(iso)) : '—'),
+    minuteDateTime: (iso) => minuteDateTime.format(new Date(iso)),
     // Without the year, es-CO drops the day's and month's leading zero (7/12): put it back, dd/mm.
     shortDateTime: (iso) =>
       shortDateTime

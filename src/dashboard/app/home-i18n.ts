@@ -109,6 +109,8 @@ const es = {
   metricsOther: 'Otras etapas',
   lessThanASecond: 'menos de 1 s',
   homeRetryingNext: 'se reintentan solos',
+  homeRetryNextAt: 'próximo intento {at}',
+  homeRetryOverdue: 'intento pendiente desde {at}',
 };
 
 export type HomeWord = keyof typeof es;
@@ -216,6 +218,8 @@ const en: Record<HomeWord, string> = {
   metricsOther: 'Other stages',
   lessThanASecond: 'under 1 s',
   homeRetryingNext: 'retried on their own',
+  homeRetryNextAt: 'next attempt at {at}',
+  homeRetryOverdue: 'attempt overdue since {at}',
 };
 
 export type HomeTranslate = (key: HomeWord, values?: Record<string, string | number>) => string;

@@ -1,5 +1,5 @@
 import type { Language } from './i18n.js';
-import type { ColumnInfo, DashboardConfig, PipelineInfo, StageLabel } from './types.js';
+import type { ColumnInfo, DashboardConfig, FlagView, PipelineInfo, StageLabel } from './types.js';
 
 /** Stage and column names as people read them, from the pipelines' definitions. */
 
@@ -39,6 +39,11 @@ export function flagLabel(config: DashboardConfig, language: Language, key: stri
   );
   const known = [...new Set(names.filter((name) => name !== null))];
   return known.length > 0 ? known.join(' · ') : null;
+}
+
+/** A flag's description in this language when the config gives one per language, else its one text. */
+export function flagDescription(flag: Pick<FlagView, 'description' | 'descriptions'>, language: Language): string {
+  return localLabel(flag.descriptions, language, flag.description);
 }
 
 /** A column's label in this language (else the other language's, else its key). */

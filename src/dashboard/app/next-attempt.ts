@@ -1,4 +1,6 @@
 import type { Formats } from './format.js';
+import type { HomeTranslate } from './home-i18n.js';
+import type { HomeSummary } from './home-types.js';
 import type { Translate } from './i18n.js';
 import { pipelineInfo } from './labels.js';
 import type { DashboardConfig, EventRow } from './types.js';
@@ -17,4 +19,23 @@ export function nextAttemptText(t: Translate, formats: Formats, config: Dashboar
   const next = (checkpoint ? checkpoint.attempts : event.attempts) + 1;
   const count = max !== undefined && checkpoint ? `${next} ${t('of')} ${max}` : String(next);
   return `${t('nextAttemptAt')} ${formats.shortDateTime(event.nextAttemptAt)} (${t('attempt').toLowerCase()} ${count})`;
+}
+
+/** A retry this late after its time means no worker is taking retries: said as due since, not as next. */
+const OVERDUE_MS = 60_000;
+
+/**
+ * The home's "Reintentando" card: when the nearest automatic retry is due ("próximo intento
+ * 07/12, 02:05 p. m."), or since when it is overdue by more than a minute at the server's `now`.
+ * Null when nothing is retrying.
+ */
+export function nextRetryText(
+  words: HomeTranslate,
+  formats: Formats,
+  home: Pick<HomeSummary, 'now'> & { attention: Pick<HomeSummary['attention'], 'retrying' | 'nextRetryAt'> },
+): { text: string; overdue: boolean } | null {
+  const { retrying, nextRetryAt } = home.attention;
+  if (retrying === 0 || nextRetryAt === null) return null;
+  const overdue = Date.parse(home.now) - Date.parse(nextRetryAt) > OVERDUE_MS;
+  return { text: words(overdue ? 'homeRetryOverdue' : 'homeRetryNextAt', { at: formats.shortDateTime(nextRetryAt) }), overdue };
 }

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FlagConfig } from '../../config/types.js';
 import type { FlagRecord } from '../../core/types.js';
+import { textsByLanguage } from '../../core/texts.js';
 import { DEFAULT_FLAG_ALLOWED, flagPermission, type Principal } from '../auth/principal.js';
 import { HttpError } from '../http-errors.js';
 import type { FlagHistoryFilter, ListOptions } from '../../store/store.js';
@@ -33,7 +34,13 @@ const allHistoryQuery = historyQuery.extend({ key: z.string().max(200).optional(
 export function flagView(ctx: ApiContext, principal: Principal, flag: FlagRecord): FlagView {
   const config = flagConfig(ctx, flag.key);
   const permission = flagPermission(principal, config, flag.key);
-  return { ...flag, canChange: permission.canChange, reason: permission.reason, allowed: [...(config?.allowed ?? DEFAULT_FLAG_ALLOWED)] };
+  return {
+    ...flag,
+    descriptions: textsByLanguage(config?.description),
+    canChange: permission.canChange,
+    reason: permission.reason,
+    allowed: [...(config?.allowed ?? DEFAULT_FLAG_ALLOWED)],
+  };
 }
 
 function flagConfig(ctx: ApiContext, key: string): FlagConfig | undefined {

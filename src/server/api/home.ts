@@ -123,7 +123,7 @@ export function registerHomeRoutes(app: ApiApp, ctx: ApiContext): void {
         now,
         timeZone,
         currency,
-        attention: { ...queue.byStatus, deadUnhandled },
+        attention: { ...queue.byStatus, deadUnhandled, nextRetryAt: queue.nextRetryAt },
         today: await periodSummary(ctx, periods.today, currency, rejectedAt),
         week: await periodSummary(ctx, periods.week, currency, rejectedAt),
         pinned: await loadRows(ctx, pinned.items),

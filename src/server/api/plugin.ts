@@ -2,6 +2,7 @@ import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { ColumnConfig, DashboardConfig, FlagConfig } from '../../config/types.js';
 import type { PipelineDefinition } from '../../core/pipeline.js';
+import { singleText } from '../../core/texts.js';
 import type { Store } from '../../store/store.js';
 import type { ResolvedAuthConfig } from '../auth/config.js';
 import { devLoginEnabled, registerAuthRoutes } from '../auth/routes.js';
@@ -95,7 +96,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     now,
   };
   await store.ensureFlags(
-    ctx.flags.map((f) => ({ key: f.key, description: f.description, defaultValue: f.default ?? true })),
+    ctx.flags.map((f) => ({ key: f.key, description: singleText(f.description), defaultValue: f.default ?? true })),
     now(),
   );
 

@@ -80,12 +80,15 @@ const ACTIVE_COUNTS = `SELECT status, count(*) AS n FROM events
 // A queued event's runnable_at is its next_attempt_at; events_claim_idx holds unfinished rows in that order.
 const OLDEST_QUEUED = `SELECT runnable_at AS at FROM events
   WHERE runnable_at IS NOT NULL AND status = 'queued' ORDER BY runnable_at LIMIT 1`;
+// Over the few retrying rows (events_status_idx), not in runnable_at order, where queued rows come first.
+const NEXT_RETRY = `SELECT min(next_attempt_at) AS at FROM events WHERE status = 'retrying'`;
 
-/** Events in the active statuses and the oldest queued event. */
+/** Events in the active statuses, the oldest queued event and the nearest automatic retry. */
 export async function queueStats(db: Queryable): Promise<QueueStats> {
   const byStatus: Record<ActiveStatus, number> = { queued: 0, processing: 0, retrying: 0, dead: 0 };
   const counts = await db.query<{ status: ActiveStatus; n: number }>(ACTIVE_COUNTS);
   for (const row of counts.rows) byStatus[row.status] = row.n;
   const oldest = await db.query<{ at: Date }>(OLDEST_QUEUED);
-  return { byStatus, oldestQueuedAt: oldest.rows[0]?.at ?? null };
+  const nextRetry = await db.query<{ at: Date | null }>(NEXT_RETRY);
+  return { byStatus, oldestQueuedAt: oldest.rows[0]?.at ?? null, nextRetryAt: nextRetry.rows[0]?.at ?? null };
 }

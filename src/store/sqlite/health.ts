@@ -82,11 +82,18 @@ const ACTIVE_COUNTS = `SELECT status, count(*) AS n FROM events
 // A queued event's runnable_at is its next_attempt_at; events_claim holds unfinished rows in that order.
 const OLDEST_QUEUED = `SELECT runnable_at AS at FROM events
   WHERE runnable_at IS NOT NULL AND status = 'queued' ORDER BY runnable_at LIMIT 1`;
+// Over the few retrying rows (events_status), not in runnable_at order, where queued rows come first.
+const NEXT_RETRY = `SELECT min(next_attempt_at) AS at FROM events WHERE status = 'retrying'`;
 
-/** Events in the active statuses and the oldest queued event. */
+/** Events in the active statuses, the oldest queued event and the nearest automatic retry. */
 export function queueStats(ctx: SqliteContext): QueueStats {
   const byStatus: Record<ActiveStatus, number> = { queued: 0, processing: 0, retrying: 0, dead: 0 };
   for (const row of ctx.all<{ status: ActiveStatus; n: number }>(ACTIVE_COUNTS)) byStatus[row.status] = row.n;
   const oldest = ctx.get<{ at: number }>(OLDEST_QUEUED);
-  return { byStatus, oldestQueuedAt: oldest ? new Date(oldest.at) : null };
+  const nextRetry = ctx.get<{ at: number | null }>(NEXT_RETRY);
+  return {
+    byStatus,
+    oldestQueuedAt: oldest ? new Date(oldest.at) : null,
+    nextRetryAt: nextRetry && nextRetry.at !== null ? new Date(nextRetry.at) : null,
+  };
 }

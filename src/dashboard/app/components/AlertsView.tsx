@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useSession } from '../context.js';
 import { alertKindLabel, alertText, sentence, type AlertWords } from '../alerts.js';
@@ -31,20 +31,28 @@ const REFRESH_MS = 30_000;
 /** Pages (of 50) read further to find the alert an address names, before saying it is not listed. */
 const TARGET_PAGES = 10;
 
+interface LoadedAlerts {
+  alerts: AlertView[];
+  /** Pages read until the target was listed; 0 when it was not (or there is none). */
+  targetPages: number;
+}
+
 /**
  * The alerts to list: the first page, and when the address names an alert (`#/alerts/<id>`, an
- * audit entry's link) the next pages until it is among them.
+ * audit entry's link) the next pages until it is among them, `maxPages` at most.
  */
-async function loadAlerts(includeResolved: boolean, target: number | null): Promise<AlertView[]> {
+async function loadAlerts(includeResolved: boolean, target: number | null, maxPages: number): Promise<LoadedAlerts> {
   const first = await api.alerts(includeResolved);
   const alerts = [...(first.computed ?? []), ...first.items];
+  const listed = () => target !== null && alerts.some((alert) => alert.id === target);
   let cursor = first.nextCursor;
-  for (let page = 1; target !== null && cursor && page < TARGET_PAGES && !alerts.some((alert) => alert.id === target); page += 1) {
+  let pages = 1;
+  for (; target !== null && cursor && pages < maxPages && !listed(); pages += 1) {
     const next = await api.alerts(includeResolved, cursor);
     alerts.push(...next.items);
     cursor = next.nextCursor;
   }
-  return alerts;
+  return { alerts, targetPages: listed() ? pages : 0 };
 }
 
 /** The alert the address points at, kept in step with the hash. */
@@ -86,13 +94,27 @@ export function AlertsView({
   const [version, setVersion] = useState(0);
   const target = useAlertTarget();
   const targetListed = target !== null && alerts?.some((alert) => alert.id === target) === true;
+  // The target is searched for once (per target and toggle); a refresh then reads the pages the
+  // search needed to keep it listed, or only the first when it was not found — not ten every time.
+  const searched = useRef<{ key: string; pages: number } | null>(null);
   useEffect(() => {
     let current = true;
-    loadAlerts(showResolved, target)
-      .then((loaded) => {
+    const key = `${target ?? ''}:${String(showResolved)}`;
+    const known = searched.current?.key === key ? searched.current.pages : null;
+    const maxPages = known === null ? TARGET_PAGES : Math.max(known, 1);
+    loadAlerts(showResolved, target, maxPages)
+      .then(({ alerts: loaded, targetPages }) => {
         if (!current) return;
+        if (target !== null && targetPages === 0 && known !== null && known > 0) {
+          // Listed until now, not within those pages: newer alerts pushed it further (or it
+          // resolved). Search again, once, before saying anything.
+          searched.current = null;
+          setVersion((v) => v + 1);
+          return;
+        }
+        searched.current = { key, pages: targetPages };
         // An alert an audit entry names may have resolved since: look among the resolved ones too.
-        if (target !== null && !showResolved && !loaded.some((alert) => alert.id === target)) setShowResolved(true);
+        if (target !== null && !showResolved && targetPages === 0 && known === null) setShowResolved(true);
         setAlerts(loaded);
       })
       .catch((error: unknown) => onNotice(failureText(t, error), true));
@@ -100,9 +122,12 @@ export function AlertsView({
       current = false;
     };
   }, [showResolved, version, liveTick, target]);
+  const targetMissing = alerts !== null && target !== null && showResolved && !targetListed;
   useEffect(() => {
     if (targetListed) document.getElementById(`alert-item-${target}`)?.scrollIntoView({ block: 'center' });
-  }, [targetListed, target]);
+    // Followed from further down the page (another alert's link), the answer would be out of sight.
+    if (targetMissing) document.getElementById('alert-target-missing')?.scrollIntoView({ block: 'center' });
+  }, [targetListed, targetMissing, target]);
   useEffect(() => {
     const timer = setInterval(() => setVersion((v) => v + 1), REFRESH_MS);
     return () => clearInterval(timer);
@@ -139,8 +164,8 @@ export function AlertsView({
         {t('alertShowResolved')}
       </label>
       {!alerts && <p class="muted">{t('loading')}</p>}
-      {alerts && target !== null && showResolved && !targetListed && (
-        <p class="muted" data-testid="alert-target-missing">
+      {targetMissing && (
+        <p class="muted" id="alert-target-missing" data-testid="alert-target-missing">
           {t('alertTargetMissing').replace('{id}', String(target))}
         </p>
       )}

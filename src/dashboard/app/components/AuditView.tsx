@@ -5,7 +5,7 @@ import type { MessageKey } from '../i18n.js';
 import { dayStartIn } from '../format.js';
 import { DayInput } from './DayInput.js';
 import { AuditSubject, FlagName, type FlagDescriptions } from './AuditSubject.js';
-import { flagLabel } from '../labels.js';
+import { flagDescription, flagLabel } from '../labels.js';
 import type { AuditEntryView, FlagChange, HistoryFilters } from '../types.js';
 import { failureText } from '../failure-text.js';
 import { auditTargetOf } from '../audit-subject-filter.js';
@@ -40,9 +40,9 @@ export function AuditView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpenE
   useEffect(() => {
     api
       .flags()
-      .then((page) => setDescriptions(new Map(page.items.map((flag) => [flag.key, flag.description]))))
+      .then((page) => setDescriptions(new Map(page.items.map((flag) => [flag.key, flagDescription(flag, language)]))))
       .catch(() => setDescriptions(new Map()));
-  }, []);
+  }, [language]);
   const flagOption = (key: string) => `${flagLabel(config, language, key) ?? descriptions.get(key) ?? key} (${key})`;
   useEffect(() => {
     // Days start in the dashboard's time zone, as the events list's do, not the browser's.

@@ -73,6 +73,9 @@ async function fetchEvents(filters: EventFilters, timeZone: string, cursor: stri
   return { items, nextCursor: next };
 }
 
+/** How often the reconciliation line is asked again when no event changes. (Default: 60 s) */
+const STATUS_REFRESH_MS = 60_000;
+
 interface Notice {
   message: string;
   isError: boolean;
@@ -212,6 +215,13 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
     setLiveTick((tick) => tick + 1);
     void onChanges(changes);
   });
+  // The reconciliation line reloads with the rows (a run that recovered payments adds events)
+  // and once a minute besides (a run that found nothing new changes no event, only its time).
+  const [minuteTick, setMinuteTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setMinuteTick((tick) => tick + 1), STATUS_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, []);
 
   const retry = async (eventId: number) => {
     setBusy((current) => new Set([...current, eventId]));
@@ -313,7 +323,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
                 {t('exportCsv')}
               </a>
             </div>
-            <ReconciliationStatus />
+            <ReconciliationStatus version={liveTick + minuteTick} />
             {rows === null && <p class="muted">{t('loading')}</p>}
             {rows !== null && rows.length === 0 && <p class="muted">{t('noEvents')}</p>}
             {rows !== null && rows.length > 0 && (

@@ -5,7 +5,7 @@ import type { FlagChange, FlagView } from '../types.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { BulkRetryDialog } from './BulkRetryDialog.js';
 import { bulkText } from '../i18n-bulk.js';
-import { flagLabel, stageLabel } from '../labels.js';
+import { flagDescription, flagLabel, stageLabel } from '../labels.js';
 import { NO_FILTERS } from '../types.js';
 import { flagKeyFromHash } from '../url.js';
 import { failureText } from '../failure-text.js';
@@ -28,7 +28,8 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
   const [refusals, setRefusals] = useState<Record<string, string>>({});
   const [version, setVersion] = useState(0);
   /** The flag as people name it (what it turns off), else its description; the key is shown beside it for operators. */
-  const nameOf = (flag: FlagView) => flagLabel(config, language, flag.key) ?? flag.description;
+  const about = (flag: FlagView) => flagDescription(flag, language);
+  const nameOf = (flag: FlagView) => flagLabel(config, language, flag.key) ?? about(flag);
   const named = (flag: FlagView) => `${nameOf(flag)} (${flag.key})`;
 
   const load = () =>
@@ -99,7 +100,7 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
                 </span>
               </label>
               <div id={`${id}-about`} class="flag-about">
-                {flagLabel(config, language, flag.key) !== null && <div>{flag.description}</div>}
+                {flagLabel(config, language, flag.key) !== null && <div data-testid="flag-description">{about(flag)}</div>}
                 {!flag.canChange && (
                   <div class="warn-text small" data-testid="flag-reason">
                     {t('flagOnlyAllowed')} {flag.allowed.join(', ')}
@@ -143,7 +144,7 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
       {asking && (
         <ConfirmDialog
           title={`${asking.value ? t('flagTurnOff') : t('flagTurnOn')} ${named(asking)}`}
-          body={`${asking.description} — ${t('flagConfirmBody')}`}
+          body={`${about(asking)} — ${t('flagConfirmBody')}`}
           confirmLabel={asking.value ? t('flagTurnOff') : t('flagTurnOn')}
           reasonLabel={t('flagReason')}
           reasonMissing={t('flagReasonMissing')}

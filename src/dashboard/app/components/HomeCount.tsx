@@ -1,6 +1,8 @@
 import type { ComponentChildren } from 'preact';
+import { useSession } from '../context.js';
 import type { HomeTranslate } from '../home-i18n.js';
 import type { HomeSummary } from '../home-types.js';
+import { nextRetryText } from '../next-attempt.js';
 
 /** The home's count cards: a figure that links to the events it counts. */
 
@@ -23,6 +25,36 @@ export function Count({ testId, tone, value, label, href, onClick, title, childr
       <span class="count-label">{label}</span>
       {children}
     </a>
+  );
+}
+
+/**
+ * The events waiting for an automatic retry: they are retried on their own, and when the nearest
+ * retry is due (`attention.nextRetryAt`), or since when it is overdue.
+ */
+export function RetryingCount({
+  home,
+  words,
+  href,
+  onClick,
+}: {
+  home: HomeSummary;
+  words: HomeTranslate;
+  href: string;
+  onClick: (click: MouseEvent) => void;
+}) {
+  const { formats } = useSession();
+  const next = nextRetryText(words, formats, home);
+  return (
+    <Count testId="count-retrying" tone="warn" value={home.attention.retrying} label={words('homeRetrying')} href={href} onClick={onClick}>
+      {/* What happens to them next, as the other cards say more than their number. */}
+      <span class="small muted">{words('homeRetryingNext')}</span>
+      {next && (
+        <span class={next.overdue ? 'small warn-text' : 'small muted'} data-testid="next-retry">
+          {next.text}
+        </span>
+      )}
+    </Count>
   );
 }
 

@@ -7,7 +7,7 @@ import { ignoreText } from '../ignore-reasons.js';
 import { NO_FILTERS, type EventFilters } from '../types.js';
 import { searchFromFilters } from '../url.js';
 import { PinnedDead } from './PinnedDead.js';
-import { Count, RecoveredCount } from './HomeCount.js';
+import { Count, RecoveredCount, RetryingCount } from './HomeCount.js';
 import '../home.css';
 import { failureText } from '../failure-text.js';
 
@@ -72,16 +72,7 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice, onRetry
         >
           <span class="small muted">{countWords(words, home.attention.dead, 'homeDeadTotalOne', 'homeDeadTotal')}</span>
         </Count>
-        <Count
-          testId="count-retrying"
-          tone="warn"
-          value={home.attention.retrying}
-          label={words('homeRetrying')}
-          {...link({ status: 'retrying' })}
-        >
-          {/* What happens to them next, as the other cards say more than their number. */}
-          <span class="small muted">{words('homeRetryingNext')}</span>
-        </Count>
+        <RetryingCount home={home} words={words} {...link({ status: 'retrying' })} />
         <Count
           testId="count-processing"
           tone="info"

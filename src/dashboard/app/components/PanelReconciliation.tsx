@@ -25,7 +25,8 @@ export function PanelReconciliation({ event }: { event: Pick<EventRow, 'origin' 
   }, [event.source, event.occurredAt]);
   if (event.origin !== 'reconciliation' && sources === null) return null;
   const state = paymentReconciliation(event, sources ?? []);
-  const date = (iso: string | null) => (iso === null ? '' : formats.dateTime(iso));
+  // The dates a run covered are a period of days and hours: to the minute, as people write them.
+  const date = (iso: string | null) => (iso === null ? '' : formats.minuteDateTime(iso));
   const text = reconciliationText(state, t, date, event.source);
   return (
     <>

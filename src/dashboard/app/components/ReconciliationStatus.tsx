@@ -6,17 +6,23 @@ import type { ReconciliationView } from '../types.js';
 /**
  * One line per reconciled source above the events: when it was last reconciled and how many
  * payments it recovered (events whose webhooks never arrived). Nothing when none is reconciled.
+ * Asked again whenever `version` changes (the page's refreshes), not only when the page loads.
  */
-export function ReconciliationStatus() {
+export function ReconciliationStatus({ version }: { version: number }) {
   const { t, formats } = useSession();
   const [items, setItems] = useState<ReconciliationView[]>([]);
   useEffect(() => {
-    // Optional context for the events list: a failure here must not get in the way.
-    reconciliationStates().then(
-      (reply) => setItems(reply),
-      () => setItems([]),
+    let current = true;
+    // Optional context for the events list: a failure here must not get in the way (the last
+    // answer stays). A refresh asks the server; the first load may reuse the panels' answer.
+    reconciliationStates(Date.now(), version === 0 ? undefined : 0).then(
+      (reply) => current && setItems(reply),
+      () => current && version === 0 && setItems([]),
     );
-  }, []);
+    return () => {
+      current = false;
+    };
+  }, [version]);
   if (items.length === 0) return null;
   return (
     <section class="reconciliation" data-testid="reconciliation-status" aria-label={t('reconciliationTitle')}>
