@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openStore } from '../../src/store/open.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { delivery } from '../helpers/engine-fixtures.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'webpig-first-hour-'));
@@ -95,5 +95,32 @@ describe('--source naming no source', () => {
       ['legacy'],
     );
     assert.ok(existsSync(db));
+  });
+});
+
+describe('webpig start at a terminal and under a supervisor', () => {
+  it('stdout is JSON log lines only; the listening line (and the shutdown note) is on stderr', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(path.join(root, 'start-'));
+    writeFileSync(path.join(dir, 'webpig.config.js'), 'export default { sources: [], pipelines: [] };\n');
+    // info: the request logs are there to mix with.
+    const server = startCli(['--db', `sqlite:${path.join(dir, 'webpig.db')}`, 'start', '--port', '0'], {
+      cwd: dir,
+      env: { WEBPIG_LOG_LEVEL: 'info' },
+    });
+    try {
+      const line = await server.waitForLine(/^webpig listening on /);
+      const url = /listening on (http:\/\/\S+)/.exec(line)?.[1] ?? '';
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      assert.match(server.errorOutput(), /^webpig listening on http:\/\/127\.0\.0\.1:\d+ \(webhooks at /m);
+    } finally {
+      await server.stop();
+    }
+    const stdout = server.output().split('\n').filter(Boolean);
+    assert.ok(stdout.length >= 3, `the server, the worker and the request were logged: ${server.output()}`);
+    for (const logLine of stdout) {
+      assert.doesNotThrow(() => JSON.parse(logLine), `not a JSON line on stdout: ${logLine}`);
+    }
+    assert.doesNotMatch(server.output(), /webpig listening on/);
+    assert.match(server.errorOutput(), /SIGTERM received, stopping/);
   });
 });
