@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import { configOrigin, findConfigFile, importConfigFile, resolveDatabaseUrl } from '../config/load-config.js';
 import { resolveConfig } from '../config/resolve.js';
 import { redactDatabaseUrl } from '../core/redaction.js';
+import { sourcesFromEnv } from '../sources/env.js';
 import { openStore } from '../store/open.js';
 import { sqliteFilename } from '../store/sqlite/connection.js';
 import { CliFailure } from './errors.js';
@@ -39,6 +40,11 @@ export interface CliDeps {
    * refused as openStore refuses it.
    */
   openExistingStore(options?: { writes?: boolean }): Promise<Store>;
+  /**
+   * The webhook sources' names, without parsing them (their secrets may be unset): those the
+   * file writes and those the WEBPIG_* variables of this shell add. Empty without a config.
+   */
+  configuredSourceNames(): Promise<string[]>;
   /** Where normal output goes (stdout). */
   print(line: string): void;
 }
@@ -111,6 +117,10 @@ export function createCliDeps(getOptions: () => GlobalOptions, env: NodeJS.Proce
       if (flag !== undefined || env.WEBPIG_DATABASE_URL !== undefined) return resolveDatabaseUrl({ flag, env });
       return resolveDatabaseUrl({ env, config: await loadConfigForReading() });
     },
+    async configuredSourceNames() {
+      const found = await importConfig();
+      return [...new Set([...writtenSourceNames(found?.exported), ...environmentSourceNames(env)])];
+    },
     openStore: () => open({ mustExist: false, writes: true }),
     openExistingStore: (options = {}) => open({ mustExist: true, writes: options.writes ?? false }),
     print(line) {
@@ -118,6 +128,25 @@ export function createCliDeps(getOptions: () => GlobalOptions, env: NodeJS.Proce
     },
   };
   return deps;
+}
+
+/** `sources[].name` as the file writes them, whatever else is wrong with the sources. */
+function writtenSourceNames(exported: unknown): string[] {
+  const sources = (exported as { sources?: unknown } | null | undefined)?.sources;
+  if (!Array.isArray(sources)) return [];
+  return sources.flatMap((source: unknown) => {
+    const name = (source as { name?: unknown } | null)?.name;
+    return typeof name === 'string' ? [name] : [];
+  });
+}
+
+/** The sources the WEBPIG_* variables add; none when they are half set (start says why, not a reading command). */
+function environmentSourceNames(env: NodeJS.ProcessEnv): string[] {
+  try {
+    return sourcesFromEnv(env).map((source) => source.name);
+  } catch {
+    return [];
+  }
 }
 
 /** A read-only command on a SQLite file that is not there would create an empty one: refuse. */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { closest } from '../core/strict-fields.js';
 import { variablesReadFor } from './variables-read-for.js';
 
 /**
@@ -89,10 +90,61 @@ function unsetVariablesFor(path: readonly PropertyKey[], origin: ConfigOrigin): 
   return key === undefined ? [] : variablesReadFor(origin.source, key, unset);
 }
 
+/** A field written under a near name (`pipeline:`) where a required one (`pipelines`) is missing. */
+interface Rename {
+  /** The issue of the unknown field, and of the missing one (left out of the message). */
+  unknown: z.core.$ZodIssue;
+  missing: z.core.$ZodIssue;
+  from: string;
+  to: string;
+}
+
+/**
+ * `pipeline: [...]` for `pipelines: [...]` was two problems ("pipelines: missing" and "unknown
+ * field pipeline"), both true, neither saying the one thing to do: rename it.
+ */
+function renamesOf(issues: readonly z.core.$ZodIssue[], candidate: unknown): Rename[] {
+  const renames: Rename[] = [];
+  for (const missing of issues) {
+    const name = missing.path.at(-1);
+    if (missing.code !== 'invalid_type' || typeof name !== 'string' || lookUp(candidate, missing.path).present) continue;
+    const parent = missing.path.slice(0, -1).map(String).join('.');
+    for (const unknown of issues) {
+      if (unknown.code !== 'unrecognized_keys' || unknown.path.map(String).join('.') !== parent) continue;
+      const from = unknown.keys.find((key) => closest(key, [name]) === name);
+      if (from !== undefined) renames.push({ unknown, missing, from, to: name });
+    }
+  }
+  return renames;
+}
+
+/** `(config): "pipeline" is not a field: rename it "pipelines" (required, and missing)`. */
+function renameLine(renames: readonly Rename[], issue: z.core.$ZodIssue, candidate: unknown, origin: ConfigOrigin): string {
+  const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(config)';
+  const advice = renames.map(({ from, to, missing }) => {
+    const value = lookUp(candidate, [...missing.path.slice(0, -1), from]).value;
+    const list = missing.code === 'invalid_type' && missing.expected === 'array' && !Array.isArray(value) ? `, a list: ${to}: [ … ]` : '';
+    return `"${from}" is not a field: rename it "${to}" (required, and missing${list})`;
+  });
+  const others = issue.code === 'unrecognized_keys' ? issue.keys.filter((key) => !renames.some((r) => r.from === key)) : [];
+  const rest =
+    others.length > 0
+      ? `; and ${issue.message
+          .split(', ')
+          .filter((part) => others.some((key) => part.includes(`"${key}"`)))
+          .join(', ')}`
+      : '';
+  return `${path}: ${advice.join('; ')}${rest}${itemNote(issue, candidate, origin)}`;
+}
+
 /** One ConfigError listing the first problems, each with its field path. */
 export function configErrorOf(error: z.ZodError, candidate: unknown, origin: ConfigOrigin): ConfigError {
-  const issues = error.issues.slice(0, 10);
-  const lines = issues.map((issue) => formatIssue(issue, candidate, origin));
+  const renames = renamesOf(error.issues, candidate);
+  const issues = error.issues.filter((issue) => !renames.some((rename) => rename.missing === issue)).slice(0, 10);
+  const lines = issues.map((issue) => {
+    const own = renames.filter((rename) => rename.unknown === issue);
+    return own.length > 0 ? renameLine(own, issue, candidate, origin) : formatIssue(issue, candidate, origin);
+  });
   const missing = new Set(
     issues.filter((_, index) => lines[index]!.includes(': is undefined')).flatMap((issue) => unsetVariablesFor(issue.path, origin)),
   );

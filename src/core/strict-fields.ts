@@ -24,7 +24,7 @@ export function unknownFieldsMessage(keys: readonly string[], known: readonly st
 }
 
 /** The known name `key` is most likely a misspelling of: two edits away at most, or the same but for case. */
-function closest(key: string, known: readonly string[]): string | null {
+export function closest(key: string, known: readonly string[]): string | null {
   let best: { name: string; distance: number } | null = null;
   for (const name of known) {
     const distance = name.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key, name);

@@ -21,6 +21,8 @@ export interface ProviderListInput {
   /** What the database records for the source (`recordProviderApi`), if anything. */
   recordedApiBaseUrl: string | null;
   env: Readonly<Record<string, string | undefined>>;
+  /** The configured sources that can be reconciled, named when `source` is none of them. (Default: not named) */
+  reconcilable?: readonly string[];
 }
 
 /** The key a sandbox accepts; used only against an API address the database recorded (the demo's). */
@@ -53,11 +55,16 @@ export function providerListFor(input: ProviderListInput): ProviderList {
     }
     default:
       throw new ConfigError(
-        `source "${input.source}" cannot be reconciled: ${kind === null ? 'no source of that name is configured' : `${kind} sources have no provider list`}; ` +
+        `source "${input.source}" cannot be reconciled: ${kind === null ? `no source of that name is configured${configuredNote(input.reconcilable)}` : `${kind} sources have no provider list`}; ` +
           'reconciliation reads Stripe and MercadoPago accounts, and looks up the ePayco references you give (docs/reconcile.md)',
         { code: 'RECONCILE_UNSUPPORTED' },
       );
   }
+}
+
+/** ` (the configured ones that can be: stripe, shop_mp)`, for a --source that names none of them. */
+function configuredNote(reconcilable: readonly string[] | undefined): string {
+  return reconcilable === undefined ? '' : ` (the configured ones that can be: ${reconcilable.join(', ') || 'none'})`;
 }
 
 function isProviderName(name: string): name is 'stripe' | 'mercadopago' | 'epayco' {

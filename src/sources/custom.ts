@@ -37,20 +37,21 @@ export function createCustomAdapter(config: CustomSourceConfig): SourceAdapter {
       requireMediaType(delivery, ['application/json']);
       const header = singleHeader(delivery, config.signatureHeader);
       if (header === undefined || header.trim() === '') {
-        throw new SourceError('SIGNATURE_MISSING', `the ${config.signatureHeader} header is missing`);
+        throw new SourceError('SIGNATURE_MISSING', `the ${config.signatureHeader} header is missing: ${customScheme(config)}`);
       }
       let timestamp: string | undefined;
       if (config.timestampHeader) {
         timestamp = singleHeader(delivery, config.timestampHeader);
         if (timestamp === undefined || timestamp.trim() === '') {
-          throw new SourceError('SIGNATURE_MISSING', `the ${config.timestampHeader} header is missing`);
+          throw new SourceError('SIGNATURE_MISSING', `the ${config.timestampHeader} header is missing: ${customScheme(config)}`);
         }
       }
       const sent = header.trim().startsWith(config.signaturePrefix) ? header.trim().slice(config.signaturePrefix.length) : null;
       const content = customSignedContent(delivery.rawBody, timestamp);
       const authentic =
         sent !== null && config.secrets.some((secret) => macMatches(hmacSha256(secret, content), sent, config.signatureEncoding));
-      if (!authentic) throw new SourceError('SIGNATURE_INVALID', `the ${config.signatureHeader} signature does not match`);
+      if (!authentic)
+        throw new SourceError('SIGNATURE_INVALID', `the ${config.signatureHeader} signature does not match: ${customScheme(config)}`);
       // Checked after the MAC so the tolerance error is only ever about an authentic request.
       if (timestamp !== undefined) {
         requireWithinTolerance(parseUnixTimestamp(timestamp, config.timestampHeader ?? 'timestamp'), now, config.toleranceSeconds);
@@ -74,6 +75,18 @@ export function createCustomAdapter(config: CustomSourceConfig): SourceAdapter {
       };
     },
   };
+}
+
+/**
+ * What the sender must send, for a refused delivery's message: the header, the MAC, what it
+ * covers, its encoding and prefix. Never the secret nor the MAC webpig computed.
+ */
+export function customScheme(
+  config: Pick<CustomSourceConfig, 'signatureHeader' | 'timestampHeader' | 'signaturePrefix' | 'signatureEncoding'>,
+): string {
+  const signed = config.timestampHeader ? `"<${config.timestampHeader}>.<raw body>"` : 'the raw body';
+  const prefix = config.signaturePrefix ? ` after "${config.signaturePrefix}"` : '';
+  return `expected ${config.signatureHeader}: ${config.signatureEncoding} HMAC-SHA256 of ${signed} with the source's secret${prefix}`;
 }
 
 function customSummary(config: CustomSourceConfig, body: JsonObject): EventSummary {

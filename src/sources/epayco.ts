@@ -24,6 +24,9 @@ import { SourceError, type IncomingDelivery, type NormalizedDelivery, type Sourc
 const FORM = 'application/x-www-form-urlencoded';
 const SIGNED_FIELDS = ['x_ref_payco', 'x_transaction_id', 'x_amount', 'x_currency_code'] as const;
 
+/** ePayco's scheme, for a refused confirmation's message (never the keys nor the computed value). */
+const EPAYCO_SCHEME = `expected the field x_signature: hex SHA-256 of "P_CUST_ID_CLIENTE^P_KEY^${SIGNED_FIELDS.join('^')}" with this source's customer id and P_KEY`;
+
 /** ePayco's state codes (x_cod_transaction_state, else x_cod_response). Others are unknown. */
 const STATUS_BY_CODE: Record<string, TransactionStatus> = {
   '1': 'accepted',
@@ -54,7 +57,7 @@ export function createEpaycoAdapter(config: EpaycoSourceConfig): SourceAdapter {
     async verify(delivery: IncomingDelivery, now: Date): Promise<NormalizedDelivery> {
       const fields = readFields(delivery, config.acceptGet);
       const sent = fields.x_signature;
-      if (sent === undefined || sent === '') throw new SourceError('SIGNATURE_MISSING', 'x_signature is missing');
+      if (sent === undefined || sent === '') throw new SourceError('SIGNATURE_MISSING', `x_signature is missing: ${EPAYCO_SCHEME}`);
       for (const name of SIGNED_FIELDS) {
         if (!fields[name]) throw new SourceError('MISSING_FIELD', `${name} is missing`);
       }
@@ -64,7 +67,7 @@ export function createEpaycoAdapter(config: EpaycoSourceConfig): SourceAdapter {
       const authentic = config.pKeys.some((pKey) =>
         macMatches(Buffer.from(epaycoSignature(config.customerId, pKey, fields), 'hex'), sent, 'hex'),
       );
-      if (!authentic) throw new SourceError('SIGNATURE_INVALID', 'x_signature does not match');
+      if (!authentic) throw new SourceError('SIGNATURE_INVALID', `x_signature does not match: ${EPAYCO_SCHEME}`);
 
       const refPayco = fields.x_ref_payco as string;
       const amountText = fields.x_amount as string;

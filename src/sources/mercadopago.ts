@@ -64,7 +64,7 @@ export function createMercadopagoAdapter(config: MercadopagoSourceConfig): Sourc
       if (delivery.method !== 'POST') throw new SourceError('METHOD_NOT_ALLOWED', 'MercadoPago notifications are POSTed');
       requireMediaType(delivery, ['application/json']);
       if (signature === undefined || signature.trim() === '') {
-        throw new SourceError('SIGNATURE_MISSING', 'the x-signature header is missing');
+        throw new SourceError('SIGNATURE_MISSING', `the x-signature header is missing: ${MERCADOPAGO_SCHEME}`);
       }
       const { ts, v1 } = parseSignatureHeader(signature);
       const requestId = singleHeader(delivery, 'x-request-id');
@@ -103,6 +103,10 @@ export function createMercadopagoAdapter(config: MercadopagoSourceConfig): Sourc
   };
 }
 
+/** MercadoPago's scheme, for a refused notification's message (never the secret nor the computed value). */
+const MERCADOPAGO_SCHEME =
+  'expected x-signature: ts=<ts>,v1=<hex HMAC-SHA256 of "id:<data.id>;request-id:<x-request-id>;ts:<ts>;"> with the source\'s secret signature';
+
 function parseSignatureHeader(header: string): { ts: string; v1: string[] } {
   let ts: string | undefined;
   const v1: string[] = [];
@@ -114,7 +118,7 @@ function parseSignatureHeader(header: string): { ts: string; v1: string[] } {
     if (key === 'ts') ts = value;
     else if (key === 'v1') v1.push(value);
   }
-  if (!ts || v1.length === 0) throw new SourceError('SIGNATURE_INVALID', 'x-signature must hold ts=… and v1=…');
+  if (!ts || v1.length === 0) throw new SourceError('SIGNATURE_INVALID', `x-signature must hold ts=… and v1=…: ${MERCADOPAGO_SCHEME}`);
   return { ts, v1 };
 }
 
@@ -132,7 +136,7 @@ function verifyManifest(config: MercadopagoSourceConfig, parts: MercadopagoManif
       if (sent.some((candidate) => macMatches(expected, candidate, 'hex'))) return;
     }
   }
-  throw new SourceError('SIGNATURE_INVALID', 'x-signature does not match');
+  throw new SourceError('SIGNATURE_INVALID', `x-signature does not match: ${MERCADOPAGO_SCHEME}`);
 }
 
 function isLegacyIpn(query: Record<string, string>): boolean {

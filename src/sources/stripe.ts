@@ -33,7 +33,7 @@ export function createStripeAdapter(config: StripeSourceConfig): SourceAdapter {
       requireMediaType(delivery, ['application/json']);
       const header = singleHeader(delivery, 'stripe-signature');
       if (header === undefined || header.trim() === '') {
-        throw new SourceError('SIGNATURE_MISSING', 'the Stripe-Signature header is missing');
+        throw new SourceError('SIGNATURE_MISSING', `the Stripe-Signature header is missing: ${STRIPE_SCHEME}`);
       }
       // constructEvent parses the body itself: refuse nesting that would overflow a stack later.
       scanJson(delivery.rawBody);
@@ -43,6 +43,10 @@ export function createStripeAdapter(config: StripeSourceConfig): SourceAdapter {
     },
   };
 }
+
+/** Stripe's scheme, for a refused event's message (never the secret nor the computed value). */
+const STRIPE_SCHEME =
+  'expected Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> with the endpoint\'s signing secret (whsec_…)';
 
 function constructWithAnySecret(config: StripeSourceConfig, rawBody: Buffer, header: string, now: Date): JsonObject {
   let lastError: unknown;
@@ -71,9 +75,9 @@ function constructWithAnySecret(config: StripeSourceConfig, rawBody: Buffer, hea
   }
   const message = lastError instanceof Error ? lastError.message : 'no signature matched';
   if (/extract timestamp/i.test(message)) {
-    throw new SourceError('SIGNATURE_INVALID', 'the Stripe-Signature header is not t=…,v1=…', { cause: lastError });
+    throw new SourceError('SIGNATURE_INVALID', `the Stripe-Signature header is not t=…,v1=…: ${STRIPE_SCHEME}`, { cause: lastError });
   }
-  throw new SourceError('SIGNATURE_INVALID', 'no Stripe-Signature v1 value matches a configured secret', {
+  throw new SourceError('SIGNATURE_INVALID', `no Stripe-Signature v1 value matches a configured secret: ${STRIPE_SCHEME}`, {
     cause: lastError,
   });
 }

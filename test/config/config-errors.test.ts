@@ -262,6 +262,28 @@ describe('a misspelled field', () => {
     for (const [candidate, expected] of cases) assert.match(messageOf(candidate), expected);
   });
 
+  it('a required field written under a near name (`pipeline:`) is one problem that says to rename it, not two', () => {
+    const pipeline = { name: 'p', match: () => true, stages: [{ name: 's', run: async () => undefined }] };
+    assert.equal(
+      messageOf({ sources: [], pipeline: [pipeline] }),
+      'invalid configuration in webpig.config.ts: (config): "pipeline" is not a field: rename it "pipelines" (required, and missing)',
+    );
+    // One pipeline, not a list: the rename says it is a list too.
+    assert.equal(
+      messageOf({ sources: [], pipeline }),
+      'invalid configuration in webpig.config.ts: (config): "pipeline" is not a field: rename it "pipelines" (required, and missing, a list: pipelines: [ … ])',
+    );
+    // Beside another misspelling, each is still named; inside a source too.
+    assert.match(
+      messageOf({ sources: [], pipeline: [pipeline], colums: [] }),
+      /: \(config\): "pipeline" is not a field: rename it "pipelines" \(required, and missing\); and unknown field "colums" \(did you mean "columns"\?\)$/,
+    );
+    assert.match(
+      messageOf({ sources: [{ name: 'shop', kind: 'custom', secrets: ['s'], path: { eventId: 'id' } }], pipelines: [] }),
+      /: sources\.0: "path" is not a field: rename it "paths" \(required, and missing\) \(source "shop"\)$/,
+    );
+  });
+
   it('webpig start refuses it: exit 2, one line, nothing listening', () => {
     const project = path.join(dir, 'misspelled');
     mkdirSync(project);

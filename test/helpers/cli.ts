@@ -26,10 +26,15 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
 
 export interface RunningCli {
   child: ChildProcessWithoutNullStreams;
-  /** Resolves with the first stdout line matching `pattern` (rejects if the process exits first). */
+  /**
+   * Resolves with the first line matching `pattern`, on stdout or stderr (a server's
+   * `webpig listening on …` is on stderr, its JSON logs on stdout); rejects if the process exits first.
+   */
   waitForLine(pattern: RegExp): Promise<string>;
   /** Everything it printed on stdout so far. */
   output(): string;
+  /** Everything it printed on stderr so far. */
+  errorOutput(): string;
   /** Sends SIGTERM and waits for the exit. */
   stop(): Promise<void>;
 }
@@ -48,17 +53,20 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
     waitForLine: (pattern) =>
       new Promise<string>((resolve, reject) => {
         const check = () => {
-          const line = stdout.split('\n').find((candidate) => pattern.test(candidate));
+          const line = [...stdout.split('\n'), ...stderr.split('\n')].find((candidate) => pattern.test(candidate));
           if (line === undefined) return false;
           child.stdout.off('data', check);
+          child.stderr.off('data', check);
           resolve(line);
           return true;
         };
         if (check()) return;
         child.stdout.on('data', check);
+        child.stderr.on('data', check);
         void exited.then(() => reject(new Error(`the CLI exited before printing ${pattern}: ${stderr}`)));
       }),
     output: () => stdout,
+    errorOutput: () => stderr,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

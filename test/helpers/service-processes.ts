@@ -93,11 +93,14 @@ export function startServiceProcess(name: string, dir: string, db: string, args:
     output: () => output,
     exited: null,
     url: new Promise<string>((resolve, reject) => {
-      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      // The JSON logs on stdout, the listening line on stderr: one output, in arrival order.
+      const take = (chunk: string) => {
         output += chunk;
         const match = /webpig listening on (\S+)/.exec(output);
         if (match?.[1]) resolve(match[1]);
-      });
+      };
+      child.stdout!.setEncoding('utf8').on('data', take);
+      child.stderr!.setEncoding('utf8').on('data', take);
       child.on('exit', () => reject(new Error(`${name} exited before listening:\n${output}`)));
     }),
     async stop() {
@@ -110,7 +113,6 @@ export function startServiceProcess(name: string, dir: string, db: string, args:
     },
   };
   proc.url.catch(() => undefined);
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.on('exit', (code, signal) => (proc.exited = { code, signal }));
   return proc;
 }

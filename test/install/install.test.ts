@@ -84,7 +84,8 @@ async function startWebpig(dir: string, env: NodeJS.ProcessEnv): Promise<{ url: 
         resolve(match[1]);
       }
     };
-    child.stdout.on('data', check);
+    // The listening line is on stderr (stdout is the JSON logs).
+    child.stderr.on('data', check);
     void exited.then(() => {
       clearTimeout(timer);
       reject(new Error(`webpig start exited:\n${output}`));

@@ -104,6 +104,16 @@ describe('webpig reconcile (its own process, only --db)', () => {
     });
     assert.equal(custom.code, 2);
     assert.match(custom.stderr, /custom sources have no provider list/);
+    // A name no source has: the configured ones that can be reconciled are named.
+    const typo = await runToExit(['--db', db, '--config', config, 'reconcile', '--source', 'strpie', '--dry-run'], {
+      SHOP_SECRET_FOR_RECONCILE: 'set',
+      WEBPIG_STRIPE_WEBHOOK_SECRET: 'whsec_reconcile_test',
+    });
+    assert.equal(typo.code, 2);
+    assert.match(
+      typo.stderr,
+      /source "strpie" cannot be reconciled: no source of that name is configured \(the configured ones that can be: stripe\);/,
+    );
     const since = await runToExit(['--db', db, 'reconcile', '--source', 'stripe', '--since', 'yesterday']);
     assert.equal(since.code, 2);
     assert.match(since.stderr, /--since must be a duration like 30s, 15m, 48h or 7d, got "yesterday"/);

@@ -120,6 +120,9 @@ describe('webpig login-link', () => {
       assert.equal(result.status, 1, result.stderr);
       assert.equal(result.stdout, '');
       assert.match(result.stderr, new RegExp(`${email.replace('.', '\\.')} (is not in the config|has no role).*auth\\.roles`));
+      // One line like every other error: no code tacked on at the end.
+      assert.match(result.stderr, /^webpig: [^\n]*\)\n$/);
+      assert.doesNotMatch(result.stderr, /\((PERSON|[A-Z]+_[A-Z_]+)\)\n$/);
     }
     assert.equal(existsSync(fresh), false, 'refused before the database is opened');
   });

@@ -12,6 +12,13 @@ import { AUTH, MINUTE, PEOPLE, startApi, type Harness } from './api-harness.js';
 
 type Browser = { cookie: string | null };
 
+/** The refusal on a link page: its code (data-code) and its words, as `CODE: words`. */
+function refusalOf(html: string): string {
+  const found = /<p data-testid="link-refused" data-code="([A-Z_]+)">([^<]*)<\/p>/.exec(html);
+  assert.ok(found, `no refusal on the page: ${html}`);
+  return `${found[1]}: ${found[2]!.replace(/&#39;/g, "'")}`;
+}
+
 describe('login links', () => {
   let h: Harness & { baseUrl: string };
   before(async () => {
@@ -101,10 +108,12 @@ describe('login links', () => {
     const again = await pressSignIn(created.url, { 'accept-language': 'es-CO' });
     assert.equal(again.status, 410);
     assert.equal(sessionOf(again).cookie, null);
-    assert.match(await again.text(), /ya se usó/);
+    assert.equal(refusalOf(await again.text()), 'LOGIN_LINK_USED: Este enlace ya se usó. Cada enlace sirve una sola vez.');
     const page = await fetch(created.url, { headers: { 'accept-language': 'en' } });
     assert.equal(page.status, 410);
-    assert.match(await page.text(), /already used[\s\S]*webpig login-link/);
+    const pageText = await page.text();
+    assert.equal(refusalOf(pageText), 'LOGIN_LINK_USED: This link was already used. Each link works once.');
+    assert.match(pageText, /webpig login-link/);
   });
 
   test('expiry: works at 14 min 59 s, refused from 15 min on (the server’s clock is moved)', async () => {
@@ -118,8 +127,10 @@ describe('login links', () => {
       const refused = await pressSignIn(late.url, { 'accept-language': 'en' });
       assert.equal(refused.status, 410);
       assert.equal(sessionOf(refused).cookie, null);
-      assert.match(await refused.text(), /expired/);
-      assert.equal((await fetch(late.url)).status, 410);
+      assert.equal(refusalOf(await refused.text()), 'LOGIN_LINK_EXPIRED: This link has expired (it lasts 15 minutes).');
+      const landing = await fetch(late.url);
+      assert.equal(landing.status, 410);
+      assert.equal(refusalOf(await landing.text()), 'LOGIN_LINK_EXPIRED: Este enlace venció (dura 15 minutos).');
       assert.equal((await h.store.findLoginLink(createHash('sha256').update(tokenOf(late.url)).digest('hex')))?.usedAt, null);
     } finally {
       h.clock.now = start;
@@ -165,9 +176,19 @@ describe('login links', () => {
       assert.equal(sessionOf(response).cookie, null);
     }
     const created = await link(PEOPLE.admin);
-    const crossSite = await pressSignIn(created.url, { 'sec-fetch-site': 'cross-site' });
+    const crossSite = await pressSignIn(created.url, { 'sec-fetch-site': 'cross-site', 'accept-language': 'es-CO' });
     assert.equal(crossSite.status, 403);
     assert.equal(sessionOf(crossSite).cookie, null);
+    // In the page's language, all of it (it said "cross-site request." on the Spanish page).
+    assert.equal(
+      refusalOf(await crossSite.text()),
+      'CROSS_SITE_FORM: No se pudo iniciar sesión: el formulario llegó desde otro sitio. Abre el enlace directamente en tu navegador.',
+    );
+    const crossSiteEn = await pressSignIn(created.url, { 'sec-fetch-site': 'cross-site', 'accept-language': 'en' });
+    assert.equal(
+      refusalOf(await crossSiteEn.text()),
+      'CROSS_SITE_FORM: Could not sign in: the form came from another site. Open the link directly in your browser.',
+    );
     // Removed after the link was printed: the link is spent, nobody is signed in.
     const removed = await createLoginLink(h.store, h.auth, {
       email: 'outside@gmail.com',
@@ -182,6 +203,10 @@ describe('login links', () => {
       const refused = await pressSignIn(removed.url);
       assert.equal(refused.status, 403);
       assert.equal(sessionOf(refused).cookie, null);
+      assert.equal(
+        refusalOf(await refused.text()),
+        'PERSON_NOT_ALLOWED: No se pudo iniciar sesión: esta persona ya no está en la configuración de webpig.',
+      );
     } finally {
       members.push(...saved);
     }

@@ -29,6 +29,22 @@ export interface EngineCliDeps {
   loadConfigForReading(): Promise<ResolvedConfig | null>;
   /** The full config (sources included), or null without a config file. */
   loadConfigIfAny?(): Promise<ResolvedConfig | null>;
+  /** The sources' names, read without their secrets (context.ts). (Default: no source is checked) */
+  configuredSourceNames?(): Promise<string[]>;
+}
+
+/**
+ * A `--source` that names no configured source and no stored event is a typo, not an empty
+ * list: a usage error listing the sources (a source no longer configured whose events remain
+ * is still listed by name). Call with the store open.
+ */
+export async function checkSourceOption(deps: EngineCliDeps, store: Pick<Store, 'listEvents'>, source: string | undefined): Promise<void> {
+  if (source === undefined || !deps.configuredSourceNames) return;
+  const configured = await deps.configuredSourceNames();
+  if (configured.includes(source)) return;
+  if ((await store.listEvents({ source }, { limit: 1 })).items.length > 0) return;
+  const known = configured.length > 0 ? `the configured sources are ${configured.join(', ')}` : 'no source is configured';
+  throw new UsageError(`--source: unknown source "${source}" (no source of that name in the config, and no event from one); ${known}`);
 }
 
 export function parsePositiveInt(value: string, what: string): number {

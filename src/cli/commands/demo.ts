@@ -1,6 +1,9 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliDeps } from '../context.js';
 import { stopOnSignals } from '../../service/start.js';
+import { UsageError } from './cli-deps.js';
 import { parsePort } from './serve.js';
 
 interface DemoFlags {
@@ -20,6 +23,7 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--no-traffic', 'do not send sample webhooks')
     .action(async (flags: DemoFlags) => {
       const port = parsePort(flags.port);
+      refuseDirectory(flags.db);
       const { runDemo } = await import('../../demo/run-demo.js');
       const demo = await runDemo({ port, host: flags.host, dbFile: flags.db, traffic: flags.traffic, env: process.env, print: deps.print });
       const failure = await Promise.race([stopOnSignals((options) => demo.stop(options)).then(() => null), demo.failed]);
@@ -32,4 +36,12 @@ export function register(program: Command, deps: CliDeps): void {
       }
       deps.print('webpig demo stopped');
     });
+}
+
+/** The demo's --db is a file path (not a URL): a folder gets the demo's words, not the store's. */
+function refuseDirectory(file: string): void {
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory() !== true) return;
+  throw new UsageError(
+    `--db ${file} is a directory, not a database file: give the demo a file in it, e.g. --db ${path.join(file, 'webpig-demo.db')}`,
+  );
 }

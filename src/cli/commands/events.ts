@@ -10,7 +10,7 @@ import { EVENT_STATUSES, type CheckpointRecord, type EventRecord, type EventStat
 import { EventNotFoundError } from '../../engine/operations.js';
 import { choosePipeline } from '../../engine/runner.js';
 import { cliFormats, type CliFormats } from '../format.js';
-import { parsePositiveInt, UsageError, withStore, type EngineCliDeps } from './cli-deps.js';
+import { checkSourceOption, parsePositiveInt, UsageError, withStore, type EngineCliDeps } from './cli-deps.js';
 
 interface ListOptions {
   status?: string;
@@ -32,6 +32,7 @@ export function register(program: Command, deps: EngineCliDeps): void {
       const limit = Math.min(parsePositiveInt(opts.limit, '--limit'), 500);
       const formats = cliFormats(await deps.loadConfigForReading());
       await withStore(deps.openExistingStore, async (store) => {
+        await checkSourceOption(deps, store, opts.source);
         const page = await store.listEvents({ status, source: opts.source }, { limit });
         if (opts.json) {
           console.log(JSON.stringify(page.items.map(eventJson), null, 2));

@@ -82,9 +82,12 @@ export function register(program: Command, deps: CliDeps, extra: LoginLinkComman
     });
 }
 
-/** Not a usage mistake: the command was right, the config says no. Exit 1, nothing stored. */
+/**
+ * Not a usage mistake: the command was right, the config says no. Exit 1, nothing stored; one
+ * line like every other error's (the code is the error's, for callers of the API, not a suffix).
+ */
 function refuse(note: (line: string) => void, err: UnknownPersonError): void {
-  note(`webpig: ${err.message} (${err.code})`);
+  note(`webpig: ${err.message}`);
   process.exitCode = 1;
 }
 

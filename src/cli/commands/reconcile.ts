@@ -52,6 +52,7 @@ export function register(program: Command, deps: EngineCliDeps): void {
             settings,
             recordedApiBaseUrl: recorded?.apiBaseUrl ?? null,
             env: process.env,
+            ...(full ? { reconcilable: full.sources.filter((s) => s.kind !== 'custom').map((s) => s.name) } : {}),
           });
           const result = await reconcileSource({
             store,

@@ -20,7 +20,7 @@ import {
 import type { PlannedStage } from '../../engine/run-plan.js';
 import { parseCliDate } from '../dates.js';
 import { cliFormats, DEFAULT_TIME_ZONE, type CliFormats } from '../format.js';
-import { CliFailure, cliActor, UsageError, withStore, type EngineCliDeps } from './cli-deps.js';
+import { checkSourceOption, CliFailure, cliActor, UsageError, withStore, type EngineCliDeps } from './cli-deps.js';
 
 export interface BulkRetryOptions {
   status?: string;
@@ -57,6 +57,7 @@ export async function bulkRetry(deps: EngineCliDeps, opts: BulkRetryOptions): Pr
   await withStore(
     () => deps.openExistingStore({ writes: !opts.dryRun }),
     async (store) => {
+      await checkSourceOption(deps, store, request.filter.source);
       const preview = await previewBulk(store, pipelines, request);
       if (opts.dryRun) {
         if (opts.json) console.log(JSON.stringify({ preview }, null, 2));

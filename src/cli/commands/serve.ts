@@ -17,7 +17,9 @@ async function run(deps: CliDeps, options: ServeOptions, parts: { http: boolean;
   const config = await deps.loadConfig();
   const store = await deps.openStore();
   const service = await startService({ store, config, ...parts, port, host: options.host, concurrency });
-  if (service.address) deps.print(listeningLine(service.address));
+  // For the person at the terminal, on stderr: stdout carries only the JSON log lines, which a
+  // log shipper (docker, journald's JSON parsing) reads one object a line.
+  if (service.address) process.stderr.write(`${listeningLine(service.address)}\n`);
   await stopOnSignals((options) => service.stop(options));
 }
 

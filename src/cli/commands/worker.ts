@@ -25,7 +25,8 @@ export function register(program: Command, deps: EngineCliDeps): void {
       const config = await deps.loadConfig();
       const store = await deps.openStore();
       const service = await startService({ store, config, http: false, worker: true, concurrency, metricsPort });
-      if (service.metricsUrl) process.stdout.write(`webpig worker metrics at ${service.metricsUrl}\n`);
+      // On stderr, as `start`'s listening line: stdout is the JSON log lines only.
+      if (service.metricsUrl) process.stderr.write(`webpig worker metrics at ${service.metricsUrl}\n`);
       await stopOnSignals((options) => service.stop(options));
     });
 }

@@ -21,8 +21,8 @@ const WORDS = {
     unknown: 'Este enlace no es válido.',
     again: 'Pide a un administrador un enlace nuevo:',
     you: 'tu@correo…',
-    refused: 'No se pudo iniciar sesión:',
-    removed: 'esta persona ya no está en la configuración de webpig.',
+    removed: 'No se pudo iniciar sesión: esta persona ya no está en la configuración de webpig.',
+    crossSite: 'No se pudo iniciar sesión: el formulario llegó desde otro sitio. Abre el enlace directamente en tu navegador.',
   },
   en: {
     title: 'Sign in to Web Pig',
@@ -34,8 +34,8 @@ const WORDS = {
     unknown: 'This link is not valid.',
     again: 'Ask an admin for a new link:',
     you: 'you@…',
-    refused: 'Could not sign in:',
-    removed: 'this person is no longer in webpig’s config.',
+    removed: 'Could not sign in: this person is no longer in webpig’s config.',
+    crossSite: 'Could not sign in: the form came from another site. Open the link directly in your browser.',
   },
 } as const;
 
@@ -77,8 +77,20 @@ function send(reply: FastifyReply, status: number, html: string): FastifyReply {
   );
 }
 
-/** The status of a landing for a link in each state. */
-const STATUS: Record<LinkState, number> = { valid: 200, used: 410, expired: 410, unknown: 404 };
+/**
+ * Why a link signs nobody in: the link's state, the person no longer in the config, or a form
+ * posted from another site (login CSRF). Each has its status and a typed code, on the page as
+ * `data-code` (for support and tests; the words are the page's language).
+ */
+export type LinkRefusal = Exclude<LinkState, 'valid'> | 'removed' | 'crossSite';
+
+const REFUSALS: Record<LinkRefusal, { status: number; code: string }> = {
+  used: { status: 410, code: 'LOGIN_LINK_USED' },
+  expired: { status: 410, code: 'LOGIN_LINK_EXPIRED' },
+  unknown: { status: 404, code: 'LOGIN_LINK_UNKNOWN' },
+  removed: { status: 403, code: 'PERSON_NOT_ALLOWED' },
+  crossSite: { status: 403, code: 'CROSS_SITE_FORM' },
+};
 
 export function sendLinkPage(
   reply: FastifyReply,
@@ -86,7 +98,7 @@ export function sendLinkPage(
   view: { state: LinkState; email: string | null; token: string; minutesLeft: number },
 ): FastifyReply {
   const w = WORDS[language];
-  if (view.state !== 'valid') return sendLinkRefusal(reply, language, STATUS[view.state], w[view.state]);
+  if (view.state !== 'valid') return sendLinkRefusal(reply, language, view.state);
   return send(
     reply,
     200,
@@ -100,24 +112,16 @@ export function sendLinkPage(
   );
 }
 
-/** A link that cannot be used (or a person the config no longer lets in), and what to do. */
-export function sendLinkRefusal(reply: FastifyReply, language: Language, status: number, message: string): FastifyReply {
+/** A link that signs nobody in, why (in the page's language, with its code) and what to do. */
+export function sendLinkRefusal(reply: FastifyReply, language: Language, refusal: LinkRefusal): FastifyReply {
   const w = WORDS[language];
+  const { status, code } = REFUSALS[refusal];
   return send(
     reply,
     status,
     layout(
       language,
-      `<p data-testid="link-refused">${escapeHtml(message)}</p><p class="muted">${w.again} <code>webpig login-link ${w.you}</code></p>`,
+      `<p data-testid="link-refused" data-code="${code}">${escapeHtml(w[refusal])}</p><p class="muted">${w.again} <code>webpig login-link ${w.you}</code></p>`,
     ),
   );
-}
-
-export function refusedMessage(language: Language, reason: 'removed' | 'crossSite'): string {
-  const w = WORDS[language];
-  return `${w.refused} ${reason === 'removed' ? w.removed : 'cross-site request.'}`;
-}
-
-export function stateMessage(language: Language, state: Exclude<LinkState, 'valid'>): string {
-  return WORDS[language][state];
 }

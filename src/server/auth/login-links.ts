@@ -16,10 +16,10 @@ export const LOGIN_LINK_PREFIX = 'wpl_';
 /** (Default: 15 minutes) */
 export const LOGIN_LINK_TTL_MS = 15 * 60 * 1000;
 
-/** A person the config does not let in: refused before any link exists. */
+/** A person the config does not let in (not named, or without a role): refused before any link exists. */
 export class UnknownPersonError extends WebpigError {
   constructor(message: string) {
-    super('PERSON_UNKNOWN', message);
+    super('PERSON_NOT_ALLOWED', message);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { HttpError } from '../http-errors.js';
-import { pageLanguage, refusedMessage, sendLinkPage, sendLinkRefusal, stateMessage } from './link-page.js';
+import { pageLanguage, sendLinkPage, sendLinkRefusal } from './link-page.js';
 import { inspectLoginLink, LOGIN_LINK_PATH, redeemLoginLink, whyNotAllowed } from './login-links.js';
 import { LOGIN_COOKIE, LOGIN_TTL_MS, OidcSignIn } from './oidc.js';
 import { authenticate, checkPersonAllowed, clearSessionCookie, SESSION_COOKIE, startSession, type AuthRuntime } from './session.js';
@@ -106,7 +106,7 @@ function registerLoginLinkRoutes(app: FastifyInstance, runtime: AuthRuntime): vo
       const language = pageLanguage(request);
       // A form posted from another site would sign this browser in as someone else (login CSRF).
       if (request.headers['sec-fetch-site'] === 'cross-site') {
-        return sendLinkRefusal(reply, language, 403, refusedMessage(language, 'crossSite'));
+        return sendLinkRefusal(reply, language, 'crossSite');
       }
       const body = request.body as Record<string, unknown> | undefined;
       const now = runtime.now();
@@ -114,11 +114,10 @@ function registerLoginLinkRoutes(app: FastifyInstance, runtime: AuthRuntime): vo
       const link = await redeemLoginLink(runtime.store, token, { now, remoteAddress: request.ip });
       if (!link) {
         const { state } = await inspectLoginLink(runtime.store, token, now);
-        const status = state === 'unknown' ? 404 : 410;
-        return sendLinkRefusal(reply, language, status, stateMessage(language, state === 'valid' ? 'used' : state));
+        return sendLinkRefusal(reply, language, state === 'valid' ? 'used' : state);
       }
       // The config may have changed since the link was printed: the person must still be in it.
-      if (whyNotAllowed(runtime.auth, link.email)) return sendLinkRefusal(reply, language, 403, refusedMessage(language, 'removed'));
+      if (whyNotAllowed(runtime.auth, link.email)) return sendLinkRefusal(reply, language, 'removed');
       await startSession(runtime, reply, { email: link.email, name: null, kind: 'session' });
       return reply.redirect('/', 303);
     });

@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError, StoreError } from '../../core/errors.js';
 import type { WakeListener } from '../store.js';
@@ -34,6 +36,7 @@ export function sqliteFilename(url: string): string {
  * permission, not a SQLite database) is the URL's mistake: a one-line ConfigError.
  */
 export function openSqliteDatabase(filename: string): Database.Database {
+  refuseDirectory(filename);
   let db: Database.Database | undefined;
   try {
     db = new Database(filename);
@@ -61,6 +64,18 @@ export function openSqliteDatabase(filename: string): Database.Database {
       cause: err,
     });
   }
+}
+
+/**
+ * `sqlite:/tmp` names a folder: SQLite's own "unable to open database file" said neither that
+ * nor what to give. The URL is wrong, not the disk: DATABASE_URL_INVALID (a usage mistake).
+ */
+function refuseDirectory(filename: string): void {
+  if (filename === ':memory:' || statSync(filename, { throwIfNoEntry: false })?.isDirectory() !== true) return;
+  const example = path.join(filename, 'webpig.db');
+  throw new ConfigError(`${path.resolve(filename)} is a directory, not a database file: name a file in it, e.g. sqlite:${example}`, {
+    code: 'DATABASE_URL_INVALID',
+  });
 }
 
 /**
