@@ -61,6 +61,14 @@ const fetchedSchema = z.object({
       status: z.enum(['pending', 'authorized', 'paused', 'cancelled']),
       external_reference: z.string().nullable(),
       payer_email: z.string().nullable(),
+      // What completes the row (the report's product_name, base_price, next_billing_date);
+      // optional: checkpoints written before they were kept lack them.
+      reason: z.string().nullable().optional(),
+      next_payment_date: z.string().nullable().optional(),
+      auto_recurring: z
+        .object({ transaction_amount: z.number().nullable().optional(), currency_id: z.string().optional() })
+        .nullable()
+        .optional(),
     })
     .nullable(),
   paymentId: z.string().nullable(),
@@ -76,6 +84,14 @@ function slim(preapproval: Preapproval): NonNullable<Fetched['preapproval']> {
     status: preapproval.status,
     external_reference: preapproval.external_reference ?? null,
     payer_email: preapproval.payer_email ?? null,
+    reason: preapproval.reason ?? null,
+    next_payment_date: preapproval.next_payment_date ?? null,
+    auto_recurring: preapproval.auto_recurring
+      ? {
+          transaction_amount: preapproval.auto_recurring.transaction_amount ?? null,
+          ...(preapproval.auto_recurring.currency_id ? { currency_id: preapproval.auto_recurring.currency_id } : {}),
+        }
+      : null,
   };
 }
 
@@ -144,8 +160,10 @@ export function subscriptionsPipeline(config: SubscriptionsConfig): PipelineDefi
           try {
             const fetched = await fetchNotified(ctx, target.topic, target.id);
             const preapproval = fetched.preapproval;
+            const plan = planOf(fetched);
             ctx.annotate({
               ...(preapproval?.payer_email ? { customer: { email: preapproval.payer_email } } : {}),
+              ...(plan ? { product: plan } : {}),
               references: {
                 mercadopagoId: target.id,
                 ...(preapproval ? { preapproval: preapproval.id } : {}),
@@ -176,6 +194,10 @@ export function subscriptionsPipeline(config: SubscriptionsConfig): PipelineDefi
               ? applyPreapproval(config.subscriptions, preapproval, { via: 'webhook', paymentId: fetched.paymentId, now })
               : applyApprovedPayment(config.subscriptions, fetched, now);
             ctx.log.info(`subscription ${result.outcome}`, { subscriptionId: result.record.id, outcome: result.outcome });
+            // On the event's summary, so a person sees in the events list and `webpig events show`
+            // which subscription a notification touched and whether it activated it or found it
+            // active already (the report's duplicates: many notifications, one row, one activation).
+            ctx.annotate({ references: { subscription: String(result.record.id), activation: result.outcome } });
             return { subscriptionId: result.record.id, outcome: result.outcome, status: result.record.status };
           } catch (err) {
             throw asStageError(err);
@@ -184,6 +206,18 @@ export function subscriptionsPipeline(config: SubscriptionsConfig): PipelineDefi
       },
     ],
   });
+}
+
+/**
+ * The plan a notification is about, for the summary's product: its id from the external
+ * reference, and MercadoPago's name (`reason`) and recurring amount when the preapproval has them.
+ */
+function planOf(fetched: Fetched): { id: string; name?: string; price?: number } | null {
+  const owner = parseSubscriptionReference(fetched.preapproval?.external_reference ?? fetched.externalReference ?? '');
+  if (!owner) return null;
+  const reason = fetched.preapproval?.reason;
+  const price = fetched.preapproval?.auto_recurring?.transaction_amount;
+  return { id: owner.planId, ...(reason ? { name: reason } : {}), ...(typeof price === 'number' ? { price } : {}) };
 }
 
 /** A subscription's approved charge that names no preapproval: activate by its external reference. */

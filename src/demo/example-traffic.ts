@@ -17,6 +17,12 @@ import { signMercadopago, signStripe, type SignedDelivery } from '../sources/sig
 
 export const ORDER_KINDS: readonly SampleOrderKind[] = ['card', 'oxxo', 'refunded', 'oversold'];
 const PLANS = ['plan-mensual', 'plan-trimestral', 'plan-anual'] as const;
+/** What MercadoPago's preapproval says of each plan: its name (`reason`) and recurring charge in COP. */
+const PLAN_TERMS: Record<(typeof PLANS)[number], { reason: string; amount: number; months: number }> = {
+  'plan-mensual': { reason: 'Plan mensual PetGourmet', amount: 89_900, months: 1 },
+  'plan-trimestral': { reason: 'Plan trimestral PetGourmet', amount: 249_900, months: 3 },
+  'plan-anual': { reason: 'Plan anual PetGourmet', amount: 899_900, months: 12 },
+};
 
 export interface ExampleTrafficOptions {
   /** Where webpig serves `/webhooks/<source>`, the shop and the sandbox, e.g. `http://127.0.0.1:3000`. */
@@ -98,11 +104,17 @@ export function startExampleTraffic(options: ExampleTrafficOptions): StopExample
     const reference = created?.subscription?.externalReference;
     if (typeof reference !== 'string') throw new TrafficRequestError('the checkout answered no external reference');
     const preapprovalId = `pre-demo-${runId}-${n}`;
+    const terms = PLAN_TERMS[planId];
+    const nextCharge = new Date();
+    nextCharge.setUTCMonth(nextCharge.getUTCMonth() + terms.months);
     await postJson('/sandbox/mercadopago/preapprovals', {
       id: preapprovalId,
       status: 'authorized',
       external_reference: reference,
       payer_email: `${userId}@cliente.example`,
+      reason: terms.reason,
+      auto_recurring: { frequency: terms.months, frequency_type: 'months', transaction_amount: terms.amount, currency_id: 'COP' },
+      next_payment_date: nextCharge.toISOString(),
     });
     const notification = (): Promise<unknown> =>
       deliver(

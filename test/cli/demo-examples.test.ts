@@ -160,6 +160,19 @@ describe('webpig demo: the reference pipelines of the examples', () => {
         withPreapproval.every((r) => r.status === 'active' && r.activatedAt !== null),
         JSON.stringify(withPreapproval),
       );
+      // Complete rows (the report's product_name, base_price, next_billing_date), and each
+      // notification's event names, for a person, its subscription row, its plan and what it did.
+      assert.ok(
+        withPreapproval.every((r) => r.productName !== null && r.basePrice !== null && r.nextBillingDate !== null),
+        JSON.stringify(withPreapproval),
+      );
+      for (const [i, e] of notifications.entries()) {
+        const row = rows.find((r) => String(r.id) === e.summary.references?.subscription);
+        assert.ok(row, `event ${e.id} names no subscription row: ${JSON.stringify(e.summary)}`);
+        assert.equal(e.summary.product?.id, row.planId);
+        assert.equal(e.summary.product?.name, row.productName);
+        assert.equal(e.summary.references?.activation, outcomes[i]);
+      }
 
       // Facturador's ePayco traffic goes on beside them.
       assert.ok((await succeeded('epayco')) >= 2);

@@ -285,6 +285,73 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
     });
   }
 
+  // The subscriptions report (seeds): two notifications of one subscription. Each panel names the
+  // shop's subscription row and says, in the page's language, which notification activated it and
+  // that the other changed nothing; the list names the plan.
+  for (const size of ['phone', 'desktop'] as const) {
+    for (const language of ['es', 'en'] as const) {
+      test(`${size}, ${language}: two notifications of one subscription say which one activated it`, async () => {
+        const words = {
+          es: {
+            subscription: 'Suscripción en la tienda',
+            activation: 'Activación',
+            activated: 'este aviso la activó',
+            already: 'ya estaba activa: nada cambió',
+          },
+          en: {
+            subscription: 'Subscription in the shop',
+            activation: 'Activation',
+            activated: 'this notification activated it',
+            already: 'already active: nothing changed',
+          },
+        }[language];
+        const now = new Date();
+        const notification = async (n: number, activation: string) =>
+          (
+            await server.store.insertEvent({
+              source: 'mercadopago',
+              providerEventId: `pre-visible-${size}-${language}:${n}`,
+              entityKey: `subscription_preapproval:pre-visible-${size}-${language}`,
+              type: 'subscription_preapproval.updated',
+              transactionStatus: null,
+              occurredAt: now,
+              receivedAt: now,
+              rawBody: Buffer.from('{}'),
+              contentType: 'application/json',
+              payload: {},
+              summary: {
+                customer: { email: 'suscriptor@example.com' },
+                product: { id: 'plan-mensual', name: 'Plan mensual PetGourmet', price: 89_900 },
+                references: { externalReference: 'pgsub:u-7:plan-mensual', subscription: '7', activation },
+              },
+            })
+          ).event;
+        const events = [await notification(1, 'activated'), await notification(2, 'already_active')];
+        const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: ADMIN });
+        try {
+          for (const [i, event] of events.entries()) {
+            await page.goto(`${server.baseUrl}/events/${event.id}`);
+            const summary = page.getByTestId('details-panel').getByTestId('summary');
+            await summary.waitFor();
+            const fact = async (key: string) => {
+              const name = summary.locator(`dt[data-reference="${key}"]`);
+              return [await name.textContent(), await name.evaluate((dt) => dt.nextElementSibling?.textContent)];
+            };
+            assert.deepEqual(await fact('subscription'), [words.subscription, '7']);
+            assert.deepEqual(await fact('activation'), [words.activation, i === 0 ? words.activated : words.already]);
+            await summary.scrollIntoViewIfNeeded();
+            await screenshot(page, `finance-day-${size}-${language}-subscription-${i === 0 ? 'activated' : 'already-active'}`);
+          }
+          const row = page.locator(`tr[data-event-id="${events[0]!.id}"]`);
+          await row.waitFor();
+          assert.match((await row.locator('td.product').innerText()).trim(), /^Plan mensual PetGourmet/);
+        } finally {
+          await close();
+        }
+      });
+    }
+  }
+
   // Two people on the same alert: it resolved (or was acknowledged) after the page showed it.
   // The server refuses in English with its codes; the page says it in its language, and what now.
   for (const [language, size] of [

@@ -1,9 +1,10 @@
 /**
- * The Stripe orders pipeline under disorder, for the two lifecycles the card test
- * (stripe-orders.test.ts) does not cover: an OXXO payment (voucher, unpaid session, cash later)
- * and a card payment that is refunded. Every delivery order of their events — one by one, some
- * at once, some twice — must end in the right order state, with stock moved at most once each
- * way and every e-mail at most once.
+ * The Stripe orders pipeline under disorder, for the lifecycles the card test
+ * (stripe-orders.test.ts) does not cover: an OXXO payment (voucher, unpaid session, cash later),
+ * an OXXO voucher that expires unpaid (the seed's "Pagos OXXO … expiración"), and a card payment
+ * that is refunded. Every delivery order of their events — one by one, some at once, some
+ * twice — must end in the right order state, with stock moved at most once each way and every
+ * e-mail at most once.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -50,6 +51,34 @@ function oxxoEvents(order: OrderFixture, k: number): StripeEventSpec[] {
     { id: `evt_ox${k}_completed`, type: 'checkout.session.completed', created: t + 2, object: sessionObject(order, 'unpaid') },
     { id: `evt_ox${k}_async`, type: 'checkout.session.async_payment_succeeded', created: t + 3600, object: sessionObject(order, 'paid') },
     { id: `evt_ox${k}_succeeded`, type: 'payment_intent.succeeded', created: t + 3601, object: paymentIntentObject(order, 'succeeded') },
+  ];
+}
+
+/**
+ * OXXO through Checkout, never paid: the voucher expires three days later, which Stripe reports
+ * as a failed payment, on the session (`async_payment_failed`) and on the intent (`payment_failed`,
+ * back to `requires_payment_method`).
+ */
+function oxxoExpiredEvents(order: OrderFixture, k: number): StripeEventSpec[] {
+  const t = T0 + 2_000_000 + k * 10_000;
+  const voucher = oxxoNextAction({ number: `8${String(k).padStart(19, '0')}`, url: `https://payments.stripe.com/oxxo/voucher/test_x${k}` });
+  const expired = t + 3 * 86_400;
+  return [
+    { id: `evt_ex${k}_created`, type: 'payment_intent.created', created: t, object: paymentIntentObject(order, 'requires_payment_method') },
+    {
+      id: `evt_ex${k}_action`,
+      type: 'payment_intent.requires_action',
+      created: t + 1,
+      object: paymentIntentObject(order, 'requires_action', voucher),
+    },
+    { id: `evt_ex${k}_completed`, type: 'checkout.session.completed', created: t + 2, object: sessionObject(order, 'unpaid') },
+    { id: `evt_ex${k}_async`, type: 'checkout.session.async_payment_failed', created: expired, object: sessionObject(order, 'unpaid') },
+    {
+      id: `evt_ex${k}_failed`,
+      type: 'payment_intent.payment_failed',
+      created: expired + 1,
+      object: paymentIntentObject(order, 'requires_payment_method'),
+    },
   ];
 }
 
@@ -168,6 +197,52 @@ describe('stripe-orders: every delivery order of an OXXO payment and of a refund
       }
     }
     assert.equal(shop.backend.stockOf(SKU), INITIAL_STOCK - 120);
+    failed = false;
+  });
+
+  it('OXXO voucher expired unpaid, all 120 orders of its five events: failed, no stock, nothing shipped or confirmed, at most one voucher', async () => {
+    failed = true;
+    const before = shop.backend.stockOf(SKU);
+    const all = permutations([0, 1, 2, 3, 4]);
+    const deliveries = await Promise.all(
+      all.map((p, k) => {
+        const order = orderFixture(`ex_${k}`, [{ sku: SKU, quantity: 1 }]);
+        return deliverInOrder(engine, order, oxxoExpiredEvents(order, k), p, k);
+      }),
+    );
+
+    const failedTypes = ['checkout.session.async_payment_failed', 'payment_intent.payment_failed'];
+    for (const [k, { order, batchOf, events }] of deliveries.entries()) {
+      const where = `expired OXXO order ${k} (${all[k]?.join(',')})`;
+      const id = order.paymentIntent;
+      assert.equal((await engine.store.getEntityState(id))?.state, 'failed', `${where}: entity state`);
+      assert.equal(shop.backend.getOrder(id)?.state, 'failed', `${where}: shop order state`);
+      const counts = countsFor(id);
+      assert.deepEqual(
+        { ...counts, vouchers: undefined },
+        { sales: 0, restores: 0, fulfilments: 0, confirmations: 0, vouchers: undefined },
+        where,
+      );
+      // The voucher goes out only while the order waits for the cash, never once it failed.
+      const actionBatch = batchOf.get('payment_intent.requires_action') ?? -1;
+      const firstFailedBatch = Math.min(...failedTypes.map((t) => batchOf.get(t) ?? Infinity));
+      if (actionBatch < firstFailedBatch) assert.equal(counts.vouchers, 1, `${where}: voucher while waiting`);
+      else if (actionBatch > firstFailedBatch) assert.equal(counts.vouchers, 0, `${where}: no voucher for a failed order`);
+      else assert.ok(counts.vouchers <= 1, `${where}: at most one voucher`);
+      // What a person sees: each event either ran or says why it changed nothing.
+      for (const event of events) {
+        assert.ok(
+          event.status === 'succeeded' ||
+            (event.status === 'ignored' && ['stale_transition', 'invalid_transition'].includes(event.ignoreReason?.kind ?? '')),
+          `${where}: ${event.type} is ${event.status} ${JSON.stringify(event.ignoreReason)}`,
+        );
+      }
+      assert.ok(
+        events.some((e) => e.status === 'succeeded' && failedTypes.includes(e.type)),
+        `${where}: a failed event moved the order`,
+      );
+    }
+    assert.equal(shop.backend.stockOf(SKU), before, 'no expired voucher took stock');
     failed = false;
   });
 

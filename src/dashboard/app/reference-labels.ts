@@ -25,6 +25,8 @@ const NAMES: Readonly<Record<string, Readonly<Record<Language, string>>>> = {
   mercadopagoStatus: { es: 'Estado en MercadoPago', en: 'MercadoPago status' },
   preapproval: { es: 'Suscripción en MercadoPago', en: 'MercadoPago subscription' },
   externalReference: { es: 'Referencia externa', en: 'External reference' },
+  subscription: { es: 'Suscripción en la tienda', en: 'Subscription in the shop' },
+  activation: { es: 'Activación', en: 'Activation' },
 };
 
 /** Values that are webpig's own words rather than the provider's data. */
@@ -32,6 +34,16 @@ const VALUES: Readonly<Record<string, Readonly<Record<string, Readonly<Record<La
   validated: { true: { es: 'Sí', en: 'Yes' }, false: { es: 'No', en: 'No' } },
   verification: {
     'pending-fetch': { es: 'pendiente: el flujo lo consulta en MercadoPago', en: 'pending: the pipeline reads it from MercadoPago' },
+  },
+  // The subscriptions example's outcomes (examples/subscriptions: ActivationOutcome).
+  activation: {
+    activated: { es: 'este aviso la activó', en: 'this notification activated it' },
+    already_active: { es: 'ya estaba activa: nada cambió', en: 'already active: nothing changed' },
+    resumed: { es: 'este aviso la reanudó', en: 'this notification resumed it' },
+    paused: { es: 'pausada', en: 'paused' },
+    cancelled: { es: 'cancelada', en: 'cancelled' },
+    already_cancelled: { es: 'ya estaba cancelada: nada cambió', en: 'already cancelled: nothing changed' },
+    still_pending: { es: 'sigue pendiente en MercadoPago', en: 'still pending at MercadoPago' },
   },
 };
 
