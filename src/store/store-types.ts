@@ -404,6 +404,30 @@ export interface ReconciliationResume {
   cursor: string | null;
 }
 
+/**
+ * A run asks to hold a source (migration 0016/0018): it gets it when no run holds it, when the
+ * holder's lease ended by `now`, or when the holder is `replacing` (a process known to be gone).
+ */
+export interface ReconciliationClaim {
+  source: string;
+  /** Who claims: machine, process and run ids (reconcile-claim.ts). */
+  owner: string;
+  now: Date;
+  leaseUntil: Date;
+  /** The owner of a claim to take over (its process is gone). (Default: none) */
+  replacing?: string;
+}
+
+/** The run that holds a source. */
+export interface ReconciliationHolder {
+  owner: string;
+  startedAt: Date;
+  leaseUntil: Date;
+}
+
+/** Claimed, or refused with the run that holds the source. */
+export type ReconciliationClaimResult = { claimed: true } | { claimed: false; holder: ReconciliationHolder };
+
 export interface ReconciliationEnd {
   source: string;
   now: Date;
