@@ -384,6 +384,11 @@ export interface ReconciliationState {
   /** Where the provider's API is, when a process recorded it (the demo: its sandbox). */
   apiBaseUrl: string | null;
   /**
+   * The run that claimed the source and has not released it (migration 0016/0018); in progress
+   * while `leaseUntil` is ahead, else it died. Null when no run holds it.
+   */
+  running: { startedAt: Date; leaseUntil: Date } | null;
+  /**
    * What finished runs compared (migration 0015/0017): the one contiguous interval of provider
    * time their windows listed, or that the source is looked up by references (ePayco). Null: no
    * run has finished since webpig began recording it.

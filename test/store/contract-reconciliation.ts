@@ -48,6 +48,7 @@ export function reconciliationContract(ctx: ContractContext): void {
         lastError: 'Stripe answered 503',
         apiBaseUrl: null,
         covered: null,
+        running: null,
       });
       await ctx.store.recordReconciliationStart('stripe', at(2 * MINUTE), { since: at(-60 * MINUTE), cursor: 'evt_9' });
       await ctx.store.recordReconciliationProgress('stripe', { since: at(-60 * MINUTE), cursor: 'evt_12' }, 1);
@@ -64,6 +65,7 @@ export function reconciliationContract(ctx: ContractContext): void {
         lastError: null,
         apiBaseUrl: null,
         covered: null,
+        running: null,
       });
     });
 
@@ -131,6 +133,7 @@ export function reconciliationContract(ctx: ContractContext): void {
       assert.deepEqual(await claim('worker-a', 0), { claimed: true });
       const state = await ctx.store.getReconciliationState('stripe');
       assert.equal(state?.lastStartedAt, null, 'a claim alone is no run: its start is recorded by the run');
+      assert.deepEqual(state?.running, { startedAt: at(0), leaseUntil: at(MINUTE) });
       assert.deepEqual(await claim('cli', 30_000), {
         claimed: false,
         holder: { owner: 'worker-a', startedAt: at(0), leaseUntil: at(MINUTE) },
@@ -141,6 +144,7 @@ export function reconciliationContract(ctx: ContractContext): void {
       await ctx.store.releaseReconciliationRun('stripe', 'cli'); // not the holder: nothing
       assert.equal((await claim('cli', MINUTE + 2)).claimed, false);
       await ctx.store.releaseReconciliationRun('stripe', 'worker-a');
+      assert.equal((await ctx.store.getReconciliationState('stripe'))?.running, null);
       assert.deepEqual(await claim('cli', MINUTE + 3), { claimed: true }, 'released: free at once');
       assert.deepEqual(await claim('worker-b', 3 * MINUTE + 3), { claimed: true }, "the command's lease ran out: taken");
       assert.deepEqual(await claim('worker-c', 3 * MINUTE + 4, 'worker-b'), { claimed: true }, 'replacing a gone holder');

@@ -14,6 +14,7 @@ export function registerReconciliationRoutes(app: ApiApp, ctx: ApiContext): void
   app.get('/api/reconciliation', { schema }, async (request) => {
     requireScope(request, 'events:read');
     const states = await ctx.store.listReconciliationStates();
+    const now = ctx.now().getTime();
     return {
       items: states
         .filter((state) => state.lastStartedAt !== null)
@@ -24,7 +25,8 @@ export function registerReconciliationRoutes(app: ApiApp, ctx: ApiContext): void
           lastListed: state.lastListed,
           lastRecovered: state.lastRecovered,
           totalRecovered: state.totalRecovered,
-          interrupted: state.resume !== null && state.lastError !== null,
+          // A run in progress has a resume point too, and the last run's error stays until one ends well.
+          interrupted: state.resume !== null && state.lastError !== null && !(state.running && state.running.leaseUntil.getTime() > now),
           lastError: state.lastError,
           coveredBy: state.covered?.by ?? null,
           coveredFrom: state.covered?.by === 'dates' ? state.covered.from : null,
