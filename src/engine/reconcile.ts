@@ -88,7 +88,14 @@ export async function reconcileSource(options: ReconcileOptions): Promise<Reconc
     const signal = AbortSignal.any(options.signal ? [options.signal, claim.lost] : [claim.lost]);
     return await runClaimed({ ...options, signal }, claim);
   } finally {
-    await claim.release();
+    // Unreleased (the database gone at the very end), the claim ends with its lease: the run's
+    // own outcome, its events created and recorded, is what the caller is told.
+    await claim.release().catch((err: unknown) => {
+      options.logger?.warn(
+        { source: options.source, error: errorMessage(err) },
+        'the run could not release its claim; it lapses in a minute',
+      );
+    });
   }
 }
 
