@@ -377,7 +377,7 @@ export interface ReconciliationState {
   lastRecovered: number;
   /** Events reconciliation created for this source, ever. */
   totalRecovered: number;
-  /** A run that stopped midway: the next one lists the same window from this page on. */
+  /** The page the run in progress (`running`) or the one that stopped reached: the next run lists the same window from there. */
   resume: ReconciliationResume | null;
   /** Why the last run stopped early (never a credential); null after a finished run. */
   lastError: string | null;

@@ -109,5 +109,12 @@ describe('GET /api/reconciliation and event origin', () => {
     h.clock.now = at(2 * MINUTE); // its claim lapsed without renewal: that run died
     assert.equal((await interrupted())?.interrupted, true);
     h.clock.now = at(0);
+    // A run killed with no error recorded, its claim lapsed: stopped too.
+    await h.store.claimReconciliationRun({ source: 'stripe-killed', owner: 'gone', now: at(-5 * MINUTE), leaseUntil: at(-4 * MINUTE) });
+    await h.store.recordReconciliationStart('stripe-killed', at(-5 * MINUTE), { since, cursor: 'evt_40' });
+    const killed = json<{ items: Array<{ source: string; interrupted: boolean; lastError: string | null }> }>(
+      await h.request('GET', '/api/reconciliation', await h.session(PEOPLE.viewer)),
+    ).items.find((item) => item.source === 'stripe-killed');
+    assert.deepEqual([killed?.interrupted, killed?.lastError], [true, null]);
   });
 });

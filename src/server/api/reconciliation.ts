@@ -25,8 +25,9 @@ export function registerReconciliationRoutes(app: ApiApp, ctx: ApiContext): void
           lastListed: state.lastListed,
           lastRecovered: state.lastRecovered,
           totalRecovered: state.totalRecovered,
-          // A run in progress has a resume point too, and the last run's error stays until one ends well.
-          interrupted: state.resume !== null && state.lastError !== null && !(state.running && state.running.leaseUntil.getTime() > now),
+          // A resume point that no live run holds: a run stopped there (an error, a shutdown, or a
+          // killed process that recorded none). A run in progress has one too, and holds its claim.
+          interrupted: state.resume !== null && !(state.running && state.running.leaseUntil.getTime() > now),
           lastError: state.lastError,
           coveredBy: state.covered?.by ?? null,
           coveredFrom: state.covered?.by === 'dates' ? state.covered.from : null,
