@@ -15,8 +15,6 @@ import type { JobStore } from '../store/store-roles.js';
 
 /** How long a claim lasts without renewal: a run that stops renewing has died or stalled. */
 export const RUN_LEASE_MS = 60_000;
-/** Renewed three times a lease, so one slow or failed renewal does not lose it. */
-const RENEW_EVERY_MS = RUN_LEASE_MS / 3;
 
 /** Another run holds the source: this one did not start, and changed nothing. */
 export class ReconcileBusyError extends WebpigError {
@@ -48,7 +46,8 @@ export interface RunClaim {
   release(): Promise<void>;
 }
 
-export async function claimRun(store: JobStore, source: string, now: () => Date): Promise<RunClaim> {
+/** Claims `source` for a lease of `leaseMs` (Default: RUN_LEASE_MS), renewed three times a lease while the run goes on. */
+export async function claimRun(store: JobStore, source: string, now: () => Date, leaseMs = RUN_LEASE_MS): Promise<RunClaim> {
   const owner = `${thisMachine() ?? 'unknown|unknown'}|${process.pid}|${randomUUID()}`;
   const startedAt = now();
   const claim = (replacing?: string) =>
@@ -56,21 +55,22 @@ export async function claimRun(store: JobStore, source: string, now: () => Date)
       source,
       owner,
       now: startedAt,
-      leaseUntil: new Date(startedAt.getTime() + RUN_LEASE_MS),
+      leaseUntil: new Date(startedAt.getTime() + leaseMs),
       ...(replacing ? { replacing } : {}),
     });
   let result = await claim();
   if (!result.claimed && holderProcessIsGone(result.holder.owner)) result = await claim(result.holder.owner);
   if (!result.claimed) throw new ReconcileBusyError(source, result.holder);
   const lost = new AbortController();
+  // Three times a lease, so one slow or failed renewal does not lose it.
   const renewal = setInterval(() => {
-    store.renewReconciliationRun(source, owner, new Date(now().getTime() + RUN_LEASE_MS)).then(
+    store.renewReconciliationRun(source, owner, new Date(now().getTime() + leaseMs)).then(
       (held) => {
         if (!held) lost.abort(new ReconcileClaimLostError(source));
       },
       () => undefined, // the store unreachable now: the next renewal tries again, well within the lease
     );
-  }, RENEW_EVERY_MS);
+  }, leaseMs / 3);
   renewal.unref();
   return {
     startedAt,
@@ -84,14 +84,14 @@ export async function claimRun(store: JobStore, source: string, now: () => Date)
 
 /**
  * This machine and process namespace (`host|pid:[…]`): a process id means the same process
- * only within both. Null where the namespace cannot be read (not Linux): no claim is then taken
- * over early, it ends with its lease.
+ * only within both. Elsewhere than Linux there are no PID namespaces, so the host says it. Null
+ * on a Linux whose namespace cannot be read: no claim is then taken over early, it ends with its lease.
  */
 function thisMachine(): string | null {
   try {
     return `${hostname()}|${readlinkSync('/proc/self/ns/pid')}`;
   } catch {
-    return null;
+    return process.platform === 'linux' ? null : `${hostname()}|one-pid-space`;
   }
 }
 

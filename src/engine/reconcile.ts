@@ -39,6 +39,8 @@ export interface ReconcileOptions {
   signal?: AbortSignal;
   /** (Default: setTimeout, cut short when `signal` aborts) — tests pass a quicker one. */
   sleep?: (ms: number) => Promise<void>;
+  /** How long the run's claim on the source lasts unrenewed (it is renewed while the run goes on). (Default: 60 s) */
+  leaseMs?: number;
   /**
    * The longest a provider's `Retry-After` is waited for; one asking for more stops the run
    * (recorded, resumed by the next one) instead of holding a command or a worker's shutdown.
@@ -83,7 +85,7 @@ export class ReconcileStoppedError extends WebpigError {
  */
 export async function reconcileSource(options: ReconcileOptions): Promise<ReconcileResult> {
   if (options.dryRun) return runClaimed(options);
-  const claim = await claimRun(options.store, options.source, options.now ?? (() => new Date()));
+  const claim = await claimRun(options.store, options.source, options.now ?? (() => new Date()), options.leaseMs);
   try {
     const signal = AbortSignal.any(options.signal ? [options.signal, claim.lost] : [claim.lost]);
     return await runClaimed({ ...options, signal }, claim);
