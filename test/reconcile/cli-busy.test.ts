@@ -85,7 +85,7 @@ function busySuite(name: string, open: () => Promise<{ store: Store; db: string;
       job = undefined;
       const resumed = await runToExit(['--db', db, 'reconcile', '--source', 'stripe', '--since', '1h']);
       assert.equal(resumed.code, 0, resumed.stderr);
-      assert.match(resumed.stdout, /^resumed the run that stopped at page \(first\)$/m);
+      assert.match(resumed.stdout, /^resumed the run that stopped at its first page \(its window since \S+Z\)$/m);
       assert.match(resumed.stdout, new RegExp(`${lost} payment_intent.succeeded: created as event \\d+`));
       assert.equal((await store.findEventByProviderId('stripe', lost))?.origin, 'reconciliation');
       assert.equal((await store.getReconciliationState('stripe'))?.resume, null);
