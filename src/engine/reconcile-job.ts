@@ -3,7 +3,8 @@
  * a run shortly after start and then every `every`, listing the last `lookBack`. A run that
  * fails is logged and resumed by the next one from the page it reached; it never stops the
  * worker, and it writes one short insert at a time, so ingestion never waits on it. When
- * several workers run it, a worker skips a source another one started recently.
+ * several workers run it, a worker skips a source another one started recently, or whose run
+ * is still in progress (its claim: reconcile-claim.ts).
  */
 import type { Logger } from 'pino';
 import type { ReconcileSettings } from '../config/types.js';
@@ -11,6 +12,7 @@ import { parseDuration } from '../core/duration.js';
 import { errorMessage } from '../core/errors.js';
 import type { SourceKind } from '../sources/config.js';
 import type { Store } from '../store/store.js';
+import { ReconcileBusyError } from './reconcile-claim.js';
 import { reconcileSource } from './reconcile.js';
 import { providerListFor } from './reconcile-lists.js';
 
@@ -29,7 +31,7 @@ export interface ReconcileJobOptions {
 }
 
 export interface ReconcileJob {
-  /** Stops the timers; a run in flight stops before its next page. */
+  /** Stops the timers; a run in flight stops at once (its request cut), resumable by the next. */
   stop(): Promise<void>;
 }
 
@@ -84,9 +86,7 @@ async function runOnce(
   try {
     const state = await store.getReconciliationState(source);
     const recent = state?.lastStartedAt && timing.now().getTime() - state.lastStartedAt.getTime() < timing.everyMs / 2;
-    // Another worker is on it, or just was. Its run being unfinished (a resume point) does not
-    // say it stopped — a run in flight has one too — so it is left alone; if it did stop, the
-    // next round, half an `every` later at most, resumes it.
+    // Another worker just ran it (one in flight holds a claim: reconcileSource refuses then).
     if (recent) return;
     const list = providerListFor({
       source,
@@ -108,6 +108,9 @@ async function runOnce(
       logger.warn({ source, created: result.created.map((e) => e.id) }, 'reconciliation created events whose webhooks never arrived');
     }
   } catch (err) {
-    if (!timing.signal.aborted) logger.warn({ source, error: errorMessage(err) }, 'reconciliation failed; the next run resumes it');
+    // Another worker's run, or a command run by hand, holds the source: nothing to do this round.
+    if (err instanceof ReconcileBusyError)
+      logger.info({ source, startedAt: err.holder.startedAt }, 'reconciliation skipped: another run is in progress');
+    else if (!timing.signal.aborted) logger.warn({ source, error: errorMessage(err) }, 'reconciliation failed; the next run resumes it');
   }
 }

@@ -18,6 +18,7 @@ import { errorMessage, WebpigError } from '../core/errors.js';
 import type { EventRecord } from '../core/types.js';
 import type { ListedItem, ProviderList } from '../sources/listing/provider-list.js';
 import { ProviderApiError } from '../sources/listing/provider-list.js';
+import { claimRun, ReconcileClaimLostError, type RunClaim } from './reconcile-claim.js';
 import type { ReconciliationResume } from '../store/store.js';
 import type { JobStore } from '../store/store-roles.js';
 
@@ -34,10 +35,12 @@ export interface ReconcileOptions {
   /** (Default: () => new Date()) */
   now?: () => Date;
   logger?: Pick<Logger, 'info' | 'warn'>;
-  /** Stops between pages (worker shutdown). */
+  /** Stops the run (worker shutdown): cuts a request in flight and a backoff's wait; the next run resumes. */
   signal?: AbortSignal;
   /** (Default: setTimeout, cut short when `signal` aborts) — tests pass a quicker one. */
   sleep?: (ms: number) => Promise<void>;
+  /** How long the run's claim on the source lasts unrenewed (it is renewed while the run goes on). (Default: 60 s) */
+  leaseMs?: number;
   /**
    * The longest a provider's `Retry-After` is waited for; one asking for more stops the run
    * (recorded, resumed by the next one) instead of holding a command or a worker's shutdown.
@@ -75,16 +78,41 @@ export class ReconcileStoppedError extends WebpigError {
   }
 }
 
+/**
+ * Runs one reconciliation of the source. Throws ReconcileBusyError, changing nothing, while
+ * another run holds the source (a worker's scheduled run, a command run by hand); a dry run
+ * writes nothing, so it runs alongside.
+ */
 export async function reconcileSource(options: ReconcileOptions): Promise<ReconcileResult> {
+  if (options.dryRun) return runClaimed(options);
+  const claim = await claimRun(options.store, options.source, options.now ?? (() => new Date()), options.leaseMs);
+  try {
+    const signal = AbortSignal.any(options.signal ? [options.signal, claim.lost] : [claim.lost]);
+    return await runClaimed({ ...options, signal }, claim);
+  } finally {
+    // Unreleased (the database gone at the very end), the claim ends with its lease: the run's
+    // own outcome, its events created and recorded, is what the caller is told.
+    await claim.release().catch((err: unknown) => {
+      options.logger?.warn(
+        { source: options.source, error: errorMessage(err) },
+        'the run could not release its claim; it lapses in a minute',
+      );
+    });
+  }
+}
+
+/** The run itself, once the source is this run's (or for a dry run). */
+async function runClaimed(options: ReconcileOptions, claim?: RunClaim): Promise<ReconcileResult> {
   const { store, source, list } = options;
   const now = options.now ?? (() => new Date());
   const dryRun = options.dryRun ?? false;
+  // Read under the claim: a resume point now is one a run left when it stopped, not one in flight.
   const state = await store.getReconciliationState(source);
   // A window reaching further back than the interrupted one (`--since 7d` after the job's 48 h)
   // is listed whole: resuming would list only the interrupted window and skip the rest.
   const interrupted = dryRun ? null : (state?.resume ?? null);
   const resumed = interrupted && interrupted.since.getTime() <= options.since.getTime() ? interrupted : null;
-  const startedAt = now();
+  const startedAt = claim?.startedAt ?? now();
   // The interrupted window's remaining pages, then everything since that run began.
   const passes: ReconciliationResume[] = resumed
     ? [resumed, { since: later(options.since, new Date((state?.lastStartedAt ?? startedAt).getTime() - RESUME_OVERLAP_MS)), cursor: null }]
@@ -107,7 +135,8 @@ export async function reconcileSource(options: ReconcileOptions): Promise<Reconc
       await listPass(options, pass, result);
     }
   } catch (err) {
-    if (!dryRun) {
+    // A run that lost its claim leaves the record to the run that holds the source now.
+    if (!dryRun && !claim?.lost.aborted) {
       await store.recordReconciliationEnd({
         source,
         now: now(),
@@ -122,7 +151,7 @@ export async function reconcileSource(options: ReconcileOptions): Promise<Reconc
   // (which would leave it unfinished, and the command saying nothing of what it created).
   if (list.undelivered) {
     try {
-      result.undelivered = await withBackoff(options, () => list.undelivered!(options.since));
+      result.undelivered = await withBackoff(options, () => list.undelivered!(options.since, options.signal));
     } catch (err) {
       result.undeliveredError = errorMessage(err);
       options.logger?.warn({ source, error: result.undeliveredError }, 'the list of undelivered events could not be read');
@@ -158,8 +187,8 @@ function later(a: Date, b: Date): Date {
 async function listPass(options: ReconcileOptions, pass: ReconciliationResume, result: ReconcileResult): Promise<void> {
   let cursor = pass.cursor;
   for (;;) {
-    if (options.signal?.aborted) throw new ReconcileStoppedError();
-    const page = await withBackoff(options, () => options.list.page(pass.since, cursor));
+    throwIfStopped(options.signal);
+    const page = await withBackoff(options, () => options.list.page(pass.since, cursor, options.signal));
     result.listed += page.items.length;
     let createdHere = 0;
     for (const item of page.items) {
@@ -210,8 +239,10 @@ async function withBackoff<T>(options: ReconcileOptions, fn: () => Promise<T>): 
     try {
       return await fn();
     } catch (err) {
+      // A request cut by the run's signal (shutdown) failed for that reason, not the provider's.
+      throwIfStopped(options.signal);
       const delay = delays[attempt];
-      if (!(err instanceof ProviderApiError) || !err.retriable || delay === undefined || options.signal?.aborted) throw err;
+      if (!(err instanceof ProviderApiError) || !err.retriable || delay === undefined) throw err;
       if (err.retryAfterMs !== undefined && err.retryAfterMs > maxRetryAfterMs) {
         throw new ProviderApiError(
           err.status,
@@ -224,9 +255,15 @@ async function withBackoff<T>(options: ReconcileOptions, fn: () => Promise<T>): 
       options.logger?.warn({ source: options.source, error: err.message, waitMs: wait }, 'provider API failed; trying again');
       await sleep(wait);
       // A worker shutting down does not wait out the backoff: the next run resumes from this page.
-      if (options.signal?.aborted) throw new ReconcileStoppedError();
+      throwIfStopped(options.signal);
     }
   }
+}
+
+/** Why the run's signal aborted: a lost claim says so; anything else is a shutdown. */
+function throwIfStopped(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  throw signal.reason instanceof ReconcileClaimLostError ? signal.reason : new ReconcileStoppedError();
 }
 
 /**

@@ -38,7 +38,12 @@ export const DECISIVE_FIELDS: readonly string[] = [
  * without data → 503 (ePayco retries the confirmation later); a reference ePayco does not know
  * → 401 (a signature made with a leaked key, or the wrong account).
  */
-export async function fetchEpaycoReference(validation: EpaycoValidation, refPayco: string): Promise<Record<string, string>> {
+export async function fetchEpaycoReference(
+  validation: EpaycoValidation,
+  refPayco: string,
+  /** Aborts the request in flight (reconciliation's run stopping). (Default: only the timeout) */
+  signal?: AbortSignal,
+): Promise<Record<string, string>> {
   const url = `${validation.baseUrl.replace(/\/+$/, '')}/validation/v1/reference/${encodeURIComponent(refPayco)}`;
   let status: number;
   let body: unknown;
@@ -50,6 +55,9 @@ export async function fetchEpaycoReference(validation: EpaycoValidation, refPayc
     () => deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
     validation.timeoutMs,
   );
+  const stop = () => deadline.abort(signal?.reason);
+  if (signal?.aborted) stop();
+  else signal?.addEventListener('abort', stop, { once: true });
   try {
     // Kept-alive connections, not fetch(): one call a delivery to the same host (src/core/http-call.ts).
     const reply = await httpCall(url, { method: 'GET', headers: { accept: 'application/json' }, signal: deadline.signal });
@@ -62,6 +70,7 @@ export async function fetchEpaycoReference(validation: EpaycoValidation, refPayc
     });
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', stop);
   }
   if (status === 404 || (isJsonObject(body) && body.success === false)) {
     throw new SourceError('VALIDATION_MISMATCH', `ePayco does not know the reference ${refPayco}`);

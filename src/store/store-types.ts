@@ -379,12 +379,17 @@ export interface ReconciliationState {
   lastRecovered: number;
   /** Events reconciliation created for this source, ever. */
   totalRecovered: number;
-  /** A run that stopped midway: the next one lists the same window from this page on. */
+  /** The page the run in progress (`running`) or the one that stopped reached: the next run lists the same window from there. */
   resume: ReconciliationResume | null;
   /** Why the last run stopped early (never a credential); null after a finished run. */
   lastError: string | null;
   /** Where the provider's API is, when a process recorded it (the demo: its sandbox). */
   apiBaseUrl: string | null;
+  /**
+   * The run that claimed the source and has not released it (migration 0016/0018); in progress
+   * while `leaseUntil` is ahead, else it died. Null when no run holds it.
+   */
+  running: { startedAt: Date; leaseUntil: Date } | null;
   /**
    * What finished runs compared (migration 0015/0017): the one contiguous interval of provider
    * time their windows listed, or that the source is looked up by references (ePayco). Null: no
@@ -405,6 +410,30 @@ export interface ReconciliationResume {
   /** The provider's page cursor (Stripe: the last event id listed; MercadoPago: an offset). */
   cursor: string | null;
 }
+
+/**
+ * A run asks to hold a source (migration 0016/0018): it gets it when no run holds it, when the
+ * holder's lease ended by `now`, or when the holder is `replacing` (a process known to be gone).
+ */
+export interface ReconciliationClaim {
+  source: string;
+  /** Who claims: machine, process and run ids (reconcile-claim.ts). */
+  owner: string;
+  now: Date;
+  leaseUntil: Date;
+  /** The owner of a claim to take over (its process is gone). (Default: none) */
+  replacing?: string;
+}
+
+/** The run that holds a source. */
+export interface ReconciliationHolder {
+  owner: string;
+  startedAt: Date;
+  leaseUntil: Date;
+}
+
+/** Claimed, or refused with the run that holds the source. */
+export type ReconciliationClaimResult = { claimed: true } | { claimed: false; holder: ReconciliationHolder };
 
 export interface ReconciliationEnd {
   source: string;

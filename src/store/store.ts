@@ -53,6 +53,8 @@ import type {
   ReconciliationState,
   ReconciliationResume,
   ReconciliationEnd,
+  ReconciliationClaim,
+  ReconciliationClaimResult,
 } from './store-types.js';
 
 export * from './store-types.js';
@@ -254,6 +256,12 @@ export interface Store {
   getReconciliationState(source: string): Promise<ReconciliationState | null>;
   /** Every source that was ever reconciled or had its API recorded, by name. */
   listReconciliationStates(): Promise<ReconciliationState[]>;
+  /** A run takes the source for itself until `leaseUntil`, unless another run holds it (then: which). */
+  claimReconciliationRun(claim: ReconciliationClaim): Promise<ReconciliationClaimResult>;
+  /** Extends the run's claim; false if `owner` no longer holds it (the run must stop). */
+  renewReconciliationRun(source: string, owner: string, leaseUntil: Date): Promise<boolean>;
+  /** The run ended: another may start at once. Nothing if `owner` no longer holds it. */
+  releaseReconciliationRun(source: string, owner: string): Promise<void>;
   /** A run began: its start time, and where it resumes from (its window, first page). */
   recordReconciliationStart(source: string, now: Date, resume: ReconciliationResume): Promise<void>;
   /** A page was handled: a run stopped after this resumes from `resume`; adds the page's `recovered` to the total. */

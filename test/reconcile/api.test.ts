@@ -87,4 +87,34 @@ describe('GET /api/reconciliation and event origin', () => {
     assert.equal(json<{ event: { origin: string } }>(row).event.origin, 'reconciliation');
     assert.equal((await h.request('GET', '/api/reconciliation')).statusCode, 401);
   });
+
+  test('a run in progress after one that failed is not said to be stopped; once its claim has lapsed, it is', async () => {
+    const source = 'stripe-progress';
+    const interrupted = async () => {
+      const reply = await h.request('GET', '/api/reconciliation', await h.session(PEOPLE.viewer));
+      return json<{ items: Array<{ source: string; interrupted: boolean; lastError: string | null }> }>(reply).items.find(
+        (item) => item.source === source,
+      );
+    };
+    const since = at(-60 * MINUTE);
+    await h.store.recordReconciliationStart(source, at(-10 * MINUTE), { since, cursor: null });
+    await h.store.recordReconciliationEnd({ source, now: at(-9 * MINUTE), listed: 0, recovered: 0, error: 'Stripe answered 503' });
+    assert.equal((await interrupted())?.interrupted, true, 'the failed run stopped');
+    // The next run claims the source and starts: its resume point is its own progress.
+    await h.store.claimReconciliationRun({ source, owner: 'worker', now: at(0), leaseUntil: at(MINUTE) });
+    await h.store.recordReconciliationStart(source, at(0), { since, cursor: null });
+    const during = await interrupted();
+    assert.equal(during?.interrupted, false, 'in progress, not stopped');
+    assert.equal(during?.lastError, 'Stripe answered 503', 'the last error stays until a run ends well');
+    h.clock.now = at(2 * MINUTE); // its claim lapsed without renewal: that run died
+    assert.equal((await interrupted())?.interrupted, true);
+    h.clock.now = at(0);
+    // A run killed with no error recorded, its claim lapsed: stopped too.
+    await h.store.claimReconciliationRun({ source: 'stripe-killed', owner: 'gone', now: at(-5 * MINUTE), leaseUntil: at(-4 * MINUTE) });
+    await h.store.recordReconciliationStart('stripe-killed', at(-5 * MINUTE), { since, cursor: 'evt_40' });
+    const killed = json<{ items: Array<{ source: string; interrupted: boolean; lastError: string | null }> }>(
+      await h.request('GET', '/api/reconciliation', await h.session(PEOPLE.viewer)),
+    ).items.find((item) => item.source === 'stripe-killed');
+    assert.deepEqual([killed?.interrupted, killed?.lastError], [true, null]);
+  });
 });

@@ -90,6 +90,34 @@ describe('scheduled reconciliation', () => {
     }
   });
 
+  it('skips, quietly, a source whose run another process holds (`webpig reconcile` by hand), and runs it once released', async () => {
+    const settings = { 'stripe-three': { every: '1s', lookBack: '1h', apiBaseUrl: rig.stripeApiUrl, apiKey: 'sk_test_job' } };
+    const lines: Array<{ level: number; msg: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    const lost = await rig.lostPayment();
+    const held = await store.claimReconciliationRun({
+      source: 'stripe-three',
+      owner: 'a command run by hand',
+      now: new Date(),
+      leaseUntil: new Date(Date.now() + 60_000),
+    });
+    assert.deepEqual(held, { claimed: true });
+    const job = startReconcileJob({ store, settings, kinds: new Map([['stripe-three', 'stripe']]), env: {}, logger, firstDelayMs: 0 });
+    try {
+      await waitFor('a round', async () => lines.some((line) => line.msg === 'reconciliation skipped: another run is in progress'));
+      assert.equal(await store.countEvents({ source: 'stripe-three' }), 0);
+      assert.deepEqual(
+        lines.filter((line) => line.level >= 40),
+        [],
+        'a run in progress elsewhere is no failure',
+      );
+      await store.releaseReconciliationRun('stripe-three', 'a command run by hand');
+      await waitFor('the run once released', async () => (await store.findEventByProviderId('stripe-three', String(lost.id))) !== null);
+    } finally {
+      await job.stop();
+    }
+  });
+
   it('refuses to start without the provider credential, naming the variable', () => {
     assert.throws(
       () =>

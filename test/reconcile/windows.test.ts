@@ -10,7 +10,7 @@ import { startStripeRig, type StripeRig } from './stripe-rig.js';
 /**
  * Windows that overlap: a wider window asked for while an interrupted run waits to be resumed,
  * and two runs at once from two processes' stores on one PostgreSQL database (a worker's job
- * and `webpig reconcile`, or two workers) — each payment becomes one event.
+ * and `webpig reconcile`, or two workers): one runs, the other is refused; each payment becomes one event.
  */
 const HOUR = 3_600_000;
 const schemas = withTestSchema();
@@ -42,7 +42,7 @@ describe('overlapping reconciliation windows (PostgreSQL)', { skip: pgSkip }, ()
     assert.equal((await store.getReconciliationState('stripe'))?.resume, null);
   });
 
-  it('two runs at once, each with its own connection pool, create each payment once (Stripe and MercadoPago)', async () => {
+  it('two runs at once, each with its own connection pool: the second is refused while the first runs, and each payment becomes one event (Stripe and MercadoPago)', async () => {
     const lostStripe: string[] = [];
     for (let i = 0; i < 30; i++) lostStripe.push(String((await rig.lostPayment()).id));
     const api = `${baseUrlOf(rig.sandbox.app)}/sandbox/mercadopago`;
@@ -57,7 +57,7 @@ describe('overlapping reconciliation windows (PostgreSQL)', { skip: pgSkip }, ()
     }
     const since = new Date(Date.now() - HOUR);
     const mercadopago = () => mercadopagoSearchList({ apiBaseUrl: api, accessToken: 'APP_USR-test', pageSize: 7 });
-    const runs = await Promise.all([
+    const runs = await Promise.allSettled([
       reconcileSource({ store, source: 'stripe', list: rig.list({ pageSize: 7 }), since }),
       reconcileSource({ store: other, source: 'stripe', list: rig.list({ pageSize: 4 }), since }),
       reconcileSource({ store, source: 'mercadopago', list: mercadopago(), since }),
@@ -74,9 +74,17 @@ describe('overlapping reconciliation windows (PostgreSQL)', { skip: pgSkip }, ()
         `one event for payment ${id}`,
       );
     }
-    const [stripeA, stripeB, mpA, mpB] = runs.map((run) => run.created.length) as [number, number, number, number];
-    assert.equal(stripeA + stripeB, lostStripe.length, 'the two runs created each Stripe payment once between them');
-    assert.equal(mpA + mpB, lostMercadopago.length, 'and each MercadoPago payment');
+    // Per source: the first claim runs; the other, made while it runs, starts nothing.
+    for (const [first, second, lost] of [
+      [runs[0], runs[1], lostStripe],
+      [runs[2], runs[3], lostMercadopago],
+    ] as const) {
+      const ran = [first, second].filter((run) => run.status === 'fulfilled');
+      const refused = [first, second].filter((run) => run.status === 'rejected');
+      assert.equal(ran.length, 1, 'one run ran');
+      assert.equal(ran[0]?.status === 'fulfilled' && ran[0].value.created.length, lost.length, 'it created each payment');
+      assert.equal(refused[0]?.status === 'rejected' && (refused[0].reason as { code?: string }).code, 'RECONCILE_BUSY');
+    }
     const states = await Promise.all([store.getReconciliationState('stripe'), store.getReconciliationState('mercadopago')]);
     for (const state of states) {
       assert.equal(state?.resume, null, 'both runs ended');

@@ -48,6 +48,7 @@ export function reconciliationContract(ctx: ContractContext): void {
         lastError: 'Stripe answered 503',
         apiBaseUrl: null,
         covered: null,
+        running: null,
       });
       await ctx.store.recordReconciliationStart('stripe', at(2 * MINUTE), { since: at(-60 * MINUTE), cursor: 'evt_9' });
       await ctx.store.recordReconciliationProgress('stripe', { since: at(-60 * MINUTE), cursor: 'evt_12' }, 1);
@@ -64,6 +65,7 @@ export function reconciliationContract(ctx: ContractContext): void {
         lastError: null,
         apiBaseUrl: null,
         covered: null,
+        running: null,
       });
     });
 
@@ -117,6 +119,49 @@ export function reconciliationContract(ctx: ContractContext): void {
         (await ctx.store.listReconciliationStates()).map((s) => [s.source, s.covered]),
         [['epayco', { by: 'references' }]],
       );
+    });
+
+    it('one run holds a source at a time: a claim is refused while another is live, taken when it expires, is released or is replaced', async () => {
+      const claim = (owner: string, now: number, replacing?: string) =>
+        ctx.store.claimReconciliationRun({
+          source: 'stripe',
+          owner,
+          now: at(now),
+          leaseUntil: at(now + MINUTE),
+          ...(replacing ? { replacing } : {}),
+        });
+      assert.deepEqual(await claim('worker-a', 0), { claimed: true });
+      const state = await ctx.store.getReconciliationState('stripe');
+      assert.equal(state?.lastStartedAt, null, 'a claim alone is no run: its start is recorded by the run');
+      assert.deepEqual(state?.running, { startedAt: at(0), leaseUntil: at(MINUTE) });
+      assert.deepEqual(await claim('cli', 30_000), {
+        claimed: false,
+        holder: { owner: 'worker-a', startedAt: at(0), leaseUntil: at(MINUTE) },
+      });
+      assert.equal(await ctx.store.renewReconciliationRun('stripe', 'cli', at(5 * MINUTE)), false, 'only the holder renews');
+      assert.equal(await ctx.store.renewReconciliationRun('stripe', 'worker-a', at(2 * MINUTE)), true);
+      assert.equal((await claim('cli', MINUTE + 1)).claimed, false, 'renewed: still live after its first lease');
+      await ctx.store.releaseReconciliationRun('stripe', 'cli'); // not the holder: nothing
+      assert.equal((await claim('cli', MINUTE + 2)).claimed, false);
+      await ctx.store.releaseReconciliationRun('stripe', 'worker-a');
+      assert.equal((await ctx.store.getReconciliationState('stripe'))?.running, null);
+      assert.deepEqual(await claim('cli', MINUTE + 3), { claimed: true }, 'released: free at once');
+      assert.deepEqual(await claim('worker-b', 3 * MINUTE + 3), { claimed: true }, "the command's lease ran out: taken");
+      assert.deepEqual(await claim('worker-c', 3 * MINUTE + 4, 'worker-b'), { claimed: true }, 'replacing a gone holder');
+      assert.equal(await ctx.store.renewReconciliationRun('stripe', 'worker-b', at(9 * MINUTE)), false, 'the replaced run lost it');
+      // Claims at once on a new source: exactly one wins, and the row is made once.
+      const racing = await Promise.all(
+        ['x', 'y', 'z', 'w'].map((owner) =>
+          ctx.store.claimReconciliationRun({
+            source: 'mercadopago',
+            owner,
+            now: at(0),
+            leaseUntil: at(MINUTE),
+          }),
+        ),
+      );
+      assert.equal(racing.filter((result) => result.claimed).length, 1);
+      for (const result of racing) if (!result.claimed) assert.ok(['x', 'y', 'z', 'w'].includes(result.holder.owner));
     });
 
     it("records where a provider's API is, and lists the sources by name", async () => {

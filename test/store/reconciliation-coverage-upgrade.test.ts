@@ -54,7 +54,7 @@ describe('reconciliation coverage: upgrading a database that was reconciled befo
       old.close();
       const store = SqliteStore.open(`sqlite:${file}`, { checkpointIntervalMs: 0 });
       try {
-        assert.deepEqual((await store.migrate()).applied, ['0015_reconciliation_coverage']);
+        assert.deepEqual((await store.migrate()).applied.slice(0, 1), ['0015_reconciliation_coverage']);
         await afterUpgrade(store);
       } finally {
         await store.close();
@@ -78,7 +78,7 @@ describe('reconciliation coverage: upgrading a database that was reconciled befo
           [STARTED, FINISHED],
         );
         await migratePostgres(pool, schema, postgresMigrations());
-        assert.equal(postgresMigrations().at(-1)?.name, '0017_reconciliation_coverage');
+        assert.equal(postgresMigrations()[16]?.name, '0017_reconciliation_coverage');
         await afterUpgrade(store);
       } finally {
         await store.close();

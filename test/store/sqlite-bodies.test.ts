@@ -54,6 +54,7 @@ describe('SQLite migration 0005 (event bodies)', () => {
           '0013_drop_checkpoints_status',
           '0014_search_text_folded',
           '0015_reconciliation_coverage',
+          '0016_reconciliation_run_claim',
         ],
         current: LATEST,
       });

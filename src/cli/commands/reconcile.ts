@@ -69,7 +69,10 @@ export function register(program: Command, deps: EngineCliDeps): void {
 
 function report(result: ReconcileResult, dryRun: boolean): string[] {
   const lines: string[] = [];
-  if (result.resumed) lines.push(`resumed the run that stopped at page ${result.resumed.cursor ?? '(first)'}`);
+  if (result.resumed) {
+    const page = result.resumed.cursor === null ? 'its first page' : `page ${result.resumed.cursor}`;
+    lines.push(`resumed the run that stopped at ${page} (its window since ${result.resumed.since.toISOString()})`);
+  }
   lines.push(
     `${result.provider} listed ${result.listed} since ${result.since.toISOString()}; ${result.missing.length} never reached webpig`,
   );

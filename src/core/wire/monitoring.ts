@@ -92,7 +92,7 @@ export const reconciliationView = z.object({
   lastListed: z.number().int(),
   lastRecovered: z.number().int(),
   totalRecovered: z.number().int(),
-  /** A run stopped midway on an error: the next one resumes it. */
+  /** A run stopped midway (an error, a shutdown, a killed process) and none is in progress: the next one resumes it. */
   interrupted: z.boolean(),
   lastError: z.string().nullable(),
   /**

@@ -14,6 +14,7 @@ export function registerReconciliationRoutes(app: ApiApp, ctx: ApiContext): void
   app.get('/api/reconciliation', { schema }, async (request) => {
     requireScope(request, 'events:read');
     const states = await ctx.store.listReconciliationStates();
+    const now = ctx.now().getTime();
     return {
       items: states
         .filter((state) => state.lastStartedAt !== null)
@@ -24,7 +25,9 @@ export function registerReconciliationRoutes(app: ApiApp, ctx: ApiContext): void
           lastListed: state.lastListed,
           lastRecovered: state.lastRecovered,
           totalRecovered: state.totalRecovered,
-          interrupted: state.resume !== null && state.lastError !== null,
+          // A resume point that no live run holds: a run stopped there (an error, a shutdown, or a
+          // killed process that recorded none). A run in progress has one too, and holds its claim.
+          interrupted: state.resume !== null && !(state.running && state.running.leaseUntil.getTime() > now),
           lastError: state.lastError,
           coveredBy: state.covered?.by ?? null,
           coveredFrom: state.covered?.by === 'dates' ? state.covered.from : null,

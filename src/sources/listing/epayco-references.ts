@@ -25,13 +25,13 @@ export function epaycoReferenceList(config: EpaycoReferenceListConfig): Provider
     provider: 'ePayco',
     // No endpoint lists an account's transactions: a run covers the references, not a window.
     listsBy: 'references',
-    async page(_since: Date, cursor: string | null): Promise<ListedPage> {
+    async page(_since: Date, cursor: string | null, signal?: AbortSignal): Promise<ListedPage> {
       references ??= Promise.resolve(config.references()).then((list) => [...new Set(list.map(String))]);
       const all = await references;
       const from = cursor === null ? 0 : Number(cursor);
       const items: ListedItem[] = [];
       for (const reference of all.slice(from, from + pageSize)) {
-        const item = await lookUp(config.validation, reference);
+        const item = await lookUp(config.validation, reference, signal);
         if (item) items.push(item);
       }
       const next = from + pageSize;
@@ -40,10 +40,10 @@ export function epaycoReferenceList(config: EpaycoReferenceListConfig): Provider
   };
 }
 
-async function lookUp(validation: EpaycoValidation, reference: string): Promise<ListedItem | null> {
+async function lookUp(validation: EpaycoValidation, reference: string, signal: AbortSignal | undefined): Promise<ListedItem | null> {
   let known: Record<string, string>;
   try {
-    known = await fetchEpaycoReference(validation, reference);
+    known = await fetchEpaycoReference(validation, reference, signal);
   } catch (err) {
     if (err instanceof SourceError && err.code === 'VALIDATION_MISMATCH') return null;
     throw new ProviderApiError(503, `ePayco: the look-up of ${reference} failed: ${err instanceof Error ? err.message : String(err)}`, {

@@ -57,7 +57,7 @@ export function mercadopagoSearchList(config: MercadopagoListConfig): ProviderLi
   const pageSize = config.pageSize ?? 100;
   return {
     provider: 'MercadoPago',
-    async page(since: Date, cursor: string | null): Promise<ListedPage> {
+    async page(since: Date, cursor: string | null, signal?: AbortSignal): Promise<ListedPage> {
       const at = parseCursor(cursor);
       const search = SEARCHES[at.search] ?? SEARCHES[0];
       const paging = { limit: String(pageSize), offset: String(at.offset) };
@@ -66,7 +66,7 @@ export function mercadopagoSearchList(config: MercadopagoListConfig): ProviderLi
           ? paging
           : { range: search.range, begin_date: since.toISOString(), end_date: 'NOW', sort: search.range, criteria: 'asc', ...paging },
       );
-      const body = await getJson(`${base}${search.path}?${query}`, config, search.path);
+      const body = await getJson(`${base}${search.path}?${query}`, config, search.path, signal);
       // Anything but a page of results (a proxy's or an outage's JSON) is an error, never an empty window.
       if (!Array.isArray(body.results) || !isJsonObject(body.paging) || typeof body.paging.total !== 'number') {
         throw new ProviderApiError(502, `MercadoPago: GET ${search.path} answered without results and paging.total`);
@@ -89,12 +89,13 @@ function createdSince(record: JsonObject, since: Date): boolean {
   return created !== undefined && created.getTime() >= since.getTime();
 }
 
-async function getJson(url: string, config: MercadopagoListConfig, what: string): Promise<JsonObject> {
+async function getJson(url: string, config: MercadopagoListConfig, what: string, signal: AbortSignal | undefined): Promise<JsonObject> {
+  const timeout = AbortSignal.timeout(config.timeoutMs ?? 20_000);
   let reply: Response;
   try {
     reply = await fetch(url, {
       headers: { authorization: `Bearer ${config.accessToken}`, accept: 'application/json' },
-      signal: AbortSignal.timeout(config.timeoutMs ?? 20_000),
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
     });
   } catch (err) {
     throw new ProviderApiError(null, `MercadoPago: GET ${what} failed: ${err instanceof Error ? err.message : String(err)}`, {

@@ -38,10 +38,13 @@ export interface ProviderList {
    * (Default: 'dates')
    */
   readonly listsBy?: 'dates' | 'references';
-  /** One page of the items created at or after `since`, from `cursor` (null: the first page). */
-  page(since: Date, cursor: string | null): Promise<ListedPage>;
+  /**
+   * One page of the items created at or after `since`, from `cursor` (null: the first page).
+   * `signal` aborts the request in flight (a worker shutting down does not wait for its answer).
+   */
+  page(since: Date, cursor: string | null, signal?: AbortSignal): Promise<ListedPage>;
   /** Ids the provider itself reports as not delivered since then (Stripe: `delivery_success=false`), where it can. */
-  undelivered?(since: Date): Promise<string[]>;
+  undelivered?(since: Date, signal?: AbortSignal): Promise<string[]>;
 }
 
 export type ProviderApiErrorCode = 'PROVIDER_RATE_LIMITED' | 'PROVIDER_UNAVAILABLE' | 'PROVIDER_REFUSED';

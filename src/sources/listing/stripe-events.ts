@@ -34,12 +34,12 @@ export interface StripeListConfig {
 export const STRIPE_API_URL = 'https://api.stripe.com';
 
 export function stripeEventList(config: StripeListConfig): ProviderList {
-  const stripe = stripeClient(config);
   const pageSize = config.pageSize ?? 100;
   const filter = typeFilter(config.types ?? []);
   return {
     provider: 'Stripe',
-    async page(since: Date, cursor: string | null): Promise<ListedPage> {
+    async page(since: Date, cursor: string | null, signal?: AbortSignal): Promise<ListedPage> {
+      const stripe = stripeClient(config, signal);
       const params: Stripe.EventListParams = { limit: pageSize, created: { gte: Math.floor(since.getTime() / 1000) }, ...filter.params };
       if (cursor !== null) params.starting_after = cursor;
       let list: Stripe.ApiList<Stripe.Event>;
@@ -64,7 +64,8 @@ export function stripeEventList(config: StripeListConfig): ProviderList {
         nextCursor: list.has_more && last ? last.id : null,
       };
     },
-    async undelivered(since: Date): Promise<string[]> {
+    async undelivered(since: Date, signal?: AbortSignal): Promise<string[]> {
+      const stripe = stripeClient(config, signal);
       const ids: string[] = [];
       const params: Stripe.EventListParams = {
         limit: pageSize,
@@ -108,10 +109,13 @@ function typeFilter(types: readonly string[]): {
   return { params: {}, keeps: (type) => patterns.some((pattern) => pattern.test(type)) };
 }
 
-function stripeClient(config: StripeListConfig): Stripe {
+/** A client for one call: `signal` aborts its requests, as the package's own timeout does. */
+function stripeClient(config: StripeListConfig, signal: AbortSignal | undefined): Stripe {
   const url = new URL(config.apiBaseUrl ?? STRIPE_API_URL);
   const prefix = url.pathname.replace(/\/+$/, '');
-  const fetchClient = Stripe.createFetchHttpClient();
+  const fetchClient = Stripe.createFetchHttpClient(
+    signal ? (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }) : undefined,
+  );
   const httpClient: typeof fetchClient = Object.assign(Object.create(fetchClient) as typeof fetchClient, {
     makeRequest: (...args: Parameters<typeof fetchClient.makeRequest>) => {
       const [host, port, path, ...rest] = args;

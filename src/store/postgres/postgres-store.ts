@@ -28,6 +28,7 @@ import * as home from './home.js';
 import * as loginLinks from './login-links.js';
 import { appliedVersion, migratePostgres, postgresMigrations } from './migrate.js';
 import * as reconciliation from './reconciliation.js';
+import * as reconciliationClaims from './reconciliation-claims.js';
 import * as rejections from './rejections.js';
 import * as retention from './retention.js';
 import * as access from './tokens-sessions.js';
@@ -242,6 +243,11 @@ export class PostgresStore implements Store {
 
   getReconciliationState: Store['getReconciliationState'] = (source) => reconciliation.getReconciliationState(this.pool, source);
   listReconciliationStates: Store['listReconciliationStates'] = () => reconciliation.listReconciliationStates(this.pool);
+  claimReconciliationRun: Store['claimReconciliationRun'] = (claim) => reconciliationClaims.claimReconciliationRun(this.pool, claim);
+  renewReconciliationRun: Store['renewReconciliationRun'] = (source, owner, leaseUntil) =>
+    reconciliationClaims.renewReconciliationRun(this.pool, source, owner, leaseUntil);
+  releaseReconciliationRun: Store['releaseReconciliationRun'] = (source, owner) =>
+    reconciliationClaims.releaseReconciliationRun(this.pool, source, owner);
   recordReconciliationStart: Store['recordReconciliationStart'] = (source, now, resume) =>
     reconciliation.recordReconciliationStart(this.pool, source, now, resume);
   recordReconciliationProgress: Store['recordReconciliationProgress'] = (source, resume, recovered) =>

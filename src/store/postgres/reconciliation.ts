@@ -1,7 +1,7 @@
 import type { ReconciliationCoverage, ReconciliationEnd, ReconciliationResume, ReconciliationState } from '../store.js';
 import type { Queryable } from './connection.js';
 
-/** Reconciliation state, one row per source (migrations 0010, 0017). */
+/** Reconciliation state, one row per source (migrations 0010, 0017, 0018). */
 
 interface StateRow {
   source: string;
@@ -17,6 +17,9 @@ interface StateRow {
   covered_from: Date | null;
   covered_until: Date | null;
   covered_by: 'dates' | 'references' | null;
+  run_owner: string | null;
+  run_started_at: Date | null;
+  run_lease_until: Date | null;
 }
 
 function toCoverage(row: StateRow): ReconciliationCoverage | null {
@@ -39,6 +42,10 @@ function toState(row: StateRow): ReconciliationState {
     lastError: row.last_error,
     apiBaseUrl: row.api_base_url,
     covered: toCoverage(row),
+    running:
+      row.run_owner !== null && row.run_started_at !== null && row.run_lease_until !== null
+        ? { startedAt: row.run_started_at, leaseUntil: row.run_lease_until }
+        : null,
   };
 }
 

@@ -2,7 +2,7 @@ import type { ReconciliationCoverage, ReconciliationEnd, ReconciliationResume, R
 import type { SqliteContext } from './connection.js';
 import { optionalDate, toMs } from './rows.js';
 
-/** Reconciliation state, one row per source (migrations 0010, 0015). */
+/** Reconciliation state, one row per source (migrations 0010, 0015, 0016). */
 
 interface StateRow {
   source: string;
@@ -18,6 +18,9 @@ interface StateRow {
   covered_from: number | null;
   covered_until: number | null;
   covered_by: 'dates' | 'references' | null;
+  run_owner: string | null;
+  run_started_at: number | null;
+  run_lease_until: number | null;
 }
 
 function toCoverage(row: StateRow): ReconciliationCoverage | null {
@@ -40,6 +43,10 @@ function toState(row: StateRow): ReconciliationState {
     lastError: row.last_error,
     apiBaseUrl: row.api_base_url,
     covered: toCoverage(row),
+    running:
+      row.run_owner !== null && row.run_started_at !== null && row.run_lease_until !== null
+        ? { startedAt: new Date(row.run_started_at), leaseUntil: new Date(row.run_lease_until) }
+        : null,
   };
 }
 

@@ -15,6 +15,7 @@ import * as home from './home.js';
 import * as loginLinks from './login-links.js';
 import { appliedVersion, migrateSqlite } from './migrate.js';
 import * as reconciliation from './reconciliation.js';
+import * as reconciliationClaims from './reconciliation-claims.js';
 import * as rejections from './rejections.js';
 import * as retention from './retention.js';
 import { SearchIndexer } from './search-index.js';
@@ -156,6 +157,12 @@ export class SqliteStore implements Store {
   // ── Reconciliation ──────────────────────────────────────────────────────────────────
   getReconciliationState: Store['getReconciliationState'] = async (source) => reconciliation.getReconciliationState(this.ctx, source);
   listReconciliationStates: Store['listReconciliationStates'] = async () => reconciliation.listReconciliationStates(this.ctx);
+  claimReconciliationRun: Store['claimReconciliationRun'] = async (claim) => reconciliationClaims.claimReconciliationRun(this.ctx, claim);
+  renewReconciliationRun: Store['renewReconciliationRun'] = async (source, owner, leaseUntil) =>
+    reconciliationClaims.renewReconciliationRun(this.ctx, source, owner, leaseUntil);
+  releaseReconciliationRun: Store['releaseReconciliationRun'] = async (source, owner) => {
+    reconciliationClaims.releaseReconciliationRun(this.ctx, source, owner);
+  };
   recordReconciliationStart: Store['recordReconciliationStart'] = async (source, now, resume) => {
     reconciliation.recordReconciliationStart(this.ctx, source, now, resume);
   };
