@@ -74,7 +74,15 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
     }
     // A reconciled source, so the panel has something to say about each payment.
     await server.store.recordReconciliationStart('epayco', now, { since: new Date(now.getTime() - 86_400_000), cursor: null });
-    await server.store.recordReconciliationEnd({ source: 'epayco', now, listed: 3, recovered: 0, error: null });
+    // ePayco is looked up by references, as a run of today's webpig records it.
+    await server.store.recordReconciliationEnd({
+      source: 'epayco',
+      now,
+      listed: 3,
+      recovered: 0,
+      error: null,
+      covered: { by: 'references' },
+    });
     browser = await launchBrowser();
   });
 
@@ -152,11 +160,20 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
       await page.reload();
       await page.locator(`tr[data-event-id="${eventIds[0]}"]`).waitFor();
       await page.getByTestId('reconciliation-status').waitFor();
-      for (const id of eventIds) {
+      // A finance person reads the provider's name, not the config's identifier (kept in data-source).
+      assert.equal(
+        await page.locator('[data-testid="reconciliation-status"] li[data-source="epayco"] .source-name').textContent(),
+        'ePayco',
+      );
+      // What each panel says, the source named as its provider is: ePayco reconciled by references, Stripe not at all.
+      const byReferences = /^Webhook recibido\. ePayco se concilia por referencias/;
+      const says = [byReferences, byReferences, /\(la fuente Stripe no se concilia\)$/]; // eventIds' sources: epayco, epayco, stripe
+      for (const [index, id] of eventIds.entries()) {
         await page.locator(`tr[data-event-id="${id}"] a.link`).first().click();
         const panel = page.getByTestId('details-panel');
         await panel.waitFor();
         await panel.getByTestId('panel-reconciliation').waitFor();
+        assert.match((await panel.getByTestId('panel-reconciliation').textContent()) ?? '', says[index] ?? /^(?!)/, `event ${id}`);
         await page.keyboard.press('Escape');
         await panel.waitFor({ state: 'detached' });
       }

@@ -251,4 +251,56 @@ describe('Web Pig home and charts (Chromium, both sizes, both languages)', { ski
       });
     }
   }
+
+  // With nothing to count, every card's 0 reads alike, grey: the refused deliveries' card once kept its 0 in black.
+  for (const [language, size] of [
+    ['es', 'desktop'],
+    ['en', 'phone'],
+  ] as const) {
+    test(`${size}, ${language}: with nothing to count, every card shows its 0 in the same grey`, async () => {
+      const server = await startDashboardServer({
+        columns: COLUMNS,
+        flags: FLAGS,
+        pipelines: [PIPELINE],
+        sources: SOURCES,
+        auth: { ...AUTH, sessionTtlMs: 5 * 365 * 24 * 3600_000 },
+        signIn: { kind: 'dev' },
+        now: () => HOME_NOW,
+      });
+      const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
+      try {
+        await confineToLocalhost(context);
+        const page = await context.newPage();
+        await page.goto(server.baseUrl);
+        const form = page.getByTestId('dev-login');
+        await form.locator('input[name="email"]').fill(OPERATOR);
+        await form.locator('button[type="submit"]').click();
+        await page.getByTestId('count-rejected').waitFor();
+        const cards = await page
+          .getByTestId('home-counts')
+          .locator('.count-card')
+          .evaluateAll((found) =>
+            found.map((card) => {
+              const value = card.querySelector('.count-value');
+              return {
+                testId: card.getAttribute('data-testid'),
+                text: value?.textContent,
+                zero: card.classList.contains('count-zero'),
+                color: value ? getComputedStyle(value).color : null,
+              };
+            }),
+          );
+        assert.ok(
+          cards.some((card) => card.testId === 'count-rejected'),
+          JSON.stringify(cards),
+        );
+        for (const card of cards) assert.deepEqual([card.testId, card.text, card.zero], [card.testId, '0', true]);
+        assert.equal(new Set(cards.map((card) => card.color)).size, 1, `one colour for every 0: ${JSON.stringify(cards)}`);
+        await screenshot(page, `home-${size}-${language}-0-nothing-to-count`);
+      } finally {
+        await context.close();
+        await server.close();
+      }
+    });
+  }
 });

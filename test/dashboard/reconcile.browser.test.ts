@@ -36,7 +36,7 @@ const WORDS = {
       `^Webhook recibido; fuera del periodo que cubrió la conciliación \\(${ES_DAY} – ${ES_DAY}\\): no consta que se comparara con el proveedor$`,
     ),
     references: new RegExp(
-      `^Webhook recibido\\. epayco se concilia por referencias, no por fechas: este pago se compara solo si su referencia estaba entre las consultadas \\(última conciliación: ${ES_DAY}\\)$`,
+      `^Webhook recibido\\. ePayco se concilia por referencias, no por fechas: este pago se compara solo si su referencia estaba entre las consultadas \\(última conciliación: ${ES_DAY}\\)$`,
     ),
     home: 'Pagos del proveedor nunca notificados esta semana',
     chip: 'Encontrados al conciliar (el webhook nunca llegó)',
@@ -54,7 +54,7 @@ const WORDS = {
       `^Webhook received; outside the period reconciliation covered \\(${EN_DAY} – ${EN_DAY}\\): no record that it was checked against the provider$`,
     ),
     references: new RegExp(
-      `^Webhook received\\. epayco is reconciled by reference, not by date: this payment is checked only if its reference was among those looked up \\(last reconciliation: ${EN_DAY}\\)$`,
+      `^Webhook received\\. ePayco is reconciled by reference, not by date: this payment is checked only if its reference was among those looked up \\(last reconciliation: ${EN_DAY}\\)$`,
     ),
     home: 'Provider payments never notified this week',
     chip: 'Found by reconciliation (the webhook never arrived)',
@@ -177,7 +177,9 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
             'a webhook event has no badge',
           );
           const status = page.getByTestId('reconciliation-status');
-          assert.match((await status.textContent()) ?? '', new RegExp(`stripe.*${words.status.replace(/[()]/g, '\\$&')}`));
+          assert.match((await status.textContent()) ?? '', new RegExp(`Stripe.*${words.status.replace(/[()]/g, '\\$&')}`));
+          // The provider's name for a finance person; the config's identifier stays in data-source.
+          assert.equal(await status.locator('li[data-source="stripe"] .source-name').textContent(), 'Stripe');
           await screenshot(page, `reconcile-${size}-${language}-1-events`);
 
           await row.locator('a.link').click();

@@ -85,7 +85,11 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice, onRetry
           </span>
         </Count>
         <IgnoredCount period={home.week} words={words} {...link({ status: 'ignored', since: weekStart })} />
-        <div class="count-card" data-testid="count-rejected" title={words('homeRejectedHelp')}>
+        <div
+          class={home.today.rejected > 0 ? 'count-card' : 'count-card count-zero'}
+          data-testid="count-rejected"
+          title={words('homeRejectedHelp')}
+        >
           <span class="count-value">{home.today.rejected}</span>
           <span class="count-label">{words(home.today.rejected === 1 ? 'homeRejectedTodayOne' : 'homeRejectedToday')}</span>
           <span class="small muted">

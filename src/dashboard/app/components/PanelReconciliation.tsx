@@ -3,6 +3,7 @@ import { useSession } from '../context.js';
 import type { Translate } from '../i18n.js';
 import { reconciliationStates } from '../reconciliation-cache.js';
 import { paymentReconciliation, type PaymentReconciliation } from '../reconciliation-state.js';
+import { sourceDisplayName } from '../source-names.js';
 import type { EventRow, ReconciliationView } from '../types.js';
 
 /**
@@ -27,7 +28,7 @@ export function PanelReconciliation({ event }: { event: Pick<EventRow, 'origin' 
   const state = paymentReconciliation(event, sources ?? []);
   // The dates a run covered are a period of days and hours: to the minute, as people write them.
   const date = (iso: string | null) => (iso === null ? '' : formats.minuteDateTime(iso));
-  const text = reconciliationText(state, t, date, event.source);
+  const text = reconciliationText(state, t, date, sourceDisplayName(event.source));
   return (
     <>
       <dt>{t('reconcilePanelTitle')}</dt>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { reconciliationStates } from '../reconciliation-cache.js';
 import { useSession } from '../context.js';
+import { sourceDisplayName } from '../source-names.js';
 import type { ReconciliationView } from '../types.js';
 
 /**
@@ -30,7 +31,7 @@ export function ReconciliationStatus({ version }: { version: number }) {
       <ul>
         {items.map((item) => (
           <li key={item.source} data-source={item.source}>
-            <span class="source-name">{item.source}</span>
+            <span class="source-name">{sourceDisplayName(item.source)}</span>
             {' · '}
             {t('reconciliationLast')}: {item.lastFinishedAt ? formats.dateTime(item.lastFinishedAt) : t('reconciliationNever')}
             {' · '}
