@@ -73,6 +73,12 @@ function report(result: ReconcileResult, dryRun: boolean): string[] {
     const page = result.resumed.cursor === null ? 'its first page' : `page ${result.resumed.cursor}`;
     lines.push(`resumed the run that stopped at ${page} (its window since ${result.resumed.since.toISOString()})`);
   }
+  if (result.cut) {
+    const days = Math.round(result.cut.reachesBackMs / 86_400_000);
+    lines.push(
+      `${result.provider} keeps its list ${days} days: listing since ${result.since.toISOString()}, not ${result.cut.asked.toISOString()} as asked (a webhook lost before then cannot be found)`,
+    );
+  }
   lines.push(
     `${result.provider} listed ${result.listed} since ${result.since.toISOString()}; ${result.missing.length} never reached webpig`,
   );
