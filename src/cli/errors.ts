@@ -3,7 +3,8 @@
  *   0  done;
  *   1  understood but not done: a missing database or event, a refused operation, an
  *      unreachable server, an event that ended dead (`retry --wait`);
- *   2  usage: an unknown option, a missing or malformed argument, an invalid config.
+ *   2  usage: an unknown option, a missing or malformed argument, an invalid config;
+ *   130, 143  stopped by SIGINT (Ctrl-C) or SIGTERM, as a shell reports a process they end.
  */
 import { CommanderError } from 'commander';
 import { errorMessage, isWebpigError, WebpigError } from '../core/errors.js';
@@ -12,6 +13,16 @@ import { errorMessage, isWebpigError, WebpigError } from '../core/errors.js';
 export class UsageError extends WebpigError {
   constructor(message: string) {
     super('USAGE', message);
+  }
+}
+
+/** A signal (Ctrl-C, SIGTERM) stopped the command cleanly: one line, exit code 128 + its number. */
+export class InterruptedError extends WebpigError {
+  readonly exitCode: number;
+
+  constructor(signal: NodeJS.Signals, message: string, options?: { cause?: unknown }) {
+    super('INTERRUPTED', message, options);
+    this.exitCode = signal === 'SIGINT' ? 130 : 143;
   }
 }
 
@@ -37,6 +48,7 @@ const USAGE_CODES = new Set([
 export function exitCodeFor(err: unknown): number {
   // Commander's own: 0 for --help and --version, otherwise a usage mistake.
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+  if (err instanceof InterruptedError) return err.exitCode;
   if (isWebpigError(err) && USAGE_CODES.has(err.code)) return 2;
   return 1;
 }

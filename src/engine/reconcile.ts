@@ -52,7 +52,10 @@ export interface ReconcileOptions {
 export interface ReconcileResult {
   source: string;
   provider: string;
+  /** Where the window started: as asked, or as far back as the provider's list reaches (`cut`). */
   since: Date;
+  /** The window asked reached further back than the provider's list: what was asked, and the list's reach. */
+  cut: { asked: Date; reachesBackMs: number } | null;
   /** The run continued one that had stopped (its window and page). */
   resumed: ReconciliationResume | null;
   listed: number;
@@ -83,7 +86,8 @@ export class ReconcileStoppedError extends WebpigError {
  * another run holds the source (a worker's scheduled run, a command run by hand); a dry run
  * writes nothing, so it runs alongside.
  */
-export async function reconcileSource(options: ReconcileOptions): Promise<ReconcileResult> {
+export async function reconcileSource(asked: ReconcileOptions): Promise<ReconcileResult> {
+  const options = withinReach(asked);
   if (options.dryRun) return runClaimed(options);
   const claim = await claimRun(options.store, options.source, options.now ?? (() => new Date()), options.leaseMs);
   try {
@@ -101,8 +105,19 @@ export async function reconcileSource(options: ReconcileOptions): Promise<Reconc
   }
 }
 
+/**
+ * The window from as far back as the provider's list reaches, when asked further: listing more
+ * finds nothing, and recording it as covered would say payments were compared that were not.
+ */
+function withinReach(options: ReconcileOptions): ReconcileOptions & { cut: ReconcileResult['cut'] } {
+  const reach = options.list.reachesBackMs;
+  const oldest = reach === undefined ? null : new Date((options.now ?? (() => new Date()))().getTime() - reach);
+  if (reach === undefined || oldest === null || options.since.getTime() >= oldest.getTime()) return { ...options, cut: null };
+  return { ...options, since: oldest, cut: { asked: options.since, reachesBackMs: reach } };
+}
+
 /** The run itself, once the source is this run's (or for a dry run). */
-async function runClaimed(options: ReconcileOptions, claim?: RunClaim): Promise<ReconcileResult> {
+async function runClaimed(options: ReconcileOptions & { cut: ReconcileResult['cut'] }, claim?: RunClaim): Promise<ReconcileResult> {
   const { store, source, list } = options;
   const now = options.now ?? (() => new Date());
   const dryRun = options.dryRun ?? false;
@@ -121,6 +136,7 @@ async function runClaimed(options: ReconcileOptions, claim?: RunClaim): Promise<
     source,
     provider: list.provider,
     since: options.since,
+    cut: options.cut,
     resumed,
     listed: 0,
     missing: [],
@@ -172,6 +188,12 @@ async function runClaimed(options: ReconcileOptions, claim?: RunClaim): Promise<
           : { by: 'dates', from: (passes[0] as ReconciliationResume).since, until: startedAt },
     });
     if (result.created.length > 0) await raiseNeverNotifiedAlert(store, result, now());
+  }
+  if (result.cut) {
+    options.logger?.warn(
+      { source, asked: result.cut.asked.toISOString(), since: result.since.toISOString() },
+      `${list.provider}'s list reaches back only so far: the window was listed from there`,
+    );
   }
   options.logger?.info(
     { source, listed: result.listed, missing: result.missing.length, created: result.created.length, dryRun },

@@ -50,7 +50,16 @@ describe('webpig reconcile (its own process, only --db)', () => {
     assert.match(run.stdout, new RegExp(`Stripe listed ${MISSING} since .*; ${MISSING} never reached webpig`));
     assert.match(run.stdout, /would be created/);
     assert.match(run.stdout, /dry run: nothing was created or recorded/);
+    assert.doesNotMatch(run.stdout, /keeps its list/);
     assert.equal(await store.countEvents({}), 0);
+    // Asked further back than Stripe keeps its events: listed from there, and said so.
+    const far = await runToExit(['--db', db, 'reconcile', '--source', 'stripe', '--since', '45d', '--dry-run']);
+    assert.equal(far.code, 0, far.stderr);
+    assert.match(
+      far.stdout,
+      /^Stripe keeps its list 30 days: listing since \S+, not \S+ as asked \(a webhook lost before then cannot be found\)$/m,
+    );
+    assert.match(far.stdout, new RegExp(`Stripe listed ${MISSING} since`));
     assert.equal(await store.getReconciliationState('stripe').then((s) => s?.lastStartedAt ?? null), null);
   });
 

@@ -38,11 +38,15 @@ describe('MercadoPago reconciliation over HTTP', () => {
     assert.equal(reply.status, body.id === undefined ? 201 : 200);
     return String(((await reply.json()) as { id: string }).id);
   };
-  const notify = (dataId: string) =>
+  const notify = (dataId: string, type = 'payment') =>
     sendDelivery(
       server.baseUrl,
       'mercadopago',
-      signMercadopago({ secret: TEST_SECRETS.mercadopago, dataId, body: mercadopagoBody({ dataId }) }),
+      signMercadopago({
+        secret: TEST_SECRETS.mercadopago,
+        dataId,
+        body: mercadopagoBody({ dataId, type, action: type === 'payment' ? 'payment.updated' : 'updated' }),
+      }),
     );
   const run = (options: { pageSize?: number; backoffMs?: number[]; dryRun?: boolean } = {}) =>
     reconcileSource({
@@ -105,7 +109,7 @@ describe('MercadoPago reconciliation over HTTP', () => {
     // one it does not know: every subscription the account ever had is listed. One older than the
     // window (older than webpig, say) must not become a "never notified" event for its pipeline.
     const longAgo = new Date(Date.now() - 30 * 86_400_000).toISOString();
-    const old = await make('preapprovals', { status: 'authorized', date_created: longAgo });
+    const old = await make('preapprovals', { status: 'authorized', date_created: longAgo, last_modified: longAgo });
     const recent = await make('preapprovals', { status: 'authorized' });
     const listed = (await (await fetch(`${api}/preapproval/search?range=date_created&begin_date=${new Date().toISOString()}`)).json()) as {
       results: Array<{ id: string; last_modified?: string }>;
@@ -121,6 +125,38 @@ describe('MercadoPago reconciliation over HTTP', () => {
     const found = await run({ pageSize: 1 });
     const subscriptions = found.created.map((e) => e.entityKey).filter((key) => key?.startsWith('subscription_preapproval:'));
     assert.deepEqual(subscriptions, [`subscription_preapproval:${recent}`]);
+    // Paused in the window, its notification lost: created before the window, it is found all the same.
+    await make('preapprovals', { id: old, status: 'paused', date_created: longAgo });
+    assert.deepEqual(
+      (await run()).created.map((e) => e.providerEventId),
+      [`${old}:reconciled-paused`],
+    );
+  });
+
+  it('a subscription cancelled after its notification, whose cancellation notification was lost, is found once as cancelled', async () => {
+    const subscription = await make('preapprovals', { status: 'authorized' });
+    assert.equal((await notify(subscription, 'subscription_preapproval')).status, 200);
+    assert.equal((await run()).created.length, 0, 'held by its notification');
+    // Cancelled now; the notification never arrives.
+    await make('preapprovals', { id: subscription, status: 'cancelled' });
+    const found = await run();
+    assert.deepEqual(
+      found.created.map((e) => [e.entityKey, e.providerEventId, e.type, e.origin]),
+      [
+        [
+          `subscription_preapproval:${subscription}`,
+          `${subscription}:reconciled-cancelled`,
+          'subscription_preapproval.updated',
+          'reconciliation',
+        ],
+      ],
+    );
+    assert.deepEqual((found.created[0]?.payload as { data: unknown }).data, { id: subscription });
+    assert.equal((await run()).created.length, 0, 'a second run creates nothing');
+    // A change notified after it happened is held by that notification.
+    await make('preapprovals', { id: subscription, status: 'paused' });
+    assert.equal((await notify(subscription, 'subscription_preapproval')).status, 200);
+    assert.equal((await run()).created.length, 0);
   });
 
   it('a window starting at midnight in Bogotá lists a payment made at 23:30 there (04:30 the next day in UTC)', async () => {

@@ -159,6 +159,25 @@ function reconcileSuite(name: string, openStore: () => Promise<Store>, skip: str
       assert.equal((await store.getReconciliationState('stripe'))?.lastError, null);
     });
 
+    it('a window asked further back than the 30 days Stripe keeps is listed from there, said so, and recorded as covered from there', async () => {
+      const DAY = 86_400_000;
+      const kept = await rig.lostPayment({ created: Math.floor((Date.now() - 29 * DAY) / 1000) });
+      const gone = await rig.lostPayment({ created: Math.floor((Date.now() - 40 * DAY) / 1000) });
+      const asked = new Date(Date.now() - 45 * DAY);
+      const result = await run({ since: asked });
+      assert.deepEqual(result.cut, { asked, reachesBackMs: 30 * DAY });
+      assert.ok(
+        Math.abs(result.since.getTime() - (Date.now() - 30 * DAY)) < 60_000,
+        `listed from 30 days ago, not ${result.since.toISOString()}`,
+      );
+      assert.ok(result.created.some((e) => e.providerEventId === kept.id));
+      assert.ok(!result.created.some((e) => e.providerEventId === gone.id), 'Stripe no longer lists it');
+      const covered = (await store.getReconciliationState('stripe'))?.covered;
+      assert.ok(covered?.by === 'dates');
+      assert.ok(covered.from.getTime() >= result.since.getTime(), `not recorded as compared before ${result.since.toISOString()}`);
+      assert.equal((await run()).cut, null, 'a window Stripe reaches is listed as asked');
+    });
+
     it('--dry-run lists what is missing and changes nothing', async () => {
       const lost = await rig.lostPayment();
       const before = await store.countEvents({});

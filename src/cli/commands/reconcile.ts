@@ -2,12 +2,13 @@
  * `webpig reconcile --source NAME [--since 24h] [--dry-run]`: list the provider's own records
  * of the window and create the events whose webhooks never arrived (docs/reconcile.md).
  * With only `--db` (no config), a database the demo runs on tells where its sandbox is.
- * Deps: see cli-deps.ts.
+ * Ctrl-C or SIGTERM stops the run cleanly (see `stopOnSignals`). Deps: see cli-deps.ts.
  */
 import type { Command } from 'commander';
 import { parseDuration, DURATION_HINT } from '../../core/duration.js';
-import { reconcileSource, type ReconcileResult } from '../../engine/reconcile.js';
+import { reconcileSource, ReconcileStoppedError, type ReconcileResult } from '../../engine/reconcile.js';
 import { providerListFor } from '../../engine/reconcile-lists.js';
+import { InterruptedError } from '../errors.js';
 import { UsageError, withStore, type EngineCliDeps } from './cli-deps.js';
 
 interface ReconcileOptions {
@@ -54,17 +55,69 @@ export function register(program: Command, deps: EngineCliDeps): void {
             env: process.env,
             ...(full ? { reconcilable: full.sources.filter((s) => s.kind !== 'custom').map((s) => s.name) } : {}),
           });
-          const result = await reconcileSource({
-            store,
-            source: opts.source,
-            list,
-            since: new Date(Date.now() - sinceMs),
-            dryRun: opts.dryRun ?? false,
-          });
-          for (const line of report(result, opts.dryRun ?? false)) console.log(line);
+          const dryRun = opts.dryRun ?? false;
+          const stop = stopOnSignals();
+          let result: ReconcileResult;
+          try {
+            result = await reconcileSource({
+              store,
+              source: opts.source,
+              list,
+              since: new Date(Date.now() - sinceMs),
+              dryRun,
+              signal: stop.signal,
+            });
+          } catch (err) {
+            const received = stop.received();
+            if (received === null || !(err instanceof ReconcileStoppedError)) throw err;
+            throw new InterruptedError(
+              received,
+              dryRun
+                ? `${received} received: the dry run stopped; nothing was created or recorded`
+                : `${received} received: the run for ${opts.source} stopped at the end of a page and released the source; ` +
+                    'the events it created are kept, and the next run resumes where it stopped',
+              { cause: err },
+            );
+          } finally {
+            stop.dispose();
+          }
+          for (const line of report(result, dryRun)) console.log(line);
+          const late = stop.received();
+          // The window was listed whole before the signal could stop it: said, and still not a 0.
+          if (late !== null) throw new InterruptedError(late, `${late} received as the run was ending: it had finished`);
         },
       );
     });
+}
+
+/**
+ * Ctrl-C or SIGTERM aborts the run: it stops at the end of the page it is on (a request in
+ * flight or a backoff's wait is cut), records where it got to and releases its claim on the
+ * source, so the next run — the worker's or yours — starts at once and resumes there. A second
+ * signal exits at once (the next command on this machine takes the dead run's claim over).
+ */
+function stopOnSignals(): { signal: AbortSignal; received: () => NodeJS.Signals | null; dispose: () => void } {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | null = null;
+  const handler = (signal: NodeJS.Signals) => {
+    if (received !== null) {
+      process.stderr.write(`webpig: ${signal} received again, exiting at once\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    received = signal;
+    process.stderr.write(`\nwebpig: ${signal} received, stopping the run at the end of its page (send it again to exit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    received: () => received,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
 }
 
 function report(result: ReconcileResult, dryRun: boolean): string[] {
@@ -72,6 +125,12 @@ function report(result: ReconcileResult, dryRun: boolean): string[] {
   if (result.resumed) {
     const page = result.resumed.cursor === null ? 'its first page' : `page ${result.resumed.cursor}`;
     lines.push(`resumed the run that stopped at ${page} (its window since ${result.resumed.since.toISOString()})`);
+  }
+  if (result.cut) {
+    const days = Math.round(result.cut.reachesBackMs / 86_400_000);
+    lines.push(
+      `${result.provider} keeps its list ${days} days: listing since ${result.since.toISOString()}, not ${result.cut.asked.toISOString()} as asked (a webhook lost before then cannot be found)`,
+    );
   }
   lines.push(
     `${result.provider} listed ${result.listed} since ${result.since.toISOString()}; ${result.missing.length} never reached webpig`,

@@ -10,7 +10,8 @@ import { parseInput, runOperation, type SandboxContext } from '../operation.js';
  * - `GET /mercadopago/v1/payments/search`, with `range=date_created|date_last_updated` (the
  *   field `begin_date` and `end_date` bound, ISO 8601), `sort`, `criteria=asc|desc` (limit 30
  *   by default). A payment's `date_created` is its own, else when the sandbox stored it;
- *   `date_last_updated` its own until a POST changes it, then when it did.
+ *   `date_last_updated` its own until a POST changes it, then when it did (a subscription's
+ *   `last_modified` the same way).
  * - `GET /mercadopago/preapproval/search`, with what MercadoPago documents for it: `status`,
  *   `payer_email`, `preapproval_plan_id` (limit 20 by default), newest first; no date filter:
  *   `range`, `begin_date` and any other parameter are ignored, as an API ignores what it does
@@ -42,14 +43,20 @@ interface Listed {
   updated: string;
 }
 
-/** The stored objects with their dates: the object's own `date_created`, else when it was stored. */
+/**
+ * The stored objects with their dates: the object's own `date_created`, else when it was stored;
+ * its own last change (a payment's `date_last_updated`, a subscription's `last_modified`) until a
+ * POST changes it, then when it did.
+ */
 function listed(store: SandboxStore, collection: 'payments' | 'preapprovals'): Listed[] {
+  const changedField = collection === 'payments' ? 'date_last_updated' : 'last_modified';
   return store.list('mercadopago', collection).map(({ createdAt, updatedAt, objectId, id: _rowId, ...rest }) => {
     const id = collection === 'payments' && /^\d+$/.test(String(objectId)) ? Number(objectId) : String(objectId);
     const data: JsonObject = { ...(rest as JsonObject), id };
     const created = typeof data.date_created === 'string' ? data.date_created : createdAt;
     // A POST with a known id is a change (approved, then refunded): it moves the last update.
-    const updated = typeof data.date_last_updated === 'string' && updatedAt === createdAt ? data.date_last_updated : updatedAt;
+    const own = data[changedField];
+    const updated = typeof own === 'string' && updatedAt === createdAt ? own : updatedAt;
     return { data, created, updated };
   });
 }
@@ -89,7 +96,7 @@ export function registerMercadoPagoSearch(app: FastifyInstance, ctx: SandboxCont
         const results = listed(ctx.store, 'preapprovals')
           .filter((item) => Object.entries(matchOn).every(([field, wanted]) => wanted === undefined || item.data[field] === wanted))
           .sort((a, b) => Date.parse(b.created) - Date.parse(a.created))
-          .map(({ data: { date_last_updated: _own, ...data }, created, updated }) => ({
+          .map(({ data, created, updated }) => ({
             ...data,
             date_created: created,
             last_modified: updated,

@@ -8,6 +8,7 @@ import { parseInput, runOperation, type SandboxContext } from '../operation.js';
 /**
  * Stripe's account event list, `GET /stripe/v1/events`, as webpig's reconciliation reads it:
  * `{ object: 'list', url, has_more, data }`, newest first, `limit` (1–100, default 10),
+ * events of the last 30 days only, as Stripe keeps them,
  * `starting_after` / `ending_before` (an event id of the list), `created[gte|gt|lte|lt]` (unix
  * seconds), `type` (one name, `*` a wildcard), `types[]` (up to 20 exact names: Stripe's
  * reference gives the wildcard to `type` only; not both) and `delivery_success`. Tests add events with `POST /stripe/events`
@@ -41,6 +42,9 @@ const listQuery = z.object({
   'created[lte]': z.coerce.number().int().optional(),
   'created[lt]': z.coerce.number().int().optional(),
 });
+
+/** Stripe's `GET /v1/events` goes "back up to 30 days" (its API reference). */
+const KEPT_SECONDS = 30 * 86_400;
 
 interface StoredEvent {
   event: JsonObject & { id: string; type: string; created: number };
@@ -79,6 +83,8 @@ export function registerStripeEvents(app: FastifyInstance, ctx: SandboxContext):
       effect: () => {
         const matching = storedEvents(ctx)
           .filter(({ event, delivered }) => {
+            // Stripe lists the events of the last 30 days only.
+            if (event.created < Math.floor(ctx.now().getTime() / 1000) - KEPT_SECONDS) return false;
             if (query.type !== undefined && !typeMatches(query.type, event.type)) return false;
             // `types[]` holds exact event names (Stripe's reference): a `*` there is no wildcard.
             if (types.length > 0 && !types.includes(event.type)) return false;

@@ -10,7 +10,8 @@ import { ProviderApiError, type ListedItem, type ListedPage, type ProviderList }
  * unique per notification), so a found payment is matched by what a notification for it
  * would have produced: the entity `payment:<id>` (`subscription_preapproval:<id>`), the type
  * `payment.updated`, and the notification's own body as payload; webpig holds it when an
- * event of that entity was received since it last changed (`changedAt`). Its dedupe key is `<id>:reconciled-<status>`, so a rerun finds
+ * event of that entity was received since it last changed (`changedAt`: a payment's
+ * `date_last_updated`, a subscription's `last_modified`). Its dedupe key is `<id>:reconciled-<status>`, so a rerun finds
  * it again and creates nothing. A notification arriving later is not a duplicate of it (it may
  * announce a changed payment): a second event of the entity, whose pipeline re-reads the payment
  * and does nothing twice (docs/reconcile.md, "Late and concurrent webhooks").
@@ -39,11 +40,13 @@ export const MERCADOPAGO_API_URL = 'https://api.mercadopago.com';
  * `transaction_amount`, `semaphore`, `status`, `sort`, `limit`, `offset`), so none is sent: an
  * API that ignored one would list every subscription the account ever had, and each one older
  * than webpig would have been created as "never notified" — its pipeline run on it. Every page
- * is read, and a subscription created before the window is dropped here (`date_created`).
+ * is read, and a subscription not changed since the window began (`last_modified`, else
+ * `date_created` when it has none) is dropped here: one cancelled or paused in the window is
+ * compared however old it is, one untouched since before the window never is.
  */
 const SEARCHES = [
-  { path: '/v1/payments/search', topic: 'payment', action: 'payment.updated', range: 'date_last_updated' },
-  { path: '/preapproval/search', topic: 'subscription_preapproval', action: 'updated', range: null },
+  { path: '/v1/payments/search', topic: 'payment', action: 'payment.updated', range: 'date_last_updated', changed: 'date_last_updated' },
+  { path: '/preapproval/search', topic: 'subscription_preapproval', action: 'updated', range: null, changed: 'last_modified' },
 ] as const;
 
 /** The cursor: which search (0 payments, 1 preapprovals) and the offset in it. */
@@ -73,8 +76,8 @@ export function mercadopagoSearchList(config: MercadopagoListConfig): ProviderLi
       }
       const results = body.results.filter(isJsonObject);
       const total = body.paging.total;
-      const inWindow = search.range === null ? results.filter((record) => createdSince(record, since)) : results;
-      const items = inWindow.map((record) => asListedItem(record, search.topic, search.action));
+      const inWindow = search.range === null ? results.filter((record) => changedSince(record, search.changed, since)) : results;
+      const items = inWindow.map((record) => asListedItem(record, search));
       const nextOffset = at.offset + results.length;
       const more = results.length > 0 && nextOffset < total;
       const nextCursor = more ? `${at.search}:${nextOffset}` : at.search + 1 < SEARCHES.length ? `${at.search + 1}:0` : null;
@@ -83,10 +86,13 @@ export function mercadopagoSearchList(config: MercadopagoListConfig): ProviderLi
   };
 }
 
-/** Created at or after `since`; one without a readable `date_created` cannot be placed in the window. */
-function createdSince(record: JsonObject, since: Date): boolean {
-  const created = parseTime(asText(record.date_created));
-  return created !== undefined && created.getTime() >= since.getTime();
+/**
+ * Last changed at or after `since` (`changed`, else `date_created`); one with neither date
+ * readable cannot be placed in the window.
+ */
+function changedSince(record: JsonObject, changed: string, since: Date): boolean {
+  const at = parseTime(asText(record[changed])) ?? parseTime(asText(record.date_created));
+  return at !== undefined && at.getTime() >= since.getTime();
 }
 
 async function getJson(url: string, config: MercadopagoListConfig, what: string, signal: AbortSignal | undefined): Promise<JsonObject> {
@@ -117,11 +123,13 @@ async function getJson(url: string, config: MercadopagoListConfig, what: string,
   return body;
 }
 
-function asListedItem(record: JsonObject, topic: string, action: string): ListedItem {
+function asListedItem(record: JsonObject, search: (typeof SEARCHES)[number]): ListedItem {
+  const { topic, action } = search;
   const id = asText(record.id) ?? '';
   const status = asText(record.status) ?? 'unknown';
-  const created = asText(record.date_last_updated) ?? asText(record.date_created) ?? null;
-  const changedAt = parseTime(asText(record.date_last_updated));
+  // When it last changed (a payment's `date_last_updated`, a subscription's `last_modified`).
+  const created = asText(record[search.changed]) ?? asText(record.date_created) ?? null;
+  const changedAt = parseTime(asText(record[search.changed]));
   // The body a notification about this object carries (MercadoPago's webhooks guide): the pipeline reads
   // `data.id` and fetches the object, as it does for a notification.
   const notification: JsonObject = {

@@ -39,6 +39,12 @@ export interface ProviderList {
    */
   readonly listsBy?: 'dates' | 'references';
   /**
+   * How far back the provider's list reaches (Stripe keeps its events 30 days): a window asked
+   * to start earlier is listed from there, and the run says so — what happened before cannot be
+   * found, and is not recorded as compared. (Default: no limit)
+   */
+  readonly reachesBackMs?: number;
+  /**
    * One page of the items created at or after `since`, from `cursor` (null: the first page).
    * `signal` aborts the request in flight (a worker shutting down does not wait for its answer).
    */

@@ -33,11 +33,15 @@ export interface StripeListConfig {
 
 export const STRIPE_API_URL = 'https://api.stripe.com';
 
+/** Stripe's `GET /v1/events` reaches back 30 days (its API reference: "going back up to 30 days"). */
+export const STRIPE_EVENTS_KEPT_MS = 30 * 86_400_000;
+
 export function stripeEventList(config: StripeListConfig): ProviderList {
   const pageSize = config.pageSize ?? 100;
   const filter = typeFilter(config.types ?? []);
   return {
     provider: 'Stripe',
+    reachesBackMs: STRIPE_EVENTS_KEPT_MS,
     async page(since: Date, cursor: string | null, signal?: AbortSignal): Promise<ListedPage> {
       const stripe = stripeClient(config, signal);
       const params: Stripe.EventListParams = { limit: pageSize, created: { gte: Math.floor(since.getTime() / 1000) }, ...filter.params };
