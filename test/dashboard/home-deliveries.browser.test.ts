@@ -28,13 +28,13 @@ const EPAYCO: SourceConfig = {
 
 const WORDS = {
   es: {
-    deliveries: /^3 Webhooks recibidos hoy 2 · ePayco 1 · Stripe \(stripe_eu\) 3 esta semana$/,
+    deliveries: /^3 Webhooks recibidos hoy 2 · ePayco 1 · Stripe \(stripe_eu\) 3 esta semana de todo tipo: pagos, rechazos, reembolsos…$/,
     refused: /^2 Entregas rechazadas hoy 2 · Stripe \(stripe_eu\) No se guardaron\. .*clave de firma\. 2 esta semana$/,
     mxn: /^MXN MXN\s2\.300,50 1 pago$/,
     allSources: 'Todas las fuentes',
   },
   en: {
-    deliveries: /^3 Webhooks received today 2 · ePayco 1 · Stripe \(stripe_eu\) 3 this week$/,
+    deliveries: /^3 Webhooks received today 2 · ePayco 1 · Stripe \(stripe_eu\) 3 this week of every kind: payments, declines, refunds…$/,
     refused: /^2 Deliveries refused today 2 · Stripe \(stripe_eu\) Not stored\. .*signing key\. 2 this week$/,
     mxn: /^MXN MX\$2,300\.50 1 payment$/,
     allSources: 'All sources',

@@ -40,6 +40,7 @@ const es = {
   homeDeliveriesTodayOne: 'Webhook recibido hoy',
   homeDeliveriesWeek: '{n} esta semana',
   homeDeliveriesNone: 'ninguno hoy',
+  homeDeliveriesKinds: 'de todo tipo: pagos, rechazos, reembolsos…',
   homeDeliveriesHelp:
     'Webhooks recibidos: notificaciones que cada proveedor envió y Web Pig guardó, cada una una sola vez (si el proveedor la repite no se cuenta de nuevo); los pagos encontrados al conciliar no cuentan.',
   homeRecoveredWeek: 'Pagos del proveedor nunca notificados esta semana',
@@ -159,6 +160,7 @@ const en: Record<HomeWord, string> = {
   homeDeliveriesTodayOne: 'Webhook received today',
   homeDeliveriesWeek: '{n} this week',
   homeDeliveriesNone: 'none today',
+  homeDeliveriesKinds: 'of every kind: payments, declines, refunds…',
   homeDeliveriesHelp:
     'Webhooks received: notifications each provider sent and Web Pig kept, each one once (a repeat from the provider is not counted again); payments found by reconciliation are not counted.',
   homeRecoveredWeek: 'Provider payments never notified this week',

@@ -60,6 +60,8 @@ export function DeliveriesCount({
         <SourceLines counts={home.today.deliveries} testId="deliveries-by-source" />
       )}
       <span class="small muted">{words('homeDeliveriesWeek', { n: week })}</span>
+      {/* Not the money's "received" (accepted payments only): the two figures differ on purpose. */}
+      {today > 0 && <span class="small muted">{words('homeDeliveriesKinds')}</span>}
     </a>
   );
 }
