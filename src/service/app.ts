@@ -90,7 +90,8 @@ export async function composeServer(options: ComposeServerOptions): Promise<Fast
       flags: config.flags,
       auth: config.auth,
       pipelines: config.pipelines,
-      sources: config.sources.map((source) => source.name),
+      // Names and kinds only: the API has no use for a source's secrets.
+      sources: config.sources.map(({ name, kind }) => ({ name, kind })),
       dashboard: config.dashboard,
       publicUrl: config.server?.publicUrl,
       stageErrorRate: config.alerts?.stageErrorRate,

@@ -28,14 +28,23 @@ describe('dashboard formats and words', () => {
     assert.match(formats.minuteDateTime('2026-12-05T19:03:05.000Z'), /^05\/12\/2026, 0?2:03\s?p\.\s?m\.$/);
     // Spanish short form is day first with two digits, as everywhere else (ICU writes 7/12).
     assert.match(formats.shortDateTime('2026-12-07T11:16:00.000Z'), /^07\/12, 06:16\s?a\.\s?m\.$/);
-    // Money keeps the configured locale's digits, but "$" alone would read as US dollars to an
-    // English reader: the English page names the peso by its code; Spanish keeps "$".
-    assert.match(english.money(1250000, 'COP'), /^COP\s1\.250\.000$/, 'pesos named by their code in English');
-    assert.match(english.money(99.5, 'USD'), /^US\$\s?99,50$/, 'the US dollar keeps its unambiguous symbol');
-    assert.equal(english.money(10, 'EUR'), formats.money(10, 'EUR'), 'what does not read as another currency stays');
-    assert.match(english.money(1000, 'MXN'), /^MXN\s1\.000,00$/, 'another peso is named too');
-    assert.match(formats.money(1250000, 'COP'), /^\$\s?1\.250\.000$/, 'Spanish keeps the symbol');
-    assert.match(makeFormats('en-US', 'America/New_York', 'USD').money(99.5, 'USD'), /^\$99\.50$/, 'a US install keeps $');
+    // Money follows the page's language: English digits on the English page (2.300,50 would read
+    // as two point three), with no "$" that people of a peso install would read as pesos.
+    assert.match(english.money(1250000, 'COP'), /^COP\s1,250,000$/, 'pesos named by their code, English grouping');
+    assert.equal(english.money(2300.5, 'MXN'), 'MX$2,300.50', 'Mexican pesos as English writes them, decimal point');
+    assert.equal(english.money(99.5, 'USD'), 'US$99.50', 'the US dollar never a bare $ on a peso install');
+    assert.equal(english.money(1234.5, 'BRL'), 'R$1,234.50');
+    assert.equal(english.money(99.9, 'EUR'), '€99.90');
+    assert.equal(english.money(1000.5, 'pesos'), '1,000.5', 'a currency that is no ISO code: the number alone, in English digits');
+    assert.match(formats.money(1250000, 'COP'), /^\$\s?1\.250\.000$/, 'Spanish keeps the symbol and the Colombian digits');
+    assert.match(formats.money(2300.5, 'MXN'), /^MXN\s2\.300,50$/);
+    assert.match(formats.money(1234.5, 'BRL'), /^BRL\s1\.234,50$/);
+    assert.match(
+      makeFormats('en-CO', 'America/Bogota', 'COP', 'es').money(2300.5, 'MXN'),
+      /^MXN\s2\.300,50$/,
+      'Spanish page of an English install',
+    );
+    assert.equal(makeFormats('en-US', 'America/New_York', 'USD').money(99.5, 'USD'), '$99.50', 'a US install keeps $');
     assert.match(
       makeFormats('es-CO', 'America/Bogota', 'COP', 'es').dateTime('2026-12-05T19:03:05.000Z'),
       /^05\/12\/2026, 0?2:03:05\s?p\.\s?m\.$/,

@@ -192,8 +192,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         columns: config.columns,
         flags: config.flags,
         pipelines: config.pipelines,
-        // The source names, as `webpig serve` passes them: the filters offer these and refuse others.
-        sources: config.sources.map((source) => source.name),
+        // The sources' names and kinds, as `webpig serve` passes them: the filters offer these and refuse others.
+        sources: config.sources.map(({ name, kind }) => ({ name, kind })),
         auth: config.auth,
         publicUrl: baseUrl,
       },

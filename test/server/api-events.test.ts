@@ -126,7 +126,12 @@ describe('GET /api/events', () => {
   let h: Harness;
   const ids: Record<string, number> = {};
   before(async () => {
-    h = await startApi({ sources: ['epayco', 'mercadopago'] });
+    h = await startApi({
+      sources: [
+        { name: 'epayco', kind: 'epayco' },
+        { name: 'mercadopago', kind: 'mercadopago' },
+      ],
+    });
     const reader = h.store;
     ids.ok = (
       await seedEvent(reader, {

@@ -9,7 +9,7 @@ import type { FlagConfig, WebpigConfig } from '../../src/config/types.js';
 import type { CheckpointStatus, EventRecord, EventSummary, JsonValue } from '../../src/core/types.js';
 import type { Store, StageOutcome } from '../../src/store/store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { apiPlugin } from '../../src/server/api/plugin.js';
+import { apiPlugin, type ConfiguredSource } from '../../src/server/api/plugin.js';
 import { parseAuthConfig } from '../../src/config/auth.js';
 import type { AuthConfig, ResolvedAuthConfig } from '../../src/server/auth/config.js';
 import { rolesFor } from '../../src/server/auth/principal.js';
@@ -100,8 +100,8 @@ export interface HarnessOptions {
   listen?: boolean;
   /** The `dashboard` section of webpig.config.ts. */
   dashboard?: WebpigConfig['dashboard'];
-  /** The configured webhook sources' names, as composeServer passes them. (Default: not told, so not checked) */
-  sources?: string[];
+  /** The configured webhook sources' names and kinds, as composeServer passes them. (Default: not told, so not checked) */
+  sources?: ConfiguredSource[];
   /** A store to use instead of a fresh SQLite file (it is migrated and closed by the harness). */
   openStore?: () => Promise<Store>;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { EventRecord } from '../../src/core/types.js';
 import type { Store } from '../../src/store/store.js';
-import { at, MINUTE, PEOPLE, seedEvent, startApi, type Caller, type HarnessOptions } from './api-harness.js';
+import { at, json, MINUTE, PEOPLE, seedEvent, startApi, type Caller, type HarnessOptions } from './api-harness.js';
 
 /**
  * GET /api/home and POST /api/events/:id/handled over real HTTP, on a known data set; run on
@@ -327,4 +327,65 @@ async function neverNotified(baseUrl: string, store: Store, caller: Caller, befo
   const refused = await http(baseUrl, 'GET', '/api/events?origin=email', caller);
   assert.equal(refused.status, 400, 'an unknown origin is refused, not ignored');
   assert.match(JSON.stringify(refused.body), /origin/);
+}
+
+/**
+ * What each provider delivered and what was refused, per source, today and this week: a built-in
+ * provider configured under another name (`stripe_eu`) has its own line; a repeat of a delivery
+ * and a payment reconciliation created are not deliveries; /api/config says each source's kind.
+ */
+export async function deliveryCases(options: HarnessOptions): Promise<void> {
+  const h = await startApi({
+    ...options,
+    sources: [
+      { name: 'epayco', kind: 'epayco' },
+      { name: 'stripe_eu', kind: 'stripe' },
+      { name: 'mercadopago', kind: 'mercadopago' },
+    ],
+  });
+  try {
+    h.clock.now = HOME_NOW;
+    await seedEvent(h.store, { source: 'epayco', receivedAt: at(-30 * MINUTE) });
+    const repeated = await seedEvent(h.store, { source: 'epayco', receivedAt: at(-20 * MINUTE) });
+    await seedEvent(h.store, { source: 'stripe_eu', receivedAt: at(-10 * MINUTE) });
+    await seedEvent(h.store, { source: 'stripe_eu', receivedAt: at(-2 * 24 * HOUR) });
+    await seedEvent(h.store, { source: 'epayco', receivedAt: at(-6 * 24 * HOUR) }); // last week
+    const again = await h.store.insertEvent({ ...repeated, receivedAt: at(-5 * MINUTE) });
+    assert.equal(again.duplicate, true, 'the repeat is stored once');
+    await h.store.insertEvent({ ...repeated, providerEventId: 'found-by-reconciliation', origin: 'reconciliation' });
+    const refusal = { httpStatus: 401, reason: 'SIGNATURE_INVALID: bad signature', remoteAddress: '127.0.0.1', firstBytes: 'x' };
+    await h.store.recordRejection({ ...refusal, source: 'stripe_eu', at: at(-MINUTE) });
+    await h.store.recordRejection({ ...refusal, source: 'stripe_eu', at: at(-2 * MINUTE) });
+    await h.store.recordRejection({ ...refusal, source: 'nope', at: at(-3 * MINUTE) });
+    await h.store.recordRejection({ ...refusal, source: 'epayco', at: at(-2 * 24 * HOUR) });
+
+    const finance = await h.session(PEOPLE.finance);
+    const home = json<{
+      today: { deliveries: unknown; rejectedBySource: unknown; rejected: number };
+      week: { deliveries: unknown; rejectedBySource: unknown; rejected: number };
+    }>(await h.request('GET', '/api/home', finance));
+    assert.deepEqual(home.today.deliveries, [
+      { source: 'epayco', events: 2 },
+      { source: 'stripe_eu', events: 1 },
+    ]);
+    assert.deepEqual(home.week.deliveries, [
+      { source: 'epayco', events: 2 },
+      { source: 'stripe_eu', events: 2 },
+    ]);
+    assert.equal(home.today.rejected, 3);
+    assert.deepEqual(home.today.rejectedBySource, [
+      { source: 'stripe_eu', events: 2 },
+      { source: 'nope', events: 1 },
+    ]);
+    assert.deepEqual(home.week.rejectedBySource, [
+      { source: 'stripe_eu', events: 2 },
+      { source: 'epayco', events: 1 },
+      { source: 'nope', events: 1 },
+    ]);
+    const config = json<{ sources: string[]; sourceKinds: Record<string, string> }>(await h.request('GET', '/api/config', finance));
+    assert.deepEqual(config.sources, ['epayco', 'stripe_eu', 'mercadopago']);
+    assert.deepEqual(config.sourceKinds, { epayco: 'epayco', stripe_eu: 'stripe', mercadopago: 'mercadopago' });
+  } finally {
+    await h.close();
+  }
 }

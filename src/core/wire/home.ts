@@ -5,6 +5,8 @@ import { eventRow } from './events.js';
 
 export const money = z.object({ events: z.number().int(), amount: z.number() });
 
+const sourceCount = z.object({ source: z.string(), events: z.number().int() });
+
 export const periodSummary = z.object({
   since: z.date(),
   until: z.date(),
@@ -28,7 +30,15 @@ export const periodSummary = z.object({
       events: z.number().int(),
     }),
   ),
+  /** Deliveries refused (bad signature, malformed…) in the period: never stored as events. */
   rejected: z.number().int(),
+  /** The same, per source address they were sent to (any name, also unknown ones), most first. */
+  rejectedBySource: z.array(sourceCount),
+  /**
+   * Webhooks each configured source delivered in the period, each stored delivery once, most
+   * first, sources with none left out; events reconciliation created are not counted.
+   */
+  deliveries: z.array(sourceCount),
   /** Events reconciliation created in the period: payments the provider has whose webhooks never arrived. */
   recovered: z.number().int(),
 });

@@ -13,6 +13,9 @@ export const me = z.object({
   csrfToken: z.string().nullable(),
 });
 
+/** What a source is: one of the built-in providers, or a custom shared-secret HMAC source. */
+export const sourceKind = z.enum(['epayco', 'mercadopago', 'stripe', 'custom']);
+
 export const columnInfo = z.object({ key: z.string(), label: stageLabel, stages: z.array(z.string()) });
 
 export const pipelineInfo = z.object({
@@ -45,4 +48,9 @@ export const dashboardConfig = z.object({
   devLogin: z.boolean(),
   /** The configured webhook sources' names, which the source filter offers; null: the server was not told them (any name is accepted). */
   sources: z.array(z.string()).nullable(),
+  /**
+   * Each configured source's provider (`stripe_eu` → `stripe`), so the page names a built-in
+   * provider however its source is called; null: the server was not told them.
+   */
+  sourceKinds: z.record(z.string(), sourceKind).nullable(),
 });

@@ -5,6 +5,7 @@ import { SignIn } from './components/SignIn.js';
 import { SessionContext, type Session } from './context.js';
 import { makeFormats } from './format.js';
 import { languageFromBrowser, translator, type Language } from './i18n.js';
+import { rememberSourceKinds } from './source-names.js';
 import type { DashboardConfig, Me, SignInMethods } from './types.js';
 
 const DEFAULT_CONFIG: DashboardConfig = {
@@ -15,6 +16,7 @@ const DEFAULT_CONFIG: DashboardConfig = {
   currency: 'COP',
   devLogin: false,
   sources: null,
+  sourceKinds: null,
 };
 
 const LANGUAGE_KEY = 'webpig.language';
@@ -51,7 +53,9 @@ export function App() {
     try {
       const me = await api.me();
       setCsrfToken(me.csrfToken);
-      setConfig({ ...DEFAULT_CONFIG, ...(await api.config()) });
+      const config = { ...DEFAULT_CONFIG, ...(await api.config()) };
+      rememberSourceKinds(config.sourceKinds);
+      setConfig(config);
       setAuth({ kind: 'signed-in', me });
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {

@@ -1,8 +1,8 @@
 /**
- * Money in the configured locale (es-CO); dates in the configured time zone (America/Bogota),
- * written the way the page's language reads them without doubt: es-CO day first (05/12/2026)
- * in Spanish, the month's name in English (Dec 5, 2026, 14:03:05), never 05/12 in English.
- * Shares and seconds take the page's language's decimal mark too.
+ * Money, dates (in the configured time zone, America/Bogota), shares and seconds, written the way
+ * the page's language reads them without doubt: es-CO in Spanish (05/12/2026, $ 45.000, 94,6 %),
+ * English's own in English (Dec 5, 2026, 14:03:05; COP 45,000; 94.6%), never 05/12 or 2.300,50
+ * in English.
  */
 
 export interface Formats {
@@ -23,6 +23,12 @@ export function makeFormats(
   language: 'es' | 'en' = locale.toLowerCase().startsWith('en') ? 'en' : 'es',
 ): Formats {
   const english = language === 'en';
+  // Money follows the page's language, as dates and shares do: 2.300,50 reads as two point three
+  // to an English reader, 2,300.50 as two thousand to a Spanish one. Spanish keeps the configured
+  // Spanish locale (es-CO: $ 45.000, US$ 30,00, MXN 2.300,50); English writes as en-US does
+  // (COP 45,000, MX$2,300.50, R$1,234.50, €99.90), where no symbol stands for another currency
+  // but the dollar's (below). Each currency keeps its own decimals (pesos none, dollars two).
+  const moneyLocale = english ? 'en-US' : locale.toLowerCase().startsWith('es') ? locale : 'es-CO';
   const toMinute = {
     timeZone,
     year: 'numeric',
@@ -47,23 +53,24 @@ export function makeFormats(
     let format = moneyFormats.get(currency);
     if (!format) {
       try {
-        format = new Intl.NumberFormat(locale, { style: 'currency', currency });
-        // Money keeps the configured locale (45.000 stays 45.000), but on the English page a
-        // symbol an English reader knows as another currency ("$" for pesos reads as US
-        // dollars) gives way to the code: COP 45.000. Spanish keeps the locale's own "$".
-        if (english && readsAsAnotherCurrency(currencySymbol(format), currency)) {
-          format = new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'code' });
-        }
+        format = new Intl.NumberFormat(moneyLocale, { style: 'currency', currency });
       } catch {
-        format = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
+        format = new Intl.NumberFormat(moneyLocale, { maximumFractionDigits: 2 });
       }
       moneyFormats.set(currency, format);
     }
     return format;
   };
+  const money = (amount: number, currency: string): string => {
+    const parts = moneyFormat(currency).formatToParts(amount);
+    // en-US writes the US dollar as a bare "$", which people of a peso install read as pesos (the
+    // Spanish page writes pesos so): there the English page says US$, as the Spanish one does.
+    const bareDollar = english && currency === 'USD' && defaultCurrency !== 'USD';
+    return parts.map((part) => (bareDollar && part.type === 'currency' && part.value === '$' ? 'US$' : part.value)).join('');
+  };
   // Shares and seconds follow the page's language, as dates do: 94,6 % and 1,5 s in Spanish
   // (the configured locale's decimal comma), 94.6% and 1.5 s in English, where a comma reads as
-  // a thousands separator. Money alone keeps the configured locale.
+  // a thousands separator.
   const numberLocale = english ? 'en-US' : locale;
   const percent = new Intl.NumberFormat(numberLocale, { style: 'percent', maximumFractionDigits: 1 });
   const seconds = new Intl.NumberFormat(numberLocale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -76,7 +83,7 @@ export function makeFormats(
         .formatToParts(new Date(iso))
         .map((part) => (!english && (part.type === 'day' || part.type === 'month') ? part.value.padStart(2, '0') : part.value))
         .join(''),
-    money: (amount, currency) => (amount === undefined ? '—' : moneyFormat(currency ?? defaultCurrency).format(amount)),
+    money: (amount, currency) => (amount === undefined ? '—' : money(amount, currency ?? defaultCurrency)),
     duration: (ms) => {
       if (ms === null || ms === undefined) return '—';
       if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -85,28 +92,6 @@ export function makeFormats(
     },
     percent: (ratio) => (ratio === null || ratio === undefined ? '—' : percent.format(ratio)),
   };
-}
-
-/** Currencies an English reader meets often enough to read their symbol as them ($ is the US dollar). */
-const CURRENCIES_KNOWN_IN_ENGLISH = ['USD', 'EUR', 'GBP', 'JPY', 'CNY', 'INR', 'CAD', 'AUD', 'MXN', 'BRL', 'KRW', 'ILS'];
-let symbolsInEnglish: Map<string, string> | undefined;
-
-function currencySymbol(format: Intl.NumberFormat): string {
-  return format.formatToParts(0).find((part) => part.type === 'currency')?.value ?? '';
-}
-
-/** Whether this symbol is how en-US writes another currency: "$" for COP is USD's "$". */
-function readsAsAnotherCurrency(symbol: string, currency: string): boolean {
-  symbolsInEnglish ??= new Map(
-    CURRENCIES_KNOWN_IN_ENGLISH.map((code) => [
-      code,
-      currencySymbol(new Intl.NumberFormat('en-US', { style: 'currency', currency: code })),
-    ]),
-  );
-  for (const [code, english] of symbolsInEnglish) {
-    if (code !== currency && english === symbol) return true;
-  }
-  return false;
 }
 
 /** JSON as indented text; rendered through Preact as a text node, so markup in it stays text. */

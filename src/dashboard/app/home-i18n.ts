@@ -33,6 +33,16 @@ const es = {
   homeRejectedTodayOne: 'Entrega rechazada hoy',
   homeRejectedWeek: 'esta semana',
   homeRejectedHelp: 'Webhooks que no pasaron la verificación (firma, formato): no se guardaron como eventos.',
+  homeRejectedWhat: 'No se guardaron. Si son de su proveedor, pida a quien administra Web Pig revisar su clave de firma.',
+  homeRejectedHelpLong:
+    'Entregas rechazadas: webhooks que no pasaron la verificación (firma o formato) y no se guardaron. Pueden ser intentos falsos, o pagos reales si cambió la clave de firma del proveedor: esos pagos no aparecen aquí hasta que el proveedor reintente o se concilien. Si se repiten, pida a quien administra Web Pig revisar la clave de ese proveedor.',
+  homeDeliveriesToday: 'Webhooks recibidos hoy',
+  homeDeliveriesTodayOne: 'Webhook recibido hoy',
+  homeDeliveriesWeek: '{n} esta semana',
+  homeDeliveriesNone: 'ninguno hoy',
+  homeDeliveriesKinds: 'de todo tipo: pagos, rechazos, reembolsos…',
+  homeDeliveriesHelp:
+    'Webhooks recibidos: notificaciones que cada proveedor envió y Web Pig guardó, cada una una sola vez (si el proveedor la repite no se cuenta de nuevo); los pagos encontrados al conciliar no cuentan.',
   homeRecoveredWeek: 'Pagos del proveedor nunca notificados esta semana',
   homeRecoveredWeekOne: 'Pago del proveedor nunca notificado esta semana',
   homeRecoveredToday: 'hoy',
@@ -143,6 +153,16 @@ const en: Record<HomeWord, string> = {
   homeRejectedTodayOne: 'Delivery refused today',
   homeRejectedWeek: 'this week',
   homeRejectedHelp: 'Webhooks that failed the checks (signature, format): they were not stored as events.',
+  homeRejectedWhat: "Not stored. If they are your provider's, ask whoever runs Web Pig to check its signing key.",
+  homeRejectedHelpLong:
+    "Deliveries refused: webhooks that failed the checks (signature or format) and were not stored. They may be forged attempts, or real payments if the provider's signing key changed: those payments are not here until the provider retries or reconciliation finds them. If they keep coming, ask whoever runs Web Pig to check that provider's key.",
+  homeDeliveriesToday: 'Webhooks received today',
+  homeDeliveriesTodayOne: 'Webhook received today',
+  homeDeliveriesWeek: '{n} this week',
+  homeDeliveriesNone: 'none today',
+  homeDeliveriesKinds: 'of every kind: payments, declines, refunds…',
+  homeDeliveriesHelp:
+    'Webhooks received: notifications each provider sent and Web Pig kept, each one once (a repeat from the provider is not counted again); payments found by reconciliation are not counted.',
   homeRecoveredWeek: 'Provider payments never notified this week',
   homeRecoveredWeekOne: 'Provider payment never notified this week',
   homeRecoveredToday: 'today',

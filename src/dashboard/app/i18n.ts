@@ -1,5 +1,5 @@
-/** The page's words in Spanish (the default) and English. Formats of dates and money follow
- * the configured locale (es-CO by default) whatever the language. */
+/** The page's words in Spanish (the default) and English. Dates and money are written as the
+ * page's language writes them (format.ts). */
 import { en } from './i18n-en.js';
 import { es, type MessageKey } from './i18n-es.js';
 

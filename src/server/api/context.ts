@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { DashboardConfig, FlagConfig } from '../../config/types.js';
 import type { PipelineDefinition } from '../../core/pipeline.js';
+import type { SourceKind } from '../../core/source-config.js';
 import type { Store } from '../../store/store.js';
 import type { ApiScope, ResolvedAuthConfig } from '../auth/config.js';
 import { hasScope, type Principal } from '../auth/principal.js';
@@ -19,6 +20,8 @@ export interface ApiContext {
    * unknown pipeline is. Null when the plugin was not told them (then any name is accepted).
    */
   sources: readonly string[] | null;
+  /** Each configured source's provider kind, by name (GET /api/config); null like `sources`. */
+  sourceKinds: Readonly<Record<string, SourceKind>> | null;
   auth: ResolvedAuthConfig;
   mode: 'production' | 'demo';
   dashboard: DashboardConfig;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { IgnoreReason } from '../../core/types.js';
+import type { IgnoreReason, RejectedDelivery } from '../../core/types.js';
 import type { EventTotal } from '../../store/store.js';
 import { HttpError } from '../http-errors.js';
 import { idParam, replies, type ApiApp } from './contract.js';
@@ -84,19 +84,47 @@ function ignoredByReason(totals: EventTotal[]): Array<{ kind: IgnoreReason['kind
   return [...counts.entries()].map(([kind, events]) => ({ kind, events })).sort((a, b) => b.events - a.events);
 }
 
-async function periodSummary(ctx: ApiContext, period: Period, currency: string, rejectedAt: Date[]) {
+/** Per source, most first (ties by name): what the deliveries and refusals lines list. */
+function bySource(counts: Array<{ source: string; events: number }>): Array<{ source: string; events: number }> {
+  return counts.filter((c) => c.events > 0).sort((a, b) => b.events - a.events || a.source.localeCompare(b.source));
+}
+
+/** How many refused deliveries of the period came to each source's address. */
+function rejectedBySource(rejections: RejectedDelivery[]): Array<{ source: string; events: number }> {
+  const counts = new Map<string, number>();
+  for (const r of rejections) counts.set(r.source, (counts.get(r.source) ?? 0) + 1);
+  return bySource([...counts.entries()].map(([source, events]) => ({ source, events })));
+}
+
+/**
+ * The webhooks each configured source delivered in the period, each stored delivery once (a
+ * provider's repeat of one is not counted again); events reconciliation created are not deliveries.
+ * Empty when the server was not told its sources.
+ */
+async function deliveriesBySource(ctx: ApiContext, window: { since: Date; until: Date }) {
+  const counts = await Promise.all(
+    (ctx.sources ?? []).map(async (source) => ({ source, events: await ctx.store.countEvents({ source, origin: 'webhook', ...window }) })),
+  );
+  return bySource(counts);
+}
+
+async function periodSummary(ctx: ApiContext, period: Period, currency: string, rejections: RejectedDelivery[]) {
   const window = { since: period.since, until: period.until };
-  const [payments, reversals, ignored, recovered] = await Promise.all([
+  const [payments, reversals, ignored, recovered, deliveries] = await Promise.all([
     ctx.store.eventTotals({ transactionStatus: 'accepted', ...window }, { stagesOff: true }),
     ctx.store.eventTotals({ transactionStatus: 'reversed', ...window }),
     ctx.store.eventTotals({ status: 'ignored', ...window }),
     ctx.store.countEvents({ origin: 'reconciliation', ...window }),
+    deliveriesBySource(ctx, window),
   ]);
+  const refused = rejections.filter((r) => r.at >= period.since && r.at < period.until);
   return {
     ...period,
     money: moneyOf(payments, currency, reversals),
     ignored: ignoredByReason(ignored),
-    rejected: rejectedAt.filter((at) => at >= period.since && at < period.until).length,
+    rejected: refused.length,
+    rejectedBySource: rejectedBySource(refused),
+    deliveries,
     recovered,
   };
 }
@@ -118,14 +146,13 @@ export function registerHomeRoutes(app: ApiApp, ctx: ApiContext): void {
         ctx.store.listRejections(REJECTIONS_READ),
         ctx.store.listReconciliationStates(),
       ]);
-      const rejectedAt = rejections.map((r) => r.at);
       return {
         now,
         timeZone,
         currency,
         attention: { ...queue.byStatus, deadUnhandled, nextRetryAt: queue.nextRetryAt },
-        today: await periodSummary(ctx, periods.today, currency, rejectedAt),
-        week: await periodSummary(ctx, periods.week, currency, rejectedAt),
+        today: await periodSummary(ctx, periods.today, currency, rejections),
+        week: await periodSummary(ctx, periods.week, currency, rejections),
         pinned: await loadRows(ctx, pinned.items),
         reconciledSources: reconciliations.map((state) => state.source),
       };

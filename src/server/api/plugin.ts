@@ -2,6 +2,7 @@ import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { ColumnConfig, DashboardConfig, FlagConfig } from '../../config/types.js';
 import type { PipelineDefinition } from '../../core/pipeline.js';
+import type { SourceKind } from '../../core/source-config.js';
 import { singleText } from '../../core/texts.js';
 import type { Store } from '../../store/store.js';
 import type { ResolvedAuthConfig } from '../auth/config.js';
@@ -41,8 +42,11 @@ export interface ApiPluginOptions {
     flags?: FlagConfig[];
     auth: ResolvedAuthConfig;
     pipelines: PipelineDefinition[];
-    /** The configured webhook sources' names, so a filter by an unknown one is refused. (Default: not checked) */
-    sources?: readonly string[];
+    /**
+     * The configured webhook sources (only their names and kinds): a filter by an unknown one is
+     * refused, and the page names each by its provider. (Default: not checked)
+     */
+    sources?: readonly ConfiguredSource[];
     dashboard?: DashboardConfig;
     /** The URL people use to reach the server: the OIDC callback and `Secure` cookies follow it. */
     publicUrl?: string;
@@ -57,6 +61,12 @@ export interface ApiPluginOptions {
   operations?: EventOperations;
   /** Poll interval of /api/stream. (Default: 500 ms) */
   streamPollMs?: number;
+}
+
+/** A configured source as the API knows it: never its secrets. */
+export interface ConfiguredSource {
+  name: string;
+  kind: SourceKind;
 }
 
 const STREAM_SCHEMA = {
@@ -85,7 +95,8 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     columns: resolveColumns(config.columns, config.pipelines),
     flags: config.flags ?? [],
     pipelines: config.pipelines,
-    sources: config.sources ?? null,
+    sources: config.sources?.map((source) => source.name) ?? null,
+    sourceKinds: config.sources ? Object.fromEntries(config.sources.map((source) => [source.name, source.kind])) : null,
     auth,
     mode,
     dashboard: config.dashboard ?? {},
@@ -149,6 +160,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
         currency: ctx.dashboard.currency ?? 'COP',
         devLogin: ctx.devLogin,
         sources: ctx.sources ? [...ctx.sources] : null,
+        sourceKinds: ctx.sourceKinds,
       };
     },
   );

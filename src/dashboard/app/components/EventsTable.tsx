@@ -1,6 +1,7 @@
 import { useSession } from '../context.js';
 import type { MessageKey } from '../i18n.js';
 import { columnLabel, pipelineColumns, pipelineInfo, pipelineLabel, stageLabel } from '../labels.js';
+import { sourceDisplayName } from '../source-names.js';
 import type { ColumnInfo, EventRow, TransactionStatus } from '../types.js';
 import { FailureCell } from './FailureCell.js';
 import { ReconciledBadge } from './ReconciledBadge.js';
@@ -111,7 +112,7 @@ export function EventsTable({ rows, pipeline, onOpenCell, onOpenEvent, onRetry, 
                   </a>
                   <div class="muted small received">{formats.dateTime(event.receivedAt)}</div>
                   <div class="muted small">
-                    {event.source}
+                    <span data-source={event.source}>{sourceDisplayName(event.source, config.sourceKinds)}</span>
                     {!single && event.pipeline && pipelineInfo(config, event.pipeline)
                       ? ` · ${pipelineLabel(config, language, event.pipeline)}`
                       : ''}

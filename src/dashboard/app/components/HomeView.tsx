@@ -8,6 +8,7 @@ import { NO_FILTERS, type EventFilters } from '../types.js';
 import { searchFromFilters } from '../url.js';
 import { PinnedDead } from './PinnedDead.js';
 import { Count, RecoveredCount, RetryingCount } from './HomeCount.js';
+import { DeliveriesCount, RefusedCount } from './DeliveryCounts.js';
 import '../home.css';
 import { failureText } from '../failure-text.js';
 
@@ -85,17 +86,8 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice, onRetry
           </span>
         </Count>
         <IgnoredCount period={home.week} words={words} {...link({ status: 'ignored', since: weekStart })} />
-        <div
-          class={home.today.rejected > 0 ? 'count-card' : 'count-card count-zero'}
-          data-testid="count-rejected"
-          title={words('homeRejectedHelp')}
-        >
-          <span class="count-value">{home.today.rejected}</span>
-          <span class="count-label">{words(home.today.rejected === 1 ? 'homeRejectedTodayOne' : 'homeRejectedToday')}</span>
-          <span class="small muted">
-            {home.week.rejected} {words('homeRejectedWeek')}
-          </span>
-        </div>
+        <DeliveriesCount home={home} words={words} {...link({ origin: 'webhook', since: today })} />
+        <RefusedCount home={home} words={words} />
         <RecoveredCount home={home} words={words} {...link({ origin: 'reconciliation', since: weekStart })} />
       </div>
 
@@ -136,6 +128,8 @@ export function HomeView({ version, onShowEvents, onOpenEvent, onNotice, onRetry
           </li>
           <li>{words('homeHelpReversed')}</li>
           <li>{words('homeHelpTime', { timeZone: home.timeZone })}</li>
+          <li>{words('homeDeliveriesHelp')}</li>
+          <li>{words('homeRejectedHelpLong')}</li>
           {home.reconciledSources.length > 0 && <li>{words('homeRecoveredHelp')}</li>}
         </ul>
       </details>

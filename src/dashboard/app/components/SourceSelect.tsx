@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useSession } from '../context.js';
+import { sourceDisplayName } from '../source-names.js';
 
 interface SourceSelectProps {
   /** The source chosen ('' = all). */
@@ -21,14 +22,14 @@ export function SourceSelect({ value, onChange, testId }: SourceSelectProps) {
   return (
     <select
       value={value}
-      title={value || t('allSources')}
+      title={value ? sourceDisplayName(value, config.sourceKinds) : t('allSources')}
       data-testid={testId}
       onChange={(change) => onChange((change.currentTarget as HTMLSelectElement).value)}
     >
       <option value="">{t('allSources')}</option>
       {names.map((name) => (
         <option key={name} value={name}>
-          {name}
+          {sourceDisplayName(name, config.sourceKinds)}
         </option>
       ))}
     </select>

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { SourceConfig } from '../../src/sources/config.js';
+import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage } from '../helpers/browser.js';
+import { epaycoFields, sendDelivery, signEpayco, signStripe, stripeEvent, TEST_SECRETS } from '../helpers/signing.js';
+import { COLUMNS, FLAGS, PIPELINE } from '../server/api-harness.js';
+import { AUTH, OPERATOR } from './fixtures.js';
+
+/**
+ * What reached the webhook addresses, on the home, in real Chromium at both sizes and in both
+ * languages, after real signed deliveries over HTTP: each provider's deliveries today (a Stripe
+ * account configured as `stripe_eu` named as Stripe), the refused ones amber with where they went
+ * and what to do, and money in the page's language's digits (MXN 2,300.50 in English).
+ */
+
+const skip = browserSkip();
+
+const STRIPE_EU: SourceConfig = { name: 'stripe_eu', kind: 'stripe', secrets: [TEST_SECRETS.stripe] };
+// No look-up at ePayco's servers (there is none here): the signature alone admits a confirmation.
+const EPAYCO: SourceConfig = {
+  name: 'epayco',
+  kind: 'epayco',
+  customerId: TEST_SECRETS.epaycoCustomerId,
+  pKeys: [TEST_SECRETS.epaycoPKey],
+  validation: false,
+};
+
+const WORDS = {
+  es: {
+    deliveries: /^3 Webhooks recibidos hoy 2 · ePayco 1 · Stripe \(stripe_eu\) 3 esta semana de todo tipo: pagos, rechazos, reembolsos…$/,
+    refused: /^2 Entregas rechazadas hoy 2 · Stripe \(stripe_eu\) No se guardaron\. .*clave de firma\. 2 esta semana$/,
+    mxn: /^MXN MXN\s2\.300,50 1 pago$/,
+    allSources: 'Todas las fuentes',
+  },
+  en: {
+    deliveries: /^3 Webhooks received today 2 · ePayco 1 · Stripe \(stripe_eu\) 3 this week of every kind: payments, declines, refunds…$/,
+    refused: /^2 Deliveries refused today 2 · Stripe \(stripe_eu\) Not stored\. .*signing key\. 2 this week$/,
+    mxn: /^MXN MX\$2,300\.50 1 payment$/,
+    allSources: 'All sources',
+  },
+} as const;
+
+const SIZES = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
+
+const text = async (page: Page, testId: string) => (await page.getByTestId(testId).innerText()).replace(/\s+/g, ' ').trim();
+
+describe('Web Pig home: deliveries per provider, refused deliveries, money digits (Chromium, both sizes, both languages)', { skip }, () => {
+  let browser: Browser;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  for (const language of ['es', 'en'] as const) {
+    for (const size of ['desktop', 'phone'] as const) {
+      const words = WORDS[language];
+      test(`${size}, ${language}: deliveries and refusals by provider name; amounts as the page's language writes them`, async () => {
+        const server = await startDashboardServer({
+          columns: COLUMNS,
+          flags: FLAGS,
+          pipelines: [PIPELINE],
+          sources: [EPAYCO, STRIPE_EU],
+          auth: AUTH,
+          signIn: { kind: 'dev' },
+        });
+        const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
+        try {
+          // Two ePayco confirmations (about no money: not looked up at ePayco here), one Stripe payment in Mexican pesos, a repeat of it (stored
+          // once, not counted again), and two deliveries to stripe_eu with a forged signature.
+          for (const ref of ['1001', '1002']) {
+            const fields = epaycoFields({ x_ref_payco: ref, x_transaction_id: `tx-${ref}` });
+            assert.equal(
+              (
+                await sendDelivery(
+                  server.baseUrl,
+                  'epayco',
+                  signEpayco({ fields, customerId: TEST_SECRETS.epaycoCustomerId, pKey: TEST_SECRETS.epaycoPKey }),
+                )
+              ).status,
+              200,
+            );
+          }
+          const object = { id: 'pi_mx_1', object: 'payment_intent', amount: 230050, amount_received: 230050, currency: 'mxn' };
+          const payload = stripeEvent({ id: 'evt_mx_1', object });
+          for (let i = 0; i < 2; i++)
+            assert.equal(
+              (await sendDelivery(server.baseUrl, 'stripe_eu', signStripe({ payload, secret: TEST_SECRETS.stripe }))).status,
+              200,
+            );
+          for (let i = 0; i < 2; i++) {
+            const forged = signStripe({ payload: stripeEvent(), secret: 'whsec_not_the_one' });
+            assert.equal((await sendDelivery(server.baseUrl, 'stripe_eu', forged)).status, 401);
+          }
+
+          await confineToLocalhost(context);
+          const page = await context.newPage();
+          const seen = watchPage(page);
+          await page.goto(server.baseUrl);
+          const form = page.getByTestId('dev-login');
+          await form.waitFor();
+          await form.locator('input[name="email"]').fill(OPERATOR);
+          await form.locator('button[type="submit"]').click();
+          await page.getByTestId('home').waitFor();
+
+          assert.match(await text(page, 'count-deliveries'), words.deliveries);
+          assert.match(await text(page, 'count-rejected'), words.refused);
+          // Refused deliveries need someone, as the amber cards do; none would be grey.
+          assert.match((await page.getByTestId('count-rejected').getAttribute('class')) ?? '', /\bcount-warn\b/);
+          assert.match(await text(page, 'money-today-other-MXN'), words.mxn);
+          await screenshot(page, `home-deliveries-${size}-${language}`);
+          if (size === 'phone') {
+            const width = await page.evaluate(() => document.documentElement.scrollWidth);
+            assert.ok(width <= SIZES.phone.width, `no sideways scrolling on a phone (page is ${width}px wide)`);
+          }
+
+          // The deliveries card opens today's delivered events; the table and the source filter name Stripe.
+          await page.getByTestId('count-deliveries').click();
+          await page.waitForFunction(() => new URL(location.href).searchParams.get('origin') === 'webhook');
+          const stripeRow = page.locator('tr', { has: page.locator('[data-source="stripe_eu"]') });
+          await stripeRow.first().waitFor();
+          assert.equal(await stripeRow.count(), 1, 'the repeated delivery is one event');
+          assert.equal((await stripeRow.locator('[data-source="stripe_eu"]').innerText()).trim(), 'Stripe (stripe_eu)');
+          const options = await page.getByTestId('source-filter').locator('option').allInnerTexts();
+          assert.deepEqual(options, [words.allSources, 'ePayco', 'Stripe (stripe_eu)']);
+          await screenshot(page, `home-deliveries-${size}-${language}-events`);
+          assert.deepEqual(seen.errors, []);
+        } finally {
+          await context.close();
+          await server.close();
+        }
+      });
+    }
+  }
+});
