@@ -137,6 +137,38 @@ describe('MercadoPago one-off payments: shop record and GoHighLevel tag, once', 
     assert.equal(refund.stage('tag_crm')?.status, 'skipped');
   });
 
+  it('rejected, then paid with another card (a second payment of the order): the order is paid; the first payment read late does not undo it', async () => {
+    // Checkout Pro lets a customer whose card is rejected pay again: a new payment id, the
+    // same external_reference. Ranking statuses across the two payments kept the order
+    // "rejected" (approved does not outrank rejected) while the customer had paid.
+    payments.createOrder('ORDER-5101', 120000, 'COP', new Date());
+    await paymentAt(5101, 'rejected', { external_reference: 'ORDER-5101' });
+    const rejected = await notify(5101, 'payment.created');
+    assert.equal(payments.get('ORDER-5101')?.status, 'rejected');
+    assert.equal(rejected.stage('tag_crm')?.status, 'skipped');
+
+    await paymentAt(5102, 'approved', { external_reference: 'ORDER-5101', payer: { email: 'Cliente.5101@Example.com' } });
+    const paid = await notify(5102, 'payment.created');
+    assert.equal(paid.event.status, 'succeeded', JSON.stringify(paid.event.lastError));
+    assert.deepEqual(paid.stage('update_shop_payment')?.data, { outcome: 'updated', status: 'approved' });
+    assert.deepEqual(
+      [payments.get('ORDER-5101')?.status, payments.get('ORDER-5101')?.mercadopagoPaymentId],
+      ['approved', '5102'],
+      'the order is on the payment that paid it',
+    );
+    assert.equal(contacts('cliente.5101@example.com')[0]?.tagRequests, 1);
+
+    // The rejected payment notified again later, and a second approved charge of the same order:
+    // neither moves the order off the payment that paid it; the second charge is named.
+    const late = await notify(5101);
+    assert.deepEqual(late.stage('update_shop_payment')?.data, { outcome: 'other_payment', status: 'approved', orderPayment: '5102' });
+    await paymentAt(5103, 'approved', { external_reference: 'ORDER-5101', payer: { email: 'Cliente.5101@Example.com' } });
+    const twice = await notify(5103, 'payment.created');
+    assert.deepEqual(twice.stage('update_shop_payment')?.data, { outcome: 'other_payment', status: 'approved', orderPayment: '5102' });
+    assert.deepEqual([payments.get('ORDER-5101')?.status, payments.get('ORDER-5101')?.mercadopagoPaymentId], ['approved', '5102']);
+    assert.equal(contacts('cliente.5101@example.com')[0]?.tagRequests, 1, 'tagged once');
+  });
+
   it('a shop record never moves back: an older status read after a newer one is stale', () => {
     payments.applyPayment({
       orderReference: 'ORDER-X',
