@@ -15,8 +15,8 @@ import { lookUpInvoice, withCustomerPhone } from './connectors/fr360.js';
 import { createMembership } from './connectors/frapp.js';
 import {
   applyPayment,
-  createCartera,
   findCartera,
+  findOrCreateCartera,
   setFacturacionInvoiceNumber,
   upsertFacturacion,
   type Cartera,
@@ -280,20 +280,18 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         run: async (ctx) => {
           const { agreementId, customer, product } = fr360Of(ctx);
           const reference = paymentReference(ctx);
-          const cartera =
-            (await findCartera(config.strapi, agreementId, ctx)) ??
-            (await createCartera(
-              config.strapi,
-              {
-                acuerdo: agreementId,
-                documentId: customer.documentId,
-                customerName: customer.name,
-                total: product.price * product.installments,
-                phone: customer.phone,
-                phoneCountry,
-              },
-              ctx,
-            ));
+          const cartera = await findOrCreateCartera(
+            config.strapi,
+            {
+              acuerdo: agreementId,
+              documentId: customer.documentId,
+              customerName: customer.name,
+              total: product.price * product.installments,
+              phone: customer.phone,
+              phoneCountry,
+            },
+            ctx,
+          );
           if (carteraPaymentOf(cartera, ctx) !== undefined) {
             ctx.log.warn('payment already applied to the cartera: not applying it again', { carteraId: cartera.id, reference });
             return carteraData(cartera, false);

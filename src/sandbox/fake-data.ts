@@ -81,6 +81,14 @@ const FIXED: Record<string, FakeInvoice> = {
     product: PRODUCTS[1] as FakeProduct,
     agreementId: '25010000000003',
   },
+  // The incident's second instalment: another invoice of the same customer and agreement, so
+  // both payments go to one Strapi cartera.
+  'INV-373-2': {
+    invoiceId: 'INV-373-2',
+    customer: { name: 'Cliente Incidente', documentId: '1036654321', email: 'Cliente@Example.com', phone: '573001112233' },
+    product: { ...(PRODUCTS[0] as FakeProduct), id: 'PROD-UDEA-2026-2', name: 'Curso Intensivo UDEA 2026 - Cuota 2' },
+    agreementId: '25102764360103',
+  },
   // FR360 knows no phone for this customer; the payer typed it at ePayco (x_customer_movil).
   'INV-NO-PHONE': {
     invoiceId: 'INV-NO-PHONE',
