@@ -46,5 +46,8 @@ describe('Facturador: the instalments of one agreement', () => {
     ]);
     for (const id of ids) assert.equal((await h.waitForStatus(id, ['succeeded', 'dead'])).status, 'succeeded');
     assert.deepEqual(carteraOf(h), { count: 1, totalPaid: [806250], payments: [2] });
+    // The services that find-or-create on their side keep one customer and one contact too.
+    assert.equal(h.records('worldoffice', 'customers').length, 1);
+    assert.equal(h.records('clientify', 'contacts').length, 1);
   });
 });
