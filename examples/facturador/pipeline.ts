@@ -11,12 +11,12 @@ import {
 import { phoneCountryOf, type FacturadorConfig } from './config.js';
 import { sendWhatsApp } from './connectors/callbell.js';
 import { upsertContact } from './connectors/clientify.js';
-import { lookUpInvoice } from './connectors/fr360.js';
+import { lookUpInvoice, withCustomerPhone } from './connectors/fr360.js';
 import { createMembership } from './connectors/frapp.js';
 import {
   applyPayment,
-  createCartera,
   findCartera,
+  findOrCreateCartera,
   setFacturacionInvoiceNumber,
   upsertFacturacion,
   type Cartera,
@@ -32,6 +32,7 @@ import {
 import {
   carteraPaymentOf,
   customerIdOf,
+  epaycoFields,
   epaycoStateCode,
   extractInvoice,
   extractionOf,
@@ -151,12 +152,13 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         // Every later stage depends on this one: skipped here, skipped all (by dependency).
         when: (ctx) => notThePayer(ctx) ?? true,
         run: async (ctx) => {
-          const found = await lookUpInvoice(config.fr360, extractionOf(ctx).invoiceId, ctx);
+          const found = withCustomerPhone(await lookUpInvoice(config.fr360, extractionOf(ctx).invoiceId, ctx), epaycoFields(ctx.payload));
+          const { phone, ...customer } = found.customer;
           ctx.annotate({
-            customer: { ...found.customer },
+            customer: phone ? { ...customer, phone } : customer,
             product: { name: found.product.name, id: found.product.id, price: found.product.price },
           });
-          return { ...found, customer: { ...found.customer }, product: { ...found.product } };
+          return found;
         },
       },
       {
@@ -278,20 +280,18 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
         run: async (ctx) => {
           const { agreementId, customer, product } = fr360Of(ctx);
           const reference = paymentReference(ctx);
-          const cartera =
-            (await findCartera(config.strapi, agreementId, ctx)) ??
-            (await createCartera(
-              config.strapi,
-              {
-                acuerdo: agreementId,
-                documentId: customer.documentId,
-                customerName: customer.name,
-                total: product.price * product.installments,
-                phone: customer.phone,
-                phoneCountry,
-              },
-              ctx,
-            ));
+          const cartera = await findOrCreateCartera(
+            config.strapi,
+            {
+              acuerdo: agreementId,
+              documentId: customer.documentId,
+              customerName: customer.name,
+              total: product.price * product.installments,
+              phone: customer.phone,
+              phoneCountry,
+            },
+            ctx,
+          );
           if (carteraPaymentOf(cartera, ctx) !== undefined) {
             ctx.log.warn('payment already applied to the cartera: not applying it again', { carteraId: cartera.id, reference });
             return carteraData(cartera, false);

@@ -10,7 +10,7 @@ import {
 } from '../../src/index.js';
 import { phoneCountryOf, type FacturadorConfig } from './config.js';
 import { sendWhatsApp } from './connectors/callbell.js';
-import { lookUpInvoice } from './connectors/fr360.js';
+import { lookUpInvoice, withCustomerPhone } from './connectors/fr360.js';
 import { findCartera, markFacturacionReversed, removePayment, type Cartera } from './connectors/strapi.js';
 import {
   createCreditNote,
@@ -19,7 +19,7 @@ import {
   type WorldOfficeCreditNote,
   type WorldOfficeInvoice,
 } from './connectors/worldoffice.js';
-import { carteraPaymentOf, extractInvoice, extractionOf, formatMoney, fr360Of, invoiceEffectKey } from './data.js';
+import { carteraPaymentOf, epaycoFields, extractInvoice, extractionOf, formatMoney, fr360Of, invoiceEffectKey } from './data.js';
 import { invoiceClaimKey } from './payments.js';
 import type { FacturadorStore } from './store.js';
 
@@ -88,12 +88,13 @@ export function facturadorReversalPipeline(config: FacturadorConfig): PipelineDe
         // The cartera, Ventas and WhatsApp stages depend on this one: skipped here, skipped all.
         when: (ctx) => notThePayersReversal(ctx) ?? true,
         run: async (ctx) => {
-          const found = await lookUpInvoice(config.fr360, extractionOf(ctx).invoiceId, ctx);
+          const found = withCustomerPhone(await lookUpInvoice(config.fr360, extractionOf(ctx).invoiceId, ctx), epaycoFields(ctx.payload));
+          const { phone, ...customer } = found.customer;
           ctx.annotate({
-            customer: { ...found.customer },
+            customer: phone ? { ...customer, phone } : customer,
             product: { name: found.product.name, id: found.product.id, price: found.product.price },
           });
-          return { ...found, customer: { ...found.customer }, product: { ...found.product } };
+          return found;
         },
       },
       creditNoteStage(config),

@@ -2,8 +2,11 @@ import Database from 'better-sqlite3';
 
 /**
  * The shop's own payments table (the retry guide's Django `payments`, "Actualiza pagos en BD"):
- * the APPLICATION's database, not webpig's. One row per order reference; MercadoPago's payment
- * moves it forward only — a notification read late can never move an approved payment back.
+ * the APPLICATION's database, not webpig's. One row per order reference, on one MercadoPago
+ * payment at a time; that payment moves it forward only — a notification read late can never
+ * move an approved payment back. An order can have several payments (a rejected card, then
+ * another one): a later payment takes the order over only when the order's payment failed, or
+ * when it is approved and the order's payment is not; otherwise it is `other_payment`.
  */
 
 export type ShopPaymentStatus =
@@ -35,7 +38,19 @@ export interface ShopPayment {
   updatedAt: string;
 }
 
-export type PaymentOutcome = 'created' | 'updated' | 'unchanged' | 'stale';
+export type PaymentOutcome = 'created' | 'updated' | 'unchanged' | 'stale' | 'other_payment';
+
+const FAILED: ReadonlySet<ShopPaymentStatus> = new Set<ShopPaymentStatus>(['rejected', 'cancelled']);
+const PAID: ReadonlySet<ShopPaymentStatus> = new Set<ShopPaymentStatus>(['approved', 'refunded', 'charged_back']);
+
+/**
+ * Whether a payment other than the order's own takes the order over: the customer tried again
+ * after a failed payment, or this one paid while the order's own has not (yet). A second
+ * approved charge, or a rejected attempt beside a live one, leaves the order where it is.
+ */
+function takesOver(orderStatus: ShopPaymentStatus, paymentStatus: ShopPaymentStatus): boolean {
+  return FAILED.has(orderStatus) || (paymentStatus === 'approved' && !PAID.has(orderStatus));
+}
 
 interface Row {
   order_reference: string;
@@ -100,9 +115,10 @@ export class PaymentStore {
   }
 
   /**
-   * What MercadoPago says about the order's payment, in one transaction: created when the shop
-   * has no row (the payment is real all the same), moved forward when the status ranks higher,
-   * left alone when it is the same (`unchanged`) or behind (`stale`).
+   * What MercadoPago says about one payment of the order, in one transaction: created when the
+   * shop has no row (the payment is real all the same); for the order's own payment (or its
+   * first), moved forward when the status ranks higher, left alone when it is the same
+   * (`unchanged`) or behind (`stale`); another payment of the order as `takesOver` says.
    */
   applyPayment(input: Omit<ShopPayment, 'updatedAt'> & { now: Date }): { outcome: PaymentOutcome; payment: ShopPayment } {
     const apply = this.db.transaction((): { outcome: PaymentOutcome; payment: ShopPayment } => {
@@ -117,6 +133,20 @@ export class PaymentStore {
           )
           .run(input.orderReference, input.mercadopagoPaymentId, input.status, input.amount, input.currency, input.payerEmail, at);
         outcome = 'created';
+      } else if (
+        current.mercadopagoPaymentId !== null &&
+        input.mercadopagoPaymentId !== null &&
+        current.mercadopagoPaymentId !== input.mercadopagoPaymentId
+      ) {
+        if (!takesOver(current.status, input.status)) return { outcome: 'other_payment', payment: current };
+        this.db
+          .prepare(
+            `UPDATE payments SET status = ?, mercadopago_payment_id = ?, amount = COALESCE(?, amount), currency = COALESCE(?, currency),
+                      payer_email = COALESCE(?, payer_email), updated_at = ?
+                    WHERE order_reference = ?`,
+          )
+          .run(input.status, input.mercadopagoPaymentId, input.amount, input.currency, input.payerEmail, at, input.orderReference);
+        outcome = 'updated';
       } else if (current.status === input.status) {
         outcome = 'unchanged';
       } else if (RANK[input.status] <= RANK[current.status]) {

@@ -135,7 +135,11 @@ export function mercadopagoPaymentsPipeline(config: MercadopagoPaymentsConfig): 
             payerEmail: payment.payerEmail,
             now: new Date(),
           });
-          return { outcome, status: stored.status };
+          // Another payment of an order already on one (a second charge, a late rejected card):
+          // the order's own payment is named, so a person can see which one paid it.
+          const data: JsonObject = { outcome, status: stored.status };
+          if (outcome === 'other_payment') data.orderPayment = stored.mercadopagoPaymentId;
+          return data;
         },
       },
       {

@@ -33,6 +33,8 @@ export interface FakeInvoice {
   product: FakeProduct;
   /** The agreement ("acuerdo") whose receivable the payment reduces, in Strapi's cartera. */
   agreementId: string;
+  /** FR360's record has no phone: only ePayco's `x_customer_movil` carries it (the seeds' "o si no"). */
+  fr360WithoutPhone?: true;
 }
 
 export const PRODUCTS: readonly FakeProduct[] = [
@@ -79,6 +81,22 @@ const FIXED: Record<string, FakeInvoice> = {
     product: PRODUCTS[1] as FakeProduct,
     agreementId: '25010000000003',
   },
+  // The incident's second instalment: another invoice of the same customer and agreement, so
+  // both payments go to one Strapi cartera.
+  'INV-373-2': {
+    invoiceId: 'INV-373-2',
+    customer: { name: 'Cliente Incidente', documentId: '1036654321', email: 'Cliente@Example.com', phone: '573001112233' },
+    product: { ...(PRODUCTS[0] as FakeProduct), id: 'PROD-UDEA-2026-2', name: 'Curso Intensivo UDEA 2026 - Cuota 2' },
+    agreementId: '25102764360103',
+  },
+  // FR360 knows no phone for this customer; the payer typed it at ePayco (x_customer_movil).
+  'INV-NO-PHONE': {
+    invoiceId: 'INV-NO-PHONE',
+    customer: { name: 'Sofía Restrepo', documentId: '1020304050', email: 'sofia@example.com', phone: '573004445566' },
+    product: PRODUCTS[1] as FakeProduct,
+    agreementId: '25010000000004',
+    fr360WithoutPhone: true,
+  },
 };
 
 /** Invoice ids with this prefix are unknown to FR360 (404), to show permanent failures. */
@@ -111,9 +129,10 @@ export function fakeInvoice(invoiceId: string): FakeInvoice | undefined {
 }
 
 export function invoiceJson(invoice: FakeInvoice): JsonObject {
+  const { phone, ...withoutPhone } = invoice.customer;
   return {
     invoiceId: invoice.invoiceId,
-    customer: { ...invoice.customer },
+    customer: invoice.fr360WithoutPhone ? withoutPhone : { ...withoutPhone, phone },
     product: { ...invoice.product },
     agreementId: invoice.agreementId,
   };

@@ -242,6 +242,13 @@ export class SandboxStore {
     return toRecord(updated);
   }
 
+  /** Deletes a record; false when there was none. */
+  remove(service: SandboxOwner, collection: string, id: number): boolean {
+    return (
+      this.statement('DELETE FROM sandbox_records WHERE service = ? AND collection = ? AND id = ?').run(service, collection, id).changes > 0
+    );
+  }
+
   get(service: SandboxOwner, collection: string, id: number): SandboxRecord | undefined {
     const row = this.statement(
       'SELECT id, data, created_at, updated_at FROM sandbox_records WHERE service = ? AND collection = ? AND id = ?',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { retryEvent } from '../../src/engine/operations.js';
 import type { SandboxService } from '../../src/sandbox/sandbox-store.js';
 import { assertExactlyOnce, startFacturadorHarness } from '../helpers/facturador-harness.js';
 
@@ -73,6 +74,39 @@ describe('Facturador: a call that hangs until the stage times out', () => {
         assert.equal(checkpoint?.history[0]?.error?.code, 'STAGE_TIMEOUT');
         assert.equal(checkpoint?.status, 'success');
         assertExactlyOnce(h, 'INV-373', 403125);
+      } finally {
+        await h.close();
+      }
+    });
+  }
+});
+
+/**
+ * The incident's own sequence at every side-effecting stage: the service does the effect and
+ * answers with a 4xx (permanent: the event goes dead, no automatic retry), and an operator
+ * presses retry — hours later, as on 2025-10-28. The retry must find the effect, not repeat it.
+ */
+describe('Facturador: effect done, then a permanent error; the operator retries', () => {
+  for (const { stage, service, operation } of CASES) {
+    it(`${stage} (${service}.${operation}): dead, retried by hand, the record exists once`, async () => {
+      const h = await startFacturadorHarness();
+      try {
+        h.fault({ service, operation, mode: 'effect-then-fail', count: 1, status: 422 });
+        const id = await h.sendConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '1' });
+        const dead = await h.waitForStatus(id, ['succeeded', 'dead']);
+        assert.equal(dead.status, 'dead', 'a 4xx is not retried by itself');
+        assert.equal((await h.checkpoint(id, stage))?.error?.retriable, false);
+
+        await retryEvent(h.store, id, 'ops@example.com');
+        const event = await h.waitForStatus(id, ['succeeded', 'dead']);
+        assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
+        const checkpoint = await h.checkpoint(id, stage);
+        assert.equal(checkpoint?.status, 'success');
+        assertExactlyOnce(h, 'INV-373', 403125);
+        assert.equal(h.records('worldoffice', 'emissions').length, 1);
+        // A permanent error tells the engine the effect did not happen, so it does not call
+        // `reconcile` here: the stages' own look-ups by reference are what keep it single.
+        assert.equal(checkpoint?.history.at(-1)?.note, 'retry after error');
       } finally {
         await h.close();
       }

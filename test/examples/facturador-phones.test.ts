@@ -51,6 +51,35 @@ describe('Facturador: phones in E.164', () => {
     );
   });
 
+  it('FR360 has no phone: the one the payer typed at ePayco (x_customer_movil) reaches every service, and the stage says so', async () => {
+    // The seeds' dashboard read the phone from FR360 or else from ePayco's x_customer_movil;
+    // before, FR360's reply without a phone failed the look-up and the paid invoice was never made.
+    h = await startFacturadorHarness();
+    const id = await h.sendConfirmation({ invoiceId: 'INV-NO-PHONE', refPayco: '880003', state: '1' });
+    const event = await h.waitForStatus(id, ['succeeded', 'dead']);
+    assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
+    const lookUp = await h.checkpoint(id, 'fr360_query');
+    assert.deepEqual(
+      [(lookUp?.data as { phoneFrom?: string }).phoneFrom, (lookUp?.data as { customer?: { phone?: string } }).customer?.phone],
+      ['epayco', '3004445566'],
+    );
+    assert.equal(event.summary.customer?.phone, '3004445566', 'the dashboard shows the phone the customer gave');
+    for (const [service, collection, field] of [
+      ['callbell', 'messages', 'to'],
+      ['clientify', 'contacts', 'phone'],
+      ['worldoffice', 'customers', 'phone'],
+      ['strapi', 'facturacions', 'phone'],
+      ['strapi', 'carteras', 'phone'],
+    ] as const) {
+      assert.deepEqual(
+        h.records(service, collection).map((r) => r[field]),
+        ['+573004445566'],
+        `${service} ${collection}`,
+      );
+    }
+    assert.equal(h.records('worldoffice', 'invoices').length, 1);
+  });
+
   it('"300 12": WhatsApp and CRM fail with PHONE_INVALID, permanent, nothing sent; the invoice and ledgers are made', async () => {
     h = await startFacturadorHarness();
     const id = await h.sendConfirmation({ invoiceId: 'INV-BAD-PHONE', refPayco: '880002', state: '1' });

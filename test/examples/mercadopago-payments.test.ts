@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { mercadopagoPaymentsPipeline } from '../../examples/mercadopago-payments/pipeline.js';
+import { retryEvent } from '../../src/engine/operations.js';
 import { PaymentStore } from '../../examples/mercadopago-payments/payment-store.js';
 import { deliver, startEngine, waitForEvent, type EngineHarness } from '../helpers/example-pipelines.js';
 import { baseUrlOf, startSandboxApp, type SandboxApp } from '../helpers/sandbox-app.js';
@@ -135,6 +136,76 @@ describe('MercadoPago one-off payments: shop record and GoHighLevel tag, once', 
     const refund = await notify(5003);
     assert.equal(payments.get('ORDER-5003')?.status, 'refunded');
     assert.equal(refund.stage('tag_crm')?.status, 'skipped');
+  });
+
+  it('rejected, then paid with another card (a second payment of the order): the order is paid; the first payment read late does not undo it', async () => {
+    // Checkout Pro lets a customer whose card is rejected pay again: a new payment id, the
+    // same external_reference. Ranking statuses across the two payments kept the order
+    // "rejected" (approved does not outrank rejected) while the customer had paid.
+    payments.createOrder('ORDER-5101', 120000, 'COP', new Date());
+    await paymentAt(5101, 'rejected', { external_reference: 'ORDER-5101' });
+    const rejected = await notify(5101, 'payment.created');
+    assert.equal(payments.get('ORDER-5101')?.status, 'rejected');
+    assert.equal(rejected.stage('tag_crm')?.status, 'skipped');
+
+    await paymentAt(5102, 'approved', { external_reference: 'ORDER-5101', payer: { email: 'Cliente.5101@Example.com' } });
+    const paid = await notify(5102, 'payment.created');
+    assert.equal(paid.event.status, 'succeeded', JSON.stringify(paid.event.lastError));
+    assert.deepEqual(paid.stage('update_shop_payment')?.data, { outcome: 'updated', status: 'approved' });
+    assert.deepEqual(
+      [payments.get('ORDER-5101')?.status, payments.get('ORDER-5101')?.mercadopagoPaymentId],
+      ['approved', '5102'],
+      'the order is on the payment that paid it',
+    );
+    assert.equal(contacts('cliente.5101@example.com')[0]?.tagRequests, 1);
+
+    // The rejected payment notified again later, and a second approved charge of the same order:
+    // neither moves the order off the payment that paid it; the second charge is named.
+    const late = await notify(5101);
+    assert.deepEqual(late.stage('update_shop_payment')?.data, { outcome: 'other_payment', status: 'approved', orderPayment: '5102' });
+    await paymentAt(5103, 'approved', { external_reference: 'ORDER-5101', payer: { email: 'Cliente.5101@Example.com' } });
+    const twice = await notify(5103, 'payment.created');
+    assert.deepEqual(twice.stage('update_shop_payment')?.data, { outcome: 'other_payment', status: 'approved', orderPayment: '5102' });
+    assert.deepEqual([payments.get('ORDER-5101')?.status, payments.get('ORDER-5101')?.mercadopagoPaymentId], ['approved', '5102']);
+    assert.equal(contacts('cliente.5101@example.com')[0]?.tagRequests, 1, 'tagged once');
+  });
+
+  it("the guide's example 2, MercadoPago's API down: retried, then processed once; down past the schedule: dead, retried by hand, once", async () => {
+    await paymentAt(5201, 'approved');
+    await sandboxPost('_faults', { service: 'mercadopago', operation: 'get_payment', mode: 'error', status: 500, count: 2 });
+    const flaky = await notify(5201);
+    assert.equal(flaky.event.status, 'succeeded', JSON.stringify(flaky.event.lastError));
+    assert.equal(flaky.stage('fetch_payment')?.attempts, 3, 'two failed reads, then the one that worked');
+    assert.deepEqual(
+      flaky.stage('fetch_payment')?.history.map((a) => a.error?.retriable ?? null),
+      [true, true, null],
+    );
+    assert.equal(payments.get('ORDER-5201')?.status, 'approved');
+    assert.equal(contacts('cliente.5201@example.com')[0]?.tagRequests, 1);
+
+    // Down for every attempt of the schedule (four): dead, nothing written or tagged; the
+    // operator's retry ("Reintentar eventos seleccionados") then processes it, once.
+    await paymentAt(5202, 'approved');
+    await sandboxPost('_faults', { service: 'mercadopago', operation: 'get_payment', mode: 'error', status: 503, count: 4 });
+    const down = await notify(5202);
+    assert.equal(down.event.status, 'dead');
+    assert.equal(down.event.attempts, 4);
+    assert.equal(payments.get('ORDER-5202'), null);
+    assert.equal(contacts('cliente.5202@example.com').length, 0);
+    await retryEvent(engine.store, down.event.id, 'ops@example.com');
+    const retried = await waitForEvent(engine.store, down.event.id);
+    assert.equal(retried.status, 'succeeded', JSON.stringify(retried.lastError));
+    assert.equal(payments.get('ORDER-5202')?.status, 'approved');
+    assert.equal(contacts('cliente.5202@example.com')[0]?.tagRequests, 1);
+  });
+
+  it('a notification naming a payment MercadoPago does not know is dead at once, not retried (the guide: an invalid id)', async () => {
+    const unknown = await notify(5299);
+    assert.equal(unknown.event.status, 'dead');
+    const fetch = unknown.stage('fetch_payment');
+    assert.equal(fetch?.attempts, 1);
+    assert.equal(fetch?.error?.retriable, false);
+    assert.equal(fetch?.error?.httpStatus, 404);
   });
 
   it('a shop record never moves back: an older status read after a newer one is stale', () => {

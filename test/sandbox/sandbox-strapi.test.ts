@@ -19,7 +19,7 @@ before(async () => {
 after(async () => sandbox.close());
 
 const API = '/sandbox/strapi/api';
-const inject = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
+const inject = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
   app.inject({ method, url, ...(payload ? { payload } : {}) });
 
 function assertStrapiError(res: { statusCode: number; json(): unknown }, status: number, name: string, message: string): void {
@@ -50,6 +50,24 @@ describe("Strapi's REST shape (v5)", () => {
     assert.equal(found.json().data[0].payments.length, 2);
     const none = await inject('GET', `${API}/carteras?filters[acuerdo][$eq]=AC-2`);
     assert.deepEqual(none.json(), { data: [], meta: { pagination: { page: 1, pageSize: 25, pageCount: 0, total: 0 } } });
+  });
+
+  it('keeps two carteras of one agreement (no unique acuerdo), and deletes one by documentId: 204, no body', async () => {
+    const first = (await inject('POST', `${API}/carteras`, { data: { acuerdo: 'AC-TWO', cedula: '1', total: 10 } })).json().data;
+    const second = (await inject('POST', `${API}/carteras`, { data: { acuerdo: 'AC-TWO', cedula: '1', total: 10 } })).json().data;
+    const both = await inject('GET', `${API}/carteras?filters[acuerdo][$eq]=AC-TWO`);
+    assert.deepEqual(
+      both.json().data.map((c: { documentId: string }) => c.documentId),
+      [first.documentId, second.documentId],
+    );
+    const deleted = await inject('DELETE', `${API}/carteras/${second.documentId}`);
+    assert.deepEqual([deleted.statusCode, deleted.body], [204, '']);
+    const left = await inject('GET', `${API}/carteras?filters[acuerdo][$eq]=AC-TWO`);
+    assert.deepEqual(
+      left.json().data.map((c: { documentId: string }) => c.documentId),
+      [first.documentId],
+    );
+    assertStrapiError(await inject('DELETE', `${API}/carteras/${second.documentId}`), 404, 'NotFoundError', 'Not Found');
   });
 
   it('creates, finds and partially updates a facturación record by documentId', async () => {

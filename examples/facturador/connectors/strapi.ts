@@ -51,6 +51,10 @@ function equalsFilter(field: string, value: string): string {
   return `filters[${field}][$eq]=${encodeURIComponent(value)}`;
 }
 
+/**
+ * The agreement's cartera: the first created (lowest id) when there are several — see
+ * findOrCreateCartera for how a second one can appear, and why the first is everyone's answer.
+ */
 export async function findCartera(endpoint: ServiceEndpoint, acuerdo: string, io: StageIo): Promise<Cartera | undefined> {
   const { body } = await callService({
     service: 'Strapi',
@@ -60,7 +64,36 @@ export async function findCartera(endpoint: ServiceEndpoint, acuerdo: string, io
     io,
     schema: carteraList,
   });
-  return body.data[0];
+  return body.data.reduce<Cartera | undefined>((first, cartera) => (first && first.id < cartera.id ? first : cartera), undefined);
+}
+
+/**
+ * Strapi has no unique key on `acuerdo`: two first payments of one agreement processed at the
+ * same moment (two instalments) each found no cartera and each created one, and each counted
+ * its payment in its own. So after creating, the agreement is looked up again: the first
+ * cartera created is the agreement's, for every payment that looks after creating its own (a
+ * later one cannot have a lower id); ours, when it is not that one, is still empty and is deleted.
+ */
+export async function findOrCreateCartera(
+  endpoint: ServiceEndpoint,
+  cartera: Parameters<typeof createCartera>[1],
+  io: StageIo,
+): Promise<Cartera> {
+  const found = await findCartera(endpoint, cartera.acuerdo, io);
+  if (found) return found;
+  const created = await createCartera(endpoint, cartera, io);
+  const first = await findCartera(endpoint, cartera.acuerdo, io);
+  if (!first || first.documentId === created.documentId) return created;
+  await callService({
+    service: 'Strapi',
+    endpoint,
+    method: 'DELETE',
+    path: `/carteras/${encodeURIComponent(created.documentId)}`,
+    io,
+    // Strapi 5 answers a deletion with 204 and no body (read as null) or with the document.
+    schema: z.unknown(),
+  });
+  return first;
 }
 
 export async function createCartera(

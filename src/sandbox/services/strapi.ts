@@ -27,11 +27,13 @@ import {
  *   at the cartera's payments (each carries its reference) before applying.
  *   `DELETE /api/carteras/:documentId/payments?reference=` (the same custom route) takes a
  *   payment out again (a reversal) and subtracts it; a reference the cartera does not list is 404.
+ *   `DELETE /api/carteras/:documentId` (Strapi's core delete) removes a cartera: 204. Nothing
+ *   stops two carteras of one agreement, as in a real Strapi without a unique `acuerdo`.
  * - facturación (sales) records: `POST` always creates; `GET ?filters[reference][$eq]=` finds;
  *   `PUT /:documentId` updates the fields it is given (Strapi's update is partial). `status` is
  *   `paid` unless the record says `reversed`.
  *
- * Operations: `find_cartera`, `create_cartera`, `apply_payment`, `remove_payment`,
+ * Operations: `find_cartera`, `create_cartera`, `delete_cartera`, `apply_payment`, `remove_payment`,
  * `find_facturacion`, `create_facturacion`, `update_facturacion`.
  */
 const carteraData = z.strictObject({
@@ -157,6 +159,18 @@ export function registerStrapi(app: FastifyInstance, ctx: SandboxContext): void 
         return { status: 200, body: { data: toDocument(updated, CARTERA_COMPONENTS, new Set(['payments'])), meta: {} } };
       });
     }),
+  );
+
+  // Strapi 5's core delete: 204, no body.
+  app.delete<{ Params: { documentId: string } }>(
+    '/strapi/api/carteras/:documentId',
+    strapiRoute(async (request, reply) =>
+      run(request, reply, 'delete_cartera', () => {
+        const cartera = byDocumentId('carteras', request.params.documentId);
+        store.remove('strapi', 'carteras', cartera.id);
+        return { status: 204, body: {} };
+      }),
+    ),
   );
 
   app.delete<{ Params: { documentId: string } }>(
