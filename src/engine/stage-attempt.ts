@@ -55,14 +55,16 @@ function attemptNote(checkpoint: CheckpointRecord | undefined): { note: string |
       // A worker died (or lost its lease) while the stage ran: the effect may have happened.
       return { note: 'resumed after interruption', uncertain: true };
     case 'error':
-      // A retriable failure (timeout, 5xx, reset) may come after the receiver did the effect.
-      return { note: 'retry after error', uncertain: checkpoint.error?.retriable ?? true };
+      // Any failure may come after the receiver did the effect: a timeout, a 5xx or a reset,
+      // but also a 4xx a service answers after doing it (the seeds' incident: the invoice was
+      // made, the reply refused). A permanent error is retried only by an operator, and that
+      // retry looks the effect up first like any other: one look-up, never a second invoice.
+      return { note: 'retry after error', uncertain: true };
     case 'pending': {
-      // An operator reset the stage. If its last attempt was cut off (or failed retriably) the
-      // effect may exist all the same, so the re-run reconciles first; after a success or a
-      // permanent error it is a deliberate run.
+      // An operator reset the stage. If its last attempt was cut off or failed the effect may
+      // exist all the same, so the re-run reconciles first; after a success it is a deliberate run.
       const last = checkpoint.history.at(-1);
-      const uncertain = last?.status === 'processing' || (last?.status === 'error' && (last.error?.retriable ?? true));
+      const uncertain = last?.status === 'processing' || last?.status === 'error';
       return { note: 'manual re-run', uncertain };
     }
     default:

@@ -139,4 +139,40 @@ describe('operations', () => {
       JSON.stringify(cp?.history),
     );
   });
+
+  // The seeds' incident, one step on: the service made the invoice and answered a 4xx all the
+  // same (a permanent error, so the event is dead and waits for someone). The operator's retry
+  // (of the event, or of the stage) must look the invoice up before making another.
+  for (const how of ['retry of the event', 're-run of the stage'] as const) {
+    it(`after a permanent error, an operator's ${how} reconciles first: the effect made before the 4xx is found`, async () => {
+      let made = 0;
+      let lookups = 0;
+      const pipeline = definePipeline({
+        name: 'p',
+        match: () => true,
+        stages: [
+          {
+            name: 'invoice',
+            reconcile: async () => {
+              lookups += 1;
+              return made > 0 ? { invoice: made } : undefined;
+            },
+            run: async () => {
+              made += 1; // the service made the invoice...
+              throw new PermanentError('422 from the ERP'); // ...and refused the reply all the same
+            },
+          },
+        ],
+      });
+      const id = await insert(store);
+      assert.equal((await claimAndRun(store, [pipeline], clock))?.status, 'dead');
+      if (how === 'retry of the event') await retryEvent(store, id, 'ops', null, clock.now());
+      else await rerunStage(store, [pipeline], id, 'invoice', 'ops', null, clock.now());
+      assert.equal((await claimAndRun(store, [pipeline], clock))?.status, 'succeeded');
+      assert.equal(made, 1, 'the invoice was found, not made twice');
+      assert.equal(lookups, 1);
+      const [cp] = await store.getCheckpoints(id);
+      assert.deepEqual(cp?.data, { invoice: 1 });
+    });
+  }
 });
