@@ -109,9 +109,11 @@ export interface StageDefinition {
    */
   when?: (ctx: StageContext) => boolean | StageLabel | Promise<boolean | StageLabel>;
   /**
-   * Called instead of `run` when a previous attempt was interrupted (left `processing`):
-   * look the effect up (e.g. find the invoice by reference). Return its data if it exists,
-   * or undefined to run the stage again with the same idempotency key.
+   * Called before `run` when a previous attempt may have made the effect: it was interrupted
+   * (left `processing`) or failed — retriably, or permanently and then retried by an operator
+   * (a service may answer an error after doing the work). Look the effect up (e.g. find the
+   * invoice by reference): return its data if it exists, and `run` is not called; undefined
+   * runs the stage again with the same idempotency key.
    */
   reconcile?: (ctx: StageContext) => Promise<JsonValue | undefined>;
   /**
