@@ -16,6 +16,8 @@ export interface EpaycoReferenceListConfig {
   references: () => Promise<string[]> | string[];
   /** References looked up per page (progress is recorded after each). (Default: 20) */
   pageSize?: number;
+  /** Test transactions count as payments, as the source's `testMode` says. (Default: false) */
+  testMode?: boolean;
 }
 
 export function epaycoReferenceList(config: EpaycoReferenceListConfig): ProviderList {
@@ -31,7 +33,7 @@ export function epaycoReferenceList(config: EpaycoReferenceListConfig): Provider
       const from = cursor === null ? 0 : Number(cursor);
       const items: ListedItem[] = [];
       for (const reference of all.slice(from, from + pageSize)) {
-        const item = await lookUp(config.validation, reference, signal);
+        const item = await lookUp(config.validation, reference, config.testMode ?? false, signal);
         if (item) items.push(item);
       }
       const next = from + pageSize;
@@ -40,7 +42,12 @@ export function epaycoReferenceList(config: EpaycoReferenceListConfig): Provider
   };
 }
 
-async function lookUp(validation: EpaycoValidation, reference: string, signal: AbortSignal | undefined): Promise<ListedItem | null> {
+async function lookUp(
+  validation: EpaycoValidation,
+  reference: string,
+  testMode: boolean,
+  signal: AbortSignal | undefined,
+): Promise<ListedItem | null> {
   let known: Record<string, string>;
   try {
     known = await fetchEpaycoReference(validation, reference, signal);
@@ -51,6 +58,6 @@ async function lookUp(validation: EpaycoValidation, reference: string, signal: A
     });
   }
   const amount = Number(known.x_amount);
-  const delivery = validatedDelivery(known, known, Number.isFinite(amount) ? amount : 0, new Date());
+  const delivery = validatedDelivery(known, known, Number.isFinite(amount) ? amount : 0, new Date(), { testMode });
   return { delivery, rawBody: Buffer.from(JSON.stringify(known)) };
 }
