@@ -96,6 +96,7 @@ describe('a forged ePayco state over HTTP', () => {
     assert.equal(event.type, 'transaction.test');
     assert.equal(event.transactionStatus, null);
     assert.equal(event.summary.references?.testTransaction, 'true');
+    assert.match(event.ignoreReason?.texts?.es ?? '', /transacción de prueba de ePayco/, 'the reason says why, not "estado desconocido"');
     assert.equal(h.records('worldoffice', 'invoices').length, invoices, 'no invoice');
     assert.equal(h.records('frapp', 'memberships').length, memberships, 'no membership');
   });
