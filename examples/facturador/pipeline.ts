@@ -119,6 +119,13 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
     notApplicable: (event) => {
       const status = event.transactionStatus;
       if (status === 'accepted') return undefined;
+      // A test-card transaction on a production account (src/sources/README.md, ePayco): no money moved.
+      if (event.type === 'transaction.test') {
+        return {
+          es: 'transacción de prueba de ePayco (tarjeta de prueba): no es un pago, no se factura',
+          en: 'an ePayco test transaction (a test card): not a payment, not invoiced',
+        };
+      }
       if (status === null && epaycoStateCode(event) === '1') return undefined;
       const code = epaycoStateCode(event);
       return {

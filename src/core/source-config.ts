@@ -46,6 +46,16 @@ export const epaycoSourceSchema = strictFields({
   /** Accept confirmations sent as a GET query string. (Default: true) */
   acceptGet: z.boolean().default(true),
   /**
+   * The ePayco account is in test mode: its test transactions count as payments. Leave it off in
+   * production. Anyone can make a test transaction for your account with the checkout's public
+   * key and a test card, and ePayco then sends your confirmation URL a correctly signed
+   * "accepted" confirmation. Off, a transaction ePayco reports as a test (`x_test_request` TRUE,
+   * or accepted with the test approval code 000000, which ePayco's own plugins refuse in
+   * production) is stored with no transaction status, type `transaction.test`, and its state
+   * and invoice under `payload.testTransaction`, out of a pipeline's way. (Default: false)
+   */
+  testMode: z.boolean().default(false),
+  /**
    * Server-side validation (on by default): before accepting, webpig reads the transaction
    * from ePayco's reference endpoint (`GET <baseUrl>/validation/v1/reference/<x_ref_payco>`)
    * and stores the state and invoice ePayco reports, since `x_signature` does not cover them.

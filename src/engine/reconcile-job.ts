@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { ReconcileSettings } from '../config/types.js';
 import { parseDuration } from '../core/duration.js';
 import { errorMessage } from '../core/errors.js';
-import type { SourceKind } from '../sources/config.js';
+import type { ResolvedSourceConfig, SourceKind } from '../sources/config.js';
 import type { Store } from '../store/store.js';
 import { ReconcileBusyError } from './reconcile-claim.js';
 import { reconcileSource } from './reconcile.js';
@@ -22,6 +22,8 @@ export interface ReconcileJobOptions {
   settings: Readonly<Record<string, ReconcileSettings>>;
   /** The kind of each configured source, by name. */
   kinds: ReadonlyMap<string, SourceKind>;
+  /** The configured sources: ePayco's customer id and test mode come from its own. (Default: none) */
+  sources?: readonly ResolvedSourceConfig[];
   env: Readonly<Record<string, string | undefined>>;
   logger: Logger;
   /** Before the first run. (Default: 5 s — a restart loop must not become a listing loop) */
@@ -46,7 +48,14 @@ export function startReconcileJob(options: ReconcileJobOptions): ReconcileJob {
   const now = options.now ?? (() => new Date());
   // A missing credential or a source that cannot be reconciled stops the start, naming it.
   for (const [source, settings] of Object.entries(options.settings)) {
-    providerListFor({ source, kind: options.kinds.get(source) ?? null, settings, recordedApiBaseUrl: null, env: options.env });
+    providerListFor({
+      source,
+      kind: options.kinds.get(source) ?? null,
+      settings,
+      recordedApiBaseUrl: null,
+      env: options.env,
+      ...ownConfig(options, source),
+    });
   }
   for (const [source, settings] of Object.entries(options.settings)) {
     const everyMs = parseDuration(settings.every ?? DEFAULT_EVERY) ?? 15 * 60_000;
@@ -94,6 +103,7 @@ async function runOnce(
       settings,
       recordedApiBaseUrl: state?.apiBaseUrl ?? null,
       env: options.env,
+      ...ownConfig(options, source),
     });
     const result = await reconcileSource({
       store,
@@ -113,4 +123,10 @@ async function runOnce(
       logger.info({ source, startedAt: err.holder.startedAt }, 'reconciliation skipped: another run is in progress');
     else if (!timing.signal.aborted) logger.warn({ source, error: errorMessage(err) }, 'reconciliation failed; the next run resumes it');
   }
+}
+
+/** `{ sourceConfig }` of the configured source of this name, or nothing. */
+function ownConfig(options: ReconcileJobOptions, source: string): { sourceConfig?: ResolvedSourceConfig } {
+  const sourceConfig = options.sources?.find((s) => s.name === source);
+  return sourceConfig ? { sourceConfig } : {};
 }

@@ -6,7 +6,7 @@
  */
 import type { ReconcileSettings } from '../config/types.js';
 import { ConfigError } from '../core/errors.js';
-import type { SourceKind } from '../sources/config.js';
+import type { ResolvedSourceConfig, SourceKind } from '../sources/config.js';
 import type { ProviderList } from '../sources/listing/provider-list.js';
 import { EPAYCO_VALIDATION_URL } from '../sources/config.js';
 import { epaycoReferenceList } from '../sources/listing/epayco-references.js';
@@ -23,6 +23,8 @@ export interface ProviderListInput {
   env: Readonly<Record<string, string | undefined>>;
   /** The configured sources that can be reconciled, named when `source` is none of them. (Default: not named) */
   reconcilable?: readonly string[];
+  /** The source as the config resolves it: ePayco's customer id and test mode. (Default: none) */
+  sourceConfig?: ResolvedSourceConfig;
 }
 
 /** The key a sandbox accepts; used only against an API address the database recorded (the demo's). */
@@ -51,7 +53,12 @@ export function providerListFor(input: ProviderListInput): ProviderList {
           { code: 'RECONCILE_UNSUPPORTED' },
         );
       }
-      return epaycoReferenceList({ validation: { baseUrl: apiBaseUrl ?? EPAYCO_VALIDATION_URL, timeoutMs: 5_000 }, references });
+      const epayco = input.sourceConfig?.kind === 'epayco' ? input.sourceConfig : undefined;
+      return epaycoReferenceList({
+        validation: { baseUrl: apiBaseUrl ?? EPAYCO_VALIDATION_URL, timeoutMs: 5_000 },
+        references,
+        ...(epayco ? { customerId: epayco.customerId, testMode: epayco.testMode } : {}),
+      });
     }
     default:
       throw new ConfigError(

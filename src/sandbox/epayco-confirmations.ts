@@ -60,7 +60,8 @@ export function confirmationFields(input: ConfirmationInput): Record<string, str
     x_customer_document: invoice?.customer.documentId ?? '',
     x_customer_email: invoice?.customer.email ?? '',
     x_customer_movil: invoice?.customer.phone.replace(/^57/, '') ?? '',
-    x_test_request: 'TRUE',
+    // A production account's confirmation: a test one ('TRUE') is no payment (source option testMode).
+    x_test_request: 'FALSE',
   };
 }
 

@@ -149,6 +149,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         store,
         settings: config.reconcile,
         kinds: new Map(config.sources.map((source) => [source.name, source.kind])),
+        sources: config.sources,
         env,
         logger: pino(loggerOptions(level, 'webpig-reconcile')),
       });

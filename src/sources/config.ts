@@ -26,12 +26,22 @@ export {
  * webpig can prove about a delivery. The messages hold no secret.
  */
 export function sourceWarnings(sources: readonly ResolvedSourceConfig[]): string[] {
-  return sources
-    .filter((source) => source.kind === 'epayco' && source.validation === false)
-    .map(
-      (source) =>
+  const warnings: string[] = [];
+  for (const source of sources) {
+    if (source.kind !== 'epayco') continue;
+    if (source.validation === false) {
+      warnings.push(
         `source "${source.name}": ePayco validation is off, so a confirmation's state and invoice cannot be ` +
-        'checked (x_signature does not cover them): its events are stored with no transaction status and ' +
-        'without those fields. Remove validation: false (or WEBPIG_EPAYCO_VALIDATION=off) to have them checked.',
-    );
+          'checked (x_signature does not cover them): its events are stored with no transaction status and ' +
+          'without those fields. Remove validation: false (or WEBPIG_EPAYCO_VALIDATION=off) to have them checked.',
+      );
+    }
+    if (source.testMode) {
+      warnings.push(
+        `source "${source.name}": ePayco test mode is on, so test transactions (test cards, which anyone can use ` +
+          'with your checkout) count as payments. Remove testMode: true (or WEBPIG_EPAYCO_TEST_MODE=on) in production.',
+      );
+    }
+  }
+  return warnings;
 }

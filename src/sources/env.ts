@@ -14,6 +14,8 @@ import type { SourceConfig } from './config.js';
  * - `WEBPIG_EPAYCO_VALIDATION`: `off` turns ePayco's server-side validation off (webpig warns at
  *   start); a URL replaces ePayco's own server (`https://secure.epayco.co`) for it, e.g. a sandbox;
  *   unset or `on`: validation against ePayco's server.
+ * - `WEBPIG_EPAYCO_TEST_MODE`: `on` while the ePayco account is in test mode (its test
+ *   transactions count as payments, with a warning at start); unset or `off` in production.
  *
  * A provider whose variables are not set gets no source. Values are never logged.
  * (Stripe's and MercadoPago's webhook sources need one variable each, so only ePayco's can be half set.)
@@ -29,6 +31,11 @@ export function sourcesFromEnv(env: Readonly<Record<string, string | undefined>>
     // Anything that is not off/on is taken as the URL: the config check names it if it is not one.
     if (validation.toLowerCase() === 'off') source.validation = false;
     else if (validation !== '' && validation.toLowerCase() !== 'on') source.validation = { baseUrl: validation };
+    const testMode = env.WEBPIG_EPAYCO_TEST_MODE?.trim().toLowerCase() ?? '';
+    if (testMode === 'on') source.testMode = true;
+    else if (testMode !== '' && testMode !== 'off') {
+      throw new ConfigError(`WEBPIG_EPAYCO_TEST_MODE must be on or off, not "${testMode.slice(0, 40)}"`);
+    }
     sources.push(source);
   }
   const mercadopagoSecrets = list(env.WEBPIG_MERCADOPAGO_WEBHOOK_SECRET);

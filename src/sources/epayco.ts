@@ -3,7 +3,13 @@ import type { EventSummary, JsonObject, TransactionStatus } from '../core/types.
 import type { EpaycoSourceConfig } from './config.js';
 import { declaredCharset, parseFormBytes } from './body-decoding.js';
 import { compact, macMatches, mediaType, singleHeader } from './delivery-reading.js';
-import { authenticatedPayload, fetchEpaycoReference, knownStateCode, requireSameSignedFacts } from './epayco-validation.js';
+import {
+  authenticatedPayload,
+  DECISIVE_FIELDS,
+  fetchEpaycoReference,
+  knownStateCode,
+  requireSameSignedFacts,
+} from './epayco-validation.js';
 import { SourceError, type IncomingDelivery, type NormalizedDelivery, type SourceAdapter } from './source.js';
 
 /**
@@ -77,7 +83,7 @@ export function createEpaycoAdapter(config: EpaycoSourceConfig): SourceAdapter {
 
       const known = await fetchEpaycoReference(config.validation, refPayco);
       requireSameSignedFacts(known, fields);
-      return validatedDelivery(fields, known, amount, now);
+      return validatedDelivery(fields, known, amount, now, { testMode: config.testMode });
     },
   };
 }
@@ -92,11 +98,13 @@ export function validatedDelivery(
   known: Record<string, string>,
   amount: number,
   now: Date,
+  options: { testMode: boolean },
 ): NormalizedDelivery {
   const refPayco = fields.x_ref_payco ?? known.x_ref_payco ?? '';
   const state = knownStateCode(known, refPayco);
   const invoice = known.x_id_invoice || known.x_id_factura;
   const payload = authenticatedPayload(fields, known);
+  if (!options.testMode && isTestTransaction(known, state)) return testTransaction(refPayco, state, payload, amount, now);
   const transactionStatus = epaycoStatus(state);
   return {
     providerEventId: `${refPayco}:${state}`,
@@ -106,6 +114,43 @@ export function validatedDelivery(
     occurredAt: transactionTime(topLevel(payload)) ?? now,
     payload,
     summary: epaycoSummary(topLevel(payload), amount, true),
+  };
+}
+
+/**
+ * Whether ePayco reports the transaction as made in test mode: `x_test_request` TRUE, or
+ * accepted with the test approval code 000000 (ePayco's own plugins refuse exactly that in
+ * production). Read from ePayco's answer only: the request's own x_test_request is unsigned.
+ */
+function isTestTransaction(known: Record<string, string>, state: string): boolean {
+  if (known.x_test_request?.trim().toUpperCase() === 'TRUE') return true;
+  return epaycoStatus(state) === 'accepted' && known.x_approval_code?.trim() === '000000';
+}
+
+/**
+ * A test transaction on an account that is not in test mode: no money moved, whatever its state.
+ * Anyone can make one (the checkout's public key and a test card) and ePayco signs its
+ * confirmation, so it is kept for the operator to see but states nothing about money: no
+ * transaction status, and its state and invoice moved under `testTransaction`, where no pipeline
+ * reads them. Same dedupe key as the transaction would have, so a retry is a duplicate.
+ */
+function testTransaction(refPayco: string, state: string, payload: JsonObject, amount: number, now: Date): NormalizedDelivery {
+  const kept: JsonObject = {};
+  const moved: JsonObject = {};
+  for (const [key, value] of Object.entries(payload)) {
+    if (DECISIVE_FIELDS.includes(key)) moved[key] = value;
+    else kept[key] = value;
+  }
+  const summary = epaycoSummary(topLevel(kept), amount, true);
+  summary.references = { ...summary.references, testTransaction: 'true' };
+  return {
+    providerEventId: `${refPayco}:${state}`,
+    entityKey: refPayco,
+    type: 'transaction.test',
+    transactionStatus: null,
+    occurredAt: transactionTime(topLevel(kept)) ?? now,
+    payload: { ...kept, testTransaction: moved },
+    summary,
   };
 }
 

@@ -69,16 +69,27 @@ export function createMercadopagoAdapter(config: MercadopagoSourceConfig): Sourc
       const { ts, v1 } = parseSignatureHeader(signature);
       const requestId = singleHeader(delivery, 'x-request-id');
       const queryDataId = query['data.id'];
-      verifyManifest(config, { dataId: queryDataId, requestId, ts }, v1);
+      if (!queryDataId) {
+        // Without it the manifest names no resource, and the body's data.id (which the pipeline
+        // reads) is unsigned: one captured signature would then fit any payment id.
+        throw new SourceError(
+          'SIGNATURE_INVALID',
+          `data.id is missing from the URL's query, so no signature says which resource this is about: ${MERCADOPAGO_SCHEME}`,
+        );
+      }
+      // The id as it was signed: with dataIdCase 'either', ids that differ only in case are one
+      // id (MercadoPago signs it lower-cased), so case variants of one notification are one event.
+      const dataId = verifyManifest(config, { dataId: queryDataId, requestId, ts }, v1);
       if (config.toleranceSeconds !== undefined) {
         requireWithinTolerance(parseUnixTimestamp(ts, 'ts in x-signature'), now, config.toleranceSeconds);
       }
 
       const body = parseJsonObject(delivery.rawBody);
       const bodyDataId = asText(valueAtPath(body, 'data.id'));
-      const dataId = queryDataId ?? bodyDataId;
-      if (!dataId) throw new SourceError('MISSING_FIELD', 'data.id is missing (query and body)');
-      if (queryDataId !== undefined && bodyDataId !== undefined && bodyDataId !== queryDataId) {
+      // The pipeline reads the body's data.id (it is the payload): it must be the signed one.
+      if (bodyDataId === undefined)
+        throw new SourceError('MISSING_FIELD', 'data.id is missing from the body (it must be the signed data.id)');
+      if (bodyDataId !== queryDataId && bodyDataId.toLowerCase() !== dataId) {
         // The body is not signed: a data.id that differs from the signed one is a tampered body.
         throw new SourceError('SIGNATURE_INVALID', 'data.id in the body differs from the signed data.id');
       }
@@ -97,7 +108,7 @@ export function createMercadopagoAdapter(config: MercadopagoSourceConfig): Sourc
         transactionStatus: null,
         occurredAt: parseTime(body.date_created) ?? now,
         payload: body,
-        summary: { references: { mercadopagoId: dataId, ...(requestId ? { requestId } : {}) } },
+        summary: { references: { mercadopagoId: queryDataId, ...(requestId ? { requestId } : {}) } },
       };
     },
   };
@@ -122,18 +133,19 @@ function parseSignatureHeader(header: string): { ts: string; v1: string[] } {
   return { ts, v1 };
 }
 
-function verifyManifest(config: MercadopagoSourceConfig, parts: MercadopagoManifestParts, sent: string[]): void {
+/** Checks the signature; returns the data.id as it was signed (as received, or lower-cased). */
+function verifyManifest(config: MercadopagoSourceConfig, parts: MercadopagoManifestParts & { dataId: string }, sent: string[]): string {
   if (config.secrets.length === 0) {
     throw new SourceError('SIGNATURE_INVALID', 'this source has no MercadoPago secret configured');
   }
-  const ids = new Set<string | undefined>();
+  const ids = new Set<string>();
   if (config.dataIdCase !== 'lower') ids.add(parts.dataId);
-  if (config.dataIdCase !== 'as-received') ids.add(parts.dataId?.toLowerCase());
+  if (config.dataIdCase !== 'as-received') ids.add(parts.dataId.toLowerCase());
   for (const dataId of ids) {
     const manifest = mercadopagoManifest({ ...parts, dataId });
     for (const secret of config.secrets) {
       const expected = hmacSha256(secret, manifest);
-      if (sent.some((candidate) => macMatches(expected, candidate, 'hex'))) return;
+      if (sent.some((candidate) => macMatches(expected, candidate, 'hex'))) return dataId;
     }
   }
   throw new SourceError('SIGNATURE_INVALID', `x-signature does not match: ${MERCADOPAGO_SCHEME}`);

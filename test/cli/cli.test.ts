@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openStore } from '../../src/store/open.js';
@@ -278,6 +278,9 @@ describe('webpig flags', () => {
     assert.equal(unknown.status, 1);
     assert.equal(unknown.stderr, 'webpig: there is no flag "NOPE"\n');
 
+    const spoof = runCli(['--db', db, 'flags', 'set', 'DIAN', 'off', '--reason', 'x', '--actor', 'ana\u001b[2K'], { cwd: dir });
+    assert.equal(spoof.status, 2, 'a control character in --actor is refused');
+    assert.match(spoof.stderr, /--actor must be a name of 1 to 100 printable characters/);
     const ok = runCli(['--db', db, 'flags', 'set', 'DIAN', 'off', '--reason', 'DIAN is down', '--actor', 'ana'], { cwd: dir });
     assert.equal(ok.status, 0, ok.stderr);
     const store = await openStore(db);
@@ -285,12 +288,15 @@ describe('webpig flags', () => {
       assert.equal((await store.getFlag('DIAN'))?.value, false);
       const history = await store.flagHistory('DIAN');
       assert.equal(history.items.length, 1);
-      assert.equal(history.items[0]?.actor, 'ana');
+      // The OS user who ran it, with the declared name beside it (a bare 'ana' could be anyone).
+      assert.equal(history.items[0]?.actor, `cli:${userInfo().username} (as ana)`);
       assert.equal(history.items[0]?.reason, 'DIAN is down');
       const audit = await store.listAudit({ action: 'flag.set' });
       assert.equal(audit.items.length, 1);
       // The same subject as a change made in Web Pig (flag:KEY), so a filter by the flag finds both.
       assert.equal(audit.items[0]?.target, 'flag:DIAN');
+      assert.equal(audit.items[0]?.actor, `cli:${userInfo().username} (as ana)`);
+      assert.equal((audit.items[0]?.details as { declaredActor?: string }).declaredActor, 'ana');
     } finally {
       await store.close();
     }

@@ -76,7 +76,7 @@ export function epaycoFields(overrides: Record<string, string> = {}): Record<str
     x_cod_transaction_state: '1',
     x_cod_response: '1',
     x_response: 'Aceptada',
-    x_approval_code: '000000',
+    x_approval_code: '482913',
     x_franchise: 'VS',
     x_fecha_transaccion: '2025-01-27 10:30:00',
     x_description: 'Membresía Elite',
@@ -87,7 +87,7 @@ export function epaycoFields(overrides: Record<string, string> = {}): Record<str
     x_customer_document: '1020304050',
     x_customer_email: 'juan@example.com',
     x_customer_movil: '3001234567',
-    x_test_request: 'TRUE',
+    x_test_request: 'FALSE',
     ...overrides,
   };
 }

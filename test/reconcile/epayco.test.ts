@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { reconcileSource } from '../../src/engine/reconcile.js';
+import { providerListFor } from '../../src/engine/reconcile-lists.js';
+import { parseSourceConfigs } from '../../src/config/resolve.js';
 import { epaycoReferenceList } from '../../src/sources/listing/epayco-references.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { startIngestServer, type IngestServer } from '../helpers/ingest-server.js';
@@ -74,5 +76,39 @@ describe('ePayco reconciliation by reference', () => {
     );
     const again = await reconcileSource({ store, source: 'epayco', list, since: new Date(0) });
     assert.equal(again.created.length, 0);
+  });
+
+  it("another merchant's accepted reference, typed into the shop by a customer, is not made this account's payment", async () => {
+    // ePayco's reference endpoint answers about any merchant's reference. A webhook for it would
+    // need this account's P_KEY; a reconciliation look-up needs only the reference.
+    await server.epayco.pay(epaycoFields({ x_ref_payco: '5201', x_cust_id_cliente: '7654321', x_id_invoice: 'INV-5201' }));
+    await server.epayco.pay(epaycoFields({ x_ref_payco: '5202', x_id_invoice: 'INV-5202' }));
+    const list = epaycoReferenceList({
+      validation: { baseUrl: server.epayco.validationUrl, timeoutMs: 5_000 },
+      references: () => ['5201', '5202'],
+      customerId: TEST_SECRETS.epaycoCustomerId,
+    });
+    const result = await reconcileSource({ store, source: 'epayco', list, since: new Date(0) });
+    assert.deepEqual(
+      result.created.map((e) => e.providerEventId),
+      ['5202:1'],
+      "only this account's payment; 5201 (customer 7654321) is skipped",
+    );
+  });
+
+  it('providerListFor gives the configured source its customer id and test mode', async () => {
+    const [sourceConfig] = parseSourceConfigs([
+      { name: 'epayco', kind: 'epayco', customerId: TEST_SECRETS.epaycoCustomerId, pKeys: ['k'] },
+    ]);
+    await server.epayco.pay(epaycoFields({ x_ref_payco: '5301', x_cust_id_cliente: '7654321' }));
+    const list = providerListFor({
+      source: 'epayco',
+      kind: 'epayco',
+      settings: { apiBaseUrl: server.epayco.validationUrl, references: () => ['5301'] },
+      recordedApiBaseUrl: null,
+      env: {},
+      ...(sourceConfig ? { sourceConfig } : {}),
+    });
+    assert.deepEqual((await list.page(new Date(0), null)).items, [], "another merchant's reference");
   });
 });

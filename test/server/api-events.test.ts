@@ -433,6 +433,12 @@ describe('retry and re-run', () => {
       headers: { ...operator.headers, 'x-csrf-token': 'x'.repeat(22) },
     });
     assert.equal(wrong.statusCode, 403);
+    // As long as the token in characters, longer in bytes: timingSafeEqual threw, a 500.
+    const nonAscii = await h.request('POST', `/api/events/${deadCsrf.id}/retry`, {
+      headers: { ...operator.headers, 'x-csrf-token': 'é' + 'x'.repeat(operator.csrfToken.length - 1) },
+    });
+    assert.equal(nonAscii.statusCode, 403, nonAscii.body);
+    assert.equal(json<{ error: { code: string } }>(nonAscii).error.code, 'CSRF_TOKEN_INVALID');
     assert.equal((await h.store.getEvent(deadCsrf.id))?.status, 'dead');
   });
 

@@ -189,6 +189,10 @@ describe('login links', () => {
       refusalOf(await crossSiteEn.text()),
       'CROSS_SITE_FORM: Could not sign in: the form came from another site. Open the link directly in your browser.',
     );
+    // A sibling subdomain (same site, another origin) may serve anyone's page: refused too, the link unused.
+    const sameSite = await pressSignIn(created.url, { 'sec-fetch-site': 'same-site', 'accept-language': 'en' });
+    assert.equal(sameSite.status, 403);
+    assert.equal(sessionOf(sameSite).cookie, null);
     // Removed after the link was printed: the link is spent, nobody is signed in.
     const removed = await createLoginLink(h.store, h.auth, {
       email: 'outside@gmail.com',

@@ -78,6 +78,29 @@ describe('a forged ePayco state over HTTP', () => {
     assert.equal(h.records('worldoffice', 'invoices').length, 1, 'the real payment is invoiced, once');
   });
 
+  it('a test-card payment (the checkout in test mode, which anyone can set) is kept, not invoiced, on a production account', async () => {
+    // ePayco signs a test transaction's confirmation with the merchant's P_KEY and reports it
+    // accepted; only x_test_request / the 000000 approval code say no money moved.
+    const fields = {
+      ...confirmationFields({ invoiceId: 'INV-ELITE-002', refPayco: '665000', state: '1', customerId: EPAYCO.customerId }),
+      x_test_request: 'TRUE',
+      x_approval_code: '000000',
+    };
+    h.sandbox.insert('epayco', 'transactions', fields);
+    const invoices = h.records('worldoffice', 'invoices').length;
+    const memberships = h.records('frapp', 'memberships').length;
+    const reply = await sendDelivery(h.baseUrl, 'epayco', signEpayco({ customerId: EPAYCO.customerId, pKey: EPAYCO.pKey, fields }));
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    const event = await h.waitForStatus(reply.body.id as number, ['ignored', 'succeeded', 'dead']);
+    assert.equal(event.status, 'ignored', JSON.stringify(event.lastError));
+    assert.equal(event.type, 'transaction.test');
+    assert.equal(event.transactionStatus, null);
+    assert.equal(event.summary.references?.testTransaction, 'true');
+    assert.match(event.ignoreReason?.texts?.es ?? '', /transacción de prueba de ePayco/, 'the reason says why, not "estado desconocido"');
+    assert.equal(h.records('worldoffice', 'invoices').length, invoices, 'no invoice');
+    assert.equal(h.records('frapp', 'memberships').length, memberships, 'no membership');
+  });
+
   it('a confirmation ePayco does not know is refused (401) and stores nothing', async () => {
     const before = await h.store.countEvents({});
     const reply = await sendDelivery(h.baseUrl, 'epayco', forged('663000', {}));

@@ -107,4 +107,19 @@ describe('source configuration', () => {
         /sources\.0\.validation\.baseUrl: must be an http:\/\/ or https:\/\/ URL.*\(source "epayco"\)/.test(err.message),
     );
   });
+
+  it('WEBPIG_EPAYCO_TEST_MODE=on counts test transactions as payments, with a start-up warning; off by default', () => {
+    const base = { WEBPIG_EPAYCO_CUSTOMER_ID: '12345', WEBPIG_EPAYCO_P_KEY: 'pkey' };
+    const [production] = parseSourceConfigs(sourcesFromEnv(base));
+    assert.equal(production?.kind === 'epayco' && production.testMode, false);
+    const [testing] = parseSourceConfigs(sourcesFromEnv({ ...base, WEBPIG_EPAYCO_TEST_MODE: 'on' }));
+    assert.equal(testing?.kind === 'epayco' && testing.testMode, true);
+    const [warning, ...others] = sourceWarnings(testing ? [testing] : []);
+    assert.match(warning ?? '', /source "epayco": ePayco test mode is on/);
+    assert.equal(others.length, 0);
+    assert.throws(
+      () => sourcesFromEnv({ ...base, WEBPIG_EPAYCO_TEST_MODE: 'yes please' }),
+      (err: unknown) => err instanceof ConfigError && /WEBPIG_EPAYCO_TEST_MODE must be on or off/.test(err.message),
+    );
+  });
 });

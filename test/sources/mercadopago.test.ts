@@ -93,7 +93,8 @@ describe('mercadopago adapter', () => {
     const orderId = 'ORD01JQ4S4KY8HWQ6NA5PXB65B3D3';
     const body = mercadopagoBody({ dataId: orderId, type: 'order', action: 'order.processed' });
     const lower = await adapter.verify(toIncoming(sign({ body, dataId: orderId, lowercaseDataId: true })), now);
-    assert.equal(lower.entityKey, `order:${orderId}`);
+    assert.equal(lower.entityKey, `order:${orderId.toLowerCase()}`, 'the id as signed: its case variants are one entity');
+    assert.equal(lower.summary.references?.mercadopagoId, orderId, 'shown as MercadoPago sent it');
     await adapter.verify(toIncoming(sign({ body, dataId: orderId })), now);
     const strict = createMercadopagoAdapter(mpConfig({ dataIdCase: 'as-received' }));
     await rejectsWith(strict.verify(toIncoming(sign({ body, dataId: orderId, lowercaseDataId: true })), now), 'SIGNATURE_INVALID', 401);
@@ -125,6 +126,52 @@ describe('mercadopago adapter', () => {
     );
     const body = signed.body.replace('"id":"123456789"', '"id":"123456788"');
     await rejectsWith(adapter.verify(toIncoming({ ...signed, body }), now), 'SIGNATURE_INVALID', 401);
+  });
+
+  it('a notification signed with its data.id lower-cased, replayed with the id in other cases, is the same event', async () => {
+    // MercadoPago signs an Orders id lower-cased; 'either' accepts any case that lower-cases to
+    // it. Each case variant used to be its own dedupe key and entity: a new run of the pipeline.
+    const orderId = 'ORD01JQ4S4KY8HWQ6NA5PXB65B3D3';
+    const body = (id: string) => mercadopagoBody({ dataId: id, type: 'order', action: 'order.processed' });
+    const signed = sign({ body: body(orderId), dataId: orderId, lowercaseDataId: true });
+    const first = await adapter.verify(toIncoming(signed), now);
+    assert.equal(first.providerEventId, `${orderId.toLowerCase()}:req-1`, 'the id as it was signed');
+    for (const variant of [orderId.toLowerCase(), 'ord01JQ4S4KY8HWQ6NA5PXB65B3D3', 'ORD01jq4s4ky8hwq6na5pxb65b3d3']) {
+      const replay = toIncoming({ ...signed, query: signed.query.replace(orderId, variant), body: JSON.stringify(body(variant)) });
+      const delivery = await adapter.verify(replay, now);
+      assert.equal(delivery.providerEventId, first.providerEventId, variant);
+      assert.equal(delivery.entityKey, first.entityKey, variant);
+    }
+    // Signed as received (the SDK's way), another case is another manifest: refused.
+    const asReceived = sign({ body: body(orderId), dataId: orderId });
+    assert.equal((await adapter.verify(toIncoming(asReceived), now)).providerEventId, `${orderId}:req-1`);
+    const lowered = { ...asReceived, query: asReceived.query.replace(orderId, orderId.toLowerCase()) };
+    await rejectsWith(
+      adapter.verify(toIncoming({ ...lowered, body: JSON.stringify(body(orderId.toLowerCase())) }), now),
+      'SIGNATURE_INVALID',
+      401,
+    );
+  });
+
+  it("refuses a notification whose data.id is not in the query (nothing signed says which resource) or not in the body (the pipeline's id)", async () => {
+    // A manifest without id signs only the request id and ts: the body's id would be anyone's.
+    const noId = signMercadopago({
+      secret: TEST_SECRETS.mercadopago,
+      body: mercadopagoBody({ dataId: '555' }),
+      dataId: '',
+      requestId: 'req-9',
+      timestamp: now,
+    });
+    const error = await rejectsWith(adapter.verify(toIncoming({ ...noId, query: '?type=payment' }), now), 'SIGNATURE_INVALID', 401);
+    assert.match(error.message, /data\.id is missing from the URL's query/);
+    // Signed for 123456789, but the body names no data.id and offers its own `id` (the notification's, unsigned).
+    const signed = sign();
+    for (const unsignedBody of [
+      { id: '987654321', topic: 'payment', type: 'payment' },
+      { type: 'payment', data: { id: { nested: 1 } } },
+    ]) {
+      await rejectsWith(adapter.verify(toIncoming({ ...signed, body: JSON.stringify(unsignedBody) }), now), 'MISSING_FIELD', 400);
+    }
   });
 
   it('refuses stale and future timestamps when a tolerance is configured', async () => {

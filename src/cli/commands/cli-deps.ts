@@ -64,6 +64,22 @@ export function cliActor(): string {
 }
 
 /**
+ * The actor of a CLI change made on someone's behalf (`--actor NAME`): the OS user, who really
+ * ran it and is the only identity the CLI can vouch for, with the declared name beside it —
+ * `cli:juan (as ana)`. A bare declared name let anyone who can run the CLI write any person
+ * (or `ana@company.co`, as the dashboard records people) into the flag history and the audit.
+ */
+export function declaredCliActor(declared: string | undefined): string {
+  const actor = cliActor();
+  if (declared === undefined) return actor;
+  const name = declared.trim();
+  if (!name || name.length > 100 || /[\p{Cc}\p{Cf}]/u.test(name)) {
+    throw new UsageError('--actor must be a name of 1 to 100 printable characters (it is recorded beside your OS user)');
+  }
+  return name === actor ? actor : `${actor} (as ${name})`;
+}
+
+/**
  * Runs a command's action. Errors are not printed here: they reach main.ts, which prints one
  * line and picks the exit code (src/cli/errors.ts), the same for every command.
  */

@@ -11,7 +11,7 @@ import type { CliDeps } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { cliFormats } from '../format.js';
 import { ensureConfigFlags } from '../../service/start.js';
-import { cliActor, parsePositiveInt, withStore } from './cli-deps.js';
+import { declaredCliActor, parsePositiveInt, withStore } from './cli-deps.js';
 
 function parseBoolean(value: string): boolean {
   if (/^(on|true|1|yes)$/i.test(value)) return true;
@@ -79,12 +79,12 @@ export function register(program: Command, deps: CliDeps): void {
     .command('set <key> <value>')
     .description('turn a flag on or off (recorded in its history and the audit log, with the reason)')
     .requiredOption('--reason <text>', 'why, for the history (required)')
-    .option('--actor <name>', 'who is changing it (Default: cli:<os user>)')
+    .option('--actor <name>', 'on whose behalf: recorded beside your OS user, as cli:<os user> (as <name>) (Default: cli:<os user>)')
     .action(async (key: string, raw: string, options: { reason: string; actor?: string }) => {
       const value = parseBoolean(raw);
       const reason = options.reason.trim();
       if (!reason) throw new UsageError('--reason must say why (it is kept in the flag history)');
-      const actor = options.actor ?? cliActor();
+      const actor = declaredCliActor(options.actor);
       const config = await deps.loadConfigForReading();
       await withStore(
         () => deps.openExistingStore({ writes: true }),
@@ -98,7 +98,13 @@ export function register(program: Command, deps: CliDeps): void {
             action: 'flag.set',
             // The subject as the API writes it, so the audit's filter by flag finds both.
             target: `flag:${key}`,
-            details: { from: change.oldValue, to: change.newValue, reason, via: 'cli' },
+            details: {
+              from: change.oldValue,
+              to: change.newValue,
+              reason,
+              via: 'cli',
+              ...(options.actor ? { declaredActor: options.actor.trim() } : {}),
+            },
             at: now,
           });
         },

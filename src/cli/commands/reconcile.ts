@@ -45,7 +45,8 @@ export function register(program: Command, deps: EngineCliDeps): void {
           // that is not set is that config's error, said as such (ignoring it made a configured
           // source "not configured"). Without a file, a provider's own name (stripe…) is its kind.
           const full = await deps.loadConfigIfAny?.();
-          const kind = full?.sources.find((s) => s.name === opts.source)?.kind ?? null;
+          const sourceConfig = full?.sources.find((s) => s.name === opts.source);
+          const kind = sourceConfig?.kind ?? null;
           const recorded = await store.getReconciliationState(opts.source);
           const list = providerListFor({
             source: opts.source,
@@ -53,6 +54,7 @@ export function register(program: Command, deps: EngineCliDeps): void {
             settings,
             recordedApiBaseUrl: recorded?.apiBaseUrl ?? null,
             env: process.env,
+            ...(sourceConfig ? { sourceConfig } : {}),
             ...(full ? { reconcilable: full.sources.filter((s) => s.kind !== 'custom').map((s) => s.name) } : {}),
           });
           const dryRun = opts.dryRun ?? false;

@@ -14,6 +14,7 @@ const NAMES: Readonly<Record<string, Readonly<Record<Language, string>>>> = {
   approvalCode: { es: 'Código de aprobación', en: 'Approval code' },
   franchise: { es: 'Franquicia', en: 'Card brand' },
   validated: { es: 'Confirmado con ePayco', en: 'Confirmed with ePayco' },
+  testTransaction: { es: 'Transacción de prueba', en: 'Test transaction' },
   mercadopagoId: { es: 'ID en MercadoPago', en: 'MercadoPago ID' },
   requestId: { es: 'ID de la notificación', en: 'Notification ID' },
   verification: { es: 'Verificación', en: 'Verification' },
@@ -32,6 +33,9 @@ const NAMES: Readonly<Record<string, Readonly<Record<Language, string>>>> = {
 /** Values that are webpig's own words rather than the provider's data. */
 const VALUES: Readonly<Record<string, Readonly<Record<string, Readonly<Record<Language, string>>>>>> = {
   validated: { true: { es: 'Sí', en: 'Yes' }, false: { es: 'No', en: 'No' } },
+  testTransaction: {
+    true: { es: 'Sí: no es un pago (la cuenta no está en modo de prueba)', en: 'Yes: not a payment (the account is not in test mode)' },
+  },
   verification: {
     'pending-fetch': { es: 'pendiente: el flujo lo consulta en MercadoPago', en: 'pending: the pipeline reads it from MercadoPago' },
   },

@@ -105,7 +105,10 @@ function registerLoginLinkRoutes(app: FastifyInstance, runtime: AuthRuntime): vo
     scope.post(LOGIN_LINK_PATH, async (request, reply) => {
       const language = pageLanguage(request);
       // A form posted from another site would sign this browser in as someone else (login CSRF).
-      if (request.headers['sec-fetch-site'] === 'cross-site') {
+      // The page's own form is same-origin; 'same-site' is a sibling host (another subdomain of
+      // the company's domain, which may serve anyone's pages), refused as well.
+      const site = request.headers['sec-fetch-site'];
+      if (site === 'cross-site' || site === 'same-site') {
         return sendLinkRefusal(reply, language, 'crossSite');
       }
       const body = request.body as Record<string, unknown> | undefined;

@@ -106,7 +106,11 @@ export async function authenticate(runtime: AuthRuntime, request: FastifyRequest
 
 function requireCsrf(request: FastifyRequest, expected: string): void {
   const given = request.headers['x-csrf-token'];
-  const ok = typeof given === 'string' && given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+  // Bytes, not characters, are compared: a header of the right length in characters with a
+  // non-ASCII one among them is longer in bytes, and timingSafeEqual threw (a 500, not a 403).
+  const givenBytes = Buffer.from(typeof given === 'string' ? given : '');
+  const expectedBytes = Buffer.from(expected);
+  const ok = givenBytes.length === expectedBytes.length && timingSafeEqual(givenBytes, expectedBytes);
   if (!ok) {
     throw new HttpError(403, 'CSRF_TOKEN_INVALID', 'missing or wrong x-csrf-token header (see csrfToken in GET /api/me)');
   }

@@ -16,6 +16,15 @@ export interface EpaycoReferenceListConfig {
   references: () => Promise<string[]> | string[];
   /** References looked up per page (progress is recorded after each). (Default: 20) */
   pageSize?: number;
+  /** Test transactions count as payments, as the source's `testMode` says. (Default: false) */
+  testMode?: boolean;
+  /**
+   * The account's P_CUST_ID_CLIENTE. ePayco's reference endpoint answers about any merchant's
+   * reference, and a reference the shop knows may have been typed by a customer: one ePayco
+   * reports for another customer id is skipped, never made this account's payment. (Default:
+   * not checked — a source the config names always gives it)
+   */
+  customerId?: string;
 }
 
 export function epaycoReferenceList(config: EpaycoReferenceListConfig): ProviderList {
@@ -31,7 +40,7 @@ export function epaycoReferenceList(config: EpaycoReferenceListConfig): Provider
       const from = cursor === null ? 0 : Number(cursor);
       const items: ListedItem[] = [];
       for (const reference of all.slice(from, from + pageSize)) {
-        const item = await lookUp(config.validation, reference, signal);
+        const item = await lookUp(config, reference, signal);
         if (item) items.push(item);
       }
       const next = from + pageSize;
@@ -40,17 +49,22 @@ export function epaycoReferenceList(config: EpaycoReferenceListConfig): Provider
   };
 }
 
-async function lookUp(validation: EpaycoValidation, reference: string, signal: AbortSignal | undefined): Promise<ListedItem | null> {
+async function lookUp(config: EpaycoReferenceListConfig, reference: string, signal: AbortSignal | undefined): Promise<ListedItem | null> {
   let known: Record<string, string>;
   try {
-    known = await fetchEpaycoReference(validation, reference, signal);
+    known = await fetchEpaycoReference(config.validation, reference, signal);
   } catch (err) {
     if (err instanceof SourceError && err.code === 'VALIDATION_MISMATCH') return null;
     throw new ProviderApiError(503, `ePayco: the look-up of ${reference} failed: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
     });
   }
+  // Another merchant's payment: a webhook would need our P_KEY's signature; a look-up needs only its reference.
+  const owner = known.x_cust_id_cliente;
+  if (config.customerId !== undefined && owner !== undefined && owner.trim() !== config.customerId) return null;
   const amount = Number(known.x_amount);
-  const delivery = validatedDelivery(known, known, Number.isFinite(amount) ? amount : 0, new Date());
+  const delivery = validatedDelivery(known, known, Number.isFinite(amount) ? amount : 0, new Date(), {
+    testMode: config.testMode ?? false,
+  });
   return { delivery, rawBody: Buffer.from(JSON.stringify(known)) };
 }
