@@ -99,7 +99,7 @@ describe('webpig.config.ts loading', () => {
         assert.ok(err instanceof ConfigError);
         assert.equal(
           err.message,
-          `invalid configuration in ${path.basename(file)}: sources: missing (expected array); pipelines: missing (expected array)`,
+          `invalid configuration in ${path.basename(file)}: pipelines: missing (expected array)`,
         );
         return true;
       });
@@ -119,7 +119,7 @@ describe('webpig.config.ts loading', () => {
       assert.equal(result.status, 2, result.stderr);
       assert.equal(
         result.stderr.trim(),
-        `webpig: invalid configuration in ${name}: sources: missing (expected array); pipelines: missing (expected array)`,
+        `webpig: invalid configuration in ${name}: pipelines: missing (expected array)`,
       );
     }
   });
