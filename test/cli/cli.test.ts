@@ -42,6 +42,15 @@ describe('webpig CLI basics', () => {
       [['migrate', '--bogus'], /^webpig: unknown option '--bogus'/],
       [['frobnicate'], /^webpig: unknown command 'frobnicate'/],
       [['--db'], /^webpig: option '--db <url>' argument missing/],
+      // A global option after the command: where it goes, not only that it is unknown.
+      [
+        ['events', '--db', 'sqlite:./webpig.db'],
+        /^webpig: unknown option '--db': --db is a global option, so it goes before the command: webpig --db URL <command> … \(see webpig --help\)$/,
+      ],
+      [
+        ['flags', '--config=webpig.config.ts'],
+        /^webpig: unknown option '--config=webpig\.config\.ts': --config is a global option, so it goes before/,
+      ],
     ];
     for (const [args, pattern] of cases) {
       const result = runCli(args, { cwd: dir });
