@@ -45,6 +45,7 @@ const tsconfig =
   /```json\n([\s\S]*?)```/.exec(
     readme.slice(readme.indexOf('<!-- the install test (test/install/install.test.ts) type-checks this file')),
   )?.[1] ?? '';
+let tarball = '';
 const projects: Record<'commonjs' | 'module', { dir: string; npmOutput: string }> = {
   commonjs: { dir: path.join(work, 'cjs-shop'), npmOutput: '' },
   module: { dir: path.join(work, 'esm-shop'), npmOutput: '' },
@@ -54,7 +55,7 @@ before(
   async () => {
     erp.listen(0, '127.0.0.1');
     await once(erp, 'listening');
-    const tarball = await packWebpig(work);
+    tarball = await packWebpig(work);
     const installEnv = await localPrebuild(path.join(work, 'prebuilds'));
     // The two installs at once: they mostly wait for npm's cache and the network.
     await Promise.all(
@@ -251,4 +252,33 @@ export default defineConfig({
       },
     );
   }
+
+  it(
+    'upgrading as docs/deploy.md says: `npm install` of a newer tarball at the same path replaces the installed copy',
+    { timeout: 120_000 },
+    async () => {
+      const { dir } = projects.commonjs;
+      // A "newer" webpig under the same file name and version: the packed files plus one more.
+      const unpacked = path.join(work, 'newer');
+      mkdirSync(unpacked);
+      assert.equal((await run('tar', ['-xzf', tarball, '-C', unpacked], { cwd: work })).status, 0);
+      writeFileSync(path.join(unpacked, 'package/UPGRADED'), 'the newer tarball\n');
+      const repacked = await run('tar', ['-czf', tarball, '-C', unpacked, 'package'], { cwd: work });
+      assert.equal(repacked.status, 0, repacked.stderr);
+      const env = childEnv({ npm_config_strict_allow_scripts: 'true', ...(await localPrebuild(path.join(work, 'prebuilds-upgrade'))) });
+      const upgraded = await run('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, env });
+      assert.equal(upgraded.status, 0, upgraded.stderr);
+      assert.equal(
+        readFileSync(path.join(dir, 'node_modules/webpig/UPGRADED'), 'utf8'),
+        'the newer tarball\n',
+        'the installed copy is the newer one',
+      );
+      const migrated = await run('npx', ['--no', '--', 'webpig', '--db', `sqlite:${path.join(dir, 'webpig.db')}`, 'migrate'], {
+        cwd: dir,
+        env: childEnv(),
+      });
+      assert.equal(migrated.status, 0, migrated.stderr);
+      assert.match(migrated.stdout, /^nothing to apply; schema is at version \d+$/m);
+    },
+  );
 });
