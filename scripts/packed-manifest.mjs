@@ -9,7 +9,10 @@
 // left the original in BACKUP; the next `strip` or `restore` puts it back first.
 // `npm pack --ignore-scripts` runs neither: its tarball keeps `prepare`, which scripts/prepare.mjs
 // makes do nothing outside a checkout (README.md tells to pack with scripts instead).
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// `check` runs first: npm writes the tarball only after prepack, so a --pack-destination that is
+// not a folder failed after the build and the strip, leaving package.json without `prepare` (and
+// the backup beside it) until the next pack. npm passes the destination as npm_config_pack_destination.
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 
 const MANIFEST = 'package.json';
 const BACKUP = '.package.json.before-pack';
@@ -28,10 +31,21 @@ function strip() {
   writeFileSync(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
+function check() {
+  const destination = process.env.npm_config_pack_destination;
+  if (!destination || destination === '.') return;
+  if (existsSync(destination) && statSync(destination).isDirectory()) return;
+  console.error(
+    `webpig: npm pack --pack-destination ${destination}: no such folder; create it first (mkdir -p ${destination}). Nothing was built or changed.`,
+  );
+  process.exit(1);
+}
+
 const step = process.argv[2];
-if (step === 'strip') strip();
+if (step === 'check') check();
+else if (step === 'strip') strip();
 else if (step === 'restore') restore();
 else {
-  console.error(`usage: node scripts/packed-manifest.mjs strip|restore (got ${step ?? 'nothing'})`);
+  console.error(`usage: node scripts/packed-manifest.mjs check|strip|restore (got ${step ?? 'nothing'})`);
   process.exit(2);
 }

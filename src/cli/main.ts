@@ -10,6 +10,17 @@ const pkgUrl = ['../../package.json', '../../../package.json']
   .find((url) => existsSync(url));
 const pkg = (pkgUrl ? JSON.parse(readFileSync(pkgUrl, 'utf8')) : { version: 'unknown' }) as { version: string };
 
+/**
+ * `webpig events --db URL` is commander's bare "unknown option '--db'": say that it is a global
+ * option and where it goes, since the command's own options come after the command.
+ */
+function withGlobalOptionHint(message: string): string {
+  const option = /^unknown option '(--db|--config|-c)(?:=[^']*)?'/.exec(message)?.[1];
+  if (option === undefined) return message;
+  const [name, example] = option === '--db' ? ['--db', '--db URL'] : [option, `${option} FILE`];
+  return `${message}: ${name} is a global option, so it goes before the command: webpig ${example} <command> …`;
+}
+
 const program = new Command('webpig')
   .description('Payment webhooks made boring: every delivery kept, every side effect once, every payment visible.')
   .version(pkg.version, '-v, --version')
@@ -19,7 +30,7 @@ const program = new Command('webpig')
   .enablePositionalOptions()
   // A usage mistake is one line on stderr (commander's own message, webpig's prefix).
   .configureOutput({
-    outputError: (message, write) => write(`webpig: ${message.replace(/^error: /, '').trim()} (see webpig --help)\n`),
+    outputError: (message, write) => write(`webpig: ${withGlobalOptionHint(message.replace(/^error: /, '').trim())} (see webpig --help)\n`),
   })
   .exitOverride();
 

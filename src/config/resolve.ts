@@ -45,7 +45,8 @@ export function resolveConfig(candidate: unknown, origin: string | ConfigOrigin,
 function withSources(candidate: unknown, from: SourcesFrom, env: NodeJS.ProcessEnv): { input: unknown; environmentSourcesFrom?: number } {
   if (candidate === null || typeof candidate !== 'object' || Array.isArray(candidate)) return { input: candidate };
   if (from === 'none') return { input: { ...candidate, sources: [] } };
-  const written: unknown = (candidate as { sources?: unknown }).sources;
+  // Left out, the file has no sources of its own (the schema's default): the environment's are added.
+  const written: unknown = (candidate as { sources?: unknown }).sources ?? [];
   if (from === 'file' || !Array.isArray(written)) return { input: candidate };
   const configured = new Set(written.map((source: unknown) => (source as { name?: unknown } | null)?.name));
   const added = sourcesFromEnv(env).filter((source) => !configured.has(source.name));

@@ -58,7 +58,12 @@ const configShape = strictFields({
         `${JSON.stringify(redactDatabaseUrl(String(issue.input)))} is not a database URL: use sqlite:./file.db, sqlite::memory: or postgres://…`,
     })
     .optional(),
-  sources: sourceListSchema,
+  /**
+   * The sources that need more than a secret (custom senders, ePayco's validation URL…); the
+   * WEBPIG_* provider variables add `epayco`, `mercadopago` and `stripe` (README.md), so a config
+   * that takes only those leaves it out. (Default: [])
+   */
+  sources: sourceListSchema.default([]),
   pipelines: pipelineListSchema,
   columns: z.array(columnSchema).optional(),
   flags: z.array(flagSchema).optional(),

@@ -42,6 +42,15 @@ describe('webpig CLI basics', () => {
       [['migrate', '--bogus'], /^webpig: unknown option '--bogus'/],
       [['frobnicate'], /^webpig: unknown command 'frobnicate'/],
       [['--db'], /^webpig: option '--db <url>' argument missing/],
+      // A global option after the command: where it goes, not only that it is unknown.
+      [
+        ['events', '--db', 'sqlite:./webpig.db'],
+        /^webpig: unknown option '--db': --db is a global option, so it goes before the command: webpig --db URL <command> … \(see webpig --help\)$/,
+      ],
+      [
+        ['flags', '--config=webpig.config.ts'],
+        /^webpig: unknown option '--config=webpig\.config\.ts': --config is a global option, so it goes before/,
+      ],
     ];
     for (const [args, pattern] of cases) {
       const result = runCli(args, { cwd: dir });
@@ -221,6 +230,18 @@ async function postgresSchema(schema: string): Promise<unknown> {
 
 describe('webpig migrate on PostgreSQL', { skip: pgSkip }, () => {
   const schemas = withTestSchema();
+  it('a database that does not exist yet: the message says to create it, and how (webpig creates only its tables)', async () => {
+    const { url } = await schemas.create();
+    const missing = new URL(url);
+    missing.pathname = '/webpig_not_created_yet';
+    const result = runCli(['--db', missing.toString(), 'migrate'], { cwd: dir });
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /^webpig: cannot connect to PostgreSQL at postgres:\/\/\S+\/webpig_not_created_yet\S* \(schema \w+\): database "webpig_not_created_yet" does not exist; create it first \(CREATE DATABASE "webpig_not_created_yet"; in psql, or createdb webpig_not_created_yet\): webpig creates its tables itself, not the database\n$/,
+    );
+  });
+
   it('creates the schema in an empty PostgreSQL schema; running it twice changes nothing', async () => {
     const { url, schema } = await schemas.create();
     const first = runCli(['--db', url, 'migrate'], { cwd: dir });

@@ -95,6 +95,14 @@ describe('the one parse', () => {
     assert.deepEqual(fromFile.sources, [], "without 'file-and-environment' the environment adds nothing");
   });
 
+  it("a config that leaves `sources` out takes the WEBPIG_* variables' sources (README: they come from the environment)", () => {
+    const env = { WEBPIG_STRIPE_WEBHOOK_SECRET: 'whsec_x', WEBPIG_MERCADOPAGO_WEBHOOK_SECRET: 'mp-secret' };
+    const config = resolveConfig({ pipelines: [] }, 'webpig.config.ts', { env, sources: 'file-and-environment' });
+    assert.deepEqual(config.sources.map((source) => source.name).sort(), ['mercadopago', 'stripe']);
+    assert.deepEqual(resolveConfig({ pipelines: [] }, 'webpig.config.ts', { env, sources: 'file' }).sources, []);
+    assert.deepEqual(resolveConfig({ pipelines: [] }, 'webpig.config.ts', { sources: 'none' }).sources, []);
+  });
+
   it('without sources (commands that only read data), a reconcile entry for a source of the file is not refused', () => {
     const candidate = {
       sources: [{ name: 'stripe-live', kind: 'stripe', secrets: [undefined] }],

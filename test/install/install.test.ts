@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { childEnv, localPrebuild, makeProject, packWebpig, readmeBlock, run, signedShopDelivery } from './project.js';
+import { childEnv, localPrebuild, makeProject, packWebpig, readmeBlock, ROOT, run, signedShopDelivery } from './project.js';
 
 const README_MARKER = '<!-- the install test (test/install/install.test.ts) runs this block';
 const SHOP_SECRET = 'shop-secret-for-the-install-test';
@@ -39,6 +39,13 @@ const erp = createServer((req: IncomingMessage, res) => {
 });
 
 const config = readmeBlock(README_MARKER);
+const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const stageFile = readmeBlock('<!-- the install test (test/install/install.test.ts) type-checks this file');
+const tsconfig =
+  /```json\n([\s\S]*?)```/.exec(
+    readme.slice(readme.indexOf('<!-- the install test (test/install/install.test.ts) type-checks this file')),
+  )?.[1] ?? '';
+let tarball = '';
 const projects: Record<'commonjs' | 'module', { dir: string; npmOutput: string }> = {
   commonjs: { dir: path.join(work, 'cjs-shop'), npmOutput: '' },
   module: { dir: path.join(work, 'esm-shop'), npmOutput: '' },
@@ -48,7 +55,7 @@ before(
   async () => {
     erp.listen(0, '127.0.0.1');
     await once(erp, 'listening');
-    const tarball = await packWebpig(work);
+    tarball = await packWebpig(work);
     const installEnv = await localPrebuild(path.join(work, 'prebuilds'));
     // The two installs at once: they mostly wait for npm's cache and the network.
     await Promise.all(
@@ -185,4 +192,93 @@ describe('installing webpig in a project of ones own, as README.md says', () => 
       },
     );
   }
+
+  for (const type of ['commonjs', 'module'] as const) {
+    it(
+      `${type} project: README's stage file, config and tsconfig.json pass \`npx tsc\`; a wrong stage does not`,
+      { timeout: 150_000 },
+      async () => {
+        const { dir } = projects[type];
+        const env = childEnv();
+        const devInstall = /`npm (install --save-dev typescript [^`]+)`/.exec(readme)?.[1]?.split(/\s+/);
+        assert.ok(devInstall, 'README.md says how to install TypeScript');
+        const installed = await run('npm', [...devInstall, '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, env });
+        assert.equal(installed.status, 0, installed.stderr);
+        mkdirSync(path.join(dir, 'stages'), { recursive: true });
+        writeFileSync(path.join(dir, 'stages/notify-crm.ts'), stageFile);
+        writeFileSync(path.join(dir, 'tsconfig.json'), tsconfig);
+        // README.md's config (written by before()) and a config with only the WEBPIG_* sources
+        // (no `sources`), importing the stage file as README.md spells it.
+        const importLine = /`(import \{ notifyCrm \} from '[^']+';)`/.exec(readme)?.[1];
+        assert.ok(importLine, "README.md shows the stage's import");
+        writeFileSync(
+          path.join(dir, 'stages/typed.config.ts'),
+          `import { defineConfig, definePipeline } from 'webpig';
+${importLine.replace("'./stages/", "'./")}
+
+export default defineConfig({
+  pipelines: [
+    definePipeline({
+      name: 'payments',
+      match: (event) => event.source === 'stripe',
+      stages: [{ name: 'create_invoice', run: async () => ({ invoiceId: 'INV-1' }) }, notifyCrm],
+    }),
+  ],
+  columns: [{ key: 'CRM', label: { es: 'CRM', en: 'CRM' } }],
+});
+`,
+        );
+        const checked = await run('npx', ['--no', 'tsc'], { cwd: dir, env });
+        assert.equal(checked.status, 0, `npx tsc:\n${checked.stdout}${checked.stderr}`);
+        // webpig loads the same files: the config without sources, the stage through its .js spelling.
+        const db = `sqlite:${path.join(dir, 'typed.db')}`;
+        const migrated = await run('npx', ['--no', '--', 'webpig', '--config', 'stages/typed.config.ts', '--db', db, 'migrate'], {
+          cwd: dir,
+          env,
+        });
+        assert.equal(migrated.status, 0, migrated.stderr);
+        const listed = await run('npx', ['--no', '--', 'webpig', '--config', 'stages/typed.config.ts', '--db', db, 'events'], {
+          cwd: dir,
+          env: childEnv({ WEBPIG_STRIPE_WEBHOOK_SECRET: 'whsec_typed' }),
+        });
+        assert.equal(listed.status, 0, listed.stderr);
+
+        // The types are webpig's real ones: a stage that gets them wrong does not pass.
+        writeFileSync(path.join(dir, 'stages/wrong.ts'), stageFile.replace("dependsOn: ['create_invoice']", "dependsOn: 'create_invoice'"));
+        const wrong = await run('npx', ['--no', 'tsc'], { cwd: dir, env });
+        assert.notEqual(wrong.status, 0, 'tsc refuses a dependsOn that is not a list');
+        assert.match(wrong.stdout, /stages\/wrong\.ts.*Type 'string' is not assignable to type 'string\[\]'/);
+        rmSync(path.join(dir, 'stages/wrong.ts'));
+      },
+    );
+  }
+
+  it(
+    'upgrading as docs/deploy.md says: `npm install` of a newer tarball at the same path replaces the installed copy',
+    { timeout: 120_000 },
+    async () => {
+      const { dir } = projects.commonjs;
+      // A "newer" webpig under the same file name and version: the packed files plus one more.
+      const unpacked = path.join(work, 'newer');
+      mkdirSync(unpacked);
+      assert.equal((await run('tar', ['-xzf', tarball, '-C', unpacked], { cwd: work })).status, 0);
+      writeFileSync(path.join(unpacked, 'package/UPGRADED'), 'the newer tarball\n');
+      const repacked = await run('tar', ['-czf', tarball, '-C', unpacked, 'package'], { cwd: work });
+      assert.equal(repacked.status, 0, repacked.stderr);
+      const env = childEnv({ npm_config_strict_allow_scripts: 'true', ...(await localPrebuild(path.join(work, 'prebuilds-upgrade'))) });
+      const upgraded = await run('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, env });
+      assert.equal(upgraded.status, 0, upgraded.stderr);
+      assert.equal(
+        readFileSync(path.join(dir, 'node_modules/webpig/UPGRADED'), 'utf8'),
+        'the newer tarball\n',
+        'the installed copy is the newer one',
+      );
+      const migrated = await run('npx', ['--no', '--', 'webpig', '--db', `sqlite:${path.join(dir, 'webpig.db')}`, 'migrate'], {
+        cwd: dir,
+        env: childEnv(),
+      });
+      assert.equal(migrated.status, 0, migrated.stderr);
+      assert.match(migrated.stdout, /^nothing to apply; schema is at version \d+$/m);
+    },
+  );
 });

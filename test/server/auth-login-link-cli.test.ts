@@ -102,6 +102,18 @@ describe('webpig login-link', () => {
     assert.ok(Math.abs(Date.parse(printed.expiresAt) - Date.now() - 15 * 60_000) < 60_000);
   });
 
+  test('without server.publicUrl or --base-url, the URL is guessed from server.port and says so', () => {
+    const result = cli(['login-link', 'ana@example.com', '--config', config, '--db', db]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout.trim(), /^http:\/\/127\.0\.0\.1:4999\/auth\/link\?token=wpl_/);
+    assert.match(
+      result.stderr,
+      /\n\(for a server at http:\/\/127\.0\.0\.1:4999, from server\.port; if it listens elsewhere, e\.g\. webpig start --port N, pass --base-url\)\n$/,
+    );
+    const given = cli(['login-link', 'ana@example.com', '--config', config, '--db', db, '--base-url', baseUrl]);
+    assert.doesNotMatch(given.stderr, /from server\.port/, 'nothing guessed, nothing to say');
+  });
+
   test('server.publicUrl wins over --base-url (the URL people really use)', () => {
     const withPublicUrl = join(dir, 'public.config.js');
     writeFileSync(

@@ -74,6 +74,10 @@ export function register(program: Command, deps: CliDeps, extra: LoginLinkComman
           return;
         }
         note(`Sign-in link for ${link.email} (roles: ${link.roles.join(', ')}); works once, for ${LOGIN_LINK_TTL_MS / 60_000} minutes:`);
+        // Guessed from server.port: a server started with --port N (or behind a proxy) is elsewhere.
+        if (config.server?.publicUrl === undefined && baseOverride === undefined) {
+          note(`(for a server at ${baseUrl}, from server.port; if it listens elsewhere, e.g. webpig start --port N, pass --base-url)`);
+        }
         local.print(link.url);
       } catch (err) {
         if (!(err instanceof UnknownPersonError)) throw err;

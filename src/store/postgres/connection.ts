@@ -60,6 +60,17 @@ export function resolveTarget(url: string, options: PostgresOpenOptions = {}): P
 }
 
 /** Where a target connects, without its password: for messages. */
+/**
+ * What to do about a refused connection PostgreSQL explains by its code: a database that does not
+ * exist (3D000) is the first thing a new install meets, and webpig creates only its tables and
+ * its `?schema=` schema, never the database. '' when there is nothing to add.
+ */
+export function openFailureHint(err: unknown, target: PostgresTarget): string {
+  if ((err as { code?: unknown } | null)?.code !== '3D000') return '';
+  const database = decodeURIComponent(new URL(target.connectionString).pathname.slice(1));
+  return `; create it first (CREATE DATABASE "${database}"; in psql, or createdb ${database}): webpig creates its tables itself, not the database`;
+}
+
 export function describeTarget(target: PostgresTarget): string {
   // A password may sit in the user:password part or in the query (`?password=`, `sslpassword`).
   return `${redactDatabaseUrl(target.connectionString)} (schema ${target.schema})`;

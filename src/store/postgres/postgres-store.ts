@@ -18,6 +18,7 @@ import {
   clientConfig,
   createPool,
   describeTarget,
+  openFailureHint,
   inTransaction,
   resolveTarget,
   wakeChannel,
@@ -77,10 +78,13 @@ export class PostgresStore implements Store {
       await store.pool.end().catch(() => undefined);
       // pg's own message ("connect ECONNREFUSED …", "role … does not exist") does not say
       // which database was meant: name it, without the password.
-      throw new ConfigError(`cannot connect to PostgreSQL at ${describeTarget(target)}: ${errorMessage(err)}`, {
-        code: 'DATABASE_OPEN_FAILED',
-        cause: err,
-      });
+      throw new ConfigError(
+        `cannot connect to PostgreSQL at ${describeTarget(target)}: ${errorMessage(err)}${openFailureHint(err, target)}`,
+        {
+          code: 'DATABASE_OPEN_FAILED',
+          cause: err,
+        },
+      );
     }
     return store;
   }
