@@ -45,8 +45,8 @@ describe('an undefined value in webpig.config.ts', () => {
   });
 
   it('a field left out is not blamed on the environment', () => {
-    const message = messageOf({ pipelines: [] });
-    assert.match(message, /sources: /);
+    const message = messageOf({ sources: [] });
+    assert.match(message, /pipelines: /);
     assert.doesNotMatch(message, /environment variable/);
   });
 
