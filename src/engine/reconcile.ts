@@ -144,22 +144,20 @@ async function runClaimed(options: ReconcileOptions & { cut: ReconcileResult['cu
     undelivered: null,
     undeliveredError: null,
   };
-  if (!dryRun) await store.recordReconciliationStart(source, startedAt, passes[0] as ReconciliationResume);
+  if (claim) heldOrStop(await store.recordReconciliationStart(source, startedAt, passes[0] as ReconciliationResume, claim.owner), source);
   try {
     for (const [index, pass] of passes.entries()) {
-      if (index > 0 && !dryRun) await store.recordReconciliationProgress(source, pass, 0);
-      await listPass(options, pass, result);
+      if (index > 0 && claim) heldOrStop(await store.recordReconciliationProgress(source, pass, 0, claim.owner), source);
+      await listPass(options, pass, result, claim);
     }
   } catch (err) {
-    // A run that lost its claim leaves the record to the run that holds the source now.
-    if (!dryRun && !claim?.lost.aborted) {
-      await store.recordReconciliationEnd({
-        source,
-        now: now(),
-        listed: result.listed,
-        recovered: result.created.length,
-        error: errorMessage(err),
-      });
+    // A run that lost its claim leaves the record to the run that holds the source now (the
+    // store refuses its write anyway: fenced by the claim).
+    if (claim && !claim.lost.aborted && !(err instanceof ReconcileClaimLostError)) {
+      await store.recordReconciliationEnd(
+        { source, now: now(), listed: result.listed, recovered: result.created.length, error: errorMessage(err) },
+        claim.owner,
+      );
     }
     throw err;
   }
@@ -173,21 +171,26 @@ async function runClaimed(options: ReconcileOptions & { cut: ReconcileResult['cu
       options.logger?.warn({ source, error: result.undeliveredError }, 'the list of undelivered events could not be read');
     }
   }
-  if (!dryRun) {
-    await store.recordReconciliationEnd({
-      source,
-      now: now(),
-      listed: result.listed,
-      recovered: result.created.length,
-      error: null,
-      // The window listed whole: from the first pass's start (an interrupted window reaches
-      // further back) to this run's start; a later record may or may not have been listed.
-      covered:
-        list.listsBy === 'references'
-          ? { by: 'references' }
-          : { by: 'dates', from: (passes[0] as ReconciliationResume).since, until: startedAt },
-    });
+  if (claim) {
+    const ended = await store.recordReconciliationEnd(
+      {
+        source,
+        now: now(),
+        listed: result.listed,
+        recovered: result.created.length,
+        error: null,
+        // The window listed whole: from the first pass's start (an interrupted window reaches
+        // further back) to this run's start; a later record may or may not have been listed.
+        covered:
+          list.listsBy === 'references'
+            ? { by: 'references' }
+            : { by: 'dates', from: (passes[0] as ReconciliationResume).since, until: startedAt },
+      },
+      claim.owner,
+    );
+    // The events it created are real whoever records the window: their alert is raised either way.
     if (result.created.length > 0) await raiseNeverNotifiedAlert(store, result, now());
+    heldOrStop(ended, source);
   }
   if (result.cut) {
     options.logger?.warn(
@@ -206,7 +209,12 @@ function later(a: Date, b: Date): Date {
   return a.getTime() <= b.getTime() ? b : a;
 }
 
-async function listPass(options: ReconcileOptions, pass: ReconciliationResume, result: ReconcileResult): Promise<void> {
+/** A record the store refused: another run holds the source (this one stalled past its lease). */
+function heldOrStop(written: boolean, source: string): void {
+  if (!written) throw new ReconcileClaimLostError(source);
+}
+
+async function listPass(options: ReconcileOptions, pass: ReconciliationResume, result: ReconcileResult, claim?: RunClaim): Promise<void> {
   let cursor = pass.cursor;
   for (;;) {
     throwIfStopped(options.signal);
@@ -218,7 +226,15 @@ async function listPass(options: ReconcileOptions, pass: ReconciliationResume, r
       if (created) createdHere++;
     }
     cursor = page.nextCursor;
-    if (!options.dryRun) await options.store.recordReconciliationProgress(options.source, { since: pass.since, cursor }, createdHere);
+    if (claim) {
+      const written = await options.store.recordReconciliationProgress(
+        options.source,
+        { since: pass.since, cursor },
+        createdHere,
+        claim.owner,
+      );
+      heldOrStop(written, options.source);
+    }
     if (cursor === null) return;
   }
 }
