@@ -72,6 +72,8 @@ export interface ReconcileResult {
 /** Margin listed again before an interrupted run's start: provider clocks and `created` are in seconds. */
 const RESUME_OVERLAP_MS = 5 * 60_000;
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 30_000];
+/** A window asked at most this much further back than the provider's list reaches is its reach. */
+const REACH_SLACK_MS = 60_000;
 const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 
 /** A worker shutting down stopped the run between two pages; the next run resumes it. */
@@ -113,6 +115,9 @@ function withinReach(options: ReconcileOptions): ReconcileOptions & { cut: Recon
   const reach = options.list.reachesBackMs;
   const oldest = reach === undefined ? null : new Date((options.now ?? (() => new Date()))().getTime() - reach);
   if (reach === undefined || oldest === null || options.since.getTime() >= oldest.getTime()) return { ...options, cut: null };
+  // The clock moved between asking and listing (a lookBack of exactly 30 days, for Stripe): the
+  // window is the list's reach, and not a cut worth a word every round.
+  if (oldest.getTime() - options.since.getTime() <= REACH_SLACK_MS) return { ...options, since: oldest, cut: null };
   return { ...options, since: oldest, cut: { asked: options.since, reachesBackMs: reach } };
 }
 
