@@ -172,7 +172,9 @@ async function runClaimed(options: ReconcileOptions & { cut: ReconcileResult['cu
     try {
       result.undelivered = await withBackoff(options, () => list.undelivered!(options.since, options.signal));
     } catch (err) {
-      result.undeliveredError = errorMessage(err);
+      // Stopped while reading it (Ctrl-C after the last page): the window was listed all the same.
+      result.undeliveredError =
+        err instanceof ReconcileStoppedError ? 'not read: the run was stopped after its last page' : errorMessage(err);
       options.logger?.warn({ source, error: result.undeliveredError }, 'the list of undelivered events could not be read');
     }
   }
