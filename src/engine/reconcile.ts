@@ -115,8 +115,8 @@ function withinReach(options: ReconcileOptions): ReconcileOptions & { cut: Recon
   const reach = options.list.reachesBackMs;
   const oldest = reach === undefined ? null : new Date((options.now ?? (() => new Date()))().getTime() - reach);
   if (reach === undefined || oldest === null || options.since.getTime() >= oldest.getTime()) return { ...options, cut: null };
-  // The clock moved between asking and listing (a lookBack of exactly 30 days, for Stripe): the
-  // window is the list's reach, and not a cut worth a word every round.
+  // The clock moved between asking and listing (`--since 30d` for Stripe, computed before the
+  // command opened the database): the window is the list's reach, not a cut worth a word.
   if (oldest.getTime() - options.since.getTime() <= REACH_SLACK_MS) return { ...options, since: oldest, cut: null };
   return { ...options, since: oldest, cut: { asked: options.since, reachesBackMs: reach } };
 }
