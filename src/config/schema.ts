@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { authConfigSchema, DEFAULT_CLIENT_SECRET_ENV } from '../core/auth-config.js';
 import { redactDatabaseUrl } from '../core/redaction.js';
-import { sourceConfigSchema } from '../core/source-config.js';
+import { parseDuration } from '../core/duration.js';
+import { sourceConfigSchema, STRIPE_EVENTS_KEPT_DAYS } from '../core/source-config.js';
 import { strictFields } from '../core/strict-fields.js';
 import {
   alertsSchema,
@@ -144,6 +145,29 @@ const reconcileNamesSources: Check = (config, ctx) => {
 };
 
 /**
+ * Stripe lists its events of the last 30 days only: a Stripe source's `lookBack` beyond that
+ * cannot be listed, and a worker would cut every run's window and say so every round.
+ */
+const stripeLookBackWithinReach: Check = (config, ctx) => {
+  // A provider's own name is its kind (the environment's sources); a file's source says its own.
+  const kinds = new Map<string, string>([
+    ...ENVIRONMENT_SOURCES.map((name) => [name, name] as const),
+    ...config.sources.map((s) => [s.name, s.kind] as const),
+  ]);
+  for (const [name, settings] of Object.entries(config.reconcile ?? {})) {
+    const lookBackMs = settings.lookBack === undefined ? null : parseDuration(settings.lookBack);
+    if (kinds.get(name) !== 'stripe' || lookBackMs === null || lookBackMs <= STRIPE_EVENTS_KEPT_DAYS * 86_400_000) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['reconcile', name, 'lookBack'],
+      message:
+        `"${settings.lookBack}" reaches further back than Stripe keeps its events (${STRIPE_EVENTS_KEPT_DAYS} days), so no run could list it: ` +
+        `set lookBack to ${STRIPE_EVENTS_KEPT_DAYS}d or less (a webhook lost longer ago cannot be found in Stripe's list)`,
+    });
+  }
+};
+
+/**
  * OpenID Connect returns to `<server.publicUrl>/auth/callback`, and cookies must be Secure when
  * that URL is https: without it there is no sign-in that can work, so refuse at start.
  */
@@ -201,7 +225,13 @@ function crossChecks(checks: readonly Check[]): Parameters<typeof configShape.su
 
 /** The whole config: its shape and every check that compares its fields. */
 export const configSchema = configShape.superRefine(
-  ...crossChecks([stagesNameDeclaredFlagsAndColumns, flagListsNameRoles, oidcHasPublicUrl, reconcileNamesSources]),
+  ...crossChecks([
+    stagesNameDeclaredFlagsAndColumns,
+    flagListsNameRoles,
+    oidcHasPublicUrl,
+    reconcileNamesSources,
+    stripeLookBackWithinReach,
+  ]),
 );
 
 /**

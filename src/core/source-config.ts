@@ -111,6 +111,13 @@ export const mercadopagoSourceSchema = strictFields({
   message: 'a MercadoPago source needs a secret unless verifyByFetching is set',
 });
 
+/**
+ * Stripe's `GET /v1/events` reaches back 30 days (its API reference: "going back up to 30 days"):
+ * reconciliation lists no further (src/sources/listing/stripe-events.ts), and the config refuses
+ * a Stripe source's `reconcile.lookBack` beyond it (src/config/schema.ts).
+ */
+export const STRIPE_EVENTS_KEPT_DAYS = 30;
+
 export const stripeSourceSchema = strictFields({
   name: sourceName,
   kind: z.literal('stripe'),

@@ -38,6 +38,8 @@ export class ReconcileClaimLostError extends WebpigError {
 }
 
 export interface RunClaim {
+  /** Who holds the source: every record the run writes names it, and is refused once another run holds it. */
+  readonly owner: string;
   /** When the run claimed the source: its start, as other runs are told it. */
   readonly startedAt: Date;
   /** Aborts with ReconcileClaimLostError when a renewal finds another run holding the source. */
@@ -73,6 +75,7 @@ export async function claimRun(store: JobStore, source: string, now: () => Date,
   }, leaseMs / 3);
   renewal.unref();
   return {
+    owner,
     startedAt,
     lost: lost.signal,
     async release() {

@@ -72,6 +72,8 @@ export interface ReconcileResult {
 /** Margin listed again before an interrupted run's start: provider clocks and `created` are in seconds. */
 const RESUME_OVERLAP_MS = 5 * 60_000;
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 30_000];
+/** A window asked at most this much further back than the provider's list reaches is its reach. */
+const REACH_SLACK_MS = 60_000;
 const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 
 /** A worker shutting down stopped the run between two pages; the next run resumes it. */
@@ -113,6 +115,9 @@ function withinReach(options: ReconcileOptions): ReconcileOptions & { cut: Recon
   const reach = options.list.reachesBackMs;
   const oldest = reach === undefined ? null : new Date((options.now ?? (() => new Date()))().getTime() - reach);
   if (reach === undefined || oldest === null || options.since.getTime() >= oldest.getTime()) return { ...options, cut: null };
+  // The clock moved between asking and listing (`--since 30d` for Stripe, computed before the
+  // command opened the database): the window is the list's reach, not a cut worth a word.
+  if (oldest.getTime() - options.since.getTime() <= REACH_SLACK_MS) return { ...options, since: oldest, cut: null };
   return { ...options, since: oldest, cut: { asked: options.since, reachesBackMs: reach } };
 }
 
@@ -144,22 +149,20 @@ async function runClaimed(options: ReconcileOptions & { cut: ReconcileResult['cu
     undelivered: null,
     undeliveredError: null,
   };
-  if (!dryRun) await store.recordReconciliationStart(source, startedAt, passes[0] as ReconciliationResume);
+  if (claim) heldOrStop(await store.recordReconciliationStart(source, startedAt, passes[0] as ReconciliationResume, claim.owner), source);
   try {
     for (const [index, pass] of passes.entries()) {
-      if (index > 0 && !dryRun) await store.recordReconciliationProgress(source, pass, 0);
-      await listPass(options, pass, result);
+      if (index > 0 && claim) heldOrStop(await store.recordReconciliationProgress(source, pass, 0, claim.owner), source);
+      await listPass(options, pass, result, claim);
     }
   } catch (err) {
-    // A run that lost its claim leaves the record to the run that holds the source now.
-    if (!dryRun && !claim?.lost.aborted) {
-      await store.recordReconciliationEnd({
-        source,
-        now: now(),
-        listed: result.listed,
-        recovered: result.created.length,
-        error: errorMessage(err),
-      });
+    // A run that lost its claim leaves the record to the run that holds the source now (the
+    // store refuses its write anyway: fenced by the claim).
+    if (claim && !claim.lost.aborted && !(err instanceof ReconcileClaimLostError)) {
+      await store.recordReconciliationEnd(
+        { source, now: now(), listed: result.listed, recovered: result.created.length, error: errorMessage(err) },
+        claim.owner,
+      );
     }
     throw err;
   }
@@ -169,25 +172,32 @@ async function runClaimed(options: ReconcileOptions & { cut: ReconcileResult['cu
     try {
       result.undelivered = await withBackoff(options, () => list.undelivered!(options.since, options.signal));
     } catch (err) {
-      result.undeliveredError = errorMessage(err);
+      // Stopped while reading it (Ctrl-C after the last page): the window was listed all the same.
+      result.undeliveredError =
+        err instanceof ReconcileStoppedError ? 'not read: the run was stopped after its last page' : errorMessage(err);
       options.logger?.warn({ source, error: result.undeliveredError }, 'the list of undelivered events could not be read');
     }
   }
-  if (!dryRun) {
-    await store.recordReconciliationEnd({
-      source,
-      now: now(),
-      listed: result.listed,
-      recovered: result.created.length,
-      error: null,
-      // The window listed whole: from the first pass's start (an interrupted window reaches
-      // further back) to this run's start; a later record may or may not have been listed.
-      covered:
-        list.listsBy === 'references'
-          ? { by: 'references' }
-          : { by: 'dates', from: (passes[0] as ReconciliationResume).since, until: startedAt },
-    });
+  if (claim) {
+    const ended = await store.recordReconciliationEnd(
+      {
+        source,
+        now: now(),
+        listed: result.listed,
+        recovered: result.created.length,
+        error: null,
+        // The window listed whole: from the first pass's start (an interrupted window reaches
+        // further back) to this run's start; a later record may or may not have been listed.
+        covered:
+          list.listsBy === 'references'
+            ? { by: 'references' }
+            : { by: 'dates', from: (passes[0] as ReconciliationResume).since, until: startedAt },
+      },
+      claim.owner,
+    );
+    // The events it created are real whoever records the window: their alert is raised either way.
     if (result.created.length > 0) await raiseNeverNotifiedAlert(store, result, now());
+    heldOrStop(ended, source);
   }
   if (result.cut) {
     options.logger?.warn(
@@ -206,7 +216,12 @@ function later(a: Date, b: Date): Date {
   return a.getTime() <= b.getTime() ? b : a;
 }
 
-async function listPass(options: ReconcileOptions, pass: ReconciliationResume, result: ReconcileResult): Promise<void> {
+/** A record the store refused: another run holds the source (this one stalled past its lease). */
+function heldOrStop(written: boolean, source: string): void {
+  if (!written) throw new ReconcileClaimLostError(source);
+}
+
+async function listPass(options: ReconcileOptions, pass: ReconciliationResume, result: ReconcileResult, claim?: RunClaim): Promise<void> {
   let cursor = pass.cursor;
   for (;;) {
     throwIfStopped(options.signal);
@@ -218,7 +233,15 @@ async function listPass(options: ReconcileOptions, pass: ReconciliationResume, r
       if (created) createdHere++;
     }
     cursor = page.nextCursor;
-    if (!options.dryRun) await options.store.recordReconciliationProgress(options.source, { since: pass.since, cursor }, createdHere);
+    if (claim) {
+      const written = await options.store.recordReconciliationProgress(
+        options.source,
+        { since: pass.since, cursor },
+        createdHere,
+        claim.owner,
+      );
+      heldOrStop(written, options.source);
+    }
     if (cursor === null) return;
   }
 }

@@ -262,15 +262,21 @@ export interface Store {
   renewReconciliationRun(source: string, owner: string, leaseUntil: Date): Promise<boolean>;
   /** The run ended: another may start at once. Nothing if `owner` no longer holds it. */
   releaseReconciliationRun(source: string, owner: string): Promise<void>;
+  /*
+   * The three records below are fenced by the run's claim, in the same statement: written only
+   * while `owner` holds the source (or, without one, while no run holds it). They return false,
+   * writing nothing, when refused: a run that stalled past its lease and lost the source to
+   * another must stop, not write over that run's record.
+   */
   /** A run began: its start time, and where it resumes from (its window, first page). */
-  recordReconciliationStart(source: string, now: Date, resume: ReconciliationResume): Promise<void>;
+  recordReconciliationStart(source: string, now: Date, resume: ReconciliationResume, owner?: string): Promise<boolean>;
   /** A page was handled: a run stopped after this resumes from `resume`; adds the page's `recovered` to the total. */
-  recordReconciliationProgress(source: string, resume: ReconciliationResume, recovered: number): Promise<void>;
+  recordReconciliationProgress(source: string, resume: ReconciliationResume, recovered: number, owner?: string): Promise<boolean>;
   /**
    * A run ended. Without error: finished (resume point cleared, last counts set). With one:
    * the error is kept and the resume point stays. The total was counted by progress already.
    */
-  recordReconciliationEnd(end: ReconciliationEnd): Promise<void>;
+  recordReconciliationEnd(end: ReconciliationEnd, owner?: string): Promise<boolean>;
   /** Where the source's provider API is (never a credential), for `webpig reconcile --db`. */
   recordProviderApi(source: string, apiBaseUrl: string): Promise<void>;
 

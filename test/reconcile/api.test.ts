@@ -102,7 +102,7 @@ describe('GET /api/reconciliation and event origin', () => {
     assert.equal((await interrupted())?.interrupted, true, 'the failed run stopped');
     // The next run claims the source and starts: its resume point is its own progress.
     await h.store.claimReconciliationRun({ source, owner: 'worker', now: at(0), leaseUntil: at(MINUTE) });
-    await h.store.recordReconciliationStart(source, at(0), { since, cursor: null });
+    await h.store.recordReconciliationStart(source, at(0), { since, cursor: null }, 'worker');
     const during = await interrupted();
     assert.equal(during?.interrupted, false, 'in progress, not stopped');
     assert.equal(during?.lastError, 'Stripe answered 503', 'the last error stays until a run ends well');
@@ -111,7 +111,7 @@ describe('GET /api/reconciliation and event origin', () => {
     h.clock.now = at(0);
     // A run killed with no error recorded, its claim lapsed: stopped too.
     await h.store.claimReconciliationRun({ source: 'stripe-killed', owner: 'gone', now: at(-5 * MINUTE), leaseUntil: at(-4 * MINUTE) });
-    await h.store.recordReconciliationStart('stripe-killed', at(-5 * MINUTE), { since, cursor: 'evt_40' });
+    await h.store.recordReconciliationStart('stripe-killed', at(-5 * MINUTE), { since, cursor: 'evt_40' }, 'gone');
     const killed = json<{ items: Array<{ source: string; interrupted: boolean; lastError: string | null }> }>(
       await h.request('GET', '/api/reconciliation', await h.session(PEOPLE.viewer)),
     ).items.find((item) => item.source === 'stripe-killed');

@@ -84,6 +84,52 @@ describe('reconciliation run claims', () => {
     assert.equal(state?.running?.leaseUntil.getTime(), later.getTime() + 60_000, "the taker's claim stands");
   });
 
+  it("a run that stalled past its lease while another took the source writes nothing over that run's record when it wakes", async () => {
+    for (let i = 0; i < 3; i++) await rig.lostPayment();
+    const source = 'stripe-stalled';
+    const since = new Date(Date.now() - 3_600_000);
+    // Each run's first page waits for the test to let it go: run A stalls inside it.
+    const gated = () => {
+      const list = rig.list({ pageSize: 1 });
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      let first = true;
+      const page: typeof list.page = async (...args) => {
+        if (first) {
+          first = false;
+          await gate;
+        }
+        return list.page(...args);
+      };
+      return { list: { ...list, page }, open };
+    };
+    const a = gated();
+    // A's lease is the default minute: it renews every 20 s, so within this test only its writes can find the loss.
+    const runA = reconcileSource({ store, source, list: a.list, since }).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    await waitFor(async () => (await store.getReconciliationState(source))?.lastStartedAt != null);
+    // Run B, on a machine whose clock says A's lease is long over, takes the source and is on its first page.
+    const b = gated();
+    const runB = reconcileSource({ store, source, list: b.list, since, now: () => new Date(Date.now() + 2 * RUN_LEASE_MS) });
+    // B has claimed and recorded its start (its clock is ahead: a start after A's lease).
+    await waitFor(async () => ((await store.getReconciliationState(source))?.lastStartedAt?.getTime() ?? 0) > Date.now() + RUN_LEASE_MS);
+    const held = await store.getReconciliationState(source);
+    a.open(); // A wakes: lists its page and goes to record it
+    const err = await runA;
+    assert.equal((err as { code?: string } | null)?.code, 'RECONCILE_CLAIM_LOST', String(err));
+    assert.match(String((err as Error).message), /stalled past its claim and another run took the source/);
+    assert.deepEqual(await store.getReconciliationState(source), held, "A's late page changed nothing of B's record");
+    b.open();
+    const result = await runB;
+    const state = await store.getReconciliationState(source);
+    assert.equal(state?.lastError, null);
+    assert.equal(state?.resume, null, 'B finished its window');
+    assert.equal(state?.lastListed, result.listed, "the last run's counts are B's");
+    assert.equal(state?.running, null, 'B released the source');
+  });
+
   it('a run whose claim cannot be released (the database gone at the end) still returns what it did; the claim lapses with its lease', async () => {
     const lost = String((await rig.lostPayment()).id);
     // The real store, failing at exactly one point: the release after the run has ended.
@@ -107,3 +153,11 @@ describe('reconciliation run claims', () => {
     assert.ok(state.running.leaseUntil.getTime() - state.running.startedAt.getTime() <= RUN_LEASE_MS);
   });
 });
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -28,6 +28,24 @@ describe('reconcile config', () => {
     assert.throws(() => resolveConfig(config({ stripe: { evry: '15m' } }), 'webpig.config.ts'), { message: /reconcile\.stripe/ });
   });
 
+  it("refuses a Stripe source's lookBack beyond the 30 days Stripe keeps, saying how to fix it; other providers' are theirs", () => {
+    const stripeSource = { name: 'shop', kind: 'stripe', secrets: ['whsec_test'] };
+    for (const [sources, name] of [
+      [[], 'stripe'],
+      [[stripeSource], 'shop'],
+    ] as const) {
+      assert.throws(() => resolveConfig({ sources, pipelines: [], reconcile: { [name]: { lookBack: '45d' } } }, 'webpig.config.ts'), {
+        message: new RegExp(
+          `reconcile\\.${name}\\.lookBack: "45d" reaches further back than Stripe keeps its events \\(30 days\\), so no run could list it: set lookBack to 30d or less`,
+        ),
+      });
+      const month = resolveConfig({ sources, pipelines: [], reconcile: { [name]: { lookBack: '30d' } } }, 'webpig.config.ts');
+      assert.equal(month.reconcile?.[name]?.lookBack, '30d');
+    }
+    const mercadopago = resolveConfig(config({ mercadopago: { lookBack: '90d' } }), 'webpig.config.ts');
+    assert.equal(mercadopago.reconcile?.mercadopago?.lookBack, '90d');
+  });
+
   it('a Stripe source needs its API key, and the message names the variable without any secret', () => {
     assert.throws(() => providerListFor({ source: 'stripe', kind: null, settings: undefined, recordedApiBaseUrl: null, env: {} }), {
       message: /set WEBPIG_STRIPE_API_KEY, or reconcile\.stripe\.apiKey/,

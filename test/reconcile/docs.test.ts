@@ -72,10 +72,11 @@ describe('docs/reconcile.md (the guide, run)', () => {
       [
         'reconcile --source stripe --since 24h --dry-run',
         'reconcile --source stripe --since 24h',
+        'reconcile --source stripe --since 26h',
         '--db sqlite:./webpig-demo.db reconcile --source stripe --dry-run',
       ],
     );
-    const [dryRun, create, demo] = commands as [string[], string[], string[]];
+    const [dryRun, create, morning, demo] = commands as [string[], string[], string[], string[]];
     const lost = String((await rig.lostPayment()).id);
     const lostRefund = String((await rig.lostPayment({ type: 'charge.refunded' })).id);
     await rig.lostPayment({ type: 'customer.created' }); // not among the config's types
@@ -91,6 +92,16 @@ describe('docs/reconcile.md (the guide, run)', () => {
     assert.match(created.stdout, new RegExp(`${lost} payment_intent.succeeded: created as event \\d+`));
     assert.match(created.stdout, new RegExp(`${lostRefund} charge.refunded: created as event \\d+`));
     assert.equal(await store.countEvents({}), 2);
+
+    // The morning run: 26 hours, reaching into the last run's window, so the checked dates stay one interval.
+    const coveredBefore = (await store.getReconciliationState('stripe'))?.covered;
+    const daily = await run(morning, project, env);
+    assert.equal(daily.code, 0, daily.stderr);
+    assert.match(daily.stdout, /0 never reached webpig/);
+    const covered = (await store.getReconciliationState('stripe'))?.covered;
+    assert.ok(covered?.by === 'dates' && coveredBefore?.by === 'dates');
+    assert.ok(covered.until.getTime() - covered.from.getTime() >= 26 * 3_600_000, 'one interval of at least 26 hours');
+    assert.ok(covered.from.getTime() < coveredBefore.from.getTime(), 'widened back from the earlier one');
 
     // The demo's way: only --db, the API address recorded in the database.
     await store.recordProviderApi('stripe', rig.stripeApiUrl);
@@ -141,5 +152,17 @@ describe('docs/reconcile.md (the guide, run)', () => {
     const result = await run(['reconcile', '--source', 'stripe'], project, env);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /reconcile\.stripe\.every: must be a duration like 30s, 15m, 48h or 7d/);
+  });
+
+  it("a Stripe lookBack beyond Stripe's 30 days stops the command with the message the guide quotes", async () => {
+    const quoted = /`(reconcile\.stripe\.lookBack: "45d" reaches [^`]*)`/.exec(GUIDE.replace(/\n/g, ' '))?.[1];
+    assert.ok(quoted, 'the guide quotes the message');
+    writeFileSync(
+      join(project, 'webpig.config.ts'),
+      `export default { sources: [], pipelines: [], reconcile: { stripe: { lookBack: '45d' } } };\n`,
+    );
+    const result = await run(['reconcile', '--source', 'stripe'], project, env);
+    assert.equal(result.code, 2);
+    assert.ok(result.stderr.includes(quoted), result.stderr);
   });
 });

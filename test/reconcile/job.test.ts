@@ -118,6 +118,42 @@ describe('scheduled reconciliation', () => {
     }
   });
 
+  it('a Stripe lookBack of the 30 days Stripe keeps is listed round after round without a warning (further back, the config refuses it)', async () => {
+    const warnings: string[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      {
+        write: (line: string) => {
+          warnings.push(String((JSON.parse(line) as { msg?: unknown }).msg));
+        },
+      },
+    );
+    const finishedRuns = new Set<number>();
+    const job = startReconcileJob({
+      store,
+      settings: { 'stripe-month': { every: '1s', lookBack: '30d', apiBaseUrl: rig.stripeApiUrl, apiKey: 'sk_test_job' } },
+      kinds: new Map([['stripe-month', 'stripe']]),
+      env: {},
+      logger,
+      firstDelayMs: 0,
+    });
+    try {
+      await waitFor('three finished rounds', async () => {
+        const finished = (await store.getReconciliationState('stripe-month'))?.lastFinishedAt;
+        if (finished) finishedRuns.add(finished.getTime());
+        return finishedRuns.size >= 3;
+      });
+    } finally {
+      await job.stop();
+    }
+    // (Events of the account new to this source are found and warned of: that is not about the window.)
+    assert.deepEqual(
+      warnings.filter((message) => /reaches back/.test(message)),
+      [],
+      'no warning of a cut window in any round',
+    );
+  });
+
   it('refuses to start without the provider credential, naming the variable', () => {
     assert.throws(
       () =>

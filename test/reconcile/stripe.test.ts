@@ -176,6 +176,9 @@ function reconcileSuite(name: string, openStore: () => Promise<Store>, skip: str
       assert.ok(covered?.by === 'dates');
       assert.ok(covered.from.getTime() >= result.since.getTime(), `not recorded as compared before ${result.since.toISOString()}`);
       assert.equal((await run()).cut, null, 'a window Stripe reaches is listed as asked');
+      // `--since 30d` (or a lookBack of 30d) was computed a moment before the run began: its reach, not a cut.
+      const month = await run({ since: new Date(Date.now() - 30 * DAY - 2_000) });
+      assert.equal(month.cut, null, 'thirty days asked a moment ago: no cut to report');
     });
 
     it('--dry-run lists what is missing and changes nothing', async () => {

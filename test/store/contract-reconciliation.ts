@@ -164,6 +164,62 @@ export function reconciliationContract(ctx: ContractContext): void {
       for (const result of racing) if (!result.claimed) assert.ok(['x', 'y', 'z', 'w'].includes(result.holder.owner));
     });
 
+    it("a run's records are written only while it holds the source: a run that lost it to another writes nothing", async () => {
+      const claim = (owner: string, now: number) =>
+        ctx.store.claimReconciliationRun({ source: 'stripe', owner, now: at(now), leaseUntil: at(now + MINUTE) });
+      const state = () => ctx.store.getReconciliationState('stripe');
+      const window = { since: at(-60 * MINUTE), cursor: null };
+      assert.deepEqual(await claim('run-a', 0), { claimed: true });
+      assert.equal(await ctx.store.recordReconciliationStart('stripe', at(0), window, 'run-a'), true);
+      assert.equal(await ctx.store.recordReconciliationProgress('stripe', { ...window, cursor: 'evt_1' }, 1, 'run-a'), true);
+      // Run A stalls past its lease; run B takes the source and records its own start and page.
+      assert.deepEqual(await claim('run-b', 2 * MINUTE), { claimed: true });
+      assert.equal(await ctx.store.recordReconciliationStart('stripe', at(2 * MINUTE), window, 'run-b'), true);
+      assert.equal(await ctx.store.recordReconciliationProgress('stripe', { ...window, cursor: 'evt_5' }, 2, 'run-b'), true);
+      const held = await state();
+      assert.deepEqual(held?.resume, { ...window, cursor: 'evt_5' });
+      assert.equal(held?.totalRecovered, 3);
+      // A's late records, and records naming no run, are refused while B holds the source.
+      for (const owner of ['run-a', undefined]) {
+        const refused = [
+          await ctx.store.recordReconciliationStart('stripe', at(3 * MINUTE), { since: at(-5 * MINUTE), cursor: null }, owner),
+          await ctx.store.recordReconciliationProgress('stripe', { ...window, cursor: 'evt_2' }, 7, owner),
+          await ctx.store.recordReconciliationEnd({ source: 'stripe', now: at(3 * MINUTE), listed: 9, recovered: 7, error: 'late' }, owner),
+          await ctx.store.recordReconciliationEnd(
+            {
+              source: 'stripe',
+              now: at(3 * MINUTE),
+              listed: 9,
+              recovered: 7,
+              error: null,
+              covered: { by: 'dates', from: at(-60 * MINUTE), until: at(0) },
+            },
+            owner,
+          ),
+        ];
+        assert.deepEqual(refused, [false, false, false, false], `refused for ${owner ?? 'no run'}`);
+        assert.deepEqual(await state(), held, `nothing written by ${owner ?? 'no run'}`);
+      }
+      const ended = { source: 'stripe', now: at(3 * MINUTE), listed: 9, recovered: 2, error: null };
+      const covered = { by: 'dates' as const, from: at(-60 * MINUTE), until: at(2 * MINUTE) };
+      assert.equal(await ctx.store.recordReconciliationEnd({ ...ended, covered }, 'run-b'), true);
+      await ctx.store.releaseReconciliationRun('stripe', 'run-b');
+      assert.equal(
+        await ctx.store.recordReconciliationProgress('stripe', { ...window, cursor: 'evt_3' }, 1, 'run-a'),
+        false,
+        "released: still not A's",
+      );
+      const finished = await state();
+      assert.deepEqual(
+        [finished?.lastFinishedAt, finished?.resume, finished?.covered, finished?.totalRecovered],
+        [at(3 * MINUTE), null, covered, 3],
+      );
+      // With no run holding the source, a record outside any run is written (a source's first, too).
+      assert.equal(await ctx.store.recordReconciliationStart('stripe', at(4 * MINUTE), window), true);
+      assert.equal(await ctx.store.recordReconciliationStart('mercadopago', at(4 * MINUTE), window), true);
+      assert.equal((await state())?.lastStartedAt?.getTime(), at(4 * MINUTE).getTime());
+    });
+
     it("records where a provider's API is, and lists the sources by name", async () => {
       await ctx.store.recordProviderApi('stripe', 'http://127.0.0.1:3000/sandbox/stripe');
       await ctx.store.recordReconciliationStart('mercadopago', at(0), { since: at(-MINUTE), cursor: null });

@@ -85,8 +85,13 @@ export function register(program: Command, deps: EngineCliDeps): void {
           }
           for (const line of report(result, dryRun)) console.log(line);
           const late = stop.received();
-          // The window was listed whole before the signal could stop it: said, and still not a 0.
-          if (late !== null) throw new InterruptedError(late, `${late} received as the run was ending: it had finished`);
+          // The signal came after the last page: the window was listed whole (and, unless a dry
+          // run, its events created and the run recorded as finished). The run completed, so the
+          // exit is 0 — a non-zero one would send a script to run again what is already done.
+          if (late !== null) {
+            const done = dryRun ? 'the dry run had listed its whole window' : 'the run had listed its whole window and recorded it';
+            process.stderr.write(`webpig: ${late} received as the run was ending: ${done}, so it completed\n`);
+          }
         },
       );
     });

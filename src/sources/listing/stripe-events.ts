@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { STRIPE_EVENTS_KEPT_DAYS } from '../../core/source-config.js';
 import type { JsonObject } from '../../core/types.js';
 import { isJsonObject } from '../delivery-reading.js';
 import { normalizeStripeEvent } from '../stripe.js';
@@ -34,7 +35,7 @@ export interface StripeListConfig {
 export const STRIPE_API_URL = 'https://api.stripe.com';
 
 /** Stripe's `GET /v1/events` reaches back 30 days (its API reference: "going back up to 30 days"). */
-export const STRIPE_EVENTS_KEPT_MS = 30 * 86_400_000;
+export const STRIPE_EVENTS_KEPT_MS = STRIPE_EVENTS_KEPT_DAYS * 86_400_000;
 
 export function stripeEventList(config: StripeListConfig): ProviderList {
   const pageSize = config.pageSize ?? 100;

@@ -252,11 +252,12 @@ export class PostgresStore implements Store {
     reconciliationClaims.renewReconciliationRun(this.pool, source, owner, leaseUntil);
   releaseReconciliationRun: Store['releaseReconciliationRun'] = (source, owner) =>
     reconciliationClaims.releaseReconciliationRun(this.pool, source, owner);
-  recordReconciliationStart: Store['recordReconciliationStart'] = (source, now, resume) =>
-    reconciliation.recordReconciliationStart(this.pool, source, now, resume);
-  recordReconciliationProgress: Store['recordReconciliationProgress'] = (source, resume, recovered) =>
-    reconciliation.recordReconciliationProgress(this.pool, source, resume, recovered);
-  recordReconciliationEnd: Store['recordReconciliationEnd'] = (end) => reconciliation.recordReconciliationEnd(this.pool, end);
+  recordReconciliationStart: Store['recordReconciliationStart'] = (source, now, resume, owner) =>
+    reconciliation.recordReconciliationStart(this.pool, source, now, resume, owner ?? null);
+  recordReconciliationProgress: Store['recordReconciliationProgress'] = (source, resume, recovered, owner) =>
+    reconciliation.recordReconciliationProgress(this.pool, source, resume, recovered, owner ?? null);
+  recordReconciliationEnd: Store['recordReconciliationEnd'] = (end, owner) =>
+    reconciliation.recordReconciliationEnd(this.pool, end, owner ?? null);
   recordProviderApi: Store['recordProviderApi'] = (source, apiBaseUrl) => reconciliation.recordProviderApi(this.pool, source, apiBaseUrl);
 
   // ── Rejections and alerts ──────────────────────────────────────────────────────────────

@@ -60,13 +60,36 @@ export async function listReconciliationStates(db: Queryable): Promise<Reconcili
   return result.rows.map(toState);
 }
 
-export async function recordReconciliationStart(db: Queryable, source: string, now: Date, resume: ReconciliationResume): Promise<void> {
-  await db.query(
-    `INSERT INTO reconciliation_state (source, last_started_at, resume_since, resume_cursor) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (source) DO UPDATE SET last_started_at = excluded.last_started_at,
-       resume_since = excluded.resume_since, resume_cursor = excluded.resume_cursor`,
-    [source, now, resume.since, resume.cursor],
-  );
+/**
+ * Every write of a run's record is fenced by its claim (reconcile-claim.ts): it applies only
+ * while `owner` holds the source, checked in the same statement, so a run that stalled past its
+ * lease cannot write over the run that took the source. Without an owner (a record written
+ * outside any run), only while no run holds it. False: refused, nothing written.
+ */
+export async function recordReconciliationStart(
+  db: Queryable,
+  source: string,
+  now: Date,
+  resume: ReconciliationResume,
+  owner: string | null,
+): Promise<boolean> {
+  const result =
+    owner !== null
+      ? // The run's claim made the row.
+        await db.query(
+          `UPDATE reconciliation_state SET last_started_at = $2, resume_since = $3, resume_cursor = $4
+           WHERE source = $1 AND run_owner = $5`,
+          [source, now, resume.since, resume.cursor, owner],
+        )
+      : // A record outside any run may be the source's first.
+        await db.query(
+          `INSERT INTO reconciliation_state (source, last_started_at, resume_since, resume_cursor) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (source) DO UPDATE SET last_started_at = excluded.last_started_at,
+             resume_since = excluded.resume_since, resume_cursor = excluded.resume_cursor
+           WHERE reconciliation_state.run_owner IS NULL`,
+          [source, now, resume.since, resume.cursor],
+        );
+  return result.rowCount === 1;
 }
 
 export async function recordReconciliationProgress(
@@ -74,23 +97,28 @@ export async function recordReconciliationProgress(
   source: string,
   resume: ReconciliationResume,
   recovered: number,
-): Promise<void> {
-  await db.query(
+  owner: string | null,
+): Promise<boolean> {
+  const result = await db.query(
     `UPDATE reconciliation_state SET resume_since = $2, resume_cursor = $3, total_recovered = total_recovered + $4
-     WHERE source = $1`,
-    [source, resume.since, resume.cursor, recovered],
+     WHERE source = $1 AND run_owner IS NOT DISTINCT FROM $5`,
+    [source, resume.since, resume.cursor, recovered, owner],
   );
+  return result.rowCount === 1;
 }
 
-export async function recordReconciliationEnd(db: Queryable, end: ReconciliationEnd): Promise<void> {
+export async function recordReconciliationEnd(db: Queryable, end: ReconciliationEnd, owner: string | null): Promise<boolean> {
   if (end.error !== null) {
-    await db.query('UPDATE reconciliation_state SET last_error = $2 WHERE source = $1', [end.source, end.error]);
-    return;
+    const failed = await db.query(
+      'UPDATE reconciliation_state SET last_error = $2 WHERE source = $1 AND run_owner IS NOT DISTINCT FROM $3',
+      [end.source, end.error, owner],
+    );
+    return failed.rowCount === 1;
   }
   const covered = end.covered;
   // One statement: every SET reads the row as it was. A window overlapping or touching the
   // stored one widens it; one leaving a gap replaces it; 'references' holds no dates.
-  await db.query(
+  const ended = await db.query(
     `UPDATE reconciliation_state SET last_finished_at = $2, last_listed = $3, last_recovered = $4,
        resume_since = NULL, resume_cursor = NULL, last_error = NULL,
        covered_by = COALESCE($5, covered_by),
@@ -104,7 +132,7 @@ export async function recordReconciliationEnd(db: Queryable, end: Reconciliation
          WHEN $5 = 'references' THEN NULL
          WHEN covered_by = 'dates' AND covered_from <= $7 AND covered_until >= $6 THEN GREATEST(covered_until, $7)
          ELSE $7 END
-     WHERE source = $1`,
+     WHERE source = $1 AND run_owner IS NOT DISTINCT FROM $8`,
     [
       end.source,
       end.now,
@@ -113,8 +141,10 @@ export async function recordReconciliationEnd(db: Queryable, end: Reconciliation
       covered?.by ?? null,
       covered?.by === 'dates' ? covered.from : null,
       covered?.by === 'dates' ? covered.until : null,
+      owner,
     ],
   );
+  return ended.rowCount === 1;
 }
 
 export async function recordProviderApi(db: Queryable, source: string, apiBaseUrl: string): Promise<void> {

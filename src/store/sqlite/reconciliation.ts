@@ -59,33 +59,74 @@ export function listReconciliationStates(ctx: SqliteContext): ReconciliationStat
   return ctx.all<StateRow>('SELECT * FROM reconciliation_state ORDER BY source').map(toState);
 }
 
-export function recordReconciliationStart(ctx: SqliteContext, source: string, now: Date, resume: ReconciliationResume): void {
-  ctx.run(
-    `INSERT INTO reconciliation_state (source, last_started_at, resume_since, resume_cursor) VALUES (?, ?, ?, ?)
-     ON CONFLICT (source) DO UPDATE SET last_started_at = excluded.last_started_at,
-       resume_since = excluded.resume_since, resume_cursor = excluded.resume_cursor`,
-    source,
-    toMs(now),
-    toMs(resume.since),
-    resume.cursor,
+/**
+ * Every write of a run's record is fenced by its claim (reconcile-claim.ts): it applies only
+ * while `owner` holds the source, checked in the same statement, so a run that stalled past its
+ * lease cannot write over the run that took the source. Without an owner (a record written
+ * outside any run), only while no run holds it. False: refused, nothing written.
+ */
+const HELD_BY = 'run_owner IS ?';
+
+export function recordReconciliationStart(
+  ctx: SqliteContext,
+  source: string,
+  now: Date,
+  resume: ReconciliationResume,
+  owner: string | null,
+): boolean {
+  if (owner !== null) {
+    // The run's claim made the row.
+    return (
+      ctx.run(
+        'UPDATE reconciliation_state SET last_started_at = ?, resume_since = ?, resume_cursor = ? WHERE source = ? AND run_owner = ?',
+        toMs(now),
+        toMs(resume.since),
+        resume.cursor,
+        source,
+        owner,
+      ).changes === 1
+    );
+  }
+  // A record outside any run may be the source's first.
+  return (
+    ctx.run(
+      `INSERT INTO reconciliation_state (source, last_started_at, resume_since, resume_cursor) VALUES (?, ?, ?, ?)
+       ON CONFLICT (source) DO UPDATE SET last_started_at = excluded.last_started_at,
+         resume_since = excluded.resume_since, resume_cursor = excluded.resume_cursor
+       WHERE reconciliation_state.run_owner IS NULL`,
+      source,
+      toMs(now),
+      toMs(resume.since),
+      resume.cursor,
+    ).changes === 1
   );
 }
 
-export function recordReconciliationProgress(ctx: SqliteContext, source: string, resume: ReconciliationResume, recovered: number): void {
-  ctx.run(
-    `UPDATE reconciliation_state SET resume_since = ?, resume_cursor = ?, total_recovered = total_recovered + ?
-     WHERE source = ?`,
-    toMs(resume.since),
-    resume.cursor,
-    recovered,
-    source,
+export function recordReconciliationProgress(
+  ctx: SqliteContext,
+  source: string,
+  resume: ReconciliationResume,
+  recovered: number,
+  owner: string | null,
+): boolean {
+  return (
+    ctx.run(
+      `UPDATE reconciliation_state SET resume_since = ?, resume_cursor = ?, total_recovered = total_recovered + ?
+       WHERE source = ? AND ${HELD_BY}`,
+      toMs(resume.since),
+      resume.cursor,
+      recovered,
+      source,
+      owner,
+    ).changes === 1
   );
 }
 
-export function recordReconciliationEnd(ctx: SqliteContext, end: ReconciliationEnd): void {
+export function recordReconciliationEnd(ctx: SqliteContext, end: ReconciliationEnd, owner: string | null): boolean {
   if (end.error !== null) {
-    ctx.run('UPDATE reconciliation_state SET last_error = ? WHERE source = ?', end.error, end.source);
-    return;
+    return (
+      ctx.run(`UPDATE reconciliation_state SET last_error = ? WHERE source = ? AND ${HELD_BY}`, end.error, end.source, owner).changes === 1
+    );
   }
   const by = end.covered?.by ?? null;
   const from = end.covered?.by === 'dates' ? toMs(end.covered.from) : null;
@@ -93,7 +134,7 @@ export function recordReconciliationEnd(ctx: SqliteContext, end: ReconciliationE
   // One statement: every SET reads the row as it was. A window overlapping or touching the
   // stored one widens it; one leaving a gap replaces it; 'references' holds no dates.
   const joins = "covered_by = 'dates' AND covered_from <= ? AND covered_until >= ?";
-  ctx.run(
+  const ended = ctx.run(
     `UPDATE reconciliation_state SET last_finished_at = ?, last_listed = ?, last_recovered = ?,
        resume_since = NULL, resume_cursor = NULL, last_error = NULL,
        covered_by = coalesce(?, covered_by),
@@ -101,7 +142,7 @@ export function recordReconciliationEnd(ctx: SqliteContext, end: ReconciliationE
          WHEN ${joins} THEN min(covered_from, ?) ELSE ? END,
        covered_until = CASE WHEN ? IS NULL THEN covered_until WHEN ? = 'references' THEN NULL
          WHEN ${joins} THEN max(covered_until, ?) ELSE ? END
-     WHERE source = ?`,
+     WHERE source = ? AND ${HELD_BY}`,
     toMs(end.now),
     end.listed,
     end.recovered,
@@ -119,7 +160,9 @@ export function recordReconciliationEnd(ctx: SqliteContext, end: ReconciliationE
     until,
     until,
     end.source,
+    owner,
   );
+  return ended.changes === 1;
 }
 
 export function recordProviderApi(ctx: SqliteContext, source: string, apiBaseUrl: string): void {

@@ -163,15 +163,12 @@ export class SqliteStore implements Store {
   releaseReconciliationRun: Store['releaseReconciliationRun'] = async (source, owner) => {
     reconciliationClaims.releaseReconciliationRun(this.ctx, source, owner);
   };
-  recordReconciliationStart: Store['recordReconciliationStart'] = async (source, now, resume) => {
-    reconciliation.recordReconciliationStart(this.ctx, source, now, resume);
-  };
-  recordReconciliationProgress: Store['recordReconciliationProgress'] = async (source, resume, recovered) => {
-    reconciliation.recordReconciliationProgress(this.ctx, source, resume, recovered);
-  };
-  recordReconciliationEnd: Store['recordReconciliationEnd'] = async (end) => {
-    reconciliation.recordReconciliationEnd(this.ctx, end);
-  };
+  recordReconciliationStart: Store['recordReconciliationStart'] = async (source, now, resume, owner) =>
+    reconciliation.recordReconciliationStart(this.ctx, source, now, resume, owner ?? null);
+  recordReconciliationProgress: Store['recordReconciliationProgress'] = async (source, resume, recovered, owner) =>
+    reconciliation.recordReconciliationProgress(this.ctx, source, resume, recovered, owner ?? null);
+  recordReconciliationEnd: Store['recordReconciliationEnd'] = async (end, owner) =>
+    reconciliation.recordReconciliationEnd(this.ctx, end, owner ?? null);
   recordProviderApi: Store['recordProviderApi'] = async (source, apiBaseUrl) => {
     reconciliation.recordProviderApi(this.ctx, source, apiBaseUrl);
   };
