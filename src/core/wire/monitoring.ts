@@ -50,8 +50,11 @@ export const rejectedDelivery = z.object({
   remoteAddress: z.string().nullable(),
   /** The start of the body, for telling a misconfigured sender from an attack. */
   firstBytes: z.string(),
+  /** Why, as a code (SIGNATURE_INVALID, BODY_TOO_LARGE, VALIDATION_MISMATCH…): the start of `reason`. */
+  code: z.string(),
 });
-export const rejections = z.object({ items: z.array(rejectedDelivery) });
+/** `nextBefore`: the `before` of the next (older) page; null on the last. */
+export const rejections = z.object({ items: z.array(rejectedDelivery), nextBefore: z.number().int().nullable() });
 
 export const stageStat = z.object({
   stage: z.string(),
