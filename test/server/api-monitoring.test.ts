@@ -9,6 +9,7 @@ interface Computed {
   computed: boolean;
   kind: string;
   eventId: number | null;
+  payment: Record<string, unknown> | null;
   stage: string | null;
   message: string;
   details: Record<string, unknown> | null;
@@ -92,6 +93,15 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     assert.deepEqual(
       find('custom').map((a) => a.message),
       ['stored alert'],
+    );
+    // An alert about an event names its payment (what a person recognises), and only that of the summary.
+    assert.deepEqual(
+      find('custom').map((a) => a.payment),
+      [{ customer: 'Juan Pérez', amount: 250_000, currency: 'COP', references: { invoice: 'INV-20250127-001' } }],
+    );
+    assert.ok(
+      find('stage_error_rate').every((a) => a.payment === null),
+      'an alert about a stage names no payment',
     );
     // A dead event's alert is written by the engine when it dies (api-alerts.test.ts); seeded rows have none.
     assert.deepEqual(

@@ -26,6 +26,18 @@ export const alertView = z.object({
   muteReason: z.string().nullable(),
   /** Always false: every alert is stored now (kept for older pages). */
   computed: z.boolean(),
+  /**
+   * The payment of the event it is about, from the event's summary (customer's name, amount,
+   * references), so a page can name it; null: about no event, or its summary says none.
+   */
+  payment: z
+    .object({
+      customer: z.string().optional(),
+      amount: z.number().optional(),
+      currency: z.string().optional(),
+      references: z.record(z.string(), z.string()).optional(),
+    })
+    .nullable(),
 });
 export const alertsPage = page(alertView);
 export const alertReply = z.object({ alert: alertView });
