@@ -119,5 +119,12 @@ export const reconciliationView = z.object({
   coveredBy: z.enum(['dates', 'references']).nullable(),
   coveredFrom: z.date().nullable(),
   coveredUntil: z.date().nullable(),
+  /**
+   * A run holds the source now (its claim is live): since when; null when none does. Its counts
+   * above are the last finished run's until it ends. `runningOn`: the machine it runs on, when
+   * the run could tell (null otherwise).
+   */
+  runningSince: z.date().nullable(),
+  runningOn: z.string().nullable(),
 });
 export const reconciliation = z.object({ items: z.array(reconciliationView) });
