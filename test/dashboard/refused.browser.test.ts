@@ -149,6 +149,7 @@ describe('Web Pig: refused deliveries, in words, from the home card (Chromium, b
           const view = page.getByTestId('refused-view');
           await view.getByTestId('refusal').nth(4).waitFor();
           assert.equal(await view.getByTestId('refusal').count(), 5);
+          assert.equal(await view.getByTestId('refused-more').count(), 0, 'all on one page: nothing older to offer');
           assert.equal((await view.locator('h2').innerText()).trim(), words.title);
 
           const byCode = (code: string) => view.locator(`[data-testid="refusal"][data-code="${code}"]`);

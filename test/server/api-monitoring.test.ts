@@ -182,6 +182,19 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
     );
   });
 
+  test('rejections: a viewer reads them (events:read), nobody else; a bad page asked for is a 400 that says so', async () => {
+    assert.equal((await h.request('GET', '/api/rejections')).statusCode, 401);
+    assert.equal((await h.request('GET', '/api/rejections', await h.token(['audit:read']))).statusCode, 403);
+    const reply = await h.request('GET', '/api/rejections?limit=1', await h.token(['events:read']));
+    assert.equal(reply.statusCode, 200);
+    // A reason without a code of the ingest plugin's form is a plain refusal (BAD_REQUEST); one page, the last.
+    const page = json<{ items: Array<{ code: string }>; nextBefore: number | null }>(reply);
+    assert.deepEqual([page.items.map((r) => r.code), page.nextBefore], [['BAD_REQUEST'], null]);
+    const bad = await h.request('GET', '/api/rejections?before=yesterday', await h.token(['events:read']));
+    assert.equal(bad.statusCode, 400);
+    assert.match(json<{ error: { code: string; message: string } }>(bad).error.message, /before/);
+  });
+
   test("GET /api/webhooks/recent answers in the seeds' proposed checkpoint structure", async () => {
     const response = await h.request('GET', '/api/webhooks/recent?limit=20', await h.token(['events:read']));
     assert.equal(response.statusCode, 200);

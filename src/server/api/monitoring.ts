@@ -102,11 +102,13 @@ export function registerMonitoringRoutes(app: ApiApp, ctx: ApiContext): void {
     async (request) => {
       requireScope(request, 'events:read');
       const { query } = request;
-      const items = await ctx.store.listRejections(query.limit, query.before ?? null);
+      // One more than asked: whether an older page exists, so the last page offers no empty next one.
+      const read = await ctx.store.listRejections(query.limit + 1, query.before ?? null);
+      const items = read.slice(0, query.limit);
       const last = items.at(-1);
       return {
         items: items.map((item) => ({ ...item, code: rejectionCode(item.reason) })),
-        nextBefore: items.length === query.limit && last ? last.id : null,
+        nextBefore: read.length > query.limit && last ? last.id : null,
       };
     },
   );
