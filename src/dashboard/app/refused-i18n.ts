@@ -11,7 +11,19 @@ interface Reason {
 }
 
 type Words = Record<
-  'title' | 'intro' | 'none' | 'loadMore' | 'loading' | 'sentTo' | 'from' | 'technical' | 'bodyStart' | 'status' | 'back' | 'shown',
+  | 'title'
+  | 'intro'
+  | 'none'
+  | 'loadMore'
+  | 'loading'
+  | 'sentTo'
+  | 'from'
+  | 'technical'
+  | 'bodyStart'
+  | 'status'
+  | 'back'
+  | 'shown'
+  | 'shownOne',
   string
 >;
 
@@ -30,6 +42,7 @@ const es: { words: Words; reasons: Record<string, Reason>; other: Reason } = {
     status: 'Respuesta',
     back: 'Volver al inicio',
     shown: '{n} mostradas, la más reciente primero',
+    shownOne: '1 mostrada',
   },
   reasons: {
     SIGNATURE_INVALID: {
@@ -91,6 +104,7 @@ const en: typeof es = {
     status: 'Answer',
     back: 'Back to the home',
     shown: '{n} shown, newest first',
+    shownOne: '1 shown',
   },
   reasons: {
     SIGNATURE_INVALID: {

@@ -90,7 +90,7 @@ export function RefusedView({ onNotice }: { onNotice: (message: string, isError?
       {items !== null && items.length > 0 && (
         <>
           <p class="small muted" data-testid="refused-shown">
-            {words('shown', items.length)}
+            {items.length === 1 ? words('shownOne') : words('shown', items.length)}
           </p>
           <ul class="refusals">
             {items.map((item) => (
