@@ -23,9 +23,10 @@ export interface ReconciliationState {
   apiBaseUrl: string | null;
   /**
    * The run that claimed the source and has not released it (migration 0016/0018); in progress
-   * while `leaseUntil` is ahead, else it died. Null when no run holds it.
+   * while `leaseUntil` is ahead, else it died. Null when no run holds it. `owner`: the claim's
+   * holder as the run wrote it (`<host>|<pid namespace>|<pid>|<id>`, src/engine/reconcile-claim.ts).
    */
-  running: { startedAt: Date; leaseUntil: Date } | null;
+  running: { owner: string; startedAt: Date; leaseUntil: Date } | null;
   /**
    * What finished runs compared (migration 0015/0017): the one contiguous interval of provider
    * time their windows listed, or that the source is looked up by references (ePayco). Null: no

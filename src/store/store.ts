@@ -226,7 +226,8 @@ export interface Store {
   // ── Rejections and alerts ────────────────────────────────────────────────────────────
   /** Appends to the bounded log of rejected deliveries, trimming it to `keep` rows. */
   recordRejection(rejection: NewRejection, keep?: number): Promise<void>;
-  listRejections(limit?: number): Promise<RejectedDelivery[]>;
+  /** Newest first; `beforeId` pages on (those older than it). */
+  listRejections(limit?: number, beforeId?: number | null): Promise<RejectedDelivery[]>;
   recordAlert(alert: NewAlert): Promise<AlertRecord>;
   listAlerts(options?: ListOptions & { unresolvedOnly?: boolean }): Promise<Page<AlertRecord>>;
   resolveAlert(id: number, now: Date): Promise<boolean>;

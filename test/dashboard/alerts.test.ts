@@ -80,6 +80,36 @@ describe('alert wording: number, tense, punctuation', () => {
     assert.doesNotMatch(alertText(en.t, en.formats, dead), /dead/i);
   });
 
+  test('a dead alert names the payment: customer, amount and its reference, in both languages', async () => {
+    const { referenceFact } = await import('../../src/dashboard/app/reference-labels.js');
+    const payment = {
+      customer: 'Lucía Vega',
+      amount: 100000,
+      currency: 'COP',
+      references: { transactionId: 'tx-9', refPayco: '98765432' },
+    };
+    const dead = { ...alert('dead', { attempts: 3 }, 3), payment };
+    const pageWords = (language: 'es' | 'en') => ({
+      stageLabel: (stage: string) => stage,
+      plainError: (_code: string | null, message: string) => message,
+      referenceLabel: (key: string) => referenceFact(language, key, '').label,
+    });
+    assert.match(
+      alertText(es.t, es.formats, dead, pageWords('es')),
+      /^Evento #3 \(Lucía Vega · \$\s100\.000 · Referencia ePayco 98765432\) falló definitivamente \(intentos: 3\)$/,
+    );
+    assert.match(
+      alertText(en.t, en.formats, dead, pageWords('en')),
+      /^Event #3 \(Lucía Vega · COP\s100,000 · ePayco reference 98765432\) failed for good \(attempts: 3\)$/,
+    );
+    // Only what the summary has; an event that says nothing keeps its number alone.
+    assert.equal(
+      alertText(en.t, en.formats, { ...dead, payment: { customer: 'Lucía Vega' } }),
+      'Event #3 (Lucía Vega) failed for good (attempts: 3)',
+    );
+    assert.equal(alertText(en.t, en.formats, { ...dead, payment: null }), 'Event #3 failed for good (attempts: 3)');
+  });
+
   test('a text that already ends in a full stop gets no second one (the mute dialog)', () => {
     assert.equal(sentence('la factura no se ha creado).'), 'la factura no se ha creado).');
     assert.equal(sentence('Evento #7 falló'), 'Evento #7 falló.');

@@ -263,7 +263,13 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     const alertText = (await deadAlert.first().textContent()) ?? '';
     // This alert carries no error code: the connector's own sentence is shown (a coded one is
     // worded in plain language: test/dashboard/alerts.test.ts); the server's text is one click away.
-    assert.ok(alertText.includes(`Evento #${deadEventId} falló definitivamente (intentos: 3): Timeout after 30s calling CRM`), alertText);
+    // It names the payment a person knows (the event's customer and amount), not only its number.
+    assert.match(
+      alertText,
+      new RegExp(
+        `Evento #${deadEventId} \\(Ana Gómez · \\$\\s1\\.250\\.000\\) falló definitivamente \\(intentos: 3\\): Timeout after 30s calling CRM`,
+      ),
+    );
     assert.equal(await deadAlert.first().locator('details.technical').count(), 1, 'the technical text is one click away');
     assert.match(alertText, /^Fallido/, 'the kind in Spanish too');
     await screenshot(page, '10-alerts');

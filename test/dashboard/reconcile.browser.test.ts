@@ -278,4 +278,57 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
       }
     });
   }
+  // A run holding its source shows as in progress, since when and on which machine, so nobody
+  // starts a second one or reads the last run's counts as this one's.
+  for (const language of ['es', 'en'] as const) {
+    for (const size of ['desktop', 'phone'] as const) {
+      test(`${size}, ${language}: a run in progress says so, since when and where`, async () => {
+        const now = new Date();
+        // On a phone, a run before it finished: its counts are the previous run's (before any, none are).
+        if (size === 'phone') {
+          await server.store.recordReconciliationStart('mercadopago', new Date(now.getTime() - 60_000), { since: now, cursor: null });
+          await server.store.recordReconciliationEnd({
+            source: 'mercadopago',
+            now: new Date(now.getTime() - 30_000),
+            listed: 3,
+            recovered: 0,
+            error: null,
+          });
+        }
+        const finishedBefore = (await server.store.getReconciliationState('mercadopago'))?.lastFinishedAt ?? null;
+        // The claim as src/engine/reconcile-claim.ts writes it: host, pid namespace, pid, id.
+        const owner = 'web-1|pid:[4026531836]|4242|6f1c';
+        assert.deepEqual(
+          await server.store.claimReconciliationRun({ source: 'mercadopago', owner, now, leaseUntil: new Date(now.getTime() + 600_000) }),
+          { claimed: true },
+        );
+        await server.store.recordReconciliationStart(
+          'mercadopago',
+          now,
+          { since: new Date(now.getTime() - 3_600_000), cursor: null },
+          owner,
+        );
+        const { page, context } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
+        try {
+          const line = page.getByTestId('reconciliation-status').locator('li[data-source="mercadopago"]');
+          const running = line.getByTestId('reconciliation-running');
+          await running.waitFor();
+          assert.match(
+            ((await running.textContent()) ?? '').replace(/\s+/g, ' '),
+            language === 'es'
+              ? new RegExp(
+                  `conciliando ahora, desde \\d{2}/\\d{2}/\\d{4}, .+ en web-1: ${finishedBefore ? 'las cifras son de la anterior hasta que termine' : 'sus cifras llegan cuando termine'}; no inicie otra$`,
+                )
+              : new RegExp(
+                  `reconciling now, since [A-Z][a-z]{2} \\d{1,2}, \\d{4}, .+ on web-1: ${finishedBefore ? "the counts are the previous run's until it ends" : 'its counts come when it ends'}; do not start another$`,
+                ),
+          );
+          await screenshot(page, `reconcile-${size}-${language}-5-running`);
+        } finally {
+          await context.close();
+          await server.store.releaseReconciliationRun('mercadopago', owner);
+        }
+      });
+    }
+  }
 });

@@ -18,6 +18,8 @@ describe("a payment's reconciliation with its provider", () => {
     coveredBy: 'dates',
     coveredFrom: '2026-12-04T09:00:00.000Z',
     coveredUntil: '2026-12-05T14:00:00.000Z',
+    runningSince: null,
+    runningOn: null,
   };
   const covered = { from: stripe.coveredFrom, until: stripe.coveredUntil };
   const webhook = (source: string, occurredAt: string) => ({ origin: 'webhook' as const, source, occurredAt });

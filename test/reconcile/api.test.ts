@@ -66,6 +66,8 @@ describe('GET /api/reconciliation and event origin', () => {
           coveredBy: 'references',
           coveredFrom: null,
           coveredUntil: null,
+          runningSince: null,
+          runningOn: null,
         },
         {
           source: 'stripe',
@@ -79,6 +81,8 @@ describe('GET /api/reconciliation and event origin', () => {
           coveredBy: 'dates',
           coveredFrom: at(-60 * MINUTE).toISOString(),
           coveredUntil: at(0).toISOString(),
+          runningSince: null,
+          runningOn: null,
         },
       ],
     });
@@ -92,22 +96,33 @@ describe('GET /api/reconciliation and event origin', () => {
     const source = 'stripe-progress';
     const interrupted = async () => {
       const reply = await h.request('GET', '/api/reconciliation', await h.session(PEOPLE.viewer));
-      return json<{ items: Array<{ source: string; interrupted: boolean; lastError: string | null }> }>(reply).items.find(
-        (item) => item.source === source,
-      );
+      return json<{
+        items: Array<{
+          source: string;
+          interrupted: boolean;
+          lastError: string | null;
+          runningSince: string | null;
+          runningOn: string | null;
+        }>;
+      }>(reply).items.find((item) => item.source === source);
     };
     const since = at(-60 * MINUTE);
     await h.store.recordReconciliationStart(source, at(-10 * MINUTE), { since, cursor: null });
     await h.store.recordReconciliationEnd({ source, now: at(-9 * MINUTE), listed: 0, recovered: 0, error: 'Stripe answered 503' });
     assert.equal((await interrupted())?.interrupted, true, 'the failed run stopped');
     // The next run claims the source and starts: its resume point is its own progress.
-    await h.store.claimReconciliationRun({ source, owner: 'worker', now: at(0), leaseUntil: at(MINUTE) });
-    await h.store.recordReconciliationStart(source, at(0), { since, cursor: null }, 'worker');
+    // The owner as src/engine/reconcile-claim.ts writes it: host, pid namespace, pid, id.
+    const owner = 'web-1|pid:[4026531836]|4242|6f1c';
+    await h.store.claimReconciliationRun({ source, owner, now: at(0), leaseUntil: at(MINUTE) });
+    await h.store.recordReconciliationStart(source, at(0), { since, cursor: null }, owner);
     const during = await interrupted();
     assert.equal(during?.interrupted, false, 'in progress, not stopped');
     assert.equal(during?.lastError, 'Stripe answered 503', 'the last error stays until a run ends well');
+    // In progress, since when and where: the page says so and that the counts are not final yet.
+    assert.deepEqual([during?.runningSince, during?.runningOn], [at(0).toISOString(), 'web-1']);
     h.clock.now = at(2 * MINUTE); // its claim lapsed without renewal: that run died
-    assert.equal((await interrupted())?.interrupted, true);
+    const lapsed = await interrupted();
+    assert.deepEqual([lapsed?.interrupted, lapsed?.runningSince, lapsed?.runningOn], [true, null, null]);
     h.clock.now = at(0);
     // A run killed with no error recorded, its claim lapsed: stopped too.
     await h.store.claimReconciliationRun({ source: 'stripe-killed', owner: 'gone', now: at(-5 * MINUTE), leaseUntil: at(-4 * MINUTE) });

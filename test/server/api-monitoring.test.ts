@@ -9,6 +9,7 @@ interface Computed {
   computed: boolean;
   kind: string;
   eventId: number | null;
+  payment: Record<string, unknown> | null;
   stage: string | null;
   message: string;
   details: Record<string, unknown> | null;
@@ -93,6 +94,15 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
       find('custom').map((a) => a.message),
       ['stored alert'],
     );
+    // An alert about an event names its payment (what a person recognises), and only that of the summary.
+    assert.deepEqual(
+      find('custom').map((a) => a.payment),
+      [{ customer: 'Juan Pérez', amount: 250_000, currency: 'COP', references: { invoice: 'INV-20250127-001' } }],
+    );
+    assert.ok(
+      find('stage_error_rate').every((a) => a.payment === null),
+      'an alert about a stage names no payment',
+    );
     // A dead event's alert is written by the engine when it dies (api-alerts.test.ts); seeded rows have none.
     assert.deepEqual(
       find('dead').map((a) => a.eventId),
@@ -170,6 +180,19 @@ describe('alerts, metrics, audit, rejections, compatibility', () => {
       body.items.map((r) => [r.httpStatus, r.reason]),
       [[401, 'bad signature']],
     );
+  });
+
+  test('rejections: a viewer reads them (events:read), nobody else; a bad page asked for is a 400 that says so', async () => {
+    assert.equal((await h.request('GET', '/api/rejections')).statusCode, 401);
+    assert.equal((await h.request('GET', '/api/rejections', await h.token(['audit:read']))).statusCode, 403);
+    const reply = await h.request('GET', '/api/rejections?limit=1', await h.token(['events:read']));
+    assert.equal(reply.statusCode, 200);
+    // A reason without a code of the ingest plugin's form is a plain refusal (BAD_REQUEST); one page, the last.
+    const page = json<{ items: Array<{ code: string }>; nextBefore: number | null }>(reply);
+    assert.deepEqual([page.items.map((r) => r.code), page.nextBefore], [['BAD_REQUEST'], null]);
+    const bad = await h.request('GET', '/api/rejections?before=yesterday', await h.token(['events:read']));
+    assert.equal(bad.statusCode, 400);
+    assert.match(json<{ error: { code: string; message: string } }>(bad).error.message, /before/);
   });
 
   test("GET /api/webhooks/recent answers in the seeds' proposed checkpoint structure", async () => {

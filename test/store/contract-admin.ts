@@ -221,6 +221,12 @@ export function adminContract(ctx: ContractContext): void {
         { id: 0, at: at(6), source: 'stripe', httpStatus: 401, reason: 'bad signature 6', remoteAddress: null, firstBytes: '{"id":' },
       );
       assert.equal((await ctx.store.listRejections(2)).length, 2);
+      // The next page: those older than the last one shown (the dashboard's "show older").
+      assert.deepEqual(
+        (await ctx.store.listRejections(2, kept[1]!.id)).map((r) => r.reason),
+        ['bad signature 4', 'bad signature 3'],
+      );
+      assert.deepEqual(await ctx.store.listRejections(2, kept[4]!.id), []);
     });
 
     it('keeps the first 256 characters of a body, junk included (U+0000 is kept as U+FFFD)', async () => {

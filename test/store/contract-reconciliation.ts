@@ -133,7 +133,7 @@ export function reconciliationContract(ctx: ContractContext): void {
       assert.deepEqual(await claim('worker-a', 0), { claimed: true });
       const state = await ctx.store.getReconciliationState('stripe');
       assert.equal(state?.lastStartedAt, null, 'a claim alone is no run: its start is recorded by the run');
-      assert.deepEqual(state?.running, { startedAt: at(0), leaseUntil: at(MINUTE) });
+      assert.deepEqual(state?.running, { owner: 'worker-a', startedAt: at(0), leaseUntil: at(MINUTE) });
       assert.deepEqual(await claim('cli', 30_000), {
         claimed: false,
         holder: { owner: 'worker-a', startedAt: at(0), leaseUntil: at(MINUTE) },

@@ -26,6 +26,18 @@ export const alertView = z.object({
   muteReason: z.string().nullable(),
   /** Always false: every alert is stored now (kept for older pages). */
   computed: z.boolean(),
+  /**
+   * The payment of the event it is about, from the event's summary (customer's name, amount,
+   * references), so a page can name it; null: about no event, or its summary says none.
+   */
+  payment: z
+    .object({
+      customer: z.string().optional(),
+      amount: z.number().optional(),
+      currency: z.string().optional(),
+      references: z.record(z.string(), z.string()).optional(),
+    })
+    .nullable(),
 });
 export const alertsPage = page(alertView);
 export const alertReply = z.object({ alert: alertView });
@@ -50,8 +62,11 @@ export const rejectedDelivery = z.object({
   remoteAddress: z.string().nullable(),
   /** The start of the body, for telling a misconfigured sender from an attack. */
   firstBytes: z.string(),
+  /** Why, as a code (SIGNATURE_INVALID, BODY_TOO_LARGE, VALIDATION_MISMATCH…): the start of `reason`. */
+  code: z.string(),
 });
-export const rejections = z.object({ items: z.array(rejectedDelivery) });
+/** `nextBefore`: the `before` of the next (older) page; null on the last. */
+export const rejections = z.object({ items: z.array(rejectedDelivery), nextBefore: z.number().int().nullable() });
 
 export const stageStat = z.object({
   stage: z.string(),
@@ -104,5 +119,12 @@ export const reconciliationView = z.object({
   coveredBy: z.enum(['dates', 'references']).nullable(),
   coveredFrom: z.date().nullable(),
   coveredUntil: z.date().nullable(),
+  /**
+   * A run holds the source now (its claim is live): since when; null when none does. Its counts
+   * above are the last finished run's until it ends. `runningOn`: the machine it runs on, when
+   * the run could tell (null otherwise).
+   */
+  runningSince: z.date().nullable(),
+  runningOn: z.string().nullable(),
 });
 export const reconciliation = z.object({ items: z.array(reconciliationView) });

@@ -33,17 +33,40 @@ export function alertKindLabel(t: Translate, kind: string, details?: AlertView['
 export interface AlertWords {
   stageLabel(stage: string): string;
   plainError(code: string | null, message: string): string;
+  /** A summary reference's name in the page's language ("Referencia ePayco"); without it, its key. */
+  referenceLabel?(key: string): string;
 }
 
 /** What the wording reads of an alert; its kind may be one the page does not know (a pipeline's). */
 export type AlertFacts = Pick<AlertView, 'at' | 'eventId' | 'stage' | 'message' | 'details'> &
-  Partial<Pick<AlertView, 'subject' | 'resolvedAt'>> & { kind: string };
+  Partial<Pick<AlertView, 'subject' | 'resolvedAt' | 'payment'>> & { kind: string };
+
+/**
+ * The reference a person looks a payment up by, first found: the provider's (ePayco's reference,
+ * MercadoPago's or Stripe's id), else the order's or the invoice's; else the summary's first.
+ */
+const PAYMENT_REFERENCES = ['refPayco', 'mercadopagoId', 'stripeObject', 'orderReference', 'order', 'externalReference', 'invoice'];
+
+/** "Evento #3 (Lucía Vega · $ 100.000 · Referencia ePayco 98765432)": the event as the payment it is. */
+export function alertEventName(t: Translate, formats: Formats, alert: AlertFacts, words?: AlertWords): string {
+  const event = `${t('alertEvent')} #${alert.eventId ?? '?'}`;
+  const payment = alert.payment;
+  if (!payment) return event;
+  const references = payment.references ?? {};
+  const key = PAYMENT_REFERENCES.find((name) => references[name]) ?? Object.keys(references)[0];
+  const parts = [
+    payment.customer,
+    payment.amount === undefined ? undefined : formats.money(payment.amount, payment.currency),
+    key === undefined ? undefined : `${words?.referenceLabel ? words.referenceLabel(key) : key} ${references[key]}`,
+  ].filter((part): part is string => part !== undefined && part !== '');
+  return parts.length === 0 ? event : `${event} (${parts.join(' · ')})`;
+}
 
 export function alertText(t: Translate, formats: Formats, alert: AlertFacts, words?: AlertWords): string {
   const details = alert.details ?? {};
   const number = (key: string): number | null => (typeof details[key] === 'number' ? details[key] : null);
   const text = (key: string): string | null => (typeof details[key] === 'string' ? details[key] : null);
-  const event = `${t('alertEvent')} #${alert.eventId ?? '?'}`;
+  const event = alertEventName(t, formats, alert, words);
   switch (effectiveKind(alert)) {
     case 'dead': {
       const attempts = number('attempts');

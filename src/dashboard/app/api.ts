@@ -15,6 +15,7 @@ import type {
   Metrics,
   Page,
   ReconciliationView,
+  RejectionsPage,
   SignInMethods,
 } from './types.js';
 import { dayStartIn } from './format.js';
@@ -143,6 +144,11 @@ export const api = {
     request<Page<FlagChange>>('GET', `/api/flag-history${query({ ...filters, limit: 100 })}`),
   metrics: (since: string) => request<Metrics>('GET', `/api/metrics${query({ since })}`),
   reconciliation: () => request<{ items: ReconciliationView[] }>('GET', '/api/reconciliation'),
+  rejections: (before: number | null, limit = 50) =>
+    request<RejectionsPage>(
+      'GET',
+      `/api/rejections${query({ limit: String(limit), before: before === null ? undefined : String(before) })}`,
+    ),
   /** Which sign-ins the server offers; readable before anyone is signed in. */
   signInMethods: () => request<SignInMethods>('GET', '/auth/methods'),
   devLogin: (email: string) => request<unknown>('POST', '/auth/dev-login', { email }),

@@ -60,6 +60,8 @@ export type FlagChange = Wire<typeof flags.flagChange>;
 export type AlertView = Wire<typeof monitoring.alertView>;
 export type AuditEntryView = Wire<typeof monitoring.auditEntry>;
 export type ReconciliationView = Wire<typeof monitoring.reconciliationView>;
+export type RejectedDeliveryView = Wire<typeof monitoring.rejectedDelivery>;
+export type RejectionsPage = Wire<typeof monitoring.rejections>;
 export type StageMetrics = Wire<typeof monitoring.stageStat>;
 export type Metrics = Wire<typeof monitoring.metrics>;
 

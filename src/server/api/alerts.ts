@@ -3,6 +3,7 @@ import { HttpError } from '../http-errors.js';
 import { replies, requiredReason, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
 import { alertReply, alertsPage } from '../../core/wire/monitoring.js';
+import { withPayments } from './alert-payment.js';
 
 /**
  * Alerts as issues: list (open by default), acknowledge and mute, each audited. Listing only
@@ -50,7 +51,8 @@ export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
         unresolvedOnly: query.include !== 'resolved',
       });
       // `computed` stays for older pages: every alert is stored now.
-      return { items: page.items.map((alert) => ({ ...alert, computed: false })), nextCursor: page.nextCursor };
+      const items = await withPayments(ctx, page.items);
+      return { items: items.map((alert) => ({ ...alert, computed: false })), nextCursor: page.nextCursor };
     },
   );
 
@@ -78,7 +80,8 @@ export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
       at: now,
       details: { reason: body.reason, kind: result.alert.kind, subject: result.alert.subject, eventId: result.alert.eventId },
     });
-    return { alert: { ...result.alert, computed: false } };
+    const [alert] = await withPayments(ctx, [result.alert]);
+    return { alert: { ...alert!, computed: false } };
   });
 
   // Muting silences an open alert for a while: not forwarded to alerts.webhookUrl, shown quiet.
@@ -113,6 +116,7 @@ export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
         subject: result.alert.subject,
       },
     });
-    return { alert: { ...result.alert, computed: false } };
+    const [alert] = await withPayments(ctx, [result.alert]);
+    return { alert: { ...alert!, computed: false } };
   });
 }

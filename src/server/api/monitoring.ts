@@ -13,7 +13,16 @@ const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 const metricsQuery = z.object({ since: z.iso.datetime({ offset: true }).optional() });
-const rejectionsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+const rejectionsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** The `nextBefore` of the page before: those older than that one. */
+  before: z.coerce.number().int().min(1).optional(),
+});
+
+/** The code a stored reason starts with (`SIGNATURE_INVALID: …`, the ingest plugin's form); else BAD_REQUEST. */
+export function rejectionCode(reason: string): string {
+  return /^([A-Z][A-Z0-9_]{1,63}):/.exec(reason)?.[1] ?? 'BAD_REQUEST';
+}
 const auditQuery = pageQuery.extend(whoWhatWhen).extend({ action: z.string().max(100).optional(), target: z.string().max(200).optional() });
 
 export type StageStat = z.output<typeof stageStat>;
@@ -85,7 +94,7 @@ export function registerMonitoringRoutes(app: ApiApp, ctx: ApiContext): void {
     '/api/rejections',
     {
       schema: {
-        summary: 'Deliveries refused (bad signature, unknown source...)',
+        summary: 'Deliveries refused (bad signature, unknown source...), newest first, a page at a time',
         querystring: rejectionsQuery,
         response: replies(rejections),
       },
@@ -93,7 +102,14 @@ export function registerMonitoringRoutes(app: ApiApp, ctx: ApiContext): void {
     async (request) => {
       requireScope(request, 'events:read');
       const { query } = request;
-      return { items: await ctx.store.listRejections(query.limit) };
+      // One more than asked: whether an older page exists, so the last page offers no empty next one.
+      const read = await ctx.store.listRejections(query.limit + 1, query.before ?? null);
+      const items = read.slice(0, query.limit);
+      const last = items.at(-1);
+      return {
+        items: items.map((item) => ({ ...item, code: rejectionCode(item.reason) })),
+        nextBefore: read.length > query.limit && last ? last.id : null,
+      };
     },
   );
 }

@@ -263,7 +263,7 @@ export class PostgresStore implements Store {
   // ── Rejections and alerts ──────────────────────────────────────────────────────────────
 
   recordRejection: Store['recordRejection'] = (rejection, keep) => rejections.recordRejection(this.pool, rejection, keep);
-  listRejections: Store['listRejections'] = (limit) => rejections.listRejections(this.pool, limit);
+  listRejections: Store['listRejections'] = (limit, beforeId) => rejections.listRejections(this.pool, limit, beforeId);
   recordAlert: Store['recordAlert'] = (alert) => alerts.recordAlert(this.pool, alert);
   listAlerts: Store['listAlerts'] = (options) => alerts.listAlerts(this.pool, options);
   listOpenAlerts: Store['listOpenAlerts'] = (kinds, limit) => alerts.listOpenAlerts(this.pool, kinds, limit);

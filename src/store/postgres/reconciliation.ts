@@ -44,7 +44,7 @@ function toState(row: StateRow): ReconciliationState {
     covered: toCoverage(row),
     running:
       row.run_owner !== null && row.run_started_at !== null && row.run_lease_until !== null
-        ? { startedAt: row.run_started_at, leaseUntil: row.run_lease_until }
+        ? { owner: row.run_owner, startedAt: row.run_started_at, leaseUntil: row.run_lease_until }
         : null,
   };
 }

@@ -27,8 +27,11 @@ export async function recordRejection(db: Queryable, r: NewRejection, keep = 100
   );
 }
 
-/** Newest first. (Default limit: 100) */
-export async function listRejections(db: Queryable, limit = 100): Promise<RejectedDelivery[]> {
-  const result = await db.query<RejectionRow>('SELECT * FROM rejected_deliveries ORDER BY id DESC LIMIT $1', [limit]);
+/** Newest first; with `beforeId`, those older than that one (the next page). (Default limit: 100) */
+export async function listRejections(db: Queryable, limit = 100, beforeId: number | null = null): Promise<RejectedDelivery[]> {
+  const result =
+    beforeId === null
+      ? await db.query<RejectionRow>('SELECT * FROM rejected_deliveries ORDER BY id DESC LIMIT $1', [limit])
+      : await db.query<RejectionRow>('SELECT * FROM rejected_deliveries WHERE id < $1 ORDER BY id DESC LIMIT $2', [beforeId, limit]);
   return result.rows.map(toRejection);
 }

@@ -45,7 +45,7 @@ function toState(row: StateRow): ReconciliationState {
     covered: toCoverage(row),
     running:
       row.run_owner !== null && row.run_started_at !== null && row.run_lease_until !== null
-        ? { startedAt: new Date(row.run_started_at), leaseUntil: new Date(row.run_lease_until) }
+        ? { owner: row.run_owner, startedAt: new Date(row.run_started_at), leaseUntil: new Date(row.run_lease_until) }
         : null,
   };
 }

@@ -36,12 +36,13 @@ export function recordRejection(ctx: SqliteContext, rejection: NewRejection, kee
   });
 }
 
-/** Newest first. (Default limit: 100) */
-export function listRejections(ctx: SqliteContext, limit = 100): RejectedDelivery[] {
+/** Newest first; with `beforeId`, those older than that one (the next page). (Default limit: 100) */
+export function listRejections(ctx: SqliteContext, limit = 100, beforeId: number | null = null): RejectedDelivery[] {
   return ctx
     .all<RejectionRow>(
       `SELECT id, at, source, http_status, reason, remote_address, first_bytes FROM rejected_deliveries
-        ORDER BY id DESC LIMIT ?`,
+        WHERE id < ? ORDER BY id DESC LIMIT ?`,
+      beforeId ?? Number.MAX_SAFE_INTEGER,
       Math.max(0, Math.trunc(limit)),
     )
     .map((row) => ({

@@ -177,7 +177,7 @@ export class SqliteStore implements Store {
   recordRejection: Store['recordRejection'] = async (rejection, keep) => {
     rejections.recordRejection(this.ctx, rejection, keep);
   };
-  listRejections: Store['listRejections'] = async (limit) => rejections.listRejections(this.ctx, limit);
+  listRejections: Store['listRejections'] = async (limit, beforeId) => rejections.listRejections(this.ctx, limit, beforeId);
   recordAlert: Store['recordAlert'] = async (alert) => alerts.recordAlert(this.ctx, alert);
   listAlerts: Store['listAlerts'] = async (options) => alerts.listAlerts(this.ctx, options);
   resolveAlert: Store['resolveAlert'] = async (id, now) => alerts.resolveAlert(this.ctx, id, now);

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useSession } from '../context.js';
 import { alertKindLabel, alertText, sentence, type AlertWords } from '../alerts.js';
+import { referenceFact } from '../reference-labels.js';
 import { explainError } from '../errors.js';
 import { stageLabel } from '../labels.js';
 import type { AlertView } from '../types.js';
@@ -85,6 +86,7 @@ export function AlertsView({
     stageLabel: (stage) => stageLabel(config, language, stage, null),
     // Without a code the connector's own sentence says more than a generic one.
     plainError: (code, message) => (code ? explainError(language, { message, code, retriable: true }).what : message),
+    referenceLabel: (key) => referenceFact(language, key, '').label,
   };
   const [alerts, setAlerts] = useState<AlertView[] | null>(null);
   const [showResolved, setShowResolved] = useState(false);

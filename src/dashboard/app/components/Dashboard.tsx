@@ -18,11 +18,14 @@ import { bulkText } from '../i18n-bulk.js';
 import { HomeView } from './HomeView.js';
 import { MetricsView } from './MetricsView.js';
 import { ReconciliationStatus } from './ReconciliationStatus.js';
+import { RefusedView } from './RefusedView.js';
 import { failureText } from '../failure-text.js';
 import { eventSubject } from '../event-subject.js';
 
-export type View = 'home' | 'events' | 'alerts' | 'metrics' | 'flags' | 'audit';
-const VIEWS: View[] = ['home', 'events', 'alerts', 'metrics', 'flags', 'audit'];
+export type View = 'home' | 'events' | 'alerts' | 'metrics' | 'flags' | 'audit' | 'refused';
+/** The tabs; `#/refused` is opened from the home's refused-deliveries card, not a tab of its own. */
+const TABS = ['home', 'events', 'alerts', 'metrics', 'flags', 'audit'] as const satisfies readonly View[];
+const VIEWS: View[] = [...TABS, 'refused'];
 
 /**
  * The view the hash names; without one, the home (what needs attention) — unless the address
@@ -278,7 +281,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
           <Logo /> {t('title')}
         </h1>
         <nav aria-label="views">
-          {VIEWS.map((name) => (
+          {TABS.map((name) => (
             <a key={name} href={`#/${name}`} class={view === name ? 'tab active' : 'tab'} aria-current={view === name ? 'page' : undefined}>
               {t(name)}
             </a>
@@ -351,6 +354,7 @@ export function Dashboard({ onSignOut, onToggleLanguage }: { onSignOut: () => vo
         {view === 'metrics' && <MetricsView onNotice={showNotice} />}
         {view === 'flags' && <FlagsPanel onNotice={showNotice} />}
         {view === 'audit' && <AuditView onNotice={showNotice} onOpenEvent={openEvent} />}
+        {view === 'refused' && <RefusedView onNotice={showNotice} />}
       </main>
       {selection && (
         <DetailsPanel selection={selection} version={detailVersion} onClose={closePanel} onRetry={requestRetry} onNotice={showNotice} />

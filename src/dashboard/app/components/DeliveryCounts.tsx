@@ -2,6 +2,7 @@ import { useSession } from '../context.js';
 import type { HomeTranslate } from '../home-i18n.js';
 import type { HomeSummary } from '../home-types.js';
 import { sourceDisplayName } from '../source-names.js';
+import { visibleText } from '../visible-text.js';
 
 /**
  * The home's cards about what reached the webhook addresses: the deliveries each provider sent
@@ -19,7 +20,8 @@ function SourceLines({ counts, testId, limit = 3 }: { counts: SourceCounts; test
     <ul class="reasons small" data-testid={testId}>
       {shown.map((c) => (
         <li key={c.source} data-source={c.source}>
-          {c.events} · {sourceDisplayName(c.source, config.sourceKinds)}
+          {/* A refused delivery's address is the sender's to write: its invisible characters shown. */}
+          {c.events} · {visibleText(sourceDisplayName(c.source, config.sourceKinds))}
         </li>
       ))}
       {rest > 0 && <li>{rest} · …</li>}
@@ -68,12 +70,18 @@ export function DeliveriesCount({
 
 /**
  * Deliveries refused today: amber when any, as the other cards that need someone are, with where
- * they were sent and what to do. Refused ones are not stored, so there is no events list to open.
+ * they were sent and what to do. Refused ones are not stored as events: the card opens their own
+ * list (`#/refused`, RefusedView), which says each one's why in words.
  */
 export function RefusedCount({ home, words }: { home: HomeSummary; words: HomeTranslate }) {
   const refused = home.today.rejected;
   return (
-    <div class={`count-card count-${refused > 0 ? 'warn' : 'zero'}`} data-testid="count-rejected" title={words('homeRejectedHelpLong')}>
+    <a
+      class={`count-card count-${refused > 0 ? 'warn' : 'zero'}`}
+      data-testid="count-rejected"
+      href="#/refused"
+      title={words('homeRejectedHelpLong')}
+    >
       <span class="count-value">{refused}</span>
       <span class="count-label">{words(refused === 1 ? 'homeRejectedTodayOne' : 'homeRejectedToday')}</span>
       {refused > 0 && <SourceLines counts={home.today.rejectedBySource} testId="rejected-by-source" />}
@@ -85,6 +93,6 @@ export function RefusedCount({ home, words }: { home: HomeSummary; words: HomeTr
       <span class="small muted">
         {home.week.rejected} {words('homeRejectedWeek')}
       </span>
-    </div>
+    </a>
   );
 }

@@ -2,11 +2,13 @@ import { useEffect, useState } from 'preact/hooks';
 import { reconciliationStates } from '../reconciliation-cache.js';
 import { useSession } from '../context.js';
 import { sourceDisplayName } from '../source-names.js';
+import { visibleText } from '../visible-text.js';
 import type { ReconciliationView } from '../types.js';
 
 /**
  * One line per reconciled source above the events: when it was last reconciled and how many
- * payments it recovered (events whose webhooks never arrived). Nothing when none is reconciled.
+ * payments it recovered (events whose webhooks never arrived), and whether a run is in progress (since
+ * when, on which machine): until it ends the counts are the last finished run's. Nothing when none is reconciled.
  * Asked again whenever `version` changes (the page's refreshes), not only when the page loads.
  */
 export function ReconciliationStatus({ version }: { version: number }) {
@@ -39,6 +41,15 @@ export function ReconciliationStatus({ version }: { version: number }) {
               {t('reconciliationRecovered')}: {item.totalRecovered} ({item.lastRecovered} {t('reconciliationLastRun')})
             </span>
             {item.interrupted && <span class="muted"> · {t('reconciliationInterrupted')}</span>}
+            {item.runningSince && (
+              // A run holds the source: its counts are not in yet, and a second run would be refused.
+              <span class="running" data-testid="reconciliation-running">
+                {' · '}
+                {t('reconciliationRunning')} {formats.dateTime(item.runningSince)}
+                {item.runningOn && ` ${t('reconciliationRunningOn')} ${visibleText(item.runningOn)}`}:{' '}
+                {t(item.lastFinishedAt ? 'reconciliationPartial' : 'reconciliationPartialFirst')}
+              </span>
+            )}
           </li>
         ))}
       </ul>
