@@ -4,6 +4,8 @@ import Stripe from 'stripe';
 import { parseSourceConfigs } from '../../src/config/resolve.js';
 import { type StripeSourceConfig } from '../../src/sources/config.js';
 import { createStripeAdapter } from '../../src/sources/stripe.js';
+import type { EventRecord } from '../../src/core/types.js';
+import { stripeOrdersPipeline } from '../../examples/stripe-orders/index.js';
 import { rejectsWith } from '../helpers/source-errors.js';
 import { signStripe, stripeEvent, TEST_SECRETS, toIncoming } from '../helpers/signing.js';
 
@@ -174,6 +176,10 @@ describe('Stripe test events on a source that is not in test mode', () => {
     assert.equal((payload.testEvent as Record<string, unknown>).type, 'payment_intent.succeeded');
     assert.equal(delivery.summary.references?.testEvent, 'true');
     assert.equal(delivery.summary.references?.testEventType, 'payment_intent.succeeded');
+    // The example's shop pipeline, which matches Stripe's types and reads the payload's, leaves it alone.
+    const shop = stripeOrdersPipeline({ shopBaseUrl: 'http://127.0.0.1:9', alerts: { recordAlert: async () => undefined as never } });
+    const asStored = (d: typeof delivery) => ({ source: 'stripe', type: d.type, payload: d.payload }) as EventRecord;
+    assert.equal(shop.match(asStored(delivery)), false, 'no pipeline acts on a test event');
     // An event without livemode is not as Stripe sends one: no payment either.
     const unmarked: Record<string, unknown> = { ...testEvent(), id: 'evt_unmarked' };
     delete unmarked.livemode;
@@ -187,6 +193,8 @@ describe('Stripe test events on a source that is not in test mode', () => {
     assert.equal(delivery.transactionStatus, 'accepted');
     assert.equal(delivery.type, 'payment_intent.succeeded');
     assert.equal(delivery.summary.references?.testEvent, undefined);
+    const shop = stripeOrdersPipeline({ shopBaseUrl: 'http://127.0.0.1:9', alerts: { recordAlert: async () => undefined as never } });
+    assert.equal(shop.match({ source: 'stripe', type: delivery.type, payload: delivery.payload } as EventRecord), true);
   });
 
   it('with testMode: true, a test event is a payment, and a live one still is (real money moved)', async () => {
