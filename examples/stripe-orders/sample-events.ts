@@ -15,7 +15,8 @@ export interface SampleStripeEvent {
   type: string;
   /** Unix seconds. */
   created: number;
-  livemode: false;
+  /** A live account's events: a source not in test mode takes `livemode: false` for no payment. */
+  livemode: true;
   pending_webhooks: number;
   data: { object: Record<string, unknown> };
 }
@@ -76,7 +77,7 @@ export function sampleOrderEvents(options: { name: string; kind: SampleOrderKind
     api_version: '2024-06-20',
     type,
     created: t0 + offset,
-    livemode: false,
+    livemode: true,
     pending_webhooks: 1,
     data: { object },
   });

@@ -125,6 +125,15 @@ export const stripeSourceSchema = strictFields({
   secrets: secretList,
   /** (Default: 300, Stripe's own) */
   toleranceSeconds: toleranceSeconds.default(300),
+  /**
+   * The source receives Stripe's test mode on purpose: its test events (`livemode: false`) count
+   * as payments. Leave it off in production. Off, a test event (listing the test endpoint's secret
+   * beside the live one during setup is enough for one to pass the signature check) is stored
+   * with no transaction status, type `test_event`, and its `type` and `data` under
+   * `payload.testEvent`, out of a pipeline's way. A live event is a payment either way: real
+   * money moved. (Default: false)
+   */
+  testMode: z.boolean().default(false),
 });
 
 /** A dot path into the JSON body, e.g. `data.object.id`. */

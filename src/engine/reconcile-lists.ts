@@ -23,7 +23,7 @@ export interface ProviderListInput {
   env: Readonly<Record<string, string | undefined>>;
   /** The configured sources that can be reconciled, named when `source` is none of them. (Default: not named) */
   reconcilable?: readonly string[];
-  /** The source as the config resolves it: ePayco's customer id and test mode. (Default: none) */
+  /** The source as the config resolves it: ePayco's customer id, its and Stripe's test mode. (Default: none) */
   sourceConfig?: ResolvedSourceConfig;
 }
 
@@ -39,6 +39,7 @@ export function providerListFor(input: ProviderListInput): ProviderList {
         apiBaseUrl: apiBaseUrl ?? STRIPE_API_URL,
         apiKey: credential(input, 'WEBPIG_STRIPE_API_KEY', 'a Stripe secret or restricted key that may read events (sk_… or rk_…)'),
         ...(input.settings?.types ? { types: input.settings.types } : {}),
+        ...(input.sourceConfig?.kind === 'stripe' ? { testMode: input.sourceConfig.testMode } : {}),
       });
     case 'mercadopago':
       return mercadopagoSearchList({

@@ -28,6 +28,12 @@ export {
 export function sourceWarnings(sources: readonly ResolvedSourceConfig[]): string[] {
   const warnings: string[] = [];
   for (const source of sources) {
+    if (source.kind === 'stripe' && source.testMode) {
+      warnings.push(
+        `source "${source.name}": Stripe test mode is on, so test events (livemode: false, signed with the test ` +
+          "endpoint's secret) count as payments. Remove testMode: true (or WEBPIG_STRIPE_TEST_MODE=on) in production.",
+      );
+    }
     if (source.kind !== 'epayco') continue;
     if (source.validation === false) {
       warnings.push(

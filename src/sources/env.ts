@@ -16,6 +16,8 @@ import type { SourceConfig } from './config.js';
  *   unset or `on`: validation against ePayco's server.
  * - `WEBPIG_EPAYCO_TEST_MODE`: `on` while the ePayco account is in test mode (its test
  *   transactions count as payments, with a warning at start); unset or `off` in production.
+ * - `WEBPIG_STRIPE_TEST_MODE`: `on` while the Stripe source is meant to receive test mode (its
+ *   `livemode: false` events count as payments, with a warning at start); unset or `off` in production.
  *
  * A provider whose variables are not set gets no source. Values are never logged.
  * (Stripe's and MercadoPago's webhook sources need one variable each, so only ePayco's can be half set.)
@@ -31,11 +33,7 @@ export function sourcesFromEnv(env: Readonly<Record<string, string | undefined>>
     // Anything that is not off/on is taken as the URL: the config check names it if it is not one.
     if (validation.toLowerCase() === 'off') source.validation = false;
     else if (validation !== '' && validation.toLowerCase() !== 'on') source.validation = { baseUrl: validation };
-    const testMode = env.WEBPIG_EPAYCO_TEST_MODE?.trim().toLowerCase() ?? '';
-    if (testMode === 'on') source.testMode = true;
-    else if (testMode !== '' && testMode !== 'off') {
-      throw new ConfigError(`WEBPIG_EPAYCO_TEST_MODE must be on or off, not "${testMode.slice(0, 40)}"`);
-    }
+    if (onOff(env, 'WEBPIG_EPAYCO_TEST_MODE')) source.testMode = true;
     sources.push(source);
   }
   const mercadopagoSecrets = list(env.WEBPIG_MERCADOPAGO_WEBHOOK_SECRET);
@@ -43,8 +41,20 @@ export function sourcesFromEnv(env: Readonly<Record<string, string | undefined>>
     sources.push({ name: 'mercadopago', kind: 'mercadopago', secrets: mercadopagoSecrets });
   }
   const stripeSecrets = list(env.WEBPIG_STRIPE_WEBHOOK_SECRET);
-  if (stripeSecrets.length > 0) sources.push({ name: 'stripe', kind: 'stripe', secrets: stripeSecrets });
+  const stripeTestMode = onOff(env, 'WEBPIG_STRIPE_TEST_MODE');
+  if (stripeSecrets.length > 0) {
+    sources.push({ name: 'stripe', kind: 'stripe', secrets: stripeSecrets, ...(stripeTestMode ? { testMode: true } : {}) });
+  }
   return sources;
+}
+
+/** A test-mode switch: true for `on`, false for `off` or unset; anything else is a ConfigError naming it. */
+function onOff(env: Readonly<Record<string, string | undefined>>, name: string): boolean {
+  const value = env[name]?.trim().toLowerCase() ?? '';
+  if (value !== '' && value !== 'on' && value !== 'off') {
+    throw new ConfigError(`${name} must be on or off, not "${value.slice(0, 40)}"`);
+  }
+  return value === 'on';
 }
 
 function assertBothOrNeither(first: string, firstSet: boolean, second: string, secondSet: boolean): void {

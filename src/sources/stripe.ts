@@ -21,6 +21,10 @@ import { SourceError, type IncomingDelivery, type NormalizedDelivery, type Sourc
  *
  * Identity: `event.id`. Entity: the payment intent (a checkout session's or charge's
  * `payment_intent`), else `<object type>:<object id>`. Occurrence: `event.created`.
+ *
+ * Test mode: an event Stripe does not mark `livemode: true` is no payment unless the source sets
+ * `testMode` (see testEvent below). The test endpoint's secret signs those, and listing it
+ * beside the live one (as during setup) is enough for them to pass the signature check.
  */
 
 export function createStripeAdapter(config: StripeSourceConfig): SourceAdapter {
@@ -39,7 +43,7 @@ export function createStripeAdapter(config: StripeSourceConfig): SourceAdapter {
       scanJson(delivery.rawBody);
       const event = constructWithAnySecret(config, delivery.rawBody, header, now);
       requireWithinTolerance(signedAt(header), now, config.toleranceSeconds);
-      return normalizeStripeEvent(event, now);
+      return normalizeStripeEvent(event, now, { testMode: config.testMode });
     },
   };
 }
@@ -121,7 +125,7 @@ export function stripeTransactionStatus(type: string, object: JsonObject): Trans
   return STATUS_BY_TYPE[type] ?? null;
 }
 
-export function normalizeStripeEvent(event: JsonObject, now: Date): NormalizedDelivery {
+export function normalizeStripeEvent(event: JsonObject, now: Date, options: { testMode: boolean }): NormalizedDelivery {
   const id = asText(event.id);
   const type = asText(event.type);
   if (!id) throw new SourceError('MISSING_FIELD', 'the event has no id');
@@ -129,6 +133,9 @@ export function normalizeStripeEvent(event: JsonObject, now: Date): NormalizedDe
   const data = event.data;
   const object = isJsonObject(data) && isJsonObject(data.object) ? data.object : {};
   const created = typeof event.created === 'number' ? new Date(event.created * 1000) : now;
+  // Stripe marks every event; one not marked live (false, or absent: not as Stripe sends it)
+  // moved no money.
+  if (!options.testMode && event.livemode !== true) return testEvent(id, type, event, object, created);
   return {
     providerEventId: id,
     entityKey: stripeEntityKey(object),
@@ -137,6 +144,30 @@ export function normalizeStripeEvent(event: JsonObject, now: Date): NormalizedDe
     occurredAt: created,
     payload: event,
     summary: stripeSummary(object),
+  };
+}
+
+/** The type of a test event on a source that is not in test mode: no Stripe type, so no pipeline matching Stripe's types acts on it. */
+export const STRIPE_TEST_EVENT_TYPE = 'test_event';
+
+/**
+ * A test event (`livemode: false`) on a source not in test mode: kept for the operator to see,
+ * but it states nothing about money: no transaction status, type `test_event`, and Stripe's
+ * `type` and `data` moved under `payload.testEvent`, where no pipeline reads them. Same dedupe
+ * key (`event.id`), so Stripe's retries are duplicates.
+ */
+function testEvent(id: string, type: string, event: JsonObject, object: JsonObject, created: Date): NormalizedDelivery {
+  const { type: _type, data, ...kept } = event;
+  const summary = stripeSummary(object);
+  summary.references = { ...summary.references, testEvent: 'true', testEventType: type };
+  return {
+    providerEventId: id,
+    entityKey: stripeEntityKey(object),
+    type: STRIPE_TEST_EVENT_TYPE,
+    transactionStatus: null,
+    occurredAt: created,
+    payload: { ...kept, testEvent: { type, ...(data === undefined ? {} : { data }) } },
+    summary,
   };
 }
 

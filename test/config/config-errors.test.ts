@@ -256,7 +256,7 @@ describe('a misspelled field', () => {
       [{ sources: [], pipelines: [], colums: [] }, /\(config\): unknown field "colums" \(did you mean "columns"\?\)/],
       [
         { sources: [{ name: 'stripe', kind: 'stripe', secrets: ['whsec_x'], tolerance: 300 }], pipelines: [] },
-        /sources\.0: unknown field "tolerance"; the fields here are name, kind, secrets, toleranceSeconds \(source "stripe"\)/,
+        /sources\.0: unknown field "tolerance"; the fields here are name, kind, secrets, toleranceSeconds, testMode \(source "stripe"\)/,
       ],
     ];
     for (const [candidate, expected] of cases) assert.match(messageOf(candidate), expected);

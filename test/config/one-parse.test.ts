@@ -78,7 +78,7 @@ describe('the one parse', () => {
       },
       'webpig.config.ts',
     );
-    assert.deepEqual(config.sources[0], { name: 'stripe', kind: 'stripe', secrets: ['whsec_x'], toleranceSeconds: 300 });
+    assert.deepEqual(config.sources[0], { name: 'stripe', kind: 'stripe', secrets: ['whsec_x'], toleranceSeconds: 300, testMode: false });
     assert.deepEqual(config.auth.roles.admin, { members: ['ana@example.com'], scopes: ['admin'] });
     assert.deepEqual(Object.keys(config.auth.roles).sort(), ['admin', 'operator', 'viewer']);
     assert.equal(config.auth.oidc, null);

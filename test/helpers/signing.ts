@@ -36,6 +36,8 @@ export function stripeEvent(
     object?: Record<string, unknown>;
     /** Pads the event with metadata to reach about this many bytes. */
     padToBytes?: number;
+    /** (Default: true, a live account's event) */
+    livemode?: boolean;
   } = {},
 ): Record<string, unknown> {
   const object = options.object ?? {
@@ -54,7 +56,8 @@ export function stripeEvent(
     api_version: '2024-06-20',
     created: options.created ?? Math.floor(Date.now() / 1000),
     type: options.type ?? 'payment_intent.succeeded',
-    livemode: false,
+    // A live account's event: a source not in test mode takes `livemode: false` for no payment.
+    livemode: options.livemode ?? true,
     pending_webhooks: 1,
     data: { object },
   };

@@ -43,7 +43,7 @@ function reconcileSuite(name: string, openStore: () => Promise<Store>, skip: str
         const [stored, ...more] = await eventsWithId(String(event.id));
         assert.ok(stored, `event ${String(event.id)} was created`);
         assert.equal(more.length, 0);
-        const asWebhook = normalizeStripeEvent(JSON.parse(JSON.stringify(event)) as never, new Date());
+        const asWebhook = normalizeStripeEvent(JSON.parse(JSON.stringify(event)) as never, new Date(), { testMode: false });
         assert.equal(stored.origin, 'reconciliation');
         assert.equal(stored.entityKey, asWebhook.entityKey);
         assert.equal(stored.type, asWebhook.type);

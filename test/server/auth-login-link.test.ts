@@ -66,7 +66,8 @@ describe('login links', () => {
       const page = await fetch(created.url, { headers: { 'accept-language': 'en-US,en;q=0.9' } });
       assert.equal(page.status, 200);
       assert.equal(page.headers.get('set-cookie'), null, 'GET signs nobody in');
-      assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
+      // The token's URL goes to no other site; same-origin (not no-referrer) so the form's Origin is this server's, not "null".
+      assert.equal(page.headers.get('referrer-policy'), 'same-origin');
       assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
       const html = await page.text();
       assert.match(html, /<form method="post" action="\/auth\/link">/);
@@ -214,6 +215,25 @@ describe('login links', () => {
     } finally {
       members.push(...saved);
     }
+  });
+
+  test('a form from a foreign Origin is refused even without Sec-Fetch-Site; this server’s Origin or none signs in', async () => {
+    // A browser that sends no Sec-Fetch-Site (older, or a privacy setting) still sends Origin on a form POST.
+    const created = await link(PEOPLE.admin);
+    const noFetchMetadata = { 'sec-fetch-site': '', 'accept-language': 'en' };
+    for (const origin of ['https://evil.example', 'http://127.0.0.1.evil.example', 'null', 'not a url']) {
+      const refused = await pressSignIn(created.url, { ...noFetchMetadata, origin });
+      assert.equal(refused.status, 403, origin);
+      assert.equal(sessionOf(refused).cookie, null, origin);
+      assert.match(refusalOf(await refused.text()), /^CROSS_SITE_FORM: Could not sign in: the form came from another site/, origin);
+    }
+    // The link was not used up by the refusals: the page's own form (this server's origin) signs in.
+    const sameOrigin = await pressSignIn(created.url, { ...noFetchMetadata, origin: new URL(h.baseUrl).origin });
+    assert.equal(sameOrigin.status, 303);
+    assert.notEqual(sessionOf(sameOrigin).cookie, null);
+    // No Origin at all: a client that is no browser (curl), which no other site can drive.
+    const curl = await pressSignIn((await link(PEOPLE.admin)).url, noFetchMetadata);
+    assert.equal(curl.status, 303);
   });
 
   test('/auth/methods tells the sign-in page what exists, without a session', async () => {

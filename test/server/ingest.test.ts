@@ -69,7 +69,7 @@ const providers: ProviderCase[] = [
     forge: (s) => flipLastHexOfHeader(s, 'stripe-signature'),
     extend: (s) => withHeader(s, 'stripe-signature', `${s.headers['stripe-signature']}0`),
     unsign: (s) => withHeader(s, 'stripe-signature', undefined),
-    changeOneByte: (s) => ({ ...s, body: s.body.replace('"livemode":false', '"livemode":falsE') }),
+    changeOneByte: (s) => ({ ...s, body: s.body.replace('"livemode":true', '"livemode":truE') }),
     malformed: () => [
       signStripe({ payload: '{"id":"evt_broken",', secret: TEST_SECRETS.stripe }),
       signStripe({ payload: '["not","an","event"]', secret: TEST_SECRETS.stripe }),

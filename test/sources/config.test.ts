@@ -122,4 +122,20 @@ describe('source configuration', () => {
       (err: unknown) => err instanceof ConfigError && /WEBPIG_EPAYCO_TEST_MODE must be on or off/.test(err.message),
     );
   });
+
+  it('WEBPIG_STRIPE_TEST_MODE=on counts livemode: false events as payments, with a start-up warning; off by default', () => {
+    const base = { WEBPIG_STRIPE_WEBHOOK_SECRET: 'whsec_live,whsec_test' };
+    const [production] = parseSourceConfigs(sourcesFromEnv(base));
+    assert.equal(production?.kind === 'stripe' && production.testMode, false);
+    assert.deepEqual(sourceWarnings(production ? [production] : []), []);
+    const [testing] = parseSourceConfigs(sourcesFromEnv({ ...base, WEBPIG_STRIPE_TEST_MODE: 'on' }));
+    assert.equal(testing?.kind === 'stripe' && testing.testMode, true);
+    const [warning, ...others] = sourceWarnings(testing ? [testing] : []);
+    assert.match(warning ?? '', /source "stripe": Stripe test mode is on/);
+    assert.equal(others.length, 0);
+    assert.throws(
+      () => sourcesFromEnv({ ...base, WEBPIG_STRIPE_TEST_MODE: 'true' }),
+      (err: unknown) => err instanceof ConfigError && /WEBPIG_STRIPE_TEST_MODE must be on or off, not "true"/.test(err.message),
+    );
+  });
 });

@@ -4,6 +4,8 @@ import Stripe from 'stripe';
 import { parseSourceConfigs } from '../../src/config/resolve.js';
 import { type StripeSourceConfig } from '../../src/sources/config.js';
 import { createStripeAdapter } from '../../src/sources/stripe.js';
+import type { EventRecord } from '../../src/core/types.js';
+import { stripeOrdersPipeline } from '../../examples/stripe-orders/index.js';
 import { rejectsWith } from '../helpers/source-errors.js';
 import { signStripe, stripeEvent, TEST_SECRETS, toIncoming } from '../helpers/signing.js';
 
@@ -113,7 +115,7 @@ describe('stripe adapter', () => {
       'SIGNATURE_INVALID',
       401,
     );
-    const changed = signed.body.replace('"livemode":false', '"livemode":true ').slice(0, signed.body.length);
+    const changed = signed.body.replace('"livemode":true', '"livemode":ture');
     await rejectsWith(adapter.verify(toIncoming({ ...signed, body: changed }), now), 'SIGNATURE_INVALID', 401);
     const oneByte = Buffer.from(signed.body);
     oneByte[oneByte.length - 2] = (oneByte[oneByte.length - 2] ?? 0) ^ 1;
@@ -153,5 +155,61 @@ describe('stripe adapter', () => {
       'UNSUPPORTED_MEDIA_TYPE',
       415,
     );
+  });
+});
+
+describe('Stripe test events on a source that is not in test mode', () => {
+  // The test endpoint's secret listed beside the live one (as during setup): Stripe signs its test
+  // events (livemode: false) with it, and a test card makes one for anyone with the checkout.
+  const [setup] = parseSourceConfigs([{ name: 'stripe', kind: 'stripe', secrets: ['whsec_live', 'whsec_test'] }]) as [StripeSourceConfig];
+  const both = createStripeAdapter(setup);
+  const testEvent = () => stripeEvent({ id: 'evt_test_1', created: 1748779000, livemode: false, type: 'payment_intent.succeeded' });
+
+  it('a livemode: false event is kept with no transaction status, its type and data out of the top level', async () => {
+    const delivery = await both.verify(toIncoming(signStripe({ payload: testEvent(), secret: 'whsec_test', timestamp: now })), now);
+    assert.equal(delivery.transactionStatus, null, 'no money moved');
+    assert.equal(delivery.type, 'test_event', 'no Stripe type: a pipeline matching payment_intent.succeeded does not act on it');
+    assert.equal(delivery.providerEventId, 'evt_test_1', "the same dedupe key: Stripe's retries are duplicates");
+    const payload = delivery.payload as Record<string, unknown>;
+    assert.equal(payload.type, undefined, 'a pipeline reading the payload type finds none');
+    assert.equal(payload.data, undefined);
+    assert.equal((payload.testEvent as Record<string, unknown>).type, 'payment_intent.succeeded');
+    assert.equal(delivery.summary.references?.testEvent, 'true');
+    assert.equal(delivery.summary.references?.testEventType, 'payment_intent.succeeded');
+    // The example's shop pipeline, which matches Stripe's types and reads the payload's, leaves it alone.
+    const shop = stripeOrdersPipeline({ shopBaseUrl: 'http://127.0.0.1:9', alerts: { recordAlert: async () => undefined as never } });
+    const asStored = (d: typeof delivery) => ({ source: 'stripe', type: d.type, payload: d.payload }) as EventRecord;
+    assert.equal(shop.match(asStored(delivery)), false, 'no pipeline acts on a test event');
+    // An event without livemode is not as Stripe sends one: no payment either.
+    const unmarked: Record<string, unknown> = { ...testEvent(), id: 'evt_unmarked' };
+    delete unmarked.livemode;
+    const none = await both.verify(toIncoming(signStripe({ payload: unmarked, secret: 'whsec_live', timestamp: now })), now);
+    assert.equal(none.transactionStatus, null);
+  });
+
+  it('a live event is a payment whichever secret signed it', async () => {
+    const live = stripeEvent({ id: 'evt_live_1', livemode: true });
+    const delivery = await both.verify(toIncoming(signStripe({ payload: live, secret: 'whsec_live', timestamp: now })), now);
+    assert.equal(delivery.transactionStatus, 'accepted');
+    assert.equal(delivery.type, 'payment_intent.succeeded');
+    assert.equal(delivery.summary.references?.testEvent, undefined);
+    const shop = stripeOrdersPipeline({ shopBaseUrl: 'http://127.0.0.1:9', alerts: { recordAlert: async () => undefined as never } });
+    assert.equal(shop.match({ source: 'stripe', type: delivery.type, payload: delivery.payload } as EventRecord), true);
+  });
+
+  it('with testMode: true, a test event is a payment, and a live one still is (real money moved)', async () => {
+    const [testing] = parseSourceConfigs([{ name: 'stripe', kind: 'stripe', secrets: ['whsec_test'], testMode: true }]) as [
+      StripeSourceConfig,
+    ];
+    const adapterInTestMode = createStripeAdapter(testing);
+    const test = await adapterInTestMode.verify(
+      toIncoming(signStripe({ payload: testEvent(), secret: 'whsec_test', timestamp: now })),
+      now,
+    );
+    assert.equal(test.transactionStatus, 'accepted');
+    assert.equal((test.payload as Record<string, unknown>).type, 'payment_intent.succeeded');
+    const live = stripeEvent({ id: 'evt_live_2', livemode: true });
+    const delivery = await adapterInTestMode.verify(toIncoming(signStripe({ payload: live, secret: 'whsec_test', timestamp: now })), now);
+    assert.equal(delivery.transactionStatus, 'accepted');
   });
 });

@@ -9,6 +9,7 @@ import type { PipelineDefinition } from '../../core/pipeline.js';
 import { EVENT_STATUSES, type CheckpointRecord, type EventRecord, type EventStatus } from '../../core/types.js';
 import { EventNotFoundError } from '../../engine/operations.js';
 import { choosePipeline } from '../../engine/runner.js';
+import { visibleText } from '../../core/visible-text.js';
 import { cliFormats, type CliFormats } from '../format.js';
 import { checkSourceOption, parsePositiveInt, UsageError, withStore, type EngineCliDeps } from './cli-deps.js';
 
@@ -137,10 +138,12 @@ function table(rows: string[][], header: string[]): string[] {
   );
 }
 
-/** Control characters from payloads never reach the terminal (no escape-sequence tricks). */
+/**
+ * Control characters from payloads never reach the terminal (no escape-sequence tricks), and
+ * bidirectional or invisible ones are written out as `[U+202E]` (no id looking like another).
+ */
 function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  return visibleText(text).replace(/[\t\n]/g, ' ');
 }
 
 function showEvent(e: EventRecord, checkpoints: CheckpointRecord[], f: CliFormats): string[] {

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { parseDuration, DURATION_HINT } from '../../core/duration.js';
+import { visibleText } from '../../core/visible-text.js';
 import { reconcileSource, ReconcileStoppedError, type ReconcileResult } from '../../engine/reconcile.js';
 import { providerListFor } from '../../engine/reconcile-lists.js';
 import { InterruptedError } from '../errors.js';
@@ -145,7 +146,7 @@ function report(result: ReconcileResult, dryRun: boolean): string[] {
   for (const item of result.missing) {
     const created = result.created.find((event) => event.providerEventId === item.providerEventId);
     const outcome = dryRun ? 'would be created' : created ? `created as event ${created.id}` : 'arrived meanwhile (duplicate)';
-    lines.push(`  ${item.providerEventId} ${item.type}: ${outcome}`);
+    lines.push(`  ${visibleText(item.providerEventId)} ${visibleText(item.type)}: ${outcome}`);
   }
   if (result.undelivered && result.undelivered.length > 0) {
     const shown = result.undelivered.slice(0, SHOWN_UNDELIVERED).join(', ');

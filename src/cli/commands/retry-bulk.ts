@@ -8,6 +8,7 @@
  */
 import type { PipelineDefinition } from '../../core/pipeline.js';
 import type { EventStatus } from '../../core/types.js';
+import { visibleText } from '../../core/visible-text.js';
 import {
   checkBulkRequest,
   previewBulk,
@@ -133,7 +134,7 @@ function printPreview(preview: BulkPreview, f: CliFormats, dryRun: boolean): voi
         : '';
     const failed = item.failedStage ? `  failed at ${item.failedStage}${code}` : item.permanentError ? '  permanent error' : '';
     console.log(
-      `#${item.eventId}  ${item.status}  ${item.source}  ${f.time(item.receivedAt)}  ${item.customer ?? '-'}  ${f.money(item.amount ?? undefined, item.currency ?? undefined)}${failed}`,
+      `#${item.eventId}  ${item.status}  ${item.source}  ${f.time(item.receivedAt)}  ${visibleText(item.customer ?? '-')}  ${f.money(item.amount ?? undefined, item.currency ?? undefined)}${failed}`,
     );
     printStages(
       'will run',

@@ -15,6 +15,8 @@ const NAMES: Readonly<Record<string, Readonly<Record<Language, string>>>> = {
   franchise: { es: 'Franquicia', en: 'Card brand' },
   validated: { es: 'Confirmado con ePayco', en: 'Confirmed with ePayco' },
   testTransaction: { es: 'Transacción de prueba', en: 'Test transaction' },
+  testEvent: { es: 'Evento de prueba de Stripe', en: 'Stripe test event' },
+  testEventType: { es: 'Tipo en Stripe', en: 'Stripe type' },
   mercadopagoId: { es: 'ID en MercadoPago', en: 'MercadoPago ID' },
   requestId: { es: 'ID de la notificación', en: 'Notification ID' },
   verification: { es: 'Verificación', en: 'Verification' },
@@ -35,6 +37,12 @@ const VALUES: Readonly<Record<string, Readonly<Record<string, Readonly<Record<La
   validated: { true: { es: 'Sí', en: 'Yes' }, false: { es: 'No', en: 'No' } },
   testTransaction: {
     true: { es: 'Sí: no es un pago (la cuenta no está en modo de prueba)', en: 'Yes: not a payment (the account is not in test mode)' },
+  },
+  testEvent: {
+    true: {
+      es: 'Sí (livemode: false): no es un pago (la fuente no está en modo de prueba)',
+      en: 'Yes (livemode: false): not a payment (the source is not in test mode)',
+    },
   },
   verification: {
     'pending-fetch': { es: 'pendiente: el flujo lo consulta en MercadoPago', en: 'pending: the pipeline reads it from MercadoPago' },

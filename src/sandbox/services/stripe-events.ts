@@ -58,7 +58,8 @@ export function registerStripeEvents(app: FastifyInstance, ctx: SandboxContext):
     const event = {
       object: 'event',
       api_version: '2025-07-30.basil',
-      livemode: false,
+      // A live account's events, as the demo's sources expect (a test event is no payment there).
+      livemode: true,
       pending_webhooks: 1,
       request: { id: null, idempotency_key: null },
       ...(JSON.parse(JSON.stringify(body)) as JsonObject),

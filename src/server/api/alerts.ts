@@ -40,7 +40,10 @@ const alertParams = z.object({
 export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
   app.get(
     '/api/alerts',
-    { schema: { summary: 'Alerts, open ones by default', querystring: alertsQuery, response: replies(alertsPage) } },
+    {
+      config: { rights: 'events:read' },
+      schema: { summary: 'Alerts, open ones by default', querystring: alertsQuery, response: replies(alertsPage) },
+    },
     async (request) => {
       requireScope(request, 'events:read');
       const { query } = request;
@@ -59,7 +62,7 @@ export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
   // Acknowledging says "seen, being handled": the alert stays open (it resolves when its cause is
   // gone) but is shown quiet, with who and why. Whoever may retry events may acknowledge.
   const ackSchema = { summary: 'Acknowledge an open alert, saying why', params: alertParams, body: ackBody, response: replies(alertReply) };
-  app.post('/api/alerts/:id/ack', { schema: ackSchema }, async (request) => {
+  app.post('/api/alerts/:id/ack', { config: { rights: 'events:retry' }, schema: ackSchema }, async (request) => {
     const principal = requireScope(request, 'events:retry');
     const {
       params: { id },
@@ -91,7 +94,7 @@ export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
     body: muteBody,
     response: replies(alertReply),
   };
-  app.post('/api/alerts/:id/mute', { schema: muteSchema }, async (request) => {
+  app.post('/api/alerts/:id/mute', { config: { rights: 'events:retry' }, schema: muteSchema }, async (request) => {
     const principal = requireScope(request, 'events:retry');
     const {
       params: { id },

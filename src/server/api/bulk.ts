@@ -69,7 +69,7 @@ async function asHttp<T>(work: () => Promise<T>): Promise<T> {
 
 export function registerBulkRoutes(app: ApiApp, ctx: ApiContext): void {
   const previewSchema = { summary: 'What a bulk retry or re-run would do, per event', body: previewBody, response: replies(previewReply) };
-  app.post('/api/bulk/preview', { schema: previewSchema }, async (request) => {
+  app.post('/api/bulk/preview', { config: { rights: ['events:retry', 'stages:rerun'] }, schema: previewSchema }, async (request) => {
     const bulk = bulkRequest(request.body);
     requireBulkScope(request, bulk);
     return {
@@ -82,7 +82,7 @@ export function registerBulkRoutes(app: ApiApp, ctx: ApiContext): void {
   });
 
   const runSchema = { summary: 'Retry or re-run the events selected, with a reason', body: runBody, response: replies(runReply) };
-  app.post('/api/bulk/run', { schema: runSchema }, async (request) => {
+  app.post('/api/bulk/run', { config: { rights: ['events:retry', 'stages:rerun'] }, schema: runSchema }, async (request) => {
     const { body } = request;
     const bulk = bulkRequest(body);
     const principal = requireBulkScope(request, bulk);
@@ -100,7 +100,7 @@ export function registerBulkRoutes(app: ApiApp, ctx: ApiContext): void {
     params: idParam.extend({ stage: z.string().min(1).max(200) }),
     response: replies(planReply),
   };
-  app.get('/api/events/:id/stages/:stage/rerun-preview', { schema: planSchema }, async (request) => {
+  app.get('/api/events/:id/stages/:stage/rerun-preview', { config: { rights: 'stages:rerun' }, schema: planSchema }, async (request) => {
     requireScope(request, 'stages:rerun');
     const { id: eventId, stage } = request.params;
     const { plan } = await asHttp(() => planStageRerun(ctx.store, ctx.pipelines, eventId, stage));

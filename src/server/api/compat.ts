@@ -4,7 +4,7 @@ import type { CheckpointRecord, EventLogEntry, EventRecord } from '../../core/ty
 import { replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
 import { redactJson } from './redact.js';
-import { changeBody, changeFlag } from './flags.js';
+import { changeBody, changeFlag, flagChangeRights } from './flags.js';
 
 /**
  * Compatibility with clients of the seeds' Facturador API: `GET /api/webhooks/recent` in the
@@ -125,7 +125,7 @@ export function registerCompatRoutes(app: ApiApp, ctx: ApiContext): void {
     querystring: recentQuery,
     response: replies(recentReply),
   };
-  app.get('/api/webhooks/recent', { schema: recentSchema }, async (request) => {
+  app.get('/api/webhooks/recent', { config: { rights: 'events:read' }, schema: recentSchema }, async (request) => {
     requireScope(request, 'events:read');
     const { limit } = request.query;
     const page = await ctx.store.listEvents({}, { limit });
@@ -140,7 +140,7 @@ export function registerCompatRoutes(app: ApiApp, ctx: ApiContext): void {
 
   app.get(
     '/api/feature-flags',
-    { schema: { summary: 'Flags as a key → value map (compatibility)', response: replies(flagsReply) } },
+    { config: { rights: 'events:read' }, schema: { summary: 'Flags as a key → value map (compatibility)', response: replies(flagsReply) } },
     async (request) => {
       requireScope(request, 'events:read');
       const flags = await ctx.store.listFlags();
@@ -154,7 +154,7 @@ export function registerCompatRoutes(app: ApiApp, ctx: ApiContext): void {
     body: changeBody,
     response: replies(flagReply),
   };
-  app.put('/api/feature-flags/:key', { schema: changeSchema }, async (request) => {
+  app.put('/api/feature-flags/:key', { config: { rights: flagChangeRights(ctx) }, schema: changeSchema }, async (request) => {
     const flag = await changeFlag(ctx, request, request.params.key, request.body);
     return { success: true as const, flag: { key: flag.key, value: flag.value } };
   });

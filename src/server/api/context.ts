@@ -47,6 +47,41 @@ export function principalOf(request: FastifyRequest): Principal {
   return principal;
 }
 
+/**
+ * Who may call a route, declared in its `config.rights` and checked right after authentication
+ * (the plugin's onRequest hook): before the body is parsed and the params, query and body are
+ * validated, so a caller without the rights gets 403 whatever they sent, never a 400 that tells
+ * them how to word a request they may not make. The handler still checks what depends on the
+ * body (a bulk retry or re-run).
+ * - a scope: the caller needs it; several: any one of them.
+ * - a function: a check of its own (a flag's list of who may change it), given the raw params;
+ *   it throws the 403.
+ */
+export type RouteRights =
+  | ApiScope
+  | readonly ApiScope[]
+  | ((request: FastifyRequest, principal: Principal, params: Readonly<Record<string, string | undefined>>) => void);
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    rights?: RouteRights;
+  }
+}
+
+/** The route's declared rights, for the caller authenticated on this request (403 otherwise). */
+export function requireRouteRights(request: FastifyRequest): void {
+  const rights = request.routeOptions.config.rights;
+  if (rights === undefined) return;
+  const principal = principalOf(request);
+  if (typeof rights === 'function') {
+    rights(request, principal, request.params as Record<string, string | undefined>);
+    return;
+  }
+  const scopes: readonly ApiScope[] = typeof rights === 'string' ? [rights] : rights;
+  if (scopes.some((scope) => hasScope(principal, scope))) return;
+  throw new HttpError(403, 'FORBIDDEN', `this needs the ${scopes.join(' or ')} scope, which ${principal.email} does not have`);
+}
+
 export function requireScope(request: FastifyRequest, scope: ApiScope): Principal {
   const principal = principalOf(request);
   if (!hasScope(principal, scope)) {

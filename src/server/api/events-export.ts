@@ -136,7 +136,7 @@ export function registerEventExportRoute(app: ApiApp, ctx: ApiContext): void {
       '4xx': errorReply,
     },
   };
-  app.get('/api/events/export', { schema }, async (request, reply) => {
+  app.get('/api/events/export', { config: { rights: 'events:read' }, schema }, async (request, reply) => {
     requireScope(request, 'events:read');
     const { query } = request;
     const language = query.lang;

@@ -117,7 +117,7 @@ export function matchesState(ctx: ApiContext, row: EventRow, column: string | un
 
 export function registerEventRoutes(app: ApiApp, ctx: ApiContext): void {
   const listSchema = { summary: 'Events, newest first, filtered', querystring: listQuery, response: replies(eventsPage) };
-  app.get('/api/events', { schema: listSchema }, async (request) => {
+  app.get('/api/events', { config: { rights: 'events:read' }, schema: listSchema }, async (request) => {
     requireScope(request, 'events:read');
     const { query } = request;
     const filter = storeFilter(ctx, query);
@@ -139,7 +139,7 @@ export function registerEventRoutes(app: ApiApp, ctx: ApiContext): void {
     params: idParam,
     response: replies(eventDetails),
   };
-  app.get('/api/events/:id', { schema: detailSchema }, async (request) => {
+  app.get('/api/events/:id', { config: { rights: 'events:read' }, schema: detailSchema }, async (request) => {
     requireScope(request, 'events:read');
     const { id } = request.params;
     const event = await ctx.store.getEvent(id);
@@ -160,7 +160,7 @@ export function registerEventRoutes(app: ApiApp, ctx: ApiContext): void {
     body: reasonBody,
     response: replies(eventReply),
   };
-  app.post('/api/events/:id/retry', { schema: retrySchema }, async (request) => {
+  app.post('/api/events/:id/retry', { config: { rights: 'events:retry' }, schema: retrySchema }, async (request) => {
     const principal = requireScope(request, 'events:retry');
     const eventId = request.params.id;
     const reason = request.body.reason || null;
@@ -174,7 +174,7 @@ export function registerEventRoutes(app: ApiApp, ctx: ApiContext): void {
     body: reasonBody,
     response: replies(eventReply),
   };
-  app.post('/api/events/:id/stages/:stage/rerun', { schema: rerunSchema }, async (request) => {
+  app.post('/api/events/:id/stages/:stage/rerun', { config: { rights: 'stages:rerun' }, schema: rerunSchema }, async (request) => {
     const principal = requireScope(request, 'stages:rerun');
     const { id: eventId, stage } = request.params;
     const reason = request.body.reason || null;

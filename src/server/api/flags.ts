@@ -7,7 +7,7 @@ import { DEFAULT_FLAG_ALLOWED, flagPermission, type Principal } from '../auth/pr
 import { HttpError } from '../http-errors.js';
 import type { FlagHistoryFilter, ListOptions } from '../../store/store.js';
 import { replies, requiredReason, type ApiApp } from './contract.js';
-import { principalOf, requireScope, type ApiContext } from './context.js';
+import { principalOf, requireScope, type ApiContext, type RouteRights } from './context.js';
 import { timeRange, whoWhatWhen } from './history-filters.js';
 import { flagHistory, flagList, flagView as flagViewSchema } from '../../core/wire/flags.js';
 
@@ -47,6 +47,18 @@ function flagConfig(ctx: ApiContext, key: string): FlagConfig | undefined {
   return ctx.flags.find((f) => f.key === key);
 }
 
+function requireFlagChange(ctx: ApiContext, request: FastifyRequest, principal: Principal, key: string): void {
+  const permission = flagPermission(principal, flagConfig(ctx, key), key);
+  if (permission.canChange) return;
+  request.log.warn({ actor: principal.email, flag: key }, 'flag change refused');
+  throw new HttpError(403, 'FORBIDDEN', `${principal.email} may not change ${key}: ${permission.reason ?? 'not allowed'}`);
+}
+
+/** A flag change's rights (the flag's list, from the key in the URL), before its body is read. */
+export function flagChangeRights(ctx: ApiContext): RouteRights {
+  return (request, principal, params) => requireFlagChange(ctx, request, principal, params.key ?? '');
+}
+
 /** Changes a flag after the permission check, and audits it. Shared with the compat route. */
 export async function changeFlag(
   ctx: ApiContext,
@@ -55,13 +67,9 @@ export async function changeFlag(
   input: z.output<typeof changeBody>,
 ): Promise<FlagView> {
   const principal = principalOf(request);
+  requireFlagChange(ctx, request, principal, key);
   const current = await ctx.store.getFlag(key);
   if (!current) throw new HttpError(404, 'FLAG_NOT_FOUND', `no flag ${key}`);
-  const permission = flagPermission(principal, flagConfig(ctx, key), key);
-  if (!permission.canChange) {
-    request.log.warn({ actor: principal.email, flag: key }, 'flag change refused');
-    throw new HttpError(403, 'FORBIDDEN', `${principal.email} may not change ${key}: ${permission.reason ?? 'not allowed'}`);
-  }
   const now = ctx.now();
   const { flag } = await ctx.store.setFlag({ key, value: input.value, actor: principal.email, reason: input.reason, now });
   await ctx.store.appendAudit({
@@ -78,7 +86,10 @@ export async function changeFlag(
 export function registerFlagRoutes(app: ApiApp, ctx: ApiContext): void {
   app.get(
     '/api/flags',
-    { schema: { summary: 'Flags, with whether the caller may change each', response: replies(flagList) } },
+    {
+      config: { rights: 'events:read' },
+      schema: { summary: 'Flags, with whether the caller may change each', response: replies(flagList) },
+    },
     async (request) => {
       const principal = requireScope(request, 'events:read');
       const flags = await ctx.store.listFlags();
@@ -92,7 +103,7 @@ export function registerFlagRoutes(app: ApiApp, ctx: ApiContext): void {
     body: changeBody,
     response: replies(flagViewSchema),
   };
-  app.put('/api/flags/:key', { schema: changeSchema }, async (request) => {
+  app.put('/api/flags/:key', { config: { rights: flagChangeRights(ctx) }, schema: changeSchema }, async (request) => {
     return changeFlag(ctx, request, request.params.key, request.body);
   });
 
@@ -102,7 +113,7 @@ export function registerFlagRoutes(app: ApiApp, ctx: ApiContext): void {
     querystring: historyQuery,
     response: replies(flagHistory),
   };
-  app.get('/api/flags/:key/history', { schema: historySchema }, async (request) => {
+  app.get('/api/flags/:key/history', { config: { rights: 'events:read' }, schema: historySchema }, async (request) => {
     requireScope(request, 'events:read');
     const {
       params: { key },
@@ -118,7 +129,7 @@ export function registerFlagRoutes(app: ApiApp, ctx: ApiContext): void {
     querystring: allHistoryQuery,
     response: replies(flagHistory),
   };
-  app.get('/api/flag-history', { schema: allHistorySchema }, async (request) => {
+  app.get('/api/flag-history', { config: { rights: 'events:read' }, schema: allHistorySchema }, async (request) => {
     requireScope(request, 'events:read');
     const { query } = request;
     return ctx.store.flagHistory(query.key ?? null, historyOptions(query));

@@ -132,7 +132,10 @@ async function periodSummary(ctx: ApiContext, period: Period, currency: string, 
 export function registerHomeRoutes(app: ApiApp, ctx: ApiContext): void {
   app.get(
     '/api/home',
-    { schema: { summary: 'What needs attention, and the money of today and this week', response: replies(homeSummary) } },
+    {
+      config: { rights: 'events:read' },
+      schema: { summary: 'What needs attention, and the money of today and this week', response: replies(homeSummary) },
+    },
     async (request) => {
       requireScope(request, 'events:read');
       const now = ctx.now();
@@ -166,7 +169,7 @@ export function registerHomeRoutes(app: ApiApp, ctx: ApiContext): void {
     body: handledBody,
     response: replies(handledReply),
   };
-  app.post('/api/events/:id/handled', { schema: handledSchema }, async (request) => {
+  app.post('/api/events/:id/handled', { config: { rights: 'events:retry' }, schema: handledSchema }, async (request) => {
     const principal = requireScope(request, 'events:retry');
     const {
       params: { id: eventId },

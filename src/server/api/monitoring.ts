@@ -62,7 +62,7 @@ export function registerMonitoringRoutes(app: ApiApp, ctx: ApiContext): void {
     querystring: metricsQuery,
     response: replies(metrics),
   };
-  app.get('/api/metrics', { schema: metricsSchema }, async (request) => {
+  app.get('/api/metrics', { config: { rights: 'events:read' }, schema: metricsSchema }, async (request) => {
     requireScope(request, 'events:read');
     const { query } = request;
     const now = ctx.now();
@@ -78,7 +78,10 @@ export function registerMonitoringRoutes(app: ApiApp, ctx: ApiContext): void {
 
   app.get(
     '/api/audit',
-    { schema: { summary: 'The audit log, newest first, filtered', querystring: auditQuery, response: replies(auditPage) } },
+    {
+      config: { rights: 'audit:read' },
+      schema: { summary: 'The audit log, newest first, filtered', querystring: auditQuery, response: replies(auditPage) },
+    },
     async (request) => {
       requireScope(request, 'audit:read');
       const { query } = request;
@@ -93,6 +96,7 @@ export function registerMonitoringRoutes(app: ApiApp, ctx: ApiContext): void {
   app.get(
     '/api/rejections',
     {
+      config: { rights: 'events:read' },
       schema: {
         summary: 'Deliveries refused (bad signature, unknown source...), newest first, a page at a time',
         querystring: rejectionsQuery,

@@ -1,5 +1,5 @@
 import cookie from '@fastify/cookie';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { ColumnConfig, DashboardConfig, FlagConfig } from '../../config/types.js';
 import type { PipelineDefinition } from '../../core/pipeline.js';
 import type { SourceKind } from '../../core/source-config.js';
@@ -12,7 +12,7 @@ import { HttpError } from '../http-errors.js';
 import { ChangeFeed, registerStreamRoute } from '../sse.js';
 import { registerBulkRoutes } from './bulk.js';
 import { registerCompatRoutes } from './compat.js';
-import { principalOf, requireScope, setPrincipal, type ApiContext } from './context.js';
+import { principalOf, requireRouteRights, requireScope, setPrincipal, type ApiContext } from './context.js';
 import { pipelineViews, resolveColumns } from './event-view.js';
 import { registerEventExportRoute } from './events-export.js';
 import { registerEventRoutes } from './events.js';
@@ -113,6 +113,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
 
   // The host app may have registered @fastify/cookie already; registering it twice throws.
   if (!app.hasDecorator('parseCookie')) await app.register(cookie);
+  app.addHook('onRoute', requireDeclaredRights);
   const api = useZodContract(app);
   await registerOpenApi(api);
   registerAuthRoutes(app, runtime, config.publicUrl ?? null);
@@ -124,6 +125,8 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     const principal = await authenticate(runtime, request);
     if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'sign in or send an API token');
     setPrincipal(request, principal);
+    // Rights first: before the body is parsed and anything is validated (context.ts, RouteRights).
+    requireRouteRights(request);
   });
 
   // Replies carry personal data and stored payloads: never cached by a shared cache, never
@@ -179,4 +182,20 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     onError: (err) => app.log.error({ err }, 'change feed poll failed'),
   });
   registerStreamRoute(app, feed, (request) => requireScope(request, 'events:read'), STREAM_SCHEMA);
+}
+
+/**
+ * A route that changes something or validates what it is sent must declare its rights
+ * (`config.rights`), so they are checked before any of it: a route added without them fails at
+ * start, not in a read-only token's hands.
+ */
+export function requireDeclaredRights(route: RouteOptions): void {
+  if (!route.url.startsWith('/api/') || isPublicApiPath(route.url)) return;
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const changes = methods.some((method) => method !== 'GET' && method !== 'HEAD');
+  const schema = route.schema ?? {};
+  const validates = schema.body !== undefined || schema.querystring !== undefined || schema.params !== undefined;
+  if ((changes || validates) && route.config?.rights === undefined) {
+    throw new Error(`${methods.join(',')} ${route.url} declares no rights (config.rights): they are checked before its request is read`);
+  }
 }

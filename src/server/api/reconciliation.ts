@@ -22,7 +22,7 @@ export function registerReconciliationRoutes(app: ApiApp, ctx: ApiContext): void
     summary: 'Per reconciled source: the last run, what it found and the dates runs covered',
     response: replies(reconciliation),
   };
-  app.get('/api/reconciliation', { schema }, async (request) => {
+  app.get('/api/reconciliation', { config: { rights: 'events:read' }, schema }, async (request) => {
     requireScope(request, 'events:read');
     const states = await ctx.store.listReconciliationStates();
     const now = ctx.now().getTime();

@@ -70,8 +70,11 @@ function send(reply: FastifyReply, status: number, html: string): FastifyReply {
       .type('text/html; charset=utf-8')
       .header('content-security-policy', CSP)
       .header('cache-control', 'no-store')
-      // The token is in this page's URL: it must not leak to anything the page links to.
-      .header('referrer-policy', 'no-referrer')
+      // The token is in this page's URL: it must not leak to anything the page links to. Only
+      // this server sees it again (the form's POST, which carries the token anyway); not
+      // 'no-referrer', under which a browser sends the form's Origin as "null", which the POST
+      // must refuse (a sandboxed frame on anyone's page sends that too).
+      .header('referrer-policy', 'same-origin')
       .header('x-content-type-options', 'nosniff')
       .send(html)
   );

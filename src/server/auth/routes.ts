@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HttpError } from '../http-errors.js';
 import { pageLanguage, sendLinkPage, sendLinkRefusal } from './link-page.js';
@@ -59,7 +59,7 @@ export function registerAuthRoutes(app: FastifyInstance, runtime: AuthRuntime, p
   // Public: the sign-in page asks which buttons to show before anyone is signed in.
   app.get('/auth/methods', async () => ({ oidc: signIn !== null, devLogin: devLoginEnabled(runtime), loginLink: true }));
 
-  registerLoginLinkRoutes(app, runtime);
+  registerLoginLinkRoutes(app, runtime, publicUrl);
 
   app.post('/auth/logout', async (request, reply) => {
     // authenticate() enforces the CSRF token for a live session.
@@ -84,10 +84,29 @@ export function registerAuthRoutes(app: FastifyInstance, runtime: AuthRuntime, p
 }
 
 /**
+ * Whether the request says it comes from a page of another origin. The link page's own form
+ * sends this server's origin: `server.publicUrl`'s, or the host the request was sent to (the
+ * page was opened there). No Origin at all is a client that is no browser (curl), which no
+ * other site can drive. `null` is an opaque origin (a sandboxed frame on anyone's page): foreign.
+ */
+function foreignOrigin(request: FastifyRequest, publicUrl: string | null): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return false;
+  if (publicUrl !== null && origin === new URL(publicUrl).origin) return false;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return true;
+  }
+  return origin === 'null' || host !== request.host.toLowerCase();
+}
+
+/**
  * GET shows the link's page (changing nothing, so a link scanner cannot use it up); the page's
  * button POSTs the token, which uses the link once and starts a session.
  */
-function registerLoginLinkRoutes(app: FastifyInstance, runtime: AuthRuntime): void {
+function registerLoginLinkRoutes(app: FastifyInstance, runtime: AuthRuntime, publicUrl: string | null): void {
   app.get(LOGIN_LINK_PATH, async (request, reply) => {
     const language = pageLanguage(request);
     const token = (request.query as Record<string, unknown>).token;
@@ -107,8 +126,9 @@ function registerLoginLinkRoutes(app: FastifyInstance, runtime: AuthRuntime): vo
       // A form posted from another site would sign this browser in as someone else (login CSRF).
       // The page's own form is same-origin; 'same-site' is a sibling host (another subdomain of
       // the company's domain, which may serve anyone's pages), refused as well.
+      // Sec-Fetch-Site is sent by current browsers only; Origin by every browser on a form POST.
       const site = request.headers['sec-fetch-site'];
-      if (site === 'cross-site' || site === 'same-site') {
+      if (site === 'cross-site' || site === 'same-site' || foreignOrigin(request, publicUrl)) {
         return sendLinkRefusal(reply, language, 'crossSite');
       }
       const body = request.body as Record<string, unknown> | undefined;

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, Fa
 import type { Registry } from 'prom-client';
 import { errorMessage } from '../../core/errors.js';
 import { redactText } from '../../core/redaction.js';
+import { hiddenCharacterIn } from '../../core/visible-text.js';
 import type { IngestStore } from '../../store/store-roles.js';
 import { createSourceAdapter } from '../../sources/adapters.js';
 import { sourceWarnings, type ResolvedSourceConfig } from '../../sources/config.js';
@@ -145,7 +146,7 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
       },
       receivedAt,
     );
-    checkIdentitySize(delivery);
+    checkIdentity(delivery);
     const contentType = request.headers['content-type'] ?? null;
     let result;
     try {
@@ -185,7 +186,14 @@ function queuedCounter(store: IngestStore): () => Promise<number> {
  */
 const MAX_IDENTITY_BYTES = 1024;
 
-function checkIdentitySize(delivery: NormalizedDelivery): void {
+/**
+ * The identity fields are short and printable. A provider never puts a control, bidirectional
+ * or zero-width character in an event id or type (U+202E would make one id look like another on
+ * the dashboard), so such a delivery is refused. The entity key is not: it may hold text the
+ * merchant's checkout passed on (ePayco's invoice), and an authentic payment is not refused for
+ * it; the dashboard and the CLI show such characters as `[U+202E]`.
+ */
+function checkIdentity(delivery: NormalizedDelivery): void {
   const fields: Array<[string, string | null]> = [
     ['event id', delivery.providerEventId],
     ['entity key', delivery.entityKey],
@@ -194,6 +202,19 @@ function checkIdentitySize(delivery: NormalizedDelivery): void {
   for (const [what, value] of fields) {
     if (value !== null && Buffer.byteLength(value) > MAX_IDENTITY_BYTES) {
       throw requestError('MALFORMED_BODY', `the ${what} is longer than ${MAX_IDENTITY_BYTES} bytes`);
+    }
+  }
+  for (const [what, value] of [
+    ['event id', delivery.providerEventId],
+    ['event type', delivery.type],
+  ] as const) {
+    const hidden = hiddenCharacterIn(value);
+    if (hidden !== null) {
+      throw requestError(
+        'MALFORMED_BODY',
+        `the ${what} contains ${hidden}, a control, bidirectional or invisible character no provider puts in an ${what === 'event id' ? 'id' : 'event type'}: ` +
+          'it could make one event look like another, so the delivery is refused; check what sends it',
+      );
     }
   }
 }

@@ -30,6 +30,8 @@ export interface StripeListConfig {
   pageSize?: number;
   /** (Default: 20_000) */
   timeoutMs?: number;
+  /** Test events (`livemode: false`) count as payments, as the source's `testMode` says. (Default: false) */
+  testMode?: boolean;
 }
 
 export const STRIPE_API_URL = 'https://api.stripe.com';
@@ -61,7 +63,10 @@ export function stripeEventList(config: StripeListConfig): ProviderList {
         .map((event) => {
           const json = JSON.parse(JSON.stringify(event)) as unknown;
           const object: JsonObject = isJsonObject(json) ? json : {};
-          return { delivery: normalizeStripeEvent(object, new Date()), rawBody: Buffer.from(JSON.stringify(object)) };
+          return {
+            delivery: normalizeStripeEvent(object, new Date(), { testMode: config.testMode ?? false }),
+            rawBody: Buffer.from(JSON.stringify(object)),
+          };
         });
       const last = list.data.at(-1);
       return {

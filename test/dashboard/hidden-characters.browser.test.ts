@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import {
+  browserSkip,
+  confineToLocalhost,
+  launchBrowser,
+  screenshot,
+  startDashboardServer,
+  watchPage,
+  type DashboardServer,
+} from '../helpers/browser.js';
+import { AUTH, COLUMNS, FLAGS, OPERATOR, PIPELINES, seedDeadEvent, SOURCES } from './fixtures.js';
+
+/**
+ * An id, a reference or a customer's name with a bidirectional override (U+202E) or a control
+ * character (U+001B; a NUL is stored as U+FFFD already, src/store/storable.ts): "ref-1<U+202E>9876" would read "ref-16789", another payment's id. Web Pig writes
+ * such characters out as [U+202E], in the list, the details panel and the payload, in Spanish
+ * and English, on a laptop and a phone.
+ */
+
+const skip = browserSkip();
+const RLO = '\u202e';
+const VIEWPORTS = [
+  { width: 1366, height: 768 },
+  { width: 390, height: 844 },
+];
+const LANGUAGES = [
+  { language: 'es', locale: 'es-CO' },
+  { language: 'en', locale: 'en-US' },
+] as const;
+
+describe('Web Pig in Chromium (hidden characters in ids, references and names)', { skip }, () => {
+  let server: DashboardServer;
+  let browser: Browser;
+  let spoofId = 0;
+
+  before(async () => {
+    server = await startDashboardServer({
+      columns: COLUMNS,
+      flags: FLAGS,
+      pipelines: PIPELINES,
+      sources: SOURCES,
+      auth: AUTH,
+      signIn: { kind: 'dev' },
+    });
+    await seedDeadEvent(server.store, 'ref-16789', 'Laura Gómez');
+    spoofId = (await seedDeadEvent(server.store, `ref-1${RLO}9876`, `Laura${RLO} zemóG\u001b`)).id;
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const { language, locale } of LANGUAGES) {
+    for (const viewport of VIEWPORTS) {
+      test(`shows U+202E and U+001B as [U+202E] and [U+001B] (${language}, ${viewport.width}×${viewport.height})`, async () => {
+        const context = await browser.newContext({ locale, viewport });
+        await confineToLocalhost(context);
+        const page = await context.newPage();
+        const seen = watchPage(page);
+        try {
+          await page.goto(server.baseUrl);
+          const form = page.getByTestId('dev-login');
+          await form.waitFor();
+          await form.locator('input[name="email"]').fill(OPERATOR);
+          await form.locator('button[type="submit"]').click();
+          await page.getByTestId('me').filter({ hasText: OPERATOR }).waitFor();
+          await page.goto(`${server.baseUrl}/#/events`);
+          const row = page.locator(`tr[data-event-id="${spoofId}"]`);
+          await row.waitFor();
+          assert.match((await row.textContent()) ?? '', /Laura\[U\+202E\] zemóG\[U\+001B\]/);
+          await screenshot(page, `hidden-01-list-${language}-${viewport.width}x${viewport.height}`);
+
+          await row.locator('.id-cell a').click();
+          const panel = page.getByTestId('details-panel');
+          await panel.waitFor();
+          await page.getByTestId('summary').waitFor();
+          const panelText = (await panel.textContent()) ?? '';
+          assert.match(panelText, /ref-1\[U\+202E\]9876/, 'the provider id, written out');
+          assert.match(panelText, /Laura\[U\+202E\] zemóG\[U\+001B\]/);
+          assert.match((await page.getByTestId('raw-payload').textContent()) ?? '', /ref-1\[U\+202E\]9876/);
+          const body = await page.evaluate(() => document.body.innerText);
+          assert.ok(!body.includes(RLO) && !body.includes('\u001b'), 'no override nor control character anywhere on the page');
+          await screenshot(page, `hidden-02-details-${language}-${viewport.width}x${viewport.height}`);
+          assert.deepEqual([seen.errors, seen.dialogs], [[], []]);
+        } finally {
+          await context.close();
+        }
+      });
+    }
+  }
+});
