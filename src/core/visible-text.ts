@@ -2,12 +2,13 @@
  * Characters a reader cannot see, or that change how the text around them looks: C0 and C1
  * controls, the bidirectional marks, embeddings, overrides and isolates (U+202E turns
  * "evt_1<U+202E>cba" into what looks like "evt_1abc"), zero-width spaces and joiners, the line
- * and paragraph separators and the byte-order mark. One provider id could be made to look like
+ * and paragraph separators, the soft hyphen, the Hangul and Mongolian fillers, the interlinear
+ * annotation marks and the byte-order mark. One provider id could be made to look like
  * another with them, on the dashboard and in a terminal (where a control can also be an escape
  * sequence).
  */
 // eslint-disable-next-line no-control-regex
-const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
 
 /** Tab and line feed, which lay multi-line text out (a payload's JSON) rather than hide anything. */
 const LAYOUT = new Set(['\t', '\n']);

@@ -167,10 +167,10 @@ describe('Web Pig: refused deliveries, in words, from the home card (Chromium, b
           // The hostile address and body: characters on screen, nothing made of them, nothing run.
           assert.equal(
             (await hostile.getByTestId('refusal-source').innerText()).trim(),
-            '<img src=x onerror=window.__pwned=1>⟦U+202E⟧gpj.exe',
+            '<img src=x onerror=window.__pwned=1>[U+202E]gpj.exe',
           );
           await hostile.locator('summary').click();
-          assert.equal((await hostile.getByTestId('refusal-body').innerText()).trim(), '<script>window.__pwned=2</script>⟦U+0007⟧⟦U+200B⟧');
+          assert.equal((await hostile.getByTestId('refusal-body').innerText()).trim(), '<script>window.__pwned=2</script>[U+0007][U+200B]');
           assert.equal(await view.locator('img, script').count(), 0, 'no element is made of the data');
           assert.equal(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned), undefined);
           const pageText = await page.locator('body').innerText();

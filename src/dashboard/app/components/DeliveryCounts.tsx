@@ -2,7 +2,7 @@ import { useSession } from '../context.js';
 import type { HomeTranslate } from '../home-i18n.js';
 import type { HomeSummary } from '../home-types.js';
 import { sourceDisplayName } from '../source-names.js';
-import { visibleText } from '../visible-text.js';
+import { visibleText } from '../../../core/visible-text.js';
 
 /**
  * The home's cards about what reached the webhook addresses: the deliveries each provider sent

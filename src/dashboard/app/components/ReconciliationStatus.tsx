@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { reconciliationStates } from '../reconciliation-cache.js';
 import { useSession } from '../context.js';
 import { sourceDisplayName } from '../source-names.js';
-import { visibleText } from '../visible-text.js';
+import { visibleText } from '../../../core/visible-text.js';
 import type { ReconciliationView } from '../types.js';
 
 /**

@@ -5,7 +5,7 @@ import { failureText } from '../failure-text.js';
 import { refusalReason, refusedWords } from '../refused-i18n.js';
 import { sourceDisplayName } from '../source-names.js';
 import type { RejectedDeliveryView } from '../types.js';
-import { visibleText } from '../visible-text.js';
+import { visibleText } from '../../../core/visible-text.js';
 
 /**
  * The refused deliveries (`#/refused`, opened from the home's amber card): newest first, a page at
