@@ -2,7 +2,6 @@ import { useSession } from '../context.js';
 import type { HomeTranslate } from '../home-i18n.js';
 import type { HomeSummary } from '../home-types.js';
 import { sourceDisplayName } from '../source-names.js';
-import { visibleText } from '../../../core/visible-text.js';
 
 /**
  * The home's cards about what reached the webhook addresses: the deliveries each provider sent
@@ -21,7 +20,7 @@ function SourceLines({ counts, testId, limit = 3 }: { counts: SourceCounts; test
       {shown.map((c) => (
         <li key={c.source} data-source={c.source}>
           {/* A refused delivery's address is the sender's to write: its invisible characters shown. */}
-          {c.events} · {visibleText(sourceDisplayName(c.source, config.sourceKinds))}
+          {c.events} · {sourceDisplayName(c.source, config.sourceKinds)}
         </li>
       ))}
       {rest > 0 && <li>{rest} · …</li>}

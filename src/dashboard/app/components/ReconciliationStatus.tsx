@@ -2,7 +2,6 @@ import { useEffect, useState } from 'preact/hooks';
 import { reconciliationStates } from '../reconciliation-cache.js';
 import { useSession } from '../context.js';
 import { sourceDisplayName } from '../source-names.js';
-import { visibleText } from '../../../core/visible-text.js';
 import type { ReconciliationView } from '../types.js';
 
 /**
@@ -46,7 +45,7 @@ export function ReconciliationStatus({ version }: { version: number }) {
               <span class="running" data-testid="reconciliation-running">
                 {' · '}
                 {t('reconciliationRunning')} {formats.dateTime(item.runningSince)}
-                {item.runningOn && ` ${t('reconciliationRunningOn')} ${visibleText(item.runningOn)}`}:{' '}
+                {item.runningOn && ` ${t('reconciliationRunningOn')} ${item.runningOn}`}:{' '}
                 {t(item.lastFinishedAt ? 'reconciliationPartial' : 'reconciliationPartialFirst')}
               </span>
             )}

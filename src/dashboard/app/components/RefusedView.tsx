@@ -5,13 +5,12 @@ import { failureText } from '../failure-text.js';
 import { refusalReason, refusedWords } from '../refused-i18n.js';
 import { sourceDisplayName } from '../source-names.js';
 import type { RejectedDeliveryView } from '../types.js';
-import { visibleText } from '../../../core/visible-text.js';
 
 /**
  * The refused deliveries (`#/refused`, opened from the home's amber card): newest first, a page at
  * a time, each one when, where it was sent, why in plain words and what to do; the stored
  * technical detail folded. Everything in a refusal was written by whoever sent it (the address, the
- * body, a reason that quotes them): shown only as text, its invisible characters made visible.
+ * body, a reason that quotes them): shown only as text, its invisible characters made visible by the page's text hook (visible-text-hook.ts).
  */
 
 const PAGE = 50;
@@ -25,11 +24,11 @@ function Refusal({ item }: { item: RejectedDeliveryView }) {
       <div class="refusal-head">
         <span class="refusal-when">{formats.dateTime(item.at)}</span>
         <span>
-          {words('sentTo')} <strong data-testid="refusal-source">{visibleText(sourceDisplayName(item.source, config.sourceKinds))}</strong>
+          {words('sentTo')} <strong data-testid="refusal-source">{sourceDisplayName(item.source, config.sourceKinds)}</strong>
           {item.remoteAddress && (
             <span class="muted">
               {' '}
-              {words('from')} {visibleText(item.remoteAddress)}
+              {words('from')} {item.remoteAddress}
             </span>
           )}
         </span>
@@ -43,11 +42,11 @@ function Refusal({ item }: { item: RejectedDeliveryView }) {
       <details class="small">
         <summary>{words('technical')}</summary>
         <p class="refusal-tech" data-testid="refusal-reason">
-          {words('status')}: {item.httpStatus} · {visibleText(item.reason)}
+          {words('status')}: {item.httpStatus} · {item.reason}
         </p>
         <p class="muted">{words('bodyStart')}:</p>
         <pre class="refusal-body" data-testid="refusal-body">
-          {visibleText(item.firstBytes)}
+          {item.firstBytes}
         </pre>
       </details>
     </li>
