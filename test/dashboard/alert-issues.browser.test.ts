@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { openSignedIn } from '../helpers/web-pig-page.js';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
+import { browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer, SIZES } from '../helpers/browser.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtures.js';
 
@@ -33,11 +33,6 @@ const WORDS = {
     nothing: 'Nothing matches these filters.',
     alertWord: 'alert',
   },
-} as const;
-
-const SIZES = {
-  desktop: { width: 1366, height: 768 },
-  phone: { width: 390, height: 844 },
 } as const;
 
 /** Today plus `days` in Bogotá, as the page's day fields take it: dd/mm/yyyy. */

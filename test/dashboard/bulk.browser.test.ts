@@ -13,6 +13,7 @@ import {
   startDashboardServer,
   watchPage,
   type DashboardServer,
+  SIZES,
 } from '../helpers/browser.js';
 import { claimAndRun, CountingStages, insert, TestClock } from '../helpers/engine-fixtures.js';
 import { AUTH, OPERATOR } from './fixtures.js';
@@ -24,7 +25,6 @@ import { AUTH, OPERATOR } from './fixtures.js';
  */
 
 const skip = browserSkip();
-const SIZES = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
 const RERUN_WORDS = {
   es: {
     note: /Nueva ejecución pedida por finance1@sentiretaller\.com \(también DIAN\) — motivo: la factura vuelve a estar activa/,

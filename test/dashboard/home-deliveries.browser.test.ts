@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { SourceConfig } from '../../src/sources/config.js';
-import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage } from '../helpers/browser.js';
+import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage, SIZES } from '../helpers/browser.js';
 import { epaycoFields, sendDelivery, signEpayco, signStripe, stripeEvent, TEST_SECRETS } from '../helpers/signing.js';
 import { COLUMNS, FLAGS, PIPELINE } from '../server/api-harness.js';
 import { AUTH, OPERATOR } from './fixtures.js';
@@ -40,8 +40,6 @@ const WORDS = {
     allSources: 'All sources',
   },
 } as const;
-
-const SIZES = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
 
 const text = async (page: Page, testId: string) => (await page.getByTestId(testId).innerText()).replace(/\s+/g, ' ').trim();
 

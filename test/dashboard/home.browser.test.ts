@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage } from '../helpers/browser.js';
+import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage, SIZES } from '../helpers/browser.js';
 import { COLUMNS, FLAGS, PIPELINE } from '../server/api-harness.js';
 import { HOME_NOW, seedHomeData } from '../server/api-home-cases.js';
 import { AUTH, OPERATOR, SOURCES } from './fixtures.js';
@@ -64,8 +64,6 @@ const WORDS = {
     ignoredTitle: /^Not applicable/,
   },
 } as const;
-
-const SIZES = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
 
 const text = async (page: Page, testId: string) => (await page.getByTestId(testId).innerText()).replace(/\s+/g, ' ');
 

@@ -10,6 +10,7 @@ import {
   startDashboardServer,
   watchPage,
   type DashboardServer,
+  SIZES,
 } from '../helpers/browser.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 import {
@@ -84,11 +85,6 @@ function bogotaDay(days: number): string {
 }
 
 const dayFirst = (day: string) => day.split('-').reverse().join('/');
-
-const SIZES = {
-  desktop: { width: 1366, height: 768 },
-  phone: { width: 390, height: 844 },
-} as const;
 
 /** Today in the dashboard's time zone (the server's default, Bogotá), as the export's file name gives it. */
 const localDay = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Bogota' }).format(new Date());

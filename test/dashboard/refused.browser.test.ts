@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { SourceConfig } from '../../src/sources/config.js';
-import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage } from '../helpers/browser.js';
+import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage, SIZES } from '../helpers/browser.js';
 import { epaycoFields, sendDelivery, signEpayco, signStripe, stripeEvent, TEST_SECRETS } from '../helpers/signing.js';
 import { COLUMNS, FLAGS, PIPELINE } from '../server/api-harness.js';
 import { AUTH } from './fixtures.js';
@@ -49,8 +49,6 @@ const WORDS = {
     stripe: 'Stripe (stripe_eu)',
   },
 } as const;
-
-const SIZES = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
 
 /** Refusals of five kinds, each sent over HTTP as a sender would (the ePayco look-up's as its source records it). */
 async function refuseSome(server: Awaited<ReturnType<typeof startDashboardServer>>): Promise<string> {

@@ -26,6 +26,9 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const DASHBOARD_DIST = `${repoRoot}src/dashboard/dist`;
 export const ARTIFACTS_DIR = `${repoRoot}test-artifacts/dashboard`;
 
+/** The two viewports every dashboard change is judged at: a laptop and a phone. */
+export const SIZES = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
+
 /**
  * Why browser tests cannot run here, or null when they can. Without Chromium they skip with
  * this reason, except under CI, where a missing browser is a failure (see `browserSkip`).
