@@ -8,6 +8,7 @@ export type {
   StageHttp,
   HttpExchangeInput,
   StageLabel,
+  StageEffects,
   RetryPolicy,
   EntityStateMachine,
 } from './core/pipeline.js';

@@ -82,6 +82,9 @@ export interface StageContext {
   flag(key: string): Promise<boolean>;
 }
 
+/** Whether a stage acts on the world outside webpig (`'external'`) or only computes and reads (`'none'`). */
+export type StageEffects = 'external' | 'none';
+
 /** A stage's label: one text for every language, or texts by language code (es, en). */
 export type StageLabel = string | Readonly<Partial<Record<'es' | 'en', string>>>;
 
@@ -123,6 +126,17 @@ export interface StageDefinition {
    * checks existence with `reconcile`, or reports the stage as not checkable)
    */
   countEffects?: (ctx: StageContext) => Promise<number>;
+  /**
+   * `'none'` when the stage changes nothing outside webpig: it reads the payload, computes, or
+   * looks something up (a GET), and only its return value and `annotate()` matter. Such a stage
+   * needs no durable `processing` mark before it runs: on an event's first claim it runs at once,
+   * and its outcome goes to the store with the run's next write (the next stage's mark, or the
+   * finish), before any later stage's effect can start. After a crash it simply runs again (its
+   * mark is written from the event's second claim on, so a stage that kills its worker still
+   * ends `INTERRUPTED_TOO_OFTEN`). Cannot be combined with `reconcile` or `countEffects`, which
+   * look up an effect. (Default: `'external'`: the mark is durable before `run` is called.)
+   */
+  effects?: StageEffects;
   /** The effect. Its return value is the checkpoint data. */
   run: (ctx: StageContext) => Promise<JsonValue | void>;
 }
@@ -163,6 +177,7 @@ export function definePipeline(definition: PipelineDefinition): PipelineDefiniti
       throw new ConfigError(`${where}: stage "${stage.name}" has a timeoutMs that is not positive`);
     }
     checkStageLabel(where, stage);
+    checkStageEffects(where, stage);
     checkRetryPolicy(`${where}: stage "${stage.name}"`, stage.retry);
   }
   for (const stage of definition.stages) {
@@ -176,6 +191,23 @@ export function definePipeline(definition: PipelineDefinition): PipelineDefiniti
   if (cycle) throw new ConfigError(`${where}: dependency cycle ${cycle.join(' → ')}`);
   if (definition.entity) validateStateMachine(definition.name, definition.entity);
   return definition;
+}
+
+/** `effects` is 'external' or 'none'; a stage of no effects has nothing for `reconcile` or `countEffects` to find. */
+function checkStageEffects(where: string, stage: StageDefinition): void {
+  const effects: unknown = stage.effects;
+  if (effects === undefined || effects === 'external') return;
+  const what = `${where}: stage "${stage.name}"`;
+  if (effects !== 'none') {
+    throw new ConfigError(`${what} has effects ${JSON.stringify(effects)}; use 'external' (the default) or 'none'`);
+  }
+  for (const lookUp of ['reconcile', 'countEffects'] as const) {
+    if (stage[lookUp] !== undefined) {
+      throw new ConfigError(
+        `${what} declares effects 'none' and ${lookUp}(): a stage without external effects has none to look up; remove one of the two`,
+      );
+    }
+  }
 }
 
 /** A label is a non-empty text, or non-empty texts under `es` / `en` only. */

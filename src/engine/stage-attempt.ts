@@ -72,6 +72,16 @@ function attemptNote(checkpoint: CheckpointRecord | undefined): { note: string |
   }
 }
 
+/**
+ * Whether the attempt's `processing` mark must be durable before `run` (ARCHITECTURE.md, "Stages
+ * without effects"). A stage of no external effects needs none on an event's first claim: a
+ * crash there leaves nothing to look up, the stage runs again. From the second claim on it is
+ * marked like any stage, so one that crashes its worker every time is counted and stopped.
+ */
+function needsMark(stage: StageDefinition, event: EventRecord): boolean {
+  return stage.effects !== 'none' || event.attempts > 1;
+}
+
 export async function runStageAttempt(input: StageAttemptInput): Promise<StageAttemptResult> {
   const { store, event, stage, failpoint } = input;
   const attempt = (input.checkpoint?.attempts ?? 0) + 1;
@@ -94,7 +104,7 @@ export async function runStageAttempt(input: StageAttemptInput): Promise<StageAt
   if (failpoint) await failpoint(`${stage.name}:before-start`);
   // Durable before the stage function is called (the journal's write carries the outcomes
   // held so far, e.g. the previous stage's, in the same transaction).
-  await input.journal.start(stage.name, { attempt, startedAt, note });
+  if (needsMark(stage, event)) await input.journal.start(stage.name, { attempt, startedAt, note });
   if (failpoint) await failpoint(`${stage.name}:before-run`);
 
   // Stopped by whichever comes first: timeout, shutdown, lost lease (attempt-stop.ts).

@@ -100,6 +100,72 @@ export function checkpointBatchContract(ctx: ContractContext): void {
       assert.equal((await ctx.store.getEvent(b))?.status, 'succeeded');
     });
 
+    it('outcomes of stages never marked (no effects) are stored whole with the write that carries them: attempt, start, duration, history', async () => {
+      const [a = 0, b = 0] = await insertAll(ctx.store, [newEvent(), newEvent()]);
+      await ctx.store.claimNextEvents({ workerIds: ['wa', 'wb'], leaseMs: MINUTE, now: at(0) });
+      const failed: StageOutcomeWrite = {
+        eventId: b,
+        stage: 'lookup',
+        leaseOwner: 'wb',
+        attempt: 1,
+        startedAt: at(3),
+        completedAt: at(9),
+        outcome: { status: 'error', error: { message: 'FR360 answered 503', retriable: true, httpStatus: 503 } },
+      };
+      const results = await ctx.store.writeCheckpoints([
+        {
+          eventId: a,
+          leaseOwner: 'wa',
+          outcomes: [success(a, 'wa', 'read', 10), success(a, 'wa', 'lookup', 20)],
+          start: { eventId: a, stage: 'invoice', leaseOwner: 'wa', attempt: 1, startedAt: at(21) },
+        },
+        {
+          eventId: b,
+          leaseOwner: 'wb',
+          outcomes: [success(b, 'wb', 'read', 2), failed],
+          finish: {
+            eventId: b,
+            leaseOwner: 'wb',
+            status: 'retrying',
+            now: at(10),
+            nextAttemptAt: at(70),
+            lastError: { message: 'lookup: FR360 answered 503', retriable: true },
+          },
+        },
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.ok),
+        [true, true],
+      );
+      const checkpointsA = await ctx.store.getCheckpoints(a);
+      assert.deepEqual(
+        checkpointsA.map((c) => [c.stage, c.status, c.attempts, c.startedAt?.getTime(), c.durationMs]),
+        [
+          ['read', 'success', 1, at(5).getTime(), 5],
+          ['lookup', 'success', 1, at(15).getTime(), 5],
+          ['invoice', 'processing', 1, at(21).getTime(), null],
+        ],
+      );
+      assert.deepEqual(
+        checkpointsA.map((c) => c.history.map((h) => [h.attempt, h.status, h.startedAt?.getTime()])),
+        [[[1, 'success', at(5).getTime()]], [[1, 'success', at(15).getTime()]], [[1, 'processing', at(21).getTime()]]],
+      );
+      assert.deepEqual(checkpointsA[1]?.data, { stage: 'lookup' });
+      const checkpointsB = await ctx.store.getCheckpoints(b);
+      assert.deepEqual(
+        checkpointsB.map((c) => [c.stage, c.status, c.attempts, c.error?.httpStatus ?? null]),
+        [
+          ['read', 'success', 1, null],
+          ['lookup', 'error', 1, 503],
+        ],
+      );
+      assert.deepEqual(
+        checkpointsB[1]?.history.map((h) => [h.attempt, h.status, h.durationMs]),
+        [[1, 'error', 6]],
+      );
+      assert.equal((await ctx.store.getEvent(b))?.status, 'retrying');
+    });
+
     it("a finish resolves the event's open alerts of the kinds it names in its own transaction; a fenced one resolves none", async () => {
       const [a = 0, b = 0, c = 0] = await insertAll(ctx.store, [newEvent(), newEvent(), newEvent()]);
       for (const eventId of [a, b, c]) {
