@@ -8,7 +8,8 @@
  * at the failpoint only if the file does not exist yet, and creates it first, so the next
  * process gets past that point), WEBPIG_CRASH_ARM (a file: when set, the process waits at the
  * failpoint, lease still renewed, until the file exists, then SIGKILLs itself), WEBPIG_LEASE_MS (Default: 400), WEBPIG_STAGE_DELAY_MS
- * (Default: 0), WEBPIG_CONCURRENCY (Default: 2).
+ * (Default: 0), WEBPIG_CONCURRENCY (Default: 2), WEBPIG_CRASH_LOOKUPS (`1`: the pipeline with stages
+ * without effects, crash-pipeline.ts).
  * Runs until no event is queued, processing or retrying, then exits 0.
  */
 import { existsSync, writeFileSync } from 'node:fs';
@@ -41,7 +42,9 @@ await store.migrate();
 const worker = createWorker({
   store,
   pipelines: [
-    crashPipeline(process.env.EFFECTS_URL ?? '', (stage) => failpoint(`${stage}:during`), Number(process.env.WEBPIG_STAGE_DELAY_MS ?? 0)),
+    crashPipeline(process.env.EFFECTS_URL ?? '', (stage) => failpoint(`${stage}:during`), Number(process.env.WEBPIG_STAGE_DELAY_MS ?? 0), {
+      withLookups: process.env.WEBPIG_CRASH_LOOKUPS === '1',
+    }),
   ],
   concurrency: Number(process.env.WEBPIG_CONCURRENCY ?? 2),
   leaseMs: Number(process.env.WEBPIG_LEASE_MS ?? 400),
