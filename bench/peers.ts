@@ -5,7 +5,8 @@
  *                          [--connections 64] [--only pipeline|ingest] [--cpu-prof DIR]
  *
  * 1. Pipeline: webpig's 10-stage no-op pipeline (bench/peers/pipelines.ts) vs DBOS Transact
- *    (one workflow, ten `runStep` no-op steps), same events, same concurrency, same pool size.
+ *    (one workflow, ten `runStep` no-op steps), same events, same concurrency, same pool size;
+ *    webpig's stages declared with effects (the default) and without (`effects: 'none'`).
  * 2. Ingestion: webpig's endpoint (PostgreSQL and SQLite) vs pg-boss `send` (singletonKey) and
  *    graphile-worker `addJob` (jobKey) behind one node:http handler with webpig's HMAC check,
  *    and a bare handler; servers in child processes, autocannon here, rounds alternate.
@@ -26,6 +27,15 @@ import { signCustom } from '../src/sources/signing.js';
 import { peersSchema, SECRET, serve, SERVER_KINDS, SOURCE, TIMESTAMP_HEADER, type ServerKind } from './peers/ingest-servers.js';
 import { dbosPipeline, launchDbos, POOL_SIZE, shutdownDbos, STAGES, webpigPipelineCounted } from './peers/pipelines.js';
 import { postgresCpuSeconds } from './fixtures.js';
+import type { StageEffects } from '../src/core/pipeline.js';
+
+/** How webpig's stages were declared, as the report says it. */
+// A DBOS step records its output after it ran and one cut off by a crash runs again ("steps get
+// at-least-once guarantees", docs.dbos.dev, Concurrent Executions): no mark before it either.
+const EFFECTS_LABEL: Record<StageEffects, string> = {
+  external: 'with effects (the default: each marked durably before it runs)',
+  none: "declared effects: 'none' (no marks; like a DBOS step, run again after a crash)",
+};
 
 interface Histogram {
   average: number;
@@ -92,19 +102,33 @@ async function benchPipelines(events: number, concurrencies: number[]): Promise<
   try {
     for (const concurrency of concurrencies) {
       const before = load();
+      const webpig: { effects: StageEffects; rate: number; commitsPerEvent: number; cpu: string; server: string }[] = [];
+      for (const effects of ['external', 'none'] as const) {
+        const [cpuBefore, serverBefore] = [process.cpuUsage(), postgresCpuSeconds()];
+        const run = await webpigPipelineCounted(url, events, concurrency, effects);
+        const [cpuAfter, serverAfter] = [process.cpuUsage(), postgresCpuSeconds()];
+        webpig.push({
+          effects,
+          ...run,
+          cpu: cpuMsPerEvent(cpuBefore, cpuAfter, events),
+          server: serverMsPerEvent(serverBefore, serverAfter, events),
+        });
+      }
       const [cpuBefore, serverBefore] = [process.cpuUsage(), postgresCpuSeconds()];
-      const webpig = await webpigPipelineCounted(url, events, concurrency);
-      const [cpuBetween, serverBetween] = [process.cpuUsage(), postgresCpuSeconds()];
       const dbos = await dbosPipeline(events, concurrency, `c${concurrency}-${randomUUID().slice(0, 8)}`);
       const [cpuAfter, serverAfter] = [process.cpuUsage(), postgresCpuSeconds()];
       console.log(
-        `  concurrency ${String(concurrency).padStart(2)}: webpig ${webpig.rate.toFixed(0).padStart(5)} events/s ` +
-          `(${webpig.commitsPerEvent.toFixed(1)} commits an event, reads included)   ` +
-          `DBOS ${dbos.toFixed(0).padStart(5)} workflows/s   ratio webpig/DBOS ${(webpig.rate / dbos).toFixed(2)}   ` +
-          `this process's CPU an event (setup included): webpig ${cpuMsPerEvent(cpuBefore, cpuBetween, events)} ms, DBOS ${cpuMsPerEvent(cpuBetween, cpuAfter, events)} ms; ` +
-          `PostgreSQL server's: webpig ${serverMsPerEvent(serverBefore, serverBetween, events)} ms, DBOS ${serverMsPerEvent(serverBetween, serverAfter, events)} ms   ` +
-          `(load ${before} → ${load()})`,
+        `  concurrency ${String(concurrency).padStart(2)}: DBOS ${dbos.toFixed(0).padStart(5)} workflows/s; ` +
+          `CPU an event: this process ${cpuMsPerEvent(cpuBefore, cpuAfter, events)} ms, PostgreSQL server ${serverMsPerEvent(serverBefore, serverAfter, events)} ms`,
       );
+      for (const w of webpig) {
+        console.log(
+          `    webpig, stages ${EFFECTS_LABEL[w.effects]}: ${w.rate.toFixed(0).padStart(5)} events/s ` +
+            `(${w.commitsPerEvent.toFixed(1)} commits an event, reads included)   ratio webpig/DBOS ${(w.rate / dbos).toFixed(2)}   ` +
+            `CPU an event (setup included): this process ${w.cpu} ms, PostgreSQL server ${w.server} ms`,
+        );
+      }
+      console.log(`    (load ${before} → ${load()})`);
     }
   } finally {
     await shutdownDbos(url);

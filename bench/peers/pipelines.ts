@@ -3,12 +3,19 @@
  * same shape (one workflow of ten `runStep` no-op steps, each step checkpointed in the system
  * database), on the same PostgreSQL, the same event count, the same concurrency and the same
  * connection pool size.
+ *
+ * webpig's stages are run declared both ways (`effects`): as stages with effects (each one's
+ * `processing` mark durable before it runs, so a crash mid-stage is known and looked up) and as
+ * what a no-op is, a stage without effects (no mark; outcomes with the finish; run again after a
+ * crash). A DBOS step is of the second kind: it records its output after it ran, and one cut off
+ * by a crash runs again; it is recorded before the next step starts, where webpig's outcomes of
+ * stages without effects wait for the next write (after a crash all of them since run again).
  */
 import { randomBytes } from 'node:crypto';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import pg from 'pg';
 import { pino } from 'pino';
-import { definePipeline } from '../../src/core/pipeline.js';
+import { definePipeline, type PipelineDefinition, type StageEffects } from '../../src/core/pipeline.js';
 import { createWorker } from '../../src/engine/worker.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { benchDeliveries } from '../fixtures.js';
@@ -17,15 +24,17 @@ export const STAGES = 10;
 /** Connections each system may open: the same for both. */
 export const POOL_SIZE = 10;
 
-const pipeline = definePipeline({
-  name: 'bench',
-  match: () => true,
-  stages: Array.from({ length: STAGES }, (_, i) => ({
-    name: `stage_${i + 1}`,
-    dependsOn: i === 0 ? [] : [`stage_${i}`],
-    run: async () => ({ ok: true }),
-  })),
-});
+const pipeline = (effects: StageEffects): PipelineDefinition =>
+  definePipeline({
+    name: 'bench',
+    match: () => true,
+    stages: Array.from({ length: STAGES }, (_, i) => ({
+      name: `stage_${i + 1}`,
+      dependsOn: i === 0 ? [] : [`stage_${i}`],
+      effects,
+      run: async () => ({ ok: true }),
+    })),
+  });
 
 async function withSchema<T>(url: string, run: (schema: string) => Promise<T>): Promise<T> {
   const schema = `webpig_peers_${randomBytes(4).toString('hex')}`;
@@ -72,10 +81,11 @@ export async function webpigPipelineCounted(
   url: string,
   events: number,
   concurrency: number,
+  effects: StageEffects,
 ): Promise<{ rate: number; commitsPerEvent: number }> {
   let setup = 0;
   const { result, commits } = await withOwnDatabase(url, (dbUrl) =>
-    webpigPipeline(dbUrl, events, concurrency, async () => {
+    webpigPipeline(dbUrl, events, concurrency, effects, async () => {
       // What migrating and inserting committed, so that only the run is counted.
       const probe = new pg.Client({ connectionString: dbUrl });
       await probe.connect();
@@ -89,7 +99,13 @@ export async function webpigPipelineCounted(
 }
 
 /** Events/s of webpig's worker, timed from start until every inserted event has succeeded. */
-export async function webpigPipeline(url: string, events: number, concurrency: number, beforeStart?: () => Promise<void>): Promise<number> {
+export async function webpigPipeline(
+  url: string,
+  events: number,
+  concurrency: number,
+  effects: StageEffects,
+  beforeStart?: () => Promise<void>,
+): Promise<number> {
   return withSchema(url, async (schema) => {
     const store = await PostgresStore.open(url, { schema, poolSize: POOL_SIZE });
     try {
@@ -101,7 +117,7 @@ export async function webpigPipeline(url: string, events: number, concurrency: n
       const allDone = new Promise<void>((resolve) => (done = resolve));
       const worker = createWorker({
         store,
-        pipelines: [pipeline],
+        pipelines: [pipeline(effects)],
         concurrency,
         logger: pino({ level: 'silent' }),
         onResult: (_event, result) => {
