@@ -141,6 +141,8 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
       {
         name: 'invoice_extraction',
         label: { es: 'Lectura del pago', en: 'Read the payment' },
+        // Reads the payload only: no mark of its own; its outcome goes with the next stage's.
+        effects: 'none',
         run: async (ctx) => {
           const extraction = extractInvoice(ctx.payload);
           ctx.annotate({
@@ -155,6 +157,8 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
       {
         name: 'fr360_query',
         label: { es: 'Consulta de la factura en FR360', en: 'FR360 invoice look-up' },
+        // A GET: nothing to look up after a crash, it simply asks again.
+        effects: 'none',
         dependsOn: [config.store ? PAYMENT_STAGE : 'invoice_extraction'],
         // Every later stage depends on this one: skipped here, skipped all (by dependency).
         when: (ctx) => notThePayer(ctx) ?? true,

@@ -70,6 +70,7 @@ export function facturadorReversalPipeline(config: FacturadorConfig): PipelineDe
       {
         name: 'invoice_extraction',
         label: { es: 'Lectura de la reversión', en: 'Read the reversal' },
+        effects: 'none',
         run: async (ctx) => {
           const extraction = extractInvoice(ctx.payload);
           ctx.annotate({
@@ -84,6 +85,7 @@ export function facturadorReversalPipeline(config: FacturadorConfig): PipelineDe
       {
         name: 'fr360_query',
         label: { es: 'Consulta de la factura en FR360', en: 'FR360 invoice look-up' },
+        effects: 'none',
         dependsOn: [REVERSAL_STAGE],
         // The cartera, Ventas and WhatsApp stages depend on this one: skipped here, skipped all.
         when: (ctx) => notThePayersReversal(ctx) ?? true,

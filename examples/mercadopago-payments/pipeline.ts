@@ -107,6 +107,8 @@ export function mercadopagoPaymentsPipeline(config: MercadopagoPaymentsConfig): 
         name: 'fetch_payment',
         label: { es: 'Consulta del pago en MercadoPago', en: 'MercadoPago payment look-up' },
         column: 'MP',
+        // A GET of the payment: no mark of its own (a crash here simply asks again).
+        effects: 'none',
         run: async (ctx) => {
           const payment = await fetchPayment(config, ctx);
           ctx.annotate({

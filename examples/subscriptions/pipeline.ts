@@ -154,6 +154,8 @@ export function subscriptionsPipeline(config: SubscriptionsConfig): PipelineDefi
         name: 'fetch_mercadopago',
         label: { es: 'Consulta en MercadoPago', en: 'MercadoPago look-up' },
         column: 'mercadopago',
+        // GETs only: no mark of its own (a crash here simply asks again).
+        effects: 'none',
         async run(ctx): Promise<Fetched> {
           const target = notificationTarget(ctx.payload);
           if (!target) throw new PermanentError('the notification names no topic and id', { code: 'NOTIFICATION_INVALID' });

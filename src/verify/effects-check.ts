@@ -10,8 +10,11 @@ export interface StageEffects {
   stage: string;
   /** Events whose checkpoint for this stage is `success`. */
   succeeded: number;
-  /** How the effects were checked: counted, looked up (existence only), or not at all. */
-  method: 'countEffects' | 'reconcile' | 'none';
+  /**
+   * How the effects were checked: counted, looked up (existence only), not at all, or not needed
+   * (a stage declared `effects: 'none'` has none).
+   */
+  method: 'countEffects' | 'reconcile' | 'none' | 'noEffects';
   exactlyOnce: number;
   missing: number;
   duplicated: number;
@@ -23,6 +26,7 @@ const silent = pino({ level: 'silent' });
 const LOOK_UP_TIMEOUT_MS = 30_000;
 
 function methodOf(stage: StageDefinition): StageEffects['method'] {
+  if (stage.effects === 'none') return 'noEffects';
   if (stage.countEffects) return 'countEffects';
   return stage.reconcile ? 'reconcile' : 'none';
 }
@@ -77,7 +81,7 @@ export async function checkEffects(store: Store, pipelines: readonly PipelineDef
         if (checkpoints.find((c) => c.stage === stage.name)?.status !== 'success') continue;
         const result = results.get(`${pipeline.name}/${stage.name}`) as StageEffects;
         result.succeeded += 1;
-        if (result.method === 'none') continue;
+        if (result.method === 'none' || result.method === 'noEffects') continue;
         const count = await effectCount(store, event, stage, checkpoints);
         if (count === 1) result.exactlyOnce += 1;
         else if (count < 1) {

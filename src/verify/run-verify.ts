@@ -120,6 +120,20 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   }
 }
 
+/** What the check of one stage found, in words. */
+function checkedText(s: StageEffects): string {
+  switch (s.method) {
+    case 'none':
+      return 'not checked (declare countEffects or reconcile)';
+    case 'noEffects':
+      return "no effects to check (effects: 'none')";
+    case 'reconcile':
+      return `${s.exactlyOnce} found, ${s.missing} missing (reconcile: existence only)`;
+    case 'countEffects':
+      return `${s.exactlyOnce} exactly once, ${s.missing} missing, ${s.duplicated} duplicated`;
+  }
+}
+
 /** The report as a table a person reads. */
 export function formatReport(report: VerifyReport): string[] {
   const lines: string[] = [];
@@ -131,12 +145,7 @@ export function formatReport(report: VerifyReport): string[] {
     }`,
   );
   const rows = report.stages.map((s) => {
-    const checked =
-      s.method === 'none'
-        ? 'not checked (declare countEffects or reconcile)'
-        : s.method === 'reconcile'
-          ? `${s.exactlyOnce} found, ${s.missing} missing (reconcile: existence only)`
-          : `${s.exactlyOnce} exactly once, ${s.missing} missing, ${s.duplicated} duplicated`;
+    const checked = checkedText(s);
     const examples = [
       ...(s.examples.missing.length ? [`missing: events ${s.examples.missing.join(', ')}`] : []),
       ...(s.examples.duplicated.length ? [`duplicated: events ${s.examples.duplicated.join(', ')}`] : []),

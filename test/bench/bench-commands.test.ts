@@ -108,17 +108,32 @@ test('bench/ingest.ts --cpu-prof profiles the webpig server, and bench/cpu-profi
   }
 });
 
-test("bench/pipeline.ts runs both stores and, on PostgreSQL, counts the server's CPU an event", needsPostgres, () => {
-  const output = run(['bench/pipeline.ts', '--events', '200', '--concurrency', '4']);
-  const [, sqlite, postgres] = output.split(/^(?:SQLite|PostgreSQL) \(/m);
-  assert.ok(sqlite !== undefined && postgres !== undefined, output);
-  for (const block of [sqlite, postgres]) assert.match(block, /^ {2}ratio: +events\/s ÷ inserts\/s = [\d.]+/m);
-  assert.doesNotMatch(sqlite, /server CPU/, 'SQLite has no server');
-  // The local PostgreSQL ran every checkpoint write of 200 events: its CPU cannot be zero.
-  const server = /; PostgreSQL server CPU ([\d.]+) ms an event/.exec(postgres);
-  assert.ok(server !== null, postgres);
-  assert.ok(Number(server[1]) > 0, postgres);
-});
+test(
+  "bench/pipeline.ts runs both stores with the stages declared both ways and, on PostgreSQL, counts the server's CPU an event",
+  needsPostgres,
+  () => {
+    const output = run(['bench/pipeline.ts', '--events', '200', '--concurrency', '4']);
+    const blocks = output.split(/^(?=(?:SQLite|PostgreSQL) \()/m).slice(1);
+    assert.deepEqual(
+      blocks.map((block) => [block.split(' ')[0], /^ {2}stages: +(each stage marked|effects: 'none')/m.exec(block)?.[1]]),
+      [
+        ['SQLite', 'each stage marked'],
+        ['SQLite', "effects: 'none'"],
+        ['PostgreSQL', 'each stage marked'],
+        ['PostgreSQL', "effects: 'none'"],
+      ],
+      output,
+    );
+    for (const block of blocks) assert.match(block, /^ {2}ratio: +events\/s ÷ inserts\/s = [\d.]+/m);
+    for (const block of blocks.slice(0, 2)) assert.doesNotMatch(block, /server CPU/, 'SQLite has no server');
+    // The local PostgreSQL ran every checkpoint write of 200 events: its CPU cannot be zero.
+    for (const block of blocks.slice(2)) {
+      const server = /; PostgreSQL server CPU ([\d.]+) ms an event/.exec(block);
+      assert.ok(server !== null, block);
+      assert.ok(Number(server[1]) > 0, block);
+    }
+  },
+);
 
 test('bench/idle-phases.ts splits an idle worker’s path and prints its floors back to back and after idle', needsPostgres, () => {
   const output = run(['bench/idle-phases.ts', '--samples', '3']);
