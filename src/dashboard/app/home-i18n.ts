@@ -46,6 +46,13 @@ const es = {
   homeRecoveredWeek: 'Pagos del proveedor nunca notificados esta semana',
   homeRecoveredWeekOne: 'Pago del proveedor nunca notificado esta semana',
   homeRecoveredToday: 'hoy',
+  homeRecoveredRunning: 'Conciliando ahora {source}, desde {since}',
+  homeRecoveredRunningOn: 'en {machine}',
+  homeRecoveredRunningWhat: 'La cifra puede subir cuando termine.',
+  homeDeliveriesRemoved: 'ya no configurada',
+  homeSourcesRest: '{n} · otras fuentes',
+  homeDeliveriesRemovedTitle:
+    'Esta fuente ya no está en la configuración de Web Pig, pero sus webhooks se recibieron y guardaron. Si debería seguir activa, avise a quien administra Web Pig.',
   homeRecoveredHelp:
     'Pagos que el proveedor tiene pero cuyo webhook nunca llegó: webpig los encontró al conciliar y los procesó. Si aparecen, revise el endpoint del webhook en el proveedor.',
   homeIgnoredNone: 'Ninguno',
@@ -166,6 +173,13 @@ const en: Record<HomeWord, string> = {
   homeRecoveredWeek: 'Provider payments never notified this week',
   homeRecoveredWeekOne: 'Provider payment never notified this week',
   homeRecoveredToday: 'today',
+  homeRecoveredRunning: 'Reconciling {source} now, since {since}',
+  homeRecoveredRunningOn: 'on {machine}',
+  homeRecoveredRunningWhat: 'The figure may rise when it ends.',
+  homeDeliveriesRemoved: 'no longer configured',
+  homeSourcesRest: '{n} · other sources',
+  homeDeliveriesRemovedTitle:
+    "This source is no longer in Web Pig's configuration, but its webhooks were received and stored. If it should still be active, tell whoever runs Web Pig.",
   homeRecoveredHelp:
     'Payments the provider has whose webhook never arrived: webpig found them by reconciliation and processed them. If any show up, check the webhook endpoint at the provider.',
   homeIgnoredNone: 'None',
