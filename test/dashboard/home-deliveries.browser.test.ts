@@ -34,6 +34,9 @@ const WORDS = {
     refused: /^2 Entregas rechazadas hoy 2 · Stripe \(stripe_eu\) No se guardaron\. .*clave de firma\. 2 esta semana$/,
     mxn: /^MXN MXN\s2\.300,50 1 pago$/,
     allSources: 'Todas las fuentes',
+    auditEmpty:
+      'Aún no hay nada registrado: aquí aparecerán los reintentos, los cambios de flags y las alertas marcadas o silenciadas, con quién y cuándo.',
+    auditNoMatch: 'Nada coincide con estos filtros.',
   },
   en: {
     deliveries:
@@ -41,6 +44,8 @@ const WORDS = {
     refused: /^2 Deliveries refused today 2 · Stripe \(stripe_eu\) Not stored\. .*signing key\. 2 this week$/,
     mxn: /^MXN MX\$2,300\.50 1 payment$/,
     allSources: 'All sources',
+    auditEmpty: 'Nothing recorded yet: retries, flag changes and acknowledged or muted alerts will show here, with who and when.',
+    auditNoMatch: 'Nothing matches these filters.',
   },
 } as const;
 
@@ -147,6 +152,15 @@ describe('Web Pig home: deliveries per provider, refused deliveries, money digit
           const options = await page.getByTestId('source-filter').locator('option').allInnerTexts();
           assert.deepEqual(options, [words.allSources, 'ePayco', 'Stripe (stripe_eu)']);
           await screenshot(page, `home-deliveries-${size}-${language}-events`);
+
+          // A new install's audit log: empty, said so, not blamed on filters nobody set.
+          await page.goto(`${server.baseUrl}/#/audit`);
+          const nothing = page.getByTestId('audit-nothing');
+          await nothing.waitFor();
+          assert.equal((await nothing.innerText()).trim(), words.auditEmpty);
+          await page.getByTestId('audit-actor').fill('nadie@example.com');
+          await page.getByTestId('audit-apply').click();
+          await nothing.filter({ hasText: words.auditNoMatch }).waitFor();
           assert.deepEqual(seen.errors, []);
         } finally {
           await context.close();
