@@ -91,6 +91,9 @@ export interface EventTotalsOptions {
  * Events of one status, ignore reason and summary currency, with the sum of their summary
  * `amount` (events without a numeric amount count in `events` but add nothing to `amount`).
  */
+/** Whose summary each event is, read at once for a list (the alerts' payments). */
+export type EventSummaries = Map<number, EventSummary>;
+
 export interface EventTotal {
   status: EventStatus;
   /** The ignore reason's kind for ignored events, else null. */
@@ -253,6 +256,18 @@ export interface NewRejection {
   reason: string;
   remoteAddress: string | null;
   firstBytes: string;
+}
+
+/** A time window: since <= at < until. */
+export interface TimeWindow {
+  since: Date;
+  until: Date;
+}
+
+/** How many of something came to one source's address (a source name, or whatever address was asked). */
+export interface SourceCount {
+  source: string;
+  count: number;
 }
 
 /**

@@ -20,6 +20,9 @@ import type {
   EventFilter,
   EventTotal,
   EventTotalsOptions,
+  EventSummaries,
+  SourceCount,
+  TimeWindow,
   EventHandled,
   EventHandledResult,
   ListOptions,
@@ -122,6 +125,10 @@ export interface Store {
   countEvents(filter: EventFilter): Promise<number>;
   /** Counts and money of the matching events, grouped (see EventTotal); for the home page. */
   eventTotals(filter: EventFilter, options?: EventTotalsOptions): Promise<EventTotal[]>;
+  /** How many matching events each source has, in one query; sources with none are left out. */
+  countEventsBySource(filter: EventFilter): Promise<SourceCount[]>;
+  /** The summaries of these events, in one query; ids with no event (purged) are left out. */
+  getEventSummaries(eventIds: readonly number[]): Promise<EventSummaries>;
   /**
    * Marks a dead event as handled (who, when, why) and writes that to its logs, in one
    * transaction; 'not_dead' and 'not_found' change nothing. The caller checks scopes and audits.
@@ -228,6 +235,8 @@ export interface Store {
   recordRejection(rejection: NewRejection, keep?: number): Promise<void>;
   /** Newest first; `beforeId` pages on (those older than it). */
   listRejections(limit?: number, beforeId?: number | null): Promise<RejectedDelivery[]>;
+  /** How many of the log's rejected deliveries came in the window, per address they were sent to: counted, not read. */
+  countRejections(window: TimeWindow): Promise<SourceCount[]>;
   recordAlert(alert: NewAlert): Promise<AlertRecord>;
   listAlerts(options?: ListOptions & { unresolvedOnly?: boolean }): Promise<Page<AlertRecord>>;
   resolveAlert(id: number, now: Date): Promise<boolean>;

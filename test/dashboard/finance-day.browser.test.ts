@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { SourceConfig } from '../../src/sources/config.js';
-import { browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
+import { browserSkip, launchBrowser, screenshot, SIZES, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
 import { openSignedIn } from '../helpers/web-pig-page.js';
 import { ADMIN, AUTH } from './fixtures.js';
 import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES, seedOperatorEvents, seedRun } from './operator-fixtures.js';
@@ -34,6 +34,37 @@ const WORDS = {
   },
 } as const;
 
+/** A succeeded shop order from LONG_SOURCE, finished as a worker's run would leave it. */
+async function seedLongSourceOrder(server: DashboardServer): Promise<number> {
+  const now = new Date(Date.now() - 30_000);
+  const { event } = await server.store.insertEvent({
+    source: LONG_SOURCE,
+    providerEventId: 'long-source-order-1',
+    entityKey: 'long-source-order-1',
+    type: 'order.paid',
+    transactionStatus: 'accepted',
+    occurredAt: now,
+    receivedAt: now,
+    rawBody: Buffer.from('{}'),
+    contentType: 'application/json',
+    payload: {},
+    summary: { customer: { name: 'Lucía Gómez' }, product: { name: 'Matrícula 2027' }, amount: 1_250_000, currency: 'COP' },
+  });
+  const claimed = await server.store.claimNextEvent({ workerId: 'seed-long', leaseMs: 60_000, now });
+  if (claimed?.id !== event.id) throw new Error(`seed: expected to claim event ${event.id}, got ${claimed?.id ?? 'none'}`);
+  await server.store.finishEvent({
+    eventId: event.id,
+    leaseOwner: 'seed-long',
+    status: 'succeeded',
+    pipeline: 'stripe_orders',
+    nextAttemptAt: null,
+    lastError: null,
+    ignoreReason: null,
+    now: new Date(now.getTime() + 1_000),
+  });
+  return event.id;
+}
+
 const STOCK_409 = { message: 'shop: POST /stock answered 409', code: 'SHOP_HTTP_409', retriable: true };
 
 describe("Web Pig through a finance person's day (Chromium, both sizes, both languages)", { skip }, () => {
@@ -44,6 +75,8 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
   let eventIds: number[] = [];
   /** Dead before any stage (the pipeline's code failed): a permanent error, so retrying it asks first. */
   let deadNoStage = 0;
+  /** A shop order from the long-named source: its row names source and pipeline at length. */
+  let longSourceEvent = 0;
 
   before(async () => {
     server = await startDashboardServer({
@@ -55,6 +88,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
       signIn: { kind: 'dev' },
     });
     const ids = await seedOperatorEvents(server.store);
+    longSourceEvent = await seedLongSourceOrder(server);
     eventIds = [ids.facturadorOk, ids.deadCrm, ids.stripeOk];
     deadNoStage = ids.deadNoStage;
     const now = new Date();
@@ -109,6 +143,23 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
         );
         // The long name is still there to read, in full, where the select cuts it.
         assert.equal(await page.getByTestId('source-filter').getAttribute('title'), LONG_SOURCE);
+      } finally {
+        await close();
+      }
+    });
+
+    test(`desktop, ${language}: the events table fits 1366 px beside a long source and pipeline name, its stages in sight`, async () => {
+      const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size: 'desktop', email: ADMIN, view: 'events' });
+      try {
+        const row = page.locator(`tr[data-event-id="${longSourceEvent}"]`);
+        await row.waitFor();
+        // Kept on one line, "<source> · <pipeline>" widened the first column until the stages
+        // column left the table's box: a sideways scroll to see whether an order went through.
+        const box = page.locator('.table-scroll').first();
+        const [inner, outer] = await box.evaluate((element) => [element.scrollWidth, element.clientWidth]);
+        await screenshot(page, `finance-day-desktop-${language}-long-source-row`);
+        assert.ok(inner <= outer, `the events table fits its box (${inner}px in ${outer}px)`);
+        assert.ok((await row.locator('.stages-cell').boundingBox())!.x + 40 < SIZES.desktop.width, 'the stages are on screen');
       } finally {
         await close();
       }

@@ -28,6 +28,14 @@ describe('dashboard formats and words', () => {
     assert.match(formats.minuteDateTime('2026-12-05T19:03:05.000Z'), /^05\/12\/2026, 0?2:03\s?p\.\s?m\.$/);
     // Spanish short form is day first with two digits, as everywhere else (ICU writes 7/12).
     assert.match(formats.shortDateTime('2026-12-07T11:16:00.000Z'), /^07\/12, 06:16\s?a\.\s?m\.$/);
+    // A narrow column never breaks a time from its "a. m." or inside it: no-break spaces there.
+    for (const text of [
+      formats.dateTime('2026-12-07T19:28:27.000Z'),
+      formats.minuteDateTime('2026-12-07T19:28:27.000Z'),
+      formats.shortDateTime('2026-12-07T11:16:00.000Z'),
+    ]) {
+      assert.match(text, /\d[\u00a0\u202f][ap]\.[\u00a0\u202f]m\.$/, text);
+    }
     // Money follows the page's language: English digits on the English page (2.300,50 would read
     // as two point three), with no "$" that people of a peso install would read as pesos.
     assert.match(english.money(1250000, 'COP'), /^COP\s1,250,000$/, 'pesos named by their code, English grouping');

@@ -11,7 +11,8 @@ import { AUTH, OPERATOR } from './fixtures.js';
  * What reached the webhook addresses, on the home, in real Chromium at both sizes and in both
  * languages, after real signed deliveries over HTTP: each provider's deliveries today (a Stripe
  * account configured as `stripe_eu` named as Stripe), the refused ones amber with where they went
- * and what to do, and money in the page's language's digits (MXN 2,300.50 in English).
+ * and what to do, and money in the page's language's digits (MXN 2,300.50 in English). A source
+ * since removed from the config keeps its deliveries on the card, by its id, said to be no longer configured.
  */
 
 const skip = browserSkip();
@@ -28,16 +29,23 @@ const EPAYCO: SourceConfig = {
 
 const WORDS = {
   es: {
-    deliveries: /^3 Webhooks recibidos hoy 2 · ePayco 1 · Stripe \(stripe_eu\) 3 esta semana de todo tipo: pagos, rechazos, reembolsos…$/,
+    deliveries:
+      /^4 Webhooks recibidos hoy 2 · ePayco 1 · old_shop \(ya no configurada\) 1 · Stripe \(stripe_eu\) 4 esta semana de todo tipo: pagos, rechazos, reembolsos…$/,
     refused: /^2 Entregas rechazadas hoy 2 · Stripe \(stripe_eu\) No se guardaron\. .*clave de firma\. 2 esta semana$/,
     mxn: /^MXN MXN\s2\.300,50 1 pago$/,
     allSources: 'Todas las fuentes',
+    auditEmpty:
+      'Aún no hay nada registrado: aquí aparecerán los reintentos, los cambios de flags y las alertas marcadas o silenciadas, con quién y cuándo.',
+    auditNoMatch: 'Nada coincide con estos filtros.',
   },
   en: {
-    deliveries: /^3 Webhooks received today 2 · ePayco 1 · Stripe \(stripe_eu\) 3 this week of every kind: payments, declines, refunds…$/,
+    deliveries:
+      /^4 Webhooks received today 2 · ePayco 1 · old_shop \(no longer configured\) 1 · Stripe \(stripe_eu\) 4 this week of every kind: payments, declines, refunds…$/,
     refused: /^2 Deliveries refused today 2 · Stripe \(stripe_eu\) Not stored\. .*signing key\. 2 this week$/,
     mxn: /^MXN MX\$2,300\.50 1 payment$/,
     allSources: 'All sources',
+    auditEmpty: 'Nothing recorded yet: retries, flag changes and acknowledged or muted alerts will show here, with who and when.',
+    auditNoMatch: 'Nothing matches these filters.',
   },
 } as const;
 
@@ -93,6 +101,22 @@ describe('Web Pig home: deliveries per provider, refused deliveries, money digit
             assert.equal((await sendDelivery(server.baseUrl, 'stripe_eu', forged)).status, 401);
           }
 
+          // Delivered today to a source the config no longer has (stored before it was removed).
+          const now = new Date();
+          await server.store.insertEvent({
+            source: 'old_shop',
+            providerEventId: 'old-shop-1',
+            entityKey: null,
+            type: 'order.paid',
+            transactionStatus: 'accepted',
+            occurredAt: now,
+            receivedAt: now,
+            rawBody: Buffer.from('{}'),
+            contentType: 'application/json',
+            payload: {},
+            summary: {},
+          });
+
           await confineToLocalhost(context);
           const page = await context.newPage();
           const seen = watchPage(page);
@@ -104,6 +128,10 @@ describe('Web Pig home: deliveries per provider, refused deliveries, money digit
           await page.getByTestId('home').waitFor();
 
           assert.match(await text(page, 'count-deliveries'), words.deliveries);
+          assert.equal(
+            await page.getByTestId('deliveries-by-source').locator('li[data-configured="false"]').getAttribute('data-source'),
+            'old_shop',
+          );
           assert.match(await text(page, 'count-rejected'), words.refused);
           // Refused deliveries need someone, as the amber cards do; none would be grey.
           assert.match((await page.getByTestId('count-rejected').getAttribute('class')) ?? '', /\bcount-warn\b/);
@@ -124,6 +152,15 @@ describe('Web Pig home: deliveries per provider, refused deliveries, money digit
           const options = await page.getByTestId('source-filter').locator('option').allInnerTexts();
           assert.deepEqual(options, [words.allSources, 'ePayco', 'Stripe (stripe_eu)']);
           await screenshot(page, `home-deliveries-${size}-${language}-events`);
+
+          // A new install's audit log: empty, said so, not blamed on filters nobody set.
+          await page.goto(`${server.baseUrl}/#/audit`);
+          const nothing = page.getByTestId('audit-nothing');
+          await nothing.waitFor();
+          assert.equal((await nothing.innerText()).trim(), words.auditEmpty);
+          await page.getByTestId('audit-actor').fill('nadie@example.com');
+          await page.getByTestId('audit-apply').click();
+          await nothing.filter({ hasText: words.auditNoMatch }).waitFor();
           assert.deepEqual(seen.errors, []);
         } finally {
           await context.close();

@@ -324,6 +324,19 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
                 ),
           );
           await screenshot(page, `reconcile-${size}-${language}-5-running`);
+          // The home's card of payments found by reconciliation says so too: its figure is not final.
+          await page.locator('a[href="#/home"]').first().click();
+          const card = page.getByTestId('count-recovered');
+          const onCard = card.locator('[data-testid="recovered-running"][data-source="mercadopago"]');
+          await onCard.waitFor();
+          assert.match(
+            ((await onCard.textContent()) ?? '').replace(/\s+/g, ' '),
+            language === 'es'
+              ? /^Conciliando ahora MercadoPago, desde \d{2}\/\d{2}\/\d{4}, .+ en web-1\. La cifra puede subir cuando termine\.$/
+              : /^Reconciling MercadoPago now, since [A-Z][a-z]{2} \d{1,2}, \d{4}, .+ on web-1\. The figure may rise when it ends\.$/,
+          );
+          await card.scrollIntoViewIfNeeded();
+          await screenshot(page, `reconcile-${size}-${language}-6-running-home`);
         } finally {
           await context.close();
           await server.store.releaseReconciliationRun('mercadopago', owner);

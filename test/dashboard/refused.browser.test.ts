@@ -39,6 +39,8 @@ const WORDS = {
     tooLarge: 'El contenido era demasiado grande.',
     unknownReference: 'ePayco no conoce esa referencia',
     stripe: 'Stripe (stripe_eu)',
+    busy: '60 hoy · 60 esta semana',
+    shown: '50 mostradas, la más reciente primero',
   },
   en: {
     title: 'Refused deliveries',
@@ -47,6 +49,8 @@ const WORDS = {
     tooLarge: 'The body was too large.',
     unknownReference: 'Unknown reference at ePayco',
     stripe: 'Stripe (stripe_eu)',
+    busy: '60 today · 60 this week',
+    shown: '50 shown, newest first',
   },
 } as const;
 
@@ -184,6 +188,26 @@ describe('Web Pig: refused deliveries, in words, from the home card (Chromium, b
           await page.goto(`${server.baseUrl}/#/home`);
           const card = await page.getByTestId('rejected-by-source').innerText();
           assert.ok(!/[\u202A-\u202E]/.test(card), 'the card shows the bidi override, not obeys it');
+
+          // A busy day: more refusals than the view loads at once (50). Its counts, and the home
+          // card's, are the whole log's: 60 today, not the 50 shown; one of last month is in neither.
+          const refusal = {
+            source: 'stripe_eu',
+            httpStatus: 401,
+            reason: 'SIGNATURE_INVALID: bad',
+            remoteAddress: '127.0.0.1',
+            firstBytes: '{}',
+          };
+          for (let i = 0; i < 55; i++) await server.store.recordRejection({ ...refusal, at: new Date() });
+          await server.store.recordRejection({ ...refusal, at: new Date(Date.now() - 30 * 24 * 3_600_000) });
+          await page.reload();
+          assert.equal((await page.getByTestId('count-rejected').locator('.count-value').innerText()).trim(), '60');
+          await page.getByTestId('count-rejected').click();
+          await view.getByTestId('refusal').nth(49).waitFor();
+          assert.equal(await view.getByTestId('refusal').count(), 50);
+          assert.equal((await view.getByTestId('refused-counts').innerText()).replace(/\s+/g, ' ').trim(), words.busy);
+          assert.equal((await view.getByTestId('refused-shown').innerText()).trim(), words.shown);
+          await screenshot(page, `refused-${size}-${language}-busy`);
           assert.deepEqual(seen.errors, []);
         } finally {
           await context.close();

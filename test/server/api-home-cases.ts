@@ -100,6 +100,7 @@ interface HomeBody {
   week: { money: Record<string, unknown>; ignored: unknown[]; rejected: number; since: string; recovered: number };
   pinned: Array<{ id: number }>;
   reconciledSources: string[];
+  reconciling: Array<{ source: string; runningSince: string; runningOn: string | null }>;
 }
 
 type Figure = { events: number; amount: number };
@@ -317,6 +318,20 @@ async function neverNotified(baseUrl: string, store: Store, caller: Caller, befo
   await store.recordReconciliationEnd({ source: 'stripe', now: at(-MINUTE), listed: 12, recovered: 2, error: null });
   const home = (await http(baseUrl, 'GET', '/api/home', caller)).body as unknown as HomeBody;
   assert.deepEqual([home.today.recovered, home.week.recovered, home.reconciledSources], [1, 1, ['stripe']]);
+  assert.deepEqual(home.reconciling, [], 'no run in progress');
+  // A run in progress (its claim leased past the clock's now, HOME_NOW): the card says so, since
+  // when and on which machine, as the events line does (the same rule: server/api/reconciliation.ts liveRun).
+  const owner = 'web-1|pid:[4026531836]|4242|6f1c';
+  const startedAt = new Date(HOME_NOW.getTime() - MINUTE);
+  assert.deepEqual(
+    await store.claimReconciliationRun({ source: 'stripe', owner, now: startedAt, leaseUntil: new Date(HOME_NOW.getTime() + MINUTE) }),
+    { claimed: true },
+  );
+  await store.recordReconciliationStart('stripe', startedAt, { since: at(-48 * HOUR), cursor: null }, owner);
+  const running = (await http(baseUrl, 'GET', '/api/home', caller)).body as unknown as HomeBody;
+  assert.deepEqual(running.reconciling, [{ source: 'stripe', runningSince: startedAt.toISOString(), runningOn: 'web-1' }]);
+  await store.releaseReconciliationRun('stripe', owner);
+  assert.deepEqual(((await http(baseUrl, 'GET', '/api/home', caller)).body as unknown as HomeBody).reconciling, [], 'released: none');
   const listed = await http(baseUrl, 'GET', `/api/events?origin=reconciliation&since=${encodeURIComponent(home.week.since)}`, caller);
   assert.equal(listed.status, 200, JSON.stringify(listed.body));
   assert.deepEqual(
@@ -350,6 +365,8 @@ export async function deliveryCases(options: HarnessOptions): Promise<void> {
     await seedEvent(h.store, { source: 'stripe_eu', receivedAt: at(-10 * MINUTE) });
     await seedEvent(h.store, { source: 'stripe_eu', receivedAt: at(-2 * 24 * HOUR) });
     await seedEvent(h.store, { source: 'epayco', receivedAt: at(-6 * 24 * HOUR) }); // last week
+    // A source since removed from the config: its deliveries were stored, and still count.
+    await seedEvent(h.store, { source: 'old_shop', receivedAt: at(-15 * MINUTE) });
     const again = await h.store.insertEvent({ ...repeated, receivedAt: at(-5 * MINUTE) });
     assert.equal(again.duplicate, true, 'the repeat is stored once');
     await h.store.insertEvent({ ...repeated, providerEventId: 'found-by-reconciliation', origin: 'reconciliation' });
@@ -365,12 +382,14 @@ export async function deliveryCases(options: HarnessOptions): Promise<void> {
       week: { deliveries: unknown; rejectedBySource: unknown; rejected: number };
     }>(await h.request('GET', '/api/home', finance));
     assert.deepEqual(home.today.deliveries, [
-      { source: 'epayco', events: 2 },
-      { source: 'stripe_eu', events: 1 },
+      { source: 'epayco', events: 2, configured: true },
+      { source: 'old_shop', events: 1, configured: false },
+      { source: 'stripe_eu', events: 1, configured: true },
     ]);
     assert.deepEqual(home.week.deliveries, [
-      { source: 'epayco', events: 2 },
-      { source: 'stripe_eu', events: 2 },
+      { source: 'epayco', events: 2, configured: true },
+      { source: 'stripe_eu', events: 2, configured: true },
+      { source: 'old_shop', events: 1, configured: false },
     ]);
     assert.equal(home.today.rejected, 3);
     assert.deepEqual(home.today.rejectedBySource, [
@@ -382,6 +401,19 @@ export async function deliveryCases(options: HarnessOptions): Promise<void> {
       { source: 'epayco', events: 1 },
       { source: 'nope', events: 1 },
     ]);
+    // A busy day: more refusals than any page of the log (the home once counted its newest 500).
+    for (let i = 0; i < 510; i++) await h.store.recordRejection({ ...refusal, source: 'nope', at: at(-10 * MINUTE - i) });
+    const busy = json<{ today: { rejected: number; rejectedBySource: unknown }; week: { rejected: number } }>(
+      await h.request('GET', '/api/home', finance),
+    );
+    assert.deepEqual([busy.today.rejected, busy.week.rejected], [513, 514]);
+    assert.deepEqual(busy.today.rejectedBySource, [
+      { source: 'nope', events: 511 },
+      { source: 'stripe_eu', events: 2 },
+    ]);
+    const page = json<{ items: unknown[]; refused: unknown }>(await h.request('GET', '/api/rejections?limit=5', finance));
+    assert.equal(page.items.length, 5);
+    assert.deepEqual(page.refused, { today: 513, week: 514 }, "the refused view's counts: the whole log's, not the page's");
     const config = json<{ sources: string[]; sourceKinds: Record<string, string> }>(await h.request('GET', '/api/config', finance));
     assert.deepEqual(config.sources, ['epayco', 'stripe_eu', 'mercadopago']);
     assert.deepEqual(config.sourceKinds, { epayco: 'epayco', stripe_eu: 'stripe', mercadopago: 'mercadopago' });

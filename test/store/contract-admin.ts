@@ -244,6 +244,21 @@ export function adminContract(ctx: ContractContext): void {
       assert.equal(logged?.reason, 'bad \uFFFD');
     });
 
+    it('counts the rejections of a window per address, every one the log holds, not a page of them', async () => {
+      const reject = (t: number, source: string) =>
+        ctx.store.recordRejection({ at: at(t), source, httpStatus: 401, reason: 'r', remoteAddress: null, firstBytes: '' });
+      await reject(-1, 'stripe'); // before the window
+      for (let i = 0; i < 520; i++) await reject(i, 'stripe');
+      for (let i = 0; i < 3; i++) await reject(600 + i, 'nope');
+      await reject(10_000, 'stripe'); // at `until`: after the window
+      const counts = await ctx.store.countRejections({ since: at(0), until: at(10_000) });
+      assert.deepEqual(counts, [
+        { source: 'nope', count: 3 },
+        { source: 'stripe', count: 520 },
+      ]);
+      assert.deepEqual(await ctx.store.countRejections({ since: at(20_000), until: at(30_000) }), []);
+    });
+
     it('keeps 1000 rejections by default', async () => {
       for (let i = 0; i < 1_003; i++) {
         await ctx.store.recordRejection({ at: at(i), source: 's', httpStatus: 400, reason: `r${i}`, remoteAddress: null, firstBytes: '' });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EventStatus, IgnoreReason, SkipReason } from '../../src/core/types.js';
 import type { NewEvent, Store } from '../../src/store/store.js';
-import { at, claim, MINUTE, newEvent, type ContractContext } from './contract-fixtures.js';
+import { at, claim, insertAll, MINUTE, newEvent, type ContractContext } from './contract-fixtures.js';
 
 /** The home page's counts and sums (eventTotals) and "mark as handled" (markEventHandled). */
 export function homeContract(ctx: ContractContext): void {
@@ -64,6 +64,37 @@ export function homeContract(ctx: ContractContext): void {
         'succeeded/-/COP': { events: 2, amount: 150_500.5 },
         'succeeded/-/USD': { events: 1, amount: 30 },
       });
+    });
+
+    it('counts events per source in one query, with the filter applied; sources with none left out', async () => {
+      await insertAll(ctx.store, [
+        newEvent({ source: 'stripe' }),
+        newEvent({ source: 'stripe' }),
+        newEvent({ source: 'old_shop' }),
+        newEvent({ source: 'epayco', receivedAt: at(-MINUTE) }),
+      ]);
+      assert.deepEqual(await ctx.store.countEventsBySource({ since: at(0), until: at(MINUTE) }), [
+        { source: 'old_shop', count: 1 },
+        { source: 'stripe', count: 2 },
+      ]);
+      assert.deepEqual(await ctx.store.countEventsBySource({ source: 'epayco' }), [{ source: 'epayco', count: 1 }]);
+      assert.deepEqual(await ctx.store.countEventsBySource({ since: at(MINUTE) }), []);
+    });
+
+    it("reads many events' summaries at once; an id with no event is left out", async () => {
+      const [a, b] = await insertAll(ctx.store, [
+        newEvent({ summary: { customer: { name: 'Ana' }, amount: 10, currency: 'COP' } }),
+        newEvent({ summary: {} }),
+      ]);
+      const summaries = await ctx.store.getEventSummaries([a!, b!, a!, 999_999]);
+      assert.deepEqual(
+        [...summaries.entries()].sort(([x], [y]) => x - y),
+        [
+          [a, { customer: { name: 'Ana' }, amount: 10, currency: 'COP' }],
+          [b, {}],
+        ],
+      );
+      assert.equal((await ctx.store.getEventSummaries([])).size, 0);
     });
 
     it('applies the event filter (transaction status, received window)', async () => {

@@ -35,10 +35,11 @@ export const periodSummary = z.object({
   /** The same, per source address they were sent to (any name, also unknown ones), most first. */
   rejectedBySource: z.array(sourceCount),
   /**
-   * Webhooks each configured source delivered in the period, each stored delivery once, most
-   * first, sources with none left out; events reconciliation created are not counted.
+   * Webhooks each source delivered in the period, each stored delivery once, most first, sources
+   * with none left out; events reconciliation created are not counted. `configured: false`: a
+   * source no longer in the config (named by its id), whose deliveries were stored all the same.
    */
-  deliveries: z.array(sourceCount),
+  deliveries: z.array(sourceCount.extend({ configured: z.boolean() })),
   /** Events reconciliation created in the period: payments the provider has whose webhooks never arrived. */
   recovered: z.number().int(),
 });
@@ -61,4 +62,6 @@ export const homeSummary = z.object({
   pinned: z.array(eventRow),
   /** Sources reconciliation has run for (GET /api/reconciliation has the details); empty: no payment is checked at a provider. */
   reconciledSources: z.array(z.string()),
+  /** The reconciliation runs in progress (GET /api/reconciliation's runningSince/runningOn): until one ends, its source's figures are the last finished run's. */
+  reconciling: z.array(z.object({ source: z.string(), runningSince: z.date(), runningOn: z.string().nullable() })),
 });

@@ -65,8 +65,15 @@ export const rejectedDelivery = z.object({
   /** Why, as a code (SIGNATURE_INVALID, BODY_TOO_LARGE, VALIDATION_MISMATCH…): the start of `reason`. */
   code: z.string(),
 });
-/** `nextBefore`: the `before` of the next (older) page; null on the last. */
-export const rejections = z.object({ items: z.array(rejectedDelivery), nextBefore: z.number().int().nullable() });
+/**
+ * `nextBefore`: the `before` of the next (older) page; null on the last. `refused`: how many were
+ * refused today and this week (the dashboard's time zone), counted over the whole log, not the page.
+ */
+export const rejections = z.object({
+  items: z.array(rejectedDelivery),
+  nextBefore: z.number().int().nullable(),
+  refused: z.object({ today: z.number().int(), week: z.number().int() }),
+});
 
 export const stageStat = z.object({
   stage: z.string(),

@@ -75,14 +75,15 @@ export function makeFormats(
   const percent = new Intl.NumberFormat(numberLocale, { style: 'percent', maximumFractionDigits: 1 });
   const seconds = new Intl.NumberFormat(numberLocale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   return {
-    dateTime: (iso) => (iso ? dateTime.format(new Date(iso)) : '—'),
-    minuteDateTime: (iso) => minuteDateTime.format(new Date(iso)),
+    dateTime: (iso) => (iso ? timeTogether(dateTime.format(new Date(iso))) : '—'),
+    minuteDateTime: (iso) => timeTogether(minuteDateTime.format(new Date(iso))),
     // Without the year, es-CO drops the day's and month's leading zero (7/12): put it back, dd/mm.
     shortDateTime: (iso) =>
       shortDateTime
         .formatToParts(new Date(iso))
         .map((part) => (!english && (part.type === 'day' || part.type === 'month') ? part.value.padStart(2, '0') : part.value))
-        .join(''),
+        .join('')
+        .replace(MERIDIEM, '\u00a0$1.\u00a0m.'),
     money: (amount, currency) => (amount === undefined ? '—' : money(amount, currency ?? defaultCurrency)),
     duration: (ms) => {
       if (ms === null || ms === undefined) return '—';
@@ -92,6 +93,15 @@ export function makeFormats(
     },
     percent: (ratio) => (ratio === null || ratio === undefined ? '—' : percent.format(ratio)),
   };
+}
+
+/**
+ * es-CO writes "02:28:27 p. m." with plain spaces: in a narrow column the line broke inside it
+ * ("p." at one line's end, "m." on the next). No-break spaces keep the time and its "p. m." whole.
+ */
+const MERIDIEM = / ([ap])\. m\./g;
+function timeTogether(text: string): string {
+  return text.replace(MERIDIEM, '\u00a0$1.\u00a0m.');
 }
 
 /** JSON as indented text; rendered through Preact as a text node, so markup in it stays text. */

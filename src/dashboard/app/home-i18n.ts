@@ -11,7 +11,7 @@ const es = {
   homeHelpReceived: 'Recibido: pagos aprobados (transacción aceptada) que llegaron en el periodo, en {currency}.',
   homeHelpInvoiced: 'Facturado: de esos, los que ejecutaron todas las etapas de su flujo (factura, contabilidad, DIAN…).',
   homeHelpStagesOff:
-    'Completado con etapas apagadas: terminaron, pero alguna etapa no se ejecutó porque su interruptor estaba apagado (p. ej. la factura no se envió a la DIAN). Puede quedar algo pendiente.',
+    'Completado con etapas apagadas: terminaron, pero alguna etapa no se ejecutó porque estaba apagada en Flags (p. ej. la factura no se envió a la DIAN). Puede quedar algo pendiente.',
   homeHelpStuck: 'Atascado: los que se detuvieron por un error (fallidos) o esperan otro intento (reintentando). Necesitan a alguien.',
   homeHelpHandled: 'Atendido a mano: fallidos que alguien marcó como atendidos; siguen fallidos, pero ya no están en Atascado.',
   homeHelpInProgress: 'En proceso: en cola o ejecutándose ahora. Ignorado: ningún flujo se aplicó a ellos.',
@@ -46,8 +46,15 @@ const es = {
   homeRecoveredWeek: 'Pagos del proveedor nunca notificados esta semana',
   homeRecoveredWeekOne: 'Pago del proveedor nunca notificado esta semana',
   homeRecoveredToday: 'hoy',
+  homeRecoveredRunning: 'Conciliando ahora {source}, desde {since}',
+  homeRecoveredRunningOn: 'en {machine}',
+  homeRecoveredRunningWhat: 'La cifra puede subir cuando termine.',
+  homeDeliveriesRemoved: 'ya no configurada',
+  homeSourcesRest: '{n} · otras fuentes',
+  homeDeliveriesRemovedTitle:
+    'Esta fuente ya no está en la configuración de Web Pig, pero sus webhooks se recibieron y guardaron. Si debería seguir activa, avise a quien administra Web Pig.',
   homeRecoveredHelp:
-    'Pagos que el proveedor tiene pero cuyo webhook nunca llegó: webpig los encontró al conciliar y los procesó. Si aparecen, revise el endpoint del webhook en el proveedor.',
+    'Pagos que el proveedor tiene pero cuyo webhook nunca llegó: Web Pig los encontró al conciliar y los procesó. Si aparecen, revise el endpoint del webhook en el proveedor.',
   homeIgnoredNone: 'Ninguno',
   homeIgnoredStale: 'llegaron fuera de orden',
   homeIgnoredInvalid: 'cambio de estado no permitido',
@@ -131,7 +138,7 @@ const en: Record<HomeWord, string> = {
   homeHelpReceived: 'Received: approved payments (transaction accepted) that arrived in the period, in {currency}.',
   homeHelpInvoiced: 'Invoiced: of those, the ones that ran every stage of their pipeline (invoice, accounting, DIAN…).',
   homeHelpStagesOff:
-    'Done with stages switched off: finished, but a stage did not run because its switch was off (e.g. the invoice was not sent to the DIAN). Something may still be owed.',
+    'Done with stages switched off: finished, but a stage did not run because it was switched off in Flags (e.g. the invoice was not sent to the DIAN). Something may still be owed.',
   homeHelpStuck: 'Stuck: the ones that stopped on an error (failed) or wait for another try (retrying). They need someone.',
   homeHelpHandled: 'Handled by hand: failed ones someone marked as handled; they stay failed, but are no longer in Stuck.',
   homeHelpInProgress: 'In progress: queued or running now. Ignored: no pipeline applied to them.',
@@ -166,8 +173,15 @@ const en: Record<HomeWord, string> = {
   homeRecoveredWeek: 'Provider payments never notified this week',
   homeRecoveredWeekOne: 'Provider payment never notified this week',
   homeRecoveredToday: 'today',
+  homeRecoveredRunning: 'Reconciling {source} now, since {since}',
+  homeRecoveredRunningOn: 'on {machine}',
+  homeRecoveredRunningWhat: 'The figure may rise when it ends.',
+  homeDeliveriesRemoved: 'no longer configured',
+  homeSourcesRest: '{n} · other sources',
+  homeDeliveriesRemovedTitle:
+    "This source is no longer in Web Pig's configuration, but its webhooks were received and stored. If it should still be active, tell whoever runs Web Pig.",
   homeRecoveredHelp:
-    'Payments the provider has whose webhook never arrived: webpig found them by reconciliation and processed them. If any show up, check the webhook endpoint at the provider.',
+    'Payments the provider has whose webhook never arrived: Web Pig found them by reconciliation and processed them. If any show up, check the webhook endpoint at the provider.',
   homeIgnoredNone: 'None',
   homeIgnoredStale: 'arrived out of order',
   homeIgnoredInvalid: 'state change not allowed',

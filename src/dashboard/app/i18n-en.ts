@@ -166,7 +166,7 @@ export const en: Record<MessageKey, string> = {
   alertNeverNotifiedOne: 'payment from',
   alertNeverNotifiedOneEnd: 'never notified: check the webhook endpoint at the provider',
   reconciledBadge: 'Recovered',
-  reconciledHint: "The webhook never arrived: webpig found this payment in the provider's records (reconciliation).",
+  reconciledHint: "The webhook never arrived: Web Pig found this payment in the provider's records (reconciliation).",
   reconcilePanelTitle: 'Reconciliation',
   reconcileFound: "Found in the provider's records: the webhook never arrived",
   reconcileCovered:
@@ -177,7 +177,7 @@ export const en: Record<MessageKey, string> = {
   reconcileByReferences:
     'Webhook received. {source} is reconciled by reference, not by date: this payment is checked only if its reference was among those looked up (last reconciliation: {date})',
   reconcileWindowUnknown:
-    'Webhook received. The last reconciliation ({date}) finished before webpig recorded which dates it covers: the next one will say',
+    'Webhook received. The last reconciliation ({date}) finished before Web Pig recorded which dates it covers: the next one will say',
   reconcilePendingNever: 'Webhook received; not reconciled yet: no reconciliation of this source has finished',
   reconcileNotReconciled: 'Webhook received; not compared with the provider (source {source} is not reconciled)',
   reconciliationTitle: 'Reconciliation with providers',
@@ -213,8 +213,8 @@ export const en: Record<MessageKey, string> = {
   failureAlertAcknowledged: 'Someone else already acknowledged this alert; their name and reason are on the alert.',
   failureForbidden: 'Your role may not do this. Ask someone who may (an administrator, for example).',
   failureSignedOut: 'Your session has ended: sign in again and repeat what you did.',
-  failureNotFound: 'It no longer exists in webpig (it may have been deleted as too old). Reload the page.',
-  failureOffline: 'The webpig server could not be reached: check your connection and try again.',
+  failureNotFound: 'It no longer exists in Web Pig (it may have been deleted as too old). Reload the page.',
+  failureOffline: 'The Web Pig server could not be reached: check your connection and try again.',
   unknownError: 'Unexpected error',
   whereWhy: 'Where / why',
   failedAt: 'Failed at',
@@ -284,6 +284,7 @@ export const en: Record<MessageKey, string> = {
   auditAny: 'Anything',
   auditApply: 'Filter',
   auditClear: 'Clear',
+  auditEmpty: 'Nothing recorded yet: retries, flag changes and acknowledged or muted alerts will show here, with who and when.',
   auditNothing: 'Nothing matches these filters.',
   auditWhen: 'When',
   auditReason: 'Reason',

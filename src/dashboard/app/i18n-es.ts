@@ -164,7 +164,7 @@ export const es = {
   alertNeverNotifiedOne: 'pago de',
   alertNeverNotifiedOneEnd: 'nunca notificado: revise el endpoint del webhook en el proveedor',
   reconciledBadge: 'Recuperado',
-  reconciledHint: 'El webhook nunca llegó: webpig encontró este pago en los registros del proveedor (conciliación).',
+  reconciledHint: 'El webhook nunca llegó: Web Pig encontró este pago en los registros del proveedor (conciliación).',
   reconcilePanelTitle: 'Conciliación',
   reconcileFound: 'Encontrado en los registros del proveedor: el webhook nunca llegó',
   reconcileCovered: 'Comparado con el proveedor: la conciliación revisó sus registros del {from} al {until}, periodo que incluye este pago',
@@ -174,7 +174,7 @@ export const es = {
   reconcileByReferences:
     'Webhook recibido. {source} se concilia por referencias, no por fechas: este pago se compara solo si su referencia estaba entre las consultadas (última conciliación: {date})',
   reconcileWindowUnknown:
-    'Webhook recibido. La última conciliación ({date}) terminó antes de que webpig registrara qué fechas revisa: la próxima lo dirá',
+    'Webhook recibido. La última conciliación ({date}) terminó antes de que Web Pig registrara qué fechas revisa: la próxima lo dirá',
   reconcilePendingNever: 'Webhook recibido; aún sin conciliar: ninguna conciliación de esta fuente ha terminado',
   reconcileNotReconciled: 'Webhook recibido; no se compara con el proveedor (la fuente {source} no se concilia)',
   reconciliationTitle: 'Conciliación con proveedores',
@@ -210,8 +210,8 @@ export const es = {
   failureAlertAcknowledged: 'Otra persona ya marcó esta alerta como vista; su nombre y motivo aparecen en la alerta.',
   failureForbidden: 'Su rol no permite hacer esto. Pídaselo a alguien con permiso (por ejemplo, un administrador).',
   failureSignedOut: 'Su sesión terminó: vuelva a iniciar sesión y repita la acción.',
-  failureNotFound: 'Ya no existe en webpig (pudo borrarse por antigüedad). Recargue la página.',
-  failureOffline: 'No se pudo contactar al servidor de webpig: revise su conexión y vuelva a intentar.',
+  failureNotFound: 'Ya no existe en Web Pig (pudo borrarse por antigüedad). Recargue la página.',
+  failureOffline: 'No se pudo contactar al servidor de Web Pig: revise su conexión y vuelva a intentar.',
   unknownError: 'Error inesperado',
   whereWhy: 'Dónde / por qué',
   failedAt: 'Falló en',
@@ -281,6 +281,8 @@ export const es = {
   auditAny: 'Todo',
   auditApply: 'Filtrar',
   auditClear: 'Limpiar',
+  auditEmpty:
+    'Aún no hay nada registrado: aquí aparecerán los reintentos, los cambios de flags y las alertas marcadas o silenciadas, con quién y cuándo.',
   auditNothing: 'Nada coincide con estos filtros.',
   auditWhen: 'Cuándo',
   auditReason: 'Motivo',

@@ -23,7 +23,9 @@ type Words = Record<
   | 'status'
   | 'back'
   | 'shown'
-  | 'shownOne',
+  | 'shownOne'
+  | 'countToday'
+  | 'countWeek',
   string
 >;
 
@@ -43,6 +45,8 @@ const es: { words: Words; reasons: Record<string, Reason>; other: Reason } = {
     back: 'Volver al inicio',
     shown: '{n} mostradas, la más reciente primero',
     shownOne: '1 mostrada',
+    countToday: 'hoy',
+    countWeek: 'esta semana',
   },
   reasons: {
     SIGNATURE_INVALID: {
@@ -105,6 +109,8 @@ const en: typeof es = {
     back: 'Back to the home',
     shown: '{n} shown, newest first',
     shownOne: '1 shown',
+    countToday: 'today',
+    countWeek: 'this week',
   },
   reasons: {
     SIGNATURE_INVALID: {

@@ -23,13 +23,19 @@ function paymentOf(summary: EventSummary): AlertPayment | null {
   return Object.keys(payment).length > 0 ? payment : null;
 }
 
-/** Each alert with its event's payment; each event read once however many alerts name it. */
+/**
+ * Each alert with its event's payment: the page's events' summaries in one store query (not one
+ * event read per alert), each event once however many alerts name it.
+ */
 export async function withPayments<A extends Pick<AlertRecord, 'eventId'>>(
   ctx: ApiContext,
   alerts: A[],
 ): Promise<Array<A & { payment: AlertPayment | null }>> {
   const ids = [...new Set(alerts.map((alert) => alert.eventId).filter((id): id is number => id !== null))];
-  const events = await Promise.all(ids.map(async (id) => [id, await ctx.store.getEvent(id)] as const));
-  const payments = new Map(events.map(([id, event]) => [id, event ? paymentOf(event.summary) : null]));
-  return alerts.map((alert) => ({ ...alert, payment: alert.eventId === null ? null : (payments.get(alert.eventId) ?? null) }));
+  const summaries = await ctx.store.getEventSummaries(ids);
+  const payment = (eventId: number | null): AlertPayment | null => {
+    const summary = eventId === null ? undefined : summaries.get(eventId);
+    return summary ? paymentOf(summary) : null;
+  };
+  return alerts.map((alert) => ({ ...alert, payment: payment(alert.eventId) }));
 }

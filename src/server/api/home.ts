@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { IgnoreReason, RejectedDelivery } from '../../core/types.js';
-import type { EventTotal } from '../../store/store.js';
+import type { IgnoreReason } from '../../core/types.js';
+import type { EventTotal, SourceCount } from '../../store/store.js';
 import { HttpError } from '../http-errors.js';
 import { idParam, replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
@@ -8,6 +8,7 @@ import { loadRow, loadRows } from './events.js';
 import { handledReply } from '../../core/wire/events.js';
 import { homeSummary } from '../../core/wire/home.js';
 import { todayAndWeek, type Period } from './periods.js';
+import { liveRun } from './reconciliation.js';
 
 /**
  * GET /api/home — what needs attention, for the first page a finance person sees — and
@@ -27,8 +28,6 @@ import { todayAndWeek, type Period } from './periods.js';
  */
 
 const PINNED_LIMIT = 20;
-/** The rejected-deliveries log is bounded; the home counts within its newest rows. */
-const REJECTIONS_READ = 500;
 
 const handledBody = z
   .object({
@@ -85,45 +84,41 @@ function ignoredByReason(totals: EventTotal[]): Array<{ kind: IgnoreReason['kind
 }
 
 /** Per source, most first (ties by name): what the deliveries and refusals lines list. */
-function bySource(counts: Array<{ source: string; events: number }>): Array<{ source: string; events: number }> {
-  return counts.filter((c) => c.events > 0).sort((a, b) => b.events - a.events || a.source.localeCompare(b.source));
-}
-
-/** How many refused deliveries of the period came to each source's address. */
-function rejectedBySource(rejections: RejectedDelivery[]): Array<{ source: string; events: number }> {
-  const counts = new Map<string, number>();
-  for (const r of rejections) counts.set(r.source, (counts.get(r.source) ?? 0) + 1);
-  return bySource([...counts.entries()].map(([source, events]) => ({ source, events })));
+export function bySource(counts: SourceCount[]): Array<{ source: string; events: number }> {
+  return counts
+    .filter((c) => c.count > 0)
+    .sort((a, b) => b.count - a.count || a.source.localeCompare(b.source))
+    .map((c) => ({ source: c.source, events: c.count }));
 }
 
 /**
- * The webhooks each configured source delivered in the period, each stored delivery once (a
- * provider's repeat of one is not counted again); events reconciliation created are not deliveries.
- * Empty when the server was not told its sources.
+ * The webhooks each source delivered in the period, each stored delivery once (a provider's
+ * repeat of one is not counted again); events reconciliation created are not deliveries. A source
+ * since removed from the config keeps its deliveries here, marked `configured: false`: they were
+ * received and stored all the same. When the server was not told its sources, none is so marked.
  */
-async function deliveriesBySource(ctx: ApiContext, window: { since: Date; until: Date }) {
-  const counts = await Promise.all(
-    (ctx.sources ?? []).map(async (source) => ({ source, events: await ctx.store.countEvents({ source, origin: 'webhook', ...window }) })),
-  );
-  return bySource(counts);
+async function deliveriesBySource(ctx: ApiContext, window: Period) {
+  const counts = await ctx.store.countEventsBySource({ origin: 'webhook', ...window });
+  return bySource(counts).map((c) => ({ ...c, configured: ctx.sources === null || ctx.sources.includes(c.source) }));
 }
 
-async function periodSummary(ctx: ApiContext, period: Period, currency: string, rejections: RejectedDelivery[]) {
+async function periodSummary(ctx: ApiContext, period: Period, currency: string) {
   const window = { since: period.since, until: period.until };
-  const [payments, reversals, ignored, recovered, deliveries] = await Promise.all([
+  const [payments, reversals, ignored, recovered, deliveries, refused] = await Promise.all([
     ctx.store.eventTotals({ transactionStatus: 'accepted', ...window }, { stagesOff: true }),
     ctx.store.eventTotals({ transactionStatus: 'reversed', ...window }),
     ctx.store.eventTotals({ status: 'ignored', ...window }),
     ctx.store.countEvents({ origin: 'reconciliation', ...window }),
     deliveriesBySource(ctx, window),
+    // Counted by the store over the whole log: a busy day's refusals are not cut to a page of them.
+    ctx.store.countRejections(window),
   ]);
-  const refused = rejections.filter((r) => r.at >= period.since && r.at < period.until);
   return {
     ...period,
     money: moneyOf(payments, currency, reversals),
     ignored: ignoredByReason(ignored),
-    rejected: refused.length,
-    rejectedBySource: rejectedBySource(refused),
+    rejected: refused.reduce((n, c) => n + c.count, 0),
+    rejectedBySource: bySource(refused),
     deliveries,
     recovered,
   };
@@ -142,11 +137,10 @@ export function registerHomeRoutes(app: ApiApp, ctx: ApiContext): void {
       const timeZone = ctx.dashboard.timeZone ?? 'America/Bogota';
       const currency = ctx.dashboard.currency ?? 'COP';
       const periods = todayAndWeek(now, timeZone);
-      const [queue, deadUnhandled, pinned, rejections, reconciliations] = await Promise.all([
+      const [queue, deadUnhandled, pinned, reconciliations] = await Promise.all([
         ctx.store.queueStats(),
         ctx.store.countEvents({ status: 'dead', handled: false }),
         ctx.store.listEvents({ status: 'dead', handled: false }, { limit: PINNED_LIMIT }),
-        ctx.store.listRejections(REJECTIONS_READ),
         ctx.store.listReconciliationStates(),
       ]);
       return {
@@ -154,10 +148,14 @@ export function registerHomeRoutes(app: ApiApp, ctx: ApiContext): void {
         timeZone,
         currency,
         attention: { ...queue.byStatus, deadUnhandled, nextRetryAt: queue.nextRetryAt },
-        today: await periodSummary(ctx, periods.today, currency, rejections),
-        week: await periodSummary(ctx, periods.week, currency, rejections),
+        today: await periodSummary(ctx, periods.today, currency),
+        week: await periodSummary(ctx, periods.week, currency),
         pinned: await loadRows(ctx, pinned.items),
         reconciledSources: reconciliations.map((state) => state.source),
+        reconciling: reconciliations.flatMap((state) => {
+          const run = liveRun(state, now);
+          return run ? [{ source: state.source, ...run }] : [];
+        }),
       };
     },
   );

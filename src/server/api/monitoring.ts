@@ -5,6 +5,7 @@ import { requireScope, type ApiContext } from './context.js';
 import { timeRange, whoWhatWhen } from './history-filters.js';
 import { percentile, stageDurations, throughput } from './metrics-series.js';
 import { auditPage, metrics, rejections, type stageStat } from '../../core/wire/monitoring.js';
+import { todayAndWeek, type Period } from './periods.js';
 
 /** Metrics, the audit log and rejected deliveries (alerts: alerts.ts). */
 
@@ -55,6 +56,12 @@ export function stageStats(samples: AttemptSample[]): StageStat[] {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** How many deliveries were refused in the period, counted by the store over the whole log. */
+async function refusedIn(ctx: ApiContext, period: Period): Promise<number> {
+  const counts = await ctx.store.countRejections(period);
+  return counts.reduce((n, c) => n + c.count, 0);
+}
 
 export function registerMonitoringRoutes(app: ApiApp, ctx: ApiContext): void {
   const metricsSchema = {
@@ -107,12 +114,18 @@ export function registerMonitoringRoutes(app: ApiApp, ctx: ApiContext): void {
       requireScope(request, 'events:read');
       const { query } = request;
       // One more than asked: whether an older page exists, so the last page offers no empty next one.
-      const read = await ctx.store.listRejections(query.limit + 1, query.before ?? null);
+      const periods = todayAndWeek(ctx.now(), ctx.dashboard.timeZone ?? 'America/Bogota');
+      const [read, today, week] = await Promise.all([
+        ctx.store.listRejections(query.limit + 1, query.before ?? null),
+        refusedIn(ctx, periods.today),
+        refusedIn(ctx, periods.week),
+      ]);
       const items = read.slice(0, query.limit);
       const last = items.at(-1);
       return {
         items: items.map((item) => ({ ...item, code: rejectionCode(item.reason) })),
         nextBefore: read.length > query.limit && last ? last.id : null,
+        refused: { today, week },
       };
     },
   );

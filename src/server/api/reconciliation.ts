@@ -1,6 +1,7 @@
 import { replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
 import { reconciliation } from '../../core/wire/monitoring.js';
+import type { ReconciliationState } from '../../store/store.js';
 
 /**
  * `GET /api/reconciliation`: per reconciled source, when it was last reconciled, how many
@@ -17,6 +18,16 @@ function machineOf(owner: string): string | null {
   return parts.length === 4 && host !== '' && host !== 'unknown' ? host.slice(0, 100) : null;
 }
 
+/**
+ * The run in progress on a source: one whose claim is still leased at `now` (a claim whose lease
+ * ran out is a run that stopped, not one in progress). Since when, and on which machine if known.
+ */
+export function liveRun(state: ReconciliationState, now: Date): { runningSince: Date; runningOn: string | null } | null {
+  const run = state.running;
+  if (run === null || run.leaseUntil.getTime() <= now.getTime()) return null;
+  return { runningSince: run.startedAt, runningOn: machineOf(run.owner) };
+}
+
 export function registerReconciliationRoutes(app: ApiApp, ctx: ApiContext): void {
   const schema = {
     summary: 'Per reconciled source: the last run, what it found and the dates runs covered',
@@ -25,12 +36,12 @@ export function registerReconciliationRoutes(app: ApiApp, ctx: ApiContext): void
   app.get('/api/reconciliation', { config: { rights: 'events:read' }, schema }, async (request) => {
     requireScope(request, 'events:read');
     const states = await ctx.store.listReconciliationStates();
-    const now = ctx.now().getTime();
+    const now = ctx.now();
     return {
       items: states
         .filter((state) => state.lastStartedAt !== null)
         .map((state) => {
-          const live = state.running !== null && state.running.leaseUntil.getTime() > now ? state.running : null;
+          const live = liveRun(state, now);
           return {
             source: state.source,
             lastStartedAt: state.lastStartedAt,
@@ -45,8 +56,8 @@ export function registerReconciliationRoutes(app: ApiApp, ctx: ApiContext): void
             coveredBy: state.covered?.by ?? null,
             coveredFrom: state.covered?.by === 'dates' ? state.covered.from : null,
             coveredUntil: state.covered?.by === 'dates' ? state.covered.until : null,
-            runningSince: live?.startedAt ?? null,
-            runningOn: live ? machineOf(live.owner) : null,
+            runningSince: live?.runningSince ?? null,
+            runningOn: live?.runningOn ?? null,
           };
         }),
     };

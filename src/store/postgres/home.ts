@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { handledLogEntry } from '../../core/handled.js';
 import type { EventStatus, IgnoreReason } from '../../core/types.js';
-import type { EventFilter, EventHandled, EventHandledResult, EventTotal, EventTotalsOptions } from '../store.js';
+import type { EventFilter, EventHandled, EventHandledResult, EventTotal, EventTotalsOptions, SourceCount } from '../store.js';
 import { storableText } from '../storable.js';
 import { insertLogs } from './checkpoints.js';
 import type { Queryable } from './connection.js';
@@ -47,6 +47,17 @@ export async function eventTotals(db: Queryable, filter: EventFilter, options: E
     events: Number(row.events),
     amount: row.amount === null ? 0 : Number(row.amount),
   }));
+}
+
+/** One grouped count, where the home asked countEvents once per configured source (and missed the others). */
+export async function countEventsBySource(db: Queryable, filter: EventFilter): Promise<SourceCount[]> {
+  const params: unknown[] = [];
+  const where = eventFilterSql(filter, params);
+  const result = await db.query<{ source: string; count: string }>(
+    `SELECT e.source, count(*) AS count FROM events e WHERE ${where} GROUP BY e.source ORDER BY e.source`,
+    params,
+  );
+  return result.rows.map((row) => ({ source: row.source, count: Number(row.count) }));
 }
 
 export async function markEventHandled(client: pg.PoolClient, handled: EventHandled): Promise<EventHandledResult> {

@@ -10,6 +10,7 @@ import * as checkpoints from './checkpoints.js';
 import { claimEventsInOneCall } from './claim-call.js';
 import * as claims from './claims.js';
 import * as entityState from './entity-state.js';
+import { getEventSummaries } from './event-summaries.js';
 import * as events from './events.js';
 import * as exchanges from './exchanges.js';
 import {
@@ -130,6 +131,8 @@ export class PostgresStore implements Store {
   listEvents: Store['listEvents'] = (filter, options) => events.listEvents(this.pool, filter, options);
   countEvents: Store['countEvents'] = (filter) => events.countEvents(this.pool, filter);
   eventTotals: Store['eventTotals'] = (filter, options) => home.eventTotals(this.pool, filter, options);
+  countEventsBySource: Store['countEventsBySource'] = (filter) => home.countEventsBySource(this.pool, filter);
+  getEventSummaries: Store['getEventSummaries'] = (eventIds) => getEventSummaries(this.pool, eventIds);
   markEventHandled: Store['markEventHandled'] = (handled) => inTransaction(this.pool, (client) => home.markEventHandled(client, handled));
 
   // ── Claims and leases ──────────────────────────────────────────────────────────────────
@@ -264,6 +267,7 @@ export class PostgresStore implements Store {
 
   recordRejection: Store['recordRejection'] = (rejection, keep) => rejections.recordRejection(this.pool, rejection, keep);
   listRejections: Store['listRejections'] = (limit, beforeId) => rejections.listRejections(this.pool, limit, beforeId);
+  countRejections: Store['countRejections'] = (window) => rejections.countRejections(this.pool, window);
   recordAlert: Store['recordAlert'] = (alert) => alerts.recordAlert(this.pool, alert);
   listAlerts: Store['listAlerts'] = (options) => alerts.listAlerts(this.pool, options);
   listOpenAlerts: Store['listOpenAlerts'] = (kinds, limit) => alerts.listOpenAlerts(this.pool, kinds, limit);

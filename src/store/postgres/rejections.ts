@@ -1,5 +1,5 @@
 import type { RejectedDelivery } from '../../core/types.js';
-import type { NewRejection } from '../store.js';
+import type { NewRejection, SourceCount, TimeWindow } from '../store.js';
 import type { Queryable } from './connection.js';
 import { type RejectionRow, toRejection } from './rows.js';
 import { storableText, storableTextOrNull } from '../storable.js';
@@ -34,4 +34,13 @@ export async function listRejections(db: Queryable, limit = 100, beforeId: numbe
       ? await db.query<RejectionRow>('SELECT * FROM rejected_deliveries ORDER BY id DESC LIMIT $1', [limit])
       : await db.query<RejectionRow>('SELECT * FROM rejected_deliveries WHERE id < $1 ORDER BY id DESC LIMIT $2', [beforeId, limit]);
   return result.rows.map(toRejection);
+}
+
+/** Counted by the database over every row the log holds in the window, not over a page read back. */
+export async function countRejections(db: Queryable, window: TimeWindow): Promise<SourceCount[]> {
+  const result = await db.query<{ source: string; count: string }>(
+    'SELECT source, count(*) AS count FROM rejected_deliveries WHERE at >= $1 AND at < $2 GROUP BY source ORDER BY source',
+    [window.since, window.until],
+  );
+  return result.rows.map((row) => ({ source: row.source, count: Number(row.count) }));
 }

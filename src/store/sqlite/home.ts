@@ -1,6 +1,6 @@
 import { handledLogEntry } from '../../core/handled.js';
 import type { EventStatus, IgnoreReason } from '../../core/types.js';
-import type { EventFilter, EventHandled, EventHandledResult, EventTotal, EventTotalsOptions } from '../store.js';
+import type { EventFilter, EventHandled, EventHandledResult, EventTotal, EventTotalsOptions, SourceCount } from '../store.js';
 import { insertLogs } from './checkpoints.js';
 import type { SqliteContext } from './connection.js';
 import { eventFilterSql, HANDLED_SQL, STAGES_OFF_SQL } from './events.js';
@@ -45,6 +45,12 @@ export function eventTotals(ctx: SqliteContext, filter: EventFilter, options: Ev
     events: row.events,
     amount: row.amount ?? 0,
   }));
+}
+
+/** One grouped count, where the home asked countEvents once per configured source (and missed the others). */
+export function countEventsBySource(ctx: SqliteContext, filter: EventFilter): SourceCount[] {
+  const { where, params } = eventFilterSql(filter);
+  return ctx.all<SourceCount>(`SELECT source, count(*) AS count FROM events WHERE ${where} GROUP BY source ORDER BY source`, ...params);
 }
 
 export function markEventHandled(ctx: SqliteContext, handled: EventHandled): EventHandledResult {

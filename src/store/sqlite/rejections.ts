@@ -1,5 +1,5 @@
 import type { RejectedDelivery } from '../../core/types.js';
-import type { NewRejection } from '../store.js';
+import type { NewRejection, SourceCount, TimeWindow } from '../store.js';
 import type { SqliteContext } from './connection.js';
 import { toDate, toMs } from './rows.js';
 import { storableText, storableTextOrNull } from '../storable.js';
@@ -54,4 +54,13 @@ export function listRejections(ctx: SqliteContext, limit = 100, beforeId: number
       remoteAddress: row.remote_address,
       firstBytes: row.first_bytes,
     }));
+}
+
+/** Counted by the database over every row the log holds in the window, not over a page read back. */
+export function countRejections(ctx: SqliteContext, window: TimeWindow): SourceCount[] {
+  return ctx.all<SourceCount>(
+    `SELECT source, count(*) AS count FROM rejected_deliveries WHERE at >= ? AND at < ? GROUP BY source ORDER BY source`,
+    toMs(window.since),
+    toMs(window.until),
+  );
 }

@@ -7,6 +7,7 @@ import * as checkpoints from './checkpoints.js';
 import * as claims from './claims.js';
 import { BUSY_TIMEOUT_MS, openSqliteDatabase, SqliteContext, sqliteFilename } from './connection.js';
 import * as entityState from './entity-state.js';
+import { getEventSummaries } from './event-summaries.js';
 import * as events from './events.js';
 import * as exchanges from './exchanges.js';
 import * as flags from './flags.js';
@@ -85,6 +86,8 @@ export class SqliteStore implements Store {
   listEvents: Store['listEvents'] = async (filter, options) => events.listEvents(this.ctx, filter, options);
   countEvents: Store['countEvents'] = async (filter) => events.countEvents(this.ctx, filter);
   eventTotals: Store['eventTotals'] = async (filter, options) => home.eventTotals(this.ctx, filter, options);
+  countEventsBySource: Store['countEventsBySource'] = async (filter) => home.countEventsBySource(this.ctx, filter);
+  getEventSummaries: Store['getEventSummaries'] = async (eventIds) => getEventSummaries(this.ctx, eventIds);
   markEventHandled: Store['markEventHandled'] = async (handled) => home.markEventHandled(this.ctx, handled);
 
   // ── Claims and leases ──────────────────────────────────────────────────────────────
@@ -178,6 +181,7 @@ export class SqliteStore implements Store {
     rejections.recordRejection(this.ctx, rejection, keep);
   };
   listRejections: Store['listRejections'] = async (limit, beforeId) => rejections.listRejections(this.ctx, limit, beforeId);
+  countRejections: Store['countRejections'] = async (window) => rejections.countRejections(this.ctx, window);
   recordAlert: Store['recordAlert'] = async (alert) => alerts.recordAlert(this.ctx, alert);
   listAlerts: Store['listAlerts'] = async (options) => alerts.listAlerts(this.ctx, options);
   resolveAlert: Store['resolveAlert'] = async (id, now) => alerts.resolveAlert(this.ctx, id, now);

@@ -71,6 +71,8 @@ export function AuditView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpenE
     setDraft({});
     setFilters({});
   };
+  // "Nothing matches these filters" with no filter set blamed filters nobody chose: the log is empty.
+  const filtered = Object.values(filters).some((value) => value !== undefined && value !== '');
   const actionLabel = (action: string) => ((ACTIONS as readonly string[]).includes(action) ? t(`action_${action}` as MessageKey) : action);
   return (
     <section class="audit" data-testid="audit-view">
@@ -159,11 +161,17 @@ export function AuditView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpenE
           </button>
         </div>
       </form>
-      {log === 'audit' && <AuditEntries entries={entries} label={actionLabel} descriptions={descriptions} onOpenEvent={onOpenEvent} />}
+      {log === 'audit' && (
+        <AuditEntries entries={entries} filtered={filtered} label={actionLabel} descriptions={descriptions} onOpenEvent={onOpenEvent} />
+      )}
       {log === 'flags' && (
         <>
           {!changes && <p class="muted">{t('loading')}</p>}
-          {changes?.length === 0 && <p class="muted">{t('auditNothing')}</p>}
+          {changes?.length === 0 && (
+            <p class="muted" data-testid="audit-nothing">
+              {t(filtered ? 'auditNothing' : 'flagHistoryEmpty')}
+            </p>
+          )}
           {changes && changes.length > 0 && (
             <ul class="audit-list" data-testid="flag-history-list">
               {changes.map((change) => (
@@ -185,15 +193,23 @@ export function AuditView({ onNotice, onOpenEvent }: { onNotice: Notice; onOpenE
 
 interface AuditEntriesProps {
   entries: AuditEntryView[] | null;
+  /** Whether any filter is set: an empty answer then says nothing matches, else that nothing is recorded yet. */
+  filtered: boolean;
   label: (action: string) => string;
   descriptions: FlagDescriptions;
   onOpenEvent: (eventId: number) => void;
 }
 
-function AuditEntries({ entries, label, descriptions, onOpenEvent }: AuditEntriesProps) {
+function AuditEntries({ entries, filtered, label, descriptions, onOpenEvent }: AuditEntriesProps) {
   const { t, formats } = useSession();
   if (!entries) return <p class="muted">{t('loading')}</p>;
-  if (entries.length === 0) return <p class="muted">{t('auditNothing')}</p>;
+  if (entries.length === 0) {
+    return (
+      <p class="muted" data-testid="audit-nothing">
+        {t(filtered ? 'auditNothing' : 'auditEmpty')}
+      </p>
+    );
+  }
   return (
     <ul class="audit-list" data-testid="audit-list">
       {entries.map((entry) => (

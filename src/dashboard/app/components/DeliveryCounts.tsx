@@ -8,22 +8,32 @@ import { sourceDisplayName } from '../source-names.js';
  * today (and this week), and those refused. Neither is a payment figure: the money cards are.
  */
 
-type SourceCounts = HomeSummary['today']['deliveries'];
+type SourceCounts = Array<{ source: string; events: number; configured?: boolean }>;
 
-/** "12 · ePayco", one line per source, most first; at most `limit`, the rest summed in a last line. */
-function SourceLines({ counts, testId, limit = 3 }: { counts: SourceCounts; testId: string; limit?: number }) {
+/**
+ * "12 · ePayco", one line per source, most first; at most `limit`, the rest summed in a last line.
+ * A source no longer configured is named by its id, as written, and said so (`words`): it is not
+ * the provider the page would otherwise name.
+ */
+function SourceLines({ counts, testId, words, limit = 3 }: { counts: SourceCounts; testId: string; words: HomeTranslate; limit?: number }) {
   const { config } = useSession();
   const shown = counts.length > limit ? counts.slice(0, limit - 1) : counts;
   const rest = counts.slice(shown.length).reduce((n, c) => n + c.events, 0);
   return (
     <ul class="reasons small" data-testid={testId}>
       {shown.map((c) => (
-        <li key={c.source} data-source={c.source}>
+        <li key={c.source} data-source={c.source} data-configured={c.configured === false ? 'false' : undefined}>
           {/* A refused delivery's address is the sender's to write: its invisible characters shown. */}
-          {c.events} · {sourceDisplayName(c.source, config.sourceKinds)}
+          {c.events} · {c.configured === false ? c.source : sourceDisplayName(c.source, config.sourceKinds)}
+          {c.configured === false && (
+            <span class="muted" title={words('homeDeliveriesRemovedTitle')}>
+              {' '}
+              ({words('homeDeliveriesRemoved')})
+            </span>
+          )}
         </li>
       ))}
-      {rest > 0 && <li>{rest} · …</li>}
+      {rest > 0 && <li>{words('homeSourcesRest', { n: rest })}</li>}
     </ul>
   );
 }
@@ -58,7 +68,7 @@ export function DeliveriesCount({
       {today === 0 ? (
         <span class="small muted">{words('homeDeliveriesNone')}</span>
       ) : (
-        <SourceLines counts={home.today.deliveries} testId="deliveries-by-source" />
+        <SourceLines counts={home.today.deliveries} testId="deliveries-by-source" words={words} limit={4} />
       )}
       <span class="small muted">{words('homeDeliveriesWeek', { n: week })}</span>
       {/* Not the money's "received" (accepted payments only): the two figures differ on purpose. */}
@@ -83,7 +93,7 @@ export function RefusedCount({ home, words }: { home: HomeSummary; words: HomeTr
     >
       <span class="count-value">{refused}</span>
       <span class="count-label">{words(refused === 1 ? 'homeRejectedTodayOne' : 'homeRejectedToday')}</span>
-      {refused > 0 && <SourceLines counts={home.today.rejectedBySource} testId="rejected-by-source" />}
+      {refused > 0 && <SourceLines counts={home.today.rejectedBySource} testId="rejected-by-source" words={words} />}
       {refused > 0 && (
         <span class="small warn-text" data-testid="rejected-what">
           {words('homeRejectedWhat')}

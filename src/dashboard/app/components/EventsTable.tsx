@@ -111,7 +111,7 @@ export function EventsTable({ rows, pipeline, onOpenCell, onOpenEvent, onRetry, 
                     #{event.id}
                   </a>
                   <div class="muted small received">{formats.dateTime(event.receivedAt)}</div>
-                  <div class="muted small">
+                  <div class="muted small origin">
                     <span data-source={event.source}>{sourceDisplayName(event.source, config.sourceKinds)}</span>
                     {!single && event.pipeline && pipelineInfo(config, event.pipeline)
                       ? ` · ${pipelineLabel(config, language, event.pipeline)}`

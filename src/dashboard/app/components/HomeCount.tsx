@@ -3,6 +3,7 @@ import { useSession } from '../context.js';
 import type { HomeTranslate } from '../home-i18n.js';
 import type { HomeSummary } from '../home-types.js';
 import { nextRetryText } from '../next-attempt.js';
+import { sourceDisplayName } from '../source-names.js';
 
 /** The home's count cards: a figure that links to the events it counts. */
 
@@ -74,7 +75,8 @@ export function RecoveredCount({
   href: string;
   onClick: (click: MouseEvent) => void;
 }) {
-  if (home.reconciledSources.length === 0 && home.week.recovered === 0) return null;
+  const { formats } = useSession();
+  if (home.reconciledSources.length === 0 && home.week.recovered === 0 && home.reconciling.length === 0) return null;
   const week = home.week.recovered;
   return (
     <Count
@@ -89,6 +91,13 @@ export function RecoveredCount({
       <span class="small muted">
         {home.today.recovered} {words('homeRecoveredToday')}
       </span>
+      {/* A run in progress: the figure is not final until it ends (the events line says the same). */}
+      {home.reconciling.map((run) => (
+        <span key={run.source} class="small info-text" data-testid="recovered-running" data-source={run.source}>
+          {words('homeRecoveredRunning', { source: sourceDisplayName(run.source), since: formats.dateTime(run.runningSince) })}
+          {run.runningOn && ` ${words('homeRecoveredRunningOn', { machine: run.runningOn })}`}. {words('homeRecoveredRunningWhat')}
+        </span>
+      ))}
     </Count>
   );
 }

@@ -4,7 +4,7 @@ import { useSession } from '../context.js';
 import { failureText } from '../failure-text.js';
 import { refusalReason, refusedWords } from '../refused-i18n.js';
 import { sourceDisplayName } from '../source-names.js';
-import type { RejectedDeliveryView } from '../types.js';
+import type { RejectedDeliveryView, RejectionsPage } from '../types.js';
 
 /**
  * The refused deliveries (`#/refused`, opened from the home's amber card): newest first, a page at
@@ -58,6 +58,7 @@ export function RefusedView({ onNotice }: { onNotice: (message: string, isError?
   const words = refusedWords(language);
   const [items, setItems] = useState<RejectedDeliveryView[] | null>(null);
   const [nextBefore, setNextBefore] = useState<number | null>(null);
+  const [refused, setRefused] = useState<RejectionsPage['refused'] | null>(null);
   const [busy, setBusy] = useState(false);
 
   const load = async (before: number | null) => {
@@ -66,6 +67,7 @@ export function RefusedView({ onNotice }: { onNotice: (message: string, isError?
       const page = await api.rejections(before, PAGE);
       setItems((current) => (before === null ? page.items : [...(current ?? []), ...page.items]));
       setNextBefore(page.nextBefore);
+      setRefused(page.refused);
     } catch (error) {
       onNotice(failureText(t, error), true);
     } finally {
@@ -84,6 +86,13 @@ export function RefusedView({ onNotice }: { onNotice: (message: string, isError?
       </p>
       <h2>{words('title')}</h2>
       <p class="small muted">{words('intro')}</p>
+      {/* Counted by the server over the whole log, not the rows loaded here: the home card's figures. */}
+      {refused && (
+        <p class="refused-counts" data-testid="refused-counts">
+          <strong data-testid="refused-today">{refused.today}</strong> {words('countToday')} ·{' '}
+          <strong data-testid="refused-week">{refused.week}</strong> {words('countWeek')}
+        </p>
+      )}
       {items === null && <p class="muted">{words('loading')}</p>}
       {items !== null && items.length === 0 && <p class="muted">{words('none')}</p>}
       {items !== null && items.length > 0 && (
