@@ -12,6 +12,10 @@
  * `--concurrent-batches N` sets the group commit's batches in flight (default: the ingest plugin's).
  * `--cpu-prof DIR` runs the webpig server under `node --cpu-prof` and leaves its profile
  * (a .cpuprofile, for Chrome DevTools or bench/cpu-profile.ts) in DIR.
+ *
+ * It also prints each server's CPU a request over the measured rounds (warm-up and start-up
+ * left out) and their ratio: on a shared machine that moves much less than req/s, and it is
+ * the req/s ratio the CPU allows when each server has a core of its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -102,6 +106,7 @@ async function serveWebpig(dbFile: string, windowMs: number, batches: number | u
     groupCommit: { windowMs, ...concurrentBatches, onBatch: (size, durationMs) => stats.record(size, durationMs) },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
+  reportCpuOnSignal(() => stats.deliveries());
   // Exit on SIGTERM (instead of dying from it) so that --cpu-prof writes its profile.
   process.once(
     'SIGTERM',
@@ -119,7 +124,10 @@ async function serveWebpig(dbFile: string, windowMs: number, batches: number | u
 }
 
 function serveBare(): void {
+  let answered = 0;
+  reportCpuOnSignal(() => answered);
   const server = createServer((request, response) => {
+    answered++;
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -134,11 +142,26 @@ function serveBare(): void {
   });
 }
 
+/** On SIGUSR2 a child writes its CPU time so far and the requests it served, as one JSON line. */
+interface CpuSnapshot {
+  cpuMs: number;
+  requests: number;
+}
+function reportCpuOnSignal(requests: () => number): void {
+  process.on('SIGUSR2', () => {
+    const cpu = process.cpuUsage();
+    const snapshot: CpuSnapshot = { cpuMs: (cpu.user + cpu.system) / 1000, requests: requests() };
+    process.stdout.write(`${JSON.stringify(snapshot)}\n`);
+  });
+}
+
 // ── Driver ──────────────────────────────────────────────────────────────────────────────────
 
 interface Child {
   process: ChildProcess;
   info: { port: number; synchronous?: number; journal?: string };
+  /** The child's next line on stdout (its CpuSnapshot after a SIGUSR2). */
+  nextLine: () => Promise<string>;
 }
 
 async function startChild(args: string[], nodeOptions: string[] = []): Promise<Child> {
@@ -146,11 +169,24 @@ async function startChild(args: string[], nodeOptions: string[] = []): Promise<C
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
-  const info = await new Promise<Child['info']>((resolve, reject) => {
-    lines.once('line', (line) => resolve(JSON.parse(line) as Child['info']));
-    child.once('exit', (code) => reject(new Error(`benchmark server exited with ${String(code)}`)));
-  });
-  return { process: child, info };
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      lines.once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`benchmark server exited with ${String(code)}`)));
+    });
+  const info = JSON.parse(await nextLine()) as Child['info'];
+  return { process: child, info, nextLine };
+}
+
+async function cpuSnapshot(child: Child): Promise<CpuSnapshot> {
+  const line = child.nextLine();
+  child.process.kill('SIGUSR2');
+  return JSON.parse(await line) as CpuSnapshot;
+}
+
+/** ms of the child's CPU a request between two snapshots. */
+function cpuPerRequest(from: CpuSnapshot, to: CpuSnapshot): number {
+  return (to.cpuMs - from.cpuMs) / Math.max(1, to.requests - from.requests);
 }
 
 async function stopChild(child: Child): Promise<void> {
@@ -257,6 +293,7 @@ async function main(): Promise<void> {
     // One discarded second each: the children compile TypeScript and warm up their JIT first.
     await load(bare.info.port, connections, 1);
     await load(webpig.info.port, connections, 1);
+    const [bareCpuFrom, webpigCpuFrom] = [await cpuSnapshot(bare), await cpuSnapshot(webpig)];
     const bareRounds: AutocannonResult[] = [];
     const webpigRounds: AutocannonResult[] = [];
     for (let round = 1; round <= rounds; round++) {
@@ -269,6 +306,10 @@ async function main(): Promise<void> {
           `(ratio ${(webpigRound.requests.average / bareRound.requests.average).toFixed(2)})`,
       );
     }
+    const [bareCpu, webpigCpu] = [
+      cpuPerRequest(bareCpuFrom, await cpuSnapshot(bare)),
+      cpuPerRequest(webpigCpuFrom, await cpuSnapshot(webpig)),
+    ];
     await stopChild(bare);
     await stopChild(webpig);
 
@@ -286,6 +327,10 @@ async function main(): Promise<void> {
         `${median(ratios).toFixed(2)} median of rounds ` +
         `(SQLite journal=${webpig.info.journal}, synchronous=${webpig.info.synchronous === 2 ? 'FULL' : String(webpig.info.synchronous)}, ` +
         `group-commit window ${windowMs} ms, ${batchesOption ?? 'default'} batches in flight)`,
+    );
+    console.log(
+      `server CPU a request over the rounds: webpig ${webpigCpu.toFixed(3)} ms, bare ${bareCpu.toFixed(3)} ms ` +
+        `(bare ÷ webpig ${(bareCpu / webpigCpu).toFixed(2)}: the req/s ratio their CPU allows, each server on a core of its own)`,
     );
     console.log(`events stored: ${stored}; 2xx replies: ${webpigSummary.ok} (every 2xx is a stored event)`);
     console.log(`load average after the run: ${loadAverage()}`);

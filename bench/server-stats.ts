@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
  * fsync run inside COMMIT) and its CPU time, each divided by the deliveries committed; and the
  * group-commit batches (deliveries a commit, time from the batch's start to its durability).
  */
-export function serverStats(): { record: (size: number, durationMs: number) => void; describe: () => string } {
+export function serverStats(): { record: (size: number, durationMs: number) => void; deliveries: () => number; describe: () => string } {
   const loopAtStart = performance.eventLoopUtilization();
   const cpuAtStart = process.cpuUsage();
   let batches = 0;
@@ -18,6 +18,7 @@ export function serverStats(): { record: (size: number, durationMs: number) => v
       deliveries += size;
       commitMs += durationMs;
     },
+    deliveries: () => deliveries,
     describe: () => {
       const loop = performance.eventLoopUtilization(loopAtStart);
       const cpu = process.cpuUsage(cpuAtStart);

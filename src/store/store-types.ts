@@ -43,6 +43,13 @@ export interface InsertEventResult {
   duplicate: boolean;
 }
 
+/** What ingestion's reply needs of a stored delivery (Store.storeDeliveries): its id, and whether it was already stored. */
+export interface StoredDelivery {
+  id: number;
+  /** True when (source, providerEventId) was already stored: nothing was changed. */
+  duplicate: boolean;
+}
+
 export interface EventFilter {
   status?: EventStatus | EventStatus[];
   source?: string;

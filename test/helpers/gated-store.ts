@@ -1,14 +1,20 @@
-import type { InsertEventResult, NewEvent, Store } from '../../src/store/store.js';
+import type { InsertEventResult, NewEvent, Store, StoredDelivery } from '../../src/store/store.js';
 
 /**
- * The same store, with a hook around `insertEvent` and `insertEvents` (the group commit's only
- * writes): it runs `before(batch)` and waits for it before the real commit. Tests use it to
+ * The same store, with a hook around `storeDeliveries` (the group commit's only write),
+ * `insertEvent` and `insertEvents`: it runs `before(batch)` and waits for it before the real commit. Tests use it to
  * hold a commit open ("the reply must wait") or to widen the gap between a request and its
  * commit (the crash test), without touching the store itself.
  */
 export function storeWithCommitHook(store: Store, before: (batch: NewEvent[]) => Promise<void>): Store {
   return new Proxy(store, {
     get(target, property) {
+      if (property === 'storeDeliveries') {
+        return async (batch: NewEvent[]): Promise<StoredDelivery[]> => {
+          await before(batch);
+          return target.storeDeliveries(batch);
+        };
+      }
       if (property === 'insertEvents') {
         return async (batch: NewEvent[]): Promise<InsertEventResult[]> => {
           await before(batch);

@@ -126,6 +126,36 @@ export function inboxContract(ctx: ContractContext): void {
       assert.deepEqual(await ctx.store.insertEvents([]), []);
     });
 
+    it("storeDeliveries stores as insertEvents does and answers each delivery's id and duplicate flag, in input order", async () => {
+      const stored = await ctx.store.insertEvent(newEvent({ providerEventId: 'sd-already' }));
+      const batch = [
+        newEvent({ providerEventId: 'sd-1' }),
+        newEvent({ providerEventId: 'sd-2', payload: { two: true } }),
+        newEvent({ providerEventId: 'sd-1', payload: { second: true } }),
+        newEvent({ providerEventId: 'sd-already' }),
+      ];
+      const results = await ctx.store.storeDeliveries(batch);
+      assert.deepEqual(
+        results.map((r) => r.duplicate),
+        [false, false, true, true],
+      );
+      assert.deepEqual(Object.keys(results[0] ?? {}).sort(), ['duplicate', 'id'], 'only what the reply needs');
+      assert.equal(results[2]?.id, results[0]?.id, 'the in-batch repeat names the first');
+      assert.equal(results[3]?.id, stored.event.id, 'a repeat of a stored delivery names it');
+      const second = await ctx.store.getEvent(results[1]?.id ?? -1);
+      assert.equal(second?.providerEventId, 'sd-2');
+      assert.deepEqual(second?.payload, { two: true });
+      assert.equal((await ctx.store.getEvent(results[0]?.id ?? -1))?.providerEventId, 'sd-1');
+      assert.deepEqual((await ctx.store.getEvent(results[0]?.id ?? -1))?.payload, batch[0]?.payload, 'the repeat changed nothing');
+      // A batch of one (the single-delivery path), new and repeated.
+      const [lone] = await ctx.store.storeDeliveries([newEvent({ providerEventId: 'sd-lone' })]);
+      assert.equal(lone?.duplicate, false);
+      assert.equal((await ctx.store.findEventByProviderId('epayco', 'sd-lone'))?.id, lone?.id);
+      assert.deepEqual(await ctx.store.storeDeliveries([newEvent({ providerEventId: 'sd-lone' })]), [{ id: lone?.id, duplicate: true }]);
+      assert.equal(await ctx.store.countEvents({}), 4);
+      assert.deepEqual(await ctx.store.storeDeliveries([]), []);
+    });
+
     it('insertEvents is all or nothing: a batch holding a row the database refuses stores none of it', async () => {
       const refused = newEvent({ providerEventId: 'zz-refused-sorts-last', transactionStatus: 'paid' as NewEvent['transactionStatus'] }); // fails the CHECK
       await assert.rejects(

@@ -1,9 +1,10 @@
-import type { InsertEventResult, NewEvent } from '../../store/store.js';
+import type { NewEvent, StoredDelivery } from '../../store/store.js';
 import type { IngestStore } from '../../store/store-roles.js';
 
 /**
  * Group commit: deliveries that arrive close together are written by one
- * `store.insertEvents` call — one transaction, one fsync (a lone delivery: `insertEvent`) —
+ * `store.storeDeliveries` call — one transaction, one fsync (a lone delivery takes the store's
+ * single-delivery path) —
  * and each caller's promise settles only when its own batch is committed (or failed). That is
  * what lets the HTTP reply wait for durability without paying one fsync per request.
  *
@@ -39,7 +40,7 @@ export interface GroupCommitOptions {
 
 interface Waiter {
   event: NewEvent;
-  resolve: (result: InsertEventResult) => void;
+  resolve: (result: StoredDelivery) => void;
   reject: (error: unknown) => void;
 }
 
@@ -63,9 +64,9 @@ export class GroupCommitter {
   }
 
   /** Resolves once the event is committed (or found already stored); rejects if the commit failed. */
-  submit(event: NewEvent): Promise<InsertEventResult> {
+  submit(event: NewEvent): Promise<StoredDelivery> {
     if (this.#closed) return Promise.reject(new Error('the group committer is closed'));
-    return new Promise<InsertEventResult>((resolve, reject) => {
+    return new Promise<StoredDelivery>((resolve, reject) => {
       this.#pending.push({ event, resolve, reject });
       if (this.#pending.length >= this.#maxBatch) this.#flushSoon(true);
       else this.#flushSoon(false);
@@ -116,16 +117,12 @@ export class GroupCommitter {
     try {
       // A batch of one (quiet traffic) takes the store's single-delivery path: on PostgreSQL
       // one autocommitted statement instead of a transaction, about half the latency.
-      const [only] = batch;
-      const results =
-        batch.length === 1 && only
-          ? [await this.#store.insertEvent(only.event)]
-          : await this.#store.insertEvents(batch.map((waiter) => waiter.event));
+      const results = await this.#store.storeDeliveries(batch.map((waiter) => waiter.event));
       if (results.length !== batch.length) {
-        throw new Error(`insertEvents returned ${results.length} results for ${batch.length} events`);
+        throw new Error(`storeDeliveries returned ${results.length} results for ${batch.length} events`);
       }
       this.#onBatch?.(batch.length, performance.now() - started, false);
-      batch.forEach((waiter, index) => waiter.resolve(results[index] as InsertEventResult));
+      batch.forEach((waiter, index) => waiter.resolve(results[index] as StoredDelivery));
     } catch (err) {
       this.#onBatch?.(batch.length, performance.now() - started, true);
       if (batch.length === 1) {
@@ -137,7 +134,9 @@ export class GroupCommitter {
       await Promise.all(
         batch.map(async (waiter) => {
           try {
-            waiter.resolve(await this.#store.insertEvent(waiter.event));
+            const [result] = await this.#store.storeDeliveries([waiter.event]);
+            if (result === undefined) throw new Error('storeDeliveries returned no result for one event');
+            waiter.resolve(result);
           } catch (error) {
             waiter.reject(error);
           }

@@ -158,7 +158,7 @@ export async function ingestPlugin(app: FastifyInstance, opts: IngestPluginOptio
     }
     const status = result.duplicate ? 'duplicate' : 'accepted';
     metrics.deliveries.inc({ source: name, outcome: status });
-    return { id: result.event.id, status };
+    return { id: result.id, status };
   };
 
   app.post('/webhooks/:source', { bodyLimit }, handler);

@@ -110,6 +110,14 @@ export class PostgresStore implements Store {
     return result;
   };
 
+  // PostgreSQL's inserts already return the row they wrote (RETURNING): the records cost no
+  // extra round trip here, so ingestion's results are taken from them.
+  storeDeliveries: Store['storeDeliveries'] = async (batch) => {
+    const [only] = batch;
+    const results = batch.length === 1 && only ? [await this.insertEvent(only)] : await this.insertEvents(batch);
+    return results.map((result) => ({ id: result.event.id, duplicate: result.duplicate }));
+  };
+
   insertEvents: Store['insertEvents'] = async (batch) => {
     if (batch.length === 0) return [];
     if (batch.length <= events.MAX_SINGLE_STATEMENT_BATCH) {

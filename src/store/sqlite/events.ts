@@ -1,6 +1,6 @@
 import type { EventRecord, EventStatus, Page } from '../../core/types.js';
 import { decodeCursor, pageLimit, toPage } from '../cursor.js';
-import type { EventFilter, InsertEventResult, ListOptions, NewEvent } from '../store.js';
+import type { EventFilter, InsertEventResult, ListOptions, NewEvent, StoredDelivery } from '../store.js';
 import type { SqliteContext, SqlValue } from './connection.js';
 import { searchTerm, searchText } from '../search-text.js';
 import { storableEvent, storableText } from '../storable.js';
@@ -123,6 +123,16 @@ export async function insertEvent(ctx: SqliteContext, event: NewEvent): Promise<
 export async function insertEvents(ctx: SqliteContext, events: NewEvent[]): Promise<InsertEventResult[]> {
   const rows = await insertRows(ctx, events);
   return rows.map((row, i) => insertResult(row, events[i] as NewEvent));
+}
+
+/**
+ * insertEvents for ingestion (Store.storeDeliveries): the same transaction and fsync, only each
+ * event's id and whether it was a duplicate, without building the records (insertResult's copy
+ * of the body and parse of the payload).
+ */
+export async function storeDeliveries(ctx: SqliteContext, events: NewEvent[]): Promise<StoredDelivery[]> {
+  const rows = await insertRows(ctx, events);
+  return rows.map((inserted) => ({ id: inserted.row.id, duplicate: inserted.duplicate }));
 }
 
 export function getEvent(ctx: SqliteContext, id: number): EventRecord | null {

@@ -80,6 +80,7 @@ export class SqliteStore implements Store {
   // ── Inbox ──────────────────────────────────────────────────────────────────────────
   insertEvent: Store['insertEvent'] = async (event) => this.searchedLater(await events.insertEvent(this.ctx, event));
   insertEvents: Store['insertEvents'] = async (batch) => this.searchedLater(await events.insertEvents(this.ctx, batch));
+  storeDeliveries: Store['storeDeliveries'] = async (batch) => this.searchedLater(await events.storeDeliveries(this.ctx, batch));
   getEvent: Store['getEvent'] = async (id) => events.getEvent(this.ctx, id);
   findEventByProviderId: Store['findEventByProviderId'] = async (source, providerEventId) =>
     events.findEventByProviderId(this.ctx, source, providerEventId);
