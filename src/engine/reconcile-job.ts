@@ -12,7 +12,7 @@ import { parseDuration } from '../core/duration.js';
 import { errorMessage } from '../core/errors.js';
 import type { ResolvedSourceConfig, SourceKind } from '../sources/config.js';
 import type { Store } from '../store/store.js';
-import { ReconcileBusyError } from './reconcile-claim.js';
+import { ReconcileBusyError, ReconcileClaimLostError } from './reconcile-claim.js';
 import { reconcileSource } from './reconcile.js';
 import { providerListFor } from './reconcile-lists.js';
 
@@ -40,6 +40,10 @@ export interface ReconcileJob {
 /** (Default every: 15 minutes; lookBack: 48 hours) */
 export const DEFAULT_EVERY = '15m';
 export const DEFAULT_LOOK_BACK = '48h';
+
+/** Logged when this worker's run lost its claim: the run is not left for later, it goes on elsewhere. */
+export const CLAIM_LOST_LOG =
+  'reconciliation stopped here: this run stalled past its claim and another run took the source; that run continues from the last page recorded';
 
 export function startReconcileJob(options: ReconcileJobOptions): ReconcileJob {
   const controller = new AbortController();
@@ -121,6 +125,9 @@ async function runOnce(
     // Another worker's run, or a command run by hand, holds the source: nothing to do this round.
     if (err instanceof ReconcileBusyError)
       logger.info({ source, startedAt: err.holder.startedAt }, 'reconciliation skipped: another run is in progress');
+    // This run stalled past its claim and another (a worker, or the command) took the source: that
+    // run reads this one's last recorded page and goes on from there. Nothing waits for a next run.
+    else if (err instanceof ReconcileClaimLostError) logger.warn({ source, error: err.message }, CLAIM_LOST_LOG);
     else if (!timing.signal.aborted) logger.warn({ source, error: errorMessage(err) }, 'reconciliation failed; the next run resumes it');
   }
 }

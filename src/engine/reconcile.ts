@@ -18,6 +18,7 @@ import { errorMessage, WebpigError } from '../core/errors.js';
 import type { EventRecord } from '../core/types.js';
 import type { ListedItem, ProviderList } from '../sources/listing/provider-list.js';
 import { ProviderApiError } from '../sources/listing/provider-list.js';
+import { raiseNeverNotifiedAlert, raiseRunFailedAlert, resolveRunFailedAlert } from './reconcile-alerts.js';
 import { claimRun, ReconcileClaimLostError, type RunClaim } from './reconcile-claim.js';
 import type { ReconciliationResume } from '../store/store.js';
 import type { JobStore } from '../store/store-roles.js';
@@ -159,10 +160,19 @@ async function runClaimed(options: ReconcileOptions & { cut: ReconcileResult['cu
     // A run that lost its claim leaves the record to the run that holds the source now (the
     // store refuses its write anyway: fenced by the claim).
     if (claim && !claim.lost.aborted && !(err instanceof ReconcileClaimLostError)) {
-      await store.recordReconciliationEnd(
+      const recorded = await store.recordReconciliationEnd(
         { source, now: now(), listed: result.listed, recovered: result.created.length, error: errorMessage(err) },
         claim.owner,
       );
+      // Payments since the window's start may be missing, and no one is told otherwise. A
+      // shutdown or Ctrl-C is no failure: the next run (a restart, the command again) resumes it.
+      if (recorded && !(err instanceof ReconcileStoppedError)) {
+        const failed = { source, provider: list.provider, since: (passes[0] as ReconciliationResume).since, error: err };
+        // The run's own error is what the caller is told, even if the alert cannot be stored.
+        await raiseRunFailedAlert(store, failed, now()).catch((alertErr: unknown) => {
+          options.logger?.warn({ source, error: errorMessage(alertErr) }, 'the alert of the failed run could not be stored');
+        });
+      }
     }
     throw err;
   }
@@ -197,6 +207,8 @@ async function runClaimed(options: ReconcileOptions & { cut: ReconcileResult['cu
     );
     // The events it created are real whoever records the window: their alert is raised either way.
     if (result.created.length > 0) await raiseNeverNotifiedAlert(store, result, now());
+    // The window listed whole: what a failed run of the source left unlisted has been listed now.
+    if (ended) await resolveRunFailedAlert(store, source, now());
     heldOrStop(ended, source);
   }
   if (result.cut) {
@@ -309,26 +321,4 @@ async function withBackoff<T>(options: ReconcileOptions, fn: () => Promise<T>): 
 function throwIfStopped(signal: AbortSignal | undefined): void {
   if (!signal?.aborted) return;
   throw signal.reason instanceof ReconcileClaimLostError ? signal.reason : new ReconcileStoppedError();
-}
-
-/**
- * Found payments mean delivery is broken (an endpoint down, a URL or secret changed): an alert
- * through the existing mechanism, as a pipeline raises its own (`custom`, named in details).
- */
-async function raiseNeverNotifiedAlert(store: JobStore, result: ReconcileResult, at: Date): Promise<void> {
-  const count = result.created.length;
-  await store.recordAlert({
-    at,
-    kind: 'custom',
-    // One issue per source: each later run that finds more adds to its count (first/last seen).
-    subject: `reconcile:${result.source}`,
-    message: `${count} ${result.provider} ${count === 1 ? 'payment' : 'payments'} never notified: check the endpoint`,
-    details: {
-      alert: 'never_notified',
-      source: result.source,
-      provider: result.provider,
-      count,
-      eventIds: result.created.map((event) => event.id),
-    },
-  });
 }

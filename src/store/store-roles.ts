@@ -46,6 +46,7 @@ export type JobStore = Pick<
   | 'attemptSamples'
   | 'recordAlert'
   | 'resolveAlert'
+  | 'resolveAlertBySubject'
   | 'listOpenAlerts'
   | 'claimAlertsToForward'
   | 'markAlertForwarded'
