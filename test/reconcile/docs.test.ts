@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { startCli } from '../helpers/cli.js';
-import { startStripeRig, type StripeRig } from './stripe-rig.js';
+import { runToExit } from '../helpers/reconcile-cli.js';
+import { startStripeRig, type StripeRig } from '../helpers/stripe-rig.js';
 
 /**
  * docs/reconcile.md, run: its config block is written as webpig.config.ts and every command of
@@ -27,15 +27,7 @@ const commands = shellCommands.filter((line) => line.startsWith('npx webpig ')).
 /** The sandbox faults the guide shows, in its commands and its text. */
 const faults = [...GUIDE.matchAll(/'?(\{"service":[^`'\n]*\})'?/g)].map((m) => m[1] as string);
 
-async function run(args: string[], cwd: string, env: Record<string, string>) {
-  const cli = startCli(args, { cwd, env });
-  let stdout = '';
-  let stderr = '';
-  cli.child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  cli.child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => cli.child.once('exit', (status) => resolve(status)));
-  return { code, stdout, stderr };
-}
+const run = (args: string[], cwd: string, env: Record<string, string>) => runToExit(args, { cwd, env });
 
 describe('docs/reconcile.md (the guide, run)', () => {
   const project = mkdtempSync(join(tmpdir(), 'webpig-reconcile-docs-'));

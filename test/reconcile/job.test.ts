@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { CLAIM_LOST_LOG, startReconcileJob } from '../../src/engine/reconcile-job.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { startStripeRig, type StripeRig } from './stripe-rig.js';
+import { startStripeRig, type StripeRig } from '../helpers/stripe-rig.js';
 
 /** The worker's scheduled reconciliation, against the sandbox's Stripe over HTTP. */
 describe('scheduled reconciliation', () => {

@@ -10,7 +10,7 @@ import { stripeEventList } from '../../src/sources/listing/stripe-events.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { openMigrated, postgresSkip, withTestSchema } from '../helpers/postgres.js';
-import { startStripeRig, type StripeRig } from './stripe-rig.js';
+import { startStripeRig, type StripeRig } from '../helpers/stripe-rig.js';
 
 /**
  * A reconciliation run that stops before the end of its window — the provider errors out or
