@@ -58,13 +58,21 @@ export interface FailedRun {
  * A run that stopped before its window's end. What to do depends on why: a refused key needs
  * fixing first (the error names the setting); anything else is resumed by the next run.
  */
+/** The errors whose run's alert was stored: the command says so beside the error (runFailedAlertRaised). */
+const alerted = new WeakSet<object>();
+
+/** Whether the run that threw `err` stored its alert (a shutdown, a lost claim or a store down stores none). */
+export function runFailedAlertRaised(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && alerted.has(err);
+}
+
 export async function raiseRunFailedAlert(store: JobStore, run: FailedRun, at: Date): Promise<void> {
   const error = errorMessage(run.error);
   const refused = run.error instanceof ProviderApiError && !run.error.retriable;
   const command = `webpig reconcile --source ${run.source}`;
   const todo = refused
-    ? `fix the credential the error names, then run \`${command}\`: it resumes from the page reached`
-    : `the next scheduled run resumes from the page reached, or run \`${command}\` now; if it keeps failing, check the provider's status`;
+    ? `fix the credential the error names, then run \`${command}\``
+    : `the next scheduled run resumes it, or run \`${command}\` now; if it keeps failing, check the provider's status`;
   await store.recordAlert({
     at,
     kind: 'custom',
@@ -83,6 +91,7 @@ export async function raiseRunFailedAlert(store: JobStore, run: FailedRun, at: D
       command,
     },
   });
+  if (typeof run.error === 'object' && run.error !== null) alerted.add(run.error);
 }
 
 /** A run of the source completed: whatever an earlier one left unlisted has been listed now. */

@@ -106,4 +106,36 @@ describe('webpig reconcile (its own process, only --db)', () => {
     assert.equal(since.code, 2);
     assert.match(since.stderr, /--since must be a duration like 30s, 15m, 48h or 7d, got "yesterday"/);
   });
+
+  it('a run the provider stops raises the alert; the command it names, run as it is, completes the run and resolves it', async () => {
+    const lost = String((await setup.rig.lostPayment()).id);
+    const openFailed = async () =>
+      (await store.listAlerts({ unresolvedOnly: true })).items.filter((a) => a.details?.alert === 'reconcile_failed');
+    await setup.rig.fault({ service: 'stripe', operation: 'list_events', mode: 'error', status: 401 });
+    const refused = await runToExit(['--db', db, 'reconcile', '--source', 'stripe', '--since', '1h']);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /answered 401/);
+    assert.match(
+      refused.stderr,
+      /the run stopped before the end of its window, so an alert is open until a run of stripe completes: once that is fixed, run this command again, it resumes where this one stopped$/m,
+    );
+    const [alert, ...more] = await openFailed();
+    assert.ok(alert, 'the alert was raised');
+    assert.deepEqual(more, []);
+    const command = alert.details?.command;
+    assert.equal(command, 'webpig reconcile --source stripe');
+    assert.match(alert.message, /then run `webpig reconcile --source stripe`/);
+
+    // The key fixed (the fault was taken): the command as the alert writes it, with this database.
+    const rerun = await runToExit(['--db', db, ...String(command).split(' ').slice(1)]);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.match(rerun.stdout, new RegExp(`${lost} payment_intent.succeeded: created as event \\d+`));
+    assert.deepEqual(await openFailed(), [], 'resolved by the run that completed');
+    const state = await store.getReconciliationState('stripe');
+    assert.equal(state?.resume, null, 'nothing left of the stopped run');
+    assert.ok(
+      state?.covered?.by === 'dates' && state.covered.from.getTime() <= Date.parse(String(alert.details?.since)),
+      "the stopped run's window is covered",
+    );
+  });
 });

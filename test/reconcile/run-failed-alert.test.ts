@@ -96,7 +96,7 @@ function failedAlertSuite(name: string, open: () => Promise<Store>, skip: string
         new RegExp(
           `^reconciliation of stripe \\(Stripe\\) stopped before the end of its window, since ${since.toISOString().replace(/\./g, '\\.')}: ` +
             'a payment whose webhook was lost since then may still be missing \\(.*503.*\\)\\. ' +
-            'What to do: the next scheduled run resumes from the page reached, or run `webpig reconcile --source stripe` now',
+            'What to do: the next scheduled run resumes it, or run `webpig reconcile --source stripe` now',
         ),
       );
       assert.equal(await forwarder.forwardDue(), 1);

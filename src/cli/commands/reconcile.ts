@@ -6,10 +6,13 @@
  */
 import type { Command } from 'commander';
 import { parseDuration, DURATION_HINT } from '../../core/duration.js';
+import { errorMessage } from '../../core/errors.js';
 import { visibleText } from '../../core/visible-text.js';
 import { reconcileSource, ReconcileStoppedError, type ReconcileResult } from '../../engine/reconcile.js';
+import { runFailedAlertRaised } from '../../engine/reconcile-alerts.js';
 import { providerListFor } from '../../engine/reconcile-lists.js';
-import { InterruptedError } from '../errors.js';
+import { ProviderApiError } from '../../sources/listing/provider-list.js';
+import { CliFailure, InterruptedError } from '../errors.js';
 import { UsageError, withStore, type EngineCliDeps } from './cli-deps.js';
 
 interface ReconcileOptions {
@@ -72,6 +75,17 @@ export function register(program: Command, deps: EngineCliDeps): void {
             });
           } catch (err) {
             const received = stop.received();
+            // Stopped midway: the operator running it is told what the alert tells everyone else.
+            if (runFailedAlertRaised(err)) {
+              const again =
+                err instanceof ProviderApiError && !err.retriable ? 'once that is fixed, run this command again' : 'run this command again';
+              throw new CliFailure(
+                'RECONCILE_FAILED',
+                `${errorMessage(err)} — the run stopped before the end of its window, so an alert is open until a run of ` +
+                  `${opts.source} completes: ${again}, it resumes where this one stopped`,
+                { cause: err },
+              );
+            }
             if (received === null || !(err instanceof ReconcileStoppedError)) throw err;
             throw new InterruptedError(
               received,
