@@ -48,6 +48,8 @@ export interface ReconcileOptions {
    * (Default: 60 s)
    */
   maxRetryAfterMs?: number;
+  /** Told of each wait before a page is tried again (the command says it, so a wait is not a hang). (Default: only logged) */
+  onRetry?: (retry: { error: string; waitMs: number }) => void;
 }
 
 export interface ReconcileResult {
@@ -310,6 +312,7 @@ async function withBackoff<T>(options: ReconcileOptions, fn: () => Promise<T>): 
       }
       const wait = Math.max(delay, err.retryAfterMs ?? 0);
       options.logger?.warn({ source: options.source, error: err.message, waitMs: wait }, 'provider API failed; trying again');
+      options.onRetry?.({ error: err.message, waitMs: wait });
       await sleep(wait);
       // A worker shutting down does not wait out the backoff: the next run resumes from this page.
       throwIfStopped(options.signal);

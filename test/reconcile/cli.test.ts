@@ -73,6 +73,15 @@ describe('webpig reconcile (its own process, only --db)', () => {
     assert.equal((await store.getReconciliationState('stripe'))?.resume, null);
   });
 
+  it('--help names every provider that can be reconciled, ePayco with where its references come from', async () => {
+    const help = await runToExit(['reconcile', '--help']);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(
+      help.stdout.replace(/\s+/g, ' '),
+      /--source <name> the source to reconcile: stripe, mercadopago, epayco \(the references in reconcile\.<source>\.references\)/,
+    );
+  });
+
   it('an unknown source or a bad --since is refused, naming it', async () => {
     const unknown = await runToExit(['--db', db, 'reconcile', '--source', 'shop']);
     assert.equal(unknown.code, 2);

@@ -27,6 +27,7 @@ const commands = shellCommands.filter((line) => line.startsWith('npx webpig ')).
 /** The sandbox faults the guide shows, in its commands and its text. */
 const faults = [...GUIDE.matchAll(/'?(\{"service":[^`'\n]*\})'?/g)].map((m) => m[1] as string);
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const run = (args: string[], cwd: string, env: Record<string, string>) => runToExit(args, { cwd, env });
 
 describe('docs/reconcile.md (the guide, run)', () => {
@@ -134,6 +135,12 @@ describe('docs/reconcile.md (the guide, run)', () => {
       'the run waited and went on',
     );
     assert.deepEqual(rig.sandbox.store.listFaults(), [], 'the listing met the 429 (the fault was taken)');
+    const quotedWait = /`(webpig: Stripe: GET \/v1\/events answered 429: …; trying again in 1 s \(Ctrl-C stops the run here\))`/.exec(
+      GUIDE.replace(/\n\s*/g, ' '),
+    )?.[1];
+    assert.ok(quotedWait, 'the guide quotes what the command says while it waits');
+    const [before, after] = quotedWait.split('…');
+    assert.match(after429.stderr, new RegExp(`^${escape(before as string)}.+${escape(after as string)}$`, 'm'), after429.stderr);
   });
 
   it('a wrong duration in the config stops the command, naming the field', async () => {

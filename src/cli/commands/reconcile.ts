@@ -31,7 +31,10 @@ export function register(program: Command, deps: EngineCliDeps): void {
   program
     .command('reconcile')
     .description("create the events whose webhooks never arrived, from the provider's own records")
-    .requiredOption('--source <name>', 'the source to reconcile (stripe, mercadopago, or a configured source of those kinds)')
+    .requiredOption(
+      '--source <name>',
+      'the source to reconcile: stripe, mercadopago, epayco (the references in reconcile.<source>.references), or a configured source of those kinds',
+    )
     .option('--since <duration>', `how far back to list, ${DURATION_HINT} (default: the config's lookBack, else ${DEFAULT_SINCE})`)
     .option('--dry-run', 'list and compare only: print what is missing, create and record nothing')
     .action(async (opts: ReconcileOptions) => {
@@ -72,6 +75,11 @@ export function register(program: Command, deps: EngineCliDeps): void {
               since: new Date(Date.now() - sinceMs),
               dryRun,
               signal: stop.signal,
+              // A provider failing makes the run wait up to half a minute between tries: said, so it is not taken for a hang.
+              onRetry: ({ error, waitMs }) =>
+                process.stderr.write(
+                  `webpig: ${visibleText(error)}; trying again in ${Math.ceil(waitMs / 1000)} s (Ctrl-C stops the run here)\n`,
+                ),
             });
           } catch (err) {
             const received = stop.received();
