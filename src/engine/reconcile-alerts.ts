@@ -48,8 +48,11 @@ export async function raiseNeverNotifiedAlert(
 export interface FailedRun {
   source: string;
   provider: string;
-  /** Where the stopped window starts: payments since then may not have been compared. */
-  since: Date;
+  /**
+   * Where the stopped window starts: payments since then may not have been compared. Null for a
+   * provider looked up by references (ePayco), which lists no window of dates.
+   */
+  since: Date | null;
   /** What stopped it. */
   error: unknown;
 }
@@ -78,13 +81,16 @@ export async function raiseRunFailedAlert(store: JobStore, run: FailedRun, at: D
     kind: 'custom',
     subject: runFailedSubject(run.source),
     message:
-      `reconciliation of ${run.source} (${run.provider}) stopped before the end of its window, since ${run.since.toISOString()}: ` +
-      `a payment whose webhook was lost since then may still be missing (${error}). What to do: ${todo}`,
+      (run.since
+        ? `reconciliation of ${run.source} (${run.provider}) stopped before the end of its window, since ${run.since.toISOString()}: ` +
+          `a payment whose webhook was lost since then may still be missing`
+        : `reconciliation of ${run.source} (${run.provider}) stopped before looking up every reference it was given: ` +
+          `a payment among them whose webhook was lost may still be missing`) + ` (${error}). What to do: ${todo}`,
     details: {
       alert: 'reconcile_failed',
       source: run.source,
       provider: run.provider,
-      since: run.since.toISOString(),
+      since: run.since?.toISOString() ?? null,
       error,
       code: run.error instanceof ProviderApiError ? run.error.code : null,
       status: run.error instanceof ProviderApiError ? run.error.status : null,

@@ -169,7 +169,8 @@ async function runClaimed(options: ReconcileOptions & { cut: ReconcileResult['cu
       // Payments since the window's start may be missing, and no one is told otherwise. A
       // shutdown or Ctrl-C is no failure: the next run (a restart, the command again) resumes it.
       if (recorded && !(err instanceof ReconcileStoppedError)) {
-        const failed = { source, provider: list.provider, since: (passes[0] as ReconciliationResume).since, error: err };
+        const since = list.listsBy === 'references' ? null : (passes[0] as ReconciliationResume).since;
+        const failed = { source, provider: list.provider, since, error: err };
         // The run's own error is what the caller is told, even if the alert cannot be stored.
         await raiseRunFailedAlert(store, failed, now()).catch((alertErr: unknown) => {
           options.logger?.warn({ source, error: errorMessage(alertErr) }, 'the alert of the failed run could not be stored');

@@ -213,5 +213,15 @@ describe('a reconciliation that stopped midway', () => {
       /may be missing\. The next scheduled run resumes it, or run webpig reconcile --source stripe now\.$/,
     );
     assert.equal(sentence(alertText(en.t, en.formats, other)), alertText(en.t, en.formats, other), 'one full stop');
+    // ePayco is looked up by references: no window of dates is named.
+    const epayco = failed({ source: 'epayco', provider: 'ePayco', since: null, code: 'PROVIDER_UNAVAILABLE', status: 503 });
+    assert.match(
+      alertText(es.t, es.formats, epayco),
+      /^La conciliación de ePayco se detuvo sin consultar todas las referencias: puede faltar algún pago de ellas cuyo webhook se perdió \(la API/,
+    );
+    assert.match(
+      alertText(en.t, en.formats, epayco),
+      /^Reconciliation of ePayco stopped before looking up every reference: a payment among them whose webhook was lost may be missing \(the provider's API/,
+    );
   });
 });

@@ -6,10 +6,12 @@ import { createAlertForwarder } from '../../src/engine/alert-forwarder.js';
 import { reconcileSource } from '../../src/engine/reconcile.js';
 import type { AlertRecord } from '../../src/core/types.js';
 import type { ProviderList } from '../../src/sources/listing/provider-list.js';
+import { epaycoReferenceList } from '../../src/sources/listing/epayco-references.js';
 import { stripeEventList } from '../../src/sources/listing/stripe-events.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { openMigrated, postgresSkip, withTestSchema } from '../helpers/postgres.js';
+import { baseUrlOf } from '../helpers/sandbox-app.js';
 import { startStripeRig, type StripeRig } from '../helpers/stripe-rig.js';
 
 /**
@@ -148,6 +150,24 @@ function failedAlertSuite(name: string, open: () => Promise<Store>, skip: string
       assert.equal(refused.details?.status, 401);
       assert.match(refused.message, /What to do: fix the credential the error names, then run `webpig reconcile --source stripe-key`/);
       assert.equal((await failedAlerts(source))[0]?.resolvedAt, null, "another source's run resolves nothing of this one");
+    });
+
+    it('ePayco, looked up by references, stopping midway: the alert names no window of dates', async () => {
+      const source = 'epayco';
+      await rig.fault({ service: 'epayco', operation: 'validate_reference', mode: 'error', status: 503 });
+      const list = epaycoReferenceList({
+        validation: { baseUrl: `${baseUrlOf(rig.sandbox.app)}/sandbox/epayco`, timeoutMs: 5_000 },
+        references: () => ['5001'],
+      });
+      await assert.rejects(reconcileSource({ store, source, list, since: new Date(Date.now() - 3_600_000), backoffMs: [] }));
+      const [alert] = await failedAlerts(source);
+      assert.ok(alert, 'an alert was raised');
+      assert.equal(alert.details?.since, null);
+      assert.match(
+        alert.message,
+        /^reconciliation of epayco \(ePayco\) stopped before looking up every reference it was given: a payment among them whose webhook was lost may still be missing \(/,
+      );
+      assert.doesNotMatch(alert.message, /since/);
     });
 
     it('a run stopped by a shutdown raises none: it is no failure, the next run resumes it', async () => {

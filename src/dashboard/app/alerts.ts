@@ -145,9 +145,11 @@ function reconcileFailedText(t: Translate, formats: Formats, details: NonNullabl
   const text = (key: string): string | null => (typeof details[key] === 'string' ? details[key] : null);
   const source = text('source');
   const since = text('since');
-  const main = t('alertReconcileFailed')
-    .replace('{source}', source ? sourceDisplayName(source) : (text('provider') ?? '?'))
-    .replace('{since}', since ? formats.minuteDateTime(since) : '?');
+  const name = source ? sourceDisplayName(source) : (text('provider') ?? '?');
+  // A provider looked up by references (ePayco) has no window of dates to name.
+  const main = since
+    ? t('alertReconcileFailed').replace('{source}', name).replace('{since}', formats.minuteDateTime(since))
+    : t('alertReconcileFailedReferences').replace('{source}', name);
   const status = typeof details.status === 'number' ? details.status : null;
   const code = text('code');
   const cause =

@@ -168,6 +168,8 @@ export const en: Record<MessageKey, string> = {
   alertKind_reconcile_failed: 'Reconciliation incomplete',
   alertReconcileFailed:
     'Reconciliation of {source} stopped before finishing the period from {since}: payments whose webhook was lost since then may be missing',
+  alertReconcileFailedReferences:
+    'Reconciliation of {source} stopped before looking up every reference: a payment among them whose webhook was lost may be missing',
   alertReconcileCauseUnavailable: "the provider's API failed or did not answer in time",
   alertReconcileCauseRateLimited: 'the provider limited the requests',
   alertReconcileCauseKey: 'the provider refused the key',

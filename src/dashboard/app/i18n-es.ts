@@ -166,6 +166,8 @@ export const es = {
   alertKind_reconcile_failed: 'Conciliación incompleta',
   alertReconcileFailed:
     'La conciliación de {source} se detuvo sin terminar el periodo desde el {since}: pueden faltar pagos cuyo webhook se perdió desde entonces',
+  alertReconcileFailedReferences:
+    'La conciliación de {source} se detuvo sin consultar todas las referencias: puede faltar algún pago de ellas cuyo webhook se perdió',
   alertReconcileCauseUnavailable: 'la API del proveedor falló o no respondió a tiempo',
   alertReconcileCauseRateLimited: 'el proveedor limitó las solicitudes',
   alertReconcileCauseKey: 'el proveedor rechazó la clave',
