@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { CLAIM_LOST_LOG } from '../../src/engine/reconcile-job.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { runToExit } from '../helpers/reconcile-cli.js';
 import { startStripeRig, type StripeRig } from '../helpers/stripe-rig.js';
@@ -141,6 +142,10 @@ describe('docs/reconcile.md (the guide, run)', () => {
     assert.ok(quotedWait, 'the guide quotes what the command says while it waits');
     const [before, after] = quotedWait.split('…');
     assert.match(after429.stderr, new RegExp(`^${escape(before as string)}.+${escape(after as string)}$`, 'm'), after429.stderr);
+  });
+
+  it('quotes what a worker logs when another run took its run over, as the worker logs it', () => {
+    assert.ok(GUIDE.replace(/\s+/g, ' ').includes(`\`${CLAIM_LOST_LOG}\``), CLAIM_LOST_LOG);
   });
 
   it('a wrong duration in the config stops the command, naming the field', async () => {
