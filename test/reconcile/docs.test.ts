@@ -148,6 +148,23 @@ describe('docs/reconcile.md (the guide, run)', () => {
     assert.ok(GUIDE.replace(/\s+/g, ' ').includes(`\`${CLAIM_LOST_LOG}\``), CLAIM_LOST_LOG);
   });
 
+  it(
+    'a missing credential or a source the service lacks stops the start, as the guide says, before it listens',
+    { timeout: 60_000 },
+    async () => {
+      const { WEBPIG_STRIPE_API_KEY: _key, ...withoutKey } = env;
+      const noKey = await run(['start', '--port', '0'], project, withoutKey);
+      assert.equal(noKey.code, 2, noKey.stderr);
+      assert.match(noKey.stderr, /set WEBPIG_STRIPE_API_KEY, or reconcile\.stripe\.apiKey in the config/);
+      assert.doesNotMatch(noKey.stderr + noKey.stdout, /listening/);
+      const { WEBPIG_STRIPE_WEBHOOK_SECRET: _secret, ...withoutSource } = env;
+      const noSource = await run(['start', '--port', '0'], project, withoutSource);
+      assert.equal(noSource.code, 2, noSource.stderr);
+      assert.match(noSource.stderr, /reconcile\.stripe: no source named "stripe" is configured .*set WEBPIG_STRIPE_WEBHOOK_SECRET/);
+      assert.doesNotMatch(noSource.stderr + noSource.stdout, /listening/);
+    },
+  );
+
   it('a wrong duration in the config stops the command, naming the field', async () => {
     writeFileSync(
       join(project, 'webpig.config.ts'),

@@ -225,6 +225,27 @@ describe('scheduled reconciliation', () => {
     );
   });
 
+  it('refuses to start for a source the service does not have, saying what configures it', () => {
+    const start = (source: string, kinds: Map<string, 'stripe' | 'mercadopago'>) => () =>
+      startReconcileJob({
+        store,
+        settings: { [source]: {} },
+        kinds,
+        env: { WEBPIG_STRIPE_API_KEY: 'sk_test_job' },
+        logger: pino({ level: 'silent' }),
+      });
+    // docs/reconcile.md's config without WEBPIG_STRIPE_WEBHOOK_SECRET: no `stripe` source.
+    assert.throws(start('stripe', new Map([['shop_mp', 'mercadopago']])), {
+      code: 'CONFIG_INVALID',
+      message:
+        'reconcile.stripe: no source named "stripe" is configured (the sources are shop_mp), so none of its webhooks is received and nothing found could run: ' +
+        'set WEBPIG_STRIPE_WEBHOOK_SECRET (the built-in stripe source), or remove reconcile.stripe',
+    });
+    assert.throws(start('shop', new Map()), {
+      message: /no source named "shop" is configured \(the sources are none\).*add a source named "shop", or remove reconcile\.shop$/,
+    });
+  });
+
   it('refuses to start without the provider credential, naming the variable', () => {
     assert.throws(
       () =>
