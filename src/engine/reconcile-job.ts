@@ -9,10 +9,10 @@
 import type { Logger } from 'pino';
 import type { ReconcileSettings } from '../config/types.js';
 import { parseDuration } from '../core/duration.js';
-import { errorMessage } from '../core/errors.js';
+import { ConfigError, errorMessage } from '../core/errors.js';
 import type { ResolvedSourceConfig, SourceKind } from '../sources/config.js';
 import type { Store } from '../store/store.js';
-import { ReconcileBusyError } from './reconcile-claim.js';
+import { ReconcileBusyError, ReconcileClaimLostError } from './reconcile-claim.js';
 import { reconcileSource } from './reconcile.js';
 import { providerListFor } from './reconcile-lists.js';
 
@@ -41,13 +41,19 @@ export interface ReconcileJob {
 export const DEFAULT_EVERY = '15m';
 export const DEFAULT_LOOK_BACK = '48h';
 
-export function startReconcileJob(options: ReconcileJobOptions): ReconcileJob {
-  const controller = new AbortController();
-  const timers: NodeJS.Timeout[] = [];
-  const running = new Set<Promise<void>>();
-  const now = options.now ?? (() => new Date());
-  // A missing credential or a source that cannot be reconciled stops the start, naming it.
+/** Logged when this worker's run lost its claim: the run is not left for later, it goes on elsewhere. */
+export const CLAIM_LOST_LOG =
+  'reconciliation stopped here: this run stalled past its claim and another run took the source; that run continues from the last page recorded';
+
+/**
+ * Throws a ConfigError naming what is wrong with a source's reconciliation: a source the service
+ * does not have, one that cannot be reconciled, a missing credential. The service calls it before
+ * it listens or claims anything, so a wrong setting stops the start instead of leaving a service
+ * running without its reconciliation.
+ */
+export function checkReconcileSettings(options: Pick<ReconcileJobOptions, 'settings' | 'kinds' | 'sources' | 'env'>): void {
   for (const [source, settings] of Object.entries(options.settings)) {
+    assertConfigured(source, options.kinds);
     providerListFor({
       source,
       kind: options.kinds.get(source) ?? null,
@@ -57,6 +63,14 @@ export function startReconcileJob(options: ReconcileJobOptions): ReconcileJob {
       ...ownConfig(options, source),
     });
   }
+}
+
+export function startReconcileJob(options: ReconcileJobOptions): ReconcileJob {
+  const controller = new AbortController();
+  const timers: NodeJS.Timeout[] = [];
+  const running = new Set<Promise<void>>();
+  const now = options.now ?? (() => new Date());
+  checkReconcileSettings(options);
   for (const [source, settings] of Object.entries(options.settings)) {
     const everyMs = parseDuration(settings.every ?? DEFAULT_EVERY) ?? 15 * 60_000;
     const lookBackMs = parseDuration(settings.lookBack ?? DEFAULT_LOOK_BACK) ?? 48 * 3_600_000;
@@ -121,12 +135,40 @@ async function runOnce(
     // Another worker's run, or a command run by hand, holds the source: nothing to do this round.
     if (err instanceof ReconcileBusyError)
       logger.info({ source, startedAt: err.holder.startedAt }, 'reconciliation skipped: another run is in progress');
+    // This run stalled past its claim and another (a worker, or the command) took the source: that
+    // run reads this one's last recorded page and goes on from there. Nothing waits for a next run.
+    else if (err instanceof ReconcileClaimLostError) logger.warn({ source, error: err.message }, CLAIM_LOST_LOG);
     else if (!timing.signal.aborted) logger.warn({ source, error: errorMessage(err) }, 'reconciliation failed; the next run resumes it');
   }
 }
 
+/** What configures a built-in source from the environment, for the message that asks for it. */
+const ENVIRONMENT_SETTINGS: Readonly<Record<string, string>> = {
+  stripe: 'WEBPIG_STRIPE_WEBHOOK_SECRET',
+  mercadopago: 'WEBPIG_MERCADOPAGO_WEBHOOK_SECRET',
+  epayco: 'WEBPIG_EPAYCO_CUSTOMER_ID and WEBPIG_EPAYCO_P_KEY',
+};
+
+/**
+ * `reconcile.stripe` passes the config's check whether or not the environment configures the
+ * built-in `stripe` source (an operator's shell need not hold its secret). The service knows:
+ * without the source, no webhook of it is received and what reconciliation found would be
+ * events no pipeline runs, so the start stops, saying what to set.
+ */
+function assertConfigured(source: string, kinds: ReadonlyMap<string, SourceKind>): void {
+  if (kinds.has(source)) return;
+  const fromEnvironment = ENVIRONMENT_SETTINGS[source];
+  throw new ConfigError(
+    `reconcile.${source}: no source named "${source}" is configured (the sources are ${[...kinds.keys()].join(', ') || 'none'}), ` +
+      `so none of its webhooks is received and nothing found could run: ` +
+      (fromEnvironment ? `set ${fromEnvironment} (the built-in ${source} source), ` : `add a source named "${source}", `) +
+      `or remove reconcile.${source}`,
+    { code: 'CONFIG_INVALID' },
+  );
+}
+
 /** `{ sourceConfig }` of the configured source of this name, or nothing. */
-function ownConfig(options: ReconcileJobOptions, source: string): { sourceConfig?: ResolvedSourceConfig } {
+function ownConfig(options: Pick<ReconcileJobOptions, 'sources'>, source: string): { sourceConfig?: ResolvedSourceConfig } {
   const sourceConfig = options.sources?.find((s) => s.name === source);
   return sourceConfig ? { sourceConfig } : {};
 }

@@ -18,6 +18,7 @@ import { errorMessage, WebpigError } from '../core/errors.js';
 import type { EventRecord } from '../core/types.js';
 import type { ListedItem, ProviderList } from '../sources/listing/provider-list.js';
 import { ProviderApiError } from '../sources/listing/provider-list.js';
+import { raiseNeverNotifiedAlert, raiseRunFailedAlert, resolveRunFailedAlert } from './reconcile-alerts.js';
 import { claimRun, ReconcileClaimLostError, type RunClaim } from './reconcile-claim.js';
 import type { ReconciliationResume } from '../store/store.js';
 import type { JobStore } from '../store/store-roles.js';
@@ -47,6 +48,8 @@ export interface ReconcileOptions {
    * (Default: 60 s)
    */
   maxRetryAfterMs?: number;
+  /** Told of each wait before a page is tried again (the command says it, so a wait is not a hang). (Default: only logged) */
+  onRetry?: (retry: { error: string; waitMs: number }) => void;
 }
 
 export interface ReconcileResult {
@@ -159,10 +162,20 @@ async function runClaimed(options: ReconcileOptions & { cut: ReconcileResult['cu
     // A run that lost its claim leaves the record to the run that holds the source now (the
     // store refuses its write anyway: fenced by the claim).
     if (claim && !claim.lost.aborted && !(err instanceof ReconcileClaimLostError)) {
-      await store.recordReconciliationEnd(
+      const recorded = await store.recordReconciliationEnd(
         { source, now: now(), listed: result.listed, recovered: result.created.length, error: errorMessage(err) },
         claim.owner,
       );
+      // Payments since the window's start may be missing, and no one is told otherwise. A
+      // shutdown or Ctrl-C is no failure: the next run (a restart, the command again) resumes it.
+      if (recorded && !(err instanceof ReconcileStoppedError)) {
+        const since = list.listsBy === 'references' ? null : (passes[0] as ReconciliationResume).since;
+        const failed = { source, provider: list.provider, since, error: err };
+        // The run's own error is what the caller is told, even if the alert cannot be stored.
+        await raiseRunFailedAlert(store, failed, now()).catch((alertErr: unknown) => {
+          options.logger?.warn({ source, error: errorMessage(alertErr) }, 'the alert of the failed run could not be stored');
+        });
+      }
     }
     throw err;
   }
@@ -197,6 +210,8 @@ async function runClaimed(options: ReconcileOptions & { cut: ReconcileResult['cu
     );
     // The events it created are real whoever records the window: their alert is raised either way.
     if (result.created.length > 0) await raiseNeverNotifiedAlert(store, result, now());
+    // The window listed whole: what a failed run of the source left unlisted has been listed now.
+    if (ended) await resolveRunFailedAlert(store, source, now());
     heldOrStop(ended, source);
   }
   if (result.cut) {
@@ -298,6 +313,7 @@ async function withBackoff<T>(options: ReconcileOptions, fn: () => Promise<T>): 
       }
       const wait = Math.max(delay, err.retryAfterMs ?? 0);
       options.logger?.warn({ source: options.source, error: err.message, waitMs: wait }, 'provider API failed; trying again');
+      options.onRetry?.({ error: err.message, waitMs: wait });
       await sleep(wait);
       // A worker shutting down does not wait out the backoff: the next run resumes from this page.
       throwIfStopped(options.signal);
@@ -309,26 +325,4 @@ async function withBackoff<T>(options: ReconcileOptions, fn: () => Promise<T>): 
 function throwIfStopped(signal: AbortSignal | undefined): void {
   if (!signal?.aborted) return;
   throw signal.reason instanceof ReconcileClaimLostError ? signal.reason : new ReconcileStoppedError();
-}
-
-/**
- * Found payments mean delivery is broken (an endpoint down, a URL or secret changed): an alert
- * through the existing mechanism, as a pipeline raises its own (`custom`, named in details).
- */
-async function raiseNeverNotifiedAlert(store: JobStore, result: ReconcileResult, at: Date): Promise<void> {
-  const count = result.created.length;
-  await store.recordAlert({
-    at,
-    kind: 'custom',
-    // One issue per source: each later run that finds more adds to its count (first/last seen).
-    subject: `reconcile:${result.source}`,
-    message: `${count} ${result.provider} ${count === 1 ? 'payment' : 'payments'} never notified: check the endpoint`,
-    details: {
-      alert: 'never_notified',
-      source: result.source,
-      provider: result.provider,
-      count,
-      eventIds: result.created.map((event) => event.id),
-    },
-  });
 }

@@ -8,7 +8,7 @@ import { singleText } from '../core/texts.js';
 import { alertForwarderFromConfig, type AlertForwarder } from '../engine/alert-forwarder.js';
 import { startAlertConditionChecks, type AlertConditionChecks } from '../engine/alert-conditions.js';
 import { retentionEnabled, startRetentionJob, type RetentionJob } from '../engine/retention.js';
-import { startReconcileJob, type ReconcileJob } from '../engine/reconcile-job.js';
+import { checkReconcileSettings, startReconcileJob, type ReconcileJob } from '../engine/reconcile-job.js';
 import { createWorker, type Worker } from '../engine/worker.js';
 import { createWorkerMetrics } from '../engine/worker-metrics.js';
 import type { Store } from '../store/store.js';
@@ -72,6 +72,19 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const registry = new Registry();
   const workerMetrics = options.worker ? createWorkerMetrics(registry) : undefined;
   await ensureConfigFlags(store, config);
+  // Before anything listens or claims: a wrong reconcile setting stops the start (it once left
+  // the service running without its reconciliation, the error printed and the process alive).
+  const reconcileJob =
+    options.worker && config.reconcile && Object.keys(config.reconcile).length > 0
+      ? {
+          store,
+          settings: config.reconcile,
+          kinds: new Map(config.sources.map((source) => [source.name, source.kind])),
+          sources: config.sources,
+          env,
+        }
+      : null;
+  if (reconcileJob) checkReconcileSettings(reconcileJob);
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   let address: ListenAddress | null = null;
@@ -144,16 +157,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     if (config.retention && retentionEnabled(config.retention)) {
       retention = startRetentionJob({ store, policy: config.retention, logger: pino({ name: 'webpig-retention', level }) });
     }
-    if (config.reconcile && Object.keys(config.reconcile).length > 0) {
-      reconcile = startReconcileJob({
-        store,
-        settings: config.reconcile,
-        kinds: new Map(config.sources.map((source) => [source.name, source.kind])),
-        sources: config.sources,
-        env,
-        logger: pino(loggerOptions(level, 'webpig-reconcile')),
-      });
-    }
+    if (reconcileJob) reconcile = startReconcileJob({ ...reconcileJob, logger: pino(loggerOptions(level, 'webpig-reconcile')) });
   }
   let stopping: Promise<void> | null = null;
   return {

@@ -49,6 +49,7 @@ export type JobStore = Pick<
   | 'attemptSamples'
   | 'recordAlert'
   | 'resolveAlert'
+  | 'resolveAlertBySubject'
   | 'listOpenAlerts'
   | 'claimAlertsToForward'
   | 'markAlertForwarded'

@@ -250,6 +250,11 @@ export interface Store {
   listAlerts(options?: ListOptions & { unresolvedOnly?: boolean }): Promise<Page<AlertRecord>>;
   resolveAlert(id: number, now: Date): Promise<boolean>;
   /**
+   * Resolves the open issue of this kind and subject, if any (its cause is gone: a source's
+   * failed reconciliation once a later run completes). True when one was open.
+   */
+  resolveAlertBySubject(kind: AlertKind, subject: string, now: Date): Promise<boolean>;
+  /**
    * Resolves the event's open alerts of these kinds (its cause is gone: the event succeeded).
    * Returns how many were resolved; already resolved ones keep their first `resolvedAt`.
    */

@@ -1,7 +1,7 @@
 /** Alerts in the page's language: the backlog, oversold stock and an invoice paid twice. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { alertKindLabel, alertText, sentence, type AlertFacts } from '../../src/dashboard/app/alerts.js';
+import { alertKindLabel, alertTechnicalDetail, alertText, sentence, type AlertFacts } from '../../src/dashboard/app/alerts.js';
 import { makeFormats } from '../../src/dashboard/app/format.js';
 import { translator } from '../../src/dashboard/app/i18n.js';
 import type { AlertView } from '../../src/dashboard/app/types.js';
@@ -158,5 +158,70 @@ describe('a dead alert, as on the rows', () => {
     assert.equal(alertKindLabel(en.t, 'custom', {}), 'From a pipeline');
     // One that names its kind keeps that name.
     assert.equal(alertKindLabel(es.t, 'custom', { alert: 'cupo_agotado' }), 'cupo_agotado');
+  });
+});
+
+describe('a reconciliation that stopped midway', () => {
+  const failed = (details: Record<string, unknown>): AlertFacts => ({
+    ...alert(
+      'custom',
+      { alert: 'reconcile_failed', source: 'stripe', provider: 'Stripe', since: '2026-12-06T10:00:00.000Z', ...details },
+      null,
+    ),
+    message: 'reconciliation of stripe (Stripe) stopped before the end of its window … (English)',
+  });
+
+  test('says which source, since when payments may be missing, why and what to do, in the page language', () => {
+    const unavailable = failed({
+      code: 'PROVIDER_UNAVAILABLE',
+      status: 503,
+      error: 'Stripe: GET /v1/events answered 503',
+      command: 'webpig reconcile --source stripe',
+    });
+    assert.equal(alertKindLabel(es.t, unavailable.kind, unavailable.details), 'Conciliación incompleta');
+    assert.equal(alertKindLabel(en.t, unavailable.kind, unavailable.details), 'Reconciliation incomplete');
+    assert.equal(
+      alertText(es.t, es.formats, unavailable),
+      'La conciliación de Stripe se detuvo sin terminar el periodo desde el 06/12/2026, 05:00 a. m.: pueden faltar pagos cuyo webhook se perdió desde entonces ' +
+        '(la API del proveedor falló o no respondió a tiempo). La próxima conciliación programada la reanuda, o ejecute ahora webpig reconcile --source stripe.',
+    );
+    assert.equal(
+      alertText(en.t, en.formats, unavailable),
+      'Reconciliation of Stripe stopped before finishing the period from Dec 6, 2026, 05:00: payments whose webhook was lost since then may be missing ' +
+        "(the provider's API failed or did not answer in time). The next scheduled run resumes it, or run webpig reconcile --source stripe now.",
+    );
+    assert.equal(alertTechnicalDetail(unavailable), 'Stripe: GET /v1/events answered 503', "the provider's words, folded");
+  });
+
+  test('a refused key is to be fixed first; a source under another name is told apart', () => {
+    const refused = failed({ source: 'stripe_eu', code: 'PROVIDER_REFUSED', status: 401, command: 'webpig reconcile --source stripe_eu' });
+    assert.match(alertText(es.t, es.formats, refused), /^La conciliación de stripe_eu se detuvo/);
+    assert.match(
+      alertText(es.t, es.formats, refused),
+      /\(el proveedor rechazó la clave\)\. Corrija lo que indica el detalle técnico y ejecute webpig reconcile --source stripe_eu\.$/,
+    );
+    assert.match(
+      alertText(en.t, en.formats, refused),
+      /\(the provider refused the key\)\. Fix what the technical detail names, then run webpig reconcile --source stripe_eu\.$/,
+    );
+    const limited = failed({ code: 'PROVIDER_RATE_LIMITED', status: 429 });
+    assert.match(alertText(en.t, en.formats, limited), /\(the provider limited the requests\)\. The next scheduled run resumes it/);
+    // A failure that is not the provider's (say, the database): no cause guessed.
+    const other = failed({ code: null, status: null, error: 'connection terminated' });
+    assert.match(
+      alertText(en.t, en.formats, other),
+      /may be missing\. The next scheduled run resumes it, or run webpig reconcile --source stripe now\.$/,
+    );
+    assert.equal(sentence(alertText(en.t, en.formats, other)), alertText(en.t, en.formats, other), 'one full stop');
+    // ePayco is looked up by references: no window of dates is named.
+    const epayco = failed({ source: 'epayco', provider: 'ePayco', since: null, code: 'PROVIDER_UNAVAILABLE', status: 503 });
+    assert.match(
+      alertText(es.t, es.formats, epayco),
+      /^La conciliación de ePayco se detuvo sin consultar todas las referencias: puede faltar algún pago de ellas cuyo webhook se perdió \(la API/,
+    );
+    assert.match(
+      alertText(en.t, en.formats, epayco),
+      /^Reconciliation of ePayco stopped before looking up every reference: a payment among them whose webhook was lost may be missing \(the provider's API/,
+    );
   });
 });

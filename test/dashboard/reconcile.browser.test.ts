@@ -4,6 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
 import { stripeEvent } from '../helpers/signing.js';
+import { raiseRunFailedAlert } from '../../src/engine/reconcile-alerts.js';
+import { ProviderApiError } from '../../src/sources/listing/provider-list.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtures.js';
 
@@ -340,6 +342,50 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
         } finally {
           await context.close();
           await server.store.releaseReconciliationRun('mercadopago', owner);
+        }
+      });
+    }
+  }
+  // A run that stopped midway (the provider failing after some pages): its alert, raised as the
+  // engine raises it, reads in the page's language with the provider's own words folded away.
+  for (const language of ['es', 'en'] as const) {
+    for (const size of ['desktop', 'phone'] as const) {
+      test(`${size}, ${language}: a run that stopped midway is an alert saying since when payments may be missing and what to do`, async () => {
+        const source = `stripe-${language}-${size}`;
+        const since = new Date(Date.now() - 48 * 3_600_000);
+        const error = new ProviderApiError(503, 'Stripe: GET /v1/events answered 503: upstream unavailable');
+        await raiseRunFailedAlert(server.store, { source, provider: 'Stripe', since, error }, new Date());
+        const stored = (await server.store.listAlerts({ unresolvedOnly: true })).items.find(
+          (a) => a.subject === `reconcile-failed:${source}`,
+        );
+        assert.ok(stored);
+        const { page, context } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
+        try {
+          await page.goto(`${server.baseUrl}/#/alerts`);
+          const item = page.getByTestId(`alert-${stored.id}`);
+          await item.waitFor();
+          assert.equal(
+            await item.locator('.badge').first().textContent(),
+            language === 'es' ? 'Conciliación incompleta' : 'Reconciliation incomplete',
+          );
+          const text = ((await item.locator(':scope > div').first().textContent()) ?? '').replace(/\s+/g, ' ');
+          assert.match(
+            text,
+            language === 'es'
+              ? new RegExp(
+                  `^La conciliación de ${source} se detuvo sin terminar el periodo desde el ${ES_DAY}: pueden faltar pagos cuyo webhook se perdió desde entonces \\(la API del proveedor falló o no respondió a tiempo\\)\\. La próxima conciliación programada la reanuda, o ejecute ahora webpig reconcile --source ${source}\\.$`,
+                )
+              : new RegExp(
+                  `^Reconciliation of ${source} stopped before finishing the period from ${EN_DAY}: payments whose webhook was lost since then may be missing \\(the provider's API failed or did not answer in time\\)\\. The next scheduled run resumes it, or run webpig reconcile --source ${source} now\\.$`,
+                ),
+          );
+          assert.doesNotMatch(text, /upstream unavailable/, "the provider's words are the technical detail");
+          const technical = item.locator('details.technical');
+          await technical.locator('summary').click();
+          assert.equal(await technical.locator('code').textContent(), 'Stripe: GET /v1/events answered 503: upstream unavailable');
+          await screenshot(page, `reconcile-${size}-${language}-6-run-failed-alert`);
+        } finally {
+          await context.close();
         }
       });
     }

@@ -4,7 +4,7 @@ import { RUN_LEASE_MS } from '../../src/engine/reconcile-claim.js';
 import { reconcileSource } from '../../src/engine/reconcile.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
-import { startStripeRig, type StripeRig } from './stripe-rig.js';
+import { startStripeRig, type StripeRig } from '../helpers/stripe-rig.js';
 
 /** A run's claim on its source, at the edges: a release that fails does not undo the run. */
 describe('reconciliation run claims', () => {

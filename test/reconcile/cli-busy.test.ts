@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { startReconcileJob, type ReconcileJob } from '../../src/engine/reconcile-job.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
-import { startCli } from '../helpers/cli.js';
 import { openMigrated, postgresSkip, withTestSchema } from '../helpers/postgres.js';
-import { tempDatabaseDir } from '../helpers/sqlite.js';
+import { runToExit, sqliteCliDatabase, startReconcileCliRig, type CliDatabase, type ReconcileCliRig } from '../helpers/reconcile-cli.js';
+import type { StripeRig } from '../helpers/stripe-rig.js';
 import { startSilentServer, type SilentServer } from './silent-server.js';
-import { startStripeRig, type StripeRig } from './stripe-rig.js';
 
 /**
  * `webpig reconcile` run by hand while the worker's scheduled run of the same source is in
@@ -17,38 +14,25 @@ import { startStripeRig, type StripeRig } from './stripe-rig.js';
  * that run's resume point an interrupted run's. A dry run, which writes nothing, still runs. Once
  * the worker's run has stopped, the command resumes it.
  */
-async function runToExit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const cli = startCli(args);
-  let stdout = '';
-  let stderr = '';
-  cli.child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  cli.child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => cli.child.once('exit', (status) => resolve(status)));
-  return { code, stdout, stderr };
-}
-
-function busySuite(name: string, open: () => Promise<{ store: Store; db: string; cleanup?: () => void }>, skip: string | false = false) {
+function busySuite(name: string, database: () => Promise<CliDatabase>, skip: string | false = false) {
   describe(`webpig reconcile while the worker's run is in progress (${name})`, { skip }, () => {
+    let setup: ReconcileCliRig;
     let store: Store;
     let db: string;
-    let cleanup: (() => void) | undefined;
     let rig: StripeRig;
     let silent: SilentServer;
     let job: ReconcileJob | undefined;
     before(async () => {
-      ({ store, db, cleanup } = await open());
-      rig = await startStripeRig(store);
-      silent = await startSilentServer();
       // The command finds the sandbox through the database; the worker's config points its run
       // at an API that accepts the request and never answers, so that run stays in progress.
-      await store.recordProviderApi('stripe', rig.stripeApiUrl);
+      setup = await startReconcileCliRig({ database });
+      ({ store, db, rig } = setup);
+      silent = await startSilentServer();
     });
     after(async () => {
       await job?.stop();
       await silent?.close();
-      await rig?.close();
-      await store?.close();
-      cleanup?.();
+      await setup?.close();
     });
 
     it('refuses, changing nothing, naming when that run started; resumes it once it has stopped', async () => {
@@ -93,13 +77,7 @@ function busySuite(name: string, open: () => Promise<{ store: Store; db: string;
   });
 }
 
-busySuite('SQLite', async () => {
-  const tmp = tempDatabaseDir('webpig-reconcile-busy-');
-  const db = `sqlite:${join(tmp.dir, 'webpig.db')}`;
-  const store = SqliteStore.open(db);
-  await store.migrate();
-  return { store, db, cleanup: () => tmp.remove() };
-});
+busySuite('SQLite', () => sqliteCliDatabase('webpig-reconcile-busy-'));
 
 const schemas = withTestSchema();
 busySuite(

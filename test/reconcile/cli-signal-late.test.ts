@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { startCli } from '../helpers/cli.js';
-import { tempDatabaseDir } from '../helpers/sqlite.js';
-import { startStripeRig, type StripeRig } from './stripe-rig.js';
+import { sqliteCliDatabase, startReconcileCliRig, type ReconcileCliRig } from '../helpers/reconcile-cli.js';
+import type { StripeRig } from '../helpers/stripe-rig.js';
 
 /**
  * A signal that reaches the built `webpig reconcile` process after its last page: the window
@@ -16,24 +15,21 @@ import { startStripeRig, type StripeRig } from './stripe-rig.js';
  * undelivered events — until the signal has been sent.
  */
 describe('webpig reconcile signalled after its last page', () => {
-  const tmp = tempDatabaseDir('webpig-reconcile-late-signal-');
-  const db = `sqlite:${join(tmp.dir, 'webpig.db')}`;
+  let setup: ReconcileCliRig<SqliteStore>;
   let store: SqliteStore;
+  let db: string;
   let rig: StripeRig;
   let hop: UndeliveredHold;
 
   before(async () => {
-    store = SqliteStore.open(db);
-    await store.migrate();
-    rig = await startStripeRig(store);
+    setup = await startReconcileCliRig({ database: () => sqliteCliDatabase('webpig-reconcile-late-signal-'), recordApi: false });
+    ({ store, db, rig } = setup);
     hop = await holdUndelivered(rig.stripeApiUrl);
     await store.recordProviderApi('stripe', hop.url);
   });
   after(async () => {
     await hop?.close();
-    await rig?.close();
-    await store?.close();
-    tmp.remove();
+    await setup?.close();
   });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

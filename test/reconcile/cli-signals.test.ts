@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { startCli } from '../helpers/cli.js';
-import { tempDatabaseDir } from '../helpers/sqlite.js';
-import { startStripeRig, type StripeRig } from './stripe-rig.js';
+import {
+  allEvents,
+  runToExit,
+  sqliteCliDatabase,
+  startReconcileCliRig,
+  waitForEvents,
+  type ReconcileCliRig,
+} from '../helpers/reconcile-cli.js';
 
 /**
  * Ctrl-C (SIGINT) and SIGTERM sent to the built `webpig reconcile` process mid-run: it stops at
@@ -15,37 +20,25 @@ import { startStripeRig, type StripeRig } from './stripe-rig.js';
 const MISSING = 400;
 
 describe('webpig reconcile stopped by a signal', () => {
-  const tmp = tempDatabaseDir('webpig-reconcile-signal-');
-  const db = `sqlite:${join(tmp.dir, 'webpig.db')}`;
+  let setup: ReconcileCliRig<SqliteStore>;
   let store: SqliteStore;
-  let rig: StripeRig;
-  const lostIds: string[] = [];
+  let db: string;
 
   before(async () => {
-    store = SqliteStore.open(db);
-    await store.migrate();
-    rig = await startStripeRig(store);
-    await store.recordProviderApi('stripe', rig.stripeApiUrl);
-    for (let i = 0; i < MISSING; i++) lostIds.push(String((await rig.lostPayment()).id));
+    setup = await startReconcileCliRig({ database: () => sqliteCliDatabase('webpig-reconcile-signal-'), lostPayments: MISSING });
+    ({ store, db } = setup);
   });
   after(async () => {
-    await rig?.close();
-    await store?.close();
-    tmp.remove();
+    await setup?.close();
   });
 
   /** Starts a run, sends `signal` once it has created `atLeast` events, and waits for its exit. */
   async function interrupt(signal: 'SIGINT' | 'SIGTERM', atLeast: number) {
     const cli = startCli(['--db', db, 'reconcile', '--source', 'stripe', '--since', '1h']);
-    let stderr = '';
-    cli.child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => cli.child.once('exit', (code) => resolve(code)));
-    for (let waited = 0; waited < 30_000; waited += 5) {
-      if ((await store.countEvents({ source: 'stripe' })) >= atLeast) break;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await waitForEvents(store, 'stripe', atLeast);
     cli.child.kill(signal);
-    return { code: await exited, stderr };
+    return { code: await exited, stderr: cli.errorOutput() };
   }
 
   /** Whether a run elsewhere (another machine: no process to check) could claim the source now. */
@@ -80,19 +73,10 @@ describe('webpig reconcile stopped by a signal', () => {
   }
 
   it('the next run resumes, and each missing event exists once', async () => {
-    const rerun = startCli(['--db', db, 'reconcile', '--source', 'stripe', '--since', '1h']);
-    let stdout = '';
-    rerun.child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => rerun.child.once('exit', (status) => resolve(status)));
-    assert.equal(code, 0);
-    assert.match(stdout, /resumed the run/);
-    const ids: string[] = [];
-    for (let cursor: string | null = null; ;) {
-      const page = await store.listEvents({ source: 'stripe' }, { cursor, limit: 500 });
-      ids.push(...page.items.map((e) => e.providerEventId));
-      if (page.nextCursor === null) break;
-      cursor = page.nextCursor;
-    }
-    assert.deepEqual(ids.sort(), [...lostIds].sort(), 'each missing event exactly once');
+    const rerun = await runToExit(['--db', db, 'reconcile', '--source', 'stripe', '--since', '1h']);
+    assert.equal(rerun.code, 0);
+    assert.match(rerun.stdout, /resumed the run/);
+    const ids = (await allEvents(store, 'stripe')).map((e) => e.providerEventId);
+    assert.deepEqual(ids.sort(), [...setup.lostIds].sort(), 'each missing event exactly once');
   });
 });

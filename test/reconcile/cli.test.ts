@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { startCli } from '../helpers/cli.js';
-import { tempDatabaseDir } from '../helpers/sqlite.js';
-import { startStripeRig, type StripeRig } from './stripe-rig.js';
+import {
+  allEvents,
+  runToExit,
+  sqliteCliDatabase,
+  startReconcileCliRig,
+  waitForEvents,
+  type ReconcileCliRig,
+} from '../helpers/reconcile-cli.js';
 
 /**
  * `webpig reconcile` as its own process, with only `--db`: the database records where the
@@ -14,34 +20,17 @@ import { startStripeRig, type StripeRig } from './stripe-rig.js';
  */
 const MISSING = 400;
 
-async function runToExit(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const cli = startCli(args, { env });
-  let stdout = '';
-  let stderr = '';
-  cli.child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  cli.child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => cli.child.once('exit', (status) => resolve(status)));
-  return { code, stdout, stderr };
-}
-
 describe('webpig reconcile (its own process, only --db)', () => {
-  const tmp = tempDatabaseDir('webpig-reconcile-');
-  const db = `sqlite:${join(tmp.dir, 'webpig.db')}`;
+  let setup: ReconcileCliRig<SqliteStore>;
   let store: SqliteStore;
-  let rig: StripeRig;
-  const lostIds: string[] = [];
+  let db: string;
 
   before(async () => {
-    store = SqliteStore.open(db);
-    await store.migrate();
-    rig = await startStripeRig(store);
-    await store.recordProviderApi('stripe', rig.stripeApiUrl);
-    for (let i = 0; i < MISSING; i++) lostIds.push(String((await rig.lostPayment()).id));
+    setup = await startReconcileCliRig({ database: () => sqliteCliDatabase('webpig-reconcile-'), lostPayments: MISSING });
+    ({ store, db } = setup);
   });
   after(async () => {
-    await rig?.close();
-    await store?.close();
-    tmp.remove();
+    await setup?.close();
   });
 
   it('--dry-run prints what is missing and changes nothing', async () => {
@@ -66,10 +55,7 @@ describe('webpig reconcile (its own process, only --db)', () => {
   it('a SIGKILL during a run, then a rerun, creates each missing event once', async () => {
     const cli = startCli(['--db', db, 'reconcile', '--source', 'stripe', '--since', '1h']);
     const exited = new Promise<void>((resolve) => cli.child.once('exit', () => resolve()));
-    for (let waited = 0; waited < 30_000; waited += 5) {
-      if ((await store.countEvents({ source: 'stripe' })) >= 30) break;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await waitForEvents(store, 'stripe', 30);
     cli.child.kill('SIGKILL');
     await exited;
     const afterKill = await store.countEvents({ source: 'stripe' });
@@ -80,17 +66,20 @@ describe('webpig reconcile (its own process, only --db)', () => {
     const rerun = await runToExit(['--db', db, 'reconcile', '--source', 'stripe', '--since', '1h']);
     assert.equal(rerun.code, 0, rerun.stderr);
     assert.match(rerun.stdout, /resumed the run/);
-    const events = [];
-    for (let cursor: string | null = null; ;) {
-      const page = await store.listEvents({ source: 'stripe' }, { cursor, limit: 500 });
-      events.push(...page.items);
-      if (page.nextCursor === null) break;
-      cursor = page.nextCursor;
-    }
+    const events = await allEvents(store, 'stripe');
     assert.equal(events.length, MISSING);
-    assert.deepEqual(events.map((e) => e.providerEventId).sort(), [...lostIds].sort(), 'each missing event exactly once');
+    assert.deepEqual(events.map((e) => e.providerEventId).sort(), [...setup.lostIds].sort(), 'each missing event exactly once');
     assert.ok(events.every((e) => e.origin === 'reconciliation'));
     assert.equal((await store.getReconciliationState('stripe'))?.resume, null);
+  });
+
+  it('--help names every provider that can be reconciled, ePayco with where its references come from', async () => {
+    const help = await runToExit(['reconcile', '--help']);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(
+      help.stdout.replace(/\s+/g, ' '),
+      /--source <name> the source to reconcile: stripe, mercadopago, epayco \(the references in reconcile\.<source>\.references\)/,
+    );
   });
 
   it('an unknown source or a bad --since is refused, naming it', async () => {
@@ -99,7 +88,7 @@ describe('webpig reconcile (its own process, only --db)', () => {
     assert.match(unknown.stderr, /source "shop" cannot be reconciled/);
     // A source the config names, whose secret is not set here: the config's own error, not "no
     // source of that name"; and a custom source is said to have no provider list.
-    const config = join(tmp.dir, 'shop.config.js');
+    const config = join(dirname(db.slice('sqlite:'.length)), 'shop.config.js');
     writeFileSync(
       config,
       "export default { sources: [{ name: 'shop', kind: 'custom', secrets: [process.env.SHOP_SECRET_FOR_RECONCILE], paths: { eventId: 'id', type: 'type' } }], pipelines: [] };\n",
@@ -109,14 +98,13 @@ describe('webpig reconcile (its own process, only --db)', () => {
     assert.match(unset.stderr, /sources\.0\.secrets\.0/);
     assert.doesNotMatch(unset.stderr, /no source of that name/);
     const custom = await runToExit(['--db', db, '--config', config, 'reconcile', '--source', 'shop', '--dry-run'], {
-      SHOP_SECRET_FOR_RECONCILE: 'set',
+      env: { SHOP_SECRET_FOR_RECONCILE: 'set' },
     });
     assert.equal(custom.code, 2);
     assert.match(custom.stderr, /custom sources have no provider list/);
     // A name no source has: the configured ones that can be reconciled are named.
     const typo = await runToExit(['--db', db, '--config', config, 'reconcile', '--source', 'strpie', '--dry-run'], {
-      SHOP_SECRET_FOR_RECONCILE: 'set',
-      WEBPIG_STRIPE_WEBHOOK_SECRET: 'whsec_reconcile_test',
+      env: { SHOP_SECRET_FOR_RECONCILE: 'set', WEBPIG_STRIPE_WEBHOOK_SECRET: 'whsec_reconcile_test' },
     });
     assert.equal(typo.code, 2);
     assert.match(
@@ -126,5 +114,37 @@ describe('webpig reconcile (its own process, only --db)', () => {
     const since = await runToExit(['--db', db, 'reconcile', '--source', 'stripe', '--since', 'yesterday']);
     assert.equal(since.code, 2);
     assert.match(since.stderr, /--since must be a duration like 30s, 15m, 48h or 7d, got "yesterday"/);
+  });
+
+  it('a run the provider stops raises the alert; the command it names, run as it is, completes the run and resolves it', async () => {
+    const lost = String((await setup.rig.lostPayment()).id);
+    const openFailed = async () =>
+      (await store.listAlerts({ unresolvedOnly: true })).items.filter((a) => a.details?.alert === 'reconcile_failed');
+    await setup.rig.fault({ service: 'stripe', operation: 'list_events', mode: 'error', status: 401 });
+    const refused = await runToExit(['--db', db, 'reconcile', '--source', 'stripe', '--since', '1h']);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /answered 401/);
+    assert.match(
+      refused.stderr,
+      /the run stopped before the end of its window, so an alert is open until a run of stripe completes: once that is fixed, run this command again, it resumes where this one stopped$/m,
+    );
+    const [alert, ...more] = await openFailed();
+    assert.ok(alert, 'the alert was raised');
+    assert.deepEqual(more, []);
+    const command = alert.details?.command;
+    assert.equal(command, 'webpig reconcile --source stripe');
+    assert.match(alert.message, /then run `webpig reconcile --source stripe`/);
+
+    // The key fixed (the fault was taken): the command as the alert writes it, with this database.
+    const rerun = await runToExit(['--db', db, ...String(command).split(' ').slice(1)]);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.match(rerun.stdout, new RegExp(`${lost} payment_intent.succeeded: created as event \\d+`));
+    assert.deepEqual(await openFailed(), [], 'resolved by the run that completed');
+    const state = await store.getReconciliationState('stripe');
+    assert.equal(state?.resume, null, 'nothing left of the stopped run');
+    assert.ok(
+      state?.covered?.by === 'dates' && state.covered.from.getTime() <= Date.parse(String(alert.details?.since)),
+      "the stopped run's window is covered",
+    );
   });
 });

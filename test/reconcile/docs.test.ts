@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { CLAIM_LOST_LOG } from '../../src/engine/reconcile-job.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { startCli } from '../helpers/cli.js';
-import { startStripeRig, type StripeRig } from './stripe-rig.js';
+import { runToExit } from '../helpers/reconcile-cli.js';
+import { startStripeRig, type StripeRig } from '../helpers/stripe-rig.js';
 
 /**
  * docs/reconcile.md, run: its config block is written as webpig.config.ts and every command of
@@ -27,15 +28,8 @@ const commands = shellCommands.filter((line) => line.startsWith('npx webpig ')).
 /** The sandbox faults the guide shows, in its commands and its text. */
 const faults = [...GUIDE.matchAll(/'?(\{"service":[^`'\n]*\})'?/g)].map((m) => m[1] as string);
 
-async function run(args: string[], cwd: string, env: Record<string, string>) {
-  const cli = startCli(args, { cwd, env });
-  let stdout = '';
-  let stderr = '';
-  cli.child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  cli.child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => cli.child.once('exit', (status) => resolve(status)));
-  return { code, stdout, stderr };
-}
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const run = (args: string[], cwd: string, env: Record<string, string>) => runToExit(args, { cwd, env });
 
 describe('docs/reconcile.md (the guide, run)', () => {
   const project = mkdtempSync(join(tmpdir(), 'webpig-reconcile-docs-'));
@@ -142,7 +136,34 @@ describe('docs/reconcile.md (the guide, run)', () => {
       'the run waited and went on',
     );
     assert.deepEqual(rig.sandbox.store.listFaults(), [], 'the listing met the 429 (the fault was taken)');
+    const quotedWait = /`(webpig: Stripe: GET \/v1\/events answered 429: …; trying again in 1 s \(Ctrl-C stops the run here\))`/.exec(
+      GUIDE.replace(/\n\s*/g, ' '),
+    )?.[1];
+    assert.ok(quotedWait, 'the guide quotes what the command says while it waits');
+    const [before, after] = quotedWait.split('…');
+    assert.match(after429.stderr, new RegExp(`^${escape(before as string)}.+${escape(after as string)}$`, 'm'), after429.stderr);
   });
+
+  it('quotes what a worker logs when another run took its run over, as the worker logs it', () => {
+    assert.ok(GUIDE.replace(/\s+/g, ' ').includes(`\`${CLAIM_LOST_LOG}\``), CLAIM_LOST_LOG);
+  });
+
+  it(
+    'a missing credential or a source the service lacks stops the start, as the guide says, before it listens',
+    { timeout: 60_000 },
+    async () => {
+      const { WEBPIG_STRIPE_API_KEY: _key, ...withoutKey } = env;
+      const noKey = await run(['start', '--port', '0'], project, withoutKey);
+      assert.equal(noKey.code, 2, noKey.stderr);
+      assert.match(noKey.stderr, /set WEBPIG_STRIPE_API_KEY, or reconcile\.stripe\.apiKey in the config/);
+      assert.doesNotMatch(noKey.stderr + noKey.stdout, /listening/);
+      const { WEBPIG_STRIPE_WEBHOOK_SECRET: _secret, ...withoutSource } = env;
+      const noSource = await run(['start', '--port', '0'], project, withoutSource);
+      assert.equal(noSource.code, 2, noSource.stderr);
+      assert.match(noSource.stderr, /reconcile\.stripe: no source named "stripe" is configured .*set WEBPIG_STRIPE_WEBHOOK_SECRET/);
+      assert.doesNotMatch(noSource.stderr + noSource.stdout, /listening/);
+    },
+  );
 
   it('a wrong duration in the config stops the command, naming the field', async () => {
     writeFileSync(

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { startReconcileJob } from '../../src/engine/reconcile-job.js';
+import { CLAIM_LOST_LOG, startReconcileJob } from '../../src/engine/reconcile-job.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { startStripeRig, type StripeRig } from './stripe-rig.js';
+import { startStripeRig, type StripeRig } from '../helpers/stripe-rig.js';
 
 /** The worker's scheduled reconciliation, against the sandbox's Stripe over HTTP. */
 describe('scheduled reconciliation', () => {
@@ -118,6 +118,77 @@ describe('scheduled reconciliation', () => {
     }
   });
 
+  it("a worker's run that another run took over logs that the run goes on there (no alert); a run that failed logs that the next run resumes it (and alerts)", async () => {
+    const lines: Array<{ level: number; msg: string; source?: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) });
+    const settings = (source: string) => ({
+      [source]: { every: '1h', lookBack: '1h', apiBaseUrl: rig.stripeApiUrl, apiKey: 'sk_test_job' },
+    });
+    const failedAlert = async (source: string) =>
+      (await store.listAlerts({ unresolvedOnly: true })).items.find(
+        (a) => a.details?.alert === 'reconcile_failed' && a.details.source === source,
+      );
+    await rig.lostPayment();
+    rig.sandbox.store.clearFaults();
+
+    // The worker's listing hangs (until the sandbox answers 504, 1.5 s later); meanwhile a run
+    // elsewhere, whose clock says this one's claim is long over, takes the source.
+    await rig.fault({ service: 'stripe', operation: 'list_events', mode: 'timeout', count: 1 });
+    const taken = startReconcileJob({
+      store,
+      settings: settings('stripe-taken'),
+      kinds: new Map([['stripe-taken', 'stripe']]),
+      env: {},
+      logger,
+      firstDelayMs: 0,
+    });
+    try {
+      await waitFor('the run to start', async () => (await store.getReconciliationState('stripe-taken'))?.resume != null);
+      const later = new Date(Date.now() + 3_600_000);
+      const takeover = await store.claimReconciliationRun({
+        source: 'stripe-taken',
+        owner: 'another worker',
+        now: later,
+        leaseUntil: new Date(later.getTime() + 60_000),
+      });
+      assert.deepEqual(takeover, { claimed: true });
+      await waitFor('the worker to find its claim taken', async () =>
+        lines.some((line) => line.source === 'stripe-taken' && line.msg.startsWith('reconciliation ')),
+      );
+    } finally {
+      await taken.stop();
+    }
+    // (It met the 504 first: 'provider API failed; trying again'.)
+    const takenLines = lines
+      .filter((line) => line.source === 'stripe-taken' && line.msg.startsWith('reconciliation '))
+      .map((line) => line.msg);
+    assert.deepEqual(takenLines, [CLAIM_LOST_LOG]);
+    assert.match(CLAIM_LOST_LOG, /another run took the source; that run continues/);
+    assert.doesNotMatch(CLAIM_LOST_LOG, /next run/);
+    assert.equal(await failedAlert('stripe-taken'), undefined, 'the run goes on elsewhere: nothing to alert');
+
+    // A run that fails (the key refused): the next run is what resumes it.
+    await rig.fault({ service: 'stripe', operation: 'list_events', mode: 'error', status: 401 });
+    const failing = startReconcileJob({
+      store,
+      settings: settings('stripe-refused'),
+      kinds: new Map([['stripe-refused', 'stripe']]),
+      env: {},
+      logger,
+      firstDelayMs: 0,
+    });
+    try {
+      await waitFor('the run to fail', async () => lines.some((line) => line.source === 'stripe-refused' && line.level >= 40));
+    } finally {
+      await failing.stop();
+    }
+    assert.deepEqual(
+      lines.filter((line) => line.source === 'stripe-refused' && line.level >= 40).map((line) => line.msg),
+      ['reconciliation failed; the next run resumes it'],
+    );
+    assert.ok(await failedAlert('stripe-refused'), 'the failed run raised its alert');
+  });
+
   it('a Stripe lookBack of the 30 days Stripe keeps is listed round after round without a warning (further back, the config refuses it)', async () => {
     const warnings: string[] = [];
     const logger = pino(
@@ -152,6 +223,27 @@ describe('scheduled reconciliation', () => {
       [],
       'no warning of a cut window in any round',
     );
+  });
+
+  it('refuses to start for a source the service does not have, saying what configures it', () => {
+    const start = (source: string, kinds: Map<string, 'stripe' | 'mercadopago'>) => () =>
+      startReconcileJob({
+        store,
+        settings: { [source]: {} },
+        kinds,
+        env: { WEBPIG_STRIPE_API_KEY: 'sk_test_job' },
+        logger: pino({ level: 'silent' }),
+      });
+    // docs/reconcile.md's config without WEBPIG_STRIPE_WEBHOOK_SECRET: no `stripe` source.
+    assert.throws(start('stripe', new Map([['shop_mp', 'mercadopago']])), {
+      code: 'CONFIG_INVALID',
+      message:
+        'reconcile.stripe: no source named "stripe" is configured (the sources are shop_mp), so none of its webhooks is received and nothing found could run: ' +
+        'set WEBPIG_STRIPE_WEBHOOK_SECRET (the built-in stripe source), or remove reconcile.stripe',
+    });
+    assert.throws(start('shop', new Map()), {
+      message: /no source named "shop" is configured \(the sources are none\).*add a source named "shop", or remove reconcile\.shop$/,
+    });
   });
 
   it('refuses to start without the provider credential, naming the variable', () => {

@@ -9,7 +9,7 @@ import { mercadopagoSearchList } from '../../src/sources/listing/mercadopago-sea
 import { stripeEventList } from '../../src/sources/listing/stripe-events.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { baseUrlOf } from '../helpers/sandbox-app.js';
-import { startStripeRig, type StripeRig } from './stripe-rig.js';
+import { startStripeRig, type StripeRig } from '../helpers/stripe-rig.js';
 
 /**
  * What a provider's API can answer besides a page — a long Retry-After, a 200 that is not a

@@ -6,7 +6,7 @@ import { ProviderApiError } from '../../src/sources/listing/provider-list.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { openMigrated, postgresSkip, withTestSchema } from '../helpers/postgres.js';
-import { startStripeRig, type StripeRig } from './stripe-rig.js';
+import { startStripeRig, type StripeRig } from '../helpers/stripe-rig.js';
 
 /**
  * Reconciliation against the sandbox's Stripe over HTTP (GET /v1/events through the official

@@ -5,7 +5,7 @@ import { mercadopagoSearchList } from '../../src/sources/listing/mercadopago-sea
 import type { Store } from '../../src/store/store.js';
 import { openMigrated, postgresSkip, withTestSchema } from '../helpers/postgres.js';
 import { baseUrlOf } from '../helpers/sandbox-app.js';
-import { startStripeRig, type StripeRig } from './stripe-rig.js';
+import { startStripeRig, type StripeRig } from '../helpers/stripe-rig.js';
 
 /**
  * Windows that overlap: a wider window asked for while an interrupted run waits to be resumed,

@@ -67,6 +67,23 @@ export function alertIssuesContract(ctx: ContractContext): void {
       assert.deepEqual(await ctx.store.listOpenAlerts(['dead']), []);
     });
 
+    it('resolves the open issue of a kind and subject by name, and only that one', async () => {
+      const failed = await ctx.store.recordAlert({ at: at(0), kind: 'custom', subject: 'reconcile-failed:stripe', message: 'stopped' });
+      const other = await ctx.store.recordAlert({ at: at(0), kind: 'custom', subject: 'reconcile-failed:shop_mp', message: 'stopped' });
+      const otherKind = await ctx.store.recordAlert({ at: at(0), kind: 'backlog', subject: 'reconcile-failed:stripe', message: 'x' });
+      assert.equal(await ctx.store.resolveAlertBySubject('custom', 'reconcile-failed:stripe', at(MINUTE)), true);
+      assert.equal(await ctx.store.resolveAlertBySubject('custom', 'reconcile-failed:stripe', at(2 * MINUTE)), false, 'none open now');
+      const open = (await ctx.store.listAlerts({ unresolvedOnly: true })).items.map((a) => a.id);
+      assert.ok(!open.includes(failed.id));
+      assert.ok(open.includes(other.id) && open.includes(otherKind.id), 'another subject, or another kind, stays open');
+      const resolved = (await ctx.store.listAlerts()).items.find((a) => a.id === failed.id);
+      assert.deepEqual(resolved?.resolvedAt, at(MINUTE));
+      // A subject stored cut (longer than 200) is found by the same words.
+      const long = `reconcile-failed:${'x'.repeat(300)}`;
+      await ctx.store.recordAlert({ at: at(0), kind: 'custom', subject: long, message: 'stopped' });
+      assert.equal(await ctx.store.resolveAlertBySubject('custom', long, at(MINUTE)), true);
+    });
+
     it('mutes an open issue with who, when, why and until; a resolved one cannot be muted', async () => {
       const open = await oversold(0, 'SKU-1', 'A');
       const mute = { id: open.id, actor: 'ops@example.com', reason: 'restock on Monday', until: at(60 * MINUTE), now: at(MINUTE) };

@@ -6,10 +6,13 @@
  */
 import type { Command } from 'commander';
 import { parseDuration, DURATION_HINT } from '../../core/duration.js';
+import { errorMessage } from '../../core/errors.js';
 import { visibleText } from '../../core/visible-text.js';
 import { reconcileSource, ReconcileStoppedError, type ReconcileResult } from '../../engine/reconcile.js';
+import { runFailedAlertRaised } from '../../engine/reconcile-alerts.js';
 import { providerListFor } from '../../engine/reconcile-lists.js';
-import { InterruptedError } from '../errors.js';
+import { ProviderApiError } from '../../sources/listing/provider-list.js';
+import { CliFailure, InterruptedError } from '../errors.js';
 import { UsageError, withStore, type EngineCliDeps } from './cli-deps.js';
 
 interface ReconcileOptions {
@@ -28,7 +31,10 @@ export function register(program: Command, deps: EngineCliDeps): void {
   program
     .command('reconcile')
     .description("create the events whose webhooks never arrived, from the provider's own records")
-    .requiredOption('--source <name>', 'the source to reconcile (stripe, mercadopago, or a configured source of those kinds)')
+    .requiredOption(
+      '--source <name>',
+      'the source to reconcile: stripe, mercadopago, epayco (the references in reconcile.<source>.references), or a configured source of those kinds',
+    )
     .option('--since <duration>', `how far back to list, ${DURATION_HINT} (default: the config's lookBack, else ${DEFAULT_SINCE})`)
     .option('--dry-run', 'list and compare only: print what is missing, create and record nothing')
     .action(async (opts: ReconcileOptions) => {
@@ -69,9 +75,25 @@ export function register(program: Command, deps: EngineCliDeps): void {
               since: new Date(Date.now() - sinceMs),
               dryRun,
               signal: stop.signal,
+              // A provider failing makes the run wait up to half a minute between tries: said, so it is not taken for a hang.
+              onRetry: ({ error, waitMs }) =>
+                process.stderr.write(
+                  `webpig: ${visibleText(error)}; trying again in ${Math.ceil(waitMs / 1000)} s (Ctrl-C stops the run here)\n`,
+                ),
             });
           } catch (err) {
             const received = stop.received();
+            // Stopped midway: the operator running it is told what the alert tells everyone else.
+            if (runFailedAlertRaised(err)) {
+              const again =
+                err instanceof ProviderApiError && !err.retriable ? 'once that is fixed, run this command again' : 'run this command again';
+              throw new CliFailure(
+                'RECONCILE_FAILED',
+                `${errorMessage(err)} — the run stopped before the end of its window, so an alert is open until a run of ` +
+                  `${opts.source} completes: ${again}, it resumes where this one stopped`,
+                { cause: err },
+              );
+            }
             if (received === null || !(err instanceof ReconcileStoppedError)) throw err;
             throw new InterruptedError(
               received,

@@ -1,10 +1,21 @@
 import type { Formats } from './format.js';
 import type { Translate } from './i18n.js';
+import { sourceDisplayName } from './source-names.js';
 import type { AlertView } from './types.js';
 
 /** Alerts in the page's language. */
 
-const KNOWN_KINDS = ['dead', 'retried', 'stuck', 'stage_error_rate', 'backlog', 'oversold', 'paid_twice', 'never_notified'] as const;
+const KNOWN_KINDS = [
+  'dead',
+  'retried',
+  'stuck',
+  'stage_error_rate',
+  'backlog',
+  'oversold',
+  'paid_twice',
+  'never_notified',
+  'reconcile_failed',
+] as const;
 type KnownKind = (typeof KNOWN_KINDS)[number];
 
 function isKnownKind(kind: string): kind is KnownKind {
@@ -119,9 +130,50 @@ export function alertText(t: Translate, formats: Formats, alert: AlertFacts, wor
         ? `${count} ${t('alertNeverNotifiedOne')} ${provider} ${t('alertNeverNotifiedOneEnd')}`
         : `${count} ${t('alertNeverNotified')} ${provider} ${t('alertNeverNotifiedEnd')}`;
     }
+    case 'reconcile_failed':
+      return reconcileFailedText(t, formats, details);
     default:
       return alert.message;
   }
+}
+
+/**
+ * A reconciliation run that stopped midway: which source, since when payments may be missing,
+ * why in a few words (the provider's own message is the technical detail) and what to do.
+ */
+function reconcileFailedText(t: Translate, formats: Formats, details: NonNullable<AlertView['details']>): string {
+  const text = (key: string): string | null => (typeof details[key] === 'string' ? details[key] : null);
+  const source = text('source');
+  const since = text('since');
+  const name = source ? sourceDisplayName(source) : (text('provider') ?? '?');
+  // A provider looked up by references (ePayco) has no window of dates to name.
+  const main = since
+    ? t('alertReconcileFailed').replace('{source}', name).replace('{since}', formats.minuteDateTime(since))
+    : t('alertReconcileFailedReferences').replace('{source}', name);
+  const status = typeof details.status === 'number' ? details.status : null;
+  const code = text('code');
+  const cause =
+    code === 'PROVIDER_UNAVAILABLE'
+      ? t('alertReconcileCauseUnavailable')
+      : code === 'PROVIDER_RATE_LIMITED'
+        ? t('alertReconcileCauseRateLimited')
+        : code === 'PROVIDER_REFUSED'
+          ? t(status === 401 || status === 403 ? 'alertReconcileCauseKey' : 'alertReconcileCauseRefused')
+          : null;
+  const command = text('command') ?? `webpig reconcile --source ${source ?? '?'}`;
+  const todo = t(code === 'PROVIDER_REFUSED' ? 'alertReconcileFixFirst' : 'alertReconcileResume').replace('{command}', command);
+  return `${main}${cause ? ` (${cause})` : ''}. ${todo}`;
+}
+
+/**
+ * The server's own words, shown folded as the technical detail where the text above leaves them
+ * out: a dead event's error, a stopped reconciliation's (the provider's message names the setting
+ * to check when it refused the key). Null: the text says it all.
+ */
+export function alertTechnicalDetail(alert: Pick<AlertFacts, 'kind' | 'message' | 'details'>): string | null {
+  if (alert.kind === 'dead') return alert.message;
+  if (effectiveKind(alert) !== 'reconcile_failed') return null;
+  return typeof alert.details?.error === 'string' ? alert.details.error : alert.message;
 }
 
 /** "ref 123 · $ 100.000" for one payment of a paid-twice alert. */

@@ -165,6 +165,17 @@ export const en: Record<MessageKey, string> = {
   alertNeverNotifiedEnd: 'never notified: check the webhook endpoint at the provider',
   alertNeverNotifiedOne: 'payment from',
   alertNeverNotifiedOneEnd: 'never notified: check the webhook endpoint at the provider',
+  alertKind_reconcile_failed: 'Reconciliation incomplete',
+  alertReconcileFailed:
+    'Reconciliation of {source} stopped before finishing the period from {since}: payments whose webhook was lost since then may be missing',
+  alertReconcileFailedReferences:
+    'Reconciliation of {source} stopped before looking up every reference: a payment among them whose webhook was lost may be missing',
+  alertReconcileCauseUnavailable: "the provider's API failed or did not answer in time",
+  alertReconcileCauseRateLimited: 'the provider limited the requests',
+  alertReconcileCauseKey: 'the provider refused the key',
+  alertReconcileCauseRefused: 'the provider refused the request',
+  alertReconcileResume: 'The next scheduled run resumes it, or run {command} now.',
+  alertReconcileFixFirst: 'Fix what the technical detail names, then run {command}.',
   reconciledBadge: 'Recovered',
   reconciledHint: "The webhook never arrived: Web Pig found this payment in the provider's records (reconciliation).",
   reconcilePanelTitle: 'Reconciliation',

@@ -163,6 +163,17 @@ export const es = {
   alertNeverNotifiedEnd: 'nunca notificados: revise el endpoint del webhook en el proveedor',
   alertNeverNotifiedOne: 'pago de',
   alertNeverNotifiedOneEnd: 'nunca notificado: revise el endpoint del webhook en el proveedor',
+  alertKind_reconcile_failed: 'Conciliación incompleta',
+  alertReconcileFailed:
+    'La conciliación de {source} se detuvo sin terminar el periodo desde el {since}: pueden faltar pagos cuyo webhook se perdió desde entonces',
+  alertReconcileFailedReferences:
+    'La conciliación de {source} se detuvo sin consultar todas las referencias: puede faltar algún pago de ellas cuyo webhook se perdió',
+  alertReconcileCauseUnavailable: 'la API del proveedor falló o no respondió a tiempo',
+  alertReconcileCauseRateLimited: 'el proveedor limitó las solicitudes',
+  alertReconcileCauseKey: 'el proveedor rechazó la clave',
+  alertReconcileCauseRefused: 'el proveedor rechazó la solicitud',
+  alertReconcileResume: 'La próxima conciliación programada la reanuda, o ejecute ahora {command}.',
+  alertReconcileFixFirst: 'Corrija lo que indica el detalle técnico y ejecute {command}.',
   reconciledBadge: 'Recuperado',
   reconciledHint: 'El webhook nunca llegó: Web Pig encontró este pago en los registros del proveedor (conciliación).',
   reconcilePanelTitle: 'Conciliación',

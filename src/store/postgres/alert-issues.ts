@@ -116,6 +116,16 @@ export async function resolveAlert(db: Queryable, id: number, now: Date): Promis
   return result.rowCount === 1;
 }
 
+/** The subject as recordAlert stored it (cut and made storable), so the same words find the same issue. */
+export async function resolveAlertBySubject(db: Queryable, kind: AlertKind, subject: string, now: Date): Promise<boolean> {
+  const result = await db.query('UPDATE alerts SET resolved_at = $3 WHERE kind = $1 AND subject = $2 AND resolved_at IS NULL', [
+    kind,
+    storableText(alertSubject({ subject, message: '' })),
+    now,
+  ]);
+  return (result.rowCount ?? 0) > 0;
+}
+
 export async function resolveAlertsForEvent(db: Queryable, eventId: number, kinds: readonly AlertKind[], now: Date): Promise<number> {
   if (!Number.isSafeInteger(eventId) || kinds.length === 0) return 0;
   const result = await db.query(

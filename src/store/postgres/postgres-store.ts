@@ -278,6 +278,8 @@ export class PostgresStore implements Store {
   countRejections: Store['countRejections'] = (window) => rejections.countRejections(this.pool, window);
   recordAlert: Store['recordAlert'] = (alert) => alerts.recordAlert(this.pool, alert);
   listAlerts: Store['listAlerts'] = (options) => alerts.listAlerts(this.pool, options);
+  resolveAlertBySubject: Store['resolveAlertBySubject'] = (kind, subject, now) =>
+    alerts.resolveAlertBySubject(this.pool, kind, subject, now);
   listOpenAlerts: Store['listOpenAlerts'] = (kinds, limit) => alerts.listOpenAlerts(this.pool, kinds, limit);
   resolveAlert: Store['resolveAlert'] = (id, now) => alerts.resolveAlert(this.pool, id, now);
   acknowledgeAlert: Store['acknowledgeAlert'] = (ack) => alerts.acknowledgeAlert(this.pool, ack);

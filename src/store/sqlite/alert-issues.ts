@@ -113,6 +113,18 @@ export function resolveAlert(ctx: SqliteContext, id: number, now: Date): boolean
   return ctx.run('UPDATE alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL', toMs(now), id).changes === 1;
 }
 
+/** The subject as recordAlert stored it (cut and made storable), so the same words find the same issue. */
+export function resolveAlertBySubject(ctx: SqliteContext, kind: AlertKind, subject: string, now: Date): boolean {
+  return (
+    ctx.run(
+      'UPDATE alerts SET resolved_at = ? WHERE kind = ? AND subject = ? AND resolved_at IS NULL',
+      toMs(now),
+      kind,
+      storableText(alertSubject({ subject, message: '' })),
+    ).changes > 0
+  );
+}
+
 export function resolveAlertsForEvent(ctx: SqliteContext, eventId: number, kinds: readonly AlertKind[], now: Date): number {
   if (kinds.length === 0) return 0;
   return ctx.run(

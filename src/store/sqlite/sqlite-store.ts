@@ -188,6 +188,8 @@ export class SqliteStore implements Store {
   resolveAlert: Store['resolveAlert'] = async (id, now) => alerts.resolveAlert(this.ctx, id, now);
   acknowledgeAlert: Store['acknowledgeAlert'] = async (ack) => alerts.acknowledgeAlert(this.ctx, ack);
   muteAlert: Store['muteAlert'] = async (mute) => alerts.muteAlert(this.ctx, mute);
+  resolveAlertBySubject: Store['resolveAlertBySubject'] = async (kind, subject, now) =>
+    alerts.resolveAlertBySubject(this.ctx, kind, subject, now);
   listOpenAlerts: Store['listOpenAlerts'] = async (kinds, limit) => alerts.listOpenAlerts(this.ctx, kinds, limit);
   resolveAlertsForEvent: Store['resolveAlertsForEvent'] = async (eventId, kinds, now) =>
     alerts.resolveAlertsForEvent(this.ctx, eventId, kinds, now);

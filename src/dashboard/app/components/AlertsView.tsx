@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useSession } from '../context.js';
-import { alertKindLabel, alertText, sentence, type AlertWords } from '../alerts.js';
+import { alertKindLabel, alertTechnicalDetail, alertText, sentence, type AlertWords } from '../alerts.js';
 import { referenceFact } from '../reference-labels.js';
 import { explainError } from '../errors.js';
 import { stageLabel } from '../labels.js';
@@ -198,10 +198,10 @@ export function AlertsView({
                 </span>
               )}
               <div>{alertText(t, formats, alert, words)}</div>
-              {alert.kind === 'dead' && (
+              {alertTechnicalDetail(alert) !== null && (
                 <details class="technical small">
                   <summary>{t('technicalDetail')}</summary>
-                  <code>{alert.message}</code>
+                  <code>{alertTechnicalDetail(alert)}</code>
                 </details>
               )}
               {alert.stage && alert.kind !== 'dead' && alert.kind !== 'stage_error_rate' && (

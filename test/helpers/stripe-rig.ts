@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { startIngestServer, type IngestServer } from '../helpers/ingest-server.js';
-import { baseUrlOf, startSandboxApp, type SandboxApp } from '../helpers/sandbox-app.js';
-import { sendDelivery, signStripe, stripeEvent, TEST_SECRETS } from '../helpers/signing.js';
+import { startIngestServer, type IngestServer } from './ingest-server.js';
+import { baseUrlOf, startSandboxApp, type SandboxApp } from './sandbox-app.js';
+import { sendDelivery, signStripe, stripeEvent, TEST_SECRETS } from './signing.js';
 import { stripeEventList } from '../../src/sources/listing/stripe-events.js';
 import type { ProviderList } from '../../src/sources/listing/provider-list.js';
 import type { Store } from '../../src/store/store.js';
