@@ -1,11 +1,12 @@
 /**
- * What several benches need alike: a delivery of their own, and a PostgreSQL schema of their
+ * What several benches need alike: a delivery of their own, the no-op pipeline, and a PostgreSQL schema of their
  * own for the run (created, handed over, dropped).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import pg from 'pg';
+import { definePipeline, type PipelineDefinition, type StageEffects } from '../src/core/pipeline.js';
 import type { NewEvent } from '../src/store/store.js';
 
 /** A bench delivery: source `bench`, no entity (so no ordering between events), id `<prefix>-<i>`. */
@@ -170,4 +171,18 @@ export function postgresCpuSeconds(): number | null {
     seen = true;
   }
   return seen ? seconds : null;
+}
+
+/** The peers' and the pipeline benchmark's shape: `stages` no-op stages, each after the one before, declared with `effects`. */
+export function noOpPipeline(stages: number, effects: StageEffects): PipelineDefinition {
+  return definePipeline({
+    name: 'bench',
+    match: () => true,
+    stages: Array.from({ length: stages }, (_, i) => ({
+      name: `stage_${i + 1}`,
+      dependsOn: i === 0 ? [] : [`stage_${i}`],
+      effects,
+      run: async () => ({ ok: true }),
+    })),
+  });
 }

@@ -35,12 +35,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { pino } from 'pino';
-import { definePipeline, type PipelineDefinition, type StageEffects } from '../src/core/pipeline.js';
+import type { PipelineDefinition, StageEffects } from '../src/core/pipeline.js';
 import { createWorker } from '../src/engine/worker.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
-import { benchDeliveries, postgresCpuSeconds } from './fixtures.js';
+import { benchDeliveries, noOpPipeline, postgresCpuSeconds } from './fixtures.js';
 
 const STAGES = 10;
 
@@ -63,20 +63,6 @@ if (
   process.exit(2);
 }
 const variants: StageEffects[] = effectsArg === 'both' ? ['external', 'none'] : [effectsArg as StageEffects];
-
-/** The 10 no-op stages, each depending on the one before, declared with `effects`. */
-function benchPipeline(effects: StageEffects): PipelineDefinition {
-  return definePipeline({
-    name: 'bench',
-    match: () => true,
-    stages: Array.from({ length: STAGES }, (_, i) => ({
-      name: `stage_${i + 1}`,
-      dependsOn: i === 0 ? [] : [`stage_${i}`],
-      effects,
-      run: async () => ({ ok: true }),
-    })),
-  });
-}
 
 interface Figures {
   seconds: number;
@@ -168,7 +154,7 @@ async function benchSqlite(): Promise<void> {
     for (const effects of variants) {
       const store = SqliteStore.open(`sqlite:${join(dir, `bench-${effects}.db`)}`);
       await store.migrate();
-      measured.push([effects, await runPipeline(store, benchPipeline(effects))]);
+      measured.push([effects, await runPipeline(store, noOpPipeline(STAGES, effects))]);
       await store.close();
     }
 
@@ -209,7 +195,7 @@ async function benchPostgres(): Promise<void> {
       await admin.query(`CREATE SCHEMA "${schema}"`);
       const store = await PostgresStore.open(url, { schema });
       await store.migrate();
-      measured.push([effects, await runPipeline(store, benchPipeline(effects))]);
+      measured.push([effects, await runPipeline(store, noOpPipeline(STAGES, effects))]);
       await store.close();
     }
 

@@ -15,26 +15,14 @@ import { randomBytes } from 'node:crypto';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import pg from 'pg';
 import { pino } from 'pino';
-import { definePipeline, type PipelineDefinition, type StageEffects } from '../../src/core/pipeline.js';
+import type { StageEffects } from '../../src/core/pipeline.js';
 import { createWorker } from '../../src/engine/worker.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { benchDeliveries } from '../fixtures.js';
+import { benchDeliveries, noOpPipeline } from '../fixtures.js';
 
 export const STAGES = 10;
 /** Connections each system may open: the same for both. */
 export const POOL_SIZE = 10;
-
-const pipeline = (effects: StageEffects): PipelineDefinition =>
-  definePipeline({
-    name: 'bench',
-    match: () => true,
-    stages: Array.from({ length: STAGES }, (_, i) => ({
-      name: `stage_${i + 1}`,
-      dependsOn: i === 0 ? [] : [`stage_${i}`],
-      effects,
-      run: async () => ({ ok: true }),
-    })),
-  });
 
 async function withSchema<T>(url: string, run: (schema: string) => Promise<T>): Promise<T> {
   const schema = `webpig_peers_${randomBytes(4).toString('hex')}`;
@@ -117,7 +105,7 @@ export async function webpigPipeline(
       const allDone = new Promise<void>((resolve) => (done = resolve));
       const worker = createWorker({
         store,
-        pipelines: [pipeline(effects)],
+        pipelines: [noOpPipeline(STAGES, effects)],
         concurrency,
         logger: pino({ level: 'silent' }),
         onResult: (_event, result) => {
