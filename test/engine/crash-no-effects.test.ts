@@ -7,14 +7,11 @@
  * look-ups ran again, and every effect of the stages around them exists exactly once.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { CRASH_STAGES_WITH_LOOKUPS } from '../helpers/crash-pipeline.js';
-import { delivery } from '../helpers/engine-fixtures.js';
-import { startEffectsServer } from '../helpers/effects-server.js';
+import { assertEachEffectOnce, runUntilFinished, withCrashRig } from '../helpers/crash-rig.js';
 import { runWorkerProcess, type WorkerExit } from '../helpers/worker-process.js';
 
 const EVENTS = 3;
@@ -35,26 +32,8 @@ const FAILPOINTS = [
 describe('crash test with stages without effects: SIGKILL inside and around them', () => {
   for (const failpoint of FAILPOINTS) {
     it(`killed at ${failpoint}: every event succeeds, every effect exists once`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'webpig-crash-lookups-'));
-      const effects = await startEffectsServer();
-      try {
-        const db = join(dir, 'webpig.db');
-        const store = SqliteStore.open(`sqlite:${db}`);
-        await store.migrate();
-        const ids: number[] = [];
-        for (let i = 0; i < EVENTS; i++) {
-          ids.push((await store.insertEvent(delivery({ providerEventId: `crash-lookups-${failpoint}-${i}` }))).event.id);
-        }
-        await store.close();
-
-        const marker = join(dir, 'crashed');
-        const env = {
-          WEBPIG_DB: db,
-          EFFECTS_URL: effects.url,
-          WEBPIG_CRASH_AT: failpoint,
-          WEBPIG_CRASH_MARKER: marker,
-          WEBPIG_CRASH_LOOKUPS: '1',
-        };
+      const rig = { idPrefix: `crash-lookups-${failpoint}`, events: EVENTS, failpoint, env: { WEBPIG_CRASH_LOOKUPS: '1' } };
+      await withCrashRig(rig, async ({ db, ids, effects, env, marker }) => {
         const exits: WorkerExit[] = [await runWorkerProcess(env)];
         assert.equal(exits[0]?.signal, 'SIGKILL', 'the first worker was killed at the failpoint');
         assert.equal(readFileSync(marker, 'utf8'), failpoint);
@@ -71,7 +50,7 @@ describe('crash test with stages without effects: SIGKILL inside and around them
           }
         }
 
-        while (exits.at(-1)?.code !== 0 && exits.length < 6) exits.push(await runWorkerProcess(env));
+        await runUntilFinished(env, exits);
         assert.equal(exits.at(-1)?.code, 0, `a restarted worker finished the queue: ${JSON.stringify(exits)}`);
 
         const after = SqliteStore.open(`sqlite:${db}`);
@@ -86,15 +65,8 @@ describe('crash test with stages without effects: SIGKILL inside and around them
         } finally {
           await after.close();
         }
-        for (const kind of ['invoice', 'cartera', 'whatsapp']) {
-          const counts = effects.countsBy(kind);
-          assert.equal(counts.size, EVENTS, `${kind}: one record per event`);
-          assert.deepEqual([...counts.values()], Array(EVENTS).fill(1), `${kind}: no effect twice`);
-        }
-      } finally {
-        await effects.close();
-        if (!existsSync(join(dir, 'keep'))) rmSync(dir, { recursive: true, force: true });
-      }
+        assertEachEffectOnce(effects, EVENTS);
+      });
     });
   }
 });

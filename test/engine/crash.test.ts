@@ -6,15 +6,11 @@
  * `ledger` effect, whose receiver has no idempotency key and is protected only by reconcile.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { CRASH_STAGES } from '../helpers/crash-pipeline.js';
-import { delivery } from '../helpers/engine-fixtures.js';
-import { startEffectsServer } from '../helpers/effects-server.js';
-import { runWorkerProcess, type WorkerExit } from '../helpers/worker-process.js';
+import { assertEachEffectOnce, runUntilFinished, withCrashRig } from '../helpers/crash-rig.js';
 
 const EVENTS = 3;
 const FAILPOINTS = [
@@ -27,23 +23,8 @@ const FAILPOINTS = [
 describe('crash test: SIGKILL at every stage boundary and mid-effect', () => {
   for (const failpoint of FAILPOINTS) {
     it(`killed at ${failpoint}: every event succeeds, every effect exists once`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'webpig-crash-'));
-      const effects = await startEffectsServer();
-      try {
-        const db = join(dir, 'webpig.db');
-        const store = SqliteStore.open(`sqlite:${db}`);
-        await store.migrate();
-        const ids: number[] = [];
-        for (let i = 0; i < EVENTS; i++)
-          ids.push((await store.insertEvent(delivery({ providerEventId: `crash-${failpoint}-${i}` }))).event.id);
-        await store.close();
-
-        const marker = join(dir, 'crashed');
-        const env = { WEBPIG_DB: db, EFFECTS_URL: effects.url, WEBPIG_CRASH_AT: failpoint, WEBPIG_CRASH_MARKER: marker };
-        const exits: WorkerExit[] = [];
-        do {
-          exits.push(await runWorkerProcess(env));
-        } while (exits.at(-1)?.code !== 0 && exits.length < 6);
+      await withCrashRig({ idPrefix: `crash-${failpoint}`, events: EVENTS, failpoint }, async ({ db, ids, effects, env, marker }) => {
+        const exits = await runUntilFinished(env);
 
         assert.equal(exits[0]?.signal, 'SIGKILL', 'the first worker was killed at the failpoint');
         assert.equal(readFileSync(marker, 'utf8'), failpoint);
@@ -76,15 +57,8 @@ describe('crash test: SIGKILL at every stage boundary and mid-effect', () => {
           await after.close();
         }
 
-        for (const kind of ['invoice', 'cartera', 'whatsapp']) {
-          const counts = effects.countsBy(kind);
-          assert.equal(counts.size, EVENTS, `${kind}: one record per event`);
-          assert.deepEqual([...counts.values()], Array(EVENTS).fill(1), `${kind}: no effect twice`);
-        }
-      } finally {
-        await effects.close();
-        if (!existsSync(join(dir, 'keep'))) rmSync(dir, { recursive: true, force: true });
-      }
+        assertEachEffectOnce(effects, EVENTS);
+      });
     });
   }
 });
