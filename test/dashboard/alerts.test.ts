@@ -182,7 +182,8 @@ describe('a reconciliation that stopped midway', () => {
     assert.equal(alertKindLabel(en.t, unavailable.kind, unavailable.details), 'Reconciliation incomplete');
     assert.equal(
       alertText(es.t, es.formats, unavailable),
-      'La conciliación de Stripe se detuvo sin terminar el periodo desde el 06/12/2026, 05:00 a. m.: pueden faltar pagos cuyo webhook se perdió desde entonces ' +
+      // The time's 'a. m.' held together by no-break spaces (format.ts), as on the page.
+      'La conciliación de Stripe se detuvo sin terminar el periodo desde el 06/12/2026, 05:00\u00a0a.\u00a0m.: pueden faltar pagos cuyo webhook se perdió desde entonces ' +
         '(la API del proveedor falló o no respondió a tiempo). La próxima conciliación programada la reanuda, o ejecute ahora webpig reconcile --source stripe.',
     );
     assert.equal(
