@@ -84,7 +84,7 @@ function ignoredByReason(totals: EventTotal[]): Array<{ kind: IgnoreReason['kind
 }
 
 /** Per source, most first (ties by name): what the deliveries and refusals lines list. */
-export function bySource(counts: SourceCount[]): Array<{ source: string; events: number }> {
+function bySource(counts: SourceCount[]): Array<{ source: string; events: number }> {
   return counts
     .filter((c) => c.count > 0)
     .sort((a, b) => b.count - a.count || a.source.localeCompare(b.source))
