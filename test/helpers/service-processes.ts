@@ -34,6 +34,9 @@ export default {
     match: () => true,
     stages: [{
       name: 'effect',
+      // A full disk fails the effect's own write (ENOSPC, retriable): retried every half second
+      // for 30 s, as a test waits for it, not after the default's first 60 s.
+      retry: { delaysMs: Array(60).fill(500) },
       async run(ctx) {
         appendFileSync(dir + '/runs.log', ctx.idempotencyKey + '\\n');
         try {
