@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { openSignedIn } from '../helpers/web-pig-page.js';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer, SIZES } from '../helpers/browser.js';
-import { AUTH, OPERATOR } from './fixtures.js';
-import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtures.js';
+import { describe, test } from 'node:test';
+import { browserSkip, screenshot, SIZES } from '../helpers/browser.js';
+import { webPigInChromium } from '../helpers/web-pig-page.js';
+import { OPERATOR } from './fixtures.js';
+import { OPERATOR_DEMO_SERVER } from './operator-fixtures.js';
 
 /**
  * Alerts as issues in real Chromium at desktop and phone sizes, in both languages: a SKU
@@ -45,26 +44,8 @@ describe(
   'Web Pig alert issues: grouped with a count, acknowledged, muted, audited (Chromium, both sizes, both languages)',
   { skip },
   () => {
-    let server: DashboardServer;
-    let browser: Browser;
+    const web = webPigInChromium(OPERATOR_DEMO_SERVER);
     let seq = 0;
-
-    before(async () => {
-      server = await startDashboardServer({
-        columns: OP_COLUMNS,
-        flags: OP_FLAGS,
-        pipelines: OP_PIPELINES,
-        sources: OP_SOURCES,
-        auth: AUTH,
-        signIn: { kind: 'dev' },
-      });
-      browser = await launchBrowser();
-    });
-
-    after(async () => {
-      await browser?.close();
-      await server?.close();
-    });
 
     for (const language of ['es', 'en'] as const) {
       for (const size of ['desktop', 'phone'] as const) {
@@ -74,7 +55,7 @@ describe(
           const sku = `MUG-${seq}`;
           let grouped = null;
           for (const [index, order] of ['A', 'B', 'C'].entries()) {
-            grouped = await server.store.recordAlert({
+            grouped = await web.server.store.recordAlert({
               at: new Date(Date.now() - (3 - index) * 60_000),
               kind: 'oversold',
               subject: `sku:${sku}`,
@@ -85,9 +66,9 @@ describe(
             });
           }
           assert.ok(grouped);
-          const { page, context, seen } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR });
+          const { page, context, seen } = await web.openSignedIn({ language, size, email: OPERATOR });
           try {
-            await page.goto(`${server.baseUrl}/#/alerts`);
+            await page.goto(`${web.server.baseUrl}/#/alerts`);
             const item = page.getByTestId(`alert-${grouped.id}`);
             await item.waitFor();
             assert.equal(await page.locator('[data-testid^="alert-"]').filter({ hasText: sku }).count(), 1, 'three orders, one alert');
@@ -108,7 +89,7 @@ describe(
             await muted.waitFor();
             assert.match((await muted.textContent()) ?? '', new RegExp(`^${words.mutedBy} ${OPERATOR} .+: “Llega inventario el lunes”$`));
             assert.equal(await item.getByTestId('alert-mute-button').count(), 0, 'muted: no second mute');
-            const stored = (await server.store.listAlerts()).items.find((a) => a.id === grouped.id);
+            const stored = (await web.server.store.listAlerts()).items.find((a) => a.id === grouped.id);
             const weekMs = (stored?.mutedUntil?.getTime() ?? 0) - (stored?.mutedAt?.getTime() ?? 0);
             assert.equal(weekMs, 7 * 24 * 60 * 60_000, 'muted for the week chosen');
             const width = await page.evaluate(() => document.documentElement.scrollWidth);

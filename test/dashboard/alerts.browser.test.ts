@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import {
-  ARTIFACTS_DIR,
-  browserSkip,
-  confineToLocalhost,
-  launchBrowser,
-  screenshot,
-  startDashboardServer,
-  watchPage,
-  type DashboardServer,
-} from '../helpers/browser.js';
-import { openSignedIn, VIEWPORTS } from '../helpers/web-pig-page.js';
-import { AUTH, OPERATOR } from './fixtures.js';
-import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtures.js';
+import { describe, test } from 'node:test';
+import { ARTIFACTS_DIR, browserSkip, confineToLocalhost, screenshot, watchPage } from '../helpers/browser.js';
+import { signInThroughDevForm, VIEWPORTS, webPigInChromium } from '../helpers/web-pig-page.js';
+import { OPERATOR } from './fixtures.js';
+import { OPERATOR_DEMO_SERVER } from './operator-fixtures.js';
 import { stripeEvent } from '../helpers/signing.js';
 
 /**
@@ -44,26 +34,8 @@ const WORDS = {
 } as const;
 
 describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium, both sizes, both languages)', { skip }, () => {
-  let server: DashboardServer;
-  let browser: Browser;
+  const web = webPigInChromium(OPERATOR_DEMO_SERVER);
   let seq = 0;
-
-  before(async () => {
-    server = await startDashboardServer({
-      columns: OP_COLUMNS,
-      flags: OP_FLAGS,
-      pipelines: OP_PIPELINES,
-      sources: OP_SOURCES,
-      auth: AUTH,
-      signIn: { kind: 'dev' },
-    });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   for (const language of ['es', 'en'] as const) {
     for (const size of ['desktop', 'phone'] as const) {
@@ -71,7 +43,7 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
       test(`${size}, ${language}: a resolved alert is hidden until asked for; an open one is acknowledged with a reason`, async () => {
         seq += 1;
         const eventId = 9000 + seq;
-        const open = await server.store.recordAlert({
+        const open = await web.server.store.recordAlert({
           at: new Date(),
           kind: 'dead',
           eventId,
@@ -79,12 +51,12 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
           message: `event ${eventId} is dead`,
           details: { code: 'HTTP_404', error: 'contact not found', attempts: 3 },
         });
-        const gone = await server.store.recordAlert({ at: new Date(), kind: 'dead', eventId: eventId + 100, message: 'old' });
-        await server.store.resolveAlert(gone.id, new Date());
+        const gone = await web.server.store.recordAlert({ at: new Date(), kind: 'dead', eventId: eventId + 100, message: 'old' });
+        await web.server.store.resolveAlert(gone.id, new Date());
 
-        const { page, seen, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR });
+        const { page, seen, close } = await web.openSignedIn({ language, size, email: OPERATOR });
         try {
-          await page.goto(`${server.baseUrl}/#/alerts`);
+          await page.goto(`${web.server.baseUrl}/#/alerts`);
           const item = page.getByTestId(`alert-${open.id}`);
           await item.waitFor();
           assert.equal(await page.getByTestId(`alert-${gone.id}`).count(), 0, 'resolved alerts are hidden by default');
@@ -106,7 +78,7 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
             new RegExp(`^${words.ackedBy} ${OPERATOR} · .+: “Contacto creado a mano en el CRM”$`),
           );
           assert.match((await item.getAttribute('class')) ?? '', /alert-acked/, 'shown muted');
-          const audit = (await server.store.listAudit({ action: 'alert.ack' })).items.find((e) => e.target === `alert:${open.id}`);
+          const audit = (await web.server.store.listAudit({ action: 'alert.ack' })).items.find((e) => e.target === `alert:${open.id}`);
           assert.deepEqual([audit?.actor, audit?.details?.reason], [OPERATOR, 'Contacto creado a mano en el CRM']);
           const width = await page.evaluate(() => document.documentElement.scrollWidth);
           assert.ok(width <= VIEWPORTS[size].width, `no sideways scrolling (page is ${width}px wide)`);
@@ -131,8 +103,8 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
   // navigates at once on a loaded CI machine) must still open the view it names. It once did
   // not: the page stayed on the home view and the alerts never showed.
   test('#/alerts set the instant the signed-in page first renders opens the alerts', async () => {
-    const alert = await server.store.recordAlert({ at: new Date(), kind: 'dead', eventId: 4242, message: 'event 4242 is dead' });
-    const context = await browser.newContext({ locale: 'es-CO', viewport: { width: 1366, height: 768 } });
+    const alert = await web.server.store.recordAlert({ at: new Date(), kind: 'dead', eventId: 4242, message: 'event 4242 is dead' });
+    const context = await web.browser.newContext({ locale: 'es-CO', viewport: { width: 1366, height: 768 } });
     await confineToLocalhost(context);
     // Runs before any of the page's scripts: the moment the signed-in header first appears (a
     // DOM mutation, seen before the framework's effects run), the address moves to the alerts.
@@ -147,12 +119,8 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
     const page = await context.newPage();
     const seen = watchPage(page);
     try {
-      await page.goto(server.baseUrl);
-      const form = page.getByTestId('dev-login');
-      await form.waitFor();
-      await form.locator('input[name="email"]').fill(OPERATOR);
-      await form.locator('button[type="submit"]').click();
-      await page.getByTestId('me').filter({ hasText: OPERATOR }).waitFor();
+      await page.goto(web.server.baseUrl);
+      await signInThroughDevForm(page, OPERATOR);
       assert.equal(new URL(page.url()).hash, '#/alerts');
       await page.getByTestId(`alert-${alert.id}`).waitFor({ timeout: 10_000 });
       assert.deepEqual(seen.errors, []);
@@ -169,12 +137,12 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
   ] as const) {
     test(`${size}, ${language}: a targeted alert is searched for once; refreshes read only what keeps it listed`, async () => {
       const base = 20_000 + (language === 'es' ? 0 : 1_000);
-      const oldest = await server.store.recordAlert({ at: new Date(), kind: 'dead', eventId: base, message: `event ${base} is dead` });
+      const oldest = await web.server.store.recordAlert({ at: new Date(), kind: 'dead', eventId: base, message: `event ${base} is dead` });
       // Three pages of 50: the oldest alert is on the last one.
       for (let n = 1; n < 120; n += 1) {
-        await server.store.recordAlert({ at: new Date(), kind: 'dead', eventId: base + n, message: `event ${base + n} is dead` });
+        await web.server.store.recordAlert({ at: new Date(), kind: 'dead', eventId: base + n, message: `event ${base + n} is dead` });
       }
-      const { page, seen, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR });
+      const { page, seen, close } = await web.openSignedIn({ language, size, email: OPERATOR });
       const asked: string[] = [];
       page.on('request', (request) => {
         if (new URL(request.url()).pathname === '/api/alerts') asked.push(request.url());
@@ -184,7 +152,7 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
         await page.waitForTimeout(500);
         const start = asked.length;
         const event = stripeEvent();
-        await server.store.insertEvent({
+        await web.server.store.insertEvent({
           source: 'stripe',
           providerEventId: String(event.id),
           entityKey: `pi_refresh_${event.id}`,
@@ -205,7 +173,7 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
         return asked.length - start;
       };
       try {
-        await page.goto(`${server.baseUrl}/#/alerts/${oldest.id}`);
+        await page.goto(`${web.server.baseUrl}/#/alerts/${oldest.id}`);
         const item = page.getByTestId(`alert-${oldest.id}`);
         await item.waitFor();
         assert.match((await item.getAttribute('class')) ?? '', /alert-target/);
@@ -215,7 +183,7 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
         // Newer alerts push it a page further: the refresh does not find it where it was, so the
         // view searches again, once, and keeps showing it among the open alerts.
         for (let n = 0; n < 50; n += 1) {
-          await server.store.recordAlert({
+          await web.server.store.recordAlert({
             at: new Date(),
             kind: 'dead',
             eventId: base + 500 + n,
@@ -230,7 +198,7 @@ describe('Web Pig alerts: open by default, acknowledged with a reason (Chromium,
         await page.screenshot({ path: `${ARTIFACTS_DIR}/alerts-${size}-${language}-4-target-refreshed.png` });
 
         // An alert that is not there: searched for once (open, then resolved), then one page a refresh.
-        await page.goto(`${server.baseUrl}/#/alerts/99999999`);
+        await page.goto(`${web.server.baseUrl}/#/alerts/99999999`);
         const missing = page.getByTestId('alert-target-missing');
         await missing.waitFor();
         // Said where the eye is, not at the top of a page scrolled down to the last alert.

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import {
-  browserSkip,
-  confineToLocalhost,
-  launchBrowser,
-  screenshot,
-  startDashboardServer,
-  watchPage,
-  type DashboardServer,
-} from '../helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { browserSkip, confineToLocalhost, screenshot, watchPage } from '../helpers/browser.js';
 import { epaycoFields, sendDelivery, signEpayco, TEST_SECRETS } from '../helpers/signing.js';
 import { startEpaycoSandbox, type EpaycoSandbox } from '../helpers/epayco-sandbox.js';
-import { ADMIN, AUTH, COLUMNS, DATA_MARKUP, FLAGS, OPERATOR, PIPELINES, runFirstStage, seedDeadEvent, SOURCES } from './fixtures.js';
+import { webPigInChromium } from '../helpers/web-pig-page.js';
+import { ADMIN, DATA_MARKUP, DEMO_SERVER, OPERATOR, runFirstStage, seedDeadEvent } from './fixtures.js';
 
 /**
  * The dashboard in real headless Chromium against the real server (API, ingestion, SQLite,
@@ -24,53 +17,49 @@ const skip = browserSkip();
 const XSS_NAME = '<script>alert("xss")</script>';
 
 describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
-  let server: DashboardServer;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let seen: ReturnType<typeof watchPage>;
   let deadEventId: number;
   let liveEventId: number;
   let epayco: EpaycoSandbox;
 
+  // The ePayco source validates each confirmation with ePayco: here, the sandbox's.
   before(async () => {
-    // The ePayco source validates each confirmation with ePayco: here, the sandbox's.
     epayco = await startEpaycoSandbox();
-    server = await startDashboardServer({
-      columns: COLUMNS,
-      flags: FLAGS,
-      pipelines: PIPELINES,
-      sources: SOURCES.map((source) => (source.kind === 'epayco' ? { ...source, validation: { baseUrl: epayco.validationUrl } } : source)),
-      auth: AUTH,
-      signIn: { kind: 'oidc', accounts: [{ email: OPERATOR, name: 'Finanzas Uno' }, { email: ADMIN }] },
-    });
-    deadEventId = (await seedDeadEvent(server.store, 'seed-dead-1', 'Ana Gómez')).id;
-    browser = await launchBrowser();
-    context = await browser.newContext({ locale: 'es-CO', viewport: { width: 1280, height: 800 } });
-    await confineToLocalhost(context);
-    page = await context.newPage();
-    seen = watchPage(page);
   });
-
+  const web = webPigInChromium(
+    () => ({
+      ...DEMO_SERVER,
+      sources: DEMO_SERVER.sources.map((source) =>
+        source.kind === 'epayco' ? { ...source, validation: { baseUrl: epayco.validationUrl } } : source,
+      ),
+      signIn: { kind: 'oidc', accounts: [{ email: OPERATOR, name: 'Finanzas Uno' }, { email: ADMIN }] },
+    }),
+    async ({ server, browser }) => {
+      deadEventId = (await seedDeadEvent(server.store, 'seed-dead-1', 'Ana Gómez')).id;
+      const context = await browser.newContext({ locale: 'es-CO', viewport: { width: 1280, height: 800 } });
+      await confineToLocalhost(context);
+      page = await context.newPage();
+      seen = watchPage(page);
+    },
+  );
   after(async () => {
-    await browser?.close();
-    await server?.close();
     await epayco?.close();
   });
 
   test('signs in through the OpenID Connect provider', async () => {
-    await page.goto(server.baseUrl);
+    await page.goto(web.server.baseUrl);
     await page.getByTestId('sign-in').waitFor();
     assert.equal(await page.getByTestId('dev-login').count(), 0, 'no development sign-in outside demo mode');
     await screenshot(page, '01-sign-in');
     await page.getByTestId('sign-in').click();
-    await page.waitForURL((url) => url.origin === server.oidc?.issuer);
+    await page.waitForURL((url) => url.origin === web.server.oidc?.issuer);
     await page.locator('input[name="login"]').fill(OPERATOR);
     await page.locator('input[name="password"]').fill('any password');
     await screenshot(page, '02-oidc-login');
     await page.locator('button[type="submit"]').click();
     await page.locator('button', { hasText: 'Continue' }).click();
-    await page.waitForURL((url) => url.origin === server.baseUrl);
+    await page.waitForURL((url) => url.origin === web.server.baseUrl);
     await page.getByTestId('me').waitFor();
     assert.equal(await page.getByTestId('me').textContent(), OPERATOR);
     // Signed in, the home (what needs attention) comes first; the events are one tab away.
@@ -115,7 +104,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     });
     await epayco.pay(fields);
     const signed = signEpayco({ customerId: TEST_SECRETS.epaycoCustomerId, pKey: TEST_SECRETS.epaycoPKey, fields });
-    const reply = await sendDelivery(server.baseUrl, 'epayco', signed);
+    const reply = await sendDelivery(web.server.baseUrl, 'epayco', signed);
     assert.equal(reply.status, 200);
     const acknowledgedAt = performance.now();
     const id = reply.body.id as number;
@@ -149,7 +138,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
   test('the live row changes as a worker records its stages', async () => {
     const row = page.locator(`tr[data-event-id="${liveEventId}"]`);
     assert.equal(await row.locator('td[data-column="frapp"] button').getAttribute('data-state'), 'not_run');
-    await runFirstStage(server.store, liveEventId);
+    await runFirstStage(web.server.store, liveEventId);
     await row.locator('td[data-column="frapp"] button[data-state="success"]').waitFor({ timeout: 10_000 });
     await row.locator('.status-succeeded').waitFor();
     assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
@@ -157,7 +146,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
   });
 
   test('live updates survive a dropped stream connection', async () => {
-    server.dropConnections();
+    web.server.dropConnections();
     const fields = epaycoFields({
       x_ref_payco: '5550002',
       x_customer_name: 'Luisa',
@@ -170,7 +159,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     const signed = signEpayco({ customerId: TEST_SECRETS.epaycoCustomerId, pKey: TEST_SECRETS.epaycoPKey, fields });
     // Node's fetch may pick a pooled connection that was just cut: send again, as a provider
     // would (the same delivery twice is stored once).
-    const reply = await sendDelivery(server.baseUrl, 'epayco', signed).catch(() => sendDelivery(server.baseUrl, 'epayco', signed));
+    const reply = await sendDelivery(web.server.baseUrl, 'epayco', signed).catch(() => sendDelivery(web.server.baseUrl, 'epayco', signed));
     assert.equal(reply.status, 200);
     const row = page.locator(`tr[data-event-id="${reply.body.id as number}"]`);
     await row.waitFor({ timeout: 15_000 });
@@ -234,7 +223,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     await page.getByTestId('confirm-reason').fill('La DIAN ya está lista');
     await page.getByTestId('confirm-button').click();
     await page.waitForFunction(() => (document.getElementById('flag-WORLDOFFICE_DIAN_ENABLED') as HTMLInputElement).checked);
-    const stored = await server.store.getFlag('WORLDOFFICE_DIAN_ENABLED');
+    const stored = await web.server.store.getFlag('WORLDOFFICE_DIAN_ENABLED');
     assert.equal(stored?.value, true);
     assert.equal(stored?.updatedBy, OPERATOR);
     await screenshot(page, '08-flag-toggled');
@@ -251,7 +240,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
       await notice.textContent(),
       'El servidor no le permite cambiar FRAPP (MEMBERSHIPS_ENABLED). Solo pueden cambiarlo: admin1@sentiretaller.com',
     );
-    assert.equal((await server.store.getFlag('MEMBERSHIPS_ENABLED'))?.value, true, 'unchanged');
+    assert.equal((await web.server.store.getFlag('MEMBERSHIPS_ENABLED'))?.value, true, 'unchanged');
     await screenshot(page, '09-flag-refused-by-server');
   });
 
@@ -312,7 +301,7 @@ describe('Web Pig in Chromium (OIDC sign-in)', { skip }, () => {
     const row = page.locator(`tr[data-event-id="${deadEventId}"]`);
     await row.getByTestId(`retry-${deadEventId}`).click();
     await row.locator('.status-queued').waitFor();
-    const stored = await server.store.getEvent(deadEventId);
+    const stored = await web.server.store.getEvent(deadEventId);
     assert.equal(stored?.status, 'queued');
     assert.equal(stored?.manualRetries, 1);
     assert.equal(await row.getByTestId(`retry-${deadEventId}`).count(), 0, 'a queued event has no retry button');

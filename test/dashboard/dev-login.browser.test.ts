@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import {
-  browserSkip,
-  confineToLocalhost,
-  launchBrowser,
-  screenshot,
-  startDashboardServer,
-  watchPage,
-  type DashboardServer,
-} from '../helpers/browser.js';
-import { AUTH, COLUMNS, FLAGS, OPERATOR, PIPELINES, seedDeadEvent, SOURCES } from './fixtures.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserSkip, confineToLocalhost, screenshot, watchPage } from '../helpers/browser.js';
+import { signInThroughDevForm, webPigInChromium } from '../helpers/web-pig-page.js';
+import { DEMO_SERVER, OPERATOR, seedDeadEvent } from './fixtures.js';
 
 /**
  * Demo mode: the clearly marked development sign-in, and what a person without permissions
@@ -21,21 +14,11 @@ const skip = browserSkip();
 const VIEWER = 'ana@sentiretaller.com';
 
 describe('Web Pig in Chromium (demo mode, dev sign-in, permissions)', { skip }, () => {
-  let server: DashboardServer;
-  let browser: Browser;
   let page: Page;
   let seen: ReturnType<typeof watchPage>;
   let deadEventId: number;
 
-  before(async () => {
-    server = await startDashboardServer({
-      columns: COLUMNS,
-      flags: FLAGS,
-      pipelines: PIPELINES,
-      sources: SOURCES,
-      auth: AUTH,
-      signIn: { kind: 'dev' },
-    });
+  const web = webPigInChromium(DEMO_SERVER, async ({ server, browser }) => {
     deadEventId = (await seedDeadEvent(server.store, 'seed-dead-demo', 'Carlos Ruiz')).id;
     // More events than one page holds (50), stored after the dead one: it is on page two.
     const yesterday = Date.now() - 24 * 3600_000;
@@ -54,33 +37,19 @@ describe('Web Pig in Chromium (demo mode, dev sign-in, permissions)', { skip }, 
         summary: { customer: { name: `Cliente ${index}` }, amount: 1000 * index },
       })),
     );
-    browser = await launchBrowser();
     const context = await browser.newContext({ locale: 'es-CO', viewport: { width: 1280, height: 800 } });
     await confineToLocalhost(context);
     page = await context.newPage();
     seen = watchPage(page);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  const devSignIn = async (email: string) => {
-    const form = page.getByTestId('dev-login');
-    await form.waitFor();
-    await form.locator('input[name="email"]').fill(email);
-    await form.locator('button[type="submit"]').click();
-    await page.getByTestId('me').filter({ hasText: email }).waitFor();
-  };
-
   test('the sign-in screen shows the marked development sign-in, which signs a viewer in', async () => {
-    await page.goto(server.baseUrl);
+    await page.goto(web.server.baseUrl);
     const form = page.getByTestId('dev-login');
     await form.waitFor();
     assert.match((await form.textContent()) ?? '', /Inicio de sesión de desarrollo \(solo demo\)/);
     await screenshot(page, 'demo-01-dev-sign-in');
-    await devSignIn(VIEWER);
+    await signInThroughDevForm(page, VIEWER);
     await page.getByTestId('home').waitFor();
     await page.locator('a[href="#/events"]').click();
     await page.locator('table.events tbody tr').first().waitFor();
@@ -123,7 +92,7 @@ describe('Web Pig in Chromium (demo mode, dev sign-in, permissions)', { skip }, 
 
   test('signing out and in as an operator brings the retry and re-run buttons', async () => {
     await page.getByRole('button', { name: 'Cerrar sesión' }).click();
-    await devSignIn(OPERATOR);
+    await signInThroughDevForm(page, OPERATOR);
     await page.locator('a[href="#/events"]').click();
     await page.getByRole('button', { name: 'Cargar más' }).click();
     const row = page.locator(`tr[data-event-id="${deadEventId}"]`);
@@ -139,16 +108,16 @@ describe('Web Pig in Chromium (demo mode, dev sign-in, permissions)', { skip }, 
     await dialog.getByTestId('rerun-reason').fill('el CRM volvió');
     await dialog.getByTestId('rerun-confirm').click();
     await page.locator('[data-testid="notice"][role="status"]').waitFor();
-    const checkpoint = (await server.store.getCheckpoints(deadEventId)).find((c) => c.stage === 'crm_upsert');
+    const checkpoint = (await web.server.store.getCheckpoints(deadEventId)).find((c) => c.stage === 'crm_upsert');
     assert.equal(checkpoint?.status, 'pending', 're-run puts the stage back to pending');
-    assert.equal((await server.store.getEvent(deadEventId))?.status, 'queued');
+    assert.equal((await web.server.store.getEvent(deadEventId))?.status, 'queued');
   });
 
   test('a session ended on the server brings back the sign-in screen', async () => {
     await page.keyboard.press('Escape');
     const cookie = (await page.context().cookies()).find((c) => c.name === 'webpig_session');
     assert.ok(cookie, 'signed in with a session cookie');
-    await server.store.deleteSession(cookie.value);
+    await web.server.store.deleteSession(cookie.value);
     // Any request of the page notices the ended session: this click's, or a live update's that
     // came first (the alerts list reloads on each one), which has already taken the tabs away.
     await page

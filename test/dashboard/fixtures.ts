@@ -3,6 +3,7 @@ import { definePipeline, type PipelineDefinition } from '../../src/core/pipeline
 import type { ErrorInfo, EventRecord } from '../../src/core/types.js';
 import type { SourceConfig } from '../../src/sources/config.js';
 import type { StageOutcome, Store } from '../../src/store/store.js';
+import type { DashboardServerOptions } from '../helpers/browser.js';
 import { TEST_SECRETS } from '../helpers/signing.js';
 
 /** The seeds' Web Pig, reduced: four columns, two flags with their permission lists. */
@@ -46,6 +47,16 @@ export const AUTH = {
   allowedDomains: ['sentiretaller.com'],
   roles: { admin: { members: [ADMIN] }, operator: { members: [OPERATOR] } },
   defaultRole: 'viewer',
+};
+
+/** The server these pages are tested on: the seeds' config above, in demo mode (development sign-in). */
+export const DEMO_SERVER: DashboardServerOptions = {
+  columns: COLUMNS,
+  flags: FLAGS,
+  pipelines: PIPELINES,
+  sources: SOURCES,
+  auth: AUTH,
+  signIn: { kind: 'dev' },
 };
 
 export const DATA_MARKUP = '<img src=x onerror=alert("data")>';

@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import {
-  browserSkip,
-  confineToLocalhost,
-  launchBrowser,
-  screenshot,
-  startDashboardServer,
-  watchPage,
-  type DashboardServer,
-} from '../helpers/browser.js';
-import { AUTH, COLUMNS, FLAGS, OPERATOR, PIPELINES, seedDeadEvent, SOURCES } from './fixtures.js';
+import { describe, test } from 'node:test';
+import { browserSkip, screenshot } from '../helpers/browser.js';
+import { VIEWPORTS, webPigInChromium } from '../helpers/web-pig-page.js';
+import { DEMO_SERVER, OPERATOR, seedDeadEvent } from './fixtures.js';
 
 /**
  * An id, a reference or a customer's name with a bidirectional override (U+202E) or a control
@@ -21,53 +13,21 @@ import { AUTH, COLUMNS, FLAGS, OPERATOR, PIPELINES, seedDeadEvent, SOURCES } fro
 
 const skip = browserSkip();
 const RLO = '\u202e';
-const VIEWPORTS = [
-  { width: 1366, height: 768 },
-  { width: 390, height: 844 },
-];
-const LANGUAGES = [
-  { language: 'es', locale: 'es-CO' },
-  { language: 'en', locale: 'en-US' },
-] as const;
 
 describe('Web Pig in Chromium (hidden characters in ids, references and names)', { skip }, () => {
-  let server: DashboardServer;
-  let browser: Browser;
   let spoofId = 0;
-
-  before(async () => {
-    server = await startDashboardServer({
-      columns: COLUMNS,
-      flags: FLAGS,
-      pipelines: PIPELINES,
-      sources: SOURCES,
-      auth: AUTH,
-      signIn: { kind: 'dev' },
-    });
+  const web = webPigInChromium(DEMO_SERVER, async ({ server }) => {
     await seedDeadEvent(server.store, 'ref-16789', 'Laura Gómez');
     spoofId = (await seedDeadEvent(server.store, `ref-1${RLO}9876`, `Laura${RLO} zemóG\u001b`)).id;
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
-  for (const { language, locale } of LANGUAGES) {
-    for (const viewport of VIEWPORTS) {
+  for (const language of ['es', 'en'] as const) {
+    for (const size of ['desktop', 'phone'] as const) {
+      const viewport = VIEWPORTS[size];
       test(`shows U+202E and U+001B as [U+202E] and [U+001B] (${language}, ${viewport.width}×${viewport.height})`, async () => {
-        const context = await browser.newContext({ locale, viewport });
-        await confineToLocalhost(context);
-        const page = await context.newPage();
-        const seen = watchPage(page);
+        const { page, seen, close } = await web.openSignedIn({ language, size, email: OPERATOR });
         try {
-          await page.goto(server.baseUrl);
-          const form = page.getByTestId('dev-login');
-          await form.waitFor();
-          await form.locator('input[name="email"]').fill(OPERATOR);
-          await form.locator('button[type="submit"]').click();
-          await page.getByTestId('me').filter({ hasText: OPERATOR }).waitFor();
-          await page.goto(`${server.baseUrl}/#/events`);
+          await page.goto(`${web.server.baseUrl}/#/events`);
           const row = page.locator(`tr[data-event-id="${spoofId}"]`);
           await row.waitFor();
           assert.match((await row.textContent()) ?? '', /Laura\[U\+202E\] zemóG\[U\+001B\]/);
@@ -86,7 +46,7 @@ describe('Web Pig in Chromium (hidden characters in ids, references and names)',
           await screenshot(page, `hidden-02-details-${language}-${viewport.width}x${viewport.height}`);
           assert.deepEqual([seen.errors, seen.dialogs], [[], []]);
         } finally {
-          await context.close();
+          await close();
         }
       });
     }

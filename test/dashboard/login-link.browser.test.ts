@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { parseAuthConfig } from '../../src/config/auth.js';
 import { createLoginLink } from '../../src/server/auth/login-links.js';
-import {
-  browserSkip,
-  confineToLocalhost,
-  launchBrowser,
-  screenshot,
-  startDashboardServer,
-  watchPage,
-  type DashboardServer,
-} from '../helpers/browser.js';
-import { AUTH, COLUMNS, FLAGS, OPERATOR, PIPELINES, SOURCES } from './fixtures.js';
+import { browserSkip, screenshot } from '../helpers/browser.js';
+import { VIEWPORTS, webPigInChromium } from '../helpers/web-pig-page.js';
+import { AUTH, DEMO_SERVER, OPERATOR } from './fixtures.js';
 
 /**
  * A self-hosted server without an identity provider: the sign-in page offers no OIDC button
@@ -21,48 +13,21 @@ import { AUTH, COLUMNS, FLAGS, OPERATOR, PIPELINES, SOURCES } from './fixtures.j
  */
 
 const skip = browserSkip();
-const VIEWPORTS = [
-  { width: 1366, height: 768 },
-  { width: 390, height: 844 },
-];
 const LANGUAGES = [
-  { language: 'es', locale: 'es-CO', help: /Pide a un administrador que ejecute/, button: 'Iniciar sesión' },
-  { language: 'en', locale: 'en-US', help: /Ask an admin to run/, button: 'Sign in' },
+  { language: 'es', help: /Pide a un administrador que ejecute/, button: 'Iniciar sesión' },
+  { language: 'en', help: /Ask an admin to run/, button: 'Sign in' },
 ] as const;
 
 describe('Web Pig in Chromium (sign-in with a one-time link, no identity provider)', { skip }, () => {
-  let server: DashboardServer;
-  let browser: Browser;
+  const web = webPigInChromium({ ...DEMO_SERVER, signIn: { kind: 'link' } });
 
-  before(async () => {
-    server = await startDashboardServer({
-      columns: COLUMNS,
-      flags: FLAGS,
-      pipelines: PIPELINES,
-      sources: SOURCES,
-      auth: AUTH,
-      signIn: { kind: 'link' },
-    });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  const newPage = async (locale: string, viewport: { width: number; height: number }) => {
-    const context = await browser.newContext({ locale, viewport });
-    await confineToLocalhost(context);
-    const page = await context.newPage();
-    return { context, page, seen: watchPage(page) };
-  };
-
-  for (const { language, locale, help } of LANGUAGES) {
-    for (const viewport of VIEWPORTS) {
+  for (const { language, help } of LANGUAGES) {
+    for (const size of ['desktop', 'phone'] as const) {
+      const viewport = VIEWPORTS[size];
       test(`the sign-in page (${language}, ${viewport.width}×${viewport.height}) shows how to get a link and no OIDC button`, async () => {
-        const { context, page, seen } = await newPage(locale, viewport);
+        const { page, seen, close } = await web.openPage({ language, size });
         try {
-          await page.goto(server.baseUrl);
+          await page.goto(web.server.baseUrl);
           const linkHelp = page.getByTestId('link-help');
           await linkHelp.waitFor();
           assert.match((await linkHelp.textContent()) ?? '', help);
@@ -74,20 +39,21 @@ describe('Web Pig in Chromium (sign-in with a one-time link, no identity provide
           await screenshot(page, `link-01-sign-in-${language}-${viewport.width}x${viewport.height}`);
           assert.deepEqual([seen.errors, seen.dialogs], [[], []]);
         } finally {
-          await context.close();
+          await close();
         }
       });
     }
   }
 
-  for (const { language, locale, button } of LANGUAGES) {
+  for (const { language, button } of LANGUAGES) {
     test(`a login link (${language}) opens a page whose button lands the person signed in on the dashboard`, async () => {
-      const viewport = language === 'es' ? { width: 390, height: 844 } : { width: 1366, height: 768 };
-      const { context, page, seen } = await newPage(locale, viewport);
+      const size = language === 'es' ? 'phone' : 'desktop';
+      const viewport = VIEWPORTS[size];
+      const { context, page, seen, close } = await web.openPage({ language, size });
       try {
-        const link = await createLoginLink(server.store, parseAuthConfig(AUTH, {}), {
+        const link = await createLoginLink(web.server.store, parseAuthConfig(AUTH, {}), {
           email: OPERATOR,
-          baseUrl: server.baseUrl,
+          baseUrl: web.server.baseUrl,
           createdBy: 'cli:test',
           now: new Date(),
         });
@@ -97,7 +63,7 @@ describe('Web Pig in Chromium (sign-in with a one-time link, no identity provide
         assert.match((await page.textContent('main')) ?? '', new RegExp(OPERATOR.replace('.', '\\.')));
         await screenshot(page, `link-02-landing-${language}-${viewport.width}x${viewport.height}`);
         await signIn.click();
-        await page.waitForURL(`${server.baseUrl}/`);
+        await page.waitForURL(`${web.server.baseUrl}/`);
         await page.getByTestId('me').filter({ hasText: OPERATOR }).waitFor();
         await screenshot(page, `link-03-signed-in-${language}-${viewport.width}x${viewport.height}`);
         assert.ok((await context.cookies()).some((c) => c.name === 'webpig_session' && c.httpOnly));
@@ -109,7 +75,7 @@ describe('Web Pig in Chromium (sign-in with a one-time link, no identity provide
         await screenshot(page, `link-04-used-${language}-${viewport.width}x${viewport.height}`);
         assert.deepEqual([seen.errors, seen.dialogs], [[], []]);
       } finally {
-        await context.close();
+        await close();
       }
     });
   }

@@ -3,7 +3,9 @@ import { definePipeline, type PipelineDefinition } from '../../src/core/pipeline
 import type { ErrorInfo, EventRecord, IgnoreReason, SkipReason } from '../../src/core/types.js';
 import type { SourceConfig } from '../../src/sources/config.js';
 import type { StageOutcome, Store } from '../../src/store/store.js';
+import type { DashboardServerOptions } from '../helpers/browser.js';
 import { TEST_SECRETS } from '../helpers/signing.js';
+import { AUTH } from './fixtures.js';
 
 /**
  * Two pipelines as in the demo: the Facturador (ePayco), whose first stage `fr360_query` has
@@ -64,6 +66,16 @@ export const OP_PIPELINES: PipelineDefinition[] = [
 export const OP_SOURCES: SourceConfig[] = [
   { name: 'epayco', kind: 'epayco', customerId: TEST_SECRETS.epaycoCustomerId, pKeys: [TEST_SECRETS.epaycoPKey] },
 ];
+
+/** The server the operator's pages are tested on: the two pipelines above, in demo mode (development sign-in). */
+export const OPERATOR_DEMO_SERVER: DashboardServerOptions = {
+  columns: OP_COLUMNS,
+  flags: OP_FLAGS,
+  pipelines: OP_PIPELINES,
+  sources: OP_SOURCES,
+  auth: AUTH,
+  signIn: { kind: 'dev' },
+};
 
 export const NOT_FOUND_404: ErrorInfo = {
   message: 'fr360_query: FR360: GET /invoices/FV-991 answered 404',

@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import {
-  browserSkip,
-  confineToLocalhost,
-  launchBrowser,
-  screenshot,
-  startDashboardServer,
-  watchPage,
-  type DashboardServer,
-  SIZES,
-} from '../helpers/browser.js';
-import { AUTH, OPERATOR } from './fixtures.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserSkip, screenshot, SIZES } from '../helpers/browser.js';
+import { webPigInChromium } from '../helpers/web-pig-page.js';
+import { OPERATOR } from './fixtures.js';
 import {
   DIAN_FLAG_ABOUT,
   DIAN_LABEL,
   FR360_LABEL,
-  OP_COLUMNS,
-  OP_FLAGS,
-  OP_PIPELINES,
-  OP_SOURCES,
+  OPERATOR_DEMO_SERVER,
   seedOperatorEvents,
   type OperatorEvents,
 } from './operator-fixtures.js';
@@ -95,46 +84,14 @@ const rowIds = (page: Page) =>
     .evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-event-id'))).sort((a, b) => a - b));
 
 describe('Web Pig rows that say where and why (Chromium, both sizes, both languages)', { skip }, () => {
-  let server: DashboardServer;
-  let browser: Browser;
   let ids: OperatorEvents;
-
-  before(async () => {
-    server = await startDashboardServer({
-      columns: OP_COLUMNS,
-      flags: OP_FLAGS,
-      pipelines: OP_PIPELINES,
-      sources: OP_SOURCES,
-      auth: AUTH,
-      signIn: { kind: 'dev' },
-    });
+  const web = webPigInChromium(OPERATOR_DEMO_SERVER, async ({ server }) => {
     ids = await seedOperatorEvents(server.store);
-    browser = await launchBrowser();
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  async function openPage(
-    language: 'es' | 'en',
-    size: keyof typeof SIZES,
-    path = '/#/events',
-    locale = language === 'es' ? 'es-CO' : 'en-US',
-  ) {
-    const context = await browser.newContext({ locale, viewport: SIZES[size] });
-    await confineToLocalhost(context);
-    const page = await context.newPage();
-    const seen = watchPage(page);
-    await page.goto(`${server.baseUrl}${path}`);
-    const form = page.getByTestId('dev-login');
-    await form.waitFor();
-    await form.locator('input[name="email"]').fill(OPERATOR);
-    await form.locator('button[type="submit"]').click();
-    await page.getByTestId('me').filter({ hasText: OPERATOR }).waitFor();
-    return { page, seen, close: () => context.close() };
-  }
+  /** Signed in as the operator on `path` (the events, unless said), in a browser of `language`. */
+  const openPage = (language: 'es' | 'en', size: keyof typeof SIZES, path = '/#/events') =>
+    web.openSignedIn({ language, size, email: OPERATOR, path });
 
   async function assertFits(page: Page, size: keyof typeof SIZES) {
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -197,7 +154,7 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
           await page.getByLabel(words.pipeline).selectOption('');
 
           // "Any error": every dead (and retrying) event, whatever failed and where.
-          const deadIds = (await server.store.listEvents({ status: ['dead', 'retrying'] })).items
+          const deadIds = (await web.server.store.listEvents({ status: ['dead', 'retrying'] })).items
             .map((event) => event.id)
             .sort((a, b) => a - b);
           assert.equal(deadIds.length, 5);
@@ -265,7 +222,7 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
     ['en', 'phone', 'es-CO'],
   ] as const) {
     test(`${size}, ${language} page in a ${browserLocale} browser: day fields are typed and shown dd/mm/yyyy, a wrong day says so`, async () => {
-      const { page, seen, close } = await openPage(browserLocale === 'en-US' ? 'en' : 'es', size, '/#/events', browserLocale);
+      const { page, seen, close } = await openPage(browserLocale === 'en-US' ? 'en' : 'es', size);
       try {
         await page.getByRole('button', { name: language === 'es' ? 'Español' : 'English' }).click();
         const words = DAY_WORDS[language];
@@ -322,19 +279,19 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
       assert.match((await dialog.textContent()) ?? '', /fallará de la misma forma/);
       await screenshot(page, 'ops-05-retry-permanent-warning');
       await dialog.getByRole('button', { name: 'Cancelar' }).click();
-      assert.equal((await server.store.getEvent(ids.deadNoColumn))?.status, 'dead', 'cancel changes nothing');
+      assert.equal((await web.server.store.getEvent(ids.deadNoColumn))?.status, 'dead', 'cancel changes nothing');
 
       await row.getByTestId(`retry-${ids.deadNoColumn}`).click();
       await page.getByTestId('confirm-button').click();
       await row.getByTestId('watching').waitFor();
-      assert.equal((await server.store.getEvent(ids.deadNoColumn))?.status, 'queued');
+      assert.equal((await web.server.store.getEvent(ids.deadNoColumn))?.status, 'queued');
       // A worker picks it up; the FR360 invoice exists now.
       const now = new Date();
-      const claimed = await server.store.claimNextEvent({ workerId: 'w', leaseMs: 60_000, now });
+      const claimed = await web.server.store.claimNextEvent({ workerId: 'w', leaseMs: 60_000, now });
       assert.equal(claimed?.id, ids.deadNoColumn);
       for (const stage of ['fr360_query', 'crm_upsert', 'worldoffice_invoice', 'worldoffice_dian_emission']) {
-        await server.store.recordStageStart({ eventId: ids.deadNoColumn, stage, leaseOwner: 'w', attempt: 2, startedAt: now });
-        await server.store.recordStageOutcome({
+        await web.server.store.recordStageStart({ eventId: ids.deadNoColumn, stage, leaseOwner: 'w', attempt: 2, startedAt: now });
+        await web.server.store.recordStageOutcome({
           eventId: ids.deadNoColumn,
           stage,
           leaseOwner: 'w',
@@ -344,7 +301,7 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
           outcome: { status: 'success', data: null },
         });
       }
-      await server.store.finishEvent({
+      await web.server.store.finishEvent({
         eventId: ids.deadNoColumn,
         leaseOwner: 'w',
         status: 'succeeded',
@@ -394,7 +351,7 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
         assert.equal(await flagItem.locator('code.flag-key').textContent(), 'WORLDOFFICE_DIAN_ENABLED');
         // What it does, in the page's language too (it once stayed Spanish on the English page).
         assert.equal(await flagItem.getByTestId('flag-description').textContent(), DIAN_FLAG_ABOUT[language]);
-        const before = (await server.store.getFlag('WORLDOFFICE_DIAN_ENABLED'))?.value;
+        const before = (await web.server.store.getFlag('WORLDOFFICE_DIAN_ENABLED'))?.value;
         await toggle.click({ force: true });
         const dialog = page.getByTestId('confirm-dialog');
         await dialog.waitFor();
@@ -408,7 +365,7 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
         );
         await dialog.getByTestId('confirm-button').click();
         await dialog.getByTestId('reason-missing').waitFor();
-        assert.equal((await server.store.getFlag('WORLDOFFICE_DIAN_ENABLED'))?.value, before, 'no reason, no change');
+        assert.equal((await web.server.store.getFlag('WORLDOFFICE_DIAN_ENABLED'))?.value, before, 'no reason, no change');
         await screenshot(page, `ops-07-flag-reason-${size}-${language}`);
         await dialog.getByTestId('confirm-reason').fill(reason);
         await dialog.getByTestId('confirm-button').click();
@@ -416,7 +373,7 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
           (value) => (document.getElementById('flag-WORLDOFFICE_DIAN_ENABLED') as HTMLInputElement).checked === value,
           !before,
         );
-        const history = await server.store.flagHistory('WORLDOFFICE_DIAN_ENABLED', { limit: 1 });
+        const history = await web.server.store.flagHistory('WORLDOFFICE_DIAN_ENABLED', { limit: 1 });
         assert.equal(history.items[0]?.reason, reason, 'stored with the change');
         assert.equal(history.items[0]?.actor, OPERATOR);
         const item = page.locator('li[data-flag="WORLDOFFICE_DIAN_ENABLED"]');

@@ -1,10 +1,20 @@
+import { after, before } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { confineToLocalhost, watchPage } from './browser.js';
+import {
+  confineToLocalhost,
+  launchBrowser,
+  SIZES,
+  startDashboardServer,
+  watchPage,
+  type DashboardServer,
+  type DashboardServerOptions,
+} from './browser.js';
 
-/** The two sizes every dashboard change is checked at: a laptop and a phone. */
-export const VIEWPORTS = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
+/** The two sizes every dashboard change is checked at: a laptop and a phone (browser.ts's SIZES). */
+export const VIEWPORTS = SIZES;
 
-export interface SignedInPage {
+/** A page of Web Pig in its own browser context. */
+export interface WebPigPage {
   page: Page;
   context: BrowserContext;
   /** Dialogs and page errors seen so far (watchPage). */
@@ -12,29 +22,95 @@ export interface SignedInPage {
   close: () => Promise<void>;
 }
 
-/**
- * Web Pig in a fresh browser context (the language's locale, the size's viewport, nothing but
- * localhost), signed in through the development form as `email`. The home comes first after
- * sign-in; `view: 'events'` then opens the events tab.
- */
-export async function openSignedIn(
-  browser: Browser,
-  baseUrl: string,
-  options: { language: 'es' | 'en'; size: keyof typeof VIEWPORTS; email: string; view?: 'events' },
-): Promise<SignedInPage> {
+export interface PageOptions {
+  language: 'es' | 'en';
+  size: keyof typeof VIEWPORTS;
+}
+
+export interface SignInOptions extends PageOptions {
+  email: string;
+  /** The address opened before signing in, kept by the page through sign-in. (Default: '/', the home) */
+  path?: string;
+  /** 'events': from the home after sign-in, the events tab is opened by its link. */
+  view?: 'events';
+}
+
+/** A fresh browser context (the language's locale, the size's viewport, nothing but localhost) and its page, watched. */
+export async function openPage(browser: Browser, options: PageOptions): Promise<WebPigPage> {
   const context = await browser.newContext({ locale: options.language === 'es' ? 'es-CO' : 'en-US', viewport: VIEWPORTS[options.size] });
   await confineToLocalhost(context);
   const page = await context.newPage();
-  const seen = watchPage(page);
-  await page.goto(baseUrl);
+  return { page, context, seen: watchPage(page), close: () => context.close() };
+}
+
+/** Signs `email` in through demo mode's development form, on a page that shows it. */
+export async function signInThroughDevForm(page: Page, email: string): Promise<void> {
   const form = page.getByTestId('dev-login');
   await form.waitFor();
-  await form.locator('input[name="email"]').fill(options.email);
+  await form.locator('input[name="email"]').fill(email);
   await form.locator('button[type="submit"]').click();
-  await page.getByTestId('me').filter({ hasText: options.email }).waitFor();
+  await page.getByTestId('me').filter({ hasText: email }).waitFor();
+}
+
+/**
+ * Web Pig in a fresh page (openPage), signed in through the development form as `email`. The
+ * home comes first after sign-in (or `path`); `view: 'events'` then opens the events tab.
+ */
+export async function openSignedIn(browser: Browser, baseUrl: string, options: SignInOptions): Promise<WebPigPage> {
+  const opened = await openPage(browser, options);
+  const { page } = opened;
+  await page.goto(`${baseUrl}${options.path ?? ''}`);
+  await signInThroughDevForm(page, options.email);
   if (options.view === 'events') {
     await page.getByTestId('home').waitFor();
     await page.locator('a[href="#/events"]').click();
   }
-  return { page, context, seen, close: () => context.close() };
+  return opened;
+}
+
+/** The real server and Chromium of one `describe`, as `webPigInChromium` starts them. */
+export interface WebPigInChromium {
+  /** The server (startDashboardServer); there once the describe's `before` has run. */
+  readonly server: DashboardServer;
+  readonly browser: Browser;
+  /** `openPage` in this browser. */
+  openPage(options: PageOptions): Promise<WebPigPage>;
+  /** `openSignedIn` on this browser and server. */
+  openSignedIn(options: SignInOptions): Promise<WebPigPage>;
+}
+
+/**
+ * Registers, in the calling `describe`, a `before` that starts the real server with `options`
+ * (a function when they depend on something an earlier `before` starts) and Chromium, then
+ * runs `ready` (seeding the store, opening a shared page), and an `after` that closes both.
+ * Read `server` and `browser` in hooks and tests, not while the describe is being declared.
+ */
+export function webPigInChromium(
+  options: DashboardServerOptions | (() => DashboardServerOptions),
+  ready?: (web: WebPigInChromium) => Promise<void>,
+): WebPigInChromium {
+  let server: DashboardServer | undefined;
+  let browser: Browser | undefined;
+  const web: WebPigInChromium = {
+    get server() {
+      if (!server) throw new Error("webPigInChromium: the server is read before the describe's before hook started it");
+      return server;
+    },
+    get browser() {
+      if (!browser) throw new Error("webPigInChromium: the browser is read before the describe's before hook launched it");
+      return browser;
+    },
+    openPage: (page) => openPage(web.browser, page),
+    openSignedIn: (signIn) => openSignedIn(web.browser, web.server.baseUrl, signIn),
+  };
+  before(async () => {
+    server = await startDashboardServer(typeof options === 'function' ? options() : options);
+    browser = await launchBrowser();
+    await ready?.(web);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return web;
 }
