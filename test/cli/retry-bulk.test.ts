@@ -9,16 +9,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Command } from 'commander';
 import { resolveConfig } from '../../src/config/resolve.js';
 import type { ResolvedConfig } from '../../src/config/types.js';
 import { definePipeline } from '../../src/core/pipeline.js';
 import { PermanentError } from '../../src/core/errors.js';
 import { register as registerRetry } from '../../src/cli/commands/retry.js';
 import type { EngineCliDeps } from '../../src/cli/commands/cli-deps.js';
-import { describeFailure } from '../../src/cli/errors.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
+import { runInProcess, type InProcessOutcome } from '../helpers/cli-in-process.js';
 import { CountingStages, insert, TestClock, claimAndRun } from '../helpers/engine-fixtures.js';
 
 const INVOICE = 'worldoffice_invoice_creation';
@@ -63,27 +62,7 @@ describe('webpig retry with a filter (bulk)', () => {
   const deps: EngineCliDeps = { openStore, openExistingStore: openStore, loadConfig: config, loadConfigForReading: config };
   const ids = { invoice500: 0, invoice500Old: 0, invoice404: 0, crm500: 0 };
 
-  async function cli(...args: string[]): Promise<{ out: string; err: string; exitCode: number }> {
-    const program = new Command('webpig').exitOverride();
-    registerRetry(program, deps);
-    const out: string[] = [];
-    const err: string[] = [];
-    const { log, error } = console;
-    console.log = (...parts: unknown[]) => void out.push(parts.join(' '));
-    console.error = (...parts: unknown[]) => void err.push(parts.join(' '));
-    let exitCode = 0;
-    try {
-      await program.parseAsync(['node', 'webpig', ...args]);
-    } catch (failure) {
-      const described = describeFailure(failure);
-      if (described.line !== null) err.push(`webpig: ${described.line}`);
-      exitCode = described.exitCode;
-    } finally {
-      console.log = log;
-      console.error = error;
-    }
-    return { out: out.join('\n'), err: err.join('\n'), exitCode };
-  }
+  const cli = (...args: string[]): Promise<InProcessOutcome> => runInProcess((program) => registerRetry(program, deps), args);
 
   /** Everything an action could change: statuses, checkpoints, audit, flags. */
   async function snapshot(): Promise<string> {

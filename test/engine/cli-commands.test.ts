@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Command } from 'commander';
 import { resolveConfig } from '../../src/config/resolve.js';
 import type { ResolvedConfig } from '../../src/config/types.js';
 import { definePipeline } from '../../src/core/pipeline.js';
@@ -16,8 +15,8 @@ import { PermanentError, RetriableError } from '../../src/core/errors.js';
 import { register as registerEvents } from '../../src/cli/commands/events.js';
 import { register as registerRetry } from '../../src/cli/commands/retry.js';
 import type { EngineCliDeps } from '../../src/cli/commands/cli-deps.js';
-import { describeFailure } from '../../src/cli/errors.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { runInProcess, type InProcessOutcome } from '../helpers/cli-in-process.js';
 import { claimAndRun, insert, TestClock } from '../helpers/engine-fixtures.js';
 
 const pipeline = definePipeline({
@@ -35,12 +34,6 @@ const pipeline = definePipeline({
   ],
 });
 
-interface Outcome {
-  out: string;
-  err: string;
-  exitCode: number;
-}
-
 describe('engine CLI commands', () => {
   const dir = mkdtempSync(join(tmpdir(), 'webpig-cli-'));
   const url = `sqlite:${join(dir, 'cli.db')}`;
@@ -57,29 +50,11 @@ describe('engine CLI commands', () => {
   };
   let deadId = 0;
 
-  async function cli(...args: string[]): Promise<Outcome> {
-    const program = new Command('webpig').exitOverride();
-    registerEvents(program, deps);
-    registerRetry(program, deps);
-    const out: string[] = [];
-    const err: string[] = [];
-    const { log, error } = console;
-    console.log = (...parts: unknown[]) => void out.push(parts.join(' '));
-    console.error = (...parts: unknown[]) => void err.push(parts.join(' '));
-    let exitCode = 0;
-    try {
-      await program.parseAsync(['node', 'webpig', ...args]);
-    } catch (failure) {
-      // What main.ts does with an error that ends a command.
-      const described = describeFailure(failure);
-      if (described.line !== null) err.push(`webpig: ${described.line}`);
-      exitCode = described.exitCode;
-    } finally {
-      console.log = log;
-      console.error = error;
-    }
-    return { out: out.join('\n'), err: err.join('\n'), exitCode };
-  }
+  const cli = (...args: string[]): Promise<InProcessOutcome> =>
+    runInProcess((program) => {
+      registerEvents(program, deps);
+      registerRetry(program, deps);
+    }, args);
 
   before(async () => {
     const store = await deps.openStore();

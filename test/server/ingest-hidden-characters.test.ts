@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { register as registerEvents } from '../../src/cli/commands/events.js';
 import type { EngineCliDeps } from '../../src/cli/commands/cli-deps.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { runInProcess } from '../helpers/cli-in-process.js';
 import { startIngestServer, type IngestServer } from '../helpers/ingest-server.js';
 import { customBody, sendDelivery, signCustom, signStripe, stripeEvent, TEST_SECRETS } from '../helpers/signing.js';
 
@@ -90,17 +90,9 @@ describe('hidden characters in what a provider sends', () => {
       loadConfigForReading: async () => resolveConfig({ sources: [], pipelines: [] }, 'test'),
     };
     const output = async (...args: string[]) => {
-      const program = new Command('webpig').exitOverride();
-      registerEvents(program, deps);
-      const lines: string[] = [];
-      const { log } = console;
-      console.log = (...parts: unknown[]) => void lines.push(parts.join(' '));
-      try {
-        await program.parseAsync(['node', 'webpig', ...args]);
-      } finally {
-        console.log = log;
-      }
-      return lines.join('\n');
+      const run = await runInProcess((program) => registerEvents(program, deps), args);
+      assert.equal(run.exitCode, 0, run.err);
+      return run.out;
     };
     const list = await output('events', '--source', 'epayco');
     assert.match(list, /Laura\[U\+202E\] zemóG\[U\+001B\]\[2J/);
