@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
-import { openSignedIn } from '../helpers/web-pig-page.js';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { definePipeline } from '../../src/core/pipeline.js';
 import { PermanentError, RetriableError } from '../../src/core/errors.js';
 import type { SourceConfig } from '../../src/sources/config.js';
-import {
-  ARTIFACTS_DIR,
-  browserSkip,
-  launchBrowser,
-  screenshot,
-  startDashboardServer,
-  watchPage,
-  type DashboardServer,
-  SIZES,
-} from '../helpers/browser.js';
+import { ARTIFACTS_DIR, browserSkip, screenshot, SIZES } from '../helpers/browser.js';
 import { claimAndRun, CountingStages, insert, TestClock } from '../helpers/engine-fixtures.js';
+import { webPigInChromium } from '../helpers/web-pig-page.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 
 /**
@@ -118,28 +108,18 @@ const PIPELINE = definePipeline({
 });
 
 describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, () => {
-  let server: DashboardServer;
-  let browser: Browser;
   const clock = new TestClock(Date.now() - 60_000);
-
-  before(async () => {
-    server = await startDashboardServer({
-      columns: [
-        { key: 'crm', label: 'CRM' },
-        { key: 'factura', label: 'Factura' },
-        { key: 'dian', label: 'DIAN' },
-      ],
-      flags: [{ key: 'INVOICE_ENABLED', description: 'Invoices', default: true, allowed: ['operator'] }],
-      pipelines: [PIPELINE],
-      sources: SOURCES,
-      auth: AUTH,
-      signIn: { kind: 'dev' },
-    });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
+  const web = webPigInChromium({
+    columns: [
+      { key: 'crm', label: 'CRM' },
+      { key: 'factura', label: 'Factura' },
+      { key: 'dian', label: 'DIAN' },
+    ],
+    flags: [{ key: 'INVOICE_ENABLED', description: 'Invoices', default: true, allowed: ['operator'] }],
+    pipelines: [PIPELINE],
+    sources: SOURCES,
+    auth: AUTH,
+    signIn: { kind: 'dev' },
   });
 
   /** Two events dead at the invoice (or at `stage`) and one dead at the CRM, from `source`, run for real. */
@@ -147,12 +127,12 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
     const make = async (stage: string, name: string) => {
       failing.clear();
       failing.set(`${source}:${stage}`, stage);
-      const id = await insert(server.store, {
+      const id = await insert(web.server.store, {
         source,
         receivedAt: clock.now(),
         summary: { customer: { name }, amount: 250000, currency: 'COP' },
       });
-      assert.equal((await claimAndRun(server.store, [PIPELINE], clock))?.status, 'dead');
+      assert.equal((await claimAndRun(web.server.store, [PIPELINE], clock))?.status, 'dead');
       return id;
     };
     const invoiceDead = [await make(stage, 'Ana Gómez'), await make(stage, 'Luis Pérez')];
@@ -161,12 +141,8 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
     return { invoiceDead, crmDead };
   }
 
-  async function openPage(
-    language: 'es' | 'en',
-    size: keyof typeof SIZES,
-  ): Promise<{ page: Page; seen: ReturnType<typeof watchPage>; close: () => Promise<void> }> {
-    return openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
-  }
+  const openPage = (language: 'es' | 'en', size: keyof typeof SIZES) =>
+    web.openSignedIn({ language, size, email: OPERATOR, view: 'events' });
 
   for (const language of ['es', 'en'] as const) {
     for (const size of ['desktop', 'phone'] as const) {
@@ -236,7 +212,7 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
           // A reason is required.
           await dialog.getByTestId('bulk-confirm').click();
           await dialog.getByText(words.missing).waitFor();
-          assert.equal((await server.store.getEvent(invoiceDead[0]!))?.status, 'dead', 'nothing changed without a reason');
+          assert.equal((await web.server.store.getEvent(invoiceDead[0]!))?.status, 'dead', 'nothing changed without a reason');
           assert.equal(((await dialog.getByTestId('bulk-confirm').textContent()) ?? '').trim(), words.confirm);
           await dialog.getByTestId('bulk-reason').fill('WorldOffice volvió / is back');
           await dialog.getByTestId('bulk-confirm').click();
@@ -244,9 +220,9 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
           assert.match((await dialog.getByTestId('bulk-queued').textContent()) ?? '', new RegExp(words.queued));
           await screenshot(page, `${name}-03-result`);
 
-          for (const id of invoiceDead) assert.equal((await server.store.getEvent(id))?.status, 'queued');
-          assert.equal((await server.store.getEvent(crmDead))?.status, 'dead', 'not selected, not touched');
-          const audits = (await server.store.listAudit({ action: 'event.retry' })).items.filter((a) =>
+          for (const id of invoiceDead) assert.equal((await web.server.store.getEvent(id))?.status, 'queued');
+          assert.equal((await web.server.store.getEvent(crmDead))?.status, 'dead', 'not selected, not touched');
+          const audits = (await web.server.store.listAudit({ action: 'event.retry' })).items.filter((a) =>
             invoiceDead.some((id) => a.target === `event:${id}`),
           );
           assert.deepEqual(
@@ -261,7 +237,7 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
           const before = ['fr360_query', 'worldoffice_invoice', 'worldoffice_dian_emission'].map((s) => stages.count(s));
           clock.ms = Date.now() + 1000; // the API queued them at its own (real) now
           for (let i = 0; i < 2; i++)
-            assert.deepEqual((await claimAndRun(server.store, [PIPELINE], clock))?.stagesRun, [
+            assert.deepEqual((await claimAndRun(web.server.store, [PIPELINE], clock))?.stagesRun, [
               'worldoffice_invoice',
               'worldoffice_dian_emission',
             ]);
@@ -332,19 +308,19 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
       const words = RERUN_WORDS[language];
       test(`${size}, ${language}: re-running a stage skipped by its flag offers the stages its skip blocked, asks a reason, shows it in the history`, async () => {
         const at = () => ({ actor: 'ana', now: new Date() });
-        await server.store.setFlag({ key: 'INVOICE_ENABLED', value: false, ...at() });
-        const id = await insert(server.store, {
+        await web.server.store.setFlag({ key: 'INVOICE_ENABLED', value: false, ...at() });
+        const id = await insert(web.server.store, {
           source: `rerun-${size}-${language}`,
           receivedAt: clock.now(),
           summary: { customer: { name: 'Pedro Díaz' } },
         });
         clock.ms = Date.now() + 1000;
-        assert.equal((await claimAndRun(server.store, [PIPELINE], clock))?.status, 'succeeded');
+        assert.equal((await claimAndRun(web.server.store, [PIPELINE], clock))?.status, 'succeeded');
         assert.equal(
-          (await server.store.getCheckpoints(id)).find((c) => c.stage === 'worldoffice_dian_emission')?.skipReason?.kind,
+          (await web.server.store.getCheckpoints(id)).find((c) => c.stage === 'worldoffice_dian_emission')?.skipReason?.kind,
           'dependency',
         );
-        await server.store.setFlag({ key: 'INVOICE_ENABLED', value: true, ...at() });
+        await web.server.store.setFlag({ key: 'INVOICE_ENABLED', value: true, ...at() });
         const { page, seen, close } = await openPage(language, size);
         try {
           await page.locator(`tr[data-event-id="${id}"] button[data-column="factura"]`).click();
@@ -363,18 +339,18 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
           await dialog.getByTestId('rerun-follows').waitFor();
           await dialog.getByTestId('rerun-confirm').click();
           await dialog.getByText(words.missing).waitFor();
-          assert.equal((await server.store.getEvent(id))?.status, 'succeeded', 'no reason, no change');
+          assert.equal((await web.server.store.getEvent(id))?.status, 'succeeded', 'no reason, no change');
           await screenshot(page, `rerun-${size}-${language}-01-dialog`);
           await dialog.getByTestId('rerun-reason').fill('la factura vuelve a estar activa');
           await dialog.getByTestId('rerun-confirm').click();
           await dialog.waitFor({ state: 'detached' });
           clock.ms = Date.now() + 1000;
-          assert.deepEqual((await claimAndRun(server.store, [PIPELINE], clock))?.stagesRun, [
+          assert.deepEqual((await claimAndRun(web.server.store, [PIPELINE], clock))?.stagesRun, [
             'worldoffice_invoice',
             'worldoffice_dian_emission',
           ]);
           assert.ok(
-            (await server.store.getCheckpoints(id)).every((c) => c.status === 'success'),
+            (await web.server.store.getCheckpoints(id)).every((c) => c.status === 'success'),
             'no skip reason left false',
           );
 
@@ -400,23 +376,23 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
     ['en', 'phone'],
   ] as const) {
     test(`${size}, ${language}: turning a flag back on offers to run what it skipped, with the same preview`, async () => {
-      await server.store.setFlag({ key: 'INVOICE_ENABLED', value: false, actor: 'ana', now: new Date() });
-      const id = await insert(server.store, {
+      await web.server.store.setFlag({ key: 'INVOICE_ENABLED', value: false, actor: 'ana', now: new Date() });
+      const id = await insert(web.server.store, {
         source: `flag-${language}`,
         receivedAt: clock.now(),
         summary: { customer: { name: 'Rosa Gil' } },
       });
       clock.ms = Date.now() + 1000;
-      assert.equal((await claimAndRun(server.store, [PIPELINE], clock))?.status, 'succeeded');
+      assert.equal((await claimAndRun(web.server.store, [PIPELINE], clock))?.status, 'succeeded');
       const { page, seen, close } = await openPage(language, size);
       try {
-        await page.goto(`${server.baseUrl}/#/flags`);
+        await page.goto(`${web.server.baseUrl}/#/flags`);
         await page.locator('#flag-INVOICE_ENABLED').click();
         const confirm = page.getByTestId('confirm-dialog');
         await confirm.getByTestId('confirm-reason').fill('ERP de nuevo en línea');
         await confirm.getByTestId('confirm-button').click();
         await page.getByTestId('flag-offer').waitFor();
-        assert.equal((await server.store.getFlag('INVOICE_ENABLED'))?.value, true);
+        assert.equal((await web.server.store.getFlag('INVOICE_ENABLED'))?.value, true);
         await page.getByTestId('flag-offer-worldoffice_invoice').click();
         const dialog = page.getByTestId('bulk-dialog');
         const preview = dialog.getByTestId('bulk-preview');
@@ -431,7 +407,7 @@ describe('Web Pig bulk retry (Chromium, both sizes, both languages)', { skip }, 
         await dialog.getByTestId('bulk-confirm').click();
         await dialog.getByTestId('bulk-result').waitFor();
         clock.ms = Date.now() + 1000;
-        assert.deepEqual((await claimAndRun(server.store, [PIPELINE], clock))?.stagesRun, [
+        assert.deepEqual((await claimAndRun(web.server.store, [PIPELINE], clock))?.stagesRun, [
           'worldoffice_invoice',
           'worldoffice_dian_emission',
         ]);

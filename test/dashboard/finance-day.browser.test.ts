@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, test } from 'node:test';
 import type { SourceConfig } from '../../src/sources/config.js';
-import { browserSkip, launchBrowser, screenshot, SIZES, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
-import { openSignedIn } from '../helpers/web-pig-page.js';
-import { ADMIN, AUTH } from './fixtures.js';
-import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES, seedOperatorEvents, seedRun } from './operator-fixtures.js';
+import { browserSkip, screenshot, SIZES, type DashboardServer } from '../helpers/browser.js';
+import { webPigInChromium } from '../helpers/web-pig-page.js';
+import { ADMIN } from './fixtures.js';
+import { OP_SOURCES, OPERATOR_DEMO_SERVER, seedOperatorEvents, seedRun } from './operator-fixtures.js';
 
 /**
  * A finance person's day on Web Pig, in real Chromium at both sizes and in both languages: the
@@ -68,8 +67,6 @@ async function seedLongSourceOrder(server: DashboardServer): Promise<number> {
 const STOCK_409 = { message: 'shop: POST /stock answered 409', code: 'SHOP_HTTP_409', retriable: true };
 
 describe("Web Pig through a finance person's day (Chromium, both sizes, both languages)", { skip }, () => {
-  let server: DashboardServer;
-  let browser: Browser;
   let openAlert = 0;
   let resolvedAlert = 0;
   let eventIds: number[] = [];
@@ -78,15 +75,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
   /** A shop order from the long-named source: its row names source and pipeline at length. */
   let longSourceEvent = 0;
 
-  before(async () => {
-    server = await startDashboardServer({
-      columns: OP_COLUMNS,
-      flags: OP_FLAGS,
-      pipelines: OP_PIPELINES,
-      sources: SOURCES,
-      auth: AUTH,
-      signIn: { kind: 'dev' },
-    });
+  const web = webPigInChromium({ ...OPERATOR_DEMO_SERVER, sources: SOURCES }, async ({ server }) => {
     const ids = await seedOperatorEvents(server.store);
     longSourceEvent = await seedLongSourceOrder(server);
     eventIds = [ids.facturadorOk, ids.deadCrm, ids.stripeOk];
@@ -117,17 +106,11 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
       error: null,
       covered: { by: 'references' },
     });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   for (const language of ['es', 'en'] as const) {
     test(`desktop, ${language}: "${WORDS[language].clear}" stays in the filters' row beside a long source name`, async () => {
-      const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size: 'desktop', email: ADMIN, view: 'events' });
+      const { page, close } = await web.openSignedIn({ language, size: 'desktop', email: ADMIN, view: 'events' });
       try {
         await page.getByTestId('source-filter').selectOption(LONG_SOURCE);
         await page.waitForURL(/source=/);
@@ -149,7 +132,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
     });
 
     test(`desktop, ${language}: the events table fits 1366 px beside a long source and pipeline name, its stages in sight`, async () => {
-      const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size: 'desktop', email: ADMIN, view: 'events' });
+      const { page, close } = await web.openSignedIn({ language, size: 'desktop', email: ADMIN, view: 'events' });
       try {
         const row = page.locator(`tr[data-event-id="${longSourceEvent}"]`);
         await row.waitFor();
@@ -167,10 +150,10 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
 
     for (const size of ['desktop', 'phone'] as const) {
       test(`${size}, ${language}: an audit entry about an alert opens that alert, open or resolved since`, async () => {
-        const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: ADMIN });
+        const { page, close } = await web.openSignedIn({ language, size, email: ADMIN });
         try {
           for (const id of [openAlert, resolvedAlert]) {
-            await page.goto(`${server.baseUrl}/#/audit`);
+            await page.goto(`${web.server.baseUrl}/#/audit`);
             const link = page.getByTestId('audit-list').locator(`a[data-testid="audit-subject-alert"][title="alert:${id}"]`);
             await link.waitFor();
             assert.match((await link.textContent()) ?? '', WORDS[language].alertLink);
@@ -184,7 +167,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
             await screenshot(page, `finance-day-${size}-${language}-alert-${id === openAlert ? 'open' : 'resolved'}`);
           }
           // An alert that is not there says so instead of showing a list with nothing picked.
-          await page.goto(`${server.baseUrl}/#/alerts/999999`);
+          await page.goto(`${web.server.baseUrl}/#/alerts/999999`);
           await page.getByTestId('alert-target-missing').waitFor();
         } finally {
           await close();
@@ -194,7 +177,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
   }
 
   test('a page view asks for the reconciliation state once: the line above the events and panel after panel', async () => {
-    const { page, close } = await openSignedIn(browser, server.baseUrl, { language: 'es', size: 'desktop', email: ADMIN, view: 'events' });
+    const { page, close } = await web.openSignedIn({ language: 'es', size: 'desktop', email: ADMIN, view: 'events' });
     try {
       // The events view opened by signing in asks as it mounts: let that ask end before counting,
       // or the reload below cuts it off mid-flight and it is counted without its reply.
@@ -241,7 +224,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
     ['en', 'phone'],
   ] as const) {
     test(`${size}, ${language}: a retry from the home's failed list says how it ended`, async () => {
-      const dead = await seedRun(server.store, {
+      const dead = await seedRun(web.server.store, {
         source: 'stripe',
         id: `st-home-${language}`,
         customer: 'Rosa Lima',
@@ -253,18 +236,18 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
         status: 'dead',
         lastError: STOCK_409,
       });
-      const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: ADMIN });
+      const { page, close } = await web.openSignedIn({ language, size, email: ADMIN });
       try {
         const item = page.getByTestId(`pinned-${dead.id}`);
         await item.getByRole('button', { name: WORDS[language].retry, exact: true }).click();
         await page.waitForFunction(() => document.querySelector('[data-testid="notice"]') !== null);
-        assert.equal((await server.store.getEvent(dead.id))?.status, 'queued');
+        assert.equal((await web.server.store.getEvent(dead.id))?.status, 'queued');
         // A worker runs it; the shop still refuses the stock take.
         const now = new Date();
-        const claimed = await server.store.claimNextEvent({ workerId: 'w', leaseMs: 60_000, now });
+        const claimed = await web.server.store.claimNextEvent({ workerId: 'w', leaseMs: 60_000, now });
         assert.equal(claimed?.id, dead.id);
-        await server.store.recordStageStart({ eventId: dead.id, stage: 'stock_take', leaseOwner: 'w', attempt: 2, startedAt: now });
-        await server.store.recordStageOutcome({
+        await web.server.store.recordStageStart({ eventId: dead.id, stage: 'stock_take', leaseOwner: 'w', attempt: 2, startedAt: now });
+        await web.server.store.recordStageOutcome({
           eventId: dead.id,
           stage: 'stock_take',
           leaseOwner: 'w',
@@ -273,7 +256,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
           completedAt: new Date(),
           outcome: { status: 'error', error: STOCK_409 },
         });
-        await server.store.finishEvent({
+        await web.server.store.finishEvent({
           eventId: dead.id,
           leaseOwner: 'w',
           status: 'dead',
@@ -316,7 +299,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
         ],
       }[language];
       const now = new Date();
-      const { event } = await server.store.insertEvent({
+      const { event } = await web.server.store.insertEvent({
         source: 'epayco',
         providerEventId: `refs-${language}`,
         entityKey: `refs-${language}`,
@@ -334,9 +317,9 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
           references: { refPayco: '62648392', validated: 'true', extra2: 'PROD-PREU-NAL', worldofficeInvoice: '1042', cartera: 'C-77' },
         },
       });
-      const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: ADMIN });
+      const { page, close } = await web.openSignedIn({ language, size, email: ADMIN });
       try {
-        await page.goto(`${server.baseUrl}/events/${event.id}`);
+        await page.goto(`${web.server.baseUrl}/events/${event.id}`);
         const summary = page.getByTestId('details-panel').getByTestId('summary');
         await summary.waitFor();
         for (const [key, label, value] of expected) {
@@ -376,7 +359,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
         const now = new Date();
         const notification = async (n: number, activation: string) =>
           (
-            await server.store.insertEvent({
+            await web.server.store.insertEvent({
               source: 'mercadopago',
               providerEventId: `pre-visible-${size}-${language}:${n}`,
               entityKey: `subscription_preapproval:pre-visible-${size}-${language}`,
@@ -395,10 +378,10 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
             })
           ).event;
         const events = [await notification(1, 'activated'), await notification(2, 'already_active')];
-        const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: ADMIN });
+        const { page, close } = await web.openSignedIn({ language, size, email: ADMIN });
         try {
           for (const [i, event] of events.entries()) {
-            await page.goto(`${server.baseUrl}/events/${event.id}`);
+            await page.goto(`${web.server.baseUrl}/events/${event.id}`);
             const summary = page.getByTestId('details-panel').getByTestId('summary');
             await summary.waitFor();
             const fact = async (key: string) => {
@@ -431,14 +414,14 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
         es: { resolved: 'Esta alerta ya se resolvió sola (su causa desapareció): no queda nada que hacer con ella.' },
         en: { resolved: 'This alert has already resolved by itself (its cause is gone): there is nothing left to do with it.' },
       }[language];
-      const alert = await server.store.recordAlert({ at: new Date(), kind: 'custom', message: `stock check ${language}-${size}` });
-      const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: ADMIN });
+      const alert = await web.server.store.recordAlert({ at: new Date(), kind: 'custom', message: `stock check ${language}-${size}` });
+      const { page, close } = await web.openSignedIn({ language, size, email: ADMIN });
       try {
-        await page.goto(`${server.baseUrl}/#/alerts`);
+        await page.goto(`${web.server.baseUrl}/#/alerts`);
         const item = page.getByTestId(`alert-${alert.id}`);
         await item.waitFor();
         // Meanwhile its cause went away: the worker resolved it.
-        await server.store.resolveAlert(alert.id, new Date());
+        await web.server.store.resolveAlert(alert.id, new Date());
         await item.getByTestId('alert-ack-button').click();
         const dialog = page.getByTestId('confirm-dialog');
         await dialog.locator('textarea').fill('Revisado con bodega');
@@ -459,7 +442,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
   // "Limpiar" onto a line of their own), and nothing sticks out of the window.
   for (const size of ['desktop', 'phone'] as const) {
     test(`${size}, es: a wrong day in the filters says why without breaking the row`, async () => {
-      const { page, close } = await openSignedIn(browser, server.baseUrl, { language: 'es', size, email: ADMIN, view: 'events' });
+      const { page, close } = await web.openSignedIn({ language: 'es', size, email: ADMIN, view: 'events' });
       try {
         const clear = page.locator('form.filters').getByRole('button', { name: 'Limpiar', exact: true });
         await clear.waitFor();
@@ -492,7 +475,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
     ['en', 'phone'],
   ] as const) {
     test(`${size}, ${language}: retrying a permanent error asks about that payment by name`, async () => {
-      const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: ADMIN });
+      const { page, close } = await web.openSignedIn({ language, size, email: ADMIN });
       try {
         const subject = `#${deadNoStage} · Lucía Vega · `;
         const cancel = language === 'es' ? 'Cancelar' : 'Cancel';
@@ -508,7 +491,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
         await dialog.waitFor();
         assert.ok(((await dialog.textContent()) ?? '').includes(subject), (await dialog.textContent()) ?? '');
         await dialog.getByRole('button', { name: cancel }).click();
-        assert.equal((await server.store.getEvent(deadNoStage))?.status, 'dead', 'cancel changes nothing');
+        assert.equal((await web.server.store.getEvent(deadNoStage))?.status, 'dead', 'cancel changes nothing');
       } finally {
         await close();
       }
@@ -519,7 +502,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
   // those cells are left out instead of "— — —"; the laptop's table keeps "—" under its headings.
   test('phone and desktop, es: an event without product, amount or transaction', async () => {
     const now = new Date();
-    const { event } = await server.store.insertEvent({
+    const { event } = await web.server.store.insertEvent({
       source: 'epayco',
       providerEventId: 'bare-notification',
       entityKey: 'bare-notification',
@@ -533,7 +516,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
       summary: { customer: { email: 'suscriptor@example.com' } },
     });
     for (const size of ['phone', 'desktop'] as const) {
-      const { page, close } = await openSignedIn(browser, server.baseUrl, { language: 'es', size, email: ADMIN, view: 'events' });
+      const { page, close } = await web.openSignedIn({ language: 'es', size, email: ADMIN, view: 'events' });
       try {
         const row = page.locator(`tr[data-event-id="${event.id}"]`);
         await row.waitFor();

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { definePipeline, type PipelineDefinition } from '../../src/core/pipeline.js';
-import { browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
-import { openSignedIn, VIEWPORTS } from '../helpers/web-pig-page.js';
-import { AUTH, OPERATOR } from './fixtures.js';
-import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES, seedOperatorEvents, seedRun, type OperatorEvents } from './operator-fixtures.js';
+import { browserSkip, screenshot } from '../helpers/browser.js';
+import { VIEWPORTS, webPigInChromium } from '../helpers/web-pig-page.js';
+import { OPERATOR } from './fixtures.js';
+import { OP_PIPELINES, OPERATOR_DEMO_SERVER, seedOperatorEvents, seedRun, type OperatorEvents } from './operator-fixtures.js';
 
 /**
  * What the finance reviewer found, in real Chromium at both sizes and in both languages: a dead
@@ -57,21 +57,11 @@ const ACCOUNTING = definePipeline({
 const PIPELINES: PipelineDefinition[] = [...OP_PIPELINES, ACCOUNTING];
 
 describe('Web Pig after the finance review (Chromium, both sizes, both languages)', { skip }, () => {
-  let server: DashboardServer;
-  let browser: Browser;
   let ids: OperatorEvents;
   let planned = 0;
   let mixedId = 0;
 
-  before(async () => {
-    server = await startDashboardServer({
-      columns: OP_COLUMNS,
-      flags: OP_FLAGS,
-      pipelines: PIPELINES,
-      sources: OP_SOURCES,
-      auth: AUTH,
-      signIn: { kind: 'dev' },
-    });
+  const web = webPigInChromium({ ...OPERATOR_DEMO_SERVER, pipelines: PIPELINES }, async ({ server }) => {
     ids = await seedOperatorEvents(server.store);
     // A Stripe order that was not paid: nothing to record, so nothing to take from stock.
     planned = (
@@ -136,16 +126,10 @@ describe('Web Pig after the finance review (Chromium, both sizes, both languages
       details: { reason: 'Reembolsado a mano' },
       at: new Date(),
     });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   const openPage = (language: 'es' | 'en', size: keyof typeof VIEWPORTS) =>
-    openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
+    web.openSignedIn({ language, size, email: OPERATOR, view: 'events' });
 
   const text = async (page: Page, selector: string) =>
     ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
@@ -184,7 +168,7 @@ describe('Web Pig after the finance review (Chromium, both sizes, both languages
           await screenshot(page, `${name}-3-bulk`);
           await page.keyboard.press('Escape');
 
-          await page.goto(`${server.baseUrl}/#/audit`);
+          await page.goto(`${web.server.baseUrl}/#/audit`);
           const audit = page.getByTestId('audit-list');
           await audit.waitFor();
           // The entry's subject is a link to the event (its text is the event's number in words).
@@ -240,7 +224,7 @@ describe('Web Pig after the finance review (Chromium, both sizes, both languages
           await screenshot(page, `${name}-7-named`);
           await page.keyboard.press('Escape');
 
-          await page.goto(`${server.baseUrl}/#/metrics`);
+          await page.goto(`${web.server.baseUrl}/#/metrics`);
           const table = page.getByTestId('stage-metrics');
           await table.waitFor();
           await screenshot(page, `${name}-8-metrics`);

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { openSignedIn } from '../helpers/web-pig-page.js';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
+import { describe, test } from 'node:test';
+import { browserSkip, screenshot } from '../helpers/browser.js';
+import { webPigInChromium } from '../helpers/web-pig-page.js';
 import { stripeEvent } from '../helpers/signing.js';
 import { raiseRunFailedAlert } from '../../src/engine/reconcile-alerts.js';
 import { ProviderApiError } from '../../src/sources/listing/provider-list.js';
-import { AUTH, OPERATOR } from './fixtures.js';
-import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtures.js';
+import { OPERATOR } from './fixtures.js';
+import { OPERATOR_DEMO_SERVER } from './operator-fixtures.js';
 
 /**
  * Reconciliation on Web Pig, in real Chromium at both sizes and in both languages: the events
@@ -66,8 +65,6 @@ const WORDS = {
 } as const;
 
 describe('Web Pig: events found by reconciliation (Chromium, both sizes, both languages)', { skip }, () => {
-  let server: DashboardServer;
-  let browser: Browser;
   let found: number;
   let delivered: number;
   let deliveredLater: number;
@@ -77,16 +74,7 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
   let alertId: number;
   let insertPayment: (origin: 'webhook' | 'reconciliation', name: string) => Promise<number>;
 
-  before(async () => {
-    server = await startDashboardServer({
-      columns: OP_COLUMNS,
-      flags: OP_FLAGS,
-      pipelines: OP_PIPELINES,
-      sources: OP_SOURCES,
-      auth: AUTH,
-      signIn: { kind: 'dev' },
-    });
-    browser = await launchBrowser();
+  const web = webPigInChromium(OPERATOR_DEMO_SERVER, async ({ server }) => {
     const insert = async (
       origin: 'webhook' | 'reconciliation',
       name: string,
@@ -159,16 +147,11 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
     alertId = alert.id;
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
   for (const language of ['es', 'en'] as const) {
     for (const size of ['desktop', 'phone'] as const) {
       test(`${size}, ${language}: badge on the row and in the panel, last reconciliation, the alert`, async () => {
         const words = WORDS[language];
-        const { page, context } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
+        const { page, context } = await web.openSignedIn({ language, size, email: OPERATOR, view: 'events' });
         try {
           const row = page.locator(`tr[data-event-id="${found}"]`);
           await row.waitFor();
@@ -202,7 +185,7 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
             [deliveredBefore, 'before_covered', words.before, '2b-panel-before'],
             [epaycoPayment, 'by_references', words.references, '2b-panel-references'],
           ] as const) {
-            await page.goto(`${server.baseUrl}/events/${id}`);
+            await page.goto(`${web.server.baseUrl}/events/${id}`);
             const line = page.getByTestId('details-panel').getByTestId('panel-reconciliation');
             await line.waitFor();
             assert.equal(await line.getAttribute('data-state'), state, `event ${id}`);
@@ -211,7 +194,7 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
           }
 
           // The home counts this week's never-notified payments and links to exactly them.
-          await page.goto(`${server.baseUrl}/#/home`);
+          await page.goto(`${web.server.baseUrl}/#/home`);
           const card = page.getByTestId('count-recovered');
           await card.waitFor();
           assert.equal(await card.locator('.count-value').textContent(), '2');
@@ -228,7 +211,7 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
           assert.deepEqual(listed.sort(), [found, found + 1].sort());
           await screenshot(page, `reconcile-${size}-${language}-2d-recovered-list`);
 
-          await page.goto(`${server.baseUrl}/#/alerts`);
+          await page.goto(`${web.server.baseUrl}/#/alerts`);
           const item = page.getByTestId(`alert-${alertId}`);
           await item.waitFor();
           assert.match((await item.textContent()) ?? '', new RegExp(words.alert));
@@ -246,11 +229,11 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
     ['en', 'phone'],
   ] as const) {
     test(`${size}, ${language}: the reconciliation line refreshes when a run recovers a payment while the list is open`, async () => {
-      const { page, context } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
+      const { page, context } = await web.openSignedIn({ language, size, email: OPERATOR, view: 'events' });
       try {
         const stripeLine = page.getByTestId('reconciliation-status').locator('li[data-source="stripe"]');
         await stripeLine.waitFor();
-        const before = (await server.store.listReconciliationStates()).find((state) => state.source === 'stripe');
+        const before = (await web.server.store.listReconciliationStates()).find((state) => state.source === 'stripe');
         assert.ok(before);
         const counts = (total: number, last: number) =>
           language === 'es' ? `recuperados: ${total} (${last} en la última)` : `recovered: ${total} (${last} in the last run)`;
@@ -260,9 +243,9 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
         );
 
         const now = new Date();
-        await server.store.recordReconciliationStart('stripe', now, { since: now, cursor: null });
-        await server.store.recordReconciliationProgress('stripe', { since: now, cursor: null }, 1);
-        await server.store.recordReconciliationEnd({
+        await web.server.store.recordReconciliationStart('stripe', now, { since: now, cursor: null });
+        await web.server.store.recordReconciliationProgress('stripe', { since: now, cursor: null }, 1);
+        await web.server.store.recordReconciliationEnd({
           source: 'stripe',
           now,
           listed: 5,
@@ -288,8 +271,8 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
         const now = new Date();
         // On a phone, a run before it finished: its counts are the previous run's (before any, none are).
         if (size === 'phone') {
-          await server.store.recordReconciliationStart('mercadopago', new Date(now.getTime() - 60_000), { since: now, cursor: null });
-          await server.store.recordReconciliationEnd({
+          await web.server.store.recordReconciliationStart('mercadopago', new Date(now.getTime() - 60_000), { since: now, cursor: null });
+          await web.server.store.recordReconciliationEnd({
             source: 'mercadopago',
             now: new Date(now.getTime() - 30_000),
             listed: 3,
@@ -297,20 +280,25 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
             error: null,
           });
         }
-        const finishedBefore = (await server.store.getReconciliationState('mercadopago'))?.lastFinishedAt ?? null;
+        const finishedBefore = (await web.server.store.getReconciliationState('mercadopago'))?.lastFinishedAt ?? null;
         // The claim as src/engine/reconcile-claim.ts writes it: host, pid namespace, pid, id.
         const owner = 'web-1|pid:[4026531836]|4242|6f1c';
         assert.deepEqual(
-          await server.store.claimReconciliationRun({ source: 'mercadopago', owner, now, leaseUntil: new Date(now.getTime() + 600_000) }),
+          await web.server.store.claimReconciliationRun({
+            source: 'mercadopago',
+            owner,
+            now,
+            leaseUntil: new Date(now.getTime() + 600_000),
+          }),
           { claimed: true },
         );
-        await server.store.recordReconciliationStart(
+        await web.server.store.recordReconciliationStart(
           'mercadopago',
           now,
           { since: new Date(now.getTime() - 3_600_000), cursor: null },
           owner,
         );
-        const { page, context } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
+        const { page, context } = await web.openSignedIn({ language, size, email: OPERATOR, view: 'events' });
         try {
           const line = page.getByTestId('reconciliation-status').locator('li[data-source="mercadopago"]');
           const running = line.getByTestId('reconciliation-running');
@@ -341,7 +329,7 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
           await screenshot(page, `reconcile-${size}-${language}-6-running-home`);
         } finally {
           await context.close();
-          await server.store.releaseReconciliationRun('mercadopago', owner);
+          await web.server.store.releaseReconciliationRun('mercadopago', owner);
         }
       });
     }
@@ -354,14 +342,14 @@ describe('Web Pig: events found by reconciliation (Chromium, both sizes, both la
         const source = `stripe-${language}-${size}`;
         const since = new Date(Date.now() - 48 * 3_600_000);
         const error = new ProviderApiError(503, 'Stripe: GET /v1/events answered 503: upstream unavailable');
-        await raiseRunFailedAlert(server.store, { source, provider: 'Stripe', since, error }, new Date());
-        const stored = (await server.store.listAlerts({ unresolvedOnly: true })).items.find(
+        await raiseRunFailedAlert(web.server.store, { source, provider: 'Stripe', since, error }, new Date());
+        const stored = (await web.server.store.listAlerts({ unresolvedOnly: true })).items.find(
           (a) => a.subject === `reconcile-failed:${source}`,
         );
         assert.ok(stored);
-        const { page, context } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
+        const { page, context } = await web.openSignedIn({ language, size, email: OPERATOR, view: 'events' });
         try {
-          await page.goto(`${server.baseUrl}/#/alerts`);
+          await page.goto(`${web.server.baseUrl}/#/alerts`);
           const item = page.getByTestId(`alert-${stored.id}`);
           await item.waitFor();
           assert.equal(

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { openSignedIn } from '../helpers/web-pig-page.js';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { after, describe, test } from 'node:test';
 import { facturadorColumns, facturadorFlags, facturadorPipeline } from '../../examples/facturador/pipeline.js';
 import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
 import type { FacturadorStore } from '../../examples/facturador/store.js';
-import { ARTIFACTS_DIR, browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
+import { ARTIFACTS_DIR, browserSkip, screenshot } from '../helpers/browser.js';
 import { insert } from '../helpers/engine-fixtures.js';
 import { startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
+import { webPigInChromium } from '../helpers/web-pig-page.js';
 import { AUTH, OPERATOR } from './fixtures.js';
 
 /**
@@ -46,52 +45,51 @@ const WORDS = {
 } as const;
 
 describe('Web Pig stage panel: what each attempt sent and received (Chromium, both sizes, both languages)', { skip }, () => {
-  let server: DashboardServer;
   let harness: FacturadorHarness;
-  let browser: Browser;
   let eventId: number;
   /** Invoiced, then refused by WorldOffice's accounting (422: permanent), so dead. */
   let failedId: number;
 
-  before(async () => {
-    // The dashboard only reads the definition (names, labels, dependencies, retry policy): the
-    // store the payment stage would use is never called through it.
-    const definition = facturadorPipeline({ ...sandboxFacturadorConfig('http://127.0.0.1:9'), store: {} as FacturadorStore });
-    server = await startDashboardServer({
-      columns: facturadorColumns,
-      flags: facturadorFlags,
-      pipelines: [{ ...definition, retry: { delaysMs: [0, 0, 0] } }],
-      sources: [],
-      // The Facturador's flags name a finance role (the seeds' FLAG_PERMISSIONS).
-      auth: { ...AUTH, roles: { ...AUTH.roles, finance: { members: [OPERATOR], scopes: ['events:read'] } } },
-      signIn: { kind: 'dev' },
-    });
-    harness = await startFacturadorHarness({
-      store: server.store,
-      configure: (config) => ({ ...config, worldoffice: { ...config.worldoffice, token: WO_TOKEN } }),
-    });
-    harness.fault({ service: 'worldoffice', operation: 'create_invoice', mode: 'error', count: 1, status: 503 });
-    eventId = await harness.sendConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '1' });
-    const event = await harness.waitForStatus(eventId, ['succeeded', 'dead']);
-    assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
-    harness.fault({ service: 'worldoffice', operation: 'account_invoice', mode: 'error', count: 1, status: 422 });
-    failedId = await harness.sendConfirmation({ invoiceId: 'INV-374', refPayco: '374', state: '1' });
-    const failed = await harness.waitForStatus(failedId, ['succeeded', 'dead']);
-    assert.equal(failed.status, 'dead', 'a 422 is permanent: dead at once');
-    browser = await launchBrowser();
-  });
-
+  // Closed before the server (this hook is registered first): its worker uses the server's store.
   after(async () => {
-    await browser?.close();
     await harness?.close();
-    await server?.close();
   });
+  const web = webPigInChromium(
+    () => {
+      // The dashboard only reads the definition (names, labels, dependencies, retry policy): the
+      // store the payment stage would use is never called through it.
+      const definition = facturadorPipeline({ ...sandboxFacturadorConfig('http://127.0.0.1:9'), store: {} as FacturadorStore });
+      return {
+        columns: facturadorColumns,
+        flags: facturadorFlags,
+        pipelines: [{ ...definition, retry: { delaysMs: [0, 0, 0] } }],
+        sources: [],
+        // The Facturador's flags name a finance role (the seeds' FLAG_PERMISSIONS).
+        auth: { ...AUTH, roles: { ...AUTH.roles, finance: { members: [OPERATOR], scopes: ['events:read'] } } },
+        signIn: { kind: 'dev' },
+      };
+    },
+    async ({ server }) => {
+      harness = await startFacturadorHarness({
+        store: server.store,
+        configure: (config) => ({ ...config, worldoffice: { ...config.worldoffice, token: WO_TOKEN } }),
+      });
+      harness.fault({ service: 'worldoffice', operation: 'create_invoice', mode: 'error', count: 1, status: 503 });
+      eventId = await harness.sendConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '1' });
+      const event = await harness.waitForStatus(eventId, ['succeeded', 'dead']);
+      assert.equal(event.status, 'succeeded', JSON.stringify(event.lastError));
+      harness.fault({ service: 'worldoffice', operation: 'account_invoice', mode: 'error', count: 1, status: 422 });
+      failedId = await harness.sendConfirmation({ invoiceId: 'INV-374', refPayco: '374', state: '1' });
+      const failed = await harness.waitForStatus(failedId, ['succeeded', 'dead']);
+      assert.equal(failed.status, 'dead', 'a 422 is permanent: dead at once');
+    },
+  );
 
   for (const language of ['es', 'en'] as const) {
     for (const size of ['desktop', 'phone'] as const) {
       const words = WORDS[language];
       test(`${size}, ${language}: the invoice stage shows its failed and its successful attempt, redacted, with attempts and chain`, async () => {
-        const { page, context, seen } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
+        const { page, context, seen } = await web.openSignedIn({ language, size, email: OPERATOR, view: 'events' });
         try {
           const row = page.locator(`tr[data-event-id="${eventId}"]`);
           await row.waitFor();
@@ -159,7 +157,7 @@ describe('Web Pig stage panel: what each attempt sent and received (Chromium, bo
     for (const size of ['desktop', 'phone'] as const) {
       const words = WORDS[language];
       test(`${size}, ${language}: a failed event's panel shows the failure first; the stages that worked are folded, one click away`, async () => {
-        const { page, context, seen } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR, view: 'events' });
+        const { page, context, seen } = await web.openSignedIn({ language, size, email: OPERATOR, view: 'events' });
         try {
           const viewportHeight = page.viewportSize()!.height;
           const row = page.locator(`tr[data-event-id="${failedId}"]`);
@@ -203,7 +201,7 @@ describe('Web Pig stage panel: what each attempt sent and received (Chromium, bo
           const failedAtBox = (await failedAt.boundingBox())!;
           assert.ok(failedAtBox.y + failedAtBox.height <= viewportHeight, 'the failed stage is named without scrolling');
           const folded = panel.locator('section.stage[data-folded="true"]');
-          const succeeded = (await server.store.getCheckpoints(failedId)).filter((c) => c.status === 'success').map((c) => c.stage);
+          const succeeded = (await web.server.store.getCheckpoints(failedId)).filter((c) => c.status === 'success').map((c) => c.stage);
           assert.ok(succeeded.length >= 5, `several stages worked: ${succeeded.join(', ')}`);
           assert.deepEqual(
             (await folded.evaluateAll((sections) => sections.map((section) => section.getAttribute('data-stage')))).sort(),
@@ -224,7 +222,7 @@ describe('Web Pig stage panel: what each attempt sent and received (Chromium, bo
   test('1366×768 and 390×844: every Facturador column is in sight; the table scrolls in its own box, not the page', async () => {
     // A page of rows with long names and e-mails, more than the window holds (no pipeline matches: ignored).
     for (let n = 0; n < 30; n++) {
-      await insert(server.store, {
+      await insert(web.server.store, {
         source: 'tienda',
         receivedAt: new Date(),
         summary: {
@@ -241,7 +239,7 @@ describe('Web Pig stage panel: what each attempt sent and received (Chromium, bo
       });
     }
     for (const language of ['es', 'en'] as const) {
-      const desktop = await openSignedIn(browser, server.baseUrl, { language, size: 'desktop', email: OPERATOR, view: 'events' });
+      const desktop = await web.openSignedIn({ language, size: 'desktop', email: OPERATOR, view: 'events' });
       try {
         const { page } = desktop;
         await page.locator('table.events tbody tr').nth(20).waitFor();
@@ -271,7 +269,7 @@ describe('Web Pig stage panel: what each attempt sent and received (Chromium, bo
       } finally {
         await desktop.close();
       }
-      const phone = await openSignedIn(browser, server.baseUrl, { language, size: 'phone', email: OPERATOR, view: 'events' });
+      const phone = await web.openSignedIn({ language, size: 'phone', email: OPERATOR, view: 'events' });
       try {
         const { page } = phone;
         const card = page.locator('table.events tbody tr').first();
