@@ -1,42 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PermanentError } from '../../src/core/errors.js';
-import type { EventRecord, TransactionStatus } from '../../src/core/types.js';
 import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
 import { extractInvoice } from '../../examples/facturador/data.js';
 import type { FacturadorStore } from '../../examples/facturador/payments.js';
 import { facturadorColumns, facturadorFlags, facturadorPipeline } from '../../examples/facturador/pipeline.js';
+import { eventFrom } from '../helpers/event-record.js';
 
 const pipeline = facturadorPipeline(sandboxFacturadorConfig('http://127.0.0.1:1'));
-
-function eventOf(source: string, transactionStatus: TransactionStatus | null, payload: Record<string, string> = {}): EventRecord {
-  const at = new Date(0);
-  return {
-    id: 1,
-    source,
-    providerEventId: 'p',
-    entityKey: null,
-    type: 't',
-    transactionStatus,
-    occurredAt: at,
-    receivedAt: at,
-    rawBody: Buffer.from(''),
-    contentType: null,
-    payload,
-    summary: {},
-    status: 'queued',
-    pipeline: null,
-    attempts: 0,
-    manualRetries: 0,
-    nextAttemptAt: null,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    lastError: null,
-    ignoreReason: null,
-    updatedAt: at,
-    origin: 'webhook',
-  };
-}
 
 describe('Facturador definition', () => {
   it('has the seeds 11 stages in order, with their columns and flags', () => {
@@ -106,25 +77,25 @@ describe('Facturador definition', () => {
   });
 
   it('handles its own ePayco source, and only accepted payments', () => {
-    assert.equal(pipeline.match(eventOf('epayco', 'accepted')), true);
-    assert.equal(pipeline.match(eventOf('stripe', 'accepted')), false);
-    assert.equal(pipeline.notApplicable?.(eventOf('epayco', 'accepted')), undefined);
+    assert.equal(pipeline.match(eventFrom('epayco', 'accepted')), true);
+    assert.equal(pipeline.match(eventFrom('stripe', 'accepted')), false);
+    assert.equal(pipeline.notApplicable?.(eventFrom('epayco', 'accepted')), undefined);
     // The reason in both languages: the dashboard shows the Spanish to a Spanish reader.
-    assert.deepEqual(pipeline.notApplicable?.(eventOf('epayco', 'rejected')), {
+    assert.deepEqual(pipeline.notApplicable?.(eventFrom('epayco', 'rejected')), {
       es: 'transacción rechazada: solo se facturan los pagos aceptados',
       en: 'transaction rejected: only accepted payments are invoiced',
     });
-    assert.deepEqual(pipeline.notApplicable?.(eventOf('epayco', 'pending')), {
+    assert.deepEqual(pipeline.notApplicable?.(eventFrom('epayco', 'pending')), {
       es: 'transacción pendiente: solo se facturan los pagos aceptados',
       en: 'transaction pending: only accepted payments are invoiced',
     });
-    assert.equal(pipeline.notApplicable?.(eventOf('epayco', null, { x_cod_transaction_state: '1' })), undefined);
-    assert.deepEqual(pipeline.notApplicable?.(eventOf('epayco', null, { x_cod_response: '99' })), {
+    assert.equal(pipeline.notApplicable?.(eventFrom('epayco', null, { x_cod_transaction_state: '1' })), undefined);
+    assert.deepEqual(pipeline.notApplicable?.(eventFrom('epayco', null, { x_cod_response: '99' })), {
       es: 'transacción con estado 99 de ePayco: solo se facturan los pagos aceptados',
       en: 'transaction with ePayco state 99: only accepted payments are invoiced',
     });
     const other = facturadorPipeline({ ...sandboxFacturadorConfig('http://127.0.0.1:1'), source: 'epayco-co' });
-    assert.equal(other.match(eventOf('epayco-co', 'accepted')), true);
+    assert.equal(other.match(eventFrom('epayco-co', 'accepted')), true);
   });
 
   it('applies a configured stage timeout to every stage', () => {

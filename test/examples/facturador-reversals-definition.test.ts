@@ -1,43 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/core/errors.js';
-import type { EventRecord, TransactionStatus } from '../../src/core/types.js';
 import { sandboxFacturadorConfig } from '../../examples/facturador/config.js';
 import type { FacturadorStore } from '../../examples/facturador/payments.js';
 import { facturadorColumns, facturadorPipeline } from '../../examples/facturador/pipeline.js';
 import { facturadorReversalPipeline } from '../../examples/facturador/reversals.js';
+import { eventFrom } from '../helpers/event-record.js';
 
 const store = {} as FacturadorStore; // never called while defining
 const config = { ...sandboxFacturadorConfig('http://127.0.0.1:1'), store };
-
-function eventOf(source: string, transactionStatus: TransactionStatus | null): EventRecord {
-  const at = new Date(0);
-  return {
-    id: 1,
-    source,
-    providerEventId: 'p',
-    entityKey: null,
-    type: 't',
-    transactionStatus,
-    occurredAt: at,
-    receivedAt: at,
-    rawBody: Buffer.from(''),
-    contentType: null,
-    payload: {},
-    summary: {},
-    status: 'queued',
-    pipeline: null,
-    attempts: 0,
-    manualRetries: 0,
-    nextAttemptAt: null,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    lastError: null,
-    ignoreReason: null,
-    origin: 'webhook',
-    updatedAt: at,
-  };
-}
 
 describe('Facturador reversal pipeline definition', () => {
   it('has its stages in order, with the Facturador columns and the invoice flag on the credit note, each labelled in es and en', () => {
@@ -69,14 +40,14 @@ describe('Facturador reversal pipeline definition', () => {
   it("takes its source's reversals, and the Facturador with a store leaves them to it, whichever comes first", () => {
     const reversals = facturadorReversalPipeline(config);
     const payments = facturadorPipeline(config);
-    assert.equal(reversals.match(eventOf('epayco', 'reversed')), true);
-    assert.equal(reversals.match(eventOf('epayco', 'accepted')), false);
-    assert.equal(reversals.match(eventOf('other', 'reversed')), false);
-    assert.equal(payments.match(eventOf('epayco', 'reversed')), false);
-    assert.equal(payments.match(eventOf('epayco', 'accepted')), true);
+    assert.equal(reversals.match(eventFrom('epayco', 'reversed')), true);
+    assert.equal(reversals.match(eventFrom('epayco', 'accepted')), false);
+    assert.equal(reversals.match(eventFrom('other', 'reversed')), false);
+    assert.equal(payments.match(eventFrom('epayco', 'reversed')), false);
+    assert.equal(payments.match(eventFrom('epayco', 'accepted')), true);
     const withoutStore = facturadorPipeline(sandboxFacturadorConfig('http://127.0.0.1:1'));
-    assert.equal(withoutStore.match(eventOf('epayco', 'reversed')), true, 'without the store a reversal stays "not applicable" there');
-    assert.deepEqual(withoutStore.notApplicable?.(eventOf('epayco', 'reversed')), {
+    assert.equal(withoutStore.match(eventFrom('epayco', 'reversed')), true, 'without the store a reversal stays "not applicable" there');
+    assert.deepEqual(withoutStore.notApplicable?.(eventFrom('epayco', 'reversed')), {
       es: 'transacción reversada: solo se facturan los pagos aceptados',
       en: 'transaction reversed: only accepted payments are invoiced',
     });

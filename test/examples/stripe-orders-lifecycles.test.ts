@@ -7,22 +7,20 @@
  * e-mail at most once.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { stripeOrdersPipeline } from '../../examples/stripe-orders/pipeline.js';
+import { describe, it } from 'node:test';
 import type { EventRecord } from '../../src/core/types.js';
-import { startEngine, waitForEvent, type EngineHarness } from '../helpers/example-pipelines.js';
+import { waitForEvent, type EngineHarness } from '../helpers/example-pipelines.js';
 import {
   chargeObject,
   deliverStripe,
   orderFixture,
+  type OrderFixture,
   oxxoNextAction,
   paymentIntentObject,
+  permutations,
   sessionObject,
-  startShop,
-  STRIPE_SOURCES,
-  type OrderFixture,
-  type ShopApp,
   type StripeEventSpec,
+  stripeOrdersForDescribe,
 } from '../helpers/stripe-order-events.js';
 
 const T0 = 1_764_100_000;
@@ -30,11 +28,6 @@ const SKU = 'LIFECYCLE-SKU';
 const INITIAL_STOCK = 10_000;
 /** The events that mean "paid" for OXXO (its session completes unpaid). */
 const OXXO_PAID_TYPES = ['checkout.session.async_payment_succeeded', 'payment_intent.succeeded'];
-
-function permutations<T>(items: T[]): T[][] {
-  if (items.length <= 1) return [items];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
-}
 
 /** OXXO through Checkout: the voucher, the session completing unpaid, the cash an hour later. */
 function oxxoEvents(order: OrderFixture, k: number): StripeEventSpec[] {
@@ -127,26 +120,11 @@ async function deliverInOrder(
 }
 
 describe('stripe-orders: every delivery order of an OXXO payment and of a refunded payment', () => {
-  let engine: EngineHarness;
-  let shop: ShopApp;
   let failed = true;
-
-  before(async () => {
-    shop = await startShop();
-    shop.backend.setStock(SKU, INITIAL_STOCK);
-    engine = await startEngine({
-      sources: STRIPE_SOURCES,
-      pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store })],
-    });
-  });
-
-  after(async () => {
-    await engine.close({ keep: failed });
-    await shop.close();
-  });
+  const rig = stripeOrdersForDescribe({ stock: { [SKU]: INITIAL_STOCK }, keep: () => failed });
 
   function countsFor(orderId: string) {
-    const { backend } = shop;
+    const { backend } = rig.shop;
     const emails = backend.emails.filter((e) => e.orderId === orderId);
     return {
       sales: backend.listAdjustments({ orderId, reason: 'sale' }).length,
@@ -159,7 +137,7 @@ describe('stripe-orders: every delivery order of an OXXO payment and of a refund
 
   /** Stages that ran for this event (a success checkpoint), by name. */
   async function ranStages(event: EventRecord): Promise<string[]> {
-    return (await engine.store.getCheckpoints(event.id)).filter((c) => c.status === 'success').map((c) => c.stage);
+    return (await rig.engine.store.getCheckpoints(event.id)).filter((c) => c.status === 'success').map((c) => c.stage);
   }
 
   it('OXXO, all 120 orders of its five events: paid, stock taken once, fulfilled only by a paid event, one confirmation, at most one voucher', async () => {
@@ -168,15 +146,15 @@ describe('stripe-orders: every delivery order of an OXXO payment and of a refund
     const deliveries = await Promise.all(
       all.map((p, k) => {
         const order = orderFixture(`ox_${k}`, [{ sku: SKU, quantity: 1 }]);
-        return deliverInOrder(engine, order, oxxoEvents(order, k), p, k);
+        return deliverInOrder(rig.engine, order, oxxoEvents(order, k), p, k);
       }),
     );
 
     for (const [k, { order, batchOf, events }] of deliveries.entries()) {
       const where = `OXXO order ${k} (${all[k]?.join(',')})`;
       const id = order.paymentIntent;
-      assert.equal((await engine.store.getEntityState(id))?.state, 'paid', `${where}: entity state`);
-      assert.equal(shop.backend.getOrder(id)?.state, 'paid', `${where}: shop order state`);
+      assert.equal((await rig.engine.store.getEntityState(id))?.state, 'paid', `${where}: entity state`);
+      assert.equal(rig.shop.backend.getOrder(id)?.state, 'paid', `${where}: shop order state`);
       const counts = countsFor(id);
       assert.deepEqual(
         { ...counts, vouchers: undefined },
@@ -196,18 +174,18 @@ describe('stripe-orders: every delivery order of an OXXO payment and of a refund
         }
       }
     }
-    assert.equal(shop.backend.stockOf(SKU), INITIAL_STOCK - 120);
+    assert.equal(rig.shop.backend.stockOf(SKU), INITIAL_STOCK - 120);
     failed = false;
   });
 
   it('OXXO voucher expired unpaid, all 120 orders of its five events: failed, no stock, nothing shipped or confirmed, at most one voucher', async () => {
     failed = true;
-    const before = shop.backend.stockOf(SKU);
+    const before = rig.shop.backend.stockOf(SKU);
     const all = permutations([0, 1, 2, 3, 4]);
     const deliveries = await Promise.all(
       all.map((p, k) => {
         const order = orderFixture(`ex_${k}`, [{ sku: SKU, quantity: 1 }]);
-        return deliverInOrder(engine, order, oxxoExpiredEvents(order, k), p, k);
+        return deliverInOrder(rig.engine, order, oxxoExpiredEvents(order, k), p, k);
       }),
     );
 
@@ -215,8 +193,8 @@ describe('stripe-orders: every delivery order of an OXXO payment and of a refund
     for (const [k, { order, batchOf, events }] of deliveries.entries()) {
       const where = `expired OXXO order ${k} (${all[k]?.join(',')})`;
       const id = order.paymentIntent;
-      assert.equal((await engine.store.getEntityState(id))?.state, 'failed', `${where}: entity state`);
-      assert.equal(shop.backend.getOrder(id)?.state, 'failed', `${where}: shop order state`);
+      assert.equal((await rig.engine.store.getEntityState(id))?.state, 'failed', `${where}: entity state`);
+      assert.equal(rig.shop.backend.getOrder(id)?.state, 'failed', `${where}: shop order state`);
       const counts = countsFor(id);
       assert.deepEqual(
         { ...counts, vouchers: undefined },
@@ -242,26 +220,26 @@ describe('stripe-orders: every delivery order of an OXXO payment and of a refund
         `${where}: a failed event moved the order`,
       );
     }
-    assert.equal(shop.backend.stockOf(SKU), before, 'no expired voucher took stock');
+    assert.equal(rig.shop.backend.stockOf(SKU), before, 'no expired voucher took stock');
     failed = false;
   });
 
   it('refunded card payment, all 24 orders of its four events: refunded, stock back where it was, each effect at most once', async () => {
     failed = true;
-    const before = shop.backend.stockOf(SKU);
+    const before = rig.shop.backend.stockOf(SKU);
     const all = permutations([0, 1, 2, 3]);
     const deliveries = await Promise.all(
       all.map((p, k) => {
         const order = orderFixture(`rf_${k}`, [{ sku: SKU, quantity: 2 }]);
-        return deliverInOrder(engine, order, refundEvents(order, k), p, k);
+        return deliverInOrder(rig.engine, order, refundEvents(order, k), p, k);
       }),
     );
 
     for (const [k, { order, batchOf }] of deliveries.entries()) {
       const where = `refund order ${k} (${all[k]?.join(',')})`;
       const id = order.paymentIntent;
-      assert.equal((await engine.store.getEntityState(id))?.state, 'refunded', `${where}: entity state`);
-      assert.equal(shop.backend.getOrder(id)?.state, 'refunded', `${where}: shop order state`);
+      assert.equal((await rig.engine.store.getEntityState(id))?.state, 'refunded', `${where}: entity state`);
+      assert.equal(rig.shop.backend.getOrder(id)?.state, 'refunded', `${where}: shop order state`);
       const counts = countsFor(id);
       assert.ok(counts.sales <= 1, `${where}: stock taken at most once`);
       assert.equal(counts.restores, counts.sales, `${where}: given back exactly when it was taken`);
@@ -275,7 +253,7 @@ describe('stripe-orders: every delivery order of an OXXO payment and of a refund
       if (firstPaidBatch < refundBatch) assert.equal(counts.sales, 1, `${where}: paid first, so stock was taken and restored`);
       if (refundBatch < firstPaidBatch) assert.equal(counts.sales, 0, `${where}: refunded first, so the late paid events are stale`);
     }
-    assert.equal(shop.backend.stockOf(SKU), before, 'every refunded order gave back what it took');
+    assert.equal(rig.shop.backend.stockOf(SKU), before, 'every refunded order gave back what it took');
     failed = false;
   });
 });

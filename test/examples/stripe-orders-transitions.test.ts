@@ -6,21 +6,18 @@
  * state, or back, is ignored and recorded, and the shop's order and stock agree with the engine.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ORDER_STATES, ORDER_TRANSITIONS, type OrderState } from '../../examples/stripe-orders/order-states.js';
-import { stripeOrdersPipeline } from '../../examples/stripe-orders/pipeline.js';
-import { startEngine, waitForEvent, type EngineHarness } from '../helpers/example-pipelines.js';
+import { waitForEvent } from '../helpers/example-pipelines.js';
 import {
   chargeObject,
   deliverStripe,
   orderFixture,
+  type OrderFixture,
   paymentIntentObject,
   sessionObject,
-  startShop,
-  STRIPE_SOURCES,
-  type OrderFixture,
-  type ShopApp,
   type StripeEventSpec,
+  stripeOrdersForDescribe,
 } from '../helpers/stripe-order-events.js';
 
 const T0 = 1_764_100_000;
@@ -78,21 +75,8 @@ function reachable(from: OrderState, to: OrderState): boolean {
 }
 
 describe('stripe-orders: every move between two order states', () => {
-  let engine: EngineHarness;
-  let shop: ShopApp;
   let failed = false;
-
-  before(async () => {
-    shop = await startShop();
-    engine = await startEngine({
-      sources: STRIPE_SOURCES,
-      pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store })],
-    });
-  });
-  after(async () => {
-    await engine.close({ keep: failed });
-    await shop.close();
-  });
+  const rig = stripeOrdersForDescribe({ keep: () => failed });
 
   it("the seed's valid moves are declared, and final states have none", () => {
     for (const [from, to] of SEED_VALID) assert.ok(ORDER_TRANSITIONS[from].includes(to), `${from} → ${to}`);
@@ -107,22 +91,22 @@ describe('stripe-orders: every move between two order states', () => {
     await Promise.all(
       pairs.map(async ([from, to], k) => {
         const order = orderFixture(`tr${k}_${from}_${to}`, [{ sku: `SKU-TR-${k}`, quantity: 1 }]);
-        shop.backend.setStock(`SKU-TR-${k}`, 5);
+        rig.shop.backend.setStock(`SKU-TR-${k}`, 5);
         const where = `${from} → ${to}`;
-        const first = await waitForEvent(engine.store, (await deliverStripe(engine, eventFor(order, from, T0))).id);
+        const first = await waitForEvent(rig.engine.store, (await deliverStripe(rig.engine, eventFor(order, from, T0))).id);
         assert.equal(first.status, 'succeeded', `${where}, first event: ${JSON.stringify(first.lastError)}`);
-        const second = await waitForEvent(engine.store, (await deliverStripe(engine, eventFor(order, to, T0 + 60))).id);
+        const second = await waitForEvent(rig.engine.store, (await deliverStripe(rig.engine, eventFor(order, to, T0 + 60))).id);
         const applied = reachable(from, to);
         assert.equal(second.status, applied ? 'succeeded' : 'ignored', `${where}: ${JSON.stringify(second.lastError)}`);
         if (!applied) {
           assert.equal(second.ignoreReason?.kind, 'invalid_transition', where);
-          assert.deepEqual(await engine.store.getCheckpoints(second.id), [], `${where}: no stage ran`);
+          assert.deepEqual(await rig.engine.store.getCheckpoints(second.id), [], `${where}: no stage ran`);
         }
         const state = applied ? to : from;
-        assert.equal((await engine.store.getEntityState(order.paymentIntent))?.state, state, `${where}: the engine's state`);
-        assert.equal(shop.backend.getOrder(order.paymentIntent)?.state, state, `${where}: the shop's order`);
+        assert.equal((await rig.engine.store.getEntityState(order.paymentIntent))?.state, state, `${where}: the engine's state`);
+        assert.equal(rig.shop.backend.getOrder(order.paymentIntent)?.state, state, `${where}: the shop's order`);
         // Stock: taken by a sale, given back by a refund; nothing else moves it.
-        assert.equal(5 - shop.backend.stockOf(`SKU-TR-${k}`), state === 'paid' ? 1 : 0, `${where}: stock`);
+        assert.equal(5 - rig.shop.backend.stockOf(`SKU-TR-${k}`), state === 'paid' ? 1 : 0, `${where}: stock`);
       }),
     );
     failed = false;

@@ -4,29 +4,22 @@
  * of one card payment must end paid, with stock taken once, one fulfilment and one e-mail.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { stripeOrdersPipeline } from '../../examples/stripe-orders/pipeline.js';
+import { describe, it } from 'node:test';
 import type { EventRecord } from '../../src/core/types.js';
-import { startEngine, waitForEvent, type EngineHarness } from '../helpers/example-pipelines.js';
+import { waitForEvent } from '../helpers/example-pipelines.js';
 import {
   deliverStripe,
   orderFixture,
-  paymentIntentObject,
-  sessionObject,
-  startShop,
-  STRIPE_SOURCES,
   type OrderFixture,
-  type ShopApp,
+  paymentIntentObject,
+  permutations,
+  sessionObject,
   type StripeEventSpec,
+  stripeOrdersForDescribe,
 } from '../helpers/stripe-order-events.js';
 
 const T0 = 1_763_900_000;
 const INITIAL_STOCK = 1000;
-
-function permutations<T>(items: T[]): T[][] {
-  if (items.length <= 1) return [items];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
-}
 
 /** The four events of one card payment through Checkout, one second apart, in Stripe's order. */
 function cardPaymentEvents(order: OrderFixture, k: number): StripeEventSpec[] {
@@ -42,24 +35,9 @@ function cardPaymentEvents(order: OrderFixture, k: number): StripeEventSpec[] {
 const PAID_TYPES = new Set(['payment_intent.succeeded', 'checkout.session.completed']);
 
 describe('stripe-orders: every delivery order of one payment', () => {
-  let engine: EngineHarness;
-  let shop: ShopApp;
   // Set to false at the very end of a passing test: a failure keeps the database for evidence.
   let failed = true;
-
-  before(async () => {
-    shop = await startShop();
-    shop.backend.setStock('TSHIRT-M', INITIAL_STOCK);
-    engine = await startEngine({
-      sources: STRIPE_SOURCES,
-      pipelines: (store) => [stripeOrdersPipeline({ shopBaseUrl: shop.baseUrl, alerts: store })],
-    });
-  });
-
-  after(async () => {
-    await engine.close({ keep: failed });
-    await shop.close();
-  });
+  const rig = stripeOrdersForDescribe({ stock: { 'TSHIRT-M': INITIAL_STOCK }, keep: () => failed });
 
   it('ends all 24 orders paid, stock taken once per order, one fulfilment and one e-mail each', async () => {
     const orders = permutations([0, 1, 2, 3]);
@@ -74,8 +52,8 @@ describe('stripe-orders: every delivery order of one payment', () => {
         const late: number[] = [];
         let paidFinished = false;
         const run = async (batch: StripeEventSpec[]): Promise<EventRecord[]> => {
-          const stored = await Promise.all(batch.map((spec) => deliverStripe(engine, spec)));
-          const finished = await Promise.all(stored.map((s) => waitForEvent(engine.store, s.id)));
+          const stored = await Promise.all(batch.map((spec) => deliverStripe(rig.engine, spec)));
+          const finished = await Promise.all(stored.map((s) => waitForEvent(rig.engine.store, s.id)));
           // Events of one batch are ordered by the engine (by occurrence), so only a batch
           // delivered after a paid event had finished counts as arriving late.
           if (paidFinished) late.push(...finished.map((event) => event.id));
@@ -91,19 +69,19 @@ describe('stripe-orders: every delivery order of one payment', () => {
         // Stripe redelivers: the last event again, and for some orders the first one, late.
         const again = k % 2 === 0 ? [events[3]] : k % 4 === 1 ? [events[0]] : [];
         for (const spec of again) {
-          const repeat = await deliverStripe(engine, spec as StripeEventSpec);
+          const repeat = await deliverStripe(rig.engine, spec as StripeEventSpec);
           assert.equal(repeat.duplicate, true, `${spec?.id} delivered twice is stored once`);
         }
         lateAfterPaid.set(order.paymentIntent, late);
       }),
     );
 
-    const { backend } = shop;
+    const { backend } = rig.shop;
     for (const [k] of orders.entries()) {
       const order = orderFixture(`perm_${k}`);
       const id = order.paymentIntent;
       const where = `order ${k} (${orders[k]?.join(',')})`;
-      assert.equal((await engine.store.getEntityState(id))?.state, 'paid', `${where}: entity state`);
+      assert.equal((await rig.engine.store.getEntityState(id))?.state, 'paid', `${where}: entity state`);
       assert.equal(backend.getOrder(id)?.state, 'paid', `${where}: shop order state`);
       assert.equal(backend.listAdjustments({ orderId: id, reason: 'sale' }).length, 1, `${where}: stock taken once`);
       assert.equal(backend.listAdjustments({ orderId: id, reason: 'restore' }).length, 0, `${where}: nothing restored`);
@@ -115,7 +93,7 @@ describe('stripe-orders: every delivery order of one payment', () => {
         `${where}: one e-mail`,
       );
 
-      const events = (await engine.store.listEvents({ entityKey: id }, { limit: 50 })).items;
+      const events = (await rig.engine.store.listEvents({ entityKey: id }, { limit: 50 })).items;
       assert.equal(events.length, 4, `${where}: four events stored, duplicates not`);
       const annotated = events.find((event) => event.status === 'succeeded');
       assert.deepEqual(annotated?.summary.product, { name: '1× TSHIRT-M' }, `${where}: the order lines are the product's name`);
@@ -130,9 +108,9 @@ describe('stripe-orders: every delivery order of one payment', () => {
       }
       // Once paid, nothing delivered afterwards may move the order (none of the four can).
       for (const lateId of lateAfterPaid.get(id) ?? []) {
-        const late = await engine.store.getEvent(lateId);
+        const late = await rig.engine.store.getEvent(lateId);
         assert.equal(late?.status, 'ignored', `${where}: ${late?.type} arrived after paid and must be ignored`);
-        assert.deepEqual(await engine.store.getCheckpoints(lateId), [], `${where}: an ignored event runs no stage`);
+        assert.deepEqual(await rig.engine.store.getCheckpoints(lateId), [], `${where}: an ignored event runs no stage`);
       }
     }
     assert.equal(backend.stockOf('TSHIRT-M'), INITIAL_STOCK - 24, 'one shirt per order, taken once');

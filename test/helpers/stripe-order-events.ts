@@ -3,12 +3,15 @@
  * (`payment_intent`, `payment_status`, `next_action.oxxo_display_details`, `refunded`), signed
  * with the stripe package's own test helper and POSTed to the real webhook route.
  */
+import { after, before } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ShopBackend } from '../../examples/stripe-orders/shop-backend.js';
 import { SandboxStore } from '../../src/sandbox/sandbox-store.js';
 import { shopServicePlugin } from '../../examples/stripe-orders/shop-service.js';
+import { stripeOrdersPipeline } from '../../examples/stripe-orders/pipeline.js';
+import type { PipelineDefinition } from '../../src/core/pipeline.js';
 import type { SourceConfig } from '../../src/sources/config.js';
-import { deliver, type Delivered, type EngineHarness } from './example-pipelines.js';
+import { deliver, startEngine, type Delivered, type EngineHarness } from './example-pipelines.js';
 import { signStripe, stripeEvent, TEST_SECRETS } from './signing.js';
 
 export const STRIPE_SOURCES: SourceConfig[] = [{ name: 'stripe', kind: 'stripe', secrets: [TEST_SECRETS.stripe] }];
@@ -120,4 +123,59 @@ export async function startShop(options: { dbPath?: string } = {}): Promise<Shop
       store.close();
     },
   };
+}
+
+/** The example shop and the engine running the Stripe orders pipeline against it. */
+export interface StripeOrdersRig {
+  /** There once the describe's `before` has run. */
+  readonly shop: ShopApp;
+  readonly engine: EngineHarness;
+}
+
+/**
+ * Registers, in the calling `describe`, a `before` that starts the shop (each SKU of `stock` set
+ * to its count) and the engine running stripeOrdersPipeline against it (alerts in the engine's
+ * store; changed by `adapt` if given), and an `after` that closes both, keeping the database when `keep()` says so (a failed
+ * test's evidence). Read `shop` and `engine` in hooks and tests, not while declaring the describe.
+ */
+export function stripeOrdersForDescribe(options: {
+  stock?: Record<string, number>;
+  keep: () => boolean;
+  /** The pipeline as the engine runs it, from the example's. (Default: the example's as it is) */
+  adapt?: (pipeline: PipelineDefinition) => PipelineDefinition;
+}): StripeOrdersRig {
+  let shop: ShopApp | undefined;
+  let engine: EngineHarness | undefined;
+  before(async () => {
+    const started = await startShop();
+    shop = started;
+    for (const [sku, count] of Object.entries(options.stock ?? {})) started.backend.setStock(sku, count);
+    engine = await startEngine({
+      sources: STRIPE_SOURCES,
+      pipelines: (store) => {
+        const pipeline = stripeOrdersPipeline({ shopBaseUrl: started.baseUrl, alerts: store });
+        return [options.adapt ? options.adapt(pipeline) : pipeline];
+      },
+    });
+  });
+  after(async () => {
+    await engine?.close({ keep: options.keep() });
+    await shop?.close();
+  });
+  return {
+    get shop() {
+      if (!shop) throw new Error("stripeOrdersForDescribe: the shop is read before the describe's before hook started it");
+      return shop;
+    },
+    get engine() {
+      if (!engine) throw new Error("stripeOrdersForDescribe: the engine is read before the describe's before hook started it");
+      return engine;
+    },
+  };
+}
+
+/** Every order of `items` (n! of them). */
+export function permutations<T>(items: T[]): T[][] {
+  if (items.length <= 1) return [items];
+  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
 }
