@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type { EventRecord } from '../../src/core/types.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -79,6 +80,39 @@ export async function startReconcileCliRig<S extends Store>(options: ReconcileCl
       await store.close();
       cleanup?.();
     },
+  };
+}
+
+/**
+ * Registers, in the calling `describe`, a `before` that starts the rig (startReconcileCliRig)
+ * and an `after` that closes it. Read its fields in hooks and tests, once `before` has run.
+ */
+export function reconcileCliRigForDescribe<S extends Store>(options: ReconcileCliRigOptions<S>): ReconcileCliRig<S> {
+  let started: ReconcileCliRig<S> | undefined;
+  const rig = (): ReconcileCliRig<S> => {
+    if (!started) throw new Error("reconcileCliRigForDescribe: the rig is read before the describe's before hook started it");
+    return started;
+  };
+  before(async () => {
+    started = await startReconcileCliRig(options);
+  });
+  after(async () => {
+    await started?.close();
+  });
+  return {
+    get db() {
+      return rig().db;
+    },
+    get store() {
+      return rig().store;
+    },
+    get rig() {
+      return rig().rig;
+    },
+    get lostIds() {
+      return rig().lostIds;
+    },
+    close: () => rig().close(),
   };
 }
 

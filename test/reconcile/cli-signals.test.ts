@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { describe, it } from 'node:test';
 import { startCli } from '../helpers/cli.js';
-import {
-  allEvents,
-  runToExit,
-  sqliteCliDatabase,
-  startReconcileCliRig,
-  waitForEvents,
-  type ReconcileCliRig,
-} from '../helpers/reconcile-cli.js';
+import { allEvents, reconcileCliRigForDescribe, runToExit, sqliteCliDatabase, waitForEvents } from '../helpers/reconcile-cli.js';
 
 /**
  * Ctrl-C (SIGINT) and SIGTERM sent to the built `webpig reconcile` process mid-run: it stops at
@@ -20,23 +12,13 @@ import {
 const MISSING = 400;
 
 describe('webpig reconcile stopped by a signal', () => {
-  let setup: ReconcileCliRig<SqliteStore>;
-  let store: SqliteStore;
-  let db: string;
-
-  before(async () => {
-    setup = await startReconcileCliRig({ database: () => sqliteCliDatabase('webpig-reconcile-signal-'), lostPayments: MISSING });
-    ({ store, db } = setup);
-  });
-  after(async () => {
-    await setup?.close();
-  });
+  const setup = reconcileCliRigForDescribe({ database: () => sqliteCliDatabase('webpig-reconcile-signal-'), lostPayments: MISSING });
 
   /** Starts a run, sends `signal` once it has created `atLeast` events, and waits for its exit. */
   async function interrupt(signal: 'SIGINT' | 'SIGTERM', atLeast: number) {
-    const cli = startCli(['--db', db, 'reconcile', '--source', 'stripe', '--since', '1h']);
+    const cli = startCli(['--db', setup.db, 'reconcile', '--source', 'stripe', '--since', '1h']);
     const exited = new Promise<number | null>((resolve) => cli.child.once('exit', (code) => resolve(code)));
-    await waitForEvents(store, 'stripe', atLeast);
+    await waitForEvents(setup.store, 'stripe', atLeast);
     cli.child.kill(signal);
     return { code: await exited, stderr: cli.errorOutput() };
   }
@@ -45,8 +27,8 @@ describe('webpig reconcile stopped by a signal', () => {
   async function sourceIsFree(): Promise<boolean> {
     const now = new Date();
     const owner = 'elsewhere|pid:[1]|1|test';
-    const claim = await store.claimReconciliationRun({ source: 'stripe', owner, now, leaseUntil: new Date(now.getTime() + 60_000) });
-    if (claim.claimed) await store.releaseReconciliationRun('stripe', owner);
+    const claim = await setup.store.claimReconciliationRun({ source: 'stripe', owner, now, leaseUntil: new Date(now.getTime() + 60_000) });
+    if (claim.claimed) await setup.store.releaseReconciliationRun('stripe', owner);
     return claim.claimed;
   }
 
@@ -55,10 +37,10 @@ describe('webpig reconcile stopped by a signal', () => {
     ['SIGTERM', 143],
   ] as const) {
     it(`${signal} mid-run: one clear line, exit ${exitCode}, its claim released, where to resume kept`, async () => {
-      const before = await store.countEvents({ source: 'stripe' });
+      const before = await setup.store.countEvents({ source: 'stripe' });
       // Sent once this run has created some (its handler is in place), long before its last page.
       const run = await interrupt(signal, before + 30);
-      const after = await store.countEvents({ source: 'stripe' });
+      const after = await setup.store.countEvents({ source: 'stripe' });
       assert.ok(after > before && after < MISSING, `the signal came mid-run (${after} of ${MISSING} created)`);
       assert.equal(run.code, exitCode, run.stderr);
       assert.match(run.stderr, new RegExp(`^webpig: ${signal} received, stopping the run at the end of its page`, 'm'));
@@ -67,16 +49,16 @@ describe('webpig reconcile stopped by a signal', () => {
         new RegExp(`^webpig: ${signal} received: the run for stripe stopped at the end of a page and released the source;`, 'm'),
       );
       assert.ok(await sourceIsFree(), 'the run released its claim: a run on another machine may start at once');
-      const state = await store.getReconciliationState('stripe');
+      const state = await setup.store.getReconciliationState('stripe');
       assert.ok(state?.resume, 'where to resume is kept');
     });
   }
 
   it('the next run resumes, and each missing event exists once', async () => {
-    const rerun = await runToExit(['--db', db, 'reconcile', '--source', 'stripe', '--since', '1h']);
+    const rerun = await runToExit(['--db', setup.db, 'reconcile', '--source', 'stripe', '--since', '1h']);
     assert.equal(rerun.code, 0);
     assert.match(rerun.stdout, /resumed the run/);
-    const ids = (await allEvents(store, 'stripe')).map((e) => e.providerEventId);
+    const ids = (await allEvents(setup.store, 'stripe')).map((e) => e.providerEventId);
     assert.deepEqual(ids.sort(), [...setup.lostIds].sort(), 'each missing event exactly once');
   });
 });
