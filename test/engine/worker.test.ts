@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { definePipeline } from '../../src/core/pipeline.js';
+import { definePipeline, type PipelineDefinition, type StageDefinition } from '../../src/core/pipeline.js';
 import { LeaseLostError } from '../../src/core/errors.js';
 import type { RunEventResult } from '../../src/engine/runner.js';
 import { createWorker } from '../../src/engine/worker.js';
@@ -23,6 +23,27 @@ async function until(predicate: () => Promise<boolean>): Promise<void> {
   while (!(await predicate())) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
+/** The tests' pipeline: `stages`, for every event. */
+function pipelineOf(...stages: StageDefinition[]) {
+  return definePipeline({ name: 'p', match: () => true, stages });
+}
+
+/** A worker whose lease (300 ms) runs on `clock`, so a test can let it lapse; its results collected in order. */
+function shortLeaseWorker(store: SqliteStore, pipeline: PipelineDefinition, workerId: string, clock: TestClock) {
+  const results: RunEventResult[] = [];
+  const worker = createWorker({
+    store,
+    pipelines: [pipeline],
+    workerId,
+    leaseMs: 300,
+    pollMs: 5,
+    now: clock.now,
+    logger: silentLogger,
+    onResult: (_e, r) => results.push(r),
+  });
+  return { worker, results };
+}
+
 describe('worker', () => {
   let store: SqliteStore;
   beforeEach(async () => {
@@ -34,20 +55,14 @@ describe('worker', () => {
     const release = gate();
     let inFlight = 0;
     let maxInFlight = 0;
-    const pipeline = definePipeline({
-      name: 'p',
-      match: () => true,
-      stages: [
-        {
-          name: 'slow',
-          run: async () => {
-            inFlight += 1;
-            maxInFlight = Math.max(maxInFlight, inFlight);
-            await release.wait;
-            inFlight -= 1;
-          },
-        },
-      ],
+    const pipeline = pipelineOf({
+      name: 'slow',
+      run: async () => {
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await release.wait;
+        inFlight -= 1;
+      },
     });
     for (let i = 0; i < 7; i++) await insert(store);
     const worker = createWorker({ store, pipelines: [pipeline], concurrency: 3, pollMs: 5, logger: silentLogger });
@@ -64,21 +79,17 @@ describe('worker', () => {
     const release = gate();
     let secondRan = false;
     let firstStarted = false;
-    const pipeline = definePipeline({
-      name: 'p',
-      match: () => true,
-      stages: [
-        {
-          name: 'first',
-          run: async () => {
-            firstStarted = true;
-            await release.wait;
-            return { finished: true };
-          },
+    const pipeline = pipelineOf(
+      {
+        name: 'first',
+        run: async () => {
+          firstStarted = true;
+          await release.wait;
+          return { finished: true };
         },
-        { name: 'second', run: async () => void (secondRan = true) },
-      ],
-    });
+      },
+      { name: 'second', run: async () => void (secondRan = true) },
+    );
     const id = await insert(store);
     const results: RunEventResult[] = [];
     const worker = createWorker({ store, pipelines: [pipeline], pollMs: 5, logger: silentLogger, onResult: (_e, r) => results.push(r) });
@@ -101,36 +112,20 @@ describe('worker', () => {
     const clock = new TestClock(Date.now());
     let abortReason: unknown;
     let started = false;
-    const pipeline = definePipeline({
-      name: 'p',
-      match: () => true,
-      stages: [
-        {
-          name: 'erp',
-          timeoutMs: 10 * MINUTE,
-          run: (ctx) =>
-            new Promise((resolve) => {
-              started = true;
-              ctx.signal.addEventListener('abort', () => {
-                abortReason = ctx.signal.reason;
-                resolve({ late: true });
-              });
-            }),
-        },
-      ],
+    const pipeline = pipelineOf({
+      name: 'erp',
+      timeoutMs: 10 * MINUTE,
+      run: (ctx) =>
+        new Promise((resolve) => {
+          started = true;
+          ctx.signal.addEventListener('abort', () => {
+            abortReason = ctx.signal.reason;
+            resolve({ late: true });
+          });
+        }),
     });
     const id = await insert(store);
-    const results: RunEventResult[] = [];
-    const worker = createWorker({
-      store,
-      pipelines: [pipeline],
-      workerId: 'paused-worker',
-      leaseMs: 300,
-      pollMs: 5,
-      now: clock.now,
-      logger: silentLogger,
-      onResult: (_e, r) => results.push(r),
-    });
+    const { worker, results } = shortLeaseWorker(store, pipeline, 'paused-worker', clock);
     worker.start();
     await until(async () => started);
     // The worker is "paused" past its lease; another worker claims the event.
@@ -150,19 +145,13 @@ describe('worker', () => {
   it('a stage running longer than the lease keeps it: the worker renews it and no other worker can claim the event', async () => {
     const release = gate();
     let started = false;
-    const pipeline = definePipeline({
-      name: 'p',
-      match: () => true,
-      stages: [
-        {
-          name: 'slow',
-          timeoutMs: 10 * MINUTE,
-          run: async () => {
-            started = true;
-            await release.wait;
-          },
-        },
-      ],
+    const pipeline = pipelineOf({
+      name: 'slow',
+      timeoutMs: 10 * MINUTE,
+      run: async () => {
+        started = true;
+        await release.wait;
+      },
     });
     const id = await insert(store);
     const worker = createWorker({ store, pipelines: [pipeline], workerId: 'busy', leaseMs: 150, pollMs: 5, logger: silentLogger });
@@ -192,33 +181,17 @@ describe('worker', () => {
     const firstCall = gate();
     const secondCall = gate();
     const signals: AbortSignal[] = [];
-    const pipeline = definePipeline({
-      name: 'p',
-      match: () => true,
-      stages: [
-        {
-          name: 'erp',
-          timeoutMs: 10 * MINUTE,
-          run: async (ctx) => {
-            signals.push(ctx.signal);
-            await (signals.length === 1 ? firstCall.wait : secondCall.wait);
-            return { call: signals.length };
-          },
-        },
-      ],
+    const pipeline = pipelineOf({
+      name: 'erp',
+      timeoutMs: 10 * MINUTE,
+      run: async (ctx) => {
+        signals.push(ctx.signal);
+        await (signals.length === 1 ? firstCall.wait : secondCall.wait);
+        return { call: signals.length };
+      },
     });
     const id = await insert(store);
-    const results: RunEventResult[] = [];
-    const worker = createWorker({
-      store,
-      pipelines: [pipeline],
-      workerId: 'sleepy',
-      leaseMs: 300,
-      pollMs: 5,
-      now: clock.now,
-      logger: silentLogger,
-      onResult: (_e, r) => results.push(r),
-    });
+    const { worker, results } = shortLeaseWorker(store, pipeline, 'sleepy', clock);
     worker.start();
     try {
       await until(async () => signals.length === 1);
