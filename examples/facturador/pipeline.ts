@@ -11,7 +11,6 @@ import {
 import { phoneCountryOf, type FacturadorConfig } from './config.js';
 import { sendWhatsApp } from './connectors/callbell.js';
 import { upsertContact } from './connectors/clientify.js';
-import { lookUpInvoice, withCustomerPhone } from './connectors/fr360.js';
 import { createMembership } from './connectors/frapp.js';
 import {
   applyPayment,
@@ -32,9 +31,7 @@ import {
 import {
   carteraPaymentOf,
   customerIdOf,
-  epaycoFields,
   epaycoStateCode,
-  extractInvoice,
   extractionOf,
   formatMoney,
   fr360Of,
@@ -44,6 +41,7 @@ import {
   paymentReference,
 } from './data.js';
 import { notThePayer, PAYMENT_STAGE, paymentStage } from './payments.js';
+import { fr360QueryStage, invoiceExtractionStage, withStageTimeout } from './stages.js';
 
 /**
  * The seeds' Facturador: what happens after ePayco confirms a payment. The seeds' eleven
@@ -138,40 +136,12 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
     // the gate is the guard: a second accepted payment of the entity is ignored, silently.
     ...(config.store ? {} : { entity: paymentStateMachine }),
     stages: [
-      {
-        name: 'invoice_extraction',
-        label: { es: 'Lectura del pago', en: 'Read the payment' },
-        // Reads the payload only: no mark of its own; its outcome goes with the next stage's.
-        effects: 'none',
-        run: async (ctx) => {
-          const extraction = extractInvoice(ctx.payload);
-          ctx.annotate({
-            amount: extraction.amount,
-            currency: extraction.currency,
-            references: { invoiceId: extraction.invoiceId, refPayco: extraction.refPayco, transactionId: extraction.transactionId },
-          });
-          return { ...extraction };
-        },
-      },
+      invoiceExtractionStage({ es: 'Lectura del pago', en: 'Read the payment' }),
       ...(config.store ? [paymentStage(config.store)] : []),
-      {
-        name: 'fr360_query',
-        label: { es: 'Consulta de la factura en FR360', en: 'FR360 invoice look-up' },
-        // A GET: nothing to look up after a crash, it simply asks again.
-        effects: 'none',
+      fr360QueryStage(config, {
         dependsOn: [config.store ? PAYMENT_STAGE : 'invoice_extraction'],
-        // Every later stage depends on this one: skipped here, skipped all (by dependency).
         when: (ctx) => notThePayer(ctx) ?? true,
-        run: async (ctx) => {
-          const found = withCustomerPhone(await lookUpInvoice(config.fr360, extractionOf(ctx).invoiceId, ctx), epaycoFields(ctx.payload));
-          const { phone, ...customer } = found.customer;
-          ctx.annotate({
-            customer: phone ? { ...customer, phone } : customer,
-            product: { name: found.product.name, id: found.product.id, price: found.product.price },
-          });
-          return found;
-        },
-      },
+      }),
       {
         name: 'callbell_notification',
         label: { es: 'WhatsApp al cliente', en: 'WhatsApp to the customer' },
@@ -341,9 +311,7 @@ export function facturadorPipeline(config: FacturadorConfig): PipelineDefinition
       },
     ],
   });
-  if (config.stageTimeoutMs === undefined) return pipeline;
-  const timeoutMs = config.stageTimeoutMs;
-  return definePipeline({ ...pipeline, stages: pipeline.stages.map((stage) => ({ ...stage, timeoutMs })) });
+  return withStageTimeout(pipeline, config);
 
   /**
    * The invoice's data, once Ventas (if it was recorded before the invoice existed) carries the

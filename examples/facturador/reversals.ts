@@ -10,7 +10,6 @@ import {
 } from '../../src/index.js';
 import { phoneCountryOf, type FacturadorConfig } from './config.js';
 import { sendWhatsApp } from './connectors/callbell.js';
-import { lookUpInvoice, withCustomerPhone } from './connectors/fr360.js';
 import { findCartera, markFacturacionReversed, removePayment, type Cartera } from './connectors/strapi.js';
 import {
   createCreditNote,
@@ -19,8 +18,9 @@ import {
   type WorldOfficeCreditNote,
   type WorldOfficeInvoice,
 } from './connectors/worldoffice.js';
-import { carteraPaymentOf, epaycoFields, extractInvoice, extractionOf, formatMoney, fr360Of, invoiceEffectKey } from './data.js';
+import { carteraPaymentOf, extractInvoice, extractionOf, formatMoney, fr360Of, invoiceEffectKey } from './data.js';
 import { invoiceClaimKey } from './payments.js';
+import { fr360QueryStage, invoiceExtractionStage, withStageTimeout } from './stages.js';
 import type { FacturadorStore } from './store.js';
 
 /**
@@ -67,38 +67,10 @@ export function facturadorReversalPipeline(config: FacturadorConfig): PipelineDe
     label: { es: 'Reversiones de pagos (ePayco)', en: 'Payment reversals (ePayco)' },
     match: (event) => event.source === source && event.transactionStatus === 'reversed',
     stages: [
-      {
-        name: 'invoice_extraction',
-        label: { es: 'Lectura de la reversión', en: 'Read the reversal' },
-        effects: 'none',
-        run: async (ctx) => {
-          const extraction = extractInvoice(ctx.payload);
-          ctx.annotate({
-            amount: extraction.amount,
-            currency: extraction.currency,
-            references: { invoiceId: extraction.invoiceId, refPayco: extraction.refPayco, transactionId: extraction.transactionId },
-          });
-          return { ...extraction };
-        },
-      },
+      invoiceExtractionStage({ es: 'Lectura de la reversión', en: 'Read the reversal' }),
       reversalStage(store),
-      {
-        name: 'fr360_query',
-        label: { es: 'Consulta de la factura en FR360', en: 'FR360 invoice look-up' },
-        effects: 'none',
-        dependsOn: [REVERSAL_STAGE],
-        // The cartera, Ventas and WhatsApp stages depend on this one: skipped here, skipped all.
-        when: (ctx) => notThePayersReversal(ctx) ?? true,
-        run: async (ctx) => {
-          const found = withCustomerPhone(await lookUpInvoice(config.fr360, extractionOf(ctx).invoiceId, ctx), epaycoFields(ctx.payload));
-          const { phone, ...customer } = found.customer;
-          ctx.annotate({
-            customer: phone ? { ...customer, phone } : customer,
-            product: { name: found.product.name, id: found.product.id, price: found.product.price },
-          });
-          return found;
-        },
-      },
+      // The cartera, Ventas and WhatsApp stages depend on this one: skipped here, skipped all.
+      fr360QueryStage(config, { dependsOn: [REVERSAL_STAGE], when: (ctx) => notThePayersReversal(ctx) ?? true }),
       creditNoteStage(config),
       carteraStage(config),
       {
@@ -130,9 +102,7 @@ export function facturadorReversalPipeline(config: FacturadorConfig): PipelineDe
       },
     ],
   });
-  if (config.stageTimeoutMs === undefined) return pipeline;
-  const timeoutMs = config.stageTimeoutMs;
-  return definePipeline({ ...pipeline, stages: pipeline.stages.map((stage) => ({ ...stage, timeoutMs })) });
+  return withStageTimeout(pipeline, config);
 }
 
 /** Which payment this reversal reverses: read-only, from the invoice's claim. */
