@@ -9,6 +9,7 @@ import { handledReply } from '../../core/wire/events.js';
 import { homeSummary } from '../../core/wire/home.js';
 import { todayAndWeek, type Period } from './periods.js';
 import { liveRun } from './reconciliation.js';
+import { refusedTotal } from './monitoring.js';
 
 /**
  * GET /api/home — what needs attention, for the first page a finance person sees — and
@@ -117,7 +118,7 @@ async function periodSummary(ctx: ApiContext, period: Period, currency: string) 
     ...period,
     money: moneyOf(payments, currency, reversals),
     ignored: ignoredByReason(ignored),
-    rejected: refused.reduce((n, c) => n + c.count, 0),
+    rejected: refusedTotal(refused),
     rejectedBySource: bySource(refused),
     deliveries,
     recovered,

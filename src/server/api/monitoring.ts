@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AttemptSample, AuditFilter } from '../../store/store.js';
+import type { AttemptSample, AuditFilter, SourceCount } from '../../store/store.js';
 import { replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
 import { timeRange, whoWhatWhen } from './history-filters.js';
@@ -57,10 +57,18 @@ export function stageStats(samples: AttemptSample[]): StageStat[] {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** How many deliveries were refused in the period, counted by the store over the whole log. */
-async function refusedIn(ctx: ApiContext, period: Period): Promise<number> {
-  const counts = await ctx.store.countRejections(period);
+/**
+ * How many deliveries were refused in all, from the store's per-source counts of a period
+ * (countRejections: over the whole log, so a busy day's refusals are not cut to a page of them).
+ * The home's "refused" figure and the refused view's counts are this one sum.
+ */
+export function refusedTotal(counts: SourceCount[]): number {
   return counts.reduce((n, c) => n + c.count, 0);
+}
+
+/** The deliveries refused in the period, in all. */
+async function refusedIn(ctx: ApiContext, period: Period): Promise<number> {
+  return refusedTotal(await ctx.store.countRejections(period));
 }
 
 export function registerMonitoringRoutes(app: ApiApp, ctx: ApiContext): void {
