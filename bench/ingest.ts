@@ -18,10 +18,8 @@
  * the req/s ratio the CPU allows when each server has a core of its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -31,57 +29,9 @@ import Fastify from 'fastify';
 import { installErrorHandler } from '../src/server/http-errors.js';
 import { parseSourceConfigs } from '../src/config/resolve.js';
 import { ingestPlugin } from '../src/server/ingest/plugin.js';
-import { signCustom } from '../src/sources/signing.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { serverStats } from './server-stats.js';
-
-const SECRET = 'bench-secret';
-const SOURCE = 'bench';
-const TIMESTAMP_HEADER = 'x-webpig-timestamp';
-
-// autocannon ships no type declarations: this is the part of its API the benchmark uses.
-interface AutocannonRequest {
-  method?: string;
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-interface Histogram {
-  average: number;
-  p50: number;
-  p99: number;
-}
-interface AutocannonResult {
-  requests: Histogram & { total: number };
-  latency: Histogram;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  duration: number;
-  '2xx': number;
-}
-type Autocannon = (options: {
-  url: string;
-  connections: number;
-  pipelining: number;
-  duration: number;
-  requests: Array<AutocannonRequest & { setupRequest?: (request: AutocannonRequest) => AutocannonRequest }>;
-}) => Promise<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-
-/** A fresh, distinct, signed delivery of about 1.5 KB. */
-function signedRequest(): AutocannonRequest {
-  const body = {
-    id: randomUUID(),
-    type: 'order.paid',
-    order: { id: `order-${randomUUID().slice(0, 8)}`, status: 'accepted', amount: 250000, currency: 'COP' },
-    customer: { name: 'Juan Pérez', email: 'juan@example.com', document: '1020304050', phone: '3001234567' },
-    occurred_at: new Date().toISOString(),
-    notes: 'x'.repeat(1200),
-  };
-  const signed = signCustom({ secret: SECRET, body, timestampHeader: TIMESTAMP_HEADER });
-  return { method: 'POST', path: `/webhooks/${SOURCE}`, headers: signed.headers, body: signed.body };
-}
+import { BENCH_SOURCE, loadWithSignedDeliveries, type AutocannonResult } from './signed-load.js';
 
 // ── Child roles ─────────────────────────────────────────────────────────────────────────────
 
@@ -94,15 +44,7 @@ async function serveWebpig(dbFile: string, windowMs: number, batches: number | u
   installErrorHandler(app);
   await app.register(ingestPlugin, {
     store,
-    sources: parseSourceConfigs([
-      {
-        name: SOURCE,
-        kind: 'custom',
-        secrets: [SECRET],
-        timestampHeader: TIMESTAMP_HEADER,
-        paths: { eventId: 'id', entityKey: 'order.id', type: 'type', occurredAt: 'occurred_at', transactionStatus: 'order.status' },
-      },
-    ]),
+    sources: parseSourceConfigs([BENCH_SOURCE]),
     groupCommit: { windowMs, ...concurrentBatches, onBatch: (size, durationMs) => stats.record(size, durationMs) },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -195,16 +137,6 @@ async function stopChild(child: Child): Promise<void> {
   await exited;
 }
 
-async function load(port: number, connections: number, duration: number): Promise<AutocannonResult> {
-  return autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    pipelining: 1,
-    duration,
-    requests: [{ setupRequest: (request) => ({ ...request, ...signedRequest() }) }],
-  });
-}
-
 interface Summary {
   requestsPerSecond: number;
   p50: number;
@@ -291,14 +223,14 @@ async function main(): Promise<void> {
       profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir],
     );
     // One discarded second each: the children compile TypeScript and warm up their JIT first.
-    await load(bare.info.port, connections, 1);
-    await load(webpig.info.port, connections, 1);
+    await loadWithSignedDeliveries(bare.info.port, connections, 1);
+    await loadWithSignedDeliveries(webpig.info.port, connections, 1);
     const [bareCpuFrom, webpigCpuFrom] = [await cpuSnapshot(bare), await cpuSnapshot(webpig)];
     const bareRounds: AutocannonResult[] = [];
     const webpigRounds: AutocannonResult[] = [];
     for (let round = 1; round <= rounds; round++) {
-      const bareRound = await load(bare.info.port, connections, roundSeconds);
-      const webpigRound = await load(webpig.info.port, connections, roundSeconds);
+      const bareRound = await loadWithSignedDeliveries(bare.info.port, connections, roundSeconds);
+      const webpigRound = await loadWithSignedDeliveries(webpig.info.port, connections, roundSeconds);
       bareRounds.push(bareRound);
       webpigRounds.push(webpigRound);
       console.log(

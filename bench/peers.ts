@@ -17,14 +17,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { signCustom } from '../src/sources/signing.js';
-import { peersSchema, SECRET, serve, SERVER_KINDS, SOURCE, TIMESTAMP_HEADER, type ServerKind } from './peers/ingest-servers.js';
+import { peersSchema, serve, SERVER_KINDS, type ServerKind } from './peers/ingest-servers.js';
+import { loadWithSignedDeliveries, type AutocannonResult } from './signed-load.js';
 import { dbosPipeline, launchDbos, POOL_SIZE, shutdownDbos, STAGES, webpigPipelineCounted } from './peers/pipelines.js';
 import { postgresCpuSeconds } from './fixtures.js';
 import type { StageEffects } from '../src/core/pipeline.js';
@@ -37,52 +36,11 @@ const EFFECTS_LABEL: Record<StageEffects, string> = {
   none: "declared effects: 'none' (no marks; like a DBOS step, run again after a crash)",
 };
 
-interface Histogram {
-  average: number;
-  p50: number;
-  p99: number;
-}
-interface AutocannonResult {
-  requests: Histogram;
-  latency: Histogram;
-  duration: number;
-  non2xx: number;
-  errors: number;
-  '2xx': number;
-}
-interface AutocannonRequest {
-  method?: string;
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-type Autocannon = (options: {
-  url: string;
-  connections: number;
-  pipelining: number;
-  duration: number;
-  requests: Array<{ setupRequest: (request: AutocannonRequest) => AutocannonRequest }>;
-}) => Promise<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-
 const url = process.env.WEBPIG_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const load = (): string =>
   loadavg()
     .map((v) => v.toFixed(1))
     .join(' ');
-
-function signedRequest(): AutocannonRequest {
-  const body = {
-    id: randomUUID(),
-    type: 'order.paid',
-    order: { id: `order-${randomUUID().slice(0, 8)}`, status: 'accepted', amount: 250000, currency: 'COP' },
-    customer: { name: 'Juan Pérez', email: 'juan@example.com', document: '1020304050', phone: '3001234567' },
-    occurred_at: new Date().toISOString(),
-    notes: 'x'.repeat(1200),
-  };
-  const signed = signCustom({ secret: SECRET, body, timestampHeader: TIMESTAMP_HEADER });
-  return { method: 'POST', path: `/webhooks/${SOURCE}`, headers: signed.headers, body: signed.body };
-}
 
 /** User + system CPU of this process between two readings, in ms an event (PostgreSQL's own CPU is not in it). */
 const cpuMsPerEvent = (from: NodeJS.CpuUsage, to: NodeJS.CpuUsage, events: number): string =>
@@ -159,15 +117,6 @@ async function stopChild(child: Child): Promise<void> {
   await exited;
 }
 
-const hammer = (port: number, connections: number, duration: number): Promise<AutocannonResult> =>
-  autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    pipelining: 1,
-    duration,
-    requests: [{ setupRequest: (request) => ({ ...request, ...signedRequest() }) }],
-  });
-
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
@@ -182,9 +131,9 @@ async function benchIngest(rounds: number, roundSeconds: number, connections: nu
   const results = new Map<ServerKind, AutocannonResult[]>(SERVER_KINDS.map((kind) => [kind, []]));
   try {
     for (const kind of SERVER_KINDS) children.set(kind, await startChild(kind, schemas.get(kind)!, profileDir));
-    for (const child of children.values()) await hammer(child.port, connections, 1); // warm-up, discarded
+    for (const child of children.values()) await loadWithSignedDeliveries(child.port, connections, 1); // warm-up, discarded
     for (let round = 0; round < rounds; round++) {
-      for (const [kind, child] of children) results.get(kind)!.push(await hammer(child.port, connections, roundSeconds));
+      for (const [kind, child] of children) results.get(kind)!.push(await loadWithSignedDeliveries(child.port, connections, roundSeconds));
     }
   } finally {
     for (const child of children.values()) await stopChild(child);

@@ -23,26 +23,15 @@ import { installErrorHandler } from '../../src/server/http-errors.js';
 import { ingestPlugin } from '../../src/server/ingest/plugin.js';
 import { createSourceAdapter } from '../../src/sources/adapters.js';
 import { parseSourceConfigs } from '../../src/config/resolve.js';
-import type { SourceConfig } from '../../src/sources/config.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { serverStats } from '../server-stats.js';
 import { POOL_SIZE } from './pipelines.js';
+import { BENCH_SOURCE } from '../signed-load.js';
 
-export const SECRET = 'bench-secret';
-export const SOURCE = 'bench';
-export const TIMESTAMP_HEADER = 'x-webpig-timestamp';
 export const SERVER_KINDS = ['bare', 'webpig-sqlite', 'webpig-postgres', 'pgboss', 'graphile'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
-
-const sourceConfig: SourceConfig = {
-  name: SOURCE,
-  kind: 'custom',
-  secrets: [SECRET],
-  timestampHeader: TIMESTAMP_HEADER,
-  paths: { eventId: 'id', entityKey: 'order.id', type: 'type', occurredAt: 'occurred_at', transactionStatus: 'order.status' },
-};
 
 type Enqueue = (id: string, payload: object) => Promise<unknown>;
 
@@ -66,7 +55,7 @@ function listen(handler: (request: IncomingMessage, response: ServerResponse) =>
 
 /** node:http + webpig's own HMAC check and parse, then `enqueue`; 200 after it resolved. */
 function serveQueue(enqueue: Enqueue): void {
-  const adapter = createSourceAdapter(parseSourceConfigs([sourceConfig])[0]!);
+  const adapter = createSourceAdapter(parseSourceConfigs([BENCH_SOURCE])[0]!);
   listen((request, response) => {
     readBody(request)
       .then(async (rawBody) => {
@@ -90,7 +79,7 @@ async function serveWebpig(store: Store): Promise<void> {
   const stats = serverStats();
   await app.register(ingestPlugin, {
     store,
-    sources: parseSourceConfigs([sourceConfig]),
+    sources: parseSourceConfigs([BENCH_SOURCE]),
     groupCommit: { onBatch: (size, durationMs) => stats.record(size, durationMs) },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
