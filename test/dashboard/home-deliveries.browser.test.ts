@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { SourceConfig } from '../../src/sources/config.js';
-import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage, SIZES } from '../helpers/browser.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserSkip, screenshot, startDashboardServer, SIZES } from '../helpers/browser.js';
 import { epaycoFields, sendDelivery, signEpayco, signStripe, stripeEvent, TEST_SECRETS } from '../helpers/signing.js';
-import { COLUMNS, FLAGS, PIPELINE } from '../server/api-harness.js';
-import { AUTH, OPERATOR } from './fixtures.js';
+import { chromiumForDescribe, openPage, signInThroughDevForm } from '../helpers/web-pig-page.js';
+import { DELIVERIES_SERVER } from './deliveries-fixtures.js';
+import { OPERATOR } from './fixtures.js';
 
 /**
  * What reached the webhook addresses, on the home, in real Chromium at both sizes and in both
@@ -16,16 +16,6 @@ import { AUTH, OPERATOR } from './fixtures.js';
  */
 
 const skip = browserSkip();
-
-const STRIPE_EU: SourceConfig = { name: 'stripe_eu', kind: 'stripe', secrets: [TEST_SECRETS.stripe] };
-// No look-up at ePayco's servers (there is none here): the signature alone admits a confirmation.
-const EPAYCO: SourceConfig = {
-  name: 'epayco',
-  kind: 'epayco',
-  customerId: TEST_SECRETS.epaycoCustomerId,
-  pKeys: [TEST_SECRETS.epaycoPKey],
-  validation: false,
-};
 
 const WORDS = {
   es: {
@@ -52,27 +42,14 @@ const WORDS = {
 const text = async (page: Page, testId: string) => (await page.getByTestId(testId).innerText()).replace(/\s+/g, ' ').trim();
 
 describe('Web Pig home: deliveries per provider, refused deliveries, money digits (Chromium, both sizes, both languages)', { skip }, () => {
-  let browser: Browser;
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const chromium = chromiumForDescribe();
 
   for (const language of ['es', 'en'] as const) {
     for (const size of ['desktop', 'phone'] as const) {
       const words = WORDS[language];
       test(`${size}, ${language}: deliveries and refusals by provider name; amounts as the page's language writes them`, async () => {
-        const server = await startDashboardServer({
-          columns: COLUMNS,
-          flags: FLAGS,
-          pipelines: [PIPELINE],
-          sources: [EPAYCO, STRIPE_EU],
-          auth: AUTH,
-          signIn: { kind: 'dev' },
-        });
-        const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
+        const server = await startDashboardServer(DELIVERIES_SERVER);
+        const { page, seen, close } = await openPage(chromium.browser, { language, size });
         try {
           // Two ePayco confirmations (about no money: not looked up at ePayco here), one Stripe payment in Mexican pesos, a repeat of it (stored
           // once, not counted again), and two deliveries to stripe_eu with a forged signature.
@@ -117,14 +94,8 @@ describe('Web Pig home: deliveries per provider, refused deliveries, money digit
             summary: {},
           });
 
-          await confineToLocalhost(context);
-          const page = await context.newPage();
-          const seen = watchPage(page);
           await page.goto(server.baseUrl);
-          const form = page.getByTestId('dev-login');
-          await form.waitFor();
-          await form.locator('input[name="email"]').fill(OPERATOR);
-          await form.locator('button[type="submit"]').click();
+          await signInThroughDevForm(page, OPERATOR);
           await page.getByTestId('home').waitFor();
 
           assert.match(await text(page, 'count-deliveries'), words.deliveries);
@@ -163,7 +134,7 @@ describe('Web Pig home: deliveries per provider, refused deliveries, money digit
           await nothing.filter({ hasText: words.auditNoMatch }).waitFor();
           assert.deepEqual(seen.errors, []);
         } finally {
-          await context.close();
+          await close();
           await server.close();
         }
       });

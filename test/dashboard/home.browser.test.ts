@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage, SIZES } from '../helpers/browser.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserSkip, screenshot, startDashboardServer, SIZES, type DashboardServerOptions } from '../helpers/browser.js';
+import { chromiumForDescribe, openPage, signInThroughDevForm } from '../helpers/web-pig-page.js';
 import { COLUMNS, FLAGS, PIPELINE } from '../server/api-harness.js';
 import { HOME_NOW, seedHomeData } from '../server/api-home-cases.js';
 import { AUTH, OPERATOR, SOURCES } from './fixtures.js';
@@ -65,43 +66,34 @@ const WORDS = {
   },
 } as const;
 
+/** The API tests' pipeline, the server's clock at HOME_NOW (a fresh server each test: the data set's counts from nothing). */
+const HOME_SERVER: DashboardServerOptions = {
+  columns: COLUMNS,
+  flags: FLAGS,
+  pipelines: [PIPELINE],
+  sources: SOURCES,
+  // The clock stands in January 2026: a session that long keeps its cookie alive in today's browser.
+  auth: { ...AUTH, sessionTtlMs: 5 * 365 * 24 * 3600_000 },
+  signIn: { kind: 'dev' },
+  now: () => HOME_NOW,
+};
+
 const text = async (page: Page, testId: string) => (await page.getByTestId(testId).innerText()).replace(/\s+/g, ' ');
 
 describe('Web Pig home and charts (Chromium, both sizes, both languages)', { skip }, () => {
-  let browser: Browser;
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const chromium = chromiumForDescribe();
 
   for (const language of ['es', 'en'] as const) {
     for (const size of ['desktop', 'phone'] as const) {
       const words = WORDS[language];
       const name = `home-${size}-${language}`;
       test(`${size}, ${language}: counts and money of the data set; a dead event pinned until marked as handled; charts drawn`, async () => {
-        const server = await startDashboardServer({
-          columns: COLUMNS,
-          flags: FLAGS,
-          pipelines: [PIPELINE],
-          sources: SOURCES,
-          // The clock stands in January 2026: a session that long keeps its cookie alive in today's browser.
-          auth: { ...AUTH, sessionTtlMs: 5 * 365 * 24 * 3600_000 },
-          signIn: { kind: 'dev' },
-          now: () => HOME_NOW,
-        });
-        const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
+        const server = await startDashboardServer(HOME_SERVER);
+        const { page, seen, close } = await openPage(chromium.browser, { language, size });
         try {
           const fixture = await seedHomeData(server.store);
-          await confineToLocalhost(context);
-          const page = await context.newPage();
-          const seen = watchPage(page);
           await page.goto(server.baseUrl);
-          const form = page.getByTestId('dev-login');
-          await form.waitFor();
-          await form.locator('input[name="email"]').fill(OPERATOR);
-          await form.locator('button[type="submit"]').click();
+          await signInThroughDevForm(page, OPERATOR);
 
           // Signed in, the home comes first.
           await page.getByTestId('home').waitFor();
@@ -247,7 +239,7 @@ describe('Web Pig home and charts (Chromium, both sizes, both languages)', { ski
           }
           assert.deepEqual([seen.errors, seen.dialogs], [[], []]);
         } finally {
-          await context.close();
+          await close();
           await server.close();
         }
       });
@@ -260,23 +252,11 @@ describe('Web Pig home and charts (Chromium, both sizes, both languages)', { ski
     ['en', 'phone'],
   ] as const) {
     test(`${size}, ${language}: with nothing to count, every card shows its 0 in the same grey`, async () => {
-      const server = await startDashboardServer({
-        columns: COLUMNS,
-        flags: FLAGS,
-        pipelines: [PIPELINE],
-        sources: SOURCES,
-        auth: { ...AUTH, sessionTtlMs: 5 * 365 * 24 * 3600_000 },
-        signIn: { kind: 'dev' },
-        now: () => HOME_NOW,
-      });
-      const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
+      const server = await startDashboardServer(HOME_SERVER);
+      const { page, close } = await openPage(chromium.browser, { language, size });
       try {
-        await confineToLocalhost(context);
-        const page = await context.newPage();
         await page.goto(server.baseUrl);
-        const form = page.getByTestId('dev-login');
-        await form.locator('input[name="email"]').fill(OPERATOR);
-        await form.locator('button[type="submit"]').click();
+        await signInThroughDevForm(page, OPERATOR);
         await page.getByTestId('count-rejected').waitFor();
         const cards = await page
           .getByTestId('home-counts')
@@ -300,7 +280,7 @@ describe('Web Pig home and charts (Chromium, both sizes, both languages)', { ski
         assert.equal(new Set(cards.map((card) => card.color)).size, 1, `one colour for every 0: ${JSON.stringify(cards)}`);
         await screenshot(page, `home-${size}-${language}-0-nothing-to-count`);
       } finally {
-        await context.close();
+        await close();
         await server.close();
       }
     });

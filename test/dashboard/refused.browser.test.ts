@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { SourceConfig } from '../../src/sources/config.js';
-import { browserSkip, confineToLocalhost, launchBrowser, screenshot, startDashboardServer, watchPage, SIZES } from '../helpers/browser.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserSkip, screenshot, startDashboardServer, SIZES } from '../helpers/browser.js';
 import { epaycoFields, sendDelivery, signEpayco, signStripe, stripeEvent, TEST_SECRETS } from '../helpers/signing.js';
-import { COLUMNS, FLAGS, PIPELINE } from '../server/api-harness.js';
-import { AUTH } from './fixtures.js';
+import { chromiumForDescribe, openPage, signInThroughDevForm } from '../helpers/web-pig-page.js';
+import { DELIVERIES_SERVER } from './deliveries-fixtures.js';
 
 /**
  * The refused deliveries, in real Chromium at both sizes and in both languages, after real
@@ -18,14 +17,6 @@ import { AUTH } from './fixtures.js';
 
 const skip = browserSkip();
 
-const STRIPE_EU: SourceConfig = { name: 'stripe_eu', kind: 'stripe', secrets: [TEST_SECRETS.stripe] };
-const EPAYCO: SourceConfig = {
-  name: 'epayco',
-  kind: 'epayco',
-  customerId: TEST_SECRETS.epaycoCustomerId,
-  pKeys: [TEST_SECRETS.epaycoPKey],
-  validation: false,
-};
 /** Not in any role: the default role, viewer (events:read only). */
 const VIEWER = 'contador@sentiretaller.com';
 const HOSTILE_SOURCE = '<img src=x onerror=window.__pwned=1>\u202Egpj.exe';
@@ -88,40 +79,21 @@ async function refuseSome(server: Awaited<ReturnType<typeof startDashboardServer
 
 async function signIn(page: Page, baseUrl: string, email: string): Promise<void> {
   await page.goto(baseUrl);
-  const form = page.getByTestId('dev-login');
-  await form.waitFor();
-  await form.locator('input[name="email"]').fill(email);
-  await form.locator('button[type="submit"]').click();
+  await signInThroughDevForm(page, email);
   await page.getByTestId('home').waitFor();
 }
 
 describe('Web Pig: refused deliveries, in words, from the home card (Chromium, both sizes, both languages)', { skip }, () => {
-  let browser: Browser;
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const chromium = chromiumForDescribe();
 
   for (const language of ['es', 'en'] as const) {
     for (const size of ['desktop', 'phone'] as const) {
       const words = WORDS[language];
       test(`${size}, ${language}: the card opens each refusal's when, where, why and what to do; hostile data shown as text`, async () => {
-        const server = await startDashboardServer({
-          columns: COLUMNS,
-          flags: FLAGS,
-          pipelines: [PIPELINE],
-          sources: [EPAYCO, STRIPE_EU],
-          auth: AUTH,
-          signIn: { kind: 'dev' },
-        });
-        const context = await browser.newContext({ locale: language === 'es' ? 'es-CO' : 'en-US', viewport: SIZES[size] });
+        const server = await startDashboardServer(DELIVERIES_SERVER);
+        const { page, seen, close } = await openPage(chromium.browser, { language, size });
         try {
           const signature = await refuseSome(server);
-          await confineToLocalhost(context);
-          const page = await context.newPage();
-          const seen = watchPage(page);
           await signIn(page, server.baseUrl, VIEWER);
 
           // The API a viewer reads: codes, pages, and no signature anywhere.
@@ -210,7 +182,7 @@ describe('Web Pig: refused deliveries, in words, from the home card (Chromium, b
           await screenshot(page, `refused-${size}-${language}-busy`);
           assert.deepEqual(seen.errors, []);
         } finally {
-          await context.close();
+          await close();
           await server.close();
         }
       });

@@ -68,6 +68,26 @@ export async function openSignedIn(browser: Browser, baseUrl: string, options: S
   return opened;
 }
 
+/**
+ * Chromium for one `describe` whose tests each start a server of their own (their counts start
+ * from nothing): launched in its `before`, closed in its `after`. Read `browser` in tests.
+ */
+export function chromiumForDescribe(): { readonly browser: Browser } {
+  let browser: Browser | undefined;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return {
+    get browser() {
+      if (!browser) throw new Error("chromiumForDescribe: the browser is read before the describe's before hook launched it");
+      return browser;
+    },
+  };
+}
+
 /** The real server and Chromium of one `describe`, as `webPigInChromium` starts them. */
 export interface WebPigInChromium {
   /** The server (startDashboardServer); there once the describe's `before` has run. */
@@ -80,36 +100,35 @@ export interface WebPigInChromium {
 }
 
 /**
- * Registers, in the calling `describe`, a `before` that starts the real server with `options`
- * (a function when they depend on something an earlier `before` starts) and Chromium, then
- * runs `ready` (seeding the store, opening a shared page), and an `after` that closes both.
+ * Registers, in the calling `describe`, Chromium's hooks (chromiumForDescribe) and a `before`
+ * that starts the real server with `options` (a function when they depend on something an
+ * earlier `before` starts), then runs `ready` (seeding the store, opening a shared page), and
+ * an `after` that closes the server.
  * Read `server` and `browser` in hooks and tests, not while the describe is being declared.
  */
 export function webPigInChromium(
   options: DashboardServerOptions | (() => DashboardServerOptions),
   ready?: (web: WebPigInChromium) => Promise<void>,
 ): WebPigInChromium {
+  const chromium = chromiumForDescribe();
   let server: DashboardServer | undefined;
-  let browser: Browser | undefined;
   const web: WebPigInChromium = {
     get server() {
       if (!server) throw new Error("webPigInChromium: the server is read before the describe's before hook started it");
       return server;
     },
     get browser() {
-      if (!browser) throw new Error("webPigInChromium: the browser is read before the describe's before hook launched it");
-      return browser;
+      return chromium.browser;
     },
     openPage: (page) => openPage(web.browser, page),
     openSignedIn: (signIn) => openSignedIn(web.browser, web.server.baseUrl, signIn),
   };
+  // Registered after Chromium's hooks: launched first, closed first, as the tests' own hooks had it.
   before(async () => {
     server = await startDashboardServer(typeof options === 'function' ? options() : options);
-    browser = await launchBrowser();
     await ready?.(web);
   });
   after(async () => {
-    await browser?.close();
     await server?.close();
   });
   return web;
