@@ -14,22 +14,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { assertExactlyOnce, startFacturadorHarness } from '../helpers/facturador-harness.js';
+import { assertExactlyOnce, FACTURADOR_EFFECT_STAGES, startFacturadorHarness } from '../helpers/facturador-harness.js';
 import { assertReversedOnce } from '../helpers/facturador-reversal.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
 import { cleanEnv } from '../helpers/clean-env.js';
-
-const STAGES = [
-  'callbell_notification',
-  'membership_creation',
-  'crm_upsert',
-  'worldoffice_customer',
-  'worldoffice_invoice_creation',
-  'worldoffice_invoice_accounting',
-  'worldoffice_dian_emission',
-  'strapi_cartera_update',
-  'strapi_facturacion_creation',
-];
 
 interface Exit {
   code: number | null;
@@ -53,7 +41,7 @@ function runWorker(env: Record<string, string>): Promise<Exit> {
 }
 
 describe('Facturador crash test: SIGKILL after each effect, before its checkpoint', () => {
-  for (const stage of STAGES) {
+  for (const stage of FACTURADOR_EFFECT_STAGES) {
     it(`${stage}:after-run`, async () => {
       const { dir, remove } = tempDatabaseDir('webpig-facturador-crash-');
       const dbPath = join(dir, 'webpig.db');

@@ -3,7 +3,12 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { facturadorColumns } from '../../examples/facturador/pipeline.js';
 import { retryEvent, rerunStage } from '../../src/engine/operations.js';
 import { columnCell, resolveColumns } from '../../src/server/api/event-view.js';
-import { assertExactlyOnce, startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
+import {
+  assertExactlyOnce,
+  FACTURADOR_EFFECT_STAGES,
+  startFacturadorHarness,
+  type FacturadorHarness,
+} from '../helpers/facturador-harness.js';
 
 /**
  * The Facturador end to end over real HTTP: signed ePayco confirmations into the ingestion
@@ -16,18 +21,6 @@ beforeEach(async () => {
   h = await startFacturadorHarness();
 });
 afterEach(async () => h.close());
-
-const SIDE_EFFECT_STAGES = [
-  'callbell_notification',
-  'membership_creation',
-  'crm_upsert',
-  'worldoffice_customer',
-  'worldoffice_invoice_creation',
-  'worldoffice_invoice_accounting',
-  'worldoffice_dian_emission',
-  'strapi_cartera_update',
-  'strapi_facturacion_creation',
-];
 
 describe('Facturador pipeline, end to end', () => {
   it('runs all 12 stages for an accepted payment and puts customer and product in the summary', async () => {
@@ -134,7 +127,7 @@ describe('Facturador pipeline, end to end', () => {
 
     // What the second retry did in the incident (re-ran CRM, WorldOffice and Strapi), forced on
     // purpose stage by stage: the look-ups by reference and idempotency keys keep every effect single.
-    for (const stage of SIDE_EFFECT_STAGES) {
+    for (const stage of FACTURADOR_EFFECT_STAGES) {
       const attemptsBefore = (await h.checkpoint(id, stage))?.attempts ?? 0;
       await rerunStage(h.store, h.pipelines, id, stage, 'ops@example.com');
       event = await h.waitForStatus(id, ['succeeded', 'dead']);

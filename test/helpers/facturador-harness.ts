@@ -19,6 +19,19 @@ import { facturadorReversalPipeline } from '../../examples/facturador/reversals.
 
 export const EPAYCO = { customerId: '1234567', pKey: 'facturador-test-p-key' } as const;
 
+/** The Facturador's stages that act on another system (all but its reads and the invoice claim), in order: each must act once per invoice. */
+export const FACTURADOR_EFFECT_STAGES = [
+  'callbell_notification',
+  'membership_creation',
+  'crm_upsert',
+  'worldoffice_customer',
+  'worldoffice_invoice_creation',
+  'worldoffice_invoice_accounting',
+  'worldoffice_dian_emission',
+  'strapi_cartera_update',
+  'strapi_facturacion_creation',
+] as const;
+
 /**
  * Everything the Facturador needs, for real, on 127.0.0.1: one Fastify app with the ingestion
  * plugin (ePayco source) and the sandbox, a SQLite webpig store (or the one given) and a
