@@ -10,35 +10,13 @@
  * one credit note, one removal from the cartera, one message about the reversal.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { assertExactlyOnce, FACTURADOR_EFFECT_STAGES, startFacturadorHarness } from '../helpers/facturador-harness.js';
 import { assertReversedOnce } from '../helpers/facturador-reversal.js';
+import { runFacturadorCrashWorker } from '../helpers/facturador-crash.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
-import { cleanEnv } from '../helpers/clean-env.js';
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-function runWorker(env: Record<string, string>): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/facturador-crash-worker.ts'], {
-      env: cleanEnv(env),
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    // A safety net only (a hung worker would otherwise hang the suite), not an assertion.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(guard);
-      resolve({ code, signal });
-    });
-  });
-}
 
 describe('Facturador crash test: SIGKILL after each effect, before its checkpoint', () => {
   for (const stage of FACTURADOR_EFFECT_STAGES) {
@@ -51,12 +29,12 @@ describe('Facturador crash test: SIGKILL after each effect, before its checkpoin
         const id = await h.sendConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '1' });
         const marker = join(dir, 'crashed');
         const env = { WEBPIG_DB: dbPath, SANDBOX_BASE_URL: h.baseUrl, WEBPIG_CRASH_AT: `${stage}:after-run`, WEBPIG_CRASH_MARKER: marker };
-        const first = await runWorker(env);
+        const first = await runFacturadorCrashWorker(env);
         assert.equal(first.signal, 'SIGKILL', 'the first worker was killed at the failpoint');
         assert.ok(existsSync(marker) && readFileSync(marker, 'utf8') === `${stage}:after-run`);
         assert.equal((await h.checkpoint(id, stage))?.status, 'processing', 'the effect happened, the checkpoint did not');
 
-        const second = await runWorker(env);
+        const second = await runFacturadorCrashWorker(env);
         assert.equal(second.code, 0, `the restarted worker finished: ${JSON.stringify(second)}`);
         const event = await h.store.getEvent(id);
         assert.equal(event?.status, 'succeeded', JSON.stringify(event?.lastError));
@@ -101,14 +79,14 @@ describe('Facturador crash test: a reversal, SIGKILL at every boundary of its st
           const reversal = await h.sendConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '6', at: new Date(t0 + 30_000) });
           const marker = join(dir, 'crashed');
           const env = { WEBPIG_DB: dbPath, SANDBOX_BASE_URL: h.baseUrl, WEBPIG_CRASH_AT: crashAt, WEBPIG_CRASH_MARKER: marker };
-          const first = await runWorker(env);
+          const first = await runFacturadorCrashWorker(env);
           assert.equal(first.signal, 'SIGKILL', 'the first worker was killed at the failpoint');
           assert.ok(existsSync(marker) && readFileSync(marker, 'utf8') === crashAt);
           if (boundary === 'after-run') {
             assert.equal((await h.checkpoint(reversal, stage))?.status, 'processing', 'the effect happened, the checkpoint did not');
           }
 
-          const second = await runWorker(env);
+          const second = await runFacturadorCrashWorker(env);
           assert.equal(second.code, 0, `the restarted worker finished: ${JSON.stringify(second)}`);
           for (const id of [paid, reversal]) {
             const event = await h.store.getEvent(id);
