@@ -1,8 +1,6 @@
 import { describe, it } from 'node:test';
-import { pino } from 'pino';
-import { createWorker } from '../../src/engine/worker.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { startFacturadorHarness } from '../helpers/facturador-harness.js';
+import { secondWorker, startFacturadorHarness } from '../helpers/facturador-harness.js';
 import { assertOncePerInvoice, payEveryInvoiceTwiceAtOnce } from '../helpers/facturador-paid-twice.js';
 import { postgresSkip, withTestSchema } from '../helpers/postgres.js';
 
@@ -20,14 +18,7 @@ describe('Facturador paid twice on PostgreSQL, two workers', { skip: await postg
     it(`entity key per ${entityKey === 'invoice' ? 'invoice' : 'x_ref_payco'}: once per invoice, one alert per invoice`, async () => {
       const { url } = await schemas.create();
       const h = await startFacturadorHarness({ store: await PostgresStore.open(url), concurrency: 3, entityKey });
-      const second = createWorker({
-        store: h.store,
-        pipelines: h.pipelines,
-        concurrency: 3,
-        leaseMs: 5_000,
-        pollMs: 20,
-        logger: pino({ level: 'silent' }),
-      });
+      const second = secondWorker(h);
       second.start();
       try {
         await payEveryInvoiceTwiceAtOnce(h);

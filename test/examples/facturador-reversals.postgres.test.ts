@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pino } from 'pino';
-import { createWorker } from '../../src/engine/worker.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { startFacturadorHarness } from '../helpers/facturador-harness.js';
+import { secondWorker, startFacturadorHarness } from '../helpers/facturador-harness.js';
 import { reversalMessages } from '../helpers/facturador-reversal.js';
 import { postgresSkip, withTestSchema } from '../helpers/postgres.js';
 
@@ -20,14 +18,7 @@ describe('Facturador reversals on PostgreSQL, two workers', { skip: await postgr
   it('reversals stored before their payments: one invoice and one credit note per invoice', async () => {
     const { url } = await schemas.create();
     const h = await startFacturadorHarness({ store: await PostgresStore.open(url), concurrency: 3, startWorker: false });
-    const second = createWorker({
-      store: h.store,
-      pipelines: h.pipelines,
-      concurrency: 3,
-      leaseMs: 5_000,
-      pollMs: 20,
-      logger: pino({ level: 'silent' }),
-    });
+    const second = secondWorker(h);
     try {
       const t0 = Date.now() - 60_000;
       for (let i = 0; i < COUNT; i++) {

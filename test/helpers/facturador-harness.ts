@@ -237,6 +237,21 @@ function keyedByReference(store: Store): Store {
   });
 }
 
+/**
+ * A second worker on the harness's store, running its pipelines (concurrency 3, a 5 s lease), not
+ * started: two workers on one database, claiming against each other. The caller stops it.
+ */
+export function secondWorker(h: FacturadorHarness): Worker {
+  return createWorker({
+    store: h.store,
+    pipelines: h.pipelines,
+    concurrency: 3,
+    leaseMs: 5_000,
+    pollMs: 20,
+    logger: pino({ level: 'silent' }),
+  });
+}
+
 /** Every side effect of one accepted payment exists exactly once in the sandbox. */
 export function assertExactlyOnce(h: FacturadorHarness, invoiceId: string, amount: number): void {
   const invoices = h.records('worldoffice', 'invoices');
