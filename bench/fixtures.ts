@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import pg from 'pg';
+import { pino } from 'pino';
 import { definePipeline, type PipelineDefinition, type StageEffects } from '../src/core/pipeline.js';
-import type { NewEvent } from '../src/store/store.js';
+import { createWorker } from '../src/engine/worker.js';
+import type { NewEvent, Store } from '../src/store/store.js';
 
 /** A bench delivery: source `bench`, no entity (so no ordering between events), id `<prefix>-<i>`. */
 export const benchDelivery = (i: number, prefix: string): NewEvent => ({
@@ -185,4 +187,45 @@ export function noOpPipeline(stages: number, effects: StageEffects): PipelineDef
       run: async () => ({ ok: true }),
     })),
   });
+}
+
+/**
+ * Inserts `events` bench deliveries (not timed), then times a worker of `concurrency` on
+ * `pipeline` from its start until every event has succeeded (any other outcome throws), and
+ * checks the store agrees. `beforeStart` runs just before the clock starts; `measure` starts
+ * its own readings with the clock and returns what reads them when the last event is done.
+ */
+export async function timeWorkerToAllSucceeded<T>(
+  store: Store,
+  pipeline: PipelineDefinition,
+  options: { events: number; concurrency: number; beforeStart?: () => Promise<void>; measure?: () => () => T },
+): Promise<{ seconds: number; measured: T | undefined }> {
+  const { events } = options;
+  const all = benchDeliveries(events, 'bench');
+  for (let i = 0; i < all.length; i += 1000) await store.insertEvents(all.slice(i, i + 1000));
+  let finished = 0;
+  let done: () => void = () => undefined;
+  const allDone = new Promise<void>((resolve) => (done = resolve));
+  const worker = createWorker({
+    store,
+    pipelines: [pipeline],
+    concurrency: options.concurrency,
+    logger: pino({ level: 'silent' }),
+    onResult: (_event, result) => {
+      if (result.status !== 'succeeded') throw new Error(`bench event ended ${result.status}`);
+      finished += 1;
+      if (finished === events) done();
+    },
+  });
+  await options.beforeStart?.();
+  const started = performance.now();
+  const read = options.measure?.();
+  worker.start();
+  await allDone;
+  const seconds = (performance.now() - started) / 1000;
+  const measured = read?.();
+  await worker.stop();
+  const succeeded = await store.countEvents({ status: 'succeeded' });
+  if (succeeded !== events) throw new Error(`expected ${events} succeeded events, found ${succeeded}`);
+  return { seconds, measured };
 }

@@ -34,13 +34,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { pino } from 'pino';
 import type { PipelineDefinition, StageEffects } from '../src/core/pipeline.js';
-import { createWorker } from '../src/engine/worker.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
-import { benchDeliveries, noOpPipeline, postgresCpuSeconds } from './fixtures.js';
+import { noOpPipeline, postgresCpuSeconds, timeWorkerToAllSucceeded } from './fixtures.js';
 
 const STAGES = 10;
 
@@ -78,42 +76,27 @@ interface Figures {
 
 /** Inserts the events (not timed), then times the worker until every event has succeeded. */
 async function runPipeline(store: Store, pipeline: PipelineDefinition): Promise<Figures> {
-  const all = benchDeliveries(events, 'bench');
-  for (let i = 0; i < all.length; i += 1000) await store.insertEvents(all.slice(i, i + 1000));
-  let finished = 0;
-  let done: () => void = () => undefined;
-  const allDone = new Promise<void>((resolve) => (done = resolve));
-  const worker = createWorker({
-    store,
-    pipelines: [pipeline],
+  const { seconds, measured } = await timeWorkerToAllSucceeded(store, pipeline, {
+    events,
     concurrency,
-    logger: pino({ level: 'silent' }),
-    onResult: (_event, result) => {
-      if (result.status !== 'succeeded') throw new Error(`bench event ended ${result.status}`);
-      finished += 1;
-      if (finished === events) done();
+    measure: () => {
+      const elu = perfHooks.eventLoopUtilization();
+      const cpu = process.cpuUsage();
+      const serverCpu = store instanceof PostgresStore ? postgresCpuSeconds() : null;
+      return () => {
+        const cpuUsed = process.cpuUsage(cpu);
+        const serverCpuAfter = serverCpu === null ? null : postgresCpuSeconds();
+        return {
+          loopBusy: perfHooks.eventLoopUtilization(elu).utilization,
+          cpuMsPerEvent: (cpuUsed.user + cpuUsed.system) / 1000 / events,
+          serverCpuMsPerEvent: serverCpu === null || serverCpuAfter === null ? null : ((serverCpuAfter - serverCpu) * 1000) / events,
+        };
+      };
     },
   });
-  const started = performance.now();
-  const elu = perfHooks.eventLoopUtilization();
-  const cpu = process.cpuUsage();
-  const serverCpu = store instanceof PostgresStore ? postgresCpuSeconds() : null;
-  worker.start();
-  await allDone;
-  const seconds = (performance.now() - started) / 1000;
-  const loopBusy = perfHooks.eventLoopUtilization(elu).utilization;
-  const cpuUsed = process.cpuUsage(cpu);
-  const cpuMsPerEvent = (cpuUsed.user + cpuUsed.system) / 1000 / events;
-  const serverCpuAfter = serverCpu === null ? null : postgresCpuSeconds();
-  const serverCpuMsPerEvent = serverCpu === null || serverCpuAfter === null ? null : ((serverCpuAfter - serverCpu) * 1000) / events;
-  await worker.stop();
-  const succeeded = await store.countEvents({ status: 'succeeded' });
-  if (succeeded !== events) throw new Error(`expected ${events} succeeded events, found ${succeeded}`);
   return {
     seconds,
-    loopBusy,
-    cpuMsPerEvent,
-    serverCpuMsPerEvent,
+    ...measured!,
     eventsPerSecond: events / seconds,
     checkpointsPerSecond: (events * STAGES) / seconds,
   };

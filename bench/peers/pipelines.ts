@@ -14,11 +14,9 @@
 import { randomBytes } from 'node:crypto';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import pg from 'pg';
-import { pino } from 'pino';
 import type { StageEffects } from '../../src/core/pipeline.js';
-import { createWorker } from '../../src/engine/worker.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { benchDeliveries, noOpPipeline } from '../fixtures.js';
+import { noOpPipeline, timeWorkerToAllSucceeded } from '../fixtures.js';
 
 export const STAGES = 10;
 /** Connections each system may open: the same for both. */
@@ -98,30 +96,7 @@ export async function webpigPipeline(
     const store = await PostgresStore.open(url, { schema, poolSize: POOL_SIZE });
     try {
       await store.migrate();
-      const all = benchDeliveries(events, 'bench');
-      for (let i = 0; i < all.length; i += 1000) await store.insertEvents(all.slice(i, i + 1000));
-      let finished = 0;
-      let done: () => void = () => undefined;
-      const allDone = new Promise<void>((resolve) => (done = resolve));
-      const worker = createWorker({
-        store,
-        pipelines: [noOpPipeline(STAGES, effects)],
-        concurrency,
-        logger: pino({ level: 'silent' }),
-        onResult: (_event, result) => {
-          if (result.status !== 'succeeded') throw new Error(`bench event ended ${result.status}`);
-          finished += 1;
-          if (finished === events) done();
-        },
-      });
-      await beforeStart?.();
-      const started = performance.now();
-      worker.start();
-      await allDone;
-      const seconds = (performance.now() - started) / 1000;
-      await worker.stop();
-      const succeeded = await store.countEvents({ status: 'succeeded' });
-      if (succeeded !== events) throw new Error(`expected ${events} succeeded events, found ${succeeded}`);
+      const { seconds } = await timeWorkerToAllSucceeded(store, noOpPipeline(STAGES, effects), { events, concurrency, beforeStart });
       return events / seconds;
     } finally {
       await store.close();
