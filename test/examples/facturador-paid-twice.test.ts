@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { JsonObject } from '../../src/core/types.js';
 import { facturadorStoreAt, invoiceClaimKey } from '../../examples/facturador/payments.js';
-import { startFacturadorHarness, type FacturadorHarness, type HarnessOptions } from '../helpers/facturador-harness.js';
+import { facturadorHarnessPerTest } from '../helpers/facturador-harness.js';
 import { allAlerts, assertOncePerInvoice, paidTwiceAlerts, payEveryInvoiceTwiceAtOnce } from '../helpers/facturador-paid-twice.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
 
@@ -15,26 +15,19 @@ import { tempDatabaseDir } from '../helpers/sqlite.js';
  * Real HTTP ingestion, real workers with concurrency > 1, the sandbox counted afterwards.
  */
 
-let h: FacturadorHarness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
-
-async function start(options: HarnessOptions = {}): Promise<FacturadorHarness> {
-  h = await startFacturadorHarness(options);
-  return h;
-}
+const { start, closeNow } = facturadorHarnessPerTest();
 
 describe('Facturador: one invoice paid twice', () => {
   it('20 invoices each paid twice at the same moment (serialised by invoice): 20 invoices, 20 Ventas, 20 memberships, 20 alerts', async () => {
-    await payEveryInvoiceTwiceAtOnce(await start({ concurrency: 4 }));
-    await assertOncePerInvoice(h!);
+    const harness = await start({ concurrency: 4 });
+    await payEveryInvoiceTwiceAtOnce(harness);
+    await assertOncePerInvoice(harness);
   });
 
   it('the same with events keyed per x_ref_payco (both payments of an invoice run at once): the invoice claim alone holds', async () => {
-    await payEveryInvoiceTwiceAtOnce(await start({ concurrency: 4, entityKey: 'reference' }));
-    await assertOncePerInvoice(h!);
+    const harness = await start({ concurrency: 4, entityKey: 'reference' });
+    await payEveryInvoiceTwiceAtOnce(harness);
+    await assertOncePerInvoice(harness);
   });
 
   it('a second payment after the first was fully processed makes no second membership, message or invoice, and one alert', async () => {
@@ -155,8 +148,7 @@ describe('Facturador: one invoice paid twice', () => {
         alerts.map((a) => a.eventId),
         [second],
       );
-      await harness.close();
-      h = undefined;
+      await closeNow();
     } finally {
       remove();
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { JsonObject } from '../../src/core/types.js';
-import { startFacturadorHarness, type FacturadorHarness, type HarnessOptions } from '../helpers/facturador-harness.js';
+import { facturadorHarnessPerTest } from '../helpers/facturador-harness.js';
 import { assertReversedOnce, reversalMessages } from '../helpers/facturador-reversal.js';
 
 /**
@@ -14,16 +14,7 @@ import { assertReversedOnce, reversalMessages } from '../helpers/facturador-reve
 const INVOICE = 'INV-ELITE-001';
 const PRICE = 250000;
 
-let h: FacturadorHarness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
-
-async function start(options: HarnessOptions = {}): Promise<FacturadorHarness> {
-  h = await startFacturadorHarness(options);
-  return h;
-}
+const { start } = facturadorHarnessPerTest();
 
 describe('Facturador: reversals', () => {
   it('a reversal after the payment: one credit note, the payment out of the cartera, Ventas reversed, one WhatsApp', async () => {

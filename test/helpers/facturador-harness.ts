@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { afterEach } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { PipelineDefinition } from '../../src/core/pipeline.js';
@@ -235,6 +236,31 @@ function keyedByReference(store: Store): Store {
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/**
+ * A harness a test at a time: registers, where it is called, an `afterEach` that closes the one
+ * the test started with `start`. `closeNow` closes it within the test (one that removes its
+ * files itself), after which `afterEach` has nothing left to close.
+ */
+export function facturadorHarnessPerTest(): {
+  start: (options?: HarnessOptions) => Promise<FacturadorHarness>;
+  closeNow: () => Promise<void>;
+} {
+  let current: FacturadorHarness | undefined;
+  const closeNow = async () => {
+    const open = current;
+    current = undefined;
+    await open?.close();
+  };
+  afterEach(closeNow);
+  return {
+    async start(options = {}) {
+      current = await startFacturadorHarness(options);
+      return current;
+    },
+    closeNow,
+  };
 }
 
 /**
