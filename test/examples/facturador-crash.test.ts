@@ -15,8 +15,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { assertExactlyOnce, FACTURADOR_EFFECT_STAGES, startFacturadorHarness } from '../helpers/facturador-harness.js';
 import { assertReversedOnce } from '../helpers/facturador-reversal.js';
-import { runFacturadorCrashWorker } from '../helpers/facturador-crash.js';
+import { runWorkerProcess } from '../helpers/worker-process.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
+
+/** The Facturador's worker in its own process (test/helpers/facturador-crash-worker.ts), until it exits. */
+const runWorker = (env: Record<string, string>) => runWorkerProcess(env, 'test/helpers/facturador-crash-worker.ts');
 
 describe('Facturador crash test: SIGKILL after each effect, before its checkpoint', () => {
   for (const stage of FACTURADOR_EFFECT_STAGES) {
@@ -29,12 +32,12 @@ describe('Facturador crash test: SIGKILL after each effect, before its checkpoin
         const id = await h.sendConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '1' });
         const marker = join(dir, 'crashed');
         const env = { WEBPIG_DB: dbPath, SANDBOX_BASE_URL: h.baseUrl, WEBPIG_CRASH_AT: `${stage}:after-run`, WEBPIG_CRASH_MARKER: marker };
-        const first = await runFacturadorCrashWorker(env);
+        const first = await runWorker(env);
         assert.equal(first.signal, 'SIGKILL', 'the first worker was killed at the failpoint');
         assert.ok(existsSync(marker) && readFileSync(marker, 'utf8') === `${stage}:after-run`);
         assert.equal((await h.checkpoint(id, stage))?.status, 'processing', 'the effect happened, the checkpoint did not');
 
-        const second = await runFacturadorCrashWorker(env);
+        const second = await runWorker(env);
         assert.equal(second.code, 0, `the restarted worker finished: ${JSON.stringify(second)}`);
         const event = await h.store.getEvent(id);
         assert.equal(event?.status, 'succeeded', JSON.stringify(event?.lastError));
@@ -79,14 +82,14 @@ describe('Facturador crash test: a reversal, SIGKILL at every boundary of its st
           const reversal = await h.sendConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '6', at: new Date(t0 + 30_000) });
           const marker = join(dir, 'crashed');
           const env = { WEBPIG_DB: dbPath, SANDBOX_BASE_URL: h.baseUrl, WEBPIG_CRASH_AT: crashAt, WEBPIG_CRASH_MARKER: marker };
-          const first = await runFacturadorCrashWorker(env);
+          const first = await runWorker(env);
           assert.equal(first.signal, 'SIGKILL', 'the first worker was killed at the failpoint');
           assert.ok(existsSync(marker) && readFileSync(marker, 'utf8') === crashAt);
           if (boundary === 'after-run') {
             assert.equal((await h.checkpoint(reversal, stage))?.status, 'processing', 'the effect happened, the checkpoint did not');
           }
 
-          const second = await runFacturadorCrashWorker(env);
+          const second = await runWorker(env);
           assert.equal(second.code, 0, `the restarted worker finished: ${JSON.stringify(second)}`);
           for (const id of [paid, reversal]) {
             const event = await h.store.getEvent(id);

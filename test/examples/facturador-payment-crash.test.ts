@@ -10,8 +10,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { JsonObject } from '../../src/core/types.js';
 import { assertExactlyOnce, startFacturadorHarness, type FacturadorHarness } from '../helpers/facturador-harness.js';
-import { runFacturadorCrashWorker } from '../helpers/facturador-crash.js';
+import { runWorkerProcess } from '../helpers/worker-process.js';
 import { tempDatabaseDir } from '../helpers/sqlite.js';
+
+/** The Facturador's worker in its own process (test/helpers/facturador-crash-worker.ts), until it exits. */
+const runWorker = (env: Record<string, string>) => runWorkerProcess(env, 'test/helpers/facturador-crash-worker.ts');
 
 async function withCrashHarness(
   run: (h: FacturadorHarness, env: (crashAt: string) => Record<string, string>) => Promise<void>,
@@ -42,12 +45,12 @@ describe('Facturador crash test: SIGKILL after the invoice claim, before its che
   it('the payer: the restarted worker finds its own claim and invoices once', async () => {
     await withCrashHarness(async (h, env) => {
       const id = await h.sendConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '1' });
-      const first = await runFacturadorCrashWorker(env(CRASH_AT));
+      const first = await runWorker(env(CRASH_AT));
       assert.equal(first.signal, 'SIGKILL', 'killed at the failpoint');
       assert.ok(existsSync(env(CRASH_AT).WEBPIG_CRASH_MARKER!));
       assert.equal((await h.checkpoint(id, 'invoice_payment'))?.status, 'processing', 'claimed, not checkpointed');
 
-      assert.equal((await runFacturadorCrashWorker(env(CRASH_AT))).code, 0);
+      assert.equal((await runWorker(env(CRASH_AT))).code, 0);
       assert.equal((await h.store.getEvent(id))?.status, 'succeeded');
       const checkpoint = await h.checkpoint(id, 'invoice_payment');
       assert.equal(checkpoint?.attempts, 2);
@@ -59,13 +62,13 @@ describe('Facturador crash test: SIGKILL after the invoice claim, before its che
   it('the second payer: the restarted worker finds the alert it raised and does not raise another', async () => {
     await withCrashHarness(async (h, env) => {
       const payer = await h.sendConfirmation({ invoiceId: 'INV-373', refPayco: '373', state: '1' });
-      assert.equal((await runFacturadorCrashWorker(env('none'))).code, 0);
+      assert.equal((await runWorker(env('none'))).code, 0);
       assert.equal((await h.store.getEvent(payer))?.status, 'succeeded');
 
       const second = await h.sendConfirmation({ invoiceId: 'INV-373', refPayco: '374', state: '1' });
-      assert.equal((await runFacturadorCrashWorker(env(CRASH_AT))).signal, 'SIGKILL');
+      assert.equal((await runWorker(env(CRASH_AT))).signal, 'SIGKILL');
       assert.equal((await h.checkpoint(second, 'invoice_payment'))?.status, 'processing');
-      assert.equal((await runFacturadorCrashWorker(env(CRASH_AT))).code, 0);
+      assert.equal((await runWorker(env(CRASH_AT))).code, 0);
 
       assert.equal((await h.store.getEvent(second))?.status, 'succeeded');
       const checkpoint = await h.checkpoint(second, 'invoice_payment');
