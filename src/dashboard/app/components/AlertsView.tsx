@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useSession } from '../context.js';
-import { alertKindLabel, alertTechnicalDetail, alertText, sentence, type AlertWords } from '../alerts.js';
+import { alertKindLabel, alertTechnicalDetail, alertText, alertTextParts, sentence, type AlertWords } from '../alerts.js';
 import { referenceFact } from '../reference-labels.js';
 import { explainError } from '../errors.js';
 import { stageLabel } from '../labels.js';
@@ -197,7 +197,17 @@ export function AlertsView({
                   {t('alertResolved')} {formats.dateTime(alert.resolvedAt)}
                 </span>
               )}
-              <div>{alertText(t, formats, alert, words)}</div>
+              <div>
+                {alertTextParts(t, formats, alert, words).map((part) =>
+                  part.command ? (
+                    <code class="alert-command" data-testid="alert-command">
+                      {part.text}
+                    </code>
+                  ) : (
+                    part.text
+                  ),
+                )}
+              </div>
               {alertTechnicalDetail(alert) !== null && (
                 <details class="technical small">
                   <summary>{t('technicalDetail')}</summary>
