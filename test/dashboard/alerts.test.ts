@@ -261,7 +261,7 @@ describe('a reconciliation that stopped happening (overdue)', () => {
       alertText(es.t, es.formats, late),
       'La última conciliación de Stripe que terminó fue el 06/12/2026, 05:00\u00a0a.\u00a0m., y debería hacerse cada 15 min: ' +
         'los pagos cuyo webhook se perdió desde entonces no se están buscando. ' +
-        'Pida a quien administra webpig que revise que el worker esté en marcha y lea sus registros; mientras tanto, puede ejecutarse a mano webpig reconcile --source stripe.',
+        'Pida a quien administra webpig que revise que el worker esté en marcha y lea sus registros; mientras tanto, se puede ejecutar a mano: webpig reconcile --source stripe.',
     );
     assert.equal(
       alertText(en.t, en.formats, late),

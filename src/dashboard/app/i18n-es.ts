@@ -181,7 +181,7 @@ export const es = {
   alertReconcileOverdueNever:
     'Ninguna conciliación de {source} ha terminado todavía, y debería hacerse cada {every} desde el {since}: los pagos cuyo webhook se perdió no se están buscando',
   alertReconcileOverdueTodo:
-    'Pida a quien administra webpig que revise que el worker esté en marcha y lea sus registros; mientras tanto, puede ejecutarse a mano {command}.',
+    'Pida a quien administra webpig que revise que el worker esté en marcha y lea sus registros; mientras tanto, se puede ejecutar a mano: {command}.',
   alertReconcileEveryDay: 'día',
   alertReconcileEveryDays: 'días',
   reconciledBadge: 'Recuperado',
