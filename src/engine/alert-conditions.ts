@@ -63,7 +63,10 @@ export async function checkAlertConditions(options: AlertConditionOptions, now: 
     if ((await store.getEvent(open.eventId))?.handled && (await store.resolveAlert(open.id, now))) resolved += 1;
   }
   if (options.reconcile) {
-    resolved += await resolveOverdueNoLonger(store, new Set(overdue.map((alert) => String(alert.details?.source))), now);
+    // Read again after recording: a run that finished meanwhile resolved its issue before this
+    // check opened a new one, which is resolved here rather than left open until the next round.
+    const still = await overdueAlerts(store, options.reconcile, now);
+    resolved += await resolveOverdueNoLonger(store, new Set(still.map((alert) => String(alert.details?.source))), now);
   }
   return { open: present.length, resolved };
 }

@@ -145,6 +145,29 @@ function overdueSuite(name: string, open: () => Promise<Store>, skip: string | f
       );
     });
 
+    it('a run finishing between the check reading the state and recording the issue: the check leaves none open', async () => {
+      const t0 = new Date();
+      await finishRun('stripe-race', t0);
+      const ran = later(t0, 50 * MINUTE);
+      // The same store, where the run finishes (and resolves what is open) just before the check's write.
+      const racing = new Proxy(store, {
+        get(target, property) {
+          if (property === 'recordAlert') {
+            return async (alert: Parameters<Store['recordAlert']>[0]) => {
+              if (alert.subject === 'reconcile-overdue:stripe-race') await finishRun('stripe-race', ran);
+              return target.recordAlert(alert);
+            };
+          }
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      await checkAlertConditions({ store: racing, reconcile: { settings: { 'stripe-race': { every: '15m' } }, watchedSince: t0 } }, ran);
+      const alerts = await overdue('stripe-race');
+      assert.equal(alerts.length, 1, 'the check did record it (the run had not been read)');
+      assert.ok(alerts[0]?.resolvedAt, 'and resolved it in the same check, having read the state again');
+    });
+
     it('no run ever finished: counted from the last run start, or from when the worker began checking', async () => {
       const watchedSince = new Date();
       const watch: ReconcileWatch = { settings: { 'stripe-new': { every: '10m' } }, watchedSince };
