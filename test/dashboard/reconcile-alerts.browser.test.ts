@@ -38,6 +38,8 @@ async function commandLayout(item: Locator) {
         box.height / parseFloat(style.lineHeight === 'normal' ? String(parseFloat(style.fontSize) * 1.2) : style.lineHeight),
       ),
       inside: box.left >= card.left && box.right <= card.right,
+      // The full stop after it stays on its line: no lone '.' below a command that fills a phone's line.
+      stopBeside: code.parentElement?.getClientRects().length === 1 && !(code.parentElement.nextSibling?.textContent ?? '').startsWith('.'),
     };
   });
 }
@@ -114,6 +116,7 @@ describe('Web Pig: reconciliation alerts, their command as code (Chromium, both 
             monospace: true,
             lines: 1,
             inside: true,
+            stopBeside: true,
           });
           await item.scrollIntoViewIfNeeded();
           await screenshot(page, `reconcile-overdue-${size}-${language}`);
@@ -146,6 +149,7 @@ describe('Web Pig: reconciliation alerts, their command as code (Chromium, both 
             monospace: true,
             lines: 1,
             inside: true,
+            stopBeside: true,
           });
           const text = ((await item.locator(':scope > div').first().textContent()) ?? '').replace(/\s+/g, ' ');
           assert.match(text, new RegExp(`(ejecute ahora|or run) webpig reconcile --source ${source}( now)?\\.$`));
