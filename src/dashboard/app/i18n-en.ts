@@ -176,6 +176,16 @@ export const en: Record<MessageKey, string> = {
   alertReconcileCauseRefused: 'the provider refused the request',
   alertReconcileResume: 'The next scheduled run resumes it, or run {command} now.',
   alertReconcileFixFirst: 'Fix what the technical detail names, then run {command}.',
+  // Reconciliation overdue (its own block: merged by hand when another branch adds keys here).
+  alertKind_reconcile_overdue: 'Reconciliation overdue',
+  alertReconcileOverdue:
+    'The last reconciliation of {source} that finished was on {since}, though it should run every {every}: payments whose webhook was lost since then are not being looked for',
+  alertReconcileOverdueNever:
+    'No reconciliation of {source} has finished yet, though it should run every {every} since {since}: payments whose webhook was lost are not being looked for',
+  alertReconcileOverdueTodo:
+    'Ask whoever runs webpig to check that its worker is running and read its logs; meanwhile, it can be run by hand: {command}.',
+  alertReconcileEveryDay: 'day',
+  alertReconcileEveryDays: 'days',
   reconciledBadge: 'Recovered',
   reconciledHint: "The webhook never arrived: Web Pig found this payment in the provider's records (reconciliation).",
   reconcilePanelTitle: 'Reconciliation',

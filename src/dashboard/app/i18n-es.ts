@@ -174,6 +174,16 @@ export const es = {
   alertReconcileCauseRefused: 'el proveedor rechazó la solicitud',
   alertReconcileResume: 'La próxima conciliación programada la reanuda, o ejecute ahora {command}.',
   alertReconcileFixFirst: 'Corrija lo que indica el detalle técnico y ejecute {command}.',
+  // Reconciliation overdue (its own block: merged by hand when another branch adds keys here).
+  alertKind_reconcile_overdue: 'Conciliación atrasada',
+  alertReconcileOverdue:
+    'La última conciliación de {source} que terminó fue el {since}, y debería hacerse cada {every}: los pagos cuyo webhook se perdió desde entonces no se están buscando',
+  alertReconcileOverdueNever:
+    'Ninguna conciliación de {source} ha terminado todavía, y debería hacerse cada {every} desde el {since}: los pagos cuyo webhook se perdió no se están buscando',
+  alertReconcileOverdueTodo:
+    'Pida a quien administra webpig que revise que el worker esté en marcha y lea sus registros; mientras tanto, se puede ejecutar a mano: {command}.',
+  alertReconcileEveryDay: 'día',
+  alertReconcileEveryDays: 'días',
   reconciledBadge: 'Recuperado',
   reconciledHint: 'El webhook nunca llegó: Web Pig encontró este pago en los registros del proveedor (conciliación).',
   reconcilePanelTitle: 'Conciliación',
