@@ -148,6 +148,31 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
       }
     });
 
+    for (const size of ['desktop', 'phone'] as const) {
+      // The hint said what can be searched, cut mid-word at 1366 px ("Buscar (nombre, correo, cédula, refe").
+      test(`${size}, ${language}: the search box's hint is whole, beside every other filter`, async () => {
+        const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size, email: ADMIN, view: 'events' });
+        try {
+          const search = page.locator('form.filters input.search');
+          await search.waitFor();
+          const { hint, needed, room } = await search.evaluate((input: HTMLInputElement) => {
+            const style = getComputedStyle(input);
+            const context = document.createElement('canvas').getContext('2d')!;
+            context.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+            const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+            return { hint: input.placeholder, needed: context.measureText(input.placeholder).width, room: input.clientWidth - padding };
+          });
+          await screenshot(page, `finance-day-${size}-${language}-search-hint`);
+          assert.ok(hint.length > 0);
+          assert.ok(needed <= room, `"${hint}" needs ${Math.ceil(needed)}px, the box has ${Math.floor(room)}px`);
+          // The whole sentence (what each word means) stays the box's name and tooltip.
+          assert.equal(await search.getAttribute('title'), await search.getAttribute('aria-label'));
+        } finally {
+          await close();
+        }
+      });
+    }
+
     test(`desktop, ${language}: the events table fits 1366 px beside a long source and pipeline name, its stages in sight`, async () => {
       const { page, close } = await openSignedIn(browser, server.baseUrl, { language, size: 'desktop', email: ADMIN, view: 'events' });
       try {

@@ -311,4 +311,6 @@ export const en: Record<MessageKey, string> = {
   'action_stage.rerun': 'Re-ran a stage',
   'action_token.create': 'Created a token',
   'action_token.revoke': 'Revoked a token',
+  // H3 (finance review): the search box's short hint; `search` stays its name and tooltip.
+  searchHint: 'Name, e-mail, document ID or reference',
 };

@@ -309,6 +309,8 @@ export const es = {
   'action_stage.rerun': 'Re-ejecutó una etapa',
   'action_token.create': 'Creó un token',
   'action_token.revoke': 'Revocó un token',
+  // H3 (finance review): the search box's short hint; `search` stays its name and tooltip.
+  searchHint: 'Nombre, correo, cédula o referencia',
 };
 
 export type MessageKey = keyof typeof es;
