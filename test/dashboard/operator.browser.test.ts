@@ -32,6 +32,9 @@ import {
  * link to one event; then a retry's outcome shown live and a flag change needing a reason.
  */
 
+/** A flag's state as the flags page writes it beside its switch. */
+const FLAG_STATE = { es: { on: 'Activado', off: 'Desactivado' }, en: { on: 'On', off: 'Off' } } as const;
+
 const skip = browserSkip();
 
 const WORDS = {
@@ -395,6 +398,9 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
         // What it does, in the page's language too (it once stayed Spanish on the English page).
         assert.equal(await flagItem.getByTestId('flag-description').textContent(), DIAN_FLAG_ABOUT[language]);
         const before = (await server.store.getFlag('WORLDOFFICE_DIAN_ENABLED'))?.value;
+        // Its state in words beside the switch, not only as the switch's colour.
+        const state = flagItem.getByTestId('flag-state');
+        assert.equal(await state.innerText(), FLAG_STATE[language][before ? 'on' : 'off']);
         await toggle.click({ force: true });
         const dialog = page.getByTestId('confirm-dialog');
         await dialog.waitFor();
@@ -416,6 +422,7 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
           (value) => (document.getElementById('flag-WORLDOFFICE_DIAN_ENABLED') as HTMLInputElement).checked === value,
           !before,
         );
+        await state.filter({ hasText: new RegExp(`^${FLAG_STATE[language][before ? 'off' : 'on']}$`) }).waitFor();
         const history = await server.store.flagHistory('WORLDOFFICE_DIAN_ENABLED', { limit: 1 });
         assert.equal(history.items[0]?.reason, reason, 'stored with the change');
         assert.equal(history.items[0]?.actor, OPERATOR);

@@ -313,4 +313,6 @@ export const en: Record<MessageKey, string> = {
   'action_token.revoke': 'Revoked a token',
   // H3 (finance review): the search box's short hint; `search` stays its name and tooltip.
   searchHint: 'Name, e-mail, document ID or reference',
+  flagStateOn: 'On',
+  flagStateOff: 'Off',
 };

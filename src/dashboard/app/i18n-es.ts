@@ -311,6 +311,8 @@ export const es = {
   'action_token.revoke': 'Revocó un token',
   // H3 (finance review): the search box's short hint; `search` stays its name and tooltip.
   searchHint: 'Nombre, correo, cédula o referencia',
+  flagStateOn: 'Activado',
+  flagStateOff: 'Desactivado',
 };
 
 export type MessageKey = keyof typeof es;

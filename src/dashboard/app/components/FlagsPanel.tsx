@@ -97,6 +97,10 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
                     {nameOf(flag)}
                   </span>
                   <code class="flag-key">{flag.key}</code>
+                  {/* In words too: a switch greyed out (not theirs to change) read as off when it was on. */}
+                  <span class={`flag-state ${flag.value ? 'flag-state-on' : 'flag-state-off'}`} data-testid="flag-state" aria-hidden="true">
+                    {flag.value ? t('flagStateOn') : t('flagStateOff')}
+                  </span>
                 </span>
               </label>
               <div id={`${id}-about`} class="flag-about">
