@@ -542,6 +542,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
 
   // A subscription's notification carries no product, amount or payment state: on a phone's card
   // those cells are left out instead of "— — —"; the laptop's table keeps "—" under its headings.
+  // Its customer is an e-mail alone, shown as the customer with no "—" for the missing name.
   test('phone and desktop, es: an event without product, amount or transaction', async () => {
     const now = new Date();
     const { event } = await server.store.insertEvent({
@@ -568,6 +569,8 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
             cells.filter((cell) => (cell as HTMLElement).offsetParent !== null).map((cell) => cell.textContent?.trim()),
           );
         assert.deepEqual(shown, size === 'phone' ? [] : ['—', '—', '—'], size);
+        // No name: the e-mail is who paid, without a "—" above it.
+        assert.equal((await row.locator('td.customer').innerText()).trim(), 'suscriptor@example.com', size);
         await row.screenshot({ path: (await screenshot(page, `finance-day-${size}-es-bare-row`)).replace(/\.png$/, '-row.png') });
       } finally {
         await close();
