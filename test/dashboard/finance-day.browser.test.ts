@@ -577,4 +577,27 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
       }
     }
   });
+
+  // The demo's home listed a failed Stripe payment as "#45 — COP 1,500": its payer had an e-mail, no name.
+  test("phone, es: the home's failed list names a payer known only by e-mail", async () => {
+    const dead = await seedRun(server.store, {
+      source: 'stripe',
+      id: 'st-email-only',
+      customer: '',
+      payer: { email: 'juan.perez@example.com' },
+      amount: 1_500,
+      stages: [['stock_take', { status: 'error', error: STOCK_409 }]],
+      status: 'dead',
+      lastError: STOCK_409,
+    });
+    const { page, close } = await openSignedIn(browser, server.baseUrl, { language: 'es', size: 'phone', email: ADMIN });
+    try {
+      const payer = page.getByTestId(`pinned-${dead.id}`).locator('.pinned-customer');
+      await payer.waitFor();
+      assert.equal((await payer.innerText()).trim(), 'juan.perez@example.com');
+      await screenshot(page, 'finance-day-phone-es-pinned-email-payer');
+    } finally {
+      await close();
+    }
+  });
 });
