@@ -34,6 +34,20 @@ import {
 
 /** A flag's state as the flags page writes it beside its switch. */
 const FLAG_STATE = { es: { on: 'Activado', off: 'Desactivado' }, en: { on: 'On', off: 'Off' } } as const;
+/** The start of the confirm dialog's sentence when a flag that gates a stage is turned off or on. */
+const FLAG_CONSEQUENCE = {
+  es: {
+    off: 'Mientras esté desactivado, los pagos que se procesen omitirán:',
+    on: 'Desde ahora, los pagos que se procesen ejecutarán:',
+    later:
+      'Los pagos que lo omiten mientras está desactivado no lo hacen solos después: cuando esté activado, esta página ofrece ejecutarlo en ellos.',
+  },
+  en: {
+    off: 'While it is off, payments processed will skip:',
+    on: 'From now on, payments processed will run:',
+    later: 'Payments that skip it while the flag is off never run it by themselves: once it is on, this page offers to run it for them.',
+  },
+} as const;
 
 const skip = browserSkip();
 
@@ -411,6 +425,13 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
         assert.ok(
           ((await dialog.textContent()) ?? '').includes(`${DIAN_FLAG_ABOUT[language]} — `),
           'and says what it does in the same language',
+        );
+        // What the change does to payments, by the stage's name, before it is done.
+        assert.ok(
+          ((await dialog.textContent()) ?? '').includes(
+            `${FLAG_CONSEQUENCE[language][before ? 'off' : 'on']} ${DIAN_LABEL[language]}. ${FLAG_CONSEQUENCE[language].later}`,
+          ),
+          `the consequence is said: ${await dialog.textContent()}`,
         );
         await dialog.getByTestId('confirm-button').click();
         await dialog.getByTestId('reason-missing').waitFor();

@@ -315,4 +315,10 @@ export const en: Record<MessageKey, string> = {
   searchHint: 'Name, e-mail, document ID or reference',
   flagStateOn: 'On',
   flagStateOff: 'Off',
+  flagConfirmOff: 'While it is off, payments processed will skip:',
+  flagConfirmOn: 'From now on, payments processed will run:',
+  flagConfirmLater:
+    'Payments that skip it while the flag is off never run it by themselves: once it is on, this page offers to run it for them.',
+  flagConfirmLaterAsk:
+    'Payments that skip it while the flag is off never run it by themselves: someone allowed to re-run stages can run it for them.',
 };

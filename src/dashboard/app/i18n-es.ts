@@ -313,6 +313,12 @@ export const es = {
   searchHint: 'Nombre, correo, cédula o referencia',
   flagStateOn: 'Activado',
   flagStateOff: 'Desactivado',
+  flagConfirmOff: 'Mientras esté desactivado, los pagos que se procesen omitirán:',
+  flagConfirmOn: 'Desde ahora, los pagos que se procesen ejecutarán:',
+  flagConfirmLater:
+    'Los pagos que lo omiten mientras está desactivado no lo hacen solos después: cuando esté activado, esta página ofrece ejecutarlo en ellos.',
+  flagConfirmLaterAsk:
+    'Los pagos que lo omiten mientras está desactivado no lo hacen solos después: alguien con permiso para re-ejecutar etapas puede ejecutarlo en ellos.',
 };
 
 export type MessageKey = keyof typeof es;
