@@ -167,6 +167,19 @@ describe('Web Pig home: deliveries per provider, refused deliveries, money digit
           if (size === 'phone') {
             const width = await page.evaluate(() => document.documentElement.scrollWidth);
             assert.ok(width <= SIZES.phone.width, `the long choice does not widen the page (${width}px)`);
+            // A phone has the room to show the choice whole ("old_shop (ya no config…" was cut at 12rem).
+            const { label, needed, room } = await sourceFilter.evaluate((select: HTMLSelectElement) => {
+              const style = getComputedStyle(select);
+              const context = document.createElement('canvas').getContext('2d')!;
+              context.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+              const chosen = select.selectedOptions[0]?.text ?? '';
+              // The arrow takes about 1.5em at the right.
+              const arrow = 1.5 * parseFloat(style.fontSize);
+              const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+              return { label: chosen, needed: context.measureText(chosen).width, room: select.clientWidth - padding - arrow };
+            });
+            assert.equal(label, words.oldShop);
+            assert.ok(needed <= room, `"${label}" needs ${Math.ceil(needed)}px, the select shows ${Math.floor(room)}px`);
           }
           await screenshot(page, `home-deliveries-${size}-${language}-removed-source`);
 
