@@ -238,7 +238,7 @@ export const en: Record<MessageKey, string> = {
   technicalDetail: 'Technical detail',
   ignoredNoPipeline: 'No pipeline handles this kind of event',
   ignoredNotApplicable: 'Not applicable:',
-  ignoredStale: 'Arrived out of order: a newer event about the same entity was already applied, so this one changes nothing.',
+  ignoredStale: 'Arrived out of order: a newer notice about the same payment or order was already applied, so this one changes nothing.',
   ignoredInvalid: 'Not applied: that change of state is not allowed from the current one (for example, a payment already reversed).',
   pipeline: 'Pipeline',
   allPipelines: 'All pipelines',

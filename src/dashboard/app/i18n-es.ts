@@ -235,7 +235,7 @@ export const es = {
   technicalDetail: 'Detalle técnico',
   ignoredNoPipeline: 'Ningún flujo procesa este tipo de evento',
   ignoredNotApplicable: 'No aplica:',
-  ignoredStale: 'Llegó fuera de orden: un evento más reciente de la misma entidad ya se aplicó, así que este no cambia nada.',
+  ignoredStale: 'Llegó fuera de orden: ya se aplicó un aviso más reciente del mismo pago o pedido, así que este no cambia nada.',
   ignoredInvalid: 'No se aplica: ese cambio de estado no está permitido desde el estado actual (por ejemplo, un pago ya reversado).',
   pipeline: 'Flujo',
   allPipelines: 'Todos los flujos',
