@@ -248,7 +248,7 @@ export const en: Record<MessageKey, string> = {
   technicalDetail: 'Technical detail',
   ignoredNoPipeline: 'No pipeline handles this kind of event',
   ignoredNotApplicable: 'Not applicable:',
-  ignoredStale: 'Arrived out of order: a newer event about the same entity was already applied, so this one changes nothing.',
+  ignoredStale: 'Arrived out of order: a newer notice about the same payment or order was already applied, so this one changes nothing.',
   ignoredInvalid: 'Not applied: that change of state is not allowed from the current one (for example, a payment already reversed).',
   pipeline: 'Pipeline',
   allPipelines: 'All pipelines',
@@ -321,4 +321,14 @@ export const en: Record<MessageKey, string> = {
   'action_stage.rerun': 'Re-ran a stage',
   'action_token.create': 'Created a token',
   'action_token.revoke': 'Revoked a token',
+  // H3 (finance review): the search box's short hint; `search` stays its name and tooltip.
+  searchHint: 'Name, e-mail, document ID or reference',
+  flagStateOn: 'On',
+  flagStateOff: 'Off',
+  flagConfirmOff: 'While it is off, payments processed will skip:',
+  flagConfirmOn: 'From now on, payments processed will run:',
+  flagConfirmLater:
+    'Payments that skip it while the flag is off never run it by themselves: once it is on, this page offers to run it for them.',
+  flagConfirmLaterAsk:
+    'Payments that skip it while the flag is off never run it by themselves: someone allowed to re-run stages can run it for them.',
 };

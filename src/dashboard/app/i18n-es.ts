@@ -245,7 +245,7 @@ export const es = {
   technicalDetail: 'Detalle técnico',
   ignoredNoPipeline: 'Ningún flujo procesa este tipo de evento',
   ignoredNotApplicable: 'No aplica:',
-  ignoredStale: 'Llegó fuera de orden: un evento más reciente de la misma entidad ya se aplicó, así que este no cambia nada.',
+  ignoredStale: 'Llegó fuera de orden: ya se aplicó un aviso más reciente del mismo pago o pedido, así que este no cambia nada.',
   ignoredInvalid: 'No se aplica: ese cambio de estado no está permitido desde el estado actual (por ejemplo, un pago ya reversado).',
   pipeline: 'Flujo',
   allPipelines: 'Todos los flujos',
@@ -319,6 +319,16 @@ export const es = {
   'action_stage.rerun': 'Re-ejecutó una etapa',
   'action_token.create': 'Creó un token',
   'action_token.revoke': 'Revocó un token',
+  // H3 (finance review): the search box's short hint; `search` stays its name and tooltip.
+  searchHint: 'Nombre, correo, cédula o referencia',
+  flagStateOn: 'Activado',
+  flagStateOff: 'Desactivado',
+  flagConfirmOff: 'Mientras esté desactivado, los pagos que se procesen omitirán:',
+  flagConfirmOn: 'Desde ahora, los pagos que se procesen ejecutarán:',
+  flagConfirmLater:
+    'Los pagos que lo omiten mientras está desactivado no lo hacen solos después: cuando esté activado, esta página ofrece ejecutarlo en ellos.',
+  flagConfirmLaterAsk:
+    'Los pagos que lo omiten mientras está desactivado no lo hacen solos después: alguien con permiso para re-ejecutar etapas puede ejecutarlo en ellos.',
 };
 
 export type MessageKey = keyof typeof es;
