@@ -162,9 +162,11 @@ export const en: Record<MessageKey, string> = {
   alertKind_paid_twice: 'Paid twice',
   alertKind_never_notified: 'Never notified',
   alertNeverNotified: 'payments from',
-  alertNeverNotifiedEnd: 'never notified: check the webhook endpoint at the provider',
+  alertNeverNotifiedEnd:
+    'never notified: Web Pig recovered them and processes them like any other; ask whoever runs webpig to check the webhook set up at the provider',
   alertNeverNotifiedOne: 'payment from',
-  alertNeverNotifiedOneEnd: 'never notified: check the webhook endpoint at the provider',
+  alertNeverNotifiedOneEnd:
+    'never notified: Web Pig recovered it and processes it like any other; ask whoever runs webpig to check the webhook set up at the provider',
   alertKind_reconcile_failed: 'Reconciliation incomplete',
   alertReconcileFailed:
     'Reconciliation of {source} stopped before finishing the period from {since}: payments whose webhook was lost since then may be missing',

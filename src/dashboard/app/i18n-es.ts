@@ -160,9 +160,11 @@ export const es = {
   alertKind_paid_twice: 'Pagada dos veces',
   alertKind_never_notified: 'Pagos nunca notificados',
   alertNeverNotified: 'pagos de',
-  alertNeverNotifiedEnd: 'nunca notificados: revise el endpoint del webhook en el proveedor',
+  alertNeverNotifiedEnd:
+    'nunca notificados: Web Pig los recuperó y los procesa como los demás; pida a quien administra webpig que revise el webhook configurado en el proveedor',
   alertNeverNotifiedOne: 'pago de',
-  alertNeverNotifiedOneEnd: 'nunca notificado: revise el endpoint del webhook en el proveedor',
+  alertNeverNotifiedOneEnd:
+    'nunca notificado: Web Pig lo recuperó y lo procesa como los demás; pida a quien administra webpig que revise el webhook configurado en el proveedor',
   alertKind_reconcile_failed: 'Conciliación incompleta',
   alertReconcileFailed:
     'La conciliación de {source} se detuvo sin terminar el periodo desde el {since}: pueden faltar pagos cuyo webhook se perdió desde entonces',
