@@ -73,11 +73,11 @@ describe('alerts a finance person reads', () => {
 describe('alert wording: number, tense, punctuation', () => {
   test('one payment never notified is singular; several are plural', () => {
     const one = alert('never_notified', { count: 1, provider: 'Stripe' }, null);
-    assert.match(alertText(es.t, es.formats, one), /^1 pago de Stripe nunca notificado: revise/);
-    assert.match(alertText(en.t, en.formats, one), /^1 payment from Stripe never notified: check/);
+    assert.match(alertText(es.t, es.formats, one), /^1 pago de Stripe nunca notificado: Web Pig lo recuperó y lo procesa/);
+    assert.match(alertText(en.t, en.formats, one), /^1 payment from Stripe never notified: Web Pig recovered it and processes it/);
     const three = alert('never_notified', { count: 3, provider: 'Stripe' }, null);
-    assert.match(alertText(es.t, es.formats, three), /^3 pagos de Stripe nunca notificados: revise/);
-    assert.match(alertText(en.t, en.formats, three), /^3 payments from Stripe never notified/);
+    assert.match(alertText(es.t, es.formats, three), /^3 pagos de Stripe nunca notificados: Web Pig los recuperó y los procesa/);
+    assert.match(alertText(en.t, en.formats, three), /^3 payments from Stripe never notified: Web Pig recovered them and processes them/);
   });
 
   test('a dead event "failed" in English, as "Fallido" says in Spanish', () => {
