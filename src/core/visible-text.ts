@@ -10,6 +10,9 @@
 // eslint-disable-next-line no-control-regex
 const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
 
+/** The same set, for finding the first one (no `g`: a global regex keeps state between calls). */
+const FIRST_HIDDEN = new RegExp(HIDDEN.source);
+
 /** Tab and line feed, which lay multi-line text out (a payload's JSON) rather than hide anything. */
 const LAYOUT = new Set(['\t', '\n']);
 
@@ -28,6 +31,6 @@ export function visibleText(text: string): string {
 
 /** The first hidden character in an identifier, as `U+202E` (tabs and line feeds count too), or null. */
 export function hiddenCharacterIn(text: string): string | null {
-  const match = text.match(new RegExp(HIDDEN.source));
+  const match = FIRST_HIDDEN.exec(text);
   return match ? shown(match[0]).slice(1, -1) : null;
 }

@@ -6,11 +6,14 @@
  * is idempotent: issues are keyed by kind and subject, and seeing a condition again refreshes
  * its issue (last seen, text) without counting a new occurrence. A dead event's alert (raised
  * by the run that killed it) is resolved here too once someone marks the event as handled.
+ * Given the worker's reconcile schedule, it also says when a source's reconciliation is overdue
+ * (reconcile-overdue.ts).
  */
 import type { Logger } from 'pino';
 import type { AlertKind, EventRecord } from '../core/types.js';
 import type { AttemptSample, NewAlert } from '../store/store.js';
 import type { JobStore } from '../store/store-roles.js';
+import { overdueAlerts, resolveOverdueNoLonger, type ReconcileWatch } from './reconcile-overdue.js';
 
 export interface AlertConditionOptions {
   store: JobStore;
@@ -18,6 +21,8 @@ export interface AlertConditionOptions {
   stageErrorRate?: number;
   /** The oldest queued event waiting longer than this is a backlog. (Default: 300) */
   backlogAgeSeconds?: number;
+  /** The sources the worker reconciles on a schedule: each one overdue is an issue. (Default: not checked) */
+  reconcile?: ReconcileWatch;
 }
 
 export const DEFAULT_STAGE_ERROR_RATE = 0.2;
@@ -37,6 +42,8 @@ export async function checkAlertConditions(options: AlertConditionOptions, now: 
     ...(await errorRateAlerts(store, now, options.stageErrorRate ?? DEFAULT_STAGE_ERROR_RATE)),
     ...(await backlogAlerts(store, now, options.backlogAgeSeconds ?? DEFAULT_BACKLOG_AGE_SECONDS)),
   ];
+  const overdue = options.reconcile ? await overdueAlerts(store, options.reconcile, now) : [];
+  present.push(...overdue);
   const keys = new Set<string>();
   for (const alert of present) {
     const stored = await store.recordAlert({ ...alert, repeat: 'refresh' });
@@ -55,6 +62,12 @@ export async function checkAlertConditions(options: AlertConditionOptions, now: 
     if (open.eventId === null) continue;
     if ((await store.getEvent(open.eventId))?.handled && (await store.resolveAlert(open.id, now))) resolved += 1;
   }
+  if (options.reconcile) {
+    // Read again after recording: a run that finished meanwhile resolved its issue before this
+    // check opened a new one, which is resolved here rather than left open until the next round.
+    const still = await overdueAlerts(store, options.reconcile, now);
+    resolved += await resolveOverdueNoLonger(store, new Set(still.map((alert) => String(alert.details?.source))), now);
+  }
   return { open: present.length, resolved };
 }
 
@@ -68,11 +81,13 @@ export function startAlertConditionChecks(
 ): AlertConditionChecks {
   const everyMs = options.everyMs ?? 15_000;
   const now = options.now ?? (() => new Date());
+  // A source of which no run ever started counts as scheduled since this process began checking.
+  const checked = options.reconcile ? { ...options, reconcile: { watchedSince: now(), ...options.reconcile } } : options;
   let stopped = false;
   let round: Promise<unknown> | null = null;
   let timer: NodeJS.Timeout | null = null;
   const tick = (): void => {
-    round = checkAlertConditions(options, now())
+    round = checkAlertConditions(checked, now())
       .catch((err: unknown) => options.logger.error({ err }, 'alert condition check failed'))
       .finally(() => {
         round = null;

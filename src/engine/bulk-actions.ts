@@ -95,14 +95,15 @@ const invalidArgument = (message: string): never => {
 /**
  * Checks a filter of events (the bulk actions' and `GET /api/events`'), so both refuse the same
  * filters with the same words: an unknown status, pipeline or stage, a malformed error code, an
- * empty range of dates. `knownSources` (the configured webhook sources) makes an unknown source
- * refused too; without it a source is only checked to be a name. Throws BulkRequestError
- * INVALID_ARGUMENT naming the field, before anything is read or changed.
+ * empty range of dates. `knownSources` (the configured webhook sources, and those removed from the
+ * config that still have stored events) makes an unknown source refused too; without it a source
+ * is only checked to be a name. Throws BulkRequestError INVALID_ARGUMENT naming the field, before
+ * anything is read or changed.
  */
 export function checkEventFilter(
   pipelines: readonly PipelineDefinition[],
   filter: BulkFilter,
-  knownSources: readonly string[] | null = null,
+  knownSources: KnownSources | null = null,
 ): void {
   for (const status of filter.status ?? []) {
     if (!EVENT_STATUS_SET.has(status)) invalidArgument(`status: unknown status "${status}" (known: ${EVENT_STATUSES.join(', ')})`);
@@ -116,9 +117,7 @@ export function checkEventFilter(
   }
   if (filter.source !== undefined) {
     if (filter.source.trim() === '' || filter.source.length > 100) invalidArgument('source: give a source name, e.g. epayco');
-    if (knownSources && !knownSources.includes(filter.source)) {
-      invalidArgument(`source: unknown source "${filter.source}" (known: ${knownSources.join(', ') || 'none: no source is configured'})`);
-    }
+    if (knownSources) checkKnownSource(knownSources, filter.source);
   }
   for (const [field, date] of [
     ['since', filter.since],
@@ -129,6 +128,22 @@ export function checkEventFilter(
     }
   }
   if (filter.since && filter.until && filter.since >= filter.until) invalidArgument('since: must be before until');
+}
+
+/**
+ * The source names a filter may use: the configured webhook sources, and those since removed from
+ * the config that still have stored events (their deliveries stay listed by their name).
+ */
+export interface KnownSources {
+  configured: readonly string[];
+  removed: readonly string[];
+}
+
+function checkKnownSource({ configured, removed }: KnownSources, source: string): void {
+  if (configured.includes(source) || removed.includes(source)) return;
+  const known = configured.join(', ') || 'none: no source is configured';
+  const kept = removed.length ? `; no longer configured, with stored events: ${removed.join(', ')}` : '';
+  invalidArgument(`source: unknown source "${source}" (known: ${known}${kept})`);
 }
 
 function checkKnownStage(pipelines: readonly PipelineDefinition[], field: string, stage: string): void {
@@ -142,7 +157,7 @@ function checkKnownStage(pipelines: readonly PipelineDefinition[], field: string
 export function checkBulkRequest(
   pipelines: readonly PipelineDefinition[],
   request: BulkRequest,
-  knownSources: readonly string[] | null = null,
+  knownSources: KnownSources | null = null,
 ): void {
   const { filter } = request;
   checkEventFilter(pipelines, filter, knownSources);

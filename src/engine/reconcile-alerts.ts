@@ -8,6 +8,9 @@
  *   timed out, refused the key): payments whose webhooks were lost since the window's start may
  *   still be missing, and nothing else would tell the operator. Resolved when a later run of the
  *   source completes.
+ * - `reconcile_overdue`: no run of a scheduled source has finished for three of its `every`
+ *   (a worker down or in a restart loop, runs killed outright, the command's cron gone): raised
+ *   by the periodic check (reconcile-overdue.ts), resolved by the next run that finishes.
  */
 import { errorMessage } from '../core/errors.js';
 import type { EventRecord } from '../core/types.js';
@@ -103,4 +106,14 @@ export async function raiseRunFailedAlert(store: JobStore, run: FailedRun, at: D
 /** A run of the source completed: whatever an earlier one left unlisted has been listed now. */
 export async function resolveRunFailedAlert(store: JobStore, source: string, at: Date): Promise<void> {
   await store.resolveAlertBySubject('custom', runFailedSubject(source), at);
+}
+
+/** The issue of a source whose reconciliation stopped happening (reconcile-overdue.ts). */
+export function overdueSubject(source: string): string {
+  return `reconcile-overdue:${source}`;
+}
+
+/** A run of the source finished: its reconciliation is happening again. */
+export async function resolveOverdueAlert(store: JobStore, source: string, at: Date): Promise<void> {
+  await store.resolveAlertBySubject('custom', overdueSubject(source), at);
 }

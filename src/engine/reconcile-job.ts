@@ -41,6 +41,11 @@ export interface ReconcileJob {
 export const DEFAULT_EVERY = '15m';
 export const DEFAULT_LOOK_BACK = '48h';
 
+/** How often the worker reconciles the source, in milliseconds. */
+export function everyMsOf(settings: ReconcileSettings): number {
+  return parseDuration(settings.every ?? DEFAULT_EVERY) ?? 15 * 60_000;
+}
+
 /** Logged when this worker's run lost its claim: the run is not left for later, it goes on elsewhere. */
 export const CLAIM_LOST_LOG =
   'reconciliation stopped here: this run stalled past its claim and another run took the source; that run continues from the last page recorded';
@@ -72,7 +77,7 @@ export function startReconcileJob(options: ReconcileJobOptions): ReconcileJob {
   const now = options.now ?? (() => new Date());
   checkReconcileSettings(options);
   for (const [source, settings] of Object.entries(options.settings)) {
-    const everyMs = parseDuration(settings.every ?? DEFAULT_EVERY) ?? 15 * 60_000;
+    const everyMs = everyMsOf(settings);
     const lookBackMs = parseDuration(settings.lookBack ?? DEFAULT_LOOK_BACK) ?? 48 * 3_600_000;
     let busy = false;
     const round = () => {

@@ -18,7 +18,7 @@ import { errorMessage, WebpigError } from '../core/errors.js';
 import type { EventRecord } from '../core/types.js';
 import type { ListedItem, ProviderList } from '../sources/listing/provider-list.js';
 import { ProviderApiError } from '../sources/listing/provider-list.js';
-import { raiseNeverNotifiedAlert, raiseRunFailedAlert, resolveRunFailedAlert } from './reconcile-alerts.js';
+import { raiseNeverNotifiedAlert, raiseRunFailedAlert, resolveOverdueAlert, resolveRunFailedAlert } from './reconcile-alerts.js';
 import { claimRun, ReconcileClaimLostError, type RunClaim } from './reconcile-claim.js';
 import type { ReconciliationResume } from '../store/store.js';
 import type { JobStore } from '../store/store-roles.js';
@@ -210,8 +210,12 @@ async function runClaimed(options: ReconcileOptions & { cut: ReconcileResult['cu
     );
     // The events it created are real whoever records the window: their alert is raised either way.
     if (result.created.length > 0) await raiseNeverNotifiedAlert(store, result, now());
-    // The window listed whole: what a failed run of the source left unlisted has been listed now.
-    if (ended) await resolveRunFailedAlert(store, source, now());
+    // The window listed whole: what a failed run of the source left unlisted has been listed now,
+    // and the source's reconciliation is happening again (no longer overdue).
+    if (ended) {
+      await resolveRunFailedAlert(store, source, now());
+      await resolveOverdueAlert(store, source, now());
+    }
     heldOrStop(ended, source);
   }
   if (result.cut) {

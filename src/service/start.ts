@@ -146,11 +146,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     forwarder = alertForwarderFromConfig(store, config.alerts, pino(loggerOptions(level, 'webpig-alerts')), workerMetrics);
     forwarder?.start();
     // Stuck, retried, error-rate and backlog alerts become issues here (and resolve), so they are
-    // forwarded and shown even when nobody has the page open.
+    // forwarded and shown even when nobody has the page open; so does a scheduled reconciliation
+    // that stopped finishing. Without `reconcile` in the config nothing is scheduled: an overdue
+    // issue left by a schedule since removed is resolved.
     conditions = startAlertConditionChecks({
       store,
       stageErrorRate: config.alerts?.stageErrorRate,
       backlogAgeSeconds: config.alerts?.backlogAgeSeconds,
+      reconcile: { settings: config.reconcile ?? {} },
       everyMs: config.alerts?.checkEverySeconds === undefined ? undefined : config.alerts.checkEverySeconds * 1000,
       logger: pino(loggerOptions(level, 'webpig-alerts')),
     });

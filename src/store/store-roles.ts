@@ -93,6 +93,7 @@ export type OperatorStore = Pick<
   | 'countEvents'
   | 'eventTotals'
   | 'countEventsBySource'
+  | 'listEventSources'
   | 'getEventSummaries'
   | 'markEventHandled'
   | 'requeueEvent'

@@ -136,6 +136,11 @@ export interface Store {
   eventTotals(filter: EventFilter, options?: EventTotalsOptions): Promise<EventTotal[]>;
   /** How many matching events each source has, in one query; sources with none are left out. */
   countEventsBySource(filter: EventFilter): Promise<SourceCount[]>;
+  /**
+   * The sources that have stored events, by name in order: the events filter also accepts a source
+   * removed from the config that still has some. Read by the (source, id) index, one seek per name.
+   */
+  listEventSources(): Promise<string[]>;
   /** The summaries of these events, in one query; ids with no event (purged) are left out. */
   getEventSummaries(eventIds: readonly number[]): Promise<EventSummaries>;
   /**

@@ -1,7 +1,14 @@
 /** Alerts in the page's language: the backlog, oversold stock and an invoice paid twice. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { alertKindLabel, alertTechnicalDetail, alertText, sentence, type AlertFacts } from '../../src/dashboard/app/alerts.js';
+import {
+  alertKindLabel,
+  alertTechnicalDetail,
+  alertText,
+  alertTextParts,
+  sentence,
+  type AlertFacts,
+} from '../../src/dashboard/app/alerts.js';
 import { makeFormats } from '../../src/dashboard/app/format.js';
 import { translator } from '../../src/dashboard/app/i18n.js';
 import type { AlertView } from '../../src/dashboard/app/types.js';
@@ -66,11 +73,11 @@ describe('alerts a finance person reads', () => {
 describe('alert wording: number, tense, punctuation', () => {
   test('one payment never notified is singular; several are plural', () => {
     const one = alert('never_notified', { count: 1, provider: 'Stripe' }, null);
-    assert.match(alertText(es.t, es.formats, one), /^1 pago de Stripe nunca notificado: revise/);
-    assert.match(alertText(en.t, en.formats, one), /^1 payment from Stripe never notified: check/);
+    assert.match(alertText(es.t, es.formats, one), /^1 pago de Stripe nunca notificado: Web Pig lo recuperó y lo procesa/);
+    assert.match(alertText(en.t, en.formats, one), /^1 payment from Stripe never notified: Web Pig recovered it and processes it/);
     const three = alert('never_notified', { count: 3, provider: 'Stripe' }, null);
-    assert.match(alertText(es.t, es.formats, three), /^3 pagos de Stripe nunca notificados: revise/);
-    assert.match(alertText(en.t, en.formats, three), /^3 payments from Stripe never notified/);
+    assert.match(alertText(es.t, es.formats, three), /^3 pagos de Stripe nunca notificados: Web Pig los recuperó y los procesa/);
+    assert.match(alertText(en.t, en.formats, three), /^3 payments from Stripe never notified: Web Pig recovered them and processes them/);
   });
 
   test('a dead event "failed" in English, as "Fallido" says in Spanish', () => {
@@ -224,5 +231,80 @@ describe('a reconciliation that stopped midway', () => {
       alertText(en.t, en.formats, epayco),
       /^Reconciliation of ePayco stopped before looking up every reference: a payment among them whose webhook was lost may be missing \(the provider's API/,
     );
+  });
+});
+
+describe('a reconciliation that stopped happening (overdue)', () => {
+  const overdue = (details: Record<string, unknown>): AlertFacts => ({
+    ...alert(
+      'custom',
+      {
+        alert: 'reconcile_overdue',
+        source: 'stripe',
+        since: '2026-12-06T10:00:00.000Z',
+        everFinished: true,
+        every: '15m',
+        overdueAfterSeconds: 2_700,
+        command: 'webpig reconcile --source stripe',
+        ...details,
+      },
+      null,
+    ),
+    message: 'reconciliation of stripe is overdue … (English)',
+  });
+
+  test('says which source, since when no run finished, that lost payments are not looked for, and what to do', () => {
+    const late = overdue({});
+    assert.equal(alertKindLabel(es.t, late.kind, late.details), 'Conciliación atrasada');
+    assert.equal(alertKindLabel(en.t, late.kind, late.details), 'Reconciliation overdue');
+    assert.equal(
+      alertText(es.t, es.formats, late),
+      'La última conciliación de Stripe que terminó fue el 06/12/2026, 05:00\u00a0a.\u00a0m., y debería hacerse cada 15 min: ' +
+        'los pagos cuyo webhook se perdió desde entonces no se están buscando. ' +
+        'Pida a quien administra webpig que revise que el worker esté en marcha y lea sus registros; mientras tanto, se puede ejecutar a mano: webpig reconcile --source stripe.',
+    );
+    assert.equal(
+      alertText(en.t, en.formats, late),
+      'The last reconciliation of Stripe that finished was on Dec 6, 2026, 05:00, though it should run every 15 min: ' +
+        'payments whose webhook was lost since then are not being looked for. ' +
+        'Ask whoever runs webpig to check that its worker is running and read its logs; meanwhile, it can be run by hand: webpig reconcile --source stripe.',
+    );
+    assert.equal(alertTechnicalDetail(late), null, 'the text says it all');
+    const never = overdue({ source: 'mercadopago', everFinished: false, every: '1d', command: 'webpig reconcile --source mercadopago' });
+    assert.match(
+      alertText(es.t, es.formats, never),
+      /^Ninguna conciliación de MercadoPago ha terminado todavía, y debería hacerse cada 1 día desde el 06\/12\/2026, 05:00\sa\.\sm\.: los pagos cuyo webhook se perdió no se están buscando\. /,
+    );
+    assert.match(
+      alertText(en.t, en.formats, overdue({ everFinished: false, every: '2d' })),
+      /^No reconciliation of Stripe has finished yet, though it should run every 2 days since Dec 6, 2026, 05:00: payments whose webhook was lost are not being looked for\. /,
+    );
+  });
+
+  test('the command is a piece of its own (shown as code), in the overdue and the failed alert alike', () => {
+    for (const facts of [
+      overdue({ source: 'stripe-es-desktop', command: 'webpig reconcile --source stripe-es-desktop' }),
+      {
+        ...alert(
+          'custom',
+          { alert: 'reconcile_failed', source: 'stripe-es-desktop', since: null, command: 'webpig reconcile --source stripe-es-desktop' },
+          null,
+        ),
+      },
+    ]) {
+      for (const { t, formats } of [es, en]) {
+        const parts = alertTextParts(t, formats, facts);
+        assert.deepEqual(
+          parts.filter((part) => part.command),
+          [{ text: 'webpig reconcile --source stripe-es-desktop', command: true }],
+        );
+        assert.equal(parts.map((part) => part.text).join(''), alertText(t, formats, facts), 'the same words as the plain text');
+        assert.ok(parts.at(-1)?.text.startsWith('.') || parts.at(-1)?.text.endsWith('.'), 'the sentence ends after the command');
+      }
+    }
+    // Any other alert is words only.
+    assert.deepEqual(alertTextParts(es.t, es.formats, alert('dead', { attempts: 4 }, 20)), [
+      { text: alertText(es.t, es.formats, alert('dead', { attempts: 4 }, 20)) },
+    ]);
   });
 });

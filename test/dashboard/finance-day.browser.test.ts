@@ -131,6 +131,31 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
       }
     });
 
+    for (const size of ['desktop', 'phone'] as const) {
+      // The hint said what can be searched, cut mid-word at 1366 px ("Buscar (nombre, correo, cédula, refe").
+      test(`${size}, ${language}: the search box's hint is whole, beside every other filter`, async () => {
+        const { page, close } = await web.openSignedIn({ language, size, email: ADMIN, view: 'events' });
+        try {
+          const search = page.locator('form.filters input.search');
+          await search.waitFor();
+          const { hint, needed, room } = await search.evaluate((input: HTMLInputElement) => {
+            const style = getComputedStyle(input);
+            const context = document.createElement('canvas').getContext('2d')!;
+            context.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+            const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+            return { hint: input.placeholder, needed: context.measureText(input.placeholder).width, room: input.clientWidth - padding };
+          });
+          await screenshot(page, `finance-day-${size}-${language}-search-hint`);
+          assert.ok(hint.length > 0);
+          assert.ok(needed <= room, `"${hint}" needs ${Math.ceil(needed)}px, the box has ${Math.floor(room)}px`);
+          // The whole sentence (what each word means) stays the box's name and tooltip.
+          assert.equal(await search.getAttribute('title'), await search.getAttribute('aria-label'));
+        } finally {
+          await close();
+        }
+      });
+    }
+
     test(`desktop, ${language}: the events table fits 1366 px beside a long source and pipeline name, its stages in sight`, async () => {
       const { page, close } = await web.openSignedIn({ language, size: 'desktop', email: ADMIN, view: 'events' });
       try {
@@ -500,6 +525,7 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
 
   // A subscription's notification carries no product, amount or payment state: on a phone's card
   // those cells are left out instead of "— — —"; the laptop's table keeps "—" under its headings.
+  // Its customer is an e-mail alone, shown as the customer with no "—" for the missing name.
   test('phone and desktop, es: an event without product, amount or transaction', async () => {
     const now = new Date();
     const { event } = await web.server.store.insertEvent({
@@ -526,10 +552,35 @@ describe("Web Pig through a finance person's day (Chromium, both sizes, both lan
             cells.filter((cell) => (cell as HTMLElement).offsetParent !== null).map((cell) => cell.textContent?.trim()),
           );
         assert.deepEqual(shown, size === 'phone' ? [] : ['—', '—', '—'], size);
+        // No name: the e-mail is who paid, without a "—" above it.
+        assert.equal((await row.locator('td.customer').innerText()).trim(), 'suscriptor@example.com', size);
         await row.screenshot({ path: (await screenshot(page, `finance-day-${size}-es-bare-row`)).replace(/\.png$/, '-row.png') });
       } finally {
         await close();
       }
+    }
+  });
+
+  // The demo's home listed a failed Stripe payment as "#45 — COP 1,500": its payer had an e-mail, no name.
+  test("phone, es: the home's failed list names a payer known only by e-mail", async () => {
+    const dead = await seedRun(web.server.store, {
+      source: 'stripe',
+      id: 'st-email-only',
+      customer: '',
+      payer: { email: 'juan.perez@example.com' },
+      amount: 1_500,
+      stages: [['stock_take', { status: 'error', error: STOCK_409 }]],
+      status: 'dead',
+      lastError: STOCK_409,
+    });
+    const { page, close } = await web.openSignedIn({ language: 'es', size: 'phone', email: ADMIN });
+    try {
+      const payer = page.getByTestId(`pinned-${dead.id}`).locator('.pinned-customer');
+      await payer.waitFor();
+      assert.equal((await payer.innerText()).trim(), 'juan.perez@example.com');
+      await screenshot(page, 'finance-day-phone-es-pinned-email-payer');
+    } finally {
+      await close();
     }
   });
 });

@@ -12,7 +12,8 @@ import { OPERATOR } from './fixtures.js';
  * languages, after real signed deliveries over HTTP: each provider's deliveries today (a Stripe
  * account configured as `stripe_eu` named as Stripe), the refused ones amber with where they went
  * and what to do, and money in the page's language's digits (MXN 2,300.50 in English). A source
- * since removed from the config keeps its deliveries on the card, by its id, said to be no longer configured.
+ * since removed from the config keeps its deliveries on the card, by its id, said to be no longer configured,
+ * and the events' source filter offers it, so said, and lists its deliveries alone.
  */
 
 const skip = browserSkip();
@@ -24,6 +25,7 @@ const WORDS = {
     refused: /^2 Entregas rechazadas hoy 2 · Stripe \(stripe_eu\) No se guardaron\. .*clave de firma\. 2 esta semana$/,
     mxn: /^MXN MXN\s2\.300,50 1 pago$/,
     allSources: 'Todas las fuentes',
+    oldShop: 'old_shop (ya no configurada)',
     auditEmpty:
       'Aún no hay nada registrado: aquí aparecerán los reintentos, los cambios de flags y las alertas marcadas o silenciadas, con quién y cuándo.',
     auditNoMatch: 'Nada coincide con estos filtros.',
@@ -34,6 +36,7 @@ const WORDS = {
     refused: /^2 Deliveries refused today 2 · Stripe \(stripe_eu\) Not stored\. .*signing key\. 2 this week$/,
     mxn: /^MXN MX\$2,300\.50 1 payment$/,
     allSources: 'All sources',
+    oldShop: 'old_shop (no longer configured)',
     auditEmpty: 'Nothing recorded yet: retries, flag changes and acknowledged or muted alerts will show here, with who and when.',
     auditNoMatch: 'Nothing matches these filters.',
   },
@@ -120,9 +123,36 @@ describe('Web Pig home: deliveries per provider, refused deliveries, money digit
           await stripeRow.first().waitFor();
           assert.equal(await stripeRow.count(), 1, 'the repeated delivery is one event');
           assert.equal((await stripeRow.locator('[data-source="stripe_eu"]').innerText()).trim(), 'Stripe (stripe_eu)');
-          const options = await page.getByTestId('source-filter').locator('option').allInnerTexts();
-          assert.deepEqual(options, [words.allSources, 'ePayco', 'Stripe (stripe_eu)']);
+          const sourceFilter = page.getByTestId('source-filter');
+          const options = await sourceFilter.locator('option').allInnerTexts();
+          assert.deepEqual(options, [words.allSources, 'ePayco', 'Stripe (stripe_eu)', words.oldShop]);
           await screenshot(page, `home-deliveries-${size}-${language}-events`);
+          // The removed source's deliveries are listed by it, not only among everyone's.
+          await sourceFilter.selectOption('old_shop');
+          await page.waitForFunction(() => new URL(location.href).searchParams.get('source') === 'old_shop');
+          await page.locator('tr [data-source="stripe_eu"]').waitFor({ state: 'detached' });
+          const oldShopRows = page.locator('tbody tr', { has: page.locator('[data-source="old_shop"]') });
+          await oldShopRows.first().waitFor();
+          assert.equal(await oldShopRows.count(), 1);
+          assert.equal(await page.locator('tbody tr').count(), 1, "only old_shop's event");
+          if (size === 'phone') {
+            const width = await page.evaluate(() => document.documentElement.scrollWidth);
+            assert.ok(width <= SIZES.phone.width, `the long choice does not widen the page (${width}px)`);
+            // A phone has the room to show the choice whole ("old_shop (ya no config…" was cut at 12rem).
+            const { label, needed, room } = await sourceFilter.evaluate((select: HTMLSelectElement) => {
+              const style = getComputedStyle(select);
+              const context = document.createElement('canvas').getContext('2d')!;
+              context.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+              const chosen = select.selectedOptions[0]?.text ?? '';
+              // The arrow takes about 1.5em at the right.
+              const arrow = 1.5 * parseFloat(style.fontSize);
+              const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+              return { label: chosen, needed: context.measureText(chosen).width, room: select.clientWidth - padding - arrow };
+            });
+            assert.equal(label, words.oldShop);
+            assert.ok(needed <= room, `"${label}" needs ${Math.ceil(needed)}px, the select shows ${Math.floor(room)}px`);
+          }
+          await screenshot(page, `home-deliveries-${size}-${language}-removed-source`);
 
           // A new install's audit log: empty, said so, not blamed on filters nobody set.
           await page.goto(`${server.baseUrl}/#/audit`);

@@ -1,6 +1,6 @@
 import type { ColumnConfig, FlagConfig } from '../../src/config/types.js';
 import { definePipeline, type PipelineDefinition } from '../../src/core/pipeline.js';
-import type { ErrorInfo, EventRecord, IgnoreReason, SkipReason } from '../../src/core/types.js';
+import type { ErrorInfo, EventRecord, EventSummary, IgnoreReason, SkipReason } from '../../src/core/types.js';
 import type { SourceConfig } from '../../src/sources/config.js';
 import type { StageOutcome, Store } from '../../src/store/store.js';
 import type { DashboardServerOptions } from '../helpers/browser.js';
@@ -95,6 +95,8 @@ interface Seed {
   status: 'succeeded' | 'dead' | 'retrying' | 'ignored';
   lastError?: ErrorInfo;
   ignoreReason?: IgnoreReason;
+  /** The summary's payer instead of `customer` with a document id (e.g. an e-mail alone). */
+  payer?: EventSummary['customer'];
 }
 
 const ok = (data: Record<string, string>): StageOutcome => ({ status: 'success', data });
@@ -116,7 +118,7 @@ export async function seedRun(store: Store, seed: Seed): Promise<EventRecord> {
     contentType: 'application/json',
     payload: { id: seed.id },
     summary: {
-      customer: { name: seed.customer, documentId: '1020304050' },
+      customer: seed.payer ?? { name: seed.customer, documentId: '1020304050' },
       product: { name: seed.source === 'stripe' ? 'Kit de pintura' : 'Membresía Elite' },
       amount: seed.amount,
       currency: 'COP',

@@ -21,6 +21,23 @@ import {
  * link to one event; then a retry's outcome shown live and a flag change needing a reason.
  */
 
+/** A flag's state as the flags page writes it beside its switch. */
+const FLAG_STATE = { es: { on: 'Activado', off: 'Desactivado' }, en: { on: 'On', off: 'Off' } } as const;
+/** The start of the confirm dialog's sentence when a flag that gates a stage is turned off or on. */
+const FLAG_CONSEQUENCE = {
+  es: {
+    off: 'Mientras esté desactivado, los pagos que se procesen omitirán:',
+    on: 'Desde ahora, los pagos que se procesen ejecutarán:',
+    later:
+      'Los pagos que lo omiten mientras está desactivado no lo hacen solos después: cuando esté activado, esta página ofrece ejecutarlo en ellos.',
+  },
+  en: {
+    off: 'While it is off, payments processed will skip:',
+    on: 'From now on, payments processed will run:',
+    later: 'Payments that skip it while the flag is off never run it by themselves: once it is on, this page offers to run it for them.',
+  },
+} as const;
+
 const skip = browserSkip();
 
 const WORDS = {
@@ -352,6 +369,9 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
         // What it does, in the page's language too (it once stayed Spanish on the English page).
         assert.equal(await flagItem.getByTestId('flag-description').textContent(), DIAN_FLAG_ABOUT[language]);
         const before = (await web.server.store.getFlag('WORLDOFFICE_DIAN_ENABLED'))?.value;
+        // Its state in words beside the switch, not only as the switch's colour.
+        const state = flagItem.getByTestId('flag-state');
+        assert.equal(await state.innerText(), FLAG_STATE[language][before ? 'on' : 'off']);
         await toggle.click({ force: true });
         const dialog = page.getByTestId('confirm-dialog');
         await dialog.waitFor();
@@ -363,6 +383,13 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
           ((await dialog.textContent()) ?? '').includes(`${DIAN_FLAG_ABOUT[language]} — `),
           'and says what it does in the same language',
         );
+        // What the change does to payments, by the stage's name, before it is done.
+        assert.ok(
+          ((await dialog.textContent()) ?? '').includes(
+            `${FLAG_CONSEQUENCE[language][before ? 'off' : 'on']} ${DIAN_LABEL[language]}. ${FLAG_CONSEQUENCE[language].later}`,
+          ),
+          `the consequence is said: ${await dialog.textContent()}`,
+        );
         await dialog.getByTestId('confirm-button').click();
         await dialog.getByTestId('reason-missing').waitFor();
         assert.equal((await web.server.store.getFlag('WORLDOFFICE_DIAN_ENABLED'))?.value, before, 'no reason, no change');
@@ -373,6 +400,7 @@ describe('Web Pig rows that say where and why (Chromium, both sizes, both langua
           (value) => (document.getElementById('flag-WORLDOFFICE_DIAN_ENABLED') as HTMLInputElement).checked === value,
           !before,
         );
+        await state.filter({ hasText: new RegExp(`^${FLAG_STATE[language][before ? 'off' : 'on']}$`) }).waitFor();
         const history = await web.server.store.flagHistory('WORLDOFFICE_DIAN_ENABLED', { limit: 1 });
         assert.equal(history.items[0]?.reason, reason, 'stored with the change');
         assert.equal(history.items[0]?.actor, OPERATOR);

@@ -42,7 +42,8 @@ const WORDS = {
     home: 'Pagos del proveedor nunca notificados esta semana',
     chip: 'Encontrados al conciliar (el webhook nunca llegó)',
     status: 'recuperados: 2 (2 en la última)',
-    alert: '2 pagos de Stripe nunca notificados: revise el endpoint del webhook en el proveedor',
+    alert:
+      '2 pagos de Stripe nunca notificados: Web Pig los recuperó y los procesa como los demás; pida a quien administra webpig que revise el webhook configurado en el proveedor',
   },
   en: {
     badge: 'Recovered',
@@ -60,7 +61,8 @@ const WORDS = {
     home: 'Provider payments never notified this week',
     chip: 'Found by reconciliation (the webhook never arrived)',
     status: 'recovered: 2 (2 in the last run)',
-    alert: '2 payments from Stripe never notified: check the webhook endpoint at the provider',
+    alert:
+      '2 payments from Stripe never notified: Web Pig recovered them and processes them like any other; ask whoever runs webpig to check the webhook set up at the provider',
   },
 } as const;
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { checkAlertConditions } from '../../src/engine/alert-conditions.js';
 import { CLAIM_LOST_LOG } from '../../src/engine/reconcile-job.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { runToExit } from '../helpers/reconcile-cli.js';
@@ -146,6 +147,31 @@ describe('docs/reconcile.md (the guide, run)', () => {
 
   it('quotes what a worker logs when another run took its run over, as the worker logs it', () => {
     assert.ok(GUIDE.replace(/\s+/g, ' ').includes(`\`${CLAIM_LOST_LOG}\``), CLAIM_LOST_LOG);
+  });
+
+  it("quotes the overdue alert as the worker's check raises it", async () => {
+    const quoted = /``(reconciliation of stripe is overdue: [^`]*`[^`]*`[^`]*)``/.exec(GUIDE.replace(/\n\s*/g, ' '))?.[1];
+    assert.ok(quoted, 'the guide quotes the alert');
+    const finishedAt = (await store.getReconciliationState('stripe'))?.lastFinishedAt;
+    assert.ok(finishedAt, 'the commands above finished a run');
+    const now = new Date(finishedAt.getTime() + 2 * 3_600_000);
+    await checkAlertConditions({ store, reconcile: { settings: { stripe: { every: '15m' } } } }, now);
+    const alert = (await store.listAlerts({ unresolvedOnly: true })).items.find((a) => a.subject === 'reconcile-overdue:stripe');
+    assert.equal(alert?.message, quoted.replace('<date>', finishedAt.toISOString()));
+    await store.resolveAlert(alert.id, now);
+  });
+
+  it('a database that does not exist: exit 1 with the line the guide quotes, nothing created; a --db that is no URL: exit 2', async () => {
+    const quoted = /`(webpig: no database at [^`]*)`/.exec(GUIDE.replace(/\n\s*/g, ' '))?.[1];
+    assert.ok(quoted, 'the guide quotes the line');
+    const missing = join(project, 'missing.db');
+    const result = await run(['--db', `sqlite:${missing}`, 'reconcile', '--source', 'stripe'], project, env);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stderr.trim(), quoted.replace('/…/missing.db', missing));
+    assert.equal(existsSync(missing), false, 'nothing was created');
+    const notUrl = await run(['--db', missing, 'reconcile', '--source', 'stripe'], project, env);
+    assert.equal(notUrl.code, 2, notUrl.stderr);
+    assert.match(notUrl.stderr, /unsupported database URL/);
   });
 
   it(

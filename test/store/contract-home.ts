@@ -81,6 +81,17 @@ export function homeContract(ctx: ContractContext): void {
       assert.deepEqual(await ctx.store.countEventsBySource({ since: at(MINUTE) }), []);
     });
 
+    it('lists each source that has stored events once, in order; none in an empty store', async () => {
+      assert.deepEqual(await ctx.store.listEventSources(), []);
+      await insertAll(ctx.store, [
+        newEvent({ source: 'stripe' }),
+        newEvent({ source: 'old_shop' }),
+        newEvent({ source: 'stripe' }),
+        newEvent({ source: 'epayco' }),
+      ]);
+      assert.deepEqual(await ctx.store.listEventSources(), ['epayco', 'old_shop', 'stripe']);
+    });
+
     it("reads many events' summaries at once; an id with no event is left out", async () => {
       const [a, b] = await insertAll(ctx.store, [
         newEvent({ summary: { customer: { name: 'Ana' }, amount: 10, currency: 'COP' } }),

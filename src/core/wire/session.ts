@@ -53,4 +53,9 @@ export const dashboardConfig = z.object({
    * provider however its source is called; null: the server was not told them.
    */
   sourceKinds: z.record(z.string(), sourceKind).nullable(),
+  /**
+   * Sources removed from the config that still have stored events: the source filter offers them
+   * too, said to be no longer configured. Empty when the server was not told its sources.
+   */
+  removedSources: z.array(z.string()),
 });

@@ -17,6 +17,7 @@ const DEFAULT_CONFIG: DashboardConfig = {
   devLogin: false,
   sources: null,
   sourceKinds: null,
+  removedSources: [],
 };
 
 const LANGUAGE_KEY = 'webpig.language';

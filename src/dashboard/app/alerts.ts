@@ -15,6 +15,7 @@ const KNOWN_KINDS = [
   'paid_twice',
   'never_notified',
   'reconcile_failed',
+  'reconcile_overdue',
 ] as const;
 type KnownKind = (typeof KNOWN_KINDS)[number];
 
@@ -71,6 +72,44 @@ export function alertEventName(t: Translate, formats: Formats, alert: AlertFacts
     key === undefined ? undefined : `${words?.referenceLabel ? words.referenceLabel(key) : key} ${references[key]}`,
   ].filter((part): part is string => part !== undefined && part !== '');
   return parts.length === 0 ? event : `${event} (${parts.join(' · ')})`;
+}
+
+/**
+ * A piece of an alert's text: words, or a command to type (`webpig reconcile --source …`), which
+ * the page shows as code so it is read and copied whole, not broken at its hyphens like prose.
+ */
+export interface AlertTextPart {
+  text: string;
+  command?: true;
+}
+
+/** The alert's text in pieces, its commands apart; alertText is the same as one string. */
+export function alertTextParts(t: Translate, formats: Formats, alert: AlertFacts, words?: AlertWords): AlertTextPart[] {
+  const details = alert.details ?? {};
+  switch (effectiveKind(alert)) {
+    case 'reconcile_failed':
+      return reconcileFailedParts(t, formats, details);
+    case 'reconcile_overdue':
+      return reconcileOverdueParts(t, formats, details);
+    default:
+      return [{ text: alertText(t, formats, alert, words) }];
+  }
+}
+
+function plainText(parts: AlertTextPart[]): string {
+  return parts.map((part) => part.text).join('');
+}
+
+/** A sentence holding `{command}`: the words around it, and the command as a piece of its own. */
+function withCommand(template: string, command: string): AlertTextPart[] {
+  const at = template.indexOf('{command}');
+  if (at < 0) return [{ text: template }];
+  const parts: AlertTextPart[] = [
+    { text: template.slice(0, at) },
+    { text: command, command: true },
+    { text: template.slice(at + '{command}'.length) },
+  ];
+  return parts.filter((part) => part.text !== '');
 }
 
 export function alertText(t: Translate, formats: Formats, alert: AlertFacts, words?: AlertWords): string {
@@ -131,7 +170,9 @@ export function alertText(t: Translate, formats: Formats, alert: AlertFacts, wor
         : `${count} ${t('alertNeverNotified')} ${provider} ${t('alertNeverNotifiedEnd')}`;
     }
     case 'reconcile_failed':
-      return reconcileFailedText(t, formats, details);
+      return plainText(reconcileFailedParts(t, formats, details));
+    case 'reconcile_overdue':
+      return plainText(reconcileOverdueParts(t, formats, details));
     default:
       return alert.message;
   }
@@ -141,7 +182,7 @@ export function alertText(t: Translate, formats: Formats, alert: AlertFacts, wor
  * A reconciliation run that stopped midway: which source, since when payments may be missing,
  * why in a few words (the provider's own message is the technical detail) and what to do.
  */
-function reconcileFailedText(t: Translate, formats: Formats, details: NonNullable<AlertView['details']>): string {
+function reconcileFailedParts(t: Translate, formats: Formats, details: NonNullable<AlertView['details']>): AlertTextPart[] {
   const text = (key: string): string | null => (typeof details[key] === 'string' ? details[key] : null);
   const source = text('source');
   const since = text('since');
@@ -161,8 +202,35 @@ function reconcileFailedText(t: Translate, formats: Formats, details: NonNullabl
           ? t(status === 401 || status === 403 ? 'alertReconcileCauseKey' : 'alertReconcileCauseRefused')
           : null;
   const command = text('command') ?? `webpig reconcile --source ${source ?? '?'}`;
-  const todo = t(code === 'PROVIDER_REFUSED' ? 'alertReconcileFixFirst' : 'alertReconcileResume').replace('{command}', command);
-  return `${main}${cause ? ` (${cause})` : ''}. ${todo}`;
+  const todo = t(code === 'PROVIDER_REFUSED' ? 'alertReconcileFixFirst' : 'alertReconcileResume');
+  return [{ text: `${main}${cause ? ` (${cause})` : ''}. ` }, ...withCommand(todo, command)];
+}
+
+/**
+ * A scheduled reconciliation that stopped finishing (the worker down or restarting, its runs
+ * killed): which source, since when nothing finished, that lost payments are not being looked
+ * for, and what to do.
+ */
+function reconcileOverdueParts(t: Translate, formats: Formats, details: NonNullable<AlertView['details']>): AlertTextPart[] {
+  const text = (key: string): string | null => (typeof details[key] === 'string' ? details[key] : null);
+  const source = text('source');
+  const since = text('since');
+  const name = source ? sourceDisplayName(source) : '?';
+  const main = t(details.everFinished === false ? 'alertReconcileOverdueNever' : 'alertReconcileOverdue')
+    .replace('{source}', name)
+    .replace('{since}', since ? formats.minuteDateTime(since) : '?')
+    .replace('{every}', everyWords(t, text('every')));
+  const command = text('command') ?? `webpig reconcile --source ${source ?? '?'}`;
+  return [{ text: `${main}. ` }, ...withCommand(t('alertReconcileOverdueTodo'), command)];
+}
+
+/** `15m` as "15 min", `1d` as "1 día" / "1 day": how often the worker reconciles, in words. */
+function everyWords(t: Translate, every: string | null): string {
+  const match = /^(\d+)(s|m|h|d)$/.exec(every ?? '15m');
+  if (!match) return every ?? '?';
+  const count = Number(match[1]);
+  if (match[2] === 'd') return `${count} ${t(count === 1 ? 'alertReconcileEveryDay' : 'alertReconcileEveryDays')}`;
+  return `${count} ${match[2] === 'm' ? 'min' : match[2]}`;
 }
 
 /**

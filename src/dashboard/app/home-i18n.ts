@@ -54,7 +54,7 @@ const es = {
   homeDeliveriesRemovedTitle:
     'Esta fuente ya no está en la configuración de Web Pig, pero sus webhooks se recibieron y guardaron. Si debería seguir activa, avise a quien administra Web Pig.',
   homeRecoveredHelp:
-    'Pagos que el proveedor tiene pero cuyo webhook nunca llegó: Web Pig los encontró al conciliar y los procesó. Si aparecen, revise el endpoint del webhook en el proveedor.',
+    'Pagos que el proveedor tiene pero cuyo webhook nunca llegó: Web Pig los encontró al conciliar y los procesó. Si aparecen, pida a quien administra webpig que revise el webhook configurado en el proveedor.',
   homeIgnoredNone: 'Ninguno',
   homeIgnoredStale: 'llegaron fuera de orden',
   homeIgnoredInvalid: 'cambio de estado no permitido',
@@ -181,7 +181,7 @@ const en: Record<HomeWord, string> = {
   homeDeliveriesRemovedTitle:
     "This source is no longer in Web Pig's configuration, but its webhooks were received and stored. If it should still be active, tell whoever runs Web Pig.",
   homeRecoveredHelp:
-    'Payments the provider has whose webhook never arrived: Web Pig found them by reconciliation and processed them. If any show up, check the webhook endpoint at the provider.',
+    'Payments the provider has whose webhook never arrived: Web Pig found them by reconciliation and processed them. If any show up, ask whoever runs webpig to check the webhook set up at the provider.',
   homeIgnoredNone: 'None',
   homeIgnoredStale: 'arrived out of order',
   homeIgnoredInvalid: 'state change not allowed',

@@ -162,9 +162,11 @@ export const en: Record<MessageKey, string> = {
   alertKind_paid_twice: 'Paid twice',
   alertKind_never_notified: 'Never notified',
   alertNeverNotified: 'payments from',
-  alertNeverNotifiedEnd: 'never notified: check the webhook endpoint at the provider',
+  alertNeverNotifiedEnd:
+    'never notified: Web Pig recovered them and processes them like any other; ask whoever runs webpig to check the webhook set up at the provider',
   alertNeverNotifiedOne: 'payment from',
-  alertNeverNotifiedOneEnd: 'never notified: check the webhook endpoint at the provider',
+  alertNeverNotifiedOneEnd:
+    'never notified: Web Pig recovered it and processes it like any other; ask whoever runs webpig to check the webhook set up at the provider',
   alertKind_reconcile_failed: 'Reconciliation incomplete',
   alertReconcileFailed:
     'Reconciliation of {source} stopped before finishing the period from {since}: payments whose webhook was lost since then may be missing',
@@ -176,6 +178,16 @@ export const en: Record<MessageKey, string> = {
   alertReconcileCauseRefused: 'the provider refused the request',
   alertReconcileResume: 'The next scheduled run resumes it, or run {command} now.',
   alertReconcileFixFirst: 'Fix what the technical detail names, then run {command}.',
+  // Reconciliation overdue (its own block: merged by hand when another branch adds keys here).
+  alertKind_reconcile_overdue: 'Reconciliation overdue',
+  alertReconcileOverdue:
+    'The last reconciliation of {source} that finished was on {since}, though it should run every {every}: payments whose webhook was lost since then are not being looked for',
+  alertReconcileOverdueNever:
+    'No reconciliation of {source} has finished yet, though it should run every {every} since {since}: payments whose webhook was lost are not being looked for',
+  alertReconcileOverdueTodo:
+    'Ask whoever runs webpig to check that its worker is running and read its logs; meanwhile, it can be run by hand: {command}.',
+  alertReconcileEveryDay: 'day',
+  alertReconcileEveryDays: 'days',
   reconciledBadge: 'Recovered',
   reconciledHint: "The webhook never arrived: Web Pig found this payment in the provider's records (reconciliation).",
   reconcilePanelTitle: 'Reconciliation',
@@ -238,7 +250,7 @@ export const en: Record<MessageKey, string> = {
   technicalDetail: 'Technical detail',
   ignoredNoPipeline: 'No pipeline handles this kind of event',
   ignoredNotApplicable: 'Not applicable:',
-  ignoredStale: 'Arrived out of order: a newer event about the same entity was already applied, so this one changes nothing.',
+  ignoredStale: 'Arrived out of order: a newer notice about the same payment or order was already applied, so this one changes nothing.',
   ignoredInvalid: 'Not applied: that change of state is not allowed from the current one (for example, a payment already reversed).',
   pipeline: 'Pipeline',
   allPipelines: 'All pipelines',
@@ -311,4 +323,14 @@ export const en: Record<MessageKey, string> = {
   'action_stage.rerun': 'Re-ran a stage',
   'action_token.create': 'Created a token',
   'action_token.revoke': 'Revoked a token',
+  // H3 (finance review): the search box's short hint; `search` stays its name and tooltip.
+  searchHint: 'Name, e-mail, document ID or reference',
+  flagStateOn: 'On',
+  flagStateOff: 'Off',
+  flagConfirmOff: 'While it is off, payments processed will skip:',
+  flagConfirmOn: 'From now on, payments processed will run:',
+  flagConfirmLater:
+    'Payments that skip it while the flag is off never run it by themselves: once it is on, this page offers to run it for them.',
+  flagConfirmLaterAsk:
+    'Payments that skip it while the flag is off never run it by themselves: someone allowed to re-run stages can run it for them.',
 };

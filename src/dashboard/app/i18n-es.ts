@@ -160,9 +160,11 @@ export const es = {
   alertKind_paid_twice: 'Pagada dos veces',
   alertKind_never_notified: 'Pagos nunca notificados',
   alertNeverNotified: 'pagos de',
-  alertNeverNotifiedEnd: 'nunca notificados: revise el endpoint del webhook en el proveedor',
+  alertNeverNotifiedEnd:
+    'nunca notificados: Web Pig los recuperó y los procesa como los demás; pida a quien administra webpig que revise el webhook configurado en el proveedor',
   alertNeverNotifiedOne: 'pago de',
-  alertNeverNotifiedOneEnd: 'nunca notificado: revise el endpoint del webhook en el proveedor',
+  alertNeverNotifiedOneEnd:
+    'nunca notificado: Web Pig lo recuperó y lo procesa como los demás; pida a quien administra webpig que revise el webhook configurado en el proveedor',
   alertKind_reconcile_failed: 'Conciliación incompleta',
   alertReconcileFailed:
     'La conciliación de {source} se detuvo sin terminar el periodo desde el {since}: pueden faltar pagos cuyo webhook se perdió desde entonces',
@@ -174,6 +176,16 @@ export const es = {
   alertReconcileCauseRefused: 'el proveedor rechazó la solicitud',
   alertReconcileResume: 'La próxima conciliación programada la reanuda, o ejecute ahora {command}.',
   alertReconcileFixFirst: 'Corrija lo que indica el detalle técnico y ejecute {command}.',
+  // Reconciliation overdue (its own block: merged by hand when another branch adds keys here).
+  alertKind_reconcile_overdue: 'Conciliación atrasada',
+  alertReconcileOverdue:
+    'La última conciliación de {source} que terminó fue el {since}, y debería hacerse cada {every}: los pagos cuyo webhook se perdió desde entonces no se están buscando',
+  alertReconcileOverdueNever:
+    'Ninguna conciliación de {source} ha terminado todavía, y debería hacerse cada {every} desde el {since}: los pagos cuyo webhook se perdió no se están buscando',
+  alertReconcileOverdueTodo:
+    'Pida a quien administra webpig que revise que el worker esté en marcha y lea sus registros; mientras tanto, se puede ejecutar a mano: {command}.',
+  alertReconcileEveryDay: 'día',
+  alertReconcileEveryDays: 'días',
   reconciledBadge: 'Recuperado',
   reconciledHint: 'El webhook nunca llegó: Web Pig encontró este pago en los registros del proveedor (conciliación).',
   reconcilePanelTitle: 'Conciliación',
@@ -235,7 +247,7 @@ export const es = {
   technicalDetail: 'Detalle técnico',
   ignoredNoPipeline: 'Ningún flujo procesa este tipo de evento',
   ignoredNotApplicable: 'No aplica:',
-  ignoredStale: 'Llegó fuera de orden: un evento más reciente de la misma entidad ya se aplicó, así que este no cambia nada.',
+  ignoredStale: 'Llegó fuera de orden: ya se aplicó un aviso más reciente del mismo pago o pedido, así que este no cambia nada.',
   ignoredInvalid: 'No se aplica: ese cambio de estado no está permitido desde el estado actual (por ejemplo, un pago ya reversado).',
   pipeline: 'Flujo',
   allPipelines: 'Todos los flujos',
@@ -309,6 +321,16 @@ export const es = {
   'action_stage.rerun': 'Re-ejecutó una etapa',
   'action_token.create': 'Creó un token',
   'action_token.revoke': 'Revocó un token',
+  // H3 (finance review): the search box's short hint; `search` stays its name and tooltip.
+  searchHint: 'Nombre, correo, cédula o referencia',
+  flagStateOn: 'Activado',
+  flagStateOff: 'Desactivado',
+  flagConfirmOff: 'Mientras esté desactivado, los pagos que se procesen omitirán:',
+  flagConfirmOn: 'Desde ahora, los pagos que se procesen ejecutarán:',
+  flagConfirmLater:
+    'Los pagos que lo omiten mientras está desactivado no lo hacen solos después: cuando esté activado, esta página ofrece ejecutarlo en ellos.',
+  flagConfirmLaterAsk:
+    'Los pagos que lo omiten mientras está desactivado no lo hacen solos después: alguien con permiso para re-ejecutar etapas puede ejecutarlo en ellos.',
 };
 
 export type MessageKey = keyof typeof es;

@@ -21,6 +21,8 @@ const NAMES: Readonly<Record<string, Readonly<Record<Language, string>>>> = {
   requestId: { es: 'ID de la notificación', en: 'Notification ID' },
   verification: { es: 'Verificación', en: 'Verification' },
   stripeObject: { es: 'Objeto en Stripe', en: 'Stripe object' },
+  paymentIntent: { es: 'Pago en Stripe (PaymentIntent)', en: 'Stripe payment (PaymentIntent)' },
+  clientReferenceId: { es: 'Referencia de la tienda en Stripe', en: "The shop's reference in Stripe" },
   stripeEvent: { es: 'Evento en Stripe', en: 'Stripe event' },
   senderStatus: { es: 'Estado según el remitente', en: "Sender's status" },
   order: { es: 'Pedido', en: 'Order' },

@@ -6,6 +6,7 @@ import type { EventStatus } from '../../core/types.js';
 import { HttpError } from '../http-errors.js';
 import { idParam, replies, type ApiApp } from './contract.js';
 import { requireScope, type ApiContext } from './context.js';
+import { knownSourcesFor } from './source-filter.js';
 import { bulkSelection, planReply, previewReply, runReply } from '../../core/wire/bulk.js';
 
 /**
@@ -74,8 +75,8 @@ export function registerBulkRoutes(app: ApiApp, ctx: ApiContext): void {
     requireBulkScope(request, bulk);
     return {
       preview: await asHttp(async () => {
-        // With the configured sources, which the engine's own check does not know.
-        checkBulkRequest(ctx.pipelines, bulk, ctx.sources);
+        // With the configured sources (and removed ones with stored events), which the engine's own check does not know.
+        checkBulkRequest(ctx.pipelines, bulk, await knownSourcesFor(ctx, bulk.filter.source));
         return previewBulk(ctx.store, ctx.pipelines, bulk);
       }),
     };
@@ -89,7 +90,7 @@ export function registerBulkRoutes(app: ApiApp, ctx: ApiContext): void {
     const stamp = { actor: principal.email, remoteAddress: request.ip, at: ctx.now(), reason: body.reason };
     return {
       result: await asHttp(async () => {
-        checkBulkRequest(ctx.pipelines, bulk, ctx.sources);
+        checkBulkRequest(ctx.pipelines, bulk, await knownSourcesFor(ctx, bulk.filter.source));
         return runBulk(ctx.store, ctx.pipelines, bulk, stamp, body.eventIds ?? null);
       }),
     };

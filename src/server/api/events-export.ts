@@ -141,7 +141,7 @@ export function registerEventExportRoute(app: ApiApp, ctx: ApiContext): void {
     const { query } = request;
     const language = query.lang;
     const timeZone = ctx.dashboard.timeZone ?? 'America/Bogota';
-    const filter = storeFilter(ctx, query);
+    const filter = await storeFilter(ctx, query);
     const rows: EventRow[] = [];
     if (filter) {
       const matching = await ctx.store.countEvents(filter);

@@ -9,6 +9,7 @@ import { requireScope, type ApiContext } from './context.js';
 import { COLUMN_STATES, toEventRow, type ColumnState, type EventRow } from './event-view.js';
 import { redactRawBody } from './redact.js';
 import { eventDetails, eventReply, eventsPage } from '../../core/wire/events.js';
+import { knownSourcesFor } from './source-filter.js';
 
 /** GET /api/events, GET /api/events/:id, retry and stage re-run. */
 
@@ -63,7 +64,7 @@ export async function loadRows(ctx: ApiContext, events: EventRecord[]): Promise<
 }
 
 /** The store filter for a query, or null when the query cannot match anything. */
-export function storeFilter(ctx: ApiContext, query: EventFilterQuery): EventFilter | null {
+export async function storeFilter(ctx: ApiContext, query: EventFilterQuery): Promise<EventFilter | null> {
   const filter: EventFilter = {};
   if (query.status?.length) filter.status = query.status;
   if (query.source) filter.source = query.source;
@@ -79,9 +80,11 @@ export function storeFilter(ctx: ApiContext, query: EventFilterQuery): EventFilt
   if (query.stagesOff !== undefined) filter.stagesOff = query.stagesOff;
   // The bulk actions' check, so the list and a bulk preview refuse the same filters alike
   // (an empty range of dates, an unknown pipeline or source) instead of the list being empty.
+  // A source removed from the config that still has stored events is known: they stay listable.
+  const knownSources = await knownSourcesFor(ctx, filter.source);
   try {
     const { source, pipeline, since, until } = filter;
-    checkEventFilter(ctx.pipelines, { status: query.status, source, pipeline, since, until }, ctx.sources);
+    checkEventFilter(ctx.pipelines, { status: query.status, source, pipeline, since, until }, knownSources);
   } catch (err) {
     throw err instanceof BulkRequestError ? bulkRequestRefusal(err) : err;
   }
@@ -120,7 +123,7 @@ export function registerEventRoutes(app: ApiApp, ctx: ApiContext): void {
   app.get('/api/events', { config: { rights: 'events:read' }, schema: listSchema }, async (request) => {
     requireScope(request, 'events:read');
     const { query } = request;
-    const filter = storeFilter(ctx, query);
+    const filter = await storeFilter(ctx, query);
     if (!filter) return { items: [], nextCursor: null };
     const items: EventRow[] = [];
     let cursor: string | null = query.cursor ?? null;

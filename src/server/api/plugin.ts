@@ -26,6 +26,7 @@ import { replies, useZodContract } from './contract.js';
 import { dashboardConfig, me } from '../../core/wire/session.js';
 import { changeMessages } from '../../core/wire/stream.js';
 import { engineOperations, type EventOperations } from './operations.js';
+import { removedSources } from './source-filter.js';
 
 /**
  * The JSON API under /api (docs/api.md) and sign-in under /auth. Register it with
@@ -164,6 +165,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
         devLogin: ctx.devLogin,
         sources: ctx.sources ? [...ctx.sources] : null,
         sourceKinds: ctx.sourceKinds,
+        removedSources: await removedSources(ctx),
       };
     },
   );

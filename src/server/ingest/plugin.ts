@@ -194,21 +194,17 @@ const MAX_IDENTITY_BYTES = 1024;
  * it; the dashboard and the CLI show such characters as `[U+202E]`.
  */
 function checkIdentity(delivery: NormalizedDelivery): void {
-  const fields: Array<[string, string | null]> = [
-    ['event id', delivery.providerEventId],
-    ['entity key', delivery.entityKey],
-    ['event type', delivery.type],
-  ];
-  for (const [what, value] of fields) {
-    if (value !== null && Buffer.byteLength(value) > MAX_IDENTITY_BYTES) {
+  const fields = [
+    { what: 'event id', value: delivery.providerEventId, printable: true },
+    { what: 'entity key', value: delivery.entityKey, printable: false },
+    { what: 'event type', value: delivery.type, printable: true },
+  ] as const;
+  for (const { what, value, printable } of fields) {
+    if (value === null) continue;
+    if (Buffer.byteLength(value) > MAX_IDENTITY_BYTES) {
       throw requestError('MALFORMED_BODY', `the ${what} is longer than ${MAX_IDENTITY_BYTES} bytes`);
     }
-  }
-  for (const [what, value] of [
-    ['event id', delivery.providerEventId],
-    ['event type', delivery.type],
-  ] as const) {
-    const hidden = hiddenCharacterIn(value);
+    const hidden = printable ? hiddenCharacterIn(value) : null;
     if (hidden !== null) {
       throw requestError(
         'MALFORMED_BODY',

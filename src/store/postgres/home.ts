@@ -60,6 +60,22 @@ export async function countEventsBySource(db: Queryable, filter: EventFilter): P
   return result.rows.map((row) => ({ source: row.source, count: Number(row.count) }));
 }
 
+/**
+ * Each stored source once, walking the (source, id) index from one name to the next (a loose index
+ * scan): as many seeks as there are sources, where DISTINCT would read every event's entry.
+ */
+export async function listEventSources(db: Queryable): Promise<string[]> {
+  const result = await db.query<{ source: string }>(
+    `WITH RECURSIVE found(source) AS (
+       SELECT (SELECT min(source) FROM events)
+       UNION ALL
+       SELECT (SELECT min(source) FROM events WHERE source > found.source) FROM found WHERE found.source IS NOT NULL
+     )
+     SELECT source FROM found WHERE source IS NOT NULL`,
+  );
+  return result.rows.map((row) => row.source);
+}
+
 export async function markEventHandled(client: pg.PoolClient, handled: EventHandled): Promise<EventHandledResult> {
   const actor = storableText(handled.actor);
   const reason = storableText(handled.reason);

@@ -140,6 +140,7 @@ export class PostgresStore implements Store {
   countEvents: Store['countEvents'] = (filter) => events.countEvents(this.pool, filter);
   eventTotals: Store['eventTotals'] = (filter, options) => home.eventTotals(this.pool, filter, options);
   countEventsBySource: Store['countEventsBySource'] = (filter) => home.countEventsBySource(this.pool, filter);
+  listEventSources: Store['listEventSources'] = () => home.listEventSources(this.pool);
   getEventSummaries: Store['getEventSummaries'] = (eventIds) => getEventSummaries(this.pool, eventIds);
   markEventHandled: Store['markEventHandled'] = (handled) => inTransaction(this.pool, (client) => home.markEventHandled(client, handled));
 

@@ -53,6 +53,22 @@ export function countEventsBySource(ctx: SqliteContext, filter: EventFilter): So
   return ctx.all<SourceCount>(`SELECT source, count(*) AS count FROM events WHERE ${where} GROUP BY source ORDER BY source`, ...params);
 }
 
+/**
+ * Each stored source once, walking the (source, id) index from one name to the next (a loose index
+ * scan): as many seeks as there are sources, where DISTINCT would read every event's entry.
+ */
+export function listEventSources(ctx: SqliteContext): string[] {
+  const rows = ctx.all<{ source: string }>(
+    `WITH RECURSIVE found(source) AS (
+       SELECT (SELECT min(source) FROM events)
+       UNION ALL
+       SELECT (SELECT min(source) FROM events WHERE source > found.source) FROM found WHERE found.source IS NOT NULL
+     )
+     SELECT source FROM found WHERE source IS NOT NULL`,
+  );
+  return rows.map((row) => row.source);
+}
+
 export function markEventHandled(ctx: SqliteContext, handled: EventHandled): EventHandledResult {
   const actor = storableText(handled.actor);
   const reason = storableText(handled.reason);

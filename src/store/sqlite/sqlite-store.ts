@@ -88,6 +88,7 @@ export class SqliteStore implements Store {
   countEvents: Store['countEvents'] = async (filter) => events.countEvents(this.ctx, filter);
   eventTotals: Store['eventTotals'] = async (filter, options) => home.eventTotals(this.ctx, filter, options);
   countEventsBySource: Store['countEventsBySource'] = async (filter) => home.countEventsBySource(this.ctx, filter);
+  listEventSources: Store['listEventSources'] = async () => home.listEventSources(this.ctx);
   getEventSummaries: Store['getEventSummaries'] = async (eventIds) => getEventSummaries(this.ctx, eventIds);
   markEventHandled: Store['markEventHandled'] = async (handled) => home.markEventHandled(this.ctx, handled);
 

@@ -1,7 +1,15 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useSession } from '../context.js';
-import { alertKindLabel, alertTechnicalDetail, alertText, sentence, type AlertWords } from '../alerts.js';
+import {
+  alertKindLabel,
+  alertTechnicalDetail,
+  alertText,
+  alertTextParts,
+  sentence,
+  type AlertTextPart,
+  type AlertWords,
+} from '../alerts.js';
 import { referenceFact } from '../reference-labels.js';
 import { explainError } from '../errors.js';
 import { stageLabel } from '../labels.js';
@@ -65,6 +73,36 @@ function useAlertTarget(): number | null {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
   return target;
+}
+
+/**
+ * An alert's text, its commands as code. The punctuation right after a command stays on its line
+ * (a lone full stop would otherwise wrap below a command that fills a phone's line).
+ */
+function AlertTextView({ parts }: { parts: AlertTextPart[] }) {
+  const shown = [];
+  for (let index = 0; index < parts.length; index += 1) {
+    const part = parts[index] as AlertTextPart;
+    if (!part.command) {
+      shown.push(part.text);
+      continue;
+    }
+    const after = parts[index + 1];
+    const glued = after && !after.command ? (/^[.,;:)]+/.exec(after.text)?.[0] ?? '') : '';
+    shown.push(
+      <span class="alert-command-unit" key={index}>
+        <code class="alert-command" data-testid="alert-command">
+          {part.text}
+        </code>
+        {glued}
+      </span>,
+    );
+    if (after && glued !== '') {
+      shown.push(after.text.slice(glued.length));
+      index += 1;
+    }
+  }
+  return <>{shown}</>;
 }
 
 /**
@@ -197,7 +235,9 @@ export function AlertsView({
                   {t('alertResolved')} {formats.dateTime(alert.resolvedAt)}
                 </span>
               )}
-              <div>{alertText(t, formats, alert, words)}</div>
+              <div>
+                <AlertTextView parts={alertTextParts(t, formats, alert, words)} />
+              </div>
               {alertTechnicalDetail(alert) !== null && (
                 <details class="technical small">
                   <summary>{t('technicalDetail')}</summary>

@@ -119,7 +119,10 @@ export function EventsTable({ rows, pipeline, onOpenCell, onOpenEvent, onRetry, 
                   </div>
                 </td>
                 <td class="customer">
-                  <div class="customer-name">{customer.name ?? '—'}</div>
+                  {/* "—" only when nothing names the payer: an e-mail alone is who paid, not "—" above it. */}
+                  {(customer.name || !(customer.documentId || customer.email || customer.phone)) && (
+                    <div class="customer-name">{customer.name ?? '—'}</div>
+                  )}
                   {customer.documentId && (
                     <div class="small">
                       {t('documentPrefix')} {customer.documentId}

@@ -33,8 +33,9 @@ export function Filters({ value, onChange }: { value: EventFilters; onChange: (f
       <input
         type="search"
         class="search"
-        placeholder={t('search')}
+        placeholder={t('searchHint')}
         aria-label={t('search')}
+        title={t('search')}
         value={text}
         onInput={(change) => setText(input(change))}
       />

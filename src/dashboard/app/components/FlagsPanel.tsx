@@ -31,6 +31,17 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
   const about = (flag: FlagView) => flagDescription(flag, language);
   const nameOf = (flag: FlagView) => flagLabel(config, language, flag.key) ?? about(flag);
   const named = (flag: FlagView) => `${nameOf(flag)} (${flag.key})`;
+  /**
+   * What the change does to payments, said before it is made: the stages it turns off or on by
+   * name, and that payments which skipped them do not run them later by themselves. A flag no
+   * stage is gated by (read by a stage's own code) keeps the general sentence.
+   */
+  const consequence = (flag: FlagView) => {
+    const stages = gated(flag.key).map(({ stage, pipeline }) => stageLabel(config, language, stage, pipeline));
+    if (stages.length === 0) return t('flagConfirmBody');
+    const what = `${flag.value ? t('flagConfirmOff') : t('flagConfirmOn')} ${[...new Set(stages)].join(', ')}.`;
+    return `${what} ${can('stages:rerun') ? t('flagConfirmLater') : t('flagConfirmLaterAsk')}`;
+  };
 
   const load = () =>
     api
@@ -97,6 +108,10 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
                     {nameOf(flag)}
                   </span>
                   <code class="flag-key">{flag.key}</code>
+                  {/* In words too: a switch greyed out (not theirs to change) read as off when it was on. */}
+                  <span class={`flag-state ${flag.value ? 'flag-state-on' : 'flag-state-off'}`} data-testid="flag-state" aria-hidden="true">
+                    {flag.value ? t('flagStateOn') : t('flagStateOff')}
+                  </span>
                 </span>
               </label>
               <div id={`${id}-about`} class="flag-about">
@@ -144,7 +159,7 @@ export function FlagsPanel({ onNotice }: { onNotice: (message: string, isError?:
       {asking && (
         <ConfirmDialog
           title={`${asking.value ? t('flagTurnOff') : t('flagTurnOn')} ${named(asking)}`}
-          body={`${about(asking)} — ${t('flagConfirmBody')}`}
+          body={`${about(asking)} — ${consequence(asking)}`}
           confirmLabel={asking.value ? t('flagTurnOff') : t('flagTurnOn')}
           reasonLabel={t('flagReason')}
           reasonMissing={t('flagReasonMissing')}

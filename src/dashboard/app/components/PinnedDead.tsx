@@ -79,7 +79,8 @@ export function PinnedDead({ rows, total, words, moreHref, onShowMore, onOpenEve
                 <button type="button" class="link" onClick={() => onOpenEvent(row.id)} title={words('homeOpen')}>
                   #{row.id}
                 </button>
-                <span class="pinned-customer">{row.summary.customer?.name ?? '—'}</span>
+                {/* Who paid: the name, else the e-mail (a Stripe checkout often has only that). */}
+                <span class="pinned-customer">{row.summary.customer?.name ?? row.summary.customer?.email ?? '—'}</span>
                 <span class="pinned-amount">{formats.money(row.summary.amount, row.summary.currency)}</span>
                 <span class="muted small">{formats.dateTime(row.receivedAt)}</span>
               </div>
