@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Locator } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Locator } from 'playwright-core';
 import { checkAlertConditions } from '../../src/engine/alert-conditions.js';
 import { raiseRunFailedAlert } from '../../src/engine/reconcile-alerts.js';
 import { ProviderApiError } from '../../src/sources/listing/provider-list.js';
-import { browserSkip, launchBrowser, screenshot, startDashboardServer, type DashboardServer } from '../helpers/browser.js';
-import { openSignedIn } from '../helpers/web-pig-page.js';
-import { AUTH, OPERATOR } from './fixtures.js';
-import { OP_COLUMNS, OP_FLAGS, OP_PIPELINES, OP_SOURCES } from './operator-fixtures.js';
+import { browserSkip, screenshot } from '../helpers/browser.js';
+import { webPigInChromium } from '../helpers/web-pig-page.js';
+import { OPERATOR } from './fixtures.js';
+import { OPERATOR_DEMO_SERVER } from './operator-fixtures.js';
 
 /**
  * Reconciliation's alerts on Web Pig, in real Chromium at both sizes and in both languages: a
@@ -45,24 +45,7 @@ async function commandLayout(item: Locator) {
 }
 
 describe('Web Pig: reconciliation alerts, their command as code (Chromium, both sizes, both languages)', { skip }, () => {
-  let server: DashboardServer;
-  let browser: Browser;
-
-  before(async () => {
-    server = await startDashboardServer({
-      columns: OP_COLUMNS,
-      flags: OP_FLAGS,
-      pipelines: OP_PIPELINES,
-      sources: OP_SOURCES,
-      auth: AUTH,
-      signIn: { kind: 'dev' },
-    });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const web = webPigInChromium(OPERATOR_DEMO_SERVER);
 
   for (const language of ['es', 'en'] as const) {
     for (const size of ['desktop', 'phone'] as const) {
@@ -71,25 +54,30 @@ describe('Web Pig: reconciliation alerts, their command as code (Chromium, both 
         const source = `stripe-${language}-${size}`;
         const finishedAt = new Date(Date.now() - 2 * 60 * MINUTE);
         const owner = 'web-1|pid:[4026531836]|4242|6f1c';
-        await server.store.claimReconciliationRun({ source, owner, now: finishedAt, leaseUntil: new Date(finishedAt.getTime() + MINUTE) });
-        await server.store.recordReconciliationStart(
+        await web.server.store.claimReconciliationRun({
+          source,
+          owner,
+          now: finishedAt,
+          leaseUntil: new Date(finishedAt.getTime() + MINUTE),
+        });
+        await web.server.store.recordReconciliationStart(
           source,
           finishedAt,
           { since: new Date(finishedAt.getTime() - 60 * MINUTE), cursor: null },
           owner,
         );
-        assert.ok(await server.store.recordReconciliationEnd({ source, now: finishedAt, listed: 3, recovered: 0, error: null }, owner));
-        await server.store.releaseReconciliationRun(source, owner);
+        assert.ok(await web.server.store.recordReconciliationEnd({ source, now: finishedAt, listed: 3, recovered: 0, error: null }, owner));
+        await web.server.store.releaseReconciliationRun(source, owner);
         // The worker's periodic check, given its schedule: last finished 2 h ago, every 15 min.
-        await checkAlertConditions({ store: server.store, reconcile: { settings: { [source]: { every: '15m' } } } }, new Date());
-        const stored = (await server.store.listAlerts({ unresolvedOnly: true })).items.find(
+        await checkAlertConditions({ store: web.server.store, reconcile: { settings: { [source]: { every: '15m' } } } }, new Date());
+        const stored = (await web.server.store.listAlerts({ unresolvedOnly: true })).items.find(
           (a) => a.subject === `reconcile-overdue:${source}`,
         );
         assert.ok(stored, 'the check raised it');
 
-        const { page, context, seen } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR });
+        const { page, context, seen } = await web.openSignedIn({ language, size, email: OPERATOR });
         try {
-          await page.goto(`${server.baseUrl}/#/alerts`);
+          await page.goto(`${web.server.baseUrl}/#/alerts`);
           const item = page.getByTestId(`alert-${stored.id}`);
           await item.waitFor();
           assert.equal(
@@ -130,17 +118,17 @@ describe('Web Pig: reconciliation alerts, their command as code (Chromium, both 
         const source = `stripe-${language}-${size}`;
         const error = new ProviderApiError(503, 'Stripe: GET /v1/events answered 503: upstream unavailable');
         await raiseRunFailedAlert(
-          server.store,
+          web.server.store,
           { source, provider: 'Stripe', since: new Date(Date.now() - 48 * 60 * MINUTE), error },
           new Date(),
         );
-        const stored = (await server.store.listAlerts({ unresolvedOnly: true })).items.find(
+        const stored = (await web.server.store.listAlerts({ unresolvedOnly: true })).items.find(
           (a) => a.subject === `reconcile-failed:${source}`,
         );
         assert.ok(stored);
-        const { page, context } = await openSignedIn(browser, server.baseUrl, { language, size, email: OPERATOR });
+        const { page, context } = await web.openSignedIn({ language, size, email: OPERATOR });
         try {
-          await page.goto(`${server.baseUrl}/#/alerts`);
+          await page.goto(`${web.server.baseUrl}/#/alerts`);
           const item = page.getByTestId(`alert-${stored.id}`);
           await item.waitFor();
           assert.deepEqual(await commandLayout(item), {
