@@ -3,28 +3,19 @@
  * they open, and forwarded again when the condition is gone (resolved), once each.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { checkAlertConditions } from '../../src/engine/alert-conditions.js';
 import { createAlertForwarder } from '../../src/engine/alert-forwarder.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { startAlertReceiver } from '../helpers/alert-receiver.js';
 import { seedEvent } from '../server/api-harness.js';
 
 const MINUTE = 60_000;
 
 describe('stuck and error-rate alerts are forwarded', () => {
   it('opens each, forwards it once, resolves it when the cause is gone and forwards that once', async () => {
-    const received: { transition: string; alert: { kind: string; subject: string } }[] = [];
-    const receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      req.on('end', () => {
-        received.push(JSON.parse(body) as (typeof received)[number]);
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const receiver = await startAlertReceiver<{ transition: string; alert: { kind: string; subject: string } }>();
+    const received = receiver.received;
     const store = SqliteStore.open('sqlite::memory:');
     await store.migrate();
     try {
@@ -33,7 +24,7 @@ describe('stuck and error-rate alerts are forwarded', () => {
       let now = new Date(stuck.receivedAt.getTime() + 10 * MINUTE);
       const forwarder = createAlertForwarder({
         store,
-        url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`,
+        url: receiver.url,
         now: () => now,
         maxAgeMs: 24 * 60 * MINUTE,
       });
@@ -61,7 +52,7 @@ describe('stuck and error-rate alerts are forwarded', () => {
       ]);
     } finally {
       await store.close();
-      receiver.close();
+      await receiver.close();
     }
   });
 });

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { checkAlertConditions } from '../../src/engine/alert-conditions.js';
 import { createAlertForwarder } from '../../src/engine/alert-forwarder.js';
@@ -10,6 +8,7 @@ import type { AlertRecord } from '../../src/core/types.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { openMigrated, postgresSkip, withTestSchema } from '../helpers/postgres.js';
+import { startAlertReceiver, type AlertReceiver } from '../helpers/alert-receiver.js';
 import { startStripeRig, type StripeRig } from '../helpers/stripe-rig.js';
 
 /**
@@ -30,26 +29,17 @@ function overdueSuite(name: string, open: () => Promise<Store>, skip: string | f
   describe(`reconciliation overdue (${name})`, { skip }, () => {
     let store: Store;
     let rig: StripeRig;
-    let receiver: Server;
+    let receiver: AlertReceiver<Delivery>;
     let receiverUrl: string;
-    const received: Delivery[] = [];
 
     before(async () => {
       store = await open();
       rig = await startStripeRig(store);
-      receiver = createServer((request, response) => {
-        let body = '';
-        request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-        request.on('end', () => {
-          received.push(JSON.parse(body) as Delivery);
-          response.end();
-        });
-      });
-      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-      receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`;
+      receiver = await startAlertReceiver<Delivery>();
+      receiverUrl = receiver.url;
     });
     after(async () => {
-      await new Promise((resolve) => receiver?.close(resolve));
+      await receiver?.close();
       await rig?.close();
       await store?.close();
     });
@@ -104,7 +94,7 @@ function overdueSuite(name: string, open: () => Promise<Store>, skip: string | f
       const forwarder = createAlertForwarder({ store, url: receiverUrl, now: () => later(now, MINUTE), maxAgeMs: 24 * 60 * MINUTE });
       await forwarder.forwardDue();
       assert.deepEqual(
-        received.filter((d) => d.alert.subject === 'reconcile-overdue:stripe').map((d) => [d.transition, d.alert.details.alert]),
+        receiver.received.filter((d) => d.alert.subject === 'reconcile-overdue:stripe').map((d) => [d.transition, d.alert.details.alert]),
         [['opened', 'reconcile_overdue']],
       );
 
@@ -117,7 +107,7 @@ function overdueSuite(name: string, open: () => Promise<Store>, skip: string | f
       assert.equal((await overdue('stripe')).length, 1, 'the check raises nothing new after a recent run');
       await forwarder.forwardDue();
       assert.deepEqual(
-        received.filter((d) => d.alert.subject === 'reconcile-overdue:stripe').map((d) => d.transition),
+        receiver.received.filter((d) => d.alert.subject === 'reconcile-overdue:stripe').map((d) => d.transition),
         ['opened', 'resolved'],
       );
     });

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createAlertForwarder } from '../../src/engine/alert-forwarder.js';
 import { reconcileSource } from '../../src/engine/reconcile.js';
@@ -12,6 +10,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { openMigrated, postgresSkip, withTestSchema } from '../helpers/postgres.js';
 import { baseUrlOf } from '../helpers/sandbox-app.js';
+import { startAlertReceiver, type AlertReceiver } from '../helpers/alert-receiver.js';
 import { startStripeRig, type StripeRig } from '../helpers/stripe-rig.js';
 
 /**
@@ -31,26 +30,17 @@ function failedAlertSuite(name: string, open: () => Promise<Store>, skip: string
   describe(`a reconciliation run that stops midway raises an alert (${name})`, { skip }, () => {
     let store: Store;
     let rig: StripeRig;
-    let receiver: Server;
+    let receiver: AlertReceiver<Delivery>;
     let receiverUrl: string;
-    const received: Delivery[] = [];
 
     before(async () => {
       store = await open();
       rig = await startStripeRig(store, { maxHangMs: 5_000 });
-      receiver = createServer((request, response) => {
-        let body = '';
-        request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-        request.on('end', () => {
-          received.push(JSON.parse(body) as Delivery);
-          response.end();
-        });
-      });
-      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-      receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`;
+      receiver = await startAlertReceiver<Delivery>();
+      receiverUrl = receiver.url;
     });
     after(async () => {
-      await new Promise((resolve) => receiver?.close(resolve));
+      await receiver?.close();
       await rig?.close();
       await store?.close();
     });
@@ -103,10 +93,13 @@ function failedAlertSuite(name: string, open: () => Promise<Store>, skip: string
       );
       assert.equal(await forwarder.forwardDue(), 1);
       assert.deepEqual(
-        received.map((d) => [d.transition, d.alert.subject, d.alert.details.alert]),
+        receiver.received.map((d) => [d.transition, d.alert.subject, d.alert.details.alert]),
         [['opened', 'reconcile-failed:stripe', 'reconcile_failed']],
       );
-      assert.match(received[0]?.text ?? '', /^\[webpig\] custom: reconciliation of stripe \(Stripe\) stopped before the end of its window/);
+      assert.match(
+        receiver.received[0]?.text ?? '',
+        /^\[webpig\] custom: reconciliation of stripe \(Stripe\) stopped before the end of its window/,
+      );
 
       // Failing again (resumed, its first page refused): the same issue, counted, the window's start unchanged.
       await rig.fault({ service: 'stripe', operation: 'list_events', mode: 'error', status: 503 });
@@ -124,7 +117,7 @@ function failedAlertSuite(name: string, open: () => Promise<Store>, skip: string
       assert.ok(resolved?.resolvedAt, 'resolved when a later run completed');
       assert.equal(await forwarder.forwardDue(), 2, 'the resolution, and the never-notified alert of what it found');
       assert.deepEqual(
-        received.filter((d) => d.alert.subject === 'reconcile-failed:stripe').map((d) => d.transition),
+        receiver.received.filter((d) => d.alert.subject === 'reconcile-failed:stripe').map((d) => d.transition),
         ['opened', 'resolved'],
       );
     });
