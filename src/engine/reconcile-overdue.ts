@@ -33,18 +33,19 @@ export interface ReconcileWatch {
 /**
  * Since when the source's reconciliation has not finished: its last finished run. A source of
  * which none has ever finished counts from the earliest moment the schedule is known to exist:
- * the last run's start, or this process' start when it began earlier (its runs keep failing or
- * dying) or when no run ever started. The first run's own start is not stored (`lastStartedAt`
- * moves with every run), so a worker that restarts every few minutes and has never finished a
- * single run is not caught by this reference; once any run has finished, it is (its
- * `lastFinishedAt` no longer moves).
+ * its first run's start (`firstStartedAt`: stored once, never moved by later runs), or this
+ * process' start when it began earlier or no run ever started. So a source whose every run dies
+ * (a worker in a restart loop, a listing killed for running out of memory each time) is overdue
+ * three `every` after its first start, however often the worker restarts. The last run's start
+ * stands in for a state without a first one (`lastStartedAt` moves with every run, so it alone
+ * would let a restart loop go unseen).
  */
 export function overdueReference(
-  state: { lastFinishedAt: Date | null; lastStartedAt: Date | null } | null,
+  state: { lastFinishedAt: Date | null; lastStartedAt: Date | null; firstStartedAt: Date | null } | null,
   watchedSince: Date,
 ): { since: Date; everFinished: boolean } {
   if (state?.lastFinishedAt) return { since: state.lastFinishedAt, everFinished: true };
-  const started = state?.lastStartedAt ?? null;
+  const started = state?.firstStartedAt ?? state?.lastStartedAt ?? null;
   return { since: started && started < watchedSince ? started : watchedSince, everFinished: false };
 }
 

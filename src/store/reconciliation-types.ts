@@ -6,7 +6,15 @@
  */
 export interface ReconciliationState {
   source: string;
+  /** The start of the last run (moves with every run). */
   lastStartedAt: Date | null;
+  /**
+   * The start of the source's first run, as its claim or its recorded start wrote it, never moved
+   * afterwards (migration 0017/0019): what "reconciliation overdue" counts from while no run has
+   * ever finished (src/engine/reconcile-overdue.ts). Null: no run has started. A database from
+   * before it took the last recorded start then.
+   */
+  firstStartedAt: Date | null;
   /** The end of the last run that listed the whole window (null: none has yet). */
   lastFinishedAt: Date | null;
   /** Provider records the last finished run listed. */

@@ -40,6 +40,7 @@ export function reconciliationContract(ctx: ContractContext): void {
       assert.deepEqual(stopped, {
         source: 'stripe',
         lastStartedAt: at(0),
+        firstStartedAt: at(0),
         lastFinishedAt: null,
         lastListed: 0,
         lastRecovered: 0,
@@ -57,6 +58,7 @@ export function reconciliationContract(ctx: ContractContext): void {
       assert.deepEqual(finished, {
         source: 'stripe',
         lastStartedAt: at(2 * MINUTE),
+        firstStartedAt: at(0),
         lastFinishedAt: at(3 * MINUTE),
         lastListed: 40,
         lastRecovered: 1,
@@ -118,6 +120,49 @@ export function reconciliationContract(ctx: ContractContext): void {
       assert.deepEqual(
         (await ctx.store.listReconciliationStates()).map((s) => [s.source, s.covered]),
         [['epayco', { by: 'references' }]],
+      );
+    });
+
+    // What "reconciliation overdue" counts from while no run has finished (reconcile-overdue.ts).
+    it("the source's first run start is kept: set by its claim or its start, never moved by later runs, finished or not", async () => {
+      const first = async (source: string) => (await ctx.store.getReconciliationState(source))?.firstStartedAt ?? null;
+      const window = { since: at(-60 * MINUTE), cursor: null };
+      // A row made by recording where the API is: no run has started.
+      await ctx.store.recordProviderApi('stripe', 'http://127.0.0.1:3000/sandbox/stripe');
+      assert.equal(await first('stripe'), null);
+      // Runs that claim the source, record their start and die (their claim lapses), one after another.
+      for (const [i, start] of [0, 10, 20].map((m) => m * MINUTE).entries()) {
+        const owner = `run-${i}`;
+        assert.deepEqual(
+          await ctx.store.claimReconciliationRun({ source: 'stripe', owner, now: at(start), leaseUntil: at(start + MINUTE) }),
+          { claimed: true },
+        );
+        assert.equal(await ctx.store.recordReconciliationStart('stripe', at(start), window, owner), true);
+        assert.deepEqual([await first('stripe'), (await ctx.store.getReconciliationState('stripe'))?.lastStartedAt], [at(0), at(start)]);
+      }
+      // A claim refused (run-2 still holds it) moves nothing; nor does a run that finishes, nor a record outside any run.
+      assert.equal(
+        (await ctx.store.claimReconciliationRun({ source: 'stripe', owner: 'late', now: at(20 * MINUTE + 1), leaseUntil: at(30 * MINUTE) }))
+          .claimed,
+        false,
+      );
+      await ctx.store.recordReconciliationEnd({ source: 'stripe', now: at(21 * MINUTE), listed: 1, recovered: 0, error: null }, 'run-2');
+      await ctx.store.releaseReconciliationRun('stripe', 'run-2');
+      assert.equal(await ctx.store.recordReconciliationStart('stripe', at(30 * MINUTE), window), true);
+      assert.deepEqual(await first('stripe'), at(0));
+      // A claim alone is a start too (a run killed before recording one), as is a record outside any run on a new source.
+      await ctx.store.claimReconciliationRun({ source: 'mercadopago', owner: 'run-m', now: at(5 * MINUTE), leaseUntil: at(6 * MINUTE) });
+      assert.equal(await ctx.store.recordReconciliationStart('mercadopago', at(7 * MINUTE), window, 'run-m'), true);
+      assert.deepEqual(await first('mercadopago'), at(5 * MINUTE));
+      assert.equal(await ctx.store.recordReconciliationStart('epayco', at(8 * MINUTE), window), true);
+      await ctx.store.recordReconciliationStart('epayco', at(9 * MINUTE), window);
+      assert.deepEqual(
+        (await ctx.store.listReconciliationStates()).map((s) => [s.source, s.firstStartedAt]),
+        [
+          ['epayco', at(8 * MINUTE)],
+          ['mercadopago', at(5 * MINUTE)],
+          ['stripe', at(0)],
+        ],
       );
     });
 

@@ -55,6 +55,7 @@ describe('SQLite migration 0005 (event bodies)', () => {
           '0014_search_text_folded',
           '0015_reconciliation_coverage',
           '0016_reconciliation_run_claim',
+          '0017_reconciliation_first_started',
         ],
         current: LATEST,
       });

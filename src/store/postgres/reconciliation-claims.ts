@@ -1,7 +1,7 @@
 import type { ReconciliationClaim, ReconciliationClaimResult } from '../store.js';
 import type { Queryable } from './connection.js';
 
-/** Which run holds a source (migration 0018): one run at a time per source, across processes. */
+/** Which run holds a source (migrations 0018, 0019): one run at a time per source, across processes. */
 
 interface HolderRow {
   run_owner: string;
@@ -13,10 +13,12 @@ export async function claimReconciliationRun(db: Queryable, claim: Reconciliatio
   // Released between the refused claim and the look-up: claim again (the second refusal names its holder).
   for (let attempt = 0; attempt < 3; attempt++) {
     // One statement: taken only when free, expired or the one to replace; the row is created if new.
+    // A claim is a run's start: the source's first one is kept (migration 0019, reconcile-overdue.ts).
     const taken = await db.query(
-      `INSERT INTO reconciliation_state (source, run_owner, run_started_at, run_lease_until) VALUES ($1, $2, $3, $4)
+      `INSERT INTO reconciliation_state (source, run_owner, run_started_at, run_lease_until, first_started_at) VALUES ($1, $2, $3, $4, $3)
        ON CONFLICT (source) DO UPDATE SET run_owner = excluded.run_owner, run_started_at = excluded.run_started_at,
-         run_lease_until = excluded.run_lease_until
+         run_lease_until = excluded.run_lease_until,
+         first_started_at = COALESCE(reconciliation_state.first_started_at, excluded.first_started_at)
        WHERE reconciliation_state.run_owner IS NULL OR reconciliation_state.run_lease_until <= $3
          OR reconciliation_state.run_owner = $5`,
       [claim.source, claim.owner, claim.now, claim.leaseUntil, claim.replacing ?? null],

@@ -1,11 +1,12 @@
 import type { ReconciliationCoverage, ReconciliationEnd, ReconciliationResume, ReconciliationState } from '../store.js';
 import type { Queryable } from './connection.js';
 
-/** Reconciliation state, one row per source (migrations 0010, 0017, 0018). */
+/** Reconciliation state, one row per source (migrations 0010, 0017, 0018, 0019). */
 
 interface StateRow {
   source: string;
   last_started_at: Date | null;
+  first_started_at: Date | null;
   last_finished_at: Date | null;
   last_listed: number;
   last_recovered: number;
@@ -34,6 +35,7 @@ function toState(row: StateRow): ReconciliationState {
   return {
     source: row.source,
     lastStartedAt: row.last_started_at,
+    firstStartedAt: row.first_started_at,
     lastFinishedAt: row.last_finished_at,
     lastListed: row.last_listed,
     lastRecovered: row.last_recovered,
@@ -77,14 +79,17 @@ export async function recordReconciliationStart(
     owner !== null
       ? // The run's claim made the row.
         await db.query(
-          `UPDATE reconciliation_state SET last_started_at = $2, resume_since = $3, resume_cursor = $4
+          `UPDATE reconciliation_state SET last_started_at = $2, first_started_at = COALESCE(first_started_at, $2),
+             resume_since = $3, resume_cursor = $4
            WHERE source = $1 AND run_owner = $5`,
           [source, now, resume.since, resume.cursor, owner],
         )
       : // A record outside any run may be the source's first.
         await db.query(
-          `INSERT INTO reconciliation_state (source, last_started_at, resume_since, resume_cursor) VALUES ($1, $2, $3, $4)
+          `INSERT INTO reconciliation_state (source, last_started_at, first_started_at, resume_since, resume_cursor)
+           VALUES ($1, $2, $2, $3, $4)
            ON CONFLICT (source) DO UPDATE SET last_started_at = excluded.last_started_at,
+             first_started_at = COALESCE(reconciliation_state.first_started_at, excluded.first_started_at),
              resume_since = excluded.resume_since, resume_cursor = excluded.resume_cursor
            WHERE reconciliation_state.run_owner IS NULL`,
           [source, now, resume.since, resume.cursor],

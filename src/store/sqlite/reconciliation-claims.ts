@@ -2,7 +2,7 @@ import type { ReconciliationClaim, ReconciliationClaimResult } from '../store.js
 import type { SqliteContext } from './connection.js';
 import { toMs } from './rows.js';
 
-/** Which run holds a source (migration 0016): one run at a time per source, across processes. */
+/** Which run holds a source (migrations 0016, 0017): one run at a time per source, across processes. */
 
 interface HolderRow {
   run_owner: string | null;
@@ -12,15 +12,17 @@ interface HolderRow {
 
 export function claimReconciliationRun(ctx: SqliteContext, claim: ReconciliationClaim): ReconciliationClaimResult {
   // One statement: taken only when free, expired or the one to replace; the row is created if new.
+  // A claim is a run's start: the source's first one is kept (migration 0017, reconcile-overdue.ts).
   const taken = ctx.run(
-    `INSERT INTO reconciliation_state (source, run_owner, run_started_at, run_lease_until) VALUES (?, ?, ?, ?)
+    `INSERT INTO reconciliation_state (source, run_owner, run_started_at, run_lease_until, first_started_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (source) DO UPDATE SET run_owner = excluded.run_owner, run_started_at = excluded.run_started_at,
-       run_lease_until = excluded.run_lease_until
+       run_lease_until = excluded.run_lease_until, first_started_at = coalesce(first_started_at, excluded.first_started_at)
      WHERE run_owner IS NULL OR run_lease_until <= ? OR run_owner = ?`,
     claim.source,
     claim.owner,
     toMs(claim.now),
     toMs(claim.leaseUntil),
+    toMs(claim.now),
     toMs(claim.now),
     claim.replacing ?? null,
   );

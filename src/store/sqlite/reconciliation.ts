@@ -2,11 +2,12 @@ import type { ReconciliationCoverage, ReconciliationEnd, ReconciliationResume, R
 import type { SqliteContext } from './connection.js';
 import { optionalDate, toMs } from './rows.js';
 
-/** Reconciliation state, one row per source (migrations 0010, 0015, 0016). */
+/** Reconciliation state, one row per source (migrations 0010, 0015, 0016, 0017). */
 
 interface StateRow {
   source: string;
   last_started_at: number | null;
+  first_started_at: number | null;
   last_finished_at: number | null;
   last_listed: number;
   last_recovered: number;
@@ -35,6 +36,7 @@ function toState(row: StateRow): ReconciliationState {
   return {
     source: row.source,
     lastStartedAt: optionalDate(row.last_started_at),
+    firstStartedAt: optionalDate(row.first_started_at),
     lastFinishedAt: optionalDate(row.last_finished_at),
     lastListed: row.last_listed,
     lastRecovered: row.last_recovered,
@@ -78,7 +80,9 @@ export function recordReconciliationStart(
     // The run's claim made the row.
     return (
       ctx.run(
-        'UPDATE reconciliation_state SET last_started_at = ?, resume_since = ?, resume_cursor = ? WHERE source = ? AND run_owner = ?',
+        `UPDATE reconciliation_state SET last_started_at = ?, first_started_at = coalesce(first_started_at, ?),
+           resume_since = ?, resume_cursor = ? WHERE source = ? AND run_owner = ?`,
+        toMs(now),
         toMs(now),
         toMs(resume.since),
         resume.cursor,
@@ -90,11 +94,13 @@ export function recordReconciliationStart(
   // A record outside any run may be the source's first.
   return (
     ctx.run(
-      `INSERT INTO reconciliation_state (source, last_started_at, resume_since, resume_cursor) VALUES (?, ?, ?, ?)
+      `INSERT INTO reconciliation_state (source, last_started_at, first_started_at, resume_since, resume_cursor) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (source) DO UPDATE SET last_started_at = excluded.last_started_at,
+         first_started_at = coalesce(reconciliation_state.first_started_at, excluded.first_started_at),
          resume_since = excluded.resume_since, resume_cursor = excluded.resume_cursor
        WHERE reconciliation_state.run_owner IS NULL`,
       source,
+      toMs(now),
       toMs(now),
       toMs(resume.since),
       resume.cursor,
