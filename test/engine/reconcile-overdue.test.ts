@@ -186,6 +186,59 @@ function overdueSuite(name: string, open: () => Promise<Store>, skip: string | f
       const [killed] = await overdue('stripe-killed');
       assert.equal(killed?.details?.since, started.toISOString(), 'overdue at once: its only run started 40 minutes ago');
     });
+
+    it('a worker in a restart loop whose runs never finish: overdue 3 × every after the first run started, whatever the restarts', async () => {
+      const source = 'stripe-loop';
+      const settings = { [source]: { every: '10m' } };
+      const t0 = new Date();
+      const firstStart = later(t0, 5_000);
+      // A worker started every 7 minutes (watchedSince moves), its first round 5 s later; its run
+      // dies each time: killed outright (its claim and start left behind, to lapse), or stopped
+      // by the worker going down (a real run: it claims, records its start, stops, releases).
+      for (let life = 0; life < 5; life++) {
+        const watchedSince = later(t0, life * 7 * MINUTE);
+        const start = later(watchedSince, 5_000);
+        if (life % 2 === 0) {
+          const owner = `web-1|pid:[1]|${100 + life}|killed`;
+          assert.ok((await store.claimReconciliationRun({ source, owner, now: start, leaseUntil: later(start, MINUTE) })).claimed);
+          assert.ok(await store.recordReconciliationStart(source, start, { since: later(start, -60 * MINUTE), cursor: null }, owner));
+        } else {
+          const shutdown = new AbortController();
+          shutdown.abort();
+          await assert.rejects(
+            reconcileSource({
+              store,
+              source,
+              list: rig.list(),
+              since: later(start, -60 * MINUTE),
+              now: () => start,
+              signal: shutdown.signal,
+            }),
+            { code: 'RECONCILE_STOPPED' },
+          );
+        }
+        const state = await store.getReconciliationState(source);
+        assert.deepEqual([state?.lastStartedAt, state?.lastFinishedAt], [start, null], `life ${life}: its run started, none finished`);
+        // Checked 2 minutes into this life; the last life is 30 minutes after the first start.
+        const checkedAt = life < 4 ? later(start, 2 * MINUTE) : later(firstStart, 30 * MINUTE);
+        await checkAlertConditions({ store, reconcile: { settings, watchedSince } }, checkedAt);
+        assert.deepEqual(await overdue(source), [], `life ${life}: not 3 × every since the first start yet`);
+      }
+      const now = later(firstStart, 30 * MINUTE + 1_000);
+      await checkAlertConditions({ store, reconcile: { settings, watchedSince: later(t0, 28 * MINUTE) } }, now);
+      const [alert, ...more] = await overdue(source);
+      assert.ok(alert, 'overdue: the restart loop that never finished a run is no longer silent');
+      assert.deepEqual(more, []);
+      assert.deepEqual(
+        [alert.details?.since, alert.details?.everFinished, alert.resolvedAt],
+        [firstStart.toISOString(), false, null],
+        'counted from the first run start',
+      );
+      assert.match(alert.message, /no run has ever finished, and it has been scheduled since /);
+      // A run that finishes at last resolves it.
+      await finishRun(source, later(now, MINUTE));
+      assert.ok((await overdue(source))[0]?.resolvedAt, 'resolved by the first run that finished');
+    });
   });
 }
 
