@@ -44,6 +44,18 @@ async function commandLayout(item: Locator) {
   });
 }
 
+/** The command `webpig reconcile --source <source>` is code: monospace, one line, inside its alert, its full stop beside it. */
+async function assertCommandAsCode(item: Locator, source: string): Promise<void> {
+  assert.deepEqual(await commandLayout(item), {
+    tag: 'CODE',
+    text: `webpig reconcile --source ${source}`,
+    monospace: true,
+    lines: 1,
+    inside: true,
+    stopBeside: true,
+  });
+}
+
 describe('Web Pig: reconciliation alerts, their command as code (Chromium, both sizes, both languages)', { skip }, () => {
   const web = webPigInChromium(OPERATOR_DEMO_SERVER);
 
@@ -98,14 +110,7 @@ describe('Web Pig: reconciliation alerts, their command as code (Chromium, both 
                 ),
           );
           assert.equal(await item.locator('details.technical').count(), 0, 'nothing technical to fold: the text says it all');
-          assert.deepEqual(await commandLayout(item), {
-            tag: 'CODE',
-            text: `webpig reconcile --source ${source}`,
-            monospace: true,
-            lines: 1,
-            inside: true,
-            stopBeside: true,
-          });
+          await assertCommandAsCode(item, source);
           await item.scrollIntoViewIfNeeded();
           await screenshot(page, `reconcile-overdue-${size}-${language}`);
           assert.deepEqual(seen, { dialogs: [], errors: [] });
@@ -131,14 +136,7 @@ describe('Web Pig: reconciliation alerts, their command as code (Chromium, both 
           await page.goto(`${web.server.baseUrl}/#/alerts`);
           const item = page.getByTestId(`alert-${stored.id}`);
           await item.waitFor();
-          assert.deepEqual(await commandLayout(item), {
-            tag: 'CODE',
-            text: `webpig reconcile --source ${source}`,
-            monospace: true,
-            lines: 1,
-            inside: true,
-            stopBeside: true,
-          });
+          await assertCommandAsCode(item, source);
           const text = ((await item.locator(':scope > div').first().textContent()) ?? '').replace(/\s+/g, ' ');
           assert.match(text, new RegExp(`(ejecute ahora|or run) webpig reconcile --source ${source}( now)?\\.$`));
           await item.scrollIntoViewIfNeeded();
